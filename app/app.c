@@ -1,0 +1,647 @@
+/* The frame loop. Each frame: poll input, drain finished work within a
+ * budget, move the camera, choose terrain tiles, draw, swap. Headless runs
+ * use the same loop and take their snapshot once everything the view needs
+ * has arrived. */
+#include "app.h"
+
+#include "app_internal.h"
+#include "app_paths.h"
+#include "geo_gdal.h"
+#include "rn_lines.h"
+#include "rn_mesh.h"
+#include "rn_shader.h"
+#include "rn_shot.h"
+#include "rn_terrain.h"
+#include "rn_texture.h"
+#include "rn_ui.h"
+#include "tw_file.h"
+#include "tw_log.h"
+#include "tw_time.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define APP_DRAIN_BUDGET_S 0.004
+#define APP_VERSION        "0.1.0"
+/* A fixed instant for --deterministic HUDs: 2026-01-01 12:00:00 KST. */
+#define APP_FIXED_EPOCH 1767236400.0
+
+static const float APP_SKY[3] = {0.74f, 0.82f, 0.90f};
+
+static void app__collect_layers(app *a)
+{
+    a->layer_count = 0;
+    if (a->terrain) a->layers[a->layer_count++] = app_terrain_layer(a->terrain);
+    for (int i = 0; i < a->boundary_count && a->layer_count < 64; i++)
+        a->layers[a->layer_count++] = app_boundaries_layer(a->boundaries[i]);
+}
+
+static bool app__all_loaded(const app *a)
+{
+    for (int i = 0; i < a->layer_count; i++)
+        if (a->layers[i]->status == APP_LAYER_LOADING) return false;
+    return true;
+}
+
+static double app__exag(const app *a)
+{
+    return a->exaggeration > 0 ? a->exaggeration : 1.0;
+}
+
+/* Union of what has loaded so far, and a height to look at. */
+static bool app__data_extent(const app *a, double ext[4], double *z)
+{
+    bool any = false;
+    *z = 0;
+    double e[4];
+    const geo_terrain_info *ti = a->terrain ? app_terrain_info(a->terrain) : NULL;
+    if (ti) {
+        memcpy(ext, ti->raster.extent, sizeof e);
+        *z = 0.5 * (ti->zmin + ti->zmax) * app__exag(a);
+        any = true;
+    }
+    for (int i = 0; i < a->boundary_count; i++) {
+        if (!app_boundaries_extent(a->boundaries[i], e)) continue;
+        if (!any) {
+            memcpy(ext, e, sizeof e);
+            any = true;
+        } else {
+            ext[0] = fmin(ext[0], e[0]);
+            ext[1] = fmin(ext[1], e[1]);
+            ext[2] = fmax(ext[2], e[2]);
+            ext[3] = fmax(ext[3], e[3]);
+        }
+    }
+    return any;
+}
+
+static void app__bookmark_camera(const app *a, const app_bookmark *b, app_camera *out)
+{
+    *out = a->cam;
+    app_camera_look(out, b->eye, b->target);
+}
+
+static void app__fly_to_bookmark(app *a, int index)
+{
+    if (index < 0 || index >= a->scene.bookmark_count) return;
+    app_camera to;
+    app__bookmark_camera(a, &a->scene.bookmarks[index], &to);
+    app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
+    a->user_moved = true;
+}
+
+static void app__reset_view(app *a, bool animate)
+{
+    double ext[4], z;
+    int w, h;
+    rn_context_size(a->ctx, &w, &h, NULL);
+    if (!app__data_extent(a, ext, &z)) return;
+    app_camera to = a->cam;
+    app_camera_frame(&to, ext, z, w, h);
+    if (animate)
+        app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
+    else
+        a->cam = to;
+}
+
+/* Places the camera the first time: the requested bookmark, else the
+ * extent of the data (refined while layers arrive, until the user moves). */
+static void app__place_camera(app *a)
+{
+    if (a->user_moved) return;
+    if (a->opt.bookmark) {
+        const app_bookmark *b = app_scene_bookmark(&a->scene, a->opt.bookmark);
+        if (b && !a->camera_placed) app__bookmark_camera(a, b, &a->cam);
+        a->camera_placed = true;
+        return;
+    }
+    app__reset_view(a, false);
+    a->camera_placed = true;
+}
+
+static const tw_heightfield *app__hf(const app *a)
+{
+    return a->terrain ? app_terrain_heightfield(a->terrain) : NULL;
+}
+
+static void app__handle_key(app *a, const rn_event *ev)
+{
+    if (ev->action == RN_RELEASE) return;
+    int w, h;
+    rn_context_size(a->ctx, &w, &h, NULL);
+    double step = a->cam.distance * 0.08;
+    double f[3], r[3], u[3];
+    app_camera_basis(&a->cam, f, r, u);
+    double fwd[2] = {sin(a->cam.heading * M_PI / 180), cos(a->cam.heading * M_PI / 180)};
+    a->flight.active = false;
+    switch (ev->key) {
+    case RN_KEY_ESCAPE:
+        rn_context_request_close(a->ctx);
+        return;
+    case RN_KEY_F11:
+        rn_context_set_fullscreen(a->ctx, !rn_context_fullscreen(a->ctx), a->opt.monitor);
+        return;
+    case RN_KEY_HOME:
+    case '0':
+        app__reset_view(a, true);
+        break;
+    case 'H':
+        a->hillshade = !a->hillshade;
+        return;
+    case 'L':
+        a->labels_en = !a->labels_en;
+        return;
+    case RN_KEY_F1:
+        a->help = !a->help;
+        return;
+    case 'G':
+        a->wireframe = !a->wireframe;
+        return;
+    case 'X': {
+        static const double steps[] = {1, 1.5, 2, 3, 5};
+        int k = 0;
+        for (int i = 0; i < 5; i++)
+            if (fabs(a->exaggeration - steps[i]) < 1e-6) k = i;
+        double old = app__exag(a);
+        a->exaggeration = steps[(k + 1) % 5];
+        a->cam.target[2] *= a->exaggeration / old;
+        break;
+    }
+    case RN_KEY_LEFT:
+    case 'A':
+        a->cam.target[0] -= r[0] * step, a->cam.target[1] -= r[1] * step;
+        break;
+    case RN_KEY_RIGHT:
+    case 'D':
+        a->cam.target[0] += r[0] * step, a->cam.target[1] += r[1] * step;
+        break;
+    case RN_KEY_UP:
+    case 'W':
+        a->cam.target[0] += fwd[0] * step, a->cam.target[1] += fwd[1] * step;
+        break;
+    case RN_KEY_DOWN:
+    case 'S':
+        a->cam.target[0] -= fwd[0] * step, a->cam.target[1] -= fwd[1] * step;
+        break;
+    case RN_KEY_EQUAL:
+    case RN_KEY_KP_ADD:
+    case RN_KEY_PAGE_UP:
+        app_camera_zoom_to(&a->cam, a->cam.target, 0.8);
+        break;
+    case RN_KEY_MINUS:
+    case RN_KEY_KP_SUBTRACT:
+    case RN_KEY_PAGE_DOWN:
+        app_camera_zoom_to(&a->cam, a->cam.target, 1.25);
+        break;
+    case 'Q':
+        app_camera_orbit(&a->cam, a->cam.target, -10, 0);
+        break;
+    case 'E':
+        app_camera_orbit(&a->cam, a->cam.target, 10, 0);
+        break;
+    case 'R':
+        app_camera_orbit(&a->cam, a->cam.target, 0, 5);
+        break;
+    case 'F':
+        app_camera_orbit(&a->cam, a->cam.target, 0, -5);
+        break;
+    default:
+        if (ev->key >= '1' && ev->key <= '9') app__fly_to_bookmark(a, ev->key - '1');
+        return;
+    }
+    a->user_moved = true;
+    (void)w;
+    (void)h;
+}
+
+static void app__handle_input(app *a, const rn_event *evs, int n)
+{
+    int w, h;
+    rn_context_size(a->ctx, &w, &h, NULL);
+    const tw_heightfield *hf = app__hf(a);
+    double exag = app__exag(a);
+    for (int i = 0; i < n; i++) {
+        const rn_event *ev = &evs[i];
+        switch (ev->type) {
+        case RN_EV_KEY:
+            app__handle_key(a, ev);
+            break;
+        case RN_EV_BUTTON: {
+            bool press = ev->action == RN_PRESS;
+            bool orbit = ev->button == RN_BUTTON_RIGHT || ev->button == RN_BUTTON_MIDDLE ||
+                         (ev->button == RN_BUTTON_LEFT && (ev->mods & RN_MOD_CONTROL));
+            if (!press) {
+                a->panning = a->orbiting = false;
+                break;
+            }
+            a->flight.active = false;
+            double hit[3];
+            bool got =
+                app_camera_pick(&a->cam, w, h, ev->x, ev->y, hf, exag, a->cam.target[2], hit);
+            if (!got) break;
+            if (orbit) {
+                a->orbiting = true;
+                memcpy(a->pivot, hit, sizeof hit);
+            } else if (ev->button == RN_BUTTON_LEFT) {
+                a->panning = true;
+                memcpy(a->grab, hit, sizeof hit);
+            }
+            a->last_cursor[0] = ev->x;
+            a->last_cursor[1] = ev->y;
+            break;
+        }
+        case RN_EV_MOVE:
+            if (a->panning) {
+                app_camera_drag_pan(&a->cam, w, h, a->grab, ev->x, ev->y);
+                a->user_moved = true;
+            } else if (a->orbiting) {
+                double dx = ev->x - a->last_cursor[0], dy = ev->y - a->last_cursor[1];
+                app_camera_orbit(&a->cam, a->pivot, dx * 0.25, -dy * 0.2);
+                a->user_moved = true;
+            }
+            a->last_cursor[0] = ev->x;
+            a->last_cursor[1] = ev->y;
+            break;
+        case RN_EV_SCROLL: {
+            double hit[3];
+            a->flight.active = false;
+            if (app_camera_pick(&a->cam, w, h, ev->x, ev->y, hf, exag, a->cam.target[2], hit)) {
+                app_camera_zoom_to(&a->cam, hit, pow(0.85, ev->dy));
+                a->user_moved = true;
+            }
+            break;
+        }
+        case RN_EV_RESIZE:
+            break;
+        }
+    }
+}
+
+static void app__view(const app *a, int w, int h, rn_view *v)
+{
+    memset(v, 0, sizeof *v);
+    app_camera_eye(&a->cam, v->eye);
+    double ground = 0, agl;
+    const tw_heightfield *hf = app__hf(a);
+    if (hf && tw_heightfield_sample(hf, v->eye[0], v->eye[1], &ground)) ground *= app__exag(a);
+    agl = fmax(v->eye[2] - ground, 1.0);
+    double near_m = fmin(fmax(fmin(agl, a->cam.distance) * 0.05, 0.5), 2000.0);
+    double span = a->terrain && app_terrain_info(a->terrain)
+                      ? app_terrain_info(a->terrain)->root_size
+                      : a->cam.distance * 4;
+    double far_m = a->cam.distance * 20 + span * 3;
+    app_camera_view_proj(&a->cam, w, h, near_m, far_m, v->view_proj);
+    v->width = w;
+    v->height = h;
+    /* Sun from the south-east, 45 degrees up. */
+    v->sun[0] = 0.5f, v->sun[1] = -0.5f, v->sun[2] = 0.7071f;
+    v->exaggeration = (float)app__exag(a);
+    memcpy(v->sky, APP_SKY, sizeof v->sky);
+    v->fog_start = (float)(a->cam.distance * 2.5 + span * 0.5);
+    v->fog_end = (float)(a->cam.distance * 12 + span * 2);
+}
+
+static void app__clock(const app *a, char *buf, size_t n)
+{
+    double t = a->opt.deterministic ? APP_FIXED_EPOCH : tw_time_wall_s();
+    tw_time_format(t, a->scene.tz_offset_h, a->scene.tz_label, buf, n);
+}
+
+static double app__progress(const app *a, const char **status)
+{
+    int loading = 0;
+    *status = NULL;
+    for (int i = 0; i < a->layer_count; i++)
+        if (a->layers[i]->status == APP_LAYER_LOADING) {
+            loading++;
+            *status = a->layers[i]->kind;
+        }
+    double p = a->layer_count ? 1.0 - (double)loading / a->layer_count : 1.0;
+    if (loading == 0 && a->terrain) {
+        const app_terrain_stats *s = app_terrain_stats_get(a->terrain);
+        if (!s->complete) {
+            int need = s->drawn + s->requested;
+            p = need > 0 ? 0.5 + 0.5 * (double)s->drawn / need : 0.5;
+            *status = "terrain tiles";
+        }
+    } else if (loading) {
+        p *= 0.5;
+    }
+    return p;
+}
+
+static void app__draw(app *a)
+{
+    int w, h;
+    float scale;
+    rn_context_size(a->ctx, &w, &h, &scale);
+    rn_view view;
+    app__view(a, w, h, &view);
+    rn_context_begin_frame(a->ctx);
+    rn_ui_clear(APP_SKY[0], APP_SKY[1], APP_SKY[2]);
+    if (a->terrain) {
+        const geo_terrain_info *ti = app_terrain_info(a->terrain);
+        rn_terrain_style style = {.zmin = ti ? (float)ti->zmin : 0,
+                                  .zmax = ti ? (float)ti->zmax : 1,
+                                  .hillshade = a->hillshade,
+                                  .wireframe = a->wireframe};
+        app_terrain_draw(a->terrain, &view, &style);
+    }
+    rn_drape drape = {0};
+    const tw_heightfield *hf = app__hf(a);
+    if (hf) {
+        drape = (rn_drape){.heights = app_terrain_height_texture(a->terrain),
+                           .x0 = hf->x0,
+                           .y0 = hf->y0,
+                           .dx = hf->dx,
+                           .dy = hf->dy,
+                           .nx = hf->nx,
+                           .ny = hf->ny};
+    }
+    for (int i = 0; i < a->boundary_count; i++)
+        app_boundaries_draw(a->boundaries[i], &view, &drape);
+
+    /* Labels sit on the ground at their anchor. */
+    app_hud_label labels[512];
+    int nl = 0;
+    for (int i = 0; i < a->boundary_count; i++) {
+        int count;
+        const geo_label *ls = app_boundaries_labels(a->boundaries[i], &count);
+        for (int k = 0; k < count && nl < 512; k++) {
+            double z = 0;
+            if (hf && tw_heightfield_sample(hf, ls[k].x, ls[k].y, &z)) z *= app__exag(a);
+            labels[nl++] = (app_hud_label){.label = &ls[k], .pos = {ls[k].x, ls[k].y, z}};
+        }
+    }
+
+    char clock[64];
+    app__clock(a, clock, sizeof clock);
+    app_hud_frame hf_in = {
+        .width = w,
+        .height = h,
+        .ui_scale = scale,
+        .scene_name = a->scene.name,
+        .scene_name_en = a->scene.name_en,
+        .crs_name = geo_frame_name(a->frame),
+        .frame_ms = a->opt.deterministic ? -1
+                    : a->frame_samples   ? a->frame_ms[(a->frame_samples - 1) % APP_FRAME_SAMPLES]
+                                         : 0,
+        .clock_text = clock,
+        .camera = &a->cam,
+        .layers = (const app_layer *const *)a->layers,
+        .layer_count = a->layer_count,
+        .labels = labels,
+        .label_count = nl,
+        .labels_en = a->labels_en,
+        .help = a->help,
+    };
+    hf_in.progress = app__progress(a, &hf_in.status_line);
+    /* The cursor: in a window where the mouse is; headless, the view centre. */
+    double cx = a->cursor[0], cy = a->cursor[1];
+    if (rn_context_headless(a->ctx) || a->opt.deterministic) cx = w * 0.5, cy = h * 0.5;
+    double hit[3];
+    if (app_camera_pick(&a->cam, w, h, cx, cy, hf, app__exag(a), 0, hit) && hf) {
+        double z;
+        if (tw_heightfield_sample(hf, hit[0], hit[1], &z)) {
+            hf_in.cursor_valid = true;
+            hf_in.cursor_x = hit[0];
+            hf_in.cursor_y = hit[1];
+            hf_in.cursor_z = z;
+            double lx = hit[0], ly = hit[1];
+            if (a->lonlat && geo_xform_from_scene(a->lonlat, 1, &lx, &ly, NULL) == 1) {
+                hf_in.cursor_lon = lx;
+                hf_in.cursor_lat = ly;
+            }
+        }
+    }
+    if (a->hud) app_hud_draw(a->hud, &hf_in);
+    rn_context_end_frame(a->ctx);
+    if (a->first_frame_ms <= 0) a->first_frame_ms = (tw_time_mono_s() - a->t_start) * 1000;
+}
+
+static void app__frame_stats(app *a, double now)
+{
+    if (a->last_frame_t > 0) {
+        a->frame_ms[a->frame_samples % APP_FRAME_SAMPLES] = (now - a->last_frame_t) * 1000;
+        a->frame_samples++;
+    }
+    a->last_frame_t = now;
+}
+
+static int app__snapshot(app *a)
+{
+    tw_image img;
+    tw_result r = rn_context_read(a->ctx, &img);
+    if (r == TW_OK) r = rn_shot_write_png(a->opt.snapshot, &img);
+    tw_image_free(&img);
+    if (r != TW_OK) {
+        TW_ERROR("snapshot", "%s: cannot write the picture (%s)", a->opt.snapshot,
+                 tw_result_str(r));
+        return 1;
+    }
+    a->snapshot_written = true;
+    TW_INFO("snapshot", "wrote %s", a->opt.snapshot);
+    return 0;
+}
+
+/* One pass of the loop. Returns false when the run is over. */
+static bool app__step(app *a)
+{
+    double now = tw_time_mono_s();
+    bool headless = rn_context_headless(a->ctx);
+    rn_event evs[256];
+    int n = rn_context_poll(a->ctx, evs, 256);
+    rn_context_cursor(a->ctx, &a->cursor[0], &a->cursor[1]);
+    if (!a->opt.deterministic) app__handle_input(a, evs, n);
+    tw_pool_drain(a->pool, headless ? 0.05 : APP_DRAIN_BUDGET_S);
+
+    if (a->phase == APP_PHASE_LOADING) {
+        app__place_camera(a);
+        bool cap = now - a->t_start > a->opt.load_cap_s;
+        if (app__all_loaded(a) || cap) {
+            if (cap)
+                TW_WARN("app", "layers still loading after %.0f s; going on", a->opt.load_cap_s);
+            app__place_camera(a);
+            a->t_loaded = now;
+            a->phase = APP_PHASE_SETTLING;
+        }
+    }
+    if (a->flight.active) app_flight_step(&a->flight, now, &a->cam);
+    const tw_heightfield *hf = app__hf(a);
+    app_camera_clamp(&a->cam, hf, app__exag(a), 2.0);
+
+    int w, h;
+    rn_context_size(a->ctx, &w, &h, NULL);
+    if (a->terrain) app_terrain_update(a->terrain, &a->cam, w, h, app__exag(a), a->frame_no);
+    bool complete = !a->terrain || app_terrain_stats_get(a->terrain)->complete;
+    if (a->phase == APP_PHASE_SETTLING && (complete || now - a->t_start > a->opt.load_cap_s + 30)) {
+        a->t_complete = now;
+        a->phase = APP_PHASE_RUNNING;
+        a->t_running = now;
+    }
+
+    bool want_snapshot =
+        a->opt.snapshot && a->phase == APP_PHASE_RUNNING && now - a->t_running >= a->opt.wait_s;
+    /* Headless runs draw only once there is something to show, so that the
+     * workers get the CPU while loading. */
+    if (!headless || a->phase == APP_PHASE_RUNNING) {
+        app__draw(a);
+        app__frame_stats(a, tw_time_mono_s());
+    } else {
+        tw_pool_wait(a->pool, 0.02);
+    }
+    a->frame_no++;
+    if (want_snapshot) {
+        a->exit_code = app__snapshot(a);
+        return false;
+    }
+    if (headless && !a->opt.snapshot && a->phase == APP_PHASE_RUNNING &&
+        now - a->t_running >= a->opt.wait_s)
+        return false;
+    return !rn_context_should_close(a->ctx);
+}
+
+static int app__start(app *a, char *err, size_t n)
+{
+    a->t_start = tw_time_mono_s();
+    a->exaggeration = a->scene.terrain.present ? a->scene.terrain.exaggeration : 1.0;
+    a->hillshade = a->scene.terrain.hillshade;
+    app_camera_default(&a->cam);
+    geo_gdal_init(&(geo_gdal_desc){.http_timeout_s = a->scene.http_timeout_s});
+    geo_frame_desc fd = {.crs = a->scene.crs,
+                         .has_center = a->scene.has_center,
+                         .center_lon = a->scene.center_lon,
+                         .center_lat = a->scene.center_lat};
+    char ferr[512];
+    if (geo_frame_create(&fd, &a->frame, ferr, sizeof ferr) != TW_OK) {
+        snprintf(err, n, "%.700s: scene CRS: %.300s", a->scene_path, ferr);
+        return 2;
+    }
+    if (geo_xform_create_lonlat(a->frame, &a->lonlat, ferr, sizeof ferr) != TW_OK)
+        TW_WARN("crs", "no lon/lat for the HUD: %s", ferr);
+
+    rn_context_desc cd = {.width = a->opt.width,
+                          .height = a->opt.height,
+                          .headless = a->opt.headless,
+                          .fullscreen = a->opt.fullscreen,
+                          .monitor = a->opt.monitor,
+                          .samples = a->opt.samples,
+                          .title = a->scene.name};
+    char cerr[512];
+    if (rn_context_create(&cd, &a->ctx, cerr, sizeof cerr) != TW_OK) {
+        snprintf(err, n, "%s", cerr);
+        return 3;
+    }
+    TW_INFO("render", "%s", rn_context_renderer(a->ctx));
+    char shader_dir[PATH_MAX + 16];
+    snprintf(shader_dir, sizeof shader_dir, "%s/shaders", a->data_dir);
+    rn_shader_set_dir(shader_dir);
+    char rerr[1024];
+    if (rn_mesh_setup(0) != TW_OK || rn_texture_setup(0) != TW_OK ||
+        rn_terrain_setup(rerr, sizeof rerr) != TW_OK ||
+        rn_lines_setup(rerr, sizeof rerr) != TW_OK ||
+        rn_ui_setup(&(rn_ui_desc){0}, rerr, sizeof rerr) != TW_OK) {
+        snprintf(err, n, "%s", rerr);
+        return 3;
+    }
+    a->hud = app_hud_create();
+    a->pool = tw_pool_create(0);
+    if (!a->pool) {
+        snprintf(err, n, "cannot start worker threads");
+        return 1;
+    }
+    if (a->scene.terrain.present) {
+        a->terrain = app_terrain_create(
+            &(app_terrain_desc){.cfg = &a->scene.terrain, .frame = a->frame, .pool = a->pool},
+            a->t_start);
+    }
+    if (a->scene.boundary_count > 0) {
+        a->boundaries = calloc((size_t)a->scene.boundary_count, sizeof *a->boundaries);
+        for (int i = 0; a->boundaries && i < a->scene.boundary_count; i++)
+            a->boundaries[a->boundary_count++] =
+                app_boundaries_create(&a->scene.boundaries[i], a->frame, a->pool, a->t_start);
+    }
+    app__collect_layers(a);
+    if (a->opt.bookmark && !app_scene_bookmark(&a->scene, a->opt.bookmark)) {
+        TW_WARN("scene", "%s: no bookmark named '%s'; framing the data instead", a->scene_path,
+                a->opt.bookmark);
+        a->opt.bookmark = NULL;
+    }
+    return 0;
+}
+
+static void app__stop(app *a)
+{
+    /* Workers first: their pending jobs point at the layers. */
+    tw_pool_destroy(a->pool);
+    a->pool = NULL;
+    app_terrain_destroy(a->terrain);
+    for (int i = 0; i < a->boundary_count; i++) app_boundaries_destroy(a->boundaries[i]);
+    free(a->boundaries);
+    app_hud_destroy(a->hud);
+    if (a->ctx) {
+        rn_ui_shutdown();
+        rn_lines_shutdown();
+        rn_terrain_shutdown();
+        rn_texture_shutdown();
+        rn_mesh_shutdown();
+        rn_context_destroy(a->ctx);
+    }
+    geo_xform_destroy(a->lonlat);
+    geo_frame_destroy(a->frame);
+    geo_gdal_shutdown();
+    app_scene_free(&a->scene);
+}
+
+int app_run(int argc, char **argv)
+{
+    app *a = calloc(1, sizeof *a);
+    if (!a) return 1;
+    char err[1024];
+    if (!app_cli_parse(argc, argv, &a->opt, err, sizeof err)) {
+        fprintf(stderr, "citytwin: error: %s\n", err);
+        free(a);
+        return 2;
+    }
+    if (a->opt.help || a->opt.version) {
+        if (a->opt.help)
+            app_cli_usage(stdout);
+        else
+            printf("citytwin %s\n", APP_VERSION);
+        free(a);
+        return 0;
+    }
+    tw_log_init(a->opt.verbose ? TW_LOG_DEBUG : TW_LOG_INFO);
+    if (!app_paths_data_dir(a->data_dir, sizeof a->data_dir)) {
+        fprintf(stderr, "citytwin: error: cannot find the shaders/ and assets/ folders "
+                        "(set CITYTWIN_DATA)\n");
+        free(a);
+        return 2;
+    }
+    if (a->opt.scene)
+        snprintf(a->scene_path, sizeof a->scene_path, "%s", a->opt.scene);
+    else
+        snprintf(a->scene_path, sizeof a->scene_path, "%s/assets/scenes/seoul.json", a->data_dir);
+    if (app_scene_load(a->scene_path, &a->scene, err, sizeof err) != TW_OK) {
+        fprintf(stderr, "citytwin: error: [scene] %s: %s\n", a->scene_path, err);
+        free(a);
+        return 2;
+    }
+    int rc = app__start(a, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "citytwin: error: [%s] %s\n", rc == 3 ? "render" : "app", err);
+        app__stop(a);
+        free(a);
+        return rc;
+    }
+    while (app__step(a)) {
+    }
+    rc = a->exit_code;
+    if (a->opt.report && app_report_write(a, a->opt.report) != 0) rc = 1;
+    app__stop(a);
+    free(a);
+    tw_log_shutdown();
+    return rc;
+}

@@ -1,0 +1,153 @@
+/* Command-line parsing. */
+#include "app_cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void app_cli_usage(FILE *f)
+{
+    fputs("usage: citytwin [OPTIONS] [SCENE]\n"
+          "A digital twin of Korea's certified smart cities: terrain, boundaries and live\n"
+          "layers of a scene file (default: the Seoul demo scene).\n"
+          "\n"
+          "  --headless             render off-screen (EGL, no display needed)\n"
+          "  --snapshot OUT.png     write a picture once loaded, then exit\n"
+          "  --size WxH             picture / window size (default 1280x720)\n"
+          "  --bookmark NAME        start at a bookmark of the scene\n"
+          "  --wait-s S             after loading, run S more seconds before the snapshot\n"
+          "  --report OUT.json      write a load report on exit\n"
+          "  --deterministic        fixed clock and HUD text (golden images)\n"
+          "  --fullscreen           fullscreen window\n"
+          "  --monitor N            monitor for --fullscreen (0 = first)\n"
+          "  --load-cap-s S         headless: stop waiting for layers after S s (default 120)\n"
+          "  --samples N            multisampling (default 4, 1 = off)\n"
+          "  --verbose              debug logging (GDAL messages included)\n"
+          "  --version, --help\n"
+          "\n"
+          "Window keys: drag = pan, right-drag or Ctrl+drag = orbit, wheel = zoom,\n"
+          "arrows/WASD pan, +/- zoom, Q/E rotate, R/F tilt, 1-9 bookmarks, Home reset,\n"
+          "H hillshade, X exaggeration, L label language, F11 fullscreen, Esc quit.\n",
+          f);
+}
+
+static bool app__number(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end) return false;
+    *out = v;
+    return true;
+}
+
+bool app_cli_parse(int argc, char **argv, app_options *o, char *err, size_t n)
+{
+    memset(o, 0, sizeof *o);
+    o->load_cap_s = 120;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_ARG()                                                                                 \
+    do {                                                                                           \
+        if (!next) {                                                                               \
+            snprintf(err, n, "option %s needs a value", a);                                        \
+            return false;                                                                          \
+        }                                                                                          \
+        i++;                                                                                       \
+    } while (0)
+        if (strcmp(a, "--headless") == 0) {
+            o->headless = true;
+        } else if (strcmp(a, "--snapshot") == 0) {
+            NEED_ARG();
+            o->snapshot = next;
+        } else if (strcmp(a, "--size") == 0) {
+            NEED_ARG();
+            int w, h;
+            char tail;
+            if (sscanf(next, "%dx%d%c", &w, &h, &tail) != 2 || w < 16 || h < 16 || w > 16384 ||
+                h > 16384) {
+                snprintf(err, n, "--size wants WxH between 16 and 16384, got '%s'", next);
+                return false;
+            }
+            o->width = w;
+            o->height = h;
+        } else if (strcmp(a, "--bookmark") == 0) {
+            NEED_ARG();
+            o->bookmark = next;
+        } else if (strcmp(a, "--wait-s") == 0 || strcmp(a, "--load-cap-s") == 0) {
+            NEED_ARG();
+            double v;
+            if (!app__number(next, &v) || v < 0 || v > 86400) {
+                snprintf(err, n, "%s wants seconds (0..86400), got '%s'", a, next);
+                return false;
+            }
+            if (a[2] == 'w')
+                o->wait_s = v;
+            else
+                o->load_cap_s = v;
+        } else if (strcmp(a, "--report") == 0) {
+            NEED_ARG();
+            o->report = next;
+        } else if (strcmp(a, "--map") == 0) {
+            o->map = true;
+        } else if (strcmp(a, "--tour") == 0) {
+            o->tour = true;
+        } else if (strcmp(a, "--fullscreen") == 0) {
+            o->fullscreen = true;
+        } else if (strcmp(a, "--monitor") == 0) {
+            NEED_ARG();
+            double v;
+            if (!app__number(next, &v) || v < 0 || v > 64 || v != (int)v) {
+                snprintf(err, n, "--monitor wants a monitor number, got '%s'", next);
+                return false;
+            }
+            o->monitor = (int)v;
+        } else if (strcmp(a, "--pick") == 0) {
+            NEED_ARG();
+            o->pick = next;
+        } else if (strcmp(a, "--record") == 0) {
+            NEED_ARG();
+            o->record_dir = next;
+        } else if (strcmp(a, "--replay") == 0) {
+            NEED_ARG();
+            o->replay_dir = next;
+        } else if (strcmp(a, "--samples") == 0) {
+            NEED_ARG();
+            double v;
+            if (!app__number(next, &v) || v < 1 || v > 16 || v != (int)v) {
+                snprintf(err, n, "--samples wants 1..16, got '%s'", next);
+                return false;
+            }
+            o->samples = (int)v;
+        } else if (strcmp(a, "--deterministic") == 0) {
+            o->deterministic = true;
+        } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+            o->verbose = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            o->help = true;
+        } else if (strcmp(a, "--version") == 0) {
+            o->version = true;
+        } else if (a[0] == '-' && a[1]) {
+            snprintf(err, n, "unknown option '%s' (see --help)", a);
+            return false;
+        } else if (o->scene) {
+            snprintf(err, n, "more than one scene given ('%s' and '%s')", o->scene, a);
+            return false;
+        } else {
+            o->scene = a;
+        }
+#undef NEED_ARG
+    }
+    if (o->map || o->tour || o->pick || o->record_dir || o->replay_dir) {
+        snprintf(err, n, "%s is not available in this version yet",
+                 o->map          ? "--map"
+                 : o->tour       ? "--tour"
+                 : o->pick       ? "--pick"
+                 : o->record_dir ? "--record"
+                                 : "--replay");
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,33 @@
+/* The command line (ARCHITECTURE.md: "Command line contract"). */
+#ifndef APP_CLI_H
+#define APP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct app_options {
+    const char *scene; /* NULL: the demo scene */
+    bool headless;
+    const char *snapshot; /* PNG path; also in window mode (then exits) */
+    int width, height;    /* --size; 0: 1280x720 */
+    const char *bookmark;
+    double wait_s;
+    const char *report;
+    bool map, tour;
+    bool fullscreen;
+    int monitor;
+    const char *pick; /* "X,Y" */
+    const char *record_dir, *replay_dir;
+    bool deterministic;
+    bool verbose;
+    bool help, version;
+    double load_cap_s; /* headless: give up waiting for layers after this */
+    int samples;       /* MSAA; 0 default */
+} app_options;
+
+/* Parses argv. On error returns false with a one-line message in err. */
+bool app_cli_parse(int argc, char **argv, app_options *out, char *err, size_t n);
+void app_cli_usage(FILE *f);
+
+#endif

@@ -1,0 +1,266 @@
+/* HUD drawing over the scene with the render UI batch. Text is bilingual:
+ * Korean first, English beside it, as on Seoul's own signage. */
+#include "app_hud.h"
+
+#include "rn_ui.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define APP_HUD_MAX_PLACED 512
+
+static const rn_rgba HUD_TEXT = {255, 255, 255, 255};
+static const rn_rgba HUD_DIM = {215, 222, 230, 255};
+static const rn_rgba HUD_PANEL = {16, 24, 36, 170};
+static const rn_rgba HUD_HALO = {20, 28, 40, 230};
+static const rn_rgba HUD_ERROR = {255, 120, 110, 255};
+static const rn_rgba HUD_ACCENT = {90, 200, 250, 255};
+
+typedef struct app__rect {
+    float x0, y0, x1, y1;
+} app__rect;
+
+typedef struct app__order {
+    double area;
+    int index;
+} app__order;
+
+struct app_hud {
+    app__rect placed[APP_HUD_MAX_PLACED];
+    int placed_count;
+    app__order order[APP_HUD_MAX_PLACED];
+};
+
+app_hud *app_hud_create(void)
+{
+    return calloc(1, sizeof(app_hud));
+}
+
+void app_hud_destroy(app_hud *hud)
+{
+    free(hud);
+}
+
+static float app__panel_text(float x, float y, float px, rn_rgba c, const char *text, float pad)
+{
+    float w, h;
+    rn_ui_text_size(px, text, &w, &h);
+    rn_ui_rect(x - pad, y - px - pad * 0.5f, w + 2 * pad, px * 1.35f + pad, HUD_PANEL);
+    rn_ui_text(x, y, px, c, text);
+    return w;
+}
+
+/* 1, 2 or 5 times a power of ten, no longer than max_m. */
+static double app__nice_length(double max_m)
+{
+    double p = pow(10, floor(log10(max_m)));
+    if (5 * p <= max_m) return 5 * p;
+    if (2 * p <= max_m) return 2 * p;
+    return p;
+}
+
+static void app__scale_bar(const app_hud_frame *f, float s)
+{
+    const app_camera *cam = f->camera;
+    /* Metres per pixel at the target, where the eye's attention is. */
+    double mpp = cam->distance * 2 * tan(cam->fov_y * M_PI / 360.0) / f->height;
+    if (!(mpp > 0)) return;
+    double len_m = app__nice_length(mpp * 140 * s);
+    float len_px = (float)(len_m / mpp);
+    float x = 18 * s, y = f->height - 62 * s;
+    char text[64];
+    if (len_m >= 1000)
+        snprintf(text, sizeof text, "%g km", len_m / 1000);
+    else
+        snprintf(text, sizeof text, "%g m", len_m);
+    rn_ui_rect(x - 8 * s, y - 22 * s, len_px + 16 * s, 34 * s, HUD_PANEL);
+    rn_ui_rect(x, y, len_px, 4 * s, HUD_TEXT);
+    rn_ui_rect(x, y - 6 * s, 2 * s, 10 * s, HUD_TEXT);
+    rn_ui_rect(x + len_px - 2 * s, y - 6 * s, 2 * s, 10 * s, HUD_TEXT);
+    rn_ui_text(x, y - 8 * s, 13 * s, HUD_TEXT, text);
+}
+
+static void app__north_arrow(const app_hud_frame *f, float s)
+{
+    /* North on screen: the heading turns the map; tilt does not change the
+     * direction of north at the centre. */
+    double a = -f->camera->heading * M_PI / 180.0;
+    float cx = f->width - 44 * s, cy = 96 * s, r = 20 * s;
+    float ux = (float)sin(a), uy = (float)-cos(a); /* screen y grows down */
+    float px = -uy, py = ux;
+    rn_ui_rect(cx - 28 * s, cy - 28 * s, 56 * s, 56 * s, HUD_PANEL);
+    rn_ui_triangle(cx + ux * r, cy + uy * r, cx + px * r * 0.45f, cy + py * r * 0.45f,
+                   cx - px * r * 0.45f, cy - py * r * 0.45f, (rn_rgba){230, 70, 60, 255});
+    rn_ui_triangle(cx - ux * r, cy - uy * r, cx + px * r * 0.45f, cy + py * r * 0.45f,
+                   cx - px * r * 0.45f, cy - py * r * 0.45f, HUD_TEXT);
+    float w, h;
+    rn_ui_text_size(12 * s, "N 북", &w, &h);
+    rn_ui_text(cx - w * 0.5f, cy + 28 * s + 12 * s, 12 * s, HUD_TEXT, "N 북");
+}
+
+static bool app__overlaps(const app_hud *hud, app__rect r)
+{
+    for (int i = 0; i < hud->placed_count; i++) {
+        const app__rect *p = &hud->placed[i];
+        if (r.x0 < p->x1 && r.x1 > p->x0 && r.y0 < p->y1 && r.y1 > p->y0) return true;
+    }
+    return false;
+}
+
+static int app__cmp_area(const void *a, const void *b)
+{
+    const app__order *x = a, *y = b;
+    if (x->area != y->area) return x->area < y->area ? 1 : -1;
+    return x->index - y->index; /* stable: same input, same picture */
+}
+
+/* Greedy placement, largest features first: a label that would overlap
+ * one already placed is left out this frame. */
+static int app__labels(app_hud *hud, const app_hud_frame *f, float s)
+{
+    int n = f->label_count < APP_HUD_MAX_PLACED ? f->label_count : APP_HUD_MAX_PLACED;
+    for (int i = 0; i < n; i++) hud->order[i] = (app__order){f->labels[i].label->area, i};
+    qsort(hud->order, (size_t)n, sizeof *hud->order, app__cmp_area);
+    hud->placed_count = 0;
+    int placed = 0;
+    float px = 15 * s, px_en = 11 * s;
+    for (int k = 0; k < n; k++) {
+        const app_hud_label *l = &f->labels[hud->order[k].index];
+        const char *ko = l->label->text ? l->label->text : l->label->text_en;
+        if (!ko) continue;
+        const char *en =
+            f->labels_en && l->label->text && l->label->text_en ? l->label->text_en : NULL;
+        double sx, sy;
+        if (!app_camera_project(f->camera, f->width, f->height, l->pos, &sx, &sy)) continue;
+        float w, h, w2 = 0, h2 = 0;
+        rn_ui_text_size(px, ko, &w, &h);
+        if (en) rn_ui_text_size(px_en, en, &w2, &h2);
+        float bw = fmaxf(w, w2);
+        float x0 = (float)sx - bw * 0.5f, y0 = (float)sy - px;
+        app__rect r = {x0 - 3 * s, y0 - 3 * s, x0 + bw + 3 * s, (float)sy + (en ? h2 : 0) + 5 * s};
+        if (r.x0 < 0 || r.y0 < 0 || r.x1 > f->width || r.y1 > f->height) continue;
+        if (app__overlaps(hud, r)) continue;
+        if (hud->placed_count < APP_HUD_MAX_PLACED) hud->placed[hud->placed_count++] = r;
+        rn_ui_text_halo((float)sx - w * 0.5f, (float)sy, px, HUD_TEXT, HUD_HALO, ko);
+        if (en)
+            rn_ui_text_halo((float)sx - w2 * 0.5f, (float)sy + h2, px_en, HUD_DIM, HUD_HALO, en);
+        placed++;
+    }
+    return placed;
+}
+
+static void app__attribution(const app_hud_frame *f, float s)
+{
+    float px = 11 * s, y = f->height - 8 * s;
+    for (int i = f->layer_count - 1; i >= 0; i--) {
+        const app_layer *l = f->layers[i];
+        if (l->status != APP_LAYER_OK) continue;
+        char line[400];
+        snprintf(line, sizeof line, "%s: %s%s", l->kind, l->attribution,
+                 l->attribution_given ? "" : " (no attribution given)");
+        float w, h;
+        rn_ui_text_size(px, line, &w, &h);
+        float x = f->width - w - 10 * s;
+        rn_ui_rect(x - 4 * s, y - px - 2 * s, w + 8 * s, px * 1.45f, HUD_PANEL);
+        rn_ui_text(x, y, px, HUD_DIM, line);
+        y -= px * 1.5f;
+    }
+}
+
+static void app__cursor_line(const app_hud_frame *f, float s)
+{
+    char line[256];
+    if (f->cursor_valid)
+        snprintf(line, sizeof line,
+                 "경위도 Lon/Lat %.5f°%c %.5f°%c   %s %.1f E %.1f N   고도 Elev %.1f m",
+                 fabs(f->cursor_lon), f->cursor_lon >= 0 ? 'E' : 'W', fabs(f->cursor_lat),
+                 f->cursor_lat >= 0 ? 'N' : 'S', f->crs_name, f->cursor_x, f->cursor_y,
+                 f->cursor_z);
+    else
+        snprintf(line, sizeof line, "경위도 Lon/Lat —   %s", f->crs_name);
+    app__panel_text(12 * s, f->height - 16 * s, 12 * s, HUD_TEXT, line, 5 * s);
+}
+
+static void app__progress(const app_hud_frame *f, float s)
+{
+    if (f->progress >= 1) return;
+    float w = fminf(420 * s, f->width * 0.6f), x = (f->width - w) * 0.5f, y = 18 * s;
+    char text[128];
+    snprintf(text, sizeof text, "불러오는 중 Loading %s… %d%%",
+             f->status_line ? f->status_line : "", (int)(f->progress * 100));
+    rn_ui_rect(x - 8 * s, y - 8 * s, w + 16 * s, 44 * s, HUD_PANEL);
+    rn_ui_rect(x, y, w, 6 * s, (rn_rgba){255, 255, 255, 60});
+    rn_ui_rect(x, y, w * (float)fmax(f->progress, 0.02), 6 * s, HUD_ACCENT);
+    rn_ui_text(x, y + 26 * s, 13 * s, HUD_TEXT, text);
+}
+
+static void app__help(const app_hud_frame *f, float s)
+{
+    static const char *const lines[] = {
+        "도움말 Keys",
+        "드래그 Drag: 이동 pan    오른쪽 드래그 / Ctrl+드래그 Right-drag: 회전 orbit",
+        "휠 Wheel: 확대/축소 zoom to cursor    +/-: zoom    방향키/WASD: pan",
+        "Q/E: 회전 rotate    R/F: 기울기 tilt    1-9: 북마크 bookmarks    Home: 전체 reset",
+        "H: 음영 hillshade    X: 과장 exaggeration    L: 영문 English labels",
+        "F11: 전체 화면 fullscreen    F1: 도움말 help    Esc: 종료 quit",
+    };
+    float px = 13 * s, y = f->height * 0.3f;
+    float wmax = 0;
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        float w, h;
+        rn_ui_text_size(px, lines[i], &w, &h);
+        wmax = fmaxf(wmax, w);
+    }
+    float x = (f->width - wmax) * 0.5f;
+    rn_ui_rect(x - 14 * s, y - 24 * s, wmax + 28 * s, px * 1.6f * 6 + 20 * s, HUD_PANEL);
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        rn_ui_text(x, y, px, i == 0 ? HUD_ACCENT : HUD_TEXT, lines[i]);
+        y += px * 1.6f;
+    }
+}
+
+int app_hud_draw(app_hud *hud, const app_hud_frame *f)
+{
+    float s = f->ui_scale > 0 ? f->ui_scale : 1;
+    rn_ui_begin(f->width, f->height);
+    int placed = app__labels(hud, f, s);
+
+    /* Title block: Korean name, English name, frame time, layer problems. */
+    float x = 16 * s, y = 34 * s;
+    char line[768];
+    app__panel_text(x, y, 22 * s, HUD_TEXT, f->scene_name ? f->scene_name : "citytwin", 6 * s);
+    y += 24 * s;
+    if (f->frame_ms >= 0)
+        snprintf(line, sizeof line, "%s%s%.1f ms", f->scene_name_en ? f->scene_name_en : "",
+                 f->scene_name_en ? "   " : "", f->frame_ms);
+    else
+        snprintf(line, sizeof line, "%s", f->scene_name_en ? f->scene_name_en : "");
+    if (line[0]) {
+        app__panel_text(x, y, 13 * s, HUD_DIM, line, 6 * s);
+        y += 22 * s;
+    }
+    for (int i = 0; i < f->layer_count; i++) {
+        const app_layer *l = f->layers[i];
+        if (l->status != APP_LAYER_ERROR && l->status != APP_LAYER_STALE) continue;
+        snprintf(line, sizeof line, "%s %s: %s",
+                 l->status == APP_LAYER_ERROR ? "오류 error" : "지연 stale", l->name, l->error);
+        app__panel_text(x, y, 12 * s, HUD_ERROR, line, 5 * s);
+        y += 20 * s;
+    }
+
+    if (f->clock_text) {
+        float w, h;
+        rn_ui_text_size(13 * s, f->clock_text, &w, &h);
+        app__panel_text(f->width - w - 16 * s, 34 * s, 13 * s, HUD_TEXT, f->clock_text, 6 * s);
+    }
+    app__north_arrow(f, s);
+    app__scale_bar(f, s);
+    app__cursor_line(f, s);
+    app__attribution(f, s);
+    app__progress(f, s);
+    if (f->help) app__help(f, s);
+    rn_ui_end();
+    return placed;
+}

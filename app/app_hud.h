@@ -1,0 +1,45 @@
+/* The heads-up display: scene name, frame time, cursor position (lon/lat,
+ * scene CRS, ground height), scale bar, north arrow, local time, the
+ * attribution of every loaded source, a progress bar while loading, and the
+ * boundary labels (Korean with English on demand), placed without overlap. */
+#ifndef APP_HUD_H
+#define APP_HUD_H
+
+#include "app_camera.h"
+#include "app_layer.h"
+#include "geo_vector.h"
+
+#include <stdbool.h>
+
+typedef struct app_hud_label {
+    const geo_label *label;
+    double pos[3]; /* drawn position (exaggerated height) */
+} app_hud_label;
+
+typedef struct app_hud_frame {
+    int width, height;
+    float ui_scale;
+    const char *scene_name, *scene_name_en, *crs_name;
+    double frame_ms;        /* < 0: hide (deterministic runs) */
+    const char *clock_text; /* local time, already formatted */
+    bool cursor_valid;
+    double cursor_lon, cursor_lat, cursor_x, cursor_y, cursor_z;
+    const app_camera *camera;
+    const app_layer *const *layers;
+    int layer_count;
+    double progress;         /* 0..1; >= 1 hides the bar */
+    const char *status_line; /* e.g. "loading terrain..." or NULL */
+    const app_hud_label *labels;
+    int label_count;
+    bool labels_en; /* English under the Korean names */
+    bool help;      /* show the key help panel */
+} app_hud_frame;
+
+typedef struct app_hud app_hud;
+
+app_hud *app_hud_create(void);
+void app_hud_destroy(app_hud *hud);
+/* Draws the HUD with the render UI batch; returns labels placed. */
+int app_hud_draw(app_hud *hud, const app_hud_frame *f);
+
+#endif

@@ -1,0 +1,164 @@
+/* The --report file: one JSON object describing what loaded, how long it
+ * took, what the frame cost and what the camera saw. */
+#include "app_internal.h"
+
+#include "rn_mesh.h"
+#include "tw_log.h"
+#include "tw_time.h"
+
+#include <json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int app__cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Peak resident memory (kB) and bytes read through read(2) (/proc). */
+static void app__proc_stats(long *peak_kb, long long *read_bytes)
+{
+    *peak_kb = 0;
+    *read_bytes = 0;
+    char line[256];
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "VmHWM: %ld", peak_kb) == 1) break;
+        fclose(f);
+    }
+    f = fopen("/proc/self/io", "r");
+    if (f) {
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "rchar: %lld", read_bytes) == 1) break;
+        fclose(f);
+    }
+}
+
+static json_object *app__layer_json(const app_layer *l)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(l->name));
+    json_object_object_add(o, "kind", json_object_new_string(l->kind));
+    json_object_object_add(o, "source", json_object_new_string(l->source));
+    json_object_object_add(o, "status", json_object_new_string(app_layer_status_str(l->status)));
+    json_object_object_add(o, "features", json_object_new_int64(l->features));
+    json_object *sk = json_object_new_object();
+    for (int i = 0; i < l->skipped.n; i++)
+        json_object_object_add(sk, l->skipped.reason[i], json_object_new_int(l->skipped.count[i]));
+    json_object_object_add(o, "skipped", sk);
+    json_object_object_add(o, "error",
+                           l->status == APP_LAYER_ERROR ? json_object_new_string(l->error) : NULL);
+    json_object_object_add(o, "load_ms", json_object_new_double(l->load_ms));
+    json_object_object_add(o, "attribution", json_object_new_string(l->attribution));
+    return o;
+}
+
+static json_object *app__vec3(const double v[3])
+{
+    json_object *a = json_object_new_array();
+    for (int i = 0; i < 3; i++) json_object_array_add(a, json_object_new_double(v[i]));
+    return a;
+}
+
+int app_report_write(const app *a, const char *path)
+{
+    json_object *root = json_object_new_object();
+    json_object_object_add(root, "scene", json_object_new_string(a->scene_path));
+    json_object_object_add(root, "name", json_object_new_string(a->scene.name));
+    json_object_object_add(root, "crs", json_object_new_string(a->scene.crs));
+    if (a->ctx)
+        json_object_object_add(root, "renderer",
+                               json_object_new_string(rn_context_renderer(a->ctx)));
+    json_object *layers = json_object_new_array();
+    for (int i = 0; i < a->layer_count; i++)
+        json_object_array_add(layers, app__layer_json(a->layers[i]));
+    json_object_object_add(root, "layers", layers);
+
+    double ms = 1000.0;
+    json_object_object_add(root, "first_frame_ms", json_object_new_double(a->first_frame_ms));
+    json_object_object_add(
+        root, "loaded_ms",
+        json_object_new_double(a->t_loaded > 0 ? (a->t_loaded - a->t_start) * ms : -1));
+    json_object_object_add(
+        root, "complete_frame_ms",
+        json_object_new_double(a->t_complete > 0 ? (a->t_complete - a->t_start) * ms : -1));
+    long n = a->frame_samples < APP_FRAME_SAMPLES ? a->frame_samples : APP_FRAME_SAMPLES;
+    json_object *fr = json_object_new_object();
+    json_object_object_add(fr, "count", json_object_new_int64(a->frame_samples));
+    if (n > 0) {
+        double *s = malloc((size_t)n * sizeof *s);
+        if (s) {
+            memcpy(s, a->frame_ms, (size_t)n * sizeof *s);
+            qsort(s, (size_t)n, sizeof *s, app__cmp_double);
+            double sum = 0;
+            for (long i = 0; i < n; i++) sum += s[i];
+            json_object_object_add(fr, "mean_ms", json_object_new_double(sum / n));
+            json_object_object_add(fr, "p50_ms", json_object_new_double(s[n / 2]));
+            json_object_object_add(fr, "p95_ms", json_object_new_double(s[(long)(n * 0.95)]));
+            json_object_object_add(fr, "max_ms", json_object_new_double(s[n - 1]));
+            free(s);
+        }
+    }
+    json_object_object_add(root, "frames", fr);
+
+    json_object *cam = json_object_new_object();
+    double eye[3];
+    app_camera_eye(&a->cam, eye);
+    json_object_object_add(cam, "eye", app__vec3(eye));
+    json_object_object_add(cam, "target", app__vec3(a->cam.target));
+    json_object_object_add(cam, "heading", json_object_new_double(a->cam.heading));
+    json_object_object_add(cam, "tilt", json_object_new_double(a->cam.tilt));
+    json_object_object_add(cam, "distance", json_object_new_double(a->cam.distance));
+    json_object_object_add(root, "camera", cam);
+
+    if (a->terrain && app_terrain_info(a->terrain)) {
+        const geo_terrain_info *ti = app_terrain_info(a->terrain);
+        const app_terrain_stats *ts = app_terrain_stats_get(a->terrain);
+        json_object *t = json_object_new_object();
+        json_object_object_add(t, "width", json_object_new_int(ti->raster.width));
+        json_object_object_add(t, "height", json_object_new_int(ti->raster.height));
+        json_object_object_add(t, "overviews", json_object_new_int(ti->raster.overviews));
+        json_object_object_add(t, "pixel_m", json_object_new_double(ti->raster.pixel_m));
+        json_object_object_add(t, "crs", json_object_new_string(ti->raster.crs));
+        json_object_object_add(t, "zmin", json_object_new_double(ti->zmin));
+        json_object_object_add(t, "zmax", json_object_new_double(ti->zmax));
+        json_object_object_add(t, "max_level", json_object_new_int(ti->max_level));
+        json_object_object_add(t, "center_level", json_object_new_int(ts->center_level));
+        json_object_object_add(t, "tiles_drawn", json_object_new_int(ts->drawn));
+        json_object_object_add(t, "tiles_resident", json_object_new_int(ts->resident));
+        json_object_object_add(t, "complete", json_object_new_boolean(ts->complete));
+        json_object_object_add(t, "triangles", json_object_new_int64(ts->triangles));
+        json_object *per = json_object_new_array();
+        for (int l = 0; l <= ti->max_level && l < 25; l++)
+            json_object_array_add(per, json_object_new_int(ts->drawn_per_level[l]));
+        json_object_object_add(t, "drawn_per_level", per);
+        json_object_object_add(root, "terrain", t);
+    }
+    long peak_kb;
+    long long read_bytes;
+    app__proc_stats(&peak_kb, &read_bytes);
+    json_object *mem = json_object_new_object();
+    json_object_object_add(mem, "peak_rss_kb", json_object_new_int64(peak_kb));
+    json_object_object_add(mem, "read_bytes", json_object_new_int64(read_bytes));
+    json_object_object_add(mem, "gpu_mesh_bytes",
+                           json_object_new_int64((int64_t)rn_mesh_gpu_bytes()));
+    json_object_object_add(root, "memory", mem);
+    json_object *log = json_object_new_object();
+    json_object_object_add(log, "warnings", json_object_new_int((int)tw_log_count(TW_LOG_WARN)));
+    json_object_object_add(log, "errors", json_object_new_int((int)tw_log_count(TW_LOG_ERROR)));
+    json_object_object_add(root, "log", log);
+    if (a->opt.snapshot)
+        json_object_object_add(
+            root, "snapshot", a->snapshot_written ? json_object_new_string(a->opt.snapshot) : NULL);
+    int rc = json_object_to_file_ext(path, root,
+                                     JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    json_object_put(root);
+    if (rc != 0) {
+        TW_ERROR("report", "%s: cannot write the report", path);
+        return 1;
+    }
+    return 0;
+}

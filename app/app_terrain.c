@@ -1,0 +1,474 @@
+/* Terrain layer: open job, tile cache, level-of-detail selection. */
+#include "app_terrain.h"
+
+#include "tw_log.h"
+#include "tw_time.h"
+
+#include <cglm/cglm.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define APP_TILE_BUCKETS  4096
+#define APP_TILE_CAPACITY 8192
+#define APP_WANT_MAX      1024
+
+typedef enum { TILE_FREE, TILE_REQUESTED, TILE_READY, TILE_FAILED } app__tile_state;
+
+typedef struct app__tile {
+    geo_tile_key key;
+    app__tile_state state;
+    rn_mesh mesh;
+    float zmin, zmax;
+    bool empty;
+    int overview;
+    long last_used;
+    int next; /* bucket chain, or free list */
+} app__tile;
+
+typedef struct app__want {
+    geo_tile_key key;
+    double priority;
+} app__want;
+
+struct app_terrain {
+    app_layer layer;
+    const app_terrain_cfg *cfg;
+    const geo_frame *frame;
+    tw_pool *pool;
+    geo_terrain *geo;
+    const geo_terrain_info *info;
+    rn_texture height_tex;
+    double max_error_px;
+    int max_tiles;
+    int workers;
+    int buckets[APP_TILE_BUCKETS];
+    app__tile tiles[APP_TILE_CAPACITY];
+    int free_head;
+    int resident, inflight;
+    int tile_failures;
+    app__want want[APP_WANT_MAX];
+    int want_count;
+    rn_terrain_item *draw;
+    int draw_count, draw_cap;
+    app_terrain_stats stats;
+    /* per-update view data */
+    vec4 planes[6];
+    double eye[3];
+    double exag;
+    double target[2];
+    double k_px; /* pixels per metre at distance 1 */
+    long frame_no;
+};
+
+typedef struct app__open_job {
+    app_terrain *owner;
+    geo_terrain_desc desc;
+    geo_terrain *result;
+    tw_result status;
+    char err[512];
+} app__open_job;
+
+typedef struct app__tile_job {
+    app_terrain *owner;
+    geo_tile tile;
+    tw_result status;
+    char err[256];
+} app__tile_job;
+
+static unsigned app__hash(geo_tile_key k)
+{
+    unsigned h = (unsigned)k.level * 0x9E3779B1u;
+    h ^= (unsigned)k.x * 0x85EBCA77u + (h << 6) + (h >> 2);
+    h ^= (unsigned)k.y * 0xC2B2AE3Du + (h << 6) + (h >> 2);
+    return h & (APP_TILE_BUCKETS - 1);
+}
+
+static bool app__key_eq(geo_tile_key a, geo_tile_key b)
+{
+    return a.level == b.level && a.x == b.x && a.y == b.y;
+}
+
+static app__tile *app__find(app_terrain *t, geo_tile_key k)
+{
+    for (int i = t->buckets[app__hash(k)]; i >= 0; i = t->tiles[i].next)
+        if (app__key_eq(t->tiles[i].key, k)) return &t->tiles[i];
+    return NULL;
+}
+
+static app__tile *app__insert(app_terrain *t, geo_tile_key k)
+{
+    if (t->free_head < 0) return NULL;
+    int i = t->free_head;
+    app__tile *e = &t->tiles[i];
+    t->free_head = e->next;
+    memset(e, 0, sizeof *e);
+    e->key = k;
+    unsigned h = app__hash(k);
+    e->next = t->buckets[h];
+    t->buckets[h] = i;
+    return e;
+}
+
+static void app__remove(app_terrain *t, app__tile *e)
+{
+    int idx = (int)(e - t->tiles);
+    unsigned h = app__hash(e->key);
+    for (int *p = &t->buckets[h]; *p >= 0; p = &t->tiles[*p].next) {
+        if (*p == idx) {
+            *p = e->next;
+            break;
+        }
+    }
+    rn_mesh_destroy(e->mesh);
+    if (e->state == TILE_READY) t->resident--;
+    e->state = TILE_FREE;
+    e->next = t->free_head;
+    t->free_head = idx;
+}
+
+static void app__open_run(void *job, int worker)
+{
+    app__open_job *j = job;
+    j->status =
+        geo_terrain_open(&j->desc, j->owner->frame, worker, &j->result, j->err, sizeof j->err);
+}
+
+static void app__open_done(void *job, tw_result pool_status)
+{
+    app__open_job *j = job;
+    app_terrain *t = j->owner;
+    double now = tw_time_mono_s();
+    if (pool_status != TW_OK) {
+        app_layer_fail(&t->layer, now, "cancelled");
+    } else if (j->status != TW_OK) {
+        app_layer_fail(&t->layer, now, "%s", j->err);
+    } else {
+        t->geo = j->result;
+        t->info = geo_terrain_info_get(t->geo);
+        const tw_heightfield *hf = geo_terrain_heightfield(t->geo);
+        /* Draping samples this texture; unknown (off-raster) heights become
+         * the lowest ground so lines there stay visible. */
+        size_t n = (size_t)hf->nx * hf->ny;
+        float *z = malloc(n * sizeof *z);
+        if (z) {
+            for (size_t i = 0; i < n; i++) z[i] = isnan(hf->z[i]) ? (float)t->info->zmin : hf->z[i];
+            t->height_tex = rn_texture_make(&(rn_texture_desc){
+                .width = hf->nx, .height = hf->ny, .format = RN_TEX_R32F, .pixels = z});
+            free(z);
+        }
+        const geo_raster_info *ri = &t->info->raster;
+        app_layer_ok(&t->layer, now, (long)ri->width * ri->height);
+        TW_INFO("terrain",
+                "%s: %dx%d %s, %s, %.1f m pixels, %d overview(s), %d LOD levels, %.0f..%.0f m",
+                t->layer.source, ri->width, ri->height, ri->driver, ri->crs, ri->pixel_m,
+                ri->overviews, t->info->max_level + 1, t->info->zmin, t->info->zmax);
+    }
+    free(j);
+}
+
+app_terrain *app_terrain_create(const app_terrain_desc *desc, double now)
+{
+    app_terrain *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->cfg = desc->cfg;
+    t->frame = desc->frame;
+    t->pool = desc->pool;
+    t->workers = tw_pool_workers(desc->pool);
+    t->max_error_px = desc->max_error_px > 0 ? desc->max_error_px : 2.0;
+    t->max_tiles = desc->max_tiles > 0 ? desc->max_tiles : 600;
+    if (t->max_tiles > APP_TILE_CAPACITY - 256) t->max_tiles = APP_TILE_CAPACITY - 256;
+    for (int i = 0; i < APP_TILE_BUCKETS; i++) t->buckets[i] = -1;
+    for (int i = 0; i < APP_TILE_CAPACITY; i++)
+        t->tiles[i].next = i + 1 < APP_TILE_CAPACITY ? i + 1 : -1;
+    t->free_head = 0;
+    t->stats.center_level = -1;
+    const app_source *src = &desc->cfg->src;
+    app_layer_begin(&t->layer, "terrain", NULL, src->path, src->attribution, now);
+    app__open_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        app_layer_fail(&t->layer, now, "out of memory");
+        return t;
+    }
+    j->owner = t;
+    j->desc = (geo_terrain_desc){
+        .raster = {.path = src->path,
+                   .source_crs = src->source_crs,
+                   .has_nodata = src->has_nodata,
+                   .nodata = src->nodata,
+                   .workers = t->workers},
+        .tile_samples = desc->cfg->tile_samples,
+    };
+    tw_pool_submit(
+        t->pool,
+        &(tw_job_desc){.job = j, .run = app__open_run, .done = app__open_done, .priority = 1000});
+    return t;
+}
+
+void app_terrain_destroy(app_terrain *t)
+{
+    if (!t) return;
+    for (int i = 0; i < APP_TILE_CAPACITY; i++)
+        if (t->tiles[i].state != TILE_FREE) rn_mesh_destroy(t->tiles[i].mesh);
+    rn_texture_destroy(t->height_tex);
+    geo_terrain_close(t->geo);
+    free(t->draw);
+    free(t);
+}
+
+app_layer *app_terrain_layer(app_terrain *t)
+{
+    return &t->layer;
+}
+
+const geo_terrain_info *app_terrain_info(const app_terrain *t)
+{
+    return t->info;
+}
+
+const tw_heightfield *app_terrain_heightfield(const app_terrain *t)
+{
+    return t->geo ? geo_terrain_heightfield(t->geo) : NULL;
+}
+
+rn_texture app_terrain_height_texture(const app_terrain *t)
+{
+    return t->height_tex;
+}
+
+const app_terrain_stats *app_terrain_stats_get(const app_terrain *t)
+{
+    return &t->stats;
+}
+
+static void app__tile_run(void *job, int worker)
+{
+    app__tile_job *j = job;
+    geo_tile_key key = j->tile.key;
+    j->status = geo_terrain_load_tile(j->owner->geo, worker, key, &j->tile, j->err, sizeof j->err);
+}
+
+static void app__tile_done(void *job, tw_result pool_status)
+{
+    app__tile_job *j = job;
+    app_terrain *t = j->owner;
+    t->inflight--;
+    app__tile *e = app__find(t, j->tile.key);
+    if (e && e->state == TILE_REQUESTED) {
+        if (pool_status != TW_OK || j->status != TW_OK) {
+            e->state = TILE_FAILED;
+            if (pool_status == TW_OK) {
+                if (t->tile_failures++ == 0)
+                    TW_WARN("terrain", "%s: tile %d/%d/%d: %s", t->layer.source, j->tile.key.level,
+                            j->tile.key.x, j->tile.key.y, j->err);
+                geo_skips_add(&t->layer.skipped, "tile read failed");
+            }
+        } else {
+            e->state = TILE_READY;
+            e->empty = j->tile.empty;
+            e->zmin = j->tile.zmin;
+            e->zmax = j->tile.zmax;
+            e->overview = j->tile.overview;
+            if (!e->empty) e->mesh = rn_mesh_make(&j->tile.mesh);
+            t->resident++;
+        }
+    }
+    geo_tile_free(&j->tile);
+    free(j);
+}
+
+/* Closest distance from the eye to a tile's box (eye-relative, exaggerated). */
+static double app__box_distance(const double eye[3], const double lo[3], const double hi[3])
+{
+    double d2 = 0;
+    for (int i = 0; i < 3; i++) {
+        double v = eye[i] < lo[i] ? lo[i] - eye[i] : eye[i] > hi[i] ? eye[i] - hi[i] : 0;
+        d2 += v * v;
+    }
+    return sqrt(d2);
+}
+
+static void app__tile_box(app_terrain *t, geo_tile_key k, double lo[3], double hi[3])
+{
+    double b[4];
+    geo_terrain_tile_bounds(t->info, k, b);
+    app__tile *e = app__find(t, k);
+    double zmin = t->info->zmin, zmax = t->info->zmax;
+    if (e && e->state == TILE_READY) {
+        zmin = e->zmin;
+        zmax = e->zmax;
+    }
+    lo[0] = b[0], lo[1] = b[1], lo[2] = zmin * t->exag - 1;
+    hi[0] = b[2], hi[1] = b[3], hi[2] = zmax * t->exag + 1;
+}
+
+static bool app__visible(app_terrain *t, const double lo[3], const double hi[3])
+{
+    vec3 box[2] = {
+        {(float)(lo[0] - t->eye[0]), (float)(lo[1] - t->eye[1]), (float)(lo[2] - t->eye[2])},
+        {(float)(hi[0] - t->eye[0]), (float)(hi[1] - t->eye[1]), (float)(hi[2] - t->eye[2])}};
+    return glm_aabb_frustum(box, t->planes);
+}
+
+static bool app__ready(app_terrain *t, geo_tile_key k)
+{
+    app__tile *e = app__find(t, k);
+    return e && (e->state == TILE_READY || e->state == TILE_FAILED);
+}
+
+static void app__request(app_terrain *t, geo_tile_key k, double priority)
+{
+    app__tile *e = app__find(t, k);
+    if (e) return; /* requested, ready or failed */
+    if (t->want_count < APP_WANT_MAX) t->want[t->want_count++] = (app__want){k, priority};
+}
+
+static void app__emit(app_terrain *t, app__tile *e)
+{
+    e->last_used = t->frame_no;
+    t->stats.drawn++;
+    if (e->key.level < 25) t->stats.drawn_per_level[e->key.level]++;
+    if (e->empty || !rn_mesh_valid(e->mesh)) return;
+    if (t->draw_count == t->draw_cap) {
+        int cap = t->draw_cap ? t->draw_cap * 2 : 128;
+        rn_terrain_item *p = realloc(t->draw, (size_t)cap * sizeof *p);
+        if (!p) return;
+        t->draw = p;
+        t->draw_cap = cap;
+    }
+    double b[4];
+    geo_terrain_tile_bounds(t->info, e->key, b);
+    t->draw[t->draw_count++] = (rn_terrain_item){.mesh = e->mesh, .origin = {b[0], b[1], 0}};
+    if (t->target[0] >= b[0] && t->target[0] < b[2] && t->target[1] >= b[1] && t->target[1] < b[3])
+        t->stats.center_level = e->key.level;
+}
+
+/* Returns true when the node's area is covered (drawn, or nothing to draw). */
+static bool app__visit(app_terrain *t, geo_tile_key k)
+{
+    if (!geo_terrain_tile_exists(t->info, k)) return true;
+    double lo[3], hi[3];
+    app__tile_box(t, k, lo, hi);
+    if (!app__visible(t, lo, hi)) return true;
+    app__tile *e = app__find(t, k);
+    if (e) e->last_used = t->frame_no;
+    double d = fmax(app__box_distance(t->eye, lo, hi), 1.0);
+    double error_px = geo_terrain_level_spacing(t->info, k.level) * t->k_px / d;
+    bool split = k.level < t->info->max_level && error_px > t->max_error_px;
+    if (split) {
+        bool all = true;
+        for (int c = 0; c < 4; c++) {
+            geo_tile_key ck = {k.level + 1, k.x * 2 + (c & 1), k.y * 2 + (c >> 1)};
+            if (!geo_terrain_tile_exists(t->info, ck)) continue;
+            double clo[3], chi[3];
+            app__tile_box(t, ck, clo, chi);
+            if (!app__visible(t, clo, chi)) continue;
+            if (!app__ready(t, ck)) {
+                all = false;
+                app__request(t, ck, -app__box_distance(t->eye, clo, chi) - ck.level * 10.0);
+            }
+        }
+        if (all) {
+            for (int c = 0; c < 4; c++)
+                app__visit(t, (geo_tile_key){k.level + 1, k.x * 2 + (c & 1), k.y * 2 + (c >> 1)});
+            return true;
+        }
+    }
+    if (e && (e->state == TILE_READY || e->state == TILE_FAILED)) {
+        if (e->state == TILE_READY) app__emit(t, e);
+        if (split) t->stats.complete = false; /* a finer level is on its way */
+        return true;
+    }
+    app__request(t, k, -d - k.level * 10.0 + 1e6);
+    t->stats.complete = false;
+    return false;
+}
+
+static int app__cmp_want(const void *a, const void *b)
+{
+    double pa = ((const app__want *)a)->priority, pb = ((const app__want *)b)->priority;
+    return pa < pb ? 1 : pa > pb ? -1 : 0;
+}
+
+static int app__cmp_lru(const void *a, const void *b)
+{
+    long la = (*(app__tile *const *)a)->last_used, lb = (*(app__tile *const *)b)->last_used;
+    return la < lb ? -1 : la > lb ? 1 : 0;
+}
+
+static void app__evict(app_terrain *t)
+{
+    if (t->resident <= t->max_tiles) return;
+    app__tile **cand = malloc(APP_TILE_CAPACITY * sizeof *cand);
+    if (!cand) return;
+    int n = 0;
+    for (int i = 0; i < APP_TILE_CAPACITY; i++) {
+        app__tile *e = &t->tiles[i];
+        if ((e->state == TILE_READY || e->state == TILE_FAILED) && e->last_used < t->frame_no &&
+            e->key.level > 0)
+            cand[n++] = e;
+    }
+    qsort(cand, (size_t)n, sizeof *cand, app__cmp_lru);
+    for (int i = 0; i < n && t->resident > t->max_tiles; i++) app__remove(t, cand[i]);
+    free(cand);
+}
+
+void app_terrain_update(app_terrain *t, const app_camera *cam, int width, int height,
+                        double exaggeration, long frame)
+{
+    memset(&t->stats, 0, sizeof t->stats);
+    t->stats.center_level = -1;
+    t->draw_count = 0;
+    t->want_count = 0;
+    if (!t->geo) return;
+    t->frame_no = frame;
+    t->exag = exaggeration;
+    app_camera_eye(cam, t->eye);
+    t->target[0] = cam->target[0];
+    t->target[1] = cam->target[1];
+    /* Far plane for culling: generous, the terrain is all that limits it. */
+    double span = t->info->root_size * 4 + cam->distance * 4;
+    float vp[16];
+    app_camera_view_proj(cam, width, height, 1.0, span, vp);
+    mat4 m;
+    memcpy(m, vp, sizeof m);
+    glm_frustum_planes(m, t->planes);
+    t->k_px = height / (2.0 * tan(cam->fov_y * M_PI / 360.0));
+    t->stats.complete = true;
+    app__visit(t, (geo_tile_key){0, 0, 0});
+
+    qsort(t->want, (size_t)t->want_count, sizeof *t->want, app__cmp_want);
+    int cap = t->workers * 2 + 2;
+    for (int i = 0; i < t->want_count && t->inflight < cap; i++) {
+        app__tile *e = app__insert(t, t->want[i].key);
+        if (!e) break;
+        app__tile_job *j = calloc(1, sizeof *j);
+        if (!j) {
+            app__remove(t, e);
+            break;
+        }
+        e->state = TILE_REQUESTED;
+        e->last_used = frame;
+        j->owner = t;
+        j->tile.key = t->want[i].key;
+        t->inflight++;
+        tw_pool_submit(t->pool, &(tw_job_desc){.job = j,
+                                               .run = app__tile_run,
+                                               .done = app__tile_done,
+                                               .priority = (int)fmax(
+                                                   fmin(t->want[i].priority / 10, 1e8), -1e8)});
+    }
+    app__evict(t);
+    t->stats.requested = t->want_count;
+    t->stats.inflight = t->inflight;
+    t->stats.resident = t->resident;
+    if (t->inflight > 0) t->stats.complete = false;
+}
+
+long app_terrain_draw(app_terrain *t, const rn_view *view, const rn_terrain_style *style)
+{
+    long tris = rn_terrain_draw(view, style, t->draw, t->draw_count);
+    t->stats.triangles = tris;
+    t->stats.gpu_bytes = rn_mesh_gpu_bytes();
+    return tris;
+}

@@ -1,0 +1,26 @@
+/* File and path helpers. Reads are capped: input from outside never grows a
+ * buffer without bound. */
+#ifndef TW_FILE_H
+#define TW_FILE_H
+
+#include "tw_result.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Reads a whole file into a NUL-terminated buffer the caller frees. Files
+ * larger than cap bytes fail with TW_ERR_TOOBIG. */
+tw_result tw_file_read(const char *path, size_t cap, char **out, size_t *len);
+tw_result tw_file_write(const char *path, const void *data, size_t len);
+bool tw_file_exists(const char *path);
+bool tw_dir_exists(const char *path);
+/* True for "/x", and for GDAL virtual paths ("/vsicurl/..."), and URLs. */
+bool tw_path_is_absolute(const char *path);
+/* dir + "/" + rel into out, unless rel is absolute (then rel alone). */
+void tw_path_join(const char *dir, const char *rel, char *out, size_t n);
+/* Directory part of a path ("." when there is none). */
+void tw_path_dirname(const char *path, char *out, size_t n);
+/* Last path component, without directories. */
+const char *tw_path_basename(const char *path);
+
+#endif

@@ -1,0 +1,38 @@
+/* CPU-side meshes: the plain data that geo builds on workers and render
+ * uploads on the main thread. Vertices are float32 metres relative to
+ * `origin`, an absolute scene position in double precision. */
+#ifndef TW_MESH_H
+#define TW_MESH_H
+
+#include "tw_result.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum tw_prim { TW_PRIM_TRIANGLES = 0, TW_PRIM_LINES } tw_prim;
+
+enum {
+    TW_MESH_NORMALS = 1 << 0, /* 3 floats per vertex */
+    TW_MESH_UVS = 1 << 1,     /* 2 floats per vertex */
+    TW_MESH_COLORS = 1 << 2,  /* 4 bytes (RGBA8) per vertex */
+};
+
+typedef struct tw_mesh {
+    double origin[3];
+    tw_prim prim;
+    unsigned attrs;
+    uint32_t vertex_count, index_count;
+    float *positions; /* xyz per vertex */
+    float *normals;
+    float *uvs;
+    uint8_t *colors;
+    uint32_t *indices;
+} tw_mesh;
+
+/* Allocates arrays for the attributes asked for; on failure frees what it took. */
+tw_result tw_mesh_alloc(tw_mesh *m, uint32_t vertex_count, uint32_t index_count, unsigned attrs);
+void tw_mesh_free(tw_mesh *m);
+/* Bytes held by the arrays, for memory accounting. */
+size_t tw_mesh_bytes(const tw_mesh *m);
+
+#endif

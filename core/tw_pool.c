@@ -1,0 +1,212 @@
+/* Worker pool: a priority list of jobs guarded by one mutex, and a FIFO of
+ * finished jobs that the main thread drains. Job counts are in the hundreds,
+ * so a linear scan for the highest priority is cheaper than a heap. */
+#include "tw_pool.h"
+
+#include "tw_time.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TW_POOL_MAX_WORKERS 8
+
+typedef struct tw__worker_arg {
+    struct tw_pool *pool;
+    int index;
+} tw__worker_arg;
+
+typedef struct tw__job {
+    tw_job_desc desc;
+    unsigned long seq; /* submission order, newest first among equals */
+    struct tw__job *next;
+} tw__job;
+
+struct tw_pool {
+    pthread_mutex_t lock;
+    pthread_cond_t work_cv; /* workers wait for jobs */
+    pthread_cond_t done_cv; /* main waits for results */
+    pthread_t threads[TW_POOL_MAX_WORKERS];
+    tw__worker_arg args[TW_POOL_MAX_WORKERS];
+    int workers;
+    bool stopping;
+    tw__job *queued; /* unordered; picked by priority */
+    tw__job *done_head, *done_tail;
+    int running;
+    unsigned long seq;
+};
+
+static tw__job *tw__take_best(tw_pool *pool)
+{
+    tw__job **best = NULL;
+    for (tw__job **p = &pool->queued; *p; p = &(*p)->next) {
+        if (!best || (*p)->desc.priority > (*best)->desc.priority ||
+            ((*p)->desc.priority == (*best)->desc.priority && (*p)->seq > (*best)->seq))
+            best = p;
+    }
+    if (!best) return NULL;
+    tw__job *j = *best;
+    *best = j->next;
+    j->next = NULL;
+    return j;
+}
+
+static void tw__push_done(tw_pool *pool, tw__job *j)
+{
+    j->next = NULL;
+    if (pool->done_tail)
+        pool->done_tail->next = j;
+    else
+        pool->done_head = j;
+    pool->done_tail = j;
+    pthread_cond_broadcast(&pool->done_cv);
+}
+
+static void *tw__worker_main(void *arg)
+{
+    tw__worker_arg *wa = arg;
+    tw_pool *pool = wa->pool;
+    pthread_mutex_lock(&pool->lock);
+    for (;;) {
+        while (!pool->stopping && !pool->queued) pthread_cond_wait(&pool->work_cv, &pool->lock);
+        if (pool->stopping) break;
+        tw__job *j = tw__take_best(pool);
+        pool->running++;
+        pthread_mutex_unlock(&pool->lock);
+        j->desc.run(j->desc.job, wa->index);
+        pthread_mutex_lock(&pool->lock);
+        pool->running--;
+        tw__push_done(pool, j);
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return NULL;
+}
+
+tw_pool *tw_pool_create(int workers)
+{
+    if (workers <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        workers = n > 0 ? (int)n : 2;
+    }
+    if (workers > TW_POOL_MAX_WORKERS) workers = TW_POOL_MAX_WORKERS;
+    tw_pool *pool = calloc(1, sizeof *pool);
+    if (!pool) return NULL;
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->work_cv, NULL);
+    pthread_cond_init(&pool->done_cv, NULL);
+    for (int i = 0; i < workers; i++) {
+        tw__worker_arg *wa = &pool->args[i];
+        wa->pool = pool;
+        wa->index = i;
+        if (pthread_create(&pool->threads[i], NULL, tw__worker_main, wa) != 0) break;
+        pool->workers++;
+    }
+    if (pool->workers == 0) {
+        tw_pool_destroy(pool);
+        return NULL;
+    }
+    return pool;
+}
+
+void tw_pool_destroy(tw_pool *pool)
+{
+    if (!pool) return;
+    pthread_mutex_lock(&pool->lock);
+    pool->stopping = true;
+    pthread_cond_broadcast(&pool->work_cv);
+    pthread_mutex_unlock(&pool->lock);
+    for (int i = 0; i < pool->workers; i++) pthread_join(pool->threads[i], NULL);
+
+    /* Finished results first (they ran), then never-run jobs. */
+    while (pool->done_head) {
+        tw__job *j = pool->done_head;
+        pool->done_head = j->next;
+        if (j->desc.done) j->desc.done(j->desc.job, TW_OK);
+        free(j);
+    }
+    while (pool->queued) {
+        tw__job *j = pool->queued;
+        pool->queued = j->next;
+        if (j->desc.done) j->desc.done(j->desc.job, TW_ERR_CANCELLED);
+        free(j);
+    }
+    pthread_cond_destroy(&pool->work_cv);
+    pthread_cond_destroy(&pool->done_cv);
+    pthread_mutex_destroy(&pool->lock);
+    free(pool);
+}
+
+int tw_pool_workers(const tw_pool *pool)
+{
+    return pool ? pool->workers : 0;
+}
+
+void tw_pool_submit(tw_pool *pool, const tw_job_desc *desc)
+{
+    tw__job *j = calloc(1, sizeof *j);
+    if (!j) {
+        /* Out of memory: the job cannot be queued, so hand it back now. */
+        if (desc->done) desc->done(desc->job, TW_ERR_CANCELLED);
+        return;
+    }
+    j->desc = *desc;
+    pthread_mutex_lock(&pool->lock);
+    j->seq = ++pool->seq;
+    if (!desc->run) {
+        tw__push_done(pool, j);
+    } else {
+        j->next = pool->queued;
+        pool->queued = j;
+        pthread_cond_signal(&pool->work_cv);
+    }
+    pthread_mutex_unlock(&pool->lock);
+}
+
+int tw_pool_drain(tw_pool *pool, double budget_s)
+{
+    double t0 = tw_time_mono_s();
+    int n = 0;
+    for (;;) {
+        pthread_mutex_lock(&pool->lock);
+        tw__job *j = pool->done_head;
+        if (j) {
+            pool->done_head = j->next;
+            if (!pool->done_head) pool->done_tail = NULL;
+        }
+        pthread_mutex_unlock(&pool->lock);
+        if (!j) break;
+        if (j->desc.done) j->desc.done(j->desc.job, TW_OK);
+        free(j);
+        n++;
+        if (tw_time_mono_s() - t0 >= budget_s) break;
+    }
+    return n;
+}
+
+int tw_pool_pending(tw_pool *pool)
+{
+    int n = 0;
+    pthread_mutex_lock(&pool->lock);
+    for (tw__job *j = pool->queued; j; j = j->next) n++;
+    for (tw__job *j = pool->done_head; j; j = j->next) n++;
+    n += pool->running;
+    pthread_mutex_unlock(&pool->lock);
+    return n;
+}
+
+void tw_pool_wait(tw_pool *pool, double timeout_s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long ns = ts.tv_nsec + (long long)(timeout_s * 1e9);
+    ts.tv_sec += (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
+    pthread_mutex_lock(&pool->lock);
+    while (!pool->done_head) {
+        if (pthread_cond_timedwait(&pool->done_cv, &pool->lock, &ts) == ETIMEDOUT) break;
+    }
+    pthread_mutex_unlock(&pool->lock);
+}

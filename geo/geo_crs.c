@@ -1,0 +1,287 @@
+/* Scene frame and per-thread transformations over OGR/PROJ. */
+#include "geo_crs.h"
+
+#include "tw_log.h"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Korean 1985 (Bessel) -> WGS 84, position-vector convention, as used for
+ * EPSG:5174/2097 data by Korean agencies. */
+static const double GEO_KOREAN1985_TOWGS84[7] = {-115.80, 474.99, 674.11, 1.16, -2.31, -1.63, 6.43};
+static const double GEO_BESSEL_A = 6377397.155;
+static const double GEO_BESSEL_INVF = 299.1528128;
+
+struct geo_frame {
+    char name[128];
+    char *wkt;
+    bool local;
+};
+
+struct geo_xform {
+    OGRCoordinateTransformationH fwd, inv;
+    bool identity;
+    bool bessel_fixed;
+};
+
+tw_result geo_srs_from_text(const char *text, OGRSpatialReferenceH *out, char *err, size_t n)
+{
+    *out = NULL;
+    if (!text || !text[0]) {
+        snprintf(err, n, "empty CRS");
+        return TW_ERR_CRS;
+    }
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    CPLErrorReset();
+    if (OSRSetFromUserInput(srs, text) != OGRERR_NONE) {
+        snprintf(err, n, "unknown CRS '%s'", text);
+        OSRDestroySpatialReference(srs);
+        return TW_ERR_CRS;
+    }
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    *out = srs;
+    return TW_OK;
+}
+
+void geo_srs_describe(OGRSpatialReferenceH srs, char *out, size_t n)
+{
+    const char *auth = OSRGetAuthorityName(srs, NULL);
+    const char *code = OSRGetAuthorityCode(srs, NULL);
+    if (auth && code) {
+        snprintf(out, n, "%s:%s", auth, code);
+        return;
+    }
+    const char *name = OSRGetName(srs);
+    snprintf(out, n, "%s", name && name[0] ? name : "unnamed CRS");
+}
+
+bool geo_srs_is_unshifted_bessel(OGRSpatialReferenceH srs)
+{
+    OGRErr e1 = OGRERR_NONE, e2 = OGRERR_NONE;
+    double a = OSRGetSemiMajor(srs, &e1);
+    double invf = OSRGetInvFlattening(srs, &e2);
+    if (e1 != OGRERR_NONE || e2 != OGRERR_NONE) return false;
+    if (fabs(a - GEO_BESSEL_A) > 0.01 || fabs(invf - GEO_BESSEL_INVF) > 1e-6) return false;
+    double tw[7];
+    if (OSRGetTOWGS84(srs, tw, 7) == OGRERR_NONE) {
+        bool all_zero = true;
+        for (int i = 0; i < 7; i++)
+            if (tw[i] != 0) all_zero = false;
+        if (!all_zero) return false;
+    }
+    /* A named datum (Korean 1985, Tokyo, DHDN, MGI...) has a transformation
+     * in PROJ's database; only an anonymous Bessel datum is unshifted. */
+    const char *datum = OSRGetAttrValue(srs, "DATUM", 0);
+    if (!datum || !datum[0]) return true;
+    static const char *const anonymous[] = {"unknown",
+                                            "unnamed",
+                                            "D_Bessel_1841",
+                                            "Bessel_1841",
+                                            "Bessel 1841",
+                                            "Not_specified_based_on_Bessel_1841_ellipsoid",
+                                            "Not specified (based on Bessel 1841 ellipsoid)",
+                                            "D_unknown",
+                                            NULL};
+    for (const char *const *p = anonymous; *p; p++)
+        if (strcasecmp(datum, *p) == 0) return true;
+    return false;
+}
+
+static tw_result geo__local_tm(OGRSpatialReferenceH geog, double lon, double lat, char **wkt,
+                               char *err, size_t n)
+{
+    OGRSpatialReferenceH tm = OSRClone(geog);
+    char name[96];
+    snprintf(name, sizeof name, "citytwin local TM %.6f %.6f", lat, lon);
+    OSRSetProjCS(tm, name);
+    if (OSRSetTM(tm, lat, lon, 1.0, 0.0, 0.0) != OGRERR_NONE ||
+        OSRSetLinearUnits(tm, SRS_UL_METER, 1.0) != OGRERR_NONE ||
+        OSRExportToWkt(tm, wkt) != OGRERR_NONE) {
+        OSRDestroySpatialReference(tm);
+        snprintf(err, n, "cannot build a local transverse Mercator frame");
+        return TW_ERR_CRS;
+    }
+    OSRDestroySpatialReference(tm);
+    return TW_OK;
+}
+
+tw_result geo_frame_create(const geo_frame_desc *desc, geo_frame **out, char *err, size_t n)
+{
+    *out = NULL;
+    const char *text = desc && desc->crs && desc->crs[0] ? desc->crs : "EPSG:5186";
+    OGRSpatialReferenceH srs;
+    tw_result r = geo_srs_from_text(text, &srs, err, n);
+    if (r != TW_OK) return r;
+    geo_frame *f = calloc(1, sizeof *f);
+    if (!f) {
+        OSRDestroySpatialReference(srs);
+        return TW_ERR_NOMEM;
+    }
+    snprintf(f->name, sizeof f->name, "%s", text);
+    if (OSRIsGeographic(srs)) {
+        double lon = desc && desc->has_center ? desc->center_lon : 127.0;
+        double lat = desc && desc->has_center ? desc->center_lat : 37.5;
+        r = geo__local_tm(srs, lon, lat, &f->wkt, err, n);
+        f->local = true;
+    } else if (OSRIsProjected(srs)) {
+        if (geo_srs_is_unshifted_bessel(srs)) {
+            OSRSetTOWGS84(srs, GEO_KOREAN1985_TOWGS84[0], GEO_KOREAN1985_TOWGS84[1],
+                          GEO_KOREAN1985_TOWGS84[2], GEO_KOREAN1985_TOWGS84[3],
+                          GEO_KOREAN1985_TOWGS84[4], GEO_KOREAN1985_TOWGS84[5],
+                          GEO_KOREAN1985_TOWGS84[6]);
+            TW_WARN("crs",
+                    "scene CRS '%s' is Bessel 1841 with no datum shift: assuming Korean 1985",
+                    text);
+        }
+        if (OSRExportToWkt(srs, &f->wkt) != OGRERR_NONE) {
+            snprintf(err, n, "cannot use CRS '%s'", text);
+            r = TW_ERR_CRS;
+        }
+    } else {
+        snprintf(err, n, "CRS '%s' is neither projected nor geographic", text);
+        r = TW_ERR_CRS;
+    }
+    OSRDestroySpatialReference(srs);
+    if (r != TW_OK) {
+        geo_frame_destroy(f);
+        return r;
+    }
+    *out = f;
+    return TW_OK;
+}
+
+void geo_frame_destroy(geo_frame *frame)
+{
+    if (!frame) return;
+    CPLFree(frame->wkt);
+    free(frame);
+}
+
+const char *geo_frame_wkt(const geo_frame *frame)
+{
+    return frame->wkt;
+}
+
+const char *geo_frame_name(const geo_frame *frame)
+{
+    return frame->name;
+}
+
+bool geo_frame_is_local(const geo_frame *frame)
+{
+    return frame->local;
+}
+
+static OGRSpatialReferenceH geo__frame_srs(const geo_frame *frame)
+{
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(frame->wkt);
+    if (srs) OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    return srs;
+}
+
+tw_result geo_xform_create(const geo_frame *frame, OGRSpatialReferenceH src, unsigned flags,
+                           geo_xform **out, char *err, size_t n)
+{
+    *out = NULL;
+    geo_xform *xf = calloc(1, sizeof *xf);
+    if (!xf) return TW_ERR_NOMEM;
+    OGRSpatialReferenceH dst = geo__frame_srs(frame);
+    OGRSpatialReferenceH s = OSRClone(src);
+    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+    if (!(flags & GEO_XFORM_NO_BESSEL_FIX) && geo_srs_is_unshifted_bessel(s)) {
+        OSRSetTOWGS84(s, GEO_KOREAN1985_TOWGS84[0], GEO_KOREAN1985_TOWGS84[1],
+                      GEO_KOREAN1985_TOWGS84[2], GEO_KOREAN1985_TOWGS84[3],
+                      GEO_KOREAN1985_TOWGS84[4], GEO_KOREAN1985_TOWGS84[5],
+                      GEO_KOREAN1985_TOWGS84[6]);
+        xf->bessel_fixed = true;
+    }
+    tw_result r = TW_OK;
+    if (!dst) {
+        snprintf(err, n, "scene CRS is unusable");
+        r = TW_ERR_CRS;
+    } else if (OSRIsSame(s, dst)) {
+        xf->identity = true;
+    } else {
+        CPLErrorReset();
+        xf->fwd = OCTNewCoordinateTransformation(s, dst);
+        xf->inv = xf->fwd ? OCTNewCoordinateTransformation(dst, s) : NULL;
+        if (!xf->fwd || !xf->inv) {
+            char name[128];
+            geo_srs_describe(s, name, sizeof name);
+            snprintf(err, n, "no transformation from %s to the scene CRS (%s)", name,
+                     CPLGetLastErrorMsg());
+            r = TW_ERR_CRS;
+        }
+    }
+    OSRDestroySpatialReference(s);
+    if (dst) OSRDestroySpatialReference(dst);
+    if (r != TW_OK) {
+        geo_xform_destroy(xf);
+        return r;
+    }
+    *out = xf;
+    return TW_OK;
+}
+
+tw_result geo_xform_create_lonlat(const geo_frame *frame, geo_xform **out, char *err, size_t n)
+{
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
+    OSRSetWellKnownGeogCS(wgs, "WGS84");
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    tw_result r = geo_xform_create(frame, wgs, 0, out, err, n);
+    OSRDestroySpatialReference(wgs);
+    return r;
+}
+
+void geo_xform_destroy(geo_xform *xf)
+{
+    if (!xf) return;
+    if (xf->fwd) OCTDestroyCoordinateTransformation(xf->fwd);
+    if (xf->inv) OCTDestroyCoordinateTransformation(xf->inv);
+    free(xf);
+}
+
+bool geo_xform_is_identity(const geo_xform *xf)
+{
+    return xf->identity;
+}
+
+bool geo_xform_bessel_fixed(const geo_xform *xf)
+{
+    return xf->bessel_fixed;
+}
+
+static size_t geo__run(OGRCoordinateTransformationH ct, size_t n, double *x, double *y, double *z)
+{
+    if (n == 0) return 0;
+    int *ok = calloc(n, sizeof *ok);
+    if (!ok) return 0;
+    size_t good = 0;
+    /* The return value is false when any point fails; ok[] says which. */
+    if (n <= 0x7fffffff) (void)OCTTransformEx(ct, (int)n, x, y, z, ok);
+    for (size_t i = 0; i < n; i++) {
+        if (ok[i] && isfinite(x[i]) && isfinite(y[i])) {
+            good++;
+        } else {
+            x[i] = y[i] = HUGE_VAL;
+        }
+    }
+    free(ok);
+    return good;
+}
+
+size_t geo_xform_to_scene(geo_xform *xf, size_t n, double *x, double *y, double *z)
+{
+    return xf->identity ? n : geo__run(xf->fwd, n, x, y, z);
+}
+
+size_t geo_xform_from_scene(geo_xform *xf, size_t n, double *x, double *y, double *z)
+{
+    return xf->identity ? n : geo__run(xf->inv, n, x, y, z);
+}

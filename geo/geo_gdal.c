@@ -1,0 +1,113 @@
+/* GDAL process set-up and error routing. */
+#define _LARGEFILE64_SOURCE 1
+#include "geo_gdal.h"
+
+#include "tw_log.h"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <cpl_vsi.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <stdio.h>
+#include <string.h>
+
+static struct {
+    bool ready;
+} geo__gdal;
+
+static void CPL_STDCALL geo__cpl_handler(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+    /* The code that called GDAL reports one clear line with its own context;
+     * GDAL's own words go to the log at debug level (shown with --verbose). */
+    tw_log_level lvl = cls == CE_Fatal ? TW_LOG_ERROR : TW_LOG_DEBUG;
+    tw_log(lvl, "gdal", "%s (CPLE %d)", msg ? msg : "", (int)num);
+}
+
+tw_result geo_gdal_init(const geo_gdal_desc *desc)
+{
+    if (geo__gdal.ready) return TW_OK;
+    geo_gdal_desc d = desc ? *desc : (geo_gdal_desc){0};
+    char v[32];
+    snprintf(v, sizeof v, "%d", d.http_timeout_s > 0 ? (int)(d.http_timeout_s + 0.999) : 30);
+    CPLSetConfigOption("GDAL_HTTP_TIMEOUT", v);
+    snprintf(v, sizeof v, "%d", d.http_connect_s > 0 ? (int)(d.http_connect_s + 0.999) : 10);
+    CPLSetConfigOption("GDAL_HTTP_CONNECTTIMEOUT", v);
+    snprintf(v, sizeof v, "%dMB", d.cache_mb > 0 ? d.cache_mb : 256);
+    CPLSetConfigOption("GDAL_CACHEMAX", v);
+    /* Remote rasters: no directory listing probes, no retries that would hide
+     * a dead server for minutes; the error reaches the layer quickly. */
+    CPLSetConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR");
+    CPLSetConfigOption("GDAL_HTTP_MAX_RETRY", "0");
+    CPLSetConfigOption("CPL_VSIL_CURL_CHUNK_SIZE", "65536");
+    /* Never write .aux.xml next to a user's data. */
+    CPLSetConfigOption("GDAL_PAM_ENABLED", "NO");
+    CPLSetErrorHandler(geo__cpl_handler);
+    GDALAllRegister();
+    geo__gdal.ready = true;
+    return TW_OK;
+}
+
+void geo_gdal_shutdown(void)
+{
+    if (!geo__gdal.ready) return;
+    CPLSetErrorHandler(NULL);
+    geo__gdal.ready = false;
+}
+
+const char *geo_gdal_last_error(void)
+{
+    const char *m = CPLGetLastErrorMsg();
+    return m ? m : "";
+}
+
+void geo_gdal_clear_error(void)
+{
+    CPLErrorReset();
+}
+
+static bool geo__contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0) return true;
+    return false;
+}
+
+tw_result geo_gdal_last_error_kind(void)
+{
+    const char *m = geo_gdal_last_error();
+    if (geo__contains_ci(m, "timed out") || geo__contains_ci(m, "timeout")) return TW_ERR_TIMEOUT;
+    if (geo__contains_ci(m, "HTTP") || geo__contains_ci(m, "curl") ||
+        geo__contains_ci(m, "connect") || geo__contains_ci(m, "resolve"))
+        return TW_ERR_NET;
+    return TW_ERR_FORMAT;
+}
+
+bool geo_gdal_is_remote(const char *path)
+{
+    return strncmp(path, "/vsicurl", 8) == 0 || strncmp(path, "/vsis3", 6) == 0 ||
+           strncmp(path, "/vsigs", 6) == 0 || strncmp(path, "/vsiaz", 6) == 0 ||
+           strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0 ||
+           strstr(path, "/vsicurl/") != NULL;
+}
+
+tw_result geo_gdal_check_path(const char *path, char *err, size_t n)
+{
+    if (!path || !path[0]) {
+        snprintf(err, n, "no path given");
+        return TW_ERR_ARG;
+    }
+    if (geo_gdal_is_remote(path) || strncmp(path, "/vsi", 4) == 0) return TW_OK;
+    VSIStatBufL st;
+    if (VSIStatL(path, &st) != 0) {
+        snprintf(err, n, "file not found");
+        return TW_ERR_IO;
+    }
+    if (VSI_ISDIR(st.st_mode)) return TW_OK; /* e.g. a shapefile directory */
+    if (st.st_size == 0) {
+        snprintf(err, n, "file is empty");
+        return TW_ERR_FORMAT;
+    }
+    return TW_OK;
+}

@@ -1,0 +1,32 @@
+/* GDAL set-up for the whole process: driver registration (once, on the main
+ * thread), the error handler that routes CPL messages into the project's
+ * logger, and configuration for remote sources (timeouts, caches). */
+#ifndef GEO_GDAL_H
+#define GEO_GDAL_H
+
+#include "tw_result.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct geo_gdal_desc {
+    double http_timeout_s; /* whole request; 0: 30 s */
+    double http_connect_s; /* connection; 0: 10 s */
+    int cache_mb;          /* GDAL block cache; 0: 256 MB */
+} geo_gdal_desc;
+
+tw_result geo_gdal_init(const geo_gdal_desc *desc);
+void geo_gdal_shutdown(void);
+
+/* This thread's last GDAL error text, folded to one line ("" if none). */
+const char *geo_gdal_last_error(void);
+void geo_gdal_clear_error(void);
+/* Classifies this thread's last GDAL error: timeout, network or format. */
+tw_result geo_gdal_last_error_kind(void);
+/* True for /vsicurl/, http(s):// and other network paths. */
+bool geo_gdal_is_remote(const char *path);
+/* Checks that a local path exists before GDAL tries it, so a missing file
+ * gets "file not found" rather than a driver's guess. Remote paths pass. */
+tw_result geo_gdal_check_path(const char *path, char *err, size_t n);
+
+#endif

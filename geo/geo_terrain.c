@@ -1,0 +1,324 @@
+/* Terrain tiles: quadtree geometry, grid meshes with skirts, normals that
+ * agree across tile edges, and the overview heightfield. */
+#include "geo_terrain.h"
+
+#include "tw_log.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct geo_terrain {
+    geo_raster *raster;
+    geo_terrain_info info;
+    tw_heightfield hf;
+    int fill_passes;
+};
+
+const geo_terrain_info *geo_terrain_info_get(const geo_terrain *t)
+{
+    return &t->info;
+}
+
+const tw_heightfield *geo_terrain_heightfield(const geo_terrain *t)
+{
+    return &t->hf;
+}
+
+void geo_terrain_tile_bounds(const geo_terrain_info *info, geo_tile_key key, double b[4])
+{
+    double size = info->root_size / (double)(1 << key.level);
+    b[0] = info->root_x0 + key.x * size;
+    b[1] = info->root_y0 + key.y * size;
+    b[2] = b[0] + size;
+    b[3] = b[1] + size;
+}
+
+double geo_terrain_level_spacing(const geo_terrain_info *info, int level)
+{
+    return info->root_size / (double)(1 << level) / (info->tile_samples - 1);
+}
+
+bool geo_terrain_tile_exists(const geo_terrain_info *info, geo_tile_key key)
+{
+    if (key.level < 0 || key.level > info->max_level) return false;
+    int n = 1 << key.level;
+    if (key.x < 0 || key.y < 0 || key.x >= n || key.y >= n) return false;
+    double b[4];
+    geo_terrain_tile_bounds(info, key, b);
+    const double *e = info->raster.extent;
+    return b[0] < e[2] && b[2] > e[0] && b[1] < e[3] && b[3] > e[1];
+}
+
+/* Replaces nodata samples of a grid by the mean of their known neighbours,
+ * ring by ring; what no pass reaches gets `fallback`. Returns samples filled. */
+static int geo__fill_grid(float *z, uint8_t *st, int nx, int ny, float fallback)
+{
+    int filled = 0, remaining = 0;
+    for (int k = 0; k < nx * ny; k++) remaining += st[k] == GEO_SAMPLE_NODATA;
+    if (!remaining) return 0;
+    uint8_t *next = malloc((size_t)nx * ny);
+    if (!next) return 0;
+    for (int pass = 0; pass < nx + ny && remaining; pass++) {
+        memcpy(next, st, (size_t)nx * ny);
+        int progress = 0;
+        for (int j = 0; j < ny; j++) {
+            for (int i = 0; i < nx; i++) {
+                int k = j * nx + i;
+                if (st[k] != GEO_SAMPLE_NODATA) continue;
+                double sum = 0;
+                int cnt = 0;
+                for (int dj = -1; dj <= 1; dj++)
+                    for (int di = -1; di <= 1; di++) {
+                        int ii = i + di, jj = j + dj;
+                        if (ii < 0 || jj < 0 || ii >= nx || jj >= ny) continue;
+                        if (st[jj * nx + ii] != GEO_SAMPLE_VALID) continue;
+                        sum += z[jj * nx + ii];
+                        cnt++;
+                    }
+                if (cnt) {
+                    z[k] = (float)(sum / cnt);
+                    next[k] = 3; /* becomes valid after this pass */
+                    progress++;
+                }
+            }
+        }
+        for (int k = 0; k < nx * ny; k++)
+            if (next[k] == 3) st[k] = GEO_SAMPLE_VALID;
+        filled += progress;
+        remaining -= progress;
+        if (!progress) break;
+    }
+    for (int k = 0; k < nx * ny; k++)
+        if (st[k] == GEO_SAMPLE_NODATA) {
+            z[k] = fallback;
+            st[k] = GEO_SAMPLE_VALID;
+            filled++;
+        }
+    free(next);
+    return filled;
+}
+
+static tw_result geo__build_heightfield(geo_terrain *t, int worker, int max_samples, char *err,
+                                        size_t n)
+{
+    const geo_raster_info *ri = geo_raster_info_get(t->raster);
+    double w = ri->extent[2] - ri->extent[0], h = ri->extent[3] - ri->extent[1];
+    double spacing = fmax(ri->pixel_m, fmax(w, h) / (max_samples - 1));
+    int nx = (int)ceil(w / spacing) + 1, ny = (int)ceil(h / spacing) + 1;
+    if (nx < 2) nx = 2;
+    if (ny < 2) ny = 2;
+    tw_result r = tw_heightfield_alloc(&t->hf, nx, ny);
+    if (r != TW_OK) return r;
+    t->hf.x0 = ri->extent[0];
+    t->hf.y0 = ri->extent[1];
+    t->hf.dx = t->hf.dy = spacing;
+    uint8_t *st = malloc((size_t)nx * ny);
+    if (!st) return TW_ERR_NOMEM;
+    geo_grid g = {t->hf.x0, t->hf.y0, spacing, spacing, nx, ny, 0, 0};
+    r = geo_raster_sample(t->raster, worker, &g, 0, 1, t->fill_passes, t->hf.z, st, NULL, err, n);
+    if (r == TW_OK) {
+        double zmin = HUGE_VAL, zmax = -HUGE_VAL;
+        for (int k = 0; k < nx * ny; k++) {
+            if (st[k] != GEO_SAMPLE_VALID) continue;
+            zmin = fmin(zmin, t->hf.z[k]);
+            zmax = fmax(zmax, t->hf.z[k]);
+        }
+        if (zmin == HUGE_VAL) {
+            snprintf(err, n, "holds no valid elevation (every sample is nodata)");
+            r = TW_ERR_FORMAT;
+        } else {
+            t->info.zmin = zmin;
+            t->info.zmax = zmax;
+            geo__fill_grid(t->hf.z, st, nx, ny, (float)zmin);
+            /* Off the raster stays unknown for the camera and picks. */
+            for (int k = 0; k < nx * ny; k++)
+                if (st[k] == GEO_SAMPLE_OUTSIDE) t->hf.z[k] = NAN;
+        }
+    }
+    free(st);
+    return r;
+}
+
+tw_result geo_terrain_open(const geo_terrain_desc *desc, const geo_frame *frame, int worker,
+                           geo_terrain **out, char *err, size_t n)
+{
+    *out = NULL;
+    geo_terrain *t = calloc(1, sizeof *t);
+    if (!t) return TW_ERR_NOMEM;
+    geo_raster_desc rd = desc->raster;
+    rd.elevation = true;
+    tw_result r = geo_raster_open(&rd, frame, worker, &t->raster, err, n);
+    if (r != TW_OK) {
+        free(t);
+        return r;
+    }
+    t->fill_passes = desc->fill_passes == 0 ? 16 : desc->fill_passes < 0 ? 0 : desc->fill_passes;
+    geo_terrain_info *info = &t->info;
+    info->raster = *geo_raster_info_get(t->raster);
+    info->tile_samples = desc->tile_samples >= 3 ? desc->tile_samples : 65;
+    const double *e = info->raster.extent;
+    info->root_size = fmax(e[2] - e[0], e[3] - e[1]);
+    info->root_x0 = e[0];
+    info->root_y0 = e[1];
+    double px = info->raster.pixel_m > 0 ? info->raster.pixel_m : info->root_size;
+    double need = info->root_size / ((info->tile_samples - 1) * px);
+    info->max_level = need > 1 ? (int)ceil(log2(need) - 1e-9) : 0;
+    if (info->max_level > 24) info->max_level = 24;
+
+    r = geo__build_heightfield(t, worker, desc->heightfield_max >= 2 ? desc->heightfield_max : 512,
+                               err, n);
+    if (r != TW_OK) {
+        geo_terrain_close(t);
+        return r;
+    }
+    *out = t;
+    return TW_OK;
+}
+
+void geo_terrain_close(geo_terrain *t)
+{
+    if (!t) return;
+    geo_raster_close(t->raster);
+    tw_heightfield_free(&t->hf);
+    free(t);
+}
+
+void geo_tile_free(geo_tile *tile)
+{
+    tw_mesh_free(&tile->mesh);
+}
+
+tw_result geo_terrain_sample_point(geo_terrain *t, int worker, double x, double y, double *z)
+{
+    geo_grid g = {x, y, 0, 0, 1, 1, 0, 0};
+    float v;
+    uint8_t st;
+    char err[256];
+    tw_result r = geo_raster_sample(t->raster, worker, &g, 0, 1, 0, &v, &st, NULL, err, sizeof err);
+    if (r != TW_OK) return r;
+    if (st != GEO_SAMPLE_VALID) return TW_ERR_ARG;
+    *z = v;
+    return TW_OK;
+}
+
+tw_result geo_terrain_load_tile(geo_terrain *t, int worker, geo_tile_key key, geo_tile *out,
+                                char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    out->key = key;
+    const geo_terrain_info *info = &t->info;
+    int N = info->tile_samples, G = N + 2;
+    double b[4];
+    geo_terrain_tile_bounds(info, key, b);
+    double step = geo_terrain_level_spacing(info, key.level);
+    /* One extra ring of samples around the tile, so normals on the edge are
+     * computed from the same neighbours as the adjacent tile's. */
+    float *z = malloc((size_t)G * G * sizeof *z);
+    uint8_t *st = malloc((size_t)G * G);
+    if (!z || !st) {
+        free(z);
+        free(st);
+        return TW_ERR_NOMEM;
+    }
+    geo_grid g = {info->root_x0,
+                  info->root_y0,
+                  step,
+                  step,
+                  G,
+                  G,
+                  (long)key.x * (N - 1) - 1,
+                  (long)key.y * (N - 1) - 1};
+    geo_sample_stats stats;
+    tw_result r =
+        geo_raster_sample(t->raster, worker, &g, 0, 1, t->fill_passes, z, st, &stats, err, n);
+    if (r != TW_OK) goto done;
+    out->overview = stats.level;
+    for (int k = 0; k < G * G; k++) out->nodata_samples += st[k] == GEO_SAMPLE_NODATA;
+    out->filled_samples = geo__fill_grid(z, st, G, G, (float)info->zmin);
+
+    /* Vertex grid N*N plus four skirts of N vertices each. */
+    uint32_t nv = (uint32_t)(N * N + 4 * N);
+    uint32_t ni = (uint32_t)((N - 1) * (N - 1) * 6 + 4 * (N - 1) * 6);
+    out->mesh.prim = TW_PRIM_TRIANGLES;
+    r = tw_mesh_alloc(&out->mesh, nv, ni, TW_MESH_NORMALS | TW_MESH_UVS);
+    if (r != TW_OK) goto done;
+    tw_mesh *m = &out->mesh;
+    m->origin[0] = b[0];
+    m->origin[1] = b[1];
+    m->origin[2] = 0;
+    float zmin = INFINITY, zmax = -INFINITY;
+#define GZ(i, j) z[(size_t)((j) + 1) * G + ((i) + 1)]
+#define GS(i, j) st[(size_t)((j) + 1) * G + ((i) + 1)]
+    for (int j = 0; j < N; j++) {
+        for (int i = 0; i < N; i++) {
+            uint32_t v = (uint32_t)(j * N + i);
+            float h = GZ(i, j);
+            m->positions[v * 3 + 0] = (float)(i * step);
+            m->positions[v * 3 + 1] = (float)(j * step);
+            m->positions[v * 3 + 2] = h;
+            m->uvs[v * 2 + 0] = (float)i / (N - 1);
+            m->uvs[v * 2 + 1] = (float)j / (N - 1);
+            /* Central differences where both neighbours are on the raster. */
+            int il = GS(i - 1, j) ? i - 1 : i, ir = GS(i + 1, j) ? i + 1 : i;
+            int jd = GS(i, j - 1) ? j - 1 : j, ju = GS(i, j + 1) ? j + 1 : j;
+            double dzdx = ir > il ? (GZ(ir, j) - GZ(il, j)) / ((ir - il) * step) : 0;
+            double dzdy = ju > jd ? (GZ(i, ju) - GZ(i, jd)) / ((ju - jd) * step) : 0;
+            double len = sqrt(dzdx * dzdx + dzdy * dzdy + 1);
+            m->normals[v * 3 + 0] = (float)(-dzdx / len);
+            m->normals[v * 3 + 1] = (float)(-dzdy / len);
+            m->normals[v * 3 + 2] = (float)(1 / len);
+            if (GS(i, j) != GEO_SAMPLE_OUTSIDE) {
+                zmin = fminf(zmin, h);
+                zmax = fmaxf(zmax, h);
+            }
+        }
+    }
+    /* Skirts hang below the edges and hide cracks against coarser neighbours. */
+    float skirt = (float)(step * 2.0 + 1.0);
+    for (int e = 0; e < 4; e++) {
+        for (int k = 0; k < N; k++) {
+            int i = e == 0 ? k : e == 1 ? N - 1 : e == 2 ? N - 1 - k : 0;
+            int j = e == 0 ? 0 : e == 1 ? k : e == 2 ? N - 1 : N - 1 - k;
+            uint32_t src = (uint32_t)(j * N + i), dst = (uint32_t)(N * N + e * N + k);
+            memcpy(&m->positions[dst * 3], &m->positions[src * 3], 3 * sizeof(float));
+            m->positions[dst * 3 + 2] -= skirt;
+            memcpy(&m->normals[dst * 3], &m->normals[src * 3], 3 * sizeof(float));
+            memcpy(&m->uvs[dst * 2], &m->uvs[src * 2], 2 * sizeof(float));
+        }
+    }
+    uint32_t *ix = m->indices, count = 0;
+    for (int j = 0; j < N - 1; j++) {
+        for (int i = 0; i < N - 1; i++) {
+            if (!GS(i, j) || !GS(i + 1, j) || !GS(i, j + 1) || !GS(i + 1, j + 1)) continue;
+            uint32_t a = (uint32_t)(j * N + i), bb = a + 1, c = a + (uint32_t)N, d = c + 1;
+            ix[count++] = a, ix[count++] = bb, ix[count++] = d;
+            ix[count++] = a, ix[count++] = d, ix[count++] = c;
+        }
+    }
+    for (int e = 0; e < 4; e++) {
+        for (int k = 0; k < N - 1; k++) {
+            int i0 = e == 0 ? k : e == 1 ? N - 1 : e == 2 ? N - 1 - k : 0;
+            int j0 = e == 0 ? 0 : e == 1 ? k : e == 2 ? N - 1 : N - 1 - k;
+            int i1 = e == 0 ? k + 1 : e == 1 ? N - 1 : e == 2 ? N - 2 - k : 0;
+            int j1 = e == 0 ? 0 : e == 1 ? k + 1 : e == 2 ? N - 1 : N - 2 - k;
+            if (!GS(i0, j0) || !GS(i1, j1)) continue;
+            uint32_t top0 = (uint32_t)(j0 * N + i0), top1 = (uint32_t)(j1 * N + i1);
+            uint32_t bot0 = (uint32_t)(N * N + e * N + k), bot1 = bot0 + 1;
+            ix[count++] = top0, ix[count++] = bot0, ix[count++] = bot1;
+            ix[count++] = top0, ix[count++] = bot1, ix[count++] = top1;
+        }
+    }
+#undef GZ
+#undef GS
+    m->index_count = count;
+    out->empty = count == 0;
+    out->zmin = zmin == INFINITY ? (float)info->zmin : zmin;
+    out->zmax = zmax == -INFINITY ? (float)info->zmin : zmax;
+done:
+    free(z);
+    free(st);
+    if (r != TW_OK) geo_tile_free(out);
+    return r;
+}

@@ -1,0 +1,67 @@
+/* Terrain: an elevation raster cut into a quadtree of tiles in the scene
+ * frame, each a grid mesh with skirts, loaded on demand at the resolution
+ * the view needs. Level 0 is one square over the whole raster; the deepest
+ * level samples at the raster's native resolution.
+ *
+ * geo_terrain_open and geo_terrain_load_tile run on worker threads; the
+ * info and the overview heightfield are immutable after open and may be read
+ * from any thread. */
+#ifndef GEO_TERRAIN_H
+#define GEO_TERRAIN_H
+
+#include "geo_raster.h"
+#include "tw_heightfield.h"
+#include "tw_mesh.h"
+
+typedef struct geo_terrain geo_terrain;
+
+typedef struct geo_tile_key {
+    int level, x, y; /* y counts from the south */
+} geo_tile_key;
+
+typedef struct geo_terrain_desc {
+    geo_raster_desc raster;
+    int tile_samples;    /* vertices per tile side; 0: 65 */
+    int heightfield_max; /* samples per side of the overview heightfield; 0: 512 */
+    int fill_passes;     /* hole filling reach in pixels/2; 0: 16, -1: none */
+} geo_terrain_desc;
+
+typedef struct geo_terrain_info {
+    geo_raster_info raster;
+    double root_x0, root_y0, root_size; /* level-0 square, scene metres */
+    int max_level;
+    int tile_samples;
+    double zmin, zmax; /* valid heights seen in the heightfield */
+} geo_terrain_info;
+
+typedef struct geo_tile {
+    geo_tile_key key;
+    tw_mesh mesh; /* triangles; origin = the tile's south-west corner at z 0 */
+    float zmin, zmax;
+    bool empty;   /* no part of the raster under this tile */
+    int overview; /* overview read, -1 full resolution */
+    int nodata_samples, filled_samples;
+} geo_tile;
+
+tw_result geo_terrain_open(const geo_terrain_desc *desc, const geo_frame *frame, int worker,
+                           geo_terrain **out, char *err, size_t n);
+void geo_terrain_close(geo_terrain *t);
+const geo_terrain_info *geo_terrain_info_get(const geo_terrain *t);
+/* Whole-extent heights at up to heightfield_max samples a side, holes filled,
+ * NAN outside the raster. Owned by the terrain. */
+const tw_heightfield *geo_terrain_heightfield(const geo_terrain *t);
+
+tw_result geo_terrain_load_tile(geo_terrain *t, int worker, geo_tile_key key, geo_tile *out,
+                                char *err, size_t n);
+void geo_tile_free(geo_tile *tile);
+
+/* Tile square in scene metres: xmin ymin xmax ymax. */
+void geo_terrain_tile_bounds(const geo_terrain_info *info, geo_tile_key key, double b[4]);
+/* Spacing between a tile's vertices at a level, in metres. */
+double geo_terrain_level_spacing(const geo_terrain_info *info, int level);
+/* False for tiles beyond the deepest level or wholly off the raster. */
+bool geo_terrain_tile_exists(const geo_terrain_info *info, geo_tile_key key);
+/* Full-resolution bilinear height at a scene point (tests, probes). */
+tw_result geo_terrain_sample_point(geo_terrain *t, int worker, double x, double y, double *z);
+
+#endif

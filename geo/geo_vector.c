@@ -1,0 +1,425 @@
+/* OGR vector loading: polygon rings and lines become densified line
+ * segments in the scene frame; each feature gets a label point. */
+#include "geo_vector.h"
+
+#include "geo_gdal.h"
+#include "tw_log.h"
+
+#include <cpl_conv.h>
+#include <gdal.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Caps on what one source may add, so a hostile file cannot exhaust memory. */
+#define GEO_VECTOR_MAX_VERTICES (64u * 1024u * 1024u)
+
+void geo_skips_add(geo_skips *s, const char *reason)
+{
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->reason[i], reason) == 0) {
+            s->count[i]++;
+            return;
+        }
+    if (s->n < GEO_SKIP_REASONS) {
+        s->reason[s->n] = reason;
+        s->count[s->n] = 1;
+        s->n++;
+    } else {
+        s->count[GEO_SKIP_REASONS - 1]++; /* the last slot collects the rest */
+    }
+}
+
+int geo_skips_total(const geo_skips *s)
+{
+    int t = 0;
+    for (int i = 0; i < s->n; i++) t += s->count[i];
+    return t;
+}
+
+typedef struct geo__lines {
+    double *xy; /* scene coordinates */
+    uint32_t *ix;
+    size_t nv, cap_v, ni, cap_i;
+} geo__lines;
+
+static bool geo__push_vertex(geo__lines *l, double x, double y)
+{
+    if (l->nv == l->cap_v) {
+        size_t cap = l->cap_v ? l->cap_v * 2 : 4096;
+        if (cap > GEO_VECTOR_MAX_VERTICES) return false;
+        double *p = realloc(l->xy, cap * 2 * sizeof *p);
+        if (!p) return false;
+        l->xy = p;
+        l->cap_v = cap;
+    }
+    l->xy[l->nv * 2] = x;
+    l->xy[l->nv * 2 + 1] = y;
+    l->nv++;
+    return true;
+}
+
+static bool geo__push_index(geo__lines *l, uint32_t a, uint32_t b)
+{
+    if (l->ni + 2 > l->cap_i) {
+        size_t cap = l->cap_i ? l->cap_i * 2 : 8192;
+        uint32_t *p = realloc(l->ix, cap * sizeof *p);
+        if (!p) return false;
+        l->ix = p;
+        l->cap_i = cap;
+    }
+    l->ix[l->ni++] = a;
+    l->ix[l->ni++] = b;
+    return true;
+}
+
+/* Appends one transformed, densified polyline. False when out of room. */
+static bool geo__add_path(geo__lines *l, const double *x, const double *y, int n, double max_seg)
+{
+    bool have_prev = false;
+    uint32_t prev = 0;
+    for (int i = 0; i < n; i++) {
+        if (x[i] == HUGE_VAL) {
+            have_prev = false;
+            continue;
+        }
+        if (have_prev) {
+            double px = l->xy[prev * 2], py = l->xy[prev * 2 + 1];
+            double len = hypot(x[i] - px, y[i] - py);
+            int pieces = (int)ceil(len / max_seg);
+            if (pieces > 4096) pieces = 4096;
+            for (int k = 1; k <= pieces; k++) {
+                double t = (double)k / pieces;
+                if (!geo__push_vertex(l, px + (x[i] - px) * t, py + (y[i] - py) * t)) return false;
+                uint32_t cur = (uint32_t)(l->nv - 1);
+                if (!geo__push_index(l, prev, cur)) return false;
+                prev = cur;
+            }
+        } else {
+            if (!geo__push_vertex(l, x[i], y[i])) return false;
+            prev = (uint32_t)(l->nv - 1);
+            have_prev = true;
+        }
+    }
+    return true;
+}
+
+/* Walks a geometry, adding every ring and line; returns false on overflow. */
+static bool geo__add_geometry(geo__lines *l, OGRGeometryH g, geo_xform *xf, double max_seg,
+                              int *paths)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbLineString || t == wkbLinearRing) {
+        int n = OGR_G_GetPointCount(g);
+        if (n < 2) return true;
+        double *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+        if (!x || !y) {
+            free(x);
+            free(y);
+            return false;
+        }
+        OGR_G_GetPoints(g, x, sizeof(double), y, sizeof(double), NULL, 0);
+        geo_xform_to_scene(xf, (size_t)n, x, y, NULL);
+        bool ok = geo__add_path(l, x, y, n, max_seg);
+        free(x);
+        free(y);
+        (*paths)++;
+        return ok;
+    }
+    int parts = OGR_G_GetGeometryCount(g);
+    for (int i = 0; i < parts; i++)
+        if (!geo__add_geometry(l, OGR_G_GetGeometryRef(g, i), xf, max_seg, paths)) return false;
+    return true;
+}
+
+/* Label anchor: a point inside the largest polygon part (or the middle of a
+ * line), and the feature's area for placement priority. */
+static bool geo__label_point(OGRGeometryH g, double *x, double *y, double *area)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    OGRGeometryH part = g;
+    *area = 0;
+    if (t == wkbMultiPolygon || t == wkbGeometryCollection) {
+        double best = -1;
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
+            OGRGeometryH p = OGR_G_GetGeometryRef(g, i);
+            double a = OGR_G_Area(p);
+            *area += a;
+            if (a > best) {
+                best = a;
+                part = p;
+            }
+        }
+    } else {
+        *area = OGR_G_Area(g);
+    }
+    OGRGeometryH pt = OGR_G_PointOnSurface(part);
+    if (pt && !OGR_G_IsEmpty(pt)) {
+        *x = OGR_G_GetX(pt, 0);
+        *y = OGR_G_GetY(pt, 0);
+        OGR_G_DestroyGeometry(pt);
+        return true;
+    }
+    if (pt) OGR_G_DestroyGeometry(pt);
+    OGREnvelope env;
+    OGR_G_GetEnvelope(part, &env);
+    *x = 0.5 * (env.MinX + env.MaxX);
+    *y = 0.5 * (env.MinY + env.MaxY);
+    return isfinite(*x) && isfinite(*y);
+}
+
+typedef struct geo__source {
+    GDALDatasetH ds;
+    OGRLayerH layer;
+    geo_xform *xf;
+} geo__source;
+
+static void geo__source_close(geo__source *s)
+{
+    geo_xform_destroy(s->xf);
+    if (s->ds) GDALClose(s->ds);
+    memset(s, 0, sizeof *s);
+}
+
+static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *frame,
+                                  geo__source *s, char *crs_name, size_t crs_n, char *err, size_t n)
+{
+    memset(s, 0, sizeof *s);
+    tw_result r = geo_gdal_check_path(desc->path, err, n);
+    if (r != TW_OK) return r;
+    char opt[96];
+    const char *open_opts[2] = {NULL, NULL};
+    if (desc->encoding && desc->encoding[0]) {
+        snprintf(opt, sizeof opt, "ENCODING=%s", desc->encoding);
+        open_opts[0] = opt;
+    }
+    geo_gdal_clear_error();
+    s->ds = GDALOpenEx(desc->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
+                       open_opts[0] ? open_opts : NULL, NULL);
+    if (!s->ds) {
+        const char *msg = geo_gdal_last_error();
+        snprintf(err, n, "not a vector source OGR can read%s%s%s", msg[0] ? " (" : "", msg,
+                 msg[0] ? ")" : "");
+        return geo_gdal_is_remote(desc->path) ? geo_gdal_last_error_kind() : TW_ERR_FORMAT;
+    }
+    if (desc->layer && desc->layer[0]) {
+        s->layer = GDALDatasetGetLayerByName(s->ds, desc->layer);
+        if (!s->layer) {
+            snprintf(err, n, "has no layer named '%s'", desc->layer);
+            geo__source_close(s);
+            return TW_ERR_ARG;
+        }
+    } else if (GDALDatasetGetLayerCount(s->ds) > 0) {
+        s->layer = GDALDatasetGetLayer(s->ds, 0);
+    }
+    if (!s->layer) {
+        snprintf(err, n, "has no layers");
+        geo__source_close(s);
+        return TW_ERR_FORMAT;
+    }
+    if (desc->where && desc->where[0]) {
+        geo_gdal_clear_error();
+        if (OGR_L_SetAttributeFilter(s->layer, desc->where) != OGRERR_NONE) {
+            snprintf(err, n, "bad \"where\" filter '%s': %s", desc->where, geo_gdal_last_error());
+            geo__source_close(s);
+            return TW_ERR_ARG;
+        }
+    }
+    OGRSpatialReferenceH srs = NULL;
+    bool own = false;
+    const char *drv = GDALGetDriverShortName(GDALGetDatasetDriver(s->ds));
+    if (desc->source_crs && desc->source_crs[0]) {
+        r = geo_srs_from_text(desc->source_crs, &srs, err, n);
+        if (r != TW_OK) {
+            geo__source_close(s);
+            return r;
+        }
+        own = true;
+    } else {
+        srs = OGR_L_GetSpatialRef(s->layer);
+        if (!srs && (strcasecmp(drv, "GeoJSON") == 0 || strcasecmp(drv, "TopoJSON") == 0 ||
+                     strcasecmp(drv, "GeoJSONSeq") == 0)) {
+            /* RFC 7946 (and TopoJSON by convention): WGS 84 lon/lat. */
+            r = geo_srs_from_text("EPSG:4326", &srs, err, n);
+            if (r != TW_OK) {
+                geo__source_close(s);
+                return r;
+            }
+            own = true;
+        }
+        if (!srs) {
+            snprintf(err, n,
+                     "has no coordinate reference system; give \"source_crs\" in the scene");
+            geo__source_close(s);
+            return TW_ERR_CRS;
+        }
+    }
+    geo_srs_describe(srs, crs_name, crs_n);
+    r = geo_xform_create(frame, srs, desc->xform_flags, &s->xf, err, n);
+    if (own) OSRDestroySpatialReference(srs);
+    if (r != TW_OK) geo__source_close(s);
+    return r;
+}
+
+tw_result geo_vector_extent(const geo_vector_desc *desc, const geo_frame *frame, double ext[4],
+                            char *err, size_t n)
+{
+    geo__source s;
+    char crs[128];
+    tw_result r = geo__source_open(desc, frame, &s, crs, sizeof crs, err, n);
+    if (r != TW_OK) return r;
+    OGREnvelope env;
+    if (OGR_L_GetExtent(s.layer, &env, 1) != OGRERR_NONE) {
+        snprintf(err, n, "has no features to measure");
+        geo__source_close(&s);
+        return TW_ERR_FORMAT;
+    }
+    double x[4] = {env.MinX, env.MaxX, env.MinX, env.MaxX};
+    double y[4] = {env.MinY, env.MinY, env.MaxY, env.MaxY};
+    geo_xform_to_scene(s.xf, 4, x, y, NULL);
+    ext[0] = ext[1] = HUGE_VAL;
+    ext[2] = ext[3] = -HUGE_VAL;
+    for (int i = 0; i < 4; i++) {
+        if (x[i] == HUGE_VAL) continue;
+        ext[0] = fmin(ext[0], x[i]);
+        ext[1] = fmin(ext[1], y[i]);
+        ext[2] = fmax(ext[2], x[i]);
+        ext[3] = fmax(ext[3], y[i]);
+    }
+    geo__source_close(&s);
+    if (!(ext[0] <= ext[2])) {
+        snprintf(err, n, "its extent cannot be placed in the scene CRS");
+        return TW_ERR_CRS;
+    }
+    return TW_OK;
+}
+
+static char *geo__field(OGRFeatureH f, int idx)
+{
+    if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx)) return NULL;
+    const char *v = OGR_F_GetFieldAsString(f, idx);
+    return v && v[0] ? strdup(v) : NULL;
+}
+
+tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame *frame,
+                                   geo_outlines *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    geo__source s;
+    tw_result r = geo__source_open(desc, frame, &s, out->crs, sizeof out->crs, err, n);
+    if (r != TW_OK) return r;
+    out->bessel_fixed = geo_xform_bessel_fixed(s.xf);
+    if (out->bessel_fixed)
+        TW_WARN("crs", "%s: Bessel 1841 CRS without datum shift; applying Korean 1985 -> WGS 84",
+                desc->path);
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(s.layer);
+    int fi = -1, fi_en = -1;
+    if (desc->label_field && desc->label_field[0]) {
+        fi = OGR_FD_GetFieldIndex(defn, desc->label_field);
+        if (fi < 0)
+            TW_WARN("boundaries", "%s: no field '%s' for labels", desc->path, desc->label_field);
+    }
+    if (desc->label_field_en && desc->label_field_en[0])
+        fi_en = OGR_FD_GetFieldIndex(defn, desc->label_field_en);
+    double max_seg = desc->densify_m > 0 ? desc->densify_m : 50.0;
+    geo__lines l = {0};
+    size_t label_cap = 0;
+    bool full = false;
+    OGR_L_ResetReading(s.layer);
+    OGRFeatureH f;
+    while (!full && (f = OGR_L_GetNextFeature(s.layer)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (!g || OGR_G_IsEmpty(g)) {
+            geo_skips_add(&out->skipped, "no geometry");
+            OGR_F_Destroy(f);
+            continue;
+        }
+        OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+        if (t == wkbPoint || t == wkbMultiPoint) {
+            geo_skips_add(&out->skipped, "not a line or polygon");
+            OGR_F_Destroy(f);
+            continue;
+        }
+        size_t before = l.nv;
+        int paths = 0;
+        if (!geo__add_geometry(&l, g, s.xf, max_seg, &paths)) {
+            full = true;
+            TW_WARN("boundaries", "%s: too many vertices; the rest of the layer is left out",
+                    desc->path);
+        }
+        if (l.nv == before) {
+            geo_skips_add(&out->skipped, paths ? "outside the scene CRS" : "empty geometry");
+            OGR_F_Destroy(f);
+            continue;
+        }
+        out->features++;
+        double lx, ly, area;
+        if (geo__label_point(g, &lx, &ly, &area)) {
+            geo_xform_to_scene(s.xf, 1, &lx, &ly, NULL);
+            if (lx != HUGE_VAL && (size_t)out->label_count == label_cap) {
+                size_t cap = label_cap ? label_cap * 2 : 64;
+                geo_label *p = realloc(out->labels, cap * sizeof *p);
+                if (p) {
+                    out->labels = p;
+                    label_cap = cap;
+                }
+            }
+            if (lx != HUGE_VAL && (size_t)out->label_count < label_cap) {
+                geo_label *lab = &out->labels[out->label_count++];
+                lab->text = geo__field(f, fi);
+                lab->text_en = geo__field(f, fi_en);
+                lab->x = lx;
+                lab->y = ly;
+                lab->area = area;
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+    geo__source_close(&s);
+    if (l.nv == 0) {
+        free(l.xy);
+        free(l.ix);
+        geo_outlines_free(out);
+        snprintf(err, n, "holds no lines or polygons to draw");
+        return TW_ERR_FORMAT;
+    }
+    double e[4] = {HUGE_VAL, HUGE_VAL, -HUGE_VAL, -HUGE_VAL};
+    for (size_t i = 0; i < l.nv; i++) {
+        e[0] = fmin(e[0], l.xy[i * 2]);
+        e[1] = fmin(e[1], l.xy[i * 2 + 1]);
+        e[2] = fmax(e[2], l.xy[i * 2]);
+        e[3] = fmax(e[3], l.xy[i * 2 + 1]);
+    }
+    memcpy(out->extent, e, sizeof e);
+    out->lines.prim = TW_PRIM_LINES;
+    r = tw_mesh_alloc(&out->lines, (uint32_t)l.nv, (uint32_t)l.ni, 0);
+    if (r == TW_OK) {
+        out->lines.origin[0] = 0.5 * (e[0] + e[2]);
+        out->lines.origin[1] = 0.5 * (e[1] + e[3]);
+        for (size_t i = 0; i < l.nv; i++) {
+            out->lines.positions[i * 3] = (float)(l.xy[i * 2] - out->lines.origin[0]);
+            out->lines.positions[i * 3 + 1] = (float)(l.xy[i * 2 + 1] - out->lines.origin[1]);
+            out->lines.positions[i * 3 + 2] = 0;
+        }
+        memcpy(out->lines.indices, l.ix, l.ni * sizeof *l.ix);
+    }
+    free(l.xy);
+    free(l.ix);
+    if (r != TW_OK) geo_outlines_free(out);
+    return r;
+}
+
+void geo_outlines_free(geo_outlines *o)
+{
+    tw_mesh_free(&o->lines);
+    for (int i = 0; i < o->label_count; i++) {
+        free(o->labels[i].text);
+        free(o->labels[i].text_en);
+    }
+    free(o->labels);
+    o->labels = NULL;
+    o->label_count = 0;
+}

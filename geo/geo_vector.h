@@ -1,0 +1,61 @@
+/* Vector sources through OGR: outlines of polygons and lines in the scene
+ * frame (boundaries), densified so they can follow the terrain, with one
+ * label point per feature. Runs on worker threads. */
+#ifndef GEO_VECTOR_H
+#define GEO_VECTOR_H
+
+#include "geo_crs.h"
+#include "tw_mesh.h"
+
+#define GEO_SKIP_REASONS 8
+
+/* Why features were left out, reason -> count. */
+typedef struct geo_skips {
+    int n;
+    const char *reason[GEO_SKIP_REASONS];
+    int count[GEO_SKIP_REASONS];
+} geo_skips;
+
+void geo_skips_add(geo_skips *s, const char *reason);
+int geo_skips_total(const geo_skips *s);
+
+typedef struct geo_vector_desc {
+    const char *path;
+    const char *layer;      /* NULL: the first layer */
+    const char *where;      /* OGR attribute filter */
+    const char *source_crs; /* for sources without a CRS */
+    const char *encoding;   /* e.g. CP949 for KOSTAT shapefiles */
+    const char *label_field;
+    const char *label_field_en;
+    double densify_m; /* longest segment after densifying; 0: 50 m */
+    unsigned xform_flags;
+} geo_vector_desc;
+
+typedef struct geo_label {
+    char *text;    /* UTF-8, may be NULL */
+    char *text_en; /* may be NULL */
+    double x, y;   /* scene metres */
+    double area;   /* m^2 of the feature, for placement priority */
+} geo_label;
+
+typedef struct geo_outlines {
+    tw_mesh lines; /* TW_PRIM_LINES, z 0: draped on the terrain when drawn */
+    geo_label *labels;
+    int label_count;
+    int features; /* features drawn; a multipart feature counts once */
+    geo_skips skipped;
+    double extent[4];
+    bool bessel_fixed;
+    char crs[128];
+} geo_outlines;
+
+tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame *frame,
+                                   geo_outlines *out, char *err, size_t n);
+void geo_outlines_free(geo_outlines *o);
+
+/* Opens a vector source and returns its layer's extent in scene metres
+ * (used to frame the data before anything else is loaded). */
+tw_result geo_vector_extent(const geo_vector_desc *desc, const geo_frame *frame, double ext[4],
+                            char *err, size_t n);
+
+#endif

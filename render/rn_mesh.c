@@ -1,0 +1,141 @@
+/* Mesh pool: one VAO and separate attribute buffers per mesh. */
+#include "rn_mesh.h"
+
+#include "tw_log.h"
+#include "tw_slots.h"
+
+#include <epoxy/gl.h>
+#include <stdlib.h>
+
+typedef struct rn__gpu_mesh {
+    GLuint vao, vbo[4], ibo;
+    GLenum prim;
+    uint32_t index_count;
+    size_t bytes;
+} rn__gpu_mesh;
+
+static struct {
+    tw_slots slots;
+    rn__gpu_mesh *meshes;
+    size_t bytes;
+} rn__mesh;
+
+tw_result rn_mesh_setup(uint32_t capacity)
+{
+    tw_result r = tw_slots_init(&rn__mesh.slots, capacity ? capacity : 65536);
+    if (r != TW_OK) return r;
+    rn__mesh.meshes = calloc(rn__mesh.slots.capacity, sizeof *rn__mesh.meshes);
+    if (!rn__mesh.meshes) {
+        tw_slots_shutdown(&rn__mesh.slots);
+        return TW_ERR_NOMEM;
+    }
+    rn__mesh.bytes = 0;
+    return TW_OK;
+}
+
+static void rn__release(rn__gpu_mesh *g)
+{
+    glDeleteVertexArrays(1, &g->vao);
+    glDeleteBuffers(4, g->vbo);
+    glDeleteBuffers(1, &g->ibo);
+    rn__mesh.bytes -= g->bytes;
+    *g = (rn__gpu_mesh){0};
+}
+
+void rn_mesh_shutdown(void)
+{
+    if (!rn__mesh.meshes) return;
+    for (uint32_t i = 0; i < rn__mesh.slots.capacity; i++)
+        if (rn__mesh.meshes[i].vao) rn__release(&rn__mesh.meshes[i]);
+    free(rn__mesh.meshes);
+    rn__mesh.meshes = NULL;
+    tw_slots_shutdown(&rn__mesh.slots);
+}
+
+static GLuint rn__buffer(GLenum target, const void *data, size_t bytes)
+{
+    GLuint b;
+    glGenBuffers(1, &b);
+    glBindBuffer(target, b);
+    glBufferData(target, (GLsizeiptr)bytes, data, GL_STATIC_DRAW);
+    return b;
+}
+
+rn_mesh rn_mesh_make(const tw_mesh *m)
+{
+    if (!m->positions || !m->indices || m->index_count == 0) return (rn_mesh){0};
+    uint32_t id = tw_slots_alloc(&rn__mesh.slots);
+    if (!id) {
+        TW_WARN("render", "mesh pool full (%u meshes)", rn__mesh.slots.capacity);
+        return (rn_mesh){0};
+    }
+    rn__gpu_mesh *g = &rn__mesh.meshes[tw_slots_index(id)];
+    glGenVertexArrays(1, &g->vao);
+    glBindVertexArray(g->vao);
+    size_t nv = m->vertex_count;
+    g->vbo[0] = rn__buffer(GL_ARRAY_BUFFER, m->positions, nv * 3 * sizeof(float));
+    glEnableVertexAttribArray(0);
+    glVertexAttribPointer(0, 3, GL_FLOAT, GL_FALSE, 0, 0);
+    g->bytes = nv * 3 * sizeof(float);
+    if (m->normals) {
+        g->vbo[1] = rn__buffer(GL_ARRAY_BUFFER, m->normals, nv * 3 * sizeof(float));
+        glEnableVertexAttribArray(1);
+        glVertexAttribPointer(1, 3, GL_FLOAT, GL_FALSE, 0, 0);
+        g->bytes += nv * 3 * sizeof(float);
+    }
+    if (m->uvs) {
+        g->vbo[2] = rn__buffer(GL_ARRAY_BUFFER, m->uvs, nv * 2 * sizeof(float));
+        glEnableVertexAttribArray(2);
+        glVertexAttribPointer(2, 2, GL_FLOAT, GL_FALSE, 0, 0);
+        g->bytes += nv * 2 * sizeof(float);
+    }
+    if (m->colors) {
+        g->vbo[3] = rn__buffer(GL_ARRAY_BUFFER, m->colors, nv * 4);
+        glEnableVertexAttribArray(3);
+        glVertexAttribPointer(3, 4, GL_UNSIGNED_BYTE, GL_TRUE, 0, 0);
+        g->bytes += nv * 4;
+    }
+    g->ibo = rn__buffer(GL_ELEMENT_ARRAY_BUFFER, m->indices, m->index_count * sizeof(uint32_t));
+    g->bytes += m->index_count * sizeof(uint32_t);
+    glBindVertexArray(0);
+    g->prim = m->prim == TW_PRIM_LINES ? GL_LINES : GL_TRIANGLES;
+    g->index_count = m->index_count;
+    rn__mesh.bytes += g->bytes;
+    return (rn_mesh){id};
+}
+
+void rn_mesh_destroy(rn_mesh mesh)
+{
+    if (!tw_slots_valid(&rn__mesh.slots, mesh.id)) return;
+    rn__release(&rn__mesh.meshes[tw_slots_index(mesh.id)]);
+    tw_slots_release(&rn__mesh.slots, mesh.id);
+}
+
+bool rn_mesh_valid(rn_mesh mesh)
+{
+    return rn__mesh.meshes && tw_slots_valid(&rn__mesh.slots, mesh.id);
+}
+
+size_t rn_mesh_gpu_bytes(void)
+{
+    return rn__mesh.bytes;
+}
+
+int rn_mesh_live(void)
+{
+    return (int)rn__mesh.slots.live;
+}
+
+void rn_mesh_draw(rn_mesh mesh)
+{
+    if (!rn_mesh_valid(mesh)) return;
+    rn__gpu_mesh *g = &rn__mesh.meshes[tw_slots_index(mesh.id)];
+    glBindVertexArray(g->vao);
+    glDrawElements(g->prim, (GLsizei)g->index_count, GL_UNSIGNED_INT, 0);
+}
+
+uint32_t rn_mesh_index_count(rn_mesh mesh)
+{
+    if (!rn_mesh_valid(mesh)) return 0;
+    return rn__mesh.meshes[tw_slots_index(mesh.id)].index_count;
+}

@@ -1,0 +1,31 @@
+/* GPU meshes behind generation-checked handles. A handle to a mesh that was
+ * destroyed (a tile unloaded) is detected as stale, never dereferenced.
+ * Main thread only. */
+#ifndef RN_MESH_H
+#define RN_MESH_H
+
+#include "tw_mesh.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rn_mesh {
+    uint32_t id;
+} rn_mesh;
+
+tw_result rn_mesh_setup(uint32_t capacity);
+void rn_mesh_shutdown(void);
+/* Uploads a CPU mesh; {0} when out of slots or GL memory. The CPU mesh is
+ * only read (the caller still owns and frees it). */
+rn_mesh rn_mesh_make(const tw_mesh *m);
+void rn_mesh_destroy(rn_mesh mesh);
+bool rn_mesh_valid(rn_mesh mesh);
+/* Bytes of vertex and index data on the GPU, all meshes together. */
+size_t rn_mesh_gpu_bytes(void);
+int rn_mesh_live(void);
+/* Draws the mesh with whatever program is bound (render-internal). */
+void rn_mesh_draw(rn_mesh mesh);
+uint32_t rn_mesh_index_count(rn_mesh mesh);
+
+#endif

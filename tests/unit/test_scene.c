@@ -1,0 +1,124 @@
+/* Scene files: good ones parse, bad ones fail with a message that names
+ * the place, unknown keys warn. */
+#include "app_cli.h"
+#include "app_scene.h"
+#include "tw_log.h"
+#include "tw_test.h"
+
+static tw_result parse(const char *text, app_scene *s, char *err, size_t n)
+{
+    return app_scene_parse(text, strlen(text), "scenes", s, err, n);
+}
+
+static void test_full_scene(void)
+{
+    const char *text =
+        "{ \"name\": \"서울\", \"name_en\": \"Seoul\", \"crs\": \"EPSG:5186\",\n"
+        "  \"terrain\": { \"source\": \"../dem.tif\", \"nodata\": -9999, \"exaggeration\": 2 },\n"
+        "  \"boundaries\": [ { \"source\": \"gu.json\", \"label_field\": \"name\", \"color\": [1, "
+        "0, 0] } ],\n"
+        "  \"bookmarks\": [ { \"name\": \"a\", \"eye\": [1, 2, 3], \"target\": [4, 5, 6] } ] }";
+    app_scene s;
+    char err[256] = "";
+    TW_CHECK_MSG(parse(text, &s, err, sizeof err) == TW_OK, "%s", err);
+    TW_CHECK_STR(s.name, "서울");
+    TW_CHECK_STR(s.terrain.src.path, "scenes/../dem.tif");
+    TW_CHECK(s.terrain.src.has_nodata && s.terrain.src.nodata == -9999);
+    TW_CHECK(s.terrain.exaggeration == 2);
+    TW_CHECK(s.boundary_count == 1);
+    TW_CHECK_STR(s.boundaries[0].src.path, "scenes/gu.json");
+    TW_CHECK(s.boundaries[0].color[0] == 1 && s.boundaries[0].color[1] == 0);
+    TW_CHECK(app_scene_bookmark(&s, "a") && app_scene_bookmark(&s, "a")->target[2] == 6);
+    TW_CHECK(app_scene_bookmark(&s, "b") == NULL);
+    TW_CHECK(s.tz_offset_h == 9);
+    TW_CHECK_STR(s.tz_label, "KST");
+    app_scene_free(&s);
+}
+
+static void test_defaults(void)
+{
+    app_scene s;
+    char err[256];
+    TW_CHECK(parse("{}", &s, err, sizeof err) == TW_OK);
+    TW_CHECK_STR(s.crs, "EPSG:5186");
+    TW_CHECK(!s.terrain.present && s.boundary_count == 0);
+    app_scene_free(&s);
+}
+
+static void expect_error(const char *text, const char *fragment)
+{
+    app_scene s;
+    char err[256] = "";
+    tw_result r = parse(text, &s, err, sizeof err);
+    TW_CHECK_MSG(r != TW_OK, "parsed: %s", text);
+    TW_CHECK_MSG(strstr(err, fragment) != NULL, "error '%s' lacks '%s'", err, fragment);
+}
+
+static void test_errors_name_the_problem(void)
+{
+    expect_error("{ \"terrain\": 5 }", "\"terrain\" must be an object");
+    expect_error("{ \"terrain\": {} }", "terrain: \"source\" is missing");
+    expect_error("{ \"terrain\": { \"source\": \"a.tif\", \"exaggeration\": \"high\" } }",
+                 "\"exaggeration\" must be a number");
+    expect_error("{ \"boundaries\": [ { \"source\": \"a\" }, { \"label_field\": 1 } ] }",
+                 "boundaries[1]");
+    expect_error("{ \"bookmarks\": [ { \"name\": \"x\", \"eye\": [1, 2] } ] }", "\"eye\" must be");
+    expect_error("[1, 2]", "must be a JSON object");
+    expect_error("{ \"name\": \"x\",\n  \"crs\": }", "line 2, column");
+    expect_error("{ \"center\": [500, 0] }", "\"center\"");
+}
+
+static void test_unknown_keys_warn(void)
+{
+    tw_log_init(TW_LOG_ERROR); /* keep the output quiet */
+    unsigned before = tw_log_count(TW_LOG_WARN);
+    app_scene s;
+    char err[256];
+    TW_CHECK(parse("{ \"nmae\": \"typo\", \"terrain\": { \"source\": \"a\", \"colour\": 1 } }", &s,
+                   err, sizeof err) == TW_OK);
+    TW_CHECK(tw_log_count(TW_LOG_WARN) - before == 2);
+    TW_CHECK(s.warnings == 2);
+    app_scene_free(&s);
+}
+
+static void test_load_missing_file(void)
+{
+    app_scene s;
+    char err[256];
+    TW_CHECK(app_scene_load("/no/such/scene.json", &s, err, sizeof err) == TW_ERR_IO);
+    TW_CHECK_STR(err, "scene file not found");
+}
+
+static void test_cli(void)
+{
+    app_options o;
+    char err[256];
+    char *a1[] = {"citytwin",   "--headless", "--snapshot", "x.png", "--size",    "640x360",
+                  "--bookmark", "b",          "--wait-s",   "1.5",   "scene.json"};
+    TW_CHECK(app_cli_parse(11, a1, &o, err, sizeof err));
+    TW_CHECK(o.headless && o.width == 640 && o.height == 360 && o.wait_s == 1.5);
+    TW_CHECK_STR(o.scene, "scene.json");
+    TW_CHECK_STR(o.snapshot, "x.png");
+    char *a2[] = {"citytwin", "--size", "640"};
+    TW_CHECK(!app_cli_parse(3, a2, &o, err, sizeof err));
+    TW_CHECK(strstr(err, "--size") != NULL);
+    char *a3[] = {"citytwin", "--bogus"};
+    TW_CHECK(!app_cli_parse(2, a3, &o, err, sizeof err));
+    TW_CHECK(strstr(err, "unknown option '--bogus'") != NULL);
+    char *a4[] = {"citytwin", "--snapshot"};
+    TW_CHECK(!app_cli_parse(2, a4, &o, err, sizeof err));
+    TW_CHECK(strstr(err, "needs a value") != NULL);
+    char *a5[] = {"citytwin", "a.json", "b.json"};
+    TW_CHECK(!app_cli_parse(3, a5, &o, err, sizeof err));
+}
+
+int main(void)
+{
+    TW_RUN(test_full_scene);
+    TW_RUN(test_defaults);
+    TW_RUN(test_errors_name_the_problem);
+    TW_RUN(test_unknown_keys_warn);
+    TW_RUN(test_load_missing_file);
+    TW_RUN(test_cli);
+    return TW_TEST_END();
+}

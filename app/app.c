@@ -432,8 +432,8 @@ static void app__frame_stats(app *a, double now)
 
 static int app__snapshot(app *a)
 {
-    tw_image img;
-    tw_result r = rn_context_read(a->ctx, &img);
+    tw_image img = {0};
+    tw_result r = rn_context_take_capture(a->ctx, &img);
     if (r == TW_OK) r = rn_shot_write_png(a->opt.snapshot, &img);
     tw_image_free(&img);
     if (r != TW_OK) {
@@ -484,6 +484,7 @@ static bool app__step(app *a)
 
     bool want_snapshot =
         a->opt.snapshot && a->phase == APP_PHASE_RUNNING && now - a->t_running >= a->opt.wait_s;
+    if (want_snapshot) rn_context_capture_next(a->ctx);
     /* Headless runs draw only once there is something to show, so that the
      * workers get the CPU while loading. */
     if (!headless || a->phase == APP_PHASE_RUNNING) {

@@ -123,7 +123,16 @@ static int app__labels(app_hud *hud, const app_hud_frame *f, float s)
     int n = f->label_count < APP_HUD_MAX_PLACED ? f->label_count : APP_HUD_MAX_PLACED;
     for (int i = 0; i < n; i++) hud->order[i] = (app__order){f->labels[i].label->area, i};
     qsort(hud->order, (size_t)n, sizeof *hud->order, app__cmp_area);
+    /* The HUD's own corners and bottom strip are taken. */
     hud->placed_count = 0;
+    float bottom = (34 + 16 * f->layer_count) * s;
+    hud->placed[hud->placed_count++] = (app__rect){0, 0, 300 * s, 70 * s};
+    hud->placed[hud->placed_count++] = (app__rect){f->width - 170 * s, 0, (float)f->width, 50 * s};
+    hud->placed[hud->placed_count++] = (app__rect){f->width - 80 * s, 0, (float)f->width, 150 * s};
+    hud->placed[hud->placed_count++] =
+        (app__rect){0, f->height - bottom, (float)f->width, (float)f->height};
+    hud->placed[hud->placed_count++] =
+        (app__rect){0, f->height - 90 * s, 180 * s, (float)f->height};
     int placed = 0;
     float px = 15 * s, px_en = 11 * s;
     for (int k = 0; k < n; k++) {
@@ -151,9 +160,21 @@ static int app__labels(app_hud *hud, const app_hud_frame *f, float s)
     return placed;
 }
 
-static void app__attribution(const app_hud_frame *f, float s)
+/* Attribution lines, bottom right; above the cursor line when the screen is
+ * too narrow for both side by side. */
+static void app__attribution(const app_hud_frame *f, float s, float cursor_w)
 {
-    float px = 11 * s, y = f->height - 8 * s;
+    float px = 11 * s, y = f->height - 8 * s, widest = 0;
+    for (int i = 0; i < f->layer_count; i++) {
+        char line[400];
+        const app_layer *l = f->layers[i];
+        snprintf(line, sizeof line, "%s: %s%s", l->kind, l->attribution,
+                 l->attribution_given ? "" : " (no attribution given)");
+        float w, h;
+        rn_ui_text_size(px, line, &w, &h);
+        widest = fmaxf(widest, w);
+    }
+    if (cursor_w + widest + 40 * s > f->width) y -= 26 * s;
     for (int i = f->layer_count - 1; i >= 0; i--) {
         const app_layer *l = f->layers[i];
         if (l->status != APP_LAYER_OK) continue;
@@ -169,7 +190,7 @@ static void app__attribution(const app_hud_frame *f, float s)
     }
 }
 
-static void app__cursor_line(const app_hud_frame *f, float s)
+static float app__cursor_line(const app_hud_frame *f, float s)
 {
     char line[256];
     if (f->cursor_valid)
@@ -180,7 +201,7 @@ static void app__cursor_line(const app_hud_frame *f, float s)
                  f->cursor_z);
     else
         snprintf(line, sizeof line, "경위도 Lon/Lat —   %s", f->crs_name);
-    app__panel_text(12 * s, f->height - 16 * s, 12 * s, HUD_TEXT, line, 5 * s);
+    return app__panel_text(12 * s, f->height - 16 * s, 12 * s, HUD_TEXT, line, 5 * s);
 }
 
 static void app__progress(const app_hud_frame *f, float s)
@@ -256,9 +277,9 @@ int app_hud_draw(app_hud *hud, const app_hud_frame *f)
         app__panel_text(f->width - w - 16 * s, 34 * s, 13 * s, HUD_TEXT, f->clock_text, 6 * s);
     }
     app__north_arrow(f, s);
+    float cursor_w = app__cursor_line(f, s);
     app__scale_bar(f, s);
-    app__cursor_line(f, s);
-    app__attribution(f, s);
+    app__attribution(f, s, cursor_w);
     app__progress(f, s);
     if (f->help) app__help(f, s);
     rn_ui_end();

@@ -34,6 +34,8 @@ struct rn_context {
     GLuint ms_fbo, ms_color, ms_depth;
     GLuint rs_fbo, rs_color, rs_depth;
     bool close_requested;
+    bool capture_next;
+    tw_image capture;
     rn_event events[RN_EVENT_QUEUE];
     int event_count;
     double cursor[2];
@@ -285,6 +287,7 @@ void rn_context_destroy(rn_context *ctx)
 {
     if (!ctx) return;
     if (ctx->rs_fbo || ctx->ms_fbo) rn__free_targets(ctx);
+    tw_image_free(&ctx->capture);
     if (ctx->window) {
         glfwDestroyWindow(ctx->window);
         glfwTerminate();
@@ -347,30 +350,12 @@ void rn_context_begin_frame(rn_context *ctx)
     glViewport(0, 0, ctx->width, ctx->height);
 }
 
-void rn_context_end_frame(rn_context *ctx)
+/* Reads the bound read framebuffer into the capture image. */
+static void rn__capture(rn_context *ctx)
 {
-    if (ctx->ms_fbo) {
-        glBindFramebuffer(GL_READ_FRAMEBUFFER, ctx->ms_fbo);
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, ctx->rs_fbo);
-        glBlitFramebuffer(0, 0, ctx->width, ctx->height, 0, 0, ctx->width, ctx->height,
-                          GL_COLOR_BUFFER_BIT, GL_NEAREST);
-    }
-    if (ctx->window) {
-        glBindFramebuffer(GL_READ_FRAMEBUFFER, ctx->rs_fbo);
-        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
-        glBlitFramebuffer(0, 0, ctx->width, ctx->height, 0, 0, ctx->width, ctx->height,
-                          GL_COLOR_BUFFER_BIT, GL_NEAREST);
-        glfwSwapBuffers(ctx->window);
-    } else {
-        glFlush();
-    }
-}
-
-tw_result rn_context_read(rn_context *ctx, tw_image *out)
-{
-    tw_result r = tw_image_alloc(out, ctx->width, ctx->height, 4);
-    if (r != TW_OK) return r;
-    glBindFramebuffer(GL_READ_FRAMEBUFFER, ctx->rs_fbo);
+    tw_image *out = &ctx->capture;
+    tw_image_free(out);
+    if (tw_image_alloc(out, ctx->width, ctx->height, 4) != TW_OK) return;
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadPixels(0, 0, ctx->width, ctx->height, GL_RGBA, GL_UNSIGNED_BYTE, out->pixels);
     /* GL rows start at the bottom; images start at the top. */
@@ -386,7 +371,50 @@ tw_result rn_context_read(rn_context *ctx, tw_image *out)
         }
         free(tmp);
     }
-    return glGetError() == GL_NO_ERROR ? TW_OK : TW_ERR_GL;
+    /* The picture is opaque, whatever alpha the passes left behind. */
+    for (size_t i = 3; i < (size_t)ctx->width * ctx->height * 4; i += 4) out->pixels[i] = 255;
+}
+
+void rn_context_end_frame(rn_context *ctx)
+{
+    if (ctx->ms_fbo) {
+        glBindFramebuffer(GL_READ_FRAMEBUFFER, ctx->ms_fbo);
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, ctx->rs_fbo);
+        glBlitFramebuffer(0, 0, ctx->width, ctx->height, 0, 0, ctx->width, ctx->height,
+                          GL_COLOR_BUFFER_BIT, GL_NEAREST);
+    }
+    if (ctx->window) {
+        glBindFramebuffer(GL_READ_FRAMEBUFFER, ctx->rs_fbo);
+        glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+        glBlitFramebuffer(0, 0, ctx->width, ctx->height, 0, 0, ctx->width, ctx->height,
+                          GL_COLOR_BUFFER_BIT, GL_NEAREST);
+        if (ctx->capture_next) {
+            glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+            glReadBuffer(GL_BACK);
+            rn__capture(ctx);
+        }
+        glfwSwapBuffers(ctx->window);
+    } else {
+        if (ctx->capture_next) {
+            glBindFramebuffer(GL_READ_FRAMEBUFFER, ctx->rs_fbo);
+            rn__capture(ctx);
+        }
+        glFlush();
+    }
+    ctx->capture_next = false;
+}
+
+void rn_context_capture_next(rn_context *ctx)
+{
+    ctx->capture_next = true;
+}
+
+tw_result rn_context_take_capture(rn_context *ctx, tw_image *out)
+{
+    if (!ctx->capture.pixels) return TW_ERR_ARG;
+    *out = ctx->capture;
+    ctx->capture = (tw_image){0};
+    return TW_OK;
 }
 
 void rn_context_set_fullscreen(rn_context *ctx, bool on, int monitor)

@@ -85,8 +85,13 @@ void rn_context_cursor(const rn_context *ctx, double *x, double *y);
 void rn_context_begin_frame(rn_context *ctx);
 /* Resolves the frame; in a window, shows it (blit + swap). */
 void rn_context_end_frame(rn_context *ctx);
-/* RGBA pixels of the last finished frame, top row first. */
-tw_result rn_context_read(rn_context *ctx, tw_image *out);
+/* Asks the next rn_context_end_frame to keep a copy of the picture: in a
+ * window, what was put on the window (its back buffer, just before the
+ * swap); headless, the resolved framebuffer. */
+void rn_context_capture_next(rn_context *ctx);
+/* Takes the captured picture (RGBA, top row first); the caller frees it.
+ * TW_ERR_ARG when no frame was captured. */
+tw_result rn_context_take_capture(rn_context *ctx, tw_image *out);
 void rn_context_set_fullscreen(rn_context *ctx, bool on, int monitor);
 bool rn_context_fullscreen(const rn_context *ctx);
 void rn_context_set_cursor_hidden(rn_context *ctx, bool hidden);

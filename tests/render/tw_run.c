@@ -1,0 +1,190 @@
+/* Test helpers for running citytwin and comparing pictures. */
+#include "tw_run.h"
+
+#include "tw_file.h"
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tw__tmp[256];
+
+const char *tw_run_tmpdir(void)
+{
+    if (!tw__tmp[0]) {
+        snprintf(tw__tmp, sizeof tw__tmp, "/tmp/citytwin-test-XXXXXX");
+        if (!mkdtemp(tw__tmp)) snprintf(tw__tmp, sizeof tw__tmp, "/tmp");
+    }
+    return tw__tmp;
+}
+
+void tw_run_finish(int failures)
+{
+    if (!tw__tmp[0] || strcmp(tw__tmp, "/tmp") == 0) return;
+    if (failures) {
+        fprintf(stderr, "test files kept in %s\n", tw__tmp);
+        return;
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tw__tmp);
+    if (tw_run_shell(cmd) != 0) fprintf(stderr, "note: could not remove %s\n", tw__tmp);
+}
+
+const char *tw_run_bin(void)
+{
+    const char *b = getenv("CITYTWIN_BIN");
+    return b && b[0] ? b : NULL;
+}
+
+int tw_run_shell(const char *cmd)
+{
+    int st = system(cmd);
+    if (st == -1 || !WIFEXITED(st)) return -1;
+    return WEXITSTATUS(st);
+}
+
+int tw_run_citytwin(const char *args, const char *err_path)
+{
+    const char *bin = tw_run_bin();
+    if (!bin) return -1;
+    size_t n = strlen(bin) + strlen(args) + (err_path ? strlen(err_path) : 0) + 64;
+    char *cmd = malloc(n);
+    snprintf(cmd, n, "'%s' %s </dev/null 2>'%s'", bin, args, err_path ? err_path : "/dev/null");
+    int rc = tw_run_shell(cmd);
+    free(cmd);
+    return rc;
+}
+
+char *tw_run_read_text(const char *path)
+{
+    char *text = NULL;
+    if (tw_file_read(path, 64u << 20, &text, NULL) != TW_OK) return NULL;
+    return text;
+}
+
+int tw_run_count_lines(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; p && *p; p++) n += *p == '\n';
+    return n;
+}
+
+json_object *tw_run_load_json(const char *path)
+{
+    return json_object_from_file(path);
+}
+
+json_object *tw_run_layer(json_object *report, const char *kind)
+{
+    json_object *layers;
+    if (!json_object_object_get_ex(report, "layers", &layers)) return NULL;
+    for (size_t i = 0; i < json_object_array_length(layers); i++) {
+        json_object *l = json_object_array_get_idx(layers, i), *k;
+        if (json_object_object_get_ex(l, "kind", &k) &&
+            strcmp(json_object_get_string(k), kind) == 0)
+            return l;
+    }
+    return NULL;
+}
+
+bool tw_run_have_gl(void)
+{
+    char err[512];
+    snprintf(err, sizeof err, "%s/gl-probe.err", tw_run_tmpdir());
+    /* --help needs no GL; a tiny empty scene does. */
+    char scene[512];
+    snprintf(scene, sizeof scene, "%s/empty.json", tw_run_tmpdir());
+    FILE *f = fopen(scene, "w");
+    if (!f) return false;
+    fputs("{ \"name\": \"probe\" }\n", f);
+    fclose(f);
+    char args[1200], png[600];
+    snprintf(png, sizeof png, "%s/probe.png", tw_run_tmpdir());
+    snprintf(args, sizeof args, "--headless --size 64x64 --snapshot '%s' '%s'", png, scene);
+    return tw_run_citytwin(args, err) == 0;
+}
+
+bool tw_img_load(const char *path, tw_image *out)
+{
+    int w, h, c;
+    unsigned char *p = stbi_load(path, &w, &h, &c, 4);
+    if (!p) return false;
+    if (tw_image_alloc(out, w, h, 4) != TW_OK) {
+        stbi_image_free(p);
+        return false;
+    }
+    memcpy(out->pixels, p, (size_t)w * h * 4);
+    stbi_image_free(p);
+    return true;
+}
+
+tw_img_diff tw_img_compare(const tw_image *a, const tw_image *b, int threshold)
+{
+    tw_img_diff d = {0};
+    if (a->width != b->width || a->height != b->height || a->channels != b->channels) {
+        d.mad = 255;
+        d.share_off = 1;
+        return d;
+    }
+    d.same_size = true;
+    size_t px = (size_t)a->width * a->height, off = 0;
+    double sum = 0;
+    for (size_t i = 0; i < px; i++) {
+        int worst = 0;
+        for (int c = 0; c < a->channels; c++) {
+            int v = abs((int)a->pixels[i * a->channels + c] - (int)b->pixels[i * b->channels + c]);
+            sum += v;
+            if (v > worst) worst = v;
+        }
+        if (worst > threshold) off++;
+    }
+    d.mad = sum / (double)(px * a->channels);
+    d.share_off = (double)off / (double)px;
+    return d;
+}
+
+bool tw_golden_check(const char *picture, const char *name)
+{
+    const char *src = getenv("CITYTWIN_SOURCE");
+    char golden[1024];
+    snprintf(golden, sizeof golden, "%s/tests/render/golden/%s.png", src ? src : ".", name);
+    const char *update = getenv("CITYTWIN_UPDATE_GOLDEN");
+    if (update && strcmp(update, "1") == 0) {
+        char cmd[2200];
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s'", picture, golden);
+        bool ok = tw_run_shell(cmd) == 0;
+        fprintf(stderr, "golden %s %s\n", golden, ok ? "updated" : "NOT updated");
+        return ok;
+    }
+    tw_image a = {0}, b = {0};
+    if (!tw_img_load(picture, &a)) {
+        fprintf(stderr, "cannot read %s\n", picture);
+        return false;
+    }
+    if (!tw_img_load(golden, &b)) {
+        fprintf(stderr, "cannot read golden %s (run with CITYTWIN_UPDATE_GOLDEN=1 to make it)\n",
+                golden);
+        tw_image_free(&a);
+        return false;
+    }
+    tw_img_diff d = tw_img_compare(&a, &b, TW_GOLDEN_THRESHOLD);
+    bool ok = d.same_size && d.mad <= TW_GOLDEN_MAX_MAD && d.share_off <= TW_GOLDEN_MAX_SHARE;
+    fprintf(
+        stderr,
+        "golden %s: mean abs diff %.3f (max %.2f), pixels off by >%d: %.3f%% (max %.2f%%) -> %s\n",
+        name, d.mad, TW_GOLDEN_MAX_MAD, TW_GOLDEN_THRESHOLD, d.share_off * 100,
+        TW_GOLDEN_MAX_SHARE * 100, ok ? "match" : "DIFFERENT");
+    if (!ok) {
+        char keep[1200];
+        snprintf(keep, sizeof keep, "%s/%s.actual.png", tw_run_tmpdir(), name);
+        stbi_write_png(keep, a.width, a.height, 4, a.pixels, a.width * 4);
+        fprintf(stderr, "the new picture is at %s\n", keep);
+    }
+    tw_image_free(&a);
+    tw_image_free(&b);
+    return ok;
+}

@@ -1,0 +1,51 @@
+/* Helpers for tests that run the citytwin binary: run a command line with
+ * its stderr captured, read the --report JSON, compare pictures. */
+#ifndef TW_RUN_H
+#define TW_RUN_H
+
+#include "tw_image.h"
+
+#include <json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Folder for this test's files (made once, under /tmp). */
+const char *tw_run_tmpdir(void);
+/* Removes the folder when the test passed; keeps it for a look otherwise. */
+void tw_run_finish(int failures);
+/* Path of the citytwin binary ($CITYTWIN_BIN) or NULL. */
+const char *tw_run_bin(void);
+/* Runs `citytwin ARGS` with stderr into err_path (may be NULL); returns the
+ * exit status, or -1 when it did not exit normally (a crash). */
+int tw_run_citytwin(const char *args, const char *err_path);
+/* Runs any shell command; same return convention. */
+int tw_run_shell(const char *cmd);
+/* Whole text file, NUL-terminated (caller frees), or NULL. */
+char *tw_run_read_text(const char *path);
+/* Lines in a text file. */
+int tw_run_count_lines(const char *text);
+json_object *tw_run_load_json(const char *path);
+/* The report's layer of a kind (first match), or NULL. */
+json_object *tw_run_layer(json_object *report, const char *kind);
+/* True when a headless EGL context can be made here (else tests skip). */
+bool tw_run_have_gl(void);
+
+/* Picture comparison: mean absolute difference over all channels (0-255)
+ * and the share of pixels with some channel off by more than threshold. */
+typedef struct tw_img_diff {
+    double mad;
+    double share_off;
+    bool same_size;
+} tw_img_diff;
+
+bool tw_img_load(const char *path, tw_image *out);
+tw_img_diff tw_img_compare(const tw_image *a, const tw_image *b, int threshold);
+/* The tolerance every golden test uses; stated once, here. */
+#define TW_GOLDEN_MAX_MAD   0.6
+#define TW_GOLDEN_MAX_SHARE 0.001
+#define TW_GOLDEN_THRESHOLD 32
+/* Compares a fresh picture with tests/render/golden/NAME.png; with
+ * CITYTWIN_UPDATE_GOLDEN=1 it writes the golden instead. Prints numbers. */
+bool tw_golden_check(const char *picture, const char *name);
+
+#endif

@@ -420,7 +420,11 @@ void app_terrain_update(app_terrain *t, const app_camera *cam, int width, int he
     t->stats.center_level = -1;
     t->draw_count = 0;
     t->want_count = 0;
-    if (!t->geo) return;
+    if (!t->geo) {
+        /* A terrain that failed to open wants nothing more. */
+        t->stats.complete = t->layer.status != APP_LAYER_LOADING;
+        return;
+    }
     t->frame_no = frame;
     t->exag = exaggeration;
     app_camera_eye(cam, t->eye);

@@ -8,12 +8,14 @@
 #include <cpl_error.h>
 #include <cpl_vsi.h>
 #include <gdal.h>
+#include <math.h>
 #include <ogr_api.h>
 #include <stdio.h>
 #include <string.h>
 
 static struct {
     bool ready;
+    double http_timeout_s;
 } geo__gdal;
 
 static void CPL_STDCALL geo__cpl_handler(CPLErr cls, CPLErrorNum num, const char *msg)
@@ -29,7 +31,8 @@ tw_result geo_gdal_init(const geo_gdal_desc *desc)
     if (geo__gdal.ready) return TW_OK;
     geo_gdal_desc d = desc ? *desc : (geo_gdal_desc){0};
     char v[32];
-    snprintf(v, sizeof v, "%d", d.http_timeout_s > 0 ? (int)(d.http_timeout_s + 0.999) : 30);
+    geo__gdal.http_timeout_s = d.http_timeout_s > 0 ? ceil(d.http_timeout_s) : 30;
+    snprintf(v, sizeof v, "%d", (int)geo__gdal.http_timeout_s);
     CPLSetConfigOption("GDAL_HTTP_TIMEOUT", v);
     snprintf(v, sizeof v, "%d", d.http_connect_s > 0 ? (int)(d.http_connect_s + 0.999) : 10);
     CPLSetConfigOption("GDAL_HTTP_CONNECTTIMEOUT", v);
@@ -82,6 +85,28 @@ tw_result geo_gdal_last_error_kind(void)
         geo__contains_ci(m, "connect") || geo__contains_ci(m, "resolve"))
         return TW_ERR_NET;
     return TW_ERR_FORMAT;
+}
+
+double geo_gdal_http_timeout_s(void)
+{
+    return geo__gdal.http_timeout_s;
+}
+
+tw_result geo_gdal_describe_remote_error(double elapsed_s, char *err, size_t n)
+{
+    const char *msg = geo_gdal_last_error();
+    tw_result kind = geo_gdal_last_error_kind();
+    bool no_answer = strstr(msg, "response code") && strstr(msg, ": 0") ? true : !msg[0];
+    if (kind == TW_ERR_TIMEOUT || (no_answer && elapsed_s >= 0.8 * geo__gdal.http_timeout_s)) {
+        snprintf(err, n, "timed out: no answer within %.0f s", geo__gdal.http_timeout_s);
+        return TW_ERR_TIMEOUT;
+    }
+    if (no_answer) {
+        snprintf(err, n, "cannot fetch: the server did not answer (connection refused or reset)");
+        return TW_ERR_NET;
+    }
+    snprintf(err, n, "cannot fetch: %s", msg);
+    return kind == TW_ERR_FORMAT ? TW_ERR_NET : kind;
 }
 
 bool geo_gdal_is_remote(const char *path)

@@ -23,6 +23,12 @@ const char *geo_gdal_last_error(void);
 void geo_gdal_clear_error(void);
 /* Classifies this thread's last GDAL error: timeout, network or format. */
 tw_result geo_gdal_last_error_kind(void);
+/* The whole-request timeout GDAL was given, seconds. */
+double geo_gdal_http_timeout_s(void);
+/* Error text and code for a remote open or read that failed after
+ * elapsed_s: GDAL reports a request that timed out as "HTTP response code
+ * ... 0", so an answerless failure that lasted about the timeout is one. */
+tw_result geo_gdal_describe_remote_error(double elapsed_s, char *err, size_t n);
 /* True for /vsicurl/, http(s):// and other network paths. */
 bool geo_gdal_is_remote(const char *path);
 /* Checks that a local path exists before GDAL tries it, so a missing file

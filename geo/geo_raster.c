@@ -4,6 +4,7 @@
 
 #include "geo_gdal.h"
 #include "tw_log.h"
+#include "tw_time.h"
 
 #include <cpl_conv.h>
 #include <gdal.h>
@@ -41,17 +42,16 @@ struct geo_raster {
     geo__worker w[GEO_RASTER_MAX_WORKERS];
 };
 
-static void geo__describe_open_error(const char *path, char *err, size_t n)
+/* One line for a failed GDALOpenEx, which took elapsed_s. */
+static tw_result geo__describe_open_error(const char *path, double elapsed_s, char *err, size_t n)
 {
     const char *msg = geo_gdal_last_error();
-    tw_result kind = geo_gdal_last_error_kind();
-    if (geo_gdal_is_remote(path) && kind == TW_ERR_TIMEOUT)
-        snprintf(err, n, "timed out (%s)", msg);
-    else if (geo_gdal_is_remote(path) && kind == TW_ERR_NET)
-        snprintf(err, n, "cannot fetch: %s", msg);
-    else
-        snprintf(err, n, "not a raster GDAL can read%s%s%s", msg[0] ? " (" : "", msg,
-                 msg[0] ? ")" : "");
+    if (geo_gdal_is_remote(path) &&
+        (geo_gdal_last_error_kind() != TW_ERR_FORMAT || strstr(msg, "response code")))
+        return geo_gdal_describe_remote_error(elapsed_s, err, n);
+    snprintf(err, n, "not a raster GDAL can read%s%s%s", msg[0] ? " (" : "", msg,
+             msg[0] ? ")" : "");
+    return TW_ERR_FORMAT;
 }
 
 static tw_result geo__open_worker(geo_raster *r, int worker, char *err, size_t n)
@@ -63,11 +63,11 @@ static tw_result geo__open_worker(geo_raster *r, int worker, char *err, size_t n
         return TW_ERR_IO;
     }
     geo_gdal_clear_error();
+    double t0 = tw_time_mono_s();
     w->ds = GDALOpenEx(r->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (!w->ds) {
         w->failed = true;
-        geo__describe_open_error(r->path, err, n);
-        return geo_gdal_is_remote(r->path) ? geo_gdal_last_error_kind() : TW_ERR_FORMAT;
+        return geo__describe_open_error(r->path, tw_time_mono_s() - t0, err, n);
     }
     OGRSpatialReferenceH src = OSRNewSpatialReference(r->crs_wkt);
     tw_result res =
@@ -160,10 +160,10 @@ tw_result geo_raster_open(const geo_raster_desc *desc, const geo_frame *frame, i
 
     geo__worker *w = &r->w[worker];
     geo_gdal_clear_error();
+    double t0 = tw_time_mono_s();
     w->ds = GDALOpenEx(r->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (!w->ds) {
-        geo__describe_open_error(r->path, err, n);
-        res = r->info.remote ? geo_gdal_last_error_kind() : TW_ERR_FORMAT;
+        res = geo__describe_open_error(r->path, tw_time_mono_s() - t0, err, n);
         goto fail;
     }
     GDALDatasetH ds = w->ds;

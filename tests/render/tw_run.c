@@ -8,7 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char tw__tmp[256];
@@ -18,6 +23,8 @@ const char *tw_run_tmpdir(void)
     if (!tw__tmp[0]) {
         snprintf(tw__tmp, sizeof tw__tmp, "/tmp/citytwin-test-XXXXXX");
         if (!mkdtemp(tw__tmp)) snprintf(tw__tmp, sizeof tw__tmp, "/tmp");
+        /* nginx's workers run as another user and must read the files. */
+        chmod(tw__tmp, 0755);
     }
     return tw__tmp;
 }
@@ -187,4 +194,116 @@ bool tw_golden_check(const char *picture, const char *name)
     tw_image_free(&a);
     tw_image_free(&b);
     return ok;
+}
+
+bool tw_nginx_available(void)
+{
+    return tw_run_shell("command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx") == 0;
+}
+
+static int tw__free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int port = 0;
+    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(s, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (s >= 0) close(s);
+    return port;
+}
+
+static bool tw__port_open(int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool ok = s >= 0 && connect(s, (struct sockaddr *)&a, sizeof a) == 0;
+    if (s >= 0) close(s);
+    return ok;
+}
+
+bool tw_nginx_start(tw_nginx *ng, const char *root)
+{
+    memset(ng, 0, sizeof *ng);
+    snprintf(ng->dir, sizeof ng->dir, "%s/nginx", tw_run_tmpdir());
+    snprintf(ng->log, sizeof ng->log, "%s/access.log", ng->dir);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/tmp'", ng->dir);
+    if (tw_run_shell(cmd) != 0) return false;
+    ng->port = tw__free_port();
+    char conf[600];
+    snprintf(conf, sizeof conf, "%s/nginx.conf", ng->dir);
+    FILE *f = fopen(conf, "w");
+    if (!f || !ng->port) {
+        if (f) fclose(f);
+        return false;
+    }
+    fprintf(f,
+            "worker_processes 1;\npid %s/nginx.pid;\nerror_log %s/error.log;\n"
+            "events { worker_connections 64; }\n"
+            "http {\n  log_format t '$status $bytes_sent \"$http_range\" $uri';\n"
+            "  access_log %s t;\n  client_body_temp_path %s/tmp;\n  proxy_temp_path %s/tmp;\n"
+            "  fastcgi_temp_path %s/tmp;\n  uwsgi_temp_path %s/tmp;\n  scgi_temp_path %s/tmp;\n"
+            "  types { image/tiff tif; }\n"
+            "  server { listen 127.0.0.1:%d; root %s; }\n}\n",
+            ng->dir, ng->dir, ng->log, ng->dir, ng->dir, ng->dir, ng->dir, ng->dir, ng->port, root);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "nginx -p '%s' -c '%s' -e '%s/error.log' 2>'%s/start.err'", ng->dir,
+             conf, ng->dir, ng->dir);
+    if (tw_run_shell(cmd) != 0) {
+        /* Debian puts nginx in /usr/sbin, which may not be on PATH. */
+        snprintf(cmd, sizeof cmd,
+                 "/usr/sbin/nginx -p '%s' -c '%s' -e '%s/error.log' 2>'%s/start.err'", ng->dir,
+                 conf, ng->dir, ng->dir);
+        if (tw_run_shell(cmd) != 0) return false;
+    }
+    for (int i = 0; i < 100 && !tw__port_open(ng->port); i++) {
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    ng->running = tw__port_open(ng->port);
+    return ng->running;
+}
+
+void tw_nginx_stop(tw_nginx *ng)
+{
+    if (!ng->running) return;
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "kill $(cat '%s/nginx.pid') 2>/dev/null", ng->dir);
+    tw_run_shell(cmd);
+    ng->running = false;
+}
+
+tw_nginx_totals tw_nginx_read_log(const tw_nginx *ng, const char *file)
+{
+    tw_nginx_totals t = {0};
+    FILE *f = fopen(ng->log, "r");
+    if (!f) return t;
+    char line[1024];
+    while (fgets(line, sizeof line, f)) {
+        int status;
+        long long bytes;
+        if (sscanf(line, "%d %lld", &status, &bytes) != 2) continue;
+        t.requests++;
+        t.bytes += bytes;
+        if (status == 206) t.partial++;
+        if (status == 200 && bytes > 4096 && file && strstr(line, file)) t.full++;
+    }
+    fclose(f);
+    return t;
+}
+
+void tw_nginx_reset_log(const tw_nginx *ng)
+{
+    FILE *f = fopen(ng->log, "w");
+    if (f) fclose(f);
+    char cmd[1400];
+    /* nginx keeps writing to its open file descriptor: ask it to reopen. */
+    snprintf(cmd, sizeof cmd, "kill -USR1 $(cat '%s/nginx.pid') 2>/dev/null", ng->dir);
+    tw_run_shell(cmd);
+    struct timespec ts = {0, 200000000};
+    nanosleep(&ts, NULL);
 }

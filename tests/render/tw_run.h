@@ -30,6 +30,27 @@ json_object *tw_run_layer(json_object *report, const char *kind);
 /* True when a headless EGL context can be made here (else tests skip). */
 bool tw_run_have_gl(void);
 
+/* A real HTTP server for remote sources: Debian's nginx serving `root` on
+ * 127.0.0.1, with Range requests, logging "status bytes range uri" lines. */
+typedef struct tw_nginx {
+    int port;
+    char dir[512]; /* config, logs, pid */
+    char log[600];
+    bool running;
+} tw_nginx;
+
+bool tw_nginx_available(void);
+bool tw_nginx_start(tw_nginx *ng, const char *root);
+void tw_nginx_stop(tw_nginx *ng);
+/* Totals over the access log since start (or since the last reset). */
+typedef struct tw_nginx_totals {
+    int requests, partial; /* partial: 206 answers */
+    int full;              /* 200 answers with the body of the given file */
+    long long bytes;
+} tw_nginx_totals;
+tw_nginx_totals tw_nginx_read_log(const tw_nginx *ng, const char *file);
+void tw_nginx_reset_log(const tw_nginx *ng);
+
 /* Picture comparison: mean absolute difference over all channels (0-255)
  * and the share of pixels with some channel off by more than threshold. */
 typedef struct tw_img_diff {

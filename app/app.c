@@ -478,6 +478,7 @@ static bool app__step(app *a)
     bool complete = !a->terrain || app_terrain_stats_get(a->terrain)->complete;
     if (a->phase == APP_PHASE_SETTLING && (complete || now - a->t_start > a->opt.load_cap_s + 30)) {
         a->t_complete = now;
+        a->read_at_complete = app_read_bytes();
         a->phase = APP_PHASE_RUNNING;
         a->t_running = now;
     }
@@ -565,6 +566,7 @@ static int app__start(app *a, char *err, size_t n)
                 app_boundaries_create(&a->scene.boundaries[i], a->frame, a->pool, a->t_start);
     }
     app__collect_layers(a);
+    a->read_at_start = app_read_bytes();
     if (a->opt.bookmark && !app_scene_bookmark(&a->scene, a->opt.bookmark)) {
         TW_WARN("scene", "%s: no bookmark named '%s'; framing the data instead", a->scene_path,
                 a->opt.bookmark);

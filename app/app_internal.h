@@ -53,6 +53,7 @@ typedef struct app {
     /* timing */
     app_phase phase;
     double t_start, t_loaded, t_complete, t_running, first_frame_ms;
+    long long read_at_start, read_at_complete; /* bytes read(2) so far */
     long frame_no;
     double frame_ms[APP_FRAME_SAMPLES];
     long frame_samples;
@@ -61,6 +62,8 @@ typedef struct app {
     int exit_code;
 } app;
 
+/* Bytes this process has read through read(2) so far (/proc/self/io). */
+long long app_read_bytes(void);
 /* Writes the --report JSON. */
 int app_report_write(const app *a, const char *path);
 

@@ -17,24 +17,31 @@ static int app__cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Peak resident memory (kB) and bytes read through read(2) (/proc). */
-static void app__proc_stats(long *peak_kb, long long *read_bytes)
+long long app_read_bytes(void)
 {
-    *peak_kb = 0;
-    *read_bytes = 0;
+    long long n = 0;
+    char line[256];
+    FILE *f = fopen("/proc/self/io", "r");
+    if (f) {
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "rchar: %lld", &n) == 1) break;
+        fclose(f);
+    }
+    return n;
+}
+
+/* Peak resident memory (kB) from /proc. */
+static long app__peak_rss_kb(void)
+{
+    long kb = 0;
     char line[256];
     FILE *f = fopen("/proc/self/status", "r");
     if (f) {
         while (fgets(line, sizeof line, f))
-            if (sscanf(line, "VmHWM: %ld", peak_kb) == 1) break;
+            if (sscanf(line, "VmHWM: %ld", &kb) == 1) break;
         fclose(f);
     }
-    f = fopen("/proc/self/io", "r");
-    if (f) {
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "rchar: %lld", read_bytes) == 1) break;
-        fclose(f);
-    }
+    return kb;
 }
 
 static json_object *app__layer_json(const app_layer *l)
@@ -137,12 +144,15 @@ int app_report_write(const app *a, const char *path)
         json_object_object_add(t, "drawn_per_level", per);
         json_object_object_add(root, "terrain", t);
     }
-    long peak_kb;
-    long long read_bytes;
-    app__proc_stats(&peak_kb, &read_bytes);
     json_object *mem = json_object_new_object();
-    json_object_object_add(mem, "peak_rss_kb", json_object_new_int64(peak_kb));
-    json_object_object_add(mem, "read_bytes", json_object_new_int64(read_bytes));
+    json_object_object_add(mem, "peak_rss_kb", json_object_new_int64(app__peak_rss_kb()));
+    json_object_object_add(mem, "read_bytes", json_object_new_int64(app_read_bytes()));
+    /* What loading the scene read, from set-up (shaders, font) to the first
+     * complete frame. */
+    json_object_object_add(mem, "read_bytes_to_complete_frame",
+                           json_object_new_int64(a->read_at_complete > 0
+                                                     ? a->read_at_complete - a->read_at_start
+                                                     : -1));
     json_object_object_add(mem, "gpu_mesh_bytes",
                            json_object_new_int64((int64_t)rn_mesh_gpu_bytes()));
     json_object_object_add(root, "memory", mem);

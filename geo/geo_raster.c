@@ -15,6 +15,10 @@
 #include <string.h>
 
 #define GEO_RASTER_MAX_WORKERS 16
+/* An overview may be this much coarser than the grid spacing: tile vertices
+ * then sample pixels that already average their neighbourhood, and reading
+ * one power-of-two level finer would cost four times the bytes. */
+#define GEO_OVERVIEW_SLACK 1.5
 /* Largest window read in one go, per band; beyond it reads are decimated. */
 #define GEO_RASTER_WINDOW_CAP (2048 * 2048)
 
@@ -370,7 +374,8 @@ tw_result geo_raster_sample(geo_raster *r, int worker, const geo_grid *grid, int
         sy[k] = py;
     }
 
-    /* Coarsest overview whose pixels are no larger than the grid spacing. */
+    /* Coarsest overview whose pixels are no larger than the grid spacing
+     * (within the slack). */
     int W = r->info.width, H = r->info.height;
     double spacing = fmin(fabs(grid->dx), fabs(grid->dy));
     if (grid->nx < 2) spacing = fabs(grid->dy);
@@ -384,7 +389,7 @@ tw_result geo_raster_sample(geo_raster *r, int worker, const geo_grid *grid, int
         if (!ov) continue;
         int ow = GDALGetRasterBandXSize(ov), oh = GDALGetRasterBandYSize(ov);
         double f = (double)W / ow;
-        if (f <= ratio * 1.0001 && f > best) {
+        if (f <= ratio * GEO_OVERVIEW_SLACK && f > best) {
             best = f;
             level = k;
             lw = ow;
@@ -476,6 +481,8 @@ tw_result geo_raster_sample(geo_raster *r, int worker, const geo_grid *grid, int
     }
     free(tmp);
     if (res != TW_OK) goto done;
+    TW_DEBUG("raster", "%s: level %d window %d,%d %dx%d (buffer %dx%d)", r->path, level, rx, ry, rw,
+             rh, bw, bh);
     st.level = level;
     st.decimation = dec;
     st.pixels_read = (long)nbuf * nbands;

@@ -167,7 +167,7 @@ tw_result geo_terrain_open(const geo_terrain_desc *desc, const geo_frame *frame,
     info->max_level = need > 1 ? (int)ceil(log2(need) - 1e-9) : 0;
     if (info->max_level > 24) info->max_level = 24;
 
-    r = geo__build_heightfield(t, worker, desc->heightfield_max >= 2 ? desc->heightfield_max : 512,
+    r = geo__build_heightfield(t, worker, desc->heightfield_max >= 2 ? desc->heightfield_max : 256,
                                err, n);
     if (r != TW_OK) {
         geo_terrain_close(t);

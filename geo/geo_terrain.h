@@ -22,7 +22,7 @@ typedef struct geo_tile_key {
 typedef struct geo_terrain_desc {
     geo_raster_desc raster;
     int tile_samples;    /* vertices per tile side; 0: 65 */
-    int heightfield_max; /* samples per side of the overview heightfield; 0: 512 */
+    int heightfield_max; /* samples per side of the overview heightfield; 0: 256 */
     int fill_passes;     /* hole filling reach in pixels/2; 0: 16, -1: none */
 } geo_terrain_desc;
 

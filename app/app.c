@@ -7,6 +7,7 @@
 #include "app_internal.h"
 #include "app_paths.h"
 #include "geo_gdal.h"
+#include "rn_fill.h"
 #include "rn_lines.h"
 #include "rn_mesh.h"
 #include "rn_shader.h"
@@ -24,6 +25,7 @@
 #include <string.h>
 
 #define APP_DRAIN_BUDGET_S 0.004
+#define APP_FADE_S         0.35
 #define APP_VERSION        "0.1.0"
 /* A fixed instant for --deterministic HUDs: 2026-01-01 12:00:00 KST. */
 #define APP_FIXED_EPOCH 1767236400.0
@@ -34,8 +36,13 @@ static void app__collect_layers(app *a)
 {
     a->layer_count = 0;
     if (a->terrain) a->layers[a->layer_count++] = app_terrain_layer(a->terrain);
+    if (app_terrain_imagery_layer(a->terrain))
+        a->layers[a->layer_count++] = app_terrain_imagery_layer(a->terrain);
     for (int i = 0; i < a->boundary_count && a->layer_count < 64; i++)
         a->layers[a->layer_count++] = app_boundaries_layer(a->boundaries[i]);
+    if (a->map)
+        a->layer_count +=
+            app_certmap_layers(a->map, &a->layers[a->layer_count], 64 - a->layer_count);
 }
 
 static bool app__all_loaded(const app *a)
@@ -62,8 +69,10 @@ static bool app__data_extent(const app *a, double ext[4], double *z)
         *z = 0.5 * (ti->zmin + ti->zmax) * app__exag(a);
         any = true;
     }
-    for (int i = 0; i < a->boundary_count; i++) {
-        if (!app_boundaries_extent(a->boundaries[i], e)) continue;
+    for (int i = 0; i <= a->boundary_count; i++) {
+        if (i == a->boundary_count ? !a->map || !app_certmap_extent(a->map, e)
+                                   : !app_boundaries_extent(a->boundaries[i], e))
+            continue;
         if (!any) {
             memcpy(ext, e, sizeof e);
             any = true;
@@ -92,6 +101,12 @@ static void app__fly_to_bookmark(app *a, int index)
     a->user_moved = true;
 }
 
+/* The map is seen from straight above, the panels left and right of it. */
+static void app__frame_map(app_camera *cam, const double ext[4], int w, int h)
+{
+    app_camera_frame_tilt(cam, ext, 0, w, h, 0, 1.08);
+}
+
 static void app__reset_view(app *a, bool animate)
 {
     double ext[4], z;
@@ -99,7 +114,10 @@ static void app__reset_view(app *a, bool animate)
     rn_context_size(a->ctx, &w, &h, NULL);
     if (!app__data_extent(a, ext, &z)) return;
     app_camera to = a->cam;
-    app_camera_frame(&to, ext, z, w, h);
+    if (a->map)
+        app__frame_map(&to, ext, w, h);
+    else
+        app_camera_frame(&to, ext, z, w, h);
     if (animate)
         app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
     else
@@ -126,6 +144,64 @@ static const tw_heightfield *app__hf(const app *a)
     return a->terrain ? app_terrain_heightfield(a->terrain) : NULL;
 }
 
+/* M: to the certification map, and from it back to where we came from. */
+static void app__toggle_map(app *a)
+{
+    if (a->map) {
+        if (a->return_path[0]) app_go(a, a->return_path, NULL, NULL);
+        return;
+    }
+    snprintf(a->return_path, sizeof a->return_path, "%s", a->scene_path);
+    app_go(a, a->map_path, NULL, NULL);
+}
+
+/* Keys that mean something else on the map. True when handled. */
+static bool app__map_key(app *a, int key)
+{
+    if (!a->map) return false;
+    const geo_cert_db *db = app_certmap_db(a->map);
+    int sel = app_certmap_selected(a->map);
+    switch (key) {
+    case '[':
+    case ',':
+        app_certmap_step_year(a->map, -1);
+        return true;
+    case ']':
+    case '.':
+        app_certmap_step_year(a->map, 1);
+        return true;
+    case '0':
+        app_certmap_set_year(a->map, 0);
+        return true;
+    case RN_KEY_ESCAPE:
+        if (sel < 0) return false;
+        app_certmap_select(a->map, -1);
+        return true;
+    case RN_KEY_ENTER:
+    case RN_KEY_KP_ENTER: {
+        if (sel < 0 || !db) return true;
+        const char *name = geo_cert_city_at(db, sel)->name_ko;
+        const app_twin *t = app_scene_twin(&a->scene, name);
+        if (t) {
+            snprintf(a->return_path, sizeof a->return_path, "%s", a->scene_path);
+            app_go(a, t->scene, t->bookmark, name);
+        } else {
+            TW_INFO("map", "%s has no twin scene configured", name);
+        }
+        return true;
+    }
+    default:
+        break;
+    }
+    if (key >= '1' && key <= '9' && db) {
+        int i = key - '1';
+        if (i < geo_cert_scheme_count(db))
+            app_certmap_set_year(a->map, geo_cert_scheme_at(db, i)->year);
+        return true;
+    }
+    return false;
+}
+
 static void app__handle_key(app *a, const rn_event *ev)
 {
     if (ev->action == RN_RELEASE) return;
@@ -135,10 +211,14 @@ static void app__handle_key(app *a, const rn_event *ev)
     double f[3], r[3], u[3];
     app_camera_basis(&a->cam, f, r, u);
     double fwd[2] = {sin(a->cam.heading * M_PI / 180), cos(a->cam.heading * M_PI / 180)};
+    if (app__map_key(a, ev->key)) return;
     a->flight.active = false;
     switch (ev->key) {
     case RN_KEY_ESCAPE:
         rn_context_request_close(a->ctx);
+        return;
+    case 'M':
+        app__toggle_map(a);
         return;
     case RN_KEY_F11:
         rn_context_set_fullscreen(a->ctx, !rn_context_fullscreen(a->ctx), a->opt.monitor);
@@ -216,6 +296,49 @@ static void app__handle_key(app *a, const rn_event *ev)
     (void)h;
 }
 
+static void app__map_ui(const app *a, app_certmap_ui *ui)
+{
+    int w, h;
+    float scale;
+    rn_context_size(a->ctx, &w, &h, &scale);
+    *ui = (app_certmap_ui){.width = w,
+                           .height = h,
+                           .scale = scale > 0 ? scale : 1,
+                           .labels_en = a->labels_en,
+                           .cursor = {a->cursor[0], a->cursor[1]},
+                           .show_cursor_tip = !rn_context_headless(a->ctx) && !a->tour.active,
+                           .caption = a->tour.active ? a->tour.caption : NULL};
+}
+
+/* The certified city under a pixel of the map, -1 for none. */
+static int app__map_city_at(const app *a, double px, double py, const char **code)
+{
+    int w, h;
+    rn_context_size(a->ctx, &w, &h, NULL);
+    double hit[3];
+    if (!app_camera_pick(&a->cam, w, h, px, py, NULL, 1, 0, hit)) return -1;
+    return app_certmap_pick(a->map, hit[0], hit[1], code);
+}
+
+static void app__map_hover(app *a, double px, double py)
+{
+    if (!a->map || a->panning || a->orbiting) return;
+    app_certmap_hover(a->map, app__map_city_at(a, px, py, NULL));
+}
+
+static void app__map_click(app *a, double px, double py)
+{
+    if (!a->map) return;
+    app_certmap_ui ui;
+    app__map_ui(a, &ui);
+    int year;
+    if (app_certmap_year_at(a->map, &ui, px, py, &year)) {
+        app_certmap_set_year(a->map, year);
+        return;
+    }
+    app_certmap_select(a->map, app__map_city_at(a, px, py, NULL));
+}
+
 static void app__handle_input(app *a, const rn_event *evs, int n)
 {
     int w, h;
@@ -224,6 +347,7 @@ static void app__handle_input(app *a, const rn_event *evs, int n)
     double exag = app__exag(a);
     for (int i = 0; i < n; i++) {
         const rn_event *ev = &evs[i];
+        if (ev->type != RN_EV_RESIZE && a->tour.active) app_tour_input(a, tw_time_mono_s());
         switch (ev->type) {
         case RN_EV_KEY:
             app__handle_key(a, ev);
@@ -234,8 +358,14 @@ static void app__handle_input(app *a, const rn_event *evs, int n)
                          (ev->button == RN_BUTTON_LEFT && (ev->mods & RN_MOD_CONTROL));
             if (!press) {
                 a->panning = a->orbiting = false;
+                if (a->press_valid && ev->button == RN_BUTTON_LEFT &&
+                    hypot(ev->x - a->press_at[0], ev->y - a->press_at[1]) < 5)
+                    app__map_click(a, ev->x, ev->y);
+                a->press_valid = false;
                 break;
             }
+            a->press_valid = true;
+            a->press_at[0] = ev->x, a->press_at[1] = ev->y;
             a->flight.active = false;
             double hit[3];
             bool got =
@@ -253,6 +383,7 @@ static void app__handle_input(app *a, const rn_event *evs, int n)
             break;
         }
         case RN_EV_MOVE:
+            app__map_hover(a, ev->x, ev->y);
             if (a->panning) {
                 app_camera_drag_pan(&a->cam, w, h, a->grab, ev->x, ev->y);
                 a->user_moved = true;
@@ -332,6 +463,32 @@ static double app__progress(const app *a, const char **status)
     return p;
 }
 
+typedef struct app__overlay_args {
+    app_certmap *map;
+    const app_certmap_ui *ui;
+} app__overlay_args;
+
+static void app__map_overlay(void *user)
+{
+    app__overlay_args *o = user;
+    app_certmap_draw_ui(o->map, o->ui);
+}
+
+/* Tour captions over a twin scene. */
+static void app__caption_overlay(void *user)
+{
+    const app *a = user;
+    int w, h;
+    float s;
+    rn_context_size(a->ctx, &w, &h, &s);
+    s = s > 0 ? s : 1;
+    float px = 20 * s, tw, th;
+    rn_ui_text_size(px, a->tour.caption, &tw, &th);
+    float x = (w - tw) * 0.5f, y = h - 100 * s;
+    rn_ui_rect(x - 12 * s, y - px - 8 * s, tw + 24 * s, px + 18 * s, (rn_rgba){16, 24, 36, 200});
+    rn_ui_text(x, y, px, (rn_rgba){255, 255, 255, 255}, a->tour.caption);
+}
+
 static void app__draw(app *a)
 {
     int w, h;
@@ -360,6 +517,7 @@ static void app__draw(app *a)
                            .nx = hf->nx,
                            .ny = hf->ny};
     }
+    if (a->map) app_certmap_draw(a->map, &view);
     for (int i = 0; i < a->boundary_count; i++)
         app_boundaries_draw(a->boundaries[i], &view, &drape);
 
@@ -375,6 +533,7 @@ static void app__draw(app *a)
             labels[nl++] = (app_hud_label){.label = &ls[k], .pos = {ls[k].x, ls[k].y, z}};
         }
     }
+    if (a->map) nl += app_certmap_labels(a->map, &labels[nl], 512 - nl);
 
     char clock[64];
     app__clock(a, clock, sizeof clock);
@@ -398,6 +557,28 @@ static void app__draw(app *a)
         .help = a->help,
     };
     hf_in.progress = app__progress(a, &hf_in.status_line);
+    app_certmap_ui mui;
+    app__overlay_args oargs;
+    float reserved[8][4];
+    if (a->map) {
+        app__map_ui(a, &mui);
+        const geo_cert_db *db = app_certmap_db(a->map);
+        int sel = app_certmap_selected(a->map);
+        if (db && sel >= 0 && app_scene_twin(&a->scene, geo_cert_city_at(db, sel)->name_ko))
+            mui.twin_hint = "Enter: 디지털 트윈으로 fly into the twin";
+        hf_in.reserved = (const float(*)[4])reserved;
+        hf_in.reserved_count = app_certmap_reserved(a->map, &mui, reserved, 8);
+        hf_in.overlay = app__map_overlay;
+        oargs = (app__overlay_args){a->map, &mui};
+        hf_in.overlay_user = &oargs;
+    } else if (a->tour.active && a->tour.caption[0]) {
+        hf_in.overlay = app__caption_overlay;
+        hf_in.overlay_user = a;
+    }
+    if (a->go.state) {
+        double t = (tw_time_mono_s() - a->go.t0) / APP_FADE_S;
+        hf_in.fade = a->go.state == 1 ? t : 1 - t;
+    }
     /* The cursor: in a window where the mouse is; headless, the view centre. */
     double cx = a->cursor[0], cy = a->cursor[1];
     if (rn_context_headless(a->ctx) || a->opt.deterministic) cx = w * 0.5, cy = h * 0.5;
@@ -446,6 +627,256 @@ static int app__snapshot(app *a)
     return 0;
 }
 
+/* ---- picking (--pick) ---- */
+
+static void app__do_pick(app *a)
+{
+    app_pick *p = &a->pick;
+    memset(p, 0, sizeof *p);
+    p->done = true;
+    p->kind = "none";
+    int w, h;
+    rn_context_size(a->ctx, &w, &h, NULL);
+    double hit[3];
+    const tw_heightfield *hf = app__hf(a);
+    if (!app_camera_pick(&a->cam, w, h, a->opt.pick_x, a->opt.pick_y, hf, app__exag(a), 0, hit))
+        return;
+    p->ground = true;
+    p->kind = "ground";
+    p->x = hit[0], p->y = hit[1], p->z = hit[2] / app__exag(a);
+    double lx = hit[0], ly = hit[1];
+    if (a->lonlat && geo_xform_from_scene(a->lonlat, 1, &lx, &ly, NULL) == 1)
+        p->lon = lx, p->lat = ly;
+    if (!a->map) return;
+    const char *code;
+    int city = app_certmap_pick(a->map, hit[0], hit[1], &code);
+    if (code) {
+        p->kind = "municipality";
+        snprintf(p->code, sizeof p->code, "%s", code);
+    }
+    const geo_cert_db *db = app_certmap_db(a->map);
+    if (city < 0 || !db) return;
+    const geo_cert_city *c = geo_cert_city_at(db, city);
+    const geo_cert_record *r = geo_cert_city_record(db, city, app_certmap_year(a->map));
+    p->kind = "city";
+    snprintf(p->name, sizeof p->name, "%s", c->name_ko);
+    snprintf(p->name_en, sizeof p->name_en, "%s", c->name_en);
+    if (r) {
+        p->year = r->year;
+        p->grade = r->grade;
+        snprintf(p->status, sizeof p->status, "%s",
+                 r->status == GEO_CERT_EXTENDED ? "extended" : "certified");
+    }
+    app_certmap_select(a->map, city);
+}
+
+/* ---- scenes: start, stop, switch ---- */
+
+static void app__world_stop(app *a)
+{
+    /* Workers first: their pending jobs point at the layers. */
+    tw_pool_destroy(a->pool);
+    a->pool = NULL;
+    app_terrain_destroy(a->terrain);
+    a->terrain = NULL;
+    for (int i = 0; i < a->boundary_count; i++) app_boundaries_destroy(a->boundaries[i]);
+    free(a->boundaries);
+    a->boundaries = NULL;
+    a->boundary_count = 0;
+    app_certmap_destroy(a->map);
+    a->map = NULL;
+    a->layer_count = 0;
+    geo_xform_destroy(a->lonlat);
+    a->lonlat = NULL;
+    geo_frame_destroy(a->frame);
+    a->frame = NULL;
+    app_scene_free(&a->scene);
+}
+
+/* A geographic scene CRS becomes a local transverse Mercator centred on the
+ * data: the terrain's centre, else the first boundary source's. */
+static void app__center_on_data(app *a)
+{
+    const app_source *src = a->scene.terrain.present      ? &a->scene.terrain.src
+                            : a->scene.boundary_count > 0 ? &a->scene.boundaries[0].src
+                            : a->scene.map.present        ? &a->scene.map.municipalities.src
+                                                          : NULL;
+    char err[512];
+    double lon, lat;
+    if (!src || a->scene.has_center) return;
+    if (geo_source_center_lonlat(src->path, src->source_crs, &lon, &lat, err, sizeof err) !=
+        TW_OK) {
+        TW_WARN("crs", "%s: %s; centring the local frame at 127E 37.5N", src->path, err);
+        return;
+    }
+    a->scene.has_center = true;
+    a->scene.center_lon = lon;
+    a->scene.center_lat = lat;
+    TW_INFO("crs", "%s: geographic scene CRS; local frame centred at %.4f, %.4f", a->scene_path,
+            lon, lat);
+}
+
+static tw_result app__make_frame(app *a, char *err, size_t n)
+{
+    char ferr[512];
+    for (int pass = 0; pass < 2; pass++) {
+        geo_frame_desc fd = {.crs = a->scene.crs,
+                             .has_center = a->scene.has_center,
+                             .center_lon = a->scene.center_lon,
+                             .center_lat = a->scene.center_lat};
+        if (geo_frame_create(&fd, &a->frame, ferr, sizeof ferr) != TW_OK) {
+            snprintf(err, n, "%.700s: scene CRS: %.300s", a->scene_path, ferr);
+            return TW_ERR_CRS;
+        }
+        if (pass == 1 || !geo_frame_is_local(a->frame) || a->scene.has_center) break;
+        app__center_on_data(a);
+        if (!a->scene.has_center) break;
+        geo_frame_destroy(a->frame);
+        a->frame = NULL;
+    }
+    if (geo_xform_create_lonlat(a->frame, &a->lonlat, ferr, sizeof ferr) != TW_OK)
+        TW_WARN("crs", "no lon/lat for the HUD: %s", ferr);
+    return TW_OK;
+}
+
+/* Loads a scene and starts its layers. On failure err names the file and
+ * nothing of the scene is left. */
+static bool app__world_start(app *a, const char *path, const char *bookmark, char *err, size_t n)
+{
+    char serr[1024];
+    if (app_scene_load(path, &a->scene, serr, sizeof serr) != TW_OK) {
+        snprintf(err, n, "[scene] %.700s: %.300s", path, serr);
+        return false;
+    }
+    snprintf(a->scene_path, sizeof a->scene_path, "%s", path);
+    double now = tw_time_mono_s();
+    a->world_t0 = now;
+    a->phase = APP_PHASE_LOADING;
+    a->camera_placed = a->user_moved = false;
+    a->flight.active = false;
+    a->panning = a->orbiting = a->press_valid = false;
+    a->exaggeration = a->scene.terrain.present ? a->scene.terrain.exaggeration : 1.0;
+    a->hillshade = a->scene.terrain.hillshade;
+    app_camera_default(&a->cam);
+    if (a->scene.map.present) a->cam.tilt = 0;
+    geo_gdal_init(&(geo_gdal_desc){.http_timeout_s = a->scene.http_timeout_s});
+    if (app__make_frame(a, err, n) != TW_OK) {
+        app_scene_free(&a->scene);
+        return false;
+    }
+    a->pool = tw_pool_create(0);
+    if (!a->pool) {
+        snprintf(err, n, "cannot start worker threads");
+        app__world_stop(a);
+        return false;
+    }
+    if (a->scene.terrain.present) {
+        a->terrain = app_terrain_create(
+            &(app_terrain_desc){.cfg = &a->scene.terrain,
+                                .imagery = a->scene.has_imagery ? &a->scene.imagery : NULL,
+                                .frame = a->frame,
+                                .pool = a->pool},
+            now);
+    }
+    if (a->scene.boundary_count > 0) {
+        a->boundaries = calloc((size_t)a->scene.boundary_count, sizeof *a->boundaries);
+        for (int i = 0; a->boundaries && i < a->scene.boundary_count; i++)
+            a->boundaries[a->boundary_count++] =
+                app_boundaries_create(&a->scene.boundaries[i], a->frame, a->pool, now);
+    }
+    if (a->scene.map.present) a->map = app_certmap_create(&a->scene.map, a->frame, a->pool, now);
+    app__collect_layers(a);
+    a->opt.bookmark = NULL;
+    a->fly_bookmark[0] = 0;
+    if (bookmark && bookmark[0]) {
+        if (app_scene_bookmark(&a->scene, bookmark))
+            snprintf(a->fly_bookmark, sizeof a->fly_bookmark, "%s", bookmark);
+        else
+            TW_WARN("scene", "%s: no bookmark named '%s'; framing the data instead", path,
+                    bookmark);
+    }
+    return true;
+}
+
+void app_go(app *a, const char *path, const char *bookmark, const char *city)
+{
+    if (a->go.state == 1) return;
+    a->go.state = 1;
+    a->go.t0 = tw_time_mono_s();
+    snprintf(a->go.path, sizeof a->go.path, "%s", path);
+    snprintf(a->go.bookmark, sizeof a->go.bookmark, "%s", bookmark ? bookmark : "");
+    snprintf(a->go.city, sizeof a->go.city, "%s", city ? city : "");
+}
+
+/* Fading out, then switching, then fading in. */
+static void app__go_step(app *a, double now)
+{
+    if (a->go.state == 2 && now - a->go.t0 >= APP_FADE_S) a->go.state = 0;
+    if (a->go.state != 1 || now - a->go.t0 < APP_FADE_S) return;
+    char prev[sizeof a->scene_path], err[1200];
+    snprintf(prev, sizeof prev, "%s", a->scene_path);
+    bool to_map_city = a->go.city[0] != 0;
+    app__world_stop(a);
+    if (!app__world_start(a, a->go.path, a->go.bookmark, err, sizeof err)) {
+        TW_ERROR("app", "%s; staying in %s", err, prev);
+        if (!app__world_start(a, prev, NULL, err, sizeof err)) {
+            TW_ERROR("app", "%s", err);
+            rn_context_request_close(a->ctx);
+        }
+    }
+    /* Back on the map: look at the city we came from. */
+    if (a->map && to_map_city) snprintf(a->select_city, sizeof a->select_city, "%s", a->go.city);
+    a->go.state = 2;
+    a->go.t0 = tw_time_mono_s();
+}
+
+bool app_fly_to_bookmark_name(app *a, const char *name)
+{
+    for (int i = 0; i < a->scene.bookmark_count; i++)
+        if (strcmp(a->scene.bookmarks[i].name, name) == 0) {
+            app__fly_to_bookmark(a, i);
+            return true;
+        }
+    return false;
+}
+
+bool app_map_show_city(app *a, const char *name_ko)
+{
+    if (!a->map) return false;
+    int city = app_certmap_city_by_name(a->map, name_ko);
+    double c[2], r;
+    if (city < 0 || !app_certmap_city_area(a->map, city, c, &r)) return false;
+    app_certmap_select(a->map, city);
+    int w, h;
+    rn_context_size(a->ctx, &w, &h, NULL);
+    app_camera to = a->cam;
+    double span = fmax(r * 2.5, 30000);
+    double ext[4] = {c[0] - span, c[1] - span, c[0] + span, c[1] + span};
+    app_camera_frame_tilt(&to, ext, 0, w, h, 30, 1.0);
+    app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
+    a->user_moved = true;
+    return true;
+}
+
+bool app_view_ready(const app *a)
+{
+    return a->phase == APP_PHASE_RUNNING && a->go.state == 0;
+}
+
+/* Once the scene's layers are in: fly to a requested bookmark, or show the
+ * city we came back from. */
+static void app__after_load(app *a)
+{
+    if (a->fly_bookmark[0]) {
+        app_fly_to_bookmark_name(a, a->fly_bookmark);
+        a->fly_bookmark[0] = 0;
+    }
+    if (a->select_city[0]) {
+        app_map_show_city(a, a->select_city);
+        a->select_city[0] = 0;
+    }
+}
+
 /* One pass of the loop. Returns false when the run is over. */
 static bool app__step(app *a)
 {
@@ -456,16 +887,18 @@ static bool app__step(app *a)
     rn_context_cursor(a->ctx, &a->cursor[0], &a->cursor[1]);
     if (!a->opt.deterministic) app__handle_input(a, evs, n);
     tw_pool_drain(a->pool, headless ? 0.05 : APP_DRAIN_BUDGET_S);
+    app__go_step(a, now);
 
     if (a->phase == APP_PHASE_LOADING) {
         app__place_camera(a);
-        bool cap = now - a->t_start > a->opt.load_cap_s;
+        bool cap = now - a->world_t0 > a->opt.load_cap_s;
         if (app__all_loaded(a) || cap) {
             if (cap)
                 TW_WARN("app", "layers still loading after %.0f s; going on", a->opt.load_cap_s);
             app__place_camera(a);
-            a->t_loaded = now;
+            if (a->t_loaded <= 0) a->t_loaded = now;
             a->phase = APP_PHASE_SETTLING;
+            app__after_load(a);
         }
     }
     if (a->flight.active) app_flight_step(&a->flight, now, &a->cam);
@@ -475,17 +908,24 @@ static bool app__step(app *a)
     int w, h;
     rn_context_size(a->ctx, &w, &h, NULL);
     if (a->terrain) app_terrain_update(a->terrain, &a->cam, w, h, app__exag(a), a->frame_no);
-    bool complete = !a->terrain || app_terrain_stats_get(a->terrain)->complete;
-    if (a->phase == APP_PHASE_SETTLING && (complete || now - a->t_start > a->opt.load_cap_s + 30)) {
-        a->t_complete = now;
-        a->read_at_complete = app_read_bytes();
+    bool complete =
+        (!a->terrain || app_terrain_stats_get(a->terrain)->complete) && !a->flight.active;
+    if (a->phase == APP_PHASE_SETTLING &&
+        (complete || now - a->world_t0 > a->opt.load_cap_s + 30)) {
+        if (a->t_complete <= 0) {
+            a->t_complete = now;
+            a->read_at_complete = app_read_bytes();
+        }
         a->phase = APP_PHASE_RUNNING;
         a->t_running = now;
     }
+    bool tour_more = a->tour.active ? app_tour_step(a, now) : true;
 
-    bool want_snapshot =
-        a->opt.snapshot && a->phase == APP_PHASE_RUNNING && now - a->t_running >= a->opt.wait_s;
+    bool ready = a->phase == APP_PHASE_RUNNING && now - a->t_running >= a->opt.wait_s;
+    bool want_snapshot = a->opt.snapshot && !a->tour.active && ready && a->go.state == 0;
+    if (a->tour.active && !tour_more) want_snapshot = a->opt.snapshot != NULL;
     if (want_snapshot) rn_context_capture_next(a->ctx);
+    if (ready && a->opt.pick && !a->pick.done) app__do_pick(a);
     /* Headless runs draw only once there is something to show, so that the
      * workers get the CPU while loading. */
     if (!headless || a->phase == APP_PHASE_RUNNING) {
@@ -499,38 +939,23 @@ static bool app__step(app *a)
         a->exit_code = app__snapshot(a);
         return false;
     }
-    if (headless && !a->opt.snapshot && a->phase == APP_PHASE_RUNNING &&
-        now - a->t_running >= a->opt.wait_s)
-        return false;
+    if (a->tour.active) return tour_more && !rn_context_should_close(a->ctx);
+    if (headless && !a->opt.snapshot && ready && a->go.state == 0) return false;
     return !rn_context_should_close(a->ctx);
 }
 
-static int app__start(app *a, char *err, size_t n)
+/* The window or the headless context, shaders, HUD. */
+static int app__shell_start(app *a, char *err, size_t n)
 {
     a->t_start = tw_time_mono_s();
-    a->exaggeration = a->scene.terrain.present ? a->scene.terrain.exaggeration : 1.0;
-    a->hillshade = a->scene.terrain.hillshade;
-    app_camera_default(&a->cam);
-    geo_gdal_init(&(geo_gdal_desc){.http_timeout_s = a->scene.http_timeout_s});
-    geo_frame_desc fd = {.crs = a->scene.crs,
-                         .has_center = a->scene.has_center,
-                         .center_lon = a->scene.center_lon,
-                         .center_lat = a->scene.center_lat};
-    char ferr[512];
-    if (geo_frame_create(&fd, &a->frame, ferr, sizeof ferr) != TW_OK) {
-        snprintf(err, n, "%.700s: scene CRS: %.300s", a->scene_path, ferr);
-        return 2;
-    }
-    if (geo_xform_create_lonlat(a->frame, &a->lonlat, ferr, sizeof ferr) != TW_OK)
-        TW_WARN("crs", "no lon/lat for the HUD: %s", ferr);
-
+    const char *title = a->opt.map ? "citytwin: smart city certification map" : "citytwin";
     rn_context_desc cd = {.width = a->opt.width,
                           .height = a->opt.height,
                           .headless = a->opt.headless,
-                          .fullscreen = a->opt.fullscreen,
+                          .fullscreen = a->opt.fullscreen || (a->opt.tour && !a->opt.headless),
                           .monitor = a->opt.monitor,
                           .samples = a->opt.samples,
-                          .title = a->scene.name};
+                          .title = title};
     char cerr[512];
     if (rn_context_create(&cd, &a->ctx, cerr, sizeof cerr) != TW_OK) {
         snprintf(err, n, "%s", cerr);
@@ -543,66 +968,35 @@ static int app__start(app *a, char *err, size_t n)
     char rerr[1024];
     if (rn_mesh_setup(0) != TW_OK || rn_texture_setup(0) != TW_OK ||
         rn_terrain_setup(rerr, sizeof rerr) != TW_OK ||
-        rn_lines_setup(rerr, sizeof rerr) != TW_OK ||
+        rn_lines_setup(rerr, sizeof rerr) != TW_OK || rn_fill_setup(rerr, sizeof rerr) != TW_OK ||
         rn_ui_setup(&(rn_ui_desc){0}, rerr, sizeof rerr) != TW_OK) {
         snprintf(err, n, "%s", rerr);
         return 3;
     }
     a->hud = app_hud_create();
-    a->pool = tw_pool_create(0);
-    if (!a->pool) {
-        snprintf(err, n, "cannot start worker threads");
-        return 1;
-    }
-    if (a->scene.terrain.present) {
-        a->terrain = app_terrain_create(
-            &(app_terrain_desc){.cfg = &a->scene.terrain, .frame = a->frame, .pool = a->pool},
-            a->t_start);
-    }
-    if (a->scene.boundary_count > 0) {
-        a->boundaries = calloc((size_t)a->scene.boundary_count, sizeof *a->boundaries);
-        for (int i = 0; a->boundaries && i < a->scene.boundary_count; i++)
-            a->boundaries[a->boundary_count++] =
-                app_boundaries_create(&a->scene.boundaries[i], a->frame, a->pool, a->t_start);
-    }
-    app__collect_layers(a);
-    a->read_at_start = app_read_bytes();
-    if (a->opt.bookmark && !app_scene_bookmark(&a->scene, a->opt.bookmark)) {
-        TW_WARN("scene", "%s: no bookmark named '%s'; framing the data instead", a->scene_path,
-                a->opt.bookmark);
-        a->opt.bookmark = NULL;
-    }
     return 0;
 }
 
-static void app__stop(app *a)
+static void app__shell_stop(app *a)
 {
-    /* Workers first: their pending jobs point at the layers. */
-    tw_pool_destroy(a->pool);
-    a->pool = NULL;
-    app_terrain_destroy(a->terrain);
-    for (int i = 0; i < a->boundary_count; i++) app_boundaries_destroy(a->boundaries[i]);
-    free(a->boundaries);
     app_hud_destroy(a->hud);
     if (a->ctx) {
         rn_ui_shutdown();
+        rn_fill_shutdown();
         rn_lines_shutdown();
         rn_terrain_shutdown();
         rn_texture_shutdown();
         rn_mesh_shutdown();
         rn_context_destroy(a->ctx);
     }
-    geo_xform_destroy(a->lonlat);
-    geo_frame_destroy(a->frame);
     geo_gdal_shutdown();
-    app_scene_free(&a->scene);
 }
 
 int app_run(int argc, char **argv)
 {
     app *a = calloc(1, sizeof *a);
     if (!a) return 1;
-    char err[1024];
+    char err[1400];
     if (!app_cli_parse(argc, argv, &a->opt, err, sizeof err)) {
         fprintf(stderr, "citytwin: error: %s\n", err);
         free(a);
@@ -624,26 +1018,67 @@ int app_run(int argc, char **argv)
         return 2;
     }
     if (a->opt.scene)
-        snprintf(a->scene_path, sizeof a->scene_path, "%s", a->opt.scene);
+        snprintf(a->home_path, sizeof a->home_path, "%s", a->opt.scene);
     else
-        snprintf(a->scene_path, sizeof a->scene_path, "%s/assets/scenes/seoul.json", a->data_dir);
-    if (app_scene_load(a->scene_path, &a->scene, err, sizeof err) != TW_OK) {
-        fprintf(stderr, "citytwin: error: [scene] %s: %s\n", a->scene_path, err);
+        snprintf(a->home_path, sizeof a->home_path, "%s/assets/scenes/seoul.json", a->data_dir);
+    snprintf(a->map_path, sizeof a->map_path, "%s/assets/scenes/korea.json", a->data_dir);
+    /* --map shows the scene given when it is a map, else the national map. */
+    const char *first = a->home_path;
+    if (a->opt.map) {
+        app_scene probe;
+        char perr[512];
+        bool is_map =
+            app_scene_load(a->home_path, &probe, perr, sizeof perr) == TW_OK && probe.map.present;
+        if (is_map) snprintf(a->map_path, sizeof a->map_path, "%s", a->home_path);
+        app_scene_free(&probe);
+        first = a->map_path;
+        snprintf(a->return_path, sizeof a->return_path, "%s", is_map ? "" : a->home_path);
+    }
+    int rc = 0;
+    if (a->opt.tour) {
+        if (!app_tour_start(a, a->home_path, err, sizeof err)) {
+            fprintf(stderr, "citytwin: error: [tour] %s\n", err);
+            free(a);
+            return 2;
+        }
+        first = a->tour.scene.tour[0].kind == APP_STOP_BOOKMARK ? a->home_path : a->map_path;
+    }
+    /* A bad scene file fails before any window opens. */
+    app_scene check;
+    char serr[1024];
+    if (app_scene_load(first, &check, serr, sizeof serr) != TW_OK) {
+        fprintf(stderr, "citytwin: error: [scene] %s: %s\n", first, serr);
+        app_tour_free(a);
         free(a);
         return 2;
     }
-    int rc = app__start(a, err, sizeof err);
+    app_scene_free(&check);
+    rc = app__shell_start(a, err, sizeof err);
+    const char *bookmark = a->opt.bookmark;
+    a->read_at_start = app_read_bytes();
+    if (rc == 0 && !app__world_start(a, first, NULL, err, sizeof err)) rc = 2;
     if (rc != 0) {
-        fprintf(stderr, "citytwin: error: [%s] %s\n", rc == 3 ? "render" : "app", err);
-        app__stop(a);
+        fprintf(stderr, "citytwin: error: %s%s\n", rc == 3 ? "[render] " : "", err);
+        app__world_stop(a);
+        app__shell_stop(a);
+        app_tour_free(a);
         free(a);
         return rc;
     }
+    a->opt.bookmark = bookmark;
+    if (a->opt.bookmark && !app_scene_bookmark(&a->scene, a->opt.bookmark)) {
+        TW_WARN("scene", "%s: no bookmark named '%s'; framing the data instead", a->scene_path,
+                a->opt.bookmark);
+        a->opt.bookmark = NULL;
+    }
+    if (a->tour.active && !rn_context_headless(a->ctx)) rn_context_set_cursor_hidden(a->ctx, true);
     while (app__step(a)) {
     }
     rc = a->exit_code;
     if (a->opt.report && app_report_write(a, a->opt.report) != 0) rc = 1;
-    app__stop(a);
+    app__world_stop(a);
+    app__shell_stop(a);
+    app_tour_free(a);
     free(a);
     tw_log_shutdown();
     return rc;

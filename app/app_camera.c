@@ -103,16 +103,22 @@ bool app_camera_project(const app_camera *cam, int width, int height, const doub
 
 void app_camera_frame(app_camera *cam, const double ext[4], double z, int width, int height)
 {
+    /* A tilted view foreshortens the far half; 1.25 leaves a margin. */
+    app_camera_frame_tilt(cam, ext, z, width, height, 35, 1.25);
+}
+
+void app_camera_frame_tilt(app_camera *cam, const double ext[4], double z, int width, int height,
+                           double tilt, double margin)
+{
     double w = ext[2] - ext[0], h = ext[3] - ext[1];
     double aspect = width / (double)(height > 0 ? height : 1);
     cam->target[0] = 0.5 * (ext[0] + ext[2]);
     cam->target[1] = 0.5 * (ext[1] + ext[3]);
     cam->target[2] = z;
     cam->heading = 0;
-    cam->tilt = 35;
+    cam->tilt = fmin(fmax(tilt, 0), APP_CAMERA_MAX_TILT);
     double half = 0.5 * fmax(w / aspect, h);
-    /* A tilted view foreshortens the far half; 1.25 leaves a margin. */
-    cam->distance = fmax(half / tan(cam->fov_y * DEG * 0.5) * 1.25, APP_CAMERA_MIN_DISTANCE);
+    cam->distance = fmax(half / tan(cam->fov_y * DEG * 0.5) * margin, APP_CAMERA_MIN_DISTANCE);
 }
 
 bool app_camera_pick(const app_camera *cam, int width, int height, double px, double py,

@@ -38,6 +38,9 @@ bool app_camera_project(const app_camera *cam, int width, int height, const doub
                         double *py);
 /* Looks at an extent (xmin ymin xmax ymax) so that all of it is in view. */
 void app_camera_frame(app_camera *cam, const double ext[4], double z, int width, int height);
+/* The same with a chosen tilt and margin (1: the extent just fits). */
+void app_camera_frame_tilt(app_camera *cam, const double ext[4], double z, int width, int height,
+                           double tilt, double margin);
 
 /* Ground point under a pixel: the heightfield (scaled by exaggeration) when
  * the ray hits it, else the plane z = fallback_z. False if the ray points up. */

@@ -19,6 +19,10 @@ void app_cli_usage(FILE *f)
           "  --wait-s S             after loading, run S more seconds before the snapshot\n"
           "  --report OUT.json      write a load report on exit\n"
           "  --deterministic        fixed clock and HUD text (golden images)\n"
+          "  --map                  the national smart city certification map\n"
+          "  --tour                 play the scene's tour (the expo tour by default);\n"
+          "                         fullscreen in a window, once through when headless\n"
+          "  --pick X,Y             report what is under that pixel (with --report)\n"
           "  --fullscreen           fullscreen window\n"
           "  --monitor N            monitor for --fullscreen (0 = first)\n"
           "  --load-cap-s S         headless: stop waiting for layers after S s (default 120)\n"
@@ -28,7 +32,9 @@ void app_cli_usage(FILE *f)
           "\n"
           "Window keys: drag = pan, right-drag or Ctrl+drag = orbit, wheel = zoom,\n"
           "arrows/WASD pan, +/- zoom, Q/E rotate, R/F tilt, 1-9 bookmarks, Home reset,\n"
-          "H hillshade, X exaggeration, L label language, F11 fullscreen, Esc quit.\n",
+          "H hillshade, X exaggeration, L label language, M certification map / back,\n"
+          "F11 fullscreen, Esc quit. On the map: click a city for its card, Enter flies\n"
+          "into its twin, [ ] or , . step the years, 1-5 a year, 0 all years.\n",
           f);
 }
 
@@ -140,13 +146,27 @@ bool app_cli_parse(int argc, char **argv, app_options *o, char *err, size_t n)
         }
 #undef NEED_ARG
     }
-    if (o->map || o->tour || o->pick || o->record_dir || o->replay_dir) {
-        snprintf(err, n, "%s is not available in this version yet",
-                 o->map          ? "--map"
-                 : o->tour       ? "--tour"
-                 : o->pick       ? "--pick"
-                 : o->record_dir ? "--record"
-                                 : "--replay");
+    if (o->pick) {
+        char *end;
+        o->pick_x = strtod(o->pick, &end);
+        bool ok = *end == ',' && end > o->pick;
+        if (ok) {
+            const char *py = end + 1;
+            o->pick_y = strtod(py, &end);
+            ok = end > py && *end == 0 && o->pick_x >= 0 && o->pick_y >= 0;
+        }
+        if (!ok) {
+            snprintf(err, n, "--pick wants X,Y pixels from the top left, got '%s'", o->pick);
+            return false;
+        }
+    }
+    if (o->map && o->tour) {
+        snprintf(err, n, "--map and --tour cannot be used together (the tour shows the map)");
+        return false;
+    }
+    if (o->record_dir || o->replay_dir) {
+        snprintf(err, n, "%s is not available in this version yet (no live layers yet)",
+                 o->record_dir ? "--record" : "--replay");
         return false;
     }
     return true;

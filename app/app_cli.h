@@ -18,6 +18,7 @@ typedef struct app_options {
     bool fullscreen;
     int monitor;
     const char *pick; /* "X,Y" */
+    double pick_x, pick_y;
     const char *record_dir, *replay_dir;
     bool deterministic;
     bool verbose;

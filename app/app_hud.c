@@ -133,6 +133,9 @@ static int app__labels(app_hud *hud, const app_hud_frame *f, float s)
         (app__rect){0, f->height - bottom, (float)f->width, (float)f->height};
     hud->placed[hud->placed_count++] =
         (app__rect){0, f->height - 90 * s, 180 * s, (float)f->height};
+    for (int i = 0; i < f->reserved_count && hud->placed_count < APP_HUD_MAX_PLACED; i++)
+        hud->placed[hud->placed_count++] =
+            (app__rect){f->reserved[i][0], f->reserved[i][1], f->reserved[i][2], f->reserved[i][3]};
     int placed = 0;
     float px = 15 * s, px_en = 11 * s;
     for (int k = 0; k < n; k++) {
@@ -225,6 +228,8 @@ static void app__help(const app_hud_frame *f, float s)
         "휠 Wheel: 확대/축소 zoom to cursor    +/-: zoom    방향키/WASD: pan",
         "Q/E: 회전 rotate    R/F: 기울기 tilt    1-9: 북마크 bookmarks    Home: 전체 reset",
         "H: 음영 hillshade    X: 과장 exaggeration    L: 영문 English labels",
+        "M: 인증 지도 certification map / back    지도 map: 클릭 click = card, Enter = twin",
+        "[ ] , . : 연도 years    1-5: 연도 year    0: 전체 all years    Esc: 닫기 close",
         "F11: 전체 화면 fullscreen    F1: 도움말 help    Esc: 종료 quit",
     };
     float px = 13 * s, y = f->height * 0.3f;
@@ -235,7 +240,8 @@ static void app__help(const app_hud_frame *f, float s)
         wmax = fmaxf(wmax, w);
     }
     float x = (f->width - wmax) * 0.5f;
-    rn_ui_rect(x - 14 * s, y - 24 * s, wmax + 28 * s, px * 1.6f * 6 + 20 * s, HUD_PANEL);
+    rn_ui_rect(x - 14 * s, y - 24 * s, wmax + 28 * s,
+               px * 1.6f * (float)(sizeof lines / sizeof *lines) + 20 * s, HUD_PANEL);
     for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
         rn_ui_text(x, y, px, i == 0 ? HUD_ACCENT : HUD_TEXT, lines[i]);
         y += px * 1.6f;
@@ -280,8 +286,12 @@ int app_hud_draw(app_hud *hud, const app_hud_frame *f)
     float cursor_w = app__cursor_line(f, s);
     app__scale_bar(f, s);
     app__attribution(f, s, cursor_w);
+    if (f->overlay) f->overlay(f->overlay_user);
     app__progress(f, s);
     if (f->help) app__help(f, s);
+    if (f->fade > 0)
+        rn_ui_rect(0, 0, (float)f->width, (float)f->height,
+                   (rn_rgba){0, 0, 0, (uint8_t)(fmin(f->fade, 1.0) * 255)});
     rn_ui_end();
     return placed;
 }

@@ -33,6 +33,13 @@ typedef struct app_hud_frame {
     int label_count;
     bool labels_en; /* English under the Korean names */
     bool help;      /* show the key help panel */
+    /* Screen rectangles (x0 y0 x1 y1) labels must keep clear of. */
+    const float (*reserved)[4];
+    int reserved_count;
+    /* Drawn inside the HUD's UI batch, after the labels (map panels). */
+    void (*overlay)(void *user);
+    void *overlay_user;
+    double fade; /* 0..1: black over everything (scene changes) */
 } app_hud_frame;
 
 typedef struct app_hud app_hud;

@@ -70,6 +70,71 @@ static json_object *app__vec3(const double v[3])
     return a;
 }
 
+static void app__map_json(const app *a, json_object *root)
+{
+    json_object *m = json_object_new_object();
+    int year = app_certmap_year(a->map);
+    json_object_object_add(m, "year",
+                           year ? json_object_new_int(year) : json_object_new_string("all"));
+    const geo_cert_db *db = app_certmap_db(a->map);
+    int sel = app_certmap_selected(a->map);
+    json_object_object_add(
+        m, "selected",
+        db && sel >= 0 ? json_object_new_string(geo_cert_city_at(db, sel)->name_ko) : NULL);
+    if (db) {
+        geo_cert_counts c;
+        geo_cert_counts_get(db, year, &c);
+        json_object_object_add(m, "records", json_object_new_int(c.records));
+        json_object_object_add(m, "certified", json_object_new_int(c.certified));
+        json_object_object_add(m, "extended", json_object_new_int(c.extended));
+    }
+    json_object_object_add(root, "map", m);
+}
+
+static void app__pick_json(const app_pick *p, json_object *root)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "kind", json_object_new_string(p->kind));
+    if (p->ground) {
+        double v[3] = {p->x, p->y, p->z};
+        json_object_object_add(o, "position", app__vec3(v));
+        json_object_object_add(o, "lon", json_object_new_double(p->lon));
+        json_object_object_add(o, "lat", json_object_new_double(p->lat));
+    }
+    if (p->code[0]) json_object_object_add(o, "admin_code", json_object_new_string(p->code));
+    if (p->name[0]) {
+        json_object_object_add(o, "name_ko", json_object_new_string(p->name));
+        json_object_object_add(o, "name_en", json_object_new_string(p->name_en));
+    }
+    if (p->status[0]) {
+        json_object_object_add(o, "year", json_object_new_int(p->year));
+        json_object_object_add(o, "status", json_object_new_string(p->status));
+        json_object_object_add(o, "grade", p->grade ? json_object_new_int(p->grade) : NULL);
+    }
+    json_object_object_add(root, "pick", o);
+}
+
+static void app__tour_json(const app_tour *t, json_object *root)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "stops", json_object_new_int(t->scene.tour_count));
+    json_object_object_add(o, "passes", json_object_new_int(t->passes));
+    json_object *log = json_object_new_array();
+    for (int i = 0; i < t->log_count; i++) {
+        const app_tour_entry *e = &t->log[i];
+        json_object *x = json_object_new_object();
+        json_object_object_add(x, "stop", json_object_new_int(e->stop));
+        json_object_object_add(x, "kind", json_object_new_string(e->kind));
+        json_object_object_add(x, "name", json_object_new_string(e->name));
+        json_object_object_add(x, "status", json_object_new_string(e->status));
+        if (e->reason[0]) json_object_object_add(x, "reason", json_object_new_string(e->reason));
+        json_object_object_add(x, "t_s", json_object_new_double(e->t_s));
+        json_object_array_add(log, x);
+    }
+    json_object_object_add(o, "log", log);
+    json_object_object_add(root, "tour", o);
+}
+
 int app_report_write(const app *a, const char *path)
 {
     json_object *root = json_object_new_object();
@@ -138,6 +203,7 @@ int app_report_write(const app *a, const char *path)
         json_object_object_add(t, "tiles_resident", json_object_new_int(ts->resident));
         json_object_object_add(t, "complete", json_object_new_boolean(ts->complete));
         json_object_object_add(t, "triangles", json_object_new_int64(ts->triangles));
+        json_object_object_add(t, "imagery_tiles", json_object_new_int(ts->imagery_tiles));
         json_object *per = json_object_new_array();
         for (int l = 0; l <= ti->max_level && l < 25; l++)
             json_object_array_add(per, json_object_new_int(ts->drawn_per_level[l]));
@@ -160,6 +226,13 @@ int app_report_write(const app *a, const char *path)
     json_object_object_add(log, "warnings", json_object_new_int((int)tw_log_count(TW_LOG_WARN)));
     json_object_object_add(log, "errors", json_object_new_int((int)tw_log_count(TW_LOG_ERROR)));
     json_object_object_add(root, "log", log);
+    json_object_object_add(root, "mode",
+                           json_object_new_string(a->opt.tour ? "tour"
+                                                  : a->map    ? "map"
+                                                              : "scene"));
+    if (a->map) app__map_json(a, root);
+    if (a->pick.done) app__pick_json(&a->pick, root);
+    if (a->opt.tour) app__tour_json(&a->tour, root);
     if (a->opt.snapshot)
         json_object_object_add(
             root, "snapshot", a->snapshot_written ? json_object_new_string(a->opt.snapshot) : NULL);

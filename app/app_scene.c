@@ -29,7 +29,7 @@ static void app__warn_key(const char *key, void *user)
 {
     app__ctx *c = user;
     c->warnings++;
-    static const char *const later[] = {"buildings", "layers", "tour", NULL};
+    static const char *const later[] = {"buildings", "layers", NULL};
     for (const char *const *p = later; *p; p++)
         if (strcmp(key, *p) == 0) {
             TW_WARN("scene", "%s\"%s\" is not supported by this version yet; ignored",
@@ -195,6 +195,140 @@ static bool app__bookmarks(app__ctx *c, json_object *arr, app_scene *s)
     return true;
 }
 
+static bool app__path(app__ctx *c, json_object *o, const char *key, bool required, char **out)
+{
+    if (!tw_json_has(o, key))
+        return required ? app__fail(c, key, "is missing (a file path)") : true;
+    const char *v = tw_json_string(o, key);
+    if (!v || !v[0]) return app__fail(c, key, "must be a file path");
+    char path[PATH_MAX];
+    tw_path_join(c->dir, v, path, sizeof path);
+    *out = strdup(path);
+    return true;
+}
+
+static bool app__map_source(app__ctx *c, json_object *root, const char *key, app_map_source *m)
+{
+    static const char *const extra[] = {"code_field", "label_field", "label_field_en", NULL};
+    json_object *o = tw_json_get(root, key, json_type_object);
+    if (!o) return app__fail(c, key, "must be an object with a \"source\"");
+    return app__source(c, o, &m->src, extra) &&
+           app__opt_string(c, o, "code_field", &m->code_field) &&
+           app__opt_string(c, o, "label_field", &m->label_field) &&
+           app__opt_string(c, o, "label_field_en", &m->label_field_en);
+}
+
+/* "year": an integer year or "all" (0). */
+static bool app__year(app__ctx *c, json_object *o, int *out)
+{
+    if (!tw_json_has(o, "year")) return true;
+    const char *all = tw_json_string(o, "year");
+    double v;
+    if (all && strcmp(all, "all") == 0) {
+        *out = 0;
+        return true;
+    }
+    if (!tw_json_number(o, "year", &v) || v != floor(v) || v < 1900 || v > 2200)
+        return app__fail(c, "year", "must be a year such as 2021, or \"all\"");
+    *out = (int)v;
+    return true;
+}
+
+static bool app__twins(app__ctx *c, json_object *arr, app_map_cfg *m)
+{
+    static const char *const known[] = {"city", "scene", "bookmark", NULL};
+    int n = (int)json_object_array_length(arr);
+    m->twins = calloc(n > 0 ? (size_t)n : 1, sizeof *m->twins);
+    if (!m->twins) return app__fail(c, "twins", "is too large");
+    for (int i = 0; i < n; i++) {
+        json_object *o = json_object_array_get_idx(arr, (size_t)i);
+        snprintf(c->where_buf, sizeof c->where_buf, "map.twins[%d]", i);
+        c->where = c->where_buf;
+        if (!json_object_is_type(o, json_type_object))
+            return app__fail(c, "twins", "entries must be objects");
+        app_twin *t = &m->twins[m->twin_count++];
+        const char *city = tw_json_string(o, "city");
+        if (!city || !city[0]) return app__fail(c, "city", "is missing (name_ko of the city)");
+        t->city = strdup(city);
+        if (!app__path(c, o, "scene", true, &t->scene) ||
+            !app__opt_string(c, o, "bookmark", &t->bookmark))
+            return false;
+        tw_json_unknown_keys(o, known, app__warn_key, c);
+    }
+    return true;
+}
+
+static bool app__map(app__ctx *c, json_object *o, app_map_cfg *m)
+{
+    static const char *const known[] = {"certifications", "scheme", "provinces", "municipalities",
+                                        "year",           "twins",  NULL};
+    c->where = "map";
+    m->present = true;
+    if (!app__path(c, o, "certifications", true, &m->certifications) ||
+        !app__path(c, o, "scheme", true, &m->scheme) || !app__year(c, o, &m->year))
+        return false;
+    if (!tw_json_has(o, "municipalities"))
+        return app__fail(c, "municipalities", "is missing (the boundaries of the cities)");
+    if (!app__map_source(c, o, "municipalities", &m->municipalities)) return false;
+    c->where = "map";
+    if (tw_json_has(o, "provinces") && !app__map_source(c, o, "provinces", &m->provinces))
+        return false;
+    c->where = "map";
+    if (tw_json_has(o, "twins")) {
+        json_object *a = tw_json_get(o, "twins", json_type_array);
+        if (!a) return app__fail(c, "twins", "must be an array");
+        if (!app__twins(c, a, m)) return false;
+    }
+    c->where = "map";
+    tw_json_unknown_keys(o, known, app__warn_key, c);
+    return true;
+}
+
+static bool app__tour_stop(app__ctx *c, json_object *o, app_tour_stop *t)
+{
+    static const char *const known[] = {"bookmark", "scene",  "map",     "city",       "year",
+                                        "twin",     "hold_s", "caption", "caption_en", NULL};
+    t->hold_s = 8;
+    t->twin = true;
+    bool map = false;
+    if (!app__opt_string(c, o, "bookmark", &t->bookmark) ||
+        !app__path(c, o, "scene", false, &t->scene) || !app__opt_bool(c, o, "map", &map) ||
+        !app__opt_string(c, o, "city", &t->city) || !app__year(c, o, &t->year) ||
+        !app__opt_bool(c, o, "twin", &t->twin) ||
+        !app__opt_number(c, o, "hold_s", &t->hold_s, 0, 3600) ||
+        !app__opt_string(c, o, "caption", &t->caption) ||
+        !app__opt_string(c, o, "caption_en", &t->caption_en))
+        return false;
+    if (t->city)
+        t->kind = APP_STOP_CITY;
+    else if (map)
+        t->kind = APP_STOP_MAP;
+    else if (t->scene)
+        t->kind = APP_STOP_SCENE;
+    else if (t->bookmark)
+        t->kind = APP_STOP_BOOKMARK;
+    else
+        return app__fail(c, "tour", "stops need \"bookmark\", \"scene\", \"map\" or \"city\"");
+    tw_json_unknown_keys(o, known, app__warn_key, c);
+    return true;
+}
+
+static bool app__tour(app__ctx *c, json_object *arr, app_scene *s)
+{
+    int n = (int)json_object_array_length(arr);
+    s->tour = calloc(n > 0 ? (size_t)n : 1, sizeof *s->tour);
+    if (!s->tour) return app__fail(c, "tour", "is too large");
+    for (int i = 0; i < n; i++) {
+        json_object *o = json_object_array_get_idx(arr, (size_t)i);
+        snprintf(c->where_buf, sizeof c->where_buf, "tour[%d]", i);
+        c->where = c->where_buf;
+        if (!json_object_is_type(o, json_type_object))
+            return app__fail(c, "tour", "entries must be objects");
+        if (!app__tour_stop(c, o, &s->tour[s->tour_count++])) return false;
+    }
+    return true;
+}
+
 tw_result app_scene_parse(const char *text, size_t len, const char *dir, app_scene *s, char *err,
                           size_t n)
 {
@@ -210,9 +344,10 @@ tw_result app_scene_parse(const char *text, size_t len, const char *dir, app_sce
         json_object_put(root);
         return TW_ERR_FORMAT;
     }
-    static const char *const known[] = {"name",      "name_en",        "crs",         "center",
-                                        "time_zone", "terrain",        "imagery",     "boundaries",
-                                        "bookmarks", "http_timeout_s", "description", NULL};
+    static const char *const known[] = {
+        "name",        "name_en", "crs",        "center",    "time_zone",
+        "terrain",     "imagery", "boundaries", "bookmarks", "http_timeout_s",
+        "description", "map",     "tour",       NULL};
     s->dir = app__dup(dir);
     ok = app__opt_string(&c, root, "name", &s->name) &&
          app__opt_string(&c, root, "name_en", &s->name_en) &&
@@ -265,12 +400,27 @@ tw_result app_scene_parse(const char *text, size_t len, const char *dir, app_sce
         ok = a ? app__bookmarks(&c, a, s) : app__fail(&c, "bookmarks", "must be an array");
         c.where = "";
     }
+    if (ok && tw_json_has(root, "map")) {
+        json_object *m = tw_json_get(root, "map", json_type_object);
+        ok = m ? app__map(&c, m, &s->map) : app__fail(&c, "map", "must be an object");
+        c.where = "";
+    }
+    if (ok && tw_json_has(root, "tour")) {
+        json_object *a = tw_json_get(root, "tour", json_type_array);
+        ok = a ? app__tour(&c, a, s) : app__fail(&c, "tour", "must be an array");
+        c.where = "";
+    }
     if (ok) tw_json_unknown_keys(root, known, app__warn_key, &c);
     json_object_put(root);
     s->warnings = c.warnings;
     if (!ok) {
         app_scene_free(s);
         return TW_ERR_FORMAT;
+    }
+    if (s->has_imagery && !s->terrain.present) {
+        TW_WARN("scene", "\"imagery\" is draped on the terrain and there is no \"terrain\"; "
+                         "the imagery is not shown");
+        s->warnings++;
     }
     if (!s->name) s->name = strdup("citytwin");
     if (!s->crs) s->crs = strdup("EPSG:5186");
@@ -312,6 +462,28 @@ static void app__source_free(app_source *s)
     memset(s, 0, sizeof *s);
 }
 
+static void app__map_source_free(app_map_source *m)
+{
+    app__source_free(&m->src);
+    free(m->code_field);
+    free(m->label_field);
+    free(m->label_field_en);
+}
+
+static void app__map_free(app_map_cfg *m)
+{
+    free(m->certifications);
+    free(m->scheme);
+    app__map_source_free(&m->provinces);
+    app__map_source_free(&m->municipalities);
+    for (int i = 0; i < m->twin_count; i++) {
+        free(m->twins[i].city);
+        free(m->twins[i].scene);
+        free(m->twins[i].bookmark);
+    }
+    free(m->twins);
+}
+
 void app_scene_free(app_scene *s)
 {
     free(s->path);
@@ -331,6 +503,16 @@ void app_scene_free(app_scene *s)
     free(s->boundaries);
     for (int i = 0; i < s->bookmark_count; i++) free(s->bookmarks[i].name);
     free(s->bookmarks);
+    app__map_free(&s->map);
+    for (int i = 0; i < s->tour_count; i++) {
+        app_tour_stop *t = &s->tour[i];
+        free(t->bookmark);
+        free(t->scene);
+        free(t->city);
+        free(t->caption);
+        free(t->caption_en);
+    }
+    free(s->tour);
     memset(s, 0, sizeof *s);
 }
 
@@ -338,5 +520,12 @@ const app_bookmark *app_scene_bookmark(const app_scene *s, const char *name)
 {
     for (int i = 0; i < s->bookmark_count; i++)
         if (strcmp(s->bookmarks[i].name, name) == 0) return &s->bookmarks[i];
+    return NULL;
+}
+
+const app_twin *app_scene_twin(const app_scene *s, const char *city)
+{
+    for (int i = 0; city && i < s->map.twin_count; i++)
+        if (strcmp(s->map.twins[i].city, city) == 0) return &s->map.twins[i];
     return NULL;
 }

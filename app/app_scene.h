@@ -40,6 +40,43 @@ typedef struct app_bookmark {
     double eye[3], target[3]; /* scene CRS metres */
 } app_bookmark;
 
+/* A certified city that has a twin scene ("fly into the twin"). */
+typedef struct app_twin {
+    char *city;     /* name_ko as in the certification file */
+    char *scene;    /* resolved path */
+    char *bookmark; /* may be NULL: frame the data */
+} app_twin;
+
+typedef struct app_map_source {
+    app_source src;
+    char *code_field, *label_field, *label_field_en;
+} app_map_source;
+
+/* The national certification map ("map" in a scene). */
+typedef struct app_map_cfg {
+    bool present;
+    char *certifications, *scheme; /* resolved paths */
+    app_map_source provinces, municipalities;
+    int year; /* shown first; 0: all years */
+    app_twin *twins;
+    int twin_count;
+} app_map_cfg;
+
+typedef enum app_stop_kind {
+    APP_STOP_BOOKMARK, /* a bookmark of the tour's own scene */
+    APP_STOP_MAP,      /* the national map, a year or all */
+    APP_STOP_CITY,     /* a certified city on the map, its card, then its twin */
+    APP_STOP_SCENE,    /* another scene file, at a bookmark */
+} app_stop_kind;
+
+typedef struct app_tour_stop {
+    app_stop_kind kind;
+    char *bookmark, *scene, *city, *caption, *caption_en;
+    int year;  /* map stops; 0: all years */
+    bool twin; /* city stops: fly into the twin where there is one (default) */
+    double hold_s;
+} app_tour_stop;
+
 typedef struct app_scene {
     char *path, *dir;
     char *name, *name_en;
@@ -56,6 +93,9 @@ typedef struct app_scene {
     int boundary_count;
     app_bookmark *bookmarks;
     int bookmark_count;
+    app_map_cfg map;
+    app_tour_stop *tour;
+    int tour_count;
     int warnings; /* unknown keys and the like */
 } app_scene;
 
@@ -66,5 +106,6 @@ tw_result app_scene_parse(const char *text, size_t len, const char *dir, app_sce
                           size_t n);
 void app_scene_free(app_scene *s);
 const app_bookmark *app_scene_bookmark(const app_scene *s, const char *name);
+const app_twin *app_scene_twin(const app_scene *s, const char *city);
 
 #endif

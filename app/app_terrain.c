@@ -1,5 +1,8 @@
-/* Terrain layer: open job, tile cache, level-of-detail selection. */
+/* Terrain layer: open jobs, tile cache, level-of-detail selection, imagery
+ * textures per tile. */
 #include "app_terrain.h"
+
+#include "geo_imagery.h"
 
 #include "tw_log.h"
 #include "tw_time.h"
@@ -19,6 +22,8 @@ typedef struct app__tile {
     geo_tile_key key;
     app__tile_state state;
     rn_mesh mesh;
+    rn_texture imagery; /* {0}: none over this tile */
+    size_t imagery_bytes;
     float zmin, zmax;
     bool empty;
     int overview;
@@ -39,6 +44,13 @@ struct app_terrain {
     geo_terrain *geo;
     const geo_terrain_info *info;
     rn_texture height_tex;
+    bool has_imagery;
+    app_layer imagery_layer;
+    geo_imagery *imagery; /* set once open, before any tile job reads it */
+    int imagery_failures;
+    bool depth_final;  /* max_level settled (imagery known): tiles may load */
+    int dem_max_level; /* deepest level the DEM itself needs; deeper only for imagery */
+    size_t imagery_bytes;
     double max_error_px;
     int max_tiles;
     int workers;
@@ -69,11 +81,22 @@ typedef struct app__open_job {
     char err[512];
 } app__open_job;
 
+typedef struct app__imagery_open_job {
+    app_terrain *owner;
+    geo_imagery_desc desc;
+    geo_imagery *result;
+    tw_result status;
+    char err[512];
+} app__imagery_open_job;
+
 typedef struct app__tile_job {
     app_terrain *owner;
     geo_tile tile;
     tw_result status;
     char err[256];
+    tw_image imagery; /* RGBA, empty when the tile has none */
+    tw_result imagery_status;
+    char imagery_err[256];
 } app__tile_job;
 
 static unsigned app__hash(geo_tile_key k)
@@ -121,6 +144,8 @@ static void app__remove(app_terrain *t, app__tile *e)
         }
     }
     rn_mesh_destroy(e->mesh);
+    rn_texture_destroy(e->imagery);
+    t->imagery_bytes -= e->imagery_bytes;
     if (e->state == TILE_READY) t->resident--;
     e->state = TILE_FREE;
     e->next = t->free_head;
@@ -167,6 +192,55 @@ static void app__open_done(void *job, tw_result pool_status)
     free(j);
 }
 
+static void app__imagery_open_run(void *job, int worker)
+{
+    app__imagery_open_job *j = job;
+    j->status =
+        geo_imagery_open(&j->desc, j->owner->frame, worker, &j->result, j->err, sizeof j->err);
+}
+
+static void app__imagery_open_done(void *job, tw_result pool_status)
+{
+    app__imagery_open_job *j = job;
+    app_terrain *t = j->owner;
+    app_layer *l = &t->imagery_layer;
+    double now = tw_time_mono_s();
+    if (pool_status != TW_OK) {
+        app_layer_fail(l, now, "cancelled");
+    } else if (j->status != TW_OK) {
+        app_layer_fail(l, now, "%s", j->err);
+    } else {
+        t->imagery = j->result;
+        const geo_raster_info *ri = geo_imagery_info(t->imagery);
+        app_layer_ok(l, now, (long)ri->width * ri->height);
+        TW_INFO("imagery", "%s: %dx%d %s, %d bands of %s, %s, %.2f m pixels, %d overview(s)",
+                l->source, ri->width, ri->height, ri->driver, ri->bands, ri->data_type, ri->crs,
+                ri->pixel_m, ri->overviews);
+    }
+    free(j);
+}
+
+static void app__imagery_start(app_terrain *t, const app_source *src, double now)
+{
+    t->has_imagery = true;
+    app_layer_begin(&t->imagery_layer, "imagery", NULL, src->path, src->attribution, now);
+    app__imagery_open_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        app_layer_fail(&t->imagery_layer, now, "out of memory");
+        return;
+    }
+    j->owner = t;
+    j->desc = (geo_imagery_desc){.raster = {.path = src->path,
+                                            .source_crs = src->source_crs,
+                                            .has_nodata = src->has_nodata,
+                                            .nodata = src->nodata,
+                                            .workers = t->workers}};
+    tw_pool_submit(t->pool, &(tw_job_desc){.job = j,
+                                           .run = app__imagery_open_run,
+                                           .done = app__imagery_open_done,
+                                           .priority = 1000});
+}
+
 app_terrain *app_terrain_create(const app_terrain_desc *desc, double now)
 {
     app_terrain *t = calloc(1, sizeof *t);
@@ -185,6 +259,7 @@ app_terrain *app_terrain_create(const app_terrain_desc *desc, double now)
     t->stats.center_level = -1;
     const app_source *src = &desc->cfg->src;
     app_layer_begin(&t->layer, "terrain", NULL, src->path, src->attribution, now);
+    if (desc->imagery) app__imagery_start(t, desc->imagery, now);
     app__open_job *j = calloc(1, sizeof *j);
     if (!j) {
         app_layer_fail(&t->layer, now, "out of memory");
@@ -208,10 +283,14 @@ app_terrain *app_terrain_create(const app_terrain_desc *desc, double now)
 void app_terrain_destroy(app_terrain *t)
 {
     if (!t) return;
-    for (int i = 0; i < APP_TILE_CAPACITY; i++)
-        if (t->tiles[i].state != TILE_FREE) rn_mesh_destroy(t->tiles[i].mesh);
+    for (int i = 0; i < APP_TILE_CAPACITY; i++) {
+        if (t->tiles[i].state == TILE_FREE) continue;
+        rn_mesh_destroy(t->tiles[i].mesh);
+        rn_texture_destroy(t->tiles[i].imagery);
+    }
     rn_texture_destroy(t->height_tex);
     geo_terrain_close(t->geo);
+    geo_imagery_close(t->imagery);
     free(t->draw);
     free(t);
 }
@@ -219,6 +298,11 @@ void app_terrain_destroy(app_terrain *t)
 app_layer *app_terrain_layer(app_terrain *t)
 {
     return &t->layer;
+}
+
+app_layer *app_terrain_imagery_layer(app_terrain *t)
+{
+    return t && t->has_imagery ? &t->imagery_layer : NULL;
 }
 
 const geo_terrain_info *app_terrain_info(const app_terrain *t)
@@ -245,7 +329,42 @@ static void app__tile_run(void *job, int worker)
 {
     app__tile_job *j = job;
     geo_tile_key key = j->tile.key;
-    j->status = geo_terrain_load_tile(j->owner->geo, worker, key, &j->tile, j->err, sizeof j->err);
+    app_terrain *t = j->owner;
+    j->status = geo_terrain_load_tile(t->geo, worker, key, &j->tile, j->err, sizeof j->err);
+    if (j->status != TW_OK || j->tile.empty || !t->imagery) return;
+    const geo_terrain_info *info = t->info;
+    double size = info->root_size / (double)(1 << key.level);
+    int px = geo_imagery_square_px(t->imagery, size);
+    geo_grid g;
+    geo_terrain_tile_grid(info, key, px, &g);
+    long covered;
+    j->imagery_status = geo_imagery_read(t->imagery, worker, &g, &j->imagery, &covered,
+                                         j->imagery_err, sizeof j->imagery_err);
+}
+
+/* Uploads a ready tile's imagery; a failed read leaves the tile in its
+ * terrain colours. */
+static void app__tile_imagery(app_terrain *t, app__tile *e, const app__tile_job *j)
+{
+    if (j->imagery_status != TW_OK) {
+        if (t->imagery_failures++ == 0)
+            TW_WARN("imagery", "%s: tile %d/%d/%d: %s", t->imagery_layer.source, j->tile.key.level,
+                    j->tile.key.x, j->tile.key.y, j->imagery_err);
+        geo_skips_add(&t->imagery_layer.skipped, "tile read failed");
+        return;
+    }
+    const tw_image *im = &j->imagery;
+    if (!im->pixels || e->empty) return;
+    /* Mipmaps keep oblique views of fine imagery from shimmering. */
+    e->imagery = rn_texture_make(&(rn_texture_desc){.width = im->width,
+                                                    .height = im->height,
+                                                    .format = RN_TEX_RGBA8,
+                                                    .pixels = im->pixels,
+                                                    .mipmaps = true});
+    if (rn_texture_valid(e->imagery)) {
+        e->imagery_bytes = (size_t)im->width * im->height * 4 * 4 / 3;
+        t->imagery_bytes += e->imagery_bytes;
+    }
 }
 
 static void app__tile_done(void *job, tw_result pool_status)
@@ -271,9 +390,11 @@ static void app__tile_done(void *job, tw_result pool_status)
             e->overview = j->tile.overview;
             if (!e->empty) e->mesh = rn_mesh_make(&j->tile.mesh);
             t->resident++;
+            app__tile_imagery(t, e, j);
         }
     }
     geo_tile_free(&j->tile);
+    tw_image_free(&j->imagery);
     free(j);
 }
 
@@ -338,9 +459,19 @@ static void app__emit(app_terrain *t, app__tile *e)
     }
     double b[4];
     geo_terrain_tile_bounds(t->info, e->key, b);
-    t->draw[t->draw_count++] = (rn_terrain_item){.mesh = e->mesh, .origin = {b[0], b[1], 0}};
+    t->draw[t->draw_count++] =
+        (rn_terrain_item){.mesh = e->mesh, .origin = {b[0], b[1], 0}, .imagery = e->imagery};
+    if (rn_texture_valid(e->imagery)) t->stats.imagery_tiles++;
     if (t->target[0] >= b[0] && t->target[0] < b[2] && t->target[1] >= b[1] && t->target[1] < b[3])
         t->stats.center_level = e->key.level;
+}
+
+static bool app__over_imagery(app_terrain *t, geo_tile_key k)
+{
+    double b[4];
+    geo_terrain_tile_bounds(t->info, k, b);
+    const double *e = geo_imagery_info(t->imagery)->extent;
+    return b[0] < e[2] && b[2] > e[0] && b[1] < e[3] && b[3] > e[1];
 }
 
 /* Returns true when the node's area is covered (drawn, or nothing to draw). */
@@ -354,7 +485,17 @@ static bool app__visit(app_terrain *t, geo_tile_key k)
     if (e) e->last_used = t->frame_no;
     double d = fmax(app__box_distance(t->eye, lo, hi), 1.0);
     double error_px = geo_terrain_level_spacing(t->info, k.level) * t->k_px / d;
-    bool split = k.level < t->info->max_level && error_px > t->max_error_px;
+    double limit = t->max_error_px;
+    if (k.level >= t->dem_max_level && t->imagery) {
+        /* Finer than the DEM only the imagery gains: split while its pixels
+         * are larger than one screen pixel, and only over the imagery. */
+        double size = t->info->root_size / (double)(1 << k.level);
+        int px = geo_imagery_square_px(t->imagery, size);
+        error_px =
+            app__over_imagery(t, k) ? error_px * (t->info->tile_samples - 1.0) / (px - 1) : 0;
+        limit = 1.0;
+    }
+    bool split = k.level < t->info->max_level && error_px > limit;
     if (split) {
         bool all = true;
         for (int c = 0; c < 4; c++) {
@@ -425,6 +566,27 @@ void app_terrain_update(app_terrain *t, const app_camera *cam, int width, int he
         t->stats.complete = t->layer.status != APP_LAYER_LOADING;
         return;
     }
+    if (t->has_imagery && t->imagery_layer.status == APP_LAYER_LOADING) {
+        /* Tiles wait for the imagery to open (or fail), so each is read
+         * once, with its imagery. */
+        t->stats.complete = false;
+        return;
+    }
+    if (!t->depth_final) {
+        /* Once, before any tile: imagery finer than the DEM gets tiles fine
+         * enough to show it. */
+        t->dem_max_level = t->info->max_level;
+        if (t->imagery) {
+            const geo_raster_info *ri = geo_imagery_info(t->imagery);
+            double size = t->info->root_size / (double)(1 << t->info->max_level);
+            int added =
+                geo_terrain_deepen(t->geo, ri->pixel_m, geo_imagery_square_px(t->imagery, size));
+            if (added)
+                TW_INFO("terrain", "%s: %d more LOD level(s) for the imagery's %.2f m pixels",
+                        t->layer.source, added, ri->pixel_m);
+        }
+        t->depth_final = true;
+    }
     t->frame_no = frame;
     t->exag = exaggeration;
     app_camera_eye(cam, t->eye);
@@ -473,6 +635,6 @@ long app_terrain_draw(app_terrain *t, const rn_view *view, const rn_terrain_styl
 {
     long tris = rn_terrain_draw(view, style, t->draw, t->draw_count);
     t->stats.triangles = tris;
-    t->stats.gpu_bytes = rn_mesh_gpu_bytes();
+    t->stats.gpu_bytes = rn_mesh_gpu_bytes() + t->imagery_bytes;
     return tris;
 }

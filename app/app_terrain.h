@@ -2,7 +2,9 @@
  * the quadtree tiles the view needs (screen-space error, frustum culling),
  * requests missing ones from the workers nearest first, draws the parent
  * until all four children are ready, and evicts least-recently-used tiles
- * beyond a memory budget. */
+ * beyond a memory budget. With imagery, each tile job also reads the
+ * imagery over the tile's square, which is drawn as the tile's colours; the
+ * imagery is its own layer, and when it fails the terrain shows without it. */
 #ifndef APP_TERRAIN_H
 #define APP_TERRAIN_H
 
@@ -18,6 +20,7 @@ typedef struct app_terrain app_terrain;
 
 typedef struct app_terrain_desc {
     const app_terrain_cfg *cfg;
+    const app_source *imagery; /* draped over the tiles; NULL: none */
     const geo_frame *frame;
     tw_pool *pool;
     double max_error_px; /* split tiles whose error on screen exceeds this; 0: 2 */
@@ -30,13 +33,16 @@ typedef struct app_terrain_stats {
     int center_level; /* level of the drawn tile under the view's centre, -1 none */
     bool complete;    /* nothing the view wants is missing */
     long triangles;
-    size_t gpu_bytes;
+    size_t gpu_bytes;  /* meshes and imagery textures */
+    int imagery_tiles; /* drawn tiles with imagery */
 } app_terrain_stats;
 
 app_terrain *app_terrain_create(const app_terrain_desc *desc, double now);
 /* Call after the pool is destroyed (pending jobs point at the terrain). */
 void app_terrain_destroy(app_terrain *t);
 app_layer *app_terrain_layer(app_terrain *t);
+/* The imagery's layer, or NULL when the scene has none. */
+app_layer *app_terrain_imagery_layer(app_terrain *t);
 /* Non-NULL once the raster is open. */
 const geo_terrain_info *app_terrain_info(const app_terrain *t);
 const tw_heightfield *app_terrain_heightfield(const app_terrain *t);

@@ -61,8 +61,13 @@ static bool make_big(const char *tif, const char *cog, int n)
     if (!exists(tif)) {
         fprintf(stderr, "making %s (%d x %d Float32, tiled, deflate, overviews)...\n", tif, n, n);
         double t0 = now_s();
-        char *opts[] = {"TILED=YES",   "BLOCKXSIZE=256",       "BLOCKYSIZE=256", "COMPRESS=DEFLATE",
-                        "PREDICTOR=3", "NUM_THREADS=ALL_CPUS", "BIGTIFF=YES",    NULL};
+        char *opts[] = {"TILED=YES",
+                        "BLOCKXSIZE=256",
+                        "BLOCKYSIZE=256",
+                        "COMPRESS=DEFLATE",
+                        "PREDICTOR=3",
+                        "BIGTIFF=YES",
+                        NULL};
         GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), tif, n, n, 1, GDT_Float32, opts);
         if (!ds) return false;
         double gt[6] = {100000, 10, 0, 700000, 0, -10};
@@ -84,7 +89,6 @@ static bool make_big(const char *tif, const char *cog, int n)
         free(buf);
         int levels[] = {2, 4, 8, 16, 32, 64, 128, 256};
         CPLSetConfigOption("COMPRESS_OVERVIEW", "DEFLATE");
-        CPLSetConfigOption("GDAL_NUM_THREADS", "ALL_CPUS");
         if (GDALBuildOverviews(ds, "AVERAGE", 8, levels, 0, NULL, NULL, NULL) != CE_None)
             fprintf(stderr, "overviews failed: %s\n", CPLGetLastErrorMsg());
         GDALClose(ds);
@@ -94,10 +98,8 @@ static bool make_big(const char *tif, const char *cog, int n)
         fprintf(stderr, "making %s (COG)...\n", cog);
         double t0 = now_s();
         GDALDatasetH src = GDALOpen(tif, GA_ReadOnly);
-        char *argv[] = {"-of", "COG",           "-co", "COMPRESS=DEFLATE",
-                        "-co", "PREDICTOR=YES", "-co", "NUM_THREADS=ALL_CPUS",
-                        "-co", "BIGTIFF=YES",   "-co", "BLOCKSIZE=256",
-                        NULL};
+        char *argv[] = {"-of", "COG",         "-co", "COMPRESS=DEFLATE", "-co", "PREDICTOR=YES",
+                        "-co", "BIGTIFF=YES", "-co", "BLOCKSIZE=256",    NULL};
         GDALTranslateOptions *o = GDALTranslateOptionsNew(argv, NULL);
         GDALDatasetH out = src ? GDALTranslate(cog, src, o, NULL) : NULL;
         GDALTranslateOptionsFree(o);

@@ -21,6 +21,8 @@
 #define GEO_OVERVIEW_SLACK 1.5
 /* Largest window read in one go, per band; beyond it reads are decimated. */
 #define GEO_RASTER_WINDOW_CAP (2048 * 2048)
+/* Lattice spacing, in samples, of the approximate transformation. */
+#define GEO_APPROX_STEP 16
 
 /* Values that mean "no data" in rasters that declare none. Exact matches
  * only: real depths below -9000 m (bathymetry) are left alone. */
@@ -187,6 +189,11 @@ tw_result geo_raster_open(const geo_raster_desc *desc, const geo_frame *frame, i
         goto fail;
     }
     GDALRasterBandH b1 = GDALGetRasterBand(ds, 1);
+    snprintf(r->info.data_type, sizeof r->info.data_type, "%s",
+             GDALGetDataTypeName(GDALGetRasterDataType(b1)));
+    for (int b = r->info.bands; b >= 1 && !r->info.alpha_band; b--)
+        if (GDALGetRasterColorInterpretation(GDALGetRasterBand(ds, b)) == GCI_AlphaBand)
+            r->info.alpha_band = b;
     if (desc->elevation) {
         GDALColorInterp ci = GDALGetRasterColorInterpretation(b1);
         GDALDataType dt = GDALGetRasterDataType(b1);
@@ -337,6 +344,122 @@ static void geo__fill(float *val, uint8_t *ok, int w, int h, int nb, int passes)
     free(next);
 }
 
+/* Scene points -> source georeferenced coordinates -> full-resolution pixel
+ * coordinates, in place (HUGE_VAL where the transformation fails). */
+static void geo__to_pixels(const geo_raster *r, geo__worker *w, size_t n, double *x, double *y)
+{
+    geo_xform_from_scene(w->xf, n, x, y, NULL);
+    const double *ig = r->inv_gt;
+    for (size_t k = 0; k < n; k++) {
+        if (x[k] == HUGE_VAL) continue;
+        double px = ig[0] + x[k] * ig[1] + y[k] * ig[2];
+        double py = ig[3] + x[k] * ig[4] + y[k] * ig[5];
+        x[k] = px;
+        y[k] = py;
+    }
+}
+
+static double geo__grid_x(const geo_grid *g, int i)
+{
+    return g->x0 + (double)(g->i0 + i) * g->dx;
+}
+
+static double geo__grid_y(const geo_grid *g, int j)
+{
+    return g->y0 + (double)(g->j0 + j) * g->dy;
+}
+
+/* Source pixel coordinates of every grid sample into px, py (nx*ny each).
+ * With approx_px, like GDAL's approximate transformer: only a lattice of
+ * every GEO_APPROX_STEP-th sample is transformed exactly and the samples in
+ * between are interpolated bilinearly, in each lattice cell whose centre
+ * shows an error within approx_px; the other cells are transformed exactly.
+ * Map projections are smooth at this scale, so it costs a fraction of the
+ * exact transformations, which dominate large imagery grids. */
+static tw_result geo__grid_to_pixels(const geo_raster *r, geo__worker *w, const geo_grid *g,
+                                     double *px, double *py)
+{
+    int nx = g->nx, ny = g->ny, S = GEO_APPROX_STEP;
+    if (!(r->desc.approx_px > 0) || nx < 2 * S || ny < 2 * S) {
+        for (int j = 0; j < ny; j++)
+            for (int i = 0; i < nx; i++) {
+                px[(size_t)j * nx + i] = geo__grid_x(g, i);
+                py[(size_t)j * nx + i] = geo__grid_y(g, j);
+            }
+        geo__to_pixels(r, w, (size_t)nx * ny, px, py);
+        return TW_OK;
+    }
+    /* Lattice columns 0, S, 2S, ... and the last one; rows the same. */
+    int cx = (nx - 2) / S + 2, cy = (ny - 2) / S + 2;
+    int *li = malloc((size_t)(cx + cy) * sizeof *li), *lj = li ? li + cx : NULL;
+    size_t nl = (size_t)cx * cy, nc = (size_t)(cx - 1) * (cy - 1);
+    double *lx = malloc((nl + nc) * 2 * sizeof *lx);
+    if (!li || !lx) {
+        free(li);
+        free(lx);
+        return TW_ERR_NOMEM;
+    }
+    double *ly = lx + nl, *mx = ly + nl, *my = mx + nc;
+    for (int a = 0; a < cx; a++) li[a] = a < cx - 1 ? a * S : nx - 1;
+    for (int b = 0; b < cy; b++) lj[b] = b < cy - 1 ? b * S : ny - 1;
+    for (int b = 0; b < cy; b++)
+        for (int a = 0; a < cx; a++) {
+            lx[(size_t)b * cx + a] = geo__grid_x(g, li[a]);
+            ly[(size_t)b * cx + a] = geo__grid_y(g, lj[b]);
+        }
+    geo__to_pixels(r, w, nl, lx, ly);
+    /* Cell centres (samples nearest to them), transformed exactly. */
+    for (int b = 0; b < cy - 1; b++)
+        for (int a = 0; a < cx - 1; a++) {
+            mx[(size_t)b * (cx - 1) + a] = geo__grid_x(g, (li[a] + li[a + 1]) / 2);
+            my[(size_t)b * (cx - 1) + a] = geo__grid_y(g, (lj[b] + lj[b + 1]) / 2);
+        }
+    geo__to_pixels(r, w, nc, mx, my);
+    double tol2 = r->desc.approx_px * r->desc.approx_px;
+    for (int b = 0; b < cy - 1; b++) {
+        for (int a = 0; a < cx - 1; a++) {
+            int i0 = li[a], i1 = li[a + 1], j0 = lj[b], j1 = lj[b + 1];
+            size_t c00 = (size_t)b * cx + a, c10 = c00 + 1, c01 = c00 + cx, c11 = c01 + 1;
+            bool fine = lx[c00] != HUGE_VAL && lx[c10] != HUGE_VAL && lx[c01] != HUGE_VAL &&
+                        lx[c11] != HUGE_VAL && mx[(size_t)b * (cx - 1) + a] != HUGE_VAL;
+            if (fine) {
+                double fu = (double)((i0 + i1) / 2 - i0) / (i1 - i0);
+                double fv = (double)((j0 + j1) / 2 - j0) / (j1 - j0);
+                double ex = (1 - fv) * ((1 - fu) * lx[c00] + fu * lx[c10]) +
+                            fv * ((1 - fu) * lx[c01] + fu * lx[c11]) - mx[(size_t)b * (cx - 1) + a];
+                double ey = (1 - fv) * ((1 - fu) * ly[c00] + fu * ly[c10]) +
+                            fv * ((1 - fu) * ly[c01] + fu * ly[c11]) - my[(size_t)b * (cx - 1) + a];
+                fine = ex * ex + ey * ey <= tol2;
+            }
+            for (int j = j0; j <= j1; j++) {
+                double fv = (double)(j - j0) / (j1 - j0);
+                for (int i = i0; i <= i1; i++) {
+                    size_t k = (size_t)j * nx + i;
+                    if (fine) {
+                        double fu = (double)(i - i0) / (i1 - i0);
+                        px[k] = (1 - fv) * ((1 - fu) * lx[c00] + fu * lx[c10]) +
+                                fv * ((1 - fu) * lx[c01] + fu * lx[c11]);
+                        py[k] = (1 - fv) * ((1 - fu) * ly[c00] + fu * ly[c10]) +
+                                fv * ((1 - fu) * ly[c01] + fu * ly[c11]);
+                    } else {
+                        px[k] = geo__grid_x(g, i);
+                        py[k] = geo__grid_y(g, j);
+                    }
+                }
+            }
+            if (fine) continue;
+            /* Exactly, row by row of the cell (rows of the grid are contiguous). */
+            for (int j = j0; j <= j1; j++) {
+                size_t k = (size_t)j * nx + i0;
+                geo__to_pixels(r, w, (size_t)(i1 - i0 + 1), px + k, py + k);
+            }
+        }
+    }
+    free(li);
+    free(lx);
+    return TW_OK;
+}
+
 tw_result geo_raster_sample(geo_raster *r, int worker, const geo_grid *grid, int band0, int nbands,
                             int fill_passes, float *out, uint8_t *state, geo_sample_stats *stats,
                             char *err, size_t n)
@@ -358,21 +481,8 @@ tw_result geo_raster_sample(geo_raster *r, int worker, const geo_grid *grid, int
         res = TW_ERR_NOMEM;
         goto done;
     }
-    for (int j = 0; j < grid->ny; j++)
-        for (int i = 0; i < grid->nx; i++) {
-            sx[(size_t)j * grid->nx + i] = grid->x0 + (double)(grid->i0 + i) * grid->dx;
-            sy[(size_t)j * grid->nx + i] = grid->y0 + (double)(grid->j0 + j) * grid->dy;
-        }
-    geo_xform_from_scene(w->xf, np, sx, sy, NULL);
-    /* Source georeferenced coordinates -> full-resolution pixel coordinates. */
-    const double *ig = r->inv_gt;
-    for (size_t k = 0; k < np; k++) {
-        if (sx[k] == HUGE_VAL) continue;
-        double px = ig[0] + sx[k] * ig[1] + sy[k] * ig[2];
-        double py = ig[3] + sx[k] * ig[4] + sy[k] * ig[5];
-        sx[k] = px;
-        sy[k] = py;
-    }
+    res = geo__grid_to_pixels(r, w, grid, sx, sy);
+    if (res != TW_OK) goto done;
 
     /* Coarsest overview whose pixels are no larger than the grid spacing
      * (within the slack). */

@@ -27,15 +27,19 @@ typedef struct geo_raster_desc {
     unsigned xform_flags; /* GEO_XFORM_* */
     bool elevation;       /* one band of heights: refuse colour images, spot sentinels */
     int min_bands;        /* refuse rasters with fewer bands (imagery: 3) */
+    double approx_px;     /* > 0: large grids interpolate between exactly transformed
+                             samples, within this error in source pixels (imagery) */
 } geo_raster_desc;
 
 typedef struct geo_raster_info {
     char driver[32];
     char crs[128];
     int width, height, bands, overviews;
-    double extent[4];  /* footprint bounding box in scene metres: xmin ymin xmax ymax */
-    double pixel_m;    /* native pixel size in scene metres (near the centre) */
-    bool nodata_known; /* declared by the file or given by the scene */
+    char data_type[16]; /* of band 1, as GDAL names it: "Byte", "Float32", ... */
+    int alpha_band;     /* 1-based index of an alpha band, 0 when none */
+    double extent[4];   /* footprint bounding box in scene metres: xmin ymin xmax ymax */
+    double pixel_m;     /* native pixel size in scene metres (near the centre) */
+    bool nodata_known;  /* declared by the file or given by the scene */
     double nodata;
     bool bessel_fixed;
     bool remote;

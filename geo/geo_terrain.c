@@ -35,6 +35,19 @@ void geo_terrain_tile_bounds(const geo_terrain_info *info, geo_tile_key key, dou
     b[3] = b[1] + size;
 }
 
+void geo_terrain_tile_grid(const geo_terrain_info *info, geo_tile_key key, int n, geo_grid *out)
+{
+    double step = info->root_size / (double)(1 << key.level) / (n - 1);
+    *out = (geo_grid){.x0 = info->root_x0,
+                      .y0 = info->root_y0,
+                      .dx = step,
+                      .dy = step,
+                      .nx = n,
+                      .ny = n,
+                      .i0 = (long)key.x * (n - 1),
+                      .j0 = (long)key.y * (n - 1)};
+}
+
 double geo_terrain_level_spacing(const geo_terrain_info *info, int level)
 {
     return info->root_size / (double)(1 << level) / (info->tile_samples - 1);
@@ -183,6 +196,19 @@ void geo_terrain_close(geo_terrain *t)
     geo_raster_close(t->raster);
     tw_heightfield_free(&t->hf);
     free(t);
+}
+
+int geo_terrain_deepen(geo_terrain *t, double pixel_m, int samples)
+{
+    geo_terrain_info *info = &t->info;
+    if (!(pixel_m > 0) || samples < 2) return 0;
+    double need = info->root_size / ((samples - 1) * pixel_m);
+    int level = need > 1 ? (int)ceil(log2(need) - 1e-9) : 0;
+    if (level > 24) level = 24;
+    if (level <= info->max_level) return 0;
+    int added = level - info->max_level;
+    info->max_level = level;
+    return added;
 }
 
 void geo_tile_free(geo_tile *tile)

@@ -51,12 +51,20 @@ const geo_terrain_info *geo_terrain_info_get(const geo_terrain *t);
  * NAN outside the raster. Owned by the terrain. */
 const tw_heightfield *geo_terrain_heightfield(const geo_terrain *t);
 
+/* Lets the quadtree go deeper, to tiles whose `samples` a side are no
+ * coarser than pixel_m (draped imagery finer than the DEM: the DEM is then
+ * interpolated). Only before any tile is loaded. Returns levels added. */
+int geo_terrain_deepen(geo_terrain *t, double pixel_m, int samples);
+
 tw_result geo_terrain_load_tile(geo_terrain *t, int worker, geo_tile_key key, geo_tile *out,
                                 char *err, size_t n);
 void geo_tile_free(geo_tile *tile);
 
 /* Tile square in scene metres: xmin ymin xmax ymax. */
 void geo_terrain_tile_bounds(const geo_terrain_info *info, geo_tile_key key, double b[4]);
+/* n*n samples spanning a tile's square edge to edge (draped imagery); the
+ * tiles of a level compute their shared edge samples with the same arithmetic. */
+void geo_terrain_tile_grid(const geo_terrain_info *info, geo_tile_key key, int n, geo_grid *out);
 /* Spacing between a tile's vertices at a level, in metres. */
 double geo_terrain_level_spacing(const geo_terrain_info *info, int level);
 /* False for tiles beyond the deepest level or wholly off the raster. */

@@ -58,4 +58,40 @@ void geo_outlines_free(geo_outlines *o);
 tw_result geo_vector_extent(const geo_vector_desc *desc, const geo_frame *frame, double ext[4],
                             char *err, size_t n);
 
+/* Polygons kept whole (not only their outlines), for filled maps and for
+ * picking: every feature's rings in scene metres, with a code and names. */
+typedef struct geo_polygon {
+    char *code, *name, *name_en; /* attribute values, may be NULL */
+    int ring_first, ring_count;  /* rings of this feature in geo_polygons */
+    double bbox[4];              /* xmin ymin xmax ymax */
+    double label_x, label_y;     /* a point inside the largest part */
+    double area;                 /* m^2, holes subtracted */
+} geo_polygon;
+
+typedef struct geo_polygons {
+    geo_polygon *features;
+    int count;
+    double *xy;       /* x y per point, all rings one after another */
+    int *ring_start;  /* ring r is points ring_start[r] .. ring_start[r + 1] - 1 */
+    bool *ring_outer; /* true for an outer ring; its holes follow it */
+    int ring_count;
+    geo_skips skipped;
+    double extent[4];
+    char crs[128];
+} geo_polygons;
+
+/* Loads the polygons of a source (Polygon and MultiPolygon mixed); other
+ * geometry types are skipped and counted. code_field may be NULL. */
+tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code_field,
+                                   const geo_frame *frame, geo_polygons *out, char *err, size_t n);
+void geo_polygons_free(geo_polygons *p);
+/* The feature containing scene point (x, y), or -1 (even-odd over its rings). */
+int geo_polygons_find(const geo_polygons *p, double x, double y);
+bool geo_polygon_contains(const geo_polygons *p, int feature, double x, double y);
+
+/* Longitude and latitude of the middle of a raster or vector source (its
+ * first layer), to centre a local frame on the data. */
+tw_result geo_source_center_lonlat(const char *path, const char *source_crs, double *lon,
+                                   double *lat, char *err, size_t n);
+
 #endif

@@ -33,8 +33,16 @@ vec3 ramp(float t)
 void main()
 {
     vec3 n = normalize(v_normal);
-    vec3 base = u_has_imagery != 0 ? texture(u_imagery, v_uv).rgb
-                                   : ramp((v_height - u_zrange.x) / u_zrange.y);
+    vec3 base = ramp((v_height - u_zrange.x) / u_zrange.y);
+    if (u_has_imagery != 0) {
+        // The tile's imagery has samples on its edges (uv 0 and 1 are texel
+        // centres) and rows from the north; it is premultiplied, and where
+        // it is transparent (off the imagery) the ramp shows.
+        vec2 size = vec2(textureSize(u_imagery, 0));
+        vec2 uv = vec2(v_uv.x, 1.0 - v_uv.y);
+        vec4 img = texture(u_imagery, (uv * (size - 1.0) + 0.5) / size);
+        base = base * (1.0 - img.a) + img.rgb;
+    }
     float diffuse = max(dot(n, u_sun), 0.0);
     vec3 lit = base * (0.45 + 0.65 * diffuse);
     if (u_hillshade > 0.5) {

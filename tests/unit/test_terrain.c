@@ -1,7 +1,8 @@
 /* Terrain from GDAL rasters: sampling agrees with gdallocationinfo, nodata
  * (declared, scene-given, undeclared -9999 sentinels, holes inside the
  * raster) leaves no pits or spikes, tile edges agree exactly, reprojection
- * lands heights where they belong, and bad rasters fail with clear errors. */
+ * lands heights where they belong (also through the approximate
+ * transformation imagery uses), and bad rasters fail with clear errors. */
 #include "geo_gdal.h"
 #include "geo_terrain.h"
 #include "tw_log.h"
@@ -389,6 +390,79 @@ static void test_reprojected_raster(void)
     geo_terrain_close(t);
 }
 
+/* Imagery grids interpolate between exactly transformed samples: a raster
+ * whose bands hold each pixel's own column and row shows, through bilinear
+ * sampling, where each sample landed in the source. */
+static void test_approximate_transformation(void)
+{
+    char path[512], err[512];
+    make_path("pixel_index.tif", path, sizeof path);
+    const int w = 400, h = 300;
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, w, h, 2, GDT_Float32, NULL);
+    double gt[6] = {126.90, 0.0005, 0, 37.60, 0, -0.0005};
+    GDALSetGeoTransform(ds, gt);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 4326);
+    GDALSetSpatialRef(ds, srs);
+    OSRDestroySpatialReference(srs);
+    float *row = malloc((size_t)w * sizeof *row);
+    for (int b = 1; b <= 2; b++)
+        for (int j = 0; j < h; j++) {
+            for (int i = 0; i < w; i++) row[i] = (float)(b == 1 ? i : j);
+            TW_CHECK(GDALRasterIO(GDALGetRasterBand(ds, b), GF_Write, 0, j, w, 1, row, w, 1,
+                                  GDT_Float32, 0, 0) == CE_None);
+        }
+    free(row);
+    GDALClose(ds);
+
+    double tol[3] = {0, 0.125, 1e-9};
+    geo_raster *r[3] = {NULL, NULL, NULL};
+    for (int k = 0; k < 3; k++) {
+        geo_raster_desc d = {.path = path, .approx_px = tol[k]};
+        TW_CHECK_MSG(geo_raster_open(&d, frame, 0, &r[k], err, sizeof err) == TW_OK, "%s", err);
+    }
+    if (!r[0] || !r[1] || !r[2]) goto done;
+    /* 300 x 300 samples over the middle of the raster, 20 m apart (finer
+     * than its ~45 m pixels, so full resolution is read). */
+    const double *e = geo_raster_info_get(r[0])->extent;
+    geo_grid g = {.x0 = (e[0] + e[2]) / 2 - 3000,
+                  .y0 = (e[1] + e[3]) / 2 - 3000,
+                  .dx = 20,
+                  .dy = 20,
+                  .nx = 300,
+                  .ny = 300};
+    size_t np = (size_t)g.nx * g.ny;
+    float *v[3];
+    uint8_t *st[3];
+    for (int k = 0; k < 3; k++) {
+        v[k] = malloc(np * 2 * sizeof *v[k]);
+        st[k] = malloc(np);
+        TW_CHECK(geo_raster_sample(r[k], 0, &g, 0, 2, 0, v[k], st[k], NULL, err, sizeof err) ==
+                 TW_OK);
+    }
+    double worst[3] = {0, 0, 0};
+    int valid = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (st[0][i] != GEO_SAMPLE_VALID) continue;
+        valid++;
+        for (int k = 1; k < 3; k++) {
+            TW_CHECK(st[k][i] == GEO_SAMPLE_VALID);
+            double dx = v[k][i * 2] - v[0][i * 2], dy = v[k][i * 2 + 1] - v[0][i * 2 + 1];
+            worst[k] = fmax(worst[k], sqrt(dx * dx + dy * dy));
+        }
+    }
+    TW_CHECK(valid == (int)np);
+    /* Within the tolerance; and where no cell may be interpolated, exact. */
+    TW_CHECK_MSG(worst[1] <= 0.125, "approximate: %.4f px off", worst[1]);
+    TW_CHECK_MSG(worst[2] < 1e-3, "tolerance 1e-9: %.6f px off", worst[2]);
+    for (int k = 0; k < 3; k++) {
+        free(v[k]);
+        free(st[k]);
+    }
+done:
+    for (int k = 0; k < 3; k++) geo_raster_close(r[k]);
+}
+
 static void expect_open_error(const char *path, const geo_terrain_desc *d, tw_result want,
                               const char *fragment)
 {
@@ -478,6 +552,7 @@ int main(void)
     TW_RUN(test_scene_nodata_overrides);
     TW_RUN(test_tile_edges_agree);
     TW_RUN(test_reprojected_raster);
+    TW_RUN(test_approximate_transformation);
     TW_RUN(test_bad_rasters);
     geo_frame_destroy(frame);
     char cmd[300];

@@ -1,0 +1,763 @@
+/* Ear clipping with holes. Rings become doubly linked lists of nodes, the
+ * outer ring counter-clockwise and holes clockwise, so the polygon's interior
+ * is always on the left. Each hole, rightmost first, is bridged to a vertex of
+ * the merged ring that it can see; then ears are cut until three nodes are
+ * left. A ring with no ear is not simple: we drop degenerate nodes, untwist
+ * local crossings, split the ring along a diagonal, and last cut the least bad
+ * ear. Work budgets cap the quadratic parts; past them only convex vertices
+ * are cut, which is linear. Nodes live in one array and link by index. */
+#include "tw_triangulate.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rings up to this size test ears by walking the ring, not the z-order list. */
+#define TRI_HASH_MIN 64
+/* Work units (nodes visited, a few ns each) allowed per call. Real outlines
+ * use far less (a 20,000-point star about 640 per node); a 20,000-point comb
+ * of 1000:1 teeth, where every ear test sees most of the ring, about 3000. */
+#define TRI_BUDGET_BASE     20000000LL
+#define TRI_BUDGET_PER_NODE 5000LL
+/* Of which on rings with no ear (laps that found none, and their repair):
+ * simple rings need next to none, a mess of crossings would take it all. */
+#define TRI_REPAIR_BASE     1000000LL
+#define TRI_REPAIR_PER_NODE 200LL
+
+typedef struct tri_node {
+    double x, y;
+    uint32_t i;       /* index of the input point */
+    uint32_t z;       /* z-order key of (x, y) */
+    int prev, next;   /* ring */
+    int prevz, nextz; /* the ring's nodes in z order; -1 at the ends */
+} tri_node;
+
+typedef struct tri_zkey {
+    uint32_t z;
+    int node;
+} tri_zkey;
+
+typedef struct tri_hole {
+    double x; /* rightmost x of the hole */
+    int node; /* the node there */
+} tri_hole;
+
+typedef struct tri_state {
+    tri_node *nodes;
+    int count, cap;
+    int *stack; /* rings waiting to be clipped, one node of each */
+    int stack_count, stack_cap;
+    tri_zkey *keys;
+    int keys_cap;
+    double minx, miny, inv; /* z-order frame; inv 0 means no hash */
+    long long work, budget;
+    long long repair, repair_budget; /* work on rings with no ear */
+    tw_tri_out *out;
+    tw_result err;
+} tri_state;
+
+static double orient_xy(double ax, double ay, double bx, double by, double cx, double cy)
+{
+    return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
+}
+
+/* Positive when a, b, c turn left (counter-clockwise). */
+static double orient(const tri_node *a, const tri_node *b, const tri_node *c)
+{
+    return orient_xy(a->x, a->y, b->x, b->y, c->x, c->y);
+}
+
+static bool same(const tri_node *a, const tri_node *b)
+{
+    return a->x == b->x && a->y == b->y;
+}
+
+static int node_new(tri_state *s, double x, double y, uint32_t i)
+{
+    if (s->count == s->cap) {
+        if (s->cap > INT32_MAX / 2) {
+            s->err = TW_ERR_TOOBIG;
+            return -1;
+        }
+        int cap = s->cap ? s->cap * 2 : 64;
+        tri_node *n = realloc(s->nodes, (size_t)cap * sizeof *n);
+        if (!n) {
+            s->err = TW_ERR_NOMEM;
+            return -1;
+        }
+        s->nodes = n;
+        s->cap = cap;
+    }
+    int k = s->count++;
+    s->nodes[k] =
+        (tri_node){.x = x, .y = y, .i = i, .prev = k, .next = k, .prevz = -1, .nextz = -1};
+    return k;
+}
+
+static void node_remove(tri_state *s, int k)
+{
+    tri_node *p = &s->nodes[k];
+    s->nodes[p->prev].next = p->next;
+    s->nodes[p->next].prev = p->prev;
+    if (p->prevz >= 0) s->nodes[p->prevz].nextz = p->nextz;
+    if (p->nextz >= 0) s->nodes[p->nextz].prevz = p->prevz;
+}
+
+/* Links a to b by a pair of coincident edges: a -> b -> ... -> b' -> a' -> (a's
+ * old next). Bridges a hole (b in another ring) or splits a ring in two (a
+ * then keeps one part, b' the other). Returns b' or -1. */
+static int node_split(tri_state *s, int a, int b)
+{
+    int a2 = node_new(s, s->nodes[a].x, s->nodes[a].y, s->nodes[a].i);
+    int b2 = node_new(s, s->nodes[b].x, s->nodes[b].y, s->nodes[b].i);
+    if (a2 < 0 || b2 < 0) return -1;
+    tri_node *n = s->nodes;
+    n[a2].z = n[a].z;
+    n[b2].z = n[b].z;
+    int an = n[a].next, bp = n[b].prev;
+    n[a].next = b;
+    n[b].prev = a;
+    n[a2].next = an;
+    n[an].prev = a2;
+    n[b2].next = a2;
+    n[a2].prev = b2;
+    n[bp].next = b2;
+    n[b2].prev = bp;
+    return b2;
+}
+
+static bool emit(tri_state *s, int a, int b, int c)
+{
+    tw_tri_out *o = s->out;
+    if (o->index_count + 3 > o->capacity) {
+        size_t cap = o->capacity ? o->capacity * 2 : 96;
+        uint32_t *p = realloc(o->indices, cap * sizeof *p);
+        if (!p) {
+            s->err = TW_ERR_NOMEM;
+            return false;
+        }
+        o->indices = p;
+        o->capacity = cap;
+    }
+    o->indices[o->index_count++] = s->nodes[a].i;
+    o->indices[o->index_count++] = s->nodes[b].i;
+    o->indices[o->index_count++] = s->nodes[c].i;
+    return true;
+}
+
+/* True when (x, y) lies strictly inside the polygon's angle at node v. */
+static bool locally_inside(const tri_state *s, int v, double x, double y)
+{
+    const tri_node *p = &s->nodes[v], *a = &s->nodes[p->prev], *b = &s->nodes[p->next];
+    double l1 = orient_xy(a->x, a->y, p->x, p->y, x, y);
+    double l2 = orient_xy(p->x, p->y, b->x, b->y, x, y);
+    if (orient(a, p, b) >= 0) return l1 > 0 && l2 > 0;
+    return l1 > 0 || l2 > 0;
+}
+
+static int sign(double v)
+{
+    return (v > 0) - (v < 0);
+}
+
+static bool on_segment(const tri_node *p, const tri_node *q, const tri_node *r)
+{
+    return r->x >= fmin(p->x, q->x) && r->x <= fmax(p->x, q->x) && r->y >= fmin(p->y, q->y) &&
+           r->y <= fmax(p->y, q->y);
+}
+
+/* Segments p1-p2 and q1-q2 cross or touch. */
+static bool segments_meet(const tri_node *p1, const tri_node *p2, const tri_node *q1,
+                          const tri_node *q2)
+{
+    int o1 = sign(orient(p1, p2, q1)), o2 = sign(orient(p1, p2, q2));
+    int o3 = sign(orient(q1, q2, p1)), o4 = sign(orient(q1, q2, p2));
+    if (o1 != o2 && o3 != o4) return true;
+    return (o1 == 0 && on_segment(p1, p2, q1)) || (o2 == 0 && on_segment(p1, p2, q2)) ||
+           (o3 == 0 && on_segment(q1, q2, p1)) || (o4 == 0 && on_segment(q1, q2, p2));
+}
+
+/* Segments p1-p2 and q1-q2 cross at a point inside both. */
+static bool segments_cross(const tri_node *p1, const tri_node *p2, const tri_node *q1,
+                           const tri_node *q2)
+{
+    int o1 = sign(orient(p1, p2, q1)), o2 = sign(orient(p1, p2, q2));
+    int o3 = sign(orient(q1, q2, p1)), o4 = sign(orient(q1, q2, p2));
+    return o1 * o2 < 0 && o3 * o4 < 0;
+}
+
+/* 15 bits of each scaled coordinate, interleaved. Monotone in x and in y, so
+ * a box's keys lie between the keys of its corners. */
+static uint32_t zkey(const tri_state *s, double x, double y)
+{
+    double fx = (x - s->minx) * s->inv, fy = (y - s->miny) * s->inv;
+    uint32_t v[2];
+    double f[2] = {fx, fy};
+    for (int k = 0; k < 2; k++) {
+        uint32_t u = f[k] >= 0 ? (f[k] < 32767 ? (uint32_t)f[k] : 32767) : 0; /* NaN -> 0 */
+        u = (u | (u << 8)) & 0x00FF00FFu;
+        u = (u | (u << 4)) & 0x0F0F0F0Fu;
+        u = (u | (u << 2)) & 0x33333333u;
+        u = (u | (u << 1)) & 0x55555555u;
+        v[k] = u;
+    }
+    return v[0] | (v[1] << 1);
+}
+
+static int zkey_cmp(const void *a, const void *b)
+{
+    const tri_zkey *p = a, *q = b;
+    if (p->z != q->z) return p->z < q->z ? -1 : 1;
+    return (p->node > q->node) - (p->node < q->node);
+}
+
+/* Links the ring's n nodes in z order (or unlinks them when hash is false) so
+ * that no link points into another ring. */
+static bool z_index(tri_state *s, int start, int n, bool hash)
+{
+    if (!hash) {
+        int p = start;
+        do {
+            s->nodes[p].prevz = s->nodes[p].nextz = -1;
+            p = s->nodes[p].next;
+        } while (p != start);
+        return true;
+    }
+    if (n > s->keys_cap) {
+        tri_zkey *k = realloc(s->keys, (size_t)n * sizeof *k);
+        if (!k) {
+            s->err = TW_ERR_NOMEM;
+            return false;
+        }
+        s->keys = k;
+        s->keys_cap = n;
+    }
+    int m = 0, p = start;
+    do {
+        tri_node *v = &s->nodes[p];
+        v->z = zkey(s, v->x, v->y);
+        s->keys[m++] = (tri_zkey){v->z, p};
+        p = v->next;
+    } while (p != start && m < n);
+    qsort(s->keys, (size_t)m, sizeof *s->keys, zkey_cmp);
+    for (int k = 0; k < m; k++) {
+        tri_node *v = &s->nodes[s->keys[k].node];
+        v->prevz = k > 0 ? s->keys[k - 1].node : -1;
+        v->nextz = k + 1 < m ? s->keys[k + 1].node : -1;
+    }
+    s->work += m;
+    return true;
+}
+
+/* Side of a-b that p is on, with p within 1e-9 rad of the line read as on
+ * it (0): rotated or rounded collinear points are not exactly collinear. */
+static int side_xy(double ax, double ay, double bx, double by, double px, double py)
+{
+    double ux = bx - ax, uy = by - ay, vx = px - ax, vy = py - ay;
+    double o = ux * vy - uy * vx, tol = 1e-9 * hypot(ux, uy) * hypot(vx, vy);
+    return (o > tol) - (o < -tol);
+}
+
+/* d lies on the ray from o through t (within that tolerance). */
+static bool along(const tri_node *o, const tri_node *t, const tri_node *d)
+{
+    return side_xy(o->x, o->y, t->x, t->y, d->x, d->y) == 0 &&
+           (t->x - o->x) * (d->x - o->x) + (t->y - o->y) * (d->y - o->y) > 0;
+}
+
+typedef struct tri_ear {
+    const tri_node *a, *b, *c;
+    int ia, ic;
+    double x0, y0, x1, y1; /* bounding box */
+} tri_ear;
+
+/* Does node p keep (a, b, c) from being an ear? Only reflex or flat vertices
+ * inside can (if any vertex is inside, the one farthest from a-c is reflex).
+ * Points at a or c are skipped: an edge from there into the triangle ends at
+ * a vertex inside it. A point at b blocks when one of its edges enters the
+ * ear's angle or its edges cover both sides; the two copies of a bridge
+ * vertex pass. */
+static bool ear_blocked(const tri_state *s, const tri_ear *e, int k)
+{
+    const tri_node *p = &s->nodes[k];
+    if (k == e->ia || k == e->ic) return false;
+    if (p->x < e->x0 || p->x > e->x1 || p->y < e->y0 || p->y > e->y1) return false;
+    if (same(p, e->a) || same(p, e->c)) return false;
+    const tri_node *pp = &s->nodes[p->prev], *pn = &s->nodes[p->next];
+    if (same(p, e->b)) {
+        if ((orient(e->a, e->b, pp) > 0 && orient(e->b, e->c, pp) > 0) ||
+            (orient(e->a, e->b, pn) > 0 && orient(e->b, e->c, pn) > 0))
+            return true;
+        /* Edges along both sides: the ring doubles back over the ear. */
+        return (along(e->b, e->a, pp) && along(e->b, e->c, pn)) ||
+               (along(e->b, e->c, pp) && along(e->b, e->a, pn));
+    }
+    if (orient(e->a, e->b, p) < 0 || orient(e->b, e->c, p) < 0 || orient(e->c, e->a, p) < 0)
+        return false;
+    return orient(pp, p, pn) <= 0;
+}
+
+static bool is_ear(tri_state *s, int b, bool hashed)
+{
+    const tri_node *n = s->nodes, *B = &n[b];
+    tri_ear e = {.a = &n[B->prev], .b = B, .c = &n[B->next], .ia = B->prev, .ic = B->next};
+    s->work++;
+    if (orient(e.a, e.b, e.c) <= 0) return false;
+    e.x0 = fmin(e.a->x, fmin(B->x, e.c->x));
+    e.y0 = fmin(e.a->y, fmin(B->y, e.c->y));
+    e.x1 = fmax(e.a->x, fmax(B->x, e.c->x));
+    e.y1 = fmax(e.a->y, fmax(B->y, e.c->y));
+    if (hashed) {
+        uint32_t z0 = zkey(s, e.x0, e.y0), z1 = zkey(s, e.x1, e.y1);
+        for (int p = B->prevz; p >= 0 && n[p].z >= z0; p = n[p].prevz) {
+            s->work++;
+            if (ear_blocked(s, &e, p)) return false;
+        }
+        for (int p = B->nextz; p >= 0 && n[p].z <= z1; p = n[p].nextz) {
+            s->work++;
+            if (ear_blocked(s, &e, p)) return false;
+        }
+    } else {
+        for (int p = e.c->next; p != e.ia; p = n[p].next) {
+            s->work++;
+            if (ear_blocked(s, &e, p)) return false;
+        }
+    }
+    return true;
+}
+
+/* Removes repeated and collinear nodes (spikes included). Returns a node of
+ * what is left, -1 when fewer than 3 remain. */
+static int filter_ring(tri_state *s, int p, int *n)
+{
+    int clean = 0;
+    while (*n >= 3 && clean < *n) {
+        s->work++;
+        const tri_node *v = &s->nodes[p], *a = &s->nodes[v->prev], *b = &s->nodes[v->next];
+        if (same(v, b) || same(v, a) || orient(a, v, b) == 0) {
+            int back = v->prev;
+            node_remove(s, p);
+            (*n)--;
+            p = back;
+            clean = 0;
+        } else {
+            p = v->next;
+            clean++;
+        }
+    }
+    return *n >= 3 ? p : -1;
+}
+
+/* Untwists a -> p -> q -> r where a-p crosses q-r: cuts triangle a p r and
+ * drops p and q. One lap. */
+static int cure_ring(tri_state *s, int p, int *n)
+{
+    int steps = 0;
+    while (*n > 3 && steps < *n) {
+        s->work++;
+        const tri_node *v = &s->nodes[p];
+        int a = v->prev, q = v->next, r = s->nodes[q].next;
+        const tri_node *A = &s->nodes[a], *Q = &s->nodes[q], *R = &s->nodes[r];
+        if (!same(A, R) && segments_cross(A, v, Q, R) && locally_inside(s, a, R->x, R->y) &&
+            locally_inside(s, r, A->x, A->y)) {
+            if (orient(A, v, R) > 0 && !emit(s, a, p, r)) return -1;
+            node_remove(s, p);
+            node_remove(s, q);
+            *n -= 2;
+            p = r;
+            steps = 0;
+        } else {
+            p = q;
+            steps++;
+        }
+    }
+    return *n >= 3 ? p : -1;
+}
+
+/* Even-odd test of (x, y) against the ring holding start. */
+static bool ring_contains(tri_state *s, int start, double x, double y)
+{
+    bool in = false;
+    int p = start;
+    do {
+        const tri_node *a = &s->nodes[p], *b = &s->nodes[a->next];
+        if ((a->y > y) != (b->y > y) && x < (b->x - a->x) * (y - a->y) / (b->y - a->y) + a->x)
+            in = !in;
+        s->work++;
+        p = a->next;
+    } while (p != start);
+    return in;
+}
+
+/* a-b runs inside the ring and meets no edge but those at its ends. */
+static bool valid_diagonal(tri_state *s, int a, int b)
+{
+    const tri_node *A = &s->nodes[a], *B = &s->nodes[b];
+    if (A->next == b || A->prev == b || same(A, B)) return false;
+    if (!locally_inside(s, a, B->x, B->y) || !locally_inside(s, b, A->x, A->y)) return false;
+    int p = a;
+    do {
+        const tri_node *P = &s->nodes[p], *Q = &s->nodes[P->next];
+        s->work++;
+        if (!same(P, A) && !same(P, B) && !same(Q, A) && !same(Q, B) && segments_meet(P, Q, A, B))
+            return false;
+        p = P->next;
+    } while (p != a);
+    return ring_contains(s, a, (A->x + B->x) / 2, (A->y + B->y) / 2);
+}
+
+static bool push_ring(tri_state *s, int node)
+{
+    if (s->stack_count == s->stack_cap) {
+        int cap = s->stack_cap ? s->stack_cap * 2 : 16;
+        int *p = realloc(s->stack, (size_t)cap * sizeof *p);
+        if (!p) {
+            s->err = TW_ERR_NOMEM;
+            return false;
+        }
+        s->stack = p;
+        s->stack_cap = cap;
+    }
+    s->stack[s->stack_count++] = node;
+    return true;
+}
+
+/* Splits the ring along the first valid diagonal and queues both parts;
+ * gives up when the work count passes limit. */
+static bool split_ring(tri_state *s, int start, long long limit)
+{
+    int a = start;
+    do {
+        for (int b = s->nodes[s->nodes[a].next].next; b != s->nodes[a].prev; b = s->nodes[b].next) {
+            if (++s->work > limit) return false;
+            if (!valid_diagonal(s, a, b)) continue;
+            int b2 = node_split(s, a, b);
+            return b2 >= 0 && push_ring(s, a) && push_ring(s, b2);
+        }
+        a = s->nodes[a].next;
+    } while (a != start);
+    return false;
+}
+
+/* No ear and no split: cut the convex vertex whose triangle is smallest, the
+ * least area wrongly filled. Returns a node of the rest, -1 if nothing
+ * convex is left (the rest turns the wrong way and is dropped). */
+static int force_clip(tri_state *s, int start, int *n)
+{
+    int best = -1, p = start;
+    double best_area = HUGE_VAL;
+    do {
+        const tri_node *v = &s->nodes[p];
+        double o = orient(&s->nodes[v->prev], v, &s->nodes[v->next]);
+        if (o > 0 && o < best_area) {
+            best = p;
+            best_area = o;
+        }
+        s->work++;
+        p = v->next;
+    } while (p != start);
+    if (best < 0) return -1;
+    int a = s->nodes[best].prev, c = s->nodes[best].next;
+    if (!emit(s, a, best, c)) return -1;
+    node_remove(s, best);
+    (*n)--;
+    return c;
+}
+
+/* Over budget: cut convex vertices without looking inside, stepping back
+ * after each cut; ends after a lap with no cut. Linear. */
+static int hurry_clip(tri_state *s, int p, int *n)
+{
+    int idle = 0;
+    while (*n > 3 && idle < *n) {
+        const tri_node *v = &s->nodes[p];
+        int a = v->prev, c = v->next;
+        if (orient(&s->nodes[a], v, &s->nodes[c]) > 0) {
+            if (!emit(s, a, p, c)) return -1;
+            node_remove(s, p);
+            (*n)--;
+            p = a;
+            idle = 0;
+        } else {
+            p = c;
+            idle++;
+        }
+    }
+    return *n == 3 ? p : -1;
+}
+
+static int ring_size(tri_state *s, int start)
+{
+    int n = 0, p = start;
+    do {
+        n++;
+        p = s->nodes[p].next;
+    } while (p != start);
+    s->work += n;
+    return n;
+}
+
+/* Clips one ring; a split queues its parts instead. */
+static void clip_ring(tri_state *s, int ear)
+{
+    int n = ring_size(s, ear);
+    if (n < 3) return;
+    bool hashed = s->inv > 0 && n > TRI_HASH_MIN;
+    if (!z_index(s, ear, n, hashed)) return;
+    int pass = 0, fails = 0;
+    long long since = s->work; /* since the last ear or repair */
+    while (n > 3 && ear >= 0) {
+        if (s->work > s->budget || s->repair > s->repair_budget) {
+            ear = hurry_clip(s, ear, &n);
+            break;
+        }
+        int a = s->nodes[ear].prev, c = s->nodes[ear].next;
+        if (is_ear(s, ear, hashed)) {
+            if (!emit(s, a, ear, c)) return;
+            node_remove(s, ear);
+            n--;
+            ear = s->nodes[c].next; /* skipping one gives fewer slivers than a fan */
+            fails = 0;
+            since = s->work;
+            continue;
+        }
+        ear = c;
+        if (++fails < n) continue;
+        /* A lap without an ear. Degenerate nodes first, at every stage: a
+         * zero-area leftover must vanish, not be force-clipped. */
+        fails = 0;
+        int had = n;
+        ear = filter_ring(s, ear, &n);
+        if (ear >= 0 && n == had) {
+            if (pass == 0) {
+                ear = cure_ring(s, ear, &n);
+                if (ear >= 0) ear = filter_ring(s, ear, &n);
+                pass = 1;
+            } else {
+                long long left = s->repair_budget - s->repair - (s->work - since);
+                if (split_ring(s, ear, s->work + (left > 0 ? left : 0))) {
+                    s->repair += s->work - since;
+                    return;
+                }
+                if (s->err) return;
+                ear = force_clip(s, ear, &n);
+                pass = 0;
+            }
+        }
+        s->repair += s->work - since;
+        since = s->work;
+    }
+    if (ear >= 0 && n == 3) {
+        int a = s->nodes[ear].prev, c = s->nodes[ear].next;
+        if (orient(&s->nodes[a], &s->nodes[ear], &s->nodes[c]) > 0) emit(s, a, ear, c);
+    }
+}
+
+/* Builds points [start, end) as a ring wound counter-clockwise (ccw) or
+ * clockwise, without repeated points. Returns a node, or -1 for a ring with
+ * no area (or on error, with s->err set). */
+static int ring_build(tri_state *s, const double *xy, int start, int end, bool ccw)
+{
+    int len = end - start;
+    if (len < 3) return -1;
+    double area = tw_triangulate_signed_area(xy + 2 * (size_t)start, len);
+    if (!(area != 0) || !isfinite(area)) return -1;
+    bool reverse = (area > 0) != ccw;
+    int first = -1, last = -1, n = 0, saved = s->count;
+    for (int k = 0; k < len; k++) {
+        int j = start + (reverse ? len - 1 - k : k);
+        double x = xy[2 * (size_t)j], y = xy[2 * (size_t)j + 1];
+        if (last >= 0 && s->nodes[last].x == x && s->nodes[last].y == y) continue;
+        int v = node_new(s, x, y, (uint32_t)j);
+        if (v < 0) return -1;
+        if (last >= 0) {
+            s->nodes[v].prev = last;
+            s->nodes[v].next = first;
+            s->nodes[last].next = v;
+            s->nodes[first].prev = v;
+        } else {
+            first = v;
+        }
+        last = v;
+        n++;
+    }
+    if (n > 1 && same(&s->nodes[first], &s->nodes[last])) {
+        node_remove(s, last);
+        n--;
+    }
+    if (n < 3) {
+        s->count = saved;
+        return -1;
+    }
+    return first;
+}
+
+/* A vertex of the merged ring that the hole's rightmost node m sees: cast a
+ * ray to +x, take the nearest edge it hits from inside, then among the
+ * vertices in the triangle (m, hit, edge end) the one at the smallest angle
+ * to the ray. -1 when the ray leaves the ring (hole outside: ignored). */
+static int find_bridge(tri_state *s, int outer, int m)
+{
+    const tri_node *M = &s->nodes[m];
+    double mx = M->x, my = M->y, hit = HUGE_VAL;
+    int edge = -1, p = outer;
+    do {
+        const tri_node *a = &s->nodes[p], *b = &s->nodes[a->next];
+        s->work++;
+        /* Edges going up have the inside on their -x side, where m is. */
+        if (a->y <= my && my <= b->y && a->y < b->y) {
+            double x = my == a->y   ? a->x
+                       : my == b->y ? b->x
+                                    : a->x + (my - a->y) / (b->y - a->y) * (b->x - a->x);
+            if (x >= mx && x < hit) {
+                hit = x;
+                edge = p;
+            }
+        }
+        p = a->next;
+    } while (p != outer);
+    if (edge < 0) return -1;
+    const tri_node *ea = &s->nodes[edge], *eb = &s->nodes[ea->next];
+    const tri_node *P = (hit == ea->x && my == ea->y)   ? ea
+                        : (hit == eb->x && my == eb->y) ? eb
+                        : ea->x > eb->x                 ? ea
+                                                        : eb;
+    double px = P->x, py = P->y;
+    int best = -1, best_in = 0;
+    double best_ang = 0, best_dx = 0;
+    p = outer;
+    do {
+        const tri_node *v = &s->nodes[p];
+        s->work++;
+        if (v->x >= mx && v->x <= fmax(px, hit)) {
+            /* In the triangle, or within rounding of it: a vertex on the
+             * sight line must be taken, or the bridge grazes it. */
+            int s1 = side_xy(mx, my, hit, my, v->x, v->y);
+            int s2 = side_xy(hit, my, px, py, v->x, v->y);
+            int s3 = side_xy(px, py, mx, my, v->x, v->y);
+            bool in = (s1 >= 0 && s2 >= 0 && s3 >= 0) || (s1 <= 0 && s2 <= 0 && s3 <= 0);
+            if (in || (v->x == px && v->y == py)) {
+                double dx = v->x - mx, dy = fabs(v->y - my);
+                double ang = dx > 0 || dy > 0 ? atan2(dy, dx) : -1;
+                int li = locally_inside(s, p, mx, my);
+                bool tie = fabs(ang - best_ang) <= 1e-9;
+                if (best < 0 || (!tie && ang < best_ang) ||
+                    (tie && (dx < best_dx || (dx == best_dx && li > best_in)))) {
+                    best = p;
+                    best_ang = ang;
+                    best_dx = dx;
+                    best_in = li;
+                }
+            }
+        }
+        p = v->next;
+    } while (p != outer);
+    return best;
+}
+
+static int hole_cmp(const void *a, const void *b)
+{
+    const tri_hole *p = a, *q = b;
+    if (p->x != q->x) return p->x > q->x ? -1 : 1;
+    return (p->node > q->node) - (p->node < q->node);
+}
+
+static tw_result check_input(const double *xy, const int *ring_starts, int ring_count,
+                             int point_count, const tw_tri_out *out)
+{
+    if (!out || ring_count < 0 || point_count < 0) return TW_ERR_ARG;
+    if (point_count > TW_TRIANGULATE_MAX_POINTS) return TW_ERR_TOOBIG;
+    if (ring_count == 0) return TW_OK;
+    if (!ring_starts || (point_count > 0 && !xy)) return TW_ERR_ARG;
+    for (int k = 0; k < ring_count; k++) {
+        int end = k + 1 < ring_count ? ring_starts[k + 1] : point_count;
+        if (ring_starts[k] < 0 || ring_starts[k] > end || end > point_count) return TW_ERR_ARG;
+    }
+    for (size_t k = 2 * (size_t)ring_starts[0]; k < 2 * (size_t)point_count; k++)
+        if (!isfinite(xy[k])) return TW_ERR_ARG;
+    return TW_OK;
+}
+
+static void triangulate(tri_state *s, const double *xy, const int *ring_starts, int ring_count,
+                        int point_count)
+{
+    int end0 = ring_count > 1 ? ring_starts[1] : point_count;
+    int outer = ring_build(s, xy, ring_starts[0], end0, true);
+    if (outer < 0) return;
+
+    tri_hole *holes = malloc((size_t)ring_count * sizeof *holes);
+    if (!holes) {
+        s->err = TW_ERR_NOMEM;
+        return;
+    }
+    int nholes = 0;
+    for (int k = 1; k < ring_count && !s->err; k++) {
+        int end = k + 1 < ring_count ? ring_starts[k + 1] : point_count;
+        int h = ring_build(s, xy, ring_starts[k], end, false);
+        if (h < 0) continue;
+        tri_hole best = {s->nodes[h].x, h};
+        for (int p = s->nodes[h].next; p != h; p = s->nodes[p].next)
+            if (s->nodes[p].x > best.x) best = (tri_hole){s->nodes[p].x, p};
+        holes[nholes++] = best;
+    }
+
+    /* The z-order frame covers every node; bridges and splits only copy. */
+    double minx = HUGE_VAL, miny = HUGE_VAL, maxx = -HUGE_VAL, maxy = -HUGE_VAL;
+    for (int k = 0; k < s->count; k++) {
+        minx = fmin(minx, s->nodes[k].x);
+        miny = fmin(miny, s->nodes[k].y);
+        maxx = fmax(maxx, s->nodes[k].x);
+        maxy = fmax(maxy, s->nodes[k].y);
+    }
+    double size = fmax(maxx - minx, maxy - miny);
+    s->minx = minx;
+    s->miny = miny;
+    s->inv = size > 0 && isfinite(size) ? 32767.0 / size : 0;
+    s->budget = TRI_BUDGET_BASE + TRI_BUDGET_PER_NODE * (long long)s->count;
+    s->repair_budget = TRI_REPAIR_BASE + TRI_REPAIR_PER_NODE * (long long)s->count;
+
+    qsort(holes, (size_t)nholes, sizeof *holes, hole_cmp);
+    for (int k = 0; k < nholes && !s->err; k++) {
+        int p = find_bridge(s, outer, holes[k].node);
+        if (p >= 0) node_split(s, p, holes[k].node);
+    }
+    free(holes);
+
+    if (!s->err) push_ring(s, outer);
+    while (s->stack_count > 0 && !s->err) clip_ring(s, s->stack[--s->stack_count]);
+}
+
+tw_result tw_triangulate(const double *xy, const int *ring_starts, int ring_count, int point_count,
+                         tw_tri_out *out)
+{
+    tw_result r = check_input(xy, ring_starts, ring_count, point_count, out);
+    if (r != TW_OK || ring_count == 0) return r;
+    size_t before = out->index_count;
+    tri_state s = {.out = out};
+    triangulate(&s, xy, ring_starts, ring_count, point_count);
+    free(s.nodes);
+    free(s.stack);
+    free(s.keys);
+    if (s.err != TW_OK) out->index_count = before;
+    return s.err;
+}
+
+void tw_tri_out_free(tw_tri_out *out)
+{
+    if (!out) return;
+    free(out->indices);
+    memset(out, 0, sizeof *out);
+}
+
+double tw_triangulate_signed_area(const double *xy, int count)
+{
+    if (!xy || count < 3) return 0;
+    /* A fan from the first point: differences keep precision far from 0. */
+    double x0 = xy[0], y0 = xy[1], sum = 0;
+    for (int k = 1; k + 1 < count; k++) {
+        const double *p = xy + 2 * (size_t)k;
+        sum += (p[0] - x0) * (p[3] - y0) - (p[2] - x0) * (p[1] - y0);
+    }
+    return sum / 2;
+}

@@ -1,0 +1,54 @@
+/* Fill pass. */
+#include "rn_fill.h"
+
+#include "rn_shader.h"
+
+#include <epoxy/gl.h>
+
+static struct {
+    GLuint program;
+    GLint u_view_proj, u_offset, u_sun, u_opacity;
+} rn__fill;
+
+tw_result rn_fill_setup(char *err, size_t n)
+{
+    tw_result r = rn_shader_load("fill", &rn__fill.program, err, n);
+    if (r != TW_OK) return r;
+    GLuint p = rn__fill.program;
+    rn__fill.u_view_proj = glGetUniformLocation(p, "u_view_proj");
+    rn__fill.u_offset = glGetUniformLocation(p, "u_offset");
+    rn__fill.u_sun = glGetUniformLocation(p, "u_sun");
+    rn__fill.u_opacity = glGetUniformLocation(p, "u_opacity");
+    return TW_OK;
+}
+
+void rn_fill_shutdown(void)
+{
+    if (rn__fill.program) glDeleteProgram(rn__fill.program);
+    rn__fill.program = 0;
+}
+
+void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
+{
+    if (!rn__fill.program || count <= 0) return;
+    glUseProgram(rn__fill.program);
+    glEnable(GL_DEPTH_TEST);
+    glDepthFunc(GL_LEQUAL);
+    glDisable(GL_CULL_FACE);
+    glEnable(GL_BLEND);
+    glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+    glUniformMatrix4fv(rn__fill.u_view_proj, 1, GL_FALSE, view->view_proj);
+    glUniform3fv(rn__fill.u_sun, 1, view->sun);
+    for (int i = 0; i < count; i++) {
+        const rn_fill_item *it = &items[i];
+        if (!rn_mesh_valid(it->mesh)) continue;
+        float off[3] = {(float)(it->origin[0] - view->eye[0]),
+                        (float)(it->origin[1] - view->eye[1]),
+                        (float)(it->origin[2] - view->eye[2])};
+        glUniform3fv(rn__fill.u_offset, 1, off);
+        glUniform1f(rn__fill.u_opacity, it->opacity > 0 ? it->opacity : 1.0f);
+        rn_mesh_draw(it->mesh);
+    }
+    glBindVertexArray(0);
+    glDisable(GL_BLEND);
+}

@@ -1,0 +1,20 @@
+/* Filled polygons (map fills, later roofs and walls): triangle meshes with a
+ * colour per vertex, lit from above so that extruded sides read as 3D,
+ * blended over what is behind. */
+#ifndef RN_FILL_H
+#define RN_FILL_H
+
+#include "rn_mesh.h"
+#include "rn_view.h"
+
+typedef struct rn_fill_item {
+    rn_mesh mesh; /* TW_PRIM_TRIANGLES with TW_MESH_COLORS (normals optional) */
+    double origin[3];
+    float opacity; /* multiplies the vertex alpha; 0 is taken as 1 */
+} rn_fill_item;
+
+tw_result rn_fill_setup(char *err, size_t n);
+void rn_fill_shutdown(void);
+void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count);
+
+#endif

@@ -1,0 +1,2 @@
+/* Fixture for check_layers: geo/ must not include GL. */
+#include <epoxy/gl.h>

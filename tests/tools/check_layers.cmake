@@ -1,0 +1,28 @@
+# Layering check (ARCHITECTURE.md: dependency direction): render/ never
+# includes GDAL, OGR, PROJ or curl headers; geo/, live/ and core/ never include
+# GL, EGL, GLFW or epoxy headers; core/ includes nothing of ours.
+#   cmake -DSOURCE=<repo root> -P check_layers.cmake
+function(check_dir dir pattern what)
+  file(GLOB_RECURSE files "${SOURCE}/${dir}/*.c" "${SOURCE}/${dir}/*.h")
+  foreach(f ${files})
+    file(STRINGS "${f}" hits REGEX "${pattern}")
+    foreach(h ${hits})
+      file(RELATIVE_PATH rel "${SOURCE}" "${f}")
+      message(SEND_ERROR "${rel}: includes ${what}: ${h}")
+      set_property(GLOBAL APPEND PROPERTY layer_errors "${rel}")
+    endforeach()
+  endforeach()
+endfunction()
+set(geo_headers "^[ \t]*#[ \t]*include[ \t]*[<\"](gdal|ogr|cpl_|proj|curl/)")
+set(gl_headers "^[ \t]*#[ \t]*include[ \t]*[<\"](epoxy/|GL/|GLES|EGL/|GLFW/)")
+set(ours "^[ \t]*#[ \t]*include[ \t]*\"(geo_|rn_|live_|app_)")
+check_dir(render "${geo_headers}" "a GDAL/PROJ/curl header")
+check_dir(geo "${gl_headers}" "a GL header")
+check_dir(live "${gl_headers}" "a GL header")
+check_dir(core "${gl_headers}" "a GL header")
+check_dir(core "${ours}" "a header of another module")
+check_dir(render "^[ \t]*#[ \t]*include[ \t]*\"(geo_|live_|app_)" "a geo/live/app header")
+get_property(errors GLOBAL PROPERTY layer_errors)
+if(NOT errors)
+  message(STATUS "layering: ok")
+endif()

@@ -347,7 +347,12 @@ static void app__handle_input(app *a, const rn_event *evs, int n)
     double exag = app__exag(a);
     for (int i = 0; i < n; i++) {
         const rn_event *ev = &evs[i];
-        if (ev->type != RN_EV_RESIZE && a->tour.active) app_tour_input(a, tw_time_mono_s());
+        /* A real touch pauses the tour: not a resize, nor a pointer event
+         * that did not move (windows send one when they open). */
+        bool touched = ev->type != RN_EV_RESIZE &&
+                       (ev->type != RN_EV_MOVE ||
+                        hypot(ev->x - a->last_cursor[0], ev->y - a->last_cursor[1]) > 2);
+        if (touched && a->tour.active) app_tour_input(a, tw_time_mono_s());
         switch (ev->type) {
         case RN_EV_KEY:
             app__handle_key(a, ev);
@@ -1071,6 +1076,7 @@ int app_run(int argc, char **argv)
                 a->opt.bookmark);
         a->opt.bookmark = NULL;
     }
+    rn_context_cursor(a->ctx, &a->last_cursor[0], &a->last_cursor[1]);
     if (a->tour.active && !rn_context_headless(a->ctx)) rn_context_set_cursor_hidden(a->ctx, true);
     while (app__step(a)) {
     }

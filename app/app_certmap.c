@@ -562,7 +562,7 @@ static int app__year_strip(const app_certmap *m, const app_certmap_ui *ui, bool 
         widths[i] = w + 2 * pad;
         total += widths[i];
     }
-    float x = (ui->width - total) * 0.5f, y0 = ui->height - 64 * s, h = 26 * s;
+    float x = (ui->width - total) * 0.5f, y0 = ui->height - 104 * s, h = 26 * s;
     if (draw) rn_ui_rect(x - 6 * s, y0 - 6 * s, total + 12 * s, h + 12 * s, UI_PANEL);
     for (int i = 0; i <= n && i <= GEO_CERT_YEARS_MAX; i++) {
         int y = i < n ? geo_cert_scheme_at(m->db, i)->year : 0;
@@ -880,7 +880,7 @@ int app_certmap_reserved(const app_certmap *m, const app_certmap_ui *ui, float (
     out[n][0] = 0, out[n][1] = ui->height - 220 * s, out[n][2] = 330 * s;
     out[n][3] = (float)ui->height;
     n++;
-    out[n][0] = ui->width * 0.25f, out[n][1] = ui->height - 74 * s, out[n][2] = ui->width * 0.75f;
+    out[n][0] = ui->width * 0.25f, out[n][1] = ui->height - 114 * s, out[n][2] = ui->width * 0.75f;
     out[n][3] = (float)ui->height;
     n++;
     if (m->selected >= 0) {
@@ -903,7 +903,7 @@ void app_certmap_draw_ui(app_certmap *m, const app_certmap_ui *ui)
     if (ui->caption && ui->caption[0]) {
         float s = ui->scale, px = 20 * s, w, h;
         rn_ui_text_size(px, ui->caption, &w, &h);
-        float x = (ui->width - w) * 0.5f, y = ui->height - 100 * s;
+        float x = (ui->width - w) * 0.5f, y = ui->height - 130 * s;
         rn_ui_rect(x - 12 * s, y - px - 8 * s, w + 24 * s, px + 18 * s, UI_PANEL);
         rn_ui_text(x, y, px, UI_TEXT, ui->caption);
     }

@@ -141,6 +141,18 @@ int app_report_write(const app *a, const char *path)
     json_object_object_add(root, "scene", json_object_new_string(a->scene_path));
     json_object_object_add(root, "name", json_object_new_string(a->scene.name));
     json_object_object_add(root, "crs", json_object_new_string(a->scene.crs));
+    if (a->frame) {
+        /* Where the scene origin lies: for a geographic scene CRS, the centre
+         * of the local transverse Mercator. */
+        json_object *f = json_object_new_object();
+        json_object_object_add(f, "local", json_object_new_boolean(geo_frame_is_local(a->frame)));
+        double lon = 0, lat = 0;
+        if (a->lonlat && geo_xform_from_scene(a->lonlat, 1, &lon, &lat, NULL) == 1) {
+            json_object_object_add(f, "origin_lon", json_object_new_double(lon));
+            json_object_object_add(f, "origin_lat", json_object_new_double(lat));
+        }
+        json_object_object_add(root, "frame", f);
+    }
     if (a->ctx)
         json_object_object_add(root, "renderer",
                                json_object_new_string(rn_context_renderer(a->ctx)));

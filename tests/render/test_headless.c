@@ -160,6 +160,55 @@ static void test_level_of_detail_follows_the_view(void)
     json_object_put(near);
 }
 
+/* A geographic scene CRS is drawn in a local transverse Mercator centred on
+ * the data: the Seoul DEM's middle, read here with GDAL, not 127E 37.5N. */
+static void test_geographic_scene_centred_on_data(void)
+{
+    const char *src = getenv("CITYTWIN_SOURCE");
+    char dem[1024], scene[600];
+    snprintf(dem, sizeof dem, "%s/assets/data/dem/seoul_dem.tif", src ? src : ".");
+    snprintf(scene, sizeof scene, "%s/geographic.json", tw_run_tmpdir());
+    FILE *f = fopen(scene, "w");
+    TW_CHECK(f != NULL);
+    if (!f) return;
+    fprintf(
+        f, "{ \"name\": \"wgs84\", \"crs\": \"EPSG:4326\", \"terrain\": { \"source\": \"%s\" } }\n",
+        dem);
+    fclose(f);
+    /* The DEM's centre in lon/lat, independently. */
+    GDALAllRegister();
+    GDALDatasetH ds = GDALOpen(dem, GA_ReadOnly);
+    TW_CHECK(ds != NULL);
+    if (!ds) return;
+    double gt[6];
+    GDALGetGeoTransform(ds, gt);
+    double x = gt[0] + gt[1] * GDALGetRasterXSize(ds) * 0.5;
+    double y = gt[3] + gt[5] * GDALGetRasterYSize(ds) * 0.5;
+    OGRSpatialReferenceH s = OSRClone(GDALGetSpatialRef(ds)), w = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(w, 4326);
+    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(w, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(s, w);
+    TW_CHECK(ct && OCTTransform(ct, 1, &x, &y, NULL));
+    OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(s);
+    OSRDestroySpatialReference(w);
+    GDALClose(ds);
+    int rc;
+    json_object *r = run_scene(scene, "", "geographic", &rc);
+    TW_CHECK(rc == 0);
+    json_object *fr;
+    TW_CHECK(r && json_object_object_get_ex(r, "frame", &fr));
+    if (!r || !json_object_object_get_ex(r, "frame", &fr)) return;
+    TW_CHECK(json_object_get_boolean(json_object_object_get(fr, "local")));
+    printf("  DEM centre %.4f %.4f, frame origin %.4f %.4f\n", x, y, num(fr, "origin_lon"),
+           num(fr, "origin_lat"));
+    TW_CHECK(fabs(num(fr, "origin_lon") - x) < 1e-3);
+    TW_CHECK(fabs(num(fr, "origin_lat") - y) < 1e-3);
+    TW_CHECK_STR(str(tw_run_layer(r, "terrain"), "status"), "ok");
+    json_object_put(r);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
@@ -168,6 +217,7 @@ int main(void)
     TW_RUN(test_comparison_fails_on_perturbed_picture);
     TW_RUN(test_street_level_uses_full_resolution);
     TW_RUN(test_level_of_detail_follows_the_view);
+    TW_RUN(test_geographic_scene_centred_on_data);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -110,6 +110,58 @@ static void test_cli(void)
     TW_CHECK(strstr(err, "needs a value") != NULL);
     char *a5[] = {"citytwin", "a.json", "b.json"};
     TW_CHECK(!app_cli_parse(3, a5, &o, err, sizeof err));
+    char *a6[] = {"citytwin", "--map", "--pick", "515,160"};
+    TW_CHECK(app_cli_parse(4, a6, &o, err, sizeof err));
+    TW_CHECK(o.map && o.pick_x == 515 && o.pick_y == 160);
+    char *a7[] = {"citytwin", "--pick", "515"};
+    TW_CHECK(!app_cli_parse(3, a7, &o, err, sizeof err));
+    TW_CHECK(strstr(err, "--pick wants X,Y") != NULL);
+    char *a8[] = {"citytwin", "--map", "--tour"};
+    TW_CHECK(!app_cli_parse(3, a8, &o, err, sizeof err));
+}
+
+static void test_map_and_tour(void)
+{
+    const char *text =
+        "{ \"map\": { \"certifications\": \"c.json\", \"scheme\": \"s.json\", \"year\": 2023,\n"
+        "    \"municipalities\": { \"source\": \"m.geojson\", \"code_field\": \"code\" },\n"
+        "    \"twins\": [ { \"city\": \"서울특별시\", \"scene\": \"seoul.json\", \"bookmark\": "
+        "\"o\" } ] },\n"
+        "  \"tour\": [ { \"map\": true, \"year\": \"all\", \"hold_s\": 3 },\n"
+        "    { \"city\": \"서울특별시\", \"twin\": false },\n"
+        "    { \"scene\": \"x.json\", \"bookmark\": \"b\", \"caption\": \"캡션\" },\n"
+        "    { \"bookmark\": \"b\" } ] }";
+    app_scene s;
+    char err[256] = "";
+    TW_CHECK_MSG(parse(text, &s, err, sizeof err) == TW_OK, "%s", err);
+    TW_CHECK(s.map.present && s.map.year == 2023);
+    TW_CHECK_STR(s.map.certifications, "scenes/c.json");
+    TW_CHECK_STR(s.map.municipalities.src.path, "scenes/m.geojson");
+    TW_CHECK(!s.map.provinces.src.path);
+    const app_twin *t = app_scene_twin(&s, "서울특별시");
+    TW_CHECK(t && strcmp(t->scene, "scenes/seoul.json") == 0 && strcmp(t->bookmark, "o") == 0);
+    TW_CHECK(app_scene_twin(&s, "부산광역시") == NULL);
+    TW_CHECK(s.tour_count == 4);
+    if (s.tour_count == 4) {
+        TW_CHECK(s.tour[0].kind == APP_STOP_MAP && s.tour[0].year == 0 && s.tour[0].hold_s == 3);
+        TW_CHECK(s.tour[1].kind == APP_STOP_CITY && !s.tour[1].twin && s.tour[1].hold_s == 8);
+        TW_CHECK(s.tour[2].kind == APP_STOP_SCENE && strcmp(s.tour[2].scene, "scenes/x.json") == 0);
+        TW_CHECK(s.tour[3].kind == APP_STOP_BOOKMARK);
+    }
+    app_scene_free(&s);
+    expect_error("{ \"map\": { \"certifications\": \"c\", \"scheme\": \"s\" } }",
+                 "\"municipalities\" is missing");
+    expect_error("{ \"map\": { \"scheme\": \"s\" } }", "\"certifications\" is missing");
+    expect_error("{ \"map\": { \"certifications\": \"c\", \"scheme\": \"s\", \"year\": \"2021x\","
+                 " \"municipalities\": { \"source\": \"m\" } } }",
+                 "\"year\" must be a year");
+    expect_error("{ \"tour\": [ { \"hold_s\": 3 } ] }", "tour[0]");
+    expect_error("{ \"tour\": [ { \"map\": true, \"hold_s\": -1 } ] }", "\"hold_s\"");
+    expect_error("{ \"tour\": {} }", "\"tour\" must be an array");
+    expect_error(
+        "{ \"map\": { \"certifications\": \"c\", \"scheme\": \"s\","
+        " \"municipalities\": { \"source\": \"m\" }, \"twins\": [ { \"city\": \"x\" } ] } }",
+        "map.twins[0]");
 }
 
 int main(void)
@@ -120,5 +172,6 @@ int main(void)
     TW_RUN(test_unknown_keys_warn);
     TW_RUN(test_load_missing_file);
     TW_RUN(test_cli);
+    TW_RUN(test_map_and_tour);
     return TW_TEST_END();
 }

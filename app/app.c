@@ -102,9 +102,12 @@ static void app__fly_to_bookmark(app *a, int index)
 }
 
 /* The map is seen from straight above, the panels left and right of it. */
-static void app__frame_map(app_camera *cam, const double ext[4], int w, int h)
+static void app__frame_map(const app *a, app_camera *cam, const double ext[4], int w, int h)
 {
-    app_camera_frame_tilt(cam, ext, 0, w, h, 0, 1.08);
+    if (app_certmap_extruded(a->map))
+        app_camera_frame_tilt(cam, ext, 0, w, h, 45, 0.95);
+    else
+        app_camera_frame_tilt(cam, ext, 0, w, h, 0, 1.08);
 }
 
 static void app__reset_view(app *a, bool animate)
@@ -115,7 +118,7 @@ static void app__reset_view(app *a, bool animate)
     if (!app__data_extent(a, ext, &z)) return;
     app_camera to = a->cam;
     if (a->map)
-        app__frame_map(&to, ext, w, h);
+        app__frame_map(a, &to, ext, w, h);
     else
         app_camera_frame(&to, ext, z, w, h);
     if (animate)
@@ -173,6 +176,15 @@ static bool app__map_key(app *a, int key)
     case '0':
         app_certmap_set_year(a->map, 0);
         return true;
+    case 'B': {
+        /* 3D: raise the cities, and tilt the view so that it shows. */
+        bool on = !app_certmap_extruded(a->map);
+        app_certmap_set_extrude(a->map, on);
+        app_camera to = a->cam;
+        to.tilt = on ? 50 : 0;
+        app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
+        return true;
+    }
     case RN_KEY_ESCAPE:
         if (sel < 0) return false;
         app_certmap_select(a->map, -1);

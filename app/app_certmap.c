@@ -14,6 +14,7 @@
 #include <string.h>
 
 #define APP_MAP_MAX_CODES 512
+#define APP_MAP_STOREY    9000.0 /* metres of extrusion per certification */
 
 /* Fill colours (RGBA8). Certified with a published grade is the darkest:
  * the one fact the sources give in full. */
@@ -39,12 +40,16 @@ struct app_certmap {
     bool muni_ok, prov_ok;
     tw_mesh fill_cpu;  /* positions and colours; kept to recolour */
     uint32_t *feat_v0; /* vertex range of municipality i: feat_v0[i]..feat_v0[i+1] */
-    rn_mesh fill, muni_lines, prov_lines;
+    tw_mesh walls_cpu; /* four vertices per ring edge: bottom a, b, top b, a */
+    uint32_t *wall_v0; /* like feat_v0, for the walls */
+    bool extrude;      /* municipalities raised by their number of certifications */
+    rn_mesh fill, walls, muni_lines, prov_lines;
     double origin[3];
     int *feat_city; /* municipality -> city shown in the current year, -1 */
     int year, hover, selected;
     bool dirty;
     geo_label labels[256];
+    double label_z[256];
     int label_count;
     double extent[4];
     bool has_extent;
@@ -57,8 +62,8 @@ typedef struct app__map_job {
     tw_result cert_r, muni_r, prov_r;
     char cert_err[512], muni_err[512], prov_err[512];
     int dropped;
-    tw_mesh fill, muni_lines, prov_lines;
-    uint32_t *feat_v0;
+    tw_mesh fill, walls, muni_lines, prov_lines;
+    uint32_t *feat_v0, *wall_v0;
     double origin[3];
 } app__map_job;
 
@@ -172,6 +177,58 @@ static tw_result app__build_lines(const geo_polygons *p, const double origin[3],
     return TW_OK;
 }
 
+/* Side walls of every ring, flat at z 0 until app__recolor raises them;
+ * normals face out of the solid part. */
+static tw_result app__build_walls(const geo_polygons *p, const double origin[3], tw_mesh *m,
+                                  uint32_t **wall_v0)
+{
+    uint32_t points = (uint32_t)p->ring_start[p->ring_count];
+    m->prim = TW_PRIM_TRIANGLES;
+    tw_result r = tw_mesh_alloc(m, points * 4, points * 6, TW_MESH_NORMALS | TW_MESH_COLORS);
+    if (r != TW_OK) return r;
+    memcpy(m->origin, origin, sizeof m->origin);
+    *wall_v0 = calloc((size_t)p->count + 1, sizeof **wall_v0);
+    if (!*wall_v0) {
+        tw_mesh_free(m);
+        return TW_ERR_NOMEM;
+    }
+    uint32_t nv = 0, ni = 0;
+    for (int f = 0; f < p->count; f++) {
+        const geo_polygon *pf = &p->features[f];
+        (*wall_v0)[f] = nv;
+        for (int ring = pf->ring_first; ring < pf->ring_first + pf->ring_count; ring++) {
+            int a0 = p->ring_start[ring], n = p->ring_start[ring + 1] - a0;
+            double area = tw_triangulate_signed_area(&p->xy[a0 * 2], n);
+            /* Counter-clockwise outer rings face right of each edge; holes the other way. */
+            double side = (area > 0) == p->ring_outer[ring] ? 1 : -1;
+            for (int i = 0; i < n; i++) {
+                const double *pa = &p->xy[(a0 + i) * 2], *pb = &p->xy[(a0 + (i + 1) % n) * 2];
+                double dx = pb[0] - pa[0], dy = pb[1] - pa[1], len = hypot(dx, dy);
+                if (len <= 0) continue;
+                float nx = (float)(side * dy / len), ny = (float)(-side * dx / len);
+                const double *q[4] = {pa, pb, pb, pa};
+                for (int k = 0; k < 4; k++) {
+                    float *pos = &m->positions[(nv + k) * 3], *nor = &m->normals[(nv + k) * 3];
+                    pos[0] = (float)(q[k][0] - origin[0]);
+                    pos[1] = (float)(q[k][1] - origin[1]);
+                    pos[2] = 0;
+                    nor[0] = nx, nor[1] = ny, nor[2] = 0;
+                }
+                uint32_t *ix = &m->indices[ni];
+                ix[0] = nv, ix[1] = nv + 1, ix[2] = nv + 2, ix[3] = nv, ix[4] = nv + 2,
+                ix[5] = nv + 3;
+                nv += 4;
+                ni += 6;
+            }
+        }
+    }
+    (*wall_v0)[p->count] = nv;
+    m->vertex_count = nv;
+    m->index_count = ni;
+    memset(m->colors, 255, (size_t)nv * 4);
+    return TW_OK;
+}
+
 static void app__map_run(void *job, int worker)
 {
     (void)worker;
@@ -198,6 +255,7 @@ static void app__map_run(void *job, int worker)
     }
     if (j->muni_r == TW_OK) {
         if (app__build_fill(&j->muni, j->origin, &j->fill, &j->feat_v0) != TW_OK ||
+            app__build_walls(&j->muni, j->origin, &j->walls, &j->wall_v0) != TW_OK ||
             app__build_lines(&j->muni, j->origin, &j->muni_lines) != TW_OK) {
             j->muni_r = TW_ERR_NOMEM;
             snprintf(j->muni_err, sizeof j->muni_err, "out of memory building the map");
@@ -210,6 +268,14 @@ static void app__map_run(void *job, int worker)
 }
 
 /* ---- main thread ---- */
+
+/* Height of a municipality in the 3D view: its city's number of
+ * certifications (all years), APP_MAP_STOREY metres each. */
+static double app__height_of(const app_certmap *m, int city)
+{
+    if (!m->extrude || city < 0 || !m->db) return 0;
+    return APP_MAP_STOREY * geo_cert_city_at(m->db, city)->record_count;
+}
 
 static void app__labels_rebuild(app_certmap *m)
 {
@@ -228,6 +294,7 @@ static void app__labels_rebuild(app_certmap *m)
             }
             if (sw <= 0) continue;
             const geo_cert_city *city = geo_cert_city_at(m->db, c);
+            m->label_z[m->label_count] = app__height_of(m, c);
             m->labels[m->label_count++] = (geo_label){.text = (char *)city->name_ko,
                                                       .text_en = (char *)city->name_en,
                                                       .x = sx / sw,
@@ -237,6 +304,7 @@ static void app__labels_rebuild(app_certmap *m)
     }
     for (int i = 0; m->prov_ok && i < m->prov.count && m->label_count < 256; i++) {
         const geo_polygon *p = &m->prov.features[i];
+        m->label_z[m->label_count] = 0;
         m->labels[m->label_count++] = (geo_label){.text = p->name,
                                                   .text_en = p->name_en,
                                                   .x = p->label_x,
@@ -272,11 +340,20 @@ static void app__recolor(app_certmap *m)
         } else if (city >= 0 && city == m->hover) {
             for (int k = 0; k < 3; k++) c[k] = (uint8_t)(c[k] + (255 - c[k]) * 0.35);
         }
-        for (uint32_t v = m->feat_v0[f]; v < m->feat_v0[f + 1]; v++)
+        float h = (float)app__height_of(m, city);
+        for (uint32_t v = m->feat_v0[f]; v < m->feat_v0[f + 1]; v++) {
             memcpy(&m->fill_cpu.colors[v * 4], c, 4);
+            m->fill_cpu.positions[v * 3 + 2] = h;
+        }
+        for (uint32_t v = m->wall_v0[f]; v < m->wall_v0[f + 1]; v++) {
+            memcpy(&m->walls_cpu.colors[v * 4], c, 4);
+            m->walls_cpu.positions[v * 3 + 2] = (v & 3) >= 2 ? h : 0;
+        }
     }
     rn_mesh_destroy(m->fill);
     m->fill = rn_mesh_make(&m->fill_cpu);
+    rn_mesh_destroy(m->walls);
+    m->walls = m->extrude ? rn_mesh_make(&m->walls_cpu) : (rn_mesh){0};
     app__labels_rebuild(m);
     m->dirty = false;
 }
@@ -294,6 +371,8 @@ static void app__map_done(void *job, tw_result status)
         geo_polygons_free(&j->muni);
         geo_polygons_free(&j->prov);
         tw_mesh_free(&j->fill);
+        tw_mesh_free(&j->walls);
+        free(j->wall_v0);
         tw_mesh_free(&j->muni_lines);
         tw_mesh_free(&j->prov_lines);
         free(j->feat_v0);
@@ -319,6 +398,8 @@ static void app__map_done(void *job, tw_result status)
         m->muni_ok = true;
         m->fill_cpu = j->fill;
         m->feat_v0 = j->feat_v0;
+        m->walls_cpu = j->walls;
+        m->wall_v0 = j->wall_v0;
         m->feat_city = calloc((size_t)m->muni.count, sizeof *m->feat_city);
         m->muni_lines = rn_mesh_make(&j->muni_lines);
         m->muni_layer.skipped = m->muni.skipped;
@@ -327,6 +408,10 @@ static void app__map_done(void *job, tw_result status)
         m->has_extent = true;
     } else {
         geo_polygons_free(&j->muni);
+        tw_mesh_free(&j->fill);
+        tw_mesh_free(&j->walls);
+        free(j->feat_v0);
+        free(j->wall_v0);
         app_layer_fail(&m->muni_layer, now, "%s", j->muni_err);
     }
     if (j->prov_r == TW_OK) {
@@ -355,6 +440,7 @@ app_certmap *app_certmap_create(const app_map_cfg *cfg, const geo_frame *frame, 
     m->cfg = cfg;
     m->frame = frame;
     m->year = cfg->year;
+    m->extrude = cfg->extrude;
     m->hover = m->selected = -1;
     app_layer_begin(&m->cert_layer, "certification", "certifications", cfg->certifications,
                     "MOLIT press release 2021-09-09 and news reports (assets/cert/README.md)", now);
@@ -385,6 +471,9 @@ void app_certmap_destroy(app_certmap *m)
     rn_mesh_destroy(m->prov_lines);
     tw_mesh_free(&m->fill_cpu);
     free(m->feat_v0);
+    rn_mesh_destroy(m->walls);
+    tw_mesh_free(&m->walls_cpu);
+    free(m->wall_v0);
     free(m->feat_city);
     geo_polygons_free(&m->muni);
     geo_polygons_free(&m->prov);
@@ -411,6 +500,18 @@ bool app_certmap_extent(const app_certmap *m, double ext[4])
 const geo_cert_db *app_certmap_db(const app_certmap *m)
 {
     return m->db;
+}
+
+bool app_certmap_extruded(const app_certmap *m)
+{
+    return m->extrude;
+}
+
+void app_certmap_set_extrude(app_certmap *m, bool on)
+{
+    if (m->extrude == on) return;
+    m->extrude = on;
+    app__recolor(m);
 }
 
 int app_certmap_year(const app_certmap *m)
@@ -502,8 +603,9 @@ int app_certmap_selected(const app_certmap *m)
 void app_certmap_draw(app_certmap *m, const rn_view *view)
 {
     if (m->muni_ok) {
-        rn_fill_item it = {.mesh = m->fill, .origin = {m->origin[0], m->origin[1], 0}};
-        rn_fill_draw(view, &it, 1);
+        rn_fill_item it[2] = {{.mesh = m->fill, .origin = {m->origin[0], m->origin[1], 0}},
+                              {.mesh = m->walls, .origin = {m->origin[0], m->origin[1], 0}}};
+        rn_fill_draw(view, it, m->extrude ? 2 : 1);
     }
     rn_lines_item lines[2];
     int n = 0;

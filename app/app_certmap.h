@@ -32,6 +32,10 @@ int app_certmap_year(const app_certmap *m);
 void app_certmap_set_year(app_certmap *m, int year);
 void app_certmap_step_year(app_certmap *m, int dir);
 
+/* 3D: each municipality raised by its city's number of certifications. */
+bool app_certmap_extruded(const app_certmap *m);
+void app_certmap_set_extrude(app_certmap *m, bool on);
+
 /* The certified city at scene point (x, y) in the year shown, -1 none;
  * *admin_code (may be NULL) gets the municipality's code, or NULL. */
 int app_certmap_pick(const app_certmap *m, double x, double y, const char **admin_code);

@@ -76,6 +76,7 @@ static void app__map_json(const app *a, json_object *root)
     int year = app_certmap_year(a->map);
     json_object_object_add(m, "year",
                            year ? json_object_new_int(year) : json_object_new_string("all"));
+    json_object_object_add(m, "extrude", json_object_new_boolean(app_certmap_extruded(a->map)));
     const geo_cert_db *db = app_certmap_db(a->map);
     int sel = app_certmap_selected(a->map);
     json_object_object_add(

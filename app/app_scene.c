@@ -261,11 +261,12 @@ static bool app__twins(app__ctx *c, json_object *arr, app_map_cfg *m)
 static bool app__map(app__ctx *c, json_object *o, app_map_cfg *m)
 {
     static const char *const known[] = {"certifications", "scheme", "provinces", "municipalities",
-                                        "year",           "twins",  NULL};
+                                        "year",           "twins",  "extrude",   NULL};
     c->where = "map";
     m->present = true;
     if (!app__path(c, o, "certifications", true, &m->certifications) ||
-        !app__path(c, o, "scheme", true, &m->scheme) || !app__year(c, o, &m->year))
+        !app__path(c, o, "scheme", true, &m->scheme) || !app__year(c, o, &m->year) ||
+        !app__opt_bool(c, o, "extrude", &m->extrude))
         return false;
     if (!tw_json_has(o, "municipalities"))
         return app__fail(c, "municipalities", "is missing (the boundaries of the cities)");
@@ -286,11 +287,17 @@ static bool app__map(app__ctx *c, json_object *o, app_map_cfg *m)
 
 static bool app__tour_stop(app__ctx *c, json_object *o, app_tour_stop *t)
 {
-    static const char *const known[] = {"bookmark", "scene",  "map",     "city",       "year",
-                                        "twin",     "hold_s", "caption", "caption_en", NULL};
+    static const char *const known[] = {"bookmark",   "scene",   "map",    "city",
+                                        "year",       "twin",    "hold_s", "caption",
+                                        "caption_en", "extrude", NULL};
     t->hold_s = 8;
     t->twin = true;
-    bool map = false;
+    t->extrude = -1;
+    bool map = false, extrude = false;
+    if (tw_json_has(o, "extrude")) {
+        if (!app__opt_bool(c, o, "extrude", &extrude)) return false;
+        t->extrude = extrude;
+    }
     if (!app__opt_string(c, o, "bookmark", &t->bookmark) ||
         !app__path(c, o, "scene", false, &t->scene) || !app__opt_bool(c, o, "map", &map) ||
         !app__opt_string(c, o, "city", &t->city) || !app__year(c, o, &t->year) ||

@@ -57,7 +57,8 @@ typedef struct app_map_cfg {
     bool present;
     char *certifications, *scheme; /* resolved paths */
     app_map_source provinces, municipalities;
-    int year; /* shown first; 0: all years */
+    int year;     /* shown first; 0: all years */
+    bool extrude; /* start in 3D (B toggles) */
     app_twin *twins;
     int twin_count;
 } app_map_cfg;
@@ -72,8 +73,9 @@ typedef enum app_stop_kind {
 typedef struct app_tour_stop {
     app_stop_kind kind;
     char *bookmark, *scene, *city, *caption, *caption_en;
-    int year;  /* map stops; 0: all years */
-    bool twin; /* city stops: fly into the twin where there is one (default) */
+    int year;    /* map stops; 0: all years */
+    bool twin;   /* city stops: fly into the twin where there is one (default) */
+    int extrude; /* map and city stops: -1 leave as is, 0 flat, 1 3D */
     double hold_s;
 } app_tour_stop;
 

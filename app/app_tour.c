@@ -134,6 +134,7 @@ static bool app__act(app *a, const app_tour_stop *s, char *why, size_t n)
     switch (s->kind) {
     case APP_STOP_MAP: {
         if (!a->map) return snprintf(why, n, "the map did not open"), false;
+        if (s->extrude >= 0) app_certmap_set_extrude(a->map, s->extrude == 1);
         app_certmap_set_year(a->map, s->year);
         app_certmap_select(a->map, -1);
         double ext[4];
@@ -141,7 +142,8 @@ static bool app__act(app *a, const app_tour_stop *s, char *why, size_t n)
         rn_context_size(a->ctx, &w, &h, NULL);
         if (app_certmap_extent(a->map, ext)) {
             app_camera to = a->cam;
-            app_camera_frame_tilt(&to, ext, 0, w, h, 0, 1.08);
+            bool tall = app_certmap_extruded(a->map);
+            app_camera_frame_tilt(&to, ext, 0, w, h, tall ? 45 : 0, tall ? 0.95 : 1.08);
             app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
         }
         char cap[256];
@@ -155,6 +157,7 @@ static bool app__act(app *a, const app_tour_stop *s, char *why, size_t n)
     }
     case APP_STOP_CITY: {
         if (!a->map) return snprintf(why, n, "the map did not open"), false;
+        if (s->extrude >= 0) app_certmap_set_extrude(a->map, s->extrude == 1);
         app_certmap_set_year(a->map, s->year);
         if (!app_map_show_city(a, s->city))
             return snprintf(why, n, "not a certified city on the map"), false;

@@ -34,8 +34,17 @@ static json_object *member(json_object *o, const char *key)
 
 /* A map scene in the test folder pointing at the shipped data; any of the
  * four files may be replaced. */
+static void write_map_scene_ex(const char *path, const char *year, const char *certs,
+                               const char *munis, bool extrude);
+
 static void write_map_scene(const char *path, const char *year, const char *certs,
                             const char *munis)
+{
+    write_map_scene_ex(path, year, certs, munis, false);
+}
+
+static void write_map_scene_ex(const char *path, const char *year, const char *certs,
+                               const char *munis, bool extrude)
 {
     FILE *f = fopen(path, "w");
     TW_CHECK(f != NULL);
@@ -43,11 +52,11 @@ static void write_map_scene(const char *path, const char *year, const char *cert
     fprintf(f,
             "{ \"name\": \"map test\", \"crs\": \"EPSG:5179\",\n"
             "  \"map\": { \"certifications\": \"%s\", \"scheme\": \"%s/cert/scheme.json\",\n"
-            "    \"year\": %s,\n"
+            "    \"year\": %s, \"extrude\": %s,\n"
             "    \"municipalities\": { \"source\": \"%s\" },\n"
             "    \"provinces\": { \"source\": "
             "\"%s/data/admin/skorea-provinces-2018-geo-simple.geojson\" } } }\n",
-            certs, assets, year, munis, assets);
+            certs, assets, year, extrude ? "true" : "false", munis, assets);
     fclose(f);
 }
 
@@ -118,6 +127,32 @@ static void test_map_2021_matches_golden(void)
 static void test_map_all_years_matches_golden(void)
 {
     check_golden_year("\"all\"", "map_all", 53, 36, 17);
+}
+
+/* 3D: the certified municipalities stand up, the view tilts; the picture
+ * is far from the flat one (whose golden is checked above). */
+static void test_map_extruded(void)
+{
+    char scene[512], certs[1024], munis[1024], png[600], flat[600];
+    default_paths(certs, sizeof certs, munis, sizeof munis);
+    snprintf(scene, sizeof scene, "%s/map3d.scene.json", tw_run_tmpdir());
+    write_map_scene_ex(scene, "\"all\"", certs, munis, true);
+    int rc;
+    json_object *r = run_map(scene, "", "map_3d", &rc);
+    TW_CHECK(rc == 0);
+    json_object *m = member(r, "map");
+    TW_CHECK(m && json_object_get_boolean(member(m, "extrude")));
+    TW_CHECK(num(member(r, "camera"), "tilt") > 30);
+    snprintf(png, sizeof png, "%s/map_3d.png", tw_run_tmpdir());
+    snprintf(flat, sizeof flat, "%s/map_all.png", tw_run_tmpdir());
+    tw_image a = {0}, b = {0};
+    TW_CHECK(tw_img_load(png, &a) && tw_img_load(flat, &b));
+    tw_img_diff d = tw_img_compare(&a, &b, TW_GOLDEN_THRESHOLD);
+    printf("  3D vs flat: mean abs diff %.2f, %.1f%% of pixels off\n", d.mad, d.share_off * 100);
+    TW_CHECK(d.same_size && d.share_off > 0.05);
+    tw_image_free(&a);
+    tw_image_free(&b);
+    json_object_put(r);
 }
 
 /* Central Seoul at 1280x720 with the map framed (its gu are small, so the
@@ -289,6 +324,7 @@ int main(void)
     snprintf(assets, sizeof assets, "%.680s/assets", src ? src : ".");
     TW_RUN(test_map_2021_matches_golden);
     TW_RUN(test_map_all_years_matches_golden);
+    TW_RUN(test_map_extruded);
     TW_RUN(test_pick_selects_seoul);
     TW_RUN(test_bad_certification_files);
     TW_RUN(test_missing_boundary_file);

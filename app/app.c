@@ -154,8 +154,11 @@ static void app__toggle_map(app *a)
         if (a->return_path[0]) app_go(a, a->return_path, NULL, NULL);
         return;
     }
+    /* From a twin: back to the map, looking at its city. */
+    bool from_twin = a->twin_city[0] && strcmp(a->return_path, a->map_path) == 0;
     snprintf(a->return_path, sizeof a->return_path, "%s", a->scene_path);
-    app_go(a, a->map_path, NULL, NULL);
+    app_go(a, a->map_path, NULL, from_twin ? a->twin_city : NULL);
+    a->twin_city[0] = 0;
 }
 
 /* Keys that mean something else on the map. True when handled. */
@@ -196,7 +199,8 @@ static bool app__map_key(app *a, int key)
         const app_twin *t = app_scene_twin(&a->scene, name);
         if (t) {
             snprintf(a->return_path, sizeof a->return_path, "%s", a->scene_path);
-            app_go(a, t->scene, t->bookmark, name);
+            snprintf(a->twin_city, sizeof a->twin_city, "%s", name);
+            app_go(a, t->scene, t->bookmark, NULL);
         } else {
             TW_INFO("map", "%s has no twin scene configured", name);
         }

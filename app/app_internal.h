@@ -86,6 +86,7 @@ typedef struct app {
     } go;
     char fly_bookmark[128]; /* fly to this bookmark once the new scene loads */
     char select_city[160];  /* select (and look at) this city once the map loads */
+    char twin_city[160];    /* the city whose twin is shown, for the way back */
     bool press_valid;
     double press_at[2];
     app_tour tour;

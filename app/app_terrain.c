@@ -28,7 +28,8 @@ typedef struct app__tile {
     bool empty;
     int overview;
     long last_used;
-    int next; /* bucket chain, or free list */
+    bool background; /* requested to fill in a skipped level, not for the view */
+    int next;        /* bucket chain, or free list */
 } app__tile;
 
 typedef struct app__want {
@@ -57,7 +58,7 @@ struct app_terrain {
     int buckets[APP_TILE_BUCKETS];
     app__tile tiles[APP_TILE_CAPACITY];
     int free_head;
-    int resident, inflight;
+    int resident, inflight, inflight_view;
     int tile_failures;
     app__want want[APP_WANT_MAX];
     int want_count;
@@ -71,6 +72,10 @@ struct app_terrain {
     double target[2];
     double k_px; /* pixels per metre at distance 1 */
     long frame_no;
+    /* Until the first complete view, tiles are requested at the level the
+     * view wants, skipping the levels between (the root stands in). */
+    bool skip_levels;
+    int view_wants; /* requests this frame for what the view lacks */
 };
 
 typedef struct app__open_job {
@@ -91,6 +96,7 @@ typedef struct app__imagery_open_job {
 
 typedef struct app__tile_job {
     app_terrain *owner;
+    bool background;
     geo_tile tile;
     tw_result status;
     char err[256];
@@ -250,6 +256,7 @@ app_terrain *app_terrain_create(const app_terrain_desc *desc, double now)
     t->pool = desc->pool;
     t->workers = tw_pool_workers(desc->pool);
     t->max_error_px = desc->max_error_px > 0 ? desc->max_error_px : 2.0;
+    t->skip_levels = true;
     t->max_tiles = desc->max_tiles > 0 ? desc->max_tiles : 600;
     if (t->max_tiles > APP_TILE_CAPACITY - 256) t->max_tiles = APP_TILE_CAPACITY - 256;
     for (int i = 0; i < APP_TILE_BUCKETS; i++) t->buckets[i] = -1;
@@ -372,6 +379,7 @@ static void app__tile_done(void *job, tw_result pool_status)
     app__tile_job *j = job;
     app_terrain *t = j->owner;
     t->inflight--;
+    if (!j->background) t->inflight_view--;
     app__tile *e = app__find(t, j->tile.key);
     if (e && e->state == TILE_REQUESTED) {
         if (pool_status != TW_OK || j->status != TW_OK) {
@@ -437,10 +445,14 @@ static bool app__ready(app_terrain *t, geo_tile_key k)
     return e && (e->state == TILE_READY || e->state == TILE_FAILED);
 }
 
+/* Background requests (skipped levels filled in later) rank below this. */
+#define APP_BACKGROUND (-1e8)
+
 static void app__request(app_terrain *t, geo_tile_key k, double priority)
 {
     app__tile *e = app__find(t, k);
     if (e) return; /* requested, ready or failed */
+    if (priority > APP_BACKGROUND) t->view_wants++;
     if (t->want_count < APP_WANT_MAX) t->want[t->want_count++] = (app__want){k, priority};
 }
 
@@ -474,16 +486,12 @@ static bool app__over_imagery(app_terrain *t, geo_tile_key k)
     return b[0] < e[2] && b[2] > e[0] && b[1] < e[3] && b[3] > e[1];
 }
 
-/* Returns true when the node's area is covered (drawn, or nothing to draw). */
-static bool app__visit(app_terrain *t, geo_tile_key k)
+/* Screen-space error of a tile and whether the view wants it split. */
+static bool app__wants_split(app_terrain *t, geo_tile_key k, const double lo[3], const double hi[3],
+                             double *distance)
 {
-    if (!geo_terrain_tile_exists(t->info, k)) return true;
-    double lo[3], hi[3];
-    app__tile_box(t, k, lo, hi);
-    if (!app__visible(t, lo, hi)) return true;
-    app__tile *e = app__find(t, k);
-    if (e) e->last_used = t->frame_no;
     double d = fmax(app__box_distance(t->eye, lo, hi), 1.0);
+    *distance = d;
     double error_px = geo_terrain_level_spacing(t->info, k.level) * t->k_px / d;
     double limit = t->max_error_px;
     if (k.level >= t->dem_max_level && t->imagery) {
@@ -495,34 +503,89 @@ static bool app__visit(app_terrain *t, geo_tile_key k)
             app__over_imagery(t, k) ? error_px * (t->info->tile_samples - 1.0) / (px - 1) : 0;
         limit = 1.0;
     }
-    bool split = k.level < t->info->max_level && error_px > limit;
+    return k.level < t->info->max_level && error_px > limit;
+}
+
+static geo_tile_key app__child(geo_tile_key k, int c)
+{
+    return (geo_tile_key){k.level + 1, k.x * 2 + (c & 1), k.y * 2 + (c >> 1)};
+}
+
+/* True when the node's area can be drawn at the detail the view wants or
+ * coarser without holes: the tile is loaded, or every part of it the view
+ * sees is covered by loaded descendants. */
+static bool app__covered(app_terrain *t, geo_tile_key k)
+{
+    if (!geo_terrain_tile_exists(t->info, k)) return true;
+    double lo[3], hi[3], d;
+    app__tile_box(t, k, lo, hi);
+    if (!app__visible(t, lo, hi)) return true;
+    if (app__ready(t, k)) return true;
+    if (!app__wants_split(t, k, lo, hi, &d)) return false;
+    for (int c = 0; c < 4; c++)
+        if (!app__covered(t, app__child(k, c))) return false;
+    return true;
+}
+
+/* Skipping levels: requests the tiles under k at the detail the view wants. */
+static void app__want_leaves(app_terrain *t, geo_tile_key k)
+{
+    if (!geo_terrain_tile_exists(t->info, k)) return;
+    double lo[3], hi[3], d;
+    app__tile_box(t, k, lo, hi);
+    if (!app__visible(t, lo, hi)) return;
+    if (app__wants_split(t, k, lo, hi, &d)) {
+        for (int c = 0; c < 4; c++) app__want_leaves(t, app__child(k, c));
+    } else if (!app__ready(t, k)) {
+        app__request(t, k, -d - k.level * 10.0);
+    }
+}
+
+/* Draws the node, or its children where they cover it, and requests what
+ * the view still lacks: the children (one level at a time), or when
+ * skipping levels the wanted tiles themselves. */
+static void app__visit(app_terrain *t, geo_tile_key k)
+{
+    if (!geo_terrain_tile_exists(t->info, k)) return;
+    double lo[3], hi[3], d;
+    app__tile_box(t, k, lo, hi);
+    if (!app__visible(t, lo, hi)) return;
+    app__tile *e = app__find(t, k);
+    if (e) e->last_used = t->frame_no;
+    bool split = app__wants_split(t, k, lo, hi, &d);
+    bool ready = e && (e->state == TILE_READY || e->state == TILE_FAILED);
     if (split) {
         bool all = true;
-        for (int c = 0; c < 4; c++) {
-            geo_tile_key ck = {k.level + 1, k.x * 2 + (c & 1), k.y * 2 + (c >> 1)};
-            if (!geo_terrain_tile_exists(t->info, ck)) continue;
-            double clo[3], chi[3];
-            app__tile_box(t, ck, clo, chi);
-            if (!app__visible(t, clo, chi)) continue;
-            if (!app__ready(t, ck)) {
-                all = false;
-                app__request(t, ck, -app__box_distance(t->eye, clo, chi) - ck.level * 10.0);
+        for (int c = 0; c < 4 && all; c++) all = app__covered(t, app__child(k, c));
+        if (all) {
+            /* Levels skipped for the first view come in afterwards, last,
+             * so that a later move always finds a parent to show. */
+            if (!ready && !t->skip_levels) app__request(t, k, APP_BACKGROUND * 10 - d);
+            for (int c = 0; c < 4; c++) app__visit(t, app__child(k, c));
+            return;
+        }
+        t->stats.complete = false; /* a finer level is on its way */
+        if (t->skip_levels) {
+            app__want_leaves(t, k);
+        } else {
+            for (int c = 0; c < 4; c++) {
+                geo_tile_key ck = app__child(k, c);
+                double clo[3], chi[3];
+                if (!geo_terrain_tile_exists(t->info, ck)) continue;
+                app__tile_box(t, ck, clo, chi);
+                if (app__visible(t, clo, chi) && !app__covered(t, ck))
+                    app__request(t, ck, -app__box_distance(t->eye, clo, chi) - ck.level * 10.0);
             }
         }
-        if (all) {
-            for (int c = 0; c < 4; c++)
-                app__visit(t, (geo_tile_key){k.level + 1, k.x * 2 + (c & 1), k.y * 2 + (c >> 1)});
-            return true;
-        }
     }
-    if (e && (e->state == TILE_READY || e->state == TILE_FAILED)) {
+    if (ready) {
         if (e->state == TILE_READY) app__emit(t, e);
-        if (split) t->stats.complete = false; /* a finer level is on its way */
-        return true;
+        return;
     }
-    app__request(t, k, -d - k.level * 10.0 + 1e6);
+    /* Nothing to draw here yet. One level at a time the node is wanted;
+     * skipping levels only the root is, as the stand-in for the first view. */
+    if (!t->skip_levels || k.level == 0 || !split) app__request(t, k, -d - k.level * 10.0 + 1e6);
     t->stats.complete = false;
-    return false;
 }
 
 static int app__cmp_want(const void *a, const void *b)
@@ -561,6 +624,7 @@ void app_terrain_update(app_terrain *t, const app_camera *cam, int width, int he
     t->stats.center_level = -1;
     t->draw_count = 0;
     t->want_count = 0;
+    t->view_wants = 0;
     if (!t->geo) {
         /* A terrain that failed to open wants nothing more. */
         t->stats.complete = t->layer.status != APP_LAYER_LOADING;
@@ -602,6 +666,7 @@ void app_terrain_update(app_terrain *t, const app_camera *cam, int width, int he
     t->k_px = height / (2.0 * tan(cam->fov_y * M_PI / 360.0));
     t->stats.complete = true;
     app__visit(t, (geo_tile_key){0, 0, 0});
+    if (t->view_wants > 0) t->stats.complete = false;
 
     qsort(t->want, (size_t)t->want_count, sizeof *t->want, app__cmp_want);
     int cap = t->workers * 2 + 2;
@@ -615,6 +680,9 @@ void app_terrain_update(app_terrain *t, const app_camera *cam, int width, int he
         }
         e->state = TILE_REQUESTED;
         e->last_used = frame;
+        e->background = t->want[i].priority <= APP_BACKGROUND;
+        if (!e->background) t->inflight_view++;
+        j->background = e->background;
         j->owner = t;
         j->tile.key = t->want[i].key;
         t->inflight++;
@@ -628,7 +696,10 @@ void app_terrain_update(app_terrain *t, const app_camera *cam, int width, int he
     t->stats.requested = t->want_count;
     t->stats.inflight = t->inflight;
     t->stats.resident = t->resident;
-    if (t->inflight > 0) t->stats.complete = false;
+    if (t->inflight_view > 0) t->stats.complete = false;
+    /* After the first complete view, refine one level at a time, so that
+     * moving the camera always has a parent to show. */
+    if (t->stats.complete) t->skip_levels = false;
 }
 
 long app_terrain_draw(app_terrain *t, const rn_view *view, const rn_terrain_style *style)

@@ -525,93 +525,120 @@ tw_result geo_raster_sample(geo_raster *r, int worker, const geo_grid *grid, int
         memset(out, 0, np * nbands * sizeof *out);
         goto done;
     }
-    int margin = fill_passes + 2;
-    int dec = 1;
-    long x0, x1, y0, y1;
+    /* Read the samples' window with a margin for interpolation first; only
+     * when it holds nodata, read again with the margin hole filling needs.
+     * Filling changes nodata pixels alone, so a window without any gives
+     * the same samples either way, for a fraction of the bytes. */
+    int margin = 2, dec = 1, bw = 0, bh = 0;
+    long x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+    size_t nbuf = 0;
+    /* The decimation is chosen for the full margin, so that it is the same
+     * whichever window is read. */
+    long vw = lw, vh = lh;
     for (;;) {
+        vw = (lw + dec - 1) / dec, vh = (lh + dec - 1) / dec;
+        long m = fill_passes + 2;
+        long cx0 = (long)floor((umin + 0.5) / dec - 0.5) - m;
+        long cx1 = (long)floor((umax + 0.5) / dec - 0.5) + 1 + m;
+        long cy0 = (long)floor((vmin + 0.5) / dec - 0.5) - m;
+        long cy1 = (long)floor((vmax + 0.5) / dec - 0.5) + 1 + m;
+        cx0 = cx0 < 0 ? 0 : cx0, cy0 = cy0 < 0 ? 0 : cy0;
+        cx1 = cx1 > vw - 1 ? vw - 1 : cx1, cy1 = cy1 > vh - 1 ? vh - 1 : cy1;
+        if ((cx1 - cx0 + 1) * (cy1 - cy0 + 1) <= GEO_RASTER_WINDOW_CAP) break;
+        dec *= 2;
+    }
+    for (int attempt = 0;; attempt++) {
+        margin = attempt == 0 && fill_passes > 0 ? 2 : fill_passes + 2;
         /* Virtual pixels of `dec` level pixels each, aligned to multiples of
          * dec, so decimated reads are also the same for every tile. */
         x0 = (long)floor((umin + 0.5) / dec - 0.5) - margin;
         x1 = (long)floor((umax + 0.5) / dec - 0.5) + 1 + margin;
         y0 = (long)floor((vmin + 0.5) / dec - 0.5) - margin;
         y1 = (long)floor((vmax + 0.5) / dec - 0.5) + 1 + margin;
-        long vw = (lw + dec - 1) / dec, vh = (lh + dec - 1) / dec;
         if (x0 < 0) x0 = 0;
         if (y0 < 0) y0 = 0;
         if (x1 > vw - 1) x1 = vw - 1;
         if (y1 > vh - 1) y1 = vh - 1;
-        if ((x1 - x0 + 1) * (y1 - y0 + 1) <= GEO_RASTER_WINDOW_CAP) break;
-        dec *= 2;
-    }
-    int bw = (int)(x1 - x0 + 1), bh = (int)(y1 - y0 + 1);
-    size_t nbuf = (size_t)bw * bh;
-    buf = malloc(nbuf * nbands * sizeof *buf);
-    ok = malloc(nbuf);
-    float *tmp = malloc(nbuf * sizeof *tmp);
-    uint8_t *mask = NULL;
-    if (!buf || !ok || !tmp) {
-        free(tmp);
-        res = TW_ERR_NOMEM;
-        goto done;
-    }
-    memset(ok, 1, nbuf);
-    int rx = (int)(x0 * dec), ry = (int)(y0 * dec);
-    int rw = (int)((x1 + 1) * dec) - rx, rh = (int)((y1 + 1) * dec) - ry;
-    if (rx + rw > lw) rw = lw - rx;
-    if (ry + rh > lh) rh = lh - ry;
-    for (int b = 0; b < nbands && res == TW_OK; b++) {
-        GDALRasterBandH band = GDALGetRasterBand(w->ds, band0 + b + 1);
-        if (level >= 0) band = GDALGetOverview(band, level);
-        geo_gdal_clear_error();
-        if (!band || GDALRasterIO(band, GF_Read, rx, ry, rw, rh, tmp, bw, bh, GDT_Float32, 0, 0) !=
-                         CE_None) {
-            const char *msg = geo_gdal_last_error();
-            tw_result kind = geo_gdal_last_error_kind();
-            snprintf(err, n, "%s reading pixels %d,%d %dx%d%s%s",
-                     kind == TW_ERR_TIMEOUT ? "timed out" : "truncated or corrupt data", rx, ry, rw,
-                     rh, msg[0] ? ": " : "", msg);
-            res = r->info.remote && kind != TW_ERR_FORMAT ? kind : TW_ERR_FORMAT;
-            break;
+        bw = (int)(x1 - x0 + 1), bh = (int)(y1 - y0 + 1);
+        nbuf = (size_t)bw * bh;
+        buf = malloc(nbuf * nbands * sizeof *buf);
+        ok = malloc(nbuf);
+        float *tmp = malloc(nbuf * sizeof *tmp);
+        uint8_t *mask = NULL;
+        if (!buf || !ok || !tmp) {
+            free(tmp);
+            res = TW_ERR_NOMEM;
+            goto done;
         }
-        for (size_t k = 0; k < nbuf; k++) buf[k * nbands + b] = tmp[k];
-        /* A real per-dataset mask (alpha, internal mask) also marks holes. */
-        int flags = GDALGetMaskFlags(band);
-        if (b == 0 && !(flags & GMF_ALL_VALID) && !(flags & GMF_NODATA)) {
-            mask = malloc(nbuf);
-            GDALRasterBandH mb = GDALGetMaskBand(band);
-            if (mask && mb &&
-                GDALRasterIO(mb, GF_Read, rx, ry, rw, rh, mask, bw, bh, GDT_Byte, 0, 0) ==
-                    CE_None) {
-                for (size_t k = 0; k < nbuf; k++)
-                    if (!mask[k]) ok[k] = 0;
+        memset(ok, 1, nbuf);
+        int rx = (int)(x0 * dec), ry = (int)(y0 * dec);
+        int rw = (int)((x1 + 1) * dec) - rx, rh = (int)((y1 + 1) * dec) - ry;
+        if (rx + rw > lw) rw = lw - rx;
+        if (ry + rh > lh) rh = lh - ry;
+        for (int b = 0; b < nbands && res == TW_OK; b++) {
+            GDALRasterBandH band = GDALGetRasterBand(w->ds, band0 + b + 1);
+            if (level >= 0) band = GDALGetOverview(band, level);
+            geo_gdal_clear_error();
+            if (!band || GDALRasterIO(band, GF_Read, rx, ry, rw, rh, tmp, bw, bh, GDT_Float32, 0,
+                                      0) != CE_None) {
+                const char *msg = geo_gdal_last_error();
+                tw_result kind = geo_gdal_last_error_kind();
+                snprintf(err, n, "%s reading pixels %d,%d %dx%d%s%s",
+                         kind == TW_ERR_TIMEOUT ? "timed out" : "truncated or corrupt data", rx, ry,
+                         rw, rh, msg[0] ? ": " : "", msg);
+                res = r->info.remote && kind != TW_ERR_FORMAT ? kind : TW_ERR_FORMAT;
+                break;
             }
-            free(mask);
-            mask = NULL;
+            for (size_t k = 0; k < nbuf; k++) buf[k * nbands + b] = tmp[k];
+            /* A real per-dataset mask (alpha, internal mask) also marks holes. */
+            int flags = GDALGetMaskFlags(band);
+            if (b == 0 && !(flags & GMF_ALL_VALID) && !(flags & GMF_NODATA)) {
+                mask = malloc(nbuf);
+                GDALRasterBandH mb = GDALGetMaskBand(band);
+                if (mask && mb &&
+                    GDALRasterIO(mb, GF_Read, rx, ry, rw, rh, mask, bw, bh, GDT_Byte, 0, 0) ==
+                        CE_None) {
+                    for (size_t k = 0; k < nbuf; k++)
+                        if (!mask[k]) ok[k] = 0;
+                }
+                free(mask);
+                mask = NULL;
+            }
         }
-    }
-    free(tmp);
-    if (res != TW_OK) goto done;
-    TW_DEBUG("raster", "%s: level %d window %d,%d %dx%d (buffer %dx%d)", r->path, level, rx, ry, rw,
-             rh, bw, bh);
-    st.level = level;
-    st.decimation = dec;
-    st.pixels_read = (long)nbuf * nbands;
+        free(tmp);
+        if (res != TW_OK) goto done;
+        TW_DEBUG("raster", "%s: level %d window %d,%d %dx%d (buffer %dx%d)", r->path, level, rx, ry,
+                 rw, rh, bw, bh);
+        st.level = level;
+        st.decimation = dec;
+        st.pixels_read = (long)nbuf * nbands;
 
-    for (size_t k = 0; k < nbuf; k++) {
-        double v = buf[k * nbands];
-        if (!isfinite(v) || (r->info.nodata_known && v == (float)r->info.nodata)) {
-            ok[k] = 0;
-        } else if (r->guess_sentinels && geo__is_sentinel(v)) {
-            ok[k] = 0;
-            st.sentinel_seen = true;
+        for (size_t k = 0; k < nbuf; k++) {
+            double v = buf[k * nbands];
+            if (!isfinite(v) || (r->info.nodata_known && v == (float)r->info.nodata)) {
+                ok[k] = 0;
+            } else if (r->guess_sentinels && geo__is_sentinel(v)) {
+                ok[k] = 0;
+                st.sentinel_seen = true;
+            }
+            if (!ok[k]) st.nodata_pixels++;
         }
-        if (!ok[k]) st.nodata_pixels++;
-    }
-    if (st.sentinel_seen && !atomic_exchange(&r->sentinel_warned, true))
-        TW_WARN("terrain",
+        if (st.sentinel_seen && !atomic_exchange(&r->sentinel_warned, true))
+            TW_WARN(
+                "terrain",
                 "%s: declares no nodata but holds sentinel values (e.g. -9999); treating them as "
                 "nodata",
                 r->path);
+        if (attempt == 0 && fill_passes > 0 && st.nodata_pixels > 0) {
+            free(buf);
+            free(ok);
+            buf = NULL;
+            ok = NULL;
+            st.nodata_pixels = 0;
+            continue;
+        }
+        break;
+    }
     if (fill_passes > 0 && st.nodata_pixels) geo__fill(buf, ok, bw, bh, nbands, fill_passes);
 
     /* Bilinear sampling between valid pixel centres. */

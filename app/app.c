@@ -785,7 +785,9 @@ static bool app__world_start(app *a, const char *path, const char *bookmark, cha
         app_scene_free(&a->scene);
         return false;
     }
-    a->pool = tw_pool_create(0);
+    /* CITYTWIN_WORKERS caps the worker threads (shared machines, tests). */
+    const char *workers = getenv("CITYTWIN_WORKERS");
+    a->pool = tw_pool_create(workers ? atoi(workers) : 0);
     if (!a->pool) {
         snprintf(err, n, "cannot start worker threads");
         app__world_stop(a);

@@ -47,6 +47,7 @@ static void app__collect_layers(app *a)
 
 static bool app__all_loaded(const app *a)
 {
+    if (a->framing) return false;
     for (int i = 0; i < a->layer_count; i++)
         if (a->layers[i]->status == APP_LAYER_LOADING) return false;
     return true;
@@ -465,6 +466,10 @@ static double app__progress(const app *a, const char **status)
 {
     int loading = 0;
     *status = NULL;
+    if (a->framing) {
+        *status = "data extent";
+        return 0.02;
+    }
     for (int i = 0; i < a->layer_count; i++)
         if (a->layers[i]->status == APP_LAYER_LOADING) {
             loading++;
@@ -695,7 +700,9 @@ static void app__do_pick(app *a)
 
 static void app__world_stop(app *a)
 {
-    /* Workers first: their pending jobs point at the layers. */
+    /* Workers first: their pending jobs point at the layers. A centring
+     * job that finishes now must not start layers. */
+    a->framing = false;
     tw_pool_destroy(a->pool);
     a->pool = NULL;
     app_terrain_destroy(a->terrain);
@@ -714,50 +721,98 @@ static void app__world_stop(app *a)
     app_scene_free(&a->scene);
 }
 
-/* A geographic scene CRS becomes a local transverse Mercator centred on the
- * data: the terrain's centre, else the first boundary source's. */
-static void app__center_on_data(app *a)
+/* The source whose middle centres a geographic scene's local frame. */
+static const app_source *app__center_source(const app *a)
 {
-    const app_source *src = a->scene.terrain.present      ? &a->scene.terrain.src
-                            : a->scene.boundary_count > 0 ? &a->scene.boundaries[0].src
-                            : a->scene.map.present        ? &a->scene.map.municipalities.src
-                                                          : NULL;
-    char err[512];
-    double lon, lat;
-    if (!src || a->scene.has_center) return;
-    if (geo_source_center_lonlat(src->path, src->source_crs, &lon, &lat, err, sizeof err) !=
-        TW_OK) {
-        TW_WARN("crs", "%s: %s; centring the local frame at 127E 37.5N", src->path, err);
-        return;
-    }
-    a->scene.has_center = true;
-    a->scene.center_lon = lon;
-    a->scene.center_lat = lat;
-    TW_INFO("crs", "%s: geographic scene CRS; local frame centred at %.4f, %.4f", a->scene_path,
-            lon, lat);
+    return a->scene.terrain.present      ? &a->scene.terrain.src
+           : a->scene.boundary_count > 0 ? &a->scene.boundaries[0].src
+           : a->scene.map.present        ? &a->scene.map.municipalities.src
+                                         : NULL;
 }
 
-static tw_result app__make_frame(app *a, char *err, size_t n)
+/* The scene frame; false (err set) when the scene CRS is unusable. */
+static bool app__make_frame(app *a, char *err, size_t n)
 {
     char ferr[512];
-    for (int pass = 0; pass < 2; pass++) {
-        geo_frame_desc fd = {.crs = a->scene.crs,
-                             .has_center = a->scene.has_center,
-                             .center_lon = a->scene.center_lon,
-                             .center_lat = a->scene.center_lat};
-        if (geo_frame_create(&fd, &a->frame, ferr, sizeof ferr) != TW_OK) {
-            snprintf(err, n, "%.700s: scene CRS: %.300s", a->scene_path, ferr);
-            return TW_ERR_CRS;
-        }
-        if (pass == 1 || !geo_frame_is_local(a->frame) || a->scene.has_center) break;
-        app__center_on_data(a);
-        if (!a->scene.has_center) break;
-        geo_frame_destroy(a->frame);
-        a->frame = NULL;
+    geo_frame_desc fd = {.crs = a->scene.crs,
+                         .has_center = a->scene.has_center,
+                         .center_lon = a->scene.center_lon,
+                         .center_lat = a->scene.center_lat};
+    if (geo_frame_create(&fd, &a->frame, ferr, sizeof ferr) != TW_OK) {
+        snprintf(err, n, "%.700s: scene CRS: %.300s", a->scene_path, ferr);
+        return false;
     }
     if (geo_xform_create_lonlat(a->frame, &a->lonlat, ferr, sizeof ferr) != TW_OK)
         TW_WARN("crs", "no lon/lat for the HUD: %s", ferr);
-    return TW_OK;
+    return true;
+}
+
+/* The layers of the scene, once its frame is known. */
+static void app__start_layers(app *a)
+{
+    double now = tw_time_mono_s();
+    if (a->scene.terrain.present) {
+        a->terrain = app_terrain_create(
+            &(app_terrain_desc){.cfg = &a->scene.terrain,
+                                .imagery = a->scene.has_imagery ? &a->scene.imagery : NULL,
+                                .frame = a->frame,
+                                .pool = a->pool},
+            now);
+    }
+    if (a->scene.boundary_count > 0) {
+        a->boundaries = calloc((size_t)a->scene.boundary_count, sizeof *a->boundaries);
+        for (int i = 0; a->boundaries && i < a->scene.boundary_count; i++)
+            a->boundaries[a->boundary_count++] =
+                app_boundaries_create(&a->scene.boundaries[i], a->frame, a->pool, now);
+    }
+    if (a->scene.map.present) a->map = app_certmap_create(&a->scene.map, a->frame, a->pool, now);
+    app__collect_layers(a);
+}
+
+/* Finding the middle of the data for a geographic scene CRS opens a file
+ * (or a URL), so it runs on a worker; the layers start when it is done. */
+typedef struct app__center_job {
+    app *a;
+    char path[PATH_MAX + 64], source_crs[256];
+    double lon, lat;
+    tw_result status;
+    char err[512];
+} app__center_job;
+
+static void app__center_run(void *job, int worker)
+{
+    (void)worker;
+    app__center_job *j = job;
+    j->status = geo_source_center_lonlat(j->path, j->source_crs[0] ? j->source_crs : NULL, &j->lon,
+                                         &j->lat, j->err, sizeof j->err);
+}
+
+static void app__center_done(void *job, tw_result pool_status)
+{
+    app__center_job *j = job;
+    app *a = j->a;
+    if (pool_status == TW_OK && a->framing) {
+        if (j->status == TW_OK) {
+            a->scene.has_center = true;
+            a->scene.center_lon = j->lon;
+            a->scene.center_lat = j->lat;
+            TW_INFO("crs", "%s: geographic scene CRS; local frame centred at %.4f, %.4f",
+                    a->scene_path, j->lon, j->lat);
+        } else {
+            TW_WARN("crs", "%s: %s; centring the local frame at 127E 37.5N", j->path, j->err);
+        }
+        geo_xform_destroy(a->lonlat);
+        geo_frame_destroy(a->frame);
+        a->lonlat = NULL;
+        a->frame = NULL;
+        char err[1200];
+        a->framing = false;
+        if (app__make_frame(a, err, sizeof err))
+            app__start_layers(a);
+        else
+            TW_ERROR("scene", "%s", err);
+    }
+    free(j);
 }
 
 /* Loads a scene and starts its layers. On failure err names the file and
@@ -781,7 +836,7 @@ static bool app__world_start(app *a, const char *path, const char *bookmark, cha
     app_camera_default(&a->cam);
     if (a->scene.map.present) a->cam.tilt = 0;
     geo_gdal_init(&(geo_gdal_desc){.http_timeout_s = a->scene.http_timeout_s});
-    if (app__make_frame(a, err, n) != TW_OK) {
+    if (!app__make_frame(a, err, n)) {
         app_scene_free(&a->scene);
         return false;
     }
@@ -793,22 +848,22 @@ static bool app__world_start(app *a, const char *path, const char *bookmark, cha
         app__world_stop(a);
         return false;
     }
-    if (a->scene.terrain.present) {
-        a->terrain = app_terrain_create(
-            &(app_terrain_desc){.cfg = &a->scene.terrain,
-                                .imagery = a->scene.has_imagery ? &a->scene.imagery : NULL,
-                                .frame = a->frame,
-                                .pool = a->pool},
-            now);
+    const app_source *src = app__center_source(a);
+    app__center_job *cj = NULL;
+    if (geo_frame_is_local(a->frame) && !a->scene.has_center && src &&
+        (cj = calloc(1, sizeof *cj)) != NULL) {
+        cj->a = a;
+        snprintf(cj->path, sizeof cj->path, "%s", src->path);
+        snprintf(cj->source_crs, sizeof cj->source_crs, "%s",
+                 src->source_crs ? src->source_crs : "");
+        a->framing = true;
+        tw_pool_submit(a->pool, &(tw_job_desc){.job = cj,
+                                               .run = app__center_run,
+                                               .done = app__center_done,
+                                               .priority = 1000});
+    } else {
+        app__start_layers(a);
     }
-    if (a->scene.boundary_count > 0) {
-        a->boundaries = calloc((size_t)a->scene.boundary_count, sizeof *a->boundaries);
-        for (int i = 0; a->boundaries && i < a->scene.boundary_count; i++)
-            a->boundaries[a->boundary_count++] =
-                app_boundaries_create(&a->scene.boundaries[i], a->frame, a->pool, now);
-    }
-    if (a->scene.map.present) a->map = app_certmap_create(&a->scene.map, a->frame, a->pool, now);
-    app__collect_layers(a);
     a->opt.bookmark = NULL;
     a->fly_bookmark[0] = 0;
     if (bookmark && bookmark[0]) {

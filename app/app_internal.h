@@ -74,6 +74,7 @@ typedef struct app {
     app_layer *layers[64];
     int layer_count;
     double world_t0;
+    bool framing;                    /* a geographic scene waits for the centre of its data */
     char home_path[PATH_MAX + 64];   /* the scene of the command line */
     char map_path[PATH_MAX + 64];    /* the certification map scene */
     char return_path[PATH_MAX + 64]; /* where M goes back to from the map */

@@ -121,10 +121,11 @@ typedef struct year_expect {
 
 /* From CERTIFICATION.md's tables; -1 where it states no class split. The
  * extended classes of 2023 are those of the 2021 cities (5 large, 3 gu);
- * 2024 names 2 of its 7 extended cities (김해, 인천, both large). */
+ * 2024's 7 extended cities are the 2022 ones but 수원 and 시흥 (김해 and 인천
+ * large, the other five small/mid, as in 2022). */
 static const year_expect expected[] = {
     {2021, 8, 5, 3, 0, 0, 0}, {2022, 9, 4, 5, 0, 0, 0},   {2023, 6, -1, -1, 8, 5, 3},
-    {2024, 4, 1, 3, 2, 2, 0}, {2025, 9, 4, 5, 7, -1, -1},
+    {2024, 4, 1, 3, 7, 2, 5}, {2025, 9, 4, 5, 7, -1, -1},
 };
 
 static void check_year(const geo_cert_db *db, const year_expect *e)
@@ -172,7 +173,10 @@ static void test_counts_match_reference(void)
     TW_CHECK(c.province[11] == 8 && c.province[36] == 1);
     geo_cert_counts_get(db, 2022, &c);
     TW_CHECK(c.province[31] == 3 && c.province[23] == 1);
-    /* 2024: 김해 and 인천 are the extended cities the source names. */
+    /* 2024: 김해 and 인천 (named by newsis) and 강릉 (named by the Economist)
+     * are extended; 수원 was not. */
+    TW_CHECK(find(db, "강릉시", 2024) && find(db, "강릉시", 2024)->status == GEO_CERT_EXTENDED);
+    TW_CHECK(find(db, "수원시", 2024) == NULL);
     TW_CHECK(find(db, "김해시", 2024) && find(db, "김해시", 2024)->status == GEO_CERT_EXTENDED);
     TW_CHECK(find(db, "인천광역시", 2024) &&
              find(db, "인천광역시", 2024)->status == GEO_CERT_EXTENDED);

@@ -47,7 +47,6 @@ struct app_certmap {
     double origin[3];
     int *feat_city; /* municipality -> city shown in the current year, -1 */
     int year, hover, selected;
-    bool dirty;
     geo_label labels[256];
     double label_z[256];
     int label_count;
@@ -355,7 +354,6 @@ static void app__recolor(app_certmap *m)
     rn_mesh_destroy(m->walls);
     m->walls = m->extrude ? rn_mesh_make(&m->walls_cpu) : (rn_mesh){0};
     app__labels_rebuild(m);
-    m->dirty = false;
 }
 
 static void app__map_done(void *job, tw_result status)

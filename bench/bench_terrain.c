@@ -27,6 +27,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+static long long base_bytes[2]; /* set-up reads of a run, overview / street */
+
 typedef struct result {
     double complete_ms;
     long long bytes; /* read from disk, or sent by the server */
@@ -211,6 +213,35 @@ int main(int argc, char **argv)
     bool http = tw_nginx_available() && tw_nginx_start(&ng, real);
     if (!http) fprintf(stderr, "nginx unavailable: HTTP rows are skipped\n");
 
+    /* What a run reads besides the DEM (PROJ's database, the scene, GDAL's
+     * set-up), measured with a 2 x 2 DEM in the same CRS and taken off the
+     * local byte counts, so that they count the DEM alone. */
+    char tiny[1300];
+    snprintf(tiny, sizeof tiny, "%s/tiny_5186.tif", data);
+    if (!exists(tiny)) {
+        GDALDatasetH t = GDALCreate(GDALGetDriverByName("GTiff"), tiny, 2, 2, 1, GDT_Float32, NULL);
+        if (t) {
+            double gt[6] = {197000, 10, 0, 552000, 0, -10};
+            float z[4] = {10, 11, 12, 13};
+            GDALSetGeoTransform(t, gt);
+            OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+            OSRImportFromEPSG(srs, 5186);
+            GDALSetSpatialRef(t, srs);
+            OSRDestroySpatialReference(srs);
+            if (GDALRasterIO(GDALGetRasterBand(t, 1), GF_Write, 0, 0, 2, 2, z, 2, 2, GDT_Float32, 0,
+                             0) != CE_None)
+                fprintf(stderr, "cannot write %s\n", tiny);
+            GDALClose(t);
+        }
+    }
+    const double tiny_c[2] = {197010, 551990};
+    for (int v = 0; v < 2; v++) {
+        result base = run(tiny, tiny_c, v == 1, NULL);
+        if (base.ok) base_bytes[v] = base.bytes;
+    }
+    printf("(local bytes: the DEM's alone; %lld bytes of set-up per run taken off)\n",
+           base_bytes[0]);
+
     const double seoul_c[2] = {197971, 551483};
     const double big_c[2] = {100000 + n * 5.0, 700000 - n * 5.0};
     char url_seoul[300], url_big[300], name[64];
@@ -230,6 +261,8 @@ int main(int argc, char **argv)
         const char *view = street ? "street" : "overview";
         result f_local = run(seoul, seoul_c, street, NULL);
         result b_local = run(tif, big_c, street, NULL);
+        f_local.bytes -= base_bytes[v];
+        b_local.bytes -= base_bytes[v];
         snprintf(name, sizeof name, "seoul local %s", view);
         row(name, f_local, f_local, false);
         snprintf(name, sizeof name, "%dk local %s", n / 1000, view);

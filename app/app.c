@@ -609,18 +609,19 @@ static void app__draw(app *a)
     double cx = a->cursor[0], cy = a->cursor[1];
     if (rn_context_headless(a->ctx) || a->opt.deterministic) cx = w * 0.5, cy = h * 0.5;
     double hit[3];
-    if (app_camera_pick(&a->cam, w, h, cx, cy, hf, app__exag(a), 0, hit) && hf) {
-        double z;
-        if (tw_heightfield_sample(hf, hit[0], hit[1], &z)) {
-            hf_in.cursor_valid = true;
-            hf_in.cursor_x = hit[0];
-            hf_in.cursor_y = hit[1];
-            hf_in.cursor_z = z;
-            double lx = hit[0], ly = hit[1];
-            if (a->lonlat && geo_xform_from_scene(a->lonlat, 1, &lx, &ly, NULL) == 1) {
-                hf_in.cursor_lon = lx;
-                hf_in.cursor_lat = ly;
-            }
+    if (app_camera_pick(&a->cam, w, h, cx, cy, hf, app__exag(a), 0, hit)) {
+        /* Over terrain: where it has heights. On the map: anywhere. */
+        double z = 0;
+        hf_in.cursor_has_z = hf && tw_heightfield_sample(hf, hit[0], hit[1], &z);
+        hf_in.cursor_valid = hf_in.cursor_has_z || (!hf && a->map);
+        hf_in.cursor_x = hit[0];
+        hf_in.cursor_y = hit[1];
+        hf_in.cursor_z = z;
+        double lx = hit[0], ly = hit[1];
+        if (hf_in.cursor_valid && a->lonlat &&
+            geo_xform_from_scene(a->lonlat, 1, &lx, &ly, NULL) == 1) {
+            hf_in.cursor_lon = lx;
+            hf_in.cursor_lat = ly;
         }
     }
     if (a->hud) app_hud_draw(a->hud, &hf_in);

@@ -196,13 +196,13 @@ static void app__attribution(const app_hud_frame *f, float s, float cursor_w)
 static float app__cursor_line(const app_hud_frame *f, float s)
 {
     char line[256];
-    if (f->cursor_valid)
-        snprintf(line, sizeof line,
-                 "경위도 Lon/Lat %.5f°%c %.5f°%c   %s %.1f E %.1f N   고도 Elev %.1f m",
+    if (f->cursor_valid) {
+        char elev[48] = "";
+        if (f->cursor_has_z) snprintf(elev, sizeof elev, "   고도 Elev %.1f m", f->cursor_z);
+        snprintf(line, sizeof line, "경위도 Lon/Lat %.5f°%c %.5f°%c   %s %.1f E %.1f N%s",
                  fabs(f->cursor_lon), f->cursor_lon >= 0 ? 'E' : 'W', fabs(f->cursor_lat),
-                 f->cursor_lat >= 0 ? 'N' : 'S', f->crs_name, f->cursor_x, f->cursor_y,
-                 f->cursor_z);
-    else
+                 f->cursor_lat >= 0 ? 'N' : 'S', f->crs_name, f->cursor_x, f->cursor_y, elev);
+    } else
         snprintf(line, sizeof line, "경위도 Lon/Lat —   %s", f->crs_name);
     return app__panel_text(12 * s, f->height - 16 * s, 12 * s, HUD_TEXT, line, 5 * s);
 }

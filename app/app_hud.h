@@ -20,9 +20,9 @@ typedef struct app_hud_frame {
     int width, height;
     float ui_scale;
     const char *scene_name, *scene_name_en, *crs_name;
-    double frame_ms;        /* < 0: hide (deterministic runs) */
-    const char *clock_text; /* local time, already formatted */
-    bool cursor_valid;
+    double frame_ms;                 /* < 0: hide (deterministic runs) */
+    const char *clock_text;          /* local time, already formatted */
+    bool cursor_valid, cursor_has_z; /* z: the ground height is known */
     double cursor_lon, cursor_lat, cursor_x, cursor_y, cursor_z;
     const app_camera *camera;
     const app_layer *const *layers;

@@ -82,12 +82,57 @@ static void test_fullscreen_fills_the_monitor(void)
     json_object_put(r);
 }
 
+static const char *str(json_object *o, const char *key)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
+}
+
+/* Real input on the real window: xdotool (XTEST) presses ] (next year: from
+ * "all years" to 2021) and clicks central Seoul on the map; the report says
+ * what the map then shows and which city the click selected. */
+static void test_map_input_in_a_window(void)
+{
+    if (tw_run_shell("command -v xdotool >/dev/null 2>&1") != 0) {
+        printf("  skipped: xdotool is not installed (Debian package xdotool)\n");
+        return;
+    }
+    char png[512], rep[512], err[512], cmd[4000];
+    snprintf(png, sizeof png, "%s/map_input.png", tw_run_tmpdir());
+    snprintf(rep, sizeof rep, "%s/map_input.json", tw_run_tmpdir());
+    snprintf(err, sizeof err, "%s/map_input.err", tw_run_tmpdir());
+    /* The pixel is the one test_map picks Seoul at, in the same 1280x720. */
+    snprintf(cmd, sizeof cmd,
+             "xvfb-run -a -s '-screen 0 1280x800x24' sh -c '"
+             "\"%s\" --map --size 1280x720 --wait-s 6 --snapshot \"%s\" --report \"%s\" "
+             "2>\"%s\" & pid=$!; "
+             "wid=$(xdotool search --sync --onlyvisible --name citytwin | head -n 1); "
+             "sleep 2.5; xdotool mousemove --window $wid 640 400; sleep 0.3; "
+             "xdotool key bracketright; sleep 0.5; "
+             "xdotool mousemove --window $wid 515 160; sleep 0.3; xdotool click 1; "
+             "wait $pid' </dev/null >/dev/null 2>&1",
+             tw_run_bin(), png, rep, err);
+    int rc = tw_run_shell(cmd);
+    TW_CHECK(rc == 0);
+    json_object *r = tw_run_load_json(rep);
+    json_object *m = NULL;
+    TW_CHECK(r && json_object_object_get_ex(r, "map", &m));
+    TW_CHECK_STR(str(m, "year"), "2021");
+    TW_CHECK_STR(str(m, "selected"), "서울특별시");
+    tw_image img;
+    if (!tw_img_load(png, &img)) memset(&img, 0, sizeof img);
+    check_not_blank(&img);
+    tw_image_free(&img);
+    json_object_put(r);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
     if (!have_xvfb()) TW_SKIP("xvfb-run is not installed (Debian package xvfb)");
     TW_RUN(test_window_renders_frames);
     TW_RUN(test_fullscreen_fills_the_monitor);
+    TW_RUN(test_map_input_in_a_window);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -88,7 +88,8 @@ static const char *str(json_object *o, const char *key)
     return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
 }
 
-/* Real input on the real window: xdotool (XTEST) presses ] (next year: from
+/* Real input on the real window, once the map has loaded (5 s; it takes
+ * about 1 s here): xdotool (XTEST) presses ] (next year: from
  * "all years" to 2021) and clicks central Seoul on the map; the report says
  * what the map then shows and which city the click selected. */
 static void test_map_input_in_a_window(void)
@@ -104,10 +105,10 @@ static void test_map_input_in_a_window(void)
     /* The pixel is the one test_map picks Seoul at, in the same 1280x720. */
     snprintf(cmd, sizeof cmd,
              "xvfb-run -a -s '-screen 0 1280x800x24' sh -c '"
-             "\"%s\" --map --size 1280x720 --wait-s 6 --snapshot \"%s\" --report \"%s\" "
+             "\"%s\" --map --size 1280x720 --wait-s 9 --snapshot \"%s\" --report \"%s\" "
              "2>\"%s\" & pid=$!; "
              "wid=$(xdotool search --sync --onlyvisible --name citytwin | head -n 1); "
-             "sleep 2.5; xdotool mousemove --window $wid 640 400; sleep 0.3; "
+             "sleep 5; xdotool mousemove --window $wid 640 400; sleep 0.3; "
              "xdotool key bracketright; sleep 0.5; "
              "xdotool mousemove --window $wid 515 160; sleep 0.3; xdotool click 1; "
              "wait $pid' </dev/null >/dev/null 2>&1",

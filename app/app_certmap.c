@@ -697,7 +697,7 @@ bool app_certmap_year_at(const app_certmap *m, const app_certmap_ui *ui, double 
     return false;
 }
 
-static float app__legend(const app_certmap *m, const app_certmap_ui *ui)
+static void app__legend(const app_certmap *m, const app_certmap_ui *ui)
 {
     float s = ui->scale, px = 12 * s, row = 19 * s;
     static const char *const year_rows[] = {"인증 · 등급 공개 certified, grade published",
@@ -727,7 +727,6 @@ static float app__legend(const app_certmap *m, const app_certmap_ui *ui)
         app__rect_ui(x, y + i * row, 16 * s, 12 * s, colors[i]);
         rn_ui_text(x + 24 * s, y + i * row + 11 * s, px, UI_TEXT, rows[i]);
     }
-    return y - 24 * s;
 }
 
 static const char *app__status_text(const geo_cert_record *r, char *buf, size_t n)

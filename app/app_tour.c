@@ -196,7 +196,7 @@ static bool app__twin(app *a, const app_tour_stop *s)
     char cap[512];
     snprintf(cap, sizeof cap, "%.400s · 디지털 트윈 digital twin", a->tour.caption);
     snprintf(a->tour.caption, sizeof a->tour.caption, "%s", cap);
-    app_go(a, tw->scene, tw->bookmark, s->city);
+    app_go(a, tw->scene, tw->bookmark, NULL);
     return true;
 }
 

@@ -72,12 +72,7 @@ static bool make_big(const char *tif, const char *cog, int n)
                         NULL};
         GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), tif, n, n, 1, GDT_Float32, opts);
         if (!ds) return false;
-        double gt[6] = {100000, 10, 0, 700000, 0, -10};
-        GDALSetGeoTransform(ds, gt);
-        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-        OSRImportFromEPSG(srs, 5186);
-        GDALSetSpatialRef(ds, srs);
-        OSRDestroySpatialReference(srs);
+        tw_run_georef(ds, (double[6]){100000, 10, 0, 700000, 0, -10}, 5186);
         const int band_rows = 512;
         float *buf = malloc((size_t)n * band_rows * sizeof *buf);
         for (int j0 = 0; j0 < n && buf; j0 += band_rows) {
@@ -221,13 +216,8 @@ int main(int argc, char **argv)
     if (!exists(tiny)) {
         GDALDatasetH t = GDALCreate(GDALGetDriverByName("GTiff"), tiny, 2, 2, 1, GDT_Float32, NULL);
         if (t) {
-            double gt[6] = {197000, 10, 0, 552000, 0, -10};
             float z[4] = {10, 11, 12, 13};
-            GDALSetGeoTransform(t, gt);
-            OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-            OSRImportFromEPSG(srs, 5186);
-            GDALSetSpatialRef(t, srs);
-            OSRDestroySpatialReference(srs);
+            tw_run_georef(t, (double[6]){197000, 10, 0, 552000, 0, -10}, 5186);
             if (GDALRasterIO(GDALGetRasterBand(t, 1), GF_Write, 0, 0, 2, 2, z, 2, 2, GDT_Float32, 0,
                              0) != CE_None)
                 fprintf(stderr, "cannot write %s\n", tiny);

@@ -118,12 +118,7 @@ static void test_level_of_detail_follows_the_view(void)
     const int n = 3000;
     char *opts[] = {"TILED=YES", "COMPRESS=DEFLATE", NULL};
     GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), dem, n, n, 1, GDT_Float32, opts);
-    double gt[6] = {185000, 10, 0, 565000, 0, -10};
-    GDALSetGeoTransform(ds, gt);
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(srs, 5186);
-    GDALSetSpatialRef(ds, srs);
-    OSRDestroySpatialReference(srs);
+    tw_run_georef(ds, (double[6]){185000, 10, 0, 565000, 0, -10}, 5186);
     float *row = malloc(n * sizeof *row);
     for (int j = 0; j < n; j++) {
         for (int i = 0; i < n; i++) row[i] = (float)(200 + 150 * sin(i / 90.0) * cos(j / 130.0));

@@ -21,14 +21,6 @@ static void tmp_path(const char *name, char *out, size_t n)
     snprintf(out, n, "%s/%s", tw_run_tmpdir(), name);
 }
 
-static void set_crs(GDALDatasetH ds, int epsg)
-{
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(srs, epsg);
-    GDALSetSpatialRef(ds, srs);
-    OSRDestroySpatialReference(srs);
-}
-
 static void make_dem(void)
 {
     tmp_path("dem.tif", dem, sizeof dem);
@@ -36,7 +28,7 @@ static void make_dem(void)
         GDALCreate(GDALGetDriverByName("GTiff"), dem, DEM_N, DEM_N, 1, GDT_Float32, NULL);
     double gt[6] = {DEM_X0, DEM_PX, 0, DEM_Y1, 0, -DEM_PX};
     GDALSetGeoTransform(ds, gt);
-    set_crs(ds, 5186);
+    tw_run_georef(ds, NULL, 5186);
     float row[DEM_N];
     for (int j = 0; j < DEM_N; j++) {
         for (int i = 0; i < DEM_N; i++)
@@ -70,7 +62,7 @@ static void make_imagery(const char *path, int bands, int epsg)
                                  bands == 4 ? rgba : NULL);
     double gt[6] = {x[0], (x[1] - x[0]) / n, 0, y[1], 0, -(y[1] - y[0]) / n};
     GDALSetGeoTransform(ds, gt);
-    if (epsg) set_crs(ds, epsg);
+    if (epsg) tw_run_georef(ds, NULL, epsg);
     unsigned char row[200];
     for (int b = 1; b <= bands; b++)
         for (int j = 0; j < n; j++) {

@@ -20,12 +20,7 @@ static bool make_cog(const char *path)
     const int n = 4096;
     GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), tmp, n, n, 1, GDT_Float32, NULL);
     if (!ds) return false;
-    double gt[6] = {190000, 10, 0, 565000, 0, -10};
-    GDALSetGeoTransform(ds, gt);
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(srs, 5186);
-    GDALSetSpatialRef(ds, srs);
-    OSRDestroySpatialReference(srs);
+    tw_run_georef(ds, (double[6]){190000, 10, 0, 565000, 0, -10}, 5186);
     float *row = malloc(n * sizeof *row);
     bool ok = true;
     for (int j = 0; j < n && ok; j++) {

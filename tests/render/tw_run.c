@@ -1,6 +1,8 @@
 /* Test helpers for running citytwin and comparing pictures. */
 #include "tw_run.h"
 
+#include <ogr_srs_api.h>
+
 #include "tw_file.h"
 
 #include <stb_image.h>
@@ -306,4 +308,13 @@ void tw_nginx_reset_log(const tw_nginx *ng)
     tw_run_shell(cmd);
     struct timespec ts = {0, 200000000};
     nanosleep(&ts, NULL);
+}
+
+void tw_run_georef(GDALDatasetH ds, const double gt[6], int epsg)
+{
+    if (gt) GDALSetGeoTransform(ds, (double *)gt);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, epsg);
+    GDALSetSpatialRef(ds, srs);
+    OSRDestroySpatialReference(srs);
 }

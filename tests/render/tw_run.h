@@ -5,6 +5,7 @@
 
 #include "tw_image.h"
 
+#include <gdal.h>
 #include <json.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,6 +51,9 @@ typedef struct tw_nginx_totals {
 } tw_nginx_totals;
 tw_nginx_totals tw_nginx_read_log(const tw_nginx *ng, const char *file);
 void tw_nginx_reset_log(const tw_nginx *ng);
+
+/* Gives a raster the geotransform gt and the CRS EPSG:epsg (test DEMs). */
+void tw_run_georef(GDALDatasetH ds, const double gt[6], int epsg);
 
 /* Picture comparison: mean absolute difference over all channels (0-255)
  * and the share of pixels with some channel off by more than threshold. */

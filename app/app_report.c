@@ -214,6 +214,8 @@ int app_report_write(const app *a, const char *path)
         json_object_object_add(t, "center_level", json_object_new_int(ts->center_level));
         json_object_object_add(t, "tiles_drawn", json_object_new_int(ts->drawn));
         json_object_object_add(t, "tiles_resident", json_object_new_int(ts->resident));
+        json_object_object_add(t, "tiles_loaded_first_view",
+                               json_object_new_int(ts->loaded_first_view));
         json_object_object_add(t, "complete", json_object_new_boolean(ts->complete));
         json_object_object_add(t, "triangles", json_object_new_int64(ts->triangles));
         json_object_object_add(t, "imagery_tiles", json_object_new_int(ts->imagery_tiles));

@@ -75,7 +75,8 @@ struct app_terrain {
     /* Until the first complete view, tiles are requested at the level the
      * view wants, skipping the levels between (the root stands in). */
     bool skip_levels;
-    int view_wants; /* requests this frame for what the view lacks */
+    int loaded_first_view; /* tiles that arrived before the first complete view */
+    int view_wants;        /* requests this frame for what the view lacks */
 };
 
 typedef struct app__open_job {
@@ -380,6 +381,7 @@ static void app__tile_done(void *job, tw_result pool_status)
     app_terrain *t = j->owner;
     t->inflight--;
     if (!j->background) t->inflight_view--;
+    if (t->skip_levels) t->loaded_first_view++;
     app__tile *e = app__find(t, j->tile.key);
     if (e && e->state == TILE_REQUESTED) {
         if (pool_status != TW_OK || j->status != TW_OK) {
@@ -696,6 +698,7 @@ void app_terrain_update(app_terrain *t, const app_camera *cam, int width, int he
     t->stats.requested = t->want_count;
     t->stats.inflight = t->inflight;
     t->stats.resident = t->resident;
+    t->stats.loaded_first_view = t->loaded_first_view;
     if (t->inflight_view > 0) t->stats.complete = false;
     /* After the first complete view, refine one level at a time, so that
      * moving the camera always has a parent to show. */

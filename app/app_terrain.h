@@ -30,8 +30,9 @@ typedef struct app_terrain_desc {
 typedef struct app_terrain_stats {
     int drawn, requested, inflight, resident;
     int drawn_per_level[25];
-    int center_level; /* level of the drawn tile under the view's centre, -1 none */
-    bool complete;    /* nothing the view wants is missing */
+    int center_level;      /* level of the drawn tile under the view's centre, -1 none */
+    int loaded_first_view; /* tiles read before the first complete view */
+    bool complete;         /* nothing the view wants is missing */
     long triangles;
     size_t gpu_bytes;  /* meshes and imagery textures */
     int imagery_tiles; /* drawn tiles with imagery */

@@ -535,6 +535,53 @@ static void test_bad_rasters(void)
     expect_open_error(bad, NULL, TW_ERR_FORMAT, "not a raster GDAL can read");
 }
 
+/* Windows are read with a small margin; the margin hole filling needs only
+ * where the window holds nodata. Samples near a hole still get filled. */
+static void test_fill_margin_only_where_needed(void)
+{
+    char path[512], err[512];
+    dem_spec s = {.name = "margin.tif",
+                  .crs = "EPSG:5186",
+                  .w = 200,
+                  .h = 200,
+                  .x0 = 190000,
+                  .y0 = 560000,
+                  .px = 10,
+                  .declare_nodata = true,
+                  .nodata = -32767,
+                  .hole_x = 150,
+                  .hole_y = 150,
+                  .hole_w = 6,
+                  .hole_h = 6,
+                  .hole_value = -32767};
+    make_dem(&s, path, sizeof path);
+    geo_raster_desc d = {.path = path};
+    geo_raster *r = NULL;
+    TW_CHECK_MSG(geo_raster_open(&d, frame, 0, &r, err, sizeof err) == TW_OK, "%s", err);
+    if (!r) return;
+    const int n = 40, passes = 16;
+    float z[40 * 40];
+    uint8_t st[40 * 40];
+    geo_sample_stats stats;
+    /* 40 x 40 samples on pixel centres far from the hole: 40 + 2 x 2 a side. */
+    geo_grid far = {190000 + 20 * 10 + 5, 560000 - 20 * 10 - 5 - (n - 1) * 10, 10, 10, n, n, 0, 0};
+    TW_CHECK(geo_raster_sample(r, 0, &far, 0, 1, passes, z, st, &stats, err, sizeof err) == TW_OK);
+    printf("  no nodata: %ld pixels read\n", stats.pixels_read);
+    TW_CHECK(stats.nodata_pixels == 0);
+    TW_CHECK(stats.pixels_read <= (n + 6) * (n + 6));
+    /* Over the hole: the filling margin is read, and every sample is filled. */
+    geo_grid hole = {
+        190000 + 130 * 10 + 5, 560000 - 130 * 10 - 5 - (n - 1) * 10, 10, 10, n, n, 0, 0};
+    TW_CHECK(geo_raster_sample(r, 0, &hole, 0, 1, passes, z, st, &stats, err, sizeof err) == TW_OK);
+    printf("  with a hole: %ld pixels read, %ld nodata\n", stats.pixels_read, stats.nodata_pixels);
+    TW_CHECK(stats.nodata_pixels == 36);
+    TW_CHECK(stats.pixels_read >= (n + 2 * passes) * (n + 2 * passes) / 2);
+    int bad = 0;
+    for (int k = 0; k < n * n; k++) bad += st[k] != GEO_SAMPLE_VALID || !(z[k] > 40 && z[k] < 160);
+    TW_CHECK_MSG(bad == 0, "%d samples not filled", bad);
+    geo_raster_close(r);
+}
+
 int main(void)
 {
     tw_log_init(TW_LOG_ERROR);
@@ -554,6 +601,7 @@ int main(void)
     TW_RUN(test_reprojected_raster);
     TW_RUN(test_approximate_transformation);
     TW_RUN(test_bad_rasters);
+    TW_RUN(test_fill_margin_only_where_needed);
     geo_frame_destroy(frame);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

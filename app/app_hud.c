@@ -2,6 +2,8 @@
  * Korean first, English beside it, as on Seoul's own signage. */
 #include "app_hud.h"
 
+#include "app_layer.h"
+
 #include "rn_ui.h"
 
 #include <math.h>
@@ -170,7 +172,7 @@ static void app__attribution(const app_hud_frame *f, float s, float cursor_w)
     float px = 11 * s, y = f->height - 8 * s, widest = 0;
     for (int i = 0; i < f->layer_count; i++) {
         char line[400];
-        const app_layer *l = f->layers[i];
+        const app_layer_info *l = f->layers[i];
         snprintf(line, sizeof line, "%s: %s%s", l->kind, l->attribution,
                  l->attribution_given ? "" : " (no attribution given)");
         float w, h;
@@ -179,7 +181,7 @@ static void app__attribution(const app_hud_frame *f, float s, float cursor_w)
     }
     if (cursor_w + widest + 40 * s > f->width) y -= 26 * s;
     for (int i = f->layer_count - 1; i >= 0; i--) {
-        const app_layer *l = f->layers[i];
+        const app_layer_info *l = f->layers[i];
         if (l->status != APP_LAYER_OK) continue;
         char line[400];
         snprintf(line, sizeof line, "%s: %s%s", l->kind, l->attribution,
@@ -269,7 +271,7 @@ int app_hud_draw(app_hud *hud, const app_hud_frame *f)
         y += 22 * s;
     }
     for (int i = 0; i < f->layer_count; i++) {
-        const app_layer *l = f->layers[i];
+        const app_layer_info *l = f->layers[i];
         if (l->status != APP_LAYER_ERROR && l->status != APP_LAYER_STALE) continue;
         snprintf(line, sizeof line, "%s %s: %s",
                  l->status == APP_LAYER_ERROR ? "오류 error" : "지연 stale", l->name, l->error);

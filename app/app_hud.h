@@ -6,10 +6,11 @@
 #define APP_HUD_H
 
 #include "app_camera.h"
-#include "app_layer.h"
 #include "geo_vector.h"
 
 #include <stdbool.h>
+
+typedef struct app_layer_info app_layer_info;
 
 typedef struct app_hud_label {
     const geo_label *label;
@@ -25,7 +26,7 @@ typedef struct app_hud_frame {
     bool cursor_valid, cursor_has_z; /* z: the ground height is known */
     double cursor_lon, cursor_lat, cursor_x, cursor_y, cursor_z;
     const app_camera *camera;
-    const app_layer *const *layers;
+    const app_layer_info *const *layers;
     int layer_count;
     double progress;         /* 0..1; >= 1 hides the bar */
     const char *status_line; /* e.g. "loading terrain..." or NULL */

@@ -1,15 +1,15 @@
-/* The application's state, in one struct, shared by app.c and the report
- * writer. Not for other modules. */
+/* The application's state, in one struct, shared by the app's own files:
+ * the frame loop and scene switching (app.c), input (app_input.c), drawing
+ * and picking (app_draw.c), the tour (app_tour.c) and the report
+ * (app_report.c). Not for layer kinds, which see only app_layer.h. */
 #ifndef APP_INTERNAL_H
 #define APP_INTERNAL_H
 
-#include "app_boundaries.h"
 #include "app_camera.h"
-#include "app_certmap.h"
 #include "app_cli.h"
 #include "app_hud.h"
+#include "app_layer.h"
 #include "app_scene.h"
-#include "app_terrain.h"
 #include "geo_crs.h"
 #include "rn_context.h"
 #include "tw_pool.h"
@@ -20,7 +20,7 @@
 
 typedef enum app_phase {
     APP_PHASE_LOADING,  /* file layers still loading */
-    APP_PHASE_SETTLING, /* layers done; tiles for the view still arriving */
+    APP_PHASE_SETTLING, /* layers done; what the view needs still arriving */
     APP_PHASE_RUNNING,  /* everything the view needs is on screen */
 } app_phase;
 
@@ -34,44 +34,43 @@ typedef struct app_tour_entry {
     double t_s; /* since start */
 } app_tour_entry;
 
-#define APP_TOUR_LOG 256
-
 typedef struct app_tour {
     bool active;
-    app_scene scene; /* the file the stops come from, kept for the whole run */
-    int index, step; /* stop, and where in it: 0 start, 1 holding, 2 twin, 3 holding there */
-    double t_hold;   /* when holding began; 0: waiting for the view to load */
+    app_scene *scene; /* the file the stops come from, kept for the whole run */
+    int index, step;  /* stop, and the step within it */
+    double t_hold;    /* when holding began */
     bool paused;
     double last_input;
     int passes;
     char caption[512];
-    app_tour_entry log[APP_TOUR_LOG];
-    int log_count;
+    app_tour_entry *log; /* grows; the report lists every entry */
+    int log_count, log_cap;
 } app_tour;
 
 typedef struct app_pick {
     bool done, ground;
     double x, y, z, lon, lat;
-    const char *kind; /* "city", "municipality", "ground", "none" */
-    char name[160], name_en[160], code[16], status[32];
-    int year, grade;
+    const char *kind; /* the hit's kind word ("city", "point", ...), "ground", "none", "panel" */
+    char panel[64];   /* over a panel: which */
+    /* The layer hit, as every kind reports it. */
+    char layer_kind[32], layer[128];
+    long fid;
+    json_object *attributes;
 } app_pick;
 
 typedef struct app {
     app_options opt;
-    app_scene scene;
+    app_scene *scene;
     char data_dir[PATH_MAX];
     char scene_path[PATH_MAX + 64];
+    tw_pool *pool;   /* the whole run */
+    tw_token *token; /* the scene's own jobs (finding the data's centre) */
+    app_world world; /* the services the scene's layers use */
     geo_frame *frame;
     geo_xform *lonlat; /* scene -> WGS 84, main thread only */
-    tw_pool *pool;
     rn_context *ctx;
     app_hud *hud;
-    app_terrain *terrain;
-    app_boundaries **boundaries;
-    int boundary_count;
-    app_certmap *map;
-    app_layer *layers[64];
+    app_layer **layers;
     int layer_count;
     double world_t0;
     bool framing;                    /* a geographic scene waits for the centre of its data */
@@ -96,15 +95,15 @@ typedef struct app {
     app_camera cam;
     app_flight flight;
     bool camera_placed, user_moved;
-    double exaggeration;
-    bool hillshade, labels_en, help, wireframe;
+    bool top_down; /* the scene is seen from above (the map) */
+    bool hillshade, labels_en, help, wireframe, panel;
 
     /* input */
     bool panning, orbiting;
     double grab[3], pivot[3];
     double cursor[2], last_cursor[2];
 
-    /* timing */
+    /* timing (README: "Report"); all from t_start, the process start */
     app_phase phase;
     double t_start, t_loaded, t_complete, t_running, first_frame_ms;
     long long read_at_start, read_at_complete; /* bytes read(2) so far */
@@ -116,23 +115,55 @@ typedef struct app {
     int exit_code;
 } app;
 
+/* ---- app.c: scenes ---- */
+
 /* Starts a fade to another scene; city (may be NULL) is selected when the
  * new scene is the map. */
 void app_go(app *a, const char *path, const char *bookmark, const char *city);
 /* Flies to a bookmark of the current scene by name; false if none. */
 bool app_fly_to_bookmark_name(app *a, const char *name);
+void app_fly_to_bookmark(app *a, int index);
 /* Selects a city on the map and flies to it; false if not on the map. */
 bool app_map_show_city(app *a, const char *name_ko);
+/* The current scene's certification map, NULL when it has none. */
+struct app_certmap *app_map(const app *a);
 /* True once the current scene has loaded and its view is complete. */
 bool app_view_ready(const app *a);
+/* M: to the certification map, and back to the scene we came from. */
+void app_toggle_map(app *a);
+/* Frames the data (animated or not). */
+void app_reset_view(app *a, bool animate);
 
-/* The tour (app_tour.c): start from a scene file, step once per frame,
- * note input (pauses it until the mouse has been idle a while). */
-bool app_tour_start(app *a, const char *path, char *err, size_t n);
+/* ---- app_draw.c: the picture ---- */
+
+double app_exag(const app *a);
+const tw_heightfield *app_ground_hf(const app *a);
+/* Screen-space state for layers (overlays, clicks). */
+void app_ui_ctx_get(const app *a, app_ui_ctx *ui);
+/* A pick query at a pixel (the ground under it). */
+void app_pick_query_at(const app *a, const app_ui_ctx *ui, double px, double py, app_pick_query *q);
+void app_draw(app *a);
+/* --pick: what is under the pixel. */
+void app_do_pick(app *a);
+/* The layer panel (P): draws it; a click on it is handled (true). */
+void app_panel_draw(const app *a, const app_ui_ctx *ui);
+bool app_panel_click(app *a, const app_ui_ctx *ui, double x, double y);
+/* The panel's screen rectangle (x0 y0 x1 y1); false when closed. */
+bool app_panel_rect(const app *a, const app_ui_ctx *ui, float out[4]);
+
+/* ---- app_input.c ---- */
+
+void app_handle_input(app *a, const rn_event *evs, int n);
+
+/* ---- app_tour.c ---- */
+
+bool app_tour_start(app *a, app_scene *scene, char *err, size_t n);
 /* Returns false when a headless tour has shown every stop. */
 bool app_tour_step(app *a, double now);
 void app_tour_input(app *a, double now);
 void app_tour_free(app *a);
+
+/* ---- app_report.c ---- */
 
 /* Bytes this process has read through read(2) so far (/proc/self/io). */
 long long app_read_bytes(void);

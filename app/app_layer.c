@@ -1,17 +1,25 @@
-/* Layer status bookkeeping. */
+/* The layer contract's shared parts: status records, the ground service,
+ * and making, submitting for and destroying layers of any kind. */
 #include "app_layer.h"
 
 #include "tw_file.h"
+#include "tw_time.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-void app_layer_begin(app_layer *l, const char *kind, const char *name, const char *source,
-                     const char *attribution, double now)
+/* A fixed instant for --deterministic runs: 2026-01-01 12:00:00 KST. */
+#define APP_FIXED_EPOCH 1767236400.0
+
+void app_layer_info_begin(app_layer_info *l, const char *kind, const char *name, const char *source,
+                          const char *attribution, double now)
 {
     memset(l, 0, sizeof *l);
     l->kind = kind;
+    source = source ? source : "";
     snprintf(l->name, sizeof l->name, "%s", name && name[0] ? name : tw_path_basename(source));
     snprintf(l->source, sizeof l->source, "%s", source);
     l->status = APP_LAYER_LOADING;
@@ -21,7 +29,7 @@ void app_layer_begin(app_layer *l, const char *kind, const char *name, const cha
              l->attribution_given ? attribution : tw_path_basename(source));
 }
 
-void app_layer_fail(app_layer *l, double now, const char *fmt, ...)
+void app_layer_info_fail(app_layer_info *l, double now, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -32,7 +40,7 @@ void app_layer_fail(app_layer *l, double now, const char *fmt, ...)
     TW_ERROR(l->kind, "%s: %s", l->source, l->error);
 }
 
-void app_layer_ok(app_layer *l, double now, long features)
+void app_layer_info_ok(app_layer_info *l, double now, long features)
 {
     l->status = APP_LAYER_OK;
     l->features = features;
@@ -52,4 +60,147 @@ const char *app_layer_status_str(app_layer_status s)
         return "stale";
     }
     return "?";
+}
+
+/* ---- ground ---- */
+
+struct app_ground {
+    atomic_int refs;
+    tw_heightfield hf;
+};
+
+bool app_ground_sample(const app_ground *g, double x, double y, double *z)
+{
+    *z = 0;
+    return g && tw_heightfield_sample(&g->hf, x, y, z);
+}
+
+const tw_heightfield *app_ground_heightfield(const app_ground *g)
+{
+    return g ? &g->hf : NULL;
+}
+
+app_ground *app_ground_ref(app_ground *g)
+{
+    if (g) atomic_fetch_add(&g->refs, 1);
+    return g;
+}
+
+void app_ground_release(app_ground *g)
+{
+    if (!g || atomic_fetch_sub(&g->refs, 1) != 1) return;
+    tw_heightfield_free(&g->hf);
+    free(g);
+}
+
+bool app_world_ground(const app_world *w, double x, double y, double *z)
+{
+    *z = 0;
+    return w && app_ground_sample(w->ground, x, y, z);
+}
+
+app_ground *app_world_ground_ref(const app_world *w)
+{
+    return w ? app_ground_ref(w->ground) : NULL;
+}
+
+void app_world_set_ground(app_world *w, const tw_heightfield *hf, rn_texture tex, double zmin,
+                          double zmax, double span)
+{
+    app_ground *g = calloc(1, sizeof *g);
+    if (!g || tw_heightfield_alloc(&g->hf, hf->nx, hf->ny) != TW_OK) {
+        free(g);
+        return;
+    }
+    atomic_init(&g->refs, 1);
+    float *z = g->hf.z;
+    g->hf = *hf;
+    g->hf.z = z;
+    memcpy(z, hf->z, (size_t)hf->nx * hf->ny * sizeof *z);
+    app_ground_release(w->ground);
+    w->ground = g;
+    w->ground_tex = tex;
+    w->ground_zmin = zmin;
+    w->ground_zmax = zmax;
+    w->ground_span = span;
+}
+
+double app_world_clock(const app_world *w)
+{
+    return w && w->deterministic ? APP_FIXED_EPOCH : tw_time_wall_s();
+}
+
+/* ---- layers ---- */
+
+static app_layer *app__layer_new(const app_layer_kind *k, app_world *w, const char *name)
+{
+    app_layer *l = calloc(1, sizeof *l);
+    if (!l) return NULL;
+    l->kind = k;
+    l->world = w;
+    l->visible = true;
+    l->opacity = 1;
+    snprintf(l->name, sizeof l->name, "%s", name ? name : k ? k->name : "?");
+    l->token = tw_token_create(NULL, NULL);
+    return l;
+}
+
+app_layer *app_layer_create(const app_layer_kind *k, const void *cfg, app_world *w,
+                            const char *name)
+{
+    app_layer *l = app__layer_new(k, w, name);
+    if (!l) return NULL;
+    l->self = l->token ? k->create(l, cfg, w) : NULL;
+    if (!l->self) {
+        l->info_count = 0;
+        app_layer_info_begin(&l->own, k->name, l->name, "", NULL, tw_time_mono_s());
+        app_layer_info_fail(&l->own, tw_time_mono_s(), "out of memory");
+        app_layer_add_info(l, &l->own);
+    }
+    if (l->info_count > 0 && l->info[0]->name[0])
+        snprintf(l->name, sizeof l->name, "%s", l->info[0]->name);
+    return l;
+}
+
+app_layer *app_layer_create_unknown(const char *kind, app_world *w)
+{
+    app_layer *l = app__layer_new(NULL, w, kind);
+    if (!l) return NULL;
+    /* The scene load already warned, naming the kind. */
+    app_layer_info_begin(&l->own, l->name, kind, "", NULL, tw_time_mono_s());
+    l->own.attribution[0] = 0;
+    l->own.status = APP_LAYER_ERROR;
+    snprintf(l->own.error, sizeof l->own.error, "unknown layer kind \"%s\"", kind);
+    app_layer_add_info(l, &l->own);
+    return l;
+}
+
+void app_layer_destroy(app_layer *l)
+{
+    if (!l) return;
+    tw_token_cancel(l->token);
+    if (l->self) l->kind->destroy(l->self);
+    tw_token_release(l->token);
+    free(l);
+}
+
+void app_layer_add_info(app_layer *l, app_layer_info *info)
+{
+    if (l->info_count < APP_LAYER_INFOS) l->info[l->info_count++] = info;
+}
+
+bool app_layer_submit(app_layer *l, void *job, tw_job_run_fn run, tw_job_done_fn done, int priority)
+{
+    return tw_pool_submit(l->world->pool, &(tw_job_desc){.job = job,
+                                                         .run = run,
+                                                         .done = done,
+                                                         .priority = priority,
+                                                         .token = l->token}) == TW_OK;
+}
+
+bool app_layer_loading(const app_layer *l)
+{
+    for (int i = 0; i < l->info_count; i++)
+        if (l->info[i]->status == APP_LAYER_LOADING) return true;
+    return false;
 }

@@ -1,12 +1,38 @@
-/* The status of every layer of a scene, as the HUD, the progress bar and
- * the --report file show it. */
+/* Layers: one contract for every kind of thing a scene shows.
+ *
+ * A kind (terrain, boundaries, points, the certification map, ...) is a
+ * table of functions registered by its scene-file name (app_kinds.c). The
+ * scene file is parsed once: each entry of "layers" (and the shorthand keys
+ * "terrain", "imagery", "boundaries", "map") is handed to its kind's parse,
+ * which reads and validates its own keys into a config the kind owns. When
+ * the scene starts, create makes the layer from that config; the frame loop
+ * then knows a layer only through this table: update once per frame, draw
+ * into a pass, labels, extent, pick, input, report, destroy.
+ *
+ * Layers never call each other. What they need from the scene (the frame
+ * and CRS transforms, the worker pool and their cancellation token, ground
+ * height, the clock, a seed) is in app_world. Work on workers carries the
+ * layer's token: destroying a layer cancels its queued jobs and never waits
+ * for a job in flight, whose done callback then gets TW_ERR_CANCELLED. */
 #ifndef APP_LAYER_H
 #define APP_LAYER_H
 
+#include "app_camera.h"
+#include "app_cfg.h"
+#include "app_hud.h"
+#include "geo_crs.h"
 #include "geo_vector.h"
+#include "rn_context.h"
+#include "rn_lines.h"
+#include "rn_view.h"
 #include "tw_log.h"
+#include "tw_pool.h"
 
+#include <json.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+/* ---- the status every layer shows in the HUD, the panel and the report ---- */
 
 typedef enum app_layer_status {
     APP_LAYER_LOADING,
@@ -15,7 +41,9 @@ typedef enum app_layer_status {
     APP_LAYER_STALE,
 } app_layer_status;
 
-typedef struct app_layer {
+/* One entry of the report's layers[] (a layer may show several: terrain
+ * and its imagery, the map's certifications and boundaries). */
+typedef struct app_layer_info {
     char name[128];
     const char *kind; /* the scene file's kind name: "terrain", "boundaries", ... */
     char source[1024];
@@ -26,13 +54,187 @@ typedef struct app_layer {
     double t_start, load_ms;
     char attribution[256];
     bool attribution_given;
-} app_layer;
+    double data_time; /* wall-clock time of the newest data, 0: none (live layers) */
+} app_layer_info;
 
-void app_layer_begin(app_layer *l, const char *kind, const char *name, const char *source,
-                     const char *attribution, double now);
+void app_layer_info_begin(app_layer_info *l, const char *kind, const char *name, const char *source,
+                          const char *attribution, double now);
 /* Marks the layer failed and logs one line: "[kind] SOURCE: what". */
-void app_layer_fail(app_layer *l, double now, const char *fmt, ...) TW_PRINTF(3, 4);
-void app_layer_ok(app_layer *l, double now, long features);
+void app_layer_info_fail(app_layer_info *l, double now, const char *fmt, ...) TW_PRINTF(3, 4);
+void app_layer_info_ok(app_layer_info *l, double now, long features);
 const char *app_layer_status_str(app_layer_status s);
+
+/* ---- the scene's services ---- */
+
+/* The ground: an immutable, reference-counted copy of the terrain's overview
+ * heights (unexaggerated), safe to read from any thread while referenced. */
+typedef struct app_ground app_ground;
+bool app_ground_sample(const app_ground *g, double x, double y, double *z);
+const tw_heightfield *app_ground_heightfield(const app_ground *g);
+app_ground *app_ground_ref(app_ground *g);
+void app_ground_release(app_ground *g);
+
+typedef struct app_world {
+    const char *scene_path;
+    const geo_frame *frame; /* workers take their own reference (geo_frame_ref) */
+    tw_pool *pool;          /* lives as long as the process */
+    bool deterministic;     /* fixed clock and seed: golden pictures */
+    uint32_t seed;          /* per scene, for anything stochastic */
+    double exaggeration;    /* vertical scale of everything drawn (X key) */
+    /* The ground, once a layer provides it (terrain). Main thread. */
+    app_ground *ground;
+    rn_texture ground_tex; /* R32F heights for draping, {0}: flat */
+    double ground_zmin, ground_zmax, ground_span;
+    /* Asks the app to change scene (a layer's link, e.g. the map's twins;
+     * from_city: what M comes back to), or to fly the camera. */
+    void (*go)(void *app, const char *scene, const char *bookmark, const char *from_city);
+    void (*fly)(void *app, const app_camera *to);
+    void *app;
+} app_world;
+
+/* Ground height at a scene point, metres unexaggerated; false (z = 0) where
+ * no terrain is known. Main thread; workers use app_world_ground_ref. */
+bool app_world_ground(const app_world *w, double x, double y, double *z);
+/* A reference to the ground for a worker job (NULL: none yet). */
+app_ground *app_world_ground_ref(const app_world *w);
+/* The terrain layer publishes its heights (copied), texture and span. */
+void app_world_set_ground(app_world *w, const tw_heightfield *hf, rn_texture tex, double zmin,
+                          double zmax, double span);
+/* Wall-clock seconds, or a fixed instant under --deterministic. */
+double app_world_clock(const app_world *w);
+
+/* ---- what the frame loop hands to a layer ---- */
+
+typedef enum app_pass {
+    APP_PASS_OPAQUE,      /* terrain, filled and extruded geometry */
+    APP_PASS_DRAPED,      /* lines and fills on the ground */
+    APP_PASS_TRANSLUCENT, /* markers, particles */
+    APP_PASS_OVERLAY,     /* 2D panels inside the HUD's UI batch */
+    APP_PASS_COUNT
+} app_pass;
+
+typedef struct app_update_ctx {
+    double now; /* monotonic seconds */
+    const app_camera *cam;
+    int width, height;
+    long frame_no;
+} app_update_ctx;
+
+/* Screen-space state for overlays, clicks and tooltips. */
+typedef struct app_ui_ctx {
+    int width, height;
+    float scale;
+    bool labels_en;
+    double cursor[2];
+    bool show_cursor_tip;
+    const char *caption; /* tour caption, may be NULL */
+    const app_camera *cam;
+} app_ui_ctx;
+
+typedef struct app_draw_ctx {
+    const rn_view *view;
+    const rn_drape *drape; /* the ground for draped passes */
+    bool hillshade, wireframe;
+    float opacity; /* the layer's, from the layer panel */
+    const app_ui_ctx *ui;
+} app_draw_ctx;
+
+/* What a pick found. attributes is a json object owned by the hit. */
+typedef struct app_pick_hit {
+    const char *kind; /* the kind's own word for it: "city", "point", ... */
+    long fid;         /* source feature id, -1: none */
+    json_object *attributes;
+} app_pick_hit;
+
+typedef struct app_pick_query {
+    double px, py;    /* pixel */
+    double ground[3]; /* the ground under it (scene metres, exaggerated z) */
+    bool has_ground;
+    const app_ui_ctx *ui;
+} app_pick_query;
+
+typedef struct app_layer app_layer;
+
+/* What a scene's layers ask of the view when it starts. */
+typedef struct app_view_defaults {
+    double exaggeration; /* 1 */
+    bool hillshade;
+    bool top_down; /* start looking straight down (the map) */
+} app_view_defaults;
+
+typedef struct app_layer_kind {
+    const char *name;
+    /* Scene load: reads entry o into a new config (NULL and c->err on error). */
+    void *(*parse)(app_cfg *c, json_object *o);
+    void (*cfg_free)(void *cfg);
+    /* The source that centres a geographic scene's frame, or NULL. */
+    const app_source *(*cfg_source)(const void *cfg);
+    /* Optional: what the scene's view starts with. */
+    void (*defaults)(const void *cfg, app_view_defaults *d);
+
+    /* Scene start: the layer's state; submits its jobs with l->token. Fills
+     * the layer's infos (at least one). NULL only when out of memory. */
+    void *(*create)(app_layer *l, const void *cfg, app_world *w);
+    void (*destroy)(void *self);
+
+    /* Everything below is optional. */
+    void (*update)(void *self, const app_update_ctx *u);
+    void (*draw)(void *self, app_pass pass, const app_draw_ctx *d);
+    /* Labels for the HUD's placement (drawn, exaggerated positions). */
+    int (*labels)(void *self, app_hud_label *out, int max);
+    /* Extent in scene metres once known; z (unexaggerated) when it has one. */
+    bool (*extent)(const void *self, double ext[4], double *z, bool *has_z);
+    /* True when the view has everything it needs from this layer. */
+    bool (*view_ready)(const void *self);
+    /* While the view is incomplete: progress 0..1 and what it waits for. */
+    double (*progress)(const void *self, const char **status);
+    bool (*pick)(void *self, const app_pick_query *q, app_pick_hit *out);
+    /* Input the layer takes (true: handled, the app does nothing more). */
+    bool (*key)(void *self, int key, const app_ui_ctx *ui);
+    bool (*click)(void *self, const app_pick_query *q);
+    void (*hover)(void *self, const app_pick_query *q);
+    /* Screen rectangles its panels take, for label placement. */
+    int (*reserved)(const void *self, const app_ui_ctx *ui, float (*out)[4], int max);
+    /* Frames the camera its own way (the map is seen from above). */
+    bool (*frame_view)(const void *self, const double ext[4], int w, int h, app_camera *cam);
+    /* Its own fields: in its layers[] entry (info i) and at the report's top. */
+    void (*report_entry)(const void *self, int info, json_object *entry);
+    void (*report)(const void *self, json_object *root);
+} app_layer_kind;
+
+#define APP_LAYER_INFOS 4
+
+struct app_layer {
+    const app_layer_kind *kind;
+    void *self;
+    tw_token *token; /* cancels the layer's jobs */
+    app_world *world;
+    char name[128]; /* the panel's name */
+    bool visible;
+    float opacity;
+    app_layer_info *info[APP_LAYER_INFOS]; /* kept by the kind, shown by the app */
+    int info_count;
+    app_layer_info own; /* for kinds that need just one */
+};
+
+/* A kind by scene name; NULL when none is registered. */
+const app_layer_kind *app_kind_find(const char *name);
+
+/* Makes a layer of kind k from cfg. A kind that cannot make one still gives
+ * a layer (status error) so the scene shows what failed. */
+app_layer *app_layer_create(const app_layer_kind *k, const void *cfg, app_world *w,
+                            const char *name);
+/* A placeholder for an entry whose kind is unknown: status error. */
+app_layer *app_layer_create_unknown(const char *kind, app_world *w);
+/* Cancels the layer's jobs (never waits) and frees it. Main thread. */
+void app_layer_destroy(app_layer *l);
+/* Adds an info the kind keeps (terrain's imagery, the map's parts). */
+void app_layer_add_info(app_layer *l, app_layer_info *info);
+/* Submits a job under the layer's token. False (and the job is still the
+ * caller's) when the pool cannot take it. */
+bool app_layer_submit(app_layer *l, void *job, tw_job_run_fn run, tw_job_done_fn done,
+                      int priority);
+/* True while any of the layer's infos is loading. */
+bool app_layer_loading(const app_layer *l);
 
 #endif

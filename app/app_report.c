@@ -44,8 +44,9 @@ static long app__peak_rss_kb(void)
     return kb;
 }
 
-static json_object *app__layer_json(const app_layer *l)
+static json_object *app__layer_json(const app_layer *owner, int k)
 {
+    const app_layer_info *l = owner->info[k];
     json_object *o = json_object_new_object();
     json_object_object_add(o, "name", json_object_new_string(l->name));
     json_object_object_add(o, "kind", json_object_new_string(l->kind));
@@ -60,6 +61,8 @@ static json_object *app__layer_json(const app_layer *l)
                            l->status == APP_LAYER_ERROR ? json_object_new_string(l->error) : NULL);
     json_object_object_add(o, "load_ms", json_object_new_double(l->load_ms));
     json_object_object_add(o, "attribution", json_object_new_string(l->attribution));
+    json_object_object_add(o, "visible", json_object_new_boolean(owner->visible));
+    if (owner->self && owner->kind->report_entry) owner->kind->report_entry(owner->self, k, o);
     return o;
 }
 
@@ -70,47 +73,33 @@ static json_object *app__vec3(const double v[3])
     return a;
 }
 
-static void app__map_json(const app *a, json_object *root)
-{
-    json_object *m = json_object_new_object();
-    int year = app_certmap_year(a->map);
-    json_object_object_add(m, "year",
-                           year ? json_object_new_int(year) : json_object_new_string("all"));
-    json_object_object_add(m, "extrude", json_object_new_boolean(app_certmap_extruded(a->map)));
-    const geo_cert_db *db = app_certmap_db(a->map);
-    int sel = app_certmap_selected(a->map);
-    json_object_object_add(
-        m, "selected",
-        db && sel >= 0 ? json_object_new_string(geo_cert_city_at(db, sel)->name_ko) : NULL);
-    if (db) {
-        geo_cert_counts c;
-        geo_cert_counts_get(db, year, &c);
-        json_object_object_add(m, "records", json_object_new_int(c.records));
-        json_object_object_add(m, "certified", json_object_new_int(c.certified));
-        json_object_object_add(m, "extended", json_object_new_int(c.extended));
-    }
-    json_object_object_add(root, "map", m);
-}
-
+/* The pick: today's fields (kind, position, the map's city), and the layer
+ * hit as every kind reports it. */
 static void app__pick_json(const app_pick *p, json_object *root)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "kind", json_object_new_string(p->kind));
+    if (p->panel[0]) json_object_object_add(o, "panel", json_object_new_string(p->panel));
     if (p->ground) {
         double v[3] = {p->x, p->y, p->z};
         json_object_object_add(o, "position", app__vec3(v));
         json_object_object_add(o, "lon", json_object_new_double(p->lon));
         json_object_object_add(o, "lat", json_object_new_double(p->lat));
     }
-    if (p->code[0]) json_object_object_add(o, "admin_code", json_object_new_string(p->code));
-    if (p->name[0]) {
-        json_object_object_add(o, "name_ko", json_object_new_string(p->name));
-        json_object_object_add(o, "name_en", json_object_new_string(p->name_en));
-    }
-    if (p->status[0]) {
-        json_object_object_add(o, "year", json_object_new_int(p->year));
-        json_object_object_add(o, "status", json_object_new_string(p->status));
-        json_object_object_add(o, "grade", p->grade ? json_object_new_int(p->grade) : NULL);
+    /* The map's attributes stand at the top too, as they always have. */
+    static const char *const flat[] = {"admin_code", "name_ko", "name_en",
+                                       "year",       "status",  "grade"};
+    json_object *v;
+    for (size_t i = 0; p->attributes && i < sizeof flat / sizeof *flat; i++)
+        if (json_object_object_get_ex(p->attributes, flat[i], &v))
+            json_object_object_add(o, flat[i], json_object_get(v));
+    if (p->layer[0]) {
+        json_object *h = json_object_new_object();
+        json_object_object_add(h, "kind", json_object_new_string(p->layer_kind));
+        json_object_object_add(h, "layer", json_object_new_string(p->layer));
+        json_object_object_add(h, "fid", p->fid >= 0 ? json_object_new_int64(p->fid) : NULL);
+        json_object_object_add(h, "attributes", json_object_get(p->attributes));
+        json_object_object_add(o, "hit", h);
     }
     json_object_object_add(root, "pick", o);
 }
@@ -118,7 +107,7 @@ static void app__pick_json(const app_pick *p, json_object *root)
 static void app__tour_json(const app_tour *t, json_object *root)
 {
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "stops", json_object_new_int(t->scene.tour_count));
+    json_object_object_add(o, "stops", json_object_new_int(t->scene ? t->scene->tour_count : 0));
     json_object_object_add(o, "passes", json_object_new_int(t->passes));
     json_object *log = json_object_new_array();
     for (int i = 0; i < t->log_count; i++) {
@@ -140,8 +129,8 @@ int app_report_write(const app *a, const char *path)
 {
     json_object *root = json_object_new_object();
     json_object_object_add(root, "scene", json_object_new_string(a->scene_path));
-    json_object_object_add(root, "name", json_object_new_string(a->scene.name));
-    json_object_object_add(root, "crs", json_object_new_string(a->scene.crs));
+    json_object_object_add(root, "name", json_object_new_string(a->scene ? a->scene->name : ""));
+    json_object_object_add(root, "crs", json_object_new_string(a->scene ? a->scene->crs : ""));
     if (a->frame) {
         /* Where the scene origin lies: for a geographic scene CRS, the centre
          * of the local transverse Mercator. */
@@ -159,7 +148,8 @@ int app_report_write(const app *a, const char *path)
                                json_object_new_string(rn_context_renderer(a->ctx)));
     json_object *layers = json_object_new_array();
     for (int i = 0; i < a->layer_count; i++)
-        json_object_array_add(layers, app__layer_json(a->layers[i]));
+        for (int k = 0; k < a->layers[i]->info_count; k++)
+            json_object_array_add(layers, app__layer_json(a->layers[i], k));
     json_object_object_add(root, "layers", layers);
 
     double ms = 1000.0;
@@ -199,31 +189,9 @@ int app_report_write(const app *a, const char *path)
     json_object_object_add(cam, "distance", json_object_new_double(a->cam.distance));
     json_object_object_add(root, "camera", cam);
 
-    if (a->terrain && app_terrain_info(a->terrain)) {
-        const geo_terrain_info *ti = app_terrain_info(a->terrain);
-        const app_terrain_stats *ts = app_terrain_stats_get(a->terrain);
-        json_object *t = json_object_new_object();
-        json_object_object_add(t, "width", json_object_new_int(ti->raster.width));
-        json_object_object_add(t, "height", json_object_new_int(ti->raster.height));
-        json_object_object_add(t, "overviews", json_object_new_int(ti->raster.overviews));
-        json_object_object_add(t, "pixel_m", json_object_new_double(ti->raster.pixel_m));
-        json_object_object_add(t, "crs", json_object_new_string(ti->raster.crs));
-        json_object_object_add(t, "zmin", json_object_new_double(ti->zmin));
-        json_object_object_add(t, "zmax", json_object_new_double(ti->zmax));
-        json_object_object_add(t, "max_level", json_object_new_int(ti->max_level));
-        json_object_object_add(t, "center_level", json_object_new_int(ts->center_level));
-        json_object_object_add(t, "tiles_drawn", json_object_new_int(ts->drawn));
-        json_object_object_add(t, "tiles_resident", json_object_new_int(ts->resident));
-        json_object_object_add(t, "tiles_loaded_first_view",
-                               json_object_new_int(ts->loaded_first_view));
-        json_object_object_add(t, "complete", json_object_new_boolean(ts->complete));
-        json_object_object_add(t, "triangles", json_object_new_int64(ts->triangles));
-        json_object_object_add(t, "imagery_tiles", json_object_new_int(ts->imagery_tiles));
-        json_object *per = json_object_new_array();
-        for (int l = 0; l <= ti->max_level && l < 25; l++)
-            json_object_array_add(per, json_object_new_int(ts->drawn_per_level[l]));
-        json_object_object_add(t, "drawn_per_level", per);
-        json_object_object_add(root, "terrain", t);
+    for (int i = 0; i < a->layer_count; i++) {
+        const app_layer *l = a->layers[i];
+        if (l->self && l->kind->report) l->kind->report(l->self, root);
     }
     json_object *mem = json_object_new_object();
     json_object_object_add(mem, "peak_rss_kb", json_object_new_int64(app__peak_rss_kb()));
@@ -242,10 +210,9 @@ int app_report_write(const app *a, const char *path)
     json_object_object_add(log, "errors", json_object_new_int((int)tw_log_count(TW_LOG_ERROR)));
     json_object_object_add(root, "log", log);
     json_object_object_add(root, "mode",
-                           json_object_new_string(a->opt.tour ? "tour"
-                                                  : a->map    ? "map"
-                                                              : "scene"));
-    if (a->map) app__map_json(a, root);
+                           json_object_new_string(a->opt.tour  ? "tour"
+                                                  : app_map(a) ? "map"
+                                                               : "scene"));
     if (a->pick.done) app__pick_json(&a->pick, root);
     if (a->opt.tour) app__tour_json(&a->tour, root);
     if (a->opt.snapshot)

@@ -1,6 +1,8 @@
 /* Scene file parsing and validation. */
 #include "app_scene.h"
 
+#include "app_layer.h"
+
 #include "tw_file.h"
 #include "tw_json.h"
 #include "tw_log.h"
@@ -11,158 +13,98 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct app__ctx {
-    const char *dir;
-    char *err;
-    size_t n;
-    const char *where; /* key path for messages, e.g. "boundaries[1]" */
-    char where_buf[64];
-    int warnings;
-} app__ctx;
+typedef app_cfg app__ctx;
 
 static char *app__dup(const char *s)
 {
     return s ? strdup(s) : NULL;
 }
 
-static void app__warn_key(const char *key, void *user)
+#define app__fail       app_cfg_fail
+#define app__opt_string app_cfg_string
+#define app__opt_number app_cfg_number
+#define app__opt_bool   app_cfg_bool
+#define app__warn_key   app_cfg_warn_key
+#define app__path       app_cfg_path
+
+/* Appends a layer entry; cfg from the kind's parser. */
+static bool app__add_entry(app__ctx *c, app_scene *s, const char *kind_name, json_object *o)
 {
-    app__ctx *c = user;
-    c->warnings++;
-    static const char *const later[] = {"buildings", "layers", NULL};
-    for (const char *const *p = later; *p; p++)
-        if (strcmp(key, *p) == 0) {
-            TW_WARN("scene", "%s\"%s\" is not supported by this version yet; ignored",
-                    c->where[0] ? c->where : "", key);
-            return;
+    app_layer_entry *grown = realloc(s->layers, (size_t)(s->layer_count + 1) * sizeof *grown);
+    if (!grown) return app__fail(c, "layers", "is too large");
+    s->layers = grown;
+    app_layer_entry *e = &s->layers[s->layer_count];
+    memset(e, 0, sizeof *e);
+    e->kind_name = strdup(kind_name);
+    e->kind = app_kind_find(kind_name);
+    s->layer_count++;
+    const char *name = tw_json_string(o, "name");
+    e->name = app__dup(name);
+    if (!e->kind) {
+        c->warnings++;
+        TW_WARN("scene", "%s: unknown layer kind \"%s\"; that layer is reported as an error",
+                c->where, kind_name);
+        return true;
+    }
+    e->cfg = e->kind->parse(c, o);
+    return e->cfg != NULL;
+}
+
+/* "terrain" and "imagery": the imagery is draped on the terrain, so it goes
+ * into the terrain's entry. */
+static bool app__terrain(app__ctx *c, json_object *root, app_scene *s)
+{
+    json_object *t = tw_json_get(root, "terrain", json_type_object);
+    if (!t) return app__fail(c, "terrain", "must be an object");
+    json_object *im = NULL;
+    if (tw_json_has(root, "imagery")) {
+        im = tw_json_get(root, "imagery", json_type_object);
+        if (!im) {
+            c->where = "imagery";
+            return app__fail(c, "imagery", "must be an object");
         }
-    TW_WARN("scene", "unknown key \"%s\"%s%s; ignored", key, c->where[0] ? " in " : "", c->where);
-}
-
-static bool app__fail(app__ctx *c, const char *key, const char *what)
-{
-    snprintf(c->err, c->n, "%s%s\"%s\" %s", c->where, c->where[0] ? ": " : "", key, what);
-    return false;
-}
-
-/* Optional string member: absent is fine, another type is an error. */
-static bool app__opt_string(app__ctx *c, json_object *o, const char *key, char **out)
-{
-    if (!tw_json_has(o, key)) return true;
-    const char *s = tw_json_string(o, key);
-    if (!s) return app__fail(c, key, "must be a string");
-    *out = strdup(s);
-    return true;
-}
-
-static bool app__opt_number(app__ctx *c, json_object *o, const char *key, double *out, double lo,
-                            double hi)
-{
-    if (!tw_json_has(o, key)) return true;
-    double v;
-    if (!tw_json_number(o, key, &v)) return app__fail(c, key, "must be a number");
-    if (!(v >= lo && v <= hi)) {
-        char what[96];
-        snprintf(what, sizeof what, "must be between %g and %g", lo, hi);
-        return app__fail(c, key, what);
     }
-    *out = v;
-    return true;
-}
-
-static bool app__opt_bool(app__ctx *c, json_object *o, const char *key, bool *out)
-{
-    if (!tw_json_has(o, key)) return true;
-    json_object *v = tw_json_get(o, key, json_type_boolean);
-    if (!v) return app__fail(c, key, "must be true or false");
-    *out = json_object_get_boolean(v);
-    return true;
-}
-
-static bool app__source(app__ctx *c, json_object *o, app_source *s, const char *const *extra_keys)
-{
-    static const char *const common[] = {"source",   "layer",  "where",       "source_crs",
-                                         "encoding", "nodata", "attribution", NULL};
-    const char *src = tw_json_string(o, "source");
-    if (!src || !src[0]) return app__fail(c, "source", "is missing (a file path or GDAL path)");
-    char path[PATH_MAX];
-    tw_path_join(c->dir, src, path, sizeof path);
-    s->path = strdup(path);
-    if (!app__opt_string(c, o, "layer", &s->layer) || !app__opt_string(c, o, "where", &s->where) ||
-        !app__opt_string(c, o, "source_crs", &s->source_crs) ||
-        !app__opt_string(c, o, "encoding", &s->encoding) ||
-        !app__opt_string(c, o, "attribution", &s->attribution))
-        return false;
-    if (tw_json_has(o, "nodata")) {
-        if (!tw_json_number(o, "nodata", &s->nodata))
-            return app__fail(c, "nodata", "must be a number");
-        s->has_nodata = true;
-    }
-    /* Unknown keys: those neither common nor the caller's own. */
-    json_object_object_foreach(o, key, val)
-    {
-        (void)val;
-        bool known = false;
-        for (const char *const *k = common; *k && !known; k++) known = strcmp(*k, key) == 0;
-        for (const char *const *k = extra_keys; k && *k && !known; k++)
-            known = strcmp(*k, key) == 0;
-        if (!known) app__warn_key(key, c);
-    }
-    return true;
-}
-
-static bool app__color(app__ctx *c, json_object *o, const char *key, float out[4])
-{
-    if (!tw_json_has(o, key)) return true;
-    double v[4] = {0, 0, 0, 1};
-    json_object *a = tw_json_get(o, key, json_type_array);
-    int len = a ? (int)json_object_array_length(a) : 0;
-    if (!a || (len != 3 && len != 4) || !tw_json_numbers(o, key, v, len))
-        return app__fail(c, key, "must be [r, g, b] or [r, g, b, a] with values 0..1");
-    for (int i = 0; i < 4; i++) out[i] = (float)fmin(fmax(v[i], 0), 1);
-    return true;
-}
-
-static bool app__terrain(app__ctx *c, json_object *o, app_terrain_cfg *t)
-{
-    static const char *const extra[] = {"exaggeration", "hillshade", "tile_samples", NULL};
+    json_object *copy = NULL;
+    if (json_object_deep_copy(t, &copy, NULL) != 0) return app__fail(c, "terrain", "is too large");
+    if (im) json_object_object_add(copy, "imagery", json_object_get(im));
     c->where = "terrain";
-    t->present = true;
-    t->exaggeration = 1;
-    double samples = 0;
-    if (!app__source(c, o, &t->src, extra) ||
-        !app__opt_number(c, o, "exaggeration", &t->exaggeration, 0.1, 100) ||
-        !app__opt_bool(c, o, "hillshade", &t->hillshade) ||
-        !app__opt_number(c, o, "tile_samples", &samples, 3, 257))
-        return false;
-    t->tile_samples = (int)samples;
-    return true;
+    bool ok = app__add_entry(c, s, "terrain", copy);
+    json_object_put(copy);
+    return ok;
 }
 
 static bool app__boundaries(app__ctx *c, json_object *arr, app_scene *s)
 {
-    static const char *const extra[] = {"label_field", "label_field_en", "name",
-                                        "color",       "width",          NULL};
     int n = (int)json_object_array_length(arr);
-    s->boundaries = calloc(n > 0 ? (size_t)n : 1, sizeof *s->boundaries);
-    if (!s->boundaries) return app__fail(c, "boundaries", "is too large");
     for (int i = 0; i < n; i++) {
         json_object *o = json_object_array_get_idx(arr, (size_t)i);
-        snprintf(c->where_buf, sizeof c->where_buf, "boundaries[%d]", i);
-        c->where = c->where_buf;
+        app_cfg_at(c, "boundaries[%d]", i);
         if (!json_object_is_type(o, json_type_object))
             return app__fail(c, "boundaries", "entries must be objects");
-        app_boundary_cfg *b = &s->boundaries[s->boundary_count++];
-        b->color[0] = 1, b->color[1] = 1, b->color[2] = 1, b->color[3] = 0.9f;
-        b->width_px = 1.5f;
-        double width = b->width_px;
-        if (!app__source(c, o, &b->src, extra) ||
-            !app__opt_string(c, o, "label_field", &b->label_field) ||
-            !app__opt_string(c, o, "label_field_en", &b->label_field_en) ||
-            !app__opt_string(c, o, "name", &b->name) || !app__color(c, o, "color", b->color) ||
-            !app__opt_number(c, o, "width", &width, 0.5, 20))
-            return false;
-        b->width_px = (float)width;
+        if (!app__add_entry(c, s, "boundaries", o)) return false;
+    }
+    return true;
+}
+
+/* The general form: [{ "kind": ..., ... }], drawn in order. */
+static bool app__layers(app__ctx *c, json_object *arr, app_scene *s)
+{
+    int n = (int)json_object_array_length(arr);
+    for (int i = 0; i < n; i++) {
+        json_object *o = json_object_array_get_idx(arr, (size_t)i);
+        app_cfg_at(c, "layers[%d]", i);
+        if (!json_object_is_type(o, json_type_object))
+            return app__fail(c, "layers", "entries must be objects");
+        const char *kind = tw_json_string(o, "kind");
+        if (!kind || !kind[0])
+            return app__fail(c, "kind", "is missing (e.g. \"boundaries\", \"points\")");
+        json_object *copy = NULL;
+        if (json_object_deep_copy(o, &copy, NULL) != 0)
+            return app__fail(c, "layers", "is too large");
+        json_object_object_del(copy, "kind"); /* read here, not by the kind */
+        bool ok = app__add_entry(c, s, kind, copy);
+        json_object_put(copy);
+        if (!ok) return false;
     }
     return true;
 }
@@ -195,96 +137,6 @@ static bool app__bookmarks(app__ctx *c, json_object *arr, app_scene *s)
     return true;
 }
 
-static bool app__path(app__ctx *c, json_object *o, const char *key, bool required, char **out)
-{
-    if (!tw_json_has(o, key))
-        return required ? app__fail(c, key, "is missing (a file path)") : true;
-    const char *v = tw_json_string(o, key);
-    if (!v || !v[0]) return app__fail(c, key, "must be a file path");
-    char path[PATH_MAX];
-    tw_path_join(c->dir, v, path, sizeof path);
-    *out = strdup(path);
-    return true;
-}
-
-static bool app__map_source(app__ctx *c, json_object *root, const char *key, app_map_source *m)
-{
-    static const char *const extra[] = {"code_field", "label_field", "label_field_en", NULL};
-    json_object *o = tw_json_get(root, key, json_type_object);
-    if (!o) return app__fail(c, key, "must be an object with a \"source\"");
-    return app__source(c, o, &m->src, extra) &&
-           app__opt_string(c, o, "code_field", &m->code_field) &&
-           app__opt_string(c, o, "label_field", &m->label_field) &&
-           app__opt_string(c, o, "label_field_en", &m->label_field_en);
-}
-
-/* "year": an integer year or "all" (0). */
-static bool app__year(app__ctx *c, json_object *o, int *out)
-{
-    if (!tw_json_has(o, "year")) return true;
-    const char *all = tw_json_string(o, "year");
-    double v;
-    if (all && strcmp(all, "all") == 0) {
-        *out = 0;
-        return true;
-    }
-    if (!tw_json_number(o, "year", &v) || v != floor(v) || v < 1900 || v > 2200)
-        return app__fail(c, "year", "must be a year such as 2021, or \"all\"");
-    *out = (int)v;
-    return true;
-}
-
-static bool app__twins(app__ctx *c, json_object *arr, app_map_cfg *m)
-{
-    static const char *const known[] = {"city", "scene", "bookmark", NULL};
-    int n = (int)json_object_array_length(arr);
-    m->twins = calloc(n > 0 ? (size_t)n : 1, sizeof *m->twins);
-    if (!m->twins) return app__fail(c, "twins", "is too large");
-    for (int i = 0; i < n; i++) {
-        json_object *o = json_object_array_get_idx(arr, (size_t)i);
-        snprintf(c->where_buf, sizeof c->where_buf, "map.twins[%d]", i);
-        c->where = c->where_buf;
-        if (!json_object_is_type(o, json_type_object))
-            return app__fail(c, "twins", "entries must be objects");
-        app_twin *t = &m->twins[m->twin_count++];
-        const char *city = tw_json_string(o, "city");
-        if (!city || !city[0]) return app__fail(c, "city", "is missing (name_ko of the city)");
-        t->city = strdup(city);
-        if (!app__path(c, o, "scene", true, &t->scene) ||
-            !app__opt_string(c, o, "bookmark", &t->bookmark))
-            return false;
-        tw_json_unknown_keys(o, known, app__warn_key, c);
-    }
-    return true;
-}
-
-static bool app__map(app__ctx *c, json_object *o, app_map_cfg *m)
-{
-    static const char *const known[] = {"certifications", "scheme", "provinces", "municipalities",
-                                        "year",           "twins",  "extrude",   NULL};
-    c->where = "map";
-    m->present = true;
-    if (!app__path(c, o, "certifications", true, &m->certifications) ||
-        !app__path(c, o, "scheme", true, &m->scheme) || !app__year(c, o, &m->year) ||
-        !app__opt_bool(c, o, "extrude", &m->extrude))
-        return false;
-    if (!tw_json_has(o, "municipalities"))
-        return app__fail(c, "municipalities", "is missing (the boundaries of the cities)");
-    if (!app__map_source(c, o, "municipalities", &m->municipalities)) return false;
-    c->where = "map";
-    if (tw_json_has(o, "provinces") && !app__map_source(c, o, "provinces", &m->provinces))
-        return false;
-    c->where = "map";
-    if (tw_json_has(o, "twins")) {
-        json_object *a = tw_json_get(o, "twins", json_type_array);
-        if (!a) return app__fail(c, "twins", "must be an array");
-        if (!app__twins(c, a, m)) return false;
-    }
-    c->where = "map";
-    tw_json_unknown_keys(o, known, app__warn_key, c);
-    return true;
-}
-
 static bool app__tour_stop(app__ctx *c, json_object *o, app_tour_stop *t)
 {
     static const char *const known[] = {"bookmark",   "scene",   "map",    "city",
@@ -300,7 +152,7 @@ static bool app__tour_stop(app__ctx *c, json_object *o, app_tour_stop *t)
     }
     if (!app__opt_string(c, o, "bookmark", &t->bookmark) ||
         !app__path(c, o, "scene", false, &t->scene) || !app__opt_bool(c, o, "map", &map) ||
-        !app__opt_string(c, o, "city", &t->city) || !app__year(c, o, &t->year) ||
+        !app__opt_string(c, o, "city", &t->city) || !app_cfg_year(c, o, &t->year) ||
         !app__opt_bool(c, o, "twin", &t->twin) ||
         !app__opt_number(c, o, "hold_s", &t->hold_s, 0, 3600) ||
         !app__opt_string(c, o, "caption", &t->caption) ||
@@ -344,17 +196,17 @@ tw_result app_scene_parse(const char *text, size_t len, const char *dir, app_sce
     json_object *root = NULL;
     tw_result r = tw_json_parse(text, len, &root, err, n);
     if (r != TW_OK) return r;
-    app__ctx c = {.dir = dir, .err = err, .n = n, .where = ""};
+    app_cfg c = {.dir = dir, .err = err, .n = n, .where = ""};
     bool ok = true;
     if (!json_object_is_type(root, json_type_object)) {
         snprintf(err, n, "the scene must be a JSON object, not %s", tw_json_type_name(root));
         json_object_put(root);
         return TW_ERR_FORMAT;
     }
-    static const char *const known[] = {
-        "name",        "name_en", "crs",        "center",    "time_zone",
-        "terrain",     "imagery", "boundaries", "bookmarks", "http_timeout_s",
-        "description", "map",     "tour",       NULL};
+    static const char *const known[] = {"name",      "name_en",        "crs",         "center",
+                                        "time_zone", "terrain",        "imagery",     "boundaries",
+                                        "bookmarks", "http_timeout_s", "description", "map",
+                                        "tour",      "layers",         NULL};
     s->dir = app__dup(dir);
     ok = app__opt_string(&c, root, "name", &s->name) &&
          app__opt_string(&c, root, "name_en", &s->name_en) &&
@@ -385,31 +237,32 @@ tw_result app_scene_parse(const char *text, size_t len, const char *dir, app_sce
         c.where = "";
     }
     if (ok && tw_json_has(root, "terrain")) {
-        json_object *t = tw_json_get(root, "terrain", json_type_object);
-        ok = t ? app__terrain(&c, t, &s->terrain) : app__fail(&c, "terrain", "must be an object");
+        ok = app__terrain(&c, root, s);
         c.where = "";
-    }
-    if (ok && tw_json_has(root, "imagery")) {
-        json_object *t = tw_json_get(root, "imagery", json_type_object);
-        c.where = "imagery";
-        ok = t ? app__source(&c, t, &s->imagery, NULL)
-               : app__fail(&c, "imagery", "must be an object");
-        s->has_imagery = ok;
-        c.where = "";
+    } else if (ok && tw_json_has(root, "imagery")) {
+        c.warnings++;
+        TW_WARN("scene", "\"imagery\" is draped on the terrain and there is no \"terrain\"; "
+                         "the imagery is not shown");
     }
     if (ok && tw_json_has(root, "boundaries")) {
         json_object *a = tw_json_get(root, "boundaries", json_type_array);
         ok = a ? app__boundaries(&c, a, s) : app__fail(&c, "boundaries", "must be an array");
         c.where = "";
     }
+    if (ok && tw_json_has(root, "map")) {
+        json_object *m = tw_json_get(root, "map", json_type_object);
+        c.where = "map";
+        ok = m ? app__add_entry(&c, s, "map", m) : app__fail(&c, "map", "must be an object");
+        c.where = "";
+    }
+    if (ok && tw_json_has(root, "layers")) {
+        json_object *a = tw_json_get(root, "layers", json_type_array);
+        ok = a ? app__layers(&c, a, s) : app__fail(&c, "layers", "must be an array");
+        c.where = "";
+    }
     if (ok && tw_json_has(root, "bookmarks")) {
         json_object *a = tw_json_get(root, "bookmarks", json_type_array);
         ok = a ? app__bookmarks(&c, a, s) : app__fail(&c, "bookmarks", "must be an array");
-        c.where = "";
-    }
-    if (ok && tw_json_has(root, "map")) {
-        json_object *m = tw_json_get(root, "map", json_type_object);
-        ok = m ? app__map(&c, m, &s->map) : app__fail(&c, "map", "must be an object");
         c.where = "";
     }
     if (ok && tw_json_has(root, "tour")) {
@@ -423,11 +276,6 @@ tw_result app_scene_parse(const char *text, size_t len, const char *dir, app_sce
     if (!ok) {
         app_scene_free(s);
         return TW_ERR_FORMAT;
-    }
-    if (s->has_imagery && !s->terrain.present) {
-        TW_WARN("scene", "\"imagery\" is draped on the terrain and there is no \"terrain\"; "
-                         "the imagery is not shown");
-        s->warnings++;
     }
     if (!s->name) s->name = strdup("citytwin");
     if (!s->crs) s->crs = strdup("EPSG:5186");
@@ -458,39 +306,6 @@ tw_result app_scene_load(const char *path, app_scene *out, char *err, size_t n)
     return r;
 }
 
-static void app__source_free(app_source *s)
-{
-    free(s->path);
-    free(s->layer);
-    free(s->where);
-    free(s->source_crs);
-    free(s->encoding);
-    free(s->attribution);
-    memset(s, 0, sizeof *s);
-}
-
-static void app__map_source_free(app_map_source *m)
-{
-    app__source_free(&m->src);
-    free(m->code_field);
-    free(m->label_field);
-    free(m->label_field_en);
-}
-
-static void app__map_free(app_map_cfg *m)
-{
-    free(m->certifications);
-    free(m->scheme);
-    app__map_source_free(&m->provinces);
-    app__map_source_free(&m->municipalities);
-    for (int i = 0; i < m->twin_count; i++) {
-        free(m->twins[i].city);
-        free(m->twins[i].scene);
-        free(m->twins[i].bookmark);
-    }
-    free(m->twins);
-}
-
 void app_scene_free(app_scene *s)
 {
     free(s->path);
@@ -499,18 +314,15 @@ void app_scene_free(app_scene *s)
     free(s->name_en);
     free(s->crs);
     free(s->tz_label);
-    app__source_free(&s->terrain.src);
-    app__source_free(&s->imagery);
-    for (int i = 0; i < s->boundary_count; i++) {
-        app__source_free(&s->boundaries[i].src);
-        free(s->boundaries[i].name);
-        free(s->boundaries[i].label_field);
-        free(s->boundaries[i].label_field_en);
+    for (int i = 0; i < s->layer_count; i++) {
+        app_layer_entry *e = &s->layers[i];
+        if (e->kind && e->cfg) e->kind->cfg_free(e->cfg);
+        free(e->kind_name);
+        free(e->name);
     }
-    free(s->boundaries);
+    free(s->layers);
     for (int i = 0; i < s->bookmark_count; i++) free(s->bookmarks[i].name);
     free(s->bookmarks);
-    app__map_free(&s->map);
     for (int i = 0; i < s->tour_count; i++) {
         app_tour_stop *t = &s->tour[i];
         free(t->bookmark);
@@ -523,6 +335,34 @@ void app_scene_free(app_scene *s)
     memset(s, 0, sizeof *s);
 }
 
+app_scene *app_scene_open(const char *path, char *err, size_t n)
+{
+    app_scene *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, n, "out of memory");
+        return NULL;
+    }
+    if (app_scene_load(path, s, err, n) != TW_OK) {
+        free(s);
+        return NULL;
+    }
+    s->refs = 1;
+    return s;
+}
+
+app_scene *app_scene_hold(app_scene *s)
+{
+    if (s) s->refs++;
+    return s;
+}
+
+void app_scene_close(app_scene *s)
+{
+    if (!s || --s->refs > 0) return;
+    app_scene_free(s);
+    free(s);
+}
+
 const app_bookmark *app_scene_bookmark(const app_scene *s, const char *name)
 {
     for (int i = 0; i < s->bookmark_count; i++)
@@ -530,9 +370,20 @@ const app_bookmark *app_scene_bookmark(const app_scene *s, const char *name)
     return NULL;
 }
 
-const app_twin *app_scene_twin(const app_scene *s, const char *city)
+const app_layer_entry *app_scene_find(const app_scene *s, const char *kind)
 {
-    for (int i = 0; city && i < s->map.twin_count; i++)
-        if (strcmp(s->map.twins[i].city, city) == 0) return &s->map.twins[i];
+    for (int i = 0; i < s->layer_count; i++)
+        if (strcmp(s->layers[i].kind_name, kind) == 0) return &s->layers[i];
+    return NULL;
+}
+
+const app_source *app_scene_center_source(const app_scene *s)
+{
+    for (int i = 0; i < s->layer_count; i++) {
+        const app_layer_entry *e = &s->layers[i];
+        const app_source *src =
+            e->kind && e->cfg && e->kind->cfg_source ? e->kind->cfg_source(e->cfg) : NULL;
+        if (src && src->path) return src;
+    }
     return NULL;
 }

@@ -4,6 +4,7 @@
 #ifndef APP_SCENE_H
 #define APP_SCENE_H
 
+#include "app_cfg.h"
 #include "tw_result.h"
 
 #include <stdbool.h>
@@ -11,57 +12,20 @@
 
 #define APP_SCENE_MAX_BYTES (16u * 1024u * 1024u)
 
-typedef struct app_source {
-    char *path; /* resolved against the scene's folder */
-    char *layer, *where, *source_crs, *encoding;
-    bool has_nodata;
-    double nodata;
-    char *attribution; /* shown on screen; NULL: not given */
-} app_source;
+typedef struct app_layer_kind app_layer_kind;
 
-typedef struct app_terrain_cfg {
-    bool present;
-    app_source src;
-    double exaggeration; /* default 1 */
-    bool hillshade;
-    int tile_samples; /* 0: default */
-} app_terrain_cfg;
-
-typedef struct app_boundary_cfg {
-    app_source src;
-    char *name;
-    char *label_field, *label_field_en;
-    float color[4];
-    float width_px;
-} app_boundary_cfg;
+/* One entry of the scene's layers, in drawing order. */
+typedef struct app_layer_entry {
+    const app_layer_kind *kind; /* NULL: a kind this version does not know */
+    char *kind_name;
+    char *name; /* "name" of the entry, may be NULL */
+    void *cfg;  /* the kind's own config */
+} app_layer_entry;
 
 typedef struct app_bookmark {
     char *name;
     double eye[3], target[3]; /* scene CRS metres */
 } app_bookmark;
-
-/* A certified city that has a twin scene ("fly into the twin"). */
-typedef struct app_twin {
-    char *city;     /* name_ko as in the certification file */
-    char *scene;    /* resolved path */
-    char *bookmark; /* may be NULL: frame the data */
-} app_twin;
-
-typedef struct app_map_source {
-    app_source src;
-    char *code_field, *label_field, *label_field_en;
-} app_map_source;
-
-/* The national certification map ("map" in a scene). */
-typedef struct app_map_cfg {
-    bool present;
-    char *certifications, *scheme; /* resolved paths */
-    app_map_source provinces, municipalities;
-    int year;     /* shown first; 0: all years */
-    bool extrude; /* start in 3D (B toggles) */
-    app_twin *twins;
-    int twin_count;
-} app_map_cfg;
 
 typedef enum app_stop_kind {
     APP_STOP_BOOKMARK, /* a bookmark of the tour's own scene */
@@ -88,17 +52,14 @@ typedef struct app_scene {
     char *tz_label;
     double tz_offset_h;
     double http_timeout_s;
-    app_terrain_cfg terrain;
-    bool has_imagery;
-    app_source imagery;
-    app_boundary_cfg *boundaries;
-    int boundary_count;
+    app_layer_entry *layers; /* shorthand keys first: terrain, boundaries, map; then "layers" */
+    int layer_count;
     app_bookmark *bookmarks;
     int bookmark_count;
-    app_map_cfg map;
     app_tour_stop *tour;
     int tour_count;
     int warnings; /* unknown keys and the like */
+    int refs;     /* app_scene_open / hold / close */
 } app_scene;
 
 /* Reads and checks a scene file. err gets one line without the path. */
@@ -107,7 +68,15 @@ tw_result app_scene_load(const char *path, app_scene *out, char *err, size_t n);
 tw_result app_scene_parse(const char *text, size_t len, const char *dir, app_scene *out, char *err,
                           size_t n);
 void app_scene_free(app_scene *s);
+/* The same on the heap, shared by reference (main thread): one parse per
+ * load, whoever needs the scene holds it. NULL and err on failure. */
+app_scene *app_scene_open(const char *path, char *err, size_t n);
+app_scene *app_scene_hold(app_scene *s);
+void app_scene_close(app_scene *s);
 const app_bookmark *app_scene_bookmark(const app_scene *s, const char *name);
-const app_twin *app_scene_twin(const app_scene *s, const char *city);
+/* The first entry of a kind (by scene name), or NULL. */
+const app_layer_entry *app_scene_find(const app_scene *s, const char *kind);
+/* The source that centres a geographic scene's local frame, or NULL. */
+const app_source *app_scene_center_source(const app_scene *s);
 
 #endif

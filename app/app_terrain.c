@@ -3,6 +3,9 @@
 #include "app_terrain.h"
 
 #include "geo_imagery.h"
+#include "rn_terrain.h"
+#include "rn_texture.h"
+#include "tw_json.h"
 
 #include "tw_log.h"
 #include "tw_time.h"
@@ -37,16 +40,23 @@ typedef struct app__want {
     double priority;
 } app__want;
 
-struct app_terrain {
-    app_layer layer;
-    const app_terrain_cfg *cfg;
-    const geo_frame *frame;
-    tw_pool *pool;
+/* What tile jobs read on the workers: owned by the layer's token, so it
+ * outlives the layer while a job still runs. */
+typedef struct app__terrain_src {
+    geo_terrain *geo;
+    geo_imagery *imagery;
+} app__terrain_src;
+
+typedef struct app_terrain {
+    app_layer *owner;
+    app_world *world;
+    app__terrain_src *src;
+    app_layer_info layer;
     geo_terrain *geo;
     const geo_terrain_info *info;
     rn_texture height_tex;
     bool has_imagery;
-    app_layer imagery_layer;
+    app_layer_info imagery_layer;
     geo_imagery *imagery; /* set once open, before any tile job reads it */
     int imagery_failures;
     bool depth_final;  /* max_level settled (imagery known): tiles may load */
@@ -77,10 +87,12 @@ struct app_terrain {
     bool skip_levels;
     int loaded_first_view; /* tiles that arrived before the first complete view */
     int view_wants;        /* requests this frame for what the view lacks */
-};
+} app_terrain;
 
 typedef struct app__open_job {
     app_terrain *owner;
+    geo_frame *frame;
+    char *path, *source_crs;
     geo_terrain_desc desc;
     geo_terrain *result;
     tw_result status;
@@ -89,6 +101,8 @@ typedef struct app__open_job {
 
 typedef struct app__imagery_open_job {
     app_terrain *owner;
+    geo_frame *frame;
+    char *path, *source_crs;
     geo_imagery_desc desc;
     geo_imagery *result;
     tw_result status;
@@ -97,11 +111,13 @@ typedef struct app__imagery_open_job {
 
 typedef struct app__tile_job {
     app_terrain *owner;
+    geo_terrain *geo; /* from the token's payload: valid while the job lives */
+    geo_imagery *imagery;
     bool background;
     geo_tile tile;
     tw_result status;
     char err[256];
-    tw_image imagery; /* RGBA, empty when the tile has none */
+    tw_image imagery_px; /* RGBA, empty when the tile has none */
     tw_result imagery_status;
     char imagery_err[256];
 } app__tile_job;
@@ -159,24 +175,35 @@ static void app__remove(app_terrain *t, app__tile *e)
     t->free_head = idx;
 }
 
+static void app__open_job_free(app__open_job *j)
+{
+    geo_frame_destroy(j->frame);
+    free(j->path);
+    free(j->source_crs);
+    free(j);
+}
+
 static void app__open_run(void *job, int worker)
 {
     app__open_job *j = job;
-    j->status =
-        geo_terrain_open(&j->desc, j->owner->frame, worker, &j->result, j->err, sizeof j->err);
+    j->status = geo_terrain_open(&j->desc, j->frame, worker, &j->result, j->err, sizeof j->err);
 }
 
 static void app__open_done(void *job, tw_result pool_status)
 {
     app__open_job *j = job;
+    if (pool_status != TW_OK) {
+        /* The layer is gone: only the job is ours. */
+        geo_terrain_close(j->result);
+        app__open_job_free(j);
+        return;
+    }
     app_terrain *t = j->owner;
     double now = tw_time_mono_s();
-    if (pool_status != TW_OK) {
-        app_layer_fail(&t->layer, now, "cancelled");
-    } else if (j->status != TW_OK) {
-        app_layer_fail(&t->layer, now, "%s", j->err);
+    if (j->status != TW_OK) {
+        app_layer_info_fail(&t->layer, now, "%s", j->err);
     } else {
-        t->geo = j->result;
+        t->geo = t->src->geo = j->result;
         t->info = geo_terrain_info_get(t->geo);
         const tw_heightfield *hf = geo_terrain_heightfield(t->geo);
         /* Draping samples this texture; unknown (off-raster) heights become
@@ -189,164 +216,168 @@ static void app__open_done(void *job, tw_result pool_status)
                 .width = hf->nx, .height = hf->ny, .format = RN_TEX_R32F, .pixels = z});
             free(z);
         }
+        app_world_set_ground(t->world, hf, t->height_tex, t->info->zmin, t->info->zmax,
+                             t->info->root_size);
         const geo_raster_info *ri = &t->info->raster;
-        app_layer_ok(&t->layer, now, (long)ri->width * ri->height);
+        app_layer_info_ok(&t->layer, now, (long)ri->width * ri->height);
         TW_INFO("terrain",
                 "%s: %dx%d %s, %s, %.1f m pixels, %d overview(s), %d LOD levels, %.0f..%.0f m",
                 t->layer.source, ri->width, ri->height, ri->driver, ri->crs, ri->pixel_m,
                 ri->overviews, t->info->max_level + 1, t->info->zmin, t->info->zmax);
     }
+    app__open_job_free(j);
+}
+
+static void app__imagery_job_free(app__imagery_open_job *j)
+{
+    geo_frame_destroy(j->frame);
+    free(j->path);
+    free(j->source_crs);
     free(j);
 }
 
 static void app__imagery_open_run(void *job, int worker)
 {
     app__imagery_open_job *j = job;
-    j->status =
-        geo_imagery_open(&j->desc, j->owner->frame, worker, &j->result, j->err, sizeof j->err);
+    j->status = geo_imagery_open(&j->desc, j->frame, worker, &j->result, j->err, sizeof j->err);
 }
 
 static void app__imagery_open_done(void *job, tw_result pool_status)
 {
     app__imagery_open_job *j = job;
-    app_terrain *t = j->owner;
-    app_layer *l = &t->imagery_layer;
-    double now = tw_time_mono_s();
     if (pool_status != TW_OK) {
-        app_layer_fail(l, now, "cancelled");
-    } else if (j->status != TW_OK) {
-        app_layer_fail(l, now, "%s", j->err);
+        geo_imagery_close(j->result);
+        app__imagery_job_free(j);
+        return;
+    }
+    app_terrain *t = j->owner;
+    app_layer_info *l = &t->imagery_layer;
+    double now = tw_time_mono_s();
+    if (j->status != TW_OK) {
+        app_layer_info_fail(l, now, "%s", j->err);
     } else {
-        t->imagery = j->result;
+        t->imagery = t->src->imagery = j->result;
         const geo_raster_info *ri = geo_imagery_info(t->imagery);
-        app_layer_ok(l, now, (long)ri->width * ri->height);
+        app_layer_info_ok(l, now, (long)ri->width * ri->height);
         TW_INFO("imagery", "%s: %dx%d %s, %d bands of %s, %s, %.2f m pixels, %d overview(s)",
                 l->source, ri->width, ri->height, ri->driver, ri->bands, ri->data_type, ri->crs,
                 ri->pixel_m, ri->overviews);
     }
-    free(j);
+    app__imagery_job_free(j);
 }
 
 static void app__imagery_start(app_terrain *t, const app_source *src, double now)
 {
     t->has_imagery = true;
-    app_layer_begin(&t->imagery_layer, "imagery", NULL, src->path, src->attribution, now);
+    app_layer_info_begin(&t->imagery_layer, "imagery", NULL, src->path, src->attribution, now);
+    app_layer_add_info(t->owner, &t->imagery_layer);
     app__imagery_open_job *j = calloc(1, sizeof *j);
     if (!j) {
-        app_layer_fail(&t->imagery_layer, now, "out of memory");
+        app_layer_info_fail(&t->imagery_layer, now, "out of memory");
         return;
     }
     j->owner = t;
-    j->desc = (geo_imagery_desc){.raster = {.path = src->path,
-                                            .source_crs = src->source_crs,
+    j->frame = geo_frame_ref(t->world->frame);
+    j->path = strdup(src->path);
+    j->source_crs = src->source_crs ? strdup(src->source_crs) : NULL;
+    j->desc = (geo_imagery_desc){.raster = {.path = j->path,
+                                            .source_crs = j->source_crs,
                                             .has_nodata = src->has_nodata,
                                             .nodata = src->nodata,
                                             .workers = t->workers}};
-    tw_pool_submit(t->pool, &(tw_job_desc){.job = j,
-                                           .run = app__imagery_open_run,
-                                           .done = app__imagery_open_done,
-                                           .priority = 1000});
+    if (!app_layer_submit(t->owner, j, app__imagery_open_run, app__imagery_open_done, 1000)) {
+        app__imagery_job_free(j);
+        app_layer_info_fail(&t->imagery_layer, now, "out of memory");
+    }
 }
 
-app_terrain *app_terrain_create(const app_terrain_desc *desc, double now)
+static void app__src_free(void *p)
 {
+    app__terrain_src *s = p;
+    geo_terrain_close(s->geo);
+    geo_imagery_close(s->imagery);
+    free(s);
+}
+
+static void *app__create(app_layer *l, const void *cfgp, app_world *w)
+{
+    const app_terrain_cfg *cfg = cfgp;
+    double now = tw_time_mono_s();
     app_terrain *t = calloc(1, sizeof *t);
-    if (!t) return NULL;
-    t->cfg = desc->cfg;
-    t->frame = desc->frame;
-    t->pool = desc->pool;
-    t->workers = tw_pool_workers(desc->pool);
-    t->max_error_px = desc->max_error_px > 0 ? desc->max_error_px : 2.0;
+    app__terrain_src *src = calloc(1, sizeof *src);
+    if (!t || !src) {
+        free(t);
+        free(src);
+        return NULL;
+    }
+    tw_token_set_payload(l->token, src, app__src_free);
+    t->owner = l;
+    t->world = w;
+    t->src = src;
+    t->workers = tw_pool_workers(w->pool);
+    t->max_error_px = 2.0;
     t->skip_levels = true;
-    t->max_tiles = desc->max_tiles > 0 ? desc->max_tiles : 600;
-    if (t->max_tiles > APP_TILE_CAPACITY - 256) t->max_tiles = APP_TILE_CAPACITY - 256;
+    t->max_tiles = 600;
     for (int i = 0; i < APP_TILE_BUCKETS; i++) t->buckets[i] = -1;
     for (int i = 0; i < APP_TILE_CAPACITY; i++)
         t->tiles[i].next = i + 1 < APP_TILE_CAPACITY ? i + 1 : -1;
     t->free_head = 0;
     t->stats.center_level = -1;
-    const app_source *src = &desc->cfg->src;
-    app_layer_begin(&t->layer, "terrain", NULL, src->path, src->attribution, now);
-    if (desc->imagery) app__imagery_start(t, desc->imagery, now);
+    app_layer_info_begin(&t->layer, "terrain", NULL, cfg->src.path, cfg->src.attribution, now);
+    app_layer_add_info(l, &t->layer);
+    if (cfg->has_imagery) app__imagery_start(t, &cfg->imagery, now);
     app__open_job *j = calloc(1, sizeof *j);
     if (!j) {
-        app_layer_fail(&t->layer, now, "out of memory");
+        app_layer_info_fail(&t->layer, now, "out of memory");
         return t;
     }
     j->owner = t;
+    j->frame = geo_frame_ref(w->frame);
+    j->path = strdup(cfg->src.path);
+    j->source_crs = cfg->src.source_crs ? strdup(cfg->src.source_crs) : NULL;
     j->desc = (geo_terrain_desc){
-        .raster = {.path = src->path,
-                   .source_crs = src->source_crs,
-                   .has_nodata = src->has_nodata,
-                   .nodata = src->nodata,
+        .raster = {.path = j->path,
+                   .source_crs = j->source_crs,
+                   .has_nodata = cfg->src.has_nodata,
+                   .nodata = cfg->src.nodata,
                    .workers = t->workers},
-        .tile_samples = desc->cfg->tile_samples,
+        .tile_samples = cfg->tile_samples,
     };
-    tw_pool_submit(
-        t->pool,
-        &(tw_job_desc){.job = j, .run = app__open_run, .done = app__open_done, .priority = 1000});
+    if (!app_layer_submit(l, j, app__open_run, app__open_done, 1000)) {
+        app__open_job_free(j);
+        app_layer_info_fail(&t->layer, now, "out of memory");
+    }
     return t;
 }
 
-void app_terrain_destroy(app_terrain *t)
+/* The datasets stay with the token until the last job is done. */
+static void app__destroy(void *self)
 {
-    if (!t) return;
+    app_terrain *t = self;
     for (int i = 0; i < APP_TILE_CAPACITY; i++) {
         if (t->tiles[i].state == TILE_FREE) continue;
         rn_mesh_destroy(t->tiles[i].mesh);
         rn_texture_destroy(t->tiles[i].imagery);
     }
     rn_texture_destroy(t->height_tex);
-    geo_terrain_close(t->geo);
-    geo_imagery_close(t->imagery);
     free(t->draw);
     free(t);
 }
 
-app_layer *app_terrain_layer(app_terrain *t)
-{
-    return &t->layer;
-}
-
-app_layer *app_terrain_imagery_layer(app_terrain *t)
-{
-    return t && t->has_imagery ? &t->imagery_layer : NULL;
-}
-
-const geo_terrain_info *app_terrain_info(const app_terrain *t)
-{
-    return t->info;
-}
-
-const tw_heightfield *app_terrain_heightfield(const app_terrain *t)
-{
-    return t->geo ? geo_terrain_heightfield(t->geo) : NULL;
-}
-
-rn_texture app_terrain_height_texture(const app_terrain *t)
-{
-    return t->height_tex;
-}
-
-const app_terrain_stats *app_terrain_stats_get(const app_terrain *t)
-{
-    return &t->stats;
-}
-
+/* Reads only what the job carries: the layer may be gone meanwhile. */
 static void app__tile_run(void *job, int worker)
 {
     app__tile_job *j = job;
     geo_tile_key key = j->tile.key;
-    app_terrain *t = j->owner;
-    j->status = geo_terrain_load_tile(t->geo, worker, key, &j->tile, j->err, sizeof j->err);
-    if (j->status != TW_OK || j->tile.empty || !t->imagery) return;
-    const geo_terrain_info *info = t->info;
+    j->status = geo_terrain_load_tile(j->geo, worker, key, &j->tile, j->err, sizeof j->err);
+    if (j->status != TW_OK || j->tile.empty || !j->imagery) return;
+    const geo_terrain_info *info = geo_terrain_info_get(j->geo);
     double size = info->root_size / (double)(1 << key.level);
-    int px = geo_imagery_square_px(t->imagery, size);
+    int px = geo_imagery_square_px(j->imagery, size);
     geo_grid g;
     geo_terrain_tile_grid(info, key, px, &g);
     long covered;
-    j->imagery_status = geo_imagery_read(t->imagery, worker, &g, &j->imagery, &covered,
+    j->imagery_status = geo_imagery_read(j->imagery, worker, &g, &j->imagery_px, &covered,
                                          j->imagery_err, sizeof j->imagery_err);
 }
 
@@ -361,7 +392,7 @@ static void app__tile_imagery(app_terrain *t, app__tile *e, const app__tile_job 
         geo_skips_add(&t->imagery_layer.skipped, "tile read failed");
         return;
     }
-    const tw_image *im = &j->imagery;
+    const tw_image *im = &j->imagery_px;
     if (!im->pixels || e->empty) return;
     /* Mipmaps keep oblique views of fine imagery from shimmering. */
     e->imagery = rn_texture_make(&(rn_texture_desc){.width = im->width,
@@ -375,9 +406,20 @@ static void app__tile_imagery(app_terrain *t, app__tile *e, const app__tile_job 
     }
 }
 
+static void app__tile_job_free(app__tile_job *j)
+{
+    geo_tile_free(&j->tile);
+    tw_image_free(&j->imagery_px);
+    free(j);
+}
+
 static void app__tile_done(void *job, tw_result pool_status)
 {
     app__tile_job *j = job;
+    if (pool_status == TW_ERR_CANCELLED) {
+        app__tile_job_free(j);
+        return;
+    }
     app_terrain *t = j->owner;
     t->inflight--;
     if (!j->background) t->inflight_view--;
@@ -403,9 +445,7 @@ static void app__tile_done(void *job, tw_result pool_status)
             app__tile_imagery(t, e, j);
         }
     }
-    geo_tile_free(&j->tile);
-    tw_image_free(&j->imagery);
-    free(j);
+    app__tile_job_free(j);
 }
 
 /* Closest distance from the eye to a tile's box (eye-relative, exaggerated). */
@@ -619,9 +659,13 @@ static void app__evict(app_terrain *t)
     free(cand);
 }
 
-void app_terrain_update(app_terrain *t, const app_camera *cam, int width, int height,
-                        double exaggeration, long frame)
+static void app__update(void *self, const app_update_ctx *u)
 {
+    app_terrain *t = self;
+    const app_camera *cam = u->cam;
+    int width = u->width, height = u->height;
+    double exaggeration = t->world->exaggeration > 0 ? t->world->exaggeration : 1.0;
+    long frame = u->frame_no;
     memset(&t->stats, 0, sizeof t->stats);
     t->stats.center_level = -1;
     t->draw_count = 0;
@@ -686,13 +730,16 @@ void app_terrain_update(app_terrain *t, const app_camera *cam, int width, int he
         if (!e->background) t->inflight_view++;
         j->background = e->background;
         j->owner = t;
+        j->geo = t->geo;
+        j->imagery = t->imagery;
         j->tile.key = t->want[i].key;
+        int priority = (int)fmax(fmin(t->want[i].priority / 10, 1e8), -1e8);
+        if (!app_layer_submit(t->owner, j, app__tile_run, app__tile_done, priority)) {
+            free(j);
+            app__remove(t, e);
+            break;
+        }
         t->inflight++;
-        tw_pool_submit(t->pool, &(tw_job_desc){.job = j,
-                                               .run = app__tile_run,
-                                               .done = app__tile_done,
-                                               .priority = (int)fmax(
-                                                   fmin(t->want[i].priority / 10, 1e8), -1e8)});
     }
     app__evict(t);
     t->stats.requested = t->want_count;
@@ -705,10 +752,137 @@ void app_terrain_update(app_terrain *t, const app_camera *cam, int width, int he
     if (t->stats.complete) t->skip_levels = false;
 }
 
-long app_terrain_draw(app_terrain *t, const rn_view *view, const rn_terrain_style *style)
+static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {
-    long tris = rn_terrain_draw(view, style, t->draw, t->draw_count);
-    t->stats.triangles = tris;
+    app_terrain *t = self;
+    if (pass != APP_PASS_OPAQUE) return;
+    rn_terrain_style style = {.zmin = t->info ? (float)t->info->zmin : 0,
+                              .zmax = t->info ? (float)t->info->zmax : 1,
+                              .hillshade = d->hillshade,
+                              .wireframe = d->wireframe};
+    t->stats.triangles = rn_terrain_draw(d->view, &style, t->draw, t->draw_count);
     t->stats.gpu_bytes = rn_mesh_gpu_bytes() + t->imagery_bytes;
-    return tris;
 }
+
+static bool app__extent(const void *self, double ext[4], double *z, bool *has_z)
+{
+    const app_terrain *t = self;
+    if (!t->info) return false;
+    memcpy(ext, t->info->raster.extent, 4 * sizeof *ext);
+    *z = 0.5 * (t->info->zmin + t->info->zmax);
+    *has_z = true;
+    return true;
+}
+
+static bool app__view_ready(const void *self)
+{
+    return ((const app_terrain *)self)->stats.complete;
+}
+
+static double app__progress(const void *self, const char **status)
+{
+    const app_terrain_stats *s = &((const app_terrain *)self)->stats;
+    int need = s->drawn + s->requested;
+    *status = "terrain tiles";
+    return need > 0 ? (double)s->drawn / need : 0;
+}
+
+static void app__report(const void *self, json_object *root)
+{
+    const app_terrain *t = self;
+    if (!t->info) return;
+    const geo_terrain_info *ti = t->info;
+    const app_terrain_stats *ts = &t->stats;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "width", json_object_new_int(ti->raster.width));
+    json_object_object_add(o, "height", json_object_new_int(ti->raster.height));
+    json_object_object_add(o, "overviews", json_object_new_int(ti->raster.overviews));
+    json_object_object_add(o, "pixel_m", json_object_new_double(ti->raster.pixel_m));
+    json_object_object_add(o, "crs", json_object_new_string(ti->raster.crs));
+    json_object_object_add(o, "zmin", json_object_new_double(ti->zmin));
+    json_object_object_add(o, "zmax", json_object_new_double(ti->zmax));
+    json_object_object_add(o, "max_level", json_object_new_int(ti->max_level));
+    json_object_object_add(o, "center_level", json_object_new_int(ts->center_level));
+    json_object_object_add(o, "tiles_drawn", json_object_new_int(ts->drawn));
+    json_object_object_add(o, "tiles_resident", json_object_new_int(ts->resident));
+    json_object_object_add(o, "tiles_loaded_first_view",
+                           json_object_new_int(ts->loaded_first_view));
+    json_object_object_add(o, "complete", json_object_new_boolean(ts->complete));
+    json_object_object_add(o, "triangles", json_object_new_int64(ts->triangles));
+    json_object_object_add(o, "imagery_tiles", json_object_new_int(ts->imagery_tiles));
+    json_object *per = json_object_new_array();
+    for (int l = 0; l <= ti->max_level && l < 25; l++)
+        json_object_array_add(per, json_object_new_int(ts->drawn_per_level[l]));
+    json_object_object_add(o, "drawn_per_level", per);
+    json_object_object_add(root, "terrain", o);
+}
+
+/* ---- scene file ---- */
+
+static void app__cfg_free(void *p)
+{
+    app_terrain_cfg *c = p;
+    if (!c) return;
+    app_source_free(&c->src);
+    app_source_free(&c->imagery);
+    free(c);
+}
+
+/* { "source", "exaggeration", "hillshade", "tile_samples", "imagery": {...} } */
+static void *app__parse(app_cfg *c, json_object *o)
+{
+    static const char *const extra[] = {"exaggeration", "hillshade", "tile_samples", "imagery",
+                                        NULL};
+    app_terrain_cfg *t = calloc(1, sizeof *t);
+    if (!t) return app_cfg_fail(c, "terrain", "is too large"), NULL;
+    t->exaggeration = 1;
+    double samples = 0;
+    bool ok = app_cfg_source(c, o, &t->src, extra) &&
+              app_cfg_number(c, o, "exaggeration", &t->exaggeration, 0.1, 100) &&
+              app_cfg_bool(c, o, "hillshade", &t->hillshade) &&
+              app_cfg_number(c, o, "tile_samples", &samples, 3, 257);
+    t->tile_samples = (int)samples;
+    if (ok && tw_json_has(o, "imagery")) {
+        json_object *im = tw_json_get(o, "imagery", json_type_object);
+        /* The shorthand's top-level "imagery" reads as its own key path. */
+        const char *where = c->where;
+        c->where = strcmp(where, "terrain") == 0 ? "imagery" : where;
+        ok = im ? app_cfg_source(c, im, &t->imagery, NULL)
+                : app_cfg_fail(c, "imagery", "must be an object");
+        t->has_imagery = ok;
+        c->where = where;
+    }
+    if (!ok) {
+        app__cfg_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static const app_source *app__cfg_source(const void *cfg)
+{
+    return &((const app_terrain_cfg *)cfg)->src;
+}
+
+static void app__defaults(const void *cfg, app_view_defaults *d)
+{
+    const app_terrain_cfg *c = cfg;
+    d->exaggeration = c->exaggeration;
+    d->hillshade = c->hillshade;
+}
+
+const app_layer_kind app_terrain_kind = {
+    .name = "terrain",
+    .parse = app__parse,
+    .cfg_free = app__cfg_free,
+    .cfg_source = app__cfg_source,
+    .defaults = app__defaults,
+    .create = app__create,
+    .destroy = app__destroy,
+    .update = app__update,
+    .draw = app__draw,
+    .extent = app__extent,
+    .view_ready = app__view_ready,
+    .progress = app__progress,
+    .report = app__report,
+};

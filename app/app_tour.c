@@ -5,11 +5,14 @@
  * been left alone for APP_TOUR_IDLE_S. Headless, it runs once through. */
 #include "app_internal.h"
 
+#include "app_certmap.h"
+
 #include "tw_file.h"
 #include "tw_log.h"
 #include "tw_time.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define APP_TOUR_IDLE_S 30.0
@@ -27,26 +30,25 @@ enum {
 
 static const char *const TOUR_KIND[] = {"bookmark", "map", "city", "scene"};
 
-bool app_tour_start(app *a, const char *path, char *err, size_t n)
+bool app_tour_start(app *a, app_scene *scene, char *err, size_t n)
 {
     app_tour *t = &a->tour;
-    char serr[1024];
-    if (app_scene_load(path, &t->scene, serr, sizeof serr) != TW_OK) {
-        snprintf(err, n, "%.700s: %.300s", path, serr);
+    if (scene->tour_count == 0) {
+        snprintf(err, n, "[tour] %.900s: has no \"tour\" list", scene->path);
         return false;
     }
-    if (t->scene.tour_count == 0) {
-        snprintf(err, n, "%.900s: has no \"tour\" list", path);
-        app_scene_free(&t->scene);
-        return false;
-    }
+    t->scene = app_scene_hold(scene);
     t->active = true;
     return true;
 }
 
 void app_tour_free(app *a)
 {
-    app_scene_free(&a->tour.scene);
+    app_scene_close(a->tour.scene);
+    a->tour.scene = NULL;
+    free(a->tour.log);
+    a->tour.log = NULL;
+    a->tour.log_count = a->tour.log_cap = 0;
     a->tour.active = false;
 }
 
@@ -68,7 +70,13 @@ static void app__log(app *a, int stop, const char *kind, const char *name, const
         TW_WARN("tour", "stop %d (%s %s): %s; skipped", stop + 1, kind, name, reason);
     else
         TW_INFO("tour", "stop %d: %s %s", stop + 1, kind, name);
-    if (t->log_count >= APP_TOUR_LOG) return;
+    if (t->log_count == t->log_cap) {
+        int cap = t->log_cap ? t->log_cap * 2 : 64;
+        app_tour_entry *g = realloc(t->log, (size_t)cap * sizeof *g);
+        if (!g) return;
+        t->log = g;
+        t->log_cap = cap;
+    }
     app_tour_entry *e = &t->log[t->log_count++];
     e->stop = stop;
     e->kind = kind;
@@ -114,7 +122,7 @@ static const char *app__stop_scene(const app *a, const app_tour_stop *s)
     case APP_STOP_BOOKMARK:
         break;
     }
-    return a->tour.scene.path;
+    return a->tour.scene->path;
 }
 
 static bool app__settled(const app *a)
@@ -131,18 +139,19 @@ static void app__caption(app *a, const app_tour_stop *s, const char *fallback)
 /* Does what the stop shows once its scene is up; false to skip it. */
 static bool app__act(app *a, const app_tour_stop *s, char *why, size_t n)
 {
+    app_certmap *map = app_map(a);
     switch (s->kind) {
     case APP_STOP_MAP: {
-        if (!a->map) return snprintf(why, n, "the map did not open"), false;
-        if (s->extrude >= 0) app_certmap_set_extrude(a->map, s->extrude == 1);
-        app_certmap_set_year(a->map, s->year);
-        app_certmap_select(a->map, -1);
+        if (!map) return snprintf(why, n, "the map did not open"), false;
+        if (s->extrude >= 0) app_certmap_set_extrude(map, s->extrude == 1);
+        app_certmap_set_year(map, s->year);
+        app_certmap_select(map, -1);
         double ext[4];
         int w, h;
         rn_context_size(a->ctx, &w, &h, NULL);
-        if (app_certmap_extent(a->map, ext)) {
+        if (app_certmap_extent(map, ext)) {
             app_camera to = a->cam;
-            bool tall = app_certmap_extruded(a->map);
+            bool tall = app_certmap_extruded(map);
             app_camera_frame_tilt(&to, ext, 0, w, h, tall ? 45 : 0, tall ? 0.95 : 1.08);
             app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
         }
@@ -156,13 +165,13 @@ static bool app__act(app *a, const app_tour_stop *s, char *why, size_t n)
         return true;
     }
     case APP_STOP_CITY: {
-        if (!a->map) return snprintf(why, n, "the map did not open"), false;
-        if (s->extrude >= 0) app_certmap_set_extrude(a->map, s->extrude == 1);
-        app_certmap_set_year(a->map, s->year);
+        if (!map) return snprintf(why, n, "the map did not open"), false;
+        if (s->extrude >= 0) app_certmap_set_extrude(map, s->extrude == 1);
+        app_certmap_set_year(map, s->year);
         if (!app_map_show_city(a, s->city))
             return snprintf(why, n, "not a certified city on the map"), false;
-        const geo_cert_db *db = app_certmap_db(a->map);
-        int city = app_certmap_selected(a->map);
+        const geo_cert_db *db = app_certmap_db(map);
+        int city = app_certmap_selected(map);
         const geo_cert_city *c = geo_cert_city_at(db, city);
         const geo_cert_record *r = geo_cert_city_record(db, city, 0);
         char cap[320];
@@ -174,10 +183,10 @@ static bool app__act(app *a, const app_tour_stop *s, char *why, size_t n)
     case APP_STOP_BOOKMARK:
         if (!app_fly_to_bookmark_name(a, s->bookmark))
             return snprintf(why, n, "no such bookmark in %.200s", a->scene_path), false;
-        app__caption(a, s, a->scene.name);
+        app__caption(a, s, a->scene->name);
         return true;
     case APP_STOP_SCENE:
-        app__caption(a, s, a->scene.name);
+        app__caption(a, s, a->scene->name);
         return true;
     }
     return false;
@@ -186,8 +195,9 @@ static bool app__act(app *a, const app_tour_stop *s, char *why, size_t n)
 /* After a city's hold: its twin, when it has one and the stop wants it. */
 static bool app__twin(app *a, const app_tour_stop *s)
 {
-    if (s->kind != APP_STOP_CITY || !s->twin || !a->map) return false;
-    const app_twin *tw = app_scene_twin(&a->scene, s->city);
+    app_certmap *map = app_map(a);
+    if (s->kind != APP_STOP_CITY || !s->twin || !map) return false;
+    const app_twin *tw = app_certmap_twin(map, s->city);
     if (!tw) return false;
     if (!tw_file_exists(tw->scene)) {
         app__log(a, a->tour.index, "twin", s->city, "skipped", "twin scene file not found");
@@ -212,12 +222,12 @@ bool app_tour_step(app *a, double now)
         if (!headless) rn_context_set_cursor_hidden(a->ctx, true);
         TW_INFO("tour", "resumed");
     }
-    if (t->index >= t->scene.tour_count) {
+    if (t->index >= t->scene->tour_count) {
         t->passes++;
         if (headless) return false;
         t->index = 0;
     }
-    const app_tour_stop *s = &t->scene.tour[t->index];
+    const app_tour_stop *s = &t->scene->tour[t->index];
     const char *kind = TOUR_KIND[s->kind];
     const char *want = app__stop_scene(a, s);
     char why[256], yb[16];

@@ -7,12 +7,65 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #define TW_POOL_MAX_WORKERS 8
+
+struct tw_token {
+    atomic_int refs;
+    atomic_bool cancelled;
+    void *payload;
+    void (*payload_free)(void *payload);
+};
+
+tw_token *tw_token_create(void *payload, void (*payload_free)(void *payload))
+{
+    tw_token *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    atomic_init(&t->refs, 1);
+    atomic_init(&t->cancelled, false);
+    t->payload = payload;
+    t->payload_free = payload_free;
+    return t;
+}
+
+void *tw_token_payload(const tw_token *t)
+{
+    return t ? t->payload : NULL;
+}
+
+void tw_token_set_payload(tw_token *t, void *payload, void (*payload_free)(void *payload))
+{
+    t->payload = payload;
+    t->payload_free = payload_free;
+}
+
+void tw_token_cancel(tw_token *t)
+{
+    if (t) atomic_store(&t->cancelled, true);
+}
+
+bool tw_token_cancelled(const tw_token *t)
+{
+    return t && atomic_load(&((tw_token *)t)->cancelled);
+}
+
+tw_token *tw_token_ref(tw_token *t)
+{
+    if (t) atomic_fetch_add(&t->refs, 1);
+    return t;
+}
+
+void tw_token_release(tw_token *t)
+{
+    if (!t || atomic_fetch_sub(&t->refs, 1) != 1) return;
+    if (t->payload_free) t->payload_free(t->payload);
+    free(t);
+}
 
 typedef struct tw__worker_arg {
     struct tw_pool *pool;
@@ -76,7 +129,8 @@ static void *tw__worker_main(void *arg)
         tw__job *j = tw__take_best(pool);
         pool->running++;
         pthread_mutex_unlock(&pool->lock);
-        j->desc.run(j->desc.job, wa->index);
+        /* A job whose owner left before it started is not run. */
+        if (!tw_token_cancelled(j->desc.token)) j->desc.run(j->desc.job, wa->index);
         pthread_mutex_lock(&pool->lock);
         pool->running--;
         tw__push_done(pool, j);
@@ -88,8 +142,10 @@ static void *tw__worker_main(void *arg)
 tw_pool *tw_pool_create(int workers)
 {
     if (workers <= 0) {
+        /* At least two, so that one read stuck on a dead server leaves a
+         * worker for everything else. */
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        workers = n > 0 ? (int)n : 2;
+        workers = n > 2 ? (int)n : 2;
     }
     if (workers > TW_POOL_MAX_WORKERS) workers = TW_POOL_MAX_WORKERS;
     tw_pool *pool = calloc(1, sizeof *pool);
@@ -111,6 +167,15 @@ tw_pool *tw_pool_create(int workers)
     return pool;
 }
 
+/* Hands a job back to its submitter and drops the pool's token reference. */
+static void tw__finish(tw__job *j, tw_result status)
+{
+    if (tw_token_cancelled(j->desc.token)) status = TW_ERR_CANCELLED;
+    if (j->desc.done) j->desc.done(j->desc.job, status);
+    tw_token_release(j->desc.token);
+    free(j);
+}
+
 void tw_pool_destroy(tw_pool *pool)
 {
     if (!pool) return;
@@ -124,14 +189,12 @@ void tw_pool_destroy(tw_pool *pool)
     while (pool->done_head) {
         tw__job *j = pool->done_head;
         pool->done_head = j->next;
-        if (j->desc.done) j->desc.done(j->desc.job, TW_OK);
-        free(j);
+        tw__finish(j, TW_OK);
     }
     while (pool->queued) {
         tw__job *j = pool->queued;
         pool->queued = j->next;
-        if (j->desc.done) j->desc.done(j->desc.job, TW_ERR_CANCELLED);
-        free(j);
+        tw__finish(j, TW_ERR_CANCELLED);
     }
     pthread_cond_destroy(&pool->work_cv);
     pthread_cond_destroy(&pool->done_cv);
@@ -144,15 +207,13 @@ int tw_pool_workers(const tw_pool *pool)
     return pool ? pool->workers : 0;
 }
 
-void tw_pool_submit(tw_pool *pool, const tw_job_desc *desc)
+tw_result tw_pool_submit(tw_pool *pool, const tw_job_desc *desc)
 {
+    if (!pool) return TW_ERR_ARG;
     tw__job *j = calloc(1, sizeof *j);
-    if (!j) {
-        /* Out of memory: the job cannot be queued, so hand it back now. */
-        if (desc->done) desc->done(desc->job, TW_ERR_CANCELLED);
-        return;
-    }
+    if (!j) return TW_ERR_NOMEM;
     j->desc = *desc;
+    tw_token_ref(j->desc.token);
     pthread_mutex_lock(&pool->lock);
     j->seq = ++pool->seq;
     if (!desc->run) {
@@ -163,6 +224,7 @@ void tw_pool_submit(tw_pool *pool, const tw_job_desc *desc)
         pthread_cond_signal(&pool->work_cv);
     }
     pthread_mutex_unlock(&pool->lock);
+    return TW_OK;
 }
 
 int tw_pool_drain(tw_pool *pool, double budget_s)
@@ -178,8 +240,7 @@ int tw_pool_drain(tw_pool *pool, double budget_s)
         }
         pthread_mutex_unlock(&pool->lock);
         if (!j) break;
-        if (j->desc.done) j->desc.done(j->desc.job, TW_OK);
-        free(j);
+        tw__finish(j, TW_OK);
         n++;
         if (tw_time_mono_s() - t0 >= budget_s) break;
     }

@@ -7,6 +7,7 @@
 #include <cpl_error.h>
 #include <math.h>
 #include <ogr_api.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ static const double GEO_BESSEL_A = 6377397.155;
 static const double GEO_BESSEL_INVF = 299.1528128;
 
 struct geo_frame {
+    atomic_int refs;
     char name[128];
     char *wkt;
     bool local;
@@ -123,6 +125,7 @@ tw_result geo_frame_create(const geo_frame_desc *desc, geo_frame **out, char *er
         OSRDestroySpatialReference(srs);
         return TW_ERR_NOMEM;
     }
+    atomic_init(&f->refs, 1);
     snprintf(f->name, sizeof f->name, "%s", text);
     if (OSRIsGeographic(srs)) {
         double lon = desc && desc->has_center ? desc->center_lon : 127.0;
@@ -156,9 +159,16 @@ tw_result geo_frame_create(const geo_frame_desc *desc, geo_frame **out, char *er
     return TW_OK;
 }
 
+geo_frame *geo_frame_ref(const geo_frame *frame)
+{
+    geo_frame *f = (geo_frame *)frame;
+    if (f) atomic_fetch_add(&f->refs, 1);
+    return f;
+}
+
 void geo_frame_destroy(geo_frame *frame)
 {
-    if (!frame) return;
+    if (!frame || atomic_fetch_sub(&frame->refs, 1) != 1) return;
     CPLFree(frame->wkt);
     free(frame);
 }

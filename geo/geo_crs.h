@@ -31,6 +31,10 @@ enum {
 };
 
 tw_result geo_frame_create(const geo_frame_desc *desc, geo_frame **out, char *err, size_t n);
+/* Frames are reference counted, so that a job still running on a worker
+ * keeps the frame of a scene that was left: ref takes one, destroy drops
+ * one (the last frees it). Thread-safe. */
+geo_frame *geo_frame_ref(const geo_frame *frame);
 void geo_frame_destroy(geo_frame *frame);
 /* WKT of the projected scene CRS (thread-safe: a string, not an OGR object). */
 const char *geo_frame_wkt(const geo_frame *frame);

@@ -1,13 +1,24 @@
 /* Scene files: good ones parse, bad ones fail with a message that names
  * the place, unknown keys warn. */
+#include "app_boundaries.h"
+#include "app_certmap.h"
 #include "app_cli.h"
+#include "app_layer.h"
 #include "app_scene.h"
+#include "app_terrain.h"
 #include "tw_log.h"
 #include "tw_test.h"
 
 static tw_result parse(const char *text, app_scene *s, char *err, size_t n)
 {
     return app_scene_parse(text, strlen(text), "scenes", s, err, n);
+}
+
+/* The config of the first layer of a kind, or NULL. */
+static const void *cfg_of(const app_scene *s, const char *kind)
+{
+    const app_layer_entry *e = app_scene_find(s, kind);
+    return e ? e->cfg : NULL;
 }
 
 static void test_full_scene(void)
@@ -22,12 +33,21 @@ static void test_full_scene(void)
     char err[256] = "";
     TW_CHECK_MSG(parse(text, &s, err, sizeof err) == TW_OK, "%s", err);
     TW_CHECK_STR(s.name, "서울");
-    TW_CHECK_STR(s.terrain.src.path, "scenes/../dem.tif");
-    TW_CHECK(s.terrain.src.has_nodata && s.terrain.src.nodata == -9999);
-    TW_CHECK(s.terrain.exaggeration == 2);
-    TW_CHECK(s.boundary_count == 1);
-    TW_CHECK_STR(s.boundaries[0].src.path, "scenes/gu.json");
-    TW_CHECK(s.boundaries[0].color[0] == 1 && s.boundaries[0].color[1] == 0);
+    const app_terrain_cfg *t = cfg_of(&s, "terrain");
+    TW_CHECK(t != NULL);
+    if (t) {
+        TW_CHECK_STR(t->src.path, "scenes/../dem.tif");
+        TW_CHECK(t->src.has_nodata && t->src.nodata == -9999);
+        TW_CHECK(t->exaggeration == 2);
+        TW_CHECK(!t->has_imagery);
+    }
+    /* Shorthand keys become layer entries: terrain first, then boundaries. */
+    TW_CHECK(s.layer_count == 2);
+    if (s.layer_count == 2) {
+        TW_CHECK(s.layers[0].kind == &app_terrain_kind);
+        TW_CHECK(s.layers[1].kind == &app_boundaries_kind);
+        TW_CHECK_STR(app_scene_center_source(&s)->path, "scenes/../dem.tif");
+    }
     TW_CHECK(app_scene_bookmark(&s, "a") && app_scene_bookmark(&s, "a")->target[2] == 6);
     TW_CHECK(app_scene_bookmark(&s, "b") == NULL);
     TW_CHECK(s.tz_offset_h == 9);
@@ -41,7 +61,7 @@ static void test_defaults(void)
     char err[256];
     TW_CHECK(parse("{}", &s, err, sizeof err) == TW_OK);
     TW_CHECK_STR(s.crs, "EPSG:5186");
-    TW_CHECK(!s.terrain.present && s.boundary_count == 0);
+    TW_CHECK(s.layer_count == 0 && !app_scene_find(&s, "terrain"));
     app_scene_free(&s);
 }
 
@@ -134,13 +154,16 @@ static void test_map_and_tour(void)
     app_scene s;
     char err[256] = "";
     TW_CHECK_MSG(parse(text, &s, err, sizeof err) == TW_OK, "%s", err);
-    TW_CHECK(s.map.present && s.map.year == 2023);
-    TW_CHECK_STR(s.map.certifications, "scenes/c.json");
-    TW_CHECK_STR(s.map.municipalities.src.path, "scenes/m.geojson");
-    TW_CHECK(!s.map.provinces.src.path);
-    const app_twin *t = app_scene_twin(&s, "서울특별시");
+    const app_map_cfg *m = cfg_of(&s, "map");
+    TW_CHECK(m && m->year == 2023);
+    if (m) {
+        TW_CHECK_STR(m->certifications, "scenes/c.json");
+        TW_CHECK_STR(m->municipalities.src.path, "scenes/m.geojson");
+        TW_CHECK(!m->provinces.src.path);
+    }
+    const app_twin *t = app_map_cfg_twin(m, "서울특별시");
     TW_CHECK(t && strcmp(t->scene, "scenes/seoul.json") == 0 && strcmp(t->bookmark, "o") == 0);
-    TW_CHECK(app_scene_twin(&s, "부산광역시") == NULL);
+    TW_CHECK(app_map_cfg_twin(m, "부산광역시") == NULL);
     TW_CHECK(s.tour_count == 4);
     if (s.tour_count == 4) {
         TW_CHECK(s.tour[0].kind == APP_STOP_MAP && s.tour[0].year == 0 && s.tour[0].hold_s == 3);
@@ -164,8 +187,46 @@ static void test_map_and_tour(void)
         "map.twins[0]");
 }
 
+/* The general form: "layers", in order, each read by its own kind. */
+static void test_layers_list(void)
+{
+    tw_log_init(TW_LOG_ERROR);
+    const char *text =
+        "{ \"terrain\": { \"source\": \"dem.tif\" }, \"imagery\": { \"source\": \"o.tif\" },\n"
+        "  \"layers\": [ { \"kind\": \"boundaries\", \"source\": \"a.json\", \"name\": \"A\" },\n"
+        "              { \"kind\": \"hologram\", \"source\": \"x\" },\n"
+        "              { \"kind\": \"boundaries\", \"source\": \"b.json\", \"width\": 3 } ] }";
+    app_scene s;
+    char err[256] = "";
+    unsigned before = tw_log_count(TW_LOG_WARN);
+    TW_CHECK_MSG(parse(text, &s, err, sizeof err) == TW_OK, "%s", err);
+    TW_CHECK(s.layer_count == 4);
+    if (s.layer_count == 4) {
+        const app_terrain_cfg *t = s.layers[0].cfg;
+        TW_CHECK(t->has_imagery && strcmp(t->imagery.path, "scenes/o.tif") == 0);
+        TW_CHECK(s.layers[1].kind == &app_boundaries_kind && strcmp(s.layers[1].name, "A") == 0);
+        /* An unknown kind is kept, without a config, to be reported as an error. */
+        TW_CHECK(s.layers[2].kind == NULL && strcmp(s.layers[2].kind_name, "hologram") == 0);
+        TW_CHECK(s.layers[3].kind == &app_boundaries_kind);
+    }
+    TW_CHECK(tw_log_count(TW_LOG_WARN) - before == 1);
+    app_scene_free(&s);
+    /* A known kind's bad key is an error naming the entry and the key. */
+    TW_CHECK(parse("{ \"layers\": [ { \"kind\": \"boundaries\", \"source\": \"a\" },"
+                   " { \"kind\": \"boundaries\", \"source\": \"b\", \"width\": \"wide\" } ] }",
+                   &s, err, sizeof err) == TW_ERR_FORMAT);
+    TW_CHECK_MSG(strstr(err, "layers[1]") && strstr(err, "\"width\""), "%s", err);
+    TW_CHECK(parse("{ \"layers\": [ { \"source\": \"a\" } ] }", &s, err, sizeof err) ==
+             TW_ERR_FORMAT);
+    TW_CHECK_MSG(strstr(err, "\"kind\" is missing"), "%s", err);
+    TW_CHECK(parse("{ \"imagery\": 3, \"terrain\": { \"source\": \"a\" } }", &s, err, sizeof err) ==
+             TW_ERR_FORMAT);
+    TW_CHECK_MSG(strstr(err, "\"imagery\" must be an object"), "%s", err);
+}
+
 int main(void)
 {
+    TW_RUN(test_layers_list);
     TW_RUN(test_full_scene);
     TW_RUN(test_defaults);
     TW_RUN(test_errors_name_the_problem);

@@ -1,0 +1,20 @@
+/* The registry of layer kinds: scene-file name -> table. Adding a kind is
+ * its own files, one line here, and its lines in CMakeLists.txt. */
+#include "app_boundaries.h"
+#include "app_certmap.h"
+#include "app_terrain.h"
+
+#include <string.h>
+
+static const app_layer_kind *const APP_KINDS[] = {
+    &app_terrain_kind,
+    &app_boundaries_kind,
+    &app_map_kind,
+};
+
+const app_layer_kind *app_kind_find(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof APP_KINDS / sizeof *APP_KINDS; i++)
+        if (strcmp(APP_KINDS[i]->name, name) == 0) return APP_KINDS[i];
+    return NULL;
+}

@@ -104,8 +104,22 @@ typedef struct app__overlay_args {
     int nr;
 } app__overlay_args;
 
-/* Inside the HUD's UI batch: the layers' panels, the tour caption over a
- * scene that has none of its own, and the layer panel. */
+/* Inside the HUD's UI batch, before the labels: the layers' markers. */
+static void app__underlay(void *user)
+{
+    app__overlay_args *o = user;
+    app *a = o->a;
+    app_draw_ctx d = *o->d;
+    for (int i = 0; i < a->layer_count; i++) {
+        app_layer *l = a->layers[i];
+        if (!l->self || !l->visible || !l->kind->draw) continue;
+        d.opacity = l->opacity;
+        l->kind->draw(l->self, APP_PASS_MARKERS, &d);
+    }
+}
+
+/* Inside the HUD's UI batch, last: the layers' panels, the tour caption and
+ * the layer panel. */
 static void app__overlay(void *user)
 {
     app__overlay_args *o = user;
@@ -162,7 +176,7 @@ void app_draw(app *a)
                       .hillshade = a->hillshade,
                       .wireframe = a->wireframe,
                       .ui = &ui};
-    for (int pass = APP_PASS_OPAQUE; pass < APP_PASS_OVERLAY; pass++)
+    for (int pass = APP_PASS_OPAQUE; pass < APP_PASS_MARKERS; pass++)
         for (int i = 0; i < a->layer_count; i++) {
             app_layer *l = a->layers[i];
             if (!l->self || !l->visible || !l->kind->draw) continue;
@@ -206,9 +220,10 @@ void app_draw(app *a)
         .scene_name = a->scene->name,
         .scene_name_en = a->scene->name_en,
         .crs_name = geo_frame_name(a->frame),
-        .frame_ms = a->opt.deterministic ? -1
-                    : a->frame_samples   ? a->frame_ms[(a->frame_samples - 1) % APP_FRAME_SAMPLES]
-                                         : 0,
+        /* Hidden until a frame has been timed, and in golden pictures. */
+        .frame_ms = a->opt.deterministic || !a->frame_samples
+                        ? -1
+                        : a->frame_ms[(a->frame_samples - 1) % APP_FRAME_SAMPLES],
         .clock_text = clock,
         .camera = &a->cam,
         .layers = (const app_layer_info *const *)infos,
@@ -230,6 +245,7 @@ void app_draw(app *a)
     hf_in.reserved = (const float(*)[4])reserved;
     hf_in.reserved_count = nr;
     app__overlay_args oargs = {a, &ui, &d, (const float(*)[4])reserved, nr};
+    hf_in.underlay = app__underlay;
     hf_in.overlay = app__overlay;
     hf_in.overlay_user = &oargs;
     if (a->go.state) {

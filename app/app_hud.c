@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define APP_HUD_MAX_PLACED 512
-
 static const rn_rgba HUD_TEXT = {255, 255, 255, 255};
 static const rn_rgba HUD_DIM = {215, 222, 230, 255};
 static const rn_rgba HUD_PANEL = {16, 24, 36, 170};
@@ -29,10 +27,12 @@ typedef struct app__order {
     int index;
 } app__order;
 
+/* Grown to the labels offered, so none is dropped for lack of room. */
 struct app_hud {
-    app__rect placed[APP_HUD_MAX_PLACED];
-    int placed_count;
-    app__order order[APP_HUD_MAX_PLACED];
+    app__rect *placed;
+    int placed_count, placed_cap;
+    app__order *order;
+    int order_cap;
 };
 
 app_hud *app_hud_create(void)
@@ -42,6 +42,10 @@ app_hud *app_hud_create(void)
 
 void app_hud_destroy(app_hud *hud)
 {
+    if (hud) {
+        free(hud->placed);
+        free(hud->order);
+    }
     free(hud);
 }
 
@@ -122,7 +126,16 @@ static int app__cmp_area(const void *a, const void *b)
  * one already placed is left out this frame. */
 static int app__labels(app_hud *hud, const app_hud_frame *f, float s)
 {
-    int n = f->label_count < APP_HUD_MAX_PLACED ? f->label_count : APP_HUD_MAX_PLACED;
+    int n = f->label_count;
+    int need = n + f->reserved_count + 8;
+    if (need > hud->order_cap) {
+        app__order *o = realloc(hud->order, (size_t)need * sizeof *o);
+        app__rect *r = realloc(hud->placed, (size_t)need * sizeof *r);
+        if (o) hud->order = o;
+        if (r) hud->placed = r;
+        if (!o || !r) return 0;
+        hud->order_cap = hud->placed_cap = need;
+    }
     for (int i = 0; i < n; i++) hud->order[i] = (app__order){f->labels[i].label->area, i};
     qsort(hud->order, (size_t)n, sizeof *hud->order, app__cmp_area);
     /* The HUD's own corners and bottom strip are taken. */
@@ -135,19 +148,20 @@ static int app__labels(app_hud *hud, const app_hud_frame *f, float s)
         (app__rect){0, f->height - bottom, (float)f->width, (float)f->height};
     hud->placed[hud->placed_count++] =
         (app__rect){0, f->height - 90 * s, 180 * s, (float)f->height};
-    for (int i = 0; i < f->reserved_count && hud->placed_count < APP_HUD_MAX_PLACED; i++)
+    for (int i = 0; i < f->reserved_count && hud->placed_count < hud->placed_cap; i++)
         hud->placed[hud->placed_count++] =
             (app__rect){f->reserved[i][0], f->reserved[i][1], f->reserved[i][2], f->reserved[i][3]};
     int placed = 0;
-    float px = 15 * s, px_en = 11 * s;
     for (int k = 0; k < n; k++) {
         const app_hud_label *l = &f->labels[hud->order[k].index];
+        float scale = l->size > 0 ? l->size : 1, px = 15 * s * scale, px_en = 11 * s * scale;
         const char *ko = l->label->text ? l->label->text : l->label->text_en;
         if (!ko) continue;
         const char *en =
             f->labels_en && l->label->text && l->label->text_en ? l->label->text_en : NULL;
         double sx, sy;
         if (!app_camera_project(f->camera, f->width, f->height, l->pos, &sx, &sy)) continue;
+        sy += l->dy_px * s;
         float w, h, w2 = 0, h2 = 0;
         rn_ui_text_size(px, ko, &w, &h);
         if (en) rn_ui_text_size(px_en, en, &w2, &h2);
@@ -156,7 +170,7 @@ static int app__labels(app_hud *hud, const app_hud_frame *f, float s)
         app__rect r = {x0 - 3 * s, y0 - 3 * s, x0 + bw + 3 * s, (float)sy + (en ? h2 : 0) + 5 * s};
         if (r.x0 < 0 || r.y0 < 0 || r.x1 > f->width || r.y1 > f->height) continue;
         if (app__overlaps(hud, r)) continue;
-        if (hud->placed_count < APP_HUD_MAX_PLACED) hud->placed[hud->placed_count++] = r;
+        if (hud->placed_count < hud->placed_cap) hud->placed[hud->placed_count++] = r;
         rn_ui_text_halo((float)sx - w * 0.5f, (float)sy, px, HUD_TEXT, HUD_HALO, ko);
         if (en)
             rn_ui_text_halo((float)sx - w2 * 0.5f, (float)sy + h2, px_en, HUD_DIM, HUD_HALO, en);
@@ -254,6 +268,7 @@ int app_hud_draw(app_hud *hud, const app_hud_frame *f)
 {
     float s = f->ui_scale > 0 ? f->ui_scale : 1;
     rn_ui_begin(f->width, f->height);
+    if (f->underlay) f->underlay(f->overlay_user);
     int placed = app__labels(hud, f, s);
 
     /* Title block: Korean name, English name, frame time, layer problems. */

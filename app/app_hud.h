@@ -15,6 +15,8 @@ typedef struct app_layer_info app_layer_info;
 typedef struct app_hud_label {
     const geo_label *label;
     double pos[3]; /* drawn position (exaggerated height) */
+    float dy_px;   /* then moved this many pixels down (negative: up), x UI scale */
+    float size;    /* text size relative to the default; 0: 1 */
 } app_hud_label;
 
 typedef struct app_hud_frame {
@@ -37,10 +39,12 @@ typedef struct app_hud_frame {
     /* Screen rectangles (x0 y0 x1 y1) labels must keep clear of. */
     const float (*reserved)[4];
     int reserved_count;
-    /* Drawn inside the HUD's UI batch, after the labels (map panels). */
+    /* Drawn inside the HUD's UI batch: underlay first (markers), overlay
+     * after the labels and the HUD's own panels (map panels). */
+    void (*underlay)(void *user);
     void (*overlay)(void *user);
-    void *overlay_user;
-    double fade; /* 0..1: black over everything (scene changes) */
+    void *overlay_user; /* for both */
+    double fade;        /* 0..1: black over everything (scene changes) */
 } app_hud_frame;
 
 typedef struct app_hud app_hud;

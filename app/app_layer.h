@@ -108,8 +108,9 @@ double app_world_clock(const app_world *w);
 typedef enum app_pass {
     APP_PASS_OPAQUE,      /* terrain, filled and extruded geometry */
     APP_PASS_DRAPED,      /* lines and fills on the ground */
-    APP_PASS_TRANSLUCENT, /* markers, particles */
-    APP_PASS_OVERLAY,     /* 2D panels inside the HUD's UI batch */
+    APP_PASS_TRANSLUCENT, /* particles, glass */
+    APP_PASS_MARKERS,     /* 2D symbols at 3D places, under the labels and the HUD */
+    APP_PASS_OVERLAY,     /* 2D panels over the HUD */
     APP_PASS_COUNT
 } app_pass;
 

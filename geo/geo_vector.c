@@ -171,11 +171,7 @@ static bool geo__label_point(OGRGeometryH g, double *x, double *y, double *area)
     return isfinite(*x) && isfinite(*y);
 }
 
-typedef struct geo__source {
-    GDALDatasetH ds;
-    OGRLayerH layer;
-    geo_xform *xf;
-} geo__source;
+typedef geo_vector_source geo__source;
 
 static void geo__source_close(geo__source *s)
 {
@@ -191,11 +187,13 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
     tw_result r = geo_gdal_check_path(desc->path, err, n);
     if (r != TW_OK) return r;
     char opt[96];
-    const char *open_opts[2] = {NULL, NULL};
+    const char *open_opts[16] = {NULL};
+    int no = 0;
     if (desc->encoding && desc->encoding[0]) {
         snprintf(opt, sizeof opt, "ENCODING=%s", desc->encoding);
-        open_opts[0] = opt;
+        open_opts[no++] = opt;
     }
+    for (const char *const *o = desc->open_options; o && *o && no < 15; o++) open_opts[no++] = *o;
     geo_gdal_clear_error();
     s->ds = GDALOpenEx(desc->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
                        open_opts[0] ? open_opts : NULL, NULL);
@@ -220,6 +218,9 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
         geo__source_close(s);
         return TW_ERR_FORMAT;
     }
+    if (desc->has_bbox)
+        OGR_L_SetSpatialFilterRect(s->layer, desc->bbox[0], desc->bbox[1], desc->bbox[2],
+                                   desc->bbox[3]);
     if (desc->where && desc->where[0]) {
         geo_gdal_clear_error();
         if (OGR_L_SetAttributeFilter(s->layer, desc->where) != OGRERR_NONE) {
@@ -262,6 +263,17 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
     if (own) OSRDestroySpatialReference(srs);
     if (r != TW_OK) geo__source_close(s);
     return r;
+}
+
+tw_result geo_vector_open(const geo_vector_desc *desc, const geo_frame *frame,
+                          geo_vector_source *s, char *crs, size_t crs_n, char *err, size_t n)
+{
+    return geo__source_open(desc, frame, s, crs, crs_n, err, n);
+}
+
+void geo_vector_close(geo_vector_source *s)
+{
+    geo__source_close(s);
 }
 
 tw_result geo_vector_extent(const geo_vector_desc *desc, const geo_frame *frame, double ext[4],

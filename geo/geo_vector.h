@@ -5,6 +5,8 @@
 #define GEO_VECTOR_H
 
 #include "geo_crs.h"
+
+#include <gdal.h>
 #include "tw_mesh.h"
 
 #define GEO_SKIP_REASONS 8
@@ -29,7 +31,23 @@ typedef struct geo_vector_desc {
     const char *label_field_en;
     double densify_m; /* longest segment after densifying; 0: 50 m */
     unsigned xform_flags;
+    const char *const *open_options; /* driver open options, NULL-terminated; may be NULL */
+    bool has_bbox;                   /* spatial filter, in the source's CRS */
+    double bbox[4];                  /* xmin ymin xmax ymax */
 } geo_vector_desc;
+
+/* An open vector source: its layer (filters applied) and the transformation
+ * into the scene frame. For loaders of other geometry (geo_points). */
+typedef struct geo_vector_source {
+    GDALDatasetH ds;
+    OGRLayerH layer;
+    geo_xform *xf;
+} geo_vector_source;
+
+/* Opens desc's source on this thread; crs gets its CRS's short name. */
+tw_result geo_vector_open(const geo_vector_desc *desc, const geo_frame *frame, geo_vector_source *s,
+                          char *crs, size_t crs_n, char *err, size_t n);
+void geo_vector_close(geo_vector_source *s);
 
 typedef struct geo_label {
     char *text;    /* UTF-8, may be NULL */

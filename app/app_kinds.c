@@ -2,6 +2,7 @@
  * its own files, one line here, and its lines in CMakeLists.txt. */
 #include "app_boundaries.h"
 #include "app_certmap.h"
+#include "app_points.h"
 #include "app_terrain.h"
 
 #include <string.h>
@@ -10,6 +11,7 @@ static const app_layer_kind *const APP_KINDS[] = {
     &app_terrain_kind,
     &app_boundaries_kind,
     &app_map_kind,
+    &app_points_kind,
 };
 
 const app_layer_kind *app_kind_find(const char *name)

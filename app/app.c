@@ -9,15 +9,6 @@
 #include "app_internal.h"
 #include "app_paths.h"
 #include "geo_gdal.h"
-#include "rn_fill.h"
-#include "rn_lines.h"
-#include "rn_mesh.h"
-#include "rn_shader.h"
-#include "rn_shot.h"
-#include "rn_terrain.h"
-#include "rn_texture.h"
-#include "rn_ui.h"
-#include "tw_file.h"
 #include "tw_log.h"
 #include "tw_time.h"
 
@@ -106,15 +97,6 @@ static void app__place_camera(app *a)
     a->camera_placed = true;
 }
 
-struct app_certmap *app_map(const app *a)
-{
-    for (int i = 0; i < a->layer_count; i++) {
-        app_certmap *m = app_certmap_of(a->layers[i]);
-        if (m) return m;
-    }
-    return NULL;
-}
-
 void app_toggle_map(app *a)
 {
     if (app_map(a)) {
@@ -148,7 +130,7 @@ static void app__svc_fly(void *user, const app_camera *to)
 
 /* Cancels the scene's work (never waiting for I/O in flight: late results
  * are dropped on arrival) and frees its layers. */
-static void app__world_stop(app *a)
+void app_world_stop(app *a)
 {
     a->framing = false;
     tw_token_cancel(a->token);
@@ -285,7 +267,7 @@ static bool app__world_start(app *a, const char *path, app_scene *parsed, const 
     a->token = tw_token_create(NULL, NULL);
     if (!a->token || !app__make_frame(a, err, n)) {
         if (!a->token) snprintf(err, n, "out of memory");
-        app__world_stop(a);
+        app_world_stop(a);
         return false;
     }
     const app_source *src = app_scene_center_source(a->scene);
@@ -339,7 +321,7 @@ static void app__go_step(app *a, double now)
     char prev[sizeof a->scene_path], err[1200];
     snprintf(prev, sizeof prev, "%s", a->scene_path);
     bool to_map_city = a->go.city[0] != 0;
-    app__world_stop(a);
+    app_world_stop(a);
     if (!app__world_start(a, a->go.path, NULL, a->go.bookmark, err, sizeof err)) {
         TW_ERROR("app", "%s; staying in %s", err, prev);
         if (!app__world_start(a, prev, NULL, NULL, err, sizeof err)) {
@@ -362,25 +344,6 @@ bool app_fly_to_bookmark_name(app *a, const char *name)
             return true;
         }
     return false;
-}
-
-bool app_map_show_city(app *a, const char *name_ko)
-{
-    app_certmap *map = app_map(a);
-    if (!map) return false;
-    int city = app_certmap_city_by_name(map, name_ko);
-    double c[2], r;
-    if (city < 0 || !app_certmap_city_area(map, city, c, &r)) return false;
-    app_certmap_select(map, city);
-    int w, h;
-    rn_context_size(a->ctx, &w, &h, NULL);
-    app_camera to = a->cam;
-    double span = fmax(r * 2.5, 30000);
-    double ext[4] = {c[0] - span, c[1] - span, c[0] + span, c[1] + span};
-    app_camera_frame_tilt(&to, ext, 0, w, h, 30, 1.0);
-    app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
-    a->user_moved = true;
-    return true;
 }
 
 bool app_view_ready(const app *a)
@@ -409,22 +372,6 @@ static bool app__view_complete(const app *a)
         if (l->self && l->kind->view_ready && !l->kind->view_ready(l->self)) return false;
     }
     return !a->flight.active;
-}
-
-static int app__snapshot(app *a)
-{
-    tw_image img = {0};
-    tw_result r = rn_context_take_capture(a->ctx, &img);
-    if (r == TW_OK) r = rn_shot_write_png(a->opt.snapshot, &img);
-    tw_image_free(&img);
-    if (r != TW_OK) {
-        TW_ERROR("snapshot", "%s: cannot write the picture (%s)", a->opt.snapshot,
-                 tw_result_str(r));
-        return 1;
-    }
-    a->snapshot_written = true;
-    TW_INFO("snapshot", "wrote %s", a->opt.snapshot);
-    return 0;
 }
 
 /* SIGINT / SIGTERM end the loop; the report is still written. */
@@ -499,7 +446,7 @@ static bool app__step(app *a)
     }
     a->frame_no++;
     if (want_snapshot) {
-        a->exit_code = app__snapshot(a);
+        a->exit_code = app_snapshot(a);
         return false;
     }
     if (app__stop_signal) {
@@ -509,107 +456,6 @@ static bool app__step(app *a)
     if (a->tour.active) return tour_more && !rn_context_should_close(a->ctx);
     if (headless && !a->opt.snapshot && ready && a->go.state == 0) return false;
     return !rn_context_should_close(a->ctx);
-}
-
-/* The window or the headless context, shaders, HUD. */
-static int app__shell_start(app *a, char *err, size_t n)
-{
-    const char *title = a->opt.map ? "citytwin: smart city certification map" : "citytwin";
-    rn_context_desc cd = {.width = a->opt.width,
-                          .height = a->opt.height,
-                          .headless = a->opt.headless,
-                          .fullscreen = a->opt.fullscreen || (a->opt.tour && !a->opt.headless),
-                          .monitor = a->opt.monitor,
-                          .samples = a->opt.samples,
-                          .title = title};
-    char cerr[512];
-    if (rn_context_create(&cd, &a->ctx, cerr, sizeof cerr) != TW_OK) {
-        snprintf(err, n, "%s", cerr);
-        return 3;
-    }
-    TW_INFO("render", "%s", rn_context_renderer(a->ctx));
-    char shader_dir[PATH_MAX + 16];
-    snprintf(shader_dir, sizeof shader_dir, "%s/shaders", a->data_dir);
-    rn_shader_set_dir(shader_dir);
-    char rerr[1024];
-    if (rn_mesh_setup(0) != TW_OK || rn_texture_setup(0) != TW_OK ||
-        rn_terrain_setup(rerr, sizeof rerr) != TW_OK ||
-        rn_lines_setup(rerr, sizeof rerr) != TW_OK || rn_fill_setup(rerr, sizeof rerr) != TW_OK ||
-        rn_ui_setup(&(rn_ui_desc){0}, rerr, sizeof rerr) != TW_OK) {
-        snprintf(err, n, "%s", rerr);
-        return 3;
-    }
-    a->hud = app_hud_create();
-    return 0;
-}
-
-static void app__shell_stop(app *a)
-{
-    app_hud_destroy(a->hud);
-    if (a->ctx) {
-        rn_ui_shutdown();
-        rn_fill_shutdown();
-        rn_lines_shutdown();
-        rn_terrain_shutdown();
-        rn_texture_shutdown();
-        rn_mesh_shutdown();
-        rn_context_destroy(a->ctx);
-    }
-}
-
-static void app__free(app *a)
-{
-    app__world_stop(a);
-    app__shell_stop(a);
-    app_tour_free(a);
-    /* Workers last: a job stuck on a dead server is waited for here, at
-     * exit, never during a scene change. */
-    tw_pool_destroy(a->pool);
-    geo_gdal_shutdown();
-    json_object_put(a->pick.attributes);
-    free(a);
-}
-
-/* The first scene: the command line's, parsed once for every use. */
-static int app__first_scene(app *a, app_scene **first, const char **first_path, char *err, size_t n)
-{
-    if (a->opt.scene)
-        snprintf(a->home_path, sizeof a->home_path, "%s", a->opt.scene);
-    else
-        snprintf(a->home_path, sizeof a->home_path, "%s/assets/scenes/seoul.json", a->data_dir);
-    snprintf(a->map_path, sizeof a->map_path, "%s/assets/scenes/korea.json", a->data_dir);
-    char serr[1024];
-    app_scene *home = app_scene_open(a->home_path, serr, sizeof serr);
-    bool home_is_map = home && app_scene_find(home, "map");
-    *first = home;
-    *first_path = a->home_path;
-    /* --map shows the scene given when it is a map, else the national map. */
-    if (a->opt.map) {
-        if (home_is_map) snprintf(a->map_path, sizeof a->map_path, "%s", a->home_path);
-        snprintf(a->return_path, sizeof a->return_path, "%s", home_is_map ? "" : a->home_path);
-        if (!home_is_map) *first = NULL, *first_path = a->map_path;
-    }
-    if (a->opt.tour) {
-        if (!home) {
-            snprintf(err, n, "[tour] %.700s: %.300s", a->home_path, serr);
-            return 2;
-        }
-        if (!app_tour_start(a, home, err, n)) {
-            app_scene_close(home);
-            return 2;
-        }
-        bool here = a->tour.scene->tour[0].kind == APP_STOP_BOOKMARK;
-        *first = here ? home : NULL;
-        *first_path = here ? a->home_path : a->map_path;
-    }
-    if (*first != home) app_scene_close(home);
-    /* A bad scene file fails before any window opens. */
-    if (!*first) *first = app_scene_open(*first_path, serr, sizeof serr);
-    if (!*first) {
-        snprintf(err, n, "[scene] %.700s: %.300s", *first_path, serr);
-        return 2;
-    }
-    return 0;
 }
 
 int app_run(int argc, char **argv)
@@ -640,21 +486,21 @@ int app_run(int argc, char **argv)
     }
     app_scene *first = NULL;
     const char *first_path = NULL;
-    int rc = app__first_scene(a, &first, &first_path, err, sizeof err);
+    int rc = app_first_scene(a, &first, &first_path, err, sizeof err);
     /* CITYTWIN_WORKERS caps the worker threads (shared machines, tests). */
     const char *workers = getenv("CITYTWIN_WORKERS");
     if (rc == 0 && !(a->pool = tw_pool_create(workers ? atoi(workers) : 0))) {
         snprintf(err, sizeof err, "cannot start worker threads");
         rc = 1;
     }
-    if (rc == 0) rc = app__shell_start(a, err, sizeof err);
+    if (rc == 0) rc = app_shell_start(a, err, sizeof err);
     const char *bookmark = a->opt.bookmark;
     a->read_at_start = app_read_bytes();
     if (rc == 0 && !app__world_start(a, first_path, first, NULL, err, sizeof err)) rc = 2;
     app_scene_close(first);
     if (rc != 0) {
         fprintf(stderr, "citytwin: error: %s%s\n", rc == 3 ? "[render] " : "", err);
-        app__free(a);
+        app_free(a);
         return rc;
     }
     a->opt.bookmark = bookmark;
@@ -671,7 +517,7 @@ int app_run(int argc, char **argv)
     }
     rc = a->exit_code;
     if (a->opt.report && app_report_write(a, a->opt.report) != 0) rc = 1;
-    app__free(a);
+    app_free(a);
     tw_log_shutdown();
     return rc;
 }

@@ -117,6 +117,8 @@ typedef struct app {
 
 /* ---- app.c: scenes ---- */
 
+/* Cancels the scene's work (never waiting for I/O in flight) and frees it. */
+void app_world_stop(app *a);
 /* Starts a fade to another scene; city (may be NULL) is selected when the
  * new scene is the map. */
 void app_go(app *a, const char *path, const char *bookmark, const char *city);
@@ -133,6 +135,19 @@ bool app_view_ready(const app *a);
 void app_toggle_map(app *a);
 /* Frames the data (animated or not). */
 void app_reset_view(app *a, bool animate);
+
+/* ---- app_shell.c: the process around the scenes ---- */
+
+/* Window or headless context, shaders, HUD: 0, or 3 (no OpenGL) and err. */
+int app_shell_start(app *a, char *err, size_t n);
+void app_shell_stop(app *a);
+/* The command line's first scene, parsed once (the tour holds it too): 0,
+ * or 2 with err for a bad scene file. */
+int app_first_scene(app *a, app_scene **first, const char **first_path, char *err, size_t n);
+/* Writes the captured frame to --snapshot: 0, or 1 when it cannot. */
+int app_snapshot(app *a);
+/* Ends the run: the scene, the context, the tour, then the workers. */
+void app_free(app *a);
 
 /* ---- app_draw.c: the picture ---- */
 

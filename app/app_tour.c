@@ -2,7 +2,9 @@
  * with its card as a caption, its twin scene where one is configured, and
  * any scene or bookmark. A stop that cannot be shown is skipped with one log
  * line, never stops the tour. Input pauses it; it resumes once the mouse has
- * been left alone for APP_TOUR_IDLE_S. Headless, it runs once through. */
+ * been left alone for APP_TOUR_IDLE_S. Headless, it runs once through.
+ * Showing a city on the map (the tour's and the way back from a twin) is
+ * here too. */
 #include "app_internal.h"
 
 #include "app_certmap.h"
@@ -11,6 +13,7 @@
 #include "tw_log.h"
 #include "tw_time.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,34 @@ enum {
 };
 
 static const char *const TOUR_KIND[] = {"bookmark", "map", "city", "scene"};
+
+struct app_certmap *app_map(const app *a)
+{
+    for (int i = 0; i < a->layer_count; i++) {
+        app_certmap *m = app_certmap_of(a->layers[i]);
+        if (m) return m;
+    }
+    return NULL;
+}
+
+bool app_map_show_city(app *a, const char *name_ko)
+{
+    app_certmap *map = app_map(a);
+    if (!map) return false;
+    int city = app_certmap_city_by_name(map, name_ko);
+    double c[2], r;
+    if (city < 0 || !app_certmap_city_area(map, city, c, &r)) return false;
+    app_certmap_select(map, city);
+    int w, h;
+    rn_context_size(a->ctx, &w, &h, NULL);
+    app_camera to = a->cam;
+    double span = fmax(r * 2.5, 30000);
+    double ext[4] = {c[0] - span, c[1] - span, c[0] + span, c[1] + span};
+    app_camera_frame_tilt(&to, ext, 0, w, h, 30, 1.0);
+    app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
+    a->user_moved = true;
+    return true;
+}
 
 bool app_tour_start(app *a, app_scene *scene, char *err, size_t n)
 {

@@ -51,13 +51,7 @@ struct geo_raster {
 /* One line for a failed GDALOpenEx, which took elapsed_s. */
 static tw_result geo__describe_open_error(const char *path, double elapsed_s, char *err, size_t n)
 {
-    const char *msg = geo_gdal_last_error();
-    if (geo_gdal_is_remote(path) &&
-        (geo_gdal_last_error_kind() != TW_ERR_FORMAT || strstr(msg, "response code")))
-        return geo_gdal_describe_remote_error(elapsed_s, err, n);
-    snprintf(err, n, "not a raster GDAL can read%s%s%s", msg[0] ? " (" : "", msg,
-             msg[0] ? ")" : "");
-    return TW_ERR_FORMAT;
+    return geo_gdal_describe_open_failure(path, "raster", elapsed_s, err, n);
 }
 
 static tw_result geo__open_worker(geo_raster *r, int worker, char *err, size_t n)
@@ -579,12 +573,25 @@ tw_result geo_raster_sample(geo_raster *r, int worker, const geo_grid *grid, int
             GDALRasterBandH band = GDALGetRasterBand(w->ds, band0 + b + 1);
             if (level >= 0) band = GDALGetOverview(band, level);
             geo_gdal_clear_error();
+            double t_read = tw_time_mono_s();
             if (!band || GDALRasterIO(band, GF_Read, rx, ry, rw, rh, tmp, bw, bh, GDT_Float32, 0,
                                       0) != CE_None) {
                 const char *msg = geo_gdal_last_error();
                 tw_result kind = geo_gdal_last_error_kind();
-                snprintf(err, n, "%s reading pixels %d,%d %dx%d%s%s",
-                         kind == TW_ERR_TIMEOUT ? "timed out" : "truncated or corrupt data", rx, ry,
+                double limit = geo_gdal_http_timeout_s();
+                /* A server that stops sending mid-file leaves GDAL with a short
+                 * block and a TIFF error, not a timeout: the time it took says. */
+                if (r->info.remote &&
+                    (kind == TW_ERR_TIMEOUT || tw_time_mono_s() - t_read >= 0.8 * limit)) {
+                    snprintf(err, n,
+                             "timed out after %.0f s reading pixels %d,%d %dx%d: the server "
+                             "stopped sending; if it is only slow, raise \"http_timeout_s\" "
+                             "in the scene",
+                             limit, rx, ry, rw, rh);
+                    res = TW_ERR_TIMEOUT;
+                    break;
+                }
+                snprintf(err, n, "truncated or corrupt data reading pixels %d,%d %dx%d%s%s", rx, ry,
                          rw, rh, msg[0] ? ": " : "", msg);
                 res = r->info.remote && kind != TW_ERR_FORMAT ? kind : TW_ERR_FORMAT;
                 break;

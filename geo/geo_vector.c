@@ -4,8 +4,10 @@
 
 #include "geo_gdal.h"
 #include "tw_log.h"
+#include "tw_time.h"
 
 #include <cpl_conv.h>
+#include <cpl_error.h>
 #include <gdal.h>
 #include <math.h>
 #include <ogr_api.h>
@@ -197,14 +199,12 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
         open_opts[0] = opt;
     }
     geo_gdal_clear_error();
+    double t0 = tw_time_mono_s();
     s->ds = GDALOpenEx(desc->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
                        open_opts[0] ? open_opts : NULL, NULL);
-    if (!s->ds) {
-        const char *msg = geo_gdal_last_error();
-        snprintf(err, n, "not a vector source OGR can read%s%s%s", msg[0] ? " (" : "", msg,
-                 msg[0] ? ")" : "");
-        return geo_gdal_is_remote(desc->path) ? geo_gdal_last_error_kind() : TW_ERR_FORMAT;
-    }
+    if (!s->ds)
+        return geo_gdal_describe_open_failure(desc->path, "vector source", tw_time_mono_s() - t0,
+                                              err, n);
     if (desc->layer && desc->layer[0]) {
         s->layer = GDALDatasetGetLayerByName(s->ds, desc->layer);
         if (!s->layer) {
@@ -330,10 +330,18 @@ tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame 
     bool full = false;
     OGR_L_ResetReading(s.layer);
     OGRFeatureH f;
+    char gdal_err[384] = "";
+    geo_gdal_clear_error();
     while (!full && (f = OGR_L_GetNextFeature(s.layer)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         if (!g || OGR_G_IsEmpty(g)) {
-            geo_skips_add(&out->skipped, "no geometry");
+            /* A driver that cannot decode a shape (a corrupt .shp) says so and
+             * hands the feature over without geometry. */
+            bool broken = CPLGetLastErrorType() >= CE_Failure;
+            if (broken && !gdal_err[0])
+                snprintf(gdal_err, sizeof gdal_err, "%s", geo_gdal_last_error());
+            geo_skips_add(&out->skipped, broken ? "unreadable geometry" : "no geometry");
+            geo_gdal_clear_error();
             OGR_F_Destroy(f);
             continue;
         }
@@ -378,14 +386,24 @@ tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame 
         }
         OGR_F_Destroy(f);
     }
+    if (!gdal_err[0] && CPLGetLastErrorType() >= CE_Failure)
+        snprintf(gdal_err, sizeof gdal_err, "%s", geo_gdal_last_error());
     geo__source_close(&s);
     if (l.nv == 0) {
         free(l.xy);
         free(l.ix);
         geo_outlines_free(out);
-        snprintf(err, n, "holds no lines or polygons to draw");
+        if (gdal_err[0])
+            snprintf(err, n,
+                     "is damaged, GDAL cannot read its shapes (%s); export or download it again",
+                     gdal_err);
+        else
+            snprintf(err, n, "holds no lines or polygons to draw");
         return TW_ERR_FORMAT;
     }
+    if (gdal_err[0])
+        TW_WARN("boundaries", "%s: some shapes cannot be read and are left out: %s", desc->path,
+                gdal_err);
     double e[4] = {HUGE_VAL, HUGE_VAL, -HUGE_VAL, -HUGE_VAL};
     for (size_t i = 0; i < l.nv; i++) {
         e[0] = fmin(e[0], l.xy[i * 2]);

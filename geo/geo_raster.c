@@ -229,6 +229,18 @@ tw_result geo_raster_open(const geo_raster_desc *desc, const geo_frame *frame, i
         src = OSRClone(file_srs);
     }
     geo_srs_describe(src, r->info.crs, sizeof r->info.crs);
+    {
+        double W = r->info.width, H = r->info.height,
+               ext[4] = {HUGE_VAL, HUGE_VAL, -HUGE_VAL, -HUGE_VAL};
+        for (int c = 0; c < 4; c++) {
+            double px = (c & 1) ? W : 0, py = (c & 2) ? H : 0;
+            double x = r->gt[0] + px * r->gt[1] + py * r->gt[2];
+            double y = r->gt[3] + px * r->gt[4] + py * r->gt[5];
+            ext[0] = fmin(ext[0], x), ext[1] = fmin(ext[1], y);
+            ext[2] = fmax(ext[2], x), ext[3] = fmax(ext[3], y);
+        }
+        geo_frame_warn_outside_area(frame, src, ext, r->path);
+    }
     if (OSRExportToWkt(src, &r->crs_wkt) != OGRERR_NONE) {
         OSRDestroySpatialReference(src);
         snprintf(err, n, "its CRS cannot be expressed as WKT");

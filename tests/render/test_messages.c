@@ -304,6 +304,63 @@ static void test_corrupt_shapefile(void)
     expect_layer_error("corruptshp", "boundaries", "boundaries", shp, "Corrupted .shp file");
 }
 
+/* The stderr lines that are warnings and contain all of a, b, c. */
+static int warnings_with(const char *text, const char *a, const char *b, const char *c)
+{
+    int count = 0;
+    for (const char *p = text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char line[2048];
+        snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), p);
+        if (strstr(line, "warning:") && strstr(line, a) && strstr(line, b) && strstr(line, c))
+            count++;
+        p = nl ? nl + 1 : NULL;
+    }
+    return count;
+}
+
+/* A DEM of Utah (EPSG:26912) and a shapefile of London (EPSG:27700) in a
+ * Korean scene: one warning each, naming the file and its CRS. */
+static void test_outside_scene_crs_area(void)
+{
+    char seed[600], dem[600], gj[600], shp[600], scene[600], cmd[3000], text[4096];
+    in_tmp("seed.tif", seed, sizeof seed);
+    in_tmp("utah_dem.tif", dem, sizeof dem);
+    in_tmp("london.geojson", gj, sizeof gj);
+    in_tmp("london.shp", shp, sizeof shp);
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), seed, 64, 64, 1, GDT_Float32, NULL);
+    GDALClose(ds);
+    put_text(gj, "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\", "
+                 "\"properties\": {\"name\": \"Westminster\"}, \"geometry\": {\"type\": "
+                 "\"Polygon\", \"coordinates\": [[[-0.15, 51.49], [-0.11, 51.49], [-0.11, "
+                 "51.52], [-0.15, 51.52], [-0.15, 51.49]]]}}]}\n");
+    snprintf(cmd, sizeof cmd,
+             "gdal_translate -q -a_srs EPSG:26912 -a_ullr 420000 4520000 426400 4513600 '%s' "
+             "'%s' && ogr2ogr -f 'ESRI Shapefile' -t_srs EPSG:27700 '%s' '%s'",
+             seed, dem, shp, gj);
+    if (tw_run_shell(cmd) != 0) {
+        fprintf(stderr, "skipping: gdal_translate/ogr2ogr (gdal-bin) cannot make the files\n");
+        return;
+    }
+    in_tmp("far.json", scene, sizeof scene);
+    snprintf(text, sizeof text,
+             "{ \"name\": \"far\", \"crs\": \"EPSG:5186\", \"terrain\": { \"source\": \"%s\" },\n"
+             "  \"boundaries\": [ { \"source\": \"%s\" }, { \"source\": \"%s\" } ] }\n",
+             dem, shp, boundaries);
+    put_text(scene, text);
+    result r = run_scene("far", scene);
+    TW_CHECK_MSG(r.rc == 0, "exit %d", r.rc);
+    const char *why = "outside the area of use of the scene CRS EPSG:5186";
+    TW_CHECK_MSG(warnings_with(r.err, "utah_dem.tif", "EPSG:26912", why) == 1, "stderr:\n%s",
+                 r.err ? r.err : "");
+    TW_CHECK_MSG(warnings_with(r.err, "london.shp", "EPSG:27700", why) == 1, "stderr:\n%s",
+                 r.err ? r.err : "");
+    /* Seoul's own gu, in the same run, draw no such warning. */
+    TW_CHECK(warnings_with(r.err, "seoul_gu_2018", "area of use", "") == 0);
+    result_free(&r);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
@@ -318,6 +375,7 @@ int main(void)
     TW_RUN(test_utf8_bom_accepted);
     TW_RUN(test_too_large_names_the_limit);
     TW_RUN(test_corrupt_shapefile);
+    TW_RUN(test_outside_scene_crs_area);
     if (system("command -v python3 >/dev/null 2>&1") != 0 || !start_server()) {
         fprintf(stderr, "skipping the HTTP cases: cannot start python3 on 127.0.0.1\n");
     } else {

@@ -95,3 +95,11 @@ const char *tw_path_basename(const char *path)
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
 }
+
+void tw_file_toobig_str(size_t cap, char *out, size_t n)
+{
+    if (cap >= 1024u * 1024u && cap % (1024u * 1024u) == 0)
+        snprintf(out, n, "file is larger than the %zu MB limit", cap / (1024u * 1024u));
+    else
+        snprintf(out, n, "file is larger than the %zu byte limit", cap);
+}

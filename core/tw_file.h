@@ -11,6 +11,9 @@
 /* Reads a whole file into a NUL-terminated buffer the caller frees. Files
  * larger than cap bytes fail with TW_ERR_TOOBIG. */
 tw_result tw_file_read(const char *path, size_t cap, char **out, size_t *len);
+/* "file is larger than the 16 MB limit" for a read that failed with
+ * TW_ERR_TOOBIG under cap, so the message names the limit. */
+void tw_file_toobig_str(size_t cap, char *out, size_t n);
 tw_result tw_file_write(const char *path, const void *data, size_t len);
 bool tw_file_exists(const char *path);
 bool tw_dir_exists(const char *path);

@@ -25,12 +25,18 @@ static void tw__line_col(const char *text, size_t offset, int *line, int *col)
 tw_result tw_json_parse(const char *text, size_t len, json_object **out, char *err, size_t errlen)
 {
     *out = NULL;
+    /* A UTF-8 byte order mark (Windows editors write one) is not JSON, but
+     * it carries no meaning either: skip it. */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
     json_tokener *tok = json_tokener_new_ex(64);
     if (!tok) return TW_ERR_NOMEM;
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
     if (len > 0x7fffffff) {
         json_tokener_free(tok);
-        snprintf(err, errlen, "document too large");
+        snprintf(err, errlen, "document larger than the 2 GB a JSON parse may take");
         return TW_ERR_TOOBIG;
     }
     json_object *obj = json_tokener_parse_ex(tok, text, (int)len);
@@ -38,7 +44,11 @@ tw_result tw_json_parse(const char *text, size_t len, json_object **out, char *e
     size_t end = json_tokener_get_parse_end(tok);
     tw_result r = TW_OK;
     int line, col;
-    if (jerr == json_tokener_continue || (!obj && jerr == json_tokener_success)) {
+    if (!obj && jerr == json_tokener_success && end > 0) {
+        /* json-c returns NULL for the JSON value null itself. */
+        snprintf(err, errlen, "the document is the JSON value null; an object was expected");
+        r = TW_ERR_FORMAT;
+    } else if (jerr == json_tokener_continue || (!obj && jerr == json_tokener_success)) {
         tw__line_col(text, len, &line, &col);
         snprintf(err, errlen, "line %d, column %d: unexpected end of document", line, col);
         r = TW_ERR_FORMAT;
@@ -73,7 +83,10 @@ tw_result tw_json_load_file(const char *path, size_t cap, json_object **out, cha
     size_t len = 0;
     tw_result r = tw_file_read(path, cap, &text, &len);
     if (r != TW_OK) {
-        snprintf(err, errlen, "%s", r == TW_ERR_TOOBIG ? "file too large" : "cannot read file");
+        if (r == TW_ERR_TOOBIG)
+            tw_file_toobig_str(cap, err, errlen);
+        else
+            snprintf(err, errlen, "cannot read file");
         return r;
     }
     r = tw_json_parse(text, len, out, err, errlen);

@@ -295,3 +295,58 @@ size_t geo_xform_from_scene(geo_xform *xf, size_t n, double *x, double *y, doubl
 {
     return xf->identity ? n : geo__run(xf->inv, n, x, y, z);
 }
+
+/* Lon/lat box of ext (in src's units), densified along its edges. */
+static bool geo__bounds_lonlat(OGRSpatialReferenceH src, const double ext[4], double out[4])
+{
+    OGRSpatialReferenceH from = OSRClone(src), wgs = OSRNewSpatialReference(NULL);
+    bool ok = from && wgs && OSRImportFromEPSG(wgs, 4326) == OGRERR_NONE;
+    OGRCoordinateTransformationH ct = NULL;
+    if (ok) {
+        OSRSetAxisMappingStrategy(from, OAMS_TRADITIONAL_GIS_ORDER);
+        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+        ct = OCTNewCoordinateTransformation(from, wgs);
+    }
+    ok = ct && OCTTransformBounds(ct, ext[0], ext[1], ext[2], ext[3], &out[0], &out[1], &out[2],
+                                  &out[3], 21);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    if (from) OSRDestroySpatialReference(from);
+    if (wgs) OSRDestroySpatialReference(wgs);
+    return ok && isfinite(out[0]) && isfinite(out[1]) && isfinite(out[2]) && isfinite(out[3]);
+}
+
+bool geo_frame_warn_outside_area(const geo_frame *frame, OGRSpatialReferenceH src,
+                                 const double ext[4], const char *what)
+{
+    if (frame->local || !src || !(ext[0] <= ext[2] && ext[1] <= ext[3])) return false;
+    OGRSpatialReferenceH scene = OSRNewSpatialReference(NULL);
+    if (!scene) return false;
+    /* The frame keeps the user's text: parsed again it carries its EPSG
+     * usage (area of use), which the WKT it keeps may not. */
+    double w = -1000, s = -1000, e = -1000, n = -1000;
+    const char *area = NULL;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    bool have = OSRSetFromUserInput(scene, frame->name) == OGRERR_NONE &&
+                OSRGetAreaOfUse(scene, &w, &s, &e, &n, &area) && w > -1000;
+    CPLPopErrorHandler();
+    double ll[4];
+    bool warned = false;
+    if (have && geo__bounds_lonlat(src, ext, ll)) {
+        bool lat = ll[3] >= s && ll[1] <= n;
+        bool lon = w <= e ? ll[2] >= w && ll[0] <= e : ll[2] >= w || ll[0] <= e;
+        if (!(lat && lon)) {
+            char src_name[128];
+            geo_srs_describe(src, src_name, sizeof src_name);
+            TW_WARN("crs",
+                    "%s (%s) lies outside the area of use of the scene CRS %s (%s: %.1f..%.1f E, "
+                    "%.1f..%.1f N); the data spans %.1f..%.1f E, %.1f..%.1f N and will land far "
+                    "from the rest or distorted: check the file's CRS, or give the scene a CRS "
+                    "for that area",
+                    what, src_name, frame->name, area ? area : "?", w, e, s, n, ll[0], ll[2], ll[1],
+                    ll[3]);
+            warned = true;
+        }
+    }
+    OSRDestroySpatialReference(scene);
+    return warned;
+}

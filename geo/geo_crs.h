@@ -52,6 +52,12 @@ bool geo_srs_is_unshifted_bessel(OGRSpatialReferenceH srs);
 /* Short name for messages: "EPSG:5186" or the CRS's own name. */
 void geo_srs_describe(OGRSpatialReferenceH srs, char *out, size_t n);
 
+/* Warns, naming `what` and src's CRS, when the extent ext (xmin ymin xmax
+ * ymax in src's units) lies wholly outside the area of use of the scene CRS
+ * (as PROJ's database gives it). True when it warned. Local frames have
+ * no such area. */
+bool geo_frame_warn_outside_area(const geo_frame *frame, OGRSpatialReferenceH src,
+                                 const double ext[4], const char *what);
 /* Transformation from src into the scene frame (and back). src is cloned. */
 tw_result geo_xform_create(const geo_frame *frame, OGRSpatialReferenceH src, unsigned flags,
                            geo_xform **out, char *err, size_t n);

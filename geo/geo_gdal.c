@@ -6,8 +6,10 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_http.h>
 #include <cpl_vsi.h>
 #include <gdal.h>
+#include <ctype.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <stdio.h>
@@ -135,4 +137,112 @@ tw_result geo_gdal_check_path(const char *path, char *err, size_t n)
         return TW_ERR_FORMAT;
     }
     return TW_OK;
+}
+
+/* Says what the first bytes of a source really are when that explains why
+ * no driver took it: an HTML page, a bare JSON null, or binary noise. */
+static bool geo__sniff(const unsigned char *b, size_t len, char *err, size_t n)
+{
+    char text[1025];
+    size_t i = 0;
+    if (len > sizeof text - 1) len = sizeof text - 1;
+    if (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) i = 3; /* UTF-8 BOM */
+    while (i < len && isspace(b[i])) i++;
+    size_t tl = len - i;
+    memcpy(text, b + i, tl);
+    text[tl] = 0;
+    for (size_t k = 0; k < tl; k++)
+        if (!text[k]) text[k] = ' '; /* so the searches below see the whole buffer */
+    if (text[0] == '<' && (geo__contains_ci(text, "<!doctype html") ||
+                           geo__contains_ci(text, "<html") || geo__contains_ci(text, "<body"))) {
+        snprintf(err, n,
+                 "is an HTML page, not GIS data (a sign-in or error page in place of the "
+                 "file?); point \"source\" at the data file itself");
+        return true;
+    }
+    if (strncmp(text, "null", 4) == 0) {
+        size_t k = 4;
+        while (k < tl && isspace((unsigned char)text[k])) k++;
+        if (k == tl) {
+            snprintf(err, n, "holds only the JSON value null: no GeoJSON, no features");
+            return true;
+        }
+    }
+    size_t binary = 0;
+    for (size_t k = i; k < len; k++)
+        if (b[k] < 0x09 || (b[k] > 0x0d && b[k] < 0x20) || b[k] == 0x7f) binary++;
+    if (len > i && binary * 20 > len - i) {
+        snprintf(err, n,
+                 "is in no format GDAL knows: its first bytes (%02x %02x %02x %02x) start no "
+                 "raster or vector format (a damaged download, or not a GIS file?)",
+                 b[0], len > 1 ? b[1] : 0, len > 2 ? b[2] : 0, len > 3 ? b[3] : 0);
+        return true;
+    }
+    return false;
+}
+
+/* The URL behind a GDAL network path, or NULL for other kinds. */
+static const char *geo__http_url(const char *path)
+{
+    if (strncmp(path, "/vsicurl/", 9) == 0) path += 9;
+    return strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0 ? path : NULL;
+}
+
+/* Asks the server for the first kilobyte itself, since GDAL's failed open
+ * does not say whether the server answered 404 or sent an HTML page. */
+static bool geo__probe_url(const char *url, char *err, size_t n)
+{
+    char timeout[32];
+    snprintf(timeout, sizeof timeout, "TIMEOUT=%d", (int)geo__gdal.http_timeout_s);
+    const char *const opts[] = {timeout, "HEADERS=Range: bytes=0-1023", "MAX_RETRY=0", NULL};
+    CPLHTTPResult *res = CPLHTTPFetch(url, (CSLConstList)opts);
+    if (!res) return false;
+    bool told = false;
+    const char *code = res->pszErrBuf ? strstr(res->pszErrBuf, "HTTP error code") : NULL;
+    const char *colon = code ? strchr(code, ':') : NULL;
+    int status = colon ? atoi(colon + 1) : 0;
+    if (status == 404 || status == 410) {
+        snprintf(err, n, "HTTP %d not found: the server has no file at this URL; check the address",
+                 status);
+        told = true;
+    } else if (status == 401 || status == 403) {
+        snprintf(err, n,
+                 "HTTP %d: the server refuses access; the URL needs credentials or a "
+                 "signed address",
+                 status);
+        told = true;
+    } else if (status >= 400) {
+        snprintf(err, n, "HTTP %d from the server: it failed to send the file", status);
+        told = true;
+    } else if (res->nStatus == 0 && res->pabyData) {
+        told = geo__sniff(res->pabyData, (size_t)res->nDataLen, err, n);
+    }
+    CPLHTTPDestroyResult(res);
+    return told;
+}
+
+tw_result geo_gdal_describe_open_failure(const char *path, const char *what, double elapsed_s,
+                                         char *err, size_t n)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", geo_gdal_last_error());
+    tw_result kind = geo_gdal_last_error_kind();
+    if (geo_gdal_is_remote(path)) {
+        if (kind != TW_ERR_FORMAT || strstr(msg, "response code"))
+            return geo_gdal_describe_remote_error(elapsed_s, err, n);
+        const char *url = geo__http_url(path);
+        if (url && geo__probe_url(url, err, n))
+            return strncmp(err, "HTTP", 4) == 0 ? TW_ERR_NET : TW_ERR_FORMAT;
+    } else {
+        VSILFILE *f = VSIFOpenL(path, "rb");
+        if (f) {
+            unsigned char head[1024];
+            size_t got = VSIFReadL(head, 1, sizeof head, f);
+            VSIFCloseL(f);
+            if (geo__sniff(head, got, err, n)) return TW_ERR_FORMAT;
+        }
+    }
+    snprintf(err, n, "not a %s GDAL can read%s%s%s", what, msg[0] ? " (GDAL: " : "", msg,
+             msg[0] ? ")" : "");
+    return TW_ERR_FORMAT;
 }

@@ -29,6 +29,12 @@ double geo_gdal_http_timeout_s(void);
  * elapsed_s: GDAL reports a request that timed out as "HTTP response code
  * ... 0", so an answerless failure that lasted about the timeout is one. */
 tw_result geo_gdal_describe_remote_error(double elapsed_s, char *err, size_t n);
+/* One line for a GDALOpenEx of path that failed after elapsed_s; what is
+ * "raster" or "vector source". Says what the source is when its first bytes
+ * or the server's answer tell (HTTP 404, an HTML page, JSON null, binary
+ * noise), else passes GDAL's own words on. */
+tw_result geo_gdal_describe_open_failure(const char *path, const char *what, double elapsed_s,
+                                         char *err, size_t n);
 /* True for /vsicurl/, http(s):// and other network paths. */
 bool geo_gdal_is_remote(const char *path);
 /* Checks that a local path exists before GDAL tries it, so a missing file

@@ -51,13 +51,7 @@ struct geo_raster {
 /* One line for a failed GDALOpenEx, which took elapsed_s. */
 static tw_result geo__describe_open_error(const char *path, double elapsed_s, char *err, size_t n)
 {
-    const char *msg = geo_gdal_last_error();
-    if (geo_gdal_is_remote(path) &&
-        (geo_gdal_last_error_kind() != TW_ERR_FORMAT || strstr(msg, "response code")))
-        return geo_gdal_describe_remote_error(elapsed_s, err, n);
-    snprintf(err, n, "not a raster GDAL can read%s%s%s", msg[0] ? " (" : "", msg,
-             msg[0] ? ")" : "");
-    return TW_ERR_FORMAT;
+    return geo_gdal_describe_open_failure(path, "raster", elapsed_s, err, n);
 }
 
 static tw_result geo__open_worker(geo_raster *r, int worker, char *err, size_t n)
@@ -235,6 +229,18 @@ tw_result geo_raster_open(const geo_raster_desc *desc, const geo_frame *frame, i
         src = OSRClone(file_srs);
     }
     geo_srs_describe(src, r->info.crs, sizeof r->info.crs);
+    {
+        double W = r->info.width, H = r->info.height,
+               ext[4] = {HUGE_VAL, HUGE_VAL, -HUGE_VAL, -HUGE_VAL};
+        for (int c = 0; c < 4; c++) {
+            double px = (c & 1) ? W : 0, py = (c & 2) ? H : 0;
+            double x = r->gt[0] + px * r->gt[1] + py * r->gt[2];
+            double y = r->gt[3] + px * r->gt[4] + py * r->gt[5];
+            ext[0] = fmin(ext[0], x), ext[1] = fmin(ext[1], y);
+            ext[2] = fmax(ext[2], x), ext[3] = fmax(ext[3], y);
+        }
+        geo_frame_warn_outside_area(frame, src, ext, r->path);
+    }
     if (OSRExportToWkt(src, &r->crs_wkt) != OGRERR_NONE) {
         OSRDestroySpatialReference(src);
         snprintf(err, n, "its CRS cannot be expressed as WKT");
@@ -579,12 +585,25 @@ tw_result geo_raster_sample(geo_raster *r, int worker, const geo_grid *grid, int
             GDALRasterBandH band = GDALGetRasterBand(w->ds, band0 + b + 1);
             if (level >= 0) band = GDALGetOverview(band, level);
             geo_gdal_clear_error();
+            double t_read = tw_time_mono_s();
             if (!band || GDALRasterIO(band, GF_Read, rx, ry, rw, rh, tmp, bw, bh, GDT_Float32, 0,
                                       0) != CE_None) {
                 const char *msg = geo_gdal_last_error();
                 tw_result kind = geo_gdal_last_error_kind();
-                snprintf(err, n, "%s reading pixels %d,%d %dx%d%s%s",
-                         kind == TW_ERR_TIMEOUT ? "timed out" : "truncated or corrupt data", rx, ry,
+                double limit = geo_gdal_http_timeout_s();
+                /* A server that stops sending mid-file leaves GDAL with a short
+                 * block and a TIFF error, not a timeout: the time it took says. */
+                if (r->info.remote &&
+                    (kind == TW_ERR_TIMEOUT || tw_time_mono_s() - t_read >= 0.8 * limit)) {
+                    snprintf(err, n,
+                             "timed out after %.0f s reading pixels %d,%d %dx%d: the server "
+                             "stopped sending; if it is only slow, raise \"http_timeout_s\" "
+                             "in the scene",
+                             limit, rx, ry, rw, rh);
+                    res = TW_ERR_TIMEOUT;
+                    break;
+                }
+                snprintf(err, n, "truncated or corrupt data reading pixels %d,%d %dx%d%s%s", rx, ry,
                          rw, rh, msg[0] ? ": " : "", msg);
                 res = r->info.remote && kind != TW_ERR_FORMAT ? kind : TW_ERR_FORMAT;
                 break;

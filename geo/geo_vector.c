@@ -4,8 +4,11 @@
 
 #include "geo_gdal.h"
 #include "tw_log.h"
+#include "tw_time.h"
 
 #include <cpl_conv.h>
+#include <cpl_error.h>
+#include <cpl_string.h>
 #include <gdal.h>
 #include <math.h>
 #include <ogr_api.h>
@@ -180,8 +183,21 @@ static void geo__source_close(geo__source *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Once per loaded layer: data that lies outside the scene CRS's area. */
+static void geo__check_area(const geo_vector_desc *desc, const geo_frame *frame, OGRLayerH layer,
+                            OGRSpatialReferenceH srs)
+{
+    OGREnvelope env;
+    if (!OGR_L_TestCapability(layer, OLCFastGetExtent) ||
+        OGR_L_GetExtent(layer, &env, 1) != OGRERR_NONE)
+        return;
+    double ext[4] = {env.MinX, env.MinY, env.MaxX, env.MaxY};
+    geo_frame_warn_outside_area(frame, srs, ext, desc->path);
+}
+
 static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *frame,
-                                  geo__source *s, char *crs_name, size_t crs_n, char *err, size_t n)
+                                  bool check_area, geo__source *s, char *crs_name, size_t crs_n,
+                                  char *err, size_t n)
 {
     memset(s, 0, sizeof *s);
     tw_result r = geo_gdal_check_path(desc->path, err, n);
@@ -195,14 +211,12 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
     }
     for (const char *const *o = desc->open_options; o && *o && no < 15; o++) open_opts[no++] = *o;
     geo_gdal_clear_error();
+    double t0 = tw_time_mono_s();
     s->ds = GDALOpenEx(desc->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
                        open_opts[0] ? open_opts : NULL, NULL);
-    if (!s->ds) {
-        const char *msg = geo_gdal_last_error();
-        snprintf(err, n, "not a vector source OGR can read%s%s%s", msg[0] ? " (" : "", msg,
-                 msg[0] ? ")" : "");
-        return geo_gdal_is_remote(desc->path) ? geo_gdal_last_error_kind() : TW_ERR_FORMAT;
-    }
+    if (!s->ds)
+        return geo_gdal_describe_open_failure(desc->path, "vector source", tw_time_mono_s() - t0,
+                                              err, n);
     if (desc->layer && desc->layer[0]) {
         s->layer = GDALDatasetGetLayerByName(s->ds, desc->layer);
         if (!s->layer) {
@@ -259,6 +273,7 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
         }
     }
     geo_srs_describe(srs, crs_name, crs_n);
+    if (check_area) geo__check_area(desc, frame, s->layer, srs);
     r = geo_xform_create(frame, srs, desc->xform_flags, &s->xf, err, n);
     if (own) OSRDestroySpatialReference(srs);
     if (r != TW_OK) geo__source_close(s);
@@ -281,7 +296,7 @@ tw_result geo_vector_extent(const geo_vector_desc *desc, const geo_frame *frame,
 {
     geo__source s;
     char crs[128];
-    tw_result r = geo__source_open(desc, frame, &s, crs, sizeof crs, err, n);
+    tw_result r = geo__source_open(desc, frame, false, &s, crs, sizeof crs, err, n);
     if (r != TW_OK) return r;
     OGREnvelope env;
     if (OGR_L_GetExtent(s.layer, &env, 1) != OGRERR_NONE) {
@@ -309,11 +324,51 @@ tw_result geo_vector_extent(const geo_vector_desc *desc, const geo_frame *frame,
     return TW_OK;
 }
 
-static char *geo__field(OGRFeatureH f, int idx)
+static bool geo__valid_utf8(const unsigned char *s)
+{
+    while (*s) {
+        int extra = *s < 0x80             ? 0
+                    : (*s & 0xE0) == 0xC0 ? 1
+                    : (*s & 0xF0) == 0xE0 ? 2
+                    : (*s & 0xF8) == 0xF0 ? 3
+                                          : -1;
+        if (extra < 0 || (extra == 1 && *s < 0xC2)) return false;
+        s++;
+        for (int i = 0; i < extra; i++, s++)
+            if ((*s & 0xC0) != 0x80) return false;
+    }
+    return true;
+}
+
+/* A field's text as UTF-8. Korean shapefiles (KOSTAT, NGII) are CP949, and
+ * without a .cpg (or the scene's "encoding") GDAL hands the bytes over as
+ * they are; text that is not UTF-8 is then read as CP949 and *recoded set. */
+static char *geo__field_text(OGRFeatureH f, int idx, bool *recoded)
 {
     if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx)) return NULL;
     const char *v = OGR_F_GetFieldAsString(f, idx);
-    return v && v[0] ? strdup(v) : NULL;
+    if (!v || !v[0]) return NULL;
+    if (!recoded || geo__valid_utf8((const unsigned char *)v)) return strdup(v);
+    char *u = CPLRecode(v, "CP949", CPL_ENC_UTF8);
+    char *out = u ? strdup(u) : NULL;
+    CPLFree(u);
+    *recoded = true;
+    return out;
+}
+
+static char *geo__field(OGRFeatureH f, int idx)
+{
+    return geo__field_text(f, idx, NULL);
+}
+
+static void geo__note_recoded(const geo_vector_desc *desc, bool recoded)
+{
+    if (recoded)
+        TW_INFO("vector",
+                "%s: text is not UTF-8 and the source names no encoding (no .cpg); read it as "
+                "CP949 (Korean). Add \"encoding\": \"CP949\" to this source in the scene to "
+                "say so",
+                desc->path);
 }
 
 tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame *frame,
@@ -321,7 +376,7 @@ tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame 
 {
     memset(out, 0, sizeof *out);
     geo__source s;
-    tw_result r = geo__source_open(desc, frame, &s, out->crs, sizeof out->crs, err, n);
+    tw_result r = geo__source_open(desc, frame, true, &s, out->crs, sizeof out->crs, err, n);
     if (r != TW_OK) return r;
     out->bessel_fixed = geo_xform_bessel_fixed(s.xf);
     if (out->bessel_fixed)
@@ -337,15 +392,24 @@ tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame 
     if (desc->label_field_en && desc->label_field_en[0])
         fi_en = OGR_FD_GetFieldIndex(defn, desc->label_field_en);
     double max_seg = desc->densify_m > 0 ? desc->densify_m : 50.0;
+    bool recode = !(desc->encoding && desc->encoding[0]), recoded = false;
     geo__lines l = {0};
     size_t label_cap = 0;
     bool full = false;
     OGR_L_ResetReading(s.layer);
     OGRFeatureH f;
+    char gdal_err[384] = "";
+    geo_gdal_clear_error();
     while (!full && (f = OGR_L_GetNextFeature(s.layer)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         if (!g || OGR_G_IsEmpty(g)) {
-            geo_skips_add(&out->skipped, "no geometry");
+            /* A driver that cannot decode a shape (a corrupt .shp) says so and
+             * hands the feature over without geometry. */
+            bool broken = CPLGetLastErrorType() >= CE_Failure;
+            if (broken && !gdal_err[0])
+                snprintf(gdal_err, sizeof gdal_err, "%s", geo_gdal_last_error());
+            geo_skips_add(&out->skipped, broken ? "unreadable geometry" : "no geometry");
+            geo_gdal_clear_error();
             OGR_F_Destroy(f);
             continue;
         }
@@ -381,8 +445,8 @@ tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame 
             }
             if (lx != HUGE_VAL && (size_t)out->label_count < label_cap) {
                 geo_label *lab = &out->labels[out->label_count++];
-                lab->text = geo__field(f, fi);
-                lab->text_en = geo__field(f, fi_en);
+                lab->text = geo__field_text(f, fi, recode ? &recoded : NULL);
+                lab->text_en = geo__field_text(f, fi_en, recode ? &recoded : NULL);
                 lab->x = lx;
                 lab->y = ly;
                 lab->area = area;
@@ -390,14 +454,25 @@ tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame 
         }
         OGR_F_Destroy(f);
     }
+    geo__note_recoded(desc, recoded);
+    if (!gdal_err[0] && CPLGetLastErrorType() >= CE_Failure)
+        snprintf(gdal_err, sizeof gdal_err, "%s", geo_gdal_last_error());
     geo__source_close(&s);
     if (l.nv == 0) {
         free(l.xy);
         free(l.ix);
         geo_outlines_free(out);
-        snprintf(err, n, "holds no lines or polygons to draw");
+        if (gdal_err[0])
+            snprintf(err, n,
+                     "is damaged, GDAL cannot read its shapes (%s); export or download it again",
+                     gdal_err);
+        else
+            snprintf(err, n, "holds no lines or polygons to draw");
         return TW_ERR_FORMAT;
     }
+    if (gdal_err[0])
+        TW_WARN("boundaries", "%s: some shapes cannot be read and are left out: %s", desc->path,
+                gdal_err);
     double e[4] = {HUGE_VAL, HUGE_VAL, -HUGE_VAL, -HUGE_VAL};
     for (size_t i = 0; i < l.nv; i++) {
         e[0] = fmin(e[0], l.xy[i * 2]);
@@ -553,7 +628,7 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
 {
     memset(out, 0, sizeof *out);
     geo__source s;
-    tw_result r = geo__source_open(desc, frame, &s, out->crs, sizeof out->crs, err, n);
+    tw_result r = geo__source_open(desc, frame, true, &s, out->crs, sizeof out->crs, err, n);
     if (r != TW_OK) return r;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(s.layer);
     int fc = code_field ? OGR_FD_GetFieldIndex(defn, code_field) : -1;
@@ -563,6 +638,7 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
         TW_WARN("boundaries", "%s: no field '%s' for codes", desc->path, code_field);
     geo__poly_build b = {.p = out};
     bool ok = true;
+    bool recode = !(desc->encoding && desc->encoding[0]), recoded = false;
     OGR_L_ResetReading(s.layer);
     OGRFeatureH f;
     while (ok && (f = OGR_L_GetNextFeature(s.layer)) != NULL) {
@@ -584,14 +660,15 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
                 pf->ring_first = first;
                 pf->ring_count = rings;
                 pf->code = geo__field(f, fc);
-                pf->name = geo__field(f, fn);
-                pf->name_en = geo__field(f, fe);
+                pf->name = geo__field_text(f, fn, recode ? &recoded : NULL);
+                pf->name_en = geo__field_text(f, fe, recode ? &recoded : NULL);
                 geo__poly_measure(out, pf, g, s.xf);
             }
         }
         OGR_F_Destroy(f);
     }
     geo__source_close(&s);
+    geo__note_recoded(desc, recoded);
     if (!ok) {
         geo_polygons_free(out);
         snprintf(err, n, "out of memory reading its polygons");

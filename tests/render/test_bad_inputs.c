@@ -273,7 +273,7 @@ int main(void)
     GDALAllRegister();
     const char *src = getenv("CITYTWIN_SOURCE");
     snprintf(boundaries, sizeof boundaries,
-             "%s/assets/data/admin/seoul_municipalities_2013_geo_simple.json", src ? src : ".");
+             "%s/assets/data/admin/seoul_gu_2018.geojson", src ? src : ".");
     TW_RUN(test_missing_scene);
     TW_RUN(test_scene_not_json);
     TW_RUN(test_unknown_keys_warn_and_run);

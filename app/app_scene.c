@@ -293,9 +293,12 @@ tw_result app_scene_load(const char *path, app_scene *out, char *err, size_t n)
         return TW_ERR_IO;
     }
     tw_result r = tw_file_read(path, APP_SCENE_MAX_BYTES, &text, &len);
+    if (r == TW_ERR_TOOBIG) {
+        tw_file_toobig_str(APP_SCENE_MAX_BYTES, err, n);
+        return r;
+    }
     if (r != TW_OK) {
-        snprintf(err, n, "%s",
-                 r == TW_ERR_TOOBIG ? "scene file too large" : "cannot read scene file");
+        snprintf(err, n, "cannot read scene file");
         return r;
     }
     char dir[PATH_MAX];

@@ -283,7 +283,7 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
 tw_result geo_vector_open(const geo_vector_desc *desc, const geo_frame *frame,
                           geo_vector_source *s, char *crs, size_t crs_n, char *err, size_t n)
 {
-    return geo__source_open(desc, frame, s, crs, crs_n, err, n);
+    return geo__source_open(desc, frame, true, s, crs, crs_n, err, n);
 }
 
 void geo_vector_close(geo_vector_source *s)

@@ -9,6 +9,9 @@
 #include "tw_log.h"
 #include "tw_test.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 static tw_result parse(const char *text, app_scene *s, char *err, size_t n)
 {
     return app_scene_parse(text, strlen(text), "scenes", s, err, n);
@@ -99,6 +102,22 @@ static void test_unknown_keys_warn(void)
     TW_CHECK(tw_log_count(TW_LOG_WARN) - before == 2);
     TW_CHECK(s.warnings == 2);
     app_scene_free(&s);
+}
+
+/* A scene over the size cap fails naming the limit. */
+static void test_load_too_large(void)
+{
+    char path[] = "/tmp/citytwin-scene-XXXXXX";
+    int fd = mkstemp(path);
+    TW_CHECK(fd >= 0);
+    if (fd < 0) return;
+    TW_CHECK(ftruncate(fd, (off_t)APP_SCENE_MAX_BYTES + 1) == 0);
+    close(fd);
+    app_scene s;
+    char err[256] = "";
+    TW_CHECK(app_scene_load(path, &s, err, sizeof err) == TW_ERR_TOOBIG);
+    TW_CHECK_MSG(strstr(err, "16 MB limit"), "%s", err);
+    unlink(path);
 }
 
 static void test_load_missing_file(void)
@@ -232,6 +251,7 @@ int main(void)
     TW_RUN(test_errors_name_the_problem);
     TW_RUN(test_unknown_keys_warn);
     TW_RUN(test_load_missing_file);
+    TW_RUN(test_load_too_large);
     TW_RUN(test_cli);
     TW_RUN(test_map_and_tour);
     return TW_TEST_END();

@@ -7,6 +7,7 @@
 #include "rn_texture.h"
 #include "tw_json.h"
 
+#include "tw_horizon.h"
 #include "tw_log.h"
 #include "tw_time.h"
 
@@ -18,6 +19,11 @@
 #define APP_TILE_BUCKETS  4096
 #define APP_TILE_CAPACITY 8192
 #define APP_WANT_MAX      1024
+/* Horizon table: azimuth bins x distance rings (one heightfield spacing). */
+#define APP_HORIZON_BINS 512
+#define APP_HORIZON_CAP  (APP_HORIZON_BINS * 512)
+/* Tile cache cap, GPU + CPU bytes; CITYTWIN_TERRAIN_CACHE_MB overrides. */
+#define APP_CACHE_MB 128
 
 typedef enum { TILE_FREE, TILE_REQUESTED, TILE_READY, TILE_FAILED } app__tile_state;
 
@@ -33,6 +39,8 @@ typedef struct app__tile {
     long last_used;
     bool background; /* requested to fill in a skipped level, not for the view */
     int next;        /* bucket chain, or free list */
+    float error_m;   /* geometric error measured when it loaded */
+    size_t bytes;    /* mesh + imagery + its entry: what the cache cap counts */
 } app__tile;
 
 typedef struct app__want {
@@ -87,6 +95,18 @@ typedef struct app_terrain {
     bool skip_levels;
     int loaded_first_view; /* tiles that arrived before the first complete view */
     int view_wants;        /* requests this frame for what the view lacks */
+    /* Byte-capped cache: when the view's own tiles exceed the cap, the
+     * error allowed on screen grows (error_scale) until they fit. */
+    size_t max_bytes, resident_bytes;
+    double error_scale;
+    bool cache_set, over_cap_warned;
+    /* Occlusion culling: the terrain's horizon around the eye, rebuilt when
+     * the eye moves. */
+    tw_horizon horizon;
+    bool horizon_ok;
+    double horizon_eye[3], horizon_exag;
+    int occluded;
+    float horizon_block[APP_HORIZON_CAP];
 } app_terrain;
 
 typedef struct app__open_job {
@@ -170,6 +190,7 @@ static void app__remove(app_terrain *t, app__tile *e)
     rn_texture_destroy(e->imagery);
     t->imagery_bytes -= e->imagery_bytes;
     if (e->state == TILE_READY) t->resident--;
+    t->resident_bytes -= e->bytes;
     e->state = TILE_FREE;
     e->next = t->free_head;
     t->free_head = idx;
@@ -443,6 +464,10 @@ static void app__tile_done(void *job, tw_result pool_status)
             if (!e->empty) e->mesh = rn_mesh_make(&j->tile.mesh);
             t->resident++;
             app__tile_imagery(t, e, j);
+            e->error_m = j->tile.error_m;
+            e->bytes = sizeof *e + (rn_mesh_valid(e->mesh) ? tw_mesh_bytes(&j->tile.mesh) : 0) +
+                       e->imagery_bytes;
+            t->resident_bytes += e->bytes;
         }
     }
     app__tile_job_free(j);
@@ -466,8 +491,15 @@ static void app__tile_box(app_terrain *t, geo_tile_key k, double lo[3], double h
     app__tile *e = app__find(t, k);
     double zmin = t->info->zmin, zmax = t->info->zmax;
     if (e && e->state == TILE_READY) {
-        zmin = e->zmin;
-        zmax = e->zmax;
+        /* Finer levels differ from the mesh by at most its error. */
+        zmin = e->zmin - e->error_m;
+        zmax = e->zmax + e->error_m;
+    } else {
+        /* Not loaded: the overview heightfield's range over the square, so
+         * that odd heights elsewhere (a smeared nodata edge) do not make
+         * every unloaded tile look deep and near. */
+        float lo_z, hi_z;
+        if (geo_terrain_range_estimate(t->geo, b, &lo_z, &hi_z)) zmin = lo_z, zmax = hi_z;
     }
     lo[0] = b[0], lo[1] = b[1], lo[2] = zmin * t->exag - 1;
     hi[0] = b[2], hi[1] = b[3], hi[2] = zmax * t->exag + 1;
@@ -478,13 +510,21 @@ static bool app__visible(app_terrain *t, const double lo[3], const double hi[3])
     vec3 box[2] = {
         {(float)(lo[0] - t->eye[0]), (float)(lo[1] - t->eye[1]), (float)(lo[2] - t->eye[2])},
         {(float)(hi[0] - t->eye[0]), (float)(hi[1] - t->eye[1]), (float)(hi[2] - t->eye[2])}};
-    return glm_aabb_frustum(box, t->planes);
+    if (!glm_aabb_frustum(box, t->planes)) return false;
+    if (t->horizon_ok && tw_horizon_occludes(&t->horizon, lo, hi)) {
+        t->occluded++;
+        return false;
+    }
+    return true;
 }
 
 static bool app__ready(app_terrain *t, geo_tile_key k)
 {
     app__tile *e = app__find(t, k);
-    return e && (e->state == TILE_READY || e->state == TILE_FAILED);
+    bool ready = e && (e->state == TILE_READY || e->state == TILE_FAILED);
+    /* What covers the view this frame is not evicted. */
+    if (ready) e->last_used = t->frame_no;
+    return ready;
 }
 
 /* Background requests (skipped levels filled in later) rank below this. */
@@ -495,7 +535,15 @@ static void app__request(app_terrain *t, geo_tile_key k, double priority)
     app__tile *e = app__find(t, k);
     if (e) return; /* requested, ready or failed */
     if (priority > APP_BACKGROUND) t->view_wants++;
-    if (t->want_count < APP_WANT_MAX) t->want[t->want_count++] = (app__want){k, priority};
+    if (t->want_count < APP_WANT_MAX) {
+        t->want[t->want_count++] = (app__want){k, priority};
+        return;
+    }
+    /* Full: keep the most urgent (the root stand-in above all). */
+    int low = 0;
+    for (int i = 1; i < t->want_count; i++)
+        if (t->want[i].priority < t->want[low].priority) low = i;
+    if (t->want[low].priority < priority) t->want[low] = (app__want){k, priority};
 }
 
 static void app__emit(app_terrain *t, app__tile *e)
@@ -528,19 +576,30 @@ static bool app__over_imagery(app_terrain *t, geo_tile_key k)
     return b[0] < e[2] && b[2] > e[0] && b[1] < e[3] && b[3] > e[1];
 }
 
+/* Geometric error of a tile in metres: measured when it loaded; before
+ * that, estimated from the heightfield cells under it (local, so that bad
+ * data far away does not make the whole view refine). */
+static double app__error_m(app_terrain *t, geo_tile_key k)
+{
+    app__tile *e = app__find(t, k);
+    if (e && e->state == TILE_READY) return e->error_m;
+    return geo_terrain_error_estimate(t->geo, k);
+}
+
 /* Screen-space error of a tile and whether the view wants it split. */
 static bool app__wants_split(app_terrain *t, geo_tile_key k, const double lo[3], const double hi[3],
                              double *distance)
 {
     double d = fmax(app__box_distance(t->eye, lo, hi), 1.0);
     *distance = d;
-    double error_px = geo_terrain_level_spacing(t->info, k.level) * t->k_px / d;
-    double limit = t->max_error_px;
+    double error_px = app__error_m(t, k) * t->exag * t->k_px / d;
+    double limit = t->max_error_px * t->error_scale;
     if (k.level >= t->dem_max_level && t->imagery) {
         /* Finer than the DEM only the imagery gains: split while its pixels
          * are larger than one screen pixel, and only over the imagery. */
         double size = t->info->root_size / (double)(1 << k.level);
         int px = geo_imagery_square_px(t->imagery, size);
+        error_px = geo_terrain_level_spacing(t->info, k.level) * t->k_px / d;
         error_px =
             app__over_imagery(t, k) ? error_px * (t->info->tile_samples - 1.0) / (px - 1) : 0;
         limit = 1.0;
@@ -642,9 +701,11 @@ static int app__cmp_lru(const void *a, const void *b)
     return la < lb ? -1 : la > lb ? 1 : 0;
 }
 
+static void app__over_cap(app_terrain *t);
+
 static void app__evict(app_terrain *t)
 {
-    if (t->resident <= t->max_tiles) return;
+    if (t->resident <= t->max_tiles && t->resident_bytes <= t->max_bytes) return;
     app__tile **cand = malloc(APP_TILE_CAPACITY * sizeof *cand);
     if (!cand) return;
     int n = 0;
@@ -655,8 +716,62 @@ static void app__evict(app_terrain *t)
             cand[n++] = e;
     }
     qsort(cand, (size_t)n, sizeof *cand, app__cmp_lru);
-    for (int i = 0; i < n && t->resident > t->max_tiles; i++) app__remove(t, cand[i]);
+    for (int i = 0; i < n && (t->resident > t->max_tiles || t->resident_bytes > t->max_bytes); i++)
+        app__remove(t, cand[i]);
     free(cand);
+    /* What the view uses this frame alone is over the cap: ask for less
+     * detail rather than evict what is drawn and read it again forever. */
+    if (t->resident > t->max_tiles || t->resident_bytes > t->max_bytes) app__over_cap(t);
+}
+
+static void app__over_cap(app_terrain *t)
+{
+    t->error_scale *= 1.25;
+    if (!t->over_cap_warned) {
+        t->over_cap_warned = true;
+        TW_WARN("terrain",
+                "%s: the view needs %d tiles (%.0f MB), over the tile cache's %d tiles / %.0f "
+                "MB; drawing it coarser",
+                t->layer.source, t->resident, t->resident_bytes / 1048576.0, t->max_tiles,
+                t->max_bytes / 1048576.0);
+    }
+}
+
+/* The cap, once: CITYTWIN_TERRAIN_CACHE_MB or the default. */
+static void app__cache_setup(app_terrain *t)
+{
+    if (t->cache_set) return;
+    t->cache_set = true;
+    t->error_scale = 1.0;
+    const char *env = getenv("CITYTWIN_TERRAIN_CACHE_MB");
+    double mb = env ? atof(env) : 0;
+    t->max_bytes = (size_t)((mb > 0 ? mb : APP_CACHE_MB) * 1048576.0);
+}
+
+/* Rebuilds the horizon when the eye moved; margin: how far below the
+ * heightfield the data may lie (twice its measured error, plus a metre). */
+static void app__horizon_update(app_terrain *t)
+{
+    const float *low = geo_terrain_heightfield_low(t->geo);
+    if (!low) {
+        t->horizon_ok = false;
+        return;
+    }
+    double moved = fabs(t->eye[0] - t->horizon_eye[0]) + fabs(t->eye[1] - t->horizon_eye[1]) +
+                   fabs(t->eye[2] - t->horizon_eye[2]);
+    if (t->horizon_ok && moved < 0.5 && t->horizon_exag == t->exag) return;
+    tw_result r =
+        tw_horizon_build(&t->horizon, &(tw_horizon_desc){.hf = geo_terrain_heightfield(t->geo),
+                                                         .low = low,
+                                                         .block = t->horizon_block,
+                                                         .block_cap = APP_HORIZON_CAP,
+                                                         .eye = {t->eye[0], t->eye[1], t->eye[2]},
+                                                         .z_scale = t->exag,
+                                                         .margin = 2 * t->info->hf_error_m + 1,
+                                                         .bins = APP_HORIZON_BINS});
+    t->horizon_ok = r == TW_OK;
+    memcpy(t->horizon_eye, t->eye, sizeof t->horizon_eye);
+    t->horizon_exag = t->exag;
 }
 
 static void app__update(void *self, const app_update_ctx *u)
@@ -710,9 +825,17 @@ static void app__update(void *self, const app_update_ctx *u)
     memcpy(m, vp, sizeof m);
     glm_frustum_planes(m, t->planes);
     t->k_px = height / (2.0 * tan(cam->fov_y * M_PI / 360.0));
+    app__cache_setup(t);
+    app__horizon_update(t);
+    t->occluded = 0;
     t->stats.complete = true;
     app__visit(t, (geo_tile_key){0, 0, 0});
     if (t->view_wants > 0) t->stats.complete = false;
+    /* A view that wants more tiles than the cache holds would load and
+     * evict forever: ask for less detail until it fits. */
+    size_t per_tile = t->resident > 0 ? t->resident_bytes / (size_t)t->resident : 256 * 1024;
+    int fits = (int)fmin(t->max_tiles, t->max_bytes / (double)(per_tile ? per_tile : 1));
+    if (t->view_wants + t->resident > fits && t->view_wants > fits / 2) app__over_cap(t);
 
     qsort(t->want, (size_t)t->want_count, sizeof *t->want, app__cmp_want);
     int cap = t->workers * 2 + 2;
@@ -745,6 +868,9 @@ static void app__update(void *self, const app_update_ctx *u)
     t->stats.requested = t->want_count;
     t->stats.inflight = t->inflight;
     t->stats.resident = t->resident;
+    t->stats.resident_bytes = t->resident_bytes;
+    t->stats.occluded = t->occluded;
+    t->stats.error_scale = t->error_scale;
     t->stats.loaded_first_view = t->loaded_first_view;
     if (t->inflight_view > 0) t->stats.complete = false;
     /* After the first complete view, refine one level at a time, so that

@@ -29,8 +29,11 @@ typedef struct app_terrain_stats {
     int loaded_first_view; /* tiles read before the first complete view */
     bool complete;         /* nothing the view wants is missing */
     long triangles;
-    size_t gpu_bytes;  /* meshes and imagery textures */
-    int imagery_tiles; /* drawn tiles with imagery */
+    size_t gpu_bytes;      /* meshes and imagery textures */
+    int imagery_tiles;     /* drawn tiles with imagery */
+    size_t resident_bytes; /* the tile cache: meshes, imagery, entries */
+    int occluded;          /* tile boxes culled behind terrain this frame */
+    double error_scale;    /* > 1: the view was drawn coarser to fit the cache cap */
 } app_terrain_stats;
 
 extern const app_layer_kind app_terrain_kind;

@@ -2,6 +2,7 @@
  * agree across tile edges, and the overview heightfield. */
 #include "geo_terrain.h"
 
+#include "tw_horizon.h"
 #include "tw_log.h"
 
 #include <math.h>
@@ -13,6 +14,8 @@ struct geo_terrain {
     geo_raster *raster;
     geo_terrain_info info;
     tw_heightfield hf;
+    float *hf_low; /* tw_horizon_lower_bound of hf, for occlusion culling */
+    float *hf_err; /* per heightfield cell (south-west sample): its geometric error */
     int fill_passes;
 };
 
@@ -24,6 +27,11 @@ const geo_terrain_info *geo_terrain_info_get(const geo_terrain *t)
 const tw_heightfield *geo_terrain_heightfield(const geo_terrain *t)
 {
     return &t->hf;
+}
+
+const float *geo_terrain_heightfield_low(const geo_terrain *t)
+{
+    return t->hf_low;
 }
 
 void geo_terrain_tile_bounds(const geo_terrain_info *info, geo_tile_key key, double b[4])
@@ -113,8 +121,126 @@ static int geo__fill_grid(float *z, uint8_t *st, int nx, int ny, float fallback)
     return filled;
 }
 
-static tw_result geo__build_heightfield(geo_terrain *t, int worker, int max_samples, char *err,
-                                        size_t n)
+/* Max vertical deviation of a triangulated nx*ny grid (split along the
+ * a(i,j)-d(i+1,j+1) diagonals, as the tile meshes are) from a grid of
+ * (2nx-1)*(2ny-1) samples at half its spacing over the same square. cz/cst: the
+ * coarse heights and states with a stride of cstride and an offset of coff
+ * samples (tiles keep a ring around them); fz/fst: the fine ones. Only
+ * samples valid in both count. */
+static float geo__grid_error(const float *cz, const uint8_t *cst, int cstride, int coff, int nx,
+                             int ny, const float *fz, const uint8_t *fst, float *cell_err)
+{
+    int F = 2 * nx - 1, FY = 2 * ny - 1;
+    double worst = 0;
+#define CZ(i, j) cz[(size_t)((j) + coff) * cstride + (i) + coff]
+#define CS(i, j) cst[(size_t)((j) + coff) * cstride + (i) + coff]
+    for (int fj = 0; fj < FY; fj++) {
+        for (int fi = 0; fi < F; fi++) {
+            if (fst[(size_t)fj * F + fi] != GEO_SAMPLE_VALID) continue;
+            int i = fi / 2, j = fj / 2, oi = fi & 1, oj = fj & 1;
+            int i1 = i + oi, j1 = j + oj;
+            if (CS(i, j) == GEO_SAMPLE_OUTSIDE || CS(i1, j1) == GEO_SAMPLE_OUTSIDE) continue;
+            /* Even-even: a vertex; otherwise the midpoint of an edge or of
+             * the cell's diagonal, linear between its two ends. */
+            double m = 0.5 * ((double)CZ(i, j) + CZ(i1, j1));
+            double dev = fabs(fz[(size_t)fj * F + fi] - m);
+            if (dev > worst) worst = dev;
+            if (cell_err) {
+                /* The sample belongs to the cells on both sides of it. */
+                for (int cj = (fj - 1) / 2; cj <= fj / 2; cj++)
+                    for (int ci = (fi - 1) / 2; ci <= fi / 2; ci++) {
+                        if (ci < 0 || cj < 0 || ci >= nx || cj >= ny) continue;
+                        float *c = &cell_err[(size_t)cj * nx + ci];
+                        if (dev > *c) *c = (float)dev;
+                    }
+            }
+        }
+    }
+#undef CZ
+#undef CS
+    return (float)worst;
+}
+
+/* Samples far below sea level next to nodata, or next to ground 500 m
+ * higher (a cliff no terrain has): the signature of nodata sentinels
+ * smeared into valid pixels by resampling. Deep bathymetry passes. */
+static int geo__implausible_low(const float *z, const uint8_t *st, int nx, int ny, double *lowest)
+{
+    int count = 0;
+    *lowest = 0;
+    for (int j = 0; j < ny; j++)
+        for (int i = 0; i < nx; i++) {
+            size_t k = (size_t)j * nx + i;
+            if (st[k] != GEO_SAMPLE_VALID || z[k] >= GEO_TERRAIN_IMPLAUSIBLE_Z) continue;
+            bool odd = false;
+            for (int dj = -1; dj <= 1 && !odd; dj++)
+                for (int di = -1; di <= 1; di++) {
+                    int ii = i + di, jj = j + dj;
+                    if (ii < 0 || jj < 0 || ii >= nx || jj >= ny) continue;
+                    size_t q = (size_t)jj * nx + ii;
+                    if (st[q] == GEO_SAMPLE_NODATA ||
+                        (st[q] == GEO_SAMPLE_VALID && z[q] > z[k] - GEO_TERRAIN_IMPLAUSIBLE_Z))
+                        odd = true;
+                }
+            if (!odd) continue;
+            count++;
+            *lowest = fmin(*lowest, z[k]);
+        }
+    return count;
+}
+
+/* In a DEM flagged at open, marks the implausible samples (and the deep
+ * ones connected to them) nodata, so hole filling replaces them: a smeared
+ * edge then costs no more than a clean one. */
+static void geo__drop_implausible(const float *z, uint8_t *st, int nx, int ny)
+{
+    for (int pass = 0; pass < nx + ny; pass++) {
+        bool changed = false;
+        for (int j = 0; j < ny; j++)
+            for (int i = 0; i < nx; i++) {
+                size_t k = (size_t)j * nx + i;
+                if (st[k] != GEO_SAMPLE_VALID || z[k] >= GEO_TERRAIN_IMPLAUSIBLE_Z) continue;
+                bool odd = false;
+                for (int dj = -1; dj <= 1 && !odd; dj++)
+                    for (int di = -1; di <= 1; di++) {
+                        int ii = i + di, jj = j + dj;
+                        if (ii < 0 || jj < 0 || ii >= nx || jj >= ny) continue;
+                        size_t q = (size_t)jj * nx + ii;
+                        if (st[q] == GEO_SAMPLE_NODATA ||
+                            (st[q] == GEO_SAMPLE_VALID && z[q] > z[k] - GEO_TERRAIN_IMPLAUSIBLE_Z))
+                            odd = true;
+                    }
+                if (odd) st[k] = GEO_SAMPLE_NODATA, changed = true;
+            }
+        if (!changed) break;
+    }
+}
+
+/* Samples the grid g (nx*ny, its heights in cz/cst) at half its spacing
+ * (fill_passes 0: holes do not count) and returns the deviation, or -1 when
+ * the read fails. */
+static float geo__measure_error(geo_raster *r, int worker, const geo_grid *g, const float *cz,
+                                const uint8_t *cst, int cstride, int coff, float *cell_err,
+                                bool drop)
+{
+    int F = 2 * g->nx - 1, FY = 2 * g->ny - 1;
+    geo_grid fg = {g->x0, g->y0, g->dx / 2, g->dy / 2, F, FY, g->i0 * 2, g->j0 * 2};
+    float *fz = malloc((size_t)F * FY * sizeof *fz);
+    uint8_t *fst = malloc((size_t)F * FY);
+    float e = -1;
+    char err[256];
+    if (fz && fst &&
+        geo_raster_sample(r, worker, &fg, 0, 1, 0, fz, fst, NULL, err, sizeof err) == TW_OK) {
+        if (drop) geo__drop_implausible(fz, fst, F, FY);
+        e = geo__grid_error(cz, cst, cstride, coff, g->nx, g->ny, fz, fst, cell_err);
+    }
+    free(fz);
+    free(fst);
+    return e;
+}
+
+static tw_result geo__build_heightfield(geo_terrain *t, const char *path, int worker,
+                                        int max_samples, char *err, size_t n)
 {
     const geo_raster_info *ri = geo_raster_info_get(t->raster);
     double w = ri->extent[2] - ri->extent[0], h = ri->extent[3] - ri->extent[1];
@@ -132,6 +258,18 @@ static tw_result geo__build_heightfield(geo_terrain *t, int worker, int max_samp
     geo_grid g = {t->hf.x0, t->hf.y0, spacing, spacing, nx, ny, 0, 0};
     r = geo_raster_sample(t->raster, worker, &g, 0, 1, t->fill_passes, t->hf.z, st, NULL, err, n);
     if (r == TW_OK) {
+        /* Smeared nodata first, so that it shapes neither the range nor
+         * the error; filling then replaces it like any hole. */
+        double lowest = 0;
+        t->info.implausible_low = geo__implausible_low(t->hf.z, st, nx, ny, &lowest);
+        if (t->info.implausible_low > 0) {
+            TW_WARN("terrain",
+                    "%s: %d elevation sample(s) far below sea level (down to %.0f m) next to "
+                    "nodata or a 500 m cliff: likely nodata smeared by resampling (e.g. gdalwarp "
+                    "without -srcnodata); treating them as nodata",
+                    path, t->info.implausible_low, lowest);
+            geo__drop_implausible(t->hf.z, st, nx, ny);
+        }
         double zmin = HUGE_VAL, zmax = -HUGE_VAL;
         for (int k = 0; k < nx * ny; k++) {
             if (st[k] != GEO_SAMPLE_VALID) continue;
@@ -142,6 +280,12 @@ static tw_result geo__build_heightfield(geo_terrain *t, int worker, int max_samp
             snprintf(err, n, "holds no valid elevation (every sample is nodata)");
             r = TW_ERR_FORMAT;
         } else {
+            /* Against the data at half the spacing, unfilled: the error of
+             * each cell, for estimates before tiles load. */
+            t->hf_err = calloc((size_t)nx * ny, sizeof *t->hf_err);
+            float e = geo__measure_error(t->raster, worker, &g, t->hf.z, st, nx, 0, t->hf_err,
+                                         t->info.implausible_low > 0);
+            t->info.hf_error_m = e >= 0 ? e : zmax - zmin;
             t->info.zmin = zmin;
             t->info.zmax = zmax;
             geo__fill_grid(t->hf.z, st, nx, ny, (float)zmin);
@@ -180,12 +324,15 @@ tw_result geo_terrain_open(const geo_terrain_desc *desc, const geo_frame *frame,
     info->max_level = need > 1 ? (int)ceil(log2(need) - 1e-9) : 0;
     if (info->max_level > 24) info->max_level = 24;
 
-    r = geo__build_heightfield(t, worker, desc->heightfield_max >= 2 ? desc->heightfield_max : 256,
-                               err, n);
+    info->dem_max_level = info->max_level;
+    r = geo__build_heightfield(t, rd.path, worker,
+                               desc->heightfield_max >= 2 ? desc->heightfield_max : 256, err, n);
     if (r != TW_OK) {
         geo_terrain_close(t);
         return r;
     }
+    t->hf_low = malloc((size_t)t->hf.nx * t->hf.ny * sizeof *t->hf_low);
+    if (t->hf_low) tw_horizon_lower_bound(&t->hf, t->hf_low);
     *out = t;
     return TW_OK;
 }
@@ -195,6 +342,8 @@ void geo_terrain_close(geo_terrain *t)
     if (!t) return;
     geo_raster_close(t->raster);
     tw_heightfield_free(&t->hf);
+    free(t->hf_low);
+    free(t->hf_err);
     free(t);
 }
 
@@ -214,6 +363,46 @@ int geo_terrain_deepen(geo_terrain *t, double pixel_m, int samples)
 void geo_tile_free(geo_tile *tile)
 {
     tw_mesh_free(&tile->mesh);
+}
+
+bool geo_terrain_range_estimate(const geo_terrain *t, const double b[4], float *zmin, float *zmax)
+{
+    const tw_heightfield *hf = &t->hf;
+    /* The samples around the square too: the surface between them reaches in. */
+    int i0 = (int)floor((b[0] - hf->x0) / hf->dx), i1 = (int)ceil((b[2] - hf->x0) / hf->dx);
+    int j0 = (int)floor((b[1] - hf->y0) / hf->dy), j1 = (int)ceil((b[3] - hf->y0) / hf->dy);
+    i0 = i0 < 0 ? 0 : i0, j0 = j0 < 0 ? 0 : j0;
+    i1 = i1 > hf->nx - 1 ? hf->nx - 1 : i1, j1 = j1 > hf->ny - 1 ? hf->ny - 1 : j1;
+    float lo = INFINITY, hi = -INFINITY;
+    for (int j = j0; j <= j1; j++)
+        for (int i = i0; i <= i1; i++) {
+            float z = hf->z[(size_t)j * hf->nx + i];
+            if (isnan(z)) continue;
+            lo = fminf(lo, z);
+            hi = fmaxf(hi, z);
+        }
+    if (lo > hi) return false;
+    *zmin = lo - (float)t->info.hf_error_m;
+    *zmax = hi + (float)t->info.hf_error_m;
+    return true;
+}
+
+double geo_terrain_error_estimate(const geo_terrain *t, geo_tile_key key)
+{
+    const tw_heightfield *hf = &t->hf;
+    const geo_terrain_info *info = &t->info;
+    double step = geo_terrain_level_spacing(info, key.level), hs = fmin(hf->dx, hf->dy);
+    if (!t->hf_err) return info->hf_error_m * step / hs;
+    double b[4];
+    geo_terrain_tile_bounds(info, key, b);
+    int i0 = (int)floor((b[0] - hf->x0) / hf->dx) - 1, i1 = (int)ceil((b[2] - hf->x0) / hf->dx);
+    int j0 = (int)floor((b[1] - hf->y0) / hf->dy) - 1, j1 = (int)ceil((b[3] - hf->y0) / hf->dy);
+    i0 = i0 < 0 ? 0 : i0, j0 = j0 < 0 ? 0 : j0;
+    i1 = i1 > hf->nx - 1 ? hf->nx - 1 : i1, j1 = j1 > hf->ny - 1 ? hf->ny - 1 : j1;
+    float worst = 0;
+    for (int j = j0; j <= j1; j++)
+        for (int i = i0; i <= i1; i++) worst = fmaxf(worst, t->hf_err[(size_t)j * hf->nx + i]);
+    return worst * step / hs;
 }
 
 tw_result geo_terrain_sample_point(geo_terrain *t, int worker, double x, double y, double *z)
@@ -261,6 +450,7 @@ tw_result geo_terrain_load_tile(geo_terrain *t, int worker, geo_tile_key key, ge
         geo_raster_sample(t->raster, worker, &g, 0, 1, t->fill_passes, z, st, &stats, err, n);
     if (r != TW_OK) goto done;
     out->overview = stats.level;
+    if (info->implausible_low > 0) geo__drop_implausible(z, st, G, G);
     for (int k = 0; k < G * G; k++) out->nodata_samples += st[k] == GEO_SAMPLE_NODATA;
     out->filled_samples = geo__fill_grid(z, st, G, G, (float)info->zmin);
 
@@ -339,6 +529,15 @@ tw_result geo_terrain_load_tile(geo_terrain *t, int worker, geo_tile_key key, ge
 #undef GZ
 #undef GS
     m->index_count = count;
+    if (key.level < info->dem_max_level && count > 0) {
+        /* Against the next level's samples: the children's vertices. */
+        geo_grid cg = {info->root_x0,         info->root_y0,        step, step, N, N,
+                       (long)key.x * (N - 1), (long)key.y * (N - 1)};
+        float e = geo__measure_error(t->raster, worker, &cg, z, st, G, 1, NULL,
+                                     info->implausible_low > 0);
+        /* A failed read must not stop refinement: assume the worst. */
+        out->error_m = e >= 0 ? e : (float)(info->zmax - info->zmin);
+    }
     out->empty = count == 0;
     out->zmin = zmin == INFINITY ? (float)info->zmin : zmin;
     out->zmax = zmax == -INFINITY ? (float)info->zmin : zmax;

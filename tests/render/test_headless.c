@@ -151,7 +151,9 @@ static void test_level_of_detail_follows_the_view(void)
         TW_CHECK(max_level >= 4);
         TW_CHECK_MSG(num(far, "terrain.center_level") < max_level - 1, "far view at level %g",
                      num(far, "terrain.center_level"));
-        TW_CHECK_MSG(num(near, "terrain.center_level") == max_level,
+        /* Refined by the tiles' measured error: deeper than the far view,
+         * not necessarily to the last level on a smooth surface. */
+        TW_CHECK_MSG(num(near, "terrain.center_level") > num(far, "terrain.center_level"),
                      "street view at level %g of %g", num(near, "terrain.center_level"), max_level);
         /* The far view draws few tiles for a 9-million-pixel DEM. */
         TW_CHECK(num(far, "terrain.tiles_drawn") <= 64);

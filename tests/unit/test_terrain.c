@@ -5,6 +5,7 @@
  * transformation imagery uses), and bad rasters fail with clear errors. */
 #include "geo_gdal.h"
 #include "geo_terrain.h"
+#include "tw_horizon.h"
 #include "tw_log.h"
 #include "tw_test.h"
 
@@ -582,6 +583,217 @@ static void test_fill_margin_only_where_needed(void)
     geo_raster_close(r);
 }
 
+/* Writes a w*h Float32 DEM in EPSG:5186 (north-west corner x0, y0, pixel
+ * px) with heights from f at each pixel centre; NAN becomes nodata -9999. */
+static void make_dem_fn(const char *name, int w, int h, double x0, double y0, double px,
+                        double (*f)(double x, double y), char *path, size_t n)
+{
+    make_path(name, path, n);
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, w, h, 1, GDT_Float32, NULL);
+    double gt[6] = {x0, px, 0, y0, 0, -px};
+    GDALSetGeoTransform(ds, gt);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRSetFromUserInput(srs, "EPSG:5186");
+    GDALSetSpatialRef(ds, srs);
+    OSRDestroySpatialReference(srs);
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    GDALSetRasterNoDataValue(b, -9999);
+    float *row = malloc((size_t)w * sizeof *row);
+    for (int j = 0; j < h; j++) {
+        for (int i = 0; i < w; i++) {
+            double z = f(x0 + (i + 0.5) * px, y0 - (j + 0.5) * px);
+            row[i] = isnan(z) ? -9999.0f : (float)z;
+        }
+        if (GDALRasterIO(b, GF_Write, 0, j, w, 1, row, w, 1, GDT_Float32, 0, 0) != CE_None)
+            fprintf(stderr, "note: write failed at row %d of %s\n", j, path);
+    }
+    free(row);
+    GDALClose(ds);
+}
+
+static double plane(double x, double y)
+{
+    return 50 + 0.02 * (x - 190000) - 0.01 * (y - 560000);
+}
+
+static double bumpy(double x, double y)
+{
+    return hill(x, y) + 6 * sin(x / 23.0) * cos(y / 17.0);
+}
+
+/* A 90 m grid of hill() heights, bilinearly interpolated: what gdalwarp
+ * -r bilinear makes of a coarse DEM (oversampled, smooth between posts). */
+static double oversampled(double x, double y)
+{
+    double u = (x - 190000) / 90.0, v = (y - 560000) / 90.0;
+    double iu = floor(u), iv = floor(v), fu = u - iu, fv = v - iv;
+    double x0 = 190000 + iu * 90, y0 = 560000 + iv * 90;
+    double a = hill(x0, y0), b = hill(x0 + 90, y0), c = hill(x0, y0 + 90),
+           d = hill(x0 + 90, y0 + 90);
+    return (1 - fv) * ((1 - fu) * a + fu * b) + fv * ((1 - fu) * c + fu * d);
+}
+
+static double rough(double x, double y)
+{
+    return oversampled(x, y) + 3 * sin(x / 7.0 + 1) * sin(y / 5.0) + 2 * sin(x / 13.0 - y / 11.0);
+}
+
+/* Error of the tile over (x, y) at a level. */
+static float tile_error_at(geo_terrain *t, int level, double x, double y)
+{
+    const geo_terrain_info *info = geo_terrain_info_get(t);
+    double size = info->root_size / (double)(1 << level);
+    geo_tile_key k = {level, (int)((x - info->root_x0) / size), (int)((y - info->root_y0) / size)};
+    geo_tile tile;
+    char err[256];
+    if (geo_terrain_load_tile(t, 0, k, &tile, err, sizeof err) != TW_OK) {
+        fprintf(stderr, "tile %d/%d/%d: %s\n", k.level, k.x, k.y, err);
+        return -1;
+    }
+    float e = tile.error_m;
+    geo_tile_free(&tile);
+    return e;
+}
+
+static void test_tile_geometric_error(void)
+{
+    char path[512], err[512];
+    tw_result r;
+    make_dem_fn("plane.tif", 256, 256, 190000, 567680, 30, plane, path, sizeof path);
+    geo_terrain *t = open_terrain(path, NULL, &r, err, sizeof err);
+    TW_CHECK_MSG(r == TW_OK, "%s", err);
+    if (t) {
+        /* A plane is drawn exactly (tiles off the raster's edge, where
+         * sampling clamps to the last pixel centres). */
+        for (int l = 2; l < geo_terrain_info_get(t)->max_level; l++)
+            TW_CHECK_NEAR(tile_error_at(t, l, 193000, 563000), 0, 0.01);
+        geo_terrain_close(t);
+    }
+    make_dem_fn("bumpy.tif", 256, 256, 190000, 567680, 30, bumpy, path, sizeof path);
+    t = open_terrain(path, NULL, &r, err, sizeof err);
+    TW_CHECK_MSG(r == TW_OK, "%s", err);
+    if (t) {
+        float e0 = tile_error_at(t, 0, 193000, 563000);
+        TW_CHECK_MSG(e0 > 1.0f, "bumpy level 0 error %.3f", e0);
+        /* The deepest level stands for nothing finer. */
+        TW_CHECK_NEAR(tile_error_at(t, geo_terrain_info_get(t)->max_level, 193000, 563000), 0,
+                      1e-6);
+        geo_terrain_close(t);
+    }
+}
+
+/* The level at which the tile under a point is within `limit` metres. */
+static int level_needed(geo_terrain *t, double limit)
+{
+    const geo_terrain_info *info = geo_terrain_info_get(t);
+    for (int l = 0; l < info->max_level; l++)
+        if (tile_error_at(t, l, 192100, 563100) <= limit) return l;
+    return info->max_level;
+}
+
+static void test_smooth_dem_stops_shallower(void)
+{
+    char path[512], err[512];
+    tw_result r;
+    /* 2 m pixels over 1 km: 10 levels of 65-sample tiles. */
+    make_dem_fn("smooth2m.tif", 1024, 1024, 191500, 563900, 2, oversampled, path, sizeof path);
+    geo_terrain *s = open_terrain(path, NULL, &r, err, sizeof err);
+    TW_CHECK_MSG(r == TW_OK, "%s", err);
+    make_dem_fn("rough2m.tif", 1024, 1024, 191500, 563900, 2, rough, path, sizeof path);
+    geo_terrain *q = open_terrain(path, NULL, &r, err, sizeof err);
+    TW_CHECK_MSG(r == TW_OK, "%s", err);
+    if (s && q) {
+        int ls = level_needed(s, 0.1), lq = level_needed(q, 0.1);
+        fprintf(stderr, "  level for 0.1 m: smooth %d, rough %d (max %d)\n", ls, lq,
+                geo_terrain_info_get(s)->max_level);
+        TW_CHECK(ls < lq);
+        TW_CHECK(ls < geo_terrain_info_get(s)->max_level);
+    }
+    geo_terrain_close(s);
+    geo_terrain_close(q);
+}
+
+/* Seoul-like: valid ground in a disc, -9999 outside, and between them a
+ * band where resampling smeared the sentinel into the heights. */
+static double smeared(double x, double y)
+{
+    double r = hypot(x - 195000, y - 563000);
+    if (r > 3000) return NAN;
+    if (r > 2850) return -9999 + (3000 - r) / 150 * (hill(x, y) + 9999);
+    return hill(x, y);
+}
+
+static void test_smeared_nodata_edge(void)
+{
+    char path[512], err[512];
+    tw_result r;
+    tw_log_init(TW_LOG_ERROR);
+    unsigned warn0 = tw_log_count(TW_LOG_WARN);
+    make_dem_fn("smeared.tif", 220, 220, 191700, 566300, 30, smeared, path, sizeof path);
+    geo_terrain *t = open_terrain(path, NULL, &r, err, sizeof err);
+    TW_CHECK_MSG(r == TW_OK, "%s", err);
+    if (t) {
+        const geo_terrain_info *info = geo_terrain_info_get(t);
+        TW_CHECK(tw_log_count(TW_LOG_WARN) > warn0);
+        TW_CHECK(info->implausible_low > 0);
+        /* Nothing implausible is left to deepen the range or the tiles
+         * (the smear's shallow end, above -500 m, stays as heights). */
+        TW_CHECK_MSG(info->zmin >= GEO_TERRAIN_IMPLAUSIBLE_Z, "zmin %.0f", info->zmin);
+        geo_tile_key k = {0, 0, 0};
+        geo_tile tile;
+        if (geo_terrain_load_tile(t, 0, k, &tile, err, sizeof err) == TW_OK) {
+            TW_CHECK_MSG(tile.zmin >= GEO_TERRAIN_IMPLAUSIBLE_Z, "root zmin %.0f", tile.zmin);
+            TW_CHECK_MSG(tile.error_m < 1000, "root error %.0f", tile.error_m);
+            geo_tile_free(&tile);
+        }
+        geo_terrain_close(t);
+    }
+}
+
+/* A ridge 200 m high and 600 m wide across y = 1200 m of a plain at 0 m. */
+static void test_horizon_culls_behind_ridge(void)
+{
+    tw_heightfield hf;
+    TW_CHECK(tw_heightfield_alloc(&hf, 101, 101) == TW_OK);
+    hf.x0 = 0, hf.y0 = 0, hf.dx = hf.dy = 50;
+    for (int j = 0; j < 101; j++)
+        for (int i = 0; i < 101; i++)
+            hf.z[j * 101 + i] = fabs(j * 50.0 - 1200) <= 300 ? 200.0f : 0.0f;
+    float *low = malloc(101 * 101 * sizeof *low);
+    static float block[720 * 200];
+    tw_horizon_lower_bound(&hf, low);
+    tw_horizon h;
+    tw_result r = tw_horizon_build(&h, &(tw_horizon_desc){.hf = &hf,
+                                                          .low = low,
+                                                          .block = block,
+                                                          .block_cap = 720 * 200,
+                                                          .eye = {2500, 200, 20},
+                                                          .margin = 1});
+    TW_CHECK(r == TW_OK);
+    /* Behind the ridge, low: hidden. */
+    TW_CHECK(tw_horizon_occludes(&h, (double[]){2300, 2000, -1}, (double[]){2700, 2400, 5}));
+    /* Behind it but tall enough to show over it: drawn. */
+    TW_CHECK(!tw_horizon_occludes(&h, (double[]){2300, 2000, -1}, (double[]){2700, 2400, 900}));
+    /* In front of the ridge: drawn. */
+    TW_CHECK(!tw_horizon_occludes(&h, (double[]){2300, 500, -1}, (double[]){2700, 600, 5}));
+    /* Beside the eye, in the other direction (no ridge): drawn. */
+    TW_CHECK(!tw_horizon_occludes(&h, (double[]){2300, 0, -1}, (double[]){2400, 100, 5}));
+    /* Below the horizon of the plain itself: from 20 m up, a box sunk 50 m
+     * under the ground 2 km away is hidden; at ground level it is not. */
+    TW_CHECK(tw_horizon_occludes(&h, (double[]){4300, 150, -60}, (double[]){4500, 250, -50}));
+    TW_CHECK(!tw_horizon_occludes(&h, (double[]){4300, 150, -60}, (double[]){4500, 250, 1}));
+    /* A margin as deep as the ridge is high: nothing is sure any more. */
+    tw_horizon_build(&h, &(tw_horizon_desc){.hf = &hf,
+                                            .low = low,
+                                            .block = block,
+                                            .block_cap = 720 * 200,
+                                            .eye = {2500, 200, 20},
+                                            .margin = 250});
+    TW_CHECK(!tw_horizon_occludes(&h, (double[]){2300, 2000, -1}, (double[]){2700, 2400, 5}));
+    free(low);
+    tw_heightfield_free(&hf);
+}
+
 int main(void)
 {
     tw_log_init(TW_LOG_ERROR);
@@ -602,6 +814,10 @@ int main(void)
     TW_RUN(test_approximate_transformation);
     TW_RUN(test_bad_rasters);
     TW_RUN(test_fill_margin_only_where_needed);
+    TW_RUN(test_tile_geometric_error);
+    TW_RUN(test_smooth_dem_stops_shallower);
+    TW_RUN(test_smeared_nodata_edge);
+    TW_RUN(test_horizon_culls_behind_ridge);
     geo_frame_destroy(frame);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

@@ -34,6 +34,9 @@ typedef struct app_map_cfg {
 
 extern const app_layer_kind app_map_kind;
 
+/* Scene file (app_certmap_cfg.c): reads a "map" object; frees it. */
+void *app_map_cfg_parse(app_cfg *c, json_object *o);
+void app_map_cfg_free(void *cfg);
 /* The twin of a city in a map's config, or NULL. */
 const app_twin *app_map_cfg_twin(const app_map_cfg *cfg, const char *city);
 

@@ -149,8 +149,9 @@ static bool app__extent(const void *self, double ext[4], double *z, bool *has_z)
 }
 
 /* Labels sit on the ground at their anchor. */
-static int app__labels(void *self, app_hud_label *out, int max)
+static int app__labels(void *self, const app_ui_ctx *ui, app_hud_label *out, int max)
 {
+    (void)ui;
     app_boundaries *b = self;
     if (!b->loaded) return 0;
     double exag = b->world->exaggeration > 0 ? b->world->exaggeration : 1;

@@ -515,8 +515,9 @@ static void app__draw_map(app_certmap *m, const rn_view *view)
     rn_lines_draw(view, NULL, lines, n);
 }
 
-static int app__labels(void *self, app_hud_label *out, int max)
+static int app__labels(void *self, const app_ui_ctx *ui, app_hud_label *out, int max)
 {
+    (void)ui;
     app_certmap *m = self;
     int n = 0;
     for (int i = 0; i < m->label_count && n < max; i++)

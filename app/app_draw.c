@@ -205,7 +205,7 @@ void app_draw(app *a)
             if (!g) break;
             labels = g;
             label_cap = cap;
-            got = l->kind->labels(l->self, &labels[nl], label_cap - nl);
+            got = l->kind->labels(l->self, &ui, &labels[nl], label_cap - nl);
             if (got < label_cap - nl) nl += got;
         }
     }

@@ -181,8 +181,9 @@ typedef struct app_layer_kind {
     /* Everything below is optional. */
     void (*update)(void *self, const app_update_ctx *u);
     void (*draw)(void *self, app_pass pass, const app_draw_ctx *d);
-    /* Labels for the HUD's placement (drawn, exaggerated positions). */
-    int (*labels)(void *self, app_hud_label *out, int max);
+    /* Labels for the HUD's placement (drawn, exaggerated positions); at
+     * most max (the app asks again with more room when it is filled). */
+    int (*labels)(void *self, const app_ui_ctx *ui, app_hud_label *out, int max);
     /* Extent in scene metres once known; z (unexaggerated) when it has one. */
     bool (*extent)(const void *self, double ext[4], double *z, bool *has_z);
     /* True when the view has everything it needs from this layer. */

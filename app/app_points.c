@@ -18,6 +18,7 @@ typedef struct app_points_cfg {
     char *name, *label_field, *label_field_en, *value_field;
     float color[4];
     double size_px;
+    double label_max_m; /* labels of nearer points only */
     bool has_bbox;
     double bbox[4];
     bool has_ramp;
@@ -199,7 +200,8 @@ static bool app__head(const app_points *p, const app_ui_ctx *ui, const geo_point
     if (!app__seen(p, eye, g)) return false;
     double d = sqrt((g[0] - eye[0]) * (g[0] - eye[0]) + (g[1] - eye[1]) * (g[1] - eye[1]) +
                     (g[2] - eye[2]) * (g[2] - eye[2]));
-    *scale = (float)fmin(fmax(ui->cam->distance / fmax(d, 1), 0.45), 1.0);
+    /* Full size within a few kilometres, dots across a whole city. */
+    *scale = (float)fmin(fmax(4000.0 / fmax(d, 1), 0.35), 1.0);
     *hx = (float)sx, *gy = (float)sy;
     *hy = (float)sy - 12 * ui->scale * *scale;
     return true;
@@ -334,10 +336,14 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     }
 }
 
-static int app__labels(void *self, app_hud_label *out, int max)
+/* Labels of the points nearer than label_max_m (scale-dependent labels,
+ * as GIS tools do: a city-wide view would be all text). */
+static int app__labels(void *self, const app_ui_ctx *ui, app_hud_label *out, int max)
 {
     app_points *p = self;
     if (!p->loaded || !p->labels || (!p->cfg->label_field && !p->cfg->label_field_en)) return 0;
+    double eye[3], lim2 = p->cfg->label_max_m * p->cfg->label_max_m;
+    app_camera_eye(ui->cam, eye);
     int n = 0;
     for (int k = 0; k < p->pts.features && n < max; k++) {
         const geo_label *gl = &p->labels[k];
@@ -345,6 +351,8 @@ static int app__labels(void *self, app_hud_label *out, int max)
         double g[3];
         geo_point pt = {.x = gl->x, .y = gl->y};
         app__ground(p, &pt, g);
+        double dx = g[0] - eye[0], dy = g[1] - eye[1], dz = g[2] - eye[2];
+        if (dx * dx + dy * dy + dz * dz > lim2) continue;
         out[n++] = (app_hud_label){.label = gl,
                                    .pos = {g[0], g[1], g[2]},
                                    .dy_px = -(float)(12 + p->cfg->size_px * 0.5 + 6),
@@ -444,21 +452,25 @@ static void app__cfg_free(void *cfg)
 }
 
 /* { "source", "label_field", "label_field_en", "value_field", "color",
- *   "size_px", "bbox": [xmin, ymin, xmax, ymax] (source CRS), "ramp": [lo, hi] } */
+ *   "size_px", "label_max_m", "bbox": [xmin, ymin, xmax, ymax] (source CRS),
+ *   "ramp": [lo, hi] } */
 static void *app__parse(app_cfg *c, json_object *o)
 {
-    static const char *const extra[] = {"label_field", "label_field_en", "value_field", "color",
-                                        "size_px",     "bbox",           "ramp",        NULL};
+    static const char *const extra[] = {"label_field", "label_field_en", "value_field",
+                                        "color",       "size_px",        "bbox",
+                                        "ramp",        "label_max_m",    NULL};
     app_points_cfg *p = calloc(1, sizeof *p);
     if (!p) return app_cfg_fail(c, "points", "is too large"), NULL;
     p->color[0] = 0.93f, p->color[1] = 0.33f, p->color[2] = 0.18f, p->color[3] = 1;
     p->size_px = 9;
+    p->label_max_m = 6000;
     bool ok = app_cfg_source(c, o, &p->src, extra) && app_cfg_string(c, o, "name", &p->name) &&
               app_cfg_string(c, o, "label_field", &p->label_field) &&
               app_cfg_string(c, o, "label_field_en", &p->label_field_en) &&
               app_cfg_string(c, o, "value_field", &p->value_field) &&
               app_cfg_color(c, o, "color", p->color) &&
-              app_cfg_number(c, o, "size_px", &p->size_px, 2, 64);
+              app_cfg_number(c, o, "size_px", &p->size_px, 2, 64) &&
+              app_cfg_number(c, o, "label_max_m", &p->label_max_m, 0, 1e7);
     if (ok && tw_json_has(o, "bbox")) {
         p->has_bbox = tw_json_numbers(o, "bbox", p->bbox, 4) && p->bbox[0] < p->bbox[2] &&
                       p->bbox[1] < p->bbox[3];

@@ -243,7 +243,7 @@ static void app__help(const app_hud_frame *f, float s)
         "드래그 Drag: 이동 pan    오른쪽 드래그 / Ctrl+드래그 Right-drag: 회전 orbit",
         "휠 Wheel: 확대/축소 zoom to cursor    +/-: zoom    방향키/WASD: pan",
         "Q/E: 회전 rotate    R/F: 기울기 tilt    1-9: 북마크 bookmarks    Home: 전체 reset",
-        "H: 음영 hillshade    X: 과장 exaggeration    L: 영문 English labels",
+        "H: 음영 hillshade    X: 과장 exaggeration    L: 영문 English labels    P: 레이어 layers",
         "M: 인증 지도 certification map / back    지도 map: 클릭 click = card, Enter = twin",
         "[ ] , . : 연도 years    1-5: 연도 year    0: 전체 all years    B: 3D    Esc: 닫기 close",
         "F11: 전체 화면 fullscreen    F1: 도움말 help    Esc: 종료 quit",

@@ -62,6 +62,7 @@ static json_object *app__layer_json(const app_layer *owner, int k)
     json_object_object_add(o, "load_ms", json_object_new_double(l->load_ms));
     json_object_object_add(o, "attribution", json_object_new_string(l->attribution));
     json_object_object_add(o, "visible", json_object_new_boolean(owner->visible));
+    json_object_object_add(o, "opacity", json_object_new_double(owner->opacity));
     if (owner->self && owner->kind->report_entry) owner->kind->report_entry(owner->self, k, o);
     return o;
 }

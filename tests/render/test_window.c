@@ -3,6 +3,8 @@
 #include "tw_run.h"
 #include "tw_test.h"
 
+#include <math.h>
+
 static bool have_xvfb(void)
 {
     return tw_run_shell("command -v xvfb-run >/dev/null 2>&1") == 0;
@@ -127,6 +129,50 @@ static void test_map_input_in_a_window(void)
     json_object_put(r);
 }
 
+static json_object *layer_at(json_object *r, int i)
+{
+    json_object *layers;
+    if (!r || !json_object_object_get_ex(r, "layers", &layers)) return NULL;
+    return json_object_array_get_idx(layers, (size_t)i);
+}
+
+/* The layer panel with real input: P opens it, a click on the second row's
+ * box hides the district outlines, a click on the third row's minus fades
+ * the stations to 75 %. Rows: x 890..1270, from y 90, 38 px each (the
+ * panel's layout at scale 1, app_panel.c). */
+static void test_layer_panel_in_a_window(void)
+{
+    if (tw_run_shell("command -v xdotool >/dev/null 2>&1") != 0) {
+        printf("  skipped: xdotool is not installed (Debian package xdotool)\n");
+        return;
+    }
+    char png[512], rep[512], err[512], cmd[4000];
+    snprintf(png, sizeof png, "%s/panel.png", tw_run_tmpdir());
+    snprintf(rep, sizeof rep, "%s/panel.json", tw_run_tmpdir());
+    snprintf(err, sizeof err, "%s/panel.err", tw_run_tmpdir());
+    snprintf(cmd, sizeof cmd,
+             "xvfb-run -a -s '-screen 0 1280x800x24' sh -c '"
+             "\"%s\" --size 1280x720 --bookmark namsan --wait-s 9 --snapshot \"%s\" "
+             "--report \"%s\" 2>\"%s\" & pid=$!; "
+             "wid=$(xdotool search --sync --onlyvisible --name citytwin | head -n 1); "
+             "sleep 5; xdotool mousemove --window $wid 640 400; sleep 0.3; "
+             "xdotool key p; sleep 0.5; "
+             "xdotool mousemove --window $wid 897 141; sleep 0.3; xdotool click 1; sleep 0.3; "
+             "xdotool mousemove --window $wid 1178 179; sleep 0.3; xdotool click 1; "
+             "wait $pid' </dev/null >/dev/null 2>&1",
+             tw_run_bin(), png, rep, err);
+    TW_CHECK(tw_run_shell(cmd) == 0);
+    json_object *r = tw_run_load_json(rep);
+    json_object *b = layer_at(r, 1), *p = layer_at(r, 2), *v;
+    TW_CHECK_STR(str(b, "kind"), "boundaries");
+    TW_CHECK(b && json_object_object_get_ex(b, "visible", &v) && !json_object_get_boolean(v));
+    TW_CHECK_STR(str(p, "kind"), "points");
+    TW_CHECK(p && json_object_object_get_ex(p, "visible", &v) && json_object_get_boolean(v));
+    TW_CHECK(p && json_object_object_get_ex(p, "opacity", &v) &&
+             fabs(json_object_get_double(v) - 0.75) < 1e-6);
+    json_object_put(r);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
@@ -134,6 +180,7 @@ int main(void)
     TW_RUN(test_window_renders_frames);
     TW_RUN(test_fullscreen_fills_the_monitor);
     TW_RUN(test_map_input_in_a_window);
+    TW_RUN(test_layer_panel_in_a_window);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

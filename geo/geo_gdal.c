@@ -28,9 +28,10 @@ static void CPL_STDCALL geo__cpl_handler(CPLErr cls, CPLErrorNum num, const char
     tw_log(lvl, "gdal", "%s (CPLE %d)", msg ? msg : "", (int)num);
 }
 
+/* Every call applies its options: each scene brings its own timeouts, and
+ * GDAL reads these settings at each request. Drivers register once. */
 tw_result geo_gdal_init(const geo_gdal_desc *desc)
 {
-    if (geo__gdal.ready) return TW_OK;
     geo_gdal_desc d = desc ? *desc : (geo_gdal_desc){0};
     char v[32];
     geo__gdal.http_timeout_s = d.http_timeout_s > 0 ? ceil(d.http_timeout_s) : 30;
@@ -47,6 +48,7 @@ tw_result geo_gdal_init(const geo_gdal_desc *desc)
     CPLSetConfigOption("CPL_VSIL_CURL_CHUNK_SIZE", "65536");
     /* Never write .aux.xml next to a user's data. */
     CPLSetConfigOption("GDAL_PAM_ENABLED", "NO");
+    if (geo__gdal.ready) return TW_OK;
     CPLSetErrorHandler(geo__cpl_handler);
     GDALAllRegister();
     geo__gdal.ready = true;

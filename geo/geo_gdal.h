@@ -15,6 +15,8 @@ typedef struct geo_gdal_desc {
     int cache_mb;          /* GDAL block cache; 0: 256 MB */
 } geo_gdal_desc;
 
+/* Registers the drivers (first call, main thread) and applies desc's remote
+ * settings; a later call (the next scene) applies its own timeouts. */
 tw_result geo_gdal_init(const geo_gdal_desc *desc);
 void geo_gdal_shutdown(void);
 

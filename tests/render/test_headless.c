@@ -40,6 +40,32 @@ static const char *str(json_object *o, const char *key)
     return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
 }
 
+/* The report's timings (README "Report"): every time is from process start,
+ * the first frame is no later than the first complete one, after loading,
+ * and a headless run counts the frames it draws and what each cost. */
+static void check_timings(json_object *r, const char *what, int min_frames)
+{
+    double first = num(r, "first_frame_ms"), loaded = num(r, "loaded_ms"),
+           complete = num(r, "complete_frame_ms");
+    printf("  %s: first frame %.0f ms, loaded %.0f ms, complete frame %.0f ms, %g frames, "
+           "mean %.1f ms\n",
+           what, first, loaded, complete, num(r, "frames.count"), num(r, "frames.mean_ms"));
+    TW_CHECK_MSG(first > 0, "%s: first_frame_ms %g", what, first);
+    TW_CHECK_MSG(loaded > 0, "%s: loaded_ms %g", what, loaded);
+    TW_CHECK_MSG(first <= complete, "%s: first_frame_ms %g > complete_frame_ms %g", what, first,
+                 complete);
+    TW_CHECK_MSG(loaded <= complete, "%s: loaded_ms %g > complete_frame_ms %g", what, loaded,
+                 complete);
+    double count = num(r, "frames.count"), mean = num(r, "frames.mean_ms");
+    TW_CHECK_MSG(count >= min_frames, "%s: frames.count %g, expected at least %d", what, count,
+                 min_frames);
+    TW_CHECK_MSG(mean > 0, "%s: frames.mean_ms %g", what, mean);
+    TW_CHECK(num(r, "frames.p50_ms") <= num(r, "frames.max_ms"));
+    /* A drawn frame takes part of the time to the first frame, not more. */
+    TW_CHECK_MSG(num(r, "frames.max_ms") <= first, "%s: frames.max_ms %g, first_frame_ms %g", what,
+                 num(r, "frames.max_ms"), first);
+}
+
 static void test_default_scene_matches_golden(void)
 {
     int rc;
@@ -52,7 +78,7 @@ static void test_default_scene_matches_golden(void)
     TW_CHECK(num(t, "features") == 385 * 316);
     TW_CHECK_STR(str(b, "status"), "ok");
     TW_CHECK(num(b, "features") == 25);
-    TW_CHECK(num(r, "first_frame_ms") > 0);
+    check_timings(r, "snapshot", 1);
     TW_CHECK(num(r, "log.errors") == 0);
     json_object *tr;
     TW_CHECK(json_object_object_get_ex(r, "terrain", &tr) &&
@@ -92,6 +118,18 @@ static void test_comparison_fails_on_perturbed_picture(void)
     tw_image_free(&a);
     tw_image_free(&b);
     tw_image_free(&c);
+}
+
+/* A run that goes on for a second after loading draws frame after frame. */
+static void test_report_counts_frames(void)
+{
+    int rc;
+    json_object *r = run_scene(NULL, "--bookmark overview --wait-s 1", "timings", &rc);
+    TW_CHECK(rc == 0);
+    TW_CHECK(r != NULL);
+    if (!r) return;
+    check_timings(r, "wait 1 s", 2);
+    json_object_put(r);
 }
 
 static void test_street_level_uses_full_resolution(void)
@@ -217,6 +255,7 @@ int main(void)
     if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
     TW_RUN(test_default_scene_matches_golden);
     TW_RUN(test_comparison_fails_on_perturbed_picture);
+    TW_RUN(test_report_counts_frames);
     TW_RUN(test_street_level_uses_full_resolution);
     TW_RUN(test_level_of_detail_follows_the_view);
     TW_RUN(test_geographic_scene_centred_on_data);

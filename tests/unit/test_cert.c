@@ -19,7 +19,6 @@ typedef struct capture {
 } capture;
 
 static capture cap;
-static char skip_reason[1200];
 
 static void capture_sink(tw_log_level level, const char *tag, const char *msg, void *user)
 {
@@ -237,13 +236,8 @@ static void test_codes_in_boundaries(void)
 {
     static const char *codes[1024];
     char path[1024], records[1024];
-    const char *shared = getenv("CITYTWIN_SHARED_DATA");
-    snprintf(path, sizeof path, "%s/admin/skorea-municipalities-2018-geo-simple.geojson",
-             shared ? shared : "");
-    if (!shared || access(path, R_OK) != 0) {
-        snprintf(skip_reason, sizeof skip_reason, "test_codes_in_boundaries: %s is absent", path);
-        return;
-    }
+    source_path("assets/data/admin/skorea-municipalities-2018-geo-simple.geojson", path,
+                sizeof path);
     json_object *root = NULL;
     int n = boundary_codes(path, &root, codes, 1024);
     TW_CHECK(n == 250);
@@ -523,6 +517,5 @@ int main(void)
     TW_RUN(test_history_order);
     TW_RUN(test_bad_scheme_year);
     TW_RUN(test_load_errors);
-    if (!tw_test_failures && skip_reason[0]) TW_SKIP("%s", skip_reason);
     return TW_TEST_END();
 }

@@ -502,20 +502,11 @@ static bool polygon_crosses(const double *xy, const int *starts, int rings, int 
     return false;
 }
 
-/* Cleared when the shared data is absent. */
-static bool have_data = true;
-
 static void test_municipalities(void)
 {
-    const char *shared = getenv("CITYTWIN_SHARED_DATA");
     char path[1024];
-    snprintf(path, sizeof path, "%s/admin/skorea-municipalities-2018-geo-simple.geojson",
-             shared ? shared : "");
-    if (!shared || access(path, R_OK) != 0) {
-        fprintf(stderr, "note: %s absent\n", shared ? path : "CITYTWIN_SHARED_DATA");
-        have_data = false;
-        return;
-    }
+    tw_test_shipped("assets/data/admin/skorea-municipalities-2018-geo-simple.geojson", path,
+                    sizeof path);
     json_object *root = NULL;
     char err[256];
     TW_CHECK_MSG(tw_json_load_file(path, 64u << 20, &root, err, sizeof err) == TW_OK, "%s", err);
@@ -636,8 +627,5 @@ int main(void)
     TW_RUN(test_star_20k);
     TW_RUN(test_star_hole);
     TW_RUN(test_municipalities);
-    /* Without the real data the rest still counts: skip only when it passed. */
-    if (!have_data && !tw_test_failures)
-        TW_SKIP("shared data absent (CITYTWIN_SHARED_DATA): municipality polygons not tested");
     return TW_TEST_END();
 }

@@ -67,6 +67,15 @@ static const char *tw_test_current = "";
         exit(77);                                                                                  \
     } while (0)
 
+/* A file that ships with the source tree ($CITYTWIN_SOURCE/rel, or ./rel):
+ * tests use these copies, so a clone runs them without ../shared. */
+static inline const char *tw_test_shipped(const char *rel, char *out, size_t n)
+{
+    const char *src = getenv("CITYTWIN_SOURCE");
+    snprintf(out, n, "%s/%s", src && src[0] ? src : ".", rel);
+    return out;
+}
+
 #define TW_TEST_END()                                                                              \
     (tw_test_failures ? (fprintf(stderr, "%d check(s) failed\n", tw_test_failures), 1) : 0)
 

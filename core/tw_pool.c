@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 #define TW_POOL_MAX_WORKERS 8
+/* Threads that were replaced while stuck in a cancelled job and have not
+ * finished it yet; past this, no more replacements (the queue waits). */
+#define TW_POOL_MAX_STUCK 32
 
 struct tw_token {
     atomic_int refs;
@@ -70,7 +73,16 @@ void tw_token_release(tw_token *t)
 typedef struct tw__worker_arg {
     struct tw_pool *pool;
     int index;
+    unsigned gen;
 } tw__worker_arg;
+
+/* One worker number: the thread that serves it now, and the job it runs. */
+typedef struct tw__slot {
+    pthread_t thread;
+    const tw_token *running; /* token of the job in hand */
+    bool busy;
+    unsigned gen;
+} tw__slot;
 
 typedef struct tw__job {
     tw_job_desc desc;
@@ -82,9 +94,12 @@ struct tw_pool {
     pthread_mutex_t lock;
     pthread_cond_t work_cv; /* workers wait for jobs */
     pthread_cond_t done_cv; /* main waits for results */
-    pthread_t threads[TW_POOL_MAX_WORKERS];
-    tw__worker_arg args[TW_POOL_MAX_WORKERS];
+    tw__slot slots[TW_POOL_MAX_WORKERS];
     int workers;
+    /* Threads replaced while stuck in a cancelled job: joined at the end. */
+    pthread_t stuck[TW_POOL_MAX_STUCK];
+    bool stuck_finished[TW_POOL_MAX_STUCK];
+    int stuck_count;
     bool stopping;
     tw__job *queued; /* unordered; picked by priority */
     tw__job *done_head, *done_tail;
@@ -122,21 +137,80 @@ static void *tw__worker_main(void *arg)
 {
     tw__worker_arg *wa = arg;
     tw_pool *pool = wa->pool;
+    tw__slot *slot = &pool->slots[wa->index];
     pthread_mutex_lock(&pool->lock);
     for (;;) {
         while (!pool->stopping && !pool->queued) pthread_cond_wait(&pool->work_cv, &pool->lock);
         if (pool->stopping) break;
         tw__job *j = tw__take_best(pool);
         pool->running++;
+        slot->running = j->desc.token;
+        slot->busy = true;
         pthread_mutex_unlock(&pool->lock);
         /* A job whose owner left before it started is not run. */
         if (!tw_token_cancelled(j->desc.token)) j->desc.run(j->desc.job, wa->index);
         pthread_mutex_lock(&pool->lock);
         pool->running--;
         tw__push_done(pool, j);
+        if (slot->gen != wa->gen) {
+            /* Replaced while stuck: the new thread serves; this one ends and
+             * is reaped at the next replacement or at the end. */
+            for (int k = 0; k < pool->stuck_count; k++)
+                if (pthread_equal(pool->stuck[k], pthread_self())) pool->stuck_finished[k] = true;
+            break;
+        }
+        slot->running = NULL;
+        slot->busy = false;
     }
     pthread_mutex_unlock(&pool->lock);
+    free(wa);
     return NULL;
+}
+
+static bool tw__start_worker(tw_pool *pool, int index)
+{
+    tw__slot *slot = &pool->slots[index];
+    tw__worker_arg *wa = calloc(1, sizeof *wa);
+    if (!wa) return false;
+    *wa = (tw__worker_arg){.pool = pool, .index = index, .gen = slot->gen};
+    if (pthread_create(&slot->thread, NULL, tw__worker_main, wa) != 0) {
+        free(wa);
+        return false;
+    }
+    slot->running = NULL;
+    slot->busy = false;
+    return true;
+}
+
+/* A worker stuck in a job whose owner has gone (a read on a dead server)
+ * would hold its number until the read times out: a fresh thread takes the
+ * number over, and the stuck one ends when its job does. Per-worker state
+ * (dataset handles) belongs to the objects a job uses, and the stuck job's
+ * objects are no one else's, so the two never share any. Lock held. */
+static void tw__replace_stuck(tw_pool *pool)
+{
+    for (int k = 0; k < pool->stuck_count;) {
+        if (!pool->stuck_finished[k]) {
+            k++;
+            continue;
+        }
+        pthread_join(pool->stuck[k], NULL); /* it has let go of the lock: no wait */
+        pool->stuck_count--;
+        pool->stuck[k] = pool->stuck[pool->stuck_count];
+        pool->stuck_finished[k] = pool->stuck_finished[pool->stuck_count];
+    }
+    for (int i = 0; i < pool->workers && pool->stuck_count < TW_POOL_MAX_STUCK; i++) {
+        tw__slot *slot = &pool->slots[i];
+        if (!slot->busy || !tw_token_cancelled(slot->running)) continue;
+        pthread_t old = slot->thread;
+        slot->gen++;
+        if (!tw__start_worker(pool, i)) {
+            slot->gen--;
+            return;
+        }
+        pool->stuck_finished[pool->stuck_count] = false;
+        pool->stuck[pool->stuck_count++] = old;
+    }
 }
 
 tw_pool *tw_pool_create(int workers)
@@ -153,13 +227,12 @@ tw_pool *tw_pool_create(int workers)
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->work_cv, NULL);
     pthread_cond_init(&pool->done_cv, NULL);
+    pthread_mutex_lock(&pool->lock);
     for (int i = 0; i < workers; i++) {
-        tw__worker_arg *wa = &pool->args[i];
-        wa->pool = pool;
-        wa->index = i;
-        if (pthread_create(&pool->threads[i], NULL, tw__worker_main, wa) != 0) break;
+        if (!tw__start_worker(pool, i)) break;
         pool->workers++;
     }
+    pthread_mutex_unlock(&pool->lock);
     if (pool->workers == 0) {
         tw_pool_destroy(pool);
         return NULL;
@@ -183,7 +256,10 @@ void tw_pool_destroy(tw_pool *pool)
     pool->stopping = true;
     pthread_cond_broadcast(&pool->work_cv);
     pthread_mutex_unlock(&pool->lock);
-    for (int i = 0; i < pool->workers; i++) pthread_join(pool->threads[i], NULL);
+    for (int i = 0; i < pool->workers; i++) pthread_join(pool->slots[i].thread, NULL);
+    /* Replaced threads end when their job does; the stuck_count is final
+     * now that nothing submits. */
+    for (int i = 0; i < pool->stuck_count; i++) pthread_join(pool->stuck[i], NULL);
 
     /* Finished results first (they ran), then never-run jobs. */
     while (pool->done_head) {
@@ -215,6 +291,7 @@ tw_result tw_pool_submit(tw_pool *pool, const tw_job_desc *desc)
     j->desc = *desc;
     tw_token_ref(j->desc.token);
     pthread_mutex_lock(&pool->lock);
+    tw__replace_stuck(pool);
     j->seq = ++pool->seq;
     if (!desc->run) {
         tw__push_done(pool, j);

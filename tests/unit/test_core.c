@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <unistd.h>
 
 static int captured;
 static char last_msg[256];
@@ -115,6 +116,106 @@ static void test_pool_destroy_hands_back_unrun_jobs(void)
     TW_CHECK(cancelled >= 15);
 }
 
+/* ---- cancellation tokens ---- */
+
+static atomic_bool release_blockers;
+static atomic_int runs, payload_frees;
+static int done_ok, done_cancelled;
+
+static void block_run(void *p, int worker)
+{
+    (void)p, (void)worker;
+    while (!atomic_load(&release_blockers)) usleep(1000);
+}
+
+static void quick_run(void *p, int worker)
+{
+    (void)p, (void)worker;
+    atomic_fetch_add(&runs, 1);
+}
+
+static void tally_done(void *p, tw_result status)
+{
+    (void)p;
+    if (status == TW_OK) done_ok++;
+    if (status == TW_ERR_CANCELLED) done_cancelled++;
+}
+
+static void count_free(void *payload)
+{
+    (void)payload;
+    atomic_fetch_add(&payload_frees, 1);
+}
+
+static void drain_until(tw_pool *pool, int *counter, int want, double timeout_s)
+{
+    double t0 = tw_time_mono_s();
+    while (*counter < want && tw_time_mono_s() - t0 < timeout_s) {
+        tw_pool_wait(pool, 0.01);
+        tw_pool_drain(pool, 0.01);
+    }
+}
+
+/* Cancelling a token skips its queued jobs (their done gets CANCELLED)
+ * and frees its payload once the last job has been handed back. */
+static void test_token_cancels_queued_jobs(void)
+{
+    atomic_store(&release_blockers, false);
+    atomic_store(&runs, 0);
+    atomic_store(&payload_frees, 0);
+    done_ok = done_cancelled = 0;
+    tw_pool *pool = tw_pool_create(2);
+    tw_token *busy = tw_token_create(NULL, NULL);
+    tw_token *t = tw_token_create(&runs, count_free);
+    for (int i = 0; i < 2; i++)
+        tw_pool_submit(pool, &(tw_job_desc){.run = block_run, .done = tally_done, .token = busy});
+    usleep(20000); /* both workers hold a blocker */
+    for (int i = 0; i < 5; i++)
+        tw_pool_submit(pool, &(tw_job_desc){.run = quick_run, .done = tally_done, .token = t});
+    tw_token_cancel(t);
+    tw_token_release(t); /* the owner leaves; its jobs still hold the token */
+    TW_CHECK(atomic_load(&payload_frees) == 0);
+    atomic_store(&release_blockers, true);
+    drain_until(pool, &done_cancelled, 5, 5.0);
+    TW_CHECK(atomic_load(&runs) == 0);
+    TW_CHECK(done_cancelled == 5);
+    TW_CHECK(atomic_load(&payload_frees) == 1);
+    drain_until(pool, &done_ok, 2, 5.0);
+    tw_token_release(busy);
+    tw_pool_destroy(pool);
+}
+
+/* Workers stuck in jobs whose owner left (a read on a dead server) are
+ * replaced, so new work runs at once rather than after the read. */
+static void test_stuck_workers_are_replaced(void)
+{
+    atomic_store(&release_blockers, false);
+    atomic_store(&runs, 0);
+    done_ok = done_cancelled = 0;
+    tw_pool *pool = tw_pool_create(2);
+    tw_token *old = tw_token_create(NULL, NULL), *now = tw_token_create(NULL, NULL);
+    for (int i = 0; i < 2; i++)
+        tw_pool_submit(pool, &(tw_job_desc){.run = block_run, .done = tally_done, .token = old});
+    usleep(20000);
+    tw_token_cancel(old);
+    for (int i = 0; i < 3; i++)
+        tw_pool_submit(pool, &(tw_job_desc){.run = quick_run, .done = tally_done, .token = now});
+    drain_until(pool, &done_ok, 3, 3.0);
+    TW_CHECK_MSG(done_ok == 3 && atomic_load(&runs) == 3, "ran %d of 3 while the old jobs hang",
+                 atomic_load(&runs));
+    atomic_store(&release_blockers, true);
+    drain_until(pool, &done_cancelled, 2, 5.0);
+    TW_CHECK(done_cancelled == 2);
+    /* The replacement threads serve on, and the stuck ones are gone. */
+    for (int i = 0; i < 3; i++)
+        tw_pool_submit(pool, &(tw_job_desc){.run = quick_run, .done = tally_done, .token = now});
+    drain_until(pool, &done_ok, 6, 3.0);
+    TW_CHECK(done_ok == 6);
+    tw_token_release(old);
+    tw_token_release(now);
+    tw_pool_destroy(pool);
+}
+
 static void test_json_errors_have_line_and_column(void)
 {
     char err[256];
@@ -201,6 +302,8 @@ int main(void)
     TW_RUN(test_log_counts_and_folds_lines);
     TW_RUN(test_pool_runs_jobs_and_hands_back);
     TW_RUN(test_pool_destroy_hands_back_unrun_jobs);
+    TW_RUN(test_token_cancels_queued_jobs);
+    TW_RUN(test_stuck_workers_are_replaced);
     TW_RUN(test_json_errors_have_line_and_column);
     TW_RUN(test_slots_detect_stale_handles);
     TW_RUN(test_heightfield_sample_and_raycast);

@@ -132,6 +132,36 @@ static void test_report_counts_frames(void)
     json_object_put(r);
 }
 
+/* The scene file is parsed once per load: with --tour (the tour, the
+ * first-scene check and the first scene all read it) its warning prints
+ * once, not three times. */
+static void test_scene_parsed_once(void)
+{
+    const char *src = getenv("CITYTWIN_SOURCE");
+    char scene[512], err[512], args[2000];
+    snprintf(scene, sizeof scene, "%s/once.json", tw_run_tmpdir());
+    snprintf(err, sizeof err, "%s/once.err", tw_run_tmpdir());
+    FILE *f = fopen(scene, "w");
+    TW_CHECK(f != NULL);
+    if (!f) return;
+    fprintf(
+        f,
+        "{ \"nmae\": \"typo\",\n"
+        "  \"boundaries\": [ { \"source\": \"%s/assets/data/admin/seoul_gu_2018.geojson\" } ],\n"
+        "  \"bookmarks\": [ { \"name\": \"b\", \"eye\": [198000, 540000, 9000],\n"
+        "                    \"target\": [198000, 551000, 0] } ],\n"
+        "  \"tour\": [ { \"bookmark\": \"b\", \"hold_s\": 0 } ] }\n",
+        src ? src : ".");
+    fclose(f);
+    snprintf(args, sizeof args, "--headless --deterministic --size 320x180 --tour '%s'", scene);
+    TW_CHECK(tw_run_citytwin(args, err) == 0);
+    char *text = tw_run_read_text(err);
+    int n = 0;
+    for (const char *p = text; p && (p = strstr(p, "\"nmae\"")) != NULL; p++) n++;
+    TW_CHECK_MSG(n == 1, "the unknown key was reported %d times", n);
+    free(text);
+}
+
 static void test_street_level_uses_full_resolution(void)
 {
     int rc;
@@ -256,6 +286,7 @@ int main(void)
     TW_RUN(test_default_scene_matches_golden);
     TW_RUN(test_comparison_fails_on_perturbed_picture);
     TW_RUN(test_report_counts_frames);
+    TW_RUN(test_scene_parsed_once);
     TW_RUN(test_street_level_uses_full_resolution);
     TW_RUN(test_level_of_detail_follows_the_view);
     TW_RUN(test_geographic_scene_centred_on_data);

@@ -154,13 +154,16 @@ static void test_cache_stays_under_cap(void)
     free(err);
     json_object_put(r);
 
-    /* ... with "cache_mb": 4 the cache keeps under 4 MB, the view is drawn
+    /* ... with "cache_mb": 4 the cache keeps under 4 MB (and a tile), the view is drawn
      * coarser and says so, and it completes. */
     write_scene(scene, "rough.tif", ", \"cache_mb\": 4");
     r = run_view(scene, "rough_capped", NULL, &err);
     TW_CHECK(r != NULL);
     if (r) {
-        TW_CHECK_MSG(num(r, "terrain.resident_bytes") <= 4 * 1048576.0, "%.2f MB resident",
+        /* The tiles one frame draws are never evicted: the cache may pass
+         * the cap by a tile until the next frame draws coarser. */
+        double tile = num(r, "terrain.resident_bytes") / num(r, "terrain.tiles_resident");
+        TW_CHECK_MSG(num(r, "terrain.resident_bytes") <= 4 * 1048576.0 + tile, "%.2f MB resident",
                      num(r, "terrain.resident_bytes") / 1048576);
         TW_CHECK(num(r, "terrain.resident_bytes") > 0);
         TW_CHECK_MSG(num(r, "terrain.error_scale") > 1, "error scale %g",

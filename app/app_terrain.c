@@ -154,6 +154,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     t->max_error_px = 2.0;
     t->skip_levels = true;
     t->max_tiles = 600;
+    t->cache_mb = cfg->cache_mb;
     app_terrain_cache_init(t);
     t->stats.center_level = -1;
     app_layer_info_begin(&t->layer, "terrain", NULL, cfg->src.path, cfg->src.attribution, now);
@@ -247,6 +248,7 @@ static void app__report(const void *self, json_object *root)
     json_object_object_add(o, "zmin", json_object_new_double(ti->zmin));
     json_object_object_add(o, "zmax", json_object_new_double(ti->zmax));
     json_object_object_add(o, "max_level", json_object_new_int(ti->max_level));
+    json_object_object_add(o, "detail_m", json_object_new_double(ti->detail_m));
     json_object_object_add(o, "center_level", json_object_new_int(ts->center_level));
     json_object_object_add(o, "tiles_drawn", json_object_new_int(ts->drawn));
     json_object_object_add(o, "tiles_resident", json_object_new_int(ts->resident));
@@ -255,6 +257,12 @@ static void app__report(const void *self, json_object *root)
     json_object_object_add(o, "complete", json_object_new_boolean(ts->complete));
     json_object_object_add(o, "triangles", json_object_new_int64(ts->triangles));
     json_object_object_add(o, "imagery_tiles", json_object_new_int(ts->imagery_tiles));
+    /* The tile cache's bytes (meshes, imagery, entries), tile boxes culled
+     * behind terrain in the last frame, and how much coarser than 2 px the
+     * view was drawn to fit the cache (1: not at all). */
+    json_object_object_add(o, "resident_bytes", json_object_new_int64((int64_t)ts->resident_bytes));
+    json_object_object_add(o, "occluded", json_object_new_int(ts->occluded));
+    json_object_object_add(o, "error_scale", json_object_new_double(ts->error_scale));
     json_object *per = json_object_new_array();
     for (int l = 0; l <= ti->max_level && l < 25; l++)
         json_object_array_add(per, json_object_new_int(ts->drawn_per_level[l]));
@@ -273,11 +281,11 @@ static void app__cfg_free(void *p)
     free(c);
 }
 
-/* { "source", "exaggeration", "hillshade", "tile_samples", "imagery": {...} } */
+/* { "source", "exaggeration", "hillshade", "tile_samples", "cache_mb", "imagery": {...} } */
 static void *app__parse(app_cfg *c, json_object *o)
 {
-    static const char *const extra[] = {"exaggeration", "hillshade", "tile_samples", "imagery",
-                                        NULL};
+    static const char *const extra[] = {"exaggeration", "hillshade", "tile_samples",
+                                        "cache_mb",     "imagery",   NULL};
     app_terrain_cfg *t = calloc(1, sizeof *t);
     if (!t) return app_cfg_fail(c, "terrain", "is too large"), NULL;
     t->exaggeration = 1;
@@ -285,7 +293,8 @@ static void *app__parse(app_cfg *c, json_object *o)
     bool ok = app_cfg_source(c, o, &t->src, extra) &&
               app_cfg_number(c, o, "exaggeration", &t->exaggeration, 0.1, 100) &&
               app_cfg_bool(c, o, "hillshade", &t->hillshade) &&
-              app_cfg_number(c, o, "tile_samples", &samples, 3, 257);
+              app_cfg_number(c, o, "tile_samples", &samples, 3, 257) &&
+              app_cfg_number(c, o, "cache_mb", &t->cache_mb, 1, 1 << 20);
     t->tile_samples = (int)samples;
     if (ok && tw_json_has(o, "imagery")) {
         json_object *im = tw_json_get(o, "imagery", json_type_object);

@@ -18,6 +18,7 @@ typedef struct app_terrain_cfg {
     double exaggeration; /* default 1 */
     bool hillshade;
     int tile_samples; /* 0: default */
+    double cache_mb;  /* tile cache cap; 0: default (CITYTWIN_TERRAIN_CACHE_MB overrides) */
     bool has_imagery;
     app_source imagery;
 } app_terrain_cfg;

@@ -19,8 +19,13 @@
 /* Horizon table: azimuth bins x distance rings (one heightfield spacing). */
 #define APP_HORIZON_BINS 512
 #define APP_HORIZON_CAP  (APP_HORIZON_BINS * 512)
-/* Tile cache cap, GPU + CPU bytes; CITYTWIN_TERRAIN_CACHE_MB overrides. */
+/* Tile cache cap, GPU + CPU bytes, unless the scene's "cache_mb" says;
+ * CITYTWIN_TERRAIN_CACHE_MB overrides both. */
 #define APP_CACHE_MB 128
+/* Tile facts remembered (a power of two; forgotten all at once when 3/4 full). */
+#define APP_FACTS_CAP 32768
+/* Seconds an incomplete view waits before it says why. */
+#define APP_STUCK_S 20.0
 
 typedef enum { TILE_FREE, TILE_REQUESTED, TILE_READY, TILE_FAILED } app__tile_state;
 
@@ -39,6 +44,16 @@ typedef struct app__tile {
     float error_m;   /* geometric error measured when it loaded */
     size_t bytes;    /* mesh + imagery + its entry: what the cache cap counts */
 } app__tile;
+
+/* What a tile measured when it loaded, kept after it is evicted: the
+ * view's choices then depend on the tile's key alone, never on whether it
+ * happens to be resident (an estimate that differs from the measure would
+ * make the view load, drop and load the same tiles forever). */
+typedef struct app__facts {
+    geo_tile_key key;
+    float zmin, zmax, error_m;
+    bool known;
+} app__facts;
 
 typedef struct app__want {
     geo_tile_key key;
@@ -75,6 +90,11 @@ typedef struct app_terrain {
     int free_head;
     int resident, inflight, inflight_view;
     int tile_failures;
+    int reloads;             /* tiles read again after eviction */
+    double incomplete_since; /* monotonic s, 0: the view is complete */
+    bool stuck_warned;
+    app__facts facts[APP_FACTS_CAP];
+    int facts_count;
     app__want want[APP_WANT_MAX];
     int want_count;
     rn_terrain_item *draw;
@@ -94,6 +114,7 @@ typedef struct app_terrain {
     int view_wants;        /* requests this frame for what the view lacks */
     /* Byte-capped cache: when the view's own tiles exceed the cap, the
      * error allowed on screen grows (error_scale) until they fit. */
+    double cache_mb; /* the scene's cap, 0: APP_CACHE_MB */
     size_t max_bytes, resident_bytes;
     double error_scale;
     bool cache_set, over_cap_warned;

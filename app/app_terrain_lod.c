@@ -53,6 +53,34 @@ static app__tile *app__insert(app_terrain *t, geo_tile_key k)
     return e;
 }
 
+static app__facts *app__facts_slot(app_terrain *t, geo_tile_key k)
+{
+    unsigned h =
+        (unsigned)k.level * 0x9E3779B1u ^ (unsigned)k.x * 0x85EBCA77u ^ (unsigned)k.y * 0xC2B2AE3Du;
+    h ^= h >> 15;
+    for (unsigned i = 0;; i++) {
+        app__facts *f = &t->facts[(h + i) & (APP_FACTS_CAP - 1)];
+        if (!f->known || app__key_eq(f->key, k)) return f;
+    }
+}
+
+static const app__facts *app__facts_find(app_terrain *t, geo_tile_key k)
+{
+    const app__facts *f = app__facts_slot(t, k);
+    return f->known ? f : NULL;
+}
+
+static void app__facts_put(app_terrain *t, const app__tile *e)
+{
+    if (t->facts_count >= APP_FACTS_CAP / 4 * 3) {
+        memset(t->facts, 0, sizeof t->facts);
+        t->facts_count = 0;
+    }
+    app__facts *f = app__facts_slot(t, e->key);
+    if (!f->known) t->facts_count++;
+    *f = (app__facts){e->key, e->zmin, e->zmax, e->error_m, true};
+}
+
 static void app__remove(app_terrain *t, app__tile *e)
 {
     int idx = (int)(e - t->tiles);
@@ -156,6 +184,8 @@ static void app__tile_done(void *job, tw_result pool_status)
             e->bytes = sizeof *e + (rn_mesh_valid(e->mesh) ? tw_mesh_bytes(&j->tile.mesh) : 0) +
                        e->imagery_bytes;
             t->resident_bytes += e->bytes;
+            if (app__facts_find(t, e->key)) t->reloads++;
+            app__facts_put(t, e);
         }
     }
     app__tile_job_free(j);
@@ -178,10 +208,14 @@ static void app__tile_box(app_terrain *t, geo_tile_key k, double lo[3], double h
     geo_terrain_tile_bounds(t->info, k, b);
     app__tile *e = app__find(t, k);
     double zmin = t->info->zmin, zmax = t->info->zmax;
+    const app__facts *f = e && e->state == TILE_READY ? NULL : app__facts_find(t, k);
     if (e && e->state == TILE_READY) {
         /* Finer levels differ from the mesh by at most its error. */
         zmin = e->zmin - e->error_m;
         zmax = e->zmax + e->error_m;
+    } else if (f) {
+        zmin = f->zmin - f->error_m;
+        zmax = f->zmax + f->error_m;
     } else {
         /* Not loaded: the overview heightfield's range over the square, so
          * that odd heights elsewhere (a smeared nodata edge) do not make
@@ -264,14 +298,15 @@ static bool app__over_imagery(app_terrain *t, geo_tile_key k)
     return b[0] < e[2] && b[2] > e[0] && b[1] < e[3] && b[3] > e[1];
 }
 
-/* Geometric error of a tile in metres: measured when it loaded; before
- * that, estimated from the heightfield cells under it (local, so that bad
+/* Geometric error of a tile in metres: measured when it (ever) loaded;
+ * before that, estimated from the heightfield cells under it (local, so that bad
  * data far away does not make the whole view refine). */
 static double app__error_m(app_terrain *t, geo_tile_key k)
 {
     app__tile *e = app__find(t, k);
     if (e && e->state == TILE_READY) return e->error_m;
-    return geo_terrain_error_estimate(t->geo, k);
+    const app__facts *f = app__facts_find(t, k);
+    return f ? f->error_m : geo_terrain_error_estimate(t->geo, k);
 }
 
 /* Screen-space error of a tile and whether the view wants it split. */
@@ -417,15 +452,19 @@ static void app__over_cap(app_terrain *t)
     t->error_scale *= 1.25;
     if (!t->over_cap_warned) {
         t->over_cap_warned = true;
+        /* Resident and still wanted, the latter at the mean tile's size. */
+        size_t per_tile = t->resident > 0 ? t->resident_bytes / (size_t)t->resident : 256 * 1024;
+        int need = t->resident + t->view_wants;
         TW_WARN("terrain",
-                "%s: the view needs %d tiles (%.0f MB), over the tile cache's %d tiles / %.0f "
+                "%s: the view needs %d tiles (~%.0f MB), over the tile cache's %d tiles / %.0f "
                 "MB; drawing it coarser",
-                t->layer.source, t->resident, t->resident_bytes / 1048576.0, t->max_tiles,
+                t->layer.source, need, (double)need * per_tile / 1048576.0, t->max_tiles,
                 t->max_bytes / 1048576.0);
     }
 }
 
-/* The cap, once: CITYTWIN_TERRAIN_CACHE_MB or the default. */
+/* The cap, once: CITYTWIN_TERRAIN_CACHE_MB, the scene's "cache_mb" or the
+ * default. */
 static void app__cache_setup(app_terrain *t)
 {
     if (t->cache_set) return;
@@ -433,7 +472,28 @@ static void app__cache_setup(app_terrain *t)
     t->error_scale = 1.0;
     const char *env = getenv("CITYTWIN_TERRAIN_CACHE_MB");
     double mb = env ? atof(env) : 0;
-    t->max_bytes = (size_t)((mb > 0 ? mb : APP_CACHE_MB) * 1048576.0);
+    if (!(mb > 0)) mb = t->cache_mb > 0 ? t->cache_mb : APP_CACHE_MB;
+    t->max_bytes = (size_t)(mb * 1048576.0);
+}
+
+/* A view still incomplete after APP_STUCK_S says why, once per episode:
+ * what it waits for, what failed, what was read again after eviction. */
+static void app__stuck_check(app_terrain *t, double now)
+{
+    if (t->stats.complete) {
+        t->incomplete_since = 0;
+        t->stuck_warned = false;
+        return;
+    }
+    if (t->incomplete_since <= 0) t->incomplete_since = now;
+    if (t->stuck_warned || now - t->incomplete_since < APP_STUCK_S) return;
+    t->stuck_warned = true;
+    TW_WARN("terrain",
+            "%s: view not complete after %.0f s: %d tile(s) wanted, %d in flight, %d failed, "
+            "%d read again after eviction; cache %.0f of %.0f MB, error scale %.2f",
+            t->layer.source, now - t->incomplete_since, t->want_count, t->inflight,
+            t->tile_failures, t->reloads, t->resident_bytes / 1048576.0, t->max_bytes / 1048576.0,
+            t->error_scale);
 }
 
 /* Rebuilds the horizon when the eye moved; margin: how far below the
@@ -528,6 +588,10 @@ void app_terrain_update(void *self, const app_update_ctx *u)
     qsort(t->want, (size_t)t->want_count, sizeof *t->want, app__cmp_want);
     int cap = t->workers * 2 + 2;
     for (int i = 0; i < t->want_count && t->inflight < cap; i++) {
+        /* Filling in skipped levels waits while it would go over the cap. */
+        if (t->want[i].priority <= APP_BACKGROUND &&
+            t->resident_bytes + (size_t)(t->inflight + 1) * per_tile > t->max_bytes)
+            break;
         app__tile *e = app__insert(t, t->want[i].key);
         if (!e) break;
         app__tile_job *j = calloc(1, sizeof *j);
@@ -564,4 +628,5 @@ void app_terrain_update(void *self, const app_update_ctx *u)
     /* After the first complete view, refine one level at a time, so that
      * moving the camera always has a parent to show. */
     if (t->stats.complete) t->skip_levels = false;
+    app__stuck_check(t, u->now);
 }

@@ -298,6 +298,72 @@ static tw_result geo__build_heightfield(geo_terrain *t, const char *path, int wo
     return r;
 }
 
+/* Side of the window geo__detail_m reads, in native pixels. */
+#define GEO_DETAIL_PROBE 256
+
+/* Along the probe's rows or columns (stride 1 or n): samples counted, kinks
+ * (runs of samples whose second difference exceeds float rounding) and
+ * samples in them. */
+static void geo__kinks(const float *z, const uint8_t *st, int n, int step, int across,
+                       long *samples, long *kinks, long *bent)
+{
+    for (int a = 0; a < n; a++) {
+        bool in_kink = false;
+        for (int b = 1; b + 1 < n; b++) {
+            size_t k = (size_t)a * across + (size_t)b * step;
+            if (st[k - step] != GEO_SAMPLE_VALID || st[k] != GEO_SAMPLE_VALID ||
+                st[k + step] != GEO_SAMPLE_VALID) {
+                in_kink = false;
+                continue;
+            }
+            double d2 = (double)z[k - step] - 2.0 * z[k] + z[k + step];
+            double eps = 1e-4 + 8 * 1.2e-7 * fabs(z[k]);
+            bool kink = fabs(d2) > eps;
+            (*samples)++;
+            if (kink && !in_kink) (*kinks)++;
+            *bent += kink;
+            in_kink = kink;
+        }
+    }
+}
+
+/* The finest spacing the data holds. A DEM resampled up (bilinear) from
+ * coarser pixels is linear along its rows and columns between the source's
+ * pixel centres: its second differences vanish but where a source pixel's
+ * edge passes. In a window at the centre, when most vanish, the mean run
+ * between kinks is the source's spacing. Floating-point data only: integer
+ * heights on gentle slopes are flat between steps without being resampled. */
+static double geo__detail_m(geo_terrain *t, int worker)
+{
+    const geo_raster_info *ri = &t->info.raster;
+    double p = ri->pixel_m;
+    if (!(p > 0) || strncmp(ri->data_type, "Float", 5) != 0) return p;
+    int n = GEO_DETAIL_PROBE;
+    double cx = 0.5 * (ri->extent[0] + ri->extent[2]), cy = 0.5 * (ri->extent[1] + ri->extent[3]);
+    geo_grid g = {cx - p * n / 2, cy - p * n / 2, p, p, n, n, 0, 0};
+    float *z = malloc((size_t)n * n * sizeof *z);
+    uint8_t *st = malloc((size_t)n * n);
+    double detail = p;
+    char err[256];
+    if (z && st &&
+        geo_raster_sample(t->raster, worker, &g, 0, 1, 0, z, st, NULL, err, sizeof err) == TW_OK) {
+        long rs = 0, rk = 0, rb = 0, cs = 0, ck = 0, cb = 0;
+        geo__kinks(z, st, n, 1, n, &rs, &rk, &rb);
+        geo__kinks(z, st, n, n, 1, &cs, &ck, &cb);
+        /* Enough samples, most of them straight (real data bends almost
+         * everywhere), enough kinks to measure (a plane has none), and runs
+         * of at least 4 pixels in both directions. */
+        if (rs > n * n / 4 && cs > n * n / 4 && rb * 4 < rs && cb * 4 < cs && rk >= 2 * n &&
+            ck >= 2 * n) {
+            double run = fmin((double)rs / rk, (double)cs / ck);
+            if (run >= 4) detail = p * run;
+        }
+    }
+    free(z);
+    free(st);
+    return detail;
+}
+
 tw_result geo_terrain_open(const geo_terrain_desc *desc, const geo_frame *frame, int worker,
                            geo_terrain **out, char *err, size_t n)
 {
@@ -330,6 +396,19 @@ tw_result geo_terrain_open(const geo_terrain_desc *desc, const geo_frame *frame,
     if (r != TW_OK) {
         geo_terrain_close(t);
         return r;
+    }
+    /* A DEM resampled up from coarser data gets no levels finer than its
+     * source: they would only cut the corners between its pixels. */
+    info->detail_m = geo__detail_m(t, worker);
+    if (info->detail_m > px) {
+        double coarse = info->root_size / ((info->tile_samples - 1) * info->detail_m);
+        int level = coarse > 1 ? (int)ceil(log2(coarse) - 1e-9) : 0;
+        if (level < info->max_level) {
+            TW_INFO("terrain",
+                    "%s: %.1f m pixels resampled from ~%.0f m data; levels stop at %d of %d",
+                    rd.path, px, info->detail_m, level, info->max_level);
+            info->max_level = info->dem_max_level = level;
+        }
     }
     t->hf_low = malloc((size_t)t->hf.nx * t->hf.ny * sizeof *t->hf_low);
     if (t->hf_low) tw_horizon_lower_bound(&t->hf, t->hf_low);

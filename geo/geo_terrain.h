@@ -35,7 +35,11 @@ typedef struct geo_terrain_info {
     /* Geometric error of the heightfield: max vertical deviation of its
      * bilinear surface from the data at half its spacing, metres. */
     double hf_error_m;
-    int dem_max_level;   /* deepest level the DEM itself needs (before deepening) */
+    int dem_max_level; /* deepest level the DEM itself needs (before deepening) */
+    /* The finest spacing the data holds: raster.pixel_m, or coarser for a
+     * DEM resampled up from coarser data (linear between the source's
+     * pixels), whose levels stop there since finer ones add nothing. */
+    double detail_m;
     int implausible_low; /* heightfield samples far below sea level next to nodata */
 } geo_terrain_info;
 

@@ -702,7 +702,8 @@ static void test_smooth_dem_stops_shallower(void)
         fprintf(stderr, "  level for 0.1 m: smooth %d, rough %d (max %d)\n", ls, lq,
                 geo_terrain_info_get(s)->max_level);
         TW_CHECK(ls < lq);
-        TW_CHECK(ls < geo_terrain_info_get(s)->max_level);
+        /* Resampled up from coarse data, its levels stop early as well. */
+        TW_CHECK(geo_terrain_info_get(s)->max_level < geo_terrain_info_get(q)->max_level);
     }
     geo_terrain_close(s);
     geo_terrain_close(q);

@@ -125,13 +125,9 @@ static bool app__bookmarks(app__ctx *c, json_object *arr, app_scene *s)
         if (!name || !name[0]) return app__fail(c, "name", "is missing");
         app_bookmark *b = &s->bookmarks[s->bookmark_count++];
         b->name = strdup(name);
-        if (!tw_json_numbers(o, "eye", b->eye, 3))
-            return app__fail(c, "eye", "must be [x, y, z] in the scene CRS");
-        if (!tw_json_numbers(o, "target", b->target, 3))
-            return app__fail(c, "target", "must be [x, y, z] in the scene CRS");
-        for (int k = 0; k < 3; k++)
-            if (!isfinite(b->eye[k]) || !isfinite(b->target[k]))
-                return app__fail(c, "eye", "must hold finite numbers");
+        if (!app_cfg_coords(c, o, "eye", b->eye, 3, "[x, y, z] in the scene CRS") ||
+            !app_cfg_coords(c, o, "target", b->target, 3, "[x, y, z] in the scene CRS"))
+            return false;
         tw_json_unknown_keys(o, known, app__warn_key, c);
     }
     return true;
@@ -216,7 +212,9 @@ tw_result app_scene_parse(const char *text, size_t len, const char *dir, app_sce
         ok = app__fail(&c, "description", "must be a string");
     if (ok && tw_json_has(root, "center")) {
         double v[2];
-        if (!tw_json_numbers(root, "center", v, 2) || fabs(v[0]) > 180 || fabs(v[1]) > 90) {
+        if (!app_cfg_numbers(&c, root, "center", v, 2, "[longitude, latitude] in degrees")) {
+            ok = false;
+        } else if (fabs(v[0]) > 180 || fabs(v[1]) > 90) {
             ok = app__fail(&c, "center", "must be [longitude, latitude] in degrees");
         } else {
             s->has_center = true;

@@ -159,6 +159,15 @@ bool app_cli_parse(int argc, char **argv, app_options *o, char *err, size_t n)
             snprintf(err, n, "--pick wants X,Y pixels from the top left, got '%s'", o->pick);
             return false;
         }
+        /* Outside the picture there is nothing to report (a fullscreen
+         * window's size is the monitor's, known only once it opens). */
+        int w = o->width > 0 ? o->width : APP_CLI_DEFAULT_W;
+        int h = o->height > 0 ? o->height : APP_CLI_DEFAULT_H;
+        if (!o->fullscreen && (o->pick_x >= w || o->pick_y >= h)) {
+            snprintf(err, n, "--pick %s is outside the %dx%d picture (X < %d, Y < %d)", o->pick, w,
+                     h, w, h);
+            return false;
+        }
     }
     if (o->map && o->tour) {
         snprintf(err, n, "--map and --tour cannot be used together (the tour shows the map)");

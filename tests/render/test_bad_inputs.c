@@ -304,6 +304,25 @@ static void test_absurd_numbers_are_scene_errors(void)
     }
 }
 
+/* A pick outside the picture is a command-line error, not ground far off. */
+static void test_pick_outside_picture(void)
+{
+    char path[512], text[1400];
+    tmp_path("pick.json", path, sizeof path);
+    snprintf(text, sizeof text, "{ \"boundaries\": [ { \"source\": \"%s\" } ] }", boundaries);
+    write_file(path, text);
+    outcome o = run("pick_out", path, "--pick 5000,5000"); /* the picture is 160x120 */
+    TW_CHECK_MSG(o.rc == 2, "exit %d", o.rc);
+    TW_CHECK_MSG(error_lines(o.err, "--pick 5000,5000", "160x120") == 1, "stderr was: %s", o.err);
+    TW_CHECK(o.report == NULL);
+    done(&o);
+    o = run("pick_in", path, "--pick 80,60");
+    TW_CHECK(o.rc == 0);
+    json_object *p = NULL;
+    TW_CHECK(o.report && json_object_object_get_ex(o.report, "pick", &p));
+    done(&o);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
@@ -319,6 +338,7 @@ int main(void)
     TW_RUN(test_remote_source_times_out);
     TW_RUN(test_bad_scene_crs);
     TW_RUN(test_absurd_numbers_are_scene_errors);
+    TW_RUN(test_pick_outside_picture);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -187,6 +187,25 @@ static void test_pick_selects_seoul(void)
     json_object_put(r);
 }
 
+/* A pick on the summary panel (top right, app_mapui_reserved: 290 px wide
+ * from y = 140 at scale 1) is the panel, not the map under it. */
+static void test_pick_on_summary_panel(void)
+{
+    char scene[512], certs[1024], munis[1024];
+    default_paths(certs, sizeof certs, munis, sizeof munis);
+    snprintf(scene, sizeof scene, "%s/pick_panel.scene.json", tw_run_tmpdir());
+    write_map_scene(scene, "2021", certs, munis);
+    int rc;
+    json_object *r = run_map(scene, "--pick 1130,280", "pick_panel", &rc);
+    TW_CHECK(rc == 0);
+    json_object *p = member(r, "pick");
+    TW_CHECK_STR(str(p, "kind"), "panel");
+    TW_CHECK_STR(str(p, "panel"), "map");
+    TW_CHECK(member(p, "position") == NULL);
+    TW_CHECK(str(p, "admin_code")[0] == 0);
+    json_object_put(r);
+}
+
 /* Each bad certification file: one clear line naming it, the map still
  * shows (exit 0) with the valid records. */
 static void test_bad_certification_files(void)
@@ -327,6 +346,7 @@ int main(void)
     TW_RUN(test_map_all_years_matches_golden);
     TW_RUN(test_map_extruded);
     TW_RUN(test_pick_selects_seoul);
+    TW_RUN(test_pick_on_summary_panel);
     TW_RUN(test_bad_certification_files);
     TW_RUN(test_missing_boundary_file);
     TW_RUN(test_map_flag_with_plain_scene);

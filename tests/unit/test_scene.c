@@ -196,6 +196,15 @@ static void test_cli(void)
     char *a4[] = {"citytwin", "--snapshot"};
     TW_CHECK(!app_cli_parse(2, a4, &o, err, sizeof err));
     TW_CHECK(strstr(err, "needs a value") != NULL);
+    /* --pick outside the picture is a command-line error naming its size. */
+    char *q6[] = {"citytwin", "--size", "640x360", "--pick", "5000,5000"};
+    TW_CHECK(!app_cli_parse(5, q6, &o, err, sizeof err));
+    TW_CHECK_MSG(strstr(err, "--pick 5000,5000") && strstr(err, "640x360"), "%s", err);
+    char *q7[] = {"citytwin", "--pick", "100,720"}; /* the default 1280x720 */
+    TW_CHECK(!app_cli_parse(3, q7, &o, err, sizeof err));
+    TW_CHECK_MSG(strstr(err, "--pick") && strstr(err, "1280x720"), "%s", err);
+    char *q8[] = {"citytwin", "--pick", "639,359", "--size", "640x360"};
+    TW_CHECK_MSG(app_cli_parse(5, q8, &o, err, sizeof err), "%s", err);
     char *a5[] = {"citytwin", "a.json", "b.json"};
     TW_CHECK(!app_cli_parse(3, a5, &o, err, sizeof err));
     char *a6[] = {"citytwin", "--map", "--pick", "515,160"};

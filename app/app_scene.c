@@ -6,6 +6,7 @@
 #include "tw_file.h"
 #include "tw_json.h"
 #include "tw_log.h"
+#include "tw_utf8.h"
 
 #include <limits.h>
 #include <math.h>
@@ -298,6 +299,15 @@ tw_result app_scene_load(const char *path, app_scene *out, char *err, size_t n)
     if (r != TW_OK) {
         snprintf(err, n, "cannot read scene file");
         return r;
+    }
+    /* Bytes that are not UTF-8 (a Latin-1 name, a path on a legacy file
+     * system) still load; the report writes them as U+FFFD. */
+    size_t bad = tw_utf8_invalid_at(text, len);
+    if (bad < len) {
+        int line = 1;
+        for (size_t i = 0; i < bad; i++) line += text[i] == '\n';
+        TW_WARN("scene", "%s: line %d: bytes that are not UTF-8 (the report shows them as U+FFFD)",
+                path, line);
     }
     char dir[PATH_MAX];
     tw_path_dirname(path, dir, sizeof dir);

@@ -323,6 +323,34 @@ static void test_pick_outside_picture(void)
     done(&o);
 }
 
+/* A Latin-1 byte in the scene's name and in a layer's name: the scene
+ * loads with a warning naming the line, and the report is UTF-8 JSON (the
+ * byte as U+FFFD), which Python's strict decoder accepts. */
+static void test_latin1_scene_gives_utf8_report(void)
+{
+    char path[512], text[1400];
+    tmp_path("latin1.json", path, sizeof path);
+    snprintf(text, sizeof text,
+             "{\n  \"name\": \"Caf\xE9 city\",\n  \"boundaries\": [ { \"source\": \"%s\",\n"
+             "    \"name\": \"gu \xE0 Seoul\" } ] }\n",
+             boundaries);
+    write_file(path, text);
+    outcome o = run("latin1", path, NULL);
+    TW_CHECK_MSG(o.rc == 0, "exit %d", o.rc);
+    TW_CHECK_MSG(o.err && strstr(o.err, "latin1.json: line 2: bytes that are not UTF-8"),
+                 "stderr was: %s", o.err ? o.err : "");
+    TW_CHECK(o.report != NULL);
+    char rep[512], cmd[1400];
+    tmp_path("latin1.report.json", rep, sizeof rep);
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import json,sys; r = json.load(open(sys.argv[1], encoding=\"utf-8\")); "
+             "assert r[\"name\"] == \"Caf\\ufffd city\", r[\"name\"]; "
+             "assert any(l[\"name\"] == \"gu \\ufffd Seoul\" for l in r[\"layers\"])' '%s'",
+             rep);
+    TW_CHECK_MSG(tw_run_shell(cmd) == 0, "the report is not valid UTF-8 JSON: %s", rep);
+    done(&o);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
@@ -339,6 +367,7 @@ int main(void)
     TW_RUN(test_bad_scene_crs);
     TW_RUN(test_absurd_numbers_are_scene_errors);
     TW_RUN(test_pick_outside_picture);
+    TW_RUN(test_latin1_scene_gives_utf8_report);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -23,6 +23,7 @@ typedef struct app_options {
     int monitor;
     const char *pick; /* "X,Y" */
     double pick_x, pick_y;
+    bool frame_clock; /* time advances by frames (--frame-clock, --deterministic) */
     const char *record_dir, *replay_dir;
     bool deterministic;
     bool verbose;

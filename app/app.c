@@ -20,7 +20,12 @@
 
 #define APP_DRAIN_BUDGET_S 0.004
 #define APP_FADE_S         0.35
-#define APP_VERSION        "0.1.0"
+/* --frame-clock: each frame is this much time, and a hold at most so many
+ * frames, so a headless tour costs frames, not minutes (a flight of
+ * 1.5-4 s is 10-27 frames, a fade 3). */
+#define APP_FRAME_STEP_S      0.15
+#define APP_FRAME_HOLD_FRAMES 10
+#define APP_VERSION           "0.1.0"
 
 static bool app__all_loaded(const app *a)
 {
@@ -59,7 +64,7 @@ void app_fly_to_bookmark(app *a, int index)
     if (index < 0 || index >= a->scene->bookmark_count) return;
     app_camera to = a->cam;
     app_camera_look(&to, a->scene->bookmarks[index].eye, a->scene->bookmarks[index].target);
-    app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
+    app_flight_start(&a->flight, &a->cam, &to, a->now);
     a->user_moved = true;
 }
 
@@ -77,7 +82,7 @@ void app_reset_view(app *a, bool animate)
     }
     if (!framed) app_camera_frame(&to, ext, z, w, h);
     if (animate)
-        app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
+        app_flight_start(&a->flight, &a->cam, &to, a->now);
     else
         a->cam = to;
 }
@@ -123,7 +128,7 @@ static void app__svc_go(void *user, const char *scene, const char *bookmark, con
 static void app__svc_fly(void *user, const app_camera *to)
 {
     app *a = user;
-    app_flight_start(&a->flight, &a->cam, to, tw_time_mono_s());
+    app_flight_start(&a->flight, &a->cam, to, a->now);
 }
 
 /* ---- scenes: start, stop, switch ---- */
@@ -307,7 +312,7 @@ void app_go(app *a, const char *path, const char *bookmark, const char *city)
 {
     if (a->go.state == 1) return;
     a->go.state = 1;
-    a->go.t0 = tw_time_mono_s();
+    a->go.t0 = a->now;
     snprintf(a->go.path, sizeof a->go.path, "%s", path);
     snprintf(a->go.bookmark, sizeof a->go.bookmark, "%s", bookmark ? bookmark : "");
     snprintf(a->go.city, sizeof a->go.city, "%s", city ? city : "");
@@ -333,7 +338,7 @@ static void app__go_step(app *a, double now)
     if (app_map(a) && to_map_city)
         snprintf(a->select_city, sizeof a->select_city, "%s", a->go.city);
     a->go.state = 2;
-    a->go.t0 = tw_time_mono_s();
+    a->go.t0 = a->now;
 }
 
 bool app_fly_to_bookmark_name(app *a, const char *name)
@@ -382,10 +387,29 @@ static void app__on_signal(int sig)
     app__stop_signal = sig;
 }
 
+double app_hold_s(const app *a, double hold_s)
+{
+    if (!a->opt.frame_clock) return hold_s;
+    return fmin(hold_s, APP_FRAME_HOLD_FRAMES * APP_FRAME_STEP_S);
+}
+
+/* Advances the app's clock by one frame. */
+static void app__tick(app *a)
+{
+    if (a->opt.frame_clock)
+        a->now += APP_FRAME_STEP_S;
+    else
+        a->now = tw_time_mono_s();
+}
+
 /* One pass of the loop. Returns false when the run is over. */
 static bool app__step(app *a)
 {
-    double now = tw_time_mono_s();
+    app__tick(a);
+    double wall = tw_time_mono_s(), now = a->now;
+    /* Read once: a signal arriving during this pass ends the next one, which
+     * then still captures the snapshot. */
+    int stop_signal = app__stop_signal;
     bool headless = rn_context_headless(a->ctx);
     rn_event evs[256];
     int n = rn_context_poll(a->ctx, evs, 256);
@@ -396,12 +420,12 @@ static bool app__step(app *a)
 
     if (a->phase == APP_PHASE_LOADING) {
         app__place_camera(a);
-        bool cap = now - a->world_t0 > a->opt.load_cap_s;
+        bool cap = wall - a->world_t0 > a->opt.load_cap_s;
         if (app__all_loaded(a) || cap) {
             if (cap)
                 TW_WARN("app", "layers still loading after %.0f s; going on", a->opt.load_cap_s);
             app__place_camera(a);
-            if (a->t_loaded <= 0) a->t_loaded = now;
+            if (a->t_loaded <= 0) a->t_loaded = wall;
             a->phase = APP_PHASE_SETTLING;
             app__after_load(a);
         }
@@ -419,17 +443,17 @@ static bool app__step(app *a)
     }
     bool completed_now = false;
     if (a->phase == APP_PHASE_SETTLING &&
-        (app__view_complete(a) || now - a->world_t0 > a->opt.load_cap_s + 30)) {
+        (app__view_complete(a) || wall - a->world_t0 > a->opt.load_cap_s + 30)) {
         completed_now = a->t_complete <= 0;
         a->phase = APP_PHASE_RUNNING;
-        a->t_running = now;
+        a->t_running = wall;
     }
     bool tour_more = a->tour.active ? app_tour_step(a, now) : true;
 
-    bool ready = a->phase == APP_PHASE_RUNNING && now - a->t_running >= a->opt.wait_s;
+    bool ready = a->phase == APP_PHASE_RUNNING && wall - a->t_running >= a->opt.wait_s;
     bool want_snapshot = a->opt.snapshot && !a->tour.active && ready && a->go.state == 0;
     if (a->tour.active && !tour_more) want_snapshot = a->opt.snapshot != NULL;
-    if (app__stop_signal) want_snapshot = a->opt.snapshot && a->phase == APP_PHASE_RUNNING;
+    if (stop_signal) want_snapshot = a->opt.snapshot && a->phase == APP_PHASE_RUNNING;
     if (want_snapshot) rn_context_capture_next(a->ctx);
     if (ready && a->opt.pick && !a->pick.done) app_do_pick(a);
     /* Headless runs draw only once there is something to show, so that the
@@ -445,14 +469,12 @@ static bool app__step(app *a)
         tw_pool_wait(a->pool, 0.02);
     }
     a->frame_no++;
+    if (stop_signal) TW_WARN("app", "stopped by signal %d; writing the report", stop_signal);
     if (want_snapshot) {
         a->exit_code = app_snapshot(a);
         return false;
     }
-    if (app__stop_signal) {
-        TW_WARN("app", "stopped by signal %d; writing the report", (int)app__stop_signal);
-        return false;
-    }
+    if (stop_signal) return false;
     if (a->tour.active) return tour_more && !rn_context_should_close(a->ctx);
     if (headless && !a->opt.snapshot && ready && a->go.state == 0) return false;
     return !rn_context_should_close(a->ctx);
@@ -462,7 +484,7 @@ int app_run(int argc, char **argv)
 {
     app *a = calloc(1, sizeof *a);
     if (!a) return 1;
-    a->t_start = tw_time_mono_s();
+    a->t_start = a->now = tw_time_mono_s();
     char err[1400];
     if (!app_cli_parse(argc, argv, &a->opt, err, sizeof err)) {
         fprintf(stderr, "citytwin: error: %s\n", err);
@@ -478,6 +500,9 @@ int app_run(int argc, char **argv)
         return 0;
     }
     tw_log_init(a->opt.verbose ? TW_LOG_DEBUG : TW_LOG_INFO);
+    /* From here on SIGINT / SIGTERM end the loop, which writes the report. */
+    signal(SIGINT, app__on_signal);
+    signal(SIGTERM, app__on_signal);
     if (!app_paths_data_dir(a->data_dir, sizeof a->data_dir)) {
         fprintf(stderr, "citytwin: error: cannot find the shaders/ and assets/ folders "
                         "(set CITYTWIN_DATA)\n");
@@ -511,8 +536,6 @@ int app_run(int argc, char **argv)
     }
     rn_context_cursor(a->ctx, &a->last_cursor[0], &a->last_cursor[1]);
     if (a->tour.active && !rn_context_headless(a->ctx)) rn_context_set_cursor_hidden(a->ctx, true);
-    signal(SIGINT, app__on_signal);
-    signal(SIGTERM, app__on_signal);
     while (app__step(a)) {
     }
     rc = a->exit_code;

@@ -42,7 +42,10 @@ void app_camera_look(app_camera *cam, const double eye[3], const double target[3
 {
     double d[3] = {target[0] - eye[0], target[1] - eye[1], target[2] - eye[2]};
     double len = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
-    if (len < 1e-6) return;
+    /* Non-finite or overflowing input leaves the camera as it was. */
+    if (!(len >= 1e-6) || !isfinite(len) || !isfinite(target[0]) || !isfinite(target[1]) ||
+        !isfinite(target[2]))
+        return;
     double horiz = hypot(d[0], d[1]);
     double tilt = atan2(horiz, -d[2]) / DEG;
     if (horiz > 1e-9) cam->heading = atan2(d[0], d[1]) / DEG;
@@ -127,6 +130,8 @@ bool app_camera_pick(const app_camera *cam, int width, int height, double px, do
 {
     double o[3], d[3];
     app_camera_ray(cam, width, height, px, py, o, d);
+    for (int i = 0; i < 3; i++)
+        if (!isfinite(o[i]) || !isfinite(d[i])) return false;
     if (hf && hf->z && exaggeration > 0) {
         /* March in true heights: scale the ray's z instead of the field. */
         double os[3] = {o[0], o[1], o[2] / exaggeration};
@@ -139,9 +144,9 @@ bool app_camera_pick(const app_camera *cam, int width, int height, double px, do
     }
     if (d[2] >= -1e-9) return false;
     double t = (fallback_z - o[2]) / d[2];
-    if (t <= 0) return false;
+    if (!(t > 0) || !isfinite(t)) return false;
     for (int i = 0; i < 3; i++) hit[i] = o[i] + d[i] * t;
-    return true;
+    return isfinite(hit[0]) && isfinite(hit[1]) && isfinite(hit[2]);
 }
 
 void app_camera_drag_pan(app_camera *cam, int width, int height, const double grab[3], double px,

@@ -69,12 +69,41 @@ bool app_cfg_number(app_cfg *c, json_object *o, const char *key, double *out, do
     if (!tw_json_has(o, key)) return true;
     double v;
     if (!tw_json_number(o, key, &v)) return app_cfg_fail(c, key, "must be a number");
+    if (!isfinite(v)) return app_cfg_fail(c, key, "must be a finite number");
     if (!(v >= lo && v <= hi)) {
         char what[96];
         snprintf(what, sizeof what, "must be between %g and %g", lo, hi);
         return app_cfg_fail(c, key, what);
     }
     *out = v;
+    return true;
+}
+
+bool app_cfg_numbers(app_cfg *c, json_object *o, const char *key, double *out, int n,
+                     const char *shape)
+{
+    char what[160];
+    snprintf(what, sizeof what, "must be %s", shape);
+    if (!tw_json_numbers(o, key, out, n)) return app_cfg_fail(c, key, what);
+    for (int i = 0; i < n; i++)
+        if (!isfinite(out[i])) {
+            snprintf(what, sizeof what, "must be %s, each a finite number", shape);
+            return app_cfg_fail(c, key, what);
+        }
+    return true;
+}
+
+bool app_cfg_coords(app_cfg *c, json_object *o, const char *key, double *out, int n,
+                    const char *shape)
+{
+    if (!app_cfg_numbers(c, o, key, out, n, shape)) return false;
+    for (int i = 0; i < n; i++)
+        if (fabs(out[i]) > APP_CFG_MAX_COORD) {
+            char what[200];
+            snprintf(what, sizeof what, "must be %s within %g m of the scene origin (got %g)",
+                     shape, APP_CFG_MAX_COORD, out[i]);
+            return app_cfg_fail(c, key, what);
+        }
     return true;
 }
 
@@ -93,8 +122,13 @@ bool app_cfg_color(app_cfg *c, json_object *o, const char *key, float out[4])
     double v[4] = {0, 0, 0, 1};
     json_object *a = tw_json_get(o, key, json_type_array);
     int len = a ? (int)json_object_array_length(a) : 0;
-    if (!a || (len != 3 && len != 4) || !tw_json_numbers(o, key, v, len))
-        return app_cfg_fail(c, key, "must be [r, g, b] or [r, g, b, a] with values 0..1");
+    const char *shape = "[r, g, b] or [r, g, b, a] with values 0..1";
+    if (!a || (len != 3 && len != 4)) {
+        char what[96];
+        snprintf(what, sizeof what, "must be %s", shape);
+        return app_cfg_fail(c, key, what);
+    }
+    if (!app_cfg_numbers(c, o, key, v, len, shape)) return false;
     for (int i = 0; i < 4; i++) out[i] = (float)fmin(fmax(v[i], 0), 1);
     return true;
 }
@@ -127,6 +161,8 @@ bool app_cfg_source(app_cfg *c, json_object *o, app_source *s, const char *const
     if (tw_json_has(o, "nodata")) {
         if (!tw_json_number(o, "nodata", &s->nodata))
             return app_cfg_fail(c, "nodata", "must be a number");
+        /* json-c reads 1e400 as infinity, which would match no sample. */
+        if (!isfinite(s->nodata)) return app_cfg_fail(c, "nodata", "must be a finite number");
         s->has_nodata = true;
     }
     app_cfg_unknown(c, o, app_cfg_source_keys, extra_keys);

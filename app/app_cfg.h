@@ -40,6 +40,16 @@ void app_cfg_unknown(app_cfg *c, json_object *o, const char *const *a, const cha
 /* Optional members: absent leaves *out as it is, the wrong type is an error. */
 bool app_cfg_string(app_cfg *c, json_object *o, const char *key, char **out);
 bool app_cfg_number(app_cfg *c, json_object *o, const char *key, double *out, double lo, double hi);
+/* An array of exactly n finite numbers; shape (e.g. "[x, y, z]") is for
+ * the message. json-c reads 1e400 as infinity: that is an error here. */
+bool app_cfg_numbers(app_cfg *c, json_object *o, const char *key, double *out, int n,
+                     const char *shape);
+/* Scene coordinates: app_cfg_numbers, each within APP_CFG_MAX_COORD metres
+ * of the origin (far beyond any CRS's area on Earth; larger values hang
+ * nothing, but show nothing either, so they are a mistake in the file). */
+#define APP_CFG_MAX_COORD 1e8
+bool app_cfg_coords(app_cfg *c, json_object *o, const char *key, double *out, int n,
+                    const char *shape);
 bool app_cfg_bool(app_cfg *c, json_object *o, const char *key, bool *out);
 /* [r, g, b] or [r, g, b, a], each 0..1. */
 bool app_cfg_color(app_cfg *c, json_object *o, const char *key, float out[4]);

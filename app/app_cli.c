@@ -18,7 +18,10 @@ void app_cli_usage(FILE *f)
           "  --bookmark NAME        start at a bookmark of the scene\n"
           "  --wait-s S             after loading, run S more seconds before the snapshot\n"
           "  --report OUT.json      write a load report on exit\n"
-          "  --deterministic        fixed clock and HUD text (golden images)\n"
+          "  --deterministic        fixed clock and HUD text (golden images); implies\n"
+          "                         --frame-clock\n"
+          "  --frame-clock          animations advance a fixed step per frame, not by the\n"
+          "                         wall clock (tour holds: 10 frames, flights 10-27)\n"
           "  --map                  the national smart city certification map\n"
           "  --tour                 play the scene's tour (the expo tour by default);\n"
           "                         fullscreen in a window, once through when headless\n"
@@ -129,6 +132,9 @@ bool app_cli_parse(int argc, char **argv, app_options *o, char *err, size_t n)
             o->samples = (int)v;
         } else if (strcmp(a, "--deterministic") == 0) {
             o->deterministic = true;
+            o->frame_clock = true;
+        } else if (strcmp(a, "--frame-clock") == 0) {
+            o->frame_clock = true;
         } else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
             o->verbose = true;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -157,6 +163,15 @@ bool app_cli_parse(int argc, char **argv, app_options *o, char *err, size_t n)
         }
         if (!ok) {
             snprintf(err, n, "--pick wants X,Y pixels from the top left, got '%s'", o->pick);
+            return false;
+        }
+        /* Outside the picture there is nothing to report (a fullscreen
+         * window's size is the monitor's, known only once it opens). */
+        int w = o->width > 0 ? o->width : APP_CLI_DEFAULT_W;
+        int h = o->height > 0 ? o->height : APP_CLI_DEFAULT_H;
+        if (!o->fullscreen && (o->pick_x >= w || o->pick_y >= h)) {
+            snprintf(err, n, "--pick %s is outside the %dx%d picture (X < %d, Y < %d)", o->pick, w,
+                     h, w, h);
             return false;
         }
     }

@@ -6,11 +6,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The picture size without --size. */
+#define APP_CLI_DEFAULT_W 1280
+#define APP_CLI_DEFAULT_H 720
+
 typedef struct app_options {
     const char *scene; /* NULL: the demo scene */
     bool headless;
     const char *snapshot; /* PNG path; also in window mode (then exits) */
-    int width, height;    /* --size; 0: 1280x720 */
+    int width, height;    /* --size; 0: APP_CLI_DEFAULT_W x APP_CLI_DEFAULT_H */
     const char *bookmark;
     double wait_s;
     const char *report;
@@ -19,6 +23,7 @@ typedef struct app_options {
     int monitor;
     const char *pick; /* "X,Y" */
     double pick_x, pick_y;
+    bool frame_clock; /* time advances by frames (--frame-clock, --deterministic) */
     const char *record_dir, *replay_dir;
     bool deterministic;
     bool verbose;

@@ -249,7 +249,7 @@ void app_draw(app *a)
     hf_in.overlay = app__overlay;
     hf_in.overlay_user = &oargs;
     if (a->go.state) {
-        double t = (tw_time_mono_s() - a->go.t0) / APP_FADE_S;
+        double t = (a->now - a->go.t0) / APP_FADE_S;
         hf_in.fade = a->go.state == 1 ? t : 1 - t;
     }
     /* The cursor: in a window where the mouse is; headless, the view centre. */

@@ -161,7 +161,7 @@ void app_handle_input(app *a, const rn_event *evs, int n)
         bool touched = ev->type != RN_EV_RESIZE &&
                        (ev->type != RN_EV_MOVE ||
                         hypot(ev->x - a->last_cursor[0], ev->y - a->last_cursor[1]) > 2);
-        if (touched && a->tour.active) app_tour_input(a, tw_time_mono_s());
+        if (touched && a->tour.active) app_tour_input(a, a->now);
         switch (ev->type) {
         case RN_EV_KEY:
             app__handle_key(a, ev);

@@ -103,6 +103,11 @@ typedef struct app {
     double grab[3], pivot[3];
     double cursor[2], last_cursor[2];
 
+    /* The app's clock for everything animated (flights, fades, the tour's
+     * holds): wall-clock seconds, or under --frame-clock a fixed step per
+     * frame. Load timing and caps stay on the wall clock. */
+    double now;
+
     /* timing (README: "Report"); all from t_start, the process start */
     app_phase phase;
     double t_start, t_loaded, t_complete, t_running, first_frame_ms;
@@ -135,6 +140,9 @@ bool app_view_ready(const app *a);
 void app_toggle_map(app *a);
 /* Frames the data (animated or not). */
 void app_reset_view(app *a, bool animate);
+/* How long a tour hold of hold_s seconds lasts on the app's clock: under
+ * --frame-clock at most APP_FRAME_HOLD_FRAMES frames. */
+double app_hold_s(const app *a, double hold_s);
 
 /* ---- app_shell.c: the process around the scenes ---- */
 

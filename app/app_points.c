@@ -472,16 +472,18 @@ static void *app__parse(app_cfg *c, json_object *o)
               app_cfg_number(c, o, "size_px", &p->size_px, 2, 64) &&
               app_cfg_number(c, o, "label_max_m", &p->label_max_m, 0, 1e7);
     if (ok && tw_json_has(o, "bbox")) {
-        p->has_bbox = tw_json_numbers(o, "bbox", p->bbox, 4) && p->bbox[0] < p->bbox[2] &&
-                      p->bbox[1] < p->bbox[3];
-        for (int i = 0; i < 4; i++) p->has_bbox = p->has_bbox && isfinite(p->bbox[i]);
-        if (!p->has_bbox)
-            ok = app_cfg_fail(c, "bbox", "must be [xmin, ymin, xmax, ymax] in the source's CRS");
+        const char *shape = "[xmin, ymin, xmax, ymax] in the source's CRS";
+        ok = app_cfg_numbers(c, o, "bbox", p->bbox, 4, shape);
+        p->has_bbox = ok && p->bbox[0] < p->bbox[2] && p->bbox[1] < p->bbox[3];
+        if (ok && !p->has_bbox)
+            ok = app_cfg_fail(c, "bbox",
+                              "must be [xmin, ymin, xmax, ymax] with xmin < xmax, "
+                              "ymin < ymax");
     }
     if (ok && tw_json_has(o, "ramp")) {
-        p->has_ramp = tw_json_numbers(o, "ramp", p->ramp, 2) && isfinite(p->ramp[0]) &&
-                      isfinite(p->ramp[1]) && p->ramp[0] < p->ramp[1];
-        if (!p->has_ramp) ok = app_cfg_fail(c, "ramp", "must be [low, high] with low < high");
+        ok = app_cfg_numbers(c, o, "ramp", p->ramp, 2, "[low, high]");
+        p->has_ramp = ok && p->ramp[0] < p->ramp[1];
+        if (ok && !p->has_ramp) ok = app_cfg_fail(c, "ramp", "must be [low, high] with low < high");
     }
     if (!ok) {
         app__cfg_free(p);

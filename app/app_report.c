@@ -5,6 +5,7 @@
 #include "rn_mesh.h"
 #include "tw_log.h"
 #include "tw_time.h"
+#include "tw_utf8.h"
 
 #include <json.h>
 #include <stdio.h>
@@ -219,9 +220,19 @@ int app_report_write(const app *a, const char *path)
     if (a->opt.snapshot)
         json_object_object_add(
             root, "snapshot", a->snapshot_written ? json_object_new_string(a->opt.snapshot) : NULL);
-    int rc = json_object_to_file_ext(path, root,
-                                     JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    /* json-c copies string bytes as they are; text from the scene or the
+     * data may not be UTF-8. Ill-formed bytes are never JSON syntax, so
+     * repairing the whole text repairs every string and key in it. */
+    const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
+    size_t len = 0;
+    char *clean = text ? tw_utf8_sanitize(text, strlen(text), &len) : NULL;
     json_object_put(root);
+    FILE *f = clean ? fopen(path, "w") : NULL;
+    int rc = f ? 0 : -1;
+    if (f && (fwrite(clean, 1, len, f) != len || fputc('\n', f) == EOF)) rc = -1;
+    if (f && fclose(f) != 0) rc = -1;
+    free(clean);
     if (rc != 0) {
         TW_ERROR("report", "%s: cannot write the report", path);
         return 1;

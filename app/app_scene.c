@@ -6,6 +6,7 @@
 #include "tw_file.h"
 #include "tw_json.h"
 #include "tw_log.h"
+#include "tw_utf8.h"
 
 #include <limits.h>
 #include <math.h>
@@ -125,13 +126,9 @@ static bool app__bookmarks(app__ctx *c, json_object *arr, app_scene *s)
         if (!name || !name[0]) return app__fail(c, "name", "is missing");
         app_bookmark *b = &s->bookmarks[s->bookmark_count++];
         b->name = strdup(name);
-        if (!tw_json_numbers(o, "eye", b->eye, 3))
-            return app__fail(c, "eye", "must be [x, y, z] in the scene CRS");
-        if (!tw_json_numbers(o, "target", b->target, 3))
-            return app__fail(c, "target", "must be [x, y, z] in the scene CRS");
-        for (int k = 0; k < 3; k++)
-            if (!isfinite(b->eye[k]) || !isfinite(b->target[k]))
-                return app__fail(c, "eye", "must hold finite numbers");
+        if (!app_cfg_coords(c, o, "eye", b->eye, 3, "[x, y, z] in the scene CRS") ||
+            !app_cfg_coords(c, o, "target", b->target, 3, "[x, y, z] in the scene CRS"))
+            return false;
         tw_json_unknown_keys(o, known, app__warn_key, c);
     }
     return true;
@@ -216,7 +213,9 @@ tw_result app_scene_parse(const char *text, size_t len, const char *dir, app_sce
         ok = app__fail(&c, "description", "must be a string");
     if (ok && tw_json_has(root, "center")) {
         double v[2];
-        if (!tw_json_numbers(root, "center", v, 2) || fabs(v[0]) > 180 || fabs(v[1]) > 90) {
+        if (!app_cfg_numbers(&c, root, "center", v, 2, "[longitude, latitude] in degrees")) {
+            ok = false;
+        } else if (fabs(v[0]) > 180 || fabs(v[1]) > 90) {
             ok = app__fail(&c, "center", "must be [longitude, latitude] in degrees");
         } else {
             s->has_center = true;
@@ -300,6 +299,15 @@ tw_result app_scene_load(const char *path, app_scene *out, char *err, size_t n)
     if (r != TW_OK) {
         snprintf(err, n, "cannot read scene file");
         return r;
+    }
+    /* Bytes that are not UTF-8 (a Latin-1 name, a path on a legacy file
+     * system) still load; the report writes them as U+FFFD. */
+    size_t bad = tw_utf8_invalid_at(text, len);
+    if (bad < len) {
+        int line = 1;
+        for (size_t i = 0; i < bad; i++) line += text[i] == '\n';
+        TW_WARN("scene", "%s: line %d: bytes that are not UTF-8 (the report shows them as U+FFFD)",
+                path, line);
     }
     char dir[PATH_MAX];
     tw_path_dirname(path, dir, sizeof dir);

@@ -22,8 +22,8 @@
 int app_shell_start(app *a, char *err, size_t n)
 {
     const char *title = a->opt.map ? "citytwin: smart city certification map" : "citytwin";
-    rn_context_desc cd = {.width = a->opt.width,
-                          .height = a->opt.height,
+    rn_context_desc cd = {.width = a->opt.width > 0 ? a->opt.width : APP_CLI_DEFAULT_W,
+                          .height = a->opt.height > 0 ? a->opt.height : APP_CLI_DEFAULT_H,
                           .headless = a->opt.headless,
                           .fullscreen = a->opt.fullscreen || (a->opt.tour && !a->opt.headless),
                           .monitor = a->opt.monitor,

@@ -56,7 +56,7 @@ bool app_map_show_city(app *a, const char *name_ko)
     double span = fmax(r * 2.5, 30000);
     double ext[4] = {c[0] - span, c[1] - span, c[0] + span, c[1] + span};
     app_camera_frame_tilt(&to, ext, 0, w, h, 30, 1.0);
-    app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
+    app_flight_start(&a->flight, &a->cam, &to, a->now);
     a->user_moved = true;
     return true;
 }
@@ -184,7 +184,7 @@ static bool app__act(app *a, const app_tour_stop *s, char *why, size_t n)
             app_camera to = a->cam;
             bool tall = app_certmap_extruded(map);
             app_camera_frame_tilt(&to, ext, 0, w, h, tall ? 45 : 0, tall ? 0.95 : 1.08);
-            app_flight_start(&a->flight, &a->cam, &to, tw_time_mono_s());
+            app_flight_start(&a->flight, &a->cam, &to, a->now);
         }
         char cap[256];
         if (s->year)
@@ -300,7 +300,7 @@ bool app_tour_step(app *a, double now)
         t->step++;
         break;
     case TOUR_HOLD:
-        if (now - t->t_hold < s->hold_s) break;
+        if (now - t->t_hold < app_hold_s(a, s->hold_s)) break;
         if (app__twin(a, s))
             t->step = TOUR_TWIN_ARRIVING;
         else
@@ -312,7 +312,7 @@ bool app_tour_step(app *a, double now)
         t->step = TOUR_TWIN_SETTLE;
         break;
     case TOUR_TWIN_HOLD:
-        if (now - t->t_hold >= s->hold_s) app__next(t);
+        if (now - t->t_hold >= app_hold_s(a, s->hold_s)) app__next(t);
         break;
     }
     return true;

@@ -49,15 +49,24 @@ static bool tw__below(const tw_heightfield *hf, const double p[3], bool *inside)
 bool tw_heightfield_raycast(const tw_heightfield *hf, const double origin[3], const double dir[3],
                             double max_t, double hit[3])
 {
-    if (!hf || !hf->z) return false;
+    if (!hf || !hf->z || !(hf->dx > 0) || !(hf->dy > 0)) return false;
+    for (int k = 0; k < 3; k++)
+        if (!isfinite(origin[k]) || !isfinite(dir[k])) return false;
+    if (!isfinite(max_t) || !(max_t > 0)) return false;
     double len = sqrt(dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]);
-    if (len == 0) return false;
+    if (!(len > 0) || !isfinite(len)) return false;
     double d[3] = {dir[0] / len, dir[1] / len, dir[2] / len};
+    /* Steps of half a cell, at most TW_HEIGHTFIELD_MAX_STEPS of them: a
+     * counted loop, so no input (huge, tiny or rounding-prone) runs longer. */
     double step = 0.5 * fmin(hf->dx, hf->dy);
-    /* Long rays over a big grid: bound the number of steps, refine later. */
-    if (max_t / step > 20000) step = max_t / 20000;
+    long n = TW_HEIGHTFIELD_MAX_STEPS;
+    if (max_t / step < (double)n)
+        n = (long)ceil(max_t / step);
+    else
+        step = max_t / (double)n;
     double prev_t = 0;
-    for (double t = step; t <= max_t; t += step) {
+    for (long i = 1; i <= n; i++) {
+        double t = step * (double)i;
         double p[3] = {origin[0] + d[0] * t, origin[1] + d[1] * t, origin[2] + d[2] * t};
         bool inside;
         if (tw__below(hf, p, &inside)) {

@@ -19,8 +19,11 @@ tw_result tw_heightfield_alloc(tw_heightfield *hf, int nx, int ny);
 void tw_heightfield_free(tw_heightfield *hf);
 /* Bilinear height at (x, y); false outside the grid or over unknown samples. */
 bool tw_heightfield_sample(const tw_heightfield *hf, double x, double y, double *z);
-/* First hit of the ray origin + t*dir (t > 0) with the surface, marched in
- * steps of a fraction of the grid spacing and refined by bisection. */
+/* First hit of the ray origin + t*dir (0 < t <= max_t) with the surface,
+ * marched in steps of a fraction of the grid spacing (never more than
+ * TW_HEIGHTFIELD_MAX_STEPS) and refined by bisection. False for a ray or
+ * max_t that is not finite. */
+#define TW_HEIGHTFIELD_MAX_STEPS 20000
 bool tw_heightfield_raycast(const tw_heightfield *hf, const double origin[3], const double dir[3],
                             double max_t, double hit[3]);
 

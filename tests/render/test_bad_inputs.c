@@ -266,20 +266,108 @@ static void test_bad_scene_crs(void)
     done(&o);
 }
 
+/* Numbers json-c turns into infinity, and coordinates far off the Earth,
+ * are scene-file errors naming the key (a bookmark at 1e200 used to hang
+ * the main thread; "nodata": 1e400 turned off the sentinel detection). */
+static void test_absurd_numbers_are_scene_errors(void)
+{
+    static const struct {
+        const char *tag, *json, *key;
+    } cases[] = {
+        {"far_bookmark",
+         "\"bookmarks\": [ { \"name\": \"far\", \"eye\": [1e200, 1e200, 1e200], "
+         "\"target\": [197971, 551483, 60] } ]",
+         "\"eye\""},
+        {"inf_target",
+         "\"bookmarks\": [ { \"name\": \"far\", \"eye\": [197971, 527000, 24000], "
+         "\"target\": [197971, 1e400, 60] } ]",
+         "\"target\""},
+        {"inf_nodata", "\"terrain\": { \"source\": \"dem.tif\", \"nodata\": 1e400 }", "\"nodata\""},
+        {"inf_center", "\"center\": [127, 1e999]", "\"center\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char path[512], text[2048], name[64];
+        snprintf(name, sizeof name, "%s.json", cases[i].tag);
+        tmp_path(name, path, sizeof path);
+        snprintf(text, sizeof text,
+                 "{ \"name\": \"absurd\", %s,\n  \"boundaries\": [ { "
+                 "\"source\": \"%s\" } ] }\n",
+                 cases[i].json, boundaries);
+        write_file(path, text);
+        time_t t0 = time(NULL);
+        outcome o = run(cases[i].tag, path, "--bookmark far");
+        TW_CHECK_MSG(o.rc == 2, "%s: exit %d", cases[i].tag, o.rc);
+        TW_CHECK_MSG(error_lines(o.err, name, cases[i].key) == 1, "%s: stderr was: %s",
+                     cases[i].tag, o.err);
+        TW_CHECK_MSG(time(NULL) - t0 < 30, "%s: took %ld s", cases[i].tag, (long)(time(NULL) - t0));
+        done(&o);
+    }
+}
+
+/* A pick outside the picture is a command-line error, not ground far off. */
+static void test_pick_outside_picture(void)
+{
+    char path[512], text[1400];
+    tmp_path("pick.json", path, sizeof path);
+    snprintf(text, sizeof text, "{ \"boundaries\": [ { \"source\": \"%s\" } ] }", boundaries);
+    write_file(path, text);
+    outcome o = run("pick_out", path, "--pick 5000,5000"); /* the picture is 160x120 */
+    TW_CHECK_MSG(o.rc == 2, "exit %d", o.rc);
+    TW_CHECK_MSG(error_lines(o.err, "--pick 5000,5000", "160x120") == 1, "stderr was: %s", o.err);
+    TW_CHECK(o.report == NULL);
+    done(&o);
+    o = run("pick_in", path, "--pick 80,60");
+    TW_CHECK(o.rc == 0);
+    json_object *p = NULL;
+    TW_CHECK(o.report && json_object_object_get_ex(o.report, "pick", &p));
+    done(&o);
+}
+
+/* A Latin-1 byte in the scene's name and in a layer's name: the scene
+ * loads with a warning naming the line, and the report is UTF-8 JSON (the
+ * byte as U+FFFD), which Python's strict decoder accepts. */
+static void test_latin1_scene_gives_utf8_report(void)
+{
+    char path[512], text[1400];
+    tmp_path("latin1.json", path, sizeof path);
+    snprintf(text, sizeof text,
+             "{\n  \"name\": \"Caf\xE9 city\",\n  \"boundaries\": [ { \"source\": \"%s\",\n"
+             "    \"name\": \"gu \xE0 Seoul\" } ] }\n",
+             boundaries);
+    write_file(path, text);
+    outcome o = run("latin1", path, NULL);
+    TW_CHECK_MSG(o.rc == 0, "exit %d", o.rc);
+    TW_CHECK_MSG(o.err && strstr(o.err, "latin1.json: line 2: bytes that are not UTF-8"),
+                 "stderr was: %s", o.err ? o.err : "");
+    TW_CHECK(o.report != NULL);
+    char rep[512], cmd[1400];
+    tmp_path("latin1.report.json", rep, sizeof rep);
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import json,sys; r = json.load(open(sys.argv[1], encoding=\"utf-8\")); "
+             "assert r[\"name\"] == \"Caf\\ufffd city\", r[\"name\"]; "
+             "assert any(l[\"name\"] == \"gu \\ufffd Seoul\" for l in r[\"layers\"])' '%s'",
+             rep);
+    TW_CHECK_MSG(tw_run_shell(cmd) == 0, "the report is not valid UTF-8 JSON: %s", rep);
+    done(&o);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
     if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
     GDALAllRegister();
     const char *src = getenv("CITYTWIN_SOURCE");
-    snprintf(boundaries, sizeof boundaries,
-             "%s/assets/data/admin/seoul_gu_2018.geojson", src ? src : ".");
+    snprintf(boundaries, sizeof boundaries, "%s/assets/data/admin/seoul_gu_2018.geojson",
+             src ? src : ".");
     TW_RUN(test_missing_scene);
     TW_RUN(test_scene_not_json);
     TW_RUN(test_unknown_keys_warn_and_run);
     TW_RUN(test_bad_terrain_files);
     TW_RUN(test_remote_source_times_out);
     TW_RUN(test_bad_scene_crs);
+    TW_RUN(test_absurd_numbers_are_scene_errors);
+    TW_RUN(test_pick_outside_picture);
+    TW_RUN(test_latin1_scene_gives_utf8_report);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -5,9 +5,11 @@
 #include "tw_run.h"
 #include "tw_test.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The picture size of every run here; the pixels below are for it. */
 #define MAP_SIZE "1280x720"
@@ -187,6 +189,25 @@ static void test_pick_selects_seoul(void)
     json_object_put(r);
 }
 
+/* A pick on the summary panel (top right, app_mapui_reserved: 290 px wide
+ * from y = 140 at scale 1) is the panel, not the map under it. */
+static void test_pick_on_summary_panel(void)
+{
+    char scene[512], certs[1024], munis[1024];
+    default_paths(certs, sizeof certs, munis, sizeof munis);
+    snprintf(scene, sizeof scene, "%s/pick_panel.scene.json", tw_run_tmpdir());
+    write_map_scene(scene, "2021", certs, munis);
+    int rc;
+    json_object *r = run_map(scene, "--pick 1130,280", "pick_panel", &rc);
+    TW_CHECK(rc == 0);
+    json_object *p = member(r, "pick");
+    TW_CHECK_STR(str(p, "kind"), "panel");
+    TW_CHECK_STR(str(p, "panel"), "map");
+    TW_CHECK(member(p, "position") == NULL);
+    TW_CHECK(str(p, "admin_code")[0] == 0);
+    json_object_put(r);
+}
+
 /* Each bad certification file: one clear line naming it, the map still
  * shows (exit 0) with the valid records. */
 static void test_bad_certification_files(void)
@@ -317,6 +338,56 @@ static void test_tour_shows_every_stop_in_order(void)
     json_object_put(r);
 }
 
+/* SIGTERM ends a running headless tour the orderly way: the report (with
+ * the tour's log so far) and the snapshot are written before it exits. */
+static void test_sigterm_writes_report(void)
+{
+    char tour[1200], rep[512], errp[512], png[512], args[3000];
+    snprintf(tour, sizeof tour, "%s/scenes/seoul.json", assets); /* the long demo tour */
+    snprintf(rep, sizeof rep, "%s/term.report.json", tw_run_tmpdir());
+    snprintf(errp, sizeof errp, "%s/term.err", tw_run_tmpdir());
+    snprintf(png, sizeof png, "%s/term.png", tw_run_tmpdir());
+    remove(rep);
+    remove(png);
+    snprintf(args, sizeof args,
+             "--tour --headless --deterministic --size 640x360 --snapshot '%s' --report '%s' '%s'",
+             png, rep, tour);
+    int pid = tw_run_citytwin_start(args, errp);
+    TW_CHECK(pid > 0);
+    if (pid <= 0) return;
+    /* About 3 s in, once the first stop is on screen (at most 60 s). */
+    bool shown = false;
+    for (int i = 0; i < 600 && !shown; i++) {
+        usleep(100000);
+        char *err = tw_run_read_text(errp);
+        shown = err && strstr(err, "[tour] stop 1:") != NULL && i >= 30;
+        free(err);
+    }
+    TW_CHECK_MSG(shown, "the tour showed no stop in 60 s");
+    kill(pid, SIGTERM);
+    int rc = tw_run_wait(pid, 30);
+    TW_CHECK_MSG(rc >= 0, "citytwin did not end on its own after SIGTERM (%d)", rc);
+    json_object *r = tw_run_load_json(rep);
+    TW_CHECK_MSG(r != NULL, "no valid report after SIGTERM");
+    TW_CHECK_STR(str(r, "mode"), "tour");
+    json_object *t = member(r, "tour");
+    TW_CHECK(num(t, "stops") == 35);
+    json_object *log = member(t, "log");
+    size_t n = log ? json_object_array_length(log) : 0;
+    TW_CHECK_MSG(n >= 1 && n < 46, "%zu log entries", n);
+    json_object *e = n ? json_object_array_get_idx(log, 0) : NULL;
+    TW_CHECK_STR(str(e, "kind"), "map");
+    TW_CHECK_STR(str(e, "status"), "shown");
+    TW_CHECK_STR(str(r, "snapshot"), png);
+    tw_image img = {0};
+    TW_CHECK(tw_img_load(png, &img) && img.width == 640 && img.height == 360);
+    tw_image_free(&img);
+    char *err = tw_run_read_text(errp);
+    TW_CHECK(err && strstr(err, "stopped by signal 15"));
+    free(err);
+    json_object_put(r);
+}
+
 int main(void)
 {
     const char *src = getenv("CITYTWIN_SOURCE");
@@ -327,10 +398,12 @@ int main(void)
     TW_RUN(test_map_all_years_matches_golden);
     TW_RUN(test_map_extruded);
     TW_RUN(test_pick_selects_seoul);
+    TW_RUN(test_pick_on_summary_panel);
     TW_RUN(test_bad_certification_files);
     TW_RUN(test_missing_boundary_file);
     TW_RUN(test_map_flag_with_plain_scene);
     TW_RUN(test_tour_shows_every_stop_in_order);
+    TW_RUN(test_sigterm_writes_report);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +67,40 @@ int tw_run_citytwin(const char *args, const char *err_path)
     int rc = tw_run_shell(cmd);
     free(cmd);
     return rc;
+}
+
+int tw_run_citytwin_start(const char *args, const char *err_path)
+{
+    const char *bin = tw_run_bin();
+    if (!bin) return -1;
+    size_t n = strlen(bin) + strlen(args) + (err_path ? strlen(err_path) : 0) + 64;
+    char *cmd = malloc(n);
+    if (!cmd) return -1;
+    /* exec: the shell becomes citytwin, so the id is citytwin's. */
+    snprintf(cmd, n, "exec '%s' %s </dev/null 2>'%s'", bin, args,
+             err_path ? err_path : "/dev/null");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    free(cmd);
+    return pid > 0 ? (int)pid : -1;
+}
+
+int tw_run_wait(int pid, double timeout_s)
+{
+    int status;
+    for (double t = 0; t < timeout_s; t += 0.05) {
+        pid_t r = waitpid((pid_t)pid, &status, WNOHANG);
+        if (r == (pid_t)pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (r < 0) return -1;
+        usleep(50000);
+    }
+    kill((pid_t)pid, SIGKILL);
+    waitpid((pid_t)pid, &status, 0);
+    return -2;
 }
 
 char *tw_run_read_text(const char *path)

@@ -19,6 +19,13 @@ const char *tw_run_bin(void);
 /* Runs `citytwin ARGS` with stderr into err_path (may be NULL); returns the
  * exit status, or -1 when it did not exit normally (a crash). */
 int tw_run_citytwin(const char *args, const char *err_path);
+/* Starts `citytwin ARGS` in the background (stderr into err_path); its
+ * process id, or -1. */
+int tw_run_citytwin_start(const char *args, const char *err_path);
+/* Waits up to timeout_s for a process from tw_run_citytwin_start: its exit
+ * status, -1 when a signal ended it, -2 when it was still running (it is
+ * then killed). */
+int tw_run_wait(int pid, double timeout_s);
 /* Runs any shell command; same return convention. */
 int tw_run_shell(const char *cmd);
 /* Whole text file, NUL-terminated (caller frees), or NULL. */

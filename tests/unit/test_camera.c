@@ -1,6 +1,9 @@
 /* The camera: what a user's drag, wheel and orbit must do to the picture. */
 #include "app_camera.h"
 #include "tw_test.h"
+#include "tw_time.h"
+
+#include <math.h>
 
 enum { W = 800, H = 600 };
 
@@ -120,6 +123,63 @@ static void test_never_under_terrain(void)
     tw_heightfield_free(&hf);
 }
 
+/* Rays and cameras from absurd input return at once: a bookmark at 1e200
+ * once sent the pick's ray march into an endless loop (t += inf). */
+static void test_absurd_rays_return_quickly(void)
+{
+    tw_heightfield hf = {.x0 = 190000, .y0 = 540000, .dx = 100, .dy = 100};
+    TW_CHECK(tw_heightfield_alloc(&hf, 201, 201) == TW_OK);
+    for (int i = 0; i < 201 * 201; i++) hf.z[i] = 50;
+    double hit[3];
+    const double inf = INFINITY, nan = NAN;
+    double t0 = tw_time_mono_s();
+    /* A sane ray still hits. */
+    double o[3] = {200000, 550000, 1000}, d[3] = {0.1, 0, -1};
+    TW_CHECK(tw_heightfield_raycast(&hf, o, d, 1e5, hit));
+    TW_CHECK_NEAR(hit[2], 50, 0.5);
+    static const struct {
+        double o[3], d[3], max_t;
+    } bad[] = {
+        {{200000, 550000, 1000}, {0, 0, -1}, INFINITY},
+        {{200000, 550000, 1000}, {0, 0, -1}, NAN},
+        {{200000, 550000, 1000}, {0, 0, -1}, 1e300},
+        {{1e200, 1e200, 1e200}, {-1, -1, -1}, 1e300},
+        {{NAN, 550000, 1000}, {0, 0, -1}, 1e5},
+        {{200000, 550000, 1000}, {NAN, 0, -1}, 1e5},
+        {{200000, 550000, 1000}, {1e200, 1e200, -1e200}, 1e5},
+        {{200000, 550000, 1000}, {0, 0, 0}, 1e5},
+        {{200000, 550000, 1000}, {0, 0, -1e-300}, 1e5},
+        {{200000, 550000, 1e300}, {0, 0, -1}, 1e300},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        hit[0] = hit[1] = hit[2] = 0;
+        bool got = tw_heightfield_raycast(&hf, bad[i].o, bad[i].d, bad[i].max_t, hit);
+        TW_CHECK_MSG(!got || (isfinite(hit[0]) && isfinite(hit[1]) && isfinite(hit[2])),
+                     "case %zu: a hit at a non-finite point", i);
+    }
+    /* Cameras from the scene-file values that used to hang the pick. */
+    app_camera cams[4];
+    for (int i = 0; i < 4; i++) cams[i] = cam_at(0, 40, 3000);
+    double far_eye[3] = {1e200, 1e200, 1e200}, tgt[3] = {200000, 550000, 50};
+    app_camera_look(&cams[0], far_eye, tgt);
+    cams[1].distance = inf;
+    cams[2].target[0] = nan;
+    cams[3].tilt = nan;
+    for (int i = 0; i < 4; i++) {
+        for (int k = 0; k < 3; k++) {
+            double px = k == 0 ? 400 : k == 1 ? 0 : 799, py = k == 2 ? 599 : 300;
+            if (app_camera_pick(&cams[i], W, H, px, py, &hf, 1.5, 0, hit))
+                TW_CHECK_MSG(isfinite(hit[0]) && isfinite(hit[1]) && isfinite(hit[2]),
+                             "camera %d: a pick at a non-finite point", i);
+        }
+        app_camera_clamp(&cams[i], &hf, 1.5, 2);
+    }
+    double dt = tw_time_mono_s() - t0;
+    printf("  absurd rays and cameras: %.3f s\n", dt);
+    TW_CHECK_MSG(dt < 2.0, "took %.1f s", dt);
+    tw_heightfield_free(&hf);
+}
+
 static void test_flight_is_smooth_and_lands(void)
 {
     app_camera a = cam_at(0, 40, 30000), b = cam_at(90, 60, 500), c;
@@ -164,6 +224,7 @@ int main(void)
     TW_RUN(test_zoom_keeps_point_under_cursor);
     TW_RUN(test_orbit_turns_about_pivot);
     TW_RUN(test_never_under_terrain);
+    TW_RUN(test_absurd_rays_return_quickly);
     TW_RUN(test_flight_is_smooth_and_lands);
     TW_RUN(test_frame_extent_shows_all_corners);
     return TW_TEST_END();

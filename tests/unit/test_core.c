@@ -6,6 +6,7 @@
 #include "tw_pool.h"
 #include "tw_slots.h"
 #include "tw_test.h"
+#include "tw_utf8.h"
 #include "tw_time.h"
 
 #include <pthread.h>
@@ -281,6 +282,36 @@ static void test_heightfield_sample_and_raycast(void)
     tw_heightfield_free(&hf);
 }
 
+/* Ill-formed UTF-8 is found and replaced by U+FFFD, well-formed text kept. */
+static void test_utf8_invalid_and_sanitize(void)
+{
+    const char *good = "서울 Seoul \xF0\x9F\x8C\x86";
+    TW_CHECK(tw_utf8_invalid_at(good, strlen(good)) == strlen(good));
+    static const struct {
+        const char *in;
+        size_t at;
+        const char *out;
+    } cases[] = {
+        {"caf\xE9", 3, "caf\xEF\xBF\xBD"},                           /* Latin-1 */
+        {"a\xC0\xAFz", 1, "a\xEF\xBF\xBD\xEF\xBF\xBDz"},             /* overlong */
+        {"\xED\xA0\x80", 0, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"}, /* surrogate */
+        {"x\xF4\x90\x80\x80", 1,
+         "x\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"}, /* past U+10FFFF */
+        {"\xEC\x84", 0, "\xEF\xBF\xBD\xEF\xBF\xBD"},           /* truncated */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t len = strlen(cases[i].in), out_len = 0;
+        TW_CHECK_MSG(tw_utf8_invalid_at(cases[i].in, len) == cases[i].at, "case %zu", i);
+        char *s = tw_utf8_sanitize(cases[i].in, len, &out_len);
+        TW_CHECK(s != NULL);
+        if (!s) continue;
+        TW_CHECK_MSG(strcmp(s, cases[i].out) == 0, "case %zu", i);
+        TW_CHECK(out_len == strlen(s));
+        TW_CHECK(tw_utf8_invalid_at(s, out_len) == out_len);
+        free(s);
+    }
+}
+
 static void test_paths(void)
 {
     char out[256];
@@ -308,5 +339,6 @@ int main(void)
     TW_RUN(test_slots_detect_stale_handles);
     TW_RUN(test_heightfield_sample_and_raycast);
     TW_RUN(test_paths);
+    TW_RUN(test_utf8_invalid_and_sanitize);
     return TW_TEST_END();
 }

@@ -91,6 +91,55 @@ static void test_errors_name_the_problem(void)
     expect_error("{ \"center\": [500, 0] }", "\"center\"");
 }
 
+/* json-c reads 1e400 as infinity; every number in a scene must be finite,
+ * and coordinates within APP_CFG_MAX_COORD of the origin (1e200 used to
+ * hang the main thread in the ground pick). */
+static void test_non_finite_and_absurd_numbers(void)
+{
+    expect_error("{ \"terrain\": { \"source\": \"a.tif\", \"nodata\": 1e400 } }",
+                 "terrain: \"nodata\" must be a finite number");
+    expect_error("{ \"terrain\": { \"source\": \"a.tif\", \"nodata\": -1e400 } }",
+                 "\"nodata\" must be a finite number");
+    expect_error("{ \"terrain\": { \"source\": \"a.tif\", \"exaggeration\": 1e999 } }",
+                 "\"exaggeration\" must be a finite number");
+    expect_error("{ \"http_timeout_s\": 1e400 }", "\"http_timeout_s\" must be a finite number");
+    expect_error("{ \"center\": [1e400, 37] }", "\"center\" must be [longitude, latitude] in "
+                                                "degrees, each a finite number");
+    expect_error("{ \"boundaries\": [ { \"source\": \"a\", \"color\": [1e400, 0, 0] } ] }",
+                 "boundaries[0]: \"color\" must be");
+    expect_error("{ \"boundaries\": [ { \"source\": \"a\", \"color\": [1e400, 0, 0] } ] }",
+                 "a finite number");
+    expect_error("{ \"bookmarks\": [ { \"name\": \"x\", \"eye\": [1e400, 2, 3], "
+                 "\"target\": [1, 2, 3] } ] }",
+                 "bookmarks[0]: \"eye\" must be [x, y, z] in the scene CRS, each a finite number");
+    expect_error("{ \"bookmarks\": [ { \"name\": \"x\", \"eye\": [1, 2, 3], "
+                 "\"target\": [1, 2, -1e400] } ] }",
+                 "\"target\" must be [x, y, z] in the scene CRS, each a finite number");
+    expect_error("{ \"bookmarks\": [ { \"name\": \"x\", \"eye\": [1e200, 2, 3], "
+                 "\"target\": [1, 2, 3] } ] }",
+                 "bookmarks[0]: \"eye\" must be [x, y, z] in the scene CRS within 1e+08 m");
+    expect_error("{ \"bookmarks\": [ { \"name\": \"x\", \"eye\": [1, 2, 3], "
+                 "\"target\": [200000, 2e8, 3] } ] }",
+                 "\"target\" must be [x, y, z] in the scene CRS within 1e+08 m");
+    expect_error("{ \"layers\": [ { \"kind\": \"points\", \"source\": \"p.csv\", "
+                 "\"bbox\": [0, 0, 1e400, 1] } ] }",
+                 "layers[0]: \"bbox\" must be [xmin, ymin, xmax, ymax] in the source's CRS, "
+                 "each a finite number");
+    expect_error("{ \"layers\": [ { \"kind\": \"points\", \"source\": \"p.csv\", "
+                 "\"ramp\": [0, 1e400] } ] }",
+                 "\"ramp\" must be [low, high], each a finite number");
+    expect_error("{ \"tour\": [ { \"map\": true, \"hold_s\": 1e400 } ] }",
+                 "tour[0]: \"hold_s\" must be a finite number");
+    /* Large but sane values still load. */
+    app_scene s;
+    char err[256] = "";
+    TW_CHECK_MSG(parse("{ \"bookmarks\": [ { \"name\": \"x\", \"eye\": [9e7, -9e7, 3e4], "
+                       "\"target\": [1, 2, 3] } ] }",
+                       &s, err, sizeof err) == TW_OK,
+                 "%s", err);
+    app_scene_free(&s);
+}
+
 static void test_unknown_keys_warn(void)
 {
     tw_log_init(TW_LOG_ERROR); /* keep the output quiet */
@@ -147,6 +196,15 @@ static void test_cli(void)
     char *a4[] = {"citytwin", "--snapshot"};
     TW_CHECK(!app_cli_parse(2, a4, &o, err, sizeof err));
     TW_CHECK(strstr(err, "needs a value") != NULL);
+    /* --pick outside the picture is a command-line error naming its size. */
+    char *q6[] = {"citytwin", "--size", "640x360", "--pick", "5000,5000"};
+    TW_CHECK(!app_cli_parse(5, q6, &o, err, sizeof err));
+    TW_CHECK_MSG(strstr(err, "--pick 5000,5000") && strstr(err, "640x360"), "%s", err);
+    char *q7[] = {"citytwin", "--pick", "100,720"}; /* the default 1280x720 */
+    TW_CHECK(!app_cli_parse(3, q7, &o, err, sizeof err));
+    TW_CHECK_MSG(strstr(err, "--pick") && strstr(err, "1280x720"), "%s", err);
+    char *q8[] = {"citytwin", "--pick", "639,359", "--size", "640x360"};
+    TW_CHECK_MSG(app_cli_parse(5, q8, &o, err, sizeof err), "%s", err);
     char *a5[] = {"citytwin", "a.json", "b.json"};
     TW_CHECK(!app_cli_parse(3, a5, &o, err, sizeof err));
     char *a6[] = {"citytwin", "--map", "--pick", "515,160"};
@@ -250,6 +308,7 @@ int main(void)
     TW_RUN(test_defaults);
     TW_RUN(test_errors_name_the_problem);
     TW_RUN(test_unknown_keys_warn);
+    TW_RUN(test_non_finite_and_absurd_numbers);
     TW_RUN(test_load_missing_file);
     TW_RUN(test_load_too_large);
     TW_RUN(test_cli);

@@ -16,6 +16,7 @@ static const rn_rgba HUD_DIM = {215, 222, 230, 255};
 static const rn_rgba HUD_PANEL = {16, 24, 36, 170};
 static const rn_rgba HUD_HALO = {20, 28, 40, 230};
 static const rn_rgba HUD_ERROR = {255, 120, 110, 255};
+static const rn_rgba HUD_WARN = {250, 200, 90, 255};
 static const rn_rgba HUD_ACCENT = {90, 200, 250, 255};
 
 typedef struct app__rect {
@@ -287,10 +288,14 @@ int app_hud_draw(app_hud *hud, const app_hud_frame *f)
     }
     for (int i = 0; i < f->layer_count; i++) {
         const app_layer_info *l = f->layers[i];
-        if (l->status != APP_LAYER_ERROR && l->status != APP_LAYER_STALE) continue;
+        bool warn = l->status == APP_LAYER_OK && l->warning[0];
+        if (l->status != APP_LAYER_ERROR && l->status != APP_LAYER_STALE && !warn) continue;
         snprintf(line, sizeof line, "%s %s: %s",
-                 l->status == APP_LAYER_ERROR ? "오류 error" : "지연 stale", l->name, l->error);
-        app__panel_text(x, y, 12 * s, HUD_ERROR, line, 5 * s);
+                 warn                           ? "경고 warning"
+                 : l->status == APP_LAYER_ERROR ? "오류 error"
+                                                : "지연 stale",
+                 l->name, warn ? l->warning : l->error);
+        app__panel_text(x, y, 12 * s, warn ? HUD_WARN : HUD_ERROR, line, 5 * s);
         y += 20 * s;
     }
 

@@ -55,6 +55,7 @@ typedef struct app_layer_info {
     char attribution[256];
     bool attribution_given;
     double data_time; /* wall-clock time of the newest data, 0: none (live layers) */
+    char warning[256]; /* an ok layer with a problem worth showing (partly failed) */
 } app_layer_info;
 
 void app_layer_info_begin(app_layer_info *l, const char *kind, const char *name, const char *source,

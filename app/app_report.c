@@ -61,6 +61,7 @@ static json_object *app__layer_json(const app_layer *owner, int k)
     json_object_object_add(o, "error",
                            l->status == APP_LAYER_ERROR ? json_object_new_string(l->error) : NULL);
     json_object_object_add(o, "load_ms", json_object_new_double(l->load_ms));
+    if (l->warning[0]) json_object_object_add(o, "warning", json_object_new_string(l->warning));
     json_object_object_add(o, "attribution", json_object_new_string(l->attribution));
     json_object_object_add(o, "visible", json_object_new_boolean(owner->visible));
     json_object_object_add(o, "opacity", json_object_new_double(owner->opacity));

@@ -78,7 +78,8 @@ typedef struct app_terrain {
     bool has_imagery;
     app_layer_info imagery_layer;
     geo_imagery *imagery; /* set once open, before any tile job reads it */
-    int imagery_failures;
+    int imagery_failures, imagery_reads; /* tiles whose imagery failed / was read */
+    char imagery_first_err[256];
     bool depth_final;  /* max_level settled (imagery known): tiles may load */
     int dem_max_level; /* deepest level the DEM itself needs; deeper only for imagery */
     size_t imagery_bytes;

@@ -6,8 +6,10 @@
 #include "app_terrain_int.h"
 
 #include "tw_log.h"
+#include "tw_time.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,17 +120,40 @@ static void app__tile_run(void *job, int worker)
                                          j->imagery_err, sizeof j->imagery_err);
 }
 
+/* Imagery whose every tile read failed is an error; one that failed in
+ * part stays ok with a warning the HUD shows. */
+static void app__imagery_health(app_terrain *t)
+{
+    app_layer_info *l = &t->imagery_layer;
+    if (t->imagery_failures == 0 || l->status == APP_LAYER_LOADING) return;
+    if (t->imagery_reads == 0) {
+        if (l->status != APP_LAYER_ERROR)
+            app_layer_info_fail(l, tw_time_mono_s(), "no tile could be read (%d tried): %s",
+                                t->imagery_failures, t->imagery_first_err);
+        return;
+    }
+    l->status = APP_LAYER_OK;
+    l->error[0] = 0;
+    snprintf(l->warning, sizeof l->warning, "%d of %d tiles could not be read: %.180s",
+             t->imagery_failures, t->imagery_failures + t->imagery_reads, t->imagery_first_err);
+}
+
 /* Uploads a ready tile's imagery; a failed read leaves the tile in its
  * terrain colours. */
 static void app__tile_imagery(app_terrain *t, app__tile *e, const app__tile_job *j)
 {
     if (j->imagery_status != TW_OK) {
-        if (t->imagery_failures++ == 0)
+        if (t->imagery_failures++ == 0) {
             TW_WARN("imagery", "%s: tile %d/%d/%d: %s", t->imagery_layer.source, j->tile.key.level,
                     j->tile.key.x, j->tile.key.y, j->imagery_err);
+            snprintf(t->imagery_first_err, sizeof t->imagery_first_err, "%s", j->imagery_err);
+        }
         geo_skips_add(&t->imagery_layer.skipped, "tile read failed");
+        app__imagery_health(t);
         return;
     }
+    t->imagery_reads++;
+    app__imagery_health(t);
     const tw_image *im = &j->imagery_px;
     if (!im->pixels || e->empty) return;
     /* Mipmaps keep oblique views of fine imagery from shimmering. */

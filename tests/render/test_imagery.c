@@ -21,9 +21,9 @@ static void tmp_path(const char *name, char *out, size_t n)
     snprintf(out, n, "%s/%s", tw_run_tmpdir(), name);
 }
 
-static void make_dem(void)
+static void make_dem_named(const char *name, double roughness)
 {
-    tmp_path("dem.tif", dem, sizeof dem);
+    tmp_path(name, dem, sizeof dem);
     GDALDatasetH ds =
         GDALCreate(GDALGetDriverByName("GTiff"), dem, DEM_N, DEM_N, 1, GDT_Float32, NULL);
     double gt[6] = {DEM_X0, DEM_PX, 0, DEM_Y1, 0, -DEM_PX};
@@ -32,11 +32,17 @@ static void make_dem(void)
     float row[DEM_N];
     for (int j = 0; j < DEM_N; j++) {
         for (int i = 0; i < DEM_N; i++)
-            row[i] = (float)(100 + 40 * sin(i / 37.0) * cos(j / 53.0) + j * 0.1);
+            row[i] = (float)(100 + 40 * sin(i / 37.0) * cos(j / 53.0) + j * 0.1 +
+                             roughness * (((unsigned)(i * 7919 + j * 104729) % 1000) / 500.0 - 1));
         TW_CHECK(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, j, DEM_N, 1, row, DEM_N, 1,
                               GDT_Float32, 0, 0) == CE_None);
     }
     GDALClose(ds);
+}
+
+static void make_dem(void)
+{
+    make_dem_named("dem.tif", 0);
 }
 
 /* EPSG:4326 RGB imagery over the DEM's middle (1 km in from each edge):
@@ -88,6 +94,8 @@ static void write_scene(const char *path, const char *imagery)
         fprintf(f, "  \"imagery\": { \"source\": \"%s\", \"attribution\": \"Test ortho\" },\n",
                 imagery);
     fprintf(f, "  \"bookmarks\": [ { \"name\": \"down\", \"eye\": [200000, 551900, 5200],"
+               " \"target\": [200000, 552000, 100] },\n"
+               "    { \"name\": \"low\", \"eye\": [200000, 550200, 700],"
                " \"target\": [200000, 552000, 100] } ] }\n");
     fclose(f);
 }
@@ -99,7 +107,7 @@ typedef struct outcome {
     tw_image img;
 } outcome;
 
-static outcome run(const char *tag, const char *imagery)
+static outcome run_at(const char *tag, const char *imagery, const char *bookmark)
 {
     char scene[512], png[512], rep[512], err[512], args[2400];
     snprintf(scene, sizeof scene, "%s/%s.json", tw_run_tmpdir(), tag);
@@ -108,15 +116,20 @@ static outcome run(const char *tag, const char *imagery)
     snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tag);
     write_scene(scene, imagery);
     snprintf(args, sizeof args,
-             "--headless --deterministic --size 640x360 --bookmark down --snapshot '%s' "
+             "--headless --deterministic --size 640x360 --bookmark %s --snapshot '%s' "
              "--report '%s' '%s'",
-             png, rep, scene);
+             bookmark, png, rep, scene);
     outcome o = {0};
     o.rc = tw_run_citytwin(args, err);
     o.err = tw_run_read_text(err);
     o.report = tw_run_load_json(rep);
     TW_CHECK_MSG(tw_img_load(png, &o.img), "%s: no picture", tag);
     return o;
+}
+
+static outcome run(const char *tag, const char *imagery)
+{
+    return run_at(tag, imagery, "down");
 }
 
 static void done(outcome *o)
@@ -305,6 +318,53 @@ static void test_bad_imagery_fails_only_its_layer(void)
     expect_imagery_error("nocrs", path, "nocrs.tif", "no coordinate reference system");
 }
 
+/* A COG cut short: its header opens, tile reads past the cut fail. */
+static void make_cut_imagery(const char *src, const char *dst, double keep)
+{
+    char cog[600], cmd[3200];
+    snprintf(cog, sizeof cog, "%s.cog.tif", dst);
+    snprintf(cmd, sizeof cmd,
+             "gdal_translate -q -of COG -co BLOCKSIZE=128 -co COMPRESS=NONE -co OVERVIEWS=NONE "
+             "'%s' '%s' && size=$(stat -c %%s '%s') && head -c $(( size * %d / 1000 )) '%s' > '%s'",
+             src, cog, cog, (int)(keep * 1000), cog, dst);
+    TW_CHECK(tw_run_shell(cmd) == 0);
+}
+
+/* Imagery whose every tile read fails is an error, not "ok" with skips;
+ * one that fails in part is ok, with the counts and a warning on screen. */
+static void test_unreadable_imagery_is_reported(void)
+{
+    char src[512], none[512], part[512];
+    tmp_path("ortho_src.tif", src, sizeof src);
+    tmp_path("ortho_none.tif", none, sizeof none);
+    tmp_path("ortho_part.tif", part, sizeof part);
+    make_imagery(src, 3, 4326);
+    make_cut_imagery(src, none, 0.01);
+    make_cut_imagery(src, part, 0.55);
+    outcome o = run("cut_none", none);
+    TW_CHECK(o.rc == 0);
+    json_object *im = tw_run_layer(o.report, "imagery");
+    TW_CHECK_STR(field(tw_run_layer(o.report, "terrain"), "status"), "ok");
+    TW_CHECK_STR(field(im, "status"), "error");
+    TW_CHECK_MSG(strstr(field(im, "error"), "no tile could be read"), "error '%s'",
+                 field(im, "error"));
+    done(&o);
+    /* Low and close over rough ground: several terrain tiles, some over the
+     * part that reads. */
+    char smooth[sizeof dem];
+    snprintf(smooth, sizeof smooth, "%s", dem);
+    make_dem_named("dem_rough.tif", 8);
+    o = run_at("cut_part", part, "low");
+    snprintf(dem, sizeof dem, "%s", smooth);
+    TW_CHECK(o.rc == 0);
+    im = tw_run_layer(o.report, "imagery");
+    TW_CHECK_STR(field(im, "status"), "ok");
+    TW_CHECK_MSG(strstr(field(im, "warning"), "could not be read"), "warning '%s'",
+                 field(im, "warning"));
+    TW_CHECK(terrain_num(o.report, "imagery_tiles") >= 1);
+    done(&o);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
@@ -314,6 +374,7 @@ int main(void)
     TW_RUN(test_imagery_drapes_in_its_own_crs);
     TW_RUN(test_alpha_band_shows_the_terrain);
     TW_RUN(test_bad_imagery_fails_only_its_layer);
+    TW_RUN(test_unreadable_imagery_is_reported);
     tw_image_free(&plain);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();

@@ -595,8 +595,10 @@ static tw_result render_sta(const fs_docs_cfg *cfg, double now_s, const fs_req *
 
     if (*rest == '\0' || strcmp(rest, "/") == 0) {
         json_object *root = json_object_new_object(), *arr = json_object_new_array();
-        static const char *sets[] = {"Things", "Locations", "Datastreams", "Observations"};
-        for (int k = 0; k < 4; k++) {
+        /* Only the collection served at the root; the others are reached
+         * through a Thing's or a Datastream's links. */
+        static const char *sets[] = {"Things"};
+        for (int k = 0; k < 1; k++) {
             char url[300];
             json_object *e = json_object_new_object();
             snprintf(url, sizeof url, "%s" STA_PREFIX "/%s", req->base_url, sets[k]);

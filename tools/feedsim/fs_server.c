@@ -405,10 +405,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_data_size, void **con_cls)
 {
-    static int first_call;
     fs_server *s = cls;
-    if (!*con_cls) {
-        *con_cls = &first_call;
+    if (!*con_cls) { /* first call: headers only; mark the request as seen */
+        *con_cls = s;
         return MHD_YES;
     }
     if (*upload_data_size) { /* request bodies are not used: drop them */

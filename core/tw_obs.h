@@ -91,12 +91,12 @@ const char *tw_obs_skip_str(tw_obs_skip reason);
 
 static inline tw_obs_value *tw_obs_values(const tw_obs_snapshot *s, const tw_obs_entity *e)
 {
-    return s->values + e->value_first;
+    return s->values ? s->values + e->value_first : NULL; /* no arithmetic on NULL */
 }
 /* x y pairs, vertex_count of them. */
 static inline const double *tw_obs_vertices(const tw_obs_snapshot *s, const tw_obs_entity *e)
 {
-    return s->coords + 2 * e->vertex_first;
+    return s->coords ? s->coords + 2 * e->vertex_first : NULL;
 }
 /* "The value" of an entity, or NULL. */
 const tw_obs_value *tw_obs_main(const tw_obs_snapshot *s, const tw_obs_entity *e);

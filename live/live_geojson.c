@@ -40,6 +40,10 @@ static void live__feature(tw_obs_snapshot *s, json_object *f, const live_options
         return;
     }
     const char *name_field = opt && opt->name_field ? opt->name_field : "name";
+    if (!props) { /* "properties": null is valid GeoJSON */
+        tw_obs_commit(s);
+        return;
+    }
     json_object_object_foreach(props, key, val)
     {
         if (strcmp(key, name_field) == 0 && json_object_is_type(val, json_type_string)) {

@@ -1,6 +1,7 @@
 # Layering check (ARCHITECTURE.md: dependency direction): render/ never
 # includes GDAL, OGR, PROJ or curl headers; geo/, live/ and core/ never include
-# GL, EGL, GLFW or epoxy headers; core/ includes nothing of ours.
+# GL, EGL, GLFW or epoxy headers; live/ never includes GDAL, OGR or PROJ (it
+# may use curl); core/ includes nothing of ours.
 #   cmake -DSOURCE=<repo root> -P check_layers.cmake
 function(check_dir dir pattern what)
   file(GLOB_RECURSE files "${SOURCE}/${dir}/*.c" "${SOURCE}/${dir}/*.h")
@@ -19,6 +20,7 @@ set(ours "^[ \t]*#[ \t]*include[ \t]*\"(geo_|rn_|live_|app_)")
 check_dir(render "${geo_headers}" "a GDAL/PROJ/curl header")
 check_dir(geo "${gl_headers}" "a GL header")
 check_dir(live "${gl_headers}" "a GL header")
+check_dir(live "^[ \t]*#[ \t]*include[ \t]*[<\"](gdal|ogr|cpl_|proj)" "a GDAL/PROJ header")
 check_dir(core "${gl_headers}" "a GL header")
 check_dir(core "${ours}" "a header of another module")
 check_dir(render "^[ \t]*#[ \t]*include[ \t]*\"(geo_|live_|app_)" "a geo/live/app header")

@@ -280,8 +280,8 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
     return r;
 }
 
-tw_result geo_vector_open(const geo_vector_desc *desc, const geo_frame *frame,
-                          geo_vector_source *s, char *crs, size_t crs_n, char *err, size_t n)
+tw_result geo_vector_open(const geo_vector_desc *desc, const geo_frame *frame, geo_vector_source *s,
+                          char *crs, size_t crs_n, char *err, size_t n)
 {
     return geo__source_open(desc, frame, true, s, crs, crs_n, err, n);
 }
@@ -662,7 +662,9 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
                 pf->code = geo__field(f, fc);
                 pf->name = geo__field_text(f, fn, recode ? &recoded : NULL);
                 pf->name_en = geo__field_text(f, fe, recode ? &recoded : NULL);
+                pf->fid = (long)OGR_F_GetFID(f);
                 geo__poly_measure(out, pf, g, s.xf);
+                if (desc->feature_fn) ok = desc->feature_fn(desc->feature_user, f, out->count - 1);
             }
         }
         OGR_F_Destroy(f);

@@ -556,7 +556,13 @@ static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf,
         x[kept * 2 + 1] = py;
         kept++;
     }
-    if (kept < 3) return true;
+    /* Fewer than 3 distinct points (a closing point and repeats aside) is
+     * no ring: it has no inside to fill. */
+    size_t distinct = kept;
+    for (size_t i = 1; i < kept; i++)
+        distinct -= x[i * 2] == x[(i - 1) * 2] && x[i * 2 + 1] == x[(i - 1) * 2 + 1];
+    if (kept > 1 && x[(kept - 1) * 2] == x[0] && x[(kept - 1) * 2 + 1] == x[1]) distinct--;
+    if (distinct < 3) return true;
     p->ring_start[p->ring_count] = (int)first;
     p->ring_outer[p->ring_count] = outer;
     p->ring_count++;

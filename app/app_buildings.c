@@ -313,7 +313,8 @@ static void app__legend(const app_buildings *p, const app_ui_ctx *ui)
 {
     const char *cb = p->cfg->color_by;
     if (!cb || strcmp(cb, "height") != 0) return;
-    float s = ui->scale, x = 12 * s, y = ui->height - 64 * s, w = 160 * s;
+    /* Above the scale bar and the cursor line, bottom left. */
+    float s = ui->scale, x = 12 * s, y = ui->height - 112 * s, w = 160 * s;
     rn_ui_rect(x - 6 * s, y - 20 * s, w + 40 * s, 40 * s, (rn_rgba){16, 24, 36, 200});
     for (int i = 0; i < 32; i++) {
         uint8_t c[3];

@@ -33,7 +33,8 @@ typedef struct app_buildings {
     int name_i;   /* a name field for the panel's title, -1 none */
     unsigned ground_gen;
     double exag;
-    bool dirty; /* colours changed: upload again */
+    bool dirty;    /* colours changed: upload again */
+    bool uploaded; /* the meshes went to the GPU once */
     rn_mesh roofs, walls;
     int selected; /* feature, -1 none */
 } app_buildings;
@@ -248,17 +249,18 @@ static void app__update(void *self, const app_update_ctx *u)
     if (!p->loaded) return;
     bool ground = p->ground_gen != p->world->ground_gen;
     bool raise = ground || p->exag != app__exag(p);
-    if (!raise && !p->dirty && rn_mesh_valid(p->roofs)) return;
+    if (!raise && !p->dirty && p->uploaded) return;
     if (ground) {
         geo_buildings_bases(&p->b, app_ground_heightfield(p->world->ground), p->base);
         p->ground_gen = p->world->ground_gen;
     }
-    if (raise || !rn_mesh_valid(p->roofs)) {
+    if (raise || !p->uploaded) {
         p->exag = app__exag(p);
         geo_buildings_raise(&p->b, p->base, p->exag);
     }
     for (int f = 0; f < p->b.polys.count; f++) app__colour_feature(p, f);
     p->dirty = false;
+    p->uploaded = true;
     app__upload(p);
 }
 

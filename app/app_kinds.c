@@ -1,6 +1,7 @@
 /* The registry of layer kinds: scene-file name -> table. Adding a kind is
  * its own files, one line here, and its lines in CMakeLists.txt. */
 #include "app_boundaries.h"
+#include "app_buildings.h"
 #include "app_certmap.h"
 #include "app_points.h"
 #include "app_terrain.h"
@@ -8,10 +9,7 @@
 #include <string.h>
 
 static const app_layer_kind *const APP_KINDS[] = {
-    &app_terrain_kind,
-    &app_boundaries_kind,
-    &app_map_kind,
-    &app_points_kind,
+    &app_terrain_kind, &app_boundaries_kind, &app_map_kind, &app_points_kind, &app_buildings_kind,
 };
 
 const app_layer_kind *app_kind_find(const char *name)

@@ -123,6 +123,7 @@ void app_world_set_ground(app_world *w, const tw_heightfield *hf, rn_texture tex
     w->ground_zmin = zmin;
     w->ground_zmax = zmax;
     w->ground_span = span;
+    w->ground_gen++;
 }
 
 double app_world_clock(const app_world *w)

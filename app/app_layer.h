@@ -86,6 +86,8 @@ typedef struct app_world {
     app_ground *ground;
     rn_texture ground_tex; /* R32F heights for draping, {0}: flat */
     double ground_zmin, ground_zmax, ground_span;
+    unsigned ground_gen; /* changes whenever the ground does: layers that
+                          * stand things on it rebuild their heights */
     /* Asks the app to change scene (a layer's link, e.g. the map's twins;
      * from_city: what M comes back to), or to fly the camera. */
     void (*go)(void *app, const char *scene, const char *bookmark, const char *from_city);

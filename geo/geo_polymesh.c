@@ -9,8 +9,8 @@
 
 /* Appends the triangles of one outer ring and its holes to the growing fill. */
 static bool geo__fill_part(const geo_polygons *p, int r0, int r1, tw_tri_out *tri, double *xy,
-                           int *starts, const double origin[3], tw_mesh *m, uint32_t *nv,
-                           uint32_t *ni)
+                           int *starts, uint32_t *remap, const double origin[3], tw_mesh *m,
+                           uint32_t *nv, uint32_t *ni)
 {
     int np = 0, nr = 0;
     for (int r = r0; r < r1; r++) {
@@ -23,13 +23,21 @@ static bool geo__fill_part(const geo_polygons *p, int r0, int r1, tw_tri_out *tr
     if (tw_triangulate(xy, starts, nr, np, tri) != TW_OK) return true; /* skip, not fatal */
     if (*nv + (uint32_t)np > m->vertex_count || *ni + tri->index_count > m->index_count)
         return false;
-    for (int i = 0; i < np; i++) {
-        m->positions[(*nv + i) * 3] = (float)(xy[i * 2] - origin[0]);
-        m->positions[(*nv + i) * 3 + 1] = (float)(xy[i * 2 + 1] - origin[1]);
-        m->positions[(*nv + i) * 3 + 2] = 0;
+    /* Only the points a triangle uses become vertices (closing points,
+     * duplicates and points the triangulator dropped do not). */
+    for (int i = 0; i < np; i++) remap[i] = UINT32_MAX;
+    uint32_t used = 0;
+    for (size_t k = 0; k < tri->index_count; k++) {
+        uint32_t i = tri->indices[k];
+        if (remap[i] == UINT32_MAX) {
+            remap[i] = *nv + used++;
+            m->positions[remap[i] * 3] = (float)(xy[i * 2] - origin[0]);
+            m->positions[remap[i] * 3 + 1] = (float)(xy[i * 2 + 1] - origin[1]);
+            m->positions[remap[i] * 3 + 2] = 0;
+        }
+        m->indices[*ni + k] = remap[i];
     }
-    for (size_t k = 0; k < tri->index_count; k++) m->indices[*ni + k] = *nv + tri->indices[k];
-    *nv += (uint32_t)np;
+    *nv += used;
     *ni += (uint32_t)tri->index_count;
     return true;
 }
@@ -47,9 +55,10 @@ tw_result geo_polymesh_fill(const geo_polygons *p, const double origin[3], tw_me
     *feat_v0 = calloc((size_t)p->count + 1, sizeof **feat_v0);
     double *xy = malloc((size_t)points * 2 * sizeof *xy);
     int *starts = malloc(((size_t)p->ring_count + 1) * sizeof *starts);
+    uint32_t *remap = malloc(((size_t)points + 1) * sizeof *remap);
     tw_tri_out tri = {0};
     uint32_t nv = 0, ni = 0;
-    bool ok = *feat_v0 && xy && starts;
+    bool ok = *feat_v0 && xy && starts && remap;
     for (int f = 0; ok && f < p->count; f++) {
         const geo_polygon *pf = &p->features[f];
         (*feat_v0)[f] = nv;
@@ -58,7 +67,7 @@ tw_result geo_polymesh_fill(const geo_polygons *p, const double origin[3], tw_me
             int r1 = ring + 1;
             while (r1 < end && !p->ring_outer[r1]) r1++;
             if (p->ring_outer[ring])
-                ok = geo__fill_part(p, ring, r1, &tri, xy, starts, origin, m, &nv, &ni);
+                ok = geo__fill_part(p, ring, r1, &tri, xy, starts, remap, origin, m, &nv, &ni);
             ring = r1;
         }
     }
@@ -66,6 +75,7 @@ tw_result geo_polymesh_fill(const geo_polygons *p, const double origin[3], tw_me
     tw_tri_out_free(&tri);
     free(xy);
     free(starts);
+    free(remap);
     if (!ok) {
         free(*feat_v0);
         *feat_v0 = NULL;

@@ -11,8 +11,9 @@
 
 #include <stdint.h>
 
-/* Triangles of every feature (outer rings with their holes), z 0, white.
- * A part the triangulator rejects is left out, not fatal. */
+/* Triangles of every feature (outer rings with their holes), z 0, white;
+ * every vertex is used by a triangle. A part the triangulator rejects is
+ * left out, not fatal. */
 tw_result geo_polymesh_fill(const geo_polygons *p, const double origin[3], tw_mesh *m,
                             uint32_t **feat_v0);
 /* Every ring as closed line segments, z 0. */

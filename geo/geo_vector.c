@@ -280,8 +280,8 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
     return r;
 }
 
-tw_result geo_vector_open(const geo_vector_desc *desc, const geo_frame *frame,
-                          geo_vector_source *s, char *crs, size_t crs_n, char *err, size_t n)
+tw_result geo_vector_open(const geo_vector_desc *desc, const geo_frame *frame, geo_vector_source *s,
+                          char *crs, size_t crs_n, char *err, size_t n)
 {
     return geo__source_open(desc, frame, true, s, crs, crs_n, err, n);
 }
@@ -556,7 +556,13 @@ static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf,
         x[kept * 2 + 1] = py;
         kept++;
     }
-    if (kept < 3) return true;
+    /* Fewer than 3 distinct points (a closing point and repeats aside) is
+     * no ring: it has no inside to fill. */
+    size_t distinct = kept;
+    for (size_t i = 1; i < kept; i++)
+        distinct -= x[i * 2] == x[(i - 1) * 2] && x[i * 2 + 1] == x[(i - 1) * 2 + 1];
+    if (kept > 1 && x[(kept - 1) * 2] == x[0] && x[(kept - 1) * 2 + 1] == x[1]) distinct--;
+    if (distinct < 3) return true;
     p->ring_start[p->ring_count] = (int)first;
     p->ring_outer[p->ring_count] = outer;
     p->ring_count++;
@@ -662,7 +668,9 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
                 pf->code = geo__field(f, fc);
                 pf->name = geo__field_text(f, fn, recode ? &recoded : NULL);
                 pf->name_en = geo__field_text(f, fe, recode ? &recoded : NULL);
+                pf->fid = (long)OGR_F_GetFID(f);
                 geo__poly_measure(out, pf, g, s.xf);
+                if (desc->feature_fn) ok = desc->feature_fn(desc->feature_user, f, out->count - 1);
             }
         }
         OGR_F_Destroy(f);

@@ -34,6 +34,11 @@ typedef struct geo_vector_desc {
     const char *const *open_options; /* driver open options, NULL-terminated; may be NULL */
     bool has_bbox;                   /* spatial filter, in the source's CRS */
     double bbox[4];                  /* xmin ymin xmax ymax */
+    /* geo_vector_load_polygons: called for every feature it keeps, with its
+     * index in geo_polygons (attributes the caller wants beyond the code and
+     * names); false (out of memory) stops the load. NULL: none. */
+    bool (*feature_fn)(void *user, OGRFeatureH f, int index);
+    void *feature_user;
 } geo_vector_desc;
 
 /* An open vector source: its layer (filters applied) and the transformation
@@ -84,6 +89,7 @@ typedef struct geo_polygon {
     double bbox[4];              /* xmin ymin xmax ymax */
     double label_x, label_y;     /* a point inside the largest part */
     double area;                 /* m^2, holes subtracted */
+    long fid;                    /* the source's feature id (OGRNullFID: none) */
 } geo_polygon;
 
 typedef struct geo_polygons {

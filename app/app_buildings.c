@@ -1,0 +1,525 @@
+/* Buildings layer: load and triangulate on a worker, then on the main
+ * thread stand every building on the ground (again whenever the ground or
+ * the exaggeration changes), colour it and draw the set in two draw calls
+ * (roofs, walls). */
+#include "app_buildings.h"
+
+#include "geo_buildings.h"
+#include "rn_fill.h"
+#include "rn_ui.h"
+#include "tw_json.h"
+#include "tw_time.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct app_buildings_cfg {
+    app_source src;
+    char *name, *height_field, *floors_field, *color_by;
+    double floor_height_m, default_height_m;
+    float color[4];
+} app_buildings_cfg;
+
+typedef struct app_buildings {
+    app_layer_info info;
+    const app_buildings_cfg *cfg;
+    app_world *world;
+    geo_buildings b;
+    bool loaded;
+    double *base; /* per building, metres (unexaggerated) */
+    int color_i;  /* field of color_by (not "height"), -1 none */
+    int name_i;   /* a name field for the panel's title, -1 none */
+    unsigned ground_gen;
+    double exag;
+    bool dirty;    /* colours changed: upload again */
+    bool uploaded; /* the meshes went to the GPU once */
+    rn_mesh roofs, walls;
+    int selected; /* feature, -1 none */
+} app_buildings;
+
+typedef struct app__job {
+    app_buildings *owner;
+    geo_frame *frame;
+    char *path, *layer, *where, *source_crs, *encoding, *height_field, *floors_field;
+    double floor_m, default_m;
+    geo_buildings result;
+    tw_result status;
+    char err[512];
+} app__job;
+
+static char *app__dup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void app__job_free(app__job *j)
+{
+    geo_frame_destroy(j->frame);
+    geo_buildings_free(&j->result);
+    free(j->path);
+    free(j->layer);
+    free(j->where);
+    free(j->source_crs);
+    free(j->encoding);
+    free(j->height_field);
+    free(j->floors_field);
+    free(j);
+}
+
+static void app__run(void *job, int worker)
+{
+    (void)worker;
+    app__job *j = job;
+    geo_buildings_desc d = {.src = {.path = j->path,
+                                    .layer = j->layer,
+                                    .where = j->where,
+                                    .source_crs = j->source_crs,
+                                    .encoding = j->encoding},
+                            .height_field = j->height_field,
+                            .floors_field = j->floors_field,
+                            .floor_height_m = j->floor_m,
+                            .default_height_m = j->default_m};
+    j->status = geo_buildings_load(&d, j->frame, &j->result, j->err, sizeof j->err);
+}
+
+static int app__field(const geo_buildings *b, const char *name)
+{
+    for (int i = 0; name && i < b->field_count; i++)
+        if (strcmp(b->fields[i], name) == 0) return i;
+    return -1;
+}
+
+static void app__done(void *job, tw_result status)
+{
+    app__job *j = job;
+    if (status != TW_OK) {
+        app__job_free(j); /* the layer is gone */
+        return;
+    }
+    app_buildings *p = j->owner;
+    double now = tw_time_mono_s();
+    if (j->status != TW_OK) {
+        app_layer_info_fail(&p->info, now, "%s", j->err);
+    } else {
+        p->b = j->result;
+        memset(&j->result, 0, sizeof j->result);
+        p->base = calloc((size_t)p->b.polys.count + 1, sizeof *p->base);
+        p->info.skipped = p->b.polys.skipped;
+        const char *cb = p->cfg->color_by;
+        p->color_i = cb && strcmp(cb, "height") != 0 ? app__field(&p->b, cb) : -1;
+        if (cb && strcmp(cb, "height") != 0 && p->color_i < 0)
+            TW_WARN("buildings", "%s: no field '%s' to colour by; one colour instead",
+                    p->info.source, cb);
+        static const char *const names[] = {"name", "name_ko", "NAME", "BLD_NM", "건물명", NULL};
+        for (int k = 0; names[k] && p->name_i < 0; k++) p->name_i = app__field(&p->b, names[k]);
+        p->loaded = p->base != NULL;
+        p->ground_gen = p->world->ground_gen - 1; /* stand them on whatever ground there is */
+        if (p->loaded)
+            app_layer_info_ok(&p->info, now, p->b.polys.count);
+        else
+            app_layer_info_fail(&p->info, now, "out of memory");
+        if (p->b.defaulted)
+            TW_INFO("buildings", "%s: %d of %d buildings have no usable height: %.1f m",
+                    p->info.source, p->b.defaulted, p->b.polys.count, p->cfg->default_height_m);
+    }
+    app__job_free(j);
+}
+
+static void *app__create(app_layer *l, const void *cfgp, app_world *w)
+{
+    const app_buildings_cfg *cfg = cfgp;
+    double now = tw_time_mono_s();
+    app_buildings *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->cfg = cfg;
+    p->world = w;
+    p->selected = p->color_i = p->name_i = -1;
+    app_layer_info_begin(&p->info, "buildings", cfg->name, cfg->src.path, cfg->src.attribution,
+                         now);
+    app_layer_add_info(l, &p->info);
+    app__job *j = calloc(1, sizeof *j);
+    if (j) {
+        j->owner = p;
+        j->frame = geo_frame_ref(w->frame);
+        j->path = app__dup(cfg->src.path);
+        j->layer = app__dup(cfg->src.layer);
+        j->where = app__dup(cfg->src.where);
+        j->source_crs = app__dup(cfg->src.source_crs);
+        j->encoding = app__dup(cfg->src.encoding);
+        j->height_field = app__dup(cfg->height_field);
+        j->floors_field = app__dup(cfg->floors_field);
+        j->floor_m = cfg->floor_height_m;
+        j->default_m = cfg->default_height_m;
+        if (app_layer_submit(l, j, app__run, app__done, 800)) return p;
+        app__job_free(j);
+    }
+    app_layer_info_fail(&p->info, now, "out of memory");
+    return p;
+}
+
+static void app__destroy(void *self)
+{
+    app_buildings *p = self;
+    rn_mesh_destroy(p->roofs);
+    rn_mesh_destroy(p->walls);
+    geo_buildings_free(&p->b);
+    free(p->base);
+    free(p);
+}
+
+/* ---- colours ---- */
+
+/* Warm colours against the cool sky and terrain: cream for low buildings
+ * through amber and orange to deep red for towers, monotone in lightness so
+ * it reads on a wall display. Stops at 0, 20, 60, 150 m. */
+static const double APP_RAMP_M[4] = {0, 20, 60, 150};
+static const uint8_t APP_RAMP_RGB[4][3] = {
+    {242, 234, 216}, {247, 196, 112}, {228, 116, 66}, {150, 36, 72}};
+
+static void app__ramp(double h, uint8_t out[3])
+{
+    int i = 0;
+    while (i < 2 && h > APP_RAMP_M[i + 1]) i++;
+    double t = (h - APP_RAMP_M[i]) / (APP_RAMP_M[i + 1] - APP_RAMP_M[i]);
+    t = fmin(fmax(isfinite(t) ? t : 0, 0), 1);
+    for (int k = 0; k < 3; k++)
+        out[k] =
+            (uint8_t)lround(APP_RAMP_RGB[i][k] + (APP_RAMP_RGB[i + 1][k] - APP_RAMP_RGB[i][k]) * t);
+}
+
+/* A stable class colour: FNV-1a of the text into a light qualitative palette. */
+static void app__class(const char *v, uint8_t out[3])
+{
+    static const uint8_t pal[10][3] = {
+        {141, 211, 199}, {255, 255, 179}, {190, 186, 218}, {251, 128, 114}, {128, 177, 211},
+        {253, 180, 98},  {179, 222, 105}, {252, 205, 229}, {217, 217, 217}, {188, 128, 189}};
+    if (!v) {
+        out[0] = out[1] = out[2] = 160;
+        return;
+    }
+    uint32_t h = 2166136261u;
+    for (const unsigned char *s = (const unsigned char *)v; *s; s++) h = (h ^ *s) * 16777619u;
+    memcpy(out, pal[h % 10], 3);
+}
+
+static void app__colour_feature(app_buildings *p, int f)
+{
+    const app_buildings_cfg *c = p->cfg;
+    uint8_t rgb[3];
+    if (f == p->selected) {
+        rgb[0] = 255, rgb[1] = 214, rgb[2] = 60;
+    } else if (p->color_i >= 0) {
+        app__class(p->b.values[(size_t)f * p->b.field_count + p->color_i], rgb);
+    } else if (c->color_by && strcmp(c->color_by, "height") == 0) {
+        app__ramp(p->b.height[f], rgb);
+    } else {
+        for (int k = 0; k < 3; k++) rgb[k] = (uint8_t)lroundf(c->color[k] * 255);
+    }
+    uint8_t a = (uint8_t)lroundf(c->color[3] * 255);
+    tw_mesh *m[2] = {&p->b.roofs, &p->b.walls};
+    const uint32_t *v0[2] = {p->b.roof_v0, p->b.wall_v0};
+    for (int k = 0; k < 2; k++)
+        for (uint32_t v = v0[k][f]; v < v0[k][f + 1]; v++) {
+            uint8_t *o = &m[k]->colors[v * 4];
+            o[0] = rgb[0], o[1] = rgb[1], o[2] = rgb[2], o[3] = a;
+        }
+}
+
+static void app__upload(app_buildings *p)
+{
+    rn_mesh_destroy(p->roofs);
+    rn_mesh_destroy(p->walls);
+    p->roofs = p->b.roofs.index_count ? rn_mesh_make(&p->b.roofs) : (rn_mesh){0};
+    p->walls = p->b.walls.index_count ? rn_mesh_make(&p->b.walls) : (rn_mesh){0};
+}
+
+static double app__exag(const app_buildings *p)
+{
+    return p->world->exaggeration > 0 ? p->world->exaggeration : 1;
+}
+
+/* Stands the buildings on the ground when it appears or changes, raises
+ * them with the exaggeration, recolours them after a selection. */
+static void app__update(void *self, const app_update_ctx *u)
+{
+    app_buildings *p = self;
+    (void)u;
+    if (!p->loaded) return;
+    bool ground = p->ground_gen != p->world->ground_gen;
+    bool raise = ground || p->exag != app__exag(p);
+    if (!raise && !p->dirty && p->uploaded) return;
+    if (ground) {
+        geo_buildings_bases(&p->b, app_ground_heightfield(p->world->ground), p->base);
+        p->ground_gen = p->world->ground_gen;
+    }
+    if (raise || !p->uploaded) {
+        p->exag = app__exag(p);
+        geo_buildings_raise(&p->b, p->base, p->exag);
+    }
+    for (int f = 0; f < p->b.polys.count; f++) app__colour_feature(p, f);
+    p->dirty = false;
+    p->uploaded = true;
+    app__upload(p);
+}
+
+/* ---- the attribute panel ---- */
+
+#define APP_PANEL_ROWS 22
+
+static int app__panel_rows(const app_buildings *p, int f, char lines[][320], int max)
+{
+    const geo_buildings *b = &p->b;
+    int n = 0;
+    snprintf(lines[n++], 320, "높이 height: %.1f m%s", b->height[f],
+             b->height[f] == p->cfg->default_height_m ? " (기본값 default)" : "");
+    if (!isnan(b->floors[f])) snprintf(lines[n++], 320, "층수 floors: %g", b->floors[f]);
+    snprintf(lines[n++], 320, "바닥면적 footprint: %.0f m²", b->polys.features[f].area);
+    snprintf(lines[n++], 320, "FID: %ld", b->polys.features[f].fid);
+    for (int i = 0; i < b->field_count && n < max; i++) {
+        const char *v = b->values[(size_t)f * b->field_count + i];
+        if (v) snprintf(lines[n++], 320, "%s: %s", b->fields[i], v);
+    }
+    return n;
+}
+
+static void app__panel_box(const app_buildings *p, const app_ui_ctx *ui, float box[4])
+{
+    char lines[APP_PANEL_ROWS][320];
+    int rows = p->selected >= 0 ? app__panel_rows(p, p->selected, lines, APP_PANEL_ROWS) : 0;
+    float s = ui->scale;
+    box[0] = 12 * s, box[1] = 120 * s, box[2] = 12 * s + 360 * s;
+    box[3] = box[1] + 34 * s + 17 * s * (float)rows;
+}
+
+static void app__panel(const app_buildings *p, const app_ui_ctx *ui)
+{
+    int f = p->selected;
+    if (f < 0 || f >= p->b.polys.count) return;
+    char lines[APP_PANEL_ROWS][320];
+    int rows = app__panel_rows(p, f, lines, APP_PANEL_ROWS);
+    float s = ui->scale, box[4];
+    app__panel_box(p, ui, box);
+    rn_ui_rect(box[0], box[1], box[2] - box[0], box[3] - box[1], (rn_rgba){16, 24, 36, 215});
+    const char *title =
+        p->name_i >= 0 ? p->b.values[(size_t)f * p->b.field_count + p->name_i] : NULL;
+    rn_ui_text(box[0] + 10 * s, box[1] + 22 * s, 15 * s, (rn_rgba){90, 200, 250, 255},
+               title ? title : "건물 building");
+    for (int i = 0; i < rows; i++)
+        rn_ui_text(box[0] + 10 * s, box[1] + 40 * s + 17 * s * (float)i, 12 * s,
+                   (rn_rgba){235, 240, 245, 255}, lines[i]);
+}
+
+static void app__legend(const app_buildings *p, const app_ui_ctx *ui)
+{
+    const char *cb = p->cfg->color_by;
+    if (!cb || strcmp(cb, "height") != 0) return;
+    /* Above the scale bar and the cursor line, bottom left. */
+    float s = ui->scale, x = 12 * s, y = ui->height - 112 * s, w = 160 * s;
+    rn_ui_rect(x - 6 * s, y - 20 * s, w + 40 * s, 40 * s, (rn_rgba){16, 24, 36, 200});
+    for (int i = 0; i < 32; i++) {
+        uint8_t c[3];
+        app__ramp(APP_RAMP_M[3] * i / 31.0, c);
+        rn_ui_rect(x + w * i / 32.0f, y, w / 32.0f + 1, 8 * s, (rn_rgba){c[0], c[1], c[2], 255});
+    }
+    rn_ui_text(x, y - 6 * s, 11 * s, (rn_rgba){235, 240, 245, 255}, "건물 높이 height  0 … 150+ m");
+}
+
+static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
+{
+    app_buildings *p = self;
+    if (!p->loaded) return;
+    if (pass == APP_PASS_OVERLAY) {
+        app__legend(p, d->ui);
+        app__panel(p, d->ui);
+        return;
+    }
+    if (pass != APP_PASS_OPAQUE) return;
+    rn_fill_item it[2] = {
+        {.mesh = p->walls,
+         .origin = {p->b.origin[0], p->b.origin[1], p->b.origin[2]},
+         .opacity = d->opacity},
+        {.mesh = p->roofs,
+         .origin = {p->b.origin[0], p->b.origin[1], p->b.origin[2]},
+         .opacity = d->opacity},
+    };
+    rn_fill_draw(d->view, it, 2);
+}
+
+static bool app__extent(const void *self, double ext[4], double *z, bool *has_z)
+{
+    const app_buildings *p = self;
+    (void)z;
+    *has_z = false;
+    if (!p->loaded) return false;
+    memcpy(ext, p->b.polys.extent, 4 * sizeof *ext);
+    return true;
+}
+
+/* ---- picking ---- */
+
+static int app__hit(const app_buildings *p, const app_pick_query *q)
+{
+    const app_ui_ctx *ui = q->ui;
+    double o[3], dir[3];
+    app_camera_ray(ui->cam, ui->width, ui->height, q->px, q->py, o, dir);
+    return geo_buildings_hit(&p->b, p->base, app__exag(p), o, dir, NULL);
+}
+
+static bool app__pick(void *self, const app_pick_query *q, app_pick_hit *out)
+{
+    app_buildings *p = self;
+    if (!p->loaded) return false;
+    int f = app__hit(p, q);
+    if (f < 0) return false;
+    const geo_buildings *b = &p->b;
+    json_object *a = json_object_new_object();
+    for (int i = 0; i < b->field_count; i++) {
+        const char *v = b->values[(size_t)f * b->field_count + i];
+        json_object_object_add(a, b->fields[i], v ? json_object_new_string(v) : NULL);
+    }
+    json_object_object_add(a, "height_m", json_object_new_double(b->height[f]));
+    json_object_object_add(a, "floors",
+                           isnan(b->floors[f]) ? NULL : json_object_new_double(b->floors[f]));
+    json_object_object_add(a, "footprint_m2", json_object_new_double(b->polys.features[f].area));
+    json_object_object_add(a, "base_m", json_object_new_double(p->base[f]));
+    out->kind = "building";
+    out->fid = b->polys.features[f].fid;
+    out->attributes = a;
+    p->selected = f;
+    p->dirty = true;
+    return true;
+}
+
+static bool app__click(void *self, const app_pick_query *q)
+{
+    app_buildings *p = self;
+    if (!p->loaded) return false;
+    int f = app__hit(p, q);
+    if (f < 0) return false;
+    p->selected = f;
+    p->dirty = true;
+    return true;
+}
+
+static bool app__key(void *self, int key, const app_ui_ctx *ui)
+{
+    app_buildings *p = self;
+    (void)ui;
+    if (key != RN_KEY_ESCAPE || p->selected < 0) return false;
+    p->selected = -1;
+    p->dirty = true;
+    return true;
+}
+
+static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max)
+{
+    const app_buildings *p = self;
+    if (p->selected < 0 || max < 1) return 0;
+    app__panel_box(p, ui, out[0]);
+    return 1;
+}
+
+/* ---- report ---- */
+
+static json_object *app__range(double lo, double hi)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "min", json_object_new_double(lo));
+    json_object_object_add(o, "max", json_object_new_double(hi));
+    return o;
+}
+
+static void app__report_entry(const void *self, int info, json_object *e)
+{
+    const app_buildings *p = self;
+    (void)info;
+    if (!p->loaded) return;
+    const geo_buildings *b = &p->b;
+    json_object_object_add(e, "defaulted", json_object_new_int(b->defaulted));
+    json_object_object_add(e, "height_m", app__range(b->hmin, b->hmax));
+    json_object *from = json_object_new_object();
+    for (int i = 0; i < b->source_count; i++)
+        if (b->sources[i].count)
+            json_object_object_add(from, b->sources[i].field,
+                                   json_object_new_int(b->sources[i].count));
+    if (b->defaulted) json_object_object_add(from, "default", json_object_new_int(b->defaulted));
+    json_object_object_add(e, "height_from", from);
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (int f = 0; f < b->polys.count; f++) lo = fmin(lo, p->base[f]), hi = fmax(hi, p->base[f]);
+    json_object_object_add(e, "base_m", app__range(lo, hi));
+    json_object_object_add(e, "roofless", json_object_new_int(b->roofless));
+    json_object_object_add(
+        e, "triangles",
+        json_object_new_int64((int64_t)(b->roofs.index_count + b->walls.index_count) / 3));
+    json_object_object_add(e, "draw_calls", json_object_new_int(2));
+}
+
+/* ---- scene file ---- */
+
+static void app__cfg_free(void *cfg)
+{
+    app_buildings_cfg *c = cfg;
+    if (!c) return;
+    app_source_free(&c->src);
+    free(c->name);
+    free(c->height_field);
+    free(c->floors_field);
+    free(c->color_by);
+    free(c);
+}
+
+/* { "source", "height_field", "floors_field", "floor_height_m" (3.3),
+ *   "default_height_m" (10), "color_by": "height" | FIELD, "color" } */
+static void *app__parse(app_cfg *c, json_object *o)
+{
+    static const char *const extra[] = {"height_field",
+                                        "floors_field",
+                                        "floor_height_m",
+                                        "default_height_m",
+                                        "color_by",
+                                        "color",
+                                        NULL};
+    app_buildings_cfg *p = calloc(1, sizeof *p);
+    if (!p) return app_cfg_fail(c, "buildings", "is too large"), NULL;
+    p->color[0] = 0.86f, p->color[1] = 0.87f, p->color[2] = 0.89f, p->color[3] = 1;
+    p->floor_height_m = GEO_BUILDINGS_FLOOR_M;
+    p->default_height_m = GEO_BUILDINGS_DEFAULT_M;
+    bool ok = app_cfg_source(c, o, &p->src, extra) && app_cfg_string(c, o, "name", &p->name) &&
+              app_cfg_string(c, o, "height_field", &p->height_field) &&
+              app_cfg_string(c, o, "floors_field", &p->floors_field) &&
+              app_cfg_number(c, o, "floor_height_m", &p->floor_height_m, 0.5, 20) &&
+              app_cfg_number(c, o, "default_height_m", &p->default_height_m, 0.5, 500) &&
+              app_cfg_string(c, o, "color_by", &p->color_by) &&
+              app_cfg_color(c, o, "color", p->color);
+    if (ok && !tw_json_has(o, "color_by") && !tw_json_has(o, "color"))
+        p->color_by = strdup("height"); /* the default: a height ramp */
+    if (!ok) {
+        app__cfg_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static const app_source *app__cfg_source(const void *cfg)
+{
+    return &((const app_buildings_cfg *)cfg)->src;
+}
+
+const app_layer_kind app_buildings_kind = {
+    .name = "buildings",
+    .parse = app__parse,
+    .cfg_free = app__cfg_free,
+    .cfg_source = app__cfg_source,
+    .create = app__create,
+    .destroy = app__destroy,
+    .update = app__update,
+    .draw = app__draw,
+    .extent = app__extent,
+    .pick = app__pick,
+    .click = app__click,
+    .key = app__key,
+    .reserved = app__reserved,
+    .report_entry = app__report_entry,
+};

@@ -1,0 +1,79 @@
+/* Buildings from any OGR polygon source (GeoJSON, GPKG, shapefile,
+ * FlatGeobuf, KML, CSV with WKT; any CRS): footprints with a height each,
+ * every attribute as text for the pick panel, and two meshes for the whole
+ * set (roofs and walls, from geo_polymesh) that the caller raises onto the
+ * ground. Loading runs on a worker; the rest is plain geometry. */
+#ifndef GEO_BUILDINGS_H
+#define GEO_BUILDINGS_H
+
+#include "geo_vector.h"
+#include "tw_heightfield.h"
+#include "tw_mesh.h"
+
+#include <stdint.h>
+
+#define GEO_BUILDINGS_FLOOR_M   3.3
+#define GEO_BUILDINGS_DEFAULT_M 10.0
+#define GEO_BUILDINGS_MAX_M     1000.0 /* taller is taken as a bad value */
+#define GEO_BUILDINGS_SOURCES   24     /* height fields tried, at most */
+
+typedef struct geo_buildings_desc {
+    geo_vector_desc src;
+    const char *height_field; /* metres; NULL: try the common names */
+    const char *floors_field; /* floors above ground; NULL: the common names */
+    double floor_height_m;    /* 0: GEO_BUILDINGS_FLOOR_M */
+    double default_height_m;  /* 0: GEO_BUILDINGS_DEFAULT_M */
+} geo_buildings_desc;
+
+/* Where heights came from: a field (metres or floors) or the default. */
+typedef struct geo_buildings_source {
+    char field[64];
+    bool floors;
+    int count;
+} geo_buildings_source;
+
+typedef struct geo_buildings {
+    geo_polygons polys; /* footprints in scene metres, fid per feature */
+    double *height;     /* per feature, metres above its base */
+    double *floors;     /* per feature, NAN where unknown */
+    char **fields;      /* attribute names */
+    int field_count;
+    char **values;  /* features * field_count texts, NULL for null */
+    int value_rows; /* features whose values were read */
+    int defaulted;  /* features that got the default height */
+    geo_buildings_source sources[GEO_BUILDINGS_SOURCES];
+    int source_count;
+    double hmin, hmax;
+    /* Roofs (fill, no normals) and walls (flat normals), z 0 until raised;
+     * feature f's vertices are roof_v0[f] .. roof_v0[f + 1] - 1, and the
+     * same with wall_v0. Vertices are floats from `origin`. */
+    tw_mesh roofs, walls;
+    uint32_t *roof_v0, *wall_v0;
+    double origin[3];
+    int roofless; /* features the triangulator gave no roof */
+} geo_buildings;
+
+/* Loads every polygon feature and builds both meshes. An empty source or
+ * one without polygons is an error (with the skips in err). */
+tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *frame,
+                             geo_buildings *out, char *err, size_t n);
+void geo_buildings_free(geo_buildings *b);
+
+/* The leading number of a text such as "12", "45 m" or " 3.5;4"; false
+ * when it does not start with one (after blanks). */
+bool geo_buildings_parse_number(const char *text, double *out);
+
+/* Base of every building (count = features): the lowest ground under its
+ * footprint's vertices; 0 where hf is NULL or has no height there. */
+void geo_buildings_bases(const geo_buildings *b, const tw_heightfield *hf, double *base);
+
+/* Sets the meshes' z: walls from base to base + height, roofs at the top,
+ * all times exaggeration (as drawn). */
+void geo_buildings_raise(geo_buildings *b, const double *base, double exaggeration);
+
+/* The building the ray origin + t*dir (scene metres, drawn z) meets first,
+ * and its t; -1 when none. */
+int geo_buildings_hit(const geo_buildings *b, const double *base, double exaggeration,
+                      const double origin[3], const double dir[3], double *t);
+
+#endif

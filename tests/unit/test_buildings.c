@@ -1,0 +1,402 @@
+/* Buildings without GL: the shared fills and walls on the real footprints
+ * (areas, containment, vertices used; wall count, normals), heights from
+ * named fields, the common names, floors and OSM text, invalid and empty
+ * geometry, and the base of a building on a slope. */
+#include "geo_buildings.h"
+#include "geo_gdal.h"
+#include "tw_log.h"
+#include "tw_test.h"
+#include "tw_triangulate.h"
+
+#include <math.h>
+#include <ogr_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static geo_frame *frame;
+static char cheongna[1024], yeouido[1024];
+
+static bool load(const char *path, const char *height, const char *floors, double floor_m,
+                 geo_buildings *b, char *err, size_t n)
+{
+    geo_buildings_desc d = {.src = {.path = path},
+                            .height_field = height,
+                            .floors_field = floors,
+                            .floor_height_m = floor_m};
+    return geo_buildings_load(&d, frame, b, err, n) == TW_OK;
+}
+
+/* FIDs of the features OGR (GEOS) calls invalid, read here independently. */
+static int invalid_fids(const char *path, long *out, int max)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    if (!ds) return -1;
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    int n = 0;
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (g && !OGR_G_IsValid(g) && n < max) out[n++] = (long)OGR_F_GetFID(f);
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+    return n;
+}
+
+static double tri_area(const double *a, const double *b, const double *c)
+{
+    return 0.5 * ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]));
+}
+
+/* The fill of every real footprint, in double precision (the triangulation
+ * geo_polymesh_fill uses, part by part) and in the float mesh it builds. */
+static void check_fills(const char *path)
+{
+    char err[512];
+    geo_buildings b;
+    TW_CHECK_MSG(load(path, NULL, NULL, 0, &b, err, sizeof err), "%s: %s", path, err);
+    if (!b.polys.count) return;
+    long bad[16];
+    int nbad = invalid_fids(path, bad, 16);
+    TW_CHECK(nbad >= 0);
+    const geo_polygons *p = &b.polys;
+    int area_off = 0, outside = 0, checked = 0;
+    tw_tri_out tri = {0};
+    for (int f = 0; f < p->count; f++) {
+        const geo_polygon *pf = &p->features[f];
+        bool valid = true;
+        for (int k = 0; k < nbad; k++) valid = valid && bad[k] != pf->fid;
+        if (!valid) continue;
+        checked++;
+        double sum = 0;
+        int end = pf->ring_first + pf->ring_count;
+        for (int r0 = pf->ring_first; r0 < end;) {
+            int r1 = r0 + 1;
+            while (r1 < end && !p->ring_outer[r1]) r1++;
+            int starts[64], nr = 0, base = p->ring_start[r0];
+            for (int r = r0; r < r1 && nr < 64; r++) starts[nr++] = p->ring_start[r] - base;
+            tri.index_count = 0;
+            TW_CHECK(tw_triangulate(&p->xy[base * 2], starts, nr, p->ring_start[r1] - base, &tri) ==
+                     TW_OK);
+            for (size_t k = 0; k < tri.index_count; k += 3) {
+                const double *a = &p->xy[(base + tri.indices[k]) * 2],
+                             *bb = &p->xy[(base + tri.indices[k + 1]) * 2],
+                             *c = &p->xy[(base + tri.indices[k + 2]) * 2];
+                sum += fabs(tri_area(a, bb, c));
+                double cx = (a[0] + bb[0] + c[0]) / 3, cy = (a[1] + bb[1] + c[1]) / 3;
+                if (fabs(tri_area(a, bb, c)) > 1e-9 && !geo_polygon_contains(p, f, cx, cy))
+                    outside++;
+            }
+            r0 = r1;
+        }
+        if (fabs(sum - pf->area) > 1e-9 * pf->area) {
+            if (area_off < 3)
+                fprintf(stderr, "  fid %ld: triangles %.12g m2, polygon %.12g m2\n", pf->fid, sum,
+                        pf->area);
+            area_off++;
+        }
+    }
+    tw_tri_out_free(&tri);
+    TW_CHECK_MSG(area_off == 0, "%s: %d of %d footprints' triangles miss their area", path,
+                 area_off, checked);
+    TW_CHECK_MSG(outside == 0, "%s: %d triangles outside their footprint", path, outside);
+    /* The float mesh: every vertex used, each feature's area within float
+     * rounding (metres from an origin a few km away). */
+    const tw_mesh *m = &b.roofs;
+    char *used = calloc(m->vertex_count + 1, 1);
+    for (uint32_t k = 0; used && k < m->index_count; k++) used[m->indices[k]] = 1;
+    int unused = 0;
+    for (uint32_t v = 0; used && v < m->vertex_count; v++) unused += !used[v];
+    free(used);
+    TW_CHECK_MSG(unused == 0, "%d roof vertices no triangle uses", unused);
+    TW_CHECK(b.roof_v0[p->count] == m->vertex_count && b.roofless == 0);
+    TW_CHECK(m->attrs & TW_MESH_COLORS);
+    fprintf(stderr, "  %s: %d footprints (%d invalid skipped), %u roof triangles\n", path, p->count,
+            p->count - checked, m->index_count / 3);
+    geo_buildings_free(&b);
+}
+
+static void test_fills_cheongna(void)
+{
+    check_fills(cheongna);
+}
+
+static void test_fills_yeouido(void)
+{
+    check_fills(yeouido);
+}
+
+/* Walls: one quad per edge of non-zero length, unit horizontal normals
+ * that point out of the building. */
+static void test_walls(void)
+{
+    const char *paths[2] = {cheongna, yeouido};
+    for (int k = 0; k < 2; k++) {
+        char err[512];
+        geo_buildings b;
+        TW_CHECK_MSG(load(paths[k], NULL, NULL, 0, &b, err, sizeof err), "%s", err);
+        const geo_polygons *p = &b.polys;
+        const tw_mesh *m = &b.walls;
+        int count_off = 0, not_unit = 0, inward = 0, edges_all = 0;
+        long bad[16];
+        int nbad = invalid_fids(paths[k], bad, 16);
+        for (int f = 0; f < p->count; f++) {
+            const geo_polygon *pf = &p->features[f];
+            int edges = 0;
+            for (int r = pf->ring_first; r < pf->ring_first + pf->ring_count; r++) {
+                int a0 = p->ring_start[r], n = p->ring_start[r + 1] - a0;
+                for (int i = 0; i < n; i++) {
+                    const double *a = &p->xy[(a0 + i) * 2], *c = &p->xy[(a0 + (i + 1) % n) * 2];
+                    edges += hypot(c[0] - a[0], c[1] - a[1]) > 0;
+                }
+            }
+            edges_all += edges;
+            uint32_t v0 = b.wall_v0[f], v1 = b.wall_v0[f + 1];
+            count_off += (int)(v1 - v0) != edges * 4;
+            bool valid = true;
+            for (int i = 0; i < nbad; i++) valid = valid && bad[i] != pf->fid;
+            for (uint32_t v = v0; v < v1; v += 4) {
+                const float *nn = &m->normals[v * 3];
+                double len =
+                    sqrt((double)nn[0] * nn[0] + (double)nn[1] * nn[1] + (double)nn[2] * nn[2]);
+                not_unit += fabs(len - 1) > 1e-6 || nn[2] != 0;
+                if (!valid) continue;
+                /* Half a decimetre out of the wall's middle is outside. */
+                const float *pa = &m->positions[v * 3], *pb = &m->positions[(v + 1) * 3];
+                double mx = b.origin[0] + 0.5 * ((double)pa[0] + pb[0]),
+                       my = b.origin[1] + 0.5 * ((double)pa[1] + pb[1]);
+                double elen = hypot((double)pb[0] - pa[0], (double)pb[1] - pa[1]);
+                if (elen < 0.5) continue; /* too short for float positions to tell */
+                inward += geo_polygon_contains(p, f, mx + 0.05 * nn[0], my + 0.05 * nn[1]);
+            }
+        }
+        TW_CHECK_MSG(count_off == 0, "%d buildings whose wall count is not their edge count",
+                     count_off);
+        TW_CHECK(m->vertex_count == (uint32_t)edges_all * 4 &&
+                 m->index_count == m->vertex_count / 2 * 3);
+        TW_CHECK_MSG(not_unit == 0, "%d walls with a normal not unit or not horizontal", not_unit);
+        TW_CHECK_MSG(inward == 0, "%s: %d walls face into their building", paths[k], inward);
+        geo_buildings_free(&b);
+    }
+}
+
+static bool write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return false;
+    fputs(text, f);
+    return fclose(f) == 0;
+}
+
+/* A GeoJSON collection of ~10 m squares, one per properties object, spread east. */
+static bool write_squares(const char *path, const char *const *props, int n)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return false;
+    fputs("{\"type\":\"FeatureCollection\",\"features\":[\n", f);
+    for (int i = 0; i < n; i++) {
+        double x = 126.90 + 0.001 * i, y = 37.52, d = 0.0001;
+        fprintf(f,
+                "%s{\"type\":\"Feature\",\"properties\":%s,\"geometry\":{\"type\":"
+                "\"Polygon\",\"coordinates\":[[[%.4f,%.4f],[%.4f,%.4f],[%.4f,%.4f],[%.4f,%.4f],"
+                "[%.4f,%.4f]]]}}\n",
+                i ? "," : "", props[i], x, y, x + d, y, x + d, y + d, x, y + d, x, y);
+    }
+    fputs("]}\n", f);
+    return fclose(f) == 0;
+}
+
+static char tmpdir[64];
+
+static double height_of(const geo_buildings *b, const char *name)
+{
+    int ni = -1;
+    for (int i = 0; i < b->field_count; i++)
+        if (strcmp(b->fields[i], "name") == 0) ni = i;
+    for (int f = 0; ni >= 0 && f < b->polys.count; f++) {
+        const char *v = b->values[(size_t)f * b->field_count + ni];
+        if (v && strcmp(v, name) == 0) return b->height[f];
+    }
+    return NAN;
+}
+
+/* OSM-style text heights, the common names in order, floors x floor height
+ * and the default; a named field that is text defaults every building. */
+static void test_heights(void)
+{
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/osm.geojson", tmpdir);
+    static const char *const osm[] = {
+        "{\"name\":\"a\",\"height\":\"12\"}",
+        "{\"name\":\"b\",\"height\":\"45 m\",\"building_levels\":\"3\"}",
+        "{\"name\":\"c\",\"height\":\"0\",\"building_levels\":\"4\"}",
+        "{\"name\":\"d\",\"height\":\"tall\"}", "{\"name\":\"e\"}"};
+    TW_CHECK(write_squares(path, osm, 5));
+    geo_buildings b;
+    TW_CHECK_MSG(load(path, NULL, NULL, 3.0, &b, err, sizeof err), "%s", err);
+    TW_CHECK(b.polys.count == 5);
+    TW_CHECK_NEAR(height_of(&b, "a"), 12, 1e-9);
+    TW_CHECK_NEAR(height_of(&b, "b"), 45, 1e-9);
+    TW_CHECK_NEAR(height_of(&b, "c"), 12, 1e-9); /* 0 falls back to 4 floors x 3 m */
+    TW_CHECK_NEAR(height_of(&b, "d"), GEO_BUILDINGS_DEFAULT_M, 1e-9);
+    TW_CHECK_NEAR(height_of(&b, "e"), GEO_BUILDINGS_DEFAULT_M, 1e-9);
+    TW_CHECK(b.defaulted == 2);
+    TW_CHECK(b.source_count == 2 && strcmp(b.sources[0].field, "height") == 0 &&
+             b.sources[0].count == 2 && strcmp(b.sources[1].field, "building_levels") == 0 &&
+             b.sources[1].floors && b.sources[1].count == 1);
+    TW_CHECK_NEAR(b.hmin, 10, 1e-9);
+    TW_CHECK_NEAR(b.hmax, 45, 1e-9);
+    geo_buildings_free(&b);
+    /* Named fields: floors only, at the default 3.3 m. */
+    TW_CHECK(load(path, NULL, "building_levels", 0, &b, err, sizeof err));
+    TW_CHECK_NEAR(height_of(&b, "b"), 3 * 3.3, 1e-9);
+    TW_CHECK(b.defaulted == 3);
+    geo_buildings_free(&b);
+    /* A named height field of text: every building gets the default. */
+    TW_CHECK(load(path, "name", NULL, 0, &b, err, sizeof err));
+    TW_CHECK(b.defaulted == 5);
+    geo_buildings_free(&b);
+    /* A field the source does not have is an error that names it. */
+    TW_CHECK(!load(path, "hgt", NULL, 0, &b, err, sizeof err));
+    TW_CHECK_MSG(strstr(err, "'hgt'") && strstr(err, "height_field"), "%s", err);
+
+    /* 건물통합정보-style names: GRND_FLR floors when nothing gives metres. */
+    snprintf(path, sizeof path, "%s/gis.geojson", tmpdir);
+    static const char *const gis[] = {"{\"name\":\"x\",\"GRND_FLR\":7,\"A16\":null}",
+                                      "{\"name\":\"y\",\"GRND_FLR\":7,\"A16\":21.5}"};
+    TW_CHECK(write_squares(path, gis, 2));
+    TW_CHECK(load(path, NULL, NULL, 0, &b, err, sizeof err));
+    TW_CHECK_NEAR(height_of(&b, "x"), 7 * 3.3, 1e-9);
+    TW_CHECK_NEAR(height_of(&b, "y"), 21.5, 1e-9);
+    TW_CHECK(b.defaulted == 0);
+    geo_buildings_free(&b);
+
+    double v;
+    TW_CHECK(geo_buildings_parse_number(" 45 m", &v) && v == 45);
+    TW_CHECK(geo_buildings_parse_number("12;15", &v) && v == 12);
+    TW_CHECK(!geo_buildings_parse_number("m 45", &v) && !geo_buildings_parse_number("", &v));
+}
+
+/* Empty, null, point and self-intersecting geometry: counted, no crash. */
+static void test_invalid_and_empty(void)
+{
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/bad.geojson", tmpdir);
+    TW_CHECK(write_text(
+        path, "{\"type\":\"FeatureCollection\",\"features\":[\n"
+              "{\"type\":\"Feature\",\"properties\":{\"name\":\"ok\"},\"geometry\":{\"type\":"
+              "\"Polygon\",\"coordinates\":[[[126.9,37.52],[126.9001,37.52],[126.9001,37.5201],"
+              "[126.9,37.52]]]}},\n"
+              "{\"type\":\"Feature\",\"properties\":{\"name\":\"null\"},\"geometry\":null},\n"
+              "{\"type\":\"Feature\",\"properties\":{\"name\":\"empty\"},\"geometry\":{\"type\":"
+              "\"Polygon\",\"coordinates\":[]}},\n"
+              "{\"type\":\"Feature\",\"properties\":{\"name\":\"point\"},\"geometry\":{\"type\":"
+              "\"Point\",\"coordinates\":[126.9,37.5]}},\n"
+              "{\"type\":\"Feature\",\"properties\":{\"name\":\"line\"},\"geometry\":{\"type\":"
+              "\"Polygon\",\"coordinates\":[[[126.9,37.5],[126.9001,37.5],[126.9,37.5]]]}},\n"
+              "{\"type\":\"Feature\",\"properties\":{\"name\":\"bowtie\"},\"geometry\":{\"type\":"
+              "\"Polygon\",\"coordinates\":[[[126.95,37.5],[126.9501,37.5001],[126.9501,37.5],"
+              "[126.95,37.5001],[126.95,37.5]]]}}\n"
+              "]}\n"));
+    geo_buildings b;
+    TW_CHECK_MSG(load(path, NULL, NULL, 0, &b, err, sizeof err), "%s", err);
+    TW_CHECK_MSG(b.polys.count == 2, "%d buildings", b.polys.count); /* ok and bowtie */
+    int nogeom = 0, empty = 0, notpoly = 0;
+    for (int i = 0; i < b.polys.skipped.n; i++) {
+        if (strcmp(b.polys.skipped.reason[i], "no geometry") == 0)
+            nogeom = b.polys.skipped.count[i];
+        if (strcmp(b.polys.skipped.reason[i], "empty geometry") == 0)
+            empty = b.polys.skipped.count[i];
+        if (strcmp(b.polys.skipped.reason[i], "not a polygon") == 0)
+            notpoly = b.polys.skipped.count[i];
+    }
+    TW_CHECK_MSG(nogeom == 2 && empty == 1 && notpoly == 1,
+                 "no geometry %d, empty %d, not a polygon %d", nogeom, empty, notpoly);
+    geo_buildings_free(&b);
+    /* Nothing but points: an error that says so. */
+    snprintf(path, sizeof path, "%s/points.geojson", tmpdir);
+    TW_CHECK(write_text(path, "{\"type\":\"FeatureCollection\",\"features\":["
+                              "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":"
+                              "\"Point\",\"coordinates\":[126.9,37.5]}}]}\n"));
+    TW_CHECK(!load(path, NULL, NULL, 0, &b, err, sizeof err));
+    TW_CHECK_MSG(strstr(err, "no polygons") != NULL, "%s", err);
+}
+
+/* A square building on a plane rising east and north stands on the lowest
+ * ground under its corners (the south-west one); the walls run from there
+ * to base + height, the roof is at the top, times the exaggeration; a ray
+ * straight down hits its roof. */
+static void test_base_on_slope(void)
+{
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/slope.geojson", tmpdir);
+    TW_CHECK(write_text(path, "{\"type\":\"FeatureCollection\",\"features\":["
+                              "{\"type\":\"Feature\",\"properties\":{\"height\":20},"
+                              "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[1000,2000],["
+                              "1040,2000],[1040,2030],[1000,2030],[1000,2000]]]}}]}\n"));
+    geo_buildings_desc d = {.src = {.path = path, .source_crs = "EPSG:5186"}};
+    geo_buildings b;
+    TW_CHECK_MSG(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK, "%s", err);
+    if (b.polys.count != 1) return;
+    tw_heightfield hf;
+    TW_CHECK(tw_heightfield_alloc(&hf, 41, 41) == TW_OK);
+    hf.x0 = 800, hf.y0 = 1800, hf.dx = hf.dy = 10;
+    for (int j = 0; j < 41; j++)
+        for (int i = 0; i < 41; i++)
+            hf.z[j * 41 + i] = (float)(0.1 * (hf.x0 + i * 10) + 0.05 * (hf.y0 + j * 10));
+    double base, flat;
+    geo_buildings_bases(&b, &hf, &base);
+    TW_CHECK_NEAR(base, 0.1 * 1000 + 0.05 * 2000, 1e-3); /* 200 m, the south-west corner */
+    geo_buildings_bases(&b, NULL, &flat);
+    TW_CHECK(flat == 0);
+    geo_buildings_raise(&b, &base, 1.5);
+    float zmin = INFINITY, zmax = -INFINITY;
+    for (uint32_t v = 0; v < b.walls.vertex_count; v++) {
+        zmin = fminf(zmin, b.walls.positions[v * 3 + 2]);
+        zmax = fmaxf(zmax, b.walls.positions[v * 3 + 2]);
+    }
+    TW_CHECK_NEAR(zmin, 200 * 1.5, 1e-3);
+    TW_CHECK_NEAR(zmax, 220 * 1.5, 1e-3);
+    for (uint32_t v = 0; v < b.roofs.vertex_count; v++)
+        TW_CHECK_NEAR(b.roofs.positions[v * 3 + 2], 220 * 1.5, 1e-3);
+    double t, o[3] = {1020, 2015, 1000}, dir[3] = {0, 0, -1};
+    TW_CHECK(geo_buildings_hit(&b, &base, 1.5, o, dir, &t) == 0);
+    TW_CHECK_NEAR(t, 1000 - 330, 1e-6);
+    /* From the west, level with the walls: the west wall. */
+    double o2[3] = {900, 2015, 310}, dir2[3] = {1, 0, 0};
+    TW_CHECK(geo_buildings_hit(&b, &base, 1.5, o2, dir2, &t) == 0);
+    TW_CHECK_NEAR(t, 100, 1e-6);
+    double o3[3] = {900, 2015, 400}; /* above it */
+    TW_CHECK(geo_buildings_hit(&b, &base, 1.5, o3, dir2, &t) == -1);
+    tw_heightfield_free(&hf);
+    geo_buildings_free(&b);
+}
+
+int main(void)
+{
+    tw_log_init(TW_LOG_WARN);
+    geo_gdal_init(NULL);
+    const char *src = getenv("CITYTWIN_SOURCE");
+    snprintf(cheongna, sizeof cheongna,
+             "%s/assets/data/buildings/incheon_cheongna_buildings_2p5km.geojson", src ? src : ".");
+    snprintf(yeouido, sizeof yeouido,
+             "%s/assets/data/buildings/seoul_yeouido_osm_buildings.geojson", src ? src : ".");
+    char err[512];
+    if (geo_frame_create(&(geo_frame_desc){.crs = "EPSG:5186"}, &frame, err, sizeof err) != TW_OK)
+        TW_SKIP("no EPSG:5186 frame: %s", err);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/citytwin-bld-XXXXXX");
+    if (!mkdtemp(tmpdir)) TW_SKIP("no temporary folder");
+    TW_RUN(test_fills_cheongna);
+    TW_RUN(test_fills_yeouido);
+    TW_RUN(test_walls);
+    TW_RUN(test_heights);
+    TW_RUN(test_invalid_and_empty);
+    TW_RUN(test_base_on_slope);
+    geo_frame_destroy(frame);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    return TW_TEST_END();
+}

@@ -31,8 +31,8 @@ typedef struct app_boundaries {
 /* Everything the worker reads is the job's own. */
 typedef struct app__load_job {
     app_boundaries *owner;
-    geo_frame *frame;
-    char *path, *layer, *where, *source_crs, *encoding, *label_field, *label_field_en;
+    app_source_job src;
+    char *label_field, *label_field_en;
     geo_outlines result;
     tw_result status;
     char err[512];
@@ -45,12 +45,7 @@ static char *app__dup(const char *s)
 
 static void app__job_free(app__load_job *j)
 {
-    geo_frame_destroy(j->frame);
-    free(j->path);
-    free(j->layer);
-    free(j->where);
-    free(j->source_crs);
-    free(j->encoding);
+    app_source_job_free(&j->src);
     free(j->label_field);
     free(j->label_field_en);
     free(j);
@@ -60,16 +55,10 @@ static void app__load_run(void *job, int worker)
 {
     (void)worker;
     app__load_job *j = job;
-    geo_vector_desc d = {
-        .path = j->path,
-        .layer = j->layer,
-        .where = j->where,
-        .source_crs = j->source_crs,
-        .encoding = j->encoding,
-        .label_field = j->label_field,
-        .label_field_en = j->label_field_en,
-    };
-    j->status = geo_vector_load_outlines(&d, j->frame, &j->result, j->err, sizeof j->err);
+    geo_vector_desc d = app_source_job_vector(&j->src);
+    d.label_field = j->label_field;
+    d.label_field_en = j->label_field_en;
+    j->status = geo_vector_load_outlines(&d, j->src.frame, &j->result, j->err, sizeof j->err);
 }
 
 static void app__load_done(void *job, tw_result pool_status)
@@ -114,15 +103,10 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
         return b;
     }
     j->owner = b;
-    j->frame = geo_frame_ref(w->frame);
-    j->path = app__dup(cfg->src.path);
-    j->layer = app__dup(cfg->src.layer);
-    j->where = app__dup(cfg->src.where);
-    j->source_crs = app__dup(cfg->src.source_crs);
-    j->encoding = app__dup(cfg->src.encoding);
     j->label_field = app__dup(cfg->label_field);
     j->label_field_en = app__dup(cfg->label_field_en);
-    if (!app_layer_submit(l, j, app__load_run, app__load_done, 900)) {
+    if (!app_source_job_set(&j->src, &cfg->src, w->frame) ||
+        !app_layer_submit(l, j, app__load_run, app__load_done, 900)) {
         app__job_free(j);
         app_layer_info_fail(&b->layer, now, "out of memory");
     }

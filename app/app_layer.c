@@ -62,6 +62,47 @@ const char *app_layer_status_str(app_layer_status s)
     return "?";
 }
 
+/* ---- a source for a worker job ---- */
+
+static bool app__dup_into(char **out, const char *s)
+{
+    *out = s ? strdup(s) : NULL;
+    return !s || *out;
+}
+
+bool app_source_job_set(app_source_job *j, const app_source *s, const geo_frame *frame)
+{
+    memset(j, 0, sizeof *j);
+    bool ok = app__dup_into(&j->path, s->path) && app__dup_into(&j->layer, s->layer) &&
+              app__dup_into(&j->where, s->where) && app__dup_into(&j->source_crs, s->source_crs) &&
+              app__dup_into(&j->encoding, s->encoding);
+    j->has_nodata = s->has_nodata;
+    j->nodata = s->nodata;
+    j->frame = ok ? geo_frame_ref(frame) : NULL;
+    if (!ok) app_source_job_free(j);
+    return ok;
+}
+
+void app_source_job_free(app_source_job *j)
+{
+    geo_frame_destroy(j->frame);
+    free(j->path);
+    free(j->layer);
+    free(j->where);
+    free(j->source_crs);
+    free(j->encoding);
+    memset(j, 0, sizeof *j);
+}
+
+geo_vector_desc app_source_job_vector(const app_source_job *j)
+{
+    return (geo_vector_desc){.path = j->path,
+                             .layer = j->layer,
+                             .where = j->where,
+                             .source_crs = j->source_crs,
+                             .encoding = j->encoding};
+}
+
 /* ---- ground ---- */
 
 struct app_ground {

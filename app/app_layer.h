@@ -54,7 +54,7 @@ typedef struct app_layer_info {
     double t_start, load_ms;
     char attribution[256];
     bool attribution_given;
-    double data_time; /* wall-clock time of the newest data, 0: none (live layers) */
+    double data_time;  /* wall-clock time of the newest data, 0: none (live layers) */
     char warning[256]; /* an ok layer with a problem worth showing (partly failed) */
 } app_layer_info;
 
@@ -64,6 +64,24 @@ void app_layer_info_begin(app_layer_info *l, const char *kind, const char *name,
 void app_layer_info_fail(app_layer_info *l, double now, const char *fmt, ...) TW_PRINTF(3, 4);
 void app_layer_info_ok(app_layer_info *l, double now, long features);
 const char *app_layer_status_str(app_layer_status s);
+
+/* ---- a source for a worker job ---- */
+
+/* A source's keys copied for a job, with a reference to the scene frame:
+ * the scene may be left while the job runs, and the job must then read
+ * nothing of it. */
+typedef struct app_source_job {
+    geo_frame *frame;
+    char *path, *layer, *where, *source_crs, *encoding;
+    bool has_nodata;
+    double nodata;
+} app_source_job;
+
+/* False when out of memory (then nothing is held). */
+bool app_source_job_set(app_source_job *j, const app_source *s, const geo_frame *frame);
+void app_source_job_free(app_source_job *j);
+/* The vector description of the source (label fields etc. left to the caller). */
+geo_vector_desc app_source_job_vector(const app_source_job *j);
 
 /* ---- the scene's services ---- */
 

@@ -13,16 +13,14 @@
 
 static void app__open_job_free(app__open_job *j)
 {
-    geo_frame_destroy(j->frame);
-    free(j->path);
-    free(j->source_crs);
+    app_source_job_free(&j->src);
     free(j);
 }
 
 static void app__open_run(void *job, int worker)
 {
     app__open_job *j = job;
-    j->status = geo_terrain_open(&j->desc, j->frame, worker, &j->result, j->err, sizeof j->err);
+    j->status = geo_terrain_open(&j->desc, j->src.frame, worker, &j->result, j->err, sizeof j->err);
 }
 
 static void app__open_done(void *job, tw_result pool_status)
@@ -66,16 +64,14 @@ static void app__open_done(void *job, tw_result pool_status)
 
 static void app__imagery_job_free(app__imagery_open_job *j)
 {
-    geo_frame_destroy(j->frame);
-    free(j->path);
-    free(j->source_crs);
+    app_source_job_free(&j->src);
     free(j);
 }
 
 static void app__imagery_open_run(void *job, int worker)
 {
     app__imagery_open_job *j = job;
-    j->status = geo_imagery_open(&j->desc, j->frame, worker, &j->result, j->err, sizeof j->err);
+    j->status = geo_imagery_open(&j->desc, j->src.frame, worker, &j->result, j->err, sizeof j->err);
 }
 
 static void app__imagery_open_done(void *job, tw_result pool_status)
@@ -113,15 +109,14 @@ static void app__imagery_start(app_terrain *t, const app_source *src, double now
         return;
     }
     j->owner = t;
-    j->frame = geo_frame_ref(t->world->frame);
-    j->path = strdup(src->path);
-    j->source_crs = src->source_crs ? strdup(src->source_crs) : NULL;
-    j->desc = (geo_imagery_desc){.raster = {.path = j->path,
-                                            .source_crs = j->source_crs,
+    bool ok = app_source_job_set(&j->src, src, t->world->frame);
+    j->desc = (geo_imagery_desc){.raster = {.path = j->src.path,
+                                            .source_crs = j->src.source_crs,
                                             .has_nodata = src->has_nodata,
                                             .nodata = src->nodata,
                                             .workers = t->workers}};
-    if (!app_layer_submit(t->owner, j, app__imagery_open_run, app__imagery_open_done, 1000)) {
+    if (!ok ||
+        !app_layer_submit(t->owner, j, app__imagery_open_run, app__imagery_open_done, 1000)) {
         app__imagery_job_free(j);
         app_layer_info_fail(&t->imagery_layer, now, "out of memory");
     }
@@ -166,18 +161,16 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
         return t;
     }
     j->owner = t;
-    j->frame = geo_frame_ref(w->frame);
-    j->path = strdup(cfg->src.path);
-    j->source_crs = cfg->src.source_crs ? strdup(cfg->src.source_crs) : NULL;
+    bool ok = app_source_job_set(&j->src, &cfg->src, w->frame);
     j->desc = (geo_terrain_desc){
-        .raster = {.path = j->path,
-                   .source_crs = j->source_crs,
+        .raster = {.path = j->src.path,
+                   .source_crs = j->src.source_crs,
                    .has_nodata = cfg->src.has_nodata,
                    .nodata = cfg->src.nodata,
                    .workers = t->workers},
         .tile_samples = cfg->tile_samples,
     };
-    if (!app_layer_submit(l, j, app__open_run, app__open_done, 1000)) {
+    if (!ok || !app_layer_submit(l, j, app__open_run, app__open_done, 1000)) {
         app__open_job_free(j);
         app_layer_info_fail(&t->layer, now, "out of memory");
     }

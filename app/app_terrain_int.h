@@ -130,8 +130,7 @@ typedef struct app_terrain {
 
 typedef struct app__open_job {
     app_terrain *owner;
-    geo_frame *frame;
-    char *path, *source_crs;
+    app_source_job src;
     geo_terrain_desc desc;
     geo_terrain *result;
     tw_result status;
@@ -140,8 +139,7 @@ typedef struct app__open_job {
 
 typedef struct app__imagery_open_job {
     app_terrain *owner;
-    geo_frame *frame;
-    char *path, *source_crs;
+    app_source_job src;
     geo_imagery_desc desc;
     geo_imagery *result;
     tw_result status;

@@ -42,13 +42,12 @@ struct app_certmap {
 /* A source as the worker needs it: the job's own copy, since the scene may
  * be left while the job runs. */
 typedef struct app__poly_src {
-    char *path, *layer, *where, *source_crs, *encoding;
+    app_source_job src;
     char *code_field, *label_field, *label_field_en;
 } app__poly_src;
 
 typedef struct app__map_job {
     app_certmap *m;
-    geo_frame *frame;
     char *cert_path, *scheme_path;
     app__poly_src muni_src, prov_src;
     geo_cert_db *db;
@@ -68,13 +67,9 @@ static char *app__dup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-static void app__poly_src_set(app__poly_src *d, const app_map_source *s)
+static void app__poly_src_set(app__poly_src *d, const app_map_source *s, const geo_frame *frame)
 {
-    d->path = app__dup(s->src.path);
-    d->layer = app__dup(s->src.layer);
-    d->where = app__dup(s->src.where);
-    d->source_crs = app__dup(s->src.source_crs);
-    d->encoding = app__dup(s->src.encoding);
+    app_source_job_set(&d->src, &s->src, frame);
     d->code_field = app__dup(s->code_field ? s->code_field : "code");
     d->label_field = app__dup(s->label_field ? s->label_field : "name");
     d->label_field_en = app__dup(s->label_field_en ? s->label_field_en : "name_eng");
@@ -82,29 +77,19 @@ static void app__poly_src_set(app__poly_src *d, const app_map_source *s)
 
 static void app__poly_src_free(app__poly_src *d)
 {
-    free(d->path);
-    free(d->layer);
-    free(d->where);
-    free(d->source_crs);
-    free(d->encoding);
+    app_source_job_free(&d->src);
     free(d->code_field);
     free(d->label_field);
     free(d->label_field_en);
 }
 
-static tw_result app__load_polys(const app__poly_src *s, const geo_frame *frame, geo_polygons *out,
-                                 char *err, size_t n)
+static tw_result app__load_polys(const app__poly_src *s, geo_polygons *out, char *err, size_t n)
 {
-    geo_vector_desc d = {
-        .path = s->path,
-        .layer = s->layer,
-        .where = s->where,
-        .source_crs = s->source_crs,
-        .encoding = s->encoding,
-        .label_field = s->label_field,
-        .label_field_en = s->label_field_en,
-    };
-    return geo_vector_load_polygons(&d, s->code_field, frame, out, err, n);
+    if (!s->src.path) return snprintf(err, n, "out of memory"), TW_ERR_NOMEM;
+    geo_vector_desc d = app_source_job_vector(&s->src);
+    d.label_field = s->label_field;
+    d.label_field_en = s->label_field_en;
+    return geo_vector_load_polygons(&d, s->code_field, s->src.frame, out, err, n);
 }
 
 static void app__map_run(void *job, int worker)
@@ -113,10 +98,10 @@ static void app__map_run(void *job, int worker)
     app__map_job *j = job;
     j->cert_r =
         geo_cert_load(j->cert_path, j->scheme_path, &j->db, j->cert_err, sizeof j->cert_err);
-    j->muni_r = app__load_polys(&j->muni_src, j->frame, &j->muni, j->muni_err, sizeof j->muni_err);
-    j->prov_r = j->prov_src.path ? app__load_polys(&j->prov_src, j->frame, &j->prov, j->prov_err,
-                                                   sizeof j->prov_err)
-                                 : TW_ERR_ARG;
+    j->muni_r = app__load_polys(&j->muni_src, &j->muni, j->muni_err, sizeof j->muni_err);
+    j->prov_r = j->prov_src.src.path
+                    ? app__load_polys(&j->prov_src, &j->prov, j->prov_err, sizeof j->prov_err)
+                    : TW_ERR_ARG;
     const geo_polygons *ext = j->muni_r == TW_OK ? &j->muni : j->prov_r == TW_OK ? &j->prov : NULL;
     if (ext) {
         j->origin[0] = 0.5 * (ext->extent[0] + ext->extent[2]);
@@ -127,7 +112,7 @@ static void app__map_run(void *job, int worker)
         int n = 0;
         for (int i = 0; codes && i < j->muni.count; i++)
             if (j->muni.features[i].code) codes[n++] = j->muni.features[i].code;
-        if (codes) j->dropped = geo_cert_check_codes(j->db, codes, n, j->muni_src.path);
+        if (codes) j->dropped = geo_cert_check_codes(j->db, codes, n, j->muni_src.src.path);
         free(codes);
     }
     if (j->muni_r == TW_OK) {
@@ -147,7 +132,6 @@ static void app__map_run(void *job, int worker)
 /* Frees what the job still holds (what was handed over is NULL here). */
 static void app__map_job_free(app__map_job *j)
 {
-    geo_frame_destroy(j->frame);
     free(j->cert_path);
     free(j->scheme_path);
     app__poly_src_free(&j->muni_src);
@@ -351,11 +335,10 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     app__map_job *j = calloc(1, sizeof *j);
     if (j) {
         j->m = m;
-        j->frame = geo_frame_ref(w->frame);
         j->cert_path = app__dup(cfg->certifications);
         j->scheme_path = app__dup(cfg->scheme);
-        app__poly_src_set(&j->muni_src, &cfg->municipalities);
-        if (cfg->provinces.src.path) app__poly_src_set(&j->prov_src, &cfg->provinces);
+        app__poly_src_set(&j->muni_src, &cfg->municipalities, w->frame);
+        if (cfg->provinces.src.path) app__poly_src_set(&j->prov_src, &cfg->provinces, w->frame);
         if (app_layer_submit(l, j, app__map_run, app__map_done, 900)) return m;
         app__map_job_free(j);
     }

@@ -3,6 +3,7 @@
  * --pick finds under a pixel. */
 #include "app_internal.h"
 
+#include "rn_fill.h"
 #include "rn_ui.h"
 #include "tw_log.h"
 #include "tw_time.h"
@@ -176,6 +177,13 @@ void app_draw(app *a)
                       .hillshade = a->hillshade,
                       .wireframe = a->wireframe,
                       .ui = &ui};
+    /* A scene without terrain stands on flat ground at 0 m (not the map,
+     * whose land is its own). */
+    if (!a->world.ground && !a->top_down && rn_mesh_valid(a->ground_plane))
+        rn_fill_draw(&view,
+                     &(rn_fill_item){.mesh = a->ground_plane,
+                                     .origin = {a->cam.target[0], a->cam.target[1], 0}},
+                     1);
     for (int pass = APP_PASS_OPAQUE; pass < APP_PASS_MARKERS; pass++)
         for (int i = 0; i < a->layer_count; i++) {
             app_layer *l = a->layers[i];
@@ -257,10 +265,10 @@ void app_draw(app *a)
     if (rn_context_headless(a->ctx) || a->opt.deterministic) cx = w * 0.5, cy = h * 0.5;
     double hit[3];
     if (app_camera_pick(&a->cam, w, h, cx, cy, hf, app_exag(a), 0, hit)) {
-        /* Over terrain: where it has heights. On the map: anywhere. */
+        /* Over terrain: where it has heights; without terrain: anywhere. */
         double z = 0;
         hf_in.cursor_has_z = hf && tw_heightfield_sample(hf, hit[0], hit[1], &z);
-        hf_in.cursor_valid = hf_in.cursor_has_z || (!hf && a->top_down);
+        hf_in.cursor_valid = hf_in.cursor_has_z || !hf; /* no terrain: the 0 m plane */
         hf_in.cursor_x = hit[0];
         hf_in.cursor_y = hit[1];
         hf_in.cursor_z = z;

@@ -12,6 +12,7 @@
 #include "app_scene.h"
 #include "geo_crs.h"
 #include "rn_context.h"
+#include "rn_mesh.h"
 #include "tw_pool.h"
 
 #include <limits.h>
@@ -97,6 +98,7 @@ typedef struct app {
     bool camera_placed, user_moved;
     bool top_down; /* the scene is seen from above (the map) */
     bool hillshade, labels_en, help, wireframe, panel;
+    rn_mesh ground_plane; /* drawn where no layer provides the ground */
 
     /* input */
     bool panning, orbiting;

@@ -47,6 +47,20 @@ int app_shell_start(app *a, char *err, size_t n)
         return 3;
     }
     a->hud = app_hud_create();
+    /* Flat ground for scenes without terrain: a square 2,000 km wide, drawn
+     * around the camera's target (float metres are exact enough at that
+     * size for a plane). */
+    tw_mesh q = {.prim = TW_PRIM_TRIANGLES};
+    if (tw_mesh_alloc(&q, 4, 6, TW_MESH_COLORS) == TW_OK) {
+        static const float c[4][3] = {
+            {-1e6f, -1e6f, 0}, {1e6f, -1e6f, 0}, {1e6f, 1e6f, 0}, {-1e6f, 1e6f, 0}};
+        static const uint32_t ix[6] = {0, 1, 2, 0, 2, 3};
+        memcpy(q.positions, c, sizeof c);
+        memcpy(q.indices, ix, sizeof ix);
+        for (int i = 0; i < 4; i++) memcpy(&q.colors[i * 4], (uint8_t[4]){214, 219, 205, 255}, 4);
+        a->ground_plane = rn_mesh_make(&q);
+        tw_mesh_free(&q);
+    }
     return 0;
 }
 
@@ -54,6 +68,7 @@ void app_shell_stop(app *a)
 {
     app_hud_destroy(a->hud);
     if (a->ctx) {
+        rn_mesh_destroy(a->ground_plane);
         rn_ui_shutdown();
         rn_fill_shutdown();
         rn_lines_shutdown();

@@ -39,8 +39,8 @@ typedef struct app_points {
 
 typedef struct app__job {
     app_points *owner;
-    geo_frame *frame;
-    char *path, *layer, *where, *source_crs, *encoding, *label_field, *label_field_en, *value;
+    app_source_job src;
+    char *label_field, *label_field_en, *value;
     bool has_bbox;
     double bbox[4];
     geo_points result;
@@ -55,13 +55,8 @@ static char *app__dup(const char *s)
 
 static void app__job_free(app__job *j)
 {
-    geo_frame_destroy(j->frame);
+    app_source_job_free(&j->src);
     geo_points_free(&j->result);
-    free(j->path);
-    free(j->layer);
-    free(j->where);
-    free(j->source_crs);
-    free(j->encoding);
     free(j->label_field);
     free(j->label_field_en);
     free(j->value);
@@ -72,17 +67,12 @@ static void app__run(void *job, int worker)
 {
     (void)worker;
     app__job *j = job;
-    geo_points_desc d = {.src = {.path = j->path,
-                                 .layer = j->layer,
-                                 .where = j->where,
-                                 .source_crs = j->source_crs,
-                                 .encoding = j->encoding,
-                                 .label_field = j->label_field,
-                                 .label_field_en = j->label_field_en,
-                                 .has_bbox = j->has_bbox,
-                                 .bbox = {j->bbox[0], j->bbox[1], j->bbox[2], j->bbox[3]}},
-                         .value_field = j->value};
-    j->status = geo_points_load(&d, j->frame, &j->result, j->err, sizeof j->err);
+    geo_points_desc d = {.src = app_source_job_vector(&j->src), .value_field = j->value};
+    d.src.label_field = j->label_field;
+    d.src.label_field_en = j->label_field_en;
+    d.src.has_bbox = j->has_bbox;
+    memcpy(d.src.bbox, j->bbox, sizeof d.src.bbox);
+    j->status = geo_points_load(&d, j->src.frame, &j->result, j->err, sizeof j->err);
 }
 
 static void app__done(void *job, tw_result status)
@@ -131,18 +121,14 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     app__job *j = calloc(1, sizeof *j);
     if (j) {
         j->owner = p;
-        j->frame = geo_frame_ref(w->frame);
-        j->path = app__dup(cfg->src.path);
-        j->layer = app__dup(cfg->src.layer);
-        j->where = app__dup(cfg->src.where);
-        j->source_crs = app__dup(cfg->src.source_crs);
-        j->encoding = app__dup(cfg->src.encoding);
         j->label_field = app__dup(cfg->label_field);
         j->label_field_en = app__dup(cfg->label_field_en);
         j->value = app__dup(cfg->value_field);
         j->has_bbox = cfg->has_bbox;
         memcpy(j->bbox, cfg->bbox, sizeof j->bbox);
-        if (app_layer_submit(l, j, app__run, app__done, 900)) return p;
+        if (app_source_job_set(&j->src, &cfg->src, w->frame) &&
+            app_layer_submit(l, j, app__run, app__done, 900))
+            return p;
         app__job_free(j);
     }
     app_layer_info_fail(&p->info, now, "out of memory");

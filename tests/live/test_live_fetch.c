@@ -1,0 +1,206 @@
+/* The live thread (live_fetch) against citytwin-feedsim on 127.0.0.1, no GL,
+ * so it runs under the sanitizers: a feed's snapshot arrives through the
+ * hand-off queue; the next poll is a 304; NGSI-LD pages are gathered into
+ * one snapshot; 503 and timeouts back off and recover; the size cap and the
+ * scheme list hold; removing a feed with a request hanging returns at once
+ * and its late results are dropped. */
+#include "live_fetch.h"
+#include "tw_feedsim.h"
+#include "tw_test.h"
+#include "tw_time.h"
+
+#include <curl/curl.h>
+#include <json.h>
+
+#define MAX_RESULTS 64
+
+static tw_feedsim sim;
+static tw_pool *pool;
+static live_fetch_result *got[MAX_RESULTS];
+static int ngot, ncancelled;
+
+static void on_done(void *job, tw_result status)
+{
+    if (status != TW_OK || ngot >= MAX_RESULTS) {
+        ncancelled += status != TW_OK;
+        live_fetch_result_free(job);
+        return;
+    }
+    got[ngot++] = job;
+}
+
+static void reset(void)
+{
+    for (int i = 0; i < ngot; i++) live_fetch_result_free(got[i]);
+    ngot = 0;
+    ncancelled = 0;
+}
+
+/* Drains the queue until n results came or timeout_s passed. */
+static bool wait_results(int n, double timeout_s)
+{
+    for (double until = tw_time_mono_s() + timeout_s; ngot < n && tw_time_mono_s() < until;) {
+        tw_pool_wait(pool, 0.05);
+        tw_pool_drain(pool, 0.05);
+    }
+    return ngot >= n;
+}
+
+static live_feed add(const char *path, live_format format, double poll_s, live_feed_desc extra,
+                     tw_token *token)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", strstr(path, "://") ? "" : sim.base, path);
+    extra.url = url;
+    extra.format = format;
+    extra.poll_s = poll_s;
+    extra.pool = pool;
+    extra.done = on_done;
+    extra.token = token;
+    live_feed f;
+    tw_result r = live_fetch_add(&extra, &f);
+    TW_CHECK_MSG(r == TW_OK, "live_fetch_add: %s", tw_result_str(r));
+    return f;
+}
+
+static long geojson_count(void)
+{
+    char *b = tw_feedsim_get(&sim, "/geojson/sensors.geojson", NULL, NULL, 0);
+    json_object *o = b ? json_tokener_parse(b) : NULL, *f = NULL;
+    long n =
+        o && json_object_object_get_ex(o, "features", &f) ? (long)json_object_array_length(f) : -1;
+    json_object_put(o);
+    free(b);
+    return n;
+}
+
+static void test_snapshot_then_304(void)
+{
+    reset();
+    live_feed f =
+        add("/geojson/sensors.geojson", LIVE_FORMAT_GEOJSON, 0.2, (live_feed_desc){0}, NULL);
+    TW_CHECK(wait_results(2, 10));
+    live_fetch_remove(f);
+    TW_CHECK(ngot >= 2);
+    if (ngot < 2) return;
+    TW_CHECK_MSG(got[0]->success && got[0]->snap, "first: %s", got[0]->error);
+    if (got[0]->snap)
+        TW_CHECK_MSG(got[0]->snap->entity_count == geojson_count(), "entities %d, served %ld",
+                     got[0]->snap->entity_count, geojson_count());
+    TW_CHECK_MSG(got[1]->success && got[1]->not_modified && !got[1]->snap,
+                 "second: success %d, 304 %d", got[1]->success, got[1]->not_modified);
+    TW_CHECK(got[1]->fetches == 2);
+}
+
+static void test_ngsild_pages(void)
+{
+    reset();
+    char hv[32];
+    free(tw_feedsim_get(&sim, "/ngsi-ld/v1/entities?type=OffStreetParking&limit=1&count=true",
+                        "NGSILD-Results-Count", hv, sizeof hv));
+    long total = atol(hv);
+    TW_CHECK(total > 10);
+    live_feed f = add("/ngsi-ld/v1/entities?type=OffStreetParking", LIVE_FORMAT_NGSILD, 5,
+                      (live_feed_desc){.page_size = 10}, NULL);
+    TW_CHECK(wait_results(1, 10));
+    live_fetch_remove(f);
+    if (ngot < 1) return;
+    TW_CHECK_MSG(got[0]->success && got[0]->snap, "%s", got[0]->error);
+    if (got[0]->snap)
+        TW_CHECK_MSG(got[0]->snap->entity_count == total, "entities %d of %ld over pages of 10",
+                     got[0]->snap->entity_count, total);
+}
+
+static void test_503_backs_off_and_recovers(void)
+{
+    reset();
+    TW_CHECK(tw_feedsim_fault(&sim, "503", "/geojson"));
+    live_feed f =
+        add("/geojson/sensors.geojson", LIVE_FORMAT_GEOJSON, 0.1, (live_feed_desc){0}, NULL);
+    TW_CHECK(wait_results(3, 10));
+    for (int i = 0; i < ngot && i < 3; i++)
+        TW_CHECK_MSG(!got[i]->success && strcmp(got[i]->error, "HTTP 503") == 0 &&
+                         got[i]->http_status == 503,
+                     "result %d: %s", i, got[i]->error);
+    /* 2, 4, 8 x poll_s, each within +-25 % */
+    if (ngot >= 3)
+        TW_CHECK_MSG(got[2]->retry_in_s > got[0]->retry_in_s * 2, "retry in %g then %g s",
+                     got[0]->retry_in_s, got[2]->retry_in_s);
+    TW_CHECK(tw_feedsim_fault(&sim, "none", NULL));
+    int before = ngot;
+    bool back = false;
+    for (double until = tw_time_mono_s() + 15; !back && tw_time_mono_s() < until;) {
+        wait_results(ngot + 1, 1);
+        for (int i = before; i < ngot; i++) back = back || got[i]->success;
+    }
+    TW_CHECK_MSG(back, "no success after the fault was cleared");
+    live_fetch_remove(f);
+}
+
+static void test_caps_and_schemes(void)
+{
+    reset();
+    live_feed a = add("/geojson/sensors.geojson", LIVE_FORMAT_GEOJSON, 5,
+                      (live_feed_desc){.max_bytes = 1000}, NULL);
+    live_feed b = add("ftp://127.0.0.1/x.json", LIVE_FORMAT_GEOJSON, 5, (live_feed_desc){0}, NULL);
+    TW_CHECK(wait_results(2, 10));
+    live_fetch_remove(a);
+    live_fetch_remove(b);
+    bool cap = false, scheme = false;
+    for (int i = 0; i < ngot; i++) {
+        TW_CHECK(!got[i]->success);
+        cap = cap || strstr(got[i]->error, "response over 1000 bytes");
+        scheme = scheme || (strstr(got[i]->error, "ftp") || strstr(got[i]->error, "rotocol"));
+    }
+    TW_CHECK_MSG(cap, "no size-cap error");
+    TW_CHECK_MSG(scheme, "ftp was not refused");
+}
+
+static void test_timeout_and_remove_while_hanging(void)
+{
+    reset();
+    TW_CHECK(tw_feedsim_fault(&sim, "hang", "/sta"));
+    live_feed t =
+        add("/sta/v1.1/Things", LIVE_FORMAT_STA, 0.5, (live_feed_desc){.timeout_s = 1}, NULL);
+    TW_CHECK(wait_results(1, 10));
+    live_fetch_remove(t);
+    if (ngot >= 1) TW_CHECK_MSG(strcmp(got[0]->error, "timeout") == 0, "%s", got[0]->error);
+    /* A feed whose request hangs: removing it (the last feed: the thread
+     * stops) does not wait on the server, and late results are dropped. */
+    reset();
+    tw_token *tok = tw_token_create(NULL, NULL);
+    live_feed h = add("/sta/v1.1/Things", LIVE_FORMAT_STA, 0.5, (live_feed_desc){0}, tok);
+    tw_time_sleep_s(0.5);
+    double t0 = tw_time_mono_s();
+    tw_token_cancel(tok);
+    live_fetch_remove(h);
+    double took = tw_time_mono_s() - t0;
+    TW_CHECK_MSG(took < 0.5, "remove took %.2f s", took);
+    tw_token_release(tok);
+    wait_results(1, 0.5);
+    TW_CHECK(ngot == 0);
+    TW_CHECK(tw_feedsim_fault(&sim, "none", NULL));
+}
+
+int main(void)
+{
+    if (!getenv("CITYTWIN_FEEDSIM_BIN"))
+        TW_SKIP("CITYTWIN_FEEDSIM_BIN is not set (run through ctest)");
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (!tw_feedsim_start(&sim,
+                          (const char *const[]){"--port", "0", "--seed", "1", "--freeze", NULL})) {
+        fprintf(stderr, "citytwin-feedsim did not start\n");
+        return 1;
+    }
+    pool = tw_pool_create(2);
+    TW_RUN(test_snapshot_then_304);
+    TW_RUN(test_ngsild_pages);
+    TW_RUN(test_503_backs_off_and_recovers);
+    TW_RUN(test_caps_and_schemes);
+    TW_RUN(test_timeout_and_remove_while_hanging);
+    reset();
+    tw_pool_destroy(pool);
+    tw_feedsim_stop(&sim);
+    curl_global_cleanup();
+    return TW_TEST_END();
+}

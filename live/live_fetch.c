@@ -18,6 +18,13 @@
 
 #define LIVE__MAX_FEEDS     64
 #define LIVE__BACKOFF_CAP_S 60.0
+#define LIVE__MAX_PAGES     200 /* per fetch, for formats that page by link or range */
+
+/* Ids already taken into a fetch's merged pages (open addressing). */
+typedef struct live__idset {
+    const char **slot;
+    size_t cap, n;
+} live__idset;
 
 typedef struct live__feed {
     uint32_t id;
@@ -44,7 +51,12 @@ typedef struct live__feed {
     char *pages;             /* NGSI-LD: the array members gathered so far */
     size_t pages_len;
     long long offset;
-    bool paged, single_page;
+    bool paged, multi_page_last;
+    char *next_url;       /* SensorThings / Seoul: the next page, NULL: the first */
+    tw_obs_snapshot *acc; /* their pages merged so far */
+    live__idset ids;
+    int pages_done;
+    long duplicates;
     double next_at, started_at;
     int failures;
     long fetches;
@@ -108,6 +120,9 @@ static void live__feed_free(live__feed *f)
     free(f->name_field);
     free(f->buf);
     free(f->pages);
+    free(f->next_url);
+    tw_obs_free(f->acc);
+    free(f->ids.slot);
     free(f);
 }
 
@@ -178,7 +193,7 @@ static bool live__has_param(const char *url, const char *name)
 
 static bool live__start(live__feed *f, double now)
 {
-    char *url = f->url, *paged_url = NULL;
+    char *url = f->next_url ? f->next_url : f->url, *paged_url = NULL;
     if (f->paged) {
         size_t n = strlen(f->url) + 96;
         paged_url = malloc(n);
@@ -196,7 +211,8 @@ static bool live__start(live__feed *f, double now)
         ok = (f->req_headers = curl_slist_append(f->req_headers, h->data)) != NULL;
     /* Conditional only for a whole document: a paged answer's first page
      * says nothing of the others. */
-    if (ok && f->offset == 0 && (!f->paged || f->single_page)) {
+    bool first = f->offset == 0 && !f->next_url;
+    if (ok && first && !f->multi_page_last) {
         char line[300];
         if (f->etag[0]) {
             snprintf(line, sizeof line, "If-None-Match: %s", f->etag);
@@ -238,7 +254,7 @@ static bool live__start(live__feed *f, double now)
         return false;
     }
     f->easy = e;
-    if (f->offset == 0) f->started_at = now;
+    if (first) f->started_at = now;
     return true;
 }
 
@@ -260,6 +276,11 @@ static void live__fail(live__feed *f, live_fetch_result *r, double now)
     f->next_at = now + fmax(fmin(base, LIVE__BACKOFF_CAP_S) * jitter, f->poll_s);
     f->offset = 0;
     f->pages_len = 0;
+    free(f->next_url);
+    f->next_url = NULL;
+    tw_obs_free(f->acc);
+    f->acc = NULL;
+    f->pages_done = 0;
     TW_DEBUG("live", "%s: %s (retry in %.1f s)", f->label, r->error, f->next_at - now);
     live__post(f, r);
 }
@@ -281,7 +302,7 @@ static bool live__gather(live__feed *f)
 }
 
 static tw_result live__parse(live__feed *f, const char *buf, size_t len, tw_obs_snapshot **snap,
-                             char *err, size_t errlen)
+                             live_paging *pg, char *err, size_t errlen)
 {
     switch (f->format) {
     case LIVE_FORMAT_GEOJSON:
@@ -289,9 +310,9 @@ static tw_result live__parse(live__feed *f, const char *buf, size_t len, tw_obs_
     case LIVE_FORMAT_NGSILD:
         return live_ngsild_parse(buf, len, &f->opt, snap, err, errlen);
     case LIVE_FORMAT_SEOUL:
-        return live_seoul_parse(buf, len, &f->opt, snap, NULL, err, errlen);
+        return live_seoul_parse(buf, len, &f->opt, snap, pg, err, errlen);
     case LIVE_FORMAT_STA: {
-        tw_result r = live_sta_things(buf, len, &f->opt, snap, NULL, err, errlen);
+        tw_result r = live_sta_things(buf, len, &f->opt, snap, pg, err, errlen);
         if (r == TW_OK) live_sta_finish(*snap, &f->opt);
         return r;
     }
@@ -299,6 +320,131 @@ static tw_result live__parse(live__feed *f, const char *buf, size_t len, tw_obs_
         snprintf(err, errlen, "unknown format");
         return TW_ERR_ARG;
     }
+}
+
+/* The "/START/END" of a Seoul Open API URL (the last two numeric path
+ * segments): where START begins and END ends in url. */
+static bool live__seoul_range(const char *url, size_t *a, size_t *b, long long *start,
+                              long long *end)
+{
+    bool found = false;
+    for (const char *p = strchr(url, '/'); p; p = strchr(p + 1, '/')) {
+        if (p[1] < '0' || p[1] > '9') continue;
+        char *x, *y;
+        long long s0 = strtoll(p + 1, &x, 10);
+        if (*x != '/' || x[1] < '0' || x[1] > '9') continue;
+        long long e0 = strtoll(x + 1, &y, 10);
+        if (*y != '/' && *y != '\0' && *y != '?') continue;
+        *a = (size_t)(p + 1 - url), *b = (size_t)(y - url), *start = s0, *end = e0;
+        found = true;
+    }
+    return found && *start >= 1 && *end >= *start;
+}
+
+/* The next page's URL (caller frees), or NULL when this page was the last:
+ * SensorThings follows @iot.nextLink while pages are not empty; Seoul moves
+ * its /START/END/ window while list_total_count says there are more rows
+ * and the page was full. */
+static char *live__next_page(const live__feed *f, const tw_obs_snapshot *page,
+                             const live_paging *pg)
+{
+    const char *cur = f->next_url ? f->next_url : f->url;
+    int got = page->entity_count + page->dropped_entities;
+    for (int k = 0; k < TW_OBS_SKIP_COUNT; k++)
+        if (k != TW_OBS_SKIP_BAD_VALUE) got += page->skipped[k];
+    if (f->format == LIVE_FORMAT_STA)
+        return pg->next_link[0] && got > 0 ? strdup(pg->next_link) : NULL;
+    size_t a = 0, b = 0;
+    long long s0 = 0, e0 = 0;
+    if (f->format != LIVE_FORMAT_SEOUL || !live__seoul_range(cur, &a, &b, &s0, &e0)) return NULL;
+    long long size = e0 - s0 + 1;
+    if (pg->count <= e0 || got < size) return NULL; /* all rows, or a short page */
+    size_t n = strlen(cur) + 48;
+    char *u = malloc(n);
+    if (u) snprintf(u, n, "%.*s%lld/%lld%s", (int)a, cur, e0 + 1, e0 + size, cur + b);
+    return u;
+}
+
+static uint64_t live__hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+    return h;
+}
+
+/* Adds id; false when it was there already (or memory ran out: then the
+ * entity is kept, a duplicate is the lesser harm). */
+static bool live__ids_add(live__idset *set, const char *id)
+{
+    if (set->n * 2 >= set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 256;
+        const char **slot = calloc(cap, sizeof *slot);
+        if (!slot) return true;
+        for (size_t i = 0; i < set->cap; i++) {
+            if (!set->slot[i]) continue;
+            size_t k = live__hash(set->slot[i]) & (cap - 1);
+            while (slot[k]) k = (k + 1) & (cap - 1);
+            slot[k] = set->slot[i];
+        }
+        free(set->slot);
+        set->slot = slot, set->cap = cap;
+    }
+    size_t k = live__hash(id) & (set->cap - 1);
+    for (; set->slot[k]; k = (k + 1) & (set->cap - 1))
+        if (strcmp(set->slot[k], id) == 0) return false;
+    set->slot[k] = id;
+    set->n++;
+    return true;
+}
+
+/* Copies a page's entities into the fetch's merged snapshot, dropping ids
+ * already taken (counted in duplicates). False when out of memory. */
+static bool live__merge(live__feed *f, const tw_obs_snapshot *page)
+{
+    tw_obs_snapshot *d = f->acc;
+    if (!d->crs && page->crs) d->crs = tw_obs_str(d, page->crs, -1);
+    for (int k = 0; k < TW_OBS_SKIP_COUNT; k++) d->skipped[k] += page->skipped[k];
+    d->dropped_entities += page->dropped_entities;
+    d->dropped_values += page->dropped_values;
+    d->dropped_vertices += page->dropped_vertices;
+    d->truncated_strings += page->truncated_strings;
+    for (int i = 0; i < page->entity_count && !d->nomem; i++) {
+        const tw_obs_entity *e = &page->entities[i];
+        const char *id = tw_obs_str(d, e->id, -1);
+        if (!id) continue;
+        if (!live__ids_add(&f->ids, id)) {
+            f->duplicates++;
+            continue;
+        }
+        tw_obs_entity *n = tw_obs_begin(d);
+        if (!n) continue;
+        n->id = id;
+        n->type = tw_obs_str(d, e->type, -1);
+        n->name = tw_obs_str(d, e->name, -1);
+        n->observed_at = e->observed_at;
+        const double *v = tw_obs_vertices(page, e);
+        for (int k = 0; v && k < e->vertex_count; k++) tw_obs_add_vertex(d, v[2 * k], v[2 * k + 1]);
+        const tw_obs_value *val = tw_obs_values(page, e);
+        for (int k = 0; val && k < e->value_count; k++) {
+            tw_obs_value *nv = tw_obs_add_value(d, val[k].name);
+            if (!nv) break;
+            nv->text = tw_obs_str(d, val[k].text, -1);
+            nv->number = val[k].number;
+            nv->unit = tw_obs_str(d, val[k].unit, -1);
+            nv->ref = tw_obs_str(d, val[k].ref, -1);
+            nv->observed_at = val[k].observed_at;
+        }
+        n = &d->entities[d->current]; /* adding may have moved it */
+        n->main_value = e->main_value;
+        if (e->vertex_count > 0) {
+            tw_obs_set_geometry(d, e->geom);
+        } else {
+            n->geom = e->geom;
+            n->x = e->x, n->y = e->y;
+        }
+        tw_obs_commit(d);
+    }
+    return !d->nomem;
 }
 
 static void live__finished(live__feed *f, CURLcode rc, double now)
@@ -354,7 +500,7 @@ static void live__finished(live__feed *f, CURLcode rc, double now)
             }
             return;
         }
-        f->single_page = f->offset == 0;
+        f->multi_page_last = f->offset != 0;
         f->offset = 0;
         f->pages[f->pages_len] = ']';
         /* The gathered members, as one array: "[" + members + "]". */
@@ -365,11 +511,51 @@ static void live__finished(live__feed *f, CURLcode rc, double now)
         memcpy(doc + 1, f->pages, f->pages_len + 1);
         doc[f->pages_len + 2] = '\0';
         f->pages_len = 0;
-        tw_result pr = live__parse(f, doc, strlen(doc), &r->snap, r->error, sizeof r->error);
+        tw_result pr = live__parse(f, doc, strlen(doc), &r->snap, NULL, r->error, sizeof r->error);
         free(doc);
         if (pr != TW_OK) return live__fail(f, r, now);
-    } else if (live__parse(f, body, body_len, &r->snap, r->error, sizeof r->error) != TW_OK) {
-        return live__fail(f, r, now);
+    } else {
+        tw_obs_snapshot *page = NULL;
+        live_paging pg = {.count = -1};
+        if (live__parse(f, body, body_len, &page, &pg, r->error, sizeof r->error) != TW_OK)
+            return live__fail(f, r, now);
+        char *next = live__next_page(f, page, &pg);
+        if (!next && !f->acc) {
+            r->snap = page; /* one page: as it came */
+            f->multi_page_last = false;
+        } else {
+            if (!f->acc) {
+                f->acc = tw_obs_create(&f->opt.limits);
+                f->ids.n = 0;
+                if (f->ids.slot) memset(f->ids.slot, 0, f->ids.cap * sizeof *f->ids.slot);
+            }
+            bool merged = f->acc && live__merge(f, page);
+            tw_obs_free(page);
+            if (!merged) {
+                free(next);
+                snprintf(r->error, sizeof r->error, "out of memory");
+                return live__fail(f, r, now);
+            }
+            if (next && ++f->pages_done < LIVE__MAX_PAGES) {
+                free(f->next_url);
+                f->next_url = next;
+                free(r);
+                if (live__start(f, now)) return;
+                r = calloc(1, sizeof *r);
+                if (!r) return (void)(f->next_at = now + f->poll_s);
+                snprintf(r->error, sizeof r->error, "out of memory");
+                return live__fail(f, r, now);
+            }
+            free(next);
+            r->snap = f->acc;
+            r->duplicates = f->duplicates;
+            f->acc = NULL;
+            f->multi_page_last = true;
+            free(f->next_url);
+            f->next_url = NULL;
+            f->pages_done = 0;
+            f->duplicates = 0;
+        }
     }
     snprintf(f->etag, sizeof f->etag, "%s", f->new_etag);
     snprintf(f->last_mod, sizeof f->last_mod, "%s", f->new_lm);

@@ -43,6 +43,7 @@ typedef struct live_fetch_result {
     double wall_at;        /* wall clock when the fetch ended */
     long fetches;          /* requests made for the feed so far */
     double retry_in_s;     /* when the next try is due */
+    long duplicates;       /* entities dropped: ids already seen on an earlier page */
 } live_fetch_result;
 
 void live_fetch_result_free(live_fetch_result *r);

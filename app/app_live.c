@@ -198,7 +198,8 @@ static void app__on_result(void *job, tw_result status)
             TW_INFO(lv->cfg->kind, "%s: ok, %d entities", lv->info.name, lv->snap->entity_count);
         }
     } else {
-        if (strcmp(lv->error, r->error) != 0)
+        /* Before the first good snapshot the layer's error line says it. */
+        if (lv->has_data && strcmp(lv->error, r->error) != 0)
             TW_WARN(lv->cfg->kind, "%s: %s: %s", lv->info.name, lv->cfg->label, r->error);
         snprintf(lv->error, sizeof lv->error, "%s", r->error);
         if (!lv->has_data && lv->info.status != APP_LAYER_ERROR)

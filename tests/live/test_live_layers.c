@@ -176,6 +176,32 @@ static void test_ok_counts_and_key(void)
     json_object_put(rep);
 }
 
+/* A feed that never gave a good answer is an error with the reason; the
+ * other layers are not held up by it. */
+static void test_never_good_is_error(void)
+{
+    char extra[512];
+    snprintf(extra, sizeof extra,
+             "  { \"kind\": \"sensors\", \"name\": \"M\", \"format\": \"geojson\", "
+             "\"url\": \"%s/geojson/sensors.geojson\" }",
+             sim.base);
+    write_scene(tmp("bad.json"), 1, 3, extra);
+    TW_CHECK(tw_feedsim_fault(&sim, "malformed", "/geojson"));
+    char args[1024];
+    snprintf(args, sizeof args, "--headless --size 320x240 --wait-s 1 --report '%s' '%s'",
+             tmp("bad_report.json"), tmp("bad.json"));
+    int rc = tw_run_citytwin(args, tmp("bad_err.txt"));
+    TW_CHECK(tw_feedsim_fault(&sim, "none", NULL));
+    TW_CHECK_MSG(rc == 0, "exit %d", rc);
+    json_object *rep = tw_run_load_json(tmp("bad_report.json"));
+    json_object *m = layer(rep, "M");
+    TW_CHECK_MSG(strcmp(str(m, "status"), "error") == 0, "status %s", str(m, "status"));
+    TW_CHECK_MSG(strstr(str(m, "error"), "JSON") != NULL, "error \"%s\"", str(m, "error"));
+    TW_CHECK_MSG(strcmp(str(layer(rep, "P"), "status"), "ok") == 0, "parking: %s",
+                 str(layer(rep, "P"), "status"));
+    json_object_put(rep);
+}
+
 static void test_missing_variable(void)
 {
     char extra[512];
@@ -286,6 +312,7 @@ int main(void)
     }
     read_counts();
     TW_RUN(test_ok_counts_and_key);
+    TW_RUN(test_never_good_is_error);
     TW_RUN(test_missing_variable);
     TW_RUN(test_fault_makes_stale);
     TW_RUN(test_heal_back_to_ok);

@@ -42,7 +42,9 @@ typedef struct app_live {
     const app_live_cfg *cfg;
     app_world *world;
     live_feed feed;
-    geo_xform *xf; /* lon/lat -> scene, main thread */
+    geo_xform *xf;      /* lon/lat -> scene, main thread */
+    geo_xform *xf_decl; /* a feed's declared CRS -> scene, for decl_crs */
+    char decl_crs[160];
     tw_obs_snapshot *snap;
     double *xy;   /* scene positions, per entity */
     char **texts; /* label text per entity */
@@ -126,6 +128,25 @@ static char *app__label_text(const app_live *lv, const tw_obs_entity *e)
     return strdup(buf);
 }
 
+/* The transform for a snapshot's CRS (NULL: lon/lat WGS 84, as every
+ * format has by default); a declared one is made once and kept. NULL when
+ * the declared CRS is unknown (logged once). */
+static geo_xform *app__xform(app_live *lv, const char *crs)
+{
+    if (!crs || strstr(crs, "CRS84") || strcmp(crs, "EPSG:4326") == 0) return lv->xf;
+    if (strcmp(lv->decl_crs, crs) == 0) return lv->xf_decl;
+    if (lv->xf_decl) geo_xform_destroy(lv->xf_decl);
+    lv->xf_decl = NULL;
+    snprintf(lv->decl_crs, sizeof lv->decl_crs, "%s", crs);
+    char err[256];
+    OGRSpatialReferenceH srs = NULL;
+    tw_result r = geo_srs_from_text(crs, &srs, err, sizeof err);
+    if (r == TW_OK) r = geo_xform_create(lv->world->frame, srs, 0, &lv->xf_decl, err, sizeof err);
+    if (srs) OSRDestroySpatialReference(srs);
+    if (r != TW_OK) TW_WARN(lv->cfg->kind, "%s: the feed's CRS: %s", lv->info.name, err);
+    return lv->xf_decl;
+}
+
 /* Takes a snapshot: positions into the scene CRS, labels, value range. */
 static void app__take(app_live *lv, tw_obs_snapshot *s)
 {
@@ -141,15 +162,33 @@ static void app__take(app_live *lv, tw_obs_snapshot *s)
         return;
     }
     for (int i = 0; i < n; i++) xy[2 * i] = s->entities[i].x, xy[2 * i + 1] = s->entities[i].y;
-    /* A declared CRS other than lon/lat is not handled yet: it would need its
-     * own transform (noted in the README); lon/lat is what every format uses. */
+    geo_xform *xf = app__xform(lv, s->crs);
     double *x = malloc((size_t)(n + 1) * sizeof *x), *y = malloc((size_t)(n + 1) * sizeof *y);
-    if (x && y && lv->xf) {
+    if (x && y && xf) {
         for (int i = 0; i < n; i++) x[i] = xy[2 * i], y[i] = xy[2 * i + 1];
-        geo_xform_to_scene(lv->xf, (size_t)n, x, y, NULL);
+        geo_xform_to_scene(xf, (size_t)n, x, y, NULL);
         for (int i = 0; i < n; i++) xy[2 * i] = x[i], xy[2 * i + 1] = y[i];
     }
     free(x), free(y);
+    /* Positions that did not transform (out of the CRS's range, or no
+     * usable CRS) are not drawn: moved to the end and counted. */
+    int kept = 0, bad = 0;
+    for (int i = 0; i < n; i++) {
+        bool ok = xf && isfinite(xy[2 * i]) && isfinite(xy[2 * i + 1]) && fabs(xy[2 * i]) < 1e8 &&
+                  fabs(xy[2 * i + 1]) < 1e8;
+        if (!ok) {
+            bad++;
+            continue;
+        }
+        if (kept != i) {
+            s->entities[kept] = s->entities[i];
+            xy[2 * kept] = xy[2 * i], xy[2 * kept + 1] = xy[2 * i + 1];
+        }
+        kept++;
+    }
+    s->entity_count = kept;
+    s->skipped[TW_OBS_SKIP_BAD_GEOMETRY] += bad;
+    n = kept;
     app__free_data(lv);
     lv->snap = s, lv->xy = xy, lv->texts = texts, lv->labels = labels;
     lv->order = order, lv->dist2 = dist2;
@@ -281,6 +320,7 @@ static void app__destroy(void *self)
     live_fetch_remove(lv->feed); /* late results: the token is cancelled */
     app__free_data(lv);
     if (lv->xf) geo_xform_destroy(lv->xf);
+    if (lv->xf_decl) geo_xform_destroy(lv->xf_decl);
     free(lv);
 }
 

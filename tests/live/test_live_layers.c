@@ -202,6 +202,48 @@ static void test_never_good_is_error(void)
     json_object_put(rep);
 }
 
+/* A GeoJSON feed with a legacy "crs" (EPSG:5186 metres) lands where it says:
+ * the view frames it, so the ground under the picture's centre is inside
+ * the two points' box (read as lon/lat they would not transform at all). */
+static void test_declared_crs(void)
+{
+    FILE *f = fopen(tmp("decl.geojson"), "w");
+    if (!f) return;
+    fprintf(f, "{\"type\": \"FeatureCollection\", \"crs\": {\"type\": \"name\", "
+               "\"properties\": {\"name\": \"urn:ogc:def:crs:EPSG::5186\"}}, \"features\": ["
+               "{\"type\": \"Feature\", \"id\": \"a\", \"geometry\": {\"type\": \"Point\", "
+               "\"coordinates\": [197950, 551800]}, \"properties\": {\"value\": 3}},"
+               "{\"type\": \"Feature\", \"id\": \"b\", \"geometry\": {\"type\": \"Point\", "
+               "\"coordinates\": [198950, 552800]}, \"properties\": {\"value\": 1}}]}\n");
+    fclose(f);
+    f = fopen(tmp("decl.json"), "w");
+    if (!f) return;
+    fprintf(f,
+            "{ \"name\": \"decl\", \"crs\": \"EPSG:5186\", \"layers\": [ { \"kind\": "
+            "\"sensors\", \"name\": \"D\", \"format\": \"geojson\", \"url\": \"file://%s\", "
+            "\"value\": \"value\" } ] }\n",
+            tmp("decl.geojson"));
+    fclose(f);
+    char args[1024];
+    snprintf(args, sizeof args,
+             "--headless --size 320x240 --wait-s 0.5 --pick 160,120 --report '%s' '%s'",
+             tmp("decl_report.json"), tmp("decl.json"));
+    TW_CHECK(tw_run_citytwin(args, tmp("decl_err.txt")) == 0);
+    json_object *rep = tw_run_load_json(tmp("decl_report.json")), *pick = NULL, *pos = NULL;
+    json_object *d = layer(rep, "D");
+    TW_CHECK_MSG(strcmp(str(d, "status"), "ok") == 0 && num(d, "features") == 2,
+                 "status %s, features %g", str(d, "status"), num(d, "features"));
+    double x = NAN, y = NAN;
+    if (json_object_object_get_ex(rep, "pick", &pick) &&
+        json_object_object_get_ex(pick, "position", &pos)) {
+        x = json_object_get_double(json_object_array_get_idx(pos, 0));
+        y = json_object_get_double(json_object_array_get_idx(pos, 1));
+    }
+    TW_CHECK_MSG(x > 197950 && x < 198950 && y > 551800 && y < 552800,
+                 "the view's centre %g %g is not between the points", x, y);
+    json_object_put(rep);
+}
+
 static void test_missing_variable(void)
 {
     char extra[512];
@@ -313,6 +355,7 @@ int main(void)
     read_counts();
     TW_RUN(test_ok_counts_and_key);
     TW_RUN(test_never_good_is_error);
+    TW_RUN(test_declared_crs);
     TW_RUN(test_missing_variable);
     TW_RUN(test_fault_makes_stale);
     TW_RUN(test_heal_back_to_ok);

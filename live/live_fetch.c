@@ -48,6 +48,7 @@ typedef struct live__feed {
     bool toobig;
     char etag[256], last_mod[128], new_etag[256], new_lm[128];
     long long results_count; /* NGSILD-Results-Count, -1 none */
+    double retry_after;      /* Retry-After seconds of the last answer, 0 none */
     char *pages;             /* NGSI-LD: the array members gathered so far */
     size_t pages_len;
     long long offset;
@@ -172,6 +173,9 @@ static size_t live__on_header(char *data, size_t size, size_t n, void *user)
     if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) { /* a new response (redirects) */
         f->new_etag[0] = f->new_lm[0] = '\0';
         f->results_count = -1;
+        f->retry_after = 0;
+    } else if (live__header(data, len, "Retry-After", num, sizeof num)) {
+        f->retry_after = atof(num); /* an HTTP date reads as 0: plain backoff */
     } else if (live__header(data, len, "NGSILD-Results-Count", num, sizeof num)) {
         f->results_count = atoll(num);
     } else if (!live__header(data, len, "ETag", f->new_etag, sizeof f->new_etag)) {
@@ -226,6 +230,7 @@ static bool live__start(live__feed *f, double now)
     f->toobig = false;
     f->errbuf[0] = f->new_etag[0] = f->new_lm[0] = '\0';
     f->results_count = -1;
+    f->retry_after = 0;
     curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, f);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, live__write);
@@ -273,7 +278,11 @@ static void live__fail(live__feed *f, live_fetch_result *r, double now)
     f->failures++;
     double base = f->poll_s * pow(2.0, f->failures < 16 ? f->failures : 16);
     double jitter = 0.75 + 0.5 * (rand_r(&f->rng) / (double)RAND_MAX);
-    f->next_at = now + fmax(fmin(base, LIVE__BACKOFF_CAP_S) * jitter, f->poll_s);
+    double wait = fmax(fmin(base, LIVE__BACKOFF_CAP_S) * jitter, f->poll_s);
+    /* A server that says when to come back (503, 429) is not asked sooner. */
+    if ((r->http_status == 503 || r->http_status == 429) && f->retry_after > 0)
+        wait = fmax(wait, fmin(f->retry_after, LIVE__BACKOFF_CAP_S));
+    f->next_at = now + wait;
     f->offset = 0;
     f->pages_len = 0;
     free(f->next_url);

@@ -2,7 +2,8 @@
  * so it runs under the sanitizers: a feed's snapshot arrives through the
  * hand-off queue; the next poll is a 304; NGSI-LD pages are gathered into
  * one snapshot, SensorThings by @iot.nextLink and Seoul by /START/END/
- * too, dropping repeated ids; 503 and timeouts back off and recover; the size cap and the
+ * too, dropping repeated ids; 5xx and timeouts back off (503 no sooner than
+ * its Retry-After) and recover; the size cap and the
  * scheme list hold; removing a feed with a request hanging returns at once
  * and its late results are dropped. */
 #include "live_fetch.h"
@@ -194,15 +195,24 @@ static void test_duplicate_ids_dropped(void)
 static void test_503_backs_off_and_recovers(void)
 {
     reset();
+    /* 503 with Retry-After: 5: not asked again sooner */
     TW_CHECK(tw_feedsim_fault(&sim, "503", "/geojson"));
     live_feed f =
         add("/geojson/sensors.geojson", LIVE_FORMAT_GEOJSON, 0.1, (live_feed_desc){0}, NULL);
+    TW_CHECK(wait_results(1, 10));
+    live_fetch_remove(f);
+    if (ngot >= 1)
+        TW_CHECK_MSG(!got[0]->success && strcmp(got[0]->error, "HTTP 503") == 0 &&
+                         got[0]->http_status == 503 && got[0]->retry_in_s > 4.5,
+                     "%s, retry in %g s", got[0]->error, got[0]->retry_in_s);
+    /* 500: plain backoff, 2, 4, 8 x poll_s, each within +-25 % */
+    reset();
+    TW_CHECK(tw_feedsim_fault(&sim, "500", "/geojson"));
+    f = add("/geojson/sensors.geojson", LIVE_FORMAT_GEOJSON, 0.1, (live_feed_desc){0}, NULL);
     TW_CHECK(wait_results(3, 10));
     for (int i = 0; i < ngot && i < 3; i++)
-        TW_CHECK_MSG(!got[i]->success && strcmp(got[i]->error, "HTTP 503") == 0 &&
-                         got[i]->http_status == 503,
-                     "result %d: %s", i, got[i]->error);
-    /* 2, 4, 8 x poll_s, each within +-25 % */
+        TW_CHECK_MSG(!got[i]->success && strcmp(got[i]->error, "HTTP 500") == 0, "result %d: %s", i,
+                     got[i]->error);
     if (ngot >= 3)
         TW_CHECK_MSG(got[2]->retry_in_s > got[0]->retry_in_s * 2, "retry in %g then %g s",
                      got[0]->retry_in_s, got[2]->retry_in_s);

@@ -116,9 +116,11 @@ static void check_frames(json_object *rep, double min_count)
     json_object *fr = NULL;
     json_object_object_get_ex(rep, "frames", &fr);
     double p50 = num(fr, "p50_ms"), mx = num(fr, "max_ms"), n = num(fr, "count");
-    /* A request that hangs takes seconds; a frame that waited on it would
-     * show here. The bound leaves room for the first frames' uploads. */
-    TW_CHECK_MSG(mx <= fmax(10 * p50, 250), "frames.max_ms %g, p50_ms %g", mx, p50);
+    /* A frame that waited on a hanging request would take seconds (the
+     * server holds it until the 5 s timeout). 1 s leaves room for the first
+     * frame's uploads on a test machine loaded by other tests (331 ms seen
+     * under ctest -j2 on 2 cores, p50 2.6 ms). */
+    TW_CHECK_MSG(mx < 1000, "frames.max_ms %g, p50_ms %g", mx, p50);
     TW_CHECK_MSG(n >= min_count, "only %g frames", n);
 }
 
@@ -313,7 +315,7 @@ static void test_fault_makes_stale(void)
         TW_CHECK_MSG(strstr(str(l, "warning"), "stale since") != NULL, "warning \"%s\"",
                      str(l, "warning"));
     }
-    check_frames(rep, 20);
+    check_frames(rep, 40);
     json_object_put(rep);
 }
 
@@ -334,9 +336,10 @@ static void test_heal_back_to_ok(void)
     for (int i = 0; i < 2; i++) {
         json_object *l = layer(rep, i ? "T" : "P");
         TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "status %s", str(l, "status"));
-        TW_CHECK_MSG(num(l, "fetches") >= 4, "fetches %g", num(l, "fetches"));
+        /* the first good one, at least one 503, the one after healing */
+        TW_CHECK_MSG(num(l, "fetches") >= 3, "fetches %g", num(l, "fetches"));
     }
-    check_frames(rep, 20);
+    check_frames(rep, 40);
     json_object_put(rep);
 }
 

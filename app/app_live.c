@@ -225,6 +225,7 @@ static void app__on_result(void *job, tw_result status)
     lv->fetches = r->fetches;
     if (r->success) {
         lv->last_ok_mono = now, lv->last_ok_wall = r->wall_at;
+        lv->error[0] = '\0'; /* last_error: a failure since the last success */
         if (r->not_modified) lv->skipped_fetches++;
         if (r->snap) {
             app__take(lv, r->snap);

@@ -3,6 +3,7 @@
  * stands between the eye and the point. */
 #include "app_points.h"
 
+#include "app_markers.h"
 #include "geo_points.h"
 #include "rn_ui.h"
 #include "tw_json.h"
@@ -145,67 +146,12 @@ static void app__destroy(void *self)
     free(p);
 }
 
-/* ---- screen geometry ---- */
+/* ---- screen geometry (shared with the live layers: app_markers) ---- */
 
-static double app__exag(const app_points *p)
-{
-    return p->world->exaggeration > 0 ? p->world->exaggeration : 1;
-}
-
-/* The ground under a point, drawn (exaggerated) height. */
-static void app__ground(const app_points *p, const geo_point *pt, double g[3])
-{
-    double z = 0;
-    app_world_ground(p->world, pt->x, pt->y, &z);
-    g[0] = pt->x, g[1] = pt->y, g[2] = z * app__exag(p);
-}
-
-/* False when the terrain hides the ground point from the eye: the sight
- * line is sampled against the ground heights. */
-static bool app__seen(const app_points *p, const double eye[3], const double g[3])
-{
-    if (!p->world->ground) return true;
-    double exag = app__exag(p);
-    for (int k = 1; k < 24; k++) {
-        double t = k / 24.0, x = eye[0] + (g[0] - eye[0]) * t, y = eye[1] + (g[1] - eye[1]) * t;
-        double line = eye[2] + (g[2] - eye[2]) * t, z;
-        if (app_world_ground(p->world, x, y, &z) && z * exag > line + 2.0) return false;
-    }
-    return true;
-}
-
-/* Where a point's marker head is on screen and how large (1 near, less
- * far away, so a far crowd does not hide the view); false when hidden. */
 static bool app__head(const app_points *p, const app_ui_ctx *ui, const geo_point *pt, double eye[3],
                       float *hx, float *hy, float *gy, float *scale)
 {
-    double g[3], sx, sy;
-    app__ground(p, pt, g);
-    if (!app_camera_project(ui->cam, ui->width, ui->height, g, &sx, &sy)) return false;
-    if (sx < -20 || sy < -40 || sx > ui->width + 20 || sy > ui->height + 20) return false;
-    if (!app__seen(p, eye, g)) return false;
-    double d = sqrt((g[0] - eye[0]) * (g[0] - eye[0]) + (g[1] - eye[1]) * (g[1] - eye[1]) +
-                    (g[2] - eye[2]) * (g[2] - eye[2]));
-    /* Full size within a few kilometres, dots across a whole city. */
-    *scale = (float)fmin(fmax(4000.0 / fmax(d, 1), 0.35), 1.0);
-    *hx = (float)sx, *gy = (float)sy;
-    *hy = (float)sy - 12 * ui->scale * *scale;
-    return true;
-}
-
-/* A five-stop ramp from dark blue through green to yellow (viridis-like:
- * readable by the colour-blind, monotone in lightness). */
-static rn_rgba app__ramp(double t)
-{
-    static const uint8_t stops[5][3] = {
-        {68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
-    t = fmin(fmax(isfinite(t) ? t : 0, 0), 1) * 4;
-    int i = (int)fmin(floor(t), 3);
-    double f = t - i;
-    rn_rgba c = {0, 0, 0, 255};
-    uint8_t *o = &c.r;
-    for (int k = 0; k < 3; k++) o[k] = (uint8_t)(stops[i][k] + (stops[i + 1][k] - stops[i][k]) * f);
-    return c;
+    return app_markers_head(p->world, ui, pt->x, pt->y, eye, hx, hy, gy, scale);
 }
 
 static rn_rgba app__color(const app_points *p, const geo_point *pt, float opacity)
@@ -215,7 +161,7 @@ static rn_rgba app__color(const app_points *p, const geo_point *pt, float opacit
     if (c->value_field && !isnan(pt->value)) {
         double lo = c->has_ramp ? c->ramp[0] : p->pts.vmin;
         double hi = c->has_ramp ? c->ramp[1] : p->pts.vmax;
-        out = app__ramp(hi > lo ? (pt->value - lo) / (hi - lo) : 0.5);
+        out = app_markers_ramp(hi > lo ? (pt->value - lo) / (hi - lo) : 0.5);
     } else if (c->value_field) {
         out = (rn_rgba){150, 150, 150, 255}; /* no value */
     } else {
@@ -226,41 +172,19 @@ static rn_rgba app__color(const app_points *p, const geo_point *pt, float opacit
     return out;
 }
 
-static void app__disc(float x, float y, float r, rn_rgba c)
-{
-    const int n = 12;
-    for (int i = 0; i < n; i++) {
-        float a0 = (float)(2 * M_PI * i / n), a1 = (float)(2 * M_PI * (i + 1) / n);
-        rn_ui_triangle(x, y, x + r * cosf(a0), y + r * sinf(a0), x + r * cosf(a1), y + r * sinf(a1),
-                       c);
-    }
-}
-
 /* The attribute panel of the selected feature, left of the screen. */
 static void app__panel_box(const app_points *p, const app_ui_ctx *ui, float box[4])
 {
-    float s = ui->scale, row = 17 * s;
-    int rows = p->pts.field_count < 24 ? p->pts.field_count : 24;
-    box[0] = 12 * s, box[1] = 120 * s, box[2] = 12 * s + 330 * s;
-    box[3] = box[1] + 34 * s + row * (float)rows;
+    app_markers_panel_box(ui, p->pts.field_count, box);
 }
 
 static void app__panel(const app_points *p, const app_ui_ctx *ui)
 {
     if (p->selected < 0 || p->selected >= p->pts.features) return;
-    float s = ui->scale, box[4], row = 17 * s;
-    app__panel_box(p, ui, box);
-    rn_ui_rect(box[0], box[1], box[2] - box[0], box[3] - box[1], (rn_rgba){16, 24, 36, 215});
     const char *title = p->pts.labels[p->selected] ? p->pts.labels[p->selected] : p->info.name;
-    rn_ui_text(box[0] + 10 * s, box[1] + 22 * s, 15 * s, (rn_rgba){90, 200, 250, 255}, title);
-    int rows = p->pts.field_count < 24 ? p->pts.field_count : 24;
-    for (int i = 0; i < rows; i++) {
-        const char *v = p->pts.values[p->selected * p->pts.field_count + i];
-        char line[320];
-        snprintf(line, sizeof line, "%s: %s", p->pts.fields[i], v ? v : "—");
-        rn_ui_text(box[0] + 10 * s, box[1] + 40 * s + row * (float)i, 12 * s,
-                   (rn_rgba){235, 240, 245, 255}, line);
-    }
+    app_markers_panel(ui, title, (const char *const *)p->pts.fields,
+                      (const char *const *)p->pts.values + (size_t)p->selected * p->pts.field_count,
+                      p->pts.field_count);
 }
 
 /* The value ramp's legend, bottom left above the cursor line. */
@@ -272,7 +196,7 @@ static void app__legend(const app_points *p, const app_ui_ctx *ui)
     double lo = c->has_ramp ? c->ramp[0] : p->pts.vmin, hi = c->has_ramp ? c->ramp[1] : p->pts.vmax;
     rn_ui_rect(x - 6 * s, y - 20 * s, w + 110 * s, 40 * s, (rn_rgba){16, 24, 36, 200});
     for (int i = 0; i < 32; i++)
-        rn_ui_rect(x + w * i / 32.0f, y, w / 32.0f + 1, 8 * s, app__ramp(i / 31.0));
+        rn_ui_rect(x + w * i / 32.0f, y, w / 32.0f + 1, 8 * s, app_markers_ramp(i / 31.0));
     char line[200];
     snprintf(line, sizeof line, "%s  %g … %g", c->value_field, lo, hi);
     rn_ui_text(x, y - 6 * s, 11 * s, (rn_rgba){235, 240, 245, 255}, line);
@@ -299,8 +223,6 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     if (pass != APP_PASS_MARKERS) return;
     double eye[3];
     app_camera_eye(ui->cam, eye);
-    float s = ui->scale;
-    rn_rgba dark = {20, 28, 40, (uint8_t)(220 * d->opacity)};
     /* Far first, so near markers stand in front. */
     if (p->order && p->dist2) {
         for (int i = 0; i < p->pts.count; i++) {
@@ -314,11 +236,8 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
         const geo_point *pt = &p->pts.points[p->order ? p->order[i] : i];
         float hx, hy, gy, k;
         if (!app__head(p, ui, pt, eye, &hx, &hy, &gy, &k)) continue;
-        bool sel = pt->feature == p->selected;
-        float r = (float)p->cfg->size_px * 0.5f * s * k;
-        rn_ui_line(hx, gy, hx, hy, 1.5f * s, dark);
-        app__disc(hx, hy, r + 1.5f * s * k, sel ? (rn_rgba){255, 214, 60, 255} : dark);
-        app__disc(hx, hy, sel ? r * 1.3f : r, app__color(p, pt, d->opacity));
+        app_markers_draw(ui, hx, hy, gy, k, (float)p->cfg->size_px, app__color(p, pt, d->opacity),
+                         pt->feature == p->selected, d->opacity);
     }
 }
 
@@ -335,8 +254,7 @@ static int app__labels(void *self, const app_ui_ctx *ui, app_hud_label *out, int
         const geo_label *gl = &p->labels[k];
         if (!gl->text && !gl->text_en) continue;
         double g[3];
-        geo_point pt = {.x = gl->x, .y = gl->y};
-        app__ground(p, &pt, g);
+        app_markers_ground(p->world, gl->x, gl->y, g);
         double dx = g[0] - eye[0], dy = g[1] - eye[1], dz = g[2] - eye[2];
         if (dx * dx + dy * dy + dz * dz > lim2) continue;
         out[n++] = (app_hud_label){.label = gl,

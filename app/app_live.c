@@ -1,0 +1,714 @@
+/* The live layer kinds "sensors" and "parking": a feed polled by the live
+ * thread (live_fetch), each snapshot placed into the scene CRS on the main
+ * thread and drawn with the shared markers (app_markers). Sensors are
+ * coloured green / amber / red by the scene's thresholds (or on the ramp
+ * without them), parking by occupancy (1 - free/total) with "free/total" in
+ * its label. Status: loading until the first good snapshot, then ok, stale
+ * once the last successful fetch (200 or 304) is older than stale_after_s
+ * (markers greyed, "stale since HH:MM:SS"), error while there never was a
+ * good one. A secret put in the URL from the environment (or a Seoul key in
+ * its path) is shown as *** wherever the URL is printed or reported. */
+#include "app_live.h"
+
+#include "app_markers.h"
+#include "live_fetch.h"
+#include "tw_json.h"
+#include "tw_time.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define APP_LIVE_MAX_HEADERS 16
+
+typedef struct app_live_cfg {
+    const char *kind; /* "sensors" or "parking" */
+    bool parking;
+    char *url;   /* with ${NAME} replaced */
+    char *label; /* the URL as shown: secrets as *** */
+    char *headers[APP_LIVE_MAX_HEADERS];
+    int header_count;
+    live_format format;
+    double poll_s, stale_after_s, size_px;
+    char *value, *name, *attribution;
+    bool has_thresholds;
+    double thresholds[2];
+} app_live_cfg;
+
+typedef struct app_live {
+    app_layer_info info;
+    const app_live_cfg *cfg;
+    app_world *world;
+    live_feed feed;
+    geo_xform *xf;      /* lon/lat -> scene, main thread */
+    geo_xform *xf_decl; /* a feed's declared CRS -> scene, for decl_crs */
+    char decl_crs[160];
+    tw_obs_snapshot *snap;
+    double *xy;   /* scene positions, per entity */
+    char **texts; /* label text per entity */
+    geo_label *labels;
+    int *order;
+    double *dist2;
+    double vmin, vmax;
+    bool has_data;
+    double last_ok_mono, last_ok_wall;
+    long fetches, skipped_fetches;
+    char error[256];
+    int selected;
+} app_live;
+
+/* ---- data from the live thread ---- */
+
+static const tw_obs_value *app__value(const tw_obs_snapshot *s, const tw_obs_entity *e,
+                                      const char *const *names)
+{
+    for (int i = 0; names[i]; i++) {
+        const tw_obs_value *v = tw_obs_find_value(s, e, names[i]);
+        if (v && !v->text && isfinite(v->number)) return v;
+    }
+    return NULL;
+}
+
+/* Parking: free and total spaces (NGSI-LD available/total, Seoul capacity
+ * minus cur_parking); false when the entity does not say. */
+static bool app__spaces(const tw_obs_snapshot *s, const tw_obs_entity *e, double *freec,
+                        double *total)
+{
+    const tw_obs_value *t =
+        app__value(s, e, (const char *const[]){"totalSpotNumber", "capacity", NULL});
+    const tw_obs_value *a = app__value(s, e, (const char *const[]){"availableSpotNumber", NULL});
+    const tw_obs_value *u = app__value(s, e, (const char *const[]){"cur_parking", NULL});
+    if (!t || t->number <= 0 || (!a && !u)) return false;
+    *total = t->number;
+    *freec = a ? a->number : t->number - u->number;
+    *freec = fmin(fmax(*freec, 0), *total);
+    return true;
+}
+
+/* The number a marker is coloured by: occupancy 0..1 for parking, the main
+ * value for sensors; NAN when none. */
+static double app__number(const app_live *lv, const tw_obs_entity *e)
+{
+    double fr, tot;
+    if (lv->cfg->parking) return app__spaces(lv->snap, e, &fr, &tot) ? 1 - fr / tot : NAN;
+    const tw_obs_value *v = tw_obs_main(lv->snap, e);
+    return v && !v->text ? v->number : NAN;
+}
+
+static void app__free_data(app_live *lv)
+{
+    if (lv->texts && lv->snap)
+        for (int i = 0; i < lv->snap->entity_count; i++) free(lv->texts[i]);
+    tw_obs_free(lv->snap);
+    free(lv->xy);
+    free(lv->texts);
+    free(lv->labels);
+    free(lv->order);
+    free(lv->dist2);
+    lv->snap = NULL, lv->xy = NULL, lv->texts = NULL, lv->labels = NULL, lv->order = NULL;
+    lv->dist2 = NULL;
+}
+
+/* The label of an entity: its name, then "free/total" or the value. */
+static char *app__label_text(const app_live *lv, const tw_obs_entity *e)
+{
+    char buf[400], val[64] = "";
+    double fr, tot;
+    const tw_obs_value *v = tw_obs_main(lv->snap, e);
+    if (lv->cfg->parking && app__spaces(lv->snap, e, &fr, &tot))
+        snprintf(val, sizeof val, "%.0f/%.0f", fr, tot);
+    else if (v && !v->text)
+        snprintf(val, sizeof val, "%g%s%s", v->number, v->unit ? " " : "", v->unit ? v->unit : "");
+    else if (v && v->text)
+        snprintf(val, sizeof val, "%s", v->text);
+    const char *name = e->name ? e->name : e->id;
+    snprintf(buf, sizeof buf, "%s%s%s", name ? name : "", val[0] ? "  " : "", val);
+    return strdup(buf);
+}
+
+/* The transform for a snapshot's CRS (NULL: lon/lat WGS 84, as every
+ * format has by default); a declared one is made once and kept. NULL when
+ * the declared CRS is unknown (logged once). */
+static geo_xform *app__xform(app_live *lv, const char *crs)
+{
+    if (!crs || strstr(crs, "CRS84") || strcmp(crs, "EPSG:4326") == 0) return lv->xf;
+    if (strcmp(lv->decl_crs, crs) == 0) return lv->xf_decl;
+    if (lv->xf_decl) geo_xform_destroy(lv->xf_decl);
+    lv->xf_decl = NULL;
+    snprintf(lv->decl_crs, sizeof lv->decl_crs, "%s", crs);
+    char err[256];
+    OGRSpatialReferenceH srs = NULL;
+    tw_result r = geo_srs_from_text(crs, &srs, err, sizeof err);
+    if (r == TW_OK) r = geo_xform_create(lv->world->frame, srs, 0, &lv->xf_decl, err, sizeof err);
+    if (srs) OSRDestroySpatialReference(srs);
+    if (r != TW_OK) TW_WARN(lv->cfg->kind, "%s: the feed's CRS: %s", lv->info.name, err);
+    return lv->xf_decl;
+}
+
+/* Takes a snapshot: positions into the scene CRS, labels, value range. */
+static void app__take(app_live *lv, tw_obs_snapshot *s)
+{
+    int n = s->entity_count;
+    double *xy = malloc((size_t)(n + 1) * 2 * sizeof *xy);
+    char **texts = calloc((size_t)n + 1, sizeof *texts);
+    geo_label *labels = calloc((size_t)n + 1, sizeof *labels);
+    int *order = malloc((size_t)(n + 1) * sizeof *order);
+    double *dist2 = malloc((size_t)(n + 1) * sizeof *dist2);
+    if (!xy || !texts || !labels || !order || !dist2) {
+        free(xy), free(texts), free(labels), free(order), free(dist2);
+        tw_obs_free(s);
+        return;
+    }
+    for (int i = 0; i < n; i++) xy[2 * i] = s->entities[i].x, xy[2 * i + 1] = s->entities[i].y;
+    geo_xform *xf = app__xform(lv, s->crs);
+    double *x = malloc((size_t)(n + 1) * sizeof *x), *y = malloc((size_t)(n + 1) * sizeof *y);
+    if (x && y && xf) {
+        for (int i = 0; i < n; i++) x[i] = xy[2 * i], y[i] = xy[2 * i + 1];
+        geo_xform_to_scene(xf, (size_t)n, x, y, NULL);
+        for (int i = 0; i < n; i++) xy[2 * i] = x[i], xy[2 * i + 1] = y[i];
+    }
+    free(x), free(y);
+    /* Positions that did not transform (out of the CRS's range, or no
+     * usable CRS) are not drawn: moved to the end and counted. */
+    int kept = 0, bad = 0;
+    for (int i = 0; i < n; i++) {
+        bool ok = xf && isfinite(xy[2 * i]) && isfinite(xy[2 * i + 1]) && fabs(xy[2 * i]) < 1e8 &&
+                  fabs(xy[2 * i + 1]) < 1e8;
+        if (!ok) {
+            bad++;
+            continue;
+        }
+        if (kept != i) {
+            s->entities[kept] = s->entities[i];
+            xy[2 * kept] = xy[2 * i], xy[2 * kept + 1] = xy[2 * i + 1];
+        }
+        kept++;
+    }
+    s->entity_count = kept;
+    s->skipped[TW_OBS_SKIP_BAD_GEOMETRY] += bad;
+    n = kept;
+    app__free_data(lv);
+    lv->snap = s, lv->xy = xy, lv->texts = texts, lv->labels = labels;
+    lv->order = order, lv->dist2 = dist2;
+    lv->vmin = INFINITY, lv->vmax = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        const tw_obs_entity *e = &s->entities[i];
+        texts[i] = app__label_text(lv, e);
+        labels[i] = (geo_label){.text = texts[i], .x = xy[2 * i], .y = xy[2 * i + 1]};
+        order[i] = i;
+        double v = app__number(lv, e);
+        if (isfinite(v)) lv->vmin = fmin(lv->vmin, v), lv->vmax = fmax(lv->vmax, v);
+    }
+    if (lv->selected >= n) lv->selected = -1;
+    lv->info.features = n;
+    memset(&lv->info.skipped, 0, sizeof lv->info.skipped);
+    for (int r = 0; r < TW_OBS_SKIP_COUNT && lv->info.skipped.n < GEO_SKIP_REASONS; r++) {
+        if (!s->skipped[r]) continue;
+        geo_skips *k = &lv->info.skipped;
+        k->reason[k->n] = tw_obs_skip_str((tw_obs_skip)r);
+        k->count[k->n++] = s->skipped[r];
+    }
+    lv->info.data_time = isfinite(s->newest_at) ? s->newest_at : lv->last_ok_wall;
+}
+
+static void app__on_result(void *job, tw_result status)
+{
+    live_fetch_result *r = job;
+    if (status != TW_OK) { /* the layer is gone */
+        live_fetch_result_free(r);
+        return;
+    }
+    app_live *lv = r->user;
+    double now = tw_time_mono_s();
+    lv->fetches = r->fetches;
+    if (r->success) {
+        lv->last_ok_mono = now, lv->last_ok_wall = r->wall_at;
+        lv->error[0] = '\0'; /* last_error: a failure since the last success */
+        if (r->not_modified) lv->skipped_fetches++;
+        if (r->snap) {
+            app__take(lv, r->snap);
+            r->snap = NULL;
+        }
+        if (!lv->has_data && lv->snap) {
+            lv->has_data = true;
+            lv->info.error[0] = '\0';
+            app_layer_info_ok(&lv->info, now, lv->snap->entity_count);
+            TW_INFO(lv->cfg->kind, "%s: ok, %d entities", lv->info.name, lv->snap->entity_count);
+        }
+    } else {
+        /* Before the first good snapshot the layer's error line says it. */
+        if (lv->has_data && strcmp(lv->error, r->error) != 0)
+            TW_WARN(lv->cfg->kind, "%s: %s: %s", lv->info.name, lv->cfg->label, r->error);
+        snprintf(lv->error, sizeof lv->error, "%s", r->error);
+        if (!lv->has_data && lv->info.status != APP_LAYER_ERROR)
+            app_layer_info_fail(&lv->info, now, "%s", r->error);
+        else if (!lv->has_data)
+            snprintf(lv->info.error, sizeof lv->info.error, "%s", r->error);
+    }
+    live_fetch_result_free(r);
+}
+
+static void app__hhmmss(double epoch, char *out, size_t n)
+{
+    time_t t = (time_t)epoch;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, n, "%H:%M:%S", &tm);
+}
+
+static void app__update(void *self, const app_update_ctx *u)
+{
+    (void)u;
+    app_live *lv = self;
+    if (!lv->has_data) return;
+    bool stale = tw_time_mono_s() - lv->last_ok_mono > lv->cfg->stale_after_s;
+    app_layer_status want = stale ? APP_LAYER_STALE : APP_LAYER_OK;
+    if (want == lv->info.status) return;
+    char at[16];
+    app__hhmmss(lv->last_ok_wall, at, sizeof at);
+    if (stale) {
+        snprintf(lv->info.warning, sizeof lv->info.warning, "stale since %s%s%.200s", at,
+                 lv->error[0] ? ": " : "", lv->error);
+        TW_WARN(lv->cfg->kind, "%s: stale since %s (%s)", lv->info.name, at,
+                lv->error[0] ? lv->error : "no answer");
+    } else {
+        lv->info.warning[0] = '\0';
+        TW_INFO(lv->cfg->kind, "%s: ok again", lv->info.name);
+    }
+    lv->info.status = want;
+}
+
+/* ---- layer ---- */
+
+static void *app__create(app_layer *l, const void *cfgp, app_world *w)
+{
+    const app_live_cfg *cfg = cfgp;
+    double now = tw_time_mono_s();
+    app_live *lv = calloc(1, sizeof *lv);
+    if (!lv) return NULL;
+    lv->cfg = cfg;
+    lv->world = w;
+    lv->selected = -1;
+    app_layer_info_begin(&lv->info, cfg->kind, cfg->name ? cfg->name : cfg->kind, cfg->label,
+                         cfg->attribution, now);
+    app_layer_add_info(l, &lv->info);
+    char err[256];
+    if (geo_xform_create_lonlat(w->frame, &lv->xf, err, sizeof err) != TW_OK) {
+        app_layer_info_fail(&lv->info, now, "%s", err);
+        return lv;
+    }
+    live_feed_desc d = {.url = cfg->url,
+                        .headers = (const char *const *)cfg->headers,
+                        .header_count = cfg->header_count,
+                        .label = cfg->label,
+                        .format = cfg->format,
+                        .options = {.value = cfg->value},
+                        .poll_s = cfg->poll_s,
+                        .pool = w->pool,
+                        .token = l->token,
+                        .done = app__on_result,
+                        .user = lv};
+    tw_result r = live_fetch_add(&d, &lv->feed);
+    if (r != TW_OK) app_layer_info_fail(&lv->info, now, "cannot poll: %s", tw_result_str(r));
+    return lv;
+}
+
+static void app__destroy(void *self)
+{
+    app_live *lv = self;
+    live_fetch_remove(lv->feed); /* late results: the token is cancelled */
+    app__free_data(lv);
+    if (lv->xf) geo_xform_destroy(lv->xf);
+    if (lv->xf_decl) geo_xform_destroy(lv->xf_decl);
+    free(lv);
+}
+
+/* ---- drawing ---- */
+
+static rn_rgba app__color(const app_live *lv, const tw_obs_entity *e, bool stale, float opacity)
+{
+    double v = app__number(lv, e);
+    rn_rgba c = {150, 150, 150, 255};
+    const double *t = lv->cfg->thresholds;
+    if (stale || !isfinite(v)) {
+        c = (rn_rgba){150, 150, 150, 255};
+    } else if (lv->cfg->parking && !lv->cfg->has_thresholds) {
+        /* occupancy: green while there is room, amber when nearly full, red when full */
+        c = v < 0.7   ? (rn_rgba){60, 190, 90, 255}
+            : v < 0.9 ? (rn_rgba){245, 170, 40, 255}
+                      : (rn_rgba){225, 60, 50, 255};
+    } else if (lv->cfg->has_thresholds) {
+        c = v < t[0]   ? (rn_rgba){60, 190, 90, 255}
+            : v < t[1] ? (rn_rgba){245, 170, 40, 255}
+                       : (rn_rgba){225, 60, 50, 255};
+    } else {
+        c = app_markers_ramp(lv->vmax > lv->vmin ? (v - lv->vmin) / (lv->vmax - lv->vmin) : 0.5);
+    }
+    c.a = (uint8_t)(255 * opacity);
+    return c;
+}
+
+static const double *app__sort_dist; /* qsort has no user pointer; main thread only */
+
+static int app__far_first(const void *a, const void *b)
+{
+    double da = app__sort_dist[*(const int *)a], db = app__sort_dist[*(const int *)b];
+    return da < db ? 1 : da > db ? -1 : *(const int *)a - *(const int *)b;
+}
+
+static void app__panel(const app_live *lv, const app_ui_ctx *ui)
+{
+    if (!lv->snap || lv->selected < 0 || lv->selected >= lv->snap->entity_count) return;
+    const tw_obs_entity *e = &lv->snap->entities[lv->selected];
+    const char *keys[APP_MARKERS_PANEL_ROWS], *vals[APP_MARKERS_PANEL_ROWS];
+    char texts[APP_MARKERS_PANEL_ROWS][128];
+    int n = 0;
+    keys[n] = "id", vals[n++] = e->id;
+    keys[n] = "type", vals[n++] = e->type;
+    const tw_obs_value *v = tw_obs_values(lv->snap, e);
+    for (int i = 0; v && i < e->value_count && n < APP_MARKERS_PANEL_ROWS; i++) {
+        if (v[i].text)
+            snprintf(texts[n], sizeof texts[n], "%s", v[i].text);
+        else
+            snprintf(texts[n], sizeof texts[n], "%g%s%s", v[i].number, v[i].unit ? " " : "",
+                     v[i].unit ? v[i].unit : "");
+        keys[n] = v[i].name, vals[n] = texts[n], n++;
+    }
+    app_markers_panel(ui, e->name ? e->name : lv->info.name, keys, vals, n);
+}
+
+static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
+{
+    app_live *lv = self;
+    const app_ui_ctx *ui = d->ui;
+    if (!lv->snap) return;
+    if (pass == APP_PASS_OVERLAY) {
+        app__panel(lv, ui);
+        return;
+    }
+    if (pass != APP_PASS_MARKERS) return;
+    double eye[3];
+    app_camera_eye(ui->cam, eye);
+    int n = lv->snap->entity_count;
+    for (int i = 0; i < n; i++) {
+        double dx = lv->xy[2 * i] - eye[0], dy = lv->xy[2 * i + 1] - eye[1];
+        lv->dist2[i] = dx * dx + dy * dy;
+    }
+    app__sort_dist = lv->dist2;
+    qsort(lv->order, (size_t)n, sizeof *lv->order, app__far_first);
+    bool stale = lv->info.status == APP_LAYER_STALE;
+    for (int k = 0; k < n; k++) {
+        int i = lv->order[k];
+        float hx, hy, gy, s;
+        if (!app_markers_head(lv->world, ui, lv->xy[2 * i], lv->xy[2 * i + 1], eye, &hx, &hy, &gy,
+                              &s))
+            continue;
+        app_markers_draw(ui, hx, hy, gy, s, (float)lv->cfg->size_px,
+                         app__color(lv, &lv->snap->entities[i], stale, d->opacity),
+                         i == lv->selected, d->opacity);
+    }
+}
+
+static int app__labels(void *self, const app_ui_ctx *ui, app_hud_label *out, int max)
+{
+    app_live *lv = self;
+    if (!lv->snap || !lv->labels) return 0;
+    double eye[3], lim2 = 6000.0 * 6000.0;
+    app_camera_eye(ui->cam, eye);
+    int m = 0;
+    for (int i = 0; i < lv->snap->entity_count && m < max; i++) {
+        double g[3];
+        app_markers_ground(lv->world, lv->labels[i].x, lv->labels[i].y, g);
+        double dx = g[0] - eye[0], dy = g[1] - eye[1], dz = g[2] - eye[2];
+        if (dx * dx + dy * dy + dz * dz > lim2) continue;
+        out[m++] = (app_hud_label){.label = &lv->labels[i],
+                                   .pos = {g[0], g[1], g[2]},
+                                   .dy_px = -(float)(12 + lv->cfg->size_px * 0.5 + 6),
+                                   .size = 0.8f};
+    }
+    return m;
+}
+
+static bool app__extent(const void *self, double ext[4], double *z, bool *has_z)
+{
+    const app_live *lv = self;
+    (void)z;
+    *has_z = false;
+    if (!lv->snap || lv->snap->entity_count == 0) return false;
+    ext[0] = ext[1] = INFINITY, ext[2] = ext[3] = -INFINITY;
+    for (int i = 0; i < lv->snap->entity_count; i++) {
+        ext[0] = fmin(ext[0], lv->xy[2 * i]), ext[2] = fmax(ext[2], lv->xy[2 * i]);
+        ext[1] = fmin(ext[1], lv->xy[2 * i + 1]), ext[3] = fmax(ext[3], lv->xy[2 * i + 1]);
+    }
+    if (ext[2] - ext[0] < 200) ext[0] -= 100, ext[2] += 100;
+    if (ext[3] - ext[1] < 200) ext[1] -= 100, ext[3] += 100;
+    return true;
+}
+
+static int app__hit(const app_live *lv, const app_pick_query *q)
+{
+    const app_ui_ctx *ui = q->ui;
+    double eye[3];
+    app_camera_eye(ui->cam, eye);
+    float reach = (float)(lv->cfg->size_px * 0.5 + 4) * ui->scale;
+    double best = reach * reach;
+    int hit = -1;
+    for (int i = 0; lv->snap && i < lv->snap->entity_count; i++) {
+        float hx, hy, gy, k;
+        if (!app_markers_head(lv->world, ui, lv->xy[2 * i], lv->xy[2 * i + 1], eye, &hx, &hy, &gy,
+                              &k))
+            continue;
+        double d2 = (hx - q->px) * (hx - q->px) + (hy - q->py) * (hy - q->py);
+        if (d2 <= best) best = d2, hit = i;
+    }
+    return hit;
+}
+
+static bool app__pick(void *self, const app_pick_query *q, app_pick_hit *out)
+{
+    app_live *lv = self;
+    int i = app__hit(lv, q);
+    if (i < 0) return false;
+    const tw_obs_entity *e = &lv->snap->entities[i];
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "id", json_object_new_string(e->id ? e->id : ""));
+    if (e->name) json_object_object_add(a, "name", json_object_new_string(e->name));
+    const tw_obs_value *v = tw_obs_values(lv->snap, e);
+    for (int k = 0; v && k < e->value_count; k++)
+        json_object_object_add(a, v[k].name,
+                               v[k].text ? json_object_new_string(v[k].text)
+                                         : json_object_new_double(v[k].number));
+    out->kind = lv->cfg->parking ? "parking" : "sensor";
+    out->fid = i;
+    out->attributes = a;
+    lv->selected = i;
+    return true;
+}
+
+static bool app__click(void *self, const app_pick_query *q)
+{
+    app_live *lv = self;
+    int i = app__hit(lv, q);
+    if (i < 0) return false;
+    lv->selected = i;
+    return true;
+}
+
+static bool app__key(void *self, int key, const app_ui_ctx *ui)
+{
+    app_live *lv = self;
+    (void)ui;
+    if (key != RN_KEY_ESCAPE || lv->selected < 0) return false;
+    lv->selected = -1;
+    return true;
+}
+
+static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max)
+{
+    const app_live *lv = self;
+    if (!lv->snap || lv->selected < 0 || max < 1) return 0;
+    const tw_obs_entity *e = &lv->snap->entities[lv->selected];
+    app_markers_panel_box(ui, e->value_count + 2, out[0]);
+    return 1;
+}
+
+static void app__report_entry(const void *self, int info, json_object *entry)
+{
+    const app_live *lv = self;
+    (void)info;
+    double now = tw_time_wall_s();
+    if (lv->snap && isfinite(lv->snap->newest_at))
+        json_object_object_add(entry, "age_s", json_object_new_double(now - lv->snap->newest_at));
+    if (lv->last_ok_wall > 0) {
+        char at[32];
+        time_t t = (time_t)lv->last_ok_wall;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        json_object_object_add(entry, "last_success", json_object_new_string(at));
+    }
+    json_object_object_add(entry, "fetches", json_object_new_int64(lv->fetches));
+    json_object_object_add(entry, "not_modified", json_object_new_int64(lv->skipped_fetches));
+    json_object_object_add(entry, "format",
+                           json_object_new_string(live_format_name(lv->cfg->format)));
+    if (lv->error[0])
+        json_object_object_add(entry, "last_error", json_object_new_string(lv->error));
+}
+
+/* ---- scene file ---- */
+
+static void app__cfg_free(void *cfg)
+{
+    app_live_cfg *c = cfg;
+    if (!c) return;
+    free(c->url);
+    free(c->label);
+    for (int i = 0; i < c->header_count; i++) free(c->headers[i]);
+    free(c->value);
+    free(c->name);
+    free(c->attribution);
+    free(c);
+}
+
+/* Replaces ${NAME} from the environment into *out; the shown form (label,
+ * may be NULL) has *** instead. False with the missing name in missing. */
+static bool app__expand(const char *in, char **out, char **label, char *missing, size_t mn)
+{
+    size_t cap = strlen(in) + 1, lcap = cap;
+    for (const char *p = strstr(in, "${"); p; p = strstr(p + 2, "${")) {
+        const char *e = strchr(p, '}');
+        if (!e) break;
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(e - p - 2), p + 2);
+        const char *v = getenv(name);
+        if (!v) {
+            snprintf(missing, mn, "%s", name);
+            return false;
+        }
+        cap += strlen(v);
+        lcap += 3;
+    }
+    char *o = malloc(cap), *l = malloc(lcap);
+    if (!o || !l) {
+        free(o), free(l);
+        snprintf(missing, mn, "%s", "");
+        return false;
+    }
+    size_t on = 0, ln = 0;
+    for (const char *p = in; *p;) {
+        const char *e = p[0] == '$' && p[1] == '{' ? strchr(p, '}') : NULL;
+        if (e) {
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)(e - p - 2), p + 2);
+            const char *v = getenv(name);
+            size_t n = strlen(v);
+            memcpy(o + on, v, n), on += n;
+            memcpy(l + ln, "***", 3), ln += 3;
+            p = e + 1;
+        } else {
+            o[on++] = *p, l[ln++] = *p++;
+        }
+    }
+    o[on] = l[ln] = '\0';
+    *out = o;
+    if (label)
+        *label = l;
+    else
+        free(l);
+    return true;
+}
+
+/* Seoul puts its key as the first path segment: shown as ***. */
+static void app__redact_seoul(char *label)
+{
+    char *p = strstr(label, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    if (!p) return;
+    char *end = strchr(p + 1, '/');
+    if (!end || end == p + 1) return;
+    memmove(p + 4, end, strlen(end) + 1);
+    memcpy(p + 1, "***", 3);
+}
+
+static void *app__parse_kind(app_cfg *c, json_object *o, const char *kind)
+{
+    static const char *const keys[] = {"kind",  "url",           "format",  "poll_s",
+                                       "value", "stale_after_s", "headers", "thresholds",
+                                       "name",  "attribution",   "size_px", NULL};
+    app_cfg_unknown(c, o, keys, NULL);
+    app_live_cfg *p = calloc(1, sizeof *p);
+    if (!p) return app_cfg_fail(c, kind, "is too large"), NULL;
+    p->kind = kind;
+    p->parking = strcmp(kind, "parking") == 0;
+    p->poll_s = 10;
+    p->size_px = 11;
+    p->stale_after_s = -1;
+    char *url = NULL, *format = NULL, missing[128] = "";
+    bool ok = app_cfg_string(c, o, "url", &url) && app_cfg_string(c, o, "format", &format) &&
+              app_cfg_string(c, o, "value", &p->value) && app_cfg_string(c, o, "name", &p->name) &&
+              app_cfg_string(c, o, "attribution", &p->attribution) &&
+              app_cfg_number(c, o, "poll_s", &p->poll_s, 0.1, 86400) &&
+              app_cfg_number(c, o, "stale_after_s", &p->stale_after_s, 0.1, 864000) &&
+              app_cfg_number(c, o, "size_px", &p->size_px, 2, 64);
+    if (ok && !url) ok = app_cfg_fail(c, "url", "is required");
+    if (ok && !format)
+        ok = app_cfg_fail(c, "format",
+                          "is required: \"geojson\", \"ngsi-ld\", \"sensorthings\" or "
+                          "\"seoul-openapi\"");
+    if (ok && !live_format_from_name(format, &p->format))
+        ok = app_cfg_fail(
+            c, "format", "must be \"geojson\", \"ngsi-ld\", \"sensorthings\" or \"seoul-openapi\"");
+    if (ok && !app__expand(url, &p->url, &p->label, missing, sizeof missing)) {
+        char what[200];
+        snprintf(what, sizeof what, "needs the environment variable %s, which is not set", missing);
+        ok = app_cfg_fail(c, "url", what);
+    }
+    if (ok && strncmp(p->url, "http://", 7) != 0 && strncmp(p->url, "https://", 8) != 0 &&
+        strncmp(p->url, "file://", 7) != 0)
+        ok = app_cfg_fail(c, "url", "must be http://, https:// or file://");
+    if (ok && p->format == LIVE_FORMAT_SEOUL) app__redact_seoul(p->label);
+    json_object *h = NULL;
+    if (ok && json_object_object_get_ex(o, "headers", &h)) {
+        if (!json_object_is_type(h, json_type_object))
+            ok = app_cfg_fail(c, "headers", "must be an object");
+        json_object_object_foreach(h, hk, hv)
+        {
+            if (!ok) break;
+            char *val = NULL, line[600];
+            if (!json_object_is_type(hv, json_type_string) || strpbrk(hk, ":\r\n")) {
+                ok = app_cfg_fail(c, "headers", "must map names to strings");
+            } else if (p->header_count >= APP_LIVE_MAX_HEADERS) {
+                ok = app_cfg_fail(c, "headers", "has too many entries (16 at most)");
+            } else if (!app__expand(json_object_get_string(hv), &val, NULL, missing,
+                                    sizeof missing)) {
+                char what[200];
+                snprintf(what, sizeof what, "needs the environment variable %s, which is not set",
+                         missing);
+                ok = app_cfg_fail(c, "headers", what);
+            } else {
+                snprintf(line, sizeof line, "%s: %s", hk, val);
+                ok = strpbrk(val, "\r\n") == NULL ? true
+                                                  : app_cfg_fail(c, "headers", "has a line break");
+                if (ok) p->headers[p->header_count++] = strdup(line);
+            }
+            free(val);
+        }
+    }
+    if (ok && tw_json_has(o, "thresholds")) {
+        ok = app_cfg_numbers(c, o, "thresholds", p->thresholds, 2, "[a, b]");
+        p->has_thresholds = ok && p->thresholds[0] <= p->thresholds[1];
+        if (ok && !p->has_thresholds)
+            ok = app_cfg_fail(c, "thresholds", "must be [a, b] with a <= b");
+    }
+    if (p->stale_after_s < 0) p->stale_after_s = 3 * p->poll_s;
+    free(url);
+    free(format);
+    if (!ok) {
+        app__cfg_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void *app__parse_sensors(app_cfg *c, json_object *o)
+{
+    return app__parse_kind(c, o, "sensors");
+}
+
+static void *app__parse_parking(app_cfg *c, json_object *o)
+{
+    return app__parse_kind(c, o, "parking");
+}
+
+#define APP_LIVE_KIND(kname, parsefn)                                                              \
+    {                                                                                              \
+        .name = kname, .parse = parsefn, .cfg_free = app__cfg_free, .create = app__create,         \
+        .destroy = app__destroy, .update = app__update, .draw = app__draw, .labels = app__labels,  \
+        .extent = app__extent, .pick = app__pick, .click = app__click, .key = app__key,            \
+        .reserved = app__reserved, .report_entry = app__report_entry,                              \
+    }
+
+const app_layer_kind app_sensors_kind = APP_LIVE_KIND("sensors", app__parse_sensors);
+const app_layer_kind app_parking_kind = APP_LIVE_KIND("parking", app__parse_parking);

@@ -1,0 +1,82 @@
+/* The live thread: one thread for the process runs a curl_multi_poll loop
+ * over every polled feed, parses each response into an observation snapshot
+ * on that thread, and posts the outcome whole to the hand-off queue (tw_pool)
+ * under the feed's token, so the main thread only reads finished snapshots
+ * and a removed feed's late results are dropped. The only code calling
+ * libcurl. The thread starts with the first feed and stops with the last.
+ *
+ * Every request: conditional (If-None-Match / If-Modified-Since), gzip,
+ * connect / total / low-speed timeouts, a response-size cap, at most 5
+ * redirects, TLS verified, http / https / file only. A failure backs off
+ * exponentially with jitter (cap 60 s) and the feed recovers by itself. */
+#ifndef LIVE_FETCH_H
+#define LIVE_FETCH_H
+
+#include "live_formats.h"
+#include "tw_pool.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum live_format {
+    LIVE_FORMAT_GEOJSON,
+    LIVE_FORMAT_NGSILD,
+    LIVE_FORMAT_STA,
+    LIVE_FORMAT_SEOUL,
+    LIVE_FORMAT_COUNT
+} live_format;
+
+/* The scene-file name of a format ("ngsi-ld"), and back (false: unknown). */
+const char *live_format_name(live_format f);
+bool live_format_from_name(const char *name, live_format *out);
+
+/* One fetch's outcome, handed to the feed's done callback on the main thread
+ * (as the job; the callback frees it with live_fetch_result_free). */
+typedef struct live_fetch_result {
+    void *user;            /* the feed's */
+    bool success;          /* a parsed 200 or a 304 */
+    bool not_modified;     /* 304: snap is NULL, the last one still holds */
+    tw_obs_snapshot *snap; /* new data, or NULL; the callback may take it */
+    long http_status;      /* 0: no answer */
+    char error[256];       /* why, when !success ("HTTP 503", "timeout", ...) */
+    double wall_at;        /* wall clock when the fetch ended */
+    long fetches;          /* requests made for the feed so far */
+    double retry_in_s;     /* when the next try is due */
+    long duplicates;       /* entities dropped: ids already seen on an earlier page */
+} live_fetch_result;
+
+void live_fetch_result_free(live_fetch_result *r);
+
+/* Zero fields mean the defaults given. */
+typedef struct live_feed_desc {
+    const char *url;
+    const char *const *headers; /* "Name: value" lines */
+    int header_count;
+    const char *label; /* for messages: the URL with secrets redacted */
+    live_format format;
+    live_options options;     /* strings are copied */
+    double poll_s;            /* 10 */
+    double connect_timeout_s; /* 5 */
+    double timeout_s;         /* total per request: 2 x poll_s within 5..60 */
+    size_t max_bytes;         /* response cap, 64 MiB */
+    int page_size;            /* NGSI-LD limit per page: 1000 */
+    tw_pool *pool;
+    tw_token *token; /* referenced while the feed lives */
+    tw_job_done_fn done;
+    void *user;
+} live_feed_desc;
+
+/* A feed, by handle (index + generation); {0} is none. */
+typedef struct live_feed {
+    uint32_t id;
+} live_feed;
+
+/* Starts polling a feed (the first one starts the thread). Main thread. */
+tw_result live_fetch_add(const live_feed_desc *d, live_feed *out);
+/* Stops a feed: a request in flight is abandoned; results already posted are
+ * dropped by cancelling the token (the caller's). The last feed stops the
+ * thread, which never waits on the network. Main thread. */
+void live_fetch_remove(live_feed f);
+
+#endif

@@ -1,7 +1,8 @@
-/* Buildings layer: load and triangulate on a worker, then on the main
- * thread stand every building on the ground (again whenever the ground or
- * the exaggeration changes), colour it and draw the set in two draw calls
- * (roofs, walls). */
+/* Buildings layer: load, cut into chunks and triangulate on a worker, then
+ * on the main thread stand every building on the ground (again whenever the
+ * ground or the exaggeration changes), colour it, and each frame draw the
+ * chunks in view that are more than a few pixels big, two draw calls each
+ * (walls, roofs). */
 #include "app_buildings.h"
 
 #include "geo_buildings.h"
@@ -10,6 +11,7 @@
 #include "tw_json.h"
 #include "tw_time.h"
 
+#include <cglm/cglm.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +35,18 @@ typedef struct app_buildings {
     int name_i;   /* a name field for the panel's title, -1 none */
     unsigned ground_gen;
     double exag;
-    bool dirty;    /* colours changed: upload again */
-    bool uploaded; /* the meshes went to the GPU once */
-    rn_mesh roofs, walls;
-    int selected; /* feature, -1 none */
+    bool dirty;             /* colours changed: upload again */
+    bool uploaded;          /* the meshes went to the GPU once */
+    rn_mesh *roofs, *walls; /* per chunk */
+    int selected;           /* feature, -1 none */
+    /* The last frame's opaque pass: what it drew. */
+    int drawn, chunks_drawn, draw_calls;
+    int culled, small; /* buildings in chunks outside the view, or too small in it */
+    long triangles;
 } app_buildings;
+
+/* Chunks smaller than this on screen (pixels, the larger side) are skipped. */
+#define APP_CHUNK_MIN_PX 3.0
 
 typedef struct app__job {
     app_buildings *owner;
@@ -106,6 +115,8 @@ static void app__done(void *job, tw_result status)
         p->b = j->result;
         memset(&j->result, 0, sizeof j->result);
         p->base = calloc((size_t)p->b.polys.count + 1, sizeof *p->base);
+        p->roofs = calloc((size_t)p->b.chunk_count + 1, sizeof *p->roofs);
+        p->walls = calloc((size_t)p->b.chunk_count + 1, sizeof *p->walls);
         p->info.skipped = p->b.polys.skipped;
         const char *cb = p->cfg->color_by;
         p->color_i = cb && strcmp(cb, "height") != 0 ? app__field(&p->b, cb) : -1;
@@ -114,7 +125,7 @@ static void app__done(void *job, tw_result status)
                     p->info.source, cb);
         static const char *const names[] = {"name", "name_ko", "NAME", "BLD_NM", "건물명", NULL};
         for (int k = 0; names[k] && p->name_i < 0; k++) p->name_i = app__field(&p->b, names[k]);
-        p->loaded = p->base != NULL;
+        p->loaded = p->base && p->roofs && p->walls;
         p->ground_gen = p->world->ground_gen - 1; /* stand them on whatever ground there is */
         if (p->loaded)
             app_layer_info_ok(&p->info, now, p->b.polys.count);
@@ -159,11 +170,20 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     return p;
 }
 
+static void app__free_meshes(app_buildings *p)
+{
+    for (int k = 0; k < p->b.chunk_count; k++) {
+        if (p->roofs) rn_mesh_destroy(p->roofs[k]);
+        if (p->walls) rn_mesh_destroy(p->walls[k]);
+    }
+}
+
 static void app__destroy(void *self)
 {
     app_buildings *p = self;
-    rn_mesh_destroy(p->roofs);
-    rn_mesh_destroy(p->walls);
+    app__free_meshes(p);
+    free(p->roofs);
+    free(p->walls);
     geo_buildings_free(&p->b);
     free(p->base);
     free(p);
@@ -204,7 +224,7 @@ static void app__class(const char *v, uint8_t out[3])
     memcpy(out, pal[h % 10], 3);
 }
 
-static void app__colour_feature(app_buildings *p, int f)
+static void app__colour_feature(app_buildings *p, int k_chunk, int f)
 {
     const app_buildings_cfg *c = p->cfg;
     uint8_t rgb[3];
@@ -218,10 +238,12 @@ static void app__colour_feature(app_buildings *p, int f)
         for (int k = 0; k < 3; k++) rgb[k] = (uint8_t)lroundf(c->color[k] * 255);
     }
     uint8_t a = (uint8_t)lroundf(c->color[3] * 255);
-    tw_mesh *m[2] = {&p->b.roofs, &p->b.walls};
-    const uint32_t *v0[2] = {p->b.roof_v0, p->b.wall_v0};
+    geo_buildings_chunk *ch = &p->b.chunks[k_chunk];
+    int i = f - ch->f0;
+    tw_mesh *m[2] = {&ch->roofs, &ch->walls};
+    const uint32_t *v0[2] = {ch->roof_v0, ch->wall_v0};
     for (int k = 0; k < 2; k++)
-        for (uint32_t v = v0[k][f]; v < v0[k][f + 1]; v++) {
+        for (uint32_t v = v0[k][i]; v < v0[k][i + 1]; v++) {
             uint8_t *o = &m[k]->colors[v * 4];
             o[0] = rgb[0], o[1] = rgb[1], o[2] = rgb[2], o[3] = a;
         }
@@ -229,10 +251,12 @@ static void app__colour_feature(app_buildings *p, int f)
 
 static void app__upload(app_buildings *p)
 {
-    rn_mesh_destroy(p->roofs);
-    rn_mesh_destroy(p->walls);
-    p->roofs = p->b.roofs.index_count ? rn_mesh_make(&p->b.roofs) : (rn_mesh){0};
-    p->walls = p->b.walls.index_count ? rn_mesh_make(&p->b.walls) : (rn_mesh){0};
+    app__free_meshes(p);
+    for (int k = 0; k < p->b.chunk_count; k++) {
+        const geo_buildings_chunk *c = &p->b.chunks[k];
+        p->roofs[k] = c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
+        p->walls[k] = c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
+    }
 }
 
 static double app__exag(const app_buildings *p)
@@ -258,7 +282,8 @@ static void app__update(void *self, const app_update_ctx *u)
         p->exag = app__exag(p);
         geo_buildings_raise(&p->b, p->base, p->exag);
     }
-    for (int f = 0; f < p->b.polys.count; f++) app__colour_feature(p, f);
+    for (int k = 0; k < p->b.chunk_count; k++)
+        for (int f = p->b.chunks[k].f0; f < p->b.chunks[k].f1; f++) app__colour_feature(p, k, f);
     p->dirty = false;
     p->uploaded = true;
     app__upload(p);
@@ -326,6 +351,35 @@ static void app__legend(const app_buildings *p, const app_ui_ctx *ui)
     rn_ui_text(x, y - 6 * s, 11 * s, (rn_rgba){235, 240, 245, 255}, "건물 높이 height  0 … 150+ m");
 }
 
+typedef enum app__seen { APP_SEEN, APP_OUTSIDE, APP_SMALL } app__seen;
+
+/* In the frustum (the view's matrix works in eye-relative metres) and more
+ * than APP_CHUNK_MIN_PX on screen; a box reaching behind the eye counts as
+ * big. */
+static app__seen app__chunk_seen(const geo_buildings_chunk *c, const rn_view *v, mat4 vp,
+                                 vec4 planes[6])
+{
+    vec3 box[2];
+    for (int k = 0; k < 3; k++) {
+        box[0][k] = (float)(c->box[k] - v->eye[k]);
+        box[1][k] = (float)(c->box[k + 3] - v->eye[k]);
+    }
+    if (!glm_aabb_frustum(box, planes)) return APP_OUTSIDE;
+    float lo[2] = {HUGE_VALF, HUGE_VALF}, hi[2] = {-HUGE_VALF, -HUGE_VALF};
+    for (int i = 0; i < 8; i++) {
+        vec4 q = {box[i & 1][0], box[(i >> 1) & 1][1], box[(i >> 2) & 1][2], 1}, r;
+        glm_mat4_mulv(vp, q, r);
+        if (r[3] <= 1e-6f) return APP_SEEN;
+        for (int k = 0; k < 2; k++) {
+            lo[k] = fminf(lo[k], r[k] / r[3]);
+            hi[k] = fmaxf(hi[k], r[k] / r[3]);
+        }
+    }
+    float px =
+        fmaxf((hi[0] - lo[0]) * 0.5f * (float)v->width, (hi[1] - lo[1]) * 0.5f * (float)v->height);
+    return px >= APP_CHUNK_MIN_PX ? APP_SEEN : APP_SMALL;
+}
+
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {
     app_buildings *p = self;
@@ -336,15 +390,34 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
         return;
     }
     if (pass != APP_PASS_OPAQUE) return;
-    rn_fill_item it[2] = {
-        {.mesh = p->walls,
-         .origin = {p->b.origin[0], p->b.origin[1], p->b.origin[2]},
-         .opacity = d->opacity},
-        {.mesh = p->roofs,
-         .origin = {p->b.origin[0], p->b.origin[1], p->b.origin[2]},
-         .opacity = d->opacity},
-    };
-    rn_fill_draw(d->view, it, 2);
+    const rn_view *v = d->view;
+    mat4 vp;
+    vec4 planes[6];
+    memcpy(vp, v->view_proj, sizeof vp);
+    glm_frustum_planes(vp, planes);
+    p->drawn = p->chunks_drawn = p->draw_calls = p->culled = p->small = 0;
+    p->triangles = 0;
+    for (int k = 0; k < p->b.chunk_count; k++) {
+        const geo_buildings_chunk *c = &p->b.chunks[k];
+        app__seen seen = app__chunk_seen(c, v, vp, planes);
+        if (seen != APP_SEEN) {
+            *(seen == APP_OUTSIDE ? &p->culled : &p->small) += c->f1 - c->f0;
+            continue;
+        }
+        rn_fill_item it[2] = {
+            {.mesh = p->walls[k],
+             .origin = {c->origin[0], c->origin[1], c->origin[2] * p->exag},
+             .opacity = d->opacity},
+            {.mesh = p->roofs[k],
+             .origin = {c->origin[0], c->origin[1], c->origin[2] * p->exag},
+             .opacity = d->opacity},
+        };
+        rn_fill_draw(v, it, 2);
+        p->drawn += c->f1 - c->f0;
+        p->chunks_drawn++;
+        p->draw_calls += rn_mesh_valid(it[0].mesh) + rn_mesh_valid(it[1].mesh);
+        p->triangles += (long)(c->roofs.index_count + c->walls.index_count) / 3;
+    }
 }
 
 static bool app__extent(const void *self, double ext[4], double *z, bool *has_z)
@@ -450,10 +523,18 @@ static void app__report_entry(const void *self, int info, json_object *e)
     for (int f = 0; f < b->polys.count; f++) lo = fmin(lo, p->base[f]), hi = fmax(hi, p->base[f]);
     json_object_object_add(e, "base_m", app__range(lo, hi));
     json_object_object_add(e, "roofless", json_object_new_int(b->roofless));
-    json_object_object_add(
-        e, "triangles",
-        json_object_new_int64((int64_t)(b->roofs.index_count + b->walls.index_count) / 3));
-    json_object_object_add(e, "draw_calls", json_object_new_int(2));
+    long total = 0;
+    for (int k = 0; k < b->chunk_count; k++)
+        total += (long)(b->chunks[k].roofs.index_count + b->chunks[k].walls.index_count) / 3;
+    /* The last frame's: buildings, chunks, triangles and draw calls drawn. */
+    json_object_object_add(e, "chunks", json_object_new_int(b->chunk_count));
+    json_object_object_add(e, "chunks_drawn", json_object_new_int(p->chunks_drawn));
+    json_object_object_add(e, "drawn", json_object_new_int(p->drawn));
+    json_object_object_add(e, "culled", json_object_new_int(p->culled));
+    json_object_object_add(e, "too_small", json_object_new_int(p->small));
+    json_object_object_add(e, "triangles", json_object_new_int64(p->triangles));
+    json_object_object_add(e, "triangles_total", json_object_new_int64(total));
+    json_object_object_add(e, "draw_calls", json_object_new_int(p->draw_calls));
 }
 
 /* ---- scene file ---- */

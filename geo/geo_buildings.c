@@ -148,6 +148,136 @@ static bool geo__feature(void *user, OGRFeatureH f, int index)
     return true;
 }
 
+/* The grid cell of feature f's bounding-box centre, row-major. */
+static long geo__cell(const geo_buildings *b, int f, double cm, long nx)
+{
+    const double *e = b->polys.extent, *bb = b->polys.features[f].bbox;
+    long ix = (long)floor((0.5 * (bb[0] + bb[2]) - e[0]) / cm);
+    long iy = (long)floor((0.5 * (bb[1] + bb[3]) - e[1]) / cm);
+    ix = ix < 0 ? 0 : ix >= nx ? nx - 1 : ix;
+    return (iy < 0 ? 0 : iy) * nx + ix;
+}
+
+typedef struct geo__key {
+    long cell;
+    int f;
+} geo__key;
+
+static int geo__key_cmp(const void *a, const void *b)
+{
+    const geo__key *x = a, *y = b;
+    if (x->cell != y->cell) return x->cell < y->cell ? -1 : 1;
+    return (x->f > y->f) - (x->f < y->f);
+}
+
+static long geo__nx(const geo_buildings *b, double cm)
+{
+    return (long)floor((b->polys.extent[2] - b->polys.extent[0]) / cm) + 1;
+}
+
+/* Orders the features (and their heights, floors and values) by grid cell,
+ * so each chunk is a run of features; ties keep the source's order. */
+static tw_result geo__order(geo_buildings *b, double cm)
+{
+    int n = b->polys.count;
+    size_t fc = b->field_count > 0 ? (size_t)b->field_count : 1;
+    long nx = geo__nx(b, cm);
+    geo__key *k = malloc((size_t)n * sizeof *k);
+    geo_polygon *pf = malloc((size_t)n * sizeof *pf);
+    double *h = malloc((size_t)n * sizeof *h), *fl = malloc((size_t)n * sizeof *fl);
+    char **v = malloc((size_t)n * fc * sizeof *v);
+    tw_result r = k && pf && h && fl && v ? TW_OK : TW_ERR_NOMEM;
+    if (r == TW_OK) {
+        for (int f = 0; f < n; f++) k[f] = (geo__key){geo__cell(b, f, cm, nx), f};
+        qsort(k, (size_t)n, sizeof *k, geo__key_cmp);
+        for (int i = 0; i < n; i++) {
+            int f = k[i].f;
+            pf[i] = b->polys.features[f];
+            h[i] = b->height[f], fl[i] = b->floors[f];
+            memcpy(&v[(size_t)i * fc], &b->values[(size_t)f * fc], fc * sizeof *v);
+        }
+        memcpy(b->polys.features, pf, (size_t)n * sizeof *pf);
+        memcpy(b->height, h, (size_t)n * sizeof *h);
+        memcpy(b->floors, fl, (size_t)n * sizeof *fl);
+        memcpy(b->values, v, (size_t)n * fc * sizeof *v);
+    }
+    free(k);
+    free(pf);
+    free(h);
+    free(fl);
+    free(v);
+    return r;
+}
+
+/* One chunk's meshes: its features' rings copied into a small set of
+ * polygons of their own, so the meshes hold only its points. */
+static tw_result geo__chunk_meshes(const geo_buildings *b, geo_buildings_chunk *c)
+{
+    const geo_polygons *p = &b->polys;
+    int n = c->f1 - c->f0, r0 = p->features[c->f0].ring_first;
+    int r1 = p->features[c->f1 - 1].ring_first + p->features[c->f1 - 1].ring_count;
+    int a = p->ring_start[r0], e = p->ring_start[r1];
+    geo_polygons cp = {.count = n, .ring_count = r1 - r0};
+    cp.features = malloc((size_t)n * sizeof *cp.features);
+    cp.xy = malloc((size_t)(e - a) * 2 * sizeof *cp.xy);
+    cp.ring_start = malloc((size_t)(r1 - r0 + 1) * sizeof *cp.ring_start);
+    cp.ring_outer = malloc((size_t)(r1 - r0 + 1) * sizeof *cp.ring_outer);
+    tw_result r = cp.features && cp.xy && cp.ring_start && cp.ring_outer ? TW_OK : TW_ERR_NOMEM;
+    if (r == TW_OK) {
+        /* A chunk's features are not contiguous in the ring arrays once
+         * ordered, so each one's rings are copied after the last. */
+        int nr = 0, np = 0;
+        c->box[0] = c->box[1] = HUGE_VAL, c->box[3] = c->box[4] = -HUGE_VAL;
+        for (int i = 0; i < n; i++) {
+            const geo_polygon *f = &p->features[c->f0 + i];
+            cp.features[i] = *f;
+            cp.features[i].ring_first = nr;
+            for (int q = f->ring_first; q < f->ring_first + f->ring_count; q++) {
+                int qa = p->ring_start[q], qe = p->ring_start[q + 1];
+                cp.ring_start[nr] = np;
+                cp.ring_outer[nr++] = p->ring_outer[q];
+                memcpy(&cp.xy[np * 2], &p->xy[qa * 2], (size_t)(qe - qa) * 2 * sizeof *cp.xy);
+                np += qe - qa;
+            }
+            c->box[0] = fmin(c->box[0], f->bbox[0]), c->box[1] = fmin(c->box[1], f->bbox[1]);
+            c->box[3] = fmax(c->box[3], f->bbox[2]), c->box[4] = fmax(c->box[4], f->bbox[3]);
+        }
+        cp.ring_start[nr] = np;
+        cp.ring_count = nr;
+        c->origin[0] = floor(0.5 * (c->box[0] + c->box[3]));
+        c->origin[1] = floor(0.5 * (c->box[1] + c->box[4]));
+        c->origin[2] = 0;
+        r = geo_polymesh_fill(&cp, c->origin, &c->roofs, &c->roof_v0);
+    }
+    if (r == TW_OK) r = geo_polymesh_walls(&cp, c->origin, &c->walls, &c->wall_v0);
+    free(cp.features);
+    free(cp.xy);
+    free(cp.ring_start);
+    free(cp.ring_outer);
+    return r;
+}
+
+/* Cuts the ordered features into chunks, one per occupied grid cell. */
+static tw_result geo__chunks(geo_buildings *b, double cm)
+{
+    int n = b->polys.count;
+    long nx = geo__nx(b, cm);
+    b->chunks = calloc((size_t)n + 1, sizeof *b->chunks);
+    if (!b->chunks) return TW_ERR_NOMEM;
+    for (int f = 0; f < n;) {
+        long cell = geo__cell(b, f, cm, nx);
+        int f1 = f + 1;
+        while (f1 < n && geo__cell(b, f1, cm, nx) == cell) f1++;
+        geo_buildings_chunk *c = &b->chunks[b->chunk_count++];
+        c->f0 = f, c->f1 = f1;
+        tw_result r = geo__chunk_meshes(b, c);
+        if (r != TW_OK) return r;
+        for (int i = 0; i < f1 - f; i++) b->roofless += c->roof_v0[i] == c->roof_v0[i + 1];
+        f = f1;
+    }
+    return TW_OK;
+}
+
 tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *frame,
                              geo_buildings *out, char *err, size_t n)
 {
@@ -167,18 +297,14 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
         geo_buildings_free(out);
         return r;
     }
-    const double *e = out->polys.extent;
-    out->origin[0] = floor(0.5 * (e[0] + e[2]));
-    out->origin[1] = floor(0.5 * (e[1] + e[3]));
-    r = geo_polymesh_fill(&out->polys, out->origin, &out->roofs, &out->roof_v0);
-    if (r == TW_OK) r = geo_polymesh_walls(&out->polys, out->origin, &out->walls, &out->wall_v0);
+    double cm = desc->chunk_m > 0 ? desc->chunk_m : GEO_BUILDINGS_CHUNK_M;
+    r = geo__order(out, cm);
+    if (r == TW_OK) r = geo__chunks(out, cm);
     if (r != TW_OK) {
         geo_buildings_free(out);
         snprintf(err, n, "out of memory building its meshes");
         return r;
     }
-    for (int f = 0; f < out->polys.count; f++)
-        out->roofless += out->roof_v0[f] == out->roof_v0[f + 1];
     return TW_OK;
 }
 
@@ -188,10 +314,13 @@ void geo_buildings_free(geo_buildings *b)
         free(b->values[i]);
     for (int i = 0; b->fields && i < b->field_count; i++) free(b->fields[i]);
     geo_polygons_free(&b->polys);
-    tw_mesh_free(&b->roofs);
-    tw_mesh_free(&b->walls);
-    free(b->roof_v0);
-    free(b->wall_v0);
+    for (int i = 0; b->chunks && i < b->chunk_count; i++) {
+        tw_mesh_free(&b->chunks[i].roofs);
+        tw_mesh_free(&b->chunks[i].walls);
+        free(b->chunks[i].roof_v0);
+        free(b->chunks[i].wall_v0);
+    }
+    free(b->chunks);
     free(b->height);
     free(b->floors);
     free(b->values);
@@ -214,14 +343,21 @@ void geo_buildings_bases(const geo_buildings *b, const tw_heightfield *hf, doubl
 
 void geo_buildings_raise(geo_buildings *b, const double *base, double exaggeration)
 {
-    for (int f = 0; f < b->polys.count; f++) {
-        float lo = (float)((base[f] - b->origin[2]) * exaggeration);
-        float hi = (float)((base[f] + b->height[f] - b->origin[2]) * exaggeration);
-        for (uint32_t v = b->roof_v0[f]; v < b->roof_v0[f + 1]; v++)
-            b->roofs.positions[v * 3 + 2] = hi;
-        /* Walls are quads: bottom a, b, top b, a. */
-        for (uint32_t v = b->wall_v0[f]; v < b->wall_v0[f + 1]; v++)
-            b->walls.positions[v * 3 + 2] = (v & 3) >= 2 ? hi : lo;
+    for (int k = 0; k < b->chunk_count; k++) {
+        geo_buildings_chunk *c = &b->chunks[k];
+        c->box[2] = HUGE_VAL, c->box[5] = -HUGE_VAL;
+        for (int f = c->f0; f < c->f1; f++) {
+            int i = f - c->f0;
+            double zlo = base[f] * exaggeration, zhi = (base[f] + b->height[f]) * exaggeration;
+            c->box[2] = fmin(c->box[2], zlo), c->box[5] = fmax(c->box[5], zhi);
+            float lo = (float)(zlo - c->origin[2] * exaggeration);
+            float hi = (float)(zhi - c->origin[2] * exaggeration);
+            for (uint32_t v = c->roof_v0[i]; v < c->roof_v0[i + 1]; v++)
+                c->roofs.positions[v * 3 + 2] = hi;
+            /* Walls are quads: bottom a, b, top b, a. */
+            for (uint32_t v = c->wall_v0[i]; v < c->wall_v0[i + 1]; v++)
+                c->walls.positions[v * 3 + 2] = (v & 3) >= 2 ? hi : lo;
+        }
     }
 }
 

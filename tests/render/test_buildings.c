@@ -110,12 +110,62 @@ static void test_cheongna_golden(void)
     TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "min")), 2, 1e-9);
     TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "max")), 189, 1e-9);
     TW_CHECK(json_object_get_double(obj(obj(b, "base_m"), "max")) == 0);
-    TW_CHECK(json_object_get_int(obj(b, "draw_calls")) == 2);
+    /* Two draw calls (walls, roofs) per chunk drawn, never one per building. */
+    TW_CHECK_MSG(json_object_get_int(obj(b, "draw_calls")) ==
+                     2 * json_object_get_int(obj(b, "chunks_drawn")),
+                 "draw_calls %s, chunks_drawn %s", str(b, "draw_calls"), str(b, "chunks_drawn"));
+    TW_CHECK(json_object_get_int(obj(b, "drawn")) <= 2125);
     fprintf(stderr, "  cheongna: %s triangles, frames %s\n", str(b, "triangles"), str(r, "frames"));
     char png[512];
     snprintf(png, sizeof png, "%s/cheongna.png", tw_run_tmpdir());
     TW_CHECK(tw_golden_check(png, "buildings_cheongna"));
     json_object_put(r);
+}
+
+/* Chunks: from high above, every chunk is in view and all are drawn but a
+ * few lone sheds under three pixels; at street level looking north, those
+ * behind the eye are culled, so fewer buildings and triangles are drawn,
+ * and the report says so. */
+static void test_cheongna_culling(void)
+{
+    char scene[4096];
+    json_object *b[2] = {NULL, NULL}, *r[2];
+    const double eyes[2][6] = {{167625, 548207, 6000, 167625, 548208, 0},
+                               {167625, 547600, 12, 167625, 548600, 8}};
+    const char *tags[2] = {"overview", "street"};
+    for (int k = 0; k < 2; k++) {
+        cheongna_scene(scene, sizeof scene, eyes[k], eyes[k] + 3);
+        int rc;
+        r[k] = run(scene, tags[k], "--bookmark here --wait-s 1", &rc);
+        TW_CHECK(rc == 0 && r[k]);
+        b[k] = tw_run_layer(r[k], "buildings");
+        fprintf(stderr,
+                "  %s: drawn %s of %s (culled %s, too small %s), chunks %s of %s, triangles %s of "
+                "%s, frames %s\n",
+                tags[k], str(b[k], "drawn"), str(b[k], "features"), str(b[k], "culled"),
+                str(b[k], "too_small"), str(b[k], "chunks_drawn"), str(b[k], "chunks"),
+                str(b[k], "triangles"), str(b[k], "triangles_total"), str(r[k], "frames"));
+    }
+    int drawn[2], chunks[2];
+    long tris[2];
+    for (int k = 0; k < 2; k++) {
+        drawn[k] = json_object_get_int(obj(b[k], "drawn"));
+        chunks[k] = json_object_get_int(obj(b[k], "chunks_drawn"));
+        tris[k] = (long)json_object_get_int64(obj(b[k], "triangles"));
+    }
+    TW_CHECK(json_object_get_int(obj(b[0], "chunks")) > 4);
+    int small = json_object_get_int(obj(b[0], "too_small"));
+    TW_CHECK_MSG(json_object_get_int(obj(b[0], "culled")) == 0 && drawn[0] + small == 2125 &&
+                     small <= 2125 / 100,
+                 "overview drew %d buildings in %d chunks, %d too small", drawn[0], chunks[0],
+                 small);
+    TW_CHECK(tris[0] <= (long)json_object_get_int64(obj(b[0], "triangles_total")) &&
+             tris[0] > (long)json_object_get_int64(obj(b[0], "triangles_total")) * 99 / 100);
+    TW_CHECK(json_object_get_int(obj(b[1], "culled")) > 0);
+    TW_CHECK_MSG(drawn[1] > 0 && drawn[1] < drawn[0] && chunks[1] < chunks[0] && tris[1] < tris[0],
+                 "street drew %d buildings, %d chunks, %ld triangles", drawn[1], chunks[1],
+                 tris[1]);
+    for (int k = 0; k < 2; k++) json_object_put(r[k]);
 }
 
 /* Yeouido's OSM buildings on the Seoul terrain: heights from text tags,
@@ -246,6 +296,7 @@ int main(void)
     snprintf(dem, sizeof dem, "%s/assets/data/dem/seoul_dem.tif", src ? src : ".");
     GDALAllRegister();
     TW_RUN(test_cheongna_golden);
+    TW_RUN(test_cheongna_culling);
     TW_RUN(test_yeouido_golden);
     TW_RUN(test_pick_a_building);
     TW_RUN(test_bad_inputs);

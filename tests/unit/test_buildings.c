@@ -104,17 +104,23 @@ static void check_fills(const char *path)
     TW_CHECK_MSG(outside == 0, "%s: %d triangles outside their footprint", path, outside);
     /* The float mesh: every vertex used, each feature's area within float
      * rounding (metres from an origin a few km away). */
-    const tw_mesh *m = &b.roofs;
-    char *used = calloc(m->vertex_count + 1, 1);
-    for (uint32_t k = 0; used && k < m->index_count; k++) used[m->indices[k]] = 1;
-    int unused = 0;
-    for (uint32_t v = 0; used && v < m->vertex_count; v++) unused += !used[v];
-    free(used);
+    int unused = 0, v0_off = 0;
+    uint32_t roof_tris = 0;
+    for (int c = 0; c < b.chunk_count; c++) {
+        const geo_buildings_chunk *ch = &b.chunks[c];
+        const tw_mesh *m = &ch->roofs;
+        char *used = calloc(m->vertex_count + 1, 1);
+        for (uint32_t k = 0; used && k < m->index_count; k++) used[m->indices[k]] = 1;
+        for (uint32_t v = 0; used && v < m->vertex_count; v++) unused += !used[v];
+        free(used);
+        v0_off += ch->roof_v0[ch->f1 - ch->f0] != m->vertex_count;
+        TW_CHECK(m->attrs & TW_MESH_COLORS);
+        roof_tris += m->index_count / 3;
+    }
     TW_CHECK_MSG(unused == 0, "%d roof vertices no triangle uses", unused);
-    TW_CHECK(b.roof_v0[p->count] == m->vertex_count && b.roofless == 0);
-    TW_CHECK(m->attrs & TW_MESH_COLORS);
-    fprintf(stderr, "  %s: %d footprints (%d invalid skipped), %u roof triangles\n", path, p->count,
-            p->count - checked, m->index_count / 3);
+    TW_CHECK(v0_off == 0 && b.roofless == 0);
+    fprintf(stderr, "  %s: %d footprints (%d invalid skipped), %u roof triangles, %d chunks\n",
+            path, p->count, p->count - checked, roof_tris, b.chunk_count);
     geo_buildings_free(&b);
 }
 
@@ -138,8 +144,10 @@ static void test_walls(void)
         geo_buildings b;
         TW_CHECK_MSG(load(paths[k], NULL, NULL, 0, &b, err, sizeof err), "%s", err);
         const geo_polygons *p = &b.polys;
-        const tw_mesh *m = &b.walls;
         int count_off = 0, not_unit = 0, inward = 0, edges_all = 0;
+        uint32_t wall_v = 0, wall_i = 0;
+        for (int c = 0; c < b.chunk_count; c++)
+            wall_v += b.chunks[c].walls.vertex_count, wall_i += b.chunks[c].walls.index_count;
         long bad[16];
         int nbad = invalid_fids(paths[k], bad, 16);
         for (int f = 0; f < p->count; f++) {
@@ -153,7 +161,10 @@ static void test_walls(void)
                 }
             }
             edges_all += edges;
-            uint32_t v0 = b.wall_v0[f], v1 = b.wall_v0[f + 1];
+            const geo_buildings_chunk *ch = b.chunks;
+            while (f >= ch->f1) ch++;
+            const tw_mesh *m = &ch->walls;
+            uint32_t v0 = ch->wall_v0[f - ch->f0], v1 = ch->wall_v0[f - ch->f0 + 1];
             count_off += (int)(v1 - v0) != edges * 4;
             bool valid = true;
             for (int i = 0; i < nbad; i++) valid = valid && bad[i] != pf->fid;
@@ -165,8 +176,8 @@ static void test_walls(void)
                 if (!valid) continue;
                 /* Half a decimetre out of the wall's middle is outside. */
                 const float *pa = &m->positions[v * 3], *pb = &m->positions[(v + 1) * 3];
-                double mx = b.origin[0] + 0.5 * ((double)pa[0] + pb[0]),
-                       my = b.origin[1] + 0.5 * ((double)pa[1] + pb[1]);
+                double mx = ch->origin[0] + 0.5 * ((double)pa[0] + pb[0]),
+                       my = ch->origin[1] + 0.5 * ((double)pa[1] + pb[1]);
                 double elen = hypot((double)pb[0] - pa[0], (double)pb[1] - pa[1]);
                 if (elen < 0.5) continue; /* too short for float positions to tell */
                 inward += geo_polygon_contains(p, f, mx + 0.05 * nn[0], my + 0.05 * nn[1]);
@@ -174,12 +185,49 @@ static void test_walls(void)
         }
         TW_CHECK_MSG(count_off == 0, "%d buildings whose wall count is not their edge count",
                      count_off);
-        TW_CHECK(m->vertex_count == (uint32_t)edges_all * 4 &&
-                 m->index_count == m->vertex_count / 2 * 3);
+        TW_CHECK(wall_v == (uint32_t)edges_all * 4 && wall_i == wall_v / 2 * 3);
         TW_CHECK_MSG(not_unit == 0, "%d walls with a normal not unit or not horizontal", not_unit);
         TW_CHECK_MSG(inward == 0, "%s: %d walls face into their building", paths[k], inward);
         geo_buildings_free(&b);
     }
+}
+
+/* Chunks: Cheongna (2.5 km) is cut into many; every feature is in exactly
+ * one, whose 500 m cell holds its footprint's centre and whose box holds
+ * its footprint; each chunk's meshes are only its own features'. */
+static void test_chunks(void)
+{
+    char err[512];
+    geo_buildings b;
+    TW_CHECK_MSG(load(cheongna, NULL, NULL, 0, &b, err, sizeof err), "%s", err);
+    const geo_polygons *p = &b.polys;
+    TW_CHECK_MSG(b.chunk_count >= 16 && b.chunk_count <= 100, "%d chunks", b.chunk_count);
+    int next = 0, outside = 0, spread = 0, fids = 0;
+    for (int c = 0; c < b.chunk_count; c++) {
+        const geo_buildings_chunk *ch = &b.chunks[c];
+        TW_CHECK(ch->f0 == next && ch->f1 > ch->f0);
+        next = ch->f1;
+        double lo[2] = {HUGE_VAL, HUGE_VAL}, hi[2] = {-HUGE_VAL, -HUGE_VAL};
+        for (int f = ch->f0; f < ch->f1; f++) {
+            const double *bb = p->features[f].bbox;
+            double cx = 0.5 * (bb[0] + bb[2]), cy = 0.5 * (bb[1] + bb[3]);
+            lo[0] = fmin(lo[0], cx), lo[1] = fmin(lo[1], cy);
+            hi[0] = fmax(hi[0], cx), hi[1] = fmax(hi[1], cy);
+            outside += bb[0] < ch->box[0] || bb[1] < ch->box[1] || bb[2] > ch->box[3] ||
+                       bb[3] > ch->box[4];
+        }
+        spread += hi[0] - lo[0] > GEO_BUILDINGS_CHUNK_M || hi[1] - lo[1] > GEO_BUILDINGS_CHUNK_M;
+        TW_CHECK(ch->roof_v0[ch->f1 - ch->f0] == ch->roofs.vertex_count &&
+                 ch->wall_v0[ch->f1 - ch->f0] == ch->walls.vertex_count);
+    }
+    TW_CHECK(next == p->count);
+    TW_CHECK_MSG(outside == 0, "%d footprints outside their chunk's box", outside);
+    TW_CHECK_MSG(spread == 0, "%d chunks wider than a cell", spread);
+    /* Ordering kept each feature's own attributes: FIDs are all different. */
+    for (int f = 1; f < p->count; f++) fids += p->features[f].fid == p->features[f - 1].fid;
+    TW_CHECK(fids == 0);
+    fprintf(stderr, "  cheongna: %d chunks\n", b.chunk_count);
+    geo_buildings_free(&b);
 }
 
 static bool write_text(const char *path, const char *text)
@@ -352,15 +400,20 @@ static void test_base_on_slope(void)
     geo_buildings_bases(&b, NULL, &flat);
     TW_CHECK(flat == 0);
     geo_buildings_raise(&b, &base, 1.5);
+    TW_CHECK(b.chunk_count == 1);
+    const geo_buildings_chunk *ch = &b.chunks[0];
     float zmin = INFINITY, zmax = -INFINITY;
-    for (uint32_t v = 0; v < b.walls.vertex_count; v++) {
-        zmin = fminf(zmin, b.walls.positions[v * 3 + 2]);
-        zmax = fmaxf(zmax, b.walls.positions[v * 3 + 2]);
+    for (uint32_t v = 0; v < ch->walls.vertex_count; v++) {
+        zmin = fminf(zmin, ch->walls.positions[v * 3 + 2]);
+        zmax = fmaxf(zmax, ch->walls.positions[v * 3 + 2]);
     }
     TW_CHECK_NEAR(zmin, 200 * 1.5, 1e-3);
     TW_CHECK_NEAR(zmax, 220 * 1.5, 1e-3);
-    for (uint32_t v = 0; v < b.roofs.vertex_count; v++)
-        TW_CHECK_NEAR(b.roofs.positions[v * 3 + 2], 220 * 1.5, 1e-3);
+    for (uint32_t v = 0; v < ch->roofs.vertex_count; v++)
+        TW_CHECK_NEAR(ch->roofs.positions[v * 3 + 2], 220 * 1.5, 1e-3);
+    /* The chunk's box is the building's, as drawn. */
+    TW_CHECK_NEAR(ch->box[2], 300, 1e-9);
+    TW_CHECK_NEAR(ch->box[5], 330, 1e-9);
     double t, o[3] = {1020, 2015, 1000}, dir[3] = {0, 0, -1};
     TW_CHECK(geo_buildings_hit(&b, &base, 1.5, o, dir, &t) == 0);
     TW_CHECK_NEAR(t, 1000 - 330, 1e-6);
@@ -391,6 +444,7 @@ int main(void)
     TW_RUN(test_fills_cheongna);
     TW_RUN(test_fills_yeouido);
     TW_RUN(test_walls);
+    TW_RUN(test_chunks);
     TW_RUN(test_heights);
     TW_RUN(test_invalid_and_empty);
     TW_RUN(test_base_on_slope);

@@ -250,6 +250,16 @@ static tw_result geo__chunk_meshes(const geo_buildings *b, geo_buildings_chunk *
         r = geo_polymesh_fill(&cp, c->origin, &c->roofs, &c->roof_v0);
     }
     if (r == TW_OK) r = geo_polymesh_walls(&cp, c->origin, &c->walls, &c->wall_v0);
+    if (r == TW_OK && c->roofs.vertex_count) {
+        /* Roofs face up, so they take the sun like the walls do. */
+        c->roofs.normals = malloc((size_t)c->roofs.vertex_count * 3 * sizeof *c->roofs.normals);
+        if (!c->roofs.normals) r = TW_ERR_NOMEM;
+        for (uint32_t v = 0; r == TW_OK && v < c->roofs.vertex_count; v++) {
+            float *nv = &c->roofs.normals[v * 3];
+            nv[0] = nv[1] = 0, nv[2] = 1;
+        }
+        c->roofs.attrs |= TW_MESH_NORMALS;
+    }
     free(cp.features);
     free(cp.xy);
     free(cp.ring_start);

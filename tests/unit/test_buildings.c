@@ -104,7 +104,7 @@ static void check_fills(const char *path)
     TW_CHECK_MSG(outside == 0, "%s: %d triangles outside their footprint", path, outside);
     /* The float mesh: every vertex used, each feature's area within float
      * rounding (metres from an origin a few km away). */
-    int unused = 0, v0_off = 0;
+    int unused = 0, v0_off = 0, not_up = 0;
     uint32_t roof_tris = 0;
     for (int c = 0; c < b.chunk_count; c++) {
         const geo_buildings_chunk *ch = &b.chunks[c];
@@ -115,10 +115,16 @@ static void check_fills(const char *path)
         free(used);
         v0_off += ch->roof_v0[ch->f1 - ch->f0] != m->vertex_count;
         TW_CHECK(m->attrs & TW_MESH_COLORS);
+        /* Roofs face straight up so the fill shader lights them like walls. */
+        TW_CHECK(m->vertex_count == 0 || ((m->attrs & TW_MESH_NORMALS) && m->normals));
+        for (uint32_t v = 0; m->normals && v < m->vertex_count; v++)
+            not_up +=
+                m->normals[v * 3] != 0 || m->normals[v * 3 + 1] != 0 || m->normals[v * 3 + 2] != 1;
         roof_tris += m->index_count / 3;
     }
     TW_CHECK_MSG(unused == 0, "%d roof vertices no triangle uses", unused);
     TW_CHECK(v0_off == 0 && b.roofless == 0);
+    TW_CHECK_MSG(not_up == 0, "%d roof normals not (0, 0, 1)", not_up);
     fprintf(stderr, "  %s: %d footprints (%d invalid skipped), %u roof triangles, %d chunks\n",
             path, p->count, p->count - checked, roof_tris, b.chunk_count);
     geo_buildings_free(&b);

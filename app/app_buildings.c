@@ -523,6 +523,7 @@ static void app__report_entry(const void *self, int info, json_object *e)
     for (int f = 0; f < b->polys.count; f++) lo = fmin(lo, p->base[f]), hi = fmax(hi, p->base[f]);
     json_object_object_add(e, "base_m", app__range(lo, hi));
     json_object_object_add(e, "roofless", json_object_new_int(b->roofless));
+    json_object_object_add(e, "repaired", json_object_new_int(b->repaired));
     long total = 0;
     for (int k = 0; k < b->chunk_count; k++)
         total += (long)(b->chunks[k].roofs.index_count + b->chunks[k].walls.index_count) / 3;

@@ -3,6 +3,7 @@
 #include "geo_buildings.h"
 
 #include "geo_polymesh.h"
+#include "tw_triangulate.h"
 
 #include <math.h>
 #include <ogr_api.h>
@@ -146,6 +147,186 @@ static bool geo__feature(void *user, OGRFeatureH f, int index)
     b->hmin = index == 0 ? h : fmin(b->hmin, h);
     b->hmax = index == 0 ? h : fmax(b->hmax, h);
     return true;
+}
+
+/* Area of feature f's fill as the triangulator makes it, part by part;
+ * false when a part cannot be triangulated. */
+static bool geo__fill_area(const geo_polygons *p, int f, tw_tri_out *tri, int *starts, double *sum)
+{
+    const geo_polygon *pf = &p->features[f];
+    int end = pf->ring_first + pf->ring_count;
+    *sum = 0;
+    for (int r0 = pf->ring_first; r0 < end;) {
+        int r1 = r0 + 1;
+        while (r1 < end && !p->ring_outer[r1]) r1++;
+        int a = p->ring_start[r0];
+        for (int r = r0; r <= r1; r++) starts[r - r0] = p->ring_start[r] - a;
+        tri->index_count = 0;
+        if (p->ring_outer[r0]) {
+            const double *xy = &p->xy[a * 2];
+            if (tw_triangulate(xy, starts, r1 - r0, p->ring_start[r1] - a, tri) != TW_OK)
+                return false;
+            for (size_t k = 0; k + 2 < tri->index_count; k += 3) {
+                const double *u = &xy[tri->indices[k] * 2], *v = &xy[tri->indices[k + 1] * 2],
+                             *w = &xy[tri->indices[k + 2] * 2];
+                *sum += 0.5 * fabs((v[0] - u[0]) * (w[1] - u[1]) - (w[0] - u[0]) * (v[1] - u[1]));
+            }
+        }
+        r0 = r1;
+    }
+    return true;
+}
+
+static bool geo__fill_ok(const geo_polygons *p, int f, tw_tri_out *tri, int *starts)
+{
+    double sum, area = p->features[f].area;
+    if (!geo__fill_area(p, f, tri, starts, &sum)) return false;
+    return sum > 0 && fabs(sum - area) <= 0.01 * fabs(area);
+}
+
+/* Feature f as OGR polygons (scene metres): each outer ring with its holes. */
+static OGRGeometryH geo__to_ogr(const geo_polygons *p, int f)
+{
+    const geo_polygon *pf = &p->features[f];
+    OGRGeometryH mp = OGR_G_CreateGeometry(wkbMultiPolygon), poly = NULL;
+    for (int r = pf->ring_first; mp && r < pf->ring_first + pf->ring_count; r++) {
+        if (p->ring_outer[r]) {
+            if (poly) OGR_G_AddGeometryDirectly(mp, poly);
+            poly = OGR_G_CreateGeometry(wkbPolygon);
+        }
+        if (!poly) continue; /* a hole before any outer ring */
+        OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing);
+        for (int i = p->ring_start[r]; i < p->ring_start[r + 1]; i++)
+            OGR_G_AddPoint_2D(ring, p->xy[i * 2], p->xy[i * 2 + 1]);
+        OGR_G_CloseRings(ring);
+        OGR_G_AddGeometryDirectly(poly, ring);
+    }
+    if (poly) OGR_G_AddGeometryDirectly(mp, poly);
+    return mp;
+}
+
+/* Growing ring arrays for the repaired set of polygons. */
+typedef struct geo__rings {
+    double *xy;
+    int *start;
+    bool *outer;
+    int points, rings, cap_points, cap_rings;
+} geo__rings;
+
+static bool geo__rings_add(geo__rings *o, const double *xy, int n, bool outer)
+{
+    if (o->points + n > o->cap_points) {
+        int cap = (o->points + n) * 2;
+        double *v = realloc(o->xy, (size_t)cap * 2 * sizeof *v);
+        if (!v) return false;
+        o->xy = v, o->cap_points = cap;
+    }
+    if (o->rings + 2 > o->cap_rings) {
+        int cap = (o->rings + 2) * 2;
+        int *s = realloc(o->start, (size_t)cap * sizeof *s);
+        if (s) o->start = s;
+        bool *b = realloc(o->outer, (size_t)cap * sizeof *b);
+        if (b) o->outer = b;
+        if (!s || !b) return false;
+        o->cap_rings = cap;
+    }
+    memcpy(&o->xy[o->points * 2], xy, (size_t)n * 2 * sizeof *xy);
+    o->start[o->rings] = o->points;
+    o->outer[o->rings++] = outer;
+    o->points += n;
+    o->start[o->rings] = o->points;
+    return true;
+}
+
+/* The polygons of a valid geometry (MakeValid may give a collection with
+ * lines or points where the input collapsed; those are dropped). */
+static bool geo__add_valid(geo__rings *o, OGRGeometryH g, double *area)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbPolygon) {
+        *area += OGR_G_Area(g);
+        for (int k = 0; k < OGR_G_GetGeometryCount(g); k++) {
+            OGRGeometryH ring = OGR_G_GetGeometryRef(g, k);
+            int n = OGR_G_GetPointCount(ring) - 1; /* without the closing point */
+            if (n < 3) continue;
+            double *xy = malloc((size_t)n * 2 * sizeof *xy);
+            if (!xy) return false;
+            for (int i = 0; i < n; i++)
+                xy[i * 2] = OGR_G_GetX(ring, i), xy[i * 2 + 1] = OGR_G_GetY(ring, i);
+            bool ok = geo__rings_add(o, xy, n, k == 0);
+            free(xy);
+            if (!ok) return false;
+        }
+    } else if (t == wkbMultiPolygon || t == wkbGeometryCollection) {
+        for (int k = 0; k < OGR_G_GetGeometryCount(g); k++)
+            if (!geo__add_valid(o, OGR_G_GetGeometryRef(g, k), area)) return false;
+    }
+    return true;
+}
+
+/* Footprints the triangulator rejects, fills to nothing, or whose fill
+ * misses the polygon's area by more than 1 % (self-intersecting rings,
+ * bowties) are made valid
+ * with OGR (GEOS) and their rings replaced; counted in b->repaired. */
+static tw_result geo__repair(geo_buildings *b)
+{
+    geo_polygons *p = &b->polys;
+    tw_tri_out tri = {0};
+    int *starts = malloc(((size_t)p->ring_count + 1) * sizeof *starts);
+    bool *bad = calloc((size_t)p->count + 1, sizeof *bad);
+    tw_result r = starts && bad ? TW_OK : TW_ERR_NOMEM;
+    int nbad = 0;
+    for (int f = 0; r == TW_OK && f < p->count; f++)
+        nbad += bad[f] = !geo__fill_ok(p, f, &tri, starts);
+    geo__rings o = {0};
+    for (int f = 0; r == TW_OK && nbad && f < p->count; f++) {
+        geo_polygon *pf = &p->features[f];
+        int first = o.rings;
+        OGRGeometryH g = bad[f] ? geo__to_ogr(p, f) : NULL;
+        OGRGeometryH v = g ? OGR_G_MakeValid(g) : NULL;
+        double area = 0;
+        bool fixed = v && geo__add_valid(&o, v, &area) && o.rings > first && o.outer[first];
+        if (!fixed) {
+            o.points = first > 0 ? o.start[first] : 0;
+            o.rings = first;
+            for (int q = pf->ring_first; r == TW_OK && q < pf->ring_first + pf->ring_count; q++)
+                if (!geo__rings_add(&o, &p->xy[p->ring_start[q] * 2],
+                                    p->ring_start[q + 1] - p->ring_start[q], p->ring_outer[q]))
+                    r = TW_ERR_NOMEM;
+        } else {
+            pf->area = area;
+            b->repaired++;
+        }
+        pf->ring_first = first;
+        pf->ring_count = o.rings - first;
+        OGR_G_DestroyGeometry(v);
+        OGR_G_DestroyGeometry(g);
+    }
+    if (r == TW_OK && nbad) {
+        free(p->xy);
+        free(p->ring_start);
+        free(p->ring_outer);
+        p->xy = o.xy, p->ring_start = o.start, p->ring_outer = o.outer, p->ring_count = o.rings;
+        for (int f = 0; f < p->count; f++) {
+            geo_polygon *pf = &p->features[f];
+            pf->bbox[0] = pf->bbox[1] = HUGE_VAL, pf->bbox[2] = pf->bbox[3] = -HUGE_VAL;
+            for (int i = p->ring_start[pf->ring_first];
+                 i < p->ring_start[pf->ring_first + pf->ring_count]; i++) {
+                pf->bbox[0] = fmin(pf->bbox[0], p->xy[i * 2]);
+                pf->bbox[1] = fmin(pf->bbox[1], p->xy[i * 2 + 1]);
+                pf->bbox[2] = fmax(pf->bbox[2], p->xy[i * 2]);
+                pf->bbox[3] = fmax(pf->bbox[3], p->xy[i * 2 + 1]);
+            }
+        }
+    } else {
+        free(o.xy);
+        free(o.start);
+        free(o.outer);
+    }
+    tw_tri_out_free(&tri);
+    free(starts);
+    free(bad);
+    return r;
 }
 
 /* The grid cell of feature f's bounding-box centre, row-major. */
@@ -308,7 +489,8 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
         return r;
     }
     double cm = desc->chunk_m > 0 ? desc->chunk_m : GEO_BUILDINGS_CHUNK_M;
-    r = geo__order(out, cm);
+    r = geo__repair(out);
+    if (r == TW_OK) r = geo__order(out, cm);
     if (r == TW_OK) r = geo__chunks(out, cm);
     if (r != TW_OK) {
         geo_buildings_free(out);

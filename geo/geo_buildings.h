@@ -62,6 +62,7 @@ typedef struct geo_buildings {
     geo_buildings_chunk *chunks; /* features are in chunk order */
     int chunk_count;
     int roofless; /* features the triangulator gave no roof */
+    int repaired; /* invalid footprints made valid (OGR_G_MakeValid) */
 } geo_buildings;
 
 /* Loads every polygon feature and builds both meshes. An empty source or

@@ -106,6 +106,7 @@ static void test_cheongna_golden(void)
     TW_CHECK_MSG(json_object_get_int(obj(b, "features")) == 2125, "features %s",
                  str(b, "features"));
     TW_CHECK(json_object_get_int(obj(b, "defaulted")) == 0);
+    TW_CHECK(obj(b, "repaired") != NULL);
     TW_CHECK(json_object_get_int(obj(obj(b, "height_from"), "height_m")) == 2125);
     TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "min")), 2, 1e-9);
     TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "max")), 189, 1e-9);

@@ -9,6 +9,7 @@
 #include "tw_triangulate.h"
 
 #include <math.h>
+#include <gdal.h>
 #include <ogr_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,8 +126,9 @@ static void check_fills(const char *path)
     TW_CHECK_MSG(unused == 0, "%d roof vertices no triangle uses", unused);
     TW_CHECK(v0_off == 0 && b.roofless == 0);
     TW_CHECK_MSG(not_up == 0, "%d roof normals not (0, 0, 1)", not_up);
-    fprintf(stderr, "  %s: %d footprints (%d invalid skipped), %u roof triangles, %d chunks\n",
-            path, p->count, p->count - checked, roof_tris, b.chunk_count);
+    fprintf(stderr,
+            "  %s: %d footprints (%d invalid skipped), %u roof triangles, %d chunks, %d repaired\n",
+            path, p->count, p->count - checked, roof_tris, b.chunk_count, b.repaired);
     geo_buildings_free(&b);
 }
 
@@ -433,6 +435,86 @@ static void test_base_on_slope(void)
     geo_buildings_free(&b);
 }
 
+/* The roof triangles' area of feature f, from its chunk's float mesh. */
+static double roof_area(const geo_buildings *b, int f)
+{
+    const geo_buildings_chunk *c = b->chunks;
+    while (f >= c->f1) c++;
+    uint32_t v0 = c->roof_v0[f - c->f0], v1 = c->roof_v0[f - c->f0 + 1];
+    double sum = 0;
+    for (uint32_t k = 0; k + 2 < c->roofs.index_count; k += 3) {
+        const uint32_t *ix = &c->roofs.indices[k];
+        if (ix[0] < v0 || ix[0] >= v1) continue;
+        double t[3][2];
+        for (int j = 0; j < 3; j++)
+            t[j][0] = c->roofs.positions[ix[j] * 3], t[j][1] = c->roofs.positions[ix[j] * 3 + 1];
+        sum += fabs(tri_area(t[0], t[1], t[2]));
+    }
+    return sum;
+}
+
+/* A bowtie and a pentagram (self-intersecting rings) are made valid with
+ * OGR and triangulated again: counted as repaired, their area is the valid
+ * geometry's (OGR's MakeValid here, independently) and the roof fills it
+ * within 1 %. A plain square is left alone. */
+static void test_repair(void)
+{
+    char path[256], err[512], star[512], text[2048];
+    snprintf(path, sizeof path, "%s/invalid.geojson", tmpdir);
+    int n = 0;
+    n += snprintf(star + n, sizeof star - (size_t)n, "[");
+    for (int i = 0; i <= 5; i++) {
+        double a = M_PI / 2 + (i % 5) * 4 * M_PI / 5;
+        n += snprintf(star + n, sizeof star - (size_t)n, "%s[%.3f,%.3f]", i ? "," : "",
+                      1300 + 30 * cos(a), 2020 + 30 * sin(a));
+    }
+    snprintf(star + n, sizeof star - (size_t)n, "]");
+    snprintf(text, sizeof text,
+             "{\"type\":\"FeatureCollection\",\"features\":["
+             "{\"type\":\"Feature\",\"properties\":{\"height\":10},\"geometry\":{\"type\":"
+             "\"Polygon\",\"coordinates\":[[[1000,2000],[1040,2000],[1040,2030],[1000,2030],[1000,"
+             "2000]]]}},"
+             "{\"type\":\"Feature\",\"properties\":{\"height\":10},\"geometry\":{\"type\":"
+             "\"Polygon\",\"coordinates\":[[[1100,2000],[1140,2040],[1140,2000],[1100,2040],[1100,"
+             "2000]]]}},"
+             "{\"type\":\"Feature\",\"properties\":{\"height\":10},\"geometry\":{\"type\":"
+             "\"Polygon\",\"coordinates\":[%s]}}]}\n",
+             star);
+    TW_CHECK(write_text(path, text));
+    geo_buildings_desc d = {.src = {.path = path, .source_crs = "EPSG:5186"}};
+    geo_buildings b;
+    TW_CHECK_MSG(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK, "%s", err);
+    TW_CHECK(b.polys.count == 3);
+    if (b.polys.count != 3) return;
+    TW_CHECK_MSG(b.repaired == 2, "repaired %d", b.repaired);
+    TW_CHECK(b.roofless == 0);
+    /* The valid areas, by OGR from the source's own geometries. */
+    double want[3] = {0, 0, 0};
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    OGRLayerH l = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
+    OGRFeatureH f;
+    for (int i = 0; l && i < 3 && (f = OGR_L_GetNextFeature(l)) != NULL; i++) {
+        OGRGeometryH v = OGR_G_MakeValid(OGR_F_GetGeometryRef(f));
+        want[i] = v ? OGR_G_Area(v) : 0;
+        OGR_G_DestroyGeometry(v);
+        OGR_F_Destroy(f);
+    }
+    if (ds) GDALClose(ds);
+    TW_CHECK_NEAR(want[0], 1200, 1e-6);
+    TW_CHECK_NEAR(want[1], 800, 1e-6);
+    for (int k = 0; k < 3; k++) {
+        const geo_polygon *pf = &b.polys.features[k];
+        int i = pf->bbox[0] < 1050 ? 0 : pf->bbox[0] < 1200 ? 1 : 2;
+        double got = roof_area(&b, k);
+        fprintf(stderr, "  feature %d: area %.3f m2 (OGR valid %.3f), roof %.3f m2, %d rings\n", i,
+                pf->area, want[i], got, pf->ring_count);
+        TW_CHECK_NEAR(pf->area, want[i], 1e-6 * want[i]);
+        TW_CHECK_MSG(fabs(got - pf->area) <= 0.01 * pf->area, "feature %d: roof %.3f, area %.3f", i,
+                     got, pf->area);
+    }
+    geo_buildings_free(&b);
+}
+
 int main(void)
 {
     tw_log_init(TW_LOG_WARN);
@@ -454,6 +536,7 @@ int main(void)
     TW_RUN(test_heights);
     TW_RUN(test_invalid_and_empty);
     TW_RUN(test_base_on_slope);
+    TW_RUN(test_repair);
     geo_frame_destroy(frame);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

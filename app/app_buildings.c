@@ -1,6 +1,8 @@
-/* Buildings layer: load, cut into chunks and triangulate on a worker, then
- * on the main thread stand every building on the ground (again whenever the
- * ground or the exaggeration changes), colour it, and each frame draw the
+/* Buildings layer: load, cut into chunks and triangulate on a worker, which
+ * also finds each building's base when the ground is already known (and a
+ * worker finds them again whenever the ground changes); the main thread
+ * raises them (again when the exaggeration changes), colours them, and
+ * each frame draws the
  * chunks in view that are more than a few pixels big, two draw calls each
  * (walls, roofs). */
 #include "app_buildings.h"
@@ -26,14 +28,17 @@ typedef struct app_buildings_cfg {
 
 typedef struct app_buildings {
     app_layer_info info;
+    app_layer *layer;
     const app_buildings_cfg *cfg;
     app_world *world;
     geo_buildings b;
     bool loaded;
-    double *base; /* per building, metres (unexaggerated) */
-    int color_i;  /* field of color_by (not "height"), -1 none */
-    int name_i;   /* a name field for the panel's title, -1 none */
-    unsigned ground_gen;
+    double *base;                 /* per building, metres (unexaggerated) */
+    int color_i;                  /* field of color_by (not "height"), -1 none */
+    int name_i;                   /* a name field for the panel's title, -1 none */
+    unsigned ground_gen;          /* of the ground p->base stands on */
+    bool bases_pending;           /* a bases job is out */
+    int bases_worker, bases_main; /* base computations done where */
     double exag;
     bool dirty;             /* colours changed: upload again */
     bool uploaded;          /* the meshes went to the GPU once */
@@ -53,10 +58,23 @@ typedef struct app__job {
     geo_frame *frame;
     char *path, *layer, *where, *source_crs, *encoding, *height_field, *floors_field;
     double floor_m, default_m;
+    app_ground *ground; /* NULL: unknown at submit */
+    unsigned ground_gen;
+    double *base; /* per feature when ground */
     geo_buildings result;
     tw_result status;
     char err[512];
 } app__job;
+
+/* Bases again on a worker after the ground changed: the footprints' rings
+ * are copied so the job outlives the layer safely. */
+typedef struct app__bases_job {
+    app_buildings *owner;
+    app_ground *ground;
+    unsigned ground_gen;
+    geo_buildings b; /* polys only: features, ring_start, xy */
+    double *base;
+} app__bases_job;
 
 static char *app__dup(const char *s)
 {
@@ -74,6 +92,8 @@ static void app__job_free(app__job *j)
     free(j->encoding);
     free(j->height_field);
     free(j->floors_field);
+    free(j->base);
+    app_ground_release(j->ground);
     free(j);
 }
 
@@ -91,6 +111,9 @@ static void app__run(void *job, int worker)
                             .floor_height_m = j->floor_m,
                             .default_height_m = j->default_m};
     j->status = geo_buildings_load(&d, j->frame, &j->result, j->err, sizeof j->err);
+    if (j->status != TW_OK || !j->ground) return;
+    j->base = calloc((size_t)j->result.polys.count + 1, sizeof *j->base);
+    if (j->base) geo_buildings_bases(&j->result, app_ground_heightfield(j->ground), j->base);
 }
 
 static int app__field(const geo_buildings *b, const char *name)
@@ -114,7 +137,9 @@ static void app__done(void *job, tw_result status)
     } else {
         p->b = j->result;
         memset(&j->result, 0, sizeof j->result);
-        p->base = calloc((size_t)p->b.polys.count + 1, sizeof *p->base);
+        bool bases = j->base && j->ground_gen == p->world->ground_gen;
+        p->base = bases ? j->base : calloc((size_t)p->b.polys.count + 1, sizeof *p->base);
+        if (bases) j->base = NULL, p->bases_worker++;
         p->roofs = calloc((size_t)p->b.chunk_count + 1, sizeof *p->roofs);
         p->walls = calloc((size_t)p->b.chunk_count + 1, sizeof *p->walls);
         p->info.skipped = p->b.polys.skipped;
@@ -126,7 +151,8 @@ static void app__done(void *job, tw_result status)
         static const char *const names[] = {"name", "name_ko", "NAME", "BLD_NM", "건물명", NULL};
         for (int k = 0; names[k] && p->name_i < 0; k++) p->name_i = app__field(&p->b, names[k]);
         p->loaded = p->base && p->roofs && p->walls;
-        p->ground_gen = p->world->ground_gen - 1; /* stand them on whatever ground there is */
+        /* Without bases from the worker, stand them on whatever ground there is. */
+        p->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
         if (p->loaded)
             app_layer_info_ok(&p->info, now, p->b.polys.count);
         else
@@ -146,6 +172,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     if (!p) return NULL;
     p->cfg = cfg;
     p->world = w;
+    p->layer = l;
     p->selected = p->color_i = p->name_i = -1;
     app_layer_info_begin(&p->info, "buildings", cfg->name, cfg->src.path, cfg->src.attribution,
                          now);
@@ -163,6 +190,8 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
         j->floors_field = app__dup(cfg->floors_field);
         j->floor_m = cfg->floor_height_m;
         j->default_m = cfg->default_height_m;
+        j->ground = app_world_ground_ref(w);
+        j->ground_gen = w->ground_gen;
         if (app_layer_submit(l, j, app__run, app__done, 800)) return p;
         app__job_free(j);
     }
@@ -264,20 +293,96 @@ static double app__exag(const app_buildings *p)
     return p->world->exaggeration > 0 ? p->world->exaggeration : 1;
 }
 
-/* Stands the buildings on the ground when it appears or changes, raises
- * them with the exaggeration, recolours them after a selection. */
+static void app__bases_job_free(app__bases_job *j)
+{
+    app_ground_release(j->ground);
+    free(j->b.polys.features);
+    free(j->b.polys.ring_start);
+    free(j->b.polys.xy);
+    free(j->base);
+    free(j);
+}
+
+static void app__bases_run(void *job, int worker)
+{
+    (void)worker;
+    app__bases_job *j = job;
+    j->base = calloc((size_t)j->b.polys.count + 1, sizeof *j->base);
+    if (j->base) geo_buildings_bases(&j->b, app_ground_heightfield(j->ground), j->base);
+}
+
+static void app__bases_done(void *job, tw_result status)
+{
+    app__bases_job *j = job;
+    if (status == TW_OK) {
+        app_buildings *p = j->owner;
+        p->bases_pending = false;
+        /* A ground newer than the job's: update sends another. */
+        if (j->base && j->ground_gen == p->world->ground_gen) {
+            memcpy(p->base, j->base, (size_t)p->b.polys.count * sizeof *p->base);
+            p->ground_gen = j->ground_gen;
+            p->bases_worker++;
+            p->exag = 0; /* raise again */
+        }
+    }
+    app__bases_job_free(j);
+}
+
+/* Sends the bases of the current ground to a worker; false when it could
+ * not (out of memory, no pool), and the caller computes them here. */
+static bool app__bases_submit(app_buildings *p)
+{
+    const geo_polygons *src = &p->b.polys;
+    app__bases_job *j = calloc(1, sizeof *j);
+    if (!j) return false;
+    j->owner = p;
+    j->ground = app_world_ground_ref(p->world);
+    j->ground_gen = p->world->ground_gen;
+    geo_polygons *d = &j->b.polys;
+    size_t points = (size_t)src->ring_start[src->ring_count];
+    d->count = src->count, d->ring_count = src->ring_count;
+    d->features = malloc((size_t)src->count * sizeof *d->features);
+    d->ring_start = malloc(((size_t)src->ring_count + 1) * sizeof *d->ring_start);
+    d->xy = malloc(points * 2 * sizeof *d->xy + 1);
+    if (j->ground && d->features && d->ring_start && d->xy) {
+        for (int f = 0; f < src->count; f++)
+            d->features[f] = (geo_polygon){.ring_first = src->features[f].ring_first,
+                                           .ring_count = src->features[f].ring_count};
+        memcpy(d->ring_start, src->ring_start,
+               ((size_t)src->ring_count + 1) * sizeof *d->ring_start);
+        memcpy(d->xy, src->xy, points * 2 * sizeof *d->xy);
+        if (app_layer_submit(p->layer, j, app__bases_run, app__bases_done, 700)) {
+            p->bases_pending = true;
+            return true;
+        }
+    }
+    app__bases_job_free(j);
+    return false;
+}
+
+/* Sends the bases to a worker when the ground appears or changes (drawing
+ * the old ones meanwhile), raises the buildings with the exaggeration,
+ * recolours them after a selection. */
 static void app__update(void *self, const app_update_ctx *u)
 {
     app_buildings *p = self;
     (void)u;
     if (!p->loaded) return;
     bool ground = p->ground_gen != p->world->ground_gen;
-    bool raise = ground || p->exag != app__exag(p);
-    if (!raise && !p->dirty && p->uploaded) return;
-    if (ground) {
+    if (ground && !p->bases_pending && !p->world->ground) {
+        /* No ground: everything at 0. */
+        memset(p->base, 0, (size_t)p->b.polys.count * sizeof *p->base);
+        p->ground_gen = p->world->ground_gen;
+        p->exag = 0;
+    } else if (ground && !p->bases_pending && !app__bases_submit(p)) {
+        /* No worker would take the job: here, once. */
         geo_buildings_bases(&p->b, app_ground_heightfield(p->world->ground), p->base);
         p->ground_gen = p->world->ground_gen;
+        p->bases_main++;
+        p->exag = 0;
     }
+    bool raise = p->exag != app__exag(p);
+    if (!raise && !p->dirty && p->uploaded) return;
     if (raise || !p->uploaded) {
         p->exag = app__exag(p);
         geo_buildings_raise(&p->b, p->base, p->exag);
@@ -420,6 +525,13 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     }
 }
 
+/* Ready once the buildings stand on the current ground. */
+static bool app__view_ready(const void *self)
+{
+    const app_buildings *p = self;
+    return !p->loaded || (p->ground_gen == p->world->ground_gen && !p->bases_pending);
+}
+
 static bool app__extent(const void *self, double ext[4], double *z, bool *has_z)
 {
     const app_buildings *p = self;
@@ -522,6 +634,10 @@ static void app__report_entry(const void *self, int info, json_object *e)
     double lo = HUGE_VAL, hi = -HUGE_VAL;
     for (int f = 0; f < b->polys.count; f++) lo = fmin(lo, p->base[f]), hi = fmax(hi, p->base[f]);
     json_object_object_add(e, "base_m", app__range(lo, hi));
+    json_object *bw = json_object_new_object();
+    json_object_object_add(bw, "worker", json_object_new_int(p->bases_worker));
+    json_object_object_add(bw, "main", json_object_new_int(p->bases_main));
+    json_object_object_add(e, "bases_computed", bw);
     json_object_object_add(e, "roofless", json_object_new_int(b->roofless));
     json_object_object_add(e, "repaired", json_object_new_int(b->repaired));
     long total = 0;
@@ -599,6 +715,7 @@ const app_layer_kind app_buildings_kind = {
     .update = app__update,
     .draw = app__draw,
     .extent = app__extent,
+    .view_ready = app__view_ready,
     .pick = app__pick,
     .click = app__click,
     .key = app__key,

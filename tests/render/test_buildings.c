@@ -111,6 +111,7 @@ static void test_cheongna_golden(void)
     TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "min")), 2, 1e-9);
     TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "max")), 189, 1e-9);
     TW_CHECK(json_object_get_double(obj(obj(b, "base_m"), "max")) == 0);
+    TW_CHECK(json_object_get_int(obj(obj(b, "bases_computed"), "main")) == 0);
     /* Two draw calls (walls, roofs) per chunk drawn, never one per building. */
     TW_CHECK_MSG(json_object_get_int(obj(b, "draw_calls")) ==
                      2 * json_object_get_int(obj(b, "chunks_drawn")),
@@ -197,6 +198,11 @@ static void test_yeouido_golden(void)
     TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "max")), 322, 1e-9);
     /* Standing on the terrain (Yeouido is some metres above sea level). */
     TW_CHECK(json_object_get_double(obj(obj(b, "base_m"), "min")) > 1);
+    /* Their bases were found on a worker, none on the main thread. */
+    json_object *bases = obj(b, "bases_computed");
+    TW_CHECK_MSG(json_object_get_int(obj(bases, "worker")) >= 1 && obj(bases, "main") &&
+                     json_object_get_int(obj(bases, "main")) == 0,
+                 "bases_computed %s", json_object_to_json_string(bases));
     fprintf(stderr, "  yeouido: %s triangles, frames %s\n", str(b, "triangles"), str(r, "frames"));
     char png[512];
     snprintf(png, sizeof png, "%s/yeouido.png", tw_run_tmpdir());

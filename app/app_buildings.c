@@ -639,6 +639,10 @@ static void app__report_entry(const void *self, int info, json_object *e)
     json_object_object_add(bw, "main", json_object_new_int(p->bases_main));
     json_object_object_add(e, "bases_computed", bw);
     json_object_object_add(e, "roofless", json_object_new_int(b->roofless));
+    json_object_object_add(e, "selected_fid",
+                           p->selected >= 0 && p->selected < b->polys.count
+                               ? json_object_new_int64(b->polys.features[p->selected].fid)
+                               : NULL);
     json_object_object_add(e, "repaired", json_object_new_int(b->repaired));
     long total = 0;
     for (int k = 0; k < b->chunk_count; k++)

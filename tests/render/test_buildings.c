@@ -234,6 +234,59 @@ static void test_pick_a_building(void)
     json_object_put(r);
 }
 
+/* Real input in a real window (Xvfb, xdotool): a click in the middle of a
+ * view straight down on 청라 스퀘어7 selects it (the report's selected_fid
+ * is its FID, the attribute panel shows), and Esc afterwards clears it. */
+static void test_click_in_a_window(void)
+{
+    if (tw_run_shell("command -v xvfb-run >/dev/null 2>&1 && command -v xdotool >/dev/null 2>&1") !=
+        0) {
+        printf("  skipped: xvfb-run or xdotool is not installed (Debian xvfb, xdotool)\n");
+        return;
+    }
+    double xy[2] = {0, 0};
+    long fid = -1;
+    TW_CHECK(find_building(cheongna, "청라 스퀘어7", xy, &fid));
+    char text[4096], scene[512];
+    cheongna_scene(text, sizeof text, (double[3]){xy[0], xy[1] - 1, 600},
+                   (double[3]){xy[0], xy[1], 0});
+    snprintf(scene, sizeof scene, "%s/click.json", tw_run_tmpdir());
+    FILE *f = fopen(scene, "w");
+    TW_CHECK(f != NULL);
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+    const char *tags[2] = {"click", "click_esc"};
+    const char *after[2] = {"", "sleep 0.5; xdotool key Escape; "};
+    for (int k = 0; k < 2; k++) {
+        char png[512], rep[512], err[512], cmd[4000];
+        snprintf(png, sizeof png, "%s/%s.png", tw_run_tmpdir(), tags[k]);
+        snprintf(rep, sizeof rep, "%s/%s.report.json", tw_run_tmpdir(), tags[k]);
+        snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tags[k]);
+        snprintf(cmd, sizeof cmd,
+                 "xvfb-run -a -s '-screen 0 1280x800x24' sh -c '"
+                 "\"%s\" --size 1280x720 --bookmark here --wait-s 7 --snapshot \"%s\" "
+                 "--report \"%s\" \"%s\" 2>\"%s\" & pid=$!; "
+                 "wid=$(xdotool search --sync --onlyvisible --name citytwin | head -n 1); "
+                 "sleep 4; xdotool mousemove --window $wid 640 360; sleep 0.3; "
+                 "xdotool click 1; %s"
+                 "wait $pid' </dev/null >/dev/null 2>&1",
+                 tw_run_bin(), png, rep, scene, err, after[k]);
+        TW_CHECK(tw_run_shell(cmd) == 0);
+        json_object *r = tw_run_load_json(rep), *b = tw_run_layer(r, "buildings");
+        TW_CHECK_STR(str(b, "status"), "ok");
+        json_object *sel = obj(b, "selected_fid");
+        if (k == 0)
+            TW_CHECK_MSG(sel && json_object_get_int64(sel) == fid, "selected_fid %s, want %ld",
+                         sel ? json_object_get_string(sel) : "null", fid);
+        else
+            TW_CHECK_MSG(b && !sel, "selected_fid %s after Esc",
+                         sel ? json_object_get_string(sel) : "null");
+        fprintf(stderr, "  %s: %s\n", tags[k], png);
+        json_object_put(r);
+    }
+}
+
 /* Each bad source fails (or partly loads) its layer with one line; the
  * scene still renders (exit 0). */
 static void test_bad_inputs(void)
@@ -307,6 +360,7 @@ int main(void)
     TW_RUN(test_yeouido_golden);
     TW_RUN(test_pick_a_building);
     TW_RUN(test_bad_inputs);
+    TW_RUN(test_click_in_a_window);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -441,13 +441,25 @@ static void app__panel(const app_buildings *p, const app_ui_ctx *ui)
                    (rn_rgba){235, 240, 245, 255}, lines[i]);
 }
 
+/* The height legend's box: above the scale bar and the cursor line,
+ * bottom left. */
+static void app__legend_box(const app_ui_ctx *ui, float box[4])
+{
+    float s = ui->scale, x = 12 * s, y = ui->height - 112 * s, w = 160 * s;
+    box[0] = x - 6 * s, box[1] = y - 20 * s, box[2] = x + w + 34 * s, box[3] = y + 20 * s;
+}
+
+static bool app__has_legend(const app_buildings *p)
+{
+    return p->cfg->color_by && strcmp(p->cfg->color_by, "height") == 0;
+}
+
 static void app__legend(const app_buildings *p, const app_ui_ctx *ui)
 {
-    const char *cb = p->cfg->color_by;
-    if (!cb || strcmp(cb, "height") != 0) return;
-    /* Above the scale bar and the cursor line, bottom left. */
-    float s = ui->scale, x = 12 * s, y = ui->height - 112 * s, w = 160 * s;
-    rn_ui_rect(x - 6 * s, y - 20 * s, w + 40 * s, 40 * s, (rn_rgba){16, 24, 36, 200});
+    if (!app__has_legend(p)) return;
+    float s = ui->scale, x = 12 * s, y = ui->height - 112 * s, w = 160 * s, box[4];
+    app__legend_box(ui, box);
+    rn_ui_rect(box[0], box[1], box[2] - box[0], box[3] - box[1], (rn_rgba){16, 24, 36, 200});
     for (int i = 0; i < 32; i++) {
         uint8_t c[3];
         app__ramp(APP_RAMP_M[3] * i / 31.0, c);
@@ -601,9 +613,10 @@ static bool app__key(void *self, int key, const app_ui_ctx *ui)
 static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max)
 {
     const app_buildings *p = self;
-    if (p->selected < 0 || max < 1) return 0;
-    app__panel_box(p, ui, out[0]);
-    return 1;
+    int n = 0;
+    if (p->loaded && app__has_legend(p) && n < max) app__legend_box(ui, out[n++]);
+    if (p->selected >= 0 && n < max) app__panel_box(p, ui, out[n++]);
+    return n;
 }
 
 /* ---- report ---- */

@@ -287,6 +287,65 @@ static void test_click_in_a_window(void)
     }
 }
 
+/* The height legend is reserved screen space: a district label whose
+ * anchor lies under it (bottom left, x 6..206, y 228..268 at 640x360) is
+ * not drawn over or under it, so the legend's pixels are the same as with
+ * the district unlabelled. The district is a wide rectangle whose outline
+ * stays clear of the legend; the view looks straight down from 1 km
+ * (45 degree field of view: 2.301 m a pixel). */
+static void test_legend_reserved(void)
+{
+    const double tx = 167625, ty = 548208, m = 2 * 1000 * tan(22.5 * M_PI / 180) / 360;
+    double x0 = tx - 620 * m, x1 = tx + 180 * m, y0 = ty - 166 * m, y1 = ty + 30 * m;
+    char gj[512], text[1024], scene[4096];
+    snprintf(gj, sizeof gj, "%s/district.geojson", tw_run_tmpdir());
+    snprintf(
+        text, sizeof text,
+        "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+        "{\"nm\":\"가나 구역\"},\"geometry\":{\"type\":\"Polygon\","
+        "\"coordinates\":[[[%.2f,%.2f],[%.2f,%.2f],[%.2f,%.2f],[%.2f,%.2f],[%.2f,%.2f]]]}}]}\n",
+        x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
+    FILE *f = fopen(gj, "w");
+    TW_CHECK(f != NULL);
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+    tw_image img[2];
+    const char *tags[2] = {"legend_label", "legend_nolabel"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(scene, sizeof scene,
+                 "{ \"name\": \"청라\", \"crs\": \"EPSG:5186\",\n"
+                 "  \"boundaries\": [ { \"source\": \"%s\", \"source_crs\": \"EPSG:5186\"%s } ],\n"
+                 "  \"layers\": [ { \"kind\": \"buildings\", \"source\": \"%s\",\n"
+                 "      \"where\": \"uploader_edit_flag IS NULL\" } ],\n"
+                 "  \"bookmarks\": [ { \"name\": \"here\", \"eye\": [%.2f, %.2f, 1000],\n"
+                 "                   \"target\": [%.2f, %.2f, 0] } ] }\n",
+                 gj, k == 0 ? ", \"label_field\": \"nm\"" : "", cheongna, tx, ty - 1, tx, ty);
+        int rc;
+        json_object *r = run(scene, tags[k], "--bookmark here --wait-s 1", &rc);
+        TW_CHECK(rc == 0 && r);
+        TW_CHECK_STR(str(tw_run_layer(r, "boundaries"), "status"), "ok");
+        json_object_put(r);
+        char png[512];
+        snprintf(png, sizeof png, "%s/%s.png", tw_run_tmpdir(), tags[k]);
+        if (!tw_img_load(png, &img[k])) memset(&img[k], 0, sizeof img[k]);
+    }
+    TW_CHECK(img[0].pixels && img[1].pixels && img[0].width == 640 && img[1].width == 640);
+    int off = 0, whole = 0;
+    for (int y = 0; img[0].pixels && img[1].pixels && y < 360; y++)
+        for (int x = 0; x < 640; x++) {
+            const unsigned char *a = &img[0].pixels[(y * 640 + x) * 4],
+                                *b = &img[1].pixels[(y * 640 + x) * 4];
+            bool d = abs(a[0] - b[0]) + abs(a[1] - b[1]) + abs(a[2] - b[2]) > 24;
+            whole += d;
+            off += d && x >= 6 && x < 206 && y >= 228 && y < 268;
+        }
+    fprintf(stderr, "  legend: %d pixels differ under it, %d in the picture\n", off, whole);
+    TW_CHECK_MSG(off == 0, "%d legend pixels differ with the label", off);
+    tw_image_free(&img[0]);
+    tw_image_free(&img[1]);
+}
+
 /* Each bad source fails (or partly loads) its layer with one line; the
  * scene still renders (exit 0). */
 static void test_bad_inputs(void)
@@ -360,6 +419,7 @@ int main(void)
     TW_RUN(test_yeouido_golden);
     TW_RUN(test_pick_a_building);
     TW_RUN(test_bad_inputs);
+    TW_RUN(test_legend_reserved);
     TW_RUN(test_click_in_a_window);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();

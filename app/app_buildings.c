@@ -43,6 +43,7 @@ typedef struct app_buildings {
     bool dirty;             /* colours changed: upload again */
     bool uploaded;          /* the meshes went to the GPU once */
     rn_mesh *roofs, *walls; /* per chunk */
+    rn_fill_item *items;    /* two per chunk, for a frame's draw */
     int selected;           /* feature, -1 none */
     /* The last frame's opaque pass: what it drew. */
     int drawn, chunks_drawn, draw_calls;
@@ -142,6 +143,7 @@ static void app__done(void *job, tw_result status)
         if (bases) j->base = NULL, p->bases_worker++;
         p->roofs = calloc((size_t)p->b.chunk_count + 1, sizeof *p->roofs);
         p->walls = calloc((size_t)p->b.chunk_count + 1, sizeof *p->walls);
+        p->items = calloc((size_t)p->b.chunk_count * 2 + 1, sizeof *p->items);
         p->info.skipped = p->b.polys.skipped;
         const char *cb = p->cfg->color_by;
         p->color_i = cb && strcmp(cb, "height") != 0 ? app__field(&p->b, cb) : -1;
@@ -150,7 +152,7 @@ static void app__done(void *job, tw_result status)
                     p->info.source, cb);
         static const char *const names[] = {"name", "name_ko", "NAME", "BLD_NM", "건물명", NULL};
         for (int k = 0; names[k] && p->name_i < 0; k++) p->name_i = app__field(&p->b, names[k]);
-        p->loaded = p->base && p->roofs && p->walls;
+        p->loaded = p->base && p->roofs && p->walls && p->items;
         /* Without bases from the worker, stand them on whatever ground there is. */
         p->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
         if (p->loaded)
@@ -213,6 +215,7 @@ static void app__destroy(void *self)
     app__free_meshes(p);
     free(p->roofs);
     free(p->walls);
+    free(p->items);
     geo_buildings_free(&p->b);
     free(p->base);
     free(p);
@@ -514,6 +517,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     glm_frustum_planes(vp, planes);
     p->drawn = p->chunks_drawn = p->draw_calls = p->culled = p->small = 0;
     p->triangles = 0;
+    int n = 0;
     for (int k = 0; k < p->b.chunk_count; k++) {
         const geo_buildings_chunk *c = &p->b.chunks[k];
         app__seen seen = app__chunk_seen(c, v, vp, planes);
@@ -521,20 +525,19 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             *(seen == APP_OUTSIDE ? &p->culled : &p->small) += c->f1 - c->f0;
             continue;
         }
-        rn_fill_item it[2] = {
-            {.mesh = p->walls[k],
-             .origin = {c->origin[0], c->origin[1], c->origin[2] * p->exag},
-             .opacity = d->opacity},
-            {.mesh = p->roofs[k],
-             .origin = {c->origin[0], c->origin[1], c->origin[2] * p->exag},
-             .opacity = d->opacity},
-        };
-        rn_fill_draw(v, it, 2);
+        rn_fill_item *it = &p->items[n];
+        for (int m = 0; m < 2; m++)
+            it[m] = (rn_fill_item){.mesh = m ? p->roofs[k] : p->walls[k],
+                                   .origin = {c->origin[0], c->origin[1], c->origin[2] * p->exag},
+                                   .opacity = d->opacity};
+        n += 2;
         p->drawn += c->f1 - c->f0;
         p->chunks_drawn++;
         p->draw_calls += rn_mesh_valid(it[0].mesh) + rn_mesh_valid(it[1].mesh);
         p->triangles += (long)(c->roofs.index_count + c->walls.index_count) / 3;
     }
+    /* One pass over every chunk drawn: the shader and state are set once. */
+    rn_fill_draw(v, p->items, n);
 }
 
 /* Ready once the buildings stand on the current ground. */

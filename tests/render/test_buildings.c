@@ -1,7 +1,8 @@
 /* The buildings kind through the real binary: Cheongna on flat ground and
- * Yeouido on the Seoul terrain against golden pictures, a pick at a known
- * building from straight above it, and bad inputs that fail the layer
- * alone with one clear line. */
+ * Yeouido on the Seoul terrain against golden pictures, chunks culled at
+ * street level, a pick at a known building from straight above it, bad
+ * inputs that fail the layer alone with one clear line, the legend kept
+ * free of labels, and a click and Esc in a real window. */
 #include "tw_run.h"
 #include "tw_test.h"
 

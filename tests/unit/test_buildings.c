@@ -1,7 +1,8 @@
 /* Buildings without GL: the shared fills and walls on the real footprints
- * (areas, containment, vertices used; wall count, normals), heights from
- * named fields, the common names, floors and OSM text, invalid and empty
- * geometry, and the base of a building on a slope. */
+ * (areas, containment, vertices used; wall count, normals; roof normals),
+ * the grid chunks, heights from named fields, the common names, floors and
+ * OSM text, invalid and empty geometry, the base of a building on a slope,
+ * and self-intersecting footprints repaired. */
 #include "geo_buildings.h"
 #include "geo_gdal.h"
 #include "tw_log.h"

@@ -266,10 +266,10 @@ static void test_click_in_a_window(void)
         snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tags[k]);
         snprintf(cmd, sizeof cmd,
                  "xvfb-run -a -s '-screen 0 1280x800x24' sh -c '"
-                 "\"%s\" --size 1280x720 --bookmark here --wait-s 7 --snapshot \"%s\" "
+                 "\"%s\" --size 1280x720 --bookmark here --wait-s 9 --snapshot \"%s\" "
                  "--report \"%s\" \"%s\" 2>\"%s\" & pid=$!; "
                  "wid=$(xdotool search --sync --onlyvisible --name citytwin | head -n 1); "
-                 "sleep 4; xdotool mousemove --window $wid 640 360; sleep 0.3; "
+                 "sleep 5; xdotool mousemove --window $wid 640 360; sleep 0.3; "
                  "xdotool click 1; %s"
                  "wait $pid' </dev/null >/dev/null 2>&1",
                  tw_run_bin(), png, rep, scene, err, after[k]);

@@ -1,7 +1,10 @@
-/* Buildings layer: load and triangulate on a worker, then on the main
- * thread stand every building on the ground (again whenever the ground or
- * the exaggeration changes), colour it and draw the set in two draw calls
- * (roofs, walls). */
+/* Buildings layer: load, cut into chunks and triangulate on a worker, which
+ * also finds each building's base when the ground is already known (and a
+ * worker finds them again whenever the ground changes); the main thread
+ * raises them (again when the exaggeration changes), colours them, and
+ * each frame draws the
+ * chunks in view that are more than a few pixels big, two draw calls each
+ * (walls, roofs). */
 #include "app_buildings.h"
 
 #include "geo_buildings.h"
@@ -10,6 +13,7 @@
 #include "tw_json.h"
 #include "tw_time.h"
 
+#include <cglm/cglm.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,30 +28,54 @@ typedef struct app_buildings_cfg {
 
 typedef struct app_buildings {
     app_layer_info info;
+    app_layer *layer;
     const app_buildings_cfg *cfg;
     app_world *world;
     geo_buildings b;
     bool loaded;
-    double *base; /* per building, metres (unexaggerated) */
-    int color_i;  /* field of color_by (not "height"), -1 none */
-    int name_i;   /* a name field for the panel's title, -1 none */
-    unsigned ground_gen;
+    double *base;                 /* per building, metres (unexaggerated) */
+    int color_i;                  /* field of color_by (not "height"), -1 none */
+    int name_i;                   /* a name field for the panel's title, -1 none */
+    unsigned ground_gen;          /* of the ground p->base stands on */
+    bool bases_pending;           /* a bases job is out */
+    int bases_worker, bases_main; /* base computations done where */
     double exag;
-    bool dirty;    /* colours changed: upload again */
-    bool uploaded; /* the meshes went to the GPU once */
-    rn_mesh roofs, walls;
-    int selected; /* feature, -1 none */
+    bool dirty;             /* colours changed: upload again */
+    bool uploaded;          /* the meshes went to the GPU once */
+    rn_mesh *roofs, *walls; /* per chunk */
+    rn_fill_item *items;    /* two per chunk, for a frame's draw */
+    int selected;           /* feature, -1 none */
+    /* The last frame's opaque pass: what it drew. */
+    int drawn, chunks_drawn, draw_calls;
+    int culled, small; /* buildings in chunks outside the view, or too small in it */
+    long triangles;
 } app_buildings;
+
+/* Chunks smaller than this on screen (pixels, the larger side) are skipped. */
+#define APP_CHUNK_MIN_PX 3.0
 
 typedef struct app__job {
     app_buildings *owner;
     geo_frame *frame;
     char *path, *layer, *where, *source_crs, *encoding, *height_field, *floors_field;
     double floor_m, default_m;
+    app_ground *ground; /* NULL: unknown at submit */
+    unsigned ground_gen;
+    double *base; /* per feature when ground */
     geo_buildings result;
     tw_result status;
     char err[512];
 } app__job;
+
+/* Bases again on a worker after the ground changed: the footprints' rings
+ * are copied so the job outlives the layer safely. */
+typedef struct app__bases_job {
+    app_buildings *owner;
+    app_ground *ground;
+    unsigned ground_gen;
+    geo_buildings b; /* polys only: features, ring_start, xy */
+    double *base;
+} app__bases_job;
 
 static char *app__dup(const char *s)
 {
@@ -65,6 +93,8 @@ static void app__job_free(app__job *j)
     free(j->encoding);
     free(j->height_field);
     free(j->floors_field);
+    free(j->base);
+    app_ground_release(j->ground);
     free(j);
 }
 
@@ -82,6 +112,9 @@ static void app__run(void *job, int worker)
                             .floor_height_m = j->floor_m,
                             .default_height_m = j->default_m};
     j->status = geo_buildings_load(&d, j->frame, &j->result, j->err, sizeof j->err);
+    if (j->status != TW_OK || !j->ground) return;
+    j->base = calloc((size_t)j->result.polys.count + 1, sizeof *j->base);
+    if (j->base) geo_buildings_bases(&j->result, app_ground_heightfield(j->ground), j->base);
 }
 
 static int app__field(const geo_buildings *b, const char *name)
@@ -105,7 +138,12 @@ static void app__done(void *job, tw_result status)
     } else {
         p->b = j->result;
         memset(&j->result, 0, sizeof j->result);
-        p->base = calloc((size_t)p->b.polys.count + 1, sizeof *p->base);
+        bool bases = j->base && j->ground_gen == p->world->ground_gen;
+        p->base = bases ? j->base : calloc((size_t)p->b.polys.count + 1, sizeof *p->base);
+        if (bases) j->base = NULL, p->bases_worker++;
+        p->roofs = calloc((size_t)p->b.chunk_count + 1, sizeof *p->roofs);
+        p->walls = calloc((size_t)p->b.chunk_count + 1, sizeof *p->walls);
+        p->items = calloc((size_t)p->b.chunk_count * 2 + 1, sizeof *p->items);
         p->info.skipped = p->b.polys.skipped;
         const char *cb = p->cfg->color_by;
         p->color_i = cb && strcmp(cb, "height") != 0 ? app__field(&p->b, cb) : -1;
@@ -114,8 +152,9 @@ static void app__done(void *job, tw_result status)
                     p->info.source, cb);
         static const char *const names[] = {"name", "name_ko", "NAME", "BLD_NM", "건물명", NULL};
         for (int k = 0; names[k] && p->name_i < 0; k++) p->name_i = app__field(&p->b, names[k]);
-        p->loaded = p->base != NULL;
-        p->ground_gen = p->world->ground_gen - 1; /* stand them on whatever ground there is */
+        p->loaded = p->base && p->roofs && p->walls && p->items;
+        /* Without bases from the worker, stand them on whatever ground there is. */
+        p->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
         if (p->loaded)
             app_layer_info_ok(&p->info, now, p->b.polys.count);
         else
@@ -135,6 +174,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     if (!p) return NULL;
     p->cfg = cfg;
     p->world = w;
+    p->layer = l;
     p->selected = p->color_i = p->name_i = -1;
     app_layer_info_begin(&p->info, "buildings", cfg->name, cfg->src.path, cfg->src.attribution,
                          now);
@@ -152,6 +192,8 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
         j->floors_field = app__dup(cfg->floors_field);
         j->floor_m = cfg->floor_height_m;
         j->default_m = cfg->default_height_m;
+        j->ground = app_world_ground_ref(w);
+        j->ground_gen = w->ground_gen;
         if (app_layer_submit(l, j, app__run, app__done, 800)) return p;
         app__job_free(j);
     }
@@ -159,11 +201,21 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     return p;
 }
 
+static void app__free_meshes(app_buildings *p)
+{
+    for (int k = 0; k < p->b.chunk_count; k++) {
+        if (p->roofs) rn_mesh_destroy(p->roofs[k]);
+        if (p->walls) rn_mesh_destroy(p->walls[k]);
+    }
+}
+
 static void app__destroy(void *self)
 {
     app_buildings *p = self;
-    rn_mesh_destroy(p->roofs);
-    rn_mesh_destroy(p->walls);
+    app__free_meshes(p);
+    free(p->roofs);
+    free(p->walls);
+    free(p->items);
     geo_buildings_free(&p->b);
     free(p->base);
     free(p);
@@ -204,7 +256,7 @@ static void app__class(const char *v, uint8_t out[3])
     memcpy(out, pal[h % 10], 3);
 }
 
-static void app__colour_feature(app_buildings *p, int f)
+static void app__colour_feature(app_buildings *p, int k_chunk, int f)
 {
     const app_buildings_cfg *c = p->cfg;
     uint8_t rgb[3];
@@ -218,10 +270,12 @@ static void app__colour_feature(app_buildings *p, int f)
         for (int k = 0; k < 3; k++) rgb[k] = (uint8_t)lroundf(c->color[k] * 255);
     }
     uint8_t a = (uint8_t)lroundf(c->color[3] * 255);
-    tw_mesh *m[2] = {&p->b.roofs, &p->b.walls};
-    const uint32_t *v0[2] = {p->b.roof_v0, p->b.wall_v0};
+    geo_buildings_chunk *ch = &p->b.chunks[k_chunk];
+    int i = f - ch->f0;
+    tw_mesh *m[2] = {&ch->roofs, &ch->walls};
+    const uint32_t *v0[2] = {ch->roof_v0, ch->wall_v0};
     for (int k = 0; k < 2; k++)
-        for (uint32_t v = v0[k][f]; v < v0[k][f + 1]; v++) {
+        for (uint32_t v = v0[k][i]; v < v0[k][i + 1]; v++) {
             uint8_t *o = &m[k]->colors[v * 4];
             o[0] = rgb[0], o[1] = rgb[1], o[2] = rgb[2], o[3] = a;
         }
@@ -229,10 +283,12 @@ static void app__colour_feature(app_buildings *p, int f)
 
 static void app__upload(app_buildings *p)
 {
-    rn_mesh_destroy(p->roofs);
-    rn_mesh_destroy(p->walls);
-    p->roofs = p->b.roofs.index_count ? rn_mesh_make(&p->b.roofs) : (rn_mesh){0};
-    p->walls = p->b.walls.index_count ? rn_mesh_make(&p->b.walls) : (rn_mesh){0};
+    app__free_meshes(p);
+    for (int k = 0; k < p->b.chunk_count; k++) {
+        const geo_buildings_chunk *c = &p->b.chunks[k];
+        p->roofs[k] = c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
+        p->walls[k] = c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
+    }
 }
 
 static double app__exag(const app_buildings *p)
@@ -240,25 +296,102 @@ static double app__exag(const app_buildings *p)
     return p->world->exaggeration > 0 ? p->world->exaggeration : 1;
 }
 
-/* Stands the buildings on the ground when it appears or changes, raises
- * them with the exaggeration, recolours them after a selection. */
+static void app__bases_job_free(app__bases_job *j)
+{
+    app_ground_release(j->ground);
+    free(j->b.polys.features);
+    free(j->b.polys.ring_start);
+    free(j->b.polys.xy);
+    free(j->base);
+    free(j);
+}
+
+static void app__bases_run(void *job, int worker)
+{
+    (void)worker;
+    app__bases_job *j = job;
+    j->base = calloc((size_t)j->b.polys.count + 1, sizeof *j->base);
+    if (j->base) geo_buildings_bases(&j->b, app_ground_heightfield(j->ground), j->base);
+}
+
+static void app__bases_done(void *job, tw_result status)
+{
+    app__bases_job *j = job;
+    if (status == TW_OK) {
+        app_buildings *p = j->owner;
+        p->bases_pending = false;
+        /* A ground newer than the job's: update sends another. */
+        if (j->base && j->ground_gen == p->world->ground_gen) {
+            memcpy(p->base, j->base, (size_t)p->b.polys.count * sizeof *p->base);
+            p->ground_gen = j->ground_gen;
+            p->bases_worker++;
+            p->exag = 0; /* raise again */
+        }
+    }
+    app__bases_job_free(j);
+}
+
+/* Sends the bases of the current ground to a worker; false when it could
+ * not (out of memory, no pool), and the caller computes them here. */
+static bool app__bases_submit(app_buildings *p)
+{
+    const geo_polygons *src = &p->b.polys;
+    app__bases_job *j = calloc(1, sizeof *j);
+    if (!j) return false;
+    j->owner = p;
+    j->ground = app_world_ground_ref(p->world);
+    j->ground_gen = p->world->ground_gen;
+    geo_polygons *d = &j->b.polys;
+    size_t points = (size_t)src->ring_start[src->ring_count];
+    d->count = src->count, d->ring_count = src->ring_count;
+    d->features = malloc((size_t)src->count * sizeof *d->features);
+    d->ring_start = malloc(((size_t)src->ring_count + 1) * sizeof *d->ring_start);
+    d->xy = malloc(points * 2 * sizeof *d->xy + 1);
+    if (j->ground && d->features && d->ring_start && d->xy) {
+        for (int f = 0; f < src->count; f++)
+            d->features[f] = (geo_polygon){.ring_first = src->features[f].ring_first,
+                                           .ring_count = src->features[f].ring_count};
+        memcpy(d->ring_start, src->ring_start,
+               ((size_t)src->ring_count + 1) * sizeof *d->ring_start);
+        memcpy(d->xy, src->xy, points * 2 * sizeof *d->xy);
+        if (app_layer_submit(p->layer, j, app__bases_run, app__bases_done, 700)) {
+            p->bases_pending = true;
+            return true;
+        }
+    }
+    app__bases_job_free(j);
+    return false;
+}
+
+/* Sends the bases to a worker when the ground appears or changes (drawing
+ * the old ones meanwhile), raises the buildings with the exaggeration,
+ * recolours them after a selection. */
 static void app__update(void *self, const app_update_ctx *u)
 {
     app_buildings *p = self;
     (void)u;
     if (!p->loaded) return;
     bool ground = p->ground_gen != p->world->ground_gen;
-    bool raise = ground || p->exag != app__exag(p);
-    if (!raise && !p->dirty && p->uploaded) return;
-    if (ground) {
+    if (ground && !p->bases_pending && !p->world->ground) {
+        /* No ground: everything at 0. */
+        memset(p->base, 0, (size_t)p->b.polys.count * sizeof *p->base);
+        p->ground_gen = p->world->ground_gen;
+        p->exag = 0;
+    } else if (ground && !p->bases_pending && !app__bases_submit(p)) {
+        /* No worker would take the job: here, once. */
         geo_buildings_bases(&p->b, app_ground_heightfield(p->world->ground), p->base);
         p->ground_gen = p->world->ground_gen;
+        p->bases_main++;
+        p->exag = 0;
     }
+    bool raise = p->exag != app__exag(p);
+    if (!raise && !p->dirty && p->uploaded) return;
     if (raise || !p->uploaded) {
         p->exag = app__exag(p);
         geo_buildings_raise(&p->b, p->base, p->exag);
     }
-    for (int f = 0; f < p->b.polys.count; f++) app__colour_feature(p, f);
+    for (int k = 0; k < p->b.chunk_count; k++)
+        for (int f = p->b.chunks[k].f0; f < p->b.chunks[k].f1; f++) app__colour_feature(p, k, f);
     p->dirty = false;
     p->uploaded = true;
     app__upload(p);
@@ -311,19 +444,60 @@ static void app__panel(const app_buildings *p, const app_ui_ctx *ui)
                    (rn_rgba){235, 240, 245, 255}, lines[i]);
 }
 
+/* The height legend's box: above the scale bar and the cursor line,
+ * bottom left. */
+static void app__legend_box(const app_ui_ctx *ui, float box[4])
+{
+    float s = ui->scale, x = 12 * s, y = ui->height - 112 * s, w = 160 * s;
+    box[0] = x - 6 * s, box[1] = y - 20 * s, box[2] = x + w + 34 * s, box[3] = y + 20 * s;
+}
+
+static bool app__has_legend(const app_buildings *p)
+{
+    return p->cfg->color_by && strcmp(p->cfg->color_by, "height") == 0;
+}
+
 static void app__legend(const app_buildings *p, const app_ui_ctx *ui)
 {
-    const char *cb = p->cfg->color_by;
-    if (!cb || strcmp(cb, "height") != 0) return;
-    /* Above the scale bar and the cursor line, bottom left. */
-    float s = ui->scale, x = 12 * s, y = ui->height - 112 * s, w = 160 * s;
-    rn_ui_rect(x - 6 * s, y - 20 * s, w + 40 * s, 40 * s, (rn_rgba){16, 24, 36, 200});
+    if (!app__has_legend(p)) return;
+    float s = ui->scale, x = 12 * s, y = ui->height - 112 * s, w = 160 * s, box[4];
+    app__legend_box(ui, box);
+    rn_ui_rect(box[0], box[1], box[2] - box[0], box[3] - box[1], (rn_rgba){16, 24, 36, 200});
     for (int i = 0; i < 32; i++) {
         uint8_t c[3];
         app__ramp(APP_RAMP_M[3] * i / 31.0, c);
         rn_ui_rect(x + w * i / 32.0f, y, w / 32.0f + 1, 8 * s, (rn_rgba){c[0], c[1], c[2], 255});
     }
     rn_ui_text(x, y - 6 * s, 11 * s, (rn_rgba){235, 240, 245, 255}, "건물 높이 height  0 … 150+ m");
+}
+
+typedef enum app__seen { APP_SEEN, APP_OUTSIDE, APP_SMALL } app__seen;
+
+/* In the frustum (the view's matrix works in eye-relative metres) and more
+ * than APP_CHUNK_MIN_PX on screen; a box reaching behind the eye counts as
+ * big. */
+static app__seen app__chunk_seen(const geo_buildings_chunk *c, const rn_view *v, mat4 vp,
+                                 vec4 planes[6])
+{
+    vec3 box[2];
+    for (int k = 0; k < 3; k++) {
+        box[0][k] = (float)(c->box[k] - v->eye[k]);
+        box[1][k] = (float)(c->box[k + 3] - v->eye[k]);
+    }
+    if (!glm_aabb_frustum(box, planes)) return APP_OUTSIDE;
+    float lo[2] = {HUGE_VALF, HUGE_VALF}, hi[2] = {-HUGE_VALF, -HUGE_VALF};
+    for (int i = 0; i < 8; i++) {
+        vec4 q = {box[i & 1][0], box[(i >> 1) & 1][1], box[(i >> 2) & 1][2], 1}, r;
+        glm_mat4_mulv(vp, q, r);
+        if (r[3] <= 1e-6f) return APP_SEEN;
+        for (int k = 0; k < 2; k++) {
+            lo[k] = fminf(lo[k], r[k] / r[3]);
+            hi[k] = fmaxf(hi[k], r[k] / r[3]);
+        }
+    }
+    float px =
+        fmaxf((hi[0] - lo[0]) * 0.5f * (float)v->width, (hi[1] - lo[1]) * 0.5f * (float)v->height);
+    return px >= APP_CHUNK_MIN_PX ? APP_SEEN : APP_SMALL;
 }
 
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
@@ -336,15 +510,41 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
         return;
     }
     if (pass != APP_PASS_OPAQUE) return;
-    rn_fill_item it[2] = {
-        {.mesh = p->walls,
-         .origin = {p->b.origin[0], p->b.origin[1], p->b.origin[2]},
-         .opacity = d->opacity},
-        {.mesh = p->roofs,
-         .origin = {p->b.origin[0], p->b.origin[1], p->b.origin[2]},
-         .opacity = d->opacity},
-    };
-    rn_fill_draw(d->view, it, 2);
+    const rn_view *v = d->view;
+    mat4 vp;
+    vec4 planes[6];
+    memcpy(vp, v->view_proj, sizeof vp);
+    glm_frustum_planes(vp, planes);
+    p->drawn = p->chunks_drawn = p->draw_calls = p->culled = p->small = 0;
+    p->triangles = 0;
+    int n = 0;
+    for (int k = 0; k < p->b.chunk_count; k++) {
+        const geo_buildings_chunk *c = &p->b.chunks[k];
+        app__seen seen = app__chunk_seen(c, v, vp, planes);
+        if (seen != APP_SEEN) {
+            *(seen == APP_OUTSIDE ? &p->culled : &p->small) += c->f1 - c->f0;
+            continue;
+        }
+        rn_fill_item *it = &p->items[n];
+        for (int m = 0; m < 2; m++)
+            it[m] = (rn_fill_item){.mesh = m ? p->roofs[k] : p->walls[k],
+                                   .origin = {c->origin[0], c->origin[1], c->origin[2] * p->exag},
+                                   .opacity = d->opacity};
+        n += 2;
+        p->drawn += c->f1 - c->f0;
+        p->chunks_drawn++;
+        p->draw_calls += rn_mesh_valid(it[0].mesh) + rn_mesh_valid(it[1].mesh);
+        p->triangles += (long)(c->roofs.index_count + c->walls.index_count) / 3;
+    }
+    /* One pass over every chunk drawn: the shader and state are set once. */
+    rn_fill_draw(v, p->items, n);
+}
+
+/* Ready once the buildings stand on the current ground. */
+static bool app__view_ready(const void *self)
+{
+    const app_buildings *p = self;
+    return !p->loaded || (p->ground_gen == p->world->ground_gen && !p->bases_pending);
 }
 
 static bool app__extent(const void *self, double ext[4], double *z, bool *has_z)
@@ -416,9 +616,10 @@ static bool app__key(void *self, int key, const app_ui_ctx *ui)
 static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max)
 {
     const app_buildings *p = self;
-    if (p->selected < 0 || max < 1) return 0;
-    app__panel_box(p, ui, out[0]);
-    return 1;
+    int n = 0;
+    if (p->loaded && app__has_legend(p) && n < max) app__legend_box(ui, out[n++]);
+    if (p->selected >= 0 && n < max) app__panel_box(p, ui, out[n++]);
+    return n;
 }
 
 /* ---- report ---- */
@@ -449,11 +650,28 @@ static void app__report_entry(const void *self, int info, json_object *e)
     double lo = HUGE_VAL, hi = -HUGE_VAL;
     for (int f = 0; f < b->polys.count; f++) lo = fmin(lo, p->base[f]), hi = fmax(hi, p->base[f]);
     json_object_object_add(e, "base_m", app__range(lo, hi));
+    json_object *bw = json_object_new_object();
+    json_object_object_add(bw, "worker", json_object_new_int(p->bases_worker));
+    json_object_object_add(bw, "main", json_object_new_int(p->bases_main));
+    json_object_object_add(e, "bases_computed", bw);
     json_object_object_add(e, "roofless", json_object_new_int(b->roofless));
-    json_object_object_add(
-        e, "triangles",
-        json_object_new_int64((int64_t)(b->roofs.index_count + b->walls.index_count) / 3));
-    json_object_object_add(e, "draw_calls", json_object_new_int(2));
+    json_object_object_add(e, "selected_fid",
+                           p->selected >= 0 && p->selected < b->polys.count
+                               ? json_object_new_int64(b->polys.features[p->selected].fid)
+                               : NULL);
+    json_object_object_add(e, "repaired", json_object_new_int(b->repaired));
+    long total = 0;
+    for (int k = 0; k < b->chunk_count; k++)
+        total += (long)(b->chunks[k].roofs.index_count + b->chunks[k].walls.index_count) / 3;
+    /* The last frame's: buildings, chunks, triangles and draw calls drawn. */
+    json_object_object_add(e, "chunks", json_object_new_int(b->chunk_count));
+    json_object_object_add(e, "chunks_drawn", json_object_new_int(p->chunks_drawn));
+    json_object_object_add(e, "drawn", json_object_new_int(p->drawn));
+    json_object_object_add(e, "culled", json_object_new_int(p->culled));
+    json_object_object_add(e, "too_small", json_object_new_int(p->small));
+    json_object_object_add(e, "triangles", json_object_new_int64(p->triangles));
+    json_object_object_add(e, "triangles_total", json_object_new_int64(total));
+    json_object_object_add(e, "draw_calls", json_object_new_int(p->draw_calls));
 }
 
 /* ---- scene file ---- */
@@ -517,6 +735,7 @@ const app_layer_kind app_buildings_kind = {
     .update = app__update,
     .draw = app__draw,
     .extent = app__extent,
+    .view_ready = app__view_ready,
     .pick = app__pick,
     .click = app__click,
     .key = app__key,

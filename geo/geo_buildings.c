@@ -3,6 +3,7 @@
 #include "geo_buildings.h"
 
 #include "geo_polymesh.h"
+#include "tw_triangulate.h"
 
 #include <math.h>
 #include <ogr_api.h>
@@ -148,6 +149,326 @@ static bool geo__feature(void *user, OGRFeatureH f, int index)
     return true;
 }
 
+/* Area of feature f's fill as the triangulator makes it, part by part;
+ * false when a part cannot be triangulated. */
+static bool geo__fill_area(const geo_polygons *p, int f, tw_tri_out *tri, int *starts, double *sum)
+{
+    const geo_polygon *pf = &p->features[f];
+    int end = pf->ring_first + pf->ring_count;
+    *sum = 0;
+    for (int r0 = pf->ring_first; r0 < end;) {
+        int r1 = r0 + 1;
+        while (r1 < end && !p->ring_outer[r1]) r1++;
+        int a = p->ring_start[r0];
+        for (int r = r0; r <= r1; r++) starts[r - r0] = p->ring_start[r] - a;
+        tri->index_count = 0;
+        if (p->ring_outer[r0]) {
+            const double *xy = &p->xy[a * 2];
+            if (tw_triangulate(xy, starts, r1 - r0, p->ring_start[r1] - a, tri) != TW_OK)
+                return false;
+            for (size_t k = 0; k + 2 < tri->index_count; k += 3) {
+                const double *u = &xy[tri->indices[k] * 2], *v = &xy[tri->indices[k + 1] * 2],
+                             *w = &xy[tri->indices[k + 2] * 2];
+                *sum += 0.5 * fabs((v[0] - u[0]) * (w[1] - u[1]) - (w[0] - u[0]) * (v[1] - u[1]));
+            }
+        }
+        r0 = r1;
+    }
+    return true;
+}
+
+static bool geo__fill_ok(const geo_polygons *p, int f, tw_tri_out *tri, int *starts)
+{
+    double sum, area = p->features[f].area;
+    if (!geo__fill_area(p, f, tri, starts, &sum)) return false;
+    return sum > 0 && fabs(sum - area) <= 0.01 * fabs(area);
+}
+
+/* Feature f as OGR polygons (scene metres): each outer ring with its holes. */
+static OGRGeometryH geo__to_ogr(const geo_polygons *p, int f)
+{
+    const geo_polygon *pf = &p->features[f];
+    OGRGeometryH mp = OGR_G_CreateGeometry(wkbMultiPolygon), poly = NULL;
+    for (int r = pf->ring_first; mp && r < pf->ring_first + pf->ring_count; r++) {
+        if (p->ring_outer[r]) {
+            if (poly) OGR_G_AddGeometryDirectly(mp, poly);
+            poly = OGR_G_CreateGeometry(wkbPolygon);
+        }
+        if (!poly) continue; /* a hole before any outer ring */
+        OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing);
+        for (int i = p->ring_start[r]; i < p->ring_start[r + 1]; i++)
+            OGR_G_AddPoint_2D(ring, p->xy[i * 2], p->xy[i * 2 + 1]);
+        OGR_G_CloseRings(ring);
+        OGR_G_AddGeometryDirectly(poly, ring);
+    }
+    if (poly) OGR_G_AddGeometryDirectly(mp, poly);
+    return mp;
+}
+
+/* Growing ring arrays for the repaired set of polygons. */
+typedef struct geo__rings {
+    double *xy;
+    int *start;
+    bool *outer;
+    int points, rings, cap_points, cap_rings;
+} geo__rings;
+
+static bool geo__rings_add(geo__rings *o, const double *xy, int n, bool outer)
+{
+    if (o->points + n > o->cap_points) {
+        int cap = (o->points + n) * 2;
+        double *v = realloc(o->xy, (size_t)cap * 2 * sizeof *v);
+        if (!v) return false;
+        o->xy = v, o->cap_points = cap;
+    }
+    if (o->rings + 2 > o->cap_rings) {
+        int cap = (o->rings + 2) * 2;
+        int *s = realloc(o->start, (size_t)cap * sizeof *s);
+        if (s) o->start = s;
+        bool *b = realloc(o->outer, (size_t)cap * sizeof *b);
+        if (b) o->outer = b;
+        if (!s || !b) return false;
+        o->cap_rings = cap;
+    }
+    memcpy(&o->xy[o->points * 2], xy, (size_t)n * 2 * sizeof *xy);
+    o->start[o->rings] = o->points;
+    o->outer[o->rings++] = outer;
+    o->points += n;
+    o->start[o->rings] = o->points;
+    return true;
+}
+
+/* The polygons of a valid geometry (MakeValid may give a collection with
+ * lines or points where the input collapsed; those are dropped). */
+static bool geo__add_valid(geo__rings *o, OGRGeometryH g, double *area)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbPolygon) {
+        *area += OGR_G_Area(g);
+        for (int k = 0; k < OGR_G_GetGeometryCount(g); k++) {
+            OGRGeometryH ring = OGR_G_GetGeometryRef(g, k);
+            int n = OGR_G_GetPointCount(ring) - 1; /* without the closing point */
+            if (n < 3) continue;
+            double *xy = malloc((size_t)n * 2 * sizeof *xy);
+            if (!xy) return false;
+            for (int i = 0; i < n; i++)
+                xy[i * 2] = OGR_G_GetX(ring, i), xy[i * 2 + 1] = OGR_G_GetY(ring, i);
+            bool ok = geo__rings_add(o, xy, n, k == 0);
+            free(xy);
+            if (!ok) return false;
+        }
+    } else if (t == wkbMultiPolygon || t == wkbGeometryCollection) {
+        for (int k = 0; k < OGR_G_GetGeometryCount(g); k++)
+            if (!geo__add_valid(o, OGR_G_GetGeometryRef(g, k), area)) return false;
+    }
+    return true;
+}
+
+/* Footprints the triangulator rejects, fills to nothing, or whose fill
+ * misses the polygon's area by more than 1 % (self-intersecting rings,
+ * bowties) are made valid
+ * with OGR (GEOS) and their rings replaced; counted in b->repaired. */
+static tw_result geo__repair(geo_buildings *b)
+{
+    geo_polygons *p = &b->polys;
+    tw_tri_out tri = {0};
+    int *starts = malloc(((size_t)p->ring_count + 1) * sizeof *starts);
+    bool *bad = calloc((size_t)p->count + 1, sizeof *bad);
+    tw_result r = starts && bad ? TW_OK : TW_ERR_NOMEM;
+    int nbad = 0;
+    for (int f = 0; r == TW_OK && f < p->count; f++)
+        nbad += bad[f] = !geo__fill_ok(p, f, &tri, starts);
+    geo__rings o = {0};
+    for (int f = 0; r == TW_OK && nbad && f < p->count; f++) {
+        geo_polygon *pf = &p->features[f];
+        int first = o.rings;
+        OGRGeometryH g = bad[f] ? geo__to_ogr(p, f) : NULL;
+        OGRGeometryH v = g ? OGR_G_MakeValid(g) : NULL;
+        double area = 0;
+        bool fixed = v && geo__add_valid(&o, v, &area) && o.rings > first && o.outer[first];
+        if (!fixed) {
+            o.points = first > 0 ? o.start[first] : 0;
+            o.rings = first;
+            for (int q = pf->ring_first; r == TW_OK && q < pf->ring_first + pf->ring_count; q++)
+                if (!geo__rings_add(&o, &p->xy[p->ring_start[q] * 2],
+                                    p->ring_start[q + 1] - p->ring_start[q], p->ring_outer[q]))
+                    r = TW_ERR_NOMEM;
+        } else {
+            pf->area = area;
+            b->repaired++;
+        }
+        pf->ring_first = first;
+        pf->ring_count = o.rings - first;
+        OGR_G_DestroyGeometry(v);
+        OGR_G_DestroyGeometry(g);
+    }
+    if (r == TW_OK && nbad) {
+        free(p->xy);
+        free(p->ring_start);
+        free(p->ring_outer);
+        p->xy = o.xy, p->ring_start = o.start, p->ring_outer = o.outer, p->ring_count = o.rings;
+        for (int f = 0; f < p->count; f++) {
+            geo_polygon *pf = &p->features[f];
+            pf->bbox[0] = pf->bbox[1] = HUGE_VAL, pf->bbox[2] = pf->bbox[3] = -HUGE_VAL;
+            for (int i = p->ring_start[pf->ring_first];
+                 i < p->ring_start[pf->ring_first + pf->ring_count]; i++) {
+                pf->bbox[0] = fmin(pf->bbox[0], p->xy[i * 2]);
+                pf->bbox[1] = fmin(pf->bbox[1], p->xy[i * 2 + 1]);
+                pf->bbox[2] = fmax(pf->bbox[2], p->xy[i * 2]);
+                pf->bbox[3] = fmax(pf->bbox[3], p->xy[i * 2 + 1]);
+            }
+        }
+    } else {
+        free(o.xy);
+        free(o.start);
+        free(o.outer);
+    }
+    tw_tri_out_free(&tri);
+    free(starts);
+    free(bad);
+    return r;
+}
+
+/* The grid cell of feature f's bounding-box centre, row-major. */
+static long geo__cell(const geo_buildings *b, int f, double cm, long nx)
+{
+    const double *e = b->polys.extent, *bb = b->polys.features[f].bbox;
+    long ix = (long)floor((0.5 * (bb[0] + bb[2]) - e[0]) / cm);
+    long iy = (long)floor((0.5 * (bb[1] + bb[3]) - e[1]) / cm);
+    ix = ix < 0 ? 0 : ix >= nx ? nx - 1 : ix;
+    return (iy < 0 ? 0 : iy) * nx + ix;
+}
+
+typedef struct geo__key {
+    long cell;
+    int f;
+} geo__key;
+
+static int geo__key_cmp(const void *a, const void *b)
+{
+    const geo__key *x = a, *y = b;
+    if (x->cell != y->cell) return x->cell < y->cell ? -1 : 1;
+    return (x->f > y->f) - (x->f < y->f);
+}
+
+static long geo__nx(const geo_buildings *b, double cm)
+{
+    return (long)floor((b->polys.extent[2] - b->polys.extent[0]) / cm) + 1;
+}
+
+/* Orders the features (and their heights, floors and values) by grid cell,
+ * so each chunk is a run of features; ties keep the source's order. */
+static tw_result geo__order(geo_buildings *b, double cm)
+{
+    int n = b->polys.count;
+    size_t fc = b->field_count > 0 ? (size_t)b->field_count : 1;
+    long nx = geo__nx(b, cm);
+    geo__key *k = malloc((size_t)n * sizeof *k);
+    geo_polygon *pf = malloc((size_t)n * sizeof *pf);
+    double *h = malloc((size_t)n * sizeof *h), *fl = malloc((size_t)n * sizeof *fl);
+    char **v = malloc((size_t)n * fc * sizeof *v);
+    tw_result r = k && pf && h && fl && v ? TW_OK : TW_ERR_NOMEM;
+    if (r == TW_OK) {
+        for (int f = 0; f < n; f++) k[f] = (geo__key){geo__cell(b, f, cm, nx), f};
+        qsort(k, (size_t)n, sizeof *k, geo__key_cmp);
+        for (int i = 0; i < n; i++) {
+            int f = k[i].f;
+            pf[i] = b->polys.features[f];
+            h[i] = b->height[f], fl[i] = b->floors[f];
+            memcpy(&v[(size_t)i * fc], &b->values[(size_t)f * fc], fc * sizeof *v);
+        }
+        memcpy(b->polys.features, pf, (size_t)n * sizeof *pf);
+        memcpy(b->height, h, (size_t)n * sizeof *h);
+        memcpy(b->floors, fl, (size_t)n * sizeof *fl);
+        memcpy(b->values, v, (size_t)n * fc * sizeof *v);
+    }
+    free(k);
+    free(pf);
+    free(h);
+    free(fl);
+    free(v);
+    return r;
+}
+
+/* One chunk's meshes: its features' rings copied into a small set of
+ * polygons of their own, so the meshes hold only its points. */
+static tw_result geo__chunk_meshes(const geo_buildings *b, geo_buildings_chunk *c)
+{
+    const geo_polygons *p = &b->polys;
+    int n = c->f1 - c->f0, r0 = p->features[c->f0].ring_first;
+    int r1 = p->features[c->f1 - 1].ring_first + p->features[c->f1 - 1].ring_count;
+    int a = p->ring_start[r0], e = p->ring_start[r1];
+    geo_polygons cp = {.count = n, .ring_count = r1 - r0};
+    cp.features = malloc((size_t)n * sizeof *cp.features);
+    cp.xy = malloc((size_t)(e - a) * 2 * sizeof *cp.xy);
+    cp.ring_start = malloc((size_t)(r1 - r0 + 1) * sizeof *cp.ring_start);
+    cp.ring_outer = malloc((size_t)(r1 - r0 + 1) * sizeof *cp.ring_outer);
+    tw_result r = cp.features && cp.xy && cp.ring_start && cp.ring_outer ? TW_OK : TW_ERR_NOMEM;
+    if (r == TW_OK) {
+        /* A chunk's features are not contiguous in the ring arrays once
+         * ordered, so each one's rings are copied after the last. */
+        int nr = 0, np = 0;
+        c->box[0] = c->box[1] = HUGE_VAL, c->box[3] = c->box[4] = -HUGE_VAL;
+        for (int i = 0; i < n; i++) {
+            const geo_polygon *f = &p->features[c->f0 + i];
+            cp.features[i] = *f;
+            cp.features[i].ring_first = nr;
+            for (int q = f->ring_first; q < f->ring_first + f->ring_count; q++) {
+                int qa = p->ring_start[q], qe = p->ring_start[q + 1];
+                cp.ring_start[nr] = np;
+                cp.ring_outer[nr++] = p->ring_outer[q];
+                memcpy(&cp.xy[np * 2], &p->xy[qa * 2], (size_t)(qe - qa) * 2 * sizeof *cp.xy);
+                np += qe - qa;
+            }
+            c->box[0] = fmin(c->box[0], f->bbox[0]), c->box[1] = fmin(c->box[1], f->bbox[1]);
+            c->box[3] = fmax(c->box[3], f->bbox[2]), c->box[4] = fmax(c->box[4], f->bbox[3]);
+        }
+        cp.ring_start[nr] = np;
+        cp.ring_count = nr;
+        c->origin[0] = floor(0.5 * (c->box[0] + c->box[3]));
+        c->origin[1] = floor(0.5 * (c->box[1] + c->box[4]));
+        c->origin[2] = 0;
+        r = geo_polymesh_fill(&cp, c->origin, &c->roofs, &c->roof_v0);
+    }
+    if (r == TW_OK) r = geo_polymesh_walls(&cp, c->origin, &c->walls, &c->wall_v0);
+    if (r == TW_OK && c->roofs.vertex_count) {
+        /* Roofs face up, so they take the sun like the walls do. */
+        c->roofs.normals = malloc((size_t)c->roofs.vertex_count * 3 * sizeof *c->roofs.normals);
+        if (!c->roofs.normals) r = TW_ERR_NOMEM;
+        for (uint32_t v = 0; r == TW_OK && v < c->roofs.vertex_count; v++) {
+            float *nv = &c->roofs.normals[v * 3];
+            nv[0] = nv[1] = 0, nv[2] = 1;
+        }
+        c->roofs.attrs |= TW_MESH_NORMALS;
+    }
+    free(cp.features);
+    free(cp.xy);
+    free(cp.ring_start);
+    free(cp.ring_outer);
+    return r;
+}
+
+/* Cuts the ordered features into chunks, one per occupied grid cell. */
+static tw_result geo__chunks(geo_buildings *b, double cm)
+{
+    int n = b->polys.count;
+    long nx = geo__nx(b, cm);
+    b->chunks = calloc((size_t)n + 1, sizeof *b->chunks);
+    if (!b->chunks) return TW_ERR_NOMEM;
+    for (int f = 0; f < n;) {
+        long cell = geo__cell(b, f, cm, nx);
+        int f1 = f + 1;
+        while (f1 < n && geo__cell(b, f1, cm, nx) == cell) f1++;
+        geo_buildings_chunk *c = &b->chunks[b->chunk_count++];
+        c->f0 = f, c->f1 = f1;
+        tw_result r = geo__chunk_meshes(b, c);
+        if (r != TW_OK) return r;
+        for (int i = 0; i < f1 - f; i++) b->roofless += c->roof_v0[i] == c->roof_v0[i + 1];
+        f = f1;
+    }
+    return TW_OK;
+}
+
 tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *frame,
                              geo_buildings *out, char *err, size_t n)
 {
@@ -167,18 +488,15 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
         geo_buildings_free(out);
         return r;
     }
-    const double *e = out->polys.extent;
-    out->origin[0] = floor(0.5 * (e[0] + e[2]));
-    out->origin[1] = floor(0.5 * (e[1] + e[3]));
-    r = geo_polymesh_fill(&out->polys, out->origin, &out->roofs, &out->roof_v0);
-    if (r == TW_OK) r = geo_polymesh_walls(&out->polys, out->origin, &out->walls, &out->wall_v0);
+    double cm = desc->chunk_m > 0 ? desc->chunk_m : GEO_BUILDINGS_CHUNK_M;
+    r = geo__repair(out);
+    if (r == TW_OK) r = geo__order(out, cm);
+    if (r == TW_OK) r = geo__chunks(out, cm);
     if (r != TW_OK) {
         geo_buildings_free(out);
         snprintf(err, n, "out of memory building its meshes");
         return r;
     }
-    for (int f = 0; f < out->polys.count; f++)
-        out->roofless += out->roof_v0[f] == out->roof_v0[f + 1];
     return TW_OK;
 }
 
@@ -188,10 +506,13 @@ void geo_buildings_free(geo_buildings *b)
         free(b->values[i]);
     for (int i = 0; b->fields && i < b->field_count; i++) free(b->fields[i]);
     geo_polygons_free(&b->polys);
-    tw_mesh_free(&b->roofs);
-    tw_mesh_free(&b->walls);
-    free(b->roof_v0);
-    free(b->wall_v0);
+    for (int i = 0; b->chunks && i < b->chunk_count; i++) {
+        tw_mesh_free(&b->chunks[i].roofs);
+        tw_mesh_free(&b->chunks[i].walls);
+        free(b->chunks[i].roof_v0);
+        free(b->chunks[i].wall_v0);
+    }
+    free(b->chunks);
     free(b->height);
     free(b->floors);
     free(b->values);
@@ -214,14 +535,21 @@ void geo_buildings_bases(const geo_buildings *b, const tw_heightfield *hf, doubl
 
 void geo_buildings_raise(geo_buildings *b, const double *base, double exaggeration)
 {
-    for (int f = 0; f < b->polys.count; f++) {
-        float lo = (float)((base[f] - b->origin[2]) * exaggeration);
-        float hi = (float)((base[f] + b->height[f] - b->origin[2]) * exaggeration);
-        for (uint32_t v = b->roof_v0[f]; v < b->roof_v0[f + 1]; v++)
-            b->roofs.positions[v * 3 + 2] = hi;
-        /* Walls are quads: bottom a, b, top b, a. */
-        for (uint32_t v = b->wall_v0[f]; v < b->wall_v0[f + 1]; v++)
-            b->walls.positions[v * 3 + 2] = (v & 3) >= 2 ? hi : lo;
+    for (int k = 0; k < b->chunk_count; k++) {
+        geo_buildings_chunk *c = &b->chunks[k];
+        c->box[2] = HUGE_VAL, c->box[5] = -HUGE_VAL;
+        for (int f = c->f0; f < c->f1; f++) {
+            int i = f - c->f0;
+            double zlo = base[f] * exaggeration, zhi = (base[f] + b->height[f]) * exaggeration;
+            c->box[2] = fmin(c->box[2], zlo), c->box[5] = fmax(c->box[5], zhi);
+            float lo = (float)(zlo - c->origin[2] * exaggeration);
+            float hi = (float)(zhi - c->origin[2] * exaggeration);
+            for (uint32_t v = c->roof_v0[i]; v < c->roof_v0[i + 1]; v++)
+                c->roofs.positions[v * 3 + 2] = hi;
+            /* Walls are quads: bottom a, b, top b, a. */
+            for (uint32_t v = c->wall_v0[i]; v < c->wall_v0[i + 1]; v++)
+                c->walls.positions[v * 3 + 2] = (v & 3) >= 2 ? hi : lo;
+        }
     }
 }
 

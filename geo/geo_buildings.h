@@ -1,8 +1,8 @@
 /* Buildings from any OGR polygon source (GeoJSON, GPKG, shapefile,
  * FlatGeobuf, KML, CSV with WKT; any CRS): footprints with a height each,
  * every attribute as text for the pick panel, and two meshes for the whole
- * set (roofs and walls, from geo_polymesh) that the caller raises onto the
- * ground. Loading runs on a worker; the rest is plain geometry. */
+ * chunk of the set (roofs and walls, from geo_polymesh) that the caller
+ * raises onto the ground. Loading runs on a worker; the rest is plain geometry. */
 #ifndef GEO_BUILDINGS_H
 #define GEO_BUILDINGS_H
 
@@ -16,6 +16,7 @@
 #define GEO_BUILDINGS_DEFAULT_M 10.0
 #define GEO_BUILDINGS_MAX_M     1000.0 /* taller is taken as a bad value */
 #define GEO_BUILDINGS_SOURCES   24     /* height fields tried, at most */
+#define GEO_BUILDINGS_CHUNK_M   500.0  /* side of a chunk's grid cell, scene metres */
 
 typedef struct geo_buildings_desc {
     geo_vector_desc src;
@@ -23,7 +24,21 @@ typedef struct geo_buildings_desc {
     const char *floors_field; /* floors above ground; NULL: the common names */
     double floor_height_m;    /* 0: GEO_BUILDINGS_FLOOR_M */
     double default_height_m;  /* 0: GEO_BUILDINGS_DEFAULT_M */
+    double chunk_m;           /* 0: GEO_BUILDINGS_CHUNK_M */
 } geo_buildings_desc;
+
+/* The buildings whose footprint centres fall in one grid cell: features
+ * f0 .. f1 - 1 (the loader orders features by cell), with their own
+ * origin and meshes so a frame can draw or skip them together. Roofs have
+ * normals (0, 0, 1), walls flat normals; z is 0 until raised. Feature
+ * f0 + i's vertices are roof_v0[i] .. roof_v0[i + 1] - 1 (and wall_v0). */
+typedef struct geo_buildings_chunk {
+    int f0, f1;
+    double origin[3];
+    double box[6]; /* xmin ymin zmin xmax ymax zmax, scene metres, z as drawn once raised */
+    tw_mesh roofs, walls;
+    uint32_t *roof_v0, *wall_v0;
+} geo_buildings_chunk;
 
 /* Where heights came from: a field (metres or floors) or the default. */
 typedef struct geo_buildings_source {
@@ -44,13 +59,10 @@ typedef struct geo_buildings {
     geo_buildings_source sources[GEO_BUILDINGS_SOURCES];
     int source_count;
     double hmin, hmax;
-    /* Roofs (fill, no normals) and walls (flat normals), z 0 until raised;
-     * feature f's vertices are roof_v0[f] .. roof_v0[f + 1] - 1, and the
-     * same with wall_v0. Vertices are floats from `origin`. */
-    tw_mesh roofs, walls;
-    uint32_t *roof_v0, *wall_v0;
-    double origin[3];
+    geo_buildings_chunk *chunks; /* features are in chunk order */
+    int chunk_count;
     int roofless; /* features the triangulator gave no roof */
+    int repaired; /* invalid footprints made valid (OGR_G_MakeValid) */
 } geo_buildings;
 
 /* Loads every polygon feature and builds both meshes. An empty source or
@@ -67,8 +79,8 @@ bool geo_buildings_parse_number(const char *text, double *out);
  * footprint's vertices; 0 where hf is NULL or has no height there. */
 void geo_buildings_bases(const geo_buildings *b, const tw_heightfield *hf, double *base);
 
-/* Sets the meshes' z: walls from base to base + height, roofs at the top,
- * all times exaggeration (as drawn). */
+/* Sets the meshes' z and the chunks' boxes: walls from base to base +
+ * height, roofs at the top, all times exaggeration (as drawn). */
 void geo_buildings_raise(geo_buildings *b, const double *base, double exaggeration);
 
 /* The building the ray origin + t*dir (scene metres, drawn z) meets first,

@@ -1,7 +1,8 @@
 /* The buildings kind through the real binary: Cheongna on flat ground and
- * Yeouido on the Seoul terrain against golden pictures, a pick at a known
- * building from straight above it, and bad inputs that fail the layer
- * alone with one clear line. */
+ * Yeouido on the Seoul terrain against golden pictures, chunks culled at
+ * street level, a pick at a known building from straight above it, bad
+ * inputs that fail the layer alone with one clear line, the legend kept
+ * free of labels, and a click and Esc in a real window. */
 #include "tw_run.h"
 #include "tw_test.h"
 
@@ -106,16 +107,68 @@ static void test_cheongna_golden(void)
     TW_CHECK_MSG(json_object_get_int(obj(b, "features")) == 2125, "features %s",
                  str(b, "features"));
     TW_CHECK(json_object_get_int(obj(b, "defaulted")) == 0);
+    TW_CHECK(obj(b, "repaired") != NULL);
     TW_CHECK(json_object_get_int(obj(obj(b, "height_from"), "height_m")) == 2125);
     TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "min")), 2, 1e-9);
     TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "max")), 189, 1e-9);
     TW_CHECK(json_object_get_double(obj(obj(b, "base_m"), "max")) == 0);
-    TW_CHECK(json_object_get_int(obj(b, "draw_calls")) == 2);
+    TW_CHECK(json_object_get_int(obj(obj(b, "bases_computed"), "main")) == 0);
+    /* Two draw calls (walls, roofs) per chunk drawn, never one per building. */
+    TW_CHECK_MSG(json_object_get_int(obj(b, "draw_calls")) ==
+                     2 * json_object_get_int(obj(b, "chunks_drawn")),
+                 "draw_calls %s, chunks_drawn %s", str(b, "draw_calls"), str(b, "chunks_drawn"));
+    TW_CHECK(json_object_get_int(obj(b, "drawn")) <= 2125);
     fprintf(stderr, "  cheongna: %s triangles, frames %s\n", str(b, "triangles"), str(r, "frames"));
     char png[512];
     snprintf(png, sizeof png, "%s/cheongna.png", tw_run_tmpdir());
     TW_CHECK(tw_golden_check(png, "buildings_cheongna"));
     json_object_put(r);
+}
+
+/* Chunks: from high above, every chunk is in view and all are drawn but a
+ * few lone sheds under three pixels; at street level looking north, those
+ * behind the eye are culled, so fewer buildings and triangles are drawn,
+ * and the report says so. */
+static void test_cheongna_culling(void)
+{
+    char scene[4096];
+    json_object *b[2] = {NULL, NULL}, *r[2];
+    const double eyes[2][6] = {{167625, 548207, 6000, 167625, 548208, 0},
+                               {167625, 547600, 12, 167625, 548600, 8}};
+    const char *tags[2] = {"overview", "street"};
+    for (int k = 0; k < 2; k++) {
+        cheongna_scene(scene, sizeof scene, eyes[k], eyes[k] + 3);
+        int rc;
+        r[k] = run(scene, tags[k], "--bookmark here --wait-s 1", &rc);
+        TW_CHECK(rc == 0 && r[k]);
+        b[k] = tw_run_layer(r[k], "buildings");
+        fprintf(stderr,
+                "  %s: drawn %s of %s (culled %s, too small %s), chunks %s of %s, triangles %s of "
+                "%s, frames %s\n",
+                tags[k], str(b[k], "drawn"), str(b[k], "features"), str(b[k], "culled"),
+                str(b[k], "too_small"), str(b[k], "chunks_drawn"), str(b[k], "chunks"),
+                str(b[k], "triangles"), str(b[k], "triangles_total"), str(r[k], "frames"));
+    }
+    int drawn[2], chunks[2];
+    long tris[2];
+    for (int k = 0; k < 2; k++) {
+        drawn[k] = json_object_get_int(obj(b[k], "drawn"));
+        chunks[k] = json_object_get_int(obj(b[k], "chunks_drawn"));
+        tris[k] = (long)json_object_get_int64(obj(b[k], "triangles"));
+    }
+    TW_CHECK(json_object_get_int(obj(b[0], "chunks")) > 4);
+    int small = json_object_get_int(obj(b[0], "too_small"));
+    TW_CHECK_MSG(json_object_get_int(obj(b[0], "culled")) == 0 && drawn[0] + small == 2125 &&
+                     small <= 2125 / 100,
+                 "overview drew %d buildings in %d chunks, %d too small", drawn[0], chunks[0],
+                 small);
+    TW_CHECK(tris[0] <= (long)json_object_get_int64(obj(b[0], "triangles_total")) &&
+             tris[0] > (long)json_object_get_int64(obj(b[0], "triangles_total")) * 99 / 100);
+    TW_CHECK(json_object_get_int(obj(b[1], "culled")) > 0);
+    TW_CHECK_MSG(drawn[1] > 0 && drawn[1] < drawn[0] && chunks[1] < chunks[0] && tris[1] < tris[0],
+                 "street drew %d buildings, %d chunks, %ld triangles", drawn[1], chunks[1],
+                 tris[1]);
+    for (int k = 0; k < 2; k++) json_object_put(r[k]);
 }
 
 /* Yeouido's OSM buildings on the Seoul terrain: heights from text tags,
@@ -146,6 +199,11 @@ static void test_yeouido_golden(void)
     TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "max")), 322, 1e-9);
     /* Standing on the terrain (Yeouido is some metres above sea level). */
     TW_CHECK(json_object_get_double(obj(obj(b, "base_m"), "min")) > 1);
+    /* Their bases were found on a worker, none on the main thread. */
+    json_object *bases = obj(b, "bases_computed");
+    TW_CHECK_MSG(json_object_get_int(obj(bases, "worker")) >= 1 && obj(bases, "main") &&
+                     json_object_get_int(obj(bases, "main")) == 0,
+                 "bases_computed %s", json_object_to_json_string(bases));
     fprintf(stderr, "  yeouido: %s triangles, frames %s\n", str(b, "triangles"), str(r, "frames"));
     char png[512];
     snprintf(png, sizeof png, "%s/yeouido.png", tw_run_tmpdir());
@@ -175,6 +233,118 @@ static void test_pick_a_building(void)
     TW_CHECK(json_object_get_double(obj(a, "footprint_m2")) > 100);
     TW_CHECK(obj(a, "floors") == NULL); /* the file has no floor count */
     json_object_put(r);
+}
+
+/* Real input in a real window (Xvfb, xdotool): a click in the middle of a
+ * view straight down on 청라 스퀘어7 selects it (the report's selected_fid
+ * is its FID, the attribute panel shows), and Esc afterwards clears it. */
+static void test_click_in_a_window(void)
+{
+    if (tw_run_shell("command -v xvfb-run >/dev/null 2>&1 && command -v xdotool >/dev/null 2>&1") !=
+        0) {
+        printf("  skipped: xvfb-run or xdotool is not installed (Debian xvfb, xdotool)\n");
+        return;
+    }
+    double xy[2] = {0, 0};
+    long fid = -1;
+    TW_CHECK(find_building(cheongna, "청라 스퀘어7", xy, &fid));
+    char text[4096], scene[512];
+    cheongna_scene(text, sizeof text, (double[3]){xy[0], xy[1] - 1, 600},
+                   (double[3]){xy[0], xy[1], 0});
+    snprintf(scene, sizeof scene, "%s/click.json", tw_run_tmpdir());
+    FILE *f = fopen(scene, "w");
+    TW_CHECK(f != NULL);
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+    const char *tags[2] = {"click", "click_esc"};
+    const char *after[2] = {"", "sleep 0.5; xdotool key Escape; "};
+    for (int k = 0; k < 2; k++) {
+        char png[512], rep[512], err[512], cmd[4000];
+        snprintf(png, sizeof png, "%s/%s.png", tw_run_tmpdir(), tags[k]);
+        snprintf(rep, sizeof rep, "%s/%s.report.json", tw_run_tmpdir(), tags[k]);
+        snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tags[k]);
+        snprintf(cmd, sizeof cmd,
+                 "xvfb-run -a -s '-screen 0 1280x800x24' sh -c '"
+                 "\"%s\" --size 1280x720 --bookmark here --wait-s 9 --snapshot \"%s\" "
+                 "--report \"%s\" \"%s\" 2>\"%s\" & pid=$!; "
+                 "wid=$(xdotool search --sync --onlyvisible --name citytwin | head -n 1); "
+                 "sleep 5; xdotool mousemove --window $wid 640 360; sleep 0.3; "
+                 "xdotool click 1; %s"
+                 "wait $pid' </dev/null >/dev/null 2>&1",
+                 tw_run_bin(), png, rep, scene, err, after[k]);
+        TW_CHECK(tw_run_shell(cmd) == 0);
+        json_object *r = tw_run_load_json(rep), *b = tw_run_layer(r, "buildings");
+        TW_CHECK_STR(str(b, "status"), "ok");
+        json_object *sel = obj(b, "selected_fid");
+        if (k == 0)
+            TW_CHECK_MSG(sel && json_object_get_int64(sel) == fid, "selected_fid %s, want %ld",
+                         sel ? json_object_get_string(sel) : "null", fid);
+        else
+            TW_CHECK_MSG(b && !sel, "selected_fid %s after Esc",
+                         sel ? json_object_get_string(sel) : "null");
+        fprintf(stderr, "  %s: %s\n", tags[k], png);
+        json_object_put(r);
+    }
+}
+
+/* The height legend is reserved screen space: a district label whose
+ * anchor lies under it (bottom left, x 6..206, y 228..268 at 640x360) is
+ * not drawn over or under it, so the legend's pixels are the same as with
+ * the district unlabelled. The district is a wide rectangle whose outline
+ * stays clear of the legend; the view looks straight down from 1 km
+ * (45 degree field of view: 2.301 m a pixel). */
+static void test_legend_reserved(void)
+{
+    const double tx = 167625, ty = 548208, m = 2 * 1000 * tan(22.5 * M_PI / 180) / 360;
+    double x0 = tx - 620 * m, x1 = tx + 180 * m, y0 = ty - 166 * m, y1 = ty + 30 * m;
+    char gj[512], text[1024], scene[4096];
+    snprintf(gj, sizeof gj, "%s/district.geojson", tw_run_tmpdir());
+    snprintf(
+        text, sizeof text,
+        "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+        "{\"nm\":\"가나 구역\"},\"geometry\":{\"type\":\"Polygon\","
+        "\"coordinates\":[[[%.2f,%.2f],[%.2f,%.2f],[%.2f,%.2f],[%.2f,%.2f],[%.2f,%.2f]]]}}]}\n",
+        x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
+    FILE *f = fopen(gj, "w");
+    TW_CHECK(f != NULL);
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+    tw_image img[2];
+    const char *tags[2] = {"legend_label", "legend_nolabel"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(scene, sizeof scene,
+                 "{ \"name\": \"청라\", \"crs\": \"EPSG:5186\",\n"
+                 "  \"boundaries\": [ { \"source\": \"%s\", \"source_crs\": \"EPSG:5186\"%s } ],\n"
+                 "  \"layers\": [ { \"kind\": \"buildings\", \"source\": \"%s\",\n"
+                 "      \"where\": \"uploader_edit_flag IS NULL\" } ],\n"
+                 "  \"bookmarks\": [ { \"name\": \"here\", \"eye\": [%.2f, %.2f, 1000],\n"
+                 "                   \"target\": [%.2f, %.2f, 0] } ] }\n",
+                 gj, k == 0 ? ", \"label_field\": \"nm\"" : "", cheongna, tx, ty - 1, tx, ty);
+        int rc;
+        json_object *r = run(scene, tags[k], "--bookmark here --wait-s 1", &rc);
+        TW_CHECK(rc == 0 && r);
+        TW_CHECK_STR(str(tw_run_layer(r, "boundaries"), "status"), "ok");
+        json_object_put(r);
+        char png[512];
+        snprintf(png, sizeof png, "%s/%s.png", tw_run_tmpdir(), tags[k]);
+        if (!tw_img_load(png, &img[k])) memset(&img[k], 0, sizeof img[k]);
+    }
+    TW_CHECK(img[0].pixels && img[1].pixels && img[0].width == 640 && img[1].width == 640);
+    int off = 0, whole = 0;
+    for (int y = 0; img[0].pixels && img[1].pixels && y < 360; y++)
+        for (int x = 0; x < 640; x++) {
+            const unsigned char *a = &img[0].pixels[(y * 640 + x) * 4],
+                                *b = &img[1].pixels[(y * 640 + x) * 4];
+            bool d = abs(a[0] - b[0]) + abs(a[1] - b[1]) + abs(a[2] - b[2]) > 24;
+            whole += d;
+            off += d && x >= 6 && x < 206 && y >= 228 && y < 268;
+        }
+    fprintf(stderr, "  legend: %d pixels differ under it, %d in the picture\n", off, whole);
+    TW_CHECK_MSG(off == 0, "%d legend pixels differ with the label", off);
+    tw_image_free(&img[0]);
+    tw_image_free(&img[1]);
 }
 
 /* Each bad source fails (or partly loads) its layer with one line; the
@@ -246,9 +416,12 @@ int main(void)
     snprintf(dem, sizeof dem, "%s/assets/data/dem/seoul_dem.tif", src ? src : ".");
     GDALAllRegister();
     TW_RUN(test_cheongna_golden);
+    TW_RUN(test_cheongna_culling);
     TW_RUN(test_yeouido_golden);
     TW_RUN(test_pick_a_building);
     TW_RUN(test_bad_inputs);
+    TW_RUN(test_legend_reserved);
+    TW_RUN(test_click_in_a_window);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -1,7 +1,8 @@
 /* Buildings without GL: the shared fills and walls on the real footprints
- * (areas, containment, vertices used; wall count, normals), heights from
- * named fields, the common names, floors and OSM text, invalid and empty
- * geometry, and the base of a building on a slope. */
+ * (areas, containment, vertices used; wall count, normals; roof normals),
+ * the grid chunks, heights from named fields, the common names, floors and
+ * OSM text, invalid and empty geometry, the base of a building on a slope,
+ * and self-intersecting footprints repaired. */
 #include "geo_buildings.h"
 #include "geo_gdal.h"
 #include "tw_log.h"
@@ -9,6 +10,7 @@
 #include "tw_triangulate.h"
 
 #include <math.h>
+#include <gdal.h>
 #include <ogr_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,17 +106,30 @@ static void check_fills(const char *path)
     TW_CHECK_MSG(outside == 0, "%s: %d triangles outside their footprint", path, outside);
     /* The float mesh: every vertex used, each feature's area within float
      * rounding (metres from an origin a few km away). */
-    const tw_mesh *m = &b.roofs;
-    char *used = calloc(m->vertex_count + 1, 1);
-    for (uint32_t k = 0; used && k < m->index_count; k++) used[m->indices[k]] = 1;
-    int unused = 0;
-    for (uint32_t v = 0; used && v < m->vertex_count; v++) unused += !used[v];
-    free(used);
+    int unused = 0, v0_off = 0, not_up = 0;
+    uint32_t roof_tris = 0;
+    for (int c = 0; c < b.chunk_count; c++) {
+        const geo_buildings_chunk *ch = &b.chunks[c];
+        const tw_mesh *m = &ch->roofs;
+        char *used = calloc(m->vertex_count + 1, 1);
+        for (uint32_t k = 0; used && k < m->index_count; k++) used[m->indices[k]] = 1;
+        for (uint32_t v = 0; used && v < m->vertex_count; v++) unused += !used[v];
+        free(used);
+        v0_off += ch->roof_v0[ch->f1 - ch->f0] != m->vertex_count;
+        TW_CHECK(m->attrs & TW_MESH_COLORS);
+        /* Roofs face straight up so the fill shader lights them like walls. */
+        TW_CHECK(m->vertex_count == 0 || ((m->attrs & TW_MESH_NORMALS) && m->normals));
+        for (uint32_t v = 0; m->normals && v < m->vertex_count; v++)
+            not_up +=
+                m->normals[v * 3] != 0 || m->normals[v * 3 + 1] != 0 || m->normals[v * 3 + 2] != 1;
+        roof_tris += m->index_count / 3;
+    }
     TW_CHECK_MSG(unused == 0, "%d roof vertices no triangle uses", unused);
-    TW_CHECK(b.roof_v0[p->count] == m->vertex_count && b.roofless == 0);
-    TW_CHECK(m->attrs & TW_MESH_COLORS);
-    fprintf(stderr, "  %s: %d footprints (%d invalid skipped), %u roof triangles\n", path, p->count,
-            p->count - checked, m->index_count / 3);
+    TW_CHECK(v0_off == 0 && b.roofless == 0);
+    TW_CHECK_MSG(not_up == 0, "%d roof normals not (0, 0, 1)", not_up);
+    fprintf(stderr,
+            "  %s: %d footprints (%d invalid skipped), %u roof triangles, %d chunks, %d repaired\n",
+            path, p->count, p->count - checked, roof_tris, b.chunk_count, b.repaired);
     geo_buildings_free(&b);
 }
 
@@ -138,8 +153,10 @@ static void test_walls(void)
         geo_buildings b;
         TW_CHECK_MSG(load(paths[k], NULL, NULL, 0, &b, err, sizeof err), "%s", err);
         const geo_polygons *p = &b.polys;
-        const tw_mesh *m = &b.walls;
         int count_off = 0, not_unit = 0, inward = 0, edges_all = 0;
+        uint32_t wall_v = 0, wall_i = 0;
+        for (int c = 0; c < b.chunk_count; c++)
+            wall_v += b.chunks[c].walls.vertex_count, wall_i += b.chunks[c].walls.index_count;
         long bad[16];
         int nbad = invalid_fids(paths[k], bad, 16);
         for (int f = 0; f < p->count; f++) {
@@ -153,7 +170,10 @@ static void test_walls(void)
                 }
             }
             edges_all += edges;
-            uint32_t v0 = b.wall_v0[f], v1 = b.wall_v0[f + 1];
+            const geo_buildings_chunk *ch = b.chunks;
+            while (f >= ch->f1) ch++;
+            const tw_mesh *m = &ch->walls;
+            uint32_t v0 = ch->wall_v0[f - ch->f0], v1 = ch->wall_v0[f - ch->f0 + 1];
             count_off += (int)(v1 - v0) != edges * 4;
             bool valid = true;
             for (int i = 0; i < nbad; i++) valid = valid && bad[i] != pf->fid;
@@ -165,8 +185,8 @@ static void test_walls(void)
                 if (!valid) continue;
                 /* Half a decimetre out of the wall's middle is outside. */
                 const float *pa = &m->positions[v * 3], *pb = &m->positions[(v + 1) * 3];
-                double mx = b.origin[0] + 0.5 * ((double)pa[0] + pb[0]),
-                       my = b.origin[1] + 0.5 * ((double)pa[1] + pb[1]);
+                double mx = ch->origin[0] + 0.5 * ((double)pa[0] + pb[0]),
+                       my = ch->origin[1] + 0.5 * ((double)pa[1] + pb[1]);
                 double elen = hypot((double)pb[0] - pa[0], (double)pb[1] - pa[1]);
                 if (elen < 0.5) continue; /* too short for float positions to tell */
                 inward += geo_polygon_contains(p, f, mx + 0.05 * nn[0], my + 0.05 * nn[1]);
@@ -174,12 +194,49 @@ static void test_walls(void)
         }
         TW_CHECK_MSG(count_off == 0, "%d buildings whose wall count is not their edge count",
                      count_off);
-        TW_CHECK(m->vertex_count == (uint32_t)edges_all * 4 &&
-                 m->index_count == m->vertex_count / 2 * 3);
+        TW_CHECK(wall_v == (uint32_t)edges_all * 4 && wall_i == wall_v / 2 * 3);
         TW_CHECK_MSG(not_unit == 0, "%d walls with a normal not unit or not horizontal", not_unit);
         TW_CHECK_MSG(inward == 0, "%s: %d walls face into their building", paths[k], inward);
         geo_buildings_free(&b);
     }
+}
+
+/* Chunks: Cheongna (2.5 km) is cut into many; every feature is in exactly
+ * one, whose 500 m cell holds its footprint's centre and whose box holds
+ * its footprint; each chunk's meshes are only its own features'. */
+static void test_chunks(void)
+{
+    char err[512];
+    geo_buildings b;
+    TW_CHECK_MSG(load(cheongna, NULL, NULL, 0, &b, err, sizeof err), "%s", err);
+    const geo_polygons *p = &b.polys;
+    TW_CHECK_MSG(b.chunk_count >= 16 && b.chunk_count <= 100, "%d chunks", b.chunk_count);
+    int next = 0, outside = 0, spread = 0, fids = 0;
+    for (int c = 0; c < b.chunk_count; c++) {
+        const geo_buildings_chunk *ch = &b.chunks[c];
+        TW_CHECK(ch->f0 == next && ch->f1 > ch->f0);
+        next = ch->f1;
+        double lo[2] = {HUGE_VAL, HUGE_VAL}, hi[2] = {-HUGE_VAL, -HUGE_VAL};
+        for (int f = ch->f0; f < ch->f1; f++) {
+            const double *bb = p->features[f].bbox;
+            double cx = 0.5 * (bb[0] + bb[2]), cy = 0.5 * (bb[1] + bb[3]);
+            lo[0] = fmin(lo[0], cx), lo[1] = fmin(lo[1], cy);
+            hi[0] = fmax(hi[0], cx), hi[1] = fmax(hi[1], cy);
+            outside += bb[0] < ch->box[0] || bb[1] < ch->box[1] || bb[2] > ch->box[3] ||
+                       bb[3] > ch->box[4];
+        }
+        spread += hi[0] - lo[0] > GEO_BUILDINGS_CHUNK_M || hi[1] - lo[1] > GEO_BUILDINGS_CHUNK_M;
+        TW_CHECK(ch->roof_v0[ch->f1 - ch->f0] == ch->roofs.vertex_count &&
+                 ch->wall_v0[ch->f1 - ch->f0] == ch->walls.vertex_count);
+    }
+    TW_CHECK(next == p->count);
+    TW_CHECK_MSG(outside == 0, "%d footprints outside their chunk's box", outside);
+    TW_CHECK_MSG(spread == 0, "%d chunks wider than a cell", spread);
+    /* Ordering kept each feature's own attributes: FIDs are all different. */
+    for (int f = 1; f < p->count; f++) fids += p->features[f].fid == p->features[f - 1].fid;
+    TW_CHECK(fids == 0);
+    fprintf(stderr, "  cheongna: %d chunks\n", b.chunk_count);
+    geo_buildings_free(&b);
 }
 
 static bool write_text(const char *path, const char *text)
@@ -352,15 +409,20 @@ static void test_base_on_slope(void)
     geo_buildings_bases(&b, NULL, &flat);
     TW_CHECK(flat == 0);
     geo_buildings_raise(&b, &base, 1.5);
+    TW_CHECK(b.chunk_count == 1);
+    const geo_buildings_chunk *ch = &b.chunks[0];
     float zmin = INFINITY, zmax = -INFINITY;
-    for (uint32_t v = 0; v < b.walls.vertex_count; v++) {
-        zmin = fminf(zmin, b.walls.positions[v * 3 + 2]);
-        zmax = fmaxf(zmax, b.walls.positions[v * 3 + 2]);
+    for (uint32_t v = 0; v < ch->walls.vertex_count; v++) {
+        zmin = fminf(zmin, ch->walls.positions[v * 3 + 2]);
+        zmax = fmaxf(zmax, ch->walls.positions[v * 3 + 2]);
     }
     TW_CHECK_NEAR(zmin, 200 * 1.5, 1e-3);
     TW_CHECK_NEAR(zmax, 220 * 1.5, 1e-3);
-    for (uint32_t v = 0; v < b.roofs.vertex_count; v++)
-        TW_CHECK_NEAR(b.roofs.positions[v * 3 + 2], 220 * 1.5, 1e-3);
+    for (uint32_t v = 0; v < ch->roofs.vertex_count; v++)
+        TW_CHECK_NEAR(ch->roofs.positions[v * 3 + 2], 220 * 1.5, 1e-3);
+    /* The chunk's box is the building's, as drawn. */
+    TW_CHECK_NEAR(ch->box[2], 300, 1e-9);
+    TW_CHECK_NEAR(ch->box[5], 330, 1e-9);
     double t, o[3] = {1020, 2015, 1000}, dir[3] = {0, 0, -1};
     TW_CHECK(geo_buildings_hit(&b, &base, 1.5, o, dir, &t) == 0);
     TW_CHECK_NEAR(t, 1000 - 330, 1e-6);
@@ -371,6 +433,86 @@ static void test_base_on_slope(void)
     double o3[3] = {900, 2015, 400}; /* above it */
     TW_CHECK(geo_buildings_hit(&b, &base, 1.5, o3, dir2, &t) == -1);
     tw_heightfield_free(&hf);
+    geo_buildings_free(&b);
+}
+
+/* The roof triangles' area of feature f, from its chunk's float mesh. */
+static double roof_area(const geo_buildings *b, int f)
+{
+    const geo_buildings_chunk *c = b->chunks;
+    while (f >= c->f1) c++;
+    uint32_t v0 = c->roof_v0[f - c->f0], v1 = c->roof_v0[f - c->f0 + 1];
+    double sum = 0;
+    for (uint32_t k = 0; k + 2 < c->roofs.index_count; k += 3) {
+        const uint32_t *ix = &c->roofs.indices[k];
+        if (ix[0] < v0 || ix[0] >= v1) continue;
+        double t[3][2];
+        for (int j = 0; j < 3; j++)
+            t[j][0] = c->roofs.positions[ix[j] * 3], t[j][1] = c->roofs.positions[ix[j] * 3 + 1];
+        sum += fabs(tri_area(t[0], t[1], t[2]));
+    }
+    return sum;
+}
+
+/* A bowtie and a pentagram (self-intersecting rings) are made valid with
+ * OGR and triangulated again: counted as repaired, their area is the valid
+ * geometry's (OGR's MakeValid here, independently) and the roof fills it
+ * within 1 %. A plain square is left alone. */
+static void test_repair(void)
+{
+    char path[256], err[512], star[512], text[2048];
+    snprintf(path, sizeof path, "%s/invalid.geojson", tmpdir);
+    int n = 0;
+    n += snprintf(star + n, sizeof star - (size_t)n, "[");
+    for (int i = 0; i <= 5; i++) {
+        double a = M_PI / 2 + (i % 5) * 4 * M_PI / 5;
+        n += snprintf(star + n, sizeof star - (size_t)n, "%s[%.3f,%.3f]", i ? "," : "",
+                      1300 + 30 * cos(a), 2020 + 30 * sin(a));
+    }
+    snprintf(star + n, sizeof star - (size_t)n, "]");
+    snprintf(text, sizeof text,
+             "{\"type\":\"FeatureCollection\",\"features\":["
+             "{\"type\":\"Feature\",\"properties\":{\"height\":10},\"geometry\":{\"type\":"
+             "\"Polygon\",\"coordinates\":[[[1000,2000],[1040,2000],[1040,2030],[1000,2030],[1000,"
+             "2000]]]}},"
+             "{\"type\":\"Feature\",\"properties\":{\"height\":10},\"geometry\":{\"type\":"
+             "\"Polygon\",\"coordinates\":[[[1100,2000],[1140,2040],[1140,2000],[1100,2040],[1100,"
+             "2000]]]}},"
+             "{\"type\":\"Feature\",\"properties\":{\"height\":10},\"geometry\":{\"type\":"
+             "\"Polygon\",\"coordinates\":[%s]}}]}\n",
+             star);
+    TW_CHECK(write_text(path, text));
+    geo_buildings_desc d = {.src = {.path = path, .source_crs = "EPSG:5186"}};
+    geo_buildings b;
+    TW_CHECK_MSG(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK, "%s", err);
+    TW_CHECK(b.polys.count == 3);
+    if (b.polys.count != 3) return;
+    TW_CHECK_MSG(b.repaired == 2, "repaired %d", b.repaired);
+    TW_CHECK(b.roofless == 0);
+    /* The valid areas, by OGR from the source's own geometries. */
+    double want[3] = {0, 0, 0};
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    OGRLayerH l = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
+    OGRFeatureH f;
+    for (int i = 0; l && i < 3 && (f = OGR_L_GetNextFeature(l)) != NULL; i++) {
+        OGRGeometryH v = OGR_G_MakeValid(OGR_F_GetGeometryRef(f));
+        want[i] = v ? OGR_G_Area(v) : 0;
+        OGR_G_DestroyGeometry(v);
+        OGR_F_Destroy(f);
+    }
+    if (ds) GDALClose(ds);
+    TW_CHECK_NEAR(want[0], 1200, 1e-6);
+    TW_CHECK_NEAR(want[1], 800, 1e-6);
+    for (int k = 0; k < 3; k++) {
+        const geo_polygon *pf = &b.polys.features[k];
+        int i = pf->bbox[0] < 1050 ? 0 : pf->bbox[0] < 1200 ? 1 : 2;
+        double got = roof_area(&b, k);
+        fprintf(stderr, "  feature %d: area %.3f m2 (OGR valid %.3f), roof %.3f m2, %d rings\n", i,
+                pf->area, want[i], got, pf->ring_count);
+        TW_CHECK_NEAR(pf->area, want[i], 1e-6 * want[i]);
+        TW_CHECK_MSG(fabs(got - pf->area) <= 0.01 * pf->area, "feature %d: roof %.3f, area %.3f", i,
+                     got, pf->area);
+    }
     geo_buildings_free(&b);
 }
 
@@ -391,9 +533,11 @@ int main(void)
     TW_RUN(test_fills_cheongna);
     TW_RUN(test_fills_yeouido);
     TW_RUN(test_walls);
+    TW_RUN(test_chunks);
     TW_RUN(test_heights);
     TW_RUN(test_invalid_and_empty);
     TW_RUN(test_base_on_slope);
+    TW_RUN(test_repair);
     geo_frame_destroy(frame);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

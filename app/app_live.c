@@ -350,14 +350,6 @@ static rn_rgba app__color(const app_live *lv, const tw_obs_entity *e, bool stale
     return c;
 }
 
-static const double *app__sort_dist; /* qsort has no user pointer; main thread only */
-
-static int app__far_first(const void *a, const void *b)
-{
-    double da = app__sort_dist[*(const int *)a], db = app__sort_dist[*(const int *)b];
-    return da < db ? 1 : da > db ? -1 : *(const int *)a - *(const int *)b;
-}
-
 static void app__panel(const app_live *lv, const app_ui_ctx *ui)
 {
     if (!lv->snap || lv->selected < 0 || lv->selected >= lv->snap->entity_count) return;
@@ -396,8 +388,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
         double dx = lv->xy[2 * i] - eye[0], dy = lv->xy[2 * i + 1] - eye[1];
         lv->dist2[i] = dx * dx + dy * dy;
     }
-    app__sort_dist = lv->dist2;
-    qsort(lv->order, (size_t)n, sizeof *lv->order, app__far_first);
+    app_markers_order(lv->order, lv->dist2, n);
     bool stale = lv->info.status == APP_LAYER_STALE;
     for (int k = 0; k < n; k++) {
         int i = lv->order[k];

@@ -1,7 +1,9 @@
 /* Marker drawing shared by the points and live layers (see app_markers.h). */
+#define _GNU_SOURCE /* qsort_r: a comparison with a user pointer */
 #include "app_markers.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 
 static double app__exag(const app_world *w)
@@ -102,4 +104,17 @@ void app_markers_panel(const app_ui_ctx *ui, const char *title, const char *cons
         rn_ui_text(box[0] + 10 * s, box[1] + 40 * s + row * (float)i, 12 * s,
                    (rn_rgba){235, 240, 245, 255}, line);
     }
+}
+
+static int app__far_first(const void *a, const void *b, void *user)
+{
+    const double *d = user;
+    int ia = *(const int *)a, ib = *(const int *)b;
+    return d[ia] < d[ib] ? 1 : d[ia] > d[ib] ? -1 : ia - ib;
+}
+
+void app_markers_order(int *order, const double *dist2, int n)
+{
+    for (int i = 0; i < n; i++) order[i] = i;
+    qsort_r(order, (size_t)n, sizeof *order, app__far_first, (void *)dist2);
 }

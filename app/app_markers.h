@@ -16,6 +16,9 @@ bool app_markers_head(const app_world *w, const app_ui_ctx *ui, double x, double
                       const double eye[3], float *hx, float *hy, float *gy, float *scale);
 /* A five-stop ramp from dark blue through green to yellow (viridis-like). */
 rn_rgba app_markers_ramp(double t);
+/* Orders n markers far to near by their squared distances, so near ones
+ * are drawn in front (ties keep the input order). */
+void app_markers_order(int *order, const double *dist2, int n);
 /* One marker: stem from the ground gy to the head, a dark rim (yellow when
  * selected) and the fill. size_px is the disc's diameter at scale 1. */
 void app_markers_draw(const app_ui_ctx *ui, float hx, float hy, float gy, float k, float size_px,

@@ -202,14 +202,6 @@ static void app__legend(const app_points *p, const app_ui_ctx *ui)
     rn_ui_text(x, y - 6 * s, 11 * s, (rn_rgba){235, 240, 245, 255}, line);
 }
 
-static const double *app__sort_dist; /* qsort has no user pointer; main thread only */
-
-static int app__far_first(const void *a, const void *b)
-{
-    double da = app__sort_dist[*(const int *)a], db = app__sort_dist[*(const int *)b];
-    return da < db ? 1 : da > db ? -1 : *(const int *)a - *(const int *)b;
-}
-
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {
     app_points *p = self;
@@ -229,8 +221,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             double dx = p->pts.points[i].x - eye[0], dy = p->pts.points[i].y - eye[1];
             p->dist2[i] = dx * dx + dy * dy;
         }
-        app__sort_dist = p->dist2;
-        qsort(p->order, (size_t)p->pts.count, sizeof *p->order, app__far_first);
+        app_markers_order(p->order, p->dist2, p->pts.count);
     }
     for (int i = 0; i < p->pts.count; i++) {
         const geo_point *pt = &p->pts.points[p->order ? p->order[i] : i];

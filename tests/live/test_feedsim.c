@@ -3,6 +3,7 @@
  * ETag / 304 work, a seed and a frozen clock give the same bytes, and every
  * fault mode breaks a feed the way it says, switchable at run time. Every
  * request has a timeout; the whole test stays well under a minute. */
+#include "tw_feedsim.h"
 #include "tw_test.h"
 
 #include "tw_json.h"
@@ -24,81 +25,26 @@
 
 /* ---- the server process ---- */
 
-typedef struct server {
-    pid_t pid;
-    int out_fd;
-    int port;
-    char base[64];
-} server;
+typedef tw_feedsim server;
 
 static const char *bin(void)
 {
     return getenv("CITYTWIN_FEEDSIM_BIN");
 }
 
-/* Starts citytwin-feedsim with args (NULL-terminated, after the binary) and
- * reads the port from its first line of output. */
+/* Starts citytwin-feedsim with args (NULL-terminated, after the binary);
+ * its first line must give the port. */
 static bool server_start(server *s, const char *const *args)
 {
-    memset(s, 0, sizeof *s);
-    int fds[2];
-    if (pipe(fds) != 0) return false;
-    const char *argv[24] = {bin()};
-    int n = 1;
-    for (; args[n - 1] && n < 23; n++) argv[n] = args[n - 1];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    if (pid < 0) return false;
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    s->pid = pid;
-    s->out_fd = fds[0];
-    char line[256];
-    size_t got = 0;
-    double until = tw_time_mono_s() + 10.0;
-    while (got < sizeof line - 1 && !memchr(line, '\n', got) && tw_time_mono_s() < until) {
-        struct pollfd p = {.fd = fds[0], .events = POLLIN};
-        if (poll(&p, 1, 200) <= 0) continue;
-        ssize_t r = read(fds[0], line + got, sizeof line - 1 - got);
-        if (r <= 0) break;
-        got += (size_t)r;
-    }
-    line[got] = '\0';
-    const char *prefix = "citytwin-feedsim: listening on http://127.0.0.1:";
-    TW_CHECK_MSG(strncmp(line, prefix, strlen(prefix)) == 0, "first line \"%s\"", line);
-    if (strncmp(line, prefix, strlen(prefix)) != 0) return false;
-    s->port = atoi(line + strlen(prefix));
-    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
-    return s->port > 0;
+    bool ok = tw_feedsim_start(s, args);
+    TW_CHECK_MSG(ok, "citytwin-feedsim did not start with \"listening on http://127.0.0.1:PORT\"");
+    return ok;
 }
 
 /* SIGTERM; returns the exit status, or -1 when it did not stop in 10 s. */
 static int server_stop(server *s)
 {
-    if (s->pid <= 0) return -1;
-    kill(s->pid, SIGTERM);
-    int status = 0;
-    double until = tw_time_mono_s() + 10.0;
-    while (tw_time_mono_s() < until) {
-        pid_t r = waitpid(s->pid, &status, WNOHANG);
-        if (r == s->pid) {
-            close(s->out_fd);
-            s->pid = 0;
-            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        }
-        tw_time_sleep_s(0.02);
-    }
-    kill(s->pid, SIGKILL);
-    waitpid(s->pid, &status, 0);
-    close(s->out_fd);
-    s->pid = 0;
-    return -1;
+    return tw_feedsim_stop(s);
 }
 
 /* ---- HTTP client ---- */

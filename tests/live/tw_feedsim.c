@@ -57,18 +57,23 @@ bool tw_feedsim_start(tw_feedsim *s, const char *const *args)
     return s->port > 0;
 }
 
-void tw_feedsim_stop(tw_feedsim *s)
+int tw_feedsim_stop(tw_feedsim *s)
 {
-    if (s->pid <= 0) return;
+    if (s->pid <= 0) return -1;
     kill(s->pid, SIGTERM);
-    int status;
-    for (int i = 0; i < 500 && waitpid(s->pid, &status, WNOHANG) == 0; i++) tw_time_sleep_s(0.02);
-    if (waitpid(s->pid, &status, WNOHANG) == 0) {
+    int status = 0, rc = -1;
+    pid_t r = 0;
+    for (int i = 0; i < 500 && (r = waitpid(s->pid, &status, WNOHANG)) == 0; i++)
+        tw_time_sleep_s(0.02);
+    if (r == s->pid) {
+        rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    } else {
         kill(s->pid, SIGKILL);
         waitpid(s->pid, &status, 0);
     }
     close(s->out_fd);
     s->pid = 0;
+    return rc;
 }
 
 typedef struct tw__body {

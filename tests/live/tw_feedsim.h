@@ -16,7 +16,8 @@ typedef struct tw_feedsim {
 /* Starts it with args (NULL-terminated, after the binary) and reads the port
  * from its first line. False when the binary is missing or did not start. */
 bool tw_feedsim_start(tw_feedsim *s, const char *const *args);
-void tw_feedsim_stop(tw_feedsim *s);
+/* SIGTERM; its exit status, or -1 when it had to be killed (10 s). */
+int tw_feedsim_stop(tw_feedsim *s);
 /* POST /_control/fault?mode=MODE[&path=PATH]; true on 200. */
 bool tw_feedsim_fault(const tw_feedsim *s, const char *mode, const char *path);
 /* GET base+path: the body (caller frees) or NULL; the value of header

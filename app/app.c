@@ -146,6 +146,8 @@ void app_world_stop(app *a)
     a->layers = NULL;
     a->layer_count = 0;
     app_ground_release(a->world.ground);
+    for (int i = 0; i < a->world.obstacle_count; i++)
+        tw_obstacles_release(a->world.obstacles[i].set);
     memset(&a->world, 0, sizeof a->world);
     geo_xform_destroy(a->lonlat);
     a->lonlat = NULL;

@@ -45,6 +45,7 @@ typedef struct app_buildings {
     rn_mesh *roofs, *walls; /* per chunk */
     rn_fill_item *items;    /* two per chunk, for a frame's draw */
     int selected;           /* feature, -1 none */
+    unsigned published_gen; /* ground_gen + 1 of the obstacles published, 0: none */
     /* The last frame's opaque pass: what it drew. */
     int drawn, chunks_drawn, draw_calls;
     int culled, small; /* buildings in chunks outside the view, or too small in it */
@@ -212,6 +213,7 @@ static void app__free_meshes(app_buildings *p)
 static void app__destroy(void *self)
 {
     app_buildings *p = self;
+    if (p->published_gen) app_world_set_obstacles(p->world, p, NULL);
     app__free_meshes(p);
     free(p->roofs);
     free(p->walls);
@@ -363,6 +365,58 @@ static bool app__bases_submit(app_buildings *p)
     return false;
 }
 
+/* Publishes the footprints with their bases and tops as the scene's
+ * obstacles (wind, sun and view analyses read them). */
+static void app__publish(app_buildings *p)
+{
+    const geo_polygons *g = &p->b.polys;
+    int n = g->count, rings = 0, points = 0;
+    for (int f = 0; f < n; f++) {
+        const geo_polygon *ft = &g->features[f];
+        rings += ft->ring_count;
+        points += g->ring_start[ft->ring_first + ft->ring_count] - g->ring_start[ft->ring_first];
+    }
+    int *ring_first = malloc(((size_t)n + 1) * sizeof *ring_first);
+    int *ring_start = malloc(((size_t)rings + 1) * sizeof *ring_start);
+    double *xy = malloc((size_t)points * 2 * sizeof *xy + 1);
+    float *base = malloc((size_t)n * sizeof *base + 1), *top = malloc((size_t)n * sizeof *top + 1);
+    long *id = malloc((size_t)n * sizeof *id + 1);
+    tw_obstacles *set = NULL;
+    if (ring_first && ring_start && xy && base && top && id) {
+        int r = 0, k = 0;
+        ring_start[0] = 0;
+        for (int f = 0; f < n; f++) {
+            const geo_polygon *ft = &g->features[f];
+            ring_first[f] = r;
+            for (int q = ft->ring_first; q < ft->ring_first + ft->ring_count; q++) {
+                int m = g->ring_start[q + 1] - g->ring_start[q];
+                memcpy(xy + 2 * k, g->xy + 2 * g->ring_start[q], (size_t)m * 2 * sizeof *xy);
+                k += m;
+                ring_start[++r] = k;
+            }
+            base[f] = (float)p->base[f];
+            top[f] = (float)(p->base[f] + p->b.height[f]);
+            id[f] = ft->fid;
+        }
+        ring_first[n] = r;
+        tw_obstacles_create(&(tw_obstacles_desc){.count = n,
+                                                 .ring_first = ring_first,
+                                                 .ring_start = ring_start,
+                                                 .xy = xy,
+                                                 .base = base,
+                                                 .top = top,
+                                                 .id = id},
+                            &set);
+    }
+    free(ring_first), free(ring_start), free(xy), free(base), free(top), free(id);
+    if (!set) {
+        TW_WARN("buildings", "%s: out of memory publishing obstacles", p->info.source);
+        return;
+    }
+    app_world_set_obstacles(p->world, p, set);
+    p->published_gen = p->ground_gen + 1;
+}
+
 /* Sends the bases to a worker when the ground appears or changes (drawing
  * the old ones meanwhile), raises the buildings with the exaggeration,
  * recolours them after a selection. */
@@ -384,6 +438,10 @@ static void app__update(void *self, const app_update_ctx *u)
         p->bases_main++;
         p->exag = 0;
     }
+    /* Bases settled on the current ground: the obstacles follow them. */
+    if (!p->bases_pending && p->ground_gen == p->world->ground_gen &&
+        p->published_gen != p->ground_gen + 1)
+        app__publish(p);
     bool raise = p->exag != app__exag(p);
     if (!raise && !p->dirty && p->uploaded) return;
     if (raise || !p->uploaded) {

@@ -167,6 +167,49 @@ void app_world_set_ground(app_world *w, const tw_heightfield *hf, rn_texture tex
     w->ground_gen++;
 }
 
+/* ---- obstacles ---- */
+
+void app_world_set_obstacles(app_world *w, const void *owner, tw_obstacles *set)
+{
+    int i = 0;
+    while (i < w->obstacle_count && w->obstacles[i].owner != owner) i++;
+    if (i == w->obstacle_count) {
+        if (!set) return;
+        if (i == APP_WORLD_OBSTACLES) {
+            TW_WARN("layers", "more than %d layers with obstacles; the last is ignored",
+                    APP_WORLD_OBSTACLES);
+            tw_obstacles_release(set);
+            return;
+        }
+        w->obstacle_count++;
+    }
+    tw_obstacles_release(w->obstacles[i].set);
+    w->obstacles[i].owner = owner;
+    w->obstacles[i].set = set;
+    if (!set) { /* close the gap */
+        w->obstacles[i] = w->obstacles[--w->obstacle_count];
+        w->obstacles[w->obstacle_count].owner = NULL;
+        w->obstacles[w->obstacle_count].set = NULL;
+    }
+    w->obstacles_gen++;
+}
+
+int app_world_obstacles_ref(const app_world *w, tw_obstacles **out, int max)
+{
+    int n = 0;
+    for (int i = 0; w && i < w->obstacle_count && n < max; i++)
+        out[n++] = tw_obstacles_ref(w->obstacles[i].set);
+    return n;
+}
+
+long app_world_obstacles_rasterize(const app_world *w, const tw_grid *g, float *out)
+{
+    long n = 0;
+    for (int i = 0; w && i < w->obstacle_count; i++)
+        n += tw_obstacles_rasterize(w->obstacles[i].set, g, out);
+    return n;
+}
+
 double app_world_clock(const app_world *w)
 {
     return w && w->deterministic ? APP_FIXED_EPOCH : tw_time_wall_s();

@@ -26,6 +26,7 @@
 #include "rn_lines.h"
 #include "rn_view.h"
 #include "tw_log.h"
+#include "tw_obstacles.h"
 #include "tw_pool.h"
 
 #include <json.h>
@@ -93,6 +94,8 @@ const tw_heightfield *app_ground_heightfield(const app_ground *g);
 app_ground *app_ground_ref(app_ground *g);
 void app_ground_release(app_ground *g);
 
+#define APP_WORLD_OBSTACLES 8
+
 typedef struct app_world {
     const char *scene_path;
     const geo_frame *frame; /* workers take their own reference (geo_frame_ref) */
@@ -111,6 +114,14 @@ typedef struct app_world {
     void (*go)(void *app, const char *scene, const char *bookmark, const char *from_city);
     void (*fly)(void *app, const app_camera *to);
     void *app;
+    /* Solid things standing on the ground, one set per layer that has them
+     * (buildings); obstacles_gen changes whenever any set does. Main thread. */
+    struct {
+        const void *owner;
+        tw_obstacles *set;
+    } obstacles[APP_WORLD_OBSTACLES];
+    int obstacle_count;
+    unsigned obstacles_gen;
 } app_world;
 
 /* Ground height at a scene point, metres unexaggerated; false (z = 0) where
@@ -121,6 +132,14 @@ app_ground *app_world_ground_ref(const app_world *w);
 /* The terrain layer publishes its heights (copied), texture and span. */
 void app_world_set_ground(app_world *w, const tw_heightfield *hf, rn_texture tex, double zmin,
                           double zmax, double span);
+/* A layer publishes its obstacles (takes the caller's reference; NULL
+ * withdraws them). A layer that publishes withdraws in its destroy. */
+void app_world_set_obstacles(app_world *w, const void *owner, tw_obstacles *set);
+/* References to every published set for a worker job (release each); at
+ * most max, returns how many. */
+int app_world_obstacles_ref(const app_world *w, tw_obstacles **out, int max);
+/* Rasterizes every published set onto g (see tw_obstacles_rasterize). */
+long app_world_obstacles_rasterize(const app_world *w, const tw_grid *g, float *out);
 /* Wall-clock seconds, or a fixed instant under --deterministic. */
 double app_world_clock(const app_world *w);
 

@@ -8,6 +8,7 @@
 #include "tw_utf8.h"
 
 #include <json.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,18 @@ int app_report_write(const app *a, const char *path)
         for (int k = 0; k < a->layers[i]->info_count; k++)
             json_object_array_add(layers, app__layer_json(a->layers[i], k));
     json_object_object_add(root, "layers", layers);
+    /* The scene's obstacles service: what analyses see of solid things. */
+    json_object *ob = json_object_new_object();
+    long prisms = 0;
+    double top = -HUGE_VAL;
+    for (int i = 0; i < a->world.obstacle_count; i++) {
+        prisms += a->world.obstacles[i].set->count;
+        top = fmax(top, a->world.obstacles[i].set->top_max);
+    }
+    json_object_object_add(ob, "sets", json_object_new_int(a->world.obstacle_count));
+    json_object_object_add(ob, "prisms", json_object_new_int64(prisms));
+    json_object_object_add(ob, "top_max_m", isfinite(top) ? json_object_new_double(top) : NULL);
+    json_object_object_add(root, "obstacles", ob);
 
     double ms = 1000.0;
     json_object_object_add(root, "first_frame_ms", json_object_new_double(a->first_frame_ms));

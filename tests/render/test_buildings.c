@@ -118,6 +118,13 @@ static void test_cheongna_golden(void)
                      2 * json_object_get_int(obj(b, "chunks_drawn")),
                  "draw_calls %s, chunks_drawn %s", str(b, "draw_calls"), str(b, "chunks_drawn"));
     TW_CHECK(json_object_get_int(obj(b, "drawn")) <= 2125);
+    /* Published to the scene's obstacles service: every building, the
+     * tallest top at its height on flat ground. */
+    json_object *ob = obj(r, "obstacles");
+    TW_CHECK_MSG(json_object_get_int(obj(ob, "sets")) == 1 &&
+                     json_object_get_int(obj(ob, "prisms")) == 2125,
+                 "obstacles %s", json_object_to_json_string(ob));
+    TW_CHECK_NEAR(json_object_get_double(obj(ob, "top_max_m")), 189, 1e-3);
     fprintf(stderr, "  cheongna: %s triangles, frames %s\n", str(b, "triangles"), str(r, "frames"));
     char png[512];
     snprintf(png, sizeof png, "%s/cheongna.png", tw_run_tmpdir());
@@ -199,6 +206,11 @@ static void test_yeouido_golden(void)
     TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "max")), 322, 1e-9);
     /* Standing on the terrain (Yeouido is some metres above sea level). */
     TW_CHECK(json_object_get_double(obj(obj(b, "base_m"), "min")) > 1);
+    /* The obstacles stand on the terrain too: the tallest top is above 322 m. */
+    json_object *ob = obj(r, "obstacles");
+    TW_CHECK(json_object_get_int(obj(ob, "prisms")) == 592);
+    TW_CHECK_MSG(json_object_get_double(obj(ob, "top_max_m")) > 323, "obstacles %s",
+                 json_object_to_json_string(ob));
     /* Their bases were found on a worker, none on the main thread. */
     json_object *bases = obj(b, "bases_computed");
     TW_CHECK_MSG(json_object_get_int(obj(bases, "worker")) >= 1 && obj(bases, "main") &&

@@ -1,0 +1,58 @@
+/* Obstacles: solid prisms standing on the ground (buildings, planned
+ * towers), as an immutable, reference-counted set any thread may read.
+ * A layer that has solid things publishes a set through the scene
+ * (app_world_set_obstacles); layers that need them (wind, sun hours,
+ * viewsheds) take references and rasterize or walk them on their workers,
+ * so neither knows the other. Heights are absolute metres, unexaggerated. */
+#ifndef TW_OBSTACLES_H
+#define TW_OBSTACLES_H
+
+#include "tw_result.h"
+
+#include <stdbool.h>
+
+/* Prism i: rings ring_first[i] .. ring_first[i + 1] - 1 (an outer ring, its
+ * holes, further outer rings), ring r is points ring_start[r] ..
+ * ring_start[r + 1] - 1 of xy (x y pairs, scene metres). */
+typedef struct tw_obstacles_desc {
+    int count;
+    const int *ring_first; /* count + 1 */
+    const int *ring_start; /* rings + 1 */
+    const double *xy;
+    const float *base, *top; /* count each: absolute metres */
+    const long *id;          /* count: the source's feature id; NULL: the index */
+} tw_obstacles_desc;
+
+typedef struct tw_obstacles {
+    int count, ring_count;
+    int *ring_first, *ring_start;
+    double *xy;
+    float *base, *top;
+    long *id;
+    double bbox[4]; /* xmin ymin xmax ymax over all prisms */
+    float top_max;
+} tw_obstacles;
+
+/* Copies desc into a new set with one reference. */
+tw_result tw_obstacles_create(const tw_obstacles_desc *desc, tw_obstacles **out);
+tw_obstacles *tw_obstacles_ref(tw_obstacles *o);
+void tw_obstacles_release(tw_obstacles *o);
+
+/* A regular grid of cell centres: cell (i, j) is centred at
+ * (x0 + (i + 0.5) dx, y0 + (j + 0.5) dy), row-major from the south. */
+typedef struct tw_grid {
+    double x0, y0, dx, dy;
+    int nx, ny;
+} tw_grid;
+
+/* For every cell whose centre is inside a prism's footprint (even-odd over
+ * its rings), raises out[j * nx + i] to the prism's top; other cells keep
+ * their value (start with -INFINITY, or with the ground). Returns the
+ * cells raised. */
+long tw_obstacles_rasterize(const tw_obstacles *o, const tw_grid *g, float *out);
+
+/* The prism whose footprint contains (x, y) (the tallest where several
+ * do), -1 when none. */
+int tw_obstacles_find(const tw_obstacles *o, double x, double y);
+
+#endif

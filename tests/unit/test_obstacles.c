@@ -1,0 +1,94 @@
+/* The obstacles service's set: copies, references, rasterization of
+ * footprints with holes and several parts, point lookup. */
+#include "tw_obstacles.h"
+#include "tw_test.h"
+
+/* A 10 x 10 square at (0, 0) with a 4 x 4 hole in its middle, top 30 m;
+ * and an L of two rectangles (one prism, two outer rings) at x 20..30. */
+static tw_obstacles *make(void)
+{
+    static const double xy[] = {
+        0,  0, 10, 0, 10, 10, 0,  10, /* square */
+        3,  3, 3,  7, 7,  7,  7,  3,  /* hole (clockwise) */
+        20, 0, 30, 0, 30, 2,  20, 2,  /* L foot */
+        20, 2, 22, 2, 22, 10, 20, 10, /* L stem */
+    };
+    static const int ring_start[] = {0, 4, 8, 12, 16};
+    static const int ring_first[] = {0, 2, 4};
+    static const float base[] = {5, 1}, top[] = {30, 12};
+    static const long id[] = {101, 202};
+    tw_obstacles *o = NULL;
+    TW_CHECK(tw_obstacles_create(&(tw_obstacles_desc){.count = 2,
+                                                      .ring_first = ring_first,
+                                                      .ring_start = ring_start,
+                                                      .xy = xy,
+                                                      .base = base,
+                                                      .top = top,
+                                                      .id = id},
+                                 &o) == TW_OK);
+    return o;
+}
+
+static void test_rasterize(void)
+{
+    tw_obstacles *o = make();
+    if (!o) return;
+    TW_CHECK(o->count == 2 && o->id[1] == 202);
+    TW_CHECK_NEAR(o->bbox[0], 0, 0);
+    TW_CHECK_NEAR(o->bbox[2], 30, 0);
+    TW_CHECK_NEAR(o->top_max, 30, 0);
+    /* 1 m cells over x -5..35, y -5..15. */
+    tw_grid g = {.x0 = -5, .y0 = -5, .dx = 1, .dy = 1, .nx = 40, .ny = 20};
+    float z[40 * 20];
+    for (int i = 0; i < 40 * 20; i++) z[i] = -INFINITY;
+    long n = tw_obstacles_rasterize(o, &g, z);
+    /* Square 100 - hole 16 = 84 cells; the L 20 + 16 = 36 cells. */
+    TW_CHECK_MSG(n == 84 + 36, "raised %ld", n);
+#define AT(x, y) z[((int)((y) + 5)) * 40 + (int)((x) + 5)]
+    TW_CHECK(AT(0.5, 0.5) == 30);
+    TW_CHECK(AT(9.5, 9.5) == 30);
+    TW_CHECK(isinf(AT(5.5, 5.5)));  /* in the hole */
+    TW_CHECK(isinf(AT(10.5, 5.5))); /* outside */
+    TW_CHECK(AT(29.5, 1.5) == 12);
+    TW_CHECK(AT(20.5, 9.5) == 12);
+    TW_CHECK(isinf(AT(25.5, 5.5))); /* the L's empty corner */
+    /* A value already higher stays. */
+    AT(0.5, 0.5) = 99;
+    tw_obstacles_rasterize(o, &g, z);
+    TW_CHECK(AT(0.5, 0.5) == 99);
+#undef AT
+    /* A grid away from everything, and bad grids, raise nothing. */
+    tw_grid far = {.x0 = 1000, .y0 = 1000, .dx = 1, .dy = 1, .nx = 4, .ny = 4};
+    TW_CHECK(tw_obstacles_rasterize(o, &far, z) == 0);
+    tw_grid bad = {.dx = 0, .dy = 1, .nx = 4, .ny = 4};
+    TW_CHECK(tw_obstacles_rasterize(o, &bad, z) == 0);
+    tw_obstacles_release(o);
+}
+
+static void test_find_and_refs(void)
+{
+    tw_obstacles *o = make();
+    if (!o) return;
+    TW_CHECK(tw_obstacles_find(o, 1, 1) == 0);
+    TW_CHECK(tw_obstacles_find(o, 5, 5) == -1); /* hole */
+    TW_CHECK(tw_obstacles_find(o, 21, 8) == 1);
+    TW_CHECK(tw_obstacles_find(o, 40, 8) == -1);
+    /* References outlive the creator's. */
+    tw_obstacles *r = tw_obstacles_ref(o);
+    tw_obstacles_release(o);
+    TW_CHECK(r->count == 2 && tw_obstacles_find(r, 1, 1) == 0);
+    tw_obstacles_release(r);
+    /* Bad descriptions are refused; an empty set is fine. */
+    tw_obstacles *e = NULL;
+    TW_CHECK(tw_obstacles_create(&(tw_obstacles_desc){.count = 3}, &e) != TW_OK && !e);
+    TW_CHECK(tw_obstacles_create(&(tw_obstacles_desc){.count = 0}, &e) == TW_OK && e);
+    TW_CHECK(e && e->count == 0 && isinf(e->top_max));
+    tw_obstacles_release(e);
+}
+
+int main(void)
+{
+    TW_RUN(test_rasterize);
+    TW_RUN(test_find_and_refs);
+    return tw_test_failures ? 1 : 0;
+}

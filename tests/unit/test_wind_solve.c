@@ -48,13 +48,10 @@ static bool solid(const case_grid *c, int i, int j, int k)
 
 static tw_result solve(case_grid *c, bool lid, tw_windsolve_stats *st)
 {
-    return tw_windsolve_run(&(tw_windsolve_desc){.grid = c->g,
-                                                 .top = c->top,
-                                                 .u0 = c->u0,
-                                                 .v0 = c->v0,
-                                                 .w0 = c->w0,
-                                                 .rigid_lid = lid},
-                            c->u, c->v, c->w, st);
+    return tw_windsolve_run(
+        &(tw_windsolve_desc){
+            .grid = c->g, .top = c->top, .u0 = c->u0, .v0 = c->v0, .w0 = c->w0, .rigid_lid = lid},
+        c->u, c->v, c->w, st);
 }
 
 static void test_uniform_flat(void)
@@ -254,8 +251,7 @@ static void test_nest(void)
                   (1 - t) * c.u0[at(&c, 10, 10, 1)] + t * c.u0[at(&c, 10, 10, 2)], 1e-5);
     TW_CHECK(u0[(5 * 20 + 10) * 20 + 10] == 0); /* inside the tower */
     fg.x0 = 900;                                /* sticks out of the coarse grid */
-    TW_CHECK(tw_windsolve_nest(&c.g, c.top, c.u0, c.v0, c.w0, &fg, ftop, u0, v0, w0) ==
-             TW_ERR_ARG);
+    TW_CHECK(tw_windsolve_nest(&c.g, c.top, c.u0, c.v0, c.w0, &fg, ftop, u0, v0, w0) == TW_ERR_ARG);
     free(u0);
     free(v0);
     free(w0);

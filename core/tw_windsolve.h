@@ -112,7 +112,8 @@ tw_result tw_windsolve_nest(const tw_windsolve_grid *coarse, const float *coarse
 
 /* One red-black Gauss-Seidel sweep of the solver's finest-level operator on
  * a zero right-hand side, for benchmarks (the unit of work a V-cycle does a
- * few of). Returns the time in ms, or a negative value on a bad grid. */
+ * few of), after an untimed warm-up sweep. Returns the process CPU time of
+ * the sweep in ms, or a negative value on a bad grid. */
 double tw_windsolve_bench_sweep(const tw_windsolve_desc *d);
 
 #endif

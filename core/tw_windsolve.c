@@ -24,16 +24,17 @@
 #include <sys/mman.h>
 #endif
 
-enum { MG_MAX_LEVELS = 24, MG_COARSE_CELLS = 64, MG_COARSE_SWEEPS = 40 };
+enum { MG_MAX_LEVELS = 24, MG_COARSE_CELLS = 64, MG_COARSE_SWEEPS = 40, OPEN = 127 };
 
 typedef struct mg_level {
     int nx, ny, nz;
-    long sx, sxy;      /* padded strides in y and z */
-    size_t total;      /* padded cells */
-    double hx, hy, hz; /* hz is the effective spacing dz / alpha */
-    int fx, fy, fz;    /* coarsening factors to the next level (1 or 2) */
-    float *cx, *cy, *cz;
-    float *x, *b, *r; /* b and r may alias PCG vectors on level 0 */
+    long sx, sxy;          /* padded strides in y and z */
+    size_t total;          /* padded cells */
+    double hx, hy, hz;     /* hz is the effective spacing dz / alpha */
+    int fx, fy, fz;        /* coarsening factors to the next level (1 or 2) */
+    uint8_t *cx, *cy, *cz; /* open fraction of each face, in units of 1/OPEN (boundary: 2 OPEN) */
+    float kx, ky, kz;      /* coefficient of a fully open inner face / OPEN */
+    float *x, *b, *r;      /* b and r may alias PCG vectors on level 0 */
 } mg_level;
 
 typedef struct mg {
@@ -63,9 +64,8 @@ static bool fluid_cell(const tw_windsolve_grid *g, const float *top, int i, int 
 /* Zeroed float arrays. Large ones ask Linux for transparent huge pages: the
  * solver touches every page of a few hundred MB once per solve, and 4 KB
  * page faults would then cost as much as the arithmetic. */
-static float *alloc_padded(size_t total)
+static void *alloc_zero(size_t bytes)
 {
-    size_t bytes = total * sizeof(float);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (bytes >= (4u << 20)) {
         void *p = NULL;
@@ -76,7 +76,12 @@ static float *alloc_padded(size_t total)
         return p;
     }
 #endif
-    return calloc(total, sizeof(float));
+    return calloc(bytes ? bytes : 1, 1);
+}
+
+static float *alloc_padded(size_t total)
+{
+    return alloc_zero(total * sizeof(float));
 }
 
 static void level_free(mg_level *l, bool own_vectors)
@@ -100,9 +105,9 @@ static bool level_alloc(mg_level *l, int nx, int ny, int nz, bool vectors)
     l->sx = nx + 2;
     l->sxy = (long)(nx + 2) * (ny + 2);
     l->total = (size_t)l->sxy * (size_t)(nz + 2);
-    l->cx = alloc_padded(l->total);
-    l->cy = alloc_padded(l->total);
-    l->cz = alloc_padded(l->total);
+    l->cx = alloc_zero(l->total);
+    l->cy = alloc_zero(l->total);
+    l->cz = alloc_zero(l->total);
     l->x = alloc_padded(l->total);
     if (vectors) {
         l->b = alloc_padded(l->total);
@@ -115,8 +120,10 @@ static bool level_alloc(mg_level *l, int nx, int ny, int nz, bool vectors)
 static void level_fine(mg_level *l, const tw_windsolve_grid *g, const float *top, double alpha,
                        bool lid)
 {
-    const float ix = (float)(1.0 / (g->dx * g->dx)), iy = (float)(1.0 / (g->dy * g->dy));
-    const float iz = (float)(alpha * alpha / (g->dz * g->dz));
+    const uint8_t ix = OPEN, iy = OPEN, iz = OPEN;
+    l->kx = (float)(1.0 / (g->dx * g->dx) / OPEN);
+    l->ky = (float)(1.0 / (g->dy * g->dy) / OPEN);
+    l->kz = (float)(alpha * alpha / (g->dz * g->dz) / OPEN);
     for (int k = 0; k <= g->nz; k++)
         for (int j = 0; j <= g->ny; j++)
             for (int i = 0; i <= g->nx; i++) {
@@ -157,38 +164,47 @@ static void level_fine(mg_level *l, const tw_windsolve_grid *g, const float *top
 /* Coarse coefficients: mean of the fine faces that make up a coarse face,
  * scaled by (h_fine / h_coarse)^2 in the face's own direction. Missing fine
  * cells at an odd edge count as closed. */
+static uint8_t fraction(int sum, int count)
+{
+    if (sum == 0) return 0;
+    int a = (sum + count / 2) / count;
+    return (uint8_t)(a < 1 ? 1 : a > 2 * OPEN ? 2 * OPEN : a); /* never closes an open path */
+}
+
+/* Coarse faces: the mean open fraction of the fine faces that make up a
+ * coarse face (missing fine cells at an odd edge count as closed); the
+ * coefficient scale falls with the square of the spacing in the face's own
+ * direction. */
 static void level_coarsen(const mg_level *f, mg_level *c)
 {
     const int fx = f->fx, fy = f->fy, fz = f->fz;
-    const float sx = 1.0f / (float)(fy * fz * fx * fx), sy = 1.0f / (float)(fx * fz * fy * fy),
-                sz = 1.0f / (float)(fx * fy * fz * fz);
+    c->kx = f->kx / (float)(fx * fx);
+    c->ky = f->ky / (float)(fy * fy);
+    c->kz = f->kz / (float)(fz * fz);
     for (int K = 0; K <= c->nz; K++)
         for (int J = 0; J <= c->ny; J++)
             for (int I = 0; I <= c->nx; I++) {
                 size_t cc = pidx(c, I, J, K);
                 if (J < c->ny && K < c->nz) {
-                    int i = I * fx > f->nx ? f->nx : I * fx;
-                    float s = 0;
+                    int i = I * fx > f->nx ? f->nx : I * fx, s = 0;
                     for (int k = K * fz; k < K * fz + fz && k < f->nz; k++)
                         for (int j = J * fy; j < J * fy + fy && j < f->ny; j++)
                             s += f->cx[pidx(f, i, j, k)];
-                    c->cx[cc] = s * sx;
+                    c->cx[cc] = fraction(s, fy * fz);
                 }
                 if (I < c->nx && K < c->nz) {
-                    int j = J * fy > f->ny ? f->ny : J * fy;
-                    float s = 0;
+                    int j = J * fy > f->ny ? f->ny : J * fy, s = 0;
                     for (int k = K * fz; k < K * fz + fz && k < f->nz; k++)
                         for (int i = I * fx; i < I * fx + fx && i < f->nx; i++)
                             s += f->cy[pidx(f, i, j, k)];
-                    c->cy[cc] = s * sy;
+                    c->cy[cc] = fraction(s, fx * fz);
                 }
                 if (I < c->nx && J < c->ny) {
-                    int k = K * fz > f->nz ? f->nz : K * fz;
-                    float s = 0;
+                    int k = K * fz > f->nz ? f->nz : K * fz, s = 0;
                     for (int j = J * fy; j < J * fy + fy && j < f->ny; j++)
                         for (int i = I * fx; i < I * fx + fx && i < f->nx; i++)
                             s += f->cz[pidx(f, i, j, k)];
-                    c->cz[cc] = s * sz;
+                    c->cz[cc] = fraction(s, fx * fy);
                 }
             }
 }
@@ -198,15 +214,16 @@ static void level_coarsen(const mg_level *f, mg_level *c)
 static void smooth_colour(mg_level *l, const float *b, int parity)
 {
     float *restrict x = l->x;
-    const float *restrict cx = l->cx, *restrict cy = l->cy, *restrict cz = l->cz;
+    const uint8_t *restrict cx = l->cx, *restrict cy = l->cy, *restrict cz = l->cz;
+    const float kx = l->kx, ky = l->ky, kz = l->kz;
     const long sx = l->sx, sxy = l->sxy;
     for (int k = 0; k < l->nz; k++)
         for (int j = 0; j < l->ny; j++) {
             int i0 = (parity + j + k) & 1;
             size_t c = pidx(l, i0, j, k);
             for (int i = i0; i < l->nx; i += 2, c += 2) {
-                float a0 = cx[c], a1 = cx[c + 1], a2 = cy[c], a3 = cy[c + sx], a4 = cz[c],
-                      a5 = cz[c + sxy];
+                float a0 = kx * cx[c], a1 = kx * cx[c + 1], a2 = ky * cy[c], a3 = ky * cy[c + sx],
+                      a4 = kz * cz[c], a5 = kz * cz[c + sxy];
                 float d = a0 + a1 + a2 + a3 + a4 + a5;
                 if (d == 0) continue;
                 float s = a0 * x[c - 1] + a1 * x[c + 1] + a2 * x[c - sx] + a3 * x[c + sx] +
@@ -220,7 +237,8 @@ static void smooth_colour(mg_level *l, const float *b, int parity)
  * NULL; returns the dot product of x and out. */
 static double apply(const mg_level *l, const float *x, const float *b, float *out)
 {
-    const float *restrict cx = l->cx, *restrict cy = l->cy, *restrict cz = l->cz;
+    const uint8_t *restrict cx = l->cx, *restrict cy = l->cy, *restrict cz = l->cz;
+    const float kx = l->kx, ky = l->ky, kz = l->kz;
     const long sx = l->sx, sxy = l->sxy;
     double dot = 0;
     for (int k = 0; k < l->nz; k++)
@@ -228,8 +246,8 @@ static double apply(const mg_level *l, const float *x, const float *b, float *ou
             size_t c = pidx(l, 0, j, k);
             float row = 0;
             for (int i = 0; i < l->nx; i++, c++) {
-                float a0 = cx[c], a1 = cx[c + 1], a2 = cy[c], a3 = cy[c + sx], a4 = cz[c],
-                      a5 = cz[c + sxy];
+                float a0 = kx * cx[c], a1 = kx * cx[c + 1], a2 = ky * cy[c], a3 = ky * cy[c + sx],
+                      a4 = kz * cz[c], a5 = kz * cz[c + sxy];
                 float d = a0 + a1 + a2 + a3 + a4 + a5;
                 float lx = d * x[c] - (a0 * x[c - 1] + a1 * x[c + 1] + a2 * x[c - sx] +
                                        a3 * x[c + sx] + a4 * x[c - sxy] + a5 * x[c + sxy]);
@@ -307,7 +325,7 @@ static void mg_free(mg *m)
 static bool mg_build(mg *m, const tw_windsolve_grid *g, const float *top, double alpha, bool lid)
 {
     memset(m, 0, sizeof *m);
-    m->nu = 1;
+    m->nu = 2;
     mg_level *l = &m->lv[0];
     if (!level_alloc(l, g->nx, g->ny, g->nz, false)) return false;
     m->levels = 1;

@@ -34,7 +34,7 @@ typedef struct mg_level {
     int fx, fy, fz;        /* coarsening factors to the next level (1 or 2) */
     uint8_t *cx, *cy, *cz; /* open fraction of each face, in units of 1/OPEN (boundary: 2 OPEN) */
     float kx, ky, kz;      /* coefficient of a fully open inner face / OPEN */
-    float *x, *b, *r;      /* b and r may alias PCG vectors on level 0 */
+    float *x, *b;          /* level 0 has no b: the CG residual is its right-hand side */
 } mg_level;
 
 typedef struct mg {
@@ -92,7 +92,6 @@ static void level_free(mg_level *l, bool own_vectors)
     free(l->x);
     if (own_vectors) {
         free(l->b);
-        free(l->r);
     }
     memset(l, 0, sizeof *l);
 }
@@ -111,9 +110,8 @@ static bool level_alloc(mg_level *l, int nx, int ny, int nz, bool vectors)
     l->x = alloc_padded(l->total);
     if (vectors) {
         l->b = alloc_padded(l->total);
-        l->r = alloc_padded(l->total);
     }
-    return l->cx && l->cy && l->cz && l->x && (!vectors || (l->b && l->r));
+    return l->cx && l->cy && l->cz && l->x && (!vectors || l->b);
 }
 
 /* Finest level from the solid mask. */
@@ -265,6 +263,32 @@ static void zero_real(mg_level *l, float *v)
     memset(v, 0, l->total * sizeof *v);
 }
 
+/* The coarse right-hand side: the mean of the fine residuals b - L x over
+ * each coarse cell, computed row by row without storing them. */
+static void restrict_residual(const mg_level *l, const float *b, mg_level *c)
+{
+    const uint8_t *restrict cx = l->cx, *restrict cy = l->cy, *restrict cz = l->cz;
+    const float kx = l->kx, ky = l->ky, kz = l->kz;
+    const float *restrict x = l->x;
+    const long sx = l->sx, sxy = l->sxy;
+    const float scale = 1.0f / (float)(l->fx * l->fy * l->fz);
+    zero_real(c, c->b);
+    for (int k = 0; k < l->nz; k++)
+        for (int j = 0; j < l->ny; j++) {
+            size_t f = pidx(l, 0, j, k);
+            float *restrict row = c->b + pidx(c, 0, j / l->fy, k / l->fz);
+            for (int i = 0; i < l->nx; i++, f++) {
+                float a0 = kx * cx[f], a1 = kx * cx[f + 1], a2 = ky * cy[f], a3 = ky * cy[f + sx],
+                      a4 = kz * cz[f], a5 = kz * cz[f + sxy];
+                float d = a0 + a1 + a2 + a3 + a4 + a5;
+                if (d == 0) continue;
+                float lx = d * x[f] - (a0 * x[f - 1] + a1 * x[f + 1] + a2 * x[f - sx] +
+                                       a3 * x[f + sx] + a4 * x[f - sxy] + a5 * x[f + sxy]);
+                row[l->fx == 2 ? i >> 1 : i] += (b[f] - lx) * scale;
+            }
+        }
+}
+
 /* x = V-cycle(b) on level li, starting from x = 0. Symmetric: red-black
  * before, black-red after, so it is a valid CG preconditioner. */
 static void vcycle(mg *m, int li, const float *b)
@@ -284,21 +308,8 @@ static void vcycle(mg *m, int li, const float *b)
         smooth_colour(l, b, 0);
         smooth_colour(l, b, 1);
     }
-    apply(l, l->x, b, l->r);
     mg_level *c = &m->lv[li + 1];
-    const float scale = 1.0f / (float)(l->fx * l->fy * l->fz);
-    for (int K = 0; K < c->nz; K++)
-        for (int J = 0; J < c->ny; J++)
-            for (int I = 0; I < c->nx; I++) {
-                float s = 0;
-                for (int k = K * l->fz; k < K * l->fz + l->fz && k < l->nz; k++)
-                    for (int j = J * l->fy; j < J * l->fy + l->fy && j < l->ny; j++) {
-                        size_t f = pidx(l, I * l->fx, j, k);
-                        s += l->r[f];
-                        if (l->fx == 2 && I * 2 + 1 < l->nx) s += l->r[f + 1];
-                    }
-                c->b[pidx(c, I, J, K)] = s * scale;
-            }
+    restrict_residual(l, b, c);
     vcycle(m, li + 1, c->b);
     for (int k = 0; k < l->nz; k++)
         for (int j = 0; j < l->ny; j++) {
@@ -540,7 +551,6 @@ tw_result tw_windsolve_run(const tw_windsolve_desc *d, float *u, float *v, float
                     0)
                     res[c] = 0;
         }
-    l->r = q; /* the V-cycle's residual scratch: q is free while it runs */
     double bnorm = sqrt(dot(l, res, res));
     if (bnorm > 0) {
         vcycle(&m, 0, res);
@@ -576,7 +586,6 @@ tw_result tw_windsolve_run(const tw_windsolve_desc *d, float *u, float *v, float
     velocities(l, g, d->top, alpha, d->rigid_lid, sol, d->u0, d->v0, d->w0, u, v, w, &st->div,
                &st->max_div);
 done:
-    l->r = NULL;
     free(sol);
     free(res);
     free(p);

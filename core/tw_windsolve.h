@@ -43,7 +43,7 @@ typedef struct tw_windsolve_grid {
 typedef struct tw_windsolve_desc {
     tw_windsolve_grid grid;
     const float *top; /* nx*ny solid top above the grid base, m (terrain + buildings); NULL:
-                         flat open ground at the base */
+                         flat open ground at the base; NaN: a solid column */
     const float *u0, *v0, *w0;  /* initial field at cell centres; w0 may be NULL (0) */
     double alpha;               /* alpha_h / alpha_v; 0: 1 */
     double tol;                 /* relative residual to reach; 0: 1e-4 */

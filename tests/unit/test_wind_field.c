@@ -340,6 +340,63 @@ static void test_rotation(void)
     geo_frame_destroy(frame);
 }
 
+/* GRIB2 through GDAL: U and V found by their GRIB element (V stored first),
+ * the valid time from GRIB_VALID_TIME (reference 00Z + 3 h). */
+static void test_grib2(void)
+{
+    GDALDatasetH mem = GDALCreate(GDALGetDriverByName("MEM"), "", 8, 4, 2, GDT_Float32, NULL);
+    double gt[6] = {120, 1, 0, 40, 0, -1};
+    GDALSetGeoTransform(mem, gt);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 4326);
+    GDALSetSpatialRef(mem, srs);
+    OSRDestroySpatialReference(srs);
+    float vals[2][32];
+    for (int i = 0; i < 32; i++) {
+        vals[0][i] = -0.25f * i; /* v */
+        vals[1][i] = 0.5f * i;   /* u */
+    }
+    for (int b = 0; b < 2; b++)
+        TW_CHECK(GDALRasterIO(GDALGetRasterBand(mem, b + 1), GF_Write, 0, 0, 8, 4, vals[b], 8, 4,
+                              GDT_Float32, 0, 0) == CE_None);
+    /* GRIB2 product template 4.0: category 2 (momentum), number 3 (v) / 2 (u),
+     * forecast 3 hours, 10 m above ground. */
+    const char *opts[] = {
+        "DATA_ENCODING=IEEE_FLOATING_POINT",
+        "DISCIPLINE=0",
+        "IDS=CENTER=7(NCEP) SUBCENTER=0 MASTER_TABLE=2 LOCAL_TABLE=1 SIGNF_REF_TIME=1 "
+        "REF_TIME=2014-01-31T00:00:00Z PROD_STATUS=0 TYPE=1",
+        "PDS_PDTN=0",
+        "BAND_1_PDS_TEMPLATE_ASSEMBLED_VALUES=2 3 2 0 81 0 0 1 3 103 0 10 255 0 0",
+        "BAND_2_PDS_TEMPLATE_ASSEMBLED_VALUES=2 2 2 0 81 0 0 1 3 103 0 10 255 0 0",
+        NULL};
+    const char *path = "/vsimem/wind_test.grb2";
+    GDALDatasetH out =
+        GDALCreateCopy(GDALGetDriverByName("GRIB"), path, mem, 0, (char **)opts, NULL, NULL);
+    GDALClose(mem);
+    TW_CHECK(out != NULL);
+    if (!out) return;
+    GDALClose(out);
+    geo_wind_field *f = open_field(path, NULL, NULL, NULL);
+    if (f) {
+        TW_CHECK_STR(f->format, "gdal");
+        TW_CHECK_STR(f->time, "2014-01-31T03:00:00Z");
+        TW_CHECK(f->nx == 8 && f->ny == 4 && !f->wrap);
+        double u, v;
+        TW_CHECK(geo_wind_field_sample(f, 120.5 + 3, 39.5 - 2, &u, &v)); /* pixel (3, 2) */
+        TW_CHECK_NEAR(u, 0.5 * 19, 1e-6);
+        TW_CHECK_NEAR(v, -0.25 * 19, 1e-6);
+        geo_wind_field_destroy(f);
+    }
+    f = open_field(path, NULL, "UGRD", "VGRD");
+    if (f) {
+        double u, v;
+        TW_CHECK(geo_wind_field_sample(f, 120.5, 39.5, &u, &v) && u == 0 && v == 0);
+        geo_wind_field_destroy(f);
+    }
+    VSIUnlink(path);
+}
+
 static const char *grib_text(const char *u_header, const char *u_data, const char *v_header,
                              const char *v_data)
 {
@@ -450,6 +507,7 @@ int main(void)
     TW_RUN(test_grib2json);
     TW_RUN(test_webgl);
     TW_RUN(test_same_field);
+    TW_RUN(test_grib2);
     TW_RUN(test_rotation);
     TW_RUN(test_bad_inputs);
     geo_gdal_shutdown();

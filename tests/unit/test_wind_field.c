@@ -12,6 +12,7 @@
 #include <cpl_vsi.h>
 #include <gdal.h>
 #include <ogr_srs_api.h>
+#include <unistd.h>
 
 static char grib_path[1024], png_path[1024];
 
@@ -397,6 +398,48 @@ static void test_grib2(void)
     VSIUnlink(path);
 }
 
+/* netCDF through GDAL: each variable is a subdataset, named by u_band and
+ * v_band (the netCDF driver cannot write to /vsimem, so a file in the
+ * working folder). */
+static void test_netcdf(void)
+{
+    GDALDriverH drv = GDALGetDriverByName("netCDF");
+    if (!drv) {
+        fprintf(stderr, "  (GDAL has no netCDF driver here: case not run)\n");
+        return;
+    }
+    GDALDatasetH mem = GDALCreate(GDALGetDriverByName("MEM"), "", 8, 4, 2, GDT_Float32, NULL);
+    double gt[6] = {120, 1, 0, 40, 0, -1};
+    GDALSetGeoTransform(mem, gt);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 4326);
+    GDALSetSpatialRef(mem, srs);
+    OSRDestroySpatialReference(srs);
+    float vals[2][32];
+    for (int i = 0; i < 32; i++) vals[0][i] = 1.0f + i, vals[1][i] = -2.0f * i;
+    for (int b = 0; b < 2; b++)
+        TW_CHECK(GDALRasterIO(GDALGetRasterBand(mem, b + 1), GF_Write, 0, 0, 8, 4, vals[b], 8, 4,
+                              GDT_Float32, 0, 0) == CE_None);
+    char path[64];
+    snprintf(path, sizeof path, "wind_test_%ld.nc", (long)getpid());
+    GDALDatasetH out = GDALCreateCopy(drv, path, mem, 0, NULL, NULL, NULL);
+    GDALClose(mem);
+    TW_CHECK(out != NULL);
+    if (!out) return;
+    GDALClose(out);
+    geo_wind_field *f = open_field(path, NULL, "Band1", "Band2");
+    if (f) {
+        double u, v;
+        TW_CHECK(geo_wind_field_sample(f, 123.5, 37.5, &u, &v));
+        TW_CHECK_NEAR(u, 1 + 19, 1e-6);
+        TW_CHECK_NEAR(v, -2 * 19, 1e-6);
+        geo_wind_field_destroy(f);
+    }
+    /* Variables named like nothing wind-like, and none given: refused. */
+    expect_error(path, NULL, 0, TW_ERR_FORMAT, "no u/v");
+    remove(path);
+}
+
 static const char *grib_text(const char *u_header, const char *u_data, const char *v_header,
                              const char *v_data)
 {
@@ -508,6 +551,7 @@ int main(void)
     TW_RUN(test_webgl);
     TW_RUN(test_same_field);
     TW_RUN(test_grib2);
+    TW_RUN(test_netcdf);
     TW_RUN(test_rotation);
     TW_RUN(test_bad_inputs);
     geo_gdal_shutdown();

@@ -75,7 +75,10 @@ int main(void)
              "'%s/wind-2016112000.json' '%s/' && cp '%s/wind-2016112000.png' '%s/lonely.png' && "
              "chmod 644 '%s'/*.json '%s'/*.png",
              src, src, src, tmp, src, tmp, tmp, tmp);
-    if (tw_run_shell(cmd) != 0) TW_SKIP("cannot copy the wind files to %s", tmp);
+    if (tw_run_shell(cmd) != 0) {
+        tw_run_finish(0);
+        TW_SKIP("cannot copy the wind files from %s (set CITYTWIN_SOURCE)", src);
+    }
     if (!tw_nginx_start(&ng, tmp)) {
         fprintf(stderr, "nginx did not start (see %s)\n", ng.dir);
         return 1;

@@ -258,6 +258,20 @@ static void test_nest(void)
     case_free(&c);
 }
 
+static void test_station_direction(void)
+{
+    double u, v;
+    tw_windsolve_uv_from_direction(5, 0, &u, &v); /* from the north: blows south */
+    TW_CHECK_NEAR(u, 0, 1e-12);
+    TW_CHECK_NEAR(v, -5, 1e-12);
+    tw_windsolve_uv_from_direction(4, 270, &u, &v); /* a westerly: blows east */
+    TW_CHECK_NEAR(u, 4, 1e-12);
+    TW_CHECK_NEAR(v, 0, 1e-12);
+    tw_windsolve_uv_from_direction(2, 135, &u, &v); /* from the south-east */
+    TW_CHECK_NEAR(u, -sqrt(2), 1e-12);
+    TW_CHECK_NEAR(v, sqrt(2), 1e-12);
+}
+
 static void test_bad_args(void)
 {
     case_grid c;
@@ -289,6 +303,7 @@ int main(void)
     TW_RUN(test_block);
     TW_RUN(test_multigrid_convergence);
     TW_RUN(test_nest);
+    TW_RUN(test_station_direction);
     TW_RUN(test_bad_args);
     return TW_TEST_END();
 }

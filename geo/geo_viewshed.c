@@ -1,0 +1,132 @@
+/* Viewsheds on a DEM's own grid (see geo_viewshed.h). */
+#include "geo_viewshed.h"
+
+#include "geo_gdal.h"
+
+#include <gdal.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+tw_result geo_dem_read(const char *path, geo_dem *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    tw_result r = geo_gdal_check_path(path, err, n);
+    if (r != TW_OK) return r;
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds) return geo_gdal_describe_open_failure(path, "raster", 0, err, n);
+    r = TW_ERR_FORMAT;
+    int nx = GDALGetRasterXSize(ds), ny = GDALGetRasterYSize(ds);
+    if (GDALGetRasterCount(ds) < 1 || nx <= 0 || ny <= 0) {
+        snprintf(err, n, "%s: no raster band", path);
+        goto done;
+    }
+    if ((double)nx * ny > 400e6) {
+        snprintf(err, n, "%s: %d x %d cells is over the viewshed's limit", path, nx, ny);
+        r = TW_ERR_TOOBIG;
+        goto done;
+    }
+    if (GDALGetGeoTransform(ds, out->gt) != CE_None || out->gt[2] != 0 || out->gt[4] != 0 ||
+        out->gt[1] == 0 || out->gt[5] == 0) {
+        snprintf(err, n, "%s: no north-up geotransform", path);
+        goto done;
+    }
+    out->z = malloc((size_t)nx * ny * sizeof *out->z);
+    const char *wkt = GDALGetProjectionRef(ds);
+    out->wkt = strdup(wkt ? wkt : "");
+    if (!out->z || !out->wkt) {
+        snprintf(err, n, "%s: out of memory", path);
+        r = TW_ERR_NOMEM;
+        goto done;
+    }
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    int has = 0;
+    out->nodata = GDALGetRasterNoDataValue(b, &has);
+    out->has_nodata = has != 0;
+    if (GDALRasterIO(b, GF_Read, 0, 0, nx, ny, out->z, nx, ny, GDT_Float32, 0, 0) != CE_None) {
+        snprintf(err, n, "%s: read failed: %s", path, geo_gdal_last_error());
+        r = TW_ERR_IO;
+        goto done;
+    }
+    out->nx = nx, out->ny = ny;
+    r = TW_OK;
+done:
+    GDALClose(ds);
+    if (r != TW_OK) geo_dem_free(out);
+    return r;
+}
+
+void geo_dem_free(geo_dem *dem)
+{
+    if (!dem) return;
+    free(dem->z);
+    free(dem->wkt);
+    memset(dem, 0, sizeof *dem);
+}
+
+bool geo_dem_cell(const geo_dem *dem, double x, double y, int *i, int *j)
+{
+    double fi = (x - dem->gt[0]) / dem->gt[1], fj = (y - dem->gt[3]) / dem->gt[5];
+    if (!(fi >= 0 && fj >= 0 && fi < dem->nx && fj < dem->ny)) return false;
+    *i = (int)fi, *j = (int)fj;
+    return true;
+}
+
+void geo_dem_cell_center(const geo_dem *dem, int i, int j, double *x, double *y)
+{
+    *x = dem->gt[0] + (i + 0.5) * dem->gt[1];
+    *y = dem->gt[3] + (j + 0.5) * dem->gt[5];
+}
+
+tw_result geo_viewshed_dem(const geo_dem *dem, const geo_viewshed_desc *d, uint8_t *out,
+                           tw_viewshed_stats *st, char *err, size_t n)
+{
+    int i, j;
+    if (!geo_dem_cell(dem, d->x, d->y, &i, &j)) {
+        snprintf(err, n, "observer (%.1f, %.1f) is off the DEM", d->x, d->y);
+        return TW_ERR_ARG;
+    }
+    tw_viewshed_desc v = {.z = dem->z,
+                          .nx = dem->nx,
+                          .ny = dem->ny,
+                          .dx = fabs(dem->gt[1]),
+                          .dy = fabs(dem->gt[5]),
+                          .ox = i,
+                          .oy = j,
+                          .observer_h = d->observer_h,
+                          .target_h = d->target_h,
+                          .radius = d->radius,
+                          .visible = 255};
+    tw_result r = tw_viewshed_compute(&v, out, st);
+    if (r != TW_OK) snprintf(err, n, "viewshed failed: %s", tw_result_str(r));
+    return r;
+}
+
+tw_result geo_viewshed_write(const char *path, const uint8_t *grid, int nx, int ny,
+                             const double gt[6], const char *wkt, char *err, size_t n)
+{
+    GDALDriverH drv = GDALGetDriverByName("GTiff");
+    if (!drv) {
+        snprintf(err, n, "%s: no GeoTIFF driver", path);
+        return TW_ERR_UNSUPPORTED;
+    }
+    char *opts[] = {"COMPRESS=DEFLATE", NULL};
+    GDALDatasetH ds = GDALCreate(drv, path, nx, ny, 1, GDT_Byte, opts);
+    if (!ds) {
+        snprintf(err, n, "%s: cannot create: %s", path, geo_gdal_last_error());
+        return TW_ERR_IO;
+    }
+    double g[6];
+    memcpy(g, gt, sizeof g);
+    GDALSetGeoTransform(ds, g);
+    if (wkt && *wkt) GDALSetProjection(ds, wkt);
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    CPLErr e = GDALRasterIO(b, GF_Write, 0, 0, nx, ny, (void *)grid, nx, ny, GDT_Byte, 0, 0);
+    GDALClose(ds);
+    if (e != CE_None) {
+        snprintf(err, n, "%s: write failed: %s", path, geo_gdal_last_error());
+        return TW_ERR_IO;
+    }
+    return TW_OK;
+}

@@ -2,7 +2,7 @@
  * own (GDALViewshedGenerate, the code behind gdal_viewshed, -cc 0), on the
  * same input in the same run: the Seoul DEM (385 x 316, 90 m) and the same
  * DEM resampled 4x (1540 x 1264, 22.5 m), observer on Namsan, 1.6 m.
- * Each side opens the DEM, computes and writes a GeoTIFF; the median of
+ * Each side opens the DEM, computes and writes a GeoTIFF; the fastest of
  * several runs is taken. Prints both times and ours / GDAL's (target <= 1).
  *
  *   bench_viewshed [--runs N]   (from the build folder; CITYTWIN_SOURCE=..) */
@@ -35,10 +35,11 @@ static int cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
+/* The fastest run: the least disturbed by other work on a shared machine. */
+static double fastest(double *v, int n)
 {
     qsort(v, n, sizeof *v, cmp);
-    return v[n / 2];
+    return v[0];
 }
 
 static bool ours(const char *dem_path, const char *out)
@@ -52,7 +53,7 @@ static bool ours(const char *dem_path, const char *out)
     uint8_t *vis = malloc((size_t)dem.nx * dem.ny);
     geo_viewshed_desc d = {.x = OX, .y = OY, .observer_h = 1.6, .radius = RADIUS};
     bool ok = vis && geo_viewshed_dem(&dem, &d, vis, NULL, err, sizeof err) == TW_OK &&
-              geo_viewshed_write(out, vis, dem.nx, dem.ny, dem.gt, dem.wkt, err, sizeof err) ==
+              geo_viewshed_write(out, vis, dem.nx, dem.ny, dem.gt, dem.srs, err, sizeof err) ==
                   TW_OK;
     if (!ok) fprintf(stderr, "%s\n", err);
     free(vis);
@@ -88,7 +89,7 @@ static void run(const char *label, const char *dem, int runs)
         a[i] = t1 - t0;
         b[i] = now_s() - t1;
     }
-    double ma = median(a, runs) * 1e3, mb = median(b, runs) * 1e3;
+    double ma = fastest(a, runs) * 1e3, mb = fastest(b, runs) * 1e3;
     printf("%-28s ours %8.2f ms   gdal_viewshed %8.2f ms   ratio %.2f (target <= 1)\n", label,
            ma, mb, mb > 0 ? ma / mb : 0);
     unlink(out);
@@ -98,7 +99,7 @@ static void run(const char *label, const char *dem, int runs)
 
 int main(int argc, char **argv)
 {
-    int runs = 15;
+    int runs = 30;
     for (int i = 1; i + 1 < argc; i++)
         if (strcmp(argv[i], "--runs") == 0) runs = atoi(argv[++i]);
     if (runs < 1) runs = 1;
@@ -106,7 +107,7 @@ int main(int argc, char **argv)
     char dem[1024], big[256];
     snprintf(dem, sizeof dem, "%s/assets/data/dem/seoul_dem.tif", src ? src : "..");
     geo_gdal_init(NULL);
-    printf("viewshed radius %.0f m, observer %.0f %.0f (Namsan), median of %d runs\n", RADIUS, OX,
+    printf("viewshed radius %.0f m, observer %.0f %.0f (Namsan), fastest of %d runs\n", RADIUS, OX,
            OY, runs);
     run("Seoul DEM 385x316 90 m", dem, runs);
     /* The same DEM 4x finer (bilinear). */

@@ -4,6 +4,7 @@
 #include "geo_gdal.h"
 
 #include <gdal.h>
+#include <ogr_srs_api.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +34,9 @@ tw_result geo_dem_read(const char *path, geo_dem *out, char *err, size_t n)
         goto done;
     }
     out->z = malloc((size_t)nx * ny * sizeof *out->z);
-    const char *wkt = GDALGetProjectionRef(ds);
-    out->wkt = strdup(wkt ? wkt : "");
-    if (!out->z || !out->wkt) {
+    OGRSpatialReferenceH srs = GDALGetSpatialRef(ds);
+    if (srs) out->srs = OSRClone(srs);
+    if (!out->z || (srs && !out->srs)) {
         snprintf(err, n, "%s: out of memory", path);
         r = TW_ERR_NOMEM;
         goto done;
@@ -61,7 +62,7 @@ void geo_dem_free(geo_dem *dem)
 {
     if (!dem) return;
     free(dem->z);
-    free(dem->wkt);
+    if (dem->srs) OSRRelease(dem->srs);
     memset(dem, 0, sizeof *dem);
 }
 
@@ -104,14 +105,14 @@ tw_result geo_viewshed_dem(const geo_dem *dem, const geo_viewshed_desc *d, uint8
 }
 
 tw_result geo_viewshed_write(const char *path, const uint8_t *grid, int nx, int ny,
-                             const double gt[6], const char *wkt, char *err, size_t n)
+                             const double gt[6], const void *srs, char *err, size_t n)
 {
     GDALDriverH drv = GDALGetDriverByName("GTiff");
     if (!drv) {
         snprintf(err, n, "%s: no GeoTIFF driver", path);
         return TW_ERR_UNSUPPORTED;
     }
-    char *opts[] = {"COMPRESS=DEFLATE", NULL};
+    char *opts[] = {NULL};
     GDALDatasetH ds = GDALCreate(drv, path, nx, ny, 1, GDT_Byte, opts);
     if (!ds) {
         snprintf(err, n, "%s: cannot create: %s", path, geo_gdal_last_error());
@@ -120,7 +121,7 @@ tw_result geo_viewshed_write(const char *path, const uint8_t *grid, int nx, int 
     double g[6];
     memcpy(g, gt, sizeof g);
     GDALSetGeoTransform(ds, g);
-    if (wkt && *wkt) GDALSetProjection(ds, wkt);
+    if (srs) GDALSetSpatialRef(ds, (OGRSpatialReferenceH)srs);
     GDALRasterBandH b = GDALGetRasterBand(ds, 1);
     CPLErr e = GDALRasterIO(b, GF_Write, 0, 0, nx, ny, (void *)grid, nx, ny, GDT_Byte, 0, 0);
     GDALClose(ds);

@@ -20,7 +20,7 @@ typedef struct geo_dem {
     float *z;
     bool has_nodata;
     double nodata;
-    char *wkt; /* the DEM's CRS, "" when it has none */
+    void *srs; /* the DEM's CRS (an OGRSpatialReferenceH), NULL: none */
 } geo_dem;
 
 tw_result geo_dem_read(const char *path, geo_dem *out, char *err, size_t n);
@@ -40,8 +40,8 @@ typedef struct geo_viewshed_desc {
 tw_result geo_viewshed_dem(const geo_dem *dem, const geo_viewshed_desc *d, uint8_t *out,
                            tw_viewshed_stats *st, char *err, size_t n);
 /* Writes an nx * ny byte grid (rows from the north) with the geotransform
- * and CRS given as a GeoTIFF. */
+ * and CRS given (an OGRSpatialReferenceH, or NULL) as a GeoTIFF. */
 tw_result geo_viewshed_write(const char *path, const uint8_t *grid, int nx, int ny,
-                             const double gt[6], const char *wkt, char *err, size_t n);
+                             const double gt[6], const void *srs, char *err, size_t n);
 
 #endif

@@ -92,7 +92,7 @@ static double compare_gdal(const char *dem_path, const geo_dem *dem, double x, d
     tw_viewshed_stats st;
     geo_viewshed_desc d = {.x = x, .y = y, .observer_h = 1.6, .radius = radius};
     TW_CHECK(geo_viewshed_dem(dem, &d, vis, &st, err, sizeof err) == TW_OK);
-    TW_CHECK(geo_viewshed_write(ours, vis, dem->nx, dem->ny, dem->gt, dem->wkt, err,
+    TW_CHECK(geo_viewshed_write(ours, vis, dem->nx, dem->ny, dem->gt, dem->srs, err,
                                 sizeof err) == TW_OK);
     *cells = st.in_range;
     *frac = st.in_range ? (double)st.visible / st.in_range : 0;

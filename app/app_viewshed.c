@@ -302,9 +302,8 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {
     app_viewshed *v = self;
     if (pass != APP_PASS_DRAPED || !v->have) return;
-    rn_tint_item it = {.mesh = v->mesh,
-                       .origin = {v->mesh_origin[0], v->mesh_origin[1]},
-                       .opacity = d->opacity};
+    rn_tint_item it = {
+        .mesh = v->mesh, .origin = {v->mesh_origin[0], v->mesh_origin[1]}, .opacity = d->opacity};
     rn_tint_draw(d->view, d->drape, &it, 1);
 }
 
@@ -371,8 +370,8 @@ static void app__report_entry(const void *self, int info, json_object *e)
     json_object_object_add(e, "radius_m", json_object_new_double(c->radius));
     json_object_object_add(e, "resolution_m",
                            json_object_new_double(c->resolution > 0 ? c->resolution
-                                                  : v->dem ? fabs(v->dem->dem.gt[1])
-                                                           : 0));
+                                                  : v->dem          ? fabs(v->dem->dem.gt[1])
+                                                                    : 0));
     json_object_object_add(e, "cells", json_object_new_int64(v->st.in_range));
     json_object_object_add(e, "visible_cells", json_object_new_int64(v->st.visible));
     json_object_object_add(
@@ -400,9 +399,17 @@ static void app__cfg_free(void *p)
 
 static void *app__parse(app_cfg *cf, json_object *o)
 {
-    static const char *const keys[] = {"kind",          "name",     "observer", "observer_lonlat",
-                                       "observer_height_m", "target_height_m", "radius_m",
-                                       "resolution_m",  "export",   "dem",      "color",
+    static const char *const keys[] = {"kind",
+                                       "name",
+                                       "observer",
+                                       "observer_lonlat",
+                                       "observer_height_m",
+                                       "target_height_m",
+                                       "radius_m",
+                                       "resolution_m",
+                                       "export",
+                                       "dem",
+                                       "color",
                                        NULL};
     app_vs_cfg *c = calloc(1, sizeof *c);
     if (!c) return app_cfg_fail(cf, "viewshed", "is too large"), NULL;

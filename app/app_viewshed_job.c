@@ -81,13 +81,11 @@ static bool app__export_native(app_vs_job *j)
                  .nx = d->nx,
                  .ny = d->ny};
     for (int y = 0; y < d->ny; y++)
-        memcpy(z + (size_t)(d->ny - 1 - y) * d->nx, d->z + (size_t)y * d->nx,
-               d->nx * sizeof *z);
+        memcpy(z + (size_t)(d->ny - 1 - y) * d->nx, d->z + (size_t)y * d->nx, d->nx * sizeof *z);
     app__raise(j, &g, z, roof);
     /* Back to north-up, in place through roof. */
     for (int y = 0; y < d->ny; y++)
-        memcpy(roof + (size_t)y * d->nx, z + (size_t)(d->ny - 1 - y) * d->nx,
-               d->nx * sizeof *z);
+        memcpy(roof + (size_t)y * d->nx, z + (size_t)(d->ny - 1 - y) * d->nx, d->nx * sizeof *z);
     geo_dem raised = *d;
     raised.z = roof;
     geo_viewshed_desc vd = {.x = j->ox - j->dem->off[0],
@@ -193,8 +191,8 @@ void app_vs_job_run(void *job, int worker)
     int h = (int)ceil(j->radius / c);
     if (h < 1) h = 1;
     int n = 2 * h + 1;
-    tw_grid g = {.x0 = cx - (h + 0.5) * c, .y0 = cy - (h + 0.5) * c, .dx = c, .dy = c,
-                 .nx = n, .ny = n};
+    tw_grid g = {
+        .x0 = cx - (h + 0.5) * c, .y0 = cy - (h + 0.5) * c, .dx = c, .dy = c, .nx = n, .ny = n};
     size_t cells = (size_t)n * n;
     float *z = malloc(cells * sizeof *z), *roof = malloc(cells * sizeof *roof);
     uint8_t *vis = malloc(cells);
@@ -217,9 +215,17 @@ void app_vs_job_run(void *job, int worker)
         goto done;
     }
     j->eye_z = z[(size_t)h * n + h] + j->observer_h;
-    tw_viewshed_desc vd = {.z = z, .nx = n, .ny = n, .dx = c, .dy = c, .ox = h, .oy = h,
-                           .observer_h = j->observer_h, .target_h = j->target_h,
-                           .radius = j->radius, .visible = 255};
+    tw_viewshed_desc vd = {.z = z,
+                           .nx = n,
+                           .ny = n,
+                           .dx = c,
+                           .dy = c,
+                           .ox = h,
+                           .oy = h,
+                           .observer_h = j->observer_h,
+                           .target_h = j->target_h,
+                           .radius = j->radius,
+                           .visible = 255};
     j->status = tw_viewshed_compute(&vd, vis, &j->st);
     if (j->status == TW_OK) j->status = app__mesh(j, &g, vis, roof);
     if (j->status != TW_OK) {

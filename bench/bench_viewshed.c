@@ -52,9 +52,9 @@ static bool ours(const char *dem_path, const char *out)
     }
     uint8_t *vis = malloc((size_t)dem.nx * dem.ny);
     geo_viewshed_desc d = {.x = OX, .y = OY, .observer_h = 1.6, .radius = RADIUS};
-    bool ok = vis && geo_viewshed_dem(&dem, &d, vis, NULL, err, sizeof err) == TW_OK &&
-              geo_viewshed_write(out, vis, dem.nx, dem.ny, dem.gt, dem.srs, err, sizeof err) ==
-                  TW_OK;
+    bool ok =
+        vis && geo_viewshed_dem(&dem, &d, vis, NULL, err, sizeof err) == TW_OK &&
+        geo_viewshed_write(out, vis, dem.nx, dem.ny, dem.gt, dem.srs, err, sizeof err) == TW_OK;
     if (!ok) fprintf(stderr, "%s\n", err);
     free(vis);
     geo_dem_free(&dem);
@@ -65,9 +65,9 @@ static bool gdal(const char *dem_path, const char *out)
 {
     GDALDatasetH ds = GDALOpen(dem_path, GA_ReadOnly);
     if (!ds) return false;
-    GDALDatasetH o = GDALViewshedGenerate(GDALGetRasterBand(ds, 1), "GTiff", out, NULL, OX, OY,
-                                          1.6, 0, 255, 0, 0, -1, 0, GVM_Edge, RADIUS, NULL, NULL,
-                                          GVOT_NORMAL, NULL);
+    GDALDatasetH o =
+        GDALViewshedGenerate(GDALGetRasterBand(ds, 1), "GTiff", out, NULL, OX, OY, 1.6, 0, 255, 0,
+                             0, -1, 0, GVM_Edge, RADIUS, NULL, NULL, GVOT_NORMAL, NULL);
     if (o) GDALClose(o);
     GDALClose(ds);
     return o != NULL;
@@ -90,8 +90,8 @@ static void run(const char *label, const char *dem, int runs)
         b[i] = now_s() - t1;
     }
     double ma = fastest(a, runs) * 1e3, mb = fastest(b, runs) * 1e3;
-    printf("%-28s ours %8.2f ms   gdal_viewshed %8.2f ms   ratio %.2f (target <= 1)\n", label,
-           ma, mb, mb > 0 ? ma / mb : 0);
+    printf("%-28s ours %8.2f ms   gdal_viewshed %8.2f ms   ratio %.2f (target <= 1)\n", label, ma,
+           mb, mb > 0 ? ma / mb : 0);
     unlink(out);
     free(a);
     free(b);

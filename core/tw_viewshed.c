@@ -10,8 +10,8 @@
 
 typedef struct vs_ctx {
     const tw_viewshed_desc *d;
-    double zo; /* observer's eye */
-    double r2; /* squared radius, 0: none */
+    double zo;  /* observer's eye */
+    double r2;  /* squared radius, 0: none */
     int x0, x1; /* columns of the window [x0, x1) */
     uint8_t *out;
     tw_viewshed_stats st;

@@ -16,10 +16,10 @@
 typedef struct tw_viewshed_desc {
     const float *z; /* nx * ny heights, row-major (either row order) */
     int nx, ny;
-    double dx, dy;  /* cell width and height, metres (> 0) */
-    int ox, oy;     /* observer cell */
-    double observer_h, target_h; /* above the observer's and each target's cell */
-    double radius;  /* metres between cell centres; <= 0: the whole grid */
+    double dx, dy;                       /* cell width and height, metres (> 0) */
+    int ox, oy;                          /* observer cell */
+    double observer_h, target_h;         /* above the observer's and each target's cell */
+    double radius;                       /* metres between cell centres; <= 0: the whole grid */
     uint8_t visible, invisible, outside; /* output values (255, 0, 0) */
 } tw_viewshed_desc;
 

@@ -41,8 +41,7 @@ void rn_tint_shutdown(void)
     rn__tint.failed = false;
 }
 
-void rn_tint_draw(const rn_view *view, const rn_drape *drape, const rn_tint_item *items,
-                  int count)
+void rn_tint_draw(const rn_view *view, const rn_drape *drape, const rn_tint_item *items, int count)
 {
     if (count <= 0 || !rn__tint_setup()) return;
     glUseProgram(rn__tint.program);

@@ -17,8 +17,7 @@ typedef struct rn_tint_item {
 } rn_tint_item;
 
 /* The program loads on first use; shutdown frees it. Main thread. */
-void rn_tint_draw(const rn_view *view, const rn_drape *drape, const rn_tint_item *items,
-                  int count);
+void rn_tint_draw(const rn_view *view, const rn_drape *drape, const rn_tint_item *items, int count);
 void rn_tint_shutdown(void);
 
 #endif

@@ -16,8 +16,17 @@ static float g_z[N * N];
 static tw_viewshed_desc flat_desc(void)
 {
     for (int i = 0; i < N * N; i++) g_z[i] = 10;
-    return (tw_viewshed_desc){.z = g_z, .nx = N, .ny = N, .dx = 1, .dy = 1, .ox = 50, .oy = 50,
-                              .observer_h = 1.6, .radius = 30, .visible = 255, .outside = 7};
+    return (tw_viewshed_desc){.z = g_z,
+                              .nx = N,
+                              .ny = N,
+                              .dx = 1,
+                              .dy = 1,
+                              .ox = 50,
+                              .oy = 50,
+                              .observer_h = 1.6,
+                              .radius = 30,
+                              .visible = 255,
+                              .outside = 7};
 }
 
 static void test_flat(void)
@@ -92,8 +101,8 @@ static double compare_gdal(const char *dem_path, const geo_dem *dem, double x, d
     tw_viewshed_stats st;
     geo_viewshed_desc d = {.x = x, .y = y, .observer_h = 1.6, .radius = radius};
     TW_CHECK(geo_viewshed_dem(dem, &d, vis, &st, err, sizeof err) == TW_OK);
-    TW_CHECK(geo_viewshed_write(ours, vis, dem->nx, dem->ny, dem->gt, dem->srs, err,
-                                sizeof err) == TW_OK);
+    TW_CHECK(geo_viewshed_write(ours, vis, dem->nx, dem->ny, dem->gt, dem->srs, err, sizeof err) ==
+             TW_OK);
     *cells = st.in_range;
     *frac = st.in_range ? (double)st.visible / st.in_range : 0;
     /* Ours reads back with the DEM's size and geotransform. */
@@ -108,10 +117,10 @@ static double compare_gdal(const char *dem_path, const geo_dem *dem, double x, d
         for (int k = 0; k < 6; k++) TW_CHECK_NEAR(ga[k], dem->gt[k], 1e-9);
         int bx = GDALGetRasterXSize(b), by = GDALGetRasterYSize(b);
         uint8_t *gv = malloc((size_t)bx * by), *ov = malloc((size_t)dem->nx * dem->ny);
-        TW_CHECK(GDALRasterIO(GDALGetRasterBand(b, 1), GF_Read, 0, 0, bx, by, gv, bx, by,
-                              GDT_Byte, 0, 0) == CE_None);
-        TW_CHECK(GDALRasterIO(GDALGetRasterBand(a, 1), GF_Read, 0, 0, dem->nx, dem->ny, ov,
-                              dem->nx, dem->ny, GDT_Byte, 0, 0) == CE_None);
+        TW_CHECK(GDALRasterIO(GDALGetRasterBand(b, 1), GF_Read, 0, 0, bx, by, gv, bx, by, GDT_Byte,
+                              0, 0) == CE_None);
+        TW_CHECK(GDALRasterIO(GDALGetRasterBand(a, 1), GF_Read, 0, 0, dem->nx, dem->ny, ov, dem->nx,
+                              dem->ny, GDT_Byte, 0, 0) == CE_None);
         /* GDAL's output is cut to the radius's window: place it by its origin. */
         int ox = (int)lround((gb[0] - ga[0]) / ga[1]), oy = (int)lround((gb[3] - ga[3]) / ga[5]);
         long same = 0, n = 0, mine_vis = 0;
@@ -153,8 +162,10 @@ static void test_gdal_agreement(void)
     if (!dem.z) return;
     /* Namsan's top, Bukhansan, flat Yeouido, the Han at Jamsil; radius
      * 10 km (5 km near the DEM's edge). */
-    static const double obs[][3] = {{198957, 550187, 10000}, {198059, 562118, 5000},
-                                    {193095, 547138, 10000}, {209500, 546000, 8000}};
+    static const double obs[][3] = {{198957, 550187, 10000},
+                                    {198059, 562118, 5000},
+                                    {193095, 547138, 10000},
+                                    {209500, 546000, 8000}};
     for (size_t k = 0; k < sizeof obs / sizeof *obs; k++) {
         long cells = 0;
         double frac = 0;

@@ -79,7 +79,8 @@ static bool app__building(const app_measure *m, double x, double y, double *top,
     for (int s = 0; s < m->world->obstacle_count; s++) {
         const tw_obstacles *o = m->world->obstacles[s].set;
         int i = o ? tw_obstacles_find(o, x, y) : -1;
-        if (i < 0 || (found && o->top[i] <= *top)) continue;
+        /* A removed building (a scenario's) stands below its base. */
+        if (i < 0 || o->top[i] <= o->base[i] || (found && o->top[i] <= *top)) continue;
         *top = o->top[i], *base = o->base[i], *id = o->id[i];
         found = true;
     }
@@ -91,7 +92,7 @@ static bool app__surface(void *user, double x, double y, double *z)
 {
     const app_measure *m = user;
     bool g = app_world_ground(m->world, x, y, z);
-    double top, base;
+    double top = 0, base = 0;
     long id;
     if (app__building(m, x, y, &top, &base, &id)) {
         if (!g || top > *z) *z = top;

@@ -40,6 +40,7 @@ typedef struct app_viewshed {
     double eye_z;
     bool have, have_full, exported;
     int passes;
+    double coarse_ms, full_ms; /* the last passes' times on the worker */
 } app_viewshed;
 
 /* ---- loading the DEM ---- */
@@ -194,6 +195,10 @@ static void app__compute_done(void *job, tw_result pool_status)
         v->have = true;
         v->have_full = !j->coarse;
         v->passes++;
+        if (j->coarse)
+            v->coarse_ms = j->ms;
+        else
+            v->full_ms = j->ms;
         if (j->export_path && !j->exported)
             app_layer_info_fail(&v->info, now, "export: %s", j->err);
         else {
@@ -379,6 +384,8 @@ static void app__report_entry(const void *self, int info, json_object *e)
         json_object_new_double(v->st.in_range ? (double)v->st.visible / v->st.in_range : 0));
     json_object_object_add(e, "eye_z_m", json_object_new_double(v->eye_z));
     json_object_object_add(e, "passes", json_object_new_int(v->passes));
+    json_object_object_add(e, "full_pass_ms", json_object_new_double(v->full_ms));
+    json_object_object_add(e, "coarse_pass_ms", json_object_new_double(v->coarse_ms));
     if (c->export_path) {
         json_object_object_add(e, "export", json_object_new_string(c->export_path));
         json_object_object_add(e, "exported", json_object_new_boolean(v->exported));

@@ -50,6 +50,7 @@ typedef struct app_vs_job {
     tw_mesh mesh; /* visible cells, draped (see rn_tint) */
     tw_viewshed_stats st;
     double eye_z;
+    double ms; /* the computation's time on the worker */
     tw_result status;
     char err[512];
     bool exported;

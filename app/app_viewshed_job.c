@@ -4,6 +4,8 @@
  * visible cells the main thread drapes. */
 #include "app_viewshed_int.h"
 
+#include "tw_time.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +176,7 @@ void app_vs_job_run(void *job, int worker)
 {
     (void)worker;
     app_vs_job *j = job;
+    double t0 = tw_time_mono_s();
     const geo_dem *d = &j->dem->dem;
     /* The grid: cells of j->cell centred on the observer's cell. */
     double c = j->cell;
@@ -248,4 +251,5 @@ done:
     free(z);
     free(roof);
     free(vis);
+    j->ms = (tw_time_mono_s() - t0) * 1e3;
 }

@@ -59,7 +59,9 @@ static json_object *run(const char *tag, const char *plan, const char *show)
              "  \"terrain\": { \"source\": \"%s\" },\n"
              "  \"layers\": [ { \"kind\": \"buildings\", \"name\": \"yeouido\", \"source\": "
              "\"%s\" },\n"
-             "    { \"kind\": \"scenario\", \"source\": \"%s.geojson\", \"show\": \"%s\" } ] }\n",
+             "    { \"kind\": \"scenario\", \"source\": \"%s.geojson\", \"show\": \"%s\" },\n"
+             "    { \"kind\": \"measure\", \"mode\": \"height\", \"points\": [[193567.6, "
+             "547460.9]] } ] }\n",
              dem, yeouido, tag, show);
     write_text(scene, text);
     snprintf(args, sizeof args, "--headless --deterministic --size 320x180 --report '%s' '%s'", rep,
@@ -94,6 +96,11 @@ static void test_plan(void)
     TW_CHECK(num(oa, "top_max_m") > 400 && num(oa, "top_max_m") < 430);
     /* 60 floors of 3.3 m on Yeouido's ground (a few metres up). */
     TW_CHECK(num(sa, "added_top_max_m") > 198 && num(sa, "added_top_max_m") < 230);
+    /* Parc.1 Tower 1 as the obstacles service has it: 322 m before, gone
+     * (below its base) after. */
+    json_object *mb = tw_run_layer(b, "measure"), *ma = tw_run_layer(a, "measure");
+    TW_CHECK_NEAR(num(obj(mb, "building_a"), "height_m"), 322, 0.01);
+    TW_CHECK(ma && !obj(ma, "building_a"));
     /* The source data is untouched. */
     char *after_src = tw_run_read_text(yeouido);
     TW_CHECK(before_src && after_src && strcmp(before_src, after_src) == 0);

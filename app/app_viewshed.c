@@ -34,7 +34,9 @@ typedef struct app_viewshed {
     bool pending_full;  /* after a coarse pass, the full one */
     unsigned obstacles_gen;
     unsigned serial;
-    rn_mesh mesh;
+    rn_mesh mesh, ground;
+    rn_texture mask;
+    double mask_x0, mask_y0, mask_size;
     double mesh_origin[2];
     tw_viewshed_stats st;
     double eye_z;
@@ -188,7 +190,13 @@ static void app__compute_done(void *job, tw_result pool_status)
         app_layer_info_fail(&v->info, now, "%s", j->err);
     } else {
         rn_mesh_destroy(v->mesh);
+        rn_mesh_destroy(v->ground);
+        rn_texture_destroy(v->mask);
         v->mesh = rn_mesh_make(&j->mesh);
+        v->ground = rn_mesh_make(&j->ground);
+        v->mask = rn_texture_make(&(rn_texture_desc){
+            .width = j->n, .height = j->n, .format = RN_TEX_R8, .pixels = j->vis, .nearest = true});
+        v->mask_x0 = j->x0, v->mask_y0 = j->y0, v->mask_size = j->size;
         v->mesh_origin[0] = j->mesh.origin[0], v->mesh_origin[1] = j->mesh.origin[1];
         v->st = j->st;
         v->eye_z = j->eye_z;
@@ -290,6 +298,8 @@ static void app__destroy(void *self)
 {
     app_viewshed *v = self;
     rn_mesh_destroy(v->mesh);
+    rn_mesh_destroy(v->ground);
+    rn_texture_destroy(v->mask);
     app_vs_dem_release(v->dem);
     free(v);
 }
@@ -307,9 +317,16 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {
     app_viewshed *v = self;
     if (pass != APP_PASS_DRAPED || !v->have) return;
-    rn_tint_item it = {
-        .mesh = v->mesh, .origin = {v->mesh_origin[0], v->mesh_origin[1]}, .opacity = d->opacity};
-    rn_tint_draw(d->view, d->drape, &it, 1);
+    rn_tint_item it[2] = {
+        {.mesh = v->ground,
+         .origin = {v->mesh_origin[0], v->mesh_origin[1]},
+         .opacity = d->opacity,
+         .mask = v->mask,
+         .mask_x0 = v->mask_x0,
+         .mask_y0 = v->mask_y0,
+         .mask_size = v->mask_size},
+        {.mesh = v->mesh, .origin = {v->mesh_origin[0], v->mesh_origin[1]}, .opacity = d->opacity}};
+    rn_tint_draw(d->view, d->drape, it, 2);
 }
 
 static bool app__key(void *self, int key, const app_ui_ctx *ui)

@@ -47,7 +47,11 @@ typedef struct app_vs_job {
     uint8_t color[4];
     unsigned serial;
     /* results */
-    tw_mesh mesh; /* visible cells, draped (see rn_tint) */
+    tw_mesh mesh;   /* visible roofs and the observer's mark (see rn_tint) */
+    tw_mesh ground; /* a grid over the window, draped, showing vis */
+    uint8_t *vis;   /* n * n, rows from the south: 255 visible */
+    int n;
+    double x0, y0, size; /* the window's south-west corner and side, scene metres */
     tw_viewshed_stats st;
     double eye_z;
     double ms; /* the computation's time on the worker */

@@ -30,6 +30,8 @@ void app_vs_job_free(app_vs_job *j)
     app_vs_dem_release(j->dem);
     for (int i = 0; i < j->set_count; i++) tw_obstacles_release(j->sets[i]);
     tw_mesh_free(&j->mesh);
+    tw_mesh_free(&j->ground);
+    free(j->vis);
     free(j->export_path);
     free(j);
 }
@@ -116,27 +118,19 @@ static void app__quad(tw_mesh *m, uint32_t *v, uint32_t *ix, float p[4][3], cons
     *v += 4;
 }
 
-/* Visible cells as quads, runs along a row merged while the roof is the
- * same, up to APP_VS_RUN_M long: a quad drapes at its corners only. */
-#define APP_VS_RUN_M 30.0
+/* Visible roofs as quads at their tops (runs along a row merged while the
+ * top is the same), and the observer's mark. The ground's tint is the
+ * texture of vis on the draped grid (app__ground_grid). */
 static tw_result app__mesh(app_vs_job *j, const tw_grid *g, const uint8_t *vis, const float *roof)
 {
-    int run_max = (int)(APP_VS_RUN_M / g->dx);
-    if (run_max < 1) run_max = 1;
-    long quads = 0;
-    for (int y = 0; y < g->ny; y++) {
-        int run = 0;
+    long quads = 1; /* the observer's mark */
+    for (int y = 0; y < g->ny; y++)
         for (int x = 0; x < g->nx; x++) {
             size_t k = (size_t)y * g->nx + x;
-            if (vis[k] != 255) {
-                run = 0;
-                continue;
-            }
-            if (run == 0 || run == run_max || roof[k - 1] != roof[k]) quads++, run = 0;
-            run++;
+            if (vis[k] == 255 && isfinite(roof[k]) &&
+                (x == 0 || vis[k - 1] != 255 || roof[k - 1] != roof[k]))
+                quads++;
         }
-    }
-    quads++; /* the observer's mark */
     if (quads * 4 > UINT32_MAX / 2) return TW_ERR_TOOBIG;
     tw_mesh *m = &j->mesh;
     m->prim = TW_PRIM_TRIANGLES;
@@ -148,15 +142,13 @@ static tw_result app__mesh(app_vs_job *j, const tw_grid *g, const uint8_t *vis, 
         int x = 0;
         while (x < g->nx) {
             size_t k = (size_t)y * g->nx + x;
-            if (vis[k] != 255) {
+            if (vis[k] != 255 || !isfinite(roof[k])) {
                 x++;
                 continue;
             }
             int e = x + 1;
-            while (e < g->nx && e - x < run_max && vis[k + (e - x)] == 255 &&
-                   roof[k + (e - x)] == roof[k])
-                e++;
-            float z = isfinite(roof[k]) ? roof[k] : -1e4f;
+            while (e < g->nx && vis[k + (e - x)] == 255 && roof[k + (e - x)] == roof[k]) e++;
+            float z = roof[k];
             float x0 = (float)(g->x0 + x * g->dx - j->ox), x1 = (float)(g->x0 + e * g->dx - j->ox);
             float y0 = (float)(g->y0 + y * g->dy - j->oy);
             float y1 = (float)(g->y0 + (y + 1) * g->dy - j->oy);
@@ -169,6 +161,38 @@ static tw_result app__mesh(app_vs_job *j, const tw_grid *g, const uint8_t *vis, 
     float h = (float)fmax(g->dx, j->radius / 100) / 2;
     float p[4][3] = {{-h, -h, -1e4f}, {h, -h, -1e4f}, {h, h, -1e4f}, {-h, h, -1e4f}};
     app__quad(m, &v, &ix, p, (const uint8_t[4]){220, 30, 30, 230});
+    return TW_OK;
+}
+
+/* A grid of at most APP_VS_GRID quads a side over the window, its heights
+ * from the ground texture (z far below), for the tint texture. */
+#define APP_VS_GRID 192
+static tw_result app__ground_grid(app_vs_job *j, const tw_grid *g)
+{
+    int q = g->nx < APP_VS_GRID ? g->nx : APP_VS_GRID;
+    tw_mesh *m = &j->ground;
+    m->prim = TW_PRIM_TRIANGLES;
+    uint32_t nv = (uint32_t)((q + 1) * (q + 1));
+    tw_result r = tw_mesh_alloc(m, nv, (uint32_t)(q * q * 6), TW_MESH_COLORS);
+    if (r != TW_OK) return r;
+    m->origin[0] = j->ox, m->origin[1] = j->oy, m->origin[2] = 0;
+    double side = g->nx * g->dx;
+    for (int y = 0; y <= q; y++)
+        for (int x = 0; x <= q; x++) {
+            uint32_t v = (uint32_t)(y * (q + 1) + x);
+            m->positions[3 * v] = (float)(g->x0 + side * x / q - j->ox);
+            m->positions[3 * v + 1] = (float)(g->y0 + side * y / q - j->oy);
+            m->positions[3 * v + 2] = -1e4f;
+            memcpy(m->colors + 4 * v, j->color, 4);
+        }
+    uint32_t ix = 0;
+    for (int y = 0; y < q; y++)
+        for (int x = 0; x < q; x++) {
+            uint32_t a = (uint32_t)(y * (q + 1) + x), b = a + 1, c = a + (uint32_t)q + 1, d = c + 1;
+            uint32_t t[6] = {a, b, d, a, d, c};
+            memcpy(m->indices + ix, t, sizeof t);
+            ix += 6;
+        }
     return TW_OK;
 }
 
@@ -231,6 +255,7 @@ void app_vs_job_run(void *job, int worker)
                            .visible = 255};
     j->status = tw_viewshed_compute(&vd, vis, &j->st);
     if (j->status == TW_OK) j->status = app__mesh(j, &g, vis, roof);
+    if (j->status == TW_OK) j->status = app__ground_grid(j, &g);
     if (j->status != TW_OK) {
         snprintf(j->err, sizeof j->err, "viewshed: %s", tw_result_str(j->status));
         goto done;
@@ -250,6 +275,10 @@ void app_vs_job_run(void *job, int worker)
 done:
     free(z);
     free(roof);
+    if (j->status == TW_OK) {
+        j->vis = vis, j->n = n, j->x0 = g.x0, j->y0 = g.y0, j->size = n * c;
+        vis = NULL;
+    }
     free(vis);
     j->ms = (tw_time_mono_s() - t0) * 1e3;
 }

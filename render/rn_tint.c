@@ -10,6 +10,7 @@ static struct {
     GLuint program;
     bool failed;
     GLint u_view_proj, u_offset, u_to_hf, u_hf, u_heights, u_has_heights, u_exag, u_opacity;
+    GLint u_mask, u_has_mask, u_to_mask;
 } rn__tint;
 
 static bool rn__tint_setup(void)
@@ -31,6 +32,9 @@ static bool rn__tint_setup(void)
     rn__tint.u_has_heights = glGetUniformLocation(p, "u_has_heights");
     rn__tint.u_exag = glGetUniformLocation(p, "u_exag");
     rn__tint.u_opacity = glGetUniformLocation(p, "u_opacity");
+    rn__tint.u_mask = glGetUniformLocation(p, "u_mask");
+    rn__tint.u_has_mask = glGetUniformLocation(p, "u_has_mask");
+    rn__tint.u_to_mask = glGetUniformLocation(p, "u_to_mask");
     return true;
 }
 
@@ -54,6 +58,7 @@ void rn_tint_draw(const rn_view *view, const rn_drape *drape, const rn_tint_item
     glUniformMatrix4fv(rn__tint.u_view_proj, 1, GL_FALSE, view->view_proj);
     glUniform1f(rn__tint.u_exag, view->exaggeration);
     glUniform1i(rn__tint.u_heights, 0);
+    glUniform1i(rn__tint.u_mask, 1);
     bool has = drape && rn_texture_bind(drape->heights, 0);
     glUniform1i(rn__tint.u_has_heights, has ? 1 : 0);
     if (has)
@@ -69,6 +74,11 @@ void rn_tint_draw(const rn_view *view, const rn_drape *drape, const rn_tint_item
             glUniform2f(rn__tint.u_to_hf, (float)(it->origin[0] - drape->x0),
                         (float)(it->origin[1] - drape->y0));
         glUniform1f(rn__tint.u_opacity, it->opacity > 0 ? it->opacity : 1.0f);
+        bool mask = it->mask_size > 0 && rn_texture_bind(it->mask, 1);
+        glUniform1i(rn__tint.u_has_mask, mask ? 1 : 0);
+        if (mask)
+            glUniform3f(rn__tint.u_to_mask, (float)(it->origin[0] - it->mask_x0),
+                        (float)(it->origin[1] - it->mask_y0), (float)(1.0 / it->mask_size));
         rn_mesh_draw(it->mesh);
     }
     glBindVertexArray(0);

@@ -10,8 +10,10 @@ uniform vec4 u_hf;         // 1/dx, 1/dy, nx, ny
 uniform sampler2D u_heights;
 uniform int u_has_heights;
 uniform float u_exag;
+uniform vec3 u_to_mask;    // item origin - mask corner (x, y), 1 / mask side
 
 out vec4 v_color;
+out vec2 v_mask_uv;
 
 void main()
 {
@@ -24,5 +26,6 @@ void main()
     float d = length(rel);
     rel -= rel / max(d, 1e-3) * min(3.0 + d * 0.004, d * 0.5);
     v_color = a_color;
+    v_mask_uv = (a_position.xy + u_to_mask.xy) * u_to_mask.z;
     gl_Position = u_view_proj * vec4(rel, 1.0);
 }

@@ -131,3 +131,87 @@ tw_result geo_viewshed_write(const char *path, const uint8_t *grid, int nx, int 
     }
     return TW_OK;
 }
+
+tw_result geo_viewshed_file(const char *dem_path, const geo_viewshed_desc *d, const char *out_path,
+                            tw_viewshed_stats *st, char *err, size_t n)
+{
+    tw_result r = geo_gdal_check_path(dem_path, err, n);
+    if (r != TW_OK) return r;
+    GDALDatasetH ds = GDALOpenEx(dem_path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds) return geo_gdal_describe_open_failure(dem_path, "raster", 0, err, n);
+    geo_dem g = {.nx = GDALGetRasterXSize(ds), .ny = GDALGetRasterYSize(ds)};
+    float *z = NULL;
+    uint8_t *vis = NULL;
+    GDALDatasetH out = NULL;
+    r = TW_ERR_FORMAT;
+    if (GDALGetRasterCount(ds) < 1 || GDALGetGeoTransform(ds, g.gt) != CE_None || g.gt[2] != 0 ||
+        g.gt[4] != 0 || g.gt[1] == 0 || g.gt[5] == 0) {
+        snprintf(err, n, "%s: no north-up geotransform", dem_path);
+        goto done;
+    }
+    int oi, oj;
+    if (!geo_dem_cell(&g, d->x, d->y, &oi, &oj)) {
+        snprintf(err, n, "observer (%.1f, %.1f) is off the DEM", d->x, d->y);
+        r = TW_ERR_ARG;
+        goto done;
+    }
+    /* The window the radius reaches. */
+    int x0 = 0, y0 = 0, x1 = g.nx, y1 = g.ny;
+    if (d->radius > 0) {
+        int rx = (int)ceil(d->radius / fabs(g.gt[1])), ry = (int)ceil(d->radius / fabs(g.gt[5]));
+        x0 = oi - rx > 0 ? oi - rx : 0, x1 = oi + rx + 1 < g.nx ? oi + rx + 1 : g.nx;
+        y0 = oj - ry > 0 ? oj - ry : 0, y1 = oj + ry + 1 < g.ny ? oj + ry + 1 : g.ny;
+    }
+    int w = x1 - x0, h = y1 - y0;
+    z = malloc((size_t)w * h * sizeof *z);
+    vis = malloc((size_t)w * h);
+    if (!z || !vis) {
+        snprintf(err, n, "%s: out of memory", dem_path);
+        r = TW_ERR_NOMEM;
+        goto done;
+    }
+    if (GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, x0, y0, w, h, z, w, h, GDT_Float32, 0, 0) !=
+        CE_None) {
+        snprintf(err, n, "%s: read failed: %s", dem_path, geo_gdal_last_error());
+        r = TW_ERR_IO;
+        goto done;
+    }
+    tw_viewshed_desc v = {.z = z,
+                          .nx = w,
+                          .ny = h,
+                          .dx = fabs(g.gt[1]),
+                          .dy = fabs(g.gt[5]),
+                          .ox = oi - x0,
+                          .oy = oj - y0,
+                          .observer_h = d->observer_h,
+                          .target_h = d->target_h,
+                          .radius = d->radius,
+                          .visible = 255};
+    r = tw_viewshed_compute(&v, vis, st);
+    if (r != TW_OK) {
+        snprintf(err, n, "viewshed failed: %s", tw_result_str(r));
+        goto done;
+    }
+    GDALDriverH drv = GDALGetDriverByName("GTiff");
+    char *opts[] = {"SPARSE_OK=TRUE", NULL};
+    out = drv ? GDALCreate(drv, out_path, g.nx, g.ny, 1, GDT_Byte, opts) : NULL;
+    if (!out) {
+        snprintf(err, n, "%s: cannot create: %s", out_path, geo_gdal_last_error());
+        r = TW_ERR_IO;
+        goto done;
+    }
+    GDALSetGeoTransform(out, g.gt);
+    OGRSpatialReferenceH srs = GDALGetSpatialRef(ds);
+    if (srs) GDALSetSpatialRef(out, srs);
+    if (GDALRasterIO(GDALGetRasterBand(out, 1), GF_Write, x0, y0, w, h, vis, w, h, GDT_Byte, 0,
+                     0) != CE_None) {
+        snprintf(err, n, "%s: write failed: %s", out_path, geo_gdal_last_error());
+        r = TW_ERR_IO;
+    }
+done:
+    if (out) GDALClose(out);
+    GDALClose(ds);
+    free(z);
+    free(vis);
+    return r;
+}

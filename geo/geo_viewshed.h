@@ -39,6 +39,11 @@ typedef struct geo_viewshed_desc {
 /* A viewshed on the DEM's grid (out: nx * ny bytes, rows from the north). */
 tw_result geo_viewshed_dem(const geo_dem *dem, const geo_viewshed_desc *d, uint8_t *out,
                            tw_viewshed_stats *st, char *err, size_t n);
+/* The whole way from a DEM file to a viewshed GeoTIFF on its grid, reading
+ * and writing only the radius's window (the rest of the file is sparse:
+ * 0). The same cells as geo_viewshed_dem. */
+tw_result geo_viewshed_file(const char *dem_path, const geo_viewshed_desc *d, const char *out_path,
+                            tw_viewshed_stats *st, char *err, size_t n);
 /* Writes an nx * ny byte grid (rows from the north) with the geotransform
  * and CRS given (an OGRSpatialReferenceH, or NULL) as a GeoTIFF. */
 tw_result geo_viewshed_write(const char *path, const uint8_t *grid, int nx, int ny,

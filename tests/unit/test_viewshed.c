@@ -140,6 +140,20 @@ static double compare_gdal(const char *dem_path, const geo_dem *dem, double x, d
                 mine_vis += o == 255;
             }
         TW_CHECK(n == st.in_range && mine_vis == st.visible);
+        /* The file-to-file way (window only, sparse) writes the same cells. */
+        tw_viewshed_stats st2;
+        TW_CHECK(geo_viewshed_file(dem_path, &d, ours, &st2, err, sizeof err) == TW_OK);
+        TW_CHECK(st2.in_range == st.in_range && st2.visible == st.visible);
+        GDALDatasetH c = GDALOpen(ours, GA_ReadOnly);
+        TW_CHECK(c && GDALGetRasterXSize(c) == dem->nx && GDALGetRasterYSize(c) == dem->ny);
+        if (c) {
+            uint8_t *cv = malloc((size_t)dem->nx * dem->ny);
+            TW_CHECK(GDALRasterIO(GDALGetRasterBand(c, 1), GF_Read, 0, 0, dem->nx, dem->ny, cv,
+                                  dem->nx, dem->ny, GDT_Byte, 0, 0) == CE_None);
+            TW_CHECK(memcmp(cv, ov, (size_t)dem->nx * dem->ny) == 0);
+            free(cv);
+            GDALClose(c);
+        }
         agree = n ? (double)same / n : 0;
         free(gv);
         free(ov);

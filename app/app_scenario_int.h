@@ -38,9 +38,13 @@ bool app_sc_list_copy(app_sc_list *dst, const app_sc_list *src);
  * "op" ("add", the default for a geometry; "raise"; "remove"), "name",
  * "layer", "fid", "height_m" or "floors" (times floor_m); an added
  * building is a Polygon (its outer ring) or a Point with "size_m"
- * [width, depth] (default 30 x 30). A missing file is TW_ERR_IO. */
+ * [width, depth] (default 30 x 30). A missing file is TW_ERR_IO (a new
+ * scenario); any other failure names the file (and the feature). */
 tw_result app_sc_load(const char *path, const geo_frame *frame, double floor_m, app_sc_list *out,
                       char *err, size_t n);
+/* The same from text (path only names it in messages). */
+tw_result app_sc_parse(const char *text, size_t len, const char *path, const geo_frame *frame,
+                       double floor_m, app_sc_list *out, char *err, size_t n);
 /* Writes the items as such a GeoJSON. */
 tw_result app_sc_save(const char *path, const geo_frame *frame, const app_sc_list *l, char *err,
                       size_t n);

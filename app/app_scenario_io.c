@@ -1,7 +1,11 @@
 /* Scenario GeoJSON: reading and writing (see app_scenario_int.h). */
 #include "app_scenario_int.h"
 
+#include "tw_file.h"
 #include "tw_json.h"
+
+#include <errno.h>
+#include <sys/stat.h>
 
 #include <json.h>
 #include <math.h>
@@ -136,13 +140,17 @@ static bool app__feature(json_object *ft, int f, const char *path, double floor_
     return true;
 }
 
-tw_result app_sc_load(const char *path, const geo_frame *frame, double floor_m, app_sc_list *out,
-                      char *err, size_t n)
+tw_result app_sc_parse(const char *text, size_t len, const char *path, const geo_frame *frame,
+                       double floor_m, app_sc_list *out, char *err, size_t n)
 {
     memset(out, 0, sizeof *out);
     json_object *root = NULL;
-    tw_result r = tw_json_load_file(path, 64u << 20, &root, err, n);
-    if (r != TW_OK) return r;
+    char e[256];
+    tw_result r = tw_json_parse(text, len, &root, e, sizeof e);
+    if (r != TW_OK) {
+        snprintf(err, n, "%s: %s", path, e);
+        return TW_ERR_FORMAT;
+    }
     geo_xform *xf = NULL;
     r = geo_xform_create_lonlat(frame, &xf, err, n);
     if (r != TW_OK) {
@@ -166,16 +174,37 @@ tw_result app_sc_load(const char *path, const geo_frame *frame, double floor_m, 
         if (!it) {
             snprintf(err, n, "%s: out of memory", path);
             r = TW_ERR_NOMEM;
-        } else if (!json_object_is_type(ft, json_type_object) ||
-                   !app__feature(ft, f, path, floor_m, xf, it, err, n)) {
-            if (!json_object_is_type(ft, json_type_object))
-                app__fail(err, n, path, f, "is not an object");
+        } else if (!json_object_is_type(ft, json_type_object)) {
+            app__fail(err, n, path, f, "is not an object");
+            r = TW_ERR_FORMAT;
+        } else if (!app__feature(ft, f, path, floor_m, xf, it, err, n)) {
             r = TW_ERR_FORMAT;
         }
     }
     geo_xform_destroy(xf);
     json_object_put(root);
     if (r != TW_OK) app_sc_list_free(out);
+    return r;
+}
+
+tw_result app_sc_load(const char *path, const geo_frame *frame, double floor_m, app_sc_list *out,
+                      char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT) {
+        snprintf(err, n, "%s: no such file", path);
+        return TW_ERR_IO;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    tw_result r = tw_file_read(path, 64u << 20, &text, &len);
+    if (r != TW_OK) {
+        snprintf(err, n, "%s: cannot read it (%s)", path, tw_result_str(r));
+        return r == TW_ERR_IO ? TW_ERR_FORMAT : r;
+    }
+    r = app_sc_parse(text, len, path, frame, floor_m, out, err, n);
+    free(text);
     return r;
 }
 

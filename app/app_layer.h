@@ -226,6 +226,8 @@ typedef struct app_pick_query {
 
 typedef struct app_layer app_layer;
 
+enum { APP_DRAG_START, APP_DRAG_MOVE, APP_DRAG_END };
+
 /* What a scene's layers ask of the view when it starts. */
 typedef struct app_view_defaults {
     double exaggeration; /* 1 */
@@ -264,6 +266,9 @@ typedef struct app_layer_kind {
     /* Input the layer takes (true: handled, the app does nothing more). */
     bool (*key)(void *self, int key, const app_ui_ctx *ui);
     bool (*click)(void *self, const app_pick_query *q);
+    /* A left drag: at the press (APP_DRAG_START) a layer may take it (true:
+     * no panning); it then gets the moves and the release. */
+    bool (*drag)(void *self, const app_pick_query *q, int phase);
     void (*hover)(void *self, const app_pick_query *q);
     /* Screen rectangles its panels take, for label placement. */
     int (*reserved)(const void *self, const app_ui_ctx *ui, float (*out)[4], int max);

@@ -5,6 +5,7 @@
  * observer moves, then the full pass). */
 #include "app_viewshed.h"
 
+#include "app_markers.h"
 #include "app_viewshed_int.h"
 #include "geo_crs.h"
 #include "rn_context.h"
@@ -365,6 +366,26 @@ static bool app__click(void *self, const app_pick_query *q)
     return true;
 }
 
+/* Grabbing the observer's mark (within 16 px) drags it. */
+static bool app__drag(void *self, const app_pick_query *q, int phase)
+{
+    app_viewshed *v = self;
+    if (phase == APP_DRAG_START) {
+        if (!v->dem || !v->has_obs || !q->ui || !q->ui->cam) return false;
+        double g[3], sx, sy;
+        app_markers_ground(v->world, v->obs[0], v->obs[1], g);
+        if (!app_camera_project(q->ui->cam, q->ui->width, q->ui->height, g, &sx, &sy) ||
+            hypot(sx - q->px, sy - q->py) > 16 * q->ui->scale)
+            return false;
+        v->carrying = true;
+        return true;
+    }
+    if (q->has_ground) v->obs[0] = q->ground[0], v->obs[1] = q->ground[1];
+    if (phase == APP_DRAG_END) v->carrying = false;
+    app__submit(v, phase == APP_DRAG_MOVE);
+    return true;
+}
+
 static bool app__view_ready(const void *self)
 {
     const app_viewshed *v = self;
@@ -480,6 +501,7 @@ const app_layer_kind app_viewshed_kind = {
     .key = app__key,
     .hover = app__hover,
     .click = app__click,
+    .drag = app__drag,
     .view_ready = app__view_ready,
     .progress = app__progress,
     .report_entry = app__report_entry,

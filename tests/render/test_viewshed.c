@@ -165,6 +165,59 @@ static void test_lonlat_and_bad_observer(void)
     json_object_put(r);
 }
 
+/* Real input in a real window (Xvfb, xdotool): looking straight down on
+ * the observer, a left drag from it 200 px east carries it (no panning):
+ * coarse passes while it moves, the full one where it is put down. */
+static void test_drag_in_a_window(void)
+{
+    if (tw_run_shell("command -v xdotool >/dev/null 2>&1 && command -v xvfb-run >/dev/null 2>&1") !=
+        0) {
+        printf("  skipped: xdotool or xvfb-run is not installed\n");
+        return;
+    }
+    char scene[512], png[512], rep[512], err[512], text[2048], cmd[4000];
+    snprintf(scene, sizeof scene, "%s/drag.json", tw_run_tmpdir());
+    snprintf(png, sizeof png, "%s/drag.png", tw_run_tmpdir());
+    snprintf(rep, sizeof rep, "%s/drag.report.json", tw_run_tmpdir());
+    snprintf(err, sizeof err, "%s/drag.err", tw_run_tmpdir());
+    snprintf(text, sizeof text,
+             "{ \"name\": \"drag\", \"crs\": \"EPSG:5186\", \"terrain\": { \"source\": \"%s\" },\n"
+             "  \"layers\": [ { \"kind\": \"viewshed\", \"observer\": [198957, 550187], "
+             "\"radius_m\": 3000, \"resolution_m\": 30 } ],\n"
+             "  \"bookmarks\": [ { \"name\": \"down\", \"eye\": [198957, 550180, 8000], "
+             "\"target\": [198957, 550187, 0] } ] }\n",
+             dem);
+    FILE *f = fopen(scene, "w");
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "xvfb-run -a -s '-screen 0 1280x800x24' sh -c '"
+             "\"%s\" --size 1280x720 --bookmark down --wait-s 7 --snapshot \"%s\" --report "
+             "\"%s\" \"%s\" 2>\"%s\" & pid=$!; "
+             "wid=$(xdotool search --sync --onlyvisible --name citytwin | head -n 1); "
+             "sleep 4; xdotool mousemove --window $wid 640 360; sleep 0.3; xdotool mousedown 1; "
+             "sleep 0.2; for x in 680 720 760 800 840; do xdotool mousemove --window $wid $x 360; "
+             "sleep 0.15; done; xdotool mouseup 1; wait $pid' </dev/null >/dev/null 2>&1",
+             tw_run_bin(), png, rep, scene, err);
+    TW_CHECK(tw_run_shell(cmd) == 0);
+    json_object *r = tw_run_load_json(rep);
+    json_object *v = tw_run_layer(r, "viewshed");
+    json_object *o = obj(v, "observer");
+    TW_CHECK(o && json_object_array_length(o) == 2);
+    if (o) {
+        double x = json_object_get_double(json_object_array_get_idx(o, 0));
+        double y = json_object_get_double(json_object_array_get_idx(o, 1));
+        printf("dragged to %.0f %.0f in %.0f passes (coarse %.2f ms, full %.2f ms)\n", x, y,
+               num(v, "passes"), num(v, "coarse_pass_ms"), num(v, "full_pass_ms"));
+        TW_CHECK(x - 198957 > 1000 && x - 198957 < 4000);
+        TW_CHECK(fabs(y - 550187) < 150);
+    }
+    TW_CHECK(num(v, "passes") >= 3 && num(v, "coarse_pass_ms") > 0);
+    TW_CHECK_STR(str(v, "status"), "ok");
+    json_object_put(r);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
@@ -177,6 +230,7 @@ int main(void)
     TW_RUN(test_namsan);
     TW_RUN(test_buildings_block);
     TW_RUN(test_lonlat_and_bad_observer);
+    TW_RUN(test_drag_in_a_window);
     geo_gdal_shutdown();
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();

@@ -46,6 +46,8 @@ typedef struct app_buildings {
     rn_fill_item *items;    /* two per chunk, for a frame's draw */
     int selected;           /* feature, -1 none */
     unsigned published_gen; /* ground_gen + 1 of the obstacles published, 0: none */
+    double *height0;        /* the source's heights under a scenario's edits */
+    unsigned edits_gen;     /* of the world's edits applied */
     /* The last frame's opaque pass: what it drew. */
     int drawn, chunks_drawn, draw_calls;
     int culled, small; /* buildings in chunks outside the view, or too small in it */
@@ -220,6 +222,7 @@ static void app__destroy(void *self)
     free(p->items);
     geo_buildings_free(&p->b);
     free(p->base);
+    free(p->height0);
     free(p);
 }
 
@@ -425,6 +428,10 @@ static void app__update(void *self, const app_update_ctx *u)
     app_buildings *p = self;
     (void)u;
     if (!p->loaded) return;
+    /* A scenario's what-if edits: raise and publish the new heights (the
+     * set published stays withdrawable: published_gen nonzero). */
+    if (app_world_apply_edits(p->world, p->layer->name, &p->b, &p->height0, &p->edits_gen))
+        p->exag = 0, p->published_gen = p->published_gen ? ~0u : 0;
     bool ground = p->ground_gen != p->world->ground_gen;
     if (ground && !p->bases_pending && !p->world->ground) {
         /* No ground: everything at 0. */

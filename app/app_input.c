@@ -148,6 +148,36 @@ static void app__click(app *a, double px, double py)
     }
 }
 
+/* The layer (topmost first) that takes a left drag at a press; NULL: none. */
+static const app_layer *app__drag_start(app *a, double px, double py)
+{
+    app_ui_ctx ui;
+    app_ui_ctx_get(a, &ui);
+    app_pick_query q;
+    app_pick_query_at(a, &ui, px, py, &q);
+    for (int i = a->layer_count - 1; i >= 0; i--) {
+        app_layer *l = a->layers[i];
+        if (l->self && l->visible && l->kind->drag && l->kind->drag(l->self, &q, APP_DRAG_START))
+            return l;
+    }
+    return NULL;
+}
+
+/* A drag's move or end for the layer that took it, while it still exists. */
+static void app__drag(app *a, double px, double py, int phase)
+{
+    for (int i = 0; i < a->layer_count; i++) {
+        app_layer *l = a->layers[i];
+        if (l != a->dragging || !l->self) continue;
+        app_ui_ctx ui;
+        app_ui_ctx_get(a, &ui);
+        app_pick_query q;
+        app_pick_query_at(a, &ui, px, py, &q);
+        l->kind->drag(l->self, &q, phase);
+    }
+    if (phase == APP_DRAG_END) a->dragging = NULL;
+}
+
 void app_handle_input(app *a, const rn_event *evs, int n)
 {
     int w, h;
@@ -170,6 +200,11 @@ void app_handle_input(app *a, const rn_event *evs, int n)
             bool press = ev->action == RN_PRESS;
             bool orbit = ev->button == RN_BUTTON_RIGHT || ev->button == RN_BUTTON_MIDDLE ||
                          (ev->button == RN_BUTTON_LEFT && (ev->mods & RN_MOD_CONTROL));
+            if (!press && a->dragging) {
+                app__drag(a, ev->x, ev->y, APP_DRAG_END);
+                a->press_valid = false;
+                break;
+            }
             if (!press) {
                 a->panning = a->orbiting = false;
                 if (a->press_valid && ev->button == RN_BUTTON_LEFT &&
@@ -188,6 +223,9 @@ void app_handle_input(app *a, const rn_event *evs, int n)
             if (orbit) {
                 a->orbiting = true;
                 memcpy(a->pivot, hit, sizeof hit);
+            } else if (ev->button == RN_BUTTON_LEFT &&
+                       (a->dragging = app__drag_start(a, ev->x, ev->y)) != NULL) {
+                a->press_valid = false; /* a drag, never a click */
             } else if (ev->button == RN_BUTTON_LEFT) {
                 a->panning = true;
                 memcpy(a->grab, hit, sizeof hit);
@@ -198,7 +236,9 @@ void app_handle_input(app *a, const rn_event *evs, int n)
         }
         case RN_EV_MOVE:
             app__hover(a, ev->x, ev->y);
-            if (a->panning) {
+            if (a->dragging) {
+                app__drag(a, ev->x, ev->y, APP_DRAG_MOVE);
+            } else if (a->panning) {
                 app_camera_drag_pan(&a->cam, w, h, a->grab, ev->x, ev->y);
                 a->user_moved = true;
             } else if (a->orbiting) {

@@ -103,6 +103,7 @@ typedef struct app {
     /* input */
     bool panning, orbiting;
     double grab[3], pivot[3];
+    const app_layer *dragging; /* a layer that took a left drag (kind->drag) */
     double cursor[2], last_cursor[2];
 
     /* The app's clock for everything animated (flights, fades, the tour's

@@ -4,14 +4,18 @@
 #include "app_buildings.h"
 #include "app_certmap.h"
 #include "app_live.h"
+#include "app_measure.h"
 #include "app_points.h"
+#include "app_scenario.h"
 #include "app_terrain.h"
+#include "app_viewshed.h"
 
 #include <string.h>
 
 static const app_layer_kind *const APP_KINDS[] = {
     &app_terrain_kind,   &app_boundaries_kind, &app_map_kind,     &app_points_kind,
-    &app_buildings_kind, &app_sensors_kind,    &app_parking_kind,
+    &app_buildings_kind, &app_sensors_kind,    &app_parking_kind, &app_viewshed_kind,
+    &app_measure_kind,   &app_scenario_kind,
 };
 
 const app_layer_kind *app_kind_find(const char *name)

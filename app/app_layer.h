@@ -96,6 +96,16 @@ void app_ground_release(app_ground *g);
 
 #define APP_WORLD_OBSTACLES 8
 
+/* A what-if edit of an existing building (a scenario's): feature fid of the
+ * buildings layer named layer ("" or NULL: any buildings layer) stands
+ * height_m above its base, or is removed (removed: true). */
+typedef struct app_building_edit {
+    const char *layer;
+    long fid;
+    double height_m;
+    bool removed;
+} app_building_edit;
+
 typedef struct app_world {
     const char *scene_path;
     const geo_frame *frame; /* workers take their own reference (geo_frame_ref) */
@@ -122,6 +132,14 @@ typedef struct app_world {
     } obstacles[APP_WORLD_OBSTACLES];
     int obstacle_count;
     unsigned obstacles_gen;
+    /* Edits of existing buildings, from one layer (a scenario); the array
+     * is the owner's until it sets others or withdraws them (NULL). The
+     * buildings layers apply them (app_world_apply_edits); edits_gen
+     * changes whenever they do. Main thread. */
+    const void *edits_owner;
+    const app_building_edit *edits;
+    int edit_count;
+    unsigned edits_gen;
 } app_world;
 
 /* Ground height at a scene point, metres unexaggerated; false (z = 0) where
@@ -140,6 +158,18 @@ void app_world_set_obstacles(app_world *w, const void *owner, tw_obstacles *set)
 int app_world_obstacles_ref(const app_world *w, tw_obstacles **out, int max);
 /* Rasterizes every published set onto g (see tw_obstacles_rasterize). */
 long app_world_obstacles_rasterize(const app_world *w, const tw_grid *g, float *out);
+/* A layer sets the scene's building edits (n 0 or e NULL withdraws them;
+ * a layer that sets them withdraws them in its destroy). */
+void app_world_set_edits(app_world *w, const void *owner, const app_building_edit *e, int n);
+/* For a buildings layer named layer: when the edits changed since *gen,
+ * resets b's heights to the source's (kept in *height0, allocated on first
+ * use, freed by the caller) and applies those edits that name this layer or
+ * none (a removed building gets a height below its base: drawn under the
+ * ground, hiding nothing); hmin/hmax follow. True when the heights
+ * changed (raise and publish them again). Main thread. */
+struct geo_buildings;
+bool app_world_apply_edits(const app_world *w, const char *layer, struct geo_buildings *b,
+                           double **height0, unsigned *gen);
 /* Wall-clock seconds, or a fixed instant under --deterministic. */
 double app_world_clock(const app_world *w);
 
@@ -196,6 +226,8 @@ typedef struct app_pick_query {
 
 typedef struct app_layer app_layer;
 
+enum { APP_DRAG_START, APP_DRAG_MOVE, APP_DRAG_END };
+
 /* What a scene's layers ask of the view when it starts. */
 typedef struct app_view_defaults {
     double exaggeration; /* 1 */
@@ -234,6 +266,9 @@ typedef struct app_layer_kind {
     /* Input the layer takes (true: handled, the app does nothing more). */
     bool (*key)(void *self, int key, const app_ui_ctx *ui);
     bool (*click)(void *self, const app_pick_query *q);
+    /* A left drag: at the press (APP_DRAG_START) a layer may take it (true:
+     * no panning); it then gets the moves and the release. */
+    bool (*drag)(void *self, const app_pick_query *q, int phase);
     void (*hover)(void *self, const app_pick_query *q);
     /* Screen rectangles its panels take, for label placement. */
     int (*reserved)(const void *self, const app_ui_ctx *ui, float (*out)[4], int max);

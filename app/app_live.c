@@ -10,6 +10,7 @@
  * its path) is shown as *** wherever the URL is printed or reported. */
 #include "app_live.h"
 
+#include "app_feedsim.h"
 #include "app_markers.h"
 #include "live_fetch.h"
 #include "tw_json.h"
@@ -528,6 +529,15 @@ static void app__report_entry(const void *self, int info, json_object *entry)
         json_object_object_add(entry, "last_error", json_object_new_string(lv->error));
 }
 
+bool app_live_start(const app_options *opt, char *err, size_t n)
+{
+    app_world fixed = {.deterministic = true};
+    app_feedsim_configure(opt->deterministic, app_world_clock(&fixed), opt->replay_dir != NULL);
+    if (opt->record_dir) return live_fetch_record_to(opt->record_dir, err, n) == TW_OK;
+    if (opt->replay_dir) return live_fetch_replay_from(opt->replay_dir, err, n) == TW_OK;
+    return true;
+}
+
 /* ---- scene file ---- */
 
 static void app__cfg_free(void *cfg)
@@ -543,6 +553,14 @@ static void app__cfg_free(void *cfg)
     free(c);
 }
 
+/* An environment variable; FEEDSIM, when not set, is the demo feed server
+ * the app starts (app_feedsim). */
+static const char *app__env(const char *name)
+{
+    const char *v = getenv(name);
+    return v || strcmp(name, "FEEDSIM") != 0 ? v : app_feedsim_ensure();
+}
+
 /* Replaces ${NAME} from the environment into *out; the shown form (label,
  * may be NULL) has *** instead. False with the missing name in missing. */
 static bool app__expand(const char *in, char **out, char **label, char *missing, size_t mn)
@@ -553,7 +571,7 @@ static bool app__expand(const char *in, char **out, char **label, char *missing,
         if (!e) break;
         char name[128];
         snprintf(name, sizeof name, "%.*s", (int)(e - p - 2), p + 2);
-        const char *v = getenv(name);
+        const char *v = app__env(name);
         if (!v) {
             snprintf(missing, mn, "%s", name);
             return false;
@@ -573,7 +591,7 @@ static bool app__expand(const char *in, char **out, char **label, char *missing,
         if (e) {
             char name[128];
             snprintf(name, sizeof name, "%.*s", (int)(e - p - 2), p + 2);
-            const char *v = getenv(name);
+            const char *v = app__env(name);
             size_t n = strlen(v);
             memcpy(o + on, v, n), on += n;
             memcpy(l + ln, "***", 3), ln += 3;

@@ -4,9 +4,17 @@
 #ifndef APP_LIVE_H
 #define APP_LIVE_H
 
+#include "app_cli.h"
 #include "app_layer.h"
+
+#include <stdbool.h>
+#include <stddef.h>
 
 extern const app_layer_kind app_sensors_kind;
 extern const app_layer_kind app_parking_kind;
+
+/* Before the first scene: --record / --replay for every live feed, and the
+ * demo feed server's mode (app_feedsim). False with a message in err. */
+bool app_live_start(const app_options *opt, char *err, size_t n);
 
 #endif

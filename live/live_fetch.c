@@ -5,6 +5,7 @@
  * by whoever stopped it). */
 #include "live_fetch.h"
 
+#include "live_record.h"
 #include "tw_log.h"
 #include "tw_time.h"
 
@@ -63,6 +64,9 @@ typedef struct live__feed {
     long fetches;
     unsigned rng;
     char errbuf[CURL_ERROR_SIZE];
+    live_rec *rec;       /* recording to, or replaying from; NULL: neither */
+    double added_at;     /* when the feed was added (recorded times count from it) */
+    char rec_error[300]; /* replay: why there is nothing to play; posted once */
 } live__feed;
 
 /* The module's state: one thread, one multi handle, the feed slots. */
@@ -124,6 +128,7 @@ static void live__feed_free(live__feed *f)
     free(f->next_url);
     tw_obs_free(f->acc);
     free(f->ids.slot);
+    live_rec_close(f->rec);
     free(f);
 }
 
@@ -197,6 +202,10 @@ static bool live__has_param(const char *url, const char *name)
 
 static bool live__start(live__feed *f, double now)
 {
+    if (live_rec_replaying()) { /* the recording answers, on its own schedule */
+        if (f->offset == 0 && !f->next_url) f->started_at = now;
+        return true;
+    }
     char *url = f->next_url ? f->next_url : f->url, *paged_url = NULL;
     if (f->paged) {
         size_t n = strlen(f->url) + 96;
@@ -456,13 +465,10 @@ static bool live__merge(live__feed *f, const tw_obs_snapshot *page)
     return !d->nomem;
 }
 
-static void live__finished(live__feed *f, CURLcode rc, double now)
+/* A response, from the network or a recording: status, the transfer's
+ * error (NULL: none) and the body in f->buf / f->len. */
+static void live__complete(live__feed *f, long status, const char *xfer_error, double now)
 {
-    long status = 0;
-    curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_multi_remove_handle(live__g.multi, f->easy);
-    curl_easy_cleanup(f->easy);
-    f->easy = NULL;
     f->fetches++;
     live_fetch_result *r = calloc(1, sizeof *r);
     if (!r) {
@@ -470,14 +476,8 @@ static void live__finished(live__feed *f, CURLcode rc, double now)
         return;
     }
     r->http_status = status;
-    if (rc != CURLE_OK) {
-        if (f->toobig || rc == CURLE_FILESIZE_EXCEEDED)
-            snprintf(r->error, sizeof r->error, "response over %zu bytes", f->max_bytes);
-        else if (rc == CURLE_OPERATION_TIMEDOUT)
-            snprintf(r->error, sizeof r->error, "timeout");
-        else
-            snprintf(r->error, sizeof r->error, "%s",
-                     f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
+    if (xfer_error) {
+        snprintf(r->error, sizeof r->error, "%s", xfer_error);
         return live__fail(f, r, now);
     }
     if (status == 304) {
@@ -574,6 +574,56 @@ static void live__finished(live__feed *f, CURLcode rc, double now)
     live__post(f, r);
 }
 
+static void live__finished(live__feed *f, CURLcode rc, double now)
+{
+    long status = 0;
+    curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_multi_remove_handle(live__g.multi, f->easy);
+    curl_easy_cleanup(f->easy);
+    f->easy = NULL;
+    char error[256] = "";
+    if (rc != CURLE_OK) {
+        if (f->toobig || rc == CURLE_FILESIZE_EXCEEDED)
+            snprintf(error, sizeof error, "response over %zu bytes", f->max_bytes);
+        else if (rc == CURLE_OPERATION_TIMEDOUT)
+            snprintf(error, sizeof error, "timeout");
+        else
+            snprintf(error, sizeof error, "%s", f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
+    }
+    live_rec_write(f->rec, now - f->added_at, status, f->results_count, error,
+                   rc == CURLE_OK ? f->buf : NULL, f->len);
+    live__complete(f, status, error[0] ? error : NULL, now);
+}
+
+/* Replay: the recorded responses now due, in order, as if they came. */
+static void live__replay(live__feed *f, double now)
+{
+    if (!f->rec) {
+        if (!f->rec_error[0]) return;
+        live_fetch_result *r = calloc(1, sizeof *r);
+        if (r) {
+            snprintf(r->error, sizeof r->error, "%.255s", f->rec_error);
+            f->next_at = now + 3600;
+            live__post(f, r);
+        }
+        f->rec_error[0] = '\0';
+        return;
+    }
+    const live_rec_entry *e;
+    while ((e = live_rec_next(f->rec, now - f->added_at))) {
+        if (e->len + 1 > f->cap) {
+            char *b = realloc(f->buf, e->len + 1);
+            if (!b) return;
+            f->buf = b, f->cap = e->len + 1;
+        }
+        memcpy(f->buf, e->body, e->len + 1);
+        f->len = e->len;
+        f->results_count = e->results_count;
+        f->retry_after = 0;
+        live__complete(f, e->status, e->error[0] ? e->error : NULL, now);
+    }
+}
+
 /* ---- the thread ---- */
 
 static void *live__main(void *arg)
@@ -592,6 +642,11 @@ static void *live__main(void *arg)
             if (f->removed) {
                 live__feed_free(f);
                 live__g.feeds[i] = NULL;
+                continue;
+            }
+            if (live_rec_replaying()) {
+                live__replay(f, now);
+                wait = fmin(wait, 0.05);
                 continue;
             }
             if (!f->easy && now >= f->next_at && !live__start(f, now))
@@ -650,6 +705,9 @@ tw_result live_fetch_add(const live_feed_desc *d, live_feed *out)
     f->done = d->done;
     f->user = d->user;
     f->token = d->token ? tw_token_ref(d->token) : NULL;
+    f->added_at = tw_time_mono_s();
+    if (ok)
+        f->rec = live_rec_open(f->label, f->format, f->poll_s, f->rec_error, sizeof f->rec_error);
     if (!ok) {
         live__feed_free(f);
         return TW_ERR_NOMEM;

@@ -315,11 +315,13 @@ void live_sta_finish(tw_obs_snapshot *snap, const live_options *opt)
         tw_obs_entity *e = &snap->entities[i];
         tw_obs_value *v = tw_obs_values(snap, e);
         e->main_value = -1;
-        /* Datastream names often end in the property ("7061:...:available_bikes"). */
+        /* Datastream names often end in the property ("7061:...:available_bikes",
+         * "서울로7017 보행고가 기울기"). */
         for (int k = 0; k < e->value_count && wanted && e->main_value < 0; k++) {
             size_t nl = strlen(v[k].name);
-            if (strcmp(v[k].name, wanted) == 0 || (nl > wl && v[k].name[nl - wl - 1] == ':' &&
-                                                   strcmp(v[k].name + nl - wl, wanted) == 0))
+            if (strcmp(v[k].name, wanted) == 0 ||
+                (nl > wl && (v[k].name[nl - wl - 1] == ':' || v[k].name[nl - wl - 1] == ' ') &&
+                 strcmp(v[k].name + nl - wl, wanted) == 0))
                 e->main_value = k;
         }
         const tw_obs_value *m = tw_obs_main(snap, e);

@@ -17,6 +17,7 @@
 #include "tw_time.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -520,6 +521,19 @@ static void app__report_entry(const void *self, int info, json_object *entry)
         gmtime_r(&t, &tm);
         strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
         json_object_object_add(entry, "last_success", json_object_new_string(at));
+    }
+    if (lv->snap) { /* what is shown, in one number: ids and values */
+        uint64_t h = 1469598103934665603ull;
+        for (int i = 0; i < lv->snap->entity_count; i++) {
+            const tw_obs_entity *e = &lv->snap->entities[i];
+            char item[400];
+            snprintf(item, sizeof item, "%s=%.9g@%.1f,%.1f;", e->id ? e->id : "",
+                     app__number(lv, e), lv->xy[2 * i], lv->xy[2 * i + 1]);
+            for (const char *p = item; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        }
+        char hex[20];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+        json_object_object_add(entry, "digest", json_object_new_string(hex));
     }
     json_object_object_add(entry, "fetches", json_object_new_int64(lv->fetches));
     json_object_object_add(entry, "not_modified", json_object_new_int64(lv->skipped_fetches));

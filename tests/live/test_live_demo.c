@@ -1,0 +1,247 @@
+/* The demo's live layers and --record / --replay, through the real binary:
+ * - the demo scene (no FEEDSIM in the environment) starts citytwin-feedsim
+ *   itself: its parking, PM10 and facility-tilt layers are ok with the
+ *   simulator's entity counts, and the server is gone once the app exits;
+ * - when the simulator cannot start, those layers are errors saying why and
+ *   the rest of the demo runs (exit 0);
+ * - a run recorded against the simulator, replayed with the simulator
+ *   stopped, shows the same layer contents (report digests), and neither
+ *   stderr, the report nor the recording holds the API key;
+ * - the shipped recording (assets/recordings/seoul-demo, synthetic) played
+ *   under --deterministic matches the golden picture seoul_live_replay. */
+#include "tw_feedsim.h"
+#include "tw_run.h"
+#include "tw_test.h"
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SECRET "k3y-Rc55-never-recorded"
+
+static const char *const live_names[3] = {"공영주차장 parking (simulated)",
+                                          "미세먼지 PM10 air quality (simulated)",
+                                          "시설물 안전 facility tilt (simulated)"};
+static const int live_counts[3] = {25, 6, 15};
+
+static double num(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    return o && json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : NAN;
+}
+
+static const char *str(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static json_object *layer(json_object *rep, const char *name)
+{
+    json_object *ls = NULL;
+    if (!rep || !json_object_object_get_ex(rep, "layers", &ls)) return NULL;
+    for (size_t i = 0; i < json_object_array_length(ls); i++) {
+        json_object *l = json_object_array_get_idx(ls, i);
+        if (strcmp(str(l, "name"), name) == 0) return l;
+    }
+    return NULL;
+}
+
+static const char *tmp(const char *name)
+{
+    static char buf[4][600];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tw_run_tmpdir(), name);
+    return buf[k];
+}
+
+/* True when something answers HTTP on the loopback port. */
+static bool port_answers(int port)
+{
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_cleanup(c);
+    return rc == CURLE_OK;
+}
+
+static void test_demo_starts_simulator(void)
+{
+    unsetenv("FEEDSIM");
+    unsetenv("CITYTWIN_FEEDSIM_BIN"); /* the one beside the citytwin binary */
+    char args[1200];
+    snprintf(args, sizeof args,
+             "--headless --deterministic --size 320x180 --bookmark live --report '%s'",
+             tmp("demo.json"));
+    int rc = tw_run_citytwin(args, tmp("demo.err"));
+    TW_CHECK(rc == 0);
+    json_object *r = tw_run_load_json(tmp("demo.json"));
+    for (int i = 0; i < 3; i++) {
+        json_object *l = layer(r, live_names[i]);
+        TW_CHECK_MSG(l != NULL, "no layer %s", live_names[i]);
+        TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "%s: %s (%s)", live_names[i],
+                     str(l, "status"), str(l, "error"));
+        TW_CHECK_MSG(num(l, "features") == live_counts[i], "%s: %g features", live_names[i],
+                     num(l, "features"));
+    }
+    json_object_put(r);
+    char *err = tw_run_read_text(tmp("demo.err"));
+    const char *at = err ? strstr(err, "listens on http://127.0.0.1:") : NULL;
+    TW_CHECK_MSG(at != NULL, "the app did not say it started the simulator");
+    if (at) {
+        int port = atoi(at + strlen("listens on http://127.0.0.1:"));
+        TW_CHECK(port > 0);
+        TW_CHECK_MSG(!port_answers(port), "the simulator on port %d outlived the app", port);
+    }
+    free(err);
+}
+
+static void test_demo_without_simulator(void)
+{
+    unsetenv("FEEDSIM");
+    setenv("CITYTWIN_FEEDSIM_BIN", "/nonexistent/citytwin-feedsim", 1);
+    char args[1200];
+    snprintf(args, sizeof args, "--headless --size 320x180 --bookmark live --report '%s'",
+             tmp("nosim.json"));
+    int rc = tw_run_citytwin(args, tmp("nosim.err"));
+    unsetenv("CITYTWIN_FEEDSIM_BIN");
+    TW_CHECK(rc == 0);
+    json_object *r = tw_run_load_json(tmp("nosim.json"));
+    for (int i = 0; i < 3; i++) {
+        json_object *l = layer(r, live_names[i]);
+        TW_CHECK_MSG(strcmp(str(l, "status"), "error") == 0, "%s: %s", live_names[i],
+                     str(l, "status"));
+        TW_CHECK_MSG(str(l, "error")[0] != '\0', "%s: no reason", live_names[i]);
+    }
+    TW_CHECK_STR(str(tw_run_layer(r, "terrain"), "status"), "ok");
+    TW_CHECK_STR(str(tw_run_layer(r, "buildings"), "status"), "ok");
+    json_object_put(r);
+    char *err = tw_run_read_text(tmp("nosim.err"));
+    TW_CHECK_MSG(err && strstr(err, "demo feed server could not start"), "stderr: %s",
+                 err ? err : "");
+    free(err);
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+    char *t = tw_run_read_text(path);
+    bool has = t && strstr(t, needle);
+    free(t);
+    return has;
+}
+
+static void test_record_then_replay(void)
+{
+    tw_feedsim sim;
+    setenv("CITYTWIN_FEEDSIM_BIN", getenv("TW_FEEDSIM_BIN"), 1);
+    bool up = tw_feedsim_start(
+        &sim, (const char *const[]){"--port", "0", "--seed", "3", "--api-key", SECRET, NULL});
+    unsetenv("CITYTWIN_FEEDSIM_BIN");
+    TW_CHECK_MSG(up, "citytwin-feedsim did not start");
+    if (!up) return;
+    FILE *f = fopen(tmp("rec.json"), "w");
+    fprintf(f,
+            "{ \"name\": \"rec\", \"crs\": \"EPSG:5186\", \"layers\": [\n"
+            "  { \"kind\": \"parking\", \"name\": \"P\", \"format\": \"ngsi-ld\", \"url\": "
+            "\"${FEEDSIM}/ngsi-ld/v1/entities?type=OffStreetParking\", \"poll_s\": 30 },\n"
+            "  { \"kind\": \"sensors\", \"name\": \"T\", \"format\": \"sensorthings\", \"url\": "
+            "\"${FEEDSIM}/sta/v1.1/Things?$expand=Locations,Datastreams/Observations($top=1)\", "
+            "\"poll_s\": 30, \"value\": \"기울기\" },\n"
+            "  { \"kind\": \"parking\", \"name\": \"K\", \"format\": \"seoul-openapi\", \"url\": "
+            "\"${FEEDSIM}/${CITYTWIN_TEST_KEY}/json/GetParkInfo/1/1000/\", \"poll_s\": 30 } ] }\n");
+    fclose(f);
+    setenv("FEEDSIM", sim.base, 1);
+    setenv("CITYTWIN_TEST_KEY", SECRET, 1);
+    char args[1600];
+    snprintf(args, sizeof args,
+             "--headless --size 320x180 --wait-s 1 --record '%s' --report '%s' '%s'",
+             tmp("recording"), tmp("recorded.json"), tmp("rec.json"));
+    TW_CHECK(tw_run_citytwin(args, tmp("recorded.err")) == 0);
+    tw_feedsim_stop(&sim);
+    /* The cable pulled: nothing listens there any more. */
+    snprintf(args, sizeof args,
+             "--headless --size 320x180 --wait-s 1 --replay '%s' --report '%s' '%s'",
+             tmp("recording"), tmp("replayed.json"), tmp("rec.json"));
+    TW_CHECK(tw_run_citytwin(args, tmp("replayed.err")) == 0);
+    unsetenv("FEEDSIM");
+    json_object *a = tw_run_load_json(tmp("recorded.json")),
+                *b = tw_run_load_json(tmp("replayed.json"));
+    const char *names[3] = {"P", "T", "K"};
+    for (int i = 0; i < 3; i++) {
+        json_object *la = layer(a, names[i]), *lb = layer(b, names[i]);
+        TW_CHECK_MSG(strcmp(str(la, "status"), "ok") == 0 && strcmp(str(lb, "status"), "ok") == 0,
+                     "%s: recorded %s, replayed %s (%s)", names[i], str(la, "status"),
+                     str(lb, "status"), str(lb, "error"));
+        TW_CHECK_MSG(num(la, "features") > 0 && num(la, "features") == num(lb, "features"),
+                     "%s: features %g then %g", names[i], num(la, "features"), num(lb, "features"));
+        TW_CHECK_MSG(str(la, "digest")[0] && strcmp(str(la, "digest"), str(lb, "digest")) == 0,
+                     "%s: digest %s then %s", names[i], str(la, "digest"), str(lb, "digest"));
+    }
+    json_object_put(a);
+    json_object_put(b);
+    /* The key: nowhere in stderr, the reports or the recording. */
+    TW_CHECK(!file_has(tmp("recorded.err"), SECRET) && !file_has(tmp("replayed.err"), SECRET));
+    TW_CHECK(!file_has(tmp("recorded.json"), SECRET) && !file_has(tmp("replayed.json"), SECRET));
+    DIR *d = opendir(tmp("recording"));
+    int files = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        char p[1200];
+        snprintf(p, sizeof p, "%s/%s", tmp("recording"), e->d_name);
+        files++;
+        TW_CHECK_MSG(!file_has(p, SECRET), "the key is in %s", p);
+        TW_CHECK_MSG(file_has(p, "citytwin-recording 1"), "%s is not a recording", p);
+    }
+    if (d) closedir(d);
+    TW_CHECK_MSG(files == 3, "%d files in the recording", files);
+}
+
+static void test_shipped_recording_golden(void)
+{
+    const char *src = getenv("CITYTWIN_SOURCE");
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/assets/recordings/seoul-demo", src ? src : ".");
+    unsetenv("FEEDSIM");
+    setenv("CITYTWIN_FEEDSIM_BIN", "/nonexistent/citytwin-feedsim", 1); /* never needed */
+    char args[1600];
+    snprintf(args, sizeof args,
+             "--headless --deterministic --size 640x360 --bookmark live --replay '%s' "
+             "--snapshot '%s' --report '%s'",
+             dir, tmp("seoul_live_replay.png"), tmp("replay.json"));
+    int rc = tw_run_citytwin(args, tmp("replay.err"));
+    unsetenv("CITYTWIN_FEEDSIM_BIN");
+    TW_CHECK(rc == 0);
+    json_object *r = tw_run_load_json(tmp("replay.json"));
+    for (int i = 0; i < 3; i++) {
+        json_object *l = layer(r, live_names[i]);
+        TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "%s: %s (%s)", live_names[i],
+                     str(l, "status"), str(l, "error"));
+        TW_CHECK_MSG(num(l, "features") == live_counts[i], "%s: %g features", live_names[i],
+                     num(l, "features"));
+    }
+    json_object_put(r);
+    TW_CHECK(!file_has(tmp("replay.err"), "could not start"));
+    TW_CHECK(tw_golden_check(tmp("seoul_live_replay.png"), "seoul_live_replay"));
+}
+
+int main(void)
+{
+    if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
+    if (!getenv("TW_FEEDSIM_BIN")) TW_SKIP("TW_FEEDSIM_BIN is not set (run through ctest)");
+    if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    TW_RUN(test_demo_starts_simulator);
+    TW_RUN(test_demo_without_simulator);
+    TW_RUN(test_record_then_replay);
+    TW_RUN(test_shipped_recording_golden);
+    curl_global_cleanup();
+    tw_run_finish(tw_test_failures);
+    return TW_TEST_END();
+}

@@ -10,6 +10,8 @@
  * its path) is shown as *** wherever the URL is printed or reported. */
 #include "app_live.h"
 
+#include "app_live_int.h"
+
 #include "app_feedsim.h"
 #include "app_markers.h"
 #include "live_fetch.h"
@@ -22,44 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define APP_LIVE_MAX_HEADERS 16
-
-typedef struct app_live_cfg {
-    const char *kind; /* "sensors" or "parking" */
-    bool parking;
-    char *url;   /* with ${NAME} replaced */
-    char *label; /* the URL as shown: secrets as *** */
-    char *headers[APP_LIVE_MAX_HEADERS];
-    int header_count;
-    live_format format;
-    double poll_s, stale_after_s, size_px;
-    char *value, *name, *attribution;
-    bool has_thresholds;
-    double thresholds[2];
-} app_live_cfg;
-
-typedef struct app_live {
-    app_layer_info info;
-    const app_live_cfg *cfg;
-    app_world *world;
-    live_feed feed;
-    geo_xform *xf;      /* lon/lat -> scene, main thread */
-    geo_xform *xf_decl; /* a feed's declared CRS -> scene, for decl_crs */
-    char decl_crs[160];
-    tw_obs_snapshot *snap;
-    double *xy;   /* scene positions, per entity */
-    char **texts; /* label text per entity */
-    geo_label *labels;
-    int *order;
-    double *dist2;
-    double vmin, vmax;
-    bool has_data;
-    double last_ok_mono, last_ok_wall;
-    long fetches, skipped_fetches;
-    char error[256];
-    int selected;
-} app_live;
 
 /* ---- data from the live thread ---- */
 
@@ -213,6 +177,11 @@ static void app__take(app_live *lv, tw_obs_snapshot *s)
         k->count[k->n++] = s->skipped[r];
     }
     lv->info.data_time = isfinite(s->newest_at) ? s->newest_at : lv->last_ok_wall;
+    if (lv->cfg->traffic) {
+        const tw_obs_value *m = n ? tw_obs_main(s, &s->entities[0]) : NULL;
+        lv->lines.by_congested = m && m->name && strcmp(m->name, "congested") == 0;
+        app_live_traffic_take(lv, xf);
+    }
 }
 
 static void app__on_result(void *job, tw_result status)
@@ -322,6 +291,7 @@ static void app__destroy(void *self)
     app_live *lv = self;
     live_fetch_remove(lv->feed); /* late results: the token is cancelled */
     app__free_data(lv);
+    app_live_traffic_free(lv);
     if (lv->xf) geo_xform_destroy(lv->xf);
     if (lv->xf_decl) geo_xform_destroy(lv->xf_decl);
     free(lv);
@@ -378,10 +348,12 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     app_live *lv = self;
     const app_ui_ctx *ui = d->ui;
     if (!lv->snap) return;
+    if (lv->cfg->traffic) app_live_traffic_draw(lv, pass, d);
     if (pass == APP_PASS_OVERLAY) {
         app__panel(lv, ui);
         return;
     }
+    if (lv->cfg->traffic) return; /* lines, no markers */
     if (pass != APP_PASS_MARKERS) return;
     double eye[3];
     app_camera_eye(ui->cam, eye);
@@ -473,7 +445,7 @@ static bool app__pick(void *self, const app_pick_query *q, app_pick_hit *out)
         json_object_object_add(a, v[k].name,
                                v[k].text ? json_object_new_string(v[k].text)
                                          : json_object_new_double(v[k].number));
-    out->kind = lv->cfg->parking ? "parking" : "sensor";
+    out->kind = lv->cfg->parking ? "parking" : lv->cfg->traffic ? "road" : "sensor";
     out->fid = i;
     out->attributes = a;
     lv->selected = i;
@@ -501,10 +473,12 @@ static bool app__key(void *self, int key, const app_ui_ctx *ui)
 static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max)
 {
     const app_live *lv = self;
-    if (!lv->snap || lv->selected < 0 || max < 1) return 0;
+    int n = 0;
+    if (lv->cfg->traffic && lv->snap && max > n) app_live_traffic_legend_box(lv, ui, out[n++]);
+    if (!lv->snap || lv->selected < 0 || max <= n) return n;
     const tw_obs_entity *e = &lv->snap->entities[lv->selected];
-    app_markers_panel_box(ui, e->value_count + 2, out[0]);
-    return 1;
+    app_markers_panel_box(ui, e->value_count + 2, out[n++]);
+    return n;
 }
 
 static void app__report_entry(const void *self, int info, json_object *entry)
@@ -534,6 +508,13 @@ static void app__report_entry(const void *self, int info, json_object *entry)
         char hex[20];
         snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
         json_object_object_add(entry, "digest", json_object_new_string(hex));
+    }
+    if (lv->cfg->traffic) { /* segments drawn per TOPIS class */
+        json_object *c = json_object_new_object();
+        static const char *const names[APP_TRAFFIC_CLASSES] = {"free", "slow", "jam", "none"};
+        for (int k = 0; k < APP_TRAFFIC_CLASSES; k++)
+            json_object_object_add(c, names[k], json_object_new_int(lv->lines.segments[k]));
+        json_object_object_add(entry, "speed_classes", c);
     }
     json_object_object_add(entry, "fetches", json_object_new_int64(lv->fetches));
     json_object_object_add(entry, "not_modified", json_object_new_int64(lv->skipped_fetches));
@@ -645,6 +626,7 @@ static void *app__parse_kind(app_cfg *c, json_object *o, const char *kind)
     if (!p) return app_cfg_fail(c, kind, "is too large"), NULL;
     p->kind = kind;
     p->parking = strcmp(kind, "parking") == 0;
+    p->traffic = strcmp(kind, "traffic") == 0;
     p->poll_s = 10;
     p->size_px = 11;
     p->stale_after_s = -1;
@@ -725,6 +707,11 @@ static void *app__parse_parking(app_cfg *c, json_object *o)
     return app__parse_kind(c, o, "parking");
 }
 
+static void *app__parse_traffic(app_cfg *c, json_object *o)
+{
+    return app__parse_kind(c, o, "traffic");
+}
+
 #define APP_LIVE_KIND(kname, parsefn)                                                              \
     {                                                                                              \
         .name = kname, .parse = parsefn, .cfg_free = app__cfg_free, .create = app__create,         \
@@ -735,3 +722,4 @@ static void *app__parse_parking(app_cfg *c, json_object *o)
 
 const app_layer_kind app_sensors_kind = APP_LIVE_KIND("sensors", app__parse_sensors);
 const app_layer_kind app_parking_kind = APP_LIVE_KIND("parking", app__parse_parking);
+const app_layer_kind app_traffic_kind = APP_LIVE_KIND("traffic", app__parse_traffic);

@@ -7,6 +7,8 @@
  * - a run recorded against the simulator, replayed with the simulator
  *   stopped, shows the same layer contents (report digests), and neither
  *   stderr, the report nor the recording holds the API key;
+ * - traffic segments are classed as TOPIS does (speed bands, congested),
+ *   from NGSI-LD and GeoJSON;
  * - the shipped recording (assets/recordings/seoul-demo, synthetic) played
  *   under --deterministic matches the golden picture seoul_live_replay. */
 #include "tw_feedsim.h"
@@ -21,10 +23,11 @@
 
 #define SECRET "k3y-Rc55-never-recorded"
 
-static const char *const live_names[3] = {"공영주차장 parking (simulated)",
-                                          "미세먼지 PM10 air quality (simulated)",
-                                          "시설물 안전 facility tilt (simulated)"};
-static const int live_counts[3] = {25, 6, 15};
+#define LIVE_LAYERS 4
+static const char *const live_names[LIVE_LAYERS] = {
+    "공영주차장 parking (simulated)", "미세먼지 PM10 air quality (simulated)",
+    "시설물 안전 facility tilt (simulated)", "도로 소통 traffic speed (simulated)"};
+static const int live_counts[LIVE_LAYERS] = {25, 6, 15, 10};
 
 static double num(json_object *o, const char *key)
 {
@@ -83,7 +86,7 @@ static void test_demo_starts_simulator(void)
     int rc = tw_run_citytwin(args, tmp("demo.err"));
     TW_CHECK(rc == 0);
     json_object *r = tw_run_load_json(tmp("demo.json"));
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < LIVE_LAYERS; i++) {
         json_object *l = layer(r, live_names[i]);
         TW_CHECK_MSG(l != NULL, "no layer %s", live_names[i]);
         TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "%s: %s (%s)", live_names[i],
@@ -114,7 +117,7 @@ static void test_demo_without_simulator(void)
     unsetenv("CITYTWIN_FEEDSIM_BIN");
     TW_CHECK(rc == 0);
     json_object *r = tw_run_load_json(tmp("nosim.json"));
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < LIVE_LAYERS; i++) {
         json_object *l = layer(r, live_names[i]);
         TW_CHECK_MSG(strcmp(str(l, "status"), "error") == 0, "%s: %s", live_names[i],
                      str(l, "status"));
@@ -203,6 +206,84 @@ static void test_record_then_replay(void)
     TW_CHECK_MSG(files == 3, "%d files in the recording", files);
 }
 
+static int cls_count(json_object *l, const char *name)
+{
+    json_object *c = NULL;
+    return l && json_object_object_get_ex(l, "speed_classes", &c) ? (int)num(c, name) : -1;
+}
+
+/* Traffic: segments classed as TOPIS does, from NGSI-LD (the simulator at
+ * 08:00 KST, classes counted here from its own payload) and from a GeoJSON
+ * file with one segment per band, one without a speed and a point. */
+static void test_traffic_classes(void)
+{
+    tw_feedsim sim;
+    setenv("CITYTWIN_FEEDSIM_BIN", getenv("TW_FEEDSIM_BIN"), 1);
+    bool up = tw_feedsim_start(&sim, (const char *const[]){"--port", "0", "--seed", "1", "--start",
+                                                           "1767222000", "--freeze", NULL});
+    unsetenv("CITYTWIN_FEEDSIM_BIN");
+    TW_CHECK_MSG(up, "citytwin-feedsim did not start");
+    if (!up) return;
+    int want[3] = {0, 0, 0}, total = 0;
+    char *body = tw_feedsim_get(
+        &sim, "/ngsi-ld/v1/entities?type=TrafficFlowObserved&options=keyValues&limit=1000", NULL,
+        NULL, 0);
+    json_object *a = body ? json_tokener_parse(body) : NULL;
+    for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+        double v = num(json_object_array_get_idx(a, i), "averageVehicleSpeed");
+        want[v < 15 ? 2 : v < 25 ? 1 : 0]++, total++;
+    }
+    json_object_put(a);
+    free(body);
+    TW_CHECK(total > 0);
+    FILE *f = fopen(tmp("roads.geojson"), "w");
+    fprintf(f, "{\"type\": \"FeatureCollection\", \"features\": [\n");
+    const char *speeds[4] = {"40", "20", "8", "null"};
+    for (int k = 0; k < 4; k++)
+        fprintf(f,
+                "{\"type\": \"Feature\", \"id\": \"r%d\", \"geometry\": {\"type\": "
+                "\"LineString\", \"coordinates\": [[126.97, 37.56%d], [126.98, 37.56%d], "
+                "[126.99, 37.57%d]]}, \"properties\": {\"averageVehicleSpeed\": %s}},\n",
+                k, k, k, k, speeds[k]);
+    fprintf(f, "{\"type\": \"Feature\", \"id\": \"p\", \"geometry\": {\"type\": \"Point\", "
+               "\"coordinates\": [126.97, 37.56]}, \"properties\": {\"averageVehicleSpeed\": "
+               "5}}]}\n");
+    fclose(f);
+    f = fopen(tmp("traffic.json"), "w");
+    fprintf(f,
+            "{ \"name\": \"traffic\", \"crs\": \"EPSG:5186\", \"layers\": [\n"
+            "  { \"kind\": \"traffic\", \"name\": \"N\", \"format\": \"ngsi-ld\", \"url\": "
+            "\"%s/ngsi-ld/v1/entities?type=TrafficFlowObserved\" },\n"
+            "  { \"kind\": \"traffic\", \"name\": \"C\", \"format\": \"ngsi-ld\", \"url\": "
+            "\"%s/ngsi-ld/v1/entities?type=TrafficFlowObserved\", \"value\": \"congested\" },\n"
+            "  { \"kind\": \"traffic\", \"name\": \"G\", \"format\": \"geojson\", \"url\": "
+            "\"file://%s\", \"value\": \"averageVehicleSpeed\" } ] }\n",
+            sim.base, sim.base, tmp("roads.geojson"));
+    fclose(f);
+    char args[1600];
+    snprintf(args, sizeof args, "--headless --size 640x360 --snapshot '%s' --report '%s' '%s'",
+             tmp("traffic.png"), tmp("traffic_rep.json"), tmp("traffic.json"));
+    TW_CHECK(tw_run_citytwin(args, tmp("traffic.err")) == 0);
+    tw_feedsim_stop(&sim);
+    json_object *r = tw_run_load_json(tmp("traffic_rep.json"));
+    json_object *n = layer(r, "N"), *c = layer(r, "C"), *g = layer(r, "G");
+    TW_CHECK_STR(str(n, "status"), "ok");
+    TW_CHECK_MSG(num(n, "features") == total, "features %g of %d", num(n, "features"), total);
+    TW_CHECK_MSG(cls_count(n, "free") == want[0] && cls_count(n, "slow") == want[1] &&
+                     cls_count(n, "jam") == want[2] && cls_count(n, "none") == 0,
+                 "classes %d %d %d %d, expected %d %d %d", cls_count(n, "free"),
+                 cls_count(n, "slow"), cls_count(n, "jam"), cls_count(n, "none"), want[0], want[1],
+                 want[2]);
+    /* congested true / false: only the two outer classes */
+    TW_CHECK(cls_count(c, "slow") == 0 && cls_count(c, "free") + cls_count(c, "jam") == total);
+    TW_CHECK_STR(str(g, "status"), "ok");
+    TW_CHECK_MSG(cls_count(g, "free") == 1 && cls_count(g, "slow") == 1 &&
+                     cls_count(g, "jam") == 1 && cls_count(g, "none") == 1,
+                 "geojson classes %d %d %d %d", cls_count(g, "free"), cls_count(g, "slow"),
+                 cls_count(g, "jam"), cls_count(g, "none"));
+    json_object_put(r);
+}
+
 static void test_shipped_recording_golden(void)
 {
     const char *src = getenv("CITYTWIN_SOURCE");
@@ -219,7 +300,7 @@ static void test_shipped_recording_golden(void)
     unsetenv("CITYTWIN_FEEDSIM_BIN");
     TW_CHECK(rc == 0);
     json_object *r = tw_run_load_json(tmp("replay.json"));
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < LIVE_LAYERS; i++) {
         json_object *l = layer(r, live_names[i]);
         TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "%s: %s (%s)", live_names[i],
                      str(l, "status"), str(l, "error"));
@@ -240,6 +321,7 @@ int main(void)
     TW_RUN(test_demo_starts_simulator);
     TW_RUN(test_demo_without_simulator);
     TW_RUN(test_record_then_replay);
+    TW_RUN(test_traffic_classes);
     TW_RUN(test_shipped_recording_golden);
     curl_global_cleanup();
     tw_run_finish(tw_test_failures);

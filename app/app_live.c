@@ -177,6 +177,20 @@ static void app__take(app_live *lv, tw_obs_snapshot *s)
         k->count[k->n++] = s->skipped[r];
     }
     lv->info.data_time = isfinite(s->newest_at) ? s->newest_at : lv->last_ok_wall;
+    int *alerts = realloc(lv->alerts, ((size_t)n + 1) * sizeof *alerts);
+    if (alerts) lv->alerts = alerts;
+    lv->alert_count = 0;
+    for (int i = 0; i < n; i++) {
+        const tw_obs_entity *e = &s->entities[i];
+        double v = app__number(lv, e);
+        double t = isfinite(e->observed_at) ? e->observed_at
+                   : isfinite(s->newest_at) ? s->newest_at
+                                            : lv->last_ok_wall;
+        app_live_hist_add(lv->hist, e->id, t, v);
+        if (alerts && !lv->cfg->parking && !lv->cfg->traffic && lv->cfg->has_thresholds &&
+            isfinite(v) && v >= lv->cfg->thresholds[1])
+            alerts[lv->alert_count++] = i;
+    }
     if (lv->cfg->traffic) {
         const tw_obs_value *m = n ? tw_obs_main(s, &s->entities[0]) : NULL;
         lv->lines.by_congested = m && m->name && strcmp(m->name, "congested") == 0;
@@ -231,8 +245,8 @@ static void app__hhmmss(double epoch, char *out, size_t n)
 
 static void app__update(void *self, const app_update_ctx *u)
 {
-    (void)u;
     app_live *lv = self;
+    lv->frame_no = u->frame_no, lv->now = u->now;
     if (!lv->has_data) return;
     bool stale = tw_time_mono_s() - lv->last_ok_mono > lv->cfg->stale_after_s;
     app_layer_status want = stale ? APP_LAYER_STALE : APP_LAYER_OK;
@@ -265,6 +279,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     app_layer_info_begin(&lv->info, cfg->kind, cfg->name ? cfg->name : cfg->kind, cfg->label,
                          cfg->attribution, now);
     app_layer_add_info(l, &lv->info);
+    lv->hist = app_live_hist_create(cfg->history);
     char err[256];
     if (geo_xform_create_lonlat(w->frame, &lv->xf, err, sizeof err) != TW_OK) {
         app_layer_info_fail(&lv->info, now, "%s", err);
@@ -292,6 +307,8 @@ static void app__destroy(void *self)
     live_fetch_remove(lv->feed); /* late results: the token is cancelled */
     app__free_data(lv);
     app_live_traffic_free(lv);
+    app_live_hist_free(lv->hist);
+    free(lv->alerts);
     if (lv->xf) geo_xform_destroy(lv->xf);
     if (lv->xf_decl) geo_xform_destroy(lv->xf_decl);
     free(lv);
@@ -341,6 +358,10 @@ static void app__panel(const app_live *lv, const app_ui_ctx *ui)
         keys[n] = v[i].name, vals[n] = texts[n], n++;
     }
     app_markers_panel(ui, e->name ? e->name : lv->info.name, keys, vals, n);
+    float box[4];
+    app_markers_panel_box(ui, n, box);
+    const tw_obs_value *m = tw_obs_main(lv->snap, e);
+    app_live_chart_draw(lv, ui, box, e->id, lv->cfg->parking ? "occupied" : m ? m->unit : NULL);
 }
 
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
@@ -350,6 +371,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     if (!lv->snap) return;
     if (lv->cfg->traffic) app_live_traffic_draw(lv, pass, d);
     if (pass == APP_PASS_OVERLAY) {
+        app_live_alerts_draw(lv, ui, d->opacity);
         app__panel(lv, ui);
         return;
     }
@@ -370,7 +392,11 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
         if (!app_markers_head(lv->world, ui, lv->xy[2 * i], lv->xy[2 * i + 1], eye, &hx, &hy, &gy,
                               &s))
             continue;
-        app_markers_draw(ui, hx, hy, gy, s, (float)lv->cfg->size_px,
+        bool alert = false;
+        for (int k2 = 0; k2 < lv->alert_count && !alert; k2++) alert = lv->alerts[k2] == i;
+        float size = (float)lv->cfg->size_px;
+        if (alert && !stale) size *= 1.0f + 0.3f * (float)(0.5 + 0.5 * sin(lv->now * 2 * M_PI));
+        app_markers_draw(ui, hx, hy, gy, s, size,
                          app__color(lv, &lv->snap->entities[i], stale, d->opacity),
                          i == lv->selected, d->opacity);
     }
@@ -477,8 +503,11 @@ static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4]
     if (lv->cfg->traffic && lv->snap && max > n) app_live_traffic_legend_box(lv, ui, out[n++]);
     if (!lv->snap || lv->selected < 0 || max <= n) return n;
     const tw_obs_entity *e = &lv->snap->entities[lv->selected];
-    app_markers_panel_box(ui, e->value_count + 2, out[n++]);
-    return n;
+    float panel[4], chart[4];
+    app_markers_panel_box(ui, e->value_count + 2, panel);
+    app_live_chart_box(lv, ui, panel, chart);
+    out[n][0] = panel[0], out[n][1] = panel[1], out[n][2] = panel[2], out[n][3] = chart[3];
+    return n + 1;
 }
 
 static void app__report_entry(const void *self, int info, json_object *entry)
@@ -508,6 +537,33 @@ static void app__report_entry(const void *self, int info, json_object *entry)
         char hex[20];
         snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
         json_object_object_add(entry, "digest", json_object_new_string(hex));
+    }
+    if (lv->alerts) {
+        json_object *al = json_object_new_array();
+        for (int i = 0; i < lv->alert_count; i++) {
+            const tw_obs_entity *e = &lv->snap->entities[lv->alerts[i]];
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "id", json_object_new_string(e->id ? e->id : ""));
+            if (e->name) json_object_object_add(o, "name", json_object_new_string(e->name));
+            json_object_object_add(o, "value", json_object_new_double(app__number(lv, e)));
+            json_object_array_add(al, o);
+        }
+        json_object_object_add(entry, "alerts", al);
+    }
+    json_object_object_add(entry, "history_tracked",
+                           json_object_new_int(app_live_hist_tracked(lv->hist)));
+    if (lv->snap && lv->selected >= 0 && lv->selected < lv->snap->entity_count) {
+        const tw_obs_entity *e = &lv->snap->entities[lv->selected];
+        int cap = app_live_hist_cap(lv->hist);
+        double *v = malloc(((size_t)cap + 1) * sizeof *v);
+        int hn = v ? app_live_hist_get(lv->hist, e->id, NULL, v, cap) : 0;
+        json_object *o = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(o, "id", json_object_new_string(e->id ? e->id : ""));
+        for (int k = 0; k < hn; k++) json_object_array_add(arr, json_object_new_double(v[k]));
+        json_object_object_add(o, "history", arr);
+        json_object_object_add(o, "chart", json_object_new_boolean(true));
+        json_object_object_add(entry, "selected", o);
+        free(v);
     }
     if (lv->cfg->traffic) { /* segments drawn per TOPIS class */
         json_object *c = json_object_new_object();
@@ -620,7 +676,8 @@ static void *app__parse_kind(app_cfg *c, json_object *o, const char *kind)
 {
     static const char *const keys[] = {"kind",  "url",           "format",  "poll_s",
                                        "value", "stale_after_s", "headers", "thresholds",
-                                       "name",  "attribution",   "size_px", NULL};
+                                       "name",  "attribution",   "size_px", "history",
+                                       NULL};
     app_cfg_unknown(c, o, keys, NULL);
     app_live_cfg *p = calloc(1, sizeof *p);
     if (!p) return app_cfg_fail(c, kind, "is too large"), NULL;
@@ -630,13 +687,16 @@ static void *app__parse_kind(app_cfg *c, json_object *o, const char *kind)
     p->poll_s = 10;
     p->size_px = 11;
     p->stale_after_s = -1;
+    double history = 120;
     char *url = NULL, *format = NULL, missing[128] = "";
     bool ok = app_cfg_string(c, o, "url", &url) && app_cfg_string(c, o, "format", &format) &&
               app_cfg_string(c, o, "value", &p->value) && app_cfg_string(c, o, "name", &p->name) &&
               app_cfg_string(c, o, "attribution", &p->attribution) &&
               app_cfg_number(c, o, "poll_s", &p->poll_s, 0.1, 86400) &&
               app_cfg_number(c, o, "stale_after_s", &p->stale_after_s, 0.1, 864000) &&
-              app_cfg_number(c, o, "size_px", &p->size_px, 2, 64);
+              app_cfg_number(c, o, "size_px", &p->size_px, 2, 64) &&
+              app_cfg_number(c, o, "history", &history, 2, 100000);
+    p->history = (int)history;
     if (ok && !url) ok = app_cfg_fail(c, "url", "is required");
     if (ok && !format)
         ok = app_cfg_fail(c, "format",

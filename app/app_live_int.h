@@ -19,6 +19,8 @@ typedef struct app_live_lines {
     bool by_congested; /* coloured by the congested flag, not a speed */
 } app_live_lines;
 
+typedef struct app_live_hist app_live_hist;
+
 #define APP_LIVE_MAX_HEADERS 16
 
 typedef struct app_live_cfg {
@@ -33,6 +35,7 @@ typedef struct app_live_cfg {
     char *value, *name, *attribution;
     bool has_thresholds;
     double thresholds[2];
+    int history; /* samples kept per entity */
 } app_live_cfg;
 
 typedef struct app_live {
@@ -56,6 +59,11 @@ typedef struct app_live {
     char error[256];
     int selected;
     app_live_lines lines; /* traffic: the road segments */
+    app_live_hist *hist;  /* recent values per entity id */
+    int *alerts;          /* entities at or past the upper threshold */
+    int alert_count;
+    long frame_no; /* of the last update */
+    double now;    /* app clock at the last update (pulsing) */
 } app_live;
 
 /* Traffic: the snapshot's lines into the scene CRS through xf (lon/lat or
@@ -68,5 +76,22 @@ int app_live_traffic_class(const app_live *lv, const tw_obs_entity *e);
 void app_live_traffic_draw(const app_live *lv, app_pass pass, const app_draw_ctx *d);
 /* The legend box (screen pixels), for reserved space and drawing. */
 void app_live_traffic_legend_box(const app_live *lv, const app_ui_ctx *ui, float out[4]);
+
+/* History (app_live_history.c): a ring of cap samples per id. */
+app_live_hist *app_live_hist_create(int cap);
+void app_live_hist_free(app_live_hist *h);
+/* Appends (t, v) unless t is the id's last time; NAN values are not kept. */
+void app_live_hist_add(app_live_hist *h, const char *id, double t, double v);
+/* Up to max samples, oldest first (t may be NULL); the count. */
+int app_live_hist_get(const app_live_hist *h, const char *id, double *t, double *v, int max);
+int app_live_hist_tracked(const app_live_hist *h);
+int app_live_hist_cap(const app_live_hist *h);
+/* The chart under a pinned panel (panel: its box), and its box. */
+void app_live_chart_box(const app_live *lv, const app_ui_ctx *ui, const float panel[4],
+                        float out[4]);
+void app_live_chart_draw(const app_live *lv, const app_ui_ctx *ui, const float panel[4],
+                         const char *id, const char *unit);
+/* The layer's alert box, stacked under those drawn before it this frame. */
+void app_live_alerts_draw(const app_live *lv, const app_ui_ctx *ui, float opacity);
 
 #endif

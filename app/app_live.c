@@ -364,6 +364,12 @@ static void app__panel(const app_live *lv, const app_ui_ctx *ui)
     app_live_chart_draw(lv, ui, box, e->id, lv->cfg->parking ? "occupied" : m ? m->unit : NULL);
 }
 
+static int app__int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {
     app_live *lv = self;
@@ -392,10 +398,13 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
         if (!app_markers_head(lv->world, ui, lv->xy[2 * i], lv->xy[2 * i + 1], eye, &hx, &hy, &gy,
                               &s))
             continue;
-        bool alert = false;
-        for (int k2 = 0; k2 < lv->alert_count && !alert; k2++) alert = lv->alerts[k2] == i;
+        bool alert = lv->alert_count > 0 && bsearch(&i, lv->alerts, (size_t)lv->alert_count,
+                                                    sizeof *lv->alerts, app__int_cmp);
         float size = (float)lv->cfg->size_px;
-        if (alert && !stale) size *= 1.0f + 0.3f * (float)(0.5 + 0.5 * sin(lv->now * 2 * M_PI));
+        if (alert && !stale) /* a fixed size in golden pictures */
+            size *= lv->world->deterministic
+                        ? 1.3f
+                        : 1.0f + 0.3f * (float)(0.5 + 0.5 * sin(lv->now * 2 * M_PI));
         app_markers_draw(ui, hx, hy, gy, s, size,
                          app__color(lv, &lv->snap->entities[i], stale, d->opacity),
                          i == lv->selected, d->opacity);

@@ -9,6 +9,8 @@
  *   stderr, the report nor the recording holds the API key;
  * - traffic segments are classed as TOPIS does (speed bands, congested),
  *   from NGSI-LD and GeoJSON;
+ * - with feeds dripping and hanging, the longest frame is within 2x the
+ *   median frame;
  * - the shipped recording (assets/recordings/seoul-demo, synthetic) played
  *   under --deterministic matches the golden picture seoul_live_replay. */
 #include "tw_feedsim.h"
@@ -284,6 +286,66 @@ static void test_traffic_classes(void)
     json_object_put(r);
 }
 
+/* The frame never waits: with the NGSI-LD feed dripping and the
+ * SensorThings one hanging (a healthy GeoJSON feed polled twice a second
+ * alongside), over the Seoul terrain, the longest frame (start to start,
+ * the whole loop pass) stays within 2x the median frame of the same run. */
+static void test_frames_while_feeds_stall(void)
+{
+    tw_feedsim sim;
+    setenv("CITYTWIN_FEEDSIM_BIN", getenv("TW_FEEDSIM_BIN"), 1);
+    bool up = tw_feedsim_start(
+        &sim, (const char *const[]){"--port", "0", "--seed", "2", "--slow-bytes", "16", NULL});
+    unsetenv("CITYTWIN_FEEDSIM_BIN");
+    TW_CHECK_MSG(up, "citytwin-feedsim did not start");
+    if (!up) return;
+    TW_CHECK(tw_feedsim_fault(&sim, "slow", "/ngsi-ld"));
+    TW_CHECK(tw_feedsim_fault(&sim, "hang", "/sta"));
+    const char *src = getenv("CITYTWIN_SOURCE");
+    FILE *f = fopen(tmp("stall.json"), "w");
+    fprintf(f,
+            "{ \"name\": \"stall\", \"crs\": \"EPSG:5186\",\n"
+            "  \"terrain\": { \"source\": \"%s/assets/data/dem/seoul_dem.tif\" },\n"
+            "  \"layers\": [\n"
+            "  { \"kind\": \"parking\", \"name\": \"P\", \"format\": \"ngsi-ld\", \"url\": "
+            "\"%s/ngsi-ld/v1/entities?type=OffStreetParking\", \"poll_s\": 1 },\n"
+            "  { \"kind\": \"sensors\", \"name\": \"T\", \"format\": \"sensorthings\", "
+            "\"url\": \"%s/sta/v1.1/Things\", \"poll_s\": 1 },\n"
+            "  { \"kind\": \"sensors\", \"name\": \"G\", \"format\": \"geojson\", \"url\": "
+            "\"%s/geojson/sensors.geojson\", \"value\": \"value\", \"poll_s\": 0.5 } ] }\n",
+            src ? src : ".", sim.base, sim.base, sim.base);
+    fclose(f);
+    /* On a shared 2-core machine other processes alone push single frames
+     * past 2x the median now and then (1.8-1.9x seen with no live layer at
+     * all under load 9): up to three runs, any within the bound passes. A
+     * frame that waited on the network would fail every run (the hanging
+     * request holds for its 5 s timeout). Frames at 1280x720 over the
+     * terrain (~60-120 ms each here) make a scheduler slice a small part of
+     * one: 1.65x seen under load 9 where 640x360 gave 2-4x. */
+    bool within = false;
+    for (int attempt = 0; attempt < 3 && !within; attempt++) {
+        char args[1600];
+        snprintf(args, sizeof args,
+                 "--headless --size 1280x720 --wait-s 8 --load-cap-s 20 --report '%s' '%s'",
+                 tmp("stall_rep.json"), tmp("stall.json"));
+        int rc = tw_run_citytwin(args, tmp("stall.err"));
+        TW_CHECK(rc == 0);
+        json_object *r = tw_run_load_json(tmp("stall_rep.json")), *fr = NULL;
+        json_object_object_get_ex(r, "frames", &fr);
+        double p50 = num(fr, "gap_p50_ms"), mx = num(fr, "gap_max_ms"), n = num(fr, "gaps");
+        printf("  stalled feeds, run %d: %g frames, gap p50 %.1f ms, max %.1f ms (%.2fx)\n",
+               attempt + 1, n, p50, mx, mx / p50);
+        TW_CHECK_MSG(n >= 20, "only %g frames", n);
+        TW_CHECK_MSG(mx < 1000, "a frame took %.0f ms", mx);
+        within = mx <= 2 * p50;
+        TW_CHECK_STR(str(layer(r, "G"), "status"), "ok");
+        TW_CHECK(strcmp(str(layer(r, "T"), "status"), "ok") != 0);
+        json_object_put(r);
+    }
+    tw_feedsim_stop(&sim);
+    TW_CHECK_MSG(within, "in no run was the longest frame within 2x the median");
+}
+
 static void test_shipped_recording_golden(void)
 {
     const char *src = getenv("CITYTWIN_SOURCE");
@@ -322,6 +384,7 @@ int main(void)
     TW_RUN(test_demo_without_simulator);
     TW_RUN(test_record_then_replay);
     TW_RUN(test_traffic_classes);
+    TW_RUN(test_frames_while_feeds_stall);
     TW_RUN(test_shipped_recording_golden);
     curl_global_cleanup();
     tw_run_finish(tw_test_failures);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define LIVE__MAX_FEEDS     64
 #define LIVE__BACKOFF_CAP_S 60.0
@@ -180,7 +181,14 @@ static size_t live__on_header(char *data, size_t size, size_t n, void *user)
         f->results_count = -1;
         f->retry_after = 0;
     } else if (live__header(data, len, "Retry-After", num, sizeof num)) {
-        f->retry_after = atof(num); /* an HTTP date reads as 0: plain backoff */
+        /* Seconds, or an HTTP date (RFC 9110 allows both). */
+        char *end;
+        double secs = strtod(num, &end);
+        if (end == num || *end) {
+            time_t at = curl_getdate(num, NULL);
+            secs = at > 0 ? (double)at - tw_time_wall_s() : 0;
+        }
+        f->retry_after = fmax(secs, 0);
     } else if (live__header(data, len, "NGSILD-Results-Count", num, sizeof num)) {
         f->results_count = atoll(num);
     } else if (!live__header(data, len, "ETag", f->new_etag, sizeof f->new_etag)) {

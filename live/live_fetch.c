@@ -6,6 +6,7 @@
 #include "live_fetch.h"
 
 #include "live_record.h"
+#include "live_sta_follow.h"
 #include "tw_log.h"
 #include "tw_time.h"
 
@@ -65,9 +66,11 @@ typedef struct live__feed {
     long fetches;
     unsigned rng;
     char errbuf[CURL_ERROR_SIZE];
-    live_rec *rec;       /* recording to, or replaying from; NULL: neither */
-    double added_at;     /* when the feed was added (recorded times count from it) */
-    char rec_error[300]; /* replay: why there is nothing to play; posted once */
+    live_rec *rec;                /* recording to, or replaying from; NULL: neither */
+    live_sta_follow *follow;      /* SensorThings: separate requests under way */
+    tw_obs_snapshot *follow_snap; /* the Things list they complete */
+    double added_at;              /* when the feed was added (recorded times count from it) */
+    char rec_error[300];          /* replay: why there is nothing to play; posted once */
 } live__feed;
 
 /* The module's state: one thread, one multi handle, the feed slots. */
@@ -130,6 +133,8 @@ static void live__feed_free(live__feed *f)
     tw_obs_free(f->acc);
     free(f->ids.slot);
     live_rec_close(f->rec);
+    live_sta_follow_free(f->follow);
+    tw_obs_free(f->follow_snap);
     free(f);
 }
 
@@ -215,7 +220,9 @@ static bool live__start(live__feed *f, double now)
         return true;
     }
     char *url = f->next_url ? f->next_url : f->url, *paged_url = NULL;
-    if (f->paged) {
+    if (f->follow) url = (char *)live_sta_follow_url(f->follow);
+    if (!url) return false;
+    if (f->paged && !f->follow) {
         size_t n = strlen(f->url) + 96;
         paged_url = malloc(n);
         if (!paged_url) return false;
@@ -232,7 +239,7 @@ static bool live__start(live__feed *f, double now)
         ok = (f->req_headers = curl_slist_append(f->req_headers, h->data)) != NULL;
     /* Conditional only for a whole document: a paged answer's first page
      * says nothing of the others. */
-    bool first = f->offset == 0 && !f->next_url;
+    bool first = f->offset == 0 && !f->next_url && !f->follow;
     if (ok && first && !f->multi_page_last) {
         char line[300];
         if (f->etag[0]) {
@@ -307,6 +314,10 @@ static void live__fail(live__feed *f, live_fetch_result *r, double now)
     tw_obs_free(f->acc);
     f->acc = NULL;
     f->pages_done = 0;
+    live_sta_follow_free(f->follow);
+    f->follow = NULL;
+    tw_obs_free(f->follow_snap);
+    f->follow_snap = NULL;
     TW_DEBUG("live", "%s: %s (retry in %.1f s)", f->label, r->error, f->next_at - now);
     live__post(f, r);
 }
@@ -338,9 +349,8 @@ static tw_result live__parse(live__feed *f, const char *buf, size_t len, tw_obs_
     case LIVE_FORMAT_SEOUL:
         return live_seoul_parse(buf, len, &f->opt, snap, pg, err, errlen);
     case LIVE_FORMAT_STA: {
-        tw_result r = live_sta_things(buf, len, &f->opt, snap, pg, err, errlen);
-        if (r == TW_OK) live_sta_finish(*snap, &f->opt);
-        return r;
+        /* finished once complete (live__sta_complete) */
+        return live_sta_things(buf, len, &f->opt, snap, pg, err, errlen);
     }
     default:
         snprintf(err, errlen, "unknown format");
@@ -473,6 +483,60 @@ static bool live__merge(live__feed *f, const tw_obs_snapshot *page)
     return !d->nomem;
 }
 
+/* Starts the next separate request; on failure the fetch fails. */
+static void live__follow_next(live__feed *f, live_fetch_result *r, double now)
+{
+    if (live__start(f, now)) {
+        free(r);
+        return;
+    }
+    snprintf(r->error, sizeof r->error, "cannot start a SensorThings request");
+    live__fail(f, r, now);
+}
+
+/* SensorThings: a complete Things list still missing places or values gets
+ * its separate requests (true: started, the result waits for them); else
+ * it is finished here. */
+static bool live__sta_complete(live__feed *f, live_fetch_result **rp, double now)
+{
+    live_fetch_result *r = *rp;
+    live_sta_follow *fo = live_sta_follow_begin(r->snap, f->url);
+    if (!fo) {
+        live_sta_finish(r->snap, &f->opt);
+        return false;
+    }
+    f->follow = fo, f->follow_snap = r->snap;
+    r->snap = NULL;
+    live__follow_next(f, r, now);
+    return true;
+}
+
+/* The answer to one separate SensorThings request. */
+static void live__follow_answer(live__feed *f, live_fetch_result *r, long status, double now)
+{
+    if (status != 200 && status != 0) {
+        snprintf(r->error, sizeof r->error, "HTTP %ld from %.200s", status,
+                 live_sta_follow_url(f->follow));
+        return live__fail(f, r, now);
+    }
+    if (live_sta_follow_take(f->follow, f->buf ? f->buf : "", f->len, r->error, sizeof r->error) !=
+        TW_OK)
+        return live__fail(f, r, now);
+    if (live_sta_follow_url(f->follow)) return live__follow_next(f, r, now);
+    r->snap = f->follow_snap;
+    f->follow_snap = NULL;
+    live_sta_follow_free(f->follow);
+    f->follow = NULL;
+    live_sta_finish(r->snap, &f->opt);
+    /* The Things list may not change while its Observations do: asked
+     * again in full each time. */
+    f->etag[0] = f->last_mod[0] = '\0';
+    r->success = true;
+    f->failures = 0;
+    f->next_at = fmax(now, f->started_at + f->poll_s);
+    live__post(f, r);
+}
+
 /* A response, from the network or a recording: status, the transfer's
  * error (NULL: none) and the body in f->buf / f->len. */
 static void live__complete(live__feed *f, long status, const char *xfer_error, double now)
@@ -488,6 +552,7 @@ static void live__complete(live__feed *f, long status, const char *xfer_error, d
         snprintf(r->error, sizeof r->error, "%s", xfer_error);
         return live__fail(f, r, now);
     }
+    if (f->follow) return live__follow_answer(f, r, status, now);
     if (status == 304) {
         r->success = r->not_modified = true;
         f->failures = 0;
@@ -574,6 +639,7 @@ static void live__complete(live__feed *f, long status, const char *xfer_error, d
             f->duplicates = 0;
         }
     }
+    if (f->format == LIVE_FORMAT_STA && r->snap && live__sta_complete(f, &r, now)) return;
     snprintf(f->etag, sizeof f->etag, "%s", f->new_etag);
     snprintf(f->last_mod, sizeof f->last_mod, "%s", f->new_lm);
     r->success = true;

@@ -254,6 +254,25 @@ tw_result live_sta_merge_locations(tw_obs_snapshot *snap, const char *buf, size_
     return TW_OK;
 }
 
+tw_result live_sta_merge_thing_location(tw_obs_snapshot *snap, const char *thing_id,
+                                        const char *buf, size_t len, char *err, size_t errlen)
+{
+    json_object *root = NULL, *list = NULL;
+    tw_result r = live__list(buf, len, "Locations", &root, &list, NULL, err, errlen);
+    if (r != TW_OK) return r;
+    int i = thing_id ? tw_obs_find(snap, thing_id) : -1;
+    json_object *geom = NULL;
+    for (size_t k = 0; i >= 0 && !geom && k < json_object_array_length(list); k++)
+        json_object_object_get_ex(json_object_array_get_idx(list, k), "location", &geom);
+    if (geom) live__locate(snap, i, geom);
+    live__release(root, list);
+    if (snap->nomem) {
+        snprintf(err, errlen, "out of memory while merging a Location");
+        return TW_ERR_NOMEM;
+    }
+    return TW_OK;
+}
+
 tw_result live_sta_merge_datastreams(tw_obs_snapshot *snap, const char *thing_id, const char *buf,
                                      size_t len, live_paging *paging, char *err, size_t errlen)
 {

@@ -9,6 +9,8 @@
  *   stderr, the report nor the recording holds the API key;
  * - traffic segments are classed as TOPIS does (speed bands, congested),
  *   from NGSI-LD and GeoJSON;
+ * - SensorThings without $expand, through separate requests, shows what
+ *   the expanded list shows;
  * - with feeds dripping and hanging, the longest frame is within 2x the
  *   median frame;
  * - the shipped recording (assets/recordings/seoul-demo, synthetic) played
@@ -346,6 +348,50 @@ static void test_frames_while_feeds_stall(void)
     TW_CHECK_MSG(within, "in no run was the longest frame within 2x the median");
 }
 
+/* SensorThings without $expand (or with Datastreams only): the separate
+ * Locations / Datastreams / Observations requests give the same things,
+ * places and values as the fully expanded list. */
+static void test_sta_separate_requests(void)
+{
+    tw_feedsim sim;
+    setenv("CITYTWIN_FEEDSIM_BIN", getenv("TW_FEEDSIM_BIN"), 1);
+    bool up = tw_feedsim_start(&sim, (const char *const[]){"--port", "0", "--seed", "4", "--start",
+                                                           "1767236400", "--freeze", NULL});
+    unsetenv("CITYTWIN_FEEDSIM_BIN");
+    TW_CHECK_MSG(up, "citytwin-feedsim did not start");
+    if (!up) return;
+    FILE *f = fopen(tmp("sta.json"), "w");
+    const char *q[3] = {"?$expand=Locations,Datastreams/Observations($top=1)", "",
+                        "?$expand=Datastreams"};
+    fprintf(f, "{ \"name\": \"sta\", \"crs\": \"EPSG:5186\", \"layers\": [\n");
+    for (int k = 0; k < 3; k++)
+        fprintf(f,
+                "  { \"kind\": \"sensors\", \"name\": \"S%d\", \"format\": \"sensorthings\", "
+                "\"url\": \"%s/sta/v1.1/Things%s\", \"value\": \"기울기\", \"poll_s\": 60 }%s\n",
+                k, sim.base, q[k], k < 2 ? "," : "");
+    fprintf(f, "] }\n");
+    fclose(f);
+    char args[1600];
+    snprintf(args, sizeof args, "--headless --size 320x180 --report '%s' '%s'", tmp("sta_rep.json"),
+             tmp("sta.json"));
+    TW_CHECK(tw_run_citytwin(args, tmp("sta.err")) == 0);
+    tw_feedsim_stop(&sim);
+    json_object *r = tw_run_load_json(tmp("sta_rep.json"));
+    json_object *full = layer(r, "S0"), *none = layer(r, "S1"), *ds = layer(r, "S2");
+    double n = num(full, "features");
+    TW_CHECK_MSG(n > 0 && num(none, "features") == n && num(ds, "features") == n,
+                 "features %g %g %g", n, num(none, "features"), num(ds, "features"));
+    TW_CHECK(num(full, "fetches") == 1);
+    /* the list, then per Thing its Locations and Datastreams, per
+     * Datastream (3 a Thing here) its newest Observation */
+    TW_CHECK_MSG(num(none, "fetches") == 1 + 2 * n + 3 * n, "fetches %g", num(none, "fetches"));
+    TW_CHECK_MSG(num(ds, "fetches") == 1 + n + 3 * n, "fetches %g", num(ds, "fetches"));
+    TW_CHECK_MSG(strcmp(str(full, "digest"), str(none, "digest")) == 0 &&
+                     strcmp(str(full, "digest"), str(ds, "digest")) == 0,
+                 "digests %s %s %s", str(full, "digest"), str(none, "digest"), str(ds, "digest"));
+    json_object_put(r);
+}
+
 static void test_shipped_recording_golden(void)
 {
     const char *src = getenv("CITYTWIN_SOURCE");
@@ -384,6 +430,7 @@ int main(void)
     TW_RUN(test_demo_without_simulator);
     TW_RUN(test_record_then_replay);
     TW_RUN(test_traffic_classes);
+    TW_RUN(test_sta_separate_requests);
     TW_RUN(test_frames_while_feeds_stall);
     TW_RUN(test_shipped_recording_golden);
     curl_global_cleanup();

@@ -77,6 +77,10 @@ void app_live_traffic_draw(const app_live *lv, app_pass pass, const app_draw_ctx
 /* The legend box (screen pixels), for reserved space and drawing. */
 void app_live_traffic_legend_box(const app_live *lv, const app_ui_ctx *ui, float out[4]);
 
+/* The scene entry of a live kind (app_live_cfg.c). */
+void *app_live_parse(app_cfg *c, json_object *o, const char *kind);
+void app_live_cfg_free(void *cfg);
+
 /* History (app_live_history.c): a ring of cap samples per id. */
 app_live_hist *app_live_hist_create(int cap);
 void app_live_hist_free(app_live_hist *h);

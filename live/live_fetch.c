@@ -385,8 +385,8 @@ static bool live__sta_complete(live__feed *f, live_fetch_result **rp, double now
 static void live__follow_answer(live__feed *f, live_fetch_result *r, long status, double now)
 {
     if (status != 200 && status != 0) {
-        snprintf(r->error, sizeof r->error, "HTTP %ld from %.200s", status,
-                 live_sta_follow_url(f->follow));
+        snprintf(r->error, sizeof r->error, "HTTP %ld for %.200s", status,
+                 live_sta_follow_what(f->follow));
         return live__fail(f, r, now);
     }
     if (live_sta_follow_take(f->follow, f->buf ? f->buf : "", f->len, r->error, sizeof r->error) !=

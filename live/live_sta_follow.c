@@ -89,6 +89,12 @@ const char *live_sta_follow_url(live_sta_follow *f)
     return f->url;
 }
 
+const char *live_sta_follow_what(const live_sta_follow *f)
+{
+    size_t n = f && f->root ? strlen(f->root) : 0;
+    return f && strlen(f->url) >= n ? f->url + n : "";
+}
+
 tw_result live_sta_follow_take(live_sta_follow *f, const char *body, size_t len, char *err,
                                size_t errlen)
 {

@@ -17,6 +17,9 @@ typedef struct live_sta_follow live_sta_follow;
 live_sta_follow *live_sta_follow_begin(tw_obs_snapshot *snap, const char *things_url);
 /* The next URL to GET, or NULL when every request was made. */
 const char *live_sta_follow_url(live_sta_follow *f);
+/* The last URL given without the service root ("/Things(3)/Locations"),
+ * for messages: no part of the scene's URL, so no secret in it. */
+const char *live_sta_follow_what(const live_sta_follow *f);
 /* Merges the answer to the URL last given. An error names the request. */
 tw_result live_sta_follow_take(live_sta_follow *f, const char *body, size_t len, char *err,
                                size_t errlen);

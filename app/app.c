@@ -7,6 +7,7 @@
 
 #include "app_certmap.h"
 #include "app_internal.h"
+#include "app_live.h"
 #include "app_paths.h"
 #include "geo_gdal.h"
 #include "tw_log.h"
@@ -505,6 +506,11 @@ int app_run(int argc, char **argv)
     /* From here on SIGINT / SIGTERM end the loop, which writes the report. */
     signal(SIGINT, app__on_signal);
     signal(SIGTERM, app__on_signal);
+    if (!app_live_start(&a->opt, err, sizeof err)) {
+        fprintf(stderr, "citytwin: error: %s\n", err);
+        free(a);
+        return 2;
+    }
     if (!app_paths_data_dir(a->data_dir, sizeof a->data_dir)) {
         fprintf(stderr, "citytwin: error: cannot find the shaders/ and assets/ folders "
                         "(set CITYTWIN_DATA)\n");

@@ -29,6 +29,8 @@ void app_cli_usage(FILE *f)
           "  --fullscreen           fullscreen window\n"
           "  --monitor N            monitor for --fullscreen (0 = first)\n"
           "  --load-cap-s S         headless: stop waiting for layers after S s (default 120)\n"
+          "  --record DIR           store every live feed response with its time in DIR\n"
+          "  --replay DIR           play a --record folder back on its schedule, no network\n"
           "  --samples N            multisampling (default 4, 1 = off)\n"
           "  --verbose              debug logging (GDAL messages included)\n"
           "  --version, --help\n"
@@ -179,9 +181,8 @@ bool app_cli_parse(int argc, char **argv, app_options *o, char *err, size_t n)
         snprintf(err, n, "--map and --tour cannot be used together (the tour shows the map)");
         return false;
     }
-    if (o->record_dir || o->replay_dir) {
-        snprintf(err, n, "%s is not available in this version yet (no live layers yet)",
-                 o->record_dir ? "--record" : "--replay");
+    if (o->record_dir && o->replay_dir) {
+        snprintf(err, n, "--record and --replay cannot be used together");
         return false;
     }
     return true;

@@ -146,10 +146,13 @@ static void app__overlay(void *user)
     app_panel_draw(a, o->ui);
 }
 
-static void app__frame_stats(app *a, double draw_ms)
+static void app__frame_stats(app *a, double t0, double draw_ms)
 {
     a->frame_ms[a->frame_samples % APP_FRAME_SAMPLES] = draw_ms;
     a->frame_samples++;
+    if (a->frame_samples > 10 && a->last_frame_t > 0)
+        a->frame_gap_ms[a->gap_samples++ % APP_FRAME_SAMPLES] = (t0 - a->last_frame_t) * 1000;
+    a->last_frame_t = t0;
 }
 
 void app_draw(app *a)
@@ -285,7 +288,7 @@ void app_draw(app *a)
     rn_context_end_frame(a->ctx);
     double t1 = tw_time_mono_s();
     if (a->first_frame_ms <= 0) a->first_frame_ms = (t1 - a->t_start) * 1000;
-    app__frame_stats(a, (t1 - t0) * 1000);
+    app__frame_stats(a, t0, (t1 - t0) * 1000);
 }
 
 /* ---- picking (--pick) ---- */

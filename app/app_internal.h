@@ -119,6 +119,10 @@ typedef struct app {
     double frame_ms[APP_FRAME_SAMPLES];
     long frame_samples;
     double last_frame_t;
+    /* Start-to-start time of successive frames (the whole loop pass: input,
+     * hand-off drain, updates, draw), after the first 10 frames. */
+    double frame_gap_ms[APP_FRAME_SAMPLES];
+    long gap_samples;
     bool snapshot_written;
     int exit_code;
 } app;

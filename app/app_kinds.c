@@ -15,7 +15,7 @@
 static const app_layer_kind *const APP_KINDS[] = {
     &app_terrain_kind,   &app_boundaries_kind, &app_map_kind,     &app_points_kind,
     &app_buildings_kind, &app_sensors_kind,    &app_parking_kind, &app_viewshed_kind,
-    &app_measure_kind,   &app_scenario_kind,
+    &app_measure_kind,   &app_scenario_kind,   &app_traffic_kind,
 };
 
 const app_layer_kind *app_kind_find(const char *name)

@@ -10,54 +10,19 @@
  * its path) is shown as *** wherever the URL is printed or reported. */
 #include "app_live.h"
 
+#include "app_live_int.h"
+
 #include "app_markers.h"
 #include "live_fetch.h"
 #include "tw_json.h"
 #include "tw_time.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define APP_LIVE_MAX_HEADERS 16
-
-typedef struct app_live_cfg {
-    const char *kind; /* "sensors" or "parking" */
-    bool parking;
-    char *url;   /* with ${NAME} replaced */
-    char *label; /* the URL as shown: secrets as *** */
-    char *headers[APP_LIVE_MAX_HEADERS];
-    int header_count;
-    live_format format;
-    double poll_s, stale_after_s, size_px;
-    char *value, *name, *attribution;
-    bool has_thresholds;
-    double thresholds[2];
-} app_live_cfg;
-
-typedef struct app_live {
-    app_layer_info info;
-    const app_live_cfg *cfg;
-    app_world *world;
-    live_feed feed;
-    geo_xform *xf;      /* lon/lat -> scene, main thread */
-    geo_xform *xf_decl; /* a feed's declared CRS -> scene, for decl_crs */
-    char decl_crs[160];
-    tw_obs_snapshot *snap;
-    double *xy;   /* scene positions, per entity */
-    char **texts; /* label text per entity */
-    geo_label *labels;
-    int *order;
-    double *dist2;
-    double vmin, vmax;
-    bool has_data;
-    double last_ok_mono, last_ok_wall;
-    long fetches, skipped_fetches;
-    char error[256];
-    int selected;
-} app_live;
 
 /* ---- data from the live thread ---- */
 
@@ -211,6 +176,25 @@ static void app__take(app_live *lv, tw_obs_snapshot *s)
         k->count[k->n++] = s->skipped[r];
     }
     lv->info.data_time = isfinite(s->newest_at) ? s->newest_at : lv->last_ok_wall;
+    int *alerts = realloc(lv->alerts, ((size_t)n + 1) * sizeof *alerts);
+    if (alerts) lv->alerts = alerts;
+    lv->alert_count = 0;
+    for (int i = 0; i < n; i++) {
+        const tw_obs_entity *e = &s->entities[i];
+        double v = app__number(lv, e);
+        double t = isfinite(e->observed_at) ? e->observed_at
+                   : isfinite(s->newest_at) ? s->newest_at
+                                            : lv->last_ok_wall;
+        app_live_hist_add(lv->hist, e->id, t, v);
+        if (alerts && !lv->cfg->parking && !lv->cfg->traffic && lv->cfg->has_thresholds &&
+            isfinite(v) && v >= lv->cfg->thresholds[1])
+            alerts[lv->alert_count++] = i;
+    }
+    if (lv->cfg->traffic) {
+        const tw_obs_value *m = n ? tw_obs_main(s, &s->entities[0]) : NULL;
+        lv->lines.by_congested = m && m->name && strcmp(m->name, "congested") == 0;
+        app_live_traffic_take(lv, xf);
+    }
 }
 
 static void app__on_result(void *job, tw_result status)
@@ -260,8 +244,8 @@ static void app__hhmmss(double epoch, char *out, size_t n)
 
 static void app__update(void *self, const app_update_ctx *u)
 {
-    (void)u;
     app_live *lv = self;
+    lv->frame_no = u->frame_no, lv->now = u->now;
     if (!lv->has_data) return;
     bool stale = tw_time_mono_s() - lv->last_ok_mono > lv->cfg->stale_after_s;
     app_layer_status want = stale ? APP_LAYER_STALE : APP_LAYER_OK;
@@ -294,6 +278,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     app_layer_info_begin(&lv->info, cfg->kind, cfg->name ? cfg->name : cfg->kind, cfg->label,
                          cfg->attribution, now);
     app_layer_add_info(l, &lv->info);
+    lv->hist = app_live_hist_create(cfg->history);
     char err[256];
     if (geo_xform_create_lonlat(w->frame, &lv->xf, err, sizeof err) != TW_OK) {
         app_layer_info_fail(&lv->info, now, "%s", err);
@@ -320,6 +305,9 @@ static void app__destroy(void *self)
     app_live *lv = self;
     live_fetch_remove(lv->feed); /* late results: the token is cancelled */
     app__free_data(lv);
+    app_live_traffic_free(lv);
+    app_live_hist_free(lv->hist);
+    free(lv->alerts);
     if (lv->xf) geo_xform_destroy(lv->xf);
     if (lv->xf_decl) geo_xform_destroy(lv->xf_decl);
     free(lv);
@@ -369,6 +357,16 @@ static void app__panel(const app_live *lv, const app_ui_ctx *ui)
         keys[n] = v[i].name, vals[n] = texts[n], n++;
     }
     app_markers_panel(ui, e->name ? e->name : lv->info.name, keys, vals, n);
+    float box[4];
+    app_markers_panel_box(ui, n, box);
+    const tw_obs_value *m = tw_obs_main(lv->snap, e);
+    app_live_chart_draw(lv, ui, box, e->id, lv->cfg->parking ? "occupied" : m ? m->unit : NULL);
+}
+
+static int app__int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
 }
 
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
@@ -376,10 +374,13 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     app_live *lv = self;
     const app_ui_ctx *ui = d->ui;
     if (!lv->snap) return;
+    if (lv->cfg->traffic) app_live_traffic_draw(lv, pass, d);
     if (pass == APP_PASS_OVERLAY) {
+        app_live_alerts_draw(lv, ui, d->opacity);
         app__panel(lv, ui);
         return;
     }
+    if (lv->cfg->traffic) return; /* lines, no markers */
     if (pass != APP_PASS_MARKERS) return;
     double eye[3];
     app_camera_eye(ui->cam, eye);
@@ -396,7 +397,14 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
         if (!app_markers_head(lv->world, ui, lv->xy[2 * i], lv->xy[2 * i + 1], eye, &hx, &hy, &gy,
                               &s))
             continue;
-        app_markers_draw(ui, hx, hy, gy, s, (float)lv->cfg->size_px,
+        bool alert = lv->alert_count > 0 && bsearch(&i, lv->alerts, (size_t)lv->alert_count,
+                                                    sizeof *lv->alerts, app__int_cmp);
+        float size = (float)lv->cfg->size_px;
+        if (alert && !stale) /* a fixed size in golden pictures */
+            size *= lv->world->deterministic
+                        ? 1.3f
+                        : 1.0f + 0.3f * (float)(0.5 + 0.5 * sin(lv->now * 2 * M_PI));
+        app_markers_draw(ui, hx, hy, gy, s, size,
                          app__color(lv, &lv->snap->entities[i], stale, d->opacity),
                          i == lv->selected, d->opacity);
     }
@@ -471,7 +479,7 @@ static bool app__pick(void *self, const app_pick_query *q, app_pick_hit *out)
         json_object_object_add(a, v[k].name,
                                v[k].text ? json_object_new_string(v[k].text)
                                          : json_object_new_double(v[k].number));
-    out->kind = lv->cfg->parking ? "parking" : "sensor";
+    out->kind = lv->cfg->parking ? "parking" : lv->cfg->traffic ? "road" : "sensor";
     out->fid = i;
     out->attributes = a;
     lv->selected = i;
@@ -499,10 +507,15 @@ static bool app__key(void *self, int key, const app_ui_ctx *ui)
 static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max)
 {
     const app_live *lv = self;
-    if (!lv->snap || lv->selected < 0 || max < 1) return 0;
+    int n = 0;
+    if (lv->cfg->traffic && lv->snap && max > n) app_live_traffic_legend_box(lv, ui, out[n++]);
+    if (!lv->snap || lv->selected < 0 || max <= n) return n;
     const tw_obs_entity *e = &lv->snap->entities[lv->selected];
-    app_markers_panel_box(ui, e->value_count + 2, out[0]);
-    return 1;
+    float panel[4], chart[4];
+    app_markers_panel_box(ui, e->value_count + 2, panel);
+    app_live_chart_box(lv, ui, panel, chart);
+    out[n][0] = panel[0], out[n][1] = panel[1], out[n][2] = panel[2], out[n][3] = chart[3];
+    return n + 1;
 }
 
 static void app__report_entry(const void *self, int info, json_object *entry)
@@ -520,6 +533,53 @@ static void app__report_entry(const void *self, int info, json_object *entry)
         strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
         json_object_object_add(entry, "last_success", json_object_new_string(at));
     }
+    if (lv->snap) { /* what is shown, in one number: ids and values */
+        uint64_t h = 1469598103934665603ull;
+        for (int i = 0; i < lv->snap->entity_count; i++) {
+            const tw_obs_entity *e = &lv->snap->entities[i];
+            char item[400];
+            snprintf(item, sizeof item, "%s=%.9g@%.1f,%.1f;", e->id ? e->id : "",
+                     app__number(lv, e), lv->xy[2 * i], lv->xy[2 * i + 1]);
+            for (const char *p = item; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        }
+        char hex[20];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+        json_object_object_add(entry, "digest", json_object_new_string(hex));
+    }
+    if (lv->alerts) {
+        json_object *al = json_object_new_array();
+        for (int i = 0; i < lv->alert_count; i++) {
+            const tw_obs_entity *e = &lv->snap->entities[lv->alerts[i]];
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "id", json_object_new_string(e->id ? e->id : ""));
+            if (e->name) json_object_object_add(o, "name", json_object_new_string(e->name));
+            json_object_object_add(o, "value", json_object_new_double(app__number(lv, e)));
+            json_object_array_add(al, o);
+        }
+        json_object_object_add(entry, "alerts", al);
+    }
+    json_object_object_add(entry, "history_tracked",
+                           json_object_new_int(app_live_hist_tracked(lv->hist)));
+    if (lv->snap && lv->selected >= 0 && lv->selected < lv->snap->entity_count) {
+        const tw_obs_entity *e = &lv->snap->entities[lv->selected];
+        int cap = app_live_hist_cap(lv->hist);
+        double *v = malloc(((size_t)cap + 1) * sizeof *v);
+        int hn = v ? app_live_hist_get(lv->hist, e->id, NULL, v, cap) : 0;
+        json_object *o = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(o, "id", json_object_new_string(e->id ? e->id : ""));
+        for (int k = 0; k < hn; k++) json_object_array_add(arr, json_object_new_double(v[k]));
+        json_object_object_add(o, "history", arr);
+        json_object_object_add(o, "chart", json_object_new_boolean(true));
+        json_object_object_add(entry, "selected", o);
+        free(v);
+    }
+    if (lv->cfg->traffic) { /* segments drawn per TOPIS class */
+        json_object *c = json_object_new_object();
+        static const char *const names[APP_TRAFFIC_CLASSES] = {"free", "slow", "jam", "none"};
+        for (int k = 0; k < APP_TRAFFIC_CLASSES; k++)
+            json_object_object_add(c, names[k], json_object_new_int(lv->lines.segments[k]));
+        json_object_object_add(entry, "speed_classes", c);
+    }
     json_object_object_add(entry, "fetches", json_object_new_int64(lv->fetches));
     json_object_object_add(entry, "not_modified", json_object_new_int64(lv->skipped_fetches));
     json_object_object_add(entry, "format",
@@ -528,174 +588,24 @@ static void app__report_entry(const void *self, int info, json_object *entry)
         json_object_object_add(entry, "last_error", json_object_new_string(lv->error));
 }
 
-/* ---- scene file ---- */
-
-static void app__cfg_free(void *cfg)
-{
-    app_live_cfg *c = cfg;
-    if (!c) return;
-    free(c->url);
-    free(c->label);
-    for (int i = 0; i < c->header_count; i++) free(c->headers[i]);
-    free(c->value);
-    free(c->name);
-    free(c->attribution);
-    free(c);
-}
-
-/* Replaces ${NAME} from the environment into *out; the shown form (label,
- * may be NULL) has *** instead. False with the missing name in missing. */
-static bool app__expand(const char *in, char **out, char **label, char *missing, size_t mn)
-{
-    size_t cap = strlen(in) + 1, lcap = cap;
-    for (const char *p = strstr(in, "${"); p; p = strstr(p + 2, "${")) {
-        const char *e = strchr(p, '}');
-        if (!e) break;
-        char name[128];
-        snprintf(name, sizeof name, "%.*s", (int)(e - p - 2), p + 2);
-        const char *v = getenv(name);
-        if (!v) {
-            snprintf(missing, mn, "%s", name);
-            return false;
-        }
-        cap += strlen(v);
-        lcap += 3;
-    }
-    char *o = malloc(cap), *l = malloc(lcap);
-    if (!o || !l) {
-        free(o), free(l);
-        snprintf(missing, mn, "%s", "");
-        return false;
-    }
-    size_t on = 0, ln = 0;
-    for (const char *p = in; *p;) {
-        const char *e = p[0] == '$' && p[1] == '{' ? strchr(p, '}') : NULL;
-        if (e) {
-            char name[128];
-            snprintf(name, sizeof name, "%.*s", (int)(e - p - 2), p + 2);
-            const char *v = getenv(name);
-            size_t n = strlen(v);
-            memcpy(o + on, v, n), on += n;
-            memcpy(l + ln, "***", 3), ln += 3;
-            p = e + 1;
-        } else {
-            o[on++] = *p, l[ln++] = *p++;
-        }
-    }
-    o[on] = l[ln] = '\0';
-    *out = o;
-    if (label)
-        *label = l;
-    else
-        free(l);
-    return true;
-}
-
-/* Seoul puts its key as the first path segment: shown as ***. */
-static void app__redact_seoul(char *label)
-{
-    char *p = strstr(label, "://");
-    p = p ? strchr(p + 3, '/') : NULL;
-    if (!p) return;
-    char *end = strchr(p + 1, '/');
-    if (!end || end == p + 1) return;
-    memmove(p + 4, end, strlen(end) + 1);
-    memcpy(p + 1, "***", 3);
-}
-
-static void *app__parse_kind(app_cfg *c, json_object *o, const char *kind)
-{
-    static const char *const keys[] = {"kind",  "url",           "format",  "poll_s",
-                                       "value", "stale_after_s", "headers", "thresholds",
-                                       "name",  "attribution",   "size_px", NULL};
-    app_cfg_unknown(c, o, keys, NULL);
-    app_live_cfg *p = calloc(1, sizeof *p);
-    if (!p) return app_cfg_fail(c, kind, "is too large"), NULL;
-    p->kind = kind;
-    p->parking = strcmp(kind, "parking") == 0;
-    p->poll_s = 10;
-    p->size_px = 11;
-    p->stale_after_s = -1;
-    char *url = NULL, *format = NULL, missing[128] = "";
-    bool ok = app_cfg_string(c, o, "url", &url) && app_cfg_string(c, o, "format", &format) &&
-              app_cfg_string(c, o, "value", &p->value) && app_cfg_string(c, o, "name", &p->name) &&
-              app_cfg_string(c, o, "attribution", &p->attribution) &&
-              app_cfg_number(c, o, "poll_s", &p->poll_s, 0.1, 86400) &&
-              app_cfg_number(c, o, "stale_after_s", &p->stale_after_s, 0.1, 864000) &&
-              app_cfg_number(c, o, "size_px", &p->size_px, 2, 64);
-    if (ok && !url) ok = app_cfg_fail(c, "url", "is required");
-    if (ok && !format)
-        ok = app_cfg_fail(c, "format",
-                          "is required: \"geojson\", \"ngsi-ld\", \"sensorthings\" or "
-                          "\"seoul-openapi\"");
-    if (ok && !live_format_from_name(format, &p->format))
-        ok = app_cfg_fail(
-            c, "format", "must be \"geojson\", \"ngsi-ld\", \"sensorthings\" or \"seoul-openapi\"");
-    if (ok && !app__expand(url, &p->url, &p->label, missing, sizeof missing)) {
-        char what[200];
-        snprintf(what, sizeof what, "needs the environment variable %s, which is not set", missing);
-        ok = app_cfg_fail(c, "url", what);
-    }
-    if (ok && strncmp(p->url, "http://", 7) != 0 && strncmp(p->url, "https://", 8) != 0 &&
-        strncmp(p->url, "file://", 7) != 0)
-        ok = app_cfg_fail(c, "url", "must be http://, https:// or file://");
-    if (ok && p->format == LIVE_FORMAT_SEOUL) app__redact_seoul(p->label);
-    json_object *h = NULL;
-    if (ok && json_object_object_get_ex(o, "headers", &h)) {
-        if (!json_object_is_type(h, json_type_object))
-            ok = app_cfg_fail(c, "headers", "must be an object");
-        json_object_object_foreach(h, hk, hv)
-        {
-            if (!ok) break;
-            char *val = NULL, line[600];
-            if (!json_object_is_type(hv, json_type_string) || strpbrk(hk, ":\r\n")) {
-                ok = app_cfg_fail(c, "headers", "must map names to strings");
-            } else if (p->header_count >= APP_LIVE_MAX_HEADERS) {
-                ok = app_cfg_fail(c, "headers", "has too many entries (16 at most)");
-            } else if (!app__expand(json_object_get_string(hv), &val, NULL, missing,
-                                    sizeof missing)) {
-                char what[200];
-                snprintf(what, sizeof what, "needs the environment variable %s, which is not set",
-                         missing);
-                ok = app_cfg_fail(c, "headers", what);
-            } else {
-                snprintf(line, sizeof line, "%s: %s", hk, val);
-                ok = strpbrk(val, "\r\n") == NULL ? true
-                                                  : app_cfg_fail(c, "headers", "has a line break");
-                if (ok) p->headers[p->header_count++] = strdup(line);
-            }
-            free(val);
-        }
-    }
-    if (ok && tw_json_has(o, "thresholds")) {
-        ok = app_cfg_numbers(c, o, "thresholds", p->thresholds, 2, "[a, b]");
-        p->has_thresholds = ok && p->thresholds[0] <= p->thresholds[1];
-        if (ok && !p->has_thresholds)
-            ok = app_cfg_fail(c, "thresholds", "must be [a, b] with a <= b");
-    }
-    if (p->stale_after_s < 0) p->stale_after_s = 3 * p->poll_s;
-    free(url);
-    free(format);
-    if (!ok) {
-        app__cfg_free(p);
-        return NULL;
-    }
-    return p;
-}
-
 static void *app__parse_sensors(app_cfg *c, json_object *o)
 {
-    return app__parse_kind(c, o, "sensors");
+    return app_live_parse(c, o, "sensors");
 }
 
 static void *app__parse_parking(app_cfg *c, json_object *o)
 {
-    return app__parse_kind(c, o, "parking");
+    return app_live_parse(c, o, "parking");
+}
+
+static void *app__parse_traffic(app_cfg *c, json_object *o)
+{
+    return app_live_parse(c, o, "traffic");
 }
 
 #define APP_LIVE_KIND(kname, parsefn)                                                              \
     {                                                                                              \
-        .name = kname, .parse = parsefn, .cfg_free = app__cfg_free, .create = app__create,         \
+        .name = kname, .parse = parsefn, .cfg_free = app_live_cfg_free, .create = app__create,     \
         .destroy = app__destroy, .update = app__update, .draw = app__draw, .labels = app__labels,  \
         .extent = app__extent, .pick = app__pick, .click = app__click, .key = app__key,            \
         .reserved = app__reserved, .report_entry = app__report_entry,                              \
@@ -703,3 +613,4 @@ static void *app__parse_parking(app_cfg *c, json_object *o)
 
 const app_layer_kind app_sensors_kind = APP_LIVE_KIND("sensors", app__parse_sensors);
 const app_layer_kind app_parking_kind = APP_LIVE_KIND("parking", app__parse_parking);
+const app_layer_kind app_traffic_kind = APP_LIVE_KIND("traffic", app__parse_traffic);

@@ -193,6 +193,16 @@ int app_report_write(const app *a, const char *path)
             free(s);
         }
     }
+    n = a->gap_samples < APP_FRAME_SAMPLES ? a->gap_samples : APP_FRAME_SAMPLES;
+    json_object_object_add(fr, "gaps", json_object_new_int64(a->gap_samples));
+    double *g = n > 0 ? malloc((size_t)n * sizeof *g) : NULL;
+    if (g) { /* frame start to frame start, the whole loop pass */
+        memcpy(g, a->frame_gap_ms, (size_t)n * sizeof *g);
+        qsort(g, (size_t)n, sizeof *g, app__cmp_double);
+        json_object_object_add(fr, "gap_p50_ms", json_object_new_double(g[n / 2]));
+        json_object_object_add(fr, "gap_max_ms", json_object_new_double(g[n - 1]));
+        free(g);
+    }
     json_object_object_add(root, "frames", fr);
 
     json_object *cam = json_object_new_object();

@@ -19,6 +19,43 @@ tw_result live__json(const char *buf, size_t len, json_object **out, char *err, 
     return r;
 }
 
+static size_t live__ws(const char *b, size_t i, size_t len)
+{
+    while (i < len && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) i++;
+    return i;
+}
+
+tw_result live__each(const char *buf, size_t len, void (*each)(json_object *, void *), void *user)
+{
+    size_t i = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    i = live__ws(buf, i, len);
+    if (i >= len || buf[i] != '[' || len > 0x7fffffff) return TW_ERR_FORMAT;
+    i = live__ws(buf, i + 1, len);
+    if (i < len && buf[i] == ']') return live__ws(buf, i + 1, len) == len ? TW_OK : TW_ERR_FORMAT;
+    json_tokener *tok = json_tokener_new_ex(64);
+    if (!tok) return TW_ERR_NOMEM;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    tw_result r = TW_ERR_FORMAT;
+    while (i < len) {
+        json_tokener_reset(tok);
+        json_object *o = json_tokener_parse_ex(tok, buf + i, (int)(len - i));
+        if (json_tokener_get_error(tok) != json_tokener_success) break;
+        size_t end = json_tokener_get_parse_end(tok);
+        if (end == 0) break;
+        each(o, user);
+        json_object_put(o);
+        i = live__ws(buf, i + end, len);
+        if (i < len && buf[i] == ',') {
+            i = live__ws(buf, i + 1, len);
+            continue;
+        }
+        if (i < len && buf[i] == ']') r = live__ws(buf, i + 1, len) == len ? TW_OK : TW_ERR_FORMAT;
+        break;
+    }
+    json_tokener_free(tok);
+    return r;
+}
+
 /* Reads exactly n digits. */
 static bool live__digits(const char **p, int n, int *out)
 {

@@ -5,6 +5,9 @@
  * by whoever stopped it). */
 #include "live_fetch.h"
 
+#include "live_pages.h"
+#include "live_record.h"
+#include "live_sta_follow.h"
 #include "tw_log.h"
 #include "tw_time.h"
 
@@ -15,16 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define LIVE__MAX_FEEDS     64
 #define LIVE__BACKOFF_CAP_S 60.0
 #define LIVE__MAX_PAGES     200 /* per fetch, for formats that page by link or range */
-
-/* Ids already taken into a fetch's merged pages (open addressing). */
-typedef struct live__idset {
-    const char **slot;
-    size_t cap, n;
-} live__idset;
 
 typedef struct live__feed {
     uint32_t id;
@@ -55,7 +53,7 @@ typedef struct live__feed {
     bool paged, multi_page_last;
     char *next_url;       /* SensorThings / Seoul: the next page, NULL: the first */
     tw_obs_snapshot *acc; /* their pages merged so far */
-    live__idset ids;
+    live_idset ids;
     int pages_done;
     long duplicates;
     double next_at, started_at;
@@ -63,6 +61,11 @@ typedef struct live__feed {
     long fetches;
     unsigned rng;
     char errbuf[CURL_ERROR_SIZE];
+    live_rec *rec;                /* recording to, or replaying from; NULL: neither */
+    live_sta_follow *follow;      /* SensorThings: separate requests under way */
+    tw_obs_snapshot *follow_snap; /* the Things list they complete */
+    double added_at;              /* when the feed was added (recorded times count from it) */
+    char rec_error[300];          /* replay: why there is nothing to play; posted once */
 } live__feed;
 
 /* The module's state: one thread, one multi handle, the feed slots. */
@@ -124,6 +127,9 @@ static void live__feed_free(live__feed *f)
     free(f->next_url);
     tw_obs_free(f->acc);
     free(f->ids.slot);
+    live_rec_close(f->rec);
+    live_sta_follow_free(f->follow);
+    tw_obs_free(f->follow_snap);
     free(f);
 }
 
@@ -175,7 +181,14 @@ static size_t live__on_header(char *data, size_t size, size_t n, void *user)
         f->results_count = -1;
         f->retry_after = 0;
     } else if (live__header(data, len, "Retry-After", num, sizeof num)) {
-        f->retry_after = atof(num); /* an HTTP date reads as 0: plain backoff */
+        /* Seconds, or an HTTP date (RFC 9110 allows both). */
+        char *end;
+        double secs = strtod(num, &end);
+        if (end == num || *end) {
+            time_t at = curl_getdate(num, NULL);
+            secs = at > 0 ? (double)at - tw_time_wall_s() : 0;
+        }
+        f->retry_after = fmax(secs, 0);
     } else if (live__header(data, len, "NGSILD-Results-Count", num, sizeof num)) {
         f->results_count = atoll(num);
     } else if (!live__header(data, len, "ETag", f->new_etag, sizeof f->new_etag)) {
@@ -197,8 +210,14 @@ static bool live__has_param(const char *url, const char *name)
 
 static bool live__start(live__feed *f, double now)
 {
+    if (live_rec_replaying()) { /* the recording answers, on its own schedule */
+        if (f->offset == 0 && !f->next_url) f->started_at = now;
+        return true;
+    }
     char *url = f->next_url ? f->next_url : f->url, *paged_url = NULL;
-    if (f->paged) {
+    if (f->follow) url = (char *)live_sta_follow_url(f->follow);
+    if (!url) return false;
+    if (f->paged && !f->follow) {
         size_t n = strlen(f->url) + 96;
         paged_url = malloc(n);
         if (!paged_url) return false;
@@ -215,7 +234,7 @@ static bool live__start(live__feed *f, double now)
         ok = (f->req_headers = curl_slist_append(f->req_headers, h->data)) != NULL;
     /* Conditional only for a whole document: a paged answer's first page
      * says nothing of the others. */
-    bool first = f->offset == 0 && !f->next_url;
+    bool first = f->offset == 0 && !f->next_url && !f->follow;
     if (ok && first && !f->multi_page_last) {
         char line[300];
         if (f->etag[0]) {
@@ -290,6 +309,10 @@ static void live__fail(live__feed *f, live_fetch_result *r, double now)
     tw_obs_free(f->acc);
     f->acc = NULL;
     f->pages_done = 0;
+    live_sta_follow_free(f->follow);
+    f->follow = NULL;
+    tw_obs_free(f->follow_snap);
+    f->follow_snap = NULL;
     TW_DEBUG("live", "%s: %s (retry in %.1f s)", f->label, r->error, f->next_at - now);
     live__post(f, r);
 }
@@ -321,9 +344,8 @@ static tw_result live__parse(live__feed *f, const char *buf, size_t len, tw_obs_
     case LIVE_FORMAT_SEOUL:
         return live_seoul_parse(buf, len, &f->opt, snap, pg, err, errlen);
     case LIVE_FORMAT_STA: {
-        tw_result r = live_sta_things(buf, len, &f->opt, snap, pg, err, errlen);
-        if (r == TW_OK) live_sta_finish(*snap, &f->opt);
-        return r;
+        /* finished once complete (live__sta_complete) */
+        return live_sta_things(buf, len, &f->opt, snap, pg, err, errlen);
     }
     default:
         snprintf(err, errlen, "unknown format");
@@ -331,138 +353,64 @@ static tw_result live__parse(live__feed *f, const char *buf, size_t len, tw_obs_
     }
 }
 
-/* The "/START/END" of a Seoul Open API URL (the last two numeric path
- * segments): where START begins and END ends in url. */
-static bool live__seoul_range(const char *url, size_t *a, size_t *b, long long *start,
-                              long long *end)
+/* Starts the next separate request; on failure the fetch fails. */
+static void live__follow_next(live__feed *f, live_fetch_result *r, double now)
 {
-    bool found = false;
-    for (const char *p = strchr(url, '/'); p; p = strchr(p + 1, '/')) {
-        if (p[1] < '0' || p[1] > '9') continue;
-        char *x, *y;
-        long long s0 = strtoll(p + 1, &x, 10);
-        if (*x != '/' || x[1] < '0' || x[1] > '9') continue;
-        long long e0 = strtoll(x + 1, &y, 10);
-        if (*y != '/' && *y != '\0' && *y != '?') continue;
-        *a = (size_t)(p + 1 - url), *b = (size_t)(y - url), *start = s0, *end = e0;
-        found = true;
+    if (live__start(f, now)) {
+        free(r);
+        return;
     }
-    return found && *start >= 1 && *end >= *start;
+    snprintf(r->error, sizeof r->error, "cannot start a SensorThings request");
+    live__fail(f, r, now);
 }
 
-/* The next page's URL (caller frees), or NULL when this page was the last:
- * SensorThings follows @iot.nextLink while pages are not empty; Seoul moves
- * its /START/END/ window while list_total_count says there are more rows
- * and the page was full. */
-static char *live__next_page(const live__feed *f, const tw_obs_snapshot *page,
-                             const live_paging *pg)
+/* SensorThings: a complete Things list still missing places or values gets
+ * its separate requests (true: started, the result waits for them); else
+ * it is finished here. */
+static bool live__sta_complete(live__feed *f, live_fetch_result **rp, double now)
 {
-    const char *cur = f->next_url ? f->next_url : f->url;
-    int got = page->entity_count + page->dropped_entities;
-    for (int k = 0; k < TW_OBS_SKIP_COUNT; k++)
-        if (k != TW_OBS_SKIP_BAD_VALUE) got += page->skipped[k];
-    if (f->format == LIVE_FORMAT_STA)
-        return pg->next_link[0] && got > 0 ? strdup(pg->next_link) : NULL;
-    size_t a = 0, b = 0;
-    long long s0 = 0, e0 = 0;
-    if (f->format != LIVE_FORMAT_SEOUL || !live__seoul_range(cur, &a, &b, &s0, &e0)) return NULL;
-    long long size = e0 - s0 + 1;
-    if (pg->count <= e0 || got < size) return NULL; /* all rows, or a short page */
-    size_t n = strlen(cur) + 48;
-    char *u = malloc(n);
-    if (u) snprintf(u, n, "%.*s%lld/%lld%s", (int)a, cur, e0 + 1, e0 + size, cur + b);
-    return u;
-}
-
-static uint64_t live__hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-    return h;
-}
-
-/* Adds id; false when it was there already (or memory ran out: then the
- * entity is kept, a duplicate is the lesser harm). */
-static bool live__ids_add(live__idset *set, const char *id)
-{
-    if (set->n * 2 >= set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 256;
-        const char **slot = calloc(cap, sizeof *slot);
-        if (!slot) return true;
-        for (size_t i = 0; i < set->cap; i++) {
-            if (!set->slot[i]) continue;
-            size_t k = live__hash(set->slot[i]) & (cap - 1);
-            while (slot[k]) k = (k + 1) & (cap - 1);
-            slot[k] = set->slot[i];
-        }
-        free(set->slot);
-        set->slot = slot, set->cap = cap;
+    live_fetch_result *r = *rp;
+    live_sta_follow *fo = live_sta_follow_begin(r->snap, f->url);
+    if (!fo) {
+        live_sta_finish(r->snap, &f->opt);
+        return false;
     }
-    size_t k = live__hash(id) & (set->cap - 1);
-    for (; set->slot[k]; k = (k + 1) & (set->cap - 1))
-        if (strcmp(set->slot[k], id) == 0) return false;
-    set->slot[k] = id;
-    set->n++;
+    f->follow = fo, f->follow_snap = r->snap;
+    r->snap = NULL;
+    live__follow_next(f, r, now);
     return true;
 }
 
-/* Copies a page's entities into the fetch's merged snapshot, dropping ids
- * already taken (counted in duplicates). False when out of memory. */
-static bool live__merge(live__feed *f, const tw_obs_snapshot *page)
+/* The answer to one separate SensorThings request. */
+static void live__follow_answer(live__feed *f, live_fetch_result *r, long status, double now)
 {
-    tw_obs_snapshot *d = f->acc;
-    if (!d->crs && page->crs) d->crs = tw_obs_str(d, page->crs, -1);
-    for (int k = 0; k < TW_OBS_SKIP_COUNT; k++) d->skipped[k] += page->skipped[k];
-    d->dropped_entities += page->dropped_entities;
-    d->dropped_values += page->dropped_values;
-    d->dropped_vertices += page->dropped_vertices;
-    d->truncated_strings += page->truncated_strings;
-    for (int i = 0; i < page->entity_count && !d->nomem; i++) {
-        const tw_obs_entity *e = &page->entities[i];
-        const char *id = tw_obs_str(d, e->id, -1);
-        if (!id) continue;
-        if (!live__ids_add(&f->ids, id)) {
-            f->duplicates++;
-            continue;
-        }
-        tw_obs_entity *n = tw_obs_begin(d);
-        if (!n) continue;
-        n->id = id;
-        n->type = tw_obs_str(d, e->type, -1);
-        n->name = tw_obs_str(d, e->name, -1);
-        n->observed_at = e->observed_at;
-        const double *v = tw_obs_vertices(page, e);
-        for (int k = 0; v && k < e->vertex_count; k++) tw_obs_add_vertex(d, v[2 * k], v[2 * k + 1]);
-        const tw_obs_value *val = tw_obs_values(page, e);
-        for (int k = 0; val && k < e->value_count; k++) {
-            tw_obs_value *nv = tw_obs_add_value(d, val[k].name);
-            if (!nv) break;
-            nv->text = tw_obs_str(d, val[k].text, -1);
-            nv->number = val[k].number;
-            nv->unit = tw_obs_str(d, val[k].unit, -1);
-            nv->ref = tw_obs_str(d, val[k].ref, -1);
-            nv->observed_at = val[k].observed_at;
-        }
-        n = &d->entities[d->current]; /* adding may have moved it */
-        n->main_value = e->main_value;
-        if (e->vertex_count > 0) {
-            tw_obs_set_geometry(d, e->geom);
-        } else {
-            n->geom = e->geom;
-            n->x = e->x, n->y = e->y;
-        }
-        tw_obs_commit(d);
+    if (status != 200 && status != 0) {
+        snprintf(r->error, sizeof r->error, "HTTP %ld for %.200s", status,
+                 live_sta_follow_what(f->follow));
+        return live__fail(f, r, now);
     }
-    return !d->nomem;
+    if (live_sta_follow_take(f->follow, f->buf ? f->buf : "", f->len, r->error, sizeof r->error) !=
+        TW_OK)
+        return live__fail(f, r, now);
+    if (live_sta_follow_url(f->follow)) return live__follow_next(f, r, now);
+    r->snap = f->follow_snap;
+    f->follow_snap = NULL;
+    live_sta_follow_free(f->follow);
+    f->follow = NULL;
+    live_sta_finish(r->snap, &f->opt);
+    /* The Things list may not change while its Observations do: asked
+     * again in full each time. */
+    f->etag[0] = f->last_mod[0] = '\0';
+    r->success = true;
+    f->failures = 0;
+    f->next_at = fmax(now, f->started_at + f->poll_s);
+    live__post(f, r);
 }
 
-static void live__finished(live__feed *f, CURLcode rc, double now)
+/* A response, from the network or a recording: status, the transfer's
+ * error (NULL: none) and the body in f->buf / f->len. */
+static void live__complete(live__feed *f, long status, const char *xfer_error, double now)
 {
-    long status = 0;
-    curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_multi_remove_handle(live__g.multi, f->easy);
-    curl_easy_cleanup(f->easy);
-    f->easy = NULL;
     f->fetches++;
     live_fetch_result *r = calloc(1, sizeof *r);
     if (!r) {
@@ -470,16 +418,11 @@ static void live__finished(live__feed *f, CURLcode rc, double now)
         return;
     }
     r->http_status = status;
-    if (rc != CURLE_OK) {
-        if (f->toobig || rc == CURLE_FILESIZE_EXCEEDED)
-            snprintf(r->error, sizeof r->error, "response over %zu bytes", f->max_bytes);
-        else if (rc == CURLE_OPERATION_TIMEDOUT)
-            snprintf(r->error, sizeof r->error, "timeout");
-        else
-            snprintf(r->error, sizeof r->error, "%s",
-                     f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
+    if (xfer_error) {
+        snprintf(r->error, sizeof r->error, "%s", xfer_error);
         return live__fail(f, r, now);
     }
+    if (f->follow) return live__follow_answer(f, r, status, now);
     if (status == 304) {
         r->success = r->not_modified = true;
         f->failures = 0;
@@ -528,7 +471,7 @@ static void live__finished(live__feed *f, CURLcode rc, double now)
         live_paging pg = {.count = -1};
         if (live__parse(f, body, body_len, &page, &pg, r->error, sizeof r->error) != TW_OK)
             return live__fail(f, r, now);
-        char *next = live__next_page(f, page, &pg);
+        char *next = live_pages_next(f->format, f->next_url ? f->next_url : f->url, page, &pg);
         if (!next && !f->acc) {
             r->snap = page; /* one page: as it came */
             f->multi_page_last = false;
@@ -538,7 +481,7 @@ static void live__finished(live__feed *f, CURLcode rc, double now)
                 f->ids.n = 0;
                 if (f->ids.slot) memset(f->ids.slot, 0, f->ids.cap * sizeof *f->ids.slot);
             }
-            bool merged = f->acc && live__merge(f, page);
+            bool merged = f->acc && live_pages_merge(f->acc, &f->ids, &f->duplicates, page);
             tw_obs_free(page);
             if (!merged) {
                 free(next);
@@ -566,12 +509,63 @@ static void live__finished(live__feed *f, CURLcode rc, double now)
             f->duplicates = 0;
         }
     }
+    if (f->format == LIVE_FORMAT_STA && r->snap && live__sta_complete(f, &r, now)) return;
     snprintf(f->etag, sizeof f->etag, "%s", f->new_etag);
     snprintf(f->last_mod, sizeof f->last_mod, "%s", f->new_lm);
     r->success = true;
     f->failures = 0;
     f->next_at = fmax(now, f->started_at + f->poll_s);
     live__post(f, r);
+}
+
+static void live__finished(live__feed *f, CURLcode rc, double now)
+{
+    long status = 0;
+    curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_multi_remove_handle(live__g.multi, f->easy);
+    curl_easy_cleanup(f->easy);
+    f->easy = NULL;
+    char error[256] = "";
+    if (rc != CURLE_OK) {
+        if (f->toobig || rc == CURLE_FILESIZE_EXCEEDED)
+            snprintf(error, sizeof error, "response over %zu bytes", f->max_bytes);
+        else if (rc == CURLE_OPERATION_TIMEDOUT)
+            snprintf(error, sizeof error, "timeout");
+        else
+            snprintf(error, sizeof error, "%s", f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
+    }
+    live_rec_write(f->rec, now - f->added_at, status, f->results_count, error,
+                   rc == CURLE_OK ? f->buf : NULL, f->len);
+    live__complete(f, status, error[0] ? error : NULL, now);
+}
+
+/* Replay: the recorded responses now due, in order, as if they came. */
+static void live__replay(live__feed *f, double now)
+{
+    if (!f->rec) {
+        if (!f->rec_error[0]) return;
+        live_fetch_result *r = calloc(1, sizeof *r);
+        if (r) {
+            snprintf(r->error, sizeof r->error, "%.255s", f->rec_error);
+            f->next_at = now + 3600;
+            live__post(f, r);
+        }
+        f->rec_error[0] = '\0';
+        return;
+    }
+    const live_rec_entry *e;
+    while ((e = live_rec_next(f->rec, now - f->added_at))) {
+        if (e->len + 1 > f->cap) {
+            char *b = realloc(f->buf, e->len + 1);
+            if (!b) return;
+            f->buf = b, f->cap = e->len + 1;
+        }
+        memcpy(f->buf, e->body, e->len + 1);
+        f->len = e->len;
+        f->results_count = e->results_count;
+        f->retry_after = 0;
+        live__complete(f, e->status, e->error[0] ? e->error : NULL, now);
+    }
 }
 
 /* ---- the thread ---- */
@@ -592,6 +586,11 @@ static void *live__main(void *arg)
             if (f->removed) {
                 live__feed_free(f);
                 live__g.feeds[i] = NULL;
+                continue;
+            }
+            if (live_rec_replaying()) {
+                live__replay(f, now);
+                wait = fmin(wait, 0.05);
                 continue;
             }
             if (!f->easy && now >= f->next_at && !live__start(f, now))
@@ -650,6 +649,9 @@ tw_result live_fetch_add(const live_feed_desc *d, live_feed *out)
     f->done = d->done;
     f->user = d->user;
     f->token = d->token ? tw_token_ref(d->token) : NULL;
+    f->added_at = tw_time_mono_s();
+    if (ok)
+        f->rec = live_rec_open(f->label, f->format, f->poll_s, f->rec_error, sizeof f->rec_error);
     if (!ok) {
         live__feed_free(f);
         return TW_ERR_NOMEM;

@@ -72,6 +72,14 @@ typedef struct live_feed {
     uint32_t id;
 } live_feed;
 
+/* --record DIR: every response of every feed added from now on is written
+ * to DIR (made if missing) with its time. --replay DIR: feeds added from now
+ * on read those responses back on the recorded schedule instead of asking
+ * the network (a feed without a recording fails with that reason). Call
+ * once, before the first feed; see live_record.h for the file format. */
+tw_result live_fetch_record_to(const char *dir, char *err, size_t n);
+tw_result live_fetch_replay_from(const char *dir, char *err, size_t n);
+
 /* Starts polling a feed (the first one starts the thread). Main thread. */
 tw_result live_fetch_add(const live_feed_desc *d, live_feed *out);
 /* Stops a feed: a request in flight is abandoned; results already posted are

@@ -55,6 +55,10 @@ tw_result live_sta_things(const char *buf, size_t len, const live_options *opt,
                           tw_obs_snapshot **out, live_paging *paging, char *err, size_t errlen);
 tw_result live_sta_merge_locations(tw_obs_snapshot *snap, const char *buf, size_t len,
                                    live_paging *paging, char *err, size_t errlen);
+/* A Thing's own Locations list (GET Things(id)/Locations): its first
+ * Location places it, unless it has a place already. */
+tw_result live_sta_merge_thing_location(tw_obs_snapshot *snap, const char *thing_id,
+                                        const char *buf, size_t len, char *err, size_t errlen);
 tw_result live_sta_merge_datastreams(tw_obs_snapshot *snap, const char *thing_id, const char *buf,
                                      size_t len, live_paging *paging, char *err, size_t errlen);
 tw_result live_sta_merge_observations(tw_obs_snapshot *snap, const char *datastream_id,

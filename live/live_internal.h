@@ -11,6 +11,12 @@
 
 /* Parses len bytes; on failure err gets "bad JSON at line L, column C: why". */
 tw_result live__json(const char *buf, size_t len, json_object **out, char *err, size_t errlen);
+/* Streams a top-level JSON array: each element is parsed alone, handed to
+ * each (NULL for a JSON null) and freed, so a large answer never exists as
+ * one tree. TW_ERR_FORMAT when the bytes are not a well-formed array (the
+ * caller then parses the whole document, for its message or its other
+ * form); elements already handed over stay handed over. */
+tw_result live__each(const char *buf, size_t len, void (*each)(json_object *, void *), void *user);
 /* ISO 8601 date-time ("2018-09-21T12:00:00Z", "2016-11-30T07:00:00.00Z",
  * "2020-02-21 16:17:16", "+09:00" offsets) to seconds since the epoch. A
  * time without a zone is taken at utc_offset_h. NAN when it is not one. */

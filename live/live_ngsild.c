@@ -157,10 +157,27 @@ static void live__entity(tw_obs_snapshot *s, json_object *o, const live_options 
     tw_obs_commit(s);
 }
 
+typedef struct live__stream_ctx {
+    tw_obs_snapshot *s;
+    const live_options *opt;
+} live__stream_ctx;
+
+static void live__stream_entity(json_object *e, void *user)
+{
+    live__stream_ctx *c = user;
+    if (!c->s->nomem) live__entity(c->s, e, c->opt);
+}
+
 tw_result live_ngsild_parse(const char *buf, size_t len, const live_options *opt,
                             tw_obs_snapshot **out, char *err, size_t errlen)
 {
     *out = NULL;
+    /* The usual answer, an array of entities, one entity at a time. */
+    live__stream_ctx c = {.s = live__create(opt, err, errlen), .opt = opt};
+    if (!c.s) return TW_ERR_NOMEM;
+    if (live__each(buf, len, live__stream_entity, &c) == TW_OK)
+        return live__done(c.s, out, err, errlen);
+    tw_obs_free(c.s);
     json_object *root = NULL;
     tw_result r = live__json(buf, len, &root, err, errlen);
     if (r != TW_OK) return r;

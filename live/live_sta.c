@@ -254,6 +254,25 @@ tw_result live_sta_merge_locations(tw_obs_snapshot *snap, const char *buf, size_
     return TW_OK;
 }
 
+tw_result live_sta_merge_thing_location(tw_obs_snapshot *snap, const char *thing_id,
+                                        const char *buf, size_t len, char *err, size_t errlen)
+{
+    json_object *root = NULL, *list = NULL;
+    tw_result r = live__list(buf, len, "Locations", &root, &list, NULL, err, errlen);
+    if (r != TW_OK) return r;
+    int i = thing_id ? tw_obs_find(snap, thing_id) : -1;
+    json_object *geom = NULL;
+    for (size_t k = 0; i >= 0 && !geom && k < json_object_array_length(list); k++)
+        json_object_object_get_ex(json_object_array_get_idx(list, k), "location", &geom);
+    if (geom) live__locate(snap, i, geom);
+    live__release(root, list);
+    if (snap->nomem) {
+        snprintf(err, errlen, "out of memory while merging a Location");
+        return TW_ERR_NOMEM;
+    }
+    return TW_OK;
+}
+
 tw_result live_sta_merge_datastreams(tw_obs_snapshot *snap, const char *thing_id, const char *buf,
                                      size_t len, live_paging *paging, char *err, size_t errlen)
 {
@@ -315,11 +334,13 @@ void live_sta_finish(tw_obs_snapshot *snap, const live_options *opt)
         tw_obs_entity *e = &snap->entities[i];
         tw_obs_value *v = tw_obs_values(snap, e);
         e->main_value = -1;
-        /* Datastream names often end in the property ("7061:...:available_bikes"). */
+        /* Datastream names often end in the property ("7061:...:available_bikes",
+         * "서울로7017 보행고가 기울기"). */
         for (int k = 0; k < e->value_count && wanted && e->main_value < 0; k++) {
             size_t nl = strlen(v[k].name);
-            if (strcmp(v[k].name, wanted) == 0 || (nl > wl && v[k].name[nl - wl - 1] == ':' &&
-                                                   strcmp(v[k].name + nl - wl, wanted) == 0))
+            if (strcmp(v[k].name, wanted) == 0 ||
+                (nl > wl && (v[k].name[nl - wl - 1] == ':' || v[k].name[nl - wl - 1] == ' ') &&
+                 strcmp(v[k].name + nl - wl, wanted) == 0))
                 e->main_value = k;
         }
         const tw_obs_value *m = tw_obs_main(snap, e);

@@ -456,12 +456,13 @@ static void test_pagination(void)
         json_object *o = get_json(&srv_a, path, NULL);
         const char *code = str_at(o, "GetParkInfo.RESULT.CODE");
         if (!code) code = str_at(o, "RESULT.CODE");
-        if (code && strcmp(code, "INFO-000") == 0) {
+        bool more = code && strcmp(code, "INFO-000") == 0; /* code lives in o */
+        if (more) {
             total = json_object_get_int(at(o, "GetParkInfo.list_total_count"));
             rows += (int)json_object_array_length(at(o, "GetParkInfo.row"));
         }
         json_object_put(o);
-        if (!code || strcmp(code, "INFO-000") != 0) break;
+        if (!more) break;
     }
     TW_CHECK_MSG(rows == total && total > 10, "%d rows, list_total_count %d", rows, total);
 }

@@ -205,6 +205,17 @@ static void test_503_backs_off_and_recovers(void)
         TW_CHECK_MSG(!got[0]->success && strcmp(got[0]->error, "HTTP 503") == 0 &&
                          got[0]->http_status == 503 && got[0]->retry_in_s > 4.5,
                      "%s, retry in %g s", got[0]->error, got[0]->retry_in_s);
+    /* 503 with Retry-After as an HTTP date 8 s ahead: the same (the date has
+     * whole seconds, so 7-8 s) */
+    reset();
+    TW_CHECK(tw_feedsim_fault(&sim, "503-date", "/geojson"));
+    f = add("/geojson/sensors.geojson", LIVE_FORMAT_GEOJSON, 0.1, (live_feed_desc){0}, NULL);
+    TW_CHECK(wait_results(1, 10));
+    live_fetch_remove(f);
+    if (ngot >= 1)
+        TW_CHECK_MSG(!got[0]->success && got[0]->http_status == 503 && got[0]->retry_in_s > 6.5 &&
+                         got[0]->retry_in_s < 9.5,
+                     "%s, retry in %g s", got[0]->error, got[0]->retry_in_s);
     /* 500: plain backoff, 2, 4, 8 x poll_s, each within +-25 % */
     reset();
     TW_CHECK(tw_feedsim_fault(&sim, "500", "/geojson"));

@@ -19,7 +19,7 @@ static const char usage[] =
     "  --freeze          simulated time stands still (tests)\n"
     "  --tick S          seconds between data changes (default 10)\n"
     "  --fault MODE      none slow hang 500 503 truncated malformed huge wrongtype\n"
-    "                    redirect-loop (POST /_control/fault?mode=M&path=P at run time)\n"
+    "                    redirect-loop 503-date (POST /_control/fault?mode=M&path=P at run time)\n"
     "  --fault-path P    apply --fault only under this path prefix\n"
     "  --api-key K       Seoul Open API key accepted (default citytwin)\n"
     "  --hang-cap S      a hung request is dropped after S seconds (default 120)\n"

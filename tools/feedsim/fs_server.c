@@ -52,9 +52,9 @@ struct fs_server {
     unsigned long requests;
 };
 
-static const char *fault_names[FS_FAULT_COUNT] = {"none",      "slow",         "hang",      "500",
-                                                  "503",       "truncated",    "malformed", "huge",
-                                                  "wrongtype", "redirect-loop"};
+static const char *fault_names[FS_FAULT_COUNT] = {"none",      "slow",          "hang",      "500",
+                                                  "503",       "truncated",     "malformed", "huge",
+                                                  "wrongtype", "redirect-loop", "503-date"};
 
 const char *fs_fault_name(fs_fault f)
 {
@@ -434,13 +434,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     case FS_FAULT_500:
         return send_text(s, c, 500, "application/json",
                          "{\"error\":\"simulated internal server error\"}", now);
-    case FS_FAULT_503: {
+    case FS_FAULT_503:
+    case FS_FAULT_503_DATE: {
         const char *t = "{\"error\":\"simulated service unavailable\"}";
         meta m;
         meta_of(s, t, strlen(t), now, &m);
         fs_doc extra = {.nheaders = 1};
         snprintf(extra.hname[0], sizeof extra.hname[0], "Retry-After");
-        snprintf(extra.hvalue[0], sizeof extra.hvalue[0], "5");
+        if (mode == FS_FAULT_503_DATE) { /* the other form RFC 9110 allows */
+            time_t at = time(NULL) + 8;
+            struct tm tm;
+            gmtime_r(&at, &tm);
+            strftime(extra.hvalue[0], sizeof extra.hvalue[0], "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        } else {
+            snprintf(extra.hvalue[0], sizeof extra.hvalue[0], "5");
+        }
         return send_buffer(c, 503, "application/json", t, strlen(t), &m, &extra);
     }
     case FS_FAULT_WRONGTYPE:

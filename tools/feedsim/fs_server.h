@@ -21,6 +21,7 @@ typedef enum fs_fault {
     FS_FAULT_HUGE,      /* a very large streamed body */
     FS_FAULT_WRONGTYPE, /* an HTML page, text/html */
     FS_FAULT_REDIRECT,  /* 302 to itself, forever */
+    FS_FAULT_503_DATE,  /* unavailable, Retry-After as an HTTP date 8 s ahead */
     FS_FAULT_COUNT
 } fs_fault;
 

@@ -1,0 +1,337 @@
+/* Sun hours by sweeping shadow heights along the sun's azimuth (see the
+ * header for the method). */
+#include "tw_sunhours.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TW_SH_PI        3.14159265358979323846
+#define TW_SH_EPS       1e-3 /* metres: a surface reaching the shadow height is lit */
+#define TW_SH_FAR_EVERY 16
+
+void tw_sunhours_add(tw_sunhours_result *r, float *run, bool lit, const tw_sunhours_step *s)
+{
+    if (!lit) {
+        *run = 0;
+        return;
+    }
+    r->hours += (float)s->w_total;
+    r->hours_8_16 += (float)s->w_8_16;
+    *run += (float)s->w_9_15;
+    if (*run > r->cont_9_15) r->cont_9_15 = *run;
+}
+
+void tw_sunhours_judge(tw_sunhours_result *r)
+{
+    r->pass = r->cont_9_15 >= 2.0f - 1e-4f || r->hours_8_16 >= 4.0f - 1e-4f;
+}
+
+/* Even-odd containment over a prism's rings. */
+static bool tw__inside(const tw_obstacles *o, int k, double x, double y)
+{
+    bool in = false;
+    for (int r = o->ring_first[k]; r < o->ring_first[k + 1]; r++) {
+        int s = o->ring_start[r], e = o->ring_start[r + 1];
+        for (int i = s, j = e - 1; i < e; j = i++) {
+            double xi = o->xy[2 * i], yi = o->xy[2 * i + 1];
+            double xj = o->xy[2 * j], yj = o->xy[2 * j + 1];
+            if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) in = !in;
+        }
+    }
+    return in;
+}
+
+static void tw__prism_bbox(const tw_obstacles *o, int k, double b[4])
+{
+    b[0] = b[1] = INFINITY, b[2] = b[3] = -INFINITY;
+    for (int i = o->ring_start[o->ring_first[k]]; i < o->ring_start[o->ring_first[k + 1]]; i++) {
+        b[0] = fmin(b[0], o->xy[2 * i]), b[1] = fmin(b[1], o->xy[2 * i + 1]);
+        b[2] = fmax(b[2], o->xy[2 * i]), b[3] = fmax(b[3], o->xy[2 * i + 1]);
+    }
+}
+
+tw_result tw_sunhours_facades(const tw_obstacles *o, const double area[4], double floor_h,
+                              double min_wall_m, const tw_sunhours_step *steps, int step_count,
+                              tw_facade_point **out, int *count)
+{
+    *out = NULL, *count = 0;
+    if (!o || floor_h <= 0) return TW_OK;
+    size_t cap = 256, n = 0;
+    tw_facade_point *pts = malloc(cap * sizeof *pts);
+    if (!pts) return TW_ERR_NOMEM;
+    for (int k = 0; k < o->count; k++) {
+        double bb[4];
+        tw__prism_bbox(o, k, bb);
+        if (bb[2] < area[0] || bb[0] > area[2] || bb[3] < area[1] || bb[1] > area[3]) continue;
+        int floors = (int)floor((o->top[k] - o->base[k]) / floor_h + 0.25);
+        if (floors < 1) continue;
+        for (int r = o->ring_first[k]; r < o->ring_first[k + 1]; r++) {
+            int s = o->ring_start[r], e = o->ring_start[r + 1];
+            for (int i = s; i < e; i++) {
+                int j = i + 1 < e ? i + 1 : s;
+                double ax = o->xy[2 * i], ay = o->xy[2 * i + 1];
+                double bx = o->xy[2 * j], by = o->xy[2 * j + 1];
+                double len = hypot(bx - ax, by - ay);
+                if (len < min_wall_m || len <= 0) continue;
+                double mx = 0.5 * (ax + bx), my = 0.5 * (ay + by);
+                if (mx < area[0] || mx > area[2] || my < area[1] || my > area[3]) continue;
+                double nx = (by - ay) / len, ny = -(bx - ax) / len;
+                if (tw__inside(o, k, mx + 0.05 * nx, my + 0.05 * ny)) nx = -nx, ny = -ny;
+                bool faces = false;
+                for (int t = 0; t < step_count && !faces; t++) {
+                    double az = steps[t].azimuth_deg * TW_SH_PI / 180.0;
+                    faces = steps[t].elevation_deg > 0 && nx * sin(az) + ny * cos(az) > 1e-6;
+                }
+                if (!faces) continue;
+                for (int f = 0; f < floors; f++) {
+                    if (n == cap) {
+                        tw_facade_point *grown = realloc(pts, 2 * cap * sizeof *pts);
+                        if (!grown) {
+                            free(pts);
+                            return TW_ERR_NOMEM;
+                        }
+                        pts = grown, cap *= 2;
+                    }
+                    pts[n++] = (tw_facade_point){.x = mx + 0.05 * nx,
+                                                 .y = my + 0.05 * ny,
+                                                 .z = o->base[k] + (f + 0.5) * floor_h,
+                                                 .nx = (float)nx,
+                                                 .ny = (float)ny,
+                                                 .prism = k,
+                                                 .id = o->id[k],
+                                                 .floor = f + 1};
+                }
+            }
+        }
+    }
+    *out = pts, *count = (int)n;
+    return TW_OK;
+}
+
+/* The state of one run: the surface, its sun-aligned copy, the prism ids. */
+typedef struct tw__sh {
+    const tw_sunhours_desc *d;
+    double ux, uy, te; /* towards the sun (horizontal unit), tan(elevation) */
+    double amin, bmin; /* the rotated grid's origin along -u and v */
+    int na, nb;
+    float *rot;       /* na * nb: incoming shadow height after the sweep */
+    float *far_start; /* nb: the shadow height entering each row */
+    int *owner;       /* grid cells: the tallest prism there, -1 none */
+    float far_zmax;
+} tw__sh;
+
+static float tw__far_z(const tw__sh *s, double x, double y)
+{
+    const tw_heightfield *hf = s->d->far;
+    if (!hf) return (float)s->d->far_z;
+    int i = (int)floor((x - hf->x0) / hf->dx + 0.5), j = (int)floor((y - hf->y0) / hf->dy + 0.5);
+    if (i < 0 || j < 0 || i >= hf->nx || j >= hf->ny) return -INFINITY;
+    float z = hf->z[(size_t)j * hf->nx + i];
+    return isnan(z) ? -INFINITY : z;
+}
+
+/* The highest shadow terrain beyond p casts at p: max of z(p + u t) - t tan(e). */
+static float tw__horizon(const tw__sh *s, double px, double py)
+{
+    const tw_heightfield *hf = s->d->far;
+    if (!hf) return -INFINITY;
+    double step = fmax(hf->dx, hf->dy) * 0.5, far_m = s->d->far_m > 0 ? s->d->far_m : 20000;
+    float best = -INFINITY;
+    for (double t = step; t <= far_m; t += step) {
+        if (s->far_zmax - t * s->te <= best) break;
+        float z = tw__far_z(s, px + s->ux * t, py + s->uy * t);
+        if (isfinite(z) && z - t * s->te > best) best = (float)(z - t * s->te);
+    }
+    return best;
+}
+
+static inline float tw__dsm_at(const tw__sh *s, double x, double y, long *cell)
+{
+    const tw_grid *g = &s->d->grid;
+    int i = (int)floor((x - g->x0) / g->dx), j = (int)floor((y - g->y0) / g->dy);
+    if (i < 0 || j < 0 || i >= g->nx || j >= g->ny) {
+        *cell = -1;
+        return tw__far_z(s, x, y);
+    }
+    *cell = (long)j * g->nx + i;
+    return s->d->dsm[*cell];
+}
+
+/* Rotated-grid cell of a scene point; -1 outside. */
+static inline long tw__rot_cell(const tw__sh *s, double x, double y)
+{
+    double d = s->d->grid.dx;
+    double a = -(x * s->ux + y * s->uy), b = x * s->uy - y * s->ux;
+    int ia = (int)floor((a - s->amin) / d), ib = (int)floor((b - s->bmin) / d);
+    if (ia < 0 || ib < 0 || ia >= s->na || ib >= s->nb) return -1;
+    return (long)ib * s->na + ia;
+}
+
+/* Builds the sun-aligned grid for one step and sweeps it. */
+static tw_result tw__sweep(tw__sh *s, const tw_sunhours_step *st)
+{
+    const tw_grid *g = &s->d->grid;
+    double az = st->azimuth_deg * TW_SH_PI / 180.0, d = g->dx;
+    s->ux = sin(az), s->uy = cos(az);
+    s->te = tan(st->elevation_deg * TW_SH_PI / 180.0);
+    /* Axes: a runs away from the sun (-u), b across it (v = (uy, -ux)). */
+    double cx[4] = {g->x0, g->x0 + g->nx * d, g->x0, g->x0 + g->nx * d};
+    double cy[4] = {g->y0, g->y0, g->y0 + g->ny * g->dy, g->y0 + g->ny * g->dy};
+    double amin = INFINITY, amax = -INFINITY, bmin = INFINITY, bmax = -INFINITY;
+    for (int k = 0; k < 4; k++) {
+        double a = -(cx[k] * s->ux + cy[k] * s->uy), b = cx[k] * s->uy - cy[k] * s->ux;
+        amin = fmin(amin, a), amax = fmax(amax, a), bmin = fmin(bmin, b), bmax = fmax(bmax, b);
+    }
+    s->amin = amin, s->bmin = bmin;
+    s->na = (int)ceil((amax - amin) / d) + 1;
+    s->nb = (int)ceil((bmax - bmin) / d) + 1;
+    size_t cells = (size_t)s->na * s->nb;
+    float *rot = realloc(s->rot, cells * sizeof *rot);
+    float *fs = realloc(s->far_start, ((size_t)s->nb + TW_SH_FAR_EVERY + 1) * sizeof *fs);
+    if (rot) s->rot = rot;
+    if (fs) s->far_start = fs;
+    if (!rot || !fs) return TW_ERR_NOMEM;
+    /* Point of rotated cell (ia, ib): (amin + (ia + .5) d)(-u) + (bmin + (ib + .5) d) v. */
+    for (int ib = 0; ib < s->nb; ib++) {
+        double b = bmin + (ib + 0.5) * d;
+        double px = b * s->uy - (amin + 0.5 * d) * s->ux,
+               py = -b * s->ux - (amin + 0.5 * d) * s->uy;
+        float *row = rot + (size_t)ib * s->na;
+        for (int ia = 0; ia < s->na; ia++, px -= s->ux * d, py -= s->uy * d) {
+            long c;
+            row[ia] = tw__dsm_at(s, px, py, &c);
+        }
+    }
+    /* Where each row enters: the far terrain's shadow, every few rows. */
+    for (int ib = 0; ib < s->nb + TW_SH_FAR_EVERY; ib += TW_SH_FAR_EVERY) {
+        double b = bmin + (ib + 0.5) * d, a = amin - 0.5 * d;
+        s->far_start[ib / TW_SH_FAR_EVERY] =
+            tw__horizon(s, b * s->uy - a * s->ux, -b * s->ux - a * s->uy);
+    }
+    double drop = d * s->te;
+    for (int ib = 0; ib < s->nb; ib++) {
+        int k = ib / TW_SH_FAR_EVERY;
+        float f0 = s->far_start[k], f1 = s->far_start[k + 1];
+        float t = (float)(ib % TW_SH_FAR_EVERY) / TW_SH_FAR_EVERY;
+        float sp = isfinite(f0) && isfinite(f1) ? f0 + (f1 - f0) * t : fmaxf(f0, f1);
+        float *row = rot + (size_t)ib * s->na;
+        for (int ia = 0; ia < s->na; ia++) {
+            float z = row[ia], sup = (float)(sp - drop);
+            row[ia] = sup;
+            sp = z > sup ? z : sup;
+        }
+    }
+    return TW_OK;
+}
+
+static bool tw__facade_lit(const tw__sh *s, const tw_facade_point *p)
+{
+    if (p->nx * s->ux + p->ny * s->uy <= 1e-6) return false;
+    const tw_obstacles *o = s->d->obstacles;
+    const tw_grid *g = &s->d->grid;
+    double bb[4] = {-INFINITY, -INFINITY, INFINITY, INFINITY};
+    if (o && p->prism >= 0 && p->prism < o->count) tw__prism_bbox(o, p->prism, bb);
+    double step = g->dx * 0.5, reach = g->dx * 1.5;
+    /* Over the own building's neighbourhood cell by cell: its own cells
+     * (the wall the point stands on) never shadow it. */
+    double t = 0;
+    for (;; t += step) {
+        double qx = p->x + s->ux * t, qy = p->y + s->uy * t;
+        if (qx < bb[0] - reach || qx > bb[2] + reach || qy < bb[1] - reach || qy > bb[3] + reach)
+            break;
+        long c;
+        float z = tw__dsm_at(s, qx, qy, &c);
+        if (c < 0) break;
+        if (s->owner && s->owner[c] == p->prism) continue;
+        if (z > p->z + t * s->te + TW_SH_EPS) return false;
+    }
+    long r = tw__rot_cell(s, p->x + s->ux * t, p->y + s->uy * t);
+    if (r < 0) return true;
+    return p->z + t * s->te + TW_SH_EPS >= s->rot[r];
+}
+
+/* Which prism (the tallest) covers each grid cell centre. */
+static int *tw__owners(const tw_sunhours_desc *d)
+{
+    const tw_grid *g = &d->grid;
+    const tw_obstacles *o = d->obstacles;
+    int *own = malloc((size_t)g->nx * g->ny * sizeof *own);
+    if (!own) return NULL;
+    for (size_t c = 0; c < (size_t)g->nx * g->ny; c++) own[c] = -1;
+    for (int k = 0; o && k < o->count; k++) {
+        double bb[4];
+        tw__prism_bbox(o, k, bb);
+        int i0 = (int)fmax(0, floor((bb[0] - g->x0) / g->dx - 0.5));
+        int i1 = (int)fmin(g->nx - 1, ceil((bb[2] - g->x0) / g->dx - 0.5));
+        int j0 = (int)fmax(0, floor((bb[1] - g->y0) / g->dy - 0.5));
+        int j1 = (int)fmin(g->ny - 1, ceil((bb[3] - g->y0) / g->dy - 0.5));
+        for (int j = j0; j <= j1; j++)
+            for (int i = i0; i <= i1; i++) {
+                long c = (long)j * g->nx + i;
+                if (own[c] >= 0 && o->top[own[c]] >= o->top[k]) continue;
+                if (tw__inside(o, k, g->x0 + (i + 0.5) * g->dx, g->y0 + (j + 0.5) * g->dy))
+                    own[c] = k;
+            }
+    }
+    return own;
+}
+
+tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
+                          tw_sunhours_result *facade)
+{
+    const tw_grid *g = &d->grid;
+    if (!d->dsm || g->nx < 1 || g->ny < 1 || g->dx <= 0 || fabs(g->dx - g->dy) > 1e-9 ||
+        d->ax0 < 0 || d->ay0 < 0 || d->anx < 1 || d->any < 1 || d->ax0 + d->anx > g->nx ||
+        d->ay0 + d->any > g->ny)
+        return TW_ERR_ARG;
+    size_t area = (size_t)d->anx * d->any;
+    tw__sh s = {.d = d, .far_zmax = -INFINITY};
+    if (d->far)
+        for (size_t k = 0; k < (size_t)d->far->nx * d->far->ny; k++)
+            if (d->far->z[k] > s.far_zmax) s.far_zmax = d->far->z[k];
+    float *run = calloc(area + (size_t)d->point_count + 1, sizeof *run);
+    if (!run) return TW_ERR_NOMEM;
+    if (d->point_count > 0 && d->obstacles && !(s.owner = tw__owners(d))) {
+        free(run);
+        return TW_ERR_NOMEM;
+    }
+    memset(ground, 0, area * sizeof *ground);
+    if (d->point_count > 0) memset(facade, 0, (size_t)d->point_count * sizeof *facade);
+    tw_result rc = TW_OK;
+    for (int k = 0; k < d->step_count && rc == TW_OK; k++) {
+        if (d->cancel && atomic_load(d->cancel)) {
+            rc = TW_ERR_CANCELLED;
+            break;
+        }
+        const tw_sunhours_step *st = &d->steps[k];
+        if (st->elevation_deg <= 0) {
+            for (size_t c = 0; c < area; c++) run[c] = 0;
+            for (int p = 0; p < d->point_count; p++) run[area + p] = 0;
+            continue;
+        }
+        if ((rc = tw__sweep(&s, st)) != TW_OK) break;
+        for (int j = 0; j < d->any; j++) {
+            int gj = d->ay0 + j;
+            double y = g->y0 + (gj + 0.5) * g->dy;
+            for (int i = 0; i < d->anx; i++) {
+                int gi = d->ax0 + i;
+                double x = g->x0 + (gi + 0.5) * g->dx;
+                long r = tw__rot_cell(&s, x, y);
+                float z = d->dsm[(size_t)gj * g->nx + gi];
+                bool lit = r < 0 || z + TW_SH_EPS >= s.rot[r];
+                size_t c = (size_t)j * d->anx + i;
+                tw_sunhours_add(&ground[c], &run[c], lit, st);
+            }
+        }
+        for (int p = 0; p < d->point_count; p++)
+            tw_sunhours_add(&facade[p], &run[area + p], tw__facade_lit(&s, &d->points[p]), st);
+    }
+    for (size_t c = 0; rc == TW_OK && c < area; c++) tw_sunhours_judge(&ground[c]);
+    for (int p = 0; rc == TW_OK && p < d->point_count; p++) tw_sunhours_judge(&facade[p]);
+    free(run);
+    free(s.rot);
+    free(s.far_start);
+    free(s.owner);
+    return rc;
+}

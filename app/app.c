@@ -131,6 +131,27 @@ static void app__svc_fly(void *user, const app_camera *to)
     app_flight_start(&a->flight, &a->cam, to, a->now);
 }
 
+static bool app__svc_lonlat(void *user, double x, double y, double *lon, double *lat)
+{
+    app *a = user;
+    double lx = x, ly = y;
+    if (!a->lonlat || geo_xform_from_scene(a->lonlat, 1, &lx, &ly, NULL) != 1) return false;
+    *lon = lx, *lat = ly;
+    return true;
+}
+
+/* The analysis time: --time, else the scene's "time", else the clock. */
+static void app__world_time(app *a)
+{
+    app_world *w = &a->world;
+    w->utc_offset_h = a->scene->tz_offset_h;
+    w->time_s = app_world_clock(w);
+    const char *t = a->opt.time ? a->opt.time : a->scene->time;
+    double off;
+    if (t && tw_sun_parse_time(t, a->scene->tz_offset_h, &w->time_s, &off)) w->time_set = true;
+    w->time_gen++;
+}
+
 /* ---- scenes: start, stop, switch ---- */
 
 /* Cancels the scene's work (never waiting for I/O in flight: late results
@@ -264,7 +285,9 @@ static bool app__world_start(app *a, const char *path, app_scene *parsed, const 
                            .exaggeration = d.exaggeration,
                            .go = app__svc_go,
                            .fly = app__svc_fly,
+                           .lonlat = app__svc_lonlat,
                            .app = a};
+    app__world_time(a);
     a->hillshade = d.hillshade;
     a->top_down = d.top_down;
     app_camera_default(&a->cam);

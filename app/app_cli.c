@@ -1,6 +1,8 @@
 /* Command-line parsing. */
 #include "app_cli.h"
 
+#include "tw_sun.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,8 @@ void app_cli_usage(FILE *f)
           "  --monitor N            monitor for --fullscreen (0 = first)\n"
           "  --load-cap-s S         headless: stop waiting for layers after S s (default 120)\n"
           "  --samples N            multisampling (default 4, 1 = off)\n"
+          "  --time T               the sun's time, e.g. 2026-12-22T12:00:00+09:00 (without\n"
+          "                         an offset: the scene's time zone, KST by default)\n"
           "  --verbose              debug logging (GDAL messages included)\n"
           "  --version, --help\n"
           "\n"
@@ -130,6 +134,14 @@ bool app_cli_parse(int argc, char **argv, app_options *o, char *err, size_t n)
                 return false;
             }
             o->samples = (int)v;
+        } else if (strcmp(a, "--time") == 0) {
+            NEED_ARG();
+            double t, off;
+            if (!tw_sun_parse_time(next, 9, &t, &off)) {
+                snprintf(err, n, "--time wants YYYY-MM-DDTHH:MM[:SS][+HH:MM], got '%s'", next);
+                return false;
+            }
+            o->time = next;
         } else if (strcmp(a, "--deterministic") == 0) {
             o->deterministic = true;
             o->frame_clock = true;

@@ -40,8 +40,17 @@ static void app__view(const app *a, int w, int h, rn_view *v)
     app_camera_view_proj(&a->cam, w, h, near_m, far_m, v->view_proj);
     v->width = w;
     v->height = h;
-    /* Sun from the south-east, 45 degrees up. */
+    /* Sun from the south-east, 45 degrees up; the true sun once the
+     * scene's time is set (a little sky light when it is down). */
     v->sun[0] = 0.5f, v->sun[1] = -0.5f, v->sun[2] = 0.7071f;
+    tw_sun_pos sp;
+    if (a->world.time_set) {
+        app_world_sun(&a->world, a->cam.target[0], a->cam.target[1], &sp);
+        double s[3];
+        sp.elevation_deg = fmax(sp.elevation_deg, 2.0);
+        tw_sun_vector(&sp, s);
+        for (int k = 0; k < 3; k++) v->sun[k] = (float)s[k];
+    }
     v->exaggeration = (float)app_exag(a);
     memcpy(v->sky, APP_SKY, sizeof v->sky);
     v->fog_start = (float)(a->cam.distance * 2.5 + span * 0.5);

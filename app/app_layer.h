@@ -28,6 +28,7 @@
 #include "tw_log.h"
 #include "tw_obstacles.h"
 #include "tw_pool.h"
+#include "tw_sun.h"
 
 #include <json.h>
 #include <stdbool.h>
@@ -122,6 +123,15 @@ typedef struct app_world {
     } obstacles[APP_WORLD_OBSTACLES];
     int obstacle_count;
     unsigned obstacles_gen;
+    /* The scene's analysis time (sun position, shadows, sun hours): an
+     * instant, UTC seconds, shown at utc_offset_h (the scene's time zone).
+     * time_set: given by --time, the scene's "time" or the time keys (the
+     * light then follows the sun); time_gen changes whenever it does. */
+    double time_s, utc_offset_h;
+    bool time_set;
+    unsigned time_gen;
+    /* Scene metres to WGS 84 degrees (main thread); false when unknown. */
+    bool (*lonlat)(void *app, double x, double y, double *lon, double *lat);
 } app_world;
 
 /* Ground height at a scene point, metres unexaggerated; false (z = 0) where
@@ -142,6 +152,11 @@ int app_world_obstacles_ref(const app_world *w, tw_obstacles **out, int max);
 long app_world_obstacles_rasterize(const app_world *w, const tw_grid *g, float *out);
 /* Wall-clock seconds, or a fixed instant under --deterministic. */
 double app_world_clock(const app_world *w);
+/* The sun at the analysis time over scene point (x, y); false (and a sun
+ * at 37.5 N 127 E) when the scene has no geographic position. */
+bool app_world_sun(const app_world *w, double x, double y, tw_sun_pos *out);
+/* Moves the analysis time by dt seconds (time keys). */
+void app_world_step_time(app_world *w, double dt);
 
 /* ---- what the frame loop hands to a layer ---- */
 

@@ -425,6 +425,11 @@ static void app__tick(app *a)
         a->now += APP_FRAME_STEP_S;
     else
         a->now = tw_time_mono_s();
+    /* T plays the analysis day: 30 minutes of sun a second. */
+    if (a->sun_play && a->scene) {
+        app_world_step_time(&a->world, (a->now - a->sun_play_t) * 1800.0);
+        a->sun_play_t = a->now;
+    }
 }
 
 /* One pass of the loop. Returns false when the run is over. */

@@ -40,6 +40,7 @@ void app_cli_usage(FILE *f)
           "Window keys: drag = pan, right-drag or Ctrl+drag = orbit, wheel = zoom,\n"
           "arrows/WASD pan, +/- zoom, Q/E rotate, R/F tilt, 1-9 bookmarks, Home reset,\n"
           "H hillshade, X exaggeration, L label language, M certification map / back,\n"
+          "[ ] the sun's time an hour, , . a day, T plays the day, U sun hours pass/fail,\n"
           "F11 fullscreen, Esc quit. On the map: click a city for its card, Enter flies\n"
           "into its twin, [ ] or , . step the years, 1-5 a year, 0 all years, B 3D.\n",
           f);

@@ -227,9 +227,18 @@ void app_draw(app *a)
         }
     }
 
-    char clock[64];
+    char clock[128];
     tw_time_format(app_world_clock(&a->world), a->scene->tz_offset_h, a->scene->tz_label, clock,
                    sizeof clock);
+    if (a->world.time_set) { /* the analysis time and its sun instead */
+        char when[64];
+        tw_sun_pos sp;
+        app_world_sun(&a->world, a->cam.target[0], a->cam.target[1], &sp);
+        tw_time_format(a->world.time_s, a->world.utc_offset_h, a->scene->tz_label, when,
+                       sizeof when);
+        snprintf(clock, sizeof clock, "%.16s %s  sun az %.0f el %.0f%s", when,
+                 a->scene->tz_label, sp.azimuth_deg, sp.elevation_deg, a->sun_play ? " >" : "");
+    }
     app_hud_frame hf_in = {
         .width = w,
         .height = h,

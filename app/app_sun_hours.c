@@ -30,6 +30,7 @@ typedef struct app_sun_hours {
     float mesh_exag;
     bool mesh_pass_view;
     int selected; /* prism of done->merged, -1 none */
+    int computations;
 } app_sun_hours;
 
 static rn_rgba app__pass_color(bool pass)
@@ -126,6 +127,7 @@ static void app__done(void *job, tw_result status)
     app_sun_job_free(s->done);
     s->done = j;
     s->selected = -1;
+    s->computations++;
     rn_mesh_destroy(s->mesh);
     s->mesh = (rn_mesh){0};
     TW_INFO("sun_hours", "%s: %ld cells, %d facade points in %.0f ms; mean %.2f h, %.1f%% fail",
@@ -242,7 +244,8 @@ static bool app__point_screen(const app_sun_hours *s, const app_ui_ctx *ui, cons
 static void app__legend(const app_sun_hours *s, const app_ui_ctx *ui)
 {
     const app_sun_hours_cfg *c = s->cfg;
-    float k = ui->scale, x = 12 * k, y = ui->height - 110 * k, w = 180 * k;
+    /* bottom right, above the attributions (the left is the buildings') */
+    float k = ui->scale, w = 180 * k, x = ui->width - w - 136 * k, y = ui->height - 104 * k;
     char line[256];
     rn_ui_rect(x - 6 * k, y - 34 * k, w + 130 * k, 58 * k, (rn_rgba){16, 24, 36, 210});
     snprintf(line, sizeof line, "Sun hours %04d-%02d-%02d %02d:%02d-%02d:%02d", s->year, s->month,
@@ -444,6 +447,7 @@ static void app__report_entry(const void *self, int info, json_object *e)
     json_object_object_add(e, "facade_points", json_object_new_int(j->point_count));
     json_object_object_add(e, "facade_fail", json_object_new_int(j->point_fails));
     json_object_object_add(e, "compute_ms", json_object_new_double(j->compute_ms));
+    json_object_object_add(e, "computations", json_object_new_int(s->computations));
     json_object *a = json_object_new_array();
     double ext[4] = {j->area.x0, j->area.y0, j->area.x0 + j->area.nx * j->area.dx,
                      j->area.y0 + j->area.ny * j->area.dy};
@@ -462,6 +466,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     app_layer_info_begin(&s->info, "sun_hours", c->name ? c->name : "sun hours", "", NULL,
                          tw_time_mono_s());
     app_layer_add_info(l, &s->info);
+    s->pass_view = c->pass_view;
     if (c->has_date) {
         s->year = c->year, s->month = c->month, s->day = c->day;
     } else { /* the winter solstice of the scene's year */
@@ -504,13 +509,14 @@ static bool app__clock(app_cfg *c, json_object *o, const char *key, double *out)
 
 /* { "area": [xmin, ymin, xmax, ymax], "date": "YYYY-MM-DD", "from": "08:00",
  *   "to": "16:00", "step_min": 5, "resolution_m": 2, "export": path,
- *   "export_facades": path, "floor_height_m": 3, "margin_m": 1000 } */
+ *   "export_facades": path, "floor_height_m": 3, "margin_m": 1000,
+ *   "show": "hours" | "pass" } */
 static void *app__parse(app_cfg *c, json_object *o)
 {
     static const char *const known[] = {"kind",         "name",          "area",   "date",
                                         "from",         "to",            "step_min",
                                         "resolution_m", "export",        "export_facades",
-                                        "floor_height_m", "margin_m",    NULL};
+                                        "floor_height_m", "margin_m",    "show", NULL};
     app_sun_hours_cfg *s = calloc(1, sizeof *s);
     if (!s) return app_cfg_fail(c, "sun_hours", "is too large"), NULL;
     s->from_h = 8, s->to_h = 16, s->step_min = 5, s->resolution_m = 2, s->floor_h = 3;
@@ -523,6 +529,12 @@ static void *app__parse(app_cfg *c, json_object *o)
               app_cfg_number(c, o, "margin_m", &s->margin_m, 0, 10000) &&
               app_cfg_path(c, o, "export", false, &s->export_path) &&
               app_cfg_path(c, o, "export_facades", false, &s->export_facades);
+    if (ok && tw_json_has(o, "show")) {
+        const char *v = tw_json_string(o, "show");
+        s->pass_view = v && strcmp(v, "pass") == 0;
+        if (!v || (strcmp(v, "pass") != 0 && strcmp(v, "hours") != 0))
+            ok = app_cfg_fail(c, "show", "must be \"hours\" or \"pass\"");
+    }
     if (ok && s->to_h <= s->from_h) ok = app_cfg_fail(c, "to", "must be later than \"from\"");
     if (ok && tw_json_has(o, "date")) {
         const char *v = tw_json_string(o, "date");

@@ -22,6 +22,7 @@ typedef struct app_sun_hours_cfg {
     bool has_date;
     int year, month, day;
     double from_h, to_h, step_min, resolution_m, floor_h, margin_m;
+    bool pass_view; /* "show": "pass" */
 } app_sun_hours_cfg;
 
 /* One computation: a snapshot of the inputs, then the results. */

@@ -236,8 +236,8 @@ void app_draw(app *a)
         app_world_sun(&a->world, a->cam.target[0], a->cam.target[1], &sp);
         tw_time_format(a->world.time_s, a->world.utc_offset_h, a->scene->tz_label, when,
                        sizeof when);
-        snprintf(clock, sizeof clock, "%.16s %s  sun az %.0f el %.0f%s", when,
-                 a->scene->tz_label, sp.azimuth_deg, sp.elevation_deg, a->sun_play ? " >" : "");
+        snprintf(clock, sizeof clock, "%.16s %s  sun az %.0f el %.0f%s", when, a->scene->tz_label,
+                 sp.azimuth_deg, sp.elevation_deg, a->sun_play ? " >" : "");
     }
     app_hud_frame hf_in = {
         .width = w,

@@ -66,13 +66,17 @@ static void app__submit(app_sun_hours *s, const app_update_ctx *u)
     app_sun_job *j = calloc(1, sizeof *j);
     if (!j) return;
     double d = c->resolution_m;
-    j->area = (tw_grid){.x0 = area[0], .y0 = area[1], .dx = d, .dy = d,
+    j->area = (tw_grid){.x0 = area[0],
+                        .y0 = area[1],
+                        .dx = d,
+                        .dy = d,
                         .nx = (int)ceil((area[2] - area[0]) / d - 1e-9),
                         .ny = (int)ceil((area[3] - area[1]) / d - 1e-9)};
     double cx = 0.5 * (area[0] + area[2]), cy = 0.5 * (area[1] + area[3]);
     double lon = 127, lat = 37.5;
     if (w->lonlat) w->lonlat(w->app, cx, cy, &lon, &lat);
-    j->step_count = app_sun_steps(c, s->year, s->month, s->day, w->utc_offset_h, lat, lon, &j->steps);
+    j->step_count =
+        app_sun_steps(c, s->year, s->month, s->day, w->utc_offset_h, lat, lon, &j->steps);
     j->ground = app_world_ground_ref(w);
     j->set_count = app_world_obstacles_ref(w, j->sets, APP_WORLD_OBSTACLES);
     /* Margins: as far as the tallest thing's shadow reaches (sun above 2
@@ -202,7 +206,8 @@ static void app__build_mesh(app_sun_hours *s, float exag)
                 if (!p2 || !c2) goto out;
                 cap *= 2;
             }
-            float zz = (float)(z * exag + (k >= 0 ? 0.3 : 2.0)), x0 = (float)(x * g->dx), x1 = (float)(e * g->dx);
+            float zz = (float)(z * exag + (k >= 0 ? 0.3 : 2.0)), x0 = (float)(x * g->dx),
+                  x1 = (float)(e * g->dx);
             float y0 = (float)(y * g->dy), y1 = (float)((y + 1) * g->dy);
             float q[12] = {x0, y0, zz, x1, y0, zz, x1, y1, zz, x0, y1, zz};
             memcpy(pos + quads * 12, q, sizeof q);
@@ -232,8 +237,8 @@ out:
     s->mesh_pass_view = s->pass_view;
 }
 
-static bool app__point_screen(const app_sun_hours *s, const app_ui_ctx *ui, const tw_facade_point *p,
-                              const double eye[3], double *px, double *py)
+static bool app__point_screen(const app_sun_hours *s, const app_ui_ctx *ui,
+                              const tw_facade_point *p, const double eye[3], double *px, double *py)
 {
     double exag = s->world->exaggeration > 0 ? s->world->exaggeration : 1;
     double w[3] = {p->x + p->nx * 0.5, p->y + p->ny * 0.5, p->z * exag};
@@ -257,7 +262,8 @@ static void app__legend(const app_sun_hours *s, const app_ui_ctx *ui)
         rn_ui_text(x + 18 * k, y + 9 * k, 11 * k, (rn_rgba){235, 240, 245, 255},
                    "pass: >= 2 h continuous 09-15 or >= 4 h 08-16");
         rn_ui_rect(x, y + 14 * k, 14 * k, 10 * k, app__pass_color(false));
-        rn_ui_text(x + 18 * k, y + 23 * k, 11 * k, (rn_rgba){235, 240, 245, 255}, "fail   (U: hours)");
+        rn_ui_text(x + 18 * k, y + 23 * k, 11 * k, (rn_rgba){235, 240, 245, 255},
+                   "fail   (U: hours)");
         return;
     }
     for (int i = 0; i < 32; i++)
@@ -513,10 +519,13 @@ static bool app__clock(app_cfg *c, json_object *o, const char *key, double *out)
  *   "show": "hours" | "pass" } */
 static void *app__parse(app_cfg *c, json_object *o)
 {
-    static const char *const known[] = {"kind",         "name",          "area",   "date",
-                                        "from",         "to",            "step_min",
-                                        "resolution_m", "export",        "export_facades",
-                                        "floor_height_m", "margin_m",    "show", NULL};
+    static const char *const known[] = {"kind",           "name",
+                                        "area",           "date",
+                                        "from",           "to",
+                                        "step_min",       "resolution_m",
+                                        "export",         "export_facades",
+                                        "floor_height_m", "margin_m",
+                                        "show",           NULL};
     app_sun_hours_cfg *s = calloc(1, sizeof *s);
     if (!s) return app_cfg_fail(c, "sun_hours", "is too large"), NULL;
     s->from_h = 8, s->to_h = 16, s->step_min = 5, s->resolution_m = 2, s->floor_h = 3;
@@ -545,8 +554,9 @@ static void *app__parse(app_cfg *c, json_object *o)
         ok = app_cfg_coords(c, o, "area", s->area, 4, "[xmin, ymin, xmax, ymax] in the scene CRS");
         s->has_area = ok && s->area[0] < s->area[2] && s->area[1] < s->area[3];
         if (ok && !s->has_area)
-            ok = app_cfg_fail(c, "area", "must be [xmin, ymin, xmax, ymax] with xmin < xmax, "
-                                         "ymin < ymax");
+            ok = app_cfg_fail(c, "area",
+                              "must be [xmin, ymin, xmax, ymax] with xmin < xmax, "
+                              "ymin < ymax");
         double cells = ok ? (s->area[2] - s->area[0]) * (s->area[3] - s->area[1]) /
                                 (s->resolution_m * s->resolution_m)
                           : 0;

@@ -30,7 +30,7 @@ typedef struct app_sun_job {
     atomic_int cancel;
     void *owner; /* the layer (main thread only) */
     /* inputs */
-    tw_grid area; /* the result grid */
+    tw_grid area;     /* the result grid */
     double margin[4]; /* west south east north, metres */
     app_ground *ground;
     tw_obstacles *sets[APP_WORLD_OBSTACLES];
@@ -44,9 +44,9 @@ typedef struct app_sun_job {
     /* results */
     tw_result status;
     char err[512];
-    float *hours;             /* area cells, NaN outside */
-    tw_sunhours_result *res;  /* area cells */
-    tw_obstacles *merged;     /* every set in one (facade points index it) */
+    float *hours;            /* area cells, NaN outside */
+    tw_sunhours_result *res; /* area cells */
+    tw_obstacles *merged;    /* every set in one (facade points index it) */
     tw_facade_point *points;
     tw_sunhours_result *pres;
     int point_count;

@@ -65,7 +65,8 @@ static tw_result app__merge(app_sun_job *j)
         rings += j->sets[s]->ring_count;
         pts += j->sets[s]->ring_start[j->sets[s]->ring_count];
     }
-    int *rf = malloc((size_t)(count + 1) * sizeof *rf), *rs = malloc((size_t)(rings + 1) * sizeof *rs);
+    int *rf = malloc((size_t)(count + 1) * sizeof *rf),
+        *rs = malloc((size_t)(rings + 1) * sizeof *rs);
     double *xy = malloc((size_t)pts * 2 * sizeof *xy);
     float *base = malloc((size_t)count * sizeof *base), *top = malloc((size_t)count * sizeof *top);
     long *id = malloc((size_t)count * sizeof *id);
@@ -79,12 +80,18 @@ static tw_result app__merge(app_sun_job *j)
                 base[c] = o->base[k], top[c] = o->top[k], id[c] = o->id[k];
             }
             for (int q = 0; q < o->ring_count; q++) rs[r + q] = p + o->ring_start[q];
-            memcpy(xy + 2 * (size_t)p, o->xy, 2 * sizeof *xy * (size_t)o->ring_start[o->ring_count]);
+            memcpy(xy + 2 * (size_t)p, o->xy,
+                   2 * sizeof *xy * (size_t)o->ring_start[o->ring_count]);
             r += o->ring_count, p += o->ring_start[o->ring_count];
         }
         rf[count] = r, rs[rings] = p;
-        tw_obstacles_desc d = {.count = count, .ring_first = rf, .ring_start = rs, .xy = xy,
-                               .base = base, .top = top, .id = id};
+        tw_obstacles_desc d = {.count = count,
+                               .ring_first = rf,
+                               .ring_start = rs,
+                               .xy = xy,
+                               .base = base,
+                               .top = top,
+                               .id = id};
         rc = tw_obstacles_create(&d, &j->merged);
     }
     free(rf), free(rs), free(xy), free(base), free(top), free(id);
@@ -101,8 +108,12 @@ void app_sun_job_run(void *job, int worker)
     /* The surface model: the area grown by the margins, whole cells. */
     int mw = (int)ceil(j->margin[0] / d), ms = (int)ceil(j->margin[1] / d);
     int me = (int)ceil(j->margin[2] / d), mn = (int)ceil(j->margin[3] / d);
-    tw_grid g = {.x0 = a->x0 - mw * d, .y0 = a->y0 - ms * d, .dx = d, .dy = d,
-                 .nx = a->nx + mw + me, .ny = a->ny + ms + mn};
+    tw_grid g = {.x0 = a->x0 - mw * d,
+                 .y0 = a->y0 - ms * d,
+                 .dx = d,
+                 .dy = d,
+                 .nx = a->nx + mw + me,
+                 .ny = a->ny + ms + mn};
     size_t cells = (size_t)g.nx * g.ny, area = (size_t)a->nx * a->ny;
     float *dsm = malloc(cells * sizeof *dsm);
     j->hours = malloc(area * sizeof *j->hours);
@@ -110,14 +121,15 @@ void app_sun_job_run(void *job, int worker)
     if (!dsm || !j->hours || !j->res || app__merge(j) != TW_OK) {
         free(dsm);
         j->status = TW_ERR_NOMEM;
-        snprintf(j->err, sizeof j->err, "out of memory for %ld x %ld cells", (long)g.nx, (long)g.ny);
+        snprintf(j->err, sizeof j->err, "out of memory for %ld x %ld cells", (long)g.nx,
+                 (long)g.ny);
         return;
     }
     for (int y = 0; y < g.ny; y++)
         for (int x = 0; x < g.nx; x++) {
             double z = 0;
-            if (!j->ground || !app_ground_sample(j->ground, g.x0 + (x + 0.5) * d,
-                                                 g.y0 + (y + 0.5) * d, &z))
+            if (!j->ground ||
+                !app_ground_sample(j->ground, g.x0 + (x + 0.5) * d, g.y0 + (y + 0.5) * d, &z))
                 z = 0;
             dsm[(size_t)y * g.nx + x] = (float)z;
         }

@@ -81,9 +81,10 @@ tw_result geo_sun_write_facades(const char *path, const geo_frame *frame,
         json_object_object_add(p, "hours_8_16",
                                json_object_new_double(round(res[i].hours_8_16 * 100) / 100));
         json_object_object_add(p, "pass", json_object_new_boolean(res[i].pass));
-        json_object_object_add(p, "facing_deg",
-                               json_object_new_double(round(fmod(
-                                   atan2(pts[i].nx, pts[i].ny) * 180 / 3.14159265358979 + 360, 360))));
+        json_object_object_add(
+            p, "facing_deg",
+            json_object_new_double(
+                round(fmod(atan2(pts[i].nx, pts[i].ny) * 180 / 3.14159265358979 + 360, 360))));
         json_object_object_add(p, "x", json_object_new_double(round(pts[i].x * 100) / 100));
         json_object_object_add(p, "y", json_object_new_double(round(pts[i].y * 100) / 100));
         json_object_object_add(f, "properties", p);

@@ -94,8 +94,8 @@ static void test_box(void)
     TW_CHECK(num(l, "facade_points") == 30);
     TW_CHECK(strcmp(json_object_get_string(obj(l, "date")), "2026-12-22") == 0);
     json_object *sun = obj(r, "sun");
-    TW_CHECK(sun && strcmp(json_object_get_string(obj(sun, "time")), "2026-12-22T10:00:00+09:00") ==
-                        0);
+    TW_CHECK(sun &&
+             strcmp(json_object_get_string(obj(sun, "time")), "2026-12-22T10:00:00+09:00") == 0);
     /* 10:00 KST on the solstice in Korea: the sun in the south-east, low */
     TW_CHECK(num(sun, "azimuth_deg") > 140 && num(sun, "azimuth_deg") < 150);
     TW_CHECK(num(sun, "elevation_deg") > 17 && num(sun, "elevation_deg") < 22);

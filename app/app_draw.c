@@ -4,6 +4,7 @@
 #include "app_internal.h"
 
 #include "rn_fill.h"
+#include "rn_shadow.h"
 #include "rn_ui.h"
 #include "tw_log.h"
 #include "tw_time.h"
@@ -186,6 +187,17 @@ void app_draw(app *a)
                       .hillshade = a->hillshade,
                       .wireframe = a->wireframe,
                       .ui = &ui};
+    /* Sun shadows once the scene has a time: the casters' depth from the
+     * sun over a square sized to the view (the map has none). */
+    rn_shadow_clear();
+    if (a->world.time_set && !a->top_down &&
+        rn_shadow_begin(view.sun, a->cam.target, a->cam.distance * 1.5 + 300)) {
+        for (int i = 0; i < a->layer_count; i++) {
+            app_layer *l = a->layers[i];
+            if (l->self && l->visible && l->kind->draw) l->kind->draw(l->self, APP_PASS_SHADOW, &d);
+        }
+        rn_shadow_end(w, h);
+    }
     /* A scene without terrain stands on flat ground at 0 m (not the map,
      * whose land is its own). */
     if (!a->world.ground && !a->top_down && rn_mesh_valid(a->ground_plane))

@@ -166,6 +166,7 @@ typedef enum app_pass {
     APP_PASS_TRANSLUCENT, /* particles, glass */
     APP_PASS_MARKERS,     /* 2D symbols at 3D places, under the labels and the HUD */
     APP_PASS_OVERLAY,     /* 2D panels over the HUD */
+    APP_PASS_SHADOW,      /* casters into the sun's shadow map (rn_shadow_cast) */
     APP_PASS_COUNT
 } app_pass;
 

@@ -200,6 +200,51 @@ static void test_cheongna(void)
     TW_CHECK(tw_golden_check(png, "sun_hours_cheongna"));
 }
 
+/* Share of pixels of the flat ground's colour (214, 219, 205) darkened by
+ * a shadow (x 0.72), within a few levels. */
+static double shadow_share(const char *png)
+{
+    tw_image im = {0};
+    if (!tw_img_load(png, &im)) return -1;
+    long n = 0;
+    for (long i = 0; i < (long)im.width * im.height; i++) {
+        const uint8_t *p = im.pixels + (long)im.channels * i;
+        n += abs(p[0] - 154) < 8 && abs(p[1] - 158) < 8 && abs(p[2] - 148) < 8;
+    }
+    double share = (double)n / ((double)im.width * im.height);
+    tw_image_free(&im);
+    return share;
+}
+
+/* Cast shadows in the 3D view: Cheongna at 10:00 on the solstice against a
+ * golden; the ground has shadows with a time and none without. */
+static void test_shadows(void)
+{
+    char scene[2000];
+    snprintf(scene, sizeof scene,
+             "{\"name\": \"s\", \"crs\": \"EPSG:5186\", \"layers\": [{\"kind\": "
+             "\"buildings\", \"source\": \"%s\", \"where\": \"uploader_edit_flag IS NULL\", "
+             "\"height_field\": \"height_m\"}], \"bookmarks\": [{\"name\": \"b\", \"eye\": "
+             "[168500, 546900, 700], \"target\": [167700, 548000, 0]}]}",
+             cheongna);
+    int rc;
+    json_object *r = run(scene, "shadows", "--bookmark b --time 2026-12-22T10:00:00+09:00", &rc);
+    TW_CHECK(rc == 0 && r);
+    json_object_put(r);
+    char png[600];
+    snprintf(png, sizeof png, "%s/shadows.png", tw_run_tmpdir());
+    double with = shadow_share(png);
+    TW_CHECK(tw_golden_check(png, "sun_shadows_cheongna"));
+    r = run(scene, "noshadows", "--bookmark b", &rc);
+    TW_CHECK(rc == 0 && r);
+    json_object_put(r);
+    snprintf(png, sizeof png, "%s/noshadows.png", tw_run_tmpdir());
+    double without = shadow_share(png);
+    fprintf(stderr, "  shadowed ground: %.3f with a time, %.3f without\n", with, without);
+    TW_CHECK(with > 0.03 && with > 5 * without); /* other things share the colour a little */
+    TW_CHECK(without >= 0 && without < 0.01);
+}
+
 static void test_bad_time(void)
 {
     char err[600], args[1200];
@@ -224,6 +269,7 @@ int main(void)
     TW_RUN(test_box);
     TW_RUN(test_box_pass_view);
     TW_RUN(test_cheongna);
+    TW_RUN(test_shadows);
     TW_RUN(test_bad_time);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();

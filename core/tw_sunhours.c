@@ -109,15 +109,20 @@ tw_result tw_sunhours_facades(const tw_obstacles *o, const double area[4], doubl
     return TW_OK;
 }
 
-/* The state of one run: the surface, its sun-aligned copy, the prism ids. */
+/* The state of one run: the surface (and its transpose, so that every
+ * sweep reads memory in order), the incoming shadow heights of the last
+ * step, the prism ids. */
 typedef struct tw__sh {
     const tw_sunhours_desc *d;
     double ux, uy, te; /* towards the sun (horizontal unit), tan(elevation) */
-    double amin, bmin; /* the rotated grid's origin along -u and v */
-    int na, nb;
-    float *rot;       /* na * nb: incoming shadow height after the sweep */
-    float *far_start; /* nb: the shadow height entering each row */
-    int *owner;       /* grid cells: the tallest prism there, -1 none */
+    bool by_col;       /* the last sweep's layout: i-major (transposed) */
+    float *dsm_t;      /* nx * ny, i-major */
+    float *sin_;       /* nx * ny: incoming shadow height, in the sweep's layout */
+    float *lines;      /* shadow height carried along each digital line */
+    int *off;          /* per sweep position: the lines' offset across */
+    float *edge;       /* far horizons where lines enter */
+    int *owner;        /* grid cells: the tallest prism there, -1 none */
+    double *pbox;      /* per prism: its footprint's bounding box */
     float far_zmax;
 } tw__sh;
 
@@ -158,68 +163,98 @@ static inline float tw__dsm_at(const tw__sh *s, double x, double y, long *cell)
     return s->d->dsm[*cell];
 }
 
-/* Rotated-grid cell of a scene point; -1 outside. */
-static inline long tw__rot_cell(const tw__sh *s, double x, double y)
+/* Index in the sweep's layout of grid cell (i, j). */
+static inline size_t tw__lay(const tw__sh *s, int i, int j)
 {
-    double d = s->d->grid.dx;
-    double a = -(x * s->ux + y * s->uy), b = x * s->uy - y * s->ux;
-    int ia = (int)floor((a - s->amin) / d), ib = (int)floor((b - s->bmin) / d);
-    if (ia < 0 || ib < 0 || ia >= s->na || ib >= s->nb) return -1;
-    return (long)ib * s->na + ia;
+    const tw_grid *g = &s->d->grid;
+    return s->by_col ? (size_t)i * g->ny + j : (size_t)j * g->nx + i;
 }
 
-/* Builds the sun-aligned grid for one step and sweeps it. */
+/* Horizon of the far terrain at grid cell (i, j), every few cells along an
+ * edge and interpolated between. */
+static void tw__edge(const tw__sh *s, int n, bool major, int fixed, int dir, float *out)
+{
+    const tw_grid *g = &s->d->grid;
+    float prev = -INFINITY;
+    int prev_k = 0;
+    for (int k = 0;; k += TW_SH_FAR_EVERY) {
+        int kk = k < n ? k : n - 1;
+        /* major edge: position b = kk on the first line; minor: sweep position kk */
+        int i, j;
+        if (major)
+            i = s->by_col ? fixed : kk, j = s->by_col ? kk : fixed;
+        else
+            i = s->by_col ? kk : fixed, j = s->by_col ? fixed : kk;
+        (void)dir;
+        float v = s->d->far ? tw__horizon(s, g->x0 + (i + 0.5) * g->dx + s->ux * g->dx,
+                                          g->y0 + (j + 0.5) * g->dy + s->uy * g->dy)
+                            : -INFINITY;
+        out[kk] = v;
+        for (int m = prev_k + 1; k > 0 && m < kk; m++) {
+            float t = (float)(m - prev_k) / (float)(kk - prev_k);
+            out[m] = isfinite(prev) && isfinite(v) ? prev + (v - prev) * t : fmaxf(prev, v);
+        }
+        prev = v, prev_k = kk;
+        if (kk == n - 1) break;
+    }
+}
+
+/* One sun position: shadow heights carried along digital lines of the
+ * sun's azimuth, one pass over the grid in memory order. Leaves in sin_
+ * the height each cell's incoming shadow reaches. */
 static tw_result tw__sweep(tw__sh *s, const tw_sunhours_step *st)
 {
     const tw_grid *g = &s->d->grid;
     double az = st->azimuth_deg * TW_SH_PI / 180.0, d = g->dx;
     s->ux = sin(az), s->uy = cos(az);
     s->te = tan(st->elevation_deg * TW_SH_PI / 180.0);
-    /* Axes: a runs away from the sun (-u), b across it (v = (uy, -ux)). */
-    double cx[4] = {g->x0, g->x0 + g->nx * d, g->x0, g->x0 + g->nx * d};
-    double cy[4] = {g->y0, g->y0, g->y0 + g->ny * g->dy, g->y0 + g->ny * g->dy};
-    double amin = INFINITY, amax = -INFINITY, bmin = INFINITY, bmax = -INFINITY;
-    for (int k = 0; k < 4; k++) {
-        double a = -(cx[k] * s->ux + cy[k] * s->uy), b = cx[k] * s->uy - cy[k] * s->ux;
-        amin = fmin(amin, a), amax = fmax(amax, a), bmin = fmin(bmin, b), bmax = fmax(bmax, b);
+    /* Major axis: the one the sun's direction runs along most. */
+    s->by_col = fabs(s->ux) >= fabs(s->uy);
+    int na = s->by_col ? g->nx : g->ny, nb = s->by_col ? g->ny : g->nx;
+    double umaj = s->by_col ? s->ux : s->uy, umin = s->by_col ? s->uy : s->ux;
+    double r = umin / fabs(umaj); /* across per step towards the sun */
+    const float *z = s->by_col ? s->dsm_t : s->d->dsm;
+    /* Sweep position k = 0 is the line of cells nearest the sun. */
+    int a0 = umaj > 0 ? na - 1 : 0, astep = umaj > 0 ? -1 : 1;
+    int lo = 0, hi = 0;
+    for (int k = 0; k < na; k++) {
+        s->off[k] = (int)floor(-r * k + 0.5);
+        lo = s->off[k] < lo ? s->off[k] : lo, hi = s->off[k] > hi ? s->off[k] : hi;
     }
-    s->amin = amin, s->bmin = bmin;
-    s->na = (int)ceil((amax - amin) / d) + 1;
-    s->nb = (int)ceil((bmax - bmin) / d) + 1;
-    size_t cells = (size_t)s->na * s->nb;
-    float *rot = realloc(s->rot, cells * sizeof *rot);
-    float *fs = realloc(s->far_start, ((size_t)s->nb + TW_SH_FAR_EVERY + 1) * sizeof *fs);
-    if (rot) s->rot = rot;
-    if (fs) s->far_start = fs;
-    if (!rot || !fs) return TW_ERR_NOMEM;
-    /* Point of rotated cell (ia, ib): (amin + (ia + .5) d)(-u) + (bmin + (ib + .5) d) v. */
-    for (int ib = 0; ib < s->nb; ib++) {
-        double b = bmin + (ib + 0.5) * d;
-        double px = b * s->uy - (amin + 0.5 * d) * s->ux,
-               py = -b * s->ux - (amin + 0.5 * d) * s->uy;
-        float *row = rot + (size_t)ib * s->na;
-        for (int ia = 0; ia < s->na; ia++, px -= s->ux * d, py -= s->uy * d) {
-            long c;
-            row[ia] = tw__dsm_at(s, px, py, &c);
-        }
+    /* line L = b - off[k]; L ranges over [-hi, nb - 1 - lo] */
+    int lines = nb + hi - lo;
+    float *far_major = s->edge, *far_b0 = s->edge + nb, *far_b1 = s->edge + nb + na;
+    tw__edge(s, nb, true, a0, astep, far_major);
+    if (s->d->far) {
+        tw__edge(s, na, false, 0, astep, far_b0);
+        tw__edge(s, na, false, nb - 1, astep, far_b1);
+        /* minor edges are indexed by sweep position k: reorder from the axis */
+        if (astep < 0)
+            for (int k = 0; k < na / 2; k++) {
+                float t0 = far_b0[k], t1 = far_b1[k];
+                far_b0[k] = far_b0[na - 1 - k], far_b0[na - 1 - k] = t0;
+                far_b1[k] = far_b1[na - 1 - k], far_b1[na - 1 - k] = t1;
+            }
+    } else {
+        for (int k = 0; k < na; k++) far_b0[k] = far_b1[k] = -INFINITY;
     }
-    /* Where each row enters: the far terrain's shadow, every few rows. */
-    for (int ib = 0; ib < s->nb + TW_SH_FAR_EVERY; ib += TW_SH_FAR_EVERY) {
-        double b = bmin + (ib + 0.5) * d, a = amin - 0.5 * d;
-        s->far_start[ib / TW_SH_FAR_EVERY] =
-            tw__horizon(s, b * s->uy - a * s->ux, -b * s->ux - a * s->uy);
-    }
-    double drop = d * s->te;
-    for (int ib = 0; ib < s->nb; ib++) {
-        int k = ib / TW_SH_FAR_EVERY;
-        float f0 = s->far_start[k], f1 = s->far_start[k + 1];
-        float t = (float)(ib % TW_SH_FAR_EVERY) / TW_SH_FAR_EVERY;
-        float sp = isfinite(f0) && isfinite(f1) ? f0 + (f1 - f0) * t : fmaxf(f0, f1);
-        float *row = rot + (size_t)ib * s->na;
-        for (int ia = 0; ia < s->na; ia++) {
-            float z = row[ia], sup = (float)(sp - drop);
-            row[ia] = sup;
-            sp = z > sup ? z : sup;
+    float *S = s->lines + hi; /* S[L] for L >= -hi */
+    for (int L = -hi; L < nb - lo; L++) S[L] = -INFINITY;
+    for (int b = 0; b < nb; b++) S[b] = far_major[b];
+    (void)lines;
+    float drop = (float)(d * sqrt(1 + r * r) * s->te);
+    for (int k = 0; k < na; k++) {
+        int a = a0 + k * astep, off = s->off[k];
+        if (k > 0 && off != s->off[k - 1]) /* a line enters at an edge */
+            S[off > s->off[k - 1] ? -off : nb - 1 - off] =
+                off > s->off[k - 1] ? far_b0[k] : far_b1[k];
+        const float *zr = z + (size_t)a * nb;
+        float *out = s->sin_ + (size_t)a * nb;
+        float *Sl = S - off;
+        for (int b = 0; b < nb; b++) {
+            float sup = Sl[b] - drop, zz = zr[b];
+            out[b] = sup;
+            Sl[b] = zz > sup ? zz : sup;
         }
     }
     return TW_OK;
@@ -231,7 +266,8 @@ static bool tw__facade_lit(const tw__sh *s, const tw_facade_point *p)
     const tw_obstacles *o = s->d->obstacles;
     const tw_grid *g = &s->d->grid;
     double bb[4] = {-INFINITY, -INFINITY, INFINITY, INFINITY};
-    if (o && p->prism >= 0 && p->prism < o->count) tw__prism_bbox(o, p->prism, bb);
+    if (o && s->pbox && p->prism >= 0 && p->prism < o->count)
+        memcpy(bb, s->pbox + 4 * p->prism, sizeof bb);
     double step = g->dx * 0.5, reach = g->dx * 1.5;
     /* Over the own building's neighbourhood cell by cell: its own cells
      * (the wall the point stands on) never shadow it. */
@@ -246,9 +282,11 @@ static bool tw__facade_lit(const tw__sh *s, const tw_facade_point *p)
         if (s->owner && s->owner[c] == p->prism) continue;
         if (z > p->z + t * s->te + TW_SH_EPS) return false;
     }
-    long r = tw__rot_cell(s, p->x + s->ux * t, p->y + s->uy * t);
-    if (r < 0) return true;
-    return p->z + t * s->te + TW_SH_EPS >= s->rot[r];
+    const tw_grid *gg = &s->d->grid;
+    double qx = p->x + s->ux * t, qy = p->y + s->uy * t;
+    int qi = (int)floor((qx - gg->x0) / gg->dx), qj = (int)floor((qy - gg->y0) / gg->dy);
+    if (qi < 0 || qj < 0 || qi >= gg->nx || qj >= gg->ny) return true;
+    return p->z + t * s->te + TW_SH_EPS >= s->sin_[tw__lay(s, qi, qj)];
 }
 
 /* Which prism (the tallest) covers each grid cell centre. */
@@ -296,9 +334,23 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
         free(run);
         return TW_ERR_NOMEM;
     }
+    size_t cells = (size_t)g->nx * g->ny, most = (size_t)(g->nx > g->ny ? g->nx : g->ny);
+    s.dsm_t = malloc(cells * sizeof *s.dsm_t);
+    s.sin_ = malloc(cells * sizeof *s.sin_);
+    s.lines = malloc(((size_t)g->nx + g->ny + 2) * sizeof *s.lines);
+    s.off = malloc(most * sizeof *s.off);
+    s.edge = malloc(3 * most * sizeof *s.edge);
+    tw_result rc = TW_OK;
+    if (d->point_count > 0 && d->obstacles &&
+        (s.pbox = malloc((size_t)d->obstacles->count * 4 * sizeof *s.pbox)) != NULL)
+        for (int k = 0; k < d->obstacles->count; k++)
+            tw__prism_bbox(d->obstacles, k, s.pbox + 4 * k);
+    if (!s.dsm_t || !s.sin_ || !s.lines || !s.off || !s.edge) rc = TW_ERR_NOMEM;
+    for (int j = 0; rc == TW_OK && j < g->ny; j++)
+        for (int i = 0; i < g->nx; i++)
+            s.dsm_t[(size_t)i * g->ny + j] = d->dsm[(size_t)j * g->nx + i];
     memset(ground, 0, area * sizeof *ground);
     if (d->point_count > 0) memset(facade, 0, (size_t)d->point_count * sizeof *facade);
-    tw_result rc = TW_OK;
     for (int k = 0; k < d->step_count && rc == TW_OK; k++) {
         if (d->cancel && atomic_load(d->cancel)) {
             rc = TW_ERR_CANCELLED;
@@ -311,27 +363,28 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
             continue;
         }
         if ((rc = tw__sweep(&s, st)) != TW_OK) break;
-        for (int j = 0; j < d->any; j++) {
-            int gj = d->ay0 + j;
-            double y = g->y0 + (gj + 0.5) * g->dy;
-            for (int i = 0; i < d->anx; i++) {
-                int gi = d->ax0 + i;
-                double x = g->x0 + (gi + 0.5) * g->dx;
-                long r = tw__rot_cell(&s, x, y);
-                float z = d->dsm[(size_t)gj * g->nx + gi];
-                bool lit = r < 0 || z + TW_SH_EPS >= s.rot[r];
-                size_t c = (size_t)j * d->anx + i;
-                tw_sunhours_add(&ground[c], &run[c], lit, st);
+        /* The area's cells in the sweep's memory order. */
+        const float *z = s.by_col ? s.dsm_t : d->dsm;
+        int n0 = s.by_col ? d->anx : d->any, n1 = s.by_col ? d->any : d->anx;
+        for (int u = 0; u < n0; u++)
+            for (int v = 0; v < n1; v++) {
+                int i = d->ax0 + (s.by_col ? u : v), j = d->ay0 + (s.by_col ? v : u);
+                size_t l = tw__lay(&s, i, j);
+                size_t c = (size_t)(j - d->ay0) * d->anx + (i - d->ax0);
+                tw_sunhours_add(&ground[c], &run[c], z[l] + TW_SH_EPS >= s.sin_[l], st);
             }
-        }
         for (int p = 0; p < d->point_count; p++)
             tw_sunhours_add(&facade[p], &run[area + p], tw__facade_lit(&s, &d->points[p]), st);
     }
     for (size_t c = 0; rc == TW_OK && c < area; c++) tw_sunhours_judge(&ground[c]);
     for (int p = 0; rc == TW_OK && p < d->point_count; p++) tw_sunhours_judge(&facade[p]);
     free(run);
-    free(s.rot);
-    free(s.far_start);
+    free(s.dsm_t);
+    free(s.sin_);
+    free(s.lines);
+    free(s.off);
+    free(s.edge);
     free(s.owner);
+    free(s.pbox);
     return rc;
 }

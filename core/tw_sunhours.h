@@ -2,13 +2,15 @@
  * tops) and on facade points, for a list of sun positions: the engine of
  * the sun_hours layer, on a worker, no GDAL, no GL.
  *
- * Method: for each sun position the surface is resampled (nearest) into a
- * grid whose rows run along the sun's azimuth, and one sweep per row from
- * the sun's side carries the shadow height S = max(z, S_prev - d tan(e));
- * a cell is lit when its own height reaches the incoming S. Terrain beyond
- * the surface model shadows through the far heightfield (each row starts
- * from its horizon). Facade points march from the wall over their own
- * building's cells, then read the incoming S: exact to about one cell. */
+ * Method: for each sun position the grid is cut into digital lines along
+ * the sun's azimuth (each cell on exactly one; consecutive cells one step
+ * along the major axis), swept from the sun's side in memory order (the
+ * surface is also kept transposed), carrying the shadow height
+ * S = max(z, S_prev - d tan(e)); a cell is lit when its own height reaches
+ * the incoming S. Terrain beyond the surface model shadows through the far
+ * heightfield (each line starts from its horizon). Facade points march
+ * from the wall over their own building's cells, then read the incoming S:
+ * exact to about one cell. */
 #ifndef TW_SUNHOURS_H
 #define TW_SUNHOURS_H
 

@@ -329,9 +329,14 @@ static void test_far_ridge(void)
     tw_sun_pos noon, early;
     tw_sun_position(tw_sun_epoch(2026, 12, 22, 12.5, 9), SEOUL_LAT, SEOUL_LON, &noon);
     tw_sun_position(tw_sun_epoch(2026, 12, 22, 8.25, 9), SEOUL_LAT, SEOUL_LON, &early);
-    tw_sunhours_step st[2] = {
+    /* Low suns from three azimuths (lines entering across every edge):
+     * ~2.1 km of shadow along 180, 2.4 km needed along 215 at 6 degrees,
+     * 4 km along 240 at 3 degrees; all reach the area. */
+    tw_sunhours_step st[4] = {
         {.azimuth_deg = noon.azimuth_deg, .elevation_deg = noon.elevation_deg, .w_total = 1},
-        {.azimuth_deg = early.azimuth_deg, .elevation_deg = 8, .w_total = 10}};
+        {.azimuth_deg = early.azimuth_deg, .elevation_deg = 8, .w_total = 10},
+        {.azimuth_deg = 215, .elevation_deg = 6, .w_total = 100},
+        {.azimuth_deg = 240, .elevation_deg = 3, .w_total = 1000}};
     /* 300 m / tan(29) ~ 540 m: the noon sun clears it; at 8 degrees the
      * shadow reaches ~2.1 km along the azimuth. */
     st[1].azimuth_deg = 180;
@@ -341,10 +346,13 @@ static void test_far_ridge(void)
                           .any = 20,
                           .far = &hf,
                           .steps = st,
-                          .step_count = 2};
+                          .step_count = 4};
     TW_CHECK(tw_sunhours_run(&d, res, NULL) == TW_OK);
-    TW_CHECK_NEAR(res[0].hours, 1, 1e-6);
-    TW_CHECK_NEAR(res[399].hours, 1, 1e-6);
+    for (int c = 0; c < 400; c++) TW_CHECK_NEAR(res[c].hours, 1, 1e-6);
+    /* Without the ridge, every step is lit. */
+    for (int k = 0; k < 100 * 100; k++) hf.z[k] = 0;
+    TW_CHECK(tw_sunhours_run(&d, res, NULL) == TW_OK);
+    for (int c = 0; c < 400; c++) TW_CHECK_NEAR(res[c].hours, 1111, 1e-3);
     tw_heightfield_free(&hf);
 }
 

@@ -200,6 +200,56 @@ static void test_cheongna(void)
     TW_CHECK(tw_golden_check(png, "sun_hours_cheongna"));
 }
 
+/* A 40 m tower 30 m south of the box: the box's lower floors lose
+ * their sun; a pick on the box lists them (the pick panel's rows). */
+static void test_pick_failing_facades(void)
+{
+    char box[600], scene[3000];
+    snprintf(box, sizeof box, "%s/two.geojson", tw_run_tmpdir());
+    FILE *f = fopen(box, "w");
+    if (!f) return;
+    fputs("{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+          "{\"height_m\":30},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[199990,"
+          "499990],[200010,499990],[200010,500010],[199990,500010],[199990,499990]]]}},"
+          "{\"type\":\"Feature\",\"properties\":{\"height_m\":40},\"geometry\":{\"type\":"
+          "\"Polygon\",\"coordinates\":[[[199970,499940],[200030,499940],[200030,499960],"
+          "[199970,499960],[199970,499940]]]}}]}",
+          f);
+    fclose(f);
+    snprintf(scene, sizeof scene,
+             "{\"name\": \"two\", \"crs\": \"EPSG:5186\", \"layers\": [{\"kind\": "
+             "\"buildings\", \"source\": \"%s\", \"source_crs\": \"EPSG:5186\", "
+             "\"height_field\": \"height_m\"}, {\"kind\": \"sun_hours\", \"area\": [199900, "
+             "499900, 200100, 500100], \"resolution_m\": 2, \"date\": \"2026-12-22\"}],"
+             " \"bookmarks\": [{\"name\": \"top\", \"eye\": [200000, 500000, 600], "
+             "\"target\": [200000, 500000.5, 0]}]}",
+             box);
+    int rc;
+    json_object *r = run(scene, "two", "--bookmark top --pick 240,150", &rc);
+    TW_CHECK(rc == 0 && r);
+    json_object *l = tw_run_layer(r, "sun_hours");
+    TW_CHECK(num(l, "facade_fail") > 0);
+    json_object *hit = obj(obj(r, "pick"), "hit");
+    TW_CHECK(hit && strcmp(json_object_get_string(obj(hit, "kind")), "sun_hours") == 0);
+    json_object *a = obj(hit, "attributes");
+    TW_CHECK(num(a, "facade_points") == 30);
+    int fails = (int)num(a, "facade_fail");
+    json_object *rows = obj(a, "failing");
+    TW_CHECK(fails > 0 && fails < 30 && rows && (int)json_object_array_length(rows) == fails);
+    bool ground_floor = false;
+    for (int i = 0; rows && i < (int)json_object_array_length(rows); i++) {
+        json_object *e = json_object_array_get_idx(rows, i);
+        ground_floor |= num(e, "floor") == 1;
+        TW_CHECK(num(e, "continuous_h") < 2 && num(e, "hours") < 4);
+    }
+    TW_CHECK(ground_floor);
+    /* Above the tower's noon shadow (40 - 30 tan 29 = 23 m) the south wall
+     * keeps its sun: floors 9 and 10 pass, so 20 fail in all. */
+    TW_CHECK(fails == 20);
+    fprintf(stderr, "  box behind a 40 m tower: %d of 30 facade points fail\n", fails);
+    json_object_put(r);
+}
+
 /* Share of pixels of the flat ground's colour (214, 219, 205) darkened by
  * a shadow (x 0.72), within a few levels. */
 static double shadow_share(const char *png)
@@ -269,6 +319,7 @@ int main(void)
     TW_RUN(test_box);
     TW_RUN(test_box_pass_view);
     TW_RUN(test_cheongna);
+    TW_RUN(test_pick_failing_facades);
     TW_RUN(test_shadows);
     TW_RUN(test_bad_time);
     tw_run_finish(tw_test_failures);

@@ -323,7 +323,8 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
         if (!rn_mesh_valid(s->mesh)) return;
         rn_fill_item it = {.mesh = s->mesh,
                            .origin = {s->mesh_origin[0], s->mesh_origin[1], s->mesh_origin[2]},
-                           .opacity = d->opacity};
+                           .opacity = d->opacity,
+                           .unshaded = true};
         rn_fill_draw(d->view, &it, 1);
     } else if (pass == APP_PASS_MARKERS) {
         double eye[3];

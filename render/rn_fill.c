@@ -49,6 +49,9 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
                         (float)(it->origin[2] - view->eye[2])};
         glUniform3fv(rn__fill.u_offset, 1, off);
         glUniform1f(rn__fill.u_opacity, it->opacity > 0 ? it->opacity : 1.0f);
+        if (it->unshaded || (i > 0 && items[i - 1].unshaded))
+            glUniform1i(glGetUniformLocation(rn__fill.program, "u_shadow_on"),
+                        !it->unshaded && rn_shadow_active());
         rn_mesh_draw(it->mesh);
     }
     glBindVertexArray(0);

@@ -138,6 +138,11 @@ static void app__done(void *job, tw_result status)
             s->info.name, j->cells, j->point_count, j->compute_ms, j->mean_h,
             j->fail_fraction * 100);
     app_layer_info_ok(&s->info, now, j->cells);
+    s->info.warning[0] = 0;
+    if (j->export_err[0]) {
+        snprintf(s->info.warning, sizeof s->info.warning, "export failed: %.200s", j->export_err);
+        TW_WARN("sun_hours", "export failed: %s", j->export_err);
+    }
 }
 
 static void app__update(void *self, const app_update_ctx *u)

@@ -44,6 +44,7 @@ typedef struct app_sun_job {
     /* results */
     tw_result status;
     char err[512];
+    char export_err[512];    /* the result stands; the export failed */
     float *hours;            /* area cells, NaN outside */
     tw_sunhours_result *res; /* area cells */
     tw_obstacles *merged;    /* every set in one (facade points index it) */

@@ -181,12 +181,13 @@ void app_sun_job_run(void *job, int worker)
     j->fail_fraction = (double)j->fails / (double)area;
     for (int p = 0; p < j->point_count; p++) j->point_fails += !j->pres[p].pass;
     j->compute_ms = (tw_time_mono_s() - t0) * 1000.0;
+    char e[400];
     if (j->export_tif &&
-        geo_sun_write_tif(j->export_tif, j->frame, a, j->hours, j->err, sizeof j->err) != TW_OK) {
-        j->status = TW_ERR_IO;
-        return;
-    }
-    if (j->export_json && geo_sun_write_facades(j->export_json, j->frame, j->points, j->pres,
-                                                j->point_count, j->err, sizeof j->err) != TW_OK)
-        j->status = TW_ERR_IO;
+        geo_sun_write_tif(j->export_tif, j->frame, a, j->hours, e, sizeof e) != TW_OK)
+        snprintf(j->export_err, sizeof j->export_err, "%.100s: %.90s", j->export_tif, e);
+    if (j->export_json &&
+        geo_sun_write_facades(j->export_json, j->frame, j->points, j->pres, j->point_count, e,
+                              sizeof e) != TW_OK &&
+        !j->export_err[0])
+        snprintf(j->export_err, sizeof j->export_err, "%.100s: %.90s", j->export_json, e);
 }

@@ -160,6 +160,27 @@ static void test_box(void)
     }
 }
 
+/* An export that cannot be written: the result still shows, the layer
+ * says what failed, the run exits 0. */
+static void test_export_fails(void)
+{
+    make_box_scene("hours");
+    char bad[4600];
+    char *at = strstr(box_scene, tif);
+    if (!at) return;
+    snprintf(bad, sizeof bad, "%.*s/no/such/dir/h.tif%s", (int)(at - box_scene), box_scene,
+             at + strlen(tif));
+    int rc;
+    json_object *r = run(bad, "badexport", "--bookmark b", &rc);
+    TW_CHECK(rc == 0 && r);
+    json_object *l = tw_run_layer(r, "sun_hours");
+    TW_CHECK(l && strcmp(json_object_get_string(obj(l, "status")), "ok") == 0);
+    TW_CHECK(num(l, "cells") == 100 * 100);
+    const char *w = l && obj(l, "warning") ? json_object_get_string(obj(l, "warning")) : NULL;
+    TW_CHECK(w && strstr(w, "/no/such/dir/h.tif"));
+    json_object_put(r);
+}
+
 static void test_box_pass_view(void)
 {
     make_box_scene("pass");
@@ -318,6 +339,7 @@ int main(void)
     GDALAllRegister();
     TW_RUN(test_box);
     TW_RUN(test_box_pass_view);
+    TW_RUN(test_export_fails);
     TW_RUN(test_cheongna);
     TW_RUN(test_pick_failing_facades);
     TW_RUN(test_shadows);

@@ -124,6 +124,8 @@ typedef struct tw__sh {
     int *owner;        /* grid cells: the tallest prism there, -1 none */
     double *pbox;      /* per prism: its footprint's bounding box */
     float far_zmax;
+    float zmax, zmin_area; /* the surface's highest, the area's lowest */
+    int win[4];            /* the last sweep's cells: i0 j0 i1 j1 (inclusive) */
 } tw__sh;
 
 static float tw__far_z(const tw__sh *s, double x, double y)
@@ -172,7 +174,7 @@ static inline size_t tw__lay(const tw__sh *s, int i, int j)
 
 /* Horizon of the far terrain at grid cell (i, j), every few cells along an
  * edge and interpolated between. */
-static void tw__edge(const tw__sh *s, int n, bool major, int fixed, int dir, float *out)
+static void tw__edge(const tw__sh *s, int n, bool major, int fixed, int base, float *out)
 {
     const tw_grid *g = &s->d->grid;
     float prev = -INFINITY;
@@ -182,10 +184,9 @@ static void tw__edge(const tw__sh *s, int n, bool major, int fixed, int dir, flo
         /* major edge: position b = kk on the first line; minor: sweep position kk */
         int i, j;
         if (major)
-            i = s->by_col ? fixed : kk, j = s->by_col ? kk : fixed;
+            i = s->by_col ? fixed : base + kk, j = s->by_col ? base + kk : fixed;
         else
-            i = s->by_col ? kk : fixed, j = s->by_col ? fixed : kk;
-        (void)dir;
+            i = s->by_col ? base + kk : fixed, j = s->by_col ? fixed : base + kk;
         float v = s->d->far ? tw__horizon(s, g->x0 + (i + 0.5) * g->dx + s->ux * g->dx,
                                           g->y0 + (j + 0.5) * g->dy + s->uy * g->dy)
                             : -INFINITY;
@@ -210,24 +211,39 @@ static tw_result tw__sweep(tw__sh *s, const tw_sunhours_step *st)
     s->te = tan(st->elevation_deg * TW_SH_PI / 180.0);
     /* Major axis: the one the sun's direction runs along most. */
     s->by_col = fabs(s->ux) >= fabs(s->uy);
-    int na = s->by_col ? g->nx : g->ny, nb = s->by_col ? g->ny : g->nx;
+    /* Only the cells that can shade the area: the area (and a band around
+     * it for facade points) grown towards the sun as far as the highest
+     * surface's shadow reaches. */
+    const tw_sunhours_desc *dd = s->d;
+    double reach = s->te > 0 ? (s->zmax - s->zmin_area) / s->te / d + 2 : 1e9;
+    reach = fmin(fmax(reach, 0), 1e9);
+    int pad = 64;
+    int wi0 = dd->ax0 - pad - (s->ux < 0 ? (int)fmin(reach * -s->ux, 1e8) : 0);
+    int wi1 = dd->ax0 + dd->anx - 1 + pad + (s->ux > 0 ? (int)fmin(reach * s->ux, 1e8) : 0);
+    int wj0 = dd->ay0 - pad - (s->uy < 0 ? (int)fmin(reach * -s->uy, 1e8) : 0);
+    int wj1 = dd->ay0 + dd->any - 1 + pad + (s->uy > 0 ? (int)fmin(reach * s->uy, 1e8) : 0);
+    s->win[0] = wi0 < 0 ? 0 : wi0, s->win[2] = wi1 >= g->nx ? g->nx - 1 : wi1;
+    s->win[1] = wj0 < 0 ? 0 : wj0, s->win[3] = wj1 >= g->ny ? g->ny - 1 : wj1;
+    int NB = s->by_col ? g->ny : g->nx; /* the layout's row length */
+    int amin = s->by_col ? s->win[0] : s->win[1], amax = s->by_col ? s->win[2] : s->win[3];
+    int bmin = s->by_col ? s->win[1] : s->win[0], bmax = s->by_col ? s->win[3] : s->win[2];
+    int na = amax - amin + 1, nb = bmax - bmin + 1;
     double umaj = s->by_col ? s->ux : s->uy, umin = s->by_col ? s->uy : s->ux;
     double r = umin / fabs(umaj); /* across per step towards the sun */
     const float *z = s->by_col ? s->dsm_t : s->d->dsm;
     /* Sweep position k = 0 is the line of cells nearest the sun. */
-    int a0 = umaj > 0 ? na - 1 : 0, astep = umaj > 0 ? -1 : 1;
+    int a0 = umaj > 0 ? amax : amin, astep = umaj > 0 ? -1 : 1;
     int lo = 0, hi = 0;
     for (int k = 0; k < na; k++) {
         s->off[k] = (int)floor(-r * k + 0.5);
         lo = s->off[k] < lo ? s->off[k] : lo, hi = s->off[k] > hi ? s->off[k] : hi;
     }
-    /* line L = b - off[k]; L ranges over [-hi, nb - 1 - lo] */
-    int lines = nb + hi - lo;
+    /* line L = b - off[k] (b from bmin); L ranges over [-hi, nb - 1 - lo] */
     float *far_major = s->edge, *far_b0 = s->edge + nb, *far_b1 = s->edge + nb + na;
-    tw__edge(s, nb, true, a0, astep, far_major);
+    tw__edge(s, nb, true, a0, bmin, far_major);
     if (s->d->far) {
-        tw__edge(s, na, false, 0, astep, far_b0);
-        tw__edge(s, na, false, nb - 1, astep, far_b1);
+        tw__edge(s, na, false, bmin, amin, far_b0);
+        tw__edge(s, na, false, bmax, amin, far_b1);
         /* minor edges are indexed by sweep position k: reorder from the axis */
         if (astep < 0)
             for (int k = 0; k < na / 2; k++) {
@@ -241,15 +257,14 @@ static tw_result tw__sweep(tw__sh *s, const tw_sunhours_step *st)
     float *S = s->lines + hi; /* S[L] for L >= -hi */
     for (int L = -hi; L < nb - lo; L++) S[L] = -INFINITY;
     for (int b = 0; b < nb; b++) S[b] = far_major[b];
-    (void)lines;
     float drop = (float)(d * sqrt(1 + r * r) * s->te);
     for (int k = 0; k < na; k++) {
         int a = a0 + k * astep, off = s->off[k];
         if (k > 0 && off != s->off[k - 1]) /* a line enters at an edge */
             S[off > s->off[k - 1] ? -off : nb - 1 - off] =
                 off > s->off[k - 1] ? far_b0[k] : far_b1[k];
-        const float *zr = z + (size_t)a * nb;
-        float *out = s->sin_ + (size_t)a * nb;
+        const float *zr = z + (size_t)a * NB + bmin;
+        float *out = s->sin_ + (size_t)a * NB + bmin;
         float *Sl = S - off;
         for (int b = 0; b < nb; b++) {
             float sup = Sl[b] - drop, zz = zr[b];
@@ -285,7 +300,7 @@ static bool tw__facade_lit(const tw__sh *s, const tw_facade_point *p)
     const tw_grid *gg = &s->d->grid;
     double qx = p->x + s->ux * t, qy = p->y + s->uy * t;
     int qi = (int)floor((qx - gg->x0) / gg->dx), qj = (int)floor((qy - gg->y0) / gg->dy);
-    if (qi < 0 || qj < 0 || qi >= gg->nx || qj >= gg->ny) return true;
+    if (qi < s->win[0] || qj < s->win[1] || qi > s->win[2] || qj > s->win[3]) return true;
     return p->z + t * s->te + TW_SH_EPS >= s->sin_[tw__lay(s, qi, qj)];
 }
 
@@ -341,6 +356,11 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
     s.off = malloc(most * sizeof *s.off);
     s.edge = malloc(3 * most * sizeof *s.edge);
     tw_result rc = TW_OK;
+    s.zmax = -INFINITY, s.zmin_area = INFINITY;
+    for (size_t c = 0; c < cells; c++) s.zmax = fmaxf(s.zmax, d->dsm[c]);
+    for (int j = d->ay0; j < d->ay0 + d->any; j++)
+        for (int i = d->ax0; i < d->ax0 + d->anx; i++)
+            s.zmin_area = fminf(s.zmin_area, d->dsm[(size_t)j * g->nx + i]);
     if (d->point_count > 0 && d->obstacles &&
         (s.pbox = malloc((size_t)d->obstacles->count * 4 * sizeof *s.pbox)) != NULL)
         for (int k = 0; k < d->obstacles->count; k++)
@@ -363,6 +383,7 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
             continue;
         }
         if ((rc = tw__sweep(&s, st)) != TW_OK) break;
+        const float wt = (float)st->w_total, w8 = (float)st->w_8_16, w9 = (float)st->w_9_15;
         /* The area's cells in the sweep's memory order. */
         const float *z = s.by_col ? s.dsm_t : d->dsm;
         int n0 = s.by_col ? d->anx : d->any, n1 = s.by_col ? d->any : d->anx;
@@ -371,7 +392,13 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
                 int i = d->ax0 + (s.by_col ? u : v), j = d->ay0 + (s.by_col ? v : u);
                 size_t l = tw__lay(&s, i, j);
                 size_t c = (size_t)(j - d->ay0) * d->anx + (i - d->ax0);
-                tw_sunhours_add(&ground[c], &run[c], z[l] + TW_SH_EPS >= s.sin_[l], st);
+                tw_sunhours_result *gr = &ground[c];
+                if (z[l] + TW_SH_EPS >= s.sin_[l]) { /* tw_sunhours_add, weights once */
+                    gr->hours += wt, gr->hours_8_16 += w8, run[c] += w9;
+                    if (run[c] > gr->cont_9_15) gr->cont_9_15 = run[c];
+                } else {
+                    run[c] = 0;
+                }
             }
         for (int p = 0; p < d->point_count; p++)
             tw_sunhours_add(&facade[p], &run[area + p], tw__facade_lit(&s, &d->points[p]), st);

@@ -179,28 +179,18 @@ static void app__build_mesh(app_sun_hours *s, float exag)
     for (int y = 0; y < g->ny; y++) {
         int x = 0;
         while (x < g->nx) {
-            const tw_sunhours_result *r = &j->res[(size_t)y * g->nx + x];
-            double z = 0;
+            size_t c0 = (size_t)y * g->nx + x;
+            const tw_sunhours_result *r = &j->res[c0];
             /* the surface: the obstacle's top, else the ground */
-            double cx = g->x0 + (x + 0.5) * g->dx, cy = g->y0 + (y + 0.5) * g->dy;
-            int k = j->merged ? tw_obstacles_find(j->merged, cx, cy) : -1;
-            if (k >= 0)
-                z = j->merged->top[k];
-            else
-                app_world_ground(s->world, cx, cy, &z);
+            double z = j->surface[c0];
+            int k = j->roof[c0] ? 1 : -1;
             rn_rgba c = app__color(s, r);
             int e = x + 1;
             while (e < g->nx && e - x < 64) {
-                rn_rgba c2 = app__color(s, &j->res[(size_t)y * g->nx + e]);
-                double ex = g->x0 + (e + 0.5) * g->dx;
-                if (memcmp(&c, &c2, sizeof c) != 0) break;
-                int k2 = j->merged ? tw_obstacles_find(j->merged, ex, cy) : -1;
-                if (k2 != k) break;
-                if (k2 < 0) {
-                    double z2 = 0;
-                    app_world_ground(s->world, ex, cy, &z2);
-                    if (fabs(z2 - z) > 0.5) break;
-                }
+                size_t c1 = (size_t)y * g->nx + e;
+                rn_rgba c2 = app__color(s, &j->res[c1]);
+                if (memcmp(&c, &c2, sizeof c) != 0 || j->roof[c1] != j->roof[c0]) break;
+                if (fabs(j->surface[c1] - z) > (k >= 0 ? 0.01 : 0.5)) break;
                 e++;
             }
             if (quads == cap) {

@@ -46,6 +46,8 @@ typedef struct app_sun_job {
     char err[512];
     char export_err[512];    /* the result stands; the export failed */
     float *hours;            /* area cells, NaN outside */
+    float *surface;          /* area cells: the surface model's height */
+    unsigned char *roof;     /* area cells: 1 where an obstacle stands */
     tw_sunhours_result *res; /* area cells */
     tw_obstacles *merged;    /* every set in one (facade points index it) */
     tw_facade_point *points;

@@ -45,6 +45,8 @@ void app_sun_job_free(app_sun_job *j)
     free(j->export_tif);
     free(j->export_json);
     free(j->hours);
+    free(j->surface);
+    free(j->roof);
     free(j->res);
     free(j->points);
     free(j->pres);
@@ -118,7 +120,9 @@ void app_sun_job_run(void *job, int worker)
     float *dsm = malloc(cells * sizeof *dsm);
     j->hours = malloc(area * sizeof *j->hours);
     j->res = malloc(area * sizeof *j->res);
-    if (!dsm || !j->hours || !j->res || app__merge(j) != TW_OK) {
+    j->surface = malloc(area * sizeof *j->surface);
+    j->roof = malloc(area);
+    if (!dsm || !j->hours || !j->res || !j->surface || !j->roof || app__merge(j) != TW_OK) {
         free(dsm);
         j->status = TW_ERR_NOMEM;
         snprintf(j->err, sizeof j->err, "out of memory for %ld x %ld cells", (long)g.nx,
@@ -133,7 +137,18 @@ void app_sun_job_run(void *job, int worker)
                 z = 0;
             dsm[(size_t)y * g.nx + x] = (float)z;
         }
+    /* What the overlay stands on: roofs where the obstacles raise the ground. */
+    for (int y = 0; y < a->ny; y++)
+        for (int x = 0; x < a->nx; x++)
+            j->surface[(size_t)y * a->nx + x] = dsm[(size_t)(y + ms) * g.nx + x + mw];
     if (j->merged) tw_obstacles_rasterize(j->merged, &g, dsm);
+    for (int y = 0; y < a->ny; y++)
+        for (int x = 0; x < a->nx; x++) {
+            size_t c = (size_t)y * a->nx + x;
+            float z = dsm[(size_t)(y + ms) * g.nx + x + mw];
+            j->roof[c] = z > j->surface[c] + 0.01f;
+            j->surface[c] = z;
+        }
     double box[4] = {a->x0, a->y0, a->x0 + a->nx * d, a->y0 + a->ny * d};
     if (j->merged && tw_sunhours_facades(j->merged, box, j->floor_h, 2.0, j->steps, j->step_count,
                                          &j->points, &j->point_count) != TW_OK) {

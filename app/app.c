@@ -132,6 +132,27 @@ static void app__svc_fly(void *user, const app_camera *to)
     app_flight_start(&a->flight, &a->cam, to, a->now);
 }
 
+static bool app__svc_lonlat(void *user, double x, double y, double *lon, double *lat)
+{
+    app *a = user;
+    double lx = x, ly = y;
+    if (!a->lonlat || geo_xform_from_scene(a->lonlat, 1, &lx, &ly, NULL) != 1) return false;
+    *lon = lx, *lat = ly;
+    return true;
+}
+
+/* The analysis time: --time, else the scene's "time", else the clock. */
+static void app__world_time(app *a)
+{
+    app_world *w = &a->world;
+    w->utc_offset_h = a->scene->tz_offset_h;
+    w->time_s = app_world_clock(w);
+    const char *t = a->opt.time ? a->opt.time : a->scene->time;
+    double off;
+    if (t && tw_sun_parse_time(t, a->scene->tz_offset_h, &w->time_s, &off)) w->time_set = true;
+    w->time_gen++;
+}
+
 /* ---- scenes: start, stop, switch ---- */
 
 /* Cancels the scene's work (never waiting for I/O in flight: late results
@@ -265,7 +286,9 @@ static bool app__world_start(app *a, const char *path, app_scene *parsed, const 
                            .exaggeration = d.exaggeration,
                            .go = app__svc_go,
                            .fly = app__svc_fly,
+                           .lonlat = app__svc_lonlat,
                            .app = a};
+    app__world_time(a);
     a->hillshade = d.hillshade;
     a->top_down = d.top_down;
     app_camera_default(&a->cam);
@@ -403,6 +426,11 @@ static void app__tick(app *a)
         a->now += APP_FRAME_STEP_S;
     else
         a->now = tw_time_mono_s();
+    /* T plays the analysis day: 30 minutes of sun a second. */
+    if (a->sun_play && a->scene) {
+        app_world_step_time(&a->world, (a->now - a->sun_play_t) * 1800.0);
+        a->sun_play_t = a->now;
+    }
 }
 
 /* One pass of the loop. Returns false when the run is over. */

@@ -9,6 +9,7 @@
 
 #include "geo_buildings.h"
 #include "rn_fill.h"
+#include "rn_shadow.h"
 #include "rn_ui.h"
 #include "tw_json.h"
 #include "tw_time.h"
@@ -572,6 +573,15 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     if (pass == APP_PASS_OVERLAY) {
         app__legend(p, d->ui);
         app__panel(p, d->ui);
+        return;
+    }
+    if (pass == APP_PASS_SHADOW) { /* every chunk: shadows reach in from outside the view */
+        for (int k = 0; k < p->b.chunk_count; k++) {
+            const double *o = p->b.chunks[k].origin;
+            double org[3] = {o[0], o[1], o[2] * p->exag};
+            rn_shadow_cast(p->walls[k], org, 1, 1);
+            rn_shadow_cast(p->roofs[k], org, 1, 1);
+        }
         return;
     }
     if (pass != APP_PASS_OPAQUE) return;

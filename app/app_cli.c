@@ -1,6 +1,8 @@
 /* Command-line parsing. */
 #include "app_cli.h"
 
+#include "tw_sun.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,12 +34,15 @@ void app_cli_usage(FILE *f)
           "  --record DIR           store every live feed response with its time in DIR\n"
           "  --replay DIR           play a --record folder back on its schedule, no network\n"
           "  --samples N            multisampling (default 4, 1 = off)\n"
+          "  --time T               the sun's time, e.g. 2026-12-22T12:00:00+09:00 (without\n"
+          "                         an offset: the scene's time zone, KST by default)\n"
           "  --verbose              debug logging (GDAL messages included)\n"
           "  --version, --help\n"
           "\n"
           "Window keys: drag = pan, right-drag or Ctrl+drag = orbit, wheel = zoom,\n"
           "arrows/WASD pan, +/- zoom, Q/E rotate, R/F tilt, 1-9 bookmarks, Home reset,\n"
           "H hillshade, X exaggeration, L label language, M certification map / back,\n"
+          "[ ] the sun's time an hour, , . a day, T plays the day, U sun hours pass/fail,\n"
           "F11 fullscreen, Esc quit. On the map: click a city for its card, Enter flies\n"
           "into its twin, [ ] or , . step the years, 1-5 a year, 0 all years, B 3D.\n",
           f);
@@ -132,6 +137,14 @@ bool app_cli_parse(int argc, char **argv, app_options *o, char *err, size_t n)
                 return false;
             }
             o->samples = (int)v;
+        } else if (strcmp(a, "--time") == 0) {
+            NEED_ARG();
+            double t, off;
+            if (!tw_sun_parse_time(next, 9, &t, &off)) {
+                snprintf(err, n, "--time wants YYYY-MM-DDTHH:MM[:SS][+HH:MM], got '%s'", next);
+                return false;
+            }
+            o->time = next;
         } else if (strcmp(a, "--deterministic") == 0) {
             o->deterministic = true;
             o->frame_clock = true;

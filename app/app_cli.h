@@ -30,6 +30,7 @@ typedef struct app_options {
     bool help, version;
     double load_cap_s; /* headless: give up waiting for layers after this */
     int samples;       /* MSAA; 0 default */
+    const char *time;  /* --time: the scene's analysis time (sun), ISO 8601 */
 } app_options;
 
 /* Parses argv. On error returns false with a one-line message in err. */

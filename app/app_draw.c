@@ -4,6 +4,7 @@
 #include "app_internal.h"
 
 #include "rn_fill.h"
+#include "rn_shadow.h"
 #include "rn_ui.h"
 #include "tw_log.h"
 #include "tw_time.h"
@@ -40,8 +41,17 @@ static void app__view(const app *a, int w, int h, rn_view *v)
     app_camera_view_proj(&a->cam, w, h, near_m, far_m, v->view_proj);
     v->width = w;
     v->height = h;
-    /* Sun from the south-east, 45 degrees up. */
+    /* Sun from the south-east, 45 degrees up; the true sun once the
+     * scene's time is set (a little sky light when it is down). */
     v->sun[0] = 0.5f, v->sun[1] = -0.5f, v->sun[2] = 0.7071f;
+    tw_sun_pos sp;
+    if (a->world.time_set) {
+        app_world_sun(&a->world, a->cam.target[0], a->cam.target[1], &sp);
+        double s[3];
+        sp.elevation_deg = fmax(sp.elevation_deg, 2.0);
+        tw_sun_vector(&sp, s);
+        for (int k = 0; k < 3; k++) v->sun[k] = (float)s[k];
+    }
     v->exaggeration = (float)app_exag(a);
     memcpy(v->sky, APP_SKY, sizeof v->sky);
     v->fog_start = (float)(a->cam.distance * 2.5 + span * 0.5);
@@ -180,6 +190,17 @@ void app_draw(app *a)
                       .hillshade = a->hillshade,
                       .wireframe = a->wireframe,
                       .ui = &ui};
+    /* Sun shadows once the scene has a time: the casters' depth from the
+     * sun over a square sized to the view (the map has none). */
+    rn_shadow_clear();
+    if (a->world.time_set && !a->top_down &&
+        rn_shadow_begin(view.sun, a->cam.target, a->cam.distance * 1.5 + 300)) {
+        for (int i = 0; i < a->layer_count; i++) {
+            app_layer *l = a->layers[i];
+            if (l->self && l->visible && l->kind->draw) l->kind->draw(l->self, APP_PASS_SHADOW, &d);
+        }
+        rn_shadow_end(w, h);
+    }
     /* A scene without terrain stands on flat ground at 0 m (not the map,
      * whose land is its own). */
     if (!a->world.ground && !a->top_down && rn_mesh_valid(a->ground_plane))
@@ -221,9 +242,18 @@ void app_draw(app *a)
         }
     }
 
-    char clock[64];
+    char clock[128];
     tw_time_format(app_world_clock(&a->world), a->scene->tz_offset_h, a->scene->tz_label, clock,
                    sizeof clock);
+    if (a->world.time_set) { /* the analysis time and its sun instead */
+        char when[64];
+        tw_sun_pos sp;
+        app_world_sun(&a->world, a->cam.target[0], a->cam.target[1], &sp);
+        tw_time_format(a->world.time_s, a->world.utc_offset_h, a->scene->tz_label, when,
+                       sizeof when);
+        snprintf(clock, sizeof clock, "%.16s %s  sun az %.0f el %.0f%s", when, a->scene->tz_label,
+                 sp.azimuth_deg, sp.elevation_deg, a->sun_play ? " >" : "");
+    }
     app_hud_frame hf_in = {
         .width = w,
         .height = h,

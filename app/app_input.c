@@ -63,6 +63,20 @@ static void app__handle_key(app *a, const rn_event *ev)
     case 'G':
         a->wireframe = !a->wireframe;
         return;
+    /* The analysis time: [ ] an hour, , . a day, T plays the day. */
+    case '[':
+    case ']':
+        app_world_step_time(&a->world, ev->key == ']' ? 3600 : -3600);
+        return;
+    case ',':
+    case '.':
+        app_world_step_time(&a->world, ev->key == '.' ? 86400 : -86400);
+        return;
+    case 'T':
+        a->sun_play = !a->sun_play;
+        a->sun_play_t = a->now;
+        a->world.time_set = true;
+        return;
     case 'X': {
         static const double steps[] = {1, 1.5, 2, 3, 5};
         int k = 0;

@@ -98,6 +98,8 @@ typedef struct app {
     bool camera_placed, user_moved;
     bool top_down; /* the scene is seen from above (the map) */
     bool hillshade, labels_en, help, wireframe, panel;
+    bool sun_play;        /* T: the analysis time runs (30 min a second) */
+    double sun_play_t;    /* app clock of the last step */
     rn_mesh ground_plane; /* drawn where no layer provides the ground */
 
     /* input */

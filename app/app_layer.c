@@ -215,6 +215,21 @@ double app_world_clock(const app_world *w)
     return w && w->deterministic ? APP_FIXED_EPOCH : tw_time_wall_s();
 }
 
+bool app_world_sun(const app_world *w, double x, double y, tw_sun_pos *out)
+{
+    double lon = 127.0, lat = 37.5;
+    bool ok = w->lonlat && w->lonlat(w->app, x, y, &lon, &lat);
+    tw_sun_position(w->time_s, lat, lon, out);
+    return ok;
+}
+
+void app_world_step_time(app_world *w, double dt)
+{
+    w->time_s += dt;
+    w->time_set = true;
+    w->time_gen++;
+}
+
 /* ---- layers ---- */
 
 static app_layer *app__layer_new(const app_layer_kind *k, app_world *w, const char *name)

@@ -28,6 +28,7 @@
 #include "tw_log.h"
 #include "tw_obstacles.h"
 #include "tw_pool.h"
+#include "tw_sun.h"
 
 #include <json.h>
 #include <stdbool.h>
@@ -140,6 +141,15 @@ typedef struct app_world {
     const app_building_edit *edits;
     int edit_count;
     unsigned edits_gen;
+    /* The scene's analysis time (sun position, shadows, sun hours): an
+     * instant, UTC seconds, shown at utc_offset_h (the scene's time zone).
+     * time_set: given by --time, the scene's "time" or the time keys (the
+     * light then follows the sun); time_gen changes whenever it does. */
+    double time_s, utc_offset_h;
+    bool time_set;
+    unsigned time_gen;
+    /* Scene metres to WGS 84 degrees (main thread); false when unknown. */
+    bool (*lonlat)(void *app, double x, double y, double *lon, double *lat);
 } app_world;
 
 /* Ground height at a scene point, metres unexaggerated; false (z = 0) where
@@ -172,6 +182,11 @@ bool app_world_apply_edits(const app_world *w, const char *layer, struct geo_bui
                            double **height0, unsigned *gen);
 /* Wall-clock seconds, or a fixed instant under --deterministic. */
 double app_world_clock(const app_world *w);
+/* The sun at the analysis time over scene point (x, y); false (and a sun
+ * at 37.5 N 127 E) when the scene has no geographic position. */
+bool app_world_sun(const app_world *w, double x, double y, tw_sun_pos *out);
+/* Moves the analysis time by dt seconds (time keys). */
+void app_world_step_time(app_world *w, double dt);
 
 /* ---- what the frame loop hands to a layer ---- */
 
@@ -181,6 +196,7 @@ typedef enum app_pass {
     APP_PASS_TRANSLUCENT, /* particles, glass */
     APP_PASS_MARKERS,     /* 2D symbols at 3D places, under the labels and the HUD */
     APP_PASS_OVERLAY,     /* 2D panels over the HUD */
+    APP_PASS_SHADOW,      /* casters into the sun's shadow map (rn_shadow_cast) */
     APP_PASS_COUNT
 } app_pass;
 

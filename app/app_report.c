@@ -147,6 +147,18 @@ int app_report_write(const app *a, const char *path)
         }
         json_object_object_add(root, "frame", f);
     }
+    if (a->scene) {
+        /* The sun at the analysis time over the view's centre. */
+        tw_sun_pos sp;
+        char when[64];
+        app_world_sun(&a->world, a->cam.target[0], a->cam.target[1], &sp);
+        tw_sun_format(a->world.time_s, a->world.utc_offset_h, when, sizeof when);
+        json_object *sun = json_object_new_object();
+        json_object_object_add(sun, "time", json_object_new_string(when));
+        json_object_object_add(sun, "azimuth_deg", json_object_new_double(sp.azimuth_deg));
+        json_object_object_add(sun, "elevation_deg", json_object_new_double(sp.elevation_deg));
+        json_object_object_add(root, "sun", sun);
+    }
     if (a->ctx)
         json_object_object_add(root, "renderer",
                                json_object_new_string(rn_context_renderer(a->ctx)));

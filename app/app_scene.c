@@ -1,6 +1,8 @@
 /* Scene file parsing and validation. */
 #include "app_scene.h"
 
+#include "tw_sun.h"
+
 #include "app_layer.h"
 
 #include "tw_file.h"
@@ -203,7 +205,7 @@ tw_result app_scene_parse(const char *text, size_t len, const char *dir, app_sce
     static const char *const known[] = {"name",      "name_en",        "crs",         "center",
                                         "time_zone", "terrain",        "imagery",     "boundaries",
                                         "bookmarks", "http_timeout_s", "description", "map",
-                                        "tour",      "layers",         NULL};
+                                        "tour",      "layers",         "time",        NULL};
     s->dir = app__dup(dir);
     ok = app__opt_string(&c, root, "name", &s->name) &&
          app__opt_string(&c, root, "name_en", &s->name_en) &&
@@ -234,6 +236,14 @@ tw_result app_scene_parse(const char *text, size_t len, const char *dir, app_sce
                  app__opt_number(&c, tz, "utc_offset_h", &s->tz_offset_h, -14, 14);
         if (ok) tw_json_unknown_keys(tz, tzk, app__warn_key, &c);
         c.where = "";
+    }
+    if (ok && tw_json_has(root, "time")) {
+        double t, off;
+        ok = app__opt_string(&c, root, "time", &s->time);
+        if (ok && !tw_sun_parse_time(s->time, s->tz_offset_h, &t, &off))
+            ok = app__fail(&c, "time",
+                           "must be \"YYYY-MM-DDTHH:MM[:SS][+HH:MM]\" (local time without an "
+                           "offset)");
     }
     if (ok && tw_json_has(root, "terrain")) {
         ok = app__terrain(&c, root, s);
@@ -323,6 +333,7 @@ void app_scene_free(app_scene *s)
     free(s->dir);
     free(s->name);
     free(s->name_en);
+    free(s->time);
     free(s->crs);
     free(s->tz_label);
     for (int i = 0; i < s->layer_count; i++) {

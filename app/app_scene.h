@@ -51,6 +51,7 @@ typedef struct app_scene {
     double center_lon, center_lat;
     char *tz_label;
     double tz_offset_h;
+    char *time; /* "time": the analysis time (sun), ISO 8601; NULL: the clock */
     double http_timeout_s;
     app_layer_entry *layers; /* shorthand keys first: terrain, boundaries, map; then "layers" */
     int layer_count;

@@ -5,6 +5,7 @@
 
 #include "geo_gdal.h"
 #include "rn_fill.h"
+#include "rn_shadow.h"
 #include "rn_lines.h"
 #include "rn_mesh.h"
 #include "rn_shader.h"
@@ -46,6 +47,8 @@ int app_shell_start(app *a, char *err, size_t n)
         snprintf(err, n, "%s", rerr);
         return 3;
     }
+    /* Sun shadows are an extra: without them the scene still draws. */
+    if (rn_shadow_setup(rerr, sizeof rerr) != TW_OK) TW_WARN("render", "no sun shadows: %s", rerr);
     a->hud = app_hud_create();
     /* Flat ground for scenes without terrain: a square 2,000 km wide, drawn
      * around the camera's target (float metres are exact enough at that
@@ -71,6 +74,7 @@ void app_shell_stop(app *a)
         rn_mesh_destroy(a->ground_plane);
         rn_ui_shutdown();
         rn_fill_shutdown();
+        rn_shadow_shutdown();
         rn_lines_shutdown();
         rn_terrain_shutdown();
         rn_texture_shutdown();

@@ -3,6 +3,7 @@
  * scene keys. Tile choice lives in app_terrain_lod.c. */
 #include "app_terrain_int.h"
 
+#include "rn_shadow.h"
 #include "tw_json.h"
 #include "tw_log.h"
 #include "tw_time.h"
@@ -194,6 +195,12 @@ static void app__destroy(void *self)
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {
     app_terrain *t = self;
+    if (pass == APP_PASS_SHADOW) { /* hills cast shadows too */
+        float e = d->view->exaggeration;
+        for (int i = 0; i < t->draw_count; i++)
+            rn_shadow_cast(t->draw[i].mesh, t->draw[i].origin, e, e);
+        return;
+    }
     if (pass != APP_PASS_OPAQUE) return;
     rn_terrain_style style = {.zmin = t->info ? (float)t->info->zmin : 0,
                               .zmax = t->info ? (float)t->info->zmax : 1,

@@ -2,6 +2,7 @@
 #include "rn_fill.h"
 
 #include "rn_shader.h"
+#include "rn_shadow.h"
 
 #include <epoxy/gl.h>
 
@@ -39,6 +40,7 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
     glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
     glUniformMatrix4fv(rn__fill.u_view_proj, 1, GL_FALSE, view->view_proj);
     glUniform3fv(rn__fill.u_sun, 1, view->sun);
+    rn_shadow_apply(rn__fill.program, view);
     for (int i = 0; i < count; i++) {
         const rn_fill_item *it = &items[i];
         if (!rn_mesh_valid(it->mesh)) continue;
@@ -47,6 +49,9 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
                         (float)(it->origin[2] - view->eye[2])};
         glUniform3fv(rn__fill.u_offset, 1, off);
         glUniform1f(rn__fill.u_opacity, it->opacity > 0 ? it->opacity : 1.0f);
+        if (it->unshaded || (i > 0 && items[i - 1].unshaded))
+            glUniform1i(glGetUniformLocation(rn__fill.program, "u_shadow_on"),
+                        !it->unshaded && rn_shadow_active());
         rn_mesh_draw(it->mesh);
     }
     glBindVertexArray(0);

@@ -7,10 +7,13 @@
 #include "rn_mesh.h"
 #include "rn_view.h"
 
+#include <stdbool.h>
+
 typedef struct rn_fill_item {
     rn_mesh mesh; /* TW_PRIM_TRIANGLES with TW_MESH_COLORS (normals optional) */
     double origin[3];
     float opacity; /* multiplies the vertex alpha; 0 is taken as 1 */
+    bool unshaded; /* no sun shadow on it (data colours read against a legend) */
 } rn_fill_item;
 
 tw_result rn_fill_setup(char *err, size_t n);

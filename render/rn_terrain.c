@@ -2,6 +2,7 @@
 #include "rn_terrain.h"
 
 #include "rn_shader.h"
+#include "rn_shadow.h"
 
 #include <epoxy/gl.h>
 
@@ -50,6 +51,7 @@ long rn_terrain_draw(const rn_view *view, const rn_terrain_style *style,
     float span = style->zmax - style->zmin;
     glUniform2f(rn__terrain.u_zrange, style->zmin, span > 1 ? span : 1);
     glUniform3fv(rn__terrain.u_sun, 1, view->sun);
+    rn_shadow_apply(rn__terrain.program, view);
     glUniform1f(rn__terrain.u_hillshade, style->hillshade ? 1.0f : 0.0f);
     glUniform3fv(rn__terrain.u_sky, 1, view->sky);
     glUniform2f(rn__terrain.u_fog, view->fog_start, view->fog_end);

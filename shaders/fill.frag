@@ -1,16 +1,47 @@
 // Vertex colour, shaded by the sun where the mesh has normals.
 in vec4 v_color;
 in vec3 v_normal;
+in vec3 v_rel;
 
 uniform vec3 u_sun;
 uniform float u_opacity;
 
 out vec4 o_color;
 
+// Sun shadow (rn_shadow): 1 lit, 0 in shadow; four filtered taps.
+uniform int u_shadow_on;
+uniform sampler2DShadow u_shadow_map;
+uniform mat4 u_light;
+uniform vec3 u_shadow_eye;     // eye - the map's reference point
+uniform float u_shadow_texel_m;
+uniform float u_shadow_bias;
+
+float sun_lit(vec3 rel, vec3 n)
+{
+    if (u_shadow_on == 0)
+        return 1.0;
+    // Normal offset: a texel out of the surface, against acne on slopes.
+    vec4 l = u_light * vec4(rel + u_shadow_eye + n * u_shadow_texel_m, 1.0);
+    vec3 c = l.xyz * 0.5 + 0.5;
+    if (any(lessThan(c, vec3(0.0))) || any(greaterThan(c, vec3(1.0))))
+        return 1.0;
+    vec2 t = 0.5 / vec2(textureSize(u_shadow_map, 0));
+    float s = texture(u_shadow_map, vec3(c.xy + vec2(-t.x, -t.y), c.z - u_shadow_bias));
+    s += texture(u_shadow_map, vec3(c.xy + vec2(t.x, -t.y), c.z - u_shadow_bias));
+    s += texture(u_shadow_map, vec3(c.xy + vec2(-t.x, t.y), c.z - u_shadow_bias));
+    s += texture(u_shadow_map, vec3(c.xy + vec2(t.x, t.y), c.z - u_shadow_bias));
+    return s * 0.25;
+}
+
 void main()
 {
     float shade = 1.0;
-    if (dot(v_normal, v_normal) > 0.25)
-        shade = 0.55 + 0.45 * max(dot(normalize(v_normal), normalize(u_sun)), 0.0);
+    bool has_normal = dot(v_normal, v_normal) > 0.25;
+    vec3 n = has_normal ? normalize(v_normal) : vec3(0.0, 0.0, 1.0);
+    float lit = sun_lit(v_rel, n);
+    if (has_normal)
+        shade = 0.55 + 0.45 * max(dot(n, normalize(u_sun)), 0.0) * lit;
+    else
+        shade = mix(0.72, 1.0, lit);
     o_color = vec4(v_color.rgb * shade, v_color.a * u_opacity);
 }

@@ -9,10 +9,12 @@ uniform vec3 u_offset; // item origin - eye
 
 out vec4 v_color;
 out vec3 v_normal;
+out vec3 v_rel;
 
 void main()
 {
     v_color = a_color;
     v_normal = a_normal;
-    gl_Position = u_view_proj * vec4(u_offset + a_position, 1.0);
+    v_rel = u_offset + a_position;
+    gl_Position = u_view_proj * vec4(v_rel, 1.0);
 }

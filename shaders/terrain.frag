@@ -4,6 +4,7 @@ in vec3 v_normal;
 in vec2 v_uv;
 in float v_height;
 in float v_dist;
+in vec3 v_rel;
 
 uniform vec2 u_zrange;      // zmin, zmax - zmin
 uniform vec3 u_sun;
@@ -14,6 +15,31 @@ uniform vec3 u_sky;
 uniform vec2 u_fog;         // start, end (metres)
 
 out vec4 o_color;
+
+// Sun shadow (rn_shadow): 1 lit, 0 in shadow; four filtered taps.
+uniform int u_shadow_on;
+uniform sampler2DShadow u_shadow_map;
+uniform mat4 u_light;
+uniform vec3 u_shadow_eye;     // eye - the map's reference point
+uniform float u_shadow_texel_m;
+uniform float u_shadow_bias;
+
+float sun_lit(vec3 rel, vec3 n)
+{
+    if (u_shadow_on == 0)
+        return 1.0;
+    // Normal offset: a texel out of the surface, against acne on slopes.
+    vec4 l = u_light * vec4(rel + u_shadow_eye + n * u_shadow_texel_m, 1.0);
+    vec3 c = l.xyz * 0.5 + 0.5;
+    if (any(lessThan(c, vec3(0.0))) || any(greaterThan(c, vec3(1.0))))
+        return 1.0;
+    vec2 t = 0.5 / vec2(textureSize(u_shadow_map, 0));
+    float s = texture(u_shadow_map, vec3(c.xy + vec2(-t.x, -t.y), c.z - u_shadow_bias));
+    s += texture(u_shadow_map, vec3(c.xy + vec2(t.x, -t.y), c.z - u_shadow_bias));
+    s += texture(u_shadow_map, vec3(c.xy + vec2(-t.x, t.y), c.z - u_shadow_bias));
+    s += texture(u_shadow_map, vec3(c.xy + vec2(t.x, t.y), c.z - u_shadow_bias));
+    return s * 0.25;
+}
 
 vec3 ramp(float t)
 {
@@ -43,7 +69,7 @@ void main()
         vec4 img = texture(u_imagery, (uv * (size - 1.0) + 0.5) / size);
         base = base * (1.0 - img.a) + img.rgb;
     }
-    float diffuse = max(dot(n, u_sun), 0.0);
+    float diffuse = max(dot(n, u_sun), 0.0) * sun_lit(v_rel, n);
     vec3 lit = base * (0.45 + 0.65 * diffuse);
     if (u_hillshade > 0.5) {
         // Classic hillshade: light from azimuth 315 degrees, altitude 45 degrees.

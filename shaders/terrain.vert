@@ -12,6 +12,7 @@ out vec3 v_normal;
 out vec2 v_uv;
 out float v_height;
 out float v_dist;
+out vec3 v_rel;
 
 void main()
 {
@@ -21,5 +22,6 @@ void main()
     v_uv = a_uv;
     v_height = a_position.z;
     v_dist = length(rel);
+    v_rel = rel;
     gl_Position = u_view_proj * vec4(rel, 1.0);
 }

@@ -1,0 +1,189 @@
+/* bench/analysis (sun part): sun hours of a 1 km² district at 1 m with 97
+ * steps (the winter solstice 08:00-16:00 every 5 minutes) against a floor
+ * measured in the same run.
+ *
+ * The district is the square kilometre around the centre of Cheongna
+ * (assets/data/buildings, heights from height_m, flat ground), with the
+ * surface model grown towards the sun by up to 1 km as the sun_hours layer
+ * does. The time covers what the layer's worker does: the surface model,
+ * facade points, 97 sweeps and the facade tests.
+ *
+ * The floor is 97 x one depth image of the same district at 1 m from the
+ * sun's side: the obstacles rasterized onto the 1000 x 1000 grid
+ * (tw_obstacles_rasterize), which is what a shadow-map pass of these prisms
+ * rasterizes, done on the CPU as llvmpipe (this machine's only GL) would.
+ * The GL shadow-map pass itself is not built yet (README: limits), so this
+ * CPU floor is the honest one; target ratio <= 1.5.
+ *
+ *   bench_analysis [--source DIR]   (default: CITYTWIN_SOURCE or .) */
+#include "tw_obstacles.h"
+#include "tw_sun.h"
+#include "tw_sunhours.h"
+
+#include <gdal.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Footprints (outer rings of every polygon) within 2.5 km of (cx, cy). */
+static tw_obstacles *load(const char *path, double cx, double cy)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    if (!ds) return NULL;
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL), tm = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(wgs, 4326), OSRImportFromEPSG(tm, 5186);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(tm, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(wgs, tm);
+    int cap = 1 << 16, pcap = 1 << 20, n = 0, np = 0;
+    int *rf = malloc((size_t)cap * sizeof *rf), *rs = malloc((size_t)cap * sizeof *rs);
+    double *xy = malloc((size_t)pcap * 2 * sizeof *xy);
+    float *base = calloc((size_t)cap, sizeof *base), *top = malloc((size_t)cap * sizeof *top);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
+        int hi = OGR_F_GetFieldIndex(f, "height_m");
+        double h = hi >= 0 && OGR_F_IsFieldSetAndNotNull(f, hi) ? OGR_F_GetFieldAsDouble(f, hi) : 0;
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (h <= 0 || !g) {
+            OGR_F_Destroy(f);
+            continue;
+        }
+        g = OGR_G_Clone(g);
+        OGR_G_Transform(g, ct);
+        int parts =
+            wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon ? OGR_G_GetGeometryCount(g) : 1;
+        for (int p = 0; p < parts && n < cap - 1; p++) {
+            OGRGeometryH poly = parts > 1 || wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon
+                                    ? OGR_G_GetGeometryRef(g, p)
+                                    : g;
+            OGRGeometryH ring = OGR_G_GetGeometryRef(poly, 0);
+            int k = ring ? OGR_G_GetPointCount(ring) : 0;
+            if (k < 4 || np + k > pcap) continue;
+            if (fabs(OGR_G_GetX(ring, 0) - cx) > 2500 || fabs(OGR_G_GetY(ring, 0) - cy) > 2500)
+                continue;
+            rf[n] = n, rs[n] = np, top[n] = (float)h;
+            for (int i = 0; i < k - 1; i++, np++)
+                xy[2 * np] = OGR_G_GetX(ring, i), xy[2 * np + 1] = OGR_G_GetY(ring, i);
+            n++;
+        }
+        OGR_G_DestroyGeometry(g);
+        OGR_F_Destroy(f);
+    }
+    rf[n] = n, rs[n] = np;
+    tw_obstacles *o = NULL;
+    tw_obstacles_create(
+        &(tw_obstacles_desc){
+            .count = n, .ring_first = rf, .ring_start = rs, .xy = xy, .base = base, .top = top},
+        &o);
+    free(rf), free(rs), free(xy), free(base), free(top);
+    OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(wgs), OSRDestroySpatialReference(tm);
+    GDALClose(ds);
+    return o;
+}
+
+int main(int argc, char **argv)
+{
+    const char *src = getenv("CITYTWIN_SOURCE");
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--source") == 0) src = argv[++i];
+    char path[1024];
+    snprintf(path, sizeof path, "%s/assets/data/buildings/incheon_cheongna_buildings_2p5km.geojson",
+             src ? src : ".");
+    GDALAllRegister();
+    const double cx = 167625, cy = 548208;
+    tw_obstacles *o = load(path, cx, cy);
+    if (!o) {
+        fprintf(stderr, "bench_analysis: cannot read %s\n", path);
+        return 1;
+    }
+    /* The steps: Cheongna, 2026-12-22 08:00-16:00 every 5 min. */
+    enum { STEPS = 97 };
+    tw_sunhours_step st[STEPS];
+    for (int k = 0; k < STEPS; k++) {
+        double h = 8 + k * 5 / 60.0, a = fmax(h - 2.5 / 60, 8), b = fmin(h + 2.5 / 60, 16);
+        tw_sun_pos p;
+        tw_sun_position(tw_sun_epoch(2026, 12, 22, h, 9), 37.533, 126.634, &p);
+        st[k] = (tw_sunhours_step){.azimuth_deg = p.azimuth_deg,
+                                   .elevation_deg = p.elevation_deg,
+                                   .w_total = b - a,
+                                   .w_8_16 = b - a,
+                                   .w_9_15 = fmax(0, fmin(b, 15) - fmax(a, 9))};
+    }
+    const int N = 1000;
+    tw_grid area = {.x0 = cx - 500, .y0 = cy - 500, .dx = 1, .dy = 1, .nx = N, .ny = N};
+    /* Floor: 97 depth images of the district's prisms at 1 m. */
+    float *img = malloc((size_t)N * N * sizeof *img);
+    double t0 = now_s();
+    long raised = 0;
+    for (int k = 0; k < STEPS; k++) {
+        for (int c = 0; c < N * N; c++) img[c] = -INFINITY;
+        raised += tw_obstacles_rasterize(o, &area, img);
+    }
+    double floor_s = now_s() - t0;
+    /* Sun hours, as the layer's worker does it. */
+    t0 = now_s();
+    double margin[4] = {0};
+    for (int k = 0; k < STEPS; k++) {
+        if (st[k].elevation_deg <= 0) continue;
+        double len = fmin(o->top_max / tan(fmax(st[k].elevation_deg, 2.0) * M_PI / 180), 1000);
+        double az = st[k].azimuth_deg * M_PI / 180;
+        margin[0] = fmax(margin[0], -sin(az) * len), margin[2] = fmax(margin[2], sin(az) * len);
+        margin[1] = fmax(margin[1], -cos(az) * len), margin[3] = fmax(margin[3], cos(az) * len);
+    }
+    int mw = (int)ceil(margin[0]), ms = (int)ceil(margin[1]), me = (int)ceil(margin[2]),
+        mn = (int)ceil(margin[3]);
+    tw_grid g = {.x0 = area.x0 - mw,
+                 .y0 = area.y0 - ms,
+                 .dx = 1,
+                 .dy = 1,
+                 .nx = N + mw + me,
+                 .ny = N + ms + mn};
+    float *dsm = calloc((size_t)g.nx * g.ny, sizeof *dsm);
+    tw_obstacles_rasterize(o, &g, dsm);
+    double box[4] = {area.x0, area.y0, area.x0 + N, area.y0 + N};
+    tw_facade_point *pts = NULL;
+    int np = 0;
+    tw_sunhours_facades(o, box, 3, 2, st, STEPS, &pts, &np);
+    tw_sunhours_result *res = malloc((size_t)N * N * sizeof *res);
+    tw_sunhours_result *pres = malloc(((size_t)np + 1) * sizeof *pres);
+    tw_sunhours_desc d = {.dsm = dsm,
+                          .grid = g,
+                          .ax0 = mw,
+                          .ay0 = ms,
+                          .anx = N,
+                          .any = N,
+                          .steps = st,
+                          .step_count = STEPS,
+                          .points = pts,
+                          .point_count = np,
+                          .obstacles = o};
+    tw_result rc = tw_sunhours_run(&d, res, pres);
+    double sun_s = now_s() - t0;
+    double mean = 0;
+    for (int c = 0; c < N * N; c++) mean += res[c].hours;
+    mean /= (double)N * N;
+    printf("bench_analysis (sun hours): %d prisms, district 1000 x 1000 at 1 m, surface model "
+           "%d x %d, %d facade points, %d steps, mean %.2f h (%s)\n",
+           o->count, g.nx, g.ny, np, STEPS, mean, rc == TW_OK ? "ok" : "FAILED");
+    printf("  floor: 97 x depth image of the prisms at 1 m: %.3f s (%.1f ms each, %ld cells "
+           "raised)\n",
+           floor_s, floor_s * 1000 / STEPS, raised / STEPS);
+    printf("  sun hours: %.3f s (%.1f ms a step)\n", sun_s, sun_s * 1000 / STEPS);
+    printf("  ratio sun hours / floor: %.2f (target <= 1.5)\n", sun_s / floor_s);
+    free(img), free(dsm), free(pts), free(res), free(pres);
+    tw_obstacles_release(o);
+    return rc == TW_OK ? 0 : 1;
+}

@@ -1,0 +1,33 @@
+/* Sun shadows by shadow mapping: a depth image of the casters seen from
+ * the sun over a square around the view's centre, sized to the view and
+ * snapped to whole texels (and sizes to steps of 1.25x) so that it stays
+ * still while the camera moves; receivers (terrain, fills) compare with it
+ * through rn_shadow_apply. Main thread only. */
+#ifndef RN_SHADOW_H
+#define RN_SHADOW_H
+
+#include "rn_mesh.h"
+#include "rn_view.h"
+
+#include <stdbool.h>
+
+tw_result rn_shadow_setup(char *err, size_t n);
+void rn_shadow_shutdown(void);
+/* Starts the depth pass: sun (unit, towards the sun), the region's centre
+ * (drawn scene metres) and the radius it must cover. False when there is
+ * no shadow this frame (no setup, sun too low). */
+bool rn_shadow_begin(const float sun[3], const double centre[3], double radius);
+/* Draws a caster: positions relative to origin (drawn metres), z scaled by
+ * z_scale in the shader (terrain) or already drawn (1). */
+void rn_shadow_cast(rn_mesh mesh, const double origin[3], float z_scale, float origin_z_scale);
+/* Ends the depth pass and restores the framebuffer and viewport; from now
+ * on rn_shadow_active() is true until the next begin. */
+void rn_shadow_end(int width, int height);
+bool rn_shadow_active(void);
+/* Turns the shadow off for receivers (a frame without one). */
+void rn_shadow_clear(void);
+/* For a receiver's bound program: binds the map to texture unit 5 and sets
+ * u_shadow_on, u_light, u_shadow_eye, u_shadow_texel_m, u_shadow_map. */
+void rn_shadow_apply(unsigned program, const rn_view *view);
+
+#endif

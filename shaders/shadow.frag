@@ -1,0 +1,4 @@
+// Shadow map: depth only.
+void main()
+{
+}

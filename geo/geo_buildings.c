@@ -29,6 +29,7 @@ typedef struct geo__ctx {
     char missing[160]; /* a field the scene names that the source lacks */
     size_t cap;
     double floor_m, default_m;
+    signed char *src_of; /* per feature: the height source used, -1 the default */
 } geo__ctx;
 
 bool geo_buildings_parse_number(const char *text, double *out)
@@ -97,7 +98,9 @@ static bool geo__grow(geo__ctx *c, int need)
     if (fl) b->floors = fl;
     char **v = realloc(b->values, cap * fc * sizeof *v);
     if (v) b->values = v;
-    if (!h || !fl || !v) return false;
+    signed char *so = realloc(c->src_of, cap * sizeof *so);
+    if (so) c->src_of = so;
+    if (!h || !fl || !v || !so) return false;
     c->cap = cap;
     return true;
 }
@@ -120,6 +123,7 @@ static bool geo__feature(void *user, OGRFeatureH f, int index)
     /* The first source with a usable value wins; 0, null and text that is
      * no number fall through to the next one, then the default. */
     double h = NAN, floors = NAN;
+    c->src_of[index] = -1;
     for (int k = 0; k < b->source_count; k++) {
         double v;
         int i = c->idx[k];
@@ -132,10 +136,12 @@ static bool geo__feature(void *user, OGRFeatureH f, int index)
             if (isnan(h)) {
                 h = v * c->floor_m;
                 b->sources[k].count++;
+                c->src_of[index] = (signed char)k;
             }
         } else if (isnan(h) && v < GEO_BUILDINGS_MAX_M) {
             h = v;
             b->sources[k].count++;
+            c->src_of[index] = (signed char)k;
         }
     }
     if (isnan(h)) {
@@ -469,6 +475,40 @@ static tw_result geo__chunks(geo_buildings *b, double cm)
     return TW_OK;
 }
 
+/* Keeps the features whose bounding-box centre is in desc->keep (a tile),
+ * in order, with their heights, floors and values; the counts follow. */
+static void geo__keep(geo__ctx *c, const double keep[4])
+{
+    geo_buildings *b = c->b;
+    geo_polygons *p = &b->polys;
+    size_t fc = b->field_count > 0 ? (size_t)b->field_count : 1;
+    int m = 0;
+    b->defaulted = 0;
+    for (int k = 0; k < b->source_count; k++) b->sources[k].count = 0;
+    for (int f = 0; f < p->count; f++) {
+        const double *bb = p->features[f].bbox;
+        double cx = 0.5 * (bb[0] + bb[2]), cy = 0.5 * (bb[1] + bb[3]);
+        if (!(cx >= keep[0] && cx < keep[2] && cy >= keep[1] && cy < keep[3])) {
+            for (size_t i = 0; i < (size_t)b->field_count; i++) free(b->values[f * fc + i]);
+            free(p->features[f].code), free(p->features[f].name), free(p->features[f].name_en);
+            b->outside++;
+            continue;
+        }
+        p->features[m] = p->features[f];
+        b->height[m] = b->height[f], b->floors[m] = b->floors[f];
+        memmove(&b->values[(size_t)m * fc], &b->values[(size_t)f * fc], fc * sizeof *b->values);
+        if (c->src_of[f] >= 0)
+            b->sources[c->src_of[f]].count++;
+        else
+            b->defaulted++;
+        b->hmin = m == 0 ? b->height[m] : fmin(b->hmin, b->height[m]);
+        b->hmax = m == 0 ? b->height[m] : fmax(b->hmax, b->height[m]);
+        m++;
+    }
+    p->count = m;
+    b->value_rows = m;
+}
+
 tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *frame,
                              geo_buildings *out, char *err, size_t n)
 {
@@ -481,13 +521,35 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     geo_vector_desc vd = desc->src;
     vd.feature_fn = geo__feature;
     vd.feature_user = &c;
-    tw_result r = geo_vector_load_polygons(&vd, NULL, frame, &out->polys, err, n);
+    tw_result r = TW_OK;
+    if (desc->has_keep && !vd.has_bbox) {
+        /* The tile's rectangle in the source's CRS: its spatial filter. */
+        geo_vector_source s;
+        char crs[64];
+        r = geo_vector_open(&vd, frame, &s, crs, sizeof crs, err, n);
+        if (r == TW_OK) {
+            geo_buildings_rect_to_source(&s, desc->keep, vd.bbox);
+            vd.has_bbox = true;
+            geo_vector_close(&s);
+        }
+    }
+    if (r == TW_OK) r = geo_vector_load_polygons(&vd, NULL, frame, &out->polys, err, n);
+    if (desc->has_keep && r == TW_ERR_FORMAT && strcmp(err, "holds no polygons") == 0) {
+        /* A tile with nothing in it. */
+        free(c.src_of);
+        geo_buildings_free(out);
+        err[0] = 0;
+        return TW_OK;
+    }
+    if (r == TW_OK && !c.missing[0] && desc->has_keep) geo__keep(&c, desc->keep);
+    free(c.src_of);
     if (r != TW_OK || c.missing[0]) {
         if (c.missing[0]) snprintf(err, n, "%s", c.missing), r = TW_ERR_ARG;
         /* geo_vector_load_polygons freed its polygons; the rest is ours. */
         geo_buildings_free(out);
         return r;
     }
+    if (out->polys.count == 0) return TW_OK; /* a tile whose features all lie in others */
     double cm = desc->chunk_m > 0 ? desc->chunk_m : GEO_BUILDINGS_CHUNK_M;
     r = geo__repair(out);
     if (r == TW_OK) r = geo__order(out, cm);

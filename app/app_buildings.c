@@ -158,12 +158,13 @@ static void app__cfg_free(void *cfg)
 /* { "source", "height_field", "floors_field", "floor_height_m" (3.3),
  *   "default_height_m" (10), "color_by": "height" | FIELD, "color",
  *   "stream" (absent: when the source has a spatial index), "tile_m" (1000),
- *   "cache_features" (300000), "range_m" (60000) } */
+ *   "cache_features" (300000), "range_m" (60000), "cache" (true: whole reads
+ *   go through the on-disk cache) } */
 static void *app__parse(app_cfg *c, json_object *o)
 {
     static const char *const extra[] = {
         "height_field", "floors_field", "floor_height_m", "default_height_m", "color_by", "color",
-        "stream",       "tile_m",       "cache_features", "range_m",          NULL};
+        "stream",       "tile_m",       "cache_features", "range_m",          "cache",    NULL};
     app_buildings_cfg *p = calloc(1, sizeof *p);
     if (!p) return app_cfg_fail(c, "buildings", "is too large"), NULL;
     p->color[0] = 0.86f, p->color[1] = 0.87f, p->color[2] = 0.89f, p->color[3] = 1;
@@ -174,6 +175,7 @@ static void *app__parse(app_cfg *c, json_object *o)
     p->range_m = APP_BTILE_RANGE_M;
     double cache = APP_BTILE_FEATURES;
     bool stream = false;
+    p->cache = true;
     bool ok = app_cfg_source(c, o, &p->src, extra) && app_cfg_string(c, o, "name", &p->name) &&
               app_cfg_string(c, o, "height_field", &p->height_field) &&
               app_cfg_string(c, o, "floors_field", &p->floors_field) &&
@@ -183,7 +185,8 @@ static void *app__parse(app_cfg *c, json_object *o)
               app_cfg_color(c, o, "color", p->color) && app_cfg_bool(c, o, "stream", &stream) &&
               app_cfg_number(c, o, "tile_m", &p->tile_m, 50, 100000) &&
               app_cfg_number(c, o, "cache_features", &cache, 1000, 1e8) &&
-              app_cfg_number(c, o, "range_m", &p->range_m, 100, 1e7);
+              app_cfg_number(c, o, "range_m", &p->range_m, 100, 1e7) &&
+              app_cfg_bool(c, o, "cache", &p->cache);
     if (tw_json_has(o, "stream")) p->stream = stream ? 1 : 0;
     p->cache_features = (int)cache;
     if (ok && !tw_json_has(o, "color_by") && !tw_json_has(o, "color"))

@@ -27,12 +27,16 @@ typedef struct app_buildings_cfg {
     double tile_m;      /* side of a streamed tile, scene metres */
     int cache_features; /* a streamed layer keeps at most about this many buildings */
     double range_m;     /* tiles farther from the eye than this are not read */
+    bool cache;         /* whole reads go through the on-disk cache */
 } app_buildings_cfg;
 
 #define APP_BTILE_M         1000.0
 #define APP_BTILE_FEATURES  300000
 #define APP_BTILE_RANGE_M   60000.0
 #define APP_BTILE_IN_FLIGHT 4 /* tile reads out at once */
+
+/* What the on-disk cache did for a whole read. */
+enum { APP_BCACHE_OFF, APP_BCACHE_HIT, APP_BCACHE_WRITTEN, APP_BCACHE_REBUILT, APP_BCACHE_FAILED };
 
 typedef enum app_btile_state {
     APP_BTILE_EMPTY,
@@ -79,6 +83,7 @@ typedef struct app_buildings {
     /* Streaming: how many tiles, read where. */
     int visible, requested, in_flight, evicted, read_failed;
     long last_frame; /* of the last update */
+    int cache_state; /* APP_BCACHE_* of the whole read */
     long tiles_read, bytes_features;
     /* The last frame's opaque pass: what it drew. */
     int drawn, chunks_drawn, draw_calls;

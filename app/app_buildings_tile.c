@@ -30,6 +30,8 @@ typedef struct app__job {
     geo_buildings result;
     geo_buildings_probe pr;
     bool streamed; /* the probe chose streaming: no features read */
+    bool cache;    /* the scene's "cache" */
+    int cache_state;
     tw_result status;
     char err[512];
 } app__job;
@@ -147,7 +149,29 @@ static void app__run(void *job, int worker)
             memcpy(d.src.bbox, j->keep, sizeof d.src.bbox);
         }
     }
-    j->status = geo_buildings_load(&d, j->frame, &j->result, j->err, sizeof j->err);
+    /* A whole read goes through the on-disk cache. */
+    char dir[4096], key[8192], why[600];
+    bool cache = j->cache && !j->has_keep && geo_buildings_cache_dir(dir, sizeof dir) &&
+                 geo_buildings_cache_key(&d, j->frame, key, sizeof key);
+    tw_result c =
+        cache ? geo_buildings_cache_read(dir, key, &j->result, why, sizeof why) : TW_ERR_IO;
+    if (c == TW_OK) {
+        j->cache_state = APP_BCACHE_HIT;
+        j->status = TW_OK;
+    } else {
+        if (c == TW_ERR_FORMAT)
+            TW_WARN("buildings", "%s: the cache cannot be trusted (%s): read again and rebuilt",
+                    j->path, why);
+        j->status = geo_buildings_load(&d, j->frame, &j->result, j->err, sizeof j->err);
+        j->cache_state = !cache               ? APP_BCACHE_OFF
+                         : c == TW_ERR_FORMAT ? APP_BCACHE_REBUILT
+                                              : APP_BCACHE_WRITTEN;
+        if (cache && j->status == TW_OK &&
+            geo_buildings_cache_write(dir, key, &j->result, why, sizeof why) != TW_OK) {
+            TW_WARN("buildings", "%s: no cache (%s); the next start reads it again", j->path, why);
+            j->cache_state = APP_BCACHE_FAILED;
+        }
+    }
     if (j->status != TW_OK || !j->ground || !j->result.polys.count) return;
     j->base = calloc((size_t)j->result.polys.count + 1, sizeof *j->base);
     if (j->base) geo_buildings_bases(&j->result, app_ground_heightfield(j->ground), j->base);
@@ -225,6 +249,7 @@ static void app__done(void *job, tw_result status)
         t->state = ok ? APP_BTILE_READY : APP_BTILE_EMPTY;
         app__fields(p, &t->b);
         p->tiles_read++;
+        if (!j->has_keep) p->cache_state = j->cache_state;
         p->publish = true;
         if (!p->streamed) {
             p->loaded = ok;
@@ -263,6 +288,7 @@ bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect)
     j->floor_m = cfg->floor_height_m;
     j->default_m = cfg->default_height_m;
     j->stream = cfg->stream;
+    j->cache = cfg->cache;
     j->probe = rect == NULL;
     if (rect) {
         j->has_keep = true;

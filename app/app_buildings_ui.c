@@ -257,4 +257,7 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
         json_object_object_add(s, "features_loaded", json_object_new_int64(features));
     }
     json_object_object_add(e, "tiles", s);
+    static const char *const cache[] = {"off", "hit", "written", "rebuilt", "failed"};
+    if (!p->streamed)
+        json_object_object_add(e, "cache", json_object_new_string(cache[p->cache_state]));
 }

@@ -95,6 +95,26 @@ tw_result geo_buildings_probe_source(const geo_vector_desc *src, const geo_frame
  * the source s was opened on, edges sampled so a curved image is covered. */
 void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[4], double out[4]);
 
+/* The on-disk cache of buildings read whole (geo_buildings_cache.c): one
+ * file per source and settings under $XDG_CACHE_HOME/citytwin (else
+ * ~/.cache/citytwin), named by a hash of its key and holding the key, so a
+ * changed file (size, mtime) or setting misses, and a checksum, so a cut
+ * or corrupt file is detected, never trusted. */
+bool geo_buildings_cache_dir(char *out, size_t n);
+/* The key of a whole read of a local file (path, size, mtime, the keys that
+ * shape the buildings, the scene CRS); false for sources it does not
+ * cache (databases, /vsi paths, tiles). */
+bool geo_buildings_cache_key(const geo_buildings_desc *d, const geo_frame *frame, char *key,
+                             size_t n);
+void geo_buildings_cache_path(const char *dir, const char *key, char *out, size_t n);
+/* TW_OK: out holds the cached buildings. TW_ERR_IO: no cache (why empty).
+ * TW_ERR_FORMAT: a cache that cannot be trusted (why says what is wrong). */
+tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildings *out, char *why,
+                                   size_t n);
+/* Written to a temporary file and renamed into place. */
+tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
+                                    char *why, size_t n);
+
 /* The leading number of a text such as "12", "45 m" or " 3.5;4"; false
  * when it does not start with one (after blanks). */
 bool geo_buildings_parse_number(const char *text, double *out);

@@ -114,14 +114,15 @@ void app_bstream_update(app_buildings *p, const app_update_ctx *u)
             double r[4], box[6];
             app__tile_rect(p, ix, iy, r);
             box[0] = r[0], box[1] = r[1], box[3] = r[2], box[4] = r[3];
+            box[2] = box[5] = NAN;
             if (t && t->state == APP_BTILE_READY && t->b.chunk_count) {
                 box[2] = HUGE_VAL, box[5] = -HUGE_VAL;
                 for (int k = 0; k < t->b.chunk_count; k++)
                     box[2] = fmin(box[2], t->b.chunks[k].box[2]),
                     box[5] = fmax(box[5], t->b.chunks[k].box[5]);
-            } else {
-                box[2] = APP_BTILE_ZLO * ex, box[5] = APP_BTILE_ZHI * ex;
             }
+            if (!(box[2] <= box[5])) /* not read yet, or not raised yet */
+                box[2] = APP_BTILE_ZLO * ex, box[5] = APP_BTILE_ZHI * ex;
             double cx = 0.5 * (r[0] + r[2]) - v.eye[0], cy = 0.5 * (r[1] + r[3]) - v.eye[1];
             double d2 = cx * cx + cy * cy;
             if (d2 > range * range || app_bbox_seen(box, &v, vp, planes) != APP_SEEN) continue;

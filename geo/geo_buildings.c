@@ -415,6 +415,7 @@ static tw_result geo__chunk_meshes(const geo_buildings *b, geo_buildings_chunk *
          * ordered, so each one's rings are copied after the last. */
         int nr = 0, np = 0;
         c->box[0] = c->box[1] = HUGE_VAL, c->box[3] = c->box[4] = -HUGE_VAL;
+        c->box[2] = c->box[5] = NAN; /* until geo_buildings_raise */
         for (int i = 0; i < n; i++) {
             const geo_polygon *f = &p->features[c->f0 + i];
             cp.features[i] = *f;
@@ -615,6 +616,14 @@ void geo_buildings_raise(geo_buildings *b, const double *base, double exaggerati
     }
 }
 
+/* True once geo_buildings_raise has given every chunk its heights. */
+static bool geo__chunk_boxes_set(const geo_buildings *b)
+{
+    for (int k = 0; k < b->chunk_count; k++)
+        if (!(b->chunks[k].box[2] <= b->chunks[k].box[5])) return false;
+    return true;
+}
+
 /* Ray against a box: the t range inside it, false when it misses. */
 static bool geo__ray_box(const double o[3], const double d[3], const double lo[3],
                          const double hi[3], double *t0, double *t1)
@@ -637,39 +646,61 @@ static bool geo__ray_box(const double o[3], const double d[3], const double lo[3
     return true;
 }
 
+/* Feature f against the ray: the nearer of its roof and walls, when nearer
+ * than *best (which it then lowers). */
+static bool geo__hit_feature(const geo_buildings *b, const double *base, double exaggeration, int f,
+                             const double o[3], const double d[3], double *best)
+{
+    const geo_polygons *p = &b->polys;
+    const geo_polygon *pf = &p->features[f];
+    double zlo = base[f] * exaggeration, zhi = (base[f] + b->height[f]) * exaggeration;
+    double lo[3] = {pf->bbox[0], pf->bbox[1], zlo}, hi[3] = {pf->bbox[2], pf->bbox[3], zhi};
+    double t0, t1;
+    bool hit = false;
+    if (!geo__ray_box(o, d, lo, hi, &t0, &t1) || t0 >= *best) return false;
+    /* The roof. */
+    if (fabs(d[2]) > 1e-12) {
+        double t = (zhi - o[2]) / d[2];
+        if (t > 0 && t < *best && geo_polygon_contains(p, f, o[0] + d[0] * t, o[1] + d[1] * t))
+            *best = t, hit = true;
+    }
+    /* The walls: the ray against each edge in plan, then the height. */
+    for (int r = pf->ring_first; r < pf->ring_first + pf->ring_count; r++) {
+        int a0 = p->ring_start[r], nr = p->ring_start[r + 1] - a0;
+        for (int i = 0; i < nr; i++) {
+            const double *pa = &p->xy[(a0 + i) * 2], *pb = &p->xy[(a0 + (i + 1) % nr) * 2];
+            double ex = pb[0] - pa[0], ey = pb[1] - pa[1];
+            double den = d[0] * ey - d[1] * ex;
+            if (fabs(den) < 1e-12) continue;
+            double wx = pa[0] - o[0], wy = pa[1] - o[1];
+            double t = (wx * ey - wy * ex) / den, s = (wx * d[1] - wy * d[0]) / den;
+            if (t <= 0 || t >= *best || s < 0 || s > 1) continue;
+            double z = o[2] + d[2] * t;
+            if (z >= zlo && z <= zhi) *best = t, hit = true;
+        }
+    }
+    return hit;
+}
+
 int geo_buildings_hit(const geo_buildings *b, const double *base, double exaggeration,
                       const double o[3], const double d[3], double *t_out)
 {
-    const geo_polygons *p = &b->polys;
     double best = HUGE_VAL;
     int hit = -1;
-    for (int f = 0; f < p->count; f++) {
-        const geo_polygon *pf = &p->features[f];
-        double zlo = base[f] * exaggeration, zhi = (base[f] + b->height[f]) * exaggeration;
-        double lo[3] = {pf->bbox[0], pf->bbox[1], zlo}, hi[3] = {pf->bbox[2], pf->bbox[3], zhi};
-        double t0, t1;
-        if (!geo__ray_box(o, d, lo, hi, &t0, &t1) || t0 >= best) continue;
-        /* The roof. */
-        if (fabs(d[2]) > 1e-12) {
-            double t = (zhi - o[2]) / d[2];
-            if (t > 0 && t < best && geo_polygon_contains(p, f, o[0] + d[0] * t, o[1] + d[1] * t))
-                best = t, hit = f;
+    if (b->chunk_count > 0 && geo__chunk_boxes_set(b)) {
+        /* Chunks the ray misses are skipped whole (their boxes are as
+         * drawn: raised with the same exaggeration). */
+        for (int k = 0; k < b->chunk_count; k++) {
+            const geo_buildings_chunk *c = &b->chunks[k];
+            double t0, t1, lo[3] = {c->box[0], c->box[1], c->box[2]},
+                           hi[3] = {c->box[3], c->box[4], c->box[5]};
+            if (!geo__ray_box(o, d, lo, hi, &t0, &t1) || t0 >= best) continue;
+            for (int f = c->f0; f < c->f1; f++)
+                if (geo__hit_feature(b, base, exaggeration, f, o, d, &best)) hit = f;
         }
-        /* The walls: the ray against each edge in plan, then the height. */
-        for (int r = pf->ring_first; r < pf->ring_first + pf->ring_count; r++) {
-            int a0 = p->ring_start[r], nr = p->ring_start[r + 1] - a0;
-            for (int i = 0; i < nr; i++) {
-                const double *pa = &p->xy[(a0 + i) * 2], *pb = &p->xy[(a0 + (i + 1) % nr) * 2];
-                double ex = pb[0] - pa[0], ey = pb[1] - pa[1];
-                double den = d[0] * ey - d[1] * ex;
-                if (fabs(den) < 1e-12) continue;
-                double wx = pa[0] - o[0], wy = pa[1] - o[1];
-                double t = (wx * ey - wy * ex) / den, s = (wx * d[1] - wy * d[0]) / den;
-                if (t <= 0 || t >= best || s < 0 || s > 1) continue;
-                double z = o[2] + d[2] * t;
-                if (z >= zlo && z <= zhi) best = t, hit = f;
-            }
-        }
+    } else {
+        for (int f = 0; f < b->polys.count; f++)
+            if (geo__hit_feature(b, base, exaggeration, f, o, d, &best)) hit = f;
     }
     if (hit >= 0 && t_out) *t_out = best;
     return hit;

@@ -89,7 +89,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     vec4 planes[6];
     memcpy(vp, v->view_proj, sizeof vp);
     glm_frustum_planes(vp, planes);
-    p->drawn = p->chunks_drawn = p->draw_calls = p->culled = p->small = 0;
+    p->drawn = p->chunks_drawn = p->draw_calls = p->culled = p->small = p->far_chunks = 0;
     p->triangles = 0;
     int n = 0;
     for (int ti = 0; ti < p->nx * p->ny; ti++) {
@@ -97,22 +97,29 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
         if (!t || t->state != APP_BTILE_READY || !t->uploaded) continue;
         for (int k = 0; k < t->b.chunk_count && n + 2 <= p->items_cap; k++) {
             const geo_buildings_chunk *c = &t->b.chunks[k];
-            app_bseen seen = app_bbox_seen(c->box, v, vp, planes);
+            float px;
+            app_bseen seen = app_bbox_seen(c->box, v, vp, planes, &px);
             if (seen != APP_SEEN) {
                 *(seen == APP_OUTSIDE ? &p->culled : &p->small) += c->f1 - c->f0;
                 continue;
             }
+            /* Far away: the buildings' boxes, one draw call. */
+            bool far = px < p->cfg->far_px && rn_mesh_valid(t->far[k]);
             rn_fill_item *it = &p->items[n];
-            for (int m = 0; m < 2; m++)
+            for (int m = 0; m < (far ? 1 : 2); m++)
                 it[m] =
-                    (rn_fill_item){.mesh = m ? t->roofs[k] : t->walls[k],
+                    (rn_fill_item){.mesh = far ? t->far[k]
+                                           : m ? t->roofs[k]
+                                               : t->walls[k],
                                    .origin = {c->origin[0], c->origin[1], c->origin[2] * t->exag},
                                    .opacity = d->opacity};
-            n += 2;
+            n += far ? 1 : 2;
             p->drawn += c->f1 - c->f0;
             p->chunks_drawn++;
-            p->draw_calls += rn_mesh_valid(it[0].mesh) + rn_mesh_valid(it[1].mesh);
-            p->triangles += (long)(c->roofs.index_count + c->walls.index_count) / 3;
+            p->far_chunks += far;
+            p->draw_calls += far ? 1 : rn_mesh_valid(it[0].mesh) + rn_mesh_valid(it[1].mesh);
+            p->triangles += far ? (long)c->far.index_count / 3
+                                : (long)(c->roofs.index_count + c->walls.index_count) / 3;
         }
     }
     /* One pass over every chunk drawn: the shader and state are set once. */
@@ -159,12 +166,23 @@ static void app__cfg_free(void *cfg)
  *   "default_height_m" (10), "color_by": "height" | FIELD, "color",
  *   "stream" (absent: when the source has a spatial index), "tile_m" (1000),
  *   "cache_features" (300000), "range_m" (60000), "cache" (true: whole reads
- *   go through the on-disk cache) } */
+ *   go through the on-disk cache), "far_px" (20: chunks smaller on screen are
+ *   drawn as their buildings' boxes; 0 never) } */
 static void *app__parse(app_cfg *c, json_object *o)
 {
-    static const char *const extra[] = {
-        "height_field", "floors_field", "floor_height_m", "default_height_m", "color_by", "color",
-        "stream",       "tile_m",       "cache_features", "range_m",          "cache",    NULL};
+    static const char *const extra[] = {"height_field",
+                                        "floors_field",
+                                        "floor_height_m",
+                                        "default_height_m",
+                                        "color_by",
+                                        "color",
+                                        "stream",
+                                        "tile_m",
+                                        "cache_features",
+                                        "range_m",
+                                        "cache",
+                                        "far_px",
+                                        NULL};
     app_buildings_cfg *p = calloc(1, sizeof *p);
     if (!p) return app_cfg_fail(c, "buildings", "is too large"), NULL;
     p->color[0] = 0.86f, p->color[1] = 0.87f, p->color[2] = 0.89f, p->color[3] = 1;
@@ -176,6 +194,7 @@ static void *app__parse(app_cfg *c, json_object *o)
     double cache = APP_BTILE_FEATURES;
     bool stream = false;
     p->cache = true;
+    p->far_px = APP_FAR_PX;
     bool ok = app_cfg_source(c, o, &p->src, extra) && app_cfg_string(c, o, "name", &p->name) &&
               app_cfg_string(c, o, "height_field", &p->height_field) &&
               app_cfg_string(c, o, "floors_field", &p->floors_field) &&
@@ -186,7 +205,8 @@ static void *app__parse(app_cfg *c, json_object *o)
               app_cfg_number(c, o, "tile_m", &p->tile_m, 50, 100000) &&
               app_cfg_number(c, o, "cache_features", &cache, 1000, 1e8) &&
               app_cfg_number(c, o, "range_m", &p->range_m, 100, 1e7) &&
-              app_cfg_bool(c, o, "cache", &p->cache);
+              app_cfg_bool(c, o, "cache", &p->cache) &&
+              app_cfg_number(c, o, "far_px", &p->far_px, 0, 10000);
     if (tw_json_has(o, "stream")) p->stream = stream ? 1 : 0;
     p->cache_features = (int)cache;
     if (ok && !tw_json_has(o, "color_by") && !tw_json_has(o, "color"))

@@ -28,12 +28,14 @@ typedef struct app_buildings_cfg {
     int cache_features; /* a streamed layer keeps at most about this many buildings */
     double range_m;     /* tiles farther from the eye than this are not read */
     bool cache;         /* whole reads go through the on-disk cache */
+    double far_px;      /* chunks smaller on screen are drawn as boxes; 0: never */
 } app_buildings_cfg;
 
 #define APP_BTILE_M         1000.0
 #define APP_BTILE_FEATURES  300000
 #define APP_BTILE_RANGE_M   60000.0
-#define APP_BTILE_IN_FLIGHT 4 /* tile reads out at once */
+#define APP_BTILE_IN_FLIGHT 4    /* tile reads out at once */
+#define APP_FAR_PX          20.0 /* chunks smaller on screen are drawn as boxes */
 
 /* What the on-disk cache did for a whole read. */
 enum { APP_BCACHE_OFF, APP_BCACHE_HIT, APP_BCACHE_WRITTEN, APP_BCACHE_REBUILT, APP_BCACHE_FAILED };
@@ -49,14 +51,14 @@ typedef struct app_btile {
     int ix, iy; /* grid cell; 0, 0 for a layer read whole */
     app_btile_state state;
     geo_buildings b;
-    double *base;           /* per building, metres (unexaggerated) */
-    unsigned ground_gen;    /* of the ground base stands on */
-    bool bases_pending;     /* a bases job is out */
-    double exag;            /* raised with; 0: raise again */
-    bool dirty, uploaded;   /* colours changed / the meshes went to the GPU */
-    rn_mesh *roofs, *walls; /* per chunk */
-    long seen;              /* frame number it was last wanted */
-    bool failed;            /* its read failed (not retried) */
+    double *base;                 /* per building, metres (unexaggerated) */
+    unsigned ground_gen;          /* of the ground base stands on */
+    bool bases_pending;           /* a bases job is out */
+    double exag;                  /* raised with; 0: raise again */
+    bool dirty, uploaded;         /* colours changed / the meshes went to the GPU */
+    rn_mesh *roofs, *walls, *far; /* per chunk */
+    long seen;                    /* frame number it was last wanted */
+    bool failed;                  /* its read failed (not retried) */
 } app_btile;
 
 typedef struct app_buildings {
@@ -88,6 +90,7 @@ typedef struct app_buildings {
     /* The last frame's opaque pass: what it drew. */
     int drawn, chunks_drawn, draw_calls;
     int culled, small; /* buildings in chunks outside the view, or too small in it */
+    int far_chunks;    /* chunks drawn as boxes */
     long triangles;
 } app_buildings;
 
@@ -117,7 +120,8 @@ void app_bstream_begin(app_buildings *p, const geo_buildings_probe *pr);
 /* Chooses the tiles the view wants, sends their reads, evicts. */
 void app_bstream_update(app_buildings *p, const app_update_ctx *u);
 bool app_bstream_ready(const app_buildings *p);
-app_bseen app_bbox_seen(const double box[6], const rn_view *v, mat4 vp, vec4 planes[6]);
+/* px (may be NULL): the box's larger side on screen, pixels. */
+app_bseen app_bbox_seen(const double box[6], const rn_view *v, mat4 vp, vec4 planes[6], float *px);
 
 /* app_buildings_ui.c */
 void app_buildings_panel(const app_buildings *p, const app_ui_ctx *ui);

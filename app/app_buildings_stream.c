@@ -57,8 +57,9 @@ static void app__tile_rect(const app_buildings *p, int ix, int iy, double r[4])
 /* In the frustum (the view's matrix works in eye-relative metres) and more
  * than APP_CHUNK_MIN_PX on screen; a box reaching behind the eye counts as
  * big. */
-app_bseen app_bbox_seen(const double b[6], const rn_view *v, mat4 vp, vec4 planes[6])
+app_bseen app_bbox_seen(const double b[6], const rn_view *v, mat4 vp, vec4 planes[6], float *px_out)
 {
+    if (px_out) *px_out = HUGE_VALF;
     vec3 box[2];
     for (int k = 0; k < 3; k++) {
         box[0][k] = (float)(b[k] - v->eye[k]);
@@ -69,7 +70,7 @@ app_bseen app_bbox_seen(const double b[6], const rn_view *v, mat4 vp, vec4 plane
     for (int i = 0; i < 8; i++) {
         vec4 q = {box[i & 1][0], box[(i >> 1) & 1][1], box[(i >> 2) & 1][2], 1}, r;
         glm_mat4_mulv(vp, q, r);
-        if (r[3] <= 1e-6f) return APP_SEEN;
+        if (r[3] <= 1e-6f) return APP_SEEN; /* px_out stays huge: drawn in full */
         for (int k = 0; k < 2; k++) {
             lo[k] = fminf(lo[k], r[k] / r[3]);
             hi[k] = fmaxf(hi[k], r[k] / r[3]);
@@ -77,6 +78,7 @@ app_bseen app_bbox_seen(const double b[6], const rn_view *v, mat4 vp, vec4 plane
     }
     float px =
         fmaxf((hi[0] - lo[0]) * 0.5f * (float)v->width, (hi[1] - lo[1]) * 0.5f * (float)v->height);
+    if (px_out) *px_out = px;
     return px >= APP_CHUNK_MIN_PX ? APP_SEEN : APP_SMALL;
 }
 
@@ -125,7 +127,8 @@ void app_bstream_update(app_buildings *p, const app_update_ctx *u)
                 box[2] = APP_BTILE_ZLO * ex, box[5] = APP_BTILE_ZHI * ex;
             double cx = 0.5 * (r[0] + r[2]) - v.eye[0], cy = 0.5 * (r[1] + r[3]) - v.eye[1];
             double d2 = cx * cx + cy * cy;
-            if (d2 > range * range || app_bbox_seen(box, &v, vp, planes) != APP_SEEN) continue;
+            if (d2 > range * range || app_bbox_seen(box, &v, vp, planes, NULL) != APP_SEEN)
+                continue;
             p->visible++;
             if (!t && !(t = p->tiles[i] = app_btile_new(ix, iy))) continue;
             t->seen = u->frame_no;

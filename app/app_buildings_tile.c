@@ -65,9 +65,10 @@ static void app__btile_clear(app_btile *t)
     for (int k = 0; k < t->b.chunk_count; k++) {
         if (t->roofs) rn_mesh_destroy(t->roofs[k]);
         if (t->walls) rn_mesh_destroy(t->walls[k]);
+        if (t->far) rn_mesh_destroy(t->far[k]);
     }
-    free(t->roofs), free(t->walls), free(t->base);
-    t->roofs = t->walls = NULL, t->base = NULL;
+    free(t->roofs), free(t->walls), free(t->far), free(t->base);
+    t->roofs = t->walls = t->far = NULL, t->base = NULL;
     geo_buildings_free(&t->b);
     t->state = APP_BTILE_EMPTY;
     t->uploaded = t->dirty = false;
@@ -243,9 +244,10 @@ static void app__done(void *job, tw_result status)
         if (bases) j->base = NULL, p->bases_worker++;
         t->roofs = calloc((size_t)t->b.chunk_count + 1, sizeof *t->roofs);
         t->walls = calloc((size_t)t->b.chunk_count + 1, sizeof *t->walls);
+        t->far = calloc((size_t)t->b.chunk_count + 1, sizeof *t->far);
         /* Without bases from the worker, stand them on whatever ground there is. */
         t->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
-        bool ok = t->base && t->roofs && t->walls;
+        bool ok = t->base && t->roofs && t->walls && t->far;
         t->state = ok ? APP_BTILE_READY : APP_BTILE_EMPTY;
         app__fields(p, &t->b);
         p->tiles_read++;
@@ -365,6 +367,10 @@ static void app__colour_feature(app_buildings *p, app_btile *t, bool selected, i
             uint8_t *o = &m[k]->colors[v * 4];
             o[0] = rgb[0], o[1] = rgb[1], o[2] = rgb[2], o[3] = a;
         }
+    for (uint32_t v = 0; ch->far.colors && v < GEO_BUILDINGS_FAR_V; v++) {
+        uint8_t *o = &ch->far.colors[((uint32_t)i * GEO_BUILDINGS_FAR_V + v) * 4];
+        o[0] = rgb[0], o[1] = rgb[1], o[2] = rgb[2], o[3] = a;
+    }
 }
 
 static void app__upload(app_btile *t)
@@ -372,9 +378,11 @@ static void app__upload(app_btile *t)
     for (int k = 0; k < t->b.chunk_count; k++) {
         rn_mesh_destroy(t->roofs[k]);
         rn_mesh_destroy(t->walls[k]);
+        rn_mesh_destroy(t->far[k]);
         const geo_buildings_chunk *c = &t->b.chunks[k];
         t->roofs[k] = c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
         t->walls[k] = c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
+        t->far[k] = c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
     }
 }
 

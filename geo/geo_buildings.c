@@ -396,6 +396,41 @@ static tw_result geo__order(geo_buildings *b, double cm)
     return r;
 }
 
+/* The far mesh: each building's bounding box as a roof and four walls
+ * (bottom a, b, top b, a, as the walls), outward normals, z 0 until
+ * raised. */
+static tw_result geo__far_boxes(const geo_polygons *cp, geo_buildings_chunk *c)
+{
+    uint32_t n = (uint32_t)cp->count;
+    tw_result r =
+        tw_mesh_alloc(&c->far, n * GEO_BUILDINGS_FAR_V, n * 30, TW_MESH_NORMALS | TW_MESH_COLORS);
+    if (r != TW_OK) return r;
+    memcpy(c->far.origin, c->origin, sizeof c->origin);
+    for (uint32_t i = 0; i < n; i++) {
+        const double *bb = cp->features[i].bbox;
+        float x0 = (float)(bb[0] - c->origin[0]), y0 = (float)(bb[1] - c->origin[1]);
+        float x1 = (float)(bb[2] - c->origin[0]), y1 = (float)(bb[3] - c->origin[1]);
+        /* Roof corners, then each wall's a and b. */
+        const float q[5][4][2] = {{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}},
+                                  {{x0, y0}, {x1, y0}, {x1, y0}, {x0, y0}},
+                                  {{x1, y0}, {x1, y1}, {x1, y1}, {x1, y0}},
+                                  {{x1, y1}, {x0, y1}, {x0, y1}, {x1, y1}},
+                                  {{x0, y1}, {x0, y0}, {x0, y0}, {x0, y1}}};
+        const float nrm[5][3] = {{0, 0, 1}, {0, -1, 0}, {1, 0, 0}, {0, 1, 0}, {-1, 0, 0}};
+        for (int f = 0; f < 5; f++) {
+            uint32_t v0 = i * GEO_BUILDINGS_FAR_V + (uint32_t)f * 4;
+            for (int k = 0; k < 4; k++) {
+                float *pos = &c->far.positions[(v0 + (uint32_t)k) * 3];
+                pos[0] = q[f][k][0], pos[1] = q[f][k][1], pos[2] = 0;
+                memcpy(&c->far.normals[(v0 + (uint32_t)k) * 3], nrm[f], sizeof nrm[f]);
+            }
+            uint32_t *ix = &c->far.indices[i * 30 + (uint32_t)f * 6];
+            ix[0] = v0, ix[1] = v0 + 1, ix[2] = v0 + 2, ix[3] = v0, ix[4] = v0 + 2, ix[5] = v0 + 3;
+        }
+    }
+    return TW_OK;
+}
+
 /* One chunk's meshes: its features' rings copied into a small set of
  * polygons of their own, so the meshes hold only its points. */
 static tw_result geo__chunk_meshes(const geo_buildings *b, geo_buildings_chunk *c)
@@ -448,6 +483,7 @@ static tw_result geo__chunk_meshes(const geo_buildings *b, geo_buildings_chunk *
         }
         c->roofs.attrs |= TW_MESH_NORMALS;
     }
+    if (r == TW_OK) r = geo__far_boxes(&cp, c);
     free(cp.features);
     free(cp.xy);
     free(cp.ring_start);
@@ -572,6 +608,7 @@ void geo_buildings_free(geo_buildings *b)
     for (int i = 0; b->chunks && i < b->chunk_count; i++) {
         tw_mesh_free(&b->chunks[i].roofs);
         tw_mesh_free(&b->chunks[i].walls);
+        tw_mesh_free(&b->chunks[i].far);
         free(b->chunks[i].roof_v0);
         free(b->chunks[i].wall_v0);
     }
@@ -612,6 +649,10 @@ void geo_buildings_raise(geo_buildings *b, const double *base, double exaggerati
             /* Walls are quads: bottom a, b, top b, a. */
             for (uint32_t v = c->wall_v0[i]; v < c->wall_v0[i + 1]; v++)
                 c->walls.positions[v * 3 + 2] = (v & 3) >= 2 ? hi : lo;
+            /* The box: roof at the top, walls as above. */
+            uint32_t b0 = (uint32_t)i * GEO_BUILDINGS_FAR_V;
+            for (uint32_t v = 0; c->far.positions && v < GEO_BUILDINGS_FAR_V; v++)
+                c->far.positions[(b0 + v) * 3 + 2] = v < 4 || (v & 3) >= 2 ? hi : lo;
         }
     }
 }

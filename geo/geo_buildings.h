@@ -45,7 +45,12 @@ typedef struct geo_buildings_chunk {
     double box[6]; /* xmin ymin zmin xmax ymax zmax, scene metres, z as drawn once raised */
     tw_mesh roofs, walls;
     uint32_t *roof_v0, *wall_v0;
+    /* Far away: every building as its bounding box, 10 triangles (feature
+     * f0 + i's vertices are GEO_BUILDINGS_FAR_V * i onwards). */
+    tw_mesh far;
 } geo_buildings_chunk;
+
+#define GEO_BUILDINGS_FAR_V 20 /* vertices of a building's box: roof and four walls */
 
 /* Where heights came from: a field (metres or floors) or the default. */
 typedef struct geo_buildings_source {

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #define GEO_CACHE_MAGIC   "CTBLDG\0\1"
-#define GEO_CACHE_VERSION 1u
+#define GEO_CACHE_VERSION 2u
 #define GEO_CACHE_NULL    0xffffffffu
 
 static uint64_t geo__fnv(const uint8_t *p, size_t n)
@@ -160,6 +160,7 @@ static void geo__payload(geo__buf *o, const geo_buildings *b)
         geo__put(o, c->box, sizeof c->box);
         geo__mesh(o, &c->roofs);
         geo__mesh(o, &c->walls);
+        geo__mesh(o, &c->far);
         geo__put(o, c->roof_v0, ((size_t)(c->f1 - c->f0) + 1) * sizeof *c->roof_v0);
         geo__put(o, c->wall_v0, ((size_t)(c->f1 - c->f0) + 1) * sizeof *c->wall_v0);
     }
@@ -371,7 +372,10 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
         if (r->bad || c->f0 < 0 || c->f1 < c->f0 || c->f1 > p->count) return r->bad = true, false;
         geo__get(r, c->origin, sizeof c->origin);
         geo__get(r, c->box, sizeof c->box);
-        if (!geo__rmesh(r, &c->roofs) || !geo__rmesh(r, &c->walls)) return false;
+        if (!geo__rmesh(r, &c->roofs) || !geo__rmesh(r, &c->walls) || !geo__rmesh(r, &c->far))
+            return false;
+        if (c->far.vertex_count != (uint32_t)(c->f1 - c->f0) * GEO_BUILDINGS_FAR_V)
+            return r->bad = true, false;
         c->roof_v0 = geo__arr(r, (long)(c->f1 - c->f0) + 1, sizeof *c->roof_v0);
         c->wall_v0 = geo__arr(r, (long)(c->f1 - c->f0) + 1, sizeof *c->wall_v0);
         for (int i = 0; !r->bad && i <= c->f1 - c->f0; i++)

@@ -10,6 +10,7 @@
 
 #include <gdal.h>
 #include <gdal_utils.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 static char cheongna[1024], gpkg[1024], fgb[1024];
@@ -47,9 +48,9 @@ static json_object *run(const char *source, const char *extra_keys, const char *
             source, extra_keys, view);
     fclose(f);
     snprintf(args, sizeof args,
-             "--headless --deterministic --size 640x360 --wait-s 0.5 --report '%s' --bookmark v "
-             "'%s'",
-             rep, scene);
+             "--headless --deterministic --size 640x360 --wait-s 0.5 --snapshot '%s/%s.png' "
+             "--report '%s' --bookmark v '%s'",
+             tw_run_tmpdir(), tag, rep, scene);
     int rc = tw_run_citytwin(args, err);
     TW_CHECK_MSG(rc == 0, "%s: exit %d", tag, rc);
     return tw_run_load_json(rep);
@@ -147,6 +148,36 @@ static void test_fgb_over_http_streams(void)
     tw_nginx_stop(&ng);
 }
 
+/* Far chunks are drawn as their buildings' boxes: the same buildings, a
+ * fraction of the triangles, nearly the same picture. */
+static void test_far_chunks_as_boxes(void)
+{
+    const char *view = "\"eye\": [167625, 538000, 9000], \"target\": [167625, 548208, 0]";
+    json_object *r = run(cheongna, ", \"cache\": false", view, "far");
+    json_object *z = run(cheongna, ", \"cache\": false, \"far_px\": 0", view, "far0");
+    json_object *l = tw_run_layer(r, "buildings"), *l0 = tw_run_layer(z, "buildings");
+    TW_CHECK_MSG(num(l, "far_chunks") * 10 > num(l, "chunks_drawn") * 8 &&
+                     num(l0, "far_chunks") == 0,
+                 "far chunks %ld of %ld drawn (far_px 0: %ld)", num(l, "far_chunks"),
+                 num(l, "chunks_drawn"), num(l0, "far_chunks"));
+    TW_CHECK(num(l, "drawn") == num(l0, "drawn") && num(l, "drawn") > 2000);
+    TW_CHECK_MSG(num(l, "triangles") * 2 < num(l0, "triangles"), "triangles %ld, full %ld",
+                 num(l, "triangles"), num(l0, "triangles"));
+    char a[600], b[600];
+    snprintf(a, sizeof a, "%s/far.png", tw_run_tmpdir());
+    snprintf(b, sizeof b, "%s/far0.png", tw_run_tmpdir());
+    tw_image x = {0}, y = {0};
+    TW_CHECK(tw_img_load(a, &x) && tw_img_load(b, &y));
+    tw_img_diff d = tw_img_compare(&x, &y, TW_GOLDEN_THRESHOLD);
+    TW_CHECK_MSG(d.same_size && d.mad < 1.0 && d.share_off < 0.01,
+                 "boxes differ from the buildings: mad %.3f, %.4f of pixels off", d.mad,
+                 d.share_off);
+    fprintf(stderr, "  far view: %ld triangles as boxes, %ld in full; mad %.3f\n",
+            num(l, "triangles"), num(l0, "triangles"), d.mad);
+    free(x.pixels), free(y.pixels);
+    json_object_put(r), json_object_put(z);
+}
+
 /* A GeoJSON has no index: read whole, as before. */
 static void test_geojson_is_read_whole(void)
 {
@@ -176,6 +207,7 @@ int main(void)
     TW_RUN(test_gpkg_street_reads_only_what_it_sees);
     TW_RUN(test_fgb_over_http_streams);
     TW_RUN(test_geojson_is_read_whole);
+    TW_RUN(test_far_chunks_as_boxes);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

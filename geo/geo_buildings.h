@@ -116,6 +116,9 @@ void geo_buildings_cache_path(const char *dir, const char *key, char *out, size_
  * TW_ERR_FORMAT: a cache that cannot be trusted (why says what is wrong). */
 tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildings *out, char *why,
                                    size_t n);
+/* The same from bytes in memory (name: for the messages). */
+tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char *key,
+                                    const char *name, geo_buildings *out, char *why, size_t n);
 /* Written to a temporary file and renamed into place. */
 tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
                                     char *why, size_t n);

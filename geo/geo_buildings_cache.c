@@ -299,13 +299,14 @@ static bool geo__rmesh(geo__rd *r, tw_mesh *m)
 static bool geo__rpayload(geo__rd *r, geo_buildings *b)
 {
     geo_polygons *p = &b->polys;
-    int points = 0;
-    geo__get(r, &p->count, sizeof p->count);
-    geo__get(r, &p->ring_count, sizeof p->ring_count);
+    int points = 0, count = 0, rings = 0;
+    geo__get(r, &count, sizeof count);
+    geo__get(r, &rings, sizeof rings);
     geo__get(r, &points, sizeof points);
-    if (r->bad || p->count < 0 || p->ring_count < 0 || points < 0) return false;
-    int count = p->count;
-    p->count = 0; /* grows as features are read, so a failure frees what was */
+    if (r->bad || count < 0 || rings < 0 || points < 0) return r->bad = true, false;
+    /* count grows as features are read, so a failure frees only what was;
+     * ring_count is set once the rings are read. */
+    p->count = 0;
     if ((size_t)count > r->left / sizeof(geo_polygon)) return r->bad = true, false;
     p->features = calloc((size_t)count + 1, sizeof *p->features);
     if (!p->features) return false;
@@ -315,12 +316,14 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
         geo__get(r, g, sizeof *g);
         g->code = code, g->name = name, g->name_en = name_en;
         p->count = f + 1;
-        if (g->ring_first < 0 || g->ring_count < 0 || g->ring_first + g->ring_count > p->ring_count)
+        if (g->ring_first < 0 || g->ring_count < 0 || g->ring_first > rings - g->ring_count)
             r->bad = true;
     }
     p->xy = geo__arr(r, (long)points * 2, sizeof *p->xy);
-    p->ring_start = geo__arr(r, (long)p->ring_count + 1, sizeof *p->ring_start);
-    p->ring_outer = geo__arr(r, p->ring_count, sizeof *p->ring_outer);
+    p->ring_start = geo__arr(r, (long)rings + 1, sizeof *p->ring_start);
+    p->ring_outer = geo__arr(r, rings, sizeof *p->ring_outer);
+    if (r->bad) return false;
+    p->ring_count = rings;
     for (int i = 0; !r->bad && i <= p->ring_count; i++)
         if (p->ring_start[i] < 0 || p->ring_start[i] > points ||
             (i && p->ring_start[i] < p->ring_start[i - 1]))
@@ -331,8 +334,15 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
         char *why = geo__rstr(r);
         uint32_t c = 0;
         geo__get(r, &c, sizeof c);
-        for (uint32_t k = 0; why && k < c && k < 100000000u; k++)
-            geo_skips_add(&p->skipped, geo__intern(why));
+        if (why && c > 0 && c < (1u << 30)) {
+            /* Added once (a new reason, or the last slot), then counted. */
+            const char *reason = geo__intern(why);
+            geo_skips_add(&p->skipped, reason);
+            int k = p->skipped.n - 1;
+            for (int q = 0; q < p->skipped.n; q++)
+                if (p->skipped.reason[q] == reason) k = q;
+            if (p->skipped.count[k] < (1 << 30)) p->skipped.count[k] += (int)c - 1;
+        }
         free(why);
     }
     geo__get(r, p->extent, sizeof p->extent);
@@ -385,6 +395,50 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
     return !r->bad && r->left == 0;
 }
 
+tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char *key,
+                                    const char *name, geo_buildings *out, char *why, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    why[0] = 0;
+    geo__rd r = {data, data ? size : 0, !data};
+    char magic[8];
+    uint32_t version = 0, klen = 0;
+    uint64_t plen = 0, sum = 0;
+    geo__get(&r, magic, 8);
+    geo__get(&r, &version, sizeof version);
+    geo__get(&r, &klen, sizeof klen);
+    tw_result res = TW_ERR_FORMAT;
+    if (r.bad || memcmp(magic, GEO_CACHE_MAGIC, 8) != 0) {
+        snprintf(why, n, "%s is not a buildings cache (or cut short)", name);
+    } else if (version != GEO_CACHE_VERSION) {
+        snprintf(why, n, "%s has format %u, not %u", name, version, GEO_CACHE_VERSION);
+    } else if (klen != strlen(key) || klen > r.left || memcmp(r.p, key, klen) != 0) {
+        snprintf(why, n, "%s was made for another source or settings", name);
+    } else {
+        r.p += klen, r.left -= klen;
+        geo__get(&r, &plen, sizeof plen);
+        if (r.bad || plen > r.left || r.left - plen != sizeof sum) {
+            snprintf(why, n,
+                     "%s is cut short or too long (%zu bytes after the header, %llu "
+                     "expected)",
+                     name, r.left, (unsigned long long)plen + sizeof sum);
+        } else {
+            memcpy(&sum, r.p + plen, sizeof sum);
+            if (geo__fnv(r.p, plen) != sum) {
+                snprintf(why, n, "%s fails its checksum", name);
+            } else {
+                geo__rd pr = {r.p, plen, false};
+                if (geo__rpayload(&pr, out))
+                    res = TW_OK;
+                else
+                    snprintf(why, n, "%s holds inconsistent arrays", name);
+            }
+        }
+    }
+    if (res != TW_OK) geo_buildings_free(out);
+    return res;
+}
+
 tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildings *out, char *why,
                                    size_t n)
 {
@@ -402,42 +456,8 @@ tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildin
         data = NULL;
     }
     fclose(f);
-    geo__rd r = {data, data ? (size_t)size : 0, !data};
-    char magic[8];
-    uint32_t version = 0, klen = 0;
-    uint64_t plen = 0, sum = 0;
-    geo__get(&r, magic, 8);
-    geo__get(&r, &version, sizeof version);
-    geo__get(&r, &klen, sizeof klen);
-    tw_result res = TW_ERR_FORMAT;
-    if (r.bad || memcmp(magic, GEO_CACHE_MAGIC, 8) != 0) {
-        snprintf(why, n, "%s is not a buildings cache (or cut short)", path);
-    } else if (version != GEO_CACHE_VERSION) {
-        snprintf(why, n, "%s has format %u, not %u", path, version, GEO_CACHE_VERSION);
-    } else if (klen != strlen(key) || klen > r.left || memcmp(r.p, key, klen) != 0) {
-        snprintf(why, n, "%s was made for another source or settings", path);
-    } else {
-        r.p += klen, r.left -= klen;
-        geo__get(&r, &plen, sizeof plen);
-        if (r.bad || plen + sizeof sum != r.left) {
-            snprintf(why, n,
-                     "%s is cut short or too long (%zu bytes after the header, %llu "
-                     "expected)",
-                     path, r.left, (unsigned long long)(plen + sizeof sum));
-        } else {
-            memcpy(&sum, r.p + plen, sizeof sum);
-            if (geo__fnv(r.p, plen) != sum) {
-                snprintf(why, n, "%s fails its checksum", path);
-            } else {
-                geo__rd pr = {r.p, plen, false};
-                if (geo__rpayload(&pr, out))
-                    res = TW_OK;
-                else
-                    snprintf(why, n, "%s holds inconsistent arrays", path);
-            }
-        }
-    }
+    tw_result res =
+        geo_buildings_cache_parse(data, data ? (size_t)size : 0, key, path, out, why, n);
     free(data);
-    if (res != TW_OK) geo_buildings_free(out);
     return res;
 }

@@ -165,7 +165,7 @@ static void app__cfg_free(void *cfg)
 /* { "source", "height_field", "floors_field", "floor_height_m" (3.3),
  *   "default_height_m" (10), "color_by": "height" | FIELD, "color",
  *   "stream" (absent: when the source has a spatial index), "tile_m" (1000),
- *   "cache_features" (300000), "range_m" (60000), "cache" (true: whole reads
+ *   "cache_features" (300000; 0: only tiles in view), "range_m" (60000), "cache" (true: whole reads
  *   go through the on-disk cache), "far_px" (20: chunks smaller on screen are
  *   drawn as their buildings' boxes; 0 never) } */
 static void *app__parse(app_cfg *c, json_object *o)
@@ -203,7 +203,7 @@ static void *app__parse(app_cfg *c, json_object *o)
               app_cfg_string(c, o, "color_by", &p->color_by) &&
               app_cfg_color(c, o, "color", p->color) && app_cfg_bool(c, o, "stream", &stream) &&
               app_cfg_number(c, o, "tile_m", &p->tile_m, 50, 100000) &&
-              app_cfg_number(c, o, "cache_features", &cache, 1000, 1e8) &&
+              app_cfg_number(c, o, "cache_features", &cache, 0, 1e8) &&
               app_cfg_number(c, o, "range_m", &p->range_m, 100, 1e7) &&
               app_cfg_bool(c, o, "cache", &p->cache) &&
               app_cfg_number(c, o, "far_px", &p->far_px, 0, 10000);

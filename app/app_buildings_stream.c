@@ -148,7 +148,7 @@ void app_bstream_update(app_buildings *p, const app_update_ctx *u)
         p->requested++;
     }
     /* Over the cap: the tiles seen longest ago go (never one in view). */
-    long cap = p->cfg->cache_features > 0 ? p->cfg->cache_features : APP_BTILE_FEATURES;
+    long cap = p->cfg->cache_features; /* 0: only the tiles in view stay */
     long held = app_buildings_features(p);
     while (held > cap) {
         int old = -1;

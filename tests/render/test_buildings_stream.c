@@ -178,6 +178,41 @@ static void test_far_chunks_as_boxes(void)
     json_object_put(r), json_object_put(z);
 }
 
+/* Moving on drops what is out of view: a tour from the south-west corner
+ * to the street view with "cache_features": 0 keeps only the tiles in
+ * view, and the obstacles follow. */
+static void test_tiles_out_of_view_are_evicted(void)
+{
+    char scene[512], rep[512], err[512], args[1600];
+    snprintf(scene, sizeof scene, "%s/tour.json", tw_run_tmpdir());
+    snprintf(rep, sizeof rep, "%s/tour.report.json", tw_run_tmpdir());
+    snprintf(err, sizeof err, "%s/tour.err", tw_run_tmpdir());
+    FILE *f = fopen(scene, "w");
+    if (!f) return;
+    fprintf(f,
+            "{ \"name\": \"tour\", \"crs\": \"EPSG:5186\",\n"
+            "  \"layers\": [ { \"kind\": \"buildings\", \"source\": \"%s\", \"tile_m\": 500,"
+            " \"cache_features\": 0, \"range_m\": 1500 } ],\n"
+            "  \"bookmarks\": [ { \"name\": \"sw\", \"eye\": [165600, 545900, 80],"
+            " \"target\": [166000, 546300, 10] }, { \"name\": \"street\", " STREET " } ],\n"
+            "  \"tour\": [ { \"bookmark\": \"sw\", \"hold_s\": 1 },"
+            " { \"bookmark\": \"street\", \"hold_s\": 1 } ] }\n",
+            gpkg);
+    fclose(f);
+    snprintf(args, sizeof args,
+             "--headless --deterministic --size 480x270 --tour --report '%s' '%s'", rep, scene);
+    TW_CHECK(tw_run_citytwin(args, err) == 0);
+    json_object *rr = tw_run_load_json(rep);
+    json_object *t = obj(tw_run_layer(rr, "buildings"), "tiles");
+    TW_CHECK_MSG(num(t, "evicted") > 0 && num(t, "loaded") <= num(t, "visible") &&
+                     num(t, "read") > num(t, "loaded"),
+                 "tiles %s", json_object_to_json_string(t));
+    TW_CHECK_MSG(num(obj(rr, "obstacles"), "prisms") == num(t, "features_loaded"),
+                 "obstacles %s, tiles %s", json_object_to_json_string(obj(rr, "obstacles")),
+                 json_object_to_json_string(t));
+    json_object_put(rr);
+}
+
 /* A GeoJSON has no index: read whole, as before. */
 static void test_geojson_is_read_whole(void)
 {
@@ -208,6 +243,7 @@ int main(void)
     TW_RUN(test_fgb_over_http_streams);
     TW_RUN(test_geojson_is_read_whole);
     TW_RUN(test_far_chunks_as_boxes);
+    TW_RUN(test_tiles_out_of_view_are_evicted);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -165,9 +165,9 @@ static void app__cfg_free(void *cfg)
 /* { "source", "height_field", "floors_field", "floor_height_m" (3.3),
  *   "default_height_m" (10), "color_by": "height" | FIELD, "color",
  *   "stream" (absent: when the source has a spatial index), "tile_m" (1000),
- *   "cache_features" (300000; 0: only tiles in view), "range_m" (60000), "cache" (true: whole reads
- *   go through the on-disk cache), "far_px" (20: chunks smaller on screen are
- *   drawn as their buildings' boxes; 0 never) } */
+ *   "cache_features" (300000; 0: only tiles in view), "range_m" (60000),
+ *   "cache" (true: whole reads go through the on-disk cache), "far_px" (20:
+ *   chunks smaller on screen are drawn as their buildings' boxes; 0 never) } */
 static void *app__parse(app_cfg *c, json_object *o)
 {
     static const char *const extra[] = {"height_field",

@@ -62,9 +62,17 @@ bool tw_dir_exists(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+bool tw_path_is_connection(const char *path)
+{
+    static const char *const db[] = {"PG:", "MySQL:", "MSSQL:", "OCI:", "ODBC:", NULL};
+    for (int k = 0; path && db[k]; k++)
+        if (strncmp(path, db[k], strlen(db[k])) == 0) return true;
+    return false;
+}
+
 bool tw_path_is_absolute(const char *path)
 {
-    return path[0] == '/' || strstr(path, "://") != NULL;
+    return path[0] == '/' || strstr(path, "://") != NULL || tw_path_is_connection(path);
 }
 
 void tw_path_join(const char *dir, const char *rel, char *out, size_t n)

@@ -17,8 +17,12 @@ void tw_file_toobig_str(size_t cap, char *out, size_t n);
 tw_result tw_file_write(const char *path, const void *data, size_t len);
 bool tw_file_exists(const char *path);
 bool tw_dir_exists(const char *path);
-/* True for "/x", and for GDAL virtual paths ("/vsicurl/..."), and URLs. */
+/* True for "/x", for GDAL virtual paths ("/vsicurl/..."), URLs and database
+ * connection strings ("PG:host=... dbname=..."). */
 bool tw_path_is_absolute(const char *path);
+/* True for GDAL's database connection strings ("PG:host=... dbname=..."),
+ * which name no file. */
+bool tw_path_is_connection(const char *path);
 /* dir + "/" + rel into out, unless rel is absolute (then rel alone). */
 void tw_path_join(const char *dir, const char *rel, char *out, size_t n);
 /* Directory part of a path ("." when there is none). */

@@ -29,6 +29,7 @@ typedef struct geo__ctx {
     char missing[160]; /* a field the scene names that the source lacks */
     size_t cap;
     double floor_m, default_m;
+    signed char *src_of; /* per feature: the height source used, -1 the default */
 } geo__ctx;
 
 bool geo_buildings_parse_number(const char *text, double *out)
@@ -97,7 +98,9 @@ static bool geo__grow(geo__ctx *c, int need)
     if (fl) b->floors = fl;
     char **v = realloc(b->values, cap * fc * sizeof *v);
     if (v) b->values = v;
-    if (!h || !fl || !v) return false;
+    signed char *so = realloc(c->src_of, cap * sizeof *so);
+    if (so) c->src_of = so;
+    if (!h || !fl || !v || !so) return false;
     c->cap = cap;
     return true;
 }
@@ -120,6 +123,7 @@ static bool geo__feature(void *user, OGRFeatureH f, int index)
     /* The first source with a usable value wins; 0, null and text that is
      * no number fall through to the next one, then the default. */
     double h = NAN, floors = NAN;
+    c->src_of[index] = -1;
     for (int k = 0; k < b->source_count; k++) {
         double v;
         int i = c->idx[k];
@@ -132,10 +136,12 @@ static bool geo__feature(void *user, OGRFeatureH f, int index)
             if (isnan(h)) {
                 h = v * c->floor_m;
                 b->sources[k].count++;
+                c->src_of[index] = (signed char)k;
             }
         } else if (isnan(h) && v < GEO_BUILDINGS_MAX_M) {
             h = v;
             b->sources[k].count++;
+            c->src_of[index] = (signed char)k;
         }
     }
     if (isnan(h)) {
@@ -390,6 +396,41 @@ static tw_result geo__order(geo_buildings *b, double cm)
     return r;
 }
 
+/* The far mesh: each building's bounding box as a roof and four walls
+ * (bottom a, b, top b, a, as the walls), outward normals, z 0 until
+ * raised. */
+static tw_result geo__far_boxes(const geo_polygons *cp, geo_buildings_chunk *c)
+{
+    uint32_t n = (uint32_t)cp->count;
+    tw_result r =
+        tw_mesh_alloc(&c->far, n * GEO_BUILDINGS_FAR_V, n * 30, TW_MESH_NORMALS | TW_MESH_COLORS);
+    if (r != TW_OK) return r;
+    memcpy(c->far.origin, c->origin, sizeof c->origin);
+    for (uint32_t i = 0; i < n; i++) {
+        const double *bb = cp->features[i].bbox;
+        float x0 = (float)(bb[0] - c->origin[0]), y0 = (float)(bb[1] - c->origin[1]);
+        float x1 = (float)(bb[2] - c->origin[0]), y1 = (float)(bb[3] - c->origin[1]);
+        /* Roof corners, then each wall's a and b. */
+        const float q[5][4][2] = {{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}},
+                                  {{x0, y0}, {x1, y0}, {x1, y0}, {x0, y0}},
+                                  {{x1, y0}, {x1, y1}, {x1, y1}, {x1, y0}},
+                                  {{x1, y1}, {x0, y1}, {x0, y1}, {x1, y1}},
+                                  {{x0, y1}, {x0, y0}, {x0, y0}, {x0, y1}}};
+        const float nrm[5][3] = {{0, 0, 1}, {0, -1, 0}, {1, 0, 0}, {0, 1, 0}, {-1, 0, 0}};
+        for (int f = 0; f < 5; f++) {
+            uint32_t v0 = i * GEO_BUILDINGS_FAR_V + (uint32_t)f * 4;
+            for (int k = 0; k < 4; k++) {
+                float *pos = &c->far.positions[(v0 + (uint32_t)k) * 3];
+                pos[0] = q[f][k][0], pos[1] = q[f][k][1], pos[2] = 0;
+                memcpy(&c->far.normals[(v0 + (uint32_t)k) * 3], nrm[f], sizeof nrm[f]);
+            }
+            uint32_t *ix = &c->far.indices[i * 30 + (uint32_t)f * 6];
+            ix[0] = v0, ix[1] = v0 + 1, ix[2] = v0 + 2, ix[3] = v0, ix[4] = v0 + 2, ix[5] = v0 + 3;
+        }
+    }
+    return TW_OK;
+}
+
 /* One chunk's meshes: its features' rings copied into a small set of
  * polygons of their own, so the meshes hold only its points. */
 static tw_result geo__chunk_meshes(const geo_buildings *b, geo_buildings_chunk *c)
@@ -409,6 +450,7 @@ static tw_result geo__chunk_meshes(const geo_buildings *b, geo_buildings_chunk *
          * ordered, so each one's rings are copied after the last. */
         int nr = 0, np = 0;
         c->box[0] = c->box[1] = HUGE_VAL, c->box[3] = c->box[4] = -HUGE_VAL;
+        c->box[2] = c->box[5] = NAN; /* until geo_buildings_raise */
         for (int i = 0; i < n; i++) {
             const geo_polygon *f = &p->features[c->f0 + i];
             cp.features[i] = *f;
@@ -441,6 +483,7 @@ static tw_result geo__chunk_meshes(const geo_buildings *b, geo_buildings_chunk *
         }
         c->roofs.attrs |= TW_MESH_NORMALS;
     }
+    if (r == TW_OK) r = geo__far_boxes(&cp, c);
     free(cp.features);
     free(cp.xy);
     free(cp.ring_start);
@@ -469,6 +512,40 @@ static tw_result geo__chunks(geo_buildings *b, double cm)
     return TW_OK;
 }
 
+/* Keeps the features whose bounding-box centre is in desc->keep (a tile),
+ * in order, with their heights, floors and values; the counts follow. */
+static void geo__keep(geo__ctx *c, const double keep[4])
+{
+    geo_buildings *b = c->b;
+    geo_polygons *p = &b->polys;
+    size_t fc = b->field_count > 0 ? (size_t)b->field_count : 1;
+    int m = 0;
+    b->defaulted = 0;
+    for (int k = 0; k < b->source_count; k++) b->sources[k].count = 0;
+    for (int f = 0; f < p->count; f++) {
+        const double *bb = p->features[f].bbox;
+        double cx = 0.5 * (bb[0] + bb[2]), cy = 0.5 * (bb[1] + bb[3]);
+        if (!(cx >= keep[0] && cx < keep[2] && cy >= keep[1] && cy < keep[3])) {
+            for (size_t i = 0; i < (size_t)b->field_count; i++) free(b->values[f * fc + i]);
+            free(p->features[f].code), free(p->features[f].name), free(p->features[f].name_en);
+            b->outside++;
+            continue;
+        }
+        p->features[m] = p->features[f];
+        b->height[m] = b->height[f], b->floors[m] = b->floors[f];
+        memmove(&b->values[(size_t)m * fc], &b->values[(size_t)f * fc], fc * sizeof *b->values);
+        if (c->src_of[f] >= 0)
+            b->sources[c->src_of[f]].count++;
+        else
+            b->defaulted++;
+        b->hmin = m == 0 ? b->height[m] : fmin(b->hmin, b->height[m]);
+        b->hmax = m == 0 ? b->height[m] : fmax(b->hmax, b->height[m]);
+        m++;
+    }
+    p->count = m;
+    b->value_rows = m;
+}
+
 tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *frame,
                              geo_buildings *out, char *err, size_t n)
 {
@@ -481,13 +558,35 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     geo_vector_desc vd = desc->src;
     vd.feature_fn = geo__feature;
     vd.feature_user = &c;
-    tw_result r = geo_vector_load_polygons(&vd, NULL, frame, &out->polys, err, n);
+    tw_result r = TW_OK;
+    if (desc->has_keep && !vd.has_bbox) {
+        /* The tile's rectangle in the source's CRS: its spatial filter. */
+        geo_vector_source s;
+        char crs[64];
+        r = geo_vector_open(&vd, frame, &s, crs, sizeof crs, err, n);
+        if (r == TW_OK) {
+            geo_buildings_rect_to_source(&s, desc->keep, vd.bbox);
+            vd.has_bbox = true;
+            geo_vector_close(&s);
+        }
+    }
+    if (r == TW_OK) r = geo_vector_load_polygons(&vd, NULL, frame, &out->polys, err, n);
+    if (desc->has_keep && r == TW_ERR_FORMAT && strcmp(err, "holds no polygons") == 0) {
+        /* A tile with nothing in it. */
+        free(c.src_of);
+        geo_buildings_free(out);
+        err[0] = 0;
+        return TW_OK;
+    }
+    if (r == TW_OK && !c.missing[0] && desc->has_keep) geo__keep(&c, desc->keep);
+    free(c.src_of);
     if (r != TW_OK || c.missing[0]) {
         if (c.missing[0]) snprintf(err, n, "%s", c.missing), r = TW_ERR_ARG;
         /* geo_vector_load_polygons freed its polygons; the rest is ours. */
         geo_buildings_free(out);
         return r;
     }
+    if (out->polys.count == 0) return TW_OK; /* a tile whose features all lie in others */
     double cm = desc->chunk_m > 0 ? desc->chunk_m : GEO_BUILDINGS_CHUNK_M;
     r = geo__repair(out);
     if (r == TW_OK) r = geo__order(out, cm);
@@ -509,6 +608,7 @@ void geo_buildings_free(geo_buildings *b)
     for (int i = 0; b->chunks && i < b->chunk_count; i++) {
         tw_mesh_free(&b->chunks[i].roofs);
         tw_mesh_free(&b->chunks[i].walls);
+        tw_mesh_free(&b->chunks[i].far);
         free(b->chunks[i].roof_v0);
         free(b->chunks[i].wall_v0);
     }
@@ -549,8 +649,20 @@ void geo_buildings_raise(geo_buildings *b, const double *base, double exaggerati
             /* Walls are quads: bottom a, b, top b, a. */
             for (uint32_t v = c->wall_v0[i]; v < c->wall_v0[i + 1]; v++)
                 c->walls.positions[v * 3 + 2] = (v & 3) >= 2 ? hi : lo;
+            /* The box: roof at the top, walls as above. */
+            uint32_t b0 = (uint32_t)i * GEO_BUILDINGS_FAR_V;
+            for (uint32_t v = 0; c->far.positions && v < GEO_BUILDINGS_FAR_V; v++)
+                c->far.positions[(b0 + v) * 3 + 2] = v < 4 || (v & 3) >= 2 ? hi : lo;
         }
     }
+}
+
+/* True once geo_buildings_raise has given every chunk its heights. */
+static bool geo__chunk_boxes_set(const geo_buildings *b)
+{
+    for (int k = 0; k < b->chunk_count; k++)
+        if (!(b->chunks[k].box[2] <= b->chunks[k].box[5])) return false;
+    return true;
 }
 
 /* Ray against a box: the t range inside it, false when it misses. */
@@ -575,39 +687,61 @@ static bool geo__ray_box(const double o[3], const double d[3], const double lo[3
     return true;
 }
 
+/* Feature f against the ray: the nearer of its roof and walls, when nearer
+ * than *best (which it then lowers). */
+static bool geo__hit_feature(const geo_buildings *b, const double *base, double exaggeration, int f,
+                             const double o[3], const double d[3], double *best)
+{
+    const geo_polygons *p = &b->polys;
+    const geo_polygon *pf = &p->features[f];
+    double zlo = base[f] * exaggeration, zhi = (base[f] + b->height[f]) * exaggeration;
+    double lo[3] = {pf->bbox[0], pf->bbox[1], zlo}, hi[3] = {pf->bbox[2], pf->bbox[3], zhi};
+    double t0, t1;
+    bool hit = false;
+    if (!geo__ray_box(o, d, lo, hi, &t0, &t1) || t0 >= *best) return false;
+    /* The roof. */
+    if (fabs(d[2]) > 1e-12) {
+        double t = (zhi - o[2]) / d[2];
+        if (t > 0 && t < *best && geo_polygon_contains(p, f, o[0] + d[0] * t, o[1] + d[1] * t))
+            *best = t, hit = true;
+    }
+    /* The walls: the ray against each edge in plan, then the height. */
+    for (int r = pf->ring_first; r < pf->ring_first + pf->ring_count; r++) {
+        int a0 = p->ring_start[r], nr = p->ring_start[r + 1] - a0;
+        for (int i = 0; i < nr; i++) {
+            const double *pa = &p->xy[(a0 + i) * 2], *pb = &p->xy[(a0 + (i + 1) % nr) * 2];
+            double ex = pb[0] - pa[0], ey = pb[1] - pa[1];
+            double den = d[0] * ey - d[1] * ex;
+            if (fabs(den) < 1e-12) continue;
+            double wx = pa[0] - o[0], wy = pa[1] - o[1];
+            double t = (wx * ey - wy * ex) / den, s = (wx * d[1] - wy * d[0]) / den;
+            if (t <= 0 || t >= *best || s < 0 || s > 1) continue;
+            double z = o[2] + d[2] * t;
+            if (z >= zlo && z <= zhi) *best = t, hit = true;
+        }
+    }
+    return hit;
+}
+
 int geo_buildings_hit(const geo_buildings *b, const double *base, double exaggeration,
                       const double o[3], const double d[3], double *t_out)
 {
-    const geo_polygons *p = &b->polys;
     double best = HUGE_VAL;
     int hit = -1;
-    for (int f = 0; f < p->count; f++) {
-        const geo_polygon *pf = &p->features[f];
-        double zlo = base[f] * exaggeration, zhi = (base[f] + b->height[f]) * exaggeration;
-        double lo[3] = {pf->bbox[0], pf->bbox[1], zlo}, hi[3] = {pf->bbox[2], pf->bbox[3], zhi};
-        double t0, t1;
-        if (!geo__ray_box(o, d, lo, hi, &t0, &t1) || t0 >= best) continue;
-        /* The roof. */
-        if (fabs(d[2]) > 1e-12) {
-            double t = (zhi - o[2]) / d[2];
-            if (t > 0 && t < best && geo_polygon_contains(p, f, o[0] + d[0] * t, o[1] + d[1] * t))
-                best = t, hit = f;
+    if (b->chunk_count > 0 && geo__chunk_boxes_set(b)) {
+        /* Chunks the ray misses are skipped whole (their boxes are as
+         * drawn: raised with the same exaggeration). */
+        for (int k = 0; k < b->chunk_count; k++) {
+            const geo_buildings_chunk *c = &b->chunks[k];
+            double t0, t1, lo[3] = {c->box[0], c->box[1], c->box[2]},
+                           hi[3] = {c->box[3], c->box[4], c->box[5]};
+            if (!geo__ray_box(o, d, lo, hi, &t0, &t1) || t0 >= best) continue;
+            for (int f = c->f0; f < c->f1; f++)
+                if (geo__hit_feature(b, base, exaggeration, f, o, d, &best)) hit = f;
         }
-        /* The walls: the ray against each edge in plan, then the height. */
-        for (int r = pf->ring_first; r < pf->ring_first + pf->ring_count; r++) {
-            int a0 = p->ring_start[r], nr = p->ring_start[r + 1] - a0;
-            for (int i = 0; i < nr; i++) {
-                const double *pa = &p->xy[(a0 + i) * 2], *pb = &p->xy[(a0 + (i + 1) % nr) * 2];
-                double ex = pb[0] - pa[0], ey = pb[1] - pa[1];
-                double den = d[0] * ey - d[1] * ex;
-                if (fabs(den) < 1e-12) continue;
-                double wx = pa[0] - o[0], wy = pa[1] - o[1];
-                double t = (wx * ey - wy * ex) / den, s = (wx * d[1] - wy * d[0]) / den;
-                if (t <= 0 || t >= best || s < 0 || s > 1) continue;
-                double z = o[2] + d[2] * t;
-                if (z >= zlo && z <= zhi) best = t, hit = f;
-            }
-        }
+    } else {
+        for (int f = 0; f < b->polys.count; f++)
+            if (geo__hit_feature(b, base, exaggeration, f, o, d, &best)) hit = f;
     }
     if (hit >= 0 && t_out) *t_out = best;
     return hit;

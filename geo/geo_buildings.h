@@ -25,6 +25,13 @@ typedef struct geo_buildings_desc {
     double floor_height_m;    /* 0: GEO_BUILDINGS_FLOOR_M */
     double default_height_m;  /* 0: GEO_BUILDINGS_DEFAULT_M */
     double chunk_m;           /* 0: GEO_BUILDINGS_CHUNK_M */
+    /* A tile of a layer streamed by view: only features whose bounding-box
+     * centre lies in [keep[0], keep[2]) x [keep[1], keep[3]) (scene metres)
+     * are kept, so a feature crossing tiles is loaded once. The source is
+     * read with a spatial filter around the tile: src.bbox when has_bbox,
+     * else the tile's rectangle taken into the source's CRS here. */
+    bool has_keep;
+    double keep[4];
 } geo_buildings_desc;
 
 /* The buildings whose footprint centres fall in one grid cell: features
@@ -38,7 +45,12 @@ typedef struct geo_buildings_chunk {
     double box[6]; /* xmin ymin zmin xmax ymax zmax, scene metres, z as drawn once raised */
     tw_mesh roofs, walls;
     uint32_t *roof_v0, *wall_v0;
+    /* Far away: every building as its bounding box, 10 triangles (feature
+     * f0 + i's vertices are GEO_BUILDINGS_FAR_V * i onwards). */
+    tw_mesh far;
 } geo_buildings_chunk;
+
+#define GEO_BUILDINGS_FAR_V 20 /* vertices of a building's box: roof and four walls */
 
 /* Where heights came from: a field (metres or floors) or the default. */
 typedef struct geo_buildings_source {
@@ -63,6 +75,7 @@ typedef struct geo_buildings {
     int chunk_count;
     int roofless; /* features the triangulator gave no roof */
     int repaired; /* invalid footprints made valid (OGR_G_MakeValid) */
+    int outside;  /* features read but left to a neighbouring tile (has_keep) */
 } geo_buildings;
 
 /* Loads every polygon feature and builds both meshes. An empty source or
@@ -70,6 +83,45 @@ typedef struct geo_buildings {
 tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *frame,
                              geo_buildings *out, char *err, size_t n);
 void geo_buildings_free(geo_buildings *b);
+
+/* What a source offers for streaming by view (geo_buildings_stream.c). */
+typedef struct geo_buildings_probe {
+    bool indexed;     /* OGR says its spatial filter is fast (R-tree, FGB index, GiST, .qix) */
+    bool same_crs;    /* its CRS is the scene's: tile rectangles are its filters */
+    char driver[32];  /* GDAL's short name */
+    double extent[4]; /* scene metres */
+    long count;       /* features, -1 when counting would mean reading them */
+} geo_buildings_probe;
+
+/* Opens the source on this thread and tells; an error names the source. */
+tw_result geo_buildings_probe_source(const geo_vector_desc *src, const geo_frame *frame,
+                                     geo_buildings_probe *out, char *err, size_t n);
+/* The rectangle rect (scene metres) as a bounding rectangle in the CRS of
+ * the source s was opened on, edges sampled so a curved image is covered. */
+void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[4], double out[4]);
+
+/* The on-disk cache of buildings read whole (geo_buildings_cache.c): one
+ * file per source and settings under $XDG_CACHE_HOME/citytwin (else
+ * ~/.cache/citytwin), named by a hash of its key and holding the key, so a
+ * changed file (size, mtime) or setting misses, and a checksum, so a cut
+ * or corrupt file is detected, never trusted. */
+bool geo_buildings_cache_dir(char *out, size_t n);
+/* The key of a whole read of a local file (path, size, mtime, the keys that
+ * shape the buildings, the scene CRS); false for sources it does not
+ * cache (databases, /vsi paths, tiles). */
+bool geo_buildings_cache_key(const geo_buildings_desc *d, const geo_frame *frame, char *key,
+                             size_t n);
+void geo_buildings_cache_path(const char *dir, const char *key, char *out, size_t n);
+/* TW_OK: out holds the cached buildings. TW_ERR_IO: no cache (why empty).
+ * TW_ERR_FORMAT: a cache that cannot be trusted (why says what is wrong). */
+tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildings *out, char *why,
+                                   size_t n);
+/* The same from bytes in memory (name: for the messages). */
+tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char *key,
+                                    const char *name, geo_buildings *out, char *why, size_t n);
+/* Written to a temporary file and renamed into place. */
+tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
+                                    char *why, size_t n);
 
 /* The leading number of a text such as "12", "45 m" or " 3.5;4"; false
  * when it does not start with one (after blanks). */

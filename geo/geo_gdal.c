@@ -2,6 +2,8 @@
 #define _LARGEFILE64_SOURCE 1
 #include "geo_gdal.h"
 
+#include "tw_file.h"
+
 #include "tw_log.h"
 
 #include <cpl_conv.h>
@@ -127,7 +129,8 @@ tw_result geo_gdal_check_path(const char *path, char *err, size_t n)
         snprintf(err, n, "no path given");
         return TW_ERR_ARG;
     }
-    if (geo_gdal_is_remote(path) || strncmp(path, "/vsi", 4) == 0) return TW_OK;
+    if (geo_gdal_is_remote(path) || strncmp(path, "/vsi", 4) == 0 || tw_path_is_connection(path))
+        return TW_OK;
     VSIStatBufL st;
     if (VSIStatL(path, &st) != 0) {
         snprintf(err, n, "file not found");

@@ -17,7 +17,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 build_packages="build-essential cmake pkg-config libgdal-dev libproj-dev gdal-bin libglfw3-dev libcglm-dev
   libcurl4-openssl-dev libstb-dev libjson-c-dev libepoxy-dev libmicrohttpd-dev libegl-dev
   libegl-mesa0 libgl1-mesa-dri fonts-nanum"
-test_packages="xvfb xauth xdotool nginx-light clang libclang-rt-14-dev"
+test_packages="xvfb xauth xdotool nginx-light clang libclang-rt-14-dev postgresql-15-postgis-3"
 
 install_missing() {
     missing=""

@@ -319,6 +319,8 @@ static void test_paths(void)
     TW_CHECK_STR(out, "scenes/../data/x.tif");
     tw_path_join("scenes", "/vsicurl/http://h/x.tif", out, sizeof out);
     TW_CHECK_STR(out, "/vsicurl/http://h/x.tif");
+    tw_path_join("scenes", "PG:host=127.0.0.1 dbname=city", out, sizeof out);
+    TW_CHECK_STR(out, "PG:host=127.0.0.1 dbname=city");
     tw_path_dirname("a/b/c.json", out, sizeof out);
     TW_CHECK_STR(out, "a/b");
     tw_path_dirname("c.json", out, sizeof out);

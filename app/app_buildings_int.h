@@ -1,0 +1,137 @@
+/* The buildings layer's parts, shared by app_buildings.c (kind table,
+ * frame), app_buildings_tile.c (loading, bases, colours, obstacles),
+ * app_buildings_stream.c (tiles by view) and app_buildings_ui.c (panel,
+ * legend, pick, report).
+ *
+ * The buildings are held in tiles. A source read whole (GeoJSON, KML, a
+ * shapefile without .qix) is one tile holding everything; a source with a
+ * spatial index (GPKG R-tree, FlatGeobuf index, PostGIS GiST, shapefile
+ * .qix) is cut into a grid of APP_BTILE_M tiles, each read on a worker with
+ * a spatial filter when it comes into view, and evicted least recently seen
+ * first when the layer holds more than its cap. */
+#ifndef APP_BUILDINGS_INT_H
+#define APP_BUILDINGS_INT_H
+
+#include "app_buildings.h"
+#include "geo_buildings.h"
+#include "rn_fill.h"
+
+#include <cglm/cglm.h>
+
+typedef struct app_buildings_cfg {
+    app_source src;
+    char *name, *height_field, *floors_field, *color_by;
+    double floor_height_m, default_height_m;
+    float color[4];
+    int stream;         /* -1 auto (when the source has a spatial index), 0 never, 1 always */
+    double tile_m;      /* side of a streamed tile, scene metres */
+    int cache_features; /* a streamed layer keeps at most about this many buildings */
+    double range_m;     /* tiles farther from the eye than this are not read */
+    bool cache;         /* whole reads go through the on-disk cache */
+    double far_px;      /* chunks smaller on screen are drawn as boxes; 0: never */
+} app_buildings_cfg;
+
+#define APP_BTILE_M         1000.0
+#define APP_BTILE_FEATURES  300000
+#define APP_BTILE_RANGE_M   60000.0
+#define APP_BTILE_IN_FLIGHT 4    /* tile reads out at once */
+#define APP_FAR_PX          20.0 /* chunks smaller on screen are drawn as boxes */
+
+/* What the on-disk cache did for a whole read. */
+enum { APP_BCACHE_OFF, APP_BCACHE_HIT, APP_BCACHE_WRITTEN, APP_BCACHE_REBUILT, APP_BCACHE_FAILED };
+
+typedef enum app_btile_state {
+    APP_BTILE_EMPTY,
+    APP_BTILE_LOADING,
+    APP_BTILE_READY
+} app_btile_state;
+
+/* One tile's buildings: everything a frame needs to draw them. */
+typedef struct app_btile {
+    int ix, iy; /* grid cell; 0, 0 for a layer read whole */
+    app_btile_state state;
+    geo_buildings b;
+    double *base;                 /* per building, metres (unexaggerated) */
+    unsigned ground_gen;          /* of the ground base stands on */
+    bool bases_pending;           /* a bases job is out */
+    double exag;                  /* raised with; 0: raise again */
+    bool dirty, uploaded;         /* colours changed / the meshes went to the GPU */
+    rn_mesh *roofs, *walls, *far; /* per chunk */
+    long seen;                    /* frame number it was last wanted */
+    bool failed;                  /* its read failed (not retried) */
+    double *height0;              /* the source's heights under a scenario's edits */
+    unsigned edits_gen;           /* of the world's edits applied */
+} app_btile;
+
+typedef struct app_buildings {
+    app_layer_info info;
+    app_layer *layer;
+    const app_buildings_cfg *cfg;
+    app_world *world;
+    bool loaded; /* whole: the tile arrived; streamed: the probe did */
+    bool streamed;
+    app_btile **tiles; /* whole: one; streamed: nx * ny, NULL until first wanted */
+    int nx, ny;
+    double grid[4]; /* streamed: the grid's extent, scene metres */
+    char driver[32];
+    bool same_crs;     /* streamed: tiles are the source's filter rectangles as they are */
+    int color_i;       /* field of color_by (not "height"), -1 none */
+    int name_i;        /* a name field for the panel's title, -1 none */
+    bool fields_known; /* color_i and name_i were looked up */
+    int bases_worker, bases_main; /* base computations done where */
+    rn_fill_item *items;          /* two per chunk drawn, for a frame's draw */
+    int items_cap;
+    int sel_tile, selected; /* the selected building: tile and feature, -1 none */
+    bool publish;           /* the loaded set changed: obstacles follow once settled */
+    unsigned published_gen; /* ground_gen + 1 of the obstacles published, 0: none */
+    /* Streaming: how many tiles, read where. */
+    int visible, requested, in_flight, evicted, read_failed;
+    long last_frame; /* of the last update */
+    int cache_state; /* APP_BCACHE_* of the whole read */
+    long tiles_read, bytes_features;
+    /* The last frame's opaque pass: what it drew. */
+    int drawn, chunks_drawn, draw_calls;
+    int culled, small; /* buildings in chunks outside the view, or too small in it */
+    int far_chunks;    /* chunks drawn as boxes */
+    long triangles;
+} app_buildings;
+
+/* Chunks smaller than this on screen (pixels, the larger side) are skipped. */
+#define APP_CHUNK_MIN_PX 3.0
+
+typedef enum app_bseen { APP_SEEN, APP_OUTSIDE, APP_SMALL } app_bseen;
+
+/* app_buildings_tile.c */
+app_btile *app_btile_new(int ix, int iy);
+void app_btile_free(app_btile *t);
+/* Reads the whole source (rect NULL) or a tile on a worker. */
+bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect);
+/* Bases, raise, colours, upload: what a ready tile needs before a frame. */
+void app_btile_update(app_buildings *p, app_btile *t, int ti);
+/* Drops a ready tile's buildings (it stays in the grid, empty). */
+void app_btile_evict(app_buildings *p, app_btile *t, int ti);
+bool app_btile_settled(const app_buildings *p, const app_btile *t);
+void app_buildings_publish(app_buildings *p);
+void app_buildings_ramp(double h, uint8_t out[3]);
+extern const double APP_BRAMP_M[4];
+long app_buildings_features(const app_buildings *p);
+
+/* app_buildings_stream.c */
+/* The probe found a spatial index: cuts the extent into tiles. */
+void app_bstream_begin(app_buildings *p, const geo_buildings_probe *pr);
+/* Chooses the tiles the view wants, sends their reads, evicts. */
+void app_bstream_update(app_buildings *p, const app_update_ctx *u);
+bool app_bstream_ready(const app_buildings *p);
+/* px (may be NULL): the box's larger side on screen, pixels. */
+app_bseen app_bbox_seen(const double box[6], const rn_view *v, mat4 vp, vec4 planes[6], float *px);
+
+/* app_buildings_ui.c */
+void app_buildings_panel(const app_buildings *p, const app_ui_ctx *ui);
+void app_buildings_legend(const app_buildings *p, const app_ui_ctx *ui);
+bool app_buildings_pick(void *self, const app_pick_query *q, app_pick_hit *out);
+bool app_buildings_click(void *self, const app_pick_query *q);
+bool app_buildings_key(void *self, int key, const app_ui_ctx *ui);
+int app_buildings_reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max);
+void app_buildings_report_entry(const void *self, int info, json_object *e);
+
+#endif

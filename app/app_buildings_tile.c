@@ -1,0 +1,585 @@
+/* Buildings layer, per tile: the read on a worker (the whole source, or a
+ * tile with a spatial filter; the first read also probes the source for a
+ * spatial index), bases on a worker whenever the ground changes, raising,
+ * colours, upload; and the obstacles published from every loaded tile. */
+#include "app_buildings_int.h"
+
+#include "tw_log.h"
+#include "tw_time.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct app__job {
+    app_buildings *owner;
+    app_btile *tile;
+    geo_frame *frame;
+    char *path, *layer, *where, *source_crs, *encoding, *height_field, *floors_field;
+    double floor_m, default_m;
+    int stream;         /* the scene's "stream" */
+    bool probe;         /* first read: probe, then stream or read whole */
+    bool has_keep;      /* a tile */
+    double keep[4];     /* the tile, scene metres */
+    bool same_crs;      /* the tile is the source's filter as it is */
+    app_ground *ground; /* NULL: unknown at submit */
+    unsigned ground_gen;
+    double *base; /* per feature when ground */
+    geo_buildings result;
+    geo_buildings_probe pr;
+    bool streamed; /* the probe chose streaming: no features read */
+    bool cache;    /* the scene's "cache" */
+    int cache_state;
+    tw_result status;
+    char err[512];
+} app__job;
+
+/* Bases again on a worker after the ground changed: the footprints' rings
+ * are copied so the job outlives the tile safely. */
+typedef struct app__bases_job {
+    app_buildings *owner;
+    app_btile *tile;
+    app_ground *ground;
+    unsigned ground_gen;
+    geo_buildings b; /* polys only: features, ring_start, xy */
+    double *base;
+} app__bases_job;
+
+static char *app__dup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+app_btile *app_btile_new(int ix, int iy)
+{
+    app_btile *t = calloc(1, sizeof *t);
+    if (t) t->ix = ix, t->iy = iy;
+    return t;
+}
+
+/* Back to empty: meshes, buildings and bases dropped (main thread). */
+static void app__btile_clear(app_btile *t)
+{
+    for (int k = 0; k < t->b.chunk_count; k++) {
+        if (t->roofs) rn_mesh_destroy(t->roofs[k]);
+        if (t->walls) rn_mesh_destroy(t->walls[k]);
+        if (t->far) rn_mesh_destroy(t->far[k]);
+    }
+    free(t->roofs), free(t->walls), free(t->far), free(t->base), free(t->height0);
+    t->roofs = t->walls = t->far = NULL, t->base = NULL, t->height0 = NULL;
+    t->edits_gen = 0;
+    geo_buildings_free(&t->b);
+    t->state = APP_BTILE_EMPTY;
+    t->uploaded = t->dirty = false;
+    t->exag = 0;
+}
+
+void app_btile_free(app_btile *t)
+{
+    if (!t) return;
+    app__btile_clear(t);
+    free(t);
+}
+
+long app_buildings_features(const app_buildings *p)
+{
+    long n = 0;
+    for (int i = 0; p->tiles && i < p->nx * p->ny; i++)
+        if (p->tiles[i] && p->tiles[i]->state == APP_BTILE_READY) n += p->tiles[i]->b.polys.count;
+    return n;
+}
+
+static void app__job_free(app__job *j)
+{
+    geo_frame_destroy(j->frame);
+    geo_buildings_free(&j->result);
+    free(j->path);
+    free(j->layer);
+    free(j->where);
+    free(j->source_crs);
+    free(j->encoding);
+    free(j->height_field);
+    free(j->floors_field);
+    free(j->base);
+    app_ground_release(j->ground);
+    free(j);
+}
+
+/* Sources that are always read whole: no probe (a GeoJSON probe would
+ * parse the file twice). */
+static bool app__never_indexed(const char *path)
+{
+    static const char *const ext[] = {".geojson", ".json", ".kml", ".csv", ".osm", ".pbf", NULL};
+    size_t n = path ? strlen(path) : 0;
+    for (int k = 0; ext[k]; k++) {
+        size_t e = strlen(ext[k]);
+        if (n >= e && strcasecmp(path + n - e, ext[k]) == 0) return true;
+    }
+    return false;
+}
+
+static void app__run(void *job, int worker)
+{
+    (void)worker;
+    app__job *j = job;
+    geo_buildings_desc d = {.src = {.path = j->path,
+                                    .layer = j->layer,
+                                    .where = j->where,
+                                    .source_crs = j->source_crs,
+                                    .encoding = j->encoding},
+                            .height_field = j->height_field,
+                            .floors_field = j->floors_field,
+                            .floor_height_m = j->floor_m,
+                            .default_height_m = j->default_m};
+    if (j->probe && j->stream != 0 && (j->stream == 1 || !app__never_indexed(j->path))) {
+        /* A probe that fails reads whole below, which says what is wrong. */
+        char err[512];
+        if (geo_buildings_probe_source(&d.src, j->frame, &j->pr, err, sizeof err) == TW_OK &&
+            (j->pr.indexed || j->stream == 1)) {
+            j->streamed = true;
+            j->status = TW_OK;
+            return;
+        }
+    }
+    if (j->has_keep) {
+        d.has_keep = true;
+        memcpy(d.keep, j->keep, sizeof d.keep);
+        if (j->same_crs) {
+            d.src.has_bbox = true;
+            memcpy(d.src.bbox, j->keep, sizeof d.src.bbox);
+        }
+    }
+    /* A whole read goes through the on-disk cache. */
+    char dir[4096], key[8192], why[600];
+    bool cache = j->cache && !j->has_keep && geo_buildings_cache_dir(dir, sizeof dir) &&
+                 geo_buildings_cache_key(&d, j->frame, key, sizeof key);
+    tw_result c =
+        cache ? geo_buildings_cache_read(dir, key, &j->result, why, sizeof why) : TW_ERR_IO;
+    if (c == TW_OK) {
+        j->cache_state = APP_BCACHE_HIT;
+        j->status = TW_OK;
+    } else {
+        if (c == TW_ERR_FORMAT)
+            TW_WARN("buildings", "%s: the cache cannot be trusted (%s): read again and rebuilt",
+                    j->path, why);
+        j->status = geo_buildings_load(&d, j->frame, &j->result, j->err, sizeof j->err);
+        j->cache_state = !cache               ? APP_BCACHE_OFF
+                         : c == TW_ERR_FORMAT ? APP_BCACHE_REBUILT
+                                              : APP_BCACHE_WRITTEN;
+        if (cache && j->status == TW_OK &&
+            geo_buildings_cache_write(dir, key, &j->result, why, sizeof why) != TW_OK) {
+            TW_WARN("buildings", "%s: no cache (%s); the next start reads it again", j->path, why);
+            j->cache_state = APP_BCACHE_FAILED;
+        }
+    }
+    if (j->status != TW_OK || !j->ground || !j->result.polys.count) return;
+    j->base = calloc((size_t)j->result.polys.count + 1, sizeof *j->base);
+    if (j->base) geo_buildings_bases(&j->result, app_ground_heightfield(j->ground), j->base);
+}
+
+static int app__field(const geo_buildings *b, const char *name)
+{
+    for (int i = 0; name && i < b->field_count; i++)
+        if (strcmp(b->fields[i], name) == 0) return i;
+    return -1;
+}
+
+/* The colour and title fields, from the first tile with fields. */
+static void app__fields(app_buildings *p, const geo_buildings *b)
+{
+    if (p->fields_known || b->field_count == 0) return;
+    p->fields_known = true;
+    const char *cb = p->cfg->color_by;
+    p->color_i = cb && strcmp(cb, "height") != 0 ? app__field(b, cb) : -1;
+    if (cb && strcmp(cb, "height") != 0 && p->color_i < 0)
+        TW_WARN("buildings", "%s: no field '%s' to colour by; one colour instead", p->info.source,
+                cb);
+    static const char *const names[] = {"name", "name_ko", "NAME", "BLD_NM", "건물명", NULL};
+    for (int k = 0; names[k] && p->name_i < 0; k++) p->name_i = app__field(b, names[k]);
+}
+
+/* The loaded set's skips, as the layer's. */
+static void app__skips(app_buildings *p)
+{
+    geo_skips s = {0};
+    for (int i = 0; i < p->nx * p->ny; i++) {
+        const app_btile *t = p->tiles[i];
+        if (!t || t->state != APP_BTILE_READY) continue;
+        for (int r = 0; r < t->b.polys.skipped.n; r++)
+            for (int c = 0; c < t->b.polys.skipped.count[r]; c++)
+                geo_skips_add(&s, t->b.polys.skipped.reason[r]);
+    }
+    p->info.skipped = s;
+}
+
+static void app__done(void *job, tw_result status)
+{
+    app__job *j = job;
+    if (status != TW_OK) {
+        app__job_free(j); /* the layer is gone */
+        return;
+    }
+    app_buildings *p = j->owner;
+    app_btile *t = j->tile;
+    double now = tw_time_mono_s();
+    if (j->has_keep) p->in_flight--;
+    if (j->streamed) {
+        app_bstream_begin(p, &j->pr);
+    } else if (j->status != TW_OK && j->has_keep) {
+        /* One tile failed (a dropped connection): said once, the rest streams. */
+        t->state = APP_BTILE_EMPTY;
+        t->failed = true;
+        if (p->read_failed++ == 0)
+            TW_WARN("buildings", "%s: a tile could not be read: %s", p->info.source, j->err);
+    } else if (j->status != TW_OK) {
+        t->state = APP_BTILE_EMPTY;
+        app_layer_info_fail(&p->info, now, "%s", j->err);
+    } else {
+        t->b = j->result;
+        memset(&j->result, 0, sizeof j->result);
+        int n = t->b.polys.count;
+        bool bases = j->base && j->ground_gen == p->world->ground_gen;
+        t->base = bases ? j->base : calloc((size_t)n + 1, sizeof *t->base);
+        if (bases) j->base = NULL, p->bases_worker++;
+        t->roofs = calloc((size_t)t->b.chunk_count + 1, sizeof *t->roofs);
+        t->walls = calloc((size_t)t->b.chunk_count + 1, sizeof *t->walls);
+        t->far = calloc((size_t)t->b.chunk_count + 1, sizeof *t->far);
+        /* Without bases from the worker, stand them on whatever ground there is. */
+        t->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
+        bool ok = t->base && t->roofs && t->walls && t->far;
+        t->state = ok ? APP_BTILE_READY : APP_BTILE_EMPTY;
+        app__fields(p, &t->b);
+        p->tiles_read++;
+        if (!j->has_keep) p->cache_state = j->cache_state;
+        p->publish = true;
+        if (!p->streamed) {
+            p->loaded = ok;
+            p->info.skipped = t->b.polys.skipped;
+            if (ok)
+                app_layer_info_ok(&p->info, now, n);
+            else
+                app_layer_info_fail(&p->info, now, "out of memory");
+            if (t->b.defaulted)
+                TW_INFO("buildings", "%s: %d of %d buildings have no usable height: %.1f m",
+                        p->info.source, t->b.defaulted, n, p->cfg->default_height_m);
+        } else {
+            if (!ok) app__btile_clear(t);
+            p->info.features = app_buildings_features(p);
+            app__skips(p);
+        }
+    }
+    app__job_free(j);
+}
+
+bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect)
+{
+    const app_buildings_cfg *cfg = p->cfg;
+    app__job *j = calloc(1, sizeof *j);
+    if (!j) return false;
+    j->owner = p;
+    j->tile = t;
+    j->frame = geo_frame_ref(p->world->frame);
+    j->path = app__dup(cfg->src.path);
+    j->layer = app__dup(cfg->src.layer);
+    j->where = app__dup(cfg->src.where);
+    j->source_crs = app__dup(cfg->src.source_crs);
+    j->encoding = app__dup(cfg->src.encoding);
+    j->height_field = app__dup(cfg->height_field);
+    j->floors_field = app__dup(cfg->floors_field);
+    j->floor_m = cfg->floor_height_m;
+    j->default_m = cfg->default_height_m;
+    j->stream = cfg->stream;
+    j->cache = cfg->cache;
+    j->probe = rect == NULL;
+    if (rect) {
+        j->has_keep = true;
+        memcpy(j->keep, rect, sizeof j->keep);
+        j->same_crs = p->same_crs;
+    }
+    j->ground = app_world_ground_ref(p->world);
+    j->ground_gen = p->world->ground_gen;
+    /* Nearer tiles were queued first; whole reads as before. */
+    if (app_layer_submit(p->layer, j, app__run, app__done, rect ? 750 : 800)) {
+        t->state = APP_BTILE_LOADING;
+        if (rect) p->in_flight++;
+        return true;
+    }
+    app__job_free(j);
+    return false;
+}
+
+/* ---- colours ---- */
+
+/* Warm colours against the cool sky and terrain: cream for low buildings
+ * through amber and orange to deep red for towers, monotone in lightness so
+ * it reads on a wall display. Stops at 0, 20, 60, 150 m. */
+const double APP_BRAMP_M[4] = {0, 20, 60, 150};
+static const uint8_t APP_RAMP_RGB[4][3] = {
+    {242, 234, 216}, {247, 196, 112}, {228, 116, 66}, {150, 36, 72}};
+
+void app_buildings_ramp(double h, uint8_t out[3])
+{
+    int i = 0;
+    while (i < 2 && h > APP_BRAMP_M[i + 1]) i++;
+    double t = (h - APP_BRAMP_M[i]) / (APP_BRAMP_M[i + 1] - APP_BRAMP_M[i]);
+    t = fmin(fmax(isfinite(t) ? t : 0, 0), 1);
+    for (int k = 0; k < 3; k++)
+        out[k] =
+            (uint8_t)lround(APP_RAMP_RGB[i][k] + (APP_RAMP_RGB[i + 1][k] - APP_RAMP_RGB[i][k]) * t);
+}
+
+/* A stable class colour: FNV-1a of the text into a light qualitative palette. */
+static void app__class(const char *v, uint8_t out[3])
+{
+    static const uint8_t pal[10][3] = {
+        {141, 211, 199}, {255, 255, 179}, {190, 186, 218}, {251, 128, 114}, {128, 177, 211},
+        {253, 180, 98},  {179, 222, 105}, {252, 205, 229}, {217, 217, 217}, {188, 128, 189}};
+    if (!v) {
+        out[0] = out[1] = out[2] = 160;
+        return;
+    }
+    uint32_t h = 2166136261u;
+    for (const unsigned char *s = (const unsigned char *)v; *s; s++) h = (h ^ *s) * 16777619u;
+    memcpy(out, pal[h % 10], 3);
+}
+
+static void app__colour_feature(app_buildings *p, app_btile *t, bool selected, int k_chunk, int f)
+{
+    const app_buildings_cfg *c = p->cfg;
+    uint8_t rgb[3];
+    if (selected) {
+        rgb[0] = 255, rgb[1] = 214, rgb[2] = 60;
+    } else if (p->color_i >= 0 && p->color_i < t->b.field_count) {
+        app__class(t->b.values[(size_t)f * t->b.field_count + p->color_i], rgb);
+    } else if (c->color_by && strcmp(c->color_by, "height") == 0) {
+        app_buildings_ramp(t->b.height[f], rgb);
+    } else {
+        for (int k = 0; k < 3; k++) rgb[k] = (uint8_t)lroundf(c->color[k] * 255);
+    }
+    uint8_t a = (uint8_t)lroundf(c->color[3] * 255);
+    geo_buildings_chunk *ch = &t->b.chunks[k_chunk];
+    int i = f - ch->f0;
+    tw_mesh *m[2] = {&ch->roofs, &ch->walls};
+    const uint32_t *v0[2] = {ch->roof_v0, ch->wall_v0};
+    for (int k = 0; k < 2; k++)
+        for (uint32_t v = v0[k][i]; v < v0[k][i + 1]; v++) {
+            uint8_t *o = &m[k]->colors[v * 4];
+            o[0] = rgb[0], o[1] = rgb[1], o[2] = rgb[2], o[3] = a;
+        }
+    for (uint32_t v = 0; ch->far.colors && v < GEO_BUILDINGS_FAR_V; v++) {
+        uint8_t *o = &ch->far.colors[((uint32_t)i * GEO_BUILDINGS_FAR_V + v) * 4];
+        o[0] = rgb[0], o[1] = rgb[1], o[2] = rgb[2], o[3] = a;
+    }
+}
+
+static void app__upload(app_btile *t)
+{
+    for (int k = 0; k < t->b.chunk_count; k++) {
+        rn_mesh_destroy(t->roofs[k]);
+        rn_mesh_destroy(t->walls[k]);
+        rn_mesh_destroy(t->far[k]);
+        const geo_buildings_chunk *c = &t->b.chunks[k];
+        t->roofs[k] = c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
+        t->walls[k] = c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
+        t->far[k] = c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
+    }
+}
+
+static double app__exag(const app_buildings *p)
+{
+    return p->world->exaggeration > 0 ? p->world->exaggeration : 1;
+}
+
+/* ---- bases ---- */
+
+static void app__bases_job_free(app__bases_job *j)
+{
+    app_ground_release(j->ground);
+    free(j->b.polys.features);
+    free(j->b.polys.ring_start);
+    free(j->b.polys.xy);
+    free(j->base);
+    free(j);
+}
+
+static void app__bases_run(void *job, int worker)
+{
+    (void)worker;
+    app__bases_job *j = job;
+    j->base = calloc((size_t)j->b.polys.count + 1, sizeof *j->base);
+    if (j->base) geo_buildings_bases(&j->b, app_ground_heightfield(j->ground), j->base);
+}
+
+static void app__bases_done(void *job, tw_result status)
+{
+    app__bases_job *j = job;
+    if (status == TW_OK) {
+        app_buildings *p = j->owner;
+        app_btile *t = j->tile;
+        t->bases_pending = false;
+        /* A ground newer than the job's: update sends another. */
+        if (j->base && j->ground_gen == p->world->ground_gen) {
+            memcpy(t->base, j->base, (size_t)t->b.polys.count * sizeof *t->base);
+            t->ground_gen = j->ground_gen;
+            p->bases_worker++;
+            p->publish = true;
+            t->exag = 0; /* raise again */
+        }
+    }
+    app__bases_job_free(j);
+}
+
+/* Sends the tile's bases on the current ground to a worker; false when it
+ * could not (out of memory, no pool), and the caller computes them here. */
+static bool app__bases_submit(app_buildings *p, app_btile *t)
+{
+    const geo_polygons *src = &t->b.polys;
+    app__bases_job *j = calloc(1, sizeof *j);
+    if (!j) return false;
+    j->owner = p;
+    j->tile = t;
+    j->ground = app_world_ground_ref(p->world);
+    j->ground_gen = p->world->ground_gen;
+    geo_polygons *d = &j->b.polys;
+    size_t points = (size_t)src->ring_start[src->ring_count];
+    d->count = src->count, d->ring_count = src->ring_count;
+    d->features = malloc((size_t)src->count * sizeof *d->features + 1);
+    d->ring_start = malloc(((size_t)src->ring_count + 1) * sizeof *d->ring_start);
+    d->xy = malloc(points * 2 * sizeof *d->xy + 1);
+    if (j->ground && d->features && d->ring_start && d->xy) {
+        for (int f = 0; f < src->count; f++)
+            d->features[f] = (geo_polygon){.ring_first = src->features[f].ring_first,
+                                           .ring_count = src->features[f].ring_count};
+        memcpy(d->ring_start, src->ring_start,
+               ((size_t)src->ring_count + 1) * sizeof *d->ring_start);
+        memcpy(d->xy, src->xy, points * 2 * sizeof *d->xy);
+        if (app_layer_submit(p->layer, j, app__bases_run, app__bases_done, 700)) {
+            t->bases_pending = true;
+            return true;
+        }
+    }
+    app__bases_job_free(j);
+    return false;
+}
+
+bool app_btile_settled(const app_buildings *p, const app_btile *t)
+{
+    return t->state != APP_BTILE_READY ||
+           (t->ground_gen == p->world->ground_gen && !t->bases_pending);
+}
+
+/* Sends the bases to a worker when the ground appears or changes (drawing
+ * the old ones meanwhile), raises the buildings with the exaggeration,
+ * recolours them after a selection. */
+void app_btile_update(app_buildings *p, app_btile *t, int ti)
+{
+    if (t->state != APP_BTILE_READY) return;
+    /* A scenario's what-if edits: raise again and publish the new heights. */
+    if (app_world_apply_edits(p->world, p->layer->name, &t->b, &t->height0, &t->edits_gen))
+        t->exag = 0, p->publish = true;
+    bool ground = t->ground_gen != p->world->ground_gen;
+    if (ground && !t->bases_pending && (!p->world->ground || !t->b.polys.count)) {
+        /* No ground: everything at 0. */
+        memset(t->base, 0, (size_t)t->b.polys.count * sizeof *t->base);
+        t->ground_gen = p->world->ground_gen;
+        t->exag = 0;
+        p->publish = true;
+    } else if (ground && !t->bases_pending && !app__bases_submit(p, t)) {
+        /* No worker would take the job: here, once. */
+        geo_buildings_bases(&t->b, app_ground_heightfield(p->world->ground), t->base);
+        t->ground_gen = p->world->ground_gen;
+        p->bases_main++;
+        t->exag = 0;
+        p->publish = true;
+    }
+    bool raise = t->exag != app__exag(p);
+    if (!raise && !t->dirty && t->uploaded) return;
+    if (raise || !t->uploaded) {
+        t->exag = app__exag(p);
+        geo_buildings_raise(&t->b, t->base, t->exag);
+    }
+    for (int k = 0; k < t->b.chunk_count; k++)
+        for (int f = t->b.chunks[k].f0; f < t->b.chunks[k].f1; f++)
+            app__colour_feature(p, t, ti == p->sel_tile && f == p->selected, k, f);
+    t->dirty = false;
+    t->uploaded = true;
+    app__upload(t);
+}
+
+void app_btile_evict(app_buildings *p, app_btile *t, int ti)
+{
+    if (ti == p->sel_tile) p->sel_tile = p->selected = -1;
+    app__btile_clear(t);
+    p->evicted++;
+    p->publish = true;
+    p->info.features = app_buildings_features(p);
+    app__skips(p);
+}
+
+/* ---- obstacles ---- */
+
+/* Publishes every loaded footprint with its base and top as the scene's
+ * obstacles (wind, sun and view analyses read them). */
+void app_buildings_publish(app_buildings *p)
+{
+    int n = 0, rings = 0, points = 0;
+    for (int ti = 0; ti < p->nx * p->ny; ti++) {
+        const app_btile *t = p->tiles[ti];
+        if (!t || t->state != APP_BTILE_READY) continue;
+        const geo_polygons *g = &t->b.polys;
+        for (int f = 0; f < g->count; f++) {
+            const geo_polygon *ft = &g->features[f];
+            rings += ft->ring_count;
+            points +=
+                g->ring_start[ft->ring_first + ft->ring_count] - g->ring_start[ft->ring_first];
+        }
+        n += g->count;
+    }
+    int *ring_first = malloc(((size_t)n + 1) * sizeof *ring_first);
+    int *ring_start = malloc(((size_t)rings + 1) * sizeof *ring_start);
+    double *xy = malloc((size_t)points * 2 * sizeof *xy + 1);
+    float *base = malloc((size_t)n * sizeof *base + 1), *top = malloc((size_t)n * sizeof *top + 1);
+    long *id = malloc((size_t)n * sizeof *id + 1);
+    tw_obstacles *set = NULL;
+    if (ring_first && ring_start && xy && base && top && id) {
+        int r = 0, k = 0, o = 0;
+        ring_start[0] = 0;
+        for (int ti = 0; ti < p->nx * p->ny; ti++) {
+            const app_btile *t = p->tiles[ti];
+            if (!t || t->state != APP_BTILE_READY) continue;
+            const geo_polygons *g = &t->b.polys;
+            for (int f = 0; f < g->count; f++, o++) {
+                const geo_polygon *ft = &g->features[f];
+                ring_first[o] = r;
+                for (int q = ft->ring_first; q < ft->ring_first + ft->ring_count; q++) {
+                    int m = g->ring_start[q + 1] - g->ring_start[q];
+                    memcpy(xy + 2 * k, g->xy + 2 * g->ring_start[q], (size_t)m * 2 * sizeof *xy);
+                    k += m;
+                    ring_start[++r] = k;
+                }
+                base[o] = (float)t->base[f];
+                top[o] = (float)(t->base[f] + t->b.height[f]);
+                id[o] = ft->fid;
+            }
+        }
+        ring_first[n] = r;
+        tw_obstacles_create(&(tw_obstacles_desc){.count = n,
+                                                 .ring_first = ring_first,
+                                                 .ring_start = ring_start,
+                                                 .xy = xy,
+                                                 .base = base,
+                                                 .top = top,
+                                                 .id = id},
+                            &set);
+    }
+    free(ring_first), free(ring_start), free(xy), free(base), free(top), free(id);
+    p->publish = false;
+    if (!set) {
+        TW_WARN("buildings", "%s: out of memory publishing obstacles", p->info.source);
+        return;
+    }
+    app_world_set_obstacles(p->world, p, set);
+    p->published_gen = p->world->ground_gen + 1;
+}

@@ -1,0 +1,264 @@
+/* Buildings layer: the attribute panel, the height legend, picking and the
+ * report entry, over every loaded tile. */
+#include "app_buildings_int.h"
+
+#include "rn_ui.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const app_btile *app__sel(const app_buildings *p)
+{
+    if (p->sel_tile < 0 || p->sel_tile >= p->nx * p->ny) return NULL;
+    const app_btile *t = p->tiles[p->sel_tile];
+    return t && t->state == APP_BTILE_READY && p->selected < t->b.polys.count ? t : NULL;
+}
+
+/* ---- the attribute panel ---- */
+
+#define APP_PANEL_ROWS 22
+
+static int app__panel_rows(const app_buildings *p, const app_btile *t, int f, char lines[][320],
+                           int max)
+{
+    const geo_buildings *b = &t->b;
+    int n = 0;
+    snprintf(lines[n++], 320, "높이 height: %.1f m%s", b->height[f],
+             b->height[f] == p->cfg->default_height_m ? " (기본값 default)" : "");
+    if (!isnan(b->floors[f])) snprintf(lines[n++], 320, "층수 floors: %g", b->floors[f]);
+    snprintf(lines[n++], 320, "바닥면적 footprint: %.0f m²", b->polys.features[f].area);
+    snprintf(lines[n++], 320, "FID: %ld", b->polys.features[f].fid);
+    for (int i = 0; i < b->field_count && n < max; i++) {
+        const char *v = b->values[(size_t)f * b->field_count + i];
+        if (v) snprintf(lines[n++], 320, "%s: %s", b->fields[i], v);
+    }
+    return n;
+}
+
+static void app__panel_box(const app_buildings *p, const app_ui_ctx *ui, float box[4])
+{
+    char lines[APP_PANEL_ROWS][320];
+    const app_btile *t = app__sel(p);
+    int rows = t ? app__panel_rows(p, t, p->selected, lines, APP_PANEL_ROWS) : 0;
+    float s = ui->scale;
+    box[0] = 12 * s, box[1] = 120 * s, box[2] = 12 * s + 360 * s;
+    box[3] = box[1] + 34 * s + 17 * s * (float)rows;
+}
+
+void app_buildings_panel(const app_buildings *p, const app_ui_ctx *ui)
+{
+    const app_btile *t = app__sel(p);
+    if (!t) return;
+    int f = p->selected;
+    char lines[APP_PANEL_ROWS][320];
+    int rows = app__panel_rows(p, t, f, lines, APP_PANEL_ROWS);
+    float s = ui->scale, box[4];
+    app__panel_box(p, ui, box);
+    rn_ui_rect(box[0], box[1], box[2] - box[0], box[3] - box[1], (rn_rgba){16, 24, 36, 215});
+    const char *title = p->name_i >= 0 && p->name_i < t->b.field_count
+                            ? t->b.values[(size_t)f * t->b.field_count + p->name_i]
+                            : NULL;
+    rn_ui_text(box[0] + 10 * s, box[1] + 22 * s, 15 * s, (rn_rgba){90, 200, 250, 255},
+               title ? title : "건물 building");
+    for (int i = 0; i < rows; i++)
+        rn_ui_text(box[0] + 10 * s, box[1] + 40 * s + 17 * s * (float)i, 12 * s,
+                   (rn_rgba){235, 240, 245, 255}, lines[i]);
+}
+
+/* The height legend's box: above the scale bar and the cursor line,
+ * bottom left. */
+static void app__legend_box(const app_ui_ctx *ui, float box[4])
+{
+    float s = ui->scale, x = 12 * s, y = ui->height - 112 * s, w = 160 * s;
+    box[0] = x - 6 * s, box[1] = y - 20 * s, box[2] = x + w + 34 * s, box[3] = y + 20 * s;
+}
+
+static bool app__has_legend(const app_buildings *p)
+{
+    return p->cfg->color_by && strcmp(p->cfg->color_by, "height") == 0;
+}
+
+void app_buildings_legend(const app_buildings *p, const app_ui_ctx *ui)
+{
+    if (!app__has_legend(p)) return;
+    float s = ui->scale, x = 12 * s, y = ui->height - 112 * s, w = 160 * s, box[4];
+    app__legend_box(ui, box);
+    rn_ui_rect(box[0], box[1], box[2] - box[0], box[3] - box[1], (rn_rgba){16, 24, 36, 200});
+    for (int i = 0; i < 32; i++) {
+        uint8_t c[3];
+        app_buildings_ramp(APP_BRAMP_M[3] * i / 31.0, c);
+        rn_ui_rect(x + w * i / 32.0f, y, w / 32.0f + 1, 8 * s, (rn_rgba){c[0], c[1], c[2], 255});
+    }
+    rn_ui_text(x, y - 6 * s, 11 * s, (rn_rgba){235, 240, 245, 255}, "건물 높이 height  0 … 150+ m");
+}
+
+/* ---- picking ---- */
+
+/* The nearest building under the pixel over every loaded tile whose chunks'
+ * boxes the ray meets: its tile, feature, or -1. */
+static int app__hit(const app_buildings *p, const app_pick_query *q, int *tile)
+{
+    const app_ui_ctx *ui = q->ui;
+    double o[3], dir[3], best = HUGE_VAL,
+                         exag = p->world->exaggeration > 0 ? p->world->exaggeration : 1;
+    app_camera_ray(ui->cam, ui->width, ui->height, q->px, q->py, o, dir);
+    int hit = -1;
+    for (int ti = 0; ti < p->nx * p->ny; ti++) {
+        const app_btile *t = p->tiles[ti];
+        if (!t || t->state != APP_BTILE_READY || !t->uploaded) continue;
+        double tt;
+        int f = geo_buildings_hit(&t->b, t->base, exag, o, dir, &tt);
+        if (f >= 0 && tt < best) best = tt, hit = f, *tile = ti;
+    }
+    return hit;
+}
+
+static void app__select(app_buildings *p, int ti, int f)
+{
+    if (p->sel_tile >= 0 && p->tiles[p->sel_tile]) p->tiles[p->sel_tile]->dirty = true;
+    p->sel_tile = ti, p->selected = f;
+    if (ti >= 0 && p->tiles[ti]) p->tiles[ti]->dirty = true;
+}
+
+bool app_buildings_pick(void *self, const app_pick_query *q, app_pick_hit *out)
+{
+    app_buildings *p = self;
+    if (!p->loaded) return false;
+    int ti = -1, f = app__hit(p, q, &ti);
+    if (f < 0) return false;
+    const geo_buildings *b = &p->tiles[ti]->b;
+    json_object *a = json_object_new_object();
+    for (int i = 0; i < b->field_count; i++) {
+        const char *v = b->values[(size_t)f * b->field_count + i];
+        json_object_object_add(a, b->fields[i], v ? json_object_new_string(v) : NULL);
+    }
+    json_object_object_add(a, "height_m", json_object_new_double(b->height[f]));
+    json_object_object_add(a, "floors",
+                           isnan(b->floors[f]) ? NULL : json_object_new_double(b->floors[f]));
+    json_object_object_add(a, "footprint_m2", json_object_new_double(b->polys.features[f].area));
+    json_object_object_add(a, "base_m", json_object_new_double(p->tiles[ti]->base[f]));
+    out->kind = "building";
+    out->fid = b->polys.features[f].fid;
+    out->attributes = a;
+    app__select(p, ti, f);
+    return true;
+}
+
+bool app_buildings_click(void *self, const app_pick_query *q)
+{
+    app_buildings *p = self;
+    if (!p->loaded) return false;
+    int ti = -1, f = app__hit(p, q, &ti);
+    if (f < 0) return false;
+    app__select(p, ti, f);
+    return true;
+}
+
+bool app_buildings_key(void *self, int key, const app_ui_ctx *ui)
+{
+    app_buildings *p = self;
+    (void)ui;
+    if (key != RN_KEY_ESCAPE || p->selected < 0) return false;
+    app__select(p, -1, -1);
+    return true;
+}
+
+int app_buildings_reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max)
+{
+    const app_buildings *p = self;
+    int n = 0;
+    if (p->loaded && app__has_legend(p) && n < max) app__legend_box(ui, out[n++]);
+    if (app__sel(p) && n < max) app__panel_box(p, ui, out[n++]);
+    return n;
+}
+
+/* ---- report ---- */
+
+static json_object *app__range(double lo, double hi)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "min", json_object_new_double(lo));
+    json_object_object_add(o, "max", json_object_new_double(hi));
+    return o;
+}
+
+void app_buildings_report_entry(const void *self, int info, json_object *e)
+{
+    const app_buildings *p = self;
+    (void)info;
+    if (!p->loaded) return;
+    int defaulted = 0, roofless = 0, repaired = 0, chunks = 0;
+    double hlo = HUGE_VAL, hhi = -HUGE_VAL, lo = HUGE_VAL, hi = -HUGE_VAL;
+    long total = 0, features = 0;
+    json_object *from = json_object_new_object();
+    for (int ti = 0; ti < p->nx * p->ny; ti++) {
+        const app_btile *t = p->tiles[ti];
+        if (!t || t->state != APP_BTILE_READY) continue;
+        const geo_buildings *b = &t->b;
+        features += b->polys.count;
+        defaulted += b->defaulted, roofless += b->roofless, repaired += b->repaired;
+        chunks += b->chunk_count;
+        if (b->polys.count) hlo = fmin(hlo, b->hmin), hhi = fmax(hhi, b->hmax);
+        for (int i = 0; i < b->source_count; i++) {
+            if (!b->sources[i].count) continue;
+            json_object *c;
+            int had = json_object_object_get_ex(from, b->sources[i].field, &c)
+                          ? json_object_get_int(c)
+                          : 0;
+            json_object_object_add(from, b->sources[i].field,
+                                   json_object_new_int(had + b->sources[i].count));
+        }
+        for (int f = 0; f < b->polys.count; f++)
+            lo = fmin(lo, t->base[f]), hi = fmax(hi, t->base[f]);
+        for (int k = 0; k < b->chunk_count; k++)
+            total += (long)(b->chunks[k].roofs.index_count + b->chunks[k].walls.index_count) / 3;
+    }
+    if (defaulted) json_object_object_add(from, "default", json_object_new_int(defaulted));
+    json_object_object_add(e, "defaulted", json_object_new_int(defaulted));
+    if (features) json_object_object_add(e, "height_m", app__range(hlo, hhi));
+    json_object_object_add(e, "height_from", from);
+    if (features) json_object_object_add(e, "base_m", app__range(lo, hi));
+    json_object *bw = json_object_new_object();
+    json_object_object_add(bw, "worker", json_object_new_int(p->bases_worker));
+    json_object_object_add(bw, "main", json_object_new_int(p->bases_main));
+    json_object_object_add(e, "bases_computed", bw);
+    json_object_object_add(e, "roofless", json_object_new_int(roofless));
+    const app_btile *st = app__sel(p);
+    json_object_object_add(e, "selected_fid",
+                           st ? json_object_new_int64(st->b.polys.features[p->selected].fid)
+                              : NULL);
+    json_object_object_add(e, "repaired", json_object_new_int(repaired));
+    /* The last frame's: buildings, chunks, triangles and draw calls drawn. */
+    json_object_object_add(e, "chunks", json_object_new_int(chunks));
+    json_object_object_add(e, "chunks_drawn", json_object_new_int(p->chunks_drawn));
+    json_object_object_add(e, "drawn", json_object_new_int(p->drawn));
+    json_object_object_add(e, "culled", json_object_new_int(p->culled));
+    json_object_object_add(e, "too_small", json_object_new_int(p->small));
+    json_object_object_add(e, "far_chunks", json_object_new_int(p->far_chunks));
+    json_object_object_add(e, "triangles", json_object_new_int64(p->triangles));
+    json_object_object_add(e, "triangles_total", json_object_new_int64(total));
+    json_object_object_add(e, "draw_calls", json_object_new_int(p->draw_calls));
+    /* Streaming by view: the tiles in view, held, read and dropped. */
+    json_object *s = json_object_new_object();
+    json_object_object_add(s, "streamed", json_object_new_boolean(p->streamed));
+    if (p->streamed) {
+        int held = 0;
+        for (int ti = 0; ti < p->nx * p->ny; ti++)
+            held += p->tiles[ti] && p->tiles[ti]->state == APP_BTILE_READY;
+        json_object_object_add(s, "driver", json_object_new_string(p->driver));
+        json_object_object_add(s, "grid", json_object_new_int(p->nx * p->ny));
+        json_object_object_add(s, "visible", json_object_new_int(p->visible));
+        json_object_object_add(s, "loaded", json_object_new_int(held));
+        json_object_object_add(s, "requested", json_object_new_int(p->requested));
+        json_object_object_add(s, "read", json_object_new_int64(p->tiles_read));
+        json_object_object_add(s, "evicted", json_object_new_int(p->evicted));
+        json_object_object_add(s, "failed", json_object_new_int(p->read_failed));
+        json_object_object_add(s, "features_loaded", json_object_new_int64(features));
+    }
+    json_object_object_add(e, "tiles", s);
+    static const char *const cache[] = {"off", "hit", "written", "rebuilt", "failed"};
+    if (!p->streamed)
+        json_object_object_add(e, "cache", json_object_new_string(cache[p->cache_state]));
+}

@@ -1,0 +1,451 @@
+/* bench/buildings: a Seoul-scale building set against its floors, in one run.
+ *
+ * bench_buildings_gen makes N footprints (default 600,000; --count N or
+ * $CITYTWIN_BENCH_BUILDINGS) from the real ones over a Seoul-sized extent in
+ * EPSG:5186, as GPKG and FlatGeobuf (kept in --data DIR, default
+ * bench-data/, so only the first run pays for them), and a smaller set of
+ * --app-count footprints (default 20,000; the same generator, so a denser
+ * sample of the same city is not what it is: it is the first 20,000 cells
+ * of the grid spread over the same extent) for the rows that draw, since
+ * llvmpipe takes about 45 s to draw the 20 M triangles of 600,000 once.
+ * Then, each as a ratio to a floor measured in the same run:
+ *   - load (read + transform + heights + chunks + triangulate + extrude,
+ *     geo_buildings_load on one thread) / a plain OGR read of every vertex
+ *     of the same file;
+ *   - triangulation alone, ns per footprint on one thread;
+ *   - heap per building after the load (malloc's in-use bytes), and the
+ *     app's peak RSS per building;
+ *   - the app (headless, 1280x720) on the app set: time to the first
+ *     complete frame / the in-process load of the same file, and mean frame
+ *     time / one plain draw of the same triangles (every chunk, the same
+ *     fill shader, no culling) in an EGL context of this process; at an
+ *     overview read whole, a street view read whole and streamed by view;
+ *   - warm start from the on-disk cache / cold (a GeoJSON copy, read whole):
+ *     time to the first complete frame.
+ *
+ *   bench_buildings [--count N] [--app-count N] [--data DIR] [--wait-s S]
+ *                   [--no-app] [--no-fgb] */
+#include "app_camera.h"
+#include "bench_buildings_gen.h"
+#include "geo_buildings.h"
+#include "geo_crs.h"
+#include "rn_context.h"
+#include "rn_fill.h"
+#include "rn_mesh.h"
+#include "rn_shader.h"
+#include "tw_run.h"
+#include "tw_triangulate.h"
+
+#include <epoxy/gl.h>
+#include <gdal.h>
+#include <limits.h>
+#include <malloc.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define WIDTH  1280
+#define HEIGHT 720
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static bool exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && st.st_size > 0;
+}
+
+static double heap_bytes(void)
+{
+    struct mallinfo2 m = mallinfo2();
+    return (double)m.uordblks + (double)m.hblkhd;
+}
+
+/* The floor: every feature's every vertex through OGR, nothing else. */
+static double plain_read(const char *path, long *features, long *vertices)
+{
+    double t0 = now_s(), sum = 0;
+    *features = *vertices = 0;
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    if (!ds) return NAN;
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    OGRFeatureH f;
+    double *xy = NULL;
+    int cap = 0;
+    while ((f = OGR_L_GetNextFeature(l))) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        int parts = g && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon
+                        ? OGR_G_GetGeometryCount(g)
+                        : 1;
+        for (int p = 0; g && p < parts; p++) {
+            OGRGeometryH poly = parts > 1 || wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon
+                                    ? OGR_G_GetGeometryRef(g, p)
+                                    : g;
+            for (int r = 0; r < OGR_G_GetGeometryCount(poly); r++) {
+                OGRGeometryH ring = OGR_G_GetGeometryRef(poly, r);
+                int np = OGR_G_GetPointCount(ring);
+                if (np > cap) {
+                    cap = np * 2;
+                    xy = realloc(xy, (size_t)cap * 2 * sizeof *xy);
+                }
+                OGR_G_GetPoints(ring, xy, 2 * sizeof *xy, xy + 1, 2 * sizeof *xy, NULL, 0);
+                for (int i = 0; i < np; i++) sum += xy[2 * i] - xy[2 * i + 1];
+                *vertices += np;
+            }
+        }
+        (*features)++;
+        OGR_F_Destroy(f);
+    }
+    free(xy);
+    GDALClose(ds);
+    if (sum == 42.0) fprintf(stderr, " "); /* keep the sum alive */
+    return now_s() - t0;
+}
+
+/* Every footprint of a loaded set triangulated again on this thread. */
+static double triangulate_all(const geo_buildings *b, long *tris)
+{
+    const geo_polygons *p = &b->polys;
+    tw_tri_out out = {0};
+    int starts[4096];
+    double t0 = now_s();
+    *tris = 0;
+    for (int f = 0; f < p->count; f++) {
+        const geo_polygon *g = &p->features[f];
+        int r = g->ring_first, end = g->ring_first + g->ring_count;
+        while (r < end) {
+            int k = 0, base = p->ring_start[r];
+            do starts[k++] = p->ring_start[r] - base;
+            while (++r < end && !p->ring_outer[r] && k < 4096);
+            out.index_count = 0;
+            if (tw_triangulate(p->xy + 2 * base, starts, k, p->ring_start[r] - base, &out) == TW_OK)
+                *tris += (long)out.index_count / 3;
+        }
+    }
+    double t = now_s() - t0;
+    tw_tri_out_free(&out);
+    return t;
+}
+
+typedef struct loaded {
+    double seconds, heap;
+    long features, triangles;
+    geo_buildings b;
+    bool ok;
+} loaded;
+
+static loaded load(const char *path, const geo_frame *frame)
+{
+    loaded r = {0};
+    geo_buildings_desc d = {.src = {.path = path}};
+    char err[512] = "";
+    malloc_trim(0);
+    double h0 = heap_bytes(), t0 = now_s();
+    r.ok = geo_buildings_load(&d, frame, &r.b, err, sizeof err) == TW_OK;
+    r.seconds = now_s() - t0;
+    r.heap = heap_bytes() - h0;
+    if (!r.ok) {
+        fprintf(stderr, "load %s: %s\n", path, err);
+        return r;
+    }
+    r.features = r.b.polys.count;
+    for (int k = 0; k < r.b.chunk_count; k++)
+        r.triangles +=
+            (long)(r.b.chunks[k].roofs.index_count + r.b.chunks[k].walls.index_count) / 3;
+    return r;
+}
+
+static void look(app_camera *cam, const double eye[3], const double target[3])
+{
+    app_camera_default(cam);
+    app_camera_look(cam, eye, target);
+}
+
+/* The floor frame: every chunk of b with the fill shader, no culling, the
+ * same view the app computes for the bookmark; mean ms per frame. */
+static double plain_draw(const geo_buildings *b, const double eye[3], const double target[3],
+                         int frames)
+{
+    app_camera cam;
+    look(&cam, eye, target);
+    rn_view v = {0};
+    app_camera_eye(&cam, v.eye);
+    double near_m = fmin(fmax(fmin(v.eye[2], cam.distance) * 0.05, 0.5), 2000.0);
+    app_camera_view_proj(&cam, WIDTH, HEIGHT, near_m, cam.distance * 20 + cam.distance * 12,
+                         v.view_proj);
+    v.width = WIDTH;
+    v.height = HEIGHT;
+    v.sun[0] = 0.5f, v.sun[1] = -0.5f, v.sun[2] = 0.7071f;
+    v.exaggeration = 1;
+    v.sky[0] = v.sky[1] = v.sky[2] = 0.8f;
+    v.fog_start = 1e9f, v.fog_end = 2e9f;
+    int n = 2 * b->chunk_count;
+    rn_fill_item *items = calloc((size_t)n, sizeof *items);
+    if (!items) return NAN;
+    for (int k = 0; k < b->chunk_count; k++)
+        for (int m = 0; m < 2; m++)
+            items[2 * k + m] =
+                (rn_fill_item){.mesh = rn_mesh_make(m ? &b->chunks[k].roofs : &b->chunks[k].walls),
+                               .origin = {b->chunks[k].origin[0], b->chunks[k].origin[1], 0},
+                               .opacity = 1};
+    glViewport(0, 0, WIDTH, HEIGHT);
+    glFinish();
+    double t0 = now_s();
+    for (int i = 0; i < frames; i++) {
+        glClearColor(0.8f, 0.8f, 0.8f, 1);
+        glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+        rn_fill_draw(&v, items, n);
+        glFinish();
+    }
+    double ms = (now_s() - t0) * 1000 / frames;
+    for (int i = 0; i < n; i++) rn_mesh_destroy(items[i].mesh);
+    free(items);
+    return ms;
+}
+
+typedef struct app_run {
+    double complete_ms, frame_ms;
+    long peak_kb, drawn, triangles, features;
+    char cache[16];
+    bool ok;
+} app_run;
+
+static double jget(json_object *o, const char *a, const char *b)
+{
+    json_object *x, *y;
+    if (!o || !json_object_object_get_ex(o, a, &x)) return NAN;
+    if (!b) return json_object_get_double(x);
+    return json_object_object_get_ex(x, b, &y) ? json_object_get_double(y) : NAN;
+}
+
+static app_run run_app(const char *source, const char *keys, const double eye[3],
+                       const double target[3], double wait_s)
+{
+    app_run res = {0};
+    char scene[600], rep[600], err[600], args[2000];
+    snprintf(scene, sizeof scene, "%s/bench.json", tw_run_tmpdir());
+    snprintf(rep, sizeof rep, "%s/bench.report.json", tw_run_tmpdir());
+    snprintf(err, sizeof err, "%s/bench.err", tw_run_tmpdir());
+    FILE *f = fopen(scene, "w");
+    if (!f) return res;
+    fprintf(f,
+            "{ \"name\": \"bench\", \"crs\": \"EPSG:5186\",\n"
+            "  \"layers\": [ { \"kind\": \"buildings\", \"source\": \"%s\" %s } ],\n"
+            "  \"bookmarks\": [ { \"name\": \"view\", \"eye\": [%.1f, %.1f, %.1f],"
+            " \"target\": [%.1f, %.1f, %.1f] } ] }\n",
+            source, keys, eye[0], eye[1], eye[2], target[0], target[1], target[2]);
+    fclose(f);
+    snprintf(args, sizeof args,
+             "--headless --size %dx%d --wait-s %g --report '%s' --bookmark view '%s'", WIDTH,
+             HEIGHT, wait_s, rep, scene);
+    int rc = tw_run_citytwin(args, err);
+    json_object *r = tw_run_load_json(rep);
+    json_object *l = r ? tw_run_layer(r, "buildings") : NULL;
+    if (rc != 0 || !l) {
+        char *text = tw_run_read_text(err);
+        fprintf(stderr, "run failed (%d): %s\n", rc, text ? text : "");
+        free(text);
+        json_object_put(r);
+        return res;
+    }
+    res.ok = true;
+    res.complete_ms = jget(r, "complete_frame_ms", NULL);
+    res.frame_ms = jget(r, "frames", "mean_ms");
+    res.peak_kb = (long)jget(r, "memory", "peak_rss_kb");
+    res.drawn = (long)jget(l, "drawn", NULL);
+    res.triangles = (long)jget(l, "triangles", NULL);
+    res.features = (long)jget(l, "features", NULL);
+    json_object *c;
+    if (json_object_object_get_ex(l, "cache", &c))
+        snprintf(res.cache, sizeof res.cache, "%s", json_object_get_string(c));
+    json_object_put(r);
+    return res;
+}
+
+/* Both files of a count, made when missing. */
+static bool dataset(const char *real, const char *assets, long count, char *gpkg, char *fgb,
+                    size_t n)
+{
+    snprintf(gpkg, n, "%s/seoul_buildings_%ld.gpkg", real, count);
+    snprintf(fgb, n, "%s/seoul_buildings_%ld.fgb", real, count);
+    if (exists(gpkg) && exists(fgb)) return true;
+    char err[512] = "";
+    bbg_counts c;
+    double t0 = now_s();
+    if (!bbg_generate(assets, count, gpkg, fgb, &c, err, sizeof err)) {
+        fprintf(stderr, "generator: %s\n", err);
+        return false;
+    }
+    fprintf(stderr,
+            "generated %ld footprints from %ld real ones in %.1f s: %ld with a hole, %ld "
+            "MultiPolygons, %ld invalid, %ld without a height\n",
+            c.features, c.templates, now_s() - t0, c.holes, c.multis, c.invalid, c.null_heights);
+    return true;
+}
+
+static void app_row(const char *name, app_run a, double load_s, double floor_ms)
+{
+    if (!a.ok) {
+        printf("%-22s failed\n", name);
+        return;
+    }
+    printf("%-22s %7.0fms %6.2fx %7.1fms %6.2fx %7.1fms %8ld %10ld %6.0fB %s\n", name,
+           a.complete_ms, a.complete_ms / 1000 / load_s, a.frame_ms, a.frame_ms / floor_ms,
+           floor_ms, a.drawn, a.triangles,
+           a.peak_kb * 1024.0 / (double)(a.features > 0 ? a.features : 1), a.cache);
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    long count =
+        getenv("CITYTWIN_BENCH_BUILDINGS") ? atol(getenv("CITYTWIN_BENCH_BUILDINGS")) : 600000;
+    long app_count = 20000;
+    const char *data = "bench-data";
+    double wait_s = 2;
+    bool with_app = true, with_fgb = true;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
+            count = atol(argv[++i]);
+        else if (strcmp(argv[i], "--app-count") == 0 && i + 1 < argc)
+            app_count = atol(argv[++i]);
+        else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+            data = argv[++i];
+        else if (strcmp(argv[i], "--wait-s") == 0 && i + 1 < argc)
+            wait_s = atof(argv[++i]);
+        else if (strcmp(argv[i], "--no-app") == 0)
+            with_app = false;
+        else if (strcmp(argv[i], "--no-fgb") == 0)
+            with_fgb = false;
+    }
+    count = count < 100 ? 100 : count;
+    app_count = app_count < 100 ? 100 : app_count > count ? count : app_count;
+    const char *src = getenv("CITYTWIN_SOURCE") ? getenv("CITYTWIN_SOURCE") : ".";
+    GDALAllRegister();
+    char cmd[3 * PATH_MAX], gpkg[PATH_MAX + 64], fgb[PATH_MAX + 64], agpkg[PATH_MAX + 64],
+        afgb[PATH_MAX + 64], assets[1200], real[PATH_MAX];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", data);
+    tw_run_shell(cmd);
+    if (!realpath(data, real)) return 1;
+    snprintf(assets, sizeof assets, "%s/assets/data/buildings", src);
+    if (!dataset(real, assets, count, gpkg, fgb, sizeof gpkg) ||
+        !dataset(real, assets, app_count, agpkg, afgb, sizeof agpkg))
+        return 1;
+    geo_frame *frame = NULL;
+    char err[512];
+    if (geo_frame_create(&(geo_frame_desc){.crs = "EPSG:5186"}, &frame, err, sizeof err) != TW_OK) {
+        fprintf(stderr, "frame: %s\n", err);
+        return 1;
+    }
+    struct stat st1, st2;
+    stat(gpkg, &st1);
+    stat(fgb, &st2);
+    printf("bench/buildings: %ld footprints over Seoul's extent (EPSG:5186); GPKG %.0f MB, "
+           "FlatGeobuf %.0f MB\n\n",
+           count, st1.st_size / 1e6, st2.st_size / 1e6);
+    const char *paths[2] = {gpkg, fgb}, *names[2] = {"GPKG", "FlatGeobuf"};
+    for (int k = 0; k < (with_fgb ? 2 : 1); k++) {
+        long nf, nv;
+        plain_read(paths[k], &nf, &nv); /* warms the page cache */
+        double floor_s = plain_read(paths[k], &nf, &nv);
+        loaded r = load(paths[k], frame);
+        if (!r.ok) continue;
+        printf("%-10s plain OGR read %7.0f ms (%ld features, %ld vertices)\n", names[k],
+               floor_s * 1000, nf, nv);
+        printf("%-10s load+triangulate %5.0f ms  = %5.2fx the plain read; %ld buildings, %ld "
+               "triangles, %d chunks, %d repaired, %d roofless\n",
+               names[k], r.seconds * 1000, r.seconds / floor_s, r.features, r.triangles,
+               r.b.chunk_count, r.b.repaired, r.b.roofless);
+        printf("%-10s heap after load  %5.0f MB  = %5.0f bytes per building\n", names[k],
+               r.heap / 1048576, r.heap / (double)r.features);
+        if (k == 0) {
+            long tris;
+            double t = triangulate_all(&r.b, &tris);
+            printf("triangulation alone (one thread): %.0f ns per footprint (%ld triangles)\n",
+                   t * 1e9 / (double)r.features, tris);
+        }
+        geo_buildings_free(&r.b);
+        printf("\n");
+    }
+    if (!with_app) {
+        geo_frame_destroy(frame);
+        tw_run_finish(0);
+        return 0;
+    }
+    /* The drawing rows, on the app set. */
+    loaded keep = load(agpkg, frame);
+    double eyes[2][3] = {{198000, 545000, 60000}, {197600, 550200, 120}};
+    double targets[2][3] = {{198000, 551000, 0}, {198000, 550800, 10}};
+    double floor_ms[2] = {NAN, NAN};
+    rn_context *ctx = NULL;
+    char shaders[1300];
+    snprintf(shaders, sizeof shaders, "%s/shaders", src);
+    rn_shader_set_dir(shaders);
+    if (keep.ok &&
+        rn_context_create(&(rn_context_desc){.width = WIDTH, .height = HEIGHT, .headless = true},
+                          &ctx, err, sizeof err) == TW_OK &&
+        rn_mesh_setup((uint32_t)keep.b.chunk_count * 2 + 16) == TW_OK &&
+        rn_fill_setup(err, sizeof err) == TW_OK) {
+        double *base = calloc((size_t)keep.features + 1, sizeof *base);
+        geo_buildings_raise(&keep.b, base, 1);
+        free(base);
+        for (int v = 0; v < 2; v++) {
+            rn_context_begin_frame(ctx);
+            floor_ms[v] = plain_draw(&keep.b, eyes[v], targets[v], v ? 10 : 5);
+            rn_context_end_frame(ctx);
+        }
+        rn_fill_shutdown();
+        rn_mesh_shutdown();
+    } else if (keep.ok) {
+        printf("no headless GL here (%s): frame floors are NaN\n", err);
+    }
+    if (ctx) rn_context_destroy(ctx);
+    if (!keep.ok || !tw_run_bin()) {
+        printf("CITYTWIN_BIN not set or the app set did not load: the app's rows are skipped\n");
+        if (keep.ok) geo_buildings_free(&keep.b);
+        geo_frame_destroy(frame);
+        tw_run_finish(0);
+        return 0;
+    }
+    printf("the app, %ld footprints (GPKG; in-process load %.0f ms), %dx%d:\n", keep.features,
+           keep.seconds * 1000, WIDTH, HEIGHT);
+    printf("%-22s %9s %7s %9s %7s %9s %8s %10s %7s\n", "view", "complete", "/load", "frame",
+           "/plain", "plain", "drawn", "triangles", "RSS/bld");
+    app_row("overview, whole",
+            run_app(agpkg, ", \"stream\": false, \"cache\": false", eyes[0], targets[0], wait_s),
+            keep.seconds, floor_ms[0]);
+    app_row("street, whole",
+            run_app(agpkg, ", \"stream\": false, \"cache\": false", eyes[1], targets[1], wait_s),
+            keep.seconds, floor_ms[1]);
+    app_row("street, streamed", run_app(agpkg, "", eyes[1], targets[1], wait_s), keep.seconds,
+            floor_ms[1]);
+    /* The cache: a GeoJSON copy read whole, cold then warm. */
+    char gj[PATH_MAX + 64], xdg[700];
+    snprintf(gj, sizeof gj, "%s/seoul_buildings_%ld.geojson", real, app_count);
+    if (!exists(gj)) {
+        snprintf(cmd, sizeof cmd, "ogr2ogr -f GeoJSON '%s' '%s' > /dev/null 2>&1", gj, agpkg);
+        tw_run_shell(cmd);
+    }
+    snprintf(xdg, sizeof xdg, "%s/xdg", tw_run_tmpdir());
+    setenv("XDG_CACHE_HOME", xdg, 1);
+    app_run cold = run_app(gj, "", eyes[0], targets[0], wait_s);
+    app_run warm = run_app(gj, "", eyes[0], targets[0], wait_s);
+    app_row("overview, GeoJSON cold", cold, keep.seconds, floor_ms[0]);
+    app_row("overview, GeoJSON warm", warm, keep.seconds, floor_ms[0]);
+    if (cold.ok && warm.ok)
+        printf("warm start (cache %s) / cold (%s): %.2fx to the first complete frame\n", warm.cache,
+               cold.cache, warm.complete_ms / cold.complete_ms);
+    geo_buildings_free(&keep.b);
+    geo_frame_destroy(frame);
+    tw_run_finish(0);
+    return 0;
+}

@@ -1,0 +1,463 @@
+/* The on-disk cache of buildings read whole: see geo_buildings.h.
+ *
+ * File: "CTBLDG" 0 1, u32 format version, u32 key length, the key, u64
+ * payload length, the payload, u64 FNV-1a of the payload. The payload is
+ * every array of a geo_buildings after its load (footprints, attributes,
+ * heights, chunks with their meshes), little-endian as this machine writes
+ * it; the reader checks every length against what is left. */
+#include "geo_buildings.h"
+
+#include "tw_file.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define GEO_CACHE_MAGIC   "CTBLDG\0\1"
+#define GEO_CACHE_VERSION 2u
+#define GEO_CACHE_NULL    0xffffffffu
+
+static uint64_t geo__fnv(const uint8_t *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+bool geo_buildings_cache_dir(char *out, size_t n)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && xdg[0] == '/')
+        snprintf(out, n, "%s/citytwin", xdg);
+    else if (home && home[0])
+        snprintf(out, n, "%s/.cache/citytwin", home);
+    else
+        return false;
+    return true;
+}
+
+bool geo_buildings_cache_key(const geo_buildings_desc *d, const geo_frame *frame, char *key,
+                             size_t n)
+{
+    const char *path = d->src.path;
+    struct stat st;
+    if (!path || d->has_keep || tw_path_is_connection(path) || strncmp(path, "/vsi", 4) == 0 ||
+        stat(path, &st) != 0 || S_ISDIR(st.st_mode))
+        return false;
+    char real[4096];
+    if (!realpath(path, real)) snprintf(real, sizeof real, "%s", path);
+    int k =
+        snprintf(key, n,
+                 "v%u|%s|size=%lld|mtime=%lld|layer=%s|where=%s|source_crs=%s|encoding=%s|"
+                 "height=%s|floors=%s|floor_m=%.6g|default_m=%.6g|chunk_m=%.6g|frame=%s",
+                 GEO_CACHE_VERSION, real, (long long)st.st_size, (long long)st.st_mtime,
+                 d->src.layer ? d->src.layer : "", d->src.where ? d->src.where : "",
+                 d->src.source_crs ? d->src.source_crs : "", d->src.encoding ? d->src.encoding : "",
+                 d->height_field ? d->height_field : "", d->floors_field ? d->floors_field : "",
+                 d->floor_height_m, d->default_height_m, d->chunk_m, geo_frame_wkt(frame));
+    return k > 0 && (size_t)k < n;
+}
+
+void geo_buildings_cache_path(const char *dir, const char *key, char *out, size_t n)
+{
+    snprintf(out, n, "%s/buildings-%016llx.bin", dir,
+             (unsigned long long)geo__fnv((const uint8_t *)key, strlen(key)));
+}
+
+/* ---- writing ---- */
+
+typedef struct geo__buf {
+    uint8_t *p;
+    size_t n, cap;
+    bool bad;
+} geo__buf;
+
+static void geo__put(geo__buf *b, const void *v, size_t n)
+{
+    if (b->bad || n == 0) return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 16;
+        while (cap < b->n + n) cap *= 2;
+        uint8_t *p = realloc(b->p, cap);
+        if (!p) {
+            b->bad = true;
+            return;
+        }
+        b->p = p, b->cap = cap;
+    }
+    memcpy(b->p + b->n, v, n);
+    b->n += n;
+}
+
+static void geo__u32(geo__buf *b, uint32_t v)
+{
+    geo__put(b, &v, sizeof v);
+}
+
+static void geo__str(geo__buf *b, const char *s)
+{
+    uint32_t n = s ? (uint32_t)strlen(s) : GEO_CACHE_NULL;
+    geo__u32(b, n);
+    if (s) geo__put(b, s, n);
+}
+
+static void geo__mesh(geo__buf *b, const tw_mesh *m)
+{
+    geo__put(b, m, offsetof(tw_mesh, positions)); /* origin, prim, attrs, counts */
+    geo__put(b, m->positions, (size_t)m->vertex_count * 3 * sizeof(float));
+    if (m->attrs & TW_MESH_NORMALS) geo__put(b, m->normals, (size_t)m->vertex_count * 3 * 4);
+    if (m->attrs & TW_MESH_UVS) geo__put(b, m->uvs, (size_t)m->vertex_count * 2 * 4);
+    if (m->attrs & TW_MESH_COLORS) geo__put(b, m->colors, (size_t)m->vertex_count * 4);
+    geo__put(b, m->indices, (size_t)m->index_count * sizeof(uint32_t));
+}
+
+static void geo__payload(geo__buf *o, const geo_buildings *b)
+{
+    const geo_polygons *p = &b->polys;
+    int points = p->ring_count ? p->ring_start[p->ring_count] : 0;
+    geo__put(o, &p->count, sizeof p->count);
+    geo__put(o, &p->ring_count, sizeof p->ring_count);
+    geo__put(o, &points, sizeof points);
+    for (int f = 0; f < p->count; f++) {
+        geo_polygon g = p->features[f];
+        geo__str(o, g.code), geo__str(o, g.name), geo__str(o, g.name_en);
+        g.code = g.name = g.name_en = NULL;
+        geo__put(o, &g, sizeof g);
+    }
+    geo__put(o, p->xy, (size_t)points * 2 * sizeof *p->xy);
+    geo__put(o, p->ring_start, ((size_t)p->ring_count + 1) * sizeof *p->ring_start);
+    geo__put(o, p->ring_outer, (size_t)p->ring_count * sizeof *p->ring_outer);
+    geo__u32(o, (uint32_t)p->skipped.n);
+    for (int i = 0; i < p->skipped.n; i++) {
+        geo__str(o, p->skipped.reason[i]);
+        geo__u32(o, (uint32_t)p->skipped.count[i]);
+    }
+    geo__put(o, p->extent, sizeof p->extent);
+    geo__put(o, p->crs, sizeof p->crs);
+    geo__put(o, b->height, (size_t)p->count * sizeof *b->height);
+    geo__put(o, b->floors, (size_t)p->count * sizeof *b->floors);
+    geo__put(o, &b->field_count, sizeof b->field_count);
+    for (int i = 0; i < b->field_count; i++) geo__str(o, b->fields[i]);
+    for (size_t i = 0; i < (size_t)p->count * (size_t)b->field_count; i++)
+        geo__str(o, b->values[i]);
+    geo__put(o, &b->defaulted, sizeof b->defaulted);
+    geo__put(o, &b->source_count, sizeof b->source_count);
+    geo__put(o, b->sources, sizeof b->sources);
+    geo__put(o, &b->hmin, sizeof b->hmin);
+    geo__put(o, &b->hmax, sizeof b->hmax);
+    geo__put(o, &b->roofless, sizeof b->roofless);
+    geo__put(o, &b->repaired, sizeof b->repaired);
+    geo__put(o, &b->chunk_count, sizeof b->chunk_count);
+    for (int k = 0; k < b->chunk_count; k++) {
+        const geo_buildings_chunk *c = &b->chunks[k];
+        geo__put(o, &c->f0, sizeof c->f0);
+        geo__put(o, &c->f1, sizeof c->f1);
+        geo__put(o, c->origin, sizeof c->origin);
+        geo__put(o, c->box, sizeof c->box);
+        geo__mesh(o, &c->roofs);
+        geo__mesh(o, &c->walls);
+        geo__mesh(o, &c->far);
+        geo__put(o, c->roof_v0, ((size_t)(c->f1 - c->f0) + 1) * sizeof *c->roof_v0);
+        geo__put(o, c->wall_v0, ((size_t)(c->f1 - c->f0) + 1) * sizeof *c->wall_v0);
+    }
+}
+
+static tw_result geo__mkdirs(const char *dir)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s", dir);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = 0;
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) return TW_ERR_IO;
+        *s = '/';
+    }
+    return mkdir(p, 0755) == 0 || errno == EEXIST ? TW_OK : TW_ERR_IO;
+}
+
+tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
+                                    char *why, size_t n)
+{
+    geo__buf o = {0}, payload = {0};
+    geo__payload(&payload, b);
+    uint32_t klen = (uint32_t)strlen(key);
+    uint64_t plen = payload.n, sum = payload.p ? geo__fnv(payload.p, payload.n) : 0;
+    geo__put(&o, GEO_CACHE_MAGIC, 8);
+    geo__u32(&o, GEO_CACHE_VERSION);
+    geo__u32(&o, klen);
+    geo__put(&o, key, klen);
+    geo__put(&o, &plen, sizeof plen);
+    geo__put(&o, payload.p, payload.n);
+    geo__put(&o, &sum, sizeof sum);
+    free(payload.p);
+    if (o.bad || payload.bad) {
+        free(o.p);
+        snprintf(why, n, "out of memory");
+        return TW_ERR_NOMEM;
+    }
+    char path[4200], tmp[4300];
+    geo_buildings_cache_path(dir, key, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    tw_result r = geo__mkdirs(dir);
+    FILE *f = r == TW_OK ? fopen(tmp, "wb") : NULL;
+    bool ok = f && fwrite(o.p, 1, o.n, f) == o.n;
+    if (f && fclose(f) != 0) ok = false;
+    free(o.p);
+    if (!ok || rename(tmp, path) != 0) {
+        snprintf(why, n, "cannot write %s: %s", f ? tmp : dir, strerror(errno));
+        unlink(tmp);
+        return TW_ERR_IO;
+    }
+    return TW_OK;
+}
+
+/* ---- reading ---- */
+
+typedef struct geo__rd {
+    const uint8_t *p;
+    size_t left;
+    bool bad;
+} geo__rd;
+
+static bool geo__get(geo__rd *r, void *v, size_t n)
+{
+    if (r->bad || n > r->left) {
+        r->bad = true;
+        return false;
+    }
+    if (n) memcpy(v, r->p, n);
+    r->p += n, r->left -= n;
+    return true;
+}
+
+/* An array of count items of size each, allocated (at least 1 byte). */
+static void *geo__arr(geo__rd *r, long count, size_t size)
+{
+    if (r->bad || count < 0 || (size_t)count > r->left / (size ? size : 1) + 1) {
+        r->bad = true;
+        return NULL;
+    }
+    void *a = malloc((size_t)count * size + 1);
+    if (!a || !geo__get(r, a, (size_t)count * size)) {
+        free(a);
+        r->bad = true;
+        return NULL;
+    }
+    return a;
+}
+
+static char *geo__rstr(geo__rd *r)
+{
+    uint32_t n;
+    if (!geo__get(r, &n, sizeof n) || n == GEO_CACHE_NULL) return NULL;
+    char *s = geo__arr(r, n, 1);
+    if (s) s[n] = 0;
+    return s;
+}
+
+/* Skip reasons are static texts in a load; from a cache they are kept
+ * here, one copy of each for the process. */
+static const char *geo__intern(const char *s)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static char *pool[64];
+    static int count;
+    const char *out = "skipped";
+    pthread_mutex_lock(&mu);
+    for (int i = 0; i < count; i++)
+        if (strcmp(pool[i], s) == 0) out = pool[i];
+    if (strcmp(out, s) != 0 && count < 64 && (pool[count] = strdup(s))) out = pool[count++];
+    pthread_mutex_unlock(&mu);
+    return out;
+}
+
+static bool geo__rmesh(geo__rd *r, tw_mesh *m)
+{
+    tw_mesh h;
+    if (!geo__get(r, &h, offsetof(tw_mesh, positions))) return false;
+    if ((size_t)h.vertex_count * 12 > r->left || (size_t)h.index_count * 4 > r->left ||
+        tw_mesh_alloc(m, h.vertex_count, h.index_count, h.attrs) != TW_OK) {
+        r->bad = true;
+        return false;
+    }
+    memcpy(m->origin, h.origin, sizeof h.origin);
+    m->prim = h.prim;
+    geo__get(r, m->positions, (size_t)h.vertex_count * 12);
+    if (h.attrs & TW_MESH_NORMALS) geo__get(r, m->normals, (size_t)h.vertex_count * 12);
+    if (h.attrs & TW_MESH_UVS) geo__get(r, m->uvs, (size_t)h.vertex_count * 8);
+    if (h.attrs & TW_MESH_COLORS) geo__get(r, m->colors, (size_t)h.vertex_count * 4);
+    geo__get(r, m->indices, (size_t)h.index_count * 4);
+    for (uint32_t i = 0; !r->bad && i < h.index_count; i++)
+        if (m->indices[i] >= h.vertex_count) r->bad = true;
+    return !r->bad;
+}
+
+static bool geo__rpayload(geo__rd *r, geo_buildings *b)
+{
+    geo_polygons *p = &b->polys;
+    int points = 0, count = 0, rings = 0;
+    geo__get(r, &count, sizeof count);
+    geo__get(r, &rings, sizeof rings);
+    geo__get(r, &points, sizeof points);
+    if (r->bad || count < 0 || rings < 0 || points < 0) return r->bad = true, false;
+    /* count grows as features are read, so a failure frees only what was;
+     * ring_count is set once the rings are read. */
+    p->count = 0;
+    if ((size_t)count > r->left / sizeof(geo_polygon)) return r->bad = true, false;
+    p->features = calloc((size_t)count + 1, sizeof *p->features);
+    if (!p->features) return false;
+    for (int f = 0; f < count && !r->bad; f++) {
+        char *code = geo__rstr(r), *name = geo__rstr(r), *name_en = geo__rstr(r);
+        geo_polygon *g = &p->features[f];
+        geo__get(r, g, sizeof *g);
+        g->code = code, g->name = name, g->name_en = name_en;
+        p->count = f + 1;
+        if (g->ring_first < 0 || g->ring_count < 0 || g->ring_first > rings - g->ring_count)
+            r->bad = true;
+    }
+    p->xy = geo__arr(r, (long)points * 2, sizeof *p->xy);
+    p->ring_start = geo__arr(r, (long)rings + 1, sizeof *p->ring_start);
+    p->ring_outer = geo__arr(r, rings, sizeof *p->ring_outer);
+    if (r->bad) return false;
+    p->ring_count = rings;
+    for (int i = 0; !r->bad && i <= p->ring_count; i++)
+        if (p->ring_start[i] < 0 || p->ring_start[i] > points ||
+            (i && p->ring_start[i] < p->ring_start[i - 1]))
+            r->bad = true;
+    uint32_t ns = 0;
+    geo__get(r, &ns, sizeof ns);
+    for (uint32_t i = 0; !r->bad && i < ns; i++) {
+        char *why = geo__rstr(r);
+        uint32_t c = 0;
+        geo__get(r, &c, sizeof c);
+        if (why && c > 0 && c < (1u << 30)) {
+            /* Added once (a new reason, or the last slot), then counted. */
+            const char *reason = geo__intern(why);
+            geo_skips_add(&p->skipped, reason);
+            int k = p->skipped.n - 1;
+            for (int q = 0; q < p->skipped.n; q++)
+                if (p->skipped.reason[q] == reason) k = q;
+            if (p->skipped.count[k] < (1 << 30)) p->skipped.count[k] += (int)c - 1;
+        }
+        free(why);
+    }
+    geo__get(r, p->extent, sizeof p->extent);
+    geo__get(r, p->crs, sizeof p->crs);
+    p->crs[sizeof p->crs - 1] = 0;
+    b->height = geo__arr(r, p->count, sizeof *b->height);
+    b->floors = geo__arr(r, p->count, sizeof *b->floors);
+    geo__get(r, &b->field_count, sizeof b->field_count);
+    if (r->bad || b->field_count < 0 || (size_t)b->field_count > r->left)
+        return r->bad = true, false;
+    b->fields = calloc((size_t)b->field_count + 1, sizeof *b->fields);
+    size_t nv = (size_t)p->count * (size_t)b->field_count;
+    if (!b->fields || nv > r->left / 4) return r->bad = true, false;
+    for (int i = 0; i < b->field_count && !r->bad; i++)
+        if (!(b->fields[i] = geo__rstr(r))) r->bad = true;
+    b->values = calloc(nv + 1, sizeof *b->values);
+    if (!b->values) return r->bad = true, false;
+    b->value_rows = p->count;
+    for (size_t i = 0; i < nv && !r->bad; i++) b->values[i] = geo__rstr(r);
+    geo__get(r, &b->defaulted, sizeof b->defaulted);
+    geo__get(r, &b->source_count, sizeof b->source_count);
+    geo__get(r, b->sources, sizeof b->sources);
+    geo__get(r, &b->hmin, sizeof b->hmin);
+    geo__get(r, &b->hmax, sizeof b->hmax);
+    geo__get(r, &b->roofless, sizeof b->roofless);
+    geo__get(r, &b->repaired, sizeof b->repaired);
+    int chunks = 0;
+    geo__get(r, &chunks, sizeof chunks);
+    if (r->bad || chunks < 0 || chunks > p->count + 1) return r->bad = true, false;
+    b->chunks = calloc((size_t)chunks + 1, sizeof *b->chunks);
+    if (!b->chunks) return r->bad = true, false;
+    for (int k = 0; k < chunks && !r->bad; k++) {
+        geo_buildings_chunk *c = &b->chunks[k];
+        b->chunk_count = k + 1;
+        geo__get(r, &c->f0, sizeof c->f0);
+        geo__get(r, &c->f1, sizeof c->f1);
+        if (r->bad || c->f0 < 0 || c->f1 < c->f0 || c->f1 > p->count) return r->bad = true, false;
+        geo__get(r, c->origin, sizeof c->origin);
+        geo__get(r, c->box, sizeof c->box);
+        if (!geo__rmesh(r, &c->roofs) || !geo__rmesh(r, &c->walls) || !geo__rmesh(r, &c->far))
+            return false;
+        if (c->far.vertex_count != (uint32_t)(c->f1 - c->f0) * GEO_BUILDINGS_FAR_V)
+            return r->bad = true, false;
+        c->roof_v0 = geo__arr(r, (long)(c->f1 - c->f0) + 1, sizeof *c->roof_v0);
+        c->wall_v0 = geo__arr(r, (long)(c->f1 - c->f0) + 1, sizeof *c->wall_v0);
+        for (int i = 0; !r->bad && i <= c->f1 - c->f0; i++)
+            if (c->roof_v0[i] > c->roofs.vertex_count || c->wall_v0[i] > c->walls.vertex_count)
+                r->bad = true;
+    }
+    return !r->bad && r->left == 0;
+}
+
+tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char *key,
+                                    const char *name, geo_buildings *out, char *why, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    why[0] = 0;
+    geo__rd r = {data, data ? size : 0, !data};
+    char magic[8];
+    uint32_t version = 0, klen = 0;
+    uint64_t plen = 0, sum = 0;
+    geo__get(&r, magic, 8);
+    geo__get(&r, &version, sizeof version);
+    geo__get(&r, &klen, sizeof klen);
+    tw_result res = TW_ERR_FORMAT;
+    if (r.bad || memcmp(magic, GEO_CACHE_MAGIC, 8) != 0) {
+        snprintf(why, n, "%s is not a buildings cache (or cut short)", name);
+    } else if (version != GEO_CACHE_VERSION) {
+        snprintf(why, n, "%s has format %u, not %u", name, version, GEO_CACHE_VERSION);
+    } else if (klen != strlen(key) || klen > r.left || memcmp(r.p, key, klen) != 0) {
+        snprintf(why, n, "%s was made for another source or settings", name);
+    } else {
+        r.p += klen, r.left -= klen;
+        geo__get(&r, &plen, sizeof plen);
+        if (r.bad || plen > r.left || r.left - plen != sizeof sum) {
+            snprintf(why, n,
+                     "%s is cut short or too long (%zu bytes after the header, %llu "
+                     "expected)",
+                     name, r.left, (unsigned long long)plen + sizeof sum);
+        } else {
+            memcpy(&sum, r.p + plen, sizeof sum);
+            if (geo__fnv(r.p, plen) != sum) {
+                snprintf(why, n, "%s fails its checksum", name);
+            } else {
+                geo__rd pr = {r.p, plen, false};
+                if (geo__rpayload(&pr, out))
+                    res = TW_OK;
+                else
+                    snprintf(why, n, "%s holds inconsistent arrays", name);
+            }
+        }
+    }
+    if (res != TW_OK) geo_buildings_free(out);
+    return res;
+}
+
+tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildings *out, char *why,
+                                   size_t n)
+{
+    memset(out, 0, sizeof *out);
+    why[0] = 0;
+    char path[4200];
+    geo_buildings_cache_path(dir, key, path, sizeof path);
+    FILE *f = fopen(path, "rb");
+    if (!f) return TW_ERR_IO; /* no cache yet */
+    uint8_t *data = NULL;
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (size > 0 && fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)size)) &&
+        fread(data, 1, (size_t)size, f) != (size_t)size) {
+        free(data);
+        data = NULL;
+    }
+    fclose(f);
+    tw_result res =
+        geo_buildings_cache_parse(data, data ? (size_t)size : 0, key, path, out, why, n);
+    free(data);
+    return res;
+}

@@ -1,0 +1,80 @@
+/* What a building source offers for streaming by view, and tile
+ * rectangles taken into its CRS. */
+#include "geo_buildings.h"
+
+#include <math.h>
+#include <ogr_api.h>
+#include <stdio.h>
+#include <string.h>
+
+#define GEO_EDGE_SAMPLES 8
+
+/* The bounding rectangle of rect's edges, sampled, through xf either way. */
+static void geo__rect_map(geo_xform *xf, bool to_scene, const double rect[4], double out[4])
+{
+    double x[4 * GEO_EDGE_SAMPLES], y[4 * GEO_EDGE_SAMPLES];
+    int n = 0;
+    for (int i = 0; i < GEO_EDGE_SAMPLES; i++) {
+        double t = (double)i / GEO_EDGE_SAMPLES;
+        double xs = rect[0] + (rect[2] - rect[0]) * t, ys = rect[1] + (rect[3] - rect[1]) * t;
+        x[n] = xs, y[n++] = rect[1];
+        x[n] = rect[2], y[n++] = ys;
+        x[n] = rect[2] - (xs - rect[0]), y[n++] = rect[3];
+        x[n] = rect[0], y[n++] = rect[3] - (ys - rect[1]);
+    }
+    if (to_scene)
+        geo_xform_to_scene(xf, (size_t)n, x, y, NULL);
+    else
+        geo_xform_from_scene(xf, (size_t)n, x, y, NULL);
+    out[0] = out[1] = HUGE_VAL, out[2] = out[3] = -HUGE_VAL;
+    for (int i = 0; i < n; i++) {
+        if (x[i] == HUGE_VAL || y[i] == HUGE_VAL) continue;
+        out[0] = fmin(out[0], x[i]), out[1] = fmin(out[1], y[i]);
+        out[2] = fmax(out[2], x[i]), out[3] = fmax(out[3], y[i]);
+    }
+    if (out[0] > out[2]) memcpy(out, rect, 4 * sizeof *out); /* nothing mapped: as given */
+}
+
+void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[4], double out[4])
+{
+    if (geo_xform_is_identity(s->xf)) {
+        memcpy(out, rect, 4 * sizeof *out);
+        return;
+    }
+    geo__rect_map(s->xf, false, rect, out);
+    /* A little margin: sampled edges can miss a bulge by centimetres. */
+    double mx = (out[2] - out[0]) * 1e-3, my = (out[3] - out[1]) * 1e-3;
+    out[0] -= mx, out[1] -= my, out[2] += mx, out[3] += my;
+}
+
+tw_result geo_buildings_probe_source(const geo_vector_desc *src, const geo_frame *frame,
+                                     geo_buildings_probe *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    geo_vector_desc d = *src;
+    d.has_bbox = false;
+    geo_vector_source s;
+    char crs[64];
+    tw_result r = geo_vector_open(&d, frame, &s, crs, sizeof crs, err, n);
+    if (r != TW_OK) return r;
+    out->indexed = OGR_L_TestCapability(s.layer, OLCFastSpatialFilter) != 0;
+    out->same_crs = geo_xform_is_identity(s.xf);
+    snprintf(out->driver, sizeof out->driver, "%s",
+             GDALGetDriverShortName(GDALGetDatasetDriver(s.ds)));
+    out->count = OGR_L_TestCapability(s.layer, OLCFastFeatureCount)
+                     ? (long)OGR_L_GetFeatureCount(s.layer, FALSE)
+                     : -1;
+    OGREnvelope env;
+    if (OGR_L_GetExtent(s.layer, &env, TRUE) != OGRERR_NONE) {
+        snprintf(err, n, "no extent (no features with a geometry?)");
+        geo_vector_close(&s);
+        return TW_ERR_FORMAT;
+    }
+    double rect[4] = {env.MinX, env.MinY, env.MaxX, env.MaxY};
+    if (out->same_crs)
+        memcpy(out->extent, rect, sizeof rect);
+    else
+        geo__rect_map(s.xf, true, rect, out->extent);
+    geo_vector_close(&s);
+    return TW_OK;
+}

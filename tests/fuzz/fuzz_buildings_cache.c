@@ -1,0 +1,54 @@
+/* libFuzzer: the buildings cache reader. The input is a payload wrapped in
+ * a valid header, key, length and checksum (so the fuzzer reaches the
+ * payload's parser), or, when its first byte is odd, a whole file as read
+ * from disk. Nothing may crash, leak or read out of bounds. */
+#include "geo_buildings.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t fnv(const uint8_t *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const char key[] = "fuzz";
+    geo_buildings b;
+    char why[600];
+    if (size > 0 && (data[0] & 1)) {
+        geo_buildings_cache_parse(data + 1, size - 1, key, "fuzz", &b, why, sizeof why);
+        geo_buildings_free(&b);
+        return 0;
+    }
+    const uint8_t *payload = size ? data + 1 : data;
+    uint64_t plen = size ? size - 1 : 0, sum = fnv(payload, (size_t)plen);
+    uint32_t version = 2, klen = 4;
+    size_t n = 8 + 4 + 4 + klen + 8 + (size_t)plen + 8;
+    uint8_t *f = malloc(n), *p = f;
+    if (!f) return 0;
+    memcpy(p, "CTBLDG\0\1", 8), p += 8;
+    memcpy(p, &version, 4), p += 4;
+    memcpy(p, &klen, 4), p += 4;
+    memcpy(p, key, klen), p += klen;
+    memcpy(p, &plen, 8), p += 8;
+    if (plen) memcpy(p, payload, (size_t)plen), p += plen;
+    memcpy(p, &sum, 8);
+    if (geo_buildings_cache_parse(f, n, key, "fuzz", &b, why, sizeof why) == TW_OK) {
+        /* What the app does with a hit: raise and hit-test it. */
+        double *base = calloc((size_t)b.polys.count + 1, sizeof *base);
+        if (base) {
+            geo_buildings_raise(&b, base, 1.0);
+            double o[3] = {0, 0, 1000}, d[3] = {0.1, 0.1, -1}, t;
+            geo_buildings_hit(&b, base, 1.0, o, d, &t);
+        }
+        free(base);
+    }
+    geo_buildings_free(&b);
+    free(f);
+    return 0;
+}

@@ -1,0 +1,196 @@
+/* Buildings streamed by view from a real PostGIS: PostgreSQL 15 + PostGIS 3
+ * (Debian postgresql-15-postgis-3) in a temporary cluster on 127.0.0.1 on a
+ * free port, run as an unprivileged user (initdb refuses root: as root the
+ * server runs as `nobody` through runuser, with its data folder owned by
+ * it). The Cheongna buildings are loaded with ogr2ogr (GDAL's
+ * GDALVectorTranslate, which also makes the GiST index), and a scene with
+ * "source": "PG:host=127.0.0.1 port=... dbname=... user=..." reads them by
+ * view: an overview holds every building once, a street view fewer. Skips
+ * only when the packages are absent. */
+#include "tw_run.h"
+#include "tw_test.h"
+
+#include <arpa/inet.h>
+#include <gdal.h>
+#include <gdal_utils.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PG_BIN          "/usr/lib/postgresql/15/bin"
+#define POSTGIS_CONTROL "/usr/share/postgresql/15/extension/postgis.control"
+
+static char cheongna[1024], datadir[256], conn[512], as_user[64];
+static int port;
+static long total;
+
+static json_object *obj(json_object *o, const char *key)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static long num(json_object *o, const char *key)
+{
+    return obj(o, key) ? json_object_get_int64(obj(o, key)) : -1;
+}
+
+static int free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t n = sizeof a;
+    int p = -1;
+    if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(s, (struct sockaddr *)&a, &n) == 0)
+        p = ntohs(a.sin_port);
+    if (s >= 0) close(s);
+    return p;
+}
+
+/* Starts the cluster; false (with the log printed) when it does not. */
+static bool pg_start(void)
+{
+    snprintf(datadir, sizeof datadir, "/tmp/citytwin-pg-XXXXXX");
+    if (!mkdtemp(datadir)) return false;
+    as_user[0] = 0;
+    if (geteuid() == 0) {
+        struct passwd *pw = getpwnam("nobody");
+        if (!pw || chown(datadir, pw->pw_uid, pw->pw_gid) != 0) return false;
+        snprintf(as_user, sizeof as_user, "runuser -u nobody -- ");
+    }
+    chmod(datadir, 0700);
+    port = free_port();
+    char cmd[2000];
+    snprintf(cmd, sizeof cmd,
+             "%s%s/initdb -D '%s/data' -U postgres --auth=trust -E UTF8 --locale=C "
+             "> '%s/initdb.log' 2>&1",
+             as_user, PG_BIN, datadir, datadir);
+    if (tw_run_shell(cmd) != 0) {
+        snprintf(cmd, sizeof cmd, "cat '%s/initdb.log' >&2", datadir);
+        tw_run_shell(cmd);
+        return false;
+    }
+    snprintf(cmd, sizeof cmd,
+             "%s%s/pg_ctl -D '%s/data' -l '%s/server.log' -w -t 60 -o \"-p %d -c "
+             "listen_addresses=127.0.0.1 -c unix_socket_directories='%s'\" start > /dev/null",
+             as_user, PG_BIN, datadir, datadir, port, datadir);
+    if (tw_run_shell(cmd) != 0) {
+        snprintf(cmd, sizeof cmd, "cat '%s/server.log' >&2", datadir);
+        tw_run_shell(cmd);
+        return false;
+    }
+    snprintf(cmd, sizeof cmd,
+             "%s/psql -q -h 127.0.0.1 -p %d -U postgres -c 'CREATE DATABASE city' && "
+             "%s/psql -q -h 127.0.0.1 -p %d -U postgres -d city -c 'CREATE EXTENSION postgis'",
+             PG_BIN, port, PG_BIN, port);
+    if (tw_run_shell(cmd) != 0) return false;
+    snprintf(conn, sizeof conn, "PG:host=127.0.0.1 port=%d dbname=city user=postgres", port);
+    return true;
+}
+
+static void pg_stop(void)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "%s%s/pg_ctl -D '%s/data' -m immediate stop > /dev/null 2>&1",
+             as_user, PG_BIN, datadir);
+    tw_run_shell(cmd);
+    if (tw_test_failures == 0) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", datadir);
+        tw_run_shell(cmd);
+    } else {
+        fprintf(stderr, "kept %s (server.log there)\n", datadir);
+    }
+}
+
+/* ogr2ogr -f PostgreSQL PG:... cheongna.geojson -t_srs EPSG:5186 -nln buildings */
+static bool load_buildings(void)
+{
+    GDALDatasetH src = GDALOpenEx(cheongna, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    if (!src) return false;
+    char *argv[] = {"-f", "PostgreSQL", "-t_srs", "EPSG:5186", "-nln", "buildings", NULL};
+    GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
+    GDALDatasetH d = GDALVectorTranslate(conn, NULL, 1, &src, o, NULL);
+    GDALVectorTranslateOptionsFree(o);
+    if (d) GDALClose(d);
+    GDALClose(src);
+    return d != NULL;
+}
+
+static json_object *run(const char *view, const char *tag)
+{
+    char scene[512], rep[512], err[512], args[2000];
+    snprintf(scene, sizeof scene, "%s/%s.json", tw_run_tmpdir(), tag);
+    snprintf(rep, sizeof rep, "%s/%s.report.json", tw_run_tmpdir(), tag);
+    snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tag);
+    FILE *f = fopen(scene, "w");
+    if (!f) return NULL;
+    fprintf(f,
+            "{ \"name\": \"postgis\", \"crs\": \"EPSG:5186\",\n"
+            "  \"layers\": [ { \"kind\": \"buildings\", \"source\": \"%s\", \"layer\": "
+            "\"buildings\", \"height_field\": \"height_m\", \"tile_m\": 500 } ],\n"
+            "  \"bookmarks\": [ { \"name\": \"v\", %s } ] }\n",
+            conn, view);
+    fclose(f);
+    snprintf(args, sizeof args,
+             "--headless --deterministic --size 640x360 --wait-s 0.5 --report '%s' --bookmark v "
+             "'%s'",
+             rep, scene);
+    int rc = tw_run_citytwin(args, err);
+    TW_CHECK_MSG(rc == 0, "%s: exit %d", tag, rc);
+    return tw_run_load_json(rep);
+}
+
+static void test_postgis_streams_by_view(void)
+{
+    json_object *r =
+        run("\"eye\": [169700, 545000, 2400], \"target\": [167625, 548208, 0]", "overview");
+    json_object *l = tw_run_layer(r, "buildings");
+    json_object *t = obj(l, "tiles");
+    TW_CHECK_MSG(t && json_object_get_boolean(obj(t, "streamed")), "layer %s",
+                 json_object_to_json_string(l));
+    TW_CHECK_STR(obj(t, "driver") ? json_object_get_string(obj(t, "driver")) : "", "PostgreSQL");
+    TW_CHECK_MSG(num(t, "features_loaded") == total, "overview holds %ld of %ld",
+                 num(t, "features_loaded"), total);
+    TW_CHECK(num(obj(r, "obstacles"), "prisms") == total);
+    json_object_put(r);
+
+    r = run("\"eye\": [167400, 547900, 60], \"target\": [167700, 548100, 20]", "street");
+    t = obj(tw_run_layer(r, "buildings"), "tiles");
+    long loaded = num(t, "features_loaded");
+    TW_CHECK_MSG(loaded > 100 && loaded < total * 3 / 4, "street view holds %ld of %ld (%s)",
+                 loaded, total, json_object_to_json_string(t));
+    fprintf(stderr, "  PostGIS street view: %ld of %ld buildings, %ld of %ld tiles read\n", loaded,
+            total, num(t, "read"), num(t, "grid"));
+    json_object_put(r);
+}
+
+int main(void)
+{
+    if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
+    if (access(PG_BIN "/initdb", X_OK) != 0 || access(POSTGIS_CONTROL, R_OK) != 0)
+        TW_SKIP("PostgreSQL 15 + PostGIS 3 are not installed (Debian postgresql-15-postgis-3)");
+    if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
+    GDALAllRegister();
+    if (!GDALGetDriverByName("PostgreSQL")) TW_SKIP("this GDAL has no PostgreSQL driver");
+    tw_test_shipped("assets/data/buildings/incheon_cheongna_buildings_2p5km.geojson", cheongna,
+                    sizeof cheongna);
+    GDALDatasetH ds = GDALOpenEx(cheongna, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    total = ds ? (long)OGR_L_GetFeatureCount(GDALDatasetGetLayer(ds, 0), TRUE) : 0;
+    if (ds) GDALClose(ds);
+    if (!pg_start()) {
+        fprintf(stderr, "the temporary PostgreSQL cluster did not start\n");
+        pg_stop();
+        return 1;
+    }
+    TW_CHECK_MSG(load_buildings(), "ogr2ogr into %s failed: %s", conn, CPLGetLastErrorMsg());
+    TW_RUN(test_postgis_streams_by_view);
+    pg_stop();
+    tw_run_finish(tw_test_failures);
+    return TW_TEST_END();
+}

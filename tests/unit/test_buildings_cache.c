@@ -1,0 +1,193 @@
+/* The buildings cache file: a round trip gives back every array as it was
+ * loaded; a file cut at any length, a flipped byte, another key or another
+ * format version is rejected with a reason, never trusted, never a crash
+ * (run under ASan/UBSan in CI). */
+#include "geo_buildings.h"
+#include "tw_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static geo_frame *frame;
+static geo_buildings loaded;
+static char dir[256], key[8192], path[4400];
+
+static bool same_mesh(const tw_mesh *a, const tw_mesh *b)
+{
+    return a->vertex_count == b->vertex_count && a->index_count == b->index_count &&
+           a->attrs == b->attrs && memcmp(a->positions, b->positions, a->vertex_count * 12) == 0 &&
+           (!(a->attrs & TW_MESH_NORMALS) ||
+            memcmp(a->normals, b->normals, a->vertex_count * 12) == 0) &&
+           (!(a->attrs & TW_MESH_COLORS) ||
+            memcmp(a->colors, b->colors, a->vertex_count * 4) == 0) &&
+           memcmp(a->indices, b->indices, a->index_count * 4) == 0;
+}
+
+static void test_round_trip(void)
+{
+    char why[600];
+    TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+    geo_buildings c;
+    TW_CHECK_MSG(geo_buildings_cache_read(dir, key, &c, why, sizeof why) == TW_OK, "%s", why);
+    const geo_polygons *a = &loaded.polys, *b = &c.polys;
+    TW_CHECK(a->count == b->count && a->ring_count == b->ring_count);
+    if (a->count != b->count || a->ring_count != b->ring_count) return;
+    int points = a->ring_start[a->ring_count];
+    TW_CHECK(memcmp(a->xy, b->xy, (size_t)points * 16) == 0);
+    TW_CHECK(memcmp(a->ring_start, b->ring_start, ((size_t)a->ring_count + 1) * 4) == 0);
+    bool feats = true, vals = true;
+    for (int f = 0; f < a->count; f++) {
+        const geo_polygon *x = &a->features[f], *y = &b->features[f];
+        feats = feats && x->fid == y->fid && x->area == y->area && x->ring_first == y->ring_first &&
+                memcmp(x->bbox, y->bbox, sizeof x->bbox) == 0;
+        feats = feats && loaded.height[f] == c.height[f];
+    }
+    for (size_t i = 0; i < (size_t)a->count * (size_t)loaded.field_count; i++) {
+        const char *x = loaded.values[i], *y = c.values[i];
+        vals = vals && ((!x && !y) || (x && y && strcmp(x, y) == 0));
+    }
+    TW_CHECK(feats);
+    TW_CHECK(vals);
+    TW_CHECK(loaded.field_count == c.field_count && loaded.defaulted == c.defaulted &&
+             loaded.hmax == c.hmax && loaded.chunk_count == c.chunk_count);
+    bool meshes = loaded.chunk_count == c.chunk_count;
+    for (int k = 0; meshes && k < c.chunk_count; k++)
+        meshes = same_mesh(&loaded.chunks[k].roofs, &c.chunks[k].roofs) &&
+                 same_mesh(&loaded.chunks[k].walls, &c.chunks[k].walls) &&
+                 loaded.chunks[k].f0 == c.chunks[k].f0 && loaded.chunks[k].f1 == c.chunks[k].f1;
+    TW_CHECK(meshes);
+    TW_CHECK(geo_skips_total(&loaded.polys.skipped) == geo_skips_total(&c.polys.skipped));
+    geo_buildings_free(&c);
+}
+
+static long file_size(void)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+static void test_cut_short_anywhere(void)
+{
+    char why[600];
+    TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+    long size = file_size();
+    TW_CHECK(size > 1000);
+    int rejected = 0, tries = 0;
+    for (long cut = 0; cut < size; cut += size / 15 + 1, tries++) {
+        TW_CHECK(truncate(path, cut) == 0);
+        geo_buildings c;
+        if (geo_buildings_cache_read(dir, key, &c, why, sizeof why) == TW_ERR_FORMAT &&
+            (cut == 0 || strstr(why, "cut short") || strstr(why, "not a buildings cache")))
+            rejected++;
+        else
+            fprintf(stderr, "cut at %ld: %s\n", cut, why);
+        geo_buildings_free(&c);
+        geo_buildings_cache_write(dir, key, &loaded, why, sizeof why);
+    }
+    TW_CHECK_MSG(rejected == tries, "%d of %d cut files rejected", rejected, tries);
+}
+
+static void test_flipped_byte_anywhere(void)
+{
+    char why[600];
+    TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+    long size = file_size();
+    int rejected = 0, tries = 0;
+    for (long at = 3; at < size; at += size / 17 + 1, tries++) {
+        FILE *f = fopen(path, "r+b");
+        fseek(f, at, SEEK_SET);
+        int ch = fgetc(f);
+        fseek(f, at, SEEK_SET);
+        fputc(ch ^ 0x5a, f);
+        fclose(f);
+        geo_buildings c;
+        if (geo_buildings_cache_read(dir, key, &c, why, sizeof why) == TW_ERR_FORMAT) rejected++;
+        geo_buildings_free(&c);
+        geo_buildings_cache_write(dir, key, &loaded, why, sizeof why);
+    }
+    TW_CHECK_MSG(rejected == tries, "%d of %d corrupt files rejected", rejected, tries);
+}
+
+static void test_other_key_and_no_file(void)
+{
+    char why[600], other[8300];
+    geo_buildings c;
+    TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+    /* A key that hashes to the same file name cannot be made here; a file
+     * under the other key's name holding this key is what a collision is. */
+    snprintf(other, sizeof other, "%s|changed", key);
+    char opath[4400];
+    geo_buildings_cache_path(dir, other, opath, sizeof opath);
+    TW_CHECK(rename(path, opath) == 0);
+    TW_CHECK(geo_buildings_cache_read(dir, other, &c, why, sizeof why) == TW_ERR_FORMAT &&
+             strstr(why, "another source"));
+    geo_buildings_free(&c);
+    TW_CHECK(geo_buildings_cache_read(dir, key, &c, why, sizeof why) == TW_ERR_IO && !why[0]);
+    geo_buildings_free(&c);
+    unlink(opath);
+}
+
+static void test_key_follows_the_source_and_settings(void)
+{
+    char k2[8192], src[512];
+    snprintf(src, sizeof src, "%s/copy.geojson", dir);
+    char cmd[1200];
+    geo_buildings_desc d = {.src = {.path = src}, .height_field = "height_m"};
+    tw_test_shipped("assets/data/buildings/incheon_cheongna_buildings_2p5km.geojson", cmd,
+                    sizeof cmd);
+    FILE *in = fopen(cmd, "rb"), *out = fopen(src, "wb");
+    int ch;
+    while (in && out && (ch = fgetc(in)) != EOF) fputc(ch, out);
+    if (in) fclose(in);
+    if (out) fclose(out);
+    char k1[8192];
+    TW_CHECK(geo_buildings_cache_key(&d, frame, k1, sizeof k1));
+    d.default_height_m = 12;
+    TW_CHECK(geo_buildings_cache_key(&d, frame, k2, sizeof k2) && strcmp(k1, k2) != 0);
+    d.default_height_m = 0;
+    out = fopen(src, "ab");
+    if (out) fputs(" ", out), fclose(out);
+    TW_CHECK(geo_buildings_cache_key(&d, frame, k2, sizeof k2) && strcmp(k1, k2) != 0);
+    /* Databases and tiles are not cached. */
+    d.src.path = "PG:dbname=city";
+    TW_CHECK(!geo_buildings_cache_key(&d, frame, k2, sizeof k2));
+    d.src.path = src;
+    d.has_keep = true;
+    TW_CHECK(!geo_buildings_cache_key(&d, frame, k2, sizeof k2));
+}
+
+int main(void)
+{
+    char err[512], src[1024];
+    GDALAllRegister();
+    if (geo_frame_create(&(geo_frame_desc){.crs = "EPSG:5186"}, &frame, err, sizeof err) != TW_OK)
+        return 1;
+    tw_test_shipped("assets/data/buildings/incheon_cheongna_buildings_2p5km.geojson", src,
+                    sizeof src);
+    geo_buildings_desc d = {.src = {.path = src}, .height_field = "height_m"};
+    if (geo_buildings_load(&d, frame, &loaded, err, sizeof err) != TW_OK) {
+        fprintf(stderr, "%s: %s\n", src, err);
+        return 1;
+    }
+    snprintf(dir, sizeof dir, "/tmp/citytwin-cache-XXXXXX");
+    if (!mkdtemp(dir)) return 1;
+    TW_CHECK(geo_buildings_cache_key(&d, frame, key, sizeof key));
+    geo_buildings_cache_path(dir, key, path, sizeof path);
+    TW_RUN(test_round_trip);
+    TW_RUN(test_cut_short_anywhere);
+    TW_RUN(test_flipped_byte_anywhere);
+    TW_RUN(test_other_key_and_no_file);
+    TW_RUN(test_key_follows_the_source_and_settings);
+    geo_buildings_free(&loaded);
+    geo_frame_destroy(frame);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return TW_TEST_END();
+}

@@ -1,0 +1,557 @@
+/* Mass-consistent wind solver: the Poisson-type equation for the Lagrange
+ * multiplier on a MAC grid with solid cells, solved by conjugate gradients
+ * preconditioned with a symmetric multigrid V-cycle. See tw_windsolve.h.
+ *
+ * Each level stores phi, right-hand side and face coefficients in arrays
+ * padded by one ghost cell on every side; ghosts hold phi = 0, which is the
+ * open-boundary condition, so the stencil needs no branches. The
+ * coefficient of a face is stored at the cell on its high side: cx[c] is the
+ * face between c - 1 and c, and the +x boundary face of the last cell lives
+ * in the ghost beyond it. A closed face (solid on either side, the ground,
+ * a rigid lid) has coefficient 0; an open boundary face 2/h^2 (phi = 0 half a
+ * cell away); an open inner face 1/h^2 (z faces times alpha^2). */
+#include "tw_windsolve.h"
+
+#include "tw_time.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MG_MAX_LEVELS = 24, MG_COARSE_CELLS = 64, MG_COARSE_SWEEPS = 40 };
+
+typedef struct mg_level {
+    int nx, ny, nz;
+    long sx, sxy;      /* padded strides in y and z */
+    size_t total;      /* padded cells */
+    double hx, hy, hz; /* hz is the effective spacing dz / alpha */
+    int fx, fy, fz;    /* coarsening factors to the next level (1 or 2) */
+    float *cx, *cy, *cz, *diag;
+    float *x, *b, *r; /* b and r may alias PCG vectors on level 0 */
+} mg_level;
+
+typedef struct mg {
+    int levels;
+    mg_level lv[MG_MAX_LEVELS];
+    int nu; /* smoothing sweeps before and after */
+} mg;
+
+static inline size_t pidx(const mg_level *l, int i, int j, int k)
+{
+    return (size_t)(((long)(k + 1) * (l->ny + 2) + (j + 1)) * (long)(l->nx + 2) + (i + 1));
+}
+
+static bool fluid_cell(const tw_windsolve_grid *g, const float *top, int i, int j, int k)
+{
+    if (!top) return true;
+    return (k + 0.5) * g->dz >= top[(size_t)j * g->nx + i];
+}
+
+static float *alloc_padded(size_t total)
+{
+    return calloc(total, sizeof(float));
+}
+
+static void level_free(mg_level *l, bool own_vectors)
+{
+    free(l->cx);
+    free(l->cy);
+    free(l->cz);
+    free(l->diag);
+    free(l->x);
+    if (own_vectors) {
+        free(l->b);
+        free(l->r);
+    }
+    memset(l, 0, sizeof *l);
+}
+
+static bool level_alloc(mg_level *l, int nx, int ny, int nz, bool vectors)
+{
+    l->nx = nx;
+    l->ny = ny;
+    l->nz = nz;
+    l->sx = nx + 2;
+    l->sxy = (long)(nx + 2) * (ny + 2);
+    l->total = (size_t)l->sxy * (size_t)(nz + 2);
+    l->cx = alloc_padded(l->total);
+    l->cy = alloc_padded(l->total);
+    l->cz = alloc_padded(l->total);
+    l->diag = alloc_padded(l->total);
+    l->x = alloc_padded(l->total);
+    if (vectors) {
+        l->b = alloc_padded(l->total);
+        l->r = alloc_padded(l->total);
+    }
+    return l->cx && l->cy && l->cz && l->diag && l->x && (!vectors || (l->b && l->r));
+}
+
+static void level_diag(mg_level *l)
+{
+    for (int k = 0; k < l->nz; k++)
+        for (int j = 0; j < l->ny; j++) {
+            size_t c = pidx(l, 0, j, k);
+            for (int i = 0; i < l->nx; i++, c++)
+                l->diag[c] = l->cx[c] + l->cx[c + 1] + l->cy[c] + l->cy[c + l->sx] + l->cz[c] +
+                             l->cz[c + l->sxy];
+        }
+}
+
+/* Finest level from the solid mask. */
+static void level_fine(mg_level *l, const tw_windsolve_grid *g, const float *top, double alpha,
+                       bool lid)
+{
+    const float ix = (float)(1.0 / (g->dx * g->dx)), iy = (float)(1.0 / (g->dy * g->dy));
+    const float iz = (float)(alpha * alpha / (g->dz * g->dz));
+    for (int k = 0; k <= g->nz; k++)
+        for (int j = 0; j <= g->ny; j++)
+            for (int i = 0; i <= g->nx; i++) {
+                bool in = i < g->nx && j < g->ny && k < g->nz;
+                bool here = in && fluid_cell(g, top, i, j, k);
+                size_t c = pidx(l, i, j, k);
+                if (j < g->ny && k < g->nz) { /* x face between i-1 and i */
+                    bool west = i > 0 && fluid_cell(g, top, i - 1, j, k);
+                    bool open_w = i == 0 || i == g->nx;
+                    bool here_x = i < g->nx && fluid_cell(g, top, i, j, k);
+                    if (open_w)
+                        l->cx[c] = (here_x || west) ? 2 * ix : 0;
+                    else
+                        l->cx[c] = (here_x && west) ? ix : 0;
+                }
+                if (i < g->nx && k < g->nz) { /* y face between j-1 and j */
+                    bool south = j > 0 && fluid_cell(g, top, i, j - 1, k);
+                    bool here_y = j < g->ny && fluid_cell(g, top, i, j, k);
+                    if (j == 0 || j == g->ny)
+                        l->cy[c] = (here_y || south) ? 2 * iy : 0;
+                    else
+                        l->cy[c] = (here_y && south) ? iy : 0;
+                }
+                if (i < g->nx && j < g->ny) { /* z face between k-1 and k */
+                    bool below = k > 0 && fluid_cell(g, top, i, j, k - 1);
+                    bool here_z = k < g->nz && fluid_cell(g, top, i, j, k);
+                    if (k == 0)
+                        l->cz[c] = 0; /* the grid base is ground */
+                    else if (k == g->nz)
+                        l->cz[c] = (below && !lid) ? 2 * iz : 0;
+                    else
+                        l->cz[c] = (here_z && below) ? iz : 0;
+                }
+                (void)here;
+            }
+    level_diag(l);
+}
+
+/* Coarse coefficients: mean of the fine faces that make up a coarse face,
+ * scaled by (h_fine / h_coarse)^2 in the face's own direction. Missing fine
+ * cells at an odd edge count as closed. */
+static void level_coarsen(const mg_level *f, mg_level *c)
+{
+    const int fx = f->fx, fy = f->fy, fz = f->fz;
+    const float sx = 1.0f / (float)(fy * fz * fx * fx), sy = 1.0f / (float)(fx * fz * fy * fy),
+                sz = 1.0f / (float)(fx * fy * fz * fz);
+    for (int K = 0; K <= c->nz; K++)
+        for (int J = 0; J <= c->ny; J++)
+            for (int I = 0; I <= c->nx; I++) {
+                size_t cc = pidx(c, I, J, K);
+                if (J < c->ny && K < c->nz) {
+                    int i = I * fx > f->nx ? f->nx : I * fx;
+                    float s = 0;
+                    for (int k = K * fz; k < K * fz + fz && k < f->nz; k++)
+                        for (int j = J * fy; j < J * fy + fy && j < f->ny; j++)
+                            s += f->cx[pidx(f, i, j, k)];
+                    c->cx[cc] = s * sx;
+                }
+                if (I < c->nx && K < c->nz) {
+                    int j = J * fy > f->ny ? f->ny : J * fy;
+                    float s = 0;
+                    for (int k = K * fz; k < K * fz + fz && k < f->nz; k++)
+                        for (int i = I * fx; i < I * fx + fx && i < f->nx; i++)
+                            s += f->cy[pidx(f, i, j, k)];
+                    c->cy[cc] = s * sy;
+                }
+                if (I < c->nx && J < c->ny) {
+                    int k = K * fz > f->nz ? f->nz : K * fz;
+                    float s = 0;
+                    for (int j = J * fy; j < J * fy + fy && j < f->ny; j++)
+                        for (int i = I * fx; i < I * fx + fx && i < f->nx; i++)
+                            s += f->cz[pidx(f, i, j, k)];
+                    c->cz[cc] = s * sz;
+                }
+            }
+    level_diag(c);
+}
+
+/* Red (parity 0) or black (1) half-sweep of Gauss-Seidel on L x = b. */
+static void smooth_colour(mg_level *l, const float *b, int parity)
+{
+    float *x = l->x;
+    const float *cx = l->cx, *cy = l->cy, *cz = l->cz, *dg = l->diag;
+    const long sx = l->sx, sxy = l->sxy;
+    for (int k = 0; k < l->nz; k++)
+        for (int j = 0; j < l->ny; j++) {
+            int i0 = (parity + j + k) & 1;
+            size_t c = pidx(l, i0, j, k);
+            for (int i = i0; i < l->nx; i += 2, c += 2) {
+                float d = dg[c];
+                if (d == 0) continue;
+                float s = cx[c] * x[c - 1] + cx[c + 1] * x[c + 1] + cy[c] * x[c - sx] +
+                          cy[c + sx] * x[c + sx] + cz[c] * x[c - sxy] + cz[c + sxy] * x[c + sxy];
+                x[c] = (b[c] + s) / d;
+            }
+        }
+}
+
+/* out = b - L x (or L x when b is NULL) on real cells. */
+static void apply(const mg_level *l, const float *x, const float *b, float *out)
+{
+    const float *cx = l->cx, *cy = l->cy, *cz = l->cz, *dg = l->diag;
+    const long sx = l->sx, sxy = l->sxy;
+    for (int k = 0; k < l->nz; k++)
+        for (int j = 0; j < l->ny; j++) {
+            size_t c = pidx(l, 0, j, k);
+            for (int i = 0; i < l->nx; i++, c++) {
+                float lx = dg[c] * x[c] -
+                           (cx[c] * x[c - 1] + cx[c + 1] * x[c + 1] + cy[c] * x[c - sx] +
+                            cy[c + sx] * x[c + sx] + cz[c] * x[c - sxy] + cz[c + sxy] * x[c + sxy]);
+                out[c] = b ? (dg[c] != 0 ? b[c] - lx : 0) : lx;
+            }
+        }
+}
+
+static void zero_real(mg_level *l, float *v)
+{
+    memset(v, 0, l->total * sizeof *v);
+}
+
+/* x = V-cycle(b) on level li, starting from x = 0. Symmetric: red-black
+ * before, black-red after, so it is a valid CG preconditioner. */
+static void vcycle(mg *m, int li, const float *b)
+{
+    mg_level *l = &m->lv[li];
+    zero_real(l, l->x);
+    if (li == m->levels - 1) {
+        for (int s = 0; s < MG_COARSE_SWEEPS; s++) {
+            smooth_colour(l, b, 0);
+            smooth_colour(l, b, 1);
+            smooth_colour(l, b, 1);
+            smooth_colour(l, b, 0);
+        }
+        return;
+    }
+    for (int s = 0; s < m->nu; s++) {
+        smooth_colour(l, b, 0);
+        smooth_colour(l, b, 1);
+    }
+    apply(l, l->x, b, l->r);
+    mg_level *c = &m->lv[li + 1];
+    const float scale = 1.0f / (float)(l->fx * l->fy * l->fz);
+    for (int K = 0; K < c->nz; K++)
+        for (int J = 0; J < c->ny; J++)
+            for (int I = 0; I < c->nx; I++) {
+                float s = 0;
+                for (int k = K * l->fz; k < K * l->fz + l->fz && k < l->nz; k++)
+                    for (int j = J * l->fy; j < J * l->fy + l->fy && j < l->ny; j++) {
+                        size_t f = pidx(l, I * l->fx, j, k);
+                        s += l->r[f];
+                        if (l->fx == 2 && I * 2 + 1 < l->nx) s += l->r[f + 1];
+                    }
+                c->b[pidx(c, I, J, K)] = s * scale;
+            }
+    vcycle(m, li + 1, c->b);
+    for (int k = 0; k < l->nz; k++)
+        for (int j = 0; j < l->ny; j++) {
+            size_t f = pidx(l, 0, j, k);
+            size_t cbase = pidx(c, 0, j / l->fy, k / l->fz);
+            for (int i = 0; i < l->nx; i++, f++)
+                if (l->diag[f] != 0) l->x[f] += c->x[cbase + i / l->fx];
+        }
+    for (int s = 0; s < m->nu; s++) {
+        smooth_colour(l, b, 1);
+        smooth_colour(l, b, 0);
+    }
+}
+
+static void mg_free(mg *m)
+{
+    for (int i = 0; i < m->levels; i++) level_free(&m->lv[i], i > 0);
+    m->levels = 0;
+}
+
+/* Builds the hierarchy. Coarsens the directions whose effective spacing is
+ * within 1.5 times the smallest, so strongly anisotropic cells first become
+ * near-cubic (semi-coarsening), and stops at a few cells. */
+static bool mg_build(mg *m, const tw_windsolve_grid *g, const float *top, double alpha, bool lid)
+{
+    memset(m, 0, sizeof *m);
+    m->nu = 1;
+    mg_level *l = &m->lv[0];
+    if (!level_alloc(l, g->nx, g->ny, g->nz, false)) return false;
+    m->levels = 1;
+    l->hx = g->dx;
+    l->hy = g->dy;
+    l->hz = g->dz / alpha;
+    level_fine(l, g, top, alpha, lid);
+    while (m->levels < MG_MAX_LEVELS) {
+        l = &m->lv[m->levels - 1];
+        if ((long)l->nx * l->ny * l->nz <= MG_COARSE_CELLS) break;
+        double hmin = INFINITY;
+        if (l->nx > 1) hmin = fmin(hmin, l->hx);
+        if (l->ny > 1) hmin = fmin(hmin, l->hy);
+        if (l->nz > 1) hmin = fmin(hmin, l->hz);
+        l->fx = (l->nx > 1 && l->hx <= 1.5 * hmin) ? 2 : 1;
+        l->fy = (l->ny > 1 && l->hy <= 1.5 * hmin) ? 2 : 1;
+        l->fz = (l->nz > 1 && l->hz <= 1.5 * hmin) ? 2 : 1;
+        if (l->fx * l->fy * l->fz == 1) break;
+        mg_level *c = &m->lv[m->levels];
+        if (!level_alloc(c, (l->nx + l->fx - 1) / l->fx, (l->ny + l->fy - 1) / l->fy,
+                         (l->nz + l->fz - 1) / l->fz, true))
+            return m->levels++, false;
+        m->levels++;
+        c->hx = l->hx * l->fx;
+        c->hy = l->hy * l->fy;
+        c->hz = l->hz * l->fz;
+        level_coarsen(l, c);
+    }
+    m->lv[m->levels - 1].fx = m->lv[m->levels - 1].fy = m->lv[m->levels - 1].fz = 1;
+    return true;
+}
+
+static double dot(const mg_level *l, const float *a, const float *b)
+{
+    double s = 0;
+    for (int k = 0; k < l->nz; k++)
+        for (int j = 0; j < l->ny; j++) {
+            size_t c = pidx(l, 0, j, k);
+            double row = 0;
+            for (int i = 0; i < l->nx; i++, c++) row += (double)a[c] * b[c];
+            s += row;
+        }
+    return s;
+}
+
+/* Face value of the initial field between cells a and b (either may be
+ * outside: give its fluid flag false and in_a/in_b false). */
+static inline float face0(bool in_a, bool fa, float va, bool in_b, bool fb, float vb)
+{
+    if (in_a && in_b) return (fa && fb) ? 0.5f * (va + vb) : 0.0f;
+    if (in_a) return fa ? va : 0.0f;
+    return (in_b && fb) ? vb : 0.0f;
+}
+
+/* Divergence of the face field built from cell-centre values (u, v, w at
+ * cell centres) into out (padded, level layout), or RMS/max only. */
+static void divergence(const mg_level *l, const tw_windsolve_grid *g, const float *top,
+                       const float *u, const float *v, const float *w, float *out, double *rms,
+                       double *max, long *fluid)
+{
+    const int nx = g->nx, ny = g->ny, nz = g->nz;
+    double sum = 0, mx = 0;
+    long nf = 0;
+    for (int k = 0; k < nz; k++)
+        for (int j = 0; j < ny; j++)
+            for (int i = 0; i < nx; i++) {
+                size_t at = ((size_t)k * ny + j) * nx + i;
+                if (!fluid_cell(g, top, i, j, k)) {
+                    if (out) out[pidx(l, i, j, k)] = 0;
+                    continue;
+                }
+                bool fw = i > 0 && fluid_cell(g, top, i - 1, j, k);
+                bool fe = i < nx - 1 && fluid_cell(g, top, i + 1, j, k);
+                bool fs = j > 0 && fluid_cell(g, top, i, j - 1, k);
+                bool fn = j < ny - 1 && fluid_cell(g, top, i, j + 1, k);
+                bool fb = k > 0 && fluid_cell(g, top, i, j, k - 1);
+                bool ft = k < nz - 1 && fluid_cell(g, top, i, j, k + 1);
+                float uw = face0(i > 0, fw, i > 0 ? u[at - 1] : 0, true, true, u[at]);
+                float ue = face0(true, true, u[at], i < nx - 1, fe, i < nx - 1 ? u[at + 1] : 0);
+                float vs = face0(j > 0, fs, j > 0 ? v[at - nx] : 0, true, true, v[at]);
+                float vn = face0(true, true, v[at], j < ny - 1, fn, j < ny - 1 ? v[at + nx] : 0);
+                float wb = 0, wt = 0;
+                if (w) {
+                    size_t sl = (size_t)nx * ny;
+                    wb = k > 0 ? face0(true, fb, w[at - sl], true, true, w[at]) : 0;
+                    wt = face0(true, true, w[at], k < nz - 1, ft, k < nz - 1 ? w[at + sl] : 0);
+                }
+                double d = (ue - uw) / g->dx + (vn - vs) / g->dy + (wt - wb) / g->dz;
+                if (out) out[pidx(l, i, j, k)] = (float)d;
+                sum += d * d;
+                if (fabs(d) > mx) mx = fabs(d);
+                nf++;
+            }
+    if (rms) *rms = nf ? sqrt(sum / nf) : 0;
+    if (max) *max = mx;
+    if (fluid) *fluid = nf;
+}
+
+static bool grid_ok(const tw_windsolve_grid *g)
+{
+    return g && g->nx >= 1 && g->ny >= 1 && g->nz >= 1 && g->dx > 0 && g->dy > 0 && g->dz > 0 &&
+           isfinite(g->dx) && isfinite(g->dy) && isfinite(g->dz) &&
+           (double)g->nx * g->ny * g->nz <= (double)(1 << 28);
+}
+
+void tw_windsolve_divergence(const tw_windsolve_grid *g, const float *top, const float *u,
+                             const float *v, const float *w, double *rms, double *max)
+{
+    if (rms) *rms = 0;
+    if (max) *max = 0;
+    if (!grid_ok(g) || !u || !v) return;
+    divergence(NULL, g, top, u, v, w, NULL, rms, max, NULL);
+}
+
+/* Face velocities from phi and the initial field, averaged to cell centres;
+ * also the divergence of the face field. */
+static void velocities(const mg_level *l, const tw_windsolve_grid *g, const float *top,
+                       double alpha, bool lid, const float *phi, const float *u0, const float *v0,
+                       const float *w0, float *u, float *v, float *w, double *rms, double *max)
+{
+    const int nx = g->nx, ny = g->ny, nz = g->nz;
+    const size_t sl = (size_t)nx * ny;
+    const double a2 = alpha * alpha;
+    double sum = 0, mx = 0;
+    long nf = 0;
+    for (int k = 0; k < nz; k++)
+        for (int j = 0; j < ny; j++)
+            for (int i = 0; i < nx; i++) {
+                size_t at = ((size_t)k * ny + j) * nx + i, c = pidx(l, i, j, k);
+                if (!fluid_cell(g, top, i, j, k)) {
+                    u[at] = v[at] = w[at] = 0;
+                    continue;
+                }
+                double f[6]; /* west, east, south, north, bottom, top face velocities */
+                /* A face is open when its coefficient is non-zero. */
+                f[0] = l->cx[c] == 0 ? 0
+                       : i == 0      ? u0[at] + 2 * phi[c] / g->dx
+                                     : 0.5 * (u0[at - 1] + u0[at]) + (phi[c] - phi[c - 1]) / g->dx;
+                f[1] = l->cx[c + 1] == 0 ? 0
+                       : i == nx - 1     ? u0[at] - 2 * phi[c] / g->dx
+                                     : 0.5 * (u0[at] + u0[at + 1]) + (phi[c + 1] - phi[c]) / g->dx;
+                f[2] = l->cy[c] == 0 ? 0
+                       : j == 0      ? v0[at] + 2 * phi[c] / g->dy
+                                : 0.5 * (v0[at - nx] + v0[at]) + (phi[c] - phi[c - l->sx]) / g->dy;
+                f[3] = l->cy[c + l->sx] == 0 ? 0
+                       : j == ny - 1
+                           ? v0[at] - 2 * phi[c] / g->dy
+                           : 0.5 * (v0[at] + v0[at + nx]) + (phi[c + l->sx] - phi[c]) / g->dy;
+                double wc = w0 ? w0[at] : 0;
+                f[4] = l->cz[c] == 0 ? 0
+                                     : 0.5 * ((w0 ? w0[at - sl] : 0) + wc) +
+                                           a2 * (phi[c] - phi[c - l->sxy]) / g->dz;
+                f[5] = l->cz[c + l->sxy] == 0 ? 0
+                       : k == nz - 1          ? wc - a2 * 2 * phi[c] / g->dz
+                                              : 0.5 * (wc + (w0 ? w0[at + sl] : 0)) +
+                                           a2 * (phi[c + l->sxy] - phi[c]) / g->dz;
+                (void)lid;
+                u[at] = (float)(0.5 * (f[0] + f[1]));
+                v[at] = (float)(0.5 * (f[2] + f[3]));
+                w[at] = (float)(0.5 * (f[4] + f[5]));
+                double d = (f[1] - f[0]) / g->dx + (f[3] - f[2]) / g->dy + (f[5] - f[4]) / g->dz;
+                sum += d * d;
+                if (fabs(d) > mx) mx = fabs(d);
+                nf++;
+            }
+    *rms = nf ? sqrt(sum / nf) : 0;
+    *max = mx;
+}
+
+tw_result tw_windsolve_run(const tw_windsolve_desc *d, float *u, float *v, float *w,
+                           tw_windsolve_stats *st)
+{
+    tw_windsolve_stats local;
+    if (!st) st = &local;
+    memset(st, 0, sizeof *st);
+    if (!d || !u || !v || !w || !d->u0 || !d->v0) return TW_ERR_ARG;
+    const tw_windsolve_grid *g = &d->grid;
+    if (!grid_ok(g)) {
+        if (g && (double)g->nx * g->ny * g->nz > (double)(1 << 28) && g->nx > 0 && g->ny > 0 &&
+            g->nz > 0)
+            return TW_ERR_TOOBIG;
+        return TW_ERR_ARG;
+    }
+    const double alpha = d->alpha > 0 ? d->alpha : 1.0;
+    const double tol = d->tol > 0 ? d->tol : 1e-4;
+    const int max_cycles = d->max_cycles > 0 ? d->max_cycles : 50;
+    double t0 = tw_time_mono_s();
+    mg m;
+    if (!mg_build(&m, g, d->top, alpha, d->rigid_lid)) {
+        mg_free(&m);
+        return TW_ERR_NOMEM;
+    }
+    mg_level *l = &m.lv[0];
+    st->levels = m.levels;
+    float *sol = alloc_padded(l->total), *res = alloc_padded(l->total);
+    float *p = alloc_padded(l->total), *q = alloc_padded(l->total);
+    tw_result r = TW_OK;
+    if (!sol || !res || !p || !q) {
+        r = TW_ERR_NOMEM;
+        goto done;
+    }
+    /* L phi = div0: with u = u0 + grad phi, div u = div0 - L phi. */
+    divergence(l, g, d->top, d->u0, d->v0, d->w0, res, &st->div0, NULL, &st->fluid);
+    /* Cells sealed off by solid on every side take no part. */
+    for (int k = 0; k < g->nz; k++)
+        for (int j = 0; j < g->ny; j++) {
+            size_t c = pidx(l, 0, j, k);
+            for (int i = 0; i < g->nx; i++, c++)
+                if (l->diag[c] == 0) res[c] = 0;
+        }
+    l->r = q; /* the V-cycle's residual scratch: q is free while it runs */
+    double bnorm = sqrt(dot(l, res, res));
+    if (bnorm > 0) {
+        vcycle(&m, 0, res);
+        memcpy(p, l->x, l->total * sizeof *p);
+        double rz = dot(l, res, l->x);
+        for (int it = 0; it < max_cycles; it++) {
+            if (d->cancel && *d->cancel) {
+                r = TW_ERR_CANCELLED;
+                goto done;
+            }
+            apply(l, p, NULL, q);
+            double pq = dot(l, p, q);
+            if (!(pq > 0)) break;
+            float a = (float)(rz / pq);
+            for (size_t c = 0; c < l->total; c++) {
+                sol[c] += a * p[c];
+                res[c] -= a * q[c];
+            }
+            st->cycles = it + 1;
+            if (sqrt(dot(l, res, res)) <= tol * bnorm) break;
+            vcycle(&m, 0, res);
+            double rz1 = dot(l, res, l->x);
+            float beta = (float)(rz1 / rz);
+            rz = rz1;
+            for (size_t c = 0; c < l->total; c++) p[c] = l->x[c] + beta * p[c];
+        }
+    }
+    velocities(l, g, d->top, alpha, d->rigid_lid, sol, d->u0, d->v0, d->w0, u, v, w, &st->div,
+               &st->max_div);
+done:
+    l->r = NULL;
+    free(sol);
+    free(res);
+    free(p);
+    free(q);
+    mg_free(&m);
+    st->ms = (tw_time_mono_s() - t0) * 1000.0;
+    return r;
+}
+
+double tw_windsolve_bench_sweep(const tw_windsolve_desc *d)
+{
+    if (!d || !grid_ok(&d->grid)) return -1;
+    mg m;
+    memset(&m, 0, sizeof m);
+    mg_level *l = &m.lv[0];
+    double alpha = d->alpha > 0 ? d->alpha : 1.0;
+    if (!level_alloc(l, d->grid.nx, d->grid.ny, d->grid.nz, true)) {
+        level_free(l, true);
+        return -1;
+    }
+    level_fine(l, &d->grid, d->top, alpha, d->rigid_lid);
+    double t0 = tw_time_mono_s();
+    smooth_colour(l, l->b, 0);
+    smooth_colour(l, l->b, 1);
+    double ms = (tw_time_mono_s() - t0) * 1000.0;
+    level_free(l, true);
+    return ms;
+}

@@ -6,12 +6,13 @@
 #include "app_live.h"
 #include "app_points.h"
 #include "app_terrain.h"
+#include "app_wind.h"
 
 #include <string.h>
 
 static const app_layer_kind *const APP_KINDS[] = {
     &app_terrain_kind,   &app_boundaries_kind, &app_map_kind,     &app_points_kind,
-    &app_buildings_kind, &app_sensors_kind,    &app_parking_kind,
+    &app_buildings_kind, &app_sensors_kind,    &app_parking_kind, &app_wind_kind,
 };
 
 const app_layer_kind *app_kind_find(const char *name)

@@ -348,8 +348,8 @@ static void app__step(app_wind *p, int steps)
                                 .seed = p->seed,
                                 .life_min = (int)fmax(30, p->cfg->trail * 2),
                                 .life_range = (int)p->cfg->trail * 3};
-    /* speed_scale 1: the air crosses about a tenth of the view a second */
-    p->dt_scale = APP__STEP_S * p->cfg->speed_scale * fmax(p->cam.distance, 50) / 100.0;
+    /* speed_scale 1: air at 5 m/s crosses about a fifth of the view a second */
+    p->dt_scale = APP__STEP_S * p->cfg->speed_scale * fmax(p->cam.distance, 50) / 50.0;
     s.dt_scale = (float)p->dt_scale;
     app__rect(p, 1.0, s.spawn);
     app__rect(p, 1.3, s.keep);
@@ -407,7 +407,7 @@ static void app__gpu(app_wind *p, const app_draw_ctx *d)
 static void app__legend(const app_wind *p, const app_ui_ctx *ui)
 {
     const app__slot *s = &p->slots[p->cur];
-    float k = ui->scale, w = 360 * k, lh = 15 * k;
+    float k = ui->scale, w = 320 * k, lh = 15 * k;
     int lines = 3 + (p->slot_count > 1 ? 1 : 0);
     float x = ui->width - w - 12 * k, y = 150 * k; /* under the compass */
     rn_ui_rect(x, y, w, lines * lh + 34 * k, (rn_rgba){16, 24, 36, 200});
@@ -419,7 +419,7 @@ static void app__legend(const app_wind *p, const app_ui_ctx *ui)
                                   {0.30f, 0.90f, 0.35f},
                                   {0.98f, 0.90f, 0.25f},
                                   {0.98f, 0.35f, 0.20f}};
-    float bx = x + 10 * k, by = y + 8 * k, bw = 200 * k;
+    float bx = x + 10 * k, by = y + 8 * k, bw = 170 * k;
     for (int i = 0; i < 40; i++) {
         float t = i / 39.0f * 4, f = t - floorf(fminf(t, 3.999f));
         int a = (int)fminf(t, 3.999f);
@@ -498,7 +498,7 @@ static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4]
 {
     const app_wind *p = self;
     if (!p->gpu || max < 1) return 0;
-    float k = ui->scale, w = 360 * k;
+    float k = ui->scale, w = 320 * k;
     out[0][0] = ui->width - w - 12 * k, out[0][1] = 150 * k;
     out[0][2] = ui->width - 12 * k, out[0][3] = 250 * k;
     return 1;

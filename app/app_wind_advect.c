@@ -60,10 +60,16 @@ void app_wind_advect(const app_wind_grid2 *g, const app_wind_rule *r, uint32_t i
     if (reborn) {
         uint32_t h =
             app_wind_pcg(r->seed ^ app_wind_pcg(id * 2u) ^ app_wind_pcg(step + 0x9e3779b9u));
-        x = r->spawn[0] + app__unit(app_wind_pcg(h)) * (r->spawn[2] - r->spawn[0]);
-        y = r->spawn[1] + app__unit(app_wind_pcg(h ^ 0x68e31da4u)) * (r->spawn[3] - r->spawn[1]);
         age = born ? (float)(app_wind_pcg(h ^ 0x1b56c4e9u) % (uint32_t)r->life_min) : 0;
-        app_wind_sample(g, x, y, w);
+        for (int t = 0; t < 4; t++) {
+            x = r->spawn[0] + app__unit(app_wind_pcg(h)) * (r->spawn[2] - r->spawn[0]);
+            y = r->spawn[1] +
+                app__unit(app_wind_pcg(h ^ 0x68e31da4u)) * (r->spawn[3] - r->spawn[1]);
+            app_wind_sample(g, x, y, w);
+            if (w[2] < 0.5f) break;
+            h = app_wind_pcg(h);
+        }
+        if (w[2] >= 0.5f) age = -1; /* unborn (hidden): tries again next step */
     }
     p->x = x;
     p->y = y;

@@ -89,11 +89,19 @@ void main()
     }
     if (reborn) {
         uint h = pcg(u_seed ^ pcg(id * 2u) ^ pcg(u_step + 0x9e3779b9u));
-        p = u_spawn.xy + vec2(unit(pcg(h)), unit(pcg(h ^ 0x68e31da4u))) * (u_spawn.zw - u_spawn.xy);
         // The first birth starts part-way through a life, so that deaths
         // are spread over time rather than all at once.
         age = born ? float(pcg(h ^ 0x1b56c4e9u) % uint(u_life.x)) : 0.0;
-        w = wind(p);
+        // A few tries for a place outside the buildings; failing those the
+        // particle stays unborn (hidden) and tries again next step.
+        for (int t = 0; t < 4; t++) {
+            p = u_spawn.xy +
+                vec2(unit(pcg(h)), unit(pcg(h ^ 0x68e31da4u))) * (u_spawn.zw - u_spawn.xy);
+            w = wind(p);
+            if (w.z < 0.5) break;
+            h = pcg(h);
+        }
+        if (w.z >= 0.5) age = -1.0;
     }
     o_state = vec4(p, age, length(w.xy));
     o_trail = o_state;

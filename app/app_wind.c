@@ -374,7 +374,7 @@ static void app__gpu(app_wind *p, const app_draw_ctx *d)
     int steps;
     if (p->world->deterministic) {
         /* a fixed number of fixed steps, then the picture holds still */
-        long want = (long)p->cfg->trail * 3;
+        long want = (long)p->cfg->trail + 8;
         steps = (int)(want - p->warm_steps);
         if (steps > 0 && p->warm_steps == 0) rn_particles_reset(p->gpu);
     } else {

@@ -43,7 +43,7 @@ typedef struct tw_windsolve_grid {
 typedef struct tw_windsolve_desc {
     tw_windsolve_grid grid;
     const float *top; /* nx*ny solid top above the grid base, m (terrain + buildings); NULL:
-                         flat open ground at the base */
+                         flat open ground at the base; NaN: a solid column */
     const float *u0, *v0, *w0;  /* initial field at cell centres; w0 may be NULL (0) */
     double alpha;               /* alpha_h / alpha_v; 0: 1 */
     double tol;                 /* relative residual to reach; 0: 1e-4 */
@@ -112,7 +112,8 @@ tw_result tw_windsolve_nest(const tw_windsolve_grid *coarse, const float *coarse
 
 /* One red-black Gauss-Seidel sweep of the solver's finest-level operator on
  * a zero right-hand side, for benchmarks (the unit of work a V-cycle does a
- * few of). Returns the time in ms, or a negative value on a bad grid. */
+ * few of), after an untimed warm-up sweep. Returns the process CPU time of
+ * the sweep in ms, or a negative value on a bad grid. */
 double tw_windsolve_bench_sweep(const tw_windsolve_desc *d);
 
 #endif

@@ -311,6 +311,7 @@ static double column_of(const geo_wind_field *f, double lon)
 {
     double fi = (lon - f->lon0) / f->dlon;
     if (f->wrap) {
+        if (!isfinite(fi)) return -1;
         fi = fmod(fi, (double)f->nx);
         if (fi < 0) fi += f->nx;
         if (fi >= f->nx) fi = 0;
@@ -332,7 +333,7 @@ bool geo_wind_field_sample(const geo_wind_field *f, double lon, double lat, doub
     if (fi < 0) return false;
     double fj = (lat - f->lat0) / f->dlat;
     const double eps = 1e-9;
-    if (fj < -eps || fj > f->ny - 1 + eps) return false;
+    if (!(fj >= -eps && fj <= f->ny - 1 + eps)) return false;
     fj = fmin(fmax(fj, 0.0), f->ny - 1.0);
     int i0 = (int)floor(fi), j0 = (int)floor(fj);
     if (!f->wrap && i0 >= f->nx - 1) i0 = f->nx - 2;

@@ -202,6 +202,24 @@ static bool find_subdataset(GDALDatasetH ds, const char *want, int which, wind_b
     return false;
 }
 
+/* "Band1, Band2" for the variables of a dataset of subdatasets; false if none. */
+static bool variable_list(GDALDatasetH ds, char *out, size_t n)
+{
+    char **sub = GDALGetMetadata(ds, "SUBDATASETS");
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; sub && sub[i] && len + 8 < n; i++) {
+        const char *eq = strchr(sub[i], '=');
+        if (!eq || !strstr(sub[i], "_NAME=")) continue;
+        const char *var = strrchr(eq + 1, ':');
+        var = var ? var + 1 : eq + 1;
+        int w = snprintf(out + len, n - len, "%s%s", len ? ", " : "", var);
+        if (w < 0 || (size_t)w >= n - len) break;
+        len += (size_t)w;
+    }
+    return len > 0;
+}
+
 /* Valid time from GDAL metadata: GRIB_VALID_TIME (seconds since 1970),
  * netCDF time coordinate with its units, or TIFFTAG_DATETIME. */
 static void gdal_time(GDALDatasetH ds, GDALRasterBandH b, char *out, size_t n)
@@ -355,12 +373,18 @@ tw_result geo_wind__open_gdal(const geo_wind_open_desc *d, long max_points, geo_
     }
     if (!got_u || !got_v || (bu.ds == bv.ds && bu.index == bv.index)) {
         const char *what = !got_u ? "u" : "v";
+        char vars[200];
         const char *want = !got_u ? d->u_band : d->v_band;
         if (got_u && got_v)
             snprintf(err, n, "%s: u and v are the same band (%s)", path, bu.label);
         else if (want)
             snprintf(err, n, "%s: no %s band \"%s\" (%d bands)", path, what, want,
                      GDALGetRasterCount(ds));
+        else if (GDALGetRasterCount(ds) == 0 && variable_list(ds, vars, sizeof vars))
+            snprintf(err, n,
+                     "%s: no u/v wind variables among %s (none named like UGRD/VGRD, u10/v10, "
+                     "eastward/northward_wind); name them with u_band and v_band",
+                     path, vars);
         else
             snprintf(err, n,
                      "%s: no u/v wind bands (%d band(s), none named like UGRD/VGRD, u10/v10, "

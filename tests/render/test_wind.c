@@ -11,7 +11,7 @@
 #include <ogr_srs_api.h>
 #include <stdio.h>
 
-static char dem[600], png_field[600], json_field[600];
+static char dem[600], png_field[600], json_field[600], grib_field[600];
 
 static json_object *run(const char *scene_text, const char *tag, const char *extra, int *rc)
 {
@@ -155,15 +155,18 @@ static void streaks(const tw_image *a, const tw_image *b, double *coherence, dou
     *share = (double)changed / ((double)w * h);
 }
 
+/* Two presets: the webgl-wind field shown first, the grib2json one next. */
 static const char *WIND_GOLDEN =
-    "{ \"kind\": \"wind\", \"name\": \"wind\", \"source\": \"%s\", \"particles\": 12000,\n"
+    "{ \"kind\": \"wind\", \"name\": \"wind\", \"fields\": [\n"
+    "    { \"source\": \"%s\", \"label\": \"GFS 2016-11-20 00Z\" },\n"
+    "    { \"source\": \"%s\" } ], \"particles\": 12000,\n"
     "  \"trail\": 24, \"height_m\": 25, \"seed\": 7, \"resolution_m\": 100, \"levels\": 8,\n"
     "  \"fine_m\": 0 }";
 
 static void test_golden_flowing_air(void)
 {
     char wind[2048], scene[4096];
-    snprintf(wind, sizeof wind, WIND_GOLDEN, png_field);
+    snprintf(wind, sizeof wind, WIND_GOLDEN, png_field, grib_field);
     seoul_scene(scene, sizeof scene, wind);
     int rc;
     json_object *r = run(scene, "golden", "--bookmark down", &rc);
@@ -180,6 +183,16 @@ static void test_golden_flowing_air(void)
     TW_CHECK_NEAR(num(l, "resolution_m"), 100, 1e-9);
     TW_CHECK(str(l, "time") && strncmp(str(l, "time"), "2016-11-20T00:00", 16) == 0);
     TW_CHECK(num(l, "particles") == 12000);
+    /* both presets solved, each with its own time and source, the first shown */
+    json_object *fs = obj(l, "fields");
+    TW_CHECK(fs && json_object_array_length(fs) == 2);
+    json_object *f0 = json_object_array_get_idx(fs, 0), *f1 = json_object_array_get_idx(fs, 1);
+    TW_CHECK_STR(str(f0, "status"), "ok");
+    TW_CHECK_STR(str(f1, "status"), "ok");
+    TW_CHECK_STR(str(f0, "label"), "GFS 2016-11-20 00Z");
+    TW_CHECK(str(f1, "time") && strncmp(str(f1, "time"), "2014-01-31T03:00", 16) == 0);
+    TW_CHECK(str(f1, "source") && strstr(str(f1, "source"), "NCEP"));
+    TW_CHECK(num(l, "current_field") == 0);
     json_object *s = obj(l, "solve");
     TW_CHECK(num(s, "cycles") >= 1 && num(s, "ms") > 0);
     TW_CHECK_MSG(num(s, "divergence_ratio") <= 1e-3, "divergence ratio %g",
@@ -357,6 +370,8 @@ int main(void)
     tw_test_shipped("assets/data/dem/seoul_dem.tif", dem, sizeof dem);
     tw_test_shipped("assets/data/wind/wind-2016112000.png", png_field, sizeof png_field);
     tw_test_shipped("assets/data/wind/wind-2016112000.json", json_field, sizeof json_field);
+    tw_test_shipped("assets/data/wind/current-wind-surface-level-gfs-1.0.json", grib_field,
+                    sizeof grib_field);
     GDALAllRegister();
     TW_RUN(test_golden_flowing_air);
     TW_RUN(test_gpu_step_uniform);

@@ -25,6 +25,7 @@
 #define APP__FADE_S    1.5          /* crossfade between presets */
 #define APP__PROBES    4            /* particles the report shows (deterministic runs) */
 #define APP__WAIT_AREA 3.0          /* seconds to wait for a ground before guessing an area */
+#define APP__FINE_KEEP 4            /* district grids kept per field, for views returned to */
 
 typedef struct app__slot {
     char label[160];
@@ -34,8 +35,15 @@ typedef struct app__slot {
     double resolution_deg;
     bool has_center;
     double center_u, center_v;
-    app_wind_plane plane, fine;
+    app_wind_plane plane;
+    app_wind_plane fine; /* borrowed from cache[] (cells NULL: none) */
     double fine_center[2];
+    struct {
+        double center[2];
+        app_wind_plane plane;
+        long used;
+    } cache[APP__FINE_KEEP];
+    long uses;
     app_wind_coarse *coarse;
 } app__slot;
 
@@ -112,6 +120,50 @@ static bool app__fine_area(const app_wind *p, double a[4], double center[2])
 
 static void app__done(void *job, tw_result status);
 
+/* The district grids of a field, forgotten when its coarse solution is
+ * replaced (they were nested in the old one). */
+static void app__fine_clear(app__slot *s)
+{
+    for (int i = 0; i < APP__FINE_KEEP; i++) app_wind_plane_free(&s->cache[i].plane);
+    memset(s->cache, 0, sizeof s->cache);
+    memset(&s->fine, 0, sizeof s->fine);
+}
+
+/* Keeps a new district grid (in place of the one least recently shown)
+ * and shows it. */
+static void app__fine_put(app__slot *s, const double center[2], app_wind_plane *plane)
+{
+    int k = 0;
+    for (int i = 1; i < APP__FINE_KEEP; i++)
+        if (s->cache[i].used < s->cache[k].used) k = i;
+    app_wind_plane_free(&s->cache[k].plane);
+    s->cache[k].plane = *plane;
+    plane->cells = NULL;
+    memcpy(s->cache[k].center, center, sizeof s->cache[k].center);
+    s->cache[k].used = ++s->uses;
+    s->fine = s->cache[k].plane;
+    memcpy(s->fine_center, center, sizeof s->fine_center);
+    s->dirty = true;
+}
+
+/* A kept district grid near c, shown again; false when none is. */
+static bool app__fine_get(app__slot *s, const double c[2], double near_m)
+{
+    for (int i = 0; i < APP__FINE_KEEP; i++) {
+        if (!s->cache[i].plane.cells ||
+            hypot(c[0] - s->cache[i].center[0], c[1] - s->cache[i].center[1]) >= near_m)
+            continue;
+        s->cache[i].used = ++s->uses;
+        if (s->fine.cells != s->cache[i].plane.cells) {
+            s->fine = s->cache[i].plane;
+            memcpy(s->fine_center, s->cache[i].center, sizeof s->fine_center);
+            s->dirty = true;
+        }
+        return true;
+    }
+    return false;
+}
+
 static void app__submit(app_wind *p, app_wind_solve_job *j)
 {
     if (!j) return;
@@ -131,6 +183,7 @@ static void app__submit_all(app_wind *p)
         double c[2];
         if (s == p->cur && app__fine_area(p, j->fine_area, c)) {
             j->fine_m = p->cfg->fine_m;
+            memcpy(j->fine_center, c, sizeof c);
             memcpy(p->slots[s].fine_center, c, sizeof c);
             p->slots[s].fine_pending = true;
         }
@@ -144,11 +197,13 @@ static void app__submit_fine(app_wind *p)
     app__slot *s = &p->slots[p->cur];
     double a[4], c[2];
     if (!s->coarse || s->fine_pending || s->pending || !app__fine_area(p, a, c)) return;
-    double moved = hypot(c[0] - s->fine_center[0], c[1] - s->fine_center[1]);
-    if (s->fine.cells && moved < p->cfg->fine_size_m * 0.25) return;
+    double near_m = p->cfg->fine_size_m * 0.25;
+    if (s->fine.cells && hypot(c[0] - s->fine_center[0], c[1] - s->fine_center[1]) < near_m) return;
+    if (app__fine_get(s, c, near_m)) return;
     app_wind_solve_job *j = app__job(p, p->cur);
     if (!j) return;
     memcpy(j->fine_area, a, sizeof a);
+    memcpy(j->fine_center, c, sizeof c);
     j->fine_m = p->cfg->fine_m;
     j->coarse_in = app_wind_coarse_ref(s->coarse);
     memcpy(s->fine_center, c, sizeof c);
@@ -194,6 +249,7 @@ static void app__done(void *job, tw_result status)
     }
     if (!fine_only && j->plane.cells) {
         app__take_plane(&s->plane, &j->plane);
+        app__fine_clear(s);
         app_wind_coarse_release(s->coarse);
         s->coarse = j->coarse;
         j->coarse = NULL;
@@ -218,10 +274,9 @@ static void app__done(void *job, tw_result status)
         if (p->info.status == APP_LAYER_LOADING || p->info.status == APP_LAYER_ERROR)
             app_layer_info_ok(&p->info, now, (long)s->plane.nx * s->plane.ny);
     }
-    if (j->fine.cells) {
-        app__take_plane(&s->fine, &j->fine);
-        s->dirty = true;
-    }
+    /* a district grid nested in the solution shown now (not an older one) */
+    if (j->fine.cells && (!fine_only || j->coarse_in == s->coarse))
+        app__fine_put(s, j->fine_center, &j->fine);
     app_wind_solve_job_free(j);
 }
 
@@ -261,7 +316,7 @@ static void app__destroy(void *self)
     rn_particles_destroy(p->gpu);
     for (int i = 0; i < p->slot_count; i++) {
         app_wind_plane_free(&p->slots[i].plane);
-        app_wind_plane_free(&p->slots[i].fine);
+        app__fine_clear(&p->slots[i]);
         app_wind_coarse_release(p->slots[i].coarse);
     }
     free(p);

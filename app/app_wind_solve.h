@@ -52,7 +52,7 @@ typedef struct app_wind_solve_job {
     unsigned gen; /* ground_gen + obstacles_gen it was made for */
     /* a fine grid (fine_m > 0) over fine_area, nested in coarse (a
      * reference; NULL: solve the coarse grid first) */
-    double fine_area[4], fine_m;
+    double fine_area[4], fine_m, fine_center[2];
     app_wind_coarse *coarse_in;
     /* out */
     tw_result status;

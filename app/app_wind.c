@@ -10,6 +10,7 @@
 
 #include "app_wind_cfg.h"
 #include "app_wind_solve.h"
+#include "live_fetch.h"
 #include "rn_particles.h"
 #include "rn_ui.h"
 #include "tw_file.h"
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define APP__SLOTS     (APP_WIND_FIELDS + 1)
 #define APP__STEP_S    (1.0 / 30.0) /* particle steps per second of animation */
@@ -44,6 +46,7 @@ typedef struct app__slot {
         long used;
     } cache[APP__FINE_KEEP];
     long uses;
+    long live_gen; /* of the live station values it was solved for */
     app_wind_coarse *coarse;
 } app__slot;
 
@@ -71,6 +74,12 @@ typedef struct app_wind {
     double probe[APP__PROBES][4], probe_prev[APP__PROBES][4];
     int probes;
     double dt_scale;
+    /* a live station (WeatherObserved windSpeed / windDirection) */
+    live_feed feed;
+    bool live, live_has;
+    double live_speed, live_dir, live_at;
+    long live_gen;
+    char live_err[256];
 } app_wind;
 
 static unsigned app__gen(const app_world *w)
@@ -94,8 +103,9 @@ static app_wind_solve_job *app__job(app_wind *p, int slot)
         j->u_band = c->u_band ? strdup(c->u_band) : NULL;
         j->v_band = c->v_band ? strdup(c->v_band) : NULL;
     } else {
-        j->station_speed = c->station_speed;
-        j->station_dir = c->station_dir;
+        j->station_speed = p->live ? p->live_speed : c->station_speed;
+        j->station_dir = p->live ? p->live_dir : c->station_dir;
+        p->slots[slot].live_gen = p->live_gen;
     }
     memcpy(j->area, p->area, sizeof j->area);
     j->res_m = c->resolution_m;
@@ -178,6 +188,7 @@ static void app__submit_all(app_wind *p)
     p->gen = app__gen(p->world);
     p->gen_set = true;
     for (int s = 0; s < p->slot_count; s++) {
+        if (p->live && !p->live_has && s == p->cfg->field_count) continue; /* no values yet */
         app_wind_solve_job *j = app__job(p, s);
         if (!j) continue;
         double c[2];
@@ -280,6 +291,76 @@ static void app__done(void *job, tw_result status)
     app_wind_solve_job_free(j);
 }
 
+/* ---- a live station ---- */
+
+static bool app__wind_values(const tw_obs_snapshot *s, const tw_obs_entity *e, double *speed,
+                             double *dir)
+{
+    const tw_obs_value *v = tw_obs_values(s, e);
+    bool hs = false, hd = false;
+    for (int i = 0; v && i < e->value_count; i++) {
+        if (!v[i].name || v[i].text || !isfinite(v[i].number)) continue;
+        if (!strcmp(v[i].name, "windSpeed")) *speed = v[i].number, hs = true;
+        if (!strcmp(v[i].name, "windDirection")) *dir = v[i].number, hd = true;
+    }
+    return hs && hd && *speed >= 0 && *speed < 150;
+}
+
+/* A station feed that failed or said nothing useful: the layer's error
+ * while the station is all it has, else a warning (logged once a change). */
+static void app__live_fail(app_wind *p, const char *what)
+{
+    const char *url = p->cfg->station_url;
+    if (!p->live_has && p->slot_count == 1 && p->info.status != APP_LAYER_ERROR) {
+        app_layer_info_fail(&p->info, tw_time_mono_s(), "%s: %s", url, what);
+    } else if (strcmp(p->live_err, what)) {
+        TW_WARN("wind", "%s: %s", url, what);
+    }
+    snprintf(p->live_err, sizeof p->live_err, "%s", what);
+    if (p->info.status != APP_LAYER_ERROR)
+        snprintf(p->info.warning, sizeof p->info.warning, "station %.120s: %.120s", url, what);
+}
+
+static void app__on_live(void *job, tw_result status)
+{
+    live_fetch_result *r = job;
+    if (status != TW_OK) { /* the layer is gone */
+        live_fetch_result_free(r);
+        return;
+    }
+    app_wind *p = r->user;
+    const app_wind_cfg *c = p->cfg;
+    if (!r->success) {
+        app__live_fail(p, r->error);
+    } else if (r->snap) {
+        const tw_obs_snapshot *s = r->snap;
+        double speed = 0, dir = 0;
+        const tw_obs_entity *hit = NULL;
+        for (int i = 0; i < s->entity_count && !hit; i++) {
+            const tw_obs_entity *e = &s->entities[i];
+            if (c->station_entity && (!e->id || strcmp(e->id, c->station_entity))) continue;
+            if (app__wind_values(s, e, &speed, &dir)) hit = e;
+        }
+        if (!hit) {
+            app__live_fail(p, c->station_entity ? "that entity has no windSpeed and windDirection"
+                                                : "no entity with windSpeed and windDirection");
+        } else {
+            if (!p->live_has || fabs(speed - p->live_speed) > 0.05 || fabs(dir - p->live_dir) > 0.5)
+                p->live_gen++;
+            p->live_has = true;
+            p->live_speed = speed, p->live_dir = dir;
+            p->live_at = hit->observed_at;
+            if (isfinite(hit->observed_at)) p->info.data_time = hit->observed_at;
+            if (!strncmp(p->info.warning, "station ", 8)) p->info.warning[0] = 0;
+            p->live_err[0] = 0;
+            app__slot *st = &p->slots[c->field_count];
+            snprintf(st->label, sizeof st->label, "station %.60s: %.1f m/s from %.0f°",
+                     hit->name ? hit->name : (hit->id ? hit->id : "?"), speed, dir);
+        }
+    }
+    live_fetch_result_free(r);
+}
+
 static void *app__create(app_layer *l, const void *cfgp, app_world *w)
 {
     const app_wind_cfg *cfg = cfgp;
@@ -307,12 +388,28 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
         memcpy(p->area, cfg->area, sizeof p->area);
         p->has_area = true;
     }
+    if (cfg->station_url) {
+        p->live = true;
+        snprintf(p->slots[p->slot_count - 1].label, sizeof p->slots[0].label,
+                 "station (waiting for %.100s)", cfg->station_url);
+        live_feed_desc d = {.url = cfg->station_url,
+                            .label = cfg->station_url,
+                            .format = (live_format)cfg->station_format,
+                            .poll_s = cfg->station_poll_s,
+                            .pool = w->pool,
+                            .token = l->token,
+                            .done = app__on_live,
+                            .user = p};
+        tw_result r = live_fetch_add(&d, &p->feed);
+        if (r != TW_OK) app__live_fail(p, tw_result_str(r));
+    }
     return p;
 }
 
 static void app__destroy(void *self)
 {
     app_wind *p = self;
+    if (p->live) live_fetch_remove(p->feed); /* late results: the token is cancelled */
     rn_particles_destroy(p->gpu);
     for (int i = 0; i < p->slot_count; i++) {
         app_wind_plane_free(&p->slots[i].plane);
@@ -349,7 +446,24 @@ static void app__update(void *self, const app_update_ctx *u)
         p->gen == app__gen(p->world))
         return;
     if (!app__area(p, tw_time_mono_s())) return;
-    if ((!p->gen_set || p->gen != app__gen(p->world)) && p->jobs == 0) app__submit_all(p);
+    if ((!p->gen_set || p->gen != app__gen(p->world)) && p->jobs == 0) {
+        app__submit_all(p);
+    } else if (p->live && p->live_has && p->gen_set) {
+        /* new station values: that preset alone is solved again */
+        int k = p->cfg->field_count;
+        app__slot *st = &p->slots[k];
+        if (st->live_gen != p->live_gen && !st->pending) {
+            app_wind_solve_job *j = app__job(p, k);
+            double c[2];
+            if (j && k == p->cur && app__fine_area(p, j->fine_area, c)) {
+                j->fine_m = p->cfg->fine_m;
+                memcpy(j->fine_center, c, sizeof c);
+                st->fine_pending = true;
+            }
+            st->pending = j != NULL;
+            app__submit(p, j);
+        }
+    }
     if (p->cfg->fine_m > 0) app__submit_fine(p);
 }
 
@@ -539,6 +653,8 @@ static bool app__view_ready(const void *self)
 {
     const app_wind *p = self;
     if (p->info.status == APP_LAYER_ERROR) return true;
+    /* a live station alone does not hold the view up while it is silent */
+    if (p->live && !p->live_has && p->slot_count == 1) return true;
     return p->info.status != APP_LAYER_LOADING && p->jobs == 0 && p->gen == app__gen(p->world);
 }
 
@@ -602,7 +718,10 @@ static void app__report_entry(const void *self, int info, json_object *e)
     for (int i = 0; i < p->slot_count; i++) {
         const app__slot *q = &p->slots[i];
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "label", json_object_new_string(q->label));
+        const char *label = q->label[0] || i >= p->cfg->field_count
+                                ? q->label
+                                : tw_path_basename(p->cfg->fields[i].path);
+        json_object_object_add(o, "label", json_object_new_string(label));
         json_object_object_add(o, "time", json_object_new_string(q->time));
         json_object_object_add(o, "source", json_object_new_string(q->source));
         json_object_object_add(o, "status",
@@ -613,6 +732,24 @@ static void app__report_entry(const void *self, int info, json_object *e)
         json_object_array_add(fields, o);
     }
     json_object_object_add(e, "fields", fields);
+    if (p->cfg->has_station && (!p->live || p->live_has)) {
+        json_object *st = json_object_new_object();
+        json_object_object_add(
+            st, "speed_ms",
+            json_object_new_double(p->live ? p->live_speed : p->cfg->station_speed));
+        json_object_object_add(st, "direction_deg",
+                               json_object_new_double(p->live ? p->live_dir : p->cfg->station_dir));
+        json_object_object_add(st, "live", json_object_new_boolean(p->live));
+        if (p->live && isfinite(p->live_at)) {
+            char iso[40];
+            time_t t = (time_t)p->live_at;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            json_object_object_add(st, "observed", json_object_new_string(iso));
+        }
+        json_object_object_add(e, "station", st);
+    }
     json_object_object_add(e, "current_field", json_object_new_int(p->cur));
     if (p->probes > 0) {
         json_object *pr = json_object_new_object();

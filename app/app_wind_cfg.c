@@ -6,6 +6,7 @@
  *   "area": [xmin, ymin, xmax, ymax] } */
 #include "app_wind_cfg.h"
 
+#include "live_fetch.h"
 #include "tw_json.h"
 
 #include <stdlib.h>
@@ -29,6 +30,8 @@ void app_wind_cfg_free(void *cfg)
     free(c->attribution);
     free(c->u_band);
     free(c->v_band);
+    free(c->station_url);
+    free(c->station_entity);
     app_source_free(&c->src);
     free(c);
 }
@@ -48,10 +51,34 @@ static bool app__field(app_cfg *c, json_object *o, app_wind_cfg *w)
     return ok;
 }
 
+/* "station": { "url", "format" (default ngsi-ld), "poll_s", "entity" }: the
+ * first entity (or the one named) with windSpeed and windDirection. */
+static bool app__live_station(app_cfg *c, json_object *s, app_wind_cfg *w)
+{
+    char *format = NULL;
+    w->station_poll_s = 60;
+    bool ok = app_cfg_string(c, s, "url", &w->station_url) &&
+              app_cfg_string(c, s, "entity", &w->station_entity) &&
+              app_cfg_string(c, s, "format", &format) &&
+              app_cfg_number(c, s, "poll_s", &w->station_poll_s, 1, 86400);
+    live_format f = LIVE_FORMAT_NGSILD;
+    if (ok && format && !live_format_from_name(format, &f))
+        ok = app_cfg_fail(c, "station", "\"format\" is not a live format (ngsi-ld, geojson, ...)");
+    if (ok && (!w->station_url || !w->station_url[0]))
+        ok = app_cfg_fail(c, "station", "\"url\" must be an http(s) or file URL");
+    free(format);
+    w->station_format = (int)f;
+    w->has_station = ok;
+    return ok;
+}
+
 static bool app__station(app_cfg *c, json_object *o, app_wind_cfg *w)
 {
     json_object *s = tw_json_get(o, "station", json_type_object);
-    if (!s) return app_cfg_fail(c, "station", "must be {\"speed_ms\", \"direction_deg\"}");
+    if (!s)
+        return app_cfg_fail(c, "station",
+                            "must be {\"speed_ms\", \"direction_deg\"} or {\"url\", ...}");
+    if (tw_json_has(s, "url")) return app__live_station(c, s, w);
     w->station_speed = -1, w->station_dir = -1e9;
     bool ok = app_cfg_number(c, s, "speed_ms", &w->station_speed, 0, 100) &&
               app_cfg_number(c, s, "direction_deg", &w->station_dir, -360, 360);

@@ -21,6 +21,10 @@ typedef struct app_wind_cfg {
     int field_count;
     bool has_station;
     double station_speed, station_dir;
+    /* a live station: a WeatherObserved-like feed (windSpeed, windDirection) */
+    char *station_url, *station_entity;
+    int station_format; /* live_format */
+    double station_poll_s;
     double particles, speed_scale, trail, height_m, resolution_m, levels, fine_m, fine_size_m;
     bool has_seed;
     double seed;

@@ -272,6 +272,55 @@ static void test_gpu_step_uniform(void)
     json_object_put(r);
 }
 
+/* A live WeatherObserved entity (NGSI-LD, through the live thread; a file
+ * URL here) as the station: its windSpeed and windDirection drive the flow,
+ * and the report says what was observed when. (The URL names its own limit:
+ * the live thread pages NGSI-LD URLs without one, and pages are arrays;
+ * this file is a single entity, as GET /entities/{id} answers.) */
+static void test_live_station(void)
+{
+    char feed[700], scene[4000];
+    tw_test_shipped("tests/data/feeds/WeatherObserved_example-normalized.jsonld", feed,
+                    sizeof feed);
+    snprintf(
+        scene, sizeof scene,
+        "{ \"name\": \"live\", \"crs\": \"EPSG:5186\",\n"
+        "  \"layers\": [ { \"kind\": \"wind\", \"station\": { \"url\": \"file://%s?limit=1000\", "
+        "\"poll_s\": 30 },\n"
+        "    \"area\": [196000, 549000, 200000, 553000], \"particles\": 2000, \"trail\": 8,\n"
+        "    \"seed\": 5, \"resolution_m\": 100, \"levels\": 6, \"fine_m\": 0 } ],\n"
+        "  \"bookmarks\": [ { \"name\": \"down\", \"eye\": [198000, 550999, 3000],\n"
+        "                   \"target\": [198000, 551000, 0] } ] }\n",
+        feed);
+    int rc;
+    json_object *r = run(scene, "live", "--bookmark down --wait-s 1", &rc);
+    TW_CHECK(rc == 0 && r);
+    json_object *l = tw_run_layer(r, "wind");
+    TW_CHECK_STR(str(l, "status"), "ok");
+    json_object *st = obj(l, "station");
+    TW_CHECK_NEAR(num(st, "speed_ms"), 2, 1e-9);
+    TW_CHECK_NEAR(num(st, "direction_deg"), 135, 1e-9);
+    TW_CHECK_STR(str(st, "observed"), "2016-11-30T07:00:00Z");
+    /* from the south-east: the particles go north-west */
+    json_object *p = obj(l, "probe"), *b = obj(p, "before"), *a = obj(p, "after");
+    int moved = 0;
+    for (size_t i = 0; a && b && i < json_object_array_length(a); i++) {
+        json_object *pb = json_object_array_get_idx(b, i), *pa = json_object_array_get_idx(a, i);
+        double dx = json_object_get_double(json_object_array_get_idx(pa, 0)) -
+                    json_object_get_double(json_object_array_get_idx(pb, 0));
+        double dy = json_object_get_double(json_object_array_get_idx(pa, 1)) -
+                    json_object_get_double(json_object_array_get_idx(pb, 1));
+        if (json_object_get_double(json_object_array_get_idx(pa, 2)) !=
+            json_object_get_double(json_object_array_get_idx(pb, 2)) + 1)
+            continue;
+        moved++;
+        TW_CHECK_MSG(dx < 0 && dy > 0 && fabs(fabs(dx) - fabs(dy)) < 0.05 * fabs(dx),
+                     "step %g, %g is not towards the north-west", dx, dy);
+    }
+    TW_CHECK(moved >= 2);
+    json_object_put(r);
+}
+
 /* A grib2json file of nx x ny points from lon0, lat0 (1-degree steps, north
  * to south) with u, v constant; `broken` picks a fault. */
 static void grib2json(const char *path, int nx, int ny, double lon0, double lat0,
@@ -375,6 +424,7 @@ int main(void)
     GDALAllRegister();
     TW_RUN(test_golden_flowing_air);
     TW_RUN(test_gpu_step_uniform);
+    TW_RUN(test_live_station);
     TW_RUN(test_bad_inputs);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();

@@ -442,9 +442,6 @@ static void app__update(void *self, const app_update_ctx *u)
     p->now = u->now;
     p->cam = *u->cam;
     p->has_cam = true;
-    if (p->info.status == APP_LAYER_ERROR && !p->slots[0].ready && p->jobs == 0 && p->gen_set &&
-        p->gen == app__gen(p->world))
-        return;
     if (!app__area(p, tw_time_mono_s())) return;
     if ((!p->gen_set || p->gen != app__gen(p->world)) && p->jobs == 0) {
         app__submit_all(p);

@@ -128,6 +128,38 @@ static bool make_grid(scene_grid *s, const dem *d, const geo_wind_field *f, cons
     return ok;
 }
 
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Horizontal speed in each column's lowest fluid cell, before and after:
+ * percentiles show how much terrain and blocks reshape the flow. */
+static void speed_spread(const scene_grid *s)
+{
+    size_t cols = (size_t)s->g.nx * s->g.ny, n = 0;
+    float *a = malloc(cols * sizeof *a), *b = malloc(cols * sizeof *b);
+    if (!a || !b) goto done;
+    for (size_t c = 0; c < cols; c++) {
+        int k = (int)ceil(s->top[c] / s->g.dz - 0.5);
+        if (k < 0) k = 0;
+        if (k >= s->g.nz) continue;
+        size_t at = (size_t)k * cols + c;
+        a[n] = hypotf(s->u0[at], s->v0[at]);
+        b[n++] = hypotf(s->u[at], s->v[at]);
+    }
+    if (!n) goto done;
+    qsort(a, n, sizeof *a, cmp_float);
+    qsort(b, n, sizeof *b, cmp_float);
+    printf("  speed in the lowest fluid cell, 5/50/95th percentile: initial %.2f/%.2f/%.2f, "
+           "solved %.2f/%.2f/%.2f m/s\n",
+           a[n / 20], a[n / 2], a[n - 1 - n / 20], b[n / 20], b[n / 2], b[n - 1 - n / 20]);
+done:
+    free(a);
+    free(b);
+}
+
 static void free_grid(scene_grid *s)
 {
     free(s->ground);
@@ -188,6 +220,7 @@ int main(void)
            "%.3g -> %.3g "
            "1/s (ratio %.1e)\n",
            t1, st.ms, st.cycles, st.levels, st.fluid, st.div0, st.div, st.div / st.div0);
+    speed_spread(&s);
     printf("  floor (CPU): one divergence pass %.1f ms, one red-black Gauss-Seidel sweep %.1f ms\n",
            floor_div, floor_sweep);
     printf("  (a) solve / one divergence pass = %.1f, solve / one smoothing sweep = %.1f "

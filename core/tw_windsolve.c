@@ -15,7 +15,6 @@
 #include "tw_time.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -523,7 +522,7 @@ tw_result tw_windsolve_run(const tw_windsolve_desc *d, float *u, float *v, float
     const double alpha = d->alpha > 0 ? d->alpha : 1.0;
     const double tol = d->tol > 0 ? d->tol : 1e-4;
     const int max_cycles = d->max_cycles > 0 ? d->max_cycles : 50;
-    double t0 = tw_time_mono_s(), c0 = cpu_s();
+    double t0 = tw_time_mono_s();
     mg m;
     if (!mg_build(&m, g, d->top, alpha, d->rigid_lid)) {
         mg_free(&m);
@@ -531,7 +530,6 @@ tw_result tw_windsolve_run(const tw_windsolve_desc *d, float *u, float *v, float
     }
     mg_level *l = &m.lv[0];
     st->levels = m.levels;
-    double tb = cpu_s();
     float *sol = alloc_padded(l->total), *res = alloc_padded(l->total);
     float *p = alloc_padded(l->total), *q = alloc_padded(l->total);
     tw_result r = TW_OK;
@@ -580,9 +578,6 @@ tw_result tw_windsolve_run(const tw_windsolve_desc *d, float *u, float *v, float
             for (size_t c = 0; c < l->total; c++) p[c] = l->x[c] + beta * p[c];
         }
     }
-    double tc = cpu_s();
-    if (getenv("TW_WIND_PROFILE"))
-        fprintf(stderr, "build %.0f ms, pcg %.0f ms cpu\n", (tb - c0) * 1e3, (tc - tb) * 1e3);
     velocities(l, g, d->top, alpha, d->rigid_lid, sol, d->u0, d->v0, d->w0, u, v, w, &st->div,
                &st->max_div);
 done:

@@ -110,6 +110,13 @@ tw_result tw_windsolve_nest(const tw_windsolve_grid *coarse, const float *coarse
                             const tw_windsolve_grid *fine, const float *fine_top, float *u0,
                             float *v0, float *w0);
 
+/* A station's wind, speed (m/s) and the direction it blows FROM (degrees
+ * clockwise from true north, the meteorological convention of
+ * WeatherObserved windDirection), as eastward u and northward v: a north
+ * wind (0) gives v = -speed. Rotate into scene axes with
+ * geo_wind_scene_axes. */
+void tw_windsolve_uv_from_direction(double speed_ms, double from_deg, double *u, double *v);
+
 /* One red-black Gauss-Seidel sweep of the solver's finest-level operator on
  * a zero right-hand side, for benchmarks (the unit of work a V-cycle does a
  * few of), after an untimed warm-up sweep. Returns the process CPU time of

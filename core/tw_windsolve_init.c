@@ -116,3 +116,10 @@ tw_result tw_windsolve_nest(const tw_windsolve_grid *coarse, const float *coarse
             }
     return TW_OK;
 }
+
+void tw_windsolve_uv_from_direction(double speed_ms, double from_deg, double *u, double *v)
+{
+    double a = from_deg * (M_PI / 180.0);
+    *u = -speed_ms * sin(a);
+    *v = -speed_ms * cos(a);
+}

@@ -58,7 +58,9 @@ tw_result geo_wind_parse_grib2json(const char *buf, size_t len, const char *name
 
 /* Decodes a webgl-wind field from its metadata JSON text and an RGB(A) image
  * (rows from the top, channels 3 or 4): lon = x - 180, lat = 90 - y,
- * u = uMin + R/255 (uMax - uMin), v likewise from G. */
+ * u = uMin + R/255 (uMax - uMin), v likewise from G. The webgl-wind encoder
+ * floors, so decoded values are up to one step (~0.19 m/s for the shipped
+ * field) low; that is left as the file says. */
 tw_result geo_wind_from_webgl(const char *json, size_t json_len, const unsigned char *pixels,
                               int width, int height, int channels, const char *name,
                               geo_wind_field **out, char *err, size_t n);

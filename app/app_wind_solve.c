@@ -85,8 +85,8 @@ static tw_result app__reference(app_wind_solve_job *j, geo_wind_field *f, const 
                                     north, j->err, sizeof j->err);
         geo_xform_destroy(xf);
         if (r != TW_OK) return r;
-        double rad = j->station_dir * M_PI / 180.0; /* where the wind comes from */
-        double ue = -j->station_speed * sin(rad), vn = -j->station_speed * cos(rad);
+        double ue, vn;
+        tw_windsolve_uv_from_direction(j->station_speed, j->station_dir, &ue, &vn);
         float us = (float)(ue * east[0] + vn * north[0]),
               vs = (float)(ue * east[1] + vn * north[1]);
         for (long i = 0; i < (long)g->nx * g->ny; i++) uref[i] = us, vref[i] = vs;

@@ -573,7 +573,7 @@ static void app__gpu(app_wind *p, const app_draw_ctx *d)
 static void app__legend(const app_wind *p, const app_ui_ctx *ui)
 {
     const app__slot *s = &p->slots[p->cur];
-    float k = ui->scale, w = 320 * k, lh = 15 * k;
+    float k = ui->scale, w = 262 * k, lh = 14 * k;
     int lines = 3 + (p->slot_count > 1 ? 1 : 0);
     float x = ui->width - w - 12 * k, y = 150 * k; /* under the compass */
     rn_ui_rect(x, y, w, lines * lh + 34 * k, (rn_rgba){16, 24, 36, 200});
@@ -585,7 +585,7 @@ static void app__legend(const app_wind *p, const app_ui_ctx *ui)
                                   {0.30f, 0.90f, 0.35f},
                                   {0.98f, 0.90f, 0.25f},
                                   {0.98f, 0.35f, 0.20f}};
-    float bx = x + 10 * k, by = y + 8 * k, bw = 170 * k;
+    float bx = x + 10 * k, by = y + 8 * k, bw = 110 * k;
     for (int i = 0; i < 40; i++) {
         float t = i / 39.0f * 4, f = t - floorf(fminf(t, 3.999f));
         int a = (int)fminf(t, 3.999f);
@@ -596,29 +596,37 @@ static void app__legend(const app_wind *p, const app_ui_ctx *ui)
     }
     char line[400];
     snprintf(line, sizeof line, "0 … %.0f m/s at %.0f m", smax, p->cfg->height_m);
-    rn_ui_text(bx + bw + 8 * k, by + 8 * k, 11 * k, fg, line);
+    rn_ui_text(bx + bw + 8 * k, by + 8 * k, 10.5f * k, fg, line);
     float ty = by + 8 * k + lh + 4 * k;
-    snprintf(line, sizeof line, "%s%s%s", s->label, s->time[0] ? "  " : "", s->time);
-    if (!strcmp(s->label, s->time)) snprintf(line, sizeof line, "%s", s->time);
-    rn_ui_text(bx, ty, 12 * k, fg, line);
-    ty += lh;
-    if (s->format[0])
-        snprintf(line, sizeof line, "%s, %.2g° grid (%s), one time step",
-                 s->source[0] ? s->source : "?", s->resolution_deg, s->format);
+    /* the field's own valid time, to the minute */
+    char when[24] = "";
+    if (strlen(s->time) >= 16) snprintf(when, sizeof when, "%.16sZ", s->time);
+    if (!when[0] || !strncmp(s->label, s->time, 16))
+        snprintf(line, sizeof line, "%s", when[0] ? when : s->label);
     else
-        snprintf(line, sizeof line, "station wind (scene value)");
-    rn_ui_text(bx, ty, 10.5f * k, dim, line);
+        snprintf(line, sizeof line, "%s · %s", s->label, when);
+    rn_ui_text(bx, ty, 11 * k, fg, line);
     ty += lh;
-    snprintf(line, sizeof line, "downscaled: %.0f m grid, %d levels%s", s->plane.dx, s->plane.nz,
-             s->fine.cells ? "; district at 10 m" : "");
+    const char *src = s->source;
+    if (!strncmp(src, "http://", 7)) src += 7;
+    if (!strncmp(src, "https://", 8)) src += 8;
+    if (s->format[0])
+        snprintf(line, sizeof line, "%.60s, %.2g° grid, one time step", src[0] ? src : "?",
+                 s->resolution_deg);
+    else
+        snprintf(line, sizeof line, "%s",
+                 p->live ? "live station (NGSI-LD)" : "station wind (scene)");
+    rn_ui_text(bx, ty, 10 * k, dim, line);
+    ty += lh;
+    snprintf(line, sizeof line, "solved at %.0f m x %d levels", s->plane.dx, s->plane.nz);
     if (s->fine.cells)
-        snprintf(line, sizeof line, "downscaled: %.0f m grid, %d levels; district %.0f m",
-                 s->plane.dx, s->plane.nz, s->fine.dx);
-    rn_ui_text(bx, ty, 10.5f * k, dim, line);
+        snprintf(line, sizeof line, "solved at %.0f m x %d levels, district %.0f m", s->plane.dx,
+                 s->plane.nz, s->fine.dx);
+    rn_ui_text(bx, ty, 10 * k, dim, line);
     if (p->slot_count > 1) {
         ty += lh;
         snprintf(line, sizeof line, "N: next field (%d of %d)", p->cur + 1, p->slot_count);
-        rn_ui_text(bx, ty, 10.5f * k, dim, line);
+        rn_ui_text(bx, ty, 10 * k, dim, line);
     }
 }
 
@@ -666,9 +674,9 @@ static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4]
 {
     const app_wind *p = self;
     if (!p->gpu || max < 1) return 0;
-    float k = ui->scale, w = 320 * k;
+    float k = ui->scale, w = 262 * k;
     out[0][0] = ui->width - w - 12 * k, out[0][1] = 150 * k;
-    out[0][2] = ui->width - 12 * k, out[0][3] = 250 * k;
+    out[0][2] = ui->width - 12 * k, out[0][3] = 240 * k;
     return 1;
 }
 

@@ -10,6 +10,7 @@
 #include "app_sun_hours.h"
 #include "app_terrain.h"
 #include "app_viewshed.h"
+#include "app_wind.h"
 
 #include <string.h>
 
@@ -28,6 +29,7 @@ static const app_layer_kind *const APP_KINDS[] = {
     &app_measure_kind,
     &app_scenario_kind,
     &app_sun_hours_kind,
+    &app_wind_kind,
 };
 // clang-format on
 

@@ -1,0 +1,35 @@
+/* The wind particles' update rule on the CPU: the reference that tests hold
+ * the GPU pass (shaders/wind_update.frag) to, with one field and no nested
+ * grid. Same hash, same bilinear sampling, same midpoint step, same
+ * rebirths; positions in float like the GPU's. */
+#ifndef APP_WIND_ADVECT_H
+#define APP_WIND_ADVECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct app_wind_grid2 {
+    int nx, ny;
+    float x0, y0, dx, dy; /* from the particles' origin */
+    const float *cells;   /* 4 a cell: u, v, solid, unused */
+} app_wind_grid2;
+
+typedef struct app_wind_particle {
+    float x, y, age, speed; /* age < 0: not born yet */
+} app_wind_particle;
+
+typedef struct app_wind_rule {
+    float dt; /* seconds of air per step */
+    uint32_t seed;
+    float spawn[4], keep[4];
+    int life_min, life_range;
+} app_wind_rule;
+
+uint32_t app_wind_pcg(uint32_t v);
+/* The field at p (bilinear between cell centres, clamped at the edges). */
+void app_wind_sample(const app_wind_grid2 *g, float x, float y, float out[4]);
+/* Step number step (from 1) for particle id. */
+void app_wind_advect(const app_wind_grid2 *g, const app_wind_rule *r, uint32_t id, uint32_t step,
+                     app_wind_particle *p);
+
+#endif

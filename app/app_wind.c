@@ -570,13 +570,24 @@ static void app__gpu(app_wind *p, const app_draw_ctx *d)
 
 /* ---- legend ---- */
 
+/* Top left under the scene's title: the right side holds the compass and
+ * the attributions, which grow with the layers; the other legends stack up
+ * from the bottom left. */
+static void app__legend_box(const app_wind *p, const app_ui_ctx *ui, float box[4])
+{
+    float k = ui->scale, w = 262 * k, lh = 14 * k;
+    int lines = 3 + (p->slot_count > 1 ? 1 : 0);
+    box[0] = 12 * k, box[1] = 74 * k;
+    box[2] = box[0] + w, box[3] = box[1] + lines * lh + 34 * k;
+}
+
 static void app__legend(const app_wind *p, const app_ui_ctx *ui)
 {
     const app__slot *s = &p->slots[p->cur];
-    float k = ui->scale, w = 262 * k, lh = 14 * k;
-    int lines = 3 + (p->slot_count > 1 ? 1 : 0);
-    float x = ui->width - w - 12 * k, y = 150 * k; /* under the compass */
-    rn_ui_rect(x, y, w, lines * lh + 34 * k, (rn_rgba){16, 24, 36, 200});
+    float k = ui->scale, lh = 14 * k, box[4];
+    app__legend_box(p, ui, box);
+    float x = box[0], y = box[1];
+    rn_ui_rect(x, y, box[2] - box[0], box[3] - box[1], (rn_rgba){16, 24, 36, 200});
     rn_rgba fg = {235, 240, 245, 255}, dim = {180, 190, 200, 255};
     float smax = ceilf(fmaxf(s->plane.speed_max, 1.0f));
     /* the same ramp as shaders/wind_draw.vert */
@@ -625,7 +636,7 @@ static void app__legend(const app_wind *p, const app_ui_ctx *ui)
     rn_ui_text(bx, ty, 10 * k, dim, line);
     if (p->slot_count > 1) {
         ty += lh;
-        snprintf(line, sizeof line, "N: next field (%d of %d)", p->cur + 1, p->slot_count);
+        snprintf(line, sizeof line, "C: next field (%d of %d)", p->cur + 1, p->slot_count);
         rn_ui_text(bx, ty, 10 * k, dim, line);
     }
 }
@@ -674,9 +685,7 @@ static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4]
 {
     const app_wind *p = self;
     if (!p->gpu || max < 1) return 0;
-    float k = ui->scale, w = 262 * k;
-    out[0][0] = ui->width - w - 12 * k, out[0][1] = 150 * k;
-    out[0][2] = ui->width - 12 * k, out[0][3] = 240 * k;
+    app__legend_box(p, ui, out[0]);
     return 1;
 }
 

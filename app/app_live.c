@@ -464,6 +464,7 @@ static int app__hit(const app_live *lv, const app_pick_query *q)
         if (!app_markers_head(lv->world, ui, lv->xy[2 * i], lv->xy[2 * i + 1], eye, &hx, &hy, &gy,
                               &k))
             continue;
+        if (lv->cfg->traffic) hy = gy; /* a road: its middle, on the ground */
         double d2 = (hx - q->px) * (hx - q->px) + (hy - q->py) * (hy - q->py);
         if (d2 <= best) best = d2, hit = i;
     }

@@ -95,8 +95,11 @@ int app_live_tip_lines(const app_live *lv, int i, char (*lines)[APP_LIVE_TIP_CHA
         else
             snprintf(lines[n++], APP_LIVE_TIP_CHARS, "%s: %s", what, val);
     }
-    if (lv->cfg->traffic && e->name && e->id)
-        snprintf(lines[n++], APP_LIVE_TIP_CHARS, "id %s", e->id);
+    if (lv->cfg->traffic && e->name && e->id) { /* an NGSI-LD urn: its last part */
+        const char *c = strrchr(e->id, ':');
+        snprintf(lines[n++], APP_LIVE_TIP_CHARS, "도로 Road id: %s",
+                 strncmp(e->id, "urn:", 4) == 0 && c && c[1] ? c + 1 : e->id);
+    }
     double t = m && isfinite(m->observed_at) ? m->observed_at : e->observed_at;
     if (isfinite(t)) {
         app__when(lv, t, when, sizeof when);

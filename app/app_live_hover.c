@@ -4,7 +4,8 @@
  * feed says), the time it was observed in the scene's time zone (from the
  * data's own timestamp) and, on a stale layer, since when it is stale. The
  * box is kept on screen: it flips left of or above the cursor near an edge.
- * NGSI-LD unit codes (UN/CEFACT) are shown as their symbols. */
+ * NGSI-LD unit codes (UN/CEFACT) are shown as their symbols; a value
+ * without one gets the usual unit of its name (pm10 ㎍/㎥, km/h, °C). */
 #include "app_live_int.h"
 
 #include "rn_ui.h"
@@ -27,6 +28,30 @@ static const char *app__unit(const char *u)
     return u;
 }
 
+/* A value's unit: its own, else the usual one of a well-known name (FIWARE
+ * keyValues answers carry no unitCode); NULL when unknown. */
+static const char *app__unit_of(const tw_obs_value *v)
+{
+    static const char *const by_name[][2] = {
+        {"pm10", "㎍/㎥"},
+        {"pm25", "㎍/㎥"},
+        {"pm1", "㎍/㎥"},
+        {"no2", "ppm"},
+        {"o3", "ppm"},
+        {"so2", "ppm"},
+        {"co", "ppm"},
+        {"temperature", "°C"},
+        {"relativeHumidity", "%"},
+        {"humidity", "%"},
+        {"averageVehicleSpeed", "km/h"},
+        {"windSpeed", "m/s"},
+    };
+    if (v->unit) return app__unit(v->unit);
+    for (size_t i = 0; v->name && i < sizeof by_name / sizeof by_name[0]; i++)
+        if (strcmp(v->name, by_name[i][0]) == 0) return by_name[i][1];
+    return NULL;
+}
+
 /* A value by any of names: the first that the entity has. */
 static const tw_obs_value *app__find(const tw_obs_snapshot *s, const tw_obs_entity *e,
                                      const char *const *names)
@@ -41,7 +66,7 @@ static const tw_obs_value *app__find(const tw_obs_snapshot *s, const tw_obs_enti
 /* "12.5 µg/m³", or the text value. */
 static void app__value_text(const tw_obs_value *v, char *out, size_t n)
 {
-    const char *u = app__unit(v->unit);
+    const char *u = app__unit_of(v);
     if (v->text)
         snprintf(out, n, "%s", v->text);
     else
@@ -91,7 +116,7 @@ int app_live_tip_lines(const app_live *lv, int i, char (*lines)[APP_LIVE_TIP_CHA
                      m->number != 0 ? "예 yes" : "아니오 no");
         else if (lv->cfg->traffic && !m->text)
             snprintf(lines[n++], APP_LIVE_TIP_CHARS, "속도 Speed: %s%s", val,
-                     m->unit ? "" : " km/h");
+                     app__unit_of(m) ? "" : " km/h");
         else
             snprintf(lines[n++], APP_LIVE_TIP_CHARS, "%s: %s", what, val);
     }

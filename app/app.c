@@ -146,6 +146,7 @@ static void app__world_time(app *a)
 {
     app_world *w = &a->world;
     w->utc_offset_h = a->scene->tz_offset_h;
+    w->tz_label = a->scene->tz_label;
     w->time_s = app_world_clock(w);
     const char *t = a->opt.time ? a->opt.time : a->scene->time;
     double off;
@@ -445,6 +446,7 @@ static bool app__step(app *a)
     rn_event evs[256];
     int n = rn_context_poll(a->ctx, evs, 256);
     rn_context_cursor(a->ctx, &a->cursor[0], &a->cursor[1]);
+    if (a->opt.hover) a->cursor[0] = a->opt.hover_x, a->cursor[1] = a->opt.hover_y;
     if (!a->opt.deterministic) app_handle_input(a, evs, n);
     tw_pool_drain(a->pool, headless ? 0.05 : APP_DRAIN_BUDGET_S);
     app__go_step(a, now);
@@ -487,6 +489,8 @@ static bool app__step(app *a)
     if (stop_signal) want_snapshot = a->opt.snapshot && a->phase == APP_PHASE_RUNNING;
     if (want_snapshot) rn_context_capture_next(a->ctx);
     if (ready && a->opt.pick && !a->pick.done) app_do_pick(a);
+    /* --hover: the layers see the cursor there every frame (data and view change). */
+    if (a->opt.hover && a->phase == APP_PHASE_RUNNING) app_hover_at(a, a->cursor[0], a->cursor[1]);
     /* Headless runs draw only once there is something to show, so that the
      * workers get the CPU while loading. */
     if (!headless || a->phase == APP_PHASE_RUNNING) {

@@ -28,6 +28,8 @@ void app_cli_usage(FILE *f)
           "  --tour                 play the scene's tour (the expo tour by default);\n"
           "                         fullscreen in a window, once through when headless\n"
           "  --pick X,Y             report what is under that pixel (with --report)\n"
+          "  --hover X,Y            the cursor at that pixel: its tooltip in the snapshot,\n"
+          "                         its lines in the report's \"hover\"\n"
           "  --fullscreen           fullscreen window\n"
           "  --monitor N            monitor for --fullscreen (0 = first)\n"
           "  --load-cap-s S         headless: stop waiting for layers after S s (default 120)\n"
@@ -55,6 +57,32 @@ static bool app__number(const char *s, double *out)
     double v = strtod(s, &end);
     if (errno || end == s || *end) return false;
     *out = v;
+    return true;
+}
+
+/* "X,Y" pixels from the top left, inside the picture (a fullscreen
+ * window's size is the monitor's, known only once it opens). */
+static bool app__pixel(const char *opt, const char *v, const app_options *o, double *x, double *y,
+                       char *err, size_t n)
+{
+    char *end;
+    *x = strtod(v, &end);
+    bool ok = *end == ',' && end > v;
+    if (ok) {
+        const char *py = end + 1;
+        *y = strtod(py, &end);
+        ok = end > py && *end == 0 && *x >= 0 && *y >= 0;
+    }
+    if (!ok) {
+        snprintf(err, n, "%s wants X,Y pixels from the top left, got '%s'", opt, v);
+        return false;
+    }
+    int w = o->width > 0 ? o->width : APP_CLI_DEFAULT_W;
+    int h = o->height > 0 ? o->height : APP_CLI_DEFAULT_H;
+    if (!o->fullscreen && (*x >= w || *y >= h)) {
+        snprintf(err, n, "%s %s is outside the %dx%d picture (X < %d, Y < %d)", opt, v, w, h, w, h);
+        return false;
+    }
     return true;
 }
 
@@ -123,6 +151,9 @@ bool app_cli_parse(int argc, char **argv, app_options *o, char *err, size_t n)
         } else if (strcmp(a, "--pick") == 0) {
             NEED_ARG();
             o->pick = next;
+        } else if (strcmp(a, "--hover") == 0) {
+            NEED_ARG();
+            o->hover = next;
         } else if (strcmp(a, "--record") == 0) {
             NEED_ARG();
             o->record_dir = next;
@@ -167,29 +198,9 @@ bool app_cli_parse(int argc, char **argv, app_options *o, char *err, size_t n)
         }
 #undef NEED_ARG
     }
-    if (o->pick) {
-        char *end;
-        o->pick_x = strtod(o->pick, &end);
-        bool ok = *end == ',' && end > o->pick;
-        if (ok) {
-            const char *py = end + 1;
-            o->pick_y = strtod(py, &end);
-            ok = end > py && *end == 0 && o->pick_x >= 0 && o->pick_y >= 0;
-        }
-        if (!ok) {
-            snprintf(err, n, "--pick wants X,Y pixels from the top left, got '%s'", o->pick);
-            return false;
-        }
-        /* Outside the picture there is nothing to report (a fullscreen
-         * window's size is the monitor's, known only once it opens). */
-        int w = o->width > 0 ? o->width : APP_CLI_DEFAULT_W;
-        int h = o->height > 0 ? o->height : APP_CLI_DEFAULT_H;
-        if (!o->fullscreen && (o->pick_x >= w || o->pick_y >= h)) {
-            snprintf(err, n, "--pick %s is outside the %dx%d picture (X < %d, Y < %d)", o->pick, w,
-                     h, w, h);
-            return false;
-        }
-    }
+    if (o->pick && !app__pixel("--pick", o->pick, o, &o->pick_x, &o->pick_y, err, n)) return false;
+    if (o->hover && !app__pixel("--hover", o->hover, o, &o->hover_x, &o->hover_y, err, n))
+        return false;
     if (o->map && o->tour) {
         snprintf(err, n, "--map and --tour cannot be used together (the tour shows the map)");
         return false;

@@ -23,6 +23,8 @@ typedef struct app_options {
     int monitor;
     const char *pick; /* "X,Y" */
     double pick_x, pick_y;
+    const char *hover; /* "X,Y": the cursor there, its tooltip shown */
+    double hover_x, hover_y;
     bool frame_clock; /* time advances by frames (--frame-clock, --deterministic) */
     const char *record_dir, *replay_dir;
     bool deterministic;

@@ -68,7 +68,8 @@ void app_ui_ctx_get(const app *a, app_ui_ctx *ui)
                        .scale = scale > 0 ? scale : 1,
                        .labels_en = a->labels_en,
                        .cursor = {a->cursor[0], a->cursor[1]},
-                       .show_cursor_tip = !rn_context_headless(a->ctx) && !a->tour.active,
+                       .show_cursor_tip =
+                           (!rn_context_headless(a->ctx) || a->opt.hover) && !a->tour.active,
                        .caption = a->tour.active ? a->tour.caption : NULL,
                        .cam = &a->cam};
 }

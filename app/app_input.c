@@ -132,7 +132,7 @@ static void app__handle_key(app *a, const rn_event *ev)
     a->user_moved = true;
 }
 
-static void app__hover(app *a, double px, double py)
+void app_hover_at(app *a, double px, double py)
 {
     if (a->panning || a->orbiting) return;
     app_ui_ctx ui;
@@ -249,7 +249,7 @@ void app_handle_input(app *a, const rn_event *evs, int n)
             break;
         }
         case RN_EV_MOVE:
-            app__hover(a, ev->x, ev->y);
+            app_hover_at(a, ev->x, ev->y);
             if (a->dragging) {
                 app__drag(a, ev->x, ev->y, APP_DRAG_MOVE);
             } else if (a->panning) {

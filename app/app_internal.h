@@ -186,6 +186,8 @@ bool app_panel_rect(const app *a, const app_ui_ctx *ui, float out[4]);
 /* ---- app_input.c ---- */
 
 void app_handle_input(app *a, const rn_event *evs, int n);
+/* The cursor moved to (px, py): the layers' hover (not while panning). */
+void app_hover_at(app *a, double px, double py);
 
 /* ---- app_tour.c ---- */
 

@@ -146,6 +146,7 @@ typedef struct app_world {
      * time_set: given by --time, the scene's "time" or the time keys (the
      * light then follows the sun); time_gen changes whenever it does. */
     double time_s, utc_offset_h;
+    const char *tz_label; /* "KST" (the scene's time_zone label) */
     bool time_set;
     unsigned time_gen;
     /* Scene metres to WGS 84 degrees (main thread); false when unknown. */

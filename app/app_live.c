@@ -38,8 +38,7 @@ static const tw_obs_value *app__value(const tw_obs_snapshot *s, const tw_obs_ent
 
 /* Parking: free and total spaces (NGSI-LD available/total, Seoul capacity
  * minus cur_parking); false when the entity does not say. */
-static bool app__spaces(const tw_obs_snapshot *s, const tw_obs_entity *e, double *freec,
-                        double *total)
+bool app_live_spaces(const tw_obs_snapshot *s, const tw_obs_entity *e, double *freec, double *total)
 {
     const tw_obs_value *t =
         app__value(s, e, (const char *const[]){"totalSpotNumber", "capacity", NULL});
@@ -57,7 +56,7 @@ static bool app__spaces(const tw_obs_snapshot *s, const tw_obs_entity *e, double
 static double app__number(const app_live *lv, const tw_obs_entity *e)
 {
     double fr, tot;
-    if (lv->cfg->parking) return app__spaces(lv->snap, e, &fr, &tot) ? 1 - fr / tot : NAN;
+    if (lv->cfg->parking) return app_live_spaces(lv->snap, e, &fr, &tot) ? 1 - fr / tot : NAN;
     const tw_obs_value *v = tw_obs_main(lv->snap, e);
     return v && !v->text ? v->number : NAN;
 }
@@ -82,7 +81,7 @@ static char *app__label_text(const app_live *lv, const tw_obs_entity *e)
     char buf[400], val[64] = "";
     double fr, tot;
     const tw_obs_value *v = tw_obs_main(lv->snap, e);
-    if (lv->cfg->parking && app__spaces(lv->snap, e, &fr, &tot))
+    if (lv->cfg->parking && app_live_spaces(lv->snap, e, &fr, &tot))
         snprintf(val, sizeof val, "%.0f/%.0f", fr, tot);
     else if (v && !v->text)
         snprintf(val, sizeof val, "%g%s%s", v->number, v->unit ? " " : "", v->unit ? v->unit : "");
@@ -167,6 +166,11 @@ static void app__take(app_live *lv, tw_obs_snapshot *s)
         if (isfinite(v)) lv->vmin = fmin(lv->vmin, v), lv->vmax = fmax(lv->vmax, v);
     }
     if (lv->selected >= n) lv->selected = -1;
+    if (lv->hovered >= 0) { /* the same entity in the new snapshot */
+        lv->hovered = -1;
+        for (int i = 0; i < n && lv->hover_id[0]; i++)
+            if (s->entities[i].id && strcmp(s->entities[i].id, lv->hover_id) == 0) lv->hovered = i;
+    }
     lv->info.features = n;
     memset(&lv->info.skipped, 0, sizeof lv->info.skipped);
     for (int r = 0; r < TW_OBS_SKIP_COUNT && lv->info.skipped.n < GEO_SKIP_REASONS; r++) {
@@ -274,7 +278,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     if (!lv) return NULL;
     lv->cfg = cfg;
     lv->world = w;
-    lv->selected = -1;
+    lv->selected = lv->hovered = -1;
     app_layer_info_begin(&lv->info, cfg->kind, cfg->name ? cfg->name : cfg->kind, cfg->label,
                          cfg->attribution, now);
     app_layer_add_info(l, &lv->info);
@@ -378,6 +382,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     if (pass == APP_PASS_OVERLAY) {
         app_live_alerts_draw(lv, ui, d->opacity);
         app__panel(lv, ui);
+        app_live_tip_draw(lv, ui);
         return;
     }
     if (lv->cfg->traffic) return; /* lines, no markers */
@@ -459,6 +464,7 @@ static int app__hit(const app_live *lv, const app_pick_query *q)
         if (!app_markers_head(lv->world, ui, lv->xy[2 * i], lv->xy[2 * i + 1], eye, &hx, &hy, &gy,
                               &k))
             continue;
+        if (lv->cfg->traffic) hy = gy; /* a road: its middle, on the ground */
         double d2 = (hx - q->px) * (hx - q->px) + (hy - q->py) * (hy - q->py);
         if (d2 <= best) best = d2, hit = i;
     }
@@ -495,6 +501,14 @@ static bool app__click(void *self, const app_pick_query *q)
     return true;
 }
 
+static void app__hover(void *self, const app_pick_query *q)
+{
+    app_live *lv = self;
+    lv->hovered = app__hit(lv, q);
+    const char *id = lv->hovered >= 0 ? lv->snap->entities[lv->hovered].id : NULL;
+    snprintf(lv->hover_id, sizeof lv->hover_id, "%s", id ? id : "");
+}
+
 static bool app__key(void *self, int key, const app_ui_ctx *ui)
 {
     app_live *lv = self;
@@ -509,6 +523,7 @@ static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4]
     const app_live *lv = self;
     int n = 0;
     if (lv->cfg->traffic && lv->snap && max > n) app_live_traffic_legend_box(lv, ui, out[n++]);
+    if (max > n && app_live_tip_box(lv, ui, out[n])) n++;
     if (!lv->snap || lv->selected < 0 || max <= n) return n;
     const tw_obs_entity *e = &lv->snap->entities[lv->selected];
     float panel[4], chart[4];
@@ -588,6 +603,11 @@ static void app__report_entry(const void *self, int info, json_object *entry)
         json_object_object_add(entry, "last_error", json_object_new_string(lv->error));
 }
 
+static void app__report(const void *self, json_object *root)
+{
+    app_live_tip_report(self, root);
+}
+
 static void *app__parse_sensors(app_cfg *c, json_object *o)
 {
     return app_live_parse(c, o, "sensors");
@@ -608,7 +628,8 @@ static void *app__parse_traffic(app_cfg *c, json_object *o)
         .name = kname, .parse = parsefn, .cfg_free = app_live_cfg_free, .create = app__create,     \
         .destroy = app__destroy, .update = app__update, .draw = app__draw, .labels = app__labels,  \
         .extent = app__extent, .pick = app__pick, .click = app__click, .key = app__key,            \
-        .reserved = app__reserved, .report_entry = app__report_entry,                              \
+        .hover = app__hover, .reserved = app__reserved, .report_entry = app__report_entry,         \
+        .report = app__report,                                                                     \
     }
 
 const app_layer_kind app_sensors_kind = APP_LIVE_KIND("sensors", app__parse_sensors);

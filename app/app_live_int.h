@@ -62,8 +62,10 @@ typedef struct app_live {
     app_live_hist *hist;  /* recent values per entity id */
     int *alerts;          /* entities at or past the upper threshold */
     int alert_count;
-    long frame_no; /* of the last update */
-    double now;    /* app clock at the last update (pulsing) */
+    int hovered;        /* the entity under the cursor (-1: none) */
+    char hover_id[128]; /* its id, found again in the next snapshot */
+    long frame_no;      /* of the last update */
+    double now;         /* app clock at the last update (pulsing) */
 } app_live;
 
 /* Traffic: the snapshot's lines into the scene CRS through xf (lon/lat or
@@ -97,5 +99,25 @@ void app_live_chart_draw(const app_live *lv, const app_ui_ctx *ui, const float p
                          const char *id, const char *unit);
 /* The layer's alert box, stacked under those drawn before it this frame. */
 void app_live_alerts_draw(const app_live *lv, const app_ui_ctx *ui, float opacity);
+
+/* Parking: free and total spaces; false when the entity does not say. */
+bool app_live_spaces(const tw_obs_snapshot *s, const tw_obs_entity *e, double *freec,
+                     double *total);
+
+/* The hover tooltip (app_live_hover.c): the hovered entity's lines (name,
+ * value with unit, time observed in the scene's time zone, stale), a box
+ * near the cursor kept on screen, drawn in the overlay pass and named in
+ * the report's top-level "hover". */
+#define APP_LIVE_TIP_LINES 8
+#define APP_LIVE_TIP_CHARS 200
+/* The lines for entity i; the count (0: none). *stale_line: the index of
+ * the stale line, -1 when fresh. */
+int app_live_tip_lines(const app_live *lv, int i, char (*lines)[APP_LIVE_TIP_CHARS], int max,
+                       int *stale_line);
+/* The tooltip's box (screen pixels); false when none is shown. */
+bool app_live_tip_box(const app_live *lv, const app_ui_ctx *ui, float out[4]);
+void app_live_tip_draw(const app_live *lv, const app_ui_ctx *ui);
+/* Adds "hover": {"kind", "layer", "id", "lines"} to root unless there is one. */
+void app_live_tip_report(const app_live *lv, json_object *root);
 
 #endif

@@ -231,6 +231,9 @@ int app_report_write(const app *a, const char *path)
         const app_layer *l = a->layers[i];
         if (l->self && l->kind->report) l->kind->report(l->self, root);
     }
+    /* --hover over nothing a layer shows a tooltip for */
+    if (a->opt.hover && !json_object_object_get_ex(root, "hover", NULL))
+        json_object_object_add(root, "hover", NULL);
     json_object *mem = json_object_new_object();
     json_object_object_add(mem, "peak_rss_kb", json_object_new_int64(app__peak_rss_kb()));
     json_object_object_add(mem, "read_bytes", json_object_new_int64(app_read_bytes()));

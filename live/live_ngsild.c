@@ -59,6 +59,22 @@ static json_object *live__first_instance(json_object *v)
     return v;
 }
 
+/* A schema.org PostalAddress value ({"streetAddress", "addressLocality"})
+ * as one text value, locality first as Korean addresses are written. */
+static void live__postal(tw_obs_snapshot *s, const char *key, json_object *pv)
+{
+    const char *street = tw_json_string(pv, "streetAddress");
+    const char *locality = tw_json_string(pv, "addressLocality");
+    if (!street || !street[0]) return;
+    char text[512];
+    if (locality && locality[0] && !strstr(street, locality))
+        snprintf(text, sizeof text, "%s %s", locality, street);
+    else
+        snprintf(text, sizeof text, "%s", street);
+    tw_obs_value *v = tw_obs_add_value(s, key);
+    if (v) v->text = tw_obs_str(s, text, -1);
+}
+
 static void live__attribute(tw_obs_snapshot *s, tw_obs_entity *e, const char *key, json_object *val,
                             double *entity_t)
 {
@@ -71,7 +87,10 @@ static void live__attribute(tw_obs_snapshot *s, tw_obs_entity *e, const char *ke
         json_object_object_get_ex(val, "value", &pv);
         if (json_object_is_type(pv, json_type_object)) {
             json_object *at_value = NULL; /* {"@type": "DateTime", "@value": ...} */
-            if (!json_object_object_get_ex(pv, "@value", &at_value)) return;
+            if (!json_object_object_get_ex(pv, "@value", &at_value)) {
+                live__postal(s, key, pv);
+                return;
+            }
             pv = at_value;
         }
         if (strcmp(key, "name") == 0 && json_object_is_type(pv, json_type_string)) {

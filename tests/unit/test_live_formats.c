@@ -89,9 +89,12 @@ static void test_ngsild_offstreet(void)
     TW_CHECK_NEAR(s->newest_at, 1537531200.0, 1e-3);
     check_number(s, e, "totalSpotNumber", 414);
     check_number(s, e, "occupancy", 0.68);
-    /* Structured values (address, fourWheelerSlots) are not scalar values;
+    /* Structured values (fourWheelerSlots) are not scalar values, but a
+     * PostalAddress is one text, locality first (the tooltip shows it);
      * a {"@type": "DateTime"} value is kept as its text. */
-    TW_CHECK(tw_obs_find_value(s, e, "address") == NULL);
+    TW_CHECK(tw_obs_find_value(s, e, "fourWheelerSlots") == NULL);
+    const tw_obs_value *ad = tw_obs_find_value(s, e, "address");
+    TW_CHECK(ad && ad->text && strcmp(ad->text, "Porto Rua de Fernandes Tomas") == 0);
     const tw_obs_value *t = tw_obs_find_value(s, e, "observationDateTime");
     TW_CHECK(t && t->text && strcmp(t->text, "2021-03-11T15:51:02Z") == 0);
     tw_obs_free(s);

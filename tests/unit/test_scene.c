@@ -213,6 +213,16 @@ static void test_cli(void)
     char *a7[] = {"citytwin", "--pick", "515"};
     TW_CHECK(!app_cli_parse(3, a7, &o, err, sizeof err));
     TW_CHECK(strstr(err, "--pick wants X,Y") != NULL);
+    /* --hover: the same pixel rules as --pick. */
+    char *h1[] = {"citytwin", "--size", "640x360", "--hover", "320,168"};
+    TW_CHECK_MSG(app_cli_parse(5, h1, &o, err, sizeof err), "%s", err);
+    TW_CHECK(o.hover && o.hover_x == 320 && o.hover_y == 168);
+    char *h2[] = {"citytwin", "--size", "640x360", "--hover", "640,10"};
+    TW_CHECK(!app_cli_parse(5, h2, &o, err, sizeof err));
+    TW_CHECK_MSG(strstr(err, "--hover 640,10") && strstr(err, "640x360"), "%s", err);
+    char *h3[] = {"citytwin", "--hover", "12;4"};
+    TW_CHECK(!app_cli_parse(3, h3, &o, err, sizeof err));
+    TW_CHECK_MSG(strstr(err, "--hover wants X,Y") != NULL, "%s", err);
     char *a8[] = {"citytwin", "--map", "--tour"};
     TW_CHECK(!app_cli_parse(3, a8, &o, err, sizeof err));
 }

@@ -1,0 +1,260 @@
+/* Hover tooltips of the live kinds through the real binary (--hover X,Y),
+ * on feed files the test writes: a sensors layer (NGSI-LD, PM10 with the
+ * unit code GQ), a parking layer (Seoul Open API, KST times) and a traffic
+ * layer (NGSI-LD road, km/h). The view frames them the same way each run:
+ * - over the sensor: its name, "pm10: 42 ㎍/㎥" and the time observed in KST
+ *   (03:00Z is 12:00 KST); the snapshot has the dark tooltip box next to
+ *   the cursor;
+ * - over the parking lot: its Korean name, address, "Free: 40 / 100" (100
+ *   spaces, 60 taken), the fee ("paid", pay_yn Y), observed 12:05 KST;
+ * - over the road: its name, "23.5 km/h", observed 12:10 KST; the pick at
+ *   the same pixel finds the same road;
+ * - over empty ground: "hover" is null and the snapshot has no box there;
+ * - a sensors layer whose feed went away turns stale and its tooltip says
+ *   "Stale since". */
+#include "tw_run.h"
+#include "tw_test.h"
+#include "tw_time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *tmp(const char *name)
+{
+    static char buf[4][600];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tw_run_tmpdir(), name);
+    return buf[k];
+}
+
+static const char *str(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
+}
+
+static void write_file(const char *name, const char *text)
+{
+    FILE *f = fopen(tmp(name), "w");
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+}
+
+/* West to east along 37.5665 N: the sensor, the empty middle, the parking
+ * lot; the road 140 m north of the middle. */
+static void write_feeds(void)
+{
+    write_file("sensors.json",
+               "[{\"id\": \"urn:ngsi-ld:AirQualityObserved:jongno\", \"type\": "
+               "\"AirQualityObserved\", \"name\": {\"type\": \"Property\", \"value\": \"종로구 "
+               "대기측정소\"}, \"location\": {\"type\": \"GeoProperty\", \"value\": {\"type\": "
+               "\"Point\", \"coordinates\": [126.9763, 37.5665]}}, \"pm10\": {\"type\": "
+               "\"Property\", \"value\": 42, \"unitCode\": \"GQ\", \"observedAt\": "
+               "\"2026-01-01T03:00:00Z\"}}]\n");
+    write_file("parking.json",
+               "{\"GetParkingInfo\": {\"list_total_count\": 1, \"RESULT\": {\"CODE\": "
+               "\"INFO-000\", \"MESSAGE\": \"ok\"}, \"row\": [{\"parking_code\": \"1234\", "
+               "\"parking_name\": \"세종로 공영주차장\", \"addr\": \"종로구 세종로 80-1\", "
+               "\"capacity\": 100, \"cur_parking\": 60, \"cur_parking_time\": \"2026-01-01 "
+               "12:05:00\", \"pay_yn\": \"Y\", \"lat\": 37.5665, \"lng\": 126.9797}]}}\n");
+    write_file("traffic.json",
+               "[{\"id\": \"urn:ngsi-ld:TrafficFlowObserved:sejong\", \"type\": "
+               "\"TrafficFlowObserved\", \"name\": {\"type\": \"Property\", \"value\": "
+               "\"세종대로\"}, \"location\": {\"type\": \"GeoProperty\", \"value\": {\"type\": "
+               "\"LineString\", \"coordinates\": [[126.9772, 37.5678], [126.9788, 37.5678]]}}, "
+               "\"averageVehicleSpeed\": {\"type\": \"Property\", \"value\": 23.5, \"unitCode\": "
+               "\"KMH\", \"observedAt\": \"2026-01-01T03:10:00Z\"}}]\n");
+    FILE *f = fopen(tmp("hover.json"), "w");
+    if (!f) return;
+    fprintf(f,
+            "{ \"name\": \"hover\", \"crs\": \"EPSG:5186\", \"layers\": [\n"
+            "  { \"kind\": \"traffic\", \"name\": \"Roads\", \"format\": \"ngsi-ld\", \"url\": "
+            "\"file://%s\", \"value\": \"averageVehicleSpeed\", \"poll_s\": 1, "
+            "\"stale_after_s\": 600 },\n"
+            "  { \"kind\": \"sensors\", \"name\": \"Air\", \"format\": \"ngsi-ld\", \"url\": "
+            "\"file://%s\", \"value\": \"pm10\", \"poll_s\": 1, \"size_px\": 24, "
+            "\"stale_after_s\": 600 },\n"
+            "  { \"kind\": \"parking\", \"name\": \"Parking\", \"format\": \"seoul-openapi\", "
+            "\"url\": \"file://%s\", \"poll_s\": 1, \"size_px\": 24, \"stale_after_s\": 600 } ] "
+            "}\n",
+            tmp("traffic.json"), tmp("sensors.json"), tmp("parking.json"));
+    fclose(f);
+}
+
+/* A run hovering (and picking) at x,y; its report (caller puts). */
+static json_object *run_at(int x, int y, bool pick, const char *png)
+{
+    char args[2000];
+    snprintf(args, sizeof args,
+             "--headless --deterministic --size 640x360 --wait-s 1 --hover %d,%d %s%d,%d "
+             "--snapshot '%s' --report '%s' '%s'",
+             x, y, pick ? "--pick " : "--hover ", x, y, tmp(png), tmp("rep.json"),
+             tmp("hover.json"));
+    unlink(tmp("rep.json"));
+    int rc = tw_run_citytwin(args, tmp("hover.err"));
+    TW_CHECK_MSG(rc == 0, "exit %d", rc);
+    return tw_run_load_json(tmp("rep.json"));
+}
+
+/* The hover's line k ("" when absent). */
+static const char *line(json_object *h, size_t k)
+{
+    json_object *ls = NULL;
+    if (!h || !json_object_object_get_ex(h, "lines", &ls) || !ls) return "";
+    return k < json_object_array_length(ls)
+               ? json_object_get_string(json_object_array_get_idx(ls, k))
+               : "";
+}
+
+static size_t line_count(json_object *h)
+{
+    json_object *ls = NULL;
+    return h && json_object_object_get_ex(h, "lines", &ls) && ls ? json_object_array_length(ls) : 0;
+}
+
+static json_object *hover_of(json_object *rep)
+{
+    json_object *h = NULL;
+    return rep && json_object_object_get_ex(rep, "hover", &h) ? h : NULL;
+}
+
+/* The snapshot's pixel at x,y is the tooltip's dark panel. */
+static bool dark_at(const char *png, int x, int y)
+{
+    tw_image img = {0};
+    if (!tw_img_load(tmp(png), &img)) return false;
+    const uint8_t *p =
+        img.pixels + ((size_t)y * (size_t)img.width + (size_t)x) * (size_t)img.channels;
+    bool dark = p[0] < 70 && p[1] < 80 && p[2] < 90;
+    tw_image_free(&img);
+    return dark;
+}
+
+/* Pixels (640x360): the sensor's pin head, the road's middle, the parking
+ * lot's pin head, the empty middle between them. */
+enum { SENSOR_X = 183, SENSOR_Y = 222, ROAD_X = 320, ROAD_Y = 133 };
+enum { PARK_X = 456, PARK_Y = 222, EMPTY_X = 320, EMPTY_Y = 200 };
+
+static void test_sensor(void)
+{
+    json_object *r = run_at(SENSOR_X, SENSOR_Y, false, "sensor.png");
+    json_object *h = hover_of(r);
+    TW_CHECK_MSG(h != NULL, "no hover over the sensor");
+    TW_CHECK_STR(str(h, "kind"), "sensors");
+    TW_CHECK_STR(str(h, "layer"), "Air");
+    TW_CHECK_STR(str(h, "id"), "urn:ngsi-ld:AirQualityObserved:jongno");
+    TW_CHECK_STR(line(h, 0), "종로구 대기측정소");
+    TW_CHECK_STR(line(h, 1), "pm10: 42 ㎍/㎥");
+    TW_CHECK_STR(line(h, 2), "관측 Observed 2026-01-01 12:00:00 KST");
+    TW_CHECK(line_count(h) == 3);
+    /* The box: right of and below the cursor, dark. */
+    TW_CHECK(dark_at("sensor.png", SENSOR_X + 60, SENSOR_Y + 30));
+    json_object_put(r);
+}
+
+static void test_parking(void)
+{
+    json_object *r = run_at(PARK_X, PARK_Y, false, "parking.png");
+    json_object *h = hover_of(r);
+    TW_CHECK_MSG(h != NULL, "no hover over the parking lot");
+    TW_CHECK_STR(str(h, "kind"), "parking");
+    TW_CHECK_STR(line(h, 0), "세종로 공영주차장");
+    TW_CHECK_STR(line(h, 1), "주소 Address: 종로구 세종로 80-1");
+    TW_CHECK_STR(line(h, 2), "빈자리 Free: 40 / 100");
+    TW_CHECK_STR(line(h, 3), "요금 Fee: 유료 paid");
+    TW_CHECK_STR(line(h, 4), "관측 Observed 2026-01-01 12:05:00 KST");
+    /* Near the right edge the box goes left of the cursor, on screen. */
+    TW_CHECK(dark_at("parking.png", PARK_X - 40, PARK_Y + 30));
+    json_object_put(r);
+}
+
+static void test_road(void)
+{
+    json_object *r = run_at(ROAD_X, ROAD_Y, true, "road.png");
+    json_object *h = hover_of(r);
+    TW_CHECK_MSG(h != NULL, "no hover over the road");
+    TW_CHECK_STR(str(h, "kind"), "traffic");
+    TW_CHECK_STR(line(h, 0), "세종대로");
+    TW_CHECK_STR(line(h, 1), "속도 Speed: 23.5 km/h");
+    TW_CHECK_STR(line(h, 2), "도로 Road id: sejong");
+    TW_CHECK_STR(line(h, 3), "관측 Observed 2026-01-01 12:10:00 KST");
+    /* The pick at the same pixel finds the same road (the same hit test). */
+    json_object *p = NULL, *hit = NULL;
+    json_object_object_get_ex(r, "pick", &p);
+    TW_CHECK_MSG(p && json_object_object_get_ex(p, "hit", &hit), "the pick hit nothing");
+    TW_CHECK_STR(str(hit, "layer"), "Roads");
+    json_object_put(r);
+}
+
+static void test_empty(void)
+{
+    json_object *r = run_at(EMPTY_X, EMPTY_Y, false, "empty.png");
+    json_object *h = NULL;
+    TW_CHECK_MSG(r && json_object_object_get_ex(r, "hover", &h), "the report has no \"hover\"");
+    TW_CHECK_MSG(h == NULL, "a hover over empty ground: %s", json_object_to_json_string(h));
+    TW_CHECK(!dark_at("empty.png", EMPTY_X + 60, EMPTY_Y + 30));
+    json_object_put(r);
+}
+
+/* The sensors feed goes away once shown: the layer turns stale (1 s) and
+ * the tooltip says since when. */
+static void test_stale(void)
+{
+    FILE *f = fopen(tmp("stale.json"), "w");
+    if (!f) return;
+    fprintf(f,
+            "{ \"name\": \"stale\", \"crs\": \"EPSG:5186\", \"layers\": [\n"
+            "  { \"kind\": \"sensors\", \"name\": \"Air\", \"format\": \"ngsi-ld\", \"url\": "
+            "\"file://%s\", \"value\": \"pm10\", \"poll_s\": 0.2, \"size_px\": 24, "
+            "\"stale_after_s\": 1 } ] }\n",
+            tmp("gone.json"));
+    fclose(f);
+    char *feed = tw_run_read_text(tmp("sensors.json"));
+    write_file("gone.json", feed ? feed : "");
+    free(feed);
+    char args[2000];
+    /* One sensor alone is framed at the centre; its pin head 12 px up. */
+    snprintf(args, sizeof args,
+             "--headless --size 640x360 --wait-s 4 --hover 320,168 --snapshot '%s' --report '%s' "
+             "'%s'",
+             tmp("stale.png"), tmp("stale_rep.json"), tmp("stale.json"));
+    int pid = tw_run_citytwin_start(args, tmp("stale.err"));
+    TW_CHECK(pid > 0);
+    for (int k = 0; k < 200; k++) { /* until the layer has shown its data */
+        char *err = tw_run_read_text(tmp("stale.err"));
+        bool ok = err && strstr(err, "Air: ok");
+        free(err);
+        if (ok) break;
+        tw_time_sleep_s(0.05);
+    }
+    unlink(tmp("gone.json"));
+    int rc = tw_run_wait(pid, 120);
+    TW_CHECK_MSG(rc == 0, "exit %d", rc);
+    json_object *r = tw_run_load_json(tmp("stale_rep.json"));
+    TW_CHECK_STR(str(tw_run_layer(r, "sensors"), "status"), "stale");
+    json_object *h = hover_of(r);
+    TW_CHECK_MSG(h != NULL, "no hover over the stale sensor");
+    TW_CHECK_STR(line(h, 1), "pm10: 42 ㎍/㎥");
+    TW_CHECK(strncmp(line(h, 3), "오래됨 Stale since ", strlen("오래됨 Stale since ")) == 0);
+    json_object *st = NULL;
+    TW_CHECK(json_object_object_get_ex(h, "stale", &st) && json_object_get_boolean(st));
+    json_object_put(r);
+}
+
+int main(void)
+{
+    if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
+    if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
+    write_feeds();
+    TW_RUN(test_sensor);
+    TW_RUN(test_parking);
+    TW_RUN(test_road);
+    TW_RUN(test_empty);
+    TW_RUN(test_stale);
+    tw_run_finish(tw_test_failures);
+    return TW_TEST_END();
+}

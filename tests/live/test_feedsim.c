@@ -684,6 +684,47 @@ static void test_command_line(void)
     TW_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2);
 }
 
+/* --bulk-sensors N: /geojson/bulk.geojson has N point sensors over Seoul,
+ * each with its own id and a number that changes from one tick to the next;
+ * without the option the path is not served. */
+static void test_bulk_sensors(void)
+{
+    reply r = get(&srv_a, "/geojson/bulk.geojson");
+    TW_CHECK_MSG(r.status == 404, "without --bulk-sensors: HTTP %ld", r.status);
+    reply_free(&r);
+    server b;
+    const char *args[] = {"--port", "0",       "--tick",     "1",        "--bulk-sensors",
+                          "500",    "--start", "1700000000", "--freeze", NULL};
+    if (!server_start(&b, args)) return;
+    json_object *t0 = get_json(&b, "/geojson/bulk.geojson", NULL);
+    control(&b, "time?t=1700000001", 200);
+    json_object *t1 = get_json(&b, "/geojson/bulk.geojson", NULL);
+    json_object *f0 = at(t0, "features"), *f1 = at(t1, "features");
+    size_t n = f0 ? json_object_array_length(f0) : 0;
+    TW_CHECK_MSG(n == 500, "%zu features", n);
+    TW_CHECK(f1 && json_object_array_length(f1) == n);
+    int changed = 0, outside = 0, bad = 0, dup = 0;
+    for (size_t i = 0; i < n && f1; i++) {
+        json_object *a = json_object_array_get_idx(f0, i), *c = json_object_array_get_idx(f1, i);
+        json_object *xy = at(a, "geometry.coordinates");
+        double lon = json_object_get_double(json_object_array_get_idx(xy, 0));
+        double lat = json_object_get_double(json_object_array_get_idx(xy, 1));
+        outside += !(lon > 126.79 && lon < 127.19 && lat > 37.42 && lat < 37.71);
+        bad += !is_num(at(a, "properties.value")) || !str_at(a, "id") ||
+               !str_at(a, "geometry.type") || strcmp(str_at(a, "geometry.type"), "Point") != 0;
+        if (i > 0)
+            dup += strcmp(str_at(a, "id"), str_at(json_object_array_get_idx(f0, i - 1), "id")) == 0;
+        changed += json_object_get_double(at(a, "properties.value")) !=
+                   json_object_get_double(at(c, "properties.value"));
+    }
+    TW_CHECK_MSG(outside == 0 && bad == 0 && dup == 0,
+                 "%d outside Seoul, %d malformed, %d repeated", outside, bad, dup);
+    TW_CHECK_MSG(changed > (int)n * 9 / 10, "only %d of %zu values changed in a tick", changed, n);
+    json_object_put(t0);
+    json_object_put(t1);
+    TW_CHECK(server_stop(&b) == 0);
+}
+
 int main(void)
 {
     if (!bin() || access(bin(), X_OK) != 0) {
@@ -707,6 +748,7 @@ int main(void)
     TW_RUN(test_determinism);
     TW_RUN(test_faults);
     TW_RUN(test_command_line);
+    TW_RUN(test_bulk_sensors);
     TW_CHECK(server_stop(&srv_a) == 0);
     double took = tw_time_mono_s() - t0;
     TW_CHECK_MSG(took < 60.0, "took %.1f s", took);

@@ -3,6 +3,8 @@
  * nextLink paging, a GeoJSON FeatureCollection, and Seoul's GetParkInfo. */
 #include "fs_docs.h"
 
+#include "fs_bulk.h"
+
 #include <json.h>
 #include <math.h>
 #include <stdbool.h>
@@ -866,6 +868,8 @@ tw_result fs_docs_render(const fs_docs_cfg *cfg, double now_s, const fs_req *req
         (path[strlen(STA_PREFIX)] == '\0' || path[strlen(STA_PREFIX)] == '/'))
         return render_sta(cfg, now_s, req, out);
     if (strcmp(path, "/geojson/sensors.geojson") == 0) return render_geojson(cfg, now_s, out);
+    if (strcmp(path, "/geojson/bulk.geojson") == 0 && cfg->bulk_sensors > 0)
+        return fs_bulk_render(cfg->sim, cfg->bulk_sensors, now_s, out);
     const char *seg[6] = {0};
     size_t len[6] = {0};
     if (seoul_match(path, seg, len)) return render_seoul(cfg, now_s, req, seg, len, out);

@@ -35,6 +35,7 @@ typedef struct fs_doc {
 typedef struct fs_docs_cfg {
     const fs_sim *sim;
     const char *api_key; /* Seoul Open API key that is accepted */
+    int bulk_sensors;    /* features of /geojson/bulk.geojson; 0: not served */
 } fs_docs_cfg;
 
 /* Sets json-c's number format once, before any thread renders. */

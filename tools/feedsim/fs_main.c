@@ -25,6 +25,8 @@ static const char usage[] =
     "  --hang-cap S      a hung request is dropped after S seconds (default 120)\n"
     "  --slow-bytes N    bytes per drip in slow mode (default 64, every 100 ms)\n"
     "  --huge-mb N       body size in huge mode (default 64)\n"
+    "  --bulk-sensors N  also serve /geojson/bulk.geojson: N point sensors whose values\n"
+    "                    change every tick (the live frame bench)\n"
     "  --verbose         log every request\n"
     "  --help\n";
 
@@ -78,6 +80,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--huge-mb") == 0) {
             if (!num(next, 1, 4096, &v)) return bad("bad --huge-mb", next);
             d.huge_bytes = (uint64_t)v << 20, i++;
+        } else if (strcmp(a, "--bulk-sensors") == 0) {
+            if (!num(next, 1, 10000000, &v) || v != (int)v) return bad("bad --bulk-sensors", next);
+            d.bulk_sensors = (int)v, i++;
         } else if (strcmp(a, "--fault") == 0) {
             if (!fs_fault_parse(next, &d.fault)) return bad("unknown --fault mode", next);
             i++;

@@ -531,7 +531,7 @@ tw_result fs_server_start(const fs_server_desc *d, fs_server **out)
     double start = d->start_s > 0 ? d->start_s : tw_time_wall_s();
     fs_clock_init(&s->clock, start, d->frozen, s->sim.tick_s);
     snprintf(s->api_key, sizeof s->api_key, "%s", d->api_key ? d->api_key : "citytwin");
-    s->docs = (fs_docs_cfg){.sim = &s->sim, .api_key = s->api_key};
+    s->docs = (fs_docs_cfg){.sim = &s->sim, .api_key = s->api_key, .bulk_sensors = d->bulk_sensors};
     s->hang_cap_s = d->hang_cap_s > 0 ? d->hang_cap_s : 120.0;
     s->slow_bytes = d->slow_bytes ? d->slow_bytes : 64;
     s->slow_interval_ms = d->slow_interval_ms > 0 ? d->slow_interval_ms : 100;

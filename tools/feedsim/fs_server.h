@@ -43,6 +43,7 @@ typedef struct fs_server_desc {
     size_t slow_bytes;      /* per drip, default 64 */
     int slow_interval_ms;   /* default 100 */
     uint64_t huge_bytes;    /* default 64 MiB */
+    int bulk_sensors;       /* /geojson/bulk.geojson features; 0: not served */
 } fs_server_desc;
 
 typedef struct fs_server fs_server;

@@ -1,0 +1,155 @@
+/* bench/live frames: the worst main-thread frame while 100,000 sensor values
+ * update every second, as a ratio to the median frame (target <= 1.5).
+ *
+ * Starts citytwin-feedsim with --bulk-sensors N --tick 1 (a GeoJSON
+ * FeatureCollection of N points whose values change every second) and runs
+ * citytwin headless over the Seoul terrain with one sensors layer polling it
+ * every second, for --wait-s seconds once loaded. The frame figures are the
+ * report's frames.gap_p50_ms and gap_max_ms (start to start of successive
+ * frames, the whole loop pass, the last 4096 frames). The same scene with the
+ * live layer off gives the floor: what the worst / median ratio is on this
+ * machine with nothing updating.
+ *
+ *   CITYTWIN_BIN=./citytwin CITYTWIN_FEEDSIM_BIN=./citytwin-feedsim \
+ *   CITYTWIN_SOURCE=.. bench/bench_live_frames [--count N] [--wait-s S] [--size WxH]
+ *
+ * Exit 3 when the live ratio is over 1.5 (a figure, not a test). */
+#include "tw_feedsim.h"
+#include "tw_run.h"
+
+#include <json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct frames {
+    double gaps, p50, max, draw_p50, draw_max;
+    double features, fetches;
+    char status[32];
+    bool ok;
+} frames;
+
+static const char *tmp(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    char *b = buf[k++ % 4];
+    snprintf(b, sizeof buf[0], "%s/%s", tw_run_tmpdir(), name);
+    return b;
+}
+
+static double num(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    return o && json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : -1;
+}
+
+/* Runs the scene; the live layer polls url when url is not NULL. */
+static frames run(const char *name, const char *url, double wait_s, const char *size)
+{
+    frames fr = {0};
+    const char *src = getenv("CITYTWIN_SOURCE");
+    char scene[64], rep[64], err[64];
+    snprintf(scene, sizeof scene, "%s.json", name);
+    snprintf(rep, sizeof rep, "%s_report.json", name);
+    snprintf(err, sizeof err, "%s.err", name);
+    FILE *f = fopen(tmp(scene), "w");
+    if (!f) return fr;
+    fprintf(f,
+            "{ \"name\": \"%s\", \"crs\": \"EPSG:5186\",\n"
+            "  \"terrain\": { \"source\": \"%s/assets/data/dem/seoul_dem.tif\" },\n"
+            "  \"bookmarks\": [ { \"name\": \"all\", \"eye\": [197971, 527000, 24000], "
+            "\"target\": [197971, 551483, 60] } ],\n"
+            "  \"layers\": [",
+            name, src ? src : ".");
+    if (url)
+        fprintf(f,
+                "\n  { \"kind\": \"sensors\", \"name\": \"bulk\", \"format\": \"geojson\", "
+                "\"url\": \"%s\", \"value\": \"value\", \"poll_s\": 1, \"stale_after_s\": 30, "
+                "\"size_px\": 4 }",
+                url);
+    fprintf(f, " ] }\n");
+    fclose(f);
+    char args[2048];
+    snprintf(args, sizeof args,
+             "--headless --size %s --bookmark all --wait-s %g --load-cap-s 60 --report '%s' '%s'",
+             size, wait_s, tmp(rep), tmp(scene));
+    int rc = tw_run_citytwin(args, tmp(err));
+    json_object *r = tw_run_load_json(tmp(rep)), *fo = NULL;
+    if (rc != 0 || !r || !json_object_object_get_ex(r, "frames", &fo)) {
+        fprintf(stderr, "bench_live_frames: %s: citytwin exited with %d (see %s)\n", name, rc,
+                tmp(err));
+        json_object_put(r);
+        return fr;
+    }
+    fr.gaps = num(fo, "gaps"), fr.p50 = num(fo, "gap_p50_ms"), fr.max = num(fo, "gap_max_ms");
+    fr.draw_p50 = num(fo, "p50_ms"), fr.draw_max = num(fo, "max_ms");
+    json_object *l = url ? tw_run_layer(r, "sensors") : NULL, *st = NULL;
+    if (l) {
+        fr.features = num(l, "features"), fr.fetches = num(l, "fetches");
+        if (json_object_object_get_ex(l, "status", &st))
+            snprintf(fr.status, sizeof fr.status, "%s", json_object_get_string(st));
+    }
+    fr.ok = fr.gaps > 0 && fr.p50 > 0;
+    json_object_put(r);
+    return fr;
+}
+
+static void print(const char *what, const frames *fr)
+{
+    printf("%-9s %7.0f %9.1f %9.1f %7.2f %9.1f %9.1f", what, fr->gaps, fr->p50, fr->max,
+           fr->max / fr->p50, fr->draw_p50, fr->draw_max);
+    if (fr->status[0])
+        printf("   layer %s, %.0f features, %.0f fetches", fr->status, fr->features, fr->fetches);
+    printf("%s\n", fr->gaps > 4096 ? "   (max of the last 4096 frames)" : "");
+}
+
+int main(int argc, char **argv)
+{
+    int count = 100000;
+    double wait_s = 60;
+    const char *size = "1280x720";
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--count") == 0) count = atoi(argv[i + 1]);
+        if (strcmp(argv[i], "--wait-s") == 0) wait_s = atof(argv[i + 1]);
+        if (strcmp(argv[i], "--size") == 0) size = argv[i + 1];
+    }
+    if (count < 1 || !(wait_s >= 5)) {
+        fprintf(stderr, "usage: bench_live_frames [--count N] [--wait-s S>=5] [--size WxH]\n");
+        return 2;
+    }
+    if (!tw_run_bin() || !getenv("CITYTWIN_FEEDSIM_BIN")) {
+        fprintf(stderr, "bench_live_frames: set CITYTWIN_BIN and CITYTWIN_FEEDSIM_BIN\n");
+        return 2;
+    }
+    if (!tw_run_have_gl()) {
+        fprintf(stderr, "bench_live_frames: no headless GL here\n");
+        return 2;
+    }
+    char n[32];
+    snprintf(n, sizeof n, "%d", count);
+    tw_feedsim sim;
+    if (!tw_feedsim_start(
+            &sim, (const char *const[]){"--port", "0", "--tick", "1", "--bulk-sensors", n, NULL})) {
+        fprintf(stderr, "bench_live_frames: citytwin-feedsim did not start\n");
+        return 1;
+    }
+    char url[128];
+    snprintf(url, sizeof url, "%s/geojson/bulk.geojson", sim.base);
+    printf("%d sensors updating every 1 s, polled every 1 s; %s over the Seoul terrain, %g s\n",
+           count, size, wait_s);
+    frames live = run("live", url, wait_s, size);
+    tw_feedsim_stop(&sim);
+    frames off = run("floor", NULL, wait_s, size);
+    if (!live.ok || !off.ok) return 1;
+    printf("%-9s %7s %9s %9s %7s %9s %9s\n", "run", "frames", "p50_ms", "max_ms", "ratio",
+           "draw_p50", "draw_max");
+    print("live", &live);
+    print("live-off", &off);
+    double ratio = live.max / live.p50;
+    printf("worst / median frame with %d live values: %.2f (target <= 1.5); live layer off: "
+           "%.2f; live median / off median: %.2f\n",
+           count, ratio, off.max / off.p50, live.p50 / off.p50);
+    tw_run_finish(0);
+    return ratio > 1.5 ? 3 : 0;
+}

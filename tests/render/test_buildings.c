@@ -13,33 +13,12 @@
 
 static char cheongna[1024], yeouido[1024], dem[1024];
 
-static json_object *run(const char *scene_text, const char *tag, const char *extra, int *rc)
-{
-    char scene[512], png[512], rep[512], err[512], args[3000];
-    snprintf(scene, sizeof scene, "%s/%s.json", tw_run_tmpdir(), tag);
-    snprintf(png, sizeof png, "%s/%s.png", tw_run_tmpdir(), tag);
-    snprintf(rep, sizeof rep, "%s/%s.report.json", tw_run_tmpdir(), tag);
-    snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tag);
-    FILE *f = fopen(scene, "w");
-    if (!f) return NULL;
-    fputs(scene_text, f);
-    fclose(f);
-    snprintf(args, sizeof args,
-             "--headless --deterministic --size 640x360 --snapshot '%s' --report '%s' %s '%s'", png,
-             rep, extra, scene);
-    *rc = tw_run_citytwin(args, err);
-    return tw_run_load_json(rep);
-}
-
-static json_object *obj(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
+/* A member as text; "(none)" where it is missing, so it prints and never
+ * equals an expected value. */
 static const char *str(json_object *o, const char *key)
 {
-    return obj(o, key) ? json_object_get_string(obj(o, key)) : NULL;
+    json_object *v = tw_run_get(o, key);
+    return v ? json_object_get_string(v) : "(none)";
 }
 
 /* The EPSG:5186 centroid, FID and name of the feature named `name`, read
@@ -102,34 +81,34 @@ static void test_cheongna_golden(void)
     cheongna_scene(scene, sizeof scene, (double[3]){169700, 545000, 2400},
                    (double[3]){167625, 548208, 0}, "");
     int rc;
-    json_object *r = run(scene, "cheongna", "--bookmark here --wait-s 1", &rc);
+    json_object *r = tw_run_scene(scene, "cheongna", "--bookmark here --wait-s 1", &rc);
     TW_CHECK(rc == 0 && r);
     json_object *b = tw_run_layer(r, "buildings");
     TW_CHECK_STR(str(b, "status"), "ok");
-    TW_CHECK_MSG(json_object_get_int(obj(b, "features")) == 2125, "features %s",
+    TW_CHECK_MSG(json_object_get_int(tw_run_get(b, "features")) == 2125, "features %s",
                  str(b, "features"));
-    TW_CHECK(json_object_get_int(obj(b, "defaulted")) == 0);
-    TW_CHECK(obj(b, "repaired") != NULL);
-    TW_CHECK(json_object_get_int(obj(obj(b, "height_from"), "height_m")) == 2125);
-    TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "min")), 2, 1e-9);
-    TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "max")), 189, 1e-9);
-    TW_CHECK(json_object_get_double(obj(obj(b, "base_m"), "max")) == 0);
-    TW_CHECK(json_object_get_int(obj(obj(b, "bases_computed"), "main")) == 0);
+    TW_CHECK(json_object_get_int(tw_run_get(b, "defaulted")) == 0);
+    TW_CHECK(tw_run_get(b, "repaired") != NULL);
+    TW_CHECK(json_object_get_int(tw_run_get(tw_run_get(b, "height_from"), "height_m")) == 2125);
+    TW_CHECK_NEAR(json_object_get_double(tw_run_get(tw_run_get(b, "height_m"), "min")), 2, 1e-9);
+    TW_CHECK_NEAR(json_object_get_double(tw_run_get(tw_run_get(b, "height_m"), "max")), 189, 1e-9);
+    TW_CHECK(json_object_get_double(tw_run_get(tw_run_get(b, "base_m"), "max")) == 0);
+    TW_CHECK(json_object_get_int(tw_run_get(tw_run_get(b, "bases_computed"), "main")) == 0);
     /* Two draw calls (walls, roofs) per chunk drawn, one for a far chunk
      * drawn as boxes, never one per building. */
-    TW_CHECK_MSG(json_object_get_int(obj(b, "draw_calls")) ==
-                     2 * json_object_get_int(obj(b, "chunks_drawn")) -
-                         json_object_get_int(obj(b, "far_chunks")),
+    TW_CHECK_MSG(json_object_get_int(tw_run_get(b, "draw_calls")) ==
+                     2 * json_object_get_int(tw_run_get(b, "chunks_drawn")) -
+                         json_object_get_int(tw_run_get(b, "far_chunks")),
                  "draw_calls %s, chunks_drawn %s, far %s", str(b, "draw_calls"),
                  str(b, "chunks_drawn"), str(b, "far_chunks"));
-    TW_CHECK(json_object_get_int(obj(b, "drawn")) <= 2125);
+    TW_CHECK(json_object_get_int(tw_run_get(b, "drawn")) <= 2125);
     /* Published to the scene's obstacles service: every building, the
      * tallest top at its height on flat ground. */
-    json_object *ob = obj(r, "obstacles");
-    TW_CHECK_MSG(json_object_get_int(obj(ob, "sets")) == 1 &&
-                     json_object_get_int(obj(ob, "prisms")) == 2125,
+    json_object *ob = tw_run_get(r, "obstacles");
+    TW_CHECK_MSG(json_object_get_int(tw_run_get(ob, "sets")) == 1 &&
+                     json_object_get_int(tw_run_get(ob, "prisms")) == 2125,
                  "obstacles %s", json_object_to_json_string(ob));
-    TW_CHECK_NEAR(json_object_get_double(obj(ob, "top_max_m")), 189, 1e-3);
+    TW_CHECK_NEAR(json_object_get_double(tw_run_get(ob, "top_max_m")), 189, 1e-3);
     fprintf(stderr, "  cheongna: %s triangles, frames %s\n", str(b, "triangles"), str(r, "frames"));
     char png[512];
     snprintf(png, sizeof png, "%s/cheongna.png", tw_run_tmpdir());
@@ -152,7 +131,7 @@ static void test_cheongna_culling(void)
         /* Every chunk in full (far boxes are test_buildings_stream's). */
         cheongna_scene(scene, sizeof scene, eyes[k], eyes[k] + 3, ", \"far_px\": 0");
         int rc;
-        r[k] = run(scene, tags[k], "--bookmark here --wait-s 1", &rc);
+        r[k] = tw_run_scene(scene, tags[k], "--bookmark here --wait-s 1", &rc);
         TW_CHECK(rc == 0 && r[k]);
         b[k] = tw_run_layer(r[k], "buildings");
         fprintf(stderr,
@@ -165,19 +144,19 @@ static void test_cheongna_culling(void)
     int drawn[2], chunks[2];
     long tris[2];
     for (int k = 0; k < 2; k++) {
-        drawn[k] = json_object_get_int(obj(b[k], "drawn"));
-        chunks[k] = json_object_get_int(obj(b[k], "chunks_drawn"));
-        tris[k] = (long)json_object_get_int64(obj(b[k], "triangles"));
+        drawn[k] = json_object_get_int(tw_run_get(b[k], "drawn"));
+        chunks[k] = json_object_get_int(tw_run_get(b[k], "chunks_drawn"));
+        tris[k] = (long)json_object_get_int64(tw_run_get(b[k], "triangles"));
     }
-    TW_CHECK(json_object_get_int(obj(b[0], "chunks")) > 4);
-    int small = json_object_get_int(obj(b[0], "too_small"));
-    TW_CHECK_MSG(json_object_get_int(obj(b[0], "culled")) == 0 && drawn[0] + small == 2125 &&
+    TW_CHECK(json_object_get_int(tw_run_get(b[0], "chunks")) > 4);
+    int small = json_object_get_int(tw_run_get(b[0], "too_small"));
+    TW_CHECK_MSG(json_object_get_int(tw_run_get(b[0], "culled")) == 0 && drawn[0] + small == 2125 &&
                      small <= 2125 / 100,
                  "overview drew %d buildings in %d chunks, %d too small", drawn[0], chunks[0],
                  small);
-    TW_CHECK(tris[0] <= (long)json_object_get_int64(obj(b[0], "triangles_total")) &&
-             tris[0] > (long)json_object_get_int64(obj(b[0], "triangles_total")) * 99 / 100);
-    TW_CHECK(json_object_get_int(obj(b[1], "culled")) > 0);
+    TW_CHECK(tris[0] <= (long)json_object_get_int64(tw_run_get(b[0], "triangles_total")) &&
+             tris[0] > (long)json_object_get_int64(tw_run_get(b[0], "triangles_total")) * 99 / 100);
+    TW_CHECK(json_object_get_int(tw_run_get(b[1], "culled")) > 0);
     TW_CHECK_MSG(drawn[1] > 0 && drawn[1] < drawn[0] && chunks[1] < chunks[0] && tris[1] < tris[0],
                  "street drew %d buildings, %d chunks, %ld triangles", drawn[1], chunks[1],
                  tris[1]);
@@ -198,29 +177,30 @@ static void test_yeouido_golden(void)
              "                   \"target\": [193095, 547138, 15] } ] }\n",
              dem, yeouido);
     int rc;
-    json_object *r = run(scene, "yeouido", "--bookmark here --wait-s 1", &rc);
+    json_object *r = tw_run_scene(scene, "yeouido", "--bookmark here --wait-s 1", &rc);
     TW_CHECK(rc == 0 && r);
-    json_object *b = tw_run_layer(r, "buildings"), *from = obj(b, "height_from");
+    json_object *b = tw_run_layer(r, "buildings"), *from = tw_run_get(b, "height_from");
     TW_CHECK_STR(str(b, "status"), "ok");
-    TW_CHECK(json_object_get_int(obj(b, "features")) == 592);
+    TW_CHECK(json_object_get_int(tw_run_get(b, "features")) == 592);
     /* The data's README: height 462 set, levels only 18 (1 of them 0 or
      * unusable here would show as one more default), neither 113. */
-    TW_CHECK_MSG(json_object_get_int(obj(from, "height")) == 462 &&
-                     json_object_get_int(obj(from, "building_levels")) == 17 &&
-                     json_object_get_int(obj(b, "defaulted")) == 113,
+    TW_CHECK_MSG(json_object_get_int(tw_run_get(from, "height")) == 462 &&
+                     json_object_get_int(tw_run_get(from, "building_levels")) == 17 &&
+                     json_object_get_int(tw_run_get(b, "defaulted")) == 113,
                  "height_from %s", json_object_to_json_string(from));
-    TW_CHECK_NEAR(json_object_get_double(obj(obj(b, "height_m"), "max")), 322, 1e-9);
+    TW_CHECK_NEAR(json_object_get_double(tw_run_get(tw_run_get(b, "height_m"), "max")), 322, 1e-9);
     /* Standing on the terrain (Yeouido is some metres above sea level). */
-    TW_CHECK(json_object_get_double(obj(obj(b, "base_m"), "min")) > 1);
+    TW_CHECK(json_object_get_double(tw_run_get(tw_run_get(b, "base_m"), "min")) > 1);
     /* The obstacles stand on the terrain too: the tallest top is above 322 m. */
-    json_object *ob = obj(r, "obstacles");
-    TW_CHECK(json_object_get_int(obj(ob, "prisms")) == 592);
-    TW_CHECK_MSG(json_object_get_double(obj(ob, "top_max_m")) > 323, "obstacles %s",
+    json_object *ob = tw_run_get(r, "obstacles");
+    TW_CHECK(json_object_get_int(tw_run_get(ob, "prisms")) == 592);
+    TW_CHECK_MSG(json_object_get_double(tw_run_get(ob, "top_max_m")) > 323, "obstacles %s",
                  json_object_to_json_string(ob));
     /* Their bases were found on a worker, none on the main thread. */
-    json_object *bases = obj(b, "bases_computed");
-    TW_CHECK_MSG(json_object_get_int(obj(bases, "worker")) >= 1 && obj(bases, "main") &&
-                     json_object_get_int(obj(bases, "main")) == 0,
+    json_object *bases = tw_run_get(b, "bases_computed");
+    TW_CHECK_MSG(json_object_get_int(tw_run_get(bases, "worker")) >= 1 &&
+                     tw_run_get(bases, "main") &&
+                     json_object_get_int(tw_run_get(bases, "main")) == 0,
                  "bases_computed %s", json_object_to_json_string(bases));
     fprintf(stderr, "  yeouido: %s triangles, frames %s\n", str(b, "triangles"), str(r, "frames"));
     char png[512];
@@ -239,17 +219,18 @@ static void test_pick_a_building(void)
     cheongna_scene(scene, sizeof scene, (double[3]){xy[0], xy[1] - 1, 600},
                    (double[3]){xy[0], xy[1], 0}, "");
     int rc;
-    json_object *r = run(scene, "pick", "--bookmark here --pick 320,180", &rc);
+    json_object *r = tw_run_scene(scene, "pick", "--bookmark here --pick 320,180", &rc);
     TW_CHECK(rc == 0 && r);
-    json_object *pick = obj(r, "pick"), *hit = obj(pick, "hit"), *a = obj(hit, "attributes");
+    json_object *pick = tw_run_get(r, "pick"), *hit = tw_run_get(pick, "hit"),
+                *a = tw_run_get(hit, "attributes");
     TW_CHECK_STR(str(pick, "kind"), "building");
     TW_CHECK_STR(str(hit, "kind"), "buildings");
     TW_CHECK_STR(str(a, "name"), "청라 스퀘어7");
-    TW_CHECK_MSG(json_object_get_int64(obj(hit, "fid")) == fid, "fid %s, want %ld", str(hit, "fid"),
-                 fid);
-    TW_CHECK(json_object_get_double(obj(a, "height_m")) > 0);
-    TW_CHECK(json_object_get_double(obj(a, "footprint_m2")) > 100);
-    TW_CHECK(obj(a, "floors") == NULL); /* the file has no floor count */
+    TW_CHECK_MSG(json_object_get_int64(tw_run_get(hit, "fid")) == fid, "fid %s, want %ld",
+                 str(hit, "fid"), fid);
+    TW_CHECK(json_object_get_double(tw_run_get(a, "height_m")) > 0);
+    TW_CHECK(json_object_get_double(tw_run_get(a, "footprint_m2")) > 100);
+    TW_CHECK(tw_run_get(a, "floors") == NULL); /* the file has no floor count */
     json_object_put(r);
 }
 
@@ -294,7 +275,7 @@ static void test_click_in_a_window(void)
         TW_CHECK(tw_run_shell(cmd) == 0);
         json_object *r = tw_run_load_json(rep), *b = tw_run_layer(r, "buildings");
         TW_CHECK_STR(str(b, "status"), "ok");
-        json_object *sel = obj(b, "selected_fid");
+        json_object *sel = tw_run_get(b, "selected_fid");
         if (k == 0)
             TW_CHECK_MSG(sel && json_object_get_int64(sel) == fid, "selected_fid %s, want %ld",
                          sel ? json_object_get_string(sel) : "null", fid);
@@ -341,7 +322,7 @@ static void test_legend_reserved(void)
                  "                   \"target\": [%.2f, %.2f, 0] } ] }\n",
                  gj, k == 0 ? ", \"label_field\": \"nm\"" : "", cheongna, tx, ty - 1, tx, ty);
         int rc;
-        json_object *r = run(scene, tags[k], "--bookmark here --wait-s 1", &rc);
+        json_object *r = tw_run_scene(scene, tags[k], "--bookmark here --wait-s 1", &rc);
         TW_CHECK(rc == 0 && r);
         TW_CHECK_STR(str(tw_run_layer(r, "boundaries"), "status"), "ok");
         json_object_put(r);
@@ -397,7 +378,7 @@ static void test_bad_inputs(void)
                  "{ \"layers\": [ { \"kind\": \"buildings\", \"source\": \"%s\"%s } ] }\n", path,
                  cases[i].extra);
         int rc;
-        json_object *r = run(scene, cases[i].tag, "", &rc);
+        json_object *r = tw_run_scene(scene, cases[i].tag, "", &rc);
         TW_CHECK_MSG(rc == 0 && r, "%s: exit %d", cases[i].tag, rc);
         json_object *b = tw_run_layer(r, "buildings");
         TW_CHECK_MSG(str(b, "status") && strcmp(str(b, "status"), cases[i].status) == 0,
@@ -408,7 +389,7 @@ static void test_bad_inputs(void)
             TW_CHECK_MSG(str(b, "error") && strstr(str(b, "error"), cases[i].error), "%s: error %s",
                          cases[i].tag, str(b, "error"));
         if (strcmp(cases[i].status, "ok") == 0)
-            TW_CHECK(json_object_get_int(obj(b, "defaulted")) == 1);
+            TW_CHECK(json_object_get_int(tw_run_get(b, "defaulted")) == 1);
         /* One line on stderr names the layer's source. */
         char err[512];
         snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), cases[i].tag);

@@ -13,12 +13,6 @@
 
 static char src[1024], xdg[700], cdir[800];
 
-static json_object *obj(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 typedef struct outcome {
     char cache[16];
     long features;
@@ -50,9 +44,9 @@ static outcome run(const char *tag, const char *extra)
     TW_CHECK_MSG(tw_run_citytwin(args, err) == 0, "%s: exit status", tag);
     json_object *r = tw_run_load_json(rep);
     json_object *l = tw_run_layer(r, "buildings");
-    if (obj(l, "cache"))
-        snprintf(o.cache, sizeof o.cache, "%s", json_object_get_string(obj(l, "cache")));
-    if (obj(l, "features")) o.features = json_object_get_int64(obj(l, "features"));
+    if (tw_run_get(l, "cache"))
+        snprintf(o.cache, sizeof o.cache, "%s", json_object_get_string(tw_run_get(l, "cache")));
+    if (tw_run_get(l, "features")) o.features = json_object_get_int64(tw_run_get(l, "features"));
     o.err = tw_run_read_text(err);
     json_object_put(r);
     return o;

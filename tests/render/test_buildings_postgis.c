@@ -28,15 +28,9 @@ static char cheongna[1024], datadir[256], conn[512], as_user[64];
 static int port;
 static long total;
 
-static json_object *obj(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 static long num(json_object *o, const char *key)
 {
-    return obj(o, key) ? json_object_get_int64(obj(o, key)) : -1;
+    return tw_run_get(o, key) ? json_object_get_int64(tw_run_get(o, key)) : -1;
 }
 
 static int free_port(void)
@@ -151,17 +145,18 @@ static void test_postgis_streams_by_view(void)
     json_object *r =
         run("\"eye\": [169700, 545000, 2400], \"target\": [167625, 548208, 0]", "overview");
     json_object *l = tw_run_layer(r, "buildings");
-    json_object *t = obj(l, "tiles");
-    TW_CHECK_MSG(t && json_object_get_boolean(obj(t, "streamed")), "layer %s",
+    json_object *t = tw_run_get(l, "tiles");
+    TW_CHECK_MSG(t && json_object_get_boolean(tw_run_get(t, "streamed")), "layer %s",
                  json_object_to_json_string(l));
-    TW_CHECK_STR(obj(t, "driver") ? json_object_get_string(obj(t, "driver")) : "", "PostgreSQL");
+    TW_CHECK_STR(tw_run_get(t, "driver") ? json_object_get_string(tw_run_get(t, "driver")) : "",
+                 "PostgreSQL");
     TW_CHECK_MSG(num(t, "features_loaded") == total, "overview holds %ld of %ld",
                  num(t, "features_loaded"), total);
-    TW_CHECK(num(obj(r, "obstacles"), "prisms") == total);
+    TW_CHECK(num(tw_run_get(r, "obstacles"), "prisms") == total);
     json_object_put(r);
 
     r = run("\"eye\": [167400, 547900, 60], \"target\": [167700, 548100, 20]", "street");
-    t = obj(tw_run_layer(r, "buildings"), "tiles");
+    t = tw_run_get(tw_run_layer(r, "buildings"), "tiles");
     long loaded = num(t, "features_loaded");
     TW_CHECK_MSG(loaded > 100 && loaded < total * 3 / 4, "street view holds %ld of %ld (%s)",
                  loaded, total, json_object_to_json_string(t));

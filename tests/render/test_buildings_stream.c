@@ -19,15 +19,9 @@ static long total; /* buildings in the source */
 #define OVERVIEW "\"eye\": [169700, 545000, 2400], \"target\": [167625, 548208, 0]"
 #define STREET   "\"eye\": [167400, 547900, 60], \"target\": [167700, 548100, 20]"
 
-static json_object *obj(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 static long num(json_object *o, const char *key)
 {
-    return obj(o, key) ? json_object_get_int64(obj(o, key)) : -1;
+    return tw_run_get(o, key) ? json_object_get_int64(tw_run_get(o, key)) : -1;
 }
 
 /* Runs a one-layer scene at a bookmark; the report or NULL. */
@@ -76,23 +70,24 @@ static void test_gpkg_overview_holds_every_building_once(void)
     json_object *r = run(gpkg, ", \"stream\": false", OVERVIEW, "gpkg_whole");
     json_object *l = tw_run_layer(r, "buildings");
     TW_CHECK_MSG(num(l, "features") == total, "whole read: %ld of %ld", num(l, "features"), total);
-    TW_CHECK(obj(obj(l, "tiles"), "streamed") &&
-             !json_object_get_boolean(obj(obj(l, "tiles"), "streamed")));
+    TW_CHECK(tw_run_get(tw_run_get(l, "tiles"), "streamed") &&
+             !json_object_get_boolean(tw_run_get(tw_run_get(l, "tiles"), "streamed")));
     json_object_put(r);
 
     r = run(gpkg, "", OVERVIEW, "gpkg_overview");
     l = tw_run_layer(r, "buildings");
-    json_object *t = obj(l, "tiles");
-    TW_CHECK(t && json_object_get_boolean(obj(t, "streamed")));
-    TW_CHECK_STR(obj(t, "driver") ? json_object_get_string(obj(t, "driver")) : "", "GPKG");
+    json_object *t = tw_run_get(l, "tiles");
+    TW_CHECK(t && json_object_get_boolean(tw_run_get(t, "streamed")));
+    TW_CHECK_STR(tw_run_get(t, "driver") ? json_object_get_string(tw_run_get(t, "driver")) : "",
+                 "GPKG");
     TW_CHECK_MSG(num(t, "features_loaded") == total && num(l, "features") == total,
                  "overview holds %ld buildings (%ld in the layer), the source %ld",
                  num(t, "features_loaded"), num(l, "features"), total);
     TW_CHECK_MSG(num(t, "read") == num(t, "requested") && num(t, "failed") == 0, "tiles %s",
                  json_object_to_json_string(t));
     /* The obstacles service holds what is loaded. */
-    TW_CHECK_MSG(num(obj(r, "obstacles"), "prisms") == total, "obstacles %s",
-                 json_object_to_json_string(obj(r, "obstacles")));
+    TW_CHECK_MSG(num(tw_run_get(r, "obstacles"), "prisms") == total, "obstacles %s",
+                 json_object_to_json_string(tw_run_get(r, "obstacles")));
     json_object_put(r);
 }
 
@@ -101,15 +96,15 @@ static void test_gpkg_street_reads_only_what_it_sees(void)
 {
     json_object *r = run(gpkg, "", STREET, "gpkg_street");
     json_object *l = tw_run_layer(r, "buildings");
-    json_object *t = obj(l, "tiles");
+    json_object *t = tw_run_get(l, "tiles");
     long loaded = num(t, "features_loaded");
     TW_CHECK_MSG(loaded > 100 && loaded < total * 3 / 4, "street view holds %ld of %ld", loaded,
                  total);
     TW_CHECK_MSG(num(t, "loaded") > 0 && num(t, "requested") < num(t, "grid") * 3 / 4, "tiles %s",
                  json_object_to_json_string(t));
     TW_CHECK_MSG(num(l, "drawn") > 0 && num(l, "drawn") <= loaded, "drawn %ld", num(l, "drawn"));
-    TW_CHECK_MSG(num(obj(r, "obstacles"), "prisms") == loaded, "obstacles %s",
-                 json_object_to_json_string(obj(r, "obstacles")));
+    TW_CHECK_MSG(num(tw_run_get(r, "obstacles"), "prisms") == loaded, "obstacles %s",
+                 json_object_to_json_string(tw_run_get(r, "obstacles")));
     json_object_put(r);
 }
 
@@ -129,9 +124,10 @@ static void test_fgb_over_http_streams(void)
     json_object *r = run(url, "", STREET, "fgb_street");
     tw_nginx_totals tot = tw_nginx_read_log(&ng, "cheongna.fgb");
     json_object *l = tw_run_layer(r, "buildings");
-    json_object *t = obj(l, "tiles");
-    TW_CHECK(t && json_object_get_boolean(obj(t, "streamed")));
-    TW_CHECK_STR(obj(t, "driver") ? json_object_get_string(obj(t, "driver")) : "", "FlatGeobuf");
+    json_object *t = tw_run_get(l, "tiles");
+    TW_CHECK(t && json_object_get_boolean(tw_run_get(t, "streamed")));
+    TW_CHECK_STR(tw_run_get(t, "driver") ? json_object_get_string(tw_run_get(t, "driver")) : "",
+                 "FlatGeobuf");
     long loaded = num(t, "features_loaded");
     TW_CHECK_MSG(loaded > 100 && loaded < total * 3 / 4, "street view over HTTP holds %ld of %ld",
                  loaded, total);
@@ -203,12 +199,12 @@ static void test_tiles_out_of_view_are_evicted(void)
              "--headless --deterministic --size 480x270 --tour --report '%s' '%s'", rep, scene);
     TW_CHECK(tw_run_citytwin(args, err) == 0);
     json_object *rr = tw_run_load_json(rep);
-    json_object *t = obj(tw_run_layer(rr, "buildings"), "tiles");
+    json_object *t = tw_run_get(tw_run_layer(rr, "buildings"), "tiles");
     TW_CHECK_MSG(num(t, "evicted") > 0 && num(t, "loaded") <= num(t, "visible") &&
                      num(t, "read") > num(t, "loaded"),
                  "tiles %s", json_object_to_json_string(t));
-    TW_CHECK_MSG(num(obj(rr, "obstacles"), "prisms") == num(t, "features_loaded"),
-                 "obstacles %s, tiles %s", json_object_to_json_string(obj(rr, "obstacles")),
+    TW_CHECK_MSG(num(tw_run_get(rr, "obstacles"), "prisms") == num(t, "features_loaded"),
+                 "obstacles %s, tiles %s", json_object_to_json_string(tw_run_get(rr, "obstacles")),
                  json_object_to_json_string(t));
     json_object_put(rr);
 }
@@ -219,8 +215,8 @@ static void test_geojson_is_read_whole(void)
     json_object *r = run(cheongna, "", STREET, "geojson");
     json_object *l = tw_run_layer(r, "buildings");
     TW_CHECK(num(l, "features") == total);
-    TW_CHECK(obj(obj(l, "tiles"), "streamed") &&
-             !json_object_get_boolean(obj(obj(l, "tiles"), "streamed")));
+    TW_CHECK(tw_run_get(tw_run_get(l, "tiles"), "streamed") &&
+             !json_object_get_boolean(tw_run_get(tw_run_get(l, "tiles"), "streamed")));
     json_object_put(r);
 }
 

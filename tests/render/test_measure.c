@@ -13,24 +13,18 @@
 
 static char dem[1024], yeouido[1024];
 
-static json_object *obj(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 static double num(json_object *o, const char *key)
 {
-    json_object *v = obj(o, key);
+    json_object *v = tw_run_get(o, key);
     return v ? json_object_get_double(v) : NAN;
 }
 
 static json_object *named(json_object *report, const char *name)
 {
-    json_object *ls = obj(report, "layers");
+    json_object *ls = tw_run_get(report, "layers");
     for (size_t i = 0; ls && i < json_object_array_length(ls); i++) {
         json_object *l = json_object_array_get_idx(ls, i);
-        const char *n = json_object_get_string(obj(l, "name"));
+        const char *n = json_object_get_string(tw_run_get(l, "name"));
         if (n && strcmp(n, name) == 0) return l;
     }
     return NULL;
@@ -132,7 +126,7 @@ static void test_report(void)
     TW_CHECK_NEAR(num(a, "area_planar_m2"), 1e6, 1e-6);
     TW_CHECK_NEAR(num(a, "area_geodesic_m2"), fabs(area), 1e-2);
     /* Parc.1 Tower 1 (OSM height 322 m) and the ground south of it. */
-    json_object *b = obj(h, "building_a");
+    json_object *b = tw_run_get(h, "building_a");
     printf("tower: height %.1f top %.1f; ground b %.1f; difference %.1f\n", num(b, "height_m"),
            num(b, "top_m"), num(h, "ground_b_m"), num(h, "height_difference_m"));
     TW_CHECK_NEAR(num(b, "height_m"), 322, 0.01);
@@ -140,11 +134,11 @@ static void test_report(void)
     TW_CHECK_NEAR(num(h, "height_difference_m"), num(h, "ground_b_m") - num(b, "top_m"), 1e-6);
     /* Across Namsan at 1.6 m: blocked by the slope ahead; from 600 m up to
      * a 30 m mast: clear. */
-    json_object *v1 = obj(s1, "sight"), *v2 = obj(s2, "sight");
-    TW_CHECK(v1 && !json_object_get_boolean(obj(v1, "visible")));
+    json_object *v1 = tw_run_get(s1, "sight"), *v2 = tw_run_get(s2, "sight");
+    TW_CHECK(v1 && !json_object_get_boolean(tw_run_get(v1, "visible")));
     TW_CHECK(num(v1, "blocked_at_m") > 100 && num(v1, "blocked_at_m") < 5000);
-    TW_CHECK(v2 && json_object_get_boolean(obj(v2, "visible")));
-    json_object *p = obj(s1, "profile");
+    TW_CHECK(v2 && json_object_get_boolean(tw_run_get(v2, "visible")));
+    json_object *p = tw_run_get(s1, "profile");
     TW_CHECK(num(p, "z_max_m") > 200); /* Namsan's top is on the way */
     TW_CHECK_NEAR(num(p, "length_m"), 5500, 1e-6);
     json_object_put(r);

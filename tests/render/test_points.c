@@ -14,34 +14,10 @@ static const double SEOUL_BOX[4] = {126.764, 37.413, 127.184, 37.715};
 
 static char stations[1024], dem[1024];
 
-static json_object *run(const char *scene_text, const char *tag, const char *extra, int *rc)
-{
-    char scene[512], png[512], rep[512], err[512], args[3000];
-    snprintf(scene, sizeof scene, "%s/%s.json", tw_run_tmpdir(), tag);
-    snprintf(png, sizeof png, "%s/%s.png", tw_run_tmpdir(), tag);
-    snprintf(rep, sizeof rep, "%s/%s.report.json", tw_run_tmpdir(), tag);
-    snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tag);
-    FILE *f = fopen(scene, "w");
-    if (!f) return NULL;
-    fputs(scene_text, f);
-    fclose(f);
-    snprintf(args, sizeof args,
-             "--headless --deterministic --size 640x360 --snapshot '%s' --report '%s' %s '%s'", png,
-             rep, extra, scene);
-    *rc = tw_run_citytwin(args, err);
-    return tw_run_load_json(rep);
-}
-
 static const char *str(json_object *o, const char *key)
 {
     json_object *v;
     return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
-}
-
-static json_object *obj(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
 /* Stations inside the box and the EPSG:5186 position of the first named
@@ -103,12 +79,12 @@ static void test_stations_match_golden(void)
     stations_scene(scene, sizeof scene, (double[3]){198047, 547200, 2600},
                    (double[3]){198047, 551863, 30});
     int rc;
-    json_object *r = run(scene, "stations", "--bookmark here", &rc);
+    json_object *r = tw_run_scene(scene, "stations", "--bookmark here", &rc);
     TW_CHECK(rc == 0 && r);
     json_object *p = tw_run_layer(r, "points");
     TW_CHECK_STR(str(p, "status"), "ok");
-    TW_CHECK_MSG(p && json_object_get_int(obj(p, "features")) == expected, "features %s, want %d",
-                 str(p, "features"), expected);
+    TW_CHECK_MSG(p && json_object_get_int(tw_run_get(p, "features")) == expected,
+                 "features %s, want %d", str(p, "features"), expected);
     char png[512];
     snprintf(png, sizeof png, "%s/stations.png", tw_run_tmpdir());
     TW_CHECK(tw_golden_check(png, "points_stations"));
@@ -124,18 +100,18 @@ static void test_pick_a_station(void)
     stations_scene(scene, sizeof scene, (double[3]){xy[0], xy[1] - 1, 1500},
                    (double[3]){xy[0], xy[1], 40});
     int rc;
-    json_object *r = run(scene, "pick", "--bookmark here --pick 320,168", &rc);
+    json_object *r = tw_run_scene(scene, "pick", "--bookmark here --pick 320,168", &rc);
     TW_CHECK(rc == 0 && r);
-    json_object *pick = obj(r, "pick"), *hit = obj(pick, "hit");
+    json_object *pick = tw_run_get(r, "pick"), *hit = tw_run_get(pick, "hit");
     TW_CHECK_STR(str(pick, "kind"), "point");
     TW_CHECK_STR(str(hit, "kind"), "points");
     TW_CHECK_STR(str(hit, "layer"), "지하철역 stations");
-    TW_CHECK_STR(str(obj(hit, "attributes"), "name"), "시청");
-    TW_CHECK(json_object_get_int64(obj(hit, "fid")) >= 0);
+    TW_CHECK_STR(str(tw_run_get(hit, "attributes"), "name"), "시청");
+    TW_CHECK(json_object_get_int64(tw_run_get(hit, "fid")) >= 0);
     json_object_put(r);
     /* A corner far from any marker is ground. */
-    r = run(scene, "pick_ground", "--bookmark here --pick 8,352", &rc);
-    TW_CHECK_STR(str(obj(r, "pick"), "kind"), "ground");
+    r = tw_run_scene(scene, "pick_ground", "--bookmark here --pick 8,352", &rc);
+    TW_CHECK_STR(str(tw_run_get(r, "pick"), "kind"), "ground");
     json_object_put(r);
 }
 
@@ -163,12 +139,12 @@ static void test_csv_any_crs_and_unknown_kind(void)
              "      \"label_field\": \"name\", \"value_field\": \"pm10\" } ] }\n",
              csv);
     int rc;
-    json_object *r = run(scene, "csv", "", &rc);
+    json_object *r = tw_run_scene(scene, "csv", "", &rc);
     TW_CHECK(rc == 0 && r);
     json_object *p = tw_run_layer(r, "points"), *u = tw_run_layer(r, "hologram");
     TW_CHECK_STR(str(p, "status"), "ok");
-    TW_CHECK(json_object_get_int(obj(p, "features")) == 3);
-    TW_CHECK(json_object_get_int(obj(obj(p, "skipped"), "no geometry")) == 1);
+    TW_CHECK(json_object_get_int(tw_run_get(p, "features")) == 3);
+    TW_CHECK(json_object_get_int(tw_run_get(tw_run_get(p, "skipped"), "no geometry")) == 1);
     TW_CHECK_STR(str(u, "status"), "error");
     TW_CHECK(str(u, "error") && strstr(str(u, "error"), "hologram"));
     json_object_put(r);
@@ -177,7 +153,7 @@ static void test_csv_any_crs_and_unknown_kind(void)
              "{ \"layers\": [ { \"kind\": \"points\", \"source\": \"%s\", \"source_crs\": "
              "\"EPSG:5179\", \"label_field\": \"nom\" } ] }\n",
              csv);
-    r = run(scene, "csv_bad_field", "", &rc);
+    r = tw_run_scene(scene, "csv_bad_field", "", &rc);
     TW_CHECK(rc == 0);
     p = tw_run_layer(r, "points");
     TW_CHECK_STR(str(p, "status"), "error");

@@ -26,15 +26,9 @@ static const char *PLAN =
     "  { \"type\": \"Feature\", \"properties\": { \"op\": \"remove\", \"fid\": 503 }, "
     "\"geometry\": null } ] }\n";
 
-static json_object *obj(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 static double num(json_object *o, const char *key)
 {
-    json_object *v = obj(o, key);
+    json_object *v = tw_run_get(o, key);
     return v ? json_object_get_double(v) : NAN;
 }
 
@@ -75,32 +69,32 @@ static void test_plan(void)
     char *before_src = tw_run_read_text(yeouido);
     json_object *a = run("after", PLAN, "after"), *b = run("before", PLAN, "before");
     TW_CHECK(a && b);
-    json_object *oa = obj(a, "obstacles"), *ob = obj(b, "obstacles");
+    json_object *oa = tw_run_get(a, "obstacles"), *ob = tw_run_get(b, "obstacles");
     json_object *ba = tw_run_layer(a, "buildings"), *bb = tw_run_layer(b, "buildings");
     json_object *sa = tw_run_layer(a, "scenario"), *sb = tw_run_layer(b, "scenario");
     printf("before: %.0f prisms, top %.1f m, buildings max %.1f m; after: %.0f prisms in %.0f "
            "sets, top %.1f m, buildings max %.1f m, planned top %.1f m\n",
-           num(ob, "prisms"), num(ob, "top_max_m"), num(obj(bb, "height_m"), "max"),
+           num(ob, "prisms"), num(ob, "top_max_m"), num(tw_run_get(bb, "height_m"), "max"),
            num(oa, "prisms"), num(oa, "sets"), num(oa, "top_max_m"),
-           num(obj(ba, "height_m"), "max"), num(sa, "added_top_max_m"));
-    TW_CHECK_STR(json_object_get_string(obj(sa, "status")), "ok");
+           num(tw_run_get(ba, "height_m"), "max"), num(sa, "added_top_max_m"));
+    TW_CHECK_STR(json_object_get_string(tw_run_get(sa, "status")), "ok");
     TW_CHECK(num(sa, "added") == 2 && num(sa, "raised") == 1 && num(sa, "removed") == 1);
     /* Before: the source as it is (Parc.1 Tower 1, 322 m, the tallest). */
     TW_CHECK(num(ob, "sets") == 1 && num(ob, "prisms") == 592);
-    TW_CHECK_NEAR(num(obj(bb, "height_m"), "max"), 322, 1e-6);
+    TW_CHECK_NEAR(num(tw_run_get(bb, "height_m"), "max"), 322, 1e-6);
     TW_CHECK(num(ob, "top_max_m") > 322 && num(ob, "top_max_m") < 350);
     TW_CHECK(num(sb, "added_top_max_m") != num(sb, "added_top_max_m")); /* null: none shown */
     /* After: two planned prisms more, one building at 400 m. */
     TW_CHECK(num(oa, "sets") == 2 && num(oa, "prisms") == 594);
-    TW_CHECK_NEAR(num(obj(ba, "height_m"), "max"), 400, 1e-6);
+    TW_CHECK_NEAR(num(tw_run_get(ba, "height_m"), "max"), 400, 1e-6);
     TW_CHECK(num(oa, "top_max_m") > 400 && num(oa, "top_max_m") < 430);
     /* 60 floors of 3.3 m on Yeouido's ground (a few metres up). */
     TW_CHECK(num(sa, "added_top_max_m") > 198 && num(sa, "added_top_max_m") < 230);
     /* Parc.1 Tower 1 as the obstacles service has it: 322 m before, gone
      * (below its base) after. */
     json_object *mb = tw_run_layer(b, "measure"), *ma = tw_run_layer(a, "measure");
-    TW_CHECK_NEAR(num(obj(mb, "building_a"), "height_m"), 322, 0.01);
-    TW_CHECK(ma && !obj(ma, "building_a"));
+    TW_CHECK_NEAR(num(tw_run_get(mb, "building_a"), "height_m"), 322, 0.01);
+    TW_CHECK(ma && !tw_run_get(ma, "building_a"));
     /* The source data is untouched. */
     char *after_src = tw_run_read_text(yeouido);
     TW_CHECK(before_src && after_src && strcmp(before_src, after_src) == 0);
@@ -113,10 +107,10 @@ static void test_plan(void)
                          "null } ] }",
                          "after");
     json_object *s = tw_run_layer(r, "scenario");
-    TW_CHECK_STR(json_object_get_string(obj(s, "status")), "error");
-    const char *e = json_object_get_string(obj(s, "error"));
+    TW_CHECK_STR(json_object_get_string(tw_run_get(s, "status")), "error");
+    const char *e = json_object_get_string(tw_run_get(s, "error"));
     TW_CHECK(e && strstr(e, "bad.geojson: feature 0") && strstr(e, "fid"));
-    TW_CHECK_STR(json_object_get_string(obj(tw_run_layer(r, "buildings"), "status")), "ok");
+    TW_CHECK_STR(json_object_get_string(tw_run_get(tw_run_layer(r, "buildings"), "status")), "ok");
     json_object_put(r);
 }
 

@@ -13,15 +13,9 @@
 
 static char cheongna[1024];
 
-static json_object *obj(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 static double num(json_object *o, const char *key)
 {
-    return obj(o, key) ? json_object_get_double(obj(o, key)) : NAN;
+    return tw_run_get(o, key) ? json_object_get_double(tw_run_get(o, key)) : NAN;
 }
 
 static json_object *run(const char *scene_text, const char *tag, const char *extra, int *rc)
@@ -83,7 +77,7 @@ static void test_box(void)
     json_object *r = run(box_scene, "box", "--bookmark b", &rc);
     TW_CHECK(rc == 0 && r);
     json_object *l = tw_run_layer(r, "sun_hours");
-    TW_CHECK(l && strcmp(json_object_get_string(obj(l, "status")), "ok") == 0);
+    TW_CHECK(l && strcmp(json_object_get_string(tw_run_get(l, "status")), "ok") == 0);
     TW_CHECK(num(l, "cells") == 100 * 100);
     TW_CHECK(num(l, "steps") == 97);
     TW_CHECK_NEAR(num(l, "max_h"), 8, 1e-3); /* open ground and the roof: every step */
@@ -92,10 +86,10 @@ static void test_box(void)
     TW_CHECK(ff > 0.001 && ff < 0.05); /* a small patch north of one 30 m box */
     /* east, south, west walls, 10 floors each; the north wall never faces the sun */
     TW_CHECK(num(l, "facade_points") == 30);
-    TW_CHECK(strcmp(json_object_get_string(obj(l, "date")), "2026-12-22") == 0);
-    json_object *sun = obj(r, "sun");
-    TW_CHECK(sun &&
-             strcmp(json_object_get_string(obj(sun, "time")), "2026-12-22T10:00:00+09:00") == 0);
+    TW_CHECK(strcmp(json_object_get_string(tw_run_get(l, "date")), "2026-12-22") == 0);
+    json_object *sun = tw_run_get(r, "sun");
+    TW_CHECK(sun && strcmp(json_object_get_string(tw_run_get(sun, "time")),
+                           "2026-12-22T10:00:00+09:00") == 0);
     /* 10:00 KST on the solstice in Korea: the sun in the south-east, low */
     TW_CHECK(num(sun, "azimuth_deg") > 140 && num(sun, "azimuth_deg") < 150);
     TW_CHECK(num(sun, "elevation_deg") > 17 && num(sun, "elevation_deg") < 22);
@@ -174,9 +168,10 @@ static void test_export_fails(void)
     json_object *r = run(bad, "badexport", "--bookmark b", &rc);
     TW_CHECK(rc == 0 && r);
     json_object *l = tw_run_layer(r, "sun_hours");
-    TW_CHECK(l && strcmp(json_object_get_string(obj(l, "status")), "ok") == 0);
+    TW_CHECK(l && strcmp(json_object_get_string(tw_run_get(l, "status")), "ok") == 0);
     TW_CHECK(num(l, "cells") == 100 * 100);
-    const char *w = l && obj(l, "warning") ? json_object_get_string(obj(l, "warning")) : NULL;
+    const char *w =
+        l && tw_run_get(l, "warning") ? json_object_get_string(tw_run_get(l, "warning")) : NULL;
     TW_CHECK(w && strstr(w, "/no/such/dir/h.tif"));
     json_object_put(r);
 }
@@ -250,12 +245,12 @@ static void test_pick_failing_facades(void)
     TW_CHECK(rc == 0 && r);
     json_object *l = tw_run_layer(r, "sun_hours");
     TW_CHECK(num(l, "facade_fail") > 0);
-    json_object *hit = obj(obj(r, "pick"), "hit");
-    TW_CHECK(hit && strcmp(json_object_get_string(obj(hit, "kind")), "sun_hours") == 0);
-    json_object *a = obj(hit, "attributes");
+    json_object *hit = tw_run_get(tw_run_get(r, "pick"), "hit");
+    TW_CHECK(hit && strcmp(json_object_get_string(tw_run_get(hit, "kind")), "sun_hours") == 0);
+    json_object *a = tw_run_get(hit, "attributes");
     TW_CHECK(num(a, "facade_points") == 30);
     int fails = (int)num(a, "facade_fail");
-    json_object *rows = obj(a, "failing");
+    json_object *rows = tw_run_get(a, "failing");
     TW_CHECK(fails > 0 && fails < 30 && rows && (int)json_object_array_length(rows) == fails);
     bool ground_floor = false;
     for (int i = 0; rows && i < (int)json_object_array_length(rows); i++) {

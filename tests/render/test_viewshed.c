@@ -40,21 +40,15 @@ static json_object *run(const char *tag, const char *layers, const char *extra, 
     return tw_run_load_json(rep);
 }
 
-static json_object *obj(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 static double num(json_object *o, const char *key)
 {
-    json_object *v = obj(o, key);
+    json_object *v = tw_run_get(o, key);
     return v ? json_object_get_double(v) : NAN;
 }
 
 static const char *str(json_object *o, const char *key)
 {
-    json_object *v = obj(o, key);
+    json_object *v = tw_run_get(o, key);
     return v ? json_object_get_string(v) : NULL;
 }
 
@@ -85,7 +79,7 @@ static void test_namsan(void)
     TW_CHECK_NEAR(num(v, "visible_fraction"), (double)st.visible / st.in_range, 1e-9);
     TW_CHECK(num(v, "visible_fraction") > 0.02 && num(v, "visible_fraction") < 0.9);
     TW_CHECK_NEAR(num(v, "resolution_m"), 90, 1e-9);
-    TW_CHECK(json_object_get_boolean(obj(v, "exported")));
+    TW_CHECK(json_object_get_boolean(tw_run_get(v, "exported")));
     /* The export: the DEM's size and geotransform, 255 where the library sees. */
     GDALDatasetH ds = GDALOpen(out, GA_ReadOnly);
     TW_CHECK(ds != NULL);
@@ -148,7 +142,7 @@ static void test_lonlat_and_bad_observer(void)
     TW_CHECK(rc == 0 && r);
     json_object *v = tw_run_layer(r, "viewshed");
     TW_CHECK_STR(str(v, "status"), "ok");
-    json_object *o = obj(v, "observer");
+    json_object *o = tw_run_get(v, "observer");
     TW_CHECK(o && json_object_array_length(o) == 2);
     if (o) {
         TW_CHECK_NEAR(json_object_get_double(json_object_array_get_idx(o, 0)), 198957, 150);
@@ -203,7 +197,7 @@ static void test_drag_in_a_window(void)
     TW_CHECK(tw_run_shell(cmd) == 0);
     json_object *r = tw_run_load_json(rep);
     json_object *v = tw_run_layer(r, "viewshed");
-    json_object *o = obj(v, "observer");
+    json_object *o = tw_run_get(v, "observer");
     TW_CHECK(o && json_object_array_length(o) == 2);
     if (o) {
         double x = json_object_get_double(json_object_array_get_idx(o, 0));

@@ -13,39 +13,15 @@
 
 static char dem[600], png_field[600], json_field[600], grib_field[600];
 
-static json_object *run(const char *scene_text, const char *tag, const char *extra, int *rc)
-{
-    char scene[512], png[512], rep[512], err[512], args[3000];
-    snprintf(scene, sizeof scene, "%s/%s.json", tw_run_tmpdir(), tag);
-    snprintf(png, sizeof png, "%s/%s.png", tw_run_tmpdir(), tag);
-    snprintf(rep, sizeof rep, "%s/%s.report.json", tw_run_tmpdir(), tag);
-    snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tag);
-    FILE *f = fopen(scene, "w");
-    if (!f) return NULL;
-    fputs(scene_text, f);
-    fclose(f);
-    snprintf(args, sizeof args,
-             "--headless --deterministic --size 640x360 --snapshot '%s' --report '%s' %s '%s'", png,
-             rep, extra, scene);
-    *rc = tw_run_citytwin(args, err);
-    return tw_run_load_json(rep);
-}
-
-static json_object *obj(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 static const char *str(json_object *o, const char *key)
 {
-    json_object *v = obj(o, key);
+    json_object *v = tw_run_get(o, key);
     return v ? json_object_get_string(v) : NULL;
 }
 
 static double num(json_object *o, const char *key)
 {
-    json_object *v = obj(o, key);
+    json_object *v = tw_run_get(o, key);
     return v ? json_object_get_double(v) : NAN;
 }
 
@@ -169,7 +145,7 @@ static void test_golden_flowing_air(void)
     snprintf(wind, sizeof wind, WIND_GOLDEN, png_field, grib_field);
     seoul_scene(scene, sizeof scene, wind);
     int rc;
-    json_object *r = run(scene, "golden", "--bookmark down", &rc);
+    json_object *r = tw_run_scene(scene, "golden", "--bookmark down", &rc);
     TW_CHECK(rc == 0 && r);
     json_object *l = tw_run_layer(r, "wind");
     TW_CHECK_STR(str(l, "status"), "ok");
@@ -184,7 +160,7 @@ static void test_golden_flowing_air(void)
     TW_CHECK(str(l, "time") && strncmp(str(l, "time"), "2016-11-20T00:00", 16) == 0);
     TW_CHECK(num(l, "particles") == 12000);
     /* both presets solved, each with its own time and source, the first shown */
-    json_object *fs = obj(l, "fields");
+    json_object *fs = tw_run_get(l, "fields");
     TW_CHECK(fs && json_object_array_length(fs) == 2);
     json_object *f0 = json_object_array_get_idx(fs, 0), *f1 = json_object_array_get_idx(fs, 1);
     TW_CHECK_STR(str(f0, "status"), "ok");
@@ -193,7 +169,7 @@ static void test_golden_flowing_air(void)
     TW_CHECK(str(f1, "time") && strncmp(str(f1, "time"), "2014-01-31T03:00", 16) == 0);
     TW_CHECK(str(f1, "source") && strstr(str(f1, "source"), "NCEP"));
     TW_CHECK(num(l, "current_field") == 0);
-    json_object *s = obj(l, "solve");
+    json_object *s = tw_run_get(l, "solve");
     TW_CHECK(num(s, "cycles") >= 1 && num(s, "ms") > 0);
     TW_CHECK_MSG(num(s, "divergence_ratio") <= 1e-3, "divergence ratio %g",
                  num(s, "divergence_ratio"));
@@ -204,7 +180,7 @@ static void test_golden_flowing_air(void)
 
     /* the same view without wind: what the wind added are streaks along it */
     seoul_scene(scene, sizeof scene, "");
-    r = run(scene, "bare", "--bookmark down", &rc);
+    r = tw_run_scene(scene, "bare", "--bookmark down", &rc);
     json_object_put(r);
     snprintf(bare_png, sizeof bare_png, "%s/bare.png", tw_run_tmpdir());
     tw_image a = {0}, b = {0};
@@ -242,14 +218,14 @@ static void test_gpu_step_uniform(void)
         "  \"bookmarks\": [ { \"name\": \"down\", \"eye\": [198000, 550999, 3000],\n"
         "                   \"target\": [198000, 551000, 0] } ] }\n";
     int rc;
-    json_object *r = run(scene, "uniform", "--bookmark down", &rc);
+    json_object *r = tw_run_scene(scene, "uniform", "--bookmark down", &rc);
     TW_CHECK(rc == 0 && r);
     json_object *l = tw_run_layer(r, "wind");
     TW_CHECK_STR(str(l, "status"), "ok");
-    json_object *p = obj(l, "probe");
+    json_object *p = tw_run_get(l, "probe");
     TW_CHECK(p != NULL);
     double dt = num(p, "dt_scale");
-    json_object *before = obj(p, "before"), *after = obj(p, "after");
+    json_object *before = tw_run_get(p, "before"), *after = tw_run_get(p, "after");
     int moved = 0;
     for (size_t i = 0; before && after && i < json_object_array_length(after); i++) {
         json_object *b = json_object_array_get_idx(before, i),
@@ -293,16 +269,17 @@ static void test_live_station(void)
         "                   \"target\": [198000, 551000, 0] } ] }\n",
         feed);
     int rc;
-    json_object *r = run(scene, "live", "--bookmark down --wait-s 1", &rc);
+    json_object *r = tw_run_scene(scene, "live", "--bookmark down --wait-s 1", &rc);
     TW_CHECK(rc == 0 && r);
     json_object *l = tw_run_layer(r, "wind");
     TW_CHECK_STR(str(l, "status"), "ok");
-    json_object *st = obj(l, "station");
+    json_object *st = tw_run_get(l, "station");
     TW_CHECK_NEAR(num(st, "speed_ms"), 2, 1e-9);
     TW_CHECK_NEAR(num(st, "direction_deg"), 135, 1e-9);
     TW_CHECK_STR(str(st, "observed"), "2016-11-30T07:00:00Z");
     /* from the south-east: the particles go north-west */
-    json_object *p = obj(l, "probe"), *b = obj(p, "before"), *a = obj(p, "after");
+    json_object *p = tw_run_get(l, "probe"), *b = tw_run_get(p, "before"),
+                *a = tw_run_get(p, "after");
     int moved = 0;
     for (size_t i = 0; a && b && i < json_object_array_length(a); i++) {
         json_object *pb = json_object_array_get_idx(b, i), *pa = json_object_array_get_idx(a, i);
@@ -383,13 +360,13 @@ static void test_bad_inputs(void)
     char scene[40000];
     seoul_scene(scene, sizeof scene, layers);
     int rc;
-    json_object *r = run(scene, "bad", "--bookmark down", &rc);
+    json_object *r = tw_run_scene(scene, "bad", "--bookmark down", &rc);
     TW_CHECK(rc == 0 && r);
     TW_CHECK_STR(str(tw_run_layer(r, "terrain"), "status"), "ok");
     char errpath[600];
     snprintf(errpath, sizeof errpath, "%s/bad.err", dir);
     char *log = tw_run_read_text(errpath);
-    json_object *ls = obj(r, "layers");
+    json_object *ls = tw_run_get(r, "layers");
     int seen = 0;
     for (size_t i = 0; ls && i < json_object_array_length(ls); i++) {
         json_object *l = json_object_array_get_idx(ls, i);

@@ -353,3 +353,27 @@ void tw_run_georef(GDALDatasetH ds, const double gt[6], int epsg)
     GDALSetSpatialRef(ds, srs);
     OSRDestroySpatialReference(srs);
 }
+
+json_object *tw_run_get(json_object *o, const char *key)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+json_object *tw_run_scene(const char *scene_text, const char *tag, const char *extra, int *rc)
+{
+    char scene[512], png[512], rep[512], err[512], args[3000];
+    snprintf(scene, sizeof scene, "%s/%s.json", tw_run_tmpdir(), tag);
+    snprintf(png, sizeof png, "%s/%s.png", tw_run_tmpdir(), tag);
+    snprintf(rep, sizeof rep, "%s/%s.report.json", tw_run_tmpdir(), tag);
+    snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tag);
+    FILE *f = fopen(scene, "w");
+    if (!f) return NULL;
+    fputs(scene_text, f);
+    fclose(f);
+    snprintf(args, sizeof args,
+             "--headless --deterministic --size 640x360 --snapshot '%s' --report '%s' %s '%s'", png,
+             rep, extra, scene);
+    *rc = tw_run_citytwin(args, err);
+    return tw_run_load_json(rep);
+}

@@ -35,6 +35,12 @@ int tw_run_count_lines(const char *text);
 json_object *tw_run_load_json(const char *path);
 /* The report's layer of a kind (first match), or NULL. */
 json_object *tw_run_layer(json_object *report, const char *kind);
+/* Member key of o; NULL when o is NULL or has none. */
+json_object *tw_run_get(json_object *o, const char *key);
+/* Writes scene_text as TAG.json in the temporary folder and runs the app on
+ * it headless, deterministic, 640x360, with extra arguments, a snapshot
+ * TAG.png and a report; returns the report (NULL: none), *rc the status. */
+json_object *tw_run_scene(const char *scene_text, const char *tag, const char *extra, int *rc);
 /* True when a headless EGL context can be made here (else tests skip). */
 bool tw_run_have_gl(void);
 

@@ -49,21 +49,13 @@ void rn_lines_draw(const rn_view *view, const rn_drape *drape, const rn_lines_it
     glUniformMatrix4fv(rn__lines.u_view_proj, 1, GL_FALSE, view->view_proj);
     glUniform1f(rn__lines.u_exag, view->exaggeration);
     glUniform2f(rn__lines.u_viewport, (float)view->width, (float)view->height);
-    glUniform1i(rn__lines.u_heights, 0);
-    bool has = drape && rn_texture_bind(drape->heights, 0);
-    glUniform1i(rn__lines.u_has_heights, has ? 1 : 0);
-    if (has)
-        glUniform4f(rn__lines.u_hf, (float)(1.0 / drape->dx), (float)(1.0 / drape->dy),
-                    (float)drape->nx, (float)drape->ny);
+    const rn_drape_uniforms du = {rn__lines.u_heights, rn__lines.u_has_heights, rn__lines.u_hf,
+                                  rn__lines.u_to_hf, rn__lines.u_offset};
+    bool has = rn_drape_bind(drape, &du);
     for (int i = 0; i < count; i++) {
         const rn_lines_item *it = &items[i];
         if (!rn_mesh_valid(it->mesh)) continue;
-        float off[3] = {(float)(it->origin[0] - view->eye[0]),
-                        (float)(it->origin[1] - view->eye[1]), (float)(-view->eye[2])};
-        glUniform3fv(rn__lines.u_offset, 1, off);
-        if (has)
-            glUniform2f(rn__lines.u_to_hf, (float)(it->origin[0] - drape->x0),
-                        (float)(it->origin[1] - drape->y0));
+        rn_drape_item(drape, has, view, it->origin, &du);
         glUniform4fv(rn__lines.u_color, 1, it->color);
         glUniform1f(rn__lines.u_width, it->width_px > 0 ? it->width_px : 1.5f);
         rn_mesh_draw(it->mesh);
@@ -71,4 +63,23 @@ void rn_lines_draw(const rn_view *view, const rn_drape *drape, const rn_lines_it
     glBindVertexArray(0);
     glDepthMask(GL_TRUE);
     glDisable(GL_BLEND);
+}
+
+bool rn_drape_bind(const rn_drape *d, const rn_drape_uniforms *u)
+{
+    glUniform1i(u->heights, 0);
+    bool has = d && rn_texture_bind(d->heights, 0);
+    glUniform1i(u->has_heights, has ? 1 : 0);
+    if (has)
+        glUniform4f(u->hf, (float)(1.0 / d->dx), (float)(1.0 / d->dy), (float)d->nx, (float)d->ny);
+    return has;
+}
+
+void rn_drape_item(const rn_drape *d, bool has, const rn_view *view, const double origin[2],
+                   const rn_drape_uniforms *u)
+{
+    float off[3] = {(float)(origin[0] - view->eye[0]), (float)(origin[1] - view->eye[1]),
+                    (float)(-view->eye[2])};
+    glUniform3fv(u->offset, 1, off);
+    if (has) glUniform2f(u->to_hf, (float)(origin[0] - d->x0), (float)(origin[1] - d->y0));
 }

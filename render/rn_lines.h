@@ -16,6 +16,17 @@ typedef struct rn_drape {
     int nx, ny;
 } rn_drape;
 
+/* Uniform locations of a draped program (heights on texture unit 0). */
+typedef struct rn_drape_uniforms {
+    int heights, has_heights, hf, to_hf, offset;
+} rn_drape_uniforms;
+
+/* Binds the drape's heights for the program in use; false: flat ground. */
+bool rn_drape_bind(const rn_drape *d, const rn_drape_uniforms *u);
+/* An item's offset from the eye and its place on the heightfield. */
+void rn_drape_item(const rn_drape *d, bool has, const rn_view *view, const double origin[2],
+                   const rn_drape_uniforms *u);
+
 typedef struct rn_lines_item {
     rn_mesh mesh; /* TW_PRIM_LINES */
     double origin[3];

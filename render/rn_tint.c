@@ -57,22 +57,14 @@ void rn_tint_draw(const rn_view *view, const rn_drape *drape, const rn_tint_item
     glDepthMask(GL_FALSE);
     glUniformMatrix4fv(rn__tint.u_view_proj, 1, GL_FALSE, view->view_proj);
     glUniform1f(rn__tint.u_exag, view->exaggeration);
-    glUniform1i(rn__tint.u_heights, 0);
     glUniform1i(rn__tint.u_mask, 1);
-    bool has = drape && rn_texture_bind(drape->heights, 0);
-    glUniform1i(rn__tint.u_has_heights, has ? 1 : 0);
-    if (has)
-        glUniform4f(rn__tint.u_hf, (float)(1.0 / drape->dx), (float)(1.0 / drape->dy),
-                    (float)drape->nx, (float)drape->ny);
+    const rn_drape_uniforms du = {rn__tint.u_heights, rn__tint.u_has_heights, rn__tint.u_hf,
+                                  rn__tint.u_to_hf, rn__tint.u_offset};
+    bool has = rn_drape_bind(drape, &du);
     for (int i = 0; i < count; i++) {
         const rn_tint_item *it = &items[i];
         if (!rn_mesh_valid(it->mesh)) continue;
-        float off[3] = {(float)(it->origin[0] - view->eye[0]),
-                        (float)(it->origin[1] - view->eye[1]), (float)(-view->eye[2])};
-        glUniform3fv(rn__tint.u_offset, 1, off);
-        if (has)
-            glUniform2f(rn__tint.u_to_hf, (float)(it->origin[0] - drape->x0),
-                        (float)(it->origin[1] - drape->y0));
+        rn_drape_item(drape, has, view, it->origin, &du);
         glUniform1f(rn__tint.u_opacity, it->opacity > 0 ? it->opacity : 1.0f);
         bool mask = it->mask_size > 0 && rn_texture_bind(it->mask, 1);
         glUniform1i(rn__tint.u_has_mask, mask ? 1 : 0);

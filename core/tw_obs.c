@@ -213,13 +213,18 @@ tw_obs_entity *tw_obs_reopen(tw_obs_snapshot *s, int index)
 
 tw_obs_value *tw_obs_add_value(tw_obs_snapshot *s, const char *name)
 {
+    return tw_obs_add_value_n(s, name, -1);
+}
+
+tw_obs_value *tw_obs_add_value_n(tw_obs_snapshot *s, const char *name, long name_len)
+{
     if (s->current < 0) return NULL;
     tw_obs_entity *e = &s->entities[s->current];
     if (e->value_count >= s->limits.max_values) {
         s->dropped_values++;
         return NULL;
     }
-    const char *n = tw_obs_str(s, name, -1);
+    const char *n = tw_obs_str(s, name, name_len);
     if (!n || !tw_obs__grow(s, (void **)&s->values, &s->value_alloc, s->value_count + 1,
                             sizeof *s->values))
         return NULL;

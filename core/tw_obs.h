@@ -127,6 +127,8 @@ tw_obs_entity *tw_obs_reopen(tw_obs_snapshot *s, int index);
  * or out of memory. number is NAN and the rest NULL until set. The pointer
  * is valid until the next value is added. */
 tw_obs_value *tw_obs_add_value(tw_obs_snapshot *s, const char *name);
+/* The same with a name of name_len bytes (not NUL-terminated; < 0: up to the NUL). */
+tw_obs_value *tw_obs_add_value_n(tw_obs_snapshot *s, const char *name, long name_len);
 /* Appends a vertex to the current entity (counted when over max_vertices). */
 void tw_obs_add_vertex(tw_obs_snapshot *s, double x, double y);
 /* Sets the current entity's geometry from its vertices: a point takes the

@@ -1,58 +1,61 @@
 /* GeoJSON feeds: a FeatureCollection (or a single Feature) whose features
- * carry an id, a name and values in their properties, named by the caller. */
+ * carry an id, a name and values in their properties, named by the caller.
+ * Read with core/tw_jscan.h: one flat document, no tree of allocations. */
 #include "live_internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static bool live__is_time_key(const char *key)
+static bool live__key_is(const tw_jdoc *d, int key, const char *lit)
 {
-    return strcmp(key, "observedAt") == 0 || strcmp(key, "dateObserved") == 0 ||
-           strcmp(key, "time") == 0 || strcmp(key, "timestamp") == 0;
+    size_t n = strlen(lit);
+    return d->nodes[key].len == n && memcmp(d->nodes[key].s, lit, n) == 0;
 }
 
-static void live__feature(tw_obs_snapshot *s, json_object *f, const live_options *opt, bool lonlat)
+static bool live__is_time_key(const tw_jdoc *d, int key)
 {
-    const char *ft = tw_json_string(f, "type");
-    if (!ft || strcmp(ft, "Feature") != 0) {
+    return live__key_is(d, key, "observedAt") || live__key_is(d, key, "dateObserved") ||
+           live__key_is(d, key, "time") || live__key_is(d, key, "timestamp");
+}
+
+static void live__feature(tw_obs_snapshot *s, const tw_jdoc *d, int f, const live_options *opt,
+                          bool lonlat)
+{
+    if (!tw_jstr_is(d, tw_jget(d, f, "type"), "Feature")) {
         tw_obs_count(s, TW_OBS_SKIP_NOT_OBJECT);
         return;
     }
     tw_obs_entity *e = tw_obs_begin(s);
     if (!e) return;
-    json_object *props = tw_json_get(f, "properties", json_type_object), *id = NULL;
-    if (opt && opt->id_field)
-        json_object_object_get_ex(props, opt->id_field, &id);
-    else
-        json_object_object_get_ex(f, "id", &id);
-    e->id = live__id(s, id);
+    int props = tw_jget(d, f, "properties");
+    if (!tw_jis(d, props, TW_J_OBJECT)) props = -1;
+    int id = opt && opt->id_field ? tw_jget(d, props, opt->id_field) : tw_jget(d, f, "id");
+    e->id = live__jid(s, d, id);
     if (!e->id) {
         tw_obs_cancel(s, TW_OBS_SKIP_NO_ID);
         return;
     }
     e->type = "Feature";
-    json_object *geom = NULL;
-    json_object_object_get_ex(f, "geometry", &geom);
     tw_obs_skip why;
-    if (!live__geometry(s, geom, lonlat, &why)) {
+    if (!live__jgeometry(s, d, tw_jget(d, f, "geometry"), lonlat, &why)) {
         tw_obs_cancel(s, why);
         return;
     }
     const char *name_field = opt && opt->name_field ? opt->name_field : "name";
-    if (!props) { /* "properties": null is valid GeoJSON */
+    if (props < 0) { /* "properties": null is valid GeoJSON */
         tw_obs_commit(s);
         return;
     }
-    json_object_object_foreach(props, key, val)
-    {
-        if (strcmp(key, name_field) == 0 && json_object_is_type(val, json_type_string)) {
-            e->name = tw_obs_str(s, json_object_get_string(val), json_object_get_string_len(val));
+    for (int k = tw_jfirst(d, props); k >= 0; k = tw_jnext(d, props, k)) {
+        int val = k + 1;
+        if (live__key_is(d, k, name_field) && tw_jis(d, val, TW_J_STRING)) {
+            e->name = live__jstr(s, d, val);
             continue;
         }
-        if (live__is_time_key(key) && !isfinite(e->observed_at))
-            e->observed_at = live__time_json(val);
-        live__scalar(s, key, val);
+        if (!isfinite(e->observed_at) && live__is_time_key(d, k))
+            e->observed_at = live__jtime(d, val);
+        live__jscalar(s, d, k, val);
     }
     live__pick_main(s, e, opt ? opt->value : NULL, NULL);
     tw_obs_commit(s);
@@ -62,39 +65,45 @@ tw_result live_geojson_parse(const char *buf, size_t len, const live_options *op
                              tw_obs_snapshot **out, char *err, size_t errlen)
 {
     *out = NULL;
-    json_object *root = NULL;
-    tw_result r = live__json(buf, len, &root, err, errlen);
-    if (r != TW_OK) return r;
-    const char *type = tw_json_string(root, "type");
-    json_object *features = tw_json_get(root, "features", json_type_array);
-    bool single = type && strcmp(type, "Feature") == 0;
-    if (!single && (!type || strcmp(type, "FeatureCollection") != 0 || !features)) {
+    tw_jdoc d;
+    tw_jdoc_init(&d);
+    tw_result r = live__jparse(&d, buf, len, err, errlen);
+    if (r != TW_OK) {
+        tw_jdoc_free(&d);
+        return r;
+    }
+    const int root = 0;
+    int type = tw_jget(&d, root, "type"), features = tw_jget(&d, root, "features");
+    if (!tw_jis(&d, type, TW_J_STRING)) type = -1;
+    if (!tw_jis(&d, features, TW_J_ARRAY)) features = -1;
+    bool single = tw_jstr_is(&d, type, "Feature");
+    if (!single && (type < 0 || !tw_jstr_is(&d, type, "FeatureCollection") || features < 0)) {
         snprintf(err, errlen, "not a GeoJSON FeatureCollection: %s",
-                 !json_object_is_type(root, json_type_object) ? "the document is not an object"
-                 : !type                                      ? "no \"type\""
-                 : strcmp(type, "FeatureCollection") != 0     ? "\"type\" is not FeatureCollection"
+                 !tw_jis(&d, root, TW_J_OBJECT)               ? "the document is not an object"
+                 : type < 0                                   ? "no \"type\""
+                 : !tw_jstr_is(&d, type, "FeatureCollection") ? "\"type\" is not FeatureCollection"
                                                               : "no \"features\" array");
-        json_object_put(root);
+        tw_jdoc_free(&d);
         return TW_ERR_FORMAT;
     }
     tw_obs_snapshot *s = live__create(opt, err, errlen);
     if (!s) {
-        json_object_put(root);
+        tw_jdoc_free(&d);
         return TW_ERR_NOMEM;
     }
     /* The 2008 GeoJSON "crs" member: positions are in that CRS, not lon/lat. */
-    json_object *crs = tw_json_get(root, "crs", json_type_object);
-    const char *crs_name = tw_json_string(tw_json_get(crs, "properties", json_type_object), "name");
-    if (crs_name && !strstr(crs_name, "CRS84") && !strstr(crs_name, "EPSG::4326"))
-        s->crs = tw_obs_str(s, crs_name, -1);
+    int crs = tw_jget(&d, root, "crs");
+    int crs_props = tw_jis(&d, crs, TW_J_OBJECT) ? tw_jget(&d, crs, "properties") : -1;
+    int crs_name = tw_jis(&d, crs_props, TW_J_OBJECT) ? tw_jget(&d, crs_props, "name") : -1;
+    const char *cn = live__jstr(s, &d, crs_name);
+    if (cn && !strstr(cn, "CRS84") && !strstr(cn, "EPSG::4326")) s->crs = cn;
     bool lonlat = s->crs == NULL;
     if (single) {
-        live__feature(s, root, opt, lonlat);
+        live__feature(s, &d, root, opt, lonlat);
     } else {
-        size_t n = json_object_array_length(features);
-        for (size_t i = 0; i < n && !s->nomem; i++)
-            live__feature(s, json_object_array_get_idx(features, i), opt, lonlat);
+        for (int f = tw_jfirst(&d, features); f >= 0 && !s->nomem; f = tw_jnext(&d, features, f))
+            live__feature(s, &d, f, opt, lonlat);
     }
-    json_object_put(root);
+    tw_jdoc_free(&d);
     return live__done(s, out, err, errlen);
 }

@@ -5,6 +5,7 @@
 #define LIVE_INTERNAL_H
 
 #include "live_formats.h"
+#include "tw_jscan.h"
 #include "tw_json.h"
 
 #include <stdbool.h>
@@ -41,6 +42,20 @@ tw_obs_snapshot *live__create(const live_options *opt, char *err, size_t errlen)
 /* Hands the snapshot over, or frees it and reports NOMEM when an
  * allocation failed while it was built. */
 tw_result live__done(tw_obs_snapshot *s, tw_obs_snapshot **out, char *err, size_t errlen);
+/* The same helpers over a flat document (core/tw_jscan.h), for GeoJSON and
+ * NGSI-LD: nodes are indices into d, -1 for "absent". */
+/* Parses the whole of buf into d; on failure err gets "bad JSON at line L,
+ * column C (byte N): why". */
+tw_result live__jparse(tw_jdoc *d, const char *buf, size_t len, char *err, size_t errlen);
+/* Writes d's parse error as "bad JSON at ..." into err. */
+void live__jerror(const tw_jdoc *d, const char *buf, size_t len, char *err, size_t errlen);
+double live__jtime(const tw_jdoc *d, int v);
+bool live__jgeometry(tw_obs_snapshot *s, const tw_jdoc *d, int g, bool lonlat, tw_obs_skip *why);
+/* A scalar v as a value named by the key node key. */
+tw_obs_value *live__jscalar(tw_obs_snapshot *s, const tw_jdoc *d, int key, int v);
+const char *live__jid(tw_obs_snapshot *s, const tw_jdoc *d, int v);
+/* A copy of string node v in the snapshot, or NULL when v is not a string. */
+const char *live__jstr(tw_obs_snapshot *s, const tw_jdoc *d, int v);
 /* Copies a string into a fixed buffer when it fits, else leaves it empty. */
 void live__copy(char *dst, size_t n, const char *src);
 

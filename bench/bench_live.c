@@ -2,7 +2,7 @@
  *
  * Generates, in memory, N entities (default 100000) in each format: an
  * NGSI-LD normalized response (OffStreetParking-like, with a Relationship and
- * a structured address), a GeoJSON FeatureCollection of points, a
+ * a structured address), the same in the keyValues form, a GeoJSON FeatureCollection of points, a
  * SensorThings Things list with Locations, Datastreams and Observations
  * expanded, and a Seoul GetParkInfo response. For each it prints the best of
  * a few runs of the parser and of a plain json_tokener_parse of the same
@@ -86,6 +86,27 @@ static void gen_ngsild(buf *b, int n)
             " \"@context\": [\"https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld\"]}",
             i ? "," : "", i, i, i % 400, i / 60 % 60, i % 60, 400 + i % 100, (i % 100) / 100.0, i,
             i, lon(i), lat(i));
+    put(b, "]");
+}
+
+/* The same entities in the keyValues form (options=keyValues). */
+static void gen_ngsild_kv(buf *b, int n)
+{
+    put(b, "[");
+    for (int i = 0; i < n; i++)
+        put(b,
+            "%s{\"id\": \"urn:ngsi-ld:OffStreetParking:seoul-%d\", \"type\": \"OffStreetParking\","
+            " \"name\": \"공영주차장 %d\", \"availableSpotNumber\": %d,"
+            " \"totalSpotNumber\": %d, \"occupancy\": %.3f,"
+            " \"category\": [\"public\", \"feeCharged\"], \"chargeType\": [\"temporaryPrice\"],"
+            " \"address\": {\"addressLocality\": \"Seoul\", \"streetAddress\": \"구로구 구로동 "
+            "%d\"},"
+            " \"refParkingSite\": \"urn:ngsi-ld:ParkingSite:%d\","
+            " \"location\": {\"type\": \"Point\", \"coordinates\": [%.7f, %.7f]},"
+            " \"observationDateTime\": \"2024-05-01T08:%02d:%02dZ\","
+            " \"@context\": [\"https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld\"]}",
+            i ? "," : "", i, i, i % 400, 400 + i % 100, (i % 100) / 100.0, i, i, lon(i), lat(i),
+            i / 60 % 60, i % 60);
     put(b, "]");
 }
 
@@ -173,6 +194,7 @@ int main(int argc, char **argv)
         void (*gen)(buf *, int);
         parse_fn parse;
     } cases[] = {{"ngsi-ld", gen_ngsild, run_ngsild},
+                 {"ngsi-ld-kv", gen_ngsild_kv, run_ngsild},
                  {"geojson", gen_geojson, run_geojson},
                  {"sensorthings", gen_sta, run_sta},
                  {"seoul", gen_seoul, run_seoul}};

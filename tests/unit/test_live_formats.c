@@ -120,6 +120,59 @@ static void test_ngsild_offstreet(void)
     tw_obs_free(s);
 }
 
+static void check_text(const tw_obs_snapshot *s, const tw_obs_entity *e, const char *name,
+                       const char *want)
+{
+    const tw_obs_value *v = tw_obs_find_value(s, e, name);
+    TW_CHECK_MSG(v && v->text && strcmp(v->text, want) == 0, "%s: %s, want %s", name,
+                 v && v->text ? v->text : "(none)", want);
+}
+
+/* The parking fee (what the hover's "요금 Fee" line shows) from the smart
+ * data models' "category" (feeCharged / free) and "chargeType", in both
+ * forms; the OnStreetParking payloads are written from the model's spec
+ * (its category and chargeType enums), there is no sample of it here. */
+static void test_ngsild_parking_fee(void)
+{
+    const char *files[] = {"OffStreetParking_example-normalized.jsonld",
+                           "OffStreetParking_example.json"};
+    for (int i = 0; i < 2; i++) {
+        tw_obs_snapshot *s = parse_file(live_ngsild_parse, files[i], NULL);
+        if (!s) continue;
+        check_text(s, &s->entities[0], "fee", "유료 paid (temporaryPrice)");
+        TW_CHECK(tw_obs_find_value(s, &s->entities[0], "category") == NULL);
+        tw_obs_free(s);
+    }
+    const char *text =
+        "[{\"id\": \"urn:ngsi-ld:OnStreetParking:a\", \"type\": \"OnStreetParking\","
+        " \"category\": {\"type\": \"Property\", \"value\": [\"free\", \"shortTerm\"]},"
+        " \"location\": {\"type\": \"GeoProperty\", \"value\": {\"type\": \"Point\","
+        " \"coordinates\": [127.0, 37.5]}}},"
+        "{\"id\": \"b\", \"type\": \"OnStreetParking\", \"chargeType\": [\"free\"],"
+        " \"location\": {\"type\": \"Point\", \"coordinates\": [127.0, 37.5]}},"
+        "{\"id\": \"c\", \"type\": \"OnStreetParking\", \"category\": [\"blueZone\"],"
+        " \"chargeType\": [\"flat\", \"free\"],"
+        " \"location\": {\"type\": \"Point\", \"coordinates\": [127.0, 37.5]}},"
+        "{\"id\": \"d\", \"type\": \"OnStreetParking\", \"category\": [\"feeCharged\"],"
+        " \"fee\": \"2000 KRW / 30 min\","
+        " \"location\": {\"type\": \"Point\", \"coordinates\": [127.0, 37.5]}},"
+        "{\"id\": \"e\", \"type\": \"OnStreetParking\", \"category\": [\"blueZone\"],"
+        " \"location\": {\"type\": \"Point\", \"coordinates\": [127.0, 37.5]}}]";
+    tw_obs_snapshot *s = NULL;
+    char err[256];
+    TW_CHECK_MSG(parse_text(live_ngsild_parse, text, NULL, &s, err, sizeof err) == TW_OK, "%s",
+                 err);
+    if (!s) return;
+    TW_CHECK(s->entity_count == 5);
+    check_text(s, &s->entities[0], "fee", "무료 free");
+    check_text(s, &s->entities[1], "fee", "무료 free");
+    check_text(s, &s->entities[2], "fee", "유료 paid (flat)");
+    check_text(s, &s->entities[3], "fee", "2000 KRW / 30 min"); /* its own, not a second one */
+    TW_CHECK(s->entities[3].value_count == 1);
+    TW_CHECK(tw_obs_find_value(s, &s->entities[4], "fee") == NULL); /* nothing said */
+    tw_obs_free(s);
+}
+
 static void test_ngsild_parking_spot(void)
 {
     tw_obs_snapshot *s =
@@ -601,6 +654,7 @@ static void test_seoul(void)
 int main(void)
 {
     TW_RUN(test_ngsild_offstreet);
+    TW_RUN(test_ngsild_parking_fee);
     TW_RUN(test_ngsild_parking_spot);
     TW_RUN(test_ngsild_air_weather_device);
     TW_RUN(test_ngsild_array);

@@ -60,6 +60,11 @@ static void test_strings(void)
     TW_CHECK(str_eq(&d, tw_jat(&d, 0, 4), "a\0b", 3));
     TW_CHECK(str_eq(&d, tw_jat(&d, 0, 5), "가나", 6));
     TW_CHECK(str_eq(&d, tw_jat(&d, 0, 6), "", 0));
+    /* Control characters in a string pass, as json-c lets them; a NUL byte
+     * ends the text (json-c stops there too). */
+    TW_CHECK(tw_jparse(&d, "[\"a\tb\"]", 7) && str_eq(&d, 1, "a\tb", 3));
+    TW_CHECK(!tw_jparse(&d, "[\"a\0b\"]", 7) && tw_jdoc_error(&d, NULL) == 3);
+    TW_CHECK(tw_jparse(&d, text, strlen(text)));
     char small[4];
     TW_CHECK(!tw_jstr_copy(&d, tw_jat(&d, 0, 5), small, sizeof small));
     char big[16];
@@ -109,12 +114,29 @@ static void test_errors(void)
     struct {
         const char *text;
         size_t at;
-    } bad[] = {{"", 0},           {"  ", 2},     {"[1,]", 3},         {"{\"a\" 1}", 5},
-               {"[1 2]", 3},      {"\"abc", 4},  {"[\"a\x01\"]", 3},  {"01", 1},
-               {"1.", 2},         {"-", 0},      {"tru", 0},          {"[1]x", 3},
-               {"{\"a\":1,}", 7}, {"{1: 2}", 1}, {"[\"\\x\"]", 2},    {"[\"\\u12g4\"]", 2},
-               {"nul", 0},        {"[-a]", 1},   {"1e", 2},           {"[1,\n 2,\n ?]", 9},
-               {"{\"a\":", 5},    {"[", 1},      {"[true false]", 6}, {"NaN", 0}};
+    } bad[] = {{"", 0},
+               {"  ", 2},
+               {"[1,]", 3},
+               {"{\"a\" 1}", 5},
+               {"[1 2]", 3},
+               {"\"abc", 4},
+               {"01", 1},
+               {"1.", 2},
+               {"-", 0},
+               {"tru", 0},
+               {"[1]x", 3},
+               {"{\"a\":1,}", 7},
+               {"{1: 2}", 1},
+               {"[\"\\x\"]", 2},
+               {"[\"\\u12g4\"]", 2},
+               {"nul", 0},
+               {"[-a]", 1},
+               {"1e", 2},
+               {"[1,\n 2,\n ?]", 9},
+               {"{\"a\":", 5},
+               {"[", 1},
+               {"[true false]", 6},
+               {"NaN", 0}};
     tw_jdoc d;
     tw_jdoc_init(&d);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -1,60 +1,13 @@
 /* Shared pieces of the feed parsers: positioned JSON errors, ISO 8601 times
  * without the C library's local-time functions, GeoJSON geometries into the
- * current snapshot entity, scalar values and the choice of "the value". */
+ * current snapshot entity, scalar values and the choice of "the value". The
+ * JSON is a flat document of core/tw_jscan.h, not a json-c tree. */
 #include "live_internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-tw_result live__json(const char *buf, size_t len, json_object **out, char *err, size_t errlen)
-{
-    char why[256];
-    tw_result r = tw_json_parse(buf, len, out, why, sizeof why);
-    if (r == TW_ERR_FORMAT)
-        snprintf(err, errlen, "bad JSON at %s", why);
-    else if (r != TW_OK)
-        snprintf(err, errlen, "%s", why);
-    return r;
-}
-
-static size_t live__ws(const char *b, size_t i, size_t len)
-{
-    while (i < len && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) i++;
-    return i;
-}
-
-tw_result live__each(const char *buf, size_t len, void (*each)(json_object *, void *), void *user)
-{
-    size_t i = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    i = live__ws(buf, i, len);
-    if (i >= len || buf[i] != '[' || len > 0x7fffffff) return TW_ERR_FORMAT;
-    i = live__ws(buf, i + 1, len);
-    if (i < len && buf[i] == ']') return live__ws(buf, i + 1, len) == len ? TW_OK : TW_ERR_FORMAT;
-    json_tokener *tok = json_tokener_new_ex(64);
-    if (!tok) return TW_ERR_NOMEM;
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-    tw_result r = TW_ERR_FORMAT;
-    while (i < len) {
-        json_tokener_reset(tok);
-        json_object *o = json_tokener_parse_ex(tok, buf + i, (int)(len - i));
-        if (json_tokener_get_error(tok) != json_tokener_success) break;
-        size_t end = json_tokener_get_parse_end(tok);
-        if (end == 0) break;
-        each(o, user);
-        json_object_put(o);
-        i = live__ws(buf, i + end, len);
-        if (i < len && buf[i] == ',') {
-            i = live__ws(buf, i + 1, len);
-            continue;
-        }
-        if (i < len && buf[i] == ']') r = live__ws(buf, i + 1, len) == len ? TW_OK : TW_ERR_FORMAT;
-        break;
-    }
-    json_tokener_free(tok);
-    return r;
-}
 
 /* Reads exactly n digits. */
 static bool live__digits(const char **p, int n, int *out)
@@ -122,160 +75,168 @@ double live__time(const char *text, double utc_offset_h)
     return (double)live__days(y, mo, d) * 86400.0 + h * 3600.0 + mi * 60.0 + sec + frac - offset_s;
 }
 
-double live__time_json(json_object *v)
+tw_result live__json(tw_jdoc *d, const char *buf, size_t len, char *err, size_t errlen)
 {
-    if (json_object_is_type(v, json_type_string)) return live__time(json_object_get_string(v), 0);
-    if (json_object_is_type(v, json_type_object)) {
-        const char *s = tw_json_string(v, "@value");
-        return s ? live__time(s, 0) : NAN;
+    if (len > 0x7fffffff) {
+        snprintf(err, errlen, "document larger than the 2 GB a JSON parse may take");
+        return TW_ERR_TOOBIG;
     }
-    return NAN;
+    if (tw_jparse(d, buf, len)) return TW_OK;
+    live__json_error(d, buf, len, err, errlen);
+    return d->nomem ? TW_ERR_NOMEM : TW_ERR_FORMAT;
 }
 
-static bool live__position(json_object *p, bool lonlat, double *x, double *y)
+void live__json_error(const tw_jdoc *d, const char *buf, size_t len, char *err, size_t errlen)
 {
-    if (!json_object_is_type(p, json_type_array) || json_object_array_length(p) < 2) return false;
-    json_object *a = json_object_array_get_idx(p, 0), *b = json_object_array_get_idx(p, 1);
-    if (!(json_object_is_type(a, json_type_double) || json_object_is_type(a, json_type_int)) ||
-        !(json_object_is_type(b, json_type_double) || json_object_is_type(b, json_type_int)))
-        return false;
-    *x = json_object_get_double(a);
-    *y = json_object_get_double(b);
+    char why[200];
+    tw_jdoc_error_text(d, buf, len, why, sizeof why);
+    snprintf(err, errlen, "bad JSON at %s", why);
+}
+
+double live__time_json(const tw_jdoc *d, int v)
+{
+    if (tw_jis(d, v, TW_J_OBJECT)) v = tw_jget(d, v, "@value");
+    char text[128];
+    return tw_jstr_copy(d, v, text, sizeof text) ? live__time(text, 0) : NAN;
+}
+
+static bool live__position(const tw_jdoc *d, int p, bool lonlat, double *x, double *y)
+{
+    if (!tw_jis(d, p, TW_J_ARRAY) || tw_jcount(d, p) < 2) return false;
+    int a = p + 1, b = (int)d->nodes[a].end;
+    if (!tw_jnumber(d, a, x) || !tw_jnumber(d, b, y)) return false;
     if (!isfinite(*x) || !isfinite(*y)) return false;
     if (lonlat && (fabs(*x) > 180 || fabs(*y) > 90)) return false;
     return true;
 }
 
-/* Adds the positions of an array to the current entity; min: fewest needed. */
-static bool live__positions(tw_obs_snapshot *s, json_object *arr, bool lonlat, int min)
+static bool live__positions(tw_obs_snapshot *s, const tw_jdoc *d, int arr, bool lonlat, int min)
 {
-    if (!json_object_is_type(arr, json_type_array)) return false;
-    size_t n = json_object_array_length(arr);
-    if (n < (size_t)min) return false;
-    for (size_t i = 0; i < n; i++) {
+    if (!tw_jis(d, arr, TW_J_ARRAY) || tw_jcount(d, arr) < min) return false;
+    for (int c = tw_jfirst(d, arr); c >= 0; c = tw_jnext(d, arr, c)) {
         double x, y;
-        if (!live__position(json_object_array_get_idx(arr, i), lonlat, &x, &y)) return false;
+        if (!live__position(d, c, lonlat, &x, &y)) return false;
         tw_obs_add_vertex(s, x, y);
     }
     return true;
 }
 
 /* Counts the positions in the parts after the first of a multi-geometry. */
-static void live__drop_rest(tw_obs_snapshot *s, json_object *parts, bool points)
+static void live__drop_rest(tw_obs_snapshot *s, const tw_jdoc *d, int parts, bool points)
 {
-    size_t n = json_object_array_length(parts);
-    for (size_t i = 1; i < n; i++) {
-        json_object *p = json_object_array_get_idx(parts, i);
-        if (points || !json_object_is_type(p, json_type_array))
-            s->dropped_vertices++;
-        else
-            s->dropped_vertices += (int)json_object_array_length(p);
-    }
+    int c = tw_jfirst(d, parts);
+    if (c < 0) return;
+    for (c = tw_jnext(d, parts, c); c >= 0; c = tw_jnext(d, parts, c))
+        s->dropped_vertices += points || !tw_jis(d, c, TW_J_ARRAY) ? 1 : tw_jcount(d, c);
 }
 
-static bool live__geometry_at(tw_obs_snapshot *s, json_object *g, bool lonlat, tw_obs_skip *why)
+static bool live__geometry_at(tw_obs_snapshot *s, const tw_jdoc *d, int g, bool lonlat,
+                              tw_obs_skip *why)
 {
     *why = TW_OBS_SKIP_NO_LOCATION;
-    for (int depth = 0; depth < 4 && g; depth++) {
-        if (!json_object_is_type(g, json_type_object)) {
-            if (!json_object_is_type(g, json_type_null)) *why = TW_OBS_SKIP_BAD_GEOMETRY;
+    for (int depth = 0; depth < 4 && g >= 0; depth++) {
+        if (!tw_jis(d, g, TW_J_OBJECT)) {
+            if (!tw_jis(d, g, TW_J_NULL)) *why = TW_OBS_SKIP_BAD_GEOMETRY;
             return false;
         }
-        const char *type = tw_json_string(g, "type");
-        if (!type) {
+        int type = tw_jget(d, g, "type");
+        if (!tw_jis(d, type, TW_J_STRING)) {
             *why = TW_OBS_SKIP_BAD_GEOMETRY;
             return false;
         }
-        if (strcmp(type, "Feature") == 0) {
-            g = tw_json_get(g, "geometry", json_type_object);
+        if (tw_jstr_is(d, type, "Feature")) {
+            g = tw_jget(d, g, "geometry");
+            if (!tw_jis(d, g, TW_J_OBJECT)) g = -1;
             continue;
         }
-        if (strcmp(type, "GeometryCollection") == 0) {
-            json_object *gs = tw_json_get(g, "geometries", json_type_array);
-            if (!gs || json_object_array_length(gs) == 0) break;
-            g = json_object_array_get_idx(gs, 0);
+        if (tw_jstr_is(d, type, "GeometryCollection")) {
+            int gs = tw_jget(d, g, "geometries");
+            if (!tw_jis(d, gs, TW_J_ARRAY) || tw_jcount(d, gs) == 0) break;
+            g = tw_jfirst(d, gs);
             continue;
         }
         *why = TW_OBS_SKIP_BAD_GEOMETRY;
-        json_object *c = tw_json_get(g, "coordinates", json_type_array);
-        if (!c) return false;
-        bool multi = strncmp(type, "Multi", 5) == 0;
-        const char *base = multi ? type + 5 : type;
+        int c = tw_jget(d, g, "coordinates");
+        if (!tw_jis(d, c, TW_J_ARRAY)) return false;
+        const tw_jnode *t = &d->nodes[type];
+        bool multi = t->len >= 5 && memcmp(t->s, "Multi", 5) == 0;
+        const char *base = multi ? t->s + 5 : t->s;
+        size_t blen = multi ? t->len - 5 : t->len;
+#define LIVE__IS(lit) (blen == sizeof lit - 1 && memcmp(base, lit, blen) == 0)
         if (multi) {
-            if (json_object_array_length(c) == 0) return false;
-            live__drop_rest(s, c, strcmp(base, "Point") == 0);
-            c = json_object_array_get_idx(c, 0);
+            if (tw_jcount(d, c) == 0) return false;
+            live__drop_rest(s, d, c, LIVE__IS("Point"));
+            c = tw_jfirst(d, c);
         }
-        if (strcmp(base, "Point") == 0) {
+        if (LIVE__IS("Point")) {
             double x, y;
-            if (!live__position(c, lonlat, &x, &y)) return false;
+            if (!live__position(d, c, lonlat, &x, &y)) return false;
             tw_obs_add_vertex(s, x, y);
             return tw_obs_set_geometry(s, TW_OBS_GEOM_POINT);
         }
-        if (strcmp(base, "LineString") == 0) {
-            if (!live__positions(s, c, lonlat, 2)) return false;
+        if (LIVE__IS("LineString")) {
+            if (!live__positions(s, d, c, lonlat, 2)) return false;
             return tw_obs_set_geometry(s, TW_OBS_GEOM_LINE);
         }
-        if (strcmp(base, "Polygon") == 0) {
-            if (!json_object_is_type(c, json_type_array) || json_object_array_length(c) == 0)
-                return false;
-            live__drop_rest(s, c, false); /* holes */
-            if (!live__positions(s, json_object_array_get_idx(c, 0), lonlat, 3)) return false;
+        if (LIVE__IS("Polygon")) {
+            if (!tw_jis(d, c, TW_J_ARRAY) || tw_jcount(d, c) == 0) return false;
+            live__drop_rest(s, d, c, false); /* holes */
+            if (!live__positions(s, d, tw_jfirst(d, c), lonlat, 3)) return false;
             return tw_obs_set_geometry(s, TW_OBS_GEOM_POLYGON);
         }
+#undef LIVE__IS
         return false;
     }
     return false;
 }
 
-bool live__geometry(tw_obs_snapshot *s, json_object *g, bool lonlat, tw_obs_skip *why)
+bool live__geometry(tw_obs_snapshot *s, const tw_jdoc *d, int g, bool lonlat, tw_obs_skip *why)
 {
     if (s->current < 0) return false;
-    /* On failure take back the vertices added so far: the entity may be a
-     * reopened one that is kept. */
     tw_obs_entity *e = &s->entities[s->current];
     int mine = e->vertex_count, all = s->vertex_count;
-    if (live__geometry_at(s, g, lonlat, why)) return true;
+    if (live__geometry_at(s, d, g, lonlat, why)) return true;
     e->vertex_count = mine;
     s->vertex_count = all;
     return false;
 }
 
-tw_obs_value *live__scalar(tw_obs_snapshot *s, const char *name, json_object *v)
+tw_obs_value *live__scalar(tw_obs_snapshot *s, const tw_jdoc *d, int key, int v)
 {
+    const tw_jnode *k = &d->nodes[key];
     tw_obs_value *val;
-    switch (json_object_get_type(v)) {
-    case json_type_int:
-    case json_type_double: {
-        double d = json_object_get_double(v);
-        if (!isfinite(d)) return NULL;
-        if ((val = tw_obs_add_value(s, name))) val->number = d;
+    switch (tw_jtype_of(d, v)) {
+    case TW_J_NUMBER: {
+        double x;
+        if (!tw_jnumber(d, v, &x) || !isfinite(x)) return NULL;
+        if ((val = tw_obs_add_value_n(s, k->s, k->len))) val->number = x;
         return val;
     }
-    case json_type_boolean:
-        if ((val = tw_obs_add_value(s, name))) val->number = json_object_get_boolean(v) ? 1 : 0;
+    case TW_J_TRUE:
+    case TW_J_FALSE:
+        if ((val = tw_obs_add_value_n(s, k->s, k->len)))
+            val->number = tw_jis(d, v, TW_J_TRUE) ? 1 : 0;
         return val;
-    case json_type_string:
-        if ((val = tw_obs_add_value(s, name)))
-            val->text = tw_obs_str(s, json_object_get_string(v), json_object_get_string_len(v));
+    case TW_J_STRING:
+        if ((val = tw_obs_add_value_n(s, k->s, k->len)))
+            val->text = tw_obs_str(s, d->nodes[v].s, d->nodes[v].len);
         return val;
     default:
         return NULL;
     }
 }
 
-const char *live__id(tw_obs_snapshot *s, json_object *v)
+const char *live__id(tw_obs_snapshot *s, const tw_jdoc *d, int v)
 {
-    if (json_object_is_type(v, json_type_string)) {
-        int n = json_object_get_string_len(v);
-        return n > 0 ? tw_obs_str(s, json_object_get_string(v), n) : NULL;
-    }
-    if (json_object_is_type(v, json_type_int)) {
-        char b[32];
-        snprintf(b, sizeof b, "%lld", (long long)json_object_get_int64(v));
-        return tw_obs_str(s, b, -1);
-    }
+    if (tw_jis(d, v, TW_J_STRING))
+        return d->nodes[v].len > 0 ? tw_obs_str(s, d->nodes[v].s, d->nodes[v].len) : NULL;
+    if (tw_jinteger(d, v)) return tw_obs_str(s, d->nodes[v].s, d->nodes[v].len);
     return NULL;
+}
+
+const char *live__str(tw_obs_snapshot *s, const tw_jdoc *d, int v)
+{
+    return tw_jis(d, v, TW_J_STRING) ? tw_obs_str(s, d->nodes[v].s, d->nodes[v].len) : NULL;
 }
 
 void live__pick_main(tw_obs_snapshot *s, tw_obs_entity *e, const char *wanted,
@@ -316,13 +277,4 @@ tw_result live__done(tw_obs_snapshot *s, tw_obs_snapshot **out, char *err, size_
     }
     *out = s;
     return TW_OK;
-}
-
-void live__copy(char *dst, size_t n, const char *src)
-{
-    size_t len = src ? strlen(src) : 0;
-    if (n == 0) return;
-    if (len >= n) len = 0;
-    memcpy(dst, src ? src : "", len);
-    dst[len] = '\0';
 }

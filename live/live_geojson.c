@@ -31,14 +31,14 @@ static void live__feature(tw_obs_snapshot *s, const tw_jdoc *d, int f, const liv
     int props = tw_jget(d, f, "properties");
     if (!tw_jis(d, props, TW_J_OBJECT)) props = -1;
     int id = opt && opt->id_field ? tw_jget(d, props, opt->id_field) : tw_jget(d, f, "id");
-    e->id = live__jid(s, d, id);
+    e->id = live__id(s, d, id);
     if (!e->id) {
         tw_obs_cancel(s, TW_OBS_SKIP_NO_ID);
         return;
     }
     e->type = "Feature";
     tw_obs_skip why;
-    if (!live__jgeometry(s, d, tw_jget(d, f, "geometry"), lonlat, &why)) {
+    if (!live__geometry(s, d, tw_jget(d, f, "geometry"), lonlat, &why)) {
         tw_obs_cancel(s, why);
         return;
     }
@@ -50,12 +50,12 @@ static void live__feature(tw_obs_snapshot *s, const tw_jdoc *d, int f, const liv
     for (int k = tw_jfirst(d, props); k >= 0; k = tw_jnext(d, props, k)) {
         int val = k + 1;
         if (live__key_is(d, k, name_field) && tw_jis(d, val, TW_J_STRING)) {
-            e->name = live__jstr(s, d, val);
+            e->name = live__str(s, d, val);
             continue;
         }
         if (!isfinite(e->observed_at) && live__is_time_key(d, k))
-            e->observed_at = live__jtime(d, val);
-        live__jscalar(s, d, k, val);
+            e->observed_at = live__time_json(d, val);
+        live__scalar(s, d, k, val);
     }
     live__pick_main(s, e, opt ? opt->value : NULL, NULL);
     tw_obs_commit(s);
@@ -67,7 +67,7 @@ tw_result live_geojson_parse(const char *buf, size_t len, const live_options *op
     *out = NULL;
     tw_jdoc d;
     tw_jdoc_init(&d);
-    tw_result r = live__jparse(&d, buf, len, err, errlen);
+    tw_result r = live__json(&d, buf, len, err, errlen);
     if (r != TW_OK) {
         tw_jdoc_free(&d);
         return r;
@@ -95,7 +95,7 @@ tw_result live_geojson_parse(const char *buf, size_t len, const live_options *op
     int crs = tw_jget(&d, root, "crs");
     int crs_props = tw_jis(&d, crs, TW_J_OBJECT) ? tw_jget(&d, crs, "properties") : -1;
     int crs_name = tw_jis(&d, crs_props, TW_J_OBJECT) ? tw_jget(&d, crs_props, "name") : -1;
-    const char *cn = live__jstr(s, &d, crs_name);
+    const char *cn = live__str(s, &d, crs_name);
     if (cn && !strstr(cn, "CRS84") && !strstr(cn, "EPSG::4326")) s->crs = cn;
     bool lonlat = s->crs == NULL;
     if (single) {

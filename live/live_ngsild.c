@@ -152,16 +152,16 @@ static void live__attribute(tw_obs_snapshot *s, tw_obs_entity *e, const tw_jdoc 
         return;
     }
     if (live__key_is(d, key, "name") && tw_jis(d, pv, TW_J_STRING)) {
-        e->name = live__jstr(s, d, pv);
+        e->name = live__str(s, d, pv);
         return;
     }
-    if (live__is_time_attr(d, key)) *entity_t = live__jtime(d, pv);
-    tw_obs_value *v = live__jscalar(s, d, key, pv);
+    if (live__is_time_attr(d, key)) *entity_t = live__time_json(d, pv);
+    tw_obs_value *v = live__scalar(s, d, key, pv);
     if (!v || !normalized) return;
     int unit = tw_jget(d, val, "unitCode");
-    if (tw_jis(d, unit, TW_J_STRING)) v->unit = live__jstr(s, d, unit);
+    if (tw_jis(d, unit, TW_J_STRING)) v->unit = live__str(s, d, unit);
     int obs = tw_jget(d, val, "observedAt");
-    if (obs >= 0) v->observed_at = live__jtime(d, obs);
+    if (obs >= 0) v->observed_at = live__time_json(d, obs);
 }
 
 static void live__entity(tw_obs_snapshot *s, const tw_jdoc *d, int o, const live_options *opt)
@@ -172,21 +172,21 @@ static void live__entity(tw_obs_snapshot *s, const tw_jdoc *d, int o, const live
     }
     tw_obs_entity *e = tw_obs_begin(s);
     if (!e) return;
-    e->id = live__jid(s, d, tw_jget(d, o, "id"));
+    e->id = live__id(s, d, tw_jget(d, o, "id"));
     if (!e->id) {
         tw_obs_cancel(s, TW_OBS_SKIP_NO_ID);
         return;
     }
     int type = tw_jget(d, o, "type");
     if (tw_jis(d, type, TW_J_ARRAY) && tw_jcount(d, type) > 0) type = tw_jfirst(d, type);
-    if (tw_jis(d, type, TW_J_STRING)) e->type = live__jstr(s, d, type);
+    if (tw_jis(d, type, TW_J_STRING)) e->type = live__str(s, d, type);
 
     int loc = live__first_instance(d, tw_jget(d, o, "location"));
     int lt = tw_jis(d, loc, TW_J_OBJECT) ? tw_jget(d, loc, "type") : -1;
     if (tw_jstr_is(d, lt, "GeoProperty") || tw_jstr_is(d, lt, "Property"))
         loc = tw_jget(d, loc, "value");
     tw_obs_skip why;
-    if (!live__jgeometry(s, d, loc, true, &why)) {
+    if (!live__geometry(s, d, loc, true, &why)) {
         tw_obs_cancel(s, why);
         return;
     }
@@ -246,14 +246,14 @@ static tw_result live__stream(tw_obs_snapshot *s, tw_jdoc *d, const char *buf, s
             break;
         }
         if (d->err_why) {
-            live__jerror(d, buf, len, err, errlen);
+            live__json_error(d, buf, len, err, errlen);
             return d->nomem ? TW_ERR_NOMEM : TW_ERR_FORMAT;
         }
     }
     i = tw_jscan_ws(buf, i, len);
     if (i < len) {
         tw_jdoc_set_error(d, i, "unexpected text after the document");
-        live__jerror(d, buf, len, err, errlen);
+        live__json_error(d, buf, len, err, errlen);
         return TW_ERR_FORMAT;
     }
     return TW_OK;
@@ -282,7 +282,7 @@ tw_result live_ngsild_parse(const char *buf, size_t len, const live_options *opt
         }
         return live__done(s, out, err, errlen);
     }
-    tw_result r = live__jparse(&d, buf, len, err, errlen);
+    tw_result r = live__json(&d, buf, len, err, errlen);
     if (r != TW_OK) {
         tw_jdoc_free(&d);
         return r;

@@ -94,14 +94,14 @@ static void live__row(tw_obs_snapshot *s, const tw_jdoc *d, int row, const live_
     }
     tw_obs_entity *e = tw_obs_begin(s);
     if (!e) return;
-    e->id = live__jid(s, d, live__field(d, row, live__f_id));
+    e->id = live__id(s, d, live__field(d, row, live__f_id));
     if (!e->id) {
         tw_obs_cancel(s, TW_OBS_SKIP_NO_ID);
         return;
     }
     e->type = "ParkingLot";
     int name = live__field(d, row, live__f_name);
-    if (tw_jis(d, name, TW_J_STRING) && d->nodes[name].len > 0) e->name = live__jstr(s, d, name);
+    if (tw_jis(d, name, TW_J_STRING) && d->nodes[name].len > 0) e->name = live__str(s, d, name);
     double lat, lng;
     int jlat = live__field(d, row, live__f_lat), jlng = live__field(d, row, live__f_lng);
     if (jlat < 0 || jlng < 0) {
@@ -137,7 +137,7 @@ static void live__row(tw_obs_snapshot *s, const tw_jdoc *d, int row, const live_
             if (val) val->number = x;
         } else if (tw_jis(d, v, TW_J_STRING)) {
             tw_obs_value *val = tw_obs_add_value(s, f->name);
-            if (val) val->text = live__jstr(s, d, v);
+            if (val) val->text = live__str(s, d, v);
         }
     }
     live__pick_main(s, e, NULL,
@@ -155,7 +155,7 @@ tw_result live_seoul_parse(const char *buf, size_t len, const live_options *opt,
     }
     tw_jdoc d;
     tw_jdoc_init(&d);
-    tw_result r = live__jparse(&d, buf, len, err, errlen);
+    tw_result r = live__json(&d, buf, len, err, errlen);
     if (r != TW_OK) {
         tw_jdoc_free(&d);
         return r;

@@ -2,7 +2,8 @@
  * Location its position, each Datastream one value (named by the Datastream,
  * unit from unitOfMeasurement.symbol, ref = the Datastream's @iot.id) and
  * the newest Observation that value's number and time. Expanded responses
- * carry all of it at once; separate GET responses are merged in afterwards. */
+ * carry all of it at once; separate GET responses are merged in afterwards.
+ * Read with core/tw_jscan.h. */
 #include "live_internal.h"
 
 #include <math.h>
@@ -10,112 +11,116 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void live__paging(json_object *root, live_paging *pg)
+/* The items of a response: the elements of its "value" array, or the
+ * response itself when it is a single entity. */
+typedef struct live__items {
+    int list;
+    bool single;
+} live__items;
+
+static int live__item_first(const tw_jdoc *d, live__items it)
+{
+    return it.single ? it.list : tw_jfirst(d, it.list);
+}
+
+static int live__item_next(const tw_jdoc *d, live__items it, int c)
+{
+    return it.single ? -1 : tw_jnext(d, it.list, c);
+}
+
+static void live__paging(const tw_jdoc *d, live_paging *pg)
 {
     if (!pg) return;
     pg->count = -1;
     pg->next_link[0] = '\0';
     double c;
-    if (tw_json_number(root, "@iot.count", &c)) pg->count = (long long)c;
-    live__copy(pg->next_link, sizeof pg->next_link, tw_json_string(root, "@iot.nextLink"));
+    if (tw_jnumber(d, tw_jget(d, 0, "@iot.count"), &c)) pg->count = (long long)c;
+    if (!tw_jstr_copy(d, tw_jget(d, 0, "@iot.nextLink"), pg->next_link, sizeof pg->next_link))
+        pg->next_link[0] = '\0'; /* absent, or too long to keep */
 }
 
-/* Parses a response and finds its "value" array; a single entity reads as
- * an array of one. The caller puts both *list and *root. */
-static tw_result live__list(const char *buf, size_t len, const char *what, json_object **root,
-                            json_object **list, live_paging *pg, char *err, size_t errlen)
+/* Parses a response into d and finds its items. The caller frees d. */
+static tw_result live__list(tw_jdoc *d, const char *buf, size_t len, const char *what,
+                            live__items *items, live_paging *pg, char *err, size_t errlen)
 {
-    tw_result r = live__json(buf, len, root, err, errlen);
+    tw_jdoc_init(d);
+    tw_result r = live__json(d, buf, len, err, errlen);
     if (r != TW_OK) return r;
-    *list = tw_json_get(*root, "value", json_type_array);
-    if (*list) {
-        json_object_get(*list);
-    } else if (tw_json_has(*root, "@iot.id")) {
-        *list = json_object_new_array();
-        if (*list) json_object_array_add(*list, json_object_get(*root));
+    int list = tw_jget(d, 0, "value");
+    if (tw_jis(d, list, TW_J_ARRAY)) {
+        *items = (live__items){list, false};
+    } else if (tw_jget(d, 0, "@iot.id") >= 0) {
+        *items = (live__items){0, true};
     } else {
         snprintf(err, errlen, "SensorThings: no \"value\" array in the %s response", what);
-        json_object_put(*root);
-        *root = NULL;
         return TW_ERR_FORMAT;
     }
-    if (!*list) {
-        json_object_put(*root);
-        snprintf(err, errlen, "out of memory");
-        return TW_ERR_NOMEM;
-    }
-    live__paging(*root, pg);
+    live__paging(d, pg);
     return TW_OK;
 }
 
-static void live__release(json_object *root, json_object *list)
-{
-    json_object_put(list);
-    json_object_put(root);
-}
-
 /* An @iot.id as text in buf (ids are integers or strings); NULL otherwise. */
-static const char *live__id_text(json_object *v, char *buf, size_t n)
+static const char *live__id_text(const tw_jdoc *d, int v, char *buf, size_t n)
 {
-    if (json_object_is_type(v, json_type_string)) return json_object_get_string(v);
-    if (!json_object_is_type(v, json_type_int)) return NULL;
-    snprintf(buf, n, "%lld", (long long)json_object_get_int64(v));
-    return buf;
+    if (tw_jis(d, v, TW_J_STRING) || tw_jinteger(d, v)) {
+        size_t len = d->nodes[v].len;
+        if (len >= n) return NULL;
+        memcpy(buf, d->nodes[v].s, len);
+        buf[len] = '\0';
+        return buf;
+    }
+    return NULL;
 }
 
 /* Time of an observation: phenomenonTime (the end of an interval), else
  * resultTime. */
-static double live__obs_time(json_object *o)
+static double live__obs_time(const tw_jdoc *d, int o)
 {
-    const char *t = tw_json_string(o, "phenomenonTime");
-    if (t) {
+    char t[160];
+    if (tw_jstr_copy(d, tw_jget(d, o, "phenomenonTime"), t, sizeof t)) {
         const char *slash = strchr(t, '/');
-        if (slash) t = slash + 1;
-        double v = live__time(t, 0);
+        double v = live__time(slash ? slash + 1 : t, 0);
         if (isfinite(v)) return v;
     }
-    return live__time(tw_json_string(o, "resultTime"), 0);
+    return tw_jstr_copy(d, tw_jget(d, o, "resultTime"), t, sizeof t) ? live__time(t, 0) : NAN;
 }
 
-/* Sets v from the newest Observation of the array. */
-static void live__observations(tw_obs_snapshot *s, tw_obs_value *v, json_object *arr)
+/* Sets v from the newest Observation of the items. */
+static void live__observations(tw_obs_snapshot *s, tw_obs_value *v, const tw_jdoc *d,
+                               live__items arr)
 {
-    json_object *best = NULL;
+    int best = -1;
     double best_t = NAN;
-    size_t n = json_object_array_length(arr);
-    for (size_t i = 0; i < n; i++) {
-        json_object *o = json_object_array_get_idx(arr, i);
-        if (!json_object_is_type(o, json_type_object)) continue;
-        double t = live__obs_time(o);
-        if (!best || (isfinite(t) && (!isfinite(best_t) || t > best_t))) {
+    for (int o = live__item_first(d, arr); o >= 0; o = live__item_next(d, arr, o)) {
+        if (!tw_jis(d, o, TW_J_OBJECT)) continue;
+        double t = live__obs_time(d, o);
+        if (best < 0 || (isfinite(t) && (!isfinite(best_t) || t > best_t))) {
             best = o;
             best_t = t;
         }
     }
-    if (!best) return;
+    if (best < 0) return;
     v->observed_at = best_t;
     v->number = NAN;
     v->text = NULL;
-    json_object *res = NULL;
-    json_object_object_get_ex(best, "result", &res);
-    switch (json_object_get_type(res)) {
-    case json_type_int:
-    case json_type_double:
-        v->number = json_object_get_double(res);
-        if (!isfinite(v->number)) v->number = NAN;
+    int res = tw_jget(d, best, "result");
+    switch (tw_jtype_of(d, res)) {
+    case TW_J_NUMBER:
+        if (!tw_jnumber(d, res, &v->number) || !isfinite(v->number)) v->number = NAN;
         break;
-    case json_type_boolean:
-        v->number = json_object_get_boolean(res) ? 1 : 0;
+    case TW_J_TRUE:
+    case TW_J_FALSE:
+        v->number = tw_jis(d, res, TW_J_TRUE) ? 1 : 0;
         break;
-    case json_type_string: {
+    case TW_J_STRING: {
         /* Some servers (SensorUp's) send numbers as strings. */
-        const char *str = json_object_get_string(res);
-        char *end;
-        double d = strtod(str, &end);
-        if (end != str && *end == '\0' && isfinite(d)) {
-            v->number = d;
+        char str[256], *end = str;
+        double x = NAN;
+        if (tw_jstr_copy(d, res, str, sizeof str)) x = strtod(str, &end);
+        if (end != str && *end == '\0' && isfinite(x)) {
+            v->number = x;
         } else {
-            v->text = tw_obs_str(s, str, json_object_get_string_len(res));
+            v->text = live__str(s, d, res);
             tw_obs_count(s, TW_OBS_SKIP_BAD_VALUE);
         }
         break;
@@ -126,16 +131,14 @@ static void live__observations(tw_obs_snapshot *s, tw_obs_value *v, json_object 
 }
 
 /* Adds a Datastream to the current entity as a value. */
-static void live__datastream(tw_obs_snapshot *s, json_object *ds)
+static void live__datastream(tw_obs_snapshot *s, const tw_jdoc *d, int ds)
 {
-    if (!json_object_is_type(ds, json_type_object)) {
+    if (!tw_jis(d, ds, TW_J_OBJECT)) {
         tw_obs_count(s, TW_OBS_SKIP_NOT_OBJECT);
         return;
     }
-    json_object *id = NULL;
-    json_object_object_get_ex(ds, "@iot.id", &id);
-    const char *name = tw_json_string(ds, "name");
-    const char *ref = live__id(s, id);
+    int name = tw_jget(d, ds, "name");
+    const char *ref = live__id(s, d, tw_jget(d, ds, "@iot.id"));
     if (!ref) {
         tw_obs_count(s, TW_OBS_SKIP_NO_ID);
         return;
@@ -145,47 +148,45 @@ static void live__datastream(tw_obs_snapshot *s, json_object *ds)
     tw_obs_value *vals = tw_obs_values(s, e), *v = NULL;
     for (int i = 0; i < e->value_count && !v; i++)
         if (vals[i].ref && strcmp(vals[i].ref, ref) == 0) v = &vals[i];
-    if (!v && !(v = tw_obs_add_value(s, name ? name : ref))) return;
+    if (!v && !(v = tw_jis(d, name, TW_J_STRING)
+                        ? tw_obs_add_value_n(s, d->nodes[name].s, d->nodes[name].len)
+                        : tw_obs_add_value(s, ref)))
+        return;
     v->ref = ref;
-    const char *unit =
-        tw_json_string(tw_json_get(ds, "unitOfMeasurement", json_type_object), "symbol");
-    if (unit) v->unit = tw_obs_str(s, unit, -1);
-    json_object *obs = tw_json_get(ds, "Observations", json_type_array);
-    if (obs) live__observations(s, v, obs);
+    int uom = tw_jget(d, ds, "unitOfMeasurement");
+    int unit = tw_jis(d, uom, TW_J_OBJECT) ? tw_jget(d, uom, "symbol") : -1;
+    if (tw_jis(d, unit, TW_J_STRING)) v->unit = live__str(s, d, unit);
+    int obs = tw_jget(d, ds, "Observations");
+    if (tw_jis(d, obs, TW_J_ARRAY)) live__observations(s, v, d, (live__items){obs, false});
 }
 
-static void live__thing(tw_obs_snapshot *s, json_object *t)
+static void live__thing(tw_obs_snapshot *s, const tw_jdoc *d, int t)
 {
-    if (!json_object_is_type(t, json_type_object)) {
+    if (!tw_jis(d, t, TW_J_OBJECT)) {
         tw_obs_count(s, TW_OBS_SKIP_NOT_OBJECT);
         return;
     }
     tw_obs_entity *e = tw_obs_begin(s);
     if (!e) return;
-    json_object *id = NULL;
-    json_object_object_get_ex(t, "@iot.id", &id);
-    e->id = live__id(s, id);
+    e->id = live__id(s, d, tw_jget(d, t, "@iot.id"));
     if (!e->id) {
         tw_obs_cancel(s, TW_OBS_SKIP_NO_ID);
         return;
     }
     e->type = "Thing";
-    const char *name = tw_json_string(t, "name");
-    if (name) e->name = tw_obs_str(s, name, -1);
-    json_object *locs = tw_json_get(t, "Locations", json_type_array);
-    if (locs && json_object_array_length(locs) > 0) {
+    int name = tw_jget(d, t, "name");
+    if (tw_jis(d, name, TW_J_STRING)) e->name = live__str(s, d, name);
+    int locs = tw_jget(d, t, "Locations");
+    if (tw_jis(d, locs, TW_J_ARRAY) && tw_jcount(d, locs) > 0) {
         tw_obs_skip why;
-        json_object *l = json_object_array_get_idx(locs, 0);
-        json_object *g = NULL;
-        json_object_object_get_ex(l, "location", &g);
-        if (!live__geometry(s, g, true, &why)) {
+        if (!live__geometry(s, d, tw_jget(d, tw_jfirst(d, locs), "location"), true, &why)) {
             tw_obs_cancel(s, why);
             return;
         }
     }
-    json_object *dss = tw_json_get(t, "Datastreams", json_type_array);
-    size_t n = dss ? json_object_array_length(dss) : 0;
-    for (size_t i = 0; i < n; i++) live__datastream(s, json_object_array_get_idx(dss, i));
+    int dss = tw_jget(d, t, "Datastreams");
+    if (tw_jis(d, dss, TW_J_ARRAY))
+        for (int c = tw_jfirst(d, dss); c >= 0; c = tw_jnext(d, dss, c)) live__datastream(s, d, c);
     tw_obs_commit(s);
 }
 
@@ -193,60 +194,65 @@ tw_result live_sta_things(const char *buf, size_t len, const live_options *opt,
                           tw_obs_snapshot **out, live_paging *paging, char *err, size_t errlen)
 {
     *out = NULL;
-    json_object *root = NULL, *list = NULL;
-    tw_result r = live__list(buf, len, "Things", &root, &list, paging, err, errlen);
-    if (r != TW_OK) return r;
+    tw_jdoc d;
+    live__items list;
+    tw_result r = live__list(&d, buf, len, "Things", &list, paging, err, errlen);
+    if (r != TW_OK) {
+        tw_jdoc_free(&d);
+        return r;
+    }
     tw_obs_snapshot *s = live__create(opt, err, errlen);
     if (!s) {
-        live__release(root, list);
+        tw_jdoc_free(&d);
         return TW_ERR_NOMEM;
     }
-    size_t n = json_object_array_length(list);
-    for (size_t i = 0; i < n && !s->nomem; i++) live__thing(s, json_object_array_get_idx(list, i));
-    live__release(root, list);
+    for (int t = live__item_first(&d, list); t >= 0 && !s->nomem; t = live__item_next(&d, list, t))
+        live__thing(s, &d, t);
+    tw_jdoc_free(&d);
     return live__done(s, out, err, errlen);
 }
 
 /* Gives entity i the Location's geometry unless it has one already. */
-static void live__locate(tw_obs_snapshot *s, int i, json_object *geom)
+static void live__locate(tw_obs_snapshot *s, int i, const tw_jdoc *d, int geom)
 {
     if (i < 0 || s->entities[i].geom != TW_OBS_GEOM_NONE) return;
     if (!tw_obs_reopen(s, i)) return;
     tw_obs_skip why;
-    if (!live__geometry(s, geom, true, &why)) tw_obs_count(s, why);
+    if (!live__geometry(s, d, geom, true, &why)) tw_obs_count(s, why);
     tw_obs_commit(s);
 }
 
 tw_result live_sta_merge_locations(tw_obs_snapshot *snap, const char *buf, size_t len,
                                    live_paging *paging, char *err, size_t errlen)
 {
-    json_object *root = NULL, *list = NULL;
-    tw_result r = live__list(buf, len, "Locations", &root, &list, paging, err, errlen);
-    if (r != TW_OK) return r;
-    size_t n = json_object_array_length(list);
-    for (size_t i = 0; i < n; i++) {
-        json_object *l = json_object_array_get_idx(list, i), *geom = NULL;
-        if (!json_object_object_get_ex(l, "location", &geom)) continue;
-        json_object *things = tw_json_get(l, "Things", json_type_array);
-        if (things) {
-            size_t k = json_object_array_length(things);
-            for (size_t j = 0; j < k; j++) {
-                json_object *tid = NULL;
-                json_object_object_get_ex(json_object_array_get_idx(things, j), "@iot.id", &tid);
-                char b[32];
-                const char *id = live__id_text(tid, b, sizeof b);
-                if (id) live__locate(snap, tw_obs_find(snap, id), geom);
+    tw_jdoc d;
+    live__items list;
+    tw_result r = live__list(&d, buf, len, "Locations", &list, paging, err, errlen);
+    if (r != TW_OK) {
+        tw_jdoc_free(&d);
+        return r;
+    }
+    for (int l = live__item_first(&d, list); l >= 0; l = live__item_next(&d, list, l)) {
+        int geom = tw_jget(&d, l, "location");
+        if (geom < 0) continue;
+        int things = tw_jget(&d, l, "Things");
+        if (tw_jis(&d, things, TW_J_ARRAY)) {
+            for (int t = tw_jfirst(&d, things); t >= 0; t = tw_jnext(&d, things, t)) {
+                char b[256];
+                const char *id = live__id_text(&d, tw_jget(&d, t, "@iot.id"), b, sizeof b);
+                if (id) live__locate(snap, tw_obs_find(snap, id), &d, geom);
             }
             continue;
         }
         /* No link back to the Thing in a plain Locations list: a Location
          * named like a Thing is its place (true of the SensorUp servers). */
-        const char *name = tw_json_string(l, "name");
-        for (int k = 0; name && k < snap->entity_count; k++)
+        char name[1100];
+        if (!tw_jstr_copy(&d, tw_jget(&d, l, "name"), name, sizeof name)) continue;
+        for (int k = 0; k < snap->entity_count; k++)
             if (snap->entities[k].name && strcmp(snap->entities[k].name, name) == 0)
-                live__locate(snap, k, geom);
+                live__locate(snap, k, &d, geom);
     }
-    live__release(root, list);
+    tw_jdoc_free(&d);
     if (snap->nomem) {
         snprintf(err, errlen, "out of memory while merging Locations");
         return TW_ERR_NOMEM;
@@ -257,15 +263,19 @@ tw_result live_sta_merge_locations(tw_obs_snapshot *snap, const char *buf, size_
 tw_result live_sta_merge_thing_location(tw_obs_snapshot *snap, const char *thing_id,
                                         const char *buf, size_t len, char *err, size_t errlen)
 {
-    json_object *root = NULL, *list = NULL;
-    tw_result r = live__list(buf, len, "Locations", &root, &list, NULL, err, errlen);
-    if (r != TW_OK) return r;
-    int i = thing_id ? tw_obs_find(snap, thing_id) : -1;
-    json_object *geom = NULL;
-    for (size_t k = 0; i >= 0 && !geom && k < json_object_array_length(list); k++)
-        json_object_object_get_ex(json_object_array_get_idx(list, k), "location", &geom);
-    if (geom) live__locate(snap, i, geom);
-    live__release(root, list);
+    tw_jdoc d;
+    live__items list;
+    tw_result r = live__list(&d, buf, len, "Locations", &list, NULL, err, errlen);
+    if (r != TW_OK) {
+        tw_jdoc_free(&d);
+        return r;
+    }
+    int i = thing_id ? tw_obs_find(snap, thing_id) : -1, geom = -1;
+    for (int l = live__item_first(&d, list); i >= 0 && geom < 0 && l >= 0;
+         l = live__item_next(&d, list, l))
+        geom = tw_jget(&d, l, "location");
+    if (geom >= 0) live__locate(snap, i, &d, geom);
+    tw_jdoc_free(&d);
     if (snap->nomem) {
         snprintf(err, errlen, "out of memory while merging a Location");
         return TW_ERR_NOMEM;
@@ -282,15 +292,19 @@ tw_result live_sta_merge_datastreams(tw_obs_snapshot *snap, const char *thing_id
                  thing_id ? thing_id : "(null)");
         return TW_ERR_ARG;
     }
-    json_object *root = NULL, *list = NULL;
-    tw_result r = live__list(buf, len, "Datastreams", &root, &list, paging, err, errlen);
-    if (r != TW_OK) return r;
+    tw_jdoc d;
+    live__items list;
+    tw_result r = live__list(&d, buf, len, "Datastreams", &list, paging, err, errlen);
+    if (r != TW_OK) {
+        tw_jdoc_free(&d);
+        return r;
+    }
     if (tw_obs_reopen(snap, i)) {
-        size_t n = json_object_array_length(list);
-        for (size_t k = 0; k < n; k++) live__datastream(snap, json_object_array_get_idx(list, k));
+        for (int c = live__item_first(&d, list); c >= 0; c = live__item_next(&d, list, c))
+            live__datastream(snap, &d, c);
         tw_obs_commit(snap);
     }
-    live__release(root, list);
+    tw_jdoc_free(&d);
     if (snap->nomem) {
         snprintf(err, errlen, "out of memory while merging Datastreams");
         return TW_ERR_NOMEM;
@@ -314,11 +328,15 @@ tw_result live_sta_merge_observations(tw_obs_snapshot *snap, const char *datastr
                  datastream_id ? datastream_id : "(null)");
         return TW_ERR_ARG;
     }
-    json_object *root = NULL, *list = NULL;
-    tw_result r = live__list(buf, len, "Observations", &root, &list, paging, err, errlen);
-    if (r != TW_OK) return r;
-    live__observations(snap, v, list);
-    live__release(root, list);
+    tw_jdoc d;
+    live__items list;
+    tw_result r = live__list(&d, buf, len, "Observations", &list, paging, err, errlen);
+    if (r != TW_OK) {
+        tw_jdoc_free(&d);
+        return r;
+    }
+    live__observations(snap, v, &d, list);
+    tw_jdoc_free(&d);
     if (snap->nomem) {
         snprintf(err, errlen, "out of memory while merging Observations");
         return TW_ERR_NOMEM;

@@ -56,9 +56,36 @@ static bool same(const tw_jdoc *d, int i, json_object *o, bool strings)
     return false;
 }
 
+/* Whether t[0..n) is a number by the JSON grammar. */
+static bool json_number(const char *t, size_t n)
+{
+    size_t i = 0;
+    if (i < n && t[i] == '-') i++;
+    if (i < n && t[i] == '0') {
+        i++;
+    } else {
+        size_t d = i;
+        while (i < n && t[i] >= '0' && t[i] <= '9') i++;
+        if (i == d || t[d] == '0') return false;
+    }
+    if (i < n && t[i] == '.') {
+        size_t d = ++i;
+        while (i < n && t[i] >= '0' && t[i] <= '9') i++;
+        if (i == d) return false;
+    }
+    if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+        i++;
+        if (i < n && (t[i] == '+' || t[i] == '-')) i++;
+        size_t d = i;
+        while (i < n && t[i] >= '0' && t[i] <= '9') i++;
+        if (i == d) return false;
+    }
+    return i == n;
+}
+
 /* json-c's strict mode still takes some numbers JSON does not ("06.2",
- * "00", "0.", "1.e5", NaN, Infinity); tw_jscan keeps to the grammar. True
- * when the error at `at` is one of those. */
+ * "00", "0.", "1.e5", "-.25", NaN, Infinity); tw_jscan keeps to the
+ * grammar. True when the error at `at` is in one of those. */
 static bool jsonc_lenient_number(const char *t, size_t size, size_t at)
 {
     size_t lo = at > 12 ? at - 12 : 0, hi = at + 9 < size ? at + 9 : size;
@@ -66,16 +93,11 @@ static bool jsonc_lenient_number(const char *t, size_t size, size_t at)
         if ((hi - i >= 3 && memcmp(t + i, "NaN", 3) == 0) ||
             (hi - i >= 8 && memcmp(t + i, "Infinity", 8) == 0))
             return true;
-    size_t s = at;
-    while (s > 0 && strchr("0123456789.eE+-", t[s - 1]) && t[s - 1]) s--;
-    if (s < at && t[s] == '-') s++;
-    if (at - s >= 1 && t[s] == '0' && s + 1 <= at && (s + 1 == at || t[s + 1] >= '0') &&
-        at < size && t[at] >= '0' && t[at] <= '9')
-        return true; /* a leading zero: "06" */
-    for (size_t i = s; i < at; i++)
-        if (t[i] == '.' && (i + 1 >= size || t[i + 1] < '0' || t[i + 1] > '9'))
-            return true; /* "0." or "1.e5" */
-    return false;
+    if (at >= size) return false;
+    size_t s = at, e = at;
+    while (s > 0 && t[s - 1] && strchr("0123456789.eE+-", t[s - 1])) s--;
+    while (e < size && t[e] && strchr("0123456789.eE+-", t[e])) e++;
+    return e > s && !json_number(t + s, e - s);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -108,8 +130,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tw_result r = tw_json_parse(text, size, &o, err, sizeof err);
     bool jc_ok = r == TW_OK || strstr(err, "JSON value null") != NULL;
     bool lenient = jc_ok && !ok && jsonc_lenient_number(text, size, d.err_at);
-    /* A bare number is no document for json-c given no terminator. */
-    bool bare = !jc_ok && ok && tw_jis(&d, 0, TW_J_NUMBER);
+    /* A bare number or literal is no document for json-c given no
+     * terminator (it waits for more). */
+    bool bare = !jc_ok && ok && tw_jtype_of(&d, 0) <= TW_J_NUMBER && strstr(err, "end of document");
     if (!deep && !lenient && !bare && jc_ok != ok) {
         fprintf(stderr, "json-c %s, tw_jscan %s\n", jc_ok ? "accepts" : err,
                 ok ? "accepts" : d.err_why);

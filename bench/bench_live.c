@@ -3,13 +3,13 @@
  * Generates, in memory, N entities (default 100000) in each format: an
  * NGSI-LD normalized response (OffStreetParking-like, with a Relationship and
  * a structured address), the same in the keyValues form, a GeoJSON
- * FeatureCollection of points, a SensorThings Things list with Locations, Datastreams and Observations
- * expanded, and a Seoul GetParkInfo response. For each it prints the best of
- * a few runs of the parser and of a plain json_tokener_parse of the same
- * bytes (the floor), and their ratio ("vs_parse"). Target: at most 1.5. The
- * parsers read through core/tw_jscan (a flat node array, strings left in
- * the input, numbers converted when read) and build only the snapshot, so
- * they come in well under the floor. The ratio to json_tokener_parse plus
+ * FeatureCollection of points, a SensorThings Things list with Locations,
+ * Datastreams and Observations expanded, and a Seoul GetParkInfo response.
+ * For each it prints the best of a few runs of the parser and of a plain
+ * json_tokener_parse of the same bytes (the floor), and their ratio
+ * ("vs_parse"). Target: at most 1.5. The parsers read through core/tw_jscan
+ * (a flat node array, strings left in the input, numbers converted when
+ * read) and build only the snapshot. The ratio to json_tokener_parse plus
  * json_object_put of the same bytes (a floor that frees what it builds) is
  * printed beside it ("vs_parse+put"). Times are process CPU time, best of
  * --runs; on a shared machine they still vary by tens of percent between

@@ -60,6 +60,7 @@ typedef struct tw_sunhours_desc {
     int point_count;
     const tw_obstacles *obstacles;
     atomic_int *cancel; /* non-zero: stop (TW_ERR_CANCELLED) */
+    bool full_sweep;    /* sweep every cell even on flat ground (tests compare) */
 } tw_sunhours_desc;
 
 /* Fills ground (anx * any, row-major from the south) and facade (one per

@@ -133,7 +133,7 @@ int main(int argc, char **argv)
     const int N = 1000;
     tw_grid area = {.x0 = cx - 500, .y0 = cy - 500, .dx = 1, .dy = 1, .nx = N, .ny = N};
     /* Floor: 97 depth images of the district's prisms at 1 m. */
-    float *img = malloc((size_t)N * N * sizeof *img);
+    float *img = tw_sunhours_alloc((size_t)N * N * sizeof *img, false);
     double t0 = now_s(), c0 = cpu_s();
     long raised = 0;
     for (int k = 0; k < STEPS; k++) {
@@ -159,13 +159,13 @@ int main(int argc, char **argv)
                  .dy = 1,
                  .nx = N + mw + me,
                  .ny = N + ms + mn};
-    float *dsm = calloc((size_t)g.nx * g.ny, sizeof *dsm);
+    float *dsm = tw_sunhours_alloc((size_t)g.nx * g.ny * sizeof *dsm, true);
     tw_obstacles_rasterize(o, &g, dsm);
     double box[4] = {area.x0, area.y0, area.x0 + N, area.y0 + N};
     tw_facade_point *pts = NULL;
     int np = 0;
     tw_sunhours_facades(o, box, 3, 2, st, STEPS, &pts, &np);
-    tw_sunhours_result *res = malloc((size_t)N * N * sizeof *res);
+    tw_sunhours_result *res = tw_sunhours_alloc((size_t)N * N * sizeof *res, false);
     tw_sunhours_result *pres = malloc(((size_t)np + 1) * sizeof *pres);
     tw_sunhours_desc d = {.dsm = dsm,
                           .grid = g,

@@ -3,10 +3,30 @@
 #include "tw_sunhours_int.h"
 
 #include <math.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
 #define TW_SH_FAR_EVERY 16
+
+void *tw_sunhours_alloc(size_t bytes, bool zero)
+{
+#ifdef __linux__
+    const size_t huge = (size_t)2 << 20;
+    if (bytes >= 2 * huge) {
+        size_t size = (bytes + huge - 1) / huge * huge;
+        void *p = aligned_alloc(huge, size);
+        if (p) {
+            madvise(p, size, MADV_HUGEPAGE);
+            if (zero) memset(p, 0, bytes);
+            return p;
+        }
+    }
+#endif
+    return zero ? calloc(1, bytes ? bytes : 1) : malloc(bytes ? bytes : 1);
+}
 
 void tw_sunhours_add(tw_sunhours_result *r, float *run, bool lit, const tw_sunhours_step *s)
 {
@@ -331,7 +351,7 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
     if (d->far)
         for (size_t k = 0; k < (size_t)d->far->nx * d->far->ny; k++)
             if (d->far->z[k] > s.far_zmax) s.far_zmax = d->far->z[k];
-    float *run = calloc(area + (size_t)d->point_count + 1, sizeof *run);
+    float *run = tw_sunhours_alloc((area + (size_t)d->point_count + 1) * sizeof *run, true);
     if (!run) return TW_ERR_NOMEM;
     size_t cells = (size_t)g->nx * g->ny, most = (size_t)(g->nx > g->ny ? g->nx : g->ny);
     s.lines = malloc(((size_t)g->nx + g->ny + 2) * sizeof *s.lines);

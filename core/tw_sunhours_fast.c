@@ -316,15 +316,15 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     int big = d->anx > d->any ? d->anx : d->any;
     int Lmax = 2 * big + 2, kwmax = (big + 63) / 64 + 1, Lwmax = (Lmax + 63) / 64 + 1;
     for (int o = 0; o < 2; o++) {
-        f.ev_m[o] = malloc((ne + 1) * sizeof(int));
-        f.ev_slot[o] = malloc((ne + 1) * sizeof(int));
+        f.ev_m[o] = tw_sunhours_alloc((ne + 1) * sizeof(int), false);
+        f.ev_slot[o] = tw_sunhours_alloc((ne + 1) * sizeof(int), false);
         f.ev_start[o] = malloc(((size_t)most + 2) * sizeof(int));
-        f.ev_z[o] = malloc((ne + 1) * sizeof(float));
+        f.ev_z[o] = tw_sunhours_alloc((ne + 1) * sizeof(float), false);
         f.ev_nb[o] = malloc(ne + 1);
     }
     f.araised = calloc((size_t)d->any * f.W + 1, sizeof *f.araised);
     f.abase = malloc(((size_t)d->any * f.W + 1) * sizeof *f.abase);
-    f.chunk = calloc((size_t)64 * f.AYP * f.W, sizeof *f.chunk);
+    f.chunk = tw_sunhours_alloc((size_t)64 * f.AYP * f.W * sizeof *f.chunk, true);
     f.M = malloc((size_t)Lmax * kwmax * sizeof *f.M);
     f.Mt = malloc((size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
     f.col = calloc((size_t)d->anx * ((d->any + 63) / 64) + 1, sizeof *f.col);

@@ -105,70 +105,66 @@ static void tw__fold(tw_sunhours_result *r, float *run, uint64_t lit, int n, con
 typedef struct tw__fast {
     tw__sh *s;
     float z0;
-    int nev;
-    int *ev_m[2], *ev_start[2], *ev_slot[2]; /* [0] rows (j-major), [1] columns */
+    int *ev_m[2], *ev_start[2]; /* raised cells: [0] rows (j-major), [1] columns */
     float *ev_z[2];
-    uint8_t *ev_nb[2];       /* raised neighbours in the next row (bits 0-2, minor -1 0 +1) and the
-                                previous (3-5) */
-    uint64_t *araised;       /* the area's raised cells, rows of W words */
-    int *abase;              /* per word of araised: the slot of its first raised cell */
-    uint64_t *ebits, *fbits; /* this chunk's lit bits: raised area cells, points */
-    int W, AYP;              /* area row words, rows padded to 64 */
-    uint64_t *chunk;         /* 64 step images: AYP x W each, 1 = shadowed */
-    uint64_t *M, *Mt, *col;  /* sheared image, its transpose, a column image */
-    int *K;                  /* per line: position of its shadow height */
+    /* Neighbours in the row after (minor -1 0 +1: bits 0-2) and the row
+     * before (bits 3-5) that are raised; bits 6-11: of equal height. */
+    uint16_t *ev_nb[2];
+    uint64_t *araised; /* the area's raised cells, rows of W words */
+    uint64_t *fbits;   /* this chunk's lit bits of the points */
+    int W, AYP;        /* area row words, rows padded to 64 */
+    /* 64 steps' images (AYP x W each, 1 = shadowed) of the base cells [0]
+     * and the raised cells [1]. */
+    uint64_t *chunk[2];
+    uint64_t *M[2], *Mt, *col; /* sheared images, a transpose, a column image */
+    int *K;                    /* per line: position of its shadow height */
+    int *rk;                   /* per line: where its run of equal heights began */
+    float *rS;                 /* and the shadow height that came into it */
     int *qcount, *qk, *qL, *qp;
     float *qz;
     uint64_t *own;  /* per point: which of the 7 x 7 cells around its own are its building's */
     uint64_t *near; /* the same, grown by one cell */
 } tw__fast;
 
+/* The part of the step's images over the area. */
+typedef struct tw__clip {
+    int ka0, ka1, Lm0, Lcnt, kw;
+} tw__clip;
+
 /* The shadow cast along line L from position k (height S there) onto
- * the base cells after it, clipped to the area's part of the image. */
-static inline void tw__span(const tw__fast *f, int L, int k, float S, int ka0, int ka1, int Lm0,
-                            int Lcnt, int kw)
+ * the base cells after it. */
+static inline void tw__span(const tw__fast *f, const tw__clip *c, int L, int k, float S)
 {
-    const tw__sh *s = f->s;
-    float X = (S - f->z0 - (float)TW_SH_EPS) / s->drop;
-    if (!(X > 1) || L < Lm0 || L >= Lm0 + Lcnt) return;
+    float X = (S - f->z0 - (float)TW_SH_EPS) / f->s->drop;
+    if (!(X > 1) || L < c->Lm0 || L >= c->Lm0 + c->Lcnt) return;
     int n = X > 1e8f ? 100000000 : (int)ceilf(X) - 1;
-    int k1 = k + 1 > ka0 ? k + 1 : ka0;
-    int k2 = k + n < ka1 ? k + n : ka1;
-    if (k1 > k2) return;
-    tw__fill(f->M + (size_t)(L - Lm0) * kw, k1 - ka0, k2 - ka0);
+    int k1 = k + 1 > c->ka0 ? k + 1 : c->ka0, k2 = k + n < c->ka1 ? k + n : c->ka1;
+    if (k1 <= k2) tw__fill(f->M[0] + (size_t)(L - c->Lm0) * c->kw, k1 - c->ka0, k2 - c->ka0);
 }
 
-/* One sun position t (bit ct of the chunk). */
-static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
+/* The shadow on a run of equal heights z from k0 to k on line L, where
+ * height S came in at k0: its first cells. */
+static inline void tw__roof(const tw__fast *f, const tw__clip *c, int L, int k0, int k, float S,
+                            float z)
+{
+    float X = (S - z - (float)TW_SH_EPS) / f->s->drop;
+    if (!(X > 0) || L < c->Lm0 || L >= c->Lm0 + c->Lcnt) return;
+    int n = X > 1e8f ? 100000000 : (int)ceilf(X);
+    int k1 = k0 > c->ka0 ? k0 : c->ka0, k2 = n - 1 < k - k0 ? k0 + n - 1 : k;
+    k2 = k2 < c->ka1 ? k2 : c->ka1;
+    if (k1 <= k2) tw__fill(f->M[1] + (size_t)(L - c->Lm0) * c->kw, k1 - c->ka0, k2 - c->ka0);
+}
+
+/* Facade points: each walks out of the cells next to its own building
+ * (testing other buildings there directly), then is a query on the line
+ * of the cell it reached; queries are sorted by position. */
+static int tw__queries(tw__fast *f, uint64_t bit)
 {
     tw__sh *s = f->s;
     const tw_sunhours_desc *d = s->d;
     const tw_grid *g = &d->grid;
-    const int nx = g->nx;
-    tw_sh__setup(s, st);
-    const int by = s->by_col ? 1 : 0, na = s->na, nb = s->nb, bmin = s->bmin, a0 = s->a0,
-              astep = s->astep;
-    const float drop = s->drop, eps = (float)TW_SH_EPS;
-    const uint64_t bit = 1ull << ct;
-    /* The area in the layout: major rows A0..A1, minor B0..B1 (from bmin). */
-    int A0 = by ? d->ax0 : d->ay0, A1 = A0 + (by ? d->anx : d->any) - 1;
-    int B0 = (by ? d->ay0 : d->ax0) - bmin, B1 = B0 + (by ? d->any : d->anx) - 1;
-    int kA0 = (A0 - a0) * astep, kA1 = (A1 - a0) * astep;
-    int ka0 = kA0 < kA1 ? kA0 : kA1, ka1 = kA0 < kA1 ? kA1 : kA0;
-    int omin = s->off[ka0], omax = s->off[ka0];
-    for (int k = ka0; k <= ka1; k++)
-        omin = s->off[k] < omin ? s->off[k] : omin, omax = s->off[k] > omax ? s->off[k] : omax;
-    int Lm0 = B0 - omax, Lcnt = B1 - omin - Lm0 + 1, kw = (ka1 - ka0 + 1 + 63) / 64;
-    memset(f->M, 0, (size_t)Lcnt * kw * sizeof *f->M);
-    /* Lines: lazy shadow heights S[L] at positions K[L]. */
-    float *S = s->lines + s->hi;
-    int *K = f->K + s->hi;
-    for (int L = -s->hi; L < nb - s->lo; L++) S[L] = -INFINITY, K[L] = 0;
-    for (int b = 0; b < nb; b++) {
-        S[b] = s->far_major[b], K[b] = -1;
-        tw__span(f, b, -1, S[b], ka0, ka1, Lm0, Lcnt, kw);
-    }
-    /* Facade points: queries at the first cell outside their building. */
+    const int by = s->by_col ? 1 : 0, na = s->na;
+    const float eps = (float)TW_SH_EPS;
     memset(f->qcount, 0, ((size_t)na + 1) * sizeof *f->qcount);
     int nq = 0;
     for (int p = 0; p < d->point_count; p++) {
@@ -178,8 +174,6 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
                fy = (pt->y - g->y0) / g->dy;
         int pi = (int)floor(fx), pj = (int)floor(fy), i = pi, j = pj, inside = 0;
         bool blocked = false;
-        /* Out of the cells next to its own building (in its 7 x 7): other
-         * buildings there are tested directly, its own never shade it. */
         for (int it = 0; it < 64; it++, t += step) {
             i = (int)floor(fx + s->ux * t / g->dx), j = (int)floor(fy + s->uy * t / g->dy);
             inside = i >= s->win[0] && j >= s->win[1] && i <= s->win[2] && j <= s->win[3];
@@ -188,7 +182,7 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
                 !(f->near[p] >> (dj * 7 + di) & 1))
                 break;
             if (!(f->own[p] >> (dj * 7 + di) & 1) &&
-                d->dsm[(size_t)j * nx + i] > (float)(pt->z + t * s->te) + eps) {
+                d->dsm[(size_t)j * g->nx + i] > (float)(pt->z + t * s->te) + eps) {
                 blocked = true;
                 break;
             }
@@ -199,9 +193,9 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
             f->fbits[p] |= bit;
             continue;
         }
-        if (d->dsm[(size_t)j * nx + i] > zq + eps) continue;
-        int a = by ? i : j, m = by ? j : i, k = (a - a0) * astep;
-        f->qk[nq] = k, f->qL[nq] = m - bmin - s->off[k], f->qz[nq] = zq, f->qp[nq] = p;
+        if (d->dsm[(size_t)j * g->nx + i] > zq + eps) continue;
+        int a = by ? i : j, m = by ? j : i, k = (a - s->a0) * s->astep;
+        f->qk[nq] = k, f->qL[nq] = m - s->bmin - s->off[k], f->qz[nq] = zq, f->qp[nq] = p;
         f->qcount[k + 1]++, nq++;
     }
     for (int k = 0; k < na; k++) f->qcount[k + 1] += f->qcount[k];
@@ -209,49 +203,86 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     for (int q = 0; q < nq; q++) qorder[f->qcount[f->qk[q]]++] = q;
     for (int k = na; k > 0; k--) f->qcount[k] = f->qcount[k - 1];
     f->qcount[0] = 0;
+    return nq;
+}
+
+/* One sun position (bit ct of the chunk). */
+static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
+{
+    tw__sh *s = f->s;
+    const tw_sunhours_desc *d = s->d;
+    tw_sh__setup(s, st);
+    const int by = s->by_col ? 1 : 0, na = s->na, nb = s->nb, bmin = s->bmin, a0 = s->a0,
+              astep = s->astep;
+    const float drop = s->drop, eps = (float)TW_SH_EPS;
+    const uint64_t bit = 1ull << ct;
+    /* The area in the layout: major rows A0..A1, minor B0..B1 (from bmin). */
+    int A0 = by ? d->ax0 : d->ay0, A1 = A0 + (by ? d->anx : d->any) - 1;
+    int B0 = (by ? d->ay0 : d->ax0) - bmin, B1 = B0 + (by ? d->any : d->anx) - 1;
+    int kA0 = (A0 - a0) * astep, kA1 = (A1 - a0) * astep;
+    tw__clip c = {.ka0 = kA0 < kA1 ? kA0 : kA1, .ka1 = kA0 < kA1 ? kA1 : kA0};
+    int omin = s->off[c.ka0], omax = s->off[c.ka0];
+    for (int k = c.ka0; k <= c.ka1; k++)
+        omin = s->off[k] < omin ? s->off[k] : omin, omax = s->off[k] > omax ? s->off[k] : omax;
+    c.Lm0 = B0 - omax, c.Lcnt = B1 - omin - c.Lm0 + 1, c.kw = (c.ka1 - c.ka0 + 1 + 63) / 64;
+    for (int r = 0; r < 2; r++) memset(f->M[r], 0, (size_t)c.Lcnt * c.kw * sizeof *f->M[r]);
+    /* Lines: lazy shadow heights S[L] at positions K[L]. */
+    float *S = s->lines + s->hi, *rS = f->rS + s->hi;
+    int *K = f->K + s->hi, *rk = f->rk + s->hi;
+    for (int L = -s->hi; L < nb - s->lo; L++) S[L] = -INFINITY, K[L] = 0;
+    for (int b = 0; b < nb; b++) {
+        S[b] = s->far_major[b], K[b] = -1;
+        tw__span(f, &c, b, -1, S[b]);
+    }
+    tw__queries(f, bit);
+    const int *qorder = f->qcount + na + 1;
     /* The sweep over raised cells, position by position. */
-    const int *evm = f->ev_m[by], *evs = f->ev_start[by], *evslot = f->ev_slot[by];
+    const int *evm = f->ev_m[by], *evs = f->ev_start[by];
+    const float *evz = f->ev_z[by];
+    const uint16_t *evnb = f->ev_nb[by];
     for (int k = 0; k < na; k++) {
         int a = a0 + k * astep, off = s->off[k];
         if (k > 0 && off != s->off[k - 1]) { /* a line enters at an edge */
             int L = off > s->off[k - 1] ? -off : nb - 1 - off;
             S[L] = off > s->off[k - 1] ? s->far_b0[k] : s->far_b1[k], K[L] = k - 1;
-            tw__span(f, L, k - 1, S[L], ka0, ka1, Lm0, Lcnt, kw);
+            tw__span(f, &c, L, k - 1, S[L]);
         }
         for (int q = f->qcount[k]; q < f->qcount[k + 1]; q++) {
             int qi = qorder[q], L = f->qL[qi];
             if (f->qz[qi] + eps >= S[L] - (float)(k - K[L]) * drop) f->fbits[f->qp[qi]] |= bit;
         }
-        int dn = k + 1 < na ? s->off[k + 1] - off : 0;
-        const int nbit = (astep > 0 ? 0 : 3) + dn + 1;
-        const float *evz = f->ev_z[by];
-        const uint8_t *evnb = f->ev_nb[by];
+        /* The line's next and previous cells: their bits in ev_nb. */
+        int dn = k + 1 < na ? s->off[k + 1] - off : 0, dp = k > 0 ? off - s->off[k - 1] : 0;
+        const int nbit = (astep > 0 ? 0 : 3) + dn + 1, pbit = (astep > 0 ? 3 : 0) - dp + 1;
         for (int e = evs[a]; e < evs[a + 1]; e++) {
             int m = evm[e];
             if (m < bmin || m > s->bmax) continue;
             int b = m - bmin, L = b - off;
             float z = evz[e];
+            unsigned nbf = evnb[e];
             float Sin = S[L] - (float)(k - K[L]) * drop;
-            int slot = evslot[e];
-            if (slot >= 0 && z + eps >= Sin) f->ebits[slot] |= bit;
+            if (k == 0 || b - dp < 0 || b - dp >= nb || !(nbf >> (6 + pbit) & 1))
+                rk[L] = k, rS[L] = Sin; /* a run of equal heights begins */
             float So = z > Sin ? z : Sin;
             S[L] = So, K[L] = k;
-            if (k + 1 < na && (evnb[e] >> nbit & 1)) continue; /* the line stays raised */
-            tw__span(f, L, k, So, ka0, ka1, Lm0, Lcnt, kw);
+            bool next_in = k + 1 < na && b + dn >= 0 && b + dn < nb;
+            if (!next_in || !(nbf >> (6 + nbit) & 1)) /* the run ends */
+                tw__roof(f, &c, L, rk[L], k, rS[L], z);
+            if (next_in && (nbf >> nbit & 1)) continue; /* the line stays raised */
+            tw__span(f, &c, L, k, So);
         }
     }
     /* Unshear: positions become rows, lines become the area's minor axis. */
-    int Lw = (Lcnt + 63) / 64;
-    tw__transpose(f->M, Lcnt, kw, f->Mt, Lw);
-    int nbits = B1 - B0 + 1, cw = (nbits + 63) / 64;
-    uint64_t *img = f->chunk + (size_t)ct * f->AYP * f->W;
-    uint64_t *dst = by ? f->col : img;
-    for (int k = ka0; k <= ka1; k++) {
-        int a = a0 + k * astep;
-        tw__extract(f->Mt + (size_t)(k - ka0) * Lw, Lw, B0 - s->off[k] - Lm0, nbits,
-                    dst + (size_t)(a - A0) * cw);
+    int Lw = (c.Lcnt + 63) / 64, nbits = B1 - B0 + 1, cw = (nbits + 63) / 64;
+    for (int r = 0; r < 2; r++) {
+        tw__transpose(f->M[r], c.Lcnt, c.kw, f->Mt, Lw);
+        uint64_t *img = f->chunk[r] + (size_t)ct * f->AYP * f->W;
+        uint64_t *dst = by ? f->col : img;
+        for (int k = c.ka0; k <= c.ka1; k++)
+            tw__extract(f->Mt + (size_t)(k - c.ka0) * Lw, Lw, B0 - s->off[k] - c.Lm0, nbits,
+                        dst + (size_t)(a0 + k * astep - A0) * cw);
+        if (by) tw__transpose(f->col, d->anx, cw, img, f->W);
     }
-    if (by) tw__transpose(f->col, d->anx, cw, img, f->W);
 }
 
 /* Folds the chunk's first n steps into the results and clears it. */
@@ -269,37 +300,127 @@ static void tw__flush(tw__fast *f, int t0, int n, uint64_t up, tw_sunhours_resul
     uint64_t blk[64];
     for (int y = 0; y < d->any; y++)
         for (int w = 0; w < f->W; w++) {
+            size_t o = (size_t)y * f->W + w;
+            uint64_t r = f->araised[o];
             for (int t = 0; t < 64; t++)
-                blk[t] = t < n ? f->chunk[t * img + (size_t)y * f->W + w] : ~0ull;
+                blk[t] = t < n ? (f->chunk[0][t * img + o] & ~r) | (f->chunk[1][t * img + o] & r)
+                               : ~0ull;
             tw__t64(blk);
             for (int c = 0; c < 64 && w * 64 + c < d->anx; c++) {
                 size_t ac = (size_t)y * d->anx + w * 64 + c;
-                uint64_t r = f->araised[(size_t)y * f->W + w];
-                uint64_t lit = r >> c & 1 ? f->ebits[f->abase[(size_t)y * f->W + w] +
-                                                     __builtin_popcountll(r & ((1ull << c) - 1))]
-                                          : ~blk[c] & up;
-                tw__fold(&ground[ac], &run[ac], lit, n, Pt, P8, P9);
+                tw__fold(&ground[ac], &run[ac], ~blk[c] & up, n, Pt, P8, P9);
             }
         }
     for (int p = 0; p < d->point_count; p++)
         tw__fold(&facade[p], &run[area + p], f->fbits[p], n, Pt, P8, P9);
-    memset(f->ebits, 0, ((size_t)f->nev + 1) * sizeof *f->ebits);
     memset(f->fbits, 0, ((size_t)d->point_count + 1) * sizeof *f->fbits);
 }
 
-/* Which of the cell's neighbours one row ahead and one behind (in the
- * layout: rows are j when by_col is 0, i when 1) are raised. */
-static uint8_t tw__nb(const float *dsm, int nx, int ny, int i, int j, int by_col, float zb)
+/* Which of the cell's neighbours one row ahead and one behind (rows are j
+ * when by_col is 0, i when 1) are raised, and which have its height. */
+static uint16_t tw__nb(const float *dsm, int nx, int ny, int i, int j, int by_col, float zb)
 {
-    uint8_t r = 0;
+    uint16_t r = 0;
+    float z = dsm[(size_t)j * nx + i];
     for (int s = 0; s < 2; s++)
         for (int dm = -1; dm <= 1; dm++) {
             int da = s == 0 ? 1 : -1;
             int ii = by_col ? i + da : i + dm, jj = by_col ? j + dm : j + da;
             if (ii < 0 || jj < 0 || ii >= nx || jj >= ny) continue;
-            if (dsm[(size_t)jj * nx + ii] > zb) r |= (uint8_t)(1u << (3 * s + dm + 1));
+            float zn = dsm[(size_t)jj * nx + ii];
+            if (zn > zb) r |= (uint16_t)(1u << (3 * s + dm + 1));
+            if (zn == z) r |= (uint16_t)(1u << (6 + 3 * s + dm + 1));
         }
     return r;
+}
+
+/* Own-building masks of the facade points (points of one wall share them). */
+static void tw__own_masks(tw__fast *f)
+{
+    const tw_sunhours_desc *d = f->s->d;
+    const tw_grid *g = &d->grid;
+    for (int p = 0; p < d->point_count; p++) {
+        const tw_facade_point *pt = &d->points[p];
+        if (p > 0 && pt->x == d->points[p - 1].x && pt->y == d->points[p - 1].y &&
+            pt->prism == d->points[p - 1].prism) {
+            f->own[p] = f->own[p - 1], f->near[p] = f->near[p - 1];
+            continue;
+        }
+        int pi = (int)floor((pt->x - g->x0) / g->dx), pj = (int)floor((pt->y - g->y0) / g->dy);
+        uint64_t m = 0;
+        for (int dj = -3; dj <= 3; dj++)
+            for (int di = -3; di <= 3; di++) {
+                int i = pi + di, j = pj + dj;
+                if (i < 0 || j < 0 || i >= g->nx || j >= g->ny ||
+                    !(d->dsm[(size_t)j * g->nx + i] > f->z0 + (float)TW_SH_BASE))
+                    continue;
+                if (d->obstacles && pt->prism >= 0 && pt->prism < d->obstacles->count &&
+                    tw_sh__inside(d->obstacles, pt->prism, g->x0 + (i + 0.5) * g->dx,
+                                  g->y0 + (j + 0.5) * g->dy))
+                    m |= 1ull << ((dj + 3) * 7 + di + 3);
+            }
+        uint64_t grown = 0;
+        for (int dj = 0; dj < 7; dj++)
+            for (int di = 0; di < 7; di++)
+                for (int ej = -1; ej <= 1; ej++)
+                    for (int ei = -1; ei <= 1; ei++) {
+                        int ii = di + ei, jj = dj + ej;
+                        if (ii >= 0 && jj >= 0 && ii < 7 && jj < 7 && (m >> (jj * 7 + ii) & 1))
+                            grown |= 1ull << (dj * 7 + di);
+                    }
+        f->own[p] = m, f->near[p] = grown;
+    }
+}
+
+/* The raised cells in both layouts. A cell whose eight neighbours have
+ * its height is skipped: on every line it is inside a run of equal
+ * heights, the lazy height carries across it and the run's shadow is
+ * drawn from its ends. */
+static tw_result tw__events(tw__fast *f, size_t cap)
+{
+    const tw_sunhours_desc *d = f->s->d;
+    const int nx = d->grid.nx, ny = d->grid.ny;
+    const float zb = f->z0 + (float)TW_SH_BASE;
+    for (int o = 0; o < 2; o++) {
+        f->ev_m[o] = tw_sunhours_alloc((cap + 1) * sizeof(int), false);
+        f->ev_z[o] = tw_sunhours_alloc((cap + 1) * sizeof(float), false);
+        f->ev_nb[o] = tw_sunhours_alloc((cap + 1) * sizeof(uint16_t), false);
+        if (!f->ev_m[o] || !f->ev_z[o] || !f->ev_nb[o]) return TW_ERR_NOMEM;
+    }
+    size_t n = 0;
+    for (int j = 0; j < ny; j++) {
+        f->ev_start[0][j] = (int)n;
+        for (int i = 0; i < nx; i++) {
+            const float *zc = d->dsm + (size_t)j * nx + i;
+            if (!(*zc > zb)) continue;
+            if (i >= d->ax0 && j >= d->ay0 && i < d->ax0 + d->anx && j < d->ay0 + d->any)
+                f->araised[(size_t)(j - d->ay0) * f->W + (i - d->ax0) / 64] |=
+                    1ull << ((i - d->ax0) & 63);
+            if (i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc && zc[1] == *zc &&
+                zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc && zc[nx - 1] == *zc &&
+                zc[nx] == *zc && zc[nx + 1] == *zc)
+                continue;
+            if (n == cap) return TW_ERR_ARG; /* more than counted: cannot be */
+            f->ev_m[0][n] = i, f->ev_z[0][n] = *zc;
+            f->ev_nb[0][n] = tw__nb(d->dsm, nx, ny, i, j, 0, zb);
+            n++;
+        }
+    }
+    f->ev_start[0][ny] = (int)n;
+    /* The column layout: a counting sort of the rows' list (j stays sorted). */
+    int *cs = f->ev_start[1];
+    memset(cs, 0, ((size_t)nx + 1) * sizeof *cs);
+    for (size_t e = 0; e < n; e++) cs[f->ev_m[0][e] + 1]++;
+    for (int i = 0; i < nx; i++) cs[i + 1] += cs[i];
+    for (int j = 0; j < ny; j++)
+        for (int e = f->ev_start[0][j]; e < f->ev_start[0][j + 1]; e++) {
+            int i = f->ev_m[0][e], q = cs[i]++;
+            f->ev_m[1][q] = j, f->ev_z[1][q] = f->ev_z[0][e];
+            f->ev_nb[1][q] = tw__nb(d->dsm, nx, ny, i, j, 1, zb);
+        }
+    for (int i = nx; i > 0; i--) cs[i] = cs[i - 1];
+    cs[0] = 0;
+    return TW_OK;
 }
 
 tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
@@ -315,107 +436,33 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     f.W = (d->anx + 63) / 64, f.AYP = (d->any + 63) / 64 * 64;
     int big = d->anx > d->any ? d->anx : d->any;
     int Lmax = 2 * big + 2, kwmax = (big + 63) / 64 + 1, Lwmax = (Lmax + 63) / 64 + 1;
+    size_t np = (size_t)d->point_count + 1, lines = (size_t)nx + ny + 2;
     for (int o = 0; o < 2; o++) {
-        f.ev_m[o] = tw_sunhours_alloc((ne + 1) * sizeof(int), false);
-        f.ev_slot[o] = tw_sunhours_alloc((ne + 1) * sizeof(int), false);
         f.ev_start[o] = malloc(((size_t)most + 2) * sizeof(int));
-        f.ev_z[o] = tw_sunhours_alloc((ne + 1) * sizeof(float), false);
-        f.ev_nb[o] = malloc(ne + 1);
+        f.chunk[o] = tw_sunhours_alloc((size_t)64 * f.AYP * f.W * sizeof(uint64_t), true);
+        f.M[o] = malloc((size_t)Lmax * kwmax * sizeof(uint64_t));
     }
     f.araised = calloc((size_t)d->any * f.W + 1, sizeof *f.araised);
-    f.abase = malloc(((size_t)d->any * f.W + 1) * sizeof *f.abase);
-    f.chunk = tw_sunhours_alloc((size_t)64 * f.AYP * f.W * sizeof *f.chunk, true);
-    f.M = malloc((size_t)Lmax * kwmax * sizeof *f.M);
     f.Mt = malloc((size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
     f.col = calloc((size_t)d->anx * ((d->any + 63) / 64) + 1, sizeof *f.col);
-    f.K = malloc(((size_t)nx + ny + 2) * sizeof *f.K);
-    f.qcount = malloc(((size_t)most + 2 + d->point_count) * sizeof *f.qcount);
-    f.qk = malloc(((size_t)d->point_count + 1) * sizeof *f.qk);
-    f.qL = malloc(((size_t)d->point_count + 1) * sizeof *f.qL);
-    f.qp = malloc(((size_t)d->point_count + 1) * sizeof *f.qp);
-    f.qz = malloc(((size_t)d->point_count + 1) * sizeof *f.qz);
-    f.fbits = calloc((size_t)d->point_count + 1, sizeof *f.fbits);
-    f.own = malloc(((size_t)d->point_count + 1) * sizeof *f.own);
-    f.near = malloc(((size_t)d->point_count + 1) * sizeof *f.near);
+    f.K = malloc(lines * sizeof *f.K);
+    f.rk = malloc(lines * sizeof *f.rk);
+    f.rS = malloc(lines * sizeof *f.rS);
+    f.qcount = malloc(((size_t)most + 1 + np) * sizeof *f.qcount);
+    f.qk = malloc(np * sizeof *f.qk), f.qL = malloc(np * sizeof *f.qL);
+    f.qp = malloc(np * sizeof *f.qp), f.qz = malloc(np * sizeof *f.qz);
+    f.fbits = calloc(np, sizeof *f.fbits);
+    f.own = malloc(np * sizeof *f.own), f.near = malloc(np * sizeof *f.near);
     tw_result rc = TW_OK;
-    if (!f.ev_m[0] || !f.ev_m[1] || !f.ev_slot[0] || !f.ev_slot[1] || !f.ev_start[0] ||
-        !f.ev_start[1] || !f.ev_z[0] || !f.ev_z[1] || !f.ev_nb[0] || !f.ev_nb[1] || !f.araised ||
-        !f.abase || !f.chunk || !f.M || !f.Mt || !f.col || !f.K || !f.qcount || !f.qk || !f.qL ||
-        !f.qp || !f.qz || !f.fbits || !f.own || !f.near) {
+    if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk[0] || !f.chunk[1] || !f.M[0] || !f.M[1] ||
+        !f.araised || !f.Mt || !f.col || !f.K || !f.rk || !f.rS || !f.qcount || !f.qk || !f.qL ||
+        !f.qp || !f.qz || !f.fbits || !f.own || !f.near)
         rc = TW_ERR_NOMEM;
-        goto out;
-    }
-    /* Raised cells in both layouts, with their area slots. Outside the
-     * area a cell whose eight neighbours have its height is skipped: it is
-     * inside a run of equal heights on every line, and the lazy height
-     * carries across it unchanged. */
-    int n = 0;
-    for (int j = 0; j < ny; j++) {
-        f.ev_start[0][j] = n;
-        for (int i = 0; i < nx; i++) {
-            const float *zc = d->dsm + (size_t)j * nx + i;
-            if (!(*zc > zb)) continue;
-            bool in = i >= d->ax0 && j >= d->ay0 && i < d->ax0 + d->anx && j < d->ay0 + d->any;
-            if (!in && i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc &&
-                zc[1] == *zc && zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc &&
-                zc[nx - 1] == *zc && zc[nx] == *zc && zc[nx + 1] == *zc)
-                continue;
-            f.ev_m[0][n] = i, f.ev_slot[0][n] = in ? f.nev : -1;
-            f.ev_z[0][n] = *zc;
-            f.ev_nb[0][n] = tw__nb(d->dsm, nx, ny, i, j, 0, zb);
-            if (in) {
-                size_t w = (size_t)(j - d->ay0) * f.W + (i - d->ax0) / 64;
-                if (!f.araised[w]) f.abase[w] = f.nev;
-                f.araised[w] |= 1ull << ((i - d->ax0) & 63);
-                f.nev++;
-            }
-            n++;
-        }
-    }
-    f.ev_start[0][ny] = n;
-    /* The column layout: a counting sort of the rows' list (j stays sorted). */
-    int *cs = f.ev_start[1];
-    memset(cs, 0, ((size_t)nx + 1) * sizeof *cs);
-    for (int e = 0; e < n; e++) cs[f.ev_m[0][e] + 1]++;
-    for (int i = 0; i < nx; i++) cs[i + 1] += cs[i];
-    for (int j = 0; j < ny; j++)
-        for (int e = f.ev_start[0][j]; e < f.ev_start[0][j + 1]; e++) {
-            int i = f.ev_m[0][e], q = cs[i]++;
-            f.ev_m[1][q] = j, f.ev_z[1][q] = f.ev_z[0][e], f.ev_slot[1][q] = f.ev_slot[0][e];
-            f.ev_nb[1][q] = tw__nb(d->dsm, nx, ny, i, j, 1, zb);
-        }
-    for (int i = nx; i > 0; i--) cs[i] = cs[i - 1];
-    cs[0] = 0;
-    /* Facade points: their own building's cells around them. */
-    for (int p = 0; p < d->point_count; p++) {
-        const tw_facade_point *pt = &d->points[p];
-        int pi = (int)floor((pt->x - g->x0) / g->dx), pj = (int)floor((pt->y - g->y0) / g->dy);
-        uint64_t m = 0;
-        for (int dj = -3; dj <= 3; dj++)
-            for (int di = -3; di <= 3; di++)
-                if (d->obstacles && pt->prism >= 0 && pt->prism < d->obstacles->count &&
-                    tw_sh__inside(d->obstacles, pt->prism, g->x0 + (pi + di + 0.5) * g->dx,
-                                  g->y0 + (pj + dj + 0.5) * g->dy))
-                    m |= 1ull << ((dj + 3) * 7 + di + 3);
-        f.own[p] = m;
-        uint64_t g1 = 0;
-        for (int dj = 0; dj < 7; dj++)
-            for (int di = 0; di < 7; di++)
-                for (int ej = -1; ej <= 1; ej++)
-                    for (int ei = -1; ei <= 1; ei++) {
-                        int ii = di + ei, jj = dj + ej;
-                        if (ii >= 0 && jj >= 0 && ii < 7 && jj < 7 && (m >> (jj * 7 + ii) & 1))
-                            g1 |= 1ull << (dj * 7 + di);
-                    }
-        f.near[p] = g1;
-    }
-    if (!(f.ebits = calloc((size_t)f.nev + 1, sizeof *f.ebits))) {
-        rc = TW_ERR_NOMEM;
-        goto out;
-    }
+    if (rc == TW_OK) rc = tw__events(&f, ne);
+    if (rc == TW_OK) tw__own_masks(&f);
     uint64_t up = 0;
     int t0 = 0;
-    for (int t = 0; t < d->step_count; t++) {
+    for (int t = 0; rc == TW_OK && t < d->step_count; t++) {
         if (d->cancel && atomic_load(d->cancel)) {
             rc = TW_ERR_CANCELLED;
             break;
@@ -430,13 +477,12 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
             up = 0, t0 = t + 1;
         }
     }
-out:
     for (int o = 0; o < 2; o++) {
-        free(f.ev_m[o]), free(f.ev_slot[o]), free(f.ev_start[o]);
-        free(f.ev_z[o]), free(f.ev_nb[o]);
+        free(f.ev_m[o]), free(f.ev_start[o]), free(f.ev_z[o]), free(f.ev_nb[o]);
+        free(f.chunk[o]), free(f.M[o]);
     }
-    free(f.araised), free(f.abase), free(f.chunk), free(f.M), free(f.Mt), free(f.col), free(f.K);
-    free(f.qcount), free(f.qk), free(f.qL), free(f.qp), free(f.qz), free(f.fbits), free(f.ebits);
+    free(f.araised), free(f.Mt), free(f.col), free(f.K), free(f.rk), free(f.rS);
+    free(f.qcount), free(f.qk), free(f.qL), free(f.qp), free(f.qz), free(f.fbits);
     free(f.own), free(f.near);
     return rc;
 }

@@ -121,9 +121,11 @@ typedef struct tw__fast {
     int *rk;                   /* per line: where its run of equal heights began */
     float *rS;                 /* and the shadow height that came into it */
     int *qcount, *qk, *qL, *qp;
-    float *qz;
-    uint64_t *own;  /* per point: which of the 7 x 7 cells around its own are its building's */
-    uint64_t *near; /* the same, grown by one cell */
+    int nwall, *wall; /* walls: their first points (nwall + 1) */
+    float *qt, *thr;  /* per wall: height gained on the walk, height needed */
+    /* Per wall: which of the 7 x 7 cells around its own are its
+     * building's, the same grown by one cell, other raised cells. */
+    uint64_t *own, *near, *other;
 } tw__fast;
 
 /* The part of the step's images over the area. */
@@ -155,47 +157,46 @@ static inline void tw__roof(const tw__fast *f, const tw__clip *c, int L, int k0,
     if (k1 <= k2) tw__fill(f->M[1] + (size_t)(L - c->Lm0) * c->kw, k1 - c->ka0, k2 - c->ka0);
 }
 
-/* Facade points: each walks out of the cells next to its own building
- * (testing other buildings there directly), then is a query on the line
- * of the cell it reached; queries are sorted by position. */
-static int tw__queries(tw__fast *f, uint64_t bit)
+/* Facade walls (the points of one wall share their x, y and building):
+ * each walks out of the cells next to its own building, testing other
+ * buildings there directly, then is a query on the line of the cell it
+ * reached; queries are sorted by position. thr[w] ends as the height a
+ * point of the wall must reach to be lit. */
+static void tw__queries(tw__fast *f)
 {
     tw__sh *s = f->s;
     const tw_sunhours_desc *d = s->d;
     const tw_grid *g = &d->grid;
     const int by = s->by_col ? 1 : 0, na = s->na;
-    const float eps = (float)TW_SH_EPS;
     memset(f->qcount, 0, ((size_t)na + 1) * sizeof *f->qcount);
     int nq = 0;
-    for (int p = 0; p < d->point_count; p++) {
-        const tw_facade_point *pt = &d->points[p];
+    for (int w = 0; w < f->nwall; w++) {
+        const tw_facade_point *pt = &d->points[f->wall[w]];
+        f->thr[w] = INFINITY;
         if (pt->nx * s->ux + pt->ny * s->uy <= 1e-6) continue;
         double t = 0, step = g->dx * 0.5, fx = (pt->x - g->x0) / g->dx,
                fy = (pt->y - g->y0) / g->dy;
         int pi = (int)floor(fx), pj = (int)floor(fy), i = pi, j = pj, inside = 0;
-        bool blocked = false;
+        float need = -INFINITY;
         for (int it = 0; it < 64; it++, t += step) {
             i = (int)floor(fx + s->ux * t / g->dx), j = (int)floor(fy + s->uy * t / g->dy);
             inside = i >= s->win[0] && j >= s->win[1] && i <= s->win[2] && j <= s->win[3];
-            int di = i - pi + 3, dj = j - pj + 3;
-            if (!inside || di < 0 || dj < 0 || di > 6 || dj > 6 ||
-                !(f->near[p] >> (dj * 7 + di) & 1))
-                break;
-            if (!(f->own[p] >> (dj * 7 + di) & 1) &&
-                d->dsm[(size_t)j * g->nx + i] > (float)(pt->z + t * s->te) + eps) {
-                blocked = true;
-                break;
+            int di = i - pi + 3, dj = j - pj + 3, b = dj * 7 + di;
+            if (!inside || di < 0 || dj < 0 || di > 6 || dj > 6 || !(f->near[w] >> b & 1)) break;
+            if (f->other[w] >> b & 1) {
+                float z = d->dsm[(size_t)j * g->nx + i] - (float)(t * s->te);
+                need = z > need ? z : need;
             }
         }
-        if (blocked) continue;
-        float zq = (float)(pt->z + t * s->te);
         if (!inside) {
-            f->fbits[p] |= bit;
+            f->thr[w] = need;
             continue;
         }
-        if (d->dsm[(size_t)j * g->nx + i] > zq + eps) continue;
+        float zq = d->dsm[(size_t)j * g->nx + i] - (float)(t * s->te);
+        f->thr[w] = zq > need ? zq : need;
+        f->qt[w] = (float)(t * s->te);
         int a = by ? i : j, m = by ? j : i, k = (a - s->a0) * s->astep;
-        f->qk[nq] = k, f->qL[nq] = m - s->bmin - s->off[k], f->qz[nq] = zq, f->qp[nq] = p;
+        f->qk[nq] = k, f->qL[nq] = m - s->bmin - s->off[k], f->qp[nq] = w;
         f->qcount[k + 1]++, nq++;
     }
     for (int k = 0; k < na; k++) f->qcount[k + 1] += f->qcount[k];
@@ -203,7 +204,6 @@ static int tw__queries(tw__fast *f, uint64_t bit)
     for (int q = 0; q < nq; q++) qorder[f->qcount[f->qk[q]]++] = q;
     for (int k = na; k > 0; k--) f->qcount[k] = f->qcount[k - 1];
     f->qcount[0] = 0;
-    return nq;
 }
 
 /* One sun position (bit ct of the chunk). */
@@ -234,7 +234,7 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
         S[b] = s->far_major[b], K[b] = -1;
         tw__span(f, &c, b, -1, S[b]);
     }
-    tw__queries(f, bit);
+    tw__queries(f);
     const int *qorder = f->qcount + na + 1;
     /* The sweep over raised cells, position by position. */
     const int *evm = f->ev_m[by], *evs = f->ev_start[by];
@@ -248,8 +248,9 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
             tw__span(f, &c, L, k - 1, S[L]);
         }
         for (int q = f->qcount[k]; q < f->qcount[k + 1]; q++) {
-            int qi = qorder[q], L = f->qL[qi];
-            if (f->qz[qi] + eps >= S[L] - (float)(k - K[L]) * drop) f->fbits[f->qp[qi]] |= bit;
+            int qi = qorder[q], L = f->qL[qi], w = f->qp[qi];
+            float need = S[L] - (float)(k - K[L]) * drop - f->qt[w];
+            f->thr[w] = need > f->thr[w] ? need : f->thr[w];
         }
         /* The line's next and previous cells: their bits in ev_nb. */
         int dn = k + 1 < na ? s->off[k + 1] - off : 0, dp = k > 0 ? off - s->off[k - 1] : 0;
@@ -272,6 +273,9 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
             tw__span(f, &c, L, k, So);
         }
     }
+    for (int w = 0; w < f->nwall; w++)
+        for (int p = f->wall[w]; p < f->wall[w + 1]; p++)
+            if ((float)d->points[p].z + eps >= f->thr[w]) f->fbits[p] |= bit;
     /* Unshear: positions become rows, lines become the area's minor axis. */
     int Lw = (c.Lcnt + 63) / 64, nbits = B1 - B0 + 1, cw = (nbits + 63) / 64;
     for (int r = 0; r < 2; r++) {
@@ -334,30 +338,35 @@ static uint16_t tw__nb(const float *dsm, int nx, int ny, int i, int j, int by_co
     return r;
 }
 
-/* Own-building masks of the facade points (points of one wall share them). */
-static void tw__own_masks(tw__fast *f)
+/* The facade points' walls and their masks. */
+static void tw__walls(tw__fast *f)
 {
     const tw_sunhours_desc *d = f->s->d;
     const tw_grid *g = &d->grid;
+    const float zb = f->z0 + (float)TW_SH_BASE;
+    f->nwall = 0;
     for (int p = 0; p < d->point_count; p++) {
         const tw_facade_point *pt = &d->points[p];
         if (p > 0 && pt->x == d->points[p - 1].x && pt->y == d->points[p - 1].y &&
-            pt->prism == d->points[p - 1].prism) {
-            f->own[p] = f->own[p - 1], f->near[p] = f->near[p - 1];
+            pt->prism == d->points[p - 1].prism && pt->nx == d->points[p - 1].nx &&
+            pt->ny == d->points[p - 1].ny)
             continue;
-        }
+        int w = f->nwall++;
+        f->wall[w] = p;
         int pi = (int)floor((pt->x - g->x0) / g->dx), pj = (int)floor((pt->y - g->y0) / g->dy);
-        uint64_t m = 0;
+        uint64_t m = 0, o = 0;
         for (int dj = -3; dj <= 3; dj++)
             for (int di = -3; di <= 3; di++) {
-                int i = pi + di, j = pj + dj;
+                int i = pi + di, j = pj + dj, b = (dj + 3) * 7 + di + 3;
                 if (i < 0 || j < 0 || i >= g->nx || j >= g->ny ||
-                    !(d->dsm[(size_t)j * g->nx + i] > f->z0 + (float)TW_SH_BASE))
+                    !(d->dsm[(size_t)j * g->nx + i] > zb))
                     continue;
                 if (d->obstacles && pt->prism >= 0 && pt->prism < d->obstacles->count &&
                     tw_sh__inside(d->obstacles, pt->prism, g->x0 + (i + 0.5) * g->dx,
                                   g->y0 + (j + 0.5) * g->dy))
-                    m |= 1ull << ((dj + 3) * 7 + di + 3);
+                    m |= 1ull << b;
+                else
+                    o |= 1ull << b;
             }
         uint64_t grown = 0;
         for (int dj = 0; dj < 7; dj++)
@@ -368,8 +377,9 @@ static void tw__own_masks(tw__fast *f)
                         if (ii >= 0 && jj >= 0 && ii < 7 && jj < 7 && (m >> (jj * 7 + ii) & 1))
                             grown |= 1ull << (dj * 7 + di);
                     }
-        f->own[p] = m, f->near[p] = grown;
+        f->own[w] = m, f->near[w] = grown, f->other[w] = o;
     }
+    f->wall[f->nwall] = d->point_count;
 }
 
 /* The raised cells in both layouts. A cell whose eight neighbours have
@@ -450,16 +460,18 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     f.rS = malloc(lines * sizeof *f.rS);
     f.qcount = malloc(((size_t)most + 1 + np) * sizeof *f.qcount);
     f.qk = malloc(np * sizeof *f.qk), f.qL = malloc(np * sizeof *f.qL);
-    f.qp = malloc(np * sizeof *f.qp), f.qz = malloc(np * sizeof *f.qz);
+    f.qp = malloc(np * sizeof *f.qp), f.qt = malloc(np * sizeof *f.qt);
+    f.thr = malloc(np * sizeof *f.thr), f.wall = malloc((np + 1) * sizeof *f.wall);
     f.fbits = calloc(np, sizeof *f.fbits);
     f.own = malloc(np * sizeof *f.own), f.near = malloc(np * sizeof *f.near);
+    f.other = malloc(np * sizeof *f.other);
     tw_result rc = TW_OK;
     if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk[0] || !f.chunk[1] || !f.M[0] || !f.M[1] ||
         !f.araised || !f.Mt || !f.col || !f.K || !f.rk || !f.rS || !f.qcount || !f.qk || !f.qL ||
-        !f.qp || !f.qz || !f.fbits || !f.own || !f.near)
+        !f.qp || !f.qt || !f.thr || !f.wall || !f.fbits || !f.own || !f.near || !f.other)
         rc = TW_ERR_NOMEM;
     if (rc == TW_OK) rc = tw__events(&f, ne);
-    if (rc == TW_OK) tw__own_masks(&f);
+    if (rc == TW_OK) tw__walls(&f);
     uint64_t up = 0;
     int t0 = 0;
     for (int t = 0; rc == TW_OK && t < d->step_count; t++) {
@@ -482,7 +494,7 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
         free(f.chunk[o]), free(f.M[o]);
     }
     free(f.araised), free(f.Mt), free(f.col), free(f.K), free(f.rk), free(f.rS);
-    free(f.qcount), free(f.qk), free(f.qL), free(f.qp), free(f.qz), free(f.fbits);
-    free(f.own), free(f.near);
+    free(f.qcount), free(f.qk), free(f.qL), free(f.qp), free(f.qt), free(f.thr), free(f.wall);
+    free(f.fbits), free(f.own), free(f.near), free(f.other);
     return rc;
 }

@@ -116,10 +116,10 @@ typedef struct tw__fast {
     /* 64 steps' images (AYP x W each, 1 = shadowed) of the base cells [0]
      * and the raised cells [1]. */
     uint64_t *chunk[2];
-    uint64_t *M[2], *Mt, *col; /* sheared images, a transpose, a column image */
-    int *K;                    /* per line: position of its shadow height */
-    int *rk;                   /* per line: where its run of equal heights began */
-    float *rS;                 /* and the shadow height that came into it */
+    uint64_t *M, *Mt, *col; /* the base cells' sheared image, its transpose, a column image */
+    int *K;                 /* per line: position of its shadow height */
+    int *rk;                /* per line: where its run of equal heights began */
+    float *rS;              /* and the shadow height that came into it */
     int *qcount, *qk, *qL, *qp;
     int nwall, *wall; /* walls: their first points (nwall + 1) */
     float *qt, *thr;  /* per wall: height gained on the walk, height needed */
@@ -141,20 +141,28 @@ static inline void tw__span(const tw__fast *f, const tw__clip *c, int L, int k, 
     if (!(X > 1) || L < c->Lm0 || L >= c->Lm0 + c->Lcnt) return;
     int n = X > 1e8f ? 100000000 : (int)ceilf(X) - 1;
     int k1 = k + 1 > c->ka0 ? k + 1 : c->ka0, k2 = k + n < c->ka1 ? k + n : c->ka1;
-    if (k1 <= k2) tw__fill(f->M[0] + (size_t)(L - c->Lm0) * c->kw, k1 - c->ka0, k2 - c->ka0);
+    if (k1 <= k2) tw__fill(f->M + (size_t)(L - c->Lm0) * c->kw, k1 - c->ka0, k2 - c->ka0);
 }
 
 /* The shadow on a run of equal heights z from k0 to k on line L, where
- * height S came in at k0: its first cells. */
-static inline void tw__roof(const tw__fast *f, const tw__clip *c, int L, int k0, int k, float S,
-                            float z)
+ * height S came in at k0: its first cells, set one by one in the raised
+ * cells' image of the step (img: the area's rows). */
+static inline void tw__roof(const tw__fast *f, const tw__clip *c, uint64_t *img, int L, int k0,
+                            int k, float S, float z)
 {
-    float X = (S - z - (float)TW_SH_EPS) / f->s->drop;
+    const tw__sh *s = f->s;
+    const tw_sunhours_desc *d = s->d;
+    float X = (S - z - (float)TW_SH_EPS) / s->drop;
     if (!(X > 0) || L < c->Lm0 || L >= c->Lm0 + c->Lcnt) return;
     int n = X > 1e8f ? 100000000 : (int)ceilf(X);
     int k1 = k0 > c->ka0 ? k0 : c->ka0, k2 = n - 1 < k - k0 ? k0 + n - 1 : k;
     k2 = k2 < c->ka1 ? k2 : c->ka1;
-    if (k1 <= k2) tw__fill(f->M[1] + (size_t)(L - c->Lm0) * c->kw, k1 - c->ka0, k2 - c->ka0);
+    for (int kk = k1; kk <= k2; kk++) {
+        int a = s->a0 + kk * s->astep, m = L + s->off[kk] + s->bmin;
+        int i = (s->by_col ? a : m) - d->ax0, j = (s->by_col ? m : a) - d->ay0;
+        if (i >= 0 && j >= 0 && i < d->anx && j < d->any)
+            img[(size_t)j * f->W + (i >> 6)] |= 1ull << (i & 63);
+    }
 }
 
 /* Facade walls (the points of one wall share their x, y and building):
@@ -225,7 +233,9 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     for (int k = c.ka0; k <= c.ka1; k++)
         omin = s->off[k] < omin ? s->off[k] : omin, omax = s->off[k] > omax ? s->off[k] : omax;
     c.Lm0 = B0 - omax, c.Lcnt = B1 - omin - c.Lm0 + 1, c.kw = (c.ka1 - c.ka0 + 1 + 63) / 64;
-    for (int r = 0; r < 2; r++) memset(f->M[r], 0, (size_t)c.Lcnt * c.kw * sizeof *f->M[r]);
+    memset(f->M, 0, (size_t)c.Lcnt * c.kw * sizeof *f->M);
+    uint64_t *roofs = f->chunk[1] + (size_t)ct * f->AYP * f->W;
+    memset(roofs, 0, (size_t)f->AYP * f->W * sizeof *roofs);
     /* Lines: lazy shadow heights S[L] at positions K[L]. */
     float *S = s->lines + s->hi, *rS = f->rS + s->hi;
     int *K = f->K + s->hi, *rk = f->rk + s->hi;
@@ -268,7 +278,7 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
             S[L] = So, K[L] = k;
             bool next_in = k + 1 < na && b + dn >= 0 && b + dn < nb;
             if (!next_in || !(nbf >> (6 + nbit) & 1)) /* the run ends */
-                tw__roof(f, &c, L, rk[L], k, rS[L], z);
+                tw__roof(f, &c, roofs, L, rk[L], k, rS[L], z);
             if (next_in && (nbf >> nbit & 1)) continue; /* the line stays raised */
             tw__span(f, &c, L, k, So);
         }
@@ -278,15 +288,13 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
             if ((float)d->points[p].z + eps >= f->thr[w]) f->fbits[p] |= bit;
     /* Unshear: positions become rows, lines become the area's minor axis. */
     int Lw = (c.Lcnt + 63) / 64, nbits = B1 - B0 + 1, cw = (nbits + 63) / 64;
-    for (int r = 0; r < 2; r++) {
-        tw__transpose(f->M[r], c.Lcnt, c.kw, f->Mt, Lw);
-        uint64_t *img = f->chunk[r] + (size_t)ct * f->AYP * f->W;
-        uint64_t *dst = by ? f->col : img;
-        for (int k = c.ka0; k <= c.ka1; k++)
-            tw__extract(f->Mt + (size_t)(k - c.ka0) * Lw, Lw, B0 - s->off[k] - c.Lm0, nbits,
-                        dst + (size_t)(a0 + k * astep - A0) * cw);
-        if (by) tw__transpose(f->col, d->anx, cw, img, f->W);
-    }
+    tw__transpose(f->M, c.Lcnt, c.kw, f->Mt, Lw);
+    uint64_t *img = f->chunk[0] + (size_t)ct * f->AYP * f->W;
+    uint64_t *dst = by ? f->col : img;
+    for (int k = c.ka0; k <= c.ka1; k++)
+        tw__extract(f->Mt + (size_t)(k - c.ka0) * Lw, Lw, B0 - s->off[k] - c.Lm0, nbits,
+                    dst + (size_t)(a0 + k * astep - A0) * cw);
+    if (by) tw__transpose(f->col, d->anx, cw, img, f->W);
 }
 
 /* Folds the chunk's first n steps into the results and clears it. */
@@ -450,8 +458,8 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     for (int o = 0; o < 2; o++) {
         f.ev_start[o] = malloc(((size_t)most + 2) * sizeof(int));
         f.chunk[o] = tw_sunhours_alloc((size_t)64 * f.AYP * f.W * sizeof(uint64_t), true);
-        f.M[o] = malloc((size_t)Lmax * kwmax * sizeof(uint64_t));
     }
+    f.M = malloc((size_t)Lmax * kwmax * sizeof *f.M);
     f.araised = calloc((size_t)d->any * f.W + 1, sizeof *f.araised);
     f.Mt = malloc((size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
     f.col = calloc((size_t)d->anx * ((d->any + 63) / 64) + 1, sizeof *f.col);
@@ -466,9 +474,9 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     f.own = malloc(np * sizeof *f.own), f.near = malloc(np * sizeof *f.near);
     f.other = malloc(np * sizeof *f.other);
     tw_result rc = TW_OK;
-    if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk[0] || !f.chunk[1] || !f.M[0] || !f.M[1] ||
-        !f.araised || !f.Mt || !f.col || !f.K || !f.rk || !f.rS || !f.qcount || !f.qk || !f.qL ||
-        !f.qp || !f.qt || !f.thr || !f.wall || !f.fbits || !f.own || !f.near || !f.other)
+    if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk[0] || !f.chunk[1] || !f.M || !f.araised ||
+        !f.Mt || !f.col || !f.K || !f.rk || !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp ||
+        !f.qt || !f.thr || !f.wall || !f.fbits || !f.own || !f.near || !f.other)
         rc = TW_ERR_NOMEM;
     if (rc == TW_OK) rc = tw__events(&f, ne);
     if (rc == TW_OK) tw__walls(&f);
@@ -491,9 +499,9 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     }
     for (int o = 0; o < 2; o++) {
         free(f.ev_m[o]), free(f.ev_start[o]), free(f.ev_z[o]), free(f.ev_nb[o]);
-        free(f.chunk[o]), free(f.M[o]);
+        free(f.chunk[o]);
     }
-    free(f.araised), free(f.Mt), free(f.col), free(f.K), free(f.rk), free(f.rS);
+    free(f.araised), free(f.M), free(f.Mt), free(f.col), free(f.K), free(f.rk), free(f.rS);
     free(f.qcount), free(f.qk), free(f.qL), free(f.qp), free(f.qt), free(f.thr), free(f.wall);
     free(f.fbits), free(f.own), free(f.near), free(f.other);
     return rc;

@@ -113,9 +113,11 @@ typedef struct tw__fast {
     uint64_t *araised; /* the area's raised cells, rows of W words */
     uint64_t *fbits;   /* this chunk's lit bits of the points */
     int W, AYP;        /* area row words, rows padded to 64 */
-    /* 64 steps' images (AYP x W each, 1 = shadowed) of the base cells [0]
-     * and the raised cells [1]. */
-    uint64_t *chunk[2];
+    /* 64 steps' images of the area (AYP x W each, 1 = shadowed), good for
+     * its base cells; its raised cells' shadow bits (per cell, in row
+     * order: abase per word of araised is the first one's index). */
+    uint64_t *chunk, *rbits;
+    int *abase;
     uint64_t *M, *Mt, *col; /* the base cells' sheared image, its transpose, a column image */
     int *K;                 /* per line: position of its shadow height */
     int *rk;                /* per line: where its run of equal heights began */
@@ -146,9 +148,9 @@ static inline void tw__span(const tw__fast *f, const tw__clip *c, int L, int k, 
 
 /* The shadow on a run of equal heights z from k0 to k on line L, where
  * height S came in at k0: its first cells, set one by one in the raised
- * cells' image of the step (img: the area's rows). */
-static inline void tw__roof(const tw__fast *f, const tw__clip *c, uint64_t *img, int L, int k0,
-                            int k, float S, float z)
+ * cells' shadow bits (bit: the step's). */
+static inline void tw__roof(const tw__fast *f, const tw__clip *c, uint64_t *rbits, uint64_t bit,
+                            int L, int k0, int k, float S, float z)
 {
     const tw__sh *s = f->s;
     const tw_sunhours_desc *d = s->d;
@@ -160,8 +162,11 @@ static inline void tw__roof(const tw__fast *f, const tw__clip *c, uint64_t *img,
     for (int kk = k1; kk <= k2; kk++) {
         int a = s->a0 + kk * s->astep, m = L + s->off[kk] + s->bmin;
         int i = (s->by_col ? a : m) - d->ax0, j = (s->by_col ? m : a) - d->ay0;
-        if (i >= 0 && j >= 0 && i < d->anx && j < d->any)
-            img[(size_t)j * f->W + (i >> 6)] |= 1ull << (i & 63);
+        if (i >= 0 && j >= 0 && i < d->anx && j < d->any) {
+            size_t w = (size_t)j * f->W + (i >> 6);
+            rbits[f->abase[w] + __builtin_popcountll(f->araised[w] & ((1ull << (i & 63)) - 1))] |=
+                bit;
+        }
     }
 }
 
@@ -234,8 +239,6 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
         omin = s->off[k] < omin ? s->off[k] : omin, omax = s->off[k] > omax ? s->off[k] : omax;
     c.Lm0 = B0 - omax, c.Lcnt = B1 - omin - c.Lm0 + 1, c.kw = (c.ka1 - c.ka0 + 1 + 63) / 64;
     memset(f->M, 0, (size_t)c.Lcnt * c.kw * sizeof *f->M);
-    uint64_t *roofs = f->chunk[1] + (size_t)ct * f->AYP * f->W;
-    memset(roofs, 0, (size_t)f->AYP * f->W * sizeof *roofs);
     /* Lines: lazy shadow heights S[L] at positions K[L]. */
     float *S = s->lines + s->hi, *rS = f->rS + s->hi;
     int *K = f->K + s->hi, *rk = f->rk + s->hi;
@@ -278,7 +281,7 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
             S[L] = So, K[L] = k;
             bool next_in = k + 1 < na && b + dn >= 0 && b + dn < nb;
             if (!next_in || !(nbf >> (6 + nbit) & 1)) /* the run ends */
-                tw__roof(f, &c, roofs, L, rk[L], k, rS[L], z);
+                tw__roof(f, &c, f->rbits, bit, L, rk[L], k, rS[L], z);
             if (next_in && (nbf >> nbit & 1)) continue; /* the line stays raised */
             tw__span(f, &c, L, k, So);
         }
@@ -289,7 +292,7 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     /* Unshear: positions become rows, lines become the area's minor axis. */
     int Lw = (c.Lcnt + 63) / 64, nbits = B1 - B0 + 1, cw = (nbits + 63) / 64;
     tw__transpose(f->M, c.Lcnt, c.kw, f->Mt, Lw);
-    uint64_t *img = f->chunk[0] + (size_t)ct * f->AYP * f->W;
+    uint64_t *img = f->chunk + (size_t)ct * f->AYP * f->W;
     uint64_t *dst = by ? f->col : img;
     for (int k = c.ka0; k <= c.ka1; k++)
         tw__extract(f->Mt + (size_t)(k - c.ka0) * Lw, Lw, B0 - s->off[k] - c.Lm0, nbits,
@@ -314,18 +317,19 @@ static void tw__flush(tw__fast *f, int t0, int n, uint64_t up, tw_sunhours_resul
         for (int w = 0; w < f->W; w++) {
             size_t o = (size_t)y * f->W + w;
             uint64_t r = f->araised[o];
-            for (int t = 0; t < 64; t++)
-                blk[t] = t < n ? (f->chunk[0][t * img + o] & ~r) | (f->chunk[1][t * img + o] & r)
-                               : ~0ull;
+            for (int t = 0; t < 64; t++) blk[t] = t < n ? f->chunk[t * img + o] : ~0ull;
             tw__t64(blk);
+            const uint64_t *rb = f->rbits + f->abase[o];
             for (int c = 0; c < 64 && w * 64 + c < d->anx; c++) {
                 size_t ac = (size_t)y * d->anx + w * 64 + c;
-                tw__fold(&ground[ac], &run[ac], ~blk[c] & up, n, Pt, P8, P9);
+                uint64_t sh = r >> c & 1 ? rb[__builtin_popcountll(r & ((1ull << c) - 1))] : blk[c];
+                tw__fold(&ground[ac], &run[ac], ~sh & up, n, Pt, P8, P9);
             }
         }
     for (int p = 0; p < d->point_count; p++)
         tw__fold(&facade[p], &run[area + p], f->fbits[p], n, Pt, P8, P9);
     memset(f->fbits, 0, ((size_t)d->point_count + 1) * sizeof *f->fbits);
+    memset(f->rbits, 0, ((size_t)f->abase[(size_t)d->any * f->W] + 1) * sizeof *f->rbits);
 }
 
 /* Which of the cell's neighbours one row ahead and one behind (rows are j
@@ -457,8 +461,9 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     size_t np = (size_t)d->point_count + 1, lines = (size_t)nx + ny + 2;
     for (int o = 0; o < 2; o++) {
         f.ev_start[o] = malloc(((size_t)most + 2) * sizeof(int));
-        f.chunk[o] = tw_sunhours_alloc((size_t)64 * f.AYP * f.W * sizeof(uint64_t), true);
     }
+    f.chunk = tw_sunhours_alloc((size_t)64 * f.AYP * f.W * sizeof *f.chunk, true);
+    f.abase = malloc(((size_t)d->any * f.W + 1) * sizeof *f.abase);
     f.M = malloc((size_t)Lmax * kwmax * sizeof *f.M);
     f.araised = calloc((size_t)d->any * f.W + 1, sizeof *f.araised);
     f.Mt = malloc((size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
@@ -474,11 +479,18 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     f.own = malloc(np * sizeof *f.own), f.near = malloc(np * sizeof *f.near);
     f.other = malloc(np * sizeof *f.other);
     tw_result rc = TW_OK;
-    if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk[0] || !f.chunk[1] || !f.M || !f.araised ||
-        !f.Mt || !f.col || !f.K || !f.rk || !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp ||
-        !f.qt || !f.thr || !f.wall || !f.fbits || !f.own || !f.near || !f.other)
+    if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk || !f.abase || !f.M || !f.araised || !f.Mt ||
+        !f.col || !f.K || !f.rk || !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt ||
+        !f.thr || !f.wall || !f.fbits || !f.own || !f.near || !f.other)
         rc = TW_ERR_NOMEM;
     if (rc == TW_OK) rc = tw__events(&f, ne);
+    if (rc == TW_OK) {
+        size_t words = (size_t)d->any * f.W, nr = 0;
+        for (size_t o = 0; o < words; o++)
+            f.abase[o] = (int)nr, nr += (size_t)__builtin_popcountll(f.araised[o]);
+        f.abase[words] = (int)nr;
+        if (!(f.rbits = calloc(nr + 1, sizeof *f.rbits))) rc = TW_ERR_NOMEM;
+    }
     if (rc == TW_OK) tw__walls(&f);
     uint64_t up = 0;
     int t0 = 0;
@@ -499,9 +511,9 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     }
     for (int o = 0; o < 2; o++) {
         free(f.ev_m[o]), free(f.ev_start[o]), free(f.ev_z[o]), free(f.ev_nb[o]);
-        free(f.chunk[o]);
     }
-    free(f.araised), free(f.M), free(f.Mt), free(f.col), free(f.K), free(f.rk), free(f.rS);
+    free(f.chunk), free(f.rbits), free(f.abase), free(f.araised), free(f.M), free(f.Mt),
+        free(f.col), free(f.K), free(f.rk), free(f.rS);
     free(f.qcount), free(f.qk), free(f.qL), free(f.qp), free(f.qt), free(f.thr), free(f.wall);
     free(f.fbits), free(f.own), free(f.near), free(f.other);
     return rc;

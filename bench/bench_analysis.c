@@ -13,7 +13,10 @@
  * (tw_obstacles_rasterize), which is what a shadow-map pass of these prisms
  * rasterizes, done on the CPU as llvmpipe (this machine's only GL) would.
  * The GL shadow-map pass itself is not built yet (README: limits), so this
- * CPU floor is the honest one; target ratio <= 1.5.
+ * CPU floor is the honest one; target ratio <= 1.5. Both are timed on
+ * one thread in thread CPU time (the shared machine's load inflates wall
+ * time) and in wall time; both ratios are printed. The floor's buffer,
+ * the surface model and the results come from tw_sunhours_alloc.
  *
  *   bench_analysis [--source DIR]   (default: CITYTWIN_SOURCE or .) */
 #include "tw_obstacles.h"

@@ -4,13 +4,17 @@
  *
  * Method: for each sun position the grid is cut into digital lines along
  * the sun's azimuth (each cell on exactly one; consecutive cells one step
- * along the major axis), swept from the sun's side in memory order (the
- * surface is also kept transposed), carrying the shadow height
+ * along the major axis) carrying the shadow height
  * S = max(z, S_prev - d tan(e)); a cell is lit when its own height reaches
  * the incoming S. Terrain beyond the surface model shadows through the far
- * heightfield (each line starts from its horizon). Facade points march
- * from the wall over their own building's cells, then read the incoming S:
- * exact to about one cell. */
+ * heightfield (each line starts from its horizon).
+ *
+ * Two engines: on mostly flat ground (about a quarter of the cells or
+ * fewer above the lowest) only raised cells are visited, S is kept lazily
+ * per line and ground shadows are runs of bits (tw_sunhours_fast.c);
+ * elsewhere every cell is swept in memory order (the surface also kept
+ * transposed). They agree on ground and roofs; facade points are exact
+ * to about one cell in both. */
 #ifndef TW_SUNHOURS_H
 #define TW_SUNHOURS_H
 

@@ -191,15 +191,26 @@ static void tw__queries(tw__fast *f)
                fy = (pt->y - g->y0) / g->dy;
         int pi = (int)floor(fx), pj = (int)floor(fy), i = pi, j = pj, inside = 0;
         float need = -INFINITY;
-        for (int it = 0; it < 64; it++, t += step) {
+        /* Walk until 1.5 cells out from the wall's plane (at most 64 cells):
+         * beyond, the line's cells keep clear of the wall. Raised cells on
+         * the way are other buildings unless they are its own (in its 7 x 7)
+         * or behind the wall's plane. */
+        double nu = pt->nx * s->ux + pt->ny * s->uy, tmax = fmin(1.5 * g->dx / nu, 64 * g->dx);
+        for (int it = 0; it < 200; it++) {
+            t = it * step;
             i = (int)floor(fx + s->ux * t / g->dx), j = (int)floor(fy + s->uy * t / g->dy);
             inside = i >= s->win[0] && j >= s->win[1] && i <= s->win[2] && j <= s->win[3];
-            int di = i - pi + 3, dj = j - pj + 3, b = dj * 7 + di;
-            if (!inside || di < 0 || dj < 0 || di > 6 || dj > 6 || !(f->near[w] >> b & 1)) break;
-            if (f->other[w] >> b & 1) {
-                float z = d->dsm[(size_t)j * g->nx + i] - (float)(t * s->te);
-                need = z > need ? z : need;
-            }
+            if (!inside || t >= tmax) break;
+            float z = d->dsm[(size_t)j * g->nx + i];
+            if (!(z > f->z0 + (float)TW_SH_BASE)) continue;
+            int di = i - pi + 3, dj = j - pj + 3;
+            bool in7 = di >= 0 && dj >= 0 && di <= 6 && dj <= 6;
+            if (in7 && (f->own[w] >> (dj * 7 + di) & 1)) continue;
+            double dc = (g->x0 + (i + 0.5) * g->dx - pt->x) * pt->nx +
+                        (g->y0 + (j + 0.5) * g->dy - pt->y) * pt->ny;
+            if (!in7 && dc < 0.45 * g->dx) continue;
+            z -= (float)(t * s->te);
+            need = z > need ? z : need;
         }
         if (!inside) {
             f->thr[w] = need;

@@ -28,6 +28,12 @@ typedef struct app_sun_hours {
     rn_mesh mesh;
     double mesh_origin[3];
     float mesh_exag;
+    /* Facade dots: quads on the walls, depth-tested with the scene, sized
+     * for the camera's distance (rebuilt when it changes by 1.25x). */
+    rn_mesh dots;
+    float dots_exag, dots_size;
+    bool dots_pass_view;
+    int dots_selected;
     bool mesh_pass_view;
     int selected; /* prism of done->merged, -1 none */
     int computations;
@@ -134,6 +140,8 @@ static void app__done(void *job, tw_result status)
     s->computations++;
     rn_mesh_destroy(s->mesh);
     s->mesh = (rn_mesh){0};
+    rn_mesh_destroy(s->dots);
+    s->dots = (rn_mesh){0};
     TW_INFO("sun_hours", "%s: %ld cells, %d facade points in %.0f ms; mean %.2f h, %.1f%% fail",
             s->info.name, j->cells, j->point_count, j->compute_ms, j->mean_h,
             j->fail_fraction * 100);
@@ -232,13 +240,41 @@ out:
     s->mesh_pass_view = s->pass_view;
 }
 
-static bool app__point_screen(const app_sun_hours *s, const app_ui_ctx *ui,
-                              const tw_facade_point *p, const double eye[3], double *px, double *py)
+/* A square of half-size `size` metres on each facade point's wall, out of
+ * the wall by a little more than the depth buffer can tell apart there
+ * (the selected building's a little larger). */
+static void app__build_dots(app_sun_hours *s, float exag, float size)
 {
-    double exag = s->world->exaggeration > 0 ? s->world->exaggeration : 1;
-    double w[3] = {p->x + p->nx * 0.5, p->y + p->ny * 0.5, p->z * exag};
-    if (p->nx * (eye[0] - w[0]) + p->ny * (eye[1] - w[1]) <= 0) return false; /* back wall */
-    return app_camera_project(ui->cam, ui->width, ui->height, w, px, py);
+    const app_sun_job *j = s->done;
+    tw_mesh m = {.prim = TW_PRIM_TRIANGLES, .attrs = TW_MESH_COLORS};
+    s->dots_exag = exag, s->dots_size = size, s->dots_pass_view = s->pass_view;
+    s->dots_selected = s->selected;
+    if (j->point_count <= 0 || tw_mesh_alloc(&m, (uint32_t)j->point_count * 4,
+                                             (uint32_t)j->point_count * 6, TW_MESH_COLORS) != TW_OK)
+        return;
+    memcpy(m.origin, s->mesh_origin, sizeof m.origin);
+    for (int p = 0; p < j->point_count; p++) {
+        const tw_facade_point *f = &j->points[p];
+        rn_rgba c = app__color(s, &j->pres[p]);
+        float h = f->prism == s->selected ? 1.4f * size : size, out = 0.3f + 0.05f * h;
+        /* one dot per floor: at most 0.8 of a floor tall */
+        float hv = fminf(h, (float)(0.4 * (s->cfg->floor_h > 0 ? s->cfg->floor_h : 3) * exag));
+        double cx = f->x + f->nx * out - s->mesh_origin[0];
+        double cy = f->y + f->ny * out - s->mesh_origin[1], cz = f->z * exag;
+        float tx = -f->ny * h, ty = f->nx * h;
+        float q[12] = {(float)(cx - tx), (float)(cy - ty), (float)(cz - hv), (float)(cx + tx),
+                       (float)(cy + ty), (float)(cz - hv), (float)(cx + tx), (float)(cy + ty),
+                       (float)(cz + hv), (float)(cx - tx), (float)(cy - ty), (float)(cz + hv)};
+        memcpy(m.positions + (size_t)p * 12, q, sizeof q);
+        for (int v = 0; v < 4; v++) {
+            uint8_t *o = m.colors + (size_t)p * 16 + v * 4;
+            o[0] = c.r, o[1] = c.g, o[2] = c.b, o[3] = 255;
+        }
+        uint32_t b = (uint32_t)p * 4, *ix = m.indices + (size_t)p * 6;
+        ix[0] = b, ix[1] = b + 1, ix[2] = b + 2, ix[3] = b, ix[4] = b + 2, ix[5] = b + 3;
+    }
+    s->dots = rn_mesh_make(&m);
+    tw_mesh_free(&m);
 }
 
 static void app__legend(const app_sun_hours *s, const app_ui_ctx *ui)
@@ -316,23 +352,28 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             app__build_mesh(s, exag);
         }
         if (!rn_mesh_valid(s->mesh)) return;
-        rn_fill_item it = {.mesh = s->mesh,
-                           .origin = {s->mesh_origin[0], s->mesh_origin[1], s->mesh_origin[2]},
-                           .opacity = d->opacity,
-                           .unshaded = true};
-        rn_fill_draw(d->view, &it, 1);
-    } else if (pass == APP_PASS_MARKERS) {
-        double eye[3];
-        app_camera_eye(ui->cam, eye);
-        float r = 2.5f * ui->scale;
-        for (int p = 0; p < s->done->point_count; p++) {
-            double px, py;
-            if (!app__point_screen(s, ui, &s->done->points[p], eye, &px, &py)) continue;
-            rn_rgba c = app__color(s, &s->done->pres[p]);
-            if (s->done->points[p].prism == s->selected) r = 3.5f * ui->scale;
-            rn_ui_rect((float)px - r, (float)py - r, 2 * r, 2 * r, c);
-            r = 2.5f * ui->scale;
+        rn_fill_item it[2] = {{.mesh = s->mesh,
+                               .origin = {s->mesh_origin[0], s->mesh_origin[1], s->mesh_origin[2]},
+                               .opacity = d->opacity,
+                               .unshaded = true}};
+        /* Dots of about 2.5 pixels at the camera's target, in steps of 1.25x. */
+        double px_m = 2 * ui->cam->distance * tan(ui->cam->fov_y * M_PI / 360) /
+                      (ui->height > 0 ? ui->height : 1);
+        float size = (float)fmax(0.4, pow(1.25, ceil(log(2.5 * ui->scale * px_m) / log(1.25))));
+        if (s->done->point_count > 0 &&
+            (!rn_mesh_valid(s->dots) || s->dots_exag != exag || s->dots_size != size ||
+             s->dots_pass_view != s->pass_view || s->dots_selected != s->selected)) {
+            rn_mesh_destroy(s->dots);
+            s->dots = (rn_mesh){0};
+            app__build_dots(s, exag, size);
         }
+        int n = 1;
+        if (rn_mesh_valid(s->dots))
+            it[n++] =
+                (rn_fill_item){.mesh = s->dots,
+                               .origin = {s->mesh_origin[0], s->mesh_origin[1], s->mesh_origin[2]},
+                               .unshaded = true};
+        rn_fill_draw(d->view, it, n);
     } else if (pass == APP_PASS_OVERLAY) {
         app__legend(s, ui);
         app__panel(s, ui);
@@ -488,6 +529,7 @@ static void app__destroy(void *self)
     if (s->running) atomic_store(&s->running->cancel, 1);
     app_sun_job_free(s->done);
     rn_mesh_destroy(s->mesh);
+    rn_mesh_destroy(s->dots);
     free(s);
 }
 

@@ -117,9 +117,9 @@ void app_sun_job_run(void *job, int worker)
                  .nx = a->nx + mw + me,
                  .ny = a->ny + ms + mn};
     size_t cells = (size_t)g.nx * g.ny, area = (size_t)a->nx * a->ny;
-    float *dsm = malloc(cells * sizeof *dsm);
+    float *dsm = tw_sunhours_alloc(cells * sizeof *dsm, false);
     j->hours = malloc(area * sizeof *j->hours);
-    j->res = malloc(area * sizeof *j->res);
+    j->res = tw_sunhours_alloc(area * sizeof *j->res, false);
     j->surface = malloc(area * sizeof *j->surface);
     j->roof = malloc(area);
     if (!dsm || !j->hours || !j->res || !j->surface || !j->roof || app__merge(j) != TW_OK) {

@@ -1,14 +1,32 @@
 /* Sun hours by sweeping shadow heights along the sun's azimuth (see the
  * header for the method). */
-#include "tw_sunhours.h"
+#include "tw_sunhours_int.h"
 
 #include <math.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
-#define TW_SH_PI        3.14159265358979323846
-#define TW_SH_EPS       1e-3 /* metres: a surface reaching the shadow height is lit */
 #define TW_SH_FAR_EVERY 16
+
+void *tw_sunhours_alloc(size_t bytes, bool zero)
+{
+#ifdef __linux__
+    const size_t huge = (size_t)2 << 20;
+    if (bytes >= 2 * huge) {
+        size_t size = (bytes + huge - 1) / huge * huge;
+        void *p = aligned_alloc(huge, size);
+        if (p) {
+            madvise(p, size, MADV_HUGEPAGE);
+            if (zero) memset(p, 0, bytes);
+            return p;
+        }
+    }
+#endif
+    return zero ? calloc(1, bytes ? bytes : 1) : malloc(bytes ? bytes : 1);
+}
 
 void tw_sunhours_add(tw_sunhours_result *r, float *run, bool lit, const tw_sunhours_step *s)
 {
@@ -28,7 +46,7 @@ void tw_sunhours_judge(tw_sunhours_result *r)
 }
 
 /* Even-odd containment over a prism's rings. */
-static bool tw__inside(const tw_obstacles *o, int k, double x, double y)
+bool tw_sh__inside(const tw_obstacles *o, int k, double x, double y)
 {
     bool in = false;
     for (int r = o->ring_first[k]; r < o->ring_first[k + 1]; r++) {
@@ -77,7 +95,7 @@ tw_result tw_sunhours_facades(const tw_obstacles *o, const double area[4], doubl
                 double mx = 0.5 * (ax + bx), my = 0.5 * (ay + by);
                 if (mx < area[0] || mx > area[2] || my < area[1] || my > area[3]) continue;
                 double nx = (by - ay) / len, ny = -(bx - ax) / len;
-                if (tw__inside(o, k, mx + 0.05 * nx, my + 0.05 * ny)) nx = -nx, ny = -ny;
+                if (tw_sh__inside(o, k, mx + 0.05 * nx, my + 0.05 * ny)) nx = -nx, ny = -ny;
                 bool faces = false;
                 for (int t = 0; t < step_count && !faces; t++) {
                     double az = steps[t].azimuth_deg * TW_SH_PI / 180.0;
@@ -108,25 +126,6 @@ tw_result tw_sunhours_facades(const tw_obstacles *o, const double area[4], doubl
     *out = pts, *count = (int)n;
     return TW_OK;
 }
-
-/* The state of one run: the surface (and its transpose, so that every
- * sweep reads memory in order), the incoming shadow heights of the last
- * step, the prism ids. */
-typedef struct tw__sh {
-    const tw_sunhours_desc *d;
-    double ux, uy, te; /* towards the sun (horizontal unit), tan(elevation) */
-    bool by_col;       /* the last sweep's layout: i-major (transposed) */
-    float *dsm_t;      /* nx * ny, i-major */
-    float *sin_;       /* nx * ny: incoming shadow height, in the sweep's layout */
-    float *lines;      /* shadow height carried along each digital line */
-    int *off;          /* per sweep position: the lines' offset across */
-    float *edge;       /* far horizons where lines enter */
-    int *owner;        /* grid cells: the tallest prism there, -1 none */
-    double *pbox;      /* per prism: its footprint's bounding box */
-    float far_zmax;
-    float zmax, zmin_area; /* the surface's highest, the area's lowest */
-    int win[4];            /* the last sweep's cells: i0 j0 i1 j1 (inclusive) */
-} tw__sh;
 
 static float tw__far_z(const tw__sh *s, double x, double y)
 {
@@ -200,10 +199,7 @@ static void tw__edge(const tw__sh *s, int n, bool major, int fixed, int base, fl
     }
 }
 
-/* One sun position: shadow heights carried along digital lines of the
- * sun's azimuth, one pass over the grid in memory order. Leaves in sin_
- * the height each cell's incoming shadow reaches. */
-static tw_result tw__sweep(tw__sh *s, const tw_sunhours_step *st)
+void tw_sh__setup(tw__sh *s, const tw_sunhours_step *st)
 {
     const tw_grid *g = &s->d->grid;
     double az = st->azimuth_deg * TW_SH_PI / 180.0, d = g->dx;
@@ -224,28 +220,30 @@ static tw_result tw__sweep(tw__sh *s, const tw_sunhours_step *st)
     int wj1 = dd->ay0 + dd->any - 1 + pad + (s->uy > 0 ? (int)fmin(reach * s->uy, 1e8) : 0);
     s->win[0] = wi0 < 0 ? 0 : wi0, s->win[2] = wi1 >= g->nx ? g->nx - 1 : wi1;
     s->win[1] = wj0 < 0 ? 0 : wj0, s->win[3] = wj1 >= g->ny ? g->ny - 1 : wj1;
-    int NB = s->by_col ? g->ny : g->nx; /* the layout's row length */
-    int amin = s->by_col ? s->win[0] : s->win[1], amax = s->by_col ? s->win[2] : s->win[3];
-    int bmin = s->by_col ? s->win[1] : s->win[0], bmax = s->by_col ? s->win[3] : s->win[2];
-    int na = amax - amin + 1, nb = bmax - bmin + 1;
+    s->NB = s->by_col ? g->ny : g->nx; /* the layout's row length */
+    s->amin = s->by_col ? s->win[0] : s->win[1], s->amax = s->by_col ? s->win[2] : s->win[3];
+    s->bmin = s->by_col ? s->win[1] : s->win[0], s->bmax = s->by_col ? s->win[3] : s->win[2];
+    int na = s->na = s->amax - s->amin + 1, nb = s->nb = s->bmax - s->bmin + 1;
     double umaj = s->by_col ? s->ux : s->uy, umin = s->by_col ? s->uy : s->ux;
     double r = umin / fabs(umaj); /* across per step towards the sun */
-    const float *z = s->by_col ? s->dsm_t : s->d->dsm;
     /* Sweep position k = 0 is the line of cells nearest the sun. */
-    int a0 = umaj > 0 ? amax : amin, astep = umaj > 0 ? -1 : 1;
+    s->a0 = umaj > 0 ? s->amax : s->amin, s->astep = umaj > 0 ? -1 : 1;
     int lo = 0, hi = 0;
     for (int k = 0; k < na; k++) {
         s->off[k] = (int)floor(-r * k + 0.5);
         lo = s->off[k] < lo ? s->off[k] : lo, hi = s->off[k] > hi ? s->off[k] : hi;
     }
+    s->lo = lo, s->hi = hi;
+    s->drop = (float)(d * sqrt(1 + r * r) * s->te);
     /* line L = b - off[k] (b from bmin); L ranges over [-hi, nb - 1 - lo] */
-    float *far_major = s->edge, *far_b0 = s->edge + nb, *far_b1 = s->edge + nb + na;
-    tw__edge(s, nb, true, a0, bmin, far_major);
+    float *far_major = s->far_major = s->edge, *far_b0 = s->far_b0 = s->edge + nb,
+          *far_b1 = s->far_b1 = s->edge + nb + na;
+    tw__edge(s, nb, true, s->a0, s->bmin, far_major);
     if (s->d->far) {
-        tw__edge(s, na, false, bmin, amin, far_b0);
-        tw__edge(s, na, false, bmax, amin, far_b1);
+        tw__edge(s, na, false, s->bmin, s->amin, far_b0);
+        tw__edge(s, na, false, s->bmax, s->amin, far_b1);
         /* minor edges are indexed by sweep position k: reorder from the axis */
-        if (astep < 0)
+        if (s->astep < 0)
             for (int k = 0; k < na / 2; k++) {
                 float t0 = far_b0[k], t1 = far_b1[k];
                 far_b0[k] = far_b0[na - 1 - k], far_b0[na - 1 - k] = t0;
@@ -254,15 +252,25 @@ static tw_result tw__sweep(tw__sh *s, const tw_sunhours_step *st)
     } else {
         for (int k = 0; k < na; k++) far_b0[k] = far_b1[k] = -INFINITY;
     }
+}
+
+/* One sun position: shadow heights carried along digital lines of the
+ * sun's azimuth, one pass over the grid in memory order. Leaves in sin_
+ * the height each cell's incoming shadow reaches. */
+static tw_result tw__sweep(tw__sh *s, const tw_sunhours_step *st)
+{
+    tw_sh__setup(s, st);
+    int na = s->na, nb = s->nb, lo = s->lo, hi = s->hi, NB = s->NB, bmin = s->bmin;
+    const float *z = s->by_col ? s->dsm_t : s->d->dsm;
     float *S = s->lines + hi; /* S[L] for L >= -hi */
     for (int L = -hi; L < nb - lo; L++) S[L] = -INFINITY;
-    for (int b = 0; b < nb; b++) S[b] = far_major[b];
-    float drop = (float)(d * sqrt(1 + r * r) * s->te);
+    for (int b = 0; b < nb; b++) S[b] = s->far_major[b];
+    float drop = s->drop;
     for (int k = 0; k < na; k++) {
-        int a = a0 + k * astep, off = s->off[k];
+        int a = s->a0 + k * s->astep, off = s->off[k];
         if (k > 0 && off != s->off[k - 1]) /* a line enters at an edge */
             S[off > s->off[k - 1] ? -off : nb - 1 - off] =
-                off > s->off[k - 1] ? far_b0[k] : far_b1[k];
+                off > s->off[k - 1] ? s->far_b0[k] : s->far_b1[k];
         const float *zr = z + (size_t)a * NB + bmin;
         float *out = s->sin_ + (size_t)a * NB + bmin;
         float *Sl = S - off;
@@ -323,7 +331,7 @@ static int *tw__owners(const tw_sunhours_desc *d)
             for (int i = i0; i <= i1; i++) {
                 long c = (long)j * g->nx + i;
                 if (own[c] >= 0 && o->top[own[c]] >= o->top[k]) continue;
-                if (tw__inside(o, k, g->x0 + (i + 0.5) * g->dx, g->y0 + (j + 0.5) * g->dy))
+                if (tw_sh__inside(o, k, g->x0 + (i + 0.5) * g->dx, g->y0 + (j + 0.5) * g->dy))
                     own[c] = k;
             }
     }
@@ -343,34 +351,45 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
     if (d->far)
         for (size_t k = 0; k < (size_t)d->far->nx * d->far->ny; k++)
             if (d->far->z[k] > s.far_zmax) s.far_zmax = d->far->z[k];
-    float *run = calloc(area + (size_t)d->point_count + 1, sizeof *run);
+    float *run = tw_sunhours_alloc((area + (size_t)d->point_count + 1) * sizeof *run, true);
     if (!run) return TW_ERR_NOMEM;
-    if (d->point_count > 0 && d->obstacles && !(s.owner = tw__owners(d))) {
-        free(run);
-        return TW_ERR_NOMEM;
-    }
     size_t cells = (size_t)g->nx * g->ny, most = (size_t)(g->nx > g->ny ? g->nx : g->ny);
-    s.dsm_t = malloc(cells * sizeof *s.dsm_t);
-    s.sin_ = malloc(cells * sizeof *s.sin_);
     s.lines = malloc(((size_t)g->nx + g->ny + 2) * sizeof *s.lines);
     s.off = malloc(most * sizeof *s.off);
     s.edge = malloc(3 * most * sizeof *s.edge);
-    tw_result rc = TW_OK;
+    tw_result rc = s.lines && s.off && s.edge ? TW_OK : TW_ERR_NOMEM;
     s.zmax = -INFINITY, s.zmin_area = INFINITY;
-    for (size_t c = 0; c < cells; c++) s.zmax = fmaxf(s.zmax, d->dsm[c]);
+    float z0 = INFINITY;
+    for (size_t c = 0; c < cells; c++) {
+        float z = d->dsm[c];
+        s.zmax = z > s.zmax ? z : s.zmax, z0 = z < z0 ? z : z0;
+    }
     for (int j = d->ay0; j < d->ay0 + d->any; j++)
         for (int i = d->ax0; i < d->ax0 + d->anx; i++)
             s.zmin_area = fminf(s.zmin_area, d->dsm[(size_t)j * g->nx + i]);
-    if (d->point_count > 0 && d->obstacles &&
-        (s.pbox = malloc((size_t)d->obstacles->count * 4 * sizeof *s.pbox)) != NULL)
-        for (int k = 0; k < d->obstacles->count; k++)
-            tw__prism_bbox(d->obstacles, k, s.pbox + 4 * k);
-    if (!s.dsm_t || !s.sin_ || !s.lines || !s.off || !s.edge) rc = TW_ERR_NOMEM;
+    /* Mostly flat ground (about a quarter of the cells or fewer raised
+     * above the lowest, on a sample): the fast engine visits only the
+     * raised cells. */
+    size_t raised = 0, sampled = 0;
+    for (size_t c = 0; c < cells; c += 7, sampled++) raised += d->dsm[c] > z0 + TW_SH_BASE;
+    memset(ground, 0, area * sizeof *ground);
+    if (d->point_count > 0) memset(facade, 0, (size_t)d->point_count * sizeof *facade);
+    if (rc == TW_OK && !d->full_sweep && isfinite(z0) && raised * 4 <= sampled) {
+        rc = tw_sh__run_fast(&s, z0, ground, facade, run);
+        goto done;
+    }
+    if (rc == TW_OK && d->point_count > 0 && d->obstacles) {
+        if (!(s.owner = tw__owners(d))) rc = TW_ERR_NOMEM;
+        if ((s.pbox = malloc((size_t)d->obstacles->count * 4 * sizeof *s.pbox)) != NULL)
+            for (int k = 0; k < d->obstacles->count; k++)
+                tw__prism_bbox(d->obstacles, k, s.pbox + 4 * k);
+    }
+    s.dsm_t = malloc(cells * sizeof *s.dsm_t);
+    s.sin_ = malloc(cells * sizeof *s.sin_);
+    if (!s.dsm_t || !s.sin_) rc = TW_ERR_NOMEM;
     for (int j = 0; rc == TW_OK && j < g->ny; j++)
         for (int i = 0; i < g->nx; i++)
             s.dsm_t[(size_t)i * g->ny + j] = d->dsm[(size_t)j * g->nx + i];
-    memset(ground, 0, area * sizeof *ground);
-    if (d->point_count > 0) memset(facade, 0, (size_t)d->point_count * sizeof *facade);
     for (int k = 0; k < d->step_count && rc == TW_OK; k++) {
         if (d->cancel && atomic_load(d->cancel)) {
             rc = TW_ERR_CANCELLED;
@@ -403,6 +422,7 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
         for (int p = 0; p < d->point_count; p++)
             tw_sunhours_add(&facade[p], &run[area + p], tw__facade_lit(&s, &d->points[p]), st);
     }
+done:
     for (size_t c = 0; rc == TW_OK && c < area; c++) tw_sunhours_judge(&ground[c]);
     for (int p = 0; rc == TW_OK && p < d->point_count; p++) tw_sunhours_judge(&facade[p]);
     free(run);

@@ -4,13 +4,17 @@
  *
  * Method: for each sun position the grid is cut into digital lines along
  * the sun's azimuth (each cell on exactly one; consecutive cells one step
- * along the major axis), swept from the sun's side in memory order (the
- * surface is also kept transposed), carrying the shadow height
+ * along the major axis) carrying the shadow height
  * S = max(z, S_prev - d tan(e)); a cell is lit when its own height reaches
  * the incoming S. Terrain beyond the surface model shadows through the far
- * heightfield (each line starts from its horizon). Facade points march
- * from the wall over their own building's cells, then read the incoming S:
- * exact to about one cell. */
+ * heightfield (each line starts from its horizon).
+ *
+ * Two engines: on mostly flat ground (about a quarter of the cells or
+ * fewer above the lowest) only raised cells are visited, S is kept lazily
+ * per line and ground shadows are runs of bits (tw_sunhours_fast.c);
+ * elsewhere every cell is swept in memory order (the surface also kept
+ * transposed). They agree on ground and roofs; facade points are exact
+ * to about one cell in both. */
 #ifndef TW_SUNHOURS_H
 #define TW_SUNHOURS_H
 
@@ -20,6 +24,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* One sun position and what its interval counts for: the hours of the
@@ -60,6 +65,7 @@ typedef struct tw_sunhours_desc {
     int point_count;
     const tw_obstacles *obstacles;
     atomic_int *cancel; /* non-zero: stop (TW_ERR_CANCELLED) */
+    bool full_sweep;    /* sweep every cell even on flat ground (tests compare) */
 } tw_sunhours_desc;
 
 /* Fills ground (anx * any, row-major from the south) and facade (one per
@@ -78,5 +84,11 @@ void tw_sunhours_judge(tw_sunhours_result *r);
 tw_result tw_sunhours_facades(const tw_obstacles *o, const double area[4], double floor_h,
                               double min_wall_m, const tw_sunhours_step *steps, int step_count,
                               tw_facade_point **out, int *count);
+
+/* Storage for large sun-hours buffers (surface models, results): on
+ * Linux, 2 MiB aligned and advised for huge pages, which cuts the cost of
+ * first touching them by an order of magnitude on virtual machines. Free
+ * with free(). zero: cleared. */
+void *tw_sunhours_alloc(size_t bytes, bool zero);
 
 #endif

@@ -1,0 +1,531 @@
+/* Sun hours on mostly flat ground: the same digital-line sweep as
+ * tw_sunhours.c, visiting only the raised cells (buildings, and whatever
+ * else rises above the lowest cell z0).
+ *
+ * On a line, the shadow height is only changed by raised cells, so it is
+ * kept lazily per line (value and position) and decayed on use. A raised
+ * cell records its own lit bit. Where the next cell of its line is at the
+ * base height, it casts the line's shadow onto the base cells that follow,
+ * as a run of bits in a sheared bit image (rows: lines, bits: positions
+ * along them), so a 700 m shadow costs about 11 word writes. The image is
+ * transposed and unsheared into the area's rows, 64 steps are transposed
+ * into one word per cell, and each word is folded into the hours by its
+ * runs of lit steps. Facade points are queries on their lines at the
+ * position of the first cell outside their own building. */
+#include "tw_sunhours_int.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Transposes a 64 x 64 bit matrix: bit c of a[r] <-> bit r of a[c]. */
+static void tw__t64(uint64_t a[64])
+{
+    uint64_t m = 0x00000000FFFFFFFFull;
+    for (int j = 32; j != 0; j >>= 1, m ^= m << j)
+        for (int k = 0; k < 64; k = ((k | j) + 1) & ~j) {
+            uint64_t t = ((a[k] >> j) ^ a[k | j]) & m;
+            a[k] ^= t << j;
+            a[k | j] ^= t;
+        }
+}
+
+/* dst (sw * 64 rows of dw words) = the transpose of src (rows rows of sw
+ * words); dw = (rows + 63) / 64. */
+static void tw__transpose(const uint64_t *src, int rows, int sw, uint64_t *dst, int dw)
+{
+    uint64_t blk[64];
+    for (int rb = 0; rb < dw; rb++)
+        for (int cb = 0; cb < sw; cb++) {
+            for (int r = 0; r < 64; r++) {
+                int rr = rb * 64 + r;
+                blk[r] = rr < rows ? src[(size_t)rr * sw + cb] : 0;
+            }
+            tw__t64(blk);
+            for (int c = 0; c < 64; c++) dst[(size_t)(cb * 64 + c) * dw + rb] = blk[c];
+        }
+}
+
+/* Sets bits b0 .. b1 (inclusive) of row. */
+static void tw__fill(uint64_t *row, int b0, int b1)
+{
+    int w0 = b0 >> 6, w1 = b1 >> 6;
+    uint64_t m0 = ~0ull << (b0 & 63), m1 = ~0ull >> (63 - (b1 & 63));
+    if (w0 == w1) {
+        row[w0] |= m0 & m1;
+        return;
+    }
+    row[w0] |= m0;
+    for (int w = w0 + 1; w < w1; w++) row[w] = ~0ull;
+    row[w1] |= m1;
+}
+
+/* n bits of src (sw words) from bit s into dst. */
+static void tw__extract(const uint64_t *src, int sw, int s, int n, uint64_t *dst)
+{
+    int nw = (n + 63) >> 6;
+    for (int w = 0; w < nw; w++) {
+        int pos = s + 64 * w, q = pos >> 6, sh = pos & 63;
+        uint64_t lo = q < sw ? src[q] : 0, hi = sh && q + 1 < sw ? src[q + 1] : 0;
+        dst[w] = sh ? lo >> sh | hi << (64 - sh) : lo;
+    }
+    if (n & 63) dst[nw - 1] &= (1ull << (n & 63)) - 1;
+}
+
+static inline int tw__ctz(uint64_t x)
+{
+    return __builtin_ctzll(x);
+}
+
+/* Adds a chunk of n steps' lit bits (bit t: step t lit) to r; *run carries
+ * the 09-15 run across chunks. P*: prefix sums of the chunk's weights. */
+static void tw__fold(tw_sunhours_result *r, float *run, uint64_t lit, int n, const double *Pt,
+                     const double *P8, const double *P9)
+{
+    if (n < 64) lit &= (1ull << n) - 1;
+    double carry = (lit & 1) ? *run : 0, last = 0;
+    int last_end = -1;
+    while (lit) {
+        int a = tw__ctz(lit);
+        uint64_t x = ~(lit >> a);
+        int e = x ? a + tw__ctz(x) : 64;
+        if (e > n) e = n;
+        r->hours += (float)(Pt[e] - Pt[a]);
+        r->hours_8_16 += (float)(P8[e] - P8[a]);
+        double c = (a == 0 ? carry : 0) + (P9[e] - P9[a]);
+        if ((float)c > r->cont_9_15) r->cont_9_15 = (float)c;
+        last = c, last_end = e;
+        lit = e >= 64 ? 0 : lit & (~0ull << e);
+    }
+    *run = last_end == n ? (float)last : 0;
+}
+
+/* The per-run state of the fast engine. */
+typedef struct tw__fast {
+    tw__sh *s;
+    float z0;
+    int *ev_m[2], *ev_start[2]; /* raised cells: [0] rows (j-major), [1] columns */
+    float *ev_z[2];
+    /* Neighbours in the row after (minor -1 0 +1: bits 0-2) and the row
+     * before (bits 3-5) that are raised; bits 6-11: of equal height. */
+    uint16_t *ev_nb[2];
+    uint64_t *araised; /* the area's raised cells, rows of W words */
+    uint64_t *fbits;   /* this chunk's lit bits of the points */
+    int W, AYP;        /* area row words, rows padded to 64 */
+    /* 64 steps' images of the area (AYP x W each, 1 = shadowed), good for
+     * its base cells; its raised cells' shadow bits (per cell, in row
+     * order: abase per word of araised is the first one's index). */
+    uint64_t *chunk, *rbits;
+    int *abase;
+    uint64_t *M, *Mt, *col; /* the base cells' sheared image, its transpose, a column image */
+    int *K;                 /* per line: position of its shadow height */
+    int *rk;                /* per line: where its run of equal heights began */
+    float *rS;              /* and the shadow height that came into it */
+    int *qcount, *qk, *qL, *qp;
+    int nwall, *wall; /* walls: their first points (nwall + 1) */
+    float *qt, *thr;  /* per wall: height gained on the walk, height needed */
+    /* Per wall: which of the 7 x 7 cells around its own are its
+     * building's, the same grown by one cell, other raised cells. */
+    uint64_t *own, *near, *other;
+} tw__fast;
+
+/* The part of the step's images over the area. */
+typedef struct tw__clip {
+    int ka0, ka1, Lm0, Lcnt, kw;
+} tw__clip;
+
+/* The shadow cast along line L from position k (height S there) onto
+ * the base cells after it. */
+static inline void tw__span(const tw__fast *f, const tw__clip *c, int L, int k, float S)
+{
+    float X = (S - f->z0 - (float)TW_SH_EPS) / f->s->drop;
+    if (!(X > 1) || L < c->Lm0 || L >= c->Lm0 + c->Lcnt) return;
+    int n = X > 1e8f ? 100000000 : (int)ceilf(X) - 1;
+    int k1 = k + 1 > c->ka0 ? k + 1 : c->ka0, k2 = k + n < c->ka1 ? k + n : c->ka1;
+    if (k1 <= k2) tw__fill(f->M + (size_t)(L - c->Lm0) * c->kw, k1 - c->ka0, k2 - c->ka0);
+}
+
+/* The shadow on a run of equal heights z from k0 to k on line L, where
+ * height S came in at k0: its first cells, set one by one in the raised
+ * cells' shadow bits (bit: the step's). */
+static inline void tw__roof(const tw__fast *f, const tw__clip *c, uint64_t *rbits, uint64_t bit,
+                            int L, int k0, int k, float S, float z)
+{
+    const tw__sh *s = f->s;
+    const tw_sunhours_desc *d = s->d;
+    float X = (S - z - (float)TW_SH_EPS) / s->drop;
+    if (!(X > 0) || L < c->Lm0 || L >= c->Lm0 + c->Lcnt) return;
+    int n = X > 1e8f ? 100000000 : (int)ceilf(X);
+    int k1 = k0 > c->ka0 ? k0 : c->ka0, k2 = n - 1 < k - k0 ? k0 + n - 1 : k;
+    k2 = k2 < c->ka1 ? k2 : c->ka1;
+    for (int kk = k1; kk <= k2; kk++) {
+        int a = s->a0 + kk * s->astep, m = L + s->off[kk] + s->bmin;
+        int i = (s->by_col ? a : m) - d->ax0, j = (s->by_col ? m : a) - d->ay0;
+        if (i >= 0 && j >= 0 && i < d->anx && j < d->any) {
+            size_t w = (size_t)j * f->W + (i >> 6);
+            rbits[f->abase[w] + __builtin_popcountll(f->araised[w] & ((1ull << (i & 63)) - 1))] |=
+                bit;
+        }
+    }
+}
+
+/* Facade walls (the points of one wall share their x, y and building):
+ * each walks out of the cells next to its own building, testing other
+ * buildings there directly, then is a query on the line of the cell it
+ * reached; queries are sorted by position. thr[w] ends as the height a
+ * point of the wall must reach to be lit. */
+static void tw__queries(tw__fast *f)
+{
+    tw__sh *s = f->s;
+    const tw_sunhours_desc *d = s->d;
+    const tw_grid *g = &d->grid;
+    const int by = s->by_col ? 1 : 0, na = s->na;
+    memset(f->qcount, 0, ((size_t)na + 1) * sizeof *f->qcount);
+    int nq = 0;
+    for (int w = 0; w < f->nwall; w++) {
+        const tw_facade_point *pt = &d->points[f->wall[w]];
+        f->thr[w] = INFINITY;
+        if (pt->nx * s->ux + pt->ny * s->uy <= 1e-6) continue;
+        double t = 0, step = g->dx * 0.5, fx = (pt->x - g->x0) / g->dx,
+               fy = (pt->y - g->y0) / g->dy;
+        int pi = (int)floor(fx), pj = (int)floor(fy), i = pi, j = pj, inside = 0;
+        float need = -INFINITY;
+        /* Walk until 1.5 cells out from the wall's plane (at most 64 cells):
+         * beyond, the line's cells keep clear of the wall. Raised cells on
+         * the way are other buildings unless they are its own (in its 7 x 7)
+         * or behind the wall's plane. */
+        double nu = pt->nx * s->ux + pt->ny * s->uy, tmax = fmin(1.5 * g->dx / nu, 64 * g->dx);
+        for (int it = 0; it < 200; it++) {
+            t = it * step;
+            i = (int)floor(fx + s->ux * t / g->dx), j = (int)floor(fy + s->uy * t / g->dy);
+            inside = i >= s->win[0] && j >= s->win[1] && i <= s->win[2] && j <= s->win[3];
+            if (!inside || t >= tmax) break;
+            float z = d->dsm[(size_t)j * g->nx + i];
+            if (!(z > f->z0 + (float)TW_SH_BASE)) continue;
+            int di = i - pi + 3, dj = j - pj + 3;
+            bool in7 = di >= 0 && dj >= 0 && di <= 6 && dj <= 6;
+            if (in7 && (f->own[w] >> (dj * 7 + di) & 1)) continue;
+            double dc = (g->x0 + (i + 0.5) * g->dx - pt->x) * pt->nx +
+                        (g->y0 + (j + 0.5) * g->dy - pt->y) * pt->ny;
+            if (!in7 && dc < 0.45 * g->dx) continue;
+            z -= (float)(t * s->te);
+            need = z > need ? z : need;
+        }
+        if (!inside) {
+            f->thr[w] = need;
+            continue;
+        }
+        float zq = d->dsm[(size_t)j * g->nx + i] - (float)(t * s->te);
+        f->thr[w] = zq > need ? zq : need;
+        f->qt[w] = (float)(t * s->te);
+        int a = by ? i : j, m = by ? j : i, k = (a - s->a0) * s->astep;
+        f->qk[nq] = k, f->qL[nq] = m - s->bmin - s->off[k], f->qp[nq] = w;
+        f->qcount[k + 1]++, nq++;
+    }
+    for (int k = 0; k < na; k++) f->qcount[k + 1] += f->qcount[k];
+    int *qorder = f->qcount + na + 1; /* after the counts: nq slots */
+    for (int q = 0; q < nq; q++) qorder[f->qcount[f->qk[q]]++] = q;
+    for (int k = na; k > 0; k--) f->qcount[k] = f->qcount[k - 1];
+    f->qcount[0] = 0;
+}
+
+/* One sun position (bit ct of the chunk). */
+static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
+{
+    tw__sh *s = f->s;
+    const tw_sunhours_desc *d = s->d;
+    tw_sh__setup(s, st);
+    const int by = s->by_col ? 1 : 0, na = s->na, nb = s->nb, bmin = s->bmin, a0 = s->a0,
+              astep = s->astep;
+    const float drop = s->drop, eps = (float)TW_SH_EPS;
+    const uint64_t bit = 1ull << ct;
+    /* The area in the layout: major rows A0..A1, minor B0..B1 (from bmin). */
+    int A0 = by ? d->ax0 : d->ay0, A1 = A0 + (by ? d->anx : d->any) - 1;
+    int B0 = (by ? d->ay0 : d->ax0) - bmin, B1 = B0 + (by ? d->any : d->anx) - 1;
+    int kA0 = (A0 - a0) * astep, kA1 = (A1 - a0) * astep;
+    tw__clip c = {.ka0 = kA0 < kA1 ? kA0 : kA1, .ka1 = kA0 < kA1 ? kA1 : kA0};
+    int omin = s->off[c.ka0], omax = s->off[c.ka0];
+    for (int k = c.ka0; k <= c.ka1; k++)
+        omin = s->off[k] < omin ? s->off[k] : omin, omax = s->off[k] > omax ? s->off[k] : omax;
+    c.Lm0 = B0 - omax, c.Lcnt = B1 - omin - c.Lm0 + 1, c.kw = (c.ka1 - c.ka0 + 1 + 63) / 64;
+    memset(f->M, 0, (size_t)c.Lcnt * c.kw * sizeof *f->M);
+    /* Lines: lazy shadow heights S[L] at positions K[L]. */
+    float *S = s->lines + s->hi, *rS = f->rS + s->hi;
+    int *K = f->K + s->hi, *rk = f->rk + s->hi;
+    for (int L = -s->hi; L < nb - s->lo; L++) S[L] = -INFINITY, K[L] = 0;
+    for (int b = 0; b < nb; b++) {
+        S[b] = s->far_major[b], K[b] = -1;
+        tw__span(f, &c, b, -1, S[b]);
+    }
+    tw__queries(f);
+    const int *qorder = f->qcount + na + 1;
+    /* The sweep over raised cells, position by position. */
+    const int *evm = f->ev_m[by], *evs = f->ev_start[by];
+    const float *evz = f->ev_z[by];
+    const uint16_t *evnb = f->ev_nb[by];
+    for (int k = 0; k < na; k++) {
+        int a = a0 + k * astep, off = s->off[k];
+        if (k > 0 && off != s->off[k - 1]) { /* a line enters at an edge */
+            int L = off > s->off[k - 1] ? -off : nb - 1 - off;
+            S[L] = off > s->off[k - 1] ? s->far_b0[k] : s->far_b1[k], K[L] = k - 1;
+            tw__span(f, &c, L, k - 1, S[L]);
+        }
+        for (int q = f->qcount[k]; q < f->qcount[k + 1]; q++) {
+            int qi = qorder[q], L = f->qL[qi], w = f->qp[qi];
+            float need = S[L] - (float)(k - K[L]) * drop - f->qt[w];
+            f->thr[w] = need > f->thr[w] ? need : f->thr[w];
+        }
+        /* The line's next and previous cells: their bits in ev_nb. */
+        int dn = k + 1 < na ? s->off[k + 1] - off : 0, dp = k > 0 ? off - s->off[k - 1] : 0;
+        const int nbit = (astep > 0 ? 0 : 3) + dn + 1, pbit = (astep > 0 ? 3 : 0) - dp + 1;
+        for (int e = evs[a]; e < evs[a + 1]; e++) {
+            int m = evm[e];
+            if (m < bmin || m > s->bmax) continue;
+            int b = m - bmin, L = b - off;
+            float z = evz[e];
+            unsigned nbf = evnb[e];
+            float Sin = S[L] - (float)(k - K[L]) * drop;
+            if (k == 0 || b - dp < 0 || b - dp >= nb || !(nbf >> (6 + pbit) & 1))
+                rk[L] = k, rS[L] = Sin; /* a run of equal heights begins */
+            float So = z > Sin ? z : Sin;
+            S[L] = So, K[L] = k;
+            bool next_in = k + 1 < na && b + dn >= 0 && b + dn < nb;
+            if (!next_in || !(nbf >> (6 + nbit) & 1)) /* the run ends */
+                tw__roof(f, &c, f->rbits, bit, L, rk[L], k, rS[L], z);
+            if (next_in && (nbf >> nbit & 1)) continue; /* the line stays raised */
+            tw__span(f, &c, L, k, So);
+        }
+    }
+    for (int w = 0; w < f->nwall; w++)
+        for (int p = f->wall[w]; p < f->wall[w + 1]; p++)
+            if ((float)d->points[p].z + eps >= f->thr[w]) f->fbits[p] |= bit;
+    /* Unshear: positions become rows, lines become the area's minor axis. */
+    int Lw = (c.Lcnt + 63) / 64, nbits = B1 - B0 + 1, cw = (nbits + 63) / 64;
+    tw__transpose(f->M, c.Lcnt, c.kw, f->Mt, Lw);
+    uint64_t *img = f->chunk + (size_t)ct * f->AYP * f->W;
+    uint64_t *dst = by ? f->col : img;
+    for (int k = c.ka0; k <= c.ka1; k++)
+        tw__extract(f->Mt + (size_t)(k - c.ka0) * Lw, Lw, B0 - s->off[k] - c.Lm0, nbits,
+                    dst + (size_t)(a0 + k * astep - A0) * cw);
+    if (by) tw__transpose(f->col, d->anx, cw, img, f->W);
+}
+
+/* Folds the chunk's first n steps into the results and clears it. */
+static void tw__flush(tw__fast *f, int t0, int n, uint64_t up, tw_sunhours_result *ground,
+                      tw_sunhours_result *facade, float *run)
+{
+    const tw_sunhours_desc *d = f->s->d;
+    double Pt[65] = {0}, P8[65] = {0}, P9[65] = {0};
+    for (int t = 0; t < n; t++) {
+        const tw_sunhours_step *st = &d->steps[t0 + t];
+        Pt[t + 1] = Pt[t] + st->w_total, P8[t + 1] = P8[t] + st->w_8_16;
+        P9[t + 1] = P9[t] + st->w_9_15;
+    }
+    size_t area = (size_t)d->anx * d->any, img = (size_t)f->AYP * f->W;
+    uint64_t blk[64];
+    for (int y = 0; y < d->any; y++)
+        for (int w = 0; w < f->W; w++) {
+            size_t o = (size_t)y * f->W + w;
+            uint64_t r = f->araised[o];
+            for (int t = 0; t < 64; t++) blk[t] = t < n ? f->chunk[t * img + o] : ~0ull;
+            tw__t64(blk);
+            const uint64_t *rb = f->rbits + f->abase[o];
+            for (int c = 0; c < 64 && w * 64 + c < d->anx; c++) {
+                size_t ac = (size_t)y * d->anx + w * 64 + c;
+                uint64_t sh = r >> c & 1 ? rb[__builtin_popcountll(r & ((1ull << c) - 1))] : blk[c];
+                tw__fold(&ground[ac], &run[ac], ~sh & up, n, Pt, P8, P9);
+            }
+        }
+    for (int p = 0; p < d->point_count; p++)
+        tw__fold(&facade[p], &run[area + p], f->fbits[p], n, Pt, P8, P9);
+    memset(f->fbits, 0, ((size_t)d->point_count + 1) * sizeof *f->fbits);
+    memset(f->rbits, 0, ((size_t)f->abase[(size_t)d->any * f->W] + 1) * sizeof *f->rbits);
+}
+
+/* Which of the cell's neighbours one row ahead and one behind (rows are j
+ * when by_col is 0, i when 1) are raised, and which have its height. */
+static uint16_t tw__nb(const float *dsm, int nx, int ny, int i, int j, int by_col, float zb)
+{
+    uint16_t r = 0;
+    float z = dsm[(size_t)j * nx + i];
+    for (int s = 0; s < 2; s++)
+        for (int dm = -1; dm <= 1; dm++) {
+            int da = s == 0 ? 1 : -1;
+            int ii = by_col ? i + da : i + dm, jj = by_col ? j + dm : j + da;
+            if (ii < 0 || jj < 0 || ii >= nx || jj >= ny) continue;
+            float zn = dsm[(size_t)jj * nx + ii];
+            if (zn > zb) r |= (uint16_t)(1u << (3 * s + dm + 1));
+            if (zn == z) r |= (uint16_t)(1u << (6 + 3 * s + dm + 1));
+        }
+    return r;
+}
+
+/* The facade points' walls and their masks. */
+static void tw__walls(tw__fast *f)
+{
+    const tw_sunhours_desc *d = f->s->d;
+    const tw_grid *g = &d->grid;
+    const float zb = f->z0 + (float)TW_SH_BASE;
+    f->nwall = 0;
+    for (int p = 0; p < d->point_count; p++) {
+        const tw_facade_point *pt = &d->points[p];
+        if (p > 0 && pt->x == d->points[p - 1].x && pt->y == d->points[p - 1].y &&
+            pt->prism == d->points[p - 1].prism && pt->nx == d->points[p - 1].nx &&
+            pt->ny == d->points[p - 1].ny)
+            continue;
+        int w = f->nwall++;
+        f->wall[w] = p;
+        int pi = (int)floor((pt->x - g->x0) / g->dx), pj = (int)floor((pt->y - g->y0) / g->dy);
+        uint64_t m = 0, o = 0;
+        for (int dj = -3; dj <= 3; dj++)
+            for (int di = -3; di <= 3; di++) {
+                int i = pi + di, j = pj + dj, b = (dj + 3) * 7 + di + 3;
+                if (i < 0 || j < 0 || i >= g->nx || j >= g->ny ||
+                    !(d->dsm[(size_t)j * g->nx + i] > zb))
+                    continue;
+                if (d->obstacles && pt->prism >= 0 && pt->prism < d->obstacles->count &&
+                    tw_sh__inside(d->obstacles, pt->prism, g->x0 + (i + 0.5) * g->dx,
+                                  g->y0 + (j + 0.5) * g->dy))
+                    m |= 1ull << b;
+                else
+                    o |= 1ull << b;
+            }
+        uint64_t grown = 0;
+        for (int dj = 0; dj < 7; dj++)
+            for (int di = 0; di < 7; di++)
+                for (int ej = -1; ej <= 1; ej++)
+                    for (int ei = -1; ei <= 1; ei++) {
+                        int ii = di + ei, jj = dj + ej;
+                        if (ii >= 0 && jj >= 0 && ii < 7 && jj < 7 && (m >> (jj * 7 + ii) & 1))
+                            grown |= 1ull << (dj * 7 + di);
+                    }
+        f->own[w] = m, f->near[w] = grown, f->other[w] = o;
+    }
+    f->wall[f->nwall] = d->point_count;
+}
+
+/* The raised cells in both layouts. A cell whose eight neighbours have
+ * its height is skipped: on every line it is inside a run of equal
+ * heights, the lazy height carries across it and the run's shadow is
+ * drawn from its ends. */
+static tw_result tw__events(tw__fast *f, size_t cap)
+{
+    const tw_sunhours_desc *d = f->s->d;
+    const int nx = d->grid.nx, ny = d->grid.ny;
+    const float zb = f->z0 + (float)TW_SH_BASE;
+    for (int o = 0; o < 2; o++) {
+        f->ev_m[o] = tw_sunhours_alloc((cap + 1) * sizeof(int), false);
+        f->ev_z[o] = tw_sunhours_alloc((cap + 1) * sizeof(float), false);
+        f->ev_nb[o] = tw_sunhours_alloc((cap + 1) * sizeof(uint16_t), false);
+        if (!f->ev_m[o] || !f->ev_z[o] || !f->ev_nb[o]) return TW_ERR_NOMEM;
+    }
+    size_t n = 0;
+    for (int j = 0; j < ny; j++) {
+        f->ev_start[0][j] = (int)n;
+        for (int i = 0; i < nx; i++) {
+            const float *zc = d->dsm + (size_t)j * nx + i;
+            if (!(*zc > zb)) continue;
+            if (i >= d->ax0 && j >= d->ay0 && i < d->ax0 + d->anx && j < d->ay0 + d->any)
+                f->araised[(size_t)(j - d->ay0) * f->W + (i - d->ax0) / 64] |=
+                    1ull << ((i - d->ax0) & 63);
+            if (i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc && zc[1] == *zc &&
+                zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc && zc[nx - 1] == *zc &&
+                zc[nx] == *zc && zc[nx + 1] == *zc)
+                continue;
+            if (n == cap) return TW_ERR_ARG; /* more than counted: cannot be */
+            f->ev_m[0][n] = i, f->ev_z[0][n] = *zc;
+            f->ev_nb[0][n] = tw__nb(d->dsm, nx, ny, i, j, 0, zb);
+            n++;
+        }
+    }
+    f->ev_start[0][ny] = (int)n;
+    /* The column layout: a counting sort of the rows' list (j stays sorted). */
+    int *cs = f->ev_start[1];
+    memset(cs, 0, ((size_t)nx + 1) * sizeof *cs);
+    for (size_t e = 0; e < n; e++) cs[f->ev_m[0][e] + 1]++;
+    for (int i = 0; i < nx; i++) cs[i + 1] += cs[i];
+    for (int j = 0; j < ny; j++)
+        for (int e = f->ev_start[0][j]; e < f->ev_start[0][j + 1]; e++) {
+            int i = f->ev_m[0][e], q = cs[i]++;
+            f->ev_m[1][q] = j, f->ev_z[1][q] = f->ev_z[0][e];
+            f->ev_nb[1][q] = tw__nb(d->dsm, nx, ny, i, j, 1, zb);
+        }
+    for (int i = nx; i > 0; i--) cs[i] = cs[i - 1];
+    cs[0] = 0;
+    return TW_OK;
+}
+
+tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
+                          tw_sunhours_result *facade, float *run)
+{
+    const tw_sunhours_desc *d = s->d;
+    const tw_grid *g = &d->grid;
+    const int nx = g->nx, ny = g->ny, most = nx > ny ? nx : ny;
+    const float zb = z0 + (float)TW_SH_BASE;
+    size_t ne = 0;
+    for (size_t c = 0; c < (size_t)nx * ny; c++) ne += d->dsm[c] > zb;
+    tw__fast f = {.s = s, .z0 = z0};
+    f.W = (d->anx + 63) / 64, f.AYP = (d->any + 63) / 64 * 64;
+    int big = d->anx > d->any ? d->anx : d->any;
+    int Lmax = 2 * big + 2, kwmax = (big + 63) / 64 + 1, Lwmax = (Lmax + 63) / 64 + 1;
+    size_t np = (size_t)d->point_count + 1, lines = (size_t)nx + ny + 2;
+    for (int o = 0; o < 2; o++) {
+        f.ev_start[o] = malloc(((size_t)most + 2) * sizeof(int));
+    }
+    f.chunk = tw_sunhours_alloc((size_t)64 * f.AYP * f.W * sizeof *f.chunk, true);
+    f.abase = malloc(((size_t)d->any * f.W + 1) * sizeof *f.abase);
+    f.M = malloc((size_t)Lmax * kwmax * sizeof *f.M);
+    f.araised = calloc((size_t)d->any * f.W + 1, sizeof *f.araised);
+    f.Mt = malloc((size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
+    f.col = calloc((size_t)d->anx * ((d->any + 63) / 64) + 1, sizeof *f.col);
+    f.K = malloc(lines * sizeof *f.K);
+    f.rk = malloc(lines * sizeof *f.rk);
+    f.rS = malloc(lines * sizeof *f.rS);
+    f.qcount = malloc(((size_t)most + 1 + np) * sizeof *f.qcount);
+    f.qk = malloc(np * sizeof *f.qk), f.qL = malloc(np * sizeof *f.qL);
+    f.qp = malloc(np * sizeof *f.qp), f.qt = malloc(np * sizeof *f.qt);
+    f.thr = malloc(np * sizeof *f.thr), f.wall = malloc((np + 1) * sizeof *f.wall);
+    f.fbits = calloc(np, sizeof *f.fbits);
+    f.own = malloc(np * sizeof *f.own), f.near = malloc(np * sizeof *f.near);
+    f.other = malloc(np * sizeof *f.other);
+    tw_result rc = TW_OK;
+    if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk || !f.abase || !f.M || !f.araised || !f.Mt ||
+        !f.col || !f.K || !f.rk || !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt ||
+        !f.thr || !f.wall || !f.fbits || !f.own || !f.near || !f.other)
+        rc = TW_ERR_NOMEM;
+    if (rc == TW_OK) rc = tw__events(&f, ne);
+    if (rc == TW_OK) {
+        size_t words = (size_t)d->any * f.W, nr = 0;
+        for (size_t o = 0; o < words; o++)
+            f.abase[o] = (int)nr, nr += (size_t)__builtin_popcountll(f.araised[o]);
+        f.abase[words] = (int)nr;
+        if (!(f.rbits = calloc(nr + 1, sizeof *f.rbits))) rc = TW_ERR_NOMEM;
+    }
+    if (rc == TW_OK) tw__walls(&f);
+    uint64_t up = 0;
+    int t0 = 0;
+    for (int t = 0; rc == TW_OK && t < d->step_count; t++) {
+        if (d->cancel && atomic_load(d->cancel)) {
+            rc = TW_ERR_CANCELLED;
+            break;
+        }
+        int ct = t - t0;
+        if (d->steps[t].elevation_deg > 0) {
+            up |= 1ull << ct;
+            tw__step(&f, &d->steps[t], ct);
+        }
+        if (ct == 63 || t == d->step_count - 1) {
+            tw__flush(&f, t0, ct + 1, up, ground, facade, run);
+            up = 0, t0 = t + 1;
+        }
+    }
+    for (int o = 0; o < 2; o++) {
+        free(f.ev_m[o]), free(f.ev_start[o]), free(f.ev_z[o]), free(f.ev_nb[o]);
+    }
+    free(f.chunk), free(f.rbits), free(f.abase), free(f.araised), free(f.M), free(f.Mt),
+        free(f.col), free(f.K), free(f.rk), free(f.rS);
+    free(f.qcount), free(f.qk), free(f.qL), free(f.qp), free(f.qt), free(f.thr), free(f.wall);
+    free(f.fbits), free(f.own), free(f.near), free(f.other);
+    return rc;
+}

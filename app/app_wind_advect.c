@@ -39,7 +39,7 @@ void app_wind_sample(const app_wind_grid2 *g, float x, float y, float out[4])
 void app_wind_advect(const app_wind_grid2 *g, const app_wind_rule *r, uint32_t id, uint32_t step,
                      app_wind_particle *p)
 {
-    float x = p->x, y = p->y, age = p->age, w[4] = {0, 0, 0, 0};
+    float x = p->x, y = p->y, age = p->age, w[4] = {0, 0, 0, 0}, ground = 0;
     bool born = age < 0;
     uint32_t birth = step - (uint32_t)(age > 0 ? age : 0);
     uint32_t life = (uint32_t)r->life_min +
@@ -53,6 +53,7 @@ void app_wind_advect(const app_wind_grid2 *g, const app_wind_rule *r, uint32_t i
         x += r->dt * w[0];
         y += r->dt * w[1];
         app_wind_sample(g, x, y, w3);
+        ground = w3[3];
         reborn =
             x < r->keep[0] || y < r->keep[1] || x > r->keep[2] || y > r->keep[3] || w3[2] >= 0.5f;
         age += 1;
@@ -66,6 +67,7 @@ void app_wind_advect(const app_wind_grid2 *g, const app_wind_rule *r, uint32_t i
             y = r->spawn[1] +
                 app__unit(app_wind_pcg(h ^ 0x68e31da4u)) * (r->spawn[3] - r->spawn[1]);
             app_wind_sample(g, x, y, w);
+            ground = w[3];
             if (w[2] < 0.5f) break;
             h = app_wind_pcg(h);
         }
@@ -75,4 +77,5 @@ void app_wind_advect(const app_wind_grid2 *g, const app_wind_rule *r, uint32_t i
     p->y = y;
     p->age = age;
     p->speed = sqrtf(w[0] * w[0] + w[1] * w[1]);
+    p->z = ground + r->height_m; /* terrain-following: never below the ground */
 }

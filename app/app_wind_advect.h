@@ -11,11 +11,13 @@
 typedef struct app_wind_grid2 {
     int nx, ny;
     float x0, y0, dx, dy; /* from the particles' origin */
-    const float *cells;   /* 4 a cell: u, v, solid, unused */
+    const float *cells;   /* 4 a cell: u, v, solid, ground (terrain height, scene z, m) */
 } app_wind_grid2;
 
 typedef struct app_wind_particle {
     float x, y, age, speed; /* age < 0: not born yet */
+    float z; /* height_m above the ground where it stands (the GPU's draw pass puts it at the
+                rendered heightfield's height + height_m, the same rule on a finer grid) */
 } app_wind_particle;
 
 typedef struct app_wind_rule {
@@ -23,6 +25,7 @@ typedef struct app_wind_rule {
     uint32_t seed;
     float spawn[4], keep[4];
     int life_min, life_range;
+    float height_m; /* above the ground */
 } app_wind_rule;
 
 uint32_t app_wind_pcg(uint32_t v);

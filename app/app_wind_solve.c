@@ -142,6 +142,7 @@ static bool app__plane(const app_wind_coarse *c, double height_m, app_wind_plane
     for (long col = 0; col < plane; col++) {
         float *o = out->cells + col * 4;
         double z = c->ground[col] + height_m;
+        o[3] = (float)(g->z0 + c->ground[col]); /* the ground, scene z */
         if (c->top[col] > z + 0.01) {
             o[2] = 1; /* inside a building */
             continue;

@@ -7,6 +7,7 @@
  * fine grid nested over the district the camera looks at, solved again
  * when the view moves on. C steps to the next slot with a crossfade. */
 #include "app_wind.h"
+#include "app_wind_advect.h"
 
 #include "app_wind_cfg.h"
 #include "app_wind_solve.h"
@@ -506,7 +507,7 @@ static void app__upload(app_wind *p)
 
 static void app__step(app_wind *p, int steps)
 {
-    double mix = p->prev == p->cur ? 0 : fmin(1, (p->now - p->fade_t0) / APP__FADE_S);
+    double mix = p->prev == p->cur ? 0 : app_wind_fade(p->now, p->fade_t0, APP__FADE_S);
     if (mix >= 1) p->prev = p->cur, mix = 0;
     rn_particles_step_desc s = {.slot_a = p->prev == p->cur ? p->cur : p->prev,
                                 .slot_b = p->cur,

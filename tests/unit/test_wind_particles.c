@@ -156,6 +156,64 @@ static void test_height_above_slope(void)
     free(ps);
 }
 
+/* Seasonal presets: the C key starts a crossfade of APP__FADE_S (1.5 s)
+ * from the current field to the next; the step mixes the two the way
+ * shaders/wind_update.frag does. Mid-fade the field is the even mix of the
+ * two, and at the end exactly the new one. */
+static float cells_b[N * N * 4];
+
+static void test_crossfade(void)
+{
+    TW_CHECK_NEAR(app_wind_fade(10.0, 10.0, 1.5), 0, 0);
+    TW_CHECK_NEAR(app_wind_fade(9.0, 10.0, 1.5), 0, 0);
+    TW_CHECK_NEAR(app_wind_fade(10.75, 10.0, 1.5), 0.5, 1e-6);
+    TW_CHECK_NEAR(app_wind_fade(10.375, 10.0, 1.5), 0.25, 1e-6);
+    TW_CHECK_NEAR(app_wind_fade(11.5, 10.0, 1.5), 1, 0);
+    TW_CHECK_NEAR(app_wind_fade(30.0, 10.0, 1.5), 1, 0);
+    /* two fields that vary in space: a (winter-like northwesterly) and b */
+    float d = 50;
+    for (int j = 0; j < N; j++)
+        for (int i = 0; i < N; i++) {
+            float *a = cells + (j * N + i) * 4, *b = cells_b + (j * N + i) * 4;
+            a[0] = 4 + 0.02f * i, a[1] = -3 + 0.01f * j, a[2] = 0, a[3] = 10 + i;
+            b[0] = -2 - 0.03f * j, b[1] = 5 + 0.02f * i, b[2] = 0, b[3] = 10 + i;
+        }
+    app_wind_grid2 ga = grid(d), gb = grid(d);
+    gb.cells = cells_b;
+    double worst_mid = 0, worst_end = 0;
+    for (int n = 0; n < 200; n++) {
+        float x = 37.0f + 15.3f * n, y = 3100.0f - 13.1f * n, va[4], vb[4], m[4], e[4];
+        app_wind_sample(&ga, x, y, va);
+        app_wind_sample(&gb, x, y, vb);
+        app_wind_sample_mix(&ga, &gb, app_wind_fade(10.75, 10.0, 1.5), x, y, m);
+        app_wind_sample_mix(&ga, &gb, app_wind_fade(11.5, 10.0, 1.5), x, y, e);
+        for (int k = 0; k < 2; k++) {
+            worst_mid = fmax(worst_mid, fabs(m[k] - 0.5 * (va[k] + vb[k])));
+            worst_end = fmax(worst_end, fabs(e[k] - vb[k]));
+        }
+    }
+    TW_CHECK_MSG(worst_mid < 1e-5, "mid-fade differs from the even mix by %g m/s", worst_mid);
+    TW_CHECK_MSG(worst_end == 0, "the end of the fade differs from the new field by %g m/s",
+                 worst_end);
+    /* a particle moves through the mix: uniform a (2, 0) and b (-4, 6) at
+     * mix 0.25 give (0.5, 1.5) m/s */
+    for (int c = 0; c < N * N; c++) {
+        cells[c * 4] = 2, cells[c * 4 + 1] = 0;
+        cells_b[c * 4] = -4, cells_b[c * 4 + 1] = 6;
+    }
+    app_wind_rule r = rule(2.0f, N * d);
+    r.to = &gb;
+    r.mix = app_wind_fade(10.375, 10.0, 1.5);
+    app_wind_particle p = {.x = 1500, .y = 1500, .age = 0};
+    app_wind_advect(&ga, &r, 4, 1, &p);
+    TW_CHECK_NEAR(p.x - 1500, 2 * 0.5, 1e-4);
+    TW_CHECK_NEAR(p.y - 1500, 2 * 1.5, 1e-4);
+    r.mix = 1;
+    app_wind_advect(&ga, &r, 4, 2, &p);
+    TW_CHECK_NEAR(p.x - 1501, 2 * -4.0, 1e-4);
+    TW_CHECK_NEAR(p.y - 1503, 2 * 6.0, 1e-4);
+}
+
 /* The hash and so the spawns are the same every run (golden pictures). */
 static void test_deterministic(void)
 {
@@ -177,6 +235,7 @@ int main(void)
     TW_RUN(test_vortex_circle);
     TW_RUN(test_never_inside_solid);
     TW_RUN(test_height_above_slope);
+    TW_RUN(test_crossfade);
     TW_RUN(test_deterministic);
     return TW_TEST_END();
 }

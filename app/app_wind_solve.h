@@ -30,6 +30,7 @@ typedef struct app_wind_plane {
     double x0, y0, dx, dy;
     float *cells;
     float speed_max;
+    float speed_lo, speed_hi; /* 5th and 95th percentile of the speed over open columns */
     tw_windsolve_stats st;
     int nz;
     double dz;

@@ -563,61 +563,95 @@ void tw_windsolve_divergence(const tw_windsolve_grid *g, const float *top, const
 }
 
 /* Face velocities from phi and the initial field, averaged to cell centres;
- * also the divergence of the face field. */
-static void velocities(const mg_level *l, const tw_windsolve_grid *g, const float *top,
-                       double alpha, bool lid, const float *phi, const float *u0, const float *v0,
-                       const float *w0, float *u, float *v, float *w, double *rms, double *max)
+ * also the divergence of the face field. Row by row: the faces of a row
+ * first (each x face once, the y and z faces with the row's boundary case
+ * decided outside the loop; loops the compiler vectorises), then the
+ * cells. A face is open when its coefficient is non-zero; a cell is fluid
+ * from its column's kmin up. Returns false when out of memory. */
+static bool velocities(const mg_level *l, const tw_windsolve_grid *g, const int *kmin, double alpha,
+                       const float *phi, const float *u0, const float *v0, const float *w0,
+                       float *u, float *v, float *w, double *rms, double *max)
 {
     const int nx = g->nx, ny = g->ny, nz = g->nz;
     const size_t sl = (size_t)nx * ny;
-    const double a2 = alpha * alpha;
-    /* multiplications by the inverses: ten divisions a cell cost more
-     * than the rest of the pass */
-    const double ix = 1.0 / g->dx, iy = 1.0 / g->dy, iz = 1.0 / g->dz, iza = a2 * iz;
+    const float ix = (float)(1.0 / g->dx), iy = (float)(1.0 / g->dy),
+                iza = (float)(alpha * alpha / g->dz);
+    const double dix = 1.0 / g->dx, diy = 1.0 / g->dy, diz = 1.0 / g->dz;
+    float *buf = calloc((size_t)6 * (nx + 1), sizeof *buf);
+    if (!buf) return false;
+    float *fx = buf, *fs = fx + nx + 1, *fn = fs + nx + 1, *fb = fn + nx + 1, *ft = fb + nx + 1,
+          *zero = ft + nx + 1; /* zero: w0 when there is none */
     double sum = 0, mx = 0;
     long nf = 0;
     for (int k = 0; k < nz; k++)
-        for (int j = 0; j < ny; j++)
-            for (int i = 0; i < nx; i++) {
-                size_t at = ((size_t)k * ny + j) * nx + i, c = pidx(l, i, j, k);
-                if (!fluid_cell(g, top, i, j, k)) {
-                    u[at] = v[at] = w[at] = 0;
-                    continue;
+        for (int j = 0; j < ny; j++) {
+            const size_t at = ((size_t)k * ny + j) * nx, c = pidx(l, 0, j, k);
+            const float *restrict ur = u0 + at, *restrict vr = v0 + at;
+            const float *restrict wr = w0 ? w0 + at : zero;
+            const float *restrict wbr = w0 && k > 0 ? w0 + at - sl : zero;
+            const float *restrict wtr = w0 && k < nz - 1 ? w0 + at + sl : zero;
+            const float *restrict vs = j > 0 ? v0 + at - nx : vr, *restrict vn = j < ny - 1
+                                                                                     ? v0 + at + nx
+                                                                                     : vr;
+            const float *restrict p = phi + c, *restrict ps = phi + c - l->sx,
+                                  *restrict pn = phi + c + l->sx, *restrict pb = phi + c - l->sxy,
+                                  *restrict pt = phi + c + l->sxy;
+            const uint8_t *restrict cx = l->cx + c, *restrict cys = l->cy + c,
+                                    *restrict cyn = l->cy + c + l->sx, *restrict czb = l->cz + c,
+                                    *restrict czt = l->cz + c + l->sxy;
+            /* x faces: 0 and nx are the open boundary (phi = 0 half a cell out) */
+            fx[0] = cx[0] ? ur[0] + 2 * p[0] * ix : 0;
+            for (int i = 1; i < nx; i++) {
+                float f = 0.5f * (ur[i - 1] + ur[i]) + (p[i] - p[i - 1]) * ix;
+                fx[i] = cx[i] ? f : 0.0f;
+            }
+            fx[nx] = cx[nx] ? ur[nx - 1] - 2 * p[nx - 1] * ix : 0;
+            if (j == 0)
+                for (int i = 0; i < nx; i++) fs[i] = cys[i] ? vr[i] + 2 * p[i] * iy : 0.0f;
+            else
+                for (int i = 0; i < nx; i++) {
+                    float f = 0.5f * (vs[i] + vr[i]) + (p[i] - ps[i]) * iy;
+                    fs[i] = cys[i] ? f : 0.0f;
                 }
-                double f[6]; /* west, east, south, north, bottom, top face velocities */
-                /* A face is open when its coefficient is non-zero. */
-                f[0] = l->cx[c] == 0 ? 0
-                       : i == 0      ? u0[at] + 2 * phi[c] * ix
-                                     : 0.5 * (u0[at - 1] + u0[at]) + (phi[c] - phi[c - 1]) * ix;
-                f[1] = l->cx[c + 1] == 0 ? 0
-                       : i == nx - 1     ? u0[at] - 2 * phi[c] * ix
-                                         : 0.5 * (u0[at] + u0[at + 1]) + (phi[c + 1] - phi[c]) * ix;
-                f[2] = l->cy[c] == 0 ? 0
-                       : j == 0      ? v0[at] + 2 * phi[c] * iy
-                                : 0.5 * (v0[at - nx] + v0[at]) + (phi[c] - phi[c - l->sx]) * iy;
-                f[3] = l->cy[c + l->sx] == 0 ? 0
-                       : j == ny - 1
-                           ? v0[at] - 2 * phi[c] * iy
-                           : 0.5 * (v0[at] + v0[at + nx]) + (phi[c + l->sx] - phi[c]) * iy;
-                double wc = w0 ? w0[at] : 0;
-                f[4] = l->cz[c] == 0
-                           ? 0
-                           : 0.5 * ((w0 ? w0[at - sl] : 0) + wc) + (phi[c] - phi[c - l->sxy]) * iza;
-                f[5] = l->cz[c + l->sxy] == 0 ? 0
-                       : k == nz - 1
-                           ? wc - 2 * phi[c] * iza
-                           : 0.5 * (wc + (w0 ? w0[at + sl] : 0)) + (phi[c + l->sxy] - phi[c]) * iza;
-                (void)lid;
-                u[at] = (float)(0.5 * (f[0] + f[1]));
-                v[at] = (float)(0.5 * (f[2] + f[3]));
-                w[at] = (float)(0.5 * (f[4] + f[5]));
-                double d = (f[1] - f[0]) * ix + (f[3] - f[2]) * iy + (f[5] - f[4]) * iz;
+            if (j == ny - 1)
+                for (int i = 0; i < nx; i++) fn[i] = cyn[i] ? vr[i] - 2 * p[i] * iy : 0.0f;
+            else
+                for (int i = 0; i < nx; i++) {
+                    float f = 0.5f * (vr[i] + vn[i]) + (pn[i] - p[i]) * iy;
+                    fn[i] = cyn[i] ? f : 0.0f;
+                }
+            for (int i = 0; i < nx; i++) { /* the grid base (k 0) is closed */
+                float f = 0.5f * (wbr[i] + wr[i]) + (p[i] - pb[i]) * iza;
+                fb[i] = czb[i] ? f : 0.0f;
+            }
+            if (k == nz - 1)
+                for (int i = 0; i < nx; i++) ft[i] = czt[i] ? wr[i] - 2 * p[i] * iza : 0.0f;
+            else
+                for (int i = 0; i < nx; i++) {
+                    float f = 0.5f * (wr[i] + wtr[i]) + (pt[i] - p[i]) * iza;
+                    ft[i] = czt[i] ? f : 0.0f;
+                }
+            const int *km = kmin + (size_t)j * nx;
+            float *restrict uo = u + at, *restrict vo = v + at, *restrict wo = w + at;
+            for (int i = 0; i < nx; i++) {
+                bool fluid = k >= km[i];
+                uo[i] = fluid ? 0.5f * (fx[i] + fx[i + 1]) : 0.0f;
+                vo[i] = fluid ? 0.5f * (fs[i] + fn[i]) : 0.0f;
+                wo[i] = fluid ? 0.5f * (fb[i] + ft[i]) : 0.0f;
+            }
+            for (int i = 0; i < nx; i++) {
+                if (k < km[i]) continue;
+                double d = ((double)fx[i + 1] - fx[i]) * dix + ((double)fn[i] - fs[i]) * diy +
+                           ((double)ft[i] - fb[i]) * diz;
                 sum += d * d;
                 if (fabs(d) > mx) mx = fabs(d);
                 nf++;
             }
+        }
+    free(buf);
     *rms = nf ? sqrt(sum / nf) : 0;
     *max = mx;
+    return true;
 }
 
 static void workspace_clear(tw_windsolve_workspace *ws)
@@ -722,8 +756,9 @@ tw_result tw_windsolve_run(const tw_windsolve_desc *d, float *u, float *v, float
             for (size_t c = 0; c < l->total; c++) p[c] = l->x[c] + beta * p[c];
         }
     }
-    velocities(l, g, d->top, alpha, d->rigid_lid, sol, d->u0, d->v0, d->w0, u, v, w, &st->div,
-               &st->max_div);
+    if (!velocities(l, g, mp->kmin, alpha, sol, d->u0, d->v0, d->w0, u, v, w, &st->div,
+                    &st->max_div))
+        r = TW_ERR_NOMEM;
 done:
     if (ws == &own || r == TW_ERR_NOMEM) workspace_clear(ws);
     st->ms = (tw_time_mono_s() - t0) * 1000.0;

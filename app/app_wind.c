@@ -7,6 +7,7 @@
  * fine grid nested over the district the camera looks at, solved again
  * when the view moves on. C steps to the next slot with a crossfade. */
 #include "app_wind.h"
+#include "app_wind_advect.h"
 
 #include "app_wind_cfg.h"
 #include "app_wind_solve.h"
@@ -504,9 +505,19 @@ static void app__upload(app_wind *p)
     }
 }
 
+/* The colour ramp's ends: the field's 5th and 95th speed percentiles out
+ * to half metres per second, at least 1 m/s apart, so that the ramp shows
+ * where the terrain speeds the flow up or shelters it. */
+static void app__ramp(const app_wind_plane *g, float *lo, float *hi)
+{
+    *lo = floorf(g->speed_lo * 2) / 2;
+    *hi = ceilf(g->speed_hi * 2) / 2;
+    if (*hi < *lo + 1) *hi = *lo + 1;
+}
+
 static void app__step(app_wind *p, int steps)
 {
-    double mix = p->prev == p->cur ? 0 : fmin(1, (p->now - p->fade_t0) / APP__FADE_S);
+    double mix = p->prev == p->cur ? 0 : app_wind_fade(p->now, p->fade_t0, APP__FADE_S);
     if (mix >= 1) p->prev = p->cur, mix = 0;
     rn_particles_step_desc s = {.slot_a = p->prev == p->cur ? p->cur : p->prev,
                                 .slot_b = p->cur,
@@ -561,10 +572,12 @@ static void app__gpu(app_wind *p, const app_draw_ctx *d)
         }
         p->warm_steps += steps;
     }
-    float smax = fmaxf(p->slots[p->cur].plane.speed_max, 1.0f);
+    float lo, hi;
+    app__ramp(&p->slots[p->cur].plane, &lo, &hi);
     rn_particles_draw(p->gpu, d->view, d->drape,
                       &(rn_particles_draw_desc){.height_m = (float)p->cfg->height_m,
-                                                .speed_max = ceilf(smax),
+                                                .speed_min = lo,
+                                                .speed_max = hi,
                                                 .opacity = d->opacity});
 }
 
@@ -589,7 +602,8 @@ static void app__legend(const app_wind *p, const app_ui_ctx *ui)
     float x = box[0], y = box[1];
     rn_ui_rect(x, y, box[2] - box[0], box[3] - box[1], (rn_rgba){16, 24, 36, 200});
     rn_rgba fg = {235, 240, 245, 255}, dim = {180, 190, 200, 255};
-    float smax = ceilf(fmaxf(s->plane.speed_max, 1.0f));
+    float lo, hi;
+    app__ramp(&s->plane, &lo, &hi);
     /* the same ramp as shaders/wind_draw.vert */
     static const float c[5][3] = {{0.20f, 0.35f, 0.95f},
                                   {0.15f, 0.80f, 0.95f},
@@ -606,7 +620,7 @@ static void app__legend(const app_wind *p, const app_ui_ctx *ui)
         rn_ui_rect(bx + bw * i / 40.0f, by, bw / 40.0f + 1, 8 * k, col);
     }
     char line[400];
-    snprintf(line, sizeof line, "0 … %.0f m/s at %.0f m", smax, p->cfg->height_m);
+    snprintf(line, sizeof line, "%.3g … %.3g m/s at %.0f m", lo, hi, p->cfg->height_m);
     rn_ui_text(bx + bw + 8 * k, by + 8 * k, 10.5f * k, fg, line);
     float ty = by + 8 * k + lh + 4 * k;
     /* the field's own valid time, to the minute */
@@ -709,6 +723,8 @@ static void app__report_entry(const void *self, int info, json_object *e)
         json_object_object_add(e, "center_v_ms", json_object_new_double(s->center_v));
     }
     json_object_object_add(e, "speed_max_ms", json_object_new_double(s->plane.speed_max));
+    json_object_object_add(e, "speed_p05_ms", json_object_new_double(s->plane.speed_lo));
+    json_object_object_add(e, "speed_p95_ms", json_object_new_double(s->plane.speed_hi));
     json_object *solve = json_object_new_object();
     json_object_object_add(solve, "cycles", json_object_new_int(s->plane.st.cycles));
     json_object_object_add(solve, "levels", json_object_new_int(s->plane.st.levels));

@@ -36,10 +36,31 @@ void app_wind_sample(const app_wind_grid2 *g, float x, float y, float out[4])
     }
 }
 
+float app_wind_fade(double now, double t0, double fade_s)
+{
+    if (!(fade_s > 0)) return 1.0f;
+    double m = (now - t0) / fade_s;
+    return (float)(m < 0 ? 0 : m > 1 ? 1 : m);
+}
+
+void app_wind_sample_mix(const app_wind_grid2 *a, const app_wind_grid2 *b, float mix, float x,
+                         float y, float out[4])
+{
+    if (b && mix >= 1) { /* the fade is over: the app then draws the new field alone */
+        app_wind_sample(b, x, y, out);
+        return;
+    }
+    app_wind_sample(a, x, y, out);
+    if (!b || mix <= 0) return;
+    float o[4];
+    app_wind_sample(b, x, y, o);
+    for (int k = 0; k < 4; k++) out[k] += (o[k] - out[k]) * mix; /* GLSL mix() */
+}
+
 void app_wind_advect(const app_wind_grid2 *g, const app_wind_rule *r, uint32_t id, uint32_t step,
                      app_wind_particle *p)
 {
-    float x = p->x, y = p->y, age = p->age, w[4] = {0, 0, 0, 0};
+    float x = p->x, y = p->y, age = p->age, w[4] = {0, 0, 0, 0}, ground = 0;
     bool born = age < 0;
     uint32_t birth = step - (uint32_t)(age > 0 ? age : 0);
     uint32_t life = (uint32_t)r->life_min +
@@ -48,11 +69,13 @@ void app_wind_advect(const app_wind_grid2 *g, const app_wind_rule *r, uint32_t i
     bool reborn = born || (uint32_t)age + 1u >= life;
     if (!reborn) {
         float w1[4], w3[4];
-        app_wind_sample(g, x, y, w1);
-        app_wind_sample(g, x + 0.5f * r->dt * w1[0], y + 0.5f * r->dt * w1[1], w);
+        app_wind_sample_mix(g, r->to, r->mix, x, y, w1);
+        app_wind_sample_mix(g, r->to, r->mix, x + 0.5f * r->dt * w1[0], y + 0.5f * r->dt * w1[1],
+                            w);
         x += r->dt * w[0];
         y += r->dt * w[1];
-        app_wind_sample(g, x, y, w3);
+        app_wind_sample_mix(g, r->to, r->mix, x, y, w3);
+        ground = w3[3];
         reborn =
             x < r->keep[0] || y < r->keep[1] || x > r->keep[2] || y > r->keep[3] || w3[2] >= 0.5f;
         age += 1;
@@ -65,7 +88,8 @@ void app_wind_advect(const app_wind_grid2 *g, const app_wind_rule *r, uint32_t i
             x = r->spawn[0] + app__unit(app_wind_pcg(h)) * (r->spawn[2] - r->spawn[0]);
             y = r->spawn[1] +
                 app__unit(app_wind_pcg(h ^ 0x68e31da4u)) * (r->spawn[3] - r->spawn[1]);
-            app_wind_sample(g, x, y, w);
+            app_wind_sample_mix(g, r->to, r->mix, x, y, w);
+            ground = w[3];
             if (w[2] < 0.5f) break;
             h = app_wind_pcg(h);
         }
@@ -75,4 +99,5 @@ void app_wind_advect(const app_wind_grid2 *g, const app_wind_rule *r, uint32_t i
     p->y = y;
     p->age = age;
     p->speed = sqrtf(w[0] * w[0] + w[1] * w[1]);
+    p->z = ground + r->height_m; /* terrain-following: never below the ground */
 }

@@ -142,6 +142,7 @@ static bool app__plane(const app_wind_coarse *c, double height_m, app_wind_plane
     for (long col = 0; col < plane; col++) {
         float *o = out->cells + col * 4;
         double z = c->ground[col] + height_m;
+        o[3] = (float)(g->z0 + c->ground[col]); /* the ground, scene z */
         if (c->top[col] > z + 0.01) {
             o[2] = 1; /* inside a building */
             continue;
@@ -161,6 +162,29 @@ static bool app__plane(const app_wind_coarse *c, double height_m, app_wind_plane
         if (s > smax) smax = s;
     }
     out->speed_max = smax;
+    /* the speeds' 5th and 95th percentile (a histogram of 512 bins): the
+     * colour ramp spans them, so that the terrain's speed-ups and lees
+     * show instead of one colour for a field that varies by a few m/s */
+    enum { BINS = 512 };
+    long hist[BINS] = {0}, n = 0;
+    for (long col = 0; col < plane; col++) {
+        const float *o = out->cells + col * 4;
+        if (o[2] >= 0.5f || !(smax > 0)) continue;
+        int b = (int)(sqrtf(o[0] * o[0] + o[1] * o[1]) / smax * (BINS - 1));
+        hist[b < 0 ? 0 : b >= BINS ? BINS - 1 : b]++;
+        n++;
+    }
+    out->speed_lo = 0, out->speed_hi = smax;
+    long acc = 0;
+    bool lo_set = false;
+    for (int b = 0; b < BINS && n > 0; b++) {
+        acc += hist[b];
+        if (!lo_set && acc >= n / 20) out->speed_lo = smax * b / (BINS - 1), lo_set = true;
+        if (acc >= n - n / 20) {
+            out->speed_hi = smax * (b + 1) / (BINS - 1);
+            break;
+        }
+    }
     return true;
 }
 

@@ -23,12 +23,14 @@ app_wind_coarse *app_wind_coarse_ref(app_wind_coarse *c);
 void app_wind_coarse_release(app_wind_coarse *c);
 
 /* What a 2D grid at the particles' height is (4 floats a cell: u, v,
- * solid, 0), with the stats of the solve that made it. */
+ * solid, ground height in scene z), with the stats of the solve that made
+ * it. */
 typedef struct app_wind_plane {
     int nx, ny;
     double x0, y0, dx, dy;
     float *cells;
     float speed_max;
+    float speed_lo, speed_hi; /* 5th and 95th percentile of the speed over open columns */
     tw_windsolve_stats st;
     int nz;
     double dz;

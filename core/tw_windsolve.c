@@ -39,8 +39,18 @@ typedef struct mg_level {
 typedef struct mg {
     int levels;
     mg_level lv[MG_MAX_LEVELS];
-    int nu; /* smoothing sweeps before and after */
+    int nu;    /* smoothing sweeps before and after */
+    float *t;  /* a row of scratch */
+    int *kmin; /* the lowest fluid cell of each column */
 } mg;
+
+struct tw_windsolve_workspace {
+    mg m;
+    bool built;
+    int nx, ny, nz;
+    double dx, dy, dz, alpha;
+    float *sol, *res, *p; /* CG vectors; the preconditioned residual is lv[0].x */
+};
 
 static double cpu_s(void)
 {
@@ -115,8 +125,16 @@ static bool level_alloc(mg_level *l, int nx, int ny, int nz, bool vectors)
 
 /* Finest level from the solid mask. */
 static void level_fine(mg_level *l, const tw_windsolve_grid *g, const float *top, double alpha,
-                       bool lid)
+                       bool lid, int *kmin)
 {
+    /* the lowest fluid cell of each column: a cell is fluid from there up */
+    for (int j = 0; j < g->ny; j++)
+        for (int i = 0; i < g->nx; i++) {
+            int k = 0;
+            while (k < g->nz && !fluid_cell(g, top, i, j, k)) k++;
+            kmin[(size_t)j * g->nx + i] = k;
+        }
+#define fluid_cell(g, top, i, j, k) ((k) >= kmin[(size_t)(j) * (g)->nx + (i)])
     const uint8_t ix = OPEN, iy = OPEN, iz = OPEN;
     l->kx = (float)(1.0 / (g->dx * g->dx) / OPEN);
     l->ky = (float)(1.0 / (g->dy * g->dy) / OPEN);
@@ -157,6 +175,7 @@ static void level_fine(mg_level *l, const tw_windsolve_grid *g, const float *top
                 (void)here;
             }
 }
+#undef fluid_cell
 
 /* Coarse coefficients: mean of the fine faces that make up a coarse face,
  * scaled by (h_fine / h_coarse)^2 in the face's own direction. Missing fine
@@ -206,55 +225,62 @@ static void level_coarsen(const mg_level *f, mg_level *c)
             }
 }
 
-/* Red (parity 0) or black (1) half-sweep of Gauss-Seidel on L x = b. The
- * diagonal is the sum of the six face coefficients (0: a solid cell). */
-static void smooth_colour(mg_level *l, const float *b, int parity)
+/* New values x = (b + sum of the neighbours' flux) / diagonal for a whole
+ * row of n cells starting at padded index c, into t (the caller keeps the
+ * ones of one colour). Every cell is computed, both colours: a contiguous
+ * loop the compiler vectorises, which costs less than a stride-2 one that
+ * it cannot. The diagonal is the sum of the six face coefficients; a solid
+ * cell (diagonal 0, b 0, every face closed) gets 0. */
+static void row_relax(const mg_level *l, const float *restrict x, const float *restrict b, size_t c,
+                      float *restrict t)
 {
-    float *restrict x = l->x;
-    const uint8_t *restrict cx = l->cx, *restrict cy = l->cy, *restrict cz = l->cz;
+    const uint8_t *restrict cx = l->cx + c, *restrict cy = l->cy + c, *restrict cz = l->cz + c;
+    const uint8_t *restrict cyn = l->cy + c + l->sx, *restrict czt = l->cz + c + l->sxy;
+    const float *restrict xc = x + c, *restrict xs = x + c - l->sx, *restrict xn = x + c + l->sx;
+    const float *restrict xb = x + c - l->sxy, *restrict xt = x + c + l->sxy;
+    const float *restrict bc = b + c;
     const float kx = l->kx, ky = l->ky, kz = l->kz;
-    const long sx = l->sx, sxy = l->sxy;
-    for (int k = 0; k < l->nz; k++)
-        for (int j = 0; j < l->ny; j++) {
-            int i0 = (parity + j + k) & 1;
-            size_t c = pidx(l, i0, j, k);
-            for (int i = i0; i < l->nx; i += 2, c += 2) {
-                float a0 = kx * cx[c], a1 = kx * cx[c + 1], a2 = ky * cy[c], a3 = ky * cy[c + sx],
-                      a4 = kz * cz[c], a5 = kz * cz[c + sxy];
-                float d = a0 + a1 + a2 + a3 + a4 + a5;
-                if (d == 0) continue;
-                float s = a0 * x[c - 1] + a1 * x[c + 1] + a2 * x[c - sx] + a3 * x[c + sx] +
-                          a4 * x[c - sxy] + a5 * x[c + sxy];
-                x[c] = (b[c] + s) / d;
-            }
-        }
+    const int n = l->nx;
+    for (int i = 0; i < n; i++) {
+        float a0 = kx * (float)(int)cx[i], a1 = kx * (float)(int)cx[i + 1],
+              a2 = ky * (float)(int)cy[i], a3 = ky * (float)(int)cyn[i],
+              a4 = kz * (float)(int)cz[i], a5 = kz * (float)(int)czt[i];
+        float d = a0 + a1 + a2 + a3 + a4 + a5;
+        float s =
+            a0 * xc[i - 1] + a1 * xc[i + 1] + a2 * xs[i] + a3 * xn[i] + a4 * xb[i] + a5 * xt[i];
+        t[i] = (bc[i] + s) / (d + 1e-30f); /* solid: 0 / 1e-30, no branch */
+    }
 }
 
-/* out = b - L x on real cells (0 in solid cells), or out = L x when b is
- * NULL; returns the dot product of x and out. */
-static double apply(const mg_level *l, const float *x, const float *b, float *out)
+static void row_keep(float *restrict x, const float *restrict t, int i0, int n)
 {
-    const uint8_t *restrict cx = l->cx, *restrict cy = l->cy, *restrict cz = l->cz;
-    const float kx = l->kx, ky = l->ky, kz = l->kz;
-    const long sx = l->sx, sxy = l->sxy;
-    double dot = 0;
-    for (int k = 0; k < l->nz; k++)
-        for (int j = 0; j < l->ny; j++) {
-            size_t c = pidx(l, 0, j, k);
-            float row = 0;
-            for (int i = 0; i < l->nx; i++, c++) {
-                float a0 = kx * cx[c], a1 = kx * cx[c + 1], a2 = ky * cy[c], a3 = ky * cy[c + sx],
-                      a4 = kz * cz[c], a5 = kz * cz[c + sxy];
-                float d = a0 + a1 + a2 + a3 + a4 + a5;
-                float lx = d * x[c] - (a0 * x[c - 1] + a1 * x[c + 1] + a2 * x[c - sx] +
-                                       a3 * x[c + sx] + a4 * x[c - sxy] + a5 * x[c + sxy]);
-                float o = b ? (d != 0 ? b[c] - lx : 0) : lx;
-                out[c] = o;
-                row += x[c] * o;
+    for (int i = i0; i < n; i += 2) x[i] = t[i];
+}
+
+/* One symmetric-order Gauss-Seidel sweep on L x = b: colour `first` (0 red,
+ * 1 black; the colour of cell i, j, k is (i + j + k) & 1) on every cell,
+ * then the other colour. Both half-sweeps go through memory once
+ * together: the second colour of row j - 1 (all levels k) follows the first
+ * colour of row j, when every neighbour it reads has its new value, so the
+ * rows in flight stay in the cache. The result is the same as two separate
+ * half-sweeps. t: a row of scratch (nx floats). */
+static void smooth_rb(mg_level *l, const float *b, int first, float *t)
+{
+    float *x = l->x;
+    for (int j = 0; j <= l->ny; j++) {
+        if (j < l->ny)
+            for (int k = 0; k < l->nz; k++) {
+                size_t c = pidx(l, 0, j, k);
+                row_relax(l, x, b, c, t);
+                row_keep(x + c, t, (first + j + k) & 1, l->nx);
             }
-            dot += row;
-        }
-    return dot;
+        if (j > 0)
+            for (int k = 0; k < l->nz; k++) {
+                size_t c = pidx(l, 0, j - 1, k);
+                row_relax(l, x, b, c, t);
+                row_keep(x + c, t, (first + 1 + j - 1 + k) & 1, l->nx);
+            }
+    }
 }
 
 static void zero_real(mg_level *l, float *v)
@@ -262,30 +288,104 @@ static void zero_real(mg_level *l, float *v)
     memset(v, 0, l->total * sizeof *v);
 }
 
-/* The coarse right-hand side: the mean of the fine residuals b - L x over
- * each coarse cell, computed row by row without storing them. */
-static void restrict_residual(const mg_level *l, const float *b, mg_level *c)
+/* L x of a row into t. */
+static void row_lx(const mg_level *l, const float *restrict x, size_t c, float *restrict t)
 {
-    const uint8_t *restrict cx = l->cx, *restrict cy = l->cy, *restrict cz = l->cz;
+    const uint8_t *restrict cx = l->cx + c, *restrict cy = l->cy + c, *restrict cz = l->cz + c;
+    const uint8_t *restrict cyn = l->cy + c + l->sx, *restrict czt = l->cz + c + l->sxy;
+    const float *restrict xc = x + c, *restrict xs = x + c - l->sx, *restrict xn = x + c + l->sx;
+    const float *restrict xb = x + c - l->sxy, *restrict xt = x + c + l->sxy;
     const float kx = l->kx, ky = l->ky, kz = l->kz;
-    const float *restrict x = l->x;
-    const long sx = l->sx, sxy = l->sxy;
+    const int n = l->nx;
+    for (int i = 0; i < n; i++) {
+        float a0 = kx * (float)(int)cx[i], a1 = kx * (float)(int)cx[i + 1],
+              a2 = ky * (float)(int)cy[i], a3 = ky * (float)(int)cyn[i],
+              a4 = kz * (float)(int)cz[i], a5 = kz * (float)(int)czt[i];
+        float d = a0 + a1 + a2 + a3 + a4 + a5;
+        t[i] = d * xc[i] - (a0 * xc[i - 1] + a1 * xc[i + 1] + a2 * xs[i] + a3 * xn[i] + a4 * xb[i] +
+                            a5 * xt[i]);
+    }
+}
+
+/* The coarse right-hand side: the mean of the fine residuals b - L x over
+ * each coarse cell, row by row through a scratch row t. */
+static void restrict_residual(const mg_level *l, const float *b, mg_level *c, float *t)
+{
     const float scale = 1.0f / (float)(l->fx * l->fy * l->fz);
     zero_real(c, c->b);
     for (int k = 0; k < l->nz; k++)
         for (int j = 0; j < l->ny; j++) {
             size_t f = pidx(l, 0, j, k);
+            row_lx(l, l->x, f, t);
+            for (int i = 0; i < l->nx; i++) t[i] = b[f + i] - t[i]; /* solid: 0 - 0 */
             float *restrict row = c->b + pidx(c, 0, j / l->fy, k / l->fz);
-            for (int i = 0; i < l->nx; i++, f++) {
-                float a0 = kx * cx[f], a1 = kx * cx[f + 1], a2 = ky * cy[f], a3 = ky * cy[f + sx],
-                      a4 = kz * cz[f], a5 = kz * cz[f + sxy];
-                float d = a0 + a1 + a2 + a3 + a4 + a5;
-                if (d == 0) continue;
-                float lx = d * x[f] - (a0 * x[f - 1] + a1 * x[f + 1] + a2 * x[f - sx] +
-                                       a3 * x[f + sx] + a4 * x[f - sxy] + a5 * x[f + sxy]);
-                row[l->fx == 2 ? i >> 1 : i] += (b[f] - lx) * scale;
+            if (l->fx == 2) {
+                int i = 0;
+                for (; i + 1 < l->nx; i += 2) row[i >> 1] += (t[i] + t[i + 1]) * scale;
+                if (i < l->nx) row[i >> 1] += t[i] * scale;
+            } else {
+                for (int i = 0; i < l->nx; i++) row[i] += t[i] * scale;
             }
         }
+}
+
+/* Sum of a[i] b[i]: eight independent float chains (a loop the compiler
+ * can vectorise without reordering a single chain), summed in double. */
+static double dotn(const float *restrict a, const float *restrict b, size_t n)
+{
+    double s = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t end = n - i > 4096 ? i + 4096 : n;
+        float acc[8] = {0};
+        for (; i + 8 <= end; i += 8)
+            for (int q = 0; q < 8; q++) acc[q] += a[i + q] * b[i + q];
+        for (; i < end; i++) acc[0] += a[i] * b[i];
+        s += ((double)acc[0] + acc[1]) + ((double)acc[2] + acc[3]) + ((double)acc[4] + acc[5]) +
+             ((double)acc[6] + acc[7]);
+    }
+    return s;
+}
+
+/* sol += a p, res -= a q in one pass; returns |res|^2 (as dotn). */
+static double cg_step(float *restrict sol, float *restrict res, const float *restrict p,
+                      const float *restrict q, float a, size_t n)
+{
+    double s = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t end = n - i > 4096 ? i + 4096 : n;
+        float acc[8] = {0};
+        for (; i + 8 <= end; i += 8)
+            for (int k = 0; k < 8; k++) {
+                sol[i + k] += a * p[i + k];
+                float r = res[i + k] - a * q[i + k];
+                res[i + k] = r;
+                acc[k] += r * r;
+            }
+        for (; i < end; i++) {
+            sol[i] += a * p[i];
+            res[i] -= a * q[i];
+            acc[0] += res[i] * res[i];
+        }
+        s += ((double)acc[0] + acc[1]) + ((double)acc[2] + acc[3]) + ((double)acc[4] + acc[5]) +
+             ((double)acc[6] + acc[7]);
+    }
+    return s;
+}
+
+/* L x into out on real cells (0 in solid cells, and in the ghosts if out
+ * was zero); returns the dot product of x and out. */
+static double apply(const mg_level *l, const float *x, float *out)
+{
+    double dot = 0;
+    for (int k = 0; k < l->nz; k++)
+        for (int j = 0; j < l->ny; j++) {
+            size_t c = pidx(l, 0, j, k);
+            row_lx(l, x, c, out + c);
+            dot += dotn(x + c, out + c, (size_t)l->nx);
+        }
+    return dot;
 }
 
 /* x = V-cycle(b) on level li, starting from x = 0. Symmetric: red-black
@@ -296,53 +396,67 @@ static void vcycle(mg *m, int li, const float *b)
     zero_real(l, l->x);
     if (li == m->levels - 1) {
         for (int s = 0; s < MG_COARSE_SWEEPS; s++) {
-            smooth_colour(l, b, 0);
-            smooth_colour(l, b, 1);
-            smooth_colour(l, b, 1);
-            smooth_colour(l, b, 0);
+            smooth_rb(l, b, 0, m->t);
+            smooth_rb(l, b, 1, m->t);
         }
         return;
     }
-    for (int s = 0; s < m->nu; s++) {
-        smooth_colour(l, b, 0);
-        smooth_colour(l, b, 1);
-    }
+    for (int s = 0; s < m->nu; s++) smooth_rb(l, b, 0, m->t);
     mg_level *c = &m->lv[li + 1];
-    restrict_residual(l, b, c);
+    restrict_residual(l, b, c, m->t);
     vcycle(m, li + 1, c->b);
     for (int k = 0; k < l->nz; k++)
         for (int j = 0; j < l->ny; j++) {
             size_t f = pidx(l, 0, j, k);
             size_t cbase = pidx(c, 0, j / l->fy, k / l->fz);
-            for (int i = 0; i < l->nx; i++, f++)
-                l->x[f] += c->x[cbase + i / l->fx]; /* solid cells: harmless, never read */
+            float *restrict xf = l->x + f;
+            const float *restrict xc = c->x + cbase;
+            if (l->fx == 2) { /* solid cells get some too: harmless, never read */
+                for (int i = 0; i < l->nx / 2; i++) {
+                    xf[2 * i] += xc[i];
+                    xf[2 * i + 1] += xc[i];
+                }
+                if (l->nx & 1) xf[l->nx - 1] += xc[l->nx / 2];
+            } else {
+                for (int i = 0; i < l->nx; i++) xf[i] += xc[i];
+            }
         }
-    for (int s = 0; s < m->nu; s++) {
-        smooth_colour(l, b, 1);
-        smooth_colour(l, b, 0);
-    }
+    for (int s = 0; s < m->nu; s++) smooth_rb(l, b, 1, m->t);
 }
 
 static void mg_free(mg *m)
 {
     for (int i = 0; i < m->levels; i++) level_free(&m->lv[i], i > 0);
     m->levels = 0;
+    free(m->t);
+    free(m->kmin);
+    m->t = NULL;
+    m->kmin = NULL;
 }
 
 /* Builds the hierarchy. Coarsens the directions whose effective spacing is
  * within 1.5 times the smallest, so strongly anisotropic cells first become
  * near-cubic (semi-coarsening), and stops at a few cells. */
-static bool mg_build(mg *m, const tw_windsolve_grid *g, const float *top, double alpha, bool lid)
+static bool mg_build(mg *m, const tw_windsolve_grid *g, const float *top, double alpha, bool lid,
+                     bool reuse)
 {
+    if (reuse) { /* the same shape as before: only the coefficients change */
+        level_fine(&m->lv[0], g, top, alpha, lid, m->kmin);
+        for (int i = 1; i < m->levels; i++) level_coarsen(&m->lv[i - 1], &m->lv[i]);
+        return true;
+    }
     memset(m, 0, sizeof *m);
     m->nu = 2;
+    m->t = malloc(((size_t)g->nx + 2) * sizeof *m->t);
+    m->kmin = malloc((size_t)g->nx * g->ny * sizeof *m->kmin);
     mg_level *l = &m->lv[0];
+    if (!m->t || !m->kmin) return false;
     if (!level_alloc(l, g->nx, g->ny, g->nz, false)) return false;
     m->levels = 1;
     l->hx = g->dx;
     l->hy = g->dy;
     l->hz = g->dz / alpha;
-    level_fine(l, g, top, alpha, lid);
+    level_fine(l, g, top, alpha, lid, m->kmin);
     while (m->levels < MG_MAX_LEVELS) {
         l = &m->lv[m->levels - 1];
         if ((long)l->nx * l->ny * l->nz <= MG_COARSE_CELLS) break;
@@ -374,9 +488,7 @@ static double dot(const mg_level *l, const float *a, const float *b)
     for (int k = 0; k < l->nz; k++)
         for (int j = 0; j < l->ny; j++) {
             size_t c = pidx(l, 0, j, k);
-            double row = 0;
-            for (int i = 0; i < l->nx; i++, c++) row += (double)a[c] * b[c];
-            s += row;
+            s += dotn(a + c, b + c, (size_t)l->nx);
         }
     return s;
 }
@@ -451,58 +563,116 @@ void tw_windsolve_divergence(const tw_windsolve_grid *g, const float *top, const
 }
 
 /* Face velocities from phi and the initial field, averaged to cell centres;
- * also the divergence of the face field. */
-static void velocities(const mg_level *l, const tw_windsolve_grid *g, const float *top,
-                       double alpha, bool lid, const float *phi, const float *u0, const float *v0,
-                       const float *w0, float *u, float *v, float *w, double *rms, double *max)
+ * also the divergence of the face field. Row by row: the faces of a row
+ * first (each x face once, the y and z faces with the row's boundary case
+ * decided outside the loop; loops the compiler vectorises), then the
+ * cells. A face is open when its coefficient is non-zero; a cell is fluid
+ * from its column's kmin up. Returns false when out of memory. */
+static bool velocities(const mg_level *l, const tw_windsolve_grid *g, const int *kmin, double alpha,
+                       const float *phi, const float *u0, const float *v0, const float *w0,
+                       float *u, float *v, float *w, double *rms, double *max)
 {
     const int nx = g->nx, ny = g->ny, nz = g->nz;
     const size_t sl = (size_t)nx * ny;
-    const double a2 = alpha * alpha;
+    const float ix = (float)(1.0 / g->dx), iy = (float)(1.0 / g->dy),
+                iza = (float)(alpha * alpha / g->dz);
+    const double dix = 1.0 / g->dx, diy = 1.0 / g->dy, diz = 1.0 / g->dz;
+    float *buf = calloc((size_t)6 * (nx + 1), sizeof *buf);
+    if (!buf) return false;
+    float *fx = buf, *fs = fx + nx + 1, *fn = fs + nx + 1, *fb = fn + nx + 1, *ft = fb + nx + 1,
+          *zero = ft + nx + 1; /* zero: w0 when there is none */
     double sum = 0, mx = 0;
     long nf = 0;
     for (int k = 0; k < nz; k++)
-        for (int j = 0; j < ny; j++)
-            for (int i = 0; i < nx; i++) {
-                size_t at = ((size_t)k * ny + j) * nx + i, c = pidx(l, i, j, k);
-                if (!fluid_cell(g, top, i, j, k)) {
-                    u[at] = v[at] = w[at] = 0;
-                    continue;
+        for (int j = 0; j < ny; j++) {
+            const size_t at = ((size_t)k * ny + j) * nx, c = pidx(l, 0, j, k);
+            const float *restrict ur = u0 + at, *restrict vr = v0 + at;
+            const float *restrict wr = w0 ? w0 + at : zero;
+            const float *restrict wbr = w0 && k > 0 ? w0 + at - sl : zero;
+            const float *restrict wtr = w0 && k < nz - 1 ? w0 + at + sl : zero;
+            const float *restrict vs = j > 0 ? v0 + at - nx : vr, *restrict vn = j < ny - 1
+                                                                                     ? v0 + at + nx
+                                                                                     : vr;
+            const float *restrict p = phi + c, *restrict ps = phi + c - l->sx,
+                                  *restrict pn = phi + c + l->sx, *restrict pb = phi + c - l->sxy,
+                                  *restrict pt = phi + c + l->sxy;
+            const uint8_t *restrict cx = l->cx + c, *restrict cys = l->cy + c,
+                                    *restrict cyn = l->cy + c + l->sx, *restrict czb = l->cz + c,
+                                    *restrict czt = l->cz + c + l->sxy;
+            /* x faces: 0 and nx are the open boundary (phi = 0 half a cell out) */
+            fx[0] = cx[0] ? ur[0] + 2 * p[0] * ix : 0;
+            for (int i = 1; i < nx; i++) {
+                float f = 0.5f * (ur[i - 1] + ur[i]) + (p[i] - p[i - 1]) * ix;
+                fx[i] = cx[i] ? f : 0.0f;
+            }
+            fx[nx] = cx[nx] ? ur[nx - 1] - 2 * p[nx - 1] * ix : 0;
+            if (j == 0)
+                for (int i = 0; i < nx; i++) fs[i] = cys[i] ? vr[i] + 2 * p[i] * iy : 0.0f;
+            else
+                for (int i = 0; i < nx; i++) {
+                    float f = 0.5f * (vs[i] + vr[i]) + (p[i] - ps[i]) * iy;
+                    fs[i] = cys[i] ? f : 0.0f;
                 }
-                double f[6]; /* west, east, south, north, bottom, top face velocities */
-                /* A face is open when its coefficient is non-zero. */
-                f[0] = l->cx[c] == 0 ? 0
-                       : i == 0      ? u0[at] + 2 * phi[c] / g->dx
-                                     : 0.5 * (u0[at - 1] + u0[at]) + (phi[c] - phi[c - 1]) / g->dx;
-                f[1] = l->cx[c + 1] == 0 ? 0
-                       : i == nx - 1     ? u0[at] - 2 * phi[c] / g->dx
-                                     : 0.5 * (u0[at] + u0[at + 1]) + (phi[c + 1] - phi[c]) / g->dx;
-                f[2] = l->cy[c] == 0 ? 0
-                       : j == 0      ? v0[at] + 2 * phi[c] / g->dy
-                                : 0.5 * (v0[at - nx] + v0[at]) + (phi[c] - phi[c - l->sx]) / g->dy;
-                f[3] = l->cy[c + l->sx] == 0 ? 0
-                       : j == ny - 1
-                           ? v0[at] - 2 * phi[c] / g->dy
-                           : 0.5 * (v0[at] + v0[at + nx]) + (phi[c + l->sx] - phi[c]) / g->dy;
-                double wc = w0 ? w0[at] : 0;
-                f[4] = l->cz[c] == 0 ? 0
-                                     : 0.5 * ((w0 ? w0[at - sl] : 0) + wc) +
-                                           a2 * (phi[c] - phi[c - l->sxy]) / g->dz;
-                f[5] = l->cz[c + l->sxy] == 0 ? 0
-                       : k == nz - 1          ? wc - a2 * 2 * phi[c] / g->dz
-                                              : 0.5 * (wc + (w0 ? w0[at + sl] : 0)) +
-                                           a2 * (phi[c + l->sxy] - phi[c]) / g->dz;
-                (void)lid;
-                u[at] = (float)(0.5 * (f[0] + f[1]));
-                v[at] = (float)(0.5 * (f[2] + f[3]));
-                w[at] = (float)(0.5 * (f[4] + f[5]));
-                double d = (f[1] - f[0]) / g->dx + (f[3] - f[2]) / g->dy + (f[5] - f[4]) / g->dz;
+            if (j == ny - 1)
+                for (int i = 0; i < nx; i++) fn[i] = cyn[i] ? vr[i] - 2 * p[i] * iy : 0.0f;
+            else
+                for (int i = 0; i < nx; i++) {
+                    float f = 0.5f * (vr[i] + vn[i]) + (pn[i] - p[i]) * iy;
+                    fn[i] = cyn[i] ? f : 0.0f;
+                }
+            for (int i = 0; i < nx; i++) { /* the grid base (k 0) is closed */
+                float f = 0.5f * (wbr[i] + wr[i]) + (p[i] - pb[i]) * iza;
+                fb[i] = czb[i] ? f : 0.0f;
+            }
+            if (k == nz - 1)
+                for (int i = 0; i < nx; i++) ft[i] = czt[i] ? wr[i] - 2 * p[i] * iza : 0.0f;
+            else
+                for (int i = 0; i < nx; i++) {
+                    float f = 0.5f * (wr[i] + wtr[i]) + (pt[i] - p[i]) * iza;
+                    ft[i] = czt[i] ? f : 0.0f;
+                }
+            const int *km = kmin + (size_t)j * nx;
+            float *restrict uo = u + at, *restrict vo = v + at, *restrict wo = w + at;
+            for (int i = 0; i < nx; i++) {
+                bool fluid = k >= km[i];
+                uo[i] = fluid ? 0.5f * (fx[i] + fx[i + 1]) : 0.0f;
+                vo[i] = fluid ? 0.5f * (fs[i] + fn[i]) : 0.0f;
+                wo[i] = fluid ? 0.5f * (fb[i] + ft[i]) : 0.0f;
+            }
+            for (int i = 0; i < nx; i++) {
+                if (k < km[i]) continue;
+                double d = ((double)fx[i + 1] - fx[i]) * dix + ((double)fn[i] - fs[i]) * diy +
+                           ((double)ft[i] - fb[i]) * diz;
                 sum += d * d;
                 if (fabs(d) > mx) mx = fabs(d);
                 nf++;
             }
+        }
+    free(buf);
     *rms = nf ? sqrt(sum / nf) : 0;
     *max = mx;
+    return true;
+}
+
+static void workspace_clear(tw_windsolve_workspace *ws)
+{
+    if (ws->built) mg_free(&ws->m);
+    free(ws->sol);
+    free(ws->res);
+    free(ws->p);
+    memset(ws, 0, sizeof *ws);
+}
+
+tw_windsolve_workspace *tw_windsolve_workspace_create(void)
+{
+    return calloc(1, sizeof(tw_windsolve_workspace));
+}
+
+void tw_windsolve_workspace_destroy(tw_windsolve_workspace *ws)
+{
+    if (!ws) return;
+    workspace_clear(ws);
+    free(ws);
 }
 
 tw_result tw_windsolve_run(const tw_windsolve_desc *d, float *u, float *v, float *w,
@@ -520,20 +690,34 @@ tw_result tw_windsolve_run(const tw_windsolve_desc *d, float *u, float *v, float
         return TW_ERR_ARG;
     }
     const double alpha = d->alpha > 0 ? d->alpha : 1.0;
-    const double tol = d->tol > 0 ? d->tol : 1e-4;
+    const double tol = d->tol > 0 ? d->tol : 3e-4;
     const int max_cycles = d->max_cycles > 0 ? d->max_cycles : 50;
     double t0 = tw_time_mono_s();
-    mg m;
-    if (!mg_build(&m, g, d->top, alpha, d->rigid_lid)) {
-        mg_free(&m);
+    tw_windsolve_workspace own = {0}, *ws = d->ws ? d->ws : &own;
+    bool same = ws->built && ws->nx == g->nx && ws->ny == g->ny && ws->nz == g->nz &&
+                ws->dx == g->dx && ws->dy == g->dy && ws->dz == g->dz && ws->alpha == alpha;
+    if (ws->built && !same) workspace_clear(ws);
+    ws->built = true;
+    ws->nx = g->nx, ws->ny = g->ny, ws->nz = g->nz;
+    ws->dx = g->dx, ws->dy = g->dy, ws->dz = g->dz, ws->alpha = alpha;
+    mg *mp = &ws->m;
+    if (!mg_build(mp, g, d->top, alpha, d->rigid_lid, same)) {
+        workspace_clear(ws);
         return TW_ERR_NOMEM;
     }
-    mg_level *l = &m.lv[0];
-    st->levels = m.levels;
-    float *sol = alloc_padded(l->total), *res = alloc_padded(l->total);
-    float *p = alloc_padded(l->total), *q = alloc_padded(l->total);
+    mg_level *l = &mp->lv[0];
+    st->levels = mp->levels;
+    if (!same) {
+        ws->sol = alloc_padded(l->total);
+        ws->res = alloc_padded(l->total);
+        ws->p = alloc_padded(l->total);
+    } else if (ws->sol) {
+        memset(ws->sol, 0, l->total * sizeof *ws->sol);
+    }
+    float *sol = ws->sol, *res = ws->res, *p = ws->p;
+    float *q = l->x; /* A p: its life ends before the V-cycle writes x */
     tw_result r = TW_OK;
-    if (!sol || !res || !p || !q) {
+    if (!sol || !res || !p) {
         r = TW_ERR_NOMEM;
         goto done;
     }
@@ -551,7 +735,7 @@ tw_result tw_windsolve_run(const tw_windsolve_desc *d, float *u, float *v, float
         }
     double bnorm = sqrt(dot(l, res, res));
     if (bnorm > 0) {
-        vcycle(&m, 0, res);
+        vcycle(mp, 0, res);
         memcpy(p, l->x, l->total * sizeof *p);
         double rz = dot(l, res, l->x);
         for (int it = 0; it < max_cycles; it++) {
@@ -559,33 +743,24 @@ tw_result tw_windsolve_run(const tw_windsolve_desc *d, float *u, float *v, float
                 r = TW_ERR_CANCELLED;
                 goto done;
             }
-            double pq = apply(l, p, NULL, q);
+            double pq = apply(l, p, q);
             if (!(pq > 0)) break;
             float a = (float)(rz / pq);
-            double rr = 0;
-            for (size_t c = 0; c < l->total; c++) {
-                sol[c] += a * p[c];
-                float rc = res[c] - a * q[c];
-                res[c] = rc;
-                rr += (double)rc * rc;
-            }
+            double rr = cg_step(sol, res, p, q, a, l->total);
             st->cycles = it + 1;
             if (sqrt(rr) <= tol * bnorm) break;
-            vcycle(&m, 0, res);
+            vcycle(mp, 0, res);
             double rz1 = dot(l, res, l->x);
             float beta = (float)(rz1 / rz);
             rz = rz1;
             for (size_t c = 0; c < l->total; c++) p[c] = l->x[c] + beta * p[c];
         }
     }
-    velocities(l, g, d->top, alpha, d->rigid_lid, sol, d->u0, d->v0, d->w0, u, v, w, &st->div,
-               &st->max_div);
+    if (!velocities(l, g, mp->kmin, alpha, sol, d->u0, d->v0, d->w0, u, v, w, &st->div,
+                    &st->max_div))
+        r = TW_ERR_NOMEM;
 done:
-    free(sol);
-    free(res);
-    free(p);
-    free(q);
-    mg_free(&m);
+    if (ws == &own || r == TW_ERR_NOMEM) workspace_clear(ws);
     st->ms = (tw_time_mono_s() - t0) * 1000.0;
     return r;
 }
@@ -601,13 +776,21 @@ double tw_windsolve_bench_sweep(const tw_windsolve_desc *d)
         level_free(l, true);
         return -1;
     }
-    level_fine(l, &d->grid, d->top, alpha, d->rigid_lid);
-    smooth_colour(l, l->b, 0); /* warm-up: the pages are touched */
-    smooth_colour(l, l->b, 1);
+    float *t = malloc(((size_t)d->grid.nx + 2) * sizeof *t);
+    int *kmin = malloc((size_t)d->grid.nx * d->grid.ny * sizeof *kmin);
+    if (!t || !kmin) {
+        free(t);
+        free(kmin);
+        level_free(l, true);
+        return -1;
+    }
+    level_fine(l, &d->grid, d->top, alpha, d->rigid_lid, kmin);
+    free(kmin);
+    smooth_rb(l, l->b, 0, t); /* warm-up: the pages are touched */
     double t0 = cpu_s();
-    smooth_colour(l, l->b, 0);
-    smooth_colour(l, l->b, 1);
+    smooth_rb(l, l->b, 0, t);
     double ms = (cpu_s() - t0) * 1000.0;
+    free(t);
     level_free(l, true);
     return ms;
 }

@@ -33,7 +33,7 @@ static struct {
     GLint u_state, u_coarse[2], u_fine[2], u_crect[2], u_frect[2], u_has_fine[2], u_mix, u_dt,
         u_seed, u_step, u_spawn, u_keep, u_life;
     GLint d_view_proj, d_offset, d_to_hf, d_hf, d_heights, d_has_heights, d_exag, d_height, d_trail,
-        d_ring, d_w, d_count, d_speed_max, d_opacity;
+        d_ring, d_w, d_count, d_speed_max, d_speed_min, d_opacity;
 } rn__pt;
 
 static bool rn__programs(char *err, size_t n)
@@ -79,6 +79,7 @@ static bool rn__programs(char *err, size_t n)
     rn__pt.d_w = glGetUniformLocation(p, "u_w");
     rn__pt.d_count = glGetUniformLocation(p, "u_count");
     rn__pt.d_speed_max = glGetUniformLocation(p, "u_speed_max");
+    rn__pt.d_speed_min = glGetUniformLocation(p, "u_speed_min");
     rn__pt.d_opacity = glGetUniformLocation(p, "u_opacity");
     return true;
 }
@@ -316,7 +317,9 @@ void rn_particles_draw(rn_particles *p, const rn_view *view, const rn_drape *dra
     glUniform3i(rn__pt.d_ring, p->head, p->trail, filled);
     glUniform1i(rn__pt.d_w, p->w);
     glUniform1i(rn__pt.d_count, p->count);
-    glUniform1f(rn__pt.d_speed_max, d->speed_max > 0 ? d->speed_max : 10.0f);
+    float smin = d->speed_min > 0 ? d->speed_min : 0.0f;
+    glUniform1f(rn__pt.d_speed_min, smin);
+    glUniform1f(rn__pt.d_speed_max, d->speed_max > smin ? d->speed_max : smin + 10.0f);
     glUniform1f(rn__pt.d_opacity, d->opacity > 0 ? d->opacity : 1.0f);
     glLineWidth(1.0f);
     glBindVertexArray(p->vao);

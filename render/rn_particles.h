@@ -51,6 +51,7 @@ typedef struct rn_particles_step_desc {
 
 typedef struct rn_particles_draw_desc {
     float height_m;  /* above the (exaggerated) ground */
+    float speed_min; /* bottom of the colour ramp, m/s (0 and below: 0) */
     float speed_max; /* top of the colour ramp, m/s */
     float opacity;
     float width_px; /* 0: 1 */

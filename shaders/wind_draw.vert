@@ -12,7 +12,7 @@ uniform float u_height; // metres above the ground
 uniform sampler2DArray u_trail;
 uniform ivec3 u_ring; // newest layer, layers, layers filled
 uniform int u_w;
-uniform float u_speed_max;
+uniform float u_speed_min, u_speed_max; // the colour ramp's ends, m/s
 uniform float u_opacity;
 
 out vec4 v_color;
@@ -58,5 +58,5 @@ void main()
     float fade = 1.0 - (float(seg + end) / float(segs));
     // born and dying particles fade in and out over a few steps
     float young = clamp(s.z / 4.0, 0.0, 1.0);
-    v_color = vec4(ramp(s.w / u_speed_max), fade * fade * young * u_opacity);
+    v_color = vec4(ramp((s.w - u_speed_min) / (u_speed_max - u_speed_min)), fade * fade * young * u_opacity);
 }

@@ -135,8 +135,8 @@ static void streaks(const tw_image *a, const tw_image *b, double *coherence, dou
 static const char *WIND_GOLDEN =
     "{ \"kind\": \"wind\", \"name\": \"wind\", \"fields\": [\n"
     "    { \"source\": \"%s\", \"label\": \"GFS 2016-11-20 00Z\" },\n"
-    "    { \"source\": \"%s\" } ], \"particles\": 12000,\n"
-    "  \"trail\": 24, \"height_m\": 25, \"seed\": 7, \"resolution_m\": 100, \"levels\": 8,\n"
+    "    { \"source\": \"%s\" } ], \"particles\": 6000,\n"
+    "  \"trail\": 40, \"height_m\": 25, \"seed\": 7, \"resolution_m\": 100, \"levels\": 8,\n"
     "  \"fine_m\": 0 }";
 
 static void test_golden_flowing_air(void)
@@ -158,7 +158,7 @@ static void test_golden_flowing_air(void)
     TW_CHECK_NEAR(num(l, "resolution_deg"), 1.0, 1e-9);
     TW_CHECK_NEAR(num(l, "resolution_m"), 100, 1e-9);
     TW_CHECK(str(l, "time") && strncmp(str(l, "time"), "2016-11-20T00:00", 16) == 0);
-    TW_CHECK(num(l, "particles") == 12000);
+    TW_CHECK(num(l, "particles") == 6000);
     /* both presets solved, each with its own time and source, the first shown */
     json_object *fs = tw_run_get(l, "fields");
     TW_CHECK(fs && json_object_array_length(fs) == 2);

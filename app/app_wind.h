@@ -2,7 +2,7 @@
  * wind field downscaled to the scene (terrain and buildings shape it, see
  * app_wind_solve.h), with fading trails coloured by speed, a legend in m/s
  * naming each field's own time and source, and presets (a "fields" list)
- * stepped through with N and a crossfade. */
+ * stepped through with C and a crossfade. */
 #ifndef APP_WIND_H
 #define APP_WIND_H
 

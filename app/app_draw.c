@@ -154,6 +154,7 @@ static void app__overlay(void *user)
                    (rn_rgba){16, 24, 36, 200});
         rn_ui_text(x, y, px, (rn_rgba){255, 255, 255, 255}, cap);
     }
+    app_timeslider_draw(a, o->ui);
     app_panel_draw(a, o->ui);
 }
 
@@ -284,6 +285,7 @@ void app_draw(app *a)
             nr += l->kind->reserved(l->self, &ui, &reserved[nr], 12 - nr);
     }
     if (app_panel_rect(a, &ui, reserved[nr])) nr++;
+    if (app_timeslider_rect(a, &ui, reserved[nr])) nr++;
     hf_in.reserved = (const float(*)[4])reserved;
     hf_in.reserved_count = nr;
     app__overlay_args oargs = {a, &ui, &d, (const float(*)[4])reserved, nr};
@@ -343,11 +345,15 @@ void app_do_pick(app *a)
         if (l->self && l->visible && l->kind->reserved)
             nr += l->kind->reserved(l->self, &ui, &r[nr], 12 - nr);
     }
-    if (app_panel_rect(a, &ui, r[nr])) nr++;
+    int panel_at = app_panel_rect(a, &ui, r[nr]) ? nr++ : -1;
+    int slider_at = app_timeslider_rect(a, &ui, r[nr]) ? nr++ : -1;
     for (int i = 0; i < nr; i++)
         if (px >= r[i][0] && px <= r[i][2] && py >= r[i][1] && py <= r[i][3]) {
             p->kind = "panel";
-            snprintf(p->panel, sizeof p->panel, "%s", i == nr - 1 && a->panel ? "layers" : "map");
+            snprintf(p->panel, sizeof p->panel, "%s",
+                     i == panel_at    ? "layers"
+                     : i == slider_at ? "time"
+                                      : "map");
             return;
         }
     app_pick_query q;

@@ -28,6 +28,7 @@ typedef struct app__ts {
     float back[4], fwd[4], play[4]; /* buttons */
     float date_x, time_x, text_y;   /* texts */
     float tx0, tx1, ty;             /* the track: left, right, its middle */
+    bool compact;                   /* the track on a second row */
 } app__ts;
 
 static bool app__shown(const app *a)
@@ -40,27 +41,29 @@ static void app__layout(const app_ui_ctx *ui, app__ts *t)
 {
     float s = ui->scale;
     t->s = s;
-    /* Between the title block (left) and the clock and north arrow (right). */
-    float left = 310 * s, right = ui->width - 90 * s;
+    /* Between the title block (left) and the clock and north arrow (right);
+     * where that is narrow, the track goes on a second row; narrower still,
+     * the strip spans the view under the title block. */
+    float left = 310 * s, right = ui->width - 90 * s, y0 = 52 * s;
+    if (right - left < 250 * s) left = 10 * s, y0 = 100 * s;
     float w = fminf(640 * s, right - left);
-    if (w < 300 * s) left = 10 * s, w = fminf(640 * s, ui->width - 20 * s);
+    t->compact = w < 440 * s;
     float x0 = left + (right - left - w) * 0.5f;
-    if (x0 < left) x0 = left;
-    float y0 = 52 * s, h = 44 * s;
+    float h = t->compact ? 62 * s : 44 * s;
     t->box[0] = x0, t->box[1] = y0, t->box[2] = x0 + w, t->box[3] = y0 + h;
     float b = 18 * s, cy = y0 + 17 * s;
     t->back[0] = x0 + 6 * s, t->back[1] = cy - b * 0.5f;
     t->back[2] = t->back[0] + b, t->back[3] = cy + b * 0.5f;
     t->date_x = t->back[2] + 4 * s;
-    t->fwd[0] = t->date_x + 104 * s, t->fwd[1] = t->back[1];
+    t->fwd[0] = t->date_x + (t->compact ? 76 : 104) * s, t->fwd[1] = t->back[1];
     t->fwd[2] = t->fwd[0] + b, t->fwd[3] = t->back[3];
-    t->play[0] = t->fwd[2] + 8 * s, t->play[1] = t->back[1];
+    t->play[0] = t->fwd[2] + 14 * s, t->play[1] = t->back[1];
     t->play[2] = t->play[0] + b, t->play[3] = t->back[3];
-    t->time_x = t->play[2] + 8 * s;
+    t->time_x = t->play[2] + 10 * s;
     t->text_y = cy + 5 * s;
-    t->tx0 = t->time_x + 78 * s;
+    t->tx0 = t->compact ? x0 + 14 * s : t->time_x + 78 * s;
     t->tx1 = t->box[2] - 12 * s;
-    t->ty = cy;
+    t->ty = t->compact ? y0 + 38 * s : cy;
 }
 
 static bool app__in(const float r[4], double x, double y)
@@ -94,7 +97,7 @@ void app_timeslider_draw(const app *a, const app_ui_ctx *ui)
     float s = t.s;
     rn_ui_rect(t.box[0], t.box[1], t.box[2] - t.box[0], t.box[3] - t.box[1], TS_BG);
     /* The date, a day back and forward: two triangles. */
-    float bc = (t.back[1] + t.back[3]) * 0.5f, r = 6 * s;
+    float bc = (t.back[1] + t.back[3]) * 0.5f, r = 5 * s;
     float bx = (t.back[0] + t.back[2]) * 0.5f, fx = (t.fwd[0] + t.fwd[2]) * 0.5f;
     rn_ui_triangle(bx - r, bc, bx + r * 0.8f, bc - r, bx + r * 0.8f, bc + r, TS_DIM);
     rn_ui_triangle(fx + r, bc, fx - r * 0.8f, bc - r, fx - r * 0.8f, bc + r, TS_DIM);
@@ -105,7 +108,10 @@ void app_timeslider_draw(const app *a, const app_ui_ctx *ui)
     static const char *const wd[] = {"일", "월", "화", "수", "목", "금", "토"};
     long days = lround((day0 + a->world.utc_offset_h * 3600.0) / 86400.0);
     int k = (int)(((days + 4) % 7 + 7) % 7); /* 1970-01-01 was a Thursday */
-    snprintf(line, sizeof line, "%.10s (%s)", iso, wd[k]);
+    if (t.compact)
+        snprintf(line, sizeof line, "%.10s", iso);
+    else
+        snprintf(line, sizeof line, "%.10s (%s)", iso, wd[k]);
     rn_ui_text(t.date_x, t.text_y, 13 * s, TS_TEXT, line);
     /* Play (a triangle) or pause (two bars). */
     float px = t.play[0] + 4 * s, py0 = t.play[1] + 2 * s, py1 = t.play[3] - 2 * s;
@@ -113,7 +119,7 @@ void app_timeslider_draw(const app *a, const app_ui_ctx *ui)
         rn_ui_rect(px, py0, 4 * s, py1 - py0, TS_THUMB);
         rn_ui_rect(px + 7 * s, py0, 4 * s, py1 - py0, TS_THUMB);
     } else
-        rn_ui_triangle(px, py0, px, py1, px + 12 * s, (py0 + py1) * 0.5f, TS_TEXT);
+        rn_ui_triangle(px, py0, px, py1, px + 12 * s, (py0 + py1) * 0.5f, TS_THUMB);
     snprintf(line, sizeof line, "%02d:%02d %s", (int)(tod / 3600), (int)fmod(tod / 60, 60),
              a->scene->tz_label ? a->scene->tz_label : "");
     rn_ui_text(t.time_x, t.text_y, 13 * s, TS_TEXT, line);

@@ -111,6 +111,8 @@ typedef struct app {
     bool slider_drag;          /* the time slider's thumb is being dragged */
     app_script *script;        /* --script: input events still to play */
     bool split;                /* before | after side by side (the I key, --split) */
+    double split_at;           /* the divider, a fraction of the width (0: the middle) */
+    bool split_drag;           /* the divider is being dragged */
     double cursor[2], last_cursor[2];
 
     /* The app's clock for everything animated (flights, fades, the tour's
@@ -204,6 +206,9 @@ void app_timeslider_draw(const app *a, const app_ui_ctx *ui);
  * track, which starts a drag: app_timeslider_move follows the mouse). */
 bool app_timeslider_press(app *a, const app_ui_ctx *ui, double x, double y);
 void app_timeslider_move(app *a, const app_ui_ctx *ui, double x);
+
+/* The split view's divider in pixels from the left. */
+int app_split_x(const app *a, int width);
 
 /* ---- app_script.c: --script, input events played after loading ---- */
 

@@ -6,6 +6,7 @@
 #include "app_scenario_state.h"
 #include "geo_polymesh.h"
 #include "rn_fill.h"
+#include "rn_shadow.h"
 #include "tw_json.h"
 #include "tw_time.h"
 
@@ -270,7 +271,12 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {
     app_scenario *s = self;
     if (pass == APP_PASS_OVERLAY) app_sc_overlay(s, d->ui);
-    if (pass != APP_PASS_OPAQUE || s->before) return;
+    if ((pass != APP_PASS_OPAQUE && pass != APP_PASS_SHADOW) || s->before || d->before) return;
+    if (pass == APP_PASS_SHADOW) { /* planned buildings cast shadows too */
+        rn_shadow_cast(s->walls, s->origin, 1, 1);
+        rn_shadow_cast(s->roofs, s->origin, 1, 1);
+        return;
+    }
     rn_fill_item it[2] = {{.mesh = s->walls, .opacity = d->opacity},
                           {.mesh = s->roofs, .opacity = d->opacity}};
     for (int k = 0; k < 2; k++) memcpy(it[k].origin, s->origin, sizeof s->origin);

@@ -446,11 +446,14 @@ static bool app__step(app *a)
     rn_event evs[256];
     int n = rn_context_poll(a->ctx, evs, 256);
     rn_context_cursor(a->ctx, &a->cursor[0], &a->cursor[1]);
-    if (app_script_cursor(a->script, &a->cursor[0], &a->cursor[1])) {
+    /* A script holds the cursor and the input until its last command. */
+    bool scripted = a->script && !a->script_done;
+    if (scripted && app_script_cursor(a->script, &a->cursor[0], &a->cursor[1])) {
     } else if (a->opt.hover)
         a->cursor[0] = a->opt.hover_x, a->cursor[1] = a->opt.hover_y;
-    if (!a->opt.deterministic && !a->script) app_handle_input(a, evs, n);
-    bool script_more = a->script && app_script_step(a);
+    if (!a->opt.deterministic && !scripted) app_handle_input(a, evs, n);
+    bool script_more = scripted && app_script_step(a);
+    if (scripted && !script_more) a->script_done = true;
     tw_pool_drain(a->pool, headless ? 0.05 : APP_DRAIN_BUDGET_S);
     app__go_step(a, now);
 

@@ -110,6 +110,7 @@ typedef struct app {
     const app_layer *dragging; /* a layer that took a left drag (kind->drag) */
     bool slider_drag;          /* the time slider's thumb is being dragged */
     app_script *script;        /* --script: input events still to play */
+    bool script_done;          /* its last command played: the user's input again */
     bool split;                /* before | after side by side (the I key, --split) */
     double split_at;           /* the divider, a fraction of the width (0: the middle) */
     bool split_drag;           /* the divider is being dragged */

@@ -446,8 +446,14 @@ static bool app__step(app *a)
     rn_event evs[256];
     int n = rn_context_poll(a->ctx, evs, 256);
     rn_context_cursor(a->ctx, &a->cursor[0], &a->cursor[1]);
-    if (a->opt.hover) a->cursor[0] = a->opt.hover_x, a->cursor[1] = a->opt.hover_y;
-    if (!a->opt.deterministic) app_handle_input(a, evs, n);
+    /* A script holds the cursor and the input until its last command. */
+    bool scripted = a->script && !a->script_done;
+    if (scripted && app_script_cursor(a->script, &a->cursor[0], &a->cursor[1])) {
+    } else if (a->opt.hover)
+        a->cursor[0] = a->opt.hover_x, a->cursor[1] = a->opt.hover_y;
+    if (!a->opt.deterministic && !scripted) app_handle_input(a, evs, n);
+    bool script_more = scripted && app_script_step(a);
+    if (scripted && !script_more) a->script_done = true;
     tw_pool_drain(a->pool, headless ? 0.05 : APP_DRAIN_BUDGET_S);
     app__go_step(a, now);
 
@@ -483,7 +489,8 @@ static bool app__step(app *a)
     }
     bool tour_more = a->tour.active ? app_tour_step(a, now) : true;
 
-    bool ready = a->phase == APP_PHASE_RUNNING && wall - a->t_running >= a->opt.wait_s;
+    bool ready =
+        a->phase == APP_PHASE_RUNNING && wall - a->t_running >= a->opt.wait_s && !script_more;
     bool want_snapshot = a->opt.snapshot && !a->tour.active && ready && a->go.state == 0;
     if (a->tour.active && !tour_more) want_snapshot = a->opt.snapshot != NULL;
     if (stop_signal) want_snapshot = a->opt.snapshot && a->phase == APP_PHASE_RUNNING;
@@ -549,6 +556,12 @@ int app_run(int argc, char **argv)
         free(a);
         return 2;
     }
+    if (a->opt.script && !(a->script = app_script_load(a->opt.script, err, sizeof err))) {
+        fprintf(stderr, "citytwin: error: %s\n", err);
+        free(a);
+        return 2;
+    }
+    a->split = a->opt.split;
     app_scene *first = NULL;
     const char *first_path = NULL;
     int rc = app_first_scene(a, &first, &first_path, err, sizeof err);

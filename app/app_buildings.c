@@ -88,11 +88,12 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
         for (int ti = 0; ti < p->nx * p->ny; ti++) {
             const app_btile *t = p->tiles[ti];
             if (!t || t->state != APP_BTILE_READY || !t->uploaded) continue;
+            bool b0 = d->before && t->roofs0; /* the split view's before side */
             for (int k = 0; k < t->b.chunk_count; k++) {
                 const double *o = t->b.chunks[k].origin;
                 double org[3] = {o[0], o[1], o[2] * t->exag};
-                rn_shadow_cast(t->walls[k], org, 1, 1);
-                rn_shadow_cast(t->roofs[k], org, 1, 1);
+                rn_shadow_cast(b0 ? t->walls0[k] : t->walls[k], org, 1, 1);
+                rn_shadow_cast(b0 ? t->roofs0[k] : t->roofs[k], org, 1, 1);
             }
         }
         return;
@@ -117,14 +118,18 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                 *(seen == APP_OUTSIDE ? &p->culled : &p->small) += c->f1 - c->f0;
                 continue;
             }
-            /* Far away: the buildings' boxes, one draw call. */
-            bool far = px < p->cfg->far_px && rn_mesh_valid(t->far[k]);
+            /* Far away: the buildings' boxes, one draw call. The split
+             * view's before side: the source's heights. */
+            bool b0 = d->before && t->roofs0;
+            rn_mesh *roofs = b0 ? t->roofs0 : t->roofs, *walls = b0 ? t->walls0 : t->walls;
+            rn_mesh *farm = b0 ? t->far0 : t->far;
+            bool far = px < p->cfg->far_px && rn_mesh_valid(farm[k]);
             rn_fill_item *it = &p->items[n];
             for (int m = 0; m < (far ? 1 : 2); m++)
                 it[m] =
-                    (rn_fill_item){.mesh = far ? t->far[k]
-                                           : m ? t->roofs[k]
-                                               : t->walls[k],
+                    (rn_fill_item){.mesh = far ? farm[k]
+                                           : m ? roofs[k]
+                                               : walls[k],
                                    .origin = {c->origin[0], c->origin[1], c->origin[2] * t->exag},
                                    .opacity = d->opacity};
             n += far ? 1 : 2;

@@ -60,7 +60,10 @@ typedef struct app_btile {
     long seen;                    /* frame number it was last wanted */
     bool failed;                  /* its read failed (not retried) */
     double *height0;              /* the source's heights under a scenario's edits */
-    unsigned edits_gen;           /* of the world's edits applied */
+    /* The split view's before side: meshes at the source's heights, made
+     * only while edits change some of this tile's (else NULL). */
+    rn_mesh *roofs0, *walls0, *far0;
+    unsigned edits_gen; /* of the world's edits applied */
 } app_btile;
 
 typedef struct app_buildings {

@@ -59,9 +59,21 @@ app_btile *app_btile_new(int ix, int iy)
     return t;
 }
 
+static void app__before_clear(app_btile *t)
+{
+    for (int k = 0; t->roofs0 && k < t->b.chunk_count; k++) {
+        rn_mesh_destroy(t->roofs0[k]);
+        rn_mesh_destroy(t->walls0[k]);
+        rn_mesh_destroy(t->far0[k]);
+    }
+    free(t->roofs0), free(t->walls0), free(t->far0);
+    t->roofs0 = t->walls0 = t->far0 = NULL;
+}
+
 /* Back to empty: meshes, buildings and bases dropped (main thread). */
 static void app__btile_clear(app_btile *t)
 {
+    app__before_clear(t);
     for (int k = 0; k < t->b.chunk_count; k++) {
         if (t->roofs) rn_mesh_destroy(t->roofs[k]);
         if (t->walls) rn_mesh_destroy(t->walls[k]);
@@ -466,8 +478,48 @@ static bool app__bases_submit(app_buildings *p, app_btile *t)
 
 bool app_btile_settled(const app_buildings *p, const app_btile *t)
 {
+    /* A scenario's edits not yet applied: not settled either (the frame
+     * that sets them must not be taken as the complete view). */
     return t->state != APP_BTILE_READY ||
-           (t->ground_gen == p->world->ground_gen && !t->bases_pending);
+           (t->ground_gen == p->world->ground_gen && !t->bases_pending &&
+            t->edits_gen == p->world->edits_gen);
+}
+
+static void app__colour(app_buildings *p, app_btile *t, int ti)
+{
+    for (int k = 0; k < t->b.chunk_count; k++)
+        for (int f = t->b.chunks[k].f0; f < t->b.chunks[k].f1; f++)
+            app__colour_feature(p, t, ti == p->sel_tile && f == p->selected, k, f);
+}
+
+/* The split view's before meshes: raised and coloured at the source's
+ * heights, while some of the tile's differ from them. */
+static void app__before(app_buildings *p, app_btile *t, int ti)
+{
+    app__before_clear(t);
+    bool differs = false;
+    for (int f = 0; t->height0 && f < t->b.polys.count && !differs; f++)
+        differs = t->height0[f] != t->b.height[f];
+    if (!differs) return;
+    size_t n = (size_t)t->b.chunk_count + 1;
+    t->roofs0 = calloc(n, sizeof *t->roofs0);
+    t->walls0 = calloc(n, sizeof *t->walls0);
+    t->far0 = calloc(n, sizeof *t->far0);
+    if (!t->roofs0 || !t->walls0 || !t->far0) {
+        app__before_clear(t);
+        return;
+    }
+    double *edited = t->b.height;
+    t->b.height = t->height0;
+    geo_buildings_raise(&t->b, t->base, t->exag);
+    app__colour(p, t, ti);
+    for (int k = 0; k < t->b.chunk_count; k++) {
+        const geo_buildings_chunk *c = &t->b.chunks[k];
+        t->roofs0[k] = c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
+        t->walls0[k] = c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
+        t->far0[k] = c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
+    }
+    t->b.height = edited;
 }
 
 /* Sends the bases to a worker when the ground appears or changes (drawing
@@ -496,13 +548,10 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
     }
     bool raise = t->exag != app__exag(p);
     if (!raise && !t->dirty && t->uploaded) return;
-    if (raise || !t->uploaded) {
-        t->exag = app__exag(p);
-        geo_buildings_raise(&t->b, t->base, t->exag);
-    }
-    for (int k = 0; k < t->b.chunk_count; k++)
-        for (int f = t->b.chunks[k].f0; f < t->b.chunks[k].f1; f++)
-            app__colour_feature(p, t, ti == p->sel_tile && f == p->selected, k, f);
+    if (raise || !t->uploaded) t->exag = app__exag(p);
+    app__before(p, t, ti);
+    if (raise || !t->uploaded || t->roofs0) geo_buildings_raise(&t->b, t->base, t->exag);
+    app__colour(p, t, ti);
     t->dirty = false;
     t->uploaded = true;
     app__upload(t);

@@ -38,13 +38,20 @@ void app_cli_usage(FILE *f)
           "  --samples N            multisampling (default 4, 1 = off)\n"
           "  --time T               the sun's time, e.g. 2026-12-22T12:00:00+09:00 (without\n"
           "                         an offset: the scene's time zone, KST by default)\n"
+          "  --time-slider          the time slider in headless pictures too (a window\n"
+          "                         shows it whenever the scene has an analysis time)\n"
+          "  --script FILE          once loaded, play FILE's input events (key, move, click,\n"
+          "                         dclick, drag, wait), each after the view is complete\n"
+          "  --split                the scenario's before (left) and after (right) side by\n"
+          "                         side (the I key)\n"
           "  --verbose              debug logging (GDAL messages included)\n"
           "  --version, --help\n"
           "\n"
           "Window keys: drag = pan, right-drag or Ctrl+drag = orbit, wheel = zoom,\n"
           "arrows/WASD pan, +/- zoom, Q/E rotate, R/F tilt, 1-9 bookmarks, Home reset,\n"
           "H hillshade, X exaggeration, L label language, M certification map / back,\n"
-          "[ ] the sun's time an hour, , . a day, T plays the day, U sun hours pass/fail,\n"
+          "[ ] the sun's time an hour, , . a day, T plays the day (or the time slider),\n"
+          "U sun hours pass/fail, I split before | after,\n"
           "F11 fullscreen, Esc quit. On the map: click a city for its card, Enter flies\n"
           "into its twin, [ ] or , . step the years, 1-5 a year, 0 all years, B 3D.\n",
           f);
@@ -176,6 +183,13 @@ bool app_cli_parse(int argc, char **argv, app_options *o, char *err, size_t n)
                 return false;
             }
             o->time = next;
+        } else if (strcmp(a, "--time-slider") == 0) {
+            o->time_slider = true;
+        } else if (strcmp(a, "--split") == 0) {
+            o->split = true;
+        } else if (strcmp(a, "--script") == 0) {
+            NEED_ARG();
+            o->script = next;
         } else if (strcmp(a, "--deterministic") == 0) {
             o->deterministic = true;
             o->frame_clock = true;

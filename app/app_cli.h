@@ -30,9 +30,12 @@ typedef struct app_options {
     bool deterministic;
     bool verbose;
     bool help, version;
-    double load_cap_s; /* headless: give up waiting for layers after this */
-    int samples;       /* MSAA; 0 default */
-    const char *time;  /* --time: the scene's analysis time (sun), ISO 8601 */
+    double load_cap_s;  /* headless: give up waiting for layers after this */
+    int samples;        /* MSAA; 0 default */
+    const char *time;   /* --time: the scene's analysis time (sun), ISO 8601 */
+    bool time_slider;   /* --time-slider: the slider in headless pictures too */
+    const char *script; /* --script FILE: input events played once loaded */
+    bool split;         /* --split: the scenario before | after side by side */
 } app_options;
 
 /* Parses argv. On error returns false with a one-line message in err. */

@@ -130,6 +130,24 @@ static void app__underlay(void *user)
     }
 }
 
+/* The split view's divider, its handle and the sides' names. */
+static void app__split_marks(const app *a, const app_ui_ctx *ui)
+{
+    float s = ui->scale, x = (float)app_split_x(a, ui->width), y = ui->height * 0.5f;
+    const rn_rgba white = {255, 255, 255, 255}, bg = {16, 24, 36, 215};
+    rn_ui_rect(x - 1.5f * s, 0, 3 * s, (float)ui->height, white);
+    rn_ui_rect(x - 7 * s, y - 18 * s, 14 * s, 36 * s, bg);
+    rn_ui_rect(x - 1 * s, y - 12 * s, 2 * s, 24 * s, white);
+    static const char *const names[2] = {"이전 before", "이후 after"};
+    for (int k = 0; k < 2; k++) {
+        float tw, th, px = 14 * s;
+        rn_ui_text_size(px, names[k], &tw, &th);
+        float tx = k ? x + 14 * s : x - 14 * s - tw, ty = ui->height * 0.28f;
+        rn_ui_rect(tx - 6 * s, ty - px - 4 * s, tw + 12 * s, px + 12 * s, bg);
+        rn_ui_text(tx, ty, px, white, names[k]);
+    }
+}
+
 /* Inside the HUD's UI batch, last: the layers' panels, the tour caption and
  * the layer panel. */
 static void app__overlay(void *user)
@@ -154,6 +172,8 @@ static void app__overlay(void *user)
                    (rn_rgba){16, 24, 36, 200});
         rn_ui_text(x, y, px, (rn_rgba){255, 255, 255, 255}, cap);
     }
+    if (a->split) app__split_marks(a, o->ui);
+    app_timeslider_draw(a, o->ui);
     app_panel_draw(a, o->ui);
 }
 
@@ -164,6 +184,48 @@ static void app__frame_stats(app *a, double t0, double draw_ms)
     if (a->frame_samples > 10 && a->last_frame_t > 0)
         a->frame_gap_ms[a->gap_samples++ % APP_FRAME_SAMPLES] = (t0 - a->last_frame_t) * 1000;
     a->last_frame_t = t0;
+}
+
+int app_split_x(const app *a, int width)
+{
+    double f = a->split_at > 0 ? a->split_at : 0.5;
+    return (int)lround(width * fmin(fmax(f, 0.05), 0.95));
+}
+
+/* The 3D scene: the sun's shadow map, the ground, every layer's passes up
+ * to the markers; drawn in the columns x0 .. x0 + cw (the split view). */
+static void app__scene(app *a, const rn_view *vp, app_draw_ctx *dp, int x0, int cw, int h)
+{
+    const rn_view view = *vp;
+    app_draw_ctx d = *dp;
+    int w = view.width;
+    rn_context_scissor(a->ctx, 0, 0, 0, 0);
+    /* Sun shadows once the scene has a time: the casters' depth from the
+     * sun over a square sized to the view (the map has none). */
+    rn_shadow_clear();
+    if (a->world.time_set && !a->top_down &&
+        rn_shadow_begin(view.sun, a->cam.target, a->cam.distance * 1.5 + 300)) {
+        for (int i = 0; i < a->layer_count; i++) {
+            app_layer *l = a->layers[i];
+            if (l->self && l->visible && l->kind->draw) l->kind->draw(l->self, APP_PASS_SHADOW, &d);
+        }
+        rn_shadow_end(w, h);
+    }
+    if (cw < w) rn_context_scissor(a->ctx, x0, 0, cw, h);
+    /* A scene without terrain stands on flat ground at 0 m (not the map,
+     * whose land is its own). */
+    if (!a->world.ground && !a->top_down && rn_mesh_valid(a->ground_plane))
+        rn_fill_draw(&view,
+                     &(rn_fill_item){.mesh = a->ground_plane,
+                                     .origin = {a->cam.target[0], a->cam.target[1], 0}},
+                     1);
+    for (int pass = APP_PASS_OPAQUE; pass < APP_PASS_MARKERS; pass++)
+        for (int i = 0; i < a->layer_count; i++) {
+            app_layer *l = a->layers[i];
+            if (!l->self || !l->visible || !l->kind->draw) continue;
+            d.opacity = l->opacity;
+            l->kind->draw(l->self, (app_pass)pass, &d);
+        }
 }
 
 void app_draw(app *a)
@@ -191,31 +253,17 @@ void app_draw(app *a)
                       .hillshade = a->hillshade,
                       .wireframe = a->wireframe,
                       .ui = &ui};
-    /* Sun shadows once the scene has a time: the casters' depth from the
-     * sun over a square sized to the view (the map has none). */
-    rn_shadow_clear();
-    if (a->world.time_set && !a->top_down &&
-        rn_shadow_begin(view.sun, a->cam.target, a->cam.distance * 1.5 + 300)) {
-        for (int i = 0; i < a->layer_count; i++) {
-            app_layer *l = a->layers[i];
-            if (l->self && l->visible && l->kind->draw) l->kind->draw(l->self, APP_PASS_SHADOW, &d);
-        }
-        rn_shadow_end(w, h);
+    if (a->split) {
+        /* Before on the left, after on the right, the same camera. */
+        int xs = app_split_x(a, w);
+        d.before = true;
+        app__scene(a, &view, &d, 0, xs, h);
+        d.before = false;
+        app__scene(a, &view, &d, xs, w - xs, h);
+        rn_context_scissor(a->ctx, 0, 0, 0, 0);
+    } else {
+        app__scene(a, &view, &d, 0, w, h);
     }
-    /* A scene without terrain stands on flat ground at 0 m (not the map,
-     * whose land is its own). */
-    if (!a->world.ground && !a->top_down && rn_mesh_valid(a->ground_plane))
-        rn_fill_draw(&view,
-                     &(rn_fill_item){.mesh = a->ground_plane,
-                                     .origin = {a->cam.target[0], a->cam.target[1], 0}},
-                     1);
-    for (int pass = APP_PASS_OPAQUE; pass < APP_PASS_MARKERS; pass++)
-        for (int i = 0; i < a->layer_count; i++) {
-            app_layer *l = a->layers[i];
-            if (!l->self || !l->visible || !l->kind->draw) continue;
-            d.opacity = l->opacity;
-            l->kind->draw(l->self, (app_pass)pass, &d);
-        }
     d.opacity = 1;
 
     /* Labels and status of every layer, for the HUD (grown as needed). */
@@ -284,6 +332,7 @@ void app_draw(app *a)
             nr += l->kind->reserved(l->self, &ui, &reserved[nr], 12 - nr);
     }
     if (app_panel_rect(a, &ui, reserved[nr])) nr++;
+    if (app_timeslider_rect(a, &ui, reserved[nr])) nr++;
     hf_in.reserved = (const float(*)[4])reserved;
     hf_in.reserved_count = nr;
     app__overlay_args oargs = {a, &ui, &d, (const float(*)[4])reserved, nr};
@@ -343,11 +392,15 @@ void app_do_pick(app *a)
         if (l->self && l->visible && l->kind->reserved)
             nr += l->kind->reserved(l->self, &ui, &r[nr], 12 - nr);
     }
-    if (app_panel_rect(a, &ui, r[nr])) nr++;
+    int panel_at = app_panel_rect(a, &ui, r[nr]) ? nr++ : -1;
+    int slider_at = app_timeslider_rect(a, &ui, r[nr]) ? nr++ : -1;
     for (int i = 0; i < nr; i++)
         if (px >= r[i][0] && px <= r[i][2] && py >= r[i][1] && py <= r[i][3]) {
             p->kind = "panel";
-            snprintf(p->panel, sizeof p->panel, "%s", i == nr - 1 && a->panel ? "layers" : "map");
+            snprintf(p->panel, sizeof p->panel, "%s",
+                     i == panel_at    ? "layers"
+                     : i == slider_at ? "time"
+                                      : "map");
             return;
         }
     app_pick_query q;

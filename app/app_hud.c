@@ -247,6 +247,12 @@ static void app__help(const app_hud_frame *f, float s)
         "H: 음영 hillshade    X: 과장 exaggeration    L: 영문 English labels    P: 레이어 layers",
         "M: 인증 지도 certification map / back    지도 map: 클릭 click = card, Enter = twin",
         "[ ] , . : 연도 years    1-5: 연도 year    0: 전체 all years    B: 3D    Esc: 닫기 close",
+        "[ ] , . : 시각 hour / 날짜 day    T: 하루 재생 play the day    시간 막대 time slider: "
+        "drag",
+        "K/U/Y: 상자 box, 올리기 raise, 철거 remove    Z: 건물 그리기 draw (Enter, Esc)    숫자 "
+        "digits: 층 floors",
+        "B: 이전/이후 before/after    I: 나란히 split (drag the divider)    J: 계획 저장 save the "
+        "plan",
         "F11: 전체 화면 fullscreen    F1: 도움말 help    Esc: 종료 quit",
     };
     float px = 13 * s, y = f->height * 0.3f;

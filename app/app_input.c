@@ -63,6 +63,9 @@ static void app__handle_key(app *a, const rn_event *ev)
     case 'G':
         a->wireframe = !a->wireframe;
         return;
+    case 'I':
+        a->split = !a->split;
+        return;
     /* The analysis time: [ ] an hour, , . a day, T plays the day. */
     case '[':
     case ']':
@@ -214,6 +217,31 @@ void app_handle_input(app *a, const rn_event *evs, int n)
             bool press = ev->action == RN_PRESS;
             bool orbit = ev->button == RN_BUTTON_RIGHT || ev->button == RN_BUTTON_MIDDLE ||
                          (ev->button == RN_BUTTON_LEFT && (ev->mods & RN_MOD_CONTROL));
+            if (!press && a->split_drag) {
+                a->split_drag = false;
+                a->press_valid = false;
+                break;
+            }
+            /* The split view's divider: a left press near it drags it. */
+            if (press && ev->button == RN_BUTTON_LEFT && a->split &&
+                fabs(ev->x - app_split_x(a, w)) < 8) {
+                a->split_drag = true;
+                a->press_valid = false;
+                break;
+            }
+            if (!press && a->slider_drag) {
+                a->slider_drag = false;
+                a->press_valid = false;
+                break;
+            }
+            if (press && ev->button == RN_BUTTON_LEFT) {
+                app_ui_ctx ui;
+                app_ui_ctx_get(a, &ui);
+                if (app_timeslider_press(a, &ui, ev->x, ev->y)) {
+                    a->press_valid = false;
+                    break;
+                }
+            }
             if (!press && a->dragging) {
                 app__drag(a, ev->x, ev->y, APP_DRAG_END);
                 a->press_valid = false;
@@ -249,8 +277,15 @@ void app_handle_input(app *a, const rn_event *evs, int n)
             break;
         }
         case RN_EV_MOVE:
-            app_hover_at(a, ev->x, ev->y);
-            if (a->dragging) {
+            if (a->split_drag) a->split_at = fmin(fmax(ev->x / fmax(w, 1), 0.05), 0.95);
+            if (a->slider_drag) {
+                app_ui_ctx ui;
+                app_ui_ctx_get(a, &ui);
+                app_timeslider_move(a, &ui, ev->x);
+            } else if (!a->split_drag)
+                app_hover_at(a, ev->x, ev->y);
+            if (a->slider_drag || a->split_drag) {
+            } else if (a->dragging) {
                 app__drag(a, ev->x, ev->y, APP_DRAG_MOVE);
             } else if (a->panning) {
                 app_camera_drag_pan(&a->cam, w, h, a->grab, ev->x, ev->y);

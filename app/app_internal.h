@@ -59,6 +59,8 @@ typedef struct app_pick {
     json_object *attributes;
 } app_pick;
 
+typedef struct app_script app_script;
+
 typedef struct app {
     app_options opt;
     app_scene *scene;
@@ -106,6 +108,12 @@ typedef struct app {
     bool panning, orbiting;
     double grab[3], pivot[3];
     const app_layer *dragging; /* a layer that took a left drag (kind->drag) */
+    bool slider_drag;          /* the time slider's thumb is being dragged */
+    app_script *script;        /* --script: input events still to play */
+    bool script_done;          /* its last command played: the user's input again */
+    bool split;                /* before | after side by side (the I key, --split) */
+    double split_at;           /* the divider, a fraction of the width (0: the middle) */
+    bool split_drag;           /* the divider is being dragged */
     double cursor[2], last_cursor[2];
 
     /* The app's clock for everything animated (flights, fades, the tour's
@@ -188,6 +196,30 @@ bool app_panel_rect(const app *a, const app_ui_ctx *ui, float out[4]);
 void app_handle_input(app *a, const rn_event *evs, int n);
 /* The cursor moved to (px, py): the layers' hover (not while panning). */
 void app_hover_at(app *a, double px, double py);
+
+/* ---- app_timeslider.c: the analysis time's slider ---- */
+
+/* The strip's screen rectangle; false when it is not shown (no analysis
+ * time, the map, headless pictures without --time-slider). */
+bool app_timeslider_rect(const app *a, const app_ui_ctx *ui, float out[4]);
+void app_timeslider_draw(const app *a, const app_ui_ctx *ui);
+/* A left press at (x, y): true when the strip took it (a button, or the
+ * track, which starts a drag: app_timeslider_move follows the mouse). */
+bool app_timeslider_press(app *a, const app_ui_ctx *ui, double x, double y);
+void app_timeslider_move(app *a, const app_ui_ctx *ui, double x);
+
+/* The split view's divider in pixels from the left. */
+int app_split_x(const app *a, int width);
+
+/* ---- app_script.c: --script, input events played after loading ---- */
+
+/* Reads the script file: NULL and err (file:line: what) when bad. */
+app_script *app_script_load(const char *path, char *err, size_t n);
+void app_script_free(app_script *s);
+/* Plays the next command once the view is complete; false when done. */
+bool app_script_step(app *a);
+/* The script's cursor, when it has moved it. */
+bool app_script_cursor(const app_script *s, double *x, double *y);
 
 /* ---- app_tour.c ---- */
 

@@ -225,6 +225,10 @@ typedef struct app_draw_ctx {
     bool hillshade, wireframe;
     float opacity; /* the layer's, from the layer panel */
     const app_ui_ctx *ui;
+    /* The split view's before side (I, --split): draw the scene as it was
+     * before the scenario's changes (buildings at the source's heights,
+     * no planned buildings). */
+    bool before;
 } app_draw_ctx;
 
 /* What a pick found. attributes is a json object owned by the hit. */

@@ -159,6 +159,15 @@ int app_report_write(const app *a, const char *path)
         json_object_object_add(sun, "elevation_deg", json_object_new_double(sp.elevation_deg));
         json_object_object_add(root, "sun", sun);
     }
+    /* The split view (I, --split): where the divider is, as a fraction of
+     * the width; null when off. */
+    json_object *split = NULL;
+    if (a->split) {
+        split = json_object_new_object();
+        json_object_object_add(split, "divider",
+                               json_object_new_double(a->split_at > 0 ? a->split_at : 0.5));
+    }
+    json_object_object_add(root, "split", split);
     if (a->ctx)
         json_object_object_add(root, "renderer",
                                json_object_new_string(rn_context_renderer(a->ctx)));

@@ -3,8 +3,10 @@
 #include "app_scenario.h"
 
 #include "app_scenario_int.h"
+#include "app_scenario_state.h"
 #include "geo_polymesh.h"
 #include "rn_fill.h"
+#include "rn_shadow.h"
 #include "tw_json.h"
 #include "tw_time.h"
 
@@ -12,37 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct app_sc_cfg {
-    char *name, *source, *save;
-    bool before; /* "show": "before" */
-    double floor_m;
-    float color[4];
-} app_sc_cfg;
-
-typedef struct app_scenario {
-    app_layer_info info;
-    const app_sc_cfg *cfg;
-    app_layer *layer;
-    app_world *world;
-    app_sc_list items;
-    bool loaded, before, dirty;
-    app_building_edit *edits;
-    int edit_count;
-    bool edits_set, obstacles_set;
-    /* added buildings */
-    double *base;
-    unsigned ground_gen;
-    double exag;
-    rn_mesh roofs, walls;
-    double origin[3];
-    float top_max;
-    int added, raised, removed;
-    double cursor[2];
-    bool has_cursor;
-    int saves;
-    bool saving;
-} app_scenario;
 
 /* ---- loading and saving ---- */
 
@@ -123,6 +94,11 @@ static bool app__submit(app_scenario *s, bool save)
         return false;
     }
     return true;
+}
+
+bool app_sc_submit_save(app_scenario *s)
+{
+    return app__submit(s, true);
 }
 
 /* ---- applying ---- */
@@ -294,7 +270,13 @@ static void app__update(void *self, const app_update_ctx *u)
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {
     app_scenario *s = self;
-    if (pass != APP_PASS_OPAQUE || s->before) return;
+    if (pass == APP_PASS_OVERLAY) app_sc_overlay(s, d->ui);
+    if ((pass != APP_PASS_OPAQUE && pass != APP_PASS_SHADOW) || s->before || d->before) return;
+    if (pass == APP_PASS_SHADOW) { /* planned buildings cast shadows too */
+        rn_shadow_cast(s->walls, s->origin, 1, 1);
+        rn_shadow_cast(s->roofs, s->origin, 1, 1);
+        return;
+    }
     rn_fill_item it[2] = {{.mesh = s->walls, .opacity = d->opacity},
                           {.mesh = s->roofs, .opacity = d->opacity}};
     for (int k = 0; k < 2; k++) memcpy(it[k].origin, s->origin, sizeof s->origin);
@@ -310,61 +292,15 @@ static void app__hover(void *self, const app_pick_query *q)
     if (q->has_ground) s->cursor[0] = q->ground[0], s->cursor[1] = q->ground[1];
 }
 
-/* The existing building under the cursor: its id and height. */
-static bool app__under(const app_scenario *s, long *fid, double *height)
-{
-    float best = -INFINITY;
-    for (int k = 0; k < s->world->obstacle_count; k++) {
-        const tw_obstacles *o = s->world->obstacles[k].set;
-        if (s->world->obstacles[k].owner == s || !o) continue;
-        int i = tw_obstacles_find(o, s->cursor[0], s->cursor[1]);
-        if (i < 0 || o->top[i] <= best) continue;
-        best = o->top[i];
-        *fid = o->id[i], *height = o->top[i] - o->base[i];
-    }
-    return isfinite(best);
-}
-
 static bool app__key(void *self, int key, const app_ui_ctx *ui)
 {
     (void)ui;
-    app_scenario *s = self;
-    if (!s->loaded) return false;
-    if (key == 'B') {
-        s->before = !s->before;
-        s->dirty = true;
-        return true;
-    }
-    if (key == 'J') {
-        if (!s->saving) s->saving = app__submit(s, true);
-        return true;
-    }
-    if ((key != 'K' && key != 'U' && key != 'Y') || !s->has_cursor || s->before) return false;
-    long fid = -1;
-    double h = 0;
-    if (key != 'K' && !app__under(s, &fid, &h)) return true;
-    app_sc_item *it = NULL;
-    /* An existing edit of the same building changes. */
-    for (int i = 0; key != 'K' && i < s->items.count; i++)
-        if (s->items.items[i].op != APP_SC_ADD && s->items.items[i].fid == fid)
-            it = &s->items.items[i];
-    if (!it && !(it = app_sc_push(&s->items))) return true;
-    double fl = s->cfg->floor_m;
-    if (key == 'K') {
-        double x = s->cursor[0], y = s->cursor[1];
-        double box[8] = {x - 15, y - 15, x + 15, y - 15, x + 15, y + 15, x - 15, y + 15};
-        it->op = APP_SC_ADD, it->n = 4, it->floors = 20, it->height_m = 20 * fl;
-        memcpy(it->xy, box, sizeof box);
-        snprintf(it->name, sizeof it->name, "planned %d", s->items.count);
-    } else if (key == 'U') {
-        it->op = APP_SC_RAISE, it->fid = fid;
-        double floors = (h > 0 ? round(h / fl) : 0) + 10;
-        it->floors = floors, it->height_m = floors * fl;
-    } else {
-        it->op = APP_SC_REMOVE, it->fid = fid;
-    }
-    s->dirty = true;
-    return true;
+    return app_sc_key(self, key);
+}
+
+static bool app__click(void *self, const app_pick_query *q)
+{
+    return app_sc_click(self, q);
 }
 
 /* ---- report ---- */
@@ -392,6 +328,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     app_scenario *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->cfg = cfg, s->layer = l, s->world = w, s->before = cfg->before;
+    s->current = -1;
     app_layer_info_begin(&s->info, "scenario", cfg->name, cfg->source, "planned (what if)", now);
     app_layer_add_info(l, &s->info);
     if (!app__submit(s, false)) app_layer_info_fail(&s->info, now, "out of memory");
@@ -458,6 +395,7 @@ const app_layer_kind app_scenario_kind = {
     .update = app__update,
     .draw = app__draw,
     .key = app__key,
+    .click = app__click,
     .hover = app__hover,
     .report_entry = app__report_entry,
 };

@@ -7,7 +7,9 @@
  * so viewsheds, sun and wind analyses recompute with them. Keys: B shows
  * before / after (A/B), K places a 30 m box tower of 20 floors under the
  * cursor, U raises the building under the cursor by 10 floors, Y removes
- * it, J saves the scenario. */
+ * it, Z draws a footprint (clicks on the ground; Enter or a double click
+ * closes it, Esc cancels), J saves the scenario. After K, U or a drawn
+ * footprint, digits and Enter set its floors (M: metres). */
 #ifndef APP_SCENARIO_H
 #define APP_SCENARIO_H
 

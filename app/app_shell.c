@@ -93,6 +93,7 @@ void app_free(app *a)
     tw_pool_destroy(a->pool);
     geo_gdal_shutdown();
     json_object_put(a->pick.attributes);
+    app_script_free(a->script);
     free(a);
 }
 

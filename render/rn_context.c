@@ -375,6 +375,16 @@ static void rn__capture(rn_context *ctx)
     for (size_t i = 3; i < (size_t)ctx->width * ctx->height * 4; i += 4) out->pixels[i] = 255;
 }
 
+void rn_context_scissor(rn_context *ctx, int x, int y, int w, int h)
+{
+    if (w <= 0 || h <= 0) {
+        glDisable(GL_SCISSOR_TEST);
+        return;
+    }
+    glEnable(GL_SCISSOR_TEST);
+    glScissor(x, ctx->height - y - h, w, h);
+}
+
 void rn_context_end_frame(rn_context *ctx)
 {
     if (ctx->ms_fbo) {

@@ -86,6 +86,9 @@ int rn_context_poll(rn_context *ctx, rn_event *out, int max);
 void rn_context_cursor(const rn_context *ctx, double *x, double *y);
 /* Binds the scene framebuffer, sized to the window. */
 void rn_context_begin_frame(rn_context *ctx);
+/* Limits drawing to a rectangle of the frame (pixels from the top left),
+ * for views side by side; w or h <= 0 lifts the limit. */
+void rn_context_scissor(rn_context *ctx, int x, int y, int w, int h);
 /* Resolves the frame; in a window, shows it (blit + swap). */
 void rn_context_end_frame(rn_context *ctx);
 /* Asks the next rn_context_end_frame to keep a copy of the picture: in a

@@ -1,0 +1,149 @@
+/* The scenario's split view through the real binary: two 30 m boxes on
+ * flat ground either side of the view's middle, a plan that raises both
+ * to 90 m and adds a footprint of 20 floors on each side. With --split the
+ * left half shows the scene before the plan (both boxes 30 m, nothing
+ * added) and the right half after it (90 m, the planned building), under
+ * the same camera (golden "split"); the analyses see the plan (the
+ * report's obstacles: both boxes raised, the two planned prisms). A
+ * scripted drag of the divider moves it (the report's split.divider); a
+ * scripted footprint (Z, clicks, a double click, 25 floors) adds a
+ * Polygon to the obstacles and to the saved plan. */
+#include "tw_run.h"
+#include "tw_test.h"
+
+#include <math.h>
+
+static char scene[3000], saved[600];
+
+static double num(json_object *o, const char *key)
+{
+    json_object *v = tw_run_get(o, key);
+    return v ? json_object_get_double(v) : NAN;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Boxes 20 x 20 m centred on x 199940 (fid 0) and 200060 (fid 1), y
+ * 500000; the planned boxes 60 m behind each (a plan is RFC 7946 lon/lat:
+ * EPSG:5186 (199940, 500060) and (200060, 500060) by gdaltransform). */
+static void make_scene(void)
+{
+    char box[600], plan[600];
+    snprintf(box, sizeof box, "%s/boxes.geojson", tw_run_tmpdir());
+    snprintf(plan, sizeof plan, "%s/plan.geojson", tw_run_tmpdir());
+    snprintf(saved, sizeof saved, "%s/plan_saved.geojson", tw_run_tmpdir());
+    write_text(box, "{\"type\":\"FeatureCollection\",\"features\":["
+                    "{\"type\":\"Feature\",\"id\":0,\"properties\":{\"height_m\":30},\"geometry\":"
+                    "{\"type\":\"Polygon\",\"coordinates\":[[[199930,499990],[199950,499990],"
+                    "[199950,500010],[199930,500010],[199930,499990]]]}},"
+                    "{\"type\":\"Feature\",\"id\":1,\"properties\":{\"height_m\":30},\"geometry\":"
+                    "{\"type\":\"Polygon\",\"coordinates\":[[[200050,499990],[200070,499990],"
+                    "[200070,500010],[200050,500010],[200050,499990]]]}}]}");
+    write_text(plan,
+               "{\"type\":\"FeatureCollection\",\"features\":["
+               "{\"type\":\"Feature\",\"properties\":{\"op\":\"raise\",\"fid\":0,\"height_m\":90},"
+               "\"geometry\":null},"
+               "{\"type\":\"Feature\",\"properties\":{\"op\":\"raise\",\"fid\":1,\"height_m\":90},"
+               "\"geometry\":null},"
+               "{\"type\":\"Feature\",\"properties\":{\"floors\":20,\"size_m\":[24,24]},"
+               "\"geometry\":{\"type\":\"Point\",\"coordinates\":[126.999325,37.099542]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"floors\":20,\"size_m\":[24,24]},"
+               "\"geometry\":{\"type\":\"Point\",\"coordinates\":[127.000675,37.099542]}}]}");
+    snprintf(scene, sizeof scene,
+             "{\"name\": \"나란히 split\", \"crs\": \"EPSG:5186\", \"time\": \"2026-12-22T13:00\","
+             " \"layers\": [{\"kind\": \"buildings\", \"source\": \"%s\", \"source_crs\": "
+             "\"EPSG:5186\", \"height_field\": \"height_m\"},"
+             " {\"kind\": \"scenario\", \"source\": \"plan.geojson\", \"save\": \"%s\"}],"
+             " \"bookmarks\": [{\"name\": \"b\", \"eye\": [200000, 499700, 160], \"target\": "
+             "[200000, 500000, 30]}]}",
+             box, saved);
+}
+
+static void test_split(void)
+{
+    int rc;
+    json_object *r = tw_run_scene(scene, "split", "--bookmark b --split", &rc);
+    TW_CHECK(rc == 0 && r);
+    json_object *o = tw_run_get(r, "obstacles"), *sc = tw_run_layer(r, "scenario");
+    printf("obstacles: %.0f prisms in %.0f sets, top %.1f m; scenario %.0f raised, %.0f added\n",
+           num(o, "prisms"), num(o, "sets"), num(o, "top_max_m"), num(sc, "raised"),
+           num(sc, "added"));
+    TW_CHECK(num(o, "prisms") == 4 && num(o, "sets") == 2);
+    TW_CHECK_NEAR(num(o, "top_max_m"), 90, 0.5);
+    TW_CHECK(num(sc, "raised") == 2 && num(sc, "added") == 2);
+    TW_CHECK_NEAR(num(tw_run_get(r, "split"), "divider"), 0.5, 1e-9);
+    char png[600];
+    snprintf(png, sizeof png, "%s/split.png", tw_run_tmpdir());
+    TW_CHECK(tw_golden_check(png, "split"));
+    json_object_put(r);
+    /* Without --split: no divider in the report. */
+    r = tw_run_scene(scene, "nosplit", "--bookmark b", &rc);
+    TW_CHECK(rc == 0 && r && !tw_run_get(r, "split"));
+    json_object_put(r);
+}
+
+static void test_divider_and_footprint(void)
+{
+    char path[600], extra[1200];
+    snprintf(path, sizeof path, "%s/draw.txt", tw_run_tmpdir());
+    /* I: split on; the divider dragged to 3/4; Z: a footprint of four
+     * clicks on the open ground in front, closed by a double click; 25
+     * floors; J saves the plan. */
+    write_text(path, "key I\n"
+                     "drag 320 200 480 200\n"
+                     "key Z\n"
+                     "click 250 300\n"
+                     "click 390 300\n"
+                     "click 390 340\n"
+                     "dclick 250 340\n"
+                     "key 2\n"
+                     "key 5\n"
+                     "key Enter\n"
+                     "key J\n");
+    snprintf(extra, sizeof extra, "--bookmark b --script '%s'", path);
+    int rc;
+    json_object *r = tw_run_scene(scene, "draw", extra, &rc);
+    TW_CHECK(rc == 0 && r);
+    TW_CHECK_NEAR(num(tw_run_get(r, "split"), "divider"), 0.75, 0.01);
+    json_object *o = tw_run_get(r, "obstacles"), *sc = tw_run_layer(r, "scenario");
+    printf("after drawing: %.0f prisms, %.0f added, planned top %.1f m, %.0f saves\n",
+           num(o, "prisms"), num(sc, "added"), num(sc, "added_top_max_m"), num(sc, "saves"));
+    TW_CHECK(num(o, "prisms") == 5 && num(sc, "added") == 3);
+    TW_CHECK(num(sc, "saves") == 1);
+    /* The saved plan has the drawn footprint as a Polygon of 25 floors. */
+    json_object *plan = tw_run_load_json(saved);
+    json_object *fs = tw_run_get(plan, "features");
+    TW_CHECK(fs && json_object_array_length(fs) == 5);
+    int polygons = 0;
+    for (size_t i = 0; fs && i < json_object_array_length(fs); i++) {
+        json_object *f = json_object_array_get_idx(fs, i);
+        json_object *g = tw_run_get(f, "geometry");
+        const char *type = json_object_get_string(tw_run_get(g, "type"));
+        if (type && strcmp(type, "Polygon") == 0 &&
+            num(tw_run_get(f, "properties"), "floors") == 25) {
+            json_object *ring = json_object_array_get_idx(tw_run_get(g, "coordinates"), 0);
+            TW_CHECK(ring && json_object_array_length(ring) == 5); /* 4 vertices, closed */
+            polygons++;
+        }
+    }
+    TW_CHECK(polygons == 1);
+    json_object_put(plan);
+    json_object_put(r);
+}
+
+int main(void)
+{
+    if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
+    if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
+    make_scene();
+    TW_RUN(test_split);
+    TW_RUN(test_divider_and_footprint);
+    tw_run_finish(tw_test_failures);
+    return TW_TEST_END();
+}

@@ -369,7 +369,9 @@ int main(int argc, char **argv)
                r.heap / 1048576, r.heap / (double)r.features);
         if (k == 0) {
             long tris;
-            double t = triangulate_all(&r.b, &tris);
+            /* The best of five: the machine is shared. */
+            double t = HUGE_VAL;
+            for (int rep = 0; rep < 5; rep++) t = fmin(t, triangulate_all(&r.b, &tris));
             printf("triangulation alone (one thread): %.0f ns per footprint (%ld triangles)\n",
                    t * 1e9 / (double)r.features, tris);
         }

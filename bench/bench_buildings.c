@@ -196,7 +196,8 @@ static double plain_draw(const geo_buildings *b, const double eye[3], const doub
             items[2 * k + m] =
                 (rn_fill_item){.mesh = rn_mesh_make(m ? &b->chunks[k].roofs : &b->chunks[k].walls),
                                .origin = {b->chunks[k].origin[0], b->chunks[k].origin[1], 0},
-                               .opacity = 1};
+                               .opacity = 1,
+                               .flat_normals = true};
     glViewport(0, 0, WIDTH, HEIGHT);
     glFinish();
     double t0 = now_s();

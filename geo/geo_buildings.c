@@ -233,50 +233,67 @@ static bool geo__add_valid(geo__rings *o, OGRGeometryH g, double *area)
     return true;
 }
 
-/* Footprints the triangulator rejects, fills to nothing, or whose fill
- * misses the polygon's area by more than 1 % (self-intersecting rings,
- * bowties) are made valid
- * with OGR (GEOS) and their rings replaced; counted in b->repaired. */
+/* Footprints the triangulator rejected, filled to nothing, or whose fill
+ * missed the polygon's area by more than 1 % (t->bad: self-intersecting
+ * rings, bowties) are made valid with OGR (GEOS): their new rings are
+ * appended and triangulated again; counted in b->repaired. */
 static tw_result geo__repair(geo_buildings *b, geo_btris *t)
 {
     geo_polygons *p = &b->polys;
     tw_tri_out tri = {0};
-    bool *bad = calloc((size_t)p->count + 1, sizeof *bad);
-    tw_result r = bad ? TW_OK : TW_ERR_NOMEM;
-    int nbad = 0;
-    for (int f = 0; r == TW_OK && f < p->count; f++) nbad += t->bad[f] != 0;
-    geo__rings o = {0};
-    for (int f = 0; r == TW_OK && nbad && f < p->count; f++) {
-        geo_polygon *pf = &p->features[f];
-        int first = o.rings;
-        OGRGeometryH g = t->bad[f] ? geo__to_ogr(p, f) : NULL;
+    geo__rings o = {0}; /* the repaired rings, appended to p's at the end */
+    int *fixed = NULL, nfixed = 0, cap = 0;
+    tw_result r = TW_OK;
+    for (int f = 0; r == TW_OK && f < p->count; f++) {
+        if (!t->bad[f]) continue;
+        int first = o.rings, points = o.points;
+        OGRGeometryH g = geo__to_ogr(p, f);
         OGRGeometryH v = g ? OGR_G_MakeValid(g) : NULL;
         double area = 0;
-        bool fixed = v && geo__add_valid(&o, v, &area) && o.rings > first && o.outer[first];
-        if (!fixed) {
-            o.points = first > 0 ? o.start[first] : 0;
-            o.rings = first;
-            for (int q = pf->ring_first; r == TW_OK && q < pf->ring_first + pf->ring_count; q++)
-                if (!geo__rings_add(&o, &p->xy[p->ring_start[q] * 2],
-                                    p->ring_start[q + 1] - p->ring_start[q], p->ring_outer[q]))
-                    r = TW_ERR_NOMEM;
-        } else {
-            pf->area = area;
-            b->repaired++;
-            bad[f] = true; /* triangulated again below */
+        bool ok = v && geo__add_valid(&o, v, &area) && o.rings > first && o.outer[first];
+        if (ok && nfixed == cap) {
+            cap = cap ? cap * 2 : 64;
+            int *q = realloc(fixed, (size_t)cap * sizeof *q);
+            if (q)
+                fixed = q;
+            else
+                ok = false, r = TW_ERR_NOMEM;
         }
-        pf->ring_first = first;
-        pf->ring_count = o.rings - first;
+        if (ok) {
+            /* Rings as they will be numbered once appended. */
+            geo_polygon *pf = &p->features[f];
+            pf->area = area;
+            pf->ring_first = p->ring_count + first;
+            pf->ring_count = o.rings - first;
+            fixed[nfixed++] = f;
+            b->repaired++;
+        } else {
+            o.rings = first, o.points = points; /* kept as it was */
+        }
         OGR_G_DestroyGeometry(v);
         OGR_G_DestroyGeometry(g);
     }
-    if (r == TW_OK && nbad) {
-        free(p->xy);
-        free(p->ring_start);
-        free(p->ring_outer);
-        p->xy = o.xy, p->ring_start = o.start, p->ring_outer = o.outer, p->ring_count = o.rings;
-        for (int f = 0; f < p->count; f++) {
-            geo_polygon *pf = &p->features[f];
+    if (r == TW_OK && nfixed) {
+        /* The old rings of the repaired features stay, unused. */
+        size_t np = (size_t)p->ring_start[p->ring_count], nr = (size_t)p->ring_count;
+        double *xy = realloc(p->xy, (np + (size_t)o.points) * 2 * sizeof *xy);
+        if (xy) p->xy = xy;
+        int *st = realloc(p->ring_start, (nr + (size_t)o.rings + 1) * sizeof *st);
+        if (st) p->ring_start = st;
+        bool *ou = realloc(p->ring_outer, (nr + (size_t)o.rings + 1) * sizeof *ou);
+        if (ou) p->ring_outer = ou;
+        if (!xy || !st || !ou) r = TW_ERR_NOMEM;
+        if (r == TW_OK) {
+            memcpy(&p->xy[np * 2], o.xy, (size_t)o.points * 2 * sizeof *xy);
+            for (int k = 0; k < o.rings; k++) {
+                p->ring_start[nr + (size_t)k] = (int)np + o.start[k];
+                p->ring_outer[nr + (size_t)k] = o.outer[k];
+            }
+            p->ring_count += o.rings;
+            p->ring_start[p->ring_count] = (int)np + o.points;
+        }
+        for (int k = 0; r == TW_OK && k < nfixed; k++) {
+            geo_polygon *pf = &p->features[fixed[k]];
             pf->bbox[0] = pf->bbox[1] = HUGE_VAL, pf->bbox[2] = pf->bbox[3] = -HUGE_VAL;
             for (int i = p->ring_start[pf->ring_first];
                  i < p->ring_start[pf->ring_first + pf->ring_count]; i++) {
@@ -285,16 +302,14 @@ static tw_result geo__repair(geo_buildings *b, geo_btris *t)
                 pf->bbox[2] = fmax(pf->bbox[2], p->xy[i * 2]);
                 pf->bbox[3] = fmax(pf->bbox[3], p->xy[i * 2 + 1]);
             }
+            if (!geo_btris_feature(t, p, fixed[k], &tri)) r = TW_ERR_NOMEM;
         }
-        for (int f = 0; r == TW_OK && f < p->count; f++)
-            if (bad[f] && !geo_btris_feature(t, p, f, &tri)) r = TW_ERR_NOMEM;
-    } else {
-        free(o.xy);
-        free(o.start);
-        free(o.outer);
     }
+    free(o.xy);
+    free(o.start);
+    free(o.outer);
+    free(fixed);
     tw_tri_out_free(&tri);
-    free(bad);
     return r;
 }
 

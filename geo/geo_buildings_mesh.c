@@ -351,26 +351,25 @@ static tw_result geo__far_boxes(const geo_buildings *b, geo_buildings_chunk *c)
     return TW_OK;
 }
 
-/* Walls of feature rings: each point of a ring once at the bottom (even
- * vertex) and once on top (odd), z 0 until raised, and two triangles per
- * edge of non-zero length; no normals (drawn with flat normals). */
-static tw_result geo__walls(const geo_polygons *cp, const double origin[3], tw_mesh *m,
-                            uint32_t **wall_v0)
+/* Walls of features f0 .. f1 - 1 (points: their ring points): each point of a ring once at the
+ * bottom (even vertex) and once on top (odd), z 0 until raised, and two triangles per edge of
+ * non-zero length; no normals (drawn with flat normals). */
+static tw_result geo__walls(const geo_polygons *cp, int f0, int f1, uint32_t points,
+                            const double origin[3], tw_mesh *m, uint32_t **wall_v0)
 {
-    uint32_t points = (uint32_t)cp->ring_start[cp->ring_count];
     m->prim = TW_PRIM_TRIANGLES;
     tw_result r = tw_mesh_alloc(m, points * 2, points * 6, TW_MESH_COLORS);
     if (r != TW_OK) return r;
     memcpy(m->origin, origin, sizeof m->origin);
-    *wall_v0 = calloc((size_t)cp->count + 1, sizeof **wall_v0);
+    *wall_v0 = calloc((size_t)(f1 - f0) + 1, sizeof **wall_v0);
     if (!*wall_v0) {
         tw_mesh_free(m);
         return TW_ERR_NOMEM;
     }
     uint32_t nv = 0, ni = 0;
-    for (int f = 0; f < cp->count; f++) {
+    for (int f = f0; f < f1; f++) {
         const geo_polygon *pf = &cp->features[f];
-        (*wall_v0)[f] = nv;
+        (*wall_v0)[f - f0] = nv;
         for (int ring = pf->ring_first; ring < pf->ring_first + pf->ring_count; ring++) {
             int a0 = cp->ring_start[ring], n = cp->ring_start[ring + 1] - a0;
             /* Repeated points (the closing one included) are one vertex pair. */
@@ -403,7 +402,7 @@ static tw_result geo__walls(const geo_polygons *cp, const double origin[3], tw_m
             }
         }
     }
-    (*wall_v0)[cp->count] = nv;
+    (*wall_v0)[f1 - f0] = nv;
     m->vertex_count = nv;
     m->index_count = ni;
     memset(m->colors, 255, (size_t)nv * 4);
@@ -473,18 +472,16 @@ static tw_result geo__roofs(const geo_buildings *b, const geo_btris *t, geo_buil
     return r;
 }
 
-/* One chunk's meshes: roofs from t; walls from its features' rings copied
- * into a small set of polygons of their own. */
+/* One chunk's meshes: roofs from t, walls and boxes from its features. */
 static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t,
                                    geo_buildings_chunk *c)
 {
     const geo_polygons *p = &b->polys;
-    int n = c->f1 - c->f0, nr = 0, np = 0;
+    int n = c->f1 - c->f0, np = 0;
     c->box[0] = c->box[1] = HUGE_VAL, c->box[3] = c->box[4] = -HUGE_VAL;
     c->box[2] = c->box[5] = NAN; /* until geo_buildings_raise */
     for (int i = 0; i < n; i++) {
         const geo_polygon *f = &p->features[c->f0 + i];
-        nr += f->ring_count;
         np += p->ring_start[f->ring_first + f->ring_count] - p->ring_start[f->ring_first];
         c->box[0] = fmin(c->box[0], f->bbox[0]), c->box[1] = fmin(c->box[1], f->bbox[1]);
         c->box[3] = fmax(c->box[3], f->bbox[2]), c->box[4] = fmax(c->box[4], f->bbox[3]);
@@ -492,37 +489,10 @@ static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t,
     c->origin[0] = floor(0.5 * (c->box[0] + c->box[3]));
     c->origin[1] = floor(0.5 * (c->box[1] + c->box[4]));
     c->origin[2] = 0;
-    geo_polygons cp = {.count = n, .ring_count = nr};
-    cp.features = malloc((size_t)n * sizeof *cp.features);
-    cp.xy = malloc((size_t)(np > 0 ? np : 1) * 2 * sizeof *cp.xy);
-    cp.ring_start = malloc((size_t)(nr + 1) * sizeof *cp.ring_start);
-    cp.ring_outer = malloc((size_t)(nr + 1) * sizeof *cp.ring_outer);
-    tw_result r = cp.features && cp.xy && cp.ring_start && cp.ring_outer ? TW_OK : TW_ERR_NOMEM;
-    if (r == TW_OK) {
-        /* A chunk's features are not contiguous in the ring arrays once
-         * ordered, so each one's rings are copied after the last. */
-        int kr = 0, kp = 0;
-        for (int i = 0; i < n; i++) {
-            const geo_polygon *f = &p->features[c->f0 + i];
-            cp.features[i] = *f;
-            cp.features[i].ring_first = kr;
-            for (int q = f->ring_first; q < f->ring_first + f->ring_count; q++) {
-                int qa = p->ring_start[q], qe = p->ring_start[q + 1];
-                cp.ring_start[kr] = kp;
-                cp.ring_outer[kr++] = p->ring_outer[q];
-                memcpy(&cp.xy[kp * 2], &p->xy[qa * 2], (size_t)(qe - qa) * 2 * sizeof *cp.xy);
-                kp += qe - qa;
-            }
-        }
-        cp.ring_start[kr] = kp;
-        r = geo__roofs(b, t, c);
-    }
-    if (r == TW_OK) r = geo__walls(&cp, c->origin, &c->walls, &c->wall_v0);
+    tw_result r = geo__roofs(b, t, c);
+    if (r == TW_OK)
+        r = geo__walls(p, c->f0, c->f1, (uint32_t)np, c->origin, &c->walls, &c->wall_v0);
     if (r == TW_OK) r = geo__far_boxes(b, c);
-    free(cp.features);
-    free(cp.xy);
-    free(cp.ring_start);
-    free(cp.ring_outer);
     return r;
 }
 

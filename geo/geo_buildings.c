@@ -125,9 +125,8 @@ static bool geo__feature(void *user, OGRFeatureH f, int index)
     for (int k = 0; k < b->source_count; k++) {
         double v;
         int i = c->idx[k];
-        if (!OGR_F_IsFieldSetAndNotNull(f, i) ||
-            !geo_buildings_parse_number(OGR_F_GetFieldAsString(f, i), &v) || v <= 0)
-            continue;
+        /* The text already read for the panel (NULL when null). */
+        if (!geo_buildings_parse_number(row[i], &v) || v <= 0) continue;
         if (b->sources[k].floors) {
             if (v > GEO_MAX_FLOORS) continue;
             if (isnan(floors)) floors = v;

@@ -7,6 +7,7 @@
  * ear. Work budgets cap the quadratic parts; past them only convex vertices
  * are cut, which is linear. Nodes live in one array and link by index. */
 #include "tw_triangulate.h"
+#include "tw_triangulate_int.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -29,8 +30,6 @@
 #define TRI_LOCAL_NODES 160
 #define TRI_LOCAL_HOLES 16
 #define TRI_LOCAL_STACK 16
-/* Strictly convex single rings up to this size are fanned without nodes. */
-#define TRI_FAST_MAX 64
 
 typedef struct tri_node {
     double x, y;
@@ -688,72 +687,6 @@ static int hole_cmp(const void *a, const void *b)
     return (p->node > q->node) - (p->node < q->node);
 }
 
-static bool out_reserve(tw_tri_out *o, size_t more)
-{
-    if (o->index_count + more <= o->capacity) return true;
-    size_t cap = o->capacity ? o->capacity * 2 : 96;
-    while (cap < o->index_count + more) cap *= 2;
-    uint32_t *p = realloc(o->indices, cap * sizeof *p);
-    if (!p) return false;
-    o->indices = p;
-    o->capacity = cap;
-    return true;
-}
-
-/* Most footprints are small convex rings: when points [start, end), without
- * repeats and a closing point, turn the same way at every vertex (none
- * straight) and their edges sweep round once (the x direction flips exactly
- * twice), the ring is simple and convex and a fan from its first point is
- * its triangulation. 1: done, 0: not such a ring, -1: out of memory. */
-static int fast_convex(const double *xy, int start, int end, tw_tri_out *out)
-{
-    if (end - start > TRI_FAST_MAX + 1) return 0;
-    uint32_t idx[TRI_FAST_MAX + 1];
-    int n = 0;
-    for (int j = start; j < end; j++) {
-        if (n > 0 && xy[2 * j] == xy[2 * idx[n - 1]] && xy[2 * j + 1] == xy[2 * idx[n - 1] + 1])
-            continue;
-        idx[n++] = (uint32_t)j;
-    }
-    if (n > 1 && xy[2 * idx[0]] == xy[2 * idx[n - 1]] &&
-        xy[2 * idx[0] + 1] == xy[2 * idx[n - 1] + 1])
-        n--;
-    if (n < 3 || n > TRI_FAST_MAX) return 0;
-    int turn = 0, flips = 0, last_dx = 0;
-    for (int k = 0; k < n; k++) {
-        const double *a = &xy[2 * idx[k]], *b = &xy[2 * idx[(k + 1) % n]],
-                     *c = &xy[2 * idx[(k + 2) % n]];
-        double o = orient_xy(a[0], a[1], b[0], b[1], c[0], c[1]);
-        int t = (o > 0) - (o < 0);
-        if (t == 0 || (turn && t != turn)) return 0;
-        turn = t;
-        int dx = (b[0] > a[0]) - (b[0] < a[0]);
-        if (dx) {
-            flips += last_dx && dx != last_dx;
-            last_dx = dx;
-        }
-    }
-    /* The wrap from the last edge with an x direction to the first. */
-    for (int k = 0; k < n; k++) {
-        int dx = (xy[2 * idx[(k + 1) % n]] > xy[2 * idx[k]]) -
-                 (xy[2 * idx[(k + 1) % n]] < xy[2 * idx[k]]);
-        if (dx) {
-            flips += dx != last_dx;
-            break;
-        }
-    }
-    if (flips != 2) return 0;
-    if (!out_reserve(out, 3 * (size_t)(n - 2))) return -1;
-    uint32_t *o = out->indices + out->index_count;
-    for (int k = 1; k + 1 < n; k++) {
-        *o++ = idx[0];
-        *o++ = idx[turn > 0 ? k : k + 1];
-        *o++ = idx[turn > 0 ? k + 1 : k];
-    }
-    out->index_count += 3 * (size_t)(n - 2);
-    return 1;
-}
-
 static tw_result check_input(const double *xy, const int *ring_starts, int ring_count,
                              int point_count, const tw_tri_out *out)
 {
@@ -835,7 +768,7 @@ tw_result tw_triangulate(const double *xy, const int *ring_starts, int ring_coun
     if (r != TW_OK || ring_count == 0) return r;
     size_t before = out->index_count;
     if (ring_count == 1) {
-        int done = fast_convex(xy, ring_starts[0], point_count, out);
+        int done = tw_tri_fast_convex(xy, ring_starts[0], point_count, out);
         if (done) return done > 0 ? TW_OK : TW_ERR_NOMEM;
     }
     tri_state s;

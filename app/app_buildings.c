@@ -131,7 +131,8 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                                            : m ? roofs[k]
                                                : walls[k],
                                    .origin = {c->origin[0], c->origin[1], c->origin[2] * t->exag},
-                                   .opacity = d->opacity};
+                                   .opacity = d->opacity,
+                                   .flat_normals = true};
             n += far ? 1 : 2;
             p->drawn += c->f1 - c->f0;
             p->chunks_drawn++;

@@ -7,6 +7,7 @@
  * ear. Work budgets cap the quadratic parts; past them only convex vertices
  * are cut, which is linear. Nodes live in one array and link by index. */
 #include "tw_triangulate.h"
+#include "tw_triangulate_int.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -24,6 +25,11 @@
  * simple rings need next to none, a mess of crossings would take it all. */
 #define TRI_REPAIR_BASE     1000000LL
 #define TRI_REPAIR_PER_NODE 200LL
+/* Nodes, holes and queued rings held in the call's own frame: a footprint's
+ * triangulation then allocates nothing. */
+#define TRI_LOCAL_NODES 160
+#define TRI_LOCAL_HOLES 16
+#define TRI_LOCAL_STACK 16
 
 typedef struct tri_node {
     double x, y;
@@ -44,9 +50,9 @@ typedef struct tri_hole {
 } tri_hole;
 
 typedef struct tri_state {
-    tri_node *nodes;
+    tri_node *nodes; /* local_nodes until it outgrows them */
     int count, cap;
-    int *stack; /* rings waiting to be clipped, one node of each */
+    int *stack; /* rings waiting to be clipped, one node of each; local_stack at first */
     int stack_count, stack_cap;
     tri_zkey *keys;
     int keys_cap;
@@ -55,6 +61,8 @@ typedef struct tri_state {
     long long repair, repair_budget; /* work on rings with no ear */
     tw_tri_out *out;
     tw_result err;
+    tri_node local_nodes[TRI_LOCAL_NODES];
+    int local_stack[TRI_LOCAL_STACK];
 } tri_state;
 
 static double orient_xy(double ax, double ay, double bx, double by, double cx, double cy)
@@ -80,12 +88,14 @@ static int node_new(tri_state *s, double x, double y, uint32_t i)
             s->err = TW_ERR_TOOBIG;
             return -1;
         }
-        int cap = s->cap ? s->cap * 2 : 64;
-        tri_node *n = realloc(s->nodes, (size_t)cap * sizeof *n);
+        int cap = s->cap * 2;
+        bool local = s->nodes == s->local_nodes;
+        tri_node *n = realloc(local ? NULL : s->nodes, (size_t)cap * sizeof *n);
         if (!n) {
             s->err = TW_ERR_NOMEM;
             return -1;
         }
+        if (local) memcpy(n, s->nodes, (size_t)s->count * sizeof *n);
         s->nodes = n;
         s->cap = cap;
     }
@@ -304,10 +314,15 @@ static bool is_ear(tri_state *s, int b, bool hashed)
     tri_ear e = {.a = &n[B->prev], .b = B, .c = &n[B->next], .ia = B->prev, .ic = B->next};
     s->work++;
     if (orient(e.a, e.b, e.c) <= 0) return false;
-    e.x0 = fmin(e.a->x, fmin(B->x, e.c->x));
-    e.y0 = fmin(e.a->y, fmin(B->y, e.c->y));
-    e.x1 = fmax(e.a->x, fmax(B->x, e.c->x));
-    e.y1 = fmax(e.a->y, fmax(B->y, e.c->y));
+    /* Plain comparisons: fmin/fmax are library calls here (NaN rules). */
+    e.x0 = e.a->x < B->x ? e.a->x : B->x;
+    e.x0 = e.c->x < e.x0 ? e.c->x : e.x0;
+    e.y0 = e.a->y < B->y ? e.a->y : B->y;
+    e.y0 = e.c->y < e.y0 ? e.c->y : e.y0;
+    e.x1 = e.a->x > B->x ? e.a->x : B->x;
+    e.x1 = e.c->x > e.x1 ? e.c->x : e.x1;
+    e.y1 = e.a->y > B->y ? e.a->y : B->y;
+    e.y1 = e.c->y > e.y1 ? e.c->y : e.y1;
     if (hashed) {
         uint32_t z0 = zkey(s, e.x0, e.y0), z1 = zkey(s, e.x1, e.y1);
         for (int p = B->prevz; p >= 0 && n[p].z >= z0; p = n[p].prevz) {
@@ -319,10 +334,17 @@ static bool is_ear(tri_state *s, int b, bool hashed)
             if (ear_blocked(s, &e, p)) return false;
         }
     } else {
+        int steps = 0;
         for (int p = e.c->next; p != e.ia; p = n[p].next) {
-            s->work++;
-            if (ear_blocked(s, &e, p)) return false;
+            steps++;
+            const tri_node *P = &n[p];
+            if (P->x < e.x0 || P->x > e.x1 || P->y < e.y0 || P->y > e.y1) continue;
+            if (ear_blocked(s, &e, p)) {
+                s->work += steps;
+                return false;
+            }
         }
+        s->work += steps;
     }
     return true;
 }
@@ -410,12 +432,14 @@ static bool valid_diagonal(tri_state *s, int a, int b)
 static bool push_ring(tri_state *s, int node)
 {
     if (s->stack_count == s->stack_cap) {
-        int cap = s->stack_cap ? s->stack_cap * 2 : 16;
-        int *p = realloc(s->stack, (size_t)cap * sizeof *p);
+        int cap = s->stack_cap * 2;
+        bool local = s->stack == s->local_stack;
+        int *p = realloc(local ? NULL : s->stack, (size_t)cap * sizeof *p);
         if (!p) {
             s->err = TW_ERR_NOMEM;
             return false;
         }
+        if (local) memcpy(p, s->stack, (size_t)s->stack_count * sizeof *p);
         s->stack = p;
         s->stack_cap = cap;
     }
@@ -685,8 +709,15 @@ static void triangulate(tri_state *s, const double *xy, const int *ring_starts, 
     int end0 = ring_count > 1 ? ring_starts[1] : point_count;
     int outer = ring_build(s, xy, ring_starts[0], end0, true);
     if (outer < 0) return;
+    /* Straight and doubled-back points first: they are no ear and block
+     * others, so clipping around them costs laps. */
+    int n0 = ring_size(s, outer);
+    outer = filter_ring(s, outer, &n0);
+    if (outer < 0) return;
 
-    tri_hole *holes = malloc((size_t)ring_count * sizeof *holes);
+    tri_hole local_holes[TRI_LOCAL_HOLES];
+    tri_hole *holes =
+        ring_count <= TRI_LOCAL_HOLES ? local_holes : malloc((size_t)ring_count * sizeof *holes);
     if (!holes) {
         s->err = TW_ERR_NOMEM;
         return;
@@ -695,6 +726,8 @@ static void triangulate(tri_state *s, const double *xy, const int *ring_starts, 
     for (int k = 1; k < ring_count && !s->err; k++) {
         int end = k + 1 < ring_count ? ring_starts[k + 1] : point_count;
         int h = ring_build(s, xy, ring_starts[k], end, false);
+        int nh = h >= 0 ? ring_size(s, h) : 0;
+        if (h >= 0) h = filter_ring(s, h, &nh);
         if (h < 0) continue;
         tri_hole best = {s->nodes[h].x, h};
         for (int p = s->nodes[h].next; p != h; p = s->nodes[p].next)
@@ -722,7 +755,7 @@ static void triangulate(tri_state *s, const double *xy, const int *ring_starts, 
         int p = find_bridge(s, outer, holes[k].node);
         if (p >= 0) node_split(s, p, holes[k].node);
     }
-    free(holes);
+    if (holes != local_holes) free(holes);
 
     if (!s->err) push_ring(s, outer);
     while (s->stack_count > 0 && !s->err) clip_ring(s, s->stack[--s->stack_count]);
@@ -734,10 +767,26 @@ tw_result tw_triangulate(const double *xy, const int *ring_starts, int ring_coun
     tw_result r = check_input(xy, ring_starts, ring_count, point_count, out);
     if (r != TW_OK || ring_count == 0) return r;
     size_t before = out->index_count;
-    tri_state s = {.out = out};
+    if (ring_count == 1) {
+        int done = tw_tri_fast_convex(xy, ring_starts[0], point_count, out);
+        if (done) return done > 0 ? TW_OK : TW_ERR_NOMEM;
+    }
+    tri_state s;
+    s.nodes = s.local_nodes;
+    s.count = 0;
+    s.cap = TRI_LOCAL_NODES;
+    s.stack = s.local_stack;
+    s.stack_count = 0;
+    s.stack_cap = TRI_LOCAL_STACK;
+    s.keys = NULL;
+    s.keys_cap = 0;
+    s.minx = s.miny = s.inv = 0;
+    s.work = s.budget = s.repair = s.repair_budget = 0;
+    s.out = out;
+    s.err = TW_OK;
     triangulate(&s, xy, ring_starts, ring_count, point_count);
-    free(s.nodes);
-    free(s.stack);
+    if (s.nodes != s.local_nodes) free(s.nodes);
+    if (s.stack != s.local_stack) free(s.stack);
     free(s.keys);
     if (s.err != TW_OK) out->index_count = before;
     return s.err;

@@ -1,9 +1,6 @@
 /* Building loading: heights from a field, floors or a default; meshes from
  * the shared polygon builders. */
-#include "geo_buildings.h"
-
-#include "geo_polymesh.h"
-#include "tw_triangulate.h"
+#include "geo_buildings_int.h"
 
 #include <math.h>
 #include <ogr_api.h>
@@ -30,6 +27,7 @@ typedef struct geo__ctx {
     size_t cap;
     double floor_m, default_m;
     signed char *src_of; /* per feature: the height source used, -1 the default */
+    geo_bpipe *pipe;     /* triangulation while reading; NULL: after */
 } geo__ctx;
 
 bool geo_buildings_parse_number(const char *text, double *out)
@@ -127,9 +125,8 @@ static bool geo__feature(void *user, OGRFeatureH f, int index)
     for (int k = 0; k < b->source_count; k++) {
         double v;
         int i = c->idx[k];
-        if (!OGR_F_IsFieldSetAndNotNull(f, i) ||
-            !geo_buildings_parse_number(OGR_F_GetFieldAsString(f, i), &v) || v <= 0)
-            continue;
+        /* The text already read for the panel (NULL when null). */
+        if (!geo_buildings_parse_number(row[i], &v) || v <= 0) continue;
         if (b->sources[k].floors) {
             if (v > GEO_MAX_FLOORS) continue;
             if (isnan(floors)) floors = v;
@@ -152,42 +149,7 @@ static bool geo__feature(void *user, OGRFeatureH f, int index)
     b->floors[index] = floors;
     b->hmin = index == 0 ? h : fmin(b->hmin, h);
     b->hmax = index == 0 ? h : fmax(b->hmax, h);
-    return true;
-}
-
-/* Area of feature f's fill as the triangulator makes it, part by part;
- * false when a part cannot be triangulated. */
-static bool geo__fill_area(const geo_polygons *p, int f, tw_tri_out *tri, int *starts, double *sum)
-{
-    const geo_polygon *pf = &p->features[f];
-    int end = pf->ring_first + pf->ring_count;
-    *sum = 0;
-    for (int r0 = pf->ring_first; r0 < end;) {
-        int r1 = r0 + 1;
-        while (r1 < end && !p->ring_outer[r1]) r1++;
-        int a = p->ring_start[r0];
-        for (int r = r0; r <= r1; r++) starts[r - r0] = p->ring_start[r] - a;
-        tri->index_count = 0;
-        if (p->ring_outer[r0]) {
-            const double *xy = &p->xy[a * 2];
-            if (tw_triangulate(xy, starts, r1 - r0, p->ring_start[r1] - a, tri) != TW_OK)
-                return false;
-            for (size_t k = 0; k + 2 < tri->index_count; k += 3) {
-                const double *u = &xy[tri->indices[k] * 2], *v = &xy[tri->indices[k + 1] * 2],
-                             *w = &xy[tri->indices[k + 2] * 2];
-                *sum += 0.5 * fabs((v[0] - u[0]) * (w[1] - u[1]) - (w[0] - u[0]) * (v[1] - u[1]));
-            }
-        }
-        r0 = r1;
-    }
-    return true;
-}
-
-static bool geo__fill_ok(const geo_polygons *p, int f, tw_tri_out *tri, int *starts)
-{
-    double sum, area = p->features[f].area;
-    if (!geo__fill_area(p, f, tri, starts, &sum)) return false;
-    return sum > 0 && fabs(sum - area) <= 0.01 * fabs(area);
+    return !c->pipe || geo_bpipe_add(c->pipe, &b->polys, index);
 }
 
 /* Feature f as OGR polygons (scene metres): each outer ring with its holes. */
@@ -270,51 +232,67 @@ static bool geo__add_valid(geo__rings *o, OGRGeometryH g, double *area)
     return true;
 }
 
-/* Footprints the triangulator rejects, fills to nothing, or whose fill
- * misses the polygon's area by more than 1 % (self-intersecting rings,
- * bowties) are made valid
- * with OGR (GEOS) and their rings replaced; counted in b->repaired. */
-static tw_result geo__repair(geo_buildings *b)
+/* Footprints the triangulator rejected, filled to nothing, or whose fill
+ * missed the polygon's area by more than 1 % (t->bad: self-intersecting
+ * rings, bowties) are made valid with OGR (GEOS): their new rings are
+ * appended and triangulated again; counted in b->repaired. */
+static tw_result geo__repair(geo_buildings *b, geo_btris *t)
 {
     geo_polygons *p = &b->polys;
     tw_tri_out tri = {0};
-    int *starts = malloc(((size_t)p->ring_count + 1) * sizeof *starts);
-    bool *bad = calloc((size_t)p->count + 1, sizeof *bad);
-    tw_result r = starts && bad ? TW_OK : TW_ERR_NOMEM;
-    int nbad = 0;
-    for (int f = 0; r == TW_OK && f < p->count; f++)
-        nbad += bad[f] = !geo__fill_ok(p, f, &tri, starts);
-    geo__rings o = {0};
-    for (int f = 0; r == TW_OK && nbad && f < p->count; f++) {
-        geo_polygon *pf = &p->features[f];
-        int first = o.rings;
-        OGRGeometryH g = bad[f] ? geo__to_ogr(p, f) : NULL;
+    geo__rings o = {0}; /* the repaired rings, appended to p's at the end */
+    int *fixed = NULL, nfixed = 0, cap = 0;
+    tw_result r = TW_OK;
+    for (int f = 0; r == TW_OK && f < p->count; f++) {
+        if (!t->bad[f]) continue;
+        int first = o.rings, points = o.points;
+        OGRGeometryH g = geo__to_ogr(p, f);
         OGRGeometryH v = g ? OGR_G_MakeValid(g) : NULL;
         double area = 0;
-        bool fixed = v && geo__add_valid(&o, v, &area) && o.rings > first && o.outer[first];
-        if (!fixed) {
-            o.points = first > 0 ? o.start[first] : 0;
-            o.rings = first;
-            for (int q = pf->ring_first; r == TW_OK && q < pf->ring_first + pf->ring_count; q++)
-                if (!geo__rings_add(&o, &p->xy[p->ring_start[q] * 2],
-                                    p->ring_start[q + 1] - p->ring_start[q], p->ring_outer[q]))
-                    r = TW_ERR_NOMEM;
-        } else {
-            pf->area = area;
-            b->repaired++;
+        bool ok = v && geo__add_valid(&o, v, &area) && o.rings > first && o.outer[first];
+        if (ok && nfixed == cap) {
+            cap = cap ? cap * 2 : 64;
+            int *q = realloc(fixed, (size_t)cap * sizeof *q);
+            if (q)
+                fixed = q;
+            else
+                ok = false, r = TW_ERR_NOMEM;
         }
-        pf->ring_first = first;
-        pf->ring_count = o.rings - first;
+        if (ok) {
+            /* Rings as they will be numbered once appended. */
+            geo_polygon *pf = &p->features[f];
+            pf->area = area;
+            pf->ring_first = p->ring_count + first;
+            pf->ring_count = o.rings - first;
+            fixed[nfixed++] = f;
+            b->repaired++;
+        } else {
+            o.rings = first, o.points = points; /* kept as it was */
+        }
         OGR_G_DestroyGeometry(v);
         OGR_G_DestroyGeometry(g);
     }
-    if (r == TW_OK && nbad) {
-        free(p->xy);
-        free(p->ring_start);
-        free(p->ring_outer);
-        p->xy = o.xy, p->ring_start = o.start, p->ring_outer = o.outer, p->ring_count = o.rings;
-        for (int f = 0; f < p->count; f++) {
-            geo_polygon *pf = &p->features[f];
+    if (r == TW_OK && nfixed) {
+        /* The old rings of the repaired features stay, unused. */
+        size_t np = (size_t)p->ring_start[p->ring_count], nr = (size_t)p->ring_count;
+        double *xy = realloc(p->xy, (np + (size_t)o.points) * 2 * sizeof *xy);
+        if (xy) p->xy = xy;
+        int *st = realloc(p->ring_start, (nr + (size_t)o.rings + 1) * sizeof *st);
+        if (st) p->ring_start = st;
+        bool *ou = realloc(p->ring_outer, (nr + (size_t)o.rings + 1) * sizeof *ou);
+        if (ou) p->ring_outer = ou;
+        if (!xy || !st || !ou) r = TW_ERR_NOMEM;
+        if (r == TW_OK) {
+            memcpy(&p->xy[np * 2], o.xy, (size_t)o.points * 2 * sizeof *xy);
+            for (int k = 0; k < o.rings; k++) {
+                p->ring_start[nr + (size_t)k] = (int)np + o.start[k];
+                p->ring_outer[nr + (size_t)k] = o.outer[k];
+            }
+            p->ring_count += o.rings;
+            p->ring_start[p->ring_count] = (int)np + o.points;
+        }
+        for (int k = 0; r == TW_OK && k < nfixed; k++) {
+            geo_polygon *pf = &p->features[fixed[k]];
             pf->bbox[0] = pf->bbox[1] = HUGE_VAL, pf->bbox[2] = pf->bbox[3] = -HUGE_VAL;
             for (int i = p->ring_start[pf->ring_first];
                  i < p->ring_start[pf->ring_first + pf->ring_count]; i++) {
@@ -323,26 +301,15 @@ static tw_result geo__repair(geo_buildings *b)
                 pf->bbox[2] = fmax(pf->bbox[2], p->xy[i * 2]);
                 pf->bbox[3] = fmax(pf->bbox[3], p->xy[i * 2 + 1]);
             }
+            if (!geo_btris_feature(t, p, fixed[k], &tri)) r = TW_ERR_NOMEM;
         }
-    } else {
-        free(o.xy);
-        free(o.start);
-        free(o.outer);
     }
+    free(o.xy);
+    free(o.start);
+    free(o.outer);
+    free(fixed);
     tw_tri_out_free(&tri);
-    free(starts);
-    free(bad);
     return r;
-}
-
-/* The grid cell of feature f's bounding-box centre, row-major. */
-static long geo__cell(const geo_buildings *b, int f, double cm, long nx)
-{
-    const double *e = b->polys.extent, *bb = b->polys.features[f].bbox;
-    long ix = (long)floor((0.5 * (bb[0] + bb[2]) - e[0]) / cm);
-    long iy = (long)floor((0.5 * (bb[1] + bb[3]) - e[1]) / cm);
-    ix = ix < 0 ? 0 : ix >= nx ? nx - 1 : ix;
-    return (iy < 0 ? 0 : iy) * nx + ix;
 }
 
 typedef struct geo__key {
@@ -357,159 +324,45 @@ static int geo__key_cmp(const void *a, const void *b)
     return (x->f > y->f) - (x->f < y->f);
 }
 
-static long geo__nx(const geo_buildings *b, double cm)
-{
-    return (long)floor((b->polys.extent[2] - b->polys.extent[0]) / cm) + 1;
-}
-
 /* Orders the features (and their heights, floors and values) by grid cell,
  * so each chunk is a run of features; ties keep the source's order. */
-static tw_result geo__order(geo_buildings *b, double cm)
+static tw_result geo__order(geo_buildings *b, geo_btris *t, double cm)
 {
     int n = b->polys.count;
     size_t fc = b->field_count > 0 ? (size_t)b->field_count : 1;
-    long nx = geo__nx(b, cm);
+    long nx = geo_bnx(b, cm);
     geo__key *k = malloc((size_t)n * sizeof *k);
     geo_polygon *pf = malloc((size_t)n * sizeof *pf);
     double *h = malloc((size_t)n * sizeof *h), *fl = malloc((size_t)n * sizeof *fl);
     char **v = malloc((size_t)n * fc * sizeof *v);
-    tw_result r = k && pf && h && fl && v ? TW_OK : TW_ERR_NOMEM;
+    size_t *tf = malloc((size_t)n * sizeof *tf);
+    uint32_t *tn = malloc((size_t)n * sizeof *tn);
+    tw_result r = k && pf && h && fl && v && tf && tn ? TW_OK : TW_ERR_NOMEM;
     if (r == TW_OK) {
-        for (int f = 0; f < n; f++) k[f] = (geo__key){geo__cell(b, f, cm, nx), f};
+        for (int f = 0; f < n; f++) k[f] = (geo__key){geo_bcell(b, f, cm, nx), f};
         qsort(k, (size_t)n, sizeof *k, geo__key_cmp);
         for (int i = 0; i < n; i++) {
             int f = k[i].f;
             pf[i] = b->polys.features[f];
             h[i] = b->height[f], fl[i] = b->floors[f];
+            tf[i] = t->first[f], tn[i] = t->n[f];
             memcpy(&v[(size_t)i * fc], &b->values[(size_t)f * fc], fc * sizeof *v);
         }
         memcpy(b->polys.features, pf, (size_t)n * sizeof *pf);
         memcpy(b->height, h, (size_t)n * sizeof *h);
         memcpy(b->floors, fl, (size_t)n * sizeof *fl);
         memcpy(b->values, v, (size_t)n * fc * sizeof *v);
+        memcpy(t->first, tf, (size_t)n * sizeof *tf);
+        memcpy(t->n, tn, (size_t)n * sizeof *tn);
     }
+    free(tf);
+    free(tn);
     free(k);
     free(pf);
     free(h);
     free(fl);
     free(v);
     return r;
-}
-
-/* The far mesh: each building's bounding box as a roof and four walls
- * (bottom a, b, top b, a, as the walls), outward normals, z 0 until
- * raised. */
-static tw_result geo__far_boxes(const geo_polygons *cp, geo_buildings_chunk *c)
-{
-    uint32_t n = (uint32_t)cp->count;
-    tw_result r =
-        tw_mesh_alloc(&c->far, n * GEO_BUILDINGS_FAR_V, n * 30, TW_MESH_NORMALS | TW_MESH_COLORS);
-    if (r != TW_OK) return r;
-    memcpy(c->far.origin, c->origin, sizeof c->origin);
-    for (uint32_t i = 0; i < n; i++) {
-        const double *bb = cp->features[i].bbox;
-        float x0 = (float)(bb[0] - c->origin[0]), y0 = (float)(bb[1] - c->origin[1]);
-        float x1 = (float)(bb[2] - c->origin[0]), y1 = (float)(bb[3] - c->origin[1]);
-        /* Roof corners, then each wall's a and b. */
-        const float q[5][4][2] = {{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}},
-                                  {{x0, y0}, {x1, y0}, {x1, y0}, {x0, y0}},
-                                  {{x1, y0}, {x1, y1}, {x1, y1}, {x1, y0}},
-                                  {{x1, y1}, {x0, y1}, {x0, y1}, {x1, y1}},
-                                  {{x0, y1}, {x0, y0}, {x0, y0}, {x0, y1}}};
-        const float nrm[5][3] = {{0, 0, 1}, {0, -1, 0}, {1, 0, 0}, {0, 1, 0}, {-1, 0, 0}};
-        for (int f = 0; f < 5; f++) {
-            uint32_t v0 = i * GEO_BUILDINGS_FAR_V + (uint32_t)f * 4;
-            for (int k = 0; k < 4; k++) {
-                float *pos = &c->far.positions[(v0 + (uint32_t)k) * 3];
-                pos[0] = q[f][k][0], pos[1] = q[f][k][1], pos[2] = 0;
-                memcpy(&c->far.normals[(v0 + (uint32_t)k) * 3], nrm[f], sizeof nrm[f]);
-            }
-            uint32_t *ix = &c->far.indices[i * 30 + (uint32_t)f * 6];
-            ix[0] = v0, ix[1] = v0 + 1, ix[2] = v0 + 2, ix[3] = v0, ix[4] = v0 + 2, ix[5] = v0 + 3;
-        }
-    }
-    return TW_OK;
-}
-
-/* One chunk's meshes: its features' rings copied into a small set of
- * polygons of their own, so the meshes hold only its points. */
-static tw_result geo__chunk_meshes(const geo_buildings *b, geo_buildings_chunk *c)
-{
-    const geo_polygons *p = &b->polys;
-    int n = c->f1 - c->f0, r0 = p->features[c->f0].ring_first;
-    int r1 = p->features[c->f1 - 1].ring_first + p->features[c->f1 - 1].ring_count;
-    int a = p->ring_start[r0], e = p->ring_start[r1];
-    geo_polygons cp = {.count = n, .ring_count = r1 - r0};
-    cp.features = malloc((size_t)n * sizeof *cp.features);
-    cp.xy = malloc((size_t)(e - a) * 2 * sizeof *cp.xy);
-    cp.ring_start = malloc((size_t)(r1 - r0 + 1) * sizeof *cp.ring_start);
-    cp.ring_outer = malloc((size_t)(r1 - r0 + 1) * sizeof *cp.ring_outer);
-    tw_result r = cp.features && cp.xy && cp.ring_start && cp.ring_outer ? TW_OK : TW_ERR_NOMEM;
-    if (r == TW_OK) {
-        /* A chunk's features are not contiguous in the ring arrays once
-         * ordered, so each one's rings are copied after the last. */
-        int nr = 0, np = 0;
-        c->box[0] = c->box[1] = HUGE_VAL, c->box[3] = c->box[4] = -HUGE_VAL;
-        c->box[2] = c->box[5] = NAN; /* until geo_buildings_raise */
-        for (int i = 0; i < n; i++) {
-            const geo_polygon *f = &p->features[c->f0 + i];
-            cp.features[i] = *f;
-            cp.features[i].ring_first = nr;
-            for (int q = f->ring_first; q < f->ring_first + f->ring_count; q++) {
-                int qa = p->ring_start[q], qe = p->ring_start[q + 1];
-                cp.ring_start[nr] = np;
-                cp.ring_outer[nr++] = p->ring_outer[q];
-                memcpy(&cp.xy[np * 2], &p->xy[qa * 2], (size_t)(qe - qa) * 2 * sizeof *cp.xy);
-                np += qe - qa;
-            }
-            c->box[0] = fmin(c->box[0], f->bbox[0]), c->box[1] = fmin(c->box[1], f->bbox[1]);
-            c->box[3] = fmax(c->box[3], f->bbox[2]), c->box[4] = fmax(c->box[4], f->bbox[3]);
-        }
-        cp.ring_start[nr] = np;
-        cp.ring_count = nr;
-        c->origin[0] = floor(0.5 * (c->box[0] + c->box[3]));
-        c->origin[1] = floor(0.5 * (c->box[1] + c->box[4]));
-        c->origin[2] = 0;
-        r = geo_polymesh_fill(&cp, c->origin, &c->roofs, &c->roof_v0);
-    }
-    if (r == TW_OK) r = geo_polymesh_walls(&cp, c->origin, &c->walls, &c->wall_v0);
-    if (r == TW_OK && c->roofs.vertex_count) {
-        /* Roofs face up, so they take the sun like the walls do. */
-        c->roofs.normals = malloc((size_t)c->roofs.vertex_count * 3 * sizeof *c->roofs.normals);
-        if (!c->roofs.normals) r = TW_ERR_NOMEM;
-        for (uint32_t v = 0; r == TW_OK && v < c->roofs.vertex_count; v++) {
-            float *nv = &c->roofs.normals[v * 3];
-            nv[0] = nv[1] = 0, nv[2] = 1;
-        }
-        c->roofs.attrs |= TW_MESH_NORMALS;
-    }
-    if (r == TW_OK) r = geo__far_boxes(&cp, c);
-    free(cp.features);
-    free(cp.xy);
-    free(cp.ring_start);
-    free(cp.ring_outer);
-    return r;
-}
-
-/* Cuts the ordered features into chunks, one per occupied grid cell. */
-static tw_result geo__chunks(geo_buildings *b, double cm)
-{
-    int n = b->polys.count;
-    long nx = geo__nx(b, cm);
-    b->chunks = calloc((size_t)n + 1, sizeof *b->chunks);
-    if (!b->chunks) return TW_ERR_NOMEM;
-    for (int f = 0; f < n;) {
-        long cell = geo__cell(b, f, cm, nx);
-        int f1 = f + 1;
-        while (f1 < n && geo__cell(b, f1, cm, nx) == cell) f1++;
-        geo_buildings_chunk *c = &b->chunks[b->chunk_count++];
-        c->f0 = f, c->f1 = f1;
-        tw_result r = geo__chunk_meshes(b, c);
-        if (r != TW_OK) return r;
-        for (int i = 0; i < f1 - f; i++) b->roofless += c->roof_v0[i] == c->roof_v0[i + 1];
-        f = f1;
-    }
-    return TW_OK;
 }
 
 /* Keeps the features whose bounding-box centre is in desc->keep (a tile),
@@ -546,6 +399,16 @@ static void geo__keep(geo__ctx *c, const double keep[4])
     b->value_rows = m;
 }
 
+/* Every feature triangulated on this thread (a tile, once trimmed). */
+static bool geo__triangulate_all(const geo_buildings *b, geo_btris *t)
+{
+    tw_tri_out tri = {0};
+    bool ok = true;
+    for (int f = 0; ok && f < b->polys.count; f++) ok = geo_btris_feature(t, &b->polys, f, &tri);
+    tw_tri_out_free(&tri);
+    return ok;
+}
+
 tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *frame,
                              geo_buildings *out, char *err, size_t n)
 {
@@ -558,7 +421,10 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     geo_vector_desc vd = desc->src;
     vd.feature_fn = geo__feature;
     vd.feature_user = &c;
-    tw_result r = TW_OK;
+    vd.no_labels = true;
+    /* A tile drops the features it leaves to others: triangulated after. */
+    c.pipe = desc->has_keep ? NULL : geo_bpipe_create();
+    tw_result r = desc->has_keep || c.pipe ? TW_OK : TW_ERR_NOMEM;
     if (desc->has_keep && !vd.has_bbox) {
         /* The tile's rectangle in the source's CRS: its spatial filter. */
         geo_vector_source s;
@@ -574,23 +440,38 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     if (desc->has_keep && r == TW_ERR_FORMAT && strcmp(err, "holds no polygons") == 0) {
         /* A tile with nothing in it. */
         free(c.src_of);
+        geo_bpipe_free(c.pipe);
         geo_buildings_free(out);
         err[0] = 0;
         return TW_OK;
     }
     if (r == TW_OK && !c.missing[0] && desc->has_keep) geo__keep(&c, desc->keep);
     free(c.src_of);
+    geo_btris t = {0};
+    bool tris_ok =
+        r != TW_OK || c.missing[0] ||
+        (c.pipe ? geo_bpipe_finish(c.pipe, &t, out->polys.count) : geo__triangulate_all(out, &t));
+    geo_bpipe_free(c.pipe);
+    if (r == TW_OK && !c.missing[0] && !tris_ok) {
+        snprintf(err, n, "out of memory triangulating its footprints");
+        r = TW_ERR_NOMEM;
+    }
     if (r != TW_OK || c.missing[0]) {
         if (c.missing[0]) snprintf(err, n, "%s", c.missing), r = TW_ERR_ARG;
         /* geo_vector_load_polygons freed its polygons; the rest is ours. */
+        geo_btris_free(&t);
         geo_buildings_free(out);
         return r;
     }
-    if (out->polys.count == 0) return TW_OK; /* a tile whose features all lie in others */
+    if (out->polys.count == 0) { /* a tile whose features all lie in others */
+        geo_btris_free(&t);
+        return TW_OK;
+    }
     double cm = desc->chunk_m > 0 ? desc->chunk_m : GEO_BUILDINGS_CHUNK_M;
-    r = geo__repair(out);
-    if (r == TW_OK) r = geo__order(out, cm);
-    if (r == TW_OK) r = geo__chunks(out, cm);
+    r = geo__repair(out, &t);
+    if (r == TW_OK) r = geo__order(out, &t, cm);
+    if (r == TW_OK) r = geo_bchunks_build(out, &t, cm);
+    geo_btris_free(&t);
     if (r != TW_OK) {
         geo_buildings_free(out);
         snprintf(err, n, "out of memory building its meshes");
@@ -646,13 +527,13 @@ void geo_buildings_raise(geo_buildings *b, const double *base, double exaggerati
             float hi = (float)(zhi - c->origin[2] * exaggeration);
             for (uint32_t v = c->roof_v0[i]; v < c->roof_v0[i + 1]; v++)
                 c->roofs.positions[v * 3 + 2] = hi;
-            /* Walls are quads: bottom a, b, top b, a. */
+            /* Walls: each point at the bottom (even vertex) and on top. */
             for (uint32_t v = c->wall_v0[i]; v < c->wall_v0[i + 1]; v++)
-                c->walls.positions[v * 3 + 2] = (v & 3) >= 2 ? hi : lo;
-            /* The box: roof at the top, walls as above. */
+                c->walls.positions[v * 3 + 2] = (v & 1) ? hi : lo;
+            /* The box: corners 0-3 at the bottom, 4-7 on top. */
             uint32_t b0 = (uint32_t)i * GEO_BUILDINGS_FAR_V;
             for (uint32_t v = 0; c->far.positions && v < GEO_BUILDINGS_FAR_V; v++)
-                c->far.positions[(b0 + v) * 3 + 2] = v < 4 || (v & 3) >= 2 ? hi : lo;
+                c->far.positions[(b0 + v) * 3 + 2] = v >= 4 ? hi : lo;
         }
     }
 }

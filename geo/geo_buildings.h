@@ -36,8 +36,10 @@ typedef struct geo_buildings_desc {
 
 /* The buildings whose footprint centres fall in one grid cell: features
  * f0 .. f1 - 1 (the loader orders features by cell), with their own
- * origin and meshes so a frame can draw or skip them together. Roofs have
- * normals (0, 0, 1), walls flat normals; z is 0 until raised. Feature
+ * origin and meshes so a frame can draw or skip them together. No mesh
+ * has normals (they are drawn with flat normals, rn_fill_item.flat_normals):
+ * roofs hold the points their triangles use, walls each ring point twice
+ * (bottom at an even vertex, top at the next); z is 0 until raised. Feature
  * f0 + i's vertices are roof_v0[i] .. roof_v0[i + 1] - 1 (and wall_v0). */
 typedef struct geo_buildings_chunk {
     int f0, f1;
@@ -45,12 +47,12 @@ typedef struct geo_buildings_chunk {
     double box[6]; /* xmin ymin zmin xmax ymax zmax, scene metres, z as drawn once raised */
     tw_mesh roofs, walls;
     uint32_t *roof_v0, *wall_v0;
-    /* Far away: every building as its bounding box, 10 triangles (feature
+    /* Far away: every building as its bounding box, 10 triangles on 8 corners (feature
      * f0 + i's vertices are GEO_BUILDINGS_FAR_V * i onwards). */
     tw_mesh far;
 } geo_buildings_chunk;
 
-#define GEO_BUILDINGS_FAR_V 20 /* vertices of a building's box: roof and four walls */
+#define GEO_BUILDINGS_FAR_V 8 /* vertices of a building's box: 0-3 bottom, 4-7 top */
 
 /* Where heights came from: a field (metres or floors) or the default. */
 typedef struct geo_buildings_source {

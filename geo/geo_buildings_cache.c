@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #define GEO_CACHE_MAGIC   "CTBLDG\0\1"
-#define GEO_CACHE_VERSION 2u
+#define GEO_CACHE_VERSION 3u /* 3: meshes without normals, walls two vertices a point */
 #define GEO_CACHE_NULL    0xffffffffu
 
 static uint64_t geo__fnv(const uint8_t *p, size_t n)

@@ -531,6 +531,20 @@ static bool geo__grow(void **ptr, size_t *cap, size_t need, size_t size)
 
 /* Adds one ring in scene metres; rings with fewer than 3 usable points are
  * dropped. Returns false on allocation failure. */
+/* x,y pairs into the scene frame in place, in batches (failed points
+ * become HUGE_VAL, as geo_xform_to_scene makes them). */
+static void geo__xform_xy(geo_xform *xf, size_t n, double *xy)
+{
+    if (geo_xform_is_identity(xf)) return;
+    double bx[256], by[256];
+    for (size_t a = 0; a < n; a += 256) {
+        size_t m = n - a < 256 ? n - a : 256;
+        for (size_t i = 0; i < m; i++) bx[i] = xy[(a + i) * 2], by[i] = xy[(a + i) * 2 + 1];
+        geo_xform_to_scene(xf, m, bx, by, NULL);
+        for (size_t i = 0; i < m; i++) xy[(a + i) * 2] = bx[i], xy[(a + i) * 2 + 1] = by[i];
+    }
+}
+
 static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf, bool outer,
                            bool *added)
 {
@@ -548,9 +562,11 @@ static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf,
     b->cap_r = cap_start < cap_outer ? cap_start : cap_outer;
     double *x = &p->xy[b->nxy * 2];
     size_t first = b->nxy, kept = 0;
+    /* All points at once, transformed as one batch, then compacted. */
+    OGR_G_GetPoints(ring, x, 2 * sizeof *x, x + 1, 2 * sizeof *x, NULL, 0);
+    geo__xform_xy(xf, (size_t)n, x);
     for (int i = 0; i < n; i++) {
-        double px = OGR_G_GetX(ring, i), py = OGR_G_GetY(ring, i);
-        geo_xform_to_scene(xf, 1, &px, &py, NULL);
+        double px = x[i * 2], py = x[i * 2 + 1];
         if (px == HUGE_VAL || !isfinite(px) || !isfinite(py)) continue;
         x[kept * 2] = px;
         x[kept * 2 + 1] = py;
@@ -603,7 +619,8 @@ static double geo__ring_area(const double *xy, int n)
 }
 
 /* Label point, bbox and area of a feature from its rings in scene metres. */
-static void geo__poly_measure(geo_polygons *p, geo_polygon *f, OGRGeometryH g, geo_xform *xf)
+static void geo__poly_measure(geo_polygons *p, geo_polygon *f, OGRGeometryH g, geo_xform *xf,
+                              bool labels)
 {
     f->bbox[0] = f->bbox[1] = HUGE_VAL;
     f->bbox[2] = f->bbox[3] = -HUGE_VAL;
@@ -623,7 +640,7 @@ static void geo__poly_measure(geo_polygons *p, geo_polygon *f, OGRGeometryH g, g
     double lx, ly, area;
     f->label_x = 0.5 * (f->bbox[0] + f->bbox[2]);
     f->label_y = 0.5 * (f->bbox[1] + f->bbox[3]);
-    if (geo__label_point(g, &lx, &ly, &area)) {
+    if (labels && geo__label_point(g, &lx, &ly, &area)) {
         geo_xform_to_scene(xf, 1, &lx, &ly, NULL);
         if (lx != HUGE_VAL) f->label_x = lx, f->label_y = ly;
     }
@@ -669,7 +686,7 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
                 pf->name = geo__field_text(f, fn, recode ? &recoded : NULL);
                 pf->name_en = geo__field_text(f, fe, recode ? &recoded : NULL);
                 pf->fid = (long)OGR_F_GetFID(f);
-                geo__poly_measure(out, pf, g, s.xf);
+                geo__poly_measure(out, pf, g, s.xf, !desc->no_labels);
                 if (desc->feature_fn) ok = desc->feature_fn(desc->feature_user, f, out->count - 1);
             }
         }

@@ -33,7 +33,8 @@ typedef struct geo_vector_desc {
     unsigned xform_flags;
     const char *const *open_options; /* driver open options, NULL-terminated; may be NULL */
     bool has_bbox;                   /* spatial filter, in the source's CRS */
-    double bbox[4];                  /* xmin ymin xmax ymax */
+    bool no_labels; /* geo_vector_load_polygons: label points are bbox centres (no GEOS call) */
+    double bbox[4]; /* xmin ymin xmax ymax */
     /* geo_vector_load_polygons: called for every feature it keeps, with its
      * index in geo_polygons (attributes the caller wants beyond the code and
      * names); false (out of memory) stops the load. NULL: none. */

@@ -8,7 +8,7 @@
 
 static struct {
     GLuint program;
-    GLint u_view_proj, u_offset, u_sun, u_opacity;
+    GLint u_view_proj, u_offset, u_sun, u_opacity, u_flat;
 } rn__fill;
 
 tw_result rn_fill_setup(char *err, size_t n)
@@ -20,6 +20,7 @@ tw_result rn_fill_setup(char *err, size_t n)
     rn__fill.u_offset = glGetUniformLocation(p, "u_offset");
     rn__fill.u_sun = glGetUniformLocation(p, "u_sun");
     rn__fill.u_opacity = glGetUniformLocation(p, "u_opacity");
+    rn__fill.u_flat = glGetUniformLocation(p, "u_flat");
     return TW_OK;
 }
 
@@ -49,6 +50,7 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
                         (float)(it->origin[2] - view->eye[2])};
         glUniform3fv(rn__fill.u_offset, 1, off);
         glUniform1f(rn__fill.u_opacity, it->opacity > 0 ? it->opacity : 1.0f);
+        glUniform1i(rn__fill.u_flat, it->flat_normals);
         if (it->unshaded || (i > 0 && items[i - 1].unshaded))
             glUniform1i(glGetUniformLocation(rn__fill.program, "u_shadow_on"),
                         !it->unshaded && rn_shadow_active());

@@ -14,6 +14,10 @@ typedef struct rn_fill_item {
     double origin[3];
     float opacity; /* multiplies the vertex alpha; 0 is taken as 1 */
     bool unshaded; /* no sun shadow on it (data colours read against a legend) */
+    /* The mesh has no normals: each triangle is lit by its own plane's
+     * normal (screen derivatives of its position, facing the eye), for
+     * solids seen from outside such as extruded buildings. */
+    bool flat_normals;
 } rn_fill_item;
 
 tw_result rn_fill_setup(char *err, size_t n);

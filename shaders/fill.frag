@@ -5,6 +5,7 @@ in vec3 v_rel;
 
 uniform vec3 u_sun;
 uniform float u_opacity;
+uniform int u_flat; // no normals: each triangle's plane, facing the eye
 
 out vec4 o_color;
 
@@ -36,8 +37,16 @@ float sun_lit(vec3 rel, vec3 n)
 void main()
 {
     float shade = 1.0;
-    bool has_normal = dot(v_normal, v_normal) > 0.25;
-    vec3 n = has_normal ? normalize(v_normal) : vec3(0.0, 0.0, 1.0);
+    bool has_normal = u_flat != 0 || dot(v_normal, v_normal) > 0.25;
+    vec3 n = vec3(0.0, 0.0, 1.0);
+    if (u_flat != 0) {
+        n = normalize(cross(dFdx(v_rel), dFdy(v_rel)));
+        // Screen-space derivatives give a normal that faces the eye.
+        if (dot(n, v_rel) > 0.0)
+            n = -n;
+    } else if (has_normal) {
+        n = normalize(v_normal);
+    }
     float lit = sun_lit(v_rel, n);
     if (has_normal)
         shade = 0.55 + 0.45 * max(dot(n, normalize(u_sun)), 0.0) * lit;

@@ -1,5 +1,5 @@
 /* Buildings without GL: the shared fills and walls on the real footprints
- * (areas, containment, vertices used; wall count, normals; roof normals),
+ * (areas, containment, vertices used; wall count, vertical walls, no normals),
  * the grid chunks, heights from named fields, the common names, floors and
  * OSM text, invalid and empty geometry, the base of a building on a slope,
  * and self-intersecting footprints repaired. */
@@ -106,7 +106,7 @@ static void check_fills(const char *path)
     TW_CHECK_MSG(outside == 0, "%s: %d triangles outside their footprint", path, outside);
     /* The float mesh: every vertex used, each feature's area within float
      * rounding (metres from an origin a few km away). */
-    int unused = 0, v0_off = 0, not_up = 0;
+    int unused = 0, v0_off = 0;
     uint32_t roof_tris = 0;
     for (int c = 0; c < b.chunk_count; c++) {
         const geo_buildings_chunk *ch = &b.chunks[c];
@@ -117,16 +117,12 @@ static void check_fills(const char *path)
         free(used);
         v0_off += ch->roof_v0[ch->f1 - ch->f0] != m->vertex_count;
         TW_CHECK(m->attrs & TW_MESH_COLORS);
-        /* Roofs face straight up so the fill shader lights them like walls. */
-        TW_CHECK(m->vertex_count == 0 || ((m->attrs & TW_MESH_NORMALS) && m->normals));
-        for (uint32_t v = 0; m->normals && v < m->vertex_count; v++)
-            not_up +=
-                m->normals[v * 3] != 0 || m->normals[v * 3 + 1] != 0 || m->normals[v * 3 + 2] != 1;
+        /* No normals: the fill shader lights each triangle by its plane. */
+        TW_CHECK(!(m->attrs & TW_MESH_NORMALS) && !m->normals);
         roof_tris += m->index_count / 3;
     }
     TW_CHECK_MSG(unused == 0, "%d roof vertices no triangle uses", unused);
     TW_CHECK(v0_off == 0 && b.roofless == 0);
-    TW_CHECK_MSG(not_up == 0, "%d roof normals not (0, 0, 1)", not_up);
     fprintf(stderr,
             "  %s: %d footprints (%d invalid skipped), %u roof triangles, %d chunks, %d repaired\n",
             path, p->count, p->count - checked, roof_tris, b.chunk_count, b.repaired);
@@ -143,8 +139,10 @@ static void test_fills_yeouido(void)
     check_fills(yeouido);
 }
 
-/* Walls: one quad per edge of non-zero length, unit horizontal normals
- * that point out of the building. */
+/* Walls: each ring point once at the bottom and once on top (even and odd
+ * vertex, the same plan position), two triangles per edge of non-zero
+ * length, every triangle vertical (no area in plan) and reaching from the
+ * base to the roof once raised; no normals (lit by their planes). */
 static void test_walls(void)
 {
     const char *paths[2] = {cheongna, yeouido};
@@ -153,12 +151,29 @@ static void test_walls(void)
         geo_buildings b;
         TW_CHECK_MSG(load(paths[k], NULL, NULL, 0, &b, err, sizeof err), "%s", err);
         const geo_polygons *p = &b.polys;
-        int count_off = 0, not_unit = 0, inward = 0, edges_all = 0;
-        uint32_t wall_v = 0, wall_i = 0;
-        for (int c = 0; c < b.chunk_count; c++)
-            wall_v += b.chunks[c].walls.vertex_count, wall_i += b.chunks[c].walls.index_count;
-        long bad[16];
-        int nbad = invalid_fids(paths[k], bad, 16);
+        double *base = calloc((size_t)p->count + 1, sizeof *base);
+        TW_CHECK(base != NULL);
+        for (int f = 0; base && f < p->count; f++) base[f] = 5;
+        if (base) geo_buildings_raise(&b, base, 1);
+        int count_off = 0, pair_off = 0, slanted = 0, flat = 0, edges_all = 0, normals = 0;
+        uint32_t wall_i = 0;
+        for (int c = 0; c < b.chunk_count; c++) {
+            const tw_mesh *m = &b.chunks[c].walls;
+            wall_i += m->index_count;
+            normals += m->normals != NULL || (m->attrs & TW_MESH_NORMALS);
+            for (uint32_t t = 0; t + 2 < m->index_count; t += 3) {
+                const float *q[3];
+                int tops = 0;
+                for (int j = 0; j < 3; j++) {
+                    q[j] = &m->positions[m->indices[t + (uint32_t)j] * 3];
+                    tops += m->indices[t + (uint32_t)j] & 1;
+                }
+                double plan = ((double)q[1][0] - q[0][0]) * ((double)q[2][1] - q[0][1]) -
+                              ((double)q[2][0] - q[0][0]) * ((double)q[1][1] - q[0][1]);
+                slanted += fabs(plan) > 1e-3;
+                flat += tops == 0 || tops == 3;
+            }
+        }
         for (int f = 0; f < p->count; f++) {
             const geo_polygon *pf = &p->features[f];
             int edges = 0;
@@ -174,29 +189,23 @@ static void test_walls(void)
             while (f >= ch->f1) ch++;
             const tw_mesh *m = &ch->walls;
             uint32_t v0 = ch->wall_v0[f - ch->f0], v1 = ch->wall_v0[f - ch->f0 + 1];
-            count_off += (int)(v1 - v0) != edges * 4;
-            bool valid = true;
-            for (int i = 0; i < nbad; i++) valid = valid && bad[i] != pf->fid;
-            for (uint32_t v = v0; v < v1; v += 4) {
-                const float *nn = &m->normals[v * 3];
-                double len =
-                    sqrt((double)nn[0] * nn[0] + (double)nn[1] * nn[1] + (double)nn[2] * nn[2]);
-                not_unit += fabs(len - 1) > 1e-6 || nn[2] != 0;
-                if (!valid) continue;
-                /* Half a decimetre out of the wall's middle is outside. */
-                const float *pa = &m->positions[v * 3], *pb = &m->positions[(v + 1) * 3];
-                double mx = ch->origin[0] + 0.5 * ((double)pa[0] + pb[0]),
-                       my = ch->origin[1] + 0.5 * ((double)pa[1] + pb[1]);
-                double elen = hypot((double)pb[0] - pa[0], (double)pb[1] - pa[1]);
-                if (elen < 0.5) continue; /* too short for float positions to tell */
-                inward += geo_polygon_contains(p, f, mx + 0.05 * nn[0], my + 0.05 * nn[1]);
+            count_off += (int)(v1 - v0) != edges * 2 || (v0 & 1);
+            float lo = (float)(base ? base[f] : 0),
+                  hi = (float)((base ? base[f] : 0) + b.height[f]);
+            for (uint32_t v = v0; v + 1 < v1; v += 2) {
+                const float *a = &m->positions[v * 3], *t = &m->positions[(v + 1) * 3];
+                pair_off += a[0] != t[0] || a[1] != t[1] || fabsf(a[2] - lo) > 1e-3f ||
+                            fabsf(t[2] - hi) > 1e-3f;
             }
         }
-        TW_CHECK_MSG(count_off == 0, "%d buildings whose wall count is not their edge count",
+        TW_CHECK_MSG(count_off == 0, "%d buildings whose wall vertices are not 2 per edge",
                      count_off);
-        TW_CHECK(wall_v == (uint32_t)edges_all * 4 && wall_i == wall_v / 2 * 3);
-        TW_CHECK_MSG(not_unit == 0, "%d walls with a normal not unit or not horizontal", not_unit);
-        TW_CHECK_MSG(inward == 0, "%s: %d walls face into their building", paths[k], inward);
+        TW_CHECK(wall_i == (uint32_t)edges_all * 6);
+        TW_CHECK_MSG(pair_off == 0, "%d wall vertex pairs not bottom/top of one point", pair_off);
+        TW_CHECK_MSG(slanted == 0 && flat == 0, "%d wall triangles not vertical, %d not spanning",
+                     slanted, flat);
+        TW_CHECK(normals == 0);
+        free(base);
         geo_buildings_free(&b);
     }
 }

@@ -1,0 +1,58 @@
+/* The loader's parts shared by geo_buildings.c (reading, heights, repair,
+ * order) and geo_buildings_mesh.c (triangulation while reading, chunks and
+ * their meshes on every core). */
+#ifndef GEO_BUILDINGS_INT_H
+#define GEO_BUILDINGS_INT_H
+
+#include "geo_buildings.h"
+#include "tw_triangulate.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Every feature's roof triangles, made once: feature f's are idx[first[f]]
+ * .. idx[first[f] + n[f] - 1], index triples relative to the feature's
+ * first point (p->ring_start[ring_first]), so they survive the rings being
+ * moved as long as each feature's points stay in order. bad[f]: the
+ * triangulator failed on a part or its fill misses the polygon's area by
+ * more than 1 % (the loader repairs those with OGR_G_MakeValid). */
+typedef struct geo_btris {
+    uint32_t *idx;
+    size_t count, cap;
+    size_t *first;
+    uint32_t *n;
+    unsigned char *bad;
+    size_t features; /* entries in first, n, bad */
+} geo_btris;
+
+/* Triangulates feature f of p (each outer ring with its holes) and puts
+ * its triangles at the end of t->idx (t->first[f], n[f], bad[f] set);
+ * false only when out of memory. */
+bool geo_btris_feature(geo_btris *t, const geo_polygons *p, int f, tw_tri_out *scratch);
+void geo_btris_free(geo_btris *t);
+
+/* Triangulation next to the reading: geo_bpipe_add copies a feature just
+ * read into a batch; full batches go to worker threads (started with the
+ * first full batch, one per core but the reader's), so they are
+ * triangulated while OGR reads the next. geo_bpipe_finish triangulates what
+ * is left, waits for the workers and gathers every feature's triangles in
+ * reading order into t. */
+typedef struct geo_bpipe geo_bpipe;
+geo_bpipe *geo_bpipe_create(void);
+bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f);
+bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features);
+void geo_bpipe_free(geo_bpipe *q);
+
+/* Cuts the features (ordered by grid cell of side cm) into chunks and builds
+ * every chunk's roofs (from t), walls and far boxes, chunks spread over the
+ * cores. */
+tw_result geo_bchunks_build(geo_buildings *b, const geo_btris *t, double cm);
+/* The grid cell of feature f's bounding-box centre, row-major (nx cells a row). */
+long geo_bcell(const geo_buildings *b, int f, double cm, long nx);
+long geo_bnx(const geo_buildings *b, double cm);
+
+/* Threads that help a load (the caller included): the cores, at most 8. */
+int geo_bthreads(void);
+
+#endif

@@ -1,0 +1,548 @@
+/* Building meshes: each footprint triangulated once, while OGR reads the
+ * next ones (batches handed to worker threads), then chunks built on every
+ * core from those triangles. */
+#include "geo_buildings_int.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define GEO_BATCH_FEATURES    2048
+#define GEO_BPIPE_MAX_WORKERS 7
+
+int geo_bthreads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+static bool geo__grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return true;
+    size_t c = *cap ? *cap : 64;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, c * size);
+    if (!q) return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+/* Triangles of rings rs[r0] .. (ring r1 excluded) of the point array xy,
+ * appended to out relative to point rs[r0]; false for a bad fill. */
+static bool geo__tri_rings(const double *xy, const int *rs, const bool *ro, int r0, int r1,
+                           double area, tw_tri_out *out, bool *nomem)
+{
+    int base = rs[r0];
+    double sum = 0;
+    bool ok = true;
+    for (int r = r0; r < r1;) {
+        int r2 = r + 1;
+        while (r2 < r1 && !ro[r2]) r2++;
+        if (ro[r]) {
+            size_t from = out->index_count;
+            tw_result res = tw_triangulate(xy, &rs[r], r2 - r, rs[r2], out);
+            if (res == TW_ERR_NOMEM) *nomem = true;
+            if (res != TW_OK) {
+                ok = false;
+            } else {
+                for (size_t k = from; k + 2 < out->index_count; k += 3) {
+                    const double *u = &xy[out->indices[k] * 2], *v = &xy[out->indices[k + 1] * 2],
+                                 *w = &xy[out->indices[k + 2] * 2];
+                    sum +=
+                        0.5 * fabs((v[0] - u[0]) * (w[1] - u[1]) - (w[0] - u[0]) * (v[1] - u[1]));
+                }
+                for (size_t k = from; k < out->index_count; k++) out->indices[k] -= (uint32_t)base;
+            }
+        }
+        r = r2;
+    }
+    return ok && sum > 0 && fabs(sum - area) <= 0.01 * fabs(area);
+}
+
+static bool geo__btris_room(geo_btris *t, int f)
+{
+    size_t need = (size_t)f + 1;
+    if (need <= t->features) return true;
+    size_t cap = t->features ? t->features : 1024;
+    while (cap < need) cap *= 2;
+    size_t *first = realloc(t->first, cap * sizeof *first);
+    if (first) t->first = first;
+    uint32_t *n = realloc(t->n, cap * sizeof *n);
+    if (n) t->n = n;
+    unsigned char *bad = realloc(t->bad, cap);
+    if (bad) t->bad = bad;
+    if (!first || !n || !bad) return false;
+    t->features = cap;
+    return true;
+}
+
+bool geo_btris_feature(geo_btris *t, const geo_polygons *p, int f, tw_tri_out *scratch)
+{
+    const geo_polygon *pf = &p->features[f];
+    bool nomem = false;
+    scratch->index_count = 0;
+    bool good = geo__tri_rings(p->xy, p->ring_start, p->ring_outer, pf->ring_first,
+                               pf->ring_first + pf->ring_count, pf->area, scratch, &nomem);
+    if (nomem || !geo__btris_room(t, f) ||
+        !geo__grow((void **)&t->idx, &t->cap, t->count + scratch->index_count, sizeof *t->idx))
+        return false;
+    t->first[f] = t->count;
+    t->n[f] = (uint32_t)scratch->index_count;
+    t->bad[f] = !good;
+    memcpy(&t->idx[t->count], scratch->indices, scratch->index_count * sizeof *t->idx);
+    t->count += scratch->index_count;
+    return true;
+}
+
+void geo_btris_free(geo_btris *t)
+{
+    free(t->idx);
+    free(t->first);
+    free(t->n);
+    free(t->bad);
+    memset(t, 0, sizeof *t);
+}
+
+/* A batch of features copied from the reader: their rings, then (filled by
+ * whoever triangulates it) their triangles. */
+typedef struct geo__batch {
+    int f0, nf;
+    double *xy;
+    size_t np, cap_p;
+    int *rs; /* ring starts in xy, one more than rings */
+    bool *ro;
+    size_t nr, cap_r, cap_o;
+    int fr[GEO_BATCH_FEATURES + 1]; /* feature i's rings: fr[i] .. fr[i + 1] - 1 */
+    double area[GEO_BATCH_FEATURES];
+    tw_tri_out tri; /* every feature's triangles, relative to its first point */
+    uint32_t tfirst[GEO_BATCH_FEATURES + 1];
+    unsigned char bad[GEO_BATCH_FEATURES];
+    bool nomem, done;
+    struct geo__batch *next, *qnext; /* every batch in order; the queue */
+} geo__batch;
+
+struct geo_bpipe {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    geo__batch *queue, *queue_tail; /* full batches no worker took yet */
+    geo__batch *all, *all_tail;     /* every batch in reading order */
+    geo__batch *cur;
+    pthread_t workers[GEO_BPIPE_MAX_WORKERS];
+    int worker_count;
+    bool started, closing;
+};
+
+static void geo__batch_run(geo__batch *b)
+{
+    b->tri.index_count = 0;
+    for (int i = 0; i < b->nf; i++) {
+        b->tfirst[i] = (uint32_t)b->tri.index_count;
+        b->bad[i] = !geo__tri_rings(b->xy, b->rs, b->ro, b->fr[i], b->fr[i + 1], b->area[i],
+                                    &b->tri, &b->nomem);
+    }
+    b->tfirst[b->nf] = (uint32_t)b->tri.index_count;
+    b->done = true;
+    /* The rings were only needed for this. */
+    free(b->xy);
+    free(b->rs);
+    free(b->ro);
+    b->xy = NULL, b->rs = NULL, b->ro = NULL;
+}
+
+static void *geo__worker(void *arg)
+{
+    geo_bpipe *q = arg;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        while (!q->queue && !q->closing) pthread_cond_wait(&q->cv, &q->mu);
+        geo__batch *b = q->queue;
+        if (!b) break;
+        q->queue = b->qnext;
+        if (!q->queue) q->queue_tail = NULL;
+        pthread_mutex_unlock(&q->mu);
+        geo__batch_run(b);
+        pthread_mutex_lock(&q->mu);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+geo_bpipe *geo_bpipe_create(void)
+{
+    geo_bpipe *q = calloc(1, sizeof *q);
+    if (!q) return NULL;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    return q;
+}
+
+/* A full batch: to the workers (started now if there are none yet), or
+ * kept for geo_bpipe_finish on a single core. */
+static void geo__dispatch(geo_bpipe *q, geo__batch *b)
+{
+    if (!q->started) {
+        q->started = true;
+        int n = geo_bthreads() - 1;
+        n = n > GEO_BPIPE_MAX_WORKERS ? GEO_BPIPE_MAX_WORKERS : n;
+        for (int k = 0; k < n; k++)
+            if (pthread_create(&q->workers[q->worker_count], NULL, geo__worker, q) == 0)
+                q->worker_count++;
+    }
+    if (q->worker_count == 0) return;
+    pthread_mutex_lock(&q->mu);
+    if (q->queue_tail)
+        q->queue_tail->qnext = b;
+    else
+        q->queue = b;
+    q->queue_tail = b;
+    pthread_cond_signal(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f)
+{
+    geo__batch *b = q->cur;
+    if (!b) {
+        b = calloc(1, sizeof *b);
+        if (!b) return false;
+        b->f0 = f;
+        if (q->all_tail)
+            q->all_tail->next = b;
+        else
+            q->all = b;
+        q->all_tail = b;
+        q->cur = b;
+    }
+    if (f != b->f0 + b->nf) return false; /* features come in order */
+    const geo_polygon *pf = &p->features[f];
+    int r0 = pf->ring_first, r1 = r0 + pf->ring_count;
+    size_t a = (size_t)p->ring_start[r0], e = (size_t)p->ring_start[r1];
+    size_t rings = b->nr + (size_t)(r1 - r0) + 1;
+    if (!geo__grow((void **)&b->xy, &b->cap_p, (b->np + e - a) * 2, sizeof *b->xy) ||
+        !geo__grow((void **)&b->rs, &b->cap_r, rings, sizeof *b->rs) ||
+        !geo__grow((void **)&b->ro, &b->cap_o, rings, sizeof *b->ro))
+        return false;
+    memcpy(&b->xy[b->np * 2], &p->xy[a * 2], (e - a) * 2 * sizeof *b->xy);
+    b->fr[b->nf] = (int)b->nr;
+    for (int r = r0; r < r1; r++) {
+        b->rs[b->nr] = (int)(b->np + (size_t)(p->ring_start[r] - (int)a));
+        b->ro[b->nr++] = p->ring_outer[r];
+    }
+    b->np += e - a;
+    b->rs[b->nr] = (int)b->np;
+    b->area[b->nf++] = pf->area;
+    b->fr[b->nf] = (int)b->nr;
+    if (b->nf == GEO_BATCH_FEATURES) {
+        q->cur = NULL;
+        geo__dispatch(q, b);
+    }
+    return true;
+}
+
+static void geo__join(geo_bpipe *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->closing = true;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    for (int k = 0; k < q->worker_count; k++) pthread_join(q->workers[k], NULL);
+    q->worker_count = 0;
+}
+
+bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features)
+{
+    /* The reader helps with what is still queued, then the last batch. */
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        geo__batch *b = q->queue;
+        if (b) {
+            q->queue = b->qnext;
+            if (!q->queue) q->queue_tail = NULL;
+        }
+        pthread_mutex_unlock(&q->mu);
+        if (!b) break;
+        geo__batch_run(b);
+    }
+    geo__join(q);
+    size_t total = 0;
+    for (geo__batch *b = q->all; b; b = b->next) {
+        if (!b->done) geo__batch_run(b);
+        if (b->nomem) return false;
+        total += b->tri.index_count;
+    }
+    geo_btris_free(t);
+    if (features > 0 && !geo__btris_room(t, features - 1)) return false;
+    t->idx = malloc((total ? total : 1) * sizeof *t->idx);
+    if (!t->idx) return false;
+    t->cap = total;
+    int f = 0;
+    for (geo__batch *b = q->all; b; b = b->next) {
+        if (b->f0 != f || f + b->nf > features) return false;
+        memcpy(&t->idx[t->count], b->tri.indices, b->tri.index_count * sizeof *t->idx);
+        for (int i = 0; i < b->nf; i++, f++) {
+            t->first[f] = t->count + b->tfirst[i];
+            t->n[f] = b->tfirst[i + 1] - b->tfirst[i];
+            t->bad[f] = b->bad[i];
+        }
+        t->count += b->tri.index_count;
+    }
+    return f == features;
+}
+
+void geo_bpipe_free(geo_bpipe *q)
+{
+    if (!q) return;
+    geo__join(q);
+    for (geo__batch *b = q->all, *n; b; b = n) {
+        n = b->next;
+        free(b->xy);
+        free(b->rs);
+        free(b->ro);
+        tw_tri_out_free(&b->tri);
+        free(b);
+    }
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cv);
+    free(q);
+}
+
+long geo_bcell(const geo_buildings *b, int f, double cm, long nx)
+{
+    const double *e = b->polys.extent, *bb = b->polys.features[f].bbox;
+    long ix = (long)floor((0.5 * (bb[0] + bb[2]) - e[0]) / cm);
+    long iy = (long)floor((0.5 * (bb[1] + bb[3]) - e[1]) / cm);
+    ix = ix < 0 ? 0 : ix >= nx ? nx - 1 : ix;
+    return (iy < 0 ? 0 : iy) * nx + ix;
+}
+
+long geo_bnx(const geo_buildings *b, double cm)
+{
+    return (long)floor((b->polys.extent[2] - b->polys.extent[0]) / cm) + 1;
+}
+
+/* The far mesh: each building's bounding box, corners 0-3 at the bottom
+ * and 4-7 on top (z 0 until raised), a roof and four walls; no normals
+ * (drawn with flat normals). */
+static tw_result geo__far_boxes(const geo_buildings *b, geo_buildings_chunk *c)
+{
+    uint32_t n = (uint32_t)(c->f1 - c->f0);
+    tw_result r = tw_mesh_alloc(&c->far, n * GEO_BUILDINGS_FAR_V, n * 30, TW_MESH_COLORS);
+    if (r != TW_OK) return r;
+    memcpy(c->far.origin, c->origin, sizeof c->origin);
+    static const uint32_t tri[30] = {4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 1, 2, 6,
+                                     1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7};
+    for (uint32_t i = 0; i < n; i++) {
+        const double *bb = b->polys.features[c->f0 + (int)i].bbox;
+        float x0 = (float)(bb[0] - c->origin[0]), y0 = (float)(bb[1] - c->origin[1]);
+        float x1 = (float)(bb[2] - c->origin[0]), y1 = (float)(bb[3] - c->origin[1]);
+        const float q[4][2] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
+        uint32_t v0 = i * GEO_BUILDINGS_FAR_V;
+        for (uint32_t k = 0; k < 8; k++) {
+            float *pos = &c->far.positions[(v0 + k) * 3];
+            pos[0] = q[k & 3][0], pos[1] = q[k & 3][1], pos[2] = 0;
+        }
+        for (int k = 0; k < 30; k++) c->far.indices[i * 30 + (uint32_t)k] = v0 + tri[k];
+    }
+    memset(c->far.colors, 255, (size_t)n * GEO_BUILDINGS_FAR_V * 4);
+    return TW_OK;
+}
+
+/* Walls of features f0 .. f1 - 1 (points: their ring points): each point of a ring once at the
+ * bottom (even vertex) and once on top (odd), z 0 until raised, and two triangles per edge of
+ * non-zero length; no normals (drawn with flat normals). */
+static tw_result geo__walls(const geo_polygons *cp, int f0, int f1, uint32_t points,
+                            const double origin[3], tw_mesh *m, uint32_t **wall_v0)
+{
+    m->prim = TW_PRIM_TRIANGLES;
+    tw_result r = tw_mesh_alloc(m, points * 2, points * 6, TW_MESH_COLORS);
+    if (r != TW_OK) return r;
+    memcpy(m->origin, origin, sizeof m->origin);
+    *wall_v0 = calloc((size_t)(f1 - f0) + 1, sizeof **wall_v0);
+    if (!*wall_v0) {
+        tw_mesh_free(m);
+        return TW_ERR_NOMEM;
+    }
+    uint32_t nv = 0, ni = 0;
+    for (int f = f0; f < f1; f++) {
+        const geo_polygon *pf = &cp->features[f];
+        (*wall_v0)[f - f0] = nv;
+        for (int ring = pf->ring_first; ring < pf->ring_first + pf->ring_count; ring++) {
+            int a0 = cp->ring_start[ring], n = cp->ring_start[ring + 1] - a0;
+            /* Repeated points (the closing one included) are one vertex pair. */
+            uint32_t first = nv;
+            const double *prev = NULL, *p0 = &cp->xy[a0 * 2];
+            for (int i = 0; i < n; i++) {
+                const double *pa = &cp->xy[(a0 + i) * 2];
+                if (prev && pa[0] == prev[0] && pa[1] == prev[1]) continue;
+                for (int k = 0; k < 2; k++) {
+                    float *pos = &m->positions[(nv + (uint32_t)k) * 3];
+                    pos[0] = (float)(pa[0] - origin[0]);
+                    pos[1] = (float)(pa[1] - origin[1]);
+                    pos[2] = 0;
+                }
+                nv += 2;
+                prev = pa;
+            }
+            /* The closing point (and repeats of it) is the first one again. */
+            while (nv - first > 2 && prev && prev[0] == p0[0] && prev[1] == p0[1]) {
+                nv -= 2;
+                prev = NULL;
+            }
+            uint32_t count = (nv - first) / 2;
+            for (uint32_t i = 0; count >= 2 && i < count; i++) {
+                /* Bottom a, b, top b, a as two triangles. */
+                uint32_t a = first + 2 * i, b = first + 2 * ((i + 1) % count);
+                uint32_t *ix = &m->indices[ni];
+                ix[0] = a, ix[1] = b, ix[2] = b + 1, ix[3] = a, ix[4] = b + 1, ix[5] = a + 1;
+                ni += 6;
+            }
+        }
+    }
+    (*wall_v0)[f1 - f0] = nv;
+    m->vertex_count = nv;
+    m->index_count = ni;
+    memset(m->colors, 255, (size_t)nv * 4);
+    return TW_OK;
+}
+
+/* The chunk's roofs from the triangles made while reading: only the points a
+ * triangle uses become vertices, z 0, no normals (drawn with flat normals). */
+static tw_result geo__roofs(const geo_buildings *b, const geo_btris *t, geo_buildings_chunk *c)
+{
+    const geo_polygons *p = &b->polys;
+    int n = c->f1 - c->f0;
+    size_t nidx = 0, maxp = 0;
+    for (int f = c->f0; f < c->f1; f++) {
+        const geo_polygon *pf = &p->features[f];
+        size_t np = (size_t)(p->ring_start[pf->ring_first + pf->ring_count] -
+                             p->ring_start[pf->ring_first]);
+        nidx += t->n[f];
+        maxp = np > maxp ? np : maxp;
+    }
+    /* At most 3 vertices per index; fewer once shared, counted below. */
+    uint32_t *remap = malloc((maxp + 1) * sizeof *remap);
+    c->roof_v0 = calloc((size_t)n + 1, sizeof *c->roof_v0);
+    tw_mesh *m = &c->roofs;
+    tw_result r = remap && c->roof_v0 ? TW_OK : TW_ERR_NOMEM;
+    size_t nv = 0;
+    if (r == TW_OK) {
+        /* Vertices first counted, so the arrays are allocated once. */
+        for (int f = c->f0; f < c->f1; f++) {
+            const geo_polygon *pf = &p->features[f];
+            uint32_t np = (uint32_t)(p->ring_start[pf->ring_first + pf->ring_count] -
+                                     p->ring_start[pf->ring_first]);
+            for (uint32_t i = 0; i < np; i++) remap[i] = 0;
+            const uint32_t *ix = &t->idx[t->first[f]];
+            for (uint32_t k = 0; k < t->n[f]; k++) nv += ix[k] < np && !remap[ix[k]]++;
+        }
+        m->prim = TW_PRIM_TRIANGLES;
+        r = tw_mesh_alloc(m, (uint32_t)nv, (uint32_t)nidx, TW_MESH_COLORS);
+    }
+    if (r == TW_OK) {
+        memcpy(m->origin, c->origin, sizeof m->origin);
+        uint32_t v = 0, k0 = 0;
+        for (int f = c->f0; f < c->f1; f++) {
+            const geo_polygon *pf = &p->features[f];
+            int a = p->ring_start[pf->ring_first];
+            uint32_t np = (uint32_t)(p->ring_start[pf->ring_first + pf->ring_count] - a);
+            c->roof_v0[f - c->f0] = v;
+            for (uint32_t i = 0; i < np; i++) remap[i] = UINT32_MAX;
+            const uint32_t *ix = &t->idx[t->first[f]];
+            for (uint32_t k = 0; k < t->n[f]; k++) {
+                uint32_t i = ix[k] < np ? ix[k] : 0;
+                if (remap[i] == UINT32_MAX) {
+                    remap[i] = v++;
+                    const double *xy = &p->xy[(size_t)(a + (int)i) * 2];
+                    float *pos = &m->positions[(size_t)remap[i] * 3];
+                    pos[0] = (float)(xy[0] - c->origin[0]);
+                    pos[1] = (float)(xy[1] - c->origin[1]);
+                    pos[2] = 0;
+                }
+                m->indices[k0++] = remap[i];
+            }
+        }
+        c->roof_v0[n] = v;
+        memset(m->colors, 255, (size_t)v * 4);
+    }
+    free(remap);
+    return r;
+}
+
+/* One chunk's meshes: roofs from t, walls and boxes from its features. */
+static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t,
+                                   geo_buildings_chunk *c)
+{
+    const geo_polygons *p = &b->polys;
+    int n = c->f1 - c->f0, np = 0;
+    c->box[0] = c->box[1] = HUGE_VAL, c->box[3] = c->box[4] = -HUGE_VAL;
+    c->box[2] = c->box[5] = NAN; /* until geo_buildings_raise */
+    for (int i = 0; i < n; i++) {
+        const geo_polygon *f = &p->features[c->f0 + i];
+        np += p->ring_start[f->ring_first + f->ring_count] - p->ring_start[f->ring_first];
+        c->box[0] = fmin(c->box[0], f->bbox[0]), c->box[1] = fmin(c->box[1], f->bbox[1]);
+        c->box[3] = fmax(c->box[3], f->bbox[2]), c->box[4] = fmax(c->box[4], f->bbox[3]);
+    }
+    c->origin[0] = floor(0.5 * (c->box[0] + c->box[3]));
+    c->origin[1] = floor(0.5 * (c->box[1] + c->box[4]));
+    c->origin[2] = 0;
+    tw_result r = geo__roofs(b, t, c);
+    if (r == TW_OK)
+        r = geo__walls(p, c->f0, c->f1, (uint32_t)np, c->origin, &c->walls, &c->wall_v0);
+    if (r == TW_OK) r = geo__far_boxes(b, c);
+    return r;
+}
+
+typedef struct geo__chunk_work {
+    geo_buildings *b;
+    const geo_btris *t;
+    atomic_int next;
+    atomic_int failed;
+} geo__chunk_work;
+
+static void *geo__chunk_worker(void *arg)
+{
+    geo__chunk_work *w = arg;
+    for (;;) {
+        int k = atomic_fetch_add(&w->next, 1);
+        if (k >= w->b->chunk_count || atomic_load(&w->failed)) break;
+        if (geo__chunk_meshes(w->b, w->t, &w->b->chunks[k]) != TW_OK) atomic_store(&w->failed, 1);
+    }
+    return NULL;
+}
+
+tw_result geo_bchunks_build(geo_buildings *b, const geo_btris *t, double cm)
+{
+    int n = b->polys.count;
+    long nx = geo_bnx(b, cm);
+    b->chunks = calloc((size_t)n + 1, sizeof *b->chunks);
+    if (!b->chunks) return TW_ERR_NOMEM;
+    for (int f = 0; f < n;) {
+        long cell = geo_bcell(b, f, cm, nx);
+        int f1 = f + 1;
+        while (f1 < n && geo_bcell(b, f1, cm, nx) == cell) f1++;
+        geo_buildings_chunk *c = &b->chunks[b->chunk_count++];
+        c->f0 = f, c->f1 = f1;
+        f = f1;
+    }
+    geo__chunk_work w = {.b = b, .t = t};
+    atomic_init(&w.next, 0);
+    atomic_init(&w.failed, 0);
+    /* Helpers only where there is enough to share. */
+    int threads = n >= 20000 ? geo_bthreads() : 1;
+    pthread_t th[8];
+    int started = 0;
+    for (int k = 1; k < threads; k++)
+        if (pthread_create(&th[started], NULL, geo__chunk_worker, &w) == 0) started++;
+    geo__chunk_worker(&w);
+    for (int k = 0; k < started; k++) pthread_join(th[k], NULL);
+    if (atomic_load(&w.failed)) return TW_ERR_NOMEM;
+    for (int k = 0; k < b->chunk_count; k++) {
+        const geo_buildings_chunk *c = &b->chunks[k];
+        for (int i = 0; i < c->f1 - c->f0; i++) b->roofless += c->roof_v0[i] == c->roof_v0[i + 1];
+    }
+    return TW_OK;
+}

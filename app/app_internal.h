@@ -107,6 +107,7 @@ typedef struct app {
     double grab[3], pivot[3];
     const app_layer *dragging; /* a layer that took a left drag (kind->drag) */
     double cursor[2], last_cursor[2];
+    double hover_sent_at; /* --hover: the running phase it was sent in */
 
     /* The app's clock for everything animated (flights, fades, the tour's
      * holds): wall-clock seconds, or under --frame-clock a fixed step per

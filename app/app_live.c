@@ -546,6 +546,7 @@ static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4]
     const app_live *lv = self;
     int n = 0;
     if (lv->cfg->traffic && lv->snap && max > n) app_live_traffic_legend_box(lv, ui, out[n++]);
+    if (lv->cfg->band_count > 0 && lv->snap && max > n) app_live_bands_box(lv, ui, out[n++]);
     if (max > n && app_live_tip_box(lv, ui, out[n])) n++;
     if (!lv->snap || lv->selected < 0 || max <= n) return n;
     const tw_obs_entity *e = &lv->snap->entities[lv->selected];

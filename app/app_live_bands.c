@@ -125,7 +125,8 @@ const char *app_live_band_name(const app_live *lv, int entity)
     return b >= 0 && b < lv->cfg->band_count ? lv->cfg->bands[b].name : NULL;
 }
 
-/* The legends stack up from the bottom left: where the next one goes. */
+/* The legends stack down from the top centre (the corners hold the title,
+ * the clock, the compass, the other legends and the attributions). */
 static struct {
     long frame;
     float y;
@@ -135,35 +136,40 @@ void app_live_bands_draw(const app_live *lv, const app_ui_ctx *ui, float opacity
 {
     const app_live_cfg *cfg = lv->cfg;
     if (cfg->band_count <= 0 || !lv->snap) return;
-    float s = ui->scale, row = 16 * s;
-    if (app__stack.frame != lv->frame_no)
-        app__stack.frame = lv->frame_no, app__stack.y = (float)ui->height - 210 * s;
-    float h = 26 * s + row * (float)cfg->band_count, w = 250 * s, x = 10 * s;
-    float y = app__stack.y - h;
-    app__stack.y = y - 6 * s;
+    float s = ui->scale, row = 16 * s, cell = 140 * s;
+    if (app__stack.frame != lv->frame_no) app__stack.frame = lv->frame_no, app__stack.y = 10 * s;
+    int rows = (cfg->band_count + 1) / 2;
+    float w = 2 * cell + 12 * s, h = 24 * s + row * (float)rows;
+    float x = ((float)ui->width - w) * 0.5f, y = app__stack.y;
+    app__stack.y += h + 6 * s;
     bool stale = lv->info.status == APP_LAYER_STALE;
     rn_ui_rect(x, y, w, h, (rn_rgba){20, 24, 30, (uint8_t)(200 * opacity)});
     rn_rgba text = {235, 235, 235, (uint8_t)(255 * opacity)};
     char line[200];
     snprintf(line, sizeof line, "%s%s", lv->info.name, stale ? " (stale)" : "");
-    rn_ui_text(x + 8 * s, y + 16 * s, 12 * s, text, line);
-    const tw_obs_value *m =
-        lv->snap->entity_count ? tw_obs_main(lv->snap, lv->snap->entities) : NULL;
-    const char *unit = app_live_unit_of(m);
-    double lo = -INFINITY;
+    rn_ui_text(x + 8 * s, y + 15 * s, 11 * s, text, line);
     for (int i = 0; i < cfg->band_count; i++) {
         const app_live_band *b = &cfg->bands[i];
         rn_rgba col = stale ? (rn_rgba){150, 150, 150, 255} : b->color;
         col.a = (uint8_t)(255 * opacity);
-        float by = y + 26 * s + row * (float)i;
-        rn_ui_rect(x + 8 * s, by, 14 * s, 9 * s, col);
+        float bx = x + 8 * s + cell * (float)(i % 2), by = y + 22 * s + row * (float)(i / 2);
+        rn_ui_rect(bx, by + 2 * s, 12 * s, 9 * s, col);
         if (isfinite(b->max))
-            snprintf(line, sizeof line, "%s  ≤%g%s%s%s", b->name, b->max, unit ? " " : "",
-                     unit ? unit : "", b->alert ? "  !" : "");
+            snprintf(line, sizeof line, "%s ≤%g%s", b->name, b->max, b->alert ? " !" : "");
+        else if (i > 0)
+            snprintf(line, sizeof line, "%s >%g%s", b->name, cfg->bands[i - 1].max,
+                     b->alert ? " !" : "");
         else
-            snprintf(line, sizeof line, "%s  >%g%s%s%s", b->name, lo, unit ? " " : "",
-                     unit ? unit : "", b->alert ? "  !" : "");
-        rn_ui_text(x + 28 * s, by + 9 * s, 11 * s, text, line);
-        lo = b->max;
+            snprintf(line, sizeof line, "%s", b->name);
+        rn_ui_text(bx + 16 * s, by + 11 * s, 10.5f * s, text, line);
     }
+}
+
+/* The legend's box for reserved space: the first of the stack. */
+void app_live_bands_box(const app_live *lv, const app_ui_ctx *ui, float out[4])
+{
+    float s = ui->scale, w = 2 * 140 * s + 12 * s;
+    int rows = (lv->cfg->band_count + 1) / 2;
+    out[0] = ((float)ui->width - w) * 0.5f, out[1] = 10 * s;
+    out[2] = out[0] + w, out[3] = out[1] + 24 * s + 16 * s * (float)rows;
 }

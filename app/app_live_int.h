@@ -180,6 +180,7 @@ const char *app_live_unit_of(const tw_obs_value *v);
 bool app_live_parse_bands(app_cfg *c, json_object *o, app_live_cfg *p);
 const char *app_live_band_name(const app_live *lv, int entity);
 void app_live_bands_draw(const app_live *lv, const app_ui_ctx *ui, float opacity);
+void app_live_bands_box(const app_live *lv, const app_ui_ctx *ui, float out[4]);
 
 /* The scene entry of a live kind (app_live_cfg.c). */
 void *app_live_parse(app_cfg *c, json_object *o, const char *kind);

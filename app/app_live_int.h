@@ -71,7 +71,7 @@ typedef struct app_live_list {
     int count;
     uint8_t *image;   /* premultiplied RGBA of the pixels the markers cover: */
     int image_box[4]; /* x0 y0 x1 y1 of the view (NULL image: none) */
-    rn_marker *over; /* pulsing (and the selected one is added when drawn) */
+    rn_marker *over;  /* pulsing (and the selected one is added when drawn) */
     int over_count;
 } app_live_list;
 
@@ -109,6 +109,7 @@ typedef struct app_live {
     tw_obs_snapshot *snap;        /* = data.snap */
     double *xy;                   /* = data.xy: scene positions, per entity */
     app_live_data data;           /* what is shown */
+    char prep_warned[256];        /* the last problem a worker logged */
     bool prep_busy;               /* a snapshot is being made ready */
     live_fetch_result *prep_next; /* the newest one waiting for it */
     rn_markers *gpu;              /* the marker list on the GPU */
@@ -124,7 +125,7 @@ typedef struct app_live {
     int selected;
     app_live_lines lines; /* traffic: the road segments */
     app_live_hist *hist;  /* recent values per entity id */
-    int *alerts;          /* entities at or past the upper threshold */
+    int *alerts;          /* = data.alerts: past the upper threshold or in an alert band */
     int alert_count;
     int hovered;        /* the entity under the cursor (-1: none) */
     char hover_id[128]; /* its id, found again in the next snapshot */

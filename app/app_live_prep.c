@@ -357,8 +357,10 @@ static void app__done(void *job, tw_result status)
     }
     app_live *lv = p->lv;
     lv->prep_busy = false;
-    if (p->err[0]) {
-        TW_WARN(lv->cfg->kind, "%s: %s", lv->info.name, p->err);
+    if (p->err[0]) { /* logged once while it stays the same */
+        if (strcmp(lv->prep_warned, p->err) != 0)
+            TW_WARN(lv->cfg->kind, "%s: %s", lv->info.name, p->err);
+        snprintf(lv->prep_warned, sizeof lv->prep_warned, "%s", p->err);
         snprintf(lv->error, sizeof lv->error, "%s", p->err);
     }
     if (p->d.snap) app_live_take(lv, &p->d);

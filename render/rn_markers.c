@@ -22,33 +22,48 @@ struct rn_markers {
 
 static struct {
     GLuint program, image;
-    bool failed;
+    bool failed, image_failed;
     GLint u_viewport, u_opacity, u_pulse, u_stem_px, u_stem;
-    GLint i_image, i_opacity, i_grey, i_height, i_origin;
+    GLint i_image, i_opacity, i_grey, i_height, i_origin, i_viewport;
 } rn__mk;
+
+/* Each program loads on its first use (a compile can take a frame's time
+ * on llvmpipe; the sprites are often never needed). */
+static bool rn__mk_load(const char *name, GLuint *program, bool *failed)
+{
+    if (*program) return true;
+    if (*failed) return false;
+    char err[512];
+    if (rn_shader_load(name, program, err, sizeof err) != TW_OK) {
+        TW_WARN("render", "%s: %s", name, err);
+        *failed = true;
+        return false;
+    }
+    return true;
+}
 
 static bool rn__mk_setup(void)
 {
-    if (rn__mk.program) return true;
-    if (rn__mk.failed) return false;
-    char err[512];
-    if (rn_shader_load("markers", &rn__mk.program, err, sizeof err) != TW_OK ||
-        rn_shader_load("markers_image", &rn__mk.image, err, sizeof err) != TW_OK) {
-        TW_WARN("render", "markers: %s", err);
-        rn__mk.failed = true;
-        return false;
-    }
+    if (!rn__mk_load("markers", &rn__mk.program, &rn__mk.failed)) return false;
     GLuint p = rn__mk.program;
     rn__mk.u_viewport = glGetUniformLocation(p, "u_viewport");
     rn__mk.u_opacity = glGetUniformLocation(p, "u_opacity");
     rn__mk.u_pulse = glGetUniformLocation(p, "u_pulse");
     rn__mk.u_stem_px = glGetUniformLocation(p, "u_stem_px");
     rn__mk.u_stem = glGetUniformLocation(p, "u_stem");
-    rn__mk.i_image = glGetUniformLocation(rn__mk.image, "u_image");
-    rn__mk.i_opacity = glGetUniformLocation(rn__mk.image, "u_opacity");
-    rn__mk.i_grey = glGetUniformLocation(rn__mk.image, "u_grey");
-    rn__mk.i_height = glGetUniformLocation(rn__mk.image, "u_height");
-    rn__mk.i_origin = glGetUniformLocation(rn__mk.image, "u_origin");
+    return true;
+}
+
+static bool rn__mk_image_setup(void)
+{
+    if (!rn__mk_load("markers_image", &rn__mk.image, &rn__mk.image_failed)) return false;
+    GLuint p = rn__mk.image;
+    rn__mk.i_image = glGetUniformLocation(p, "u_image");
+    rn__mk.i_opacity = glGetUniformLocation(p, "u_opacity");
+    rn__mk.i_grey = glGetUniformLocation(p, "u_grey");
+    rn__mk.i_height = glGetUniformLocation(p, "u_height");
+    rn__mk.i_origin = glGetUniformLocation(p, "u_origin");
+    rn__mk.i_viewport = glGetUniformLocation(p, "u_viewport");
     return true;
 }
 
@@ -57,7 +72,7 @@ void rn_markers_shutdown(void)
     if (rn__mk.program) glDeleteProgram(rn__mk.program);
     if (rn__mk.image) glDeleteProgram(rn__mk.image);
     rn__mk.program = rn__mk.image = 0;
-    rn__mk.failed = false;
+    rn__mk.failed = rn__mk.image_failed = false;
 }
 
 rn_markers *rn_markers_create(void)
@@ -213,11 +228,11 @@ int rn_markers_count(const rn_markers *m)
 
 void rn_markers_draw(const rn_markers *m, const rn_markers_draw_desc *d)
 {
-    if (!m || (m->count <= 0 && !m->has_image) || !rn__mk_setup()) return;
+    if (!m || (m->count <= 0 && !m->has_image)) return;
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_CULL_FACE);
     glEnable(GL_BLEND);
-    if (m->has_image) { /* premultiplied; one triangle over the screen */
+    if (m->has_image && rn__mk_image_setup()) { /* premultiplied; one quad over its pixels */
         glBlendFunc(GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
         glUseProgram(rn__mk.image);
         glUniform1i(rn__mk.i_image, 0);
@@ -225,13 +240,14 @@ void rn_markers_draw(const rn_markers *m, const rn_markers_draw_desc *d)
         glUniform1f(rn__mk.i_grey, d->grey);
         glUniform1i(rn__mk.i_height, d->height);
         glUniform2i(rn__mk.i_origin, m->x0, m->y0);
+        glUniform2f(rn__mk.i_viewport, (float)d->width, (float)d->height);
         glActiveTexture(GL_TEXTURE0);
         glBindTexture(GL_TEXTURE_2D, m->tex);
         glBindVertexArray(m->vao);
-        glDrawArrays(GL_TRIANGLES, 0, 3);
+        glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
         glBindTexture(GL_TEXTURE_2D, 0);
     }
-    if (m->count <= 0) {
+    if (m->count <= 0 || !rn__mk_setup()) {
         glBindVertexArray(0);
         glDisable(GL_BLEND);
         glEnable(GL_DEPTH_TEST);

@@ -496,8 +496,12 @@ static bool app__step(app *a)
     if (stop_signal) want_snapshot = a->opt.snapshot && a->phase == APP_PHASE_RUNNING;
     if (want_snapshot) rn_context_capture_next(a->ctx);
     if (ready && a->opt.pick && !a->pick.done) app_do_pick(a);
-    /* --hover: the layers see the cursor there every frame (data and view change). */
-    if (a->opt.hover && a->phase == APP_PHASE_RUNNING) app_hover_at(a, a->cursor[0], a->cursor[1]);
+    /* --hover: the cursor moves there once the scene runs, as a mouse would;
+     * the layers then follow what is under it as data and view change. */
+    if (a->opt.hover && a->phase == APP_PHASE_RUNNING && a->hover_sent_at != a->t_running) {
+        app_hover_at(a, a->cursor[0], a->cursor[1]);
+        a->hover_sent_at = a->t_running;
+    }
     /* Headless runs draw only once there is something to show, so that the
      * workers get the CPU while loading. */
     if (!headless || a->phase == APP_PHASE_RUNNING) {

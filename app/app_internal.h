@@ -115,6 +115,7 @@ typedef struct app {
     double split_at;           /* the divider, a fraction of the width (0: the middle) */
     bool split_drag;           /* the divider is being dragged */
     double cursor[2], last_cursor[2];
+    double hover_sent_at; /* --hover: the running phase it was sent in */
 
     /* The app's clock for everything animated (flights, fades, the tour's
      * holds): wall-clock seconds, or under --frame-clock a fixed step per

@@ -51,28 +51,9 @@ bool app_live_spaces(const tw_obs_snapshot *s, const tw_obs_entity *e, double *f
     return true;
 }
 
-/* The number a marker is coloured by: occupancy 0..1 for parking, the main
- * value for sensors; NAN when none. */
 static double app__number(const app_live *lv, const tw_obs_entity *e)
 {
-    double fr, tot;
-    if (lv->cfg->parking) return app_live_spaces(lv->snap, e, &fr, &tot) ? 1 - fr / tot : NAN;
-    const tw_obs_value *v = tw_obs_main(lv->snap, e);
-    return v && !v->text ? v->number : NAN;
-}
-
-static void app__free_data(app_live *lv)
-{
-    if (lv->texts && lv->snap)
-        for (int i = 0; i < lv->snap->entity_count; i++) free(lv->texts[i]);
-    tw_obs_free(lv->snap);
-    free(lv->xy);
-    free(lv->texts);
-    free(lv->labels);
-    free(lv->order);
-    free(lv->dist2);
-    lv->snap = NULL, lv->xy = NULL, lv->texts = NULL, lv->labels = NULL, lv->order = NULL;
-    lv->dist2 = NULL;
+    return app_live_number(lv->cfg->parking, lv->snap, e);
 }
 
 /* The label of an entity: its name, then "free/total" or the value. */
@@ -83,9 +64,10 @@ static char *app__label_text(const app_live *lv, const tw_obs_entity *e)
     const tw_obs_value *v = tw_obs_main(lv->snap, e);
     if (lv->cfg->parking && app_live_spaces(lv->snap, e, &fr, &tot))
         snprintf(val, sizeof val, "%.0f/%.0f", fr, tot);
-    else if (v && !v->text)
-        snprintf(val, sizeof val, "%g%s%s", v->number, v->unit ? " " : "", v->unit ? v->unit : "");
-    else if (v && v->text)
+    else if (v && !v->text) {
+        const char *u = app_live_unit_of(v);
+        snprintf(val, sizeof val, "%g%s%s", v->number, u ? " " : "", u ? u : "");
+    } else if (v && v->text)
         snprintf(val, sizeof val, "%s", v->text);
     const char *name = e->name ? e->name : e->id;
     snprintf(buf, sizeof buf, "%s%s%s", name ? name : "", val[0] ? "  " : "", val);
@@ -111,61 +93,47 @@ static geo_xform *app__xform(app_live *lv, const char *crs)
     return lv->xf_decl;
 }
 
-/* Takes a snapshot: positions into the scene CRS, labels, value range. */
-static void app__take(app_live *lv, tw_obs_snapshot *s)
+static void app__free_run(void *job, int worker)
 {
+    (void)worker;
+    app_live_data_free(job);
+}
+
+static void app__free_done(void *job, tw_result status)
+{
+    (void)status;
+    app_live_data_free(job);
+    free(job);
+}
+
+/* Frees data on a worker (a 100,000-entity snapshot is many blocks). */
+static void app__free_later(app_live *lv, app_live_data *d)
+{
+    app_live_data *old = malloc(sizeof *old);
+    if (old) {
+        *old = *d;
+        memset(d, 0, sizeof *d);
+        if (tw_pool_submit(
+                lv->world->pool,
+                &(tw_job_desc){.job = old, .run = app__free_run, .done = app__free_done}) == TW_OK)
+            return;
+        *d = *old;
+        free(old);
+    }
+    app_live_data_free(d);
+}
+
+void app_live_take(app_live *lv, app_live_data *d)
+{
+    app__free_later(lv, &lv->data);
+    lv->data = *d;
+    lv->data.gen = ++lv->gen;
+    memset(d, 0, sizeof *d);
+    tw_obs_snapshot *s = lv->data.snap;
     int n = s->entity_count;
-    double *xy = malloc((size_t)(n + 1) * 2 * sizeof *xy);
-    char **texts = calloc((size_t)n + 1, sizeof *texts);
-    geo_label *labels = calloc((size_t)n + 1, sizeof *labels);
-    int *order = malloc((size_t)(n + 1) * sizeof *order);
-    double *dist2 = malloc((size_t)(n + 1) * sizeof *dist2);
-    if (!xy || !texts || !labels || !order || !dist2) {
-        free(xy), free(texts), free(labels), free(order), free(dist2);
-        tw_obs_free(s);
-        return;
-    }
-    for (int i = 0; i < n; i++) xy[2 * i] = s->entities[i].x, xy[2 * i + 1] = s->entities[i].y;
-    geo_xform *xf = app__xform(lv, s->crs);
-    double *x = malloc((size_t)(n + 1) * sizeof *x), *y = malloc((size_t)(n + 1) * sizeof *y);
-    if (x && y && xf) {
-        for (int i = 0; i < n; i++) x[i] = xy[2 * i], y[i] = xy[2 * i + 1];
-        geo_xform_to_scene(xf, (size_t)n, x, y, NULL);
-        for (int i = 0; i < n; i++) xy[2 * i] = x[i], xy[2 * i + 1] = y[i];
-    }
-    free(x), free(y);
-    /* Positions that did not transform (out of the CRS's range, or no
-     * usable CRS) are not drawn: moved to the end and counted. */
-    int kept = 0, bad = 0;
-    for (int i = 0; i < n; i++) {
-        bool ok = xf && isfinite(xy[2 * i]) && isfinite(xy[2 * i + 1]) && fabs(xy[2 * i]) < 1e8 &&
-                  fabs(xy[2 * i + 1]) < 1e8;
-        if (!ok) {
-            bad++;
-            continue;
-        }
-        if (kept != i) {
-            s->entities[kept] = s->entities[i];
-            xy[2 * kept] = xy[2 * i], xy[2 * kept + 1] = xy[2 * i + 1];
-        }
-        kept++;
-    }
-    s->entity_count = kept;
-    s->skipped[TW_OBS_SKIP_BAD_GEOMETRY] += bad;
-    n = kept;
-    app__free_data(lv);
-    lv->snap = s, lv->xy = xy, lv->texts = texts, lv->labels = labels;
-    lv->order = order, lv->dist2 = dist2;
-    lv->vmin = INFINITY, lv->vmax = -INFINITY;
-    for (int i = 0; i < n; i++) {
-        const tw_obs_entity *e = &s->entities[i];
-        /* Texts are made when a label is first shown (app__labels): with
-         * 100,000 entities making them all here held the frame ~40-190 ms. */
-        labels[i] = (geo_label){.x = xy[2 * i], .y = xy[2 * i + 1]};
-        order[i] = i;
-        double v = app__number(lv, e);
-        if (isfinite(v)) lv->vmin = fmin(lv->vmin, v), lv->vmax = fmax(lv->vmax, v);
-    }
+    lv->snap = s, lv->xy = lv->data.xy;
+    lv->alerts = lv->data.alerts, lv->alert_count = lv->data.alert_count;
+    lv->gpu_dirty = lv->hover_dirty = true;
     if (lv->selected >= n) lv->selected = -1;
     if (lv->hovered >= 0) { /* the same entity in the new snapshot */
         lv->hovered = -1;
@@ -181,24 +149,16 @@ static void app__take(app_live *lv, tw_obs_snapshot *s)
         k->count[k->n++] = s->skipped[r];
     }
     lv->info.data_time = isfinite(s->newest_at) ? s->newest_at : lv->last_ok_wall;
-    int *alerts = realloc(lv->alerts, ((size_t)n + 1) * sizeof *alerts);
-    if (alerts) lv->alerts = alerts;
-    lv->alert_count = 0;
-    for (int i = 0; i < n; i++) {
-        const tw_obs_entity *e = &s->entities[i];
-        double v = app__number(lv, e);
-        double t = isfinite(e->observed_at) ? e->observed_at
-                   : isfinite(s->newest_at) ? s->newest_at
-                                            : lv->last_ok_wall;
-        app_live_hist_add(lv->hist, e->id, t, v);
-        if (alerts && !lv->cfg->parking && !lv->cfg->traffic && lv->cfg->has_thresholds &&
-            isfinite(v) && v >= lv->cfg->thresholds[1])
-            alerts[lv->alert_count++] = i;
-    }
     if (lv->cfg->traffic) {
         const tw_obs_value *m = n ? tw_obs_main(s, &s->entities[0]) : NULL;
         lv->lines.by_congested = m && m->name && strcmp(m->name, "congested") == 0;
-        app_live_traffic_take(lv, xf);
+        app_live_traffic_take(lv, app__xform(lv, s->crs));
+    }
+    if (!lv->has_data) {
+        lv->has_data = true;
+        lv->info.error[0] = '\0';
+        app_layer_info_ok(&lv->info, tw_time_mono_s(), n);
+        TW_INFO(lv->cfg->kind, "%s: ok, %d entities", lv->info.name, n);
     }
 }
 
@@ -216,15 +176,9 @@ static void app__on_result(void *job, tw_result status)
         lv->last_ok_mono = now, lv->last_ok_wall = r->wall_at;
         lv->error[0] = '\0'; /* last_error: a failure since the last success */
         if (r->not_modified) lv->skipped_fetches++;
-        if (r->snap) {
-            app__take(lv, r->snap);
-            r->snap = NULL;
-        }
-        if (!lv->has_data && lv->snap) {
-            lv->has_data = true;
-            lv->info.error[0] = '\0';
-            app_layer_info_ok(&lv->info, now, lv->snap->entity_count);
-            TW_INFO(lv->cfg->kind, "%s: ok, %d entities", lv->info.name, lv->snap->entity_count);
+        if (r->snap) { /* made ready on a worker, shown by app_live_take */
+            app_live_prep_submit(lv, r);
+            return;
         }
     } else {
         /* Before the first good snapshot the layer's error line says it. */
@@ -279,6 +233,8 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     if (!lv) return NULL;
     lv->cfg = cfg;
     lv->world = w;
+    lv->layer = l;
+    lv->gpu_selected = -1;
     lv->selected = lv->hovered = -1;
     app_layer_info_begin(&lv->info, cfg->kind, cfg->name ? cfg->name : cfg->kind, cfg->label,
                          cfg->attribution, now);
@@ -309,39 +265,17 @@ static void app__destroy(void *self)
 {
     app_live *lv = self;
     live_fetch_remove(lv->feed); /* late results: the token is cancelled */
-    app__free_data(lv);
+    if (lv->prep_next) live_fetch_result_free(lv->prep_next);
+    app_live_data_free(&lv->data);
+    rn_markers_destroy(lv->gpu);
     app_live_traffic_free(lv);
     app_live_hist_free(lv->hist);
-    free(lv->alerts);
     if (lv->xf) geo_xform_destroy(lv->xf);
     if (lv->xf_decl) geo_xform_destroy(lv->xf_decl);
     free(lv);
 }
 
 /* ---- drawing ---- */
-
-static rn_rgba app__color(const app_live *lv, const tw_obs_entity *e, bool stale, float opacity)
-{
-    double v = app__number(lv, e);
-    rn_rgba c = {150, 150, 150, 255};
-    const double *t = lv->cfg->thresholds;
-    if (stale || !isfinite(v)) {
-        c = (rn_rgba){150, 150, 150, 255};
-    } else if (lv->cfg->parking && !lv->cfg->has_thresholds) {
-        /* occupancy: green while there is room, amber when nearly full, red when full */
-        c = v < 0.7   ? (rn_rgba){60, 190, 90, 255}
-            : v < 0.9 ? (rn_rgba){245, 170, 40, 255}
-                      : (rn_rgba){225, 60, 50, 255};
-    } else if (lv->cfg->has_thresholds) {
-        c = v < t[0]   ? (rn_rgba){60, 190, 90, 255}
-            : v < t[1] ? (rn_rgba){245, 170, 40, 255}
-                       : (rn_rgba){225, 60, 50, 255};
-    } else {
-        c = app_markers_ramp(lv->vmax > lv->vmin ? (v - lv->vmin) / (lv->vmax - lv->vmin) : 0.5);
-    }
-    c.a = (uint8_t)(255 * opacity);
-    return c;
-}
 
 static void app__panel(const app_live *lv, const app_ui_ctx *ui)
 {
@@ -357,21 +291,96 @@ static void app__panel(const app_live *lv, const app_ui_ctx *ui)
         if (v[i].text)
             snprintf(texts[n], sizeof texts[n], "%s", v[i].text);
         else
-            snprintf(texts[n], sizeof texts[n], "%g%s%s", v[i].number, v[i].unit ? " " : "",
-                     v[i].unit ? v[i].unit : "");
+            snprintf(texts[n], sizeof texts[n], "%g%s%s", v[i].number,
+                     app_live_unit_of(&v[i]) ? " " : "",
+                     app_live_unit_of(&v[i]) ? app_live_unit_of(&v[i]) : "");
         keys[n] = v[i].name, vals[n] = texts[n], n++;
     }
     app_markers_panel(ui, e->name ? e->name : lv->info.name, keys, vals, n);
     float box[4];
     app_markers_panel_box(ui, n, box);
     const tw_obs_value *m = tw_obs_main(lv->snap, e);
-    app_live_chart_draw(lv, ui, box, e->id, lv->cfg->parking ? "occupied" : m ? m->unit : NULL);
+    app_live_chart_draw(lv, ui, box, e->id,
+                        lv->cfg->parking ? "occupied"
+                        : m              ? app_live_unit_of(m)
+                                         : NULL);
 }
 
-static int app__int_cmp(const void *a, const void *b)
+void app_live_view_get(const app_live *lv, const app_ui_ctx *ui, app_live_view *out)
 {
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
+    memset(out, 0, sizeof *out); /* padding too: views are compared whole */
+    out->cam = *ui->cam;
+    out->width = ui->width, out->height = ui->height, out->scale = ui->scale;
+    out->exag = lv->world->exaggeration > 0 ? lv->world->exaggeration : 1;
+    out->ground_gen = lv->world->ground_gen;
+}
+
+bool app_live_view_equal(const app_live_view *a, const app_live_view *b)
+{
+    return memcmp(a, b, sizeof *a) == 0;
+}
+
+/* Layers with up to this many entities make a new view's marker list at
+ * once; larger ones on a worker, showing the last list meanwhile. */
+#define APP_LIVE_SYNC_MAX 4000
+
+/* The marker list for the view on the GPU: made again when the view or the
+ * data changed (a worker made it already when the view stood still), and
+ * uploaded with the selected marker drawn over it. */
+static void app__markers_sync(app_live *lv, const app_ui_ctx *ui)
+{
+    app_live_view v;
+    app_live_view_get(lv, ui, &v);
+    lv->drawn_view = v;
+    app_live_list *l = &lv->data.list;
+    if (!l->valid || !app_live_view_equal(&v, &l->view)) {
+        if (lv->data.n <= APP_LIVE_SYNC_MAX || (!l->valid && lv->world->deterministic)) {
+            app_live_list_build(l, &lv->data, lv->cfg, lv->world->ground, &v);
+            lv->gpu_dirty = true;
+        } else if (!lv->list_busy) {
+            app_live_list_submit(lv, &v);
+        }
+    }
+    if (lv->selected != lv->gpu_selected) lv->gpu_dirty = true;
+    if (!lv->gpu_dirty || !l->valid) return;
+    if (!lv->gpu && !(lv->gpu = rn_markers_create())) return;
+    const int *b = l->image_box;
+    rn_markers_set_image(lv->gpu, l->image, b[0], b[1], b[2] - b[0], b[3] - b[1]);
+    /* The pulsing ones, then the selected one over everything. */
+    int n = l->over_count, sel = -1;
+    for (int k = 0; k < l->count && lv->selected >= 0; k++)
+        if (l->entity[k] == lv->selected) sel = k;
+    rn_marker *up = l->over;
+    if (sel >= 0) {
+        up = malloc(((size_t)n + 1) * sizeof *up);
+        if (!up) return;
+        if (n) memcpy(up, l->over, (size_t)n * sizeof *up);
+        rn_marker m = l->items[sel];
+        float outer = m.radius + m.rim;
+        m.radius *= 1.3f;
+        m.rim = fmaxf(outer - m.radius, 0);
+        m.rim_color = (rn_rgba){255, 214, 60, 255};
+        up[n++] = m;
+    }
+    rn_markers_set(lv->gpu, up, n);
+    if (up != l->over) free(up);
+    lv->gpu_dirty = false, lv->gpu_selected = lv->selected;
+}
+
+static int app__hit(const app_live *lv, const app_pick_query *q);
+
+/* The tooltip follows what is under a still cursor: a new snapshot or a
+ * moved view hits again at the cursor. */
+static void app__hover_refresh(app_live *lv, const app_ui_ctx *ui)
+{
+    app_live_view v;
+    app_live_view_get(lv, ui, &v);
+    if (!lv->hover_on || (!lv->hover_dirty && app_live_view_equal(&v, &lv->hover_view))) return;
+    app_pick_query q = {.ui = ui, .px = ui->cursor[0], .py = ui->cursor[1]};
+    lv->hovered = lv->snap ? app__hit(lv, &q) : -1;
+    const char *id = lv->hovered >= 0 ? lv->snap->entities[lv->hovered].id : NULL;
+    snprintf(lv->hover_id, sizeof lv->hover_id, "%s", id ? id : "");
+    lv->hover_view = v, lv->hover_dirty = false;
 }
 
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
@@ -381,57 +390,53 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     if (!lv->snap) return;
     if (lv->cfg->traffic) app_live_traffic_draw(lv, pass, d);
     if (pass == APP_PASS_OVERLAY) {
+        app__hover_refresh(lv, ui);
         app_live_alerts_draw(lv, ui, d->opacity);
+        app_live_bands_draw(lv, ui, d->opacity);
         app__panel(lv, ui);
         app_live_tip_draw(lv, ui);
         return;
     }
     if (lv->cfg->traffic) return; /* lines, no markers */
     if (pass != APP_PASS_MARKERS) return;
-    double eye[3];
-    app_camera_eye(ui->cam, eye);
-    int n = lv->snap->entity_count;
-    for (int i = 0; i < n; i++) {
-        double dx = lv->xy[2 * i] - eye[0], dy = lv->xy[2 * i + 1] - eye[1];
-        lv->dist2[i] = dx * dx + dy * dy;
-    }
-    app_markers_order(lv->order, lv->dist2, n);
     bool stale = lv->info.status == APP_LAYER_STALE;
-    for (int k = 0; k < n; k++) {
-        int i = lv->order[k];
-        float hx, hy, gy, s;
-        if (!app_markers_head(lv->world, ui, lv->xy[2 * i], lv->xy[2 * i + 1], eye, &hx, &hy, &gy,
-                              &s))
-            continue;
-        bool alert = lv->alert_count > 0 && bsearch(&i, lv->alerts, (size_t)lv->alert_count,
-                                                    sizeof *lv->alerts, app__int_cmp);
-        float size = (float)lv->cfg->size_px;
-        if (alert && !stale) /* a fixed size in golden pictures */
-            size *= lv->world->deterministic
-                        ? 1.3f
-                        : 1.0f + 0.3f * (float)(0.5 + 0.5 * sin(lv->now * 2 * M_PI));
-        app_markers_draw(ui, hx, hy, gy, s, size,
-                         app__color(lv, &lv->snap->entities[i], stale, d->opacity),
-                         i == lv->selected, d->opacity);
-    }
+    app__markers_sync(lv, ui);
+    /* Alerts pulse (a fixed size in golden pictures). */
+    float pulse = stale ? 1.0f
+                  : lv->world->deterministic
+                      ? 1.3f
+                      : 1.0f + 0.3f * (float)(0.5 + 0.5 * sin(lv->now * 2 * M_PI));
+    rn_markers_draw(lv->gpu, &(rn_markers_draw_desc){.width = ui->width,
+                                                     .height = ui->height,
+                                                     .opacity = d->opacity,
+                                                     .grey = stale ? 1.0f : 0.0f,
+                                                     .pulse = pulse,
+                                                     .stem_px = 1.5f * ui->scale,
+                                                     .stem = {20, 28, 40, 220}});
 }
 
 static int app__labels(void *self, const app_ui_ctx *ui, app_hud_label *out, int max)
 {
     app_live *lv = self;
-    if (!lv->snap || !lv->labels) return 0;
+    app_live_data *dt = &lv->data;
+    if (!lv->snap || !dt->labels) return 0;
     double eye[3], lim2 = 6000.0 * 6000.0;
     app_camera_eye(ui->cam, eye);
+    double exag = lv->world->exaggeration > 0 ? lv->world->exaggeration : 1;
+    bool gz_ok = dt->gz && dt->ground_gen == lv->world->ground_gen;
     int m = 0;
     for (int i = 0; i < lv->snap->entity_count && m < max; i++) {
         double g[3];
-        app_markers_ground(lv->world, lv->labels[i].x, lv->labels[i].y, g);
+        if (gz_ok)
+            g[0] = dt->labels[i].x, g[1] = dt->labels[i].y, g[2] = dt->gz[i] * exag;
+        else
+            app_markers_ground(lv->world, dt->labels[i].x, dt->labels[i].y, g);
         double dx = g[0] - eye[0], dy = g[1] - eye[1], dz = g[2] - eye[2];
         if (dx * dx + dy * dy + dz * dz > lim2) continue;
-        if (!lv->texts[i]) lv->texts[i] = app__label_text(lv, &lv->snap->entities[i]);
-        if (!lv->texts[i]) continue;
-        lv->labels[i].text = lv->texts[i];
-        out[m++] = (app_hud_label){.label = &lv->labels[i],
+        if (!dt->texts[i]) dt->texts[i] = app__label_text(lv, &lv->snap->entities[i]);
+        if (!dt->texts[i]) continue;
+        dt->labels[i].text = dt->texts[i];
+        out[m++] = (app_hud_label){.label = &dt->labels[i],
                                    .pos = {g[0], g[1], g[2]},
                                    .dy_px = -(float)(12 + lv->cfg->size_px * 0.5 + 6),
                                    .size = 0.8f};
@@ -463,6 +468,18 @@ static int app__hit(const app_live *lv, const app_pick_query *q)
     float reach = (float)(lv->cfg->size_px * 0.5 + 4) * ui->scale;
     double best = reach * reach;
     int hit = -1;
+    app_live_view v;
+    app_live_view_get(lv, ui, &v);
+    const app_live_list *l = &lv->data.list;
+    if (!lv->cfg->traffic && l->valid && app_live_view_equal(&v, &l->view)) {
+        /* The markers on screen, far to near: the nearest of equals wins. */
+        for (int k = 0; k < l->count; k++) {
+            const rn_marker *m = &l->items[k];
+            double d2 = (m->x - q->px) * (m->x - q->px) + (m->y - q->py) * (m->y - q->py);
+            if (d2 <= best) best = d2, hit = l->entity[k];
+        }
+        return hit;
+    }
     for (int i = 0; lv->snap && i < lv->snap->entity_count; i++) {
         float hx, hy, gy, k;
         if (!app_markers_head(lv->world, ui, lv->xy[2 * i], lv->xy[2 * i + 1], eye, &hx, &hy, &gy,
@@ -509,6 +526,8 @@ static void app__hover(void *self, const app_pick_query *q)
 {
     app_live *lv = self;
     lv->hovered = app__hit(lv, q);
+    lv->hover_on = true, lv->hover_dirty = false;
+    app_live_view_get(lv, q->ui, &lv->hover_view);
     const char *id = lv->hovered >= 0 ? lv->snap->entities[lv->hovered].id : NULL;
     snprintf(lv->hover_id, sizeof lv->hover_id, "%s", id ? id : "");
 }
@@ -527,6 +546,7 @@ static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4]
     const app_live *lv = self;
     int n = 0;
     if (lv->cfg->traffic && lv->snap && max > n) app_live_traffic_legend_box(lv, ui, out[n++]);
+    if (lv->cfg->band_count > 0 && lv->snap && max > n) app_live_bands_box(lv, ui, out[n++]);
     if (max > n && app_live_tip_box(lv, ui, out[n])) n++;
     if (!lv->snap || lv->selected < 0 || max <= n) return n;
     const tw_obs_entity *e = &lv->snap->entities[lv->selected];
@@ -573,6 +593,8 @@ static void app__report_entry(const void *self, int info, json_object *entry)
             json_object_object_add(o, "id", json_object_new_string(e->id ? e->id : ""));
             if (e->name) json_object_object_add(o, "name", json_object_new_string(e->name));
             json_object_object_add(o, "value", json_object_new_double(app__number(lv, e)));
+            const char *band = app_live_band_name(lv, lv->alerts[i]);
+            if (band) json_object_object_add(o, "band", json_object_new_string(band));
             json_object_array_add(al, o);
         }
         json_object_object_add(entry, "alerts", al);

@@ -107,10 +107,9 @@ static void app__redact_seoul(char *label)
 
 void *app_live_parse(app_cfg *c, json_object *o, const char *kind)
 {
-    static const char *const keys[] = {"kind",  "url",           "format",  "poll_s",
-                                       "value", "stale_after_s", "headers", "thresholds",
-                                       "name",  "attribution",   "size_px", "history",
-                                       NULL};
+    static const char *const keys[] = {
+        "kind",       "url",  "format",      "poll_s",  "value",   "stale_after_s", "headers",
+        "thresholds", "name", "attribution", "size_px", "history", "bands",         NULL};
     app_cfg_unknown(c, o, keys, NULL);
     app_live_cfg *p = calloc(1, sizeof *p);
     if (!p) return app_cfg_fail(c, kind, "is too large"), NULL;
@@ -179,6 +178,14 @@ void *app_live_parse(app_cfg *c, json_object *o, const char *kind)
         p->has_thresholds = ok && p->thresholds[0] <= p->thresholds[1];
         if (ok && !p->has_thresholds)
             ok = app_cfg_fail(c, "thresholds", "must be [a, b] with a <= b");
+    }
+    if (ok && tw_json_has(o, "bands")) {
+        if (strcmp(kind, "sensors") != 0)
+            ok = app_cfg_fail(c, "bands", "is for sensors layers");
+        else if (p->has_thresholds)
+            ok = app_cfg_fail(c, "bands", "and \"thresholds\" cannot both be given");
+        else
+            ok = app_live_parse_bands(c, o, p);
     }
     if (p->stale_after_s < 0) p->stale_after_s = 3 * p->poll_s;
     free(url);

@@ -1,7 +1,8 @@
 /* The live kinds' memory and alarms: a bounded ring of recent values per
  * entity (by id), filled from each new snapshot, drawn as a chart under the
  * pinned panel of a selected sensor; and the alert panel listing sensors at
- * or past the scene's upper threshold (e.g. PM10 81+ µg/m³, 나쁨 and worse).
+ * or past the scene's upper threshold, or in an alert band (e.g. PM10 81+
+ * ㎍/㎥, 나쁨 and worse), each with its value, unit and band name.
  * Memory is bounded: `history` samples per entity, APP_LIVE_HIST_MAX
  * entities per layer (later ids are not tracked, counted). */
 #include "app_live_int.h"
@@ -10,6 +11,8 @@
 #include "rn_ui.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +28,9 @@ typedef struct app__ring {
 } app__ring;
 
 struct app_live_hist {
-    int cap; /* samples per entity */
+    atomic_int refs;
+    pthread_mutex_t lock; /* a worker adds while the main thread reads */
+    int cap;              /* samples per entity */
     app__ring *rings;
     int ring_count;
     int *slot; /* open addressing over ids: ring index + 1, 0 empty */
@@ -41,12 +46,21 @@ app_live_hist *app_live_hist_create(int cap)
     h->slot_cap = 256;
     h->slot = calloc((size_t)h->slot_cap, sizeof *h->slot);
     if (!h->slot) return free(h), NULL;
+    atomic_init(&h->refs, 1);
+    pthread_mutex_init(&h->lock, NULL);
+    return h;
+}
+
+app_live_hist *app_live_hist_ref(app_live_hist *h)
+{
+    if (h) atomic_fetch_add(&h->refs, 1);
     return h;
 }
 
 void app_live_hist_free(app_live_hist *h)
 {
-    if (!h) return;
+    if (!h || atomic_fetch_sub(&h->refs, 1) > 1) return;
+    pthread_mutex_destroy(&h->lock);
     for (int i = 0; i < h->ring_count; i++)
         free(h->rings[i].id), free(h->rings[i].t), free(h->rings[i].v);
     free(h->rings);
@@ -108,9 +122,8 @@ static app__ring *app__add_ring(app_live_hist *h, const char *id)
     return r;
 }
 
-void app_live_hist_add(app_live_hist *h, const char *id, double t, double v)
+static void app__add(app_live_hist *h, const char *id, double t, double v)
 {
-    if (!h || !id || !isfinite(v)) return;
     app__ring *r = app__find(h, id);
     if (!r && !(r = app__add_ring(h, id))) return;
     if (r->count > 0) {
@@ -125,21 +138,36 @@ void app_live_hist_add(app_live_hist *h, const char *id, double t, double v)
     r->t[at] = t, r->v[at] = v;
 }
 
+void app_live_hist_add(app_live_hist *h, const char *id, double t, double v)
+{
+    if (!h || !id || !isfinite(v)) return;
+    pthread_mutex_lock(&h->lock);
+    app__add(h, id, t, v);
+    pthread_mutex_unlock(&h->lock);
+}
+
 int app_live_hist_get(const app_live_hist *h, const char *id, double *t, double *v, int max)
 {
-    const app__ring *r = h && id ? app__find(h, id) : NULL;
+    if (!h || !id) return 0;
+    pthread_mutex_lock((pthread_mutex_t *)&h->lock);
+    const app__ring *r = app__find(h, id);
     int n = 0;
     for (int i = 0; r && i < r->count && n < max; i++, n++) {
         int k = (r->head + i) % h->cap;
         if (t) t[n] = r->t[k];
         v[n] = r->v[k];
     }
+    pthread_mutex_unlock((pthread_mutex_t *)&h->lock);
     return n;
 }
 
 int app_live_hist_tracked(const app_live_hist *h)
 {
-    return h ? h->ring_count : 0;
+    if (!h) return 0;
+    pthread_mutex_lock((pthread_mutex_t *)&h->lock);
+    int n = h->ring_count;
+    pthread_mutex_unlock((pthread_mutex_t *)&h->lock);
+    return n;
 }
 
 int app_live_hist_cap(const app_live_hist *h)
@@ -218,11 +246,13 @@ void app_live_alerts_draw(const app_live *lv, const app_ui_ctx *ui, float opacit
     for (int i = 0; i < rows; i++) {
         const tw_obs_entity *e = &lv->snap->entities[lv->alerts[i]];
         const tw_obs_value *v = tw_obs_main(lv->snap, e);
-        snprintf(line, sizeof line, "%s  %g%s%s",
+        const char *unit = app_live_unit_of(v), *band = app_live_band_name(lv, lv->alerts[i]);
+        snprintf(line, sizeof line, "%s  %g%s%s%s%s",
                  e->name ? e->name
                  : e->id ? e->id
                          : "?",
-                 v ? v->number : NAN, v && v->unit ? " " : "", v && v->unit ? v->unit : "");
+                 v ? v->number : NAN, unit ? " " : "", unit ? unit : "", band ? "  " : "",
+                 band ? band : "");
         rn_ui_text(x + 8 * s, y + (36 + 16 * (float)i) * s, 11 * s,
                    (rn_rgba){245, 235, 235, (uint8_t)(255 * opacity)}, line);
     }

@@ -4,8 +4,9 @@
  * feed says), the time it was observed in the scene's time zone (from the
  * data's own timestamp) and, on a stale layer, since when it is stale. The
  * box is kept on screen: it flips left of or above the cursor near an edge.
- * NGSI-LD unit codes (UN/CEFACT) are shown as their symbols; a value
- * without one gets the usual unit of its name (pm10 ㎍/㎥, km/h, °C). */
+ * NGSI-LD unit codes (UN/CEFACT) are shown as their symbols everywhere a
+ * value is (tooltip, labels, panel, alerts); a value without one gets the
+ * usual unit of its name (pm10 ㎍/㎥, km/h, °C). */
 #include "app_live_int.h"
 
 #include "rn_ui.h"
@@ -15,12 +16,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A unit as shown: the common UN/CEFACT codes as symbols, others as given. */
-static const char *app__unit(const char *u)
+/* A unit as shown: the UN/CEFACT codes that FIWARE's AirQualityObserved,
+ * WeatherObserved and NoiseLevelObserved use, as symbols; others (a
+ * SensorThings unitOfMeasurement.symbol, already one) as given. */
+const char *app_live_unit(const char *u)
 {
     static const char *const map[][2] = {
-        {"GQ", "㎍/㎥"}, {"KMH", "km/h"}, {"CEL", "°C"}, {"P1", "%"},   {"MTS", "m/s"},
-        {"MTR", "m"},    {"A97", "hPa"},  {"HUR", "h"},  {"59", "ppm"}, {"61", "ppb"},
+        {"GQ", "㎍/㎥"}, {"GP", "㎎/㎥"},  {"KMH", "km/h"}, {"CEL", "°C"},   {"FAH", "°F"},
+        {"P1", "%"},     {"MTS", "m/s"},   {"MTR", "m"},    {"MMT", "mm"},   {"CMT", "cm"},
+        {"A97", "hPa"},  {"HUR", "h"},     {"SEC", "s"},    {"MIN", "min"},  {"2N", "dB"},
+        {"59", "ppm"},   {"61", "ppb"},    {"DD", "°"},     {"D54", "W/m²"}, {"KEL", "K"},
+        {"PAL", "Pa"},   {"KGM", "kg/m³"}, {"H87", "pcs"},  {"E30", "mm/h"},
     };
     if (!u) return NULL;
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -30,7 +36,7 @@ static const char *app__unit(const char *u)
 
 /* A value's unit: its own, else the usual one of a well-known name (FIWARE
  * keyValues answers carry no unitCode); NULL when unknown. */
-static const char *app__unit_of(const tw_obs_value *v)
+const char *app_live_unit_of(const tw_obs_value *v)
 {
     static const char *const by_name[][2] = {
         {"pm10", "㎍/㎥"},
@@ -45,8 +51,12 @@ static const char *app__unit_of(const tw_obs_value *v)
         {"humidity", "%"},
         {"averageVehicleSpeed", "km/h"},
         {"windSpeed", "m/s"},
+        {"LAeq", "dB"},
+        {"LAmax", "dB"},
+        {"atmosphericPressure", "hPa"},
     };
-    if (v->unit) return app__unit(v->unit);
+    if (!v) return NULL;
+    if (v->unit) return app_live_unit(v->unit);
     for (size_t i = 0; v->name && i < sizeof by_name / sizeof by_name[0]; i++)
         if (strcmp(v->name, by_name[i][0]) == 0) return by_name[i][1];
     return NULL;
@@ -66,7 +76,7 @@ static const tw_obs_value *app__find(const tw_obs_snapshot *s, const tw_obs_enti
 /* "12.5 µg/m³", or the text value. */
 static void app__value_text(const tw_obs_value *v, char *out, size_t n)
 {
-    const char *u = app__unit_of(v);
+    const char *u = app_live_unit_of(v);
     if (v->text)
         snprintf(out, n, "%s", v->text);
     else
@@ -116,9 +126,12 @@ int app_live_tip_lines(const app_live *lv, int i, char (*lines)[APP_LIVE_TIP_CHA
                      m->number != 0 ? "예 yes" : "아니오 no");
         else if (lv->cfg->traffic && !m->text)
             snprintf(lines[n++], APP_LIVE_TIP_CHARS, "속도 Speed: %s%s", val,
-                     app__unit_of(m) ? "" : " km/h");
-        else
-            snprintf(lines[n++], APP_LIVE_TIP_CHARS, "%s: %s", what, val);
+                     app_live_unit_of(m) ? "" : " km/h");
+        else {
+            const char *band = app_live_band_name(lv, i);
+            snprintf(lines[n++], APP_LIVE_TIP_CHARS, "%s: %s%s%s", what, val, band ? "  " : "",
+                     band ? band : "");
+        }
     }
     if (lv->cfg->traffic && e->name && e->id) { /* an NGSI-LD urn: its last part */
         const char *c = strrchr(e->id, ':');

@@ -6,6 +6,7 @@
 #include "app_layer.h"
 #include "live_fetch.h"
 #include "rn_lines.h"
+#include "rn_markers.h"
 
 #include <stdbool.h>
 
@@ -22,6 +23,16 @@ typedef struct app_live_lines {
 typedef struct app_live_hist app_live_hist;
 
 #define APP_LIVE_MAX_HEADERS 16
+#define APP_LIVE_MAX_BANDS   8
+
+/* A named band of values (the scene's "bands"): values up to max (inclusive;
+ * the last band has no max) are in it, e.g. AirKorea's PM10 좋음 0-30. */
+typedef struct app_live_band {
+    char name[64];
+    double max; /* INFINITY: open-ended */
+    rn_rgba color;
+    bool alert; /* values in it are listed as alerts and pulse */
+} app_live_band;
 
 typedef struct app_live_cfg {
     const char *kind; /* "sensors", "parking" or "traffic" */
@@ -35,8 +46,56 @@ typedef struct app_live_cfg {
     char *value, *name, *attribution;
     bool has_thresholds;
     double thresholds[2];
+    app_live_band bands[APP_LIVE_MAX_BANDS];
+    int band_count;
     int history; /* samples kept per entity */
 } app_live_cfg;
+
+/* The view a marker list was made for: equal views give equal lists. */
+typedef struct app_live_view {
+    app_camera cam;
+    int width, height;
+    float scale;
+    double exag;
+    unsigned ground_gen;
+} app_live_view;
+
+/* What the markers of a layer show for one view: every visible marker far
+ * to near (hit tests), painted into a picture of the view except the few
+ * that pulse (alerts), which are drawn over it as sprites. */
+typedef struct app_live_list {
+    bool valid;
+    app_live_view view;
+    rn_marker *items;
+    int *entity; /* of each item */
+    int count;
+    uint8_t *image;   /* premultiplied RGBA of the pixels the markers cover: */
+    int image_box[4]; /* x0 y0 x1 y1 of the view (NULL image: none) */
+    rn_marker *over;  /* pulsing (and the selected one is added when drawn) */
+    int over_count;
+} app_live_list;
+
+/* A snapshot made ready for the main thread by a worker (app_live_prep.c):
+ * scene positions, ground heights, colours, bands and alerts per entity,
+ * and the marker list for the view the main thread had when it asked. */
+typedef struct app_live_data {
+    tw_obs_snapshot *snap;
+    double *xy; /* scene positions */
+    float *gz;  /* ground height under each (unexaggerated; 0: none) */
+    unsigned ground_gen;
+    geo_label *labels; /* texts made when first shown */
+    char **texts;
+    rn_rgba *color;       /* fresh colour per entity */
+    signed char *band;    /* the band per entity, -1: none */
+    unsigned char *alert; /* 1: listed in alerts */
+    int *alerts;          /* entity indices, ascending */
+    int alert_count;
+    double vmin, vmax;
+    int bad;      /* positions that did not transform (dropped) */
+    int n;        /* entities */
+    unsigned gen; /* which snapshot (lists made for another are dropped) */
+    app_live_list list;
+} app_live_data;
 
 typedef struct app_live {
     app_layer_info info;
@@ -46,13 +105,19 @@ typedef struct app_live {
     geo_xform *xf;      /* lon/lat -> scene, main thread */
     geo_xform *xf_decl; /* a feed's declared CRS -> scene, for decl_crs */
     char decl_crs[160];
-    tw_obs_snapshot *snap;
-    double *xy;   /* scene positions, per entity */
-    char **texts; /* label text per entity */
-    geo_label *labels;
-    int *order;
-    double *dist2;
-    double vmin, vmax;
+    app_layer *layer;             /* for its jobs' token */
+    tw_obs_snapshot *snap;        /* = data.snap */
+    double *xy;                   /* = data.xy: scene positions, per entity */
+    app_live_data data;           /* what is shown */
+    char prep_warned[256];        /* the last problem a worker logged */
+    bool prep_busy;               /* a snapshot is being made ready */
+    live_fetch_result *prep_next; /* the newest one waiting for it */
+    rn_markers *gpu;              /* the marker list on the GPU */
+    bool list_busy;               /* a worker makes the list for a new view */
+    unsigned gen;                 /* snapshots taken */
+    bool gpu_stale, gpu_dirty;    /* what was uploaded: greyed; needs upload */
+    int gpu_selected;
+    app_live_view drawn_view; /* of the last frame drawn */
     bool has_data;
     double last_ok_mono, last_ok_wall;
     long fetches, skipped_fetches;
@@ -60,12 +125,15 @@ typedef struct app_live {
     int selected;
     app_live_lines lines; /* traffic: the road segments */
     app_live_hist *hist;  /* recent values per entity id */
-    int *alerts;          /* entities at or past the upper threshold */
+    int *alerts;          /* = data.alerts: past the upper threshold or in an alert band */
     int alert_count;
     int hovered;        /* the entity under the cursor (-1: none) */
     char hover_id[128]; /* its id, found again in the next snapshot */
-    long frame_no;      /* of the last update */
-    double now;         /* app clock at the last update (pulsing) */
+    bool hover_on;      /* the cursor was last over the view: hover follows it */
+    bool hover_dirty;   /* a new snapshot or view since the last hit test */
+    app_live_view hover_view;
+    long frame_no; /* of the last update */
+    double now;    /* app clock at the last update (pulsing) */
 } app_live;
 
 /* Traffic: the snapshot's lines into the scene CRS through xf (lon/lat or
@@ -79,12 +147,51 @@ void app_live_traffic_draw(const app_live *lv, app_pass pass, const app_draw_ctx
 /* The legend box (screen pixels), for reserved space and drawing. */
 void app_live_traffic_legend_box(const app_live *lv, const app_ui_ctx *ui, float out[4]);
 
+/* Making snapshots ready off the main thread (app_live_prep.c). */
+/* The number an entity is coloured by: occupancy 0..1 for parking, the
+ * main value for sensors; NAN when none. Any thread. */
+double app_live_number(bool parking, const tw_obs_snapshot *s, const tw_obs_entity *e);
+/* The band of v (-1: none, or no bands). */
+int app_live_band_of(const app_live_cfg *cfg, double v);
+/* The view now (main thread). */
+void app_live_view_get(const app_live *lv, const app_ui_ctx *ui, app_live_view *out);
+bool app_live_view_equal(const app_live_view *a, const app_live_view *b);
+/* Hands the snapshot in r to a worker; app_live_take then gets the result
+ * on the main thread (prep_busy meanwhile; a newer one waits). */
+void app_live_prep_submit(app_live *lv, live_fetch_result *r);
+/* Main thread: shows prepared data (takes it) and frees the old off-thread. */
+void app_live_take(app_live *lv, app_live_data *d);
+/* Frees data (any thread). */
+void app_live_data_free(app_live_data *d);
+/* The marker list of d for view v into out (any thread; g may be NULL:
+ * flat); app_live_list_free frees one. */
+void app_live_list_build(app_live_list *out, const app_live_data *d, const app_live_cfg *cfg,
+                         const app_ground *g, const app_live_view *v);
+void app_live_list_free(app_live_list *l);
+/* Main thread: a worker makes the list of the data shown for view v. */
+void app_live_list_submit(app_live *lv, const app_live_view *v);
+
+/* Unit symbols (app_live_hover.c): a UN/CEFACT code as its symbol, other
+ * units as given; a value's unit, else the usual one of its name. */
+const char *app_live_unit(const char *u);
+const char *app_live_unit_of(const tw_obs_value *v);
+
+/* Bands (app_live_bands.c): the scene's "bands" of o into p (true when
+ * absent); an entity's band name (NULL: none); the legend. */
+bool app_live_parse_bands(app_cfg *c, json_object *o, app_live_cfg *p);
+const char *app_live_band_name(const app_live *lv, int entity);
+void app_live_bands_draw(const app_live *lv, const app_ui_ctx *ui, float opacity);
+void app_live_bands_box(const app_live *lv, const app_ui_ctx *ui, float out[4]);
+
 /* The scene entry of a live kind (app_live_cfg.c). */
 void *app_live_parse(app_cfg *c, json_object *o, const char *kind);
 void app_live_cfg_free(void *cfg);
 
 /* History (app_live_history.c): a ring of cap samples per id. */
 app_live_hist *app_live_hist_create(int cap);
+/* References across threads (a worker fills it while the main thread reads);
+ * free drops the creator's. Each call locks briefly. */
+app_live_hist *app_live_hist_ref(app_live_hist *h);
 void app_live_hist_free(app_live_hist *h);
 /* Appends (t, v) unless t is the id's last time; NAN values are not kept. */
 void app_live_hist_add(app_live_hist *h, const char *id, double t, double v);

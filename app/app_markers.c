@@ -20,26 +20,30 @@ void app_markers_ground(const app_world *w, double x, double y, double g[3])
 
 /* False when the terrain hides the ground point from the eye: the sight
  * line is sampled against the ground heights. */
-static bool app__seen(const app_world *w, const double eye[3], const double g[3])
+static bool app__seen(const app_ground *gr, double exag, const double eye[3], const double g[3])
 {
-    if (!w->ground) return true;
-    double exag = app__exag(w);
+    if (!gr) return true;
     for (int k = 1; k < 24; k++) {
         double t = k / 24.0, x = eye[0] + (g[0] - eye[0]) * t, y = eye[1] + (g[1] - eye[1]) * t;
-        double line = eye[2] + (g[2] - eye[2]) * t, z;
-        if (app_world_ground(w, x, y, &z) && z * exag > line + 2.0) return false;
+        double line = eye[2] + (g[2] - eye[2]) * t, z = 0;
+        if (app_ground_sample(gr, x, y, &z) && z * exag > line + 2.0) return false;
     }
     return true;
 }
 
-bool app_markers_head(const app_world *w, const app_ui_ctx *ui, double x, double y,
-                      const double eye[3], float *hx, float *hy, float *gy, float *scale)
+bool app_markers_head_at(const app_ground *gr, double exag, const app_ui_ctx *ui, double x,
+                         double y, double gz, const double eye[3], float *hx, float *hy, float *gy,
+                         float *scale)
 {
-    double g[3], sx, sy;
-    app_markers_ground(w, x, y, g);
+    double g[3] = {x, y, 0}, sx, sy, z = 0;
+    if (isfinite(gz))
+        z = gz;
+    else if (gr)
+        app_ground_sample(gr, x, y, &z);
+    g[2] = z * exag;
     if (!app_camera_project(ui->cam, ui->width, ui->height, g, &sx, &sy)) return false;
     if (sx < -20 || sy < -40 || sx > ui->width + 20 || sy > ui->height + 20) return false;
-    if (!app__seen(w, eye, g)) return false;
+    if (!app__seen(gr, exag, eye, g)) return false;
     double d = sqrt((g[0] - eye[0]) * (g[0] - eye[0]) + (g[1] - eye[1]) * (g[1] - eye[1]) +
                     (g[2] - eye[2]) * (g[2] - eye[2]));
     /* Full size within a few kilometres, dots across a whole city. */
@@ -47,6 +51,12 @@ bool app_markers_head(const app_world *w, const app_ui_ctx *ui, double x, double
     *hx = (float)sx, *gy = (float)sy;
     *hy = (float)sy - 12 * ui->scale * *scale;
     return true;
+}
+
+bool app_markers_head(const app_world *w, const app_ui_ctx *ui, double x, double y,
+                      const double eye[3], float *hx, float *hy, float *gy, float *scale)
+{
+    return app_markers_head_at(w->ground, app__exag(w), ui, x, y, NAN, eye, hx, hy, gy, scale);
 }
 
 rn_rgba app_markers_ramp(double t)

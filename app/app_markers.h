@@ -14,6 +14,11 @@ void app_markers_ground(const app_world *w, double x, double y, double g[3]);
  * 0.35 far away); false when off screen or hidden by the terrain. */
 bool app_markers_head(const app_world *w, const app_ui_ctx *ui, double x, double y,
                       const double eye[3], float *hx, float *hy, float *gy, float *scale);
+/* The same on any thread: the ground g (NULL: flat at 0) at exaggeration
+ * exag; gz is the ground height under (x, y) when known (NAN: sampled). */
+bool app_markers_head_at(const app_ground *g, double exag, const app_ui_ctx *ui, double x,
+                         double y, double gz, const double eye[3], float *hx, float *hy, float *gy,
+                         float *scale);
 /* A five-stop ramp from dark blue through green to yellow (viridis-like). */
 rn_rgba app_markers_ramp(double t);
 /* Orders n markers far to near by their squared distances, so near ones

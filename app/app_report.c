@@ -218,6 +218,13 @@ int app_report_write(const app *a, const char *path)
     json_object_object_add(fr, "gaps", json_object_new_int64(a->gap_samples));
     double *g = n > 0 ? malloc((size_t)n * sizeof *g) : NULL;
     if (g) { /* frame start to frame start, the whole loop pass */
+        /* In frame order too (benchmarks take equal windows of two runs). */
+        json_object *seq = json_object_new_array();
+        for (long i = 0; i < n; i++)
+            json_object_array_add(
+                seq, json_object_new_double(
+                         a->frame_gap_ms[(a->gap_samples - n + i) % APP_FRAME_SAMPLES]));
+        json_object_object_add(fr, "gaps_ms", seq);
         memcpy(g, a->frame_gap_ms, (size_t)n * sizeof *g);
         qsort(g, (size_t)n, sizeof *g, app__cmp_double);
         json_object_object_add(fr, "gap_p50_ms", json_object_new_double(g[n / 2]));

@@ -7,6 +7,7 @@
 #include "rn_fill.h"
 #include "rn_shadow.h"
 #include "rn_lines.h"
+#include "rn_markers.h"
 #include "rn_mesh.h"
 #include "rn_shader.h"
 #include "rn_shot.h"
@@ -73,6 +74,7 @@ void app_shell_stop(app *a)
     if (a->ctx) {
         rn_mesh_destroy(a->ground_plane);
         rn_ui_shutdown();
+        rn_markers_shutdown();
         rn_fill_shutdown();
         rn_shadow_shutdown();
         rn_lines_shutdown();

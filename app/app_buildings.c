@@ -48,6 +48,7 @@ static void app__destroy(void *self)
     for (int i = 0; p->tiles && i < p->nx * p->ny; i++) app_btile_free(p->tiles[i]);
     free(p->tiles);
     free(p->items);
+    geo_buildings_pool_release(p->pool); /* closed once no read holds it */
     free(p);
 }
 

@@ -14,6 +14,7 @@
 
 #include "app_buildings.h"
 #include "geo_buildings.h"
+#include "geo_buildings_pool.h"
 #include "rn_fill.h"
 
 #include <cglm/cglm.h>
@@ -89,6 +90,9 @@ typedef struct app_buildings {
     long last_frame; /* of the last update */
     int cache_state; /* APP_BCACHE_* of the whole read */
     long tiles_read, bytes_features;
+    /* The open datasets the reads share (one per read running at once,
+     * not one per tile); released with the layer. */
+    geo_buildings_pool *pool;
     /* The last frame's opaque pass: what it drew. */
     int drawn, chunks_drawn, draw_calls;
     int culled, small; /* buildings in chunks outside the view, or too small in it */

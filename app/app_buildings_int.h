@@ -30,6 +30,7 @@ typedef struct app_buildings_cfg {
     double range_m;     /* tiles farther from the eye than this are not read */
     bool cache;         /* whole reads go through the on-disk cache */
     double far_px;      /* chunks smaller on screen are drawn as boxes; 0: never */
+    double read_px;     /* streamed tiles smaller on screen are not read; 0: auto */
 } app_buildings_cfg;
 
 #define APP_BTILE_M         1000.0
@@ -37,6 +38,11 @@ typedef struct app_buildings_cfg {
 #define APP_BTILE_RANGE_M   60000.0
 #define APP_BTILE_IN_FLIGHT 4    /* tile reads out at once */
 #define APP_FAR_PX          20.0 /* chunks smaller on screen are drawn as boxes */
+/* A streamed tile is read only when at least the screen's larger side /
+ * this on screen: near the horizon of a street view tiles are a few pixels
+ * each, and reading them would make its cost follow the dataset (tens of
+ * kilometres of it), not the screen. */
+#define APP_BTILE_READ_DIV 24.0
 
 /* What the on-disk cache did for a whole read. */
 enum { APP_BCACHE_OFF, APP_BCACHE_HIT, APP_BCACHE_WRITTEN, APP_BCACHE_REBUILT, APP_BCACHE_FAILED };

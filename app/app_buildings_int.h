@@ -38,10 +38,11 @@ typedef struct app_buildings_cfg {
 #define APP_BTILE_RANGE_M   60000.0
 #define APP_BTILE_IN_FLIGHT 4    /* tile reads out at once */
 #define APP_FAR_PX          20.0 /* chunks smaller on screen are drawn as boxes */
-/* A streamed tile is read only when at least the screen's larger side /
- * this on screen: near the horizon of a street view tiles are a few pixels
- * each, and reading them would make its cost follow the dataset (tens of
- * kilometres of it), not the screen. */
+/* A streamed tile is read only when its side, faced from its nearest
+ * point, is at least the screen's larger side / this on screen: near the
+ * horizon of a street view tiles are a few pixels each, and reading them
+ * would make its cost follow the dataset (tens of kilometres of it), not
+ * the screen (1280 x 720: 53 px, 1 km tiles up to about 16 km away). */
 #define APP_BTILE_READ_DIV 24.0
 
 /* What the on-disk cache did for a whole read. */

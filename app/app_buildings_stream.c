@@ -109,6 +109,8 @@ void app_bstream_update(app_buildings *p, const app_update_ctx *u)
     app__cand cand[APP_BTILE_CANDS];
     int nc = 0;
     p->visible = 0;
+    /* Pixels per metre at one metre from the eye. */
+    double focal = 0.5 * u->height / tan(u->cam->fov_y * M_PI / 360);
     float read_px =
         (float)(p->cfg->read_px > 0
                     ? p->cfg->read_px
@@ -131,9 +133,13 @@ void app_bstream_update(app_buildings *p, const app_update_ctx *u)
                 box[2] = APP_BTILE_ZLO * ex, box[5] = APP_BTILE_ZHI * ex;
             double cx = 0.5 * (r[0] + r[2]) - v.eye[0], cy = 0.5 * (r[1] + r[3]) - v.eye[1];
             double d2 = cx * cx + cy * cy;
-            float px;
-            if (d2 > range * range || app_bbox_seen(box, &v, vp, planes, &px) != APP_SEEN ||
-                px < read_px)
+            /* Its side on screen faced from its nearest point: a tile near
+             * the horizon of a street view is small however tall its box. */
+            double nx = fmax(r[0] - v.eye[0], fmax(0, v.eye[0] - r[2]));
+            double ny = fmax(r[1] - v.eye[1], fmax(0, v.eye[1] - r[3]));
+            double near = sqrt(nx * nx + ny * ny + v.eye[2] * v.eye[2]);
+            if (d2 > range * range || app_bbox_seen(box, &v, vp, planes, NULL) != APP_SEEN ||
+                fmin(tx, ty) * focal < read_px * near)
                 continue;
             p->visible++;
             if (!t && !(t = p->tiles[i] = app_btile_new(ix, iy))) continue;

@@ -48,6 +48,7 @@ static void app__destroy(void *self)
     for (int i = 0; p->tiles && i < p->nx * p->ny; i++) app_btile_free(p->tiles[i]);
     free(p->tiles);
     free(p->items);
+    geo_buildings_pool_release(p->pool); /* closed once no read holds it */
     free(p);
 }
 
@@ -187,22 +188,18 @@ static void app__cfg_free(void *cfg)
  *   "stream" (absent: when the source has a spatial index), "tile_m" (1000),
  *   "cache_features" (300000; 0: only tiles in view), "range_m" (60000),
  *   "cache" (true: whole reads go through the on-disk cache), "far_px" (20:
- *   chunks smaller on screen are drawn as their buildings' boxes; 0 never) } */
+ *   chunks smaller on screen are drawn as their buildings' boxes; 0 never),
+ *   "read_px" (streamed tiles smaller on screen are not read; 0: the
+ *   screen's larger side / 24) } */
 static void *app__parse(app_cfg *c, json_object *o)
 {
-    static const char *const extra[] = {"height_field",
-                                        "floors_field",
-                                        "floor_height_m",
-                                        "default_height_m",
-                                        "color_by",
-                                        "color",
-                                        "stream",
-                                        "tile_m",
-                                        "cache_features",
-                                        "range_m",
-                                        "cache",
-                                        "far_px",
-                                        NULL};
+    static const char *const extra[] = {"height_field",   "floors_field",
+                                        "floor_height_m", "default_height_m",
+                                        "color_by",       "color",
+                                        "stream",         "tile_m",
+                                        "cache_features", "range_m",
+                                        "cache",          "far_px",
+                                        "read_px",        NULL};
     app_buildings_cfg *p = calloc(1, sizeof *p);
     if (!p) return app_cfg_fail(c, "buildings", "is too large"), NULL;
     p->color[0] = 0.86f, p->color[1] = 0.87f, p->color[2] = 0.89f, p->color[3] = 1;
@@ -226,7 +223,8 @@ static void *app__parse(app_cfg *c, json_object *o)
               app_cfg_number(c, o, "cache_features", &cache, 0, 1e8) &&
               app_cfg_number(c, o, "range_m", &p->range_m, 100, 1e7) &&
               app_cfg_bool(c, o, "cache", &p->cache) &&
-              app_cfg_number(c, o, "far_px", &p->far_px, 0, 10000);
+              app_cfg_number(c, o, "far_px", &p->far_px, 0, 10000) &&
+              app_cfg_number(c, o, "read_px", &p->read_px, 0, 10000);
     if (tw_json_has(o, "stream")) p->stream = stream ? 1 : 0;
     p->cache_features = (int)cache;
     if (ok && !tw_json_has(o, "color_by") && !tw_json_has(o, "color"))

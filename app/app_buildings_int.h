@@ -14,6 +14,7 @@
 
 #include "app_buildings.h"
 #include "geo_buildings.h"
+#include "geo_buildings_pool.h"
 #include "rn_fill.h"
 
 #include <cglm/cglm.h>
@@ -29,6 +30,7 @@ typedef struct app_buildings_cfg {
     double range_m;     /* tiles farther from the eye than this are not read */
     bool cache;         /* whole reads go through the on-disk cache */
     double far_px;      /* chunks smaller on screen are drawn as boxes; 0: never */
+    double read_px;     /* streamed tiles smaller on screen are not read; 0: auto */
 } app_buildings_cfg;
 
 #define APP_BTILE_M         1000.0
@@ -36,6 +38,12 @@ typedef struct app_buildings_cfg {
 #define APP_BTILE_RANGE_M   60000.0
 #define APP_BTILE_IN_FLIGHT 4    /* tile reads out at once */
 #define APP_FAR_PX          20.0 /* chunks smaller on screen are drawn as boxes */
+/* A streamed tile is read only when its side, faced from its nearest
+ * point, is at least the screen's larger side / this on screen: near the
+ * horizon of a street view tiles are a few pixels each, and reading them
+ * would make its cost follow the dataset (tens of kilometres of it), not
+ * the screen (1280 x 720: 53 px, 1 km tiles up to about 16 km away). */
+#define APP_BTILE_READ_DIV 24.0
 
 /* What the on-disk cache did for a whole read. */
 enum { APP_BCACHE_OFF, APP_BCACHE_HIT, APP_BCACHE_WRITTEN, APP_BCACHE_REBUILT, APP_BCACHE_FAILED };
@@ -92,6 +100,9 @@ typedef struct app_buildings {
     long last_frame; /* of the last update */
     int cache_state; /* APP_BCACHE_* of the whole read */
     long tiles_read, bytes_features;
+    /* The open datasets the reads share (one per read running at once,
+     * not one per tile); released with the layer. */
+    geo_buildings_pool *pool;
     /* The last frame's opaque pass: what it drew. */
     int drawn, chunks_drawn, draw_calls;
     int culled, small; /* buildings in chunks outside the view, or too small in it */

@@ -1,6 +1,6 @@
 /* Buildings streamed by view: the source's extent cut into square tiles;
  * every update finds the tiles the camera sees (frustum, within range_m,
- * more than a few pixels big), sends reads for the nearest missing ones
+ * at least read_px big on screen), sends reads for the nearest missing ones
  * (a few at a time, on workers: the frame never waits) and evicts the
  * tiles seen longest ago once the layer holds more than its cap. */
 #include "app_buildings_int.h"
@@ -109,6 +109,12 @@ void app_bstream_update(app_buildings *p, const app_update_ctx *u)
     app__cand cand[APP_BTILE_CANDS];
     int nc = 0;
     p->visible = 0;
+    /* Pixels per metre at one metre from the eye. */
+    double focal = 0.5 * u->height / tan(u->cam->fov_y * M_PI / 360);
+    float read_px =
+        (float)(p->cfg->read_px > 0
+                    ? p->cfg->read_px
+                    : fmax(APP_CHUNK_MIN_PX, fmax(u->width, u->height) / APP_BTILE_READ_DIV));
     for (int iy = y0; iy <= y1; iy++)
         for (int ix = x0; ix <= x1; ix++) {
             int i = iy * p->nx + ix;
@@ -127,7 +133,13 @@ void app_bstream_update(app_buildings *p, const app_update_ctx *u)
                 box[2] = APP_BTILE_ZLO * ex, box[5] = APP_BTILE_ZHI * ex;
             double cx = 0.5 * (r[0] + r[2]) - v.eye[0], cy = 0.5 * (r[1] + r[3]) - v.eye[1];
             double d2 = cx * cx + cy * cy;
-            if (d2 > range * range || app_bbox_seen(box, &v, vp, planes, NULL) != APP_SEEN)
+            /* Its side on screen faced from its nearest point: a tile near
+             * the horizon of a street view is small however tall its box. */
+            double nx = fmax(r[0] - v.eye[0], fmax(0, v.eye[0] - r[2]));
+            double ny = fmax(r[1] - v.eye[1], fmax(0, v.eye[1] - r[3]));
+            double near = sqrt(nx * nx + ny * ny + v.eye[2] * v.eye[2]);
+            if (d2 > range * range || app_bbox_seen(box, &v, vp, planes, NULL) != APP_SEEN ||
+                fmin(tx, ty) * focal < read_px * near)
                 continue;
             p->visible++;
             if (!t && !(t = p->tiles[i] = app_btile_new(ix, iy))) continue;

@@ -34,6 +34,8 @@ typedef struct app__job {
     int cache_state;
     tw_result status;
     char err[512];
+    geo_buildings_pool *pool; /* the layer's open datasets */
+    GDALDatasetH ds;          /* taken from pool for this read */
 } app__job;
 
 /* Bases again on a worker after the ground changed: the footprints' rings
@@ -116,6 +118,7 @@ static void app__job_free(app__job *j)
     free(j->floors_field);
     free(j->base);
     app_ground_release(j->ground);
+    geo_buildings_pool_release(j->pool);
     free(j);
 }
 
@@ -132,10 +135,28 @@ static bool app__never_indexed(const char *path)
     return false;
 }
 
+/* The layer's open dataset for this read, taken once; NULL (err set) when
+ * the source does not open. */
+static GDALDatasetH app__dataset(app__job *j, const geo_vector_desc *src, char *err, size_t n)
+{
+    if (!j->ds && j->pool) j->ds = geo_buildings_pool_take(j->pool, src, j->frame, err, n);
+    return j->ds;
+}
+
+static void app__read(app__job *j);
+
 static void app__run(void *job, int worker)
 {
     (void)worker;
     app__job *j = job;
+    app__read(j);
+    /* Kept for the next read unless this one failed (a dropped connection). */
+    geo_buildings_pool_give(j->pool, j->ds, j->status == TW_OK);
+    j->ds = NULL;
+}
+
+static void app__read(app__job *j)
+{
     geo_buildings_desc d = {.src = {.path = j->path,
                                     .layer = j->layer,
                                     .where = j->where,
@@ -148,7 +169,9 @@ static void app__run(void *job, int worker)
     if (j->probe && j->stream != 0 && (j->stream == 1 || !app__never_indexed(j->path))) {
         /* A probe that fails reads whole below, which says what is wrong. */
         char err[512];
-        if (geo_buildings_probe_source(&d.src, j->frame, &j->pr, err, sizeof err) == TW_OK &&
+        d.src.dataset = app__dataset(j, &d.src, err, sizeof err);
+        if (d.src.dataset &&
+            geo_buildings_probe_source(&d.src, j->frame, &j->pr, err, sizeof err) == TW_OK &&
             (j->pr.indexed || j->stream == 1)) {
             j->streamed = true;
             j->status = TW_OK;
@@ -176,6 +199,13 @@ static void app__run(void *job, int worker)
         if (c == TW_ERR_FORMAT)
             TW_WARN("buildings", "%s: the cache cannot be trusted (%s): read again and rebuilt",
                     j->path, why);
+        /* A tile reuses an open dataset; a whole read opens its own when
+         * the probe left none (its errors say what is wrong). */
+        if (j->has_keep && !app__dataset(j, &d.src, j->err, sizeof j->err)) {
+            j->status = TW_ERR_IO;
+            return;
+        }
+        d.src.dataset = j->ds;
         j->status = geo_buildings_load(&d, j->frame, &j->result, j->err, sizeof j->err);
         j->cache_state = !cache               ? APP_BCACHE_OFF
                          : c == TW_ERR_FORMAT ? APP_BCACHE_REBUILT
@@ -237,6 +267,7 @@ static void app__done(void *job, tw_result status)
     app_btile *t = j->tile;
     double now = tw_time_mono_s();
     if (j->has_keep) p->in_flight--;
+    if (!j->has_keep && !j->streamed) geo_buildings_pool_drain(p->pool); /* read whole: done */
     if (j->streamed) {
         app_bstream_begin(p, &j->pr);
     } else if (j->status != TW_OK && j->has_keep) {
@@ -312,6 +343,8 @@ bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect)
     }
     j->ground = app_world_ground_ref(p->world);
     j->ground_gen = p->world->ground_gen;
+    if (!p->pool) p->pool = geo_buildings_pool_new();
+    j->pool = geo_buildings_pool_ref(p->pool);
     /* Nearer tiles were queued first; whole reads as before. */
     if (app_layer_submit(p->layer, j, app__run, app__done, rect ? 750 : 800)) {
         t->state = APP_BTILE_LOADING;

@@ -256,6 +256,11 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
         json_object_object_add(s, "evicted", json_object_new_int(p->evicted));
         json_object_object_add(s, "failed", json_object_new_int(p->read_failed));
         json_object_object_add(s, "features_loaded", json_object_new_int64(features));
+        /* Datasets (connections) the reads opened: at most one per read
+         * running at once, reused across tiles. */
+        if (p->pool)
+            json_object_object_add(s, "datasets_opened",
+                                   json_object_new_int(geo_buildings_pool_opened(p->pool)));
     }
     json_object_object_add(e, "tiles", s);
     static const char *const cache[] = {"off", "hit", "written", "rebuilt", "failed"};

@@ -204,8 +204,26 @@ static OGRLayerH bbg__create(const char *driver, const char *path, OGRSpatialRef
     return l;
 }
 
+/* bx x by blocks of count footprints, each Seoul-sized, block (0, 0) on
+ * Seoul's extent with bbg_generate's seed (the same features), the others
+ * east and north of it with seeds of their own. */
+static bool bbg__write(const char *assets_dir, long count, int bx, int by, const char *gpkg,
+                       const char *fgb, bbg_counts *out, char *err, size_t n);
+
 bool bbg_generate(const char *assets_dir, long count, const char *gpkg, const char *fgb,
                   bbg_counts *out, char *err, size_t n)
+{
+    return bbg__write(assets_dir, count, 1, 1, gpkg, fgb, out, err, n);
+}
+
+bool bbg_generate_national(const char *assets_dir, long per_block, int bx, int by, const char *fgb,
+                           bbg_counts *out, char *err, size_t n)
+{
+    return bbg__write(assets_dir, per_block, bx, by, NULL, fgb, out, err, n);
+}
+
+static bool bbg__write(const char *assets_dir, long count, int bx, int by, const char *gpkg,
+                       const char *fgb, bbg_counts *out, char *err, size_t n)
 {
     memset(out, 0, sizeof *out);
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
@@ -237,36 +255,39 @@ bool bbg_generate(const char *assets_dir, long count, const char *gpkg, const ch
     double w = BBG_XMAX - BBG_XMIN, h = BBG_YMAX - BBG_YMIN, cell = sqrt(w * h / (double)count);
     long cols = (long)ceil(w / cell);
     static const char *uses[] = {"주거", "상업", "업무", "공업", "교육", "공공"};
-    uint64_t rng = 20260601;
     OGRFeatureDefnH defn = ok && set.n ? OGR_L_GetLayerDefn(l[0] ? l[0] : l[1]) : NULL;
-    for (long i = 0; ok && defn && i < count; i++) {
-        double x = BBG_XMIN + ((double)(i % cols) + 0.5) * cell;
-        double y = BBG_YMIN + ((double)(i / cols) + 0.5) * cell;
-        double room = cell * (0.55 + 0.3 * bbg__unit(&rng));
-        x += (bbg__unit(&rng) - 0.5) * (cell - room);
-        y += (bbg__unit(&rng) - 0.5) * (cell - room);
-        double th;
-        OGRGeometryH g = bbg__footprint(&set, i, x, y, room, &rng, out, &th);
-        int floors = 1 + (int)(pow(bbg__unit(&rng), 3) * 40);
-        double height = isnan(th) ? floors * 3.3 : th * (0.8 + 0.4 * bbg__unit(&rng));
-        OGRFeatureH f = OGR_F_Create(defn);
-        OGR_F_SetGeometryDirectly(f, g);
-        if (i % 20 == 13)
-            out->null_heights++;
-        else
-            OGR_F_SetFieldDouble(f, 0, round(height * 10) / 10);
-        OGR_F_SetFieldInteger(f, 1, floors);
-        OGR_F_SetFieldString(f, 2, uses[bbg__next(&rng) % 6]);
-        for (int k = 0; ok && k < 2; k++) {
-            if (!l[k]) continue;
-            OGR_F_SetFID(f, OGRNullFID);
-            if (OGR_L_CreateFeature(l[k], f) != OGRERR_NONE) {
-                snprintf(err, n, "%s: write failed (%s)", paths[k], CPLGetLastErrorMsg());
-                ok = false;
+    for (long b = 0; ok && defn && b < (long)bx * by; b++) {
+        uint64_t rng = 20260601 + (uint64_t)b * 7919;
+        double ox = (double)(b % bx) * w, oy = (double)(b / bx) * h;
+        for (long i = 0; ok && defn && i < count; i++) {
+            double x = ox + BBG_XMIN + ((double)(i % cols) + 0.5) * cell;
+            double y = oy + BBG_YMIN + ((double)(i / cols) + 0.5) * cell;
+            double room = cell * (0.55 + 0.3 * bbg__unit(&rng));
+            x += (bbg__unit(&rng) - 0.5) * (cell - room);
+            y += (bbg__unit(&rng) - 0.5) * (cell - room);
+            double th;
+            OGRGeometryH g = bbg__footprint(&set, i, x, y, room, &rng, out, &th);
+            int floors = 1 + (int)(pow(bbg__unit(&rng), 3) * 40);
+            double height = isnan(th) ? floors * 3.3 : th * (0.8 + 0.4 * bbg__unit(&rng));
+            OGRFeatureH f = OGR_F_Create(defn);
+            OGR_F_SetGeometryDirectly(f, g);
+            if (i % 20 == 13)
+                out->null_heights++;
+            else
+                OGR_F_SetFieldDouble(f, 0, round(height * 10) / 10);
+            OGR_F_SetFieldInteger(f, 1, floors);
+            OGR_F_SetFieldString(f, 2, uses[bbg__next(&rng) % 6]);
+            for (int k = 0; ok && k < 2; k++) {
+                if (!l[k]) continue;
+                OGR_F_SetFID(f, OGRNullFID);
+                if (OGR_L_CreateFeature(l[k], f) != OGRERR_NONE) {
+                    snprintf(err, n, "%s: write failed (%s)", paths[k], CPLGetLastErrorMsg());
+                    ok = false;
+                }
             }
+            OGR_F_Destroy(f);
+            out->features++;
         }
-        OGR_F_Destroy(f);
-        out->features++;
     }
     if (!defn && ok) {
         snprintf(err, n, "no footprints read from %s", assets_dir);

@@ -27,4 +27,12 @@ typedef struct bbg_counts {
 bool bbg_generate(const char *assets_dir, long count, const char *gpkg, const char *fgb,
                   bbg_counts *out, char *err, size_t n);
 
+/* The national-scale case: bx x by Seoul-sized blocks of per_block
+ * footprints each, side by side (east, then north), to one FlatGeobuf with
+ * its index. Block (0, 0) lies on Seoul's extent and holds exactly
+ * bbg_generate's per_block features, so a view of Seoul sees the same
+ * buildings in both files; the other blocks have seeds of their own. */
+bool bbg_generate_national(const char *assets_dir, long per_block, int bx, int by, const char *fgb,
+                           bbg_counts *out, char *err, size_t n);
+
 #endif

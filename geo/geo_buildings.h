@@ -109,8 +109,10 @@ void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[
  * or corrupt file is detected, never trusted. */
 bool geo_buildings_cache_dir(char *out, size_t n);
 /* The key of a whole read of a local file (path, size, mtime, the keys that
- * shape the buildings, the scene CRS); false for sources it does not
- * cache (databases, /vsi paths, tiles). */
+ * shape the buildings, the scene CRS) or of a file over HTTP (/vsicurl/:
+ * the URL, size, Last-Modified and ETag from the server's headers); false
+ * for sources it does not cache (databases, other /vsi paths, tiles, a
+ * server that gives neither a time nor an ETag). */
 bool geo_buildings_cache_key(const geo_buildings_desc *d, const geo_frame *frame, char *key,
                              size_t n);
 void geo_buildings_cache_path(const char *dir, const char *key, char *out, size_t n);

@@ -5,10 +5,13 @@
  * every array of a geo_buildings after its load (footprints, attributes,
  * heights, chunks with their meshes), little-endian as this machine writes
  * it; the reader checks every length against what is left. */
+#define _LARGEFILE64_SOURCE 1 /* VSIStatBufL */
 #include "geo_buildings.h"
 
 #include "tw_file.h"
 
+#include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,7 +21,7 @@
 #include <unistd.h>
 
 #define GEO_CACHE_MAGIC   "CTBLDG\0\1"
-#define GEO_CACHE_VERSION 3u /* 3: meshes without normals, walls two vertices a point */
+#define GEO_CACHE_VERSION 4u /* 3: /vsicurl/ keys; 4: meshes without normals, walls two vertices a point */
 #define GEO_CACHE_NULL    0xffffffffu
 
 static uint64_t geo__fnv(const uint8_t *p, size_t n)
@@ -40,25 +43,57 @@ bool geo_buildings_cache_dir(char *out, size_t n)
     return true;
 }
 
+/* A file over HTTP (/vsicurl/): its size and Last-Modified time from
+ * GDAL's stat (a HEAD request, or the first GET's headers) and its ETag
+ * when the server sends one, so a file changed on the server misses. */
+static bool geo__http_version(const char *path, long long *size, long long *mtime, char *etag,
+                              size_t n)
+{
+    VSIStatBufL st;
+    etag[0] = 0;
+    if (VSIStatExL(path, &st, VSI_STAT_EXISTS_FLAG | VSI_STAT_SIZE_FLAG) != 0 ||
+        VSI_ISDIR(st.st_mode))
+        return false;
+    *size = (long long)st.st_size, *mtime = (long long)st.st_mtime;
+    char **h = VSIGetFileMetadata(path, "HEADERS", NULL);
+    const char *e = h ? CSLFetchNameValue(h, "ETag") : NULL;
+    if (e) snprintf(etag, n, "%s", e);
+    CSLDestroy(h);
+    /* Neither a time nor a tag: a changed file of the same size would hit. */
+    return *mtime > 0 || etag[0];
+}
+
+static bool geo__is_http(const char *path)
+{
+    return strncmp(path, "/vsicurl/", 9) == 0 || strncmp(path, "/vsicurl?", 9) == 0;
+}
+
 bool geo_buildings_cache_key(const geo_buildings_desc *d, const geo_frame *frame, char *key,
                              size_t n)
 {
     const char *path = d->src.path;
-    struct stat st;
-    if (!path || d->has_keep || tw_path_is_connection(path) || strncmp(path, "/vsi", 4) == 0 ||
-        stat(path, &st) != 0 || S_ISDIR(st.st_mode))
-        return false;
-    char real[4096];
-    if (!realpath(path, real)) snprintf(real, sizeof real, "%s", path);
-    int k =
-        snprintf(key, n,
-                 "v%u|%s|size=%lld|mtime=%lld|layer=%s|where=%s|source_crs=%s|encoding=%s|"
-                 "height=%s|floors=%s|floor_m=%.6g|default_m=%.6g|chunk_m=%.6g|frame=%s",
-                 GEO_CACHE_VERSION, real, (long long)st.st_size, (long long)st.st_mtime,
-                 d->src.layer ? d->src.layer : "", d->src.where ? d->src.where : "",
-                 d->src.source_crs ? d->src.source_crs : "", d->src.encoding ? d->src.encoding : "",
-                 d->height_field ? d->height_field : "", d->floors_field ? d->floors_field : "",
-                 d->floor_height_m, d->default_height_m, d->chunk_m, geo_frame_wkt(frame));
+    if (!path || d->has_keep || tw_path_is_connection(path)) return false;
+    char real[4096], etag[256] = "";
+    long long size = 0, mtime = 0;
+    if (geo__is_http(path)) {
+        if (!geo__http_version(path, &size, &mtime, etag, sizeof etag)) return false;
+        snprintf(real, sizeof real, "%s", path);
+    } else {
+        struct stat st;
+        if (strncmp(path, "/vsi", 4) == 0 || stat(path, &st) != 0 || S_ISDIR(st.st_mode))
+            return false;
+        if (!realpath(path, real)) snprintf(real, sizeof real, "%s", path);
+        size = (long long)st.st_size, mtime = (long long)st.st_mtime;
+    }
+    int k = snprintf(key, n,
+                     "v%u|%s|size=%lld|mtime=%lld|etag=%s|layer=%s|where=%s|source_crs=%s|"
+                     "encoding=%s|height=%s|floors=%s|floor_m=%.6g|default_m=%.6g|chunk_m=%.6g|"
+                     "frame=%s",
+                     GEO_CACHE_VERSION, real, size, mtime, etag, d->src.layer ? d->src.layer : "",
+                     d->src.where ? d->src.where : "", d->src.source_crs ? d->src.source_crs : "",
+                     d->src.encoding ? d->src.encoding : "", d->height_field ? d->height_field : "",
+                     d->floors_field ? d->floors_field : "", d->floor_height_m, d->default_height_m,
+                     d->chunk_m, geo_frame_wkt(frame));
     return k > 0 && (size_t)k < n;
 }
 

@@ -1,10 +1,13 @@
-/* What a building source offers for streaming by view, and tile
- * rectangles taken into its CRS. */
+/* What a building source offers for streaming by view, tile rectangles
+ * taken into its CRS, and the pool of open datasets its tile reads share. */
 #include "geo_buildings.h"
+#include "geo_buildings_pool.h"
 
 #include <math.h>
 #include <ogr_api.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define GEO_EDGE_SAMPLES 8
@@ -77,4 +80,110 @@ tw_result geo_buildings_probe_source(const geo_vector_desc *src, const geo_frame
         geo__rect_map(s.xf, true, rect, out->extent);
     geo_vector_close(&s);
     return TW_OK;
+}
+
+/* ---- the pool of open datasets (geo_buildings_pool.h) ---- */
+
+#define GEO_POOL_IDLE 16 /* idle datasets kept, at most */
+
+struct geo_buildings_pool {
+    pthread_mutex_t mu;
+    int refs;
+    GDALDatasetH idle[GEO_POOL_IDLE];
+    int idle_n;
+    int opened, open_now;
+};
+
+geo_buildings_pool *geo_buildings_pool_new(void)
+{
+    geo_buildings_pool *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    pthread_mutex_init(&p->mu, NULL);
+    p->refs = 1;
+    return p;
+}
+
+geo_buildings_pool *geo_buildings_pool_ref(geo_buildings_pool *p)
+{
+    if (!p) return NULL;
+    pthread_mutex_lock(&p->mu);
+    p->refs++;
+    pthread_mutex_unlock(&p->mu);
+    return p;
+}
+
+void geo_buildings_pool_drain(geo_buildings_pool *p)
+{
+    if (!p) return;
+    GDALDatasetH close_these[GEO_POOL_IDLE];
+    pthread_mutex_lock(&p->mu);
+    int n = p->idle_n;
+    memcpy(close_these, p->idle, (size_t)n * sizeof *close_these);
+    p->idle_n = 0;
+    p->open_now -= n;
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < n; i++) GDALClose(close_these[i]);
+}
+
+void geo_buildings_pool_release(geo_buildings_pool *p)
+{
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    bool last = --p->refs == 0;
+    pthread_mutex_unlock(&p->mu);
+    if (!last) return;
+    geo_buildings_pool_drain(p);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+GDALDatasetH geo_buildings_pool_take(geo_buildings_pool *p, const geo_vector_desc *src,
+                                     const geo_frame *frame, char *err, size_t n)
+{
+    pthread_mutex_lock(&p->mu);
+    GDALDatasetH ds = p->idle_n > 0 ? p->idle[--p->idle_n] : NULL;
+    pthread_mutex_unlock(&p->mu);
+    if (ds) return ds;
+    /* Opened the way every read opens it (encoding, open options), with
+     * no filter: each read sets its own. */
+    geo_vector_desc d = *src;
+    d.dataset = NULL, d.has_bbox = false, d.where = NULL;
+    geo_vector_source s;
+    char crs[64];
+    if (geo_vector_open(&d, frame, &s, crs, sizeof crs, err, n) != TW_OK) return NULL;
+    ds = s.ds;
+    s.ds = NULL; /* kept: only the transformation goes */
+    geo_vector_close(&s);
+    pthread_mutex_lock(&p->mu);
+    p->opened++, p->open_now++;
+    pthread_mutex_unlock(&p->mu);
+    return ds;
+}
+
+void geo_buildings_pool_give(geo_buildings_pool *p, GDALDatasetH ds, bool keep)
+{
+    if (!ds) return;
+    pthread_mutex_lock(&p->mu);
+    if (keep && p->idle_n < GEO_POOL_IDLE)
+        p->idle[p->idle_n++] = ds, ds = NULL;
+    else
+        p->open_now--;
+    pthread_mutex_unlock(&p->mu);
+    if (ds) GDALClose(ds);
+}
+
+int geo_buildings_pool_opened(geo_buildings_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    int n = p->opened;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+int geo_buildings_pool_open_now(geo_buildings_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    int n = p->open_now;
+    pthread_mutex_unlock(&p->mu);
+    return n;
 }

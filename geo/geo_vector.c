@@ -179,7 +179,7 @@ typedef geo_vector_source geo__source;
 static void geo__source_close(geo__source *s)
 {
     geo_xform_destroy(s->xf);
-    if (s->ds) GDALClose(s->ds);
+    if (s->ds && !s->borrowed) GDALClose(s->ds);
     memset(s, 0, sizeof *s);
 }
 
@@ -212,8 +212,10 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
     for (const char *const *o = desc->open_options; o && *o && no < 15; o++) open_opts[no++] = *o;
     geo_gdal_clear_error();
     double t0 = tw_time_mono_s();
-    s->ds = GDALOpenEx(desc->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
-                       open_opts[0] ? open_opts : NULL, NULL);
+    s->borrowed = desc->dataset != NULL;
+    s->ds = s->borrowed ? desc->dataset
+                        : GDALOpenEx(desc->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
+                                     open_opts[0] ? open_opts : NULL, NULL);
     if (!s->ds)
         return geo_gdal_describe_open_failure(desc->path, "vector source", tw_time_mono_s() - t0,
                                               err, n);
@@ -235,6 +237,9 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
     if (desc->has_bbox)
         OGR_L_SetSpatialFilterRect(s->layer, desc->bbox[0], desc->bbox[1], desc->bbox[2],
                                    desc->bbox[3]);
+    else if (s->borrowed)
+        OGR_L_SetSpatialFilter(s->layer, NULL); /* the last read's */
+    if (s->borrowed && !(desc->where && desc->where[0])) OGR_L_SetAttributeFilter(s->layer, NULL);
     if (desc->where && desc->where[0]) {
         geo_gdal_clear_error();
         if (OGR_L_SetAttributeFilter(s->layer, desc->where) != OGRERR_NONE) {
@@ -273,7 +278,7 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
         }
     }
     geo_srs_describe(srs, crs_name, crs_n);
-    if (check_area) geo__check_area(desc, frame, s->layer, srs);
+    if (check_area && !s->borrowed) geo__check_area(desc, frame, s->layer, srs);
     r = geo_xform_create(frame, srs, desc->xform_flags, &s->xf, err, n);
     if (own) OSRDestroySpatialReference(srs);
     if (r != TW_OK) geo__source_close(s);

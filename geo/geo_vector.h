@@ -40,6 +40,10 @@ typedef struct geo_vector_desc {
      * names); false (out of memory) stops the load. NULL: none. */
     bool (*feature_fn)(void *user, OGRFeatureH f, int index);
     void *feature_user;
+    /* This source already open (a pool's, reused across reads, one thread
+     * at a time): its layer's filters are set anew and it is not closed.
+     * NULL: opened here. */
+    GDALDatasetH dataset;
 } geo_vector_desc;
 
 /* An open vector source: its layer (filters applied) and the transformation
@@ -48,6 +52,7 @@ typedef struct geo_vector_source {
     GDALDatasetH ds;
     OGRLayerH layer;
     geo_xform *xf;
+    bool borrowed; /* ds is desc->dataset: not closed */
 } geo_vector_source;
 
 /* Opens desc's source on this thread; crs gets its CRS's short name. */

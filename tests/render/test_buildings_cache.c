@@ -2,16 +2,19 @@
  * second reads it (the same picture and report), a cache cut short or
  * corrupted is rejected with one warning naming it and rebuilt (the layer
  * still loads every building), an edited source misses, and "cache": false
- * leaves it alone. */
+ * leaves it alone. Over HTTP (nginx) the same: a second start hits, a file
+ * changed on the server misses. */
 #include "tw_run.h"
 #include "tw_test.h"
 
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static char src[1024], xdg[700], cdir[800];
+static const char *source = src; /* what the scenes read */
 
 typedef struct outcome {
     char cache[16];
@@ -35,7 +38,7 @@ static outcome run(const char *tag, const char *extra)
             "\"height_field\": \"height_m\" %s } ],\n"
             "  \"bookmarks\": [ { \"name\": \"v\", \"eye\": [169700, 545000, 2400], "
             "\"target\": [167625, 548208, 0] } ] }\n",
-            src, extra);
+            source, extra);
     fclose(f);
     snprintf(args, sizeof args,
              "--headless --deterministic --size 480x270 --snapshot '%s' --report '%s' "
@@ -117,6 +120,51 @@ static void test_cache_cycle(void)
     free(first.err), free(second.err), free(cut.err), free(again.err), free(bad.err), free(off.err);
 }
 
+/* The same file served by nginx (/vsicurl/): keyed by the URL, size,
+ * Last-Modified and ETag, so a second start hits and a file changed on
+ * the server misses. */
+static void test_http_cache(void)
+{
+    if (!tw_nginx_available()) {
+        fprintf(stderr, "  (nginx is not installed: the HTTP case is not run)\n");
+        return;
+    }
+    tw_nginx ng;
+    TW_CHECK(tw_nginx_start(&ng, tw_run_tmpdir()));
+    if (!ng.running) return;
+    char url[300];
+    snprintf(url, sizeof url, "/vsicurl/http://127.0.0.1:%d/cheongna.geojson", ng.port);
+    source = url;
+    outcome first = run("http_first", "");
+    TW_CHECK_STR(first.cache, "written");
+    tw_nginx_reset_log(&ng);
+    outcome second = run("http_second", "");
+    TW_CHECK_STR(second.cache, "hit");
+    TW_CHECK(second.features == first.features && first.features > 2000);
+    TW_CHECK_MSG(same_picture("http_first", "http_second"),
+                 "the cached buildings draw differently");
+    /* A hit asks for the headers only, never the body. */
+    tw_nginx_totals tot = tw_nginx_read_log(&ng, "cheongna.geojson");
+    TW_CHECK_MSG(tot.bytes < 4096, "a cache hit fetched %lld bytes in %d requests", tot.bytes,
+                 tot.requests);
+
+    /* Changed on the server (one more byte, a newer time): a miss. */
+    FILE *f = fopen(src, "ab");
+    if (f) fputs("\n", f), fclose(f);
+    struct timeval tv[2];
+    gettimeofday(&tv[0], NULL);
+    tv[0].tv_sec += 60, tv[1] = tv[0];
+    TW_CHECK(utimes(src, tv) == 0);
+    outcome changed = run("http_changed", "");
+    TW_CHECK_STR(changed.cache, "written");
+    TW_CHECK(changed.features == first.features);
+    outcome again = run("http_again", "");
+    TW_CHECK_STR(again.cache, "hit");
+    source = src;
+    tw_nginx_stop(&ng);
+    free(first.err), free(second.err), free(changed.err), free(again.err);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
@@ -133,6 +181,7 @@ int main(void)
     snprintf(cdir, sizeof cdir, "%s/citytwin", xdg);
     setenv("XDG_CACHE_HOME", xdg, 1);
     TW_RUN(test_cache_cycle);
+    TW_RUN(test_http_cache);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

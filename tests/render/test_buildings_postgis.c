@@ -5,8 +5,9 @@
  * it). The Cheongna buildings are loaded with ogr2ogr (GDAL's
  * GDALVectorTranslate, which also makes the GiST index), and a scene with
  * "source": "PG:host=127.0.0.1 port=... dbname=... user=..." reads them by
- * view: an overview holds every building once, a street view fewer. Skips
- * only when the packages are absent. */
+ * view: an overview holds every building once, a street view fewer, and
+ * the tile reads share at most one connection per worker (the server's
+ * log_connections counts them). Skips only when the packages are absent. */
 #include "tw_run.h"
 #include "tw_test.h"
 
@@ -23,6 +24,7 @@
 
 #define PG_BIN          "/usr/lib/postgresql/15/bin"
 #define POSTGIS_CONTROL "/usr/share/postgresql/15/extension/postgis.control"
+#define WORKERS         3 /* CITYTWIN_WORKERS for the runs */
 
 static char cheongna[1024], datadir[256], conn[512], as_user[64];
 static int port;
@@ -72,7 +74,8 @@ static bool pg_start(void)
     }
     snprintf(cmd, sizeof cmd,
              "%s%s/pg_ctl -D '%s/data' -l '%s/server.log' -w -t 60 -o \"-p %d -c "
-             "listen_addresses=127.0.0.1 -c unix_socket_directories='%s'\" start > /dev/null",
+             "listen_addresses=127.0.0.1 -c unix_socket_directories='%s' -c "
+             "log_connections=on\" start > /dev/null",
              as_user, PG_BIN, datadir, datadir, port, datadir);
     if (tw_run_shell(cmd) != 0) {
         snprintf(cmd, sizeof cmd, "cat '%s/server.log' >&2", datadir);
@@ -116,8 +119,21 @@ static bool load_buildings(void)
     return d != NULL;
 }
 
-static json_object *run(const char *view, const char *tag)
+/* Connections the server has accepted so far (log_connections). */
+static int connections(void)
 {
+    char path[300], line[1024];
+    snprintf(path, sizeof path, "%s/server.log", datadir);
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    while (f && fgets(line, sizeof line, f)) n += strstr(line, "connection authorized") != NULL;
+    if (f) fclose(f);
+    return n;
+}
+
+static json_object *run(const char *view, const char *tag, int *conns)
+{
+    int c0 = connections();
     char scene[512], rep[512], err[512], args[2000];
     snprintf(scene, sizeof scene, "%s/%s.json", tw_run_tmpdir(), tag);
     snprintf(rep, sizeof rep, "%s/%s.report.json", tw_run_tmpdir(), tag);
@@ -137,13 +153,15 @@ static json_object *run(const char *view, const char *tag)
              rep, scene);
     int rc = tw_run_citytwin(args, err);
     TW_CHECK_MSG(rc == 0, "%s: exit %d", tag, rc);
+    *conns = connections() - c0;
     return tw_run_load_json(rep);
 }
 
 static void test_postgis_streams_by_view(void)
 {
+    int conns = 0;
     json_object *r =
-        run("\"eye\": [169700, 545000, 2400], \"target\": [167625, 548208, 0]", "overview");
+        run("\"eye\": [169700, 545000, 2400], \"target\": [167625, 548208, 0]", "overview", &conns);
     json_object *l = tw_run_layer(r, "buildings");
     json_object *t = tw_run_get(l, "tiles");
     TW_CHECK_MSG(t && json_object_get_boolean(tw_run_get(t, "streamed")), "layer %s",
@@ -153,13 +171,22 @@ static void test_postgis_streams_by_view(void)
     TW_CHECK_MSG(num(t, "features_loaded") == total, "overview holds %ld of %ld",
                  num(t, "features_loaded"), total);
     TW_CHECK(num(tw_run_get(r, "obstacles"), "prisms") == total);
+    /* Every tile read reuses an open connection: one per worker at most
+     * (the probe's is the first), however many tiles. */
+    TW_CHECK_MSG(num(t, "read") > 2 * WORKERS && conns >= 1 && conns <= WORKERS &&
+                     num(t, "datasets_opened") == conns,
+                 "%d connections for %ld tiles read with %d workers (datasets_opened %ld)", conns,
+                 num(t, "read"), WORKERS, num(t, "datasets_opened"));
+    fprintf(stderr, "  PostGIS overview: %ld tiles read over %d connections\n", num(t, "read"),
+            conns);
     json_object_put(r);
 
-    r = run("\"eye\": [167400, 547900, 60], \"target\": [167700, 548100, 20]", "street");
+    r = run("\"eye\": [167400, 547900, 60], \"target\": [167700, 548100, 20]", "street", &conns);
     t = tw_run_get(tw_run_layer(r, "buildings"), "tiles");
     long loaded = num(t, "features_loaded");
     TW_CHECK_MSG(loaded > 100 && loaded < total * 3 / 4, "street view holds %ld of %ld (%s)",
                  loaded, total, json_object_to_json_string(t));
+    TW_CHECK_MSG(conns >= 1 && conns <= WORKERS, "street view: %d connections", conns);
     fprintf(stderr, "  PostGIS street view: %ld of %ld buildings, %ld of %ld tiles read\n", loaded,
             total, num(t, "read"), num(t, "grid"));
     json_object_put(r);
@@ -172,6 +199,9 @@ int main(void)
         TW_SKIP("PostgreSQL 15 + PostGIS 3 are not installed (Debian postgresql-15-postgis-3)");
     if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
     GDALAllRegister();
+    char w[16];
+    snprintf(w, sizeof w, "%d", WORKERS);
+    setenv("CITYTWIN_WORKERS", w, 1);
     if (!GDALGetDriverByName("PostgreSQL")) TW_SKIP("this GDAL has no PostgreSQL driver");
     tw_test_shipped("assets/data/buildings/incheon_cheongna_buildings_2p5km.geojson", cheongna,
                     sizeof cheongna);

@@ -102,6 +102,11 @@ static void test_gpkg_street_reads_only_what_it_sees(void)
                  total);
     TW_CHECK_MSG(num(t, "loaded") > 0 && num(t, "requested") < num(t, "grid") * 3 / 4, "tiles %s",
                  json_object_to_json_string(t));
+    /* The tile reads share open datasets: one per worker at most (8), not
+     * one per tile. */
+    TW_CHECK_MSG(num(t, "datasets_opened") >= 1 && num(t, "datasets_opened") <= 8 &&
+                     num(t, "datasets_opened") < num(t, "read"),
+                 "tiles %s", json_object_to_json_string(t));
     TW_CHECK_MSG(num(l, "drawn") > 0 && num(l, "drawn") <= loaded, "drawn %ld", num(l, "drawn"));
     TW_CHECK_MSG(num(tw_run_get(r, "obstacles"), "prisms") == loaded, "obstacles %s",
                  json_object_to_json_string(tw_run_get(r, "obstacles")));

@@ -157,6 +157,9 @@ static void test_key_follows_the_source_and_settings(void)
     /* Databases and tiles are not cached. */
     d.src.path = "PG:dbname=city";
     TW_CHECK(!geo_buildings_cache_key(&d, frame, k2, sizeof k2));
+    /* Nor a URL whose server cannot be asked its size and time. */
+    d.src.path = "/vsicurl/http://127.0.0.1:9/none.geojson";
+    TW_CHECK(!geo_buildings_cache_key(&d, frame, k2, sizeof k2));
     d.src.path = src;
     d.has_keep = true;
     TW_CHECK(!geo_buildings_cache_key(&d, frame, k2, sizeof k2));

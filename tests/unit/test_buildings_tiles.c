@@ -1,8 +1,10 @@
 /* Tiles and picking without the app: four tiles of Cheongna read with
  * has_keep hold every building exactly once; the probe tells indexed
- * sources (GPKG, FlatGeobuf) from plain ones (GeoJSON); a pick that skips
+ * sources (GPKG, FlatGeobuf) from plain ones (GeoJSON); tile reads share
+ * an open dataset through the pool; a pick that skips
  * chunks by their boxes finds what testing every building finds. */
 #include "geo_buildings.h"
+#include "geo_buildings_pool.h"
 #include "tw_test.h"
 
 #include <gdal_utils.h>
@@ -89,6 +91,61 @@ static void test_probe(void)
                                         err, sizeof err) != TW_OK);
 }
 
+/* The pool of open datasets: a read gives its dataset back and the next
+ * takes the same one (its filters set anew: a tile, then the whole set,
+ * then the tile again read what fresh opens read); two reads at once hold
+ * two; a failed read's is closed; a source that does not open says why. */
+static void test_pool_reuses_datasets(void)
+{
+    char gpkg[400], err[512];
+    snprintf(gpkg, sizeof gpkg, "%s/c.gpkg", dir);
+    geo_buildings_pool *pool = geo_buildings_pool_new();
+    geo_buildings_desc whole = {.src = {.path = gpkg}, .height_field = "height_m"};
+    geo_buildings fresh, b;
+    TW_CHECK(geo_buildings_load(&whole, frame, &fresh, err, sizeof err) == TW_OK);
+    const double *e = fresh.polys.extent;
+    geo_buildings_desc tile = whole;
+    tile.has_keep = true;
+    tile.keep[0] = e[0] - 1, tile.keep[1] = e[1] - 1;
+    tile.keep[2] = 0.5 * (e[0] + e[2]), tile.keep[3] = 0.5 * (e[1] + e[3]);
+    geo_buildings fresh_tile;
+    TW_CHECK(geo_buildings_load(&tile, frame, &fresh_tile, err, sizeof err) == TW_OK);
+    TW_CHECK(fresh_tile.polys.count > 0 && fresh_tile.polys.count < fresh.polys.count);
+    GDALDatasetH first = NULL;
+    geo_buildings_desc *order[3] = {&tile, &whole, &tile};
+    int expect[3] = {fresh_tile.polys.count, fresh.polys.count, fresh_tile.polys.count};
+    for (int k = 0; k < 3; k++) {
+        geo_buildings_desc d = *order[k];
+        d.src.dataset = geo_buildings_pool_take(pool, &d.src, frame, err, sizeof err);
+        TW_CHECK_MSG(d.src.dataset != NULL, "%s", err);
+        if (k == 0) first = d.src.dataset;
+        TW_CHECK(d.src.dataset == first); /* the same one, reused */
+        TW_CHECK(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK);
+        TW_CHECK_MSG(b.polys.count == expect[k], "read %d: %d buildings, fresh opens %d", k,
+                     b.polys.count, expect[k]);
+        geo_buildings_free(&b);
+        geo_buildings_pool_give(pool, d.src.dataset, true);
+    }
+    TW_CHECK(geo_buildings_pool_opened(pool) == 1 && geo_buildings_pool_open_now(pool) == 1);
+    GDALDatasetH x = geo_buildings_pool_take(pool, &whole.src, frame, err, sizeof err);
+    GDALDatasetH y = geo_buildings_pool_take(pool, &whole.src, frame, err, sizeof err);
+    TW_CHECK(x && y && x != y && geo_buildings_pool_opened(pool) == 2);
+    geo_buildings_pool_give(pool, x, true);
+    geo_buildings_pool_give(pool, y, false); /* a failed read: closed */
+    TW_CHECK(geo_buildings_pool_open_now(pool) == 1);
+    geo_buildings_pool *held = geo_buildings_pool_ref(pool);
+    geo_buildings_pool_release(pool); /* a job still holds it */
+    TW_CHECK(geo_buildings_pool_open_now(held) == 1);
+    geo_buildings_pool_drain(held);
+    TW_CHECK(geo_buildings_pool_open_now(held) == 0);
+    geo_vector_desc none = {.path = "/nonexistent.gpkg"};
+    err[0] = 0;
+    TW_CHECK(!geo_buildings_pool_take(held, &none, frame, err, sizeof err) && err[0]);
+    geo_buildings_pool_release(held);
+    geo_buildings_free(&fresh);
+    geo_buildings_free(&fresh_tile);
+}
+
 static void test_pick_by_chunk_boxes(void)
 {
     char err[512];
@@ -138,6 +195,7 @@ int main(void)
     if (!mkdtemp(dir)) return 1;
     TW_RUN(test_tiles_hold_each_building_once);
     TW_RUN(test_probe);
+    TW_RUN(test_pool_reuses_datasets);
     TW_RUN(test_pick_by_chunk_boxes);
     geo_frame_destroy(frame);
     char cmd[400];

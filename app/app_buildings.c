@@ -44,6 +44,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
 static void app__destroy(void *self)
 {
     app_buildings *p = self;
+    app_world_release_panel(p->world, p);
     if (p->published_gen) app_world_set_obstacles(p->world, p, NULL);
     for (int i = 0; p->tiles && i < p->nx * p->ny; i++) app_btile_free(p->tiles[i]);
     free(p->tiles);

@@ -50,7 +50,7 @@ static void app__panel_box(const app_buildings *p, const app_ui_ctx *ui, float b
 void app_buildings_panel(const app_buildings *p, const app_ui_ctx *ui)
 {
     const app_btile *t = app__sel(p);
-    if (!t) return;
+    if (!t || !app_world_panel_mine(p->world, p)) return;
     int f = p->selected;
     char lines[APP_PANEL_ROWS][320];
     int rows = app__panel_rows(p, t, f, lines, APP_PANEL_ROWS);
@@ -119,6 +119,7 @@ static void app__select(app_buildings *p, int ti, int f)
 {
     if (p->sel_tile >= 0 && p->tiles[p->sel_tile]) p->tiles[p->sel_tile]->dirty = true;
     p->sel_tile = ti, p->selected = f;
+    if (f >= 0) app_world_claim_panel(p->world, p);
     if (ti >= 0 && p->tiles[ti]) p->tiles[ti]->dirty = true;
 }
 
@@ -170,7 +171,8 @@ int app_buildings_reserved(const void *self, const app_ui_ctx *ui, float (*out)[
     const app_buildings *p = self;
     int n = 0;
     if (p->loaded && app__has_legend(p) && n < max) app__legend_box(ui, out[n++]);
-    if (app__sel(p) && n < max) app__panel_box(p, ui, out[n++]);
+    if (app__sel(p) && n < max && app_world_panel_mine(p->world, p))
+        app__panel_box(p, ui, out[n++]);
     return n;
 }
 

@@ -71,6 +71,7 @@ void app_ui_ctx_get(const app *a, app_ui_ctx *ui)
                        .show_cursor_tip =
                            (!rn_context_headless(a->ctx) || a->opt.hover) && !a->tour.active,
                        .caption = a->tour.active ? a->tour.caption : NULL,
+                       .attrib_top = (float)h,
                        .cam = &a->cam};
 }
 
@@ -335,6 +336,7 @@ void app_draw(app *a)
     if (app_timeslider_rect(a, &ui, reserved[nr])) nr++;
     hf_in.reserved = (const float(*)[4])reserved;
     hf_in.reserved_count = nr;
+    hf_in.attrib_top = &ui.attrib_top;
     app__overlay_args oargs = {a, &ui, &d, (const float(*)[4])reserved, nr};
     hf_in.underlay = app__underlay;
     hf_in.overlay = app__overlay;

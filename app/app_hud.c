@@ -182,7 +182,7 @@ static int app__labels(app_hud *hud, const app_hud_frame *f, float s)
 
 /* Attribution lines, bottom right; above the cursor line when the screen is
  * too narrow for both side by side. */
-static void app__attribution(const app_hud_frame *f, float s, float cursor_w)
+static float app__attribution(const app_hud_frame *f, float s, float cursor_w)
 {
     float px = 11 * s, y = f->height - 8 * s, widest = 0;
     for (int i = 0; i < f->layer_count; i++) {
@@ -208,6 +208,7 @@ static void app__attribution(const app_hud_frame *f, float s, float cursor_w)
         rn_ui_text(x, y, px, HUD_DIM, line);
         y -= px * 1.5f;
     }
+    return y + px * 0.5f - 2 * s;
 }
 
 static float app__cursor_line(const app_hud_frame *f, float s)
@@ -313,7 +314,8 @@ int app_hud_draw(app_hud *hud, const app_hud_frame *f)
     app__north_arrow(f, s);
     float cursor_w = app__cursor_line(f, s);
     app__scale_bar(f, s);
-    app__attribution(f, s, cursor_w);
+    float top = app__attribution(f, s, cursor_w);
+    if (f->attrib_top) *f->attrib_top = top;
     if (f->overlay) f->overlay(f->overlay_user);
     app__progress(f, s);
     if (f->help) app__help(f, s);

@@ -39,6 +39,9 @@ typedef struct app_hud_frame {
     /* Screen rectangles (x0 y0 x1 y1) labels must keep clear of. */
     const float (*reserved)[4];
     int reserved_count;
+    /* Where the HUD writes the top of its attribution lines, before the
+     * overlay callback runs (NULL: nowhere). */
+    float *attrib_top;
     /* Drawn inside the HUD's UI batch: underlay first (markers), overlay
      * after the labels and the HUD's own panels (map panels). */
     void (*underlay)(void *user);

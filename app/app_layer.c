@@ -223,6 +223,21 @@ bool app_world_sun(const app_world *w, double x, double y, tw_sun_pos *out)
     return ok;
 }
 
+void app_world_claim_panel(app_world *w, const void *owner)
+{
+    w->panel_owner = owner;
+}
+
+void app_world_release_panel(app_world *w, const void *owner)
+{
+    if (w->panel_owner == owner) w->panel_owner = NULL;
+}
+
+bool app_world_panel_mine(const app_world *w, const void *owner)
+{
+    return !w->panel_owner || w->panel_owner == owner;
+}
+
 void app_world_step_time(app_world *w, double dt)
 {
     w->time_s += dt;

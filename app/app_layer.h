@@ -151,6 +151,10 @@ typedef struct app_world {
     unsigned time_gen;
     /* Scene metres to WGS 84 degrees (main thread); false when unknown. */
     bool (*lonlat)(void *app, double x, double y, double *lon, double *lat);
+    /* The layer whose detail panel (top left: a pick's attributes, a
+     * measurement, a building's facade points) is shown; NULL: none has
+     * claimed it yet. Main thread. */
+    const void *panel_owner;
 } app_world;
 
 /* Ground height at a scene point, metres unexaggerated; false (z = 0) where
@@ -188,6 +192,14 @@ double app_world_clock(const app_world *w);
 bool app_world_sun(const app_world *w, double x, double y, tw_sun_pos *out);
 /* Moves the analysis time by dt seconds (time keys). */
 void app_world_step_time(app_world *w, double dt);
+/* The detail panel at the top left shows one layer's at a time: a layer
+ * claims it when the user opens something there (a click or pick on what
+ * it shows, a measurement begun), and draws (and reserves) its panel only
+ * while app_world_panel_mine is true: for the last claimant, or for any
+ * layer while none has claimed it. A layer releases it in its destroy. */
+void app_world_claim_panel(app_world *w, const void *owner);
+void app_world_release_panel(app_world *w, const void *owner);
+bool app_world_panel_mine(const app_world *w, const void *owner);
 
 /* ---- what the frame loop hands to a layer ---- */
 
@@ -216,6 +228,10 @@ typedef struct app_ui_ctx {
     double cursor[2];
     bool show_cursor_tip;
     const char *caption; /* tour caption, may be NULL */
+    /* The top of the attribution lines at the bottom right (pixels; they
+     * grow with the layers): set before the overlay pass, the height
+     * before that. A legend bottom right stays above it. */
+    float attrib_top;
     const app_camera *cam;
 } app_ui_ctx;
 

@@ -264,6 +264,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
 static void app__destroy(void *self)
 {
     app_live *lv = self;
+    app_world_release_panel(lv->world, lv);
     live_fetch_remove(lv->feed); /* late results: the token is cancelled */
     if (lv->prep_next) live_fetch_result_free(lv->prep_next);
     app_live_data_free(&lv->data);
@@ -510,6 +511,7 @@ static bool app__pick(void *self, const app_pick_query *q, app_pick_hit *out)
     out->fid = i;
     out->attributes = a;
     lv->selected = i;
+    app_world_claim_panel(lv->world, lv);
     return true;
 }
 
@@ -519,6 +521,7 @@ static bool app__click(void *self, const app_pick_query *q)
     int i = app__hit(lv, q);
     if (i < 0) return false;
     lv->selected = i;
+    app_world_claim_panel(lv->world, lv);
     return true;
 }
 
@@ -548,7 +551,7 @@ static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4]
     if (lv->cfg->traffic && lv->snap && max > n) app_live_traffic_legend_box(lv, ui, out[n++]);
     if (lv->cfg->band_count > 0 && lv->snap && max > n) app_live_bands_box(lv, ui, out[n++]);
     if (max > n && app_live_tip_box(lv, ui, out[n])) n++;
-    if (!lv->snap || lv->selected < 0 || max <= n) return n;
+    if (!lv->snap || lv->selected < 0 || max <= n || !app_world_panel_mine(lv->world, lv)) return n;
     const tw_obs_entity *e = &lv->snap->entities[lv->selected];
     float panel[4], chart[4];
     app_markers_panel_box(ui, e->value_count + 2, panel);

@@ -92,10 +92,21 @@ void app_markers_draw(const app_ui_ctx *ui, float hx, float hy, float gy, float 
     app__disc(hx, hy, selected ? r * 1.3f : r, fill);
 }
 
+/* The rows that fit: at most APP_MARKERS_PANEL_ROWS, and the panel ends
+ * above the cursor line at the bottom. */
+static int app__panel_fit(const app_ui_ctx *ui, int rows)
+{
+    float s = ui->scale;
+    int fit = (int)((ui->height - 40 * s - 120 * s - 34 * s) / (17 * s));
+    if (fit < 1) fit = 1;
+    if (rows > APP_MARKERS_PANEL_ROWS) rows = APP_MARKERS_PANEL_ROWS;
+    return rows < fit ? rows : fit;
+}
+
 void app_markers_panel_box(const app_ui_ctx *ui, int rows, float box[4])
 {
     float s = ui->scale, row = 17 * s;
-    rows = rows < APP_MARKERS_PANEL_ROWS ? rows : APP_MARKERS_PANEL_ROWS;
+    rows = app__panel_fit(ui, rows);
     box[0] = 12 * s, box[1] = 120 * s, box[2] = 12 * s + 330 * s;
     box[3] = box[1] + 34 * s + row * (float)rows;
 }
@@ -107,7 +118,7 @@ void app_markers_panel(const app_ui_ctx *ui, const char *title, const char *cons
     app_markers_panel_box(ui, rows, box);
     rn_ui_rect(box[0], box[1], box[2] - box[0], box[3] - box[1], (rn_rgba){16, 24, 36, 215});
     rn_ui_text(box[0] + 10 * s, box[1] + 22 * s, 15 * s, (rn_rgba){90, 200, 250, 255}, title);
-    rows = rows < APP_MARKERS_PANEL_ROWS ? rows : APP_MARKERS_PANEL_ROWS;
+    rows = app__panel_fit(ui, rows);
     for (int i = 0; i < rows; i++) {
         char line[320];
         snprintf(line, sizeof line, "%s: %s", keys[i], values[i] ? values[i] : "—");

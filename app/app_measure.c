@@ -266,7 +266,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                                  &k))
                 app_markers_draw(ui, hx, hy, gy, k, 9, (rn_rgba){255, 90, 50, 255}, false, 1);
         }
-    } else if (pass == APP_PASS_OVERLAY) {
+    } else if (pass == APP_PASS_OVERLAY && app_world_panel_mine(m->world, m)) {
         char keys[24][48], vals[24][96];
         const char *kp[24], *vp[24];
         int rows = app__rows(m, keys, vals);
@@ -296,6 +296,7 @@ static bool app__key(void *self, int key, const app_ui_ctx *ui)
     if (key == 'N') {
         m->mode = (app_ms_mode)((m->mode + 1) % APP_MS_MODES);
         if (m->mode == APP_MS_SIGHT && m->n > 2) m->n = 2;
+        if (m->mode != APP_MS_OFF) app_world_claim_panel(m->world, m);
         m->dirty = true;
         return true;
     }
@@ -322,13 +323,14 @@ static bool app__click(void *self, const app_pick_query *q)
     m->pts[2 * m->n] = q->ground[0], m->pts[2 * m->n + 1] = q->ground[1];
     m->n++;
     m->dirty = true;
+    app_world_claim_panel(m->world, m);
     return true;
 }
 
 static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max)
 {
     const app_measure *m = self;
-    if (m->mode == APP_MS_OFF || max < 1) return 0;
+    if (m->mode == APP_MS_OFF || max < 1 || !app_world_panel_mine(m->world, m)) return 0;
     char keys[24][48], vals[24][96];
     app_markers_panel_box(ui, app__rows(m, keys, vals), out[0]);
     if (m->prof_n < 2 || max < 2) return 1;
@@ -435,6 +437,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
 static void app__destroy(void *self)
 {
     app_measure *m = self;
+    app_world_release_panel(m->world, m);
     geo_measure_destroy(m->geo);
     rn_mesh_destroy(m->lines);
     free(m);

@@ -139,6 +139,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
 static void app__destroy(void *self)
 {
     app_points *p = self;
+    app_world_release_panel(p->world, p);
     geo_points_free(&p->pts);
     free(p->labels);
     free(p->order);
@@ -180,7 +181,8 @@ static void app__panel_box(const app_points *p, const app_ui_ctx *ui, float box[
 
 static void app__panel(const app_points *p, const app_ui_ctx *ui)
 {
-    if (p->selected < 0 || p->selected >= p->pts.features) return;
+    if (p->selected < 0 || p->selected >= p->pts.features || !app_world_panel_mine(p->world, p))
+        return;
     const char *title = p->pts.labels[p->selected] ? p->pts.labels[p->selected] : p->info.name;
     app_markers_panel(ui, title, (const char *const *)p->pts.fields,
                       (const char *const *)p->pts.values + (size_t)p->selected * p->pts.field_count,
@@ -302,6 +304,7 @@ static bool app__pick(void *self, const app_pick_query *q, app_pick_hit *out)
     out->fid = p->pts.fids[f];
     out->attributes = a;
     p->selected = f;
+    app_world_claim_panel(p->world, p);
     return true;
 }
 
@@ -312,6 +315,7 @@ static bool app__click(void *self, const app_pick_query *q)
     int f = app__hit(p, q);
     if (f < 0) return false;
     p->selected = f;
+    app_world_claim_panel(p->world, p);
     return true;
 }
 
@@ -327,7 +331,7 @@ static bool app__key(void *self, int key, const app_ui_ctx *ui)
 static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max)
 {
     const app_points *p = self;
-    if (p->selected < 0 || max < 1) return 0;
+    if (p->selected < 0 || max < 1 || !app_world_panel_mine(p->world, p)) return 0;
     app__panel_box(p, ui, out[0]);
     return 1;
 }

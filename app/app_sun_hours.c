@@ -280,8 +280,10 @@ static void app__build_dots(app_sun_hours *s, float exag, float size)
 static void app__legend(const app_sun_hours *s, const app_ui_ctx *ui)
 {
     const app_sun_hours_cfg *c = s->cfg;
-    /* bottom right, above the attributions (the left is the buildings') */
-    float k = ui->scale, w = 180 * k, x = ui->width - w - 136 * k, y = ui->height - 104 * k;
+    /* bottom right, above the attributions (they grow with the layers;
+     * the left is the buildings' and the detail panel's) */
+    float k = ui->scale, w = 180 * k, x = ui->width - w - 136 * k;
+    float y = fminf(ui->height - 104 * k, ui->attrib_top - 28 * k);
     char line[256];
     rn_ui_rect(x - 6 * k, y - 34 * k, w + 130 * k, 58 * k, (rn_rgba){16, 24, 36, 210});
     snprintf(line, sizeof line, "Sun hours %04d-%02d-%02d %02d:%02d-%02d:%02d", s->year, s->month,
@@ -326,7 +328,7 @@ static int app__panel_rows(const app_sun_hours *s, char keys[][48], char values[
 
 static void app__panel(const app_sun_hours *s, const app_ui_ctx *ui)
 {
-    if (!s->done || s->selected < 0) return;
+    if (!s->done || s->selected < 0 || !app_world_panel_mine(s->world, s)) return;
     static char keys[APP_MARKERS_PANEL_ROWS][48], values[APP_MARKERS_PANEL_ROWS][96];
     const char *kp[APP_MARKERS_PANEL_ROWS], *vp[APP_MARKERS_PANEL_ROWS];
     int total, n = app__panel_rows(s, keys, values, APP_MARKERS_PANEL_ROWS, &total);
@@ -392,6 +394,7 @@ static bool app__click(void *self, const app_pick_query *q)
         has_points = s->done->points[p].prism == k;
     if (!has_points) return false;
     s->selected = k;
+    app_world_claim_panel(s->world, s);
     return true;
 }
 
@@ -442,7 +445,7 @@ static bool app__key(void *self, int key, const app_ui_ctx *ui)
 static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max)
 {
     const app_sun_hours *s = self;
-    if (!s->done || s->selected < 0 || max < 1) return 0;
+    if (!s->done || s->selected < 0 || max < 1 || !app_world_panel_mine(s->world, s)) return 0;
     app_markers_panel_box(ui, APP_MARKERS_PANEL_ROWS, out[0]);
     return 1;
 }
@@ -524,6 +527,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
 static void app__destroy(void *self)
 {
     app_sun_hours *s = self;
+    app_world_release_panel(s->world, s);
     /* A job in flight is cancelled with the layer's token; its done
      * callback frees it. */
     if (s->running) atomic_store(&s->running->cancel, 1);

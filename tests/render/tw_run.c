@@ -35,7 +35,7 @@ const char *tw_run_tmpdir(void)
 void tw_run_finish(int failures)
 {
     if (!tw__tmp[0] || strcmp(tw__tmp, "/tmp") == 0) return;
-    if (failures) {
+    if (failures || getenv("CITYTWIN_KEEP_TEST_FILES")) {
         fprintf(stderr, "test files kept in %s\n", tw__tmp);
         return;
     }

@@ -311,9 +311,27 @@ static void test_layers_list(void)
     TW_CHECK_MSG(strstr(err, "\"imagery\" must be an object"), "%s", err);
 }
 
+/* The detail panel service: anyone draws until a layer claims it, then
+ * only the last claimant; releasing by another layer changes nothing. */
+static void test_panel_claim(void)
+{
+    app_world w = {0};
+    int a = 0, b = 0;
+    TW_CHECK(app_world_panel_mine(&w, &a) && app_world_panel_mine(&w, &b));
+    app_world_claim_panel(&w, &a);
+    TW_CHECK(app_world_panel_mine(&w, &a) && !app_world_panel_mine(&w, &b));
+    app_world_claim_panel(&w, &b);
+    TW_CHECK(!app_world_panel_mine(&w, &a) && app_world_panel_mine(&w, &b));
+    app_world_release_panel(&w, &a);
+    TW_CHECK(!app_world_panel_mine(&w, &a));
+    app_world_release_panel(&w, &b);
+    TW_CHECK(app_world_panel_mine(&w, &a) && app_world_panel_mine(&w, &b));
+}
+
 int main(void)
 {
     TW_RUN(test_layers_list);
+    TW_RUN(test_panel_claim);
     TW_RUN(test_full_scene);
     TW_RUN(test_defaults);
     TW_RUN(test_errors_name_the_problem);

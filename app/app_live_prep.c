@@ -257,7 +257,8 @@ static geo_xform *app__xform(app__prep *p, const char *crs)
         if (srs) OSRDestroySpatialReference(srs);
         if (r != TW_OK) xf = NULL;
     }
-    if (!xf) snprintf(p->err, sizeof p->err, "the feed's CRS %s: %s", crs ? crs : "CRS84", err);
+    if (!xf)
+        snprintf(p->err, sizeof p->err, "the feed's CRS %.60s: %.150s", crs ? crs : "CRS84", err);
     return xf;
 }
 

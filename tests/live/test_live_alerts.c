@@ -31,12 +31,6 @@ static const char *tmp(const char *name)
     return buf[k];
 }
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    return o && json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : NAN;
-}
-
 static const char *str(json_object *o, const char *key)
 {
     json_object *v = NULL;
@@ -104,11 +98,11 @@ static void test_alerts_and_history(void)
         const char *id = str(json_object_array_get_idx(al, i), "id");
         climb |= strcmp(id, "climb") == 0, high |= strcmp(id, "high") == 0;
         low |= strcmp(id, "low") == 0;
-        TW_CHECK(num(json_object_array_get_idx(al, i), "value") >= 6);
+        TW_CHECK(tw_run_num(json_object_array_get_idx(al, i), "value") >= 6);
     }
     TW_CHECK_MSG(climb && high && !low && n == 2, "alerts: %zu (climb %d high %d low %d)", n, climb,
                  high, low);
-    TW_CHECK(num(l, "history_tracked") == 3);
+    TW_CHECK(tw_run_num(l, "history_tracked") == 3);
     json_object *sel = NULL, *h = NULL;
     TW_CHECK_MSG(json_object_object_get_ex(l, "selected", &sel), "the pick selected nothing");
     TW_CHECK_STR(str(sel, "id"), "climb");

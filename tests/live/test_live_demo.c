@@ -33,12 +33,6 @@ static const char *const live_names[LIVE_LAYERS] = {
     "시설물 안전 facility tilt (simulated)", "도로 소통 traffic speed (simulated)"};
 static const int live_counts[LIVE_LAYERS] = {25, 6, 15, 10};
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    return o && json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : NAN;
-}
-
 static const char *str(json_object *o, const char *key)
 {
     json_object *v = NULL;
@@ -95,8 +89,8 @@ static void test_demo_starts_simulator(void)
         TW_CHECK_MSG(l != NULL, "no layer %s", live_names[i]);
         TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "%s: %s (%s)", live_names[i],
                      str(l, "status"), str(l, "error"));
-        TW_CHECK_MSG(num(l, "features") == live_counts[i], "%s: %g features", live_names[i],
-                     num(l, "features"));
+        TW_CHECK_MSG(tw_run_num(l, "features") == live_counts[i], "%s: %g features", live_names[i],
+                     tw_run_num(l, "features"));
     }
     json_object_put(r);
     char *err = tw_run_read_text(tmp("demo.err"));
@@ -186,8 +180,10 @@ static void test_record_then_replay(void)
         TW_CHECK_MSG(strcmp(str(la, "status"), "ok") == 0 && strcmp(str(lb, "status"), "ok") == 0,
                      "%s: recorded %s, replayed %s (%s)", names[i], str(la, "status"),
                      str(lb, "status"), str(lb, "error"));
-        TW_CHECK_MSG(num(la, "features") > 0 && num(la, "features") == num(lb, "features"),
-                     "%s: features %g then %g", names[i], num(la, "features"), num(lb, "features"));
+        TW_CHECK_MSG(tw_run_num(la, "features") > 0 &&
+                         tw_run_num(la, "features") == tw_run_num(lb, "features"),
+                     "%s: features %g then %g", names[i], tw_run_num(la, "features"),
+                     tw_run_num(lb, "features"));
         TW_CHECK_MSG(str(la, "digest")[0] && strcmp(str(la, "digest"), str(lb, "digest")) == 0,
                      "%s: digest %s then %s", names[i], str(la, "digest"), str(lb, "digest"));
     }
@@ -213,7 +209,7 @@ static void test_record_then_replay(void)
 static int cls_count(json_object *l, const char *name)
 {
     json_object *c = NULL;
-    return l && json_object_object_get_ex(l, "speed_classes", &c) ? (int)num(c, name) : -1;
+    return l && json_object_object_get_ex(l, "speed_classes", &c) ? (int)tw_run_num(c, name) : -1;
 }
 
 /* Traffic: segments classed as TOPIS does, from NGSI-LD (the simulator at
@@ -234,7 +230,7 @@ static void test_traffic_classes(void)
         NULL, 0);
     json_object *a = body ? json_tokener_parse(body) : NULL;
     for (size_t i = 0; a && i < json_object_array_length(a); i++) {
-        double v = num(json_object_array_get_idx(a, i), "averageVehicleSpeed");
+        double v = tw_run_num(json_object_array_get_idx(a, i), "averageVehicleSpeed");
         want[v < 15 ? 2 : v < 25 ? 1 : 0]++, total++;
     }
     json_object_put(a);
@@ -272,7 +268,8 @@ static void test_traffic_classes(void)
     json_object *r = tw_run_load_json(tmp("traffic_rep.json"));
     json_object *n = layer(r, "N"), *c = layer(r, "C"), *g = layer(r, "G");
     TW_CHECK_STR(str(n, "status"), "ok");
-    TW_CHECK_MSG(num(n, "features") == total, "features %g of %d", num(n, "features"), total);
+    TW_CHECK_MSG(tw_run_num(n, "features") == total, "features %g of %d", tw_run_num(n, "features"),
+                 total);
     TW_CHECK_MSG(cls_count(n, "free") == want[0] && cls_count(n, "slow") == want[1] &&
                      cls_count(n, "jam") == want[2] && cls_count(n, "none") == 0,
                  "classes %d %d %d %d, expected %d %d %d", cls_count(n, "free"),
@@ -334,7 +331,8 @@ static void test_frames_while_feeds_stall(void)
         TW_CHECK(rc == 0);
         json_object *r = tw_run_load_json(tmp("stall_rep.json")), *fr = NULL;
         json_object_object_get_ex(r, "frames", &fr);
-        double p50 = num(fr, "gap_p50_ms"), mx = num(fr, "gap_max_ms"), n = num(fr, "gaps");
+        double p50 = tw_run_num(fr, "gap_p50_ms"), mx = tw_run_num(fr, "gap_max_ms"),
+               n = tw_run_num(fr, "gaps");
         printf("  stalled feeds, run %d: %g frames, gap p50 %.1f ms, max %.1f ms (%.2fx)\n",
                attempt + 1, n, p50, mx, mx / p50);
         TW_CHECK_MSG(n >= 20, "only %g frames", n);
@@ -378,14 +376,16 @@ static void test_sta_separate_requests(void)
     tw_feedsim_stop(&sim);
     json_object *r = tw_run_load_json(tmp("sta_rep.json"));
     json_object *full = layer(r, "S0"), *none = layer(r, "S1"), *ds = layer(r, "S2");
-    double n = num(full, "features");
-    TW_CHECK_MSG(n > 0 && num(none, "features") == n && num(ds, "features") == n,
-                 "features %g %g %g", n, num(none, "features"), num(ds, "features"));
-    TW_CHECK(num(full, "fetches") == 1);
+    double n = tw_run_num(full, "features");
+    TW_CHECK_MSG(n > 0 && tw_run_num(none, "features") == n && tw_run_num(ds, "features") == n,
+                 "features %g %g %g", n, tw_run_num(none, "features"), tw_run_num(ds, "features"));
+    TW_CHECK(tw_run_num(full, "fetches") == 1);
     /* the list, then per Thing its Locations and Datastreams, per
      * Datastream (3 a Thing here) its newest Observation */
-    TW_CHECK_MSG(num(none, "fetches") == 1 + 2 * n + 3 * n, "fetches %g", num(none, "fetches"));
-    TW_CHECK_MSG(num(ds, "fetches") == 1 + n + 3 * n, "fetches %g", num(ds, "fetches"));
+    TW_CHECK_MSG(tw_run_num(none, "fetches") == 1 + 2 * n + 3 * n, "fetches %g",
+                 tw_run_num(none, "fetches"));
+    TW_CHECK_MSG(tw_run_num(ds, "fetches") == 1 + n + 3 * n, "fetches %g",
+                 tw_run_num(ds, "fetches"));
     TW_CHECK_MSG(strcmp(str(full, "digest"), str(none, "digest")) == 0 &&
                      strcmp(str(full, "digest"), str(ds, "digest")) == 0,
                  "digests %s %s %s", str(full, "digest"), str(none, "digest"), str(ds, "digest"));
@@ -412,8 +412,8 @@ static void test_shipped_recording_golden(void)
         json_object *l = layer(r, live_names[i]);
         TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "%s: %s (%s)", live_names[i],
                      str(l, "status"), str(l, "error"));
-        TW_CHECK_MSG(num(l, "features") == live_counts[i], "%s: %g features", live_names[i],
-                     num(l, "features"));
+        TW_CHECK_MSG(tw_run_num(l, "features") == live_counts[i], "%s: %g features", live_names[i],
+                     tw_run_num(l, "features"));
     }
     json_object_put(r);
     TW_CHECK(!file_has(tmp("replay.err"), "could not start"));

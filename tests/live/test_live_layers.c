@@ -22,12 +22,6 @@
 static tw_feedsim sim;
 static long n_parking, n_things, n_geojson;
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    return o && json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : NAN;
-}
-
 static const char *str(json_object *o, const char *key)
 {
     json_object *v = NULL;
@@ -55,7 +49,7 @@ static void read_counts(void)
     n_parking = atol(hv);
     char *b = tw_feedsim_get(&sim, "/sta/v1.1/Things?$top=1&$count=true", NULL, NULL, 0);
     json_object *o = b ? json_tokener_parse(b) : NULL;
-    n_things = (long)num(o, "@iot.count");
+    n_things = (long)tw_run_num(o, "@iot.count");
     json_object_put(o);
     free(b);
     b = tw_feedsim_get(&sim, "/geojson/sensors.geojson", NULL, NULL, 0);
@@ -115,7 +109,8 @@ static void check_frames(json_object *rep, double min_count)
 {
     json_object *fr = NULL;
     json_object_object_get_ex(rep, "frames", &fr);
-    double p50 = num(fr, "p50_ms"), mx = num(fr, "max_ms"), n = num(fr, "count");
+    double p50 = tw_run_num(fr, "p50_ms"), mx = tw_run_num(fr, "max_ms"),
+           n = tw_run_num(fr, "count");
     /* A frame that waited on a hanging request would take seconds (the
      * server holds it until the 5 s timeout). 1 s leaves room for the first
      * frame's uploads on a test machine loaded by other tests (331 ms seen
@@ -158,15 +153,17 @@ static void test_ok_counts_and_key(void)
         TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "%s: status %s (%s)", want[i].name,
                      str(l, "status"), str(l, "error"));
         if (want[i].want >= 0)
-            TW_CHECK_MSG(num(l, "features") == want[i].want, "%s: features %g, simulator %ld",
-                         want[i].name, num(l, "features"), want[i].want);
-        TW_CHECK_MSG(num(l, "fetches") >= 1, "%s: fetches %g", want[i].name, num(l, "fetches"));
+            TW_CHECK_MSG(tw_run_num(l, "features") == want[i].want,
+                         "%s: features %g, simulator %ld", want[i].name, tw_run_num(l, "features"),
+                         want[i].want);
+        TW_CHECK_MSG(tw_run_num(l, "fetches") >= 1, "%s: fetches %g", want[i].name,
+                     tw_run_num(l, "fetches"));
         TW_CHECK_MSG(strlen(str(l, "last_success")) == 20, "%s: last_success \"%s\"", want[i].name,
                      str(l, "last_success"));
     }
-    TW_CHECK_MSG(num(layer(rep, "K"), "features") > 0,
+    TW_CHECK_MSG(tw_run_num(layer(rep, "K"), "features") > 0,
                  "the Seoul layer (key from the env) is empty");
-    TW_CHECK_MSG(isfinite(num(layer(rep, "P"), "age_s")), "parking: no age_s");
+    TW_CHECK_MSG(isfinite(tw_run_num(layer(rep, "P"), "age_s")), "parking: no age_s");
     TW_CHECK_MSG(strstr(str(layer(rep, "K"), "source"), "/***/json/GetParkInfo") != NULL,
                  "source \"%s\"", str(layer(rep, "K"), "source"));
     char *err = tw_run_read_text(tmp("ok_err.txt"));
@@ -233,8 +230,8 @@ static void test_declared_crs(void)
     TW_CHECK(tw_run_citytwin(args, tmp("decl_err.txt")) == 0);
     json_object *rep = tw_run_load_json(tmp("decl_report.json")), *pick = NULL, *pos = NULL;
     json_object *d = layer(rep, "D");
-    TW_CHECK_MSG(strcmp(str(d, "status"), "ok") == 0 && num(d, "features") == 2,
-                 "status %s, features %g", str(d, "status"), num(d, "features"));
+    TW_CHECK_MSG(strcmp(str(d, "status"), "ok") == 0 && tw_run_num(d, "features") == 2,
+                 "status %s, features %g", str(d, "status"), tw_run_num(d, "features"));
     double x = NAN, y = NAN;
     if (json_object_object_get_ex(rep, "pick", &pick) &&
         json_object_object_get_ex(pick, "position", &pos)) {
@@ -311,7 +308,7 @@ static void test_fault_makes_stale(void)
     for (int i = 0; i < 2; i++) {
         json_object *l = layer(rep, i ? "T" : "P");
         TW_CHECK_MSG(strcmp(str(l, "status"), "stale") == 0, "status %s", str(l, "status"));
-        TW_CHECK_MSG(num(l, "features") > 0, "the last snapshot is kept");
+        TW_CHECK_MSG(tw_run_num(l, "features") > 0, "the last snapshot is kept");
         TW_CHECK_MSG(strstr(str(l, "warning"), "stale since") != NULL, "warning \"%s\"",
                      str(l, "warning"));
     }
@@ -337,7 +334,7 @@ static void test_heal_back_to_ok(void)
         json_object *l = layer(rep, i ? "T" : "P");
         TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "status %s", str(l, "status"));
         /* the first good one, at least one 503, the one after healing */
-        TW_CHECK_MSG(num(l, "fetches") >= 3, "fetches %g", num(l, "fetches"));
+        TW_CHECK_MSG(tw_run_num(l, "fetches") >= 3, "fetches %g", tw_run_num(l, "fetches"));
     }
     check_frames(rep, 40);
     json_object_put(rep);

@@ -22,12 +22,6 @@ static const char *str(json_object *o, const char *key)
     return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
 }
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_double(v) : NAN;
-}
-
 static json_object *member(json_object *o, const char *key)
 {
     json_object *v;
@@ -107,13 +101,13 @@ static void check_golden_year(const char *year, const char *tag, int records, in
     TW_CHECK_STR(str(r, "mode"), "map");
     TW_CHECK_STR(str(layer_named(r, "certifications"), "status"), "ok");
     TW_CHECK_STR(str(layer_named(r, "municipalities"), "status"), "ok");
-    TW_CHECK(num(layer_named(r, "municipalities"), "features") == 250);
-    TW_CHECK(num(layer_named(r, "provinces"), "features") == 17);
+    TW_CHECK(tw_run_num(layer_named(r, "municipalities"), "features") == 250);
+    TW_CHECK(tw_run_num(layer_named(r, "provinces"), "features") == 17);
     json_object *m = member(r, "map");
-    TW_CHECK(num(m, "records") == records);
-    TW_CHECK(num(m, "certified") == certified);
-    TW_CHECK(num(m, "extended") == extended);
-    TW_CHECK(num(member(r, "log"), "errors") == 0);
+    TW_CHECK(tw_run_num(m, "records") == records);
+    TW_CHECK(tw_run_num(m, "certified") == certified);
+    TW_CHECK(tw_run_num(m, "extended") == extended);
+    TW_CHECK(tw_run_num(member(r, "log"), "errors") == 0);
     snprintf(png, sizeof png, "%s/%s.png", tw_run_tmpdir(), tag);
     TW_CHECK(tw_golden_check(png, tag));
     json_object_put(r);
@@ -145,7 +139,7 @@ static void test_map_extruded(void)
     TW_CHECK(rc == 0);
     json_object *m = member(r, "map");
     TW_CHECK(m && json_object_get_boolean(member(m, "extrude")));
-    TW_CHECK(num(member(r, "camera"), "tilt") > 30);
+    TW_CHECK(tw_run_num(member(r, "camera"), "tilt") > 30);
     snprintf(png, sizeof png, "%s/map_3d.png", tw_run_tmpdir());
     snprintf(flat, sizeof flat, "%s/map_all.png", tw_run_tmpdir());
     tw_image a = {0}, b = {0};
@@ -174,12 +168,12 @@ static void test_pick_selects_seoul(void)
     TW_CHECK_STR(str(p, "name_ko"), "서울특별시");
     TW_CHECK(strncmp(str(p, "admin_code"), "11", 2) == 0);
     TW_CHECK_STR(str(p, "status"), "certified");
-    TW_CHECK(num(p, "grade") == 3);
+    TW_CHECK(tw_run_num(p, "grade") == 3);
     TW_CHECK_STR(str(member(r, "map"), "selected"), "서울특별시");
     /* The lon/lat under the pixel is in Seoul (an independent check that the
      * pixel is where the test thinks). */
-    TW_CHECK(num(p, "lon") > 126.8 && num(p, "lon") < 127.2);
-    TW_CHECK(num(p, "lat") > 37.4 && num(p, "lat") < 37.7);
+    TW_CHECK(tw_run_num(p, "lon") > 126.8 && tw_run_num(p, "lon") < 127.2);
+    TW_CHECK(tw_run_num(p, "lat") > 37.4 && tw_run_num(p, "lat") < 37.7);
     json_object_put(r);
     /* The sea off the east coast: nothing there. */
     r = run_map(scene, "--pick 1000,500", "pick_sea", &rc);
@@ -236,7 +230,7 @@ static void test_bad_certification_files(void)
         TW_CHECK(rc == 0);
         json_object *c = layer_named(r, "certifications");
         TW_CHECK_STR(str(c, "status"), cases[i].status);
-        if (cases[i].records >= 0) TW_CHECK(num(c, "features") == cases[i].records);
+        if (cases[i].records >= 0) TW_CHECK(tw_run_num(c, "features") == cases[i].records);
         TW_CHECK_STR(str(layer_named(r, "municipalities"), "status"), "ok");
         snprintf(errp, sizeof errp, "%s/%s.err", tw_run_tmpdir(), tag);
         char *err = tw_run_read_text(errp);
@@ -307,7 +301,7 @@ static void test_tour_shows_every_stop_in_order(void)
     json_object *r = tw_run_load_json(rep);
     TW_CHECK_STR(str(r, "mode"), "tour");
     json_object *t = member(r, "tour");
-    TW_CHECK(num(t, "passes") == 1);
+    TW_CHECK(tw_run_num(t, "passes") == 1);
     static const struct {
         int stop;
         const char *kind, *name, *status;
@@ -323,12 +317,12 @@ static void test_tour_shows_every_stop_in_order(void)
     double last_t = -1;
     for (size_t i = 0; log && i < n && i < json_object_array_length(log); i++) {
         json_object *e = json_object_array_get_idx(log, i);
-        TW_CHECK(num(e, "stop") == want[i].stop);
+        TW_CHECK(tw_run_num(e, "stop") == want[i].stop);
         TW_CHECK_STR(str(e, "kind"), want[i].kind);
         if (want[i].name) TW_CHECK_STR(str(e, "name"), want[i].name);
         TW_CHECK_STR(str(e, "status"), want[i].status);
-        TW_CHECK(num(e, "t_s") >= last_t);
-        last_t = num(e, "t_s");
+        TW_CHECK(tw_run_num(e, "t_s") >= last_t);
+        last_t = tw_run_num(e, "t_s");
     }
     /* The skipped stops say why, on one line each. */
     char *err = tw_run_read_text(errp);
@@ -377,8 +371,8 @@ static void test_sigterm_writes_report(void)
     snprintf(demo, sizeof demo, "%s/assets/scenes/seoul.json", src ? src : ".");
     json_object *scene = tw_run_load_json(demo), *stops = member(scene, "tour");
     int want = stops ? (int)json_object_array_length(stops) : -1;
-    TW_CHECK_MSG(want > 30 && num(t, "stops") == want, "%g stops, the demo has %d", num(t, "stops"),
-                 want);
+    TW_CHECK_MSG(want > 30 && tw_run_num(t, "stops") == want, "%g stops, the demo has %d",
+                 tw_run_num(t, "stops"), want);
     json_object_put(scene);
     json_object *log = member(t, "log");
     size_t n = log ? json_object_array_length(log) : 0;

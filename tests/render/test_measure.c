@@ -13,12 +13,6 @@
 
 static char dem[1024], yeouido[1024];
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v = tw_run_get(o, key);
-    return v ? json_object_get_double(v) : NAN;
-}
-
 static json_object *named(json_object *report, const char *name)
 {
     json_object *ls = tw_run_get(report, "layers");
@@ -115,32 +109,34 @@ static void test_report(void)
     double want = geodesic(line, 3, NULL);
     double planar =
         hypot(line[2] - line[0], line[3] - line[1]) + hypot(line[4] - line[2], line[5] - line[3]);
-    printf("distance: plane %.4f geodesic %.4f (PROJ here %.4f)\n", num(d, "distance_planar_m"),
-           num(d, "distance_geodesic_m"), want);
-    TW_CHECK_NEAR(num(d, "distance_planar_m"), planar, 1e-6);
-    TW_CHECK_NEAR(num(d, "distance_geodesic_m"), want, 1e-3 * want / 1000);
+    printf("distance: plane %.4f geodesic %.4f (PROJ here %.4f)\n",
+           tw_run_num(d, "distance_planar_m"), tw_run_num(d, "distance_geodesic_m"), want);
+    TW_CHECK_NEAR(tw_run_num(d, "distance_planar_m"), planar, 1e-6);
+    TW_CHECK_NEAR(tw_run_num(d, "distance_geodesic_m"), want, 1e-3 * want / 1000);
     double area = 0;
     geodesic(sq, 4, &area);
-    printf("area: plane %.3f geodesic %.3f (PROJ here %.3f)\n", num(a, "area_planar_m2"),
-           num(a, "area_geodesic_m2"), fabs(area));
-    TW_CHECK_NEAR(num(a, "area_planar_m2"), 1e6, 1e-6);
-    TW_CHECK_NEAR(num(a, "area_geodesic_m2"), fabs(area), 1e-2);
+    printf("area: plane %.3f geodesic %.3f (PROJ here %.3f)\n", tw_run_num(a, "area_planar_m2"),
+           tw_run_num(a, "area_geodesic_m2"), fabs(area));
+    TW_CHECK_NEAR(tw_run_num(a, "area_planar_m2"), 1e6, 1e-6);
+    TW_CHECK_NEAR(tw_run_num(a, "area_geodesic_m2"), fabs(area), 1e-2);
     /* Parc.1 Tower 1 (OSM height 322 m) and the ground south of it. */
     json_object *b = tw_run_get(h, "building_a");
-    printf("tower: height %.1f top %.1f; ground b %.1f; difference %.1f\n", num(b, "height_m"),
-           num(b, "top_m"), num(h, "ground_b_m"), num(h, "height_difference_m"));
-    TW_CHECK_NEAR(num(b, "height_m"), 322, 0.01);
-    TW_CHECK(num(h, "ground_b_m") > 0 && num(h, "ground_b_m") < 40);
-    TW_CHECK_NEAR(num(h, "height_difference_m"), num(h, "ground_b_m") - num(b, "top_m"), 1e-6);
+    printf("tower: height %.1f top %.1f; ground b %.1f; difference %.1f\n",
+           tw_run_num(b, "height_m"), tw_run_num(b, "top_m"), tw_run_num(h, "ground_b_m"),
+           tw_run_num(h, "height_difference_m"));
+    TW_CHECK_NEAR(tw_run_num(b, "height_m"), 322, 0.01);
+    TW_CHECK(tw_run_num(h, "ground_b_m") > 0 && tw_run_num(h, "ground_b_m") < 40);
+    TW_CHECK_NEAR(tw_run_num(h, "height_difference_m"),
+                  tw_run_num(h, "ground_b_m") - tw_run_num(b, "top_m"), 1e-6);
     /* Across Namsan at 1.6 m: blocked by the slope ahead; from 600 m up to
      * a 30 m mast: clear. */
     json_object *v1 = tw_run_get(s1, "sight"), *v2 = tw_run_get(s2, "sight");
     TW_CHECK(v1 && !json_object_get_boolean(tw_run_get(v1, "visible")));
-    TW_CHECK(num(v1, "blocked_at_m") > 100 && num(v1, "blocked_at_m") < 5000);
+    TW_CHECK(tw_run_num(v1, "blocked_at_m") > 100 && tw_run_num(v1, "blocked_at_m") < 5000);
     TW_CHECK(v2 && json_object_get_boolean(tw_run_get(v2, "visible")));
     json_object *p = tw_run_get(s1, "profile");
-    TW_CHECK(num(p, "z_max_m") > 200); /* Namsan's top is on the way */
-    TW_CHECK_NEAR(num(p, "length_m"), 5500, 1e-6);
+    TW_CHECK(tw_run_num(p, "z_max_m") > 200); /* Namsan's top is on the way */
+    TW_CHECK_NEAR(tw_run_num(p, "length_m"), 5500, 1e-6);
     json_object_put(r);
 }
 

@@ -26,25 +26,11 @@ static const char *PLAN =
     "  { \"type\": \"Feature\", \"properties\": { \"op\": \"remove\", \"fid\": 503 }, "
     "\"geometry\": null } ] }\n";
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v = tw_run_get(o, key);
-    return v ? json_object_get_double(v) : NAN;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 static json_object *run(const char *tag, const char *plan, const char *show)
 {
     char scene[512], rep[512], err[512], args[2000], text[4096], planp[512];
     snprintf(planp, sizeof planp, "%s/%s.geojson", tw_run_tmpdir(), tag);
-    write_text(planp, plan);
+    tw_run_write_text(planp, plan);
     snprintf(scene, sizeof scene, "%s/%s.json", tw_run_tmpdir(), tag);
     snprintf(rep, sizeof rep, "%s/%s.report.json", tw_run_tmpdir(), tag);
     snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tag);
@@ -57,7 +43,7 @@ static json_object *run(const char *tag, const char *plan, const char *show)
              "    { \"kind\": \"measure\", \"mode\": \"height\", \"points\": [[193567.6, "
              "547460.9]] } ] }\n",
              dem, yeouido, tag, show);
-    write_text(scene, text);
+    tw_run_write_text(scene, text);
     snprintf(args, sizeof args, "--headless --deterministic --size 320x180 --report '%s' '%s'", rep,
              scene);
     TW_CHECK(tw_run_citytwin(args, err) == 0);
@@ -74,26 +60,29 @@ static void test_plan(void)
     json_object *sa = tw_run_layer(a, "scenario"), *sb = tw_run_layer(b, "scenario");
     printf("before: %.0f prisms, top %.1f m, buildings max %.1f m; after: %.0f prisms in %.0f "
            "sets, top %.1f m, buildings max %.1f m, planned top %.1f m\n",
-           num(ob, "prisms"), num(ob, "top_max_m"), num(tw_run_get(bb, "height_m"), "max"),
-           num(oa, "prisms"), num(oa, "sets"), num(oa, "top_max_m"),
-           num(tw_run_get(ba, "height_m"), "max"), num(sa, "added_top_max_m"));
+           tw_run_num(ob, "prisms"), tw_run_num(ob, "top_max_m"),
+           tw_run_num(tw_run_get(bb, "height_m"), "max"), tw_run_num(oa, "prisms"),
+           tw_run_num(oa, "sets"), tw_run_num(oa, "top_max_m"),
+           tw_run_num(tw_run_get(ba, "height_m"), "max"), tw_run_num(sa, "added_top_max_m"));
     TW_CHECK_STR(json_object_get_string(tw_run_get(sa, "status")), "ok");
-    TW_CHECK(num(sa, "added") == 2 && num(sa, "raised") == 1 && num(sa, "removed") == 1);
+    TW_CHECK(tw_run_num(sa, "added") == 2 && tw_run_num(sa, "raised") == 1 &&
+             tw_run_num(sa, "removed") == 1);
     /* Before: the source as it is (Parc.1 Tower 1, 322 m, the tallest). */
-    TW_CHECK(num(ob, "sets") == 1 && num(ob, "prisms") == 592);
-    TW_CHECK_NEAR(num(tw_run_get(bb, "height_m"), "max"), 322, 1e-6);
-    TW_CHECK(num(ob, "top_max_m") > 322 && num(ob, "top_max_m") < 350);
-    TW_CHECK(num(sb, "added_top_max_m") != num(sb, "added_top_max_m")); /* null: none shown */
+    TW_CHECK(tw_run_num(ob, "sets") == 1 && tw_run_num(ob, "prisms") == 592);
+    TW_CHECK_NEAR(tw_run_num(tw_run_get(bb, "height_m"), "max"), 322, 1e-6);
+    TW_CHECK(tw_run_num(ob, "top_max_m") > 322 && tw_run_num(ob, "top_max_m") < 350);
+    TW_CHECK(tw_run_num(sb, "added_top_max_m") !=
+             tw_run_num(sb, "added_top_max_m")); /* null: none shown */
     /* After: two planned prisms more, one building at 400 m. */
-    TW_CHECK(num(oa, "sets") == 2 && num(oa, "prisms") == 594);
-    TW_CHECK_NEAR(num(tw_run_get(ba, "height_m"), "max"), 400, 1e-6);
-    TW_CHECK(num(oa, "top_max_m") > 400 && num(oa, "top_max_m") < 430);
+    TW_CHECK(tw_run_num(oa, "sets") == 2 && tw_run_num(oa, "prisms") == 594);
+    TW_CHECK_NEAR(tw_run_num(tw_run_get(ba, "height_m"), "max"), 400, 1e-6);
+    TW_CHECK(tw_run_num(oa, "top_max_m") > 400 && tw_run_num(oa, "top_max_m") < 430);
     /* 60 floors of 3.3 m on Yeouido's ground (a few metres up). */
-    TW_CHECK(num(sa, "added_top_max_m") > 198 && num(sa, "added_top_max_m") < 230);
+    TW_CHECK(tw_run_num(sa, "added_top_max_m") > 198 && tw_run_num(sa, "added_top_max_m") < 230);
     /* Parc.1 Tower 1 as the obstacles service has it: 322 m before, gone
      * (below its base) after. */
     json_object *mb = tw_run_layer(b, "measure"), *ma = tw_run_layer(a, "measure");
-    TW_CHECK_NEAR(num(tw_run_get(mb, "building_a"), "height_m"), 322, 0.01);
+    TW_CHECK_NEAR(tw_run_num(tw_run_get(mb, "building_a"), "height_m"), 322, 0.01);
     TW_CHECK(ma && !tw_run_get(ma, "building_a"));
     /* The source data is untouched. */
     char *after_src = tw_run_read_text(yeouido);
@@ -119,7 +108,7 @@ static void test_round_trip(void)
     char path[512], saved[512], err[512];
     snprintf(path, sizeof path, "%s/trip.geojson", tw_run_tmpdir());
     snprintf(saved, sizeof saved, "%s/trip_saved.geojson", tw_run_tmpdir());
-    write_text(path, PLAN);
+    tw_run_write_text(path, PLAN);
     geo_frame *frame = NULL;
     TW_CHECK(geo_frame_create(&(geo_frame_desc){.crs = "EPSG:5186"}, &frame, err, sizeof err) ==
              TW_OK);

@@ -15,20 +15,6 @@
 
 static char scene[3000], saved[600];
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v = tw_run_get(o, key);
-    return v ? json_object_get_double(v) : NAN;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Boxes 20 x 20 m centred on x 199940 (fid 0) and 200060 (fid 1), y
  * 500000; the planned boxes 60 m behind each (a plan is RFC 7946 lon/lat:
  * EPSG:5186 (199940, 500060) and (200060, 500060) by gdaltransform). */
@@ -38,23 +24,24 @@ static void make_scene(void)
     snprintf(box, sizeof box, "%s/boxes.geojson", tw_run_tmpdir());
     snprintf(plan, sizeof plan, "%s/plan.geojson", tw_run_tmpdir());
     snprintf(saved, sizeof saved, "%s/plan_saved.geojson", tw_run_tmpdir());
-    write_text(box, "{\"type\":\"FeatureCollection\",\"features\":["
-                    "{\"type\":\"Feature\",\"id\":0,\"properties\":{\"height_m\":30},\"geometry\":"
-                    "{\"type\":\"Polygon\",\"coordinates\":[[[199930,499990],[199950,499990],"
-                    "[199950,500010],[199930,500010],[199930,499990]]]}},"
-                    "{\"type\":\"Feature\",\"id\":1,\"properties\":{\"height_m\":30},\"geometry\":"
-                    "{\"type\":\"Polygon\",\"coordinates\":[[[200050,499990],[200070,499990],"
-                    "[200070,500010],[200050,500010],[200050,499990]]]}}]}");
-    write_text(plan,
-               "{\"type\":\"FeatureCollection\",\"features\":["
-               "{\"type\":\"Feature\",\"properties\":{\"op\":\"raise\",\"fid\":0,\"height_m\":90},"
-               "\"geometry\":null},"
-               "{\"type\":\"Feature\",\"properties\":{\"op\":\"raise\",\"fid\":1,\"height_m\":90},"
-               "\"geometry\":null},"
-               "{\"type\":\"Feature\",\"properties\":{\"floors\":20,\"size_m\":[24,24]},"
-               "\"geometry\":{\"type\":\"Point\",\"coordinates\":[126.999325,37.099542]}},"
-               "{\"type\":\"Feature\",\"properties\":{\"floors\":20,\"size_m\":[24,24]},"
-               "\"geometry\":{\"type\":\"Point\",\"coordinates\":[127.000675,37.099542]}}]}");
+    tw_run_write_text(
+        box, "{\"type\":\"FeatureCollection\",\"features\":["
+             "{\"type\":\"Feature\",\"id\":0,\"properties\":{\"height_m\":30},\"geometry\":"
+             "{\"type\":\"Polygon\",\"coordinates\":[[[199930,499990],[199950,499990],"
+             "[199950,500010],[199930,500010],[199930,499990]]]}},"
+             "{\"type\":\"Feature\",\"id\":1,\"properties\":{\"height_m\":30},\"geometry\":"
+             "{\"type\":\"Polygon\",\"coordinates\":[[[200050,499990],[200070,499990],"
+             "[200070,500010],[200050,500010],[200050,499990]]]}}]}");
+    tw_run_write_text(
+        plan, "{\"type\":\"FeatureCollection\",\"features\":["
+              "{\"type\":\"Feature\",\"properties\":{\"op\":\"raise\",\"fid\":0,\"height_m\":90},"
+              "\"geometry\":null},"
+              "{\"type\":\"Feature\",\"properties\":{\"op\":\"raise\",\"fid\":1,\"height_m\":90},"
+              "\"geometry\":null},"
+              "{\"type\":\"Feature\",\"properties\":{\"floors\":20,\"size_m\":[24,24]},"
+              "\"geometry\":{\"type\":\"Point\",\"coordinates\":[126.999325,37.099542]}},"
+              "{\"type\":\"Feature\",\"properties\":{\"floors\":20,\"size_m\":[24,24]},"
+              "\"geometry\":{\"type\":\"Point\",\"coordinates\":[127.000675,37.099542]}}]}");
     snprintf(scene, sizeof scene,
              "{\"name\": \"나란히 split\", \"crs\": \"EPSG:5186\", \"time\": \"2026-12-22T13:00\","
              " \"layers\": [{\"kind\": \"buildings\", \"source\": \"%s\", \"source_crs\": "
@@ -72,12 +59,12 @@ static void test_split(void)
     TW_CHECK(rc == 0 && r);
     json_object *o = tw_run_get(r, "obstacles"), *sc = tw_run_layer(r, "scenario");
     printf("obstacles: %.0f prisms in %.0f sets, top %.1f m; scenario %.0f raised, %.0f added\n",
-           num(o, "prisms"), num(o, "sets"), num(o, "top_max_m"), num(sc, "raised"),
-           num(sc, "added"));
-    TW_CHECK(num(o, "prisms") == 4 && num(o, "sets") == 2);
-    TW_CHECK_NEAR(num(o, "top_max_m"), 90, 0.5);
-    TW_CHECK(num(sc, "raised") == 2 && num(sc, "added") == 2);
-    TW_CHECK_NEAR(num(tw_run_get(r, "split"), "divider"), 0.5, 1e-9);
+           tw_run_num(o, "prisms"), tw_run_num(o, "sets"), tw_run_num(o, "top_max_m"),
+           tw_run_num(sc, "raised"), tw_run_num(sc, "added"));
+    TW_CHECK(tw_run_num(o, "prisms") == 4 && tw_run_num(o, "sets") == 2);
+    TW_CHECK_NEAR(tw_run_num(o, "top_max_m"), 90, 0.5);
+    TW_CHECK(tw_run_num(sc, "raised") == 2 && tw_run_num(sc, "added") == 2);
+    TW_CHECK_NEAR(tw_run_num(tw_run_get(r, "split"), "divider"), 0.5, 1e-9);
     char png[600];
     snprintf(png, sizeof png, "%s/split.png", tw_run_tmpdir());
     TW_CHECK(tw_golden_check(png, "split"));
@@ -95,27 +82,28 @@ static void test_divider_and_footprint(void)
     /* I: split on; the divider dragged to 3/4; Z: a footprint of four
      * clicks on the open ground in front, closed by a double click; 25
      * floors; J saves the plan. */
-    write_text(path, "key I\n"
-                     "drag 320 200 480 200\n"
-                     "key Z\n"
-                     "click 250 300\n"
-                     "click 390 300\n"
-                     "click 390 340\n"
-                     "dclick 250 340\n"
-                     "key 2\n"
-                     "key 5\n"
-                     "key Enter\n"
-                     "key J\n");
+    tw_run_write_text(path, "key I\n"
+                            "drag 320 200 480 200\n"
+                            "key Z\n"
+                            "click 250 300\n"
+                            "click 390 300\n"
+                            "click 390 340\n"
+                            "dclick 250 340\n"
+                            "key 2\n"
+                            "key 5\n"
+                            "key Enter\n"
+                            "key J\n");
     snprintf(extra, sizeof extra, "--bookmark b --script '%s'", path);
     int rc;
     json_object *r = tw_run_scene(scene, "draw", extra, &rc);
     TW_CHECK(rc == 0 && r);
-    TW_CHECK_NEAR(num(tw_run_get(r, "split"), "divider"), 0.75, 0.01);
+    TW_CHECK_NEAR(tw_run_num(tw_run_get(r, "split"), "divider"), 0.75, 0.01);
     json_object *o = tw_run_get(r, "obstacles"), *sc = tw_run_layer(r, "scenario");
     printf("after drawing: %.0f prisms, %.0f added, planned top %.1f m, %.0f saves\n",
-           num(o, "prisms"), num(sc, "added"), num(sc, "added_top_max_m"), num(sc, "saves"));
-    TW_CHECK(num(o, "prisms") == 5 && num(sc, "added") == 3);
-    TW_CHECK(num(sc, "saves") == 1);
+           tw_run_num(o, "prisms"), tw_run_num(sc, "added"), tw_run_num(sc, "added_top_max_m"),
+           tw_run_num(sc, "saves"));
+    TW_CHECK(tw_run_num(o, "prisms") == 5 && tw_run_num(sc, "added") == 3);
+    TW_CHECK(tw_run_num(sc, "saves") == 1);
     /* The saved plan has the drawn footprint as a Polygon of 25 floors. */
     json_object *plan = tw_run_load_json(saved);
     json_object *fs = tw_run_get(plan, "features");
@@ -126,7 +114,7 @@ static void test_divider_and_footprint(void)
         json_object *g = tw_run_get(f, "geometry");
         const char *type = json_object_get_string(tw_run_get(g, "type"));
         if (type && strcmp(type, "Polygon") == 0 &&
-            num(tw_run_get(f, "properties"), "floors") == 25) {
+            tw_run_num(tw_run_get(f, "properties"), "floors") == 25) {
             json_object *ring = json_object_array_get_idx(tw_run_get(g, "coordinates"), 0);
             TW_CHECK(ring && json_object_array_length(ring) == 5); /* 4 vertices, closed */
             polygons++;

@@ -13,11 +13,6 @@
 
 static char cheongna[1024];
 
-static double num(json_object *o, const char *key)
-{
-    return tw_run_get(o, key) ? json_object_get_double(tw_run_get(o, key)) : NAN;
-}
-
 static json_object *run(const char *scene_text, const char *tag, const char *extra, int *rc)
 {
     char scene[512], png[512], rep[512], err[512], args[3000];
@@ -78,21 +73,21 @@ static void test_box(void)
     TW_CHECK(rc == 0 && r);
     json_object *l = tw_run_layer(r, "sun_hours");
     TW_CHECK(l && strcmp(json_object_get_string(tw_run_get(l, "status")), "ok") == 0);
-    TW_CHECK(num(l, "cells") == 100 * 100);
-    TW_CHECK(num(l, "steps") == 97);
-    TW_CHECK_NEAR(num(l, "max_h"), 8, 1e-3); /* open ground and the roof: every step */
-    TW_CHECK_NEAR(num(l, "min_h"), 0, 1e-3); /* just north of the box: none */
-    double ff = num(l, "fail_fraction");
+    TW_CHECK(tw_run_num(l, "cells") == 100 * 100);
+    TW_CHECK(tw_run_num(l, "steps") == 97);
+    TW_CHECK_NEAR(tw_run_num(l, "max_h"), 8, 1e-3); /* open ground and the roof: every step */
+    TW_CHECK_NEAR(tw_run_num(l, "min_h"), 0, 1e-3); /* just north of the box: none */
+    double ff = tw_run_num(l, "fail_fraction");
     TW_CHECK(ff > 0.001 && ff < 0.05); /* a small patch north of one 30 m box */
     /* east, south, west walls, 10 floors each; the north wall never faces the sun */
-    TW_CHECK(num(l, "facade_points") == 30);
+    TW_CHECK(tw_run_num(l, "facade_points") == 30);
     TW_CHECK(strcmp(json_object_get_string(tw_run_get(l, "date")), "2026-12-22") == 0);
     json_object *sun = tw_run_get(r, "sun");
     TW_CHECK(sun && strcmp(json_object_get_string(tw_run_get(sun, "time")),
                            "2026-12-22T10:00:00+09:00") == 0);
     /* 10:00 KST on the solstice in Korea: the sun in the south-east, low */
-    TW_CHECK(num(sun, "azimuth_deg") > 140 && num(sun, "azimuth_deg") < 150);
-    TW_CHECK(num(sun, "elevation_deg") > 17 && num(sun, "elevation_deg") < 22);
+    TW_CHECK(tw_run_num(sun, "azimuth_deg") > 140 && tw_run_num(sun, "azimuth_deg") < 150);
+    TW_CHECK(tw_run_num(sun, "elevation_deg") > 17 && tw_run_num(sun, "elevation_deg") < 22);
     char png[600];
     snprintf(png, sizeof png, "%s/box.png", tw_run_tmpdir());
     TW_CHECK(tw_golden_check(png, "sun_hours_box"));
@@ -169,7 +164,7 @@ static void test_export_fails(void)
     TW_CHECK(rc == 0 && r);
     json_object *l = tw_run_layer(r, "sun_hours");
     TW_CHECK(l && strcmp(json_object_get_string(tw_run_get(l, "status")), "ok") == 0);
-    TW_CHECK(num(l, "cells") == 100 * 100);
+    TW_CHECK(tw_run_num(l, "cells") == 100 * 100);
     const char *w =
         l && tw_run_get(l, "warning") ? json_object_get_string(tw_run_get(l, "warning")) : NULL;
     TW_CHECK(w && strstr(w, "/no/such/dir/h.tif"));
@@ -205,11 +200,11 @@ static void test_cheongna(void)
     json_object *r = run(scene, "cheongna", "--bookmark b --time 2026-12-22T11:00:00+09:00", &rc);
     TW_CHECK(rc == 0 && r);
     json_object *l = tw_run_layer(r, "sun_hours");
-    TW_CHECK(l && num(l, "steps") == 49);
-    TW_CHECK(num(l, "cells") == 100 * 100);
-    TW_CHECK(num(l, "facade_points") > 50);
-    TW_CHECK(num(l, "min_h") < 1 && num(l, "max_h") > 7.9);
-    TW_CHECK(num(l, "fail_fraction") > 0);
+    TW_CHECK(l && tw_run_num(l, "steps") == 49);
+    TW_CHECK(tw_run_num(l, "cells") == 100 * 100);
+    TW_CHECK(tw_run_num(l, "facade_points") > 50);
+    TW_CHECK(tw_run_num(l, "min_h") < 1 && tw_run_num(l, "max_h") > 7.9);
+    TW_CHECK(tw_run_num(l, "fail_fraction") > 0);
     json_object_put(r);
     char png[600];
     snprintf(png, sizeof png, "%s/cheongna.png", tw_run_tmpdir());
@@ -244,19 +239,19 @@ static void test_pick_failing_facades(void)
     json_object *r = run(scene, "two", "--bookmark top --pick 240,150", &rc);
     TW_CHECK(rc == 0 && r);
     json_object *l = tw_run_layer(r, "sun_hours");
-    TW_CHECK(num(l, "facade_fail") > 0);
+    TW_CHECK(tw_run_num(l, "facade_fail") > 0);
     json_object *hit = tw_run_get(tw_run_get(r, "pick"), "hit");
     TW_CHECK(hit && strcmp(json_object_get_string(tw_run_get(hit, "kind")), "sun_hours") == 0);
     json_object *a = tw_run_get(hit, "attributes");
-    TW_CHECK(num(a, "facade_points") == 30);
-    int fails = (int)num(a, "facade_fail");
+    TW_CHECK(tw_run_num(a, "facade_points") == 30);
+    int fails = (int)tw_run_num(a, "facade_fail");
     json_object *rows = tw_run_get(a, "failing");
     TW_CHECK(fails > 0 && fails < 30 && rows && (int)json_object_array_length(rows) == fails);
     bool ground_floor = false;
     for (int i = 0; rows && i < (int)json_object_array_length(rows); i++) {
         json_object *e = json_object_array_get_idx(rows, i);
-        ground_floor |= num(e, "floor") == 1;
-        TW_CHECK(num(e, "continuous_h") < 2 && num(e, "hours") < 4);
+        ground_floor |= tw_run_num(e, "floor") == 1;
+        TW_CHECK(tw_run_num(e, "continuous_h") < 2 && tw_run_num(e, "hours") < 4);
     }
     TW_CHECK(ground_floor);
     /* Above the tower's noon shadow (40 - 30 tan 29 = 23 m) the south wall

@@ -124,12 +124,6 @@ static const char *str(json_object *o, const char *key)
     return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
 }
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_double(v) : NAN;
-}
-
 static bool write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -252,9 +246,10 @@ static void test_switch_leaves_a_hung_scene(void)
         /* The hung stop is left after its flight and hold; the local stop
          * shows a fade out, a local load and a fade in later, far inside
          * the hung read's 60 s. */
-        double gap = num(shown, "t_s") - num(left, "t_s");
+        double gap = tw_run_num(shown, "t_s") - tw_run_num(left, "t_s");
         printf("  hung stop shown at %.1f s, local stop at %.1f s (%.1f s later; at most %.1f)\n",
-               num(left, "t_s"), num(shown, "t_s"), gap, HOLD_S + FLIGHT_S + SWITCH_MAX_S);
+               tw_run_num(left, "t_s"), tw_run_num(shown, "t_s"), gap,
+               HOLD_S + FLIGHT_S + SWITCH_MAX_S);
         TW_CHECK_MSG(gap < HOLD_S + FLIGHT_S + SWITCH_MAX_S, "the switch took %.1f s", gap);
     }
     json_object *t = tw_run_layer(r, "terrain");

@@ -13,28 +13,14 @@
 
 static char scene[2048];
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v = tw_run_get(o, key);
-    return v ? json_object_get_double(v) : NAN;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 static void make_scene(void)
 {
     char box[600];
     snprintf(box, sizeof box, "%s/box.geojson", tw_run_tmpdir());
-    write_text(box, "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
-                    "\"properties\":{\"height_m\":30},\"geometry\":{\"type\":\"Polygon\","
-                    "\"coordinates\":[[[199990,499990],[200010,499990],[200010,500010],"
-                    "[199990,500010],[199990,499990]]]}}]}");
+    tw_run_write_text(box, "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+                           "\"properties\":{\"height_m\":30},\"geometry\":{\"type\":\"Polygon\","
+                           "\"coordinates\":[[[199990,499990],[200010,499990],[200010,500010],"
+                           "[199990,500010],[199990,499990]]]}}]}");
     snprintf(scene, sizeof scene,
              "{\"name\": \"시간 time\", \"crs\": \"EPSG:5186\", \"time\": \"2026-12-22T12:00\","
              " \"layers\": [{\"kind\": \"buildings\", \"source\": \"%s\", \"source_crs\": "
@@ -49,7 +35,7 @@ static json_object *run(const char *tag, const char *script, const char *more, i
 {
     char path[600], extra[1400];
     snprintf(path, sizeof path, "%s/%s.txt", tw_run_tmpdir(), tag);
-    write_text(path, script);
+    tw_run_write_text(path, script);
     snprintf(extra, sizeof extra, "--size 960x540 --bookmark b --time-slider --script '%s' %s",
              path, more);
     return tw_run_scene(scene, tag, extra, rc);
@@ -64,10 +50,10 @@ static void test_drag(void)
     TW_CHECK(rc == 0 && r);
     json_object *sun = tw_run_get(r, "sun");
     printf("sun: %s az %.2f el %.2f\n", json_object_get_string(tw_run_get(sun, "time")),
-           num(sun, "azimuth_deg"), num(sun, "elevation_deg"));
+           tw_run_num(sun, "azimuth_deg"), tw_run_num(sun, "elevation_deg"));
     TW_CHECK_STR(json_object_get_string(tw_run_get(sun, "time")), "2026-12-23T09:00:00+09:00");
-    TW_CHECK(num(sun, "azimuth_deg") > 125 && num(sun, "azimuth_deg") < 145);
-    TW_CHECK(num(sun, "elevation_deg") > 8 && num(sun, "elevation_deg") < 18);
+    TW_CHECK(tw_run_num(sun, "azimuth_deg") > 125 && tw_run_num(sun, "azimuth_deg") < 145);
+    TW_CHECK(tw_run_num(sun, "elevation_deg") > 8 && tw_run_num(sun, "elevation_deg") < 18);
     json_object *p = tw_run_get(r, "pick");
     TW_CHECK_STR(json_object_get_string(tw_run_get(p, "kind")), "panel");
     TW_CHECK_STR(json_object_get_string(tw_run_get(p, "panel")), "time");

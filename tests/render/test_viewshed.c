@@ -40,12 +40,6 @@ static json_object *run(const char *tag, const char *layers, const char *extra, 
     return tw_run_load_json(rep);
 }
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v = tw_run_get(o, key);
-    return v ? json_object_get_double(v) : NAN;
-}
-
 static const char *str(json_object *o, const char *key)
 {
     json_object *v = tw_run_get(o, key);
@@ -74,11 +68,11 @@ static void test_namsan(void)
     geo_viewshed_desc vd = {.x = 198957, .y = 550187, .observer_h = 1.6, .radius = 8000};
     TW_CHECK(geo_viewshed_dem(&d, &vd, vis, &st, err, sizeof err) == TW_OK);
     printf("report: cells %.0f visible_fraction %.4f; library: cells %ld visible %ld\n",
-           num(v, "cells"), num(v, "visible_fraction"), st.in_range, st.visible);
-    TW_CHECK(num(v, "cells") == st.in_range);
-    TW_CHECK_NEAR(num(v, "visible_fraction"), (double)st.visible / st.in_range, 1e-9);
-    TW_CHECK(num(v, "visible_fraction") > 0.02 && num(v, "visible_fraction") < 0.9);
-    TW_CHECK_NEAR(num(v, "resolution_m"), 90, 1e-9);
+           tw_run_num(v, "cells"), tw_run_num(v, "visible_fraction"), st.in_range, st.visible);
+    TW_CHECK(tw_run_num(v, "cells") == st.in_range);
+    TW_CHECK_NEAR(tw_run_num(v, "visible_fraction"), (double)st.visible / st.in_range, 1e-9);
+    TW_CHECK(tw_run_num(v, "visible_fraction") > 0.02 && tw_run_num(v, "visible_fraction") < 0.9);
+    TW_CHECK_NEAR(tw_run_num(v, "resolution_m"), 90, 1e-9);
     TW_CHECK(json_object_get_boolean(tw_run_get(v, "exported")));
     /* The export: the DEM's size and geotransform, 255 where the library sees. */
     GDALDatasetH ds = GDALOpen(out, GA_ReadOnly);
@@ -122,9 +116,9 @@ static void test_buildings_block(void)
     json_object *a = tw_run_layer(bare, "viewshed"), *b = tw_run_layer(built, "viewshed");
     TW_CHECK_STR(str(a, "status"), "ok");
     TW_CHECK_STR(str(b, "status"), "ok");
-    double fa = num(a, "visible_fraction"), fb = num(b, "visible_fraction");
+    double fa = tw_run_num(a, "visible_fraction"), fb = tw_run_num(b, "visible_fraction");
     printf("Yeouido 600 m at 5 m: visible_fraction bare %.3f, with buildings %.3f\n", fa, fb);
-    TW_CHECK(num(a, "cells") == num(b, "cells") && num(a, "cells") > 40000);
+    TW_CHECK(tw_run_num(a, "cells") == tw_run_num(b, "cells") && tw_run_num(a, "cells") > 40000);
     TW_CHECK(fa > 0.5);      /* Yeouido is flat (the 90 m DEM, interpolated) */
     TW_CHECK(fb < fa - 0.3); /* the towers hide much of it */
     json_object_put(bare);
@@ -203,11 +197,12 @@ static void test_drag_in_a_window(void)
         double x = json_object_get_double(json_object_array_get_idx(o, 0));
         double y = json_object_get_double(json_object_array_get_idx(o, 1));
         printf("dragged to %.0f %.0f in %.0f passes (coarse %.2f ms, full %.2f ms)\n", x, y,
-               num(v, "passes"), num(v, "coarse_pass_ms"), num(v, "full_pass_ms"));
+               tw_run_num(v, "passes"), tw_run_num(v, "coarse_pass_ms"),
+               tw_run_num(v, "full_pass_ms"));
         TW_CHECK(x - 198957 > 1000 && x - 198957 < 4000);
         TW_CHECK(fabs(y - 550187) < 150);
     }
-    TW_CHECK(num(v, "passes") >= 3 && num(v, "coarse_pass_ms") > 0);
+    TW_CHECK(tw_run_num(v, "passes") >= 3 && tw_run_num(v, "coarse_pass_ms") > 0);
     TW_CHECK_STR(str(v, "status"), "ok");
     json_object_put(r);
 }

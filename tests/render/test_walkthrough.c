@@ -19,12 +19,6 @@
 static char scene[6000];
 static char hours_tif[600], view_tif[600];
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v = tw_run_get(o, key);
-    return v ? json_object_get_double(v) : NAN;
-}
-
 static void make_scene(const char *src)
 {
     snprintf(hours_tif, sizeof hours_tif, "%s/hours.tif", tw_run_tmpdir());
@@ -124,29 +118,30 @@ static void test_walkthrough(void)
     TW_CHECK(rc == 0 && r1);
     if (!r0 || !r1) return;
     json_object *sc = tw_run_layer(r1, "scenario");
-    TW_CHECK(num(sc, "raised") == 1 && num(sc, "items") == 1);
+    TW_CHECK(tw_run_num(sc, "raised") == 1 && tw_run_num(sc, "items") == 1);
     /* The sunlight-rights map: more of the area fails after the tower. */
     json_object *h0 = tw_run_layer(r0, "sun_hours"), *h1 = tw_run_layer(r1, "sun_hours");
-    printf("fail fraction %.4f -> %.4f, facade fails %.0f -> %.0f\n", num(h0, "fail_fraction"),
-           num(h1, "fail_fraction"), num(h0, "facade_fail"), num(h1, "facade_fail"));
-    TW_CHECK(num(h1, "fail_fraction") > num(h0, "fail_fraction") + 0.02);
-    TW_CHECK(num(h1, "cells") == 10000);
+    printf("fail fraction %.4f -> %.4f, facade fails %.0f -> %.0f\n",
+           tw_run_num(h0, "fail_fraction"), tw_run_num(h1, "fail_fraction"),
+           tw_run_num(h0, "facade_fail"), tw_run_num(h1, "facade_fail"));
+    TW_CHECK(tw_run_num(h1, "fail_fraction") > tw_run_num(h0, "fail_fraction") + 0.02);
+    TW_CHECK(tw_run_num(h1, "cells") == 10000);
     /* The building picked: its failing facade points, now 60 floors. */
     json_object *p0 = tw_run_get(tw_run_get(r0, "pick"), "hit");
     json_object *p1 = tw_run_get(tw_run_get(r1, "pick"), "hit");
     TW_CHECK_STR(json_object_get_string(tw_run_get(tw_run_get(r1, "pick"), "kind")),
                  "sun_hours_building");
-    TW_CHECK(num(p0, "fid") == num(p1, "fid"));
+    TW_CHECK(tw_run_num(p0, "fid") == tw_run_num(p1, "fid"));
     json_object *a0 = tw_run_get(p0, "attributes"), *a1 = tw_run_get(p1, "attributes");
     json_object *failing = tw_run_get(a1, "failing");
     printf("picked building %.0f: %.0f of %.0f facade points fail (before %.0f of %.0f)\n",
-           num(p1, "fid"), num(a1, "facade_fail"), num(a1, "facade_points"), num(a0, "facade_fail"),
-           num(a0, "facade_points"));
-    TW_CHECK(num(a1, "facade_points") > 5 * num(a0, "facade_points"));
-    TW_CHECK(failing && json_object_array_length(failing) == (size_t)num(a1, "facade_fail"));
+           tw_run_num(p1, "fid"), tw_run_num(a1, "facade_fail"), tw_run_num(a1, "facade_points"),
+           tw_run_num(a0, "facade_fail"), tw_run_num(a0, "facade_points"));
+    TW_CHECK(tw_run_num(a1, "facade_points") > 5 * tw_run_num(a0, "facade_points"));
+    TW_CHECK(failing && json_object_array_length(failing) == (size_t)tw_run_num(a1, "facade_fail"));
     int top = 0;
     for (size_t i = 0; failing && i < json_object_array_length(failing); i++) {
-        int fl = (int)num(json_object_array_get_idx(failing, i), "floor");
+        int fl = (int)tw_run_num(json_object_array_get_idx(failing, i), "floor");
         if (fl > top) top = fl;
     }
     /* Floors above the old six fail too (198 m at the layer's 3 m floors). */
@@ -161,14 +156,14 @@ static void test_walkthrough(void)
         double dy = json_object_get_double(json_object_array_get_idx(o1, 1)) -
                     json_object_get_double(json_object_array_get_idx(o0, 1));
         printf("observer moved %.0f m; visible %.4f -> %.4f\n", hypot(dx, dy),
-               num(v0, "visible_fraction"), num(v1, "visible_fraction"));
+               tw_run_num(v0, "visible_fraction"), tw_run_num(v1, "visible_fraction"));
         TW_CHECK(hypot(dx, dy) > 100);
     }
-    TW_CHECK(fabs(num(v1, "visible_fraction") - num(v0, "visible_fraction")) > 0.005);
+    TW_CHECK(fabs(tw_run_num(v1, "visible_fraction") - tw_run_num(v0, "visible_fraction")) > 0.005);
     /* The distance, planar and geodesic (EPSG:5186's scale near 1). */
     json_object *m = tw_run_layer(r1, "measure");
     TW_CHECK_STR(json_object_get_string(tw_run_get(m, "mode")), "distance");
-    double dp = num(m, "distance_planar_m"), dg = num(m, "distance_geodesic_m");
+    double dp = tw_run_num(m, "distance_planar_m"), dg = tw_run_num(m, "distance_geodesic_m");
     printf("distance %.2f m planar, %.2f m geodesic\n", dp, dg);
     TW_CHECK(dp > 500 && dp < 10000 && fabs(dg - dp) < 1e-3 * dp);
     /* The rasters as QGIS would open them. */

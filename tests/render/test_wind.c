@@ -19,12 +19,6 @@ static const char *str(json_object *o, const char *key)
     return v ? json_object_get_string(v) : NULL;
 }
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v = tw_run_get(o, key);
-    return v ? json_object_get_double(v) : NAN;
-}
-
 /* Seoul, seen straight down from 9 km with north up. */
 #define VIEW_X 198000.0
 #define VIEW_Y 551000.0
@@ -153,12 +147,12 @@ static void test_golden_flowing_air(void)
     /* the report: the field's own values at the scene's centre */
     double lon = 0, lat = 0, u = NAN, v = NAN;
     TW_CHECK(dem_center(&lon, &lat) && field_at(lon, lat, &u, &v));
-    TW_CHECK_NEAR(num(l, "center_u_ms"), u, 0.05);
-    TW_CHECK_NEAR(num(l, "center_v_ms"), v, 0.05);
-    TW_CHECK_NEAR(num(l, "resolution_deg"), 1.0, 1e-9);
-    TW_CHECK_NEAR(num(l, "resolution_m"), 100, 1e-9);
+    TW_CHECK_NEAR(tw_run_num(l, "center_u_ms"), u, 0.05);
+    TW_CHECK_NEAR(tw_run_num(l, "center_v_ms"), v, 0.05);
+    TW_CHECK_NEAR(tw_run_num(l, "resolution_deg"), 1.0, 1e-9);
+    TW_CHECK_NEAR(tw_run_num(l, "resolution_m"), 100, 1e-9);
     TW_CHECK(str(l, "time") && strncmp(str(l, "time"), "2016-11-20T00:00", 16) == 0);
-    TW_CHECK(num(l, "particles") == 6000);
+    TW_CHECK(tw_run_num(l, "particles") == 6000);
     /* both presets solved, each with its own time and source, the first shown */
     json_object *fs = tw_run_get(l, "fields");
     TW_CHECK(fs && json_object_array_length(fs) == 2);
@@ -168,11 +162,11 @@ static void test_golden_flowing_air(void)
     TW_CHECK_STR(str(f0, "label"), "GFS 2016-11-20 00Z");
     TW_CHECK(str(f1, "time") && strncmp(str(f1, "time"), "2014-01-31T03:00", 16) == 0);
     TW_CHECK(str(f1, "source") && strstr(str(f1, "source"), "NCEP"));
-    TW_CHECK(num(l, "current_field") == 0);
+    TW_CHECK(tw_run_num(l, "current_field") == 0);
     json_object *s = tw_run_get(l, "solve");
-    TW_CHECK(num(s, "cycles") >= 1 && num(s, "ms") > 0);
-    TW_CHECK_MSG(num(s, "divergence_ratio") <= 1e-3, "divergence ratio %g",
-                 num(s, "divergence_ratio"));
+    TW_CHECK(tw_run_num(s, "cycles") >= 1 && tw_run_num(s, "ms") > 0);
+    TW_CHECK_MSG(tw_run_num(s, "divergence_ratio") <= 1e-3, "divergence ratio %g",
+                 tw_run_num(s, "divergence_ratio"));
     json_object_put(r);
     char png[512], bare_png[512];
     snprintf(png, sizeof png, "%s/golden.png", tw_run_tmpdir());
@@ -224,7 +218,7 @@ static void test_gpu_step_uniform(void)
     TW_CHECK_STR(str(l, "status"), "ok");
     json_object *p = tw_run_get(l, "probe");
     TW_CHECK(p != NULL);
-    double dt = num(p, "dt_scale");
+    double dt = tw_run_num(p, "dt_scale");
     json_object *before = tw_run_get(p, "before"), *after = tw_run_get(p, "after");
     int moved = 0;
     for (size_t i = 0; before && after && i < json_object_array_length(after); i++) {
@@ -274,8 +268,8 @@ static void test_live_station(void)
     json_object *l = tw_run_layer(r, "wind");
     TW_CHECK_STR(str(l, "status"), "ok");
     json_object *st = tw_run_get(l, "station");
-    TW_CHECK_NEAR(num(st, "speed_ms"), 2, 1e-9);
-    TW_CHECK_NEAR(num(st, "direction_deg"), 135, 1e-9);
+    TW_CHECK_NEAR(tw_run_num(st, "speed_ms"), 2, 1e-9);
+    TW_CHECK_NEAR(tw_run_num(st, "direction_deg"), 135, 1e-9);
     TW_CHECK_STR(str(st, "observed"), "2016-11-30T07:00:00Z");
     /* from the south-east: the particles go north-west */
     json_object *p = tw_run_get(l, "probe"), *b = tw_run_get(p, "before"),

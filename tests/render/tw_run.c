@@ -7,6 +7,7 @@
 
 #include <stb_image.h>
 #include <stb_image_write.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +359,20 @@ json_object *tw_run_get(json_object *o, const char *key)
 {
     json_object *v;
     return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+double tw_run_num(json_object *o, const char *key)
+{
+    json_object *v = tw_run_get(o, key);
+    return v ? json_object_get_double(v) : NAN;
+}
+
+void tw_run_write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
 }
 
 json_object *tw_run_scene(const char *scene_text, const char *tag, const char *extra, int *rc)

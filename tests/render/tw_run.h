@@ -37,6 +37,11 @@ json_object *tw_run_load_json(const char *path);
 json_object *tw_run_layer(json_object *report, const char *kind);
 /* Member key of o; NULL when o is NULL or has none. */
 json_object *tw_run_get(json_object *o, const char *key);
+/* Member key of o as a number; NaN when o is NULL or the member is
+ * missing or null. */
+double tw_run_num(json_object *o, const char *key);
+/* Writes text to path (nothing on error: the test's next step fails). */
+void tw_run_write_text(const char *path, const char *text);
 /* Writes scene_text as TAG.json in the temporary folder and runs the app on
  * it headless, deterministic, 640x360, with extra arguments, a snapshot
  * TAG.png and a report; returns the report (NULL: none), *rc the status. */

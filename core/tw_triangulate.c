@@ -709,11 +709,10 @@ static void triangulate(tri_state *s, const double *xy, const int *ring_starts, 
     int end0 = ring_count > 1 ? ring_starts[1] : point_count;
     int outer = ring_build(s, xy, ring_starts[0], end0, true);
     if (outer < 0) return;
-    /* Straight and doubled-back points first: they are no ear and block
-     * others, so clipping around them costs laps. */
-    int n0 = ring_size(s, outer);
-    outer = filter_ring(s, outer, &n0);
-    if (outer < 0) return;
+    /* No filtering of straight or doubled-back points before the holes are
+     * bridged: on a ring that touches itself (a pinch) it changed the
+     * region (fuzz_triangulate found a grid polygon whose area it lost);
+     * clip_ring filters as it goes. */
 
     tri_hole local_holes[TRI_LOCAL_HOLES];
     tri_hole *holes =
@@ -726,8 +725,6 @@ static void triangulate(tri_state *s, const double *xy, const int *ring_starts, 
     for (int k = 1; k < ring_count && !s->err; k++) {
         int end = k + 1 < ring_count ? ring_starts[k + 1] : point_count;
         int h = ring_build(s, xy, ring_starts[k], end, false);
-        int nh = h >= 0 ? ring_size(s, h) : 0;
-        if (h >= 0) h = filter_ring(s, h, &nh);
         if (h < 0) continue;
         tri_hole best = {s->nodes[h].x, h};
         for (int p = s->nodes[h].next; p != h; p = s->nodes[p].next)

@@ -13,22 +13,12 @@
 
 static char cheongna[1024];
 
+/* tw_run_scene at this file's picture size (a later --size wins). */
 static json_object *run(const char *scene_text, const char *tag, const char *extra, int *rc)
 {
-    char scene[512], png[512], rep[512], err[512], args[3000];
-    snprintf(scene, sizeof scene, "%s/%s.json", tw_run_tmpdir(), tag);
-    snprintf(png, sizeof png, "%s/%s.png", tw_run_tmpdir(), tag);
-    snprintf(rep, sizeof rep, "%s/%s.report.json", tw_run_tmpdir(), tag);
-    snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tag);
-    FILE *f = fopen(scene, "w");
-    if (!f) return NULL;
-    fputs(scene_text, f);
-    fclose(f);
-    snprintf(args, sizeof args,
-             "--headless --deterministic --size 480x300 --snapshot '%s' --report '%s' %s '%s'", png,
-             rep, extra, scene);
-    *rc = tw_run_citytwin(args, err);
-    return tw_run_load_json(rep);
+    char args[1024];
+    snprintf(args, sizeof args, "--size 480x300 %s", extra);
+    return tw_run_scene(scene_text, tag, args, rc);
 }
 
 /* One box, 20 x 20 m and 30 m tall, centred on (200000, 500000) EPSG:5186. */

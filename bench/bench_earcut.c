@@ -18,7 +18,9 @@
  * package folder; without either, the earcut half is skipped with the reason
  * and only our figure is printed. Not part of CI.
  *
- *   CITYTWIN_SOURCE=.. bench/bench_earcut [--copies N] [--passes N] [--source FILE] */
+ * --only-tw times ours alone (for a profiler).
+ *
+ *   CITYTWIN_SOURCE=.. bench/bench_earcut [--copies N] [--passes N] [--source FILE] [--only-tw] */
 #include "tw_triangulate.h"
 
 #include <gdal.h>
@@ -199,6 +201,7 @@ int main(int argc, char **argv)
 {
     int copies = 16, passes = 7;
     const char *source = NULL;
+    bool only_tw = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--copies") == 0 && i + 1 < argc)
             copies = atoi(argv[++i]);
@@ -206,8 +209,11 @@ int main(int argc, char **argv)
             passes = atoi(argv[++i]);
         else if (strcmp(argv[i], "--source") == 0 && i + 1 < argc)
             source = argv[++i];
+        else if (strcmp(argv[i], "--only-tw") == 0)
+            only_tw = true;
         else {
-            fprintf(stderr, "usage: bench_earcut [--copies N] [--passes N] [--source FILE]\n");
+            fprintf(stderr, "usage: bench_earcut [--copies N] [--passes N] [--source FILE] "
+                            "[--only-tw]\n");
             return 2;
         }
     }
@@ -260,6 +266,7 @@ int main(int argc, char **argv)
            tw_ns, passes, tw_tris);
     free(starts);
     tw_tri_out_free(&out);
+    if (only_tw) return 0;
 
     /* earcut under node, on the same polygons. */
     char dir[] = "/tmp/bench-earcut-XXXXXX", bin[64], cmd[8192];

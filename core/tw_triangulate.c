@@ -766,6 +766,7 @@ tw_result tw_triangulate(const double *xy, const int *ring_starts, int ring_coun
     size_t before = out->index_count;
     if (ring_count == 1) {
         int done = tw_tri_fast_convex(xy, ring_starts[0], point_count, out);
+        if (!done) done = tw_tri_small(xy, ring_starts[0], point_count, out);
         if (done) return done > 0 ? TW_OK : TW_ERR_NOMEM;
     }
     tri_state s;

@@ -1,4 +1,4 @@
-/* Internal to the triangulator (tw_triangulate.c, tw_triangulate_fast.c). */
+/* Internal to the triangulator (tw_triangulate*.c). */
 #ifndef TW_TRIANGULATE_INT_H
 #define TW_TRIANGULATE_INT_H
 
@@ -11,5 +11,16 @@
  * ring (repeats and a closing point aside): 1 done (triangles appended to
  * out), 0 not such a ring, -1 out of memory (out unchanged). */
 int tw_tri_fast_convex(const double *xy, int start, int end, tw_tri_out *out);
+
+/* Single rings of up to this many points (a closing one included) go to
+ * tw_tri_small first; at most the general clipper's TRI_HASH_MIN, and 64
+ * for its bit mask. */
+#define TRI_SMALL_MAX 64
+
+/* Points [start, end) as one ring clipped on flat arrays, the same
+ * triangles as the general clipper: 1 done, 0 not such a ring (more than
+ * TRI_SMALL_MAX points, two at one point, or a lap with no ear: out
+ * unchanged), -1 out of memory (out unchanged). */
+int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out);
 
 #endif

@@ -698,9 +698,15 @@ static tw_result check_input(const double *xy, const int *ring_starts, int ring_
         int end = k + 1 < ring_count ? ring_starts[k + 1] : point_count;
         if (ring_starts[k] < 0 || ring_starts[k] > end || end > point_count) return TW_ERR_ARG;
     }
-    for (size_t k = 2 * (size_t)ring_starts[0]; k < 2 * (size_t)point_count; k++)
-        if (!isfinite(xy[k])) return TW_ERR_ARG;
-    return TW_OK;
+    /* NaN and Inf have every exponent bit set; an OR over all, no branch. */
+    const uint64_t exp = 0x7FF0000000000000ull;
+    uint64_t bad = 0;
+    for (size_t k = 2 * (size_t)ring_starts[0]; k < 2 * (size_t)point_count; k++) {
+        uint64_t b;
+        memcpy(&b, &xy[k], sizeof b);
+        bad |= (b & exp) == exp;
+    }
+    return bad ? TW_ERR_ARG : TW_OK;
 }
 
 static void triangulate(tri_state *s, const double *xy, const int *ring_starts, int ring_count,
@@ -765,8 +771,7 @@ tw_result tw_triangulate(const double *xy, const int *ring_starts, int ring_coun
     if (r != TW_OK || ring_count == 0) return r;
     size_t before = out->index_count;
     if (ring_count == 1) {
-        int done = tw_tri_fast_convex(xy, ring_starts[0], point_count, out);
-        if (!done) done = tw_tri_small(xy, ring_starts[0], point_count, out);
+        int done = tw_tri_small(xy, ring_starts[0], point_count, out);
         if (done) return done > 0 ? TW_OK : TW_ERR_NOMEM;
     }
     tri_state s;

@@ -1,9 +1,9 @@
 /* The triangulator's path for a small single ring (most building
- * footprints): the ear clipper of tw_triangulate.c on flat arrays, with the
- * ring's reflex and flat vertices in a bit mask so that an ear test looks
- * only at them (only they can block an ear). It cuts the same ears in the
- * same order as the general clipper; a ring it cannot finish that way (two
- * vertices at one point, or a lap with no ear) is handed back untouched. */
+ * footprints): a fan when it is convex, else the ear clipper of tw_triangulate.c on flat arrays,
+ * with the ring's reflex and flat vertices in a bit mask so that an ear test looks only at them
+ * (only they can block an ear). It cuts the same ears in the same order as the general clipper; a
+ * ring it cannot finish that way (two vertices at one point, or a lap with no ear) is handed back
+ * untouched. */
 #include "tw_triangulate_int.h"
 
 #include <math.h>
@@ -16,12 +16,61 @@ static double orient_xy(double ax, double ay, double bx, double by, double cx, d
     return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
 }
 
+/* Rings with more reflex vertices than this also sort them into slabs. */
+#define TRI_SLAB_MIN 6
+#define TRI_SLABS    16
+
 typedef struct tri_small {
     double x[TRI_SMALL_MAX], y[TRI_SMALL_MAX];
     uint32_t id[TRI_SMALL_MAX]; /* input point */
     uint8_t prev[TRI_SMALL_MAX], next[TRI_SMALL_MAX];
     uint64_t reflex; /* bit k: vertex k turns right or goes straight */
+    /* The ring's box cut into TRI_SLABS columns and as many rows: bit k of
+     * xge[i] is set when vertex k's column is i or more, of xle[i] when it
+     * is i or less (likewise for rows), so the vertices whose column and
+     * row fall in an ear's range are one AND of four masks. Columns are a
+     * monotone function of x, so no vertex in the ear's box is left out. */
+    bool slabs;
+    double minx, miny, sx, sy; /* column = (x - minx) * sx */
+    uint64_t xge[TRI_SLABS], xle[TRI_SLABS], yge[TRI_SLABS], yle[TRI_SLABS];
 } tri_small;
+
+static int slab_of(double v, double lo, double scale)
+{
+    double f = (v - lo) * scale;
+    return f <= 0 ? 0 : f >= TRI_SLABS - 1 ? TRI_SLABS - 1 : (int)f;
+}
+
+static void small_slabs(tri_small *r, int n)
+{
+    double minx = r->x[0], miny = r->y[0], maxx = minx, maxy = miny;
+    for (int k = 1; k < n; k++) {
+        minx = r->x[k] < minx ? r->x[k] : minx;
+        miny = r->y[k] < miny ? r->y[k] : miny;
+        maxx = r->x[k] > maxx ? r->x[k] : maxx;
+        maxy = r->y[k] > maxy ? r->y[k] : maxy;
+    }
+    r->minx = minx;
+    r->miny = miny;
+    r->sx = maxx > minx ? TRI_SLABS / (maxx - minx) : 0;
+    r->sy = maxy > miny ? TRI_SLABS / (maxy - miny) : 0;
+    uint64_t colx[TRI_SLABS] = {0}, coly[TRI_SLABS] = {0};
+    for (int k = 0; k < n; k++) {
+        colx[slab_of(r->x[k], minx, r->sx)] |= 1ull << k;
+        coly[slab_of(r->y[k], miny, r->sy)] |= 1ull << k;
+    }
+    uint64_t ax = 0, ay = 0, bx = 0, by = 0;
+    for (int i = 0; i < TRI_SLABS; i++) {
+        ax |= colx[i];
+        ay |= coly[i];
+        r->xle[i] = ax;
+        r->yle[i] = ay;
+        bx |= colx[TRI_SLABS - 1 - i];
+        by |= coly[TRI_SLABS - 1 - i];
+        r->xge[TRI_SLABS - 1 - i] = bx;
+        r->yge[TRI_SLABS - 1 - i] = by;
+    }
+}
 
 static bool small_reflex(const tri_small *r, int k)
 {
@@ -69,6 +118,9 @@ static bool small_is_ear(const tri_small *r, int b)
     y0 = cy < y0 ? cy : y0;
     x1 = cx > x1 ? cx : x1;
     y1 = cy > y1 ? cy : y1;
+    if (r->slabs)
+        m &= r->xge[slab_of(x0, r->minx, r->sx)] & r->xle[slab_of(x1, r->minx, r->sx)] &
+             r->yge[slab_of(y0, r->miny, r->sy)] & r->yle[slab_of(y1, r->miny, r->sy)];
     while (m) {
         int k = __builtin_ctzll(m);
         m &= m - 1;
@@ -94,27 +146,92 @@ static bool out_reserve(tw_tri_out *o, size_t more)
     return true;
 }
 
+/* A strictly convex simple ring is fanned from its first point: when every
+ * vertex turns the same way (none straight) and the edges sweep round once
+ * (the x direction flips exactly twice). 1 done, 0 not such a ring, -1 out
+ * of memory. x, y hold n + 2 points, the last two repeating the first. */
+static int small_convex(const double *x, const double *y, const uint32_t *id, int n,
+                        tw_tri_out *out)
+{
+    int turn = 0, flips = 0, last_dx = 0;
+    for (int k = 0; k < n; k++) {
+        double o = orient_xy(x[k], y[k], x[k + 1], y[k + 1], x[k + 2], y[k + 2]);
+        int t = (o > 0) - (o < 0);
+        if (t == 0 || (turn && t != turn)) return 0;
+        turn = t;
+        int dx = (x[k + 1] > x[k]) - (x[k + 1] < x[k]);
+        if (dx) {
+            flips += last_dx && dx != last_dx;
+            last_dx = dx;
+        }
+    }
+    /* The wrap from the last edge with an x direction to the first. */
+    for (int k = 0; k < n; k++) {
+        int dx = (x[k + 1] > x[k]) - (x[k + 1] < x[k]);
+        if (dx) {
+            flips += dx != last_dx;
+            break;
+        }
+    }
+    if (flips != 2) return 0;
+    if (!out_reserve(out, 3 * (size_t)(n - 2))) return -1;
+    uint32_t *o = out->indices + out->index_count;
+    for (int k = 1; k + 1 < n; k++) {
+        *o++ = id[0];
+        *o++ = id[turn > 0 ? k : k + 1];
+        *o++ = id[turn > 0 ? k + 1 : k];
+    }
+    out->index_count += 3 * (size_t)(n - 2);
+    return 1;
+}
+
 int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
 {
     int len = end - start;
-    if (len < 3 || len > TRI_SMALL_MAX) return 0;
-    /* As ring_build: counter-clockwise, without repeats or a closing point. */
-    double area = tw_triangulate_signed_area(xy + 2 * (size_t)start, len);
-    if (!(area != 0) || !isfinite(area)) return 1; /* no area: nothing to cut */
-    bool reverse = area < 0;
-    tri_small r;
-    int n = 0;
-    for (int k = 0; k < len; k++) {
-        int j = start + (reverse ? len - 1 - k : k);
+    if (len < 3 || len > TRI_SMALL_MAX + 1) return 0;
+    /* The points without repeats, each run of equal ones kept as its first
+     * and its last index, and whether the last equals the first. */
+    double fx[TRI_SMALL_MAX + 4], fy[TRI_SMALL_MAX + 4];
+    uint32_t first[TRI_SMALL_MAX + 2], last[TRI_SMALL_MAX + 2];
+    int m = 0;
+    for (int j = start; j < end; j++) {
         double x = xy[2 * (size_t)j], y = xy[2 * (size_t)j + 1];
-        if (n > 0 && r.x[n - 1] == x && r.y[n - 1] == y) continue;
-        r.x[n] = x;
-        r.y[n] = y;
-        r.id[n] = (uint32_t)j;
-        n++;
+        if (m > 0 && fx[m - 1] == x && fy[m - 1] == y) {
+            last[m - 1] = (uint32_t)j;
+            continue;
+        }
+        fx[m] = x;
+        fy[m] = y;
+        first[m] = last[m] = (uint32_t)j;
+        m++;
     }
-    if (n > 1 && r.x[0] == r.x[n - 1] && r.y[0] == r.y[n - 1]) n--;
-    if (n < 3) return 1;
+    bool closed = m > 1 && fx[0] == fx[m - 1] && fy[0] == fy[m - 1];
+    int n = m - closed;
+    if (n < 3) return 1; /* no area: nothing to cut */
+    if (n > TRI_SMALL_MAX) return 0;
+    fx[n] = fx[0];
+    fy[n] = fy[0];
+    fx[n + 1] = fx[1];
+    fy[n + 1] = fy[1];
+    int done = small_convex(fx, fy, first, n, out);
+    if (done) return done;
+
+    /* As ring_build: counter-clockwise; backwards a run keeps its last
+     * index and a closing point is the first run's. */
+    double area = tw_triangulate_signed_area(xy + 2 * (size_t)start, len);
+    if (!(area != 0) || !isfinite(area)) return 1;
+    tri_small r;
+    if (area > 0) {
+        memcpy(r.x, fx, (size_t)n * sizeof *fx);
+        memcpy(r.y, fy, (size_t)n * sizeof *fy);
+        memcpy(r.id, first, (size_t)n * sizeof *first);
+    } else {
+        for (int k = 0; k < n; k++) {
+            r.x[k] = fx[m - 1 - k];
+            r.y[k] = fy[m - 1 - k];
+            r.id[k] = last[m - 1 - k];
+        }
+    }
     if (small_repeats(&r, n)) return 0;
     r.reflex = 0;
     for (int k = 0; k < n; k++) {
@@ -122,6 +239,9 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
         r.next[k] = (uint8_t)(k + 1 < n ? k + 1 : 0);
     }
     for (int k = 0; k < n; k++) r.reflex |= (uint64_t)small_reflex(&r, k) << k;
+    r.slabs = __builtin_popcountll(r.reflex) > TRI_SLAB_MIN;
+    r.minx = r.miny = r.sx = r.sy = 0;
+    if (r.slabs) small_slabs(&r, n);
     if (!out_reserve(out, 3 * (size_t)(n - 2))) return -1;
 
     /* clip_ring's loop: after a cut skip one vertex; a lap without an ear

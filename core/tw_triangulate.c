@@ -687,8 +687,9 @@ static int hole_cmp(const void *a, const void *b)
     return (p->node > q->node) - (p->node < q->node);
 }
 
-static tw_result check_input(const double *xy, const int *ring_starts, int ring_count,
-                             int point_count, const tw_tri_out *out)
+/* The layout; the coordinates are check_finite's (or tw_tri_small's). */
+static tw_result check_input(const int *ring_starts, int ring_count, int point_count,
+                             const double *xy, const tw_tri_out *out)
 {
     if (!out || ring_count < 0 || point_count < 0) return TW_ERR_ARG;
     if (point_count > TW_TRIANGULATE_MAX_POINTS) return TW_ERR_TOOBIG;
@@ -698,13 +699,18 @@ static tw_result check_input(const double *xy, const int *ring_starts, int ring_
         int end = k + 1 < ring_count ? ring_starts[k + 1] : point_count;
         if (ring_starts[k] < 0 || ring_starts[k] > end || end > point_count) return TW_ERR_ARG;
     }
+    return TW_OK;
+}
+
+/* Every coordinate of the rings finite. */
+static tw_result check_finite(const double *xy, int start, int point_count)
+{
     /* NaN and Inf have every exponent bit set; an OR over all, no branch. */
-    const uint64_t exp = 0x7FF0000000000000ull;
     uint64_t bad = 0;
-    for (size_t k = 2 * (size_t)ring_starts[0]; k < 2 * (size_t)point_count; k++) {
+    for (size_t k = 2 * (size_t)start; k < 2 * (size_t)point_count; k++) {
         uint64_t b;
         memcpy(&b, &xy[k], sizeof b);
-        bad |= (b & exp) == exp;
+        bad |= (b & TRI_EXP_BITS) == TRI_EXP_BITS;
     }
     return bad ? TW_ERR_ARG : TW_OK;
 }
@@ -767,13 +773,15 @@ static void triangulate(tri_state *s, const double *xy, const int *ring_starts, 
 tw_result tw_triangulate(const double *xy, const int *ring_starts, int ring_count, int point_count,
                          tw_tri_out *out)
 {
-    tw_result r = check_input(xy, ring_starts, ring_count, point_count, out);
+    tw_result r = check_input(ring_starts, ring_count, point_count, xy, out);
     if (r != TW_OK || ring_count == 0) return r;
     size_t before = out->index_count;
     if (ring_count == 1) {
         int done = tw_tri_small(xy, ring_starts[0], point_count, out);
-        if (done) return done > 0 ? TW_OK : TW_ERR_NOMEM;
+        if (done) return done == 1 ? TW_OK : done == -1 ? TW_ERR_NOMEM : TW_ERR_ARG;
     }
+    r = check_finite(xy, ring_starts[0], point_count);
+    if (r != TW_OK) return r;
     tri_state s;
     s.nodes = s.local_nodes;
     s.count = 0;

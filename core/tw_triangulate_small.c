@@ -35,13 +35,17 @@ typedef struct tri_small {
     uint64_t xge[TRI_SLABS], xle[TRI_SLABS], yge[TRI_SLABS], yle[TRI_SLABS];
 } tri_small;
 
+/* v lies in [lo, lo + TRI_SLABS / scale] (small_slabs), so f is in
+ * [0, TRI_SLABS] give or take rounding; int, then an integer clamp: no
+ * branch. */
 static int slab_of(double v, double lo, double scale)
 {
-    double f = (v - lo) * scale;
-    return f <= 0 ? 0 : f >= TRI_SLABS - 1 ? TRI_SLABS - 1 : (int)f;
+    int i = (int)((v - lo) * scale);
+    return i < TRI_SLABS - 1 ? i : TRI_SLABS - 1;
 }
 
-static void small_slabs(tri_small *r, int n)
+/* False when the box is too large or too thin to cut (no slabs then). */
+static bool small_slabs(tri_small *r, int n)
 {
     double minx = r->x[0], miny = r->y[0], maxx = minx, maxy = miny;
     for (int k = 1; k < n; k++) {
@@ -50,10 +54,14 @@ static void small_slabs(tri_small *r, int n)
         maxx = r->x[k] > maxx ? r->x[k] : maxx;
         maxy = r->y[k] > maxy ? r->y[k] : maxy;
     }
+    double sx = TRI_SLABS / (maxx - minx), sy = TRI_SLABS / (maxy - miny);
+    if (!(maxx > minx && maxy > miny && isfinite(maxx - minx) && isfinite(maxy - miny) &&
+          isfinite(sx) && isfinite(sy)))
+        return false;
     r->minx = minx;
     r->miny = miny;
-    r->sx = maxx > minx ? TRI_SLABS / (maxx - minx) : 0;
-    r->sy = maxy > miny ? TRI_SLABS / (maxy - miny) : 0;
+    r->sx = sx;
+    r->sy = sy;
     uint64_t colx[TRI_SLABS] = {0}, coly[TRI_SLABS] = {0};
     for (int k = 0; k < n; k++) {
         colx[slab_of(r->x[k], minx, r->sx)] |= 1ull << k;
@@ -70,6 +78,7 @@ static void small_slabs(tri_small *r, int n)
         r->xge[TRI_SLABS - 1 - i] = bx;
         r->yge[TRI_SLABS - 1 - i] = by;
     }
+    return true;
 }
 
 static bool small_reflex(const tri_small *r, int k)
@@ -194,8 +203,13 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
     double fx[TRI_SMALL_MAX + 4], fy[TRI_SMALL_MAX + 4];
     uint32_t first[TRI_SMALL_MAX + 2], last[TRI_SMALL_MAX + 2];
     int m = 0;
+    uint64_t bad = 0;
     for (int j = start; j < end; j++) {
         double x = xy[2 * (size_t)j], y = xy[2 * (size_t)j + 1];
+        uint64_t bx, by;
+        memcpy(&bx, &x, sizeof bx);
+        memcpy(&by, &y, sizeof by);
+        bad |= ((bx & TRI_EXP_BITS) == TRI_EXP_BITS) | ((by & TRI_EXP_BITS) == TRI_EXP_BITS);
         if (m > 0 && fx[m - 1] == x && fy[m - 1] == y) {
             last[m - 1] = (uint32_t)j;
             continue;
@@ -205,6 +219,7 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
         first[m] = last[m] = (uint32_t)j;
         m++;
     }
+    if (bad) return -2;
     bool closed = m > 1 && fx[0] == fx[m - 1] && fy[0] == fy[m - 1];
     int n = m - closed;
     if (n < 3) return 1; /* no area: nothing to cut */
@@ -241,7 +256,7 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
     for (int k = 0; k < n; k++) r.reflex |= (uint64_t)small_reflex(&r, k) << k;
     r.slabs = __builtin_popcountll(r.reflex) > TRI_SLAB_MIN;
     r.minx = r.miny = r.sx = r.sy = 0;
-    if (r.slabs) small_slabs(&r, n);
+    if (r.slabs) r.slabs = small_slabs(&r, n);
     if (!out_reserve(out, 3 * (size_t)(n - 2))) return -1;
 
     /* clip_ring's loop: after a cut skip one vertex; a lap without an ear

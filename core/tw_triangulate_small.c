@@ -88,18 +88,18 @@ static bool small_reflex(const tri_small *r, int k)
 }
 
 /* Two vertices at one point: the ear test below does not handle them.
- * Open addressing on the coordinates' bits (+0.0 makes -0 and 0 one key). */
+ * Open addressing on the coordinates' bits. */
 static bool small_repeats(const tri_small *r, int n)
 {
     uint8_t slot[4 * TRI_SMALL_MAX]; /* vertex + 1, 0 empty */
     const unsigned mask = 4 * TRI_SMALL_MAX - 1;
     memset(slot, 0, sizeof slot);
     for (int k = 0; k < n; k++) {
-        double x = r->x[k] + 0.0, y = r->y[k] + 0.0;
         uint64_t bx, by;
-        memcpy(&bx, &x, sizeof bx);
-        memcpy(&by, &y, sizeof by);
-        uint64_t h = (bx ^ (by * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full;
+        memcpy(&bx, &r->x[k], sizeof bx);
+        memcpy(&by, &r->y[k], sizeof by);
+        /* Without the sign bits: 0 and -0 (equal) hash alike. */
+        uint64_t h = ((bx << 1) ^ ((by << 1) * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full;
         unsigned j = (unsigned)(h >> 50) & mask;
         while (slot[j]) {
             int o = slot[j] - 1;
@@ -116,11 +116,12 @@ static bool small_repeats(const tri_small *r, int n)
  * ring without repeated points. */
 static bool small_is_ear(const tri_small *r, int b)
 {
+    /* The reflex bit is b's turn, kept up to date. */
+    if (r->reflex >> b & 1) return false;
     int a = r->prev[b], c = r->next[b];
-    double ax = r->x[a], ay = r->y[a], bx = r->x[b], by = r->y[b], cx = r->x[c], cy = r->y[c];
-    if (orient_xy(ax, ay, bx, by, cx, cy) <= 0) return false;
     uint64_t m = r->reflex & ~((1ull << a) | (1ull << c));
     if (!m) return true;
+    double ax = r->x[a], ay = r->y[a], bx = r->x[b], by = r->y[b], cx = r->x[c], cy = r->y[c];
     double x0 = ax < bx ? ax : bx, y0 = ay < by ? ay : by;
     double x1 = ax > bx ? ax : bx, y1 = ay > by ? ay : by;
     x0 = cx < x0 ? cx : x0;
@@ -153,6 +154,20 @@ static bool out_reserve(tw_tri_out *o, size_t more)
     o->indices = p;
     o->capacity = cap;
     return true;
+}
+
+/* Coordinates below 2^500: no product in an area term overflows. */
+#define TRI_AREA_EXP ((uint64_t)(1023 + 500) << 52)
+
+/* tw_triangulate_signed_area of the ring without its repeated points, bit
+ * for bit: a repeat only adds terms a*b - a*b, exactly 0 while nothing
+ * overflows, and the rest are the same terms in the same order. */
+static double small_area(const double *x, const double *y, int m)
+{
+    double x0 = x[0], y0 = y[0], sum = 0;
+    for (int k = 1; k + 1 < m; k++)
+        sum += (x[k] - x0) * (y[k + 1] - y0) - (x[k + 1] - x0) * (y[k] - y0);
+    return sum / 2;
 }
 
 /* A strictly convex simple ring is fanned from its first point: when every
@@ -203,13 +218,16 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
     double fx[TRI_SMALL_MAX + 4], fy[TRI_SMALL_MAX + 4];
     uint32_t first[TRI_SMALL_MAX + 2], last[TRI_SMALL_MAX + 2];
     int m = 0;
-    uint64_t bad = 0;
+    uint64_t top = 0; /* the largest exponent field */
     for (int j = start; j < end; j++) {
         double x = xy[2 * (size_t)j], y = xy[2 * (size_t)j + 1];
         uint64_t bx, by;
         memcpy(&bx, &x, sizeof bx);
         memcpy(&by, &y, sizeof by);
-        bad |= ((bx & TRI_EXP_BITS) == TRI_EXP_BITS) | ((by & TRI_EXP_BITS) == TRI_EXP_BITS);
+        bx &= TRI_EXP_BITS;
+        by &= TRI_EXP_BITS;
+        top = bx > top ? bx : top;
+        top = by > top ? by : top;
         if (m > 0 && fx[m - 1] == x && fy[m - 1] == y) {
             last[m - 1] = (uint32_t)j;
             continue;
@@ -219,7 +237,7 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
         first[m] = last[m] = (uint32_t)j;
         m++;
     }
-    if (bad) return -2;
+    if (top == TRI_EXP_BITS) return -2; /* NaN or Inf */
     bool closed = m > 1 && fx[0] == fx[m - 1] && fy[0] == fy[m - 1];
     int n = m - closed;
     if (n < 3) return 1; /* no area: nothing to cut */
@@ -233,7 +251,8 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
 
     /* As ring_build: counter-clockwise; backwards a run keeps its last
      * index and a closing point is the first run's. */
-    double area = tw_triangulate_signed_area(xy + 2 * (size_t)start, len);
+    double area = top < TRI_AREA_EXP ? small_area(fx, fy, m)
+                                     : tw_triangulate_signed_area(xy + 2 * (size_t)start, len);
     if (!(area != 0) || !isfinite(area)) return 1;
     tri_small r;
     if (area > 0) {
@@ -249,10 +268,14 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
     }
     if (small_repeats(&r, n)) return 0;
     r.reflex = 0;
-    for (int k = 0; k < n; k++) {
-        r.prev[k] = (uint8_t)(k > 0 ? k - 1 : n - 1);
-        r.next[k] = (uint8_t)(k + 1 < n ? k + 1 : 0);
-    }
+    static const uint8_t seq[TRI_SMALL_MAX + 1] = {
+        0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+        22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+        44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64};
+    memcpy(r.next, seq + 1, (size_t)n - 1);
+    r.next[n - 1] = 0;
+    memcpy(r.prev + 1, seq, (size_t)n - 1);
+    r.prev[0] = (uint8_t)(n - 1);
     for (int k = 0; k < n; k++) r.reflex |= (uint64_t)small_reflex(&r, k) << k;
     r.slabs = __builtin_popcountll(r.reflex) > TRI_SLAB_MIN;
     r.minx = r.miny = r.sx = r.sy = 0;

@@ -25,63 +25,7 @@
  * simple rings need next to none, a mess of crossings would take it all. */
 #define TRI_REPAIR_BASE     1000000LL
 #define TRI_REPAIR_PER_NODE 200LL
-/* Nodes, holes and queued rings held in the call's own frame: a footprint's
- * triangulation then allocates nothing. */
-#define TRI_LOCAL_NODES 160
-#define TRI_LOCAL_HOLES 16
-#define TRI_LOCAL_STACK 16
-
-typedef struct tri_node {
-    double x, y;
-    uint32_t i;       /* index of the input point */
-    uint32_t z;       /* z-order key of (x, y) */
-    int prev, next;   /* ring */
-    int prevz, nextz; /* the ring's nodes in z order; -1 at the ends */
-} tri_node;
-
-typedef struct tri_zkey {
-    uint32_t z;
-    int node;
-} tri_zkey;
-
-typedef struct tri_hole {
-    double x; /* rightmost x of the hole */
-    int node; /* the node there */
-} tri_hole;
-
-typedef struct tri_state {
-    tri_node *nodes; /* local_nodes until it outgrows them */
-    int count, cap;
-    int *stack; /* rings waiting to be clipped, one node of each; local_stack at first */
-    int stack_count, stack_cap;
-    tri_zkey *keys;
-    int keys_cap;
-    double minx, miny, inv; /* z-order frame; inv 0 means no hash */
-    long long work, budget;
-    long long repair, repair_budget; /* work on rings with no ear */
-    tw_tri_out *out;
-    tw_result err;
-    tri_node local_nodes[TRI_LOCAL_NODES];
-    int local_stack[TRI_LOCAL_STACK];
-} tri_state;
-
-static double orient_xy(double ax, double ay, double bx, double by, double cx, double cy)
-{
-    return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
-}
-
-/* Positive when a, b, c turn left (counter-clockwise). */
-static double orient(const tri_node *a, const tri_node *b, const tri_node *c)
-{
-    return orient_xy(a->x, a->y, b->x, b->y, c->x, c->y);
-}
-
-static bool same(const tri_node *a, const tri_node *b)
-{
-    return a->x == b->x && a->y == b->y;
-}
-
-static int node_new(tri_state *s, double x, double y, uint32_t i)
+int tri_node_new(tri_state *s, double x, double y, uint32_t i)
 {
     if (s->count == s->cap) {
         if (s->cap > INT32_MAX / 2) {
@@ -105,7 +49,7 @@ static int node_new(tri_state *s, double x, double y, uint32_t i)
     return k;
 }
 
-static void node_remove(tri_state *s, int k)
+void tri_node_remove(tri_state *s, int k)
 {
     tri_node *p = &s->nodes[k];
     s->nodes[p->prev].next = p->next;
@@ -119,8 +63,8 @@ static void node_remove(tri_state *s, int k)
  * then keeps one part, b' the other). Returns b' or -1. */
 static int node_split(tri_state *s, int a, int b)
 {
-    int a2 = node_new(s, s->nodes[a].x, s->nodes[a].y, s->nodes[a].i);
-    int b2 = node_new(s, s->nodes[b].x, s->nodes[b].y, s->nodes[b].i);
+    int a2 = tri_node_new(s, s->nodes[a].x, s->nodes[a].y, s->nodes[a].i);
+    int b2 = tri_node_new(s, s->nodes[b].x, s->nodes[b].y, s->nodes[b].i);
     if (a2 < 0 || b2 < 0) return -1;
     tri_node *n = s->nodes;
     n[a2].z = n[a].z;
@@ -154,16 +98,6 @@ static bool emit(tri_state *s, int a, int b, int c)
     o->indices[o->index_count++] = s->nodes[b].i;
     o->indices[o->index_count++] = s->nodes[c].i;
     return true;
-}
-
-/* True when (x, y) lies strictly inside the polygon's angle at node v. */
-static bool locally_inside(const tri_state *s, int v, double x, double y)
-{
-    const tri_node *p = &s->nodes[v], *a = &s->nodes[p->prev], *b = &s->nodes[p->next];
-    double l1 = orient_xy(a->x, a->y, p->x, p->y, x, y);
-    double l2 = orient_xy(p->x, p->y, b->x, b->y, x, y);
-    if (orient(a, p, b) >= 0) return l1 > 0 && l2 > 0;
-    return l1 > 0 || l2 > 0;
 }
 
 static int sign(double v)
@@ -260,19 +194,10 @@ static bool z_index(tri_state *s, int start, int n, bool hash)
     return true;
 }
 
-/* Side of a-b that p is on, with p within 1e-9 rad of the line read as on
- * it (0): rotated or rounded collinear points are not exactly collinear. */
-static int side_xy(double ax, double ay, double bx, double by, double px, double py)
-{
-    double ux = bx - ax, uy = by - ay, vx = px - ax, vy = py - ay;
-    double o = ux * vy - uy * vx, tol = 1e-9 * hypot(ux, uy) * hypot(vx, vy);
-    return (o > tol) - (o < -tol);
-}
-
 /* d lies on the ray from o through t (within that tolerance). */
 static bool along(const tri_node *o, const tri_node *t, const tri_node *d)
 {
-    return side_xy(o->x, o->y, t->x, t->y, d->x, d->y) == 0 &&
+    return tri_side_xy(o->x, o->y, t->x, t->y, d->x, d->y) == 0 &&
            (t->x - o->x) * (d->x - o->x) + (t->y - o->y) * (d->y - o->y) > 0;
 }
 
@@ -359,7 +284,7 @@ static int filter_ring(tri_state *s, int p, int *n)
         const tri_node *v = &s->nodes[p], *a = &s->nodes[v->prev], *b = &s->nodes[v->next];
         if (same(v, b) || same(v, a) || orient(a, v, b) == 0) {
             int back = v->prev;
-            node_remove(s, p);
+            tri_node_remove(s, p);
             (*n)--;
             p = back;
             clean = 0;
@@ -381,11 +306,11 @@ static int cure_ring(tri_state *s, int p, int *n)
         const tri_node *v = &s->nodes[p];
         int a = v->prev, q = v->next, r = s->nodes[q].next;
         const tri_node *A = &s->nodes[a], *Q = &s->nodes[q], *R = &s->nodes[r];
-        if (!same(A, R) && segments_cross(A, v, Q, R) && locally_inside(s, a, R->x, R->y) &&
-            locally_inside(s, r, A->x, A->y)) {
+        if (!same(A, R) && segments_cross(A, v, Q, R) && tri_locally_inside(s, a, R->x, R->y) &&
+            tri_locally_inside(s, r, A->x, A->y)) {
             if (orient(A, v, R) > 0 && !emit(s, a, p, r)) return -1;
-            node_remove(s, p);
-            node_remove(s, q);
+            tri_node_remove(s, p);
+            tri_node_remove(s, q);
             *n -= 2;
             p = r;
             steps = 0;
@@ -417,7 +342,8 @@ static bool valid_diagonal(tri_state *s, int a, int b)
 {
     const tri_node *A = &s->nodes[a], *B = &s->nodes[b];
     if (A->next == b || A->prev == b || same(A, B)) return false;
-    if (!locally_inside(s, a, B->x, B->y) || !locally_inside(s, b, A->x, A->y)) return false;
+    if (!tri_locally_inside(s, a, B->x, B->y) || !tri_locally_inside(s, b, A->x, A->y))
+        return false;
     int p = a;
     do {
         const tri_node *P = &s->nodes[p], *Q = &s->nodes[P->next];
@@ -484,7 +410,7 @@ static int force_clip(tri_state *s, int start, int *n)
     if (best < 0) return -1;
     int a = s->nodes[best].prev, c = s->nodes[best].next;
     if (!emit(s, a, best, c)) return -1;
-    node_remove(s, best);
+    tri_node_remove(s, best);
     (*n)--;
     return c;
 }
@@ -499,7 +425,7 @@ static int hurry_clip(tri_state *s, int p, int *n)
         int a = v->prev, c = v->next;
         if (orient(&s->nodes[a], v, &s->nodes[c]) > 0) {
             if (!emit(s, a, p, c)) return -1;
-            node_remove(s, p);
+            tri_node_remove(s, p);
             (*n)--;
             p = a;
             idle = 0;
@@ -539,7 +465,7 @@ static void clip_ring(tri_state *s, int ear)
         int a = s->nodes[ear].prev, c = s->nodes[ear].next;
         if (is_ear(s, ear, hashed)) {
             if (!emit(s, a, ear, c)) return;
-            node_remove(s, ear);
+            tri_node_remove(s, ear);
             n--;
             ear = s->nodes[c].next; /* skipping one gives fewer slivers than a fan */
             fails = 0;
@@ -578,116 +504,6 @@ static void clip_ring(tri_state *s, int ear)
     }
 }
 
-/* Builds points [start, end) as a ring wound counter-clockwise (ccw) or
- * clockwise, without repeated points. Returns a node, or -1 for a ring with
- * no area (or on error, with s->err set). */
-static int ring_build(tri_state *s, const double *xy, int start, int end, bool ccw)
-{
-    int len = end - start;
-    if (len < 3) return -1;
-    double area = tw_triangulate_signed_area(xy + 2 * (size_t)start, len);
-    if (!(area != 0) || !isfinite(area)) return -1;
-    bool reverse = (area > 0) != ccw;
-    int first = -1, last = -1, n = 0, saved = s->count;
-    for (int k = 0; k < len; k++) {
-        int j = start + (reverse ? len - 1 - k : k);
-        double x = xy[2 * (size_t)j], y = xy[2 * (size_t)j + 1];
-        if (last >= 0 && s->nodes[last].x == x && s->nodes[last].y == y) continue;
-        int v = node_new(s, x, y, (uint32_t)j);
-        if (v < 0) return -1;
-        if (last >= 0) {
-            s->nodes[v].prev = last;
-            s->nodes[v].next = first;
-            s->nodes[last].next = v;
-            s->nodes[first].prev = v;
-        } else {
-            first = v;
-        }
-        last = v;
-        n++;
-    }
-    if (n > 1 && same(&s->nodes[first], &s->nodes[last])) {
-        node_remove(s, last);
-        n--;
-    }
-    if (n < 3) {
-        s->count = saved;
-        return -1;
-    }
-    return first;
-}
-
-/* A vertex of the merged ring that the hole's rightmost node m sees: cast a
- * ray to +x, take the nearest edge it hits from inside, then among the
- * vertices in the triangle (m, hit, edge end) the one at the smallest angle
- * to the ray. -1 when the ray leaves the ring (hole outside: ignored). */
-static int find_bridge(tri_state *s, int outer, int m)
-{
-    const tri_node *M = &s->nodes[m];
-    double mx = M->x, my = M->y, hit = HUGE_VAL;
-    int edge = -1, p = outer;
-    do {
-        const tri_node *a = &s->nodes[p], *b = &s->nodes[a->next];
-        s->work++;
-        /* Edges going up have the inside on their -x side, where m is. */
-        if (a->y <= my && my <= b->y && a->y < b->y) {
-            double x = my == a->y   ? a->x
-                       : my == b->y ? b->x
-                                    : a->x + (my - a->y) / (b->y - a->y) * (b->x - a->x);
-            if (x >= mx && x < hit) {
-                hit = x;
-                edge = p;
-            }
-        }
-        p = a->next;
-    } while (p != outer);
-    if (edge < 0) return -1;
-    const tri_node *ea = &s->nodes[edge], *eb = &s->nodes[ea->next];
-    const tri_node *P = (hit == ea->x && my == ea->y)   ? ea
-                        : (hit == eb->x && my == eb->y) ? eb
-                        : ea->x > eb->x                 ? ea
-                                                        : eb;
-    double px = P->x, py = P->y;
-    int best = -1, best_in = 0;
-    double best_ang = 0, best_dx = 0;
-    p = outer;
-    do {
-        const tri_node *v = &s->nodes[p];
-        s->work++;
-        if (v->x >= mx && v->x <= fmax(px, hit)) {
-            /* In the triangle, or within rounding of it: a vertex on the
-             * sight line must be taken, or the bridge grazes it. */
-            int s1 = side_xy(mx, my, hit, my, v->x, v->y);
-            int s2 = side_xy(hit, my, px, py, v->x, v->y);
-            int s3 = side_xy(px, py, mx, my, v->x, v->y);
-            bool in = (s1 >= 0 && s2 >= 0 && s3 >= 0) || (s1 <= 0 && s2 <= 0 && s3 <= 0);
-            if (in || (v->x == px && v->y == py)) {
-                double dx = v->x - mx, dy = fabs(v->y - my);
-                double ang = dx > 0 || dy > 0 ? atan2(dy, dx) : -1;
-                int li = locally_inside(s, p, mx, my);
-                bool tie = fabs(ang - best_ang) <= 1e-9;
-                if (best < 0 || (!tie && ang < best_ang) ||
-                    (tie && (dx < best_dx || (dx == best_dx && li > best_in)))) {
-                    best = p;
-                    best_ang = ang;
-                    best_dx = dx;
-                    best_in = li;
-                }
-            }
-        }
-        p = v->next;
-    } while (p != outer);
-    return best;
-}
-
-static int hole_cmp(const void *a, const void *b)
-{
-    const tri_hole *p = a, *q = b;
-    if (p->x != q->x) return p->x > q->x ? -1 : 1;
-    return (p->node > q->node) - (p->node < q->node);
-}
-
-/* The layout; the coordinates are check_finite's (or tw_tri_small's). */
 static tw_result check_input(const int *ring_starts, int ring_count, int point_count,
                              const double *xy, const tw_tri_out *out)
 {
@@ -719,7 +535,7 @@ static void triangulate(tri_state *s, const double *xy, const int *ring_starts, 
                         int point_count)
 {
     int end0 = ring_count > 1 ? ring_starts[1] : point_count;
-    int outer = ring_build(s, xy, ring_starts[0], end0, true);
+    int outer = tri_ring_build(s, xy, ring_starts[0], end0, true);
     if (outer < 0) return;
     /* No filtering of straight or doubled-back points before the holes are
      * bridged: on a ring that touches itself (a pinch) it changed the
@@ -736,7 +552,7 @@ static void triangulate(tri_state *s, const double *xy, const int *ring_starts, 
     int nholes = 0;
     for (int k = 1; k < ring_count && !s->err; k++) {
         int end = k + 1 < ring_count ? ring_starts[k + 1] : point_count;
-        int h = ring_build(s, xy, ring_starts[k], end, false);
+        int h = tri_ring_build(s, xy, ring_starts[k], end, false);
         if (h < 0) continue;
         tri_hole best = {s->nodes[h].x, h};
         for (int p = s->nodes[h].next; p != h; p = s->nodes[p].next)
@@ -759,9 +575,9 @@ static void triangulate(tri_state *s, const double *xy, const int *ring_starts, 
     s->budget = TRI_BUDGET_BASE + TRI_BUDGET_PER_NODE * (long long)s->count;
     s->repair_budget = TRI_REPAIR_BASE + TRI_REPAIR_PER_NODE * (long long)s->count;
 
-    qsort(holes, (size_t)nholes, sizeof *holes, hole_cmp);
+    qsort(holes, (size_t)nholes, sizeof *holes, tri_hole_cmp);
     for (int k = 0; k < nholes && !s->err; k++) {
-        int p = find_bridge(s, outer, holes[k].node);
+        int p = tri_find_bridge(s, outer, holes[k].node);
         if (p >= 0) node_split(s, p, holes[k].node);
     }
     if (holes != local_holes) free(holes);

@@ -11,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double orient_xy(double ax, double ay, double bx, double by, double cx, double cy)
-{
-    return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
-}
-
 /* Rings with more reflex vertices than this also sort them into slabs. */
 #define TRI_SLAB_MIN 6
 #define TRI_SLABS    16

@@ -1,9 +1,10 @@
 /* The triangulator's path for a small single ring (most building
- * footprints): a fan when it is convex, else the ear clipper of tw_triangulate.c on flat arrays,
- * with the ring's reflex and flat vertices in a bit mask so that an ear test looks only at them
- * (only they can block an ear). It cuts the same ears in the same order as the general clipper; a
- * ring it cannot finish that way (two vertices at one point, or a lap with no ear) is handed back
- * untouched. */
+ * footprints): a fan when it is convex, else the ear clipper of
+ * tw_triangulate.c on flat arrays, with the ring's reflex and flat vertices
+ * in a bit mask so that an ear test looks only at them (only they can block
+ * an ear). It cuts the same ears in the same order as the general clipper;
+ * a ring it cannot finish that way (two vertices at one point, or a lap
+ * with no ear) is handed back untouched. */
 #include "tw_triangulate_int.h"
 
 #include <math.h>

@@ -467,6 +467,100 @@ static void test_star_hole(void)
     check_polygon("star hole", xy, starts, 2, N + 4, N + 4);
 }
 
+/* Every vertex of the ring (repeats dropped) turns the same way. */
+static bool turns_one_way(const double *xy, int m)
+{
+    double p[2 * 100];
+    int n = 0;
+    for (int k = 0; k < m; k++)
+        if (n == 0 || xy[2 * k] != p[2 * n - 2] || xy[2 * k + 1] != p[2 * n - 1])
+            p[2 * n] = xy[2 * k], p[2 * n + 1] = xy[2 * k + 1], n++;
+    if (n > 1 && p[0] == p[2 * n - 2] && p[1] == p[2 * n - 1]) n--;
+    int pos = 0, neg = 0;
+    for (int k = 0; k < n; k++) {
+        const double *a = p + 2 * k, *b = p + 2 * ((k + 1) % n), *c = p + 2 * ((k + 2) % n);
+        double o = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]);
+        pos += o > 0, neg += o < 0;
+    }
+    return pos == n || neg == n;
+}
+
+/* Single rings of up to 65 points take a path of their own (flat arrays, a
+ * bit mask of reflex vertices) that must cut the same triangles as the
+ * general clipper (a convex one is fanned, as before). A second ring of 2
+ * points (no area, skipped) sends the same ring through the general one:
+ * random stars of 3 to 70 points (many reflex vertices), either winding,
+ * with repeated and closing points, must come out index for index the same,
+ * and cover the ring. */
+static void test_small_ring_path(void)
+{
+    enum { MAXN = 80 };
+    double xy[2 * (MAXN * 2 + 4)];
+    unsigned seed = 12345;
+    int same = 0, cases = 0, convex = 0;
+    for (int n = 3; n <= 70; n++) {
+        for (int variant = 0; variant < 8; variant++) {
+            int m = 0;
+            for (int k = 0; k < n; k++) {
+                seed = seed * 1103515245u + 12345u;
+                double r = 30 + (seed >> 16) % 70, t = 2 * M_PI * (k + 0.5 * (variant & 1)) / n;
+                xy[2 * m] = 500 + r * cos(t), xy[2 * m + 1] = 200 + r * sin(t);
+                m++;
+                if ((variant & 2) && k % 5 == 2) { /* a repeated point */
+                    xy[2 * m] = xy[2 * m - 2], xy[2 * m + 1] = xy[2 * m - 1];
+                    m++;
+                }
+            }
+            if (variant & 4) { /* a closing point */
+                xy[2 * m] = xy[0], xy[2 * m + 1] = xy[1];
+                m++;
+            }
+            if (variant & 1) reverse_ring(xy, 0, m);
+            xy[2 * m] = 0, xy[2 * m + 1] = 0; /* the 2-point ring */
+            xy[2 * m + 2] = 1, xy[2 * m + 3] = 1;
+            char what[64];
+            snprintf(what, sizeof what, "star of %d points (variant %d)", n, variant);
+            int starts[2] = {0, m};
+            check_polygon(what, xy, starts, 1, m, n - 2);
+            if (turns_one_way(xy, m)) {
+                convex++;
+                continue;
+            }
+            tw_tri_out one = {0}, general = {0};
+            TW_CHECK(tw_triangulate(xy, starts, 1, m, &one) == TW_OK);
+            TW_CHECK(tw_triangulate(xy, starts, 2, m + 2, &general) == TW_OK);
+            bool eq =
+                one.index_count == general.index_count &&
+                memcmp(one.indices, general.indices, one.index_count * sizeof *one.indices) == 0;
+            TW_CHECK_MSG(eq, "%s: %zu triangles alone, %zu through the general clipper", what,
+                         one.index_count / 3, general.index_count / 3);
+            same += eq;
+            cases++;
+            tw_tri_out_free(&one);
+            tw_tri_out_free(&general);
+        }
+    }
+    TW_CHECK(same == cases);
+    TW_CHECK_MSG(cases > 400 && convex > 10, "%d stars compared, %d convex", cases, convex);
+
+    /* A ring touching itself (two points at one place) is handed to the
+     * general clipper: still covered exactly. */
+    double pinch[] = {0, 0, 4, 0, 4, 4, 2, 2, 0, 4, 2, 2};
+    int s0 = 0;
+    tw_tri_out out = {0};
+    TW_CHECK(tw_triangulate(pinch, &s0, 1, 6, &out) == TW_OK);
+    TW_CHECK_NEAR(check_triangles(pinch, 6, &out, 0), 8, 1e-12);
+    /* NaN in a ring past the small path's size, and in a ring of 2. */
+    size_t before = out.index_count;
+    double big[2 * 100];
+    make_star(big, 100, 0, 0);
+    big[2 * 60 + 1] = NAN;
+    TW_CHECK(tw_triangulate(big, &s0, 1, 100, &out) == TW_ERR_ARG);
+    TW_CHECK(tw_triangulate(big + 2 * 59, &s0, 1, 2, &out) == TW_ERR_ARG);
+    TW_CHECK(out.index_count == before);
+    tw_tri_out_free(&out);
+}
+
 /* Every polygon of the 2018 municipalities (250 features, 53 MultiPolygons,
  * islands and holes), the points of a feature in one array. */
 static int sgn(double v)
@@ -626,6 +720,7 @@ int main(void)
     TW_RUN(test_self_intersecting);
     TW_RUN(test_star_20k);
     TW_RUN(test_star_hole);
+    TW_RUN(test_small_ring_path);
     TW_RUN(test_municipalities);
     return TW_TEST_END();
 }

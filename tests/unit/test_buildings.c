@@ -26,7 +26,8 @@ static bool load(const char *path, const char *height, const char *floors, doubl
     geo_buildings_desc d = {.src = {.path = path},
                             .height_field = height,
                             .floors_field = floors,
-                            .floor_height_m = floor_m};
+                            .floor_height_m = floor_m,
+                            .class_field = "name"};
     return geo_buildings_load(&d, frame, b, err, n) == TW_OK;
 }
 
@@ -276,16 +277,41 @@ static bool write_squares(const char *path, const char *const *props, int n)
 
 static char tmpdir[64];
 
+/* The height of the building named name (the class field kept: "name"). */
 static double height_of(const geo_buildings *b, const char *name)
 {
-    int ni = -1;
-    for (int i = 0; i < b->field_count; i++)
-        if (strcmp(b->fields[i], "name") == 0) ni = i;
-    for (int f = 0; ni >= 0 && f < b->polys.count; f++) {
-        const char *v = b->values[(size_t)f * b->field_count + ni];
+    for (int f = 0; f < b->polys.count; f++) {
+        const char *v = geo_buildings_class(b, f);
         if (v && strcmp(v, name) == 0) return b->height[f];
     }
     return NAN;
+}
+
+/* Attributes are read back from the source by FID (as on pick): every
+ * building's "name" read so equals the class text the load kept, and its
+ * height text is there too. */
+static void check_attrs_by_fid(const char *path, const geo_buildings *b)
+{
+    char err[256];
+    int same = 0;
+    for (int f = 0; f < b->polys.count; f++) {
+        geo_battrs a;
+        geo_vector_desc src = {.path = path};
+        TW_CHECK_MSG(geo_buildings_read_attrs(&src, frame, b->polys.features[f].fid, &a, err,
+                                              sizeof err) == TW_OK,
+                     "%s", err);
+        const char *name = NULL;
+        for (int i = 0; i < a.count; i++)
+            if (strcmp(a.names[i], "name") == 0) name = a.values[i];
+        const char *c = geo_buildings_class(b, f);
+        same += name && c && strcmp(name, c) == 0;
+        geo_battrs_free(&a);
+    }
+    TW_CHECK(same == b->polys.count);
+    geo_battrs a;
+    geo_vector_desc src = {.path = path};
+    TW_CHECK(geo_buildings_read_attrs(&src, frame, 999999, &a, err, sizeof err) == TW_ERR_IO);
+    TW_CHECK_MSG(strstr(err, "999999"), "%s", err);
 }
 
 /* OSM-style text heights, the common names in order, floors x floor height
@@ -314,6 +340,7 @@ static void test_heights(void)
              b.sources[1].floors && b.sources[1].count == 1);
     TW_CHECK_NEAR(b.hmin, 10, 1e-9);
     TW_CHECK_NEAR(b.hmax, 45, 1e-9);
+    check_attrs_by_fid(path, &b);
     geo_buildings_free(&b);
     /* Named fields: floors only, at the default 3.3 m. */
     TW_CHECK(load(path, NULL, "building_levels", 0, &b, err, sizeof err));

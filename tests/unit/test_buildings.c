@@ -552,6 +552,44 @@ static void test_repair(void)
     geo_buildings_free(&b);
 }
 
+/* Korean text in a CP949 shapefile that lost its .cpg: the class text kept
+ * at load and the attributes read back by FID (the pick panel's) are
+ * UTF-8, 강남구 and not mojibake. */
+static void test_cp949_attributes(void)
+{
+    const char *src = getenv("CITYTWIN_SOURCE");
+    char gu[1024], shp[256], cpg[256], cmd[2048], err[512];
+    snprintf(gu, sizeof gu, "%s/assets/data/admin/seoul_gu_2018.geojson", src ? src : ".");
+    if (access(gu, R_OK) != 0) TW_SKIP("%s is missing", gu);
+    if (system("command -v ogr2ogr >/dev/null 2>&1") != 0)
+        TW_SKIP("ogr2ogr (gdal-bin) is not installed");
+    snprintf(shp, sizeof shp, "%s/gu_cp949.shp", tmpdir);
+    snprintf(cpg, sizeof cpg, "%s/gu_cp949.cpg", tmpdir);
+    snprintf(cmd, sizeof cmd,
+             "ogr2ogr -f 'ESRI Shapefile' -lco ENCODING=CP949 -t_srs EPSG:5186 '%s' '%s'", shp, gu);
+    TW_CHECK(system(cmd) == 0);
+    TW_CHECK_MSG(unlink(cpg) == 0, "ogr2ogr wrote no %s", cpg);
+    geo_buildings b;
+    geo_buildings_desc d = {.src = {.path = shp}, .class_field = "name"};
+    TW_CHECK_MSG(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK, "%s", err);
+    int at = -1;
+    for (int f = 0; f < b.polys.count; f++)
+        if (geo_buildings_class(&b, f) && strcmp(geo_buildings_class(&b, f), "강남구") == 0) at = f;
+    TW_CHECK_MSG(at >= 0, "no 강남구 among %d; first: '%s'", b.polys.count,
+                 geo_buildings_class(&b, 0) ? geo_buildings_class(&b, 0) : "(null)");
+    if (at >= 0) {
+        geo_battrs a;
+        TW_CHECK(geo_buildings_read_attrs(&d.src, frame, b.polys.features[at].fid, &a, err,
+                                          sizeof err) == TW_OK);
+        const char *name = NULL;
+        for (int i = 0; i < a.count; i++)
+            if (strcmp(a.names[i], "name") == 0) name = a.values[i];
+        TW_CHECK_MSG(name && strcmp(name, "강남구") == 0, "'%s'", name ? name : "(null)");
+        geo_battrs_free(&a);
+    }
+    geo_buildings_free(&b);
+}
+
 int main(void)
 {
     tw_log_init(TW_LOG_WARN);
@@ -571,6 +609,7 @@ int main(void)
     TW_RUN(test_walls);
     TW_RUN(test_chunks);
     TW_RUN(test_heights);
+    TW_RUN(test_cp949_attributes);
     TW_RUN(test_invalid_and_empty);
     TW_RUN(test_base_on_slope);
     TW_RUN(test_repair);

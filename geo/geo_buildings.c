@@ -524,13 +524,14 @@ void geo_buildings_free(geo_buildings *b)
     for (int i = 0; b->fields && i < b->field_count; i++) free(b->fields[i]);
     geo_polygons_free(&b->polys);
     for (int i = 0; b->chunks && i < b->chunk_count; i++) {
-        tw_mesh_free(&b->chunks[i].roofs);
-        tw_mesh_free(&b->chunks[i].walls);
-        tw_mesh_free(&b->chunks[i].far);
+        tw_mesh *m[3] = {&b->chunks[i].roofs, &b->chunks[i].walls, &b->chunks[i].far};
+        for (int k = 0; k < 3; k++)
+            if (!geo_bmesh_in_arena(b, m[k])) tw_mesh_free(m[k]);
         free(b->chunks[i].roof_v0);
         free(b->chunks[i].wall_v0);
     }
     free(b->chunks);
+    geo_bmesh_arena_free(b);
     free(b->height);
     free(b->floors);
     free(b->class_text);

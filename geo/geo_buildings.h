@@ -85,6 +85,11 @@ typedef struct geo_buildings {
     int roofless; /* features the triangulator gave no roof */
     int repaired; /* invalid footprints made valid (OGR_G_MakeValid) */
     int outside;  /* features read but left to a neighbouring tile (has_keep) */
+    /* A large load's chunk meshes live in one mapping (huge pages where the
+     * kernel gives them: far fewer page faults); meshes outside it (a
+     * cache read, a small tile) are each their own allocation. */
+    void *mesh_arena;
+    size_t mesh_arena_size;
 } geo_buildings;
 
 /* Feature f's class_field text, NULL when null or not kept. */

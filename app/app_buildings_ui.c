@@ -365,6 +365,19 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     json_object_object_add(e, "selected_fid",
                            st ? json_object_new_int64(st->b.polys.features[p->selected].fid)
                               : NULL);
+    /* The selection's attributes, read from the source by FID on a worker. */
+    static const char *const as[] = {"none", "loading", "ready", "failed"};
+    json_object_object_add(e, "selected_attributes_state",
+                           json_object_new_string(as[st ? p->attrs_state : 0]));
+    json_object *sa = NULL;
+    if (st && p->attrs_state == APP_BATTRS_READY) {
+        sa = json_object_new_object();
+        for (int i = 0; i < p->attrs.count; i++)
+            json_object_object_add(sa, p->attrs.names[i],
+                                   p->attrs.values[i] ? json_object_new_string(p->attrs.values[i])
+                                                      : NULL);
+    }
+    json_object_object_add(e, "selected_attributes", sa);
     json_object_object_add(e, "repaired", json_object_new_int(repaired));
     /* The last frame's: buildings, chunks, triangles and draw calls drawn. */
     json_object_object_add(e, "chunks", json_object_new_int(chunks));

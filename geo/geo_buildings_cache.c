@@ -23,7 +23,7 @@
 #define GEO_CACHE_MAGIC "CTBLDG\0\1"
 /* 3: /vsicurl/ keys; 4: meshes without normals, walls two vertices a point;
  * 5: no attribute texts (read on pick), one class field's */
-#define GEO_CACHE_VERSION 5u
+#define GEO_CACHE_VERSION GEO_BUILDINGS_CACHE_VERSION
 #define GEO_CACHE_NULL    0xffffffffu
 
 static uint64_t geo__fnv(const uint8_t *p, size_t n)

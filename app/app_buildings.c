@@ -26,7 +26,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     p->cfg = cfg;
     p->world = w;
     p->layer = l;
-    p->selected = p->sel_tile = p->color_i = p->name_i = -1;
+    p->selected = p->sel_tile = p->color_i = -1;
     app_layer_info_begin(&p->info, "buildings", cfg->name, cfg->src.path, cfg->src.attribution,
                          now);
     app_layer_add_info(l, &p->info);
@@ -49,6 +49,7 @@ static void app__destroy(void *self)
     for (int i = 0; p->tiles && i < p->nx * p->ny; i++) app_btile_free(p->tiles[i]);
     free(p->tiles);
     free(p->items);
+    geo_battrs_free(&p->attrs);
     geo_buildings_pool_release(p->pool); /* closed once no read holds it */
     free(p);
 }

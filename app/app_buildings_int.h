@@ -48,6 +48,8 @@ typedef struct app_buildings_cfg {
 /* What the on-disk cache did for a whole read. */
 enum { APP_BCACHE_OFF, APP_BCACHE_HIT, APP_BCACHE_WRITTEN, APP_BCACHE_REBUILT, APP_BCACHE_FAILED };
 
+enum { APP_BATTRS_NONE, APP_BATTRS_LOADING, APP_BATTRS_READY, APP_BATTRS_FAILED };
+
 typedef enum app_btile_state {
     APP_BTILE_EMPTY,
     APP_BTILE_LOADING,
@@ -87,12 +89,18 @@ typedef struct app_buildings {
     char driver[32];
     bool same_crs;     /* streamed: tiles are the source's filter rectangles as they are */
     int color_i;       /* field of color_by (not "height"), -1 none */
-    int name_i;        /* a name field for the panel's title, -1 none */
-    bool fields_known; /* color_i and name_i were looked up */
+    bool fields_known; /* color_i was looked up */
     int bases_worker, bases_main; /* base computations done where */
     rn_fill_item *items;          /* two per chunk drawn, for a frame's draw */
     int items_cap;
     int sel_tile, selected; /* the selected building: tile and feature, -1 none */
+    /* Its attributes, read from the source by FID on a worker when it is
+     * selected (a load keeps none): the panel says "loading" until then. */
+    geo_battrs attrs;
+    int attrs_state;    /* APP_BATTRS_* */
+    unsigned attrs_gen; /* of the selection the read in flight is for */
+    long attrs_fid;
+    char attrs_err[160];
     bool publish;           /* the loaded set changed: obstacles follow once settled */
     unsigned published_gen; /* ground_gen + 1 of the obstacles published, 0: none */
     /* Streaming: how many tiles, read where. */
@@ -147,5 +155,9 @@ bool app_buildings_click(void *self, const app_pick_query *q);
 bool app_buildings_key(void *self, int key, const app_ui_ctx *ui);
 int app_buildings_reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max);
 void app_buildings_report_entry(const void *self, int info, json_object *e);
+/* The selection changed: its attributes are read again (NULL: cleared). */
+void app_buildings_attrs_request(app_buildings *p);
+/* The source as a vector desc (strings borrowed from the scene's config). */
+void app_buildings_src(const app_buildings *p, geo_vector_desc *out);
 
 #endif

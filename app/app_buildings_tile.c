@@ -17,7 +17,7 @@ typedef struct app__job {
     app_buildings *owner;
     app_btile *tile;
     geo_frame *frame;
-    char *path, *layer, *where, *source_crs, *encoding, *height_field, *floors_field;
+    char *path, *layer, *where, *source_crs, *encoding, *height_field, *floors_field, *class_field;
     double floor_m, default_m;
     int stream;         /* the scene's "stream" */
     bool probe;         /* first read: probe, then stream or read whole */
@@ -116,6 +116,7 @@ static void app__job_free(app__job *j)
     free(j->encoding);
     free(j->height_field);
     free(j->floors_field);
+    free(j->class_field);
     free(j->base);
     app_ground_release(j->ground);
     geo_buildings_pool_release(j->pool);
@@ -164,6 +165,7 @@ static void app__read(app__job *j)
                                     .encoding = j->encoding},
                             .height_field = j->height_field,
                             .floors_field = j->floors_field,
+                            .class_field = j->class_field,
                             .floor_height_m = j->floor_m,
                             .default_height_m = j->default_m};
     if (j->probe && j->stream != 0 && (j->stream == 1 || !app__never_indexed(j->path))) {
@@ -228,7 +230,7 @@ static int app__field(const geo_buildings *b, const char *name)
     return -1;
 }
 
-/* The colour and title fields, from the first tile with fields. */
+/* The colour field, from the first tile with fields. */
 static void app__fields(app_buildings *p, const geo_buildings *b)
 {
     if (p->fields_known || b->field_count == 0) return;
@@ -238,8 +240,6 @@ static void app__fields(app_buildings *p, const geo_buildings *b)
     if (cb && strcmp(cb, "height") != 0 && p->color_i < 0)
         TW_WARN("buildings", "%s: no field '%s' to colour by; one colour instead", p->info.source,
                 cb);
-    static const char *const names[] = {"name", "name_ko", "NAME", "BLD_NM", "건물명", NULL};
-    for (int k = 0; names[k] && p->name_i < 0; k++) p->name_i = app__field(b, names[k]);
 }
 
 /* The loaded set's skips, as the layer's. */
@@ -331,6 +331,9 @@ bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect)
     j->encoding = app__dup(cfg->src.encoding);
     j->height_field = app__dup(cfg->height_field);
     j->floors_field = app__dup(cfg->floors_field);
+    /* A categorical colour keeps its field's text per building. */
+    if (cfg->color_by && strcmp(cfg->color_by, "height") != 0)
+        j->class_field = app__dup(cfg->color_by);
     j->floor_m = cfg->floor_height_m;
     j->default_m = cfg->default_height_m;
     j->stream = cfg->stream;
@@ -396,8 +399,8 @@ static void app__colour_feature(app_buildings *p, app_btile *t, bool selected, i
     uint8_t rgb[3];
     if (selected) {
         rgb[0] = 255, rgb[1] = 214, rgb[2] = 60;
-    } else if (p->color_i >= 0 && p->color_i < t->b.field_count) {
-        app__class(t->b.values[(size_t)f * t->b.field_count + p->color_i], rgb);
+    } else if (p->color_i >= 0) {
+        app__class(geo_buildings_class(&t->b, f), rgb);
     } else if (c->color_by && strcmp(c->color_by, "height") == 0) {
         app_buildings_ramp(t->b.height[f], rgb);
     } else {
@@ -592,7 +595,7 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
 
 void app_btile_evict(app_buildings *p, app_btile *t, int ti)
 {
-    if (ti == p->sel_tile) p->sel_tile = p->selected = -1;
+    if (ti == p->sel_tile) p->sel_tile = p->selected = -1, app_buildings_attrs_request(p);
     app__btile_clear(t);
     p->evicted++;
     p->publish = true;

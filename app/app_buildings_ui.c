@@ -3,6 +3,7 @@
 #include "app_buildings_int.h"
 
 #include "rn_ui.h"
+#include "tw_log.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +21,119 @@ static const app_btile *app__sel(const app_buildings *p)
 
 #define APP_PANEL_ROWS 22
 
+/* ---- the selected building's attributes, read by FID ---- */
+
+typedef struct app__attrs_job {
+    app_buildings *owner;
+    unsigned gen;
+    long fid;
+    char *path, *layer, *source_crs, *encoding;
+    geo_frame *frame;
+    geo_buildings_pool *pool;
+    geo_battrs attrs;
+    tw_result status;
+    char err[160];
+} app__attrs_job;
+
+static char *app__dup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+void app_buildings_src(const app_buildings *p, geo_vector_desc *out)
+{
+    const app_source *s = &p->cfg->src;
+    *out = (geo_vector_desc){
+        .path = s->path, .layer = s->layer, .source_crs = s->source_crs, .encoding = s->encoding};
+}
+
+static void app__attrs_job_free(app__attrs_job *j)
+{
+    free(j->path), free(j->layer), free(j->source_crs), free(j->encoding);
+    geo_frame_destroy(j->frame);
+    geo_buildings_pool_release(j->pool);
+    geo_battrs_free(&j->attrs);
+    free(j);
+}
+
+/* One feature's attributes through a dataset of the layer's pool. */
+static tw_result app__attrs_read(geo_buildings_pool *pool, const geo_vector_desc *src,
+                                 const geo_frame *frame, long fid, geo_battrs *out, char *err,
+                                 size_t n)
+{
+    geo_vector_desc d = *src;
+    d.dataset = pool ? geo_buildings_pool_take(pool, &d, frame, err, n) : NULL;
+    if (pool && !d.dataset) return TW_ERR_IO;
+    tw_result r = geo_buildings_read_attrs(&d, frame, fid, out, err, n);
+    if (pool) geo_buildings_pool_give(pool, d.dataset, r == TW_OK);
+    return r;
+}
+
+static void app__attrs_run(void *job, int worker)
+{
+    (void)worker;
+    app__attrs_job *j = job;
+    geo_vector_desc d = {
+        .path = j->path, .layer = j->layer, .source_crs = j->source_crs, .encoding = j->encoding};
+    j->status = app__attrs_read(j->pool, &d, j->frame, j->fid, &j->attrs, j->err, sizeof j->err);
+}
+
+static void app__attrs_done(void *job, tw_result status)
+{
+    app__attrs_job *j = job;
+    app_buildings *p = j->owner;
+    if (status == TW_OK && j->gen == p->attrs_gen && p->attrs_state == APP_BATTRS_LOADING) {
+        geo_battrs_free(&p->attrs);
+        p->attrs = j->attrs;
+        memset(&j->attrs, 0, sizeof j->attrs);
+        p->attrs_state = j->status == TW_OK ? APP_BATTRS_READY : APP_BATTRS_FAILED;
+        if (j->status != TW_OK) {
+            snprintf(p->attrs_err, sizeof p->attrs_err, "%s", j->err);
+            TW_WARN("buildings", "%s: %s", p->info.source, j->err);
+        }
+    }
+    app__attrs_job_free(j);
+}
+
+static const app_btile *app__sel(const app_buildings *p);
+
+void app_buildings_attrs_request(app_buildings *p)
+{
+    const app_btile *t = app__sel(p);
+    p->attrs_gen++;
+    geo_battrs_free(&p->attrs);
+    p->attrs_state = APP_BATTRS_NONE;
+    p->attrs_err[0] = 0;
+    if (!t) return;
+    p->attrs_fid = t->b.polys.features[p->selected].fid;
+    app__attrs_job *j = calloc(1, sizeof *j);
+    if (!j) return;
+    j->owner = p, j->gen = p->attrs_gen, j->fid = p->attrs_fid;
+    const app_source *s = &p->cfg->src;
+    j->path = app__dup(s->path), j->layer = app__dup(s->layer);
+    j->source_crs = app__dup(s->source_crs), j->encoding = app__dup(s->encoding);
+    j->frame = geo_frame_ref(p->world->frame);
+    if (!p->pool) p->pool = geo_buildings_pool_new();
+    j->pool = geo_buildings_pool_ref(p->pool);
+    p->attrs_state = APP_BATTRS_LOADING;
+    /* Before tile reads: a click wants its answer now. */
+    if (!app_layer_submit(p->layer, j, app__attrs_run, app__attrs_done, 900)) {
+        app__attrs_job_free(j);
+        p->attrs_state = APP_BATTRS_FAILED;
+    }
+}
+
+/* The attribute named as one of names, NULL when none or not read. */
+static const char *app__attr(const app_buildings *p, const char *const *names)
+{
+    if (p->attrs_state != APP_BATTRS_READY) return NULL;
+    for (int k = 0; names[k]; k++)
+        for (int i = 0; i < p->attrs.count; i++)
+            if (p->attrs.values[i] && strcmp(p->attrs.names[i], names[k]) == 0)
+                return p->attrs.values[i];
+    return NULL;
+}
+
 static int app__panel_rows(const app_buildings *p, const app_btile *t, int f, char lines[][320],
                            int max)
 {
@@ -30,9 +144,13 @@ static int app__panel_rows(const app_buildings *p, const app_btile *t, int f, ch
     if (!isnan(b->floors[f])) snprintf(lines[n++], 320, "층수 floors: %g", b->floors[f]);
     snprintf(lines[n++], 320, "바닥면적 footprint: %.0f m²", b->polys.features[f].area);
     snprintf(lines[n++], 320, "FID: %ld", b->polys.features[f].fid);
-    for (int i = 0; i < b->field_count && n < max; i++) {
-        const char *v = b->values[(size_t)f * b->field_count + i];
-        if (v) snprintf(lines[n++], 320, "%s: %s", b->fields[i], v);
+    if (p->attrs_state == APP_BATTRS_LOADING)
+        snprintf(lines[n++], 320, "속성 불러오는 중 loading attributes…");
+    else if (p->attrs_state == APP_BATTRS_FAILED)
+        snprintf(lines[n++], 320, "속성 없음 no attributes: %.200s", p->attrs_err);
+    for (int i = 0; p->attrs_state == APP_BATTRS_READY && i < p->attrs.count && n < max; i++) {
+        const char *v = p->attrs.values[i];
+        if (v) snprintf(lines[n++], 320, "%s: %s", p->attrs.names[i], v);
     }
     return n;
 }
@@ -57,9 +175,8 @@ void app_buildings_panel(const app_buildings *p, const app_ui_ctx *ui)
     float s = ui->scale, box[4];
     app__panel_box(p, ui, box);
     rn_ui_rect(box[0], box[1], box[2] - box[0], box[3] - box[1], (rn_rgba){16, 24, 36, 215});
-    const char *title = p->name_i >= 0 && p->name_i < t->b.field_count
-                            ? t->b.values[(size_t)f * t->b.field_count + p->name_i]
-                            : NULL;
+    static const char *const names[] = {"name", "name_ko", "NAME", "BLD_NM", "건물명", NULL};
+    const char *title = app__attr(p, names);
     rn_ui_text(box[0] + 10 * s, box[1] + 22 * s, 15 * s, (rn_rgba){90, 200, 250, 255},
                title ? title : "건물 building");
     for (int i = 0; i < rows; i++)
@@ -121,6 +238,7 @@ static void app__select(app_buildings *p, int ti, int f)
     p->sel_tile = ti, p->selected = f;
     if (f >= 0) app_world_claim_panel(p->world, p);
     if (ti >= 0 && p->tiles[ti]) p->tiles[ti]->dirty = true;
+    app_buildings_attrs_request(p);
 }
 
 bool app_buildings_pick(void *self, const app_pick_query *q, app_pick_hit *out)
@@ -130,10 +248,27 @@ bool app_buildings_pick(void *self, const app_pick_query *q, app_pick_hit *out)
     int ti = -1, f = app__hit(p, q, &ti);
     if (f < 0) return false;
     const geo_buildings *b = &p->tiles[ti]->b;
+    app__select(p, ti, f);
+    /* --pick reports now (a headless run): the read the click sent is
+     * answered here instead, on this thread, and the panel shows it too. */
+    geo_vector_desc src;
+    app_buildings_src(p, &src);
+    geo_battrs at;
+    char err[160];
+    tw_result r = app__attrs_read(p->pool, &src, p->world->frame, b->polys.features[f].fid, &at,
+                                  err, sizeof err);
+    p->attrs_gen++; /* the worker's answer is not needed */
+    geo_battrs_free(&p->attrs);
+    p->attrs = at;
+    p->attrs_state = r == TW_OK ? APP_BATTRS_READY : APP_BATTRS_FAILED;
+    if (r != TW_OK) {
+        snprintf(p->attrs_err, sizeof p->attrs_err, "%s", err);
+        TW_WARN("buildings", "%s: %s", p->info.source, err);
+    }
     json_object *a = json_object_new_object();
-    for (int i = 0; i < b->field_count; i++) {
-        const char *v = b->values[(size_t)f * b->field_count + i];
-        json_object_object_add(a, b->fields[i], v ? json_object_new_string(v) : NULL);
+    for (int i = 0; i < p->attrs.count; i++) {
+        const char *v = p->attrs.values[i];
+        json_object_object_add(a, p->attrs.names[i], v ? json_object_new_string(v) : NULL);
     }
     json_object_object_add(a, "height_m", json_object_new_double(b->height[f]));
     json_object_object_add(a, "floors",
@@ -143,7 +278,6 @@ bool app_buildings_pick(void *self, const app_pick_query *q, app_pick_hit *out)
     out->kind = "building";
     out->fid = b->polys.features[f].fid;
     out->attributes = a;
-    app__select(p, ti, f);
     return true;
 }
 
@@ -231,6 +365,19 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     json_object_object_add(e, "selected_fid",
                            st ? json_object_new_int64(st->b.polys.features[p->selected].fid)
                               : NULL);
+    /* The selection's attributes, read from the source by FID on a worker. */
+    static const char *const as[] = {"none", "loading", "ready", "failed"};
+    json_object_object_add(e, "selected_attributes_state",
+                           json_object_new_string(as[st ? p->attrs_state : 0]));
+    json_object *sa = NULL;
+    if (st && p->attrs_state == APP_BATTRS_READY) {
+        sa = json_object_new_object();
+        for (int i = 0; i < p->attrs.count; i++)
+            json_object_object_add(sa, p->attrs.names[i],
+                                   p->attrs.values[i] ? json_object_new_string(p->attrs.values[i])
+                                                      : NULL);
+    }
+    json_object_object_add(e, "selected_attributes", sa);
     json_object_object_add(e, "repaired", json_object_new_int(repaired));
     /* The last frame's: buildings, chunks, triangles and draw calls drawn. */
     json_object_object_add(e, "chunks", json_object_new_int(chunks));

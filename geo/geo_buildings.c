@@ -3,6 +3,7 @@
 #include "geo_buildings_int.h"
 
 #include <math.h>
+#include <cpl_string.h>
 #include <ogr_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,10 @@ static const char *const GEO_FLOOR_NAMES[] = {
 typedef struct geo__ctx {
     geo_buildings *b;
     const geo_buildings_desc *desc;
-    int idx[GEO_BUILDINGS_SOURCES]; /* field index of each source tried */
+    int idx[GEO_BUILDINGS_SOURCES];      /* field index of each source tried */
+    bool numeric[GEO_BUILDINGS_SOURCES]; /* an integer or real field: read as a number */
+    int class_i;                         /* desc->class_field's index, -1 none */
+    bool recode;                         /* text that is not UTF-8 is CP949 */
     bool ready;
     char missing[160]; /* a field the scene names that the source lacks */
     size_t cap;
@@ -51,6 +55,8 @@ static void geo__add_source(geo__ctx *c, OGRFeatureDefnH def, const char *name, 
     geo_buildings_source *s = &b->sources[b->source_count];
     snprintf(s->field, sizeof s->field, "%s", OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(def, i)));
     s->floors = floors;
+    OGRFieldType t = OGR_Fld_GetType(OGR_FD_GetFieldDefn(def, i));
+    c->numeric[b->source_count] = t == OFTInteger || t == OFTInteger64 || t == OFTReal;
     c->idx[b->source_count++] = i;
 }
 
@@ -65,6 +71,14 @@ static bool geo__setup(geo__ctx *c, OGRFeatureDefnH def)
     if (!b->fields) return false;
     for (int i = 0; i < b->field_count; i++)
         if (!(b->fields[i] = strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(def, i))))) return false;
+    c->class_i =
+        d->class_field && d->class_field[0] ? OGR_FD_GetFieldIndex(def, d->class_field) : -1;
+    if (c->class_i >= 0) {
+        /* Room for every feature the layer says it has (a guess: grown when short). */
+        c->b->class_cap = 1 << 16;
+        c->b->class_text = malloc(c->b->class_cap);
+        if (!c->b->class_text) return false;
+    }
     const char *named[2] = {d->height_field, d->floors_field};
     const char *keys[2] = {"height_field", "floors_field"};
     for (int k = 0; k < 2; k++) {
@@ -89,18 +103,48 @@ static bool geo__grow(geo__ctx *c, int need)
     if ((size_t)need <= c->cap) return true;
     size_t cap = c->cap ? c->cap * 2 : 1024;
     while (cap < (size_t)need) cap *= 2;
-    size_t fc = b->field_count > 0 ? (size_t)b->field_count : 1;
     double *h = realloc(b->height, cap * sizeof *h);
     if (h) b->height = h;
     double *fl = realloc(b->floors, cap * sizeof *fl);
     if (fl) b->floors = fl;
-    char **v = realloc(b->values, cap * fc * sizeof *v);
-    if (v) b->values = v;
+    bool v = true;
+    if (c->class_i >= 0) {
+        uint32_t *ca = realloc(b->class_at, cap * sizeof *ca);
+        if (ca) b->class_at = ca;
+        v = ca != NULL;
+    }
     signed char *so = realloc(c->src_of, cap * sizeof *so);
     if (so) c->src_of = so;
     if (!h || !fl || !v || !so) return false;
     c->cap = cap;
     return true;
+}
+
+/* The class field's text of a feature, appended to the arena. */
+static bool geo__class(geo__ctx *c, OGRFeatureH f, int index)
+{
+    geo_buildings *b = c->b;
+    b->class_at[index] = 0;
+    if (!OGR_F_IsFieldSetAndNotNull(f, c->class_i)) return true;
+    const char *v = OGR_F_GetFieldAsString(f, c->class_i);
+    char *u = v && c->recode && !CPLIsUTF8(v, -1) ? CPLRecode(v, "CP949", CPL_ENC_UTF8) : NULL;
+    const char *t = u ? u : v ? v : "";
+    size_t len = strlen(t) + 1;
+    bool ok = b->class_len + len < UINT32_MAX;
+    if (ok && b->class_len + len > b->class_cap) {
+        size_t cap = b->class_cap * 2;
+        while (cap < b->class_len + len) cap *= 2;
+        char *a = realloc(b->class_text, cap);
+        if (a) b->class_text = a, b->class_cap = cap;
+        ok = a != NULL;
+    }
+    if (ok) {
+        memcpy(b->class_text + b->class_len, t, len);
+        b->class_at[index] = (uint32_t)b->class_len + 1;
+        b->class_len += len;
+    }
+    CPLFree(u);
+    return ok;
 }
 
 static bool geo__feature(void *user, OGRFeatureH f, int index)
@@ -109,24 +153,21 @@ static bool geo__feature(void *user, OGRFeatureH f, int index)
     geo_buildings *b = c->b;
     if (!c->ready && !geo__setup(c, OGR_F_GetDefnRef(f))) return false;
     if (!geo__grow(c, index + 1)) return false;
-    char **row = &b->values[(size_t)index * (b->field_count > 0 ? b->field_count : 1)];
-    bool ok = true;
-    for (int i = 0; i < b->field_count; i++) {
-        const char *v = OGR_F_IsFieldSetAndNotNull(f, i) ? OGR_F_GetFieldAsString(f, i) : NULL;
-        row[i] = v ? strdup(v) : NULL;
-        ok = ok && (row[i] || !v);
-    }
-    b->value_rows = index + 1;
-    if (!ok) return false;
+    if (c->class_i >= 0 && !geo__class(c, f, index)) return false;
     /* The first source with a usable value wins; 0, null and text that is
-     * no number fall through to the next one, then the default. */
+     * no number fall through to the next one, then the default. Only these
+     * fields are read: the rest wait for a pick. */
     double h = NAN, floors = NAN;
     c->src_of[index] = -1;
     for (int k = 0; k < b->source_count; k++) {
         double v;
         int i = c->idx[k];
-        /* The text already read for the panel (NULL when null). */
-        if (!geo_buildings_parse_number(row[i], &v) || v <= 0) continue;
+        if (!OGR_F_IsFieldSetAndNotNull(f, i)) continue;
+        if (c->numeric[k])
+            v = OGR_F_GetFieldAsDouble(f, i);
+        else if (!geo_buildings_parse_number(OGR_F_GetFieldAsString(f, i), &v))
+            continue;
+        if (!isfinite(v) || v <= 0) continue;
         if (b->sources[k].floors) {
             if (v > GEO_MAX_FLOORS) continue;
             if (isnan(floors)) floors = v;
@@ -329,15 +370,14 @@ static int geo__key_cmp(const void *a, const void *b)
 static tw_result geo__order(geo_buildings *b, geo_btris *t, double cm)
 {
     int n = b->polys.count;
-    size_t fc = b->field_count > 0 ? (size_t)b->field_count : 1;
     long nx = geo_bnx(b, cm);
     geo__key *k = malloc((size_t)n * sizeof *k);
     geo_polygon *pf = malloc((size_t)n * sizeof *pf);
     double *h = malloc((size_t)n * sizeof *h), *fl = malloc((size_t)n * sizeof *fl);
-    char **v = malloc((size_t)n * fc * sizeof *v);
+    uint32_t *v = b->class_at ? malloc((size_t)n * sizeof *v) : NULL;
     size_t *tf = malloc((size_t)n * sizeof *tf);
     uint32_t *tn = malloc((size_t)n * sizeof *tn);
-    tw_result r = k && pf && h && fl && v && tf && tn ? TW_OK : TW_ERR_NOMEM;
+    tw_result r = k && pf && h && fl && (v || !b->class_at) && tf && tn ? TW_OK : TW_ERR_NOMEM;
     if (r == TW_OK) {
         for (int f = 0; f < n; f++) k[f] = (geo__key){geo_bcell(b, f, cm, nx), f};
         qsort(k, (size_t)n, sizeof *k, geo__key_cmp);
@@ -346,12 +386,12 @@ static tw_result geo__order(geo_buildings *b, geo_btris *t, double cm)
             pf[i] = b->polys.features[f];
             h[i] = b->height[f], fl[i] = b->floors[f];
             tf[i] = t->first[f], tn[i] = t->n[f];
-            memcpy(&v[(size_t)i * fc], &b->values[(size_t)f * fc], fc * sizeof *v);
+            if (v) v[i] = b->class_at[f];
         }
         memcpy(b->polys.features, pf, (size_t)n * sizeof *pf);
         memcpy(b->height, h, (size_t)n * sizeof *h);
         memcpy(b->floors, fl, (size_t)n * sizeof *fl);
-        memcpy(b->values, v, (size_t)n * fc * sizeof *v);
+        if (v) memcpy(b->class_at, v, (size_t)n * sizeof *v);
         memcpy(t->first, tf, (size_t)n * sizeof *tf);
         memcpy(t->n, tn, (size_t)n * sizeof *tn);
     }
@@ -371,7 +411,6 @@ static void geo__keep(geo__ctx *c, const double keep[4])
 {
     geo_buildings *b = c->b;
     geo_polygons *p = &b->polys;
-    size_t fc = b->field_count > 0 ? (size_t)b->field_count : 1;
     int m = 0;
     b->defaulted = 0;
     for (int k = 0; k < b->source_count; k++) b->sources[k].count = 0;
@@ -379,14 +418,13 @@ static void geo__keep(geo__ctx *c, const double keep[4])
         const double *bb = p->features[f].bbox;
         double cx = 0.5 * (bb[0] + bb[2]), cy = 0.5 * (bb[1] + bb[3]);
         if (!(cx >= keep[0] && cx < keep[2] && cy >= keep[1] && cy < keep[3])) {
-            for (size_t i = 0; i < (size_t)b->field_count; i++) free(b->values[f * fc + i]);
             free(p->features[f].code), free(p->features[f].name), free(p->features[f].name_en);
             b->outside++;
             continue;
         }
         p->features[m] = p->features[f];
         b->height[m] = b->height[f], b->floors[m] = b->floors[f];
-        memmove(&b->values[(size_t)m * fc], &b->values[(size_t)f * fc], fc * sizeof *b->values);
+        if (b->class_at) b->class_at[m] = b->class_at[f];
         if (c->src_of[f] >= 0)
             b->sources[c->src_of[f]].count++;
         else
@@ -396,7 +434,6 @@ static void geo__keep(geo__ctx *c, const double keep[4])
         m++;
     }
     p->count = m;
-    b->value_rows = m;
 }
 
 /* Every feature triangulated on this thread (a tile, once trimmed). */
@@ -417,7 +454,9 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
         .b = out,
         .desc = desc,
         .floor_m = desc->floor_height_m > 0 ? desc->floor_height_m : GEO_BUILDINGS_FLOOR_M,
-        .default_m = desc->default_height_m > 0 ? desc->default_height_m : GEO_BUILDINGS_DEFAULT_M};
+        .default_m = desc->default_height_m > 0 ? desc->default_height_m : GEO_BUILDINGS_DEFAULT_M,
+        .class_i = -1,
+        .recode = !(desc->src.encoding && desc->src.encoding[0])};
     geo_vector_desc vd = desc->src;
     vd.feature_fn = geo__feature;
     vd.feature_user = &c;
@@ -482,21 +521,21 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
 
 void geo_buildings_free(geo_buildings *b)
 {
-    for (size_t i = 0; b->values && i < (size_t)b->value_rows * (size_t)b->field_count; i++)
-        free(b->values[i]);
     for (int i = 0; b->fields && i < b->field_count; i++) free(b->fields[i]);
     geo_polygons_free(&b->polys);
     for (int i = 0; b->chunks && i < b->chunk_count; i++) {
-        tw_mesh_free(&b->chunks[i].roofs);
-        tw_mesh_free(&b->chunks[i].walls);
-        tw_mesh_free(&b->chunks[i].far);
+        tw_mesh *m[3] = {&b->chunks[i].roofs, &b->chunks[i].walls, &b->chunks[i].far};
+        for (int k = 0; k < 3; k++)
+            if (!geo_bmesh_in_arena(b, m[k])) tw_mesh_free(m[k]);
         free(b->chunks[i].roof_v0);
         free(b->chunks[i].wall_v0);
     }
     free(b->chunks);
+    geo_bmesh_arena_free(b);
     free(b->height);
     free(b->floors);
-    free(b->values);
+    free(b->class_text);
+    free(b->class_at);
     free(b->fields);
     memset(b, 0, sizeof *b);
 }

@@ -1,6 +1,7 @@
 /* Buildings from any OGR polygon source (GeoJSON, GPKG, shapefile,
- * FlatGeobuf, KML, CSV with WKT; any CRS): footprints with a height each,
- * every attribute as text for the pick panel, and two meshes for the whole
+ * FlatGeobuf, KML, CSV with WKT; any CRS): footprints with a height each
+ * and their source FID (the pick panel reads a feature's attributes by FID
+ * when it is picked: geo_buildings_read_attrs), and two meshes for the whole
  * chunk of the set (roofs and walls, from geo_polymesh) that the caller
  * raises onto the ground. Loading runs on a worker; the rest is plain geometry. */
 #ifndef GEO_BUILDINGS_H
@@ -25,6 +26,9 @@ typedef struct geo_buildings_desc {
     double floor_height_m;    /* 0: GEO_BUILDINGS_FLOOR_M */
     double default_height_m;  /* 0: GEO_BUILDINGS_DEFAULT_M */
     double chunk_m;           /* 0: GEO_BUILDINGS_CHUNK_M */
+    /* One attribute kept per building as text (a categorical colour);
+     * NULL: none. Every other attribute is read on pick. */
+    const char *class_field;
     /* A tile of a layer streamed by view: only features whose bounding-box
      * centre lies in [keep[0], keep[2]) x [keep[1], keep[3]) (scene metres)
      * are kept, so a feature crossing tiles is loaded once. The source is
@@ -67,9 +71,12 @@ typedef struct geo_buildings {
     double *floors;     /* per feature, NAN where unknown */
     char **fields;      /* attribute names */
     int field_count;
-    char **values;  /* features * field_count texts, NULL for null */
-    int value_rows; /* features whose values were read */
-    int defaulted;  /* features that got the default height */
+    /* desc->class_field's text per feature: class_text + class_at[f] - 1,
+     * class_at[f] 0 for null; class_at NULL when there is no such field. */
+    char *class_text;
+    size_t class_len, class_cap;
+    uint32_t *class_at;
+    int defaulted; /* features that got the default height */
     geo_buildings_source sources[GEO_BUILDINGS_SOURCES];
     int source_count;
     double hmin, hmax;
@@ -78,7 +85,28 @@ typedef struct geo_buildings {
     int roofless; /* features the triangulator gave no roof */
     int repaired; /* invalid footprints made valid (OGR_G_MakeValid) */
     int outside;  /* features read but left to a neighbouring tile (has_keep) */
+    /* A large load's chunk meshes live in one mapping (huge pages where the
+     * kernel gives them: far fewer page faults); meshes outside it (a
+     * cache read, a small tile) are each their own allocation. */
+    void *mesh_arena;
+    size_t mesh_arena_size;
 } geo_buildings;
+
+/* Feature f's class_field text, NULL when null or not kept. */
+const char *geo_buildings_class(const geo_buildings *b, int f);
+
+/* One feature's attributes, read from its source by FID (on pick). */
+typedef struct geo_battrs {
+    int count;
+    char **names, **values; /* values[i] NULL for null; UTF-8 */
+} geo_battrs;
+
+/* Opens src (or uses src->dataset) and reads feature fid's attributes;
+ * text that is not UTF-8 in a source naming no encoding is read as CP949.
+ * TW_ERR_IO (err says why) when the source or the feature cannot be read. */
+tw_result geo_buildings_read_attrs(const geo_vector_desc *src, const geo_frame *frame, long fid,
+                                   geo_battrs *out, char *err, size_t n);
+void geo_battrs_free(geo_battrs *a);
 
 /* Loads every polygon feature and builds both meshes. An empty source or
  * one without polygons is an error (with the skips in err). */
@@ -107,6 +135,7 @@ void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[
  * ~/.cache/citytwin), named by a hash of its key and holding the key, so a
  * changed file (size, mtime) or setting misses, and a checksum, so a cut
  * or corrupt file is detected, never trusted. */
+#define GEO_BUILDINGS_CACHE_VERSION 5u /* the file format (geo_buildings_cache.c) */
 bool geo_buildings_cache_dir(char *out, size_t n);
 /* The key of a whole read of a local file (path, size, mtime, the keys that
  * shape the buildings, the scene CRS) or of a file over HTTP (/vsicurl/:

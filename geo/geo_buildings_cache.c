@@ -2,8 +2,8 @@
  *
  * File: "CTBLDG" 0 1, u32 format version, u32 key length, the key, u64
  * payload length, the payload, u64 FNV-1a of the payload. The payload is
- * every array of a geo_buildings after its load (footprints, attributes,
- * heights, chunks with their meshes), little-endian as this machine writes
+ * every array of a geo_buildings after its load (footprints, field names,
+ * the class field's texts, heights, chunks with their meshes), little-endian as this machine writes
  * it; the reader checks every length against what is left. */
 #define _LARGEFILE64_SOURCE 1 /* VSIStatBufL */
 #include "geo_buildings.h"
@@ -20,8 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define GEO_CACHE_MAGIC   "CTBLDG\0\1"
-#define GEO_CACHE_VERSION 4u /* 3: /vsicurl/ keys; 4: meshes without normals, walls two vertices a point */
+#define GEO_CACHE_MAGIC "CTBLDG\0\1"
+/* 3: /vsicurl/ keys; 4: meshes without normals, walls two vertices a point;
+ * 5: no attribute texts (read on pick), one class field's */
+#define GEO_CACHE_VERSION GEO_BUILDINGS_CACHE_VERSION
 #define GEO_CACHE_NULL    0xffffffffu
 
 static uint64_t geo__fnv(const uint8_t *p, size_t n)
@@ -88,12 +90,12 @@ bool geo_buildings_cache_key(const geo_buildings_desc *d, const geo_frame *frame
     int k = snprintf(key, n,
                      "v%u|%s|size=%lld|mtime=%lld|etag=%s|layer=%s|where=%s|source_crs=%s|"
                      "encoding=%s|height=%s|floors=%s|floor_m=%.6g|default_m=%.6g|chunk_m=%.6g|"
-                     "frame=%s",
+                     "class=%s|frame=%s",
                      GEO_CACHE_VERSION, real, size, mtime, etag, d->src.layer ? d->src.layer : "",
                      d->src.where ? d->src.where : "", d->src.source_crs ? d->src.source_crs : "",
                      d->src.encoding ? d->src.encoding : "", d->height_field ? d->height_field : "",
                      d->floors_field ? d->floors_field : "", d->floor_height_m, d->default_height_m,
-                     d->chunk_m, geo_frame_wkt(frame));
+                     d->chunk_m, d->class_field ? d->class_field : "", geo_frame_wkt(frame));
     return k > 0 && (size_t)k < n;
 }
 
@@ -177,8 +179,12 @@ static void geo__payload(geo__buf *o, const geo_buildings *b)
     geo__put(o, b->floors, (size_t)p->count * sizeof *b->floors);
     geo__put(o, &b->field_count, sizeof b->field_count);
     for (int i = 0; i < b->field_count; i++) geo__str(o, b->fields[i]);
-    for (size_t i = 0; i < (size_t)p->count * (size_t)b->field_count; i++)
-        geo__str(o, b->values[i]);
+    uint64_t cl = b->class_at ? (uint64_t)b->class_len : UINT64_MAX;
+    geo__put(o, &cl, sizeof cl);
+    if (b->class_at) {
+        geo__put(o, b->class_text, b->class_len);
+        geo__put(o, b->class_at, (size_t)p->count * sizeof *b->class_at);
+    }
     geo__put(o, &b->defaulted, sizeof b->defaulted);
     geo__put(o, &b->source_count, sizeof b->source_count);
     geo__put(o, b->sources, sizeof b->sources);
@@ -389,14 +395,21 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
     if (r->bad || b->field_count < 0 || (size_t)b->field_count > r->left)
         return r->bad = true, false;
     b->fields = calloc((size_t)b->field_count + 1, sizeof *b->fields);
-    size_t nv = (size_t)p->count * (size_t)b->field_count;
-    if (!b->fields || nv > r->left / 4) return r->bad = true, false;
+    if (!b->fields) return r->bad = true, false;
     for (int i = 0; i < b->field_count && !r->bad; i++)
         if (!(b->fields[i] = geo__rstr(r))) r->bad = true;
-    b->values = calloc(nv + 1, sizeof *b->values);
-    if (!b->values) return r->bad = true, false;
-    b->value_rows = p->count;
-    for (size_t i = 0; i < nv && !r->bad; i++) b->values[i] = geo__rstr(r);
+    uint64_t cl = 0;
+    geo__get(r, &cl, sizeof cl);
+    if (!r->bad && cl != UINT64_MAX) {
+        /* The texts, each ending in a NUL, and every feature's offset + 1. */
+        if (cl > r->left || cl >= UINT32_MAX) return r->bad = true, false;
+        b->class_text = geo__arr(r, (long)cl, 1);
+        b->class_len = b->class_cap = (size_t)cl;
+        b->class_at = geo__arr(r, p->count, sizeof *b->class_at);
+        if (r->bad || (cl && b->class_text[cl - 1] != 0)) return r->bad = true, false;
+        for (int f = 0; f < p->count; f++)
+            if (b->class_at[f] > cl) return r->bad = true, false;
+    }
     geo__get(r, &b->defaulted, sizeof b->defaulted);
     geo__get(r, &b->source_count, sizeof b->source_count);
     geo__get(r, b->sources, sizeof b->sources);

@@ -52,6 +52,10 @@ tw_result geo_bchunks_build(geo_buildings *b, const geo_btris *t, double cm);
 long geo_bcell(const geo_buildings *b, int f, double cm, long nx);
 long geo_bnx(const geo_buildings *b, double cm);
 
+/* True when m's arrays are in b's mesh arena (not freed one by one). */
+bool geo_bmesh_in_arena(const geo_buildings *b, const tw_mesh *m);
+void geo_bmesh_arena_free(geo_buildings *b);
+
 /* Threads that help a load (the caller included): the cores, at most 8. */
 int geo_bthreads(void);
 

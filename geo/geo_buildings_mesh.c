@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define GEO_BATCH_FEATURES    2048
@@ -324,13 +325,63 @@ long geo_bnx(const geo_buildings *b, double cm)
     return (long)floor((b->polys.extent[2] - b->polys.extent[0]) / cm) + 1;
 }
 
+/* ---- the chunks' meshes in one mapping ---- */
+
+/* Loads this large carve their chunks' meshes out of one mapping, asked for
+ * huge pages: fresh mesh memory was a page fault every 4 KB. */
+#define GEO_ARENA_MIN_FEATURES 20000
+#define GEO_ARENA_ALIGN        64
+
+typedef struct geo__arena {
+    uint8_t *base;
+    size_t size;
+    atomic_size_t used;
+} geo__arena;
+
+static size_t geo__up(size_t n)
+{
+    return (n + GEO_ARENA_ALIGN - 1) & ~(size_t)(GEO_ARENA_ALIGN - 1);
+}
+
+/* A mesh with colours and no normals, in the arena while it has room,
+ * else its own allocation (geo_bmesh_in_arena tells them apart). */
+static tw_result geo__mesh_alloc(geo__arena *a, tw_mesh *m, uint32_t nv, uint32_t ni)
+{
+    size_t vn = nv ? nv : 1, in = ni ? ni : 1;
+    size_t need = geo__up(vn * 12) + geo__up(vn * 4) + geo__up(in * 4);
+    size_t at = a && a->base ? atomic_fetch_add(&a->used, need) : 0;
+    if (!a || !a->base || at + need > a->size) return tw_mesh_alloc(m, nv, ni, TW_MESH_COLORS);
+    tw_prim prim = m->prim;
+    memset(m, 0, sizeof *m);
+    m->prim = prim;
+    m->attrs = TW_MESH_COLORS;
+    m->vertex_count = nv, m->index_count = ni;
+    uint8_t *p = a->base + at;
+    m->positions = (float *)p;
+    m->colors = p + geo__up(vn * 12);
+    m->indices = (uint32_t *)(p + geo__up(vn * 12) + geo__up(vn * 4));
+    return TW_OK;
+}
+
+bool geo_bmesh_in_arena(const geo_buildings *b, const tw_mesh *m)
+{
+    const uint8_t *p = (const uint8_t *)m->positions, *a = b->mesh_arena;
+    return a && p >= a && p < a + b->mesh_arena_size;
+}
+
+void geo_bmesh_arena_free(geo_buildings *b)
+{
+    if (b->mesh_arena) munmap(b->mesh_arena, b->mesh_arena_size);
+    b->mesh_arena = NULL, b->mesh_arena_size = 0;
+}
+
 /* The far mesh: each building's bounding box, corners 0-3 at the bottom
  * and 4-7 on top (z 0 until raised), a roof and four walls; no normals
  * (drawn with flat normals). */
-static tw_result geo__far_boxes(const geo_buildings *b, geo_buildings_chunk *c)
+static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_buildings_chunk *c)
 {
     uint32_t n = (uint32_t)(c->f1 - c->f0);
-    tw_result r = tw_mesh_alloc(&c->far, n * GEO_BUILDINGS_FAR_V, n * 30, TW_MESH_COLORS);
+    tw_result r = geo__mesh_alloc(a, &c->far, n * GEO_BUILDINGS_FAR_V, n * 30);
     if (r != TW_OK) return r;
     memcpy(c->far.origin, c->origin, sizeof c->origin);
     static const uint32_t tri[30] = {4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 1, 2, 6,
@@ -354,18 +405,15 @@ static tw_result geo__far_boxes(const geo_buildings *b, geo_buildings_chunk *c)
 /* Walls of features f0 .. f1 - 1 (points: their ring points): each point of a ring once at the
  * bottom (even vertex) and once on top (odd), z 0 until raised, and two triangles per edge of
  * non-zero length; no normals (drawn with flat normals). */
-static tw_result geo__walls(const geo_polygons *cp, int f0, int f1, uint32_t points,
+static tw_result geo__walls(const geo_polygons *cp, geo__arena *ar, int f0, int f1, uint32_t points,
                             const double origin[3], tw_mesh *m, uint32_t **wall_v0)
 {
     m->prim = TW_PRIM_TRIANGLES;
-    tw_result r = tw_mesh_alloc(m, points * 2, points * 6, TW_MESH_COLORS);
+    *wall_v0 = calloc((size_t)(f1 - f0) + 1, sizeof **wall_v0);
+    if (!*wall_v0) return TW_ERR_NOMEM;
+    tw_result r = geo__mesh_alloc(ar, m, points * 2, points * 6);
     if (r != TW_OK) return r;
     memcpy(m->origin, origin, sizeof m->origin);
-    *wall_v0 = calloc((size_t)(f1 - f0) + 1, sizeof **wall_v0);
-    if (!*wall_v0) {
-        tw_mesh_free(m);
-        return TW_ERR_NOMEM;
-    }
     uint32_t nv = 0, ni = 0;
     for (int f = f0; f < f1; f++) {
         const geo_polygon *pf = &cp->features[f];
@@ -411,7 +459,8 @@ static tw_result geo__walls(const geo_polygons *cp, int f0, int f1, uint32_t poi
 
 /* The chunk's roofs from the triangles made while reading: only the points a
  * triangle uses become vertices, z 0, no normals (drawn with flat normals). */
-static tw_result geo__roofs(const geo_buildings *b, const geo_btris *t, geo_buildings_chunk *c)
+static tw_result geo__roofs(const geo_buildings *b, const geo_btris *t, geo__arena *ar,
+                            geo_buildings_chunk *c)
 {
     const geo_polygons *p = &b->polys;
     int n = c->f1 - c->f0;
@@ -440,7 +489,7 @@ static tw_result geo__roofs(const geo_buildings *b, const geo_btris *t, geo_buil
             for (uint32_t k = 0; k < t->n[f]; k++) nv += ix[k] < np && !remap[ix[k]]++;
         }
         m->prim = TW_PRIM_TRIANGLES;
-        r = tw_mesh_alloc(m, (uint32_t)nv, (uint32_t)nidx, TW_MESH_COLORS);
+        r = geo__mesh_alloc(ar, m, (uint32_t)nv, (uint32_t)nidx);
     }
     if (r == TW_OK) {
         memcpy(m->origin, c->origin, sizeof m->origin);
@@ -473,7 +522,7 @@ static tw_result geo__roofs(const geo_buildings *b, const geo_btris *t, geo_buil
 }
 
 /* One chunk's meshes: roofs from t, walls and boxes from its features. */
-static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t,
+static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t, geo__arena *a,
                                    geo_buildings_chunk *c)
 {
     const geo_polygons *p = &b->polys;
@@ -489,16 +538,17 @@ static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t,
     c->origin[0] = floor(0.5 * (c->box[0] + c->box[3]));
     c->origin[1] = floor(0.5 * (c->box[1] + c->box[4]));
     c->origin[2] = 0;
-    tw_result r = geo__roofs(b, t, c);
+    tw_result r = geo__roofs(b, t, a, c);
     if (r == TW_OK)
-        r = geo__walls(p, c->f0, c->f1, (uint32_t)np, c->origin, &c->walls, &c->wall_v0);
-    if (r == TW_OK) r = geo__far_boxes(b, c);
+        r = geo__walls(p, a, c->f0, c->f1, (uint32_t)np, c->origin, &c->walls, &c->wall_v0);
+    if (r == TW_OK) r = geo__far_boxes(b, a, c);
     return r;
 }
 
 typedef struct geo__chunk_work {
     geo_buildings *b;
     const geo_btris *t;
+    geo__arena *arena;
     atomic_int next;
     atomic_int failed;
 } geo__chunk_work;
@@ -509,7 +559,8 @@ static void *geo__chunk_worker(void *arg)
     for (;;) {
         int k = atomic_fetch_add(&w->next, 1);
         if (k >= w->b->chunk_count || atomic_load(&w->failed)) break;
-        if (geo__chunk_meshes(w->b, w->t, &w->b->chunks[k]) != TW_OK) atomic_store(&w->failed, 1);
+        if (geo__chunk_meshes(w->b, w->t, w->arena, &w->b->chunks[k]) != TW_OK)
+            atomic_store(&w->failed, 1);
     }
     return NULL;
 }
@@ -528,7 +579,28 @@ tw_result geo_bchunks_build(geo_buildings *b, const geo_btris *t, double cm)
         c->f0 = f, c->f1 = f1;
         f = f1;
     }
-    geo__chunk_work w = {.b = b, .t = t};
+    /* The arena: room for every mesh at its largest (roofs: a vertex per
+     * point; walls: two; boxes: 8 and 30 indices), mapped but not touched. */
+    geo__arena arena = {0};
+    atomic_init(&arena.used, 0);
+    if (n >= GEO_ARENA_MIN_FEATURES) {
+        size_t bound = (size_t)b->chunk_count * 9 * GEO_ARENA_ALIGN;
+        for (int f = 0; f < n; f++) {
+            const geo_polygon *pf = &b->polys.features[f];
+            size_t np = (size_t)(b->polys.ring_start[pf->ring_first + pf->ring_count] -
+                                 b->polys.ring_start[pf->ring_first]);
+            bound += np * 16 + (size_t)t->n[f] * 4 + np * 2 * 16 + np * 6 * 4 + 8 * 16 + 30 * 4;
+        }
+        void *m = mmap(NULL, bound, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m != MAP_FAILED) {
+#ifdef MADV_HUGEPAGE
+            madvise(m, bound, MADV_HUGEPAGE);
+#endif
+            arena.base = m, arena.size = bound;
+            b->mesh_arena = m, b->mesh_arena_size = bound;
+        }
+    }
+    geo__chunk_work w = {.b = b, .t = t, .arena = &arena};
     atomic_init(&w.next, 0);
     atomic_init(&w.failed, 0);
     /* Helpers only where there is enough to share. */
@@ -540,6 +612,16 @@ tw_result geo_bchunks_build(geo_buildings *b, const geo_btris *t, double cm)
     geo__chunk_worker(&w);
     for (int k = 0; k < started; k++) pthread_join(th[k], NULL);
     if (atomic_load(&w.failed)) return TW_ERR_NOMEM;
+    if (arena.base) {
+        /* The tail no mesh took goes back. */
+        size_t page = (size_t)sysconf(_SC_PAGESIZE), used = atomic_load(&arena.used);
+        size_t keep = (used < arena.size ? used : arena.size) + page - 1;
+        keep -= keep % page;
+        if (keep < arena.size && keep > 0) {
+            munmap(arena.base + keep, arena.size - keep);
+            b->mesh_arena_size = keep;
+        }
+    }
     for (int k = 0; k < b->chunk_count; k++) {
         const geo_buildings_chunk *c = &b->chunks[k];
         for (int i = 0; i < c->f1 - c->f0; i++) b->roofless += c->roof_v0[i] == c->roof_v0[i + 1];

@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     const uint8_t *payload = size ? data + 1 : data;
     uint64_t plen = size ? size - 1 : 0, sum = fnv(payload, (size_t)plen);
-    uint32_t version = 2, klen = 4;
+    uint32_t version = GEO_BUILDINGS_CACHE_VERSION,
+             klen = 4; /* was 2: every payload stopped there */
     size_t n = 8 + 4 + 4 + klen + 8 + (size_t)plen + 8;
     uint8_t *f = malloc(n), *p = f;
     if (!f) return 0;

@@ -234,6 +234,31 @@ static void test_pick_a_building(void)
     json_object_put(r);
 }
 
+/* A click (scripted, through the same input path as a window's) selects
+ * 청라 스퀘어7; its attributes are not in memory but read from the source
+ * by FID on a worker, and the report shows them once they arrived. */
+static void test_click_reads_attributes(void)
+{
+    double xy[2] = {0, 0};
+    long fid = -1;
+    TW_CHECK(find_building(cheongna, "청라 스퀘어7", xy, &fid));
+    char scene[4096], script[600], extra[800];
+    cheongna_scene(scene, sizeof scene, (double[3]){xy[0], xy[1] - 1, 600},
+                   (double[3]){xy[0], xy[1], 0}, "");
+    snprintf(script, sizeof script, "%s/click.txt", tw_run_tmpdir());
+    tw_run_write_text(script, "click 320 180\nwait 60\n");
+    snprintf(extra, sizeof extra, "--bookmark here --script '%s'", script);
+    int rc;
+    json_object *r = tw_run_scene(scene, "click", extra, &rc);
+    TW_CHECK(rc == 0 && r);
+    json_object *b = r ? tw_run_layer(r, "buildings") : NULL;
+    TW_CHECK_MSG(json_object_get_int64(tw_run_get(b, "selected_fid")) == fid, "selected %s",
+                 str(b, "selected_fid"));
+    TW_CHECK_STR(str(b, "selected_attributes_state"), "ready");
+    TW_CHECK_STR(str(tw_run_get(b, "selected_attributes"), "name"), "청라 스퀘어7");
+    json_object_put(r);
+}
+
 /* Real input in a real window (Xvfb, xdotool): a click in the middle of a
  * view straight down on 청라 스퀘어7 selects it (the report's selected_fid
  * is its FID, the attribute panel shows), and Esc afterwards clears it. */
@@ -418,6 +443,7 @@ int main(void)
     TW_RUN(test_cheongna_culling);
     TW_RUN(test_yeouido_golden);
     TW_RUN(test_pick_a_building);
+    TW_RUN(test_click_reads_attributes);
     TW_RUN(test_bad_inputs);
     TW_RUN(test_legend_reserved);
     TW_RUN(test_click_in_a_window);

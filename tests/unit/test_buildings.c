@@ -26,7 +26,8 @@ static bool load(const char *path, const char *height, const char *floors, doubl
     geo_buildings_desc d = {.src = {.path = path},
                             .height_field = height,
                             .floors_field = floors,
-                            .floor_height_m = floor_m};
+                            .floor_height_m = floor_m,
+                            .class_field = "name"};
     return geo_buildings_load(&d, frame, b, err, n) == TW_OK;
 }
 
@@ -276,16 +277,41 @@ static bool write_squares(const char *path, const char *const *props, int n)
 
 static char tmpdir[64];
 
+/* The height of the building named name (the class field kept: "name"). */
 static double height_of(const geo_buildings *b, const char *name)
 {
-    int ni = -1;
-    for (int i = 0; i < b->field_count; i++)
-        if (strcmp(b->fields[i], "name") == 0) ni = i;
-    for (int f = 0; ni >= 0 && f < b->polys.count; f++) {
-        const char *v = b->values[(size_t)f * b->field_count + ni];
+    for (int f = 0; f < b->polys.count; f++) {
+        const char *v = geo_buildings_class(b, f);
         if (v && strcmp(v, name) == 0) return b->height[f];
     }
     return NAN;
+}
+
+/* Attributes are read back from the source by FID (as on pick): every
+ * building's "name" read so equals the class text the load kept, and its
+ * height text is there too. */
+static void check_attrs_by_fid(const char *path, const geo_buildings *b)
+{
+    char err[256];
+    int same = 0;
+    for (int f = 0; f < b->polys.count; f++) {
+        geo_battrs a;
+        geo_vector_desc src = {.path = path};
+        TW_CHECK_MSG(geo_buildings_read_attrs(&src, frame, b->polys.features[f].fid, &a, err,
+                                              sizeof err) == TW_OK,
+                     "%s", err);
+        const char *name = NULL;
+        for (int i = 0; i < a.count; i++)
+            if (strcmp(a.names[i], "name") == 0) name = a.values[i];
+        const char *c = geo_buildings_class(b, f);
+        same += name && c && strcmp(name, c) == 0;
+        geo_battrs_free(&a);
+    }
+    TW_CHECK(same == b->polys.count);
+    geo_battrs a;
+    geo_vector_desc src = {.path = path};
+    TW_CHECK(geo_buildings_read_attrs(&src, frame, 999999, &a, err, sizeof err) == TW_ERR_IO);
+    TW_CHECK_MSG(strstr(err, "999999"), "%s", err);
 }
 
 /* OSM-style text heights, the common names in order, floors x floor height
@@ -314,6 +340,7 @@ static void test_heights(void)
              b.sources[1].floors && b.sources[1].count == 1);
     TW_CHECK_NEAR(b.hmin, 10, 1e-9);
     TW_CHECK_NEAR(b.hmax, 45, 1e-9);
+    check_attrs_by_fid(path, &b);
     geo_buildings_free(&b);
     /* Named fields: floors only, at the default 3.3 m. */
     TW_CHECK(load(path, NULL, "building_levels", 0, &b, err, sizeof err));
@@ -525,6 +552,44 @@ static void test_repair(void)
     geo_buildings_free(&b);
 }
 
+/* Korean text in a CP949 shapefile that lost its .cpg: the class text kept
+ * at load and the attributes read back by FID (the pick panel's) are
+ * UTF-8, 강남구 and not mojibake. */
+static void test_cp949_attributes(void)
+{
+    const char *src = getenv("CITYTWIN_SOURCE");
+    char gu[1024], shp[256], cpg[256], cmd[2048], err[512];
+    snprintf(gu, sizeof gu, "%s/assets/data/admin/seoul_gu_2018.geojson", src ? src : ".");
+    if (access(gu, R_OK) != 0) TW_SKIP("%s is missing", gu);
+    if (system("command -v ogr2ogr >/dev/null 2>&1") != 0)
+        TW_SKIP("ogr2ogr (gdal-bin) is not installed");
+    snprintf(shp, sizeof shp, "%s/gu_cp949.shp", tmpdir);
+    snprintf(cpg, sizeof cpg, "%s/gu_cp949.cpg", tmpdir);
+    snprintf(cmd, sizeof cmd,
+             "ogr2ogr -f 'ESRI Shapefile' -lco ENCODING=CP949 -t_srs EPSG:5186 '%s' '%s'", shp, gu);
+    TW_CHECK(system(cmd) == 0);
+    TW_CHECK_MSG(unlink(cpg) == 0, "ogr2ogr wrote no %s", cpg);
+    geo_buildings b;
+    geo_buildings_desc d = {.src = {.path = shp}, .class_field = "name"};
+    TW_CHECK_MSG(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK, "%s", err);
+    int at = -1;
+    for (int f = 0; f < b.polys.count; f++)
+        if (geo_buildings_class(&b, f) && strcmp(geo_buildings_class(&b, f), "강남구") == 0) at = f;
+    TW_CHECK_MSG(at >= 0, "no 강남구 among %d; first: '%s'", b.polys.count,
+                 geo_buildings_class(&b, 0) ? geo_buildings_class(&b, 0) : "(null)");
+    if (at >= 0) {
+        geo_battrs a;
+        TW_CHECK(geo_buildings_read_attrs(&d.src, frame, b.polys.features[at].fid, &a, err,
+                                          sizeof err) == TW_OK);
+        const char *name = NULL;
+        for (int i = 0; i < a.count; i++)
+            if (strcmp(a.names[i], "name") == 0) name = a.values[i];
+        TW_CHECK_MSG(name && strcmp(name, "강남구") == 0, "'%s'", name ? name : "(null)");
+        geo_battrs_free(&a);
+    }
+    geo_buildings_free(&b);
+}
+
 int main(void)
 {
     tw_log_init(TW_LOG_WARN);
@@ -544,6 +609,7 @@ int main(void)
     TW_RUN(test_walls);
     TW_RUN(test_chunks);
     TW_RUN(test_heights);
+    TW_RUN(test_cp949_attributes);
     TW_RUN(test_invalid_and_empty);
     TW_RUN(test_base_on_slope);
     TW_RUN(test_repair);

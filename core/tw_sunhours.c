@@ -351,8 +351,7 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
     if (d->far)
         for (size_t k = 0; k < (size_t)d->far->nx * d->far->ny; k++)
             if (d->far->z[k] > s.far_zmax) s.far_zmax = d->far->z[k];
-    float *run = tw_sunhours_alloc((area + (size_t)d->point_count + 1) * sizeof *run, true);
-    if (!run) return TW_ERR_NOMEM;
+    float *run = NULL;
     size_t cells = (size_t)g->nx * g->ny, most = (size_t)(g->nx > g->ny ? g->nx : g->ny);
     s.lines = malloc(((size_t)g->nx + g->ny + 2) * sizeof *s.lines);
     s.off = malloc(most * sizeof *s.off);
@@ -372,12 +371,18 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
      * raised cells. */
     size_t raised = 0, sampled = 0;
     for (size_t c = 0; c < cells; c += 7, sampled++) raised += d->dsm[c] > z0 + TW_SH_BASE;
-    memset(ground, 0, area * sizeof *ground);
-    if (d->point_count > 0) memset(facade, 0, (size_t)d->point_count * sizeof *facade);
-    if (rc == TW_OK && !d->full_sweep && isfinite(z0) && raised * 4 <= sampled) {
+    /* The runs carried across steps: the area's cells, then the points
+     * (the fast engine fills what it reads; it clears and judges the
+     * results itself). */
+    bool fast = rc == TW_OK && !d->full_sweep && isfinite(z0) && raised * 4 <= sampled;
+    run = tw_sunhours_alloc((area + (size_t)d->point_count + 1) * sizeof *run, !fast);
+    if (!run) rc = TW_ERR_NOMEM;
+    if (rc == TW_OK && fast) {
         rc = tw_sh__run_fast(&s, z0, ground, facade, run);
         goto done;
     }
+    memset(ground, 0, area * sizeof *ground);
+    if (d->point_count > 0) memset(facade, 0, (size_t)d->point_count * sizeof *facade);
     if (rc == TW_OK && d->point_count > 0 && d->obstacles) {
         if (!(s.owner = tw__owners(d))) rc = TW_ERR_NOMEM;
         if ((s.pbox = malloc((size_t)d->obstacles->count * 4 * sizeof *s.pbox)) != NULL)
@@ -422,9 +427,9 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
         for (int p = 0; p < d->point_count; p++)
             tw_sunhours_add(&facade[p], &run[area + p], tw__facade_lit(&s, &d->points[p]), st);
     }
-done:
     for (size_t c = 0; rc == TW_OK && c < area; c++) tw_sunhours_judge(&ground[c]);
     for (int p = 0; rc == TW_OK && p < d->point_count; p++) tw_sunhours_judge(&facade[p]);
+done:
     free(run);
     free(s.dsm_t);
     free(s.sin_);

@@ -111,11 +111,13 @@ typedef struct tw__fast {
      * before (bits 3-5) that are raised; bits 6-11: of equal height. */
     uint16_t *ev_nb[2];
     uint64_t *araised; /* the area's raised cells, rows of W words */
-    uint64_t *fbits;   /* this chunk's lit bits of the points */
+    int nch;           /* words of steps held before a fold (1 or 2) */
+    uint64_t *fbits;   /* the held steps' lit bits of the points, nch words each */
     int W, AYP;        /* area row words, rows padded to 64 */
-    /* 64 steps' images of the area (AYP x W each, 1 = shadowed), good for
-     * its base cells; its raised cells' shadow bits (per cell, in row
-     * order: abase per word of araised is the first one's index). */
+    /* 64 x nch steps' images of the area (AYP x W each, 1 = shadowed),
+     * good for its base cells; its raised cells' shadow bits (nch words
+     * per cell, in row order: abase per word of araised is the first
+     * one's index). */
     uint64_t *chunk, *rbits;
     int *abase;
     uint64_t *M, *Mt, *col; /* the base cells' sheared image, its transpose, a column image */
@@ -148,7 +150,8 @@ static inline void tw__span(const tw__fast *f, const tw__clip *c, int L, int k, 
 
 /* The shadow on a run of equal heights z from k0 to k on line L, where
  * height S came in at k0: its first cells, set one by one in the raised
- * cells' shadow bits (bit: the step's). */
+ * cells' shadow bits (rbits: at the step's word, nch words per cell; bit:
+ * the step's). */
 static inline void tw__roof(const tw__fast *f, const tw__clip *c, uint64_t *rbits, uint64_t bit,
                             int L, int k0, int k, float S, float z)
 {
@@ -164,7 +167,8 @@ static inline void tw__roof(const tw__fast *f, const tw__clip *c, uint64_t *rbit
         int i = (s->by_col ? a : m) - d->ax0, j = (s->by_col ? m : a) - d->ay0;
         if (i >= 0 && j >= 0 && i < d->anx && j < d->any) {
             size_t w = (size_t)j * f->W + (i >> 6);
-            rbits[f->abase[w] + __builtin_popcountll(f->araised[w] & ((1ull << (i & 63)) - 1))] |=
+            rbits[(size_t)f->nch * (f->abase[w] + (size_t)__builtin_popcountll(
+                                                      f->araised[w] & ((1ull << (i & 63)) - 1)))] |=
                 bit;
         }
     }
@@ -230,7 +234,7 @@ static void tw__queries(tw__fast *f)
     f->qcount[0] = 0;
 }
 
-/* One sun position (bit ct of the chunk). */
+/* One sun position (step ct of those held). */
 static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
 {
     tw__sh *s = f->s;
@@ -239,7 +243,8 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     const int by = s->by_col ? 1 : 0, na = s->na, nb = s->nb, bmin = s->bmin, a0 = s->a0,
               astep = s->astep;
     const float drop = s->drop, eps = (float)TW_SH_EPS;
-    const uint64_t bit = 1ull << ct;
+    const uint64_t bit = 1ull << (ct & 63);
+    const int cw0 = ct >> 6;
     /* The area in the layout: major rows A0..A1, minor B0..B1 (from bmin). */
     int A0 = by ? d->ax0 : d->ay0, A1 = A0 + (by ? d->anx : d->any) - 1;
     int B0 = (by ? d->ay0 : d->ax0) - bmin, B1 = B0 + (by ? d->any : d->anx) - 1;
@@ -292,14 +297,14 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
             S[L] = So, K[L] = k;
             bool next_in = k + 1 < na && b + dn >= 0 && b + dn < nb;
             if (!next_in || !(nbf >> (6 + nbit) & 1)) /* the run ends */
-                tw__roof(f, &c, f->rbits, bit, L, rk[L], k, rS[L], z);
+                tw__roof(f, &c, f->rbits + cw0, bit, L, rk[L], k, rS[L], z);
             if (next_in && (nbf >> nbit & 1)) continue; /* the line stays raised */
             tw__span(f, &c, L, k, So);
         }
     }
     for (int w = 0; w < f->nwall; w++)
         for (int p = f->wall[w]; p < f->wall[w + 1]; p++)
-            if ((float)d->points[p].z + eps >= f->thr[w]) f->fbits[p] |= bit;
+            if ((float)d->points[p].z + eps >= f->thr[w]) f->fbits[(size_t)p * f->nch + cw0] |= bit;
     /* Unshear: positions become rows, lines become the area's minor axis. */
     int Lw = (c.Lcnt + 63) / 64, nbits = B1 - B0 + 1, cw = (nbits + 63) / 64;
     tw__transpose(f->M, c.Lcnt, c.kw, f->Mt, Lw);
@@ -311,36 +316,66 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     if (by) tw__transpose(f->col, d->anx, cw, img, f->W);
 }
 
-/* Folds the chunk's first n steps into the results and clears it. */
-static void tw__flush(tw__fast *f, int t0, int n, uint64_t up, tw_sunhours_result *ground,
-                      tw_sunhours_result *facade, float *run)
+/* Folds the n steps held (from step t0; up: those above the horizon, nch
+ * words) into the results: from zero when t0 is 0, else from the results
+ * and the carried runs (run: the area's cells, then the points); judged
+ * when last. */
+static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhours_result *ground,
+                      tw_sunhours_result *facade, float *run, bool last)
 {
     const tw_sunhours_desc *d = f->s->d;
-    double Pt[65] = {0}, P8[65] = {0}, P9[65] = {0};
-    for (int t = 0; t < n; t++) {
-        const tw_sunhours_step *st = &d->steps[t0 + t];
-        Pt[t + 1] = Pt[t] + st->w_total, P8[t + 1] = P8[t] + st->w_8_16;
-        P9[t + 1] = P9[t] + st->w_9_15;
-    }
+    const int nch = f->nch;
+    double P[3][2][65] = {{{0}}};
+    for (int c = 0; c < nch; c++)
+        for (int t = 0; t < 64; t++) {
+            int tt = 64 * c + t;
+            const tw_sunhours_step *st = tt < n ? &d->steps[t0 + tt] : NULL;
+            P[0][c][t + 1] = P[0][c][t] + (st ? st->w_total : 0);
+            P[1][c][t + 1] = P[1][c][t] + (st ? st->w_8_16 : 0);
+            P[2][c][t + 1] = P[2][c][t] + (st ? st->w_9_15 : 0);
+        }
+    int cn[2] = {n < 64 ? n : 64, n > 64 ? n - 64 : 0};
     size_t area = (size_t)d->anx * d->any, img = (size_t)f->AYP * f->W;
-    uint64_t blk[64];
+    uint64_t blk[2][64];
     for (int y = 0; y < d->any; y++)
         for (int w = 0; w < f->W; w++) {
             size_t o = (size_t)y * f->W + w;
             uint64_t r = f->araised[o];
-            for (int t = 0; t < 64; t++) blk[t] = t < n ? f->chunk[t * img + o] : ~0ull;
-            tw__t64(blk);
-            const uint64_t *rb = f->rbits + f->abase[o];
-            for (int c = 0; c < 64 && w * 64 + c < d->anx; c++) {
-                size_t ac = (size_t)y * d->anx + w * 64 + c;
-                uint64_t sh = r >> c & 1 ? rb[__builtin_popcountll(r & ((1ull << c) - 1))] : blk[c];
-                tw__fold(&ground[ac], &run[ac], ~sh & up, n, Pt, P8, P9);
+            for (int c = 0; c < nch; c++) {
+                const uint64_t *ch = f->chunk + (size_t)c * 64 * img + o;
+                for (int t = 0; t < 64; t++) blk[c][t] = t < cn[c] ? ch[t * img] : ~0ull;
+                tw__t64(blk[c]);
+            }
+            const uint64_t *rb = f->rbits + (size_t)nch * f->abase[o];
+            for (int b = 0; b < 64 && w * 64 + b < d->anx; b++) {
+                size_t ac = (size_t)y * d->anx + w * 64 + b;
+                bool raised = r >> b & 1;
+                const uint64_t *rw =
+                    raised ? rb + (size_t)nch * __builtin_popcountll(r & ((1ull << b) - 1)) : NULL;
+                tw_sunhours_result g = {0};
+                float rn = 0;
+                if (t0 > 0) g = ground[ac], rn = run[ac];
+                for (int c = 0; c < nch && cn[c] > 0; c++) {
+                    uint64_t sh = raised ? rw[c] : blk[c][b];
+                    tw__fold(&g, &rn, ~sh & up[c], cn[c], P[0][c], P[1][c], P[2][c]);
+                }
+                if (last)
+                    tw_sunhours_judge(&g);
+                else
+                    run[ac] = rn;
+                ground[ac] = g;
             }
         }
-    for (int p = 0; p < d->point_count; p++)
-        tw__fold(&facade[p], &run[area + p], f->fbits[p], n, Pt, P8, P9);
-    memset(f->fbits, 0, ((size_t)d->point_count + 1) * sizeof *f->fbits);
-    memset(f->rbits, 0, ((size_t)f->abase[(size_t)d->any * f->W] + 1) * sizeof *f->rbits);
+    for (int p = 0; p < d->point_count; p++) {
+        float *rn = &run[area + p];
+        if (t0 == 0) memset(&facade[p], 0, sizeof facade[p]), *rn = 0;
+        for (int c = 0; c < nch && cn[c] > 0; c++)
+            tw__fold(&facade[p], rn, f->fbits[(size_t)p * nch + c] & up[c], cn[c], P[0][c], P[1][c],
+                     P[2][c]);
+        if (last) tw_sunhours_judge(&facade[p]);
+    }
+    memset(f->fbits, 0, ((size_t)d->point_count + 1) * nch * sizeof *f->fbits);
+    memset(f->rbits, 0, ((size_t)f->abase[(size_t)d->any * f->W] + 1) * nch * sizeof *f->rbits);
 }
 
 /* Which of the cell's neighbours one row ahead and one behind (rows are j
@@ -473,7 +508,9 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     for (int o = 0; o < 2; o++) {
         f.ev_start[o] = malloc(((size_t)most + 2) * sizeof(int));
     }
-    f.chunk = tw_sunhours_alloc((size_t)64 * f.AYP * f.W * sizeof *f.chunk, true);
+    /* Up to 128 steps are held and folded once; more, 64 at a time. */
+    f.nch = d->step_count > 64 && d->step_count <= 128 ? 2 : 1;
+    f.chunk = tw_sunhours_alloc((size_t)64 * f.nch * f.AYP * f.W * sizeof *f.chunk, true);
     f.abase = malloc(((size_t)d->any * f.W + 1) * sizeof *f.abase);
     f.M = malloc((size_t)Lmax * kwmax * sizeof *f.M);
     f.araised = calloc((size_t)d->any * f.W + 1, sizeof *f.araised);
@@ -486,7 +523,7 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     f.qk = malloc(np * sizeof *f.qk), f.qL = malloc(np * sizeof *f.qL);
     f.qp = malloc(np * sizeof *f.qp), f.qt = malloc(np * sizeof *f.qt);
     f.thr = malloc(np * sizeof *f.thr), f.wall = malloc((np + 1) * sizeof *f.wall);
-    f.fbits = calloc(np, sizeof *f.fbits);
+    f.fbits = calloc(np * f.nch, sizeof *f.fbits);
     f.own = malloc(np * sizeof *f.own), f.near = malloc(np * sizeof *f.near);
     f.other = malloc(np * sizeof *f.other);
     tw_result rc = TW_OK;
@@ -500,11 +537,17 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
         for (size_t o = 0; o < words; o++)
             f.abase[o] = (int)nr, nr += (size_t)__builtin_popcountll(f.araised[o]);
         f.abase[words] = (int)nr;
-        if (!(f.rbits = calloc(nr + 1, sizeof *f.rbits))) rc = TW_ERR_NOMEM;
+        if (!(f.rbits = calloc((nr + 1) * f.nch, sizeof *f.rbits))) rc = TW_ERR_NOMEM;
     }
     if (rc == TW_OK) tw__walls(&f);
-    uint64_t up = 0;
-    int t0 = 0;
+    if (rc == TW_OK && d->step_count < 1) { /* nothing to fold: no sun */
+        memset(ground, 0, (size_t)d->anx * d->any * sizeof *ground);
+        memset(facade, 0, (size_t)d->point_count * sizeof *facade);
+        for (size_t c = 0; c < (size_t)d->anx * d->any; c++) tw_sunhours_judge(&ground[c]);
+        for (int p = 0; p < d->point_count; p++) tw_sunhours_judge(&facade[p]);
+    }
+    uint64_t up[2] = {0, 0};
+    int t0 = 0, hold = 64 * f.nch;
     for (int t = 0; rc == TW_OK && t < d->step_count; t++) {
         if (d->cancel && atomic_load(d->cancel)) {
             rc = TW_ERR_CANCELLED;
@@ -512,12 +555,12 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
         }
         int ct = t - t0;
         if (d->steps[t].elevation_deg > 0) {
-            up |= 1ull << ct;
+            up[ct >> 6] |= 1ull << (ct & 63);
             tw__step(&f, &d->steps[t], ct);
         }
-        if (ct == 63 || t == d->step_count - 1) {
-            tw__flush(&f, t0, ct + 1, up, ground, facade, run);
-            up = 0, t0 = t + 1;
+        if (ct == hold - 1 || t == d->step_count - 1) {
+            tw__flush(&f, t0, ct + 1, up, ground, facade, run, t == d->step_count - 1);
+            up[0] = up[1] = 0, t0 = t + 1;
         }
     }
     for (int o = 0; o < 2; o++) {

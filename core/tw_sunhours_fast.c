@@ -47,6 +47,20 @@ static void tw__transpose(const uint64_t *src, int rows, int sw, uint64_t *dst, 
         }
 }
 
+/* Clears bits b0 .. b1 (inclusive) of row. */
+static void tw__clear(uint64_t *row, int b0, int b1)
+{
+    int w0 = b0 >> 6, w1 = b1 >> 6;
+    uint64_t m0 = ~0ull << (b0 & 63), m1 = ~0ull >> (63 - (b1 & 63));
+    if (w0 == w1) {
+        row[w0] &= ~(m0 & m1);
+        return;
+    }
+    row[w0] &= ~m0;
+    for (int w = w0 + 1; w < w1; w++) row[w] = 0;
+    row[w1] &= ~m1;
+}
+
 /* Sets bits b0 .. b1 (inclusive) of row. */
 static void tw__fill(uint64_t *row, int b0, int b1)
 {
@@ -110,16 +124,11 @@ typedef struct tw__fast {
     /* Neighbours in the row after (minor -1 0 +1: bits 0-2) and the row
      * before (bits 3-5) that are raised; bits 6-11: of equal height. */
     uint16_t *ev_nb[2];
-    uint64_t *araised; /* the area's raised cells, rows of W words */
-    int nch;           /* words of steps held before a fold (1 or 2) */
-    uint64_t *fbits;   /* the held steps' lit bits of the points, nch words each */
-    int W, AYP;        /* area row words, rows padded to 64 */
-    /* 64 x nch steps' images of the area (AYP x W each, 1 = shadowed),
-     * good for its base cells; its raised cells' shadow bits (nch words
-     * per cell, in row order: abase per word of araised is the first
-     * one's index). */
-    uint64_t *chunk, *rbits;
-    int *abase;
+    int nch;         /* words of steps held before a fold (1 or 2) */
+    uint64_t *fbits; /* the held steps' lit bits of the points, nch words each */
+    int W, AYP;      /* area row words, rows padded to 64 */
+    /* 64 x nch steps' images of the area (AYP x W each, 1 = shadowed). */
+    uint64_t *chunk;
     uint64_t *M, *Mt, *col; /* the base cells' sheared image, its transpose, a column image */
     int *K;                 /* per line: position of its shadow height */
     int *rk;                /* per line: where its run of equal heights began */
@@ -149,29 +158,22 @@ static inline void tw__span(const tw__fast *f, const tw__clip *c, int L, int k, 
 }
 
 /* The shadow on a run of equal heights z from k0 to k on line L, where
- * height S came in at k0: its first cells, set one by one in the raised
- * cells' shadow bits (rbits: at the step's word, nch words per cell; bit:
- * the step's). */
-static inline void tw__roof(const tw__fast *f, const tw__clip *c, uint64_t *rbits, uint64_t bit,
-                            int L, int k0, int k, float S, float z)
+ * height S came in at k0: its first cells are shadowed, the rest lit. Set
+ * in the image like the base cells' (every shadow span that reaches the
+ * run was cast from before k0, so is drawn already): the image is then
+ * good for every cell. */
+static inline void tw__roof(const tw__fast *f, const tw__clip *c, int L, int k0, int k, float S,
+                            float z)
 {
-    const tw__sh *s = f->s;
-    const tw_sunhours_desc *d = s->d;
-    float X = (S - z - (float)TW_SH_EPS) / s->drop;
-    if (!(X > 0) || L < c->Lm0 || L >= c->Lm0 + c->Lcnt) return;
-    int n = X > 1e8f ? 100000000 : (int)ceilf(X);
-    int k1 = k0 > c->ka0 ? k0 : c->ka0, k2 = n - 1 < k - k0 ? k0 + n - 1 : k;
-    k2 = k2 < c->ka1 ? k2 : c->ka1;
-    for (int kk = k1; kk <= k2; kk++) {
-        int a = s->a0 + kk * s->astep, m = L + s->off[kk] + s->bmin;
-        int i = (s->by_col ? a : m) - d->ax0, j = (s->by_col ? m : a) - d->ay0;
-        if (i >= 0 && j >= 0 && i < d->anx && j < d->any) {
-            size_t w = (size_t)j * f->W + (i >> 6);
-            rbits[(size_t)f->nch * (f->abase[w] + (size_t)__builtin_popcountll(
-                                                      f->araised[w] & ((1ull << (i & 63)) - 1)))] |=
-                bit;
-        }
-    }
+    if (L < c->Lm0 || L >= c->Lm0 + c->Lcnt) return;
+    float X = (S - z - (float)TW_SH_EPS) / f->s->drop;
+    int n = !(X > 0) ? 0 : X > 1e8f ? 100000000 : (int)ceilf(X);
+    int ks = n - 1 < k - k0 ? k0 + n - 1 : k; /* the last shadowed */
+    uint64_t *row = f->M + (size_t)(L - c->Lm0) * c->kw;
+    int a = k0 > c->ka0 ? k0 : c->ka0, b = ks < c->ka1 ? ks : c->ka1;
+    if (a <= b) tw__fill(row, a - c->ka0, b - c->ka0);
+    a = ks + 1 > c->ka0 ? ks + 1 : c->ka0, b = k < c->ka1 ? k : c->ka1;
+    if (a <= b) tw__clear(row, a - c->ka0, b - c->ka0);
 }
 
 /* Facade walls (the points of one wall share their x, y and building):
@@ -297,7 +299,7 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
             S[L] = So, K[L] = k;
             bool next_in = k + 1 < na && b + dn >= 0 && b + dn < nb;
             if (!next_in || !(nbf >> (6 + nbit) & 1)) /* the run ends */
-                tw__roof(f, &c, f->rbits + cw0, bit, L, rk[L], k, rS[L], z);
+                tw__roof(f, &c, L, rk[L], k, rS[L], z);
             if (next_in && (nbf >> nbit & 1)) continue; /* the line stays raised */
             tw__span(f, &c, L, k, So);
         }
@@ -340,24 +342,18 @@ static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhour
     for (int y = 0; y < d->any; y++)
         for (int w = 0; w < f->W; w++) {
             size_t o = (size_t)y * f->W + w;
-            uint64_t r = f->araised[o];
             for (int c = 0; c < nch; c++) {
                 const uint64_t *ch = f->chunk + (size_t)c * 64 * img + o;
                 for (int t = 0; t < 64; t++) blk[c][t] = t < cn[c] ? ch[t * img] : ~0ull;
                 tw__t64(blk[c]);
             }
-            const uint64_t *rb = f->rbits + (size_t)nch * f->abase[o];
             for (int b = 0; b < 64 && w * 64 + b < d->anx; b++) {
                 size_t ac = (size_t)y * d->anx + w * 64 + b;
-                bool raised = r >> b & 1;
-                const uint64_t *rw =
-                    raised ? rb + (size_t)nch * __builtin_popcountll(r & ((1ull << b) - 1)) : NULL;
                 tw_sunhours_result g = {0};
                 float rn = 0;
                 if (t0 > 0) g = ground[ac], rn = run[ac];
                 for (int c = 0; c < nch && cn[c] > 0; c++) {
-                    uint64_t sh = raised ? rw[c] : blk[c][b];
-                    tw__fold(&g, &rn, ~sh & up[c], cn[c], P[0][c], P[1][c], P[2][c]);
+                    tw__fold(&g, &rn, ~blk[c][b] & up[c], cn[c], P[0][c], P[1][c], P[2][c]);
                 }
                 if (last)
                     tw_sunhours_judge(&g);
@@ -375,7 +371,6 @@ static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhour
         if (last) tw_sunhours_judge(&facade[p]);
     }
     memset(f->fbits, 0, ((size_t)d->point_count + 1) * nch * sizeof *f->fbits);
-    memset(f->rbits, 0, ((size_t)f->abase[(size_t)d->any * f->W] + 1) * nch * sizeof *f->rbits);
 }
 
 /* Which of the cell's neighbours one row ahead and one behind (rows are j
@@ -461,9 +456,6 @@ static tw_result tw__events(tw__fast *f, size_t cap)
         for (int i = 0; i < nx; i++) {
             const float *zc = d->dsm + (size_t)j * nx + i;
             if (!(*zc > zb)) continue;
-            if (i >= d->ax0 && j >= d->ay0 && i < d->ax0 + d->anx && j < d->ay0 + d->any)
-                f->araised[(size_t)(j - d->ay0) * f->W + (i - d->ax0) / 64] |=
-                    1ull << ((i - d->ax0) & 63);
             if (i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc && zc[1] == *zc &&
                 zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc && zc[nx - 1] == *zc &&
                 zc[nx] == *zc && zc[nx + 1] == *zc)
@@ -511,9 +503,7 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     /* Up to 128 steps are held and folded once; more, 64 at a time. */
     f.nch = d->step_count > 64 && d->step_count <= 128 ? 2 : 1;
     f.chunk = tw_sunhours_alloc((size_t)64 * f.nch * f.AYP * f.W * sizeof *f.chunk, true);
-    f.abase = malloc(((size_t)d->any * f.W + 1) * sizeof *f.abase);
     f.M = malloc((size_t)Lmax * kwmax * sizeof *f.M);
-    f.araised = calloc((size_t)d->any * f.W + 1, sizeof *f.araised);
     f.Mt = malloc((size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
     f.col = calloc((size_t)d->anx * ((d->any + 63) / 64) + 1, sizeof *f.col);
     f.K = malloc(lines * sizeof *f.K);
@@ -527,18 +517,11 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     f.own = malloc(np * sizeof *f.own), f.near = malloc(np * sizeof *f.near);
     f.other = malloc(np * sizeof *f.other);
     tw_result rc = TW_OK;
-    if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk || !f.abase || !f.M || !f.araised || !f.Mt ||
-        !f.col || !f.K || !f.rk || !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt ||
-        !f.thr || !f.wall || !f.fbits || !f.own || !f.near || !f.other)
+    if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk || !f.M || !f.Mt || !f.col || !f.K || !f.rk ||
+        !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt || !f.thr || !f.wall || !f.fbits ||
+        !f.own || !f.near || !f.other)
         rc = TW_ERR_NOMEM;
     if (rc == TW_OK) rc = tw__events(&f, ne);
-    if (rc == TW_OK) {
-        size_t words = (size_t)d->any * f.W, nr = 0;
-        for (size_t o = 0; o < words; o++)
-            f.abase[o] = (int)nr, nr += (size_t)__builtin_popcountll(f.araised[o]);
-        f.abase[words] = (int)nr;
-        if (!(f.rbits = calloc((nr + 1) * f.nch, sizeof *f.rbits))) rc = TW_ERR_NOMEM;
-    }
     if (rc == TW_OK) tw__walls(&f);
     if (rc == TW_OK && d->step_count < 1) { /* nothing to fold: no sun */
         memset(ground, 0, (size_t)d->anx * d->any * sizeof *ground);
@@ -566,8 +549,7 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     for (int o = 0; o < 2; o++) {
         free(f.ev_m[o]), free(f.ev_start[o]), free(f.ev_z[o]), free(f.ev_nb[o]);
     }
-    free(f.chunk), free(f.rbits), free(f.abase), free(f.araised), free(f.M), free(f.Mt),
-        free(f.col), free(f.K), free(f.rk), free(f.rS);
+    free(f.chunk), free(f.M), free(f.Mt), free(f.col), free(f.K), free(f.rk), free(f.rS);
     free(f.qcount), free(f.qk), free(f.qL), free(f.qp), free(f.qt), free(f.thr), free(f.wall);
     free(f.fbits), free(f.own), free(f.near), free(f.other);
     return rc;

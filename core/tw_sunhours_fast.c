@@ -126,7 +126,10 @@ typedef struct tw__fast {
     uint16_t *ev_nb[2];
     int nch;         /* words of steps held before a fold (1 or 2) */
     uint64_t *fbits; /* the held steps' lit bits of the points, nch words each */
-    int W, AYP;      /* area row words, rows padded to 64 */
+    float *pz;       /* the points' heights */
+    uint64_t *rmap;  /* the grid's raised cells, rows of RW words */
+    int RW;
+    int W, AYP; /* area row words, rows padded to 64 */
     /* 64 x nch steps' images of the area (AYP x W each, 1 = shadowed). */
     uint64_t *chunk;
     uint64_t *M, *Mt, *col; /* the base cells' sheared image, its transpose, a column image */
@@ -207,11 +210,12 @@ static void tw__queries(tw__fast *f)
             i = (int)floor(fx + s->ux * t / g->dx), j = (int)floor(fy + s->uy * t / g->dy);
             inside = i >= s->win[0] && j >= s->win[1] && i <= s->win[2] && j <= s->win[3];
             if (!inside || t >= tmax) break;
-            float z = d->dsm[(size_t)j * g->nx + i];
-            if (!(z > f->z0 + (float)TW_SH_BASE)) continue;
+            /* its own cells and the base cells from the bit maps (in cache) */
             int di = i - pi + 3, dj = j - pj + 3;
             bool in7 = di >= 0 && dj >= 0 && di <= 6 && dj <= 6;
             if (in7 && (f->own[w] >> (dj * 7 + di) & 1)) continue;
+            if (!(f->rmap[(size_t)j * f->RW + (i >> 6)] >> (i & 63) & 1)) continue;
+            float z = d->dsm[(size_t)j * g->nx + i];
             double dc = (g->x0 + (i + 0.5) * g->dx - pt->x) * pt->nx +
                         (g->y0 + (j + 0.5) * g->dy - pt->y) * pt->ny;
             if (!in7 && dc < 0.45 * g->dx) continue;
@@ -306,7 +310,7 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     }
     for (int w = 0; w < f->nwall; w++)
         for (int p = f->wall[w]; p < f->wall[w + 1]; p++)
-            if ((float)d->points[p].z + eps >= f->thr[w]) f->fbits[(size_t)p * f->nch + cw0] |= bit;
+            if (f->pz[p] + eps >= f->thr[w]) f->fbits[(size_t)p * f->nch + cw0] |= bit;
     /* Unshear: positions become rows, lines become the area's minor axis. */
     int Lw = (c.Lcnt + 63) / 64, nbits = B1 - B0 + 1, cw = (nbits + 63) / 64;
     tw__transpose(f->M, c.Lcnt, c.kw, f->Mt, Lw);
@@ -456,6 +460,7 @@ static tw_result tw__events(tw__fast *f, size_t cap)
         for (int i = 0; i < nx; i++) {
             const float *zc = d->dsm + (size_t)j * nx + i;
             if (!(*zc > zb)) continue;
+            f->rmap[(size_t)j * f->RW + (i >> 6)] |= 1ull << (i & 63);
             if (i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc && zc[1] == *zc &&
                 zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc && zc[nx - 1] == *zc &&
                 zc[nx] == *zc && zc[nx + 1] == *zc)
@@ -514,15 +519,19 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     f.qp = malloc(np * sizeof *f.qp), f.qt = malloc(np * sizeof *f.qt);
     f.thr = malloc(np * sizeof *f.thr), f.wall = malloc((np + 1) * sizeof *f.wall);
     f.fbits = calloc(np * f.nch, sizeof *f.fbits);
+    f.pz = malloc(np * sizeof *f.pz);
+    f.RW = (nx + 63) / 64;
+    f.rmap = calloc((size_t)f.RW * ny + 1, sizeof *f.rmap);
     f.own = malloc(np * sizeof *f.own), f.near = malloc(np * sizeof *f.near);
     f.other = malloc(np * sizeof *f.other);
     tw_result rc = TW_OK;
     if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk || !f.M || !f.Mt || !f.col || !f.K || !f.rk ||
         !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt || !f.thr || !f.wall || !f.fbits ||
-        !f.own || !f.near || !f.other)
+        !f.pz || !f.rmap || !f.own || !f.near || !f.other)
         rc = TW_ERR_NOMEM;
     if (rc == TW_OK) rc = tw__events(&f, ne);
     if (rc == TW_OK) tw__walls(&f);
+    for (int p = 0; rc == TW_OK && p < d->point_count; p++) f.pz[p] = (float)d->points[p].z;
     if (rc == TW_OK && d->step_count < 1) { /* nothing to fold: no sun */
         memset(ground, 0, (size_t)d->anx * d->any * sizeof *ground);
         memset(facade, 0, (size_t)d->point_count * sizeof *facade);
@@ -551,6 +560,6 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     }
     free(f.chunk), free(f.M), free(f.Mt), free(f.col), free(f.K), free(f.rk), free(f.rS);
     free(f.qcount), free(f.qk), free(f.qL), free(f.qp), free(f.qt), free(f.thr), free(f.wall);
-    free(f.fbits), free(f.own), free(f.near), free(f.other);
+    free(f.fbits), free(f.pz), free(f.rmap), free(f.own), free(f.near), free(f.other);
     return rc;
 }

@@ -306,6 +306,13 @@ static bool app__click(void *self, const app_pick_query *q)
     return app_sc_click(self, q);
 }
 
+/* A save in flight holds the view (a headless run ends after it). */
+static bool app__view_ready(const void *self)
+{
+    const app_scenario *s = self;
+    return !s->saving;
+}
+
 /* ---- report ---- */
 
 static void app__report_entry(const void *self, int info, json_object *e)
@@ -401,4 +408,5 @@ const app_layer_kind app_scenario_kind = {
     .click = app__click,
     .hover = app__hover,
     .report_entry = app__report_entry,
+    .view_ready = app__view_ready,
 };

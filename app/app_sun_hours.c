@@ -62,12 +62,6 @@ static rn_rgba app__color(const app_sun_hours *s, const tw_sunhours_result *r)
 
 static void app__done(void *job, tw_result status);
 
-static int app__undo_cmp(const void *a, const void *b)
-{
-    long x = ((const app_sun_undo *)a)->fid, y = ((const app_sun_undo *)b)->fid;
-    return (x > y) - (x < y);
-}
-
 static void app__side_clear(app_sun_side *sd)
 {
     app_sun_job_free(sd->done);
@@ -76,13 +70,6 @@ static void app__side_clear(app_sun_side *sd)
     sd->mesh = (rn_mesh){0};
     rn_mesh_destroy(sd->dots);
     sd->dots = (rn_mesh){0};
-}
-
-/* Whether the split view's before side differs from the plan: a scenario
- * names its planned buildings and edits. */
-static bool app__has_before(const app_world *w)
-{
-    return w->split && w->edits_owner;
 }
 
 static void app__submit(app_sun_hours *s, const app_update_ctx *u, int side)
@@ -119,17 +106,7 @@ static void app__submit(app_sun_hours *s, const app_update_ctx *u, int side)
     if (!j->before) {
         j->set_count = app_world_obstacles_ref(w, j->sets, APP_WORLD_OBSTACLES);
     } else { /* without the planned buildings, the edited ones as they were */
-        for (int i = 0; i < w->obstacle_count; i++)
-            if (w->obstacles[i].owner != w->edits_owner)
-                j->sets[j->set_count++] = tw_obstacles_ref(w->obstacles[i].set);
-        j->undo = calloc((size_t)w->edit_count + 1, sizeof *j->undo);
-        for (int k = 0; j->undo && k < w->edit_count; k++) {
-            const app_building_edit *e = &w->edits[k];
-            if (isnan(e->height0_m)) continue; /* not applied yet: as the source */
-            j->undo[j->undo_count++] = (app_sun_undo){
-                .fid = e->fid, .after_m = e->height_m, .h0_m = e->height0_m, .removed = e->removed};
-        }
-        qsort(j->undo, (size_t)j->undo_count, sizeof *j->undo, app__undo_cmp);
+        j->set_count = app_split_before(w, j->sets, APP_WORLD_OBSTACLES, &j->undo, &j->undo_count);
     }
     /* Margins: as far as the tallest thing's shadow reaches (sun above 2
      * degrees), towards the sun only, at most margin_m. */
@@ -214,7 +191,7 @@ static void app__update(void *self, const app_update_ctx *u)
     if (s->info.status == APP_LAYER_ERROR && !s->side[0].running) return;
     for (int k = 0; k < 2; k++) {
         app_sun_side *sd = &s->side[k];
-        if (k == 1 && !app__has_before(w)) { /* no split, or nothing planned */
+        if (k == 1 && !app_split_has_before(w)) { /* no split, or nothing planned */
             if (sd->running) atomic_store(&sd->running->cancel, 1);
             sd->started = false;
             continue;
@@ -412,7 +389,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     app_sun_hours *s = self;
     /* The split view's before side shows its own result once there is one. */
     app_sun_side *sd =
-        d->before && app__has_before(s->world) && s->side[1].done ? &s->side[1] : &s->side[0];
+        d->before && app_split_has_before(s->world) && s->side[1].done ? &s->side[1] : &s->side[0];
     if (!sd->done) return;
     const app_ui_ctx *ui = d->ui;
     float exag = (float)(s->world->exaggeration > 0 ? s->world->exaggeration : 1);
@@ -536,7 +513,7 @@ static bool app__view_ready(const void *self)
     const app_sun_hours *s = self;
     if (s->info.status == APP_LAYER_ERROR) return true;
     const app_world *w = s->world;
-    for (int k = 0; k < (app__has_before(w) ? 2 : 1); k++) {
+    for (int k = 0; k < (app_split_has_before(w) ? 2 : 1); k++) {
         const app_sun_side *sd = &s->side[k];
         if (!sd->done || sd->running || sd->done->ground_gen != w->ground_gen ||
             sd->done->obstacles_gen != w->obstacles_gen)
@@ -578,7 +555,7 @@ static void app__report_entry(const void *self, int info, json_object *e)
     json_object_object_add(e, "area", a);
     /* The split view's before side (without the plan). */
     const app_sun_job *b = s->side[1].done;
-    if (!b || !app__has_before(s->world)) return;
+    if (!b || !app_split_has_before(s->world)) return;
     json_object *o = json_object_new_object();
     json_object_object_add(o, "cells", json_object_new_int64(b->cells));
     json_object_object_add(o, "mean_h", json_object_new_double(b->mean_h));

@@ -9,6 +9,7 @@
 #define APP_SUN_HOURS_H
 
 #include "app_layer.h"
+#include "app_split.h"
 #include "tw_sunhours.h"
 
 #include <stdatomic.h>
@@ -25,15 +26,6 @@ typedef struct app_sun_hours_cfg {
     bool pass_view; /* "show": "pass" */
 } app_sun_hours_cfg;
 
-/* An edited building back at its source's height (the split view's
- * before side): prisms with this id and top at base + after_m (below the
- * base when removed) get base + h0_m. */
-typedef struct app_sun_undo {
-    long fid;
-    double after_m, h0_m;
-    bool removed;
-} app_sun_undo;
-
 /* One computation: a snapshot of the inputs, then the results. */
 typedef struct app_sun_job {
     atomic_int cancel;
@@ -44,8 +36,8 @@ typedef struct app_sun_job {
     app_ground *ground;
     tw_obstacles *sets[APP_WORLD_OBSTACLES];
     int set_count;
-    bool before;        /* the split view's before side: sets without the plan's */
-    app_sun_undo *undo; /* sorted by fid */
+    bool before;          /* the split view's before side: sets without the plan's */
+    app_split_undo *undo; /* sorted by fid */
     int undo_count;
     tw_sunhours_step *steps;
     int step_count;

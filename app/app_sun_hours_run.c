@@ -54,25 +54,6 @@ void app_sun_job_free(app_sun_job *j)
     free(j);
 }
 
-/* The source's top of prism (id, base, top) when an undo names it. */
-static float app__undo_top(const app_sun_job *j, long id, float base, float top)
-{
-    int lo = 0, hi = j->undo_count;
-    while (lo < hi) { /* the first undo with fid >= id */
-        int m = (lo + hi) / 2;
-        if (j->undo[m].fid < id)
-            lo = m + 1;
-        else
-            hi = m;
-    }
-    for (int k = lo; k < j->undo_count && j->undo[k].fid == id; k++) {
-        const app_sun_undo *u = &j->undo[k];
-        if (u->removed ? top < base : fabs(top - (base + u->after_m)) < 0.05)
-            return (float)(base + u->h0_m);
-    }
-    return top;
-}
-
 /* Every set as one, so that facade points index a single set (the edited
  * buildings back at their source's heights for the before side). */
 static tw_result app__merge(app_sun_job *j)
@@ -101,7 +82,8 @@ static tw_result app__merge(app_sun_job *j)
             for (int k = 0; k < o->count; k++, c++) {
                 rf[c] = r + o->ring_first[k];
                 base[c] = o->base[k], top[c] = o->top[k], id[c] = o->id[k];
-                if (j->undo_count) top[c] = app__undo_top(j, id[c], base[c], top[c]);
+                if (j->undo_count)
+                    top[c] = app_split_top(j->undo, j->undo_count, id[c], base[c], top[c]);
             }
             for (int q = 0; q < o->ring_count; q++) rs[r + q] = p + o->ring_start[q];
             memcpy(xy + 2 * (size_t)p, o->xy,

@@ -13,7 +13,10 @@
 #include "tw_run.h"
 #include "tw_test.h"
 
+#include <cpl_conv.h>
+#include <gdal.h>
 #include <math.h>
+#include <ogr_srs_api.h>
 
 static char scene[3000], saved[600], box[600];
 
@@ -144,6 +147,66 @@ static void test_split_sun_hours(void)
     json_object_put(r);
 }
 
+/* A flat DEM at 0 m, 10 m cells, EPSG:5186, around the boxes. */
+static bool write_flat_dem(const char *path)
+{
+    GDALAllRegister();
+    GDALDriverH drv = GDALGetDriverByName("GTiff");
+    GDALDatasetH ds = drv ? GDALCreate(drv, path, 100, 100, 1, GDT_Float32, NULL) : NULL;
+    if (!ds) return false;
+    double gt[6] = {199500, 10, 0, 500500, 0, -10};
+    GDALSetGeoTransform(ds, gt);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    char *wkt = NULL;
+    OSRImportFromEPSG(srs, 5186);
+    OSRExportToWkt(srs, &wkt);
+    GDALSetProjection(ds, wkt);
+    CPLFree(wkt);
+    OSRDestroySpatialReference(srs);
+    float row[100] = {0};
+    bool ok = true;
+    for (int j = 0; j < 100 && ok; j++)
+        ok = GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, j, 100, 1, row, 100, 1,
+                          GDT_Float32, 0, 0) == CE_None;
+    GDALClose(ds);
+    return ok;
+}
+
+/* The split view with a viewshed: an observer 20 m up south of the boxes.
+ * The before half's viewshed is computed without the plan (the boxes at
+ * 30 m, no planned towers), so more of the ground is visible there: the
+ * report's viewshed.before has the larger visible fraction. */
+static void test_split_viewshed(void)
+{
+    char dem[600], sc[3000];
+    snprintf(dem, sizeof dem, "%s/flat_dem.tif", tw_run_tmpdir());
+    TW_CHECK(write_flat_dem(dem));
+    snprintf(sc, sizeof sc,
+             "{\"name\": \"split view\", \"crs\": \"EPSG:5186\", \"terrain\": {\"source\": "
+             "\"%s\"},"
+             " \"layers\": [{\"kind\": \"buildings\", \"source\": \"%s\", \"source_crs\": "
+             "\"EPSG:5186\", \"height_field\": \"height_m\"},"
+             " {\"kind\": \"scenario\", \"source\": \"plan.geojson\", \"split\": true},"
+             " {\"kind\": \"viewshed\", \"observer\": [200000, 499850],"
+             " \"observer_height_m\": 20, \"radius_m\": 400, \"resolution_m\": 2}],"
+             " \"bookmarks\": [{\"name\": \"b\", \"eye\": [200000, 499700, 420], \"target\": "
+             "[200000, 500050, 0]}]}",
+             dem, box);
+    int rc;
+    json_object *r = tw_run_scene(sc, "split_view", "--bookmark b", &rc);
+    TW_CHECK(rc == 0 && r);
+    json_object *v = tw_run_layer(r, "viewshed"), *b = tw_run_get(v, "before");
+    double plan = tw_run_num(v, "visible_fraction"), before = tw_run_num(b, "visible_fraction");
+    printf("viewshed visible fraction: plan %.4f, before %.4f\n", plan, before);
+    TW_CHECK(b != NULL);
+    TW_CHECK(tw_run_num(b, "cells") == tw_run_num(v, "cells"));
+    TW_CHECK(plan > 0.3 && before > plan + 0.01);
+    char png[600];
+    snprintf(png, sizeof png, "%s/split_view.png", tw_run_tmpdir());
+    TW_CHECK(tw_golden_check(png, "split_viewshed"));
+    json_object_put(r);
+}
+
 static void test_divider_and_footprint(void)
 {
     char path[600], extra[1200];
@@ -201,6 +264,7 @@ int main(void)
     make_scene();
     TW_RUN(test_split);
     TW_RUN(test_split_sun_hours);
+    TW_RUN(test_split_viewshed);
     TW_RUN(test_divider_and_footprint);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();

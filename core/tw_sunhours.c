@@ -77,7 +77,18 @@ tw_result tw_sunhours_facades(const tw_obstacles *o, const double area[4], doubl
     if (!o || floor_h <= 0) return TW_OK;
     size_t cap = 256, n = 0;
     tw_facade_point *pts = malloc(cap * sizeof *pts);
-    if (!pts) return TW_ERR_NOMEM;
+    /* The sun's directions above the horizon, once. */
+    double *su = malloc(((size_t)step_count + 1) * 2 * sizeof *su);
+    int nsun = 0;
+    if (!pts || !su) {
+        free(pts), free(su);
+        return TW_ERR_NOMEM;
+    }
+    for (int t = 0; t < step_count; t++)
+        if (steps[t].elevation_deg > 0) {
+            double az = steps[t].azimuth_deg * TW_SH_PI / 180.0;
+            su[2 * nsun] = sin(az), su[2 * nsun + 1] = cos(az), nsun++;
+        }
     for (int k = 0; k < o->count; k++) {
         double bb[4];
         tw__prism_bbox(o, k, bb);
@@ -97,16 +108,14 @@ tw_result tw_sunhours_facades(const tw_obstacles *o, const double area[4], doubl
                 double nx = (by - ay) / len, ny = -(bx - ax) / len;
                 if (tw_sh__inside(o, k, mx + 0.05 * nx, my + 0.05 * ny)) nx = -nx, ny = -ny;
                 bool faces = false;
-                for (int t = 0; t < step_count && !faces; t++) {
-                    double az = steps[t].azimuth_deg * TW_SH_PI / 180.0;
-                    faces = steps[t].elevation_deg > 0 && nx * sin(az) + ny * cos(az) > 1e-6;
-                }
+                for (int t = 0; t < nsun && !faces; t++)
+                    faces = nx * su[2 * t] + ny * su[2 * t + 1] > 1e-6;
                 if (!faces) continue;
                 for (int f = 0; f < floors; f++) {
                     if (n == cap) {
                         tw_facade_point *grown = realloc(pts, 2 * cap * sizeof *pts);
                         if (!grown) {
-                            free(pts);
+                            free(pts), free(su);
                             return TW_ERR_NOMEM;
                         }
                         pts = grown, cap *= 2;
@@ -123,6 +132,7 @@ tw_result tw_sunhours_facades(const tw_obstacles *o, const double area[4], doubl
             }
         }
     }
+    free(su);
     *out = pts, *count = (int)n;
     return TW_OK;
 }

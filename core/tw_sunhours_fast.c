@@ -456,18 +456,25 @@ static void tw__walls(tw__fast *f)
  * its height is skipped: on every line it is inside a run of equal
  * heights, the lazy height carries across it and the run's shadow is
  * drawn from its ends. */
-static tw_result tw__events(tw__fast *f, size_t cap)
+/* The row layout's lists grown to hold cap events. */
+static bool tw__grow(tw__fast *f, size_t cap)
+{
+    int *m = realloc(f->ev_m[0], (cap + 1) * sizeof *m);
+    if (m) f->ev_m[0] = m;
+    float *z = m ? realloc(f->ev_z[0], (cap + 1) * sizeof *z) : NULL;
+    if (z) f->ev_z[0] = z;
+    uint16_t *nb = z ? realloc(f->ev_nb[0], (cap + 1) * sizeof *nb) : NULL;
+    if (nb) f->ev_nb[0] = nb;
+    return nb != NULL;
+}
+
+static tw_result tw__events(tw__fast *f)
 {
     const tw_sunhours_desc *d = f->s->d;
     const int nx = d->grid.nx, ny = d->grid.ny;
     const float zb = f->z0 + (float)TW_SH_BASE;
-    for (int o = 0; o < 2; o++) {
-        f->ev_m[o] = tw_sunhours_alloc((cap + 1) * sizeof(int), false);
-        f->ev_z[o] = tw_sunhours_alloc((cap + 1) * sizeof(float), false);
-        f->ev_nb[o] = tw_sunhours_alloc((cap + 1) * sizeof(uint16_t), false);
-        if (!f->ev_m[o] || !f->ev_z[o] || !f->ev_nb[o]) return TW_ERR_NOMEM;
-    }
-    size_t n = 0;
+    size_t n = 0, cap = 1 << 16;
+    if (!tw__grow(f, cap)) return TW_ERR_NOMEM;
     for (int j = 0; j < ny; j++) {
         f->ev_start[0][j] = (int)n;
         for (int i = 0; i < nx; i++) {
@@ -478,13 +485,17 @@ static tw_result tw__events(tw__fast *f, size_t cap)
                 zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc && zc[nx - 1] == *zc &&
                 zc[nx] == *zc && zc[nx + 1] == *zc)
                 continue;
-            if (n == cap) return TW_ERR_ARG; /* more than counted: cannot be */
+            if (n == cap && !tw__grow(f, cap *= 2)) return TW_ERR_NOMEM;
             f->ev_m[0][n] = i, f->ev_z[0][n] = *zc;
             f->ev_nb[0][n] = tw__nb(d->dsm, nx, ny, i, j, 0, zb);
             n++;
         }
     }
     f->ev_start[0][ny] = (int)n;
+    f->ev_m[1] = malloc((n + 1) * sizeof *f->ev_m[1]);
+    f->ev_z[1] = malloc((n + 1) * sizeof *f->ev_z[1]);
+    f->ev_nb[1] = malloc((n + 1) * sizeof *f->ev_nb[1]);
+    if (!f->ev_m[1] || !f->ev_z[1] || !f->ev_nb[1]) return TW_ERR_NOMEM;
     /* The column layout: a counting sort of the rows' list (j stays sorted). */
     int *cs = f->ev_start[1];
     memset(cs, 0, ((size_t)nx + 1) * sizeof *cs);
@@ -507,9 +518,6 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     const tw_sunhours_desc *d = s->d;
     const tw_grid *g = &d->grid;
     const int nx = g->nx, ny = g->ny, most = nx > ny ? nx : ny;
-    const float zb = z0 + (float)TW_SH_BASE;
-    size_t ne = 0;
-    for (size_t c = 0; c < (size_t)nx * ny; c++) ne += d->dsm[c] > zb;
     tw__fast f = {.s = s, .z0 = z0};
     f.W = (d->anx + 63) / 64, f.AYP = (d->any + 63) / 64 * 64;
     int big = d->anx > d->any ? d->anx : d->any;
@@ -542,7 +550,7 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
         !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt || !f.thr || !f.wall || !f.fbits ||
         !f.pz || !f.rmap || !f.own || !f.near || !f.other)
         rc = TW_ERR_NOMEM;
-    if (rc == TW_OK) rc = tw__events(&f, ne);
+    if (rc == TW_OK) rc = tw__events(&f);
     if (rc == TW_OK) tw__walls(&f);
     for (int p = 0; rc == TW_OK && p < d->point_count; p++) f.pz[p] = (float)d->points[p].z;
     if (rc == TW_OK && d->step_count < 1) { /* nothing to fold: no sun */

@@ -218,9 +218,10 @@ static void tw__queries(tw__fast *f)
          * the way are other buildings unless they are its own (in its 7 x 7)
          * or behind the wall's plane. */
         double nu = pt->nx * s->ux + pt->ny * s->uy, tmax = fmin(1.5 * g->dx / nu, 64 * g->dx);
+        const double sx = s->ux * step / g->dx, sy = s->uy * step / g->dy;
         for (int it = 0; it < 200; it++) {
             t = it * step;
-            i = (int)floor(fx + s->ux * t / g->dx), j = (int)floor(fy + s->uy * t / g->dy);
+            i = (int)floor(fx + it * sx), j = (int)floor(fy + it * sy);
             inside = i >= s->win[0] && j >= s->win[1] && i <= s->win[2] && j <= s->win[3];
             if (!inside || t >= tmax) break;
             /* its own cells and the base cells from the bit maps (in cache) */

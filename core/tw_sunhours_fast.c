@@ -240,7 +240,10 @@ static void tw__queries(tw__fast *f)
             f->thr[w] = need;
             continue;
         }
-        float zq = d->dsm[(size_t)j * g->nx + i] - (float)(t * s->te);
+        /* The cell it reached: a base cell's height is z0 (within
+         * TW_SH_BASE) without reading the surface model (a cache miss). */
+        bool rq = f->rmap[(size_t)j * f->RW + (i >> 6)] >> (i & 63) & 1;
+        float zq = (rq ? d->dsm[(size_t)j * g->nx + i] : f->z0) - (float)(t * s->te);
         f->thr[w] = zq > need ? zq : need;
         f->qt[w] = (float)(t * s->te);
         int a = by ? i : j, m = by ? j : i, k = (a - s->a0) * s->astep;

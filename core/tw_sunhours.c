@@ -367,12 +367,13 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
     s.off = malloc(most * sizeof *s.off);
     s.edge = malloc(3 * most * sizeof *s.edge);
     tw_result rc = s.lines && s.off && s.edge ? TW_OK : TW_ERR_NOMEM;
-    s.zmax = -INFINITY, s.zmin_area = INFINITY;
-    float z0 = INFINITY;
+    s.zmin_area = INFINITY;
+    float z0 = INFINITY, zmax = -INFINITY; /* locals: the loop vectorizes */
     for (size_t c = 0; c < cells; c++) {
         float z = d->dsm[c];
-        s.zmax = z > s.zmax ? z : s.zmax, z0 = z < z0 ? z : z0;
+        zmax = z > zmax ? z : zmax, z0 = z < z0 ? z : z0;
     }
+    s.zmax = zmax;
     for (int j = d->ay0; j < d->ay0 + d->any; j++)
         for (int i = d->ax0; i < d->ax0 + d->anx; i++)
             s.zmin_area = fminf(s.zmin_area, d->dsm[(size_t)j * g->nx + i]);

@@ -365,7 +365,8 @@ static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhour
             size_t o = (size_t)y * f->W + w;
             for (int c = 0; c < nch; c++) {
                 const uint64_t *ch = f->chunk + (size_t)c * 64 * img + o;
-                for (int t = 0; t < 64; t++) blk[c][t] = t < cn[c] ? ch[t * img] : ~0ull;
+                for (int t = 0; t < 64; t++) /* steps below the horizon: not drawn */
+                    blk[c][t] = t < cn[c] && (up[c] >> t & 1) ? ch[t * img] : ~0ull;
                 tw__t64(blk[c]);
             }
             for (int b = 0; b < 64 && w * 64 + b < d->anx; b++) {
@@ -532,7 +533,8 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     }
     /* Up to 128 steps are held and folded once; more, 64 at a time. */
     f.nch = d->step_count > 64 && d->step_count <= 128 ? 2 : 1;
-    f.chunk = tw_sunhours_alloc((size_t)64 * f.nch * f.AYP * f.W * sizeof *f.chunk, true);
+    /* Not cleared: a step's image is drawn whole (every area row). */
+    f.chunk = tw_sunhours_alloc((size_t)64 * f.nch * f.AYP * f.W * sizeof *f.chunk, false);
     f.M = malloc((size_t)Lmax * kwmax * sizeof *f.M);
     f.Mt = malloc((size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
     f.col = calloc((size_t)d->anx * ((d->any + 63) / 64) + 1, sizeof *f.col);

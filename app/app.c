@@ -476,10 +476,12 @@ static bool app__step(app *a)
     rn_context_size(a->ctx, &w, &h, NULL);
     app_update_ctx u = {
         .now = now, .cam = &a->cam, .width = w, .height = h, .frame_no = a->frame_no};
+    a->world.split = a->split;
     for (int i = 0; i < a->layer_count; i++) {
         app_layer *l = a->layers[i];
         if (l->self && l->kind->update) l->kind->update(l->self, &u);
     }
+    a->split = a->world.split; /* a scenario's "split": true */
     bool completed_now = false;
     if (a->phase == APP_PHASE_SETTLING &&
         (app__view_complete(a) || wall - a->world_t0 > a->opt.load_cap_s + 30)) {

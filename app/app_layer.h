@@ -105,6 +105,9 @@ typedef struct app_building_edit {
     long fid;
     double height_m;
     bool removed;
+    /* The source's height, written by the buildings layer that applied
+     * the edit (NAN until one has): the split view's before side. */
+    double height0_m;
 } app_building_edit;
 
 typedef struct app_world {
@@ -136,9 +139,10 @@ typedef struct app_world {
     /* Edits of existing buildings, from one layer (a scenario); the array
      * is the owner's until it sets others or withdraws them (NULL). The
      * buildings layers apply them (app_world_apply_edits); edits_gen
-     * changes whenever they do. Main thread. */
+     * changes whenever they do. The owner's own obstacle set (if any) is
+     * its planned buildings. Main thread. */
     const void *edits_owner;
-    const app_building_edit *edits;
+    app_building_edit *edits;
     int edit_count;
     unsigned edits_gen;
     /* The scene's analysis time (sun position, shadows, sun hours): an
@@ -155,6 +159,11 @@ typedef struct app_world {
      * measurement, a building's facade points) is shown; NULL: none has
      * claimed it yet. Main thread. */
     const void *panel_owner;
+    /* The split view is on (I, --split): analyses also compute their
+     * before side (without the scenario's edits and planned buildings).
+     * Set by the app before the layers' updates; a layer may set it in
+     * its update (a scenario's "split": true). */
+    bool split;
 } app_world;
 
 /* Ground height at a scene point, metres unexaggerated; false (z = 0) where
@@ -173,9 +182,10 @@ void app_world_set_obstacles(app_world *w, const void *owner, tw_obstacles *set)
 int app_world_obstacles_ref(const app_world *w, tw_obstacles **out, int max);
 /* Rasterizes every published set onto g (see tw_obstacles_rasterize). */
 long app_world_obstacles_rasterize(const app_world *w, const tw_grid *g, float *out);
-/* A layer sets the scene's building edits (n 0 or e NULL withdraws them;
- * a layer that sets them withdraws them in its destroy). */
-void app_world_set_edits(app_world *w, const void *owner, const app_building_edit *e, int n);
+/* A layer sets the scene's building edits (e NULL withdraws them; e with
+ * n 0: none, the owner's planned buildings only; a layer that sets them
+ * withdraws them in its destroy). */
+void app_world_set_edits(app_world *w, const void *owner, app_building_edit *e, int n);
 /* For a buildings layer named layer: when the edits changed since *gen,
  * resets b's heights to the source's (kept in *height0, allocated on first
  * use, freed by the caller) and applies those edits that name this layer or

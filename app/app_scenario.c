@@ -137,7 +137,8 @@ static void app__apply(app_scenario *s)
         s->edits[s->edit_count++] = (app_building_edit){.layer = it->layer,
                                                         .fid = it->fid,
                                                         .height_m = it->height_m,
-                                                        .removed = it->op == APP_SC_REMOVE};
+                                                        .removed = it->op == APP_SC_REMOVE,
+                                                        .height0_m = NAN};
         if (it->op == APP_SC_RAISE)
             s->raised++;
         else
@@ -145,7 +146,7 @@ static void app__apply(app_scenario *s)
     }
     app__withdraw(s);
     if (s->before) return;
-    if (s->edit_count) {
+    if (s->edit_count || s->added) { /* also names the planned buildings' owner */
         app_world_set_edits(s->world, s, s->edits, s->edit_count);
         s->edits_set = true;
     }
@@ -261,6 +262,8 @@ static void app__update(void *self, const app_update_ctx *u)
 {
     (void)u;
     app_scenario *s = self;
+    if (s->cfg->split && !s->split_set) /* "split": true, once: I turns it off */
+        s->world->split = true, s->split_set = true;
     if (!s->loaded) return;
     if (s->dirty || s->ground_gen != s->world->ground_gen) app__apply(s);
     double exag = s->world->exaggeration > 0 ? s->world->exaggeration : 1;
@@ -301,6 +304,13 @@ static bool app__key(void *self, int key, const app_ui_ctx *ui)
 static bool app__click(void *self, const app_pick_query *q)
 {
     return app_sc_click(self, q);
+}
+
+/* A save in flight holds the view (a headless run ends after it). */
+static bool app__view_ready(const void *self)
+{
+    const app_scenario *s = self;
+    return !s->saving;
 }
 
 /* ---- report ---- */
@@ -358,8 +368,8 @@ static void app__cfg_free(void *p)
 
 static void *app__parse(app_cfg *cf, json_object *o)
 {
-    static const char *const keys[] = {"kind", "name",           "source", "save",
-                                       "show", "floor_height_m", "color",  NULL};
+    static const char *const keys[] = {"kind",  "name",           "source", "save", "show",
+                                       "split", "floor_height_m", "color",  NULL};
     app_sc_cfg *c = calloc(1, sizeof *c);
     if (!c) return app_cfg_fail(cf, "scenario", "is too large"), NULL;
     c->floor_m = 3.3;
@@ -369,7 +379,7 @@ static void *app__parse(app_cfg *cf, json_object *o)
     bool ok = app_cfg_string(cf, o, "name", &c->name) &&
               app_cfg_path(cf, o, "source", true, &c->source) &&
               app_cfg_path(cf, o, "save", false, &c->save) &&
-              app_cfg_string(cf, o, "show", &show) &&
+              app_cfg_string(cf, o, "show", &show) && app_cfg_bool(cf, o, "split", &c->split) &&
               app_cfg_number(cf, o, "floor_height_m", &c->floor_m, 1, 10) &&
               app_cfg_color(cf, o, "color", c->color);
     if (ok && show) {
@@ -398,4 +408,5 @@ const app_layer_kind app_scenario_kind = {
     .click = app__click,
     .hover = app__hover,
     .report_entry = app__report_entry,
+    .view_ready = app__view_ready,
 };

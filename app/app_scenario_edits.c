@@ -10,9 +10,9 @@
 /* Below the base: drawn under the ground, under every other obstacle. */
 #define APP_REMOVED_HEIGHT (-2.0)
 
-void app_world_set_edits(app_world *w, const void *owner, const app_building_edit *e, int n)
+void app_world_set_edits(app_world *w, const void *owner, app_building_edit *e, int n)
 {
-    if (!e || n <= 0) {
+    if (!e || n < 0) {
         if (w->edits_owner != owner) return;
         w->edits_owner = NULL, w->edits = NULL, w->edit_count = 0;
     } else {
@@ -38,8 +38,10 @@ bool app_world_apply_edits(const app_world *w, const char *layer, struct geo_bui
         const app_building_edit *e = &w->edits[k];
         if (e->layer && e->layer[0] && (!layer || strcmp(e->layer, layer) != 0)) continue;
         for (int f = 0; f < n; f++)
-            if (b->polys.features[f].fid == e->fid)
+            if (b->polys.features[f].fid == e->fid) {
                 b->height[f] = e->removed ? APP_REMOVED_HEIGHT : e->height_m;
+                w->edits[k].height0_m = (*height0)[f]; /* the owner's array */
+            }
     }
     b->hmin = INFINITY, b->hmax = -INFINITY;
     for (int f = 0; f < n; f++)

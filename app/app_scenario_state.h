@@ -11,6 +11,7 @@
 typedef struct app_sc_cfg {
     char *name, *source, *save;
     bool before; /* "show": "before" */
+    bool split;  /* "split": true: the split view at the start */
     double floor_m;
     float color[4];
 } app_sc_cfg;
@@ -22,6 +23,7 @@ typedef struct app_scenario {
     app_world *world;
     app_sc_list items;
     bool loaded, before, dirty;
+    bool split_set; /* "split": true has turned the split view on */
     app_building_edit *edits;
     int edit_count;
     bool edits_set, obstacles_set;

@@ -14,28 +14,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct app_sun_hours {
-    app_layer_info info;
-    const app_sun_hours_cfg *cfg;
-    app_layer *layer;
-    app_world *world;
+/* One side's computation and what shows it: the plan's, and in the split
+ * view the before side's (without the scenario's edits and planned
+ * buildings). */
+typedef struct app_sun_side {
     app_sun_job *running; /* in flight, NULL: none */
     app_sun_job *done;    /* the result shown */
     bool started;
-    unsigned want_ground, want_obstacles; /* the gens the next job must see */
-    int year, month, day;
-    bool pass_view; /* U: pass/fail instead of the ramp */
+    unsigned want_ground, want_obstacles, want_edits; /* the gens the next job must see */
     rn_mesh mesh;
     double mesh_origin[3];
     float mesh_exag;
+    bool mesh_pass_view;
     /* Facade dots: quads on the walls, depth-tested with the scene, sized
      * for the camera's distance (rebuilt when it changes by 1.25x). */
     rn_mesh dots;
     float dots_exag, dots_size;
     bool dots_pass_view;
     int dots_selected;
-    bool mesh_pass_view;
-    int selected; /* prism of done->merged, -1 none */
+} app_sun_side;
+
+typedef struct app_sun_hours {
+    app_layer_info info;
+    const app_sun_hours_cfg *cfg;
+    app_layer *layer;
+    app_world *world;
+    app_sun_side side[2]; /* [0] the plan (after), [1] before (split view) */
+    int year, month, day;
+    bool pass_view; /* U: pass/fail instead of the ramp */
+    int selected;   /* prism of side[0].done->merged, -1 none */
     int computations;
 } app_sun_hours;
 
@@ -55,7 +62,17 @@ static rn_rgba app__color(const app_sun_hours *s, const tw_sunhours_result *r)
 
 static void app__done(void *job, tw_result status);
 
-static void app__submit(app_sun_hours *s, const app_update_ctx *u)
+static void app__side_clear(app_sun_side *sd)
+{
+    app_sun_job_free(sd->done);
+    sd->done = NULL;
+    rn_mesh_destroy(sd->mesh);
+    sd->mesh = (rn_mesh){0};
+    rn_mesh_destroy(sd->dots);
+    sd->dots = (rn_mesh){0};
+}
+
+static void app__submit(app_sun_hours *s, const app_update_ctx *u, int side)
 {
     const app_sun_hours_cfg *c = s->cfg;
     app_world *w = s->world;
@@ -84,7 +101,13 @@ static void app__submit(app_sun_hours *s, const app_update_ctx *u)
     j->step_count =
         app_sun_steps(c, s->year, s->month, s->day, w->utc_offset_h, lat, lon, &j->steps);
     j->ground = app_world_ground_ref(w);
-    j->set_count = app_world_obstacles_ref(w, j->sets, APP_WORLD_OBSTACLES);
+    app_sun_side *sd = &s->side[side];
+    j->before = side == 1;
+    if (!j->before) {
+        j->set_count = app_world_obstacles_ref(w, j->sets, APP_WORLD_OBSTACLES);
+    } else { /* without the planned buildings, the edited ones as they were */
+        j->set_count = app_split_before(w, j->sets, APP_WORLD_OBSTACLES, &j->undo, &j->undo_count);
+    }
     /* Margins: as far as the tallest thing's shadow reaches (sun above 2
      * degrees), towards the sun only, at most margin_m. */
     float top = -INFINITY;
@@ -104,15 +127,16 @@ static void app__submit(app_sun_hours *s, const app_update_ctx *u)
     j->frame = geo_frame_ref(w->frame);
     j->owner = s;
     j->ground_gen = w->ground_gen, j->obstacles_gen = w->obstacles_gen;
-    s->want_ground = w->ground_gen, s->want_obstacles = w->obstacles_gen;
+    sd->want_ground = w->ground_gen, sd->want_obstacles = w->obstacles_gen;
+    sd->want_edits = w->edits_gen;
     if (j->step_count < 1 || j->area.nx < 1 || j->area.ny < 1 ||
         !app_layer_submit(s->layer, j, app_sun_job_run, app__done, 500)) {
         app_layer_info_fail(&s->info, tw_time_mono_s(), "cannot start the computation");
         app_sun_job_free(j);
         return;
     }
-    s->running = j;
-    s->info.status = s->done ? s->info.status : APP_LAYER_LOADING;
+    sd->running = j;
+    s->info.status = s->side[0].done ? s->info.status : APP_LAYER_LOADING;
 }
 
 static void app__done(void *job, tw_result status)
@@ -123,9 +147,15 @@ static void app__done(void *job, tw_result status)
         return;
     }
     app_sun_hours *s = j->owner;
-    s->running = NULL;
+    app_sun_side *sd = &s->side[j->before ? 1 : 0];
+    sd->running = NULL;
     double now = tw_time_mono_s();
     if (j->status == TW_ERR_CANCELLED) { /* superseded: update submits again */
+        app_sun_job_free(j);
+        return;
+    }
+    if (j->status != TW_OK && j->before) { /* the plan's result stands */
+        TW_WARN("sun_hours", "%s (before the plan): %s", s->info.name, j->err);
         app_sun_job_free(j);
         return;
     }
@@ -134,14 +164,15 @@ static void app__done(void *job, tw_result status)
         app_sun_job_free(j);
         return;
     }
-    app_sun_job_free(s->done);
-    s->done = j;
-    s->selected = -1;
+    app__side_clear(sd);
+    sd->done = j;
     s->computations++;
-    rn_mesh_destroy(s->mesh);
-    s->mesh = (rn_mesh){0};
-    rn_mesh_destroy(s->dots);
-    s->dots = (rn_mesh){0};
+    if (j->before) {
+        TW_INFO("sun_hours", "%s (before the plan): %ld cells, mean %.2f h, %.1f%% fail",
+                s->info.name, j->cells, j->mean_h, j->fail_fraction * 100);
+        return;
+    }
+    s->selected = -1;
     TW_INFO("sun_hours", "%s: %ld cells, %d facade points in %.0f ms; mean %.2f h, %.1f%% fail",
             s->info.name, j->cells, j->point_count, j->compute_ms, j->mean_h,
             j->fail_fraction * 100);
@@ -157,15 +188,24 @@ static void app__update(void *self, const app_update_ctx *u)
 {
     app_sun_hours *s = self;
     app_world *w = s->world;
-    if (s->info.status == APP_LAYER_ERROR && !s->running) return;
-    bool stale = w->ground_gen != s->want_ground || w->obstacles_gen != s->want_obstacles;
-    if (s->running) {
-        if (stale) atomic_store(&s->running->cancel, 1);
-        return;
-    }
-    if (!s->started || stale) {
-        s->started = true;
-        app__submit(s, u);
+    if (s->info.status == APP_LAYER_ERROR && !s->side[0].running) return;
+    for (int k = 0; k < 2; k++) {
+        app_sun_side *sd = &s->side[k];
+        if (k == 1 && !app_split_has_before(w)) { /* no split, or nothing planned */
+            if (sd->running) atomic_store(&sd->running->cancel, 1);
+            sd->started = false;
+            continue;
+        }
+        bool stale = w->ground_gen != sd->want_ground || w->obstacles_gen != sd->want_obstacles ||
+                     (k == 1 && w->edits_gen != sd->want_edits);
+        if (sd->running) {
+            if (stale) atomic_store(&sd->running->cancel, 1);
+            continue;
+        }
+        if (!sd->started || stale) {
+            sd->started = true;
+            app__submit(s, u, k);
+        }
     }
 }
 
@@ -174,16 +214,16 @@ static void app__update(void *self, const app_update_ctx *u)
 /* Runs of cells with one height and one colour as quads, lifted a little
  * above the roofs they cover and 2 m above the ground (the flat ground
  * plane is 2,000 km wide: its depth is only that exact). */
-static void app__build_mesh(app_sun_hours *s, float exag)
+static void app__build_mesh(app_sun_hours *s, app_sun_side *sd, float exag)
 {
-    const app_sun_job *j = s->done;
+    const app_sun_job *j = sd->done;
     const tw_grid *g = &j->area;
     size_t quads = 0, cap = 4096;
     tw_mesh m = {.prim = TW_PRIM_TRIANGLES, .attrs = TW_MESH_COLORS};
     float *pos = malloc(cap * 12 * sizeof *pos);
     uint8_t *col = malloc(cap * 16);
     if (!pos || !col) goto out;
-    s->mesh_origin[0] = g->x0, s->mesh_origin[1] = g->y0, s->mesh_origin[2] = 0;
+    sd->mesh_origin[0] = g->x0, sd->mesh_origin[1] = g->y0, sd->mesh_origin[2] = 0;
     for (int y = 0; y < g->ny; y++) {
         int x = 0;
         while (x < g->nx) {
@@ -224,43 +264,45 @@ static void app__build_mesh(app_sun_hours *s, float exag)
     }
     if (tw_mesh_alloc(&m, (uint32_t)(quads * 4), (uint32_t)(quads * 6), TW_MESH_COLORS) != TW_OK)
         goto out;
-    memcpy(m.origin, s->mesh_origin, sizeof m.origin);
+    memcpy(m.origin, sd->mesh_origin, sizeof m.origin);
     memcpy(m.positions, pos, quads * 12 * sizeof *pos);
     memcpy(m.colors, col, quads * 16);
     for (size_t k = 0; k < quads; k++) {
         uint32_t b = (uint32_t)(k * 4), *ix = m.indices + k * 6;
         ix[0] = b, ix[1] = b + 1, ix[2] = b + 2, ix[3] = b, ix[4] = b + 2, ix[5] = b + 3;
     }
-    s->mesh = rn_mesh_make(&m);
+    sd->mesh = rn_mesh_make(&m);
     tw_mesh_free(&m);
 out:
     free(pos);
     free(col);
-    s->mesh_exag = exag;
-    s->mesh_pass_view = s->pass_view;
+    sd->mesh_exag = exag;
+    sd->mesh_pass_view = s->pass_view;
 }
 
 /* A square of half-size `size` metres on each facade point's wall, out of
  * the wall by a little more than the depth buffer can tell apart there
  * (the selected building's a little larger). */
-static void app__build_dots(app_sun_hours *s, float exag, float size)
+static void app__build_dots(app_sun_hours *s, app_sun_side *sd, float exag, float size)
 {
-    const app_sun_job *j = s->done;
+    const app_sun_job *j = sd->done;
     tw_mesh m = {.prim = TW_PRIM_TRIANGLES, .attrs = TW_MESH_COLORS};
-    s->dots_exag = exag, s->dots_size = size, s->dots_pass_view = s->pass_view;
-    s->dots_selected = s->selected;
+    sd->dots_exag = exag, sd->dots_size = size, sd->dots_pass_view = s->pass_view;
+    sd->dots_selected = s->selected;
+    /* the selection indexes the plan's prisms */
+    int sel = sd == &s->side[0] ? s->selected : -1;
     if (j->point_count <= 0 || tw_mesh_alloc(&m, (uint32_t)j->point_count * 4,
                                              (uint32_t)j->point_count * 6, TW_MESH_COLORS) != TW_OK)
         return;
-    memcpy(m.origin, s->mesh_origin, sizeof m.origin);
+    memcpy(m.origin, sd->mesh_origin, sizeof m.origin);
     for (int p = 0; p < j->point_count; p++) {
         const tw_facade_point *f = &j->points[p];
         rn_rgba c = app__color(s, &j->pres[p]);
-        float h = f->prism == s->selected ? 1.4f * size : size, out = 0.3f + 0.05f * h;
+        float h = f->prism == sel ? 1.4f * size : size, out = 0.3f + 0.05f * h;
         /* one dot per floor: at most 0.8 of a floor tall */
         float hv = fminf(h, (float)(0.4 * (s->cfg->floor_h > 0 ? s->cfg->floor_h : 3) * exag));
-        double cx = f->x + f->nx * out - s->mesh_origin[0];
-        double cy = f->y + f->ny * out - s->mesh_origin[1], cz = f->z * exag;
+        double cx = f->x + f->nx * out - sd->mesh_origin[0];
+        double cy = f->y + f->ny * out - sd->mesh_origin[1], cz = f->z * exag;
         float tx = -f->ny * h, ty = f->nx * h;
         float q[12] = {(float)(cx - tx), (float)(cy - ty), (float)(cz - hv), (float)(cx + tx),
                        (float)(cy + ty), (float)(cz - hv), (float)(cx + tx), (float)(cy + ty),
@@ -273,7 +315,7 @@ static void app__build_dots(app_sun_hours *s, float exag, float size)
         uint32_t b = (uint32_t)p * 4, *ix = m.indices + (size_t)p * 6;
         ix[0] = b, ix[1] = b + 1, ix[2] = b + 2, ix[3] = b, ix[4] = b + 2, ix[5] = b + 3;
     }
-    s->dots = rn_mesh_make(&m);
+    sd->dots = rn_mesh_make(&m);
     tw_mesh_free(&m);
 }
 
@@ -309,7 +351,7 @@ static void app__legend(const app_sun_hours *s, const app_ui_ctx *ui)
 static int app__panel_rows(const app_sun_hours *s, char keys[][48], char values[][96], int max,
                            int *total)
 {
-    const app_sun_job *j = s->done;
+    const app_sun_job *j = s->side[0].done;
     int n = 0;
     *total = 0;
     for (int p = 0; j && p < j->point_count; p++) {
@@ -328,53 +370,58 @@ static int app__panel_rows(const app_sun_hours *s, char keys[][48], char values[
 
 static void app__panel(const app_sun_hours *s, const app_ui_ctx *ui)
 {
-    if (!s->done || s->selected < 0 || !app_world_panel_mine(s->world, s)) return;
+    if (!s->side[0].done || s->selected < 0 || !app_world_panel_mine(s->world, s)) return;
     static char keys[APP_MARKERS_PANEL_ROWS][48], values[APP_MARKERS_PANEL_ROWS][96];
     const char *kp[APP_MARKERS_PANEL_ROWS], *vp[APP_MARKERS_PANEL_ROWS];
     int total, n = app__panel_rows(s, keys, values, APP_MARKERS_PANEL_ROWS, &total);
     int fails = 0;
-    for (int p = 0; p < s->done->point_count; p++)
-        fails += s->done->points[p].prism == s->selected && !s->done->pres[p].pass;
+    for (int p = 0; p < s->side[0].done->point_count; p++)
+        fails += s->side[0].done->points[p].prism == s->selected && !s->side[0].done->pres[p].pass;
     for (int i = 0; i < n; i++) kp[i] = keys[i], vp[i] = values[i];
     char title[160];
     snprintf(title, sizeof title, "Building %ld: %d of %d facade points fail",
-             s->done->merged->id[s->selected], fails, total);
+             s->side[0].done->merged->id[s->selected], fails, total);
     app_markers_panel(ui, title, kp, vp, n);
 }
 
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {
     app_sun_hours *s = self;
-    if (!s->done) return;
+    /* The split view's before side shows its own result once there is one. */
+    app_sun_side *sd =
+        d->before && app_split_has_before(s->world) && s->side[1].done ? &s->side[1] : &s->side[0];
+    if (!sd->done) return;
     const app_ui_ctx *ui = d->ui;
     float exag = (float)(s->world->exaggeration > 0 ? s->world->exaggeration : 1);
     if (pass == APP_PASS_OPAQUE) {
-        if (!rn_mesh_valid(s->mesh) || s->mesh_exag != exag || s->mesh_pass_view != s->pass_view) {
-            rn_mesh_destroy(s->mesh);
-            app__build_mesh(s, exag);
+        if (!rn_mesh_valid(sd->mesh) || sd->mesh_exag != exag ||
+            sd->mesh_pass_view != s->pass_view) {
+            rn_mesh_destroy(sd->mesh);
+            app__build_mesh(s, sd, exag);
         }
-        if (!rn_mesh_valid(s->mesh)) return;
-        rn_fill_item it[2] = {{.mesh = s->mesh,
-                               .origin = {s->mesh_origin[0], s->mesh_origin[1], s->mesh_origin[2]},
-                               .opacity = d->opacity,
-                               .unshaded = true}};
+        if (!rn_mesh_valid(sd->mesh)) return;
+        rn_fill_item it[2] = {
+            {.mesh = sd->mesh,
+             .origin = {sd->mesh_origin[0], sd->mesh_origin[1], sd->mesh_origin[2]},
+             .opacity = d->opacity,
+             .unshaded = true}};
         /* Dots of about 2.5 pixels at the camera's target, in steps of 1.25x. */
         double px_m = 2 * ui->cam->distance * tan(ui->cam->fov_y * M_PI / 360) /
                       (ui->height > 0 ? ui->height : 1);
         float size = (float)fmax(0.4, pow(1.25, ceil(log(2.5 * ui->scale * px_m) / log(1.25))));
-        if (s->done->point_count > 0 &&
-            (!rn_mesh_valid(s->dots) || s->dots_exag != exag || s->dots_size != size ||
-             s->dots_pass_view != s->pass_view || s->dots_selected != s->selected)) {
-            rn_mesh_destroy(s->dots);
-            s->dots = (rn_mesh){0};
-            app__build_dots(s, exag, size);
+        if (sd->done->point_count > 0 &&
+            (!rn_mesh_valid(sd->dots) || sd->dots_exag != exag || sd->dots_size != size ||
+             sd->dots_pass_view != s->pass_view || sd->dots_selected != s->selected)) {
+            rn_mesh_destroy(sd->dots);
+            sd->dots = (rn_mesh){0};
+            app__build_dots(s, sd, exag, size);
         }
         int n = 1;
-        if (rn_mesh_valid(s->dots))
-            it[n++] =
-                (rn_fill_item){.mesh = s->dots,
-                               .origin = {s->mesh_origin[0], s->mesh_origin[1], s->mesh_origin[2]},
-                               .unshaded = true};
+        if (rn_mesh_valid(sd->dots))
+            it[n++] = (rn_fill_item){
+                .mesh = sd->dots,
+                .origin = {sd->mesh_origin[0], sd->mesh_origin[1], sd->mesh_origin[2]},
+                .unshaded = true};
         rn_fill_draw(d->view, it, n);
     } else if (pass == APP_PASS_OVERLAY) {
         app__legend(s, ui);
@@ -387,11 +434,11 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 static bool app__click(void *self, const app_pick_query *q)
 {
     app_sun_hours *s = self;
-    if (!s->done || !s->done->merged || !q->has_ground) return false;
-    int k = tw_obstacles_find(s->done->merged, q->ground[0], q->ground[1]);
+    if (!s->side[0].done || !s->side[0].done->merged || !q->has_ground) return false;
+    int k = tw_obstacles_find(s->side[0].done->merged, q->ground[0], q->ground[1]);
     bool has_points = false;
-    for (int p = 0; k >= 0 && p < s->done->point_count && !has_points; p++)
-        has_points = s->done->points[p].prism == k;
+    for (int p = 0; k >= 0 && p < s->side[0].done->point_count && !has_points; p++)
+        has_points = s->side[0].done->points[p].prism == k;
     if (!has_points) return false;
     s->selected = k;
     app_world_claim_panel(s->world, s);
@@ -405,24 +452,24 @@ static bool app__pick(void *self, const app_pick_query *q, app_pick_hit *out)
     json_object *a = json_object_new_object();
     json_object *fails = json_object_new_array();
     int total = 0, nf = 0;
-    for (int p = 0; p < s->done->point_count; p++) {
-        const tw_facade_point *f = &s->done->points[p];
+    for (int p = 0; p < s->side[0].done->point_count; p++) {
+        const tw_facade_point *f = &s->side[0].done->points[p];
         if (f->prism != s->selected) continue;
         total++;
-        if (s->done->pres[p].pass) continue;
+        if (s->side[0].done->pres[p].pass) continue;
         nf++;
         json_object *o = json_object_new_object();
         json_object_object_add(o, "floor", json_object_new_int(f->floor));
-        json_object_object_add(o, "hours", json_object_new_double(s->done->pres[p].hours));
+        json_object_object_add(o, "hours", json_object_new_double(s->side[0].done->pres[p].hours));
         json_object_object_add(o, "continuous_h",
-                               json_object_new_double(s->done->pres[p].cont_9_15));
+                               json_object_new_double(s->side[0].done->pres[p].cont_9_15));
         json_object_array_add(fails, o);
     }
     json_object_object_add(a, "facade_points", json_object_new_int(total));
     json_object_object_add(a, "facade_fail", json_object_new_int(nf));
     json_object_object_add(a, "failing", fails);
     out->kind = "sun_hours_building";
-    out->fid = s->done->merged->id[s->selected];
+    out->fid = s->side[0].done->merged->id[s->selected];
     out->attributes = a;
     return true;
 }
@@ -445,7 +492,8 @@ static bool app__key(void *self, int key, const app_ui_ctx *ui)
 static int app__reserved(const void *self, const app_ui_ctx *ui, float (*out)[4], int max)
 {
     const app_sun_hours *s = self;
-    if (!s->done || s->selected < 0 || max < 1 || !app_world_panel_mine(s->world, s)) return 0;
+    if (!s->side[0].done || s->selected < 0 || max < 1 || !app_world_panel_mine(s->world, s))
+        return 0;
     app_markers_panel_box(ui, APP_MARKERS_PANEL_ROWS, out[0]);
     return 1;
 }
@@ -464,8 +512,14 @@ static bool app__view_ready(const void *self)
 {
     const app_sun_hours *s = self;
     if (s->info.status == APP_LAYER_ERROR) return true;
-    return s->done && !s->running && s->done->ground_gen == s->world->ground_gen &&
-           s->done->obstacles_gen == s->world->obstacles_gen;
+    const app_world *w = s->world;
+    for (int k = 0; k < (app_split_has_before(w) ? 2 : 1); k++) {
+        const app_sun_side *sd = &s->side[k];
+        if (!sd->done || sd->running || sd->done->ground_gen != w->ground_gen ||
+            sd->done->obstacles_gen != w->obstacles_gen)
+            return false;
+    }
+    return true;
 }
 
 static double app__progress(const void *self, const char **status)
@@ -482,7 +536,7 @@ static void app__report_entry(const void *self, int info, json_object *e)
     char date[16];
     snprintf(date, sizeof date, "%04d-%02d-%02d", s->year, s->month, s->day);
     json_object_object_add(e, "date", json_object_new_string(date));
-    const app_sun_job *j = s->done;
+    const app_sun_job *j = s->side[0].done;
     if (!j) return;
     json_object_object_add(e, "cells", json_object_new_int64(j->cells));
     json_object_object_add(e, "min_h", json_object_new_double(j->min_h));
@@ -499,6 +553,16 @@ static void app__report_entry(const void *self, int info, json_object *e)
                      j->area.y0 + j->area.ny * j->area.dy};
     for (int k = 0; k < 4; k++) json_object_array_add(a, json_object_new_double(ext[k]));
     json_object_object_add(e, "area", a);
+    /* The split view's before side (without the plan). */
+    const app_sun_job *b = s->side[1].done;
+    if (!b || !app_split_has_before(s->world)) return;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "cells", json_object_new_int64(b->cells));
+    json_object_object_add(o, "mean_h", json_object_new_double(b->mean_h));
+    json_object_object_add(o, "fail_fraction", json_object_new_double(b->fail_fraction));
+    json_object_object_add(o, "facade_points", json_object_new_int(b->point_count));
+    json_object_object_add(o, "facade_fail", json_object_new_int(b->point_fails));
+    json_object_object_add(e, "before", o);
 }
 
 /* ---- lifecycle ---- */
@@ -530,10 +594,10 @@ static void app__destroy(void *self)
     app_world_release_panel(s->world, s);
     /* A job in flight is cancelled with the layer's token; its done
      * callback frees it. */
-    if (s->running) atomic_store(&s->running->cancel, 1);
-    app_sun_job_free(s->done);
-    rn_mesh_destroy(s->mesh);
-    rn_mesh_destroy(s->dots);
+    for (int k = 0; k < 2; k++) {
+        if (s->side[k].running) atomic_store(&s->side[k].running->cancel, 1);
+        app__side_clear(&s->side[k]);
+    }
     free(s);
 }
 

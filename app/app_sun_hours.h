@@ -9,6 +9,7 @@
 #define APP_SUN_HOURS_H
 
 #include "app_layer.h"
+#include "app_split.h"
 #include "tw_sunhours.h"
 
 #include <stdatomic.h>
@@ -35,6 +36,9 @@ typedef struct app_sun_job {
     app_ground *ground;
     tw_obstacles *sets[APP_WORLD_OBSTACLES];
     int set_count;
+    bool before;          /* the split view's before side: sets without the plan's */
+    app_split_undo *undo; /* sorted by fid */
+    int undo_count;
     tw_sunhours_step *steps;
     int step_count;
     double floor_h;

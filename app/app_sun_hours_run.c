@@ -42,6 +42,7 @@ void app_sun_job_free(app_sun_job *j)
     if (j->merged) tw_obstacles_release(j->merged);
     if (j->frame) geo_frame_destroy(j->frame);
     free(j->steps);
+    free(j->undo);
     free(j->export_tif);
     free(j->export_json);
     free(j->hours);
@@ -53,11 +54,12 @@ void app_sun_job_free(app_sun_job *j)
     free(j);
 }
 
-/* Every set as one, so that facade points index a single set. */
+/* Every set as one, so that facade points index a single set (the edited
+ * buildings back at their source's heights for the before side). */
 static tw_result app__merge(app_sun_job *j)
 {
     if (j->set_count == 0) return TW_OK;
-    if (j->set_count == 1) {
+    if (j->set_count == 1 && j->undo_count == 0) {
         j->merged = tw_obstacles_ref(j->sets[0]);
         return TW_OK;
     }
@@ -80,6 +82,8 @@ static tw_result app__merge(app_sun_job *j)
             for (int k = 0; k < o->count; k++, c++) {
                 rf[c] = r + o->ring_first[k];
                 base[c] = o->base[k], top[c] = o->top[k], id[c] = o->id[k];
+                if (j->undo_count)
+                    top[c] = app_split_top(j->undo, j->undo_count, id[c], base[c], top[c]);
             }
             for (int q = 0; q < o->ring_count; q++) rs[r + q] = p + o->ring_start[q];
             memcpy(xy + 2 * (size_t)p, o->xy,

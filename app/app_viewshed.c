@@ -44,6 +44,15 @@ typedef struct app_viewshed {
     bool have, have_full, exported;
     int passes;
     double coarse_ms, full_ms; /* the last passes' times on the worker */
+    /* The split view's before side (without the scenario's plan): its
+     * last full pass, and the inputs of the one in flight or shown. */
+    bool busy_b, have_b;
+    double obs_b[2];
+    unsigned obstacles_gen_b, edits_gen_b;
+    rn_mesh mesh_b, ground_b;
+    rn_texture mask_b;
+    double mask_b_x0, mask_b_y0, mask_b_size, mesh_b_origin[2];
+    tw_viewshed_stats st_b;
 } app_viewshed;
 
 /* ---- loading the DEM ---- */
@@ -185,8 +194,31 @@ static void app__compute_done(void *job, tw_result pool_status)
         return;
     }
     app_viewshed *v = j->owner;
-    v->busy = false;
     double now = tw_time_mono_s();
+    if (j->before) {
+        v->busy_b = false;
+        if (j->status != TW_OK) {
+            TW_WARN("viewshed", "%s (before the plan): %s", v->info.name, j->err);
+        } else {
+            rn_mesh_destroy(v->mesh_b);
+            rn_mesh_destroy(v->ground_b);
+            rn_texture_destroy(v->mask_b);
+            v->mesh_b = rn_mesh_make(&j->mesh);
+            v->ground_b = rn_mesh_make(&j->ground);
+            v->mask_b = rn_texture_make(&(rn_texture_desc){.width = j->n,
+                                                           .height = j->n,
+                                                           .format = RN_TEX_R8,
+                                                           .pixels = j->vis,
+                                                           .nearest = true});
+            v->mask_b_x0 = j->x0, v->mask_b_y0 = j->y0, v->mask_b_size = j->size;
+            v->mesh_b_origin[0] = j->mesh.origin[0], v->mesh_b_origin[1] = j->mesh.origin[1];
+            v->st_b = j->st;
+            v->have_b = true;
+        }
+        app_vs_job_free(j);
+        return;
+    }
+    v->busy = false;
     if (j->status != TW_OK) {
         app_layer_info_fail(&v->info, now, "%s", j->err);
     } else {
@@ -224,6 +256,40 @@ static void app__compute_done(void *job, tw_result pool_status)
     } else if (was_coarse) {
         app__submit(v, false);
     }
+}
+
+/* Whether the before side's pass is out of date (the observer, the
+ * obstacles or the plan moved since). */
+static bool app__before_stale(const app_viewshed *v)
+{
+    return v->obs_b[0] != v->obs[0] || v->obs_b[1] != v->obs[1] ||
+           v->obstacles_gen_b != v->world->obstacles_gen || v->edits_gen_b != v->world->edits_gen;
+}
+
+/* The split view's before side: a full pass without the plan. */
+static void app__submit_before(app_viewshed *v)
+{
+    const app_vs_cfg *c = v->cfg;
+    app_world *w = v->world;
+    app_vs_job *j = calloc(1, sizeof *j);
+    if (!j) return;
+    j->owner = v;
+    j->before = true;
+    j->dem = app_vs_dem_ref(v->dem);
+    j->set_count = app_split_before(w, j->sets, APP_VS_SETS, &j->undo, &j->undo_count);
+    j->ox = v->obs[0], j->oy = v->obs[1];
+    j->observer_h = c->observer_h, j->target_h = c->target_h, j->radius = c->radius;
+    j->native = c->resolution <= 0;
+    j->cell = j->native ? fabs(v->dem->dem.gt[1]) : c->resolution;
+    for (int k = 0; k < 4; k++) j->color[k] = (uint8_t)lrintf(c->color[k] * 255);
+    j->serial = ++v->serial;
+    v->obs_b[0] = v->obs[0], v->obs_b[1] = v->obs[1];
+    v->obstacles_gen_b = w->obstacles_gen, v->edits_gen_b = w->edits_gen;
+    if (!app_layer_submit(v->layer, j, app_vs_job_run, app__compute_done, 500)) {
+        app_vs_job_free(j);
+        return;
+    }
+    v->busy_b = true;
 }
 
 static void app__submit(app_viewshed *v, bool coarse)
@@ -301,6 +367,9 @@ static void app__destroy(void *self)
     rn_mesh_destroy(v->mesh);
     rn_mesh_destroy(v->ground);
     rn_texture_destroy(v->mask);
+    rn_mesh_destroy(v->mesh_b);
+    rn_mesh_destroy(v->ground_b);
+    rn_texture_destroy(v->mask_b);
     app_vs_dem_release(v->dem);
     free(v);
 }
@@ -312,12 +381,30 @@ static void app__update(void *self, const app_update_ctx *u)
     /* Buildings arrived or changed: the view changes with them. */
     if (v->dem && v->has_obs && v->world->obstacles_gen != v->obstacles_gen && !v->busy)
         app__submit(v, false);
+    /* The split view's before side, once the observer rests. */
+    if (v->dem && v->has_obs && !v->carrying && !v->busy_b && app_split_has_before(v->world) &&
+        (!v->have_b || app__before_stale(v)))
+        app__submit_before(v);
 }
 
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {
     app_viewshed *v = self;
     if (pass != APP_PASS_DRAPED || !v->have) return;
+    if (d->before && v->have_b && app_split_has_before(v->world)) { /* the split's before side */
+        rn_tint_item b[2] = {{.mesh = v->ground_b,
+                              .origin = {v->mesh_b_origin[0], v->mesh_b_origin[1]},
+                              .opacity = d->opacity,
+                              .mask = v->mask_b,
+                              .mask_x0 = v->mask_b_x0,
+                              .mask_y0 = v->mask_b_y0,
+                              .mask_size = v->mask_b_size},
+                             {.mesh = v->mesh_b,
+                              .origin = {v->mesh_b_origin[0], v->mesh_b_origin[1]},
+                              .opacity = d->opacity}};
+        rn_tint_draw(d->view, d->drape, b, 2);
+        return;
+    }
     rn_tint_item it[2] = {
         {.mesh = v->ground,
          .origin = {v->mesh_origin[0], v->mesh_origin[1]},
@@ -389,7 +476,10 @@ static bool app__drag(void *self, const app_pick_query *q, int phase)
 static bool app__view_ready(const void *self)
 {
     const app_viewshed *v = self;
-    return v->info.status == APP_LAYER_ERROR || (v->have_full && !v->busy && !v->pending);
+    if (v->info.status == APP_LAYER_ERROR) return true;
+    if (app_split_has_before(v->world) && (!v->have_b || v->busy_b || app__before_stale(v)))
+        return false;
+    return v->have_full && !v->busy && !v->pending;
 }
 
 static double app__progress(const void *self, const char **status)
@@ -421,6 +511,16 @@ static void app__report_entry(const void *self, int info, json_object *e)
         e, "visible_fraction",
         json_object_new_double(v->st.in_range ? (double)v->st.visible / v->st.in_range : 0));
     json_object_object_add(e, "eye_z_m", json_object_new_double(v->eye_z));
+    if (v->have_b && app_split_has_before(v->world)) { /* the split view's before side */
+        json_object *b = json_object_new_object();
+        json_object_object_add(b, "cells", json_object_new_int64(v->st_b.in_range));
+        json_object_object_add(b, "visible_cells", json_object_new_int64(v->st_b.visible));
+        json_object_object_add(
+            b, "visible_fraction",
+            json_object_new_double(v->st_b.in_range ? (double)v->st_b.visible / v->st_b.in_range
+                                                    : 0));
+        json_object_object_add(e, "before", b);
+    }
     json_object_object_add(e, "passes", json_object_new_int(v->passes));
     json_object_object_add(e, "full_pass_ms", json_object_new_double(v->full_ms));
     json_object_object_add(e, "coarse_pass_ms", json_object_new_double(v->coarse_ms));

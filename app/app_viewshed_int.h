@@ -4,6 +4,7 @@
 #define APP_VIEWSHED_INT_H
 
 #include "app_layer.h"
+#include "app_split.h"
 #include "geo_viewshed.h"
 #include "tw_mesh.h"
 #include "tw_obstacles.h"
@@ -39,6 +40,9 @@ typedef struct app_vs_job {
     app_vs_dem *dem;
     tw_obstacles *sets[APP_VS_SETS];
     int set_count;
+    bool before; /* the split view's before side: heights undone on the worker */
+    app_split_undo *undo;
+    int undo_count;
     double ox, oy; /* observer, scene */
     double observer_h, target_h, radius, cell;
     bool native; /* cells are the DEM's own */

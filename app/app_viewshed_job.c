@@ -33,6 +33,7 @@ void app_vs_job_free(app_vs_job *j)
     tw_mesh_free(&j->ground);
     free(j->vis);
     free(j->export_path);
+    free(j->undo);
     free(j);
 }
 
@@ -202,6 +203,16 @@ void app_vs_job_run(void *job, int worker)
     app_vs_job *j = job;
     double t0 = tw_time_mono_s();
     const geo_dem *d = &j->dem->dem;
+    for (int s = 0; s < j->set_count && j->undo_count > 0; s++) { /* the split's before */
+        tw_obstacles *o = app_split_undone(j->sets[s], j->undo, j->undo_count);
+        if (!o) {
+            j->status = TW_ERR_NOMEM;
+            snprintf(j->err, sizeof j->err, "out of memory");
+            return;
+        }
+        tw_obstacles_release(j->sets[s]);
+        j->sets[s] = o;
+    }
     /* The grid: cells of j->cell centred on the observer's cell. */
     double c = j->cell;
     double cx = j->ox, cy = j->oy;

@@ -77,7 +77,18 @@ tw_result tw_sunhours_facades(const tw_obstacles *o, const double area[4], doubl
     if (!o || floor_h <= 0) return TW_OK;
     size_t cap = 256, n = 0;
     tw_facade_point *pts = malloc(cap * sizeof *pts);
-    if (!pts) return TW_ERR_NOMEM;
+    /* The sun's directions above the horizon, once. */
+    double *su = malloc(((size_t)step_count + 1) * 2 * sizeof *su);
+    int nsun = 0;
+    if (!pts || !su) {
+        free(pts), free(su);
+        return TW_ERR_NOMEM;
+    }
+    for (int t = 0; t < step_count; t++)
+        if (steps[t].elevation_deg > 0) {
+            double az = steps[t].azimuth_deg * TW_SH_PI / 180.0;
+            su[2 * nsun] = sin(az), su[2 * nsun + 1] = cos(az), nsun++;
+        }
     for (int k = 0; k < o->count; k++) {
         double bb[4];
         tw__prism_bbox(o, k, bb);
@@ -97,16 +108,14 @@ tw_result tw_sunhours_facades(const tw_obstacles *o, const double area[4], doubl
                 double nx = (by - ay) / len, ny = -(bx - ax) / len;
                 if (tw_sh__inside(o, k, mx + 0.05 * nx, my + 0.05 * ny)) nx = -nx, ny = -ny;
                 bool faces = false;
-                for (int t = 0; t < step_count && !faces; t++) {
-                    double az = steps[t].azimuth_deg * TW_SH_PI / 180.0;
-                    faces = steps[t].elevation_deg > 0 && nx * sin(az) + ny * cos(az) > 1e-6;
-                }
+                for (int t = 0; t < nsun && !faces; t++)
+                    faces = nx * su[2 * t] + ny * su[2 * t + 1] > 1e-6;
                 if (!faces) continue;
                 for (int f = 0; f < floors; f++) {
                     if (n == cap) {
                         tw_facade_point *grown = realloc(pts, 2 * cap * sizeof *pts);
                         if (!grown) {
-                            free(pts);
+                            free(pts), free(su);
                             return TW_ERR_NOMEM;
                         }
                         pts = grown, cap *= 2;
@@ -123,6 +132,7 @@ tw_result tw_sunhours_facades(const tw_obstacles *o, const double area[4], doubl
             }
         }
     }
+    free(su);
     *out = pts, *count = (int)n;
     return TW_OK;
 }
@@ -351,33 +361,39 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
     if (d->far)
         for (size_t k = 0; k < (size_t)d->far->nx * d->far->ny; k++)
             if (d->far->z[k] > s.far_zmax) s.far_zmax = d->far->z[k];
-    float *run = tw_sunhours_alloc((area + (size_t)d->point_count + 1) * sizeof *run, true);
-    if (!run) return TW_ERR_NOMEM;
+    float *run = NULL;
     size_t cells = (size_t)g->nx * g->ny, most = (size_t)(g->nx > g->ny ? g->nx : g->ny);
     s.lines = malloc(((size_t)g->nx + g->ny + 2) * sizeof *s.lines);
     s.off = malloc(most * sizeof *s.off);
     s.edge = malloc(3 * most * sizeof *s.edge);
     tw_result rc = s.lines && s.off && s.edge ? TW_OK : TW_ERR_NOMEM;
-    s.zmax = -INFINITY, s.zmin_area = INFINITY;
-    float z0 = INFINITY;
+    s.zmin_area = INFINITY;
+    float z0 = INFINITY, zmax = -INFINITY; /* locals: the loop vectorizes */
     for (size_t c = 0; c < cells; c++) {
         float z = d->dsm[c];
-        s.zmax = z > s.zmax ? z : s.zmax, z0 = z < z0 ? z : z0;
+        zmax = z > zmax ? z : zmax, z0 = z < z0 ? z : z0;
     }
+    s.zmax = zmax;
     for (int j = d->ay0; j < d->ay0 + d->any; j++)
         for (int i = d->ax0; i < d->ax0 + d->anx; i++)
             s.zmin_area = fminf(s.zmin_area, d->dsm[(size_t)j * g->nx + i]);
     /* Mostly flat ground (about a quarter of the cells or fewer raised
-     * above the lowest, on a sample): the fast engine visits only the
-     * raised cells. */
+     * above the lowest, on a sample of about one cache line in four): the
+     * fast engine visits only the raised cells. */
     size_t raised = 0, sampled = 0;
-    for (size_t c = 0; c < cells; c += 7, sampled++) raised += d->dsm[c] > z0 + TW_SH_BASE;
-    memset(ground, 0, area * sizeof *ground);
-    if (d->point_count > 0) memset(facade, 0, (size_t)d->point_count * sizeof *facade);
-    if (rc == TW_OK && !d->full_sweep && isfinite(z0) && raised * 4 <= sampled) {
+    for (size_t c = 0; c < cells; c += 67, sampled++) raised += d->dsm[c] > z0 + TW_SH_BASE;
+    /* The runs carried across steps: the area's cells, then the points
+     * (the fast engine fills what it reads; it clears and judges the
+     * results itself). */
+    bool fast = rc == TW_OK && !d->full_sweep && isfinite(z0) && raised * 4 <= sampled;
+    run = tw_sunhours_alloc((area + (size_t)d->point_count + 1) * sizeof *run, !fast);
+    if (!run) rc = TW_ERR_NOMEM;
+    if (rc == TW_OK && fast) {
         rc = tw_sh__run_fast(&s, z0, ground, facade, run);
         goto done;
     }
+    memset(ground, 0, area * sizeof *ground);
+    if (d->point_count > 0) memset(facade, 0, (size_t)d->point_count * sizeof *facade);
     if (rc == TW_OK && d->point_count > 0 && d->obstacles) {
         if (!(s.owner = tw__owners(d))) rc = TW_ERR_NOMEM;
         if ((s.pbox = malloc((size_t)d->obstacles->count * 4 * sizeof *s.pbox)) != NULL)
@@ -422,9 +438,9 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
         for (int p = 0; p < d->point_count; p++)
             tw_sunhours_add(&facade[p], &run[area + p], tw__facade_lit(&s, &d->points[p]), st);
     }
-done:
     for (size_t c = 0; rc == TW_OK && c < area; c++) tw_sunhours_judge(&ground[c]);
     for (int p = 0; rc == TW_OK && p < d->point_count; p++) tw_sunhours_judge(&facade[p]);
+done:
     free(run);
     free(s.dsm_t);
     free(s.sin_);

@@ -19,16 +19,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One round of the 64 x 64 bit transpose: the j x j blocks off the
+ * diagonal swapped (j a constant once inlined, so the loop over k
+ * vectorizes). */
+static inline __attribute__((always_inline)) void tw__t64_round(uint64_t a[64], const int j,
+                                                                const uint64_t m)
+{
+    for (int b = 0; b < 64; b += 2 * j)
+        for (int k = b; k < b + j; k++) {
+            uint64_t t = ((a[k] >> j) ^ a[k + j]) & m;
+            a[k] ^= t << j;
+            a[k + j] ^= t;
+        }
+}
+
 /* Transposes a 64 x 64 bit matrix: bit c of a[r] <-> bit r of a[c]. */
 static void tw__t64(uint64_t a[64])
 {
-    uint64_t m = 0x00000000FFFFFFFFull;
-    for (int j = 32; j != 0; j >>= 1, m ^= m << j)
-        for (int k = 0; k < 64; k = ((k | j) + 1) & ~j) {
-            uint64_t t = ((a[k] >> j) ^ a[k | j]) & m;
-            a[k] ^= t << j;
-            a[k | j] ^= t;
-        }
+    tw__t64_round(a, 32, 0x00000000FFFFFFFFull);
+    tw__t64_round(a, 16, 0x0000FFFF0000FFFFull);
+    tw__t64_round(a, 8, 0x00FF00FF00FF00FFull);
+    tw__t64_round(a, 4, 0x0F0F0F0F0F0F0F0Full);
+    tw__t64_round(a, 2, 0x3333333333333333ull);
+    tw__t64_round(a, 1, 0x5555555555555555ull);
 }
 
 /* dst (sw * 64 rows of dw words) = the transpose of src (rows rows of sw
@@ -45,6 +58,20 @@ static void tw__transpose(const uint64_t *src, int rows, int sw, uint64_t *dst, 
             tw__t64(blk);
             for (int c = 0; c < 64; c++) dst[(size_t)(cb * 64 + c) * dw + rb] = blk[c];
         }
+}
+
+/* Clears bits b0 .. b1 (inclusive) of row. */
+static void tw__clear(uint64_t *row, int b0, int b1)
+{
+    int w0 = b0 >> 6, w1 = b1 >> 6;
+    uint64_t m0 = ~0ull << (b0 & 63), m1 = ~0ull >> (63 - (b1 & 63));
+    if (w0 == w1) {
+        row[w0] &= ~(m0 & m1);
+        return;
+    }
+    row[w0] &= ~m0;
+    for (int w = w0 + 1; w < w1; w++) row[w] = 0;
+    row[w1] &= ~m1;
 }
 
 /* Sets bits b0 .. b1 (inclusive) of row. */
@@ -110,14 +137,14 @@ typedef struct tw__fast {
     /* Neighbours in the row after (minor -1 0 +1: bits 0-2) and the row
      * before (bits 3-5) that are raised; bits 6-11: of equal height. */
     uint16_t *ev_nb[2];
-    uint64_t *araised; /* the area's raised cells, rows of W words */
-    uint64_t *fbits;   /* this chunk's lit bits of the points */
-    int W, AYP;        /* area row words, rows padded to 64 */
-    /* 64 steps' images of the area (AYP x W each, 1 = shadowed), good for
-     * its base cells; its raised cells' shadow bits (per cell, in row
-     * order: abase per word of araised is the first one's index). */
-    uint64_t *chunk, *rbits;
-    int *abase;
+    int nch;         /* words of steps held before a fold (1 or 2) */
+    uint64_t *fbits; /* the held steps' lit bits of the points, nch words each */
+    float *pz;       /* the points' heights */
+    uint64_t *rmap;  /* the grid's raised cells, rows of RW words */
+    int RW;
+    int W, AYP; /* area row words, rows padded to 64 */
+    /* 64 x nch steps' images of the area (AYP x W each, 1 = shadowed). */
+    uint64_t *chunk;
     uint64_t *M, *Mt, *col; /* the base cells' sheared image, its transpose, a column image */
     int *K;                 /* per line: position of its shadow height */
     int *rk;                /* per line: where its run of equal heights began */
@@ -147,27 +174,22 @@ static inline void tw__span(const tw__fast *f, const tw__clip *c, int L, int k, 
 }
 
 /* The shadow on a run of equal heights z from k0 to k on line L, where
- * height S came in at k0: its first cells, set one by one in the raised
- * cells' shadow bits (bit: the step's). */
-static inline void tw__roof(const tw__fast *f, const tw__clip *c, uint64_t *rbits, uint64_t bit,
-                            int L, int k0, int k, float S, float z)
+ * height S came in at k0: its first cells are shadowed, the rest lit. Set
+ * in the image like the base cells' (every shadow span that reaches the
+ * run was cast from before k0, so is drawn already): the image is then
+ * good for every cell. */
+static inline void tw__roof(const tw__fast *f, const tw__clip *c, int L, int k0, int k, float S,
+                            float z)
 {
-    const tw__sh *s = f->s;
-    const tw_sunhours_desc *d = s->d;
-    float X = (S - z - (float)TW_SH_EPS) / s->drop;
-    if (!(X > 0) || L < c->Lm0 || L >= c->Lm0 + c->Lcnt) return;
-    int n = X > 1e8f ? 100000000 : (int)ceilf(X);
-    int k1 = k0 > c->ka0 ? k0 : c->ka0, k2 = n - 1 < k - k0 ? k0 + n - 1 : k;
-    k2 = k2 < c->ka1 ? k2 : c->ka1;
-    for (int kk = k1; kk <= k2; kk++) {
-        int a = s->a0 + kk * s->astep, m = L + s->off[kk] + s->bmin;
-        int i = (s->by_col ? a : m) - d->ax0, j = (s->by_col ? m : a) - d->ay0;
-        if (i >= 0 && j >= 0 && i < d->anx && j < d->any) {
-            size_t w = (size_t)j * f->W + (i >> 6);
-            rbits[f->abase[w] + __builtin_popcountll(f->araised[w] & ((1ull << (i & 63)) - 1))] |=
-                bit;
-        }
-    }
+    if (L < c->Lm0 || L >= c->Lm0 + c->Lcnt) return;
+    float X = (S - z - (float)TW_SH_EPS) / f->s->drop;
+    int n = !(X > 0) ? 0 : X > 1e8f ? 100000000 : (int)ceilf(X);
+    int ks = n - 1 < k - k0 ? k0 + n - 1 : k; /* the last shadowed */
+    uint64_t *row = f->M + (size_t)(L - c->Lm0) * c->kw;
+    int a = k0 > c->ka0 ? k0 : c->ka0, b = ks < c->ka1 ? ks : c->ka1;
+    if (a <= b) tw__fill(row, a - c->ka0, b - c->ka0);
+    a = ks + 1 > c->ka0 ? ks + 1 : c->ka0, b = k < c->ka1 ? k : c->ka1;
+    if (a <= b) tw__clear(row, a - c->ka0, b - c->ka0);
 }
 
 /* Facade walls (the points of one wall share their x, y and building):
@@ -196,16 +218,18 @@ static void tw__queries(tw__fast *f)
          * the way are other buildings unless they are its own (in its 7 x 7)
          * or behind the wall's plane. */
         double nu = pt->nx * s->ux + pt->ny * s->uy, tmax = fmin(1.5 * g->dx / nu, 64 * g->dx);
+        const double sx = s->ux * step / g->dx, sy = s->uy * step / g->dy;
         for (int it = 0; it < 200; it++) {
             t = it * step;
-            i = (int)floor(fx + s->ux * t / g->dx), j = (int)floor(fy + s->uy * t / g->dy);
+            i = (int)floor(fx + it * sx), j = (int)floor(fy + it * sy);
             inside = i >= s->win[0] && j >= s->win[1] && i <= s->win[2] && j <= s->win[3];
             if (!inside || t >= tmax) break;
-            float z = d->dsm[(size_t)j * g->nx + i];
-            if (!(z > f->z0 + (float)TW_SH_BASE)) continue;
+            /* its own cells and the base cells from the bit maps (in cache) */
             int di = i - pi + 3, dj = j - pj + 3;
             bool in7 = di >= 0 && dj >= 0 && di <= 6 && dj <= 6;
             if (in7 && (f->own[w] >> (dj * 7 + di) & 1)) continue;
+            if (!(f->rmap[(size_t)j * f->RW + (i >> 6)] >> (i & 63) & 1)) continue;
+            float z = d->dsm[(size_t)j * g->nx + i];
             double dc = (g->x0 + (i + 0.5) * g->dx - pt->x) * pt->nx +
                         (g->y0 + (j + 0.5) * g->dy - pt->y) * pt->ny;
             if (!in7 && dc < 0.45 * g->dx) continue;
@@ -216,7 +240,10 @@ static void tw__queries(tw__fast *f)
             f->thr[w] = need;
             continue;
         }
-        float zq = d->dsm[(size_t)j * g->nx + i] - (float)(t * s->te);
+        /* The cell it reached: a base cell's height is z0 (within
+         * TW_SH_BASE) without reading the surface model (a cache miss). */
+        bool rq = f->rmap[(size_t)j * f->RW + (i >> 6)] >> (i & 63) & 1;
+        float zq = (rq ? d->dsm[(size_t)j * g->nx + i] : f->z0) - (float)(t * s->te);
         f->thr[w] = zq > need ? zq : need;
         f->qt[w] = (float)(t * s->te);
         int a = by ? i : j, m = by ? j : i, k = (a - s->a0) * s->astep;
@@ -230,7 +257,7 @@ static void tw__queries(tw__fast *f)
     f->qcount[0] = 0;
 }
 
-/* One sun position (bit ct of the chunk). */
+/* One sun position (step ct of those held). */
 static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
 {
     tw__sh *s = f->s;
@@ -239,7 +266,8 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     const int by = s->by_col ? 1 : 0, na = s->na, nb = s->nb, bmin = s->bmin, a0 = s->a0,
               astep = s->astep;
     const float drop = s->drop, eps = (float)TW_SH_EPS;
-    const uint64_t bit = 1ull << ct;
+    const uint64_t bit = 1ull << (ct & 63);
+    const int cw0 = ct >> 6;
     /* The area in the layout: major rows A0..A1, minor B0..B1 (from bmin). */
     int A0 = by ? d->ax0 : d->ay0, A1 = A0 + (by ? d->anx : d->any) - 1;
     int B0 = (by ? d->ay0 : d->ax0) - bmin, B1 = B0 + (by ? d->any : d->anx) - 1;
@@ -292,14 +320,14 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
             S[L] = So, K[L] = k;
             bool next_in = k + 1 < na && b + dn >= 0 && b + dn < nb;
             if (!next_in || !(nbf >> (6 + nbit) & 1)) /* the run ends */
-                tw__roof(f, &c, f->rbits, bit, L, rk[L], k, rS[L], z);
+                tw__roof(f, &c, L, rk[L], k, rS[L], z);
             if (next_in && (nbf >> nbit & 1)) continue; /* the line stays raised */
             tw__span(f, &c, L, k, So);
         }
     }
     for (int w = 0; w < f->nwall; w++)
         for (int p = f->wall[w]; p < f->wall[w + 1]; p++)
-            if ((float)d->points[p].z + eps >= f->thr[w]) f->fbits[p] |= bit;
+            if (f->pz[p] + eps >= f->thr[w]) f->fbits[(size_t)p * f->nch + cw0] |= bit;
     /* Unshear: positions become rows, lines become the area's minor axis. */
     int Lw = (c.Lcnt + 63) / 64, nbits = B1 - B0 + 1, cw = (nbits + 63) / 64;
     tw__transpose(f->M, c.Lcnt, c.kw, f->Mt, Lw);
@@ -311,36 +339,60 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     if (by) tw__transpose(f->col, d->anx, cw, img, f->W);
 }
 
-/* Folds the chunk's first n steps into the results and clears it. */
-static void tw__flush(tw__fast *f, int t0, int n, uint64_t up, tw_sunhours_result *ground,
-                      tw_sunhours_result *facade, float *run)
+/* Folds the n steps held (from step t0; up: those above the horizon, nch
+ * words) into the results: from zero when t0 is 0, else from the results
+ * and the carried runs (run: the area's cells, then the points); judged
+ * when last. */
+static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhours_result *ground,
+                      tw_sunhours_result *facade, float *run, bool last)
 {
     const tw_sunhours_desc *d = f->s->d;
-    double Pt[65] = {0}, P8[65] = {0}, P9[65] = {0};
-    for (int t = 0; t < n; t++) {
-        const tw_sunhours_step *st = &d->steps[t0 + t];
-        Pt[t + 1] = Pt[t] + st->w_total, P8[t + 1] = P8[t] + st->w_8_16;
-        P9[t + 1] = P9[t] + st->w_9_15;
-    }
+    const int nch = f->nch;
+    double P[3][2][65] = {{{0}}};
+    for (int c = 0; c < nch; c++)
+        for (int t = 0; t < 64; t++) {
+            int tt = 64 * c + t;
+            const tw_sunhours_step *st = tt < n ? &d->steps[t0 + tt] : NULL;
+            P[0][c][t + 1] = P[0][c][t] + (st ? st->w_total : 0);
+            P[1][c][t + 1] = P[1][c][t] + (st ? st->w_8_16 : 0);
+            P[2][c][t + 1] = P[2][c][t] + (st ? st->w_9_15 : 0);
+        }
+    int cn[2] = {n < 64 ? n : 64, n > 64 ? n - 64 : 0};
     size_t area = (size_t)d->anx * d->any, img = (size_t)f->AYP * f->W;
-    uint64_t blk[64];
+    uint64_t blk[2][64];
     for (int y = 0; y < d->any; y++)
         for (int w = 0; w < f->W; w++) {
             size_t o = (size_t)y * f->W + w;
-            uint64_t r = f->araised[o];
-            for (int t = 0; t < 64; t++) blk[t] = t < n ? f->chunk[t * img + o] : ~0ull;
-            tw__t64(blk);
-            const uint64_t *rb = f->rbits + f->abase[o];
-            for (int c = 0; c < 64 && w * 64 + c < d->anx; c++) {
-                size_t ac = (size_t)y * d->anx + w * 64 + c;
-                uint64_t sh = r >> c & 1 ? rb[__builtin_popcountll(r & ((1ull << c) - 1))] : blk[c];
-                tw__fold(&ground[ac], &run[ac], ~sh & up, n, Pt, P8, P9);
+            for (int c = 0; c < nch; c++) {
+                const uint64_t *ch = f->chunk + (size_t)c * 64 * img + o;
+                for (int t = 0; t < 64; t++) /* steps below the horizon: not drawn */
+                    blk[c][t] = t < cn[c] && (up[c] >> t & 1) ? ch[t * img] : ~0ull;
+                tw__t64(blk[c]);
+            }
+            for (int b = 0; b < 64 && w * 64 + b < d->anx; b++) {
+                size_t ac = (size_t)y * d->anx + w * 64 + b;
+                tw_sunhours_result g = {0};
+                float rn = 0;
+                if (t0 > 0) g = ground[ac], rn = run[ac];
+                for (int c = 0; c < nch && cn[c] > 0; c++) {
+                    tw__fold(&g, &rn, ~blk[c][b] & up[c], cn[c], P[0][c], P[1][c], P[2][c]);
+                }
+                if (last)
+                    tw_sunhours_judge(&g);
+                else
+                    run[ac] = rn;
+                ground[ac] = g;
             }
         }
-    for (int p = 0; p < d->point_count; p++)
-        tw__fold(&facade[p], &run[area + p], f->fbits[p], n, Pt, P8, P9);
-    memset(f->fbits, 0, ((size_t)d->point_count + 1) * sizeof *f->fbits);
-    memset(f->rbits, 0, ((size_t)f->abase[(size_t)d->any * f->W] + 1) * sizeof *f->rbits);
+    for (int p = 0; p < d->point_count; p++) {
+        float *rn = &run[area + p];
+        if (t0 == 0) memset(&facade[p], 0, sizeof facade[p]), *rn = 0;
+        for (int c = 0; c < nch && cn[c] > 0; c++)
+            tw__fold(&facade[p], rn, f->fbits[(size_t)p * nch + c] & up[c], cn[c], P[0][c], P[1][c],
+                     P[2][c]);
+        if (last) tw_sunhours_judge(&facade[p]);
+    }
+    memset(f->fbits, 0, ((size_t)d->point_count + 1) * nch * sizeof *f->fbits);
 }
 
 /* Which of the cell's neighbours one row ahead and one behind (rows are j
@@ -409,37 +461,46 @@ static void tw__walls(tw__fast *f)
  * its height is skipped: on every line it is inside a run of equal
  * heights, the lazy height carries across it and the run's shadow is
  * drawn from its ends. */
-static tw_result tw__events(tw__fast *f, size_t cap)
+/* The row layout's lists grown to hold cap events. */
+static bool tw__grow(tw__fast *f, size_t cap)
+{
+    int *m = realloc(f->ev_m[0], (cap + 1) * sizeof *m);
+    if (m) f->ev_m[0] = m;
+    float *z = m ? realloc(f->ev_z[0], (cap + 1) * sizeof *z) : NULL;
+    if (z) f->ev_z[0] = z;
+    uint16_t *nb = z ? realloc(f->ev_nb[0], (cap + 1) * sizeof *nb) : NULL;
+    if (nb) f->ev_nb[0] = nb;
+    return nb != NULL;
+}
+
+static tw_result tw__events(tw__fast *f)
 {
     const tw_sunhours_desc *d = f->s->d;
     const int nx = d->grid.nx, ny = d->grid.ny;
     const float zb = f->z0 + (float)TW_SH_BASE;
-    for (int o = 0; o < 2; o++) {
-        f->ev_m[o] = tw_sunhours_alloc((cap + 1) * sizeof(int), false);
-        f->ev_z[o] = tw_sunhours_alloc((cap + 1) * sizeof(float), false);
-        f->ev_nb[o] = tw_sunhours_alloc((cap + 1) * sizeof(uint16_t), false);
-        if (!f->ev_m[o] || !f->ev_z[o] || !f->ev_nb[o]) return TW_ERR_NOMEM;
-    }
-    size_t n = 0;
+    size_t n = 0, cap = 1 << 16;
+    if (!tw__grow(f, cap)) return TW_ERR_NOMEM;
     for (int j = 0; j < ny; j++) {
         f->ev_start[0][j] = (int)n;
         for (int i = 0; i < nx; i++) {
             const float *zc = d->dsm + (size_t)j * nx + i;
             if (!(*zc > zb)) continue;
-            if (i >= d->ax0 && j >= d->ay0 && i < d->ax0 + d->anx && j < d->ay0 + d->any)
-                f->araised[(size_t)(j - d->ay0) * f->W + (i - d->ax0) / 64] |=
-                    1ull << ((i - d->ax0) & 63);
+            f->rmap[(size_t)j * f->RW + (i >> 6)] |= 1ull << (i & 63);
             if (i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc && zc[1] == *zc &&
                 zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc && zc[nx - 1] == *zc &&
                 zc[nx] == *zc && zc[nx + 1] == *zc)
                 continue;
-            if (n == cap) return TW_ERR_ARG; /* more than counted: cannot be */
+            if (n == cap && !tw__grow(f, cap *= 2)) return TW_ERR_NOMEM;
             f->ev_m[0][n] = i, f->ev_z[0][n] = *zc;
             f->ev_nb[0][n] = tw__nb(d->dsm, nx, ny, i, j, 0, zb);
             n++;
         }
     }
     f->ev_start[0][ny] = (int)n;
+    f->ev_m[1] = malloc((n + 1) * sizeof *f->ev_m[1]);
+    f->ev_z[1] = malloc((n + 1) * sizeof *f->ev_z[1]);
+    f->ev_nb[1] = malloc((n + 1) * sizeof *f->ev_nb[1]);
+    if (!f->ev_m[1] || !f->ev_z[1] || !f->ev_nb[1]) return TW_ERR_NOMEM;
     /* The column layout: a counting sort of the rows' list (j stays sorted). */
     int *cs = f->ev_start[1];
     memset(cs, 0, ((size_t)nx + 1) * sizeof *cs);
@@ -462,9 +523,6 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     const tw_sunhours_desc *d = s->d;
     const tw_grid *g = &d->grid;
     const int nx = g->nx, ny = g->ny, most = nx > ny ? nx : ny;
-    const float zb = z0 + (float)TW_SH_BASE;
-    size_t ne = 0;
-    for (size_t c = 0; c < (size_t)nx * ny; c++) ne += d->dsm[c] > zb;
     tw__fast f = {.s = s, .z0 = z0};
     f.W = (d->anx + 63) / 64, f.AYP = (d->any + 63) / 64 * 64;
     int big = d->anx > d->any ? d->anx : d->any;
@@ -473,10 +531,11 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     for (int o = 0; o < 2; o++) {
         f.ev_start[o] = malloc(((size_t)most + 2) * sizeof(int));
     }
-    f.chunk = tw_sunhours_alloc((size_t)64 * f.AYP * f.W * sizeof *f.chunk, true);
-    f.abase = malloc(((size_t)d->any * f.W + 1) * sizeof *f.abase);
+    /* Up to 128 steps are held and folded once; more, 64 at a time. */
+    f.nch = d->step_count > 64 && d->step_count <= 128 ? 2 : 1;
+    /* Not cleared: a step's image is drawn whole (every area row). */
+    f.chunk = tw_sunhours_alloc((size_t)64 * f.nch * f.AYP * f.W * sizeof *f.chunk, false);
     f.M = malloc((size_t)Lmax * kwmax * sizeof *f.M);
-    f.araised = calloc((size_t)d->any * f.W + 1, sizeof *f.araised);
     f.Mt = malloc((size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
     f.col = calloc((size_t)d->anx * ((d->any + 63) / 64) + 1, sizeof *f.col);
     f.K = malloc(lines * sizeof *f.K);
@@ -486,25 +545,28 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     f.qk = malloc(np * sizeof *f.qk), f.qL = malloc(np * sizeof *f.qL);
     f.qp = malloc(np * sizeof *f.qp), f.qt = malloc(np * sizeof *f.qt);
     f.thr = malloc(np * sizeof *f.thr), f.wall = malloc((np + 1) * sizeof *f.wall);
-    f.fbits = calloc(np, sizeof *f.fbits);
+    f.fbits = calloc(np * f.nch, sizeof *f.fbits);
+    f.pz = malloc(np * sizeof *f.pz);
+    f.RW = (nx + 63) / 64;
+    f.rmap = calloc((size_t)f.RW * ny + 1, sizeof *f.rmap);
     f.own = malloc(np * sizeof *f.own), f.near = malloc(np * sizeof *f.near);
     f.other = malloc(np * sizeof *f.other);
     tw_result rc = TW_OK;
-    if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk || !f.abase || !f.M || !f.araised || !f.Mt ||
-        !f.col || !f.K || !f.rk || !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt ||
-        !f.thr || !f.wall || !f.fbits || !f.own || !f.near || !f.other)
+    if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk || !f.M || !f.Mt || !f.col || !f.K || !f.rk ||
+        !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt || !f.thr || !f.wall || !f.fbits ||
+        !f.pz || !f.rmap || !f.own || !f.near || !f.other)
         rc = TW_ERR_NOMEM;
-    if (rc == TW_OK) rc = tw__events(&f, ne);
-    if (rc == TW_OK) {
-        size_t words = (size_t)d->any * f.W, nr = 0;
-        for (size_t o = 0; o < words; o++)
-            f.abase[o] = (int)nr, nr += (size_t)__builtin_popcountll(f.araised[o]);
-        f.abase[words] = (int)nr;
-        if (!(f.rbits = calloc(nr + 1, sizeof *f.rbits))) rc = TW_ERR_NOMEM;
-    }
+    if (rc == TW_OK) rc = tw__events(&f);
     if (rc == TW_OK) tw__walls(&f);
-    uint64_t up = 0;
-    int t0 = 0;
+    for (int p = 0; rc == TW_OK && p < d->point_count; p++) f.pz[p] = (float)d->points[p].z;
+    if (rc == TW_OK && d->step_count < 1) { /* nothing to fold: no sun */
+        memset(ground, 0, (size_t)d->anx * d->any * sizeof *ground);
+        memset(facade, 0, (size_t)d->point_count * sizeof *facade);
+        for (size_t c = 0; c < (size_t)d->anx * d->any; c++) tw_sunhours_judge(&ground[c]);
+        for (int p = 0; p < d->point_count; p++) tw_sunhours_judge(&facade[p]);
+    }
+    uint64_t up[2] = {0, 0};
+    int t0 = 0, hold = 64 * f.nch;
     for (int t = 0; rc == TW_OK && t < d->step_count; t++) {
         if (d->cancel && atomic_load(d->cancel)) {
             rc = TW_ERR_CANCELLED;
@@ -512,20 +574,19 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
         }
         int ct = t - t0;
         if (d->steps[t].elevation_deg > 0) {
-            up |= 1ull << ct;
+            up[ct >> 6] |= 1ull << (ct & 63);
             tw__step(&f, &d->steps[t], ct);
         }
-        if (ct == 63 || t == d->step_count - 1) {
-            tw__flush(&f, t0, ct + 1, up, ground, facade, run);
-            up = 0, t0 = t + 1;
+        if (ct == hold - 1 || t == d->step_count - 1) {
+            tw__flush(&f, t0, ct + 1, up, ground, facade, run, t == d->step_count - 1);
+            up[0] = up[1] = 0, t0 = t + 1;
         }
     }
     for (int o = 0; o < 2; o++) {
         free(f.ev_m[o]), free(f.ev_start[o]), free(f.ev_z[o]), free(f.ev_nb[o]);
     }
-    free(f.chunk), free(f.rbits), free(f.abase), free(f.araised), free(f.M), free(f.Mt),
-        free(f.col), free(f.K), free(f.rk), free(f.rS);
+    free(f.chunk), free(f.M), free(f.Mt), free(f.col), free(f.K), free(f.rk), free(f.rS);
     free(f.qcount), free(f.qk), free(f.qL), free(f.qp), free(f.qt), free(f.thr), free(f.wall);
-    free(f.fbits), free(f.own), free(f.near), free(f.other);
+    free(f.fbits), free(f.pz), free(f.rmap), free(f.own), free(f.near), free(f.other);
     return rc;
 }

@@ -7,20 +7,25 @@
  * report's obstacles: both boxes raised, the two planned prisms). A
  * scripted drag of the divider moves it (the report's split.divider); a
  * scripted footprint (Z, clicks, a double click, 25 floors) adds a
- * Polygon to the obstacles and to the saved plan. */
+ * Polygon to the obstacles and to the saved plan. With a sun_hours layer
+ * (and the scenario's "split": true instead of --split) each half shows
+ * its own sun hours: the plan's fail where the before side passes. */
 #include "tw_run.h"
 #include "tw_test.h"
 
+#include <cpl_conv.h>
+#include <gdal.h>
 #include <math.h>
+#include <ogr_srs_api.h>
 
-static char scene[3000], saved[600];
+static char scene[3000], saved[600], box[600];
 
 /* Boxes 20 x 20 m centred on x 199940 (fid 0) and 200060 (fid 1), y
  * 500000; the planned boxes 60 m behind each (a plan is RFC 7946 lon/lat:
  * EPSG:5186 (199940, 500060) and (200060, 500060) by gdaltransform). */
 static void make_scene(void)
 {
-    char box[600], plan[600];
+    char plan[600];
     snprintf(box, sizeof box, "%s/boxes.geojson", tw_run_tmpdir());
     snprintf(plan, sizeof plan, "%s/plan.geojson", tw_run_tmpdir());
     snprintf(saved, sizeof saved, "%s/plan_saved.geojson", tw_run_tmpdir());
@@ -72,6 +77,133 @@ static void test_split(void)
     /* Without --split: no divider in the report. */
     r = tw_run_scene(scene, "nosplit", "--bookmark b", &rc);
     TW_CHECK(rc == 0 && r && !tw_run_get(r, "split"));
+    json_object_put(r);
+}
+
+/* Share of a picture's pixels in the sun-hours pass/fail colours: pass
+ * (70, 180, 90) and fail (215, 50, 45), lit as they are. */
+static bool is_fail(const uint8_t *p)
+{
+    return p[0] > 150 && p[1] < 110 && p[2] < 110;
+}
+
+static bool is_pass(const uint8_t *p)
+{
+    return p[1] > 130 && p[0] < 130 && p[2] < 140 && p[1] > p[0] + 40;
+}
+
+/* The split view with a sun_hours layer (pass/fail), turned on by the
+ * scenario's "split": true: the before half shows the sun hours computed
+ * without the plan. The scene is mirror-symmetric about the view's middle
+ * (x 200000), so a pixel of the plan's half and its mirror in the before
+ * half show the same place: many are "fail" in the plan (north of the
+ * raised boxes and the planned towers) and "pass" before it; the report
+ * has both fail fractions, the plan's higher. */
+static void test_split_sun_hours(void)
+{
+    char sc[3000];
+    snprintf(sc, sizeof sc,
+             "{\"name\": \"split sun\", \"crs\": \"EPSG:5186\", \"time\": \"2026-12-22T13:00\","
+             " \"layers\": [{\"kind\": \"buildings\", \"source\": \"%s\", \"source_crs\": "
+             "\"EPSG:5186\", \"height_field\": \"height_m\"},"
+             " {\"kind\": \"scenario\", \"source\": \"plan.geojson\", \"split\": true},"
+             " {\"kind\": \"sun_hours\", \"area\": [199850, 499950, 200150, 500250],"
+             " \"resolution_m\": 2, \"step_min\": 10, \"show\": \"pass\"}],"
+             " \"bookmarks\": [{\"name\": \"b\", \"eye\": [200000, 500230, 260], \"target\": "
+             "[200000, 500070, 0]}]}",
+             box);
+    int rc;
+    json_object *r = tw_run_scene(sc, "split_sun", "--bookmark b", &rc);
+    TW_CHECK(rc == 0 && r);
+    TW_CHECK_NEAR(tw_run_num(tw_run_get(r, "split"), "divider"), 0.5, 1e-9);
+    json_object *sh = tw_run_layer(r, "sun_hours"), *b = tw_run_get(sh, "before");
+    double ff = tw_run_num(sh, "fail_fraction"), fb = tw_run_num(b, "fail_fraction");
+    printf("sun hours fail fraction: plan %.4f, before %.4f; facade fails %.0f / %.0f\n", ff, fb,
+           tw_run_num(sh, "facade_fail"), tw_run_num(b, "facade_fail"));
+    TW_CHECK(b != NULL);
+    TW_CHECK(fb > 0 && ff > 2 * fb);
+    TW_CHECK(tw_run_num(b, "cells") == tw_run_num(sh, "cells"));
+    char png[600];
+    snprintf(png, sizeof png, "%s/split_sun.png", tw_run_tmpdir());
+    tw_image im = {0};
+    TW_CHECK(tw_img_load(png, &im));
+    long fail_pass = 0, pass_fail = 0, fails[2] = {0, 0};
+    for (int y = 0; y < im.height; y++)
+        for (int x = im.width / 2 + 4; x < im.width; x++) { /* the plan's half */
+            const uint8_t *p = im.pixels + ((long)y * im.width + x) * im.channels;
+            const uint8_t *m = im.pixels + ((long)y * im.width + (im.width - 1 - x)) * im.channels;
+            fail_pass += is_fail(p) && is_pass(m);
+            pass_fail += is_pass(p) && is_fail(m);
+            fails[1] += is_fail(p), fails[0] += is_fail(m);
+        }
+    long half = (long)im.width / 2 * im.height;
+    printf("fail pixels: before half %ld, plan half %ld; fail in the plan, pass before: %ld; "
+           "the other way: %ld (of %ld)\n",
+           fails[0], fails[1], fail_pass, pass_fail, half);
+    TW_CHECK(fail_pass > 600);
+    TW_CHECK(pass_fail * 4 < fail_pass);
+    tw_image_free(&im);
+    TW_CHECK(tw_golden_check(png, "split_sun"));
+    json_object_put(r);
+}
+
+/* A flat DEM at 0 m, 10 m cells, EPSG:5186, around the boxes. */
+static bool write_flat_dem(const char *path)
+{
+    GDALAllRegister();
+    GDALDriverH drv = GDALGetDriverByName("GTiff");
+    GDALDatasetH ds = drv ? GDALCreate(drv, path, 100, 100, 1, GDT_Float32, NULL) : NULL;
+    if (!ds) return false;
+    double gt[6] = {199500, 10, 0, 500500, 0, -10};
+    GDALSetGeoTransform(ds, gt);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    char *wkt = NULL;
+    OSRImportFromEPSG(srs, 5186);
+    OSRExportToWkt(srs, &wkt);
+    GDALSetProjection(ds, wkt);
+    CPLFree(wkt);
+    OSRDestroySpatialReference(srs);
+    float row[100] = {0};
+    bool ok = true;
+    for (int j = 0; j < 100 && ok; j++)
+        ok = GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, j, 100, 1, row, 100, 1,
+                          GDT_Float32, 0, 0) == CE_None;
+    GDALClose(ds);
+    return ok;
+}
+
+/* The split view with a viewshed: an observer 20 m up south of the boxes.
+ * The before half's viewshed is computed without the plan (the boxes at
+ * 30 m, no planned towers), so more of the ground is visible there: the
+ * report's viewshed.before has the larger visible fraction. */
+static void test_split_viewshed(void)
+{
+    char dem[600], sc[3000];
+    snprintf(dem, sizeof dem, "%s/flat_dem.tif", tw_run_tmpdir());
+    TW_CHECK(write_flat_dem(dem));
+    snprintf(sc, sizeof sc,
+             "{\"name\": \"split view\", \"crs\": \"EPSG:5186\", \"terrain\": {\"source\": "
+             "\"%s\"},"
+             " \"layers\": [{\"kind\": \"buildings\", \"source\": \"%s\", \"source_crs\": "
+             "\"EPSG:5186\", \"height_field\": \"height_m\"},"
+             " {\"kind\": \"scenario\", \"source\": \"plan.geojson\", \"split\": true},"
+             " {\"kind\": \"viewshed\", \"observer\": [200000, 499850],"
+             " \"observer_height_m\": 20, \"radius_m\": 400, \"resolution_m\": 2}],"
+             " \"bookmarks\": [{\"name\": \"b\", \"eye\": [200000, 499700, 420], \"target\": "
+             "[200000, 500050, 0]}]}",
+             dem, box);
+    int rc;
+    json_object *r = tw_run_scene(sc, "split_view", "--bookmark b", &rc);
+    TW_CHECK(rc == 0 && r);
+    json_object *v = tw_run_layer(r, "viewshed"), *b = tw_run_get(v, "before");
+    double plan = tw_run_num(v, "visible_fraction"), before = tw_run_num(b, "visible_fraction");
+    printf("viewshed visible fraction: plan %.4f, before %.4f\n", plan, before);
+    TW_CHECK(b != NULL);
+    TW_CHECK(tw_run_num(b, "cells") == tw_run_num(v, "cells"));
+    TW_CHECK(plan > 0.3 && before > plan + 0.01);
+    char png[600];
+    snprintf(png, sizeof png, "%s/split_view.png", tw_run_tmpdir());
+    TW_CHECK(tw_golden_check(png, "split_viewshed"));
     json_object_put(r);
 }
 
@@ -131,6 +263,8 @@ int main(void)
     if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
     make_scene();
     TW_RUN(test_split);
+    TW_RUN(test_split_sun_hours);
+    TW_RUN(test_split_viewshed);
     TW_RUN(test_divider_and_footprint);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();

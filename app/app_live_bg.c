@@ -1,9 +1,11 @@
 /* The live layers' background thread: one worker of its own, at a lower CPU
  * priority (live_thread_background), for the work each snapshot brings
  * (app_live_prep.c: positions, colours, history, the marker picture). On
- * the shared worker pool that work ran at the render threads' priority, and
- * on a machine with two cores a frame drawn while it ran took up to twice
- * as long (bench_live_frames). A job's run ends by posting its done
+ * the shared worker pool that work ran at the render threads' priority:
+ * profiled in bench_live_frames, the main thread did almost no live work
+ * (hand-off 0 ms, the picture's upload 0.5 ms), and the slower frames were
+ * the cores the parse and this work took from llvmpipe's rasterizer
+ * threads on a two-core machine. A job's run ends by posting its done
  * callback to the world's hand-off queue, so done still runs on the main
  * thread, from the same queue as every other job; this pool's own done
  * queue only frees the relays (drained by the live layers' update). */

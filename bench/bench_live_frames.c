@@ -20,13 +20,18 @@
  * With CITYTWIN_FRAME_PHASES=F set, each run writes its per-frame phase times
  * to F.live and F.floor (see app_marks_write).
  *
- * citytwin-feedsim runs at nice 19: it stands for a server on another machine.
+ * citytwin-feedsim runs at nice 10 (CITYTWIN_BENCH_SERVER_NICE=N: another
+ * value): it stands for a server on another machine, and below the app's
+ * live threads (LIVE_BACKGROUND_NICE) the 100,000-feature bodies it writes
+ * each second take little from the render threads. The app's live threads
+ * take CITYTWIN_LIVE_NICE from the environment (0: as the render threads).
  *
  * CITYTWIN_SOURCE is made absolute (the scenes are written in a temporary
  * folder, where a relative path missed the terrain before).
  *
  * Exit 3 when the live ratio is over 1.5 (a figure, not a test). */
 #include "tw_feedsim.h"
+#include "tw_live_util.h"
 #include "tw_run.h"
 
 #include <dirent.h>
@@ -66,32 +71,20 @@ static void window(frames *fr, int n)
     free(w);
 }
 
-static const char *tmp(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    char *b = buf[k++ % 4];
-    snprintf(b, sizeof buf[0], "%s/%s", tw_run_tmpdir(), name);
-    return b;
-}
-
 static double num(json_object *o, const char *key)
 {
     json_object *v = NULL;
     return o && json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : -1;
 }
 
-/* The feed server stands for a server elsewhere: its threads run at the
- * lowest priority, so that the 100,000-feature bodies it writes each second
- * do not take this machine's cores from the app being measured (nothing
- * where it cannot; Linux sets it per thread). */
-static void lowest_priority(pid_t pid)
+/* The feed server's threads at nice n (Linux sets it per thread). */
+static void server_priority(pid_t pid, int n)
 {
     char dir[64];
     snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
     DIR *d = opendir(dir);
     for (struct dirent *e; d && (e = readdir(d));)
-        if (e->d_name[0] != '.') setpriority(PRIO_PROCESS, (id_t)atoi(e->d_name), 19);
+        if (e->d_name[0] != '.') setpriority(PRIO_PROCESS, (id_t)atoi(e->d_name), n);
     if (d) closedir(d);
 }
 
@@ -107,7 +100,7 @@ static frames run(const char *name, const char *url, double wait_s, const char *
     snprintf(scene, sizeof scene, "%s.json", name);
     snprintf(rep, sizeof rep, "%s_report.json", name);
     snprintf(err, sizeof err, "%s.err", name);
-    FILE *f = fopen(tmp(scene), "w");
+    FILE *f = fopen(tw_live_tmp(scene), "w");
     if (!f) return fr;
     fprintf(f,
             "{ \"name\": \"%s\", \"crs\": \"EPSG:5186\",\n"
@@ -127,7 +120,7 @@ static frames run(const char *name, const char *url, double wait_s, const char *
     char args[2048];
     snprintf(args, sizeof args,
              "--headless --size %s --bookmark all --wait-s %g --load-cap-s 60 --report '%s' '%s'",
-             size, wait_s, tmp(rep), tmp(scene));
+             size, wait_s, tw_live_tmp(rep), tw_live_tmp(scene));
     /* CITYTWIN_FRAME_PHASES=F: each run's phase lines go to F.NAME. */
     static char phases[512];
     if (!phases[0] && getenv("CITYTWIN_FRAME_PHASES"))
@@ -137,11 +130,11 @@ static frames run(const char *name, const char *url, double wait_s, const char *
         snprintf(path, sizeof path, "%s.%s", phases, name);
         setenv("CITYTWIN_FRAME_PHASES", path, 1);
     }
-    int rc = tw_run_citytwin(args, tmp(err));
-    json_object *r = tw_run_load_json(tmp(rep)), *fo = NULL;
+    int rc = tw_run_citytwin(args, tw_live_tmp(err));
+    json_object *r = tw_run_load_json(tw_live_tmp(rep)), *fo = NULL;
     if (rc != 0 || !r || !json_object_object_get_ex(r, "frames", &fo)) {
         fprintf(stderr, "bench_live_frames: %s: citytwin exited with %d (see %s)\n", name, rc,
-                tmp(err));
+                tw_live_tmp(err));
         json_object_put(r);
         return fr;
     }
@@ -214,7 +207,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_live_frames: citytwin-feedsim did not start\n");
         return 1;
     }
-    lowest_priority(sim.pid);
+    const char *sn = getenv("CITYTWIN_BENCH_SERVER_NICE");
+    server_priority(sim.pid, sn && sn[0] ? atoi(sn) : 10);
     char url[128];
     snprintf(url, sizeof url, "%s/geojson/bulk.geojson", sim.base);
     printf("%d sensors updating every 1 s, polled every 1 s; %s over the Seoul terrain, %g s\n",

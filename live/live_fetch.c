@@ -580,10 +580,11 @@ void live_thread_background(const char *name)
 #ifdef __linux__
     /* Per thread on Linux (PRIO_PROCESS with a thread id); raising it
      * again needs a privilege, so it is for threads that stay background. */
-    const char *env = getenv("CITYTWIN_LIVE_NICE"); /* comparisons: 0 keeps the default */
-    int want = env && env[0] ? atoi(env) : LIVE_BACKGROUND_NICE;
+    const char *env = getenv("CITYTWIN_LIVE_NICE"); /* comparisons: 0 as the others */
+    int by = env && env[0] ? atoi(env) : LIVE_BACKGROUND_NICE;
     int nice_now = getpriority(PRIO_PROCESS, (id_t)gettid());
-    if (nice_now < want) setpriority(PRIO_PROCESS, (id_t)gettid(), want);
+    int want = nice_now + (by > 0 ? by : 0);
+    if (want != nice_now) setpriority(PRIO_PROCESS, (id_t)gettid(), want > 19 ? 19 : want);
     pthread_setname_np(pthread_self(), name);
 #else
     (void)name;

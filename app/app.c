@@ -437,6 +437,7 @@ static void app__tick(app *a)
 /* One pass of the loop. Returns false when the run is over. */
 static bool app__step(app *a)
 {
+    APP_MARK(a, APP_MARK_STEP);
     app__tick(a);
     double wall = tw_time_mono_s(), now = a->now;
     /* Read once: a signal arriving during this pass ends the next one, which
@@ -454,8 +455,10 @@ static bool app__step(app *a)
     if (!a->opt.deterministic && !scripted) app_handle_input(a, evs, n);
     bool script_more = scripted && app_script_step(a);
     if (scripted && !script_more) a->script_done = true;
+    APP_MARK(a, APP_MARK_INPUT);
     tw_pool_drain(a->pool, headless ? 0.05 : APP_DRAIN_BUDGET_S);
     app__go_step(a, now);
+    APP_MARK(a, APP_MARK_DRAIN);
 
     if (a->phase == APP_PHASE_LOADING) {
         app__place_camera(a);
@@ -482,6 +485,7 @@ static bool app__step(app *a)
         if (l->self && l->kind->update) l->kind->update(l->self, &u);
     }
     a->split = a->world.split; /* a scenario's "split": true */
+    APP_MARK(a, APP_MARK_UPDATE);
     bool completed_now = false;
     if (a->phase == APP_PHASE_SETTLING &&
         (app__view_complete(a) || wall - a->world_t0 > a->opt.load_cap_s + 30)) {
@@ -593,12 +597,16 @@ int app_run(int argc, char **argv)
                 a->opt.bookmark);
         a->opt.bookmark = NULL;
     }
+    const char *marks = getenv("CITYTWIN_FRAME_PHASES");
+    if (marks && marks[0] && !(a->marks_out = fopen(marks, "w")))
+        TW_WARN("app", "CITYTWIN_FRAME_PHASES: cannot write %s", marks);
     rn_context_cursor(a->ctx, &a->last_cursor[0], &a->last_cursor[1]);
     if (a->tour.active && !rn_context_headless(a->ctx)) rn_context_set_cursor_hidden(a->ctx, true);
     while (app__step(a)) {
     }
     rc = a->exit_code;
     if (a->opt.report && app_report_write(a, a->opt.report) != 0) rc = 1;
+    if (a->marks_out) fclose(a->marks_out);
     app_free(a);
     tw_log_shutdown();
     return rc;

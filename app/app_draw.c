@@ -187,6 +187,23 @@ static void app__frame_stats(app *a, double t0, double draw_ms)
     a->last_frame_t = t0;
 }
 
+void app_marks_write(app *a)
+{
+    static const char *const names[APP_MARKS] = {"step",  "input",  "drain", "update", "draw",
+                                                 "scene", "labels", "hud",   "end"};
+    if (!a->marks_out) return;
+    if (ftell(a->marks_out) == 0) { /* the header: what each column took */
+        fprintf(a->marks_out, "frame gap_ms");
+        for (int k = 1; k < APP_MARKS; k++) fprintf(a->marks_out, " %s", names[k]);
+        fprintf(a->marks_out, "\n");
+    }
+    fprintf(a->marks_out, "%ld %.3f", a->frame_no,
+            a->gap_samples ? a->frame_gap_ms[(a->gap_samples - 1) % APP_FRAME_SAMPLES] : 0.0);
+    for (int k = 1; k < APP_MARKS; k++)
+        fprintf(a->marks_out, " %.3f", (a->marks[k] - a->marks[k - 1]) * 1000);
+    fprintf(a->marks_out, "\n");
+}
+
 int app_split_x(const app *a, int width)
 {
     double f = a->split_at > 0 ? a->split_at : 0.5;
@@ -232,6 +249,7 @@ static void app__scene(app *a, const rn_view *vp, app_draw_ctx *dp, int x0, int 
 void app_draw(app *a)
 {
     double t0 = tw_time_mono_s();
+    if (a->marks_out) a->marks[APP_MARK_DRAW] = t0;
     app_ui_ctx ui;
     app_ui_ctx_get(a, &ui);
     int w = ui.width, h = ui.height;
@@ -266,6 +284,7 @@ void app_draw(app *a)
         app__scene(a, &view, &d, 0, w, h);
     }
     d.opacity = 1;
+    APP_MARK(a, APP_MARK_SCENE);
 
     /* Labels and status of every layer, for the HUD (grown as needed). */
     int label_cap = 0, info_count = 0;
@@ -364,13 +383,17 @@ void app_draw(app *a)
             hf_in.cursor_lat = ly;
         }
     }
+    APP_MARK(a, APP_MARK_LABELS);
     if (a->hud) app_hud_draw(a->hud, &hf_in);
     free(labels);
     free(infos);
+    APP_MARK(a, APP_MARK_HUD);
     rn_context_end_frame(a->ctx);
     double t1 = tw_time_mono_s();
+    if (a->marks_out) a->marks[APP_MARK_END] = t1;
     if (a->first_frame_ms <= 0) a->first_frame_ms = (t1 - a->t_start) * 1000;
     app__frame_stats(a, t0, (t1 - t0) * 1000);
+    app_marks_write(a);
 }
 
 /* ---- picking (--pick) ---- */

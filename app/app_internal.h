@@ -16,8 +16,23 @@
 #include "tw_pool.h"
 
 #include <limits.h>
+#include <stdio.h>
 
 #define APP_FRAME_SAMPLES 4096
+
+/* Points in a loop pass that CITYTWIN_FRAME_PHASES times (app_mark). */
+enum {
+    APP_MARK_STEP,   /* the pass begins */
+    APP_MARK_INPUT,  /* events polled and handled */
+    APP_MARK_DRAIN,  /* finished jobs handed over (the hand-off queue) */
+    APP_MARK_UPDATE, /* layers updated */
+    APP_MARK_DRAW,   /* app_draw begins */
+    APP_MARK_SCENE,  /* the 3D passes drawn */
+    APP_MARK_LABELS, /* labels and layer states gathered */
+    APP_MARK_HUD,    /* the HUD and overlays drawn */
+    APP_MARK_END,    /* the frame ended (flush or swap) */
+    APP_MARKS
+};
 
 typedef enum app_phase {
     APP_PHASE_LOADING,  /* file layers still loading */
@@ -134,6 +149,11 @@ typedef struct app {
      * hand-off drain, updates, draw), after the first 10 frames. */
     double frame_gap_ms[APP_FRAME_SAMPLES];
     long gap_samples;
+    /* CITYTWIN_FRAME_PHASES=FILE: a line per frame drawn with the time each
+     * part of the loop pass took (ms), to find what a slow frame spent its
+     * time on; when unset each mark is one test. */
+    FILE *marks_out;
+    double marks[APP_MARKS];
     bool snapshot_written;
     int exit_code;
 } app;
@@ -229,6 +249,13 @@ bool app_tour_start(app *a, app_scene *scene, char *err, size_t n);
 bool app_tour_step(app *a, double now);
 void app_tour_input(app *a, double now);
 void app_tour_free(app *a);
+
+/* ---- frame phases (CITYTWIN_FRAME_PHASES) ---- */
+
+/* Notes the time of mark k of this pass (needs tw_time.h); nothing when off. */
+#define APP_MARK(a, k) ((a)->marks_out ? (void)((a)->marks[k] = tw_time_mono_s()) : (void)0)
+/* Writes this pass's line (app_draw.c, after APP_MARK_END). */
+void app_marks_write(app *a);
 
 /* ---- app_report.c ---- */
 

@@ -204,6 +204,7 @@ static void app__hhmmss(double epoch, char *out, size_t n)
 static void app__update(void *self, const app_update_ctx *u)
 {
     app_live *lv = self;
+    app_live_bg_drain();
     lv->frame_no = u->frame_no, lv->now = u->now;
     if (!lv->has_data) return;
     bool stale = tw_time_mono_s() - lv->last_ok_mono > lv->cfg->stale_after_s;
@@ -626,6 +627,8 @@ static void app__report_entry(const void *self, int info, json_object *entry)
     }
     json_object_object_add(entry, "fetches", json_object_new_int64(lv->fetches));
     json_object_object_add(entry, "not_modified", json_object_new_int64(lv->skipped_fetches));
+    /* Snapshots made ready and shown (a newer one replaces one still waiting). */
+    json_object_object_add(entry, "snapshots", json_object_new_int64((int64_t)lv->gen));
     json_object_object_add(entry, "format",
                            json_object_new_string(live_format_name(lv->cfg->format)));
     if (lv->error[0])

@@ -171,6 +171,13 @@ void app_live_list_free(app_live_list *l);
 /* Main thread: a worker makes the list of the data shown for view v. */
 void app_live_list_submit(app_live *lv, const app_live_view *v);
 
+/* The background thread (app_live_bg.c): like app_layer_submit, but run
+ * on the live layers' own lower-priority worker; done runs on the main
+ * thread from the world's hand-off queue. Main thread. */
+bool app_live_bg_submit(app_layer *l, void *job, tw_job_run_fn run, tw_job_done_fn done);
+/* Main thread, each frame: frees the relays of finished jobs. */
+void app_live_bg_drain(void);
+
 /* Unit symbols (app_live_hover.c): a UN/CEFACT code as its symbol, other
  * units as given; a value's unit, else the usual one of its name. */
 const char *app_live_unit(const char *u);

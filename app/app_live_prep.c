@@ -235,7 +235,7 @@ void app_live_list_submit(app_live *lv, const app_live_view *v)
     j->d.alert = app__dup(d->alert, n * sizeof *d->alert);
     j->ground = app_world_ground_ref(lv->world);
     if (!j->d.xy || !j->d.color ||
-        !app_layer_submit(lv->layer, j, app__list_run, app__list_done, 1)) {
+        !app_live_bg_submit(lv->layer, j, app__list_run, app__list_done)) {
         app__list_job_free(j);
         return;
     }
@@ -389,7 +389,7 @@ static void app__submit(app_live *lv, live_fetch_result *r)
     /* The list for the view of the last frame drawn (none yet: built then). */
     p->view = lv->drawn_view;
     p->want_list = lv->drawn_view.width > 0;
-    if (!app_layer_submit(lv->layer, p, app__run, app__done, 1)) {
+    if (!app_live_bg_submit(lv->layer, p, app__run, app__done)) {
         p->lv = NULL;
         app__free_job(p);
         return;

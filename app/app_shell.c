@@ -2,6 +2,7 @@
  * shaders and HUD, the first scene from the command line (parsed once for
  * every use), the snapshot, and the orderly end. */
 #include "app_internal.h"
+#include "app_live.h"
 
 #include "geo_gdal.h"
 #include "rn_fill.h"
@@ -90,6 +91,7 @@ void app_free(app *a)
     app_world_stop(a);
     app_shell_stop(a);
     app_tour_free(a);
+    app_live_bg_stop(); /* it hands its last jobs to the pool */
     /* Workers last: a job stuck on a dead server is waited for here, at
      * exit, never during a scene change. */
     tw_pool_destroy(a->pool);

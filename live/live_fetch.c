@@ -3,6 +3,7 @@
  * adds and removes feeds (under the lock, with curl_multi_wakeup); the feed
  * structs are otherwise the thread's, and freed by it (or, once it stopped,
  * by whoever stopped it). */
+#define _GNU_SOURCE /* pthread_setname_np, gettid */
 #include "live_fetch.h"
 
 #include "live_pages.h"
@@ -19,6 +20,10 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
 
 #define LIVE__MAX_FEEDS     64
 #define LIVE__BACKOFF_CAP_S 60.0
@@ -570,9 +575,26 @@ static void live__replay(live__feed *f, double now)
 
 /* ---- the thread ---- */
 
+void live_thread_background(const char *name)
+{
+#ifdef __linux__
+    /* Per thread on Linux (PRIO_PROCESS with a thread id); raising it
+     * again needs a privilege, so it is for threads that stay background. */
+    const char *env = getenv("CITYTWIN_LIVE_NICE"); /* comparisons: 0 as the others */
+    int by = env && env[0] ? atoi(env) : LIVE_BACKGROUND_NICE;
+    int nice_now = getpriority(PRIO_PROCESS, (id_t)gettid());
+    int want = nice_now + (by > 0 ? by : 0);
+    if (want != nice_now) setpriority(PRIO_PROCESS, (id_t)gettid(), want > 19 ? 19 : want);
+    pthread_setname_np(pthread_self(), name);
+#else
+    (void)name;
+#endif
+}
+
 static void *live__main(void *arg)
 {
     (void)arg;
+    live_thread_background("citytwin-live");
     for (;;) {
         double now = tw_time_mono_s(), wait = 1.0;
         pthread_mutex_lock(&live__g.lock);

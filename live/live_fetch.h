@@ -48,6 +48,16 @@ typedef struct live_fetch_result {
 
 void live_fetch_result_free(live_fetch_result *r);
 
+/* Lowers the calling thread's CPU priority for good (its nice value
+ * LIVE_BACKGROUND_NICE higher, on Linux; nothing elsewhere) and names it:
+ * for threads that only do background work for the live layers (the live
+ * thread, the preparation thread), so that on a machine with few cores the
+ * render threads get them first and a frame is not stretched while a
+ * snapshot is parsed.
+ * CITYTWIN_LIVE_NICE=N lowers it by N instead (0: as the render threads). */
+#define LIVE_BACKGROUND_NICE 5
+void live_thread_background(const char *name);
+
 /* Zero fields mean the defaults given. */
 typedef struct live_feed_desc {
     const char *url;

@@ -13,6 +13,7 @@
  * - the tooltip follows what is under a still cursor: --hover moves the
  *   cursor once, then the feed swaps two sensors' places and the report's
  *   hover names the one now under it. */
+#include "tw_live_util.h"
 #include "tw_run.h"
 #include "tw_test.h"
 #include "tw_time.h"
@@ -22,26 +23,11 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *tmp(const char *name)
-{
-    static char buf[4][600];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tw_run_tmpdir(), name);
-    return buf[k];
-}
-
-static const char *str(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
 /* The sensors: "climb" at the centre of the view, two steady ones 150 m off. */
 static void write_feed(int k)
 {
     char path[700];
-    snprintf(path, sizeof path, "%s.part", tmp("feed.geojson"));
+    snprintf(path, sizeof path, "%s.part", tw_live_tmp("feed.geojson"));
     FILE *f = fopen(path, "w");
     if (!f) return;
     fprintf(f,
@@ -57,19 +43,19 @@ static void write_feed(int k)
             "\"value\": 1, \"observedAt\": \"2026-01-01T03:00:00Z\"}}]}\n",
             k, k % 60);
     fclose(f);
-    rename(path, tmp("feed.geojson"));
+    rename(path, tw_live_tmp("feed.geojson"));
 }
 
 static void test_alerts_and_history(void)
 {
     write_feed(1);
-    FILE *f = fopen(tmp("alerts.json"), "w");
+    FILE *f = fopen(tw_live_tmp("alerts.json"), "w");
     fprintf(f,
             "{ \"name\": \"alerts\", \"crs\": \"EPSG:5186\", \"layers\": [\n"
             "  { \"kind\": \"sensors\", \"name\": \"S\", \"format\": \"geojson\", \"url\": "
             "\"file://%s\", \"value\": \"value\", \"thresholds\": [3, 6], \"poll_s\": 0.2, "
             "\"history\": 4, \"size_px\": 24, \"stale_after_s\": 60 } ] }\n",
-            tmp("feed.geojson"));
+            tw_live_tmp("feed.geojson"));
     fclose(f);
     char args[1600];
     /* The view frames the three sensors; "climb" is in the middle, its pin
@@ -77,25 +63,25 @@ static void test_alerts_and_history(void)
     snprintf(args, sizeof args,
              "--headless --size 640x360 --wait-s 4 --pick 320,168 --snapshot '%s' --report '%s' "
              "'%s'",
-             tmp("alerts.png"), tmp("alerts_rep.json"), tmp("alerts.json"));
-    int pid = tw_run_citytwin_start(args, tmp("alerts.err"));
+             tw_live_tmp("alerts.png"), tw_live_tmp("alerts_rep.json"), tw_live_tmp("alerts.json"));
+    int pid = tw_run_citytwin_start(args, tw_live_tmp("alerts.err"));
     TW_CHECK(pid > 0);
     /* Values climb every 0.25 s (past 6 within 1.5 s) until the app is done. */
-    for (int k = 2; k <= 200 && access(tmp("alerts_rep.json"), F_OK) != 0; k++) {
+    for (int k = 2; k <= 200 && access(tw_live_tmp("alerts_rep.json"), F_OK) != 0; k++) {
         tw_time_sleep_s(0.25);
         write_feed(k);
     }
     int rc = tw_run_wait(pid, 120);
     TW_CHECK_MSG(rc == 0, "exit %d", rc);
-    json_object *r = tw_run_load_json(tmp("alerts_rep.json"));
+    json_object *r = tw_run_load_json(tw_live_tmp("alerts_rep.json"));
     json_object *l = tw_run_layer(r, "sensors");
-    TW_CHECK_STR(str(l, "status"), "ok");
+    TW_CHECK_STR(tw_live_str(l, "status"), "ok");
     json_object *al = NULL;
     TW_CHECK(json_object_object_get_ex(l, "alerts", &al));
     size_t n = al ? json_object_array_length(al) : 0;
     bool climb = false, high = false, low = false;
     for (size_t i = 0; i < n; i++) {
-        const char *id = str(json_object_array_get_idx(al, i), "id");
+        const char *id = tw_live_str(json_object_array_get_idx(al, i), "id");
         climb |= strcmp(id, "climb") == 0, high |= strcmp(id, "high") == 0;
         low |= strcmp(id, "low") == 0;
         TW_CHECK(tw_run_num(json_object_array_get_idx(al, i), "value") >= 6);
@@ -105,7 +91,7 @@ static void test_alerts_and_history(void)
     TW_CHECK(tw_run_num(l, "history_tracked") == 3);
     json_object *sel = NULL, *h = NULL;
     TW_CHECK_MSG(json_object_object_get_ex(l, "selected", &sel), "the pick selected nothing");
-    TW_CHECK_STR(str(sel, "id"), "climb");
+    TW_CHECK_STR(tw_live_str(sel, "id"), "climb");
     TW_CHECK(json_object_object_get_ex(sel, "chart", &h) && json_object_get_boolean(h));
     h = NULL;
     json_object_object_get_ex(sel, "history", &h);
@@ -122,7 +108,7 @@ static void write_three(const char *file, const char *mid, double vmid, const ch
                         double veast, const char *west, double vwest)
 {
     char path[700];
-    snprintf(path, sizeof path, "%s.part", tmp(file));
+    snprintf(path, sizeof path, "%s.part", tw_live_tmp(file));
     FILE *f = fopen(path, "w");
     if (!f) return;
     const char *ids[3] = {mid, east, west};
@@ -136,7 +122,7 @@ static void write_three(const char *file, const char *mid, double vmid, const ch
                 ids[i], lon[i], ids[i], v[i], i < 2 ? "," : "");
     fprintf(f, "]}\n");
     fclose(f);
-    rename(path, tmp(file));
+    rename(path, tw_live_tmp(file));
 }
 
 static json_object *hover_of(json_object *r)
@@ -157,30 +143,30 @@ static const char *hover_line(json_object *r, int i)
 static void test_bands(void)
 {
     write_three("bands.geojson", "mid", 100, "east", 200, "west", 30);
-    FILE *f = fopen(tmp("bands.json"), "w");
+    FILE *f = fopen(tw_live_tmp("bands.json"), "w");
     fprintf(f,
             "{ \"name\": \"bands\", \"crs\": \"EPSG:5186\", \"layers\": [\n"
             "  { \"kind\": \"sensors\", \"name\": \"PM10\", \"format\": \"geojson\", "
             "\"url\": \"file://%s\", \"value\": \"value\", \"bands\": \"airkorea-pm10\", "
             "\"poll_s\": 0.5, \"size_px\": 24 } ] }\n",
-            tmp("bands.geojson"));
+            tw_live_tmp("bands.geojson"));
     fclose(f);
     char args[1600];
     snprintf(args, sizeof args,
              "--headless --size 640x360 --wait-s 1 --hover 320,168 --snapshot '%s' --report '%s' "
              "'%s'",
-             tmp("bands.png"), tmp("bands_rep.json"), tmp("bands.json"));
-    int rc = tw_run_citytwin(args, tmp("bands.err"));
+             tw_live_tmp("bands.png"), tw_live_tmp("bands_rep.json"), tw_live_tmp("bands.json"));
+    int rc = tw_run_citytwin(args, tw_live_tmp("bands.err"));
     TW_CHECK_MSG(rc == 0, "exit %d", rc);
-    json_object *r = tw_run_load_json(tmp("bands_rep.json"));
+    json_object *r = tw_run_load_json(tw_live_tmp("bands_rep.json"));
     json_object *l = tw_run_layer(r, "sensors"), *al = NULL;
-    TW_CHECK_STR(str(l, "status"), "ok");
+    TW_CHECK_STR(tw_live_str(l, "status"), "ok");
     TW_CHECK(json_object_object_get_ex(l, "alerts", &al));
     size_t n = al ? json_object_array_length(al) : 0;
     TW_CHECK_MSG(n == 2, "alerts: %zu, want mid (나쁨) and east (매우나쁨)", n);
     for (size_t i = 0; i < n; i++) {
         json_object *a = json_object_array_get_idx(al, i);
-        const char *id = str(a, "id"), *band = str(a, "band");
+        const char *id = tw_live_str(a, "id"), *band = tw_live_str(a, "band");
         if (strcmp(id, "mid") == 0)
             TW_CHECK_STR(band, "나쁨 bad");
         else if (strcmp(id, "east") == 0)
@@ -188,7 +174,7 @@ static void test_bands(void)
         else
             TW_CHECK_MSG(false, "%s (%s) is not in an alert band", id, band);
     }
-    TW_CHECK_STR(str(hover_of(r), "id"), "mid");
+    TW_CHECK_STR(tw_live_str(hover_of(r), "id"), "mid");
     TW_CHECK_STR(hover_line(r, 1), "value: 100  나쁨 bad");
     json_object_put(r);
 }
@@ -196,27 +182,27 @@ static void test_bands(void)
 static void test_hover_follows(void)
 {
     write_three("swap.geojson", "first", 1, "second", 2, "third", 3);
-    FILE *f = fopen(tmp("swap.json"), "w");
+    FILE *f = fopen(tw_live_tmp("swap.json"), "w");
     fprintf(f,
             "{ \"name\": \"swap\", \"crs\": \"EPSG:5186\", \"layers\": [\n"
             "  { \"kind\": \"sensors\", \"name\": \"S\", \"format\": \"geojson\", "
             "\"url\": \"file://%s\", \"value\": \"value\", \"poll_s\": 0.2, "
             "\"size_px\": 24, \"stale_after_s\": 60 } ] }\n",
-            tmp("swap.geojson"));
+            tw_live_tmp("swap.geojson"));
     fclose(f);
     char args[1600];
     snprintf(args, sizeof args,
              "--headless --size 640x360 --wait-s 5 --hover 320,168 --snapshot '%s' --report '%s' "
              "'%s'",
-             tmp("swap.png"), tmp("swap_rep.json"), tmp("swap.json"));
-    int pid = tw_run_citytwin_start(args, tmp("swap.err"));
+             tw_live_tmp("swap.png"), tw_live_tmp("swap_rep.json"), tw_live_tmp("swap.json"));
+    int pid = tw_run_citytwin_start(args, tw_live_tmp("swap.err"));
     TW_CHECK(pid > 0);
     /* Once the layer has its data (its log line), the app runs and moves
      * the cursor within a frame or two; then "second" takes the middle. */
     bool loaded = false;
     for (int k = 0; k < 600 && !loaded; k++) {
         tw_time_sleep_s(0.1);
-        FILE *e = fopen(tmp("swap.err"), "r");
+        FILE *e = fopen(tw_live_tmp("swap.err"), "r");
         char line[512];
         while (e && fgets(line, sizeof line, e))
             if (strstr(line, "S: ok, 3 entities")) loaded = true;
@@ -227,8 +213,8 @@ static void test_hover_follows(void)
     write_three("swap.geojson", "second", 2, "first", 1, "third", 3);
     int rc = tw_run_wait(pid, 120);
     TW_CHECK_MSG(rc == 0, "exit %d", rc);
-    json_object *r = tw_run_load_json(tmp("swap_rep.json"));
-    TW_CHECK_STR(str(hover_of(r), "id"), "second");
+    json_object *r = tw_run_load_json(tw_live_tmp("swap_rep.json"));
+    TW_CHECK_STR(tw_live_str(hover_of(r), "id"), "second");
     TW_CHECK_STR(hover_line(r, 0), "second");
     json_object_put(r);
 }

@@ -16,6 +16,7 @@
  * - the shipped recording (assets/recordings/seoul-demo, synthetic) played
  *   under --deterministic matches the golden picture seoul_live_replay. */
 #include "tw_feedsim.h"
+#include "tw_live_util.h"
 #include "tw_run.h"
 #include "tw_test.h"
 
@@ -32,32 +33,6 @@ static const char *const live_names[LIVE_LAYERS] = {
     "공영주차장 parking (simulated)", "미세먼지 PM10 air quality (simulated)",
     "시설물 안전 facility tilt (simulated)", "도로 소통 traffic speed (simulated)"};
 static const int live_counts[LIVE_LAYERS] = {25, 6, 15, 10};
-
-static const char *str(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
-static json_object *layer(json_object *rep, const char *name)
-{
-    json_object *ls = NULL;
-    if (!rep || !json_object_object_get_ex(rep, "layers", &ls)) return NULL;
-    for (size_t i = 0; i < json_object_array_length(ls); i++) {
-        json_object *l = json_object_array_get_idx(ls, i);
-        if (strcmp(str(l, "name"), name) == 0) return l;
-    }
-    return NULL;
-}
-
-static const char *tmp(const char *name)
-{
-    static char buf[4][600];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tw_run_tmpdir(), name);
-    return buf[k];
-}
 
 /* True when something answers HTTP on the loopback port. */
 static bool port_answers(int port)
@@ -80,20 +55,20 @@ static void test_demo_starts_simulator(void)
     char args[1200];
     snprintf(args, sizeof args,
              "--headless --deterministic --size 320x180 --bookmark live --report '%s'",
-             tmp("demo.json"));
-    int rc = tw_run_citytwin(args, tmp("demo.err"));
+             tw_live_tmp("demo.json"));
+    int rc = tw_run_citytwin(args, tw_live_tmp("demo.err"));
     TW_CHECK(rc == 0);
-    json_object *r = tw_run_load_json(tmp("demo.json"));
+    json_object *r = tw_run_load_json(tw_live_tmp("demo.json"));
     for (int i = 0; i < LIVE_LAYERS; i++) {
-        json_object *l = layer(r, live_names[i]);
+        json_object *l = tw_live_layer(r, live_names[i]);
         TW_CHECK_MSG(l != NULL, "no layer %s", live_names[i]);
-        TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "%s: %s (%s)", live_names[i],
-                     str(l, "status"), str(l, "error"));
+        TW_CHECK_MSG(strcmp(tw_live_str(l, "status"), "ok") == 0, "%s: %s (%s)", live_names[i],
+                     tw_live_str(l, "status"), tw_live_str(l, "error"));
         TW_CHECK_MSG(tw_run_num(l, "features") == live_counts[i], "%s: %g features", live_names[i],
                      tw_run_num(l, "features"));
     }
     json_object_put(r);
-    char *err = tw_run_read_text(tmp("demo.err"));
+    char *err = tw_run_read_text(tw_live_tmp("demo.err"));
     const char *at = err ? strstr(err, "listens on http://127.0.0.1:") : NULL;
     TW_CHECK_MSG(at != NULL, "the app did not say it started the simulator");
     if (at) {
@@ -110,21 +85,21 @@ static void test_demo_without_simulator(void)
     setenv("CITYTWIN_FEEDSIM_BIN", "/nonexistent/citytwin-feedsim", 1);
     char args[1200];
     snprintf(args, sizeof args, "--headless --size 320x180 --bookmark live --report '%s'",
-             tmp("nosim.json"));
-    int rc = tw_run_citytwin(args, tmp("nosim.err"));
+             tw_live_tmp("nosim.json"));
+    int rc = tw_run_citytwin(args, tw_live_tmp("nosim.err"));
     unsetenv("CITYTWIN_FEEDSIM_BIN");
     TW_CHECK(rc == 0);
-    json_object *r = tw_run_load_json(tmp("nosim.json"));
+    json_object *r = tw_run_load_json(tw_live_tmp("nosim.json"));
     for (int i = 0; i < LIVE_LAYERS; i++) {
-        json_object *l = layer(r, live_names[i]);
-        TW_CHECK_MSG(strcmp(str(l, "status"), "error") == 0, "%s: %s", live_names[i],
-                     str(l, "status"));
-        TW_CHECK_MSG(str(l, "error")[0] != '\0', "%s: no reason", live_names[i]);
+        json_object *l = tw_live_layer(r, live_names[i]);
+        TW_CHECK_MSG(strcmp(tw_live_str(l, "status"), "error") == 0, "%s: %s", live_names[i],
+                     tw_live_str(l, "status"));
+        TW_CHECK_MSG(tw_live_str(l, "error")[0] != '\0', "%s: no reason", live_names[i]);
     }
-    TW_CHECK_STR(str(tw_run_layer(r, "terrain"), "status"), "ok");
-    TW_CHECK_STR(str(tw_run_layer(r, "buildings"), "status"), "ok");
+    TW_CHECK_STR(tw_live_str(tw_run_layer(r, "terrain"), "status"), "ok");
+    TW_CHECK_STR(tw_live_str(tw_run_layer(r, "buildings"), "status"), "ok");
     json_object_put(r);
-    char *err = tw_run_read_text(tmp("nosim.err"));
+    char *err = tw_run_read_text(tw_live_tmp("nosim.err"));
     TW_CHECK_MSG(err && strstr(err, "demo feed server could not start"), "stderr: %s",
                  err ? err : "");
     free(err);
@@ -147,7 +122,7 @@ static void test_record_then_replay(void)
     unsetenv("CITYTWIN_FEEDSIM_BIN");
     TW_CHECK_MSG(up, "citytwin-feedsim did not start");
     if (!up) return;
-    FILE *f = fopen(tmp("rec.json"), "w");
+    FILE *f = fopen(tw_live_tmp("rec.json"), "w");
     fprintf(f,
             "{ \"name\": \"rec\", \"crs\": \"EPSG:5186\", \"layers\": [\n"
             "  { \"kind\": \"parking\", \"name\": \"P\", \"format\": \"ngsi-ld\", \"url\": "
@@ -163,41 +138,46 @@ static void test_record_then_replay(void)
     char args[1600];
     snprintf(args, sizeof args,
              "--headless --size 320x180 --wait-s 1 --record '%s' --report '%s' '%s'",
-             tmp("recording"), tmp("recorded.json"), tmp("rec.json"));
-    TW_CHECK(tw_run_citytwin(args, tmp("recorded.err")) == 0);
+             tw_live_tmp("recording"), tw_live_tmp("recorded.json"), tw_live_tmp("rec.json"));
+    TW_CHECK(tw_run_citytwin(args, tw_live_tmp("recorded.err")) == 0);
     tw_feedsim_stop(&sim);
     /* The cable pulled: nothing listens there any more. */
     snprintf(args, sizeof args,
              "--headless --size 320x180 --wait-s 1 --replay '%s' --report '%s' '%s'",
-             tmp("recording"), tmp("replayed.json"), tmp("rec.json"));
-    TW_CHECK(tw_run_citytwin(args, tmp("replayed.err")) == 0);
+             tw_live_tmp("recording"), tw_live_tmp("replayed.json"), tw_live_tmp("rec.json"));
+    TW_CHECK(tw_run_citytwin(args, tw_live_tmp("replayed.err")) == 0);
     unsetenv("FEEDSIM");
-    json_object *a = tw_run_load_json(tmp("recorded.json")),
-                *b = tw_run_load_json(tmp("replayed.json"));
+    json_object *a = tw_run_load_json(tw_live_tmp("recorded.json")),
+                *b = tw_run_load_json(tw_live_tmp("replayed.json"));
     const char *names[3] = {"P", "T", "K"};
     for (int i = 0; i < 3; i++) {
-        json_object *la = layer(a, names[i]), *lb = layer(b, names[i]);
-        TW_CHECK_MSG(strcmp(str(la, "status"), "ok") == 0 && strcmp(str(lb, "status"), "ok") == 0,
-                     "%s: recorded %s, replayed %s (%s)", names[i], str(la, "status"),
-                     str(lb, "status"), str(lb, "error"));
+        json_object *la = tw_live_layer(a, names[i]), *lb = tw_live_layer(b, names[i]);
+        TW_CHECK_MSG(strcmp(tw_live_str(la, "status"), "ok") == 0 &&
+                         strcmp(tw_live_str(lb, "status"), "ok") == 0,
+                     "%s: recorded %s, replayed %s (%s)", names[i], tw_live_str(la, "status"),
+                     tw_live_str(lb, "status"), tw_live_str(lb, "error"));
         TW_CHECK_MSG(tw_run_num(la, "features") > 0 &&
                          tw_run_num(la, "features") == tw_run_num(lb, "features"),
                      "%s: features %g then %g", names[i], tw_run_num(la, "features"),
                      tw_run_num(lb, "features"));
-        TW_CHECK_MSG(str(la, "digest")[0] && strcmp(str(la, "digest"), str(lb, "digest")) == 0,
-                     "%s: digest %s then %s", names[i], str(la, "digest"), str(lb, "digest"));
+        TW_CHECK_MSG(tw_live_str(la, "digest")[0] &&
+                         strcmp(tw_live_str(la, "digest"), tw_live_str(lb, "digest")) == 0,
+                     "%s: digest %s then %s", names[i], tw_live_str(la, "digest"),
+                     tw_live_str(lb, "digest"));
     }
     json_object_put(a);
     json_object_put(b);
     /* The key: nowhere in stderr, the reports or the recording. */
-    TW_CHECK(!file_has(tmp("recorded.err"), SECRET) && !file_has(tmp("replayed.err"), SECRET));
-    TW_CHECK(!file_has(tmp("recorded.json"), SECRET) && !file_has(tmp("replayed.json"), SECRET));
-    DIR *d = opendir(tmp("recording"));
+    TW_CHECK(!file_has(tw_live_tmp("recorded.err"), SECRET) &&
+             !file_has(tw_live_tmp("replayed.err"), SECRET));
+    TW_CHECK(!file_has(tw_live_tmp("recorded.json"), SECRET) &&
+             !file_has(tw_live_tmp("replayed.json"), SECRET));
+    DIR *d = opendir(tw_live_tmp("recording"));
     int files = 0;
     for (struct dirent *e; d && (e = readdir(d));) {
         if (e->d_name[0] == '.') continue;
         char p[1200];
-        snprintf(p, sizeof p, "%s/%s", tmp("recording"), e->d_name);
+        snprintf(p, sizeof p, "%s/%s", tw_live_tmp("recording"), e->d_name);
         files++;
         TW_CHECK_MSG(!file_has(p, SECRET), "the key is in %s", p);
         TW_CHECK_MSG(file_has(p, "citytwin-recording 1"), "%s is not a recording", p);
@@ -236,7 +216,7 @@ static void test_traffic_classes(void)
     json_object_put(a);
     free(body);
     TW_CHECK(total > 0);
-    FILE *f = fopen(tmp("roads.geojson"), "w");
+    FILE *f = fopen(tw_live_tmp("roads.geojson"), "w");
     fprintf(f, "{\"type\": \"FeatureCollection\", \"features\": [\n");
     const char *speeds[4] = {"40", "20", "8", "null"};
     for (int k = 0; k < 4; k++)
@@ -249,7 +229,7 @@ static void test_traffic_classes(void)
                "\"coordinates\": [126.97, 37.56]}, \"properties\": {\"averageVehicleSpeed\": "
                "5}}]}\n");
     fclose(f);
-    f = fopen(tmp("traffic.json"), "w");
+    f = fopen(tw_live_tmp("traffic.json"), "w");
     fprintf(f,
             "{ \"name\": \"traffic\", \"crs\": \"EPSG:5186\", \"layers\": [\n"
             "  { \"kind\": \"traffic\", \"name\": \"N\", \"format\": \"ngsi-ld\", \"url\": "
@@ -258,16 +238,17 @@ static void test_traffic_classes(void)
             "\"%s/ngsi-ld/v1/entities?type=TrafficFlowObserved\", \"value\": \"congested\" },\n"
             "  { \"kind\": \"traffic\", \"name\": \"G\", \"format\": \"geojson\", \"url\": "
             "\"file://%s\", \"value\": \"averageVehicleSpeed\" } ] }\n",
-            sim.base, sim.base, tmp("roads.geojson"));
+            sim.base, sim.base, tw_live_tmp("roads.geojson"));
     fclose(f);
     char args[1600];
     snprintf(args, sizeof args, "--headless --size 640x360 --snapshot '%s' --report '%s' '%s'",
-             tmp("traffic.png"), tmp("traffic_rep.json"), tmp("traffic.json"));
-    TW_CHECK(tw_run_citytwin(args, tmp("traffic.err")) == 0);
+             tw_live_tmp("traffic.png"), tw_live_tmp("traffic_rep.json"),
+             tw_live_tmp("traffic.json"));
+    TW_CHECK(tw_run_citytwin(args, tw_live_tmp("traffic.err")) == 0);
     tw_feedsim_stop(&sim);
-    json_object *r = tw_run_load_json(tmp("traffic_rep.json"));
-    json_object *n = layer(r, "N"), *c = layer(r, "C"), *g = layer(r, "G");
-    TW_CHECK_STR(str(n, "status"), "ok");
+    json_object *r = tw_run_load_json(tw_live_tmp("traffic_rep.json"));
+    json_object *n = tw_live_layer(r, "N"), *c = tw_live_layer(r, "C"), *g = tw_live_layer(r, "G");
+    TW_CHECK_STR(tw_live_str(n, "status"), "ok");
     TW_CHECK_MSG(tw_run_num(n, "features") == total, "features %g of %d", tw_run_num(n, "features"),
                  total);
     TW_CHECK_MSG(cls_count(n, "free") == want[0] && cls_count(n, "slow") == want[1] &&
@@ -277,7 +258,7 @@ static void test_traffic_classes(void)
                  want[2]);
     /* congested true / false: only the two outer classes */
     TW_CHECK(cls_count(c, "slow") == 0 && cls_count(c, "free") + cls_count(c, "jam") == total);
-    TW_CHECK_STR(str(g, "status"), "ok");
+    TW_CHECK_STR(tw_live_str(g, "status"), "ok");
     TW_CHECK_MSG(cls_count(g, "free") == 1 && cls_count(g, "slow") == 1 &&
                      cls_count(g, "jam") == 1 && cls_count(g, "none") == 1,
                  "geojson classes %d %d %d %d", cls_count(g, "free"), cls_count(g, "slow"),
@@ -301,7 +282,7 @@ static void test_frames_while_feeds_stall(void)
     TW_CHECK(tw_feedsim_fault(&sim, "slow", "/ngsi-ld"));
     TW_CHECK(tw_feedsim_fault(&sim, "hang", "/sta"));
     const char *src = getenv("CITYTWIN_SOURCE");
-    FILE *f = fopen(tmp("stall.json"), "w");
+    FILE *f = fopen(tw_live_tmp("stall.json"), "w");
     fprintf(f,
             "{ \"name\": \"stall\", \"crs\": \"EPSG:5186\",\n"
             "  \"terrain\": { \"source\": \"%s/assets/data/dem/seoul_dem.tif\" },\n"
@@ -326,10 +307,10 @@ static void test_frames_while_feeds_stall(void)
         char args[1600];
         snprintf(args, sizeof args,
                  "--headless --size 1280x720 --wait-s 8 --load-cap-s 20 --report '%s' '%s'",
-                 tmp("stall_rep.json"), tmp("stall.json"));
-        int rc = tw_run_citytwin(args, tmp("stall.err"));
+                 tw_live_tmp("stall_rep.json"), tw_live_tmp("stall.json"));
+        int rc = tw_run_citytwin(args, tw_live_tmp("stall.err"));
         TW_CHECK(rc == 0);
-        json_object *r = tw_run_load_json(tmp("stall_rep.json")), *fr = NULL;
+        json_object *r = tw_run_load_json(tw_live_tmp("stall_rep.json")), *fr = NULL;
         json_object_object_get_ex(r, "frames", &fr);
         double p50 = tw_run_num(fr, "gap_p50_ms"), mx = tw_run_num(fr, "gap_max_ms"),
                n = tw_run_num(fr, "gaps");
@@ -338,8 +319,8 @@ static void test_frames_while_feeds_stall(void)
         TW_CHECK_MSG(n >= 20, "only %g frames", n);
         TW_CHECK_MSG(mx < 1000, "a frame took %.0f ms", mx);
         within = mx <= 2 * p50;
-        TW_CHECK_STR(str(layer(r, "G"), "status"), "ok");
-        TW_CHECK(strcmp(str(layer(r, "T"), "status"), "ok") != 0);
+        TW_CHECK_STR(tw_live_str(tw_live_layer(r, "G"), "status"), "ok");
+        TW_CHECK(strcmp(tw_live_str(tw_live_layer(r, "T"), "status"), "ok") != 0);
         json_object_put(r);
     }
     tw_feedsim_stop(&sim);
@@ -358,7 +339,7 @@ static void test_sta_separate_requests(void)
     unsetenv("CITYTWIN_FEEDSIM_BIN");
     TW_CHECK_MSG(up, "citytwin-feedsim did not start");
     if (!up) return;
-    FILE *f = fopen(tmp("sta.json"), "w");
+    FILE *f = fopen(tw_live_tmp("sta.json"), "w");
     const char *q[3] = {"?$expand=Locations,Datastreams/Observations($top=1)", "",
                         "?$expand=Datastreams"};
     fprintf(f, "{ \"name\": \"sta\", \"crs\": \"EPSG:5186\", \"layers\": [\n");
@@ -370,12 +351,13 @@ static void test_sta_separate_requests(void)
     fprintf(f, "] }\n");
     fclose(f);
     char args[1600];
-    snprintf(args, sizeof args, "--headless --size 320x180 --report '%s' '%s'", tmp("sta_rep.json"),
-             tmp("sta.json"));
-    TW_CHECK(tw_run_citytwin(args, tmp("sta.err")) == 0);
+    snprintf(args, sizeof args, "--headless --size 320x180 --report '%s' '%s'",
+             tw_live_tmp("sta_rep.json"), tw_live_tmp("sta.json"));
+    TW_CHECK(tw_run_citytwin(args, tw_live_tmp("sta.err")) == 0);
     tw_feedsim_stop(&sim);
-    json_object *r = tw_run_load_json(tmp("sta_rep.json"));
-    json_object *full = layer(r, "S0"), *none = layer(r, "S1"), *ds = layer(r, "S2");
+    json_object *r = tw_run_load_json(tw_live_tmp("sta_rep.json"));
+    json_object *full = tw_live_layer(r, "S0"), *none = tw_live_layer(r, "S1"),
+                *ds = tw_live_layer(r, "S2");
     double n = tw_run_num(full, "features");
     TW_CHECK_MSG(n > 0 && tw_run_num(none, "features") == n && tw_run_num(ds, "features") == n,
                  "features %g %g %g", n, tw_run_num(none, "features"), tw_run_num(ds, "features"));
@@ -386,9 +368,10 @@ static void test_sta_separate_requests(void)
                  tw_run_num(none, "fetches"));
     TW_CHECK_MSG(tw_run_num(ds, "fetches") == 1 + n + 3 * n, "fetches %g",
                  tw_run_num(ds, "fetches"));
-    TW_CHECK_MSG(strcmp(str(full, "digest"), str(none, "digest")) == 0 &&
-                     strcmp(str(full, "digest"), str(ds, "digest")) == 0,
-                 "digests %s %s %s", str(full, "digest"), str(none, "digest"), str(ds, "digest"));
+    TW_CHECK_MSG(strcmp(tw_live_str(full, "digest"), tw_live_str(none, "digest")) == 0 &&
+                     strcmp(tw_live_str(full, "digest"), tw_live_str(ds, "digest")) == 0,
+                 "digests %s %s %s", tw_live_str(full, "digest"), tw_live_str(none, "digest"),
+                 tw_live_str(ds, "digest"));
     json_object_put(r);
 }
 
@@ -403,21 +386,21 @@ static void test_shipped_recording_golden(void)
     snprintf(args, sizeof args,
              "--headless --deterministic --size 640x360 --bookmark live --replay '%s' "
              "--snapshot '%s' --report '%s'",
-             dir, tmp("seoul_live_replay.png"), tmp("replay.json"));
-    int rc = tw_run_citytwin(args, tmp("replay.err"));
+             dir, tw_live_tmp("seoul_live_replay.png"), tw_live_tmp("replay.json"));
+    int rc = tw_run_citytwin(args, tw_live_tmp("replay.err"));
     unsetenv("CITYTWIN_FEEDSIM_BIN");
     TW_CHECK(rc == 0);
-    json_object *r = tw_run_load_json(tmp("replay.json"));
+    json_object *r = tw_run_load_json(tw_live_tmp("replay.json"));
     for (int i = 0; i < LIVE_LAYERS; i++) {
-        json_object *l = layer(r, live_names[i]);
-        TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "%s: %s (%s)", live_names[i],
-                     str(l, "status"), str(l, "error"));
+        json_object *l = tw_live_layer(r, live_names[i]);
+        TW_CHECK_MSG(strcmp(tw_live_str(l, "status"), "ok") == 0, "%s: %s (%s)", live_names[i],
+                     tw_live_str(l, "status"), tw_live_str(l, "error"));
         TW_CHECK_MSG(tw_run_num(l, "features") == live_counts[i], "%s: %g features", live_names[i],
                      tw_run_num(l, "features"));
     }
     json_object_put(r);
-    TW_CHECK(!file_has(tmp("replay.err"), "could not start"));
-    TW_CHECK(tw_golden_check(tmp("seoul_live_replay.png"), "seoul_live_replay"));
+    TW_CHECK(!file_has(tw_live_tmp("replay.err"), "could not start"));
+    TW_CHECK(tw_golden_check(tw_live_tmp("seoul_live_replay.png"), "seoul_live_replay"));
 }
 
 /* "stall" runs only the frame-timing check (ctest runs it alone, as

@@ -12,33 +12,22 @@
  * - over empty ground: "hover" is null and the snapshot has no box there;
  * - a sensors layer whose feed went away turns stale and its tooltip says
  *   "Stale since". */
+#include "tw_live_util.h"
 #include "tw_run.h"
 #include "tw_test.h"
 #include "tw_time.h"
+
+#include <dirent.h>
+#include <limits.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char *tmp(const char *name)
-{
-    static char buf[4][600];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tw_run_tmpdir(), name);
-    return buf[k];
-}
-
-static const char *str(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    return o && json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
-}
-
 static void write_file(const char *name, const char *text)
 {
-    FILE *f = fopen(tmp(name), "w");
+    FILE *f = fopen(tw_live_tmp(name), "w");
     if (!f) return;
     fputs(text, f);
     fclose(f);
@@ -68,7 +57,7 @@ static void write_feeds(void)
                "\"LineString\", \"coordinates\": [[126.9772, 37.5678], [126.9788, 37.5678]]}}, "
                "\"averageVehicleSpeed\": {\"type\": \"Property\", \"value\": 23.5, \"unitCode\": "
                "\"KMH\", \"observedAt\": \"2026-01-01T03:10:00Z\"}}]\n");
-    FILE *f = fopen(tmp("hover.json"), "w");
+    FILE *f = fopen(tw_live_tmp("hover.json"), "w");
     if (!f) return;
     fprintf(f,
             "{ \"name\": \"hover\", \"crs\": \"EPSG:5186\", \"layers\": [\n"
@@ -81,7 +70,7 @@ static void write_feeds(void)
             "  { \"kind\": \"parking\", \"name\": \"Parking\", \"format\": \"seoul-openapi\", "
             "\"url\": \"file://%s\", \"poll_s\": 1, \"size_px\": 24, \"stale_after_s\": 600 } ] "
             "}\n",
-            tmp("traffic.json"), tmp("sensors.json"), tmp("parking.json"));
+            tw_live_tmp("traffic.json"), tw_live_tmp("sensors.json"), tw_live_tmp("parking.json"));
     fclose(f);
 }
 
@@ -92,12 +81,12 @@ static json_object *run_at(int x, int y, bool pick, const char *png)
     snprintf(args, sizeof args,
              "--headless --deterministic --size 640x360 --wait-s 1 --hover %d,%d %s%d,%d "
              "--snapshot '%s' --report '%s' '%s'",
-             x, y, pick ? "--pick " : "--hover ", x, y, tmp(png), tmp("rep.json"),
-             tmp("hover.json"));
-    unlink(tmp("rep.json"));
-    int rc = tw_run_citytwin(args, tmp("hover.err"));
+             x, y, pick ? "--pick " : "--hover ", x, y, tw_live_tmp(png), tw_live_tmp("rep.json"),
+             tw_live_tmp("hover.json"));
+    unlink(tw_live_tmp("rep.json"));
+    int rc = tw_run_citytwin(args, tw_live_tmp("hover.err"));
     TW_CHECK_MSG(rc == 0, "exit %d", rc);
-    return tw_run_load_json(tmp("rep.json"));
+    return tw_run_load_json(tw_live_tmp("rep.json"));
 }
 
 /* The hover's line k ("" when absent). */
@@ -126,7 +115,7 @@ static json_object *hover_of(json_object *rep)
 static bool dark_at(const char *png, int x, int y)
 {
     tw_image img = {0};
-    if (!tw_img_load(tmp(png), &img)) return false;
+    if (!tw_img_load(tw_live_tmp(png), &img)) return false;
     const uint8_t *p =
         img.pixels + ((size_t)y * (size_t)img.width + (size_t)x) * (size_t)img.channels;
     bool dark = p[0] < 70 && p[1] < 80 && p[2] < 90;
@@ -144,9 +133,9 @@ static void test_sensor(void)
     json_object *r = run_at(SENSOR_X, SENSOR_Y, false, "sensor.png");
     json_object *h = hover_of(r);
     TW_CHECK_MSG(h != NULL, "no hover over the sensor");
-    TW_CHECK_STR(str(h, "kind"), "sensors");
-    TW_CHECK_STR(str(h, "layer"), "Air");
-    TW_CHECK_STR(str(h, "id"), "urn:ngsi-ld:AirQualityObserved:jongno");
+    TW_CHECK_STR(tw_live_str(h, "kind"), "sensors");
+    TW_CHECK_STR(tw_live_str(h, "layer"), "Air");
+    TW_CHECK_STR(tw_live_str(h, "id"), "urn:ngsi-ld:AirQualityObserved:jongno");
     TW_CHECK_STR(line(h, 0), "종로구 대기측정소");
     TW_CHECK_STR(line(h, 1), "pm10: 42 ㎍/㎥");
     TW_CHECK_STR(line(h, 2), "관측 Observed 2026-01-01 12:00:00 KST");
@@ -161,7 +150,7 @@ static void test_parking(void)
     json_object *r = run_at(PARK_X, PARK_Y, false, "parking.png");
     json_object *h = hover_of(r);
     TW_CHECK_MSG(h != NULL, "no hover over the parking lot");
-    TW_CHECK_STR(str(h, "kind"), "parking");
+    TW_CHECK_STR(tw_live_str(h, "kind"), "parking");
     TW_CHECK_STR(line(h, 0), "세종로 공영주차장");
     TW_CHECK_STR(line(h, 1), "주소 Address: 종로구 세종로 80-1");
     TW_CHECK_STR(line(h, 2), "빈자리 Free: 40 / 100");
@@ -177,7 +166,7 @@ static void test_road(void)
     json_object *r = run_at(ROAD_X, ROAD_Y, true, "road.png");
     json_object *h = hover_of(r);
     TW_CHECK_MSG(h != NULL, "no hover over the road");
-    TW_CHECK_STR(str(h, "kind"), "traffic");
+    TW_CHECK_STR(tw_live_str(h, "kind"), "traffic");
     TW_CHECK_STR(line(h, 0), "세종대로");
     TW_CHECK_STR(line(h, 1), "속도 Speed: 23.5 km/h");
     TW_CHECK_STR(line(h, 2), "도로 Road id: sejong");
@@ -186,7 +175,7 @@ static void test_road(void)
     json_object *p = NULL, *hit = NULL;
     json_object_object_get_ex(r, "pick", &p);
     TW_CHECK_MSG(p && json_object_object_get_ex(p, "hit", &hit), "the pick hit nothing");
-    TW_CHECK_STR(str(hit, "layer"), "Roads");
+    TW_CHECK_STR(tw_live_str(hit, "layer"), "Roads");
     json_object_put(r);
 }
 
@@ -200,20 +189,51 @@ static void test_empty(void)
     json_object_put(r);
 }
 
+/* The nice value of pid's thread named name (Linux /proc); INT_MIN: none. */
+static int thread_nice(int pid, const char *name)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", pid);
+    DIR *d = opendir(dir);
+    int nice = INT_MIN;
+    for (struct dirent *e; d && nice == INT_MIN && (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        char path[400], buf[512] = "";
+        snprintf(path, sizeof path, "%s/%s/comm", dir, e->d_name);
+        FILE *f = fopen(path, "r"); /* /proc files have no size: read, not seek */
+        char comm[64] = "";
+        if (f && !fgets(comm, sizeof comm, f)) comm[0] = '\0';
+        if (f) fclose(f);
+        comm[strcspn(comm, "\n")] = '\0';
+        snprintf(path, sizeof path, "%s/%s/stat", dir, e->d_name);
+        f = strcmp(comm, name) == 0 ? fopen(path, "r") : NULL;
+        if (!f) continue;
+        size_t got = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[got] = '\0';
+        const char *p = strrchr(buf, ')'); /* then state, ..., nice is the 17th */
+        for (int k = 0; p && k < 17; k++) p = strchr(p + 1, ' ');
+        if (p) nice = atoi(p + 1);
+    }
+    if (d) closedir(d);
+    return nice;
+}
+
 /* The sensors feed goes away once shown: the layer turns stale (1 s) and
- * the tooltip says since when. */
+ * the tooltip says since when. While it runs, the live thread and the
+ * preparation thread run below the main thread's priority. */
 static void test_stale(void)
 {
-    FILE *f = fopen(tmp("stale.json"), "w");
+    FILE *f = fopen(tw_live_tmp("stale.json"), "w");
     if (!f) return;
     fprintf(f,
             "{ \"name\": \"stale\", \"crs\": \"EPSG:5186\", \"layers\": [\n"
             "  { \"kind\": \"sensors\", \"name\": \"Air\", \"format\": \"ngsi-ld\", \"url\": "
             "\"file://%s\", \"value\": \"pm10\", \"poll_s\": 0.2, \"size_px\": 24, "
             "\"stale_after_s\": 1 } ] }\n",
-            tmp("gone.json"));
+            tw_live_tmp("gone.json"));
     fclose(f);
-    char *feed = tw_run_read_text(tmp("sensors.json"));
+    char *feed = tw_run_read_text(tw_live_tmp("sensors.json"));
     write_file("gone.json", feed ? feed : "");
     free(feed);
     char args[2000];
@@ -221,21 +241,31 @@ static void test_stale(void)
     snprintf(args, sizeof args,
              "--headless --size 640x360 --wait-s 4 --hover 320,168 --snapshot '%s' --report '%s' "
              "'%s'",
-             tmp("stale.png"), tmp("stale_rep.json"), tmp("stale.json"));
-    int pid = tw_run_citytwin_start(args, tmp("stale.err"));
+             tw_live_tmp("stale.png"), tw_live_tmp("stale_rep.json"), tw_live_tmp("stale.json"));
+    int pid = tw_run_citytwin_start(args, tw_live_tmp("stale.err"));
     TW_CHECK(pid > 0);
     for (int k = 0; k < 200; k++) { /* until the layer has shown its data */
-        char *err = tw_run_read_text(tmp("stale.err"));
+        char *err = tw_run_read_text(tw_live_tmp("stale.err"));
         bool ok = err && strstr(err, "Air: ok");
         free(err);
         if (ok) break;
         tw_time_sleep_s(0.05);
     }
-    unlink(tmp("gone.json"));
+    if (access("/proc/self/task", R_OK) == 0) {
+        int main_nice = thread_nice(pid, "citytwin");
+        int live = thread_nice(pid, "citytwin-live"), prep = thread_nice(pid, "citytwin-prep");
+        TW_CHECK_MSG(main_nice != INT_MIN, "no main thread in /proc/%d/task", pid);
+        bool lowest = main_nice >= 19; /* run at the lowest already: nothing below */
+        TW_CHECK_MSG(live != INT_MIN && (live > main_nice || lowest),
+                     "live thread nice %d, main %d", live, main_nice);
+        TW_CHECK_MSG(prep != INT_MIN && (prep > main_nice || lowest),
+                     "preparation thread nice %d, main %d", prep, main_nice);
+    }
+    unlink(tw_live_tmp("gone.json"));
     int rc = tw_run_wait(pid, 120);
     TW_CHECK_MSG(rc == 0, "exit %d", rc);
-    json_object *r = tw_run_load_json(tmp("stale_rep.json"));
-    TW_CHECK_STR(str(tw_run_layer(r, "sensors"), "status"), "stale");
+    json_object *r = tw_run_load_json(tw_live_tmp("stale_rep.json"));
+    TW_CHECK_STR(tw_live_str(tw_run_layer(r, "sensors"), "status"), "stale");
     json_object *h = hover_of(r);
     TW_CHECK_MSG(h != NULL, "no hover over the stale sensor");
     TW_CHECK_STR(line(h, 1), "pm10: 42 ㎍/㎥");

@@ -6,6 +6,7 @@
  * the environment and the secret shows nowhere; a missing one is a scene
  * error naming it. */
 #include "tw_feedsim.h"
+#include "tw_live_util.h"
 #include "tw_run.h"
 #include "tw_test.h"
 #include "tw_time.h"
@@ -21,24 +22,6 @@
 
 static tw_feedsim sim;
 static long n_parking, n_things, n_geojson;
-
-static const char *str(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    return o && json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
-/* The layer named name in a report. */
-static json_object *layer(json_object *rep, const char *name)
-{
-    json_object *ls = NULL;
-    if (!rep || !json_object_object_get_ex(rep, "layers", &ls)) return NULL;
-    for (size_t i = 0; i < json_object_array_length(ls); i++) {
-        json_object *l = json_object_array_get_idx(ls, i);
-        if (strcmp(str(l, "name"), name) == 0) return l;
-    }
-    return NULL;
-}
 
 /* What the simulator itself says it serves. */
 static void read_counts(void)
@@ -82,15 +65,6 @@ static void write_scene(const char *path, double poll_s, double stale_s, const c
     fclose(f);
 }
 
-static char *tmp(const char *name)
-{
-    static char buf[8][512];
-    static int k;
-    char *b = buf[k++ % 8];
-    snprintf(b, sizeof buf[0], "%s/%s", tw_run_tmpdir(), name);
-    return b;
-}
-
 /* Waits until the text file contains every needle (NULL-terminated). */
 static bool wait_for(const char *path, const char *const *needles, double timeout_s)
 {
@@ -129,15 +103,15 @@ static void test_ok_counts_and_key(void)
              "\"%s/${CITYTWIN_TEST_KEY}/json/GetParkInfo/1/1000/\", "
              "\"headers\": { \"X-Api-Key\": \"${CITYTWIN_TEST_KEY}\" } }",
              sim.base, sim.base);
-    write_scene(tmp("ok.json"), 1, 3, extra);
+    write_scene(tw_live_tmp("ok.json"), 1, 3, extra);
     setenv("CITYTWIN_TEST_KEY", SECRET, 1);
     char args[2048];
     snprintf(args, sizeof args, "--headless --size 320x240 --wait-s 2 --report '%s' '%s'",
-             tmp("ok_report.json"), tmp("ok.json"));
-    int rc = tw_run_citytwin(args, tmp("ok_err.txt"));
+             tw_live_tmp("ok_report.json"), tw_live_tmp("ok.json"));
+    int rc = tw_run_citytwin(args, tw_live_tmp("ok_err.txt"));
     unsetenv("CITYTWIN_TEST_KEY");
     TW_CHECK_MSG(rc == 0, "exit %d", rc);
-    json_object *rep = tw_run_load_json(tmp("ok_report.json"));
+    json_object *rep = tw_run_load_json(tw_live_tmp("ok_report.json"));
     TW_CHECK(rep != NULL);
     const struct {
         const char *name, *kind;
@@ -147,27 +121,28 @@ static void test_ok_counts_and_key(void)
                 {"G", "sensors", n_geojson},
                 {"K", "parking", -1}};
     for (int i = 0; i < 4; i++) {
-        json_object *l = layer(rep, want[i].name);
+        json_object *l = tw_live_layer(rep, want[i].name);
         TW_CHECK_MSG(l != NULL, "no layer %s", want[i].name);
-        TW_CHECK_STR(str(l, "kind"), want[i].kind);
-        TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "%s: status %s (%s)", want[i].name,
-                     str(l, "status"), str(l, "error"));
+        TW_CHECK_STR(tw_live_str(l, "kind"), want[i].kind);
+        TW_CHECK_MSG(strcmp(tw_live_str(l, "status"), "ok") == 0, "%s: status %s (%s)",
+                     want[i].name, tw_live_str(l, "status"), tw_live_str(l, "error"));
         if (want[i].want >= 0)
             TW_CHECK_MSG(tw_run_num(l, "features") == want[i].want,
                          "%s: features %g, simulator %ld", want[i].name, tw_run_num(l, "features"),
                          want[i].want);
         TW_CHECK_MSG(tw_run_num(l, "fetches") >= 1, "%s: fetches %g", want[i].name,
                      tw_run_num(l, "fetches"));
-        TW_CHECK_MSG(strlen(str(l, "last_success")) == 20, "%s: last_success \"%s\"", want[i].name,
-                     str(l, "last_success"));
+        TW_CHECK_MSG(strlen(tw_live_str(l, "last_success")) == 20, "%s: last_success \"%s\"",
+                     want[i].name, tw_live_str(l, "last_success"));
     }
-    TW_CHECK_MSG(tw_run_num(layer(rep, "K"), "features") > 0,
+    TW_CHECK_MSG(tw_run_num(tw_live_layer(rep, "K"), "features") > 0,
                  "the Seoul layer (key from the env) is empty");
-    TW_CHECK_MSG(isfinite(tw_run_num(layer(rep, "P"), "age_s")), "parking: no age_s");
-    TW_CHECK_MSG(strstr(str(layer(rep, "K"), "source"), "/***/json/GetParkInfo") != NULL,
-                 "source \"%s\"", str(layer(rep, "K"), "source"));
-    char *err = tw_run_read_text(tmp("ok_err.txt"));
-    char *rtext = tw_run_read_text(tmp("ok_report.json"));
+    TW_CHECK_MSG(isfinite(tw_run_num(tw_live_layer(rep, "P"), "age_s")), "parking: no age_s");
+    TW_CHECK_MSG(strstr(tw_live_str(tw_live_layer(rep, "K"), "source"), "/***/json/GetParkInfo") !=
+                     NULL,
+                 "source \"%s\"", tw_live_str(tw_live_layer(rep, "K"), "source"));
+    char *err = tw_run_read_text(tw_live_tmp("ok_err.txt"));
+    char *rtext = tw_run_read_text(tw_live_tmp("ok_report.json"));
     TW_CHECK_MSG(err && !strstr(err, SECRET), "the key is in stderr");
     TW_CHECK_MSG(rtext && !strstr(rtext, SECRET), "the key is in the report");
     free(err);
@@ -184,20 +159,22 @@ static void test_never_good_is_error(void)
              "  { \"kind\": \"sensors\", \"name\": \"M\", \"format\": \"geojson\", "
              "\"url\": \"%s/geojson/sensors.geojson\" }",
              sim.base);
-    write_scene(tmp("bad.json"), 1, 3, extra);
+    write_scene(tw_live_tmp("bad.json"), 1, 3, extra);
     TW_CHECK(tw_feedsim_fault(&sim, "malformed", "/geojson"));
     char args[1024];
     snprintf(args, sizeof args, "--headless --size 320x240 --wait-s 1 --report '%s' '%s'",
-             tmp("bad_report.json"), tmp("bad.json"));
-    int rc = tw_run_citytwin(args, tmp("bad_err.txt"));
+             tw_live_tmp("bad_report.json"), tw_live_tmp("bad.json"));
+    int rc = tw_run_citytwin(args, tw_live_tmp("bad_err.txt"));
     TW_CHECK(tw_feedsim_fault(&sim, "none", NULL));
     TW_CHECK_MSG(rc == 0, "exit %d", rc);
-    json_object *rep = tw_run_load_json(tmp("bad_report.json"));
-    json_object *m = layer(rep, "M");
-    TW_CHECK_MSG(strcmp(str(m, "status"), "error") == 0, "status %s", str(m, "status"));
-    TW_CHECK_MSG(strstr(str(m, "error"), "JSON") != NULL, "error \"%s\"", str(m, "error"));
-    TW_CHECK_MSG(strcmp(str(layer(rep, "P"), "status"), "ok") == 0, "parking: %s",
-                 str(layer(rep, "P"), "status"));
+    json_object *rep = tw_run_load_json(tw_live_tmp("bad_report.json"));
+    json_object *m = tw_live_layer(rep, "M");
+    TW_CHECK_MSG(strcmp(tw_live_str(m, "status"), "error") == 0, "status %s",
+                 tw_live_str(m, "status"));
+    TW_CHECK_MSG(strstr(tw_live_str(m, "error"), "JSON") != NULL, "error \"%s\"",
+                 tw_live_str(m, "error"));
+    TW_CHECK_MSG(strcmp(tw_live_str(tw_live_layer(rep, "P"), "status"), "ok") == 0, "parking: %s",
+                 tw_live_str(tw_live_layer(rep, "P"), "status"));
     json_object_put(rep);
 }
 
@@ -206,7 +183,7 @@ static void test_never_good_is_error(void)
  * the two points' box (read as lon/lat they would not transform at all). */
 static void test_declared_crs(void)
 {
-    FILE *f = fopen(tmp("decl.geojson"), "w");
+    FILE *f = fopen(tw_live_tmp("decl.geojson"), "w");
     if (!f) return;
     fprintf(f, "{\"type\": \"FeatureCollection\", \"crs\": {\"type\": \"name\", "
                "\"properties\": {\"name\": \"urn:ogc:def:crs:EPSG::5186\"}}, \"features\": ["
@@ -215,23 +192,23 @@ static void test_declared_crs(void)
                "{\"type\": \"Feature\", \"id\": \"b\", \"geometry\": {\"type\": \"Point\", "
                "\"coordinates\": [198950, 552800]}, \"properties\": {\"value\": 1}}]}\n");
     fclose(f);
-    f = fopen(tmp("decl.json"), "w");
+    f = fopen(tw_live_tmp("decl.json"), "w");
     if (!f) return;
     fprintf(f,
             "{ \"name\": \"decl\", \"crs\": \"EPSG:5186\", \"layers\": [ { \"kind\": "
             "\"sensors\", \"name\": \"D\", \"format\": \"geojson\", \"url\": \"file://%s\", "
             "\"value\": \"value\" } ] }\n",
-            tmp("decl.geojson"));
+            tw_live_tmp("decl.geojson"));
     fclose(f);
     char args[1024];
     snprintf(args, sizeof args,
              "--headless --size 320x240 --wait-s 0.5 --pick 160,120 --report '%s' '%s'",
-             tmp("decl_report.json"), tmp("decl.json"));
-    TW_CHECK(tw_run_citytwin(args, tmp("decl_err.txt")) == 0);
-    json_object *rep = tw_run_load_json(tmp("decl_report.json")), *pick = NULL, *pos = NULL;
-    json_object *d = layer(rep, "D");
-    TW_CHECK_MSG(strcmp(str(d, "status"), "ok") == 0 && tw_run_num(d, "features") == 2,
-                 "status %s, features %g", str(d, "status"), tw_run_num(d, "features"));
+             tw_live_tmp("decl_report.json"), tw_live_tmp("decl.json"));
+    TW_CHECK(tw_run_citytwin(args, tw_live_tmp("decl_err.txt")) == 0);
+    json_object *rep = tw_run_load_json(tw_live_tmp("decl_report.json")), *pick = NULL, *pos = NULL;
+    json_object *d = tw_live_layer(rep, "D");
+    TW_CHECK_MSG(strcmp(tw_live_str(d, "status"), "ok") == 0 && tw_run_num(d, "features") == 2,
+                 "status %s, features %g", tw_live_str(d, "status"), tw_run_num(d, "features"));
     double x = NAN, y = NAN;
     if (json_object_object_get_ex(rep, "pick", &pick) &&
         json_object_object_get_ex(pick, "position", &pos)) {
@@ -250,13 +227,13 @@ static void test_missing_variable(void)
              "  { \"kind\": \"sensors\", \"format\": \"geojson\", \"url\": "
              "\"%s/geojson/sensors.geojson?k=${CITYTWIN_NO_SUCH_VAR_9}\" }",
              sim.base);
-    write_scene(tmp("missing.json"), 1, 3, extra);
+    write_scene(tw_live_tmp("missing.json"), 1, 3, extra);
     unsetenv("CITYTWIN_NO_SUCH_VAR_9");
     char args[1024];
-    snprintf(args, sizeof args, "--headless --size 320x240 '%s'", tmp("missing.json"));
-    int rc = tw_run_citytwin(args, tmp("missing_err.txt"));
+    snprintf(args, sizeof args, "--headless --size 320x240 '%s'", tw_live_tmp("missing.json"));
+    int rc = tw_run_citytwin(args, tw_live_tmp("missing_err.txt"));
     TW_CHECK_MSG(rc == 2, "exit %d", rc);
-    char *err = tw_run_read_text(tmp("missing_err.txt"));
+    char *err = tw_run_read_text(tw_live_tmp("missing_err.txt"));
     TW_CHECK_MSG(err && strstr(err, "CITYTWIN_NO_SUCH_VAR_9"), "stderr: %s", err ? err : "");
     free(err);
 }
@@ -268,12 +245,12 @@ static int start_run(const char *tag)
     snprintf(scene, sizeof scene, "%s.json", tag);
     snprintf(report, sizeof report, "%s_report.json", tag);
     snprintf(errf, sizeof errf, "%s_err.txt", tag);
-    write_scene(tmp(scene), 0.5, 2, NULL);
+    write_scene(tw_live_tmp(scene), 0.5, 2, NULL);
     snprintf(args, sizeof args, "--headless --size 320x240 --wait-s 120 --report '%s' '%s'",
-             tmp(report), tmp(scene));
-    int pid = tw_run_citytwin_start(args, tmp(errf));
+             tw_live_tmp(report), tw_live_tmp(scene));
+    int pid = tw_run_citytwin_start(args, tw_live_tmp(errf));
     TW_CHECK(pid > 0);
-    bool ok = wait_for(tmp(errf), (const char *const[]){"P: ok,", "T: ok,", NULL}, 60);
+    bool ok = wait_for(tw_live_tmp(errf), (const char *const[]){"P: ok,", "T: ok,", NULL}, 60);
     TW_CHECK_MSG(ok, "the layers never became ok");
     return pid;
 }
@@ -287,7 +264,7 @@ static json_object *end_run(int pid, const char *tag, double *exit_s)
     int rc = tw_run_wait(pid, 20);
     *exit_s = tw_time_mono_s() - t0;
     TW_CHECK_MSG(rc == 0, "exit %d after SIGTERM", rc);
-    return tw_run_load_json(tmp(report));
+    return tw_run_load_json(tw_live_tmp(report));
 }
 
 static void test_fault_makes_stale(void)
@@ -295,7 +272,7 @@ static void test_fault_makes_stale(void)
     int pid = start_run("stale");
     if (pid <= 0) return;
     TW_CHECK(tw_feedsim_fault(&sim, "503", NULL));
-    bool st = wait_for(tmp("stale_err.txt"),
+    bool st = wait_for(tw_live_tmp("stale_err.txt"),
                        (const char *const[]){"P: stale since", "T: stale since", NULL}, 20);
     TW_CHECK_MSG(st, "no layer went stale under 503");
     TW_CHECK(tw_feedsim_fault(&sim, "hang", NULL));
@@ -306,11 +283,12 @@ static void test_fault_makes_stale(void)
     TW_CHECK_MSG(exit_s < 10, "took %.1f s to exit with requests hanging", exit_s);
     TW_CHECK(rep != NULL);
     for (int i = 0; i < 2; i++) {
-        json_object *l = layer(rep, i ? "T" : "P");
-        TW_CHECK_MSG(strcmp(str(l, "status"), "stale") == 0, "status %s", str(l, "status"));
+        json_object *l = tw_live_layer(rep, i ? "T" : "P");
+        TW_CHECK_MSG(strcmp(tw_live_str(l, "status"), "stale") == 0, "status %s",
+                     tw_live_str(l, "status"));
         TW_CHECK_MSG(tw_run_num(l, "features") > 0, "the last snapshot is kept");
-        TW_CHECK_MSG(strstr(str(l, "warning"), "stale since") != NULL, "warning \"%s\"",
-                     str(l, "warning"));
+        TW_CHECK_MSG(strstr(tw_live_str(l, "warning"), "stale since") != NULL, "warning \"%s\"",
+                     tw_live_str(l, "warning"));
     }
     check_frames(rep, 40);
     json_object_put(rep);
@@ -321,18 +299,19 @@ static void test_heal_back_to_ok(void)
     int pid = start_run("heal");
     if (pid <= 0) return;
     TW_CHECK(tw_feedsim_fault(&sim, "503", NULL));
-    bool st = wait_for(tmp("heal_err.txt"),
+    bool st = wait_for(tw_live_tmp("heal_err.txt"),
                        (const char *const[]){"P: stale since", "T: stale since", NULL}, 20);
     TW_CHECK_MSG(st, "no layer went stale under 503");
     TW_CHECK(tw_feedsim_fault(&sim, "none", NULL));
-    bool back = wait_for(tmp("heal_err.txt"),
+    bool back = wait_for(tw_live_tmp("heal_err.txt"),
                          (const char *const[]){"P: ok again", "T: ok again", NULL}, 45);
     TW_CHECK_MSG(back, "the layers did not come back by themselves");
     double exit_s = 0;
     json_object *rep = end_run(pid, "heal", &exit_s);
     for (int i = 0; i < 2; i++) {
-        json_object *l = layer(rep, i ? "T" : "P");
-        TW_CHECK_MSG(strcmp(str(l, "status"), "ok") == 0, "status %s", str(l, "status"));
+        json_object *l = tw_live_layer(rep, i ? "T" : "P");
+        TW_CHECK_MSG(strcmp(tw_live_str(l, "status"), "ok") == 0, "status %s",
+                     tw_live_str(l, "status"));
         /* the first good one, at least one 503, the one after healing */
         TW_CHECK_MSG(tw_run_num(l, "fetches") >= 3, "fetches %g", tw_run_num(l, "fetches"));
     }

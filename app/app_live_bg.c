@@ -1,0 +1,84 @@
+/* The live layers' background thread: one worker of its own, at a lower CPU
+ * priority (live_thread_background), for the work each snapshot brings
+ * (app_live_prep.c: positions, colours, history, the marker picture). On
+ * the shared worker pool that work ran at the render threads' priority:
+ * profiled in bench_live_frames, the main thread did almost no live work
+ * (hand-off 0 ms, the picture's upload 0.5 ms), and the slower frames were
+ * the cores the parse and this work took from llvmpipe's rasterizer
+ * threads on a two-core machine. A job's run ends by posting its done
+ * callback to the world's hand-off queue, so done still runs on the main
+ * thread, from the same queue as every other job; this pool's own done
+ * queue only frees the relays (drained by the live layers' update). */
+#include "app_live_int.h"
+
+#include "live_fetch.h"
+
+#include <stdlib.h>
+
+typedef struct app__relay {
+    void *job;
+    tw_job_run_fn run;
+    tw_job_done_fn done;
+    tw_token *token; /* a reference of our own, for the post */
+    tw_pool *handoff;
+    bool posted; /* done was handed to handoff: it runs from there */
+} app__relay;
+
+/* Process-wide, like the live thread; app_live_bg_stop ends it. */
+static struct {
+    tw_pool *pool;
+} app__bg;
+
+static void app__relay_run(void *job, int worker)
+{
+    static _Thread_local bool lowered;
+    app__relay *r = job;
+    if (!lowered) live_thread_background("citytwin-prep"), lowered = true;
+    r->run(r->job, worker);
+    r->posted =
+        tw_pool_submit(r->handoff,
+                       &(tw_job_desc){.job = r->job, .done = r->done, .token = r->token}) == TW_OK;
+}
+
+static void app__relay_done(void *job, tw_result status)
+{
+    app__relay *r = job;
+    (void)status;
+    /* Never run, or the post failed: the job goes back as cancelled. */
+    if (!r->posted) r->done(r->job, TW_ERR_CANCELLED);
+    tw_token_release(r->token);
+    free(r);
+}
+
+bool app_live_bg_submit(app_layer *l, void *job, tw_job_run_fn run, tw_job_done_fn done)
+{
+    if (!app__bg.pool && !(app__bg.pool = tw_pool_create(1)))
+        return app_layer_submit(l, job, run, done, 1); /* the shared pool, then */
+    app__relay *r = calloc(1, sizeof *r);
+    if (!r) return false;
+    *r = (app__relay){.job = job,
+                      .run = run,
+                      .done = done,
+                      .token = tw_token_ref(l->token),
+                      .handoff = l->world->pool};
+    if (tw_pool_submit(app__bg.pool, &(tw_job_desc){.job = r,
+                                                    .run = app__relay_run,
+                                                    .done = app__relay_done,
+                                                    .token = l->token}) != TW_OK) {
+        tw_token_release(r->token);
+        free(r);
+        return false;
+    }
+    return true;
+}
+
+void app_live_bg_drain(void)
+{
+    if (app__bg.pool) tw_pool_drain(app__bg.pool, 0.0005);
+}
+
+void app_live_bg_stop(void)
+{
+    tw_pool_destroy(app__bg.pool); /* waits for the job in hand */
+    app__bg.pool = NULL;
+}

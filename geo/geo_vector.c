@@ -140,7 +140,7 @@ static bool geo__add_geometry(geo__lines *l, OGRGeometryH g, geo_xform *xf, doub
 
 /* Label anchor: a point inside the largest polygon part (or the middle of a
  * line), and the feature's area for placement priority. */
-static bool geo__label_point(OGRGeometryH g, double *x, double *y, double *area)
+bool geo_vector_label_point(OGRGeometryH g, double *x, double *y, double *area)
 {
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
     OGRGeometryH part = g;
@@ -348,7 +348,7 @@ static bool geo__valid_utf8(const unsigned char *s)
 /* A field's text as UTF-8. Korean shapefiles (KOSTAT, NGII) are CP949, and
  * without a .cpg (or the scene's "encoding") GDAL hands the bytes over as
  * they are; text that is not UTF-8 is then read as CP949 and *recoded set. */
-static char *geo__field_text(OGRFeatureH f, int idx, bool *recoded)
+char *geo_vector_field_text(OGRFeatureH f, int idx, bool *recoded)
 {
     if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx)) return NULL;
     const char *v = OGR_F_GetFieldAsString(f, idx);
@@ -361,12 +361,7 @@ static char *geo__field_text(OGRFeatureH f, int idx, bool *recoded)
     return out;
 }
 
-static char *geo__field(OGRFeatureH f, int idx)
-{
-    return geo__field_text(f, idx, NULL);
-}
-
-static void geo__note_recoded(const geo_vector_desc *desc, bool recoded)
+void geo_vector_note_recoded(const geo_vector_desc *desc, bool recoded)
 {
     if (recoded)
         TW_INFO("vector",
@@ -438,7 +433,7 @@ tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame 
         }
         out->features++;
         double lx, ly, area;
-        if (geo__label_point(g, &lx, &ly, &area)) {
+        if (geo_vector_label_point(g, &lx, &ly, &area)) {
             geo_xform_to_scene(s.xf, 1, &lx, &ly, NULL);
             if (lx != HUGE_VAL && (size_t)out->label_count == label_cap) {
                 size_t cap = label_cap ? label_cap * 2 : 64;
@@ -450,8 +445,8 @@ tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame 
             }
             if (lx != HUGE_VAL && (size_t)out->label_count < label_cap) {
                 geo_label *lab = &out->labels[out->label_count++];
-                lab->text = geo__field_text(f, fi, recode ? &recoded : NULL);
-                lab->text_en = geo__field_text(f, fi_en, recode ? &recoded : NULL);
+                lab->text = geo_vector_field_text(f, fi, recode ? &recoded : NULL);
+                lab->text_en = geo_vector_field_text(f, fi_en, recode ? &recoded : NULL);
                 lab->x = lx;
                 lab->y = ly;
                 lab->area = area;
@@ -459,7 +454,7 @@ tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame 
         }
         OGR_F_Destroy(f);
     }
-    geo__note_recoded(desc, recoded);
+    geo_vector_note_recoded(desc, recoded);
     if (!gdal_err[0] && CPLGetLastErrorType() >= CE_Failure)
         snprintf(gdal_err, sizeof gdal_err, "%s", geo_gdal_last_error());
     geo__source_close(&s);
@@ -514,251 +509,6 @@ void geo_outlines_free(geo_outlines *o)
     free(o->labels);
     o->labels = NULL;
     o->label_count = 0;
-}
-
-/* Growable arrays of geo_polygons while loading. */
-typedef struct geo__poly_build {
-    geo_polygons *p;
-    size_t cap_f, cap_r, cap_xy, nxy;
-} geo__poly_build;
-
-static bool geo__grow(void **ptr, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return true;
-    size_t c = *cap ? *cap : 64;
-    while (c < need) c *= 2;
-    void *q = realloc(*ptr, c * size);
-    if (!q) return false;
-    *ptr = q;
-    *cap = c;
-    return true;
-}
-
-/* Adds one ring in scene metres; rings with fewer than 3 usable points are
- * dropped. Returns false on allocation failure. */
-/* x,y pairs into the scene frame in place, in batches (failed points
- * become HUGE_VAL, as geo_xform_to_scene makes them). */
-static void geo__xform_xy(geo_xform *xf, size_t n, double *xy)
-{
-    if (geo_xform_is_identity(xf)) return;
-    double bx[256], by[256];
-    for (size_t a = 0; a < n; a += 256) {
-        size_t m = n - a < 256 ? n - a : 256;
-        for (size_t i = 0; i < m; i++) bx[i] = xy[(a + i) * 2], by[i] = xy[(a + i) * 2 + 1];
-        geo_xform_to_scene(xf, m, bx, by, NULL);
-        for (size_t i = 0; i < m; i++) xy[(a + i) * 2] = bx[i], xy[(a + i) * 2 + 1] = by[i];
-    }
-}
-
-static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf, bool outer,
-                           bool *added)
-{
-    *added = false;
-    int n = OGR_G_GetPointCount(ring);
-    if (n < 3) return true;
-    geo_polygons *p = b->p;
-    size_t cap_start = b->cap_r, cap_outer = b->cap_r;
-    if (!geo__grow((void **)&p->ring_start, &cap_start, (size_t)p->ring_count + 2,
-                   sizeof *p->ring_start) ||
-        !geo__grow((void **)&p->ring_outer, &cap_outer, (size_t)p->ring_count + 2,
-                   sizeof *p->ring_outer) ||
-        !geo__grow((void **)&p->xy, &b->cap_xy, (b->nxy + (size_t)n) * 2, sizeof *p->xy))
-        return false;
-    b->cap_r = cap_start < cap_outer ? cap_start : cap_outer;
-    double *x = &p->xy[b->nxy * 2];
-    size_t first = b->nxy, kept = 0;
-    /* All points at once, transformed as one batch, then compacted. */
-    OGR_G_GetPoints(ring, x, 2 * sizeof *x, x + 1, 2 * sizeof *x, NULL, 0);
-    geo__xform_xy(xf, (size_t)n, x);
-    for (int i = 0; i < n; i++) {
-        double px = x[i * 2], py = x[i * 2 + 1];
-        if (px == HUGE_VAL || !isfinite(px) || !isfinite(py)) continue;
-        x[kept * 2] = px;
-        x[kept * 2 + 1] = py;
-        kept++;
-    }
-    /* Fewer than 3 distinct points (a closing point and repeats aside) is
-     * no ring: it has no inside to fill. */
-    size_t distinct = kept;
-    for (size_t i = 1; i < kept; i++)
-        distinct -= x[i * 2] == x[(i - 1) * 2] && x[i * 2 + 1] == x[(i - 1) * 2 + 1];
-    if (kept > 1 && x[(kept - 1) * 2] == x[0] && x[(kept - 1) * 2 + 1] == x[1]) distinct--;
-    if (distinct < 3) return true;
-    p->ring_start[p->ring_count] = (int)first;
-    p->ring_outer[p->ring_count] = outer;
-    p->ring_count++;
-    b->nxy += kept;
-    p->ring_start[p->ring_count] = (int)b->nxy;
-    *added = true;
-    return true;
-}
-
-static bool geo__poly_geometry(geo__poly_build *b, OGRGeometryH g, geo_xform *xf, int *rings)
-{
-    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-    if (t == wkbPolygon) {
-        bool outer_added = false;
-        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
-            bool added;
-            /* A hole without its outer ring would be filled as land. */
-            if (i > 0 && !outer_added) break;
-            if (!geo__poly_ring(b, OGR_G_GetGeometryRef(g, i), xf, i == 0, &added)) return false;
-            if (i == 0) outer_added = added;
-            *rings += added;
-        }
-        return true;
-    }
-    if (t == wkbMultiPolygon || t == wkbGeometryCollection) {
-        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
-            if (!geo__poly_geometry(b, OGR_G_GetGeometryRef(g, i), xf, rings)) return false;
-    }
-    return true;
-}
-
-static double geo__ring_area(const double *xy, int n)
-{
-    double a = 0;
-    for (int i = 0, j = n - 1; i < n; j = i++)
-        a += (xy[j * 2] + xy[i * 2]) * (xy[j * 2 + 1] - xy[i * 2 + 1]);
-    return 0.5 * a;
-}
-
-/* Label point, bbox and area of a feature from its rings in scene metres. */
-static void geo__poly_measure(geo_polygons *p, geo_polygon *f, OGRGeometryH g, geo_xform *xf,
-                              bool labels)
-{
-    f->bbox[0] = f->bbox[1] = HUGE_VAL;
-    f->bbox[2] = f->bbox[3] = -HUGE_VAL;
-    f->area = 0;
-    for (int r = f->ring_first; r < f->ring_first + f->ring_count; r++) {
-        const double *xy = &p->xy[p->ring_start[r] * 2];
-        int n = p->ring_start[r + 1] - p->ring_start[r];
-        double a = fabs(geo__ring_area(xy, n));
-        f->area += p->ring_outer[r] ? a : -a;
-        for (int i = 0; i < n; i++) {
-            f->bbox[0] = fmin(f->bbox[0], xy[i * 2]);
-            f->bbox[1] = fmin(f->bbox[1], xy[i * 2 + 1]);
-            f->bbox[2] = fmax(f->bbox[2], xy[i * 2]);
-            f->bbox[3] = fmax(f->bbox[3], xy[i * 2 + 1]);
-        }
-    }
-    double lx, ly, area;
-    f->label_x = 0.5 * (f->bbox[0] + f->bbox[2]);
-    f->label_y = 0.5 * (f->bbox[1] + f->bbox[3]);
-    if (labels && geo__label_point(g, &lx, &ly, &area)) {
-        geo_xform_to_scene(xf, 1, &lx, &ly, NULL);
-        if (lx != HUGE_VAL) f->label_x = lx, f->label_y = ly;
-    }
-}
-
-tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code_field,
-                                   const geo_frame *frame, geo_polygons *out, char *err, size_t n)
-{
-    memset(out, 0, sizeof *out);
-    geo__source s;
-    tw_result r = geo__source_open(desc, frame, true, &s, out->crs, sizeof out->crs, err, n);
-    if (r != TW_OK) return r;
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(s.layer);
-    int fc = code_field ? OGR_FD_GetFieldIndex(defn, code_field) : -1;
-    int fn = desc->label_field ? OGR_FD_GetFieldIndex(defn, desc->label_field) : -1;
-    int fe = desc->label_field_en ? OGR_FD_GetFieldIndex(defn, desc->label_field_en) : -1;
-    if (code_field && fc < 0)
-        TW_WARN("boundaries", "%s: no field '%s' for codes", desc->path, code_field);
-    geo__poly_build b = {.p = out};
-    bool ok = true;
-    bool recode = !(desc->encoding && desc->encoding[0]), recoded = false;
-    OGR_L_ResetReading(s.layer);
-    OGRFeatureH f;
-    while (ok && (f = OGR_L_GetNextFeature(s.layer)) != NULL) {
-        OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
-        if (!g || OGR_G_IsEmpty(g)) {
-            geo_skips_add(&out->skipped, "no geometry");
-        } else if (t != wkbPolygon && t != wkbMultiPolygon && t != wkbGeometryCollection) {
-            geo_skips_add(&out->skipped, "not a polygon");
-        } else {
-            int first = out->ring_count, rings = 0;
-            ok = geo__poly_geometry(&b, g, s.xf, &rings) &&
-                 geo__grow((void **)&out->features, &b.cap_f, (size_t)out->count + 1,
-                           sizeof *out->features);
-            if (ok && rings == 0) geo_skips_add(&out->skipped, "empty geometry");
-            if (ok && rings > 0) {
-                geo_polygon *pf = &out->features[out->count++];
-                memset(pf, 0, sizeof *pf);
-                pf->ring_first = first;
-                pf->ring_count = rings;
-                pf->code = geo__field(f, fc);
-                pf->name = geo__field_text(f, fn, recode ? &recoded : NULL);
-                pf->name_en = geo__field_text(f, fe, recode ? &recoded : NULL);
-                pf->fid = (long)OGR_F_GetFID(f);
-                geo__poly_measure(out, pf, g, s.xf, !desc->no_labels);
-                if (desc->feature_fn) ok = desc->feature_fn(desc->feature_user, f, out->count - 1);
-            }
-        }
-        OGR_F_Destroy(f);
-    }
-    geo__source_close(&s);
-    geo__note_recoded(desc, recoded);
-    if (!ok) {
-        geo_polygons_free(out);
-        snprintf(err, n, "out of memory reading its polygons");
-        return TW_ERR_NOMEM;
-    }
-    if (out->count == 0) {
-        geo_polygons_free(out);
-        snprintf(err, n, "holds no polygons");
-        return TW_ERR_FORMAT;
-    }
-    double *e = out->extent;
-    e[0] = e[1] = HUGE_VAL;
-    e[2] = e[3] = -HUGE_VAL;
-    for (int i = 0; i < out->count; i++) {
-        e[0] = fmin(e[0], out->features[i].bbox[0]);
-        e[1] = fmin(e[1], out->features[i].bbox[1]);
-        e[2] = fmax(e[2], out->features[i].bbox[2]);
-        e[3] = fmax(e[3], out->features[i].bbox[3]);
-    }
-    return TW_OK;
-}
-
-void geo_polygons_free(geo_polygons *p)
-{
-    for (int i = 0; i < p->count; i++) {
-        free(p->features[i].code);
-        free(p->features[i].name);
-        free(p->features[i].name_en);
-    }
-    free(p->features);
-    free(p->xy);
-    free(p->ring_start);
-    free(p->ring_outer);
-    memset(p, 0, sizeof *p);
-}
-
-bool geo_polygon_contains(const geo_polygons *p, int feature, double x, double y)
-{
-    if (feature < 0 || feature >= p->count) return false;
-    const geo_polygon *f = &p->features[feature];
-    if (x < f->bbox[0] || x > f->bbox[2] || y < f->bbox[1] || y > f->bbox[3]) return false;
-    bool inside = false;
-    for (int r = f->ring_first; r < f->ring_first + f->ring_count; r++) {
-        const double *xy = &p->xy[p->ring_start[r] * 2];
-        int n = p->ring_start[r + 1] - p->ring_start[r];
-        for (int i = 0, j = n - 1; i < n; j = i++) {
-            double yi = xy[i * 2 + 1], yj = xy[j * 2 + 1];
-            if ((yi > y) != (yj > y) &&
-                x < (xy[j * 2] - xy[i * 2]) * (y - yi) / (yj - yi) + xy[i * 2])
-                inside = !inside;
-        }
-    }
-    return inside;
-}
-
-int geo_polygons_find(const geo_polygons *p, double x, double y)
-{
-    for (int i = 0; i < p->count; i++)
-        if (geo_polygon_contains(p, i, x, y)) return i;
-    return -1;
 }
 
 tw_result geo_source_center_lonlat(const char *path, const char *source_crs, double *lon,

@@ -119,6 +119,15 @@ void geo_polygons_free(geo_polygons *p);
 int geo_polygons_find(const geo_polygons *p, double x, double y);
 bool geo_polygon_contains(const geo_polygons *p, int feature, double x, double y);
 
+/* Shared by the outline and polygon loaders (geo_vector.c,
+ * geo_vector_polys.c): a field's text as UTF-8, or NULL when unset or empty
+ * (when recoded is given, text that is not UTF-8 is read as CP949 and
+ * *recoded set); the one-line note that text was recoded; a feature's label
+ * point (a point on its largest part; *area its area). */
+char *geo_vector_field_text(OGRFeatureH f, int idx, bool *recoded);
+void geo_vector_note_recoded(const geo_vector_desc *desc, bool recoded);
+bool geo_vector_label_point(OGRGeometryH g, double *x, double *y, double *area);
+
 /* Longitude and latitude of the middle of a raster or vector source (its
  * first layer), to centre a local frame on the data. */
 tw_result geo_source_center_lonlat(const char *path, const char *source_crs, double *lon,

@@ -132,7 +132,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
              * selection (its highlight shows on its far box). */
             rn_mesh *blockm = b0 ? t->block0 : t->block;
             bool sel = ti == p->sel_tile && p->selected >= c->f0 && p->selected < c->f1;
-            int bl = APP_BLOCK_LEVELS * k + (px < 0.5 * p->cfg->block_px);
+            int bl = APP_BLOCK_LEVELS * k + (px < p->cfg->block_px * 2 / 3);
             bool block = far && px < p->cfg->block_px && !sel && rn_mesh_valid(blockm[bl]);
             rn_fill_item *it = &p->items[n];
             for (int m = 0; m < (far ? 1 : 2); m++)
@@ -202,7 +202,7 @@ static void app__cfg_free(void *cfg)
  *   "cache" (true: whole reads go through the on-disk cache), "far_px" (20:
  *   chunks smaller on screen are drawn as their buildings' boxes; 0 never),
  *   "block_px" (12: chunks smaller still are drawn as blocks, a box per
- *   occupied cell of an 8 x 8 grid, 4 x 4 under half of it; 0 never),
+ *   occupied cell of an 8 x 8 grid, 4 x 4 under two thirds of it; 0 never),
  *   "read_px" (streamed tiles smaller on screen are not read; 0: the
  *   screen's larger side / 24) } */
 static void *app__parse(app_cfg *c, json_object *o)

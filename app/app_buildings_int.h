@@ -41,7 +41,7 @@ typedef struct app_buildings_cfg {
 #define APP_FAR_PX          20.0 /* chunks smaller on screen are drawn as boxes */
 /* Chunks smaller on screen than this are drawn as blocks: a box per
  * occupied cell of an 8 x 8 grid (GEO_BUILDINGS_BLOCK_N), of a 4 x 4 one
- * under half of it, so each block is 1.5 px or less (it reads as the far
+ * under two thirds of it, so each block is 2 px or less (it reads as the far
  * boxes do) and a chunk costs at most 640 or 160 triangles whatever it
  * holds: an overview's triangles follow the chunks on screen. */
 #define APP_BLOCK_PX     12.0

@@ -65,8 +65,8 @@ typedef struct geo_buildings_chunk {
  * union of its buildings' boxes, from their lowest base to their highest
  * top (the skyline kept: from as far as blocks are drawn a cell is a pixel
  * or so, and a mean height would sink the towers that make the city's
- * silhouette), in the colour of its largest building by box volume (a
- * class or ramp colour some building has, not a blend). At most n_side^2
+ * silhouette), in the mean of its buildings' colours weighted by their
+ * box areas (what the eye blends at that size). At most n_side^2
  * boxes of 10 triangles on 8 corners, in far's origin; built from far as
  * it is drawn, so raises and recolours show. Empty for an empty far. */
 #define GEO_BUILDINGS_BLOCK_N 8

@@ -8,9 +8,9 @@
 #include <string.h>
 
 typedef struct geo__cell {
-    float box[6]; /* xmin ymin zmin xmax ymax zmax, mesh coordinates */
-    float best;   /* the dominant building's volume */
-    uint8_t rgba[4];
+    float box[6];  /* xmin ymin zmin xmax ymax zmax, mesh coordinates */
+    float area;    /* of its buildings' boxes, the colour's weights */
+    float rgba[4]; /* area-weighted sums */
     int count;
 } geo__cell;
 
@@ -48,21 +48,18 @@ tw_result geo_buildings_block(const tw_mesh *far, int n_side, tw_mesh *out)
         geo__cell *c = &cells[iy * N + ix];
         if (!c->count++) {
             memcpy(c->box, b, sizeof b);
-            c->best = -1;
             used++;
         }
         for (int k = 0; k < 3; k++) {
             c->box[k] = b[k] < c->box[k] ? b[k] : c->box[k];
             c->box[k + 3] = b[k + 3] > c->box[k + 3] ? b[k + 3] : c->box[k + 3];
         }
-        float vol = (b[3] - b[0]) * (b[4] - b[1]) * (b[5] - b[2]);
-        if (vol > c->best) {
-            c->best = vol;
-            memcpy(c->rgba,
-                   far->colors ? &far->colors[i * GEO_BUILDINGS_FAR_V * 4]
-                               : (const uint8_t[4]){255, 255, 255, 255},
-                   4);
-        }
+        /* A footprint's box area, at least a square metre. */
+        float w = (b[3] - b[0]) * (b[4] - b[1]);
+        w = w > 1 ? w : 1;
+        c->area += w;
+        for (int k = 0; k < 4; k++)
+            c->rgba[k] += w * (far->colors ? far->colors[i * GEO_BUILDINGS_FAR_V * 4 + k] : 255);
     }
     tw_result r = tw_mesh_alloc(out, (uint32_t)used * 8, (uint32_t)used * 30, TW_MESH_COLORS);
     if (r != TW_OK) {
@@ -84,7 +81,8 @@ tw_result geo_buildings_block(const tw_mesh *far, int n_side, tw_mesh *out)
         for (uint32_t v = 0; v < 8; v++) {
             float *p = &out->positions[(o * 8 + v) * 3];
             p[0] = q[v & 3][0], p[1] = q[v & 3][1], p[2] = v >= 4 ? c->box[5] : c->box[2];
-            memcpy(&out->colors[(o * 8 + v) * 4], c->rgba, 4);
+            for (int j = 0; j < 4; j++)
+                out->colors[(o * 8 + v) * 4 + j] = (uint8_t)(c->rgba[j] / c->area + 0.5f);
         }
         for (int t = 0; t < 30; t++) out->indices[o * 30 + (uint32_t)t] = o * 8 + tri[t];
         o++;

@@ -168,8 +168,7 @@ static void test_cheongna_culling(void)
 /* The block level: from far above, every chunk is under block_px on
  * screen and drawn as its blocks (one box per occupied cell), the same
  * buildings counted as drawn as with the far boxes of each (block_px 0),
- * in a third of their triangles or fewer; a chunk holding the selection
- * would show it on its far box (test_pick_a_building selects up close). */
+ * in half their triangles or fewer (Cheongna: ~40 buildings a chunk). */
 static void test_cheongna_blocks(void)
 {
     char scene[4096];
@@ -197,7 +196,7 @@ static void test_cheongna_blocks(void)
     TW_CHECK_MSG(block[0] == chunks[0] && far[0] == 0 && block[1] == 0 && far[1] == chunks[1],
                  "blocks %d far %d of %d; without blocks: blocks %d far %d", block[0], far[0],
                  chunks[0], block[1], far[1]);
-    TW_CHECK_MSG(tris[0] > 0 && tris[0] * 3 <= tris[1], "triangles %ld with blocks, %ld without",
+    TW_CHECK_MSG(tris[0] > 0 && tris[0] * 2 <= tris[1], "triangles %ld with blocks, %ld without",
                  tris[0], tris[1]);
     TW_CHECK(tris[0] <= (long)chunks[0] * GEO_BUILDINGS_BLOCK_N * GEO_BUILDINGS_BLOCK_N * 10);
     for (int k = 0; k < 2; k++) json_object_put(r[k]);

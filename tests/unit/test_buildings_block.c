@@ -3,7 +3,8 @@
  * side^2 boxes of 10 triangles a chunk and fewer triangles than the far boxes, every building's
  * box inside the block box of its cell and under its top, the block mesh's
  * extent that of the buildings, the tallest building's block as tall as it,
- * each block coloured like one of its buildings, a raise after an edit
+ * each block's colour within the range of its buildings' (an area-weighted
+ * mean of them), a raise after an edit
  * showing in the blocks, and an empty chunk giving an empty mesh. */
 #include "geo_buildings.h"
 #include "geo_gdal.h"
@@ -51,7 +52,10 @@ static long check_chunk(const geo_buildings_chunk *c, int side, float *tallest_b
     }
     int outside = 0, colour = 0;
     /* Per block: does some building inside it have its colour? */
-    bool *coloured = calloc(boxes + 1, 1);
+    /* Per block and channel: the range of the colours of buildings centred in it. */
+    int(*range)[8] = calloc(boxes + 1, sizeof *range);
+    for (uint32_t b = 0; b < boxes; b++)
+        for (int j = 0; j < 4; j++) range[b][j] = 255, range[b][4 + j] = 0;
     float ht = -HUGE_VALF, hb = -HUGE_VALF;
     for (uint32_t i = 0; i < n; i++) {
         float f[6];
@@ -66,7 +70,11 @@ static long check_chunk(const geo_buildings_chunk *c, int side, float *tallest_b
         for (uint32_t b = 0; b < boxes; b++) {
             box_of(&m, b * 8, q);
             if (cx < q[0] || cy < q[1] || cx > q[3] || cy > q[4]) continue;
-            if (memcmp(&m.colors[b * 8 * 4], &c->far.colors[i * 8 * 4], 4) == 0) coloured[b] = true;
+            for (int j = 0; j < 4; j++) {
+                int x = c->far.colors[i * 8 * 4 + (uint32_t)j];
+                range[b][j] = x < range[b][j] ? x : range[b][j];
+                range[b][4 + j] = x > range[b][4 + j] ? x : range[b][4 + j];
+            }
             if (f[0] >= q[0] && f[1] >= q[1] && f[3] <= q[3] && f[4] <= q[4] && q[5] >= f[5] &&
                 q[2] <= f[2] && in < 0)
                 in = (int)b;
@@ -78,10 +86,15 @@ static long check_chunk(const geo_buildings_chunk *c, int side, float *tallest_b
         box_of(&m, (uint32_t)in * 8, q);
         if (f[5] > ht) ht = f[5], hb = q[5];
     }
-    for (uint32_t b = 0; b < boxes; b++) colour += !coloured[b];
-    free(coloured);
+    for (uint32_t b = 0; b < boxes; b++)
+        for (uint32_t v = 0; v < 8; v++)
+            for (int j = 0; j < 4; j++) {
+                int x = m.colors[(b * 8 + v) * 4 + (uint32_t)j];
+                colour += x < range[b][j] || x > range[b][4 + j];
+            }
+    free(range);
     TW_CHECK_MSG(outside == 0, "%d buildings in no block reaching their base and top", outside);
-    TW_CHECK_MSG(colour == 0, "%d blocks coloured like none of their buildings", colour);
+    TW_CHECK_MSG(colour == 0, "%d block colours outside their buildings' range", colour);
     for (int k = 0; k < 6; k++)
         TW_CHECK_MSG(ext[k] == fext[k], "extent %d: %g vs %g", k, ext[k], fext[k]);
     if (ht > *tallest) *tallest = ht, *tallest_block = hb;

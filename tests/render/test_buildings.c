@@ -168,7 +168,8 @@ static void test_cheongna_culling(void)
 /* The block level: from far above, every chunk is under block_px on
  * screen and drawn as its blocks (one box per occupied cell), the same
  * buildings counted as drawn as with the far boxes of each (block_px 0),
- * in half their triangles or fewer (Cheongna: ~40 buildings a chunk). */
+ * in half their triangles or fewer (Cheongna: ~40 buildings a chunk);
+ * a building raised by a scenario shows in them. */
 static void test_cheongna_blocks(void)
 {
     char scene[4096];
@@ -200,6 +201,47 @@ static void test_cheongna_blocks(void)
                  tris[0], tris[1]);
     TW_CHECK(tris[0] <= (long)chunks[0] * GEO_BUILDINGS_BLOCK_N * GEO_BUILDINGS_BLOCK_N * 10);
     for (int k = 0; k < 2; k++) json_object_put(r[k]);
+
+    /* A scenario raises one building to 600 m: the blocks, made from the
+     * raised far boxes, show it (the picture changes, still all blocks). */
+    double xy[2];
+    long fid;
+    TW_CHECK(find_building(cheongna, "청라 스퀘어7", xy, &fid));
+    char plan[600];
+    snprintf(plan, sizeof plan, "%s/raise.geojson", tw_run_tmpdir());
+    char text[400];
+    snprintf(text, sizeof text,
+             "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+             "\"properties\":{\"op\":\"raise\",\"fid\":%ld,\"height_m\":600},"
+             "\"geometry\":null}]}",
+             fid);
+    tw_run_write_text(plan, text);
+    cheongna_scene(scene, sizeof scene, eye, eye + 3, "");
+    char *end = strstr(scene, " } ],\n  \"bookmarks\"");
+    TW_CHECK(end != NULL);
+    if (!end) return;
+    char tail[2048];
+    snprintf(tail, sizeof tail, "%s", end + 5);
+    snprintf(end, sizeof scene - (size_t)(end - scene),
+             " },\n    { \"kind\": \"scenario\", \"source\": \"raise.geojson\" } ],%s", tail);
+    int rc;
+    json_object *rr = tw_run_scene(scene, "raised", "--bookmark here --wait-s 0.3", &rc);
+    TW_CHECK(rc == 0 && rr);
+    json_object *br = tw_run_layer(rr, "buildings");
+    TW_CHECK_MSG(json_object_get_int(tw_run_get(tw_run_layer(rr, "scenario"), "raised")) == 1,
+                 "scenario %s", json_object_to_json_string(tw_run_layer(rr, "scenario")));
+    TW_CHECK(json_object_get_int(tw_run_get(br, "block_chunks")) == chunks[0]);
+    char a[512], b2[512];
+    snprintf(a, sizeof a, "%s/blocks.png", tw_run_tmpdir());
+    snprintf(b2, sizeof b2, "%s/raised.png", tw_run_tmpdir());
+    tw_image ia = {0}, ib = {0};
+    TW_CHECK(tw_img_load(a, &ia) && tw_img_load(b2, &ib));
+    tw_img_diff d = tw_img_compare(&ia, &ib, 16);
+    fprintf(stderr, "  raised to 600 m: %.4f of the pixels changed\n", d.share_off);
+    TW_CHECK_MSG(d.same_size && d.share_off > 0.0002, "raised: %.5f of the pixels changed",
+                 d.share_off);
+    tw_image_free(&ia), tw_image_free(&ib);
+    json_object_put(rr);
 }
 
 /* Yeouido's OSM buildings on the Seoul terrain: heights from text tags,

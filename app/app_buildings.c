@@ -108,6 +108,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     memcpy(vp, v->view_proj, sizeof vp);
     glm_frustum_planes(vp, planes);
     p->drawn = p->chunks_drawn = p->draw_calls = p->culled = p->small = p->far_chunks = 0;
+    p->block_chunks = 0;
     p->triangles = 0;
     int n = 0;
     for (int ti = 0; ti < p->nx * p->ny; ti++) {
@@ -127,22 +128,31 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             rn_mesh *roofs = b0 ? t->roofs0 : t->roofs, *walls = b0 ? t->walls0 : t->walls;
             rn_mesh *farm = b0 ? t->far0 : t->far;
             bool far = px < p->cfg->far_px && rn_mesh_valid(farm[k]);
+            /* Smaller still: the chunk's blocks, unless it holds the
+             * selection (its highlight shows on its far box). */
+            rn_mesh *blockm = b0 ? t->block0 : t->block;
+            bool sel = ti == p->sel_tile && p->selected >= c->f0 && p->selected < c->f1;
+            int bl = APP_BLOCK_LEVELS * k + (px < p->cfg->block_px * 2 / 3);
+            bool block = far && px < p->cfg->block_px && !sel && rn_mesh_valid(blockm[bl]);
             rn_fill_item *it = &p->items[n];
             for (int m = 0; m < (far ? 1 : 2); m++)
                 it[m] =
-                    (rn_fill_item){.mesh = far ? farm[k]
-                                           : m ? roofs[k]
-                                               : walls[k],
+                    (rn_fill_item){.mesh = block ? blockm[bl]
+                                           : far ? farm[k]
+                                           : m   ? roofs[k]
+                                                 : walls[k],
                                    .origin = {c->origin[0], c->origin[1], c->origin[2] * t->exag},
                                    .opacity = d->opacity,
                                    .flat_normals = true};
             n += far ? 1 : 2;
             p->drawn += c->f1 - c->f0;
             p->chunks_drawn++;
-            p->far_chunks += far;
+            p->far_chunks += far && !block;
+            p->block_chunks += block;
             p->draw_calls += far ? 1 : rn_mesh_valid(it[0].mesh) + rn_mesh_valid(it[1].mesh);
-            p->triangles += far ? (long)c->far.index_count / 3
-                                : (long)(c->roofs.index_count + c->walls.index_count) / 3;
+            p->triangles += block ? (long)t->block_tris[bl]
+                            : far ? (long)c->far.index_count / 3
+                                  : (long)(c->roofs.index_count + c->walls.index_count) / 3;
         }
     }
     /* One pass over every chunk drawn: the shader and state are set once. */
@@ -191,17 +201,16 @@ static void app__cfg_free(void *cfg)
  *   "cache_features" (300000; 0: only tiles in view), "range_m" (60000),
  *   "cache" (true: whole reads go through the on-disk cache), "far_px" (20:
  *   chunks smaller on screen are drawn as their buildings' boxes; 0 never),
+ *   "block_px" (12: chunks smaller still are drawn as blocks, a box per
+ *   occupied cell of an 8 x 8 grid, 4 x 4 under two thirds of it; 0 never),
  *   "read_px" (streamed tiles smaller on screen are not read; 0: the
  *   screen's larger side / 24) } */
 static void *app__parse(app_cfg *c, json_object *o)
 {
-    static const char *const extra[] = {"height_field",   "floors_field",
-                                        "floor_height_m", "default_height_m",
-                                        "color_by",       "color",
-                                        "stream",         "tile_m",
-                                        "cache_features", "range_m",
-                                        "cache",          "far_px",
-                                        "read_px",        NULL};
+    static const char *const extra[] = {
+        "height_field", "floors_field", "floor_height_m", "default_height_m", "color_by",
+        "color",        "stream",       "tile_m",         "cache_features",   "range_m",
+        "cache",        "far_px",       "read_px",        "block_px",         NULL};
     app_buildings_cfg *p = calloc(1, sizeof *p);
     if (!p) return app_cfg_fail(c, "buildings", "is too large"), NULL;
     p->color[0] = 0.86f, p->color[1] = 0.87f, p->color[2] = 0.89f, p->color[3] = 1;
@@ -214,6 +223,7 @@ static void *app__parse(app_cfg *c, json_object *o)
     bool stream = false;
     p->cache = true;
     p->far_px = APP_FAR_PX;
+    p->block_px = APP_BLOCK_PX;
     bool ok = app_cfg_source(c, o, &p->src, extra) && app_cfg_string(c, o, "name", &p->name) &&
               app_cfg_string(c, o, "height_field", &p->height_field) &&
               app_cfg_string(c, o, "floors_field", &p->floors_field) &&
@@ -226,6 +236,7 @@ static void *app__parse(app_cfg *c, json_object *o)
               app_cfg_number(c, o, "range_m", &p->range_m, 100, 1e7) &&
               app_cfg_bool(c, o, "cache", &p->cache) &&
               app_cfg_number(c, o, "far_px", &p->far_px, 0, 10000) &&
+              app_cfg_number(c, o, "block_px", &p->block_px, 0, 10000) &&
               app_cfg_number(c, o, "read_px", &p->read_px, 0, 10000);
     if (tw_json_has(o, "stream")) p->stream = stream ? 1 : 0;
     p->cache_features = (int)cache;

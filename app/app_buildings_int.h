@@ -30,6 +30,7 @@ typedef struct app_buildings_cfg {
     double range_m;     /* tiles farther from the eye than this are not read */
     bool cache;         /* whole reads go through the on-disk cache */
     double far_px;      /* chunks smaller on screen are drawn as boxes; 0: never */
+    double block_px;    /* chunks smaller still are drawn as blocks; 0: never */
     double read_px;     /* streamed tiles smaller on screen are not read; 0: auto */
 } app_buildings_cfg;
 
@@ -38,6 +39,13 @@ typedef struct app_buildings_cfg {
 #define APP_BTILE_RANGE_M   60000.0
 #define APP_BTILE_IN_FLIGHT 4    /* tile reads out at once */
 #define APP_FAR_PX          20.0 /* chunks smaller on screen are drawn as boxes */
+/* Chunks smaller on screen than this are drawn as blocks: a box per
+ * occupied cell of an 8 x 8 grid (GEO_BUILDINGS_BLOCK_N), of a 4 x 4 one
+ * under two thirds of it, so each block is 2 px or less (it reads as the far
+ * boxes do) and a chunk costs at most 640 or 160 triangles whatever it
+ * holds: an overview's triangles follow the chunks on screen. */
+#define APP_BLOCK_PX     12.0
+#define APP_BLOCK_LEVELS 2 /* grids of GEO_BUILDINGS_BLOCK_N >> level a side */
 /* A streamed tile is read only when its side, faced from its nearest
  * point, is at least the screen's larger side / this on screen: near the
  * horizon of a street view tiles are a few pixels each, and reading them
@@ -73,6 +81,11 @@ typedef struct app_btile {
     /* The split view's before side: meshes at the source's heights, made
      * only while edits change some of this tile's (else NULL). */
     rn_mesh *roofs0, *walls0, *far0;
+    /* Per chunk and level (APP_BLOCK_LEVELS * k + level), the blocks
+     * (geo_buildings_block) made from far / far0 at each upload, and their
+     * triangles. */
+    rn_mesh *block, *block0;
+    uint32_t *block_tris;
     unsigned edits_gen; /* of the world's edits applied */
 } app_btile;
 
@@ -115,6 +128,7 @@ typedef struct app_buildings {
     int drawn, chunks_drawn, draw_calls;
     int culled, small; /* buildings in chunks outside the view, or too small in it */
     int far_chunks;    /* chunks drawn as boxes */
+    int block_chunks;  /* chunks drawn as blocks */
     long triangles;
 } app_buildings;
 

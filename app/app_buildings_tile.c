@@ -65,11 +65,13 @@ static void app__before_clear(app_btile *t)
 {
     for (int k = 0; t->roofs0 && k < t->b.chunk_count; k++) {
         rn_mesh_destroy(t->roofs0[k]);
-        rn_mesh_destroy(t->walls0[k]);
-        rn_mesh_destroy(t->far0[k]);
+        if (t->walls0) rn_mesh_destroy(t->walls0[k]);
+        if (t->far0) rn_mesh_destroy(t->far0[k]);
+        for (int l = 0; t->block0 && l < APP_BLOCK_LEVELS; l++)
+            rn_mesh_destroy(t->block0[APP_BLOCK_LEVELS * k + l]);
     }
-    free(t->roofs0), free(t->walls0), free(t->far0);
-    t->roofs0 = t->walls0 = t->far0 = NULL;
+    free(t->roofs0), free(t->walls0), free(t->far0), free(t->block0);
+    t->roofs0 = t->walls0 = t->far0 = t->block0 = NULL;
 }
 
 /* Back to empty: meshes, buildings and bases dropped (main thread). */
@@ -80,9 +82,13 @@ static void app__btile_clear(app_btile *t)
         if (t->roofs) rn_mesh_destroy(t->roofs[k]);
         if (t->walls) rn_mesh_destroy(t->walls[k]);
         if (t->far) rn_mesh_destroy(t->far[k]);
+        for (int l = 0; t->block && l < APP_BLOCK_LEVELS; l++)
+            rn_mesh_destroy(t->block[APP_BLOCK_LEVELS * k + l]);
     }
     free(t->roofs), free(t->walls), free(t->far), free(t->base), free(t->height0);
-    t->roofs = t->walls = t->far = NULL, t->base = NULL, t->height0 = NULL;
+    free(t->block), free(t->block_tris);
+    t->roofs = t->walls = t->far = t->block = NULL, t->base = NULL, t->height0 = NULL;
+    t->block_tris = NULL;
     t->edits_gen = 0;
     geo_buildings_free(&t->b);
     t->state = APP_BTILE_EMPTY;
@@ -289,9 +295,12 @@ static void app__done(void *job, tw_result status)
         t->roofs = calloc((size_t)t->b.chunk_count + 1, sizeof *t->roofs);
         t->walls = calloc((size_t)t->b.chunk_count + 1, sizeof *t->walls);
         t->far = calloc((size_t)t->b.chunk_count + 1, sizeof *t->far);
+        size_t nb = (size_t)t->b.chunk_count * APP_BLOCK_LEVELS + 1;
+        t->block = calloc(nb, sizeof *t->block);
+        t->block_tris = calloc(nb, sizeof *t->block_tris);
         /* Without bases from the worker, stand them on whatever ground there is. */
         t->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
-        bool ok = t->base && t->roofs && t->walls && t->far;
+        bool ok = t->base && t->roofs && t->walls && t->far && t->block && t->block_tris;
         t->state = ok ? APP_BTILE_READY : APP_BTILE_EMPTY;
         app__fields(p, &t->b);
         p->tiles_read++;
@@ -422,6 +431,22 @@ static void app__colour_feature(app_buildings *p, app_btile *t, bool selected, i
     }
 }
 
+/* Chunk c's blocks at every level from its far mesh as raised and coloured
+ * now, destroying what out held ({0} where it has none or memory ran out:
+ * the far boxes are drawn). */
+static void app__blocks(const geo_buildings_chunk *c, rn_mesh *out, uint32_t *tris)
+{
+    for (int l = 0; l < APP_BLOCK_LEVELS; l++) {
+        tw_mesh m;
+        rn_mesh_destroy(out[l]);
+        out[l] = (rn_mesh){0};
+        if (geo_buildings_block(&c->far, GEO_BUILDINGS_BLOCK_N >> l, &m) == TW_OK && m.index_count)
+            out[l] = rn_mesh_make(&m);
+        if (tris) tris[l] = rn_mesh_valid(out[l]) ? m.index_count / 3 : 0;
+        tw_mesh_free(&m);
+    }
+}
+
 static void app__upload(app_btile *t)
 {
     for (int k = 0; k < t->b.chunk_count; k++) {
@@ -432,6 +457,7 @@ static void app__upload(app_btile *t)
         t->roofs[k] = c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
         t->walls[k] = c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
         t->far[k] = c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
+        app__blocks(c, &t->block[APP_BLOCK_LEVELS * k], &t->block_tris[APP_BLOCK_LEVELS * k]);
     }
 }
 
@@ -541,7 +567,8 @@ static void app__before(app_buildings *p, app_btile *t, int ti)
     t->roofs0 = calloc(n, sizeof *t->roofs0);
     t->walls0 = calloc(n, sizeof *t->walls0);
     t->far0 = calloc(n, sizeof *t->far0);
-    if (!t->roofs0 || !t->walls0 || !t->far0) {
+    t->block0 = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0);
+    if (!t->roofs0 || !t->walls0 || !t->far0 || !t->block0) {
         app__before_clear(t);
         return;
     }
@@ -554,6 +581,7 @@ static void app__before(app_buildings *p, app_btile *t, int ti)
         t->roofs0[k] = c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
         t->walls0[k] = c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
         t->far0[k] = c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
+        app__blocks(c, &t->block0[APP_BLOCK_LEVELS * k], NULL);
     }
     t->b.height = edited;
 }

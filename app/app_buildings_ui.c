@@ -386,6 +386,7 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     json_object_object_add(e, "culled", json_object_new_int(p->culled));
     json_object_object_add(e, "too_small", json_object_new_int(p->small));
     json_object_object_add(e, "far_chunks", json_object_new_int(p->far_chunks));
+    json_object_object_add(e, "block_chunks", json_object_new_int(p->block_chunks));
     json_object_object_add(e, "triangles", json_object_new_int64(p->triangles));
     json_object_object_add(e, "triangles_total", json_object_new_int64(total));
     json_object_object_add(e, "draw_calls", json_object_new_int(p->draw_calls));

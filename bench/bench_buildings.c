@@ -30,7 +30,11 @@
  *     software renderer; deck.gl itself is not run here).
  *
  *   bench_buildings [--count N] [--app-count N] [--data DIR] [--wait-s S]
- *                   [--no-app] [--no-fgb] [--full] */
+ *                   [--no-app] [--no-fgb] [--full] [--block-px PX]
+ *
+ *   --block-px PX: the layer's block_px in every app run (0: no block
+ *   level, the far boxes of every building as before it; absent: the
+ *   app's default), to compare the two in the same conditions. */
 #include "app_camera.h"
 #include "bench_buildings_gen.h"
 #include "geo_buildings.h"
@@ -244,6 +248,8 @@ static double plain_draw(const geo_buildings *b, const double eye[3], const doub
     return ms;
 }
 
+static char g_block[64]; /* --block-px as a scene key, or empty */
+
 typedef struct app_run {
     double complete_ms, frame_ms;
     long peak_kb, drawn, triangles, features;
@@ -271,10 +277,10 @@ static app_run run_app(const char *source, const char *keys, const double eye[3]
     if (!f) return res;
     fprintf(f,
             "{ \"name\": \"bench\", \"crs\": \"EPSG:5186\",\n"
-            "  \"layers\": [ { \"kind\": \"buildings\", \"source\": \"%s\" %s } ],\n"
+            "  \"layers\": [ { \"kind\": \"buildings\", \"source\": \"%s\" %s%s } ],\n"
             "  \"bookmarks\": [ { \"name\": \"view\", \"eye\": [%.1f, %.1f, %.1f],"
             " \"target\": [%.1f, %.1f, %.1f] } ] }\n",
-            source, keys, eye[0], eye[1], eye[2], target[0], target[1], target[2]);
+            source, keys, g_block, eye[0], eye[1], eye[2], target[0], target[1], target[2]);
     fclose(f);
     snprintf(args, sizeof args,
              "--headless --size %dx%d --wait-s %g --report '%s' --bookmark view '%s'", WIDTH,
@@ -360,6 +366,8 @@ int main(int argc, char **argv)
             with_fgb = false;
         else if (strcmp(argv[i], "--full") == 0)
             full = true;
+        else if (strcmp(argv[i], "--block-px") == 0 && i + 1 < argc)
+            snprintf(g_block, sizeof g_block, ", \"block_px\": %g", atof(argv[++i]));
     }
     count = count < 100 ? 100 : count;
     app_count = app_count < 100 ? 100 : app_count > count ? count : app_count;

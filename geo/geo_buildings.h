@@ -58,6 +58,20 @@ typedef struct geo_buildings_chunk {
 
 #define GEO_BUILDINGS_FAR_V 8 /* vertices of a building's box: 0-3 bottom, 4-7 top */
 
+/* The levels below the far boxes (geo_buildings_block.c): a chunk's far
+ * mesh, as raised and coloured, binned by box centre into an n_side x
+ * n_side grid of square cells (the boxes' extent's longer side / n_side,
+ * n_side 1 .. GEO_BUILDINGS_BLOCK_N), each non-empty cell one box over the
+ * union of its buildings' boxes, from their lowest base to their highest
+ * top (the skyline kept: from as far as blocks are drawn a cell is a pixel
+ * or so, and a mean height would sink the towers that make the city's
+ * silhouette), in the mean of its buildings' colours weighted by their
+ * box areas (what the eye blends at that size). At most n_side^2
+ * boxes of 10 triangles on 8 corners, in far's origin; built from far as
+ * it is drawn, so raises and recolours show. Empty for an empty far. */
+#define GEO_BUILDINGS_BLOCK_N 8
+tw_result geo_buildings_block(const tw_mesh *far, int n_side, tw_mesh *out);
+
 /* Where heights came from: a field (metres or floors) or the default. */
 typedef struct geo_buildings_source {
     char field[64];

@@ -3,6 +3,7 @@
  * street level, a pick at a known building from straight above it, bad
  * inputs that fail the layer alone with one clear line, the legend kept
  * free of labels, and a click and Esc in a real window. */
+#include "geo_buildings.h"
 #include "tw_run.h"
 #include "tw_test.h"
 
@@ -95,10 +96,11 @@ static void test_cheongna_golden(void)
     TW_CHECK(json_object_get_double(tw_run_get(tw_run_get(b, "base_m"), "max")) == 0);
     TW_CHECK(json_object_get_int(tw_run_get(tw_run_get(b, "bases_computed"), "main")) == 0);
     /* Two draw calls (walls, roofs) per chunk drawn, one for a far chunk
-     * drawn as boxes, never one per building. */
+     * drawn as boxes or blocks, never one per building. */
     TW_CHECK_MSG(json_object_get_int(tw_run_get(b, "draw_calls")) ==
                      2 * json_object_get_int(tw_run_get(b, "chunks_drawn")) -
-                         json_object_get_int(tw_run_get(b, "far_chunks")),
+                         json_object_get_int(tw_run_get(b, "far_chunks")) -
+                         json_object_get_int(tw_run_get(b, "block_chunks")),
                  "draw_calls %s, chunks_drawn %s, far %s", str(b, "draw_calls"),
                  str(b, "chunks_drawn"), str(b, "far_chunks"));
     TW_CHECK(json_object_get_int(tw_run_get(b, "drawn")) <= 2125);
@@ -161,6 +163,85 @@ static void test_cheongna_culling(void)
                  "street drew %d buildings, %d chunks, %ld triangles", drawn[1], chunks[1],
                  tris[1]);
     for (int k = 0; k < 2; k++) json_object_put(r[k]);
+}
+
+/* The block level: from far above, every chunk is under block_px on
+ * screen and drawn as its blocks (one box per occupied cell), the same
+ * buildings counted as drawn as with the far boxes of each (block_px 0),
+ * in half their triangles or fewer (Cheongna: ~40 buildings a chunk);
+ * a building raised by a scenario shows in them. */
+static void test_cheongna_blocks(void)
+{
+    char scene[4096];
+    const double eye[6] = {167625, 548207, 30000, 167625, 548208, 0};
+    const char *keys[2] = {"", ", \"block_px\": 0"}, *tags[2] = {"blocks", "boxes"};
+    json_object *r[2], *b[2];
+    long tris[2];
+    int drawn[2], chunks[2], far[2], block[2];
+    for (int k = 0; k < 2; k++) {
+        cheongna_scene(scene, sizeof scene, eye, eye + 3, keys[k]);
+        int rc;
+        r[k] = tw_run_scene(scene, tags[k], "--bookmark here --wait-s 0.3", &rc);
+        TW_CHECK(rc == 0 && r[k]);
+        b[k] = tw_run_layer(r[k], "buildings");
+        tris[k] = (long)json_object_get_int64(tw_run_get(b[k], "triangles"));
+        drawn[k] = json_object_get_int(tw_run_get(b[k], "drawn"));
+        chunks[k] = json_object_get_int(tw_run_get(b[k], "chunks_drawn"));
+        far[k] = json_object_get_int(tw_run_get(b[k], "far_chunks"));
+        block[k] = json_object_get_int(tw_run_get(b[k], "block_chunks"));
+        fprintf(stderr, "  %s: drawn %d, chunks %d (far %d, blocks %d), triangles %ld\n", tags[k],
+                drawn[k], chunks[k], far[k], block[k], tris[k]);
+    }
+    TW_CHECK_MSG(drawn[0] == drawn[1] && drawn[0] > 2000 && chunks[0] == chunks[1],
+                 "drawn %d / %d, chunks %d / %d", drawn[0], drawn[1], chunks[0], chunks[1]);
+    TW_CHECK_MSG(block[0] == chunks[0] && far[0] == 0 && block[1] == 0 && far[1] == chunks[1],
+                 "blocks %d far %d of %d; without blocks: blocks %d far %d", block[0], far[0],
+                 chunks[0], block[1], far[1]);
+    TW_CHECK_MSG(tris[0] > 0 && tris[0] * 2 <= tris[1], "triangles %ld with blocks, %ld without",
+                 tris[0], tris[1]);
+    TW_CHECK(tris[0] <= (long)chunks[0] * GEO_BUILDINGS_BLOCK_N * GEO_BUILDINGS_BLOCK_N * 10);
+    for (int k = 0; k < 2; k++) json_object_put(r[k]);
+
+    /* A scenario raises one building to 600 m: the blocks, made from the
+     * raised far boxes, show it (the picture changes, still all blocks). */
+    double xy[2];
+    long fid;
+    TW_CHECK(find_building(cheongna, "청라 스퀘어7", xy, &fid));
+    char plan[600];
+    snprintf(plan, sizeof plan, "%s/raise.geojson", tw_run_tmpdir());
+    char text[400];
+    snprintf(text, sizeof text,
+             "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+             "\"properties\":{\"op\":\"raise\",\"fid\":%ld,\"height_m\":600},"
+             "\"geometry\":null}]}",
+             fid);
+    tw_run_write_text(plan, text);
+    cheongna_scene(scene, sizeof scene, eye, eye + 3, "");
+    char *end = strstr(scene, " } ],\n  \"bookmarks\"");
+    TW_CHECK(end != NULL);
+    if (!end) return;
+    char tail[2048];
+    snprintf(tail, sizeof tail, "%s", end + 5);
+    snprintf(end, sizeof scene - (size_t)(end - scene),
+             " },\n    { \"kind\": \"scenario\", \"source\": \"raise.geojson\" } ],%s", tail);
+    int rc;
+    json_object *rr = tw_run_scene(scene, "raised", "--bookmark here --wait-s 0.3", &rc);
+    TW_CHECK(rc == 0 && rr);
+    json_object *br = tw_run_layer(rr, "buildings");
+    TW_CHECK_MSG(json_object_get_int(tw_run_get(tw_run_layer(rr, "scenario"), "raised")) == 1,
+                 "scenario %s", json_object_to_json_string(tw_run_layer(rr, "scenario")));
+    TW_CHECK(json_object_get_int(tw_run_get(br, "block_chunks")) == chunks[0]);
+    char a[512], b2[512];
+    snprintf(a, sizeof a, "%s/blocks.png", tw_run_tmpdir());
+    snprintf(b2, sizeof b2, "%s/raised.png", tw_run_tmpdir());
+    tw_image ia = {0}, ib = {0};
+    TW_CHECK(tw_img_load(a, &ia) && tw_img_load(b2, &ib));
+    tw_img_diff d = tw_img_compare(&ia, &ib, 16);
+    fprintf(stderr, "  raised to 600 m: %.4f of the pixels changed\n", d.share_off);
+    TW_CHECK_MSG(d.same_size && d.share_off > 0.0002, "raised: %.5f of the pixels changed",
+                 d.share_off);
+    tw_image_free(&ia), tw_image_free(&ib);
+    json_object_put(rr);
 }
 
 /* Yeouido's OSM buildings on the Seoul terrain: heights from text tags,
@@ -441,6 +522,7 @@ int main(void)
     GDALAllRegister();
     TW_RUN(test_cheongna_golden);
     TW_RUN(test_cheongna_culling);
+    TW_RUN(test_cheongna_blocks);
     TW_RUN(test_yeouido_golden);
     TW_RUN(test_pick_a_building);
     TW_RUN(test_click_reads_attributes);

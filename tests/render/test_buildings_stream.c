@@ -149,12 +149,13 @@ static void test_fgb_over_http_streams(void)
     tw_nginx_stop(&ng);
 }
 
-/* Far chunks are drawn as their buildings' boxes: the same buildings, a
- * fraction of the triangles, nearly the same picture. */
+/* Far chunks are drawn as their buildings' boxes ("block_px": 0): the
+ * same buildings, a fraction of the triangles, nearly the same picture;
+ * by default the smallest as blocks: fewer triangles still, close too. */
 static void test_far_chunks_as_boxes(void)
 {
     const char *view = "\"eye\": [167625, 538000, 9000], \"target\": [167625, 548208, 0]";
-    json_object *r = run(cheongna, ", \"cache\": false", view, "far");
+    json_object *r = run(cheongna, ", \"cache\": false, \"block_px\": 0", view, "far");
     json_object *z = run(cheongna, ", \"cache\": false, \"far_px\": 0", view, "far0");
     json_object *l = tw_run_layer(r, "buildings"), *l0 = tw_run_layer(z, "buildings");
     TW_CHECK_MSG(num(l, "far_chunks") * 10 > num(l, "chunks_drawn") * 8 &&
@@ -175,8 +176,27 @@ static void test_far_chunks_as_boxes(void)
                  d.share_off);
     fprintf(stderr, "  far view: %ld triangles as boxes, %ld in full; mad %.3f\n",
             num(l, "triangles"), num(l0, "triangles"), d.mad);
-    free(x.pixels), free(y.pixels);
-    json_object_put(r), json_object_put(z);
+    /* The default: the smallest of them as blocks, fewer triangles still,
+     * a picture close to the full one too. */
+    json_object *k = run(cheongna, ", \"cache\": false", view, "blocks");
+    json_object *lk = tw_run_layer(k, "buildings");
+    TW_CHECK_MSG(num(lk, "block_chunks") > 0 && num(lk, "drawn") == num(l0, "drawn") &&
+                     num(lk, "triangles") < num(l, "triangles"),
+                 "blocks: %ld chunks, %ld drawn, %ld triangles (boxes %ld)",
+                 num(lk, "block_chunks"), num(lk, "drawn"), num(lk, "triangles"),
+                 num(l, "triangles"));
+    tw_image w = {0};
+    snprintf(a, sizeof a, "%s/blocks.png", tw_run_tmpdir());
+    TW_CHECK(tw_img_load(a, &w));
+    tw_img_diff e = tw_img_compare(&w, &y, TW_GOLDEN_THRESHOLD);
+    fprintf(stderr,
+            "  far view: %ld triangles with blocks (%ld chunks); mad %.3f, %.4f of pixels off\n",
+            num(lk, "triangles"), num(lk, "block_chunks"), e.mad, e.share_off);
+    TW_CHECK_MSG(e.same_size && e.mad < 1.5 && e.share_off < 0.02,
+                 "blocks differ from the buildings: mad %.3f, %.4f of pixels off", e.mad,
+                 e.share_off);
+    free(x.pixels), free(y.pixels), free(w.pixels);
+    json_object_put(r), json_object_put(z), json_object_put(k);
 }
 
 /* Moving on drops what is out of view: a tour from the south-west corner

@@ -1,0 +1,181 @@
+/* The block level of the buildings' chunks (geo_buildings_block) on the real
+ * Cheongna footprints, raised, at 8, 4, 2 and 1 cells a side: at most
+ * side^2 boxes of 10 triangles a chunk and fewer triangles than the far boxes, every building's
+ * box inside the block box of its cell and under its top, the block mesh's
+ * extent that of the buildings, the tallest building's block as tall as it,
+ * each block's colour within the range of its buildings' (an area-weighted
+ * mean of them), a raise after an edit
+ * showing in the blocks, and an empty chunk giving an empty mesh. */
+#include "geo_buildings.h"
+#include "geo_gdal.h"
+#include "tw_log.h"
+#include "tw_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static geo_frame *frame;
+static char cheongna[1024];
+
+/* A box of corners lo..hi of mesh m's vertices v0 .. v0 + 7. */
+static void box_of(const tw_mesh *m, uint32_t v0, float b[6])
+{
+    for (int k = 0; k < 3; k++) b[k] = HUGE_VALF, b[k + 3] = -HUGE_VALF;
+    for (uint32_t v = v0; v < v0 + 8; v++)
+        for (int k = 0; k < 3; k++) {
+            float x = m->positions[v * 3 + k];
+            b[k] = fminf(b[k], x), b[k + 3] = fmaxf(b[k + 3], x);
+        }
+}
+
+/* Checks chunk c's blocks against its far boxes; returns the blocks' triangles. */
+static long check_chunk(const geo_buildings_chunk *c, int side, float *tallest_block,
+                        float *tallest)
+{
+    tw_mesh m;
+    TW_CHECK(geo_buildings_block(&c->far, side, &m) == TW_OK);
+    uint32_t boxes = m.vertex_count / 8, n = (uint32_t)(c->f1 - c->f0);
+    TW_CHECK(m.vertex_count == boxes * 8 && m.index_count == boxes * 30);
+    TW_CHECK_MSG(boxes >= 1 && boxes <= (uint32_t)(side * side) && boxes <= n,
+                 "%u blocks for %u buildings", boxes, n);
+    for (uint32_t i = 0; i < m.index_count; i++) TW_CHECK(m.indices[i] < m.vertex_count);
+    TW_CHECK(memcmp(m.origin, c->far.origin, sizeof m.origin) == 0);
+    float ext[6], fext[6] = {HUGE_VALF, HUGE_VALF, HUGE_VALF, -HUGE_VALF, -HUGE_VALF, -HUGE_VALF};
+    for (int k = 0; k < 3; k++) ext[k] = HUGE_VALF, ext[k + 3] = -HUGE_VALF;
+    for (uint32_t b = 0; b < boxes; b++) {
+        float q[6];
+        box_of(&m, b * 8, q);
+        for (int k = 0; k < 3; k++)
+            ext[k] = fminf(ext[k], q[k]), ext[k + 3] = fmaxf(ext[k + 3], q[k + 3]);
+    }
+    int outside = 0, colour = 0;
+    /* Per block: does some building inside it have its colour? */
+    /* Per block and channel: the range of the colours of buildings centred in it. */
+    int(*range)[8] = calloc(boxes + 1, sizeof *range);
+    for (uint32_t b = 0; b < boxes; b++)
+        for (int j = 0; j < 4; j++) range[b][j] = 255, range[b][4 + j] = 0;
+    float ht = -HUGE_VALF, hb = -HUGE_VALF;
+    for (uint32_t i = 0; i < n; i++) {
+        float f[6];
+        box_of(&c->far, i * 8, f);
+        for (int k = 0; k < 3; k++)
+            fext[k] = fminf(fext[k], f[k]), fext[k + 3] = fmaxf(fext[k + 3], f[k + 3]);
+        float cx = 0.5f * (f[0] + f[3]), cy = 0.5f * (f[1] + f[4]);
+        /* Covered: some block holds its box, from below its base to at
+         * least its top; its colour is that of a building centred in it. */
+        int in = -1;
+        float q[6];
+        for (uint32_t b = 0; b < boxes; b++) {
+            box_of(&m, b * 8, q);
+            if (cx < q[0] || cy < q[1] || cx > q[3] || cy > q[4]) continue;
+            for (int j = 0; j < 4; j++) {
+                int x = c->far.colors[i * 8 * 4 + (uint32_t)j];
+                range[b][j] = x < range[b][j] ? x : range[b][j];
+                range[b][4 + j] = x > range[b][4 + j] ? x : range[b][4 + j];
+            }
+            if (f[0] >= q[0] && f[1] >= q[1] && f[3] <= q[3] && f[4] <= q[4] && q[5] >= f[5] &&
+                q[2] <= f[2] && in < 0)
+                in = (int)b;
+        }
+        if (in < 0) {
+            outside++;
+            continue;
+        }
+        box_of(&m, (uint32_t)in * 8, q);
+        if (f[5] > ht) ht = f[5], hb = q[5];
+    }
+    for (uint32_t b = 0; b < boxes; b++)
+        for (uint32_t v = 0; v < 8; v++)
+            for (int j = 0; j < 4; j++) {
+                int x = m.colors[(b * 8 + v) * 4 + (uint32_t)j];
+                colour += x < range[b][j] || x > range[b][4 + j];
+            }
+    free(range);
+    TW_CHECK_MSG(outside == 0, "%d buildings in no block reaching their base and top", outside);
+    TW_CHECK_MSG(colour == 0, "%d block colours outside their buildings' range", colour);
+    for (int k = 0; k < 6; k++)
+        TW_CHECK_MSG(ext[k] == fext[k], "extent %d: %g vs %g", k, ext[k], fext[k]);
+    if (ht > *tallest) *tallest = ht, *tallest_block = hb;
+    long tris = m.index_count / 3;
+    TW_CHECK(tris <= (long)c->far.index_count / 3);
+    tw_mesh_free(&m);
+    return tris;
+}
+
+static void test_blocks(void)
+{
+    char err[512];
+    geo_buildings_desc d = {.src = {.path = cheongna}};
+    geo_buildings b;
+    TW_CHECK_MSG(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK, "%s", err);
+    if (!b.chunk_count) return;
+    double *base = calloc((size_t)b.polys.count, sizeof *base);
+    for (int f = 0; f < b.polys.count; f++) base[f] = 2.0 + (f % 7); /* uneven ground */
+    geo_buildings_raise(&b, base, 1.0);
+    /* A colour per building (as a class colouring would give). */
+    for (int k = 0; k < b.chunk_count; k++) {
+        geo_buildings_chunk *c = &b.chunks[k];
+        for (uint32_t v = 0; v < c->far.vertex_count; v++) {
+            uint32_t i = v / 8 + (uint32_t)c->f0;
+            uint8_t rgba[4] = {(uint8_t)(i * 37), (uint8_t)(i * 91), (uint8_t)(i >> 3), 255};
+            memcpy(&c->far.colors[v * 4], rgba, 4);
+        }
+    }
+    for (int side = GEO_BUILDINGS_BLOCK_N; side >= 1; side /= 2) {
+        long far = 0, blocks = 0;
+        float tallest = -HUGE_VALF, tallest_block = 0;
+        for (int k = 0; k < b.chunk_count; k++) {
+            blocks += check_chunk(&b.chunks[k], side, &tallest_block, &tallest);
+            far += b.chunks[k].far.index_count / 3;
+        }
+        TW_CHECK_MSG(tallest_block == tallest, "tallest %g, its block %g", tallest, tallest_block);
+        TW_CHECK(blocks <= (long)b.chunk_count * side * side * 10);
+        /* Cheongna's chunks hold ~90 buildings, many big blocks of flats. */
+        TW_CHECK_MSG(blocks * 3 < far * 2, "%d a side: blocks %ld triangles, far boxes %ld", side,
+                     blocks, far);
+        fprintf(stderr, "  cheongna, %d x %d: %d buildings, far boxes %ld triangles, blocks %ld\n",
+                side, side, b.polys.count, far, blocks);
+    }
+    tw_mesh m;
+    TW_CHECK(geo_buildings_block(&b.chunks[0].far, 0, &m) == TW_ERR_ARG);
+    TW_CHECK(geo_buildings_block(&b.chunks[0].far, GEO_BUILDINGS_BLOCK_N + 1, &m) == TW_ERR_ARG);
+
+    /* An edit raises one building far above the rest: its block follows. */
+    int f = b.chunks[0].f0;
+    b.height[f] = 400;
+    geo_buildings_raise(&b, base, 1.0);
+    TW_CHECK(geo_buildings_block(&b.chunks[0].far, 4, &m) == TW_OK);
+    float top = -HUGE_VALF;
+    for (uint32_t v = 0; v < m.vertex_count; v++) top = fmaxf(top, m.positions[v * 3 + 2]);
+    TW_CHECK_MSG(fabsf(top - (float)(base[f] + 400 - b.chunks[0].far.origin[2])) < 0.01f,
+                 "raised top %g", top);
+    tw_mesh_free(&m);
+    free(base);
+    geo_buildings_free(&b);
+}
+
+static void test_empty(void)
+{
+    tw_mesh far = {0}, m;
+    TW_CHECK(geo_buildings_block(&far, GEO_BUILDINGS_BLOCK_N, &m) == TW_OK);
+    TW_CHECK(m.vertex_count == 0 && m.index_count == 0);
+    tw_mesh_free(&m);
+}
+
+int main(void)
+{
+    tw_log_init(TW_LOG_WARN);
+    geo_gdal_init(NULL);
+    const char *src = getenv("CITYTWIN_SOURCE");
+    snprintf(cheongna, sizeof cheongna,
+             "%s/assets/data/buildings/incheon_cheongna_buildings_2p5km.geojson", src ? src : ".");
+    char err[512];
+    if (geo_frame_create(&(geo_frame_desc){.crs = "EPSG:5186"}, &frame, err, sizeof err) != TW_OK)
+        TW_SKIP("no EPSG:5186 frame: %s", err);
+    TW_RUN(test_empty);
+    TW_RUN(test_blocks);
+    geo_frame_destroy(frame);
+    return TW_TEST_END();
+}

@@ -116,7 +116,8 @@ typedef struct geo_battrs {
 } geo_battrs;
 
 /* Opens src (or uses src->dataset) and reads feature fid's attributes;
- * text that is not UTF-8 in a source naming no encoding is read as CP949.
+ * text that is not UTF-8 in a source naming no encoding is read as CP949;
+ * unset and empty fields have a NULL value (the panel leaves them out).
  * TW_ERR_IO (err says why) when the source or the feature cannot be read. */
 tw_result geo_buildings_read_attrs(const geo_vector_desc *src, const geo_frame *frame, long fid,
                                    geo_battrs *out, char *err, size_t n);

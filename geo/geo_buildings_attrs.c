@@ -2,7 +2,6 @@
  * (a load keeps only the FID, the height inputs and one class field). */
 #include "geo_buildings.h"
 
-#include <cpl_string.h>
 #include <ogr_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,20 +24,6 @@ void geo_battrs_free(geo_battrs *a)
     memset(a, 0, sizeof *a);
 }
 
-/* A field's text as UTF-8: a source that names no encoding and hands over
- * bytes that are not UTF-8 (a Korean shapefile without .cpg) is CP949. */
-static char *geo__text(OGRFeatureH f, int i, bool recode)
-{
-    if (!OGR_F_IsFieldSetAndNotNull(f, i)) return NULL;
-    const char *v = OGR_F_GetFieldAsString(f, i);
-    if (!v) return NULL;
-    if (!recode || CPLIsUTF8(v, -1)) return strdup(v);
-    char *u = CPLRecode(v, "CP949", CPL_ENC_UTF8);
-    char *out = u ? strdup(u) : NULL;
-    CPLFree(u);
-    return out;
-}
-
 tw_result geo_buildings_read_attrs(const geo_vector_desc *src, const geo_frame *frame, long fid,
                                    geo_battrs *out, char *err, size_t n)
 {
@@ -58,14 +43,14 @@ tw_result geo_buildings_read_attrs(const geo_vector_desc *src, const geo_frame *
     }
     OGRFeatureDefnH def = OGR_F_GetDefnRef(f);
     int fc = OGR_FD_GetFieldCount(def);
-    bool recode = !(src->encoding && src->encoding[0]);
+    bool recode = !(src->encoding && src->encoding[0]), recoded = false;
     out->names = calloc((size_t)fc + 1, sizeof *out->names);
     out->values = calloc((size_t)fc + 1, sizeof *out->values);
     r = out->names && out->values ? TW_OK : TW_ERR_NOMEM;
     for (int i = 0; r == TW_OK && i < fc; i++) {
         out->count = i + 1;
         out->names[i] = strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(def, i)));
-        out->values[i] = geo__text(f, i, recode);
+        out->values[i] = geo_vector_field_text(f, i, recode ? &recoded : NULL);
         if (!out->names[i]) r = TW_ERR_NOMEM;
     }
     OGR_F_Destroy(f);

@@ -516,6 +516,9 @@ static bool app__step(app *a)
         if (completed_now) {
             a->t_complete = tw_time_mono_s();
             a->read_at_complete = app_read_bytes();
+            /* Said once, so a script driving a window knows when to act. */
+            TW_INFO("app", "the view is complete: first complete frame %.2f s after start",
+                    a->t_complete - a->t_start);
         }
     } else {
         tw_pool_wait(a->pool, 0.02);

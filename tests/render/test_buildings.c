@@ -342,7 +342,9 @@ static void test_click_reads_attributes(void)
 
 /* Real input in a real window (Xvfb, xdotool): a click in the middle of a
  * view straight down on 청라 스퀘어7 selects it (the report's selected_fid
- * is its FID, the attribute panel shows), and Esc afterwards clears it. */
+ * is its FID, the attribute panel shows), and Esc afterwards clears it. The
+ * click waits for the app's "view is complete" line (up to 60 s), not a
+ * fixed time: under load the buildings may arrive late. */
 static void test_click_in_a_window(void)
 {
     if (tw_run_shell("command -v xvfb-run >/dev/null 2>&1 && command -v xdotool >/dev/null 2>&1") !=
@@ -374,10 +376,11 @@ static void test_click_in_a_window(void)
                  "\"%s\" --size 1280x720 --bookmark here --wait-s 9 --snapshot \"%s\" "
                  "--report \"%s\" \"%s\" 2>\"%s\" & pid=$!; "
                  "wid=$(xdotool search --sync --onlyvisible --name citytwin | head -n 1); "
-                 "sleep 5; xdotool mousemove --window $wid 640 360; sleep 0.3; "
+                 "n=0; until grep -q \"view is complete\" \"%s\" || [ $n -ge 600 ]; do "
+                 "sleep 0.1; n=$((n+1)); done; xdotool mousemove --window $wid 640 360; sleep 0.3; "
                  "xdotool click 1; %s"
                  "wait $pid' </dev/null >/dev/null 2>&1",
-                 tw_run_bin(), png, rep, scene, err, after[k]);
+                 tw_run_bin(), png, rep, scene, err, err, after[k]);
         TW_CHECK(tw_run_shell(cmd) == 0);
         json_object *r = tw_run_load_json(rep), *b = tw_run_layer(r, "buildings");
         TW_CHECK_STR(str(b, "status"), "ok");

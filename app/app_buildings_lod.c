@@ -1,0 +1,49 @@
+/* Buildings layer: the level a chunk is drawn at, by screen-space error.
+ *
+ * Each level below the full meshes drops some detail of a known size in
+ * metres: the far boxes lose a building's shape (at most about its
+ * footprint; the chunk's building spacing, the square root of its area
+ * per building, stands for it), the blocks lose everything inside a cell
+ * (the chunk's side / the grid's side). Seen from the chunk's nearest
+ * point, that size spans size * focal / distance pixels (focal: pixels per
+ * metre at one metre from the eye); the coarsest level whose error is
+ * under its threshold (far_px for the boxes, block_px for the blocks) is
+ * drawn, as 3D GIS engines choose their tiles' levels. Unlike the chunk's
+ * longer side on screen, this follows the size of what is lost, so the
+ * slivers of a grazing view, whose buildings are a few pixels each, are
+ * drawn as boxes and blocks while the chunks near the eye stay in full. */
+#include "app_buildings_int.h"
+
+#include <math.h>
+
+double app_bview_focal(const rn_view *v)
+{
+    /* view_proj's second row is the vertical scale (1 / tan(fov_y / 2))
+     * times the camera's up axis, a unit vector: its length is the scale. */
+    const float *m = v->view_proj;
+    double f = sqrt((double)m[1] * m[1] + (double)m[5] * m[5] + (double)m[9] * m[9]);
+    return 0.5 * v->height * f;
+}
+
+app_blod app_bchunk_lod(const app_buildings_cfg *cfg, const geo_buildings_chunk *c,
+                        const rn_view *v, double focal)
+{
+    if (!(cfg->far_px > 0) || c->f1 <= c->f0) return APP_LOD_FULL;
+    const double *b = c->box;
+    double d2 = 0;
+    for (int k = 0; k < 3; k++) {
+        double e = v->eye[k], o = e < b[k] ? b[k] - e : e > b[k + 3] ? e - b[k + 3] : 0;
+        d2 += o * o;
+    }
+    /* Pixels per metre at the chunk's nearest point (an eye inside: huge). */
+    double ppm = focal / fmax(sqrt(d2), 1e-3);
+    double w = fmax(b[3] - b[0], 1), h = fmax(b[4] - b[1], 1), side = fmax(w, h);
+    double spacing = fmin(sqrt(w * h / (double)(c->f1 - c->f0)), side);
+    if (spacing * ppm >= cfg->far_px) return APP_LOD_FULL;
+    if (!(cfg->block_px > 0)) return APP_LOD_FAR;
+    /* The coarsest block grid whose cell is under block_px. */
+    for (int l = APP_BLOCK_LEVELS - 1; l >= 0; l--)
+        if (side / (GEO_BUILDINGS_BLOCK_N >> l) * ppm < cfg->block_px)
+            return (app_blod)(APP_LOD_BLOCK + l);
+    return APP_LOD_FAR;
+}

@@ -41,18 +41,19 @@ typedef struct app_buildings_cfg {
 /* The levels a chunk is drawn at (app_buildings_lod.c) are chosen by
  * screen-space error: the size of the detail a level drops, seen from the
  * chunk's nearest point, in pixels. The far boxes (a building's box for its
- * footprint) drop about a building: the chunk's building spacing. Under
- * APP_FAR_PX a chunk is drawn as boxes: a building is then a few pixels,
- * and its 10 triangles cover about 20 or more (top-down: a 500 m chunk of
- * 31 m spacing is 129 px, where the old rule switched at 20). */
-#define APP_FAR_PX 8.0
+ * footprint) drop about a building: the chunk's building spacing (at most
+ * a block cell). Under APP_FAR_PX a chunk is drawn as boxes (top-down, a
+ * 500 m chunk of buildings 31 m apart is then under 40 px, where the old
+ * rule by the chunk's longer side switched at 20 px whatever it held; a
+ * chunk of a few buildings keeps them in full to 8 px). */
+#define APP_FAR_PX 2.5
 /* The blocks drop everything inside a cell of an 8 x 8 grid
  * (GEO_BUILDINGS_BLOCK_N) or a 4 x 4 one: under APP_BLOCK_PX a cell, the
  * chunk is drawn as blocks, the coarsest grid that is (a chunk costs at
  * most 640 or 160 triangles whatever it holds: an overview's triangles
- * follow the chunks on screen; top-down, 8 x 8 under a 64 px chunk, 4 x 4
- * under 32 px). */
-#define APP_BLOCK_PX     8.0
+ * follow the chunks on screen; top-down, 8 x 8 under a 24 px chunk, 4 x 4
+ * under 12 px, where the old rule switched at 12 and 8). */
+#define APP_BLOCK_PX     3.0
 #define APP_BLOCK_LEVELS 2 /* grids of GEO_BUILDINGS_BLOCK_N >> level a side */
 /* A streamed tile is read only when its side, faced from its nearest
  * point, is at least the screen's larger side / this on screen: near the

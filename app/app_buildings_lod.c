@@ -38,7 +38,10 @@ app_blod app_bchunk_lod(const app_buildings_cfg *cfg, const geo_buildings_chunk 
     /* Pixels per metre at the chunk's nearest point (an eye inside: huge). */
     double ppm = focal / fmax(sqrt(d2), 1e-3);
     double w = fmax(b[3] - b[0], 1), h = fmax(b[4] - b[1], 1), side = fmax(w, h);
-    double spacing = fmin(sqrt(w * h / (double)(c->f1 - c->f0)), side);
+    /* A coarser level's error bounds a finer one's: the boxes lose no more
+     * than the finest blocks (a sparse chunk's spacing overstates its
+     * buildings). */
+    double spacing = fmin(sqrt(w * h / (double)(c->f1 - c->f0)), side / GEO_BUILDINGS_BLOCK_N);
     if (spacing * ppm >= cfg->far_px) return APP_LOD_FULL;
     if (!(cfg->block_px > 0)) return APP_LOD_FAR;
     /* The coarsest block grid whose cell is under block_px. */

@@ -1,10 +1,11 @@
 /* The level a buildings chunk is drawn at (app_buildings_lod.c): chosen by
  * the screen-space error of what each level drops, from the chunk's
- * nearest point, not by the chunk's longer side on screen. A dense 500 m
- * chunk 10 km ahead of an eye 2.5 km up is a sliver over 20 px wide (the
- * old rule drew it in full) whose buildings are a few pixels each: boxes
- * or blocks now; a chunk near the eye stays in full; a top-down overview
- * keeps the coarsest blocks as before; 0 turns a level off. */
+ * nearest point, not by the chunk's longer side on screen. Dense 500 m
+ * chunks 15 and 20 km ahead of an eye 2.5 km up are slivers over 20 px
+ * wide (the old rule drew them in full) whose buildings are a pixel or two
+ * apart: boxes and blocks now; a chunk near the eye stays in full; a
+ * top-down overview keeps the coarsest blocks as before; 0 turns a level
+ * off. */
 #include "app_buildings_int.h"
 #include "tw_test.h"
 
@@ -70,16 +71,16 @@ static void test_grazing(void)
     rn_view v;
     view_at(&v, (double[3]){0, 0, 2500}, (double[3]){0, 10000, 0});
     /* 250 buildings a chunk (31.6 m apart, as in the Seoul bench set). */
-    geo_buildings_chunk far = chunk_at(-250, 9750, 250), mid = chunk_at(-250, 4750, 250);
+    geo_buildings_chunk far = chunk_at(-250, 19750, 250), mid = chunk_at(-250, 14750, 250);
     float px_far = longer_px(&far, &v), px_mid = longer_px(&mid, &v);
-    fprintf(stderr, "  10 km: %.1f px (old rule: full), level %d; 5 km: %.1f px, level %d\n",
+    fprintf(stderr, "  20 km: %.1f px (old rule: full), level %d; 15 km: %.1f px, level %d\n",
             px_far, lod(&cfg, &far, &v), px_mid, lod(&cfg, &mid, &v));
     TW_CHECK(px_far > 20 && px_mid > 20); /* the old rule drew both in full */
     TW_CHECK(lod(&cfg, &far, &v) >= APP_LOD_BLOCK);
-    TW_CHECK(lod(&cfg, &mid, &v) >= APP_LOD_FAR);
+    TW_CHECK(lod(&cfg, &mid, &v) == APP_LOD_FAR);
     /* Near the eye (the chunk under it, 2.5 km down): in full; so is a
-     * sparse chunk at 5 km (3 buildings, 290 m apart: boxes would show). */
-    geo_buildings_chunk under = chunk_at(-250, -250, 250), sparse = chunk_at(-250, 4750, 3);
+     * sparse chunk at 15 km (3 buildings, 290 m apart: boxes would show). */
+    geo_buildings_chunk under = chunk_at(-250, -250, 250), sparse = chunk_at(-250, 14750, 3);
     TW_CHECK_MSG(lod(&cfg, &under, &v) == APP_LOD_FULL, "under the eye: level %d",
                  lod(&cfg, &under, &v));
     TW_CHECK(lod(&cfg, &sparse, &v) == APP_LOD_FULL);
@@ -94,13 +95,13 @@ static void test_grazing(void)
     TW_CHECK(lod(&nofar, &far, &v) == APP_LOD_FULL);
     TW_CHECK(lod(&noblock, &far, &v) == APP_LOD_FAR);
     /* An empty chunk is never drawn coarser (nothing to lose). */
-    geo_buildings_chunk empty = chunk_at(-250, 9750, 0);
+    geo_buildings_chunk empty = chunk_at(-250, 19750, 0);
     TW_CHECK(lod(&cfg, &empty, &v) == APP_LOD_FULL);
 }
 
 /* Top-down from 60 km (the bench's overview): a 500 m chunk is 7 px and
- * drawn as the coarsest blocks, as the old rule did; from 6 km it is in
- * full (about 70 px, 31 m spacing is 4.5 px: boxes; 1 km: full). */
+ * drawn as the coarsest blocks, as the old rule did; from 15 km (29 px,
+ * 31.6 m apart is 1.8 px) as boxes; from 6 km (72 px) in full. */
 static void test_overview(void)
 {
     app_buildings_cfg cfg = {.far_px = APP_FAR_PX, .block_px = APP_BLOCK_PX};
@@ -108,9 +109,9 @@ static void test_overview(void)
     geo_buildings_chunk c = chunk_at(-250, -250, 250);
     view_at(&v, (double[3]){0, 0, 60000}, (double[3]){0, 0, 0});
     TW_CHECK(lod(&cfg, &c, &v) == APP_LOD_BLOCK + APP_BLOCK_LEVELS - 1);
-    view_at(&v, (double[3]){0, 0, 6000}, (double[3]){0, 0, 0});
+    view_at(&v, (double[3]){0, 0, 15000}, (double[3]){0, 0, 0});
     TW_CHECK(lod(&cfg, &c, &v) == APP_LOD_FAR);
-    view_at(&v, (double[3]){0, 0, 1000}, (double[3]){0, 0, 0});
+    view_at(&v, (double[3]){0, 0, 6000}, (double[3]){0, 0, 0});
     TW_CHECK(lod(&cfg, &c, &v) == APP_LOD_FULL);
 }
 

@@ -203,10 +203,10 @@ static void app__cfg_free(void *cfg)
  *   "cache" (true: whole reads go through the on-disk cache), "far_px" (2.5:
  *   a chunk is drawn as its buildings' boxes when its building spacing,
  *   at most a block cell, seen from the chunk's nearest point, is under
- *   this many pixels; 0 never), "block_px" (3: drawn as blocks, a box per occupied cell of an
- *   8 x 8 grid, or of a 4 x 4 one, the coarsest whose cell, seen from the
- *   chunk's nearest point, is under this many pixels; 0 never; levels by
- *   screen-space error, app_buildings_lod.c),
+ *   this many pixels; 0 never), "block_px" (3: drawn as blocks, a box per
+ *   occupied cell of an 8 x 8 grid or of a 4 x 4 one, the coarsest whose
+ *   cell, seen from the chunk's nearest point, is under this many pixels;
+ *   0 never; levels by screen-space error, app_buildings_lod.c),
  *   "read_px" (streamed tiles smaller on screen are not read; 0: the
  *   screen's larger side / 24) } */
 static void *app__parse(app_cfg *c, json_object *o)

@@ -156,7 +156,9 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                                   : (long)(c->roofs.index_count + c->walls.index_count) / 3;
         }
     }
-    /* One pass over every chunk drawn: the shader and state are set once. */
+    /* One pass over every chunk drawn, nearest first: the shader and state
+     * are set once. */
+    app_bitems_sort(p->items, n, v->eye);
     rn_fill_draw(v, p->items, n);
 }
 

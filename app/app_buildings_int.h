@@ -180,6 +180,9 @@ double app_bview_focal(const rn_view *v);
  * point, is under the layer's far_px / block_px (module comment). */
 app_blod app_bchunk_lod(const app_buildings_cfg *cfg, const geo_buildings_chunk *c,
                         const rn_view *v, double focal);
+/* Orders a frame's items nearest first by their origins (opaque ones: a
+ * translucent layer's stay as they are). */
+void app_bitems_sort(rn_fill_item *items, int n, const double eye[3]);
 
 /* app_buildings_ui.c */
 void app_buildings_panel(const app_buildings *p, const app_ui_ctx *ui);

@@ -15,6 +15,8 @@
 #include "app_buildings_int.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 double app_bview_focal(const rn_view *v)
 {
@@ -49,4 +51,41 @@ app_blod app_bchunk_lod(const app_buildings_cfg *cfg, const geo_buildings_chunk 
         if (side / (GEO_BUILDINGS_BLOCK_N >> l) * ppm < cfg->block_px)
             return (app_blod)(APP_LOD_BLOCK + l);
     return APP_LOD_FAR;
+}
+
+/* Front to back, so the depth test rejects what nearer chunks hide
+ * before it is shaded (a software rasterizer shades only what passes). */
+typedef struct app__bkey {
+    float d2;
+    int i;
+} app__bkey;
+
+static int app__bkey_cmp(const void *a, const void *b)
+{
+    float x = ((const app__bkey *)a)->d2, y = ((const app__bkey *)b)->d2;
+    return x < y ? -1 : x > y;
+}
+
+void app_bitems_sort(rn_fill_item *items, int n, const double eye[3])
+{
+    if (n < 2) return;
+    for (int i = 0; i < n; i++)
+        if (items[i].opacity > 0 && items[i].opacity < 1) return; /* blended: as they are */
+    app__bkey *key = malloc((size_t)n * sizeof *key);
+    rn_fill_item *tmp = malloc((size_t)n * sizeof *tmp);
+    if (key && tmp) {
+        for (int i = 0; i < n; i++) {
+            double d2 = 0;
+            for (int k = 0; k < 3; k++) {
+                double o = items[i].origin[k] - eye[k];
+                d2 += o * o;
+            }
+            key[i] = (app__bkey){(float)d2, i};
+        }
+        qsort(key, (size_t)n, sizeof *key, app__bkey_cmp);
+        for (int i = 0; i < n; i++) tmp[i] = items[key[i].i];
+        memcpy(items, tmp, (size_t)n * sizeof *items);
+    }
+    free(key);
+    free(tmp);
 }

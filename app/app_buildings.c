@@ -202,9 +202,10 @@ static void app__cfg_free(void *cfg)
  *   "default_height_m" (10), "color_by": "height" | FIELD, "color",
  *   "stream" (absent: when the source has a spatial index), "tile_m" (1000),
  *   "cache_features" (300000; 0: only tiles in view), "range_m" (60000),
- *   "cache" (true: whole reads go through the on-disk cache), "far_px" (2.5:
+ *   "cache" (true: whole reads go through the on-disk cache), "far_px" (1.8:
  *   a chunk is drawn as its buildings' boxes when its building spacing,
- *   at most a block cell, seen from the chunk's nearest point, is under
+ *   at most a block cell, seen from the chunk's nearest point and
+ *   foreshortened by the root of the sine of the angle it is seen at, is under
  *   this many pixels; 0 never), "block_px" (3: drawn as blocks, a box per
  *   occupied cell of an 8 x 8 grid or of a 4 x 4 one, the coarsest whose
  *   cell, seen from the chunk's nearest point, is under this many pixels;

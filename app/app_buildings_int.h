@@ -42,11 +42,13 @@ typedef struct app_buildings_cfg {
  * screen-space error: the size of the detail a level drops, seen from the
  * chunk's nearest point, in pixels. The far boxes (a building's box for its
  * footprint) drop about a building: the chunk's building spacing (at most
- * a block cell). Under APP_FAR_PX a chunk is drawn as boxes (top-down, a
- * 500 m chunk of buildings 31 m apart is then under 40 px, where the old
- * rule by the chunk's longer side switched at 20 px whatever it held; a
- * chunk of a few buildings keeps them in full to 8 px). */
-#define APP_FAR_PX 2.5
+ * a block cell), on the ground, so seen at a grazing angle it is
+ * foreshortened (times the root of the angle's sine, at least 0.1's).
+ * Under APP_FAR_PX a chunk is drawn as boxes (top-down, a 500 m chunk of
+ * buildings 31 m apart is then under 29 px, where the old rule by the
+ * chunk's longer side switched at 20 px whatever it held; a chunk of a few
+ * buildings keeps them in full to 14 px). */
+#define APP_FAR_PX 1.8
 /* The blocks drop everything inside a cell of an 8 x 8 grid
  * (GEO_BUILDINGS_BLOCK_N) or a 4 x 4 one: under APP_BLOCK_PX a cell, the
  * chunk is drawn as blocks, the coarsest grid that is (a chunk costs at

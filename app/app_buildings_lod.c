@@ -32,19 +32,28 @@ app_blod app_bchunk_lod(const app_buildings_cfg *cfg, const geo_buildings_chunk 
 {
     if (!(cfg->far_px > 0) || c->f1 <= c->f0) return APP_LOD_FULL;
     const double *b = c->box;
-    double d2 = 0;
+    double d2 = 0, dz = 0;
     for (int k = 0; k < 3; k++) {
         double e = v->eye[k], o = e < b[k] ? b[k] - e : e > b[k + 3] ? e - b[k + 3] : 0;
         d2 += o * o;
+        dz = o; /* k == 2 last: the height above (below) the chunk */
     }
+    double d = fmax(sqrt(d2), 1e-3);
     /* Pixels per metre at the chunk's nearest point (an eye inside: huge). */
-    double ppm = focal / fmax(sqrt(d2), 1e-3);
+    double ppm = focal / d;
+    /* What the boxes lose lies on the ground: seen at a grazing angle it
+     * is foreshortened across the screen by the sine of the angle (the
+     * sliver a chunk makes there), not along it; the square root of its
+     * area on screen is its size times the root of that sine (at least
+     * 0.1: a street view's horizon still keeps some of the factor's
+     * margin). */
+    double foreshort = sqrt(fmax(dz / d, 0.1));
     double w = fmax(b[3] - b[0], 1), h = fmax(b[4] - b[1], 1), side = fmax(w, h);
     /* A coarser level's error bounds a finer one's: the boxes lose no more
      * than the finest blocks (a sparse chunk's spacing overstates its
      * buildings). */
     double spacing = fmin(sqrt(w * h / (double)(c->f1 - c->f0)), side / GEO_BUILDINGS_BLOCK_N);
-    if (spacing * ppm >= cfg->far_px) return APP_LOD_FULL;
+    if (spacing * ppm * foreshort >= cfg->far_px) return APP_LOD_FULL;
     if (!(cfg->block_px > 0)) return APP_LOD_FAR;
     /* The coarsest block grid whose cell is under block_px. */
     for (int l = APP_BLOCK_LEVELS - 1; l >= 0; l--)

@@ -79,11 +79,14 @@ static void test_grazing(void)
     TW_CHECK(lod(&cfg, &far, &v) >= APP_LOD_BLOCK);
     TW_CHECK(lod(&cfg, &mid, &v) == APP_LOD_FAR);
     /* Near the eye (the chunk under it, 2.5 km down): in full; so is a
-     * sparse chunk at 15 km (3 buildings, 290 m apart: boxes would show). */
-    geo_buildings_chunk under = chunk_at(-250, -250, 250), sparse = chunk_at(-250, 14750, 3);
+     * sparse chunk at 10 km (3 buildings, 290 m apart, counted as a block
+     * cell's 62.5 m: their boxes would show), where a dense one is boxes. */
+    geo_buildings_chunk under = chunk_at(-250, -250, 250), sparse = chunk_at(-250, 9750, 3);
     TW_CHECK_MSG(lod(&cfg, &under, &v) == APP_LOD_FULL, "under the eye: level %d",
                  lod(&cfg, &under, &v));
     TW_CHECK(lod(&cfg, &sparse, &v) == APP_LOD_FULL);
+    geo_buildings_chunk dense = chunk_at(-250, 9750, 250);
+    TW_CHECK(lod(&cfg, &dense, &v) == APP_LOD_FAR);
     /* A street view: the chunk the eye stands in is in full. */
     rn_view s;
     view_at(&s, (double[3]){100, 100, 60}, (double[3]){400, 900, 20});
@@ -100,8 +103,8 @@ static void test_grazing(void)
 }
 
 /* Top-down from 60 km (the bench's overview): a 500 m chunk is 7 px and
- * drawn as the coarsest blocks, as the old rule did; from 15 km (29 px,
- * 31.6 m apart is 1.8 px) as boxes; from 6 km (72 px) in full. */
+ * drawn as the coarsest blocks, as the old rule did; from 17 km (26 px,
+ * 31.6 m apart is 1.6 px) as boxes; from 6 km (72 px) in full. */
 static void test_overview(void)
 {
     app_buildings_cfg cfg = {.far_px = APP_FAR_PX, .block_px = APP_BLOCK_PX};
@@ -109,7 +112,7 @@ static void test_overview(void)
     geo_buildings_chunk c = chunk_at(-250, -250, 250);
     view_at(&v, (double[3]){0, 0, 60000}, (double[3]){0, 0, 0});
     TW_CHECK(lod(&cfg, &c, &v) == APP_LOD_BLOCK + APP_BLOCK_LEVELS - 1);
-    view_at(&v, (double[3]){0, 0, 15000}, (double[3]){0, 0, 0});
+    view_at(&v, (double[3]){0, 0, 17000}, (double[3]){0, 0, 0});
     TW_CHECK(lod(&cfg, &c, &v) == APP_LOD_FAR);
     view_at(&v, (double[3]){0, 0, 6000}, (double[3]){0, 0, 0});
     TW_CHECK(lod(&cfg, &c, &v) == APP_LOD_FULL);

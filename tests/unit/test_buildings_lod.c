@@ -118,10 +118,29 @@ static void test_overview(void)
     TW_CHECK(lod(&cfg, &c, &v) == APP_LOD_FULL);
 }
 
+/* A frame's items go nearest first (the depth test then rejects what
+ * they hide before shading); a translucent layer's stay as they are. */
+static void test_sort(void)
+{
+    const double eye[3] = {0, 0, 100};
+    rn_fill_item it[4] = {{.origin = {3000, 0, 0}, .opacity = 1},
+                          {.origin = {0, 500, 0}, .opacity = 1},
+                          {.origin = {0, 0, 0}, .opacity = 1},
+                          {.origin = {-1000, -1000, 0}, .opacity = 1}};
+    app_bitems_sort(it, 4, eye);
+    TW_CHECK(it[0].origin[0] == 0 && it[0].origin[1] == 0);
+    TW_CHECK(it[1].origin[1] == 500 && it[2].origin[0] == -1000 && it[3].origin[0] == 3000);
+    rn_fill_item half[2] = {{.origin = {3000, 0, 0}, .opacity = 0.5f},
+                            {.origin = {0, 0, 0}, .opacity = 0.5f}};
+    app_bitems_sort(half, 2, eye);
+    TW_CHECK(half[0].origin[0] == 3000);
+}
+
 int main(void)
 {
     TW_RUN(test_focal);
     TW_RUN(test_grazing);
     TW_RUN(test_overview);
+    TW_RUN(test_sort);
     return TW_TEST_END();
 }

@@ -3,15 +3,20 @@
  * Each level below the full meshes drops some detail of a known size in
  * metres: the far boxes lose a building's shape (at most about its
  * footprint; the chunk's building spacing, the square root of its area
- * per building, stands for it), the blocks lose everything inside a cell
+ * per building, stands for it, at most a block cell: a finer level never
+ * loses more than a coarser one), the blocks lose everything inside a cell
  * (the chunk's side / the grid's side). Seen from the chunk's nearest
  * point, that size spans size * focal / distance pixels (focal: pixels per
- * metre at one metre from the eye); the coarsest level whose error is
- * under its threshold (far_px for the boxes, block_px for the blocks) is
- * drawn, as 3D GIS engines choose their tiles' levels. Unlike the chunk's
- * longer side on screen, this follows the size of what is lost, so the
- * slivers of a grazing view, whose buildings are a few pixels each, are
- * drawn as boxes and blocks while the chunks near the eye stay in full. */
+ * metre at one metre from the eye); what the boxes lose lies on the
+ * ground, so it is further foreshortened by the root of the sine of the
+ * angle the chunk is seen at (the root of its area on screen). The
+ * coarsest level whose error is under its threshold (far_px for the boxes,
+ * block_px for the blocks) is drawn, as 3D GIS engines choose their tiles'
+ * levels. Unlike the chunk's longer side on screen, this follows the size
+ * of what is lost, so the slivers of a grazing view, whose buildings are a
+ * pixel or two each, are drawn as boxes and blocks while the chunks near
+ * the eye stay in full. The thresholds keep the goldens' views (640 x 360,
+ * chunks 3 to 6 km away) as they were. */
 #include "app_buildings_int.h"
 
 #include <math.h>

@@ -111,13 +111,13 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     p->block_chunks = 0;
     p->triangles = 0;
     int n = 0;
+    double focal = app_bview_focal(v);
     for (int ti = 0; ti < p->nx * p->ny; ti++) {
         const app_btile *t = p->tiles[ti];
         if (!t || t->state != APP_BTILE_READY || !t->uploaded) continue;
         for (int k = 0; k < t->b.chunk_count && n + 2 <= p->items_cap; k++) {
             const geo_buildings_chunk *c = &t->b.chunks[k];
-            float px;
-            app_bseen seen = app_bbox_seen(c->box, v, vp, planes, &px);
+            app_bseen seen = app_bbox_seen(c->box, v, vp, planes, NULL);
             if (seen != APP_SEEN) {
                 *(seen == APP_OUTSIDE ? &p->culled : &p->small) += c->f1 - c->f0;
                 continue;
@@ -127,13 +127,14 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             bool b0 = d->before && t->roofs0;
             rn_mesh *roofs = b0 ? t->roofs0 : t->roofs, *walls = b0 ? t->walls0 : t->walls;
             rn_mesh *farm = b0 ? t->far0 : t->far;
-            bool far = px < p->cfg->far_px && rn_mesh_valid(farm[k]);
+            app_blod lod = app_bchunk_lod(p->cfg, c, v, focal);
+            bool far = lod >= APP_LOD_FAR && rn_mesh_valid(farm[k]);
             /* Smaller still: the chunk's blocks, unless it holds the
              * selection (its highlight shows on its far box). */
             rn_mesh *blockm = b0 ? t->block0 : t->block;
             bool sel = ti == p->sel_tile && p->selected >= c->f0 && p->selected < c->f1;
-            int bl = APP_BLOCK_LEVELS * k + (px < p->cfg->block_px * 2 / 3);
-            bool block = far && px < p->cfg->block_px && !sel && rn_mesh_valid(blockm[bl]);
+            int bl = APP_BLOCK_LEVELS * k + (lod >= APP_LOD_BLOCK ? lod - APP_LOD_BLOCK : 0);
+            bool block = far && lod >= APP_LOD_BLOCK && !sel && rn_mesh_valid(blockm[bl]);
             rn_fill_item *it = &p->items[n];
             for (int m = 0; m < (far ? 1 : 2); m++)
                 it[m] =
@@ -155,7 +156,9 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                                   : (long)(c->roofs.index_count + c->walls.index_count) / 3;
         }
     }
-    /* One pass over every chunk drawn: the shader and state are set once. */
+    /* One pass over every chunk drawn, nearest first: the shader and state
+     * are set once. */
+    app_bitems_sort(p->items, n, v->eye);
     rn_fill_draw(v, p->items, n);
 }
 
@@ -199,10 +202,14 @@ static void app__cfg_free(void *cfg)
  *   "default_height_m" (10), "color_by": "height" | FIELD, "color",
  *   "stream" (absent: when the source has a spatial index), "tile_m" (1000),
  *   "cache_features" (300000; 0: only tiles in view), "range_m" (60000),
- *   "cache" (true: whole reads go through the on-disk cache), "far_px" (20:
- *   chunks smaller on screen are drawn as their buildings' boxes; 0 never),
- *   "block_px" (12: chunks smaller still are drawn as blocks, a box per
- *   occupied cell of an 8 x 8 grid, 4 x 4 under two thirds of it; 0 never),
+ *   "cache" (true: whole reads go through the on-disk cache), "far_px" (1.8:
+ *   a chunk is drawn as its buildings' boxes when its building spacing,
+ *   at most a block cell, seen from the chunk's nearest point and
+ *   foreshortened by the root of the sine of the angle it is seen at, is under
+ *   this many pixels; 0 never), "block_px" (3: drawn as blocks, a box per
+ *   occupied cell of an 8 x 8 grid or of a 4 x 4 one, the coarsest whose
+ *   cell, seen from the chunk's nearest point, is under this many pixels;
+ *   0 never; levels by screen-space error, app_buildings_lod.c),
  *   "read_px" (streamed tiles smaller on screen are not read; 0: the
  *   screen's larger side / 24) } */
 static void *app__parse(app_cfg *c, json_object *o)

@@ -29,22 +29,33 @@ typedef struct app_buildings_cfg {
     int cache_features; /* a streamed layer keeps at most about this many buildings */
     double range_m;     /* tiles farther from the eye than this are not read */
     bool cache;         /* whole reads go through the on-disk cache */
-    double far_px;      /* chunks smaller on screen are drawn as boxes; 0: never */
-    double block_px;    /* chunks smaller still are drawn as blocks; 0: never */
+    double far_px;      /* chunks whose building spacing is under this on screen: boxes; 0 never */
+    double block_px;    /* chunks whose block cells are under this on screen: blocks; 0 never */
     double read_px;     /* streamed tiles smaller on screen are not read; 0: auto */
 } app_buildings_cfg;
 
 #define APP_BTILE_M         1000.0
 #define APP_BTILE_FEATURES  300000
 #define APP_BTILE_RANGE_M   60000.0
-#define APP_BTILE_IN_FLIGHT 4    /* tile reads out at once */
-#define APP_FAR_PX          20.0 /* chunks smaller on screen are drawn as boxes */
-/* Chunks smaller on screen than this are drawn as blocks: a box per
- * occupied cell of an 8 x 8 grid (GEO_BUILDINGS_BLOCK_N), of a 4 x 4 one
- * under two thirds of it, so each block is 2 px or less (it reads as the far
- * boxes do) and a chunk costs at most 640 or 160 triangles whatever it
- * holds: an overview's triangles follow the chunks on screen. */
-#define APP_BLOCK_PX     12.0
+#define APP_BTILE_IN_FLIGHT 4 /* tile reads out at once */
+/* The levels a chunk is drawn at (app_buildings_lod.c) are chosen by
+ * screen-space error: the size of the detail a level drops, seen from the
+ * chunk's nearest point, in pixels. The far boxes (a building's box for its
+ * footprint) drop about a building: the chunk's building spacing (at most
+ * a block cell), on the ground, so seen at a grazing angle it is
+ * foreshortened (times the root of the angle's sine, at least 0.1's).
+ * Under APP_FAR_PX a chunk is drawn as boxes (top-down, a 500 m chunk of
+ * buildings 31 m apart is then under 29 px, where the old rule by the
+ * chunk's longer side switched at 20 px whatever it held; a chunk of a few
+ * buildings keeps them in full to 14 px). */
+#define APP_FAR_PX 1.8
+/* The blocks drop everything inside a cell of an 8 x 8 grid
+ * (GEO_BUILDINGS_BLOCK_N) or a 4 x 4 one: under APP_BLOCK_PX a cell, the
+ * chunk is drawn as blocks, the coarsest grid that is (a chunk costs at
+ * most 640 or 160 triangles whatever it holds: an overview's triangles
+ * follow the chunks on screen; top-down, 8 x 8 under a 24 px chunk, 4 x 4
+ * under 12 px, where the old rule switched at 12 and 8). */
+#define APP_BLOCK_PX     3.0
 #define APP_BLOCK_LEVELS 2 /* grids of GEO_BUILDINGS_BLOCK_N >> level a side */
 /* A streamed tile is read only when its side, faced from its nearest
  * point, is at least the screen's larger side / this on screen: near the
@@ -160,6 +171,20 @@ void app_bstream_update(app_buildings *p, const app_update_ctx *u);
 bool app_bstream_ready(const app_buildings *p);
 /* px (may be NULL): the box's larger side on screen, pixels. */
 app_bseen app_bbox_seen(const double box[6], const rn_view *v, mat4 vp, vec4 planes[6], float *px);
+
+/* app_buildings_lod.c */
+/* A chunk's level: full meshes, far boxes, or blocks of grid
+ * GEO_BUILDINGS_BLOCK_N >> (level - APP_LOD_BLOCK). */
+typedef enum app_blod { APP_LOD_FULL, APP_LOD_FAR, APP_LOD_BLOCK } app_blod;
+/* Pixels per metre at one metre from the eye. */
+double app_bview_focal(const rn_view *v);
+/* The coarsest level whose screen-space error, at the chunk's nearest
+ * point, is under the layer's far_px / block_px (module comment). */
+app_blod app_bchunk_lod(const app_buildings_cfg *cfg, const geo_buildings_chunk *c,
+                        const rn_view *v, double focal);
+/* Orders a frame's items nearest first by their origins (opaque ones: a
+ * translucent layer's stay as they are). */
+void app_bitems_sort(rn_fill_item *items, int n, const double eye[3]);
 
 /* app_buildings_ui.c */
 void app_buildings_panel(const app_buildings *p, const app_ui_ctx *ui);

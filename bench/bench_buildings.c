@@ -24,13 +24,23 @@
  *     time to the first complete frame.
  *
  *   - with --full: the app on the full set (--count, GPKG, read whole, no
- *     cache) at the overview, 1280x720: time to the first complete frame
- *     and mean frame time, for the issue's deck.gl figures (13.4 s to the
- *     first frame, 9.4 s a frame with 600,000 extruded buildings on this
- *     software renderer; deck.gl itself is not run here).
+ *     cache) at the overview, an oblique view (eye 2.5 km up, 10 km south
+ *     of its target) and the street view, 1280x720: time to the first
+ *     complete frame and mean frame time, for the issue's deck.gl figures
+ *     (13.4 s to the first frame, 9.4 s a frame with 600,000 extruded
+ *     buildings on this software renderer; deck.gl itself is not run
+ *     here), triangles drawn per pixel of the screen (bounded by the
+ *     screen: 0.5 or less), the chunks drawn at each level, and the frame
+ *     / a plain draw of as many triangles at the rate the plain draw of
+ *     the app set managed in the same view (the full set's plain draw
+ *     itself takes most of a minute a frame).
  *
  *   bench_buildings [--count N] [--app-count N] [--data DIR] [--wait-s S]
- *                   [--no-app] [--no-fgb] [--full] [--block-px PX]
+ *                   [--no-app] [--no-fgb] [--no-load] [--full] [--block-px PX]
+ *                   [--far-px PX]
+ *
+ *   --no-load: skips the load rows (the app's rows only).
+ *   --far-px PX: the layer's far_px in every app run, as --block-px.
  *
  *   --block-px PX: the layer's block_px in every app run (0: no block
  *   level, the far boxes of every building as before it; absent: the
@@ -248,11 +258,11 @@ static double plain_draw(const geo_buildings *b, const double eye[3], const doub
     return ms;
 }
 
-static char g_block[64]; /* --block-px as a scene key, or empty */
+static char g_block[128]; /* --block-px, --far-px as scene keys, or empty */
 
 typedef struct app_run {
     double complete_ms, frame_ms;
-    long peak_kb, drawn, triangles, features;
+    long peak_kb, drawn, triangles, features, far_chunks, block_chunks, chunks, draw_calls;
     char cache[16];
     bool ok;
 } app_run;
@@ -302,6 +312,10 @@ static app_run run_app(const char *source, const char *keys, const double eye[3]
     res.drawn = (long)jget(l, "drawn", NULL);
     res.triangles = (long)jget(l, "triangles", NULL);
     res.features = (long)jget(l, "features", NULL);
+    res.far_chunks = (long)jget(l, "far_chunks", NULL);
+    res.block_chunks = (long)jget(l, "block_chunks", NULL);
+    res.chunks = (long)jget(l, "chunks_drawn", NULL);
+    res.draw_calls = (long)jget(l, "draw_calls", NULL);
     json_object *c;
     if (json_object_object_get_ex(l, "cache", &c))
         snprintf(res.cache, sizeof res.cache, "%s", json_object_get_string(c));
@@ -350,7 +364,7 @@ int main(int argc, char **argv)
     long app_count = 20000;
     const char *data = "bench-data";
     double wait_s = 2;
-    bool with_app = true, with_fgb = true, full = false;
+    bool with_app = true, with_fgb = true, full = false, with_load = true;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
             count = atol(argv[++i]);
@@ -366,8 +380,15 @@ int main(int argc, char **argv)
             with_fgb = false;
         else if (strcmp(argv[i], "--full") == 0)
             full = true;
-        else if (strcmp(argv[i], "--block-px") == 0 && i + 1 < argc)
-            snprintf(g_block, sizeof g_block, ", \"block_px\": %g", atof(argv[++i]));
+        else if (strcmp(argv[i], "--no-load") == 0)
+            with_load = false;
+        else if ((strcmp(argv[i], "--block-px") == 0 || strcmp(argv[i], "--far-px") == 0) &&
+                 i + 1 < argc) {
+            size_t at = strlen(g_block);
+            snprintf(g_block + at, sizeof g_block - at, ", \"%s_px\": %g",
+                     argv[i][2] == 'b' ? "block" : "far", atof(argv[i + 1]));
+            i++;
+        }
     }
     count = count < 100 ? 100 : count;
     app_count = app_count < 100 ? 100 : app_count > count ? count : app_count;
@@ -395,7 +416,7 @@ int main(int argc, char **argv)
            "FlatGeobuf %.0f MB\n\n",
            count, st1.st_size / 1e6, st2.st_size / 1e6);
     const char *paths[2] = {gpkg, fgb}, *names[2] = {"GPKG", "FlatGeobuf"};
-    for (int k = 0; k < (with_fgb ? 2 : 1); k++) {
+    for (int k = 0; k < (!with_load ? 0 : with_fgb ? 2 : 1); k++) {
         long nf, nv;
         double floor_cpu;
         plain_read(paths[k], &nf, &nv, &floor_cpu); /* warms the page cache */
@@ -432,9 +453,11 @@ int main(int argc, char **argv)
     }
     /* The drawing rows, on the app set. */
     loaded keep = load(agpkg, frame);
-    double eyes[2][3] = {{198000, 545000, 60000}, {197600, 550200, 120}};
-    double targets[2][3] = {{198000, 551000, 0}, {198000, 550800, 10}};
-    double floor_ms[2] = {NAN, NAN};
+    /* Overview, street, oblique (eye 2.5 km up, 10 km south of its target). */
+    double eyes[3][3] = {{198000, 545000, 60000}, {197600, 550200, 120}, {198000, 541000, 2500}};
+    double targets[3][3] = {{198000, 551000, 0}, {198000, 550800, 10}, {198000, 551000, 0}};
+    double floor_ms[3] = {NAN, NAN, NAN};
+    long floor_tris = keep.triangles;
     rn_context *ctx = NULL;
     char shaders[1300];
     snprintf(shaders, sizeof shaders, "%s/shaders", src);
@@ -447,7 +470,7 @@ int main(int argc, char **argv)
         double *base = calloc((size_t)keep.features + 1, sizeof *base);
         geo_buildings_raise(&keep.b, base, 1);
         free(base);
-        for (int v = 0; v < 2; v++) {
+        for (int v = 0; v < 3; v++) {
             rn_context_begin_frame(ctx);
             floor_ms[v] = plain_draw(&keep.b, eyes[v], targets[v], v ? 10 : 5);
             rn_context_end_frame(ctx);
@@ -477,6 +500,9 @@ int main(int argc, char **argv)
             keep.seconds, floor_ms[1]);
     app_row("street, streamed", run_app(agpkg, "", eyes[1], targets[1], wait_s), keep.seconds,
             floor_ms[1]);
+    app_row("oblique, whole",
+            run_app(agpkg, ", \"stream\": false, \"cache\": false", eyes[2], targets[2], wait_s),
+            keep.seconds, floor_ms[2]);
     /* The cache: a GeoJSON copy read whole, cold then warm. */
     char gj[PATH_MAX + 64], xdg[700];
     snprintf(gj, sizeof gj, "%s/seoul_buildings_%ld.geojson", real, app_count);
@@ -495,16 +521,27 @@ int main(int argc, char **argv)
                cold.cache, warm.complete_ms / cold.complete_ms);
     if (full) {
         /* The whole set in the app: what deck.gl's figures are about. */
-        app_run a =
-            run_app(gpkg, ", \"stream\": false, \"cache\": false", eyes[0], targets[0], wait_s);
-        if (a.ok)
-            printf("full set, %ld buildings, overview %dx%d: first complete frame %.1f s "
-                   "(%.2fx deck.gl's 13.4 s), %.0f ms a frame (%.2fx deck.gl's 9.4 s), %ld "
-                   "drawn, %ld triangles, peak RSS %.0f MB; deck.gl is not run here\n",
-                   a.features, WIDTH, HEIGHT, a.complete_ms / 1000, a.complete_ms / 13400,
-                   a.frame_ms, a.frame_ms / 9400, a.drawn, a.triangles, a.peak_kb / 1024.0);
-        else
-            printf("full set in the app: failed\n");
+        const char *views[3] = {"overview", "street", "oblique"};
+        for (int v = 0; v < 3; v++) {
+            app_run a =
+                run_app(gpkg, ", \"stream\": false, \"cache\": false", eyes[v], targets[v], wait_s);
+            if (!a.ok) {
+                printf("full set in the app, %s: failed\n", views[v]);
+                continue;
+            }
+            /* The floor: as many triangles at the plain draw's rate of the
+             * app set in the same view. */
+            double plain = floor_ms[v] / (double)(floor_tris > 0 ? floor_tris : 1) * a.triangles;
+            printf("full set, %ld buildings, %s %dx%d: first complete frame %.1f s (%.2fx "
+                   "deck.gl's 13.4 s), %.0f ms a frame (%.2fx deck.gl's 9.4 s; %.2fx a plain "
+                   "draw of as many triangles, %.0f ms), %ld drawn, %ld triangles (%.3f a "
+                   "pixel), chunks %ld (far %ld, blocks %ld), %ld draw calls, peak RSS %.0f MB; "
+                   "deck.gl is not run here\n",
+                   a.features, views[v], WIDTH, HEIGHT, a.complete_ms / 1000, a.complete_ms / 13400,
+                   a.frame_ms, a.frame_ms / 9400, a.frame_ms / plain, plain, a.drawn, a.triangles,
+                   a.triangles / (double)(WIDTH * HEIGHT), a.chunks, a.far_chunks, a.block_chunks,
+                   a.draw_calls, a.peak_kb / 1024.0);
+        }
     }
     geo_buildings_free(&keep.b);
     geo_frame_destroy(frame);

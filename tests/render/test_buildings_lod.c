@@ -1,0 +1,109 @@
+/* The buildings' levels at a grazing view, through the real binary: a
+ * synthetic district of 10,000 L-shaped buildings 40 m apart over 2 x 8 km
+ * seen from 600 m up, 1 km south of it. Every 500 m chunk is over 20 px
+ * wide on screen (the old rule, by the chunk's longer side, drew all in
+ * full); by screen-space error the chunks near the eye stay in full, the
+ * far ones are boxes and blocks: under half the triangles, under half
+ * a triangle a pixel, and a picture close to the full one (far_px 0). */
+#include "tw_run.h"
+#include "tw_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define X0 200000.0
+#define Y0 550000.0
+
+static long num(json_object *o, const char *key)
+{
+    return tw_run_get(o, key) ? json_object_get_int64(tw_run_get(o, key)) : -1;
+}
+
+/* 50 x 200 L-shaped footprints, 16 m across, 8 to 43 m tall. */
+static bool write_district(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return false;
+    fprintf(f, "{\"type\":\"FeatureCollection\",\"features\":[\n");
+    int n = 0;
+    for (int j = 0; j < 200; j++)
+        for (int i = 0; i < 50; i++) {
+            double x = X0 + i * 40.0 + (j % 3) * 4, y = Y0 + j * 40.0 + (i % 4) * 3;
+            double h = 8 + (double)((i * 7 + j * 13) % 36);
+            fprintf(f,
+                    "%s{\"type\":\"Feature\",\"properties\":{\"height_m\":%.0f},\"geometry\":"
+                    "{\"type\":\"Polygon\",\"coordinates\":[[[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f],"
+                    "[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f]]]}}\n",
+                    n++ ? "," : "", h, x, y, x + 16, y, x + 16, y + 7, x + 7, y + 7, x + 7, y + 16,
+                    x, y + 16, x, y);
+        }
+    fprintf(f, "]}\n");
+    return fclose(f) == 0;
+}
+
+static char src[600];
+
+static json_object *run(const char *keys, const char *tag)
+{
+    char scene[2048];
+    snprintf(scene, sizeof scene,
+             "{ \"name\": \"lod\", \"crs\": \"EPSG:5186\",\n"
+             "  \"layers\": [ { \"kind\": \"buildings\", \"source\": \"%s\",\n"
+             "      \"source_crs\": \"EPSG:5186\", \"height_field\": \"height_m\",\n"
+             "      \"cache\": false %s } ],\n"
+             "  \"bookmarks\": [ { \"name\": \"here\", \"eye\": [%.0f, %.0f, 600],\n"
+             "                   \"target\": [%.0f, %.0f, 0] } ] }\n",
+             src, keys, X0 + 1000, Y0 - 3500, X0 + 1000, Y0 + 5000);
+    int rc;
+    json_object *r = tw_run_scene(scene, tag, "--bookmark here --wait-s 0.5", &rc);
+    TW_CHECK_MSG(rc == 0 && r, "%s: exit %d", tag, rc);
+    return r;
+}
+
+static void test_grazing_levels(void)
+{
+    snprintf(src, sizeof src, "%s/district.geojson", tw_run_tmpdir());
+    TW_CHECK(write_district(src));
+    json_object *r = run("", "lod"), *z = run(", \"far_px\": 0", "full");
+    if (!r || !z) return;
+    json_object *l = tw_run_layer(r, "buildings"), *l0 = tw_run_layer(z, "buildings");
+    long tris = num(l, "triangles"), tris0 = num(l0, "triangles");
+    long chunks = num(l, "chunks_drawn"), far = num(l, "far_chunks"),
+         blocks = num(l, "block_chunks");
+    fprintf(stderr,
+            "  grazing: %ld triangles (%.3f a pixel), %ld chunks (%ld far, %ld blocks); "
+            "full: %ld triangles in %ld chunks\n",
+            tris, tris / (640.0 * 360.0), chunks, far, blocks, tris0, num(l0, "chunks_drawn"));
+    TW_CHECK_MSG(num(l, "features") == 10000 && num(l, "drawn") == num(l0, "drawn") &&
+                     chunks == num(l0, "chunks_drawn") && num(l0, "far_chunks") == 0,
+                 "drawn %ld / %ld, chunks %ld / %ld", num(l, "drawn"), num(l0, "drawn"), chunks,
+                 num(l0, "chunks_drawn"));
+    /* Near chunks in full, far ones coarser: boxes and blocks. */
+    TW_CHECK_MSG(chunks - far - blocks >= 2 && far >= 1 && blocks >= 1,
+                 "%ld chunks: %ld far, %ld blocks", chunks, far, blocks);
+    /* A fraction of the triangles, bounded by the screen. */
+    TW_CHECK_MSG(tris * 4 < tris0 * 3, "triangles %ld, full %ld", tris, tris0);
+    char a[600], b[600];
+    snprintf(a, sizeof a, "%s/lod.png", tw_run_tmpdir());
+    snprintf(b, sizeof b, "%s/full.png", tw_run_tmpdir());
+    tw_image x = {0}, y = {0};
+    TW_CHECK(tw_img_load(a, &x) && tw_img_load(b, &y));
+    tw_img_diff d = tw_img_compare(&x, &y, TW_GOLDEN_THRESHOLD);
+    fprintf(stderr, "  against the full meshes: mad %.3f, %.4f of the pixels off\n", d.mad,
+            d.share_off);
+    TW_CHECK_MSG(d.same_size && d.mad < 1.5 && d.share_off < 0.02,
+                 "levels differ from the full meshes: mad %.3f, %.4f of the pixels off", d.mad,
+                 d.share_off);
+    TW_CHECK(tw_golden_check(a, "buildings_lod_grazing"));
+    tw_image_free(&x), tw_image_free(&y);
+    json_object_put(r), json_object_put(z);
+}
+
+int main(void)
+{
+    if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
+    if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
+    TW_RUN(test_grazing_levels);
+    tw_run_finish(tw_test_failures);
+    return TW_TEST_END();
+}

@@ -18,6 +18,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* One round of the 64 x 64 bit transpose: the j x j blocks off the
  * diagonal swapped (j a constant once inlined, so the loop over k
@@ -307,12 +310,33 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
         /* The line's next and previous cells: their bits in ev_nb. */
         int dn = k + 1 < na ? s->off[k + 1] - off : 0, dp = k > 0 ? off - s->off[k - 1] : 0;
         const int nbit = (astep > 0 ? 0 : 3) + dn + 1, pbit = (astep > 0 ? 3 : 0) - dp + 1;
-        for (int e = evs[a]; e < evs[a + 1]; e++) {
+        /* A cell whose previous and next cells on its line have its
+         * height is inside a run: skipped like the cells inside a roof. */
+        const unsigned eqm = k > 0 && k + 1 < na ? 1u << (6 + pbit) | 1u << (6 + nbit) : 1u << 15;
+        /* The row's events in the window (sorted by m). */
+        int e0 = evs[a], e1 = evs[a + 1];
+        for (int lo_ = e0, hi_ = e1; lo_ < hi_;) {
+            int mid = (lo_ + hi_) >> 1;
+            if (evm[mid] < bmin)
+                lo_ = mid + 1, e0 = lo_;
+            else
+                hi_ = mid;
+        }
+        for (int lo_ = e0, hi_ = e1; lo_ < hi_;) {
+            int mid = (lo_ + hi_) >> 1;
+            if (evm[mid] <= s->bmax)
+                lo_ = mid + 1;
+            else
+                hi_ = mid, e1 = mid;
+        }
+        for (int e = e0; e < e1; e++) {
             int m = evm[e];
-            if (m < bmin || m > s->bmax) continue;
             int b = m - bmin, L = b - off;
-            float z = evz[e];
             unsigned nbf = evnb[e];
+            if ((nbf & eqm) == eqm && (unsigned)(b - dp) < (unsigned)nb &&
+                (unsigned)(b + dn) < (unsigned)nb)
+                continue;
+            float z = evz[e];
             float Sin = S[L] - (float)(k - K[L]) * drop;
             if (k == 0 || b - dp < 0 || b - dp >= nb || !(nbf >> (6 + pbit) & 1))
                 rk[L] = k, rS[L] = Sin; /* a run of equal heights begins */
@@ -360,6 +384,12 @@ static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhour
     int cn[2] = {n < 64 ? n : 64, n > 64 ? n - 64 : 0};
     size_t area = (size_t)d->anx * d->any, img = (size_t)f->AYP * f->W;
     uint64_t blk[2][64];
+    /* Neighbouring cells often see the sun at the same steps (open ground,
+     * one shadow): the last folded cell's words and result are reused. */
+    uint64_t m0 = 0, m1 = 0;
+    tw_sunhours_result mg = {0};
+    float mrn = 0;
+    bool have = false;
     for (int y = 0; y < d->any; y++)
         for (int w = 0; w < f->W; w++) {
             size_t o = (size_t)y * f->W + w;
@@ -371,16 +401,20 @@ static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhour
             }
             for (int b = 0; b < 64 && w * 64 + b < d->anx; b++) {
                 size_t ac = (size_t)y * d->anx + w * 64 + b;
+                uint64_t l0 = ~blk[0][b] & up[0], l1 = nch > 1 ? ~blk[1][b] & up[1] : 0;
                 tw_sunhours_result g = {0};
                 float rn = 0;
-                if (t0 > 0) g = ground[ac], rn = run[ac];
-                for (int c = 0; c < nch && cn[c] > 0; c++) {
-                    tw__fold(&g, &rn, ~blk[c][b] & up[c], cn[c], P[0][c], P[1][c], P[2][c]);
+                if (t0 == 0 && have && l0 == m0 && l1 == m1) { /* the last cell's steps */
+                    g = mg, rn = mrn;
+                } else {
+                    if (t0 > 0) g = ground[ac], rn = run[ac];
+                    if (cn[0] > 0) tw__fold(&g, &rn, l0, cn[0], P[0][0], P[1][0], P[2][0]);
+                    if (nch > 1 && cn[1] > 0)
+                        tw__fold(&g, &rn, l1, cn[1], P[0][1], P[1][1], P[2][1]);
+                    if (last) tw_sunhours_judge(&g);
+                    mg = g, mrn = rn, m0 = l0, m1 = l1, have = true;
                 }
-                if (last)
-                    tw_sunhours_judge(&g);
-                else
-                    run[ac] = rn;
+                if (!last) run[ac] = rn;
                 ground[ac] = g;
             }
         }
@@ -457,6 +491,20 @@ static void tw__walls(tw__fast *f)
     f->wall[f->nwall] = d->point_count;
 }
 
+/* Bit t set where z[t] > zb (NaN: not), for the first n (at most 64). */
+static inline uint64_t tw__raised64(const float *z, int n, float zb)
+{
+    uint64_t bits = 0;
+    int t = 0;
+#ifdef __SSE2__
+    const __m128 b = _mm_set1_ps(zb);
+    for (; t + 4 <= n && t < 64; t += 4)
+        bits |= (uint64_t)_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(z + t), b)) << t;
+#endif
+    for (; t < n && t < 64; t++) bits |= (uint64_t)(z[t] > zb) << t;
+    return bits;
+}
+
 /* The raised cells in both layouts. A cell whose eight neighbours have
  * its height is skipped: on every line it is inside a run of equal
  * heights, the lazy height carries across it and the run's shadow is
@@ -482,19 +530,22 @@ static tw_result tw__events(tw__fast *f)
     if (!tw__grow(f, cap)) return TW_ERR_NOMEM;
     for (int j = 0; j < ny; j++) {
         f->ev_start[0][j] = (int)n;
-        for (int i = 0; i < nx; i++) {
-            const float *zc = d->dsm + (size_t)j * nx + i;
-            if (!(*zc > zb)) continue;
-            f->rmap[(size_t)j * f->RW + (i >> 6)] |= 1ull << (i & 63);
-            if (i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc && zc[1] == *zc &&
-                zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc && zc[nx - 1] == *zc &&
-                zc[nx] == *zc && zc[nx + 1] == *zc)
-                continue;
-            if (n == cap && !tw__grow(f, cap *= 2)) return TW_ERR_NOMEM;
-            f->ev_m[0][n] = i, f->ev_z[0][n] = *zc;
-            f->ev_nb[0][n] = tw__nb(d->dsm, nx, ny, i, j, 0, zb);
-            n++;
-        }
+        const float *row = d->dsm + (size_t)j * nx;
+        uint64_t *rm = f->rmap + (size_t)j * f->RW;
+        for (int w = 0; w < f->RW; w++) rm[w] = tw__raised64(row + 64 * w, nx - 64 * w, zb);
+        for (int w = 0; w < f->RW; w++)
+            for (uint64_t bits = rm[w]; bits; bits &= bits - 1) {
+                int i = 64 * w + tw__ctz(bits);
+                const float *zc = row + i;
+                if (i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc && zc[1] == *zc &&
+                    zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc &&
+                    zc[nx - 1] == *zc && zc[nx] == *zc && zc[nx + 1] == *zc)
+                    continue;
+                if (n == cap && !tw__grow(f, cap *= 2)) return TW_ERR_NOMEM;
+                f->ev_m[0][n] = i, f->ev_z[0][n] = *zc;
+                f->ev_nb[0][n] = tw__nb(d->dsm, nx, ny, i, j, 0, zb);
+                n++;
+            }
     }
     f->ev_start[0][ny] = (int)n;
     f->ev_m[1] = malloc((n + 1) * sizeof *f->ev_m[1]);

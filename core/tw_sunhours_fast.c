@@ -150,6 +150,12 @@ typedef struct tw__fast {
     /* Neighbours in the row after (minor -1 0 +1: bits 0-2) and the row
      * before (bits 3-5) that are raised; bits 6-11: of equal height. */
     uint16_t *ev_nb[2];
+    /* Per layout and pair (next, previous) of neighbour bits: each row's
+     * events that are not inside a run of equal heights on lines that
+     * step that way (see tw__step), built when first needed. */
+    int *nl_start[2][36], *nl_m[2][36];
+    float *nl_z[2][36];
+    uint16_t *nl_nb[2][36];
     int nch;         /* words of steps held before a fold (1 or 2) */
     uint64_t *fbits; /* the held steps' lit bits of the points, nch words each */
     float *pz;       /* the points' heights */
@@ -270,6 +276,88 @@ static void tw__queries(tw__fast *f)
     f->qcount[0] = 0;
 }
 
+/* The sweep's state along the lines (see tw__step). */
+typedef struct tw__lines {
+    float *S, *rS;
+    int *K, *rk;
+    float drop;
+    int na, nb, dn, dp, nbit, pbit;
+} tw__lines;
+
+/* One raised cell at sweep position k, minor position b on line L. */
+static inline __attribute__((always_inline)) void tw__event(const tw__fast *f, const tw__clip *c,
+                                                            const tw__lines *l, int k, int b, int L,
+                                                            float z, unsigned nbf)
+{
+    float Sin = l->S[L] - (float)(k - l->K[L]) * l->drop;
+    /* a run of equal heights begins: kept without a branch */
+    bool begin =
+        (k == 0) | ((unsigned)(b - l->dp) >= (unsigned)l->nb) | !(nbf >> (6 + l->pbit) & 1);
+    int rkv = begin ? k : l->rk[L];
+    float rsv = begin ? Sin : l->rS[L];
+    l->rk[L] = rkv, l->rS[L] = rsv;
+    float So = z > Sin ? z : Sin;
+    l->S[L] = So, l->K[L] = k;
+    bool next_in = k + 1 < l->na && b + l->dn >= 0 && b + l->dn < l->nb;
+    if (!next_in || !(nbf >> (6 + l->nbit) & 1)) /* the run ends */
+        tw__roof(f, c, L, rkv, k, rsv, z);
+    if (next_in && (nbf >> l->nbit & 1)) return; /* the line stays raised */
+    tw__span(f, c, L, k, So);
+}
+
+/* The events of layout by that are not inside a run on lines whose next
+ * and previous cells have neighbour bits nbit and pbit (key nbit * 6 +
+ * pbit). false: no memory (the full lists serve). */
+static bool tw__nolist(tw__fast *f, int by, int key)
+{
+    if (f->nl_start[by][key]) return true;
+    const tw_grid *g = &f->s->d->grid;
+    const int rows = by ? g->nx : g->ny, *evs = f->ev_start[by];
+    const unsigned eqm = 1u << (6 + key / 6) | 1u << (6 + key % 6);
+    size_t n = (size_t)evs[rows] + 1;
+    int *st = malloc(((size_t)rows + 1) * sizeof *st), *m = malloc(n * sizeof *m);
+    float *z = malloc(n * sizeof *z);
+    uint16_t *nb = malloc(n * sizeof *nb);
+    if (!st || !m || !z || !nb) {
+        free(st), free(m), free(z), free(nb);
+        return false;
+    }
+    int q = 0;
+    for (int a = 0; a < rows; a++) {
+        st[a] = q;
+        for (int e = evs[a]; e < evs[a + 1]; e++) { /* written always, kept when not inside */
+            m[q] = f->ev_m[by][e], z[q] = f->ev_z[by][e], nb[q] = f->ev_nb[by][e];
+            q += (f->ev_nb[by][e] & eqm) != eqm;
+        }
+    }
+    st[rows] = q;
+    f->nl_start[by][key] = st, f->nl_m[by][key] = m, f->nl_z[by][key] = z;
+    f->nl_nb[by][key] = nb;
+    return true;
+}
+
+/* The first of the n sorted values of m that is >= x (n when none): the
+ * loop's length depends on n only, the step is a conditional move. */
+static inline int tw__lower(const int *m, int n, int x)
+{
+    if (n <= 0) return 0;
+    const int *base = m;
+    while (n > 1) {
+        int half = n >> 1;
+        base = base[half - 1] < x ? base + half : base;
+        n -= half;
+    }
+    return (int)(base - m) + (*base < x);
+}
+
+/* [*e0, *e1): the events of m (sorted) from e0 to e1 with lo <= m <= hi. */
+static inline void tw__window(const int *m, int *e0, int *e1, int lo, int hi)
+{
+    int a = *e0, n = *e1 - a;
+    int i0 = tw__lower(m + a, n, lo), i1 = tw__lower(m + a, n, hi + 1);
+    *e0 = a + i0, *e1 = a + i1;
+}
+
 /* One sun position (step ct of those held). */
 static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
 {
@@ -321,42 +409,55 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
         int dn = k + 1 < na ? s->off[k + 1] - off : 0, dp = k > 0 ? off - s->off[k - 1] : 0;
         const int nbit = (astep > 0 ? 0 : 3) + dn + 1, pbit = (astep > 0 ? 3 : 0) - dp + 1;
         /* A cell whose previous and next cells on its line have its
-         * height is inside a run: skipped like the cells inside a roof. */
-        const unsigned eqm = k > 0 && k + 1 < na ? 1u << (6 + pbit) | 1u << (6 + nbit) : 1u << 15;
-        /* The row's events in the window (sorted by m). */
+         * height is inside a run: skipped like the cells inside a roof
+         * (in the window; at its minor edges, a begin or an end). Away from
+         * the first and last positions, the rows' lists without those
+         * cells serve, so the sweep does not branch on them. */
+        const bool inner = k > 0 && k + 1 < na;
+        const unsigned eqm = inner ? 1u << (6 + pbit) | 1u << (6 + nbit) : 1u << 15;
+        tw__lines ln = {.S = S,
+                        .rS = rS,
+                        .K = K,
+                        .rk = rk,
+                        .drop = drop,
+                        .na = na,
+                        .nb = nb,
+                        .dn = dn,
+                        .dp = dp,
+                        .nbit = nbit,
+                        .pbit = pbit};
         int e0 = evs[a], e1 = evs[a + 1];
-        for (int lo_ = e0, hi_ = e1; lo_ < hi_;) {
-            int mid = (lo_ + hi_) >> 1;
-            if (evm[mid] < bmin)
-                lo_ = mid + 1, e0 = lo_;
-            else
-                hi_ = mid;
-        }
-        for (int lo_ = e0, hi_ = e1; lo_ < hi_;) {
-            int mid = (lo_ + hi_) >> 1;
-            if (evm[mid] <= s->bmax)
-                lo_ = mid + 1;
-            else
-                hi_ = mid, e1 = mid;
+        tw__window(evm, &e0, &e1, bmin, s->bmax);
+        const int key = nbit * 6 + pbit;
+        if (inner && e0 < e1 && tw__nolist(f, by, key)) {
+            const int *lm = f->nl_m[by][key];
+            const float *lz = f->nl_z[by][key];
+            const uint16_t *lnb = f->nl_nb[by][key];
+            int l0 = f->nl_start[by][key][a], l1 = f->nl_start[by][key][a + 1];
+            tw__window(lm, &l0, &l1, bmin, s->bmax);
+            for (int e = l0; e < l1; e++) {
+                int b = lm[e] - bmin;
+                tw__event(f, &c, &ln, k, b, b - off, lz[e], lnb[e]);
+            }
+            /* cells inside a run at the window's minor edges */
+            for (int q = 0; q < 2; q++) {
+                int e = q == 0 ? e0 : e1 - 1;
+                if (q == 1 && e == e0) break;
+                int b = evm[e] - bmin;
+                unsigned nbf = evnb[e];
+                if ((nbf & eqm) == eqm && (b == 0 || b == nb - 1) &&
+                    !((unsigned)(b - dp) < (unsigned)nb && (unsigned)(b + dn) < (unsigned)nb))
+                    tw__event(f, &c, &ln, k, b, b - off, evz[e], nbf);
+            }
+            continue;
         }
         for (int e = e0; e < e1; e++) {
-            int m = evm[e];
-            int b = m - bmin, L = b - off;
+            int b = evm[e] - bmin;
             unsigned nbf = evnb[e];
             if ((nbf & eqm) == eqm && (unsigned)(b - dp) < (unsigned)nb &&
                 (unsigned)(b + dn) < (unsigned)nb)
                 continue;
-            float z = evz[e];
-            float Sin = S[L] - (float)(k - K[L]) * drop;
-            if (k == 0 || b - dp < 0 || b - dp >= nb || !(nbf >> (6 + pbit) & 1))
-                rk[L] = k, rS[L] = Sin; /* a run of equal heights begins */
-            float So = z > Sin ? z : Sin;
-            S[L] = So, K[L] = k;
-            bool next_in = k + 1 < na && b + dn >= 0 && b + dn < nb;
-            if (!next_in || !(nbf >> (6 + nbit) & 1)) /* the run ends */
-                tw__roof(f, &c, L, rk[L], k, rS[L], z);
-            if (next_in && (nbf >> nbit & 1)) continue; /* the line stays raised */
-            tw__span(f, &c, L, k, So);
+            tw__event(f, &c, &ln, k, b, b - off, evz[e], nbf);
         }
     }
     for (int w = 0; w < f->nwall; w++)
@@ -451,8 +552,8 @@ static uint16_t tw__nb(const float *dsm, int nx, int ny, int i, int j, int by_co
             int ii = by_col ? i + da : i + dm, jj = by_col ? j + dm : j + da;
             if (ii < 0 || jj < 0 || ii >= nx || jj >= ny) continue;
             float zn = dsm[(size_t)jj * nx + ii];
-            if (zn > zb) r |= (uint16_t)(1u << (3 * s + dm + 1));
-            if (zn == z) r |= (uint16_t)(1u << (6 + 3 * s + dm + 1));
+            r |= (uint16_t)((unsigned)(zn > zb) << (3 * s + dm + 1));
+            r |= (uint16_t)((unsigned)(zn == z) << (6 + 3 * s + dm + 1));
         }
     return r;
 }
@@ -644,6 +745,9 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
         }
     }
     for (int o = 0; o < 2; o++) {
+        for (int q = 0; q < 36; q++) {
+            free(f.nl_start[o][q]), free(f.nl_m[o][q]), free(f.nl_z[o][q]), free(f.nl_nb[o][q]);
+        }
         free(f.ev_m[o]), free(f.ev_start[o]), free(f.ev_z[o]), free(f.ev_nb[o]);
     }
     free(f.chunk), free(f.M), free(f.Mt), free(f.col), free(f.K), free(f.rk), free(f.rS);

@@ -293,8 +293,14 @@ static inline __attribute__((always_inline)) void tw__event(const tw__fast *f, c
     /* a run of equal heights begins: kept without a branch */
     bool begin =
         (k == 0) | ((unsigned)(b - l->dp) >= (unsigned)l->nb) | !(nbf >> (6 + l->pbit) & 1);
-    int rkv = begin ? k : l->rk[L];
-    float rsv = begin ? Sin : l->rS[L];
+    int rko = l->rk[L];
+    float rso = l->rS[L];
+    uint32_t bs, bo, msk = 0u - (uint32_t)begin;
+    memcpy(&bs, &Sin, 4), memcpy(&bo, &rso, 4);
+    bo = (bo & ~msk) | (bs & msk);
+    int rkv = (int)(((uint32_t)rko & ~msk) | ((uint32_t)k & msk));
+    float rsv;
+    memcpy(&rsv, &bo, 4);
     l->rk[L] = rkv, l->rS[L] = rsv;
     float So = z > Sin ? z : Sin;
     l->S[L] = So, l->K[L] = k;
@@ -333,6 +339,24 @@ static bool tw__nolist(tw__fast *f, int by, int key)
     st[rows] = q;
     f->nl_start[by][key] = st, f->nl_m[by][key] = m, f->nl_z[by][key] = z;
     f->nl_nb[by][key] = nb;
+    return true;
+}
+
+static uint16_t tw__nb(const float *dsm, int nx, int ny, int i, int j, int by_col, float zb);
+
+/* Whether row a, minor position m of layout by is in its events; its
+ * height and neighbour bits (as tw__events has them). */
+static bool tw__event_at(const tw__fast *f, int by, int a, int m, float *z, unsigned *nbf)
+{
+    const tw_sunhours_desc *d = f->s->d;
+    const int nx = d->grid.nx, ny = d->grid.ny, i = by ? a : m, j = by ? m : a;
+    if (!(f->rmap[(size_t)j * f->RW + (i >> 6)] >> (i & 63) & 1)) return false;
+    const float *zc = d->dsm + (size_t)j * nx + i;
+    if (i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc && zc[1] == *zc &&
+        zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc && zc[nx - 1] == *zc &&
+        zc[nx] == *zc && zc[nx + 1] == *zc)
+        return false;
+    *z = *zc, *nbf = tw__nb(d->dsm, nx, ny, i, j, by, f->z0 + (float)TW_SH_BASE);
     return true;
 }
 
@@ -426,10 +450,9 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
                         .dp = dp,
                         .nbit = nbit,
                         .pbit = pbit};
-        int e0 = evs[a], e1 = evs[a + 1];
-        tw__window(evm, &e0, &e1, bmin, s->bmax);
         const int key = nbit * 6 + pbit;
-        if (inner && e0 < e1 && tw__nolist(f, by, key)) {
+        if (evs[a] == evs[a + 1]) continue; /* no raised cell but inside roofs */
+        if (inner && tw__nolist(f, by, key)) {
             const int *lm = f->nl_m[by][key];
             const float *lz = f->nl_z[by][key];
             const uint16_t *lnb = f->nl_nb[by][key];
@@ -439,18 +462,21 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
                 int b = lm[e] - bmin;
                 tw__event(f, &c, &ln, k, b, b - off, lz[e], lnb[e]);
             }
-            /* cells inside a run at the window's minor edges */
-            for (int q = 0; q < 2; q++) {
-                int e = q == 0 ? e0 : e1 - 1;
-                if (q == 1 && e == e0) break;
-                int b = evm[e] - bmin;
-                unsigned nbf = evnb[e];
-                if ((nbf & eqm) == eqm && (b == 0 || b == nb - 1) &&
-                    !((unsigned)(b - dp) < (unsigned)nb && (unsigned)(b + dn) < (unsigned)nb))
-                    tw__event(f, &c, &ln, k, b, b - off, evz[e], nbf);
+            /* cells inside a run at the window's minor edges whose
+             * previous or next cell is outside it: a begin or an end */
+            for (int q = 0; q < (nb > 1 ? 2 : 1); q++) {
+                int b = q == 0 ? 0 : nb - 1;
+                float z;
+                unsigned nbf;
+                if ((unsigned)(b - dp) < (unsigned)nb && (unsigned)(b + dn) < (unsigned)nb)
+                    continue;
+                if (tw__event_at(f, by, a, bmin + b, &z, &nbf) && (nbf & eqm) == eqm)
+                    tw__event(f, &c, &ln, k, b, b - off, z, nbf);
             }
             continue;
         }
+        int e0 = evs[a], e1 = evs[a + 1];
+        tw__window(evm, &e0, &e1, bmin, s->bmax);
         for (int e = e0; e < e1; e++) {
             int b = evm[e] - bmin;
             unsigned nbf = evnb[e];

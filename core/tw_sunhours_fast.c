@@ -22,6 +22,34 @@
 #include <emmintrin.h>
 #endif
 
+/* Scratch memory carved from one tw_sunhours_alloc block: on this kind of
+ * virtual machine a first touch of a 4 KiB page costs about 20 us, so the
+ * run's many buffers of a few hundred KB each (which malloc maps page by
+ * page) cost more than the sweep over them; in one huge-page block they
+ * cost about 0.1 ms a 2 MiB page. */
+typedef struct tw__arena {
+    char *base;
+    size_t cap, used;
+} tw__arena;
+
+/* A block of at least 4 MiB (tw_sunhours_alloc's huge-page path; only
+ * the pages touched cost). */
+static bool tw__arena_init(tw__arena *a, size_t bytes)
+{
+    a->cap = bytes < ((size_t)4 << 20) ? (size_t)4 << 20 : bytes, a->used = 0;
+    a->base = tw_sunhours_alloc(a->cap, false);
+    return a->base != NULL;
+}
+
+/* n bytes, 64-byte aligned (NULL when the block is full). */
+static void *tw__take(tw__arena *a, size_t n)
+{
+    size_t at = (a->used + 63) & ~(size_t)63;
+    if (!a->base || at + n > a->cap) return NULL;
+    a->used = at + n;
+    return a->base + at;
+}
+
 /* One round of the 64 x 64 bit transpose: the j x j blocks off the
  * diagonal swapped (j a constant once inlined, so the loop over k
  * vectorizes). */
@@ -153,6 +181,7 @@ typedef struct tw__fast {
     /* Per layout and pair (next, previous) of neighbour bits: each row's
      * events that are not inside a run of equal heights on lines that
      * step that way (see tw__step), built when first needed. */
+    tw__arena mem, evmem, nlmem; /* fixed buffers; events; lists without runs' insides */
     int *nl_start[2][36], *nl_m[2][36];
     float *nl_z[2][36];
     uint16_t *nl_nb[2][36];
@@ -321,11 +350,15 @@ static bool tw__nolist(tw__fast *f, int by, int key)
     const int rows = by ? g->nx : g->ny, *evs = f->ev_start[by];
     const unsigned eqm = 1u << (6 + key / 6) | 1u << (6 + key % 6);
     size_t n = (size_t)evs[rows] + 1;
-    int *st = malloc(((size_t)rows + 1) * sizeof *st), *m = malloc(n * sizeof *m);
-    float *z = malloc(n * sizeof *z);
-    uint16_t *nb = malloc(n * sizeof *nb);
-    if (!st || !m || !z || !nb) {
-        free(st), free(m), free(z), free(nb);
+    if (!f->nlmem.base && !tw__arena_init(&f->nlmem, 16 * (n * 10 + ((size_t)rows + 1) * 4 + 256)))
+        return false;
+    size_t used = f->nlmem.used;
+    int *st = tw__take(&f->nlmem, ((size_t)rows + 1) * sizeof *st);
+    int *m = tw__take(&f->nlmem, n * sizeof *m);
+    float *z = tw__take(&f->nlmem, n * sizeof *z);
+    uint16_t *nb = tw__take(&f->nlmem, n * sizeof *nb);
+    if (!st || !m || !z || !nb) { /* full: this pair keeps the full lists */
+        f->nlmem.used = used;
         return false;
     }
     int q = 0;
@@ -457,7 +490,8 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
             const float *lz = f->nl_z[by][key];
             const uint16_t *lnb = f->nl_nb[by][key];
             int l0 = f->nl_start[by][key][a], l1 = f->nl_start[by][key][a + 1];
-            tw__window(lm, &l0, &l1, bmin, s->bmax);
+            if (l0 < l1 && (lm[l0] < bmin || lm[l1 - 1] > s->bmax)) /* the row is cut */
+                tw__window(lm, &l0, &l1, bmin, s->bmax);
             for (int e = l0; e < l1; e++) {
                 int b = lm[e] - bmin;
                 tw__event(f, &c, &ln, k, b, b - off, lz[e], lnb[e]);
@@ -646,30 +680,35 @@ static inline uint64_t tw__raised64(const float *z, int n, float zb)
  * its height is skipped: on every line it is inside a run of equal
  * heights, the lazy height carries across it and the run's shadow is
  * drawn from its ends. */
-/* The row layout's lists grown to hold cap events. */
-static bool tw__grow(tw__fast *f, size_t cap)
-{
-    int *m = realloc(f->ev_m[0], (cap + 1) * sizeof *m);
-    if (m) f->ev_m[0] = m;
-    float *z = m ? realloc(f->ev_z[0], (cap + 1) * sizeof *z) : NULL;
-    if (z) f->ev_z[0] = z;
-    uint16_t *nb = z ? realloc(f->ev_nb[0], (cap + 1) * sizeof *nb) : NULL;
-    if (nb) f->ev_nb[0] = nb;
-    return nb != NULL;
-}
-
 static tw_result tw__events(tw__fast *f)
 {
     const tw_sunhours_desc *d = f->s->d;
     const int nx = d->grid.nx, ny = d->grid.ny;
     const float zb = f->z0 + (float)TW_SH_BASE;
-    size_t n = 0, cap = 1 << 16;
-    if (!tw__grow(f, cap)) return TW_ERR_NOMEM;
+    /* The raised map first: its count bounds the lists. */
+    size_t raised = 0;
+    for (int j = 0; j < ny; j++) {
+        const float *row = d->dsm + (size_t)j * nx;
+        uint64_t *rm = f->rmap + (size_t)j * f->RW;
+        for (int w = 0; w < f->RW; w++) {
+            rm[w] = tw__raised64(row + 64 * w, nx - 64 * w, zb);
+            raised += (size_t)__builtin_popcountll(rm[w]);
+        }
+    }
+    size_t cap = raised + 1;
+    if (!tw__arena_init(&f->evmem,
+                        2 * cap * (sizeof(int) + sizeof(float) + sizeof(uint16_t)) + 8 * 64))
+        return TW_ERR_NOMEM;
+    for (int o = 0; o < 2; o++) {
+        f->ev_m[o] = tw__take(&f->evmem, cap * sizeof(int));
+        f->ev_z[o] = tw__take(&f->evmem, cap * sizeof(float));
+        f->ev_nb[o] = tw__take(&f->evmem, cap * sizeof(uint16_t));
+    }
+    size_t n = 0;
     for (int j = 0; j < ny; j++) {
         f->ev_start[0][j] = (int)n;
         const float *row = d->dsm + (size_t)j * nx;
-        uint64_t *rm = f->rmap + (size_t)j * f->RW;
-        for (int w = 0; w < f->RW; w++) rm[w] = tw__raised64(row + 64 * w, nx - 64 * w, zb);
+        const uint64_t *rm = f->rmap + (size_t)j * f->RW;
         for (int w = 0; w < f->RW; w++)
             for (uint64_t bits = rm[w]; bits; bits &= bits - 1) {
                 int i = 64 * w + tw__ctz(bits);
@@ -678,17 +717,12 @@ static tw_result tw__events(tw__fast *f)
                     zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc &&
                     zc[nx - 1] == *zc && zc[nx] == *zc && zc[nx + 1] == *zc)
                     continue;
-                if (n == cap && !tw__grow(f, cap *= 2)) return TW_ERR_NOMEM;
                 f->ev_m[0][n] = i, f->ev_z[0][n] = *zc;
                 f->ev_nb[0][n] = tw__nb(d->dsm, nx, ny, i, j, 0, zb);
                 n++;
             }
     }
     f->ev_start[0][ny] = (int)n;
-    f->ev_m[1] = malloc((n + 1) * sizeof *f->ev_m[1]);
-    f->ev_z[1] = malloc((n + 1) * sizeof *f->ev_z[1]);
-    f->ev_nb[1] = malloc((n + 1) * sizeof *f->ev_nb[1]);
-    if (!f->ev_m[1] || !f->ev_z[1] || !f->ev_nb[1]) return TW_ERR_NOMEM;
     /* The column layout: a counting sort of the rows' list (j stays sorted). */
     int *cs = f->ev_start[1];
     memset(cs, 0, ((size_t)nx + 1) * sizeof *cs);
@@ -716,34 +750,44 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     int big = d->anx > d->any ? d->anx : d->any;
     int Lmax = 2 * big + 2, kwmax = (big + 63) / 64 + 1, Lwmax = (Lmax + 63) / 64 + 1;
     size_t np = (size_t)d->point_count + 1, lines = (size_t)nx + ny + 2;
-    for (int o = 0; o < 2; o++) {
-        f.ev_start[o] = malloc(((size_t)most + 2) * sizeof(int));
-    }
     /* Up to 128 steps are held and folded once; more, 64 at a time. */
     f.nch = d->step_count > 64 && d->step_count <= 128 ? 2 : 1;
     /* Not cleared: a step's image is drawn whole (every area row). */
     f.chunk = tw_sunhours_alloc((size_t)64 * f.nch * f.AYP * f.W * sizeof *f.chunk, false);
-    f.M = malloc((size_t)Lmax * kwmax * sizeof *f.M);
-    f.Mt = malloc((size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
-    f.col = calloc((size_t)d->anx * ((d->any + 63) / 64) + 1, sizeof *f.col);
-    f.K = malloc(lines * sizeof *f.K);
-    f.rk = malloc(lines * sizeof *f.rk);
-    f.rS = malloc(lines * sizeof *f.rS);
-    f.qcount = malloc(((size_t)most + 1 + np) * sizeof *f.qcount);
-    f.qk = malloc(np * sizeof *f.qk), f.qL = malloc(np * sizeof *f.qL);
-    f.qp = malloc(np * sizeof *f.qp), f.qt = malloc(np * sizeof *f.qt);
-    f.thr = malloc(np * sizeof *f.thr), f.wall = malloc((np + 1) * sizeof *f.wall);
-    f.fbits = calloc(np * f.nch, sizeof *f.fbits);
-    f.pz = malloc(np * sizeof *f.pz);
     f.RW = (nx + 63) / 64;
-    f.rmap = calloc((size_t)f.RW * ny + 1, sizeof *f.rmap);
-    f.own = malloc(np * sizeof *f.own), f.near = malloc(np * sizeof *f.near);
-    f.other = malloc(np * sizeof *f.other);
+    size_t colw = (size_t)d->anx * ((d->any + 63) / 64) + 1;
+    size_t need = 2 * ((size_t)most + 2) * sizeof(int) + (size_t)Lmax * kwmax * 8 +
+                  (size_t)kwmax * 64 * Lwmax * 8 + colw * 8 + lines * 12 +
+                  ((size_t)most + 1 + np) * 4 + np * (4 * 5 + 4 + 8 * f.nch + 4 + 24) + 4 +
+                  ((size_t)f.RW * ny + 1) * 8 + 32 * 64;
+    tw__arena *A = &f.mem;
+    tw__arena_init(A, need);
+    for (int o = 0; o < 2; o++) f.ev_start[o] = tw__take(A, ((size_t)most + 2) * sizeof(int));
+    f.M = tw__take(A, (size_t)Lmax * kwmax * sizeof *f.M);
+    f.Mt = tw__take(A, (size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
+    f.col = tw__take(A, colw * sizeof *f.col);
+    f.K = tw__take(A, lines * sizeof *f.K);
+    f.rk = tw__take(A, lines * sizeof *f.rk);
+    f.rS = tw__take(A, lines * sizeof *f.rS);
+    f.qcount = tw__take(A, ((size_t)most + 1 + np) * sizeof *f.qcount);
+    f.qk = tw__take(A, np * sizeof *f.qk), f.qL = tw__take(A, np * sizeof *f.qL);
+    f.qp = tw__take(A, np * sizeof *f.qp), f.qt = tw__take(A, np * sizeof *f.qt);
+    f.thr = tw__take(A, np * sizeof *f.thr), f.wall = tw__take(A, (np + 1) * sizeof *f.wall);
+    f.fbits = tw__take(A, np * f.nch * sizeof *f.fbits);
+    f.pz = tw__take(A, np * sizeof *f.pz);
+    f.rmap = tw__take(A, ((size_t)f.RW * ny + 1) * sizeof *f.rmap);
+    f.own = tw__take(A, np * sizeof *f.own), f.near = tw__take(A, np * sizeof *f.near);
+    f.other = tw__take(A, np * sizeof *f.other);
     tw_result rc = TW_OK;
     if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk || !f.M || !f.Mt || !f.col || !f.K || !f.rk ||
         !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt || !f.thr || !f.wall || !f.fbits ||
         !f.pz || !f.rmap || !f.own || !f.near || !f.other)
         rc = TW_ERR_NOMEM;
+    if (rc == TW_OK) {
+        memset(f.col, 0, colw * sizeof *f.col);
+        memset(f.fbits, 0, np * f.nch * sizeof *f.fbits);
+        f.rmap[(size_t)f.RW * ny] = 0;
+    }
     if (rc == TW_OK) rc = tw__events(&f);
     if (rc == TW_OK) tw__walls(&f);
     for (int p = 0; rc == TW_OK && p < d->point_count; p++) f.pz[p] = (float)d->points[p].z;
@@ -770,14 +814,6 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
             up[0] = up[1] = 0, t0 = t + 1;
         }
     }
-    for (int o = 0; o < 2; o++) {
-        for (int q = 0; q < 36; q++) {
-            free(f.nl_start[o][q]), free(f.nl_m[o][q]), free(f.nl_z[o][q]), free(f.nl_nb[o][q]);
-        }
-        free(f.ev_m[o]), free(f.ev_start[o]), free(f.ev_z[o]), free(f.ev_nb[o]);
-    }
-    free(f.chunk), free(f.M), free(f.Mt), free(f.col), free(f.K), free(f.rk), free(f.rS);
-    free(f.qcount), free(f.qk), free(f.qL), free(f.qp), free(f.qt), free(f.thr), free(f.wall);
-    free(f.fbits), free(f.pz), free(f.rmap), free(f.own), free(f.near), free(f.other);
+    free(f.chunk), free(f.mem.base), free(f.evmem.base), free(f.nlmem.base);
     return rc;
 }

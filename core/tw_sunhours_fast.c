@@ -189,7 +189,8 @@ typedef struct tw__fast {
     uint64_t *fbits; /* the held steps' lit bits of the points, nch words each */
     float *pz;       /* the points' heights */
     uint64_t *rmap;  /* the grid's raised cells, rows of RW words */
-    int RW;
+    uint64_t *rmapT; /* its transpose: columns of RWT words */
+    int RW, RWT;
     int W, AYP; /* area row words, rows padded to 64 */
     /* 64 x nch steps' images of the area (AYP x W each, 1 = shadowed). */
     uint64_t *chunk;
@@ -383,7 +384,10 @@ static bool tw__event_at(const tw__fast *f, int by, int a, int m, float *z, unsi
 {
     const tw_sunhours_desc *d = f->s->d;
     const int nx = d->grid.nx, ny = d->grid.ny, i = by ? a : m, j = by ? m : a;
-    if (!(f->rmap[(size_t)j * f->RW + (i >> 6)] >> (i & 63) & 1)) return false;
+    /* along a, in memory order in either map (a cache line serves 512 rows) */
+    uint64_t word =
+        by ? f->rmap[(size_t)m * f->RW + (a >> 6)] : f->rmapT[(size_t)m * f->RWT + (a >> 6)];
+    if (!(word >> (a & 63) & 1)) return false;
     const float *zc = d->dsm + (size_t)j * nx + i;
     if (i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc && zc[1] == *zc &&
         zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc && zc[nx - 1] == *zc &&
@@ -439,9 +443,14 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     /* Lines: lazy shadow heights S[L] at positions K[L]. */
     float *S = s->lines + s->hi, *rS = f->rS + s->hi;
     int *K = f->K + s->hi, *rk = f->rk + s->hi;
-    for (int L = -s->hi; L < nb - s->lo; L++) S[L] = -INFINITY, K[L] = 0;
+    /* A run of equal heights can begin at a cell that is no event (its
+     * eight neighbours have its height) where its line enters the window:
+     * each line's run starts where the line does, with the height it
+     * brings (rk, rS were left from the last step before). */
+    for (int L = -s->hi; L < nb - s->lo; L++)
+        S[L] = -INFINITY, K[L] = 0, rk[L] = 0, rS[L] = -INFINITY;
     for (int b = 0; b < nb; b++) {
-        S[b] = s->far_major[b], K[b] = -1;
+        S[b] = s->far_major[b], K[b] = -1, rk[b] = 0, rS[b] = S[b] - drop;
         tw__span(f, &c, b, -1, S[b]);
     }
     tw__queries(f);
@@ -455,6 +464,7 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
         if (k > 0 && off != s->off[k - 1]) { /* a line enters at an edge */
             int L = off > s->off[k - 1] ? -off : nb - 1 - off;
             S[L] = off > s->off[k - 1] ? s->far_b0[k] : s->far_b1[k], K[L] = k - 1;
+            rk[L] = k, rS[L] = S[L] - drop;
             tw__span(f, &c, L, k - 1, S[L]);
         }
         for (int q = f->qcount[k]; q < f->qcount[k + 1]; q++) {
@@ -695,6 +705,7 @@ static tw_result tw__events(tw__fast *f)
             raised += (size_t)__builtin_popcountll(rm[w]);
         }
     }
+    tw__transpose(f->rmap, ny, f->RW, f->rmapT, f->RWT);
     size_t cap = raised + 1;
     if (!tw__arena_init(&f->evmem,
                         2 * cap * (sizeof(int) + sizeof(float) + sizeof(uint16_t)) + 8 * 64))
@@ -754,12 +765,12 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     f.nch = d->step_count > 64 && d->step_count <= 128 ? 2 : 1;
     /* Not cleared: a step's image is drawn whole (every area row). */
     f.chunk = tw_sunhours_alloc((size_t)64 * f.nch * f.AYP * f.W * sizeof *f.chunk, false);
-    f.RW = (nx + 63) / 64;
+    f.RW = (nx + 63) / 64, f.RWT = (ny + 63) / 64;
     size_t colw = (size_t)d->anx * ((d->any + 63) / 64) + 1;
     size_t need = 2 * ((size_t)most + 2) * sizeof(int) + (size_t)Lmax * kwmax * 8 +
                   (size_t)kwmax * 64 * Lwmax * 8 + colw * 8 + lines * 12 +
                   ((size_t)most + 1 + np) * 4 + np * (4 * 5 + 4 + 8 * f.nch + 4 + 24) + 4 +
-                  ((size_t)f.RW * ny + 1) * 8 + 32 * 64;
+                  ((size_t)f.RW * ny + 1) * 8 + (size_t)f.RW * 64 * f.RWT * 8 + 32 * 64;
     tw__arena *A = &f.mem;
     tw__arena_init(A, need);
     for (int o = 0; o < 2; o++) f.ev_start[o] = tw__take(A, ((size_t)most + 2) * sizeof(int));
@@ -778,10 +789,11 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     f.rmap = tw__take(A, ((size_t)f.RW * ny + 1) * sizeof *f.rmap);
     f.own = tw__take(A, np * sizeof *f.own), f.near = tw__take(A, np * sizeof *f.near);
     f.other = tw__take(A, np * sizeof *f.other);
+    f.rmapT = tw__take(A, (size_t)f.RW * 64 * f.RWT * sizeof *f.rmapT);
     tw_result rc = TW_OK;
     if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk || !f.M || !f.Mt || !f.col || !f.K || !f.rk ||
         !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt || !f.thr || !f.wall || !f.fbits ||
-        !f.pz || !f.rmap || !f.own || !f.near || !f.other)
+        !f.pz || !f.rmap || !f.rmapT || !f.own || !f.near || !f.other)
         rc = TW_ERR_NOMEM;
     if (rc == TW_OK) {
         memset(f.col, 0, colw * sizeof *f.col);

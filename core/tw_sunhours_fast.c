@@ -27,9 +27,21 @@
  * run's many buffers of a few hundred KB each (which malloc maps page by
  * page) cost more than the sweep over them; in one huge-page block they
  * cost about 0.1 ms a 2 MiB page. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TW__ARENA_EACH 1 /* each piece its own allocation, so that ASan sees overruns */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TW__ARENA_EACH 1
+#endif
+#endif
+
 typedef struct tw__arena {
     char *base;
     size_t cap, used;
+#ifdef TW__ARENA_EACH
+    void *each[64];
+    int n;
+#endif
 } tw__arena;
 
 /* A block of at least 4 MiB (tw_sunhours_alloc's huge-page path; only
@@ -37,8 +49,14 @@ typedef struct tw__arena {
 static bool tw__arena_init(tw__arena *a, size_t bytes)
 {
     a->cap = bytes < ((size_t)4 << 20) ? (size_t)4 << 20 : bytes, a->used = 0;
+#ifdef TW__ARENA_EACH
+    a->n = 0;
+    a->base = (char *)a; /* non-NULL: ready */
+    return true;
+#else
     a->base = tw_sunhours_alloc(a->cap, false);
     return a->base != NULL;
+#endif
 }
 
 /* n bytes, 64-byte aligned (NULL when the block is full). */
@@ -47,7 +65,22 @@ static void *tw__take(tw__arena *a, size_t n)
     size_t at = (a->used + 63) & ~(size_t)63;
     if (!a->base || at + n > a->cap) return NULL;
     a->used = at + n;
+#ifdef TW__ARENA_EACH
+    if (a->n == 64) return NULL;
+    return a->each[a->n++] = malloc(n ? n : 1);
+#else
     return a->base + at;
+#endif
+}
+
+static void tw__arena_free(tw__arena *a)
+{
+#ifdef TW__ARENA_EACH
+    for (int k = 0; a->base && k < a->n; k++) free(a->each[k]);
+#else
+    free(a->base);
+#endif
+    a->base = NULL;
 }
 
 /* One round of the 64 x 64 bit transpose: the j x j blocks off the
@@ -826,6 +859,7 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
             up[0] = up[1] = 0, t0 = t + 1;
         }
     }
-    free(f.chunk), free(f.mem.base), free(f.evmem.base), free(f.nlmem.base);
+    free(f.chunk);
+    tw__arena_free(&f.mem), tw__arena_free(&f.evmem), tw__arena_free(&f.nlmem);
     return rc;
 }

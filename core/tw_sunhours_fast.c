@@ -461,7 +461,6 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     const int by = s->by_col ? 1 : 0, na = s->na, nb = s->nb, bmin = s->bmin, a0 = s->a0,
               astep = s->astep;
     const float drop = s->drop, eps = (float)TW_SH_EPS;
-    const uint64_t bit = 1ull << (ct & 63);
     const int cw0 = ct >> 6;
     /* The area in the layout: major rows A0..A1, minor B0..B1 (from bmin). */
     int A0 = by ? d->ax0 : d->ay0, A1 = A0 + (by ? d->anx : d->any) - 1;
@@ -565,7 +564,8 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     }
     for (int w = 0; w < f->nwall; w++)
         for (int p = f->wall[w]; p < f->wall[w + 1]; p++)
-            if (f->pz[p] + eps >= f->thr[w]) f->fbits[(size_t)p * f->nch + cw0] |= bit;
+            f->fbits[(size_t)p * f->nch + cw0] |= (uint64_t)(f->pz[p] + eps >= f->thr[w])
+                                                  << (ct & 63);
     /* Unshear: positions become rows, lines become the area's minor axis. */
     int Lw = (c.Lcnt + 63) / 64, nbits = B1 - B0 + 1, cw = (nbits + 63) / 64;
     tw__transpose(f->M, c.Lcnt, c.kw, f->Mt, Lw);

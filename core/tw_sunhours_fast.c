@@ -22,118 +22,6 @@
 #include <emmintrin.h>
 #endif
 
-/* Scratch memory carved from one tw_sunhours_alloc block: on this kind of
- * virtual machine a first touch of a 4 KiB page costs about 20 us, so the
- * run's many buffers of a few hundred KB each (which malloc maps page by
- * page) cost more than the sweep over them; in one huge-page block they
- * cost about 0.1 ms a 2 MiB page. */
-#if defined(__SANITIZE_ADDRESS__)
-#define TW__ARENA_EACH 1 /* each piece its own allocation, so that ASan sees overruns */
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TW__ARENA_EACH 1
-#endif
-#endif
-
-typedef struct tw__arena {
-    char *base;
-    size_t cap, used;
-#ifdef TW__ARENA_EACH
-    void *each[64];
-    int n;
-#endif
-} tw__arena;
-
-/* A block of at least 4 MiB (tw_sunhours_alloc's huge-page path; only
- * the pages touched cost). */
-static bool tw__arena_init(tw__arena *a, size_t bytes)
-{
-    a->cap = bytes < ((size_t)4 << 20) ? (size_t)4 << 20 : bytes, a->used = 0;
-#ifdef TW__ARENA_EACH
-    a->n = 0;
-    a->base = (char *)a; /* non-NULL: ready */
-    return true;
-#else
-    a->base = tw_sunhours_alloc(a->cap, false);
-    return a->base != NULL;
-#endif
-}
-
-/* n bytes, 64-byte aligned (NULL when the block is full). */
-static void *tw__take(tw__arena *a, size_t n)
-{
-    size_t at = (a->used + 63) & ~(size_t)63;
-    if (!a->base || at + n > a->cap) return NULL;
-    a->used = at + n;
-#ifdef TW__ARENA_EACH
-    if (a->n == 64) return NULL;
-    return a->each[a->n++] = malloc(n ? n : 1);
-#else
-    return a->base + at;
-#endif
-}
-
-static void tw__arena_free(tw__arena *a)
-{
-#ifdef TW__ARENA_EACH
-    for (int k = 0; a->base && k < a->n; k++) free(a->each[k]);
-#else
-    free(a->base);
-#endif
-    a->base = NULL;
-}
-
-/* One round of the 64 x 64 bit transpose: the j x j blocks off the
- * diagonal swapped (j a constant once inlined, so the loop over k
- * vectorizes). */
-static inline __attribute__((always_inline)) void tw__t64_round(uint64_t a[64], const int j,
-                                                                const uint64_t m)
-{
-    for (int b = 0; b < 64; b += 2 * j)
-        for (int k = b; k < b + j; k++) {
-            uint64_t t = ((a[k] >> j) ^ a[k + j]) & m;
-            a[k] ^= t << j;
-            a[k + j] ^= t;
-        }
-}
-
-/* Transposes a 64 x 64 bit matrix: bit c of a[r] <-> bit r of a[c].
- * With GCC on x86-64, also built for AVX2 (four words a vector instead
- * of two), picked once at load time. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void
-tw__t64(uint64_t a[64])
-{
-    /* all clear or all set (open ground, a wide shadow): its own transpose */
-    uint64_t any = 0, all = ~0ull;
-    for (int k = 0; k < 64; k++) any |= a[k], all &= a[k];
-    if (any == 0 || all == ~0ull) return;
-    tw__t64_round(a, 32, 0x00000000FFFFFFFFull);
-    tw__t64_round(a, 16, 0x0000FFFF0000FFFFull);
-    tw__t64_round(a, 8, 0x00FF00FF00FF00FFull);
-    tw__t64_round(a, 4, 0x0F0F0F0F0F0F0F0Full);
-    tw__t64_round(a, 2, 0x3333333333333333ull);
-    tw__t64_round(a, 1, 0x5555555555555555ull);
-}
-
-/* dst (sw * 64 rows of dw words) = the transpose of src (rows rows of sw
- * words); dw = (rows + 63) / 64. */
-static void tw__transpose(const uint64_t *src, int rows, int sw, uint64_t *dst, int dw)
-{
-    uint64_t blk[64];
-    for (int rb = 0; rb < dw; rb++)
-        for (int cb = 0; cb < sw; cb++) {
-            for (int r = 0; r < 64; r++) {
-                int rr = rb * 64 + r;
-                blk[r] = rr < rows ? src[(size_t)rr * sw + cb] : 0;
-            }
-            tw__t64(blk);
-            for (int c = 0; c < 64; c++) dst[(size_t)(cb * 64 + c) * dw + rb] = blk[c];
-        }
-}
-
 /* Clears bits b0 .. b1 (inclusive) of row. */
 static void tw__clear(uint64_t *row, int b0, int b1)
 {
@@ -162,44 +50,9 @@ static void tw__fill(uint64_t *row, int b0, int b1)
     row[w1] |= m1;
 }
 
-/* n bits of src (sw words) from bit s into dst. */
-static void tw__extract(const uint64_t *src, int sw, int s, int n, uint64_t *dst)
-{
-    int nw = (n + 63) >> 6;
-    for (int w = 0; w < nw; w++) {
-        int pos = s + 64 * w, q = pos >> 6, sh = pos & 63;
-        uint64_t lo = q < sw ? src[q] : 0, hi = sh && q + 1 < sw ? src[q + 1] : 0;
-        dst[w] = sh ? lo >> sh | hi << (64 - sh) : lo;
-    }
-    if (n & 63) dst[nw - 1] &= (1ull << (n & 63)) - 1;
-}
-
 static inline int tw__ctz(uint64_t x)
 {
     return __builtin_ctzll(x);
-}
-
-/* Adds a chunk of n steps' lit bits (bit t: step t lit) to r; *run carries
- * the 09-15 run across chunks. P*: prefix sums of the chunk's weights. */
-static void tw__fold(tw_sunhours_result *r, float *run, uint64_t lit, int n, const double *Pt,
-                     const double *P8, const double *P9)
-{
-    if (n < 64) lit &= (1ull << n) - 1;
-    double carry = (lit & 1) ? *run : 0, last = 0;
-    int last_end = -1;
-    while (lit) {
-        int a = tw__ctz(lit);
-        uint64_t x = ~(lit >> a);
-        int e = x ? a + tw__ctz(x) : 64;
-        if (e > n) e = n;
-        r->hours += (float)(Pt[e] - Pt[a]);
-        r->hours_8_16 += (float)(P8[e] - P8[a]);
-        double c = (a == 0 ? carry : 0) + (P9[e] - P9[a]);
-        if ((float)c > r->cont_9_15) r->cont_9_15 = (float)c;
-        last = c, last_end = e;
-        lit = e >= 64 ? 0 : lit & (~0ull << e);
-    }
-    *run = last_end == n ? (float)last : 0;
 }
 
 /* The per-run state of the fast engine. */
@@ -214,7 +67,7 @@ typedef struct tw__fast {
     /* Per layout and pair (next, previous) of neighbour bits: each row's
      * events that are not inside a run of equal heights on lines that
      * step that way (see tw__step), built when first needed. */
-    tw__arena mem, evmem, nlmem; /* fixed buffers; events; lists without runs' insides */
+    tw_sh__arena mem, evmem, nlmem; /* fixed buffers; events; lists without runs' insides */
     int *nl_start[2][36], *nl_m[2][36];
     float *nl_z[2][36];
     uint16_t *nl_nb[2][36];
@@ -384,13 +237,14 @@ static bool tw__nolist(tw__fast *f, int by, int key)
     const int rows = by ? g->nx : g->ny, *evs = f->ev_start[by];
     const unsigned eqm = 1u << (6 + key / 6) | 1u << (6 + key % 6);
     size_t n = (size_t)evs[rows] + 1;
-    if (!f->nlmem.base && !tw__arena_init(&f->nlmem, 16 * (n * 10 + ((size_t)rows + 1) * 4 + 256)))
+    if (!f->nlmem.base &&
+        !tw_sh__arena_init(&f->nlmem, 16 * (n * 10 + ((size_t)rows + 1) * 4 + 256)))
         return false;
     size_t used = f->nlmem.used;
-    int *st = tw__take(&f->nlmem, ((size_t)rows + 1) * sizeof *st);
-    int *m = tw__take(&f->nlmem, n * sizeof *m);
-    float *z = tw__take(&f->nlmem, n * sizeof *z);
-    uint16_t *nb = tw__take(&f->nlmem, n * sizeof *nb);
+    int *st = tw_sh__take(&f->nlmem, ((size_t)rows + 1) * sizeof *st);
+    int *m = tw_sh__take(&f->nlmem, n * sizeof *m);
+    float *z = tw_sh__take(&f->nlmem, n * sizeof *z);
+    uint16_t *nb = tw_sh__take(&f->nlmem, n * sizeof *nb);
     if (!st || !m || !z || !nb) { /* full: this pair keeps the full lists */
         f->nlmem.used = used;
         return false;
@@ -568,13 +422,13 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
                                                   << (ct & 63);
     /* Unshear: positions become rows, lines become the area's minor axis. */
     int Lw = (c.Lcnt + 63) / 64, nbits = B1 - B0 + 1, cw = (nbits + 63) / 64;
-    tw__transpose(f->M, c.Lcnt, c.kw, f->Mt, Lw);
+    tw_sh__transpose(f->M, c.Lcnt, c.kw, f->Mt, Lw);
     uint64_t *img = f->chunk + (size_t)ct * f->AYP * f->W;
     uint64_t *dst = by ? f->col : img;
     for (int k = c.ka0; k <= c.ka1; k++)
-        tw__extract(f->Mt + (size_t)(k - c.ka0) * Lw, Lw, B0 - s->off[k] - c.Lm0, nbits,
-                    dst + (size_t)(a0 + k * astep - A0) * cw);
-    if (by) tw__transpose(f->col, d->anx, cw, img, f->W);
+        tw_sh__extract(f->Mt + (size_t)(k - c.ka0) * Lw, Lw, B0 - s->off[k] - c.Lm0, nbits,
+                       dst + (size_t)(a0 + k * astep - A0) * cw);
+    if (by) tw_sh__transpose(f->col, d->anx, cw, img, f->W);
 }
 
 /* Folds the n steps held (from step t0; up: those above the horizon, nch
@@ -611,7 +465,7 @@ static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhour
                 const uint64_t *ch = f->chunk + (size_t)c * 64 * img + o;
                 for (int t = 0; t < 64; t++) /* steps below the horizon: not drawn */
                     blk[c][t] = t < cn[c] && (up[c] >> t & 1) ? ch[t * img] : ~0ull;
-                tw__t64(blk[c]);
+                tw_sh__t64(blk[c]);
             }
             for (int b = 0; b < 64 && w * 64 + b < d->anx; b++) {
                 size_t ac = (size_t)y * d->anx + w * 64 + b;
@@ -622,9 +476,9 @@ static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhour
                     g = mg, rn = mrn;
                 } else {
                     if (t0 > 0) g = ground[ac], rn = run[ac];
-                    if (cn[0] > 0) tw__fold(&g, &rn, l0, cn[0], P[0][0], P[1][0], P[2][0]);
+                    if (cn[0] > 0) tw_sh__fold(&g, &rn, l0, cn[0], P[0][0], P[1][0], P[2][0]);
                     if (nch > 1 && cn[1] > 0)
-                        tw__fold(&g, &rn, l1, cn[1], P[0][1], P[1][1], P[2][1]);
+                        tw_sh__fold(&g, &rn, l1, cn[1], P[0][1], P[1][1], P[2][1]);
                     if (last) tw_sunhours_judge(&g);
                     mg = g, mrn = rn, m0 = l0, m1 = l1, have = true;
                 }
@@ -636,8 +490,8 @@ static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhour
         float *rn = &run[area + p];
         if (t0 == 0) memset(&facade[p], 0, sizeof facade[p]), *rn = 0;
         for (int c = 0; c < nch && cn[c] > 0; c++)
-            tw__fold(&facade[p], rn, f->fbits[(size_t)p * nch + c] & up[c], cn[c], P[0][c], P[1][c],
-                     P[2][c]);
+            tw_sh__fold(&facade[p], rn, f->fbits[(size_t)p * nch + c] & up[c], cn[c], P[0][c],
+                        P[1][c], P[2][c]);
         if (last) tw_sunhours_judge(&facade[p]);
     }
     memset(f->fbits, 0, ((size_t)d->point_count + 1) * nch * sizeof *f->fbits);
@@ -738,15 +592,15 @@ static tw_result tw__events(tw__fast *f)
             raised += (size_t)__builtin_popcountll(rm[w]);
         }
     }
-    tw__transpose(f->rmap, ny, f->RW, f->rmapT, f->RWT);
+    tw_sh__transpose(f->rmap, ny, f->RW, f->rmapT, f->RWT);
     size_t cap = raised + 1;
-    if (!tw__arena_init(&f->evmem,
-                        2 * cap * (sizeof(int) + sizeof(float) + sizeof(uint16_t)) + 8 * 64))
+    if (!tw_sh__arena_init(&f->evmem,
+                           2 * cap * (sizeof(int) + sizeof(float) + sizeof(uint16_t)) + 8 * 64))
         return TW_ERR_NOMEM;
     for (int o = 0; o < 2; o++) {
-        f->ev_m[o] = tw__take(&f->evmem, cap * sizeof(int));
-        f->ev_z[o] = tw__take(&f->evmem, cap * sizeof(float));
-        f->ev_nb[o] = tw__take(&f->evmem, cap * sizeof(uint16_t));
+        f->ev_m[o] = tw_sh__take(&f->evmem, cap * sizeof(int));
+        f->ev_z[o] = tw_sh__take(&f->evmem, cap * sizeof(float));
+        f->ev_nb[o] = tw_sh__take(&f->evmem, cap * sizeof(uint16_t));
     }
     size_t n = 0;
     for (int j = 0; j < ny; j++) {
@@ -804,25 +658,25 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
                   (size_t)kwmax * 64 * Lwmax * 8 + colw * 8 + lines * 12 +
                   ((size_t)most + 1 + np) * 4 + np * (4 * 5 + 4 + 8 * f.nch + 4 + 24) + 4 +
                   ((size_t)f.RW * ny + 1) * 8 + (size_t)f.RW * 64 * f.RWT * 8 + 32 * 64;
-    tw__arena *A = &f.mem;
-    tw__arena_init(A, need);
-    for (int o = 0; o < 2; o++) f.ev_start[o] = tw__take(A, ((size_t)most + 2) * sizeof(int));
-    f.M = tw__take(A, (size_t)Lmax * kwmax * sizeof *f.M);
-    f.Mt = tw__take(A, (size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
-    f.col = tw__take(A, colw * sizeof *f.col);
-    f.K = tw__take(A, lines * sizeof *f.K);
-    f.rk = tw__take(A, lines * sizeof *f.rk);
-    f.rS = tw__take(A, lines * sizeof *f.rS);
-    f.qcount = tw__take(A, ((size_t)most + 1 + np) * sizeof *f.qcount);
-    f.qk = tw__take(A, np * sizeof *f.qk), f.qL = tw__take(A, np * sizeof *f.qL);
-    f.qp = tw__take(A, np * sizeof *f.qp), f.qt = tw__take(A, np * sizeof *f.qt);
-    f.thr = tw__take(A, np * sizeof *f.thr), f.wall = tw__take(A, (np + 1) * sizeof *f.wall);
-    f.fbits = tw__take(A, np * f.nch * sizeof *f.fbits);
-    f.pz = tw__take(A, np * sizeof *f.pz);
-    f.rmap = tw__take(A, ((size_t)f.RW * ny + 1) * sizeof *f.rmap);
-    f.own = tw__take(A, np * sizeof *f.own), f.near = tw__take(A, np * sizeof *f.near);
-    f.other = tw__take(A, np * sizeof *f.other);
-    f.rmapT = tw__take(A, (size_t)f.RW * 64 * f.RWT * sizeof *f.rmapT);
+    tw_sh__arena *A = &f.mem;
+    tw_sh__arena_init(A, need);
+    for (int o = 0; o < 2; o++) f.ev_start[o] = tw_sh__take(A, ((size_t)most + 2) * sizeof(int));
+    f.M = tw_sh__take(A, (size_t)Lmax * kwmax * sizeof *f.M);
+    f.Mt = tw_sh__take(A, (size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
+    f.col = tw_sh__take(A, colw * sizeof *f.col);
+    f.K = tw_sh__take(A, lines * sizeof *f.K);
+    f.rk = tw_sh__take(A, lines * sizeof *f.rk);
+    f.rS = tw_sh__take(A, lines * sizeof *f.rS);
+    f.qcount = tw_sh__take(A, ((size_t)most + 1 + np) * sizeof *f.qcount);
+    f.qk = tw_sh__take(A, np * sizeof *f.qk), f.qL = tw_sh__take(A, np * sizeof *f.qL);
+    f.qp = tw_sh__take(A, np * sizeof *f.qp), f.qt = tw_sh__take(A, np * sizeof *f.qt);
+    f.thr = tw_sh__take(A, np * sizeof *f.thr), f.wall = tw_sh__take(A, (np + 1) * sizeof *f.wall);
+    f.fbits = tw_sh__take(A, np * f.nch * sizeof *f.fbits);
+    f.pz = tw_sh__take(A, np * sizeof *f.pz);
+    f.rmap = tw_sh__take(A, ((size_t)f.RW * ny + 1) * sizeof *f.rmap);
+    f.own = tw_sh__take(A, np * sizeof *f.own), f.near = tw_sh__take(A, np * sizeof *f.near);
+    f.other = tw_sh__take(A, np * sizeof *f.other);
+    f.rmapT = tw_sh__take(A, (size_t)f.RW * 64 * f.RWT * sizeof *f.rmapT);
     tw_result rc = TW_OK;
     if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk || !f.M || !f.Mt || !f.col || !f.K || !f.rk ||
         !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt || !f.thr || !f.wall || !f.fbits ||
@@ -860,6 +714,6 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
         }
     }
     free(f.chunk);
-    tw__arena_free(&f.mem), tw__arena_free(&f.evmem), tw__arena_free(&f.nlmem);
+    tw_sh__arena_free(&f.mem), tw_sh__arena_free(&f.evmem), tw_sh__arena_free(&f.nlmem);
     return rc;
 }

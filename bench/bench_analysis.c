@@ -18,10 +18,14 @@
  * time) and in wall time; both ratios are printed. The floor's buffer,
  * the surface model and the results come from tw_sunhours_alloc.
  *
- *   bench_analysis [--source DIR] [--check]   (source default: CITYTWIN_SOURCE or .)
+ *   bench_analysis [--source DIR] [--check] [--runs N]
+ *   (source default: CITYTWIN_SOURCE or .; N measurements, 1-64, each
+ *   cold: fresh buffers; with N > 1, best / median / worst are printed)
  *
  * --check also runs the full sweep (untimed) and prints how many cells and
- * facade points the two engines disagree on. */
+ * facade points the two engines disagree on. The first line's results
+ * hash (over every cell's and facade point's fields) tells whether a
+ * change to the engine left its results bit-identical. */
 #include "tw_obstacles.h"
 #include "tw_sun.h"
 #include "tw_sunhours.h"
@@ -30,10 +34,13 @@
 #include <math.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+enum { STEPS = 97 };
 
 static double now_s(void)
 {
@@ -136,38 +143,25 @@ static int self_shaded(const tw_obstacles *o, const tw_facade_point *p, const tw
     return 0;
 }
 
-int main(int argc, char **argv)
+/* FNV-1a over the results' fields (not their padding): equal hashes,
+ * bit-identical results. */
+static uint64_t hash(const tw_sunhours_result *r, int n)
 {
-    const char *src = getenv("CITYTWIN_SOURCE");
-    bool check = false;
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--source") == 0 && i + 1 < argc)
-            src = argv[++i];
-        else if (strcmp(argv[i], "--check") == 0)
-            check = true;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/assets/data/buildings/incheon_cheongna_buildings_2p5km.geojson",
-             src ? src : ".");
-    GDALAllRegister();
-    const double cx = 167625, cy = 548208;
-    tw_obstacles *o = load(path, cx, cy);
-    if (!o) {
-        fprintf(stderr, "bench_analysis: cannot read %s\n", path);
-        return 1;
+    uint64_t h = 1469598103934665603ull;
+    for (int k = 0; k < n; k++) {
+        uint32_t v[4] = {0, 0, 0, r[k].pass};
+        memcpy(&v[0], &r[k].hours, 4), memcpy(&v[1], &r[k].hours_8_16, 4);
+        memcpy(&v[2], &r[k].cont_9_15, 4);
+        for (int q = 0; q < 4; q++) h = (h ^ v[q]) * 1099511628211ull;
     }
-    /* The steps: Cheongna, 2026-12-22 08:00-16:00 every 5 min. */
-    enum { STEPS = 97 };
-    tw_sunhours_step st[STEPS];
-    for (int k = 0; k < STEPS; k++) {
-        double h = 8 + k * 5 / 60.0, a = fmax(h - 2.5 / 60, 8), b = fmin(h + 2.5 / 60, 16);
-        tw_sun_pos p;
-        tw_sun_position(tw_sun_epoch(2026, 12, 22, h, 9), 37.533, 126.634, &p);
-        st[k] = (tw_sunhours_step){.azimuth_deg = p.azimuth_deg,
-                                   .elevation_deg = p.elevation_deg,
-                                   .w_total = b - a,
-                                   .w_8_16 = b - a,
-                                   .w_9_15 = fmax(0, fmin(b, 15) - fmax(a, 9))};
-    }
+    return h;
+}
+
+/* One measurement: the floor, then sun hours as the layer's worker does
+ * it; out: CPU ratio, wall ratio, sun hours CPU and wall seconds. */
+static tw_result one_run(const tw_obstacles *o, const tw_sunhours_step *st, double cx, double cy,
+                         bool check, bool first, double out[4])
+{
     const int N = 1000;
     tw_grid area = {.x0 = cx - 500, .y0 = cy - 500, .dx = 1, .dy = 1, .nx = N, .ny = N};
     /* Floor: 97 depth images of the district's prisms at 1 m. */
@@ -221,9 +215,11 @@ int main(int argc, char **argv)
     double mean = 0;
     for (int c = 0; c < N * N; c++) mean += res[c].hours;
     mean /= (double)N * N;
-    printf("bench_analysis (sun hours): %d prisms, district 1000 x 1000 at 1 m, surface model "
-           "%d x %d, %d facade points, %d steps, mean %.2f h (%s)\n",
-           o->count, g.nx, g.ny, np, STEPS, mean, rc == TW_OK ? "ok" : "FAILED");
+    if (first)
+        printf("bench_analysis (sun hours): %d prisms, district 1000 x 1000 at 1 m, surface model "
+               "%d x %d, %d facade points, %d steps, mean %.2f h (%s), results hash %016llx\n",
+               o->count, g.nx, g.ny, np, STEPS, mean, rc == TW_OK ? "ok" : "FAILED",
+               (unsigned long long)(hash(res, N * N) ^ hash(pres, np) * 31));
     printf("  floor: 97 x depth image of the prisms at 1 m: %.3f s CPU, %.3f s wall (%.2f ms "
            "CPU each, %ld cells raised)\n",
            floor_c, floor_s, floor_c * 1000 / STEPS, raised / STEPS);
@@ -231,6 +227,7 @@ int main(int argc, char **argv)
            sun_c * 1000 / STEPS);
     printf("  ratio sun hours / floor: %.2f on CPU time, %.2f on wall time (target <= 1.5)\n",
            sun_c / floor_c, sun_s / floor_s);
+    out[0] = sun_c / floor_c, out[1] = sun_s / floor_s, out[2] = sun_c, out[3] = sun_s;
     if (check && rc == TW_OK) {
         tw_sunhours_result *r2 = tw_sunhours_alloc((size_t)N * N * sizeof *r2, false);
         tw_sunhours_result *p2 = malloc(((size_t)np + 1) * sizeof *p2);
@@ -255,6 +252,65 @@ int main(int argc, char **argv)
         free(r2), free(p2);
     }
     free(img), free(dsm), free(pts), free(res), free(pres);
+    return rc;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    const char *src = getenv("CITYTWIN_SOURCE");
+    bool check = false;
+    int runs = 1;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--source") == 0 && i + 1 < argc)
+            src = argv[++i];
+        else if (strcmp(argv[i], "--check") == 0)
+            check = true;
+        else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
+            runs = atoi(argv[++i]), runs = runs < 1 ? 1 : runs > 64 ? 64 : runs;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/assets/data/buildings/incheon_cheongna_buildings_2p5km.geojson",
+             src ? src : ".");
+    GDALAllRegister();
+    const double cx = 167625, cy = 548208;
+    tw_obstacles *o = load(path, cx, cy);
+    if (!o) {
+        fprintf(stderr, "bench_analysis: cannot read %s\n", path);
+        return 1;
+    }
+    /* The steps: Cheongna, 2026-12-22 08:00-16:00 every 5 min. */
+    tw_sunhours_step st[STEPS];
+    for (int k = 0; k < STEPS; k++) {
+        double h = 8 + k * 5 / 60.0, a = fmax(h - 2.5 / 60, 8), b = fmin(h + 2.5 / 60, 16);
+        tw_sun_pos p;
+        tw_sun_position(tw_sun_epoch(2026, 12, 22, h, 9), 37.533, 126.634, &p);
+        st[k] = (tw_sunhours_step){.azimuth_deg = p.azimuth_deg,
+                                   .elevation_deg = p.elevation_deg,
+                                   .w_total = b - a,
+                                   .w_8_16 = b - a,
+                                   .w_9_15 = fmax(0, fmin(b, 15) - fmax(a, 9))};
+    }
+    double(*r)[4] = malloc((size_t)runs * sizeof *r);
+    tw_result rc = r ? TW_OK : TW_ERR_NOMEM;
+    for (int k = 0; k < runs && rc == TW_OK; k++)
+        rc = one_run(o, st, cx, cy, check && k == runs - 1, k == 0, r[k]);
+    if (rc == TW_OK && runs > 1) {
+        static const char *what[4] = {"ratio (CPU)", "ratio (wall)", "sun hours CPU s",
+                                      "sun hours wall s"};
+        double v[64];
+        for (int q = 0; q < 4; q++) {
+            for (int k = 0; k < runs; k++) v[k] = r[k][q];
+            qsort(v, (size_t)runs, sizeof *v, cmp_d);
+            printf("  %d runs, %s: best %.3f, median %.3f, worst %.3f\n", runs, what[q], v[0],
+                   v[runs / 2], v[runs - 1]);
+        }
+    }
+    free(r);
     tw_obstacles_release(o);
     return rc == TW_OK ? 0 : 1;
 }

@@ -3,6 +3,9 @@
 #include "tw_sunhours_int.h"
 
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
@@ -368,8 +371,21 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
     s.edge = malloc(3 * most * sizeof *s.edge);
     tw_result rc = s.lines && s.off && s.edge ? TW_OK : TW_ERR_NOMEM;
     s.zmin_area = INFINITY;
-    float z0 = INFINITY, zmax = -INFINITY; /* locals: the loop vectorizes */
-    for (size_t c = 0; c < cells; c++) {
+    float z0 = INFINITY, zmax = -INFINITY;
+    size_t c0 = 0;
+#ifdef __SSE2__
+    /* maxps / minps keep the accumulator where z is NaN, as below */
+    __m128 vmax = _mm_set1_ps(-INFINITY), vmin = _mm_set1_ps(INFINITY);
+    for (; c0 + 4 <= cells; c0 += 4) {
+        __m128 z = _mm_loadu_ps(d->dsm + c0);
+        vmax = _mm_max_ps(z, vmax), vmin = _mm_min_ps(z, vmin);
+    }
+    float lane[8];
+    _mm_storeu_ps(lane, vmax), _mm_storeu_ps(lane + 4, vmin);
+    for (int q = 0; q < 4; q++)
+        zmax = lane[q] > zmax ? lane[q] : zmax, z0 = lane[4 + q] < z0 ? lane[4 + q] : z0;
+#endif
+    for (size_t c = c0; c < cells; c++) {
         float z = d->dsm[c];
         zmax = z > zmax ? z : zmax, z0 = z < z0 ? z : z0;
     }

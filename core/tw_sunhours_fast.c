@@ -18,47 +18,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* One round of the 64 x 64 bit transpose: the j x j blocks off the
- * diagonal swapped (j a constant once inlined, so the loop over k
- * vectorizes). */
-static inline __attribute__((always_inline)) void tw__t64_round(uint64_t a[64], const int j,
-                                                                const uint64_t m)
-{
-    for (int b = 0; b < 64; b += 2 * j)
-        for (int k = b; k < b + j; k++) {
-            uint64_t t = ((a[k] >> j) ^ a[k + j]) & m;
-            a[k] ^= t << j;
-            a[k + j] ^= t;
-        }
-}
-
-/* Transposes a 64 x 64 bit matrix: bit c of a[r] <-> bit r of a[c]. */
-static void tw__t64(uint64_t a[64])
-{
-    tw__t64_round(a, 32, 0x00000000FFFFFFFFull);
-    tw__t64_round(a, 16, 0x0000FFFF0000FFFFull);
-    tw__t64_round(a, 8, 0x00FF00FF00FF00FFull);
-    tw__t64_round(a, 4, 0x0F0F0F0F0F0F0F0Full);
-    tw__t64_round(a, 2, 0x3333333333333333ull);
-    tw__t64_round(a, 1, 0x5555555555555555ull);
-}
-
-/* dst (sw * 64 rows of dw words) = the transpose of src (rows rows of sw
- * words); dw = (rows + 63) / 64. */
-static void tw__transpose(const uint64_t *src, int rows, int sw, uint64_t *dst, int dw)
-{
-    uint64_t blk[64];
-    for (int rb = 0; rb < dw; rb++)
-        for (int cb = 0; cb < sw; cb++) {
-            for (int r = 0; r < 64; r++) {
-                int rr = rb * 64 + r;
-                blk[r] = rr < rows ? src[(size_t)rr * sw + cb] : 0;
-            }
-            tw__t64(blk);
-            for (int c = 0; c < 64; c++) dst[(size_t)(cb * 64 + c) * dw + rb] = blk[c];
-        }
-}
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Clears bits b0 .. b1 (inclusive) of row. */
 static void tw__clear(uint64_t *row, int b0, int b1)
@@ -88,44 +50,9 @@ static void tw__fill(uint64_t *row, int b0, int b1)
     row[w1] |= m1;
 }
 
-/* n bits of src (sw words) from bit s into dst. */
-static void tw__extract(const uint64_t *src, int sw, int s, int n, uint64_t *dst)
-{
-    int nw = (n + 63) >> 6;
-    for (int w = 0; w < nw; w++) {
-        int pos = s + 64 * w, q = pos >> 6, sh = pos & 63;
-        uint64_t lo = q < sw ? src[q] : 0, hi = sh && q + 1 < sw ? src[q + 1] : 0;
-        dst[w] = sh ? lo >> sh | hi << (64 - sh) : lo;
-    }
-    if (n & 63) dst[nw - 1] &= (1ull << (n & 63)) - 1;
-}
-
 static inline int tw__ctz(uint64_t x)
 {
     return __builtin_ctzll(x);
-}
-
-/* Adds a chunk of n steps' lit bits (bit t: step t lit) to r; *run carries
- * the 09-15 run across chunks. P*: prefix sums of the chunk's weights. */
-static void tw__fold(tw_sunhours_result *r, float *run, uint64_t lit, int n, const double *Pt,
-                     const double *P8, const double *P9)
-{
-    if (n < 64) lit &= (1ull << n) - 1;
-    double carry = (lit & 1) ? *run : 0, last = 0;
-    int last_end = -1;
-    while (lit) {
-        int a = tw__ctz(lit);
-        uint64_t x = ~(lit >> a);
-        int e = x ? a + tw__ctz(x) : 64;
-        if (e > n) e = n;
-        r->hours += (float)(Pt[e] - Pt[a]);
-        r->hours_8_16 += (float)(P8[e] - P8[a]);
-        double c = (a == 0 ? carry : 0) + (P9[e] - P9[a]);
-        if ((float)c > r->cont_9_15) r->cont_9_15 = (float)c;
-        last = c, last_end = e;
-        lit = e >= 64 ? 0 : lit & (~0ull << e);
-    }
-    *run = last_end == n ? (float)last : 0;
 }
 
 /* The per-run state of the fast engine. */
@@ -137,11 +64,19 @@ typedef struct tw__fast {
     /* Neighbours in the row after (minor -1 0 +1: bits 0-2) and the row
      * before (bits 3-5) that are raised; bits 6-11: of equal height. */
     uint16_t *ev_nb[2];
+    /* Per layout and pair (next, previous) of neighbour bits: each row's
+     * events that are not inside a run of equal heights on lines that
+     * step that way (see tw__step), built when first needed. */
+    tw_sh__arena mem, evmem, nlmem; /* fixed buffers; events; lists without runs' insides */
+    int *nl_start[2][36], *nl_m[2][36];
+    float *nl_z[2][36];
+    uint16_t *nl_nb[2][36];
     int nch;         /* words of steps held before a fold (1 or 2) */
     uint64_t *fbits; /* the held steps' lit bits of the points, nch words each */
     float *pz;       /* the points' heights */
     uint64_t *rmap;  /* the grid's raised cells, rows of RW words */
-    int RW;
+    uint64_t *rmapT; /* its transpose: columns of RWT words */
+    int RW, RWT;
     int W, AYP; /* area row words, rows padded to 64 */
     /* 64 x nch steps' images of the area (AYP x W each, 1 = shadowed). */
     uint64_t *chunk;
@@ -257,6 +192,120 @@ static void tw__queries(tw__fast *f)
     f->qcount[0] = 0;
 }
 
+/* The sweep's state along the lines (see tw__step). */
+typedef struct tw__lines {
+    float *S, *rS;
+    int *K, *rk;
+    float drop;
+    int na, nb, dn, dp, nbit, pbit;
+} tw__lines;
+
+/* One raised cell at sweep position k, minor position b on line L. */
+static inline __attribute__((always_inline)) void tw__event(const tw__fast *f, const tw__clip *c,
+                                                            const tw__lines *l, int k, int b, int L,
+                                                            float z, unsigned nbf)
+{
+    float Sin = l->S[L] - (float)(k - l->K[L]) * l->drop;
+    /* a run of equal heights begins: kept without a branch */
+    bool begin =
+        (k == 0) | ((unsigned)(b - l->dp) >= (unsigned)l->nb) | !(nbf >> (6 + l->pbit) & 1);
+    int rko = l->rk[L];
+    float rso = l->rS[L];
+    uint32_t bs, bo, msk = 0u - (uint32_t)begin;
+    memcpy(&bs, &Sin, 4), memcpy(&bo, &rso, 4);
+    bo = (bo & ~msk) | (bs & msk);
+    int rkv = (int)(((uint32_t)rko & ~msk) | ((uint32_t)k & msk));
+    float rsv;
+    memcpy(&rsv, &bo, 4);
+    l->rk[L] = rkv, l->rS[L] = rsv;
+    float So = z > Sin ? z : Sin;
+    l->S[L] = So, l->K[L] = k;
+    bool next_in = k + 1 < l->na && b + l->dn >= 0 && b + l->dn < l->nb;
+    if (!next_in || !(nbf >> (6 + l->nbit) & 1)) /* the run ends */
+        tw__roof(f, c, L, rkv, k, rsv, z);
+    if (next_in && (nbf >> l->nbit & 1)) return; /* the line stays raised */
+    tw__span(f, c, L, k, So);
+}
+
+/* The events of layout by that are not inside a run on lines whose next
+ * and previous cells have neighbour bits nbit and pbit (key nbit * 6 +
+ * pbit). false: no memory (the full lists serve). */
+static bool tw__nolist(tw__fast *f, int by, int key)
+{
+    if (f->nl_start[by][key]) return true;
+    const tw_grid *g = &f->s->d->grid;
+    const int rows = by ? g->nx : g->ny, *evs = f->ev_start[by];
+    const unsigned eqm = 1u << (6 + key / 6) | 1u << (6 + key % 6);
+    size_t n = (size_t)evs[rows] + 1;
+    if (!f->nlmem.base &&
+        !tw_sh__arena_init(&f->nlmem, 16 * (n * 10 + ((size_t)rows + 1) * 4 + 256)))
+        return false;
+    size_t used = f->nlmem.used;
+    int *st = tw_sh__take(&f->nlmem, ((size_t)rows + 1) * sizeof *st);
+    int *m = tw_sh__take(&f->nlmem, n * sizeof *m);
+    float *z = tw_sh__take(&f->nlmem, n * sizeof *z);
+    uint16_t *nb = tw_sh__take(&f->nlmem, n * sizeof *nb);
+    if (!st || !m || !z || !nb) { /* full: this pair keeps the full lists */
+        f->nlmem.used = used;
+        return false;
+    }
+    int q = 0;
+    for (int a = 0; a < rows; a++) {
+        st[a] = q;
+        for (int e = evs[a]; e < evs[a + 1]; e++) { /* written always, kept when not inside */
+            m[q] = f->ev_m[by][e], z[q] = f->ev_z[by][e], nb[q] = f->ev_nb[by][e];
+            q += (f->ev_nb[by][e] & eqm) != eqm;
+        }
+    }
+    st[rows] = q;
+    f->nl_start[by][key] = st, f->nl_m[by][key] = m, f->nl_z[by][key] = z;
+    f->nl_nb[by][key] = nb;
+    return true;
+}
+
+static uint16_t tw__nb(const float *dsm, int nx, int ny, int i, int j, int by_col, float zb);
+
+/* Whether row a, minor position m of layout by is in its events; its
+ * height and neighbour bits (as tw__events has them). */
+static bool tw__event_at(const tw__fast *f, int by, int a, int m, float *z, unsigned *nbf)
+{
+    const tw_sunhours_desc *d = f->s->d;
+    const int nx = d->grid.nx, ny = d->grid.ny, i = by ? a : m, j = by ? m : a;
+    /* along a, in memory order in either map (a cache line serves 512 rows) */
+    uint64_t word =
+        by ? f->rmap[(size_t)m * f->RW + (a >> 6)] : f->rmapT[(size_t)m * f->RWT + (a >> 6)];
+    if (!(word >> (a & 63) & 1)) return false;
+    const float *zc = d->dsm + (size_t)j * nx + i;
+    if (i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc && zc[1] == *zc &&
+        zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc && zc[nx - 1] == *zc &&
+        zc[nx] == *zc && zc[nx + 1] == *zc)
+        return false;
+    *z = *zc, *nbf = tw__nb(d->dsm, nx, ny, i, j, by, f->z0 + (float)TW_SH_BASE);
+    return true;
+}
+
+/* The first of the n sorted values of m that is >= x (n when none): the
+ * loop's length depends on n only, the step is a conditional move. */
+static inline int tw__lower(const int *m, int n, int x)
+{
+    if (n <= 0) return 0;
+    const int *base = m;
+    while (n > 1) {
+        int half = n >> 1;
+        base = base[half - 1] < x ? base + half : base;
+        n -= half;
+    }
+    return (int)(base - m) + (*base < x);
+}
+
+/* [*e0, *e1): the events of m (sorted) from e0 to e1 with lo <= m <= hi. */
+static inline void tw__window(const int *m, int *e0, int *e1, int lo, int hi)
+{
+    int a = *e0, n = *e1 - a;
+    int i0 = tw__lower(m + a, n, lo), i1 = tw__lower(m + a, n, hi + 1);
+    *e0 = a + i0, *e1 = a + i1;
+}
+
 /* One sun position (step ct of those held). */
 static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
 {
@@ -266,7 +315,6 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     const int by = s->by_col ? 1 : 0, na = s->na, nb = s->nb, bmin = s->bmin, a0 = s->a0,
               astep = s->astep;
     const float drop = s->drop, eps = (float)TW_SH_EPS;
-    const uint64_t bit = 1ull << (ct & 63);
     const int cw0 = ct >> 6;
     /* The area in the layout: major rows A0..A1, minor B0..B1 (from bmin). */
     int A0 = by ? d->ax0 : d->ay0, A1 = A0 + (by ? d->anx : d->any) - 1;
@@ -281,9 +329,14 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     /* Lines: lazy shadow heights S[L] at positions K[L]. */
     float *S = s->lines + s->hi, *rS = f->rS + s->hi;
     int *K = f->K + s->hi, *rk = f->rk + s->hi;
-    for (int L = -s->hi; L < nb - s->lo; L++) S[L] = -INFINITY, K[L] = 0;
+    /* A run of equal heights can begin at a cell that is no event (its
+     * eight neighbours have its height) where its line enters the window:
+     * each line's run starts where the line does, with the height it
+     * brings (rk, rS were left from the last step before). */
+    for (int L = -s->hi; L < nb - s->lo; L++)
+        S[L] = -INFINITY, K[L] = 0, rk[L] = 0, rS[L] = -INFINITY;
     for (int b = 0; b < nb; b++) {
-        S[b] = s->far_major[b], K[b] = -1;
+        S[b] = s->far_major[b], K[b] = -1, rk[b] = 0, rS[b] = S[b] - drop;
         tw__span(f, &c, b, -1, S[b]);
     }
     tw__queries(f);
@@ -297,6 +350,7 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
         if (k > 0 && off != s->off[k - 1]) { /* a line enters at an edge */
             int L = off > s->off[k - 1] ? -off : nb - 1 - off;
             S[L] = off > s->off[k - 1] ? s->far_b0[k] : s->far_b1[k], K[L] = k - 1;
+            rk[L] = k, rS[L] = S[L] - drop;
             tw__span(f, &c, L, k - 1, S[L]);
         }
         for (int q = f->qcount[k]; q < f->qcount[k + 1]; q++) {
@@ -307,36 +361,74 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
         /* The line's next and previous cells: their bits in ev_nb. */
         int dn = k + 1 < na ? s->off[k + 1] - off : 0, dp = k > 0 ? off - s->off[k - 1] : 0;
         const int nbit = (astep > 0 ? 0 : 3) + dn + 1, pbit = (astep > 0 ? 3 : 0) - dp + 1;
-        for (int e = evs[a]; e < evs[a + 1]; e++) {
-            int m = evm[e];
-            if (m < bmin || m > s->bmax) continue;
-            int b = m - bmin, L = b - off;
-            float z = evz[e];
+        /* A cell whose previous and next cells on its line have its
+         * height is inside a run: skipped like the cells inside a roof
+         * (in the window; at its minor edges, a begin or an end). Away from
+         * the first and last positions, the rows' lists without those
+         * cells serve, so the sweep does not branch on them. */
+        const bool inner = k > 0 && k + 1 < na;
+        const unsigned eqm = inner ? 1u << (6 + pbit) | 1u << (6 + nbit) : 1u << 15;
+        tw__lines ln = {.S = S,
+                        .rS = rS,
+                        .K = K,
+                        .rk = rk,
+                        .drop = drop,
+                        .na = na,
+                        .nb = nb,
+                        .dn = dn,
+                        .dp = dp,
+                        .nbit = nbit,
+                        .pbit = pbit};
+        const int key = nbit * 6 + pbit;
+        if (evs[a] == evs[a + 1]) continue; /* no raised cell but inside roofs */
+        if (inner && tw__nolist(f, by, key)) {
+            const int *lm = f->nl_m[by][key];
+            const float *lz = f->nl_z[by][key];
+            const uint16_t *lnb = f->nl_nb[by][key];
+            int l0 = f->nl_start[by][key][a], l1 = f->nl_start[by][key][a + 1];
+            if (l0 < l1 && (lm[l0] < bmin || lm[l1 - 1] > s->bmax)) /* the row is cut */
+                tw__window(lm, &l0, &l1, bmin, s->bmax);
+            for (int e = l0; e < l1; e++) {
+                int b = lm[e] - bmin;
+                tw__event(f, &c, &ln, k, b, b - off, lz[e], lnb[e]);
+            }
+            /* cells inside a run at the window's minor edges whose
+             * previous or next cell is outside it: a begin or an end */
+            for (int q = 0; q < (nb > 1 ? 2 : 1); q++) {
+                int b = q == 0 ? 0 : nb - 1;
+                float z;
+                unsigned nbf;
+                if ((unsigned)(b - dp) < (unsigned)nb && (unsigned)(b + dn) < (unsigned)nb)
+                    continue;
+                if (tw__event_at(f, by, a, bmin + b, &z, &nbf) && (nbf & eqm) == eqm)
+                    tw__event(f, &c, &ln, k, b, b - off, z, nbf);
+            }
+            continue;
+        }
+        int e0 = evs[a], e1 = evs[a + 1];
+        tw__window(evm, &e0, &e1, bmin, s->bmax);
+        for (int e = e0; e < e1; e++) {
+            int b = evm[e] - bmin;
             unsigned nbf = evnb[e];
-            float Sin = S[L] - (float)(k - K[L]) * drop;
-            if (k == 0 || b - dp < 0 || b - dp >= nb || !(nbf >> (6 + pbit) & 1))
-                rk[L] = k, rS[L] = Sin; /* a run of equal heights begins */
-            float So = z > Sin ? z : Sin;
-            S[L] = So, K[L] = k;
-            bool next_in = k + 1 < na && b + dn >= 0 && b + dn < nb;
-            if (!next_in || !(nbf >> (6 + nbit) & 1)) /* the run ends */
-                tw__roof(f, &c, L, rk[L], k, rS[L], z);
-            if (next_in && (nbf >> nbit & 1)) continue; /* the line stays raised */
-            tw__span(f, &c, L, k, So);
+            if ((nbf & eqm) == eqm && (unsigned)(b - dp) < (unsigned)nb &&
+                (unsigned)(b + dn) < (unsigned)nb)
+                continue;
+            tw__event(f, &c, &ln, k, b, b - off, evz[e], nbf);
         }
     }
     for (int w = 0; w < f->nwall; w++)
         for (int p = f->wall[w]; p < f->wall[w + 1]; p++)
-            if (f->pz[p] + eps >= f->thr[w]) f->fbits[(size_t)p * f->nch + cw0] |= bit;
+            f->fbits[(size_t)p * f->nch + cw0] |= (uint64_t)(f->pz[p] + eps >= f->thr[w])
+                                                  << (ct & 63);
     /* Unshear: positions become rows, lines become the area's minor axis. */
     int Lw = (c.Lcnt + 63) / 64, nbits = B1 - B0 + 1, cw = (nbits + 63) / 64;
-    tw__transpose(f->M, c.Lcnt, c.kw, f->Mt, Lw);
+    tw_sh__transpose(f->M, c.Lcnt, c.kw, f->Mt, Lw);
     uint64_t *img = f->chunk + (size_t)ct * f->AYP * f->W;
     uint64_t *dst = by ? f->col : img;
     for (int k = c.ka0; k <= c.ka1; k++)
-        tw__extract(f->Mt + (size_t)(k - c.ka0) * Lw, Lw, B0 - s->off[k] - c.Lm0, nbits,
-                    dst + (size_t)(a0 + k * astep - A0) * cw);
-    if (by) tw__transpose(f->col, d->anx, cw, img, f->W);
+        tw_sh__extract(f->Mt + (size_t)(k - c.ka0) * Lw, Lw, B0 - s->off[k] - c.Lm0, nbits,
+                       dst + (size_t)(a0 + k * astep - A0) * cw);
+    if (by) tw_sh__transpose(f->col, d->anx, cw, img, f->W);
 }
 
 /* Folds the n steps held (from step t0; up: those above the horizon, nch
@@ -360,6 +452,12 @@ static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhour
     int cn[2] = {n < 64 ? n : 64, n > 64 ? n - 64 : 0};
     size_t area = (size_t)d->anx * d->any, img = (size_t)f->AYP * f->W;
     uint64_t blk[2][64];
+    /* Neighbouring cells often see the sun at the same steps (open ground,
+     * one shadow): the last folded cell's words and result are reused. */
+    uint64_t m0 = 0, m1 = 0;
+    tw_sunhours_result mg = {0};
+    float mrn = 0;
+    bool have = false;
     for (int y = 0; y < d->any; y++)
         for (int w = 0; w < f->W; w++) {
             size_t o = (size_t)y * f->W + w;
@@ -367,20 +465,24 @@ static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhour
                 const uint64_t *ch = f->chunk + (size_t)c * 64 * img + o;
                 for (int t = 0; t < 64; t++) /* steps below the horizon: not drawn */
                     blk[c][t] = t < cn[c] && (up[c] >> t & 1) ? ch[t * img] : ~0ull;
-                tw__t64(blk[c]);
+                tw_sh__t64(blk[c]);
             }
             for (int b = 0; b < 64 && w * 64 + b < d->anx; b++) {
                 size_t ac = (size_t)y * d->anx + w * 64 + b;
+                uint64_t l0 = ~blk[0][b] & up[0], l1 = nch > 1 ? ~blk[1][b] & up[1] : 0;
                 tw_sunhours_result g = {0};
                 float rn = 0;
-                if (t0 > 0) g = ground[ac], rn = run[ac];
-                for (int c = 0; c < nch && cn[c] > 0; c++) {
-                    tw__fold(&g, &rn, ~blk[c][b] & up[c], cn[c], P[0][c], P[1][c], P[2][c]);
+                if (t0 == 0 && have && l0 == m0 && l1 == m1) { /* the last cell's steps */
+                    g = mg, rn = mrn;
+                } else {
+                    if (t0 > 0) g = ground[ac], rn = run[ac];
+                    if (cn[0] > 0) tw_sh__fold(&g, &rn, l0, cn[0], P[0][0], P[1][0], P[2][0]);
+                    if (nch > 1 && cn[1] > 0)
+                        tw_sh__fold(&g, &rn, l1, cn[1], P[0][1], P[1][1], P[2][1]);
+                    if (last) tw_sunhours_judge(&g);
+                    mg = g, mrn = rn, m0 = l0, m1 = l1, have = true;
                 }
-                if (last)
-                    tw_sunhours_judge(&g);
-                else
-                    run[ac] = rn;
+                if (!last) run[ac] = rn;
                 ground[ac] = g;
             }
         }
@@ -388,8 +490,8 @@ static void tw__flush(tw__fast *f, int t0, int n, const uint64_t *up, tw_sunhour
         float *rn = &run[area + p];
         if (t0 == 0) memset(&facade[p], 0, sizeof facade[p]), *rn = 0;
         for (int c = 0; c < nch && cn[c] > 0; c++)
-            tw__fold(&facade[p], rn, f->fbits[(size_t)p * nch + c] & up[c], cn[c], P[0][c], P[1][c],
-                     P[2][c]);
+            tw_sh__fold(&facade[p], rn, f->fbits[(size_t)p * nch + c] & up[c], cn[c], P[0][c],
+                        P[1][c], P[2][c]);
         if (last) tw_sunhours_judge(&facade[p]);
     }
     memset(f->fbits, 0, ((size_t)d->point_count + 1) * nch * sizeof *f->fbits);
@@ -407,8 +509,8 @@ static uint16_t tw__nb(const float *dsm, int nx, int ny, int i, int j, int by_co
             int ii = by_col ? i + da : i + dm, jj = by_col ? j + dm : j + da;
             if (ii < 0 || jj < 0 || ii >= nx || jj >= ny) continue;
             float zn = dsm[(size_t)jj * nx + ii];
-            if (zn > zb) r |= (uint16_t)(1u << (3 * s + dm + 1));
-            if (zn == z) r |= (uint16_t)(1u << (6 + 3 * s + dm + 1));
+            r |= (uint16_t)((unsigned)(zn > zb) << (3 * s + dm + 1));
+            r |= (uint16_t)((unsigned)(zn == z) << (6 + 3 * s + dm + 1));
         }
     return r;
 }
@@ -457,50 +559,68 @@ static void tw__walls(tw__fast *f)
     f->wall[f->nwall] = d->point_count;
 }
 
+/* Bit t set where z[t] > zb (NaN: not), for the first n (at most 64). */
+static inline uint64_t tw__raised64(const float *z, int n, float zb)
+{
+    uint64_t bits = 0;
+    int t = 0;
+#ifdef __SSE2__
+    const __m128 b = _mm_set1_ps(zb);
+    for (; t + 4 <= n && t < 64; t += 4)
+        bits |= (uint64_t)_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(z + t), b)) << t;
+#endif
+    for (; t < n && t < 64; t++) bits |= (uint64_t)(z[t] > zb) << t;
+    return bits;
+}
+
 /* The raised cells in both layouts. A cell whose eight neighbours have
  * its height is skipped: on every line it is inside a run of equal
  * heights, the lazy height carries across it and the run's shadow is
  * drawn from its ends. */
-/* The row layout's lists grown to hold cap events. */
-static bool tw__grow(tw__fast *f, size_t cap)
-{
-    int *m = realloc(f->ev_m[0], (cap + 1) * sizeof *m);
-    if (m) f->ev_m[0] = m;
-    float *z = m ? realloc(f->ev_z[0], (cap + 1) * sizeof *z) : NULL;
-    if (z) f->ev_z[0] = z;
-    uint16_t *nb = z ? realloc(f->ev_nb[0], (cap + 1) * sizeof *nb) : NULL;
-    if (nb) f->ev_nb[0] = nb;
-    return nb != NULL;
-}
-
 static tw_result tw__events(tw__fast *f)
 {
     const tw_sunhours_desc *d = f->s->d;
     const int nx = d->grid.nx, ny = d->grid.ny;
     const float zb = f->z0 + (float)TW_SH_BASE;
-    size_t n = 0, cap = 1 << 16;
-    if (!tw__grow(f, cap)) return TW_ERR_NOMEM;
+    /* The raised map first: its count bounds the lists. */
+    size_t raised = 0;
     for (int j = 0; j < ny; j++) {
-        f->ev_start[0][j] = (int)n;
-        for (int i = 0; i < nx; i++) {
-            const float *zc = d->dsm + (size_t)j * nx + i;
-            if (!(*zc > zb)) continue;
-            f->rmap[(size_t)j * f->RW + (i >> 6)] |= 1ull << (i & 63);
-            if (i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc && zc[1] == *zc &&
-                zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc && zc[nx - 1] == *zc &&
-                zc[nx] == *zc && zc[nx + 1] == *zc)
-                continue;
-            if (n == cap && !tw__grow(f, cap *= 2)) return TW_ERR_NOMEM;
-            f->ev_m[0][n] = i, f->ev_z[0][n] = *zc;
-            f->ev_nb[0][n] = tw__nb(d->dsm, nx, ny, i, j, 0, zb);
-            n++;
+        const float *row = d->dsm + (size_t)j * nx;
+        uint64_t *rm = f->rmap + (size_t)j * f->RW;
+        for (int w = 0; w < f->RW; w++) {
+            rm[w] = tw__raised64(row + 64 * w, nx - 64 * w, zb);
+            raised += (size_t)__builtin_popcountll(rm[w]);
         }
     }
+    tw_sh__transpose(f->rmap, ny, f->RW, f->rmapT, f->RWT);
+    size_t cap = raised + 1;
+    if (!tw_sh__arena_init(&f->evmem,
+                           2 * cap * (sizeof(int) + sizeof(float) + sizeof(uint16_t)) + 8 * 64))
+        return TW_ERR_NOMEM;
+    for (int o = 0; o < 2; o++) {
+        f->ev_m[o] = tw_sh__take(&f->evmem, cap * sizeof(int));
+        f->ev_z[o] = tw_sh__take(&f->evmem, cap * sizeof(float));
+        f->ev_nb[o] = tw_sh__take(&f->evmem, cap * sizeof(uint16_t));
+    }
+    size_t n = 0;
+    for (int j = 0; j < ny; j++) {
+        f->ev_start[0][j] = (int)n;
+        const float *row = d->dsm + (size_t)j * nx;
+        const uint64_t *rm = f->rmap + (size_t)j * f->RW;
+        for (int w = 0; w < f->RW; w++)
+            for (uint64_t bits = rm[w]; bits; bits &= bits - 1) {
+                int i = 64 * w + tw__ctz(bits);
+                const float *zc = row + i;
+                if (i > 0 && j > 0 && i < nx - 1 && j < ny - 1 && zc[-1] == *zc && zc[1] == *zc &&
+                    zc[-nx - 1] == *zc && zc[-nx] == *zc && zc[-nx + 1] == *zc &&
+                    zc[nx - 1] == *zc && zc[nx] == *zc && zc[nx + 1] == *zc)
+                    continue;
+                f->ev_m[0][n] = i, f->ev_z[0][n] = *zc;
+                f->ev_nb[0][n] = tw__nb(d->dsm, nx, ny, i, j, 0, zb);
+                n++;
+            }
+    }
     f->ev_start[0][ny] = (int)n;
-    f->ev_m[1] = malloc((n + 1) * sizeof *f->ev_m[1]);
-    f->ev_z[1] = malloc((n + 1) * sizeof *f->ev_z[1]);
-    f->ev_nb[1] = malloc((n + 1) * sizeof *f->ev_nb[1]);
-    if (!f->ev_m[1] || !f->ev_z[1] || !f->ev_nb[1]) return TW_ERR_NOMEM;
     /* The column layout: a counting sort of the rows' list (j stays sorted). */
     int *cs = f->ev_start[1];
     memset(cs, 0, ((size_t)nx + 1) * sizeof *cs);
@@ -528,34 +648,45 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     int big = d->anx > d->any ? d->anx : d->any;
     int Lmax = 2 * big + 2, kwmax = (big + 63) / 64 + 1, Lwmax = (Lmax + 63) / 64 + 1;
     size_t np = (size_t)d->point_count + 1, lines = (size_t)nx + ny + 2;
-    for (int o = 0; o < 2; o++) {
-        f.ev_start[o] = malloc(((size_t)most + 2) * sizeof(int));
-    }
     /* Up to 128 steps are held and folded once; more, 64 at a time. */
     f.nch = d->step_count > 64 && d->step_count <= 128 ? 2 : 1;
     /* Not cleared: a step's image is drawn whole (every area row). */
     f.chunk = tw_sunhours_alloc((size_t)64 * f.nch * f.AYP * f.W * sizeof *f.chunk, false);
-    f.M = malloc((size_t)Lmax * kwmax * sizeof *f.M);
-    f.Mt = malloc((size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
-    f.col = calloc((size_t)d->anx * ((d->any + 63) / 64) + 1, sizeof *f.col);
-    f.K = malloc(lines * sizeof *f.K);
-    f.rk = malloc(lines * sizeof *f.rk);
-    f.rS = malloc(lines * sizeof *f.rS);
-    f.qcount = malloc(((size_t)most + 1 + np) * sizeof *f.qcount);
-    f.qk = malloc(np * sizeof *f.qk), f.qL = malloc(np * sizeof *f.qL);
-    f.qp = malloc(np * sizeof *f.qp), f.qt = malloc(np * sizeof *f.qt);
-    f.thr = malloc(np * sizeof *f.thr), f.wall = malloc((np + 1) * sizeof *f.wall);
-    f.fbits = calloc(np * f.nch, sizeof *f.fbits);
-    f.pz = malloc(np * sizeof *f.pz);
-    f.RW = (nx + 63) / 64;
-    f.rmap = calloc((size_t)f.RW * ny + 1, sizeof *f.rmap);
-    f.own = malloc(np * sizeof *f.own), f.near = malloc(np * sizeof *f.near);
-    f.other = malloc(np * sizeof *f.other);
+    f.RW = (nx + 63) / 64, f.RWT = (ny + 63) / 64;
+    size_t colw = (size_t)d->anx * ((d->any + 63) / 64) + 1;
+    size_t need = 2 * ((size_t)most + 2) * sizeof(int) + (size_t)Lmax * kwmax * 8 +
+                  (size_t)kwmax * 64 * Lwmax * 8 + colw * 8 + lines * 12 +
+                  ((size_t)most + 1 + np) * 4 + np * (4 * 5 + 4 + 8 * f.nch + 4 + 24) + 4 +
+                  ((size_t)f.RW * ny + 1) * 8 + (size_t)f.RW * 64 * f.RWT * 8 + 32 * 64;
+    tw_sh__arena *A = &f.mem;
+    tw_sh__arena_init(A, need);
+    for (int o = 0; o < 2; o++) f.ev_start[o] = tw_sh__take(A, ((size_t)most + 2) * sizeof(int));
+    f.M = tw_sh__take(A, (size_t)Lmax * kwmax * sizeof *f.M);
+    f.Mt = tw_sh__take(A, (size_t)kwmax * 64 * Lwmax * sizeof *f.Mt);
+    f.col = tw_sh__take(A, colw * sizeof *f.col);
+    f.K = tw_sh__take(A, lines * sizeof *f.K);
+    f.rk = tw_sh__take(A, lines * sizeof *f.rk);
+    f.rS = tw_sh__take(A, lines * sizeof *f.rS);
+    f.qcount = tw_sh__take(A, ((size_t)most + 1 + np) * sizeof *f.qcount);
+    f.qk = tw_sh__take(A, np * sizeof *f.qk), f.qL = tw_sh__take(A, np * sizeof *f.qL);
+    f.qp = tw_sh__take(A, np * sizeof *f.qp), f.qt = tw_sh__take(A, np * sizeof *f.qt);
+    f.thr = tw_sh__take(A, np * sizeof *f.thr), f.wall = tw_sh__take(A, (np + 1) * sizeof *f.wall);
+    f.fbits = tw_sh__take(A, np * f.nch * sizeof *f.fbits);
+    f.pz = tw_sh__take(A, np * sizeof *f.pz);
+    f.rmap = tw_sh__take(A, ((size_t)f.RW * ny + 1) * sizeof *f.rmap);
+    f.own = tw_sh__take(A, np * sizeof *f.own), f.near = tw_sh__take(A, np * sizeof *f.near);
+    f.other = tw_sh__take(A, np * sizeof *f.other);
+    f.rmapT = tw_sh__take(A, (size_t)f.RW * 64 * f.RWT * sizeof *f.rmapT);
     tw_result rc = TW_OK;
     if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk || !f.M || !f.Mt || !f.col || !f.K || !f.rk ||
         !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt || !f.thr || !f.wall || !f.fbits ||
-        !f.pz || !f.rmap || !f.own || !f.near || !f.other)
+        !f.pz || !f.rmap || !f.rmapT || !f.own || !f.near || !f.other)
         rc = TW_ERR_NOMEM;
+    if (rc == TW_OK) {
+        memset(f.col, 0, colw * sizeof *f.col);
+        memset(f.fbits, 0, np * f.nch * sizeof *f.fbits);
+        f.rmap[(size_t)f.RW * ny] = 0;
+    }
     if (rc == TW_OK) rc = tw__events(&f);
     if (rc == TW_OK) tw__walls(&f);
     for (int p = 0; rc == TW_OK && p < d->point_count; p++) f.pz[p] = (float)d->points[p].z;
@@ -582,11 +713,7 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
             up[0] = up[1] = 0, t0 = t + 1;
         }
     }
-    for (int o = 0; o < 2; o++) {
-        free(f.ev_m[o]), free(f.ev_start[o]), free(f.ev_z[o]), free(f.ev_nb[o]);
-    }
-    free(f.chunk), free(f.M), free(f.Mt), free(f.col), free(f.K), free(f.rk), free(f.rS);
-    free(f.qcount), free(f.qk), free(f.qL), free(f.qp), free(f.qt), free(f.thr), free(f.wall);
-    free(f.fbits), free(f.pz), free(f.rmap), free(f.own), free(f.near), free(f.other);
+    free(f.chunk);
+    tw_sh__arena_free(&f.mem), tw_sh__arena_free(&f.evmem), tw_sh__arena_free(&f.nlmem);
     return rc;
 }

@@ -46,4 +46,45 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
 /* Even-odd containment of (x, y) in prism k's footprint. */
 bool tw_sh__inside(const tw_obstacles *o, int k, double x, double y);
 
+/* Scratch memory carved from one tw_sunhours_alloc block: on this kind of
+ * virtual machine a first touch of a 4 KiB page costs about 20 us, so the
+ * run's many buffers of a few hundred KB each (which malloc maps page by
+ * page) cost more than the sweep over them; in one huge-page block they
+ * cost about 0.1 ms a 2 MiB page. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TW__ARENA_EACH 1 /* each piece its own allocation, so that ASan sees overruns */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TW__ARENA_EACH 1
+#endif
+#endif
+
+typedef struct tw_sh__arena {
+    char *base;
+    size_t cap, used;
+#ifdef TW__ARENA_EACH
+    void *each[64];
+    int n;
+#endif
+} tw_sh__arena;
+
+/* A block of at least 4 MiB from tw_sunhours_alloc (huge pages; only the
+ * pages touched cost). */
+bool tw_sh__arena_init(tw_sh__arena *a, size_t bytes);
+/* n bytes, 64-byte aligned (NULL when the block is full). */
+void *tw_sh__take(tw_sh__arena *a, size_t n);
+void tw_sh__arena_free(tw_sh__arena *a);
+
+/* Transposes a 64 x 64 bit matrix: bit c of a[r] <-> bit r of a[c]. */
+void tw_sh__t64(uint64_t a[64]);
+/* dst (sw * 64 rows of dw words) = the transpose of src (rows rows of sw
+ * words); dw = (rows + 63) / 64. */
+void tw_sh__transpose(const uint64_t *src, int rows, int sw, uint64_t *dst, int dw);
+/* n bits of src (sw words) from bit s into dst. */
+void tw_sh__extract(const uint64_t *src, int sw, int s, int n, uint64_t *dst);
+/* Adds a chunk of n steps' lit bits (bit t: step t lit) to r; *run carries
+ * the 09-15 run across chunks. P*: prefix sums of the chunk's weights. */
+void tw_sh__fold(tw_sunhours_result *r, float *run, uint64_t lit, int n, const double *Pt,
+                 const double *P8, const double *P9);
+
 #endif

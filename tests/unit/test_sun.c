@@ -455,6 +455,95 @@ static void test_engines_agree(void)
     tw_obstacles_release(o);
 }
 
+/* A small area in a large surface model with towers everywhere: the
+ * sweep's window (the area grown by 64 cells and towards the sun) cuts
+ * through roofs at its edges, where the fast engine's lists without the
+ * cells inside runs hand over to the full ones. Both engines agree on
+ * every ground and roof cell. */
+static void test_engines_agree_window(void)
+{
+    enum { N = 640, B = 200, A = 160, A0 = 240 };
+    static float dsm[N * N];
+    static tw_sunhours_result a[A * A], b[A * A];
+    int ring_first[B + 1], ring_start[B + 1];
+    static double xy[8 * B];
+    float base[B], top[B];
+    unsigned seed = 777;
+    tw_sunhours_step st[200];
+    int n = solstice_steps(st, 8, 16, 5);
+    for (int k = 0; k < B; k++) {
+        seed = seed * 1103515245u + 12345u;
+        double cx = 10 + (seed >> 8) % (N - 20), cy = 10 + (seed >> 16) % (N - 20);
+        seed = seed * 1103515245u + 12345u;
+        /* one in four a long slab (up to 300 m) crossing the window's edges */
+        double w = k % 4 == 0 ? 100 + (seed >> 8) % 200 : 6 + (seed >> 8) % 30,
+               h = 6 + (seed >> 16) % 30, an = (seed >> 4) % 90 * PI / 180;
+        ring_first[k] = k, ring_start[k] = 4 * k;
+        for (int c = 0; c < 4; c++) {
+            double px = (c == 1 || c == 2 ? 1 : -1) * w / 2, py = (c >= 2 ? 1 : -1) * h / 2;
+            xy[8 * k + 2 * c] = cx + px * cos(an) - py * sin(an);
+            xy[8 * k + 2 * c + 1] = cy + px * sin(an) + py * cos(an);
+        }
+        if (k < 16) { /* slabs 400 m long along the sun's azimuth at a step, through the area */
+            double az = st[k * n / 16].azimuth_deg * PI / 180;
+            cx = A0 + 20 + (k * 37) % (A - 40), cy = A0 + 20 + (k * 53) % (A - 40);
+            w = 400, h = 8, an = PI / 2 - az;
+            for (int c = 0; c < 4; c++) {
+                double px = (c == 1 || c == 2 ? 1 : -1) * w / 2, py = (c >= 2 ? 1 : -1) * h / 2;
+                xy[8 * k + 2 * c] = cx + px * cos(an) - py * sin(an);
+                xy[8 * k + 2 * c + 1] = cy + px * sin(an) + py * cos(an);
+            }
+        }
+        seed = seed * 1103515245u + 12345u;
+        base[k] = 0, top[k] = 3 + (float)((seed >> 8) % 12); /* low: narrow windows */
+    }
+    ring_first[B] = B, ring_start[B] = 4 * B;
+    tw_obstacles *o = NULL;
+    TW_CHECK(tw_obstacles_create(&(tw_obstacles_desc){.count = B,
+                                                      .ring_first = ring_first,
+                                                      .ring_start = ring_start,
+                                                      .xy = xy,
+                                                      .base = base,
+                                                      .top = top},
+                                 &o) == TW_OK);
+    if (!o) return;
+    for (int i = 0; i < N * N; i++) dsm[i] = 0;
+    tw_grid g = {.x0 = 0, .y0 = 0, .dx = 1, .dy = 1, .nx = N, .ny = N};
+    tw_obstacles_rasterize(o, &g, dsm);
+    /* A ridge 250 m high 700 m south of the model: lines entering across
+     * the window's edges carry its shadow while the sun is low. */
+    tw_heightfield hf = {0};
+    TW_CHECK(tw_heightfield_alloc(&hf, 80, 80) == TW_OK);
+    hf.x0 = -2000, hf.y0 = -2000, hf.dx = hf.dy = 60;
+    for (int j = 0; j < 80; j++)
+        for (int i = 0; i < 80; i++) hf.z[j * 80 + i] = (j == 22) ? 250.0f : 0.0f;
+    tw_sunhours_desc d = {.dsm = dsm,
+                          .grid = g,
+                          .ax0 = A0,
+                          .ay0 = A0,
+                          .anx = A,
+                          .any = A,
+                          .far = &hf,
+                          .steps = st,
+                          .step_count = n};
+    TW_CHECK(tw_sunhours_run(&d, a, NULL) == TW_OK);
+    d.full_sweep = true;
+    TW_CHECK(tw_sunhours_run(&d, b, NULL) == TW_OK);
+    int differ = 0, shaded = 0, roofs = 0;
+    for (int c = 0; c < A * A; c++) {
+        differ += fabsf(a[c].hours - b[c].hours) > 1e-3f ||
+                  fabsf(a[c].cont_9_15 - b[c].cont_9_15) > 1e-3f || a[c].pass != b[c].pass;
+        shaded += b[c].hours < 7.99f;
+        roofs += dsm[(size_t)(A0 + c / A) * N + A0 + c % A] > 0;
+    }
+    fprintf(stderr, "  window edges: %d of %d cells shaded, %d roofs, %d differ\n", shaded, A * A,
+            roofs, differ);
+    TW_CHECK(shaded > A * A / 10 && roofs > A * A / 20);
+    TW_CHECK(differ <= 2);
+    tw_heightfield_free(&hf);
+    tw_obstacles_release(o);
+}
+
 int main(void)
 {
     TW_RUN(test_against_almanac);
@@ -470,5 +559,6 @@ int main(void)
         TW_RUN(test_far_ridge);
     }
     TW_RUN(test_engines_agree);
+    TW_RUN(test_engines_agree_window);
     return tw_test_failures ? 1 : 0;
 }

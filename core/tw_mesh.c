@@ -18,8 +18,10 @@ tw_result tw_mesh_alloc(tw_mesh *m, uint32_t vertex_count, uint32_t index_count,
     if (attrs & TW_MESH_NORMALS) m->normals = malloc(nv * 3 * sizeof(float));
     if (attrs & TW_MESH_UVS) m->uvs = malloc(nv * 2 * sizeof(float));
     if (attrs & TW_MESH_COLORS) m->colors = malloc(nv * 4);
+    if (attrs & TW_MESH_IDS) m->ids = malloc(nv * sizeof(uint32_t));
     if (!m->positions || !m->indices || ((attrs & TW_MESH_NORMALS) && !m->normals) ||
-        ((attrs & TW_MESH_UVS) && !m->uvs) || ((attrs & TW_MESH_COLORS) && !m->colors)) {
+        ((attrs & TW_MESH_UVS) && !m->uvs) || ((attrs & TW_MESH_COLORS) && !m->colors) ||
+        ((attrs & TW_MESH_IDS) && !m->ids)) {
         tw_mesh_free(m);
         return TW_ERR_NOMEM;
     }
@@ -32,9 +34,11 @@ void tw_mesh_free(tw_mesh *m)
     free(m->normals);
     free(m->uvs);
     free(m->colors);
+    free(m->ids);
     free(m->indices);
     m->positions = m->normals = m->uvs = NULL;
     m->colors = NULL;
+    m->ids = NULL;
     m->indices = NULL;
     m->vertex_count = m->index_count = 0;
 }
@@ -45,5 +49,6 @@ size_t tw_mesh_bytes(const tw_mesh *m)
     if (m->normals) per_vertex += 3 * sizeof(float);
     if (m->uvs) per_vertex += 2 * sizeof(float);
     if (m->colors) per_vertex += 4;
+    if (m->ids) per_vertex += sizeof(uint32_t);
     return (size_t)m->vertex_count * per_vertex + (size_t)m->index_count * sizeof(uint32_t);
 }

@@ -15,6 +15,7 @@ enum {
     TW_MESH_NORMALS = 1 << 0, /* 3 floats per vertex */
     TW_MESH_UVS = 1 << 1,     /* 2 floats per vertex */
     TW_MESH_COLORS = 1 << 2,  /* 4 bytes (RGBA8) per vertex */
+    TW_MESH_IDS = 1 << 3,     /* a uint32 per vertex (an integer attribute: a table row) */
 };
 
 typedef struct tw_mesh {
@@ -26,6 +27,7 @@ typedef struct tw_mesh {
     float *normals;
     float *uvs;
     uint8_t *colors;
+    uint32_t *ids;
     uint32_t *indices;
 } tw_mesh;
 

@@ -343,22 +343,22 @@ static size_t geo__up(size_t n)
     return (n + GEO_ARENA_ALIGN - 1) & ~(size_t)(GEO_ARENA_ALIGN - 1);
 }
 
-/* A mesh with colours and no normals, in the arena while it has room,
- * else its own allocation (geo_bmesh_in_arena tells them apart). */
+/* A mesh with ids and no normals, in the arena while it has room, else
+ * its own allocation (geo_bmesh_in_arena tells them apart). */
 static tw_result geo__mesh_alloc(geo__arena *a, tw_mesh *m, uint32_t nv, uint32_t ni)
 {
     size_t vn = nv ? nv : 1, in = ni ? ni : 1;
     size_t need = geo__up(vn * 12) + geo__up(vn * 4) + geo__up(in * 4);
     size_t at = a && a->base ? atomic_fetch_add(&a->used, need) : 0;
-    if (!a || !a->base || at + need > a->size) return tw_mesh_alloc(m, nv, ni, TW_MESH_COLORS);
+    if (!a || !a->base || at + need > a->size) return tw_mesh_alloc(m, nv, ni, TW_MESH_IDS);
     tw_prim prim = m->prim;
     memset(m, 0, sizeof *m);
     m->prim = prim;
-    m->attrs = TW_MESH_COLORS;
+    m->attrs = TW_MESH_IDS;
     m->vertex_count = nv, m->index_count = ni;
     uint8_t *p = a->base + at;
     m->positions = (float *)p;
-    m->colors = p + geo__up(vn * 12);
+    m->ids = (uint32_t *)(p + geo__up(vn * 12));
     m->indices = (uint32_t *)(p + geo__up(vn * 12) + geo__up(vn * 4));
     return TW_OK;
 }
@@ -369,6 +369,54 @@ bool geo_bmesh_in_arena(const geo_buildings *b, const tw_mesh *m)
     return a && p >= a && p < a + b->mesh_arena_size;
 }
 
+void geo_buildings_chunk_release(geo_buildings *b, geo_buildings_chunk *c)
+{
+    tw_mesh *m[3] = {&c->roofs, &c->walls, &c->far};
+    long page = sysconf(_SC_PAGESIZE);
+    for (int k = 0; k < 3; k++) {
+        uint32_t nv = m[k]->vertex_count, ni = m[k]->index_count;
+        if (!m[k]->positions) continue;
+        if (geo_bmesh_in_arena(b, m[k])) {
+            /* The whole pages inside this mesh's arrays (they are laid out
+             * together: positions, ids, indices) go back to the kernel. */
+            size_t vn = nv ? nv : 1, in = ni ? ni : 1;
+            uintptr_t lo = (uintptr_t)m[k]->positions;
+            uintptr_t hi = lo + geo__up(vn * 12) + geo__up(vn * 4) + geo__up(in * 4);
+            uintptr_t a = (lo + (uintptr_t)page - 1) / (uintptr_t)page * (uintptr_t)page;
+            uintptr_t e = hi / (uintptr_t)page * (uintptr_t)page;
+            if (e > a) madvise((void *)a, e - a, MADV_DONTNEED);
+            tw_prim prim = m[k]->prim;
+            double origin[3];
+            memcpy(origin, m[k]->origin, sizeof origin);
+            memset(m[k], 0, sizeof *m[k]);
+            m[k]->prim = prim;
+            memcpy(m[k]->origin, origin, sizeof origin);
+        } else {
+            tw_mesh_free(m[k]);
+        }
+        m[k]->vertex_count = nv, m[k]->index_count = ni;
+    }
+    /* Every chunk released: the arena's pages shared by two meshes go too. */
+    bool all = b->mesh_arena != NULL;
+    for (int k = 0; all && k < b->chunk_count; k++) {
+        const geo_buildings_chunk *o = &b->chunks[k];
+        all = !o->roofs.positions && !o->walls.positions && !o->far.positions;
+    }
+    if (all) geo_bmesh_arena_free(b);
+}
+
+size_t geo_buildings_mesh_bytes(const geo_buildings *b)
+{
+    size_t n = 0;
+    for (int k = 0; k < b->chunk_count; k++) {
+        const geo_buildings_chunk *c = &b->chunks[k];
+        const tw_mesh *m[3] = {&c->roofs, &c->walls, &c->far};
+        for (int i = 0; i < 3; i++)
+            if (m[i]->positions) n += tw_mesh_bytes(m[i]);
+    }
+    return n;
+}
+
 void geo_bmesh_arena_free(geo_buildings *b)
 {
     if (b->mesh_arena) munmap(b->mesh_arena, b->mesh_arena_size);
@@ -376,8 +424,8 @@ void geo_bmesh_arena_free(geo_buildings *b)
 }
 
 /* The far mesh: each building's bounding box, corners 0-3 at the bottom
- * and 4-7 on top (z 0 until raised), a roof and four walls; no normals
- * (drawn with flat normals). */
+ * (z 0) and 4-7 on top (z 1), a roof and four walls; no normals (drawn
+ * with flat normals). */
 static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_buildings_chunk *c)
 {
     uint32_t n = (uint32_t)(c->f1 - c->f0);
@@ -394,17 +442,17 @@ static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_build
         uint32_t v0 = i * GEO_BUILDINGS_FAR_V;
         for (uint32_t k = 0; k < 8; k++) {
             float *pos = &c->far.positions[(v0 + k) * 3];
-            pos[0] = q[k & 3][0], pos[1] = q[k & 3][1], pos[2] = 0;
+            pos[0] = q[k & 3][0], pos[1] = q[k & 3][1], pos[2] = k >= 4 ? 1.0f : 0.0f;
+            c->far.ids[v0 + k] = i;
         }
         for (int k = 0; k < 30; k++) c->far.indices[i * 30 + (uint32_t)k] = v0 + tri[k];
     }
-    memset(c->far.colors, 255, (size_t)n * GEO_BUILDINGS_FAR_V * 4);
     return TW_OK;
 }
 
 /* Walls of features f0 .. f1 - 1 (points: their ring points): each point of a ring once at the
- * bottom (even vertex) and once on top (odd), z 0 until raised, and two triangles per edge of
- * non-zero length; no normals (drawn with flat normals). */
+ * bottom (even vertex, z 0) and once on top (odd, z 1), ids from f0, and two triangles per edge
+ * of non-zero length; no normals (drawn with flat normals). */
 static tw_result geo__walls(const geo_polygons *cp, geo__arena *ar, int f0, int f1, uint32_t points,
                             const double origin[3], tw_mesh *m, uint32_t **wall_v0)
 {
@@ -430,7 +478,8 @@ static tw_result geo__walls(const geo_polygons *cp, geo__arena *ar, int f0, int 
                     float *pos = &m->positions[(nv + (uint32_t)k) * 3];
                     pos[0] = (float)(pa[0] - origin[0]);
                     pos[1] = (float)(pa[1] - origin[1]);
-                    pos[2] = 0;
+                    pos[2] = (float)k;
+                    m->ids[nv + (uint32_t)k] = (uint32_t)(f - f0);
                 }
                 nv += 2;
                 prev = pa;
@@ -453,12 +502,11 @@ static tw_result geo__walls(const geo_polygons *cp, geo__arena *ar, int f0, int 
     (*wall_v0)[f1 - f0] = nv;
     m->vertex_count = nv;
     m->index_count = ni;
-    memset(m->colors, 255, (size_t)nv * 4);
     return TW_OK;
 }
 
 /* The chunk's roofs from the triangles made while reading: only the points a
- * triangle uses become vertices, z 0, no normals (drawn with flat normals). */
+ * triangle uses become vertices, z 1 (the top), no normals (drawn with flat normals). */
 static tw_result geo__roofs(const geo_buildings *b, const geo_btris *t, geo__arena *ar,
                             geo_buildings_chunk *c)
 {
@@ -509,13 +557,13 @@ static tw_result geo__roofs(const geo_buildings *b, const geo_btris *t, geo__are
                     float *pos = &m->positions[(size_t)remap[i] * 3];
                     pos[0] = (float)(xy[0] - c->origin[0]);
                     pos[1] = (float)(xy[1] - c->origin[1]);
-                    pos[2] = 0;
+                    pos[2] = 1;
+                    m->ids[remap[i]] = (uint32_t)(f - c->f0);
                 }
                 m->indices[k0++] = remap[i];
             }
         }
         c->roof_v0[n] = v;
-        memset(m->colors, 255, (size_t)v * 4);
     }
     free(remap);
     return r;

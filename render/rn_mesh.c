@@ -1,4 +1,5 @@
-/* Mesh pool: one VAO and separate attribute buffers per mesh. */
+/* Mesh pool: one VAO and separate attribute buffers per mesh; indices go
+ * up as uint16 when the mesh has fewer than 65,536 vertices. */
 #include "rn_mesh.h"
 
 #include "tw_log.h"
@@ -8,8 +9,8 @@
 #include <stdlib.h>
 
 typedef struct rn__gpu_mesh {
-    GLuint vao, vbo[4], ibo;
-    GLenum prim;
+    GLuint vao, vbo[5], ibo;
+    GLenum prim, index_type;
     uint32_t index_count;
     size_t bytes;
 } rn__gpu_mesh;
@@ -36,7 +37,7 @@ tw_result rn_mesh_setup(uint32_t capacity)
 static void rn__release(rn__gpu_mesh *g)
 {
     glDeleteVertexArrays(1, &g->vao);
-    glDeleteBuffers(4, g->vbo);
+    glDeleteBuffers(5, g->vbo);
     glDeleteBuffers(1, &g->ibo);
     rn__mesh.bytes -= g->bytes;
     *g = (rn__gpu_mesh){0};
@@ -95,8 +96,26 @@ rn_mesh rn_mesh_make(const tw_mesh *m)
         glVertexAttribPointer(3, 4, GL_UNSIGNED_BYTE, GL_TRUE, 0, 0);
         g->bytes += nv * 4;
     }
-    g->ibo = rn__buffer(GL_ELEMENT_ARRAY_BUFFER, m->indices, m->index_count * sizeof(uint32_t));
-    g->bytes += m->index_count * sizeof(uint32_t);
+    if (m->ids) {
+        g->vbo[4] = rn__buffer(GL_ARRAY_BUFFER, m->ids, nv * sizeof(uint32_t));
+        glEnableVertexAttribArray(4);
+        glVertexAttribIPointer(4, 1, GL_UNSIGNED_INT, 0, 0);
+        g->bytes += nv * sizeof(uint32_t);
+    }
+    /* Half the index bytes where every index fits 16 bits. */
+    uint16_t *small = nv < 65536 ? malloc((size_t)m->index_count * sizeof *small) : NULL;
+    if (small) {
+        for (uint32_t i = 0; i < m->index_count; i++) small[i] = (uint16_t)m->indices[i];
+        g->ibo = rn__buffer(GL_ELEMENT_ARRAY_BUFFER, small, m->index_count * sizeof *small);
+        g->bytes += m->index_count * sizeof *small;
+        g->index_type = GL_UNSIGNED_SHORT;
+        free(small);
+    } else {
+        g->ibo =
+            rn__buffer(GL_ELEMENT_ARRAY_BUFFER, m->indices, m->index_count * sizeof(uint32_t));
+        g->bytes += m->index_count * sizeof(uint32_t);
+        g->index_type = GL_UNSIGNED_INT;
+    }
     glBindVertexArray(0);
     g->prim = m->prim == TW_PRIM_LINES ? GL_LINES : GL_TRIANGLES;
     g->index_count = m->index_count;
@@ -131,7 +150,7 @@ void rn_mesh_draw(rn_mesh mesh)
     if (!rn_mesh_valid(mesh)) return;
     rn__gpu_mesh *g = &rn__mesh.meshes[tw_slots_index(mesh.id)];
     glBindVertexArray(g->vao);
-    glDrawElements(g->prim, (GLsizei)g->index_count, GL_UNSIGNED_INT, 0);
+    glDrawElements(g->prim, (GLsizei)g->index_count, g->index_type, 0);
 }
 
 uint32_t rn_mesh_index_count(rn_mesh mesh)

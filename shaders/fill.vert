@@ -1,11 +1,17 @@
 // Filled polygons: position relative to the item origin, colour per vertex,
-// an optional normal (zero when the mesh has none: flat map fills).
+// an optional normal (zero when the mesh has none: flat map fills). With a
+// table (buildings, rn_table): z is 0 (bottom) or 1 (top) and the vertex's
+// id picks its row: z = base + z * height, the row's RGBA8 colour.
 in vec3 a_position;
 in vec3 a_normal;
 in vec4 a_color;
+layout(location = 4) in uint a_id;
 
 uniform mat4 u_view_proj;
 uniform vec3 u_offset; // item origin - eye
+uniform int u_table_on;
+uniform usamplerBuffer u_table;
+uniform int u_table_first;
 
 out vec4 v_color;
 out vec3 v_normal;
@@ -13,8 +19,16 @@ out vec3 v_rel;
 
 void main()
 {
+    vec3 p = a_position;
     v_color = a_color;
+    if (u_table_on != 0) {
+        uvec4 row = texelFetch(u_table, u_table_first + int(a_id));
+        p.z = uintBitsToFloat(row.x) + p.z * uintBitsToFloat(row.y);
+        uint c = row.z;
+        v_color = vec4(float(c & 255u), float((c >> 8) & 255u), float((c >> 16) & 255u),
+                       float(c >> 24)) / 255.0;
+    }
     v_normal = a_normal;
-    v_rel = u_offset + a_position;
+    v_rel = u_offset + p;
     gl_Position = u_view_proj * vec4(v_rel, 1.0);
 }

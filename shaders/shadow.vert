@@ -1,13 +1,24 @@
 // Shadow map: casters' depth seen from the sun (orthographic). Positions
 // are relative to the item origin; u_offset is that origin relative to the
-// map's reference point; terrain scales its heights here (u_zscale).
+// map's reference point; terrain scales its heights here (u_zscale). With
+// a table (buildings, rn_table) z is 0 or 1 and the row of the vertex's id
+// gives z = base + z * height.
 in vec3 a_position;
+layout(location = 4) in uint a_id;
 
 uniform mat4 u_light;
 uniform vec3 u_offset;
 uniform float u_zscale;
+uniform int u_table_on;
+uniform usamplerBuffer u_table;
+uniform int u_table_first;
 
 void main()
 {
-    gl_Position = u_light * vec4(u_offset + vec3(a_position.xy, a_position.z * u_zscale), 1.0);
+    float z = a_position.z * u_zscale;
+    if (u_table_on != 0) {
+        uvec4 row = texelFetch(u_table, u_table_first + int(a_id));
+        z = uintBitsToFloat(row.x) + a_position.z * uintBitsToFloat(row.y);
+    }
+    gl_Position = u_light * vec4(u_offset + vec3(a_position.xy, z), 1.0);
 }

@@ -117,7 +117,7 @@ static void check_fills(const char *path)
         for (uint32_t v = 0; used && v < m->vertex_count; v++) unused += !used[v];
         free(used);
         v0_off += ch->roof_v0[ch->f1 - ch->f0] != m->vertex_count;
-        TW_CHECK(m->attrs & TW_MESH_COLORS);
+        TW_CHECK((m->attrs & TW_MESH_IDS) && !(m->attrs & TW_MESH_COLORS));
         /* No normals: the fill shader lights each triangle by its plane. */
         TW_CHECK(!(m->attrs & TW_MESH_NORMALS) && !m->normals);
         roof_tris += m->index_count / 3;
@@ -191,12 +191,13 @@ static void test_walls(void)
             const tw_mesh *m = &ch->walls;
             uint32_t v0 = ch->wall_v0[f - ch->f0], v1 = ch->wall_v0[f - ch->f0 + 1];
             count_off += (int)(v1 - v0) != edges * 2 || (v0 & 1);
-            float lo = (float)(base ? base[f] : 0),
-                  hi = (float)((base ? base[f] : 0) + b.height[f]);
+            /* z 0 at the bottom, 1 on top (the table raises them), the
+             * building's id in the chunk on both. */
+            uint32_t id = (uint32_t)(f - ch->f0);
             for (uint32_t v = v0; v + 1 < v1; v += 2) {
                 const float *a = &m->positions[v * 3], *t = &m->positions[(v + 1) * 3];
-                pair_off += a[0] != t[0] || a[1] != t[1] || fabsf(a[2] - lo) > 1e-3f ||
-                            fabsf(t[2] - hi) > 1e-3f;
+                pair_off += a[0] != t[0] || a[1] != t[1] || a[2] != 0 || t[2] != 1 ||
+                            m->ids[v] != id || m->ids[v + 1] != id;
             }
         }
         TW_CHECK_MSG(count_off == 0, "%d buildings whose wall vertices are not 2 per edge",
@@ -447,15 +448,19 @@ static void test_base_on_slope(void)
     geo_buildings_raise(&b, &base, 1.5);
     TW_CHECK(b.chunk_count == 1);
     const geo_buildings_chunk *ch = &b.chunks[0];
+    /* The meshes stay at z 0 / 1: the row raises them as drawn. */
     float zmin = INFINITY, zmax = -INFINITY;
     for (uint32_t v = 0; v < ch->walls.vertex_count; v++) {
         zmin = fminf(zmin, ch->walls.positions[v * 3 + 2]);
         zmax = fmaxf(zmax, ch->walls.positions[v * 3 + 2]);
     }
-    TW_CHECK_NEAR(zmin, 200 * 1.5, 1e-3);
-    TW_CHECK_NEAR(zmax, 220 * 1.5, 1e-3);
+    TW_CHECK(zmin == 0 && zmax == 1);
     for (uint32_t v = 0; v < ch->roofs.vertex_count; v++)
-        TW_CHECK_NEAR(ch->roofs.positions[v * 3 + 2], 220 * 1.5, 1e-3);
+        TW_CHECK(ch->roofs.positions[v * 3 + 2] == 1 && ch->roofs.ids[v] == 0);
+    geo_buildings_row row = {0};
+    geo_buildings_row_raise(&row, base, b.height[0], 1.5);
+    TW_CHECK_NEAR(row.base, 200 * 1.5, 1e-3);
+    TW_CHECK_NEAR(row.base + row.height, 220 * 1.5, 1e-3);
     /* The chunk's box is the building's, as drawn. */
     TW_CHECK_NEAR(ch->box[2], 300, 1e-9);
     TW_CHECK_NEAR(ch->box[5], 330, 1e-9);

@@ -22,6 +22,7 @@ static bool same_mesh(const tw_mesh *a, const tw_mesh *b)
             memcmp(a->normals, b->normals, a->vertex_count * 12) == 0) &&
            (!(a->attrs & TW_MESH_COLORS) ||
             memcmp(a->colors, b->colors, a->vertex_count * 4) == 0) &&
+           (!(a->attrs & TW_MESH_IDS) || memcmp(a->ids, b->ids, a->vertex_count * 4) == 0) &&
            memcmp(a->indices, b->indices, a->index_count * 4) == 0;
 }
 

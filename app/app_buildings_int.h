@@ -79,9 +79,9 @@ typedef struct app_btile {
      * vertex ids read in the shaders (raise and recolour rewrite it). */
     geo_buildings_row *rows;
     rn_table table;
-    long seen;                    /* frame number it was last wanted */
-    bool failed;                  /* its read failed (not retried) */
-    double *height0;              /* the source's heights under a scenario's edits */
+    long seen;       /* frame number it was last wanted */
+    bool failed;     /* its read failed (not retried) */
+    double *height0; /* the source's heights under a scenario's edits */
     /* The split view's before side: the same meshes drawn with a table at
      * the source's heights, made only while edits change some of this
      * tile's (else rows0 NULL, table0 {0}). */

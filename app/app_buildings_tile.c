@@ -300,8 +300,7 @@ static void app__done(void *job, tw_result status)
         t->rows = calloc((size_t)n + 1, sizeof *t->rows);
         /* Without bases from the worker, stand them on whatever ground there is. */
         t->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
-        bool ok =
-            t->base && t->roofs && t->walls && t->far && t->block && t->block_tris && t->rows;
+        bool ok = t->base && t->roofs && t->walls && t->far && t->block && t->block_tris && t->rows;
         t->state = ok ? APP_BTILE_READY : APP_BTILE_EMPTY;
         app__fields(p, &t->b);
         p->tiles_read++;
@@ -450,12 +449,11 @@ static void app__upload(app_btile *t)
         rn_mesh_destroy(t->walls[k]);
         rn_mesh_destroy(t->far[k]);
         geo_buildings_chunk *c = &t->b.chunks[k];
-        t->roofs[k] = c->roofs.positions && c->roofs.index_count ? rn_mesh_make(&c->roofs)
-                                                                 : (rn_mesh){0};
-        t->walls[k] = c->walls.positions && c->walls.index_count ? rn_mesh_make(&c->walls)
-                                                                 : (rn_mesh){0};
-        t->far[k] =
-            c->far.positions && c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
+        t->roofs[k] =
+            c->roofs.positions && c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
+        t->walls[k] =
+            c->walls.positions && c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
+        t->far[k] = c->far.positions && c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
         geo_buildings_chunk_release(&t->b, c);
     }
 }

@@ -111,8 +111,7 @@ rn_mesh rn_mesh_make(const tw_mesh *m)
         g->index_type = GL_UNSIGNED_SHORT;
         free(small);
     } else {
-        g->ibo =
-            rn__buffer(GL_ELEMENT_ARRAY_BUFFER, m->indices, m->index_count * sizeof(uint32_t));
+        g->ibo = rn__buffer(GL_ELEMENT_ARRAY_BUFFER, m->indices, m->index_count * sizeof(uint32_t));
         g->bytes += m->index_count * sizeof(uint32_t);
         g->index_type = GL_UNSIGNED_INT;
     }

@@ -449,11 +449,9 @@ static void app__upload(app_btile *t)
         rn_mesh_destroy(t->walls[k]);
         rn_mesh_destroy(t->far[k]);
         geo_buildings_chunk *c = &t->b.chunks[k];
-        t->roofs[k] =
-            c->roofs.positions && c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
-        t->walls[k] =
-            c->walls.positions && c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
-        t->far[k] = c->far.positions && c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
+        t->roofs[k] = c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
+        t->walls[k] = c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
+        t->far[k] = c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
         geo_buildings_chunk_release(&t->b, c);
     }
 }

@@ -10,7 +10,7 @@
 
 static struct {
     GLuint program;
-    GLint u_view_proj, u_offset, u_sun, u_opacity, u_flat, u_table_on, u_table_first;
+    GLint u_view_proj, u_offset, u_sun, u_opacity, u_flat, u_table_on, u_table_first, u_xy_scale;
 } rn__fill;
 
 tw_result rn_fill_setup(char *err, size_t n)
@@ -25,6 +25,7 @@ tw_result rn_fill_setup(char *err, size_t n)
     rn__fill.u_flat = glGetUniformLocation(p, "u_flat");
     rn__fill.u_table_on = glGetUniformLocation(p, "u_table_on");
     rn__fill.u_table_first = glGetUniformLocation(p, "u_table_first");
+    rn__fill.u_xy_scale = glGetUniformLocation(p, "u_xy_scale");
     glUseProgram(p);
     glUniform1i(glGetUniformLocation(p, "u_table"), RN_FILL_TABLE_UNIT);
     glUseProgram(0);
@@ -66,7 +67,10 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
             if (!tb || !bound) glUniform1i(rn__fill.u_table_on, tb != NULL);
             bound = tb;
         }
-        if (tb) glUniform1i(rn__fill.u_table_first, (GLint)it->table_first);
+        if (tb) {
+            glUniform1i(rn__fill.u_table_first, (GLint)it->table_first);
+            glUniform1f(rn__fill.u_xy_scale, rn_mesh_xy_scale(it->mesh));
+        }
         if (it->unshaded || (i > 0 && items[i - 1].unshaded))
             glUniform1i(glGetUniformLocation(rn__fill.program, "u_shadow_on"),
                         !it->unshaded && rn_shadow_active());

@@ -12,9 +12,10 @@
 
 typedef struct rn_fill_item {
     /* TW_PRIM_TRIANGLES with TW_MESH_COLORS (normals optional); or, with a
-     * table, TW_MESH_IDS and z 0 / 1 (bottom / top): the vertex's row is
-     * table_first + its id, z = the row's base + z * its height, colour
-     * the row's (rn_table.h, geo_buildings_row). */
+     * table, TW_MESH_IDS (float or TW_MESH_XY16 positions, z unused): a
+     * vertex's id is its row (from table_first) * 2 + 1 on top, 0 at the
+     * bottom; z = the row's base (+ its height on top), colour the row's
+     * (rn_table.h, geo_buildings_row). */
     rn_mesh mesh;
     const rn_table *table;
     uint32_t table_first;

@@ -11,6 +11,7 @@
 typedef struct rn__gpu_mesh {
     GLuint vao, vbo[5], ibo;
     GLenum prim, index_type;
+    float xy_scale; /* metres per position unit: 1, or 1 / TW_MESH_XY16_PER_M */
     uint32_t index_count;
     size_t bytes;
 } rn__gpu_mesh;
@@ -64,7 +65,7 @@ static GLuint rn__buffer(GLenum target, const void *data, size_t bytes)
 
 rn_mesh rn_mesh_make(const tw_mesh *m)
 {
-    if (!m->positions || !m->indices || m->index_count == 0) return (rn_mesh){0};
+    if ((!m->positions && !m->xy16) || !m->indices || m->index_count == 0) return (rn_mesh){0};
     uint32_t id = tw_slots_alloc(&rn__mesh.slots);
     if (!id) {
         TW_WARN("render", "mesh pool full (%u meshes)", rn__mesh.slots.capacity);
@@ -74,10 +75,20 @@ rn_mesh rn_mesh_make(const tw_mesh *m)
     glGenVertexArrays(1, &g->vao);
     glBindVertexArray(g->vao);
     size_t nv = m->vertex_count;
-    g->vbo[0] = rn__buffer(GL_ARRAY_BUFFER, m->positions, nv * 3 * sizeof(float));
-    glEnableVertexAttribArray(0);
-    glVertexAttribPointer(0, 3, GL_FLOAT, GL_FALSE, 0, 0);
-    g->bytes = nv * 3 * sizeof(float);
+    if (m->xy16) {
+        /* Whole units as floats; the shader scales them (rn_mesh_xy_scale). */
+        g->vbo[0] = rn__buffer(GL_ARRAY_BUFFER, m->xy16, nv * 2 * sizeof(int16_t));
+        glEnableVertexAttribArray(0);
+        glVertexAttribPointer(0, 2, GL_SHORT, GL_FALSE, 0, 0);
+        g->bytes = nv * 2 * sizeof(int16_t);
+        g->xy_scale = 1.0f / TW_MESH_XY16_PER_M;
+    } else {
+        g->vbo[0] = rn__buffer(GL_ARRAY_BUFFER, m->positions, nv * 3 * sizeof(float));
+        glEnableVertexAttribArray(0);
+        glVertexAttribPointer(0, 3, GL_FLOAT, GL_FALSE, 0, 0);
+        g->bytes = nv * 3 * sizeof(float);
+        g->xy_scale = 1;
+    }
     if (m->normals) {
         g->vbo[1] = rn__buffer(GL_ARRAY_BUFFER, m->normals, nv * 3 * sizeof(float));
         glEnableVertexAttribArray(1);
@@ -150,6 +161,12 @@ void rn_mesh_draw(rn_mesh mesh)
     rn__gpu_mesh *g = &rn__mesh.meshes[tw_slots_index(mesh.id)];
     glBindVertexArray(g->vao);
     glDrawElements(g->prim, (GLsizei)g->index_count, g->index_type, 0);
+}
+
+float rn_mesh_xy_scale(rn_mesh mesh)
+{
+    if (!rn_mesh_valid(mesh)) return 1;
+    return rn__mesh.meshes[tw_slots_index(mesh.id)].xy_scale;
 }
 
 uint32_t rn_mesh_index_count(rn_mesh mesh)

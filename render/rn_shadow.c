@@ -13,7 +13,7 @@
 
 static struct {
     GLuint program, fbo, tex;
-    GLint u_light, u_offset, u_zscale, u_table_on, u_table_first;
+    GLint u_light, u_offset, u_zscale, u_table_on, u_table_first, u_xy_scale;
     const rn_table *table; /* bound now in the depth pass */
     float light[16];
     double ref[3];
@@ -32,6 +32,7 @@ tw_result rn_shadow_setup(char *err, size_t n)
     rn__shadow.u_zscale = glGetUniformLocation(p, "u_zscale");
     rn__shadow.u_table_on = glGetUniformLocation(p, "u_table_on");
     rn__shadow.u_table_first = glGetUniformLocation(p, "u_table_first");
+    rn__shadow.u_xy_scale = glGetUniformLocation(p, "u_xy_scale");
     glUseProgram(p);
     glUniform1i(glGetUniformLocation(p, "u_table"), RN_SHADOW_TABLE_UNIT);
     glUseProgram(0);
@@ -150,6 +151,7 @@ void rn_shadow_cast_table(rn_mesh mesh, const double origin[3], const rn_table *
         rn__shadow.table = table;
     }
     glUniform1i(rn__shadow.u_table_first, (GLint)first);
+    glUniform1f(rn__shadow.u_xy_scale, rn_mesh_xy_scale(mesh));
     float off[3] = {(float)(origin[0] - rn__shadow.ref[0]), (float)(origin[1] - rn__shadow.ref[1]),
                     (float)(origin[2] - rn__shadow.ref[2])};
     glUniform3fv(rn__shadow.u_offset, 1, off);

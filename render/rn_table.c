@@ -34,6 +34,11 @@ void rn_table_update(rn_table *t, uint32_t first, uint32_t count, const void *da
     glBufferSubData(GL_TEXTURE_BUFFER, (GLintptr)first * RN_TABLE_ROW_BYTES,
                     (GLsizeiptr)count * RN_TABLE_ROW_BYTES, data);
     glBindBuffer(GL_TEXTURE_BUFFER, 0);
+    /* Attached again: a driver may give the buffer new storage when all
+     * of it is rewritten (llvmpipe's texture then kept reading the old). */
+    glBindTexture(GL_TEXTURE_BUFFER, t->texture);
+    glTexBuffer(GL_TEXTURE_BUFFER, GL_RGBA32UI, t->buffer);
+    glBindTexture(GL_TEXTURE_BUFFER, 0);
 }
 
 void rn_table_destroy(rn_table *t)

@@ -1,7 +1,8 @@
 // Filled polygons: position relative to the item origin, colour per vertex,
 // an optional normal (zero when the mesh has none: flat map fills). With a
-// table (buildings, rn_table): z is 0 (bottom) or 1 (top) and the vertex's
-// id picks its row: z = base + z * height, the row's RGBA8 colour.
+// table (buildings, rn_table): x, y times u_xy_scale (int16 units), the
+// vertex's id is its row * 2 + 1 on top, 0 at the bottom: z = the row's
+// base (+ its height on top), the row's RGBA8 colour.
 in vec3 a_position;
 in vec3 a_normal;
 in vec4 a_color;
@@ -12,6 +13,7 @@ uniform vec3 u_offset; // item origin - eye
 uniform int u_table_on;
 uniform usamplerBuffer u_table;
 uniform int u_table_first;
+uniform float u_xy_scale;
 
 out vec4 v_color;
 out vec3 v_normal;
@@ -22,8 +24,9 @@ void main()
     vec3 p = a_position;
     v_color = a_color;
     if (u_table_on != 0) {
-        uvec4 row = texelFetch(u_table, u_table_first + int(a_id));
-        p.z = uintBitsToFloat(row.x) + p.z * uintBitsToFloat(row.y);
+        uvec4 row = texelFetch(u_table, u_table_first + int(a_id >> 1u));
+        p.xy *= u_xy_scale;
+        p.z = uintBitsToFloat(row.x) + float(a_id & 1u) * uintBitsToFloat(row.y);
         uint c = row.z;
         v_color = vec4(float(c & 255u), float((c >> 8) & 255u), float((c >> 16) & 255u),
                        float(c >> 24)) / 255.0;

@@ -224,6 +224,34 @@ static void test_walls(void)
     }
 }
 
+/* Once uploaded the app releases a chunk's meshes: the arrays go, the
+ * vertex and index counts stay (reports and triangle counts read them),
+ * geo_buildings_mesh_bytes falls to 0, and freeing the set afterwards is clean. */
+static void test_release(void)
+{
+    char err[512];
+    geo_buildings b;
+    TW_CHECK_MSG(load(cheongna, NULL, NULL, 0, &b, err, sizeof err), "%s", err);
+    size_t before = geo_buildings_mesh_bytes(&b);
+    uint32_t vc = 0, ic = 0;
+    for (int k = 0; k < b.chunk_count; k++)
+        vc += b.chunks[k].walls.vertex_count, ic += b.chunks[k].roofs.index_count;
+    TW_CHECK(before > 0 && vc > 0 && ic > 0);
+    int held = 0;
+    for (int k = 0; k < b.chunk_count; k++) {
+        geo_buildings_chunk_release(&b, &b.chunks[k]);
+        const geo_buildings_chunk *c = &b.chunks[k];
+        held += c->roofs.positions || c->roofs.xy16 || c->walls.xy16 || c->walls.positions ||
+                c->far.xy16 || c->far.positions || c->walls.ids || c->walls.indices;
+        vc -= c->walls.vertex_count, ic -= c->roofs.index_count;
+    }
+    TW_CHECK_MSG(held == 0 && vc == 0 && ic == 0, "%d chunks hold arrays; counts off %u %u", held,
+                 vc, ic);
+    TW_CHECK(geo_buildings_mesh_bytes(&b) == 0);
+    fprintf(stderr, "  cheongna: %zu mesh bytes released\n", before);
+    geo_buildings_free(&b);
+}
+
 /* Chunks: Cheongna (2.5 km) is cut into many; every feature is in exactly
  * one, whose 500 m cell holds its footprint's centre and whose box holds
  * its footprint; each chunk's meshes are only its own features'. */
@@ -621,6 +649,7 @@ int main(void)
     TW_RUN(test_fills_cheongna);
     TW_RUN(test_fills_yeouido);
     TW_RUN(test_walls);
+    TW_RUN(test_release);
     TW_RUN(test_chunks);
     TW_RUN(test_heights);
     TW_RUN(test_cp949_attributes);

@@ -647,76 +647,10 @@ void app_btile_evict(app_buildings *p, app_btile *t, int ti)
 
 /* ---- obstacles ---- */
 
-/* The obstacles of one tile from its own rings and points (the set
- * copies them once; a copy made here first would double the footprints
- * held for a moment: 125 MB at 600,000 buildings), in the order of their
- * rings, when its features' rings cover its ring array one after another
- * (else NULL and *fallback: the general path copies them). */
-static tw_obstacles *app__publish_one(const app_btile *t, bool *fallback)
-{
-    const geo_polygons *g = &t->b.polys;
-    int n = g->count, rings = g->ring_count;
-    int *by_ring = malloc(((size_t)rings + 1) * sizeof *by_ring);
-    int *ring_first = malloc(((size_t)n + 1) * sizeof *ring_first);
-    float *base = malloc((size_t)n * sizeof *base + 1), *top = malloc((size_t)n * sizeof *top + 1);
-    long *id = malloc((size_t)n * sizeof *id + 1);
-    tw_obstacles *set = NULL;
-    *fallback = true;
-    bool ok = by_ring && ring_first && base && top && id;
-    for (int r = 0; ok && r < rings; r++) by_ring[r] = -1;
-    for (int f = 0; ok && f < n; f++) {
-        int r = g->features[f].ring_first;
-        ok = r >= 0 && r < rings && g->features[f].ring_count > 0 && by_ring[r] < 0;
-        if (ok) by_ring[r] = f;
-    }
-    int r = 0, o = 0;
-    while (ok && r < rings && o < n) {
-        int f = by_ring[r];
-        ok = f >= 0;
-        if (!ok) break;
-        ring_first[o] = r;
-        base[o] = (float)t->base[f];
-        top[o] = (float)(t->base[f] + t->b.height[f]);
-        id[o++] = g->features[f].fid;
-        r += g->features[f].ring_count;
-    }
-    if (ok && o == n && r == rings) {
-        ring_first[n] = rings;
-        *fallback = false;
-        tw_obstacles_create(&(tw_obstacles_desc){.count = n,
-                                                 .ring_first = ring_first,
-                                                 .ring_start = g->ring_start,
-                                                 .xy = g->xy,
-                                                 .base = base,
-                                                 .top = top,
-                                                 .id = id},
-                            &set);
-    }
-    free(by_ring), free(ring_first), free(base), free(top), free(id);
-    return set;
-}
-
 /* Publishes every loaded footprint with its base and top as the scene's
  * obstacles (wind, sun and view analyses read them). */
 void app_buildings_publish(app_buildings *p)
 {
-    int ready = 0, one = -1;
-    for (int ti = 0; ti < p->nx * p->ny; ti++)
-        if (p->tiles[ti] && p->tiles[ti]->state == APP_BTILE_READY) ready++, one = ti;
-    bool fallback = true;
-    tw_obstacles *single = ready == 1 && p->tiles[one]->b.polys.count > 0
-                               ? app__publish_one(p->tiles[one], &fallback)
-                               : NULL;
-    if (!fallback) {
-        p->publish = false;
-        if (!single) {
-            TW_WARN("buildings", "%s: out of memory publishing obstacles", p->info.source);
-            return;
-        }
-        app_world_set_obstacles(p->world, p, single);
-        p->published_gen = p->world->ground_gen + 1;
-        return;
-    }
     int n = 0, rings = 0, points = 0;
     for (int ti = 0; ti < p->nx * p->ny; ti++) {
         const app_btile *t = p->tiles[ti];

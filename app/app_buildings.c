@@ -91,12 +91,14 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
         for (int ti = 0; ti < p->nx * p->ny; ti++) {
             const app_btile *t = p->tiles[ti];
             if (!t || t->state != APP_BTILE_READY || !t->uploaded) continue;
-            bool b0 = d->before && t->roofs0; /* the split view's before side */
+            /* The split view's before side: the source's heights. */
+            const rn_table *tb = d->before && t->rows0 ? &t->table0 : &t->table;
             for (int k = 0; k < t->b.chunk_count; k++) {
                 const double *o = t->b.chunks[k].origin;
                 double org[3] = {o[0], o[1], o[2] * t->exag};
-                rn_shadow_cast(b0 ? t->walls0[k] : t->walls[k], org, 1, 1);
-                rn_shadow_cast(b0 ? t->roofs0[k] : t->roofs[k], org, 1, 1);
+                uint32_t f0 = (uint32_t)t->b.chunks[k].f0;
+                rn_shadow_cast_table(t->walls[k], org, tb, f0);
+                rn_shadow_cast_table(t->roofs[k], org, tb, f0);
             }
         }
         return;
@@ -124,9 +126,9 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             }
             /* Far away: the buildings' boxes, one draw call. The split
              * view's before side: the source's heights. */
-            bool b0 = d->before && t->roofs0;
-            rn_mesh *roofs = b0 ? t->roofs0 : t->roofs, *walls = b0 ? t->walls0 : t->walls;
-            rn_mesh *farm = b0 ? t->far0 : t->far;
+            bool b0 = d->before && t->rows0;
+            rn_mesh *roofs = t->roofs, *walls = t->walls;
+            rn_mesh *farm = t->far;
             app_blod lod = app_bchunk_lod(p->cfg, c, v, focal);
             bool far = lod >= APP_LOD_FAR && rn_mesh_valid(farm[k]);
             /* Smaller still: the chunk's blocks, unless it holds the
@@ -144,7 +146,12 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                                                  : walls[k],
                                    .origin = {c->origin[0], c->origin[1], c->origin[2] * t->exag},
                                    .opacity = d->opacity,
-                                   .flat_normals = true};
+                                   .flat_normals = true,
+                                   /* Blocks carry their colours and heights. */
+                                   .table = block ? NULL
+                                            : b0  ? &t->table0
+                                                  : &t->table,
+                                   .table_first = (uint32_t)c->f0};
             n += far ? 1 : 2;
             p->drawn += c->f1 - c->f0;
             p->chunks_drawn++;

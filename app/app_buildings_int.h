@@ -85,16 +85,22 @@ typedef struct app_btile {
     bool bases_pending;           /* a bases job is out */
     double exag;                  /* raised with; 0: raise again */
     bool dirty, uploaded;         /* colours changed / the meshes went to the GPU */
-    rn_mesh *roofs, *walls, *far; /* per chunk */
-    long seen;                    /* frame number it was last wanted */
-    bool failed;                  /* its read failed (not retried) */
-    double *height0;              /* the source's heights under a scenario's edits */
-    /* The split view's before side: meshes at the source's heights, made
-     * only while edits change some of this tile's (else NULL). */
-    rn_mesh *roofs0, *walls0, *far0;
+    rn_mesh *roofs, *walls, *far; /* per chunk; their CPU copies are freed once uploaded */
+    /* Per building: drawn base, height and colour, the row the meshes'
+     * vertex ids read in the shaders (raise and recolour rewrite it). */
+    geo_buildings_row *rows;
+    rn_table table;
+    long seen;       /* frame number it was last wanted */
+    bool failed;     /* its read failed (not retried) */
+    double *height0; /* the source's heights under a scenario's edits */
+    /* The split view's before side: the same meshes drawn with a table at
+     * the source's heights, made only while edits change some of this
+     * tile's (else rows0 NULL, table0 {0}). */
+    geo_buildings_row *rows0;
+    rn_table table0;
     /* Per chunk and level (APP_BLOCK_LEVELS * k + level), the blocks
-     * (geo_buildings_block) made from far / far0 at each upload, and their
-     * triangles. */
+     * (geo_buildings_block) made from rows / rows0 at each update, and
+     * their triangles. */
     rn_mesh *block, *block0;
     uint32_t *block_tris;
     unsigned edits_gen; /* of the world's edits applied */

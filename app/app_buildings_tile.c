@@ -63,15 +63,12 @@ app_btile *app_btile_new(int ix, int iy)
 
 static void app__before_clear(app_btile *t)
 {
-    for (int k = 0; t->roofs0 && k < t->b.chunk_count; k++) {
-        rn_mesh_destroy(t->roofs0[k]);
-        if (t->walls0) rn_mesh_destroy(t->walls0[k]);
-        if (t->far0) rn_mesh_destroy(t->far0[k]);
-        for (int l = 0; t->block0 && l < APP_BLOCK_LEVELS; l++)
+    for (int k = 0; t->block0 && k < t->b.chunk_count; k++)
+        for (int l = 0; l < APP_BLOCK_LEVELS; l++)
             rn_mesh_destroy(t->block0[APP_BLOCK_LEVELS * k + l]);
-    }
-    free(t->roofs0), free(t->walls0), free(t->far0), free(t->block0);
-    t->roofs0 = t->walls0 = t->far0 = t->block0 = NULL;
+    rn_table_destroy(&t->table0);
+    free(t->rows0), free(t->block0);
+    t->rows0 = NULL, t->block0 = NULL;
 }
 
 /* Back to empty: meshes, buildings and bases dropped (main thread). */
@@ -86,7 +83,9 @@ static void app__btile_clear(app_btile *t)
             rn_mesh_destroy(t->block[APP_BLOCK_LEVELS * k + l]);
     }
     free(t->roofs), free(t->walls), free(t->far), free(t->base), free(t->height0);
-    free(t->block), free(t->block_tris);
+    free(t->block), free(t->block_tris), free(t->rows);
+    rn_table_destroy(&t->table);
+    t->rows = NULL;
     t->roofs = t->walls = t->far = t->block = NULL, t->base = NULL, t->height0 = NULL;
     t->block_tris = NULL;
     t->edits_gen = 0;
@@ -298,9 +297,10 @@ static void app__done(void *job, tw_result status)
         size_t nb = (size_t)t->b.chunk_count * APP_BLOCK_LEVELS + 1;
         t->block = calloc(nb, sizeof *t->block);
         t->block_tris = calloc(nb, sizeof *t->block_tris);
+        t->rows = calloc((size_t)n + 1, sizeof *t->rows);
         /* Without bases from the worker, stand them on whatever ground there is. */
         t->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
-        bool ok = t->base && t->roofs && t->walls && t->far && t->block && t->block_tris;
+        bool ok = t->base && t->roofs && t->walls && t->far && t->block && t->block_tris && t->rows;
         t->state = ok ? APP_BTILE_READY : APP_BTILE_EMPTY;
         app__fields(p, &t->b);
         p->tiles_read++;
@@ -402,7 +402,9 @@ static void app__class(const char *v, uint8_t out[3])
     memcpy(out, pal[h % 10], 3);
 }
 
-static void app__colour_feature(app_buildings *p, app_btile *t, bool selected, int k_chunk, int f)
+/* Feature f's colour into its row. */
+static void app__colour_feature(app_buildings *p, app_btile *t, bool selected, int f,
+                                geo_buildings_row *row)
 {
     const app_buildings_cfg *c = p->cfg;
     uint8_t rgb[3];
@@ -415,49 +417,53 @@ static void app__colour_feature(app_buildings *p, app_btile *t, bool selected, i
     } else {
         for (int k = 0; k < 3; k++) rgb[k] = (uint8_t)lroundf(c->color[k] * 255);
     }
-    uint8_t a = (uint8_t)lroundf(c->color[3] * 255);
-    geo_buildings_chunk *ch = &t->b.chunks[k_chunk];
-    int i = f - ch->f0;
-    tw_mesh *m[2] = {&ch->roofs, &ch->walls};
-    const uint32_t *v0[2] = {ch->roof_v0, ch->wall_v0};
-    for (int k = 0; k < 2; k++)
-        for (uint32_t v = v0[k][i]; v < v0[k][i + 1]; v++) {
-            uint8_t *o = &m[k]->colors[v * 4];
-            o[0] = rgb[0], o[1] = rgb[1], o[2] = rgb[2], o[3] = a;
-        }
-    for (uint32_t v = 0; ch->far.colors && v < GEO_BUILDINGS_FAR_V; v++) {
-        uint8_t *o = &ch->far.colors[((uint32_t)i * GEO_BUILDINGS_FAR_V + v) * 4];
-        o[0] = rgb[0], o[1] = rgb[1], o[2] = rgb[2], o[3] = a;
-    }
+    row->rgba[0] = rgb[0], row->rgba[1] = rgb[1], row->rgba[2] = rgb[2];
+    row->rgba[3] = (uint8_t)lroundf(c->color[3] * 255);
+    row->flags = 0;
 }
 
-/* Chunk c's blocks at every level from its far mesh as raised and coloured
- * now, destroying what out held ({0} where it has none or memory ran out:
- * the far boxes are drawn). */
-static void app__blocks(const geo_buildings_chunk *c, rn_mesh *out, uint32_t *tris)
+/* Chunk c's blocks at every level from rows (its buildings' boxes and
+ * colours now), destroying what out held ({0} where it has none or memory
+ * ran out: the far boxes are drawn). */
+static void app__blocks(const geo_buildings *b, const geo_buildings_chunk *c,
+                        const geo_buildings_row *rows, rn_mesh *out, uint32_t *tris)
 {
     for (int l = 0; l < APP_BLOCK_LEVELS; l++) {
         tw_mesh m;
         rn_mesh_destroy(out[l]);
         out[l] = (rn_mesh){0};
-        if (geo_buildings_block(&c->far, GEO_BUILDINGS_BLOCK_N >> l, &m) == TW_OK && m.index_count)
+        if (geo_buildings_block(b, c, rows + c->f0, GEO_BUILDINGS_BLOCK_N >> l, &m) == TW_OK &&
+            m.index_count)
             out[l] = rn_mesh_make(&m);
         if (tris) tris[l] = rn_mesh_valid(out[l]) ? m.index_count / 3 : 0;
         tw_mesh_free(&m);
     }
 }
 
+/* The meshes to the GPU once (raises and colours are the table's), each
+ * chunk's CPU copies freed right after its upload. */
 static void app__upload(app_btile *t)
 {
     for (int k = 0; k < t->b.chunk_count; k++) {
         rn_mesh_destroy(t->roofs[k]);
         rn_mesh_destroy(t->walls[k]);
         rn_mesh_destroy(t->far[k]);
-        const geo_buildings_chunk *c = &t->b.chunks[k];
+        geo_buildings_chunk *c = &t->b.chunks[k];
         t->roofs[k] = c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
         t->walls[k] = c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
         t->far[k] = c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
-        app__blocks(c, &t->block[APP_BLOCK_LEVELS * k], &t->block_tris[APP_BLOCK_LEVELS * k]);
+        geo_buildings_chunk_release(&t->b, c);
+    }
+}
+
+/* The table from rows (made at the first upload, rewritten after). */
+static void app__table(rn_table *table, const geo_buildings_row *rows, int n)
+{
+    if (rn_table_valid(table) && table->rows == (uint32_t)n)
+        rn_table_update(table, 0, (uint32_t)n, rows);
+    else {
+        rn_table_destroy(table);
+        *table = rn_table_make(rows, (uint32_t)n);
     }
 }
 
@@ -547,43 +553,46 @@ bool app_btile_settled(const app_buildings *p, const app_btile *t)
             t->edits_gen == p->world->edits_gen);
 }
 
-static void app__colour(app_buildings *p, app_btile *t, int ti)
+/* Every building's row: base and height (heights: the tile's or the
+ * source's) as drawn, colour (the selection's highlight included). */
+static void app__rows(app_buildings *p, app_btile *t, int ti, const double *height,
+                      geo_buildings_row *rows)
 {
-    for (int k = 0; k < t->b.chunk_count; k++)
-        for (int f = t->b.chunks[k].f0; f < t->b.chunks[k].f1; f++)
-            app__colour_feature(p, t, ti == p->sel_tile && f == p->selected, k, f);
+    double *own = t->b.height;
+    t->b.height = (double *)height; /* a height ramp colours by the heights drawn */
+    for (int f = 0; f < t->b.polys.count; f++) {
+        geo_buildings_row_raise(&rows[f], t->base[f], height[f], t->exag);
+        app__colour_feature(p, t, ti == p->sel_tile && f == p->selected, f, &rows[f]);
+    }
+    t->b.height = own;
 }
 
-/* The split view's before meshes: raised and coloured at the source's
- * heights, while some of the tile's differ from them. */
+/* The split view's before side: a second table at the source's heights
+ * (and its blocks), while some of the tile's differ from them. */
 static void app__before(app_buildings *p, app_btile *t, int ti)
 {
-    app__before_clear(t);
     bool differs = false;
     for (int f = 0; t->height0 && f < t->b.polys.count && !differs; f++)
         differs = t->height0[f] != t->b.height[f];
-    if (!differs) return;
-    size_t n = (size_t)t->b.chunk_count + 1;
-    t->roofs0 = calloc(n, sizeof *t->roofs0);
-    t->walls0 = calloc(n, sizeof *t->walls0);
-    t->far0 = calloc(n, sizeof *t->far0);
-    t->block0 = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0);
-    if (!t->roofs0 || !t->walls0 || !t->far0 || !t->block0) {
+    if (!differs) {
         app__before_clear(t);
         return;
     }
-    double *edited = t->b.height;
-    t->b.height = t->height0;
-    geo_buildings_raise(&t->b, t->base, t->exag);
-    app__colour(p, t, ti);
-    for (int k = 0; k < t->b.chunk_count; k++) {
-        const geo_buildings_chunk *c = &t->b.chunks[k];
-        t->roofs0[k] = c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
-        t->walls0[k] = c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
-        t->far0[k] = c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
-        app__blocks(c, &t->block0[APP_BLOCK_LEVELS * k], NULL);
+    size_t n = (size_t)t->b.chunk_count + 1;
+    if (!t->rows0) t->rows0 = calloc((size_t)t->b.polys.count + 1, sizeof *t->rows0);
+    if (!t->block0) t->block0 = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0);
+    if (!t->rows0 || !t->block0) {
+        app__before_clear(t);
+        return;
     }
-    t->b.height = edited;
+    app__rows(p, t, ti, t->height0, t->rows0);
+    app__table(&t->table0, t->rows0, t->b.polys.count);
+    if (!rn_table_valid(&t->table0)) {
+        app__before_clear(t);
+        return;
+    }
+    for (int k = 0; k < t->b.chunk_count; k++)
+        app__blocks(&t->b, &t->b.chunks[k], t->rows0, &t->block0[APP_BLOCK_LEVELS * k], NULL);
 }
 
 /* Sends the bases to a worker when the ground appears or changes (drawing
@@ -613,12 +622,17 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
     bool raise = t->exag != app__exag(p);
     if (!raise && !t->dirty && t->uploaded) return;
     if (raise || !t->uploaded) t->exag = app__exag(p);
+    /* The chunks' boxes, the rows and blocks; the meshes go up once. */
+    geo_buildings_raise(&t->b, t->base, t->exag);
+    app__rows(p, t, ti, t->b.height, t->rows);
+    if (!t->uploaded) app__upload(t);
+    app__table(&t->table, t->rows, t->b.polys.count);
+    for (int k = 0; k < t->b.chunk_count; k++)
+        app__blocks(&t->b, &t->b.chunks[k], t->rows, &t->block[APP_BLOCK_LEVELS * k],
+                    &t->block_tris[APP_BLOCK_LEVELS * k]);
     app__before(p, t, ti);
-    if (raise || !t->uploaded || t->roofs0) geo_buildings_raise(&t->b, t->base, t->exag);
-    app__colour(p, t, ti);
     t->dirty = false;
     t->uploaded = true;
-    app__upload(t);
 }
 
 void app_btile_evict(app_buildings *p, app_btile *t, int ti)

@@ -328,6 +328,7 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     int defaulted = 0, roofless = 0, repaired = 0, chunks = 0;
     double hlo = HUGE_VAL, hhi = -HUGE_VAL, lo = HUGE_VAL, hi = -HUGE_VAL;
     long total = 0, features = 0;
+    size_t cpu_mesh = 0;
     json_object *from = json_object_new_object();
     for (int ti = 0; ti < p->nx * p->ny; ti++) {
         const app_btile *t = p->tiles[ti];
@@ -350,7 +351,11 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
             lo = fmin(lo, t->base[f]), hi = fmax(hi, t->base[f]);
         for (int k = 0; k < b->chunk_count; k++)
             total += (long)(b->chunks[k].roofs.index_count + b->chunks[k].walls.index_count) / 3;
+        cpu_mesh += geo_buildings_mesh_bytes(b);
     }
+    /* Mesh bytes still held on the CPU (0 once every tile is uploaded:
+     * raises and colours are the tables'). */
+    json_object_object_add(e, "cpu_mesh_bytes", json_object_new_int64((int64_t)cpu_mesh));
     if (defaulted) json_object_object_add(from, "default", json_object_new_int(defaulted));
     json_object_object_add(e, "defaulted", json_object_new_int(defaulted));
     if (features) json_object_object_add(e, "height_m", app__range(hlo, hhi));

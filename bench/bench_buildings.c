@@ -235,14 +235,24 @@ static double plain_draw(const geo_buildings *b, const double eye[3], const doub
     v.fog_start = 1e9f, v.fog_end = 2e9f;
     int n = 2 * b->chunk_count;
     rn_fill_item *items = calloc((size_t)n, sizeof *items);
-    if (!items) return NAN;
+    /* The meshes are raised and coloured by a table, as in the app. */
+    geo_buildings_row *rows = calloc((size_t)b->polys.count + 1, sizeof *rows);
+    if (!items || !rows) return free(items), free(rows), NAN;
+    for (int f = 0; f < b->polys.count; f++) {
+        geo_buildings_row_raise(&rows[f], 0, b->height[f], 1);
+        memset(rows[f].rgba, 220, 4);
+    }
+    rn_table table = rn_table_make(rows, (uint32_t)b->polys.count);
+    free(rows);
     for (int k = 0; k < b->chunk_count; k++)
         for (int m = 0; m < 2; m++)
             items[2 * k + m] =
                 (rn_fill_item){.mesh = rn_mesh_make(m ? &b->chunks[k].roofs : &b->chunks[k].walls),
                                .origin = {b->chunks[k].origin[0], b->chunks[k].origin[1], 0},
                                .opacity = 1,
-                               .flat_normals = true};
+                               .flat_normals = true,
+                               .table = &table,
+                               .table_first = (uint32_t)b->chunks[k].f0};
     glViewport(0, 0, WIDTH, HEIGHT);
     glFinish();
     double t0 = now_s();
@@ -254,6 +264,7 @@ static double plain_draw(const geo_buildings *b, const double eye[3], const doub
     }
     double ms = (now_s() - t0) * 1000 / frames;
     for (int i = 0; i < n; i++) rn_mesh_destroy(items[i].mesh);
+    rn_table_destroy(&table);
     free(items);
     return ms;
 }

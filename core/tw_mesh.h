@@ -15,17 +15,25 @@ enum {
     TW_MESH_NORMALS = 1 << 0, /* 3 floats per vertex */
     TW_MESH_UVS = 1 << 1,     /* 2 floats per vertex */
     TW_MESH_COLORS = 1 << 2,  /* 4 bytes (RGBA8) per vertex */
+    TW_MESH_IDS = 1 << 3,     /* a uint32 per vertex (an integer attribute: a table row) */
+    /* Positions as int16 x, y in 1/TW_MESH_XY16_PER_M metres (xy16) instead
+     * of float xyz (positions NULL): +-1023 m around the origin. */
+    TW_MESH_XY16 = 1 << 4,
 };
+
+#define TW_MESH_XY16_PER_M 32
 
 typedef struct tw_mesh {
     double origin[3];
     tw_prim prim;
     unsigned attrs;
     uint32_t vertex_count, index_count;
-    float *positions; /* xyz per vertex */
+    float *positions; /* xyz per vertex; NULL with TW_MESH_XY16 */
+    int16_t *xy16;    /* TW_MESH_XY16: x, y per vertex */
     float *normals;
     float *uvs;
     uint8_t *colors;
+    uint32_t *ids;
     uint32_t *indices;
 } tw_mesh;
 

@@ -559,22 +559,17 @@ void geo_buildings_raise(geo_buildings *b, const double *base, double exaggerati
         geo_buildings_chunk *c = &b->chunks[k];
         c->box[2] = HUGE_VAL, c->box[5] = -HUGE_VAL;
         for (int f = c->f0; f < c->f1; f++) {
-            int i = f - c->f0;
             double zlo = base[f] * exaggeration, zhi = (base[f] + b->height[f]) * exaggeration;
             c->box[2] = fmin(c->box[2], zlo), c->box[5] = fmax(c->box[5], zhi);
-            float lo = (float)(zlo - c->origin[2] * exaggeration);
-            float hi = (float)(zhi - c->origin[2] * exaggeration);
-            for (uint32_t v = c->roof_v0[i]; v < c->roof_v0[i + 1]; v++)
-                c->roofs.positions[v * 3 + 2] = hi;
-            /* Walls: each point at the bottom (even vertex) and on top. */
-            for (uint32_t v = c->wall_v0[i]; v < c->wall_v0[i + 1]; v++)
-                c->walls.positions[v * 3 + 2] = (v & 1) ? hi : lo;
-            /* The box: corners 0-3 at the bottom, 4-7 on top. */
-            uint32_t b0 = (uint32_t)i * GEO_BUILDINGS_FAR_V;
-            for (uint32_t v = 0; c->far.positions && v < GEO_BUILDINGS_FAR_V; v++)
-                c->far.positions[(b0 + v) * 3 + 2] = v >= 4 ? hi : lo;
         }
     }
+}
+
+void geo_buildings_row_raise(geo_buildings_row *row, double base, double height,
+                             double exaggeration)
+{
+    row->base = (float)(base * exaggeration);
+    row->height = (float)(height * exaggeration);
 }
 
 /* True once geo_buildings_raise has given every chunk its heights. */

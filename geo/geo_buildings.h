@@ -41,10 +41,15 @@ typedef struct geo_buildings_desc {
 /* The buildings whose footprint centres fall in one grid cell: features
  * f0 .. f1 - 1 (the loader orders features by cell), with their own
  * origin and meshes so a frame can draw or skip them together. No mesh
- * has normals (they are drawn with flat normals, rn_fill_item.flat_normals):
- * roofs hold the points their triangles use, walls each ring point twice
- * (bottom at an even vertex, top at the next); z is 0 until raised. Feature
- * f0 + i's vertices are roof_v0[i] .. roof_v0[i + 1] - 1 (and wall_v0). */
+ * has normals (they are drawn with flat normals, rn_fill_item.flat_normals)
+ * nor colours: each vertex has x, y from the origin, z 0 (bottom) or 1
+ * (top), and the id (TW_MESH_IDS) of its building in the chunk (feature
+ * f0 + id); the vertex shader raises and colours it from the building's
+ * row of a table (geo_buildings_row: z = base + z * height). Roofs hold
+ * the points their triangles use (z 1), walls each ring point twice
+ * (bottom at an even vertex, top at the next). Feature f0 + i's vertices
+ * are roof_v0[i] .. roof_v0[i + 1] - 1 (and wall_v0). Once uploaded the
+ * app frees the arrays (geo_buildings_chunk_release) and keeps the counts. */
 typedef struct geo_buildings_chunk {
     int f0, f1;
     double origin[3];
@@ -58,19 +63,33 @@ typedef struct geo_buildings_chunk {
 
 #define GEO_BUILDINGS_FAR_V 8 /* vertices of a building's box: 0-3 bottom, 4-7 top */
 
-/* The levels below the far boxes (geo_buildings_block.c): a chunk's far
- * mesh, as raised and coloured, binned by box centre into an n_side x
- * n_side grid of square cells (the boxes' extent's longer side / n_side,
- * n_side 1 .. GEO_BUILDINGS_BLOCK_N), each non-empty cell one box over the
- * union of its buildings' boxes, from their lowest base to their highest
- * top (the skyline kept: from as far as blocks are drawn a cell is a pixel
- * or so, and a mean height would sink the towers that make the city's
- * silhouette), in the mean of its buildings' colours weighted by their
- * box areas (what the eye blends at that size). At most n_side^2
- * boxes of 10 triangles on 8 corners, in far's origin; built from far as
- * it is drawn, so raises and recolours show. Empty for an empty far. */
+typedef struct geo_buildings geo_buildings;
+
+/* A building's row of the table the meshes are drawn with (16 bytes, the
+ * layout of rn_table's rows): its base and height as drawn (exaggerated,
+ * scene metres), its colour. */
+typedef struct geo_buildings_row {
+    float base, height;
+    uint8_t rgba[4];
+    uint32_t flags; /* unused: 0 */
+} geo_buildings_row;
+
+/* The levels below the far boxes (geo_buildings_block.c): chunk c's
+ * buildings' boxes (footprint bounding boxes, from rows[i].base to
+ * rows[i].base + rows[i].height for feature c->f0 + i, in rows[i].rgba),
+ * binned by box centre into an n_side x n_side grid of square cells (the
+ * boxes' extent's longer side / n_side, n_side 1 .. GEO_BUILDINGS_BLOCK_N),
+ * each non-empty cell one box over the union of its buildings' boxes,
+ * from their lowest base to their highest top (the skyline kept: from as
+ * far as blocks are drawn a cell is a pixel or so, and a mean height would
+ * sink the towers that make the city's silhouette), in the mean of its
+ * buildings' colours weighted by their box areas (what the eye blends at
+ * that size). At most n_side^2 boxes of 10 triangles on 8 corners with a
+ * colour per vertex, z as drawn, in c->origin (x, y; z 0). Empty for an
+ * empty chunk. */
 #define GEO_BUILDINGS_BLOCK_N 8
-tw_result geo_buildings_block(const tw_mesh *far, int n_side, tw_mesh *out);
+tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk *c,
+                              const geo_buildings_row *rows, int n_side, tw_mesh *out);
 
 /* Where heights came from: a field (metres or floors) or the default. */
 typedef struct geo_buildings_source {
@@ -79,7 +98,7 @@ typedef struct geo_buildings_source {
     int count;
 } geo_buildings_source;
 
-typedef struct geo_buildings {
+struct geo_buildings {
     geo_polygons polys; /* footprints in scene metres, fid per feature */
     double *height;     /* per feature, metres above its base */
     double *floors;     /* per feature, NAN where unknown */
@@ -104,7 +123,7 @@ typedef struct geo_buildings {
      * cache read, a small tile) are each their own allocation. */
     void *mesh_arena;
     size_t mesh_arena_size;
-} geo_buildings;
+};
 
 /* Feature f's class_field text, NULL when null or not kept. */
 const char *geo_buildings_class(const geo_buildings *b, int f);
@@ -150,7 +169,7 @@ void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[
  * ~/.cache/citytwin), named by a hash of its key and holding the key, so a
  * changed file (size, mtime) or setting misses, and a checksum, so a cut
  * or corrupt file is detected, never trusted. */
-#define GEO_BUILDINGS_CACHE_VERSION 5u /* the file format (geo_buildings_cache.c) */
+#define GEO_BUILDINGS_CACHE_VERSION 7u /* the file format (geo_buildings_cache.c) */
 bool geo_buildings_cache_dir(char *out, size_t n);
 /* The key of a whole read of a local file (path, size, mtime, the keys that
  * shape the buildings, the scene CRS) or of a file over HTTP (/vsicurl/:
@@ -179,9 +198,19 @@ bool geo_buildings_parse_number(const char *text, double *out);
  * footprint's vertices; 0 where hf is NULL or has no height there. */
 void geo_buildings_bases(const geo_buildings *b, const tw_heightfield *hf, double *base);
 
-/* Sets the meshes' z and the chunks' boxes: walls from base to base +
- * height, roofs at the top, all times exaggeration (as drawn). */
+/* Sets the chunks' boxes' z: from the lowest base to the highest top,
+ * times exaggeration (as drawn). The meshes are raised by their table. */
 void geo_buildings_raise(geo_buildings *b, const double *base, double exaggeration);
+/* Feature f's row's base and height: base[f] and height[f] times
+ * exaggeration (rgba and flags left as they are). */
+void geo_buildings_row_raise(geo_buildings_row *row, double base, double height,
+                             double exaggeration);
+/* Frees chunk c's mesh arrays (in the mesh arena: gives their pages back)
+ * and its roof_v0 / wall_v0, keeping vertex_count and index_count: once
+ * the meshes are on the GPU the CPU copies are not needed. */
+void geo_buildings_chunk_release(geo_buildings *b, geo_buildings_chunk *c);
+/* Bytes of mesh arrays the chunks still hold. */
+size_t geo_buildings_mesh_bytes(const geo_buildings *b);
 
 /* The building the ray origin + t*dir (scene metres, drawn z) meets first,
  * and its t; -1 when none. */

@@ -1,6 +1,6 @@
-/* The block level of a chunk (geo_buildings_block): its buildings' far
- * boxes, as raised and coloured, binned into a coarse grid, one box a
- * non-empty cell. */
+/* The block level of a chunk (geo_buildings_block): its buildings' boxes
+ * (footprint bounding boxes from their rows' base to top), binned into a
+ * coarse grid, one box a non-empty cell. */
 #include "geo_buildings.h"
 
 #include <float.h>
@@ -14,16 +14,28 @@ typedef struct geo__cell {
     int count;
 } geo__cell;
 
-tw_result geo_buildings_block(const tw_mesh *far, int n_side, tw_mesh *out)
+/* Feature f0 + i's box in the chunk's coordinates (x, y from its origin, z as drawn). */
+static void geo__box(const geo_buildings *b, const geo_buildings_chunk *c,
+                     const geo_buildings_row *rows, int i, float out[6])
+{
+    const double *bb = b->polys.features[c->f0 + i].bbox;
+    out[0] = (float)(bb[0] - c->origin[0]), out[1] = (float)(bb[1] - c->origin[1]);
+    out[3] = (float)(bb[2] - c->origin[0]), out[4] = (float)(bb[3] - c->origin[1]);
+    out[2] = rows[i].base, out[5] = rows[i].base + rows[i].height;
+}
+
+tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk *ch,
+                              const geo_buildings_row *rows, int n_side, tw_mesh *out)
 {
     memset(out, 0, sizeof *out);
     if (n_side < 1 || n_side > GEO_BUILDINGS_BLOCK_N) return TW_ERR_ARG;
-    uint32_t n = far->positions ? far->vertex_count / GEO_BUILDINGS_FAR_V : 0;
+    uint32_t n = rows && ch->f1 > ch->f0 ? (uint32_t)(ch->f1 - ch->f0) : 0;
     float ext[4] = {FLT_MAX, FLT_MAX, -FLT_MAX, -FLT_MAX};
-    for (uint32_t v = 0; v < n * GEO_BUILDINGS_FAR_V; v++) {
-        const float *p = &far->positions[v * 3];
-        ext[0] = p[0] < ext[0] ? p[0] : ext[0], ext[1] = p[1] < ext[1] ? p[1] : ext[1];
-        ext[2] = p[0] > ext[2] ? p[0] : ext[2], ext[3] = p[1] > ext[3] ? p[1] : ext[3];
+    for (uint32_t i = 0; i < n; i++) {
+        float q[6];
+        geo__box(b, ch, rows, (int)i, q);
+        ext[0] = q[0] < ext[0] ? q[0] : ext[0], ext[1] = q[1] < ext[1] ? q[1] : ext[1];
+        ext[2] = q[3] > ext[2] ? q[3] : ext[2], ext[3] = q[4] > ext[3] ? q[4] : ext[3];
     }
     /* Square cells: the extent's longer side over n_side. */
     float side = ext[2] - ext[0] > ext[3] - ext[1] ? ext[2] - ext[0] : ext[3] - ext[1];
@@ -33,41 +45,35 @@ tw_result geo_buildings_block(const tw_mesh *far, int n_side, tw_mesh *out)
     if (n && !cells) return TW_ERR_NOMEM;
     int used = 0;
     for (uint32_t i = 0; i < n; i++) {
-        const float *q = &far->positions[i * GEO_BUILDINGS_FAR_V * 3];
-        float b[6] = {FLT_MAX, FLT_MAX, FLT_MAX, -FLT_MAX, -FLT_MAX, -FLT_MAX};
-        for (int v = 0; v < GEO_BUILDINGS_FAR_V; v++)
-            for (int k = 0; k < 3; k++) {
-                float x = q[v * 3 + k];
-                b[k] = x < b[k] ? x : b[k];
-                b[k + 3] = x > b[k + 3] ? x : b[k + 3];
-            }
-        int ix = (int)((0.5f * (b[0] + b[3]) - ext[0]) / cell);
-        int iy = (int)((0.5f * (b[1] + b[4]) - ext[1]) / cell);
+        float q[6];
+        geo__box(b, ch, rows, (int)i, q);
+        int ix = (int)((0.5f * (q[0] + q[3]) - ext[0]) / cell);
+        int iy = (int)((0.5f * (q[1] + q[4]) - ext[1]) / cell);
         ix = ix < 0 ? 0 : ix >= N ? N - 1 : ix;
         iy = iy < 0 ? 0 : iy >= N ? N - 1 : iy;
         geo__cell *c = &cells[iy * N + ix];
         if (!c->count++) {
-            memcpy(c->box, b, sizeof b);
+            memcpy(c->box, q, sizeof q);
             used++;
         }
         for (int k = 0; k < 3; k++) {
-            c->box[k] = b[k] < c->box[k] ? b[k] : c->box[k];
-            c->box[k + 3] = b[k + 3] > c->box[k + 3] ? b[k + 3] : c->box[k + 3];
+            float lo = q[k] < q[k + 3] ? q[k] : q[k + 3], hi = q[k] < q[k + 3] ? q[k + 3] : q[k];
+            c->box[k] = lo < c->box[k] ? lo : c->box[k];
+            c->box[k + 3] = hi > c->box[k + 3] ? hi : c->box[k + 3];
         }
         /* A footprint's box area, at least a square metre. */
-        float w = (b[3] - b[0]) * (b[4] - b[1]);
+        float w = (q[3] - q[0]) * (q[4] - q[1]);
         w = w > 1 ? w : 1;
         c->area += w;
-        for (int k = 0; k < 4; k++)
-            c->rgba[k] += w * (far->colors ? far->colors[i * GEO_BUILDINGS_FAR_V * 4 + k] : 255);
+        for (int k = 0; k < 4; k++) c->rgba[k] += w * rows[i].rgba[k];
     }
     tw_result r = tw_mesh_alloc(out, (uint32_t)used * 8, (uint32_t)used * 30, TW_MESH_COLORS);
     if (r != TW_OK) {
         free(cells);
         return r;
     }
-    memcpy(out->origin, far->origin, sizeof out->origin);
-    out->prim = far->prim;
+    out->origin[0] = ch->origin[0], out->origin[1] = ch->origin[1], out->origin[2] = 0;
+    out->prim = TW_PRIM_TRIANGLES;
     static const uint32_t tri[30] = {4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 1, 2, 6,
                                      1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7};
     uint32_t o = 0;

@@ -22,7 +22,10 @@
 
 #define GEO_CACHE_MAGIC "CTBLDG\0\1"
 /* 3: /vsicurl/ keys; 4: meshes without normals, walls two vertices a point;
- * 5: no attribute texts (read on pick), one class field's */
+ * 5: no attribute texts (read on pick), one class field's; 6: (never
+ * released); 7: meshes with a building id per vertex (id * 2 + 1 on top)
+ * instead of colours (raised and coloured by a table in the vertex
+ * shader), int16 x, y where a chunk allows (TW_MESH_XY16) */
 #define GEO_CACHE_VERSION GEO_BUILDINGS_CACHE_VERSION
 #define GEO_CACHE_NULL    0xffffffffu
 
@@ -145,10 +148,14 @@ static void geo__str(geo__buf *b, const char *s)
 static void geo__mesh(geo__buf *b, const tw_mesh *m)
 {
     geo__put(b, m, offsetof(tw_mesh, positions)); /* origin, prim, attrs, counts */
-    geo__put(b, m->positions, (size_t)m->vertex_count * 3 * sizeof(float));
+    if (m->attrs & TW_MESH_XY16)
+        geo__put(b, m->xy16, (size_t)m->vertex_count * 2 * sizeof(int16_t));
+    else
+        geo__put(b, m->positions, (size_t)m->vertex_count * 3 * sizeof(float));
     if (m->attrs & TW_MESH_NORMALS) geo__put(b, m->normals, (size_t)m->vertex_count * 3 * 4);
     if (m->attrs & TW_MESH_UVS) geo__put(b, m->uvs, (size_t)m->vertex_count * 2 * 4);
     if (m->attrs & TW_MESH_COLORS) geo__put(b, m->colors, (size_t)m->vertex_count * 4);
+    if (m->attrs & TW_MESH_IDS) geo__put(b, m->ids, (size_t)m->vertex_count * 4);
     geo__put(b, m->indices, (size_t)m->index_count * sizeof(uint32_t));
 }
 
@@ -320,17 +327,22 @@ static bool geo__rmesh(geo__rd *r, tw_mesh *m)
 {
     tw_mesh h;
     if (!geo__get(r, &h, offsetof(tw_mesh, positions))) return false;
-    if ((size_t)h.vertex_count * 12 > r->left || (size_t)h.index_count * 4 > r->left ||
+    size_t pos = (h.attrs & TW_MESH_XY16) ? 4 : 12; /* bytes of a vertex's position */
+    if ((size_t)h.vertex_count * pos > r->left || (size_t)h.index_count * 4 > r->left ||
         tw_mesh_alloc(m, h.vertex_count, h.index_count, h.attrs) != TW_OK) {
         r->bad = true;
         return false;
     }
     memcpy(m->origin, h.origin, sizeof h.origin);
     m->prim = h.prim;
-    geo__get(r, m->positions, (size_t)h.vertex_count * 12);
+    if (h.attrs & TW_MESH_XY16)
+        geo__get(r, m->xy16, (size_t)h.vertex_count * 4);
+    else
+        geo__get(r, m->positions, (size_t)h.vertex_count * 12);
     if (h.attrs & TW_MESH_NORMALS) geo__get(r, m->normals, (size_t)h.vertex_count * 12);
     if (h.attrs & TW_MESH_UVS) geo__get(r, m->uvs, (size_t)h.vertex_count * 8);
     if (h.attrs & TW_MESH_COLORS) geo__get(r, m->colors, (size_t)h.vertex_count * 4);
+    if (h.attrs & TW_MESH_IDS) geo__get(r, m->ids, (size_t)h.vertex_count * 4);
     geo__get(r, m->indices, (size_t)h.index_count * 4);
     for (uint32_t i = 0; !r->bad && i < h.index_count; i++)
         if (m->indices[i] >= h.vertex_count) r->bad = true;
@@ -434,6 +446,13 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
             return false;
         if (c->far.vertex_count != (uint32_t)(c->f1 - c->f0) * GEO_BUILDINGS_FAR_V)
             return r->bad = true, false;
+        /* Every vertex names a building of the chunk: its row of the table. */
+        const tw_mesh *ms[3] = {&c->roofs, &c->walls, &c->far};
+        for (int i = 0; i < 3; i++) {
+            if (!ms[i]->ids) return r->bad = true, false;
+            for (uint32_t v = 0; v < ms[i]->vertex_count; v++)
+                if ((ms[i]->ids[v] >> 1) >= (uint32_t)(c->f1 - c->f0)) return r->bad = true, false;
+        }
         c->roof_v0 = geo__arr(r, (long)(c->f1 - c->f0) + 1, sizeof *c->roof_v0);
         c->wall_v0 = geo__arr(r, (long)(c->f1 - c->f0) + 1, sizeof *c->wall_v0);
         for (int i = 0; !r->bad && i <= c->f1 - c->f0; i++)

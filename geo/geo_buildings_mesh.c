@@ -343,30 +343,112 @@ static size_t geo__up(size_t n)
     return (n + GEO_ARENA_ALIGN - 1) & ~(size_t)(GEO_ARENA_ALIGN - 1);
 }
 
-/* A mesh with colours and no normals, in the arena while it has room,
- * else its own allocation (geo_bmesh_in_arena tells them apart). */
-static tw_result geo__mesh_alloc(geo__arena *a, tw_mesh *m, uint32_t nv, uint32_t ni)
+/* Bytes of a mesh's arrays as laid out in the arena: positions (float
+ * xyz, or int16 xy when packed), ids, indices. */
+static size_t geo__mesh_span(size_t nv, size_t ni, bool packed)
 {
     size_t vn = nv ? nv : 1, in = ni ? ni : 1;
-    size_t need = geo__up(vn * 12) + geo__up(vn * 4) + geo__up(in * 4);
+    return geo__up(vn * (packed ? 4 : 12)) + geo__up(vn * 4) + geo__up(in * 4);
+}
+
+/* A mesh with ids and no normals, positions as int16 x, y when packed,
+ * in the arena while it has room, else its own allocation
+ * (geo_bmesh_in_arena tells them apart). */
+static tw_result geo__mesh_alloc(geo__arena *a, tw_mesh *m, uint32_t nv, uint32_t ni, bool packed)
+{
+    unsigned attrs = TW_MESH_IDS | (packed ? TW_MESH_XY16 : 0);
+    size_t vn = nv ? nv : 1, need = geo__mesh_span(nv, ni, packed);
     size_t at = a && a->base ? atomic_fetch_add(&a->used, need) : 0;
-    if (!a || !a->base || at + need > a->size) return tw_mesh_alloc(m, nv, ni, TW_MESH_COLORS);
+    if (!a || !a->base || at + need > a->size) return tw_mesh_alloc(m, nv, ni, attrs);
     tw_prim prim = m->prim;
     memset(m, 0, sizeof *m);
     m->prim = prim;
-    m->attrs = TW_MESH_COLORS;
+    m->attrs = attrs;
     m->vertex_count = nv, m->index_count = ni;
     uint8_t *p = a->base + at;
-    m->positions = (float *)p;
-    m->colors = p + geo__up(vn * 12);
-    m->indices = (uint32_t *)(p + geo__up(vn * 12) + geo__up(vn * 4));
+    size_t pos = geo__up(vn * (packed ? 4 : 12));
+    if (packed)
+        m->xy16 = (int16_t *)p;
+    else
+        m->positions = (float *)p;
+    m->ids = (uint32_t *)(p + pos);
+    m->indices = (uint32_t *)(p + pos + geo__up(vn * 4));
     return TW_OK;
+}
+
+/* Vertex v: x, y (scene metres) from the origin, the building's id in the
+ * chunk times 2 plus 1 on top (float positions also get z 0 / 1). */
+static void geo__vertex(tw_mesh *m, uint32_t v, double x, double y, const double origin[3],
+                        uint32_t id, uint32_t top)
+{
+    if (m->xy16) {
+        m->xy16[v * 2] = (int16_t)lround((x - origin[0]) * TW_MESH_XY16_PER_M);
+        m->xy16[v * 2 + 1] = (int16_t)lround((y - origin[1]) * TW_MESH_XY16_PER_M);
+    } else {
+        float *pos = &m->positions[(size_t)v * 3];
+        pos[0] = (float)(x - origin[0]), pos[1] = (float)(y - origin[1]), pos[2] = (float)top;
+    }
+    m->ids[v] = id * 2 + top;
+}
+
+/* A mesh's first array (where its arrays start). */
+static const void *geo__mesh_first(const tw_mesh *m)
+{
+    return m->xy16 ? (const void *)m->xy16 : (const void *)m->positions;
 }
 
 bool geo_bmesh_in_arena(const geo_buildings *b, const tw_mesh *m)
 {
-    const uint8_t *p = (const uint8_t *)m->positions, *a = b->mesh_arena;
+    const uint8_t *p = geo__mesh_first(m), *a = b->mesh_arena;
     return a && p >= a && p < a + b->mesh_arena_size;
+}
+
+void geo_buildings_chunk_release(geo_buildings *b, geo_buildings_chunk *c)
+{
+    tw_mesh *m[3] = {&c->roofs, &c->walls, &c->far};
+    long page = sysconf(_SC_PAGESIZE);
+    for (int k = 0; k < 3; k++) {
+        uint32_t nv = m[k]->vertex_count, ni = m[k]->index_count;
+        if (!geo__mesh_first(m[k])) continue;
+        if (geo_bmesh_in_arena(b, m[k])) {
+            /* The whole pages inside this mesh's arrays (they are laid out
+             * together: positions, ids, indices) go back to the kernel. */
+            uintptr_t lo = (uintptr_t)geo__mesh_first(m[k]);
+            uintptr_t hi = lo + geo__mesh_span(nv, ni, m[k]->xy16 != NULL);
+            uintptr_t a = (lo + (uintptr_t)page - 1) / (uintptr_t)page * (uintptr_t)page;
+            uintptr_t e = hi / (uintptr_t)page * (uintptr_t)page;
+            if (e > a) madvise((void *)a, e - a, MADV_DONTNEED);
+            tw_prim prim = m[k]->prim;
+            double origin[3];
+            memcpy(origin, m[k]->origin, sizeof origin);
+            memset(m[k], 0, sizeof *m[k]);
+            m[k]->prim = prim;
+            memcpy(m[k]->origin, origin, sizeof origin);
+        } else {
+            tw_mesh_free(m[k]);
+        }
+        m[k]->vertex_count = nv, m[k]->index_count = ni;
+    }
+    /* Every chunk released: the arena's pages shared by two meshes go too. */
+    bool all = b->mesh_arena != NULL;
+    for (int k = 0; all && k < b->chunk_count; k++) {
+        const geo_buildings_chunk *o = &b->chunks[k];
+        all =
+            !geo__mesh_first(&o->roofs) && !geo__mesh_first(&o->walls) && !geo__mesh_first(&o->far);
+    }
+    if (all) geo_bmesh_arena_free(b);
+}
+
+size_t geo_buildings_mesh_bytes(const geo_buildings *b)
+{
+    size_t n = 0;
+    for (int k = 0; k < b->chunk_count; k++) {
+        const geo_buildings_chunk *c = &b->chunks[k];
+        const tw_mesh *m[3] = {&c->roofs, &c->walls, &c->far};
+        for (int i = 0; i < 3; i++)
+            if (geo__mesh_first(m[i])) n += tw_mesh_bytes(m[i]);
+    }
+    return n;
 }
 
 void geo_bmesh_arena_free(geo_buildings *b)
@@ -376,42 +458,38 @@ void geo_bmesh_arena_free(geo_buildings *b)
 }
 
 /* The far mesh: each building's bounding box, corners 0-3 at the bottom
- * and 4-7 on top (z 0 until raised), a roof and four walls; no normals
- * (drawn with flat normals). */
-static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_buildings_chunk *c)
+ * (z 0) and 4-7 on top (z 1), a roof and four walls; no normals (drawn
+ * with flat normals). */
+static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_buildings_chunk *c,
+                                bool packed)
 {
     uint32_t n = (uint32_t)(c->f1 - c->f0);
-    tw_result r = geo__mesh_alloc(a, &c->far, n * GEO_BUILDINGS_FAR_V, n * 30);
+    tw_result r = geo__mesh_alloc(a, &c->far, n * GEO_BUILDINGS_FAR_V, n * 30, packed);
     if (r != TW_OK) return r;
     memcpy(c->far.origin, c->origin, sizeof c->origin);
     static const uint32_t tri[30] = {4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 1, 2, 6,
                                      1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7};
     for (uint32_t i = 0; i < n; i++) {
         const double *bb = b->polys.features[c->f0 + (int)i].bbox;
-        float x0 = (float)(bb[0] - c->origin[0]), y0 = (float)(bb[1] - c->origin[1]);
-        float x1 = (float)(bb[2] - c->origin[0]), y1 = (float)(bb[3] - c->origin[1]);
-        const float q[4][2] = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}};
+        const double q[4][2] = {{bb[0], bb[1]}, {bb[2], bb[1]}, {bb[2], bb[3]}, {bb[0], bb[3]}};
         uint32_t v0 = i * GEO_BUILDINGS_FAR_V;
-        for (uint32_t k = 0; k < 8; k++) {
-            float *pos = &c->far.positions[(v0 + k) * 3];
-            pos[0] = q[k & 3][0], pos[1] = q[k & 3][1], pos[2] = 0;
-        }
+        for (uint32_t k = 0; k < 8; k++)
+            geo__vertex(&c->far, v0 + k, q[k & 3][0], q[k & 3][1], c->origin, i, k >= 4);
         for (int k = 0; k < 30; k++) c->far.indices[i * 30 + (uint32_t)k] = v0 + tri[k];
     }
-    memset(c->far.colors, 255, (size_t)n * GEO_BUILDINGS_FAR_V * 4);
     return TW_OK;
 }
 
 /* Walls of features f0 .. f1 - 1 (points: their ring points): each point of a ring once at the
- * bottom (even vertex) and once on top (odd), z 0 until raised, and two triangles per edge of
- * non-zero length; no normals (drawn with flat normals). */
+ * bottom (even vertex, z 0) and once on top (odd, z 1), ids from f0, and two triangles per edge
+ * of non-zero length; no normals (drawn with flat normals). */
 static tw_result geo__walls(const geo_polygons *cp, geo__arena *ar, int f0, int f1, uint32_t points,
-                            const double origin[3], tw_mesh *m, uint32_t **wall_v0)
+                            const double origin[3], bool packed, tw_mesh *m, uint32_t **wall_v0)
 {
     m->prim = TW_PRIM_TRIANGLES;
     *wall_v0 = calloc((size_t)(f1 - f0) + 1, sizeof **wall_v0);
     if (!*wall_v0) return TW_ERR_NOMEM;
-    tw_result r = geo__mesh_alloc(ar, m, points * 2, points * 6);
+    tw_result r = geo__mesh_alloc(ar, m, points * 2, points * 6, packed);
     if (r != TW_OK) return r;
     memcpy(m->origin, origin, sizeof m->origin);
     uint32_t nv = 0, ni = 0;
@@ -426,12 +504,8 @@ static tw_result geo__walls(const geo_polygons *cp, geo__arena *ar, int f0, int 
             for (int i = 0; i < n; i++) {
                 const double *pa = &cp->xy[(a0 + i) * 2];
                 if (prev && pa[0] == prev[0] && pa[1] == prev[1]) continue;
-                for (int k = 0; k < 2; k++) {
-                    float *pos = &m->positions[(nv + (uint32_t)k) * 3];
-                    pos[0] = (float)(pa[0] - origin[0]);
-                    pos[1] = (float)(pa[1] - origin[1]);
-                    pos[2] = 0;
-                }
+                for (uint32_t k = 0; k < 2; k++)
+                    geo__vertex(m, nv + k, pa[0], pa[1], origin, (uint32_t)(f - f0), k);
                 nv += 2;
                 prev = pa;
             }
@@ -453,14 +527,13 @@ static tw_result geo__walls(const geo_polygons *cp, geo__arena *ar, int f0, int 
     (*wall_v0)[f1 - f0] = nv;
     m->vertex_count = nv;
     m->index_count = ni;
-    memset(m->colors, 255, (size_t)nv * 4);
     return TW_OK;
 }
 
 /* The chunk's roofs from the triangles made while reading: only the points a
- * triangle uses become vertices, z 0, no normals (drawn with flat normals). */
+ * triangle uses become vertices, z 1 (the top), no normals (drawn with flat normals). */
 static tw_result geo__roofs(const geo_buildings *b, const geo_btris *t, geo__arena *ar,
-                            geo_buildings_chunk *c)
+                            geo_buildings_chunk *c, bool packed)
 {
     const geo_polygons *p = &b->polys;
     int n = c->f1 - c->f0;
@@ -489,7 +562,7 @@ static tw_result geo__roofs(const geo_buildings *b, const geo_btris *t, geo__are
             for (uint32_t k = 0; k < t->n[f]; k++) nv += ix[k] < np && !remap[ix[k]]++;
         }
         m->prim = TW_PRIM_TRIANGLES;
-        r = geo__mesh_alloc(ar, m, (uint32_t)nv, (uint32_t)nidx);
+        r = geo__mesh_alloc(ar, m, (uint32_t)nv, (uint32_t)nidx, packed);
     }
     if (r == TW_OK) {
         memcpy(m->origin, c->origin, sizeof m->origin);
@@ -506,16 +579,12 @@ static tw_result geo__roofs(const geo_buildings *b, const geo_btris *t, geo__are
                 if (remap[i] == UINT32_MAX) {
                     remap[i] = v++;
                     const double *xy = &p->xy[(size_t)(a + (int)i) * 2];
-                    float *pos = &m->positions[(size_t)remap[i] * 3];
-                    pos[0] = (float)(xy[0] - c->origin[0]);
-                    pos[1] = (float)(xy[1] - c->origin[1]);
-                    pos[2] = 0;
+                    geo__vertex(m, remap[i], xy[0], xy[1], c->origin, (uint32_t)(f - c->f0), 1);
                 }
                 m->indices[k0++] = remap[i];
             }
         }
         c->roof_v0[n] = v;
-        memset(m->colors, 255, (size_t)v * 4);
     }
     free(remap);
     return r;
@@ -538,10 +607,16 @@ static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t, g
     c->origin[0] = floor(0.5 * (c->box[0] + c->box[3]));
     c->origin[1] = floor(0.5 * (c->box[1] + c->box[4]));
     c->origin[2] = 0;
-    tw_result r = geo__roofs(b, t, a, c);
+    /* x, y as int16 (TW_MESH_XY16) where the chunk's footprints lie within
+     * +-1000 m of its origin (a 500 m cell's and their own sizes): half the
+     * bytes of float xyz; else float. */
+    double half = fmax(fmax(c->box[3] - c->origin[0], c->origin[0] - c->box[0]),
+                       fmax(c->box[4] - c->origin[1], c->origin[1] - c->box[1]));
+    bool packed = half * TW_MESH_XY16_PER_M < 32000;
+    tw_result r = geo__roofs(b, t, a, c, packed);
     if (r == TW_OK)
-        r = geo__walls(p, a, c->f0, c->f1, (uint32_t)np, c->origin, &c->walls, &c->wall_v0);
-    if (r == TW_OK) r = geo__far_boxes(b, a, c);
+        r = geo__walls(p, a, c->f0, c->f1, (uint32_t)np, c->origin, packed, &c->walls, &c->wall_v0);
+    if (r == TW_OK) r = geo__far_boxes(b, a, c, packed);
     return r;
 }
 

@@ -6,9 +6,11 @@
 
 #include <epoxy/gl.h>
 
+#define RN_FILL_TABLE_UNIT 6
+
 static struct {
     GLuint program;
-    GLint u_view_proj, u_offset, u_sun, u_opacity, u_flat;
+    GLint u_view_proj, u_offset, u_sun, u_opacity, u_flat, u_table_on, u_table_first, u_xy_scale;
 } rn__fill;
 
 tw_result rn_fill_setup(char *err, size_t n)
@@ -21,6 +23,12 @@ tw_result rn_fill_setup(char *err, size_t n)
     rn__fill.u_sun = glGetUniformLocation(p, "u_sun");
     rn__fill.u_opacity = glGetUniformLocation(p, "u_opacity");
     rn__fill.u_flat = glGetUniformLocation(p, "u_flat");
+    rn__fill.u_table_on = glGetUniformLocation(p, "u_table_on");
+    rn__fill.u_table_first = glGetUniformLocation(p, "u_table_first");
+    rn__fill.u_xy_scale = glGetUniformLocation(p, "u_xy_scale");
+    glUseProgram(p);
+    glUniform1i(glGetUniformLocation(p, "u_table"), RN_FILL_TABLE_UNIT);
+    glUseProgram(0);
     return TW_OK;
 }
 
@@ -42,6 +50,8 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
     glUniformMatrix4fv(rn__fill.u_view_proj, 1, GL_FALSE, view->view_proj);
     glUniform3fv(rn__fill.u_sun, 1, view->sun);
     rn_shadow_apply(rn__fill.program, view);
+    const rn_table *bound = NULL;
+    glUniform1i(rn__fill.u_table_on, 0);
     for (int i = 0; i < count; i++) {
         const rn_fill_item *it = &items[i];
         if (!rn_mesh_valid(it->mesh)) continue;
@@ -51,11 +61,22 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
         glUniform3fv(rn__fill.u_offset, 1, off);
         glUniform1f(rn__fill.u_opacity, it->opacity > 0 ? it->opacity : 1.0f);
         glUniform1i(rn__fill.u_flat, it->flat_normals);
+        const rn_table *tb = rn_table_valid(it->table) ? it->table : NULL;
+        if (tb != bound) {
+            if (tb) rn_table_bind(tb, RN_FILL_TABLE_UNIT);
+            if (!tb || !bound) glUniform1i(rn__fill.u_table_on, tb != NULL);
+            bound = tb;
+        }
+        if (tb) {
+            glUniform1i(rn__fill.u_table_first, (GLint)it->table_first);
+            glUniform1f(rn__fill.u_xy_scale, rn_mesh_xy_scale(it->mesh));
+        }
         if (it->unshaded || (i > 0 && items[i - 1].unshaded))
             glUniform1i(glGetUniformLocation(rn__fill.program, "u_shadow_on"),
                         !it->unshaded && rn_shadow_active());
         rn_mesh_draw(it->mesh);
     }
     glBindVertexArray(0);
+    if (bound) rn_table_bind(NULL, RN_FILL_TABLE_UNIT);
     glDisable(GL_BLEND);
 }

@@ -5,12 +5,20 @@
 #define RN_FILL_H
 
 #include "rn_mesh.h"
+#include "rn_table.h"
 #include "rn_view.h"
 
 #include <stdbool.h>
 
 typedef struct rn_fill_item {
-    rn_mesh mesh; /* TW_PRIM_TRIANGLES with TW_MESH_COLORS (normals optional) */
+    /* TW_PRIM_TRIANGLES with TW_MESH_COLORS (normals optional); or, with a
+     * table, TW_MESH_IDS (float or TW_MESH_XY16 positions, z unused): a
+     * vertex's id is its row (from table_first) * 2 + 1 on top, 0 at the
+     * bottom; z = the row's base (+ its height on top), colour the row's
+     * (rn_table.h, geo_buildings_row). */
+    rn_mesh mesh;
+    const rn_table *table;
+    uint32_t table_first;
     double origin[3];
     float opacity; /* multiplies the vertex alpha; 0 is taken as 1 */
     bool unshaded; /* no sun shadow on it (data colours read against a legend) */

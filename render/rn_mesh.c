@@ -1,4 +1,5 @@
-/* Mesh pool: one VAO and separate attribute buffers per mesh. */
+/* Mesh pool: one VAO and separate attribute buffers per mesh; indices go
+ * up as uint16 when the mesh has fewer than 65,536 vertices. */
 #include "rn_mesh.h"
 
 #include "tw_log.h"
@@ -8,8 +9,9 @@
 #include <stdlib.h>
 
 typedef struct rn__gpu_mesh {
-    GLuint vao, vbo[4], ibo;
-    GLenum prim;
+    GLuint vao, vbo[5], ibo;
+    GLenum prim, index_type;
+    float xy_scale; /* metres per position unit: 1, or 1 / TW_MESH_XY16_PER_M */
     uint32_t index_count;
     size_t bytes;
 } rn__gpu_mesh;
@@ -36,7 +38,7 @@ tw_result rn_mesh_setup(uint32_t capacity)
 static void rn__release(rn__gpu_mesh *g)
 {
     glDeleteVertexArrays(1, &g->vao);
-    glDeleteBuffers(4, g->vbo);
+    glDeleteBuffers(5, g->vbo);
     glDeleteBuffers(1, &g->ibo);
     rn__mesh.bytes -= g->bytes;
     *g = (rn__gpu_mesh){0};
@@ -63,7 +65,7 @@ static GLuint rn__buffer(GLenum target, const void *data, size_t bytes)
 
 rn_mesh rn_mesh_make(const tw_mesh *m)
 {
-    if (!m->positions || !m->indices || m->index_count == 0) return (rn_mesh){0};
+    if ((!m->positions && !m->xy16) || !m->indices || m->index_count == 0) return (rn_mesh){0};
     uint32_t id = tw_slots_alloc(&rn__mesh.slots);
     if (!id) {
         TW_WARN("render", "mesh pool full (%u meshes)", rn__mesh.slots.capacity);
@@ -73,10 +75,20 @@ rn_mesh rn_mesh_make(const tw_mesh *m)
     glGenVertexArrays(1, &g->vao);
     glBindVertexArray(g->vao);
     size_t nv = m->vertex_count;
-    g->vbo[0] = rn__buffer(GL_ARRAY_BUFFER, m->positions, nv * 3 * sizeof(float));
-    glEnableVertexAttribArray(0);
-    glVertexAttribPointer(0, 3, GL_FLOAT, GL_FALSE, 0, 0);
-    g->bytes = nv * 3 * sizeof(float);
+    if (m->xy16) {
+        /* Whole units as floats; the shader scales them (rn_mesh_xy_scale). */
+        g->vbo[0] = rn__buffer(GL_ARRAY_BUFFER, m->xy16, nv * 2 * sizeof(int16_t));
+        glEnableVertexAttribArray(0);
+        glVertexAttribPointer(0, 2, GL_SHORT, GL_FALSE, 0, 0);
+        g->bytes = nv * 2 * sizeof(int16_t);
+        g->xy_scale = 1.0f / TW_MESH_XY16_PER_M;
+    } else {
+        g->vbo[0] = rn__buffer(GL_ARRAY_BUFFER, m->positions, nv * 3 * sizeof(float));
+        glEnableVertexAttribArray(0);
+        glVertexAttribPointer(0, 3, GL_FLOAT, GL_FALSE, 0, 0);
+        g->bytes = nv * 3 * sizeof(float);
+        g->xy_scale = 1;
+    }
     if (m->normals) {
         g->vbo[1] = rn__buffer(GL_ARRAY_BUFFER, m->normals, nv * 3 * sizeof(float));
         glEnableVertexAttribArray(1);
@@ -95,8 +107,25 @@ rn_mesh rn_mesh_make(const tw_mesh *m)
         glVertexAttribPointer(3, 4, GL_UNSIGNED_BYTE, GL_TRUE, 0, 0);
         g->bytes += nv * 4;
     }
-    g->ibo = rn__buffer(GL_ELEMENT_ARRAY_BUFFER, m->indices, m->index_count * sizeof(uint32_t));
-    g->bytes += m->index_count * sizeof(uint32_t);
+    if (m->ids) {
+        g->vbo[4] = rn__buffer(GL_ARRAY_BUFFER, m->ids, nv * sizeof(uint32_t));
+        glEnableVertexAttribArray(4);
+        glVertexAttribIPointer(4, 1, GL_UNSIGNED_INT, 0, 0);
+        g->bytes += nv * sizeof(uint32_t);
+    }
+    /* Half the index bytes where every index fits 16 bits. */
+    uint16_t *small = nv < 65536 ? malloc((size_t)m->index_count * sizeof *small) : NULL;
+    if (small) {
+        for (uint32_t i = 0; i < m->index_count; i++) small[i] = (uint16_t)m->indices[i];
+        g->ibo = rn__buffer(GL_ELEMENT_ARRAY_BUFFER, small, m->index_count * sizeof *small);
+        g->bytes += m->index_count * sizeof *small;
+        g->index_type = GL_UNSIGNED_SHORT;
+        free(small);
+    } else {
+        g->ibo = rn__buffer(GL_ELEMENT_ARRAY_BUFFER, m->indices, m->index_count * sizeof(uint32_t));
+        g->bytes += m->index_count * sizeof(uint32_t);
+        g->index_type = GL_UNSIGNED_INT;
+    }
     glBindVertexArray(0);
     g->prim = m->prim == TW_PRIM_LINES ? GL_LINES : GL_TRIANGLES;
     g->index_count = m->index_count;
@@ -131,7 +160,13 @@ void rn_mesh_draw(rn_mesh mesh)
     if (!rn_mesh_valid(mesh)) return;
     rn__gpu_mesh *g = &rn__mesh.meshes[tw_slots_index(mesh.id)];
     glBindVertexArray(g->vao);
-    glDrawElements(g->prim, (GLsizei)g->index_count, GL_UNSIGNED_INT, 0);
+    glDrawElements(g->prim, (GLsizei)g->index_count, g->index_type, 0);
+}
+
+float rn_mesh_xy_scale(rn_mesh mesh)
+{
+    if (!rn_mesh_valid(mesh)) return 1;
+    return rn__mesh.meshes[tw_slots_index(mesh.id)].xy_scale;
 }
 
 uint32_t rn_mesh_index_count(rn_mesh mesh)

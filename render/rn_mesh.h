@@ -27,5 +27,8 @@ int rn_mesh_live(void);
 /* Draws the mesh with whatever program is bound (render-internal). */
 void rn_mesh_draw(rn_mesh mesh);
 uint32_t rn_mesh_index_count(rn_mesh mesh);
+/* Metres per unit of the mesh's x, y as uploaded (1; 1 / TW_MESH_XY16_PER_M
+ * for TW_MESH_XY16): what a shader multiplies a_position.xy by. */
+float rn_mesh_xy_scale(rn_mesh mesh);
 
 #endif

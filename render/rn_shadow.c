@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#define RN_SHADOW_SIZE 2048
+#define RN_SHADOW_SIZE       2048
+#define RN_SHADOW_TABLE_UNIT 6
 
 static struct {
     GLuint program, fbo, tex;
-    GLint u_light, u_offset, u_zscale;
+    GLint u_light, u_offset, u_zscale, u_table_on, u_table_first, u_xy_scale;
+    const rn_table *table; /* bound now in the depth pass */
     float light[16];
     double ref[3];
     double texel_m, depth_m;
@@ -28,6 +30,12 @@ tw_result rn_shadow_setup(char *err, size_t n)
     rn__shadow.u_light = glGetUniformLocation(p, "u_light");
     rn__shadow.u_offset = glGetUniformLocation(p, "u_offset");
     rn__shadow.u_zscale = glGetUniformLocation(p, "u_zscale");
+    rn__shadow.u_table_on = glGetUniformLocation(p, "u_table_on");
+    rn__shadow.u_table_first = glGetUniformLocation(p, "u_table_first");
+    rn__shadow.u_xy_scale = glGetUniformLocation(p, "u_xy_scale");
+    glUseProgram(p);
+    glUniform1i(glGetUniformLocation(p, "u_table"), RN_SHADOW_TABLE_UNIT);
+    glUseProgram(0);
     glGenTextures(1, &rn__shadow.tex);
     glBindTexture(GL_TEXTURE_2D, rn__shadow.tex);
     glTexImage2D(GL_TEXTURE_2D, 0, GL_DEPTH_COMPONENT24, RN_SHADOW_SIZE, RN_SHADOW_SIZE, 0,
@@ -117,16 +125,36 @@ bool rn_shadow_begin(const float sun[3], const double centre[3], double radius)
     glPolygonOffset(1.5f, 2.0f);
     glUseProgram(rn__shadow.program);
     glUniformMatrix4fv(rn__shadow.u_light, 1, GL_FALSE, m);
+    glUniform1i(rn__shadow.u_table_on, 0);
+    rn__shadow.table = NULL;
     return true;
 }
 
 void rn_shadow_cast(rn_mesh mesh, const double origin[3], float z_scale, float origin_z_scale)
 {
     if (!rn_mesh_valid(mesh)) return;
+    if (rn__shadow.table) glUniform1i(rn__shadow.u_table_on, 0), rn__shadow.table = NULL;
     float off[3] = {(float)(origin[0] - rn__shadow.ref[0]), (float)(origin[1] - rn__shadow.ref[1]),
                     (float)(origin[2] * origin_z_scale - rn__shadow.ref[2])};
     glUniform3fv(rn__shadow.u_offset, 1, off);
     glUniform1f(rn__shadow.u_zscale, z_scale);
+    rn_mesh_draw(mesh);
+}
+
+void rn_shadow_cast_table(rn_mesh mesh, const double origin[3], const rn_table *table,
+                          uint32_t first)
+{
+    if (!rn_mesh_valid(mesh) || !rn_table_valid(table)) return;
+    if (rn__shadow.table != table) {
+        rn_table_bind(table, RN_SHADOW_TABLE_UNIT);
+        if (!rn__shadow.table) glUniform1i(rn__shadow.u_table_on, 1);
+        rn__shadow.table = table;
+    }
+    glUniform1i(rn__shadow.u_table_first, (GLint)first);
+    glUniform1f(rn__shadow.u_xy_scale, rn_mesh_xy_scale(mesh));
+    float off[3] = {(float)(origin[0] - rn__shadow.ref[0]), (float)(origin[1] - rn__shadow.ref[1]),
+                    (float)(origin[2] - rn__shadow.ref[2])};
+    glUniform3fv(rn__shadow.u_offset, 1, off);
     rn_mesh_draw(mesh);
 }
 
@@ -135,6 +163,7 @@ void rn_shadow_end(int width, int height)
     (void)width, (void)height;
     glBindVertexArray(0);
     glDisable(GL_POLYGON_OFFSET_FILL);
+    if (rn__shadow.table) rn_table_bind(NULL, RN_SHADOW_TABLE_UNIT), rn__shadow.table = NULL;
     glBindFramebuffer(GL_FRAMEBUFFER, (GLuint)rn__shadow.saved_fbo);
     glViewport(rn__shadow.saved_viewport[0], rn__shadow.saved_viewport[1],
                rn__shadow.saved_viewport[2], rn__shadow.saved_viewport[3]);

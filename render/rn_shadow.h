@@ -7,6 +7,7 @@
 #define RN_SHADOW_H
 
 #include "rn_mesh.h"
+#include "rn_table.h"
 #include "rn_view.h"
 
 #include <stdbool.h>
@@ -20,6 +21,10 @@ bool rn_shadow_begin(const float sun[3], const double centre[3], double radius);
 /* Draws a caster: positions relative to origin (drawn metres), z scaled by
  * z_scale in the shader (terrain) or already drawn (1). */
 void rn_shadow_cast(rn_mesh mesh, const double origin[3], float z_scale, float origin_z_scale);
+/* Draws a caster raised by a table (rn_fill_item's table, table_first):
+ * ids row * 2 + top in the mesh, the row's base (+ height) as drawn. */
+void rn_shadow_cast_table(rn_mesh mesh, const double origin[3], const rn_table *table,
+                          uint32_t first);
 /* Ends the depth pass and restores the framebuffer and viewport; from now
  * on rn_shadow_active() is true until the next begin. */
 void rn_shadow_end(int width, int height);

@@ -17,6 +17,17 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Vertex v's x, y in metres from the mesh origin (float or int16 positions). */
+static void vxy(const tw_mesh *m, uint32_t v, double out[2])
+{
+    if (m->xy16) {
+        out[0] = (double)m->xy16[v * 2] / TW_MESH_XY16_PER_M;
+        out[1] = (double)m->xy16[v * 2 + 1] / TW_MESH_XY16_PER_M;
+    } else {
+        out[0] = m->positions[v * 3], out[1] = m->positions[v * 3 + 1];
+    }
+}
+
 static geo_frame *frame;
 static char cheongna[1024], yeouido[1024];
 
@@ -117,7 +128,7 @@ static void check_fills(const char *path)
         for (uint32_t v = 0; used && v < m->vertex_count; v++) unused += !used[v];
         free(used);
         v0_off += ch->roof_v0[ch->f1 - ch->f0] != m->vertex_count;
-        TW_CHECK(m->attrs & TW_MESH_COLORS);
+        TW_CHECK((m->attrs & TW_MESH_IDS) && !(m->attrs & TW_MESH_COLORS));
         /* No normals: the fill shader lights each triangle by its plane. */
         TW_CHECK(!(m->attrs & TW_MESH_NORMALS) && !m->normals);
         roof_tris += m->index_count / 3;
@@ -163,14 +174,14 @@ static void test_walls(void)
             wall_i += m->index_count;
             normals += m->normals != NULL || (m->attrs & TW_MESH_NORMALS);
             for (uint32_t t = 0; t + 2 < m->index_count; t += 3) {
-                const float *q[3];
+                double q[3][2];
                 int tops = 0;
                 for (int j = 0; j < 3; j++) {
-                    q[j] = &m->positions[m->indices[t + (uint32_t)j] * 3];
+                    vxy(m, m->indices[t + (uint32_t)j], q[j]);
                     tops += m->indices[t + (uint32_t)j] & 1;
                 }
-                double plan = ((double)q[1][0] - q[0][0]) * ((double)q[2][1] - q[0][1]) -
-                              ((double)q[2][0] - q[0][0]) * ((double)q[1][1] - q[0][1]);
+                double plan = (q[1][0] - q[0][0]) * (q[2][1] - q[0][1]) -
+                              (q[2][0] - q[0][0]) * (q[1][1] - q[0][1]);
                 slanted += fabs(plan) > 1e-3;
                 flat += tops == 0 || tops == 3;
             }
@@ -191,12 +202,14 @@ static void test_walls(void)
             const tw_mesh *m = &ch->walls;
             uint32_t v0 = ch->wall_v0[f - ch->f0], v1 = ch->wall_v0[f - ch->f0 + 1];
             count_off += (int)(v1 - v0) != edges * 2 || (v0 & 1);
-            float lo = (float)(base ? base[f] : 0),
-                  hi = (float)((base ? base[f] : 0) + b.height[f]);
+            /* The building's id in the chunk * 2 at the bottom, + 1 on top
+             * (the table raises them). */
+            uint32_t id = (uint32_t)(f - ch->f0);
             for (uint32_t v = v0; v + 1 < v1; v += 2) {
-                const float *a = &m->positions[v * 3], *t = &m->positions[(v + 1) * 3];
-                pair_off += a[0] != t[0] || a[1] != t[1] || fabsf(a[2] - lo) > 1e-3f ||
-                            fabsf(t[2] - hi) > 1e-3f;
+                double a[2], t[2];
+                vxy(m, v, a), vxy(m, v + 1, t);
+                pair_off += a[0] != t[0] || a[1] != t[1] || m->ids[v] != id * 2 ||
+                            m->ids[v + 1] != id * 2 + 1;
             }
         }
         TW_CHECK_MSG(count_off == 0, "%d buildings whose wall vertices are not 2 per edge",
@@ -209,6 +222,34 @@ static void test_walls(void)
         free(base);
         geo_buildings_free(&b);
     }
+}
+
+/* Once uploaded the app releases a chunk's meshes: the arrays go, the
+ * vertex and index counts stay (reports and triangle counts read them),
+ * geo_buildings_mesh_bytes falls to 0, and freeing the set afterwards is clean. */
+static void test_release(void)
+{
+    char err[512];
+    geo_buildings b;
+    TW_CHECK_MSG(load(cheongna, NULL, NULL, 0, &b, err, sizeof err), "%s", err);
+    size_t before = geo_buildings_mesh_bytes(&b);
+    uint32_t vc = 0, ic = 0;
+    for (int k = 0; k < b.chunk_count; k++)
+        vc += b.chunks[k].walls.vertex_count, ic += b.chunks[k].roofs.index_count;
+    TW_CHECK(before > 0 && vc > 0 && ic > 0);
+    int held = 0;
+    for (int k = 0; k < b.chunk_count; k++) {
+        geo_buildings_chunk_release(&b, &b.chunks[k]);
+        const geo_buildings_chunk *c = &b.chunks[k];
+        held += c->roofs.positions || c->roofs.xy16 || c->walls.xy16 || c->walls.positions ||
+                c->far.xy16 || c->far.positions || c->walls.ids || c->walls.indices;
+        vc -= c->walls.vertex_count, ic -= c->roofs.index_count;
+    }
+    TW_CHECK_MSG(held == 0 && vc == 0 && ic == 0, "%d chunks hold arrays; counts off %u %u", held,
+                 vc, ic);
+    TW_CHECK(geo_buildings_mesh_bytes(&b) == 0);
+    fprintf(stderr, "  cheongna: %zu mesh bytes released\n", before);
+    geo_buildings_free(&b);
 }
 
 /* Chunks: Cheongna (2.5 km) is cut into many; every feature is in exactly
@@ -447,15 +488,17 @@ static void test_base_on_slope(void)
     geo_buildings_raise(&b, &base, 1.5);
     TW_CHECK(b.chunk_count == 1);
     const geo_buildings_chunk *ch = &b.chunks[0];
-    float zmin = INFINITY, zmax = -INFINITY;
-    for (uint32_t v = 0; v < ch->walls.vertex_count; v++) {
-        zmin = fminf(zmin, ch->walls.positions[v * 3 + 2]);
-        zmax = fmaxf(zmax, ch->walls.positions[v * 3 + 2]);
-    }
-    TW_CHECK_NEAR(zmin, 200 * 1.5, 1e-3);
-    TW_CHECK_NEAR(zmax, 220 * 1.5, 1e-3);
-    for (uint32_t v = 0; v < ch->roofs.vertex_count; v++)
-        TW_CHECK_NEAR(ch->roofs.positions[v * 3 + 2], 220 * 1.5, 1e-3);
+    /* The meshes stay bottom / top (id * 2, + 1): the row raises them as drawn. */
+    uint32_t tops = 0;
+    for (uint32_t v = 0; v < ch->walls.vertex_count; v++) tops += ch->walls.ids[v] == 1;
+    TW_CHECK(tops * 2 == ch->walls.vertex_count);
+    for (uint32_t v = 0; v < ch->roofs.vertex_count; v++) TW_CHECK(ch->roofs.ids[v] == 1);
+    /* A 40 x 30 m building: int16 x, y (1/32 m) from the chunk's origin. */
+    TW_CHECK(ch->walls.xy16 != NULL && ch->walls.positions == NULL);
+    geo_buildings_row row = {0};
+    geo_buildings_row_raise(&row, base, b.height[0], 1.5);
+    TW_CHECK_NEAR(row.base, 200 * 1.5, 1e-3);
+    TW_CHECK_NEAR(row.base + row.height, 220 * 1.5, 1e-3);
     /* The chunk's box is the building's, as drawn. */
     TW_CHECK_NEAR(ch->box[2], 300, 1e-9);
     TW_CHECK_NEAR(ch->box[5], 330, 1e-9);
@@ -483,8 +526,7 @@ static double roof_area(const geo_buildings *b, int f)
         const uint32_t *ix = &c->roofs.indices[k];
         if (ix[0] < v0 || ix[0] >= v1) continue;
         double t[3][2];
-        for (int j = 0; j < 3; j++)
-            t[j][0] = c->roofs.positions[ix[j] * 3], t[j][1] = c->roofs.positions[ix[j] * 3 + 1];
+        for (int j = 0; j < 3; j++) vxy(&c->roofs, ix[j], t[j]);
         sum += fabs(tri_area(t[0], t[1], t[2]));
     }
     return sum;
@@ -607,6 +649,7 @@ int main(void)
     TW_RUN(test_fills_cheongna);
     TW_RUN(test_fills_yeouido);
     TW_RUN(test_walls);
+    TW_RUN(test_release);
     TW_RUN(test_chunks);
     TW_RUN(test_heights);
     TW_RUN(test_cp949_attributes);

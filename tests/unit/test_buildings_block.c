@@ -1,5 +1,6 @@
 /* The block level of the buildings' chunks (geo_buildings_block) on the real
- * Cheongna footprints, raised, at 8, 4, 2 and 1 cells a side: at most
+ * Cheongna footprints, from a table of rows (bases on uneven ground,
+ * heights, a colour each, as the app draws them), at 8, 4, 2 and 1 cells a side: at most
  * side^2 boxes of 10 triangles a chunk and fewer triangles than the far boxes, every building's
  * box inside the block box of its cell and under its top, the block mesh's
  * extent that of the buildings, the tallest building's block as tall as it,
@@ -30,18 +31,31 @@ static void box_of(const tw_mesh *m, uint32_t v0, float b[6])
         }
 }
 
-/* Checks chunk c's blocks against its far boxes; returns the blocks' triangles. */
-static long check_chunk(const geo_buildings_chunk *c, int side, float *tallest_block,
+/* Feature c->f0 + i's box as drawn: its footprint's bounding box from its
+ * row's base to its top, in the chunk's coordinates. */
+static void building_box(const geo_buildings *b, const geo_buildings_chunk *c,
+                         const geo_buildings_row *rows, uint32_t i, float q[6])
+{
+    const double *bb = b->polys.features[c->f0 + (int)i].bbox;
+    const geo_buildings_row *r = &rows[c->f0 + (int)i];
+    q[0] = (float)(bb[0] - c->origin[0]), q[1] = (float)(bb[1] - c->origin[1]);
+    q[3] = (float)(bb[2] - c->origin[0]), q[4] = (float)(bb[3] - c->origin[1]);
+    q[2] = r->base, q[5] = r->base + r->height;
+}
+
+/* Checks chunk c's blocks against its buildings' boxes; returns the blocks' triangles. */
+static long check_chunk(const geo_buildings *bs, const geo_buildings_chunk *c,
+                        const geo_buildings_row *rows, int side, float *tallest_block,
                         float *tallest)
 {
     tw_mesh m;
-    TW_CHECK(geo_buildings_block(&c->far, side, &m) == TW_OK);
+    TW_CHECK(geo_buildings_block(bs, c, rows + c->f0, side, &m) == TW_OK);
     uint32_t boxes = m.vertex_count / 8, n = (uint32_t)(c->f1 - c->f0);
     TW_CHECK(m.vertex_count == boxes * 8 && m.index_count == boxes * 30);
     TW_CHECK_MSG(boxes >= 1 && boxes <= (uint32_t)(side * side) && boxes <= n,
                  "%u blocks for %u buildings", boxes, n);
     for (uint32_t i = 0; i < m.index_count; i++) TW_CHECK(m.indices[i] < m.vertex_count);
-    TW_CHECK(memcmp(m.origin, c->far.origin, sizeof m.origin) == 0);
+    TW_CHECK(m.origin[0] == c->origin[0] && m.origin[1] == c->origin[1] && m.origin[2] == 0);
     float ext[6], fext[6] = {HUGE_VALF, HUGE_VALF, HUGE_VALF, -HUGE_VALF, -HUGE_VALF, -HUGE_VALF};
     for (int k = 0; k < 3; k++) ext[k] = HUGE_VALF, ext[k + 3] = -HUGE_VALF;
     for (uint32_t b = 0; b < boxes; b++) {
@@ -59,7 +73,7 @@ static long check_chunk(const geo_buildings_chunk *c, int side, float *tallest_b
     float ht = -HUGE_VALF, hb = -HUGE_VALF;
     for (uint32_t i = 0; i < n; i++) {
         float f[6];
-        box_of(&c->far, i * 8, f);
+        building_box(bs, c, rows, i, f);
         for (int k = 0; k < 3; k++)
             fext[k] = fminf(fext[k], f[k]), fext[k + 3] = fmaxf(fext[k + 3], f[k + 3]);
         float cx = 0.5f * (f[0] + f[3]), cy = 0.5f * (f[1] + f[4]);
@@ -71,7 +85,7 @@ static long check_chunk(const geo_buildings_chunk *c, int side, float *tallest_b
             box_of(&m, b * 8, q);
             if (cx < q[0] || cy < q[1] || cx > q[3] || cy > q[4]) continue;
             for (int j = 0; j < 4; j++) {
-                int x = c->far.colors[i * 8 * 4 + (uint32_t)j];
+                int x = rows[c->f0 + (int)i].rgba[j];
                 range[b][j] = x < range[b][j] ? x : range[b][j];
                 range[b][4 + j] = x > range[b][4 + j] ? x : range[b][4 + j];
             }
@@ -114,20 +128,19 @@ static void test_blocks(void)
     double *base = calloc((size_t)b.polys.count, sizeof *base);
     for (int f = 0; f < b.polys.count; f++) base[f] = 2.0 + (f % 7); /* uneven ground */
     geo_buildings_raise(&b, base, 1.0);
-    /* A colour per building (as a class colouring would give). */
-    for (int k = 0; k < b.chunk_count; k++) {
-        geo_buildings_chunk *c = &b.chunks[k];
-        for (uint32_t v = 0; v < c->far.vertex_count; v++) {
-            uint32_t i = v / 8 + (uint32_t)c->f0;
-            uint8_t rgba[4] = {(uint8_t)(i * 37), (uint8_t)(i * 91), (uint8_t)(i >> 3), 255};
-            memcpy(&c->far.colors[v * 4], rgba, 4);
-        }
+    /* A row per building: base, height and a colour (as a class colouring would give). */
+    geo_buildings_row *rows = calloc((size_t)b.polys.count, sizeof *rows);
+    for (int f = 0; f < b.polys.count; f++) {
+        uint32_t i = (uint32_t)f;
+        geo_buildings_row_raise(&rows[f], base[f], b.height[f], 1.0);
+        uint8_t rgba[4] = {(uint8_t)(i * 37), (uint8_t)(i * 91), (uint8_t)(i >> 3), 255};
+        memcpy(rows[f].rgba, rgba, 4);
     }
     for (int side = GEO_BUILDINGS_BLOCK_N; side >= 1; side /= 2) {
         long far = 0, blocks = 0;
         float tallest = -HUGE_VALF, tallest_block = 0;
         for (int k = 0; k < b.chunk_count; k++) {
-            blocks += check_chunk(&b.chunks[k], side, &tallest_block, &tallest);
+            blocks += check_chunk(&b, &b.chunks[k], rows, side, &tallest_block, &tallest);
             far += b.chunks[k].far.index_count / 3;
         }
         TW_CHECK_MSG(tallest_block == tallest, "tallest %g, its block %g", tallest, tallest_block);
@@ -139,27 +152,31 @@ static void test_blocks(void)
                 side, side, b.polys.count, far, blocks);
     }
     tw_mesh m;
-    TW_CHECK(geo_buildings_block(&b.chunks[0].far, 0, &m) == TW_ERR_ARG);
-    TW_CHECK(geo_buildings_block(&b.chunks[0].far, GEO_BUILDINGS_BLOCK_N + 1, &m) == TW_ERR_ARG);
+    TW_CHECK(geo_buildings_block(&b, &b.chunks[0], rows, 0, &m) == TW_ERR_ARG);
+    TW_CHECK(geo_buildings_block(&b, &b.chunks[0], rows, GEO_BUILDINGS_BLOCK_N + 1, &m) ==
+             TW_ERR_ARG);
 
     /* An edit raises one building far above the rest: its block follows. */
     int f = b.chunks[0].f0;
     b.height[f] = 400;
-    geo_buildings_raise(&b, base, 1.0);
-    TW_CHECK(geo_buildings_block(&b.chunks[0].far, 4, &m) == TW_OK);
+    geo_buildings_row_raise(&rows[f], base[f], b.height[f], 1.0);
+    TW_CHECK(geo_buildings_block(&b, &b.chunks[0], rows + b.chunks[0].f0, 4, &m) == TW_OK);
     float top = -HUGE_VALF;
     for (uint32_t v = 0; v < m.vertex_count; v++) top = fmaxf(top, m.positions[v * 3 + 2]);
-    TW_CHECK_MSG(fabsf(top - (float)(base[f] + 400 - b.chunks[0].far.origin[2])) < 0.01f,
-                 "raised top %g", top);
+    TW_CHECK_MSG(fabsf(top - (float)(base[f] + 400)) < 0.01f, "raised top %g", top);
     tw_mesh_free(&m);
+    free(rows);
     free(base);
     geo_buildings_free(&b);
 }
 
 static void test_empty(void)
 {
-    tw_mesh far = {0}, m;
-    TW_CHECK(geo_buildings_block(&far, GEO_BUILDINGS_BLOCK_N, &m) == TW_OK);
+    geo_buildings b = {0};
+    geo_buildings_chunk c = {0};
+    geo_buildings_row row = {0};
+    tw_mesh m;
+    TW_CHECK(geo_buildings_block(&b, &c, &row, GEO_BUILDINGS_BLOCK_N, &m) == TW_OK);
     TW_CHECK(m.vertex_count == 0 && m.index_count == 0);
     tw_mesh_free(&m);
 }

@@ -3,6 +3,7 @@
  * format version is rejected with a reason, never trusted, never a crash
  * (run under ASan/UBSan in CI). */
 #include "geo_buildings.h"
+#include "tw_file.h"
 #include "tw_test.h"
 
 #include <stdio.h>
@@ -17,11 +18,15 @@ static char dir[256], key[8192], path[4400];
 static bool same_mesh(const tw_mesh *a, const tw_mesh *b)
 {
     return a->vertex_count == b->vertex_count && a->index_count == b->index_count &&
-           a->attrs == b->attrs && memcmp(a->positions, b->positions, a->vertex_count * 12) == 0 &&
+           a->attrs == b->attrs &&
+           ((a->attrs & TW_MESH_XY16)
+                ? memcmp(a->xy16, b->xy16, a->vertex_count * 4) == 0
+                : memcmp(a->positions, b->positions, a->vertex_count * 12) == 0) &&
            (!(a->attrs & TW_MESH_NORMALS) ||
             memcmp(a->normals, b->normals, a->vertex_count * 12) == 0) &&
            (!(a->attrs & TW_MESH_COLORS) ||
             memcmp(a->colors, b->colors, a->vertex_count * 4) == 0) &&
+           (!(a->attrs & TW_MESH_IDS) || memcmp(a->ids, b->ids, a->vertex_count * 4) == 0) &&
            memcmp(a->indices, b->indices, a->index_count * 4) == 0;
 }
 
@@ -171,6 +176,38 @@ static void test_key_follows_the_source_and_settings(void)
     TW_CHECK(!geo_buildings_cache_key(&d, frame, k2, sizeof k2));
 }
 
+/* The fuzzer's seed in the current format (a file with key "fuzz" after
+ * one odd byte) parses: three buildings whose meshes carry a building id
+ * per vertex (id * 2 + 1 on top, no colours), each a building of its chunk. */
+static void test_fuzz_seed_is_current(void)
+{
+    char seed[1024], why[600];
+    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v7_file", seed,
+                    sizeof seed);
+    char *data = NULL;
+    size_t len = 0;
+    TW_CHECK(tw_file_read(seed, 1 << 20, &data, &len) == TW_OK && len > 1);
+    if (!data || len < 2) return free(data);
+    geo_buildings b;
+    TW_CHECK_MSG(geo_buildings_cache_parse((const uint8_t *)data + 1, len - 1, "fuzz", "seed", &b,
+                                           why, sizeof why) == TW_OK,
+                 "%s", why);
+    TW_CHECK(b.polys.count == 3 && b.chunk_count >= 1);
+    int bad = 0;
+    for (int k = 0; k < b.chunk_count; k++) {
+        const geo_buildings_chunk *c = &b.chunks[k];
+        const tw_mesh *m[3] = {&c->roofs, &c->walls, &c->far};
+        for (int i = 0; i < 3; i++) {
+            bad += !(m[i]->attrs & TW_MESH_IDS) || (m[i]->attrs & TW_MESH_COLORS) != 0;
+            for (uint32_t v = 0; m[i]->ids && v < m[i]->vertex_count; v++)
+                bad += (m[i]->ids[v] >> 1) >= (uint32_t)(c->f1 - c->f0);
+        }
+    }
+    TW_CHECK_MSG(bad == 0, "%d bad meshes or vertices in the seed", bad);
+    geo_buildings_free(&b);
+    free(data);
+}
+
 int main(void)
 {
     char err[512], src[1024];
@@ -194,6 +231,7 @@ int main(void)
     TW_RUN(test_flipped_byte_anywhere);
     TW_RUN(test_other_key_and_no_file);
     TW_RUN(test_key_follows_the_source_and_settings);
+    TW_RUN(test_fuzz_seed_is_current);
     geo_buildings_free(&loaded);
     geo_frame_destroy(frame);
     char cmd[400];

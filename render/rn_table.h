@@ -1,0 +1,34 @@
+/* Per-object tables for the vertex shader: rows of four 32-bit words in a
+ * texture buffer (GL_RGBA32UI), read with texelFetch by a mesh's vertex
+ * ids (TW_MESH_IDS). The buildings keep one row per building (drawn base,
+ * drawn height, RGBA8, flags: geo_buildings_row) so that raising and
+ * recolouring rewrite the table, not the meshes. Main thread only. */
+#ifndef RN_TABLE_H
+#define RN_TABLE_H
+
+#include "tw_result.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RN_TABLE_ROW_BYTES 16
+
+typedef struct rn_table {
+    unsigned buffer, texture;
+    uint32_t rows;
+} rn_table;
+
+/* A table of `rows` rows, filled from data (rows * 16 bytes; NULL: zeros).
+ * {0} when GL gives no buffer. */
+rn_table rn_table_make(const void *data, uint32_t rows);
+/* Rewrites rows first .. first + count - 1 from data (count * 16 bytes). */
+void rn_table_update(rn_table *t, uint32_t first, uint32_t count, const void *data);
+void rn_table_destroy(rn_table *t);
+bool rn_table_valid(const rn_table *t);
+/* Binds t's texture to texture unit `unit` (render-internal). */
+void rn_table_bind(const rn_table *t, int unit);
+/* Bytes held by every table, for memory accounting. */
+size_t rn_table_gpu_bytes(void);
+
+#endif

@@ -88,17 +88,35 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
         return;
     }
     if (pass == APP_PASS_SHADOW) { /* every chunk: shadows reach in from outside the view */
+        p->shadow_triangles = 0;
         for (int ti = 0; ti < p->nx * p->ny; ti++) {
             const app_btile *t = p->tiles[ti];
             if (!t || t->state != APP_BTILE_READY || !t->uploaded) continue;
             /* The split view's before side: the source's heights. */
             const rn_table *tb = d->before && t->rows0 ? &t->table0 : &t->table;
+            rn_mesh *blockm = d->before && t->rows0 ? t->block0 : t->block;
+            const uint32_t *btris = t->block_tris;
+            double texel = rn_shadow_texel_m();
             for (int k = 0; k < t->b.chunk_count; k++) {
-                const double *o = t->b.chunks[k].origin;
-                double org[3] = {o[0], o[1], o[2] * t->exag};
-                uint32_t f0 = (uint32_t)t->b.chunks[k].f0;
-                rn_shadow_cast_table(t->walls[k], org, tb, f0);
-                rn_shadow_cast_table(t->roofs[k], org, tb, f0);
+                const geo_buildings_chunk *c = &t->b.chunks[k];
+                /* Outside the map's square: no shadow in it. Details
+                 * under a texel: the far boxes or blocks cast the same. */
+                if (!rn_shadow_box_in(c->box)) continue;
+                double org[3] = {c->origin[0], c->origin[1], c->origin[2] * t->exag};
+                uint32_t f0 = (uint32_t)c->f0;
+                app_blod lod = app_bchunk_shadow_lod(c, texel);
+                int bl = APP_BLOCK_LEVELS * k + (lod >= APP_LOD_BLOCK ? lod - APP_LOD_BLOCK : 0);
+                if (lod >= APP_LOD_BLOCK && rn_mesh_valid(blockm[bl])) {
+                    rn_shadow_cast(blockm[bl], org, 1, 1);
+                    p->shadow_triangles += btris[bl];
+                } else if (lod >= APP_LOD_FAR && rn_mesh_valid(t->far[k])) {
+                    rn_shadow_cast_table(t->far[k], org, tb, f0);
+                    p->shadow_triangles += c->far.index_count / 3;
+                } else {
+                    rn_shadow_cast_table(t->walls[k], org, tb, f0);
+                    rn_shadow_cast_table(t->roofs[k], org, tb, f0);
+                    p->shadow_triangles += (c->walls.index_count + c->roofs.index_count) / 3;
+                }
             }
         }
         return;

@@ -147,6 +147,7 @@ typedef struct app_buildings {
     int far_chunks;    /* chunks drawn as boxes */
     int block_chunks;  /* chunks drawn as blocks */
     long triangles;
+    long shadow_triangles; /* cast into the last frame's shadow map */
 } app_buildings;
 
 /* Chunks smaller than this on screen (pixels, the larger side) are skipped. */
@@ -188,6 +189,10 @@ double app_bview_focal(const rn_view *v);
  * point, is under the layer's far_px / block_px (module comment). */
 app_blod app_bchunk_lod(const app_buildings_cfg *cfg, const geo_buildings_chunk *c,
                         const rn_view *v, double focal);
+/* The level a chunk casts its shadow at: a building spacing or a block
+ * cell under one texel of the shadow map (texel_m) is not seen in it, so
+ * the far boxes or the blocks cast the same shadow for less. */
+app_blod app_bchunk_shadow_lod(const geo_buildings_chunk *c, double texel_m);
 /* Orders a frame's items nearest first by their origins (opaque ones: a
  * translucent layer's stay as they are). */
 void app_bitems_sort(rn_fill_item *items, int n, const double eye[3]);

@@ -32,6 +32,29 @@ double app_bview_focal(const rn_view *v)
     return 0.5 * v->height * f;
 }
 
+/* The chunk's building spacing (what the far boxes lose) and its longer
+ * side (a block cell is side / the grid's side). */
+static double app__spacing(const geo_buildings_chunk *c, double *side)
+{
+    const double *b = c->box;
+    double w = fmax(b[3] - b[0], 1), h = fmax(b[4] - b[1], 1);
+    *side = fmax(w, h);
+    /* A coarser level's error bounds a finer one's: the boxes lose no more
+     * than the finest blocks (a sparse chunk's spacing overstates its
+     * buildings). */
+    return fmin(sqrt(w * h / (double)(c->f1 - c->f0)), *side / GEO_BUILDINGS_BLOCK_N);
+}
+
+app_blod app_bchunk_shadow_lod(const geo_buildings_chunk *c, double texel_m)
+{
+    if (c->f1 <= c->f0 || !(texel_m > 0)) return APP_LOD_FULL;
+    double side, spacing = app__spacing(c, &side);
+    if (spacing >= texel_m) return APP_LOD_FULL;
+    for (int l = APP_BLOCK_LEVELS - 1; l >= 0; l--)
+        if (side / (GEO_BUILDINGS_BLOCK_N >> l) < texel_m) return (app_blod)(APP_LOD_BLOCK + l);
+    return APP_LOD_FAR;
+}
+
 app_blod app_bchunk_lod(const app_buildings_cfg *cfg, const geo_buildings_chunk *c,
                         const rn_view *v, double focal)
 {
@@ -53,11 +76,7 @@ app_blod app_bchunk_lod(const app_buildings_cfg *cfg, const geo_buildings_chunk 
      * 0.1: a street view's horizon still keeps some of the factor's
      * margin). */
     double foreshort = sqrt(fmax(dz / d, 0.1));
-    double w = fmax(b[3] - b[0], 1), h = fmax(b[4] - b[1], 1), side = fmax(w, h);
-    /* A coarser level's error bounds a finer one's: the boxes lose no more
-     * than the finest blocks (a sparse chunk's spacing overstates its
-     * buildings). */
-    double spacing = fmin(sqrt(w * h / (double)(c->f1 - c->f0)), side / GEO_BUILDINGS_BLOCK_N);
+    double side, spacing = app__spacing(c, &side);
     if (spacing * ppm * foreshort >= cfg->far_px) return APP_LOD_FULL;
     if (!(cfg->block_px > 0)) return APP_LOD_FAR;
     /* The coarsest block grid whose cell is under block_px. */

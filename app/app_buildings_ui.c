@@ -394,6 +394,7 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     json_object_object_add(e, "block_chunks", json_object_new_int(p->block_chunks));
     json_object_object_add(e, "triangles", json_object_new_int64(p->triangles));
     json_object_object_add(e, "triangles_total", json_object_new_int64(total));
+    json_object_object_add(e, "shadow_triangles", json_object_new_int64(p->shadow_triangles));
     json_object_object_add(e, "draw_calls", json_object_new_int(p->draw_calls));
     /* Streaming by view: the tiles in view, held, read and dropped. */
     json_object *s = json_object_new_object();

@@ -17,6 +17,7 @@ static struct {
     const rn_table *table; /* bound now in the depth pass */
     float light[16];
     double ref[3];
+    double r[3], u[3], R; /* the map's axes (unit) and half side, metres */
     double texel_m, depth_m;
     bool active;
     GLint saved_fbo, saved_viewport[4];
@@ -108,6 +109,8 @@ bool rn_shadow_begin(const float sun[3], const double centre[3], double radius)
         m[k * 4 + 2] = (float)(f[k] / D);
     }
     m[15] = 1;
+    for (int k = 0; k < 3; k++) rn__shadow.r[k] = r[k], rn__shadow.u[k] = u[k];
+    rn__shadow.R = R;
     rn__shadow.texel_m = texel;
     rn__shadow.depth_m = D;
     glGetIntegerv(GL_FRAMEBUFFER_BINDING, &rn__shadow.saved_fbo);
@@ -128,6 +131,27 @@ bool rn_shadow_begin(const float sun[3], const double centre[3], double radius)
     glUniform1i(rn__shadow.u_table_on, 0);
     rn__shadow.table = NULL;
     return true;
+}
+
+double rn_shadow_texel_m(void)
+{
+    return rn__shadow.texel_m;
+}
+
+bool rn_shadow_box_in(const double box[6])
+{
+    /* The box's corners across the map (the light's r and u axes, from
+     * ref): the map is an orthographic square of half side R. */
+    double lo[2] = {HUGE_VAL, HUGE_VAL}, hi[2] = {-HUGE_VAL, -HUGE_VAL};
+    for (int c = 0; c < 8; c++) {
+        double p[3] = {box[(c & 1) ? 3 : 0] - rn__shadow.ref[0],
+                       box[(c & 2) ? 4 : 1] - rn__shadow.ref[1],
+                       box[(c & 4) ? 5 : 2] - rn__shadow.ref[2]};
+        double a[2] = {rn__dot(p, rn__shadow.r), rn__dot(p, rn__shadow.u)};
+        for (int k = 0; k < 2; k++) lo[k] = fmin(lo[k], a[k]), hi[k] = fmax(hi[k], a[k]);
+    }
+    double R = rn__shadow.R;
+    return lo[0] <= R && hi[0] >= -R && lo[1] <= R && hi[1] >= -R;
 }
 
 void rn_shadow_cast(rn_mesh mesh, const double origin[3], float z_scale, float origin_z_scale)

@@ -18,6 +18,11 @@ void rn_shadow_shutdown(void);
  * (drawn scene metres) and the radius it must cover. False when there is
  * no shadow this frame (no setup, sun too low). */
 bool rn_shadow_begin(const float sun[3], const double centre[3], double radius);
+/* In a depth pass: the map's texel side (metres), and whether a box
+ * (xmin ymin zmin xmax ymax zmax, drawn scene metres) reaches the map's
+ * square at all (a caster outside it cannot darken anything in it). */
+double rn_shadow_texel_m(void);
+bool rn_shadow_box_in(const double box[6]);
 /* Draws a caster: positions relative to origin (drawn metres), z scaled by
  * z_scale in the shader (terrain) or already drawn (1). */
 void rn_shadow_cast(rn_mesh mesh, const double origin[3], float z_scale, float origin_z_scale);

@@ -118,6 +118,23 @@ static void test_overview(void)
     TW_CHECK(lod(&cfg, &c, &v) == APP_LOD_FULL);
 }
 
+/* The shadow map's level: a chunk whose buildings are under a texel
+ * apart casts its far boxes' shadow, one whose block cells are under a
+ * texel its blocks' (the coarsest such grid); at a street view's texel
+ * (1 m) every chunk casts in full. */
+static void test_shadow_lod(void)
+{
+    geo_buildings_chunk c = chunk_at(0, 0, 250); /* 31.6 m apart, cells 62.5 / 125 m */
+    TW_CHECK(app_bchunk_shadow_lod(&c, 1.0) == APP_LOD_FULL);
+    TW_CHECK(app_bchunk_shadow_lod(&c, 31.0) == APP_LOD_FULL);
+    TW_CHECK(app_bchunk_shadow_lod(&c, 32.0) == APP_LOD_FAR);
+    TW_CHECK(app_bchunk_shadow_lod(&c, 63.0) == APP_LOD_BLOCK);
+    TW_CHECK(app_bchunk_shadow_lod(&c, 126.0) == APP_LOD_BLOCK + APP_BLOCK_LEVELS - 1);
+    geo_buildings_chunk sparse = chunk_at(0, 0, 4); /* spacing capped at a cell: 62.5 m */
+    TW_CHECK(app_bchunk_shadow_lod(&sparse, 40.0) == APP_LOD_FULL);
+    TW_CHECK(app_bchunk_shadow_lod(&sparse, 0) == APP_LOD_FULL);
+}
+
 /* A frame's items go nearest first (the depth test then rejects what
  * they hide before shading); a translucent layer's stay as they are. */
 static void test_sort(void)
@@ -142,5 +159,6 @@ int main(void)
     TW_RUN(test_grazing);
     TW_RUN(test_overview);
     TW_RUN(test_sort);
+    TW_RUN(test_shadow_lod);
     return TW_TEST_END();
 }

@@ -14,6 +14,7 @@
 #include "live_fetch.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct app__relay {
     void *job;
@@ -29,11 +30,17 @@ static struct {
     tw_pool *pool;
 } app__bg;
 
-static void app__relay_run(void *job, int worker)
+/* The pool's one thread lowers itself on its first job. */
+static void app__lower(void)
 {
     static _Thread_local bool lowered;
-    app__relay *r = job;
     if (!lowered) live_thread_background("citytwin-prep"), lowered = true;
+}
+
+static void app__relay_run(void *job, int worker)
+{
+    app__relay *r = job;
+    app__lower();
     r->run(r->job, worker);
     r->posted =
         tw_pool_submit(r->handoff,
@@ -69,6 +76,36 @@ bool app_live_bg_submit(app_layer *l, void *job, tw_job_run_fn run, tw_job_done_
         free(r);
         return false;
     }
+    return true;
+}
+
+static void app__free_run(void *job, int worker)
+{
+    (void)worker;
+    app__lower();
+    app_live_data_free(job);
+}
+
+static void app__free_done(void *job, tw_result status)
+{
+    (void)status;
+    app_live_data_free(job); /* not run (shut down): freed here */
+    free(job);
+}
+
+bool app_live_bg_free(app_live_data *d)
+{
+    if (!app__bg.pool && !(app__bg.pool = tw_pool_create(1))) return false;
+    app_live_data *old = malloc(sizeof *old);
+    if (!old) return false;
+    *old = *d;
+    if (tw_pool_submit(app__bg.pool,
+                       &(tw_job_desc){.job = old, .run = app__free_run, .done = app__free_done}) !=
+        TW_OK) {
+        free(old);
+        return false;
+    }
+    memset(d, 0, sizeof *d);
     return true;
 }
 

@@ -111,6 +111,7 @@ typedef struct app_live {
     app_live_data data;           /* what is shown */
     char prep_warned[256];        /* the last problem a worker logged */
     bool prep_busy;               /* a snapshot is being made ready */
+    struct app_live_reuse *reuse; /* positions of the last one (the job's while busy) */
     live_fetch_result *prep_next; /* the newest one waiting for it */
     rn_markers *gpu;              /* the marker list on the GPU */
     bool list_busy;               /* a worker makes the list for a new view */
@@ -177,6 +178,10 @@ void app_live_list_submit(app_live *lv, const app_live_view *v);
 bool app_live_bg_submit(app_layer *l, void *job, tw_job_run_fn run, tw_job_done_fn done);
 /* Main thread, each frame: frees the relays of finished jobs. */
 void app_live_bg_drain(void);
+/* Main thread: takes *d (zeroed) and frees it on that thread, so that the
+ * 100,000 blocks of an old snapshot are not freed at the render threads'
+ * priority; false when it could not be queued (*d untouched). */
+bool app_live_bg_free(app_live_data *d);
 
 /* Unit symbols (app_live_hover.c): a UN/CEFACT code as its symbol, other
  * units as given; a value's unit, else the usual one of its name. */

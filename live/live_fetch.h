@@ -54,7 +54,9 @@ void live_fetch_result_free(live_fetch_result *r);
  * thread, the preparation thread), so that on a machine with few cores the
  * render threads get them first and a frame is not stretched while a
  * snapshot is parsed.
- * CITYTWIN_LIVE_NICE=N lowers it by N instead (0: as the render threads). */
+ * CITYTWIN_LIVE_NICE=N lowers it by N instead (0: as the render threads).
+ * It also moves the thread to SCHED_IDLE (runs only where a core is free
+ * of normal threads); CITYTWIN_LIVE_SCHED=normal keeps SCHED_OTHER. */
 #define LIVE_BACKGROUND_NICE 5
 void live_thread_background(const char *name);
 

@@ -4,10 +4,15 @@
  * feeds, values changing between responses) and on ../shared/data/feeds'
  * Seoul recordings when present; only new positions are transformed, a
  * moved one alone is transformed again, and a change of CRS, frame or
- * ground is not reused. */
+ * ground is not reused. And a GeoJSON FeatureCollection read one feature
+ * at a time gives the same snapshot, or the same error, as reading it as
+ * one document (CITYTWIN_GEOJSON_WHOLE=1), on crafted documents (some
+ * take the whole-document road) and a 20,000-feature one like the
+ * simulator's bulk feed. */
 #include "app_live_reuse.h"
 #include "live_fetch.h"
 #include "live_formats.h"
+#include "live_internal.h"
 #include "tw_test.h"
 
 #include <dirent.h>
@@ -102,6 +107,76 @@ static bool same_bits(const void *a, const void *b, size_t bytes)
     return memcmp(a, b, bytes) == 0;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_num(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* Field by field; the first difference is printed. */
+static bool same_snapshot(const tw_obs_snapshot *a, const tw_obs_snapshot *b)
+{
+#define DIFF(cond, ...)                                                                            \
+    if (!(cond)) {                                                                                 \
+        printf("  differ: " __VA_ARGS__);                                                          \
+        printf("\n");                                                                              \
+        return false;                                                                              \
+    }
+    DIFF(a->entity_count == b->entity_count, "entities %d / %d", a->entity_count, b->entity_count);
+    DIFF(a->vertex_count == b->vertex_count && a->value_count == b->value_count, "counts");
+    DIFF(same_str(a->crs, b->crs), "crs");
+    DIFF(same_num(a->newest_at, b->newest_at), "newest_at");
+    DIFF(memcmp(a->skipped, b->skipped, sizeof a->skipped) == 0, "skipped");
+    DIFF(a->dropped_entities == b->dropped_entities && a->dropped_values == b->dropped_values &&
+             a->dropped_vertices == b->dropped_vertices &&
+             a->truncated_strings == b->truncated_strings && a->nomem == b->nomem,
+         "dropped");
+    for (int i = 0; i < a->entity_count; i++) {
+        const tw_obs_entity *p = &a->entities[i], *q = &b->entities[i];
+        DIFF(same_str(p->id, q->id) && same_str(p->type, q->type) && same_str(p->name, q->name),
+             "entity %d id/type/name", i);
+        DIFF(p->geom == q->geom && same_num(p->x, q->x) && same_num(p->y, q->y) &&
+                 p->vertex_first == q->vertex_first && p->vertex_count == q->vertex_count &&
+                 p->value_first == q->value_first && p->value_count == q->value_count &&
+                 p->main_value == q->main_value && same_num(p->observed_at, q->observed_at),
+             "entity %d fields", i);
+    }
+    for (int i = 0; i < a->value_count; i++) {
+        const tw_obs_value *p = &a->values[i], *q = &b->values[i];
+        DIFF(same_str(p->name, q->name) && same_str(p->text, q->text) &&
+                 same_num(p->number, q->number) && same_str(p->unit, q->unit) &&
+                 same_str(p->ref, q->ref) && same_num(p->observed_at, q->observed_at),
+             "value %d", i);
+    }
+    for (int i = 0; i < 2 * a->vertex_count; i++)
+        DIFF(same_num(a->coords[i], b->coords[i]), "vertex %d", i / 2);
+#undef DIFF
+    return true;
+}
+
+/* Streamed against whole; returns entities read (-1: an error, the same). */
+static int check_geojson(const char *what, const char *body, size_t len)
+{
+    live_options opt = {.value = "value"};
+    tw_obs_snapshot *a = NULL, *b = NULL;
+    char ea[256] = "", eb[256] = "";
+    unsetenv("CITYTWIN_GEOJSON_WHOLE");
+    tw_result ra = live_geojson_parse(body, len, &opt, &a, ea, sizeof ea);
+    setenv("CITYTWIN_GEOJSON_WHOLE", "1", 1);
+    tw_result rb = live_geojson_parse(body, len, &opt, &b, eb, sizeof eb);
+    unsetenv("CITYTWIN_GEOJSON_WHOLE");
+    TW_CHECK_MSG(ra == rb && strcmp(ea, eb) == 0, "%s: %d \"%s\" streamed, %d \"%s\" whole", what,
+                 ra, ea, rb, eb);
+    TW_CHECK_MSG((!a && !b) || (a && b && same_snapshot(a, b)), "%s: snapshots differ", what);
+    int n = ra == TW_OK && a ? a->entity_count : -1;
+    tw_obs_free(a), tw_obs_free(b);
+    return n;
+}
+
 /* One response through *cache, against a fresh transform of the same
  * positions, then again (nothing transformed). True when it had entities. */
 static bool check_body(live_format fmt, const char *body, size_t len, geo_frame *frame,
@@ -175,6 +250,8 @@ static int check_recording(const char *path, geo_frame *frame, size_t *reused_to
             break;
         }
         body[elen + blen] = '\0';
+        if (status == 200 && blen > 0 && fmt == LIVE_FORMAT_GEOJSON)
+            TW_CHECK(check_geojson(path, body + elen, blen) > 0);
         if (status == 200 && blen > 0 &&
             check_body(fmt, body + elen, blen, frame, xf, &cache, reused_total, path, t))
             checked++;
@@ -313,10 +390,82 @@ static void test_changes(void)
     geo_frame_destroy(frame), geo_frame_destroy(other);
 }
 
+/* Documents that read streamed, and ones that must take the whole road. */
+static void test_geojson_streamed(void)
+{
+    static const char *const docs[] = {
+        /* plain, with a BOM, escapes, a bad feature, null properties */
+        "\xEF\xBB\xBF{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+        "\"id\":\"a\\u0041\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[127.0,37.5]},"
+        "\"properties\":{\"name\":\"\\uC11C\\uC6B8\",\"value\":3.5,\"time\":"
+        "\"2024-01-02T03:04:05Z\"}}, 7, {\"type\":\"Feature\",\"id\":2,\"geometry\":{\"type\":"
+        "\"Point\",\"coordinates\":[127.1,37.6]},\"properties\":null}]}  \n",
+        /* crs before the features: positions in EPSG:5186 */
+        "{\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::5186\"}},"
+        "\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"id\":\"p\","
+        "\"geometry\":{\"type\":\"Point\",\"coordinates\":[200000,550000]},\"properties\":{}}]}",
+        /* crs after the features: whole road */
+        "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"id\":\"p\","
+        "\"geometry\":{\"type\":\"Point\",\"coordinates\":[200000,550000]},\"properties\":{}}],"
+        "\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"EPSG:5186\"}}}",
+        /* type after the features, extra members, an empty list */
+        "{\"features\":[],\"bbox\":[1,2,3,4],\"type\":\"FeatureCollection\"}",
+        /* errors: the same message either way */
+        "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\"},]}",
+        "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\"}]} x",
+        "{\"type\":\"FeatureCollection\",\"features\":{}}",
+        "{\"type\":\"Collection\",\"features\":[]}",
+        "{\"features\":[]}",
+        "{\"type\":\"FeatureCollection\",\"type\":\"FeatureCollection\",\"features\":[]}",
+        "{\"type\":\"FeatureCollection\",\"features\":[],\"features\":[1]}",
+        "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"id\":1,"
+        "\"geometry\":{\"type\":\"Point\",\"coordinates\":[127,37]},\"properties\":{}}",
+        "{\"type\":\"Feature\",\"id\":\"one\",\"geometry\":{\"type\":\"Point\",\"coordinates\":"
+        "[127,37]},\"properties\":{\"value\":1}}",
+        "[]",
+        "",
+        "{",
+        "{\"type\":\"FeatureCollection\",\"features\":[",
+    };
+    int read = 0, streamed = 0;
+    for (size_t k = 0; k < sizeof docs / sizeof docs[0]; k++) {
+        char what[32];
+        snprintf(what, sizeof what, "document %zu", k);
+        read += check_geojson(what, docs[k], strlen(docs[k])) > 0;
+        tw_obs_snapshot *s = live__geojson_stream(docs[k], strlen(docs[k]), NULL);
+        TW_CHECK_MSG((s != NULL) == (k == 0 || k == 1 || k == 3), "%s %s streamed", what,
+                     s ? "was" : "was not");
+        streamed += s != NULL;
+        tw_obs_free(s);
+    }
+    TW_CHECK_MSG(read == 4 && streamed == 3, "%d documents read, %d streamed", read, streamed);
+    /* A large one, as citytwin-feedsim --bulk-sensors writes. */
+    enum { N = 20000 };
+    size_t cap = (size_t)N * 200 + 100, len = 0;
+    char *big = malloc(cap);
+    TW_CHECK(big != NULL);
+    if (!big) return;
+    len += (size_t)snprintf(big, cap, "{\"type\":\"FeatureCollection\",\"features\":[");
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(big + len, cap - len,
+                                "%s{\"type\":\"Feature\",\"id\":\"s%05d\",\"geometry\":{\"type\":"
+                                "\"Point\",\"coordinates\":[%.6f,%.6f]},\"properties\":{\"name\":"
+                                "\"S %d\",\"value\":%.2f}}",
+                                i ? "," : "", i, 126.8 + 0.00001 * i, 37.4 + 0.00002 * (i % 97), i,
+                                (i * 7919) % 1000 / 10.0);
+    len += (size_t)snprintf(big + len, cap - len, "]}");
+    TW_CHECK(check_geojson("bulk", big, len) == N);
+    tw_obs_snapshot *s = live__geojson_stream(big, len, NULL);
+    TW_CHECK(s && s->entity_count == N);
+    tw_obs_free(s);
+    free(big);
+}
+
 int main(void)
 {
     if (!getenv("CITYTWIN_SOURCE")) TW_SKIP("CITYTWIN_SOURCE is not set (run through ctest)");
     TW_RUN(test_recordings);
     TW_RUN(test_changes);
+    TW_RUN(test_geojson_streamed);
     return TW_TEST_END();
 }

@@ -8,7 +8,11 @@
  * threads on a two-core machine. A job's run ends by posting its done
  * callback to the world's hand-off queue, so done still runs on the main
  * thread, from the same queue as every other job; this pool's own done
- * queue only frees the relays (drained by the live layers' update). */
+ * queue only frees the relays (drained by the live layers' update).
+ * The thread runs at SCHED_IDLE (live_thread_background): only on a core
+ * no render thread wants. The snapshot a new one replaces is freed here
+ * too (app_live_bg_free), not on the shared pool at the render threads'
+ * priority. */
 #include "app_live_int.h"
 
 #include "live_fetch.h"
@@ -34,7 +38,7 @@ static struct {
 static void app__lower(void)
 {
     static _Thread_local bool lowered;
-    if (!lowered) live_thread_background("citytwin-prep"), lowered = true;
+    if (!lowered) live_thread_background("citytwin-prep", false), lowered = true;
 }
 
 static void app__relay_run(void *job, int worker)

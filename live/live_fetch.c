@@ -576,7 +576,7 @@ static void live__replay(live__feed *f, double now)
 
 /* ---- the thread ---- */
 
-void live_thread_background(const char *name)
+void live_thread_background(const char *name, bool network)
 {
 #ifdef __linux__
     /* Per thread on Linux (PRIO_PROCESS with a thread id); raising it
@@ -592,21 +592,25 @@ void live_thread_background(const char *name)
      * No privilege is needed to lower a thread to it. The nice value
      * above stays for where it is refused. */
     const char *sched = getenv("CITYTWIN_LIVE_SCHED");
-    if (!(sched && strcmp(sched, "normal") == 0)) {
+    bool idle = sched && strcmp(sched, "idle") == 0     ? true
+                : sched && strcmp(sched, "prep") == 0   ? !network
+                : sched && strcmp(sched, "normal") == 0 ? false
+                                                        : !network || LIVE_BACKGROUND_IDLE_NET;
+    if (idle) {
         struct sched_param sp = {.sched_priority = 0};
         if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)
             TW_INFO("live", "%s stays at nice %d (SCHED_IDLE refused)", name, want);
     }
     pthread_setname_np(pthread_self(), name);
 #else
-    (void)name;
+    (void)name, (void)network;
 #endif
 }
 
 static void *live__main(void *arg)
 {
     (void)arg;
-    live_thread_background("citytwin-live");
+    live_thread_background("citytwin-live", true);
     for (;;) {
         double now = tw_time_mono_s(), wait = 1.0;
         pthread_mutex_lock(&live__g.lock);

@@ -26,8 +26,8 @@
  * CITYTWIN_BENCH_SERVER_IDLE=1 runs it at SCHED_IDLE instead (as if the
  * server were another machine: it then takes only cores the app leaves
  * free). The app's live threads take CITYTWIN_LIVE_NICE (0: as the render
- * threads) and CITYTWIN_LIVE_SCHED (normal: not SCHED_IDLE) from the
- * environment. The first line printed says which were used.
+ * threads) and CITYTWIN_LIVE_SCHED (idle, prep, normal: see
+ * live_thread_background) from the environment. The first line printed says which were used.
  *
  * CITYTWIN_SOURCE is made absolute (the scenes are written in a temporary
  * folder, where a relative path missed the terrain before).
@@ -229,9 +229,9 @@ int main(int argc, char **argv)
     int server_nice = sn && sn[0] ? atoi(sn) : 0;
     server_priority(sim.pid, server_nice, idle);
     const char *ln = getenv("CITYTWIN_LIVE_NICE"), *ls = getenv("CITYTWIN_LIVE_SCHED");
-    printf("simulator: %s, nice %d; app live threads: %s, nice +%s\n",
-           idle ? "SCHED_IDLE" : "SCHED_OTHER", server_nice,
-           ls && strcmp(ls, "normal") == 0 ? "SCHED_OTHER" : "SCHED_IDLE", ln && ln[0] ? ln : "5");
+    printf("simulator: %s, nice %d; app live threads: CITYTWIN_LIVE_SCHED=%s, nice +%s\n",
+           idle ? "SCHED_IDLE" : "SCHED_OTHER", server_nice, ls && ls[0] ? ls : "(default: idle)",
+           ln && ln[0] ? ln : "5");
     char url[128];
     snprintf(url, sizeof url, "%s/geojson/bulk.geojson", sim.base);
     printf("%d sensors updating every 1 s, polled every 1 s; %s over the Seoul terrain, %g s\n",

@@ -275,6 +275,7 @@ static void app__destroy(void *self)
     app_live_traffic_free(lv);
     app_live_hist_free(lv->hist);
     app_live_reuse_free(lv->reuse);
+    free(lv->chart_v);
     if (lv->xf) geo_xform_destroy(lv->xf);
     if (lv->xf_decl) geo_xform_destroy(lv->xf_decl);
     free(lv);

@@ -112,6 +112,9 @@ typedef struct app_live {
     char prep_warned[256];        /* the last problem a worker logged */
     bool prep_busy;               /* a snapshot is being made ready */
     struct app_live_reuse *reuse; /* positions of the last one (the job's while busy) */
+    double *chart_v;              /* the chart's last series read (app_live_chart_draw) */
+    int chart_n, chart_cap;
+    char chart_id[256];
     live_fetch_result *prep_next; /* the newest one waiting for it */
     rn_markers *gpu;              /* the marker list on the GPU */
     bool list_busy;               /* a worker makes the list for a new view */
@@ -209,6 +212,8 @@ void app_live_hist_free(app_live_hist *h);
 void app_live_hist_add(app_live_hist *h, const char *id, double t, double v);
 /* Up to max samples, oldest first (t may be NULL); the count. */
 int app_live_hist_get(const app_live_hist *h, const char *id, double *t, double *v, int max);
+/* As app_live_hist_get without times, but -1 at once when the lock is held. */
+int app_live_hist_try_get(const app_live_hist *h, const char *id, double *v, int max);
 int app_live_hist_tracked(const app_live_hist *h);
 int app_live_hist_cap(const app_live_hist *h);
 /* The chart under a pinned panel (panel: its box), and its box. */

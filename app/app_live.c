@@ -11,6 +11,7 @@
 #include "app_live.h"
 
 #include "app_live_int.h"
+#include "app_live_reuse.h"
 
 #include "app_markers.h"
 #include "live_fetch.h"
@@ -109,6 +110,7 @@ static void app__free_done(void *job, tw_result status)
 /* Frees data on a worker (a 100,000-entity snapshot is many blocks). */
 static void app__free_later(app_live *lv, app_live_data *d)
 {
+    if (app_live_bg_free(d)) return; /* on the live layers' own thread */
     app_live_data *old = malloc(sizeof *old);
     if (old) {
         *old = *d;
@@ -272,6 +274,8 @@ static void app__destroy(void *self)
     rn_markers_destroy(lv->gpu);
     app_live_traffic_free(lv);
     app_live_hist_free(lv->hist);
+    app_live_reuse_free(lv->reuse);
+    free(lv->chart_v);
     if (lv->xf) geo_xform_destroy(lv->xf);
     if (lv->xf_decl) geo_xform_destroy(lv->xf_decl);
     free(lv);

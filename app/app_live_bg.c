@@ -8,12 +8,17 @@
  * threads on a two-core machine. A job's run ends by posting its done
  * callback to the world's hand-off queue, so done still runs on the main
  * thread, from the same queue as every other job; this pool's own done
- * queue only frees the relays (drained by the live layers' update). */
+ * queue only frees the relays (drained by the live layers' update).
+ * The thread runs at SCHED_IDLE (live_thread_background): only on a core
+ * no render thread wants. The snapshot a new one replaces is freed here
+ * too (app_live_bg_free), not on the shared pool at the render threads'
+ * priority. */
 #include "app_live_int.h"
 
 #include "live_fetch.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct app__relay {
     void *job;
@@ -29,11 +34,17 @@ static struct {
     tw_pool *pool;
 } app__bg;
 
-static void app__relay_run(void *job, int worker)
+/* The pool's one thread lowers itself on its first job. */
+static void app__lower(void)
 {
     static _Thread_local bool lowered;
+    if (!lowered) live_thread_background("citytwin-prep", false), lowered = true;
+}
+
+static void app__relay_run(void *job, int worker)
+{
     app__relay *r = job;
-    if (!lowered) live_thread_background("citytwin-prep"), lowered = true;
+    app__lower();
     r->run(r->job, worker);
     r->posted =
         tw_pool_submit(r->handoff,
@@ -69,6 +80,36 @@ bool app_live_bg_submit(app_layer *l, void *job, tw_job_run_fn run, tw_job_done_
         free(r);
         return false;
     }
+    return true;
+}
+
+static void app__free_run(void *job, int worker)
+{
+    (void)worker;
+    app__lower();
+    app_live_data_free(job);
+}
+
+static void app__free_done(void *job, tw_result status)
+{
+    (void)status;
+    app_live_data_free(job); /* not run (shut down): freed here */
+    free(job);
+}
+
+bool app_live_bg_free(app_live_data *d)
+{
+    if (!app__bg.pool && !(app__bg.pool = tw_pool_create(1))) return false;
+    app_live_data *old = malloc(sizeof *old);
+    if (!old) return false;
+    *old = *d;
+    if (tw_pool_submit(app__bg.pool,
+                       &(tw_job_desc){.job = old, .run = app__free_run, .done = app__free_done}) !=
+        TW_OK) {
+        free(old);
+        return false;
+    }
+    memset(d, 0, sizeof *d);
     return true;
 }
 

@@ -161,6 +161,17 @@ int app_live_hist_get(const app_live_hist *h, const char *id, double *t, double 
     return n;
 }
 
+int app_live_hist_try_get(const app_live_hist *h, const char *id, double *v, int max)
+{
+    if (!h || !id) return 0;
+    if (pthread_mutex_trylock((pthread_mutex_t *)&h->lock) != 0) return -1;
+    const app__ring *r = app__find(h, id);
+    int n = 0;
+    for (int i = 0; r && i < r->count && n < max; i++, n++) v[n] = r->v[(r->head + i) % h->cap];
+    pthread_mutex_unlock((pthread_mutex_t *)&h->lock);
+    return n;
+}
+
 int app_live_hist_tracked(const app_live_hist *h)
 {
     if (!h) return 0;
@@ -193,7 +204,28 @@ void app_live_chart_draw(const app_live *lv, const app_ui_ctx *ui, const float p
     if (cap <= 0) return;
     double *v = malloc((size_t)cap * sizeof *v);
     if (!v) return;
-    int n = app_live_hist_get(lv->hist, id, NULL, v, cap);
+    /* Never wait for the preparation thread (SCHED_IDLE: preempted while
+     * it holds the lock, it may not run again for a while): when it is
+     * filing a snapshot, the series read last for this entity is drawn. */
+    app_live *m = (app_live *)lv; /* main thread: the cache only */
+    int n = app_live_hist_try_get(lv->hist, id, v, cap);
+    bool cached = m->chart_v && m->chart_cap == cap && strcmp(m->chart_id, id) == 0;
+    if (n < 0 && cached) {
+        n = m->chart_n;
+        memcpy(v, m->chart_v, (size_t)n * sizeof *v);
+    } else {
+        if (n < 0) n = app_live_hist_get(lv->hist, id, NULL, v, cap); /* nothing to show else */
+        if (!m->chart_v || m->chart_cap != cap) {
+            free(m->chart_v);
+            m->chart_v = malloc((size_t)cap * sizeof *m->chart_v);
+            m->chart_cap = m->chart_v ? cap : 0;
+        }
+        if (m->chart_v) {
+            memcpy(m->chart_v, v, (size_t)n * sizeof *v);
+            m->chart_n = n;
+            snprintf(m->chart_id, sizeof m->chart_id, "%s", id);
+        }
+    }
     float b[4], s = ui->scale;
     app_live_chart_box(lv, ui, panel, b);
     rn_ui_rect(b[0], b[1], b[2] - b[0], b[3] - b[1], (rn_rgba){16, 24, 36, 215});

@@ -111,6 +111,10 @@ typedef struct app_live {
     app_live_data data;           /* what is shown */
     char prep_warned[256];        /* the last problem a worker logged */
     bool prep_busy;               /* a snapshot is being made ready */
+    struct app_live_reuse *reuse; /* positions of the last one (the job's while busy) */
+    double *chart_v;              /* the chart's last series read (app_live_chart_draw) */
+    int chart_n, chart_cap;
+    char chart_id[256];
     live_fetch_result *prep_next; /* the newest one waiting for it */
     rn_markers *gpu;              /* the marker list on the GPU */
     bool list_busy;               /* a worker makes the list for a new view */
@@ -177,6 +181,10 @@ void app_live_list_submit(app_live *lv, const app_live_view *v);
 bool app_live_bg_submit(app_layer *l, void *job, tw_job_run_fn run, tw_job_done_fn done);
 /* Main thread, each frame: frees the relays of finished jobs. */
 void app_live_bg_drain(void);
+/* Main thread: takes *d (zeroed) and frees it on that thread, so that the
+ * 100,000 blocks of an old snapshot are not freed at the render threads'
+ * priority; false when it could not be queued (*d untouched). */
+bool app_live_bg_free(app_live_data *d);
 
 /* Unit symbols (app_live_hover.c): a UN/CEFACT code as its symbol, other
  * units as given; a value's unit, else the usual one of its name. */
@@ -204,6 +212,8 @@ void app_live_hist_free(app_live_hist *h);
 void app_live_hist_add(app_live_hist *h, const char *id, double t, double v);
 /* Up to max samples, oldest first (t may be NULL); the count. */
 int app_live_hist_get(const app_live_hist *h, const char *id, double *t, double *v, int max);
+/* As app_live_hist_get without times, but -1 at once when the lock is held. */
+int app_live_hist_try_get(const app_live_hist *h, const char *id, double *v, int max);
 int app_live_hist_tracked(const app_live_hist *h);
 int app_live_hist_cap(const app_live_hist *h);
 /* The chart under a pinned panel (panel: its box), and its box. */

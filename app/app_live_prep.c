@@ -10,6 +10,7 @@
 #define _GNU_SOURCE /* qsort_r: a comparison with a user pointer */
 #include "app_live_int.h"
 
+#include "app_live_reuse.h"
 #include "app_markers.h"
 #include "geo_crs.h"
 #include "tw_log.h"
@@ -29,8 +30,9 @@ typedef struct app__prep {
     app_live_hist *hist;
     app_live_view view;
     bool want_list;
-    double fallback_t;   /* the fetch's wall time, for entities without one */
-    unsigned ground_gen; /* of ground */
+    double fallback_t;     /* the fetch's wall time, for entities without one */
+    unsigned ground_gen;   /* of ground */
+    app_live_reuse *reuse; /* the layer's, while the job has it */
     app_live_data d;
     char err[256];
 } app__prep;
@@ -262,6 +264,29 @@ static geo_xform *app__xform(app__prep *p, const char *crs)
     return xf;
 }
 
+typedef struct app__xy_user {
+    app__prep *p;
+    geo_xform *xf; /* made at the first call */
+    bool tried;
+} app__xy_user;
+
+static bool app__xy(void *user, size_t n, double *x, double *y)
+{
+    app__xy_user *u = user;
+    if (!u->tried) u->xf = app__xform(u->p, u->p->r->snap->crs), u->tried = true;
+    if (!u->xf) return false;
+    geo_xform_to_scene(u->xf, n, x, y, NULL);
+    return true;
+}
+
+static float app__z(void *user, double x, double y)
+{
+    const app__xy_user *u = user;
+    double z = 0;
+    if (u->p->ground) app_ground_sample(u->p->ground, x, y, &z);
+    return (float)z;
+}
+
 static void app__run(void *job, int worker)
 {
     (void)worker;
@@ -279,28 +304,42 @@ static void app__run(void *job, int worker)
     d->alert = calloc(n1, sizeof *d->alert);
     d->alerts = malloc(n1 * sizeof *d->alerts);
     double *x = malloc(n1 * sizeof *x), *y = malloc(n1 * sizeof *y);
+    double *rx = malloc(n1 * sizeof *rx), *ry = malloc(n1 * sizeof *ry);
     if (!d->xy || !d->gz || !d->texts || !d->labels || !d->color || !d->band || !d->alert ||
-        !d->alerts || !x || !y) {
-        free(x), free(y);
+        !d->alerts || !x || !y || !rx || !ry) {
+        free(x), free(y), free(rx), free(ry);
         app_live_data_free(d);
         snprintf(p->err, sizeof p->err, "out of memory for %d entities", n);
         return;
     }
-    geo_xform *xf = app__xform(p, s->crs);
-    for (int i = 0; i < n; i++) x[i] = s->entities[i].x, y[i] = s->entities[i].y;
-    if (xf) geo_xform_to_scene(xf, (size_t)n, x, y, NULL);
-    if (xf) geo_xform_destroy(xf);
+    for (int i = 0; i < n; i++) rx[i] = s->entities[i].x, ry[i] = s->entities[i].y;
+    /* Positions and ground heights of the last snapshot are kept where the
+     * position is the same (app_live_reuse.h): the transform is made only
+     * when some position is new. */
+    app__xy_user u = {.p = p};
+    app_live_reuse_key key = {.crs = s->crs,
+                              .frame = p->frame,
+                              .ground_gen = p->ground_gen,
+                              .has_ground = p->ground != NULL};
+    if (getenv("CITYTWIN_LIVE_NO_REUSE")) { /* comparisons: every position afresh */
+        app_live_reuse_free(p->reuse);
+        p->reuse = NULL;
+    }
+    app_live_reuse_positions(&p->reuse, &key, (size_t)n, rx, ry, x, y, d->gz, app__xy, app__z, &u);
+    if (u.xf) geo_xform_destroy(u.xf);
+    free(rx), free(ry);
     /* Positions that did not transform (out of the CRS's range, or no
      * usable CRS) are not drawn: dropped and counted. */
     int kept = 0;
     for (int i = 0; i < n; i++) {
-        bool ok = xf && isfinite(x[i]) && isfinite(y[i]) && fabs(x[i]) < 1e8 && fabs(y[i]) < 1e8;
+        bool ok = isfinite(x[i]) && isfinite(y[i]) && fabs(x[i]) < 1e8 && fabs(y[i]) < 1e8;
         if (!ok) {
             d->bad++;
             continue;
         }
         if (kept != i) s->entities[kept] = s->entities[i];
         d->xy[2 * kept] = x[kept] = x[i], d->xy[2 * kept + 1] = y[kept] = y[i];
+        d->gz[kept] = d->gz[i];
         kept++;
     }
     free(x), free(y);
@@ -312,9 +351,6 @@ static void app__run(void *job, int worker)
     const app_live_cfg *cfg = &p->cfg;
     bool sensors = !cfg->parking && !cfg->traffic;
     for (int i = 0; i < n; i++) {
-        double z = 0;
-        if (p->ground) app_ground_sample(p->ground, d->xy[2 * i], d->xy[2 * i + 1], &z);
-        d->gz[i] = (float)z;
         d->labels[i] = (geo_label){.x = d->xy[2 * i], .y = d->xy[2 * i + 1]};
         double v = app_live_number(cfg->parking, s, &s->entities[i]);
         if (isfinite(v)) d->vmin = fmin(d->vmin, v), d->vmax = fmax(d->vmax, v);
@@ -344,6 +380,7 @@ static void app__free_job(app__prep *p)
     if (p->frame) geo_frame_destroy(p->frame);
     if (p->ground) app_ground_release(p->ground);
     app_live_hist_free(p->hist);
+    app_live_reuse_free(p->reuse);
     free(p);
 }
 
@@ -358,6 +395,8 @@ static void app__done(void *job, tw_result status)
     }
     app_live *lv = p->lv;
     lv->prep_busy = false;
+    app_live_reuse_free(lv->reuse); /* none: it was the job's */
+    lv->reuse = p->reuse, p->reuse = NULL;
     if (p->err[0]) { /* logged once while it stays the same */
         if (strcmp(lv->prep_warned, p->err) != 0)
             TW_WARN(lv->cfg->kind, "%s: %s", lv->info.name, p->err);
@@ -386,6 +425,7 @@ static void app__submit(app_live *lv, live_fetch_result *r)
     p->ground = app_world_ground_ref(lv->world);
     p->hist = app_live_hist_ref(lv->hist);
     p->fallback_t = r->wall_at;
+    p->reuse = lv->reuse, lv->reuse = NULL;
     /* The list for the view of the last frame drawn (none yet: built then). */
     p->view = lv->drawn_view;
     p->want_list = lv->drawn_view.width > 0;

@@ -23,13 +23,17 @@
  * CITYTWIN_BENCH_SERVER_NICE=N runs citytwin-feedsim at nice N (default 0:
  * at 10, on the loaded 2-core machine, 3 of 4 fetches of its 22 MB bodies
  * missed the 5 s timeout and 1 snapshot of 4 was shown, against 3 at 0).
- * The app's live threads take CITYTWIN_LIVE_NICE from the environment (0:
- * as the render threads).
+ * CITYTWIN_BENCH_SERVER_IDLE=1 runs it at SCHED_IDLE instead (as if the
+ * server were another machine: it then takes only cores the app leaves
+ * free). The app's live threads take CITYTWIN_LIVE_NICE (0: as the render
+ * threads) and CITYTWIN_LIVE_SCHED (idle, prep, normal: see
+ * live_thread_background) from the environment. The first line printed says which were used.
  *
  * CITYTWIN_SOURCE is made absolute (the scenes are written in a temporary
  * folder, where a relative path missed the terrain before).
  *
  * Exit 3 when the live ratio is over 1.5 (a figure, not a test). */
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include "tw_feedsim.h"
 #include "tw_live_util.h"
 #include "tw_run.h"
@@ -40,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/resource.h>
 
 typedef struct frames {
@@ -77,14 +82,25 @@ static double num(json_object *o, const char *key)
     return o && json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : -1;
 }
 
-/* The feed server's threads at nice n (Linux sets it per thread). */
-static void server_priority(pid_t pid, int n)
+/* The feed server's threads at nice n (Linux sets it per thread), and at
+ * SCHED_IDLE when idle. */
+static void server_priority(pid_t pid, int n, bool idle)
 {
     char dir[64];
     snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
     DIR *d = opendir(dir);
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (e->d_name[0] != '.') setpriority(PRIO_PROCESS, (id_t)atoi(e->d_name), n);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        pid_t tid = (pid_t)atoi(e->d_name);
+        if (n) setpriority(PRIO_PROCESS, (id_t)tid, n);
+#ifdef SCHED_IDLE
+        struct sched_param sp = {.sched_priority = 0};
+        if (idle && sched_setscheduler(tid, SCHED_IDLE, &sp) != 0)
+            fprintf(stderr, "bench_live_frames: the simulator stays at SCHED_OTHER\n");
+#else
+        (void)idle;
+#endif
+    }
     if (d) closedir(d);
 }
 
@@ -208,7 +224,14 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *sn = getenv("CITYTWIN_BENCH_SERVER_NICE");
-    if (sn && sn[0]) server_priority(sim.pid, atoi(sn));
+    const char *si = getenv("CITYTWIN_BENCH_SERVER_IDLE");
+    bool idle = si && si[0] && strcmp(si, "0") != 0;
+    int server_nice = sn && sn[0] ? atoi(sn) : 0;
+    server_priority(sim.pid, server_nice, idle);
+    const char *ln = getenv("CITYTWIN_LIVE_NICE"), *ls = getenv("CITYTWIN_LIVE_SCHED");
+    printf("simulator: %s, nice %d; app live threads: CITYTWIN_LIVE_SCHED=%s, nice +%s\n",
+           idle ? "SCHED_IDLE" : "SCHED_OTHER", server_nice, ls && ls[0] ? ls : "(default: idle)",
+           ln && ln[0] ? ln : "5");
     char url[128];
     snprintf(url, sizeof url, "%s/geojson/bulk.geojson", sim.base);
     printf("%d sensors updating every 1 s, polled every 1 s; %s over the Seoul terrain, %g s\n",

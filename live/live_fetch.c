@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -575,7 +576,7 @@ static void live__replay(live__feed *f, double now)
 
 /* ---- the thread ---- */
 
-void live_thread_background(const char *name)
+void live_thread_background(const char *name, bool network)
 {
 #ifdef __linux__
     /* Per thread on Linux (PRIO_PROCESS with a thread id); raising it
@@ -585,16 +586,31 @@ void live_thread_background(const char *name)
     int nice_now = getpriority(PRIO_PROCESS, (id_t)gettid());
     int want = nice_now + (by > 0 ? by : 0);
     if (want != nice_now) setpriority(PRIO_PROCESS, (id_t)gettid(), want > 19 ? 19 : want);
+    /* SCHED_IDLE: the thread runs only on a core no normal thread wants
+     * (weight 3 against 1024 at nice 0, and any normal thread waking
+     * preempts it), so llvmpipe's rasterizer threads never wait for it.
+     * No privilege is needed to lower a thread to it. The nice value
+     * above stays for where it is refused. */
+    const char *sched = getenv("CITYTWIN_LIVE_SCHED");
+    bool idle = sched && strcmp(sched, "idle") == 0     ? true
+                : sched && strcmp(sched, "prep") == 0   ? !network
+                : sched && strcmp(sched, "normal") == 0 ? false
+                                                        : !network || LIVE_BACKGROUND_IDLE_NET;
+    if (idle) {
+        struct sched_param sp = {.sched_priority = 0};
+        if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)
+            TW_INFO("live", "%s stays at nice %d (SCHED_IDLE refused)", name, want);
+    }
     pthread_setname_np(pthread_self(), name);
 #else
-    (void)name;
+    (void)name, (void)network;
 #endif
 }
 
 static void *live__main(void *arg)
 {
     (void)arg;
-    live_thread_background("citytwin-live");
+    live_thread_background("citytwin-live", true);
     for (;;) {
         double now = tw_time_mono_s(), wait = 1.0;
         pthread_mutex_lock(&live__g.lock);

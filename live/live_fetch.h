@@ -53,10 +53,17 @@ void live_fetch_result_free(live_fetch_result *r);
  * for threads that only do background work for the live layers (the live
  * thread, the preparation thread), so that on a machine with few cores the
  * render threads get them first and a frame is not stretched while a
- * snapshot is parsed.
- * CITYTWIN_LIVE_NICE=N lowers it by N instead (0: as the render threads). */
-#define LIVE_BACKGROUND_NICE 5
-void live_thread_background(const char *name);
+ * snapshot is parsed. CITYTWIN_LIVE_NICE=N lowers it by N instead (0: as
+ * the render threads).
+ * It also moves the thread to SCHED_IDLE (it runs only on a core no normal
+ * thread wants; no privilege is needed to go there, one is needed to come
+ * back): the preparation thread always, the live thread (network is true:
+ * it also reads the responses, within their timeouts) when
+ * LIVE_BACKGROUND_IDLE_NET. CITYTWIN_LIVE_SCHED=idle: both; prep: the
+ * preparation thread only; normal: neither (SCHED_OTHER, niced). */
+#define LIVE_BACKGROUND_NICE     5
+#define LIVE_BACKGROUND_IDLE_NET 1
+void live_thread_background(const char *name, bool network);
 
 /* Zero fields mean the defaults given. */
 typedef struct live_feed_desc {

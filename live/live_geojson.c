@@ -1,10 +1,14 @@
 /* GeoJSON feeds: a FeatureCollection (or a single Feature) whose features
  * carry an id, a name and values in their properties, named by the caller.
- * Read with core/tw_jscan.h: one flat document, no tree of allocations. */
+ * Read with core/tw_jscan.h: no tree of allocations; a FeatureCollection
+ * one feature at a time (live__geojson_stream), anything else as one flat
+ * document. CITYTWIN_GEOJSON_WHOLE=1 reads every one as one document
+ * (comparisons, tests). */
 #include "live_internal.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool live__key_is(const tw_jdoc *d, int key, const char *lit)
@@ -61,10 +65,101 @@ static void live__feature(tw_obs_snapshot *s, const tw_jdoc *d, int f, const liv
     tw_obs_commit(s);
 }
 
+static bool live__jkey(const tw_jdoc *k, const char *lit)
+{
+    return tw_jis(k, 0, TW_J_STRING) && live__key_is(k, 0, lit);
+}
+
+/* The features of a FeatureCollection, one at a time in a small document
+ * that is reused, as they come: a 100,000-feature body (22 MB) made a
+ * flat document of some 2.5 million nodes (60 MB, fresh pages every
+ * second for a feed polled each second) before a single feature was read.
+ * Only the plain case is read so (an object with one "type":
+ * "FeatureCollection", one "features" array, a "crs" only before it, no
+ * member twice, nothing after it); anything else returns NULL with nothing
+ * reported, and the caller reads the whole document as before, with the
+ * same result and the same messages. */
+tw_obs_snapshot *live__geojson_stream(const char *buf, size_t len, const live_options *opt)
+{
+    size_t i = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    i = tw_jscan_ws(buf, i, len);
+    if (i >= len || buf[i] != '{') return NULL;
+    i++;
+    tw_jdoc k, d, crs;
+    tw_jdoc_init(&k), tw_jdoc_init(&d), tw_jdoc_init(&crs);
+    tw_obs_snapshot *s = NULL;
+    bool type_ok = false, seen_type = false, seen_features = false, seen_crs = false, ok = false;
+    char err[64];
+    for (;;) {
+        i = tw_jscan_ws(buf, i, len);
+        if (i >= len || buf[i] != '"' || !tw_jparse_value(&k, buf, len, &i)) break;
+        i = tw_jscan_ws(buf, i, len);
+        if (i >= len || buf[i] != ':') break;
+        i = tw_jscan_ws(buf, i + 1, len);
+        if (live__jkey(&k, "features")) {
+            if (seen_features || i >= len || buf[i] != '[') break;
+            seen_features = true;
+            if (!s && !(s = live__create(opt, err, sizeof err))) break;
+            if (seen_crs) { /* the 2008 GeoJSON "crs", as the whole-document read */
+                int props = tw_jis(&crs, 0, TW_J_OBJECT) ? tw_jget(&crs, 0, "properties") : -1;
+                int name = tw_jis(&crs, props, TW_J_OBJECT) ? tw_jget(&crs, props, "name") : -1;
+                const char *cn = live__str(s, &crs, name);
+                if (cn && !strstr(cn, "CRS84") && !strstr(cn, "EPSG::4326")) s->crs = cn;
+            }
+            bool lonlat = s->crs == NULL;
+            i = tw_jscan_ws(buf, i + 1, len);
+            bool good = true;
+            if (i < len && buf[i] == ']') {
+                i++;
+            } else {
+                for (good = false;;) {
+                    if (!tw_jparse_value(&d, buf, len, &i)) break;
+                    live__feature(s, &d, 0, opt, lonlat);
+                    if (s->nomem) break;
+                    i = tw_jscan_ws(buf, i, len);
+                    if (i < len && buf[i] == ',') {
+                        i++;
+                        continue;
+                    }
+                    if (i < len && buf[i] == ']') i++, good = true;
+                    break;
+                }
+            }
+            if (s->nomem) { /* live__done reports it */
+                ok = type_ok = true;
+                break;
+            }
+            if (!good) break;
+        } else {
+            bool is_type = live__jkey(&k, "type"), is_crs = live__jkey(&k, "crs");
+            if ((is_type && seen_type) || (is_crs && (seen_crs || seen_features))) break;
+            tw_jdoc *v = is_crs ? &crs : &d;
+            if (!tw_jparse_value(v, buf, len, &i)) break;
+            if (is_type) seen_type = true, type_ok = tw_jstr_is(v, 0, "FeatureCollection");
+            if (is_crs) seen_crs = true;
+        }
+        i = tw_jscan_ws(buf, i, len);
+        if (i < len && buf[i] == ',') {
+            i++;
+            continue;
+        }
+        if (i < len && buf[i] == '}') ok = tw_jscan_ws(buf, i + 1, len) == len;
+        break;
+    }
+    tw_jdoc_free(&k), tw_jdoc_free(&d), tw_jdoc_free(&crs);
+    if (ok && type_ok && seen_features) return s;
+    tw_obs_free(s);
+    return NULL;
+}
+
 tw_result live_geojson_parse(const char *buf, size_t len, const live_options *opt,
                              tw_obs_snapshot **out, char *err, size_t errlen)
 {
     *out = NULL;
+    tw_obs_snapshot *streamed = len <= 0x7fffffff && !getenv("CITYTWIN_GEOJSON_WHOLE")
+                                    ? live__geojson_stream(buf, len, opt)
+                                    : NULL;
+    if (streamed) return live__done(streamed, out, err, errlen);
     tw_jdoc d;
     tw_jdoc_init(&d);
     tw_result r = live__json(&d, buf, len, err, errlen);

@@ -14,6 +14,9 @@ void live__pick_main(tw_obs_snapshot *s, tw_obs_entity *e, const char *wanted,
                      const char *const *presets);
 /* A new snapshot with the options' limits; NOMEM message on failure. */
 tw_obs_snapshot *live__create(const live_options *opt, char *err, size_t errlen);
+/* GeoJSON: a plain FeatureCollection read one feature at a time (not
+ * finished: live__done); NULL for anything else (live_geojson.c). */
+tw_obs_snapshot *live__geojson_stream(const char *buf, size_t len, const live_options *opt);
 /* Hands the snapshot over, or frees it and reports NOMEM when an
  * allocation failed while it was built. */
 tw_result live__done(tw_obs_snapshot *s, tw_obs_snapshot **out, char *err, size_t errlen);

@@ -5,7 +5,9 @@
  * too, dropping repeated ids; 5xx and timeouts back off (503 no sooner than
  * its Retry-After) and recover; the size cap and the
  * scheme list hold; removing a feed with a request hanging returns at once
- * and its late results are dropped. */
+ * and its late results are dropped; a live background thread runs at
+ * SCHED_IDLE and a higher nice value, as CITYTWIN_LIVE_SCHED says. */
+#define _GNU_SOURCE /* SCHED_IDLE, gettid */
 #include "live_fetch.h"
 #include "tw_feedsim.h"
 #include "tw_test.h"
@@ -14,7 +16,13 @@
 #include <curl/curl.h>
 #include <json.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#endif
 
 #define MAX_RESULTS 64
 
@@ -283,6 +291,81 @@ static void test_timeout_and_remove_while_hanging(void)
     TW_CHECK(tw_feedsim_fault(&sim, "none", NULL));
 }
 
+#ifdef __linux__
+typedef struct policy_seen {
+    bool network;
+    int policy, nice_before, nice_after;
+} policy_seen;
+
+static void *lowered(void *arg)
+{
+    policy_seen *p = arg;
+    p->nice_before = getpriority(PRIO_PROCESS, (id_t)gettid());
+    live_thread_background("citytwin-test", p->network);
+    struct sched_param sp;
+    if (pthread_getschedparam(pthread_self(), &p->policy, &sp) != 0) p->policy = -1;
+    p->nice_after = getpriority(PRIO_PROCESS, (id_t)gettid());
+    return NULL;
+}
+
+static policy_seen lowered_thread(bool network)
+{
+    policy_seen p = {.network = network, .policy = -2};
+    pthread_t t;
+    if (pthread_create(&t, NULL, lowered, &p) == 0) pthread_join(t, NULL);
+    return p;
+}
+#endif
+
+/* live_thread_background: SCHED_IDLE (the network thread only when
+ * LIVE_BACKGROUND_IDLE_NET) and LIVE_BACKGROUND_NICE higher by default;
+ * CITYTWIN_LIVE_SCHED=idle, prep and normal choose; always niced. */
+static void test_background_policy(void)
+{
+#ifdef __linux__
+    char *saved = getenv("CITYTWIN_LIVE_SCHED") ? strdup(getenv("CITYTWIN_LIVE_SCHED")) : NULL;
+    unsetenv("CITYTWIN_LIVE_SCHED");
+    unsetenv("CITYTWIN_LIVE_NICE");
+    policy_seen p = lowered_thread(false);
+    TW_CHECK_MSG(p.policy == SCHED_IDLE, "policy %d, want SCHED_IDLE (%d)", p.policy, SCHED_IDLE);
+    TW_CHECK_MSG(
+        p.nice_after ==
+            (p.nice_before + LIVE_BACKGROUND_NICE > 19 ? 19 : p.nice_before + LIVE_BACKGROUND_NICE),
+        "nice %d after, %d before", p.nice_after, p.nice_before);
+    p = lowered_thread(true);
+    TW_CHECK_MSG(p.policy == (LIVE_BACKGROUND_IDLE_NET ? SCHED_IDLE : SCHED_OTHER),
+                 "network thread policy %d", p.policy);
+    static const struct {
+        const char *env;
+        int prep, net;
+    } modes[] = {{"idle", SCHED_IDLE, SCHED_IDLE},
+                 {"prep", SCHED_IDLE, SCHED_OTHER},
+                 {"normal", SCHED_OTHER, SCHED_OTHER}};
+    for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+        setenv("CITYTWIN_LIVE_SCHED", modes[k].env, 1);
+        p = lowered_thread(false);
+        TW_CHECK_MSG(p.policy == modes[k].prep, "CITYTWIN_LIVE_SCHED=%s: policy %d", modes[k].env,
+                     p.policy);
+        TW_CHECK(p.nice_after >= p.nice_before);
+        p = lowered_thread(true);
+        TW_CHECK_MSG(p.policy == modes[k].net, "CITYTWIN_LIVE_SCHED=%s: network thread %d",
+                     modes[k].env, p.policy);
+    }
+    /* The calling thread is left as it was. */
+    struct sched_param sp;
+    int mine = -1;
+    pthread_getschedparam(pthread_self(), &mine, &sp);
+    TW_CHECK(mine == SCHED_OTHER);
+    if (saved)
+        setenv("CITYTWIN_LIVE_SCHED", saved, 1);
+    else
+        unsetenv("CITYTWIN_LIVE_SCHED");
+    free(saved);
+#else
+    printf("  (not Linux: no scheduling policy to check)\n");
+#endif
+}
+
 int main(void)
 {
     if (!getenv("CITYTWIN_FEEDSIM_BIN"))
@@ -294,6 +377,7 @@ int main(void)
         return 1;
     }
     pool = tw_pool_create(2);
+    TW_RUN(test_background_policy);
     TW_RUN(test_snapshot_then_304);
     TW_RUN(test_ngsild_pages);
     TW_RUN(test_sta_and_seoul_pages);

@@ -12,6 +12,7 @@
  * - over empty ground: "hover" is null and the snapshot has no box there;
  * - a sensors layer whose feed went away turns stale and its tooltip says
  *   "Stale since". */
+#include "live_fetch.h"
 #include "tw_live_util.h"
 #include "tw_run.h"
 #include "tw_test.h"
@@ -189,16 +190,17 @@ static void test_empty(void)
     json_object_put(r);
 }
 
-/* The nice value of pid's thread named name (Linux /proc); INT_MIN: none. */
-static int thread_nice(int pid, const char *name)
+/* Field `field` (proc(5) numbering: 19 nice, 41 policy) of the stat line
+ * of pid's thread named name (Linux /proc); INT_MIN: none. */
+static int thread_stat(int pid, const char *name, int field)
 {
     char dir[64];
     snprintf(dir, sizeof dir, "/proc/%d/task", pid);
     DIR *d = opendir(dir);
-    int nice = INT_MIN;
-    for (struct dirent *e; d && nice == INT_MIN && (e = readdir(d));) {
+    int value = INT_MIN;
+    for (struct dirent *e; d && value == INT_MIN && (e = readdir(d));) {
         if (e->d_name[0] == '.') continue;
-        char path[400], buf[512] = "";
+        char path[400], buf[1024] = "";
         snprintf(path, sizeof path, "%s/%s/comm", dir, e->d_name);
         FILE *f = fopen(path, "r"); /* /proc files have no size: read, not seek */
         char comm[64] = "";
@@ -211,17 +213,23 @@ static int thread_nice(int pid, const char *name)
         size_t got = fread(buf, 1, sizeof buf - 1, f);
         fclose(f);
         buf[got] = '\0';
-        const char *p = strrchr(buf, ')'); /* then state, ..., nice is the 17th */
-        for (int k = 0; p && k < 17; k++) p = strchr(p + 1, ' ');
-        if (p) nice = atoi(p + 1);
+        const char *p = strrchr(buf, ')'); /* then field 3, the state, ... */
+        for (int k = 0; p && k < field - 2; k++) p = strchr(p + 1, ' ');
+        if (p) value = atoi(p + 1);
     }
     if (d) closedir(d);
-    return nice;
+    return value;
+}
+
+static int thread_nice(int pid, const char *name)
+{
+    return thread_stat(pid, name, 19);
 }
 
 /* The sensors feed goes away once shown: the layer turns stale (1 s) and
  * the tooltip says since when. While it runs, the live thread and the
- * preparation thread run below the main thread's priority. */
+ * preparation thread run below the main thread's priority (nice, and the
+ * SCHED_IDLE policy). */
 static void test_stale(void)
 {
     FILE *f = fopen(tw_live_tmp("stale.json"), "w");
@@ -260,6 +268,19 @@ static void test_stale(void)
                      "live thread nice %d, main %d", live, main_nice);
         TW_CHECK_MSG(prep != INT_MIN && (prep > main_nice || lowest),
                      "preparation thread nice %d, main %d", prep, main_nice);
+        /* SCHED_IDLE (5) below that, as CITYTWIN_LIVE_SCHED says. */
+        const char *sched = getenv("CITYTWIN_LIVE_SCHED");
+        bool normal = sched && strcmp(sched, "normal") == 0;
+        bool prep_only = sched && strcmp(sched, "prep") == 0;
+        bool all = sched && strcmp(sched, "idle") == 0;
+        int want = normal ? 0 : 5;
+        int want_net = all ? 5 : normal || prep_only ? 0 : LIVE_BACKGROUND_IDLE_NET ? 5 : 0;
+        int main_pol = thread_stat(pid, "citytwin", 41);
+        int live_pol = thread_stat(pid, "citytwin-live", 41);
+        int prep_pol = thread_stat(pid, "citytwin-prep", 41);
+        TW_CHECK_MSG(main_pol == 0, "main thread policy %d", main_pol);
+        TW_CHECK_MSG(live_pol == want_net, "live thread policy %d, want %d", live_pol, want_net);
+        TW_CHECK_MSG(prep_pol == want, "preparation thread policy %d, want %d", prep_pol, want);
     }
     unlink(tw_live_tmp("gone.json"));
     int rc = tw_run_wait(pid, 120);

@@ -62,7 +62,12 @@ void live_fetch_result_free(live_fetch_result *r);
  * LIVE_BACKGROUND_IDLE_NET. CITYTWIN_LIVE_SCHED=idle: both; prep: the
  * preparation thread only; normal: neither (SCHED_OTHER, niced). */
 #define LIVE_BACKGROUND_NICE     5
-#define LIVE_BACKGROUND_IDLE_NET 1
+/* 0: the live thread stays SCHED_OTHER (niced) by default. At SCHED_IDLE
+ * a renderer that takes every core (llvmpipe drawing without pause)
+ * starved it: half the snapshots shown on a quiet machine, none for a
+ * minute on a busy one (transfers timing out, the layer stale), for no
+ * gain in the worst frame (README: bench_live_frames). */
+#define LIVE_BACKGROUND_IDLE_NET 0
 void live_thread_background(const char *name, bool network);
 
 /* Zero fields mean the defaults given. */

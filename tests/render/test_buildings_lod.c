@@ -43,7 +43,8 @@ static bool write_district(const char *path)
 
 static char src[600];
 
-static json_object *run(const char *keys, const char *tag)
+static json_object *run_at(const char *keys, const char *tag, const double eye[3],
+                           const double target[3], const char *extra)
 {
     char scene[2048];
     snprintf(scene, sizeof scene,
@@ -51,13 +52,21 @@ static json_object *run(const char *keys, const char *tag)
              "  \"layers\": [ { \"kind\": \"buildings\", \"source\": \"%s\",\n"
              "      \"source_crs\": \"EPSG:5186\", \"height_field\": \"height_m\",\n"
              "      \"cache\": false %s } ],\n"
-             "  \"bookmarks\": [ { \"name\": \"here\", \"eye\": [%.0f, %.0f, 600],\n"
-             "                   \"target\": [%.0f, %.0f, 0] } ] }\n",
-             src, keys, X0 + 1000, Y0 - 3500, X0 + 1000, Y0 + 5000);
+             "  \"bookmarks\": [ { \"name\": \"here\", \"eye\": [%.0f, %.0f, %.0f],\n"
+             "                   \"target\": [%.0f, %.0f, %.0f] } ] }\n",
+             src, keys, eye[0], eye[1], eye[2], target[0], target[1], target[2]);
     int rc;
-    json_object *r = tw_run_scene(scene, tag, "--bookmark here --wait-s 0.5", &rc);
+    char args[200];
+    snprintf(args, sizeof args, "--bookmark here --wait-s 0.5 %s", extra);
+    json_object *r = tw_run_scene(scene, tag, args, &rc);
     TW_CHECK_MSG(rc == 0 && r, "%s: exit %d", tag, rc);
     return r;
+}
+
+static json_object *run(const char *keys, const char *tag)
+{
+    return run_at(keys, tag, (double[3]){X0 + 1000, Y0 - 3500, 600},
+                  (double[3]){X0 + 1000, Y0 + 5000, 0}, "");
 }
 
 static void test_grazing_levels(void)
@@ -99,11 +108,40 @@ static void test_grazing_levels(void)
     json_object_put(r), json_object_put(z);
 }
 
+/* The sun's shadow map (the solstice at noon): from 150 m up over the
+ * district's south end the map is a square of 2.5 km (1.2 m texels)
+ * across the light, which the low sun (29 degrees) stretches to about
+ * 5 km along the 8 km district: only the chunks under it cast, in full;
+ * from 30 km up its texels are about
+ * 55 m, over the 40 m between buildings, and every chunk casts its far
+ * boxes' shadow (10 triangles a building, not 16). */
+static void test_shadow_levels(void)
+{
+    const char *noon = "--time 2026-12-22T12:00:00+09:00";
+    json_object *near = run_at("", "shadow_near", (double[3]){X0 + 1000, Y0 - 200, 150},
+                               (double[3]){X0 + 1000, Y0 + 300, 0}, noon);
+    json_object *high = run_at("", "shadow_high", (double[3]){X0 + 1000, Y0 + 3000, 30000},
+                               (double[3]){X0 + 1000, Y0 + 4000, 0}, noon);
+    if (!near || !high) return;
+    json_object *n = tw_run_layer(near, "buildings"), *h = tw_run_layer(high, "buildings");
+    long total = num(n, "triangles_total"), sn = num(n, "shadow_triangles"),
+         sh = num(h, "shadow_triangles");
+    fprintf(stderr, "  shadows: %ld triangles cast near, %ld from 30 km, of %ld\n", sn, sh, total);
+    TW_CHECK_MSG(total > 100000 && num(h, "triangles_total") == total, "total %ld", total);
+    /* Near: the chunks under the map cast, the rest (over half) not. */
+    TW_CHECK_MSG(sn > 0 && sn * 2 < total, "near: %ld of %ld cast", sn, total);
+    /* High: every building casts, as its box. */
+    TW_CHECK_MSG(sh == 10L * num(h, "features"), "high: %ld cast, %ld buildings", sh,
+                 num(h, "features"));
+    json_object_put(near), json_object_put(high);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
     if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
     TW_RUN(test_grazing_levels);
+    TW_RUN(test_shadow_levels);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

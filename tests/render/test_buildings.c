@@ -22,44 +22,6 @@ static const char *str(json_object *o, const char *key)
     return v ? json_object_get_string(v) : "(none)";
 }
 
-/* The EPSG:5186 centroid, FID and name of the feature named `name`, read
- * with OGR here, independently of the app. */
-static bool find_building(const char *path, const char *name, double xy[2], long *fid)
-{
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
-    if (!ds) return false;
-    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
-    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL), tm = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(wgs, 4326);
-    OSRImportFromEPSG(tm, 5186);
-    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
-    OSRSetAxisMappingStrategy(tm, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(wgs, tm);
-    bool found = false;
-    OGRFeatureH f;
-    while (!found && (f = OGR_L_GetNextFeature(l)) != NULL) {
-        int i = OGR_F_GetFieldIndex(f, "name");
-        if (i >= 0 && OGR_F_IsFieldSetAndNotNull(f, i) &&
-            strcmp(OGR_F_GetFieldAsString(f, i), name) == 0) {
-            OGRGeometryH g = OGR_G_Clone(OGR_F_GetGeometryRef(f));
-            OGR_G_Transform(g, ct);
-            OGRGeometryH c = OGR_G_CreateGeometry(wkbPoint);
-            OGR_G_Centroid(g, c);
-            xy[0] = OGR_G_GetX(c, 0), xy[1] = OGR_G_GetY(c, 0);
-            *fid = (long)OGR_F_GetFID(f);
-            OGR_G_DestroyGeometry(c);
-            OGR_G_DestroyGeometry(g);
-            found = true;
-        }
-        OGR_F_Destroy(f);
-    }
-    OCTDestroyCoordinateTransformation(ct);
-    OSRDestroySpatialReference(wgs);
-    OSRDestroySpatialReference(tm);
-    GDALClose(ds);
-    return found;
-}
-
 /* keys: more layer keys (", \"far_px\": 0"), or "". */
 static void cheongna_scene(char *out, size_t n, const double eye[3], const double target[3],
                            const char *keys)
@@ -206,7 +168,7 @@ static void test_cheongna_blocks(void)
      * raised far boxes, show it (the picture changes, still all blocks). */
     double xy[2];
     long fid;
-    TW_CHECK(find_building(cheongna, "청라 스퀘어7", xy, &fid));
+    TW_CHECK(tw_run_find_feature(cheongna, "청라 스퀘어7", xy, &fid));
     char plan[600];
     snprintf(plan, sizeof plan, "%s/raise.geojson", tw_run_tmpdir());
     char text[400];
@@ -295,7 +257,7 @@ static void test_pick_a_building(void)
 {
     double xy[2] = {0, 0};
     long fid = -1;
-    TW_CHECK(find_building(cheongna, "청라 스퀘어7", xy, &fid));
+    TW_CHECK(tw_run_find_feature(cheongna, "청라 스퀘어7", xy, &fid));
     char scene[4096];
     cheongna_scene(scene, sizeof scene, (double[3]){xy[0], xy[1] - 1, 600},
                    (double[3]){xy[0], xy[1], 0}, "");
@@ -322,7 +284,7 @@ static void test_click_reads_attributes(void)
 {
     double xy[2] = {0, 0};
     long fid = -1;
-    TW_CHECK(find_building(cheongna, "청라 스퀘어7", xy, &fid));
+    TW_CHECK(tw_run_find_feature(cheongna, "청라 스퀘어7", xy, &fid));
     char scene[4096], script[600], extra[800];
     cheongna_scene(scene, sizeof scene, (double[3]){xy[0], xy[1] - 1, 600},
                    (double[3]){xy[0], xy[1], 0}, "");
@@ -354,7 +316,7 @@ static void test_click_in_a_window(void)
     }
     double xy[2] = {0, 0};
     long fid = -1;
-    TW_CHECK(find_building(cheongna, "청라 스퀘어7", xy, &fid));
+    TW_CHECK(tw_run_find_feature(cheongna, "청라 스퀘어7", xy, &fid));
     char text[4096], scene[512];
     cheongna_scene(text, sizeof text, (double[3]){xy[0], xy[1] - 1, 600},
                    (double[3]){xy[0], xy[1], 0}, "");

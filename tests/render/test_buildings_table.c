@@ -16,43 +16,6 @@
 
 static char cheongna[1024];
 
-/* The EPSG:5186 centroid and FID of the feature named `name`, read with OGR. */
-static bool find_building(const char *path, const char *name, double xy[2], long *fid)
-{
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
-    if (!ds) return false;
-    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
-    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL), tm = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(wgs, 4326);
-    OSRImportFromEPSG(tm, 5186);
-    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
-    OSRSetAxisMappingStrategy(tm, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(wgs, tm);
-    bool found = false;
-    OGRFeatureH f;
-    while (!found && (f = OGR_L_GetNextFeature(l)) != NULL) {
-        int i = OGR_F_GetFieldIndex(f, "name");
-        if (i >= 0 && OGR_F_IsFieldSetAndNotNull(f, i) &&
-            strcmp(OGR_F_GetFieldAsString(f, i), name) == 0) {
-            OGRGeometryH g = OGR_G_Clone(OGR_F_GetGeometryRef(f));
-            OGR_G_Transform(g, ct);
-            OGRGeometryH c = OGR_G_CreateGeometry(wkbPoint);
-            OGR_G_Centroid(g, c);
-            xy[0] = OGR_G_GetX(c, 0), xy[1] = OGR_G_GetY(c, 0);
-            *fid = (long)OGR_F_GetFID(f);
-            OGR_G_DestroyGeometry(c);
-            OGR_G_DestroyGeometry(g);
-            found = true;
-        }
-        OGR_F_Destroy(f);
-    }
-    OCTDestroyCoordinateTransformation(ct);
-    OSRDestroySpatialReference(wgs);
-    OSRDestroySpatialReference(tm);
-    GDALClose(ds);
-    return found;
-}
-
 /* Cheongna with full meshes everywhere; `more`: more layers after it. */
 static void scene_text(char *out, size_t n, const double eye[3], const double target[3],
                        const char *more)
@@ -103,7 +66,7 @@ static void test_raise_and_recolour(void)
 {
     double xy[2];
     long fid = -1;
-    TW_CHECK(find_building(cheongna, "청라 스퀘어7", xy, &fid));
+    TW_CHECK(tw_run_find_feature(cheongna, "청라 스퀘어7", xy, &fid));
     if (fid < 0) return;
     /* 1.2 km south of it, 150 m up, looking at its foot. */
     const double eye[3] = {xy[0], xy[1] - 1200, 150}, target[3] = {xy[0], xy[1], 40};

@@ -1,6 +1,7 @@
 /* Test helpers for running citytwin and comparing pictures. */
 #include "tw_run.h"
 
+#include <ogr_api.h>
 #include <ogr_srs_api.h>
 
 #include "tw_file.h"
@@ -391,4 +392,40 @@ json_object *tw_run_scene(const char *scene_text, const char *tag, const char *e
              rep, extra, scene);
     *rc = tw_run_citytwin(args, err);
     return tw_run_load_json(rep);
+}
+
+bool tw_run_find_feature(const char *path, const char *name, double xy[2], long *fid)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    if (!ds) return false;
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL), tm = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(wgs, 4326);
+    OSRImportFromEPSG(tm, 5186);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(tm, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(wgs, tm);
+    bool found = false;
+    OGRFeatureH f;
+    while (!found && (f = OGR_L_GetNextFeature(l)) != NULL) {
+        int i = OGR_F_GetFieldIndex(f, "name");
+        if (i >= 0 && OGR_F_IsFieldSetAndNotNull(f, i) &&
+            strcmp(OGR_F_GetFieldAsString(f, i), name) == 0) {
+            OGRGeometryH g = OGR_G_Clone(OGR_F_GetGeometryRef(f));
+            OGR_G_Transform(g, ct);
+            OGRGeometryH c = OGR_G_CreateGeometry(wkbPoint);
+            OGR_G_Centroid(g, c);
+            xy[0] = OGR_G_GetX(c, 0), xy[1] = OGR_G_GetY(c, 0);
+            *fid = (long)OGR_F_GetFID(f);
+            OGR_G_DestroyGeometry(c);
+            OGR_G_DestroyGeometry(g);
+            found = true;
+        }
+        OGR_F_Destroy(f);
+    }
+    OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(wgs);
+    OSRDestroySpatialReference(tm);
+    GDALClose(ds);
+    return found;
 }

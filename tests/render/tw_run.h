@@ -72,6 +72,10 @@ void tw_nginx_reset_log(const tw_nginx *ng);
 
 /* Gives a raster the geotransform gt and the CRS EPSG:epsg (test DEMs). */
 void tw_run_georef(GDALDatasetH ds, const double gt[6], int epsg);
+/* The EPSG:5186 centroid (of a WGS84 source's feature) and FID of the
+ * first feature of path's first layer whose "name" is name, read with OGR
+ * here, independently of the app. */
+bool tw_run_find_feature(const char *path, const char *name, double xy[2], long *fid);
 
 /* Picture comparison: mean absolute difference over all channels (0-255)
  * and the share of pixels with some channel off by more than threshold. */

@@ -22,6 +22,8 @@ static void tw__free(tw__obstacles *o)
     free(o);
 }
 
+static void tw__finish(tw__obstacles *o);
+
 tw_result tw_obstacles_create(const tw_obstacles_desc *d, tw_obstacles **out)
 {
     *out = NULL;
@@ -61,6 +63,39 @@ tw_result tw_obstacles_create(const tw_obstacles_desc *d, tw_obstacles **out)
         p->ring_start[0] = 0;
     }
     for (int i = 0; i < n; i++) p->id[i] = d->id ? d->id[i] : i;
+    tw__finish(o);
+    *out = p;
+    return TW_OK;
+}
+
+tw_result tw_obstacles_adopt(const tw_obstacles_desc *d, tw_obstacles **out)
+{
+    *out = NULL;
+    if (!d || d->count < 0 || !d->ring_first || !d->ring_start || !d->xy || !d->base || !d->top ||
+        !d->id)
+        return TW_ERR_ARG;
+    int n = d->count, rings = d->ring_first[n];
+    if (rings < 0 || d->ring_start[rings] < 0) return TW_ERR_ARG;
+    tw__obstacles *o = calloc(1, sizeof *o);
+    if (!o) return TW_ERR_NOMEM;
+    tw_obstacles *p = &o->pub;
+    p->count = n;
+    p->ring_count = rings;
+    /* The caller's arrays, as they are: the set frees them. */
+    p->ring_first = (int *)d->ring_first, p->ring_start = (int *)d->ring_start;
+    p->xy = (double *)d->xy;
+    p->base = (float *)d->base, p->top = (float *)d->top;
+    p->id = (long *)d->id;
+    tw__finish(o);
+    *out = p;
+    return TW_OK;
+}
+
+/* The bounding box, the tallest top and one reference. */
+static void tw__finish(tw__obstacles *o)
+{
+    tw_obstacles *p = &o->pub;
+    int n = p->count, points = p->ring_count > 0 ? p->ring_start[p->ring_count] : 0;
     p->bbox[0] = p->bbox[1] = INFINITY;
     p->bbox[2] = p->bbox[3] = -INFINITY;
     p->top_max = -INFINITY;
@@ -73,8 +108,6 @@ tw_result tw_obstacles_create(const tw_obstacles_desc *d, tw_obstacles **out)
     for (int i = 0; i < n; i++)
         if (isfinite(p->top[i])) p->top_max = fmaxf(p->top_max, p->top[i]);
     atomic_init(&o->refs, 1);
-    *out = p;
-    return TW_OK;
 }
 
 tw_obstacles *tw_obstacles_ref(tw_obstacles *p)

@@ -35,6 +35,11 @@ typedef struct tw_obstacles {
 
 /* Copies desc into a new set with one reference. */
 tw_result tw_obstacles_create(const tw_obstacles_desc *desc, tw_obstacles **out);
+/* The same without copying: desc's arrays (every one given, id too) were
+ * malloc'ed by the caller and belong to the set from TW_OK on (a large
+ * set is then never held twice); on an error they are still the
+ * caller's. */
+tw_result tw_obstacles_adopt(const tw_obstacles_desc *desc, tw_obstacles **out);
 tw_obstacles *tw_obstacles_ref(tw_obstacles *o);
 void tw_obstacles_release(tw_obstacles *o);
 

@@ -1,7 +1,10 @@
-/* The obstacles service's set: copies, references, rasterization of
+/* The obstacles service's set: copies, adopted arrays, references, rasterization of
  * footprints with holes and several parts, point lookup. */
 #include "tw_obstacles.h"
 #include "tw_test.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 /* A 10 x 10 square at (0, 0) with a 4 x 4 hole in its middle, top 30 m;
  * and an L of two rectangles (one prism, two outer rings) at x 20..30. */
@@ -86,9 +89,55 @@ static void test_find_and_refs(void)
     tw_obstacles_release(e);
 }
 
+/* Adopted arrays are the set's own, not copies (ASan: freed once, by the
+ * set), and give the same set as a copy; a description missing an array
+ * is refused and leaves them to the caller. */
+static void test_adopt(void)
+{
+    tw_obstacles *c = make();
+    if (!c) return;
+    int rings = c->ring_count, points = c->ring_start[rings];
+    int *rf = malloc(3 * sizeof *rf), *rs = malloc(((size_t)rings + 1) * sizeof *rs);
+    double *xy = malloc((size_t)points * 2 * sizeof *xy);
+    float *base = malloc(2 * sizeof *base), *top = malloc(2 * sizeof *top);
+    long *id = malloc(2 * sizeof *id);
+    TW_CHECK(rf && rs && xy && base && top && id);
+    if (!rf || !rs || !xy || !base || !top || !id) return;
+    memcpy(rf, c->ring_first, 3 * sizeof *rf);
+    memcpy(rs, c->ring_start, ((size_t)rings + 1) * sizeof *rs);
+    memcpy(xy, c->xy, (size_t)points * 2 * sizeof *xy);
+    memcpy(base, c->base, 2 * sizeof *base), memcpy(top, c->top, 2 * sizeof *top);
+    memcpy(id, c->id, 2 * sizeof *id);
+    tw_obstacles_desc d = {.count = 2,
+                           .ring_first = rf,
+                           .ring_start = rs,
+                           .xy = xy,
+                           .base = base,
+                           .top = top,
+                           .id = NULL};
+    tw_obstacles *a = NULL;
+    TW_CHECK(tw_obstacles_adopt(&d, &a) == TW_ERR_ARG && !a); /* no id: refused */
+    d.id = id;
+    TW_CHECK(tw_obstacles_adopt(&d, &a) == TW_OK && a);
+    if (!a) return;
+    TW_CHECK(a->xy == xy && a->ring_start == rs && a->id == id); /* the same arrays */
+    TW_CHECK(a->count == 2 && a->ring_count == rings && a->id[1] == 202);
+    for (int k = 0; k < 4; k++) TW_CHECK(a->bbox[k] == c->bbox[k]);
+    TW_CHECK(a->top_max == c->top_max);
+    tw_grid g = {.x0 = -5, .y0 = -5, .dx = 1, .dy = 1, .nx = 40, .ny = 20};
+    float za[40 * 20], zc[40 * 20];
+    for (int i = 0; i < 40 * 20; i++) za[i] = zc[i] = -INFINITY;
+    TW_CHECK(tw_obstacles_rasterize(a, &g, za) == tw_obstacles_rasterize(c, &g, zc));
+    TW_CHECK(memcmp(za, zc, sizeof za) == 0);
+    TW_CHECK(tw_obstacles_find(a, 21, 8) == 1);
+    tw_obstacles_release(a);
+    tw_obstacles_release(c);
+}
+
 int main(void)
 {
     TW_RUN(test_rasterize);
     TW_RUN(test_find_and_refs);
+    TW_RUN(test_adopt);
     return tw_test_failures ? 1 : 0;
 }

@@ -104,6 +104,10 @@ typedef struct app_btile {
     rn_mesh *block, *block0;
     uint32_t *block_tris;
     unsigned edits_gen; /* of the world's edits applied */
+    /* A selection's change: only these buildings' rows (and their chunks'
+     * blocks) are rewritten at the next update, not the tile's. */
+    int recolour[2], recolour_n;
+    long rows_written; /* rows sent to the tables, for the report */
 } app_btile;
 
 typedef struct app_buildings {
@@ -162,6 +166,8 @@ void app_btile_free(app_btile *t);
 bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect);
 /* Bases, raise, colours, upload: what a ready tile needs before a frame. */
 void app_btile_update(app_buildings *p, app_btile *t, int ti);
+/* Feature f of tile t changes colour (selected or not any more). */
+void app_btile_recolour(app_btile *t, int f);
 /* Drops a ready tile's buildings (it stays in the grid, empty). */
 void app_btile_evict(app_buildings *p, app_btile *t, int ti);
 bool app_btile_settled(const app_buildings *p, const app_btile *t);

@@ -92,6 +92,7 @@ static void app__btile_clear(app_btile *t)
     geo_buildings_free(&t->b);
     t->state = APP_BTILE_EMPTY;
     t->uploaded = t->dirty = false;
+    t->recolour_n = 0;
     t->exag = 0;
 }
 
@@ -456,6 +457,14 @@ static void app__upload(app_btile *t)
     }
 }
 
+void app_btile_recolour(app_btile *t, int f)
+{
+    if (t->recolour_n < 2)
+        t->recolour[t->recolour_n++] = f;
+    else
+        t->dirty = true; /* more than a selection's two: the whole tile */
+}
+
 /* The table from rows (made at the first upload, rewritten after). */
 static void app__table(rn_table *table, const geo_buildings_row *rows, int n)
 {
@@ -595,6 +604,39 @@ static void app__before(app_buildings *p, app_btile *t, int ti)
         app__blocks(&t->b, &t->b.chunks[k], t->rows0, &t->block0[APP_BLOCK_LEVELS * k], NULL);
 }
 
+/* A selection's change: the rows of the buildings it concerns, on both
+ * sides of the split view, and their chunks' blocks (a 600,000-building
+ * tile is not rewritten for a click). */
+static void app__recolour(app_buildings *p, app_btile *t, int ti)
+{
+    for (int i = 0; i < t->recolour_n; i++) {
+        int f = t->recolour[i];
+        if (f < 0 || f >= t->b.polys.count) continue;
+        bool sel = ti == p->sel_tile && f == p->selected;
+        app__colour_feature(p, t, sel, f, &t->rows[f]);
+        rn_table_update(&t->table, (uint32_t)f, 1, &t->rows[f]);
+        t->rows_written++;
+        bool before = t->rows0 && rn_table_valid(&t->table0);
+        if (before) {
+            double *own = t->b.height;
+            t->b.height = t->height0 ? t->height0 : own; /* a ramp: the source's height */
+            app__colour_feature(p, t, sel, f, &t->rows0[f]);
+            t->b.height = own;
+            rn_table_update(&t->table0, (uint32_t)f, 1, &t->rows0[f]);
+            t->rows_written++;
+        }
+        for (int k = 0; k < t->b.chunk_count; k++) {
+            const geo_buildings_chunk *c = &t->b.chunks[k];
+            if (f < c->f0 || f >= c->f1) continue;
+            app__blocks(&t->b, c, t->rows, &t->block[APP_BLOCK_LEVELS * k],
+                        &t->block_tris[APP_BLOCK_LEVELS * k]);
+            if (before) app__blocks(&t->b, c, t->rows0, &t->block0[APP_BLOCK_LEVELS * k], NULL);
+            break;
+        }
+    }
+    t->recolour_n = 0;
+}
+
 /* Sends the bases to a worker when the ground appears or changes (drawing
  * the old ones meanwhile), raises the buildings with the exaggeration,
  * recolours them after a selection. */
@@ -620,7 +662,12 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
         p->publish = true;
     }
     bool raise = t->exag != app__exag(p);
-    if (!raise && !t->dirty && t->uploaded) return;
+    if (!raise && !t->dirty && t->uploaded) {
+        app__recolour(p, t, ti);
+        return;
+    }
+    t->recolour_n = 0;
+    t->rows_written += t->b.polys.count * (t->rows0 ? 2 : 1);
     if (raise || !t->uploaded) t->exag = app__exag(p);
     /* The chunks' boxes, the rows and blocks; the meshes go up once. */
     geo_buildings_raise(&t->b, t->base, t->exag);

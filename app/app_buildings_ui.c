@@ -234,10 +234,11 @@ static int app__hit(const app_buildings *p, const app_pick_query *q, int *tile)
 
 static void app__select(app_buildings *p, int ti, int f)
 {
-    if (p->sel_tile >= 0 && p->tiles[p->sel_tile]) p->tiles[p->sel_tile]->dirty = true;
+    if (p->sel_tile >= 0 && p->tiles[p->sel_tile] && p->selected >= 0)
+        app_btile_recolour(p->tiles[p->sel_tile], p->selected);
     p->sel_tile = ti, p->selected = f;
     if (f >= 0) app_world_claim_panel(p->world, p);
-    if (ti >= 0 && p->tiles[ti]) p->tiles[ti]->dirty = true;
+    if (ti >= 0 && p->tiles[ti] && f >= 0) app_btile_recolour(p->tiles[ti], f);
     app_buildings_attrs_request(p);
 }
 
@@ -395,6 +396,10 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     json_object_object_add(e, "triangles", json_object_new_int64(p->triangles));
     json_object_object_add(e, "triangles_total", json_object_new_int64(total));
     json_object_object_add(e, "shadow_triangles", json_object_new_int64(p->shadow_triangles));
+    long rows = 0;
+    for (int ti = 0; ti < p->nx * p->ny; ti++)
+        if (p->tiles[ti]) rows += p->tiles[ti]->rows_written;
+    json_object_object_add(e, "table_rows_written", json_object_new_int64(rows));
     json_object_object_add(e, "draw_calls", json_object_new_int(p->draw_calls));
     /* Streaming by view: the tiles in view, held, read and dropped. */
     json_object *s = json_object_new_object();

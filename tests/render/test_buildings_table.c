@@ -3,7 +3,8 @@
  * Cheongna (full meshes: far_px and block_px 0): the report says no CPU
  * mesh bytes are held after the load; a scenario raising 청라 스퀘어7 to
  * 600 m draws it taller (the sky above it becomes a tower); a click
- * selecting it recolours it (the highlight); both with the meshes freed. */
+ * selecting it recolours it (the highlight) by rewriting its table row
+ * alone; both with the meshes freed. */
 #include "tw_run.h"
 #include "tw_test.h"
 
@@ -101,6 +102,9 @@ static void test_raise_and_recolour(void)
                (double[3]){xy[0], xy[1], 0}, "");
     json_object *r3 = tw_run_scene(scene, "tbl_above", "--bookmark here --wait-s 0.3", &rc);
     TW_CHECK(rc == 0 && r3);
+    long rows3 =
+        json_object_get_int64(tw_run_get(tw_run_layer(r3, "buildings"), "table_rows_written"));
+    TW_CHECK_MSG(rows3 >= 2125, "rows written without a click: %ld", rows3);
     tw_run_write_text(script, "click 320 180\nwait 60\n");
     snprintf(extra, sizeof extra, "--bookmark here --script '%s'", script);
     json_object *r2 = tw_run_scene(scene, "tbl_click", extra, &rc);
@@ -111,6 +115,11 @@ static void test_raise_and_recolour(void)
         TW_CHECK_MSG(json_object_get_int64(tw_run_get(b, "selected_fid")) == fid,
                      "selected %s, want %ld", json_object_get_string(tw_run_get(b, "selected_fid")),
                      fid);
+        /* The click rewrote the selected building's row, not the tile's
+         * 2,125 (the same view's table was written as often without it). */
+        long rows = json_object_get_int64(tw_run_get(b, "table_rows_written"));
+        TW_CHECK_MSG(rows == rows3 + 1, "rows written with a click: %ld, without: %ld", rows,
+                     rows3);
     }
 
     char a[512], b[512], c[512];

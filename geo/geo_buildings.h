@@ -123,6 +123,11 @@ struct geo_buildings {
      * cache read, a small tile) are each their own allocation. */
     void *mesh_arena;
     size_t mesh_arena_size;
+    /* Per 2 MB region of the arena (aligned to 2 MB in memory), the bytes
+     * of meshes not yet released in it, counted at the first release; a
+     * region that reaches 0 goes back to the kernel at once. */
+    uint32_t *mesh_arena_live;
+    int mesh_arena_live_regions; /* regions still holding a mesh */
 };
 
 /* Feature f's class_field text, NULL when null or not kept. */

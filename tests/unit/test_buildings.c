@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* Vertex v's x, y in metres from the mesh origin (float or int16 positions). */
@@ -30,6 +31,7 @@ static void vxy(const tw_mesh *m, uint32_t v, double out[2])
 
 static geo_frame *frame;
 static char cheongna[1024], yeouido[1024];
+static char tmpdir[64];
 
 static bool load(const char *path, const char *height, const char *floors, double floor_m,
                  geo_buildings *b, char *err, size_t n)
@@ -252,6 +254,86 @@ static void test_release(void)
     geo_buildings_free(&b);
 }
 
+/* A mesh's arrays as bytes hashed (FNV-1a), to see they are untouched. */
+static uint64_t mesh_hash(const tw_mesh *m)
+{
+    uint64_t h = 1469598103934665603u;
+    const uint8_t *parts[3] = {m->xy16 ? (const uint8_t *)m->xy16 : (const uint8_t *)m->positions,
+                               (const uint8_t *)m->ids, (const uint8_t *)m->indices};
+    size_t bytes[3] = {(size_t)m->vertex_count * (m->xy16 ? 4 : 12), (size_t)m->vertex_count * 4,
+                       (size_t)m->index_count * 4};
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; parts[k] && i < bytes[k]; i++) h = (h ^ parts[k][i]) * 1099511628211u;
+    return h;
+}
+
+static uint64_t chunk_hash(const geo_buildings_chunk *c)
+{
+    return mesh_hash(&c->roofs) ^ (mesh_hash(&c->walls) * 3) ^ (mesh_hash(&c->far) * 7);
+}
+
+/* Resident bytes of the mesh arena (mincore). */
+static size_t arena_resident(const geo_buildings *b)
+{
+    if (!b->mesh_arena) return 0;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), n = (b->mesh_arena_size + page - 1) / page, in = 0;
+    unsigned char *v = malloc(n);
+    if (v && mincore(b->mesh_arena, b->mesh_arena_size, v) == 0)
+        for (size_t i = 0; i < n; i++) in += v[i] & 1;
+    free(v);
+    return in * page;
+}
+
+/* A large load's meshes share one mapping, given back by 2 MB regions as
+ * chunks are released in upload order: no chunk's arrays change before its
+ * own release (a region that went back too early would read as zeros), the
+ * memory goes back along the way (not only at the end), and the mapping
+ * goes once every chunk is released. 40,000 generated squares. */
+static void test_release_arena(void)
+{
+    char path[1100], err[512];
+    snprintf(path, sizeof path, "%s/squares.geojson", tmpdir);
+    FILE *f = fopen(path, "w");
+    TW_CHECK(f != NULL);
+    if (!f) return;
+    fprintf(f, "{\"type\":\"FeatureCollection\",\"features\":[");
+    for (int i = 0; i < 40000; i++) {
+        double x = 126.9 + (i % 200) * 0.0004, y = 37.5 + (i / 200) * 0.0003;
+        fprintf(f,
+                "%s{\"type\":\"Feature\",\"properties\":{\"height\":%d},\"geometry\":{"
+                "\"type\":\"Polygon\",\"coordinates\":[[[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],"
+                "[%.6f,%.6f],[%.6f,%.6f]]]}}",
+                i ? "," : "", 5 + i % 20, x, y, x + 0.0002, y, x + 0.0002, y + 0.00015, x,
+                y + 0.00015, x, y);
+    }
+    fprintf(f, "]}\n");
+    fclose(f);
+    geo_buildings b;
+    TW_CHECK_MSG(load(path, NULL, NULL, 0, &b, err, sizeof err), "%s", err);
+    TW_CHECK_MSG(b.mesh_arena != NULL, "a load of %d features has no arena", b.polys.count);
+    if (!b.mesh_arena || b.chunk_count < 4) return geo_buildings_free(&b);
+    uint64_t *hash = malloc((size_t)b.chunk_count * sizeof *hash);
+    for (int k = 0; hash && k < b.chunk_count; k++) hash[k] = chunk_hash(&b.chunks[k]);
+    size_t full = arena_resident(&b), half = 0;
+    int changed = 0;
+    for (int k = 0; hash && k < b.chunk_count; k++) {
+        changed += chunk_hash(&b.chunks[k]) != hash[k];
+        geo_buildings_chunk_release(&b, &b.chunks[k]);
+        if (k == b.chunk_count / 2) half = arena_resident(&b);
+        if (k + 1 < b.chunk_count) TW_CHECK(b.mesh_arena != NULL);
+    }
+    TW_CHECK_MSG(changed == 0, "%d of %d chunks changed before their release", changed,
+                 b.chunk_count);
+    TW_CHECK_MSG(half < full * 3 / 4, "half the chunks released, %zu of %zu bytes still resident",
+                 half, full);
+    TW_CHECK_MSG(b.mesh_arena == NULL && b.mesh_arena_live == NULL,
+                 "every chunk released, the arena is still mapped");
+    fprintf(stderr, "  %d squares, %d chunks: arena %zu bytes resident, %zu at half\n",
+            b.polys.count, b.chunk_count, full, half);
+    free(hash);
+    geo_buildings_free(&b);
+}
+
 /* Chunks: Cheongna (2.5 km) is cut into many; every feature is in exactly
  * one, whose 500 m cell holds its footprint's centre and whose box holds
  * its footprint; each chunk's meshes are only its own features'. */
@@ -316,7 +398,6 @@ static bool write_squares(const char *path, const char *const *props, int n)
     return fclose(f) == 0;
 }
 
-static char tmpdir[64];
 
 /* The height of the building named name (the class field kept: "name"). */
 static double height_of(const geo_buildings *b, const char *name)
@@ -650,6 +731,7 @@ int main(void)
     TW_RUN(test_fills_yeouido);
     TW_RUN(test_walls);
     TW_RUN(test_release);
+    TW_RUN(test_release_arena);
     TW_RUN(test_chunks);
     TW_RUN(test_heights);
     TW_RUN(test_cp949_attributes);

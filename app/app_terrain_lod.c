@@ -451,11 +451,13 @@ static int app__cmp_lru(const void *a, const void *b)
 
 static void app__over_cap(app_terrain *t);
 
-static void app__evict(app_terrain *t)
+/* Evicts down to the cap; true when what this frame draws is still over
+ * it (the next frame draws coarser). */
+static bool app__evict(app_terrain *t)
 {
-    if (t->resident <= t->max_tiles && t->resident_bytes <= t->max_bytes) return;
+    if (t->resident <= t->max_tiles && t->resident_bytes <= t->max_bytes) return false;
     app__tile **cand = malloc(APP_TILE_CAPACITY * sizeof *cand);
-    if (!cand) return;
+    if (!cand) return true;
     int n = 0;
     for (int i = 0; i < APP_TILE_CAPACITY; i++) {
         app__tile *e = &t->tiles[i];
@@ -469,7 +471,9 @@ static void app__evict(app_terrain *t)
     free(cand);
     /* What the view uses this frame alone is over the cap: ask for less
      * detail rather than evict what is drawn and read it again forever. */
-    if (t->resident > t->max_tiles || t->resident_bytes > t->max_bytes) app__over_cap(t);
+    if (t->resident <= t->max_tiles && t->resident_bytes <= t->max_bytes) return false;
+    app__over_cap(t);
+    return true;
 }
 
 static void app__over_cap(app_terrain *t)
@@ -641,7 +645,10 @@ void app_terrain_update(void *self, const app_update_ctx *u)
         }
         t->inflight++;
     }
-    app__evict(t);
+    /* A view over the cap is not complete: the next frame draws it coarser
+     * (a report at this frame had the cache over its cap by the tiles that
+     * landed last, under load). */
+    if (app__evict(t)) t->stats.complete = false;
     t->stats.requested = t->want_count;
     t->stats.inflight = t->inflight;
     t->stats.resident = t->resident;

@@ -129,6 +129,14 @@ static inline void tw__roof(const tw__fast *f, const tw__clip *c, int L, int k0,
     if (a <= b) tw__clear(row, a - c->ka0, b - c->ka0);
 }
 
+/* (int)floor(v) for v in int's range, without the rounding sequence
+ * floor takes on SSE2 alone. */
+static inline int tw__ifloor(double v)
+{
+    int i = (int)v;
+    return i - (v < i);
+}
+
 /* Facade walls (the points of one wall share their x, y and building):
  * each walks out of the cells next to its own building, testing other
  * buildings there directly, then is a query on the line of the cell it
@@ -158,7 +166,7 @@ static void tw__queries(tw__fast *f)
         const double sx = s->ux * step / g->dx, sy = s->uy * step / g->dy;
         for (int it = 0; it < 200; it++) {
             t = it * step;
-            i = (int)floor(fx + it * sx), j = (int)floor(fy + it * sy);
+            i = tw__ifloor(fx + it * sx), j = tw__ifloor(fy + it * sy);
             inside = i >= s->win[0] && j >= s->win[1] && i <= s->win[2] && j <= s->win[3];
             if (!inside || t >= tmax) break;
             /* its own cells and the base cells from the bit maps (in cache) */

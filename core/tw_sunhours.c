@@ -390,9 +390,13 @@ tw_result tw_sunhours_run(const tw_sunhours_desc *d, tw_sunhours_result *ground,
         zmax = z > zmax ? z : zmax, z0 = z < z0 ? z : z0;
     }
     s.zmax = zmax;
-    for (int j = d->ay0; j < d->ay0 + d->any; j++)
-        for (int i = d->ax0; i < d->ax0 + d->anx; i++)
-            s.zmin_area = fminf(s.zmin_area, d->dsm[(size_t)j * g->nx + i]);
+    /* as fminf (a NaN cell is skipped), without a call a cell */
+    for (int j = d->ay0; j < d->ay0 + d->any; j++) {
+        const float *row = d->dsm + (size_t)j * g->nx + d->ax0;
+        float m = s.zmin_area;
+        for (int i = 0; i < d->anx; i++) m = row[i] < m ? row[i] : m;
+        s.zmin_area = m;
+    }
     /* Mostly flat ground (about a quarter of the cells or fewer raised
      * above the lowest, on a sample of about one cache line in four): the
      * fast engine visits only the raised cells. */

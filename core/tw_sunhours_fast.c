@@ -71,11 +71,13 @@ typedef struct tw__fast {
     int *nl_start[2][36], *nl_m[2][36];
     float *nl_z[2][36];
     uint16_t *nl_nb[2][36];
-    int nch;         /* words of steps held before a fold (1 or 2) */
-    uint64_t *fbits; /* the held steps' lit bits of the points, nch words each */
-    float *pz;       /* the points' heights */
-    uint64_t *rmap;  /* the grid's raised cells, rows of RW words */
-    uint64_t *rmapT; /* its transpose: columns of RWT words */
+    int nch;          /* words of steps held before a fold (1 or 2) */
+    uint64_t *fbits;  /* the held steps' lit bits of the points, nch words each */
+    float *pz;        /* the points' heights */
+    float zlow;       /* below the lowest cell and point: a shadow that can darken nothing */
+    float *rowmax[2]; /* per row of each layout: its highest raised cell (-INFINITY: none) */
+    uint64_t *rmap;   /* the grid's raised cells, rows of RW words */
+    uint64_t *rmapT;  /* its transpose: columns of RWT words */
     int RW, RWT;
     int W, AYP; /* area row words, rows padded to 64 */
     /* 64 x nch steps' images of the area (AYP x W each, 1 = shadowed). */
@@ -127,6 +129,14 @@ static inline void tw__roof(const tw__fast *f, const tw__clip *c, int L, int k0,
     if (a <= b) tw__clear(row, a - c->ka0, b - c->ka0);
 }
 
+/* (int)floor(v) for v in int's range, without the rounding sequence
+ * floor takes on SSE2 alone. */
+static inline int tw__ifloor(double v)
+{
+    int i = (int)v;
+    return i - (v < i);
+}
+
 /* Facade walls (the points of one wall share their x, y and building):
  * each walks out of the cells next to its own building, testing other
  * buildings there directly, then is a query on the line of the cell it
@@ -156,7 +166,7 @@ static void tw__queries(tw__fast *f)
         const double sx = s->ux * step / g->dx, sy = s->uy * step / g->dy;
         for (int it = 0; it < 200; it++) {
             t = it * step;
-            i = (int)floor(fx + it * sx), j = (int)floor(fy + it * sy);
+            i = tw__ifloor(fx + it * sx), j = tw__ifloor(fy + it * sy);
             inside = i >= s->win[0] && j >= s->win[1] && i <= s->win[2] && j <= s->win[3];
             if (!inside || t >= tmax) break;
             /* its own cells and the base cells from the bit maps (in cache) */
@@ -341,12 +351,33 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
     }
     tw__queries(f);
     const int *qorder = f->qcount + na + 1;
+    /* Only the lines that cross the area or hold a query can change a
+     * result (each line is swept on its own): lines Llo .. Lhi. */
+    int Llo = c.Lm0, Lhi = c.Lm0 + c.Lcnt - 1, kq = c.ka0;
+    for (int q = 0; q < f->qcount[na]; q++) {
+        int L = f->qL[qorder[q]];
+        Llo = L < Llo ? L : Llo, Lhi = L > Lhi ? L : Lhi;
+    }
+    if (f->qcount[na] > 0) kq = f->qk[qorder[0]] < kq ? f->qk[qorder[0]] : kq;
+    /* Rows before kstart whose highest cell's shadow has fallen below
+     * every cell and point (zlow, with a margin for rounding) by the first
+     * row of the area or a query (kq) are not swept: the lines start at
+     * kstart as at the window's edge, with what the far terrain brought. A
+     * run of equal heights crossing kstart starts there; what its shadowed
+     * part would have been from before is over before kq. */
+    int kstart = 0;
+    const float zl = f->zlow - 2 * drop - 1.0f;
+    while (kstart < kq && f->rowmax[by][a0 + kstart * astep] - (float)(kq - kstart) * drop < zl)
+        kstart++;
     /* The sweep over raised cells, position by position. */
     const int *evm = f->ev_m[by], *evs = f->ev_start[by];
     const float *evz = f->ev_z[by];
     const uint16_t *evnb = f->ev_nb[by];
     for (int k = 0; k < na; k++) {
         int a = a0 + k * astep, off = s->off[k];
+        if (k == kstart) /* the lines' runs start here (as at k = 0 before) */
+            for (int L = -s->hi; L < nb - s->lo; L++)
+                rk[L] = k, rS[L] = S[L] - (float)(k - K[L]) * drop;
         if (k > 0 && off != s->off[k - 1]) { /* a line enters at an edge */
             int L = off > s->off[k - 1] ? -off : nb - 1 - off;
             S[L] = off > s->off[k - 1] ? s->far_b0[k] : s->far_b1[k], K[L] = k - 1;
@@ -380,14 +411,17 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
                         .nbit = nbit,
                         .pbit = pbit};
         const int key = nbit * 6 + pbit;
-        if (evs[a] == evs[a + 1]) continue; /* no raised cell but inside roofs */
+        /* no raised cell but inside roofs, or a row before kstart */
+        if (evs[a] == evs[a + 1] || k < kstart) continue;
+        const int blo = Llo + off > 0 ? Llo + off : 0, bhi = Lhi + off < nb ? Lhi + off : nb - 1;
+        if (blo > bhi) continue;
         if (inner && tw__nolist(f, by, key)) {
             const int *lm = f->nl_m[by][key];
             const float *lz = f->nl_z[by][key];
             const uint16_t *lnb = f->nl_nb[by][key];
             int l0 = f->nl_start[by][key][a], l1 = f->nl_start[by][key][a + 1];
-            if (l0 < l1 && (lm[l0] < bmin || lm[l1 - 1] > s->bmax)) /* the row is cut */
-                tw__window(lm, &l0, &l1, bmin, s->bmax);
+            if (l0 < l1 && (lm[l0] < bmin + blo || lm[l1 - 1] > bmin + bhi)) /* the row is cut */
+                tw__window(lm, &l0, &l1, bmin + blo, bmin + bhi);
             for (int e = l0; e < l1; e++) {
                 int b = lm[e] - bmin;
                 tw__event(f, &c, &ln, k, b, b - off, lz[e], lnb[e]);
@@ -398,7 +432,8 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
                 int b = q == 0 ? 0 : nb - 1;
                 float z;
                 unsigned nbf;
-                if ((unsigned)(b - dp) < (unsigned)nb && (unsigned)(b + dn) < (unsigned)nb)
+                if (((unsigned)(b - dp) < (unsigned)nb && (unsigned)(b + dn) < (unsigned)nb) ||
+                    b < blo || b > bhi)
                     continue;
                 if (tw__event_at(f, by, a, bmin + b, &z, &nbf) && (nbf & eqm) == eqm)
                     tw__event(f, &c, &ln, k, b, b - off, z, nbf);
@@ -406,7 +441,7 @@ static void tw__step(tw__fast *f, const tw_sunhours_step *st, int ct)
             continue;
         }
         int e0 = evs[a], e1 = evs[a + 1];
-        tw__window(evm, &e0, &e1, bmin, s->bmax);
+        tw__window(evm, &e0, &e1, bmin + blo, bmin + bhi);
         for (int e = e0; e < e1; e++) {
             int b = evm[e] - bmin;
             unsigned nbf = evnb[e];
@@ -634,6 +669,15 @@ static tw_result tw__events(tw__fast *f)
         }
     for (int i = nx; i > 0; i--) cs[i] = cs[i - 1];
     cs[0] = 0;
+    /* Each row's highest raised cell: a cell inside a roof has the height
+     * of the roof's cells around it, so the events' highest is the row's. */
+    for (int o = 0; o < 2; o++)
+        for (int a = 0; a < (o ? nx : ny); a++) {
+            float zm = -INFINITY;
+            for (int e = f->ev_start[o][a]; e < f->ev_start[o][a + 1]; e++)
+                zm = f->ev_z[o][e] > zm ? f->ev_z[o][e] : zm;
+            f->rowmax[o][a] = zm;
+        }
     return TW_OK;
 }
 
@@ -654,10 +698,10 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     f.chunk = tw_sunhours_alloc((size_t)64 * f.nch * f.AYP * f.W * sizeof *f.chunk, false);
     f.RW = (nx + 63) / 64, f.RWT = (ny + 63) / 64;
     size_t colw = (size_t)d->anx * ((d->any + 63) / 64) + 1;
-    size_t need = 2 * ((size_t)most + 2) * sizeof(int) + (size_t)Lmax * kwmax * 8 +
+    size_t need = 4 * ((size_t)most + 2) * sizeof(int) + (size_t)Lmax * kwmax * 8 +
                   (size_t)kwmax * 64 * Lwmax * 8 + colw * 8 + lines * 12 +
                   ((size_t)most + 1 + np) * 4 + np * (4 * 5 + 4 + 8 * f.nch + 4 + 24) + 4 +
-                  ((size_t)f.RW * ny + 1) * 8 + (size_t)f.RW * 64 * f.RWT * 8 + 32 * 64;
+                  ((size_t)f.RW * ny + 1) * 8 + (size_t)f.RW * 64 * f.RWT * 8 + 34 * 64;
     tw_sh__arena *A = &f.mem;
     tw_sh__arena_init(A, need);
     for (int o = 0; o < 2; o++) f.ev_start[o] = tw_sh__take(A, ((size_t)most + 2) * sizeof(int));
@@ -673,6 +717,8 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     f.thr = tw_sh__take(A, np * sizeof *f.thr), f.wall = tw_sh__take(A, (np + 1) * sizeof *f.wall);
     f.fbits = tw_sh__take(A, np * f.nch * sizeof *f.fbits);
     f.pz = tw_sh__take(A, np * sizeof *f.pz);
+    f.rowmax[0] = tw_sh__take(A, ((size_t)ny + 1) * sizeof(float));
+    f.rowmax[1] = tw_sh__take(A, ((size_t)nx + 1) * sizeof(float));
     f.rmap = tw_sh__take(A, ((size_t)f.RW * ny + 1) * sizeof *f.rmap);
     f.own = tw_sh__take(A, np * sizeof *f.own), f.near = tw_sh__take(A, np * sizeof *f.near);
     f.other = tw_sh__take(A, np * sizeof *f.other);
@@ -680,7 +726,8 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     tw_result rc = TW_OK;
     if (!f.ev_start[0] || !f.ev_start[1] || !f.chunk || !f.M || !f.Mt || !f.col || !f.K || !f.rk ||
         !f.rS || !f.qcount || !f.qk || !f.qL || !f.qp || !f.qt || !f.thr || !f.wall || !f.fbits ||
-        !f.pz || !f.rmap || !f.rmapT || !f.own || !f.near || !f.other)
+        !f.pz || !f.rmap || !f.rmapT || !f.own || !f.near || !f.other || !f.rowmax[0] ||
+        !f.rowmax[1])
         rc = TW_ERR_NOMEM;
     if (rc == TW_OK) {
         memset(f.col, 0, colw * sizeof *f.col);
@@ -689,7 +736,11 @@ tw_result tw_sh__run_fast(tw__sh *s, float z0, tw_sunhours_result *ground,
     }
     if (rc == TW_OK) rc = tw__events(&f);
     if (rc == TW_OK) tw__walls(&f);
-    for (int p = 0; rc == TW_OK && p < d->point_count; p++) f.pz[p] = (float)d->points[p].z;
+    f.zlow = z0;
+    for (int p = 0; rc == TW_OK && p < d->point_count; p++) {
+        f.pz[p] = (float)d->points[p].z;
+        f.zlow = f.pz[p] < f.zlow ? f.pz[p] : f.zlow;
+    }
     if (rc == TW_OK && d->step_count < 1) { /* nothing to fold: no sun */
         memset(ground, 0, (size_t)d->anx * d->any * sizeof *ground);
         memset(facade, 0, (size_t)d->point_count * sizeof *facade);

@@ -167,7 +167,12 @@ static bool rn__make_targets(rn_context *ctx, int w, int h)
 static tw_result rn__create_headless(rn_context *ctx, char *err, size_t n)
 {
     /* eglGetPlatformDisplay (EGL 1.5) aborts in libepoxy 1.5 on Mesa; the
-     * EXT entry point with the surfaceless platform works without X. */
+     * EXT entry point with the surfaceless platform works without X. With
+     * no EGL driver at all libepoxy aborts on that call too: asked first. */
+    if (!epoxy_has_egl_extension(EGL_NO_DISPLAY, "EGL_EXT_platform_base")) {
+        snprintf(err, n, "no EGL driver with EGL_EXT_platform_base; is Mesa installed?");
+        return TW_ERR_GL;
+    }
     ctx->egl_display =
         eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
     EGLint major = 0, minor = 0;

@@ -455,11 +455,13 @@ static void test_engines_agree(void)
     tw_obstacles_release(o);
 }
 
-/* A small area in a large surface model with towers everywhere: the
+/* A small area in a larger surface model with roofs around it: the
  * sweep's window (the area grown by 64 cells and towards the sun) cuts
  * through roofs at its edges, where the fast engine's lists without the
- * cells inside runs hand over to the full ones. Both engines agree on
- * every ground and roof cell. */
+ * cells inside runs hand over to the full ones. The model is mostly flat,
+ * so that the fast engine runs at all (before, three cells in ten were
+ * raised and both runs were the full sweep). Both engines agree on every
+ * ground cell; roofs as below. */
 static void test_engines_agree_window(void)
 {
     enum { N = 640, B = 200, A = 160, A0 = 240 };
@@ -475,9 +477,10 @@ static void test_engines_agree_window(void)
         seed = seed * 1103515245u + 12345u;
         double cx = 10 + (seed >> 8) % (N - 20), cy = 10 + (seed >> 16) % (N - 20);
         seed = seed * 1103515245u + 12345u;
-        /* one in four a long slab (up to 300 m) crossing the window's edges */
-        double w = k % 4 == 0 ? 100 + (seed >> 8) % 200 : 6 + (seed >> 8) % 30,
-               h = 6 + (seed >> 16) % 30, an = (seed >> 4) % 90 * PI / 180;
+        /* one in eight a long slab (up to 300 m) crossing the window's edges */
+        double w = k % 8 == 0 ? 100 + (seed >> 8) % 200 : 6 + (seed >> 8) % 16,
+               h = k % 8 == 0 ? 3 + (seed >> 16) % 4 : 6 + (seed >> 16) % 16,
+               an = (seed >> 4) % 90 * PI / 180;
         ring_first[k] = k, ring_start[k] = 4 * k;
         for (int c = 0; c < 4; c++) {
             double px = (c == 1 || c == 2 ? 1 : -1) * w / 2, py = (c >= 2 ? 1 : -1) * h / 2;
@@ -487,7 +490,7 @@ static void test_engines_agree_window(void)
         if (k < 16) { /* slabs 400 m long along the sun's azimuth at a step, through the area */
             double az = st[k * n / 16].azimuth_deg * PI / 180;
             cx = A0 + 20 + (k * 37) % (A - 40), cy = A0 + 20 + (k * 53) % (A - 40);
-            w = 400, h = 8, an = PI / 2 - az;
+            w = 400, h = 4, an = PI / 2 - az;
             for (int c = 0; c < 4; c++) {
                 double px = (c == 1 || c == 2 ? 1 : -1) * w / 2, py = (c >= 2 ? 1 : -1) * h / 2;
                 xy[8 * k + 2 * c] = cx + px * cos(an) - py * sin(an);
@@ -510,6 +513,13 @@ static void test_engines_agree_window(void)
     for (int i = 0; i < N * N; i++) dsm[i] = 0;
     tw_grid g = {.x0 = 0, .y0 = 0, .dx = 1, .dy = 1, .nx = N, .ny = N};
     tw_obstacles_rasterize(o, &g, dsm);
+    /* Mostly flat (a quarter of the cells raised or fewer), so that
+     * tw_sunhours_run picks the fast engine: otherwise both runs are the
+     * full sweep and agree whatever the fast engine does. */
+    int raised = 0;
+    for (int i = 0; i < N * N; i++) raised += dsm[i] > 0;
+    fprintf(stderr, "  window edges: %.1f %% of the model raised\n", 100.0 * raised / (N * N));
+    TW_CHECK(raised < N * N / 6);
     /* A ridge 250 m high 700 m south of the model: lines entering across
      * the window's edges carry its shadow while the sun is low. */
     tw_heightfield hf = {0};
@@ -517,29 +527,60 @@ static void test_engines_agree_window(void)
     hf.x0 = -2000, hf.y0 = -2000, hf.dx = hf.dy = 60;
     for (int j = 0; j < 80; j++)
         for (int i = 0; i < 80; i++) hf.z[j * 80 + i] = (j == 22) ? 250.0f : 0.0f;
-    tw_sunhours_desc d = {.dsm = dsm,
-                          .grid = g,
-                          .ax0 = A0,
-                          .ay0 = A0,
-                          .anx = A,
-                          .any = A,
-                          .far = &hf,
-                          .steps = st,
-                          .step_count = n};
-    TW_CHECK(tw_sunhours_run(&d, a, NULL) == TW_OK);
-    d.full_sweep = true;
-    TW_CHECK(tw_sunhours_run(&d, b, NULL) == TW_OK);
-    int differ = 0, shaded = 0, roofs = 0;
-    for (int c = 0; c < A * A; c++) {
-        differ += fabsf(a[c].hours - b[c].hours) > 1e-3f ||
-                  fabsf(a[c].cont_9_15 - b[c].cont_9_15) > 1e-3f || a[c].pass != b[c].pass;
-        shaded += b[c].hours < 7.99f;
-        roofs += dsm[(size_t)(A0 + c / A) * N + A0 + c % A] > 0;
+    /* The area in the middle, and against each side of the model in turn:
+     * the window then ends at the model's edge on that side and inside it
+     * on the others, where lines that cross the area enter and leave it
+     * through roofs. */
+    static const int at[5][2] = {{A0, A0}, {8, A0}, {N - A - 8, A0}, {A0, 8}, {A0, N - A - 8}};
+    int all_roofs = 0, all_steps = 0;
+    for (int v = 0; v < 5; v++) {
+        tw_sunhours_desc d = {.dsm = dsm,
+                              .grid = g,
+                              .ax0 = at[v][0],
+                              .ay0 = at[v][1],
+                              .anx = A,
+                              .any = A,
+                              .far = &hf,
+                              .steps = st,
+                              .step_count = n};
+        TW_CHECK(tw_sunhours_run(&d, a, NULL) == TW_OK);
+        d.full_sweep = true;
+        TW_CHECK(tw_sunhours_run(&d, b, NULL) == TW_OK);
+        /* Ground cells agree exactly. A roof is a run of equal heights the
+         * fast engine shades in one piece from the height that came into
+         * it, the sweep cell by cell: along the long slabs the two round
+         * differently, which moves a roof cell's shadow by a step (5 min)
+         * at times (its longest run 09-15 can then split), two at most. */
+        int differ = 0, steps = 0, shaded = 0, roofs = 0;
+        double sum = 0;
+        for (int c = 0; c < A * A; c++) {
+            bool roof = dsm[(size_t)(d.ay0 + c / A) * N + d.ax0 + c % A] > 0;
+            float dh = fabsf(a[c].hours - b[c].hours), dc = fabsf(a[c].cont_9_15 - b[c].cont_9_15);
+            bool off = dh > 1e-3f || dc > 1e-3f || a[c].pass != b[c].pass;
+            bool step = roof && dh < 0.17f;
+            differ += off && !step, steps += off && step;
+            sum += a[c].hours - b[c].hours;
+            shaded += b[c].hours < 7.99f, roofs += roof;
+            if (getenv("SUN_DEBUG") && off && !step)
+                fprintf(stderr, "   cell %d %d z %.1f: fast %.3f sweep %.3f\n", d.ax0 + c % A,
+                        d.ay0 + c / A, dsm[(size_t)(d.ay0 + c / A) * N + d.ax0 + c % A], a[c].hours,
+                        b[c].hours);
+        }
+        fprintf(stderr,
+                "  window edges, area at %d %d: %d of %d cells shaded, %d roofs, %d differ, %d "
+                "roof cells by a step or two (mean %+.4f h)\n",
+                d.ax0, d.ay0, shaded, A * A, roofs, differ, steps, sum / (A * A));
+        TW_CHECK(shaded > A * A / 10 && roofs > A * A / 20);
+        TW_CHECK(differ <= 2);
+        TW_CHECK(fabs(sum / (A * A)) < 0.002);
+        all_roofs += roofs, all_steps += steps;
     }
-    fprintf(stderr, "  window edges: %d of %d cells shaded, %d roofs, %d differ\n", shaded, A * A,
-            roofs, differ);
-    TW_CHECK(shaded > A * A / 10 && roofs > A * A / 20);
-    TW_CHECK(differ <= 2);
+    /* About one roof cell in 80 here (a run's end at the window's edge
+     * left undrawn, a fault this test was written for, makes it one in
+     * 50). */
+    fprintf(stderr, "  window edges: %d of %d roof cells a step or two apart\n", all_steps,
+            all_roofs);
+    TW_CHECK(all_steps <= all_roofs / 64);
     tw_heightfield_free(&hf);
     tw_obstacles_release(o);
 }

@@ -63,7 +63,8 @@ typedef struct geo_buildings_chunk {
     tw_mesh far;
 } geo_buildings_chunk;
 
-#define GEO_BUILDINGS_FAR_V 8 /* vertices of a building's box: 0-3 bottom, 4-7 top */
+#define GEO_BUILDINGS_FAR_V                                                                        \
+    8 /* vertices of a building's box: corner k at 2k (bottom), 2k + 1 (top) */
 
 typedef struct geo_buildings geo_buildings;
 

@@ -457,8 +457,8 @@ void geo_bmesh_arena_free(geo_buildings *b)
     b->mesh_arena = NULL, b->mesh_arena_size = 0;
 }
 
-/* The far mesh: each building's bounding box, corners 0-3 at the bottom
- * (z 0) and 4-7 on top (z 1), a roof and four walls; no normals (drawn
+/* The far mesh: each building's bounding box, corner k's bottom (z 0) at
+ * vertex 2k and its top (z 1) at 2k + 1, four walls and a roof; no normals (drawn
  * with flat normals). */
 static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_buildings_chunk *c,
                                 bool packed)
@@ -467,14 +467,16 @@ static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_build
     tw_result r = geo__mesh_alloc(a, &c->far, n * GEO_BUILDINGS_FAR_V, n * 30, packed);
     if (r != TW_OK) return r;
     memcpy(c->far.origin, c->origin, sizeof c->origin);
-    static const uint32_t tri[30] = {4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 1, 2, 6,
-                                     1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7};
+    /* Corner k's bottom at vertex 2k, its top at 2k + 1: the four walls
+     * (bottom a, b, top b, a) go up as one strip (rn_mesh), then the roof. */
+    static const uint32_t tri[30] = {0, 2, 3, 0, 3, 1, 2, 4, 5, 2, 5, 3, 4, 6, 7,
+                                     4, 7, 5, 6, 0, 1, 6, 1, 7, 1, 3, 5, 1, 5, 7};
     for (uint32_t i = 0; i < n; i++) {
         const double *bb = b->polys.features[c->f0 + (int)i].bbox;
         const double q[4][2] = {{bb[0], bb[1]}, {bb[2], bb[1]}, {bb[2], bb[3]}, {bb[0], bb[3]}};
         uint32_t v0 = i * GEO_BUILDINGS_FAR_V;
         for (uint32_t k = 0; k < 8; k++)
-            geo__vertex(&c->far, v0 + k, q[k & 3][0], q[k & 3][1], c->origin, i, k >= 4);
+            geo__vertex(&c->far, v0 + k, q[k >> 1][0], q[k >> 1][1], c->origin, i, k & 1);
         for (int k = 0; k < 30; k++) c->far.indices[i * 30 + (uint32_t)k] = v0 + tri[k];
     }
     return TW_OK;

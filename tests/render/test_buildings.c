@@ -64,6 +64,14 @@ static void test_cheongna_golden(void)
                  "draw_calls %s, chunks_drawn %s, far %s", str(b, "draw_calls"),
                  str(b, "chunks_drawn"), str(b, "far_chunks"));
     TW_CHECK(json_object_get_int(tw_run_get(b, "drawn")) <= 2125);
+    /* GPU mesh bytes a building, every level (walls with their roofs, far
+     * boxes, blocks): 487 B with roofs on the walls' top vertices, wall
+     * quads as strips and 16-bit ids (727 B before); roof vertices of
+     * their own would add about 75 B. */
+    double per =
+        json_object_get_double(tw_run_get(tw_run_get(r, "memory"), "gpu_mesh_bytes")) / 2125.0;
+    fprintf(stderr, "  cheongna: %.0f GPU mesh bytes a building\n", per);
+    TW_CHECK_MSG(per > 300 && per < 540, "%.0f GPU mesh bytes a building", per);
     /* Published to the scene's obstacles service: every building, the
      * tallest top at its height on flat ground. */
     json_object *ob = tw_run_get(r, "obstacles");

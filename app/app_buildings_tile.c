@@ -44,13 +44,15 @@ typedef struct app__job {
 } app__job;
 
 /* Bases again on a worker after the ground changed: the footprints' rings
- * are copied so the job outlives the tile safely. */
+ * are copied so the job outlives the tile safely; their points are
+ * shared where the obstacles hold them (xy_owner: a reference kept). */
 typedef struct app__bases_job {
     app_buildings *owner;
     app_btile *tile;
     app_ground *ground;
     unsigned ground_gen;
     geo_buildings b; /* polys only: features, ring_start, xy */
+    tw_obstacles *xy_owner;
     double *base;
 } app__bases_job;
 
@@ -503,7 +505,8 @@ static void app__bases_job_free(app__bases_job *j)
     app_ground_release(j->ground);
     free(j->b.polys.features);
     free(j->b.polys.ring_start);
-    free(j->b.polys.xy);
+    if (!j->xy_owner) free(j->b.polys.xy);
+    tw_obstacles_release(j->xy_owner);
     free(j->base);
     free(j);
 }
@@ -551,14 +554,19 @@ static bool app__bases_submit(app_buildings *p, app_btile *t)
     d->count = src->count, d->ring_count = src->ring_count;
     d->features = malloc((size_t)src->count * sizeof *d->features + 1);
     d->ring_start = malloc(((size_t)src->ring_count + 1) * sizeof *d->ring_start);
-    d->xy = malloc(points * 2 * sizeof *d->xy + 1);
+    /* Points the obstacles hold are immutable: shared, not copied (125 MB
+     * at 600,000 buildings). */
+    if (t->xy_owner)
+        j->xy_owner = tw_obstacles_ref(t->xy_owner), d->xy = src->xy;
+    else
+        d->xy = malloc(points * 2 * sizeof *d->xy + 1);
     if (j->ground && d->features && d->ring_start && d->xy) {
         for (int f = 0; f < src->count; f++)
             d->features[f] = (geo_polygon){.ring_first = src->features[f].ring_first,
                                            .ring_count = src->features[f].ring_count};
         memcpy(d->ring_start, src->ring_start,
                ((size_t)src->ring_count + 1) * sizeof *d->ring_start);
-        memcpy(d->xy, src->xy, points * 2 * sizeof *d->xy);
+        if (!j->xy_owner) memcpy(d->xy, src->xy, points * 2 * sizeof *d->xy);
         if (app_layer_submit(p->layer, j, app__bases_run, app__bases_done, 700)) {
             t->bases_pending = true;
             return true;

@@ -65,7 +65,7 @@ static void test_cheongna_golden(void)
                  str(b, "chunks_drawn"), str(b, "far_chunks"));
     TW_CHECK(json_object_get_int(tw_run_get(b, "drawn")) <= 2125);
     /* GPU mesh bytes a building, every level (walls with their roofs, far
-     * boxes, blocks): 487 B with roofs on the walls' top vertices, wall
+     * boxes, blocks): about 500 B with roofs on the walls' top vertices, wall
      * quads as strips and 16-bit ids (727 B before); roof vertices of
      * their own would add about 75 B. */
     double per =

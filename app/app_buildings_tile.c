@@ -12,6 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#define APP_TRIM_FEATURES 20000
 
 typedef struct app__job {
     app_buildings *owner;
@@ -39,13 +44,15 @@ typedef struct app__job {
 } app__job;
 
 /* Bases again on a worker after the ground changed: the footprints' rings
- * are copied so the job outlives the tile safely. */
+ * are copied so the job outlives the tile safely; their points are
+ * shared where the obstacles hold them (xy_owner: a reference kept). */
 typedef struct app__bases_job {
     app_buildings *owner;
     app_btile *tile;
     app_ground *ground;
     unsigned ground_gen;
     geo_buildings b; /* polys only: features, ring_start, xy */
+    tw_obstacles *xy_owner;
     double *base;
 } app__bases_job;
 
@@ -89,6 +96,9 @@ static void app__btile_clear(app_btile *t)
     t->roofs = t->walls = t->far = t->block = NULL, t->base = NULL, t->height0 = NULL;
     t->block_tris = NULL;
     t->edits_gen = 0;
+    if (t->xy_owner) t->b.polys.xy = NULL; /* the obstacles' */
+    tw_obstacles_release(t->xy_owner);
+    t->xy_owner = NULL;
     geo_buildings_free(&t->b);
     t->state = APP_BTILE_EMPTY;
     t->uploaded = t->dirty = false;
@@ -455,6 +465,13 @@ static void app__upload(app_btile *t)
         t->far[k] = c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
         geo_buildings_chunk_release(&t->b, c);
     }
+#ifdef __GLIBC__
+    /* A large read leaves its transient blocks (OGR's features, the
+     * triangulation's batches) free in the arenas of the worker threads
+     * that made them; their pages go back now (tens to hundreds of MB at
+     * 600,000 buildings; a few ms). */
+    if (t->b.polys.count >= APP_TRIM_FEATURES) malloc_trim(0);
+#endif
 }
 
 void app_btile_recolour(app_btile *t, int f)
@@ -488,7 +505,8 @@ static void app__bases_job_free(app__bases_job *j)
     app_ground_release(j->ground);
     free(j->b.polys.features);
     free(j->b.polys.ring_start);
-    free(j->b.polys.xy);
+    if (!j->xy_owner) free(j->b.polys.xy);
+    tw_obstacles_release(j->xy_owner);
     free(j->base);
     free(j);
 }
@@ -536,14 +554,19 @@ static bool app__bases_submit(app_buildings *p, app_btile *t)
     d->count = src->count, d->ring_count = src->ring_count;
     d->features = malloc((size_t)src->count * sizeof *d->features + 1);
     d->ring_start = malloc(((size_t)src->ring_count + 1) * sizeof *d->ring_start);
-    d->xy = malloc(points * 2 * sizeof *d->xy + 1);
+    /* Points the obstacles hold are immutable: shared, not copied (125 MB
+     * at 600,000 buildings). */
+    if (t->xy_owner)
+        j->xy_owner = tw_obstacles_ref(t->xy_owner), d->xy = src->xy;
+    else
+        d->xy = malloc(points * 2 * sizeof *d->xy + 1);
     if (j->ground && d->features && d->ring_start && d->xy) {
         for (int f = 0; f < src->count; f++)
             d->features[f] = (geo_polygon){.ring_first = src->features[f].ring_first,
                                            .ring_count = src->features[f].ring_count};
         memcpy(d->ring_start, src->ring_start,
                ((size_t)src->ring_count + 1) * sizeof *d->ring_start);
-        memcpy(d->xy, src->xy, points * 2 * sizeof *d->xy);
+        if (!j->xy_owner) memcpy(d->xy, src->xy, points * 2 * sizeof *d->xy);
         if (app_layer_submit(p->layer, j, app__bases_run, app__bases_done, 700)) {
             t->bases_pending = true;
             return true;
@@ -694,6 +717,28 @@ void app_btile_evict(app_buildings *p, app_btile *t, int ti)
 
 /* ---- obstacles ---- */
 
+/* The one loaded tile whose footprints are the obstacles' as they are
+ * (features' rings in order from ring 0): its points are handed over, not
+ * copied. NULL when several tiles are loaded. */
+static app_btile *app__sole_tile(app_buildings *p)
+{
+    app_btile *one = NULL;
+    for (int ti = 0; ti < p->nx * p->ny; ti++) {
+        app_btile *t = p->tiles[ti];
+        if (!t || t->state != APP_BTILE_READY) continue;
+        if (one) return NULL;
+        one = t;
+    }
+    if (!one || !one->b.polys.xy) return NULL;
+    const geo_polygons *g = &one->b.polys;
+    int r = 0;
+    for (int f = 0; f < g->count; f++) {
+        if (g->features[f].ring_first != r) return NULL;
+        r += g->features[f].ring_count;
+    }
+    return g->ring_count == r && (!r || g->ring_start[0] == 0) ? one : NULL;
+}
+
 /* Publishes every loaded footprint with its base and top as the scene's
  * obstacles (wind, sun and view analyses read them). */
 void app_buildings_publish(app_buildings *p)
@@ -711,9 +756,13 @@ void app_buildings_publish(app_buildings *p)
         }
         n += g->count;
     }
+    /* A layer read whole: the obstacles take its points, which the tile
+     * then reads from them (a later publish copies them once more). */
+    app_btile *sole = app__sole_tile(p);
+    bool hand = sole && !sole->xy_owner;
     int *ring_first = malloc(((size_t)n + 1) * sizeof *ring_first);
     int *ring_start = malloc(((size_t)rings + 1) * sizeof *ring_start);
-    double *xy = malloc((size_t)points * 2 * sizeof *xy + 1);
+    double *xy = hand ? sole->b.polys.xy : malloc((size_t)points * 2 * sizeof *xy + 1);
     float *base = malloc((size_t)n * sizeof *base + 1), *top = malloc((size_t)n * sizeof *top + 1);
     long *id = malloc((size_t)n * sizeof *id + 1);
     tw_obstacles *set = NULL;
@@ -729,7 +778,9 @@ void app_buildings_publish(app_buildings *p)
                 ring_first[o] = r;
                 for (int q = ft->ring_first; q < ft->ring_first + ft->ring_count; q++) {
                     int m = g->ring_start[q + 1] - g->ring_start[q];
-                    memcpy(xy + 2 * k, g->xy + 2 * g->ring_start[q], (size_t)m * 2 * sizeof *xy);
+                    if (!hand)
+                        memcpy(xy + 2 * k, g->xy + 2 * g->ring_start[q],
+                               (size_t)m * 2 * sizeof *xy);
                     k += m;
                     ring_start[++r] = k;
                 }
@@ -749,7 +800,15 @@ void app_buildings_publish(app_buildings *p)
                                                 .id = id},
                            &set);
     }
+    if (!set && hand) xy = NULL; /* still the tile's */
     if (!set) free(ring_first), free(ring_start), free(xy), free(base), free(top), free(id);
+    if (set && sole) {
+        /* The tile reads its points from the newest set; an older one it
+         * read them from goes when the world lets it go. */
+        sole->b.polys.xy = set->xy;
+        tw_obstacles_release(sole->xy_owner);
+        sole->xy_owner = tw_obstacles_ref(set);
+    }
     p->publish = false;
     if (!set) {
         TW_WARN("buildings", "%s: out of memory publishing obstacles", p->info.source);

@@ -365,6 +365,39 @@ static int geo__key_cmp(const void *a, const void *b)
     return (x->f > y->f) - (x->f < y->f);
 }
 
+/* The rings and points in the features' order (each feature's rings
+ * from ring_first, as they were): a layer read whole hands its points to
+ * the obstacles as they are, which take them in that order. */
+static tw_result geo__order_rings(geo_polygons *p)
+{
+    int n = p->count, rings = p->ring_count, points = rings ? p->ring_start[rings] : 0;
+    double *xy = malloc((size_t)points * 2 * sizeof *xy + 1);
+    int *rs = malloc(((size_t)rings + 1) * sizeof *rs);
+    bool *ro = malloc((size_t)rings + 1);
+    if (!xy || !rs || !ro) {
+        free(xy), free(rs), free(ro);
+        return TW_ERR_NOMEM;
+    }
+    int r = 0, k = 0;
+    rs[0] = 0;
+    for (int f = 0; f < n; f++) {
+        geo_polygon *g = &p->features[f];
+        int first = r;
+        for (int q = g->ring_first; q < g->ring_first + g->ring_count; q++, r++) {
+            int m = p->ring_start[q + 1] - p->ring_start[q];
+            memcpy(xy + 2 * k, p->xy + 2 * p->ring_start[q], (size_t)m * 2 * sizeof *xy);
+            k += m;
+            rs[r + 1] = k;
+            ro[r] = p->ring_outer[q];
+        }
+        g->ring_first = first;
+    }
+    free(p->xy), free(p->ring_start), free(p->ring_outer);
+    p->xy = xy, p->ring_start = rs, p->ring_outer = ro;
+    p->ring_count = r;
+    return TW_OK;
+}
+
 /* Orders the features (and their heights, floors and values) by grid cell,
  * so each chunk is a run of features; ties keep the source's order. */
 static tw_result geo__order(geo_buildings *b, geo_btris *t, double cm)
@@ -394,6 +427,7 @@ static tw_result geo__order(geo_buildings *b, geo_btris *t, double cm)
         if (v) memcpy(b->class_at, v, (size_t)n * sizeof *v);
         memcpy(t->first, tf, (size_t)n * sizeof *tf);
         memcpy(t->n, tn, (size_t)n * sizeof *tn);
+        r = geo__order_rings(&b->polys);
     }
     free(tf);
     free(tn);

@@ -45,10 +45,12 @@ typedef struct geo_buildings_desc {
  * nor colours: each vertex has x, y from the origin, z 0 (bottom) or 1
  * (top), and the id (TW_MESH_IDS) of its building in the chunk (feature
  * f0 + id); the vertex shader raises and colours it from the building's
- * row of a table (geo_buildings_row: z = base + z * height). Roofs hold
- * the points their triangles use (z 1), walls each ring point twice
- * (bottom at an even vertex, top at the next). Feature f0 + i's vertices
- * are roof_v0[i] .. roof_v0[i + 1] - 1 (and wall_v0). Once uploaded the
+ * row of a table (geo_buildings_row: z = base + z * height). Walls hold
+ * each ring point twice (bottom at an even vertex, top at the next) and,
+ * after each building's wall triangles, its roof's triangles on those top
+ * vertices: a roof adds no vertex, and roofs is always empty (no vertex,
+ * no index; roof_v0 NULL) since cache format 8. Feature f0 + i's vertices
+ * are wall_v0[i] .. wall_v0[i + 1] - 1. Once uploaded the
  * app frees the arrays (geo_buildings_chunk_release) and keeps the counts. */
 typedef struct geo_buildings_chunk {
     int f0, f1;
@@ -61,7 +63,8 @@ typedef struct geo_buildings_chunk {
     tw_mesh far;
 } geo_buildings_chunk;
 
-#define GEO_BUILDINGS_FAR_V 8 /* vertices of a building's box: 0-3 bottom, 4-7 top */
+#define GEO_BUILDINGS_FAR_V                                                                        \
+    8 /* vertices of a building's box: corner k at 2k (bottom), 2k + 1 (top) */
 
 typedef struct geo_buildings geo_buildings;
 
@@ -174,7 +177,7 @@ void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[
  * ~/.cache/citytwin), named by a hash of its key and holding the key, so a
  * changed file (size, mtime) or setting misses, and a checksum, so a cut
  * or corrupt file is detected, never trusted. */
-#define GEO_BUILDINGS_CACHE_VERSION 7u /* the file format (geo_buildings_cache.c) */
+#define GEO_BUILDINGS_CACHE_VERSION 8u /* the file format (geo_buildings_cache.c) */
 bool geo_buildings_cache_dir(char *out, size_t n);
 /* The key of a whole read of a local file (path, size, mtime, the keys that
  * shape the buildings, the scene CRS) or of a file over HTTP (/vsicurl/:

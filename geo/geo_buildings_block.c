@@ -74,8 +74,10 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
     }
     out->origin[0] = ch->origin[0], out->origin[1] = ch->origin[1], out->origin[2] = 0;
     out->prim = TW_PRIM_TRIANGLES;
-    static const uint32_t tri[30] = {4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 1, 2, 6,
-                                     1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7};
+    /* Corner k's bottom at vertex 2k, its top at 2k + 1: the four walls
+     * (bottom a, b, top b, a) go up as one strip (rn_mesh), then the roof. */
+    static const uint32_t tri[30] = {0, 2, 3, 0, 3, 1, 2, 4, 5, 2, 5, 3, 4, 6, 7,
+                                     4, 7, 5, 6, 0, 1, 6, 1, 7, 1, 3, 5, 1, 5, 7};
     uint32_t o = 0;
     for (int k = 0; k < N * N && used; k++) {
         const geo__cell *c = &cells[k];
@@ -86,7 +88,7 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
                                {c->box[0], c->box[4]}};
         for (uint32_t v = 0; v < 8; v++) {
             float *p = &out->positions[(o * 8 + v) * 3];
-            p[0] = q[v & 3][0], p[1] = q[v & 3][1], p[2] = v >= 4 ? c->box[5] : c->box[2];
+            p[0] = q[v >> 1][0], p[1] = q[v >> 1][1], p[2] = v & 1 ? c->box[5] : c->box[2];
             for (int j = 0; j < 4; j++)
                 out->colors[(o * 8 + v) * 4 + j] = (uint8_t)(c->rgba[j] / c->area + 0.5f);
         }

@@ -206,10 +206,8 @@ static void geo__payload(geo__buf *o, const geo_buildings *b)
         geo__put(o, &c->f1, sizeof c->f1);
         geo__put(o, c->origin, sizeof c->origin);
         geo__put(o, c->box, sizeof c->box);
-        geo__mesh(o, &c->roofs);
-        geo__mesh(o, &c->walls);
+        geo__mesh(o, &c->walls); /* roofs included: c->roofs is empty */
         geo__mesh(o, &c->far);
-        geo__put(o, c->roof_v0, ((size_t)(c->f1 - c->f0) + 1) * sizeof *c->roof_v0);
         geo__put(o, c->wall_v0, ((size_t)(c->f1 - c->f0) + 1) * sizeof *c->wall_v0);
     }
 }
@@ -442,22 +440,19 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
         if (r->bad || c->f0 < 0 || c->f1 < c->f0 || c->f1 > p->count) return r->bad = true, false;
         geo__get(r, c->origin, sizeof c->origin);
         geo__get(r, c->box, sizeof c->box);
-        if (!geo__rmesh(r, &c->roofs) || !geo__rmesh(r, &c->walls) || !geo__rmesh(r, &c->far))
-            return false;
+        if (!geo__rmesh(r, &c->walls) || !geo__rmesh(r, &c->far)) return false;
         if (c->far.vertex_count != (uint32_t)(c->f1 - c->f0) * GEO_BUILDINGS_FAR_V)
             return r->bad = true, false;
         /* Every vertex names a building of the chunk: its row of the table. */
-        const tw_mesh *ms[3] = {&c->roofs, &c->walls, &c->far};
-        for (int i = 0; i < 3; i++) {
+        const tw_mesh *ms[2] = {&c->walls, &c->far};
+        for (int i = 0; i < 2; i++) {
             if (!ms[i]->ids) return r->bad = true, false;
             for (uint32_t v = 0; v < ms[i]->vertex_count; v++)
                 if ((ms[i]->ids[v] >> 1) >= (uint32_t)(c->f1 - c->f0)) return r->bad = true, false;
         }
-        c->roof_v0 = geo__arr(r, (long)(c->f1 - c->f0) + 1, sizeof *c->roof_v0);
         c->wall_v0 = geo__arr(r, (long)(c->f1 - c->f0) + 1, sizeof *c->wall_v0);
         for (int i = 0; !r->bad && i <= c->f1 - c->f0; i++)
-            if (c->roof_v0[i] > c->roofs.vertex_count || c->wall_v0[i] > c->walls.vertex_count)
-                r->bad = true;
+            if (c->wall_v0[i] > c->walls.vertex_count) r->bad = true;
     }
     return !r->bad && r->left == 0;
 }

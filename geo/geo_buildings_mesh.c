@@ -514,8 +514,8 @@ void geo_bmesh_arena_free(geo_buildings *b)
     b->mesh_arena_live = NULL, b->mesh_arena_live_regions = 0;
 }
 
-/* The far mesh: each building's bounding box, corners 0-3 at the bottom
- * (z 0) and 4-7 on top (z 1), a roof and four walls; no normals (drawn
+/* The far mesh: each building's bounding box, corner k's bottom (z 0) at
+ * vertex 2k and its top (z 1) at 2k + 1, four walls and a roof; no normals (drawn
  * with flat normals). */
 static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_buildings_chunk *c,
                                 bool packed)
@@ -524,35 +524,56 @@ static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_build
     tw_result r = geo__mesh_alloc(a, &c->far, n * GEO_BUILDINGS_FAR_V, n * 30, packed);
     if (r != TW_OK) return r;
     memcpy(c->far.origin, c->origin, sizeof c->origin);
-    static const uint32_t tri[30] = {4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4, 1, 2, 6,
-                                     1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7};
+    /* Corner k's bottom at vertex 2k, its top at 2k + 1: the four walls
+     * (bottom a, b, top b, a) go up as one strip (rn_mesh), then the roof. */
+    static const uint32_t tri[30] = {0, 2, 3, 0, 3, 1, 2, 4, 5, 2, 5, 3, 4, 6, 7,
+                                     4, 7, 5, 6, 0, 1, 6, 1, 7, 1, 3, 5, 1, 5, 7};
     for (uint32_t i = 0; i < n; i++) {
         const double *bb = b->polys.features[c->f0 + (int)i].bbox;
         const double q[4][2] = {{bb[0], bb[1]}, {bb[2], bb[1]}, {bb[2], bb[3]}, {bb[0], bb[3]}};
         uint32_t v0 = i * GEO_BUILDINGS_FAR_V;
         for (uint32_t k = 0; k < 8; k++)
-            geo__vertex(&c->far, v0 + k, q[k & 3][0], q[k & 3][1], c->origin, i, k >= 4);
+            geo__vertex(&c->far, v0 + k, q[k >> 1][0], q[k >> 1][1], c->origin, i, k & 1);
         for (int k = 0; k < 30; k++) c->far.indices[i * 30 + (uint32_t)k] = v0 + tri[k];
     }
     return TW_OK;
 }
 
-/* Walls of features f0 .. f1 - 1 (points: their ring points): each point of a ring once at the
- * bottom (even vertex, z 0) and once on top (odd, z 1), ids from f0, and two triangles per edge
- * of non-zero length; no normals (drawn with flat normals). */
-static tw_result geo__walls(const geo_polygons *cp, geo__arena *ar, int f0, int f1, uint32_t points,
-                            const double origin[3], bool packed, tw_mesh *m, uint32_t **wall_v0)
+/* Walls and roofs of chunk c's features in one mesh: each point of a ring
+ * once at the bottom (even vertex, z 0) and once on top (odd, z 1), ids
+ * from c->f0, two triangles per edge of non-zero length, then the
+ * feature's roof triangles (from t) on the top vertices of the points they
+ * use: a roof adds no vertex. No normals (drawn with flat normals). */
+static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo__arena *ar,
+                            geo_buildings_chunk *c, uint32_t points, bool packed)
 {
+    const geo_polygons *cp = &b->polys;
+    tw_mesh *m = &c->walls;
+    int f0 = c->f0, f1 = c->f1;
+    size_t nroof = 0, maxp = 0;
+    for (int f = f0; f < f1; f++) {
+        const geo_polygon *pf = &cp->features[f];
+        size_t np = (size_t)(cp->ring_start[pf->ring_first + pf->ring_count] -
+                             cp->ring_start[pf->ring_first]);
+        nroof += t->n[f];
+        maxp = np > maxp ? np : maxp;
+    }
     m->prim = TW_PRIM_TRIANGLES;
-    *wall_v0 = calloc((size_t)(f1 - f0) + 1, sizeof **wall_v0);
-    if (!*wall_v0) return TW_ERR_NOMEM;
-    tw_result r = geo__mesh_alloc(ar, m, points * 2, points * 6, packed);
-    if (r != TW_OK) return r;
-    memcpy(m->origin, origin, sizeof m->origin);
+    c->wall_v0 = calloc((size_t)(f1 - f0) + 1, sizeof *c->wall_v0);
+    /* The bottom vertex of each of a feature's points (a repeat: its twin's). */
+    uint32_t *at = malloc((maxp + 1) * sizeof *at);
+    tw_result r = c->wall_v0 && at ? TW_OK : TW_ERR_NOMEM;
+    if (r == TW_OK) r = geo__mesh_alloc(ar, m, points * 2, points * 6 + (uint32_t)nroof, packed);
+    if (r != TW_OK) {
+        free(at);
+        return r;
+    }
+    memcpy(m->origin, c->origin, sizeof m->origin);
     uint32_t nv = 0, ni = 0;
     for (int f = f0; f < f1; f++) {
         const geo_polygon *pf = &cp->features[f];
-        (*wall_v0)[f - f0] = nv;
+        int fa = cp->ring_start[pf->ring_first];
+        c->wall_v0[f - f0] = nv;
         for (int ring = pf->ring_first; ring < pf->ring_first + pf->ring_count; ring++) {
             int a0 = cp->ring_start[ring], n = cp->ring_start[ring + 1] - a0;
             /* Repeated points (the closing one included) are one vertex pair. */
@@ -560,9 +581,13 @@ static tw_result geo__walls(const geo_polygons *cp, geo__arena *ar, int f0, int 
             const double *prev = NULL, *p0 = &cp->xy[a0 * 2];
             for (int i = 0; i < n; i++) {
                 const double *pa = &cp->xy[(a0 + i) * 2];
-                if (prev && pa[0] == prev[0] && pa[1] == prev[1]) continue;
+                if (prev && pa[0] == prev[0] && pa[1] == prev[1]) {
+                    at[a0 - fa + i] = nv - 2;
+                    continue;
+                }
                 for (uint32_t k = 0; k < 2; k++)
-                    geo__vertex(m, nv + k, pa[0], pa[1], origin, (uint32_t)(f - f0), k);
+                    geo__vertex(m, nv + k, pa[0], pa[1], c->origin, (uint32_t)(f - f0), k);
+                at[a0 - fa + i] = nv;
                 nv += 2;
                 prev = pa;
             }
@@ -571,80 +596,28 @@ static tw_result geo__walls(const geo_polygons *cp, geo__arena *ar, int f0, int 
                 nv -= 2;
                 prev = NULL;
             }
+            for (int i = 0; i < n; i++)
+                if (at[a0 - fa + i] >= nv) at[a0 - fa + i] = first;
             uint32_t count = (nv - first) / 2;
             for (uint32_t i = 0; count >= 2 && i < count; i++) {
                 /* Bottom a, b, top b, a as two triangles. */
-                uint32_t a = first + 2 * i, b = first + 2 * ((i + 1) % count);
+                uint32_t va = first + 2 * i, vb = first + 2 * ((i + 1) % count);
                 uint32_t *ix = &m->indices[ni];
-                ix[0] = a, ix[1] = b, ix[2] = b + 1, ix[3] = a, ix[4] = b + 1, ix[5] = a + 1;
+                ix[0] = va, ix[1] = vb, ix[2] = vb + 1, ix[3] = va, ix[4] = vb + 1, ix[5] = va + 1;
                 ni += 6;
             }
         }
+        /* The roof on the top vertices. */
+        uint32_t np = (uint32_t)(cp->ring_start[pf->ring_first + pf->ring_count] - fa);
+        const uint32_t *ix = &t->idx[t->first[f]];
+        for (uint32_t k = 0; np && k < t->n[f]; k++)
+            m->indices[ni++] = at[ix[k] < np ? ix[k] : 0] + 1;
     }
-    (*wall_v0)[f1 - f0] = nv;
+    c->wall_v0[f1 - f0] = nv;
     m->vertex_count = nv;
     m->index_count = ni;
+    free(at);
     return TW_OK;
-}
-
-/* The chunk's roofs from the triangles made while reading: only the points a
- * triangle uses become vertices, z 1 (the top), no normals (drawn with flat normals). */
-static tw_result geo__roofs(const geo_buildings *b, const geo_btris *t, geo__arena *ar,
-                            geo_buildings_chunk *c, bool packed)
-{
-    const geo_polygons *p = &b->polys;
-    int n = c->f1 - c->f0;
-    size_t nidx = 0, maxp = 0;
-    for (int f = c->f0; f < c->f1; f++) {
-        const geo_polygon *pf = &p->features[f];
-        size_t np = (size_t)(p->ring_start[pf->ring_first + pf->ring_count] -
-                             p->ring_start[pf->ring_first]);
-        nidx += t->n[f];
-        maxp = np > maxp ? np : maxp;
-    }
-    /* At most 3 vertices per index; fewer once shared, counted below. */
-    uint32_t *remap = malloc((maxp + 1) * sizeof *remap);
-    c->roof_v0 = calloc((size_t)n + 1, sizeof *c->roof_v0);
-    tw_mesh *m = &c->roofs;
-    tw_result r = remap && c->roof_v0 ? TW_OK : TW_ERR_NOMEM;
-    size_t nv = 0;
-    if (r == TW_OK) {
-        /* Vertices first counted, so the arrays are allocated once. */
-        for (int f = c->f0; f < c->f1; f++) {
-            const geo_polygon *pf = &p->features[f];
-            uint32_t np = (uint32_t)(p->ring_start[pf->ring_first + pf->ring_count] -
-                                     p->ring_start[pf->ring_first]);
-            for (uint32_t i = 0; i < np; i++) remap[i] = 0;
-            const uint32_t *ix = &t->idx[t->first[f]];
-            for (uint32_t k = 0; k < t->n[f]; k++) nv += ix[k] < np && !remap[ix[k]]++;
-        }
-        m->prim = TW_PRIM_TRIANGLES;
-        r = geo__mesh_alloc(ar, m, (uint32_t)nv, (uint32_t)nidx, packed);
-    }
-    if (r == TW_OK) {
-        memcpy(m->origin, c->origin, sizeof m->origin);
-        uint32_t v = 0, k0 = 0;
-        for (int f = c->f0; f < c->f1; f++) {
-            const geo_polygon *pf = &p->features[f];
-            int a = p->ring_start[pf->ring_first];
-            uint32_t np = (uint32_t)(p->ring_start[pf->ring_first + pf->ring_count] - a);
-            c->roof_v0[f - c->f0] = v;
-            for (uint32_t i = 0; i < np; i++) remap[i] = UINT32_MAX;
-            const uint32_t *ix = &t->idx[t->first[f]];
-            for (uint32_t k = 0; k < t->n[f]; k++) {
-                uint32_t i = ix[k] < np ? ix[k] : 0;
-                if (remap[i] == UINT32_MAX) {
-                    remap[i] = v++;
-                    const double *xy = &p->xy[(size_t)(a + (int)i) * 2];
-                    geo__vertex(m, remap[i], xy[0], xy[1], c->origin, (uint32_t)(f - c->f0), 1);
-                }
-                m->indices[k0++] = remap[i];
-            }
-        }
-        c->roof_v0[n] = v;
-    }
-    free(remap);
-    return r;
 }
 
 /* One chunk's meshes: roofs from t, walls and boxes from its features. */
@@ -670,9 +643,7 @@ static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t, g
     double half = fmax(fmax(c->box[3] - c->origin[0], c->origin[0] - c->box[0]),
                        fmax(c->box[4] - c->origin[1], c->origin[1] - c->box[1]));
     bool packed = half * TW_MESH_XY16_PER_M < 32000;
-    tw_result r = geo__roofs(b, t, a, c, packed);
-    if (r == TW_OK)
-        r = geo__walls(p, a, c->f0, c->f1, (uint32_t)np, c->origin, packed, &c->walls, &c->wall_v0);
+    tw_result r = geo__walls(b, t, a, c, (uint32_t)np, packed);
     if (r == TW_OK) r = geo__far_boxes(b, a, c, packed);
     return r;
 }
@@ -754,9 +725,6 @@ tw_result geo_bchunks_build(geo_buildings *b, const geo_btris *t, double cm)
             b->mesh_arena_size = keep;
         }
     }
-    for (int k = 0; k < b->chunk_count; k++) {
-        const geo_buildings_chunk *c = &b->chunks[k];
-        for (int i = 0; i < c->f1 - c->f0; i++) b->roofless += c->roof_v0[i] == c->roof_v0[i + 1];
-    }
+    for (int f = 0; f < n; f++) b->roofless += t->n[f] == 0;
     return TW_OK;
 }

@@ -3,6 +3,7 @@
 #include "app_internal.h"
 
 #include "rn_mesh.h"
+#include "rn_shadow.h"
 #include "tw_log.h"
 #include "tw_time.h"
 #include "tw_utf8.h"
@@ -232,6 +233,14 @@ int app_report_write(const app *a, const char *path)
         free(g);
     }
     json_object_object_add(root, "frames", fr);
+    /* The sun's shadow map: depth passes that drew it, and those that found
+     * it up to date (a still sun over still casters). */
+    long renders, reuses;
+    rn_shadow_counts(&renders, &reuses);
+    json_object *sm = json_object_new_object();
+    json_object_object_add(sm, "renders", json_object_new_int64(renders));
+    json_object_object_add(sm, "reuses", json_object_new_int64(reuses));
+    json_object_object_add(root, "shadow_map", sm);
 
     json_object *cam = json_object_new_object();
     double eye[3];

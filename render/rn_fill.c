@@ -3,6 +3,7 @@
 
 #include "rn_shader.h"
 #include "rn_shadow.h"
+#include "tw_time.h"
 
 #include <epoxy/gl.h>
 
@@ -79,4 +80,26 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
     glBindVertexArray(0);
     if (bound) rn_table_bind(NULL, RN_FILL_TABLE_UNIT);
     glDisable(GL_BLEND);
+}
+
+unsigned rn_fill_target(void)
+{
+    GLint fbo = 0;
+    glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &fbo);
+    return (unsigned)fbo;
+}
+
+double rn_fill_plain_ms(const rn_view *view, const rn_fill_item *items, int count, unsigned fbo)
+{
+    glBindFramebuffer(GL_FRAMEBUFFER, fbo);
+    glViewport(0, 0, view->width, view->height);
+    glDisable(GL_SCISSOR_TEST);
+    glFinish();
+    double t0 = tw_time_mono_s();
+    glClearColor(0.8f, 0.8f, 0.8f, 1);
+    glDepthMask(GL_TRUE);
+    glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+    rn_fill_draw(view, items, count);
+    glFinish();
+    return (tw_time_mono_s() - t0) * 1000;
 }

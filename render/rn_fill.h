@@ -32,4 +32,10 @@ tw_result rn_fill_setup(char *err, size_t n);
 void rn_fill_shutdown(void);
 void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count);
 
+/* The framebuffer bound for drawing now, and a benchmark's floor: count
+ * items drawn alone into fbo (cleared first), GL finished before and
+ * after; milliseconds. */
+unsigned rn_fill_target(void);
+double rn_fill_plain_ms(const rn_view *view, const rn_fill_item *items, int count, unsigned fbo);
+
 #endif

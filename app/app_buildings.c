@@ -181,6 +181,8 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                                    .origin = {c->origin[0], c->origin[1], c->origin[2] * t->exag},
                                    .opacity = d->opacity,
                                    .flat_normals = true,
+                                   /* Boxes and blocks: closed, wound outwards. */
+                                   .cull_back = far,
                                    /* Blocks carry their colours and heights. */
                                    .table = block ? NULL
                                             : b0  ? &t->table0

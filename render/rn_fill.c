@@ -52,6 +52,9 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
     glUniform3fv(rn__fill.u_sun, 1, view->sun);
     rn_shadow_apply(rn__fill.program, view);
     const rn_table *bound = NULL;
+    bool culling = false; /* GL_CULL_FACE (back faces, counter-clockwise in front) */
+    glCullFace(GL_BACK);
+    glFrontFace(GL_CCW);
     glUniform1i(rn__fill.u_table_on, 0);
     for (int i = 0; i < count; i++) {
         const rn_fill_item *it = &items[i];
@@ -72,6 +75,14 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
             glUniform1i(rn__fill.u_table_first, (GLint)it->table_first);
             glUniform1f(rn__fill.u_xy_scale, rn_mesh_xy_scale(it->mesh));
         }
+        bool cull = it->cull_back && !(it->opacity > 0 && it->opacity < 1);
+        if (cull != culling) {
+            if (cull)
+                glEnable(GL_CULL_FACE);
+            else
+                glDisable(GL_CULL_FACE);
+            culling = cull;
+        }
         if (it->unshaded || (i > 0 && items[i - 1].unshaded))
             glUniform1i(glGetUniformLocation(rn__fill.program, "u_shadow_on"),
                         !it->unshaded && rn_shadow_active());
@@ -79,6 +90,7 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
     }
     glBindVertexArray(0);
     if (bound) rn_table_bind(NULL, RN_FILL_TABLE_UNIT);
+    if (culling) glDisable(GL_CULL_FACE);
     glDisable(GL_BLEND);
 }
 

@@ -26,6 +26,10 @@ typedef struct rn_fill_item {
      * normal (screen derivatives of its position, facing the eye), for
      * solids seen from outside such as extruded buildings. */
     bool flat_normals;
+    /* A closed solid wound counter-clockwise seen from outside (boxes):
+     * faces turned away from the eye are skipped (the rasterizer sets up
+     * none of them), unless the item is seen through (opacity under 1). */
+    bool cull_back;
 } rn_fill_item;
 
 tw_result rn_fill_setup(char *err, size_t n);

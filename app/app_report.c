@@ -212,6 +212,16 @@ int app_report_write(const app *a, const char *path)
             json_object_object_add(fr, "p50_ms", json_object_new_double(s[n / 2]));
             json_object_object_add(fr, "p95_ms", json_object_new_double(s[(long)(n * 0.95)]));
             json_object_object_add(fr, "max_ms", json_object_new_double(s[n - 1]));
+            /* Without the first frame, which pays the renderer's first use
+             * of every mesh and state (a software one compiles its shaders
+             * then): the frames that follow, in order. */
+            if (a->frame_samples > 1 && a->frame_samples <= APP_FRAME_SAMPLES) {
+                double rest = 0;
+                for (long i = 1; i < n; i++) rest += a->frame_ms[i];
+                json_object_object_add(fr, "first_ms", json_object_new_double(a->frame_ms[0]));
+                json_object_object_add(fr, "mean_after_first_ms",
+                                       json_object_new_double(rest / (double)(n - 1)));
+            }
             free(s);
         }
     }

@@ -27,6 +27,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     p->world = w;
     p->layer = l;
     p->selected = p->sel_tile = p->color_i = -1;
+    p->floor_on = getenv("CITYTWIN_PLAIN_FLOOR") && getenv("CITYTWIN_PLAIN_FLOOR")[0] == '1';
     app_layer_info_begin(&p->info, "buildings", cfg->name, cfg->src.path, cfg->src.attribution,
                          now);
     app_layer_add_info(l, &p->info);
@@ -54,12 +55,27 @@ static void app__destroy(void *self)
     free(p);
 }
 
+/* The floor of a benchmark (CITYTWIN_PLAIN_FLOOR=1): the chunks the last
+ * frame drew, at the levels it chose, drawn again alone in one pass into
+ * the same framebuffer, GL finished before and after; nothing else of the
+ * frame (no culling, levels or sort, shadow map, ground, HUD). Outside the
+ * frame's time: in the update that follows each frame. */
+static void app__plain_floor(app_buildings *p)
+{
+    p->floor_due = false;
+    if (p->floor_n <= 0) return;
+    double ms = rn_fill_plain_ms(&p->floor_view, p->items, p->floor_n, p->floor_fbo);
+    p->floor_ms = (p->floor_ms * p->floor_count + ms) / (p->floor_count + 1);
+    p->floor_count++;
+}
+
 /* Streams, then brings every loaded tile up to date (bases, raise,
  * colours, upload); publishes the obstacles once the set has settled. */
 static void app__update(void *self, const app_update_ctx *u)
 {
     app_buildings *p = self;
     if (!p->loaded) return;
+    if (p->floor_due) app__plain_floor(p);
     p->last_frame = u->frame_no;
     app_bstream_update(p, u);
     int chunks = 0;
@@ -165,6 +181,8 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                                    .origin = {c->origin[0], c->origin[1], c->origin[2] * t->exag},
                                    .opacity = d->opacity,
                                    .flat_normals = true,
+                                   /* Boxes and blocks: closed, wound outwards. */
+                                   .cull_back = far,
                                    /* Blocks carry their colours and heights. */
                                    .table = block ? NULL
                                             : b0  ? &t->table0
@@ -185,6 +203,10 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
      * are set once. */
     app_bitems_sort(p->items, n, v->eye);
     rn_fill_draw(v, p->items, n);
+    if (p->floor_on && !d->before) {
+        p->floor_due = true, p->floor_n = n, p->floor_view = *v;
+        p->floor_fbo = rn_fill_target();
+    }
 }
 
 /* Ready once the buildings in view are read and stand on the current ground. */

@@ -157,6 +157,13 @@ typedef struct app_buildings {
     int block_chunks;  /* chunks drawn as blocks */
     long triangles;
     long shadow_triangles; /* cast into the last frame's shadow map */
+    /* CITYTWIN_PLAIN_FLOOR (benchmarks): the last frame's items drawn again
+     * alone, timed, before the next update (app_buildings.c). */
+    bool floor_on, floor_due;
+    int floor_n, floor_count;
+    unsigned floor_fbo;
+    rn_view floor_view;
+    double floor_ms;
 } app_buildings;
 
 /* Chunks smaller than this on screen (pixels, the larger side) are skipped. */

@@ -401,6 +401,8 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
         if (p->tiles[ti]) rows += p->tiles[ti]->rows_written;
     json_object_object_add(e, "table_rows_written", json_object_new_int64(rows));
     json_object_object_add(e, "draw_calls", json_object_new_int(p->draw_calls));
+    if (p->floor_count > 0) /* CITYTWIN_PLAIN_FLOOR: the same items drawn alone */
+        json_object_object_add(e, "plain_ms", json_object_new_double(p->floor_ms));
     /* Streaming by view: the tiles in view, held, read and dropped. */
     json_object *s = json_object_new_object();
     json_object_object_add(s, "streamed", json_object_new_boolean(p->streamed));

@@ -3,6 +3,7 @@
 #include "app_internal.h"
 
 #include "rn_mesh.h"
+#include "rn_shadow.h"
 #include "tw_log.h"
 #include "tw_time.h"
 #include "tw_utf8.h"
@@ -211,6 +212,16 @@ int app_report_write(const app *a, const char *path)
             json_object_object_add(fr, "p50_ms", json_object_new_double(s[n / 2]));
             json_object_object_add(fr, "p95_ms", json_object_new_double(s[(long)(n * 0.95)]));
             json_object_object_add(fr, "max_ms", json_object_new_double(s[n - 1]));
+            /* Without the first frame, which pays the renderer's first use
+             * of every mesh and state (a software one compiles its shaders
+             * then): the frames that follow, in order. */
+            if (a->frame_samples > 1 && a->frame_samples <= APP_FRAME_SAMPLES) {
+                double rest = 0;
+                for (long i = 1; i < n; i++) rest += a->frame_ms[i];
+                json_object_object_add(fr, "first_ms", json_object_new_double(a->frame_ms[0]));
+                json_object_object_add(fr, "mean_after_first_ms",
+                                       json_object_new_double(rest / (double)(n - 1)));
+            }
             free(s);
         }
     }
@@ -232,6 +243,14 @@ int app_report_write(const app *a, const char *path)
         free(g);
     }
     json_object_object_add(root, "frames", fr);
+    /* The sun's shadow map: depth passes that drew it, and those that found
+     * it up to date (a still sun over still casters). */
+    long renders, reuses;
+    rn_shadow_counts(&renders, &reuses);
+    json_object *sm = json_object_new_object();
+    json_object_object_add(sm, "renders", json_object_new_int64(renders));
+    json_object_object_add(sm, "reuses", json_object_new_int64(reuses));
+    json_object_object_add(root, "shadow_map", sm);
 
     json_object *cam = json_object_new_object();
     double eye[3];

@@ -20,6 +20,16 @@
  *     time / one plain draw of the same triangles (every chunk, the same
  *     fill shader, no culling) in an EGL context of this process; at an
  *     overview read whole, a street view read whole and streamed by view;
+ *     also / "same": the frames after the first (which pays the first
+ *     use of every mesh and state: llvmpipe compiles shaders then) / the
+ *     same chunks at the same levels drawn alone (the app's
+ *     CITYTWIN_PLAIN_FLOOR: after each frame the layer draws the items it
+ *     just drew again in one pass, GL finished before and after: no
+ *     culling, levels or sort, ground, HUD, MSAA resolve, shadow map), the
+ *     issue's "plain draw of the same visible triangles"; the plain draw
+ *     above draws every chunk in full, visible or not, and its rate per
+ *     triangle is not that of the triangles the app keeps (most of a
+ *     street view's are off screen and clipped early);
  *   - warm start from the on-disk cache / cold (a GeoJSON copy, read whole):
  *     time to the first complete frame.
  *
@@ -33,7 +43,10 @@
  *     screen: 0.5 or less), the chunks drawn at each level, and the frame
  *     / a plain draw of as many triangles at the rate the plain draw of
  *     the app set managed in the same view (the full set's plain draw
- *     itself takes most of a minute a frame).
+ *     itself takes most of a minute a frame), and / the same chunks drawn
+ *     alone in the app (as above). Every draw here, app and floors, goes
+ *     to the same 4x multisampled 1280x720 target, without shadows (the
+ *     scenes have no time).
  *
  *   bench_buildings [--count N] [--app-count N] [--data DIR] [--wait-s S]
  *                   [--no-app] [--no-fgb] [--no-load] [--full] [--block-px PX]
@@ -272,7 +285,7 @@ static double plain_draw(const geo_buildings *b, const double eye[3], const doub
 static char g_block[128]; /* --block-px, --far-px as scene keys, or empty */
 
 typedef struct app_run {
-    double complete_ms, frame_ms;
+    double complete_ms, frame_ms, steady_ms, same_ms;
     long peak_kb, drawn, triangles, features, far_chunks, block_chunks, chunks, draw_calls;
     char cache[16];
     bool ok;
@@ -319,6 +332,8 @@ static app_run run_app(const char *source, const char *keys, const double eye[3]
     res.ok = true;
     res.complete_ms = jget(r, "complete_frame_ms", NULL);
     res.frame_ms = jget(r, "frames", "mean_ms");
+    res.same_ms = jget(l, "plain_ms", NULL);
+    res.steady_ms = jget(r, "frames", "mean_after_first_ms");
     res.peak_kb = (long)jget(r, "memory", "peak_rss_kb");
     res.drawn = (long)jget(l, "drawn", NULL);
     res.triangles = (long)jget(l, "triangles", NULL);
@@ -361,9 +376,9 @@ static void app_row(const char *name, app_run a, double load_s, double floor_ms)
         printf("%-22s failed\n", name);
         return;
     }
-    printf("%-22s %7.0fms %6.2fx %7.1fms %6.2fx %7.1fms %8ld %10ld %6.0fB %s\n", name,
-           a.complete_ms, a.complete_ms / 1000 / load_s, a.frame_ms, a.frame_ms / floor_ms,
-           floor_ms, a.drawn, a.triangles,
+    printf("%-22s %7.0fms %6.2fx %7.1fms %6.2fx %7.1fms %6.2fx %7.1fms %8ld %10ld %6.0fB %s\n",
+           name, a.complete_ms, a.complete_ms / 1000 / load_s, a.frame_ms, a.frame_ms / floor_ms,
+           floor_ms, a.steady_ms / a.same_ms, a.same_ms, a.drawn, a.triangles,
            a.peak_kb * 1024.0 / (double)(a.features > 0 ? a.features : 1), a.cache);
 }
 
@@ -501,8 +516,10 @@ int main(int argc, char **argv)
     }
     printf("the app, %ld footprints (GPKG; in-process load %.0f ms), %dx%d:\n", keep.features,
            keep.seconds * 1000, WIDTH, HEIGHT);
-    printf("%-22s %9s %7s %9s %7s %9s %8s %10s %7s\n", "view", "complete", "/load", "frame",
-           "/plain", "plain", "drawn", "triangles", "RSS/bld");
+    printf("%-22s %9s %7s %9s %7s %9s %7s %9s %8s %10s %7s\n", "view", "complete", "/load", "frame",
+           "/plain", "plain", "/same", "same", "drawn", "triangles", "RSS/bld");
+    /* The app's buildings time the chunks they drew, drawn again alone. */
+    setenv("CITYTWIN_PLAIN_FLOOR", "1", 1);
     app_row("overview, whole",
             run_app(agpkg, ", \"stream\": false, \"cache\": false", eyes[0], targets[0], wait_s),
             keep.seconds, floor_ms[0]);
@@ -545,11 +562,13 @@ int main(int argc, char **argv)
             double plain = floor_ms[v] / (double)(floor_tris > 0 ? floor_tris : 1) * a.triangles;
             printf("full set, %ld buildings, %s %dx%d: first complete frame %.1f s (%.2fx "
                    "deck.gl's 13.4 s), %.0f ms a frame (%.2fx deck.gl's 9.4 s; %.2fx a plain "
-                   "draw of as many triangles, %.0f ms), %ld drawn, %ld triangles (%.3f a "
+                   "draw of as many triangles, %.0f ms; after the first frame %.0f ms, %.2fx "
+                   "the same chunks drawn alone, %.0f ms), %ld drawn, %ld triangles (%.3f a "
                    "pixel), chunks %ld (far %ld, blocks %ld), %ld draw calls, peak RSS %.0f MB; "
                    "deck.gl is not run here\n",
                    a.features, views[v], WIDTH, HEIGHT, a.complete_ms / 1000, a.complete_ms / 13400,
-                   a.frame_ms, a.frame_ms / 9400, a.frame_ms / plain, plain, a.drawn, a.triangles,
+                   a.frame_ms, a.frame_ms / 9400, a.frame_ms / plain, plain, a.steady_ms,
+                   a.steady_ms / a.same_ms, a.same_ms, a.drawn, a.triangles,
                    a.triangles / (double)(WIDTH * HEIGHT), a.chunks, a.far_chunks, a.block_chunks,
                    a.draw_calls, a.peak_kb / 1024.0);
         }

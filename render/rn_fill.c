@@ -3,6 +3,7 @@
 
 #include "rn_shader.h"
 #include "rn_shadow.h"
+#include "tw_time.h"
 
 #include <epoxy/gl.h>
 
@@ -51,6 +52,9 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
     glUniform3fv(rn__fill.u_sun, 1, view->sun);
     rn_shadow_apply(rn__fill.program, view);
     const rn_table *bound = NULL;
+    bool culling = false; /* GL_CULL_FACE (back faces, counter-clockwise in front) */
+    glCullFace(GL_BACK);
+    glFrontFace(GL_CCW);
     glUniform1i(rn__fill.u_table_on, 0);
     for (int i = 0; i < count; i++) {
         const rn_fill_item *it = &items[i];
@@ -71,6 +75,14 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
             glUniform1i(rn__fill.u_table_first, (GLint)it->table_first);
             glUniform1f(rn__fill.u_xy_scale, rn_mesh_xy_scale(it->mesh));
         }
+        bool cull = it->cull_back && !(it->opacity > 0 && it->opacity < 1);
+        if (cull != culling) {
+            if (cull)
+                glEnable(GL_CULL_FACE);
+            else
+                glDisable(GL_CULL_FACE);
+            culling = cull;
+        }
         if (it->unshaded || (i > 0 && items[i - 1].unshaded))
             glUniform1i(glGetUniformLocation(rn__fill.program, "u_shadow_on"),
                         !it->unshaded && rn_shadow_active());
@@ -78,5 +90,28 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
     }
     glBindVertexArray(0);
     if (bound) rn_table_bind(NULL, RN_FILL_TABLE_UNIT);
+    if (culling) glDisable(GL_CULL_FACE);
     glDisable(GL_BLEND);
+}
+
+unsigned rn_fill_target(void)
+{
+    GLint fbo = 0;
+    glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &fbo);
+    return (unsigned)fbo;
+}
+
+double rn_fill_plain_ms(const rn_view *view, const rn_fill_item *items, int count, unsigned fbo)
+{
+    glBindFramebuffer(GL_FRAMEBUFFER, fbo);
+    glViewport(0, 0, view->width, view->height);
+    glDisable(GL_SCISSOR_TEST);
+    glFinish();
+    double t0 = tw_time_mono_s();
+    glClearColor(0.8f, 0.8f, 0.8f, 1);
+    glDepthMask(GL_TRUE);
+    glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+    rn_fill_draw(view, items, count);
+    glFinish();
+    return (tw_time_mono_s() - t0) * 1000;
 }

@@ -26,10 +26,20 @@ typedef struct rn_fill_item {
      * normal (screen derivatives of its position, facing the eye), for
      * solids seen from outside such as extruded buildings. */
     bool flat_normals;
+    /* A closed solid wound counter-clockwise seen from outside (boxes):
+     * faces turned away from the eye are skipped (the rasterizer sets up
+     * none of them), unless the item is seen through (opacity under 1). */
+    bool cull_back;
 } rn_fill_item;
 
 tw_result rn_fill_setup(char *err, size_t n);
 void rn_fill_shutdown(void);
 void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count);
+
+/* The framebuffer bound for drawing now, and a benchmark's floor: count
+ * items drawn alone into fbo (cleared first), GL finished before and
+ * after; milliseconds. */
+unsigned rn_fill_target(void);
+double rn_fill_plain_ms(const rn_view *view, const rn_fill_item *items, int count, unsigned fbo);
 
 #endif

@@ -6,21 +6,41 @@
 #include <epoxy/gl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define RN_SHADOW_SIZE       2048
 #define RN_SHADOW_TABLE_UNIT 6
+/* The map's centre snaps to this many texels: pans shorter than that keep
+ * the same map (and its texels stay on the same ground either way). */
+#define RN_SHADOW_SNAP 16
+
+/* One caster as the layers gave it: the depth pass records them and draws
+ * them only when the list, the light or a table differs from the map's. */
+typedef struct rn__cast {
+    uint32_t mesh, table_tex, first;
+    int32_t table_on;
+    float off[3], zscale;
+    const rn_table *table; /* for the replay; not compared */
+} rn__cast;
+
+typedef struct rn__casts {
+    rn__cast *v;
+    int n, cap;
+    float light[16];
+    uint32_t table_rev;
+} rn__casts;
 
 static struct {
     GLuint program, fbo, tex;
     GLint u_light, u_offset, u_zscale, u_table_on, u_table_first, u_xy_scale;
-    const rn_table *table; /* bound now in the depth pass */
     float light[16];
     double ref[3];
     double r[3], u[3], R; /* the map's axes (unit) and half side, metres */
     double texel_m, depth_m;
-    bool active;
-    GLint saved_fbo, saved_viewport[4];
+    bool active, recording, valid; /* valid: the texture holds `drawn` */
+    rn__casts now, drawn;          /* this frame's casters, the map's */
+    long renders, reuses;
 } rn__shadow;
 
 tw_result rn_shadow_setup(char *err, size_t n)
@@ -71,6 +91,8 @@ void rn_shadow_shutdown(void)
     if (rn__shadow.program) glDeleteProgram(rn__shadow.program);
     if (rn__shadow.fbo) glDeleteFramebuffers(1, &rn__shadow.fbo);
     if (rn__shadow.tex) glDeleteTextures(1, &rn__shadow.tex);
+    free(rn__shadow.now.v);
+    free(rn__shadow.drawn.v);
     memset(&rn__shadow, 0, sizeof rn__shadow);
 }
 
@@ -93,15 +115,16 @@ bool rn_shadow_begin(const float sun[3], const double centre[3], double radius)
     double rl = sqrt(rn__dot(r, r));
     for (int k = 0; k < 3; k++) r[k] /= rl;
     double u[3] = {r[1] * f[2] - r[2] * f[1], r[2] * f[0] - r[0] * f[2], r[0] * f[1] - r[1] * f[0]};
-    /* Sizes in steps of 1.25x and the centre on whole texels: the map's
-     * texels stay on the same ground while the camera pans and zooms. */
+    /* Sizes in steps of 1.25x and the centre on whole texels (on a grid
+     * of RN_SHADOW_SNAP of them): the map's texels stay on the same ground
+     * while the camera pans and zooms, and small moves keep the map. */
     double R = pow(1.25, ceil(log(fmax(radius, 20.0)) / log(1.25)));
-    double texel = 2 * R / RN_SHADOW_SIZE;
+    double texel = 2 * R / RN_SHADOW_SIZE, snap = texel * RN_SHADOW_SNAP;
     double cr = rn__dot(centre, r), cu = rn__dot(centre, u);
-    double dr = floor(cr / texel) * texel - cr, du = floor(cu / texel) * texel - cu;
+    double dr = floor(cr / snap + 0.5) * snap - cr, du = floor(cu / snap + 0.5) * snap - cu;
     for (int k = 0; k < 3; k++) rn__shadow.ref[k] = centre[k] + dr * r[k] + du * u[k];
     double D = 2 * R + 3000; /* depth half-range: tall towers and relief */
-    float *m = rn__shadow.light;
+    float *m = rn__shadow.now.light;
     memset(m, 0, 16 * sizeof *m);
     for (int k = 0; k < 3; k++) {
         m[k * 4 + 0] = (float)(r[k] / R);
@@ -113,23 +136,9 @@ bool rn_shadow_begin(const float sun[3], const double centre[3], double radius)
     rn__shadow.R = R;
     rn__shadow.texel_m = texel;
     rn__shadow.depth_m = D;
-    glGetIntegerv(GL_FRAMEBUFFER_BINDING, &rn__shadow.saved_fbo);
-    glGetIntegerv(GL_VIEWPORT, rn__shadow.saved_viewport);
-    glBindFramebuffer(GL_FRAMEBUFFER, rn__shadow.fbo);
-    glViewport(0, 0, RN_SHADOW_SIZE, RN_SHADOW_SIZE);
-    glDepthMask(GL_TRUE);
-    glClear(GL_DEPTH_BUFFER_BIT);
-    glEnable(GL_DEPTH_TEST);
-    glDepthFunc(GL_LESS);
-    glDisable(GL_CULL_FACE);
-    glDisable(GL_BLEND);
-    /* Slope-scaled bias in the map: no acne on faces the sun grazes. */
-    glEnable(GL_POLYGON_OFFSET_FILL);
-    glPolygonOffset(1.5f, 2.0f);
-    glUseProgram(rn__shadow.program);
-    glUniformMatrix4fv(rn__shadow.u_light, 1, GL_FALSE, m);
-    glUniform1i(rn__shadow.u_table_on, 0);
-    rn__shadow.table = NULL;
+    /* The casters are recorded now and drawn at rn_shadow_end, if at all. */
+    rn__shadow.now.n = 0;
+    rn__shadow.recording = true;
     return true;
 }
 
@@ -154,44 +163,132 @@ bool rn_shadow_box_in(const double box[6])
     return lo[0] <= R && hi[0] >= -R && lo[1] <= R && hi[1] >= -R;
 }
 
+static void rn__record(rn__cast c)
+{
+    rn__casts *l = &rn__shadow.now;
+    if (!rn__shadow.recording) return;
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 1024;
+        rn__cast *v = realloc(l->v, (size_t)cap * sizeof *v);
+        if (!v) return;
+        l->v = v, l->cap = cap;
+    }
+    l->v[l->n++] = c;
+}
+
 void rn_shadow_cast(rn_mesh mesh, const double origin[3], float z_scale, float origin_z_scale)
 {
     if (!rn_mesh_valid(mesh)) return;
-    if (rn__shadow.table) glUniform1i(rn__shadow.u_table_on, 0), rn__shadow.table = NULL;
-    float off[3] = {(float)(origin[0] - rn__shadow.ref[0]), (float)(origin[1] - rn__shadow.ref[1]),
-                    (float)(origin[2] * origin_z_scale - rn__shadow.ref[2])};
-    glUniform3fv(rn__shadow.u_offset, 1, off);
-    glUniform1f(rn__shadow.u_zscale, z_scale);
-    rn_mesh_draw(mesh);
+    rn__record((rn__cast){.mesh = mesh.id,
+                          .off = {(float)(origin[0] - rn__shadow.ref[0]),
+                                  (float)(origin[1] - rn__shadow.ref[1]),
+                                  (float)(origin[2] * origin_z_scale - rn__shadow.ref[2])},
+                          .zscale = z_scale});
 }
 
 void rn_shadow_cast_table(rn_mesh mesh, const double origin[3], const rn_table *table,
                           uint32_t first)
 {
     if (!rn_mesh_valid(mesh) || !rn_table_valid(table)) return;
-    if (rn__shadow.table != table) {
-        rn_table_bind(table, RN_SHADOW_TABLE_UNIT);
-        if (!rn__shadow.table) glUniform1i(rn__shadow.u_table_on, 1);
-        rn__shadow.table = table;
+    rn__record((rn__cast){.mesh = mesh.id,
+                          .table_tex = table->texture,
+                          .first = first,
+                          .table_on = 1,
+                          .off = {(float)(origin[0] - rn__shadow.ref[0]),
+                                  (float)(origin[1] - rn__shadow.ref[1]),
+                                  (float)(origin[2] - rn__shadow.ref[2])},
+                          .zscale = rn_mesh_xy_scale(mesh),
+                          .table = table});
+}
+
+/* The map holds exactly this frame's casters under this light. */
+static bool rn__same(const rn__casts *a, const rn__casts *b)
+{
+    if (a->n != b->n || a->table_rev != b->table_rev ||
+        memcmp(a->light, b->light, sizeof a->light) != 0)
+        return false;
+    for (int i = 0; i < a->n; i++) {
+        const rn__cast *x = &a->v[i], *y = &b->v[i];
+        if (x->mesh != y->mesh || x->table_tex != y->table_tex || x->first != y->first ||
+            x->table_on != y->table_on || memcmp(x->off, y->off, sizeof x->off) != 0 ||
+            x->zscale != y->zscale)
+            return false;
     }
-    glUniform1i(rn__shadow.u_table_first, (GLint)first);
-    glUniform1f(rn__shadow.u_xy_scale, rn_mesh_xy_scale(mesh));
-    float off[3] = {(float)(origin[0] - rn__shadow.ref[0]), (float)(origin[1] - rn__shadow.ref[1]),
-                    (float)(origin[2] - rn__shadow.ref[2])};
-    glUniform3fv(rn__shadow.u_offset, 1, off);
-    rn_mesh_draw(mesh);
+    return true;
+}
+
+/* Draws the recorded casters into the depth texture. */
+static void rn__render(const rn__casts *l)
+{
+    GLint saved_fbo, saved_viewport[4];
+    glGetIntegerv(GL_FRAMEBUFFER_BINDING, &saved_fbo);
+    glGetIntegerv(GL_VIEWPORT, saved_viewport);
+    glBindFramebuffer(GL_FRAMEBUFFER, rn__shadow.fbo);
+    glViewport(0, 0, RN_SHADOW_SIZE, RN_SHADOW_SIZE);
+    glDepthMask(GL_TRUE);
+    glClear(GL_DEPTH_BUFFER_BIT);
+    glEnable(GL_DEPTH_TEST);
+    glDepthFunc(GL_LESS);
+    glDisable(GL_CULL_FACE);
+    glDisable(GL_BLEND);
+    /* Slope-scaled bias in the map: no acne on faces the sun grazes. */
+    glEnable(GL_POLYGON_OFFSET_FILL);
+    glPolygonOffset(1.5f, 2.0f);
+    glUseProgram(rn__shadow.program);
+    glUniformMatrix4fv(rn__shadow.u_light, 1, GL_FALSE, l->light);
+    glUniform1i(rn__shadow.u_table_on, 0);
+    GLuint bound = 0; /* the table texture bound now */
+    for (int i = 0; i < l->n; i++) {
+        const rn__cast *c = &l->v[i];
+        rn_mesh mesh = {c->mesh};
+        if (!rn_mesh_valid(mesh)) continue;
+        if (c->table_on) {
+            if (bound != c->table_tex) {
+                rn_table_bind(c->table, RN_SHADOW_TABLE_UNIT);
+                if (!bound) glUniform1i(rn__shadow.u_table_on, 1);
+                bound = c->table_tex;
+            }
+            glUniform1i(rn__shadow.u_table_first, (GLint)c->first);
+            glUniform1f(rn__shadow.u_xy_scale, c->zscale);
+        } else {
+            if (bound) glUniform1i(rn__shadow.u_table_on, 0), bound = 0;
+            glUniform1f(rn__shadow.u_zscale, c->zscale);
+        }
+        glUniform3fv(rn__shadow.u_offset, 1, c->off);
+        rn_mesh_draw(mesh);
+    }
+    glBindVertexArray(0);
+    glDisable(GL_POLYGON_OFFSET_FILL);
+    if (bound) rn_table_bind(NULL, RN_SHADOW_TABLE_UNIT);
+    glBindFramebuffer(GL_FRAMEBUFFER, (GLuint)saved_fbo);
+    glViewport(saved_viewport[0], saved_viewport[1], saved_viewport[2], saved_viewport[3]);
 }
 
 void rn_shadow_end(int width, int height)
 {
     (void)width, (void)height;
-    glBindVertexArray(0);
-    glDisable(GL_POLYGON_OFFSET_FILL);
-    if (rn__shadow.table) rn_table_bind(NULL, RN_SHADOW_TABLE_UNIT), rn__shadow.table = NULL;
-    glBindFramebuffer(GL_FRAMEBUFFER, (GLuint)rn__shadow.saved_fbo);
-    glViewport(rn__shadow.saved_viewport[0], rn__shadow.saved_viewport[1],
-               rn__shadow.saved_viewport[2], rn__shadow.saved_viewport[3]);
+    if (!rn__shadow.recording) return;
+    rn__shadow.recording = false;
+    rn__casts *now = &rn__shadow.now;
+    now->table_rev = rn_table_revision();
+    if (rn__shadow.valid && rn__same(now, &rn__shadow.drawn)) {
+        rn__shadow.reuses++;
+    } else {
+        rn__render(now);
+        rn__shadow.renders++;
+        rn__casts t = rn__shadow.drawn; /* the map now holds `now` */
+        rn__shadow.drawn = *now;
+        *now = t;
+        rn__shadow.valid = true;
+    }
+    memcpy(rn__shadow.light, rn__shadow.drawn.light, sizeof rn__shadow.light);
     rn__shadow.active = true;
+}
+
+void rn_shadow_counts(long *renders, long *reuses)
+{
+    *renders = rn__shadow.renders;
+    *reuses = rn__shadow.reuses;
 }
 
 bool rn_shadow_active(void)

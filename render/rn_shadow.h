@@ -2,7 +2,10 @@
  * the sun over a square around the view's centre, sized to the view and
  * snapped to whole texels (and sizes to steps of 1.25x) so that it stays
  * still while the camera moves; receivers (terrain, fills) compare with it
- * through rn_shadow_apply. Main thread only. */
+ * through rn_shadow_apply. The casters a depth pass is given are recorded
+ * and drawn at its end only when they, the light, the map's square or any
+ * table (rn_table_revision) differ from what the map holds: a still sun
+ * over still buildings reuses the map frame after frame. Main thread only. */
 #ifndef RN_SHADOW_H
 #define RN_SHADOW_H
 
@@ -30,9 +33,13 @@ void rn_shadow_cast(rn_mesh mesh, const double origin[3], float z_scale, float o
  * ids row * 2 + top in the mesh, the row's base (+ height) as drawn. */
 void rn_shadow_cast_table(rn_mesh mesh, const double origin[3], const rn_table *table,
                           uint32_t first);
-/* Ends the depth pass and restores the framebuffer and viewport; from now
+/* Ends the depth pass: draws the recorded casters into the map unless it
+ * holds them already (restoring the framebuffer and viewport); from now
  * on rn_shadow_active() is true until the next begin. */
 void rn_shadow_end(int width, int height);
+/* Depth passes that drew the map, and those that found it up to date,
+ * since setup. */
+void rn_shadow_counts(long *renders, long *reuses);
 bool rn_shadow_active(void);
 /* Turns the shadow off for receivers (a frame without one). */
 void rn_shadow_clear(void);

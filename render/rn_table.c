@@ -4,6 +4,7 @@
 #include <epoxy/gl.h>
 
 static size_t rn__table_bytes;
+static uint32_t rn__table_rev; /* bumped by every make, update, destroy */
 
 rn_table rn_table_make(const void *data, uint32_t rows)
 {
@@ -23,6 +24,7 @@ rn_table rn_table_make(const void *data, uint32_t rows)
     }
     t.rows = rows;
     rn__table_bytes += bytes;
+    rn__table_rev++;
     return t;
 }
 
@@ -39,6 +41,7 @@ void rn_table_update(rn_table *t, uint32_t first, uint32_t count, const void *da
     glBindTexture(GL_TEXTURE_BUFFER, t->texture);
     glTexBuffer(GL_TEXTURE_BUFFER, GL_RGBA32UI, t->buffer);
     glBindTexture(GL_TEXTURE_BUFFER, 0);
+    rn__table_rev++;
 }
 
 void rn_table_destroy(rn_table *t)
@@ -49,6 +52,7 @@ void rn_table_destroy(rn_table *t)
         rn__table_bytes -= (size_t)(t->rows ? t->rows : 1) * RN_TABLE_ROW_BYTES;
     }
     *t = (rn_table){0};
+    rn__table_rev++;
 }
 
 bool rn_table_valid(const rn_table *t)
@@ -66,4 +70,9 @@ void rn_table_bind(const rn_table *t, int unit)
 size_t rn_table_gpu_bytes(void)
 {
     return rn__table_bytes;
+}
+
+uint32_t rn_table_revision(void)
+{
+    return rn__table_rev;
 }

@@ -30,5 +30,8 @@ bool rn_table_valid(const rn_table *t);
 void rn_table_bind(const rn_table *t, int unit);
 /* Bytes held by every table, for memory accounting. */
 size_t rn_table_gpu_bytes(void);
+/* Changes whenever any table is made, rewritten or destroyed: what a cache
+ * of something drawn through tables (the shadow map) compares. */
+uint32_t rn_table_revision(void);
 
 #endif

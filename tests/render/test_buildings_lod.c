@@ -136,12 +136,50 @@ static void test_shadow_levels(void)
     json_object_put(near), json_object_put(high);
 }
 
+/* The shadow map is drawn once for a still sun over still buildings and
+ * kept frame after frame (the report counts the depth passes that drew it
+ * and those that reused it); an hour later (the ']' key) it is drawn
+ * again, once, and kept again. */
+static void test_shadow_cache(void)
+{
+    const char *noon = "--time 2026-12-22T12:00:00+09:00";
+    double eye[3] = {X0 + 1000, Y0 - 200, 150}, target[3] = {X0 + 1000, Y0 + 300, 0};
+    char script[600], extra[1000];
+    snprintf(script, sizeof script, "%s/still.txt", tw_run_tmpdir());
+    tw_run_write_text(script, "wait 8\n");
+    snprintf(extra, sizeof extra, "%s --script '%s'", noon, script);
+    json_object *still = run_at("", "shadow_still", eye, target, extra);
+    snprintf(script, sizeof script, "%s/hour.txt", tw_run_tmpdir());
+    tw_run_write_text(script, "wait 4\nkey ]\nwait 4\n");
+    snprintf(extra, sizeof extra, "%s --script '%s'", noon, script);
+    json_object *hour = run_at("", "shadow_hour", eye, target, extra);
+    if (!still || !hour) return;
+    long r0 = num(tw_run_get(still, "shadow_map"), "renders"),
+         u0 = num(tw_run_get(still, "shadow_map"), "reuses"),
+         f0 = num(tw_run_get(still, "frames"), "count");
+    long r1 = num(tw_run_get(hour, "shadow_map"), "renders"),
+         u1 = num(tw_run_get(hour, "shadow_map"), "reuses"),
+         f1 = num(tw_run_get(hour, "frames"), "count");
+    fprintf(stderr,
+            "  shadow map: still sun %ld drawn, %ld reused in %ld frames; an hour on %ld drawn, "
+            "%ld reused in %ld frames\n",
+            r0, u0, f0, r1, u1, f1);
+    long cast = num(tw_run_layer(still, "buildings"), "shadow_triangles");
+    TW_CHECK_MSG(cast > 0, "no shadow cast (%ld triangles)", cast);
+    TW_CHECK_MSG(r0 == 1 && u0 >= 6 && r0 + u0 == f0, "still: %ld drawn, %ld reused, %ld frames",
+                 r0, u0, f0);
+    TW_CHECK_MSG(r1 == 2 && u1 >= 6 && r1 + u1 == f1,
+                 "an hour on: %ld drawn, %ld reused, %ld frames", r1, u1, f1);
+    json_object_put(still), json_object_put(hour);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
     if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
     TW_RUN(test_grazing_levels);
     TW_RUN(test_shadow_levels);
+    TW_RUN(test_shadow_cache);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

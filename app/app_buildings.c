@@ -171,6 +171,9 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             bool sel = ti == p->sel_tile && p->selected >= c->f0 && p->selected < c->f1;
             int bl = APP_BLOCK_LEVELS * k + (lod >= APP_LOD_BLOCK ? lod - APP_LOD_BLOCK : 0);
             bool block = far && lod >= APP_LOD_BLOCK && !sel && rn_mesh_valid(blockm[bl]);
+            /* No table (over the GL's texture buffer size: rn_table_make
+             * said so): only blocks, which carry their heights, are drawn. */
+            if (!block && !rn_table_valid(b0 ? &t->table0 : &t->table)) continue;
             rn_fill_item *it = &p->items[n];
             for (int m = 0; m < (far ? 1 : 2); m++)
                 it[m] =

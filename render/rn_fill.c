@@ -72,7 +72,8 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
             bound = tb;
         }
         if (tb) {
-            glUniform1i(rn__fill.u_table_first, (GLint)it->table_first);
+            glUniform1i(rn__fill.u_table_first,
+                        (GLint)rn_table_first(tb, RN_FILL_TABLE_UNIT, it->table_first));
             glUniform1f(rn__fill.u_xy_scale, rn_mesh_xy_scale(it->mesh));
         }
         bool cull = it->cull_back && !(it->opacity > 0 && it->opacity < 1);

@@ -248,7 +248,8 @@ static void rn__render(const rn__casts *l)
                 if (!bound) glUniform1i(rn__shadow.u_table_on, 1);
                 bound = c->table_tex;
             }
-            glUniform1i(rn__shadow.u_table_first, (GLint)c->first);
+            glUniform1i(rn__shadow.u_table_first,
+                        (GLint)rn_table_first(c->table, RN_SHADOW_TABLE_UNIT, c->first));
             glUniform1f(rn__shadow.u_xy_scale, c->zscale);
         } else {
             if (bound) glUniform1i(rn__shadow.u_table_on, 0), bound = 0;

@@ -86,6 +86,32 @@ static void test_cheongna_golden(void)
     json_object_put(r);
 }
 
+/* A tile whose rows are over the GL's texture buffer size (GL promises
+ * only 65,536; llvmpipe takes far more, so CITYTWIN_MAX_TABLE_ROWS lowers
+ * it to 1,024 here): Cheongna read whole is one tile of 2,125 rows, drawn
+ * through a window of the table moved over each chunk's rows; the picture
+ * is the golden's, every chunk drawn, none at z 0 or another's colour. */
+static void test_table_over_buffer_size(void)
+{
+    char scene[4096];
+    cheongna_scene(scene, sizeof scene, (double[3]){169700, 545000, 2400},
+                   (double[3]){167625, 548208, 0}, ", \"stream\": false, \"cache\": false");
+    setenv("CITYTWIN_MAX_TABLE_ROWS", "1024", 1);
+    int rc;
+    json_object *r = tw_run_scene(scene, "cheongna_window", "--bookmark here --wait-s 1", &rc);
+    unsetenv("CITYTWIN_MAX_TABLE_ROWS");
+    TW_CHECK(rc == 0 && r);
+    json_object *b = tw_run_layer(r, "buildings");
+    TW_CHECK_STR(str(b, "status"), "ok");
+    TW_CHECK_MSG(json_object_get_int(tw_run_get(b, "tiles_loaded")) <= 1 ||
+                     json_object_get_int(tw_run_get(b, "features")) == 2125,
+                 "tiles %s", str(b, "tiles_loaded"));
+    char png[512];
+    snprintf(png, sizeof png, "%s/cheongna_window.png", tw_run_tmpdir());
+    TW_CHECK(tw_golden_check(png, "buildings_cheongna"));
+    json_object_put(r);
+}
+
 /* Chunks: from high above, every chunk is in view and all are drawn but a
  * few lone sheds under three pixels; at street level looking north, those
  * behind the eye are culled, so fewer buildings and triangles are drawn,
@@ -492,6 +518,7 @@ int main(void)
     snprintf(dem, sizeof dem, "%s/assets/data/dem/seoul_dem.tif", src ? src : ".");
     GDALAllRegister();
     TW_RUN(test_cheongna_golden);
+    TW_RUN(test_table_over_buffer_size);
     TW_RUN(test_cheongna_culling);
     TW_RUN(test_cheongna_blocks);
     TW_RUN(test_yeouido_golden);

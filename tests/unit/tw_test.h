@@ -51,8 +51,10 @@ static const char *tw_test_current = "";
         }                                                                                          \
     } while (0)
 
+/* TW_ONLY=name (in the environment) runs only the cases whose name holds it. */
 #define TW_RUN(fn)                                                                                 \
     do {                                                                                           \
+        if (getenv("TW_ONLY") && !strstr(#fn, getenv("TW_ONLY"))) break;                           \
         tw_test_current = #fn;                                                                     \
         int tw__before = tw_test_failures;                                                         \
         fn();                                                                                      \

@@ -78,6 +78,15 @@ static void test_grazing(void)
     TW_CHECK(px_far > 20 && px_mid > 20); /* the old rule drew both in full */
     TW_CHECK(lod(&cfg, &far, &v) >= APP_LOD_BLOCK);
     TW_CHECK(lod(&cfg, &mid, &v) == APP_LOD_FAR);
+    /* At 15 km the 8 x 8 cells (62.5 m) are over block_px across the view
+     * but under it foreshortened by the root of the sine (0.4): the blocks
+     * take no grazing discount (the gaps between buildings across the view
+     * are not foreshortened; with it buildings_lod_grazing was 0.76 % off,
+     * its far rows merged into striped slabs). */
+    double dz = 2500 - 30, d = sqrt(14750.0 * 14750.0 + dz * dz); /* the chunk's nearest point */
+    double across = 62.5 * app_bview_focal(&v) / d;
+    TW_CHECK_MSG(across > APP_BLOCK_PX && across * sqrt(dz / d) < APP_BLOCK_PX,
+                 "cells %.2f px across", across);
     /* Near the eye (the chunk under it, 2.5 km down): in full; so is a
      * sparse chunk at 10 km (3 buildings, 290 m apart, counted as a block
      * cell's 62.5 m: their boxes would show), where a dense one is boxes. */

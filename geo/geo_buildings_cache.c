@@ -206,6 +206,7 @@ static void geo__payload(geo__buf *o, const geo_buildings *b)
         geo__put(o, &c->f1, sizeof c->f1);
         geo__put(o, c->origin, sizeof c->origin);
         geo__put(o, c->box, sizeof c->box);
+        geo__put(o, &c->far_err, sizeof c->far_err);
         geo__mesh(o, &c->walls); /* roofs included: c->roofs is empty */
         geo__mesh(o, &c->far);
         geo__put(o, c->wall_v0, ((size_t)(c->f1 - c->f0) + 1) * sizeof *c->wall_v0);
@@ -440,6 +441,7 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
         if (r->bad || c->f0 < 0 || c->f1 < c->f0 || c->f1 > p->count) return r->bad = true, false;
         geo__get(r, c->origin, sizeof c->origin);
         geo__get(r, c->box, sizeof c->box);
+        geo__get(r, &c->far_err, sizeof c->far_err);
         if (!geo__rmesh(r, &c->walls) || !geo__rmesh(r, &c->far)) return false;
         if (c->far.vertex_count != (uint32_t)(c->f1 - c->f0) * GEO_BUILDINGS_FAR_V)
             return r->bad = true, false;

@@ -53,6 +53,13 @@ void tw_hugepages_reexec(char **argv)
     free(v);
     if (set != 0) return;
     fflush(NULL);
+    /* By its own path, so the process keeps its name (not "exe"). */
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len > 0) {
+        self[len] = 0;
+        execv(self, argv);
+    }
     execv("/proc/self/exe", argv);
     /* Could not run again: on as we are (the tunable stays in the
      * environment, so no child tries either). */

@@ -106,6 +106,9 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
  * footprint (m^2, 0 at least). */
 #define GEO_BUILDINGS_OBOX_DIRS 32
 double geo_buildings_obox(const geo_polygons *p, int f, double q[4][2]);
+/* Chunk c's far_err from its footprints: the root of the mean of what
+ * geo_buildings_obox adds (m). */
+float geo_buildings_far_err(const geo_buildings *b, const geo_buildings_chunk *c);
 
 /* Where heights came from: a field (metres or floors) or the default. */
 typedef struct geo_buildings_source {

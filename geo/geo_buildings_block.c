@@ -162,3 +162,10 @@ double geo_buildings_obox(const geo_polygons *p, int f, double q[4][2])
     double lost = best - g->area;
     return lost > 0 ? lost : 0;
 }
+
+float geo_buildings_far_err(const geo_buildings *b, const geo_buildings_chunk *c)
+{
+    double lost = 0, q[4][2];
+    for (int f = c->f0; f < c->f1; f++) lost += geo_buildings_obox(&b->polys, f, q);
+    return c->f1 > c->f0 ? (float)sqrt(lost / (c->f1 - c->f0)) : 0;
+}

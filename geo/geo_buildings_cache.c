@@ -25,7 +25,8 @@
  * 5: no attribute texts (read on pick), one class field's; 6: (never
  * released); 7: meshes with a building id per vertex (id * 2 + 1 on top)
  * instead of colours (raised and coloured by a table in the vertex
- * shader), int16 x, y where a chunk allows (TW_MESH_XY16) */
+ * shader), int16 x, y where a chunk allows (TW_MESH_XY16); 9: far boxes
+ * turned to each footprint (geo_buildings_obox), the layout as 8's */
 #define GEO_CACHE_VERSION GEO_BUILDINGS_CACHE_VERSION
 #define GEO_CACHE_NULL    0xffffffffu
 
@@ -206,7 +207,6 @@ static void geo__payload(geo__buf *o, const geo_buildings *b)
         geo__put(o, &c->f1, sizeof c->f1);
         geo__put(o, c->origin, sizeof c->origin);
         geo__put(o, c->box, sizeof c->box);
-        geo__put(o, &c->far_err, sizeof c->far_err);
         geo__mesh(o, &c->walls); /* roofs included: c->roofs is empty */
         geo__mesh(o, &c->far);
         geo__put(o, c->wall_v0, ((size_t)(c->f1 - c->f0) + 1) * sizeof *c->wall_v0);
@@ -441,10 +441,10 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
         if (r->bad || c->f0 < 0 || c->f1 < c->f0 || c->f1 > p->count) return r->bad = true, false;
         geo__get(r, c->origin, sizeof c->origin);
         geo__get(r, c->box, sizeof c->box);
-        geo__get(r, &c->far_err, sizeof c->far_err);
         if (!geo__rmesh(r, &c->walls) || !geo__rmesh(r, &c->far)) return false;
         if (c->far.vertex_count != (uint32_t)(c->f1 - c->f0) * GEO_BUILDINGS_FAR_V)
             return r->bad = true, false;
+        c->far_err = geo_buildings_far_err(b, c); /* not stored: from the footprints */
         /* Every vertex names a building of the chunk: its row of the table. */
         const tw_mesh *ms[2] = {&c->walls, &c->far};
         for (int i = 0; i < 2; i++) {

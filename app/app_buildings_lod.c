@@ -59,6 +59,15 @@ static double app__spacing(const geo_buildings_chunk *c, double *side)
     return fmin(sqrt(w * h / (double)(c->f1 - c->f0)), *side / GEO_BUILDINGS_BLOCK_N);
 }
 
+/* What the far boxes lose (geo_buildings_obox): the root of the mean
+ * area a building's box adds to its footprint, at least APP_FAR_ERR_MIN_M
+ * (a turned rectangle's box is itself) and at most the spacing (a finer
+ * level never loses more than a coarser one). */
+static double app__far_err(const geo_buildings_chunk *c)
+{
+    return c->far_err >= APP_FAR_ERR_MIN_M ? c->far_err : APP_FAR_ERR_MIN_M;
+}
+
 app_blod app_bchunk_shadow_lod(const geo_buildings_chunk *c, double texel_m)
 {
     if (c->f1 <= c->f0 || !(texel_m > 0)) return APP_LOD_FULL;
@@ -91,7 +100,10 @@ app_blod app_bchunk_lod(const app_buildings_cfg *cfg, const geo_buildings_chunk 
      * margin). */
     double foreshort = sqrt(fmax(dz / d, 0.1));
     double side, spacing = app__spacing(c, &side);
-    if (spacing * ppm * foreshort >= cfg->far_px) return APP_LOD_FULL;
+    /* The boxes are good enough when what they lose is under far_px, or
+     * (turned or not) when the buildings are under far_px apart. */
+    double far = fmin(app__far_err(c) * APP_FAR_ERR_SCALE, spacing);
+    if (far * ppm * foreshort >= cfg->far_px) return APP_LOD_FULL;
     if (!(cfg->block_px > 0)) return APP_LOD_FAR;
     /* The coarsest block grid whose cell is under block_px. */
     for (int l = APP_BLOCK_LEVELS - 1; l >= 0; l--)

@@ -12,6 +12,7 @@
 #include "rn_context.h"
 #include "rn_mesh.h"
 #include "rn_shader.h"
+#include "rn_shadow.h"
 #include "tw_triangulate.h"
 
 #include <epoxy/gl.h>
@@ -198,16 +199,7 @@ double bench_gl_floor(const tw_sunhours_step *st, int steps)
         double sun[3] = {sin(az) * cos(el), cos(az) * cos(el), sin(el)};
         float m[16];
         bg_light(sun, bg.half, m);
-        glBindFramebuffer(GL_FRAMEBUFFER, bg.fbo);
-        glViewport(0, 0, GL_TEX, GL_TEX);
-        glDepthMask(GL_TRUE);
-        glClear(GL_DEPTH_BUFFER_BIT);
-        glEnable(GL_DEPTH_TEST);
-        glDepthFunc(GL_LESS);
-        glDisable(GL_CULL_FACE);
-        glDisable(GL_BLEND);
-        glEnable(GL_POLYGON_OFFSET_FILL);
-        glPolygonOffset(1.5f, 2.0f);
+        rn_shadow_depth_state(bg.fbo, GL_TEX);
         glUseProgram(bg.program);
         glUniformMatrix4fv(bg.u_light, 1, GL_FALSE, m);
         glUniform1i(bg.u_table_on, 0);

@@ -66,6 +66,7 @@
 #include "rn_fill.h"
 #include "rn_mesh.h"
 #include "rn_shader.h"
+#include "tw_hugepages.h"
 #include "tw_run.h"
 #include "tw_triangulate.h"
 
@@ -384,6 +385,7 @@ static void app_row(const char *name, app_run a, double load_s, double floor_ms)
 
 int main(int argc, char **argv)
 {
+    tw_hugepages_reexec(argv); /* as the app runs (app/main.c) */
     setvbuf(stdout, NULL, _IOLBF, 0);
     long count =
         getenv("CITYTWIN_BENCH_BUILDINGS") ? atol(getenv("CITYTWIN_BENCH_BUILDINGS")) : 600000;

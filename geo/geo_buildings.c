@@ -398,45 +398,46 @@ static tw_result geo__order_rings(geo_polygons *p)
     return TW_OK;
 }
 
-/* Orders the features (and their heights, floors and values) by grid cell,
- * so each chunk is a run of features; ties keep the source's order. */
+/* Orders the features (and their heights, floors, values and triangles)
+ * by grid cell, so each chunk is a run of features; ties keep the
+ * source's order. Moved in place, one cycle of the permutation at a time:
+ * fresh memory costs more than the moves here (each new page is zeroed by
+ * the kernel; 60 MB of copies at 600,000 buildings). */
 static tw_result geo__order(geo_buildings *b, geo_btris *t, double cm)
 {
     int n = b->polys.count;
     long nx = geo_bnx(b, cm);
-    geo__key *k = malloc((size_t)n * sizeof *k);
-    geo_polygon *pf = malloc((size_t)n * sizeof *pf);
-    double *h = malloc((size_t)n * sizeof *h), *fl = malloc((size_t)n * sizeof *fl);
-    uint32_t *v = b->class_at ? malloc((size_t)n * sizeof *v) : NULL;
-    size_t *tf = malloc((size_t)n * sizeof *tf);
-    uint32_t *tn = malloc((size_t)n * sizeof *tn);
-    tw_result r = k && pf && h && fl && (v || !b->class_at) && tf && tn ? TW_OK : TW_ERR_NOMEM;
-    if (r == TW_OK) {
-        for (int f = 0; f < n; f++) k[f] = (geo__key){geo_bcell(b, f, cm, nx), f};
-        qsort(k, (size_t)n, sizeof *k, geo__key_cmp);
-        for (int i = 0; i < n; i++) {
-            int f = k[i].f;
-            pf[i] = b->polys.features[f];
-            h[i] = b->height[f], fl[i] = b->floors[f];
-            tf[i] = t->first[f], tn[i] = t->n[f];
-            if (v) v[i] = b->class_at[f];
+    geo__key *k = malloc((size_t)n * sizeof *k + 1);
+    if (!k) return TW_ERR_NOMEM;
+    for (int f = 0; f < n; f++) k[f] = (geo__key){geo_bcell(b, f, cm, nx), f};
+    qsort(k, (size_t)n, sizeof *k, geo__key_cmp);
+    geo_polygon *pf = b->polys.features;
+    uint32_t *v = b->class_at;
+    for (int i = 0; i < n; i++) {
+        if (k[i].f < 0 || k[i].f == i) continue; /* moved, or in place */
+        /* The cycle through i: slot j takes what k[j].f holds. */
+        geo_polygon p0 = pf[i];
+        double h0 = b->height[i], fl0 = b->floors[i];
+        size_t tf0 = t->first[i];
+        uint32_t tn0 = t->n[i], v0 = v ? v[i] : 0;
+        int j = i;
+        for (;;) {
+            int s = k[j].f;
+            k[j].f = -1;
+            if (s == i) {
+                pf[j] = p0, b->height[j] = h0, b->floors[j] = fl0;
+                t->first[j] = tf0, t->n[j] = tn0;
+                if (v) v[j] = v0;
+                break;
+            }
+            pf[j] = pf[s], b->height[j] = b->height[s], b->floors[j] = b->floors[s];
+            t->first[j] = t->first[s], t->n[j] = t->n[s];
+            if (v) v[j] = v[s];
+            j = s;
         }
-        memcpy(b->polys.features, pf, (size_t)n * sizeof *pf);
-        memcpy(b->height, h, (size_t)n * sizeof *h);
-        memcpy(b->floors, fl, (size_t)n * sizeof *fl);
-        if (v) memcpy(b->class_at, v, (size_t)n * sizeof *v);
-        memcpy(t->first, tf, (size_t)n * sizeof *tf);
-        memcpy(t->n, tn, (size_t)n * sizeof *tn);
-        r = geo__order_rings(&b->polys);
     }
-    free(tf);
-    free(tn);
     free(k);
-    free(pf);
-    free(h);
-    free(fl);
-    free(v);
-    return r;
+    return geo__order_rings(&b->polys);
 }
 
 /* Keeps the features whose bounding-box centre is in desc->keep (a tile),

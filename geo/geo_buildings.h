@@ -61,6 +61,9 @@ typedef struct geo_buildings_chunk {
     /* Far away: every building as its bounding box, 10 triangles on 8 corners (feature
      * f0 + i's vertices are GEO_BUILDINGS_FAR_V * i onwards). */
     tw_mesh far;
+    /* What the far boxes lose: the root of the mean area per building
+     * between its box and its footprint (m; geo_buildings_obox). */
+    float far_err;
 } geo_buildings_chunk;
 
 #define GEO_BUILDINGS_FAR_V                                                                        \
@@ -93,6 +96,19 @@ typedef struct geo_buildings_row {
 #define GEO_BUILDINGS_BLOCK_N 8
 tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk *c,
                               const geo_buildings_row *rows, int n_side, tw_mesh *out);
+
+/* Feature f's far box (geo_buildings_block.c): the smallest rectangle
+ * over its outer rings among those along each of their edges (at most
+ * GEO_BUILDINGS_OBOX_DIRS of them, evenly picked) and along the axes (an
+ * axis box unless a turned one is smaller): a turned rectangular
+ * footprint's is itself, not the larger axis box. Corners
+ * counter-clockwise in q (scene metres); returns the area it adds to the
+ * footprint (m^2, 0 at least). */
+#define GEO_BUILDINGS_OBOX_DIRS 32
+double geo_buildings_obox(const geo_polygons *p, int f, double q[4][2]);
+/* Chunk c's far_err from its footprints: the root of the mean of what
+ * geo_buildings_obox adds (m). */
+float geo_buildings_far_err(const geo_buildings *b, const geo_buildings_chunk *c);
 
 /* Where heights came from: a field (metres or floors) or the default. */
 typedef struct geo_buildings_source {
@@ -177,7 +193,7 @@ void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[
  * ~/.cache/citytwin), named by a hash of its key and holding the key, so a
  * changed file (size, mtime) or setting misses, and a checksum, so a cut
  * or corrupt file is detected, never trusted. */
-#define GEO_BUILDINGS_CACHE_VERSION 8u /* the file format (geo_buildings_cache.c) */
+#define GEO_BUILDINGS_CACHE_VERSION 9u /* the file format (geo_buildings_cache.c) */
 bool geo_buildings_cache_dir(char *out, size_t n);
 /* The key of a whole read of a local file (path, size, mtime, the keys that
  * shape the buildings, the scene CRS) or of a file over HTTP (/vsicurl/:

@@ -25,7 +25,8 @@
  * 5: no attribute texts (read on pick), one class field's; 6: (never
  * released); 7: meshes with a building id per vertex (id * 2 + 1 on top)
  * instead of colours (raised and coloured by a table in the vertex
- * shader), int16 x, y where a chunk allows (TW_MESH_XY16) */
+ * shader), int16 x, y where a chunk allows (TW_MESH_XY16); 9: far boxes
+ * turned to each footprint (geo_buildings_obox), the layout as 8's */
 #define GEO_CACHE_VERSION GEO_BUILDINGS_CACHE_VERSION
 #define GEO_CACHE_NULL    0xffffffffu
 
@@ -443,6 +444,7 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
         if (!geo__rmesh(r, &c->walls) || !geo__rmesh(r, &c->far)) return false;
         if (c->far.vertex_count != (uint32_t)(c->f1 - c->f0) * GEO_BUILDINGS_FAR_V)
             return r->bad = true, false;
+        c->far_err = geo_buildings_far_err(b, c); /* not stored: from the footprints */
         /* Every vertex names a building of the chunk: its row of the table. */
         const tw_mesh *ms[2] = {&c->walls, &c->far};
         for (int i = 0; i < 2; i++) {

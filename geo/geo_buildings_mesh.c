@@ -514,7 +514,7 @@ void geo_bmesh_arena_free(geo_buildings *b)
     b->mesh_arena_live = NULL, b->mesh_arena_live_regions = 0;
 }
 
-/* The far mesh: each building's bounding box, corner k's bottom (z 0) at
+/* The far mesh: each building's smallest box, corner k's bottom (z 0) at
  * vertex 2k and its top (z 1) at 2k + 1, four walls and a roof; no normals (drawn
  * with flat normals). */
 static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_buildings_chunk *c,
@@ -528,14 +528,16 @@ static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_build
      * (bottom a, b, top b, a) go up as one strip (rn_mesh), then the roof. */
     static const uint32_t tri[30] = {0, 2, 3, 0, 3, 1, 2, 4, 5, 2, 5, 3, 4, 6, 7,
                                      4, 7, 5, 6, 0, 1, 6, 1, 7, 1, 3, 5, 1, 5, 7};
+    double lost = 0;
     for (uint32_t i = 0; i < n; i++) {
-        const double *bb = b->polys.features[c->f0 + (int)i].bbox;
-        const double q[4][2] = {{bb[0], bb[1]}, {bb[2], bb[1]}, {bb[2], bb[3]}, {bb[0], bb[3]}};
+        double q[4][2]; /* the smallest box, turned or not (geo_buildings_block.c) */
+        lost += geo_buildings_obox(&b->polys, c->f0 + (int)i, q);
         uint32_t v0 = i * GEO_BUILDINGS_FAR_V;
         for (uint32_t k = 0; k < 8; k++)
             geo__vertex(&c->far, v0 + k, q[k >> 1][0], q[k >> 1][1], c->origin, i, k & 1);
         for (int k = 0; k < 30; k++) c->far.indices[i * 30 + (uint32_t)k] = v0 + tri[k];
     }
+    c->far_err = n ? (float)sqrt(lost / n) : 0;
     return TW_OK;
 }
 

@@ -99,11 +99,16 @@ static bool rn__strip(const uint32_t *ix, uint32_t count, uint32_t *out, uint32_
             continue;
         }
         uint32_t a = ix[k], b = ix[k + 1];
+        /* Top before bottom: the strip's triangles (a + 1, a, b + 1) and
+         * (b + 1, a, b) are the list's two, wound the same way (bottom
+         * first would wind them the other way round: boxes, drawn with
+         * back faces culled, would show their inside). Runs start at even
+         * positions, so the joins keep that. */
         if (a != last) {
-            if (ns) out[ns] = out[ns - 1], ns++, out[ns++] = a; /* the join */
-            out[ns++] = a, out[ns++] = a + 1;
+            if (ns) out[ns] = out[ns - 1], ns++, out[ns++] = a + 1; /* the join */
+            out[ns++] = a + 1, out[ns++] = a;
         }
-        out[ns++] = b, out[ns++] = b + 1;
+        out[ns++] = b + 1, out[ns++] = b;
         last = b;
     }
     for (; k < count; k++) l[nl++] = ix[k];
@@ -246,4 +251,10 @@ uint32_t rn_mesh_index_count(rn_mesh mesh)
 {
     if (!rn_mesh_valid(mesh)) return 0;
     return rn__mesh.meshes[tw_slots_index(mesh.id)].index_count;
+}
+
+bool rn_mesh_strip(const uint32_t *ix, uint32_t count, uint32_t *out, uint32_t *strip,
+                   uint32_t *list)
+{
+    return rn__strip(ix, count, out, strip, list);
 }

@@ -31,4 +31,12 @@ uint32_t rn_mesh_index_count(rn_mesh mesh);
  * for TW_MESH_XY16): what a shader multiplies a_position.xy by. */
 float rn_mesh_xy_scale(rn_mesh mesh);
 
+/* A triangle list's wall quads (bottom a, b even, top a + 1, b + 1, as
+ * (a, b, b + 1) and (a, b + 1, a + 1)) as one triangle strip, wound as the
+ * list, into out[0 .. *strip - 1], the rest of the list after it (*list
+ * indices); false, out untouched, when that saves nothing. out holds count.
+ * What rn_mesh_make uploads (no GL: exposed for tests). */
+bool rn_mesh_strip(const uint32_t *ix, uint32_t count, uint32_t *out, uint32_t *strip,
+                   uint32_t *list);
+
 #endif

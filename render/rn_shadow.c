@@ -217,14 +217,10 @@ static bool rn__same(const rn__casts *a, const rn__casts *b)
     return true;
 }
 
-/* Draws the recorded casters into the depth texture. */
-static void rn__render(const rn__casts *l)
+void rn_shadow_depth_state(unsigned fbo, int size)
 {
-    GLint saved_fbo, saved_viewport[4];
-    glGetIntegerv(GL_FRAMEBUFFER_BINDING, &saved_fbo);
-    glGetIntegerv(GL_VIEWPORT, saved_viewport);
-    glBindFramebuffer(GL_FRAMEBUFFER, rn__shadow.fbo);
-    glViewport(0, 0, RN_SHADOW_SIZE, RN_SHADOW_SIZE);
+    glBindFramebuffer(GL_FRAMEBUFFER, fbo);
+    glViewport(0, 0, size, size);
     glDepthMask(GL_TRUE);
     glClear(GL_DEPTH_BUFFER_BIT);
     glEnable(GL_DEPTH_TEST);
@@ -234,6 +230,15 @@ static void rn__render(const rn__casts *l)
     /* Slope-scaled bias in the map: no acne on faces the sun grazes. */
     glEnable(GL_POLYGON_OFFSET_FILL);
     glPolygonOffset(1.5f, 2.0f);
+}
+
+/* Draws the recorded casters into the depth texture. */
+static void rn__render(const rn__casts *l)
+{
+    GLint saved_fbo, saved_viewport[4];
+    glGetIntegerv(GL_FRAMEBUFFER_BINDING, &saved_fbo);
+    glGetIntegerv(GL_VIEWPORT, saved_viewport);
+    rn_shadow_depth_state(rn__shadow.fbo, RN_SHADOW_SIZE);
     glUseProgram(rn__shadow.program);
     glUniformMatrix4fv(rn__shadow.u_light, 1, GL_FALSE, l->light);
     glUniform1i(rn__shadow.u_table_on, 0);

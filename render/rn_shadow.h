@@ -41,6 +41,10 @@ void rn_shadow_end(int width, int height);
  * since setup. */
 void rn_shadow_counts(long *renders, long *reuses);
 bool rn_shadow_active(void);
+/* The depth pass's state: fbo bound, a size x size viewport, its depth
+ * cleared, depth test, no culling or blending, the slope-scaled offset
+ * (for a pass drawn elsewhere the same way: bench/analysis's GL floor). */
+void rn_shadow_depth_state(unsigned fbo, int size);
 /* Turns the shadow off for receivers (a frame without one). */
 void rn_shadow_clear(void);
 /* For a receiver's bound program: binds the map to texture unit 5 and sets

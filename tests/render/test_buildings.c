@@ -365,16 +365,18 @@ static void test_click_in_a_window(void)
         snprintf(png, sizeof png, "%s/%s.png", tw_run_tmpdir(), tags[k]);
         snprintf(rep, sizeof rep, "%s/%s.report.json", tw_run_tmpdir(), tags[k]);
         snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tags[k]);
-        snprintf(cmd, sizeof cmd,
-                 "xvfb-run -a -s '-screen 0 1280x800x24' sh -c '"
-                 "\"%s\" --size 1280x720 --bookmark here --wait-s 9 --snapshot \"%s\" "
-                 "--report \"%s\" \"%s\" 2>\"%s\" & pid=$!; "
-                 "wid=$(xdotool search --sync --onlyvisible --name citytwin | head -n 1); "
-                 "n=0; until grep -q \"view is complete\" \"%s\" || [ $n -ge 600 ]; do "
-                 "sleep 0.1; n=$((n+1)); done; xdotool mousemove --window $wid 640 360; sleep 0.3; "
-                 "xdotool click 1; %s"
-                 "wait $pid' </dev/null >/dev/null 2>&1",
-                 tw_run_bin(), png, rep, scene, err, err, after[k]);
+        snprintf(
+            cmd, sizeof cmd,
+            "xvfb-run -a -s '-screen 0 1280x800x24' sh -c '"
+            "\"%s\" --size 1280x720 --bookmark here --wait-s 9 --snapshot \"%s\" "
+            "--report \"%s\" \"%s\" 2>\"%s\" & pid=$!; "
+            "wid=$(timeout 90 xdotool search --sync --onlyvisible --name citytwin | head -n 1); "
+            "[ -n \"$wid\" ] || { kill $pid; exit 3; }; "
+            "n=0; until grep -q \"view is complete\" \"%s\" || [ $n -ge 600 ]; do "
+            "sleep 0.1; n=$((n+1)); done; xdotool mousemove --window $wid 640 360; sleep 0.3; "
+            "xdotool click 1; %s"
+            "wait $pid' </dev/null >/dev/null 2>&1",
+            tw_run_bin(), png, rep, scene, err, err, after[k]);
         TW_CHECK(tw_run_shell(cmd) == 0);
         json_object *r = tw_run_load_json(rep), *b = tw_run_layer(r, "buildings");
         TW_CHECK_STR(str(b, "status"), "ok");

@@ -183,7 +183,8 @@ static void test_drag_in_a_window(void)
              "xvfb-run -a -s '-screen 0 1280x800x24' sh -c '"
              "\"%s\" --size 1280x720 --bookmark down --wait-s 7 --snapshot \"%s\" --report "
              "\"%s\" \"%s\" 2>\"%s\" & pid=$!; "
-             "wid=$(xdotool search --sync --onlyvisible --name citytwin | head -n 1); "
+             "wid=$(timeout 90 xdotool search --sync --onlyvisible --name citytwin | head -n 1); "
+             "[ -n \"$wid\" ] || { kill $pid; exit 3; }; "
              "sleep 4; xdotool mousemove --window $wid 640 360; sleep 0.3; xdotool mousedown 1; "
              "sleep 0.2; for x in 680 720 760 800 840; do xdotool mousemove --window $wid $x 360; "
              "sleep 0.15; done; xdotool mouseup 1; wait $pid' </dev/null >/dev/null 2>&1",

@@ -181,6 +181,74 @@ static void test_empty(void)
     tw_mesh_free(&m);
 }
 
+/* The far boxes' rectangles (geo_buildings_obox) on the real Cheongna
+ * footprints: every outer point inside its rectangle, corners
+ * counter-clockwise and at right angles, never larger than the axis box
+ * (and smaller for some turned footprints), what it adds the rectangle's
+ * area less the footprint's; a turned square's rectangle is itself. */
+static void test_obox(void)
+{
+    geo_buildings b;
+    char err[512];
+    geo_buildings_desc d = {.src = {.path = cheongna}};
+    TW_CHECK_MSG(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK, "%s", err);
+    const geo_polygons *p = &b.polys;
+    int turned = 0;
+    double lost_sum = 0, axis_sum = 0;
+    for (int f = 0; f < p->count; f++) {
+        double q[4][2];
+        double lost = geo_buildings_obox(p, f, q);
+        const geo_polygon *g = &p->features[f];
+        double ux = q[1][0] - q[0][0], uy = q[1][1] - q[0][1];
+        double vx = q[3][0] - q[0][0], vy = q[3][1] - q[0][1];
+        double area = ux * vy - uy * vx; /* > 0: counter-clockwise */
+        double lu = sqrt(ux * ux + uy * uy), lv = sqrt(vx * vx + vy * vy);
+        TW_CHECK_MSG(area > 0 && fabs(ux * vx + uy * vy) <= 1e-6 * lu * lv + 1e-9,
+                     "feature %d: area %g", f, area);
+        double axis = (g->bbox[2] - g->bbox[0]) * (g->bbox[3] - g->bbox[1]);
+        TW_CHECK_MSG(area <= axis * (1 + 1e-9) + 1e-6, "feature %d: %g over its axis box %g", f,
+                     area, axis);
+        turned += area < axis * 0.95;
+        TW_CHECK_NEAR(lost, fmax(area - g->area, 0), 1e-3 * axis + 1e-6);
+        lost_sum += lost, axis_sum += fmax(axis - g->area, 0);
+        for (int r = g->ring_first; r < g->ring_first + g->ring_count; r++) {
+            if (!p->ring_outer[r]) continue;
+            for (int i = p->ring_start[r]; i < p->ring_start[r + 1]; i++) {
+                double x = p->xy[2 * i] - q[0][0], y = p->xy[2 * i + 1] - q[0][1];
+                double u = (x * ux + y * uy) / lu, v = (x * vx + y * vy) / lv;
+                TW_CHECK_MSG(u >= -1e-6 && u <= lu + 1e-6 && v >= -1e-6 && v <= lv + 1e-6,
+                             "feature %d: point %d outside (%g, %g)", f, i, u, v);
+            }
+        }
+    }
+    fprintf(stderr, "  %d of %d footprints turned; boxes add %.0f m^2 (axis boxes %.0f)\n", turned,
+            p->count, lost_sum, axis_sum);
+    TW_CHECK(turned > p->count / 10 && lost_sum < axis_sum * 0.8);
+    geo_buildings_free(&b);
+
+    /* A 10 m square turned 30 degrees: its own rectangle, nothing added. */
+    double c = cos(M_PI / 6), s = sin(M_PI / 6), xy[10];
+    const double sq[5][2] = {{0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}};
+    for (int i = 0; i < 5; i++)
+        xy[2 * i] = 1000 + c * sq[i][0] - s * sq[i][1],
+               xy[2 * i + 1] = 2000 + s * sq[i][0] + c * sq[i][1];
+    int start[2] = {0, 5};
+    bool outer[1] = {true};
+    geo_polygon g = {.ring_first = 0, .ring_count = 1, .area = 100};
+    g.bbox[0] = 1000 - 10 * s, g.bbox[1] = 2000, g.bbox[2] = 1000 + 10 * c,
+    g.bbox[3] = 2000 + 10 * s + 10 * c;
+    geo_polygons one = {.features = &g,
+                        .count = 1,
+                        .xy = xy,
+                        .ring_start = start,
+                        .ring_outer = outer,
+                        .ring_count = 1};
+    double q[4][2];
+    TW_CHECK_NEAR(geo_buildings_obox(&one, 0, q), 0, 1e-6);
+    double ux = q[1][0] - q[0][0], uy = q[1][1] - q[0][1];
+    TW_CHECK_NEAR(sqrt(ux * ux + uy * uy), 10, 1e-6);
+}
+
 int main(void)
 {
     tw_log_init(TW_LOG_WARN);
@@ -193,6 +261,7 @@ int main(void)
         TW_SKIP("no EPSG:5186 frame: %s", err);
     TW_RUN(test_empty);
     TW_RUN(test_blocks);
+    TW_RUN(test_obox);
     geo_frame_destroy(frame);
     return TW_TEST_END();
 }

@@ -183,7 +183,7 @@ static void test_key_follows_the_source_and_settings(void)
 static void test_fuzz_seed_is_current(void)
 {
     char seed[1024], why[600];
-    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v8_file", seed,
+    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v9_file", seed,
                     sizeof seed);
     char *data = NULL;
     size_t len = 0;

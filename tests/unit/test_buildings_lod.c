@@ -31,10 +31,13 @@ static void view_at(rn_view *v, const double eye[3], const double target[3])
     memcpy(v->view_proj, vp, sizeof v->view_proj);
 }
 
-/* A 500 m chunk at (x, y) holding n buildings up to 30 m. */
+/* A 500 m chunk at (x, y) holding n buildings up to 30 m, whose boxes
+ * add 7 m squared each to their footprints (7 m * APP_FAR_ERR_SCALE is
+ * about the 31.6 m spacing of 250 buildings: the boxes' level as by the
+ * spacing alone). */
 static geo_buildings_chunk chunk_at(double x, double y, int n)
 {
-    geo_buildings_chunk c = {.f0 = 0, .f1 = n, .origin = {x, y, 0}};
+    geo_buildings_chunk c = {.f0 = 0, .f1 = n, .origin = {x, y, 0}, .far_err = 7};
     double b[6] = {x, y, 0, x + 500, y + 500, 30};
     memcpy(c.box, b, sizeof b);
     return c;
@@ -93,6 +96,7 @@ static void test_grazing(void)
     geo_buildings_chunk under = chunk_at(-250, -250, 250), sparse = chunk_at(-250, 9750, 3);
     TW_CHECK_MSG(lod(&cfg, &under, &v) == APP_LOD_FULL, "under the eye: level %d",
                  lod(&cfg, &under, &v));
+    sparse.far_err = 20; /* large buildings' boxes add more */
     TW_CHECK(lod(&cfg, &sparse, &v) == APP_LOD_FULL);
     geo_buildings_chunk dense = chunk_at(-250, 9750, 250);
     TW_CHECK(lod(&cfg, &dense, &v) == APP_LOD_FAR);
@@ -125,6 +129,26 @@ static void test_overview(void)
     TW_CHECK(lod(&cfg, &c, &v) == APP_LOD_FAR);
     view_at(&v, (double[3]){0, 0, 6000}, (double[3]){0, 0, 0});
     TW_CHECK(lod(&cfg, &c, &v) == APP_LOD_FULL);
+}
+
+/* Boxes turned to their footprints (geo_buildings_obox): a chunk of
+ * rectangles, whose boxes add nothing (the 1 m floor), is drawn as boxes
+ * from 6 km up where one of L-shapes (9 m squared added, as the grazing
+ * district's) or the old rule by spacing alone keeps it in full; from
+ * 2 km up both are in full. */
+static void test_measured_far_error(void)
+{
+    app_buildings_cfg cfg = {.far_px = APP_FAR_PX, .block_px = APP_BLOCK_PX};
+    rn_view v;
+    geo_buildings_chunk rect = chunk_at(-250, -250, 250), ell = rect;
+    rect.far_err = 0, ell.far_err = 9;
+    view_at(&v, (double[3]){0, 0, 6000}, (double[3]){0, 0, 0});
+    TW_CHECK(lod(&cfg, &rect, &v) == APP_LOD_FAR);
+    TW_CHECK(lod(&cfg, &ell, &v) == APP_LOD_FULL);
+    double spacing = sqrt(500.0 * 500.0 / 250) * app_bview_focal(&v) / (6000 - 30);
+    TW_CHECK_MSG(spacing >= APP_FAR_PX, "the spacing alone: %.2f px", spacing);
+    view_at(&v, (double[3]){0, 0, 2000}, (double[3]){0, 0, 0});
+    TW_CHECK(lod(&cfg, &rect, &v) == APP_LOD_FULL);
 }
 
 /* The shadow map's level: a chunk whose buildings are under a texel
@@ -167,6 +191,7 @@ int main(void)
     TW_RUN(test_focal);
     TW_RUN(test_grazing);
     TW_RUN(test_overview);
+    TW_RUN(test_measured_far_error);
     TW_RUN(test_sort);
     TW_RUN(test_shadow_lod);
     return TW_TEST_END();

@@ -49,7 +49,10 @@ typedef struct app_buildings_cfg {
  * buildings 31 m apart is then under 29 px, where the old rule by the
  * chunk's longer side switched at 20 px whatever it held; a chunk of a few
  * buildings keeps them in full to 14 px). */
-#define APP_FAR_PX        1.8
+#define APP_FAR_PX 1.8
+/* The far boxes' measured error (chunk far_err, at least this many
+ * metres) times APP_FAR_ERR_SCALE stands for the spacing when smaller:
+ * an L-shaped footprint 16 m across (9 m squared added) as 40 m apart. */
 #define APP_FAR_ERR_MIN_M 1.0
 #define APP_FAR_ERR_SCALE 4.5
 /* The blocks drop everything inside a cell of an 8 x 8 grid

@@ -15,7 +15,13 @@
  * levels. Unlike the chunk's longer side on screen, this follows the size
  * of what is lost, so the slivers of a grazing view, whose buildings are a
  * pixel or two each, are drawn as boxes and blocks while the chunks near
- * the eye stay in full. The thresholds keep the goldens' views (640 x 360,
+ * the eye stay in full. The far boxes are turned to each footprint
+ * (geo_buildings_obox) and what they lose is measured: the root of the
+ * mean area they add to the footprints (chunk far_err, at least
+ * APP_FAR_ERR_MIN_M); times APP_FAR_ERR_SCALE it stands for the spacing
+ * when smaller (a chunk of turned rectangles loses nothing and is drawn
+ * as boxes nearer; the grazing district's L-shapes, 9 m, as before). The
+ * thresholds keep the goldens' views (640 x 360,
  * chunks 3 to 6 km away) as they were.
  *
  * Tried and left (the goldens hold them back): the grazing discount on
@@ -23,10 +29,7 @@
  * foreshortened: buildings_lod_grazing's far rows merged into striped
  * slabs, 0.76 % of its pixels off); far_px 2.5 with block_px 4 (Cheongna
  * 0.17 %, Yeouido 0.11 %, grazing 0.28 % off, and no chunk of the grazing
- * view left in full); far boxes turned to each footprint's smallest
- * rectangle with a measured far error (branch lod-obox-experiment: at
- * 1 to 2 px the boxes draw fainter than the full meshes, turned or not,
- * and Cheongna was 0.32 % off); the grazing factor's floor at 0.03 (a
+ * view left in full); the grazing factor's floor at 0.03 (a
  * street view's distant towers, as boxes, widen on the skyline: 0.22 %
  * of the 600,000 set's street view off, for 17 % fewer triangles). At 600,000 buildings most of a
  * street or oblique view's triangles are full chunks (34 triangles a building) and far boxes (10);

@@ -230,7 +230,7 @@ int main(int argc, char **argv)
     server_priority(sim.pid, server_nice, idle);
     const char *ln = getenv("CITYTWIN_LIVE_NICE"), *ls = getenv("CITYTWIN_LIVE_SCHED");
     printf("simulator: %s, nice %d; app live threads: CITYTWIN_LIVE_SCHED=%s, nice +%s\n",
-           idle ? "SCHED_IDLE" : "SCHED_OTHER", server_nice, ls && ls[0] ? ls : "(default: idle)",
+           idle ? "SCHED_IDLE" : "SCHED_OTHER", server_nice, ls && ls[0] ? ls : "(default: prep)",
            ln && ln[0] ? ln : "5");
     char url[128];
     snprintf(url, sizeof url, "%s/geojson/bulk.geojson", sim.base);

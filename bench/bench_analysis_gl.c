@@ -165,26 +165,6 @@ bool bench_gl_init(const char *source, const tw_obstacles *o, const double box[4
     return true;
 }
 
-/* The light's matrix for a sun (unit, towards it), as rn_shadow_begin
- * builds it, over the square of half side R around the centre. */
-static void bg_light(const double sun[3], double R, float m[16])
-{
-    double f[3] = {-sun[0], -sun[1], -sun[2]}, up[3] = {0, 0, 1};
-    double r[3] = {f[1] * up[2] - f[2] * up[1], f[2] * up[0] - f[0] * up[2],
-                   f[0] * up[1] - f[1] * up[0]};
-    double rl = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
-    for (int k = 0; k < 3; k++) r[k] /= rl;
-    double u[3] = {r[1] * f[2] - r[2] * f[1], r[2] * f[0] - r[0] * f[2], r[0] * f[1] - r[1] * f[0]};
-    double D = 2 * R + 3000;
-    memset(m, 0, 16 * sizeof *m);
-    for (int k = 0; k < 3; k++) {
-        m[k * 4 + 0] = (float)(r[k] / R);
-        m[k * 4 + 1] = (float)(u[k] / R);
-        m[k * 4 + 2] = (float)(f[k] / D);
-    }
-    m[15] = 1;
-}
-
 double bench_gl_floor(const tw_sunhours_step *st, int steps)
 {
     if (!bg.ctx) return NAN;
@@ -198,7 +178,8 @@ double bench_gl_floor(const tw_sunhours_step *st, int steps)
                el = fmax(st[k].elevation_deg, 2.0) * M_PI / 180;
         double sun[3] = {sin(az) * cos(el), cos(az) * cos(el), sin(el)};
         float m[16];
-        bg_light(sun, bg.half, m);
+        double r[3], u[3];
+        rn_shadow_light(sun, bg.half, m, r, u); /* as the app's pass builds it */
         rn_shadow_depth_state(bg.fbo, GL_TEX);
         glUseProgram(bg.program);
         glUniformMatrix4fv(bg.u_light, 1, GL_FALSE, m);

@@ -101,30 +101,20 @@ static double rn__dot(const double a[3], const double b[3])
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
 
-bool rn_shadow_begin(const float sun[3], const double centre[3], double radius)
+void rn_shadow_light(const double sun[3], double R, float m[16], double r[3], double u[3])
 {
-    rn__shadow.active = false;
-    if (!rn__shadow.program || sun[2] < 0.035f) return false;
     double f[3] = {-sun[0], -sun[1], -sun[2]}; /* the way the light goes */
     double fl = sqrt(rn__dot(f, f));
     for (int k = 0; k < 3; k++) f[k] /= fl;
     double up[3] = {0, 0, 1};
     if (fabs(f[2]) > 0.99) up[1] = 1, up[2] = 0;
-    double r[3] = {f[1] * up[2] - f[2] * up[1], f[2] * up[0] - f[0] * up[2],
-                   f[0] * up[1] - f[1] * up[0]};
+    r[0] = f[1] * up[2] - f[2] * up[1], r[1] = f[2] * up[0] - f[0] * up[2];
+    r[2] = f[0] * up[1] - f[1] * up[0];
     double rl = sqrt(rn__dot(r, r));
     for (int k = 0; k < 3; k++) r[k] /= rl;
-    double u[3] = {r[1] * f[2] - r[2] * f[1], r[2] * f[0] - r[0] * f[2], r[0] * f[1] - r[1] * f[0]};
-    /* Sizes in steps of 1.25x and the centre on whole texels (on a grid
-     * of RN_SHADOW_SNAP of them): the map's texels stay on the same ground
-     * while the camera pans and zooms, and small moves keep the map. */
-    double R = pow(1.25, ceil(log(fmax(radius, 20.0)) / log(1.25)));
-    double texel = 2 * R / RN_SHADOW_SIZE, snap = texel * RN_SHADOW_SNAP;
-    double cr = rn__dot(centre, r), cu = rn__dot(centre, u);
-    double dr = floor(cr / snap + 0.5) * snap - cr, du = floor(cu / snap + 0.5) * snap - cu;
-    for (int k = 0; k < 3; k++) rn__shadow.ref[k] = centre[k] + dr * r[k] + du * u[k];
+    u[0] = r[1] * f[2] - r[2] * f[1], u[1] = r[2] * f[0] - r[0] * f[2];
+    u[2] = r[0] * f[1] - r[1] * f[0];
     double D = 2 * R + 3000; /* depth half-range: tall towers and relief */
-    float *m = rn__shadow.now.light;
     memset(m, 0, 16 * sizeof *m);
     for (int k = 0; k < 3; k++) {
         m[k * 4 + 0] = (float)(r[k] / R);
@@ -132,6 +122,23 @@ bool rn_shadow_begin(const float sun[3], const double centre[3], double radius)
         m[k * 4 + 2] = (float)(f[k] / D);
     }
     m[15] = 1;
+}
+
+bool rn_shadow_begin(const float sun[3], const double centre[3], double radius)
+{
+    rn__shadow.active = false;
+    if (!rn__shadow.program || sun[2] < 0.035f) return false;
+    /* Sizes in steps of 1.25x and the centre on whole texels (on a grid
+     * of RN_SHADOW_SNAP of them): the map's texels stay on the same ground
+     * while the camera pans and zooms, and small moves keep the map. */
+    double R = pow(1.25, ceil(log(fmax(radius, 20.0)) / log(1.25)));
+    double r[3], u[3], sd[3] = {sun[0], sun[1], sun[2]};
+    rn_shadow_light(sd, R, rn__shadow.now.light, r, u);
+    double texel = 2 * R / RN_SHADOW_SIZE, snap = texel * RN_SHADOW_SNAP;
+    double cr = rn__dot(centre, r), cu = rn__dot(centre, u);
+    double dr = floor(cr / snap + 0.5) * snap - cr, du = floor(cu / snap + 0.5) * snap - cu;
+    for (int k = 0; k < 3; k++) rn__shadow.ref[k] = centre[k] + dr * r[k] + du * u[k];
+    double D = 2 * R + 3000;
     for (int k = 0; k < 3; k++) rn__shadow.r[k] = r[k], rn__shadow.u[k] = u[k];
     rn__shadow.R = R;
     rn__shadow.texel_m = texel;

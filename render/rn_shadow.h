@@ -41,6 +41,11 @@ void rn_shadow_end(int width, int height);
  * since setup. */
 void rn_shadow_counts(long *renders, long *reuses);
 bool rn_shadow_active(void);
+/* The light's matrix for a sun (unit, towards it) over a square of half
+ * side R (metres) around the map's reference point, and the map's axes
+ * r and u (unit): what rn_shadow_begin uses, for a pass drawn elsewhere the
+ * same way (bench/analysis's GL floor). */
+void rn_shadow_light(const double sun[3], double R, float m[16], double r[3], double u[3]);
 /* The depth pass's state: fbo bound, a size x size viewport, its depth
  * cleared, depth test, no culling or blending, the slope-scaled offset
  * (for a pass drawn elsewhere the same way: bench/analysis's GL floor). */

@@ -111,7 +111,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             /* The split view's before side: the source's heights. */
             const rn_table *tb = d->before && t->rows0 ? &t->table0 : &t->table;
             rn_mesh *blockm = d->before && t->rows0 ? t->block0 : t->block;
-            const uint32_t *btris = t->block_tris;
+            const uint32_t *btris = d->before && t->rows0 ? t->block0_tris : t->block_tris;
             double texel = rn_shadow_texel_m();
             for (int k = 0; k < t->b.chunk_count; k++) {
                 const geo_buildings_chunk *c = &t->b.chunks[k];
@@ -197,7 +197,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             p->far_chunks += far && !block;
             p->block_chunks += block;
             p->draw_calls += far ? 1 : rn_mesh_valid(it[0].mesh) + rn_mesh_valid(it[1].mesh);
-            p->triangles += block ? (long)t->block_tris[bl]
+            p->triangles += block ? (long)(b0 ? t->block0_tris : t->block_tris)[bl]
                             : far ? (long)c->far.index_count / 3
                                   : (long)(c->roofs.index_count + c->walls.index_count) / 3;
         }

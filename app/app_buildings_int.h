@@ -108,7 +108,7 @@ typedef struct app_btile {
      * (geo_buildings_block) made from rows / rows0 at each update, and
      * their triangles. */
     rn_mesh *block, *block0;
-    uint32_t *block_tris;
+    uint32_t *block_tris, *block0_tris;
     unsigned edits_gen; /* of the world's edits applied */
     /* A selection's change: only these buildings' rows (and their chunks'
      * blocks) are rewritten at the next update, not the tile's. */

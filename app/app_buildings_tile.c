@@ -74,8 +74,8 @@ static void app__before_clear(app_btile *t)
         for (int l = 0; l < APP_BLOCK_LEVELS; l++)
             rn_mesh_destroy(t->block0[APP_BLOCK_LEVELS * k + l]);
     rn_table_destroy(&t->table0);
-    free(t->rows0), free(t->block0);
-    t->rows0 = NULL, t->block0 = NULL;
+    free(t->rows0), free(t->block0), free(t->block0_tris);
+    t->rows0 = NULL, t->block0 = NULL, t->block0_tris = NULL;
 }
 
 /* Back to empty: meshes, buildings and bases dropped (main thread). */
@@ -613,7 +613,8 @@ static void app__before(app_buildings *p, app_btile *t, int ti)
     size_t n = (size_t)t->b.chunk_count + 1;
     if (!t->rows0) t->rows0 = calloc((size_t)t->b.polys.count + 1, sizeof *t->rows0);
     if (!t->block0) t->block0 = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0);
-    if (!t->rows0 || !t->block0) {
+    if (!t->block0_tris) t->block0_tris = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0_tris);
+    if (!t->rows0 || !t->block0 || !t->block0_tris) {
         app__before_clear(t);
         return;
     }
@@ -624,7 +625,8 @@ static void app__before(app_buildings *p, app_btile *t, int ti)
         return;
     }
     for (int k = 0; k < t->b.chunk_count; k++)
-        app__blocks(&t->b, &t->b.chunks[k], t->rows0, &t->block0[APP_BLOCK_LEVELS * k], NULL);
+        app__blocks(&t->b, &t->b.chunks[k], t->rows0, &t->block0[APP_BLOCK_LEVELS * k],
+                    &t->block0_tris[APP_BLOCK_LEVELS * k]);
 }
 
 /* A selection's change: the rows of the buildings it concerns, on both
@@ -653,7 +655,9 @@ static void app__recolour(app_buildings *p, app_btile *t, int ti)
             if (f < c->f0 || f >= c->f1) continue;
             app__blocks(&t->b, c, t->rows, &t->block[APP_BLOCK_LEVELS * k],
                         &t->block_tris[APP_BLOCK_LEVELS * k]);
-            if (before) app__blocks(&t->b, c, t->rows0, &t->block0[APP_BLOCK_LEVELS * k], NULL);
+            if (before)
+                app__blocks(&t->b, c, t->rows0, &t->block0[APP_BLOCK_LEVELS * k],
+                            &t->block0_tris[APP_BLOCK_LEVELS * k]);
             break;
         }
     }

@@ -12,6 +12,7 @@
 #include "rn_mesh.h"
 #include "rn_shader.h"
 #include "rn_shot.h"
+#include "rn_sync.h"
 #include "rn_terrain.h"
 #include "rn_texture.h"
 #include "rn_ui.h"
@@ -38,6 +39,13 @@ int app_shell_start(app *a, char *err, size_t n)
         return 3;
     }
     TW_INFO("render", "%s", rn_context_renderer(a->ctx));
+    /* A software renderer finishes every so many indices, bounding the
+     * memory its queued scenes take (rn_sync.h); CITYTWIN_SW_SYNC_INDICES
+     * sets the bound (0: never). */
+    const char *sync = getenv("CITYTWIN_SW_SYNC_INDICES");
+    rn_sync_every(sync && *sync ? (uint32_t)strtoul(sync, NULL, 10)
+                  : rn_sync_software(rn_context_renderer(a->ctx)) ? RN_SYNC_SW_INDICES
+                                                                  : 0);
     char shader_dir[PATH_MAX + 16];
     snprintf(shader_dir, sizeof shader_dir, "%s/shaders", a->data_dir);
     rn_shader_set_dir(shader_dir);

@@ -108,6 +108,8 @@ double rn_fill_plain_ms(const rn_view *view, const rn_fill_item *items, int coun
     glViewport(0, 0, view->width, view->height);
     glDisable(GL_SCISSOR_TEST);
     glFinish();
+    /* The software renderer's finishes (rn_sync) as in the frame: the
+     * same draws, the same memory. */
     double t0 = tw_time_mono_s();
     glClearColor(0.8f, 0.8f, 0.8f, 1);
     glDepthMask(GL_TRUE);

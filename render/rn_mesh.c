@@ -4,6 +4,7 @@
  * up as one triangle strip, the other triangles as a list after it. */
 #include "rn_mesh.h"
 
+#include "rn_sync.h"
 #include "tw_log.h"
 #include "tw_slots.h"
 
@@ -239,6 +240,7 @@ void rn_mesh_draw(rn_mesh mesh)
         size_t at = g->strip * (g->index_type == GL_UNSIGNED_SHORT ? 2u : 4u);
         glDrawElements(g->prim, (GLsizei)g->list, g->index_type, (const void *)at);
     }
+    rn_sync_drawn(g->strip + g->list);
 }
 
 float rn_mesh_xy_scale(rn_mesh mesh)

@@ -108,6 +108,47 @@ static void test_grazing_levels(void)
     json_object_put(r), json_object_put(z);
 }
 
+/* llvmpipe finishing every few hundred indices (rn_sync: the bound on
+ * its queued scenes, 250,000 indices by default) draws the same
+ * picture as never finishing, and the report counts the finishes. */
+static void test_sync_mid_frame(void)
+{
+    snprintf(src, sizeof src, "%s/district.geojson", tw_run_tmpdir());
+    TW_CHECK(write_district(src));
+    setenv("CITYTWIN_SW_SYNC_INDICES", "0", 1);
+    json_object *never = run("", "never");
+    setenv("CITYTWIN_SW_SYNC_INDICES", "300", 1);
+    json_object *often = run("", "often");
+    unsetenv("CITYTWIN_SW_SYNC_INDICES");
+    if (!never || !often) return;
+    json_object *m0 = tw_run_get(never, "memory"), *m1 = tw_run_get(often, "memory");
+    long frames = num(tw_run_get(often, "frames"), "count");
+    long tris = num(tw_run_layer(often, "buildings"), "triangles");
+    fprintf(stderr,
+            "  finishes: %ld never, %ld every 300 indices over %ld frames of %ld triangles\n",
+            num(m0, "syncs"), num(m1, "syncs"), frames, tris);
+    TW_CHECK_MSG(num(m0, "sync_every_indices") == 0 && num(m0, "syncs") == 0,
+                 "never: every %ld, %ld finishes", num(m0, "sync_every_indices"), num(m0, "syncs"));
+    /* A frame of the district draws tens of thousands of indices: many
+     * finishes (frames before the load ends draw none). */
+    TW_CHECK_MSG(num(m1, "sync_every_indices") == 300 && frames > 0 && tris > 0 &&
+                     num(m1, "syncs") >= 20,
+                 "often: every %ld, %ld finishes over %ld frames", num(m1, "sync_every_indices"),
+                 num(m1, "syncs"), frames);
+    char a[600], b[600];
+    snprintf(a, sizeof a, "%s/never.png", tw_run_tmpdir());
+    snprintf(b, sizeof b, "%s/often.png", tw_run_tmpdir());
+    tw_image x = {0}, y = {0};
+    TW_CHECK(tw_img_load(a, &x) && tw_img_load(b, &y));
+    tw_img_diff d = tw_img_compare(&x, &y, TW_GOLDEN_THRESHOLD);
+    fprintf(stderr, "  finishing often against never: mad %.4f, %.5f of the pixels off\n", d.mad,
+            d.share_off);
+    TW_CHECK_MSG(d.same_size && d.share_off == 0, "pictures differ: mad %.4f, %.5f off", d.mad,
+                 d.share_off);
+    tw_image_free(&x), tw_image_free(&y);
+    json_object_put(never), json_object_put(often);
+}
+
 /* The sun's shadow map (the solstice at noon): from 150 m up over the
  * district's south end the map is a square of 2.5 km (1.2 m texels)
  * across the light, which the low sun (29 degrees) stretches to about
@@ -180,6 +221,7 @@ int main(void)
     TW_RUN(test_grazing_levels);
     TW_RUN(test_shadow_levels);
     TW_RUN(test_shadow_cache);
+    TW_RUN(test_sync_mid_frame);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -97,6 +97,9 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
         o++;
     }
     free(cells);
+    /* As the GPU takes them (a strip of the walls, uint16): uploaded as
+     * they are; out of memory they stay a list (rn_mesh converts it). */
+    tw_mesh_pack16(out);
     return TW_OK;
 }
 

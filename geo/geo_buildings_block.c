@@ -80,7 +80,7 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
     out->origin[0] = ch->origin[0], out->origin[1] = ch->origin[1], out->origin[2] = 0;
     out->prim = TW_PRIM_TRIANGLES;
     /* Corner k's bottom at vertex 2k, its top at 2k + 1: the four walls
-     * (bottom a, b, top b, a) go up as one strip (rn_mesh), then the roof. */
+     * (bottom a, b, top b, a) go up as one strip (tw_mesh_strip16), then the roof. */
     static const uint32_t tri[30] = {0, 2, 3, 0, 3, 1, 2, 4, 5, 2, 5, 3, 4, 6, 7,
                                      4, 7, 5, 6, 0, 1, 6, 1, 7, 1, 3, 5, 1, 5, 7};
     uint32_t o = 0;

@@ -560,7 +560,7 @@ static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo__scra
     if (!ix) return TW_ERR_NOMEM;
     memcpy(c->far.origin, c->origin, sizeof c->origin);
     /* Corner k's bottom at vertex 2k, its top at 2k + 1: the four walls
-     * (bottom a, b, top b, a) go up as one strip (rn_mesh), then the roof. */
+     * (bottom a, b, top b, a) go up as one strip (tw_mesh_strip16), then the roof. */
     static const uint32_t tri[30] = {0, 2, 3, 0, 3, 1, 2, 4, 5, 2, 5, 3, 4, 6, 7,
                                      4, 7, 5, 6, 0, 1, 6, 1, 7, 1, 3, 5, 1, 5, 7};
     double lost = 0;

@@ -193,7 +193,7 @@ void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[
  * ~/.cache/citytwin), named by a hash of its key and holding the key, so a
  * changed file (size, mtime) or setting misses, and a checksum, so a cut
  * or corrupt file is detected, never trusted. */
-#define GEO_BUILDINGS_CACHE_VERSION 9u /* the file format (geo_buildings_cache.c) */
+#define GEO_BUILDINGS_CACHE_VERSION 10u /* the file format (geo_buildings_cache.c) */
 bool geo_buildings_cache_dir(char *out, size_t n);
 /* The key of a whole read of a local file (path, size, mtime, the keys that
  * shape the buildings, the scene CRS) or of a file over HTTP (/vsicurl/:

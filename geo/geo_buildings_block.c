@@ -68,7 +68,11 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
         c->area += w;
         for (int k = 0; k < 4; k++) c->rgba[k] += w * rows[i].rgba[k];
     }
-    tw_result r = tw_mesh_alloc(out, (uint32_t)used * 8, (uint32_t)used * 30, TW_MESH_COLORS);
+    /* As the GPU takes them (TW_MESH_GPU16: the walls a strip, uint16),
+     * made from the list here: uploaded as they are. */
+    uint32_t ix[GEO_BUILDINGS_BLOCK_N * GEO_BUILDINGS_BLOCK_N * 30];
+    tw_result r =
+        tw_mesh_alloc(out, (uint32_t)used * 8, (uint32_t)used * 30, TW_MESH_COLORS | TW_MESH_GPU16);
     if (r != TW_OK) {
         free(cells);
         return r;
@@ -76,7 +80,7 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
     out->origin[0] = ch->origin[0], out->origin[1] = ch->origin[1], out->origin[2] = 0;
     out->prim = TW_PRIM_TRIANGLES;
     /* Corner k's bottom at vertex 2k, its top at 2k + 1: the four walls
-     * (bottom a, b, top b, a) go up as one strip (rn_mesh), then the roof. */
+     * (bottom a, b, top b, a) go up as one strip (tw_mesh_strip16), then the roof. */
     static const uint32_t tri[30] = {0, 2, 3, 0, 3, 1, 2, 4, 5, 2, 5, 3, 4, 6, 7,
                                      4, 7, 5, 6, 0, 1, 6, 1, 7, 1, 3, 5, 1, 5, 7};
     uint32_t o = 0;
@@ -93,10 +97,11 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
             for (int j = 0; j < 4; j++)
                 out->colors[(o * 8 + v) * 4 + j] = (uint8_t)(c->rgba[j] / c->area + 0.5f);
         }
-        for (int t = 0; t < 30; t++) out->indices[o * 30 + (uint32_t)t] = o * 8 + tri[t];
+        for (int t = 0; t < 30; t++) ix[o * 30 + (uint32_t)t] = o * 8 + tri[t];
         o++;
     }
     free(cells);
+    tw_mesh_strip16(ix, out->index_count, out->ix16, &out->strip_count, &out->list_count);
     return TW_OK;
 }
 

@@ -26,7 +26,9 @@
  * released); 7: meshes with a building id per vertex (id * 2 + 1 on top)
  * instead of colours (raised and coloured by a table in the vertex
  * shader), int16 x, y where a chunk allows (TW_MESH_XY16); 9: far boxes
- * turned to each footprint (geo_buildings_obox), the layout as 8's */
+ * turned to each footprint (geo_buildings_obox), the layout as 8's; 10:
+ * meshes as the GPU takes them where they fit (TW_MESH_GPU16: a strip and
+ * list count in the header, uint16 ids and indices) */
 #define GEO_CACHE_VERSION GEO_BUILDINGS_CACHE_VERSION
 #define GEO_CACHE_NULL    0xffffffffu
 
@@ -149,6 +151,7 @@ static void geo__str(geo__buf *b, const char *s)
 static void geo__mesh(geo__buf *b, const tw_mesh *m)
 {
     geo__put(b, m, offsetof(tw_mesh, positions)); /* origin, prim, attrs, counts */
+    size_t nv = m->vertex_count;
     if (m->attrs & TW_MESH_XY16)
         geo__put(b, m->xy16, (size_t)m->vertex_count * 2 * sizeof(int16_t));
     else
@@ -156,7 +159,12 @@ static void geo__mesh(geo__buf *b, const tw_mesh *m)
     if (m->attrs & TW_MESH_NORMALS) geo__put(b, m->normals, (size_t)m->vertex_count * 3 * 4);
     if (m->attrs & TW_MESH_UVS) geo__put(b, m->uvs, (size_t)m->vertex_count * 2 * 4);
     if (m->attrs & TW_MESH_COLORS) geo__put(b, m->colors, (size_t)m->vertex_count * 4);
-    if (m->attrs & TW_MESH_IDS) geo__put(b, m->ids, (size_t)m->vertex_count * 4);
+    if (m->attrs & TW_MESH_GPU16) {
+        if (m->attrs & TW_MESH_IDS) geo__put(b, m->id16, nv * 2);
+        geo__put(b, m->ix16, ((size_t)m->strip_count + m->list_count) * 2);
+        return;
+    }
+    if (m->attrs & TW_MESH_IDS) geo__put(b, m->ids, nv * 4);
     geo__put(b, m->indices, (size_t)m->index_count * sizeof(uint32_t));
 }
 
@@ -322,18 +330,36 @@ static const char *geo__intern(const char *s)
     return out;
 }
 
+/* A TW_MESH_GPU16 mesh's indices below its vertex count and its strip and
+ * list the triangles index_count stands for (the strip's joins aside). */
+static bool geo__rgpu16(const tw_mesh *m)
+{
+    const uint16_t *s = m->ix16;
+    uint32_t n = m->strip_count + m->list_count, tris = m->list_count / 3;
+    for (uint32_t i = 0; i < n; i++)
+        if (s[i] >= m->vertex_count) return false;
+    for (uint32_t i = 0; i + 2 < m->strip_count; i++)
+        tris += s[i] != s[i + 1] && s[i + 1] != s[i + 2] && s[i] != s[i + 2];
+    return m->list_count % 3 == 0 && m->index_count % 3 == 0 && tris == m->index_count / 3;
+}
+
 static bool geo__rmesh(geo__rd *r, tw_mesh *m)
 {
     tw_mesh h;
     if (!geo__get(r, &h, offsetof(tw_mesh, positions))) return false;
     size_t pos = (h.attrs & TW_MESH_XY16) ? 4 : 12; /* bytes of a vertex's position */
-    if ((size_t)h.vertex_count * pos > r->left || (size_t)h.index_count * 4 > r->left ||
-        tw_mesh_alloc(m, h.vertex_count, h.index_count, h.attrs) != TW_OK) {
+    bool g16 = h.attrs & TW_MESH_GPU16;
+    /* GPU16: the strip and list as read (index_count is checked against them). */
+    uint64_t ni = g16 ? (uint64_t)h.strip_count + h.list_count : h.index_count;
+    if ((size_t)h.vertex_count * pos > r->left || ni * (g16 ? 2 : 4) > r->left ||
+        (g16 && (h.vertex_count >= 65535 || h.prim != TW_PRIM_TRIANGLES)) ||
+        tw_mesh_alloc(m, h.vertex_count, (uint32_t)ni, h.attrs) != TW_OK) {
         r->bad = true;
         return false;
     }
     memcpy(m->origin, h.origin, sizeof h.origin);
     m->prim = h.prim;
+    m->index_count = h.index_count;
     if (h.attrs & TW_MESH_XY16)
         geo__get(r, m->xy16, (size_t)h.vertex_count * 4);
     else
@@ -341,6 +367,13 @@ static bool geo__rmesh(geo__rd *r, tw_mesh *m)
     if (h.attrs & TW_MESH_NORMALS) geo__get(r, m->normals, (size_t)h.vertex_count * 12);
     if (h.attrs & TW_MESH_UVS) geo__get(r, m->uvs, (size_t)h.vertex_count * 8);
     if (h.attrs & TW_MESH_COLORS) geo__get(r, m->colors, (size_t)h.vertex_count * 4);
+    if (g16) {
+        m->strip_count = h.strip_count, m->list_count = h.list_count;
+        if (h.attrs & TW_MESH_IDS) geo__get(r, m->id16, (size_t)h.vertex_count * 2);
+        geo__get(r, m->ix16, (size_t)ni * 2);
+        if (!r->bad && !geo__rgpu16(m)) r->bad = true;
+        return !r->bad;
+    }
     if (h.attrs & TW_MESH_IDS) geo__get(r, m->ids, (size_t)h.vertex_count * 4);
     geo__get(r, m->indices, (size_t)h.index_count * 4);
     for (uint32_t i = 0; !r->bad && i < h.index_count; i++)
@@ -448,9 +481,11 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
         /* Every vertex names a building of the chunk: its row of the table. */
         const tw_mesh *ms[2] = {&c->walls, &c->far};
         for (int i = 0; i < 2; i++) {
-            if (!ms[i]->ids) return r->bad = true, false;
-            for (uint32_t v = 0; v < ms[i]->vertex_count; v++)
-                if ((ms[i]->ids[v] >> 1) >= (uint32_t)(c->f1 - c->f0)) return r->bad = true, false;
+            if (!ms[i]->ids && !ms[i]->id16) return r->bad = true, false;
+            for (uint32_t v = 0; v < ms[i]->vertex_count; v++) {
+                uint32_t id = ms[i]->id16 ? ms[i]->id16[v] : ms[i]->ids[v];
+                if ((id >> 1) >= (uint32_t)(c->f1 - c->f0)) return r->bad = true, false;
+            }
         }
         c->wall_v0 = geo__arr(r, (long)(c->f1 - c->f0) + 1, sizeof *c->wall_v0);
         for (int i = 0; !r->bad && i <= c->f1 - c->f0; i++)

@@ -344,20 +344,23 @@ static size_t geo__up(size_t n)
 }
 
 /* Bytes of a mesh's arrays as laid out in the arena: positions (float
- * xyz, or int16 xy when packed), ids, indices. */
-static size_t geo__mesh_span(size_t nv, size_t ni, bool packed)
+ * xyz, or int16 xy when packed), ids, indices (uint32, or uint16 with g16:
+ * TW_MESH_GPU16). */
+static size_t geo__mesh_span(size_t nv, size_t ni, bool packed, bool g16)
 {
-    size_t vn = nv ? nv : 1, in = ni ? ni : 1;
-    return geo__up(vn * (packed ? 4 : 12)) + geo__up(vn * 4) + geo__up(in * 4);
+    size_t vn = nv ? nv : 1, in = ni ? ni : 1, w = g16 ? 2 : 4;
+    return geo__up(vn * (packed ? 4 : 12)) + geo__up(vn * w) + geo__up(in * w);
 }
 
 /* A mesh with ids and no normals, positions as int16 x, y when packed,
- * in the arena while it has room, else its own allocation
- * (geo_bmesh_in_arena tells them apart). */
-static tw_result geo__mesh_alloc(geo__arena *a, tw_mesh *m, uint32_t nv, uint32_t ni, bool packed)
+ * ids and indices as the GPU takes them with g16 (TW_MESH_GPU16: ni
+ * bounds strip + list), in the arena while it has room, else its own
+ * allocation (geo_bmesh_in_arena tells them apart). */
+static tw_result geo__mesh_alloc(geo__arena *a, tw_mesh *m, uint32_t nv, uint32_t ni, bool packed,
+                                 bool g16)
 {
-    unsigned attrs = TW_MESH_IDS | (packed ? TW_MESH_XY16 : 0);
-    size_t vn = nv ? nv : 1, need = geo__mesh_span(nv, ni, packed);
+    unsigned attrs = TW_MESH_IDS | (packed ? TW_MESH_XY16 : 0) | (g16 ? TW_MESH_GPU16 : 0);
+    size_t vn = nv ? nv : 1, need = geo__mesh_span(nv, ni, packed, g16), w = g16 ? 2 : 4;
     size_t at = a && a->base ? atomic_fetch_add(&a->used, need) : 0;
     if (!a || !a->base || at + need > a->size) return tw_mesh_alloc(m, nv, ni, attrs);
     tw_prim prim = m->prim;
@@ -371,8 +374,13 @@ static tw_result geo__mesh_alloc(geo__arena *a, tw_mesh *m, uint32_t nv, uint32_
         m->xy16 = (int16_t *)p;
     else
         m->positions = (float *)p;
-    m->ids = (uint32_t *)(p + pos);
-    m->indices = (uint32_t *)(p + pos + geo__up(vn * 4));
+    if (g16) {
+        m->id16 = (uint16_t *)(p + pos);
+        m->ix16 = (uint16_t *)(p + pos + geo__up(vn * w));
+    } else {
+        m->ids = (uint32_t *)(p + pos);
+        m->indices = (uint32_t *)(p + pos + geo__up(vn * w));
+    }
     return TW_OK;
 }
 
@@ -388,7 +396,31 @@ static void geo__vertex(tw_mesh *m, uint32_t v, double x, double y, const double
         float *pos = &m->positions[(size_t)v * 3];
         pos[0] = (float)(x - origin[0]), pos[1] = (float)(y - origin[1]), pos[2] = (float)top;
     }
-    m->ids[v] = id * 2 + top;
+    if (m->id16)
+        m->id16[v] = (uint16_t)(id * 2 + top);
+    else
+        m->ids[v] = id * 2 + top;
+}
+
+/* A worker's uint32 triangle list, reused chunk after chunk (warm pages),
+ * from which a TW_MESH_GPU16 mesh's strip and list are made. */
+typedef struct geo__scratch {
+    uint32_t *ix;
+    size_t cap;
+} geo__scratch;
+
+/* Where mesh m's ni list indices go: its own (uint32), or the scratch
+ * (TW_MESH_GPU16, packed by geo__pack); NULL out of memory. */
+static uint32_t *geo__list(tw_mesh *m, geo__scratch *s, size_t ni)
+{
+    if (!m->ix16) return m->indices;
+    return geo__grow((void **)&s->ix, &s->cap, ni ? ni : 1, sizeof *s->ix) ? s->ix : NULL;
+}
+
+/* A TW_MESH_GPU16 mesh's strip and list from the list in the scratch. */
+static void geo__pack(tw_mesh *m, const uint32_t *ix)
+{
+    if (m->ix16) tw_mesh_strip16(ix, m->index_count, m->ix16, &m->strip_count, &m->list_count);
 }
 
 /* A mesh's first array (where its arrays start). */
@@ -415,7 +447,7 @@ static void geo__region_span(const geo_buildings *b, const tw_mesh *m, size_t *r
 {
     uintptr_t base = (uintptr_t)b->mesh_arena >> GEO_ARENA_REGION_SHIFT;
     *lo = (uintptr_t)geo__mesh_first(m);
-    *hi = *lo + geo__mesh_span(m->vertex_count, m->index_count, m->xy16 != NULL);
+    *hi = *lo + geo__mesh_span(m->vertex_count, m->index_count, m->xy16 != NULL, m->ix16 != NULL);
     *r0 = (*lo >> GEO_ARENA_REGION_SHIFT) - base;
     *r1 = ((*hi - 1) >> GEO_ARENA_REGION_SHIFT) - base;
 }
@@ -517,15 +549,18 @@ void geo_bmesh_arena_free(geo_buildings *b)
 /* The far mesh: each building's smallest box, corner k's bottom (z 0) at
  * vertex 2k and its top (z 1) at 2k + 1, four walls and a roof; no normals (drawn
  * with flat normals). */
-static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_buildings_chunk *c,
-                                bool packed)
+static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo__scratch *s,
+                                geo_buildings_chunk *c, bool packed)
 {
     uint32_t n = (uint32_t)(c->f1 - c->f0);
-    tw_result r = geo__mesh_alloc(a, &c->far, n * GEO_BUILDINGS_FAR_V, n * 30, packed);
+    bool g16 = (size_t)n * GEO_BUILDINGS_FAR_V < 65535;
+    tw_result r = geo__mesh_alloc(a, &c->far, n * GEO_BUILDINGS_FAR_V, n * 30, packed, g16);
     if (r != TW_OK) return r;
+    uint32_t *ix = geo__list(&c->far, s, (size_t)n * 30);
+    if (!ix) return TW_ERR_NOMEM;
     memcpy(c->far.origin, c->origin, sizeof c->origin);
     /* Corner k's bottom at vertex 2k, its top at 2k + 1: the four walls
-     * (bottom a, b, top b, a) go up as one strip (rn_mesh), then the roof. */
+     * (bottom a, b, top b, a) go up as one strip (tw_mesh_strip16), then the roof. */
     static const uint32_t tri[30] = {0, 2, 3, 0, 3, 1, 2, 4, 5, 2, 5, 3, 4, 6, 7,
                                      4, 7, 5, 6, 0, 1, 6, 1, 7, 1, 3, 5, 1, 5, 7};
     double lost = 0;
@@ -535,8 +570,9 @@ static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_build
         uint32_t v0 = i * GEO_BUILDINGS_FAR_V;
         for (uint32_t k = 0; k < 8; k++)
             geo__vertex(&c->far, v0 + k, q[k >> 1][0], q[k >> 1][1], c->origin, i, k & 1);
-        for (int k = 0; k < 30; k++) c->far.indices[i * 30 + (uint32_t)k] = v0 + tri[k];
+        for (int k = 0; k < 30; k++) ix[i * 30 + (uint32_t)k] = v0 + tri[k];
     }
+    geo__pack(&c->far, ix);
     c->far_err = n ? (float)sqrt(lost / n) : 0;
     return TW_OK;
 }
@@ -547,7 +583,7 @@ static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo_build
  * feature's roof triangles (from t) on the top vertices of the points they
  * use: a roof adds no vertex. No normals (drawn with flat normals). */
 static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo__arena *ar,
-                            geo_buildings_chunk *c, uint32_t points, bool packed)
+                            geo__scratch *s, geo_buildings_chunk *c, uint32_t points, bool packed)
 {
     const geo_polygons *cp = &b->polys;
     tw_mesh *m = &c->walls;
@@ -565,7 +601,12 @@ static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo__are
     /* The bottom vertex of each of a feature's points (a repeat: its twin's). */
     uint32_t *at = malloc((maxp + 1) * sizeof *at);
     tw_result r = c->wall_v0 && at ? TW_OK : TW_ERR_NOMEM;
-    if (r == TW_OK) r = geo__mesh_alloc(ar, m, points * 2, points * 6 + (uint32_t)nroof, packed);
+    /* As the GPU takes them where every vertex and id fits 16 bits. */
+    bool g16 = (size_t)points * 2 < 65535 && f1 - f0 <= 32768;
+    uint32_t *lx = NULL;
+    if (r == TW_OK)
+        r = geo__mesh_alloc(ar, m, points * 2, points * 6 + (uint32_t)nroof, packed, g16);
+    if (r == TW_OK && !(lx = geo__list(m, s, (size_t)points * 6 + nroof))) r = TW_ERR_NOMEM;
     if (r != TW_OK) {
         free(at);
         return r;
@@ -604,7 +645,7 @@ static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo__are
             for (uint32_t i = 0; count >= 2 && i < count; i++) {
                 /* Bottom a, b, top b, a as two triangles. */
                 uint32_t va = first + 2 * i, vb = first + 2 * ((i + 1) % count);
-                uint32_t *ix = &m->indices[ni];
+                uint32_t *ix = &lx[ni];
                 ix[0] = va, ix[1] = vb, ix[2] = vb + 1, ix[3] = va, ix[4] = vb + 1, ix[5] = va + 1;
                 ni += 6;
             }
@@ -612,19 +653,19 @@ static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo__are
         /* The roof on the top vertices. */
         uint32_t np = (uint32_t)(cp->ring_start[pf->ring_first + pf->ring_count] - fa);
         const uint32_t *ix = &t->idx[t->first[f]];
-        for (uint32_t k = 0; np && k < t->n[f]; k++)
-            m->indices[ni++] = at[ix[k] < np ? ix[k] : 0] + 1;
+        for (uint32_t k = 0; np && k < t->n[f]; k++) lx[ni++] = at[ix[k] < np ? ix[k] : 0] + 1;
     }
     c->wall_v0[f1 - f0] = nv;
     m->vertex_count = nv;
     m->index_count = ni;
+    geo__pack(m, lx);
     free(at);
     return TW_OK;
 }
 
 /* One chunk's meshes: roofs from t, walls and boxes from its features. */
 static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t, geo__arena *a,
-                                   geo_buildings_chunk *c)
+                                   geo__scratch *s, geo_buildings_chunk *c)
 {
     const geo_polygons *p = &b->polys;
     int n = c->f1 - c->f0, np = 0;
@@ -645,8 +686,8 @@ static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t, g
     double half = fmax(fmax(c->box[3] - c->origin[0], c->origin[0] - c->box[0]),
                        fmax(c->box[4] - c->origin[1], c->origin[1] - c->box[1]));
     bool packed = half * TW_MESH_XY16_PER_M < 32000;
-    tw_result r = geo__walls(b, t, a, c, (uint32_t)np, packed);
-    if (r == TW_OK) r = geo__far_boxes(b, a, c, packed);
+    tw_result r = geo__walls(b, t, a, s, c, (uint32_t)np, packed);
+    if (r == TW_OK) r = geo__far_boxes(b, a, s, c, packed);
     return r;
 }
 
@@ -661,12 +702,14 @@ typedef struct geo__chunk_work {
 static void *geo__chunk_worker(void *arg)
 {
     geo__chunk_work *w = arg;
+    geo__scratch s = {0};
     for (;;) {
         int k = atomic_fetch_add(&w->next, 1);
         if (k >= w->b->chunk_count || atomic_load(&w->failed)) break;
-        if (geo__chunk_meshes(w->b, w->t, w->arena, &w->b->chunks[k]) != TW_OK)
+        if (geo__chunk_meshes(w->b, w->t, w->arena, &s, &w->b->chunks[k]) != TW_OK)
             atomic_store(&w->failed, 1);
     }
+    free(s.ix);
     return NULL;
 }
 

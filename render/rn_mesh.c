@@ -1,7 +1,9 @@
 /* Mesh pool: one VAO and separate attribute buffers per mesh; indices go
  * up as uint16 when the mesh has fewer than 65,535 vertices. Runs of wall
- * quads in a triangle list (bottom / top vertex pairs, see rn__strip) go
- * up as one triangle strip, the other triangles as a list after it. */
+ * quads in a triangle list (bottom / top vertex pairs) go up as one
+ * triangle strip, the other triangles as a list after it (tw_mesh_strip);
+ * a TW_MESH_GPU16 mesh was made that way on a worker and
+ * goes up as it is. */
 #include "rn_mesh.h"
 
 #include "rn_sync.h"
@@ -67,59 +69,12 @@ static GLuint rn__buffer(GLenum target, const void *data, size_t bytes)
     return b;
 }
 
-/* Whether indices ix[0..5] are a wall quad: bottom a, b (even), top a + 1,
- * b + 1, as (a, b, b + 1) and (a, b + 1, a + 1). */
-static bool rn__quad(const uint32_t *ix)
-{
-    uint32_t a = ix[0], b = ix[1];
-    return !(a & 1) && !(b & 1) && ix[2] == b + 1 && ix[3] == a && ix[4] == b + 1 && ix[5] == a + 1;
-}
-
-/* A triangle list's wall quads as one strip (a ring's quads share their
- * edges: a, a + 1, b, b + 1, c, c + 1 ...; a run after another joined by
- * repeating its last index and the next run's first, four triangles
- * without area) into out[0 .. *strip - 1], the rest of the list after it
- * (*list indices). A run of n quads takes 2n + 4 indices instead of 6n: a
- * building's walls about 2.5x fewer. False (out untouched) when that would
- * not save any. out holds count. */
-static bool rn__strip(const uint32_t *ix, uint32_t count, uint32_t *out, uint32_t *strip,
-                      uint32_t *list)
-{
-    uint32_t quads = 0, runs = 0, last = UINT32_MAX;
-    /* Counted first: the list part goes after the strip. */
-    for (uint32_t k = 0; k + 6 <= count; k += 6)
-        if (rn__quad(&ix[k])) quads++, runs += ix[k] != last, last = ix[k + 1];
-    if (!quads) return false;
-    uint32_t want = quads * 2 + runs * 4 - 2, rest = count - quads * 6;
-    if (want + rest >= count) return false;
-    uint32_t *l = out + want, ns = 0, nl = 0, k = 0;
-    last = UINT32_MAX;
-    for (; k + 6 <= count; k += 6) {
-        if (!rn__quad(&ix[k])) {
-            for (uint32_t j = 0; j < 6; j++) l[nl++] = ix[k + j];
-            continue;
-        }
-        uint32_t a = ix[k], b = ix[k + 1];
-        /* Top before bottom: the strip's triangles (a + 1, a, b + 1) and
-         * (b + 1, a, b) are the list's two, wound the same way (bottom
-         * first would wind them the other way round: boxes, drawn with
-         * back faces culled, would show their inside). Runs start at even
-         * positions, so the joins keep that. */
-        if (a != last) {
-            if (ns) out[ns] = out[ns - 1], ns++, out[ns++] = a + 1; /* the join */
-            out[ns++] = a + 1, out[ns++] = a;
-        }
-        out[ns++] = b + 1, out[ns++] = b;
-        last = b;
-    }
-    for (; k < count; k++) l[nl++] = ix[k];
-    *strip = ns, *list = nl;
-    return ns == want;
-}
-
 rn_mesh rn_mesh_make(const tw_mesh *m)
 {
-    if ((!m->positions && !m->xy16) || !m->indices || m->index_count == 0) return (rn_mesh){0};
+    bool g16 = (m->attrs & TW_MESH_GPU16) && m->ix16;
+    if ((!m->positions && !m->xy16) || (!m->indices && !g16) || m->index_count == 0 ||
+        (g16 && m->strip_count + m->list_count == 0))
+        return (rn_mesh){0};
     uint32_t id = tw_slots_alloc(&rn__mesh.slots);
     if (!id) {
         TW_WARN("render", "mesh pool full (%u meshes)", rn__mesh.slots.capacity);
@@ -161,7 +116,13 @@ rn_mesh rn_mesh_make(const tw_mesh *m)
         glVertexAttribPointer(3, 4, GL_UNSIGNED_BYTE, GL_TRUE, 0, 0);
         g->bytes += nv * 4;
     }
-    if (m->ids) {
+    if (m->id16) {
+        /* Made for the GPU (TW_MESH_GPU16): as it is. */
+        g->vbo[4] = rn__buffer(GL_ARRAY_BUFFER, m->id16, nv * sizeof *m->id16);
+        glEnableVertexAttribArray(4);
+        glVertexAttribIPointer(4, 1, GL_UNSIGNED_SHORT, 0, 0);
+        g->bytes += nv * sizeof *m->id16;
+    } else if (m->ids) {
         /* uint16 where every id fits (a chunk's buildings * 2: always but
          * for a chunk of over 32,767 buildings): 2 bytes a vertex less. */
         uint32_t top = 0;
@@ -181,15 +142,21 @@ rn_mesh rn_mesh_make(const tw_mesh *m)
             g->bytes += nv * sizeof(uint32_t);
         }
     }
-    /* Wall quads as a strip where that saves indices. */
+    /* Wall quads as a strip where that saves indices (made so already
+     * with TW_MESH_GPU16). */
     const uint32_t *ix = m->indices;
-    uint32_t ni = m->index_count;
-    g->strip = 0, g->list = ni;
-    uint32_t *st = m->prim == TW_PRIM_TRIANGLES ? malloc((size_t)ni * sizeof *st) : NULL;
-    if (st && rn__strip(m->indices, ni, st, &g->strip, &g->list)) ix = st, ni = g->strip + g->list;
+    uint32_t ni = g16 ? m->strip_count + m->list_count : m->index_count;
+    g->strip = g16 ? m->strip_count : 0, g->list = g16 ? m->list_count : ni;
+    uint32_t *st = m->prim == TW_PRIM_TRIANGLES && !g16 ? malloc((size_t)ni * sizeof *st) : NULL;
+    if (st && tw_mesh_strip(m->indices, ni, st, &g->strip, &g->list))
+        ix = st, ni = g->strip + g->list;
     /* Half the index bytes where every index fits 16 bits. */
-    uint16_t *small = nv < 65535 ? malloc((size_t)ni * sizeof *small) : NULL;
-    if (small) {
+    uint16_t *small = nv < 65535 && !g16 ? malloc((size_t)ni * sizeof *small) : NULL;
+    if (g16) {
+        g->ibo = rn__buffer(GL_ELEMENT_ARRAY_BUFFER, m->ix16, ni * sizeof *m->ix16);
+        g->bytes += ni * sizeof *m->ix16;
+        g->index_type = GL_UNSIGNED_SHORT;
+    } else if (small) {
         for (uint32_t i = 0; i < ni; i++) small[i] = (uint16_t)ix[i];
         g->ibo = rn__buffer(GL_ELEMENT_ARRAY_BUFFER, small, ni * sizeof *small);
         g->bytes += ni * sizeof *small;
@@ -258,5 +225,5 @@ uint32_t rn_mesh_index_count(rn_mesh mesh)
 bool rn_mesh_strip(const uint32_t *ix, uint32_t count, uint32_t *out, uint32_t *strip,
                    uint32_t *list)
 {
-    return rn__strip(ix, count, out, strip, list);
+    return tw_mesh_strip(ix, count, out, strip, list);
 }

@@ -17,7 +17,8 @@ typedef struct rn_mesh {
 tw_result rn_mesh_setup(uint32_t capacity);
 void rn_mesh_shutdown(void);
 /* Uploads a CPU mesh; {0} when out of slots or GL memory. The CPU mesh is
- * only read (the caller still owns and frees it). */
+ * only read (the caller still owns and frees it). A TW_MESH_GPU16 mesh
+ * goes up as it is; others are converted (strip, uint16 where they fit). */
 rn_mesh rn_mesh_make(const tw_mesh *m);
 void rn_mesh_destroy(rn_mesh mesh);
 bool rn_mesh_valid(rn_mesh mesh);
@@ -35,7 +36,7 @@ float rn_mesh_xy_scale(rn_mesh mesh);
  * (a, b, b + 1) and (a, b + 1, a + 1)) as one triangle strip, wound as the
  * list, into out[0 .. *strip - 1], the rest of the list after it (*list
  * indices); false, out untouched, when that saves nothing. out holds count.
- * What rn_mesh_make uploads (no GL: exposed for tests). */
+ * What rn_mesh_make uploads (no GL: exposed for tests; tw_mesh_strip). */
 bool rn_mesh_strip(const uint32_t *ix, uint32_t count, uint32_t *out, uint32_t *strip,
                    uint32_t *list);
 

@@ -29,6 +29,36 @@ static void vxy(const tw_mesh *m, uint32_t v, double out[2])
     }
 }
 
+/* A mesh's triangles as a uint32 list and its ids as uint32: its own
+ * arrays, or unpacked from the GPU's layout (TW_MESH_GPU16: a strip then
+ * a list, uint16); free with listed_free. */
+typedef struct listed {
+    uint32_t *ix, *ids;
+    bool own;
+} listed;
+
+static listed listed_of(const tw_mesh *m)
+{
+    if (!(m->attrs & TW_MESH_GPU16)) return (listed){m->indices, m->ids, false};
+    listed l = {malloc(((size_t)m->index_count + 1) * sizeof *l.ix),
+                malloc(((size_t)m->vertex_count + 1) * sizeof *l.ids), true};
+    if (!l.ix || !l.ids) abort();
+    tw_mesh_unpack16(m, l.ix, l.ids);
+    return l;
+}
+
+/* Vertex v's id (uint16 in the GPU's layout). */
+static uint32_t id_of(const tw_mesh *m, uint32_t v)
+{
+    return m->id16 ? m->id16[v] : m->ids[v];
+}
+
+static void listed_free(listed *l)
+{
+    if (l->own) free(l->ix), free(l->ids);
+    *l = (listed){0};
+}
+
 static geo_frame *frame;
 static char cheongna[1024], yeouido[1024];
 static char tmpdir[64];
@@ -127,12 +157,14 @@ static void check_fills(const char *path)
         const geo_buildings_chunk *ch = &b.chunks[c];
         const tw_mesh *m = &ch->walls;
         roof_verts += ch->roofs.vertex_count + ch->roofs.index_count;
+        listed l = listed_of(m);
         for (uint32_t k = 0; k + 2 < m->index_count; k += 3) {
-            const uint32_t *ix = &m->indices[k];
+            const uint32_t *ix = &l.ix[k];
             if (!(ix[0] & ix[1] & ix[2] & 1)) continue;
             roof_tris++;
-            stray += m->ids[ix[0]] != m->ids[ix[1]] || m->ids[ix[0]] != m->ids[ix[2]];
+            stray += l.ids[ix[0]] != l.ids[ix[1]] || l.ids[ix[0]] != l.ids[ix[2]];
         }
+        listed_free(&l);
         v0_off += ch->wall_v0[ch->f1 - ch->f0] != m->vertex_count;
         TW_CHECK((m->attrs & TW_MESH_IDS) && !(m->attrs & TW_MESH_COLORS));
         /* No normals: the fill shader lights each triangle by its plane. */
@@ -179,12 +211,13 @@ static void test_walls(void)
         for (int c = 0; c < b.chunk_count; c++) {
             const tw_mesh *m = &b.chunks[c].walls;
             normals += m->normals != NULL || (m->attrs & TW_MESH_NORMALS);
+            listed l = listed_of(m);
             for (uint32_t t = 0; t + 2 < m->index_count; t += 3) {
                 double q[3][2];
                 int tops = 0;
                 for (int j = 0; j < 3; j++) {
-                    vxy(m, m->indices[t + (uint32_t)j], q[j]);
-                    tops += m->indices[t + (uint32_t)j] & 1;
+                    vxy(m, l.ix[t + (uint32_t)j], q[j]);
+                    tops += l.ix[t + (uint32_t)j] & 1;
                 }
                 if (tops == 3) continue; /* a roof's, on the top vertices */
                 wall_i += 3;
@@ -193,6 +226,7 @@ static void test_walls(void)
                 slanted += fabs(plan) > 1e-3;
                 flat += tops == 0 || tops == 3;
             }
+            listed_free(&l);
         }
         for (int f = 0; f < p->count; f++) {
             const geo_polygon *pf = &p->features[f];
@@ -216,8 +250,8 @@ static void test_walls(void)
             for (uint32_t v = v0; v + 1 < v1; v += 2) {
                 double a[2], t[2];
                 vxy(m, v, a), vxy(m, v + 1, t);
-                pair_off += a[0] != t[0] || a[1] != t[1] || m->ids[v] != id * 2 ||
-                            m->ids[v + 1] != id * 2 + 1;
+                pair_off += a[0] != t[0] || a[1] != t[1] || id_of(m, v) != id * 2 ||
+                            id_of(m, v + 1) != id * 2 + 1;
             }
         }
         TW_CHECK_MSG(count_off == 0, "%d buildings whose wall vertices are not 2 per edge",
@@ -250,7 +284,8 @@ static void test_release(void)
         geo_buildings_chunk_release(&b, &b.chunks[k]);
         const geo_buildings_chunk *c = &b.chunks[k];
         held += c->roofs.positions || c->roofs.xy16 || c->walls.xy16 || c->walls.positions ||
-                c->far.xy16 || c->far.positions || c->walls.ids || c->walls.indices;
+                c->far.xy16 || c->far.positions || c->walls.ids || c->walls.indices ||
+                c->walls.id16 || c->walls.ix16 || c->far.id16 || c->far.ix16;
         vc -= c->walls.vertex_count, ic -= c->walls.index_count;
     }
     TW_CHECK_MSG(held == 0 && vc == 0 && ic == 0, "%d chunks hold arrays; counts off %u %u", held,
@@ -264,11 +299,13 @@ static void test_release(void)
 static uint64_t mesh_hash(const tw_mesh *m)
 {
     uint64_t h = 1469598103934665603u;
-    const uint8_t *parts[3] = {m->xy16 ? (const uint8_t *)m->xy16 : (const uint8_t *)m->positions,
-                               (const uint8_t *)m->ids, (const uint8_t *)m->indices};
-    size_t bytes[3] = {(size_t)m->vertex_count * (m->xy16 ? 4 : 12), (size_t)m->vertex_count * 4,
-                       (size_t)m->index_count * 4};
-    for (int k = 0; k < 3; k++)
+    const uint8_t *parts[5] = {m->xy16 ? (const uint8_t *)m->xy16 : (const uint8_t *)m->positions,
+                               (const uint8_t *)m->ids, (const uint8_t *)m->indices,
+                               (const uint8_t *)m->id16, (const uint8_t *)m->ix16};
+    size_t bytes[5] = {(size_t)m->vertex_count * (m->xy16 ? 4 : 12), (size_t)m->vertex_count * 4,
+                       (size_t)m->index_count * 4, (size_t)m->vertex_count * 2,
+                       ((size_t)m->strip_count + m->list_count) * 2};
+    for (int k = 0; k < 5; k++)
         for (size_t i = 0; parts[k] && i < bytes[k]; i++) h = (h ^ parts[k][i]) * 1099511628211u;
     return h;
 }
@@ -402,7 +439,6 @@ static bool write_squares(const char *path, const char *const *props, int n)
     fputs("]}\n", f);
     return fclose(f) == 0;
 }
-
 
 /* The height of the building named name (the class field kept: "name"). */
 static double height_of(const geo_buildings *b, const char *name)
@@ -576,7 +612,7 @@ static void test_base_on_slope(void)
     const geo_buildings_chunk *ch = &b.chunks[0];
     /* The meshes stay bottom / top (id * 2, + 1): the row raises them as drawn. */
     uint32_t tops = 0;
-    for (uint32_t v = 0; v < ch->walls.vertex_count; v++) tops += ch->walls.ids[v] == 1;
+    for (uint32_t v = 0; v < ch->walls.vertex_count; v++) tops += id_of(&ch->walls, v) == 1;
     TW_CHECK(tops * 2 == ch->walls.vertex_count);
     /* The roof (two triangles on top vertices) adds no vertex. */
     TW_CHECK(ch->roofs.vertex_count == 0 && ch->walls.index_count == 4 * 6 + 2 * 3);
@@ -609,13 +645,15 @@ static double roof_area(const geo_buildings *b, int f)
     while (f >= c->f1) c++;
     uint32_t v0 = c->wall_v0[f - c->f0], v1 = c->wall_v0[f - c->f0 + 1];
     double sum = 0;
+    listed l = listed_of(&c->walls);
     for (uint32_t k = 0; k + 2 < c->walls.index_count; k += 3) {
-        const uint32_t *ix = &c->walls.indices[k];
+        const uint32_t *ix = &l.ix[k];
         if (ix[0] < v0 || ix[0] >= v1 || !(ix[0] & ix[1] & ix[2] & 1)) continue; /* a roof's */
         double t[3][2];
         for (int j = 0; j < 3; j++) vxy(&c->walls, ix[j], t[j]);
         sum += fabs(tri_area(t[0], t[1], t[2]));
     }
+    listed_free(&l);
     return sum;
 }
 

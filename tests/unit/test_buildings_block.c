@@ -54,7 +54,11 @@ static long check_chunk(const geo_buildings *bs, const geo_buildings_chunk *c,
     TW_CHECK(m.vertex_count == boxes * 8 && m.index_count == boxes * 30);
     TW_CHECK_MSG(boxes >= 1 && boxes <= (uint32_t)(side * side) && boxes <= n,
                  "%u blocks for %u buildings", boxes, n);
-    for (uint32_t i = 0; i < m.index_count; i++) TW_CHECK(m.indices[i] < m.vertex_count);
+    /* As the GPU takes them: the walls a strip, the roofs a list, uint16. */
+    TW_CHECK(m.attrs & TW_MESH_GPU16);
+    TW_CHECK(m.strip_count == boxes * 12 - 2 && m.list_count == boxes * 6);
+    for (uint32_t i = 0; i < m.strip_count + m.list_count; i++)
+        TW_CHECK(m.ix16[i] < m.vertex_count);
     TW_CHECK(m.origin[0] == c->origin[0] && m.origin[1] == c->origin[1] && m.origin[2] == 0);
     float ext[6], fext[6] = {HUGE_VALF, HUGE_VALF, HUGE_VALF, -HUGE_VALF, -HUGE_VALF, -HUGE_VALF};
     for (int k = 0; k < 3; k++) ext[k] = HUGE_VALF, ext[k + 3] = -HUGE_VALF;

@@ -7,6 +7,7 @@
 #include "tw_test.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* A triangle as its smallest index first, the winding kept. */
 static void canon(const uint32_t t[3], uint32_t out[3])
@@ -88,10 +89,60 @@ static void test_no_quads(void)
     check_strip("roof alone", ix, 6, false);
 }
 
+/* What the building workers make (tw_mesh_pack16, TW_MESH_GPU16) is what
+ * rn_mesh_make made of the list: the same strip and list, as uint16, ids
+ * as uint16; unpacked, the list's triangles again (wound alike). */
+static void test_pack16(void)
+{
+    uint32_t ix[200], n = 0;
+    for (uint32_t i = 0; i < 5; i++) {
+        uint32_t a = 2 * i, b = 2 * ((i + 1) % 5), q[6] = {a, b, b + 1, a, b + 1, a + 1};
+        for (int k = 0; k < 6; k++) ix[n++] = q[k];
+    }
+    uint32_t roof[9] = {1, 3, 5, 1, 5, 7, 1, 7, 9};
+    for (int k = 0; k < 9; k++) ix[n++] = roof[k];
+    tw_mesh m = {.prim = TW_PRIM_TRIANGLES};
+    TW_CHECK(tw_mesh_alloc(&m, 10, n, TW_MESH_IDS | TW_MESH_XY16) == TW_OK);
+    if (!m.indices) return;
+    memcpy(m.indices, ix, n * sizeof *ix);
+    for (uint32_t v = 0; v < 10; v++) m.ids[v] = 6 + (v & 1), m.xy16[2 * v] = m.xy16[2 * v + 1] = 0;
+    size_t list_bytes = tw_mesh_bytes(&m);
+    TW_CHECK(tw_mesh_pack16(&m) == TW_OK);
+    TW_CHECK((m.attrs & TW_MESH_GPU16) && m.ix16 && m.id16 && !m.indices && !m.ids);
+    TW_CHECK(m.index_count == n);
+    uint32_t want[200], strip = 0, list = 0;
+    TW_CHECK(rn_mesh_strip(ix, n, want, &strip, &list));
+    TW_CHECK_MSG(m.strip_count == strip && m.list_count == list, "%u + %u, not %u + %u",
+                 m.strip_count, m.list_count, strip, list);
+    int off = 0;
+    for (uint32_t i = 0; i < strip + list; i++) off += m.ix16[i] != want[i];
+    for (uint32_t v = 0; v < 10; v++) off += m.id16[v] != 6 + (v & 1);
+    TW_CHECK_MSG(off == 0, "%d indices or ids differ from rn_mesh_make's", off);
+    TW_CHECK(tw_mesh_bytes(&m) == 10 * (4 + 2) + (strip + list) * 2 &&
+             tw_mesh_bytes(&m) < list_bytes);
+    uint32_t back[200], ids[10];
+    tw_mesh_unpack16(&m, back, ids);
+    uint32_t(*a)[3] = malloc(n / 3 * sizeof *a), (*b)[3] = malloc(n / 3 * sizeof *b);
+    for (uint32_t t = 0; t < n / 3; t++) canon(&ix[t * 3], a[t]), canon(&back[t * 3], b[t]);
+    qsort(a, n / 3, sizeof *a, cmp_tri), qsort(b, n / 3, sizeof *b, cmp_tri);
+    off = 0;
+    for (uint32_t t = 0; t < n / 3; t++) off += cmp_tri(a[t], b[t]) != 0;
+    TW_CHECK_MSG(off == 0, "%d unpacked triangles not the list's", off);
+    free(a), free(b);
+    tw_mesh_free(&m);
+    /* 65,535 vertices or more: left as it is (rn_mesh_make converts it). */
+    tw_mesh big = {.prim = TW_PRIM_TRIANGLES};
+    TW_CHECK(tw_mesh_alloc(&big, 70000, 6, 0) == TW_OK);
+    if (big.indices) memcpy(big.indices, ix, 6 * sizeof *ix);
+    TW_CHECK(tw_mesh_pack16(&big) == TW_OK && big.indices && !big.ix16);
+    tw_mesh_free(&big);
+}
+
 int main(void)
 {
     TW_RUN(test_far_boxes);
     TW_RUN(test_walls_and_roof);
     TW_RUN(test_no_quads);
+    TW_RUN(test_pack16);
     return TW_TEST_END();
 }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <cpl_string.h>
 #include <ogr_api.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,12 +366,50 @@ static int geo__key_cmp(const void *a, const void *b)
     return (x->f > y->f) - (x->f < y->f);
 }
 
+/* Features f0 .. f1 - 1's rings and points copied in the features' order
+ * into xy, rs and ro from ring r and point k on (each feature's rings
+ * from ring_first, as they were). */
+typedef struct geo__copy {
+    geo_polygons *p;
+    double *xy;
+    int *rs;
+    bool *ro;
+    int f0, f1, r, k;
+} geo__copy;
+
+static void *geo__copy_rings(void *arg)
+{
+    geo__copy *c = arg;
+    geo_polygons *p = c->p;
+    int r = c->r, k = c->k;
+    for (int f = c->f0; f < c->f1; f++) {
+        geo_polygon *g = &p->features[f];
+        int q0 = g->ring_first, q1 = q0 + g->ring_count;
+        int a = p->ring_start[q0], m = p->ring_start[q1] - a;
+        memcpy(c->xy + 2 * (size_t)k, p->xy + 2 * (size_t)a, (size_t)m * 2 * sizeof *c->xy);
+        for (int q = q0; q < q1; q++, r++) {
+            c->rs[r] = k + p->ring_start[q] - a;
+            c->ro[r] = p->ring_outer[q];
+        }
+        g->ring_first = r - g->ring_count;
+        k += m;
+    }
+    return NULL;
+}
+
 /* The rings and points in the features' order (each feature's rings
  * from ring_first, as they were): a layer read whole hands its points to
- * the obstacles as they are, which take them in that order. */
+ * the obstacles as they are, which take them in that order. The copy is
+ * shared out among the cores by points: its fresh pages (zeroed by the
+ * kernel as they are first written) are most of its time. */
 static tw_result geo__order_rings(geo_polygons *p)
 {
-    int n = p->count, rings = p->ring_count, points = rings ? p->ring_start[rings] : 0;
+    int n = p->count, rings = 0, points = 0;
+    for (int f = 0; f < n; f++) {
+        const geo_polygon *g = &p->features[f];
+        rings += g->ring_count;
+        points += p->ring_start[g->ring_first + g->ring_count] - p->ring_start[g->ring_first];
+    }
     double *xy = malloc((size_t)points * 2 * sizeof *xy + 1);
     int *rs = malloc(((size_t)rings + 1) * sizeof *rs);
     bool *ro = malloc((size_t)rings + 1);
@@ -378,23 +417,34 @@ static tw_result geo__order_rings(geo_polygons *p)
         free(xy), free(rs), free(ro);
         return TW_ERR_NOMEM;
     }
+    enum { GEO_COPY_MAX = 8 };
+    geo__copy job[GEO_COPY_MAX];
+    int parts = n >= 20000 ? geo_bthreads() : 1, count = 0;
+    parts = parts > GEO_COPY_MAX ? GEO_COPY_MAX : parts;
+    /* Part j starts at the first feature at or past j / parts of the points. */
     int r = 0, k = 0;
-    rs[0] = 0;
-    for (int f = 0; f < n; f++) {
-        geo_polygon *g = &p->features[f];
-        int first = r;
-        for (int q = g->ring_first; q < g->ring_first + g->ring_count; q++, r++) {
-            int m = p->ring_start[q + 1] - p->ring_start[q];
-            memcpy(xy + 2 * k, p->xy + 2 * p->ring_start[q], (size_t)m * 2 * sizeof *xy);
-            k += m;
-            rs[r + 1] = k;
-            ro[r] = p->ring_outer[q];
+    for (int f = 0; f <= n && count < parts; f++) {
+        if (f == n || (long)k * parts >= (long)points * count) {
+            if (count > 0) job[count - 1].f1 = f;
+            if (f == n) break;
+            job[count++] = (geo__copy){p, xy, rs, ro, f, n, r, k};
         }
-        g->ring_first = first;
+        const geo_polygon *g = &p->features[f];
+        r += g->ring_count;
+        k += p->ring_start[g->ring_first + g->ring_count] - p->ring_start[g->ring_first];
     }
+    pthread_t th[GEO_COPY_MAX];
+    bool started[GEO_COPY_MAX] = {false};
+    for (int j = 1; j < count; j++)
+        started[j] = pthread_create(&th[j], NULL, geo__copy_rings, &job[j]) == 0;
+    for (int j = 0; j < count; j++)
+        if (j == 0 || !started[j]) geo__copy_rings(&job[j]);
+    for (int j = 1; j < count; j++)
+        if (started[j]) pthread_join(th[j], NULL);
+    rs[rings] = points;
     free(p->xy), free(p->ring_start), free(p->ring_outer);
     p->xy = xy, p->ring_start = rs, p->ring_outer = ro;
-    p->ring_count = r;
+    p->ring_count = rings;
     return TW_OK;
 }
 

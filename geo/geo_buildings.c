@@ -1,6 +1,7 @@
 /* Building loading: heights from a field, floors or a default; meshes from
  * the shared polygon builders. */
 #include "geo_buildings_int.h"
+#include "geo_prefault.h"
 
 #include <math.h>
 #include <cpl_string.h>
@@ -397,26 +398,46 @@ static void *geo__copy_rings(void *arg)
     return NULL;
 }
 
-/* The rings and points in the features' order (each feature's rings
- * from ring_first, as they were): a layer read whole hands its points to
- * the obstacles as they are, which take them in that order. The copy is
- * shared out among the cores by points: its fresh pages (zeroed by the
- * kernel as they are first written) are most of its time. */
-static tw_result geo__order_rings(geo_polygons *p)
+/* The new arrays of the rings and points, sized before the features are
+ * ordered, so that their pages are faulted in on another core meanwhile. */
+typedef struct geo__ordered {
+    double *xy;
+    int *rs;
+    bool *ro;
+    int rings, points;
+    geo_prefault pf;
+} geo__ordered;
+
+static tw_result geo__ordered_alloc(const geo_polygons *p, geo__ordered *o)
 {
-    int n = p->count, rings = 0, points = 0;
-    for (int f = 0; f < n; f++) {
+    memset(o, 0, sizeof *o);
+    for (int f = 0; f < p->count; f++) {
         const geo_polygon *g = &p->features[f];
-        rings += g->ring_count;
-        points += p->ring_start[g->ring_first + g->ring_count] - p->ring_start[g->ring_first];
+        o->rings += g->ring_count;
+        o->points += p->ring_start[g->ring_first + g->ring_count] - p->ring_start[g->ring_first];
     }
-    double *xy = malloc((size_t)points * 2 * sizeof *xy + 1);
-    int *rs = malloc(((size_t)rings + 1) * sizeof *rs);
-    bool *ro = malloc((size_t)rings + 1);
-    if (!xy || !rs || !ro) {
-        free(xy), free(rs), free(ro);
+    o->xy = malloc((size_t)o->points * 2 * sizeof *o->xy + 1);
+    o->rs = malloc(((size_t)o->rings + 1) * sizeof *o->rs);
+    o->ro = malloc((size_t)o->rings + 1);
+    if (!o->xy || !o->rs || !o->ro) {
+        free(o->xy), free(o->rs), free(o->ro);
         return TW_ERR_NOMEM;
     }
+    if (p->count >= 20000) geo_prefault_start(&o->pf, o->xy, (size_t)o->points * 2 * sizeof *o->xy);
+    return TW_OK;
+}
+
+/* The rings and points in the features' order (each feature's rings
+ * from ring_first, as they were) into o's arrays, which p then takes: a
+ * layer read whole hands its points to the obstacles as they are, which
+ * take them in that order. The copy is shared out among the cores by
+ * points. */
+static void geo__order_rings(geo_polygons *p, geo__ordered *o)
+{
+    int n = p->count, rings = o->rings, points = o->points;
+    double *xy = o->xy;
+    int *rs = o->rs;
+    bool *ro = o->ro;
     enum { GEO_COPY_MAX = 8 };
     geo__copy job[GEO_COPY_MAX];
     int parts = n >= 20000 ? geo_bthreads() : 1, count = 0;
@@ -441,11 +462,11 @@ static tw_result geo__order_rings(geo_polygons *p)
         if (j == 0 || !started[j]) geo__copy_rings(&job[j]);
     for (int j = 1; j < count; j++)
         if (started[j]) pthread_join(th[j], NULL);
+    geo_prefault_join(&o->pf);
     rs[rings] = points;
     free(p->xy), free(p->ring_start), free(p->ring_outer);
     p->xy = xy, p->ring_start = rs, p->ring_outer = ro;
     p->ring_count = rings;
-    return TW_OK;
 }
 
 /* Orders the features (and their heights, floors, values and triangles)
@@ -457,8 +478,14 @@ static tw_result geo__order(geo_buildings *b, geo_btris *t, double cm)
 {
     int n = b->polys.count;
     long nx = geo_bnx(b, cm);
+    geo__ordered o;
+    if (geo__ordered_alloc(&b->polys, &o) != TW_OK) return TW_ERR_NOMEM;
     geo__key *k = malloc((size_t)n * sizeof *k + 1);
-    if (!k) return TW_ERR_NOMEM;
+    if (!k) {
+        geo_prefault_join(&o.pf);
+        free(o.xy), free(o.rs), free(o.ro);
+        return TW_ERR_NOMEM;
+    }
     for (int f = 0; f < n; f++) k[f] = (geo__key){geo_bcell(b, f, cm, nx), f};
     qsort(k, (size_t)n, sizeof *k, geo__key_cmp);
     geo_polygon *pf = b->polys.features;
@@ -487,7 +514,8 @@ static tw_result geo__order(geo_buildings *b, geo_btris *t, double cm)
         }
     }
     free(k);
-    return geo__order_rings(&b->polys);
+    geo__order_rings(&b->polys, &o);
+    return TW_OK;
 }
 
 /* Keeps the features whose bounding-box centre is in desc->keep (a tile),

@@ -3,20 +3,30 @@
 #include "geo_vector.h"
 
 #include "geo_gdal.h"
+#include "geo_prefault.h"
 #include "tw_log.h"
 
 #include <gdal.h>
+#include <limits.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Growable arrays of geo_polygons while loading. */
+/* Growable arrays of geo_polygons while loading; a large layer's features
+ * and points (once guessed) are sized ahead and their pages faulted in on
+ * another core (geo_prefault.h), joined before they move. */
 typedef struct geo__poly_build {
     geo_polygons *p;
     size_t cap_f, cap_r, cap_xy, nxy;
+    long expect; /* features the layer says it has, -1 unknown */
+    bool guessed;
+    geo_prefault pf_f, pf_xy;
 } geo__poly_build;
+
+/* Large layers only: below this the arrays are small. */
+#define GEO_POLY_AHEAD_MIN 20000
 
 static bool geo__grow(void **ptr, size_t *cap, size_t need, size_t size)
 {
@@ -53,6 +63,7 @@ static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf,
     int n = OGR_G_GetPointCount(ring);
     if (n < 3) return true;
     geo_polygons *p = b->p;
+    if ((b->nxy + (size_t)n) * 2 > b->cap_xy) geo_prefault_join(&b->pf_xy); /* it moves */
     size_t cap_start = b->cap_r, cap_outer = b->cap_r;
     if (!geo__grow((void **)&p->ring_start, &cap_start, (size_t)p->ring_count + 2,
                    sizeof *p->ring_start) ||
@@ -87,6 +98,24 @@ static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf,
     p->ring_start[p->ring_count] = (int)b->nxy;
     *added = true;
     return true;
+}
+
+/* A sixteenth of a large layer read: its points guessed from those so
+ * far, the array grown to the guess once and 95 % of it faulted in ahead. */
+static void geo__poly_guess(geo__poly_build *b)
+{
+    b->guessed = true;
+    size_t guess = (size_t)((double)b->nxy * (double)b->expect / (double)b->p->count);
+    size_t cap = guess * 2 + guess / 4; /* doubles, an eighth to spare */
+    if (cap > b->cap_xy) {
+        double *q = realloc(b->p->xy, cap * sizeof *q);
+        if (!q) return; /* grown as it comes instead */
+        b->p->xy = q, b->cap_xy = cap;
+    }
+    size_t ahead = guess * 2 * 95 / 100;
+    ahead = ahead < b->cap_xy ? ahead : b->cap_xy;
+    if (ahead > b->nxy * 2)
+        geo_prefault_start(&b->pf_xy, b->p->xy + b->nxy * 2, (ahead - b->nxy * 2) * sizeof(double));
 }
 
 static bool geo__poly_geometry(geo__poly_build *b, OGRGeometryH g, geo_xform *xf, int *rings)
@@ -160,8 +189,18 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
     int fe = desc->label_field_en ? OGR_FD_GetFieldIndex(defn, desc->label_field_en) : -1;
     if (code_field && fc < 0)
         TW_WARN("boundaries", "%s: no field '%s' for codes", desc->path, code_field);
-    geo__poly_build b = {.p = out};
+    geo__poly_build b = {.p = out, .expect = -1};
     bool ok = true;
+    if (!desc->has_bbox && !(desc->where && desc->where[0]) &&
+        OGR_L_TestCapability(s.layer, OLCFastFeatureCount))
+        b.expect = (long)OGR_L_GetFeatureCount(s.layer, FALSE);
+    if (b.expect >= GEO_POLY_AHEAD_MIN && b.expect < INT_MAX) {
+        out->features = malloc((size_t)b.expect * sizeof *out->features);
+        if (out->features) {
+            b.cap_f = (size_t)b.expect;
+            geo_prefault_start(&b.pf_f, out->features, b.cap_f * sizeof *out->features);
+        }
+    }
     bool recode = !(desc->encoding && desc->encoding[0]), recoded = false;
     OGR_L_ResetReading(s.layer);
     OGRFeatureH f;
@@ -174,6 +213,7 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
             geo_skips_add(&out->skipped, "not a polygon");
         } else {
             int first = out->ring_count, rings = 0;
+            if ((size_t)out->count + 1 > b.cap_f) geo_prefault_join(&b.pf_f); /* it moves */
             ok = geo__poly_geometry(&b, g, s.xf, &rings) &&
                  geo__grow((void **)&out->features, &b.cap_f, (size_t)out->count + 1,
                            sizeof *out->features);
@@ -189,10 +229,14 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
                 pf->fid = (long)OGR_F_GetFID(f);
                 geo__poly_measure(out, pf, g, s.xf, !desc->no_labels);
                 if (desc->feature_fn) ok = desc->feature_fn(desc->feature_user, f, out->count - 1);
+                if (!b.guessed && b.expect >= GEO_POLY_AHEAD_MIN && out->count >= b.expect / 16)
+                    geo__poly_guess(&b);
             }
         }
         OGR_F_Destroy(f);
     }
+    geo_prefault_join(&b.pf_f);
+    geo_prefault_join(&b.pf_xy);
     geo_vector_close(&s);
     geo_vector_note_recoded(desc, recoded);
     if (!ok) {

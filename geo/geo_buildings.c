@@ -1,12 +1,11 @@
 /* Building loading: heights from a field, floors or a default; meshes from
  * the shared polygon builders. */
 #include "geo_buildings_int.h"
-#include "geo_prefault.h"
+#include "geo_buildings_order.h"
 
 #include <math.h>
 #include <cpl_string.h>
 #include <ogr_api.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,169 +354,6 @@ static tw_result geo__repair(geo_buildings *b, geo_btris *t)
     return r;
 }
 
-typedef struct geo__key {
-    long cell;
-    int f;
-} geo__key;
-
-static int geo__key_cmp(const void *a, const void *b)
-{
-    const geo__key *x = a, *y = b;
-    if (x->cell != y->cell) return x->cell < y->cell ? -1 : 1;
-    return (x->f > y->f) - (x->f < y->f);
-}
-
-/* Features f0 .. f1 - 1's rings and points copied in the features' order
- * into xy, rs and ro from ring r and point k on (each feature's rings
- * from ring_first, as they were). */
-typedef struct geo__copy {
-    geo_polygons *p;
-    double *xy;
-    int *rs;
-    bool *ro;
-    int f0, f1, r, k;
-} geo__copy;
-
-static void *geo__copy_rings(void *arg)
-{
-    geo__copy *c = arg;
-    geo_polygons *p = c->p;
-    int r = c->r, k = c->k;
-    for (int f = c->f0; f < c->f1; f++) {
-        geo_polygon *g = &p->features[f];
-        int q0 = g->ring_first, q1 = q0 + g->ring_count;
-        int a = p->ring_start[q0], m = p->ring_start[q1] - a;
-        memcpy(c->xy + 2 * (size_t)k, p->xy + 2 * (size_t)a, (size_t)m * 2 * sizeof *c->xy);
-        for (int q = q0; q < q1; q++, r++) {
-            c->rs[r] = k + p->ring_start[q] - a;
-            c->ro[r] = p->ring_outer[q];
-        }
-        g->ring_first = r - g->ring_count;
-        k += m;
-    }
-    return NULL;
-}
-
-/* The new arrays of the rings and points, sized before the features are
- * ordered, so that their pages are faulted in on another core meanwhile. */
-typedef struct geo__ordered {
-    double *xy;
-    int *rs;
-    bool *ro;
-    int rings, points;
-    geo_prefault pf;
-} geo__ordered;
-
-static tw_result geo__ordered_alloc(const geo_polygons *p, geo__ordered *o)
-{
-    memset(o, 0, sizeof *o);
-    for (int f = 0; f < p->count; f++) {
-        const geo_polygon *g = &p->features[f];
-        o->rings += g->ring_count;
-        o->points += p->ring_start[g->ring_first + g->ring_count] - p->ring_start[g->ring_first];
-    }
-    o->xy = malloc((size_t)o->points * 2 * sizeof *o->xy + 1);
-    o->rs = malloc(((size_t)o->rings + 1) * sizeof *o->rs);
-    o->ro = malloc((size_t)o->rings + 1);
-    if (!o->xy || !o->rs || !o->ro) {
-        free(o->xy), free(o->rs), free(o->ro);
-        return TW_ERR_NOMEM;
-    }
-    if (p->count >= 20000) geo_prefault_start(&o->pf, o->xy, (size_t)o->points * 2 * sizeof *o->xy);
-    return TW_OK;
-}
-
-/* The rings and points in the features' order (each feature's rings
- * from ring_first, as they were) into o's arrays, which p then takes: a
- * layer read whole hands its points to the obstacles as they are, which
- * take them in that order. The copy is shared out among the cores by
- * points. */
-static void geo__order_rings(geo_polygons *p, geo__ordered *o)
-{
-    int n = p->count, rings = o->rings, points = o->points;
-    double *xy = o->xy;
-    int *rs = o->rs;
-    bool *ro = o->ro;
-    enum { GEO_COPY_MAX = 8 };
-    geo__copy job[GEO_COPY_MAX];
-    int parts = n >= 20000 ? geo_bthreads() : 1, count = 0;
-    parts = parts > GEO_COPY_MAX ? GEO_COPY_MAX : parts;
-    /* Part j starts at the first feature at or past j / parts of the points. */
-    int r = 0, k = 0;
-    for (int f = 0; f <= n && count < parts; f++) {
-        if (f == n || (long)k * parts >= (long)points * count) {
-            if (count > 0) job[count - 1].f1 = f;
-            if (f == n) break;
-            job[count++] = (geo__copy){p, xy, rs, ro, f, n, r, k};
-        }
-        const geo_polygon *g = &p->features[f];
-        r += g->ring_count;
-        k += p->ring_start[g->ring_first + g->ring_count] - p->ring_start[g->ring_first];
-    }
-    pthread_t th[GEO_COPY_MAX];
-    bool started[GEO_COPY_MAX] = {false};
-    for (int j = 1; j < count; j++)
-        started[j] = pthread_create(&th[j], NULL, geo__copy_rings, &job[j]) == 0;
-    for (int j = 0; j < count; j++)
-        if (j == 0 || !started[j]) geo__copy_rings(&job[j]);
-    for (int j = 1; j < count; j++)
-        if (started[j]) pthread_join(th[j], NULL);
-    geo_prefault_join(&o->pf);
-    rs[rings] = points;
-    free(p->xy), free(p->ring_start), free(p->ring_outer);
-    p->xy = xy, p->ring_start = rs, p->ring_outer = ro;
-    p->ring_count = rings;
-}
-
-/* Orders the features (and their heights, floors, values and triangles)
- * by grid cell, so each chunk is a run of features; ties keep the
- * source's order. Moved in place, one cycle of the permutation at a time:
- * fresh memory costs more than the moves here (each new page is zeroed by
- * the kernel; 60 MB of copies at 600,000 buildings). */
-static tw_result geo__order(geo_buildings *b, geo_btris *t, double cm)
-{
-    int n = b->polys.count;
-    long nx = geo_bnx(b, cm);
-    geo__ordered o;
-    if (geo__ordered_alloc(&b->polys, &o) != TW_OK) return TW_ERR_NOMEM;
-    geo__key *k = malloc((size_t)n * sizeof *k + 1);
-    if (!k) {
-        geo_prefault_join(&o.pf);
-        free(o.xy), free(o.rs), free(o.ro);
-        return TW_ERR_NOMEM;
-    }
-    for (int f = 0; f < n; f++) k[f] = (geo__key){geo_bcell(b, f, cm, nx), f};
-    qsort(k, (size_t)n, sizeof *k, geo__key_cmp);
-    geo_polygon *pf = b->polys.features;
-    uint32_t *v = b->class_at;
-    for (int i = 0; i < n; i++) {
-        if (k[i].f < 0 || k[i].f == i) continue; /* moved, or in place */
-        /* The cycle through i: slot j takes what k[j].f holds. */
-        geo_polygon p0 = pf[i];
-        double h0 = b->height[i], fl0 = b->floors[i];
-        size_t tf0 = t->first[i];
-        uint32_t tn0 = t->n[i], v0 = v ? v[i] : 0;
-        int j = i;
-        for (;;) {
-            int s = k[j].f;
-            k[j].f = -1;
-            if (s == i) {
-                pf[j] = p0, b->height[j] = h0, b->floors[j] = fl0;
-                t->first[j] = tf0, t->n[j] = tn0;
-                if (v) v[j] = v0;
-                break;
-            }
-            pf[j] = pf[s], b->height[j] = b->height[s], b->floors[j] = b->floors[s];
-            t->first[j] = t->first[s], t->n[j] = t->n[s];
-            if (v) v[j] = v[s];
-            j = s;
-        }
-    }
-    free(k);
-    geo__order_rings(&b->polys, &o);
-    return TW_OK;
-}
-
 /* Keeps the features whose bounding-box centre is in desc->keep (a tile),
  * in order, with their heights, floors and values; the counts follow. */
 static void geo__keep(geo__ctx *c, const double keep[4])
@@ -599,6 +435,11 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     }
     if (r == TW_OK && !c.missing[0] && desc->has_keep) geo__keep(&c, desc->keep);
     free(c.src_of);
+    /* A layer read whole: room for the ordered points taken now. */
+    geo_bsorted o = {0};
+    if (r == TW_OK && !c.missing[0] && c.pipe && out->polys.count > 0 &&
+        geo_bsorted_alloc(&out->polys, &o, true) != TW_OK)
+        memset(&o, 0, sizeof o); /* taken when ordering instead */
     geo_btris t = {0};
     bool tris_ok =
         r != TW_OK || c.missing[0] ||
@@ -611,17 +452,20 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     if (r != TW_OK || c.missing[0]) {
         if (c.missing[0]) snprintf(err, n, "%s", c.missing), r = TW_ERR_ARG;
         /* geo_vector_load_polygons freed its polygons; the rest is ours. */
+        geo_bsorted_free(&o);
         geo_btris_free(&t);
         geo_buildings_free(out);
         return r;
     }
     if (out->polys.count == 0) { /* a tile whose features all lie in others */
+        geo_bsorted_free(&o);
         geo_btris_free(&t);
         return TW_OK;
     }
     double cm = desc->chunk_m > 0 ? desc->chunk_m : GEO_BUILDINGS_CHUNK_M;
     r = geo__repair(out, &t);
-    if (r == TW_OK) r = geo__order(out, &t, cm);
+    if (r == TW_OK) r = geo_bsort(out, &t, cm, &o);
+    geo_bsorted_free(&o); /* nothing once ordered: the polygons took it */
     if (r == TW_OK) r = geo_bchunks_build(out, &t, cm);
     geo_btris_free(&t);
     if (r != TW_OK) {

@@ -42,8 +42,8 @@ static inline void geo_prefault_start(geo_prefault *a, void *p, size_t n)
 {
     *a = (geo_prefault){.p = p, .n = n};
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
-    a->started = sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
-                 pthread_create(&a->th, NULL, geo_prefault_run, a) == 0;
+    a->started =
+        sysconf(_SC_NPROCESSORS_ONLN) > 1 && pthread_create(&a->th, NULL, geo_prefault_run, a) == 0;
 #endif
 }
 

@@ -20,8 +20,8 @@
 typedef struct geo__poly_build {
     geo_polygons *p;
     size_t cap_f, cap_r, cap_xy, nxy;
-    long expect; /* features the layer says it has, -1 unknown */
-    bool guessed;
+    long expect;    /* features the layer says it has, -1 unknown */
+    int next_guess; /* features read at the next guess of the points */
     geo_prefault pf_f, pf_xy;
 } geo__poly_build;
 
@@ -100,22 +100,38 @@ static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf,
     return true;
 }
 
-/* A sixteenth of a large layer read: its points guessed from those so
- * far, the array grown to the guess once and 95 % of it faulted in ahead. */
+/* The features array's pages from feature f0 up to (not past) f1, faulted
+ * in ahead (the array was sized for the count the layer gave). */
+static void geo__poly_ahead_features(geo__poly_build *b, size_t f0, size_t f1)
+{
+    geo_prefault_join(&b->pf_f);
+    f1 = f1 < b->cap_f ? f1 : b->cap_f;
+    if (f1 > f0)
+        geo_prefault_start(&b->pf_f, b->p->features + f0, (f1 - f0) * sizeof *b->p->features);
+}
+
+/* At a sixteenth of a large layer read, then each time the count of
+ * features read doubles: its points guessed from those so far, the array
+ * grown to the guess and the next stretch of it faulted in ahead, the
+ * features' too (at most twice what was read so far, so a poor guess
+ * costs little). */
 static void geo__poly_guess(geo__poly_build *b)
 {
-    b->guessed = true;
-    size_t guess = (size_t)((double)b->nxy * (double)b->expect / (double)b->p->count);
-    size_t cap = guess * 2 + guess / 4; /* doubles, an eighth to spare */
+    geo_prefault_join(&b->pf_xy);
+    int count = b->p->count;
+    b->next_guess = count < INT_MAX / 2 ? count * 2 : INT_MAX;
+    geo__poly_ahead_features(b, (size_t)count, (size_t)count * 3);
+    size_t guess = (size_t)((double)b->nxy * (double)b->expect / (double)count);
+    size_t upto = guess * 95 / 100; /* points */
+    upto = upto < b->nxy * 3 ? upto : b->nxy * 3;
+    if (upto <= b->nxy) return;
+    size_t cap = upto * 2 + upto / 4; /* doubles, an eighth to spare */
     if (cap > b->cap_xy) {
         double *q = realloc(b->p->xy, cap * sizeof *q);
         if (!q) return; /* grown as it comes instead */
         b->p->xy = q, b->cap_xy = cap;
     }
-    size_t ahead = guess * 2 * 95 / 100;
-    ahead = ahead < b->cap_xy ? ahead : b->cap_xy;
-    if (ahead > b->nxy * 2)
-        geo_prefault_start(&b->pf_xy, b->p->xy + b->nxy * 2, (ahead - b->nxy * 2) * sizeof(double));
+    geo_prefault_start(&b->pf_xy, b->p->xy + b->nxy * 2, (upto - b->nxy) * 2 * sizeof(double));
 }
 
 static bool geo__poly_geometry(geo__poly_build *b, OGRGeometryH g, geo_xform *xf, int *rings)
@@ -195,10 +211,11 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
         OGR_L_TestCapability(s.layer, OLCFastFeatureCount))
         b.expect = (long)OGR_L_GetFeatureCount(s.layer, FALSE);
     if (b.expect >= GEO_POLY_AHEAD_MIN && b.expect < INT_MAX) {
+        b.next_guess = (int)(b.expect / 16);
         out->features = malloc((size_t)b.expect * sizeof *out->features);
         if (out->features) {
             b.cap_f = (size_t)b.expect;
-            geo_prefault_start(&b.pf_f, out->features, b.cap_f * sizeof *out->features);
+            geo__poly_ahead_features(&b, 0, (size_t)b.next_guess * 3);
         }
     }
     bool recode = !(desc->encoding && desc->encoding[0]), recoded = false;
@@ -229,7 +246,8 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
                 pf->fid = (long)OGR_F_GetFID(f);
                 geo__poly_measure(out, pf, g, s.xf, !desc->no_labels);
                 if (desc->feature_fn) ok = desc->feature_fn(desc->feature_user, f, out->count - 1);
-                if (!b.guessed && b.expect >= GEO_POLY_AHEAD_MIN && out->count >= b.expect / 16)
+                if (b.expect >= GEO_POLY_AHEAD_MIN && out->count >= b.next_guess &&
+                    out->count < b.expect)
                     geo__poly_guess(&b);
             }
         }

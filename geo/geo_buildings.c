@@ -1,6 +1,7 @@
 /* Building loading: heights from a field, floors or a default; meshes from
  * the shared polygon builders. */
 #include "geo_buildings_int.h"
+#include "geo_buildings_order.h"
 
 #include <math.h>
 #include <cpl_string.h>
@@ -353,93 +354,6 @@ static tw_result geo__repair(geo_buildings *b, geo_btris *t)
     return r;
 }
 
-typedef struct geo__key {
-    long cell;
-    int f;
-} geo__key;
-
-static int geo__key_cmp(const void *a, const void *b)
-{
-    const geo__key *x = a, *y = b;
-    if (x->cell != y->cell) return x->cell < y->cell ? -1 : 1;
-    return (x->f > y->f) - (x->f < y->f);
-}
-
-/* The rings and points in the features' order (each feature's rings
- * from ring_first, as they were): a layer read whole hands its points to
- * the obstacles as they are, which take them in that order. */
-static tw_result geo__order_rings(geo_polygons *p)
-{
-    int n = p->count, rings = p->ring_count, points = rings ? p->ring_start[rings] : 0;
-    double *xy = malloc((size_t)points * 2 * sizeof *xy + 1);
-    int *rs = malloc(((size_t)rings + 1) * sizeof *rs);
-    bool *ro = malloc((size_t)rings + 1);
-    if (!xy || !rs || !ro) {
-        free(xy), free(rs), free(ro);
-        return TW_ERR_NOMEM;
-    }
-    int r = 0, k = 0;
-    rs[0] = 0;
-    for (int f = 0; f < n; f++) {
-        geo_polygon *g = &p->features[f];
-        int first = r;
-        for (int q = g->ring_first; q < g->ring_first + g->ring_count; q++, r++) {
-            int m = p->ring_start[q + 1] - p->ring_start[q];
-            memcpy(xy + 2 * k, p->xy + 2 * p->ring_start[q], (size_t)m * 2 * sizeof *xy);
-            k += m;
-            rs[r + 1] = k;
-            ro[r] = p->ring_outer[q];
-        }
-        g->ring_first = first;
-    }
-    free(p->xy), free(p->ring_start), free(p->ring_outer);
-    p->xy = xy, p->ring_start = rs, p->ring_outer = ro;
-    p->ring_count = r;
-    return TW_OK;
-}
-
-/* Orders the features (and their heights, floors, values and triangles)
- * by grid cell, so each chunk is a run of features; ties keep the
- * source's order. Moved in place, one cycle of the permutation at a time:
- * fresh memory costs more than the moves here (each new page is zeroed by
- * the kernel; 60 MB of copies at 600,000 buildings). */
-static tw_result geo__order(geo_buildings *b, geo_btris *t, double cm)
-{
-    int n = b->polys.count;
-    long nx = geo_bnx(b, cm);
-    geo__key *k = malloc((size_t)n * sizeof *k + 1);
-    if (!k) return TW_ERR_NOMEM;
-    for (int f = 0; f < n; f++) k[f] = (geo__key){geo_bcell(b, f, cm, nx), f};
-    qsort(k, (size_t)n, sizeof *k, geo__key_cmp);
-    geo_polygon *pf = b->polys.features;
-    uint32_t *v = b->class_at;
-    for (int i = 0; i < n; i++) {
-        if (k[i].f < 0 || k[i].f == i) continue; /* moved, or in place */
-        /* The cycle through i: slot j takes what k[j].f holds. */
-        geo_polygon p0 = pf[i];
-        double h0 = b->height[i], fl0 = b->floors[i];
-        size_t tf0 = t->first[i];
-        uint32_t tn0 = t->n[i], v0 = v ? v[i] : 0;
-        int j = i;
-        for (;;) {
-            int s = k[j].f;
-            k[j].f = -1;
-            if (s == i) {
-                pf[j] = p0, b->height[j] = h0, b->floors[j] = fl0;
-                t->first[j] = tf0, t->n[j] = tn0;
-                if (v) v[j] = v0;
-                break;
-            }
-            pf[j] = pf[s], b->height[j] = b->height[s], b->floors[j] = b->floors[s];
-            t->first[j] = t->first[s], t->n[j] = t->n[s];
-            if (v) v[j] = v[s];
-            j = s;
-        }
-    }
-    free(k);
-    return geo__order_rings(&b->polys);
-}
-
 /* Keeps the features whose bounding-box centre is in desc->keep (a tile),
  * in order, with their heights, floors and values; the counts follow. */
 static void geo__keep(geo__ctx *c, const double keep[4])
@@ -521,6 +435,11 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     }
     if (r == TW_OK && !c.missing[0] && desc->has_keep) geo__keep(&c, desc->keep);
     free(c.src_of);
+    /* A layer read whole: room for the ordered points taken now. */
+    geo_bsorted o = {0};
+    if (r == TW_OK && !c.missing[0] && c.pipe && out->polys.count > 0 &&
+        geo_bsorted_alloc(&out->polys, &o, true) != TW_OK)
+        memset(&o, 0, sizeof o); /* taken when ordering instead */
     geo_btris t = {0};
     bool tris_ok =
         r != TW_OK || c.missing[0] ||
@@ -533,17 +452,20 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     if (r != TW_OK || c.missing[0]) {
         if (c.missing[0]) snprintf(err, n, "%s", c.missing), r = TW_ERR_ARG;
         /* geo_vector_load_polygons freed its polygons; the rest is ours. */
+        geo_bsorted_free(&o);
         geo_btris_free(&t);
         geo_buildings_free(out);
         return r;
     }
     if (out->polys.count == 0) { /* a tile whose features all lie in others */
+        geo_bsorted_free(&o);
         geo_btris_free(&t);
         return TW_OK;
     }
     double cm = desc->chunk_m > 0 ? desc->chunk_m : GEO_BUILDINGS_CHUNK_M;
     r = geo__repair(out, &t);
-    if (r == TW_OK) r = geo__order(out, &t, cm);
+    if (r == TW_OK) r = geo_bsort(out, &t, cm, &o);
+    geo_bsorted_free(&o); /* nothing once ordered: the polygons took it */
     if (r == TW_OK) r = geo_bchunks_build(out, &t, cm);
     geo_btris_free(&t);
     if (r != TW_OK) {

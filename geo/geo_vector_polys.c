@@ -3,20 +3,30 @@
 #include "geo_vector.h"
 
 #include "geo_gdal.h"
+#include "geo_prefault.h"
 #include "tw_log.h"
 
 #include <gdal.h>
+#include <limits.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Growable arrays of geo_polygons while loading. */
+/* Growable arrays of geo_polygons while loading; a large layer's features
+ * and points (once guessed) are sized ahead and their pages faulted in on
+ * another core (geo_prefault.h), joined before they move. */
 typedef struct geo__poly_build {
     geo_polygons *p;
     size_t cap_f, cap_r, cap_xy, nxy;
+    long expect;    /* features the layer says it has, -1 unknown */
+    int next_guess; /* features read at the next guess of the points */
+    geo_prefault pf_f, pf_xy;
 } geo__poly_build;
+
+/* Large layers only: below this the arrays are small. */
+#define GEO_POLY_AHEAD_MIN 20000
 
 static bool geo__grow(void **ptr, size_t *cap, size_t need, size_t size)
 {
@@ -53,6 +63,7 @@ static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf,
     int n = OGR_G_GetPointCount(ring);
     if (n < 3) return true;
     geo_polygons *p = b->p;
+    if ((b->nxy + (size_t)n) * 2 > b->cap_xy) geo_prefault_join(&b->pf_xy); /* it moves */
     size_t cap_start = b->cap_r, cap_outer = b->cap_r;
     if (!geo__grow((void **)&p->ring_start, &cap_start, (size_t)p->ring_count + 2,
                    sizeof *p->ring_start) ||
@@ -87,6 +98,40 @@ static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf,
     p->ring_start[p->ring_count] = (int)b->nxy;
     *added = true;
     return true;
+}
+
+/* The features array's pages from feature f0 up to (not past) f1, faulted
+ * in ahead (the array was sized for the count the layer gave). */
+static void geo__poly_ahead_features(geo__poly_build *b, size_t f0, size_t f1)
+{
+    geo_prefault_join(&b->pf_f);
+    f1 = f1 < b->cap_f ? f1 : b->cap_f;
+    if (f1 > f0)
+        geo_prefault_start(&b->pf_f, b->p->features + f0, (f1 - f0) * sizeof *b->p->features);
+}
+
+/* At a sixteenth of a large layer read, then each time the count of
+ * features read doubles: its points guessed from those so far, the array
+ * grown to the guess and the next stretch of it faulted in ahead, the
+ * features' too (at most twice what was read so far, so a poor guess
+ * costs little). */
+static void geo__poly_guess(geo__poly_build *b)
+{
+    geo_prefault_join(&b->pf_xy);
+    int count = b->p->count;
+    b->next_guess = count < INT_MAX / 2 ? count * 2 : INT_MAX;
+    geo__poly_ahead_features(b, (size_t)count, (size_t)count * 3);
+    size_t guess = (size_t)((double)b->nxy * (double)b->expect / (double)count);
+    size_t upto = guess * 95 / 100; /* points */
+    upto = upto < b->nxy * 3 ? upto : b->nxy * 3;
+    if (upto <= b->nxy) return;
+    size_t cap = upto * 2 + upto / 4; /* doubles, an eighth to spare */
+    if (cap > b->cap_xy) {
+        double *q = realloc(b->p->xy, cap * sizeof *q);
+        if (!q) return; /* grown as it comes instead */
+        b->p->xy = q, b->cap_xy = cap;
+    }
+    geo_prefault_start(&b->pf_xy, b->p->xy + b->nxy * 2, (upto - b->nxy) * 2 * sizeof(double));
 }
 
 static bool geo__poly_geometry(geo__poly_build *b, OGRGeometryH g, geo_xform *xf, int *rings)
@@ -160,8 +205,19 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
     int fe = desc->label_field_en ? OGR_FD_GetFieldIndex(defn, desc->label_field_en) : -1;
     if (code_field && fc < 0)
         TW_WARN("boundaries", "%s: no field '%s' for codes", desc->path, code_field);
-    geo__poly_build b = {.p = out};
+    geo__poly_build b = {.p = out, .expect = -1};
     bool ok = true;
+    if (!desc->has_bbox && !(desc->where && desc->where[0]) &&
+        OGR_L_TestCapability(s.layer, OLCFastFeatureCount))
+        b.expect = (long)OGR_L_GetFeatureCount(s.layer, FALSE);
+    if (b.expect >= GEO_POLY_AHEAD_MIN && b.expect < INT_MAX) {
+        b.next_guess = (int)(b.expect / 16);
+        out->features = malloc((size_t)b.expect * sizeof *out->features);
+        if (out->features) {
+            b.cap_f = (size_t)b.expect;
+            geo__poly_ahead_features(&b, 0, (size_t)b.next_guess * 3);
+        }
+    }
     bool recode = !(desc->encoding && desc->encoding[0]), recoded = false;
     OGR_L_ResetReading(s.layer);
     OGRFeatureH f;
@@ -174,6 +230,7 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
             geo_skips_add(&out->skipped, "not a polygon");
         } else {
             int first = out->ring_count, rings = 0;
+            if ((size_t)out->count + 1 > b.cap_f) geo_prefault_join(&b.pf_f); /* it moves */
             ok = geo__poly_geometry(&b, g, s.xf, &rings) &&
                  geo__grow((void **)&out->features, &b.cap_f, (size_t)out->count + 1,
                            sizeof *out->features);
@@ -189,10 +246,15 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
                 pf->fid = (long)OGR_F_GetFID(f);
                 geo__poly_measure(out, pf, g, s.xf, !desc->no_labels);
                 if (desc->feature_fn) ok = desc->feature_fn(desc->feature_user, f, out->count - 1);
+                if (b.expect >= GEO_POLY_AHEAD_MIN && out->count >= b.next_guess &&
+                    out->count < b.expect)
+                    geo__poly_guess(&b);
             }
         }
         OGR_F_Destroy(f);
     }
+    geo_prefault_join(&b.pf_f);
+    geo_prefault_join(&b.pf_xy);
     geo_vector_close(&s);
     geo_vector_note_recoded(desc, recoded);
     if (!ok) {

@@ -413,15 +413,17 @@ static void app__hover_refresh(app_live *lv, const app_ui_ctx *ui)
 
 static void app__draw_pass(app_live *lv, app_pass pass, const app_draw_ctx *d);
 
-/* Before the first snapshot: the marker picture's program and llvmpipe's
- * code for its draw are made now, with one transparent pixel (no visible
- * change), not in the frame that first shows 100,000 markers (measured:
- * 90-136 ms of that frame on the loaded 2-core machine). */
+/* Before the first snapshot: the marker picture's program, its texture
+ * (the framebuffer's size) and llvmpipe's code for its draw are made now,
+ * with one transparent pixel (no visible change), not in the frame that
+ * first shows 100,000 markers (measured: 90-136 ms of that frame on the
+ * loaded 2-core machine). */
 static void app__warm(app_live *lv, const app_draw_ctx *d)
 {
     lv->warmed = true;
     if (lv->cfg->traffic || (!lv->gpu && !(lv->gpu = rn_markers_create()))) return;
     static const uint8_t clear[4] = {0, 0, 0, 0};
+    rn_markers_reserve(lv->gpu, d->ui->width, d->ui->height);
     rn_markers_set_image(lv->gpu, clear, 0, 0, 1, 1);
     rn_markers_draw(lv->gpu, &(rn_markers_draw_desc){
                                  .width = d->ui->width, .height = d->ui->height, .opacity = 1.0f});

@@ -17,6 +17,17 @@
  *   CITYTWIN_SOURCE=.. bench/bench_live_frames [--count N] [--wait-s S] [--size WxH]
  *   [--warmup-s S]
  *
+ * The layer's own share: the live run's report gives, per frame, the CPU
+ * and wall time the live layer spent on the main thread (its "main_thread":
+ * the snapshot's hand-off and install, update, marker upload, draw calls,
+ * labels; app_live_cost.c), in frame order and ending on the same frame as
+ * the gaps. Over the same window the bench prints its median and worst,
+ * the worst per phase, what the layer did in the worst frame, the frames
+ * that installed or first drew a snapshot against the others, and the
+ * worst / median ratio with each frame's layer wall time taken out (what
+ * the frames would be without the layer's main-thread work). The wall-time
+ * ratio above stays the headline figure.
+ *
  * With CITYTWIN_FRAME_PHASES=F set, each run writes its per-frame phase times
  * to F.live and F.floor (see app_marks_write).
  *
@@ -127,7 +138,7 @@ static void layer_costs(frames *fr, json_object *l)
         fr->phase[p] = array(ph, phase_names[p], &k);
         if (k != n) fr->ln = 0;
         fr->phase_cpu[p] = array(pc, phase_names[p], &k);
-        if (k != n) fr->ln = 0;
+        if (k != n) free(fr->phase_cpu[p]), fr->phase_cpu[p] = NULL; /* older reports */
     }
     if (!fr->installs) fr->ln = 0;
 }
@@ -188,7 +199,8 @@ static void print_layer_share(const frames *fr, int n)
         } else
             rest_max = gap[i] > rest_max ? gap[i] : rest_max;
         for (int p = 0; p < APP_PHASES; p++) {
-            double v = fr->phase[p][fr->ln - n + i], vc = fr->phase_cpu[p][fr->ln - n + i];
+            double v = fr->phase[p][fr->ln - n + i];
+            double vc = fr->phase_cpu[p] ? fr->phase_cpu[p][fr->ln - n + i] : 0;
             pmax[p] = v > pmax[p] ? v : pmax[p], pcmax[p] = vc > pcmax[p] ? vc : pcmax[p];
         }
     }

@@ -113,6 +113,43 @@ bool app_live_bg_free(app_live_data *d)
     return true;
 }
 
+typedef struct app__release {
+    void *p;
+    void (*free_fn)(void *);
+} app__release;
+
+static void app__release_run(void *job, int worker)
+{
+    (void)worker;
+    app__lower();
+    app__release *r = job;
+    r->free_fn(r->p);
+    r->p = NULL;
+}
+
+static void app__release_done(void *job, tw_result status)
+{
+    (void)status;
+    app__release *r = job;
+    if (r->p) r->free_fn(r->p); /* not run (shut down): freed here */
+    free(r);
+}
+
+void app_live_bg_release(void *p, void (*free_fn)(void *))
+{
+    if (!p) return;
+    app__release *r = NULL;
+    if ((app__bg.pool || (app__bg.pool = tw_pool_create(1))) && (r = malloc(sizeof *r))) {
+        *r = (app__release){.p = p, .free_fn = free_fn};
+        if (tw_pool_submit(app__bg.pool, &(tw_job_desc){.job = r,
+                                                        .run = app__release_run,
+                                                        .done = app__release_done}) == TW_OK)
+            return;
+        free(r);
+    }
+    free_fn(p); /* here, then */
+}
+
 void app_live_bg_drain(void)
 {
     if (app__bg.pool) tw_pool_drain(app__bg.pool, 0.0005);

@@ -75,6 +75,24 @@ typedef struct app_live_list {
     int over_count;
 } app_live_list;
 
+/* Entities by grid cell (app_live_grid.c): cell c holds idx[start[c] ..
+ * start[c + 1]), ascending; cells row by row from (x0, y0). */
+typedef struct app_live_grid {
+    double x0, y0, cell;
+    int nx, ny;
+    int *start, *idx;
+    double ext[4]; /* the entities' x0 y0 x1 y1 */
+} app_live_grid;
+
+/* Any thread: the grid of n positions xy; false (g empty) when out of
+ * memory or n is 0. */
+bool app_live_grid_build(app_live_grid *g, const double *xy, int n);
+void app_live_grid_free(app_live_grid *g);
+/* The entities in the cells that the square of half side r around (x, y)
+ * touches, in no particular order, into *out (malloc'd); the count, -1
+ * when g has no grid (or out of memory): then ask every entity. */
+int app_live_grid_near(const app_live_grid *g, double x, double y, double r, int **out);
+
 /* A snapshot made ready for the main thread by a worker (app_live_prep.c):
  * scene positions, ground heights, colours, bands and alerts per entity,
  * and the marker list for the view the main thread had when it asked. */
@@ -95,10 +113,47 @@ typedef struct app_live_data {
     int n;        /* entities */
     unsigned gen; /* which snapshot (lists made for another are dropped) */
     app_live_list list;
+    app_live_grid grid; /* the entities by cell (labels near the eye, extent) */
+    char hover_id[128]; /* the hovered id when the worker was asked, */
+    int hover_at;       /* and its entity in this snapshot (-1: none) */
 } app_live_data;
+
+/* The layer's main-thread time per frame (app_live_cost.c). */
+enum {
+    APP_LIVE_COST_INSTALL, /* a snapshot or marker list handed over (the drain) */
+    APP_LIVE_COST_UPDATE,
+    APP_LIVE_COST_UPLOAD, /* the marker list to the GPU */
+    APP_LIVE_COST_DRAW,   /* draw calls and the overlay */
+    APP_LIVE_COST_LABELS,
+    APP_LIVE_COST_PHASES
+};
+#define APP_LIVE_COST_FRAMES 4096
+
+typedef struct app_live_cost_frame_t {
+    float cpu_ms, wall_ms;
+    float phase_ms[APP_LIVE_COST_PHASES], phase_cpu_ms[APP_LIVE_COST_PHASES];
+    int installs; /* snapshots installed */
+} app_live_cost_frame_t;
+
+typedef struct app_live_cost {
+    double cpu0, wall0;          /* the open span's start */
+    app_live_cost_frame_t now;   /* this frame so far */
+    app_live_cost_frame_t *ring; /* the last APP_LIVE_COST_FRAMES frames */
+    long count;
+} app_live_cost;
+
+/* Main thread: a span of the layer's work begins / ends (phase: one of
+ * APP_LIVE_COST_*); the layer's update closes the frame; the report's
+ * "main_thread" entry: per frame CPU and wall ms, installs, phases. */
+void app_live_cost_begin(app_live_cost *c);
+void app_live_cost_end(app_live_cost *c, int phase);
+void app_live_cost_frame(app_live_cost *c);
+void app_live_cost_report(const app_live_cost *c, json_object *entry);
+void app_live_cost_free(app_live_cost *c);
 
 typedef struct app_live {
     app_layer_info info;
+    app_live_cost cost; /* main-thread time per frame */
     const app_live_cfg *cfg;
     app_world *world;
     live_feed feed;
@@ -117,6 +172,7 @@ typedef struct app_live {
     char chart_id[256];
     live_fetch_result *prep_next; /* the newest one waiting for it */
     rn_markers *gpu;              /* the marker list on the GPU */
+    bool warmed;                  /* the picture's draw made once before data */
     bool list_busy;               /* a worker makes the list for a new view */
     unsigned gen;                 /* snapshots taken */
     bool gpu_stale, gpu_dirty;    /* what was uploaded: greyed; needs upload */
@@ -185,6 +241,9 @@ void app_live_bg_drain(void);
  * 100,000 blocks of an old snapshot are not freed at the render threads'
  * priority; false when it could not be queued (*d untouched). */
 bool app_live_bg_free(app_live_data *d);
+/* Main thread: free_fn(p) on that thread (here when it cannot be queued):
+ * a dropped fetch result, a finished job's copies. */
+void app_live_bg_release(void *p, void (*free_fn)(void *));
 
 /* Unit symbols (app_live_hover.c): a UN/CEFACT code as its symbol, other
  * units as given; a value's unit, else the usual one of its name. */

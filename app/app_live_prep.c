@@ -80,6 +80,7 @@ void app_live_data_free(app_live_data *d)
     free(d->xy), free(d->gz), free(d->labels), free(d->texts), free(d->color);
     free(d->band), free(d->alert), free(d->alerts);
     app_live_list_free(&d->list);
+    app_live_grid_free(&d->grid);
     memset(d, 0, sizeof *d);
 }
 
@@ -200,18 +201,42 @@ static void app__list_job_free(app__list_job *j)
     free(j);
 }
 
+static void app__list_job_release(void *j)
+{
+    app__list_job_free(j);
+}
+
+static void app__list_free(void *l)
+{
+    app_live_list_free(l);
+    free(l);
+}
+
 static void app__list_done(void *job, tw_result status)
 {
     app__list_job *j = job;
     if (status == TW_OK) {
         app_live *lv = j->lv;
+        app_live_cost_begin(&lv->cost);
         lv->list_busy = false;
         if (j->d.gen == lv->data.gen && j->d.list.valid) { /* still the data shown */
-            app_live_list_free(&lv->data.list);
+            app_live_list *old = malloc(sizeof *old);
+            if (old) {
+                *old = lv->data.list;
+                app_live_bg_release(old, app__list_free); /* 100,000 markers' blocks */
+            } else {
+                app_live_list_free(&lv->data.list);
+            }
             lv->data.list = j->d.list;
             memset(&j->d.list, 0, sizeof j->d.list);
             lv->gpu_dirty = true;
         }
+        /* The ground's reference is dropped here, the copies there. */
+        if (j->ground) app_ground_release(j->ground);
+        j->ground = NULL;
+        app_live_bg_release(j, app__list_job_release);
+        app_live_cost_end(&lv->cost, APP_LIVE_COST_INSTALL);
+        return;
     }
     app__list_job_free(j);
 }
@@ -370,6 +395,15 @@ static void app__run(void *job, int worker)
                                             : p->fallback_t;
         app_live_hist_add(p->hist, e->id, t, v);
     }
+    /* What the main thread would otherwise look for among every entity:
+     * the cells for labels near the eye and the extent, the hovered id. */
+    app_live_grid_build(&d->grid, d->xy, n);
+    d->hover_at = -1;
+    for (int i = 0; d->hover_id[0] && i < n; i++)
+        if (s->entities[i].id && strcmp(s->entities[i].id, d->hover_id) == 0) {
+            d->hover_at = i;
+            break;
+        }
     if (p->want_list && !cfg->traffic) app_live_list_build(&d->list, d, cfg, p->ground, &p->view);
 }
 
@@ -386,6 +420,11 @@ static void app__free_job(app__prep *p)
 
 static void app__submit(app_live *lv, live_fetch_result *r);
 
+static void app__result_release(void *r)
+{
+    live_fetch_result_free(r);
+}
+
 static void app__done(void *job, tw_result status)
 {
     app__prep *p = job;
@@ -394,6 +433,7 @@ static void app__done(void *job, tw_result status)
         return;
     }
     app_live *lv = p->lv;
+    app_live_cost_begin(&lv->cost);
     lv->prep_busy = false;
     app_live_reuse_free(lv->reuse); /* none: it was the job's */
     lv->reuse = p->reuse, p->reuse = NULL;
@@ -410,6 +450,7 @@ static void app__done(void *job, tw_result status)
         lv->prep_next = NULL;
         app__submit(lv, next);
     }
+    app_live_cost_end(&lv->cost, APP_LIVE_COST_INSTALL);
 }
 
 static void app__submit(app_live *lv, live_fetch_result *r)
@@ -426,6 +467,7 @@ static void app__submit(app_live *lv, live_fetch_result *r)
     p->hist = app_live_hist_ref(lv->hist);
     p->fallback_t = r->wall_at;
     p->reuse = lv->reuse, lv->reuse = NULL;
+    if (lv->hovered >= 0) snprintf(p->d.hover_id, sizeof p->d.hover_id, "%s", lv->hover_id);
     /* The list for the view of the last frame drawn (none yet: built then). */
     p->view = lv->drawn_view;
     p->want_list = lv->drawn_view.width > 0;
@@ -443,6 +485,8 @@ void app_live_prep_submit(app_live *lv, live_fetch_result *r)
         app__submit(lv, r);
         return;
     }
-    if (lv->prep_next) live_fetch_result_free(lv->prep_next); /* a newer one came */
+    /* A newer one came: the one waiting is dropped, its 100,000 entities
+     * freed on the live layers' thread. */
+    if (lv->prep_next) app_live_bg_release(lv->prep_next, app__result_release);
     lv->prep_next = r;
 }

@@ -17,6 +17,17 @@
  *   CITYTWIN_SOURCE=.. bench/bench_live_frames [--count N] [--wait-s S] [--size WxH]
  *   [--warmup-s S]
  *
+ * The layer's own share: the live run's report gives, per frame, the CPU
+ * and wall time the live layer spent on the main thread (its "main_thread":
+ * the snapshot's hand-off and install, update, marker upload, draw calls,
+ * labels; app_live_cost.c), in frame order and ending on the same frame as
+ * the gaps. Over the same window the bench prints its median and worst,
+ * the worst per phase, what the layer did in the worst frame, the frames
+ * that installed or first drew a snapshot against the others, and the
+ * worst / median ratio with each frame's layer wall time taken out (what
+ * the frames would be without the layer's main-thread work). The wall-time
+ * ratio above stays the headline figure.
+ *
  * With CITYTWIN_FRAME_PHASES=F set, each run writes its per-frame phase times
  * to F.live and F.floor (see app_marks_write).
  *
@@ -47,6 +58,11 @@
 #include <sched.h>
 #include <sys/resource.h>
 
+/* The layer's main-thread phases (app_live_cost.c), as reported. */
+enum { APP_PHASES = 5 };
+static const char *const phase_names[APP_PHASES] = {"install", "update", "upload", "draw",
+                                                    "labels"};
+
 typedef struct frames {
     double gaps, p50, max, draw_p50, draw_max;
     double features, fetches, snapshots;
@@ -54,6 +70,11 @@ typedef struct frames {
     bool ok;
     double *seq; /* gaps in frame order, warm-up dropped */
     int n;
+    /* The live layer's main-thread time per frame (its "main_thread"), in
+     * frame order, ending on the same frame as the gaps. */
+    double *cpu, *wall, *phase[APP_PHASES], *phase_cpu[APP_PHASES];
+    int *installs;
+    int ln;
 } frames;
 
 static int cmp_double(const void *a, const void *b)
@@ -80,6 +101,133 @@ static double num(json_object *o, const char *key)
 {
     json_object *v = NULL;
     return o && json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : -1;
+}
+
+/* o's array key as doubles (*n of them); NULL when absent. */
+static double *array(json_object *o, const char *key, int *n)
+{
+    json_object *a = NULL;
+    *n = 0;
+    if (!o || !json_object_object_get_ex(o, key, &a) || !json_object_is_type(a, json_type_array))
+        return NULL;
+    int len = (int)json_object_array_length(a);
+    double *v = malloc((size_t)(len + 1) * sizeof *v);
+    for (int i = 0; v && i < len; i++)
+        v[i] = json_object_get_double(json_object_array_get_idx(a, (size_t)i));
+    *n = v ? len : 0;
+    return v;
+}
+
+/* The layer's main-thread sequences from its report entry l. */
+static void layer_costs(frames *fr, json_object *l)
+{
+    json_object *mt = NULL, *ph = NULL;
+    if (!l || !json_object_object_get_ex(l, "main_thread", &mt)) return;
+    int n, k;
+    fr->cpu = array(mt, "cpu_ms", &n);
+    fr->wall = array(mt, "wall_ms", &k);
+    double *in = array(mt, "installs", &k);
+    fr->ln = fr->cpu && fr->wall && in && k == n ? n : 0;
+    fr->installs = malloc((size_t)(n + 1) * sizeof *fr->installs);
+    for (int i = 0; fr->installs && in && i < k; i++) fr->installs[i] = (int)in[i];
+    free(in);
+    json_object *pc = NULL;
+    json_object_object_get_ex(mt, "phase_wall_ms", &ph);
+    json_object_object_get_ex(mt, "phase_cpu_ms", &pc);
+    for (int p = 0; p < APP_PHASES; p++) {
+        fr->phase[p] = array(ph, phase_names[p], &k);
+        if (k != n) fr->ln = 0;
+        fr->phase_cpu[p] = array(pc, phase_names[p], &k);
+        if (k != n) free(fr->phase_cpu[p]), fr->phase_cpu[p] = NULL; /* older reports */
+    }
+    if (!fr->installs) fr->ln = 0;
+}
+
+static void frames_free(frames *fr)
+{
+    free(fr->seq), free(fr->cpu), free(fr->wall), free(fr->installs);
+    for (int p = 0; p < APP_PHASES; p++) free(fr->phase[p]), free(fr->phase_cpu[p]);
+}
+
+static double median_of(double *v, int n)
+{
+    if (n <= 0) return 0;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
+/* Frame i installs a snapshot (the hand-off drain) or draws it for the
+ * first time (the next frame's sample: a sample closes at the update). */
+static bool snap_frame(const int *ins, int i, int before)
+{
+    return ins[i] || (i > 0 ? ins[i - 1] : before);
+}
+
+/* The layer's own share over the last n frames of fr: its main-thread CPU
+ * and wall time per frame (median, worst), what it did in the worst frame,
+ * the frames that installed a snapshot against the others, and the
+ * worst / median ratio with each frame's layer wall time taken out. */
+static void print_layer_share(const frames *fr, int n)
+{
+    if (fr->ln < n || fr->n < n || n <= 0) {
+        printf("layer main thread: not reported (%d frames of %d)\n", fr->ln, n);
+        return;
+    }
+    const double *gap = fr->seq + (fr->n - n), *cpu = fr->cpu + (fr->ln - n);
+    const double *wall = fr->wall + (fr->ln - n);
+    /* From one before the window, so its first frame can see the install
+     * in the frame before it. */
+    const int *ins = fr->installs + (fr->ln - n);
+    int before = fr->ln > n ? fr->installs[fr->ln - n - 1] : 0;
+    double *a = malloc((size_t)n * sizeof *a), *b = malloc((size_t)n * sizeof *b);
+    double *c = malloc((size_t)n * sizeof *c), *d = malloc((size_t)n * sizeof *d);
+    if (!a || !b || !c || !d) {
+        free(a), free(b), free(c), free(d);
+        return;
+    }
+    int worst = 0, ni = 0, no = 0;
+    double wmax = 0, cmax = 0, snap_max = 0, rest_max = 0, less_max = 0;
+    double pmax[APP_PHASES] = {0}, pcmax[APP_PHASES] = {0};
+    for (int i = 0; i < n; i++) {
+        a[i] = cpu[i], b[i] = wall[i], d[i] = gap[i] - wall[i];
+        cmax = cpu[i] > cmax ? cpu[i] : cmax, wmax = wall[i] > wmax ? wall[i] : wmax;
+        less_max = d[i] > less_max ? d[i] : less_max;
+        if (gap[i] > gap[worst]) worst = i;
+        if (snap_frame(ins, i, before)) {
+            c[ni++] = gap[i];
+            snap_max = gap[i] > snap_max ? gap[i] : snap_max;
+        } else
+            rest_max = gap[i] > rest_max ? gap[i] : rest_max;
+        for (int p = 0; p < APP_PHASES; p++) {
+            double v = fr->phase[p][fr->ln - n + i];
+            double vc = fr->phase_cpu[p] ? fr->phase_cpu[p][fr->ln - n + i] : 0;
+            pmax[p] = v > pmax[p] ? v : pmax[p], pcmax[p] = vc > pcmax[p] ? vc : pcmax[p];
+        }
+    }
+    no = n - ni;
+    double cp50 = median_of(a, n), wp50 = median_of(b, n), snap_p50 = median_of(c, ni);
+    for (int i = 0, k = 0; i < n; i++)
+        if (!snap_frame(ins, i, before)) c[k++] = gap[i];
+    double rest_p50 = median_of(c, no), less_p50 = median_of(d, n);
+    printf("layer main thread per frame (same %d frames): CPU median %.2f ms, worst %.2f ms; "
+           "wall median %.2f ms, worst %.2f ms\n",
+           n, cp50, cmax, wp50, wmax);
+    printf("  worst per phase, wall / CPU (ms):");
+    for (int p = 0; p < APP_PHASES; p++)
+        printf(" %s %.2f / %.2f", phase_names[p], pmax[p], pcmax[p]);
+    printf("\n");
+    printf("  the worst frame (%.1f ms): layer %.2f ms wall, %.2f ms CPU, %s\n", gap[worst],
+           wall[worst], cpu[worst],
+           ins[worst]                       ? "installed a snapshot"
+           : snap_frame(ins, worst, before) ? "first drew a snapshot"
+                                            : "no new snapshot");
+    printf("  frames installing or first drawing a snapshot: %d, median %.1f ms, worst %.1f ms; "
+           "the other %d: median %.1f ms, worst %.1f ms\n",
+           ni, snap_p50, snap_max, no, rest_p50, rest_max);
+    printf("  worst / median with the layer's main-thread wall time taken out of each frame: "
+           "%.2f\n",
+           less_p50 > 0 ? less_max / less_p50 : 0);
+    free(a), free(b), free(c), free(d);
 }
 
 /* The feed server's threads at nice n (Linux sets it per thread), and at
@@ -175,6 +323,7 @@ static frames run(const char *name, const char *url, double wait_s, const char *
         fr.snapshots = num(l, "snapshots");
         if (json_object_object_get_ex(l, "status", &st))
             snprintf(fr.status, sizeof fr.status, "%s", json_object_get_string(st));
+        layer_costs(&fr, l);
     }
     fr.ok = fr.gaps > 0 && fr.p50 > 0 && fr.n > 0;
     json_object_put(r);
@@ -253,7 +402,8 @@ int main(int argc, char **argv)
     printf("worst / median frame with %d live values: %.2f (target <= 1.5); live layer off: "
            "%.2f; live median / off median: %.2f\n",
            count, ratio, off.max / off.p50, live.p50 / off.p50);
-    free(live.seq), free(off.seq);
+    print_layer_share(&live, same);
+    frames_free(&live), frames_free(&off);
     tw_run_finish(0);
     return ratio > 1.5 ? 3 : 0;
 }

@@ -15,8 +15,11 @@ _Static_assert(sizeof(rn_marker) == 32, "a marker is 32 bytes");
 struct rn_markers {
     GLuint vao, buf;
     int count, capacity;
-    GLuint tex; /* the picture */
-    int tex_w, tex_h, x0, y0;
+    /* The picture, at its framebuffer pixels: two textures taken in turn,
+     * so a new picture is written into the one the last frames did not
+     * draw (llvmpipe waits for the frames that read a texture it writes). */
+    GLuint tex[2];
+    int tex_w[2], tex_h[2], cur, x0, y0, w, h;
     bool has_image;
 };
 
@@ -24,7 +27,7 @@ static struct {
     GLuint program, image;
     bool failed, image_failed;
     GLint u_viewport, u_opacity, u_pulse, u_stem_px, u_stem;
-    GLint i_image, i_opacity, i_grey, i_height, i_origin, i_viewport;
+    GLint i_image, i_opacity, i_grey, i_height, i_origin, i_size, i_viewport;
 } rn__mk;
 
 /* Each program loads on its first use (a compile can take a frame's time
@@ -63,6 +66,7 @@ static bool rn__mk_image_setup(void)
     rn__mk.i_grey = glGetUniformLocation(p, "u_grey");
     rn__mk.i_height = glGetUniformLocation(p, "u_height");
     rn__mk.i_origin = glGetUniformLocation(p, "u_origin");
+    rn__mk.i_size = glGetUniformLocation(p, "u_size");
     rn__mk.i_viewport = glGetUniformLocation(p, "u_viewport");
     return true;
 }
@@ -104,7 +108,8 @@ void rn_markers_destroy(rn_markers *m)
     if (!m) return;
     glDeleteBuffers(1, &m->buf);
     glDeleteVertexArrays(1, &m->vao);
-    if (m->tex) glDeleteTextures(1, &m->tex);
+    for (int k = 0; k < 2; k++)
+        if (m->tex[k]) glDeleteTextures(1, &m->tex[k]);
     free(m);
 }
 
@@ -131,24 +136,50 @@ bool rn_markers_set(rn_markers *m, const rn_marker *items, int count)
     return true;
 }
 
+/* The texture grows to hold pixels up to (w, h) (rounded up, never
+ * shrinks): a picture whose box moved or changed size is a sub-image
+ * upload, not a new texture (on llvmpipe a new one held the main thread
+ * 24-64 ms, 7-13 ms of it CPU, against 0.5 ms for a sub-image). */
+static bool rn__tex_fit(rn_markers *m, int k, int w, int h)
+{
+    if (!m->tex[k]) glGenTextures(1, &m->tex[k]);
+    glBindTexture(GL_TEXTURE_2D, m->tex[k]);
+    if (w <= m->tex_w[k] && h <= m->tex_h[k]) return true;
+    w = w > m->tex_w[k] ? (w + 63) / 64 * 64 : m->tex_w[k];
+    h = h > m->tex_h[k] ? (h + 63) / 64 * 64 : m->tex_h[k];
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, NULL);
+    if (glGetError() == GL_OUT_OF_MEMORY) {
+        m->tex_w[k] = m->tex_h[k] = 0;
+        return false;
+    }
+    m->tex_w[k] = w, m->tex_h[k] = h;
+    return true;
+}
+
+bool rn_markers_reserve(rn_markers *m, int w, int h)
+{
+    if (!m || w <= 0 || h <= 0) return false;
+    bool ok = rn__tex_fit(m, 0, w, h) && rn__tex_fit(m, 1, w, h);
+    glBindTexture(GL_TEXTURE_2D, 0);
+    return ok;
+}
+
 bool rn_markers_set_image(rn_markers *m, const uint8_t *rgba, int x0, int y0, int w, int h)
 {
     if (!m) return false;
-    m->has_image = rgba && w > 0 && h > 0;
+    m->has_image = rgba && w > 0 && h > 0 && x0 >= 0 && y0 >= 0;
     if (!m->has_image) return true;
-    m->x0 = x0, m->y0 = y0;
-    if (!m->tex) glGenTextures(1, &m->tex);
-    glBindTexture(GL_TEXTURE_2D, m->tex);
+    m->x0 = x0, m->y0 = y0, m->w = w, m->h = h;
+    m->cur = 1 - m->cur;
+    if (!rn__tex_fit(m, m->cur, x0 + w, y0 + h)) {
+        glBindTexture(GL_TEXTURE_2D, 0);
+        return m->has_image = false;
+    }
     glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
     glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
-    if (w != m->tex_w || h != m->tex_h) {
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
-        m->tex_w = w, m->tex_h = h;
-    } else {
-        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
-    }
+    glTexSubImage2D(GL_TEXTURE_2D, 0, x0, y0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
     glBindTexture(GL_TEXTURE_2D, 0);
     if (glGetError() == GL_OUT_OF_MEMORY) return m->has_image = false;
     return true;
@@ -240,9 +271,10 @@ void rn_markers_draw(const rn_markers *m, const rn_markers_draw_desc *d)
         glUniform1f(rn__mk.i_grey, d->grey);
         glUniform1i(rn__mk.i_height, d->height);
         glUniform2i(rn__mk.i_origin, m->x0, m->y0);
+        glUniform2i(rn__mk.i_size, m->w, m->h);
         glUniform2f(rn__mk.i_viewport, (float)d->width, (float)d->height);
         glActiveTexture(GL_TEXTURE0);
-        glBindTexture(GL_TEXTURE_2D, m->tex);
+        glBindTexture(GL_TEXTURE_2D, m->tex[m->cur]);
         glBindVertexArray(m->vao);
         glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
         glBindTexture(GL_TEXTURE_2D, 0);

@@ -39,8 +39,13 @@ void rn_markers_paint(const rn_marker *items, int count, float stem_px, rn_rgba 
  * framebuffer of w x h; false when none. */
 bool rn_markers_bounds(const rn_marker *items, int count, float stem_px, int w, int h, int out[4]);
 /* Replaces the picture (NULL: none): w x h framebuffer pixels from (x0, y0)
- * (top-left). False when GL memory runs out. */
+ * (top-left). False when GL memory runs out. The texture (one of two,
+ * taken in turn) keeps each pixel at its framebuffer place and only grows,
+ * so a new picture is one sub-image upload. */
 bool rn_markers_set_image(rn_markers *m, const uint8_t *rgba, int x0, int y0, int w, int h);
+/* Makes the picture's texture hold a w x h framebuffer now (before data
+ * comes), so that the first picture is a sub-image upload too. */
+bool rn_markers_reserve(rn_markers *m, int w, int h);
 int rn_markers_count(const rn_markers *m);
 
 typedef struct rn_markers_draw_desc {

@@ -113,27 +113,29 @@ void geo_buildings_cache_path(const char *dir, const char *key, char *out, size_
 
 /* ---- writing ---- */
 
+/* Bytes go straight to a file (hashed when asked), or are only counted:
+ * a cache of 600,000 buildings is about 400 MB, which a buffer would
+ * hold twice over while it grows. */
 typedef struct geo__buf {
-    uint8_t *p;
-    size_t n, cap;
+    FILE *f;   /* NULL: count only */
+    size_t n;  /* bytes put */
+    bool hash; /* h: the FNV-1a of the bytes put */
+    uint64_t h;
     bool bad;
 } geo__buf;
 
 static void geo__put(geo__buf *b, const void *v, size_t n)
 {
     if (b->bad || n == 0) return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 1 << 16;
-        while (cap < b->n + n) cap *= 2;
-        uint8_t *p = realloc(b->p, cap);
-        if (!p) {
-            b->bad = true;
-            return;
-        }
-        b->p = p, b->cap = cap;
-    }
-    memcpy(b->p + b->n, v, n);
     b->n += n;
+    if (!b->f) return;
+    if (b->hash) {
+        const uint8_t *s = v;
+        uint64_t h = b->h;
+        for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 1099511628211ull;
+        b->h = h;
+    }
+    if (fwrite(v, 1, n, b->f) != n) b->bad = true;
 }
 
 static void geo__u32(geo__buf *b, uint32_t v)
@@ -237,31 +239,30 @@ static tw_result geo__mkdirs(const char *dir)
 tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
                                     char *why, size_t n)
 {
-    geo__buf o = {0}, payload = {0};
-    geo__payload(&payload, b);
+    /* The payload's length first (counted), then the file in one pass:
+     * header, payload (hashed as it goes), its checksum. */
+    geo__buf count = {0};
+    geo__payload(&count, b);
     uint32_t klen = (uint32_t)strlen(key);
-    uint64_t plen = payload.n, sum = payload.p ? geo__fnv(payload.p, payload.n) : 0;
-    geo__put(&o, GEO_CACHE_MAGIC, 8);
-    geo__u32(&o, GEO_CACHE_VERSION);
-    geo__u32(&o, klen);
-    geo__put(&o, key, klen);
-    geo__put(&o, &plen, sizeof plen);
-    geo__put(&o, payload.p, payload.n);
-    geo__put(&o, &sum, sizeof sum);
-    free(payload.p);
-    if (o.bad || payload.bad) {
-        free(o.p);
-        snprintf(why, n, "out of memory");
-        return TW_ERR_NOMEM;
-    }
+    uint64_t plen = count.n;
     char path[4200], tmp[4300];
     geo_buildings_cache_path(dir, key, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     tw_result r = geo__mkdirs(dir);
     FILE *f = r == TW_OK ? fopen(tmp, "wb") : NULL;
-    bool ok = f && fwrite(o.p, 1, o.n, f) == o.n;
-    if (f && fclose(f) != 0) ok = false;
-    free(o.p);
+    bool ok = f != NULL;
+    if (f) {
+        geo__buf head = {.f = f}, body = {.f = f, .hash = true, .h = geo__fnv(NULL, 0)};
+        geo__put(&head, GEO_CACHE_MAGIC, 8);
+        geo__u32(&head, GEO_CACHE_VERSION);
+        geo__u32(&head, klen);
+        geo__put(&head, key, klen);
+        geo__put(&head, &plen, sizeof plen);
+        geo__payload(&body, b);
+        geo__put(&head, &body.h, sizeof body.h);
+        ok = !head.bad && !body.bad && body.n == plen;
+        if (fclose(f) != 0) ok = false;
+    }
     if (!ok || rename(tmp, path) != 0) {
         snprintf(why, n, "cannot write %s: %s", f ? tmp : dir, strerror(errno));
         unlink(tmp);

@@ -273,20 +273,32 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
 
 /* ---- reading ---- */
 
+/* Read straight from the file (hashed when asked): the cache is not
+ * held in memory beside what it is read into. left: the bytes of the
+ * part being read (header or payload) not read yet. */
 typedef struct geo__rd {
-    const uint8_t *p;
+    FILE *f;
     size_t left;
+    bool hash;
+    uint64_t h;
     bool bad;
 } geo__rd;
 
+static void geo__hash(geo__rd *r, const uint8_t *p, size_t n)
+{
+    uint64_t h = r->h;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
+    r->h = h;
+}
+
 static bool geo__get(geo__rd *r, void *v, size_t n)
 {
-    if (r->bad || n > r->left) {
+    if (r->bad || n > r->left || (n && fread(v, 1, n, r->f) != n)) {
         r->bad = true;
         return false;
     }
-    if (n) memcpy(v, r->p, n);
-    r->p += n, r->left -= n;
+    if (r->hash) geo__hash(r, v, n);
+    r->left -= n;
     return true;
 }
 
@@ -495,27 +507,28 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
     return !r->bad && r->left == 0;
 }
 
-tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char *key,
-                                    const char *name, geo_buildings *out, char *why, size_t n)
+/* A cache of size bytes from f. */
+static tw_result geo__parse(FILE *f, size_t size, const char *key, const char *name,
+                            geo_buildings *out, char *why, size_t n)
 {
-    memset(out, 0, sizeof *out);
-    why[0] = 0;
-    geo__rd r = {data, data ? size : 0, !data};
-    char magic[8];
+    geo__rd r = {.f = f, .left = size, .bad = !f};
+    char magic[8] = {0};
     uint32_t version = 0, klen = 0;
     uint64_t plen = 0, sum = 0;
     geo__get(&r, magic, 8);
     geo__get(&r, &version, sizeof version);
     geo__get(&r, &klen, sizeof klen);
+    bool head_bad = r.bad;
+    /* The key (a copy to compare; a short file leaves it NULL). */
+    char *k = !head_bad && klen == strlen(key) ? geo__arr(&r, klen, 1) : NULL;
     tw_result res = TW_ERR_FORMAT;
-    if (r.bad || memcmp(magic, GEO_CACHE_MAGIC, 8) != 0) {
+    if (head_bad || memcmp(magic, GEO_CACHE_MAGIC, 8) != 0) {
         snprintf(why, n, "%s is not a buildings cache (or cut short)", name);
     } else if (version != GEO_CACHE_VERSION) {
         snprintf(why, n, "%s has format %u, not %u", name, version, GEO_CACHE_VERSION);
-    } else if (klen != strlen(key) || klen > r.left || memcmp(r.p, key, klen) != 0) {
+    } else if (!k || memcmp(k, key, klen) != 0) {
         snprintf(why, n, "%s was made for another source or settings", name);
     } else {
-        r.p += klen, r.left -= klen;
         geo__get(&r, &plen, sizeof plen);
         if (r.bad || plen > r.left || r.left - plen != sizeof sum) {
             snprintf(why, n,
@@ -523,19 +536,38 @@ tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char
                      "expected)",
                      name, r.left, (unsigned long long)plen + sizeof sum);
         } else {
-            memcpy(&sum, r.p + plen, sizeof sum);
-            if (geo__fnv(r.p, plen) != sum) {
-                snprintf(why, n, "%s fails its checksum", name);
-            } else {
-                geo__rd pr = {r.p, plen, false};
-                if (geo__rpayload(&pr, out))
-                    res = TW_OK;
-                else
-                    snprintf(why, n, "%s holds inconsistent arrays", name);
+            geo__rd pr = {.f = f, .left = plen, .hash = true, .h = geo__fnv(NULL, 0)};
+            bool parsed = geo__rpayload(&pr, out);
+            /* What a failed parse left of the payload, through the hash:
+             * garbage is told by its checksum, whatever it looks like. */
+            uint8_t buf[1 << 14];
+            while (pr.left > 0) {
+                size_t m = pr.left < sizeof buf ? pr.left : sizeof buf;
+                if (fread(buf, 1, m, f) != m) break;
+                geo__hash(&pr, buf, m);
+                pr.left -= m;
             }
+            if (pr.left > 0 || fread(&sum, 1, sizeof sum, f) != sizeof sum || pr.h != sum)
+                snprintf(why, n, "%s fails its checksum", name);
+            else if (!parsed)
+                snprintf(why, n, "%s holds inconsistent arrays", name);
+            else
+                res = TW_OK;
         }
     }
+    free(k);
     if (res != TW_OK) geo_buildings_free(out);
+    return res;
+}
+
+tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char *key,
+                                    const char *name, geo_buildings *out, char *why, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    why[0] = 0;
+    FILE *f = data && size ? fmemopen((void *)data, size, "rb") : NULL;
+    tw_result res = geo__parse(f, f ? size : 0, key, name, out, why, n);
+    if (f) fclose(f);
     return res;
 }
 
@@ -548,16 +580,10 @@ tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildin
     geo_buildings_cache_path(dir, key, path, sizeof path);
     FILE *f = fopen(path, "rb");
     if (!f) return TW_ERR_IO; /* no cache yet */
-    uint8_t *data = NULL;
     long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (size > 0 && fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)size)) &&
-        fread(data, 1, (size_t)size, f) != (size_t)size) {
-        free(data);
-        data = NULL;
-    }
+    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) size = 0;
+    setvbuf(f, NULL, _IOFBF, 1 << 20);
+    tw_result res = geo__parse(f, (size_t)size, key, path, out, why, n);
     fclose(f);
-    tw_result res =
-        geo_buildings_cache_parse(data, data ? (size_t)size : 0, key, path, out, why, n);
-    free(data);
     return res;
 }

@@ -92,19 +92,15 @@ static void test_grazing_levels(void)
                  "%ld chunks: %ld far, %ld blocks", chunks, far, blocks);
     /* A fraction of the triangles, bounded by the screen. */
     TW_CHECK_MSG(tris * 4 < tris0 * 3, "triangles %ld, full %ld", tris, tris0);
-    char a[600], b[600];
-    snprintf(a, sizeof a, "%s/lod.png", tw_run_tmpdir());
-    snprintf(b, sizeof b, "%s/full.png", tw_run_tmpdir());
-    tw_image x = {0}, y = {0};
-    TW_CHECK(tw_img_load(a, &x) && tw_img_load(b, &y));
-    tw_img_diff d = tw_img_compare(&x, &y, TW_GOLDEN_THRESHOLD);
+    tw_img_diff d = tw_run_compare("lod", "full");
     fprintf(stderr, "  against the full meshes: mad %.3f, %.4f of the pixels off\n", d.mad,
             d.share_off);
     TW_CHECK_MSG(d.same_size && d.mad < 1.5 && d.share_off < 0.02,
                  "levels differ from the full meshes: mad %.3f, %.4f of the pixels off", d.mad,
                  d.share_off);
+    char a[600];
+    snprintf(a, sizeof a, "%s/lod.png", tw_run_tmpdir());
     TW_CHECK(tw_golden_check(a, "buildings_lod_grazing"));
-    tw_image_free(&x), tw_image_free(&y);
     json_object_put(r), json_object_put(z);
 }
 
@@ -135,17 +131,11 @@ static void test_sync_mid_frame(void)
                      num(m1, "syncs") >= 20,
                  "often: every %ld, %ld finishes over %ld frames", num(m1, "sync_every_indices"),
                  num(m1, "syncs"), frames);
-    char a[600], b[600];
-    snprintf(a, sizeof a, "%s/never.png", tw_run_tmpdir());
-    snprintf(b, sizeof b, "%s/often.png", tw_run_tmpdir());
-    tw_image x = {0}, y = {0};
-    TW_CHECK(tw_img_load(a, &x) && tw_img_load(b, &y));
-    tw_img_diff d = tw_img_compare(&x, &y, TW_GOLDEN_THRESHOLD);
+    tw_img_diff d = tw_run_compare("never", "often");
     fprintf(stderr, "  finishing often against never: mad %.4f, %.5f of the pixels off\n", d.mad,
             d.share_off);
     TW_CHECK_MSG(d.same_size && d.share_off == 0, "pictures differ: mad %.4f, %.5f off", d.mad,
                  d.share_off);
-    tw_image_free(&x), tw_image_free(&y);
     json_object_put(never), json_object_put(often);
 }
 

@@ -165,12 +165,7 @@ static void test_far_chunks_as_boxes(void)
     TW_CHECK(num(l, "drawn") == num(l0, "drawn") && num(l, "drawn") > 2000);
     TW_CHECK_MSG(num(l, "triangles") * 2 < num(l0, "triangles"), "triangles %ld, full %ld",
                  num(l, "triangles"), num(l0, "triangles"));
-    char a[600], b[600];
-    snprintf(a, sizeof a, "%s/far.png", tw_run_tmpdir());
-    snprintf(b, sizeof b, "%s/far0.png", tw_run_tmpdir());
-    tw_image x = {0}, y = {0};
-    TW_CHECK(tw_img_load(a, &x) && tw_img_load(b, &y));
-    tw_img_diff d = tw_img_compare(&x, &y, TW_GOLDEN_THRESHOLD);
+    tw_img_diff d = tw_run_compare("far", "far0");
     TW_CHECK_MSG(d.same_size && d.mad < 1.0 && d.share_off < 0.01,
                  "boxes differ from the buildings: mad %.3f, %.4f of pixels off", d.mad,
                  d.share_off);
@@ -185,17 +180,13 @@ static void test_far_chunks_as_boxes(void)
                  "blocks: %ld chunks, %ld drawn, %ld triangles (boxes %ld)",
                  num(lk, "block_chunks"), num(lk, "drawn"), num(lk, "triangles"),
                  num(l, "triangles"));
-    tw_image w = {0};
-    snprintf(a, sizeof a, "%s/blocks.png", tw_run_tmpdir());
-    TW_CHECK(tw_img_load(a, &w));
-    tw_img_diff e = tw_img_compare(&w, &y, TW_GOLDEN_THRESHOLD);
+    tw_img_diff e = tw_run_compare("blocks", "far0");
     fprintf(stderr,
             "  far view: %ld triangles with blocks (%ld chunks); mad %.3f, %.4f of pixels off\n",
             num(lk, "triangles"), num(lk, "block_chunks"), e.mad, e.share_off);
     TW_CHECK_MSG(e.same_size && e.mad < 1.5 && e.share_off < 0.02,
                  "blocks differ from the buildings: mad %.3f, %.4f of pixels off", e.mad,
                  e.share_off);
-    free(x.pixels), free(y.pixels), free(w.pixels);
     json_object_put(r), json_object_put(z), json_object_put(k);
 }
 

@@ -193,6 +193,18 @@ tw_img_diff tw_img_compare(const tw_image *a, const tw_image *b, int threshold)
     return d;
 }
 
+tw_img_diff tw_run_compare(const char *tag_a, const char *tag_b)
+{
+    char a[600], b[600];
+    snprintf(a, sizeof a, "%s/%s.png", tw_run_tmpdir(), tag_a);
+    snprintf(b, sizeof b, "%s/%s.png", tw_run_tmpdir(), tag_b);
+    tw_image x = {0}, y = {0};
+    tw_img_diff d = {.mad = 255, .share_off = 1};
+    if (tw_img_load(a, &x) && tw_img_load(b, &y)) d = tw_img_compare(&x, &y, TW_GOLDEN_THRESHOLD);
+    tw_image_free(&x), tw_image_free(&y);
+    return d;
+}
+
 bool tw_golden_check(const char *picture, const char *name)
 {
     const char *src = getenv("CITYTWIN_SOURCE");

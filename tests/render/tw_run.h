@@ -87,6 +87,10 @@ typedef struct tw_img_diff {
 
 bool tw_img_load(const char *path, tw_image *out);
 tw_img_diff tw_img_compare(const tw_image *a, const tw_image *b, int threshold);
+/* tw_img_compare of the pictures TAG_A.png and TAG_B.png in tw_run_tmpdir()
+ * (as tw_run_scene writes them) at TW_GOLDEN_THRESHOLD; a picture that
+ * cannot be read differs wholly (mad 255, share 1, not the same size). */
+tw_img_diff tw_run_compare(const char *tag_a, const char *tag_b);
 /* The tolerance every golden test uses; stated once, here. */
 #define TW_GOLDEN_MAX_MAD   0.6
 #define TW_GOLDEN_MAX_SHARE 0.001

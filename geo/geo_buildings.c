@@ -18,6 +18,12 @@ static const char *const GEO_HEIGHT_NAMES[] = {
 static const char *const GEO_FLOOR_NAMES[] = {
     "building:levels", "building_levels", "levels", "GRND_FLR", "지상층수", "GRO_FLO_CO", NULL};
 
+/* OSM tags read from an "other_tags" field (GDAL's OSM driver keeps the
+ * tags its configuration does not list there, as hstore text) when no field
+ * of that name exists: heights, then floors. */
+static const char *const GEO_HEIGHT_TAGS[] = {"height", "building:height", NULL};
+static const char *const GEO_FLOOR_TAGS[] = {"building:levels", "levels", NULL};
+
 #define GEO_MAX_FLOORS 300
 
 typedef struct geo__ctx {
@@ -25,6 +31,7 @@ typedef struct geo__ctx {
     const geo_buildings_desc *desc;
     int idx[GEO_BUILDINGS_SOURCES];      /* field index of each source tried */
     bool numeric[GEO_BUILDINGS_SOURCES]; /* an integer or real field: read as a number */
+    const char *tag[GEO_BUILDINGS_SOURCES]; /* an OSM tag in the field's hstore text, or NULL */
     int class_i;                         /* desc->class_field's index, -1 none */
     bool recode;                         /* text that is not UTF-8 is CP949 */
     bool ready;
@@ -46,6 +53,33 @@ bool geo_buildings_parse_number(const char *text, double *out)
     return true;
 }
 
+bool geo_buildings_hstore_get(const char *text, const char *key, char *out, size_t n)
+{
+    /* "key"=>"value","key2"=>"value2", with \" and \\ escaped inside quotes. */
+    size_t klen = strlen(key);
+    const char *p = text;
+    while (p && *p) {
+        char buf[2][256];
+        for (int part = 0; part < 2; part++) {
+            while (*p == ' ' || *p == ',' || (part && (*p == '=' || *p == '>'))) p++;
+            if (*p != '"') return false;
+            size_t len = 0;
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1]) p++;
+                if (len + 1 < sizeof buf[part]) buf[part][len++] = *p;
+            }
+            if (*p != '"') return false; /* unterminated */
+            p++;
+            buf[part][len] = 0;
+        }
+        if (strlen(buf[0]) == klen && strcmp(buf[0], key) == 0) {
+            snprintf(out, n, "%s", buf[1]);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void geo__add_source(geo__ctx *c, OGRFeatureDefnH def, const char *name, bool floors)
 {
     geo_buildings *b = c->b;
@@ -58,6 +92,22 @@ static void geo__add_source(geo__ctx *c, OGRFeatureDefnH def, const char *name, 
     s->floors = floors;
     OGRFieldType t = OGR_Fld_GetType(OGR_FD_GetFieldDefn(def, i));
     c->numeric[b->source_count] = t == OFTInteger || t == OFTInteger64 || t == OFTReal;
+    c->idx[b->source_count++] = i;
+}
+
+/* An OSM tag of the "other_tags" field as a source, unless a field of
+ * that name is one already. */
+static void geo__add_tag(geo__ctx *c, OGRFeatureDefnH def, const char *tag, bool floors)
+{
+    geo_buildings *b = c->b;
+    int i = OGR_FD_GetFieldIndex(def, "other_tags");
+    if (i < 0 || OGR_FD_GetFieldIndex(def, tag) >= 0 || b->source_count >= GEO_BUILDINGS_SOURCES)
+        return;
+    geo_buildings_source *s = &b->sources[b->source_count];
+    snprintf(s->field, sizeof s->field, "%s", tag);
+    s->floors = floors;
+    c->numeric[b->source_count] = false;
+    c->tag[b->source_count] = tag;
     c->idx[b->source_count++] = i;
 }
 
@@ -94,7 +144,9 @@ static bool geo__setup(geo__ctx *c, OGRFeatureDefnH def)
     if ((d->height_field && d->height_field[0]) || (d->floors_field && d->floors_field[0]))
         return true;
     for (int k = 0; GEO_HEIGHT_NAMES[k]; k++) geo__add_source(c, def, GEO_HEIGHT_NAMES[k], false);
+    for (int k = 0; GEO_HEIGHT_TAGS[k]; k++) geo__add_tag(c, def, GEO_HEIGHT_TAGS[k], false);
     for (int k = 0; GEO_FLOOR_NAMES[k]; k++) geo__add_source(c, def, GEO_FLOOR_NAMES[k], true);
+    for (int k = 0; GEO_FLOOR_TAGS[k]; k++) geo__add_tag(c, def, GEO_FLOOR_TAGS[k], true);
     return true;
 }
 
@@ -163,10 +215,14 @@ static bool geo__feature(void *user, OGRFeatureH f, int index)
     for (int k = 0; k < b->source_count; k++) {
         double v;
         int i = c->idx[k];
+        char tv[64];
         if (!OGR_F_IsFieldSetAndNotNull(f, i)) continue;
         if (c->numeric[k])
             v = OGR_F_GetFieldAsDouble(f, i);
-        else if (!geo_buildings_parse_number(OGR_F_GetFieldAsString(f, i), &v))
+        else if (c->tag[k] ? !geo_buildings_hstore_get(OGR_F_GetFieldAsString(f, i), c->tag[k],
+                                                       tv, sizeof tv) ||
+                                 !geo_buildings_parse_number(tv, &v)
+                           : !geo_buildings_parse_number(OGR_F_GetFieldAsString(f, i), &v))
             continue;
         if (!isfinite(v) || v <= 0) continue;
         if (b->sources[k].floors) {
@@ -410,6 +466,7 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     vd.feature_fn = geo__feature;
     vd.feature_user = &c;
     vd.no_labels = true;
+    vd.want_polygons = true;
     /* A tile drops the features it leaves to others: triangulated after. */
     c.pipe = desc->has_keep ? NULL : geo_bpipe_create();
     tw_result r = desc->has_keep || c.pipe ? TW_OK : TW_ERR_NOMEM;
@@ -425,7 +482,8 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
         }
     }
     if (r == TW_OK) r = geo_vector_load_polygons(&vd, NULL, frame, &out->polys, err, n);
-    if (desc->has_keep && r == TW_ERR_FORMAT && strcmp(err, "holds no polygons") == 0) {
+    if (desc->has_keep && r == TW_ERR_FORMAT &&
+        strncmp(err, "holds no polygons", strlen("holds no polygons")) == 0) {
         /* A tile with nothing in it. */
         free(c.src_of);
         geo_bpipe_free(c.pipe);

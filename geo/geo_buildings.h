@@ -217,6 +217,10 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
 /* The leading number of a text such as "12", "45 m" or " 3.5;4"; false
  * when it does not start with one (after blanks). */
 bool geo_buildings_parse_number(const char *text, double *out);
+/* The value of key in hstore text ("k"=>"v","k2"=>"v2", as GDAL's OSM
+ * driver writes its "other_tags"), copied into out (cut to n - 1 bytes);
+ * false when the key is absent or the text is not hstore. */
+bool geo_buildings_hstore_get(const char *text, const char *key, char *out, size_t n);
 
 /* Base of every building (count = features): the lowest ground under its
  * footprint's vertices; 0 where hf is NULL or has no height there. */

@@ -33,6 +33,7 @@ tw_result geo_buildings_read_attrs(const geo_vector_desc *src, const geo_frame *
     d.where = NULL;
     geo_vector_source s;
     char crs[64];
+    d.want_polygons = true; /* the layer the load read */
     tw_result r = geo_vector_open(&d, frame, &s, crs, sizeof crs, err, n);
     if (r != TW_OK) return TW_ERR_IO;
     OGRFeatureH f = OGR_L_GetFeature(s.layer, (GIntBig)fid);

@@ -56,6 +56,7 @@ tw_result geo_buildings_probe_source(const geo_vector_desc *src, const geo_frame
     memset(out, 0, sizeof *out);
     geo_vector_desc d = *src;
     d.has_bbox = false;
+    d.want_polygons = true;
     geo_vector_source s;
     char crs[64];
     tw_result r = geo_vector_open(&d, frame, &s, crs, sizeof crs, err, n);
@@ -148,6 +149,7 @@ GDALDatasetH geo_buildings_pool_take(geo_buildings_pool *p, const geo_vector_des
      * no filter: each read sets its own. */
     geo_vector_desc d = *src;
     d.dataset = NULL, d.has_bbox = false, d.where = NULL;
+    d.want_polygons = true;
     geo_vector_source s;
     char crs[64];
     if (geo_vector_open(&d, frame, &s, crs, sizeof crs, err, n) != TW_OK) return NULL;

@@ -228,6 +228,14 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
         }
     } else if (GDALDatasetGetLayerCount(s->ds) > 0) {
         s->layer = GDALDatasetGetLayer(s->ds, 0);
+        for (int i = 0; desc->want_polygons && i < GDALDatasetGetLayerCount(s->ds); i++) {
+            OGRLayerH l = GDALDatasetGetLayer(s->ds, i);
+            OGRwkbGeometryType t = l ? wkbFlatten(OGR_L_GetGeomType(l)) : wkbUnknown;
+            if (t == wkbPolygon || t == wkbMultiPolygon) {
+                s->layer = l;
+                break;
+            }
+        }
     }
     if (!s->layer) {
         snprintf(err, n, "has no layers");

@@ -34,6 +34,11 @@ typedef struct geo_vector_desc {
     const char *const *open_options; /* driver open options, NULL-terminated; may be NULL */
     bool has_bbox;                   /* spatial filter, in the source's CRS */
     bool no_labels; /* geo_vector_load_polygons: label points are bbox centres (no GEOS call) */
+    /* With no layer named, the first layer of polygons (an OSM file's
+     * "multipolygons", after its points and lines) rather than the first
+     * layer; the first layer when none is. geo_vector_load_polygons and the
+     * buildings' readers set it. */
+    bool want_polygons;
     double bbox[4]; /* xmin ymin xmax ymax */
     /* geo_vector_load_polygons: called for every feature it keeps, with its
      * index in geo_polygons (attributes the caller wants beyond the code and

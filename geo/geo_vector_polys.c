@@ -197,7 +197,9 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
 {
     memset(out, 0, sizeof *out);
     geo_vector_source s;
-    tw_result r = geo_vector_open(desc, frame, &s, out->crs, sizeof out->crs, err, n);
+    geo_vector_desc d = *desc;
+    d.want_polygons = true;
+    tw_result r = geo_vector_open(&d, frame, &s, out->crs, sizeof out->crs, err, n);
     if (r != TW_OK) return r;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(s.layer);
     int fc = code_field ? OGR_FD_GetFieldIndex(defn, code_field) : -1;
@@ -221,7 +223,9 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
     bool recode = !(desc->encoding && desc->encoding[0]), recoded = false;
     OGR_L_ResetReading(s.layer);
     OGRFeatureH f;
+    long read = 0;
     while (ok && (f = OGR_L_GetNextFeature(s.layer)) != NULL) {
+        read++;
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
         if (!g || OGR_G_IsEmpty(g)) {
@@ -264,7 +268,14 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
     }
     if (out->count == 0) {
         geo_polygons_free(out);
-        snprintf(err, n, "holds no polygons");
+        /* Say why when a filter left nothing: a CSV's empty text is not
+         * NULL, so a "where" written for another format can match none. */
+        if (read == 0 && desc->where && desc->where[0])
+            snprintf(err, n, "holds no polygons: no feature matches \"where\": %s", desc->where);
+        else if (read == 0 && !desc->has_bbox)
+            snprintf(err, n, "holds no polygons: the layer has no features");
+        else
+            snprintf(err, n, "holds no polygons");
         return TW_ERR_FORMAT;
     }
     double *e = out->extent;

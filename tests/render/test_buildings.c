@@ -470,7 +470,7 @@ static void test_bad_inputs(void)
          "6002,37.53],[126.6002,37.5302],[126.6,37.53]]]}}]}\n",
          ", \"height_field\": \"h\"", "ok", NULL},
         {"no_features", "none.geojson", "{\"type\":\"FeatureCollection\",\"features\":[]}\n", "",
-         "error", "no polygons"},
+         "error", "has no features"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         snprintf(path, sizeof path, "%s/%s", tw_run_tmpdir(), cases[i].file);

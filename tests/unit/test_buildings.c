@@ -757,6 +757,25 @@ static void test_cp949_attributes(void)
     geo_buildings_free(&b);
 }
 
+/* OSM's "other_tags" hstore text, as GDAL's OSM driver writes it. */
+static void test_hstore(void)
+{
+    char v[16];
+    const char *t = "\"building:levels\"=>\"12\",\"name:en\"=>\"A \\\"B\\\"\",\"height\"=>\"45 m\"";
+    TW_CHECK(geo_buildings_hstore_get(t, "building:levels", v, sizeof v) && strcmp(v, "12") == 0);
+    TW_CHECK(geo_buildings_hstore_get(t, "height", v, sizeof v) && strcmp(v, "45 m") == 0);
+    TW_CHECK(geo_buildings_hstore_get(t, "name:en", v, sizeof v) && strcmp(v, "A \"B\"") == 0);
+    TW_CHECK(!geo_buildings_hstore_get(t, "levels", v, sizeof v));
+    TW_CHECK(!geo_buildings_hstore_get(t, "building", v, sizeof v)); /* a prefix is not a key */
+    /* Cut to the buffer; broken text ends the search, never reads past it. */
+    TW_CHECK(geo_buildings_hstore_get(t, "name:en", v, 3) && strcmp(v, "A ") == 0);
+    TW_CHECK(!geo_buildings_hstore_get("\"height\"=>\"4", "height", v, sizeof v));
+    TW_CHECK(!geo_buildings_hstore_get("\"height\"", "height", v, sizeof v));
+    TW_CHECK(!geo_buildings_hstore_get("height=>5", "height", v, sizeof v));
+    TW_CHECK(!geo_buildings_hstore_get("", "height", v, sizeof v));
+    TW_CHECK(!geo_buildings_hstore_get(NULL, "height", v, sizeof v));
+}
+
 int main(void)
 {
     tw_log_init(TW_LOG_WARN);
@@ -779,6 +798,7 @@ int main(void)
     TW_RUN(test_chunks);
     TW_RUN(test_heights);
     TW_RUN(test_cp949_attributes);
+    TW_RUN(test_hstore);
     TW_RUN(test_invalid_and_empty);
     TW_RUN(test_base_on_slope);
     TW_RUN(test_repair);

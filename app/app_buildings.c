@@ -71,6 +71,8 @@ static void app__plain_floor(app_buildings *p)
     p->floor_count++;
 }
 
+static bool app__view_ready(const void *self);
+
 /* Streams, then brings every loaded tile up to date (bases, raise,
  * colours, upload); publishes the obstacles once the set has settled. */
 static void app__update(void *self, const app_update_ctx *u)
@@ -90,14 +92,15 @@ static void app__update(void *self, const app_update_ctx *u)
         settled = settled && app_btile_settled(p, t);
     }
     if (settled && (p->publish || !p->published_gen)) app_buildings_publish(p);
+    /* A hidden layer draws no frame: its meshes go up in the background
+     * all the same, once its view is ready, so its CPU copies go. */
+    if (!p->drew_ready && !p->layer->visible && app__view_ready(p)) p->drew_ready = true;
     app_buildings_upload_background(p);
     if (chunks * 2 > p->items_cap) {
         rn_fill_item *it = realloc(p->items, (size_t)chunks * 2 * sizeof *it);
         if (it) p->items = it, p->items_cap = chunks * 2;
     }
 }
-
-static bool app__view_ready(const void *self);
 
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {

@@ -299,10 +299,10 @@ static void app__cfg_free(void *cfg)
 static void *app__parse(app_cfg *c, json_object *o)
 {
     static const char *const extra[] = {
-        "height_field", "floors_field", "floor_height_m", "default_height_m", "color_by",
-        "color",        "stream",       "tile_m",         "cache_features",   "range_m",
-        "cache",        "far_px",       "read_px",        "block_px",         "upload_mb",
-        NULL};
+        "height_field",   "floors_field", "floor_height_m", "default_height_m",
+        "color_by",       "color",        "stream",         "tile_m",
+        "cache_features", "range_m",      "cache",          "far_px",
+        "read_px",        "block_px",     "upload_mb",      NULL};
     app_buildings_cfg *p = calloc(1, sizeof *p);
     if (!p) return app_cfg_fail(c, "buildings", "is too large"), NULL;
     p->color[0] = 0.86f, p->color[1] = 0.87f, p->color[2] = 0.89f, p->color[3] = 1;

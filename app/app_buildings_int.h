@@ -97,11 +97,11 @@ typedef struct app_btile {
     int ix, iy; /* grid cell; 0, 0 for a layer read whole */
     app_btile_state state;
     geo_buildings b;
-    double *base;                 /* per building, metres (unexaggerated) */
-    unsigned ground_gen;          /* of the ground base stands on */
-    bool bases_pending;           /* a bases job is out */
-    double exag;                  /* raised with; 0: raise again */
-    bool dirty, uploaded;         /* colours changed / rows, table and blocks made */
+    double *base;         /* per building, metres (unexaggerated) */
+    unsigned ground_gen;  /* of the ground base stands on */
+    bool bases_pending;   /* a bases job is out */
+    double exag;          /* raised with; 0: raise again */
+    bool dirty, uploaded; /* colours changed / rows, table and blocks made */
     /* Per chunk, made from its CPU copies when first drawn at their level
      * (up: APP_UP_* bits of the meshes made), the copies freed once every
      * mesh is up (up_n chunks). */

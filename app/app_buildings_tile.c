@@ -308,8 +308,8 @@ static void app__done(void *job, tw_result status)
         t->rows = calloc((size_t)n + 1, sizeof *t->rows);
         /* Without bases from the worker, stand them on whatever ground there is. */
         t->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
-        bool ok = t->base && t->roofs && t->walls && t->far && t->up && t->block &&
-                  t->block_tris && t->rows;
+        bool ok = t->base && t->roofs && t->walls && t->far && t->up && t->block && t->block_tris &&
+                  t->rows;
         t->state = ok ? APP_BTILE_READY : APP_BTILE_EMPTY;
         app__fields(p, &t->b);
         p->tiles_read++;
@@ -676,8 +676,7 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
     app__rows(p, t, ti, t->b.height, t->rows);
     if (!t->uploaded) {
         /* The meshes go up lazily (app_bchunk_upload), or all now. */
-        for (int k = 0; p->eager && k < t->b.chunk_count; k++)
-            app_bchunk_upload(t, k, APP_UP_ALL);
+        for (int k = 0; p->eager && k < t->b.chunk_count; k++) app_bchunk_upload(t, k, APP_UP_ALL);
         if (t->up_n < t->b.chunk_count) app_btile_trim(t); /* else trimmed once all went up */
     }
     app__table(&t->table, t->rows, t->b.polys.count);

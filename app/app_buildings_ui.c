@@ -365,9 +365,8 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     json_object_object_add(e, "chunks_uploaded", json_object_new_int(up));
     json_object_object_add(e, "upload_pending", json_object_new_int(all - up));
     json_object_object_add(e, "upload_pending_first_frame",
-                           p->pending_first_frame >= 0
-                               ? json_object_new_int(p->pending_first_frame)
-                               : NULL);
+                           p->pending_first_frame >= 0 ? json_object_new_int(p->pending_first_frame)
+                                                       : NULL);
     json_object_object_add(e, "uploads_on_demand", json_object_new_int64(p->up_on_demand));
     json_object_object_add(e, "uploads_background", json_object_new_int64(p->up_background));
     if (defaulted) json_object_object_add(from, "default", json_object_new_int(defaulted));

@@ -224,8 +224,7 @@ static void test_lazy_upload(void)
     if (!none || !slow || !eager) return;
     json_object *n = tw_run_layer(none, "buildings"), *s = tw_run_layer(slow, "buildings"),
                 *e = tw_run_layer(eager, "buildings");
-    long chunks = num(n, "chunks"), blocks = num(n, "block_chunks"),
-         drawn = num(n, "chunks_drawn");
+    long chunks = num(n, "chunks"), blocks = num(n, "block_chunks"), drawn = num(n, "chunks_drawn");
     fprintf(stderr,
             "  lazy: %ld chunks, %ld drawn (%ld as blocks); first frame %ld pending, %ld on "
             "demand; no budget: %ld pending, %ld cpu bytes; 0.25 MB a frame: %ld pending at the "
@@ -258,9 +257,9 @@ static void test_lazy_upload(void)
                  num(e, "upload_pending_first_frame"), num(e, "upload_pending"),
                  num(e, "cpu_mesh_bytes"), num(e, "uploads_on_demand"));
     /* A small budget: all up over several frames, the CPU copies gone. */
-    TW_CHECK_MSG(num(s, "upload_pending_first_frame") == pending &&
-                     num(s, "upload_pending") == 0 && num(s, "chunks_uploaded") == chunks &&
-                     num(s, "cpu_mesh_bytes") == 0 && num(s, "uploads_background") == pending,
+    TW_CHECK_MSG(num(s, "upload_pending_first_frame") == pending && num(s, "upload_pending") == 0 &&
+                     num(s, "chunks_uploaded") == chunks && num(s, "cpu_mesh_bytes") == 0 &&
+                     num(s, "uploads_background") == pending,
                  "0.25 MB a frame: %ld pending first, %ld now, %ld cpu bytes, %ld background",
                  num(s, "upload_pending_first_frame"), num(s, "upload_pending"),
                  num(s, "cpu_mesh_bytes"), num(s, "uploads_background"));

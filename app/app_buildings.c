@@ -28,6 +28,8 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     p->layer = l;
     p->selected = p->sel_tile = p->color_i = -1;
     p->floor_on = getenv("CITYTWIN_PLAIN_FLOOR") && getenv("CITYTWIN_PLAIN_FLOOR")[0] == '1';
+    p->eager = getenv("CITYTWIN_EAGER_UPLOAD") && getenv("CITYTWIN_EAGER_UPLOAD")[0] == '1';
+    p->pending_first_frame = -1;
     app_layer_info_begin(&p->info, "buildings", cfg->name, cfg->src.path, cfg->src.attribution,
                          now);
     app_layer_add_info(l, &p->info);
@@ -69,6 +71,8 @@ static void app__plain_floor(app_buildings *p)
     p->floor_count++;
 }
 
+static bool app__view_ready(const void *self);
+
 /* Streams, then brings every loaded tile up to date (bases, raise,
  * colours, upload); publishes the obstacles once the set has settled. */
 static void app__update(void *self, const app_update_ctx *u)
@@ -88,6 +92,10 @@ static void app__update(void *self, const app_update_ctx *u)
         settled = settled && app_btile_settled(p, t);
     }
     if (settled && (p->publish || !p->published_gen)) app_buildings_publish(p);
+    /* A hidden layer draws no frame: its meshes go up in the background
+     * all the same, once its view is ready, so its CPU copies go. */
+    if (!p->drew_ready && !p->layer->visible && app__view_ready(p)) p->drew_ready = true;
+    app_buildings_upload_background(p);
     if (chunks * 2 > p->items_cap) {
         rn_fill_item *it = realloc(p->items, (size_t)chunks * 2 * sizeof *it);
         if (it) p->items = it, p->items_cap = chunks * 2;
@@ -106,7 +114,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     if (pass == APP_PASS_SHADOW) { /* every chunk: shadows reach in from outside the view */
         p->shadow_triangles = 0;
         for (int ti = 0; ti < p->nx * p->ny; ti++) {
-            const app_btile *t = p->tiles[ti];
+            app_btile *t = p->tiles[ti];
             if (!t || t->state != APP_BTILE_READY || !t->uploaded) continue;
             /* The split view's before side: the source's heights. */
             const rn_table *tb = d->before && t->rows0 ? &t->table0 : &t->table;
@@ -125,10 +133,19 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                 if (lod >= APP_LOD_BLOCK && rn_mesh_valid(blockm[bl])) {
                     rn_shadow_cast(blockm[bl], org, 1, 1);
                     p->shadow_triangles += btris[bl];
-                } else if (lod >= APP_LOD_FAR && rn_mesh_valid(t->far[k])) {
+                    continue;
+                }
+                /* The casts are drawn at the pass's end: a mesh made now is in time. */
+                bool far = lod >= APP_LOD_FAR && c->far.index_count > 0;
+                if (far) {
+                    p->up_on_demand += app_bchunk_upload(t, k, APP_UP_FAR);
+                    far = rn_mesh_valid(t->far[k]);
+                }
+                if (far) {
                     rn_shadow_cast_table(t->far[k], org, tb, f0);
                     p->shadow_triangles += c->far.index_count / 3;
                 } else {
+                    p->up_on_demand += app_bchunk_upload(t, k, APP_UP_FULL);
                     rn_shadow_cast_table(t->walls[k], org, tb, f0);
                     rn_shadow_cast_table(t->roofs[k], org, tb, f0);
                     p->shadow_triangles += (c->walls.index_count + c->roofs.index_count) / 3;
@@ -149,7 +166,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     int n = 0;
     double focal = app_bview_focal(v);
     for (int ti = 0; ti < p->nx * p->ny; ti++) {
-        const app_btile *t = p->tiles[ti];
+        app_btile *t = p->tiles[ti];
         if (!t || t->state != APP_BTILE_READY || !t->uploaded) continue;
         for (int k = 0; k < t->b.chunk_count && n + 2 <= p->items_cap; k++) {
             const geo_buildings_chunk *c = &t->b.chunks[k];
@@ -164,7 +181,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             rn_mesh *roofs = t->roofs, *walls = t->walls;
             rn_mesh *farm = t->far;
             app_blod lod = app_bchunk_lod(p->cfg, c, v, focal);
-            bool far = lod >= APP_LOD_FAR && rn_mesh_valid(farm[k]);
+            bool far = lod >= APP_LOD_FAR && c->far.index_count > 0;
             /* Smaller still: the chunk's blocks, unless it holds the
              * selection (its highlight shows on its far box). */
             rn_mesh *blockm = b0 ? t->block0 : t->block;
@@ -174,6 +191,13 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             /* No table (over the GL's texture buffer size: rn_table_make
              * said so): only blocks, which carry their heights, are drawn. */
             if (!block && !rn_table_valid(b0 ? &t->table0 : &t->table)) continue;
+            /* The meshes of the level drawn, made now the first time
+             * (never a stand-in: this frame draws what it wants). */
+            if (far && !block) {
+                p->up_on_demand += app_bchunk_upload(t, k, APP_UP_FAR);
+                far = rn_mesh_valid(farm[k]);
+            }
+            if (!far) p->up_on_demand += app_bchunk_upload(t, k, APP_UP_FULL);
             rn_fill_item *it = &p->items[n];
             for (int m = 0; m < (far ? 1 : 2); m++)
                 it[m] =
@@ -206,6 +230,14 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
      * are set once. */
     app_bitems_sort(p->items, n, v->eye);
     rn_fill_draw(v, p->items, n);
+    /* The background uploads go nearest this eye first, once a frame was
+     * drawn with the view ready (the first complete frame waits for none). */
+    memcpy(p->eye, v->eye, sizeof p->eye);
+    if (!p->drew_ready && app__view_ready(p)) {
+        p->drew_ready = true;
+        int chunks, up = app_buildings_chunks_up(p, &chunks);
+        p->pending_first_frame = chunks - up;
+    }
     if (p->floor_on && !d->before) {
         p->floor_due = true, p->floor_n = n, p->floor_view = *v;
         p->floor_fbo = rn_fill_target();
@@ -261,13 +293,16 @@ static void app__cfg_free(void *cfg)
  *   cell, seen from the chunk's nearest point, is under this many pixels;
  *   0 never; levels by screen-space error, app_buildings_lod.c),
  *   "read_px" (streamed tiles smaller on screen are not read; 0: the
- *   screen's larger side / 24) } */
+ *   screen's larger side / 24), "upload_mb" (16: after the first complete
+ *   frame, chunk meshes not yet drawn go to the GPU this many MB a frame,
+ *   nearest first; 0: only when a frame draws them, CPU copies kept) } */
 static void *app__parse(app_cfg *c, json_object *o)
 {
     static const char *const extra[] = {
-        "height_field", "floors_field", "floor_height_m", "default_height_m", "color_by",
-        "color",        "stream",       "tile_m",         "cache_features",   "range_m",
-        "cache",        "far_px",       "read_px",        "block_px",         NULL};
+        "height_field",   "floors_field", "floor_height_m", "default_height_m",
+        "color_by",       "color",        "stream",         "tile_m",
+        "cache_features", "range_m",      "cache",          "far_px",
+        "read_px",        "block_px",     "upload_mb",      NULL};
     app_buildings_cfg *p = calloc(1, sizeof *p);
     if (!p) return app_cfg_fail(c, "buildings", "is too large"), NULL;
     p->color[0] = 0.86f, p->color[1] = 0.87f, p->color[2] = 0.89f, p->color[3] = 1;
@@ -281,6 +316,7 @@ static void *app__parse(app_cfg *c, json_object *o)
     p->cache = true;
     p->far_px = APP_FAR_PX;
     p->block_px = APP_BLOCK_PX;
+    p->upload_mb = APP_UPLOAD_MB;
     bool ok = app_cfg_source(c, o, &p->src, extra) && app_cfg_string(c, o, "name", &p->name) &&
               app_cfg_string(c, o, "height_field", &p->height_field) &&
               app_cfg_string(c, o, "floors_field", &p->floors_field) &&
@@ -294,7 +330,8 @@ static void *app__parse(app_cfg *c, json_object *o)
               app_cfg_bool(c, o, "cache", &p->cache) &&
               app_cfg_number(c, o, "far_px", &p->far_px, 0, 10000) &&
               app_cfg_number(c, o, "block_px", &p->block_px, 0, 10000) &&
-              app_cfg_number(c, o, "read_px", &p->read_px, 0, 10000);
+              app_cfg_number(c, o, "read_px", &p->read_px, 0, 10000) &&
+              app_cfg_number(c, o, "upload_mb", &p->upload_mb, 0, 100000);
     if (tw_json_has(o, "stream")) p->stream = stream ? 1 : 0;
     p->cache_features = (int)cache;
     if (ok && !tw_json_has(o, "color_by") && !tw_json_has(o, "color"))

@@ -33,6 +33,7 @@ typedef struct app_buildings_cfg {
     double far_px;      /* chunks whose building spacing is under this on screen: boxes; 0 never */
     double block_px;    /* chunks whose block cells are under this on screen: blocks; 0 never */
     double read_px;     /* streamed tiles smaller on screen are not read; 0: auto */
+    double upload_mb;   /* chunk meshes sent up a frame in the background; 0 never */
 } app_buildings_cfg;
 
 #define APP_BTILE_M         1000.0
@@ -69,6 +70,16 @@ typedef struct app_buildings_cfg {
  * would make its cost follow the dataset (tens of kilometres of it), not
  * the screen (1280 x 720: 53 px, 1 km tiles up to about 16 km away). */
 #define APP_BTILE_READ_DIV 24.0
+/* A chunk's meshes go to the GPU when a frame first draws it at their
+ * level (the overview of a large set draws nearly every chunk as blocks,
+ * made from the rows, so its first complete frame uploads almost none);
+ * after the first frame drawn with the view ready, the rest go up in the
+ * background, nearest the eye first, about this many MB of CPU copies a
+ * frame (the scene's "upload_mb"), each chunk's copies freed once all
+ * its meshes are up. CITYTWIN_EAGER_UPLOAD=1: every chunk up before the
+ * first frame (as before; tests compare the two). */
+#define APP_UPLOAD_MB 16.0
+enum { APP_UP_FULL = 1, APP_UP_FAR = 2, APP_UP_ALL = 3 }; /* app_btile.up bits */
 
 /* What the on-disk cache did for a whole read. */
 enum { APP_BCACHE_OFF, APP_BCACHE_HIT, APP_BCACHE_WRITTEN, APP_BCACHE_REBUILT, APP_BCACHE_FAILED };
@@ -86,12 +97,17 @@ typedef struct app_btile {
     int ix, iy; /* grid cell; 0, 0 for a layer read whole */
     app_btile_state state;
     geo_buildings b;
-    double *base;                 /* per building, metres (unexaggerated) */
-    unsigned ground_gen;          /* of the ground base stands on */
-    bool bases_pending;           /* a bases job is out */
-    double exag;                  /* raised with; 0: raise again */
-    bool dirty, uploaded;         /* colours changed / the meshes went to the GPU */
-    rn_mesh *roofs, *walls, *far; /* per chunk; their CPU copies are freed once uploaded */
+    double *base;         /* per building, metres (unexaggerated) */
+    unsigned ground_gen;  /* of the ground base stands on */
+    bool bases_pending;   /* a bases job is out */
+    double exag;          /* raised with; 0: raise again */
+    bool dirty, uploaded; /* colours changed / rows, table and blocks made */
+    /* Per chunk, made from its CPU copies when first drawn at their level
+     * (up: APP_UP_* bits of the meshes made), the copies freed once every
+     * mesh is up (up_n chunks). */
+    rn_mesh *roofs, *walls, *far;
+    uint8_t *up;
+    int up_n;
     /* Per building: drawn base, height and colour, the row the meshes'
      * vertex ids read in the shaders (raise and recolour rewrite it). */
     geo_buildings_row *rows;
@@ -161,6 +177,15 @@ typedef struct app_buildings {
     int far_chunks;    /* chunks drawn as boxes */
     int block_chunks;  /* chunks drawn as blocks */
     long triangles;
+    /* Lazy uploads (APP_UPLOAD_MB): the eye of the last frame (nearest
+     * first), whether a frame was drawn with the view ready (then the
+     * background ones begin), chunks not all up at that frame (-1 before),
+     * and chunks given a mesh by a frame that drew them / in the background. */
+    bool eager;
+    double eye[3];
+    bool drew_ready;
+    int pending_first_frame;
+    long up_on_demand, up_background;
     long shadow_triangles; /* cast into the last frame's shadow map */
     /* CITYTWIN_PLAIN_FLOOR (benchmarks): the last frame's items drawn again
      * alone, timed, before the next update (app_buildings.c). */
@@ -176,6 +201,8 @@ typedef struct app_buildings {
 
 typedef enum app_bseen { APP_SEEN, APP_OUTSIDE, APP_SMALL } app_bseen;
 
+/* app_buildings_upload.c: app_bchunk_upload, app_buildings_upload_background,
+ * app_btile_trim (declared here with the tile's functions). */
 /* app_buildings_tile.c */
 app_btile *app_btile_new(int ix, int iy);
 void app_btile_free(app_btile *t);
@@ -188,6 +215,17 @@ void app_btile_recolour(app_btile *t, int f);
 /* Drops a ready tile's buildings (it stays in the grid, empty). */
 void app_btile_evict(app_buildings *p, app_btile *t, int ti);
 bool app_btile_settled(const app_buildings *p, const app_btile *t);
+/* Chunk k's meshes for the APP_UP_* bits in want, made now where not yet
+ * (from its CPU copies, freed once all are up); the draw's and shadow's
+ * passes call it for the level they draw. False: nothing was to make. */
+bool app_bchunk_upload(app_btile *t, int k, unsigned want);
+/* Chunks whose meshes are all up (their CPU copies freed), of chunks. */
+int app_buildings_chunks_up(const app_buildings *p, int *chunks);
+/* The pages of a large read's freed blocks back to the kernel. */
+void app_btile_trim(const app_btile *t);
+/* After the first ready frame: the chunks not yet up, nearest the eye
+ * first, up to the layer's upload_mb of them. */
+void app_buildings_upload_background(app_buildings *p);
 void app_buildings_publish(app_buildings *p);
 void app_buildings_ramp(double h, uint8_t out[3]);
 extern const double APP_BRAMP_M[4];

@@ -12,11 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
-#define APP_TRIM_FEATURES 20000
 
 typedef struct app__job {
     app_buildings *owner;
@@ -89,11 +84,12 @@ static void app__btile_clear(app_btile *t)
         for (int l = 0; t->block && l < APP_BLOCK_LEVELS; l++)
             rn_mesh_destroy(t->block[APP_BLOCK_LEVELS * k + l]);
     }
-    free(t->roofs), free(t->walls), free(t->far), free(t->base), free(t->height0);
+    free(t->roofs), free(t->walls), free(t->far), free(t->up), free(t->base), free(t->height0);
     free(t->block), free(t->block_tris), free(t->rows);
     rn_table_destroy(&t->table);
     t->rows = NULL;
     t->roofs = t->walls = t->far = t->block = NULL, t->base = NULL, t->height0 = NULL;
+    t->up = NULL, t->up_n = 0;
     t->block_tris = NULL;
     t->edits_gen = 0;
     if (t->xy_owner) t->b.polys.xy = NULL; /* the obstacles' */
@@ -305,13 +301,15 @@ static void app__done(void *job, tw_result status)
         t->roofs = calloc((size_t)t->b.chunk_count + 1, sizeof *t->roofs);
         t->walls = calloc((size_t)t->b.chunk_count + 1, sizeof *t->walls);
         t->far = calloc((size_t)t->b.chunk_count + 1, sizeof *t->far);
+        t->up = calloc((size_t)t->b.chunk_count + 1, sizeof *t->up);
         size_t nb = (size_t)t->b.chunk_count * APP_BLOCK_LEVELS + 1;
         t->block = calloc(nb, sizeof *t->block);
         t->block_tris = calloc(nb, sizeof *t->block_tris);
         t->rows = calloc((size_t)n + 1, sizeof *t->rows);
         /* Without bases from the worker, stand them on whatever ground there is. */
         t->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
-        bool ok = t->base && t->roofs && t->walls && t->far && t->block && t->block_tris && t->rows;
+        bool ok = t->base && t->roofs && t->walls && t->far && t->up && t->block && t->block_tris &&
+                  t->rows;
         t->state = ok ? APP_BTILE_READY : APP_BTILE_EMPTY;
         app__fields(p, &t->b);
         p->tiles_read++;
@@ -449,29 +447,6 @@ static void app__blocks(const geo_buildings *b, const geo_buildings_chunk *c,
         if (tris) tris[l] = rn_mesh_valid(out[l]) ? m.index_count / 3 : 0;
         tw_mesh_free(&m);
     }
-}
-
-/* The meshes to the GPU once (raises and colours are the table's), each
- * chunk's CPU copies freed right after its upload. */
-static void app__upload(app_btile *t)
-{
-    for (int k = 0; k < t->b.chunk_count; k++) {
-        rn_mesh_destroy(t->roofs[k]);
-        rn_mesh_destroy(t->walls[k]);
-        rn_mesh_destroy(t->far[k]);
-        geo_buildings_chunk *c = &t->b.chunks[k];
-        t->roofs[k] = c->roofs.index_count ? rn_mesh_make(&c->roofs) : (rn_mesh){0};
-        t->walls[k] = c->walls.index_count ? rn_mesh_make(&c->walls) : (rn_mesh){0};
-        t->far[k] = c->far.index_count ? rn_mesh_make(&c->far) : (rn_mesh){0};
-        geo_buildings_chunk_release(&t->b, c);
-    }
-#ifdef __GLIBC__
-    /* A large read leaves its transient blocks (OGR's features, the
-     * triangulation's batches) free in the arenas of the worker threads
-     * that made them; their pages go back now (tens to hundreds of MB at
-     * 600,000 buildings; a few ms). */
-    if (t->b.polys.count >= APP_TRIM_FEATURES) malloc_trim(0);
-#endif
 }
 
 void app_btile_recolour(app_btile *t, int f)
@@ -699,7 +674,11 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
     /* The chunks' boxes, the rows and blocks; the meshes go up once. */
     geo_buildings_raise(&t->b, t->base, t->exag);
     app__rows(p, t, ti, t->b.height, t->rows);
-    if (!t->uploaded) app__upload(t);
+    if (!t->uploaded) {
+        /* The meshes go up lazily (app_bchunk_upload), or all now. */
+        for (int k = 0; p->eager && k < t->b.chunk_count; k++) app_bchunk_upload(t, k, APP_UP_ALL);
+        if (t->up_n < t->b.chunk_count) app_btile_trim(t); /* else trimmed once all went up */
+    }
     app__table(&t->table, t->rows, t->b.polys.count);
     for (int k = 0; k < t->b.chunk_count; k++)
         app__blocks(&t->b, &t->b.chunks[k], t->rows, &t->block[APP_BLOCK_LEVELS * k],

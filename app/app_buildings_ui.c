@@ -357,6 +357,18 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     /* Mesh bytes still held on the CPU (0 once every tile is uploaded:
      * raises and colours are the tables'). */
     json_object_object_add(e, "cpu_mesh_bytes", json_object_new_int64((int64_t)cpu_mesh));
+    /* Chunk meshes to the GPU lazily (app_buildings_upload.c): chunks
+     * with every mesh up, chunks still holding CPU copies (now and at the
+     * first frame drawn with the view ready), chunks given meshes by the
+     * frames that drew them and in the background. */
+    int all, up = app_buildings_chunks_up(p, &all);
+    json_object_object_add(e, "chunks_uploaded", json_object_new_int(up));
+    json_object_object_add(e, "upload_pending", json_object_new_int(all - up));
+    json_object_object_add(e, "upload_pending_first_frame",
+                           p->pending_first_frame >= 0 ? json_object_new_int(p->pending_first_frame)
+                                                       : NULL);
+    json_object_object_add(e, "uploads_on_demand", json_object_new_int64(p->up_on_demand));
+    json_object_object_add(e, "uploads_background", json_object_new_int64(p->up_background));
     if (defaulted) json_object_object_add(from, "default", json_object_new_int(defaulted));
     json_object_object_add(e, "defaulted", json_object_new_int(defaulted));
     if (features) json_object_object_add(e, "height_m", app__range(hlo, hhi));

@@ -204,6 +204,77 @@ static void test_shadow_cache(void)
     json_object_put(still), json_object_put(hour);
 }
 
+/* Chunk meshes go to the GPU lazily: from high over the district most
+ * chunks are drawn as blocks (made from the rows), so the first complete
+ * frame uploads only the chunks it draws as boxes or in full, and draws
+ * the same picture as with every mesh uploaded before it
+ * (CITYTWIN_EAGER_UPLOAD=1); with no background budget the rest stay on
+ * the CPU, with a small one they all go up over the next frames, their
+ * CPU copies freed. */
+static void test_lazy_upload(void)
+{
+    snprintf(src, sizeof src, "%s/district.geojson", tw_run_tmpdir());
+    TW_CHECK(write_district(src));
+    double eye[3] = {X0 + 1000, Y0 - 5000, 5000}, target[3] = {X0 + 1000, Y0 + 4000, 0};
+    json_object *none = run_at(", \"upload_mb\": 0", "lazy_none", eye, target, "");
+    json_object *slow = run_at(", \"upload_mb\": 0.25", "lazy_slow", eye, target, "--wait-s 3");
+    setenv("CITYTWIN_EAGER_UPLOAD", "1", 1);
+    json_object *eager = run_at(", \"upload_mb\": 0", "lazy_eager", eye, target, "");
+    unsetenv("CITYTWIN_EAGER_UPLOAD");
+    if (!none || !slow || !eager) return;
+    json_object *n = tw_run_layer(none, "buildings"), *s = tw_run_layer(slow, "buildings"),
+                *e = tw_run_layer(eager, "buildings");
+    long chunks = num(n, "chunks"), blocks = num(n, "block_chunks"), drawn = num(n, "chunks_drawn");
+    fprintf(stderr,
+            "  lazy: %ld chunks, %ld drawn (%ld as blocks); first frame %ld pending, %ld on "
+            "demand; no budget: %ld pending, %ld cpu bytes; 0.25 MB a frame: %ld pending at the "
+            "first frame, %ld after %ld frames (%ld background), %ld cpu bytes; eager: %ld "
+            "pending first, %ld cpu bytes\n",
+            chunks, drawn, blocks, num(n, "upload_pending_first_frame"),
+            num(n, "uploads_on_demand"), num(n, "upload_pending"), num(n, "cpu_mesh_bytes"),
+            num(s, "upload_pending_first_frame"), num(s, "upload_pending"),
+            num(tw_run_get(slow, "frames"), "count"), num(s, "uploads_background"),
+            num(s, "cpu_mesh_bytes"), num(e, "upload_pending_first_frame"),
+            num(e, "cpu_mesh_bytes"));
+    /* Mostly blocks, some not (uploaded by the frame that drew them). */
+    TW_CHECK_MSG(chunks >= 20 && blocks * 2 > drawn && blocks < drawn &&
+                     num(n, "uploads_on_demand") > 0,
+                 "%ld chunks, %ld drawn, %ld blocks, %ld on demand", chunks, drawn, blocks,
+                 num(n, "uploads_on_demand"));
+    /* The first complete frame left most chunks on the CPU; without a
+     * budget they stay there. */
+    long pending = num(n, "upload_pending_first_frame");
+    TW_CHECK_MSG(pending >= blocks && pending <= chunks && num(n, "upload_pending") == pending &&
+                     num(n, "chunks_uploaded") == chunks - pending &&
+                     num(n, "cpu_mesh_bytes") > 0 && num(n, "uploads_background") == 0,
+                 "no budget: %ld pending at the first frame, %ld now, %ld up, %ld cpu bytes",
+                 pending, num(n, "upload_pending"), num(n, "chunks_uploaded"),
+                 num(n, "cpu_mesh_bytes"));
+    /* Eager: everything up before the first frame. */
+    TW_CHECK_MSG(num(e, "upload_pending_first_frame") == 0 && num(e, "upload_pending") == 0 &&
+                     num(e, "cpu_mesh_bytes") == 0 && num(e, "uploads_on_demand") == 0,
+                 "eager: %ld pending first, %ld now, %ld cpu bytes, %ld on demand",
+                 num(e, "upload_pending_first_frame"), num(e, "upload_pending"),
+                 num(e, "cpu_mesh_bytes"), num(e, "uploads_on_demand"));
+    /* A small budget: all up over several frames, the CPU copies gone. */
+    TW_CHECK_MSG(num(s, "upload_pending_first_frame") == pending && num(s, "upload_pending") == 0 &&
+                     num(s, "chunks_uploaded") == chunks && num(s, "cpu_mesh_bytes") == 0 &&
+                     num(s, "uploads_background") == pending,
+                 "0.25 MB a frame: %ld pending first, %ld now, %ld cpu bytes, %ld background",
+                 num(s, "upload_pending_first_frame"), num(s, "upload_pending"),
+                 num(s, "cpu_mesh_bytes"), num(s, "uploads_background"));
+    /* The same picture, pixel for pixel, whenever the meshes went up. */
+    const char *tags[2] = {"lazy_none", "lazy_slow"};
+    for (int i = 0; i < 2; i++) {
+        tw_img_diff d = tw_run_compare(tags[i], "lazy_eager");
+        fprintf(stderr, "  %s against eager: mad %.4f, %.5f of the pixels off\n", tags[i], d.mad,
+                d.share_off);
+        TW_CHECK_MSG(d.same_size && d.share_off == 0, "%s: mad %.4f, %.5f off", tags[i], d.mad,
+                     d.share_off);
+    }
+    json_object_put(none), json_object_put(slow), json_object_put(eager);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
@@ -212,6 +283,7 @@ int main(void)
     TW_RUN(test_shadow_levels);
     TW_RUN(test_shadow_cache);
     TW_RUN(test_sync_mid_frame);
+    TW_RUN(test_lazy_upload);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -21,6 +21,7 @@
 #include <cpl_vsi.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,7 +464,9 @@ static bool geo__rmesh(geo__rd *r, tw_mesh *m)
 static bool geo__rfeatures(geo__rd *r, geo_polygons *p, int count, int rings)
 {
     uint32_t named = 0;
-    if (!geo__get(r, &named, sizeof named) || named > (uint32_t)count) return r->bad = true, false;
+    /* Each takes 16 bytes at least (its index, three lengths). */
+    if (!geo__get(r, &named, sizeof named) || named > (uint32_t)count || named > geo__left(r) / 16)
+        return r->bad = true, false;
     typedef struct {
         int f;
         char *s[3];
@@ -673,6 +676,20 @@ tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char
     why[0] = 0;
     return geo__parse(data, size, false, key, name, out, why, n);
 }
+tw_result geo_bcache_parse_view(const uint8_t *data, size_t size, const char *key, const char *name,
+                                geo_buildings *out, char *why, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    why[0] = 0;
+    geo_bmap *m = data && size ? calloc(1, sizeof *m) : NULL;
+    if (m) {
+        m->addr = (uint8_t *)data, m->size = size, m->view = true;
+        atomic_init(&m->refs, 1);
+        out->cache_map = m;
+    }
+    return geo__parse(data, size, m != NULL, key, name, out, why, n);
+}
+
 /* ---- the file mapped ---- */
 
 tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildings *out, char *why,

@@ -155,13 +155,13 @@ void geo_buildings_map_drop(void *keep)
 {
     geo_bmap *m = keep;
     if (!m || atomic_fetch_sub(&m->refs, 1) != 1) return;
-    munmap(m->addr, m->size);
+    if (!m->view) munmap(m->addr, m->size);
     free(m);
 }
 
 static void geo__drop_flush(geo_bmap *m)
 {
-    if (m->drop_hi > m->drop_lo)
+    if (m->drop_hi > m->drop_lo && !m->view) /* a view's bytes are the caller's */
         madvise((void *)m->drop_lo, m->drop_hi - m->drop_lo, MADV_DONTNEED);
     m->drop_lo = m->drop_hi = 0;
 }
@@ -242,6 +242,7 @@ void geo_bcache_disown(geo_buildings *b)
         GEO__DROP(c->wall_v0);
     }
 #undef GEO__DROP
+    geo__drop_flush(b->cache_map); /* the obstacles may keep the mapping a while */
     geo_buildings_map_drop(b->cache_map);
     b->cache_map = NULL;
 }

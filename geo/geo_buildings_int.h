@@ -76,7 +76,13 @@ struct geo_bmap {
     atomic_int refs;
     /* Pages of released meshes not yet given back (a run of neighbours). */
     uintptr_t drop_lo, drop_hi;
+    bool view; /* a caller's bytes (geo_bcache_parse_view): never unmapped nor dropped */
 };
+/* geo_buildings_cache_parse with the arrays pointing into data, as a
+ * mapped read does, so the fuzzer reaches that path; data must outlive
+ * out. */
+tw_result geo_bcache_parse_view(const uint8_t *data, size_t size, const char *key, const char *name,
+                                geo_buildings *out, char *why, size_t n);
 /* path mapped into *out (NULL for an empty file); TW_ERR_IO when there is
  * no such file (why empty) or it cannot be mapped (why says). */
 tw_result geo_bmap_open(const char *path, geo_bmap **out, char *why, size_t n);

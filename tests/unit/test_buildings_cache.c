@@ -202,6 +202,51 @@ static void test_bad_array_offsets(void)
     geo_buildings_free(&c);
 }
 
+/* The last array (the last chunk's wall_v0, which ends the payload)
+ * moved 4 bytes (on, zeros before it, or back over 4 of its padding's
+ * zeros), the payload's length and checksum made again: a file whose every
+ * other check passes, so only the offset's alignment can reject it (which
+ * a uint32_t array read in place needs). */
+static void test_misaligned_last_array(void)
+{
+    char why[600];
+    TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+    char *data;
+    size_t len, at = payload_at(&data, &len);
+    TW_CHECK(at > 0);
+    if (!at) return free(data);
+    const geo_buildings_chunk *last = &loaded.chunks[loaded.chunk_count - 1];
+    uint64_t plen = len - at - 8, bytes = ((uint64_t)(last->f1 - last->f0) + 1) * 4;
+    uint64_t v = plen - bytes, field = 0, pad = 0, off = 0;
+    /* Its offset field: 8 bytes ending 0 to 7 bytes before the array. */
+    for (uint64_t p = 0; p < 8 && !field; p++) {
+        memcpy(&off, data + at + v - p - 8, 8);
+        if (off == v) field = v - p - 8, pad = p;
+    }
+    TW_CHECK_MSG(field > 0, "no offset field before the last array");
+    int64_t d = pad < 4 ? 4 : -4; /* the gap stays under 8 bytes of zeros */
+    char *moved = field ? calloc(1, len + 4) : NULL;
+    if (moved) {
+        uint64_t nplen = plen + (uint64_t)d, nv = v + (uint64_t)d;
+        memcpy(moved, data, at - 8);
+        memcpy(moved + at - 8, &nplen, 8);
+        memcpy(moved + at, data + at, d > 0 ? v : nv); /* up to the array (zeros after) */
+        memcpy(moved + at + field, &nv, 8);
+        memcpy(moved + at + nv, data + at + v, bytes);
+        uint64_t sum = geo_buildings_cache_sum(moved + at, nplen);
+        memcpy(moved + at + nplen, &sum, 8);
+        FILE *f = fopen(path, "wb");
+        if (f) fwrite(moved, 1, at + nplen + 8, f), fclose(f);
+        geo_buildings c;
+        TW_CHECK_MSG(geo_buildings_cache_read(dir, key, &c, why, sizeof why) == TW_ERR_FORMAT &&
+                         strstr(why, "inconsistent"),
+                     "a misaligned array (moved %+lld): %s", (long long)d, why);
+        geo_buildings_free(&c);
+    }
+    free(moved);
+    free(data);
+}
+
 /* The checksum: every byte and the length count, at any alignment. */
 static void test_sum(void)
 {
@@ -390,6 +435,7 @@ int main(void)
     TW_RUN(test_fuzz_seed_is_current);
     TW_RUN(test_rewritten_while_mapped);
     TW_RUN(test_bad_array_offsets);
+    TW_RUN(test_misaligned_last_array);
     TW_RUN(test_sum);
     geo_buildings_free(&loaded);
     geo_frame_destroy(frame);

@@ -774,13 +774,16 @@ void app_buildings_publish(app_buildings *p)
         }
         ring_first[n] = r;
         /* Adopted, not copied: 600,000 footprints are about 140 MB. */
+        void *keep = hand ? geo_buildings_map_keep(&sole->b, xy) : NULL; /* a cache file's */
         tw_obstacles_adopt(&(tw_obstacles_desc){.count = n,
                                                 .ring_first = ring_first,
                                                 .ring_start = ring_start,
                                                 .xy = xy,
                                                 .base = base,
                                                 .top = top,
-                                                .id = id},
+                                                .id = id,
+                                                .xy_keep = keep,
+                                                .xy_release = geo_buildings_map_drop},
                            &set);
     }
     if (!set && hand) xy = NULL; /* still the tile's */

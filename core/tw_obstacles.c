@@ -9,13 +9,18 @@
 typedef struct tw__obstacles {
     tw_obstacles pub; /* first: the public view */
     atomic_int refs;
+    void *xy_keep; /* tw_obstacles_desc.xy_keep: xy is not ours to free */
+    void (*xy_release)(void *keep);
 } tw__obstacles;
 
 static void tw__free(tw__obstacles *o)
 {
     free(o->pub.ring_first);
     free(o->pub.ring_start);
-    free(o->pub.xy);
+    if (o->xy_keep)
+        o->xy_release(o->xy_keep);
+    else
+        free(o->pub.xy);
     free(o->pub.base);
     free(o->pub.top);
     free(o->pub.id);
@@ -71,13 +76,17 @@ tw_result tw_obstacles_create(const tw_obstacles_desc *d, tw_obstacles **out)
 tw_result tw_obstacles_adopt(const tw_obstacles_desc *d, tw_obstacles **out)
 {
     *out = NULL;
+    tw_result r = TW_ERR_ARG;
+    tw__obstacles *o = NULL;
     if (!d || d->count < 0 || !d->ring_first || !d->ring_start || !d->xy || !d->base || !d->top ||
-        !d->id)
-        return TW_ERR_ARG;
+        !d->id || (d->xy_keep && !d->xy_release))
+        goto fail;
     int n = d->count, rings = d->ring_first[n];
-    if (rings < 0 || d->ring_start[rings] < 0) return TW_ERR_ARG;
-    tw__obstacles *o = calloc(1, sizeof *o);
-    if (!o) return TW_ERR_NOMEM;
+    if (rings < 0 || d->ring_start[rings] < 0) goto fail;
+    o = calloc(1, sizeof *o);
+    r = TW_ERR_NOMEM;
+    if (!o) goto fail;
+    o->xy_keep = d->xy_keep, o->xy_release = d->xy_release;
     tw_obstacles *p = &o->pub;
     p->count = n;
     p->ring_count = rings;
@@ -89,6 +98,9 @@ tw_result tw_obstacles_adopt(const tw_obstacles_desc *d, tw_obstacles **out)
     tw__finish(o);
     *out = p;
     return TW_OK;
+fail:
+    if (d && d->xy_keep && d->xy_release) d->xy_release(d->xy_keep);
+    return r;
 }
 
 /* The bounding box, the tallest top and one reference. */

@@ -21,6 +21,11 @@ typedef struct tw_obstacles_desc {
     const double *xy;
     const float *base, *top; /* count each: absolute metres */
     const long *id;          /* count: the source's feature id; NULL: the index */
+    /* tw_obstacles_adopt: xy lives in another's memory (a mapped file):
+     * xy_release(xy_keep) lets it go when the set goes, or at once on an
+     * error, instead of free(xy). NULL: xy was malloc'ed. */
+    void *xy_keep;
+    void (*xy_release)(void *keep);
 } tw_obstacles_desc;
 
 typedef struct tw_obstacles {

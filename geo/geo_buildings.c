@@ -536,6 +536,7 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
 
 void geo_buildings_free(geo_buildings *b)
 {
+    geo_bcache_disown(b); /* what points into a mapped cache file is not freed here */
     for (int i = 0; b->fields && i < b->field_count; i++) free(b->fields[i]);
     geo_polygons_free(&b->polys);
     for (int i = 0; b->chunks && i < b->chunk_count; i++) {

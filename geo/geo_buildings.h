@@ -70,6 +70,7 @@ typedef struct geo_buildings_chunk {
     8 /* vertices of a building's box: corner k at 2k (bottom), 2k + 1 (top) */
 
 typedef struct geo_buildings geo_buildings;
+typedef struct geo_bmap geo_bmap; /* a mapped cache file (geo_buildings_cache.c) */
 
 /* A building's row of the table the meshes are drawn with (16 bytes, the
  * layout of rn_table's rows): its base and height as drawn (exaggerated,
@@ -147,6 +148,12 @@ struct geo_buildings {
      * region that reaches 0 goes back to the kernel at once. */
     uint32_t *mesh_arena_live;
     int mesh_arena_live_regions; /* regions still holding a mesh */
+    /* A cache read maps the file (read-only) and its large arrays point
+     * into it: footprints, their points and rings, floors, class offsets,
+     * chunk meshes, wall_v0 (height is a copy: edits rewrite it). Such
+     * arrays are never freed one by one; geo_buildings_free lets the
+     * mapping go. NULL: nothing mapped. */
+    geo_bmap *cache_map;
 };
 
 /* Feature f's class_field text, NULL when null or not kept. */
@@ -193,7 +200,7 @@ void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[
  * ~/.cache/citytwin), named by a hash of its key and holding the key, so a
  * changed file (size, mtime) or setting misses, and a checksum, so a cut
  * or corrupt file is detected, never trusted. */
-#define GEO_BUILDINGS_CACHE_VERSION 10u /* the file format (geo_buildings_cache.c) */
+#define GEO_BUILDINGS_CACHE_VERSION 11u /* the file format (geo_buildings_cache.c) */
 bool geo_buildings_cache_dir(char *out, size_t n);
 /* The key of a whole read of a local file (path, size, mtime, the keys that
  * shape the buildings, the scene CRS) or of a file over HTTP (/vsicurl/:
@@ -210,9 +217,19 @@ tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildin
 /* The same from bytes in memory (name: for the messages). */
 tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char *key,
                                     const char *name, geo_buildings *out, char *why, size_t n);
-/* Written to a temporary file and renamed into place. */
+/* Written to a temporary file and renamed into place (a process that has
+ * the old file mapped keeps reading the old file). */
 tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
                                     char *why, size_t n);
+/* The checksum a cache file ends with, of its payload's n bytes. */
+uint64_t geo_buildings_cache_sum(const void *data, size_t n);
+/* True when p points into b's mapped cache file. */
+bool geo_buildings_in_map(const geo_buildings *b, const void *p);
+/* A reference to the mapping p points into (NULL when it is not mapped),
+ * for an owner that outlives b; let go with geo_buildings_map_drop (which
+ * takes a void * so it can be a release callback). */
+geo_bmap *geo_buildings_map_keep(const geo_buildings *b, const void *p);
+void geo_buildings_map_drop(void *keep);
 
 /* The leading number of a text such as "12", "45 m" or " 3.5;4"; false
  * when it does not start with one (after blanks). */
@@ -233,8 +250,8 @@ void geo_buildings_raise(geo_buildings *b, const double *base, double exaggerati
  * exaggeration (rgba and flags left as they are). */
 void geo_buildings_row_raise(geo_buildings_row *row, double base, double height,
                              double exaggeration);
-/* Frees chunk c's mesh arrays (in the mesh arena: gives their pages back)
- * and its roof_v0 / wall_v0, keeping vertex_count and index_count: once
+/* Frees chunk c's mesh arrays (in the mesh arena or a mapped cache file:
+ * gives their pages back), keeping vertex_count and index_count: once
  * the meshes are on the GPU the CPU copies are not needed. */
 void geo_buildings_chunk_release(geo_buildings *b, geo_buildings_chunk *c);
 /* Bytes of mesh arrays the chunks still hold. */

@@ -1,19 +1,27 @@
 /* The on-disk cache of buildings read whole: see geo_buildings.h.
  *
- * File: "CTBLDG" 0 1, u32 format version, u32 key length, the key, u64
- * payload length, the payload, u64 FNV-1a of the payload. The payload is
- * every array of a geo_buildings after its load (footprints, field names,
- * the class field's texts, heights, chunks with their meshes), little-endian as this machine writes
- * it; the reader checks every length against what is left. */
+ * File: "CTBLDG" 0 1, u32 format version, u32 key length, the key, zeros
+ * to a multiple of 8 bytes, u64 payload length, the payload, u64 checksum
+ * of the payload (geo_buildings_cache_sum). The payload is every array of
+ * a geo_buildings after its load (footprints, field names, the class
+ * field's texts, heights, chunks with their meshes), little-endian as this
+ * machine writes it. Each array is a u64 offset (from the payload's start)
+ * then zeros up to it and the array: offsets are multiples of 8 and the
+ * payload starts at a multiple of 8 in the file, so a read maps the file
+ * and points the arrays into the mapping, each aligned for its type. The
+ * reader checks every length against what is left and every offset. */
 #define _LARGEFILE64_SOURCE 1 /* VSIStatBufL */
 #include "geo_buildings.h"
 
 #include "tw_file.h"
 
+#include "geo_buildings_int.h"
+
 #include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +36,13 @@
  * shader), int16 x, y where a chunk allows (TW_MESH_XY16); 9: far boxes
  * turned to each footprint (geo_buildings_obox), the layout as 8's; 10:
  * meshes as the GPU takes them where they fit (TW_MESH_GPU16: a strip and
- * list count in the header, uint16 ids and indices) */
+ * list count in the header, uint16 ids and indices); 11: each array at an
+ * offset aligned to 8 (read in place from a mapping), the features as one
+ * array after their texts, each chunk's far_err stored, a checksum over
+ * 64-bit words in four lanes */
 #define GEO_CACHE_VERSION GEO_BUILDINGS_CACHE_VERSION
 #define GEO_CACHE_NULL    0xffffffffu
+#define GEO_CACHE_ALIGN   8u /* of every array's offset, and of the payload in the file */
 
 static uint64_t geo__fnv(const uint8_t *p, size_t n)
 {
@@ -110,17 +122,17 @@ void geo_buildings_cache_path(const char *dir, const char *key, char *out, size_
     snprintf(out, n, "%s/buildings-%016llx.bin", dir,
              (unsigned long long)geo__fnv((const uint8_t *)key, strlen(key)));
 }
-
 /* ---- writing ---- */
 
-/* Bytes go straight to a file (hashed when asked), or are only counted:
+/* Bytes go straight to a file (summed when asked), or are only counted:
  * a cache of 600,000 buildings is about 400 MB, which a buffer would
- * hold twice over while it grows. */
+ * hold twice over while it grows. n is also the position in the payload,
+ * which the arrays' offsets are counted from. */
 typedef struct geo__buf {
-    FILE *f;   /* NULL: count only */
-    size_t n;  /* bytes put */
-    bool hash; /* h: the FNV-1a of the bytes put */
-    uint64_t h;
+    FILE *f;  /* NULL: count only */
+    size_t n; /* bytes put */
+    bool sum; /* s: the checksum of the bytes put */
+    geo_bsum s;
     bool bad;
 } geo__buf;
 
@@ -129,12 +141,7 @@ static void geo__put(geo__buf *b, const void *v, size_t n)
     if (b->bad || n == 0) return;
     b->n += n;
     if (!b->f) return;
-    if (b->hash) {
-        const uint8_t *s = v;
-        uint64_t h = b->h;
-        for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 1099511628211ull;
-        b->h = h;
-    }
+    if (b->sum) geo_bsum_put(&b->s, v, n);
     if (fwrite(v, 1, n, b->f) != n) b->bad = true;
 }
 
@@ -150,24 +157,61 @@ static void geo__str(geo__buf *b, const char *s)
     if (s) geo__put(b, s, n);
 }
 
+/* An array: its offset, the zeros up to it, its bytes. */
+static void geo__arr_put(geo__buf *b, const void *v, size_t n)
+{
+    static const uint8_t zeros[GEO_CACHE_ALIGN];
+    uint64_t at = b->n + sizeof at;
+    size_t pad = (GEO_CACHE_ALIGN - at % GEO_CACHE_ALIGN) % GEO_CACHE_ALIGN;
+    at += pad;
+    geo__put(b, &at, sizeof at);
+    geo__put(b, zeros, pad);
+    geo__put(b, v, n);
+}
+
 static void geo__mesh(geo__buf *b, const tw_mesh *m)
 {
     geo__put(b, m, offsetof(tw_mesh, positions)); /* origin, prim, attrs, counts */
     size_t nv = m->vertex_count;
     if (m->attrs & TW_MESH_XY16)
-        geo__put(b, m->xy16, (size_t)m->vertex_count * 2 * sizeof(int16_t));
+        geo__arr_put(b, m->xy16, nv * 2 * sizeof(int16_t));
     else
-        geo__put(b, m->positions, (size_t)m->vertex_count * 3 * sizeof(float));
-    if (m->attrs & TW_MESH_NORMALS) geo__put(b, m->normals, (size_t)m->vertex_count * 3 * 4);
-    if (m->attrs & TW_MESH_UVS) geo__put(b, m->uvs, (size_t)m->vertex_count * 2 * 4);
-    if (m->attrs & TW_MESH_COLORS) geo__put(b, m->colors, (size_t)m->vertex_count * 4);
+        geo__arr_put(b, m->positions, nv * 3 * sizeof(float));
+    if (m->attrs & TW_MESH_NORMALS) geo__arr_put(b, m->normals, nv * 3 * 4);
+    if (m->attrs & TW_MESH_UVS) geo__arr_put(b, m->uvs, nv * 2 * 4);
+    if (m->attrs & TW_MESH_COLORS) geo__arr_put(b, m->colors, nv * 4);
     if (m->attrs & TW_MESH_GPU16) {
-        if (m->attrs & TW_MESH_IDS) geo__put(b, m->id16, nv * 2);
-        geo__put(b, m->ix16, ((size_t)m->strip_count + m->list_count) * 2);
+        if (m->attrs & TW_MESH_IDS) geo__arr_put(b, m->id16, nv * 2);
+        geo__arr_put(b, m->ix16, ((size_t)m->strip_count + m->list_count) * 2);
         return;
     }
-    if (m->attrs & TW_MESH_IDS) geo__put(b, m->ids, nv * 4);
-    geo__put(b, m->indices, (size_t)m->index_count * sizeof(uint32_t));
+    if (m->attrs & TW_MESH_IDS) geo__arr_put(b, m->ids, nv * 4);
+    geo__arr_put(b, m->indices, (size_t)m->index_count * sizeof(uint32_t));
+}
+
+/* The features: those with texts (a load of buildings has none), then all
+ * of them as one array with their text pointers zero. Written in runs of
+ * 4,096 so the pointers are cleared in a copy, not in b. */
+static void geo__features(geo__buf *o, const geo_polygons *p)
+{
+    uint32_t named = 0;
+    for (int f = 0; f < p->count; f++)
+        named += p->features[f].code || p->features[f].name || p->features[f].name_en;
+    geo__u32(o, named);
+    for (int f = 0; f < p->count; f++) {
+        const geo_polygon *g = &p->features[f];
+        if (!g->code && !g->name && !g->name_en) continue;
+        geo__u32(o, (uint32_t)f);
+        geo__str(o, g->code), geo__str(o, g->name), geo__str(o, g->name_en);
+    }
+    geo_polygon run[256];
+    geo__arr_put(o, NULL, 0); /* the offset; the runs follow it */
+    for (int f = 0; f < p->count; f += 256) {
+        int k = p->count - f < 256 ? p->count - f : 256;
+        memcpy(run, p->features + f, (size_t)k * sizeof *run);
+        for (int i = 0; i < k; i++) run[i].code = run[i].name = run[i].name_en = NULL;
+        geo__put(o, run, (size_t)k * sizeof *run);
+    }
 }
 
 static void geo__payload(geo__buf *o, const geo_buildings *b)
@@ -177,15 +221,10 @@ static void geo__payload(geo__buf *o, const geo_buildings *b)
     geo__put(o, &p->count, sizeof p->count);
     geo__put(o, &p->ring_count, sizeof p->ring_count);
     geo__put(o, &points, sizeof points);
-    for (int f = 0; f < p->count; f++) {
-        geo_polygon g = p->features[f];
-        geo__str(o, g.code), geo__str(o, g.name), geo__str(o, g.name_en);
-        g.code = g.name = g.name_en = NULL;
-        geo__put(o, &g, sizeof g);
-    }
-    geo__put(o, p->xy, (size_t)points * 2 * sizeof *p->xy);
-    geo__put(o, p->ring_start, ((size_t)p->ring_count + 1) * sizeof *p->ring_start);
-    geo__put(o, p->ring_outer, (size_t)p->ring_count * sizeof *p->ring_outer);
+    geo__features(o, p);
+    geo__arr_put(o, p->xy, (size_t)points * 2 * sizeof *p->xy);
+    geo__arr_put(o, p->ring_start, ((size_t)p->ring_count + 1) * sizeof *p->ring_start);
+    geo__arr_put(o, p->ring_outer, (size_t)p->ring_count * sizeof *p->ring_outer);
     geo__u32(o, (uint32_t)p->skipped.n);
     for (int i = 0; i < p->skipped.n; i++) {
         geo__str(o, p->skipped.reason[i]);
@@ -193,15 +232,15 @@ static void geo__payload(geo__buf *o, const geo_buildings *b)
     }
     geo__put(o, p->extent, sizeof p->extent);
     geo__put(o, p->crs, sizeof p->crs);
-    geo__put(o, b->height, (size_t)p->count * sizeof *b->height);
-    geo__put(o, b->floors, (size_t)p->count * sizeof *b->floors);
+    geo__arr_put(o, b->height, (size_t)p->count * sizeof *b->height);
+    geo__arr_put(o, b->floors, (size_t)p->count * sizeof *b->floors);
     geo__put(o, &b->field_count, sizeof b->field_count);
     for (int i = 0; i < b->field_count; i++) geo__str(o, b->fields[i]);
     uint64_t cl = b->class_at ? (uint64_t)b->class_len : UINT64_MAX;
     geo__put(o, &cl, sizeof cl);
     if (b->class_at) {
-        geo__put(o, b->class_text, b->class_len);
-        geo__put(o, b->class_at, (size_t)p->count * sizeof *b->class_at);
+        geo__arr_put(o, b->class_text, b->class_len);
+        geo__arr_put(o, b->class_at, (size_t)p->count * sizeof *b->class_at);
     }
     geo__put(o, &b->defaulted, sizeof b->defaulted);
     geo__put(o, &b->source_count, sizeof b->source_count);
@@ -217,9 +256,10 @@ static void geo__payload(geo__buf *o, const geo_buildings *b)
         geo__put(o, &c->f1, sizeof c->f1);
         geo__put(o, c->origin, sizeof c->origin);
         geo__put(o, c->box, sizeof c->box);
+        geo__put(o, &c->far_err, sizeof c->far_err);
         geo__mesh(o, &c->walls); /* roofs included: c->roofs is empty */
         geo__mesh(o, &c->far);
-        geo__put(o, c->wall_v0, ((size_t)(c->f1 - c->f0) + 1) * sizeof *c->wall_v0);
+        geo__arr_put(o, c->wall_v0, ((size_t)(c->f1 - c->f0) + 1) * sizeof *c->wall_v0);
     }
 }
 
@@ -236,15 +276,25 @@ static tw_result geo__mkdirs(const char *dir)
     return mkdir(p, 0755) == 0 || errno == EEXIST ? TW_OK : TW_ERR_IO;
 }
 
+/* Zeros after the key so the payload starts at a multiple of 8. */
+static size_t geo__head_pad(uint32_t klen)
+{
+    size_t at = 8 + 4 + 4 + (size_t)klen;
+    return (GEO_CACHE_ALIGN - at % GEO_CACHE_ALIGN) % GEO_CACHE_ALIGN;
+}
+
 tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
                                     char *why, size_t n)
 {
     /* The payload's length first (counted), then the file in one pass:
-     * header, payload (hashed as it goes), its checksum. */
+     * header, payload (summed as it goes), its checksum. A temporary file
+     * renamed into place: a process that has the old file mapped keeps
+     * reading it (its inode lives on), never a half-written one. */
     geo__buf count = {0};
     geo__payload(&count, b);
     uint32_t klen = (uint32_t)strlen(key);
     uint64_t plen = count.n;
+    static const uint8_t zeros[GEO_CACHE_ALIGN];
     char path[4200], tmp[4300];
     geo_buildings_cache_path(dir, key, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
@@ -252,14 +302,17 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
     FILE *f = r == TW_OK ? fopen(tmp, "wb") : NULL;
     bool ok = f != NULL;
     if (f) {
-        geo__buf head = {.f = f}, body = {.f = f, .hash = true, .h = geo__fnv(NULL, 0)};
+        geo__buf head = {.f = f}, body = {.f = f, .sum = true};
+        geo_bsum_init(&body.s);
         geo__put(&head, GEO_CACHE_MAGIC, 8);
         geo__u32(&head, GEO_CACHE_VERSION);
         geo__u32(&head, klen);
         geo__put(&head, key, klen);
+        geo__put(&head, zeros, geo__head_pad(klen));
         geo__put(&head, &plen, sizeof plen);
         geo__payload(&body, b);
-        geo__put(&head, &body.h, sizeof body.h);
+        uint64_t sum = geo_bsum_end(&body.s);
+        geo__put(&head, &sum, sizeof sum);
         ok = !head.bad && !body.bad && body.n == plen;
         if (fclose(f) != 0) ok = false;
     }
@@ -273,57 +326,68 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
 
 /* ---- reading ---- */
 
-/* Read straight from the file (hashed when asked): the cache is not
- * held in memory beside what it is read into. left: the bytes of the
- * part being read (header or payload) not read yet. */
+/* The payload's bytes: the file's mapping (borrow: arrays point into it,
+ * which the geo_buildings keeps) or a caller's buffer (arrays copied). */
 typedef struct geo__rd {
-    FILE *f;
-    size_t left;
-    bool hash;
-    uint64_t h;
+    const uint8_t *p;
+    size_t at, size;
+    bool borrow;
     bool bad;
 } geo__rd;
 
-static void geo__hash(geo__rd *r, const uint8_t *p, size_t n)
+static size_t geo__left(const geo__rd *r)
 {
-    uint64_t h = r->h;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
-    r->h = h;
+    return r->size - r->at;
 }
 
 static bool geo__get(geo__rd *r, void *v, size_t n)
 {
-    if (r->bad || n > r->left || (n && fread(v, 1, n, r->f) != n)) {
+    if (r->bad || n > geo__left(r)) {
         r->bad = true;
         return false;
     }
-    if (r->hash) geo__hash(r, v, n);
-    r->left -= n;
+    if (n) memcpy(v, r->p + r->at, n);
+    r->at += n;
     return true;
 }
 
-/* An array of count items of size each, allocated (at least 1 byte). */
-static void *geo__arr(geo__rd *r, long count, size_t size)
+/* An array of count items of size each (align: what the type needs, at
+ * most GEO_CACHE_ALIGN): its offset must be a multiple of 8, past the
+ * offset itself by less than 8 zeros, its bytes within what is left.
+ * Borrowed: a pointer into the view; else a copy (at least 1 byte).
+ * Never NULL unless r->bad. */
+static void *geo__arr(geo__rd *r, long count, size_t size, size_t align)
 {
-    if (r->bad || count < 0 || (size_t)count > r->left / (size ? size : 1) + 1) {
+    uint64_t at = 0;
+    if (!geo__get(r, &at, sizeof at) || count < 0 || at % GEO_CACHE_ALIGN != 0 || at < r->at ||
+        at - r->at >= GEO_CACHE_ALIGN || at > r->size ||
+        (size && (size_t)count > (r->size - at) / size)) {
         r->bad = true;
         return NULL;
     }
-    void *a = malloc((size_t)count * size + 1);
-    if (!a || !geo__get(r, a, (size_t)count * size)) {
-        free(a);
-        r->bad = true;
-        return NULL;
-    }
+    for (size_t i = r->at; i < at; i++)
+        if (r->p[i] != 0) return r->bad = true, NULL;
+    size_t n = (size_t)count * size;
+    const uint8_t *src = r->p + at;
+    r->at = (size_t)at + n;
+    if (r->borrow && (uintptr_t)src % align == 0) return (void *)src;
+    void *a = malloc(n + 1);
+    if (!a) return r->bad = true, NULL;
+    if (n) memcpy(a, src, n);
     return a;
 }
 
+/* A string, always a copy (NUL-terminated). */
 static char *geo__rstr(geo__rd *r)
 {
     uint32_t n;
     if (!geo__get(r, &n, sizeof n) || n == GEO_CACHE_NULL) return NULL;
-    char *s = geo__arr(r, n, 1);
-    if (s) s[n] = 0;
+    if (n > geo__left(r)) return r->bad = true, NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s) return r->bad = true, NULL;
+    memcpy(s, r->p + r->at, n);
+    s[n] = 0;
+    r->at += n;
     return s;
 }
 
@@ -359,38 +423,92 @@ static bool geo__rgpu16(const tw_mesh *m)
 static bool geo__rmesh(geo__rd *r, tw_mesh *m)
 {
     tw_mesh h;
+    memset(m, 0, sizeof *m);
     if (!geo__get(r, &h, offsetof(tw_mesh, positions))) return false;
-    size_t pos = (h.attrs & TW_MESH_XY16) ? 4 : 12; /* bytes of a vertex's position */
     bool g16 = h.attrs & TW_MESH_GPU16;
     /* GPU16: the strip and list as read (index_count is checked against them). */
     uint64_t ni = g16 ? (uint64_t)h.strip_count + h.list_count : h.index_count;
-    if ((size_t)h.vertex_count * pos > r->left || ni * (g16 ? 2 : 4) > r->left ||
-        (g16 && (h.vertex_count >= 65535 || h.prim != TW_PRIM_TRIANGLES)) ||
-        tw_mesh_alloc(m, h.vertex_count, (uint32_t)ni, h.attrs) != TW_OK) {
+    if (ni > UINT32_MAX ||
+        (g16 && (h.vertex_count >= 65535 || h.prim != TW_PRIM_TRIANGLES || ni > h.index_count))) {
         r->bad = true;
         return false;
     }
     memcpy(m->origin, h.origin, sizeof h.origin);
     m->prim = h.prim;
-    m->index_count = h.index_count;
+    m->attrs = h.attrs;
+    m->vertex_count = h.vertex_count, m->index_count = h.index_count;
+    long nv = (long)h.vertex_count;
     if (h.attrs & TW_MESH_XY16)
-        geo__get(r, m->xy16, (size_t)h.vertex_count * 4);
+        m->xy16 = geo__arr(r, nv * 2, sizeof(int16_t), sizeof(int16_t));
     else
-        geo__get(r, m->positions, (size_t)h.vertex_count * 12);
-    if (h.attrs & TW_MESH_NORMALS) geo__get(r, m->normals, (size_t)h.vertex_count * 12);
-    if (h.attrs & TW_MESH_UVS) geo__get(r, m->uvs, (size_t)h.vertex_count * 8);
-    if (h.attrs & TW_MESH_COLORS) geo__get(r, m->colors, (size_t)h.vertex_count * 4);
+        m->positions = geo__arr(r, nv * 3, sizeof(float), sizeof(float));
+    if (h.attrs & TW_MESH_NORMALS) m->normals = geo__arr(r, nv * 3, sizeof(float), sizeof(float));
+    if (h.attrs & TW_MESH_UVS) m->uvs = geo__arr(r, nv * 2, sizeof(float), sizeof(float));
+    if (h.attrs & TW_MESH_COLORS) m->colors = geo__arr(r, nv * 4, 1, 1);
     if (g16) {
         m->strip_count = h.strip_count, m->list_count = h.list_count;
-        if (h.attrs & TW_MESH_IDS) geo__get(r, m->id16, (size_t)h.vertex_count * 2);
-        geo__get(r, m->ix16, (size_t)ni * 2);
+        if (h.attrs & TW_MESH_IDS) m->id16 = geo__arr(r, nv, sizeof(uint16_t), sizeof(uint16_t));
+        m->ix16 = geo__arr(r, (long)ni, sizeof(uint16_t), sizeof(uint16_t));
         if (!r->bad && !geo__rgpu16(m)) r->bad = true;
         return !r->bad;
     }
-    if (h.attrs & TW_MESH_IDS) geo__get(r, m->ids, (size_t)h.vertex_count * 4);
-    geo__get(r, m->indices, (size_t)h.index_count * 4);
+    if (h.attrs & TW_MESH_IDS) m->ids = geo__arr(r, nv, sizeof(uint32_t), sizeof(uint32_t));
+    m->indices = geo__arr(r, (long)ni, sizeof(uint32_t), sizeof(uint32_t));
     for (uint32_t i = 0; !r->bad && i < h.index_count; i++)
         if (m->indices[i] >= h.vertex_count) r->bad = true;
+    return !r->bad;
+}
+
+/* The features: texts of those that have them, then the array (a copy
+ * where texts are to be set in it, else borrowed). */
+static bool geo__rfeatures(geo__rd *r, geo_polygons *p, int count, int rings)
+{
+    uint32_t named = 0;
+    /* Each takes 16 bytes at least (its index, three lengths). */
+    if (!geo__get(r, &named, sizeof named) || named > (uint32_t)count || named > geo__left(r) / 16)
+        return r->bad = true, false;
+    typedef struct {
+        int f;
+        char *s[3];
+    } geo__named;
+    geo__named *t = calloc((size_t)named + 1, sizeof *t);
+    if (!t) return r->bad = true, false;
+    for (uint32_t i = 0; i < named && !r->bad; i++) {
+        uint32_t f = 0;
+        geo__get(r, &f, sizeof f);
+        t[i].f = (int)f;
+        for (int k = 0; k < 3; k++) t[i].s[k] = geo__rstr(r);
+        if (f >= (uint32_t)count || (i && t[i].f <= t[i - 1].f)) r->bad = true;
+    }
+    bool borrow = r->borrow;
+    r->borrow = borrow && named == 0;
+    p->features = geo__arr(r, count, sizeof *p->features, _Alignof(geo_polygon));
+    r->borrow = borrow;
+    /* count is set once the features are there, so a failure frees only
+     * the texts that were given to them. */
+    if (p->features && !r->bad) {
+        /* Text pointers as written: zero (a copy's are cleared before it
+         * is trusted with free; a borrowed array is never freed). */
+        bool own =
+            (const uint8_t *)p->features < r->p || (const uint8_t *)p->features >= r->p + r->size;
+        p->count = count;
+        for (int f = 0; f < count; f++) {
+            geo_polygon *g = &p->features[f];
+            if (g->code || g->name || g->name_en) {
+                r->bad = true;
+                if (own) g->code = g->name = g->name_en = NULL;
+            }
+            if (g->ring_first < 0 || g->ring_count < 0 || g->ring_first > rings - g->ring_count)
+                r->bad = true;
+        }
+        for (uint32_t i = 0; i < named && !r->bad; i++) {
+            geo_polygon *g = &p->features[t[i].f];
+            g->code = t[i].s[0], g->name = t[i].s[1], g->name_en = t[i].s[2];
+            t[i].s[0] = t[i].s[1] = t[i].s[2] = NULL;
+        }
+    }
+    for (uint32_t i = 0; i < named; i++) free(t[i].s[0]), free(t[i].s[1]), free(t[i].s[2]);
+    free(t);
     return !r->bad;
 }
 
@@ -402,29 +520,16 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
     geo__get(r, &rings, sizeof rings);
     geo__get(r, &points, sizeof points);
     if (r->bad || count < 0 || rings < 0 || points < 0) return r->bad = true, false;
-    /* count grows as features are read, so a failure frees only what was;
-     * ring_count is set once the rings are read. */
-    p->count = 0;
-    if ((size_t)count > r->left / sizeof(geo_polygon)) return r->bad = true, false;
-    p->features = calloc((size_t)count + 1, sizeof *p->features);
-    if (!p->features) return false;
-    for (int f = 0; f < count && !r->bad; f++) {
-        char *code = geo__rstr(r), *name = geo__rstr(r), *name_en = geo__rstr(r);
-        geo_polygon *g = &p->features[f];
-        geo__get(r, g, sizeof *g);
-        g->code = code, g->name = name, g->name_en = name_en;
-        p->count = f + 1;
-        if (g->ring_first < 0 || g->ring_count < 0 || g->ring_first > rings - g->ring_count)
-            r->bad = true;
-    }
-    p->xy = geo__arr(r, (long)points * 2, sizeof *p->xy);
-    p->ring_start = geo__arr(r, (long)rings + 1, sizeof *p->ring_start);
-    p->ring_outer = geo__arr(r, rings, sizeof *p->ring_outer);
+    if (!geo__rfeatures(r, p, count, rings)) return false;
+    p->xy = geo__arr(r, (long)points * 2, sizeof *p->xy, _Alignof(double));
+    p->ring_start = geo__arr(r, (long)rings + 1, sizeof *p->ring_start, _Alignof(int));
+    p->ring_outer = geo__arr(r, rings, sizeof *p->ring_outer, 1);
     if (r->bad) return false;
     p->ring_count = rings;
+    const uint8_t *outer = (const uint8_t *)p->ring_outer; /* a bool is 0 or 1, no other byte */
     for (int i = 0; !r->bad && i <= p->ring_count; i++)
         if (p->ring_start[i] < 0 || p->ring_start[i] > points ||
-            (i && p->ring_start[i] < p->ring_start[i - 1]))
+            (i && p->ring_start[i] < p->ring_start[i - 1]) || (i < p->ring_count && outer[i] > 1))
             r->bad = true;
     uint32_t ns = 0;
     geo__get(r, &ns, sizeof ns);
@@ -446,10 +551,16 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
     geo__get(r, p->extent, sizeof p->extent);
     geo__get(r, p->crs, sizeof p->crs);
     p->crs[sizeof p->crs - 1] = 0;
-    b->height = geo__arr(r, p->count, sizeof *b->height);
-    b->floors = geo__arr(r, p->count, sizeof *b->floors);
+    /* Heights are rewritten in place by a scenario's edits: a copy (the
+     * mapping is read-only, so a write anywhere else would fault, never
+     * pass unseen). */
+    bool borrow = r->borrow;
+    r->borrow = false;
+    b->height = geo__arr(r, p->count, sizeof *b->height, _Alignof(double));
+    r->borrow = borrow;
+    b->floors = geo__arr(r, p->count, sizeof *b->floors, _Alignof(double));
     geo__get(r, &b->field_count, sizeof b->field_count);
-    if (r->bad || b->field_count < 0 || (size_t)b->field_count > r->left)
+    if (r->bad || b->field_count < 0 || (size_t)b->field_count > geo__left(r))
         return r->bad = true, false;
     b->fields = calloc((size_t)b->field_count + 1, sizeof *b->fields);
     if (!b->fields) return r->bad = true, false;
@@ -459,10 +570,10 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
     geo__get(r, &cl, sizeof cl);
     if (!r->bad && cl != UINT64_MAX) {
         /* The texts, each ending in a NUL, and every feature's offset + 1. */
-        if (cl > r->left || cl >= UINT32_MAX) return r->bad = true, false;
-        b->class_text = geo__arr(r, (long)cl, 1);
+        if (cl > geo__left(r) || cl >= UINT32_MAX) return r->bad = true, false;
+        b->class_text = geo__arr(r, (long)cl, 1, 1);
         b->class_len = b->class_cap = (size_t)cl;
-        b->class_at = geo__arr(r, p->count, sizeof *b->class_at);
+        b->class_at = geo__arr(r, p->count, sizeof *b->class_at, _Alignof(uint32_t));
         if (r->bad || (cl && b->class_text[cl - 1] != 0)) return r->bad = true, false;
         for (int f = 0; f < p->count; f++)
             if (b->class_at[f] > cl) return r->bad = true, false;
@@ -487,10 +598,13 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
         if (r->bad || c->f0 < 0 || c->f1 < c->f0 || c->f1 > p->count) return r->bad = true, false;
         geo__get(r, c->origin, sizeof c->origin);
         geo__get(r, c->box, sizeof c->box);
+        /* Stored since format 11: from the footprints it was most of a
+         * read (a turned box per building). */
+        geo__get(r, &c->far_err, sizeof c->far_err);
+        if (!(c->far_err >= 0 && c->far_err < 1e30f)) return r->bad = true, false;
         if (!geo__rmesh(r, &c->walls) || !geo__rmesh(r, &c->far)) return false;
         if (c->far.vertex_count != (uint32_t)(c->f1 - c->f0) * GEO_BUILDINGS_FAR_V)
             return r->bad = true, false;
-        c->far_err = geo_buildings_far_err(b, c); /* not stored: from the footprints */
         /* Every vertex names a building of the chunk: its row of the table. */
         const tw_mesh *ms[2] = {&c->walls, &c->far};
         for (int i = 0; i < 2; i++) {
@@ -500,54 +614,50 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
                 if ((id >> 1) >= (uint32_t)(c->f1 - c->f0)) return r->bad = true, false;
             }
         }
-        c->wall_v0 = geo__arr(r, (long)(c->f1 - c->f0) + 1, sizeof *c->wall_v0);
+        c->wall_v0 = geo__arr(r, (long)(c->f1 - c->f0) + 1, sizeof *c->wall_v0, _Alignof(uint32_t));
         for (int i = 0; !r->bad && i <= c->f1 - c->f0; i++)
             if (c->wall_v0[i] > c->walls.vertex_count) r->bad = true;
     }
-    return !r->bad && r->left == 0;
+    return !r->bad && geo__left(r) == 0;
 }
 
-/* A cache of size bytes from f. */
-static tw_result geo__parse(FILE *f, size_t size, const char *key, const char *name,
-                            geo_buildings *out, char *why, size_t n)
+/* A cache of size bytes at data (borrow: data is b's mapping, which
+ * arrays may point into). */
+static tw_result geo__parse(const uint8_t *data, size_t size, bool borrow, const char *key,
+                            const char *name, geo_buildings *out, char *why, size_t n)
 {
-    geo__rd r = {.f = f, .left = size, .bad = !f};
+    geo__rd r = {.p = data, .size = data ? size : 0};
     char magic[8] = {0};
     uint32_t version = 0, klen = 0;
     uint64_t plen = 0, sum = 0;
     geo__get(&r, magic, 8);
     geo__get(&r, &version, sizeof version);
     geo__get(&r, &klen, sizeof klen);
-    bool head_bad = r.bad;
-    /* The key (a copy to compare; a short file leaves it NULL). */
-    char *k = !head_bad && klen == strlen(key) ? geo__arr(&r, klen, 1) : NULL;
+    bool head_bad = r.bad || klen > geo__left(&r);
     tw_result res = TW_ERR_FORMAT;
     if (head_bad || memcmp(magic, GEO_CACHE_MAGIC, 8) != 0) {
         snprintf(why, n, "%s is not a buildings cache (or cut short)", name);
     } else if (version != GEO_CACHE_VERSION) {
         snprintf(why, n, "%s has format %u, not %u", name, version, GEO_CACHE_VERSION);
-    } else if (!k || memcmp(k, key, klen) != 0) {
+    } else if (klen != strlen(key) || memcmp(r.p + r.at, key, klen) != 0) {
         snprintf(why, n, "%s was made for another source or settings", name);
     } else {
+        r.at += klen;
+        size_t pad = geo__head_pad(klen);
+        if (pad <= geo__left(&r)) r.at += pad;
         geo__get(&r, &plen, sizeof plen);
-        if (r.bad || plen > r.left || r.left - plen != sizeof sum) {
+        if (r.bad || plen > geo__left(&r) || geo__left(&r) - plen != sizeof sum) {
             snprintf(why, n,
                      "%s is cut short or too long (%zu bytes after the header, %llu "
                      "expected)",
-                     name, r.left, (unsigned long long)plen + sizeof sum);
+                     name, r.bad ? 0 : geo__left(&r), (unsigned long long)plen + sizeof sum);
         } else {
-            geo__rd pr = {.f = f, .left = plen, .hash = true, .h = geo__fnv(NULL, 0)};
+            geo__rd pr = {.p = r.p + r.at, .size = (size_t)plen, .borrow = borrow};
+            memcpy(&sum, pr.p + plen, sizeof sum);
+            /* Parsed whatever the checksum says (the fuzzer reaches the
+             * parser with any bytes), trusted only when both agree. */
             bool parsed = geo__rpayload(&pr, out);
-            /* What a failed parse left of the payload, through the hash:
-             * garbage is told by its checksum, whatever it looks like. */
-            uint8_t buf[1 << 14];
-            while (pr.left > 0) {
-                size_t m = pr.left < sizeof buf ? pr.left : sizeof buf;
-                if (fread(buf, 1, m, f) != m) break;
-                geo__hash(&pr, buf, m);
-                pr.left -= m;
-            }
-            if (pr.left > 0 || fread(&sum, 1, sizeof sum, f) != sizeof sum || pr.h != sum)
+            if (geo_buildings_cache_sum(pr.p, pr.size) != sum)
                 snprintf(why, n, "%s fails its checksum", name);
             else if (!parsed)
                 snprintf(why, n, "%s holds inconsistent arrays", name);
@@ -555,7 +665,6 @@ static tw_result geo__parse(FILE *f, size_t size, const char *key, const char *n
                 res = TW_OK;
         }
     }
-    free(k);
     if (res != TW_OK) geo_buildings_free(out);
     return res;
 }
@@ -565,11 +674,23 @@ tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char
 {
     memset(out, 0, sizeof *out);
     why[0] = 0;
-    FILE *f = data && size ? fmemopen((void *)data, size, "rb") : NULL;
-    tw_result res = geo__parse(f, f ? size : 0, key, name, out, why, n);
-    if (f) fclose(f);
-    return res;
+    return geo__parse(data, size, false, key, name, out, why, n);
 }
+tw_result geo_bcache_parse_view(const uint8_t *data, size_t size, const char *key, const char *name,
+                                geo_buildings *out, char *why, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    why[0] = 0;
+    geo_bmap *m = data && size ? calloc(1, sizeof *m) : NULL;
+    if (m) {
+        m->addr = (uint8_t *)data, m->size = size, m->view = true;
+        atomic_init(&m->refs, 1);
+        out->cache_map = m;
+    }
+    return geo__parse(data, size, m != NULL, key, name, out, why, n);
+}
+
+/* ---- the file mapped ---- */
 
 tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildings *out, char *why,
                                    size_t n)
@@ -578,12 +699,8 @@ tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildin
     why[0] = 0;
     char path[4200];
     geo_buildings_cache_path(dir, key, path, sizeof path);
-    FILE *f = fopen(path, "rb");
-    if (!f) return TW_ERR_IO; /* no cache yet */
-    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) size = 0;
-    setvbuf(f, NULL, _IOFBF, 1 << 20);
-    tw_result res = geo__parse(f, (size_t)size, key, path, out, why, n);
-    fclose(f);
-    return res;
+    tw_result r = geo_bmap_open(path, &out->cache_map, why, n);
+    if (r != TW_OK) return r; /* TW_ERR_IO: no cache yet, or it cannot be mapped */
+    geo_bmap *m = out->cache_map;
+    return geo__parse(m ? m->addr : NULL, m ? m->size : 0, true, key, path, out, why, n);
 }

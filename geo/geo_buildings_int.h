@@ -7,6 +7,7 @@
 #include "geo_buildings.h"
 #include "tw_triangulate.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,6 +56,41 @@ long geo_bnx(const geo_buildings *b, double cm);
 /* True when m's arrays are in b's mesh arena (not freed one by one). */
 bool geo_bmesh_in_arena(const geo_buildings *b, const tw_mesh *m);
 void geo_bmesh_arena_free(geo_buildings *b);
+/* The cache's checksum fed in pieces (geo_buildings_cache_sum in one). */
+typedef struct geo_bsum {
+    uint64_t lane[4];
+    uint8_t tail[32]; /* bytes not yet a whole block */
+    size_t ntail;
+    uint64_t total;
+} geo_bsum;
+void geo_bsum_init(geo_bsum *s);
+void geo_bsum_put(geo_bsum *s, const void *v, size_t n);
+uint64_t geo_bsum_end(const geo_bsum *s);
+
+/* A cache file mapped read-only (geo_buildings_cache_map.c), counted so
+ * another owner (the obstacles that take the footprints' points) can keep
+ * it after the geo_buildings goes. */
+struct geo_bmap {
+    uint8_t *addr;
+    size_t size;
+    atomic_int refs;
+    /* Pages of released meshes not yet given back (a run of neighbours). */
+    uintptr_t drop_lo, drop_hi;
+    bool view; /* a caller's bytes (geo_bcache_parse_view): never unmapped nor dropped */
+};
+/* geo_buildings_cache_parse with the arrays pointing into data, as a
+ * mapped read does, so the fuzzer reaches that path; data must outlive
+ * out. */
+tw_result geo_bcache_parse_view(const uint8_t *data, size_t size, const char *key, const char *name,
+                                geo_buildings *out, char *why, size_t n);
+/* path mapped into *out (NULL for an empty file); TW_ERR_IO when there is
+ * no such file (why empty) or it cannot be mapped (why says). */
+tw_result geo_bmap_open(const char *path, geo_bmap **out, char *why, size_t n);
+/* A mapped cache's side of them (geo_buildings_cache_map.c): mesh m's pages
+ * given back as it is released; every pointer into the mapping cleared
+ * and the mapping let go, before geo_buildings_free frees the rest. */
+void geo_bcache_mesh_release(geo_buildings *b, tw_mesh *m);
+void geo_bcache_disown(geo_buildings *b);
 
 /* Threads that help a load (the caller included): the cores, at most 8. */
 int geo_bthreads(void);

@@ -1,18 +1,25 @@
 /* libFuzzer: the buildings cache reader. The input is a payload wrapped in
- * a valid header, key, length and checksum (so the fuzzer reaches the
+ * a valid header, key, padding, length and checksum (so the fuzzer reaches the
  * payload's parser), or, when its first byte is odd, a whole file as read
- * from disk. Nothing may crash, leak or read out of bounds. */
+ * from disk; either is parsed copied and read in place. Nothing may
+ * crash, leak or read out of bounds. */
 #include "geo_buildings.h"
+#include "geo_buildings_int.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t fnv(const uint8_t *p, size_t n)
+/* The same bytes read in place, as a mapped file is: what it accepts is
+ * released chunk by chunk as the app does, then freed (nothing that
+ * points into the bytes may be freed). */
+static void view(const uint8_t *data, size_t size)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull;
-    return h;
+    geo_buildings b;
+    char why[600];
+    if (geo_bcache_parse_view(data, size, "fuzz", "fuzz", &b, why, sizeof why) == TW_OK)
+        for (int k = 0; k < b.chunk_count; k++) geo_buildings_chunk_release(&b, &b.chunks[k]);
+    geo_buildings_free(&b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -23,19 +30,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 0 && (data[0] & 1)) {
         geo_buildings_cache_parse(data + 1, size - 1, key, "fuzz", &b, why, sizeof why);
         geo_buildings_free(&b);
+        view(data + 1, size - 1);
         return 0;
     }
     const uint8_t *payload = size ? data + 1 : data;
-    uint64_t plen = size ? size - 1 : 0, sum = fnv(payload, (size_t)plen);
+    uint64_t plen = size ? size - 1 : 0, sum = geo_buildings_cache_sum(payload, (size_t)plen);
     uint32_t version = GEO_BUILDINGS_CACHE_VERSION,
              klen = 4; /* was 2: every payload stopped there */
-    size_t n = 8 + 4 + 4 + klen + 8 + (size_t)plen + 8;
-    uint8_t *f = malloc(n), *p = f;
+    /* The key padded with zeros so the payload starts at a multiple of 8. */
+    size_t n = 8 + 4 + 4 + klen + 4 + 8 + (size_t)plen + 8;
+    uint8_t *f = calloc(1, n), *p = f;
     if (!f) return 0;
     memcpy(p, "CTBLDG\0\1", 8), p += 8;
     memcpy(p, &version, 4), p += 4;
     memcpy(p, &klen, 4), p += 4;
-    memcpy(p, key, klen), p += klen;
+    memcpy(p, key, klen), p += klen + 4;
     memcpy(p, &plen, 8), p += 8;
     if (plen) memcpy(p, payload, (size_t)plen), p += plen;
     memcpy(p, &sum, 8);
@@ -50,6 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(base);
     }
     geo_buildings_free(&b);
+    view(f, n);
     free(f);
     return 0;
 }

@@ -1,13 +1,17 @@
 /* The buildings cache through the real binary: a first start writes it, a
  * second reads it (the same picture and report), a cache cut short or
- * corrupted is rejected with one warning naming it and rebuilt (the layer
+ * corrupted, or one whose arrays' offsets are wrong under a matching
+ * checksum, is rejected with one warning naming it and rebuilt (the layer
  * still loads every building), an edited source misses, and "cache": false
  * leaves it alone. Over HTTP (nginx) the same: a second start hits, a file
  * changed on the server misses. */
+#include "geo_buildings.h"
+#include "tw_file.h"
 #include "tw_run.h"
 #include "tw_test.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -79,6 +83,31 @@ static bool same_picture(const char *a, const char *b)
     return d.same_size && d.mad == 0;
 }
 
+/* Moves the features' offset in cache file by delta (it follows four
+ * int32 at the payload's start, which follows the key padded to 8 and
+ * the length) and makes the checksum match again. */
+static bool move_features_offset(const char *file, int64_t delta)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (tw_file_read(file, 1 << 28, &data, &len) != TW_OK || len < 64) return free(data), false;
+    uint32_t klen;
+    memcpy(&klen, data + 12, 4);
+    size_t at = 16 + (size_t)klen;
+    at += (8 - at % 8) % 8 + 8;
+    uint64_t off, plen = len - at - 8;
+    memcpy(&off, data + at + 16, 8);
+    off += (uint64_t)delta;
+    memcpy(data + at + 16, &off, 8);
+    uint64_t sum = geo_buildings_cache_sum(data + at, plen);
+    memcpy(data + at + plen, &sum, 8);
+    FILE *f = fopen(file, "wb");
+    bool ok = f && fwrite(data, 1, len, f) == len;
+    if (f && fclose(f) != 0) ok = false;
+    free(data);
+    return ok;
+}
+
 static void test_cache_cycle(void)
 {
     outcome first = run("first", "");
@@ -112,6 +141,25 @@ static void test_cache_cycle(void)
     outcome bad = run("bad", "");
     TW_CHECK_STR(bad.cache, "rebuilt");
     TW_CHECK_MSG(bad.err && strstr(bad.err, "checksum"), "stderr: %s", bad.err ? bad.err : "");
+
+    /* An array's offset moved off its alignment, under a checksum made to
+     * match (a file written wrong, not damaged on the way): the reader's
+     * own checks reject it, and the layer is rebuilt as it was. */
+    TW_CHECK_MSG(move_features_offset(file, 4), "could not rewrite %s", file);
+    outcome skew = run("skew", "");
+    TW_CHECK_STR(skew.cache, "rebuilt");
+    TW_CHECK(skew.features == first.features);
+    TW_CHECK_MSG(skew.err && strstr(skew.err, "cache cannot be trusted") &&
+                     strstr(skew.err, "inconsistent arrays"),
+                 "stderr: %s", skew.err ? skew.err : "");
+    TW_CHECK_MSG(same_picture("first", "skew"), "the rebuilt buildings draw differently");
+    /* Past the file's end: the same. */
+    TW_CHECK_MSG(move_features_offset(file, 1ll << 40), "could not rewrite %s", file);
+    outcome far = run("far", "");
+    TW_CHECK_STR(far.cache, "rebuilt");
+    TW_CHECK_MSG(far.err && strstr(far.err, "inconsistent arrays"), "stderr: %s",
+                 far.err ? far.err : "");
+    free(skew.err), free(far.err);
 
     /* "cache": false neither reads nor writes it. */
     outcome off = run("off", ", \"cache\": false");

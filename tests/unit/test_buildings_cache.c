@@ -6,6 +6,7 @@
 #include "tw_file.h"
 #include "tw_test.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,28 @@ static bool same_mesh(const tw_mesh *a, const tw_mesh *b)
             memcmp(a->colors, b->colors, a->vertex_count * 4) == 0) &&
            (!(a->attrs & TW_MESH_IDS) || memcmp(a->ids, b->ids, a->vertex_count * 4) == 0) &&
            memcmp(a->indices, b->indices, a->index_count * 4) == 0;
+}
+
+/* What same_mesh and the round trip leave out: floors, rings' kinds,
+ * class offsets, chunk boxes, far errors, wall_v0. */
+static bool same_rest(const geo_buildings *x, const geo_buildings *y)
+{
+    int n = x->polys.count, rings = x->polys.ring_count;
+    if (n != y->polys.count || rings != y->polys.ring_count || x->chunk_count != y->chunk_count)
+        return false;
+    bool same = memcmp(x->floors, y->floors, (size_t)n * sizeof *x->floors) == 0 &&
+                memcmp(x->height, y->height, (size_t)n * sizeof *x->height) == 0 &&
+                memcmp(x->polys.ring_outer, y->polys.ring_outer, (size_t)rings) == 0 &&
+                memcmp(x->polys.xy, y->polys.xy, (size_t)x->polys.ring_start[rings] * 16) == 0 &&
+                (!x->class_at) == (!y->class_at) &&
+                (!x->class_at || memcmp(x->class_at, y->class_at, (size_t)n * 4) == 0);
+    for (int k = 0; same && k < x->chunk_count; k++) {
+        const geo_buildings_chunk *a = &x->chunks[k], *b = &y->chunks[k];
+        same = memcmp(a->box, b->box, sizeof a->box) == 0 && a->far_err == b->far_err &&
+               memcmp(a->origin, b->origin, sizeof a->origin) == 0 &&
+               memcmp(a->wall_v0, b->wall_v0, ((size_t)(a->f1 - a->f0) + 1) * 4) == 0;
+    }
+    return same;
 }
 
 static void test_round_trip(void)
@@ -80,7 +103,169 @@ static void test_round_trip(void)
                  loaded.chunks[k].f0 == c.chunks[k].f0 && loaded.chunks[k].f1 == c.chunks[k].f1;
     TW_CHECK(meshes);
     TW_CHECK(geo_skips_total(&loaded.polys.skipped) == geo_skips_total(&c.polys.skipped));
+    TW_CHECK(same_rest(&loaded, &c));
+    /* Read in place: the large arrays point into the mapped file, each
+     * aligned for its type; height is a copy (edits rewrite it). */
+    TW_CHECK(c.cache_map != NULL && geo_buildings_in_map(&c, c.polys.xy) &&
+             geo_buildings_in_map(&c, c.polys.features) &&
+             geo_buildings_in_map(&c, c.polys.ring_start) && geo_buildings_in_map(&c, c.floors) &&
+             !geo_buildings_in_map(&c, c.height));
+    int mapped = 0, aligned = 0;
+    for (int k = 0; k < c.chunk_count; k++) {
+        const tw_mesh *m = &c.chunks[k].walls;
+        const void *first = m->xy16 ? (const void *)m->xy16 : (const void *)m->positions;
+        mapped += geo_buildings_in_map(&c, first) && geo_buildings_in_map(&c, m->ix16) &&
+                  geo_buildings_in_map(&c, c.chunks[k].wall_v0);
+        aligned += (uintptr_t)first % 4 == 0 && (uintptr_t)m->ix16 % 2 == 0 &&
+                   (uintptr_t)c.chunks[k].wall_v0 % 4 == 0;
+    }
+    TW_CHECK_MSG(mapped == c.chunk_count && aligned == c.chunk_count,
+                 "%d mapped, %d aligned of %d chunks", mapped, aligned, c.chunk_count);
+    TW_CHECK((uintptr_t)c.polys.xy % 8 == 0 && (uintptr_t)c.polys.features % 8 == 0);
+    /* What the app does once a chunk is uploaded: released (its pages go
+     * back; nothing in the mapping is freed: ASan would say), counts kept. */
+    for (int k = 0; k < c.chunk_count; k++) geo_buildings_chunk_release(&c, &c.chunks[k]);
+    TW_CHECK(geo_buildings_mesh_bytes(&c) == 0 &&
+             c.chunks[0].walls.vertex_count == loaded.chunks[0].walls.vertex_count);
+    /* The footprints still read after the meshes went. */
+    TW_CHECK(memcmp(a->xy, b->xy, (size_t)points * 16) == 0);
     geo_buildings_free(&c);
+}
+
+/* A cache rewritten (renamed into place) while a read of the old file
+ * holds it mapped: the old read stays whole, the new file reads. */
+static void test_rewritten_while_mapped(void)
+{
+    char why[600];
+    TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+    geo_buildings old, fresh;
+    TW_CHECK(geo_buildings_cache_read(dir, key, &old, why, sizeof why) == TW_OK);
+    TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+    TW_CHECK(geo_buildings_cache_read(dir, key, &fresh, why, sizeof why) == TW_OK);
+    TW_CHECK(old.polys.count == loaded.polys.count && same_rest(&loaded, &old) &&
+             same_rest(&loaded, &fresh));
+    geo_buildings_free(&old);
+    geo_buildings_free(&fresh);
+}
+
+/* The payload of the cache file (read whole into *data): its offset. */
+static size_t payload_at(char **data, size_t *len)
+{
+    *data = NULL;
+    if (tw_file_read(path, 1 << 28, data, len) != TW_OK || *len < 64) return 0;
+    uint32_t klen;
+    memcpy(&klen, *data + 12, 4);
+    size_t at = 16 + klen;
+    at += (8 - at % 8) % 8;
+    return at + 8;
+}
+
+/* Array offsets that are misaligned, leave a gap or point past the end
+ * are rejected even under a checksum that matches (a file made so, not
+ * cut or corrupted on the way). */
+static void test_bad_array_offsets(void)
+{
+    char why[600];
+    /* The features' offset follows count, rings, points and the count of
+     * named features (four int32). */
+    const int64_t deltas[] = {4, 1, 8, 16, 1ll << 40, -8};
+    int rejected = 0;
+    for (size_t i = 0; i < sizeof deltas / sizeof *deltas; i++) {
+        TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+        char *data;
+        size_t len, at = payload_at(&data, &len);
+        TW_CHECK(at > 0);
+        if (!at) return free(data);
+        uint64_t off, plen = len - at - 8;
+        memcpy(&off, data + at + 16, 8);
+        off += (uint64_t)deltas[i];
+        memcpy(data + at + 16, &off, 8);
+        uint64_t sum = geo_buildings_cache_sum(data + at, plen);
+        memcpy(data + at + plen, &sum, 8);
+        FILE *f = fopen(path, "wb");
+        if (f) fwrite(data, 1, len, f), fclose(f);
+        free(data);
+        geo_buildings c;
+        tw_result r = geo_buildings_cache_read(dir, key, &c, why, sizeof why);
+        if (r == TW_ERR_FORMAT && strstr(why, "inconsistent"))
+            rejected++;
+        else
+            fprintf(stderr, "offset %+lld: %d %s\n", (long long)deltas[i], r, why);
+        geo_buildings_free(&c);
+    }
+    TW_CHECK_MSG(rejected == (int)(sizeof deltas / sizeof *deltas), "%d of %d rejected", rejected,
+                 (int)(sizeof deltas / sizeof *deltas));
+    /* The same file with the offset as written is trusted: the test can fail. */
+    TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+    geo_buildings c;
+    TW_CHECK_MSG(geo_buildings_cache_read(dir, key, &c, why, sizeof why) == TW_OK, "%s", why);
+    geo_buildings_free(&c);
+}
+
+/* The last array (the last chunk's wall_v0, which ends the payload)
+ * moved 4 bytes (on, zeros before it, or back over 4 of its padding's
+ * zeros), the payload's length and checksum made again: a file whose every
+ * other check passes, so only the offset's alignment can reject it (which
+ * a uint32_t array read in place needs). */
+static void test_misaligned_last_array(void)
+{
+    char why[600];
+    TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+    char *data;
+    size_t len, at = payload_at(&data, &len);
+    TW_CHECK(at > 0);
+    if (!at) return free(data);
+    const geo_buildings_chunk *last = &loaded.chunks[loaded.chunk_count - 1];
+    uint64_t plen = len - at - 8, bytes = ((uint64_t)(last->f1 - last->f0) + 1) * 4;
+    uint64_t v = plen - bytes, field = 0, pad = 0, off = 0;
+    /* Its offset field: 8 bytes ending 0 to 7 bytes before the array. */
+    for (uint64_t p = 0; p < 8 && !field; p++) {
+        memcpy(&off, data + at + v - p - 8, 8);
+        if (off == v) field = v - p - 8, pad = p;
+    }
+    TW_CHECK_MSG(field > 0, "no offset field before the last array");
+    int64_t d = pad < 4 ? 4 : -4; /* the gap stays under 8 bytes of zeros */
+    char *moved = field ? calloc(1, len + 4) : NULL;
+    if (moved) {
+        uint64_t nplen = plen + (uint64_t)d, nv = v + (uint64_t)d;
+        memcpy(moved, data, at - 8);
+        memcpy(moved + at - 8, &nplen, 8);
+        memcpy(moved + at, data + at, d > 0 ? v : nv); /* up to the array (zeros after) */
+        memcpy(moved + at + field, &nv, 8);
+        memcpy(moved + at + nv, data + at + v, bytes);
+        uint64_t sum = geo_buildings_cache_sum(moved + at, nplen);
+        memcpy(moved + at + nplen, &sum, 8);
+        FILE *f = fopen(path, "wb");
+        if (f) fwrite(moved, 1, at + nplen + 8, f), fclose(f);
+        geo_buildings c;
+        TW_CHECK_MSG(geo_buildings_cache_read(dir, key, &c, why, sizeof why) == TW_ERR_FORMAT &&
+                         strstr(why, "inconsistent"),
+                     "a misaligned array (moved %+lld): %s", (long long)d, why);
+        geo_buildings_free(&c);
+    }
+    free(moved);
+    free(data);
+}
+
+/* The checksum: every byte and the length count, at any alignment. */
+static void test_sum(void)
+{
+    uint8_t buf[200];
+    for (int i = 0; i < 200; i++) buf[i] = (uint8_t)(i * 7 + 1);
+    uint64_t whole = geo_buildings_cache_sum(buf, 200);
+    int same = 0;
+    for (int i = 0; i < 200; i++) {
+        buf[i] ^= 0x10;
+        same += geo_buildings_cache_sum(buf, 200) == whole;
+        buf[i] ^= 0x10;
+    }
+    TW_CHECK_MSG(same == 0, "%d flipped bytes unseen", same);
+    for (size_t n = 0; n < 199; n++) same += geo_buildings_cache_sum(buf, n) == whole;
+    TW_CHECK(same == 0 && geo_buildings_cache_sum(buf, 0) != geo_buildings_cache_sum(buf, 1));
+    uint8_t *odd = malloc(201);
+    if (odd) memcpy(odd + 1, buf, 200);
+    TW_CHECK(odd && geo_buildings_cache_sum(odd + 1, 200) == whole);
+    free(odd);
 }
 
 static long file_size(void)
@@ -195,7 +380,7 @@ static void test_key_follows_the_source_and_settings(void)
 static void test_fuzz_seed_is_current(void)
 {
     char seed[1024], why[600];
-    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v10_file", seed,
+    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v11_file", seed,
                     sizeof seed);
     char *data = NULL;
     size_t len = 0;
@@ -213,7 +398,7 @@ static void test_fuzz_seed_is_current(void)
         bad += c->roofs.vertex_count != 0;
         for (int i = 0; i < 2; i++) {
             bad += !(m[i]->attrs & TW_MESH_IDS) || (m[i]->attrs & TW_MESH_COLORS) != 0;
-            /* As the GPU takes them (format 10): uint16 ids, a strip and a list. */
+            /* As the GPU takes them (since format 10): uint16 ids, a strip and a list. */
             bad += !(m[i]->attrs & TW_MESH_GPU16) || !m[i]->id16 || !m[i]->ix16;
             for (uint32_t v = 0; m[i]->id16 && v < m[i]->vertex_count; v++)
                 bad += (m[i]->id16[v] >> 1) >= (uint32_t)(c->f1 - c->f0);
@@ -248,6 +433,10 @@ int main(void)
     TW_RUN(test_other_key_and_no_file);
     TW_RUN(test_key_follows_the_source_and_settings);
     TW_RUN(test_fuzz_seed_is_current);
+    TW_RUN(test_rewritten_while_mapped);
+    TW_RUN(test_bad_array_offsets);
+    TW_RUN(test_misaligned_last_array);
+    TW_RUN(test_sum);
     geo_buildings_free(&loaded);
     geo_frame_destroy(frame);
     char cmd[400];

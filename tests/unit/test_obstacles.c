@@ -134,10 +134,54 @@ static void test_adopt(void)
     tw_obstacles_release(c);
 }
 
+static int kept_releases;
+static void kept_release(void *keep)
+{
+    kept_releases += keep == &kept_releases;
+}
+
+/* Points that live in another's memory (a mapped cache file): the set
+ * lets them go through xy_release once, when its last reference goes (or
+ * at once when the description is refused), never free() (ASan: a static
+ * array freed would be reported). */
+static void test_adopt_kept_points(void)
+{
+    static double xy[8] = {0, 0, 2, 0, 2, 2, 0, 2};
+    int *rf = malloc(2 * sizeof *rf), *rs = malloc(2 * sizeof *rs);
+    float *base = malloc(sizeof *base), *top = malloc(sizeof *top);
+    long *id = malloc(sizeof *id);
+    TW_CHECK(rf && rs && base && top && id);
+    if (!rf || !rs || !base || !top || !id) return;
+    rf[0] = 0, rf[1] = 1, rs[0] = 0, rs[1] = 4, base[0] = 0, top[0] = 10, id[0] = 7;
+    tw_obstacles_desc d = {.count = 1,
+                           .ring_first = rf,
+                           .ring_start = rs,
+                           .xy = xy,
+                           .base = base,
+                           .top = top,
+                           .id = NULL,
+                           .xy_keep = &kept_releases,
+                           .xy_release = kept_release};
+    tw_obstacles *a = NULL;
+    kept_releases = 0;
+    TW_CHECK(tw_obstacles_adopt(&d, &a) == TW_ERR_ARG && !a && kept_releases == 1);
+    d.id = id;
+    kept_releases = 0;
+    TW_CHECK(tw_obstacles_adopt(&d, &a) == TW_OK && a && a->xy == xy);
+    if (!a) return;
+    TW_CHECK(tw_obstacles_find(a, 1, 1) == 0);
+    tw_obstacles_ref(a);
+    tw_obstacles_release(a);
+    TW_CHECK(kept_releases == 0); /* one reference left */
+    tw_obstacles_release(a);
+    TW_CHECK(kept_releases == 1);
+}
+
 int main(void)
 {
     TW_RUN(test_rasterize);
     TW_RUN(test_find_and_refs);
     TW_RUN(test_adopt);
+    TW_RUN(test_adopt_kept_points);
     return tw_test_failures ? 1 : 0;
 }

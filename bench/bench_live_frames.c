@@ -66,6 +66,11 @@ static const char *const phase_names[APP_PHASES] = {"install", "update", "upload
 typedef struct frames {
     double gaps, p50, max, draw_p50, draw_max;
     double features, fetches, snapshots;
+    /* Parsed snapshots that reached the main thread, and those a newer one
+     * replaced before they were made ready; the worker's time per snapshot
+     * and the frames from arrival to shown (the report's "prep"). */
+    double fetched, dropped, prep_cpu_p50, prep_cpu_max, prep_wall_p50, prep_wall_max;
+    double show_p50, show_max;
     char status[32];
     bool ok;
     double *seq; /* gaps in frame order, warm-up dropped */
@@ -321,6 +326,12 @@ static frames run(const char *name, const char *url, double wait_s, const char *
     if (l) {
         fr.features = num(l, "features"), fr.fetches = num(l, "fetches");
         fr.snapshots = num(l, "snapshots");
+        fr.fetched = num(l, "snapshots_fetched"), fr.dropped = num(l, "snapshots_dropped");
+        json_object *pr = NULL;
+        json_object_object_get_ex(l, "prep", &pr);
+        fr.prep_cpu_p50 = num(pr, "cpu_p50_ms"), fr.prep_cpu_max = num(pr, "cpu_max_ms");
+        fr.prep_wall_p50 = num(pr, "wall_p50_ms"), fr.prep_wall_max = num(pr, "wall_max_ms");
+        fr.show_p50 = num(pr, "frames_to_show_p50"), fr.show_max = num(pr, "frames_to_show_max");
         if (json_object_object_get_ex(l, "status", &st))
             snprintf(fr.status, sizeof fr.status, "%s", json_object_get_string(st));
         layer_costs(&fr, l);
@@ -402,6 +413,12 @@ int main(int argc, char **argv)
     printf("worst / median frame with %d live values: %.2f (target <= 1.5); live layer off: "
            "%.2f; live median / off median: %.2f\n",
            count, ratio, off.max / off.p50, live.p50 / off.p50);
+    if (live.fetched >= 0)
+        printf("snapshots: %.0f fetched, %.0f shown, %.0f dropped for a newer one; the worker per "
+               "snapshot: CPU median %.0f ms, worst %.0f ms, wall median %.0f ms, worst %.0f ms; "
+               "frames from arrival to shown: median %.0f, worst %.0f\n",
+               live.fetched, live.snapshots, live.dropped, live.prep_cpu_p50, live.prep_cpu_max,
+               live.prep_wall_p50, live.prep_wall_max, live.show_p50, live.show_max);
     print_layer_share(&live, same);
     frames_free(&live), frames_free(&off);
     tw_run_finish(0);

@@ -27,6 +27,7 @@
 #include "live_fetch.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -43,6 +44,7 @@ typedef struct app__relay {
 /* Process-wide, like the live thread; app_live_bg_stop ends it. */
 static struct {
     tw_pool *pool;
+    atomic_bool stopping; /* the job in hand finishes unpaced */
 } app__bg;
 
 /* The pacing of the pool's one thread (set on its first job): a bucket of
@@ -83,6 +85,7 @@ static void app__lower(void)
 void app_live_bg_pace(void)
 {
     if (!app__pace.lowered || app__pace.share <= 0) return; /* not the paced thread */
+    if (atomic_load(&app__bg.stopping)) return;
     double wall = app__wall_s(), cpu = app__thread_cpu_s();
     double t = app__pace.tokens_ms + (wall - app__pace.last_wall) * 1000 * app__pace.share -
                (cpu - app__pace.last_cpu) * 1000;
@@ -215,6 +218,8 @@ void app_live_bg_drain(void)
 
 void app_live_bg_stop(void)
 {
+    atomic_store(&app__bg.stopping, true);
     tw_pool_destroy(app__bg.pool); /* waits for the job in hand */
     app__bg.pool = NULL;
+    atomic_store(&app__bg.stopping, false);
 }

@@ -215,7 +215,8 @@ void app_marks_write(app *a)
                  (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
     double end = a->marks[APP_MARKS - 1];
     fprintf(a->marks_out, " %.3f %.3f %ld\n", last_end > 0 ? (end - last_end) * 1000 : 0.0,
-            last_end > 0 ? (cpu - last_cpu) * 1000 : 0.0, last_end > 0 ? ru.ru_nivcsw - last_ivcsw : 0);
+            last_end > 0 ? (cpu - last_cpu) * 1000 : 0.0,
+            last_end > 0 ? ru.ru_nivcsw - last_ivcsw : 0);
     last_end = end, last_cpu = cpu, last_ivcsw = ru.ru_nivcsw;
 }
 

@@ -76,7 +76,8 @@ static void app__prep_report(const app_live_cost *c, json_object *entry)
     json_object_object_add(o, "count", json_object_new_int64(c->prep_count));
     float v[3][APP_LIVE_PREP_SAMPLES];
     for (long i = 0; i < n; i++)
-        v[0][i] = c->prep[i].cpu_ms, v[1][i] = c->prep[i].wall_ms, v[2][i] = (float)c->prep[i].frames;
+        v[0][i] = c->prep[i].cpu_ms, v[1][i] = c->prep[i].wall_ms,
+        v[2][i] = (float)c->prep[i].frames;
     static const char *const names[3][2] = {{"cpu_p50_ms", "cpu_max_ms"},
                                             {"wall_p50_ms", "wall_max_ms"},
                                             {"frames_to_show_p50", "frames_to_show_max"}};

@@ -180,7 +180,7 @@ typedef struct app_live {
     const app_live_cfg *cfg;
     app_world *world;
     live_feed feed;
-    geo_xform *xf;      /* lon/lat -> scene, main thread */
+    geo_xform *xf;                /* lon/lat -> scene, main thread */
     app_layer *layer;             /* for its jobs' token */
     tw_obs_snapshot *snap;        /* = data.snap */
     double *xy;                   /* = data.xy: scene positions, per entity */

@@ -37,7 +37,7 @@ typedef struct app__prep {
     app_live_reuse *reuse; /* the layer's, while the job has it */
     app_live_data d;
     char err[256];
-    long arrived;          /* the main thread's frame when the result came */
+    long arrived;           /* the main thread's frame when the result came */
     double cpu_ms, wall_ms; /* the worker's, for this snapshot */
 } app__prep;
 

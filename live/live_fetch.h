@@ -62,7 +62,7 @@ void live_fetch_result_free(live_fetch_result *r);
  * their timeouts) when LIVE_BACKGROUND_IDLE_NET. CITYTWIN_LIVE_SCHED=idle:
  * both; prep: the preparation thread only; normal: neither (SCHED_OTHER,
  * niced). */
-#define LIVE_BACKGROUND_NICE     5
+#define LIVE_BACKGROUND_NICE 5
 /* 0: the live thread stays SCHED_OTHER (niced) by default. At SCHED_IDLE
  * a renderer that takes every core (llvmpipe drawing without pause)
  * starved it: half the snapshots shown on a quiet machine, none for a

@@ -34,8 +34,8 @@ static void *spin(void *arg)
 static void test_snapshots_shown_while_cores_busy(void)
 {
     tw_feedsim sim;
-    TW_CHECK(tw_feedsim_start(
-        &sim, (const char *const[]){"--port", "0", "--tick", "1", "--bulk-sensors", "30000", NULL}));
+    TW_CHECK(tw_feedsim_start(&sim, (const char *const[]){"--port", "0", "--tick", "1",
+                                                          "--bulk-sensors", "30000", NULL}));
     const char *scene = tw_live_tmp("shown.json");
     FILE *f = fopen(scene, "w");
     TW_CHECK(f != NULL);
@@ -74,8 +74,8 @@ static void test_snapshots_shown_while_cores_busy(void)
      * waiting). */
     TW_CHECK_MSG(shown + dropped <= fetched && fetched <= shown + dropped + 2,
                  "fetched %g, shown %g, dropped %g", fetched, shown, dropped);
-    TW_CHECK_MSG(shown >= 2 && shown * 2 >= fetched - 2, "%g of %g fetched snapshots shown",
-                 shown, fetched);
+    TW_CHECK_MSG(shown >= 2 && shown * 2 >= fetched - 2, "%g of %g fetched snapshots shown", shown,
+                 fetched);
     TW_CHECK_MSG(tw_run_num(prep, "count") == shown, "prep samples %g, shown %g",
                  tw_run_num(prep, "count"), shown);
     json_object_put(rep);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #define APP_FADE_S 0.35
 
@@ -195,13 +196,28 @@ void app_marks_write(app *a)
     if (ftell(a->marks_out) == 0) { /* the header: what each column took */
         fprintf(a->marks_out, "frame gap_ms");
         for (int k = 1; k < APP_MARKS; k++) fprintf(a->marks_out, " %s", names[k]);
-        fprintf(a->marks_out, "\n");
+        fprintf(a->marks_out, " span_ms cpu_ms nivcsw\n");
     }
     fprintf(a->marks_out, "%ld %.3f", a->frame_no,
             a->gap_samples ? a->frame_gap_ms[(a->gap_samples - 1) % APP_FRAME_SAMPLES] : 0.0);
     for (int k = 1; k < APP_MARKS; k++)
         fprintf(a->marks_out, " %.3f", (a->marks[k] - a->marks[k - 1]) * 1000);
-    fprintf(a->marks_out, "\n");
+    /* The process's CPU time (all its threads) and involuntary context
+     * switches since the last frame's end, beside that span's wall time:
+     * a long frame with the same CPU and more switches waited for a core
+     * (other processes), one with more CPU did more work. One app per
+     * process writes marks, hence the statics. */
+    static double last_end, last_cpu;
+    static long last_ivcsw;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+                 (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+    double end = a->marks[APP_MARKS - 1];
+    fprintf(a->marks_out, " %.3f %.3f %ld\n", last_end > 0 ? (end - last_end) * 1000 : 0.0,
+            last_end > 0 ? (cpu - last_cpu) * 1000 : 0.0,
+            last_end > 0 ? ru.ru_nivcsw - last_ivcsw : 0);
+    last_end = end, last_cpu = cpu, last_ivcsw = ru.ru_nivcsw;
 }
 
 int app_split_x(const app *a, int width)

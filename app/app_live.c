@@ -75,25 +75,6 @@ static char *app__label_text(const app_live *lv, const tw_obs_entity *e)
     return strdup(buf);
 }
 
-/* The transform for a snapshot's CRS (NULL: lon/lat WGS 84, as every
- * format has by default); a declared one is made once and kept. NULL when
- * the declared CRS is unknown (logged once). */
-static geo_xform *app__xform(app_live *lv, const char *crs)
-{
-    if (!crs || strstr(crs, "CRS84") || strcmp(crs, "EPSG:4326") == 0) return lv->xf;
-    if (strcmp(lv->decl_crs, crs) == 0) return lv->xf_decl;
-    if (lv->xf_decl) geo_xform_destroy(lv->xf_decl);
-    lv->xf_decl = NULL;
-    snprintf(lv->decl_crs, sizeof lv->decl_crs, "%s", crs);
-    char err[256];
-    OGRSpatialReferenceH srs = NULL;
-    tw_result r = geo_srs_from_text(crs, &srs, err, sizeof err);
-    if (r == TW_OK) r = geo_xform_create(lv->world->frame, srs, 0, &lv->xf_decl, err, sizeof err);
-    if (srs) OSRDestroySpatialReference(srs);
-    if (r != TW_OK) TW_WARN(lv->cfg->kind, "%s: the feed's CRS: %s", lv->info.name, err);
-    return lv->xf_decl;
-}
-
 static void app__free_run(void *job, int worker)
 {
     (void)worker;
@@ -160,7 +141,7 @@ void app_live_take(app_live *lv, app_live_data *d)
     if (lv->cfg->traffic) {
         const tw_obs_value *m = n ? tw_obs_main(s, &s->entities[0]) : NULL;
         lv->lines.by_congested = m && m->name && strcmp(m->name, "congested") == 0;
-        app_live_traffic_take(lv, app__xform(lv, s->crs));
+        app_live_traffic_take(lv);
     }
     if (!lv->has_data) {
         lv->has_data = true;
@@ -299,7 +280,6 @@ static void app__destroy(void *self)
     app_live_cost_free(&lv->cost);
     free(lv->chart_v);
     if (lv->xf) geo_xform_destroy(lv->xf);
-    if (lv->xf_decl) geo_xform_destroy(lv->xf_decl);
     free(lv);
 }
 

@@ -47,6 +47,12 @@ void app_live_cost_frame(app_live_cost *c)
     memset(&c->now, 0, sizeof c->now);
 }
 
+void app_live_cost_prep(app_live_cost *c, double cpu_ms, double wall_ms, long frames)
+{
+    c->prep[c->prep_count++ % APP_LIVE_PREP_SAMPLES] =
+        (app_live_prep_sample){(float)cpu_ms, (float)wall_ms, (int)frames};
+}
+
 void app_live_cost_free(app_live_cost *c)
 {
     free(c->ring);
@@ -57,6 +63,30 @@ static int app__cmp_float(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;
     return (x > y) - (x < y);
+}
+
+/* Snapshots fetched, shown and dropped, and the worker's time per snapshot
+ * shown: "snapshots_fetched", "snapshots_dropped", "prep". */
+static void app__prep_report(const app_live_cost *c, json_object *entry)
+{
+    json_object_object_add(entry, "snapshots_fetched", json_object_new_int64(c->fetched));
+    json_object_object_add(entry, "snapshots_dropped", json_object_new_int64(c->dropped));
+    long n = c->prep_count < APP_LIVE_PREP_SAMPLES ? c->prep_count : APP_LIVE_PREP_SAMPLES;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "count", json_object_new_int64(c->prep_count));
+    float v[3][APP_LIVE_PREP_SAMPLES];
+    for (long i = 0; i < n; i++)
+        v[0][i] = c->prep[i].cpu_ms, v[1][i] = c->prep[i].wall_ms,
+        v[2][i] = (float)c->prep[i].frames;
+    static const char *const names[3][2] = {{"cpu_p50_ms", "cpu_max_ms"},
+                                            {"wall_p50_ms", "wall_max_ms"},
+                                            {"frames_to_show_p50", "frames_to_show_max"}};
+    for (int k = 0; k < 3 && n > 0; k++) {
+        qsort(v[k], (size_t)n, sizeof v[k][0], app__cmp_float);
+        json_object_object_add(o, names[k][0], json_object_new_double(v[k][n / 2]));
+        json_object_object_add(o, names[k][1], json_object_new_double(v[k][n - 1]));
+    }
+    json_object_object_add(entry, "prep", o);
 }
 
 void app_live_cost_report(const app_live_cost *c, json_object *entry)
@@ -101,4 +131,5 @@ void app_live_cost_report(const app_live_cost *c, json_object *entry)
     }
     free(s), free(w);
     json_object_object_add(entry, "main_thread", o);
+    app__prep_report(c, entry);
 }

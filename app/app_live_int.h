@@ -116,6 +116,14 @@ typedef struct app_live_data {
     app_live_grid grid; /* the entities by cell (labels near the eye, extent) */
     char hover_id[128]; /* the hovered id when the worker was asked, */
     int hover_at;       /* and its entity in this snapshot (-1: none) */
+    /* Traffic: the segments' line meshes per class, made by the worker
+     * (uploaded by app_live_traffic_take), their counts and origin. */
+    tw_mesh lines[APP_TRAFFIC_CLASSES];
+    int line_segments[APP_TRAFFIC_CLASSES];
+    double line_origin[2];
+    /* Set when xy, gz, color and alert are shared with a list job (read
+     * only on both sides): the last app_live_data_free of them frees them. */
+    _Atomic int *shared;
 } app_live_data;
 
 /* The layer's main-thread time per frame (app_live_cost.c). */
@@ -135,11 +143,23 @@ typedef struct app_live_cost_frame_t {
     int installs; /* snapshots installed */
 } app_live_cost_frame_t;
 
+/* Snapshots made ready on the worker, the last APP_LIVE_PREP_SAMPLES. */
+#define APP_LIVE_PREP_SAMPLES 256
+typedef struct app_live_prep_sample {
+    float cpu_ms, wall_ms; /* the worker's, for one snapshot */
+    int frames;            /* from its arrival on the main thread to shown */
+} app_live_prep_sample;
+
 typedef struct app_live_cost {
     double cpu0, wall0;          /* the open span's start */
     app_live_cost_frame_t now;   /* this frame so far */
     app_live_cost_frame_t *ring; /* the last APP_LIVE_COST_FRAMES frames */
     long count;
+    /* Parsed snapshots that reached the main thread, and those a newer one
+     * replaced before a worker made them ready (never shown). */
+    long fetched, dropped;
+    app_live_prep_sample prep[APP_LIVE_PREP_SAMPLES];
+    long prep_count;
 } app_live_cost;
 
 /* Main thread: a span of the layer's work begins / ends (phase: one of
@@ -148,6 +168,9 @@ typedef struct app_live_cost {
 void app_live_cost_begin(app_live_cost *c);
 void app_live_cost_end(app_live_cost *c, int phase);
 void app_live_cost_frame(app_live_cost *c);
+/* Main thread: a snapshot made ready (the worker's CPU and wall ms) and
+ * shown, frames after it arrived. */
+void app_live_cost_prep(app_live_cost *c, double cpu_ms, double wall_ms, long frames);
 void app_live_cost_report(const app_live_cost *c, json_object *entry);
 void app_live_cost_free(app_live_cost *c);
 
@@ -157,9 +180,7 @@ typedef struct app_live {
     const app_live_cfg *cfg;
     app_world *world;
     live_feed feed;
-    geo_xform *xf;      /* lon/lat -> scene, main thread */
-    geo_xform *xf_decl; /* a feed's declared CRS -> scene, for decl_crs */
-    char decl_crs[160];
+    geo_xform *xf;                /* lon/lat -> scene, main thread */
     app_layer *layer;             /* for its jobs' token */
     tw_obs_snapshot *snap;        /* = data.snap */
     double *xy;                   /* = data.xy: scene positions, per entity */
@@ -171,6 +192,7 @@ typedef struct app_live {
     int chart_n, chart_cap;
     char chart_id[256];
     live_fetch_result *prep_next; /* the newest one waiting for it */
+    long prep_next_arrived;       /* the frame it came in */
     rn_markers *gpu;              /* the marker list on the GPU */
     bool warmed;                  /* the picture's draw made once before data */
     bool list_busy;               /* a worker makes the list for a new view */
@@ -196,13 +218,17 @@ typedef struct app_live {
     double now;    /* app clock at the last update (pulsing) */
 } app_live;
 
-/* Traffic: the snapshot's lines into the scene CRS through xf (lon/lat or
- * the declared CRS), classed by speed or congestion, uploaded as meshes
- * (main thread). */
-void app_live_traffic_take(app_live *lv, geo_xform *xf);
+/* Traffic, on the worker: d's snapshot's lines into the scene CRS through
+ * xf (lon/lat or the declared CRS), classed by speed or congestion, into
+ * d's line meshes. */
+void app_live_traffic_build(app_live_data *d, const app_live_cfg *cfg, geo_xform *xf);
+/* Main thread: the data's line meshes uploaded (the old ones dropped). */
+void app_live_traffic_take(app_live *lv);
 void app_live_traffic_free(app_live *lv);
 /* The class of an entity's value (speed km/h, or congested 1 / 0). */
 int app_live_traffic_class(const app_live *lv, const tw_obs_entity *e);
+int app_live_traffic_class_of(const tw_obs_snapshot *s, const app_live_cfg *cfg,
+                              const tw_obs_entity *e);
 void app_live_traffic_draw(const app_live *lv, app_pass pass, const app_draw_ctx *d);
 /* The legend box (screen pixels), for reserved space and drawing. */
 void app_live_traffic_legend_box(const app_live *lv, const app_ui_ctx *ui, float out[4]);
@@ -237,6 +263,14 @@ void app_live_list_submit(app_live *lv, const app_live_view *v);
 bool app_live_bg_submit(app_layer *l, void *job, tw_job_run_fn run, tw_job_done_fn done);
 /* Main thread, each frame: frees the relays of finished jobs. */
 void app_live_bg_drain(void);
+/* On the background thread, between pieces of a job's work: waits while
+ * the thread is over its share of one core (a no-op on any other thread).
+ * 0.3: a 100,000-entity snapshot's ~200 ms of CPU (on the loaded 2-core
+ * machine) take about 0.7 s, inside a 1 s poll; a burst of 20 ms runs
+ * at once. */
+#define APP_LIVE_PREP_SHARE    0.3
+#define APP_LIVE_PREP_BURST_MS 20.0
+void app_live_bg_pace(void);
 /* Main thread: takes *d (zeroed) and frees it on that thread, so that the
  * 100,000 blocks of an old snapshot are not freed at the render threads'
  * priority; false when it could not be queued (*d untouched). */

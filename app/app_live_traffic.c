@@ -19,17 +19,23 @@
 static const rn_rgba app__traffic_rgba[APP_TRAFFIC_CLASSES] = {
     {40, 180, 70, 255}, {250, 190, 20, 255}, {230, 40, 40, 255}, {150, 150, 150, 255}};
 
-int app_live_traffic_class(const app_live *lv, const tw_obs_entity *e)
+int app_live_traffic_class_of(const tw_obs_snapshot *s, const app_live_cfg *cfg,
+                              const tw_obs_entity *e)
 {
-    const tw_obs_value *v = tw_obs_main(lv->snap, e);
+    const tw_obs_value *v = tw_obs_main(s, e);
     if (!v || v->text || !isfinite(v->number)) return APP_TRAFFIC_NONE;
     if (v->name && strcmp(v->name, "congested") == 0)
         return v->number != 0 ? APP_TRAFFIC_JAM : APP_TRAFFIC_FREE;
     double jam = 15, slow = 25;
-    if (lv->cfg->has_thresholds) jam = lv->cfg->thresholds[0], slow = lv->cfg->thresholds[1];
+    if (cfg->has_thresholds) jam = cfg->thresholds[0], slow = cfg->thresholds[1];
     return v->number < jam    ? APP_TRAFFIC_JAM
            : v->number < slow ? APP_TRAFFIC_SLOW
                               : APP_TRAFFIC_FREE;
+}
+
+int app_live_traffic_class(const app_live *lv, const tw_obs_entity *e)
+{
+    return app_live_traffic_class_of(lv->snap, lv->cfg, e);
 }
 
 void app_live_traffic_free(app_live *lv)
@@ -41,10 +47,9 @@ void app_live_traffic_free(app_live *lv)
     }
 }
 
-void app_live_traffic_take(app_live *lv, geo_xform *xf)
+void app_live_traffic_build(app_live_data *d, const app_live_cfg *cfg, geo_xform *xf)
 {
-    app_live_traffic_free(lv);
-    const tw_obs_snapshot *s = lv->snap;
+    const tw_obs_snapshot *s = d->snap;
     if (!s || !xf) return;
     /* Counts per class first, then one mesh per class. */
     int verts[APP_TRAFFIC_CLASSES] = {0}, segs[APP_TRAFFIC_CLASSES] = {0};
@@ -53,15 +58,15 @@ void app_live_traffic_take(app_live *lv, geo_xform *xf)
     bool origin_set = false;
     for (int i = 0; i < s->entity_count; i++) {
         const tw_obs_entity *e = &s->entities[i];
-        cls[i] = e->geom == TW_OBS_GEOM_LINE && e->vertex_count >= 2 ? app_live_traffic_class(lv, e)
-                                                                     : -1;
+        cls[i] = e->geom == TW_OBS_GEOM_LINE && e->vertex_count >= 2
+                     ? app_live_traffic_class_of(s, cfg, e)
+                     : -1;
         if (cls[i] < 0) continue;
         verts[cls[i]] += e->vertex_count;
         segs[cls[i]] += e->vertex_count - 1;
-        lv->lines.segments[cls[i]]++;
+        d->line_segments[cls[i]]++;
         if (!origin_set) {
-            lv->lines.origin[0] = round(lv->xy[2 * i]),
-            lv->lines.origin[1] = round(lv->xy[2 * i + 1]);
+            d->line_origin[0] = round(d->xy[2 * i]), d->line_origin[1] = round(d->xy[2 * i + 1]);
             origin_set = true;
         }
     }
@@ -69,7 +74,7 @@ void app_live_traffic_take(app_live *lv, geo_xform *xf)
         if (!segs[c]) continue;
         tw_mesh m = {.prim = TW_PRIM_LINES};
         if (tw_mesh_alloc(&m, (uint32_t)verts[c], (uint32_t)segs[c] * 2, 0) != TW_OK) continue;
-        m.origin[0] = lv->lines.origin[0], m.origin[1] = lv->lines.origin[1];
+        m.origin[0] = d->line_origin[0], m.origin[1] = d->line_origin[1];
         uint32_t nv = 0, ni = 0;
         for (int i = 0; i < s->entity_count; i++) {
             if (cls[i] != c) continue;
@@ -95,10 +100,23 @@ void app_live_traffic_take(app_live *lv, geo_xform *xf)
             free(x), free(y);
         }
         m.vertex_count = nv, m.index_count = ni;
-        if (ni) lv->lines.mesh[c] = rn_mesh_make(&m);
-        tw_mesh_free(&m);
+        if (ni)
+            d->lines[c] = m;
+        else
+            tw_mesh_free(&m);
     }
     free(cls);
+}
+
+void app_live_traffic_take(app_live *lv)
+{
+    app_live_traffic_free(lv);
+    app_live_data *d = &lv->data;
+    for (int c = 0; c < APP_TRAFFIC_CLASSES; c++) {
+        lv->lines.segments[c] = d->line_segments[c];
+        if (d->lines[c].index_count) lv->lines.mesh[c] = rn_mesh_make(&d->lines[c]);
+    }
+    lv->lines.origin[0] = d->line_origin[0], lv->lines.origin[1] = d->line_origin[1];
 }
 
 void app_live_traffic_legend_box(const app_live *lv, const app_ui_ctx *ui, float out[4])

@@ -37,8 +37,12 @@
  * CITYTWIN_BENCH_SERVER_IDLE=1 runs it at SCHED_IDLE instead (as if the
  * server were another machine: it then takes only cores the app leaves
  * free). The app's live threads take CITYTWIN_LIVE_NICE (0: as the render
- * threads) and CITYTWIN_LIVE_SCHED (idle, prep, normal: see
- * live_thread_background) from the environment. The first line printed says which were used.
+ * threads), CITYTWIN_LIVE_SCHED (idle, prep, normal: see
+ * live_thread_background) and CITYTWIN_LIVE_PREP_SHARE (the preparation
+ * thread's pace, app_live_bg.c) from the environment. The first line
+ * printed says which were used. The live report's snapshot counts give a
+ * line: fetched, shown, dropped for a newer one, the worker's time per
+ * snapshot and the frames from a snapshot's arrival to its drawing.
  *
  * CITYTWIN_SOURCE is made absolute (the scenes are written in a temporary
  * folder, where a relative path missed the terrain before).
@@ -66,6 +70,11 @@ static const char *const phase_names[APP_PHASES] = {"install", "update", "upload
 typedef struct frames {
     double gaps, p50, max, draw_p50, draw_max;
     double features, fetches, snapshots;
+    /* Parsed snapshots that reached the main thread, and those a newer one
+     * replaced before they were made ready; the worker's time per snapshot
+     * and the frames from arrival to shown (the report's "prep"). */
+    double fetched, dropped, prep_cpu_p50, prep_cpu_max, prep_wall_p50, prep_wall_max;
+    double show_p50, show_max;
     char status[32];
     bool ok;
     double *seq; /* gaps in frame order, warm-up dropped */
@@ -321,6 +330,12 @@ static frames run(const char *name, const char *url, double wait_s, const char *
     if (l) {
         fr.features = num(l, "features"), fr.fetches = num(l, "fetches");
         fr.snapshots = num(l, "snapshots");
+        fr.fetched = num(l, "snapshots_fetched"), fr.dropped = num(l, "snapshots_dropped");
+        json_object *pr = NULL;
+        json_object_object_get_ex(l, "prep", &pr);
+        fr.prep_cpu_p50 = num(pr, "cpu_p50_ms"), fr.prep_cpu_max = num(pr, "cpu_max_ms");
+        fr.prep_wall_p50 = num(pr, "wall_p50_ms"), fr.prep_wall_max = num(pr, "wall_max_ms");
+        fr.show_p50 = num(pr, "frames_to_show_p50"), fr.show_max = num(pr, "frames_to_show_max");
         if (json_object_object_get_ex(l, "status", &st))
             snprintf(fr.status, sizeof fr.status, "%s", json_object_get_string(st));
         layer_costs(&fr, l);
@@ -378,9 +393,12 @@ int main(int argc, char **argv)
     int server_nice = sn && sn[0] ? atoi(sn) : 0;
     server_priority(sim.pid, server_nice, idle);
     const char *ln = getenv("CITYTWIN_LIVE_NICE"), *ls = getenv("CITYTWIN_LIVE_SCHED");
-    printf("simulator: %s, nice %d; app live threads: CITYTWIN_LIVE_SCHED=%s, nice +%s\n",
-           idle ? "SCHED_IDLE" : "SCHED_OTHER", server_nice, ls && ls[0] ? ls : "(default: prep)",
-           ln && ln[0] ? ln : "5");
+    const char *ps = getenv("CITYTWIN_LIVE_PREP_SHARE");
+    printf("simulator: %s, nice %d; app live threads: CITYTWIN_LIVE_SCHED=%s, nice +%s; the "
+           "preparation paced to %s of a core\n",
+           idle ? "SCHED_IDLE" : "SCHED_OTHER", server_nice,
+           ls && ls[0] ? ls : "(default: neither at SCHED_IDLE)", ln && ln[0] ? ln : "5",
+           ps && ps[0] ? ps : "0.3");
     char url[128];
     snprintf(url, sizeof url, "%s/geojson/bulk.geojson", sim.base);
     printf("%d sensors updating every 1 s, polled every 1 s; %s over the Seoul terrain, %g s\n",
@@ -402,6 +420,12 @@ int main(int argc, char **argv)
     printf("worst / median frame with %d live values: %.2f (target <= 1.5); live layer off: "
            "%.2f; live median / off median: %.2f\n",
            count, ratio, off.max / off.p50, live.p50 / off.p50);
+    if (live.fetched >= 0)
+        printf("snapshots: %.0f fetched, %.0f shown, %.0f dropped for a newer one; the worker per "
+               "snapshot: CPU median %.0f ms, worst %.0f ms, wall median %.0f ms, worst %.0f ms; "
+               "frames from arrival to shown: median %.0f, worst %.0f\n",
+               live.fetched, live.snapshots, live.dropped, live.prep_cpu_p50, live.prep_cpu_max,
+               live.prep_wall_p50, live.prep_wall_max, live.show_p50, live.show_max);
     print_layer_share(&live, same);
     frames_free(&live), frames_free(&off);
     tw_run_finish(0);

@@ -595,7 +595,8 @@ void live_thread_background(const char *name, bool network)
     bool idle = sched && strcmp(sched, "idle") == 0     ? true
                 : sched && strcmp(sched, "prep") == 0   ? !network
                 : sched && strcmp(sched, "normal") == 0 ? false
-                                                        : !network || LIVE_BACKGROUND_IDLE_NET;
+                : network                               ? LIVE_BACKGROUND_IDLE_NET
+                                                        : LIVE_BACKGROUND_IDLE_PREP;
     if (idle) {
         struct sched_param sp = {.sched_priority = 0};
         if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)

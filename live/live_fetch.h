@@ -55,19 +55,24 @@ void live_fetch_result_free(live_fetch_result *r);
  * render threads get them first and a frame is not stretched while a
  * snapshot is parsed. CITYTWIN_LIVE_NICE=N lowers it by N instead (0: as
  * the render threads).
- * It also moves the thread to SCHED_IDLE (it runs only on a core no normal
- * thread wants; no privilege is needed to go there, one is needed to come
- * back): the preparation thread always, the live thread (network is true:
- * it also reads the responses, within their timeouts) when
- * LIVE_BACKGROUND_IDLE_NET. CITYTWIN_LIVE_SCHED=idle: both; prep: the
- * preparation thread only; normal: neither (SCHED_OTHER, niced). */
-#define LIVE_BACKGROUND_NICE     5
+ * It may also move the thread to SCHED_IDLE (it runs only on a core no
+ * normal thread wants; no privilege is needed to go there, one is needed
+ * to come back): the preparation thread when LIVE_BACKGROUND_IDLE_PREP,
+ * the live thread (network is true: it also reads the responses, within
+ * their timeouts) when LIVE_BACKGROUND_IDLE_NET. CITYTWIN_LIVE_SCHED=idle:
+ * both; prep: the preparation thread only; normal: neither (SCHED_OTHER,
+ * niced). */
+#define LIVE_BACKGROUND_NICE 5
 /* 0: the live thread stays SCHED_OTHER (niced) by default. At SCHED_IDLE
  * a renderer that takes every core (llvmpipe drawing without pause)
  * starved it: half the snapshots shown on a quiet machine, none for a
  * minute on a busy one (transfers timing out, the layer stale), for no
  * gain in the worst frame (README: bench_live_frames). */
 #define LIVE_BACKGROUND_IDLE_NET 0
+/* 0: the preparation thread stays SCHED_OTHER (niced) by default and
+ * paces itself instead (app_live_bg.c): at SCHED_IDLE it showed 2 of 23
+ * fetched snapshots on the loaded 2-core machine (bench_live_frames). */
+#define LIVE_BACKGROUND_IDLE_PREP 0
 void live_thread_background(const char *name, bool network);
 
 /* Zero fields mean the defaults given. */

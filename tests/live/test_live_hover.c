@@ -273,7 +273,7 @@ static void test_stale(void)
         bool normal = sched && strcmp(sched, "normal") == 0;
         bool prep_only = sched && strcmp(sched, "prep") == 0;
         bool all = sched && strcmp(sched, "idle") == 0;
-        int want = normal ? 0 : 5;
+        int want = all || prep_only ? 5 : normal ? 0 : LIVE_BACKGROUND_IDLE_PREP ? 5 : 0;
         int want_net = all ? 5 : normal || prep_only ? 0 : LIVE_BACKGROUND_IDLE_NET ? 5 : 0;
         int main_pol = thread_stat(pid, "citytwin", 41);
         int live_pol = thread_stat(pid, "citytwin-live", 41);

@@ -585,6 +585,7 @@ int app_run(int argc, char **argv)
         rc = 1;
     }
     if (rc == 0) rc = app_shell_start(a, err, sizeof err);
+    a->t_context = tw_time_mono_s(); /* the GL context made: layers start loading */
     const char *bookmark = a->opt.bookmark;
     a->read_at_start = app_read_bytes();
     if (rc == 0 && !app__world_start(a, first_path, first, NULL, err, sizeof err)) rc = 2;

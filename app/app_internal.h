@@ -139,7 +139,7 @@ typedef struct app {
 
     /* timing (README: "Report"); all from t_start, the process start */
     app_phase phase;
-    double t_start, t_loaded, t_complete, t_running, first_frame_ms;
+    double t_start, t_context, t_loaded, t_complete, t_running, first_frame_ms;
     long long read_at_start, read_at_complete; /* bytes read(2) so far */
     long frame_no;
     double frame_ms[APP_FRAME_SAMPLES];

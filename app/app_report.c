@@ -192,6 +192,8 @@ int app_report_write(const app *a, const char *path)
     json_object_object_add(root, "obstacles", ob);
 
     double ms = 1000.0;
+    json_object_object_add(root, "context_ms",
+                           json_object_new_double((a->t_context - a->t_start) * ms));
     json_object_object_add(root, "first_frame_ms", json_object_new_double(a->first_frame_ms));
     json_object_object_add(
         root, "loaded_ms",

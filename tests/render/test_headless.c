@@ -52,6 +52,10 @@ static void check_timings(json_object *r, const char *what, int min_frames)
            what, first, loaded, complete, num(r, "frames.count"), num(r, "frames.mean_ms"));
     TW_CHECK_MSG(first > 0, "%s: first_frame_ms %g", what, first);
     TW_CHECK_MSG(loaded > 0, "%s: loaded_ms %g", what, loaded);
+    /* The context is made before any layer loads or any frame is drawn. */
+    double context = num(r, "context_ms");
+    TW_CHECK_MSG(context > 0 && context <= loaded && context < first,
+                 "%s: context_ms %g (loaded %g, first frame %g)", what, context, loaded, first);
     TW_CHECK_MSG(first <= complete, "%s: first_frame_ms %g > complete_frame_ms %g", what, first,
                  complete);
     TW_CHECK_MSG(loaded <= complete, "%s: loaded_ms %g > complete_frame_ms %g", what, loaded,

@@ -727,10 +727,16 @@ static app_btile *app__sole_tile(app_buildings *p)
 void app_buildings_publish(app_buildings *p)
 {
     int n = 0, rings = 0, points = 0;
+    /* The union of the tiles' extents: every point's box, known already. */
+    double bbox[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
     for (int ti = 0; ti < p->nx * p->ny; ti++) {
         const app_btile *t = p->tiles[ti];
         if (!t || t->state != APP_BTILE_READY) continue;
         const geo_polygons *g = &t->b.polys;
+        if (g->count > 0) {
+            bbox[0] = fmin(bbox[0], g->extent[0]), bbox[1] = fmin(bbox[1], g->extent[1]);
+            bbox[2] = fmax(bbox[2], g->extent[2]), bbox[3] = fmax(bbox[3], g->extent[3]);
+        }
         for (int f = 0; f < g->count; f++) {
             const geo_polygon *ft = &g->features[f];
             rings += ft->ring_count;
@@ -783,7 +789,8 @@ void app_buildings_publish(app_buildings *p)
                                                 .top = top,
                                                 .id = id,
                                                 .xy_keep = keep,
-                                                .xy_release = geo_buildings_map_drop},
+                                                .xy_release = geo_buildings_map_drop,
+                                                .bbox = n > 0 ? bbox : NULL},
                            &set);
     }
     if (!set && hand) xy = NULL; /* still the tile's */

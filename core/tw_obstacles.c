@@ -27,7 +27,7 @@ static void tw__free(tw__obstacles *o)
     free(o);
 }
 
-static void tw__finish(tw__obstacles *o);
+static void tw__finish(tw__obstacles *o, const double *bbox);
 
 tw_result tw_obstacles_create(const tw_obstacles_desc *d, tw_obstacles **out)
 {
@@ -68,7 +68,7 @@ tw_result tw_obstacles_create(const tw_obstacles_desc *d, tw_obstacles **out)
         p->ring_start[0] = 0;
     }
     for (int i = 0; i < n; i++) p->id[i] = d->id ? d->id[i] : i;
-    tw__finish(o);
+    tw__finish(o, d->bbox);
     *out = p;
     return TW_OK;
 }
@@ -95,7 +95,7 @@ tw_result tw_obstacles_adopt(const tw_obstacles_desc *d, tw_obstacles **out)
     p->xy = (double *)d->xy;
     p->base = (float *)d->base, p->top = (float *)d->top;
     p->id = (long *)d->id;
-    tw__finish(o);
+    tw__finish(o, d->bbox);
     *out = p;
     return TW_OK;
 fail:
@@ -103,14 +103,19 @@ fail:
     return r;
 }
 
-/* The bounding box, the tallest top and one reference. */
-static void tw__finish(tw__obstacles *o)
+/* The bounding box (the caller's when it gives one), the tallest top and
+ * one reference. */
+static void tw__finish(tw__obstacles *o, const double *bbox)
 {
     tw_obstacles *p = &o->pub;
     int n = p->count, points = p->ring_count > 0 ? p->ring_start[p->ring_count] : 0;
     p->bbox[0] = p->bbox[1] = INFINITY;
     p->bbox[2] = p->bbox[3] = -INFINITY;
     p->top_max = -INFINITY;
+    if (bbox && points > 0) {
+        memcpy(p->bbox, bbox, sizeof p->bbox);
+        points = 0;
+    }
     for (int k = 0; k < points; k++) {
         double x = p->xy[2 * k], y = p->xy[2 * k + 1];
         if (!isfinite(x) || !isfinite(y)) continue;

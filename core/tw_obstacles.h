@@ -26,6 +26,11 @@ typedef struct tw_obstacles_desc {
      * error, instead of free(xy). NULL: xy was malloc'ed. */
     void *xy_keep;
     void (*xy_release)(void *keep);
+    /* A box holding every finite point of xy when the caller knows one
+     * (a layer's extent), so the set need not read all its
+     * points on the calling thread (7.7 million at 600,000 buildings);
+     * NULL: computed from xy. */
+    const double *bbox;
 } tw_obstacles_desc;
 
 typedef struct tw_obstacles {
@@ -34,7 +39,7 @@ typedef struct tw_obstacles {
     double *xy;
     float *base, *top;
     long *id;
-    double bbox[4]; /* xmin ymin xmax ymax over all prisms */
+    double bbox[4]; /* xmin ymin xmax ymax over all prisms (or the desc's, which holds them) */
     float top_max;
 } tw_obstacles;
 

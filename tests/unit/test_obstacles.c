@@ -124,6 +124,21 @@ static void test_adopt(void)
     TW_CHECK(a->count == 2 && a->ring_count == rings && a->id[1] == 202);
     for (int k = 0; k < 4; k++) TW_CHECK(a->bbox[k] == c->bbox[k]);
     TW_CHECK(a->top_max == c->top_max);
+    /* A box the caller knows is taken as it is (the points not read for it). */
+    const double known[4] = {-100, -50, 100, 50};
+    tw_obstacles *kb = NULL;
+    TW_CHECK(tw_obstacles_create(&(tw_obstacles_desc){.count = 2,
+                                                      .ring_first = c->ring_first,
+                                                      .ring_start = c->ring_start,
+                                                      .xy = c->xy,
+                                                      .base = c->base,
+                                                      .top = c->top,
+                                                      .id = c->id,
+                                                      .bbox = known},
+                                 &kb) == TW_OK);
+    for (int k = 0; kb && k < 4; k++) TW_CHECK(kb->bbox[k] == known[k]);
+    TW_CHECK(kb && kb->top_max == c->top_max);
+    tw_obstacles_release(kb);
     tw_grid g = {.x0 = -5, .y0 = -5, .dx = 1, .dy = 1, .nx = 40, .ny = 20};
     float za[40 * 20], zc[40 * 20];
     for (int i = 0; i < 40 * 20; i++) za[i] = zc[i] = -INFINITY;

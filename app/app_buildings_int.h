@@ -147,6 +147,7 @@ typedef struct app_buildings {
     int nx, ny;
     double grid[4]; /* streamed: the grid's extent, scene metres */
     char driver[32];
+    const char *extent_from; /* geo_buildings_probe's (a literal) */
     bool same_crs;     /* streamed: tiles are the source's filter rectangles as they are */
     int color_i;       /* field of color_by (not "height"), -1 none */
     bool fields_known; /* color_i was looked up */

@@ -42,6 +42,7 @@ void app_bstream_begin(app_buildings *p, const geo_buildings_probe *pr)
     p->same_crs = pr->same_crs;
     p->loaded = true;
     snprintf(p->driver, sizeof p->driver, "%s", pr->driver);
+    p->extent_from = pr->extent_from;
     app_layer_info_ok(&p->info, tw_time_mono_s(), 0);
     TW_INFO("buildings", "%s: %s with a spatial index: streamed by view in %d x %d tiles of %.0f m",
             p->info.source, pr->driver, nx, ny, t);

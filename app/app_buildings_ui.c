@@ -423,6 +423,8 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
         for (int ti = 0; ti < p->nx * p->ny; ti++)
             held += p->tiles[ti] && p->tiles[ti]->state == APP_BTILE_READY;
         json_object_object_add(s, "driver", json_object_new_string(p->driver));
+        if (p->extent_from)
+            json_object_object_add(s, "extent_from", json_object_new_string(p->extent_from));
         json_object_object_add(s, "grid", json_object_new_int(p->nx * p->ny));
         json_object_object_add(s, "visible", json_object_new_int(p->visible));
         json_object_object_add(s, "loaded", json_object_new_int(held));

@@ -167,6 +167,16 @@ static int pg_connections(void)
     return n;
 }
 
+static bool pg_vacuum(void)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd,
+             "%s/psql -q -h 127.0.0.1 -p %d -U postgres -d city -c 'VACUUM (ANALYZE) seoul' "
+             "-c 'VACUUM (ANALYZE) national'",
+             PG_BIN, pg_port);
+    return tw_run_shell(cmd) == 0;
+}
+
 static bool pg_load(const char *fgb, const char *table)
 {
     GDALDatasetH src = GDALOpenEx(fgb, GDAL_OF_VECTOR, NULL, NULL, NULL);
@@ -272,7 +282,7 @@ int main(int argc, char **argv)
     stat(small, &st), size[0] = st.st_size;
     stat(big, &st), size[1] = st.st_size;
     printf("street view (eye %.0f %.0f %.0f m), %ld vs %ld buildings (FlatGeobuf %.0f / %.0f "
-           "MB), %dx%d, big / small:\n",
+           "MB), %dx%d, each small / big = big / small:\n",
            EYE[0], EYE[1], EYE[2], count, count * bx * by, size[0] / 1e6, size[1] / 1e6, WIDTH,
            HEIGHT);
 
@@ -309,6 +319,13 @@ int main(int argc, char **argv)
             double t0 = now_s();
             bool ok = pg_load(small, "seoul") && pg_load(big, "national");
             fprintf(stderr, "PostGIS: both sets loaded in %.0f s\n", now_s() - t0);
+            /* As a served database would be: vacuumed and analysed. Read
+             * straight after the load, the first query of the big table
+             * also set every page's hint bits and ran beside autovacuum
+             * (2.5x the small one's time once, 0.9x another time). */
+            t0 = now_s();
+            ok = ok && pg_vacuum();
+            fprintf(stderr, "PostGIS: vacuumed and analysed in %.0f s\n", now_s() - t0);
             if (ok) {
                 result r[2];
                 const char *tables[2] = {"seoul", "national"};

@@ -185,7 +185,10 @@ typedef struct geo_buildings_probe {
     bool same_crs;    /* its CRS is the scene's: tile rectangles are its filters */
     char driver[32];  /* GDAL's short name */
     double extent[4]; /* scene metres */
-    long count;       /* features, -1 when counting would mean reading them */
+    /* Where the extent came from: "source" (OGR's exact extent: a file's
+     * header or index), "index" (a PostGIS table's GiST index: every row
+     * inside) or "scan" (a PostGIS table without one, every row read). */
+    const char *extent_from;
 } geo_buildings_probe;
 
 /* Opens the source on this thread and tells; an error names the source. */

@@ -121,10 +121,17 @@ typedef struct app_btile {
     geo_buildings_row *rows0;
     rn_table table0;
     /* Per chunk and level (APP_BLOCK_LEVELS * k + level), the blocks
-     * (geo_buildings_block) made from rows / rows0 at each update, and
-     * their triangles. */
+     * (geo_buildings_block) made from rows / rows0, and their triangles.
+     * A level is made when a pass first draws it (app_bchunk_block), not
+     * at each update: an overview draws nearly every chunk at the 4 x 4
+     * level only, and its 8 x 8 blocks (four times the memory, all fresh
+     * pages of the main thread) were made for nothing. block_ok /
+     * block0_ok: the level was made from the rows as they are now
+     * (cleared when they are rewritten; the old mesh is kept till then). */
     rn_mesh *block, *block0;
     uint32_t *block_tris, *block0_tris;
+    uint8_t *block_ok, *block0_ok;
+    long blocks_made; /* levels made, for the report */
     unsigned edits_gen; /* of the world's edits applied */
     /* A selection's change: only these buildings' rows (and their chunks'
      * blocks) are rewritten at the next update, not the tile's. */
@@ -219,6 +226,10 @@ bool app_btile_settled(const app_buildings *p, const app_btile *t);
  * (from its CPU copies, freed once all are up); the draw's and shadow's
  * passes call it for the level they draw. False: nothing was to make. */
 bool app_bchunk_upload(app_btile *t, int k, unsigned want);
+/* Chunk k's blocks at level l (0: the finest grid) from the rows (before:
+ * the split view's rows0), made now unless made from the rows as they are;
+ * {0} when it has none (the far boxes are drawn). */
+rn_mesh app_bchunk_block(app_btile *t, int k, int l, bool before);
 /* Chunks whose meshes are all up (their CPU copies freed), of chunks. */
 int app_buildings_chunks_up(const app_buildings *p, int *chunks);
 /* The pages of a large read's freed blocks back to the kernel. */

@@ -69,8 +69,8 @@ static void app__before_clear(app_btile *t)
         for (int l = 0; l < APP_BLOCK_LEVELS; l++)
             rn_mesh_destroy(t->block0[APP_BLOCK_LEVELS * k + l]);
     rn_table_destroy(&t->table0);
-    free(t->rows0), free(t->block0), free(t->block0_tris);
-    t->rows0 = NULL, t->block0 = NULL, t->block0_tris = NULL;
+    free(t->rows0), free(t->block0), free(t->block0_tris), free(t->block0_ok);
+    t->rows0 = NULL, t->block0 = NULL, t->block0_tris = NULL, t->block0_ok = NULL;
 }
 
 /* Back to empty: meshes, buildings and bases dropped (main thread). */
@@ -85,12 +85,12 @@ static void app__btile_clear(app_btile *t)
             rn_mesh_destroy(t->block[APP_BLOCK_LEVELS * k + l]);
     }
     free(t->roofs), free(t->walls), free(t->far), free(t->up), free(t->base), free(t->height0);
-    free(t->block), free(t->block_tris), free(t->rows);
+    free(t->block), free(t->block_tris), free(t->block_ok), free(t->rows);
     rn_table_destroy(&t->table);
     t->rows = NULL;
     t->roofs = t->walls = t->far = t->block = NULL, t->base = NULL, t->height0 = NULL;
     t->up = NULL, t->up_n = 0;
-    t->block_tris = NULL;
+    t->block_tris = NULL, t->block_ok = NULL;
     t->edits_gen = 0;
     if (t->xy_owner) t->b.polys.xy = NULL; /* the obstacles' */
     tw_obstacles_release(t->xy_owner);
@@ -305,11 +305,12 @@ static void app__done(void *job, tw_result status)
         size_t nb = (size_t)t->b.chunk_count * APP_BLOCK_LEVELS + 1;
         t->block = calloc(nb, sizeof *t->block);
         t->block_tris = calloc(nb, sizeof *t->block_tris);
+        t->block_ok = calloc(nb, sizeof *t->block_ok);
         t->rows = calloc((size_t)n + 1, sizeof *t->rows);
         /* Without bases from the worker, stand them on whatever ground there is. */
         t->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
         bool ok = t->base && t->roofs && t->walls && t->far && t->up && t->block && t->block_tris &&
-                  t->rows;
+                  t->block_ok && t->rows;
         t->state = ok ? APP_BTILE_READY : APP_BTILE_EMPTY;
         app__fields(p, &t->b);
         p->tiles_read++;
@@ -431,22 +432,42 @@ static void app__colour_feature(app_buildings *p, app_btile *t, bool selected, i
     row->flags = 0;
 }
 
-/* Chunk c's blocks at every level from rows (its buildings' boxes and
- * colours now), destroying what out held ({0} where it has none or memory
- * ran out: the far boxes are drawn). */
-static void app__blocks(const geo_buildings *b, const geo_buildings_chunk *c,
-                        const geo_buildings_row *rows, rn_mesh *out, uint32_t *tris)
+rn_mesh app_bchunk_block(app_btile *t, int k, int l, bool before)
 {
-    for (int l = 0; l < APP_BLOCK_LEVELS; l++) {
-        tw_mesh m;
-        rn_mesh_destroy(out[l]);
-        out[l] = (rn_mesh){0};
-        if (geo_buildings_block(b, c, rows + c->f0, GEO_BUILDINGS_BLOCK_N >> l, &m) == TW_OK &&
-            m.index_count)
-            out[l] = rn_mesh_make(&m);
-        if (tris) tris[l] = rn_mesh_valid(out[l]) ? m.index_count / 3 : 0;
-        tw_mesh_free(&m);
-    }
+    rn_mesh *out = before ? t->block0 : t->block;
+    uint32_t *tris = before ? t->block0_tris : t->block_tris;
+    uint8_t *ok = before ? t->block0_ok : t->block_ok;
+    const geo_buildings_row *rows = before ? t->rows0 : t->rows;
+    if (k < 0 || k >= t->b.chunk_count || l < 0 || l >= APP_BLOCK_LEVELS || !out || !ok || !rows)
+        return (rn_mesh){0};
+    int i = APP_BLOCK_LEVELS * k + l;
+    if (ok[i]) return out[i];
+    /* From the rows as they are now: their buildings' boxes and colours
+     * (what out held destroyed; {0} where it has none or memory ran out). */
+    const geo_buildings_chunk *c = &t->b.chunks[k];
+    tw_mesh m;
+    rn_mesh_destroy(out[i]);
+    out[i] = (rn_mesh){0};
+    if (geo_buildings_block(&t->b, c, rows + c->f0, GEO_BUILDINGS_BLOCK_N >> l, &m) == TW_OK &&
+        m.index_count)
+        out[i] = rn_mesh_make(&m);
+    tris[i] = rn_mesh_valid(out[i]) ? m.index_count / 3 : 0;
+    tw_mesh_free(&m);
+    ok[i] = 1;
+    t->blocks_made++;
+    return out[i];
+}
+
+/* Chunk k's blocks (every level) are made again from the rows when next
+ * drawn; all chunks' when k < 0. */
+static void app__blocks_stale(app_btile *t, int k, bool before)
+{
+    uint8_t *ok = before ? t->block0_ok : t->block_ok;
+    if (!ok) return;
+    if (k < 0)
+        memset(ok, 0, (size_t)t->b.chunk_count * APP_BLOCK_LEVELS);
+    else
+        memset(ok + (size_t)APP_BLOCK_LEVELS * k, 0, APP_BLOCK_LEVELS);
 }
 
 void app_btile_recolour(app_btile *t, int f)
@@ -589,7 +610,8 @@ static void app__before(app_buildings *p, app_btile *t, int ti)
     if (!t->rows0) t->rows0 = calloc((size_t)t->b.polys.count + 1, sizeof *t->rows0);
     if (!t->block0) t->block0 = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0);
     if (!t->block0_tris) t->block0_tris = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0_tris);
-    if (!t->rows0 || !t->block0 || !t->block0_tris) {
+    if (!t->block0_ok) t->block0_ok = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0_ok);
+    if (!t->rows0 || !t->block0 || !t->block0_tris || !t->block0_ok) {
         app__before_clear(t);
         return;
     }
@@ -599,9 +621,7 @@ static void app__before(app_buildings *p, app_btile *t, int ti)
         app__before_clear(t);
         return;
     }
-    for (int k = 0; k < t->b.chunk_count; k++)
-        app__blocks(&t->b, &t->b.chunks[k], t->rows0, &t->block0[APP_BLOCK_LEVELS * k],
-                    &t->block0_tris[APP_BLOCK_LEVELS * k]);
+    app__blocks_stale(t, -1, true);
 }
 
 /* A selection's change: the rows of the buildings it concerns, on both
@@ -628,11 +648,8 @@ static void app__recolour(app_buildings *p, app_btile *t, int ti)
         for (int k = 0; k < t->b.chunk_count; k++) {
             const geo_buildings_chunk *c = &t->b.chunks[k];
             if (f < c->f0 || f >= c->f1) continue;
-            app__blocks(&t->b, c, t->rows, &t->block[APP_BLOCK_LEVELS * k],
-                        &t->block_tris[APP_BLOCK_LEVELS * k]);
-            if (before)
-                app__blocks(&t->b, c, t->rows0, &t->block0[APP_BLOCK_LEVELS * k],
-                            &t->block0_tris[APP_BLOCK_LEVELS * k]);
+            app__blocks_stale(t, k, false);
+            if (before) app__blocks_stale(t, k, true);
             break;
         }
     }
@@ -671,7 +688,8 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
     t->recolour_n = 0;
     t->rows_written += t->b.polys.count * (t->rows0 ? 2 : 1);
     if (raise || !t->uploaded) t->exag = app__exag(p);
-    /* The chunks' boxes, the rows and blocks; the meshes go up once. */
+    /* The chunks' boxes and the rows (the blocks made from them when
+     * drawn); the meshes go up once. */
     geo_buildings_raise(&t->b, t->base, t->exag);
     app__rows(p, t, ti, t->b.height, t->rows);
     if (!t->uploaded) {
@@ -680,9 +698,7 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
         if (t->up_n < t->b.chunk_count) app_btile_trim(t); /* else trimmed once all went up */
     }
     app__table(&t->table, t->rows, t->b.polys.count);
-    for (int k = 0; k < t->b.chunk_count; k++)
-        app__blocks(&t->b, &t->b.chunks[k], t->rows, &t->block[APP_BLOCK_LEVELS * k],
-                    &t->block_tris[APP_BLOCK_LEVELS * k]);
+    app__blocks_stale(t, -1, false);
     app__before(p, t, ti);
     t->dirty = false;
     t->uploaded = true;

@@ -87,11 +87,20 @@ static void app__update(void *self, const app_update_ctx *u)
     for (int i = 0; i < p->nx * p->ny; i++) {
         app_btile *t = p->tiles[i];
         if (!t || t->state != APP_BTILE_READY) continue;
-        app_btile_update(p, t, i);
-        chunks += t->b.chunk_count;
+        app_btile_settle(p, t);
         settled = settled && app_btile_settled(p, t);
     }
-    if (settled && (p->publish || !p->published_gen)) app_buildings_publish(p);
+    /* The obstacles are made on a worker while the rows are (both read
+     * the settled bases and heights), published at the update's end. */
+    bool publish = settled && (p->publish || !p->published_gen);
+    if (publish) app_buildings_publish_begin(p);
+    for (int i = 0; i < p->nx * p->ny; i++) {
+        app_btile *t = p->tiles[i];
+        if (!t || t->state != APP_BTILE_READY) continue;
+        app_btile_update(p, t, i);
+        chunks += t->b.chunk_count;
+    }
+    if (publish) app_buildings_publish_end(p);
     /* A hidden layer draws no frame: its meshes go up in the background
      * all the same, once its view is ready, so its CPU copies go. */
     if (!p->drew_ready && !p->layer->visible && app__view_ready(p)) p->drew_ready = true;

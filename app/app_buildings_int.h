@@ -169,6 +169,7 @@ typedef struct app_buildings {
     long attrs_fid;
     char attrs_err[160];
     bool publish;           /* the loaded set changed: obstacles follow once settled */
+    struct app_bpub *pub;   /* a publish begun in this update (app_buildings_publish.c) */
     unsigned published_gen; /* ground_gen + 1 of the obstacles published, 0: none */
     /* Streaming: how many tiles, read where. */
     int visible, requested, in_flight, evicted, read_failed;
@@ -215,7 +216,10 @@ app_btile *app_btile_new(int ix, int iy);
 void app_btile_free(app_btile *t);
 /* Reads the whole source (rect NULL) or a tile on a worker. */
 bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect);
-/* Bases, raise, colours, upload: what a ready tile needs before a frame. */
+/* Bases on the current ground (on a worker) and a scenario's edits: the
+ * bases and heights the obstacles read; then raise, colours, upload (the
+ * rest of what a ready tile needs before a frame). */
+void app_btile_settle(app_buildings *p, app_btile *t);
 void app_btile_update(app_buildings *p, app_btile *t, int ti);
 /* Feature f of tile t changes colour (selected or not any more). */
 void app_btile_recolour(app_btile *t, int f);
@@ -237,7 +241,13 @@ void app_btile_trim(const app_btile *t);
 /* After the first ready frame: the chunks not yet up, nearest the eye
  * first, up to the layer's upload_mb of them. */
 void app_buildings_upload_background(app_buildings *p);
-void app_buildings_publish(app_buildings *p);
+/* app_buildings_publish.c: the obstacles from every loaded tile, made on
+ * a worker between begin and end (one update: the tiles settled before
+ * begin, their rows updated in between; end waits for the job). */
+typedef struct app_bpub app_bpub;
+void app_buildings_publish_begin(app_buildings *p);
+void app_buildings_publish_end(app_buildings *p);
+void app_buildings_publish(app_buildings *p); /* both at once */
 void app_buildings_ramp(double h, uint8_t out[3]);
 extern const double APP_BRAMP_M[4];
 long app_buildings_features(const app_buildings *p);

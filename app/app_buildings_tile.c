@@ -657,9 +657,9 @@ static void app__recolour(app_buildings *p, app_btile *t, int ti)
 }
 
 /* Sends the bases to a worker when the ground appears or changes (drawing
- * the old ones meanwhile), raises the buildings with the exaggeration,
- * recolours them after a selection. */
-void app_btile_update(app_buildings *p, app_btile *t, int ti)
+ * the old ones meanwhile) and applies a scenario's edits: the bases and
+ * heights the update and the obstacles then read. */
+void app_btile_settle(app_buildings *p, app_btile *t)
 {
     if (t->state != APP_BTILE_READY) return;
     /* A scenario's what-if edits: raise again and publish the new heights. */
@@ -680,6 +680,13 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
         t->exag = 0;
         p->publish = true;
     }
+}
+
+/* Raises the buildings with the exaggeration, recolours them after a
+ * selection (after app_btile_settle). */
+void app_btile_update(app_buildings *p, app_btile *t, int ti)
+{
+    if (t->state != APP_BTILE_READY) return;
     bool raise = t->exag != app__exag(p);
     if (!raise && !t->dirty && t->uploaded) {
         app__recolour(p, t, ti);
@@ -712,117 +719,4 @@ void app_btile_evict(app_buildings *p, app_btile *t, int ti)
     p->publish = true;
     p->info.features = app_buildings_features(p);
     app__skips(p);
-}
-
-/* ---- obstacles ---- */
-
-/* The one loaded tile whose footprints are the obstacles' as they are
- * (features' rings in order from ring 0): its points are handed over, not
- * copied. NULL when several tiles are loaded. */
-static app_btile *app__sole_tile(app_buildings *p)
-{
-    app_btile *one = NULL;
-    for (int ti = 0; ti < p->nx * p->ny; ti++) {
-        app_btile *t = p->tiles[ti];
-        if (!t || t->state != APP_BTILE_READY) continue;
-        if (one) return NULL;
-        one = t;
-    }
-    if (!one || !one->b.polys.xy) return NULL;
-    const geo_polygons *g = &one->b.polys;
-    int r = 0;
-    for (int f = 0; f < g->count; f++) {
-        if (g->features[f].ring_first != r) return NULL;
-        r += g->features[f].ring_count;
-    }
-    return g->ring_count == r && (!r || g->ring_start[0] == 0) ? one : NULL;
-}
-
-/* Publishes every loaded footprint with its base and top as the scene's
- * obstacles (wind, sun and view analyses read them). */
-void app_buildings_publish(app_buildings *p)
-{
-    int n = 0, rings = 0, points = 0;
-    /* The union of the tiles' extents: every point's box, known already. */
-    double bbox[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
-    for (int ti = 0; ti < p->nx * p->ny; ti++) {
-        const app_btile *t = p->tiles[ti];
-        if (!t || t->state != APP_BTILE_READY) continue;
-        const geo_polygons *g = &t->b.polys;
-        if (g->count > 0) {
-            bbox[0] = fmin(bbox[0], g->extent[0]), bbox[1] = fmin(bbox[1], g->extent[1]);
-            bbox[2] = fmax(bbox[2], g->extent[2]), bbox[3] = fmax(bbox[3], g->extent[3]);
-        }
-        for (int f = 0; f < g->count; f++) {
-            const geo_polygon *ft = &g->features[f];
-            rings += ft->ring_count;
-            points +=
-                g->ring_start[ft->ring_first + ft->ring_count] - g->ring_start[ft->ring_first];
-        }
-        n += g->count;
-    }
-    /* A layer read whole: the obstacles take its points, which the tile
-     * then reads from them (a later publish copies them once more). */
-    app_btile *sole = app__sole_tile(p);
-    bool hand = sole && !sole->xy_owner;
-    int *ring_first = malloc(((size_t)n + 1) * sizeof *ring_first);
-    int *ring_start = malloc(((size_t)rings + 1) * sizeof *ring_start);
-    double *xy = hand ? sole->b.polys.xy : malloc((size_t)points * 2 * sizeof *xy + 1);
-    float *base = malloc((size_t)n * sizeof *base + 1), *top = malloc((size_t)n * sizeof *top + 1);
-    long *id = malloc((size_t)n * sizeof *id + 1);
-    tw_obstacles *set = NULL;
-    if (ring_first && ring_start && xy && base && top && id) {
-        int r = 0, k = 0, o = 0;
-        ring_start[0] = 0;
-        for (int ti = 0; ti < p->nx * p->ny; ti++) {
-            const app_btile *t = p->tiles[ti];
-            if (!t || t->state != APP_BTILE_READY) continue;
-            const geo_polygons *g = &t->b.polys;
-            for (int f = 0; f < g->count; f++, o++) {
-                const geo_polygon *ft = &g->features[f];
-                ring_first[o] = r;
-                for (int q = ft->ring_first; q < ft->ring_first + ft->ring_count; q++) {
-                    int m = g->ring_start[q + 1] - g->ring_start[q];
-                    if (!hand)
-                        memcpy(xy + 2 * k, g->xy + 2 * g->ring_start[q],
-                               (size_t)m * 2 * sizeof *xy);
-                    k += m;
-                    ring_start[++r] = k;
-                }
-                base[o] = (float)t->base[f];
-                top[o] = (float)(t->base[f] + t->b.height[f]);
-                id[o] = ft->fid;
-            }
-        }
-        ring_first[n] = r;
-        /* Adopted, not copied: 600,000 footprints are about 140 MB. */
-        void *keep = hand ? geo_buildings_map_keep(&sole->b, xy) : NULL; /* a cache file's */
-        tw_obstacles_adopt(&(tw_obstacles_desc){.count = n,
-                                                .ring_first = ring_first,
-                                                .ring_start = ring_start,
-                                                .xy = xy,
-                                                .base = base,
-                                                .top = top,
-                                                .id = id,
-                                                .xy_keep = keep,
-                                                .xy_release = geo_buildings_map_drop,
-                                                .bbox = n > 0 ? bbox : NULL},
-                           &set);
-    }
-    if (!set && hand) xy = NULL; /* still the tile's */
-    if (!set) free(ring_first), free(ring_start), free(xy), free(base), free(top), free(id);
-    if (set && sole) {
-        /* The tile reads its points from the newest set; an older one it
-         * read them from goes when the world lets it go. */
-        sole->b.polys.xy = set->xy;
-        tw_obstacles_release(sole->xy_owner);
-        sole->xy_owner = tw_obstacles_ref(set);
-    }
-    p->publish = false;
-    if (!set) {
-        TW_WARN("buildings", "%s: out of memory publishing obstacles", p->info.source);
-        return;
-    }
-    app_world_set_obstacles(p->world, p, set);
-    p->published_gen = p->world->ground_gen + 1;
 }

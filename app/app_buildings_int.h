@@ -131,7 +131,7 @@ typedef struct app_btile {
     rn_mesh *block, *block0;
     uint32_t *block_tris, *block0_tris;
     uint8_t *block_ok, *block0_ok;
-    long blocks_made; /* levels made, for the report */
+    long blocks_made;   /* levels made, for the report */
     unsigned edits_gen; /* of the world's edits applied */
     /* A selection's change: only these buildings' rows (and their chunks'
      * blocks) are rewritten at the next update, not the tile's. */

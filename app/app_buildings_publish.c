@@ -34,7 +34,7 @@ enum { APP__PUB_QUEUED, APP__PUB_RUNNING, APP__PUB_DONE };
 struct app_bpub {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int state;     /* APP__PUB_*: who runs it, the first to take it */
+    int state;      /* APP__PUB_*: who runs it, the first to take it */
     bool submitted; /* the pool frees it (done), else the main thread */
     app__ptile *tiles;
     int tile_count;
@@ -122,7 +122,8 @@ static void app__pub_work(app_bpub *j)
             for (int q = ft->ring_first; q < ft->ring_first + ft->ring_count; q++) {
                 int m = t->ring_start[q + 1] - t->ring_start[q];
                 if (!j->hand)
-                    memcpy(j->xy + 2 * k, t->xy + 2 * t->ring_start[q], (size_t)m * 2 * sizeof *j->xy);
+                    memcpy(j->xy + 2 * k, t->xy + 2 * t->ring_start[q],
+                           (size_t)m * 2 * sizeof *j->xy);
                 k += m;
                 j->ring_start[++r] = k;
             }
@@ -214,7 +215,8 @@ void app_buildings_publish_end(app_buildings *p)
             if (p->tiles[ti] && p->tiles[ti]->state == APP_BTILE_READY) sole = p->tiles[ti];
         if (j->ok) {
             /* Adopted, not copied: 600,000 footprints are about 140 MB. */
-            void *keep = j->hand ? geo_buildings_map_keep(&sole->b, j->xy) : NULL; /* a cache file's */
+            void *keep =
+                j->hand ? geo_buildings_map_keep(&sole->b, j->xy) : NULL; /* a cache file's */
             tw_obstacles_adopt(&(tw_obstacles_desc){.count = j->n,
                                                     .ring_first = j->ring_first,
                                                     .ring_start = j->ring_start,

@@ -244,8 +244,8 @@ static void test_lazy_upload(void)
     /* The blocks are made for the level each chunk is drawn at, when it is
      * first drawn (every level of every chunk before: twice the chunks). */
     long made = num(n, "blocks_made");
-    fprintf(stderr, "  lazy: %ld block levels made for %ld chunks (%ld as blocks)\n", made,
-            chunks, blocks);
+    fprintf(stderr, "  lazy: %ld block levels made for %ld chunks (%ld as blocks)\n", made, chunks,
+            blocks);
     TW_CHECK_MSG(made >= blocks && made < 2 * chunks,
                  "%ld block levels made, %ld chunks, %ld drawn as blocks", made, chunks, blocks);
     /* The first complete frame left most chunks on the CPU; without a

@@ -87,11 +87,20 @@ static void app__update(void *self, const app_update_ctx *u)
     for (int i = 0; i < p->nx * p->ny; i++) {
         app_btile *t = p->tiles[i];
         if (!t || t->state != APP_BTILE_READY) continue;
-        app_btile_update(p, t, i);
-        chunks += t->b.chunk_count;
+        app_btile_settle(p, t);
         settled = settled && app_btile_settled(p, t);
     }
-    if (settled && (p->publish || !p->published_gen)) app_buildings_publish(p);
+    /* The obstacles are made on a worker while the rows are (both read
+     * the settled bases and heights), published at the update's end. */
+    bool publish = settled && (p->publish || !p->published_gen);
+    if (publish) app_buildings_publish_begin(p);
+    for (int i = 0; i < p->nx * p->ny; i++) {
+        app_btile *t = p->tiles[i];
+        if (!t || t->state != APP_BTILE_READY) continue;
+        app_btile_update(p, t, i);
+        chunks += t->b.chunk_count;
+    }
+    if (publish) app_buildings_publish_end(p);
     /* A hidden layer draws no frame: its meshes go up in the background
      * all the same, once its view is ready, so its CPU copies go. */
     if (!p->drew_ready && !p->layer->visible && app__view_ready(p)) p->drew_ready = true;
@@ -118,7 +127,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             if (!t || t->state != APP_BTILE_READY || !t->uploaded) continue;
             /* The split view's before side: the source's heights. */
             const rn_table *tb = d->before && t->rows0 ? &t->table0 : &t->table;
-            rn_mesh *blockm = d->before && t->rows0 ? t->block0 : t->block;
+            bool b0 = d->before && t->rows0;
             const uint32_t *btris = d->before && t->rows0 ? t->block0_tris : t->block_tris;
             double texel = rn_shadow_texel_m();
             for (int k = 0; k < t->b.chunk_count; k++) {
@@ -130,8 +139,11 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                 uint32_t f0 = (uint32_t)c->f0;
                 app_blod lod = app_bchunk_shadow_lod(c, texel);
                 int bl = APP_BLOCK_LEVELS * k + (lod >= APP_LOD_BLOCK ? lod - APP_LOD_BLOCK : 0);
-                if (lod >= APP_LOD_BLOCK && rn_mesh_valid(blockm[bl])) {
-                    rn_shadow_cast(blockm[bl], org, 1, 1);
+                rn_mesh bm = lod >= APP_LOD_BLOCK
+                                 ? app_bchunk_block(t, k, (int)lod - APP_LOD_BLOCK, b0)
+                                 : (rn_mesh){0};
+                if (rn_mesh_valid(bm)) {
+                    rn_shadow_cast(bm, org, 1, 1);
                     p->shadow_triangles += btris[bl];
                     continue;
                 }
@@ -184,10 +196,12 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             bool far = lod >= APP_LOD_FAR && c->far.index_count > 0;
             /* Smaller still: the chunk's blocks, unless it holds the
              * selection (its highlight shows on its far box). */
-            rn_mesh *blockm = b0 ? t->block0 : t->block;
             bool sel = ti == p->sel_tile && p->selected >= c->f0 && p->selected < c->f1;
             int bl = APP_BLOCK_LEVELS * k + (lod >= APP_LOD_BLOCK ? lod - APP_LOD_BLOCK : 0);
-            bool block = far && lod >= APP_LOD_BLOCK && !sel && rn_mesh_valid(blockm[bl]);
+            rn_mesh bm = far && lod >= APP_LOD_BLOCK && !sel
+                             ? app_bchunk_block(t, k, (int)lod - APP_LOD_BLOCK, b0)
+                             : (rn_mesh){0};
+            bool block = rn_mesh_valid(bm);
             /* No table (over the GL's texture buffer size: rn_table_make
              * said so): only blocks, which carry their heights, are drawn. */
             if (!block && !rn_table_valid(b0 ? &t->table0 : &t->table)) continue;
@@ -201,7 +215,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             rn_fill_item *it = &p->items[n];
             for (int m = 0; m < (far ? 1 : 2); m++)
                 it[m] =
-                    (rn_fill_item){.mesh = block ? blockm[bl]
+                    (rn_fill_item){.mesh = block ? bm
                                            : far ? farm[k]
                                            : m   ? roofs[k]
                                                  : walls[k],

@@ -121,10 +121,17 @@ typedef struct app_btile {
     geo_buildings_row *rows0;
     rn_table table0;
     /* Per chunk and level (APP_BLOCK_LEVELS * k + level), the blocks
-     * (geo_buildings_block) made from rows / rows0 at each update, and
-     * their triangles. */
+     * (geo_buildings_block) made from rows / rows0, and their triangles.
+     * A level is made when a pass first draws it (app_bchunk_block), not
+     * at each update: an overview draws nearly every chunk at the 4 x 4
+     * level only, and its 8 x 8 blocks (four times the memory, all fresh
+     * pages of the main thread) were made for nothing. block_ok /
+     * block0_ok: the level was made from the rows as they are now
+     * (cleared when they are rewritten; the old mesh is kept till then). */
     rn_mesh *block, *block0;
     uint32_t *block_tris, *block0_tris;
+    uint8_t *block_ok, *block0_ok;
+    long blocks_made;   /* levels made, for the report */
     unsigned edits_gen; /* of the world's edits applied */
     /* A selection's change: only these buildings' rows (and their chunks'
      * blocks) are rewritten at the next update, not the tile's. */
@@ -163,6 +170,7 @@ typedef struct app_buildings {
     long attrs_fid;
     char attrs_err[160];
     bool publish;           /* the loaded set changed: obstacles follow once settled */
+    struct app_bpub *pub;   /* a publish begun in this update (app_buildings_publish.c) */
     unsigned published_gen; /* ground_gen + 1 of the obstacles published, 0: none */
     /* Streaming: how many tiles, read where. */
     int visible, requested, in_flight, evicted, read_failed;
@@ -209,7 +217,10 @@ app_btile *app_btile_new(int ix, int iy);
 void app_btile_free(app_btile *t);
 /* Reads the whole source (rect NULL) or a tile on a worker. */
 bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect);
-/* Bases, raise, colours, upload: what a ready tile needs before a frame. */
+/* Bases on the current ground (on a worker) and a scenario's edits: the
+ * bases and heights the obstacles read; then raise, colours, upload (the
+ * rest of what a ready tile needs before a frame). */
+void app_btile_settle(app_buildings *p, app_btile *t);
 void app_btile_update(app_buildings *p, app_btile *t, int ti);
 /* Feature f of tile t changes colour (selected or not any more). */
 void app_btile_recolour(app_btile *t, int f);
@@ -220,6 +231,10 @@ bool app_btile_settled(const app_buildings *p, const app_btile *t);
  * (from its CPU copies, freed once all are up); the draw's and shadow's
  * passes call it for the level they draw. False: nothing was to make. */
 bool app_bchunk_upload(app_btile *t, int k, unsigned want);
+/* Chunk k's blocks at level l (0: the finest grid) from the rows (before:
+ * the split view's rows0), made now unless made from the rows as they are;
+ * {0} when it has none (the far boxes are drawn). */
+rn_mesh app_bchunk_block(app_btile *t, int k, int l, bool before);
 /* Chunks whose meshes are all up (their CPU copies freed), of chunks. */
 int app_buildings_chunks_up(const app_buildings *p, int *chunks);
 /* The pages of a large read's freed blocks back to the kernel. */
@@ -227,7 +242,13 @@ void app_btile_trim(const app_btile *t);
 /* After the first ready frame: the chunks not yet up, nearest the eye
  * first, up to the layer's upload_mb of them. */
 void app_buildings_upload_background(app_buildings *p);
-void app_buildings_publish(app_buildings *p);
+/* app_buildings_publish.c: the obstacles from every loaded tile, made on
+ * a worker between begin and end (one update: the tiles settled before
+ * begin, their rows updated in between; end waits for the job). */
+typedef struct app_bpub app_bpub;
+void app_buildings_publish_begin(app_buildings *p);
+void app_buildings_publish_end(app_buildings *p);
+void app_buildings_publish(app_buildings *p); /* both at once */
 void app_buildings_ramp(double h, uint8_t out[3]);
 extern const double APP_BRAMP_M[4];
 long app_buildings_features(const app_buildings *p);

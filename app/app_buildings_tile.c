@@ -69,8 +69,8 @@ static void app__before_clear(app_btile *t)
         for (int l = 0; l < APP_BLOCK_LEVELS; l++)
             rn_mesh_destroy(t->block0[APP_BLOCK_LEVELS * k + l]);
     rn_table_destroy(&t->table0);
-    free(t->rows0), free(t->block0), free(t->block0_tris);
-    t->rows0 = NULL, t->block0 = NULL, t->block0_tris = NULL;
+    free(t->rows0), free(t->block0), free(t->block0_tris), free(t->block0_ok);
+    t->rows0 = NULL, t->block0 = NULL, t->block0_tris = NULL, t->block0_ok = NULL;
 }
 
 /* Back to empty: meshes, buildings and bases dropped (main thread). */
@@ -85,12 +85,12 @@ static void app__btile_clear(app_btile *t)
             rn_mesh_destroy(t->block[APP_BLOCK_LEVELS * k + l]);
     }
     free(t->roofs), free(t->walls), free(t->far), free(t->up), free(t->base), free(t->height0);
-    free(t->block), free(t->block_tris), free(t->rows);
+    free(t->block), free(t->block_tris), free(t->block_ok), free(t->rows);
     rn_table_destroy(&t->table);
     t->rows = NULL;
     t->roofs = t->walls = t->far = t->block = NULL, t->base = NULL, t->height0 = NULL;
     t->up = NULL, t->up_n = 0;
-    t->block_tris = NULL;
+    t->block_tris = NULL, t->block_ok = NULL;
     t->edits_gen = 0;
     if (t->xy_owner) t->b.polys.xy = NULL; /* the obstacles' */
     tw_obstacles_release(t->xy_owner);
@@ -305,11 +305,12 @@ static void app__done(void *job, tw_result status)
         size_t nb = (size_t)t->b.chunk_count * APP_BLOCK_LEVELS + 1;
         t->block = calloc(nb, sizeof *t->block);
         t->block_tris = calloc(nb, sizeof *t->block_tris);
+        t->block_ok = calloc(nb, sizeof *t->block_ok);
         t->rows = calloc((size_t)n + 1, sizeof *t->rows);
         /* Without bases from the worker, stand them on whatever ground there is. */
         t->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
         bool ok = t->base && t->roofs && t->walls && t->far && t->up && t->block && t->block_tris &&
-                  t->rows;
+                  t->block_ok && t->rows;
         t->state = ok ? APP_BTILE_READY : APP_BTILE_EMPTY;
         app__fields(p, &t->b);
         p->tiles_read++;
@@ -431,22 +432,42 @@ static void app__colour_feature(app_buildings *p, app_btile *t, bool selected, i
     row->flags = 0;
 }
 
-/* Chunk c's blocks at every level from rows (its buildings' boxes and
- * colours now), destroying what out held ({0} where it has none or memory
- * ran out: the far boxes are drawn). */
-static void app__blocks(const geo_buildings *b, const geo_buildings_chunk *c,
-                        const geo_buildings_row *rows, rn_mesh *out, uint32_t *tris)
+rn_mesh app_bchunk_block(app_btile *t, int k, int l, bool before)
 {
-    for (int l = 0; l < APP_BLOCK_LEVELS; l++) {
-        tw_mesh m;
-        rn_mesh_destroy(out[l]);
-        out[l] = (rn_mesh){0};
-        if (geo_buildings_block(b, c, rows + c->f0, GEO_BUILDINGS_BLOCK_N >> l, &m) == TW_OK &&
-            m.index_count)
-            out[l] = rn_mesh_make(&m);
-        if (tris) tris[l] = rn_mesh_valid(out[l]) ? m.index_count / 3 : 0;
-        tw_mesh_free(&m);
-    }
+    rn_mesh *out = before ? t->block0 : t->block;
+    uint32_t *tris = before ? t->block0_tris : t->block_tris;
+    uint8_t *ok = before ? t->block0_ok : t->block_ok;
+    const geo_buildings_row *rows = before ? t->rows0 : t->rows;
+    if (k < 0 || k >= t->b.chunk_count || l < 0 || l >= APP_BLOCK_LEVELS || !out || !ok || !rows)
+        return (rn_mesh){0};
+    int i = APP_BLOCK_LEVELS * k + l;
+    if (ok[i]) return out[i];
+    /* From the rows as they are now: their buildings' boxes and colours
+     * (what out held destroyed; {0} where it has none or memory ran out). */
+    const geo_buildings_chunk *c = &t->b.chunks[k];
+    tw_mesh m;
+    rn_mesh_destroy(out[i]);
+    out[i] = (rn_mesh){0};
+    if (geo_buildings_block(&t->b, c, rows + c->f0, GEO_BUILDINGS_BLOCK_N >> l, &m) == TW_OK &&
+        m.index_count)
+        out[i] = rn_mesh_make(&m);
+    tris[i] = rn_mesh_valid(out[i]) ? m.index_count / 3 : 0;
+    tw_mesh_free(&m);
+    ok[i] = 1;
+    t->blocks_made++;
+    return out[i];
+}
+
+/* Chunk k's blocks (every level) are made again from the rows when next
+ * drawn; all chunks' when k < 0. */
+static void app__blocks_stale(app_btile *t, int k, bool before)
+{
+    uint8_t *ok = before ? t->block0_ok : t->block_ok;
+    if (!ok) return;
+    if (k < 0)
+        memset(ok, 0, (size_t)t->b.chunk_count * APP_BLOCK_LEVELS);
+    else
+        memset(ok + (size_t)APP_BLOCK_LEVELS * k, 0, APP_BLOCK_LEVELS);
 }
 
 void app_btile_recolour(app_btile *t, int f)
@@ -589,7 +610,8 @@ static void app__before(app_buildings *p, app_btile *t, int ti)
     if (!t->rows0) t->rows0 = calloc((size_t)t->b.polys.count + 1, sizeof *t->rows0);
     if (!t->block0) t->block0 = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0);
     if (!t->block0_tris) t->block0_tris = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0_tris);
-    if (!t->rows0 || !t->block0 || !t->block0_tris) {
+    if (!t->block0_ok) t->block0_ok = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0_ok);
+    if (!t->rows0 || !t->block0 || !t->block0_tris || !t->block0_ok) {
         app__before_clear(t);
         return;
     }
@@ -599,9 +621,7 @@ static void app__before(app_buildings *p, app_btile *t, int ti)
         app__before_clear(t);
         return;
     }
-    for (int k = 0; k < t->b.chunk_count; k++)
-        app__blocks(&t->b, &t->b.chunks[k], t->rows0, &t->block0[APP_BLOCK_LEVELS * k],
-                    &t->block0_tris[APP_BLOCK_LEVELS * k]);
+    app__blocks_stale(t, -1, true);
 }
 
 /* A selection's change: the rows of the buildings it concerns, on both
@@ -628,11 +648,8 @@ static void app__recolour(app_buildings *p, app_btile *t, int ti)
         for (int k = 0; k < t->b.chunk_count; k++) {
             const geo_buildings_chunk *c = &t->b.chunks[k];
             if (f < c->f0 || f >= c->f1) continue;
-            app__blocks(&t->b, c, t->rows, &t->block[APP_BLOCK_LEVELS * k],
-                        &t->block_tris[APP_BLOCK_LEVELS * k]);
-            if (before)
-                app__blocks(&t->b, c, t->rows0, &t->block0[APP_BLOCK_LEVELS * k],
-                            &t->block0_tris[APP_BLOCK_LEVELS * k]);
+            app__blocks_stale(t, k, false);
+            if (before) app__blocks_stale(t, k, true);
             break;
         }
     }
@@ -640,9 +657,9 @@ static void app__recolour(app_buildings *p, app_btile *t, int ti)
 }
 
 /* Sends the bases to a worker when the ground appears or changes (drawing
- * the old ones meanwhile), raises the buildings with the exaggeration,
- * recolours them after a selection. */
-void app_btile_update(app_buildings *p, app_btile *t, int ti)
+ * the old ones meanwhile) and applies a scenario's edits: the bases and
+ * heights the update and the obstacles then read. */
+void app_btile_settle(app_buildings *p, app_btile *t)
 {
     if (t->state != APP_BTILE_READY) return;
     /* A scenario's what-if edits: raise again and publish the new heights. */
@@ -663,6 +680,13 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
         t->exag = 0;
         p->publish = true;
     }
+}
+
+/* Raises the buildings with the exaggeration, recolours them after a
+ * selection (after app_btile_settle). */
+void app_btile_update(app_buildings *p, app_btile *t, int ti)
+{
+    if (t->state != APP_BTILE_READY) return;
     bool raise = t->exag != app__exag(p);
     if (!raise && !t->dirty && t->uploaded) {
         app__recolour(p, t, ti);
@@ -671,7 +695,8 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
     t->recolour_n = 0;
     t->rows_written += t->b.polys.count * (t->rows0 ? 2 : 1);
     if (raise || !t->uploaded) t->exag = app__exag(p);
-    /* The chunks' boxes, the rows and blocks; the meshes go up once. */
+    /* The chunks' boxes and the rows (the blocks made from them when
+     * drawn); the meshes go up once. */
     geo_buildings_raise(&t->b, t->base, t->exag);
     app__rows(p, t, ti, t->b.height, t->rows);
     if (!t->uploaded) {
@@ -680,9 +705,7 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
         if (t->up_n < t->b.chunk_count) app_btile_trim(t); /* else trimmed once all went up */
     }
     app__table(&t->table, t->rows, t->b.polys.count);
-    for (int k = 0; k < t->b.chunk_count; k++)
-        app__blocks(&t->b, &t->b.chunks[k], t->rows, &t->block[APP_BLOCK_LEVELS * k],
-                    &t->block_tris[APP_BLOCK_LEVELS * k]);
+    app__blocks_stale(t, -1, false);
     app__before(p, t, ti);
     t->dirty = false;
     t->uploaded = true;
@@ -696,117 +719,4 @@ void app_btile_evict(app_buildings *p, app_btile *t, int ti)
     p->publish = true;
     p->info.features = app_buildings_features(p);
     app__skips(p);
-}
-
-/* ---- obstacles ---- */
-
-/* The one loaded tile whose footprints are the obstacles' as they are
- * (features' rings in order from ring 0): its points are handed over, not
- * copied. NULL when several tiles are loaded. */
-static app_btile *app__sole_tile(app_buildings *p)
-{
-    app_btile *one = NULL;
-    for (int ti = 0; ti < p->nx * p->ny; ti++) {
-        app_btile *t = p->tiles[ti];
-        if (!t || t->state != APP_BTILE_READY) continue;
-        if (one) return NULL;
-        one = t;
-    }
-    if (!one || !one->b.polys.xy) return NULL;
-    const geo_polygons *g = &one->b.polys;
-    int r = 0;
-    for (int f = 0; f < g->count; f++) {
-        if (g->features[f].ring_first != r) return NULL;
-        r += g->features[f].ring_count;
-    }
-    return g->ring_count == r && (!r || g->ring_start[0] == 0) ? one : NULL;
-}
-
-/* Publishes every loaded footprint with its base and top as the scene's
- * obstacles (wind, sun and view analyses read them). */
-void app_buildings_publish(app_buildings *p)
-{
-    int n = 0, rings = 0, points = 0;
-    /* The union of the tiles' extents: every point's box, known already. */
-    double bbox[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
-    for (int ti = 0; ti < p->nx * p->ny; ti++) {
-        const app_btile *t = p->tiles[ti];
-        if (!t || t->state != APP_BTILE_READY) continue;
-        const geo_polygons *g = &t->b.polys;
-        if (g->count > 0) {
-            bbox[0] = fmin(bbox[0], g->extent[0]), bbox[1] = fmin(bbox[1], g->extent[1]);
-            bbox[2] = fmax(bbox[2], g->extent[2]), bbox[3] = fmax(bbox[3], g->extent[3]);
-        }
-        for (int f = 0; f < g->count; f++) {
-            const geo_polygon *ft = &g->features[f];
-            rings += ft->ring_count;
-            points +=
-                g->ring_start[ft->ring_first + ft->ring_count] - g->ring_start[ft->ring_first];
-        }
-        n += g->count;
-    }
-    /* A layer read whole: the obstacles take its points, which the tile
-     * then reads from them (a later publish copies them once more). */
-    app_btile *sole = app__sole_tile(p);
-    bool hand = sole && !sole->xy_owner;
-    int *ring_first = malloc(((size_t)n + 1) * sizeof *ring_first);
-    int *ring_start = malloc(((size_t)rings + 1) * sizeof *ring_start);
-    double *xy = hand ? sole->b.polys.xy : malloc((size_t)points * 2 * sizeof *xy + 1);
-    float *base = malloc((size_t)n * sizeof *base + 1), *top = malloc((size_t)n * sizeof *top + 1);
-    long *id = malloc((size_t)n * sizeof *id + 1);
-    tw_obstacles *set = NULL;
-    if (ring_first && ring_start && xy && base && top && id) {
-        int r = 0, k = 0, o = 0;
-        ring_start[0] = 0;
-        for (int ti = 0; ti < p->nx * p->ny; ti++) {
-            const app_btile *t = p->tiles[ti];
-            if (!t || t->state != APP_BTILE_READY) continue;
-            const geo_polygons *g = &t->b.polys;
-            for (int f = 0; f < g->count; f++, o++) {
-                const geo_polygon *ft = &g->features[f];
-                ring_first[o] = r;
-                for (int q = ft->ring_first; q < ft->ring_first + ft->ring_count; q++) {
-                    int m = g->ring_start[q + 1] - g->ring_start[q];
-                    if (!hand)
-                        memcpy(xy + 2 * k, g->xy + 2 * g->ring_start[q],
-                               (size_t)m * 2 * sizeof *xy);
-                    k += m;
-                    ring_start[++r] = k;
-                }
-                base[o] = (float)t->base[f];
-                top[o] = (float)(t->base[f] + t->b.height[f]);
-                id[o] = ft->fid;
-            }
-        }
-        ring_first[n] = r;
-        /* Adopted, not copied: 600,000 footprints are about 140 MB. */
-        void *keep = hand ? geo_buildings_map_keep(&sole->b, xy) : NULL; /* a cache file's */
-        tw_obstacles_adopt(&(tw_obstacles_desc){.count = n,
-                                                .ring_first = ring_first,
-                                                .ring_start = ring_start,
-                                                .xy = xy,
-                                                .base = base,
-                                                .top = top,
-                                                .id = id,
-                                                .xy_keep = keep,
-                                                .xy_release = geo_buildings_map_drop,
-                                                .bbox = n > 0 ? bbox : NULL},
-                           &set);
-    }
-    if (!set && hand) xy = NULL; /* still the tile's */
-    if (!set) free(ring_first), free(ring_start), free(xy), free(base), free(top), free(id);
-    if (set && sole) {
-        /* The tile reads its points from the newest set; an older one it
-         * read them from goes when the world lets it go. */
-        sole->b.polys.xy = set->xy;
-        tw_obstacles_release(sole->xy_owner);
-        sole->xy_owner = tw_obstacles_ref(set);
-    }
-    p->publish = false;
-    if (!set) {
-        TW_WARN("buildings", "%s: out of memory publishing obstacles", p->info.source);
-        return;
-    }
-    app_world_set_obstacles(p->world, p, set);
-    p->published_gen = p->world->ground_gen + 1;
 }

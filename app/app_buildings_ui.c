@@ -368,6 +368,10 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
                            p->pending_first_frame >= 0 ? json_object_new_int(p->pending_first_frame)
                                                        : NULL);
     json_object_object_add(e, "uploads_on_demand", json_object_new_int64(p->up_on_demand));
+    long blocks_made = 0; /* chunk levels of blocks made (when first drawn) */
+    for (int i = 0; p->tiles && i < p->nx * p->ny; i++)
+        if (p->tiles[i]) blocks_made += p->tiles[i]->blocks_made;
+    json_object_object_add(e, "blocks_made", json_object_new_int64(blocks_made));
     json_object_object_add(e, "uploads_background", json_object_new_int64(p->up_background));
     if (defaulted) json_object_object_add(from, "default", json_object_new_int(defaulted));
     json_object_object_add(e, "defaulted", json_object_new_int(defaulted));

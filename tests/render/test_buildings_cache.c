@@ -23,12 +23,14 @@ static const char *source = src; /* what the scenes read */
 typedef struct outcome {
     char cache[16];
     long features;
+    long prisms;    /* the obstacles published */
+    double top_max; /* their tallest top */
     char *err;
 } outcome;
 
 static outcome run(const char *tag, const char *extra)
 {
-    outcome o = {"", -1, NULL};
+    outcome o = {"", -1, -1, 0, NULL};
     char scene[512], png[512], rep[512], err[512], args[2000];
     snprintf(scene, sizeof scene, "%s/%s.json", tw_run_tmpdir(), tag);
     snprintf(png, sizeof png, "%s/%s.png", tw_run_tmpdir(), tag);
@@ -54,6 +56,9 @@ static outcome run(const char *tag, const char *extra)
     if (tw_run_get(l, "cache"))
         snprintf(o.cache, sizeof o.cache, "%s", json_object_get_string(tw_run_get(l, "cache")));
     if (tw_run_get(l, "features")) o.features = json_object_get_int64(tw_run_get(l, "features"));
+    json_object *ob = tw_run_get(r, "obstacles");
+    if (tw_run_get(ob, "prisms")) o.prisms = json_object_get_int64(tw_run_get(ob, "prisms"));
+    if (tw_run_get(ob, "top_max_m")) o.top_max = tw_run_num(ob, "top_max_m");
     o.err = tw_run_read_text(err);
     json_object_put(r);
     return o;
@@ -118,6 +123,12 @@ static void test_cache_cycle(void)
     TW_CHECK_STR(second.cache, "hit");
     TW_CHECK(second.features == first.features && first.features > 2000);
     TW_CHECK_MSG(same_picture("first", "second"), "the cached buildings draw differently");
+    /* The obstacles (made on a worker, the points handed over from the
+     * mapped file) are the same set, published by the first complete frame. */
+    TW_CHECK_MSG(second.prisms == first.features && first.prisms == first.features &&
+                     second.top_max == first.top_max && first.top_max > 0,
+                 "obstacles: %ld prisms (top %.2f m) written, %ld (%.2f m) hit", first.prisms,
+                 first.top_max, second.prisms, second.top_max);
 
     /* Cut short: rejected with one line naming the file, rebuilt. */
     TW_CHECK(truncate(file, 4096) == 0);

@@ -241,6 +241,13 @@ static void test_lazy_upload(void)
                      num(n, "uploads_on_demand") > 0,
                  "%ld chunks, %ld drawn, %ld blocks, %ld on demand", chunks, drawn, blocks,
                  num(n, "uploads_on_demand"));
+    /* The blocks are made for the level each chunk is drawn at, when it is
+     * first drawn (every level of every chunk before: twice the chunks). */
+    long made = num(n, "blocks_made");
+    fprintf(stderr, "  lazy: %ld block levels made for %ld chunks (%ld as blocks)\n", made, chunks,
+            blocks);
+    TW_CHECK_MSG(made >= blocks && made < 2 * chunks,
+                 "%ld block levels made, %ld chunks, %ld drawn as blocks", made, chunks, blocks);
     /* The first complete frame left most chunks on the CPU; without a
      * budget they stay there. */
     long pending = num(n, "upload_pending_first_frame");

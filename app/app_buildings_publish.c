@@ -1,0 +1,259 @@
+/* Buildings layer: every loaded footprint with its base and top published
+ * as the scene's obstacles (wind, sun and view analyses read them).
+ *
+ * The obstacles' arrays (15 MB of fresh memory at 600,000 buildings, and
+ * a walk over every feature) are made on a worker while the main thread
+ * raises and colours the same update's rows: app__update begins the
+ * publish once the tiles have settled (their bases and heights final for
+ * this update), updates the tiles, then ends it, waiting for what is left
+ * of the job (or running it there when no worker took it yet), so the
+ * obstacles are published in the same update as before, and the job never
+ * reads a tile the main thread has changed or freed. The job reads the
+ * tiles' arrays only (features, rings, points, bases, heights), which the
+ * rows' update leaves as they are. */
+#include "app_buildings_int.h"
+
+#include "tw_log.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What the job reads of one loaded tile. */
+typedef struct app__ptile {
+    const geo_polygon *features;
+    const int *ring_start;
+    const double *xy, *base, *height;
+    int count, ring_count;
+    double extent[4];
+} app__ptile;
+
+enum { APP__PUB_QUEUED, APP__PUB_RUNNING, APP__PUB_DONE };
+
+struct app_bpub {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int state;      /* APP__PUB_*: who runs it, the first to take it */
+    bool submitted; /* the pool frees it (done), else the main thread */
+    app__ptile *tiles;
+    int tile_count;
+    bool may_hand; /* one tile, whose points no set holds yet */
+    /* Made by the job: */
+    bool ok, in_order, hand; /* hand: xy is the tile's points, handed over */
+    int n;
+    int *ring_first, *ring_start;
+    double *xy;
+    float *base, *top;
+    long *id;
+    double bbox[4];
+};
+
+static void app__pub_free_out(app_bpub *j)
+{
+    free(j->ring_first), free(j->ring_start), free(j->base), free(j->top), free(j->id);
+    if (!j->hand) free(j->xy);
+    j->ring_first = j->ring_start = NULL, j->base = j->top = NULL, j->id = NULL, j->xy = NULL;
+}
+
+static void app__pub_free(app_bpub *j)
+{
+    app__pub_free_out(j);
+    free(j->tiles);
+    pthread_cond_destroy(&j->cv);
+    pthread_mutex_destroy(&j->mu);
+    free(j);
+}
+
+/* The one tile's footprints are the obstacles' as they are (features'
+ * rings in order from ring 0): its points can be handed over. */
+static bool app__in_order(const app__ptile *t)
+{
+    int r = 0;
+    for (int f = 0; f < t->count; f++) {
+        if (t->features[f].ring_first != r) return false;
+        r += t->features[f].ring_count;
+    }
+    return t->ring_count == r && (!r || t->ring_start[0] == 0);
+}
+
+static void app__pub_work(app_bpub *j)
+{
+    int n = 0, rings = 0, points = 0;
+    /* The union of the tiles' extents: every point's box, known already. */
+    double bbox[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (int ti = 0; ti < j->tile_count; ti++) {
+        const app__ptile *t = &j->tiles[ti];
+        if (t->count > 0) {
+            bbox[0] = fmin(bbox[0], t->extent[0]), bbox[1] = fmin(bbox[1], t->extent[1]);
+            bbox[2] = fmax(bbox[2], t->extent[2]), bbox[3] = fmax(bbox[3], t->extent[3]);
+        }
+        for (int f = 0; f < t->count; f++) {
+            const geo_polygon *ft = &t->features[f];
+            rings += ft->ring_count;
+            points +=
+                t->ring_start[ft->ring_first + ft->ring_count] - t->ring_start[ft->ring_first];
+        }
+        n += t->count;
+    }
+    memcpy(j->bbox, bbox, sizeof bbox);
+    j->n = n;
+    /* A layer read whole: the obstacles take its points, which the tile
+     * then reads from them (a later publish copies them once more). */
+    j->in_order = j->tile_count == 1 && j->tiles[0].xy && app__in_order(&j->tiles[0]);
+    j->hand = j->may_hand && j->in_order;
+    j->ring_first = malloc(((size_t)n + 1) * sizeof *j->ring_first);
+    j->ring_start = malloc(((size_t)rings + 1) * sizeof *j->ring_start);
+    j->xy = j->hand ? (double *)j->tiles[0].xy : malloc((size_t)points * 2 * sizeof *j->xy + 1);
+    j->base = malloc((size_t)n * sizeof *j->base + 1);
+    j->top = malloc((size_t)n * sizeof *j->top + 1);
+    j->id = malloc((size_t)n * sizeof *j->id + 1);
+    if (!j->ring_first || !j->ring_start || !j->xy || !j->base || !j->top || !j->id) {
+        app__pub_free_out(j);
+        return;
+    }
+    int r = 0, k = 0, o = 0;
+    j->ring_start[0] = 0;
+    for (int ti = 0; ti < j->tile_count; ti++) {
+        const app__ptile *t = &j->tiles[ti];
+        for (int f = 0; f < t->count; f++, o++) {
+            const geo_polygon *ft = &t->features[f];
+            j->ring_first[o] = r;
+            for (int q = ft->ring_first; q < ft->ring_first + ft->ring_count; q++) {
+                int m = t->ring_start[q + 1] - t->ring_start[q];
+                if (!j->hand)
+                    memcpy(j->xy + 2 * k, t->xy + 2 * t->ring_start[q],
+                           (size_t)m * 2 * sizeof *j->xy);
+                k += m;
+                j->ring_start[++r] = k;
+            }
+            j->base[o] = (float)t->base[f];
+            j->top[o] = (float)(t->base[f] + t->height[f]);
+            j->id[o] = ft->fid;
+        }
+    }
+    j->ring_first[n] = r;
+    j->ok = true;
+}
+
+/* Runs the job unless another thread took it first. */
+static void app__pub_take(app_bpub *j)
+{
+    pthread_mutex_lock(&j->mu);
+    bool mine = j->state == APP__PUB_QUEUED;
+    if (mine) j->state = APP__PUB_RUNNING;
+    pthread_mutex_unlock(&j->mu);
+    if (!mine) return;
+    app__pub_work(j);
+    pthread_mutex_lock(&j->mu);
+    j->state = APP__PUB_DONE;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
+static void app__pub_run(void *job, int worker)
+{
+    (void)worker;
+    app__pub_take(job);
+}
+
+/* The pool's last word on the job, always after app_buildings_publish_end
+ * took its arrays (both run on the main thread, the end in the same update). */
+static void app__pub_done(void *job, tw_result status)
+{
+    (void)status;
+    app__pub_free(job);
+}
+
+void app_buildings_publish_begin(app_buildings *p)
+{
+    p->publish = false; /* asked again from here on: the next update's */
+    app_bpub *j = calloc(1, sizeof *j);
+    int nt = 0;
+    for (int ti = 0; ti < p->nx * p->ny; ti++)
+        nt += p->tiles[ti] && p->tiles[ti]->state == APP_BTILE_READY;
+    if (j) j->tiles = calloc((size_t)nt + 1, sizeof *j->tiles);
+    if (!j || !j->tiles || pthread_mutex_init(&j->mu, NULL) != 0) {
+        if (j) free(j->tiles);
+        free(j);
+        p->pub = NULL; /* publish_end says out of memory */
+        return;
+    }
+    pthread_cond_init(&j->cv, NULL);
+    for (int ti = 0; ti < p->nx * p->ny; ti++) {
+        const app_btile *t = p->tiles[ti];
+        if (!t || t->state != APP_BTILE_READY) continue;
+        const geo_polygons *g = &t->b.polys;
+        app__ptile *d = &j->tiles[j->tile_count++];
+        *d = (app__ptile){.features = g->features,
+                          .ring_start = g->ring_start,
+                          .xy = g->xy,
+                          .base = t->base,
+                          .height = t->b.height,
+                          .count = g->count,
+                          .ring_count = g->ring_count};
+        memcpy(d->extent, g->extent, sizeof d->extent);
+        j->may_hand = !t->xy_owner;
+    }
+    j->may_hand = j->may_hand && j->tile_count == 1;
+    p->pub = j;
+    j->submitted = app_layer_submit(p->layer, j, app__pub_run, app__pub_done, 900);
+}
+
+void app_buildings_publish_end(app_buildings *p)
+{
+    app_bpub *j = p->pub;
+    p->pub = NULL;
+    tw_obstacles *set = NULL;
+    app_btile *sole = NULL;
+    if (j) {
+        app__pub_take(j); /* not started yet: here */
+        pthread_mutex_lock(&j->mu);
+        while (j->state != APP__PUB_DONE) pthread_cond_wait(&j->cv, &j->mu);
+        pthread_mutex_unlock(&j->mu);
+        for (int ti = 0; ti < p->nx * p->ny && j->in_order; ti++)
+            if (p->tiles[ti] && p->tiles[ti]->state == APP_BTILE_READY) sole = p->tiles[ti];
+        if (j->ok) {
+            /* Adopted, not copied: 600,000 footprints are about 140 MB. */
+            void *keep =
+                j->hand ? geo_buildings_map_keep(&sole->b, j->xy) : NULL; /* a cache file's */
+            tw_obstacles_adopt(&(tw_obstacles_desc){.count = j->n,
+                                                    .ring_first = j->ring_first,
+                                                    .ring_start = j->ring_start,
+                                                    .xy = j->xy,
+                                                    .base = j->base,
+                                                    .top = j->top,
+                                                    .id = j->id,
+                                                    .xy_keep = keep,
+                                                    .xy_release = geo_buildings_map_drop,
+                                                    .bbox = j->n > 0 ? j->bbox : NULL},
+                               &set);
+            /* The set's now (on an error still the job's, freed with it). */
+            if (set)
+                j->ring_first = j->ring_start = NULL, j->base = j->top = NULL, j->id = NULL,
+                j->xy = NULL;
+        }
+        if (!set && j->hand) j->xy = NULL; /* still the tile's */
+        app__pub_free_out(j);
+        if (!j->submitted) app__pub_free(j); /* else the pool's done frees it */
+    }
+    if (set && sole) {
+        /* The tile reads its points from the newest set; an older one it
+         * read them from goes when the world lets it go. */
+        sole->b.polys.xy = set->xy;
+        tw_obstacles_release(sole->xy_owner);
+        sole->xy_owner = tw_obstacles_ref(set);
+    }
+    if (!set) {
+        TW_WARN("buildings", "%s: out of memory publishing obstacles", p->info.source);
+        return;
+    }
+    app_world_set_obstacles(p->world, p, set);
+    p->published_gen = p->world->ground_gen + 1;
+}
+
+void app_buildings_publish(app_buildings *p)
+{
+    app_buildings_publish_begin(p);
+    app_buildings_publish_end(p);
+}

@@ -152,8 +152,22 @@ typedef struct geo__batch {
     struct geo__batch *next, *qnext; /* every batch in order; the queue */
 } geo__batch;
 
+/* A batch's ring arrays, handed from a batch done to the next one read:
+ * their pages stay mapped (fresh ones cost a fault and a zeroed page each,
+ * 4 KB at a time) and they come at their size (no reallocs as they fill). */
+typedef struct geo__rings_buf {
+    double *xy;
+    int *rs;
+    bool *ro;
+    size_t cap_p, cap_r, cap_o;
+} geo__rings_buf;
+
+#define GEO_BPIPE_SPARE 4
+
 struct geo_bpipe {
     pthread_mutex_t mu;
+    geo__rings_buf spare[GEO_BPIPE_SPARE]; /* under mu */
+    int spare_n;
     pthread_cond_t cv;
     geo__batch *queue, *queue_tail; /* full batches no worker took yet */
     geo__batch *all, *all_tail;     /* every batch in reading order */
@@ -163,7 +177,7 @@ struct geo_bpipe {
     bool started, closing;
 };
 
-static void geo__batch_run(geo__batch *b)
+static void geo__batch_run(geo_bpipe *q, geo__batch *b)
 {
     b->tri.index_count = 0;
     /* The far boxes too (the slowest part of building the meshes after
@@ -180,16 +194,20 @@ static void geo__batch_run(geo__batch *b)
         if (!b->box) continue;
         g.ring_first = b->fr[i], g.ring_count = b->fr[i + 1] - b->fr[i], g.area = b->area[i];
         memcpy(g.bbox, b->bbox[i], sizeof g.bbox);
-        double *q = &b->box[(size_t)i * 9];
-        q[8] = geo_buildings_obox(&view, 0, (double(*)[2])q);
+        double *bx = &b->box[(size_t)i * 9];
+        bx[8] = geo_buildings_obox(&view, 0, (double(*)[2])bx);
     }
     b->tfirst[b->nf] = (uint32_t)b->tri.index_count;
     b->done = true;
-    /* The rings were only needed for this. */
-    free(b->xy);
-    free(b->rs);
-    free(b->ro);
+    /* The rings were only needed for this: the next batch's, or freed. */
+    geo__rings_buf r = {b->xy, b->rs, b->ro, b->cap_p, b->cap_r, b->cap_o};
+    pthread_mutex_lock(&q->mu);
+    bool kept = q->spare_n < GEO_BPIPE_SPARE;
+    if (kept) q->spare[q->spare_n++] = r;
+    pthread_mutex_unlock(&q->mu);
+    if (!kept) free(r.xy), free(r.rs), free(r.ro);
     b->xy = NULL, b->rs = NULL, b->ro = NULL;
+    b->cap_p = b->cap_r = b->cap_o = 0;
 }
 
 static void *geo__worker(void *arg)
@@ -203,7 +221,7 @@ static void *geo__worker(void *arg)
         q->queue = b->qnext;
         if (!q->queue) q->queue_tail = NULL;
         pthread_mutex_unlock(&q->mu);
-        geo__batch_run(b);
+        geo__batch_run(q, b);
         pthread_mutex_lock(&q->mu);
     }
     pthread_mutex_unlock(&q->mu);
@@ -248,6 +266,13 @@ bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f)
     if (!b) {
         b = calloc(1, sizeof *b);
         if (!b) return false;
+        pthread_mutex_lock(&q->mu);
+        if (q->spare_n > 0) {
+            geo__rings_buf r = q->spare[--q->spare_n];
+            b->xy = r.xy, b->rs = r.rs, b->ro = r.ro;
+            b->cap_p = r.cap_p, b->cap_r = r.cap_r, b->cap_o = r.cap_o;
+        }
+        pthread_mutex_unlock(&q->mu);
         b->f0 = f;
         if (q->all_tail)
             q->all_tail->next = b;
@@ -319,12 +344,12 @@ bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features)
         }
         pthread_mutex_unlock(&q->mu);
         if (!b) break;
-        geo__batch_run(b);
+        geo__batch_run(q, b);
     }
     geo__join(q);
     size_t total = 0;
     for (geo__batch *b = q->all; b; b = b->next) {
-        if (!b->done) geo__batch_run(b);
+        if (!b->done) geo__batch_run(q, b);
         if (b->nomem) return false;
         total += b->tri.index_count;
     }
@@ -377,6 +402,8 @@ void geo_bpipe_free(geo_bpipe *q)
         tw_tri_out_free(&b->tri);
         free(b);
     }
+    for (int k = 0; k < q->spare_n; k++)
+        free(q->spare[k].xy), free(q->spare[k].rs), free(q->spare[k].ro);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     free(q);

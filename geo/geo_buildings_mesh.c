@@ -379,7 +379,7 @@ bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features)
         t->count += b->tri.index_count;
     }
     pthread_t th;
-    bool two = g[1].first && total >= (1u << 20) && geo_bthreads() > 1 &&
+    bool two = g[1].first && total >= (1u << 16) && geo_bthreads() > 1 &&
                pthread_create(&th, NULL, geo__gather_run, &g[1]) == 0;
     geo__gather_run(&g[0]);
     if (two)

@@ -776,50 +776,6 @@ static void test_hstore(void)
     TW_CHECK(!geo_buildings_hstore_get(NULL, "height", v, sizeof v));
 }
 
-/* The far boxes the reading pipe's workers make beside the triangles
- * (geo_btris.box_seg) are geo_buildings_obox's for the footprints as they
- * end up: every far box corner where obox puts it now, and each chunk's
- * far_err as geo_buildings_far_err makes it from the polygons, exactly;
- * repaired footprints (the bowtie and pentagram of test_repair) included,
- * whose boxes were made from the rings they had. */
-static void check_far_boxes(const char *path)
-{
-    char err[512];
-    geo_buildings b;
-    geo_buildings_desc d = {.src = {.path = path, .source_crs = "EPSG:5186"}};
-    TW_CHECK_MSG(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK, "%s: %s", path, err);
-    int off = 0, err_off = 0;
-    for (int k = 0; k < b.chunk_count; k++) {
-        const geo_buildings_chunk *c = &b.chunks[k];
-        const tw_mesh *m = &c->far;
-        for (int f = c->f0; f < c->f1; f++) {
-            double q[4][2], v[2];
-            geo_buildings_obox(&b.polys, f, q);
-            for (uint32_t i = 0; i < 8; i++) {
-                vxy(m, (uint32_t)(f - c->f0) * GEO_BUILDINGS_FAR_V + i, v);
-                double dx = v[0] - (q[i >> 1][0] - m->origin[0]);
-                double dy = v[1] - (q[i >> 1][1] - m->origin[1]);
-                off += fabs(dx) > 0.6 / TW_MESH_XY16_PER_M || fabs(dy) > 0.6 / TW_MESH_XY16_PER_M;
-            }
-        }
-        err_off += c->far_err != geo_buildings_far_err(&b, c);
-    }
-    fprintf(stderr, "  %s: %d buildings, %d chunks, %d repaired\n", path, b.polys.count,
-            b.chunk_count, b.repaired);
-    TW_CHECK_MSG(off == 0, "%s: %d far box corners not where obox puts them", path, off);
-    TW_CHECK_MSG(err_off == 0, "%s: %d chunks' far_err not the polygons'", path, err_off);
-    geo_buildings_free(&b);
-}
-
-static void test_far_boxes(void)
-{
-    check_far_boxes(cheongna);
-    check_far_boxes(yeouido);
-    char path[256];
-    snprintf(path, sizeof path, "%s/invalid.geojson", tmpdir); /* test_repair's */
-    check_far_boxes(path);
-}
-
 int main(void)
 {
     tw_log_init(TW_LOG_WARN);
@@ -846,7 +802,6 @@ int main(void)
     TW_RUN(test_invalid_and_empty);
     TW_RUN(test_base_on_slope);
     TW_RUN(test_repair);
-    TW_RUN(test_far_boxes);
     geo_frame_destroy(frame);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

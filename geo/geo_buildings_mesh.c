@@ -170,6 +170,7 @@ struct geo_bpipe {
     int spare_n;
     pthread_cond_t cv;
     geo__batch *queue, *queue_tail; /* full batches no worker took yet */
+    int queued;                     /* batches in the queue */
     geo__batch *all, *all_tail;     /* every batch in reading order */
     geo__batch *cur;
     pthread_t workers[GEO_BPIPE_MAX_WORKERS];
@@ -180,6 +181,13 @@ struct geo_bpipe {
 static void geo__batch_run(geo_bpipe *q, geo__batch *b)
 {
     b->tri.index_count = 0;
+    /* Room for every triangle at once (n points and h holes make at most
+     * n + 2h - 2 a polygon): no reallocs copying the list as it grows. */
+    size_t most = 3 * (b->np + 2 * b->nr) + 3;
+    if (b->tri.capacity < most) {
+        uint32_t *ix = realloc(b->tri.indices, most * sizeof *ix);
+        if (ix) b->tri.indices = ix, b->tri.capacity = most;
+    }
     /* The far boxes too (the slowest part of building the meshes after
      * the read, here on a core the reader leaves idle much of the time);
      * none kept when there is no room (made with the meshes then). */
@@ -210,16 +218,25 @@ static void geo__batch_run(geo_bpipe *q, geo__batch *b)
     b->cap_p = b->cap_r = b->cap_o = 0;
 }
 
+/* The oldest queued batch, taken (q->mu held), or NULL. */
+static geo__batch *geo__pop(geo_bpipe *q)
+{
+    geo__batch *b = q->queue;
+    if (!b) return NULL;
+    q->queue = b->qnext;
+    if (!q->queue) q->queue_tail = NULL;
+    q->queued--;
+    return b;
+}
+
 static void *geo__worker(void *arg)
 {
     geo_bpipe *q = arg;
     pthread_mutex_lock(&q->mu);
     for (;;) {
         while (!q->queue && !q->closing) pthread_cond_wait(&q->cv, &q->mu);
-        geo__batch *b = q->queue;
+        geo__batch *b = geo__pop(q);
         if (!b) break;
-        q->queue = b->qnext;
-        if (!q->queue) q->queue_tail = NULL;
         pthread_mutex_unlock(&q->mu);
         geo__batch_run(q, b);
         pthread_mutex_lock(&q->mu);
@@ -256,8 +273,14 @@ static void geo__dispatch(geo_bpipe *q, geo__batch *b)
     else
         q->queue = b;
     q->queue_tail = b;
+    q->queued++;
+    /* Workers falling behind (triangles and boxes can cost more than the
+     * reading): the reader takes the oldest batch itself rather than let
+     * the queue (and the memory of its rings) grow. */
+    geo__batch *own = q->queued > 2 * q->worker_count ? geo__pop(q) : NULL;
     pthread_cond_signal(&q->cv);
     pthread_mutex_unlock(&q->mu);
+    if (own) geo__batch_run(q, own);
 }
 
 bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f)
@@ -337,11 +360,7 @@ bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features)
     /* The reader helps with what is still queued, then the last batch. */
     for (;;) {
         pthread_mutex_lock(&q->mu);
-        geo__batch *b = q->queue;
-        if (b) {
-            q->queue = b->qnext;
-            if (!q->queue) q->queue_tail = NULL;
-        }
+        geo__batch *b = geo__pop(q);
         pthread_mutex_unlock(&q->mu);
         if (!b) break;
         geo__batch_run(q, b);

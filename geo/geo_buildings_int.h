@@ -51,11 +51,13 @@ const double *geo_btris_box(const geo_btris *t, int f);
 void geo_btris_box_stale(geo_btris *t, int f);
 
 /* Triangulation next to the reading: geo_bpipe_add copies a feature just
- * read into a batch; full batches go to worker threads (started with the
- * first full batch, one per core but the reader's), so they are
- * triangulated while OGR reads the next. geo_bpipe_finish triangulates what
- * is left, waits for the workers and gathers every feature's triangles in
- * reading order into t. */
+ * read into a batch (ring arrays handed on from batches done); full
+ * batches go to worker threads (started with the first full batch, one per
+ * core but the reader's), so they are triangulated and their far boxes
+ * made while OGR reads the next; the reader takes a batch itself when the
+ * workers fall behind. geo_bpipe_finish triangulates what is left, waits
+ * for the workers and gathers every feature's triangles in reading order
+ * into t (on two cores), with the boxes (t->box_seg). */
 typedef struct geo_bpipe geo_bpipe;
 geo_bpipe *geo_bpipe_create(void);
 bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f);

@@ -363,6 +363,7 @@ static tw_result geo__repair(geo_buildings *b, geo_btris *t)
             pf->ring_first = p->ring_count + first;
             pf->ring_count = o.rings - first;
             fixed[nfixed++] = f;
+            geo_btris_box_stale(t, f); /* made from the rings it had */
             b->repaired++;
         } else {
             o.rings = first, o.points = points; /* kept as it was */

@@ -25,20 +25,39 @@ typedef struct geo_btris {
     uint32_t *n;
     unsigned char *bad;
     size_t features; /* entries in first, n, bad */
+    /* Every feature's far box (geo_buildings_obox's four corners, then
+     * what it adds), made by the pipe's workers next to its triangles
+     * while OGR reads on: box_seg[k] holds 9 doubles a feature for the
+     * features k * GEO_BTRIS_SEG on, in reading order (NULL: none, made
+     * with the meshes); orig[f]: feature f's place in reading order once
+     * ordered (geo_bsort). A tile has none. */
+    double **box_seg;
+    int box_segs;
+    int *orig;
 } geo_btris;
+
+/* Features a batch of the pipe holds (and a segment of geo_btris.box_seg). */
+#define GEO_BTRIS_SEG 2048
 
 /* Triangulates feature f of p (each outer ring with its holes) and puts
  * its triangles at the end of t->idx (t->first[f], n[f], bad[f] set);
  * false only when out of memory. */
 bool geo_btris_feature(geo_btris *t, const geo_polygons *p, int f, tw_tri_out *scratch);
 void geo_btris_free(geo_btris *t);
+/* Feature f's far box made while reading (reading order; 8 corner
+ * coordinates, then what the box adds), or NULL: none made, or its
+ * footprint changed since (geo_btris_box_stale). */
+const double *geo_btris_box(const geo_btris *t, int f);
+void geo_btris_box_stale(geo_btris *t, int f);
 
 /* Triangulation next to the reading: geo_bpipe_add copies a feature just
- * read into a batch; full batches go to worker threads (started with the
- * first full batch, one per core but the reader's), so they are
- * triangulated while OGR reads the next. geo_bpipe_finish triangulates what
- * is left, waits for the workers and gathers every feature's triangles in
- * reading order into t. */
+ * read into a batch (ring arrays handed on from batches done); full
+ * batches go to worker threads (started with the first full batch, one per
+ * core but the reader's), so they are triangulated and their far boxes
+ * made while OGR reads the next; the reader takes a batch itself when the
+ * workers fall behind. geo_bpipe_finish triangulates what is left, waits
+ * for the workers and gathers every feature's triangles in reading order
+ * into t (on two cores), with the boxes (t->box_seg). */
 typedef struct geo_bpipe geo_bpipe;
 geo_bpipe *geo_bpipe_create(void);
 bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f);

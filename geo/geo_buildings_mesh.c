@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define GEO_BATCH_FEATURES    2048
+#define GEO_BATCH_FEATURES    GEO_BTRIS_SEG
 #define GEO_BPIPE_MAX_WORKERS 7
 
 int geo_bthreads(void)
@@ -105,7 +105,30 @@ void geo_btris_free(geo_btris *t)
     free(t->first);
     free(t->n);
     free(t->bad);
+    for (int k = 0; t->box_seg && k < t->box_segs; k++) free(t->box_seg[k]);
+    free(t->box_seg);
+    free(t->orig);
     memset(t, 0, sizeof *t);
+}
+
+/* Where reading-order feature o's box is kept, or NULL. */
+static double *geo__box_at(const geo_btris *t, int o)
+{
+    int k = o / GEO_BTRIS_SEG;
+    if (o < 0 || !t->box_seg || k >= t->box_segs || !t->box_seg[k]) return NULL;
+    return t->box_seg[k] + (size_t)(o % GEO_BTRIS_SEG) * 9;
+}
+
+const double *geo_btris_box(const geo_btris *t, int f)
+{
+    const double *q = t->orig ? geo__box_at(t, t->orig[f]) : NULL;
+    return q && !isnan(q[8]) ? q : NULL;
+}
+
+void geo_btris_box_stale(geo_btris *t, int f)
+{
+    double *q = geo__box_at(t, f); /* before ordering: f is its reading order */
+    if (q) q[8] = NAN;
 }
 
 /* A batch of features copied from the reader: their rings, then (filled by
@@ -119,17 +142,35 @@ typedef struct geo__batch {
     size_t nr, cap_r, cap_o;
     int fr[GEO_BATCH_FEATURES + 1]; /* feature i's rings: fr[i] .. fr[i + 1] - 1 */
     double area[GEO_BATCH_FEATURES];
+    double bbox[GEO_BATCH_FEATURES][4];
+    double *box; /* 9 doubles a feature: geo_btris.box_seg's, made with the triangles */
     tw_tri_out tri; /* every feature's triangles, relative to its first point */
     uint32_t tfirst[GEO_BATCH_FEATURES + 1];
     unsigned char bad[GEO_BATCH_FEATURES];
     bool nomem, done;
+    size_t tat; /* where its triangles go in geo_btris.idx */
     struct geo__batch *next, *qnext; /* every batch in order; the queue */
 } geo__batch;
 
+/* A batch's ring arrays, handed from a batch done to the next one read:
+ * their pages stay mapped (fresh ones cost a fault and a zeroed page each,
+ * 4 KB at a time) and they come at their size (no reallocs as they fill). */
+typedef struct geo__rings_buf {
+    double *xy;
+    int *rs;
+    bool *ro;
+    size_t cap_p, cap_r, cap_o;
+} geo__rings_buf;
+
+#define GEO_BPIPE_SPARE 4
+
 struct geo_bpipe {
     pthread_mutex_t mu;
+    geo__rings_buf spare[GEO_BPIPE_SPARE]; /* under mu */
+    int spare_n;
     pthread_cond_t cv;
     geo__batch *queue, *queue_tail; /* full batches no worker took yet */
+    int queued;                     /* batches in the queue */
     geo__batch *all, *all_tail;     /* every batch in reading order */
     geo__batch *cur;
     pthread_t workers[GEO_BPIPE_MAX_WORKERS];
@@ -137,21 +178,55 @@ struct geo_bpipe {
     bool started, closing;
 };
 
-static void geo__batch_run(geo__batch *b)
+static void geo__batch_run(geo_bpipe *q, geo__batch *b)
 {
     b->tri.index_count = 0;
+    /* Room for every triangle at once (n points and h holes make at most
+     * n + 2h - 2 a polygon): no reallocs copying the list as it grows. */
+    size_t most = 3 * (b->np + 2 * b->nr) + 3;
+    if (b->tri.capacity < most) {
+        uint32_t *ix = realloc(b->tri.indices, most * sizeof *ix);
+        if (ix) b->tri.indices = ix, b->tri.capacity = most;
+    }
+    /* The far boxes too (the slowest part of building the meshes after
+     * the read, here on a core the reader leaves idle much of the time);
+     * none kept when there is no room (made with the meshes then). */
+    b->box = malloc((size_t)(b->nf ? b->nf : 1) * 9 * sizeof *b->box);
+    geo_polygon g = {0};
+    geo_polygons view = {.features = &g, .count = 1, .xy = b->xy, .ring_start = b->rs,
+                         .ring_outer = b->ro, .ring_count = (int)b->nr};
     for (int i = 0; i < b->nf; i++) {
         b->tfirst[i] = (uint32_t)b->tri.index_count;
         b->bad[i] = !geo__tri_rings(b->xy, b->rs, b->ro, b->fr[i], b->fr[i + 1], b->area[i],
                                     &b->tri, &b->nomem);
+        if (!b->box) continue;
+        g.ring_first = b->fr[i], g.ring_count = b->fr[i + 1] - b->fr[i], g.area = b->area[i];
+        memcpy(g.bbox, b->bbox[i], sizeof g.bbox);
+        double *bx = &b->box[(size_t)i * 9];
+        bx[8] = geo_buildings_obox(&view, 0, (double(*)[2])bx);
     }
     b->tfirst[b->nf] = (uint32_t)b->tri.index_count;
     b->done = true;
-    /* The rings were only needed for this. */
-    free(b->xy);
-    free(b->rs);
-    free(b->ro);
+    /* The rings were only needed for this: the next batch's, or freed. */
+    geo__rings_buf r = {b->xy, b->rs, b->ro, b->cap_p, b->cap_r, b->cap_o};
+    pthread_mutex_lock(&q->mu);
+    bool kept = q->spare_n < GEO_BPIPE_SPARE;
+    if (kept) q->spare[q->spare_n++] = r;
+    pthread_mutex_unlock(&q->mu);
+    if (!kept) free(r.xy), free(r.rs), free(r.ro);
     b->xy = NULL, b->rs = NULL, b->ro = NULL;
+    b->cap_p = b->cap_r = b->cap_o = 0;
+}
+
+/* The oldest queued batch, taken (q->mu held), or NULL. */
+static geo__batch *geo__pop(geo_bpipe *q)
+{
+    geo__batch *b = q->queue;
+    if (!b) return NULL;
+    q->queue = b->qnext;
+    if (!q->queue) q->queue_tail = NULL;
+    q->queued--;
+    return b;
 }
 
 static void *geo__worker(void *arg)
@@ -160,12 +235,10 @@ static void *geo__worker(void *arg)
     pthread_mutex_lock(&q->mu);
     for (;;) {
         while (!q->queue && !q->closing) pthread_cond_wait(&q->cv, &q->mu);
-        geo__batch *b = q->queue;
+        geo__batch *b = geo__pop(q);
         if (!b) break;
-        q->queue = b->qnext;
-        if (!q->queue) q->queue_tail = NULL;
         pthread_mutex_unlock(&q->mu);
-        geo__batch_run(b);
+        geo__batch_run(q, b);
         pthread_mutex_lock(&q->mu);
     }
     pthread_mutex_unlock(&q->mu);
@@ -200,8 +273,14 @@ static void geo__dispatch(geo_bpipe *q, geo__batch *b)
     else
         q->queue = b;
     q->queue_tail = b;
+    q->queued++;
+    /* Workers falling behind (triangles and boxes can cost more than the
+     * reading): the reader takes the oldest batch itself rather than let
+     * the queue (and the memory of its rings) grow. */
+    geo__batch *own = q->queued > 2 * q->worker_count ? geo__pop(q) : NULL;
     pthread_cond_signal(&q->cv);
     pthread_mutex_unlock(&q->mu);
+    if (own) geo__batch_run(q, own);
 }
 
 bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f)
@@ -210,6 +289,13 @@ bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f)
     if (!b) {
         b = calloc(1, sizeof *b);
         if (!b) return false;
+        pthread_mutex_lock(&q->mu);
+        if (q->spare_n > 0) {
+            geo__rings_buf r = q->spare[--q->spare_n];
+            b->xy = r.xy, b->rs = r.rs, b->ro = r.ro;
+            b->cap_p = r.cap_p, b->cap_r = r.cap_r, b->cap_o = r.cap_o;
+        }
+        pthread_mutex_unlock(&q->mu);
         b->f0 = f;
         if (q->all_tail)
             q->all_tail->next = b;
@@ -235,6 +321,7 @@ bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f)
     }
     b->np += e - a;
     b->rs[b->nr] = (int)b->np;
+    memcpy(b->bbox[b->nf], pf->bbox, sizeof b->bbox[0]);
     b->area[b->nf++] = pf->area;
     b->fr[b->nf] = (int)b->nr;
     if (b->nf == GEO_BATCH_FEATURES) {
@@ -254,24 +341,34 @@ static void geo__join(geo_bpipe *q)
     q->worker_count = 0;
 }
 
+/* Batches first .. last's triangles copied into t->idx (each at b->tat). */
+typedef struct geo__gather {
+    geo_btris *t;
+    geo__batch *first, *last;
+} geo__gather;
+
+static void *geo__gather_run(void *arg)
+{
+    geo__gather *g = arg;
+    for (geo__batch *b = g->first; b; b = b == g->last ? NULL : b->next)
+        memcpy(&g->t->idx[b->tat], b->tri.indices, b->tri.index_count * sizeof *g->t->idx);
+    return NULL;
+}
+
 bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features)
 {
     /* The reader helps with what is still queued, then the last batch. */
     for (;;) {
         pthread_mutex_lock(&q->mu);
-        geo__batch *b = q->queue;
-        if (b) {
-            q->queue = b->qnext;
-            if (!q->queue) q->queue_tail = NULL;
-        }
+        geo__batch *b = geo__pop(q);
         pthread_mutex_unlock(&q->mu);
         if (!b) break;
-        geo__batch_run(b);
+        geo__batch_run(q, b);
     }
     geo__join(q);
     size_t total = 0;
     for (geo__batch *b = q->all; b; b = b->next) {
-        if (!b->done) geo__batch_run(b);
+        if (!b->done) geo__batch_run(q, b);
         if (b->nomem) return false;
         total += b->tri.index_count;
     }
@@ -280,10 +377,19 @@ bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features)
     t->idx = malloc((total ? total : 1) * sizeof *t->idx);
     if (!t->idx) return false;
     t->cap = total;
+    t->box_segs = (features + GEO_BTRIS_SEG - 1) / GEO_BTRIS_SEG;
+    t->box_seg = calloc((size_t)t->box_segs + 1, sizeof *t->box_seg);
     int f = 0;
+    geo__gather g[2] = {{.t = t}, {.t = t}};
     for (geo__batch *b = q->all; b; b = b->next) {
         if (b->f0 != f || f + b->nf > features) return false;
-        memcpy(&t->idx[t->count], b->tri.indices, b->tri.index_count * sizeof *t->idx);
+        /* The first half of the triangles copied here, the rest on another core. */
+        geo__gather *gg = &g[t->count * 2 < total ? 0 : 1];
+        if (!gg->first) gg->first = b;
+        gg->last = b;
+        b->tat = t->count;
+        if (t->box_seg && b->f0 % GEO_BTRIS_SEG == 0)
+            t->box_seg[b->f0 / GEO_BTRIS_SEG] = b->box, b->box = NULL;
         for (int i = 0; i < b->nf; i++, f++) {
             t->first[f] = t->count + b->tfirst[i];
             t->n[f] = b->tfirst[i + 1] - b->tfirst[i];
@@ -291,6 +397,14 @@ bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features)
         }
         t->count += b->tri.index_count;
     }
+    pthread_t th;
+    bool two = g[1].first && total >= (1u << 16) && geo_bthreads() > 1 &&
+               pthread_create(&th, NULL, geo__gather_run, &g[1]) == 0;
+    geo__gather_run(&g[0]);
+    if (two)
+        pthread_join(th, NULL);
+    else
+        geo__gather_run(&g[1]);
     return f == features;
 }
 
@@ -303,9 +417,12 @@ void geo_bpipe_free(geo_bpipe *q)
         free(b->xy);
         free(b->rs);
         free(b->ro);
+        free(b->box);
         tw_tri_out_free(&b->tri);
         free(b);
     }
+    for (int k = 0; k < q->spare_n; k++)
+        free(q->spare[k].xy), free(q->spare[k].rs), free(q->spare[k].ro);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     free(q);
@@ -553,8 +670,8 @@ void geo_bmesh_arena_free(geo_buildings *b)
 /* The far mesh: each building's smallest box, corner k's bottom (z 0) at
  * vertex 2k and its top (z 1) at 2k + 1, four walls and a roof; no normals (drawn
  * with flat normals). */
-static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo__scratch *s,
-                                geo_buildings_chunk *c, bool packed)
+static tw_result geo__far_boxes(const geo_buildings *b, const geo_btris *t, geo__arena *a,
+                                geo__scratch *s, geo_buildings_chunk *c, bool packed)
 {
     uint32_t n = (uint32_t)(c->f1 - c->f0);
     bool g16 = (size_t)n * GEO_BUILDINGS_FAR_V < 65535;
@@ -570,7 +687,11 @@ static tw_result geo__far_boxes(const geo_buildings *b, geo__arena *a, geo__scra
     double lost = 0;
     for (uint32_t i = 0; i < n; i++) {
         double q[4][2]; /* the smallest box, turned or not (geo_buildings_block.c) */
-        lost += geo_buildings_obox(&b->polys, c->f0 + (int)i, q);
+        const double *made = geo_btris_box(t, c->f0 + (int)i);
+        if (made)
+            memcpy(q, made, sizeof q), lost += made[8];
+        else
+            lost += geo_buildings_obox(&b->polys, c->f0 + (int)i, q);
         uint32_t v0 = i * GEO_BUILDINGS_FAR_V;
         for (uint32_t k = 0; k < 8; k++)
             geo__vertex(&c->far, v0 + k, q[k >> 1][0], q[k >> 1][1], c->origin, i, k & 1);
@@ -691,7 +812,7 @@ static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t, g
                        fmax(c->box[4] - c->origin[1], c->origin[1] - c->box[1]));
     bool packed = half * TW_MESH_XY16_PER_M < 32000;
     tw_result r = geo__walls(b, t, a, s, c, (uint32_t)np, packed);
-    if (r == TW_OK) r = geo__far_boxes(b, a, s, c, packed);
+    if (r == TW_OK) r = geo__far_boxes(b, t, a, s, c, packed);
     return r;
 }
 

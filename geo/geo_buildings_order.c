@@ -3,6 +3,7 @@
  * every core into arrays sized (and faulted in) ahead. */
 #include "geo_buildings_order.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,36 @@ static int geo__key_cmp(const void *a, const void *b)
     const geo__key *x = a, *y = b;
     if (x->cell != y->cell) return x->cell < y->cell ? -1 : 1;
     return (x->f > y->f) - (x->f < y->f);
+}
+
+/* The features' keys (cell, then reading order) sorted: counted by cell
+ * (stable, so ties keep their order) where the cells are few beside the
+ * features, the usual case (a city's extent in 500 m cells); else sorted. */
+static void geo__keys_sort(const geo_buildings *b, geo__key *k, double cm, long nx)
+{
+    int n = b->polys.count;
+    double rows = floor((b->polys.extent[3] - b->polys.extent[1]) / cm) + 1;
+    long cells = rows > 0 && rows * (double)nx <= 4.0 * n + 1024 ? nx * (long)rows : 0;
+    geo__key *tmp = cells > 0 ? malloc((size_t)n * sizeof *tmp + 1) : NULL;
+    size_t *at = tmp ? calloc((size_t)cells + 1, sizeof *at) : NULL;
+    bool counted = at != NULL;
+    for (int f = 0; f < n; f++) {
+        long c = geo_bcell(b, f, cm, nx);
+        k[f] = (geo__key){c, f};
+        if (counted && c >= 0 && c < cells)
+            at[c + 1]++;
+        else
+            counted = false; /* a cell past the count: sorted instead */
+    }
+    if (counted) {
+        memcpy(tmp, k, (size_t)n * sizeof *k);
+        for (long c = 0; c < cells; c++) at[c + 1] += at[c];
+        for (int f = 0; f < n; f++) k[at[tmp[f].cell]++] = tmp[f];
+    } else {
+        qsort(k, (size_t)n, sizeof *k, geo__key_cmp);
+    }
+    free(at);
+    free(tmp);
 }
 
 /* Features f0 .. f1 - 1's rings and points copied in the features' order
@@ -165,8 +196,10 @@ tw_result geo_bsort(geo_buildings *b, geo_btris *t, double cm, geo_bsorted *o)
         geo_bsorted_free(o);
         return TW_ERR_NOMEM;
     }
-    for (int f = 0; f < n; f++) k[f] = (geo__key){geo_bcell(b, f, cm, nx), f};
-    qsort(k, (size_t)n, sizeof *k, geo__key_cmp);
+    geo__keys_sort(b, k, cm, nx);
+    /* Where each feature came from: its far box was made in reading order. */
+    if (t->box_seg && (t->orig = malloc((size_t)n * sizeof *t->orig + 1)) != NULL)
+        for (int i = 0; i < n; i++) t->orig[i] = k[i].f;
     geo_polygon *pf = b->polys.features;
     uint32_t *v = b->class_at;
     for (int i = 0; i < n; i++) {

@@ -1,0 +1,192 @@
+/* The reading pipe (geo_buildings_load of a layer read whole: footprints
+ * triangulated and their far boxes made on worker threads while OGR reads,
+ * batch by batch, ring arrays handed from batch to batch, triangles
+ * gathered on two cores, features ordered by a count of their cells)
+ * against the single-threaded path a tile takes (read, then triangulated,
+ * boxes made with the meshes): the same buildings, triangles, meshes and
+ * far boxes, on a generated set of many batches with holes, multipolygons
+ * and self-intersecting footprints that get repaired. */
+#include "geo_buildings.h"
+#include "geo_gdal.h"
+#include "tw_log.h"
+#include "tw_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static geo_frame *frame;
+static char tmpdir[64], path[128];
+
+#define PIPE_FEATURES 12000
+
+/* Footprints on a grid, 30 m apart: rectangles turned by a few degrees, L
+ * shapes, squares with a hole, two-part buildings and, every 499th, a
+ * bowtie (repaired with OGR). */
+static bool write_set(void)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return false;
+    fprintf(f, "{\"type\":\"FeatureCollection\",\"features\":[\n");
+    for (int i = 0; i < PIPE_FEATURES; i++) {
+        double x = 200000 + (i % 150) * 30.0, y = 550000 + (i / 150) * 30.0;
+        fprintf(f, "%s{\"type\":\"Feature\",\"properties\":{\"height\":%d},\"geometry\":",
+                i ? ",\n" : "", 3 + i % 40);
+        if (i % 499 == 7) {
+            fprintf(f,
+                    "{\"type\":\"Polygon\",\"coordinates\":[[[%.2f,%.2f],[%.2f,%.2f],[%.2f,%.2f],"
+                    "[%.2f,%.2f],[%.2f,%.2f]]]}}",
+                    x, y, x + 20, y + 20, x + 20, y, x, y + 20, x, y);
+        } else if (i % 4 == 0) {
+            double a = (i % 17) * 0.05, c = cos(a), s = sin(a), w = 8 + i % 9, h = 6 + i % 7;
+            double px[4] = {0, w, w, 0}, py[4] = {0, 0, h, h};
+            fprintf(f, "{\"type\":\"Polygon\",\"coordinates\":[[");
+            for (int k = 0; k <= 4; k++)
+                fprintf(f, "%s[%.3f,%.3f]", k ? "," : "", x + c * px[k % 4] - s * py[k % 4],
+                        y + s * px[k % 4] + c * py[k % 4]);
+            fprintf(f, "]]}}");
+        } else if (i % 4 == 1) {
+            fprintf(f,
+                    "{\"type\":\"Polygon\",\"coordinates\":[[[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f],"
+                    "[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f]]]}}",
+                    x, y, x + 18, y, x + 18, y + 6, x + 7, y + 6, x + 7, y + 16, x, y + 16, x, y);
+        } else if (i % 4 == 2) {
+            fprintf(f,
+                    "{\"type\":\"Polygon\",\"coordinates\":[[[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f],"
+                    "[%.1f,%.1f],[%.1f,%.1f]],[[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f],"
+                    "[%.1f,%.1f]]]}}",
+                    x, y, x + 20, y, x + 20, y + 20, x, y + 20, x, y, x + 5, y + 5, x + 5, y + 15,
+                    x + 15, y + 15, x + 15, y + 5, x + 5, y + 5);
+        } else {
+            fprintf(f,
+                    "{\"type\":\"MultiPolygon\",\"coordinates\":[[[[%.1f,%.1f],[%.1f,%.1f],"
+                    "[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f]]],[[[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f],"
+                    "[%.1f,%.1f],[%.1f,%.1f]]]]}}",
+                    x, y, x + 8, y, x + 8, y + 8, x, y + 8, x, y, x + 12, y, x + 20, y, x + 20,
+                    y + 9, x + 12, y + 9, x + 12, y);
+        }
+    }
+    fprintf(f, "]}\n");
+    return fclose(f) == 0;
+}
+
+/* A mesh's arrays as bytes hashed (FNV-1a). */
+static uint64_t mesh_hash(const tw_mesh *m)
+{
+    uint64_t h = 1469598103934665603u;
+    const uint8_t *parts[5] = {m->xy16 ? (const uint8_t *)m->xy16 : (const uint8_t *)m->positions,
+                               (const uint8_t *)m->ids, (const uint8_t *)m->indices,
+                               (const uint8_t *)m->id16, (const uint8_t *)m->ix16};
+    size_t bytes[5] = {(size_t)m->vertex_count * (m->xy16 ? 4 : 12), (size_t)m->vertex_count * 4,
+                       (size_t)m->index_count * 4, (size_t)m->vertex_count * 2,
+                       ((size_t)m->strip_count + m->list_count) * 2};
+    for (int k = 0; k < 5; k++)
+        for (size_t i = 0; parts[k] && i < bytes[k]; i++) h = (h ^ parts[k][i]) * 1099511628211u;
+    return h;
+}
+
+static bool load(bool whole, geo_buildings *b)
+{
+    char err[512];
+    geo_buildings_desc d = {.src = {.path = path, .source_crs = "EPSG:5186"}};
+    if (!whole) { /* one tile holding everything: read, then triangulated on this thread */
+        d.has_keep = true;
+        d.keep[0] = -1e9, d.keep[1] = -1e9, d.keep[2] = 1e9, d.keep[3] = 1e9;
+    }
+    bool ok = geo_buildings_load(&d, frame, b, err, sizeof err) == TW_OK;
+    TW_CHECK_MSG(ok, "%s: %s", path, err);
+    return ok;
+}
+
+static void test_pipe_equals_single_thread(void)
+{
+    geo_buildings a, s;
+    if (!load(true, &a)) return;
+    if (!load(false, &s)) {
+        geo_buildings_free(&a);
+        return;
+    }
+    fprintf(stderr, "  %d buildings, %d chunks, %d repaired, %d defaulted\n", a.polys.count,
+            a.chunk_count, a.repaired, a.defaulted);
+    TW_CHECK(a.polys.count == PIPE_FEATURES && s.polys.count == PIPE_FEATURES);
+    TW_CHECK(a.repaired == s.repaired && a.repaired == (PIPE_FEATURES + 491) / 499);
+    TW_CHECK(a.defaulted == s.defaulted && a.roofless == s.roofless);
+    TW_CHECK(a.chunk_count == s.chunk_count && a.chunk_count > 1);
+    int fid_off = 0, xy_off = 0, mesh_off = 0, err_off = 0, order_off = 0;
+    for (int f = 0; f < a.polys.count && f < s.polys.count; f++)
+        fid_off += a.polys.features[f].fid != s.polys.features[f].fid ||
+                   a.height[f] != s.height[f];
+    int np = a.polys.ring_start[a.polys.ring_count];
+    TW_CHECK(np == s.polys.ring_start[s.polys.ring_count]);
+    if (np == s.polys.ring_start[s.polys.ring_count])
+        xy_off = memcmp(a.polys.xy, s.polys.xy, (size_t)np * 2 * sizeof *a.polys.xy) != 0;
+    for (int k = 0; k < a.chunk_count && k < s.chunk_count; k++) {
+        const geo_buildings_chunk *x = &a.chunks[k], *y = &s.chunks[k];
+        mesh_off += x->f0 != y->f0 || x->f1 != y->f1 ||
+                    mesh_hash(&x->walls) != mesh_hash(&y->walls) ||
+                    mesh_hash(&x->roofs) != mesh_hash(&y->roofs) ||
+                    mesh_hash(&x->far) != mesh_hash(&y->far);
+        err_off += x->far_err != y->far_err;
+        /* A chunk's buildings in reading order (ties of the cell sort kept). */
+        for (int f = x->f0 + 1; f < x->f1; f++)
+            order_off += a.polys.features[f].fid <= a.polys.features[f - 1].fid;
+    }
+    TW_CHECK_MSG(order_off == 0, "%d buildings out of reading order in their chunk", order_off);
+    TW_CHECK_MSG(fid_off == 0, "%d buildings in another order or height", fid_off);
+    TW_CHECK_MSG(xy_off == 0, "the points differ");
+    TW_CHECK_MSG(mesh_off == 0, "%d chunks' meshes differ", mesh_off);
+    TW_CHECK_MSG(err_off == 0, "%d chunks' far_err differ", err_off);
+    geo_buildings_free(&a);
+    geo_buildings_free(&s);
+}
+
+/* Every far box corner where geo_buildings_obox puts it for the footprint
+ * as it ends up, each chunk's far_err as geo_buildings_far_err makes it,
+ * exactly: the repaired bowties' boxes were made from the rings they had. */
+static void test_far_boxes(void)
+{
+    geo_buildings b;
+    if (!load(true, &b)) return;
+    int off = 0, err_off = 0;
+    for (int k = 0; k < b.chunk_count; k++) {
+        const geo_buildings_chunk *c = &b.chunks[k];
+        const tw_mesh *m = &c->far;
+        for (int f = c->f0; f < c->f1; f++) {
+            double q[4][2];
+            geo_buildings_obox(&b.polys, f, q);
+            for (uint32_t i = 0; i < 8; i++) {
+                uint32_t v = (uint32_t)(f - c->f0) * GEO_BUILDINGS_FAR_V + i;
+                double vx = m->xy16 ? (double)m->xy16[v * 2] / TW_MESH_XY16_PER_M : m->positions[v * 3];
+                double vy =
+                    m->xy16 ? (double)m->xy16[v * 2 + 1] / TW_MESH_XY16_PER_M : m->positions[v * 3 + 1];
+                off += fabs(vx - (q[i >> 1][0] - m->origin[0])) > 0.6 / TW_MESH_XY16_PER_M ||
+                       fabs(vy - (q[i >> 1][1] - m->origin[1])) > 0.6 / TW_MESH_XY16_PER_M;
+            }
+        }
+        err_off += c->far_err != geo_buildings_far_err(&b, c);
+    }
+    TW_CHECK_MSG(off == 0, "%d far box corners not where obox puts them", off);
+    TW_CHECK_MSG(err_off == 0, "%d chunks' far_err not the polygons'", err_off);
+    geo_buildings_free(&b);
+}
+
+int main(void)
+{
+    tw_log_init(TW_LOG_WARN);
+    geo_gdal_init(NULL);
+    char err[512];
+    if (geo_frame_create(&(geo_frame_desc){.crs = "EPSG:5186"}, &frame, err, sizeof err) != TW_OK)
+        TW_SKIP("no EPSG:5186 frame: %s", err);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/citytwin-pipe-XXXXXX");
+    if (!mkdtemp(tmpdir)) TW_SKIP("no temporary folder");
+    snprintf(path, sizeof path, "%s/set.geojson", tmpdir);
+    TW_CHECK(write_set());
+    TW_RUN(test_pipe_equals_single_thread);
+    TW_RUN(test_far_boxes);
+    geo_frame_destroy(frame);
+    unlink(path);
+    rmdir(tmpdir);
+    return TW_TEST_END();
+}

@@ -5,6 +5,7 @@
  * and self-intersecting footprints repaired. */
 #include "geo_buildings.h"
 #include "geo_gdal.h"
+#include "mesh_hash.h"
 #include "tw_log.h"
 #include "tw_test.h"
 #include "tw_triangulate.h"
@@ -293,21 +294,6 @@ static void test_release(void)
     TW_CHECK(geo_buildings_mesh_bytes(&b) == 0);
     fprintf(stderr, "  cheongna: %zu mesh bytes released\n", before);
     geo_buildings_free(&b);
-}
-
-/* A mesh's arrays as bytes hashed (FNV-1a), to see they are untouched. */
-static uint64_t mesh_hash(const tw_mesh *m)
-{
-    uint64_t h = 1469598103934665603u;
-    const uint8_t *parts[5] = {m->xy16 ? (const uint8_t *)m->xy16 : (const uint8_t *)m->positions,
-                               (const uint8_t *)m->ids, (const uint8_t *)m->indices,
-                               (const uint8_t *)m->id16, (const uint8_t *)m->ix16};
-    size_t bytes[5] = {(size_t)m->vertex_count * (m->xy16 ? 4 : 12), (size_t)m->vertex_count * 4,
-                       (size_t)m->index_count * 4, (size_t)m->vertex_count * 2,
-                       ((size_t)m->strip_count + m->list_count) * 2};
-    for (int k = 0; k < 5; k++)
-        for (size_t i = 0; parts[k] && i < bytes[k]; i++) h = (h ^ parts[k][i]) * 1099511628211u;
-    return h;
 }
 
 static uint64_t chunk_hash(const geo_buildings_chunk *c)

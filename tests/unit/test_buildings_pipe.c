@@ -8,6 +8,7 @@
  * and self-intersecting footprints that get repaired. */
 #include "geo_buildings.h"
 #include "geo_gdal.h"
+#include "mesh_hash.h"
 #include "tw_log.h"
 #include "tw_test.h"
 
@@ -72,21 +73,6 @@ static bool write_set(void)
     return fclose(f) == 0;
 }
 
-/* A mesh's arrays as bytes hashed (FNV-1a). */
-static uint64_t mesh_hash(const tw_mesh *m)
-{
-    uint64_t h = 1469598103934665603u;
-    const uint8_t *parts[5] = {m->xy16 ? (const uint8_t *)m->xy16 : (const uint8_t *)m->positions,
-                               (const uint8_t *)m->ids, (const uint8_t *)m->indices,
-                               (const uint8_t *)m->id16, (const uint8_t *)m->ix16};
-    size_t bytes[5] = {(size_t)m->vertex_count * (m->xy16 ? 4 : 12), (size_t)m->vertex_count * 4,
-                       (size_t)m->index_count * 4, (size_t)m->vertex_count * 2,
-                       ((size_t)m->strip_count + m->list_count) * 2};
-    for (int k = 0; k < 5; k++)
-        for (size_t i = 0; parts[k] && i < bytes[k]; i++) h = (h ^ parts[k][i]) * 1099511628211u;
-    return h;
-}
-
 static bool load(bool whole, geo_buildings *b)
 {
     char err[512];
@@ -116,8 +102,7 @@ static void test_pipe_equals_single_thread(void)
     TW_CHECK(a.chunk_count == s.chunk_count && a.chunk_count > 1);
     int fid_off = 0, xy_off = 0, mesh_off = 0, err_off = 0, order_off = 0;
     for (int f = 0; f < a.polys.count && f < s.polys.count; f++)
-        fid_off += a.polys.features[f].fid != s.polys.features[f].fid ||
-                   a.height[f] != s.height[f];
+        fid_off += a.polys.features[f].fid != s.polys.features[f].fid || a.height[f] != s.height[f];
     int np = a.polys.ring_start[a.polys.ring_count];
     TW_CHECK(np == s.polys.ring_start[s.polys.ring_count]);
     if (np == s.polys.ring_start[s.polys.ring_count])
@@ -158,9 +143,10 @@ static void test_far_boxes(void)
             geo_buildings_obox(&b.polys, f, q);
             for (uint32_t i = 0; i < 8; i++) {
                 uint32_t v = (uint32_t)(f - c->f0) * GEO_BUILDINGS_FAR_V + i;
-                double vx = m->xy16 ? (double)m->xy16[v * 2] / TW_MESH_XY16_PER_M : m->positions[v * 3];
-                double vy =
-                    m->xy16 ? (double)m->xy16[v * 2 + 1] / TW_MESH_XY16_PER_M : m->positions[v * 3 + 1];
+                double vx =
+                    m->xy16 ? (double)m->xy16[v * 2] / TW_MESH_XY16_PER_M : m->positions[v * 3];
+                double vy = m->xy16 ? (double)m->xy16[v * 2 + 1] / TW_MESH_XY16_PER_M
+                                    : m->positions[v * 3 + 1];
                 off += fabs(vx - (q[i >> 1][0] - m->origin[0])) > 0.6 / TW_MESH_XY16_PER_M ||
                        fabs(vy - (q[i >> 1][1] - m->origin[1])) > 0.6 / TW_MESH_XY16_PER_M;
             }

@@ -111,6 +111,82 @@ static void app__update(void *self, const app_update_ctx *u)
     }
 }
 
+/* What a frame makes of chunk k: seen, and if so its level. */
+typedef struct app__seen {
+    app_bseen seen;
+    app_blod lod;
+} app__seen;
+
+static app__seen app__chunk_seen(const app_buildings *p, const app_btile *t, int k,
+                                 const rn_view *v, mat4 vp, vec4 planes[6], double focal)
+{
+    const geo_buildings_chunk *c = &t->b.chunks[k];
+    app__seen s = {.seen = app_bbox_seen(c->box, v, vp, planes, NULL), .lod = APP_LOD_FULL};
+    if (s.seen == APP_SEEN) s.lod = app_bchunk_lod(p->cfg, c, v, focal);
+    return s;
+}
+
+/* Chunk k on its own: its item(s) at its level into p->items at *n. */
+static void app__draw_chunk(app_buildings *p, app_btile *t, int ti, int k, app__seen s,
+                            const app_draw_ctx *d, int *n)
+{
+    const geo_buildings_chunk *c = &t->b.chunks[k];
+    if (s.seen != APP_SEEN) {
+        *(s.seen == APP_OUTSIDE ? &p->culled : &p->small) += c->f1 - c->f0;
+        return;
+    }
+    /* Far away: the buildings' boxes, one draw call. The split
+     * view's before side: the source's heights. */
+    bool b0 = d->before && t->rows0;
+    rn_mesh *roofs = t->roofs, *walls = t->walls;
+    rn_mesh *farm = t->far;
+    app_blod lod = s.lod;
+    bool far = lod >= APP_LOD_FAR && c->far.index_count > 0;
+    /* Smaller still: the chunk's blocks, unless it holds the
+     * selection (its highlight shows on its far box). */
+    bool sel = ti == p->sel_tile && p->selected >= c->f0 && p->selected < c->f1;
+    int bl = APP_BLOCK_LEVELS * k + (lod >= APP_LOD_BLOCK ? lod - APP_LOD_BLOCK : 0);
+    rn_mesh bm = far && lod >= APP_LOD_BLOCK && !sel
+                     ? app_bchunk_block(t, k, (int)lod - APP_LOD_BLOCK, b0)
+                     : (rn_mesh){0};
+    bool block = rn_mesh_valid(bm);
+    /* No table (over the GL's texture buffer size: rn_table_make
+     * said so): only blocks, which carry their heights, are drawn. */
+    if (!block && !rn_table_valid(b0 ? &t->table0 : &t->table)) return;
+    /* The meshes of the level drawn, made now the first time
+     * (never a stand-in: this frame draws what it wants). */
+    if (far && !block) {
+        p->up_on_demand += app_bchunk_upload(t, k, APP_UP_FAR);
+        far = rn_mesh_valid(farm[k]);
+    }
+    if (!far) p->up_on_demand += app_bchunk_upload(t, k, APP_UP_FULL);
+    rn_fill_item *it = &p->items[*n];
+    for (int m = 0; m < (far ? 1 : 2); m++)
+        it[m] = (rn_fill_item){.mesh = block ? bm
+                                       : far ? farm[k]
+                                       : m   ? roofs[k]
+                                             : walls[k],
+                               .origin = {c->origin[0], c->origin[1], c->origin[2] * t->exag},
+                               .opacity = d->opacity,
+                               .flat_normals = true,
+                               /* Boxes and blocks: closed, wound outwards. */
+                               .cull_back = far,
+                               /* Blocks carry their colours and heights. */
+                               .table = block ? NULL
+                                        : b0  ? &t->table0
+                                              : &t->table,
+                               .table_first = (uint32_t)c->f0};
+    *n += far ? 1 : 2;
+    p->drawn += c->f1 - c->f0;
+    p->chunks_drawn++;
+    p->far_chunks += far && !block;
+    p->block_chunks += block;
+    p->draw_calls += far ? 1 : rn_mesh_valid(it[0].mesh) + rn_mesh_valid(it[1].mesh);
+    p->triangles += block ? (long)(b0 ? t->block0_tris : t->block_tris)[bl]
+                    : far ? (long)c->far.index_count / 3
+                          : (long)(c->roofs.index_count + c->walls.index_count) / 3;
+}
+
 static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
 {
     app_buildings *p = self;
@@ -173,71 +249,61 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     memcpy(vp, v->view_proj, sizeof vp);
     glm_frustum_planes(vp, planes);
     p->drawn = p->chunks_drawn = p->draw_calls = p->culled = p->small = p->far_chunks = 0;
-    p->block_chunks = 0;
+    p->block_chunks = p->block_groups = p->grouped_chunks = 0;
     p->triangles = 0;
     int n = 0;
     double focal = app_bview_focal(v);
+    app__seen s[APP_BGROUP_MAX];
     for (int ti = 0; ti < p->nx * p->ny; ti++) {
         app_btile *t = p->tiles[ti];
         if (!t || t->state != APP_BTILE_READY || !t->uploaded) continue;
-        for (int k = 0; k < t->b.chunk_count && n + 2 <= p->items_cap; k++) {
-            const geo_buildings_chunk *c = &t->b.chunks[k];
-            app_bseen seen = app_bbox_seen(c->box, v, vp, planes, NULL);
-            if (seen != APP_SEEN) {
-                *(seen == APP_OUTSIDE ? &p->culled : &p->small) += c->f1 - c->f0;
+        bool b0 = d->before && t->rows0;
+        if (!t->group_count) {
+            for (int k = 0; k < t->b.chunk_count && n + 2 <= p->items_cap; k++) {
+                s[0] = app__chunk_seen(p, t, k, v, vp, planes, focal);
+                app__draw_chunk(p, t, ti, k, s[0], d, &n);
+            }
+            continue;
+        }
+        for (int g = 0; g < t->group_count; g++) {
+            const int *members = t->group_chunk + t->group_start[g];
+            int count = t->group_start[g + 1] - t->group_start[g];
+            if (n + 2 * count > p->items_cap) break;
+            /* Whole: every member seen, drawn as blocks, at one level. */
+            bool whole = !b0 && count > 1;
+            int level = -1;
+            for (int j = 0; j < count; j++) {
+                int k = members[j];
+                const geo_buildings_chunk *c = &t->b.chunks[k];
+                s[j] = app__chunk_seen(p, t, k, v, vp, planes, focal);
+                bool sel = ti == p->sel_tile && p->selected >= c->f0 && p->selected < c->f1;
+                int l = (int)s[j].lod - APP_LOD_BLOCK;
+                whole = whole && s[j].seen == APP_SEEN && s[j].lod >= APP_LOD_BLOCK &&
+                        c->far.index_count > 0 && !sel && (level < 0 || l == level);
+                level = l;
+            }
+            rn_mesh gm = whole ? app_bgroup_block(t, g, level) : (rn_mesh){0};
+            if (!rn_mesh_valid(gm)) {
+                for (int j = 0; j < count; j++) app__draw_chunk(p, t, ti, members[j], s[j], d, &n);
                 continue;
             }
-            /* Far away: the buildings' boxes, one draw call. The split
-             * view's before side: the source's heights. */
-            bool b0 = d->before && t->rows0;
-            rn_mesh *roofs = t->roofs, *walls = t->walls;
-            rn_mesh *farm = t->far;
-            app_blod lod = app_bchunk_lod(p->cfg, c, v, focal);
-            bool far = lod >= APP_LOD_FAR && c->far.index_count > 0;
-            /* Smaller still: the chunk's blocks, unless it holds the
-             * selection (its highlight shows on its far box). */
-            bool sel = ti == p->sel_tile && p->selected >= c->f0 && p->selected < c->f1;
-            int bl = APP_BLOCK_LEVELS * k + (lod >= APP_LOD_BLOCK ? lod - APP_LOD_BLOCK : 0);
-            rn_mesh bm = far && lod >= APP_LOD_BLOCK && !sel
-                             ? app_bchunk_block(t, k, (int)lod - APP_LOD_BLOCK, b0)
-                             : (rn_mesh){0};
-            bool block = rn_mesh_valid(bm);
-            /* No table (over the GL's texture buffer size: rn_table_make
-             * said so): only blocks, which carry their heights, are drawn. */
-            if (!block && !rn_table_valid(b0 ? &t->table0 : &t->table)) continue;
-            /* The meshes of the level drawn, made now the first time
-             * (never a stand-in: this frame draws what it wants). */
-            if (far && !block) {
-                p->up_on_demand += app_bchunk_upload(t, k, APP_UP_FAR);
-                far = rn_mesh_valid(farm[k]);
+            const geo_buildings_chunk *c0 = &t->b.chunks[members[0]];
+            p->items[n++] =
+                (rn_fill_item){.mesh = gm,
+                               .origin = {c0->origin[0], c0->origin[1], c0->origin[2] * t->exag},
+                               .opacity = d->opacity,
+                               .flat_normals = true,
+                               .cull_back = true};
+            for (int j = 0; j < count; j++) {
+                const geo_buildings_chunk *c = &t->b.chunks[members[j]];
+                p->drawn += c->f1 - c->f0;
             }
-            if (!far) p->up_on_demand += app_bchunk_upload(t, k, APP_UP_FULL);
-            rn_fill_item *it = &p->items[n];
-            for (int m = 0; m < (far ? 1 : 2); m++)
-                it[m] =
-                    (rn_fill_item){.mesh = block ? bm
-                                           : far ? farm[k]
-                                           : m   ? roofs[k]
-                                                 : walls[k],
-                                   .origin = {c->origin[0], c->origin[1], c->origin[2] * t->exag},
-                                   .opacity = d->opacity,
-                                   .flat_normals = true,
-                                   /* Boxes and blocks: closed, wound outwards. */
-                                   .cull_back = far,
-                                   /* Blocks carry their colours and heights. */
-                                   .table = block ? NULL
-                                            : b0  ? &t->table0
-                                                  : &t->table,
-                                   .table_first = (uint32_t)c->f0};
-            n += far ? 1 : 2;
-            p->drawn += c->f1 - c->f0;
-            p->chunks_drawn++;
-            p->far_chunks += far && !block;
-            p->block_chunks += block;
-            p->draw_calls += far ? 1 : rn_mesh_valid(it[0].mesh) + rn_mesh_valid(it[1].mesh);
-            p->triangles += block ? (long)(b0 ? t->block0_tris : t->block_tris)[bl]
-                            : far ? (long)c->far.index_count / 3
-                                  : (long)(c->roofs.index_count + c->walls.index_count) / 3;
+            p->chunks_drawn += count;
+            p->block_chunks += count;
+            p->block_groups++;
+            p->grouped_chunks += count;
+            p->draw_calls++;
+            p->triangles += t->gblock_tris[APP_BLOCK_LEVELS * g + level];
         }
     }
     /* One pass over every chunk drawn, nearest first: the shader and state

@@ -131,7 +131,18 @@ typedef struct app_btile {
     rn_mesh *block, *block0;
     uint32_t *block_tris, *block0_tris;
     uint8_t *block_ok, *block0_ok;
-    long blocks_made;   /* levels made, for the report */
+    long blocks_made;   /* chunk levels binned (alone or in a group), for the report */
+    /* Block groups (app_buildings_groups.c): group g's chunks are
+     * group_chunk[group_start[g] .. group_start[g + 1] - 1], chunk k's
+     * group chunk_group[k]; per group and level the blocks of all its
+     * chunks as one mesh (from rows; made, and stale, as block / block_ok).
+     * group_count 0: none (every chunk drawn on its own). */
+    int group_count;
+    int *group_start, *group_chunk, *chunk_group;
+    rn_mesh *gblock;
+    uint32_t *gblock_tris;
+    uint8_t *gblock_ok;
+    long block_groups_made; /* group levels made, for the report */
     unsigned edits_gen; /* of the world's edits applied */
     /* A selection's change: only these buildings' rows (and their chunks'
      * blocks) are rewritten at the next update, not the tile's. */
@@ -185,6 +196,7 @@ typedef struct app_buildings {
     int culled, small; /* buildings in chunks outside the view, or too small in it */
     int far_chunks;    /* chunks drawn as boxes */
     int block_chunks;  /* chunks drawn as blocks */
+    int block_groups, grouped_chunks; /* groups drawn as one mesh, the chunks in them */
     long triangles;
     /* Lazy uploads (APP_UPLOAD_MB): the eye of the last frame (nearest
      * first), whether a frame was drawn with the view ready (then the
@@ -235,6 +247,20 @@ bool app_bchunk_upload(app_btile *t, int k, unsigned want);
  * the split view's rows0), made now unless made from the rows as they are;
  * {0} when it has none (the far boxes are drawn). */
 rn_mesh app_bchunk_block(app_btile *t, int k, int l, bool before);
+/* app_buildings_groups.c: block groups (module comment there). A group
+ * is the chunks whose middle falls in one square of APP_BGROUP_CELLS x
+ * APP_BGROUP_CELLS chunk cells, at most APP_BGROUP_MAX of them (8 x 8
+ * blocks of 8 vertices each: under 65,536 vertices). */
+#define APP_BGROUP_CELLS 4
+#define APP_BGROUP_MAX   64
+/* The tile's groups from its chunks (false: out of memory, none made). */
+bool app_bgroups_make(app_btile *t);
+void app_bgroups_free(app_btile *t);
+/* Chunk k's group's blocks are made again when next drawn; all when k < 0. */
+void app_bgroups_stale(app_btile *t, int k);
+/* Group g's blocks at level l, made now unless made from the rows as they
+ * are; {0} when it has none. */
+rn_mesh app_bgroup_block(app_btile *t, int g, int l);
 /* Chunks whose meshes are all up (their CPU copies freed), of chunks. */
 int app_buildings_chunks_up(const app_buildings *p, int *chunks);
 /* The pages of a large read's freed blocks back to the kernel. */

@@ -77,6 +77,7 @@ static void app__before_clear(app_btile *t)
 static void app__btile_clear(app_btile *t)
 {
     app__before_clear(t);
+    app_bgroups_free(t);
     for (int k = 0; k < t->b.chunk_count; k++) {
         if (t->roofs) rn_mesh_destroy(t->roofs[k]);
         if (t->walls) rn_mesh_destroy(t->walls[k]);
@@ -310,7 +311,7 @@ static void app__done(void *job, tw_result status)
         /* Without bases from the worker, stand them on whatever ground there is. */
         t->ground_gen = p->world->ground_gen - (bases ? 0 : 1);
         bool ok = t->base && t->roofs && t->walls && t->far && t->up && t->block && t->block_tris &&
-                  t->block_ok && t->rows;
+                  t->block_ok && t->rows && app_bgroups_make(t);
         t->state = ok ? APP_BTILE_READY : APP_BTILE_EMPTY;
         app__fields(p, &t->b);
         p->tiles_read++;
@@ -463,6 +464,7 @@ rn_mesh app_bchunk_block(app_btile *t, int k, int l, bool before)
 static void app__blocks_stale(app_btile *t, int k, bool before)
 {
     uint8_t *ok = before ? t->block0_ok : t->block_ok;
+    if (!before) app_bgroups_stale(t, k);
     if (!ok) return;
     if (k < 0)
         memset(ok, 0, (size_t)t->b.chunk_count * APP_BLOCK_LEVELS);

@@ -368,10 +368,15 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
                            p->pending_first_frame >= 0 ? json_object_new_int(p->pending_first_frame)
                                                        : NULL);
     json_object_object_add(e, "uploads_on_demand", json_object_new_int64(p->up_on_demand));
-    long blocks_made = 0; /* chunk levels of blocks made (when first drawn) */
+    /* Chunk levels of blocks made (when first drawn, alone or in a group),
+     * and group levels made. */
+    long blocks_made = 0, groups_made = 0;
     for (int i = 0; p->tiles && i < p->nx * p->ny; i++)
-        if (p->tiles[i]) blocks_made += p->tiles[i]->blocks_made;
+        if (p->tiles[i])
+            blocks_made += p->tiles[i]->blocks_made,
+                groups_made += p->tiles[i]->block_groups_made;
     json_object_object_add(e, "blocks_made", json_object_new_int64(blocks_made));
+    json_object_object_add(e, "block_groups_made", json_object_new_int64(groups_made));
     json_object_object_add(e, "uploads_background", json_object_new_int64(p->up_background));
     if (defaulted) json_object_object_add(from, "default", json_object_new_int(defaulted));
     json_object_object_add(e, "defaulted", json_object_new_int(defaulted));
@@ -409,6 +414,8 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     json_object_object_add(e, "too_small", json_object_new_int(p->small));
     json_object_object_add(e, "far_chunks", json_object_new_int(p->far_chunks));
     json_object_object_add(e, "block_chunks", json_object_new_int(p->block_chunks));
+    json_object_object_add(e, "block_groups", json_object_new_int(p->block_groups));
+    json_object_object_add(e, "grouped_chunks", json_object_new_int(p->grouped_chunks));
     json_object_object_add(e, "triangles", json_object_new_int64(p->triangles));
     json_object_object_add(e, "triangles_total", json_object_new_int64(total));
     json_object_object_add(e, "shadow_triangles", json_object_new_int64(p->shadow_triangles));

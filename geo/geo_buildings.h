@@ -97,6 +97,15 @@ typedef struct geo_buildings_row {
 #define GEO_BUILDINGS_BLOCK_N 8
 tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk *c,
                               const geo_buildings_row *rows, int n_side, tw_mesh *out);
+/* The blocks of count of b's chunks (indices into b->chunks) in one mesh
+ * at origin (x, y; z 0), rows the whole set's (feature f's row rows[f]):
+ * each chunk's boxes as geo_buildings_block makes them, binned in its own
+ * grid, shifted from its origin to this one (a far overview draws many
+ * chunks' blocks in one call). TW_ERR_TOOBIG over 65,535 vertices (8 a
+ * box: at most 128 chunks of 8 x 8 blocks). */
+tw_result geo_buildings_blocks(const geo_buildings *b, const int *chunks, int count,
+                               const geo_buildings_row *rows, int n_side, const double origin[2],
+                               tw_mesh *out);
 
 /* Feature f's far box (geo_buildings_block.c): the smallest rectangle
  * over its outer rings among those along each of their edges (at most

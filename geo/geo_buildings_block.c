@@ -25,11 +25,13 @@ static void geo__box(const geo_buildings *b, const geo_buildings_chunk *c,
     out[2] = rows[i].base, out[5] = rows[i].base + rows[i].height;
 }
 
-tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk *ch,
-                              const geo_buildings_row *rows, int n_side, tw_mesh *out)
+/* Chunk ch's buildings binned into the n_side x n_side cells at cells
+ * (zeroed); boxes in the chunk's coordinates shifted by (dx, dy). Returns
+ * the cells used. */
+static int geo__bin(const geo_buildings *b, const geo_buildings_chunk *ch,
+                    const geo_buildings_row *rows, int n_side, float dx, float dy,
+                    geo__cell *cells)
 {
-    memset(out, 0, sizeof *out);
-    if (n_side < 1 || n_side > GEO_BUILDINGS_BLOCK_N) return TW_ERR_ARG;
     uint32_t n = rows && ch->f1 > ch->f0 ? (uint32_t)(ch->f1 - ch->f0) : 0;
     float ext[4] = {FLT_MAX, FLT_MAX, -FLT_MAX, -FLT_MAX};
     for (uint32_t i = 0; i < n; i++) {
@@ -42,8 +44,6 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
     float side = ext[2] - ext[0] > ext[3] - ext[1] ? ext[2] - ext[0] : ext[3] - ext[1];
     float cell = side > 0 ? side / (float)n_side : 1;
     const int N = n_side;
-    geo__cell *cells = n ? calloc((size_t)(N * N), sizeof *cells) : NULL;
-    if (n && !cells) return TW_ERR_NOMEM;
     int used = 0;
     for (uint32_t i = 0; i < n; i++) {
         float q[6];
@@ -68,23 +68,58 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
         c->area += w;
         for (int k = 0; k < 4; k++) c->rgba[k] += w * rows[i].rgba[k];
     }
-    /* As the GPU takes them (TW_MESH_GPU16: the walls a strip, uint16),
-     * made from the list here: uploaded as they are. */
-    uint32_t ix[GEO_BUILDINGS_BLOCK_N * GEO_BUILDINGS_BLOCK_N * 30];
-    tw_result r =
-        tw_mesh_alloc(out, (uint32_t)used * 8, (uint32_t)used * 30, TW_MESH_COLORS | TW_MESH_GPU16);
+    /* Into the mesh's origin: after the binning, which stays the chunk's
+     * own whatever mesh it goes into. */
+    for (int k = 0; k < N * N && (dx != 0 || dy != 0); k++)
+        if (cells[k].count)
+            cells[k].box[0] += dx, cells[k].box[3] += dx, cells[k].box[1] += dy,
+                cells[k].box[4] += dy;
+    return used;
+}
+
+/* The blocks of count chunks, one (its rows one_rows) or b's chunks
+ * listed (the tile's rows), into one mesh at origin. */
+static tw_result geo__blocks(const geo_buildings *b, const geo_buildings_chunk *one,
+                             const geo_buildings_row *one_rows, const int *chunks, int count,
+                             const geo_buildings_row *rows, int n_side, const double origin[2],
+                             tw_mesh *out)
+{
+    memset(out, 0, sizeof *out);
+    if (n_side < 1 || n_side > GEO_BUILDINGS_BLOCK_N || count < 0) return TW_ERR_ARG;
+    const int N = n_side;
+    geo__cell *cells = count ? calloc((size_t)count * (size_t)(N * N), sizeof *cells) : NULL;
+    if (count && !cells) return TW_ERR_NOMEM;
+    long used = 0;
+    for (int j = 0; j < count; j++) {
+        const geo_buildings_chunk *ch = one ? one : &b->chunks[chunks[j]];
+        const geo_buildings_row *cr = one ? one_rows : rows ? rows + ch->f0 : NULL;
+        /* The shift in double, then float: what the chunk's own mesh adds
+         * to its origin. */
+        float dx = (float)(ch->origin[0] - origin[0]), dy = (float)(ch->origin[1] - origin[1]);
+        used += geo__bin(b, ch, cr, N, dx, dy, cells + (size_t)j * (size_t)(N * N));
+    }
+    /* As the GPU takes them (TW_MESH_GPU16: the walls a strip, uint16). */
+    if (used * 8 > 65535) {
+        free(cells);
+        return TW_ERR_TOOBIG;
+    }
+    uint32_t *ix = used ? malloc((size_t)used * 30 * sizeof *ix) : NULL;
+    tw_result r = used && !ix ? TW_ERR_NOMEM
+                              : tw_mesh_alloc(out, (uint32_t)used * 8, (uint32_t)used * 30,
+                                              TW_MESH_COLORS | TW_MESH_GPU16);
     if (r != TW_OK) {
+        free(ix);
         free(cells);
         return r;
     }
-    out->origin[0] = ch->origin[0], out->origin[1] = ch->origin[1], out->origin[2] = 0;
+    out->origin[0] = origin[0], out->origin[1] = origin[1], out->origin[2] = 0;
     out->prim = TW_PRIM_TRIANGLES;
     /* Corner k's bottom at vertex 2k, its top at 2k + 1: the four walls
      * (bottom a, b, top b, a) go up as one strip (tw_mesh_strip16), then the roof. */
     static const uint32_t tri[30] = {0, 2, 3, 0, 3, 1, 2, 4, 5, 2, 5, 3, 4, 6, 7,
                                      4, 7, 5, 6, 0, 1, 6, 1, 7, 1, 3, 5, 1, 5, 7};
     uint32_t o = 0;
-    for (int k = 0; k < N * N && used; k++) {
+    for (long k = 0; k < (long)count * N * N && used; k++) {
         const geo__cell *c = &cells[k];
         if (!c->count) continue;
         const float q[4][2] = {{c->box[0], c->box[1]},
@@ -101,8 +136,27 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
         o++;
     }
     free(cells);
-    tw_mesh_strip16(ix, out->index_count, out->ix16, &out->strip_count, &out->list_count);
+    if (used) tw_mesh_strip16(ix, out->index_count, out->ix16, &out->strip_count, &out->list_count);
+    free(ix);
     return TW_OK;
+}
+
+tw_result geo_buildings_blocks(const geo_buildings *b, const int *chunks, int count,
+                               const geo_buildings_row *rows, int n_side, const double origin[2],
+                               tw_mesh *out)
+{
+    for (int j = 0; j < count; j++)
+        if (chunks[j] < 0 || chunks[j] >= b->chunk_count) {
+            memset(out, 0, sizeof *out);
+            return TW_ERR_ARG;
+        }
+    return geo__blocks(b, NULL, NULL, chunks, count, rows, n_side, origin, out);
+}
+
+tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk *ch,
+                              const geo_buildings_row *rows, int n_side, tw_mesh *out)
+{
+    return geo__blocks(b, ch, rows, NULL, 1, NULL, n_side, ch->origin, out);
 }
 
 /* Feature f's outer rings' points seen along direction (c, s): their

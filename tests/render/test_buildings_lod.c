@@ -104,6 +104,51 @@ static void test_grazing_levels(void)
     json_object_put(r), json_object_put(z);
 }
 
+/* Block groups: seen from high above every chunk of the district is
+ * drawn as blocks, and the blocks of each 2 km square of chunks are one
+ * mesh, one draw call; the picture, the chunks, buildings and triangles
+ * drawn are those of drawing chunk by chunk (CITYTWIN_BLOCK_GROUPS=0). */
+static void test_block_groups(void)
+{
+    snprintf(src, sizeof src, "%s/district.geojson", tw_run_tmpdir());
+    TW_CHECK(write_district(src));
+    double eye[3] = {X0 + 1000, Y0 + 2500, 25000}, target[3] = {X0 + 1000, Y0 + 4000, 0};
+    json_object *on = run_at("", "groups_on", eye, target, "");
+    setenv("CITYTWIN_BLOCK_GROUPS", "0", 1);
+    json_object *off = run_at("", "groups_off", eye, target, "");
+    unsetenv("CITYTWIN_BLOCK_GROUPS");
+    if (!on || !off) return;
+    json_object *g = tw_run_layer(on, "buildings"), *o = tw_run_layer(off, "buildings");
+    long chunks = num(g, "chunks_drawn"), groups = num(g, "block_groups"),
+         grouped = num(g, "grouped_chunks"), calls = num(g, "draw_calls");
+    fprintf(stderr,
+            "  groups: %ld chunks drawn (%ld as blocks) in %ld draw calls, %ld groups of %ld "
+            "chunks (%ld group levels made); chunk by chunk: %ld draw calls\n",
+            chunks, num(g, "block_chunks"), calls, groups, grouped, num(g, "block_groups_made"),
+            num(o, "draw_calls"));
+    TW_CHECK_MSG(chunks == 64 && num(g, "block_chunks") == chunks &&
+                     num(o, "chunks_drawn") == chunks && num(o, "block_chunks") == chunks,
+                 "chunks drawn %ld / %ld, as blocks %ld / %ld", chunks, num(o, "chunks_drawn"),
+                 num(g, "block_chunks"), num(o, "block_chunks"));
+    TW_CHECK_MSG(groups >= 2 && grouped == chunks && calls == groups &&
+                     num(g, "block_groups_made") == groups,
+                 "%ld groups of %ld chunks, %ld draw calls, %ld made", groups, grouped, calls,
+                 num(g, "block_groups_made"));
+    TW_CHECK_MSG(num(o, "block_groups") == 0 && num(o, "draw_calls") == chunks,
+                 "off: %ld groups, %ld draw calls", num(o, "block_groups"), num(o, "draw_calls"));
+    TW_CHECK(num(g, "drawn") == num(o, "drawn") && num(g, "drawn") == 10000);
+    TW_CHECK_MSG(num(g, "triangles") == num(o, "triangles"), "triangles %ld / %ld",
+                 num(g, "triangles"), num(o, "triangles"));
+    TW_CHECK(num(g, "blocks_made") == num(o, "blocks_made"));
+    tw_img_diff d = tw_run_compare("groups_on", "groups_off");
+    fprintf(stderr, "  against chunk by chunk: mad %.4f, %.5f of the pixels off\n", d.mad,
+            d.share_off);
+    TW_CHECK_MSG(d.same_size && d.mad < 0.05 && d.share_off < 0.001,
+                 "groups draw another picture: mad %.4f, %.5f of the pixels off", d.mad,
+                 d.share_off);
+    json_object_put(on), json_object_put(off);
+}
+
 /* llvmpipe finishing every few hundred indices (rn_sync: the bound on
  * its queued scenes, 250,000 indices by default) draws the same
  * picture as never finishing, and the report counts the finishes. */
@@ -287,6 +332,7 @@ int main(void)
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
     if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
     TW_RUN(test_grazing_levels);
+    TW_RUN(test_block_groups);
     TW_RUN(test_shadow_levels);
     TW_RUN(test_shadow_cache);
     TW_RUN(test_sync_mid_frame);

@@ -155,7 +155,51 @@ static void test_blocks(void)
         fprintf(stderr, "  cheongna, %d x %d: %d buildings, far boxes %ld triangles, blocks %ld\n",
                 side, side, b.polys.count, far, blocks);
     }
+    /* Several chunks in one mesh (a block group): each chunk's boxes and
+     * colours as its own mesh has them, moved from its origin to the
+     * group's, in the order given. */
+    int pick[3] = {b.chunk_count - 1, 0, b.chunk_count / 2};
+    double org[2] = {b.chunks[pick[0]].origin[0] + 0.5, b.chunks[pick[0]].origin[1] - 0.25};
+    for (int side = GEO_BUILDINGS_BLOCK_N; side >= 1; side /= 2) {
+        tw_mesh g;
+        TW_CHECK(geo_buildings_blocks(&b, pick, 3, rows, side, org, &g) == TW_OK);
+        TW_CHECK(g.origin[0] == org[0] && g.origin[1] == org[1] && g.origin[2] == 0);
+        TW_CHECK(g.attrs & TW_MESH_GPU16);
+        uint32_t v0 = 0, off = 0;
+        for (int j = 0; j < 3; j++) {
+            const geo_buildings_chunk *c = &b.chunks[pick[j]];
+            tw_mesh one;
+            TW_CHECK(geo_buildings_block(&b, c, rows + c->f0, side, &one) == TW_OK);
+            double dx = c->origin[0] - org[0], dy = c->origin[1] - org[1];
+            for (uint32_t v = 0; v < one.vertex_count && v0 + v < g.vertex_count; v++) {
+                const float *a = &one.positions[v * 3], *q = &g.positions[(v0 + v) * 3];
+                off += fabs(a[0] + dx - q[0]) > 1e-3 || fabs(a[1] + dy - q[1]) > 1e-3 ||
+                       a[2] != q[2] ||
+                       memcmp(&one.colors[v * 4], &g.colors[(v0 + v) * 4], 4) != 0;
+            }
+            v0 += one.vertex_count;
+            tw_mesh_free(&one);
+        }
+        TW_CHECK_MSG(v0 == g.vertex_count && g.index_count == v0 / 8 * 30,
+                     "%d a side: %u vertices in the group, %u in its chunks", side, g.vertex_count,
+                     v0);
+        TW_CHECK_MSG(off == 0, "%d a side: %u group vertices unlike their chunk's", side, off);
+        /* Its triangles as a list: each box's 10 on its own 8 vertices. */
+        uint32_t *ix = malloc((size_t)g.index_count * sizeof *ix + 1);
+        tw_mesh_unpack16(&g, ix, NULL);
+        uint32_t wrong = 0;
+        for (uint32_t t = 0; t < g.index_count / 3; t++)
+            wrong += ix[3 * t] / 8 != ix[3 * t + 1] / 8 || ix[3 * t] / 8 != ix[3 * t + 2] / 8;
+        TW_CHECK_MSG(wrong == 0, "%u triangles across boxes", wrong);
+        free(ix);
+        tw_mesh_free(&g);
+    }
     tw_mesh m;
+    TW_CHECK(geo_buildings_blocks(&b, (int[1]){b.chunk_count}, 1, rows, 4, org, &m) == TW_ERR_ARG);
+    TW_CHECK(geo_buildings_blocks(&b, (int[1]){-1}, 1, rows, 4, org, &m) == TW_ERR_ARG);
+    TW_CHECK(geo_buildings_blocks(&b, pick, 3, rows, 0, org, &m) == TW_ERR_ARG);
+    TW_CHECK(geo_buildings_blocks(&b, pick, 0, rows, 4, org, &m) == TW_OK && m.vertex_count == 0);
+    tw_mesh_free(&m);
     TW_CHECK(geo_buildings_block(&b, &b.chunks[0], rows, 0, &m) == TW_ERR_ARG);
     TW_CHECK(geo_buildings_block(&b, &b.chunks[0], rows, GEO_BUILDINGS_BLOCK_N + 1, &m) ==
              TW_ERR_ARG);

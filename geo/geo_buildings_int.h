@@ -109,6 +109,10 @@ tw_result geo_bmap_open(const char *path, geo_bmap **out, char *why, size_t n);
  * given back as it is released; every pointer into the mapping cleared
  * and the mapping let go, before geo_buildings_free frees the rest. */
 void geo_bcache_mesh_release(geo_buildings *b, tw_mesh *m);
+/* Payloads of at least this many bytes are summed and checked on two
+ * threads (geo_buildings_cache.c; tests lower it to reach that path with
+ * a small cache). Returns the old value. */
+size_t geo_bcache_set_two_threads_from(size_t bytes);
 void geo_bcache_disown(geo_buildings *b);
 
 /* Threads that help a load (the caller included): the cores, at most 8. */

@@ -3,6 +3,7 @@
  * format version is rejected with a reason, never trusted, never a crash
  * (run under ASan/UBSan in CI). */
 #include "geo_buildings.h"
+#include "geo_buildings_int.h"
 #include "tw_file.h"
 #include "tw_test.h"
 
@@ -409,6 +410,48 @@ static void test_fuzz_seed_is_current(void)
     free(data);
 }
 
+/* A cache whose every array lies where it should, under a checksum that
+ * matches, but with a chunk's mesh index past its vertices or a vertex
+ * naming a building outside its chunk (a file made so), is rejected:
+ * checked on one thread or two (the chunks' checks beside the parse), in
+ * the first chunk or the last. The same file unchanged is trusted. */
+static void test_bad_mesh_in_place(void)
+{
+    char why[600];
+    int rejected = 0, tries = 0;
+    for (int two = 0; two < 2; two++) {
+        size_t was = geo_bcache_set_two_threads_from(two ? 0 : SIZE_MAX);
+        for (int which = 0; which < 4; which++) {
+            geo_buildings_chunk *c =
+                &loaded.chunks[which & 1 ? loaded.chunk_count - 1 : 0];
+            tw_mesh *m = which & 2 ? &c->far : &c->walls;
+            uint16_t *at = which & 2 ? &m->id16[m->vertex_count - 1] : &m->ix16[0];
+            uint16_t keep = *at;
+            *at = which & 2 ? (uint16_t)(2 * (c->f1 - c->f0) + 1) : (uint16_t)m->vertex_count;
+            TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+            *at = keep;
+            geo_buildings b;
+            tw_result r = geo_buildings_cache_read(dir, key, &b, why, sizeof why);
+            tries++;
+            if (r == TW_ERR_FORMAT && strstr(why, "inconsistent"))
+                rejected++;
+            else
+                fprintf(stderr, "%s threads, case %d: %d %s\n", two ? "two" : "one", which, r,
+                        why);
+            geo_buildings_free(&b);
+        }
+        TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+        geo_buildings b;
+        TW_CHECK_MSG(geo_buildings_cache_read(dir, key, &b, why, sizeof why) == TW_OK, "%s", why);
+        TW_CHECK(b.chunk_count == loaded.chunk_count &&
+                 same_mesh(&b.chunks[b.chunk_count - 1].walls,
+                           &loaded.chunks[loaded.chunk_count - 1].walls));
+        geo_buildings_free(&b);
+        geo_bcache_set_two_threads_from(was);
+    }
+    TW_CHECK_MSG(rejected == tries, "%d of %d rejected", rejected, tries);
+}
+
 int main(void)
 {
     char err[512], src[1024];
@@ -436,6 +479,7 @@ int main(void)
     TW_RUN(test_rewritten_while_mapped);
     TW_RUN(test_bad_array_offsets);
     TW_RUN(test_misaligned_last_array);
+    TW_RUN(test_bad_mesh_in_place);
     TW_RUN(test_sum);
     geo_buildings_free(&loaded);
     geo_frame_destroy(frame);

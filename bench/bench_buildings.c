@@ -49,8 +49,15 @@
  *     scenes have no time).
  *
  *   bench_buildings [--count N] [--app-count N] [--data DIR] [--wait-s S]
- *                   [--no-app] [--no-fgb] [--no-load] [--full] [--block-px PX]
- *                   [--far-px PX]
+ *                   [--no-app] [--no-fgb] [--no-load] [--full] [--repeat N]
+ *                   [--block-px PX] [--far-px PX]
+ *
+ *   --repeat N (with --full, at most BENCH_REPEAT_MAX): the full set's
+ *   three views run in turn N times, each reported for its median run by
+ *   the first complete frame (with the range), and N cold / warm pairs
+ *   (each cold into a cache of its own), their medians: this machine's
+ *   speed drifts by tens of percent within minutes, which one run each
+ *   cannot tell from a change.
  *
  *   --no-load: skips the load rows (the app's rows only).
  *   --far-px PX: the layer's far_px in every app run, as --block-px.
@@ -84,6 +91,13 @@
 
 #define WIDTH  1280
 #define HEIGHT 720
+#define BENCH_REPEAT_MAX 9
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
 
 static double now_s(void)
 {
@@ -404,6 +418,7 @@ int main(int argc, char **argv)
     const char *data = "bench-data";
     double wait_s = 2;
     bool with_app = true, with_fgb = true, full = false, with_load = true;
+    int repeat = 1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--count") == 0 && i + 1 < argc)
             count = atol(argv[++i]);
@@ -419,6 +434,8 @@ int main(int argc, char **argv)
             with_fgb = false;
         else if (strcmp(argv[i], "--full") == 0)
             full = true;
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+            repeat = atoi(argv[++i]);
         else if (strcmp(argv[i], "--no-load") == 0)
             with_load = false;
         else if ((strcmp(argv[i], "--block-px") == 0 || strcmp(argv[i], "--far-px") == 0) &&
@@ -429,6 +446,7 @@ int main(int argc, char **argv)
             i++;
         }
     }
+    repeat = repeat < 1 ? 1 : repeat > BENCH_REPEAT_MAX ? BENCH_REPEAT_MAX : repeat;
     count = count < 100 ? 100 : count;
     app_count = app_count < 100 ? 100 : app_count > count ? count : app_count;
     const char *src = getenv("CITYTWIN_SOURCE") ? getenv("CITYTWIN_SOURCE") : ".";
@@ -569,13 +587,31 @@ int main(int argc, char **argv)
     if (full) {
         /* The whole set in the app: what deck.gl's figures are about. */
         const char *views[3] = {"overview", "street", "oblique"};
+        /* --repeat N: the views in turn N times (the machine's speed
+         * drifts by tens of percent within minutes), each printed for its
+         * median run by the first complete frame, with the range. */
+        app_run all[3][BENCH_REPEAT_MAX];
+        for (int r = 0; r < repeat; r++)
+            for (int v = 0; v < 3; v++)
+                all[v][r] = run_app(gpkg, ", \"stream\": false, \"cache\": false", eyes[v],
+                                    targets[v], wait_s);
         for (int v = 0; v < 3; v++) {
-            app_run a =
-                run_app(gpkg, ", \"stream\": false, \"cache\": false", eyes[v], targets[v], wait_s);
-            if (!a.ok) {
+            double t[BENCH_REPEAT_MAX];
+            int m = 0;
+            for (int r = 0; r < repeat; r++)
+                if (all[v][r].ok) t[m++] = all[v][r].complete_ms;
+            if (!m) {
                 printf("full set in the app, %s: failed\n", views[v]);
                 continue;
             }
+            qsort(t, (size_t)m, sizeof *t, cmp_double);
+            app_run a = all[v][0];
+            for (int r = 0; r < repeat; r++)
+                if (all[v][r].ok && all[v][r].complete_ms == t[(m - 1) / 2]) a = all[v][r];
+            if (m > 1)
+                printf("full set, %s: first complete frame over %d runs: median %.2f s, %.2f to "
+                       "%.2f s (the run below is the median one)\n",
+                       views[v], m, t[(m - 1) / 2] / 1000, t[0] / 1000, t[m - 1] / 1000);
             /* The floor: as many triangles at the plain draw's rate of the
              * app set in the same view. */
             double plain = floor_ms[v] / (double)(floor_tris > 0 ? floor_tris : 1) * a.triangles;
@@ -595,20 +631,42 @@ int main(int argc, char **argv)
          * GL context (the file opened) to the first complete frame of the
          * overview, cold with the cache on (every chunk built and written
          * to the cache first), then warm from that cache. */
-        char fx[760];
-        snprintf(fx, sizeof fx, "%s/xdg_full", tw_run_tmpdir());
-        setenv("XDG_CACHE_HOME", fx, 1);
-        app_run c = run_app(gpkg, ", \"stream\": false", eyes[0], targets[0], wait_s);
-        app_run w = run_app(gpkg, ", \"stream\": false", eyes[0], targets[0], wait_s);
-        if (c.ok && w.ok) {
-            double cs = (c.complete_ms - c.context_ms) / 1000,
-                   ws = (w.complete_ms - w.context_ms) / 1000;
+        /* --repeat N: N pairs, each cold into a cache folder of its own;
+         * the medians of the colds and of the warms. */
+        double cs[BENCH_REPEAT_MAX], ws[BENCH_REPEAT_MAX];
+        int pairs = 0;
+        app_run c = {0}, w = {0};
+        for (int r = 0; r < repeat; r++) {
+            char fx[760];
+            snprintf(fx, sizeof fx, "%s/xdg_full%d", tw_run_tmpdir(), r);
+            setenv("XDG_CACHE_HOME", fx, 1);
+            app_run ci = run_app(gpkg, ", \"stream\": false", eyes[0], targets[0], wait_s);
+            app_run wi = run_app(gpkg, ", \"stream\": false", eyes[0], targets[0], wait_s);
+            if (!ci.ok || !wi.ok) continue;
+            c = ci, w = wi;
+            cs[pairs] = (ci.complete_ms - ci.context_ms) / 1000;
+            ws[pairs] = (wi.complete_ms - wi.context_ms) / 1000;
+            if (repeat > 1)
+                printf("full set, overview, pair %d: cold %.2f s, warm %.2f s = %.2fx\n", r + 1,
+                       cs[pairs], ws[pairs], ws[pairs] / cs[pairs]);
+            pairs++;
+            /* 430 MB a cache: only the last pair's is kept. */
+            if (r + 1 < repeat) {
+                snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx);
+                tw_run_shell(cmd);
+            }
+        }
+        if (pairs) {
+            qsort(cs, (size_t)pairs, sizeof *cs, cmp_double);
+            qsort(ws, (size_t)pairs, sizeof *ws, cmp_double);
+            double cm = cs[(pairs - 1) / 2], wm = ws[(pairs - 1) / 2];
             printf("full set, %ld buildings, overview: cold ingest (cache %s) %.2f s from the GL "
                    "context to the first complete frame = %.2fx the plain OGR read (%.2f s); warm "
-                   "start (cache %s) %.2f s = %.2fx the cold; peak RSS cold %.0f MB, warm %.0f "
+                   "start (cache %s) %.2f s = %.2fx the cold%s; peak RSS cold %.0f MB, warm %.0f "
                    "MB\n",
-                   c.features, c.cache, cs, cs / gpkg_read_s, gpkg_read_s, w.cache, ws, ws / cs,
-                   c.peak_kb / 1024.0, w.peak_kb / 1024.0);
+                   c.features, c.cache, cm, cm / gpkg_read_s, gpkg_read_s, w.cache, wm, wm / cm,
+                   pairs > 1 ? " (medians of the pairs above)" : "", c.peak_kb / 1024.0,
+                   w.peak_kb / 1024.0);
         }
     }
     geo_buildings_free(&keep.b);

@@ -29,6 +29,11 @@
 #define LIVE__MAX_FEEDS     64
 #define LIVE__BACKOFF_CAP_S 60.0
 #define LIVE__MAX_PAGES     200 /* per fetch, for formats that page by link or range */
+/* A request that reaches its total timeout while its body still comes
+ * (bytes in, the low-speed limit not hit: a large body on a slow or busy
+ * link, not a dead server) gets twice the time on the next, up to this,
+ * unless the scene set timeout_s. */
+#define LIVE__TIMEOUT_GROW_CAP_S 300.0
 
 typedef struct live__feed {
     uint32_t id;
@@ -38,6 +43,8 @@ typedef struct live__feed {
     live_format format;
     live_options opt;
     double poll_s, connect_s, timeout_s;
+    double timeout_now; /* the total timeout of the next request (grows, above) */
+    bool timeout_given; /* the scene's: never grown */
     size_t max_bytes;
     int page_size;
     tw_pool *pool;
@@ -265,7 +272,7 @@ static bool live__start(live__feed *f, double now)
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->req_headers);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(f->connect_s * 1000));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(f->timeout_s * 1000));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(f->timeout_now * 1000));
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 16L);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)fmax(f->timeout_s / 2, 2));
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->max_bytes);
@@ -527,7 +534,9 @@ static void live__complete(live__feed *f, long status, const char *xfer_error, d
 static void live__finished(live__feed *f, CURLcode rc, double now)
 {
     long status = 0;
+    curl_off_t us = 0;
     curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(f->easy, CURLINFO_TOTAL_TIME_T, &us);
     curl_multi_remove_handle(live__g.multi, f->easy);
     curl_easy_cleanup(f->easy);
     f->easy = NULL;
@@ -539,6 +548,17 @@ static void live__finished(live__feed *f, CURLcode rc, double now)
             snprintf(error, sizeof error, "timeout");
         else
             snprintf(error, sizeof error, "%s", f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc));
+        /* The total timeout (not the low-speed limit, which ends a stall
+         * sooner) with the body coming: the next request gets more time. */
+        if (rc == CURLE_OPERATION_TIMEDOUT && f->len > 0 && !f->timeout_given &&
+            f->timeout_now < LIVE__TIMEOUT_GROW_CAP_S &&
+            us >= (curl_off_t)(f->timeout_now * 0.95e6)) {
+            double was = f->timeout_now;
+            f->timeout_now = fmin(2 * was, LIVE__TIMEOUT_GROW_CAP_S);
+            TW_INFO("live", "%s: %.0f s were not enough for the body (%zu bytes had come); "
+                            "the next requests may take %.0f s",
+                    f->label, was, f->len, f->timeout_now);
+        }
     }
     live_rec_write(f->rec, now - f->added_at, status, f->results_count, error,
                    rc == CURLE_OK ? f->buf : NULL, f->len);
@@ -680,6 +700,8 @@ tw_result live_fetch_add(const live_feed_desc *d, live_feed *out)
     f->poll_s = d->poll_s > 0 ? d->poll_s : 10;
     f->connect_s = d->connect_timeout_s > 0 ? d->connect_timeout_s : 5;
     f->timeout_s = d->timeout_s > 0 ? d->timeout_s : fmin(fmax(2 * f->poll_s, 5), 60);
+    f->timeout_now = f->timeout_s;
+    f->timeout_given = d->timeout_s > 0;
     f->max_bytes = d->max_bytes ? d->max_bytes : (size_t)64 << 20;
     f->page_size = d->page_size > 0 ? d->page_size : 1000;
     f->paged = f->format == LIVE_FORMAT_NGSILD && !live__has_param(f->url, "limit") &&

@@ -85,7 +85,9 @@ typedef struct live_feed_desc {
     live_options options;     /* strings are copied */
     double poll_s;            /* 10 */
     double connect_timeout_s; /* 5 */
-    double timeout_s;         /* total per request: 2 x poll_s within 5..60 */
+    double timeout_s;         /* total per request; 0: 2 x poll_s within 5..60, doubled
+                                 (to 300 s at most) after a request reached it while
+                                 its body still came (a large body on a slow link) */
     size_t max_bytes;         /* response cap, 64 MiB */
     int page_size;            /* NGSI-LD limit per page: 1000 */
     tw_pool *pool;

@@ -291,6 +291,46 @@ static void test_timeout_and_remove_while_hanging(void)
     TW_CHECK(tw_feedsim_fault(&sim, "none", NULL));
 }
 
+/* A body that comes, but slower than the default total timeout allows
+ * (1,280 bytes/s, 7.6 KB: about 6 s against 5 s): the first request times
+ * out with most of it in, the next gets twice the time and succeeds. With
+ * the scene's own timeout_s the time is never grown. */
+static void test_timeout_grows_while_the_body_comes(void)
+{
+    tw_feedsim slow;
+    if (!tw_feedsim_start(&slow, (const char *const[]){"--port", "0", "--seed", "1", "--freeze",
+                                                       "--slow-bytes", "128", NULL})) {
+        TW_CHECK_MSG(false, "a second citytwin-feedsim did not start");
+        return;
+    }
+    TW_CHECK(tw_feedsim_fault(&slow, "slow", "/geojson"));
+    char url[600];
+    snprintf(url, sizeof url, "%s/geojson/sensors.geojson", slow.base);
+    reset();
+    live_feed f = add(url, LIVE_FORMAT_GEOJSON, 0.5, (live_feed_desc){0}, NULL);
+    TW_CHECK(wait_results(2, 30));
+    live_fetch_remove(f);
+    TW_CHECK(ngot >= 2);
+    if (ngot >= 2) {
+        TW_CHECK_MSG(!got[0]->success && strcmp(got[0]->error, "timeout") == 0, "first: %s",
+                     got[0]->error);
+        TW_CHECK_MSG(got[1]->success && got[1]->snap, "second: %s", got[1]->error);
+        if (got[1]->snap)
+            TW_CHECK_MSG(got[1]->snap->entity_count == geojson_count(), "entities %d, served %ld",
+                         got[1]->snap->entity_count, geojson_count());
+    }
+    reset();
+    f = add(url, LIVE_FORMAT_GEOJSON, 0.5, (live_feed_desc){.timeout_s = 2}, NULL);
+    TW_CHECK(wait_results(2, 15));
+    live_fetch_remove(f);
+    TW_CHECK(ngot >= 2);
+    for (int i = 0; i < ngot && i < 2; i++)
+        TW_CHECK_MSG(!got[i]->success && strcmp(got[i]->error, "timeout") == 0,
+                     "given 2 s, request %d: %s", i + 1, got[i]->error);
+    reset();
+    tw_feedsim_stop(&slow);
+}
+
 #ifdef __linux__
 typedef struct policy_seen {
     bool network;
@@ -387,6 +427,7 @@ int main(void)
     TW_RUN(test_503_backs_off_and_recovers);
     TW_RUN(test_caps_and_schemes);
     TW_RUN(test_timeout_and_remove_while_hanging);
+    TW_RUN(test_timeout_grows_while_the_body_comes);
     reset();
     tw_pool_destroy(pool);
     tw_feedsim_stop(&sim);

@@ -127,6 +127,18 @@ static bool small_repeats(const tri_small *r, int n)
     return false;
 }
 
+/* Vertex k in the box (x0, y0)-(x1, y1) and in triangle a b c, edges
+ * included. */
+static inline int small_inside(const tri_small *r, int k, double ax, double ay, double bx,
+                               double by, double cx, double cy, double x0, double y0, double x1,
+                               double y1)
+{
+    double px = r->x[k], py = r->y[k];
+    return (px >= x0) & (px <= x1) & (py >= y0) & (py <= y1) &
+           (orient_xy(ax, ay, bx, by, px, py) >= 0) & (orient_xy(bx, by, cx, cy, px, py) >= 0) &
+           (orient_xy(cx, cy, ax, ay, px, py) >= 0);
+}
+
 /* 1 when no other vertex that turns right or goes straight lies in the
  * triangle (prev, b, next), edges included, else 0; as ear_blocked in
  * tw_triangulate.c. -1 when a vertex in it sits at one of the corners: the
@@ -138,7 +150,6 @@ static int small_is_ear(const tri_small *r, int b)
     if (r->reflex >> b & 1) return 0;
     int a = r->prev[b], c = r->next[b];
     uint64_t m = r->reflex & ~((1ull << a) | (1ull << c));
-    if (!m) return 1;
     double ax = r->x[a], ay = r->y[a], bx = r->x[b], by = r->y[b], cx = r->x[c], cy = r->y[c];
     double x0 = ax < bx ? ax : bx, y0 = ay < by ? ay : by;
     double x1 = ax > bx ? ax : bx, y1 = ay > by ? ay : by;
@@ -157,22 +168,26 @@ static int small_is_ear(const tri_small *r, int b)
         r1 = rc > r1 ? rc : r1;
         m &= r->xge[c0] & r->xle[c1] & r->yge[r0] & r->yle[r1];
     }
-    while (m) {
-        int k = __builtin_ctzll(m);
-        m &= m - 1;
-        double px = r->x[k], py = r->y[k];
-        /* Bitwise, no branch but the one that finds a vertex inside (rare):
-         * whether a vertex is in the box is anyone's guess. */
-        int in = (px >= x0) & (px <= x1) & (py >= y0) & (py <= y1) &
-                 (orient_xy(ax, ay, bx, by, px, py) >= 0) &
-                 (orient_xy(bx, by, cx, cy, px, py) >= 0) & (orient_xy(cx, cy, ax, ay, px, py) >= 0);
-        if (in) {
-            if ((px == ax && py == ay) | (px == bx && py == by) | (px == cx && py == cy))
-                return -1;
-            return 0;
+    /* The first two candidates without a branch (none, one or two is
+     * anyone's guess; a missing one is the NaN vertex TRI_SMALL_MAX, in no
+     * box), the rest, if any, in a loop. Bitwise tests: no branch but the
+     * one that finds a vertex inside (rare). */
+    uint64_t m2 = m & (m - 1);
+    int k1 = m ? __builtin_ctzll(m) : TRI_SMALL_MAX;
+    int k2 = m2 ? __builtin_ctzll(m2) : TRI_SMALL_MAX;
+    m = m2 & (m2 - 1);
+    int in1 = small_inside(r, k1, ax, ay, bx, by, cx, cy, x0, y0, x1, y1);
+    int in2 = small_inside(r, k2, ax, ay, bx, by, cx, cy, x0, y0, x1, y1);
+    int k = in1 ? k1 : k2;
+    if (!(in1 | in2)) {
+        for (k = -1; m && k < 0; m &= m - 1) {
+            int j = __builtin_ctzll(m);
+            if (small_inside(r, j, ax, ay, bx, by, cx, cy, x0, y0, x1, y1)) k = j;
         }
+        if (k < 0) return 1;
     }
-    return 1;
+    double px = r->x[k], py = r->y[k];
+    return (px == ax && py == ay) | (px == bx && py == by) | (px == cx && py == cy) ? -1 : 0;
 }
 
 static bool out_reserve(tw_tri_out *o, size_t more)
@@ -319,6 +334,7 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
     r.next[n - 1] = 0;
     memcpy(r.prev + 1, seq, (size_t)n - 1);
     r.prev[0] = (uint8_t)(n - 1);
+    r.x[TRI_SMALL_MAX] = r.y[TRI_SMALL_MAX] = NAN; /* small_is_ear's "no vertex" */
     r.slabs = __builtin_popcountll(r.reflex) > TRI_SLAB_MIN;
     r.minx = r.miny = r.sx = r.sy = 0;
     if (r.slabs) r.slabs = small_slabs(&r, n);

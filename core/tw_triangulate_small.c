@@ -91,14 +91,13 @@ static bool small_reflex(const tri_small *r, int k)
     return orient_xy(r->x[a], r->y[a], r->x[k], r->y[k], r->x[c], r->y[c]) <= 0;
 }
 
-/* Two vertices at one point: a convex one at an ear's tip needs the general
- * clipper's tests (one inside an ear is caught by small_is_ear). Open
- * addressing on the coordinates' bits, in a table kept per thread whose
- * slots are stamped with a call number: nothing to clear per ring. */
+/* Two vertices at one point: the ear test below does not handle them.
+ * Open addressing on the coordinates' bits, in a table kept per thread
+ * whose slots are stamped with a call number: nothing to clear per ring. */
 #define TRI_SLOTS 256
 static _Thread_local struct {
-    uint32_t call;              /* stamp of this call, in the high 24 bits */
-    uint32_t slot[TRI_SLOTS];   /* stamp | vertex */
+    uint32_t call;            /* stamp of this call, in the high 24 bits */
+    uint32_t slot[TRI_SLOTS]; /* stamp | vertex */
 } tri_seen;
 
 static bool small_repeats(const tri_small *r, int n)
@@ -139,15 +138,13 @@ static inline int small_inside(const tri_small *r, int k, double ax, double ay, 
            (orient_xy(cx, cy, ax, ay, px, py) >= 0);
 }
 
-/* 1 when no other vertex that turns right or goes straight lies in the
- * triangle (prev, b, next), edges included, else 0; as ear_blocked in
- * tw_triangulate.c. -1 when a vertex in it sits at one of the corners: the
- * general clipper treats such repeats apart, so the ring goes there. Only a
- * vertex in the triangle can matter, so repeats elsewhere cost nothing. */
-static int small_is_ear(const tri_small *r, int b)
+/* No other vertex that turns right or goes straight lies in the triangle
+ * (prev, b, next), edges included; as ear_blocked in tw_triangulate.c for a
+ * ring without repeated points. */
+static bool small_is_ear(const tri_small *r, int b)
 {
     /* The reflex bit is b's turn, kept up to date. */
-    if (r->reflex >> b & 1) return 0;
+    if (r->reflex >> b & 1) return false;
     int a = r->prev[b], c = r->next[b];
     uint64_t m = r->reflex & ~((1ull << a) | (1ull << c));
     double ax = r->x[a], ay = r->y[a], bx = r->x[b], by = r->y[b], cx = r->x[c], cy = r->y[c];
@@ -178,16 +175,11 @@ static int small_is_ear(const tri_small *r, int b)
     m = m2 & (m2 - 1);
     int in1 = small_inside(r, k1, ax, ay, bx, by, cx, cy, x0, y0, x1, y1);
     int in2 = small_inside(r, k2, ax, ay, bx, by, cx, cy, x0, y0, x1, y1);
-    int k = in1 ? k1 : k2;
-    if (!(in1 | in2)) {
-        for (k = -1; m && k < 0; m &= m - 1) {
-            int j = __builtin_ctzll(m);
-            if (small_inside(r, j, ax, ay, bx, by, cx, cy, x0, y0, x1, y1)) k = j;
-        }
-        if (k < 0) return 1;
-    }
-    double px = r->x[k], py = r->y[k];
-    return (px == ax && py == ay) | (px == bx && py == by) | (px == cx && py == cy) ? -1 : 0;
+    if (in1 | in2) return false;
+    for (; m; m &= m - 1)
+        if (small_inside(r, __builtin_ctzll(m), ax, ay, bx, by, cx, cy, x0, y0, x1, y1))
+            return false;
+    return true;
 }
 
 static bool out_reserve(tw_tri_out *o, size_t more)
@@ -295,45 +287,42 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
         if (done) return done;
     }
     uint64_t all = n == 64 ? ~0ull : (1ull << n) - 1;
-    uint64_t right = ((rt << 1) | (rt >> (n - 1))) & all; /* bit v for vertex v */
 
-    /* As ring_build: counter-clockwise; backwards a run keeps its last
-     * index and a closing point is the first run's. */
-    double area = top < TRI_AREA_EXP ? sum / 2
-                                     : tw_triangulate_signed_area(xy + 2 * (size_t)start, len);
+    /* As ring_build: counter-clockwise. A clockwise ring is not turned round
+     * in memory but linked backwards, starting where the turned one would
+     * (the last vertex, or the first when a closing point was dropped);
+     * backwards a run keeps its last index and a closing point is the
+     * first run's. Vertex k's turn is then orient(k + 1, k, k - 1), the
+     * same products as in the turned ring. */
+    double area =
+        top < TRI_AREA_EXP ? sum / 2 : tw_triangulate_signed_area(xy + 2 * (size_t)start, len);
     if (!(area != 0) || !isfinite(area)) return 1;
-    if (area > 0) {
-        r.reflex = right;
-    } else {
-        for (int k = 0, j = m - 1; k < j; k++, j--) {
-            double t = fx[k];
-            fx[k] = fx[j];
-            fx[j] = t;
-            t = fy[k];
-            fy[k] = fy[j];
-            fy[j] = t;
-        }
-        for (int k = 0; k < n; k++) r.id[k] = last[m - 1 - k];
-        fx[n] = fx[0];
-        fy[n] = fy[0];
-        fx[n + 1] = fx[1];
-        fy[n + 1] = fy[1];
-        rt = 0;
-        for (int k = 0; k < n; k++) {
-            double o = orient_xy(fx[k], fy[k], fx[k + 1], fy[k + 1], fx[k + 2], fy[k + 2]);
-            rt |= (uint64_t)(o <= 0) << k;
-        }
-        r.reflex = ((rt << 1) | (rt >> (n - 1))) & all;
-    }
-    if (small_repeats(&r, n)) return 0;
     static const uint8_t seq[TRI_SMALL_MAX + 1] = {
         0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
         22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
         44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64};
-    memcpy(r.next, seq + 1, (size_t)n - 1);
-    r.next[n - 1] = 0;
-    memcpy(r.prev + 1, seq, (size_t)n - 1);
-    r.prev[0] = (uint8_t)(n - 1);
+    uint8_t *fwd = r.next, *back = r.prev;
+    int ear = 0;
+    if (area > 0) {
+        r.reflex = ((rt << 1) | (rt >> (n - 1))) & all; /* bit v for vertex v */
+    } else {
+        memcpy(r.id, last, (size_t)n * sizeof *last);
+        if (closed) r.id[0] = last[m - 1];
+        rt = 0;
+        for (int k = 1; k <= n; k++) {
+            double o = orient_xy(fx[k + 1], fy[k + 1], fx[k], fy[k], fx[k - 1], fy[k - 1]);
+            rt |= (uint64_t)(o <= 0) << (k - 1);
+        }
+        r.reflex = ((rt << 1) | (rt >> (n - 1))) & all;
+        fwd = r.prev;
+        back = r.next;
+        ear = closed ? 0 : n - 1;
+    }
+    if (small_repeats(&r, n)) return 0;
+    memcpy(fwd, seq + 1, (size_t)n - 1);
+    fwd[n - 1] = 0;
+    memcpy(back + 1, seq, (size_t)n - 1);
+    back[0] = (uint8_t)(n - 1);
     r.x[TRI_SMALL_MAX] = r.y[TRI_SMALL_MAX] = NAN; /* small_is_ear's "no vertex" */
     r.slabs = __builtin_popcountll(r.reflex) > TRI_SLAB_MIN;
     r.minx = r.miny = r.sx = r.sy = 0;
@@ -344,12 +333,10 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
      * needs the general clipper's repairs. */
     size_t before = out->index_count;
     uint32_t *o = out->indices + before;
-    int ear = 0, fails = 0, left = n;
+    int fails = 0, left = n;
     while (left > 3) {
         int a = r.prev[ear], c = r.next[ear];
-        int is = small_is_ear(&r, ear);
-        if (is < 0) return 0; /* out->index_count not moved yet: nothing to undo */
-        if (is) {
+        if (small_is_ear(&r, ear)) {
             *o++ = r.id[a];
             *o++ = r.id[ear];
             *o++ = r.id[c];

@@ -17,8 +17,9 @@
 #define TRI_SLABS    16
 
 typedef struct tri_small {
-    double x[TRI_SMALL_MAX], y[TRI_SMALL_MAX];
-    uint32_t id[TRI_SMALL_MAX]; /* input point */
+    /* Room for a closing point and the two that wrap round after it. */
+    double x[TRI_SMALL_MAX + 4], y[TRI_SMALL_MAX + 4];
+    uint32_t id[TRI_SMALL_MAX + 2]; /* input point */
     uint8_t prev[TRI_SMALL_MAX], next[TRI_SMALL_MAX];
     uint64_t reflex; /* bit k: vertex k turns right or goes straight */
     /* The ring's box cut into TRI_SLABS columns and as many rows: bit k of
@@ -28,6 +29,10 @@ typedef struct tri_small {
      * monotone function of x, so no vertex in the ear's box is left out. */
     bool slabs;
     double minx, miny, sx, sy; /* column = (x - minx) * sx */
+    /* Each vertex's column and row: those of an ear's box are their least
+     * and greatest over its corners (the slab function is monotone), so
+     * the test converts no coordinate. */
+    uint8_t col[TRI_SMALL_MAX], row[TRI_SMALL_MAX];
     uint64_t xge[TRI_SLABS], xle[TRI_SLABS], yge[TRI_SLABS], yle[TRI_SLABS];
 } tri_small;
 
@@ -60,8 +65,11 @@ static bool small_slabs(tri_small *r, int n)
     r->sy = sy;
     uint64_t colx[TRI_SLABS] = {0}, coly[TRI_SLABS] = {0};
     for (int k = 0; k < n; k++) {
-        colx[slab_of(r->x[k], minx, r->sx)] |= 1ull << k;
-        coly[slab_of(r->y[k], miny, r->sy)] |= 1ull << k;
+        int cx = slab_of(r->x[k], minx, sx), cy = slab_of(r->y[k], miny, sy);
+        r->col[k] = (uint8_t)cx;
+        r->row[k] = (uint8_t)cy;
+        colx[cx] |= 1ull << k;
+        coly[cy] |= 1ull << k;
     }
     uint64_t ax = 0, ay = 0, bx = 0, by = 0;
     for (int i = 0; i < TRI_SLABS; i++) {
@@ -84,27 +92,50 @@ static bool small_reflex(const tri_small *r, int k)
 }
 
 /* Two vertices at one point: the ear test below does not handle them.
- * Open addressing on the coordinates' bits. */
+ * Open addressing on the coordinates' bits, in a table kept per thread
+ * whose slots are stamped with a call number: nothing to clear per ring. */
+#define TRI_SLOTS 256
+static _Thread_local struct {
+    uint32_t call;            /* stamp of this call, in the high 24 bits */
+    uint32_t slot[TRI_SLOTS]; /* stamp | vertex */
+} tri_seen;
+
 static bool small_repeats(const tri_small *r, int n)
 {
-    uint8_t slot[4 * TRI_SMALL_MAX]; /* vertex + 1, 0 empty */
-    const unsigned mask = 4 * TRI_SMALL_MAX - 1;
-    memset(slot, 0, sizeof slot);
+    uint32_t call = tri_seen.call + 256;
+    if (call == 0) { /* 2^24 calls: clear the old stamps */
+        memset(tri_seen.slot, 0, sizeof tri_seen.slot);
+        call = 256;
+    }
+    tri_seen.call = call;
+    uint32_t *slot = tri_seen.slot;
     for (int k = 0; k < n; k++) {
         uint64_t bx, by;
         memcpy(&bx, &r->x[k], sizeof bx);
         memcpy(&by, &r->y[k], sizeof by);
         /* Without the sign bits: 0 and -0 (equal) hash alike. */
         uint64_t h = ((bx << 1) ^ ((by << 1) * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full;
-        unsigned j = (unsigned)(h >> 50) & mask;
-        while (slot[j]) {
-            int o = slot[j] - 1;
+        unsigned j = (unsigned)(h >> 56);
+        while ((slot[j] & ~255u) == call) {
+            int o = (int)(slot[j] & 255u);
             if (r->x[o] == r->x[k] && r->y[o] == r->y[k]) return true;
-            j = (j + 1) & mask;
+            j = (j + 1) & (TRI_SLOTS - 1);
         }
-        slot[j] = (uint8_t)(k + 1);
+        slot[j] = call | (uint32_t)k;
     }
     return false;
+}
+
+/* Vertex k in the box (x0, y0)-(x1, y1) and in triangle a b c, edges
+ * included. */
+static inline int small_inside(const tri_small *r, int k, double ax, double ay, double bx,
+                               double by, double cx, double cy, double x0, double y0, double x1,
+                               double y1)
+{
+    double px = r->x[k], py = r->y[k];
+    return (px >= x0) & (px <= x1) & (py >= y0) & (py <= y1) &
+           (orient_xy(ax, ay, bx, by, px, py) >= 0) & (orient_xy(bx, by, cx, cy, px, py) >= 0) &
+           (orient_xy(cx, cy, ax, ay, px, py) >= 0);
 }
 
 /* No other vertex that turns right or goes straight lies in the triangle
@@ -116,7 +147,6 @@ static bool small_is_ear(const tri_small *r, int b)
     if (r->reflex >> b & 1) return false;
     int a = r->prev[b], c = r->next[b];
     uint64_t m = r->reflex & ~((1ull << a) | (1ull << c));
-    if (!m) return true;
     double ax = r->x[a], ay = r->y[a], bx = r->x[b], by = r->y[b], cx = r->x[c], cy = r->y[c];
     double x0 = ax < bx ? ax : bx, y0 = ay < by ? ay : by;
     double x1 = ax > bx ? ax : bx, y1 = ay > by ? ay : by;
@@ -124,19 +154,31 @@ static bool small_is_ear(const tri_small *r, int b)
     y0 = cy < y0 ? cy : y0;
     x1 = cx > x1 ? cx : x1;
     y1 = cy > y1 ? cy : y1;
-    if (r->slabs)
-        m &= r->xge[slab_of(x0, r->minx, r->sx)] & r->xle[slab_of(x1, r->minx, r->sx)] &
-             r->yge[slab_of(y0, r->miny, r->sy)] & r->yle[slab_of(y1, r->miny, r->sy)];
-    while (m) {
-        int k = __builtin_ctzll(m);
-        m &= m - 1;
-        double px = r->x[k], py = r->y[k];
-        /* Bitwise: one branch, rarely taken. */
-        if (!((px >= x0) & (px <= x1) & (py >= y0) & (py <= y1))) continue;
-        if (orient_xy(ax, ay, bx, by, px, py) >= 0 && orient_xy(bx, by, cx, cy, px, py) >= 0 &&
-            orient_xy(cx, cy, ax, ay, px, py) >= 0)
-            return false;
+    if (r->slabs) {
+        int ca = r->col[a], cb = r->col[b], cc = r->col[c];
+        int ra = r->row[a], rb = r->row[b], rc = r->row[c];
+        int c0 = ca < cb ? ca : cb, c1 = ca > cb ? ca : cb;
+        int r0 = ra < rb ? ra : rb, r1 = ra > rb ? ra : rb;
+        c0 = cc < c0 ? cc : c0;
+        c1 = cc > c1 ? cc : c1;
+        r0 = rc < r0 ? rc : r0;
+        r1 = rc > r1 ? rc : r1;
+        m &= r->xge[c0] & r->xle[c1] & r->yge[r0] & r->yle[r1];
     }
+    /* The first two candidates without a branch (none, one or two is
+     * anyone's guess; a missing one is the NaN vertex TRI_SMALL_MAX, in no
+     * box), the rest, if any, in a loop. Bitwise tests: no branch but the
+     * one that finds a vertex inside (rare). */
+    uint64_t m2 = m & (m - 1);
+    int k1 = m ? __builtin_ctzll(m) : TRI_SMALL_MAX;
+    int k2 = m2 ? __builtin_ctzll(m2) : TRI_SMALL_MAX;
+    m = m2 & (m2 - 1);
+    int in1 = small_inside(r, k1, ax, ay, bx, by, cx, cy, x0, y0, x1, y1);
+    int in2 = small_inside(r, k2, ax, ay, bx, by, cx, cy, x0, y0, x1, y1);
+    if (in1 | in2) return false;
+    for (; m; m &= m - 1)
+        if (small_inside(r, __builtin_ctzll(m), ax, ay, bx, by, cx, cy, x0, y0, x1, y1))
+            return false;
     return true;
 }
 
@@ -155,44 +197,21 @@ static bool out_reserve(tw_tri_out *o, size_t more)
 /* Coordinates below 2^500: no product in an area term overflows. */
 #define TRI_AREA_EXP ((uint64_t)(1023 + 500) << 52)
 
-/* tw_triangulate_signed_area of the ring without its repeated points, bit
- * for bit: a repeat only adds terms a*b - a*b, exactly 0 while nothing
- * overflows, and the rest are the same terms in the same order. */
-static double small_area(const double *x, const double *y, int m)
+/* A ring whose vertices all turn one way (turn, none straight) is fanned
+ * from its first point when the edges sweep round once: the x direction
+ * flips exactly twice. 1 done, 0 not such a ring, -1 out of memory. x
+ * holds n + 1 points, the last repeating the first. */
+static int small_convex(const double *x, const uint32_t *id, int n, int turn, tw_tri_out *out)
 {
-    double x0 = x[0], y0 = y[0], sum = 0;
-    for (int k = 1; k + 1 < m; k++)
-        sum += (x[k] - x0) * (y[k + 1] - y0) - (x[k + 1] - x0) * (y[k] - y0);
-    return sum / 2;
-}
-
-/* A strictly convex simple ring is fanned from its first point: when every
- * vertex turns the same way (none straight) and the edges sweep round once
- * (the x direction flips exactly twice). 1 done, 0 not such a ring, -1 out
- * of memory. x, y hold n + 2 points, the last two repeating the first. */
-static int small_convex(const double *x, const double *y, const uint32_t *id, int n,
-                        tw_tri_out *out)
-{
-    int turn = 0, flips = 0, last_dx = 0;
+    int flips = 0, last_dx = 0, first_dx = 0;
     for (int k = 0; k < n; k++) {
-        double o = orient_xy(x[k], y[k], x[k + 1], y[k + 1], x[k + 2], y[k + 2]);
-        int t = (o > 0) - (o < 0);
-        if (t == 0 || (turn && t != turn)) return 0;
-        turn = t;
         int dx = (x[k + 1] > x[k]) - (x[k + 1] < x[k]);
-        if (dx) {
-            flips += last_dx && dx != last_dx;
-            last_dx = dx;
-        }
+        flips += (dx != 0) & (last_dx != 0) & (dx != last_dx);
+        last_dx = dx ? dx : last_dx;
+        first_dx = first_dx ? first_dx : dx;
     }
     /* The wrap from the last edge with an x direction to the first. */
-    for (int k = 0; k < n; k++) {
-        int dx = (x[k + 1] > x[k]) - (x[k + 1] < x[k]);
-        if (dx) {
-            flips += dx != last_dx;
-            break;
-        }
-    }
+    flips += (first_dx != 0) & (first_dx != last_dx);
     if (flips != 2) return 0;
     if (!out_reserve(out, 3 * (size_t)(n - 2))) return -1;
     uint32_t *o = out->indices + out->index_count;
@@ -211,8 +230,9 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
     if (len < 3 || len > TRI_SMALL_MAX + 1) return 0;
     /* The points without repeats, each run of equal ones kept as its first
      * and its last index, and whether the last equals the first. */
-    double fx[TRI_SMALL_MAX + 4], fy[TRI_SMALL_MAX + 4];
-    uint32_t first[TRI_SMALL_MAX + 2], last[TRI_SMALL_MAX + 2];
+    tri_small r;
+    double *fx = r.x, *fy = r.y;
+    uint32_t *first = r.id, last[TRI_SMALL_MAX + 2];
     int m = 0;
     uint64_t top = 0; /* the largest exponent field */
     for (int j = start; j < end; j++) {
@@ -242,37 +262,68 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
     fy[n] = fy[0];
     fx[n + 1] = fx[1];
     fy[n + 1] = fy[1];
-    int done = small_convex(fx, fy, first, n, out);
-    if (done) return done;
 
-    /* As ring_build: counter-clockwise; backwards a run keeps its last
-     * index and a closing point is the first run's. */
-    double area = top < TRI_AREA_EXP ? small_area(fx, fy, m)
-                                     : tw_triangulate_signed_area(xy + 2 * (size_t)start, len);
-    if (!(area != 0) || !isfinite(area)) return 1;
-    tri_small r;
-    if (area > 0) {
-        memcpy(r.x, fx, (size_t)n * sizeof *fx);
-        memcpy(r.y, fy, (size_t)n * sizeof *fy);
-        memcpy(r.id, first, (size_t)n * sizeof *first);
-    } else {
-        for (int k = 0; k < n; k++) {
-            r.x[k] = fx[m - 1 - k];
-            r.y[k] = fy[m - 1 - k];
-            r.id[k] = last[m - 1 - k];
-        }
+    /* One pass for every vertex's turn, the edges' x directions and the
+     * area: the fan test, the reflex mask of a counter-clockwise ring (the
+     * same products as small_reflex) and its winding. Vertex k + 1 turns by
+     * orient(k, k + 1, k + 2). */
+    double x0 = fx[0], y0 = fy[0], sum = 0;
+    uint64_t rt = 0, lt = 0; /* bit k: vertex k + 1 turns right (left) or goes straight */
+    bool nan = false;        /* a turn overflowed: not convex */
+    for (int k = 0; k < n; k++) {
+        double o = orient_xy(fx[k], fy[k], fx[k + 1], fy[k + 1], fx[k + 2], fy[k + 2]);
+        rt |= (uint64_t)(o <= 0) << k;
+        lt |= (uint64_t)(o >= 0) << k;
+        nan |= o != o;
+        /* tw_triangulate_signed_area bit for bit (while no product can
+         * overflow): a repeat there only adds a*b - a*b, exactly 0, the
+         * rest are these terms in this order, and the two extra here are
+         * exactly 0 too (k = 0, and past the last point fx[n] is fx[0]). */
+        sum += (fx[k] - x0) * (fy[k + 1] - y0) - (fx[k + 1] - x0) * (fy[k] - y0);
     }
-    if (small_repeats(&r, n)) return 0;
-    r.reflex = 0;
+    /* Every vertex turning one way, none straight: a fan if it winds once. */
+    if ((!rt || !lt) && !nan) {
+        int done = small_convex(fx, first, n, rt ? -1 : 1, out);
+        if (done) return done;
+    }
+    uint64_t all = n == 64 ? ~0ull : (1ull << n) - 1;
+
+    /* As ring_build: counter-clockwise. A clockwise ring is not turned round
+     * in memory but linked backwards, starting where the turned one would
+     * (the last vertex, or the first when a closing point was dropped);
+     * backwards a run keeps its last index and a closing point is the
+     * first run's. Vertex k's turn is then orient(k + 1, k, k - 1), the
+     * same products as in the turned ring. */
+    double area =
+        top < TRI_AREA_EXP ? sum / 2 : tw_triangulate_signed_area(xy + 2 * (size_t)start, len);
+    if (!(area != 0) || !isfinite(area)) return 1;
     static const uint8_t seq[TRI_SMALL_MAX + 1] = {
         0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
         22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
         44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64};
-    memcpy(r.next, seq + 1, (size_t)n - 1);
-    r.next[n - 1] = 0;
-    memcpy(r.prev + 1, seq, (size_t)n - 1);
-    r.prev[0] = (uint8_t)(n - 1);
-    for (int k = 0; k < n; k++) r.reflex |= (uint64_t)small_reflex(&r, k) << k;
+    uint8_t *fwd = r.next, *back = r.prev;
+    int ear = 0;
+    if (area > 0) {
+        r.reflex = ((rt << 1) | (rt >> (n - 1))) & all; /* bit v for vertex v */
+    } else {
+        memcpy(r.id, last, (size_t)n * sizeof *last);
+        if (closed) r.id[0] = last[m - 1];
+        rt = 0;
+        for (int k = 1; k <= n; k++) {
+            double o = orient_xy(fx[k + 1], fy[k + 1], fx[k], fy[k], fx[k - 1], fy[k - 1]);
+            rt |= (uint64_t)(o <= 0) << (k - 1);
+        }
+        r.reflex = ((rt << 1) | (rt >> (n - 1))) & all;
+        fwd = r.prev;
+        back = r.next;
+        ear = closed ? 0 : n - 1;
+    }
+    if (small_repeats(&r, n)) return 0;
+    memcpy(fwd, seq + 1, (size_t)n - 1);
+    fwd[n - 1] = 0;
+    memcpy(back + 1, seq, (size_t)n - 1);
+    back[0] = (uint8_t)(n - 1);
+    r.x[TRI_SMALL_MAX] = r.y[TRI_SMALL_MAX] = NAN; /* small_is_ear's "no vertex" */
     r.slabs = __builtin_popcountll(r.reflex) > TRI_SLAB_MIN;
     r.minx = r.miny = r.sx = r.sy = 0;
     if (r.slabs) r.slabs = small_slabs(&r, n);
@@ -282,7 +333,7 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
      * needs the general clipper's repairs. */
     size_t before = out->index_count;
     uint32_t *o = out->indices + before;
-    int ear = 0, fails = 0, left = n;
+    int fails = 0, left = n;
     while (left > 3) {
         int a = r.prev[ear], c = r.next[ear];
         if (small_is_ear(&r, ear)) {

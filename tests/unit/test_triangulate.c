@@ -563,6 +563,85 @@ static void test_small_ring_path(void)
 
 /* Every polygon of the 2018 municipalities (250 features, 53 MultiPolygons,
  * islands and holes), the points of a feature in one array. */
+/* The small path against the general clipper on every single ring of up
+ * to 65 points in the shipped building footprints that it does not fan
+ * (either winding, near collinear points, closing points as shipped), in
+ * degrees as shipped, in local metres and in metres far from 0: index for
+ * index the same triangles. */
+static void test_small_path_real_footprints(void)
+{
+    static const char *const files[] = {
+        "assets/data/buildings/incheon_cheongna_buildings_2p5km.geojson",
+        "assets/data/buildings/seoul_yeouido_osm_buildings.geojson"};
+    int compared = 0, clockwise = 0, differ = 0;
+    for (int f = 0; f < 2; f++) {
+        char path[1024], err[256];
+        tw_test_shipped(files[f], path, sizeof path);
+        json_object *root = NULL;
+        TW_CHECK_MSG(tw_json_load_file(path, 64u << 20, &root, err, sizeof err) == TW_OK, "%s",
+                     err);
+        json_object *features = root ? tw_json_get(root, "features", json_type_array) : NULL;
+        TW_CHECK(features != NULL);
+        for (size_t i = 0; features && i < json_object_array_length(features); i++) {
+            json_object *geom =
+                tw_json_get(json_object_array_get_idx(features, i), "geometry", json_type_object);
+            const char *type = geom ? tw_json_string(geom, "type") : NULL;
+            json_object *coords = geom ? tw_json_get(geom, "coordinates", json_type_array) : NULL;
+            if (!type || !coords) continue;
+            bool multi = strcmp(type, "MultiPolygon") == 0;
+            size_t parts = multi ? json_object_array_length(coords) : 1;
+            for (size_t p = 0; p < parts; p++) {
+                json_object *poly = multi ? json_object_array_get_idx(coords, p) : coords;
+                if (json_object_array_length(poly) != 1) continue;
+                json_object *ring = json_object_array_get_idx(poly, 0);
+                int m = (int)json_object_array_length(ring);
+                if (m < 4 || m > 65) continue;
+                double xy[2 * 67];
+                for (int k = 0; k < m; k++) {
+                    json_object *pt = json_object_array_get_idx(ring, (size_t)k);
+                    xy[2 * k] = json_object_get_double(json_object_array_get_idx(pt, 0));
+                    xy[2 * k + 1] = json_object_get_double(json_object_array_get_idx(pt, 1));
+                }
+                /* Convex rings are fanned, as before (test_small_ring_path). */
+                if (turns_one_way(xy, m)) continue;
+                clockwise += shoelace(xy, 0, m) < 0;
+                /* Degrees, local metres, metres as in a national grid. */
+                for (int metres = 0; metres < 3; metres++) {
+                    for (int k = 0; metres && k < m; k++) {
+                        xy[2 * k] =
+                            metres == 1 ? (xy[2 * k] - 126.63) * 88200.0 : xy[2 * k] + 183000.0;
+                        xy[2 * k + 1] = metres == 1 ? (xy[2 * k + 1] - 37.53) * 111000.0
+                                                    : xy[2 * k + 1] + 547000.0;
+                    }
+                    xy[2 * m] = 0, xy[2 * m + 1] = 0; /* a ring of 2: no area, skipped */
+                    xy[2 * m + 2] = 1, xy[2 * m + 3] = 1;
+                    int starts[2] = {0, m};
+                    tw_tri_out one = {0}, general = {0};
+                    TW_CHECK(tw_triangulate(xy, starts, 1, m, &one) == TW_OK);
+                    TW_CHECK(tw_triangulate(xy, starts, 2, m + 2, &general) == TW_OK);
+                    bool eq = one.index_count == general.index_count &&
+                              memcmp(one.indices, general.indices,
+                                     one.index_count * sizeof *one.indices) == 0;
+                    if (!eq && differ++ < 5)
+                        fprintf(stderr,
+                                "%s feature %zu part %zu (%d points%s): %zu triangles "
+                                "alone, %zu through the general clipper\n",
+                                files[f], i, p, m, metres ? ", metres" : "", one.index_count / 3,
+                                general.index_count / 3);
+                    compared++;
+                    tw_tri_out_free(&one);
+                    tw_tri_out_free(&general);
+                }
+            }
+        }
+        json_object_put(root);
+    }
+    TW_CHECK_MSG(differ == 0, "%d of %d rings differ", differ, compared);
+    TW_CHECK_MSG(compared > 2000 && clockwise > 0, "%d rings compared, %d clockwise", compared,
+                 clockwise);
+    fprintf(stderr, "note: %d real rings the same both ways (%d clockwise)\n", compared, clockwise);
+}
+
 static int sgn(double v)
 {
     return (v > 0) - (v < 0);
@@ -721,6 +800,7 @@ int main(void)
     TW_RUN(test_star_20k);
     TW_RUN(test_star_hole);
     TW_RUN(test_small_ring_path);
+    TW_RUN(test_small_path_real_footprints);
     TW_RUN(test_municipalities);
     return TW_TEST_END();
 }

@@ -138,13 +138,22 @@ static void test_fgb_over_http_streams(void)
                  loaded, total);
     struct stat st;
     stat(fgb, &st);
-    TW_CHECK_MSG(tot.partial > 0 && tot.full == 0 && tot.bytes < st.st_size,
-                 "HTTP: %d requests, %d partial, %d whole, %lld bytes of a %lld-byte file",
-                 tot.requests, tot.partial, tot.full, tot.bytes, (long long)st.st_size);
+    /* Ranges only, never the whole file. This street view holds half the
+     * file's buildings, so its tiles need about 80 % of its bytes on one
+     * dataset; tile reads that run at once (a busy machine) each open a
+     * dataset of their own, which reads the header and index again (a
+     * quarter of this small file at most). */
+    long sets = num(t, "datasets_opened");
+    long long bound = (long long)st.st_size + (sets > 1 ? sets - 1 : 0) * (long long)st.st_size / 4;
+    TW_CHECK_MSG(tot.partial > 0 && tot.full == 0 && tot.bytes < bound,
+                 "HTTP: %d requests, %d partial, %d whole, %lld bytes of a %lld-byte file "
+                 "(%ld datasets opened: at most %lld)",
+                 tot.requests, tot.partial, tot.full, tot.bytes, (long long)st.st_size, sets,
+                 bound);
     fprintf(stderr,
             "  FGB over HTTP, street view: %ld of %ld buildings, %d requests, %lld of %lld "
-            "bytes\n",
-            loaded, total, tot.requests, tot.bytes, (long long)st.st_size);
+            "bytes, %ld datasets opened\n",
+            loaded, total, tot.requests, tot.bytes, (long long)st.st_size, sets);
     json_object_put(r);
     tw_nginx_stop(&ng);
 }

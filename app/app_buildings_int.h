@@ -131,7 +131,7 @@ typedef struct app_btile {
     rn_mesh *block, *block0;
     uint32_t *block_tris, *block0_tris;
     uint8_t *block_ok, *block0_ok;
-    long blocks_made;   /* chunk levels binned (alone or in a group), for the report */
+    long blocks_made; /* chunk levels binned (alone or in a group), for the report */
     /* Block groups (app_buildings_groups.c): group g's chunks are
      * group_chunk[group_start[g] .. group_start[g + 1] - 1], chunk k's
      * group chunk_group[k]; per group and level the blocks of all its

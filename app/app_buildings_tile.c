@@ -396,8 +396,8 @@ void app_buildings_ramp(double h, uint8_t out[3])
     /* Rounded half up (the values are 0 .. 255): as lround, without its
      * call (600,000 rows are coloured on the main thread at a load). */
     for (int k = 0; k < 3; k++)
-        out[k] = (uint8_t)(APP_RAMP_RGB[i][k] +
-                           (APP_RAMP_RGB[i + 1][k] - APP_RAMP_RGB[i][k]) * t + 0.5);
+        out[k] =
+            (uint8_t)(APP_RAMP_RGB[i][k] + (APP_RAMP_RGB[i + 1][k] - APP_RAMP_RGB[i][k]) * t + 0.5);
 }
 
 /* A stable class colour: FNV-1a of the text into a light qualitative palette. */

@@ -373,8 +373,7 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     long blocks_made = 0, groups_made = 0;
     for (int i = 0; p->tiles && i < p->nx * p->ny; i++)
         if (p->tiles[i])
-            blocks_made += p->tiles[i]->blocks_made,
-                groups_made += p->tiles[i]->block_groups_made;
+            blocks_made += p->tiles[i]->blocks_made, groups_made += p->tiles[i]->block_groups_made;
     json_object_object_add(e, "blocks_made", json_object_new_int64(blocks_made));
     json_object_object_add(e, "block_groups_made", json_object_new_int64(groups_made));
     json_object_object_add(e, "uploads_background", json_object_new_int64(p->up_background));

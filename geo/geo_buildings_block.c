@@ -29,8 +29,7 @@ static void geo__box(const geo_buildings *b, const geo_buildings_chunk *c,
  * (zeroed); boxes in the chunk's coordinates shifted by (dx, dy). Returns
  * the cells used. */
 static int geo__bin(const geo_buildings *b, const geo_buildings_chunk *ch,
-                    const geo_buildings_row *rows, int n_side, float dx, float dy,
-                    geo__cell *cells)
+                    const geo_buildings_row *rows, int n_side, float dx, float dy, geo__cell *cells)
 {
     uint32_t n = rows && ch->f1 > ch->f0 ? (uint32_t)(ch->f1 - ch->f0) : 0;
     float ext[4] = {FLT_MAX, FLT_MAX, -FLT_MAX, -FLT_MAX};

@@ -695,7 +695,8 @@ static bool geo__rpayload_checked(geo__rd *pr, geo_buildings *out, uint64_t *sum
     pthread_mutex_init(&q.mu, NULL);
     pthread_cond_init(&q.cv, NULL);
     pthread_t th;
-    bool two = pr->size >= atomic_load(&geo__par_min) && pthread_create(&th, NULL, geo__par_main, &q) == 0;
+    bool two =
+        pr->size >= atomic_load(&geo__par_min) && pthread_create(&th, NULL, geo__par_main, &q) == 0;
     /* Parsed whatever the checksum says (the fuzzer reaches the parser
      * with any bytes), trusted only when both agree. */
     bool parsed = geo__rpayload(pr, out);

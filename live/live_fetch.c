@@ -555,8 +555,9 @@ static void live__finished(live__feed *f, CURLcode rc, double now)
             us >= (curl_off_t)(f->timeout_now * 0.95e6)) {
             double was = f->timeout_now;
             f->timeout_now = fmin(2 * was, LIVE__TIMEOUT_GROW_CAP_S);
-            TW_INFO("live", "%s: %.0f s were not enough for the body (%zu bytes had come); "
-                            "the next requests may take %.0f s",
+            TW_INFO("live",
+                    "%s: %.0f s were not enough for the body (%zu bytes had come); "
+                    "the next requests may take %.0f s",
                     f->label, was, f->len, f->timeout_now);
         }
     }

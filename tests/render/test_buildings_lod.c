@@ -175,8 +175,7 @@ static void test_block_groups(void)
                  "after X, groups draw another picture: mad %.4f, %.5f of the pixels off", d.mad,
                  d.share_off);
     TW_CHECK_MSG(moved.mad > 0.05 && moved.share_off > 0.0005,
-                 "X changed too little to tell: mad %.4f, %.5f off", moved.mad,
-                 moved.share_off);
+                 "X changed too little to tell: mad %.4f, %.5f off", moved.mad, moved.share_off);
     json_object_put(on), json_object_put(off);
 }
 

@@ -174,8 +174,7 @@ static void test_blocks(void)
             for (uint32_t v = 0; v < one.vertex_count && v0 + v < g.vertex_count; v++) {
                 const float *a = &one.positions[v * 3], *q = &g.positions[(v0 + v) * 3];
                 off += fabs(a[0] + dx - q[0]) > 1e-3 || fabs(a[1] + dy - q[1]) > 1e-3 ||
-                       a[2] != q[2] ||
-                       memcmp(&one.colors[v * 4], &g.colors[(v0 + v) * 4], 4) != 0;
+                       a[2] != q[2] || memcmp(&one.colors[v * 4], &g.colors[(v0 + v) * 4], 4) != 0;
             }
             v0 += one.vertex_count;
             tw_mesh_free(&one);

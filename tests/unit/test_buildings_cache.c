@@ -422,8 +422,7 @@ static void test_bad_mesh_in_place(void)
     for (int two = 0; two < 2; two++) {
         size_t was = geo_bcache_set_two_threads_from(two ? 0 : SIZE_MAX);
         for (int which = 0; which < 4; which++) {
-            geo_buildings_chunk *c =
-                &loaded.chunks[which & 1 ? loaded.chunk_count - 1 : 0];
+            geo_buildings_chunk *c = &loaded.chunks[which & 1 ? loaded.chunk_count - 1 : 0];
             tw_mesh *m = which & 2 ? &c->far : &c->walls;
             uint16_t *at = which & 2 ? &m->id16[m->vertex_count - 1] : &m->ix16[0];
             uint16_t keep = *at;
@@ -436,8 +435,7 @@ static void test_bad_mesh_in_place(void)
             if (r == TW_ERR_FORMAT && strstr(why, "inconsistent"))
                 rejected++;
             else
-                fprintf(stderr, "%s threads, case %d: %d %s\n", two ? "two" : "one", which, r,
-                        why);
+                fprintf(stderr, "%s threads, case %d: %d %s\n", two ? "two" : "one", which, r, why);
             geo_buildings_free(&b);
         }
         TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);

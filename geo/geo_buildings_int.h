@@ -19,9 +19,15 @@
  * triangulator failed on a part or its fill misses the polygon's area by
  * more than 1 % (the loader repairs those with OGR_G_MakeValid). */
 typedef struct geo_btris {
-    uint32_t *idx;
+    uint32_t *idx; /* triangles added one feature at a time (geo_btris_feature) */
     size_t count, cap;
+    /* Where feature f's triangles start (geo_btris_at): in idx, or with
+     * GEO_BTRIS_IN_SEG in seg[k] (the pipe's batches' own lists, kept
+     * where the workers made them: gathered into one array they were
+     * 70 MB of fresh pages and a copy at 600,000 buildings). */
     size_t *first;
+    uint32_t **seg;
+    int segs;
     uint32_t *n;
     unsigned char *bad;
     size_t features; /* entries in first, n, bad */
@@ -38,6 +44,19 @@ typedef struct geo_btris {
 
 /* Features a batch of the pipe holds (and a segment of geo_btris.box_seg). */
 #define GEO_BTRIS_SEG 2048
+/* first[f] with this bit: segment (first >> GEO_BTRIS_SEG_SHIFT) & 0xffffff,
+ * at first & GEO_BTRIS_AT_MASK in it. */
+#define GEO_BTRIS_IN_SEG    ((size_t)1 << 63)
+#define GEO_BTRIS_SEG_SHIFT 36
+#define GEO_BTRIS_AT_MASK   (((size_t)1 << GEO_BTRIS_SEG_SHIFT) - 1)
+
+/* Feature f's n[f] triangle indices (relative to its first point). */
+static inline const uint32_t *geo_btris_at(const geo_btris *t, int f)
+{
+    size_t v = t->first[f];
+    if (!(v & GEO_BTRIS_IN_SEG)) return t->idx + v;
+    return t->seg[(v >> GEO_BTRIS_SEG_SHIFT) & 0xffffff] + (v & GEO_BTRIS_AT_MASK);
+}
 
 /* Triangulates feature f of p (each outer ring with its holes) and puts
  * its triangles at the end of t->idx (t->first[f], n[f], bad[f] set);
@@ -56,8 +75,9 @@ void geo_btris_box_stale(geo_btris *t, int f);
  * core but the reader's), so they are triangulated and their far boxes
  * made while OGR reads the next; the reader takes a batch itself when the
  * workers fall behind. geo_bpipe_finish triangulates what is left, waits
- * for the workers and gathers every feature's triangles in reading order
- * into t (on two cores), with the boxes (t->box_seg). */
+ * for the workers and hands every batch's triangles to t (t->seg, each
+ * feature's place in t->first, in reading order), with the boxes
+ * (t->box_seg). */
 typedef struct geo_bpipe geo_bpipe;
 geo_bpipe *geo_bpipe_create(void);
 bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f);

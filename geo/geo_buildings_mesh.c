@@ -105,6 +105,8 @@ void geo_btris_free(geo_btris *t)
     free(t->first);
     free(t->n);
     free(t->bad);
+    for (int k = 0; t->seg && k < t->segs; k++) free(t->seg[k]);
+    free(t->seg);
     for (int k = 0; t->box_seg && k < t->box_segs; k++) free(t->box_seg[k]);
     free(t->box_seg);
     free(t->orig);
@@ -148,7 +150,6 @@ typedef struct geo__batch {
     uint32_t tfirst[GEO_BATCH_FEATURES + 1];
     unsigned char bad[GEO_BATCH_FEATURES];
     bool nomem, done;
-    size_t tat; /* where its triangles go in geo_btris.idx */
     struct geo__batch *next, *qnext; /* every batch in order; the queue */
 } geo__batch;
 
@@ -341,20 +342,6 @@ static void geo__join(geo_bpipe *q)
     q->worker_count = 0;
 }
 
-/* Batches first .. last's triangles copied into t->idx (each at b->tat). */
-typedef struct geo__gather {
-    geo_btris *t;
-    geo__batch *first, *last;
-} geo__gather;
-
-static void *geo__gather_run(void *arg)
-{
-    geo__gather *g = arg;
-    for (geo__batch *b = g->first; b; b = b == g->last ? NULL : b->next)
-        memcpy(&g->t->idx[b->tat], b->tri.indices, b->tri.index_count * sizeof *g->t->idx);
-    return NULL;
-}
-
 bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features)
 {
     /* The reader helps with what is still queued, then the last batch. */
@@ -366,45 +353,38 @@ bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features)
         geo__batch_run(q, b);
     }
     geo__join(q);
-    size_t total = 0;
+    int batches = 0;
     for (geo__batch *b = q->all; b; b = b->next) {
         if (!b->done) geo__batch_run(q, b);
         if (b->nomem) return false;
-        total += b->tri.index_count;
+        batches++;
     }
     geo_btris_free(t);
     if (features > 0 && !geo__btris_room(t, features - 1)) return false;
-    t->idx = malloc((total ? total : 1) * sizeof *t->idx);
-    if (!t->idx) return false;
-    t->cap = total;
+    t->seg = calloc((size_t)batches + 1, sizeof *t->seg);
+    if (!t->seg) return false;
     t->box_segs = (features + GEO_BTRIS_SEG - 1) / GEO_BTRIS_SEG;
     t->box_seg = calloc((size_t)t->box_segs + 1, sizeof *t->box_seg);
     int f = 0;
-    geo__gather g[2] = {{.t = t}, {.t = t}};
     for (geo__batch *b = q->all; b; b = b->next) {
-        if (b->f0 != f || f + b->nf > features) return false;
-        /* The first half of the triangles copied here, the rest on another core. */
-        geo__gather *gg = &g[t->count * 2 < total ? 0 : 1];
-        if (!gg->first) gg->first = b;
-        gg->last = b;
-        b->tat = t->count;
+        if (b->f0 != f || f + b->nf > features || t->segs > 0xffffff) return false;
+        /* The batch's list is the segment's (no copy): its spare room goes. */
+        size_t k = (size_t)t->segs++;
+        uint32_t *ix = b->tri.indices;
+        if (ix && b->tri.index_count < b->tri.capacity) {
+            uint32_t *fit = realloc(ix, (b->tri.index_count ? b->tri.index_count : 1) * sizeof *ix);
+            if (fit) ix = fit;
+        }
+        t->seg[k] = ix;
+        b->tri.indices = NULL, b->tri.index_count = b->tri.capacity = 0;
         if (t->box_seg && b->f0 % GEO_BTRIS_SEG == 0)
             t->box_seg[b->f0 / GEO_BTRIS_SEG] = b->box, b->box = NULL;
         for (int i = 0; i < b->nf; i++, f++) {
-            t->first[f] = t->count + b->tfirst[i];
+            t->first[f] = GEO_BTRIS_IN_SEG | k << GEO_BTRIS_SEG_SHIFT | b->tfirst[i];
             t->n[f] = b->tfirst[i + 1] - b->tfirst[i];
             t->bad[f] = b->bad[i];
         }
-        t->count += b->tri.index_count;
     }
-    pthread_t th;
-    bool two = g[1].first && total >= (1u << 16) && geo_bthreads() > 1 &&
-               pthread_create(&th, NULL, geo__gather_run, &g[1]) == 0;
-    geo__gather_run(&g[0]);
-    if (two)
-        pthread_join(th, NULL);
-    else
-        geo__gather_run(&g[1]);
     return f == features;
 }
 
@@ -777,7 +757,7 @@ static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo__are
         }
         /* The roof on the top vertices. */
         uint32_t np = (uint32_t)(cp->ring_start[pf->ring_first + pf->ring_count] - fa);
-        const uint32_t *ix = &t->idx[t->first[f]];
+        const uint32_t *ix = geo_btris_at(t, f);
         for (uint32_t k = 0; np && k < t->n[f]; k++) lx[ni++] = at[ix[k] < np ? ix[k] : 0] + 1;
     }
     c->wall_v0[f1 - f0] = nv;

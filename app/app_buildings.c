@@ -29,6 +29,11 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
     p->selected = p->sel_tile = p->color_i = -1;
     p->floor_on = getenv("CITYTWIN_PLAIN_FLOOR") && getenv("CITYTWIN_PLAIN_FLOOR")[0] == '1';
     p->eager = getenv("CITYTWIN_EAGER_UPLOAD") && getenv("CITYTWIN_EAGER_UPLOAD")[0] == '1';
+    /* CITYTWIN_MESHES_LATER_FROM=N: a read without the cache of N buildings
+     * or more makes its chunks' meshes when first drawn (20,000; tests and
+     * comparisons: a smaller N, or a huge one for every mesh at load). */
+    const char *later = getenv("CITYTWIN_MESHES_LATER_FROM");
+    if (later && later[0]) geo_buildings_set_later_from(atoi(later));
     p->pending_first_frame = -1;
     app_layer_info_begin(&p->info, "buildings", cfg->name, cfg->src.path, cfg->src.attribution,
                          now);
@@ -126,6 +131,39 @@ static app__seen app__chunk_seen(const app_buildings *p, const app_btile *t, int
     return s;
 }
 
+/* The chunks this view draws in full or as far boxes (or holding the
+ * selection) whose meshes are not made yet: made now, together. */
+static void app__make_seen(app_buildings *p, app_btile *t, int ti, const rn_view *v, mat4 vp,
+                           vec4 planes[6], double focal)
+{
+    int *ks = malloc((size_t)t->b.chunk_count * sizeof *ks + 1), n = 0;
+    if (!ks) return; /* each made as it is drawn instead (app_bchunk_upload) */
+    for (int k = 0; k < t->b.chunk_count; k++) {
+        if (geo_buildings_chunk_made(&t->b, k)) continue;
+        const geo_buildings_chunk *c = &t->b.chunks[k];
+        app__seen s = app__chunk_seen(p, t, k, v, vp, planes, focal);
+        bool sel = ti == p->sel_tile && p->selected >= c->f0 && p->selected < c->f1;
+        if (s.seen == APP_SEEN && (s.lod < APP_LOD_BLOCK || sel)) ks[n++] = k;
+    }
+    app_bchunks_make(t, ks, n);
+    free(ks);
+}
+
+/* The same for the shadow pass: the chunks it casts in full or as boxes. */
+static void app__make_shadow(app_btile *t, double texel)
+{
+    int *ks = malloc((size_t)t->b.chunk_count * sizeof *ks + 1), n = 0;
+    if (!ks) return;
+    for (int k = 0; k < t->b.chunk_count; k++) {
+        const geo_buildings_chunk *c = &t->b.chunks[k];
+        if (!geo_buildings_chunk_made(&t->b, k) && rn_shadow_box_in(c->box) &&
+            app_bchunk_shadow_lod(c, texel) < APP_LOD_BLOCK)
+            ks[n++] = k;
+    }
+    app_bchunks_make(t, ks, n);
+    free(ks);
+}
+
 /* Chunk k on its own: its item(s) at its level into p->items at *n. */
 static void app__draw_chunk(app_buildings *p, app_btile *t, int ti, int k, app__seen s,
                             const app_draw_ctx *d, int *n)
@@ -141,7 +179,7 @@ static void app__draw_chunk(app_buildings *p, app_btile *t, int ti, int k, app__
     rn_mesh *roofs = t->roofs, *walls = t->walls;
     rn_mesh *farm = t->far;
     app_blod lod = s.lod;
-    bool far = lod >= APP_LOD_FAR && c->far.index_count > 0;
+    bool far = lod >= APP_LOD_FAR && c->f1 > c->f0; /* a far box a building */
     /* Smaller still: the chunk's blocks, unless it holds the
      * selection (its highlight shows on its far box). */
     bool sel = ti == p->sel_tile && p->selected >= c->f0 && p->selected < c->f1;
@@ -206,6 +244,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             bool b0 = d->before && t->rows0;
             const uint32_t *btris = d->before && t->rows0 ? t->block0_tris : t->block_tris;
             double texel = rn_shadow_texel_m();
+            if (geo_buildings_chunks_left(&t->b)) app__make_shadow(t, texel);
             for (int k = 0; k < t->b.chunk_count; k++) {
                 const geo_buildings_chunk *c = &t->b.chunks[k];
                 /* Outside the map's square: no shadow in it. Details
@@ -224,7 +263,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                     continue;
                 }
                 /* The casts are drawn at the pass's end: a mesh made now is in time. */
-                bool far = lod >= APP_LOD_FAR && c->far.index_count > 0;
+                bool far = lod >= APP_LOD_FAR && c->f1 > c->f0;
                 if (far) {
                     p->up_on_demand += app_bchunk_upload(t, k, APP_UP_FAR);
                     far = rn_mesh_valid(t->far[k]);
@@ -257,6 +296,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     for (int ti = 0; ti < p->nx * p->ny; ti++) {
         app_btile *t = p->tiles[ti];
         if (!t || t->state != APP_BTILE_READY || !t->uploaded) continue;
+        if (geo_buildings_chunks_left(&t->b)) app__make_seen(p, t, ti, v, vp, planes, focal);
         bool b0 = d->before && t->rows0;
         if (!t->group_count) {
             for (int k = 0; k < t->b.chunk_count && n + 2 <= p->items_cap; k++) {
@@ -279,7 +319,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                 bool sel = ti == p->sel_tile && p->selected >= c->f0 && p->selected < c->f1;
                 int l = (int)s[j].lod - APP_LOD_BLOCK;
                 whole = whole && s[j].seen == APP_SEEN && s[j].lod >= APP_LOD_BLOCK &&
-                        c->far.index_count > 0 && !sel && (level < 0 || l == level);
+                        c->f1 > c->f0 && !sel && (level < 0 || l == level);
                 level = l;
             }
             rn_mesh gm = whole ? app_bgroup_block(t, g, level) : (rn_mesh){0};

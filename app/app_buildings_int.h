@@ -102,6 +102,7 @@ typedef struct app_btile {
     bool bases_pending;   /* a bases job is out */
     double exag;          /* raised with; 0: raise again */
     bool dirty, uploaded; /* colours changed / rows, table and blocks made */
+    bool make_failed;     /* a chunk's meshes could not be made (said once) */
     /* Per chunk, made from its CPU copies when first drawn at their level
      * (up: APP_UP_* bits of the meshes made), the copies freed once every
      * mesh is up (up_n chunks). */
@@ -207,6 +208,8 @@ typedef struct app_buildings {
     bool drew_ready;
     int pending_first_frame;
     long up_on_demand, up_background;
+    long made_background;  /* chunks' meshes made after the first frame (geo meshes_later) */
+    double make_last;      /* when the background last made some (s, monotonic) */
     long shadow_triangles; /* cast into the last frame's shadow map */
     /* CITYTWIN_PLAIN_FLOOR (benchmarks): the last frame's items drawn again
      * alone, timed, before the next update (app_buildings.c). */
@@ -243,6 +246,9 @@ bool app_btile_settled(const app_buildings *p, const app_btile *t);
  * (from its CPU copies, freed once all are up); the draw's and shadow's
  * passes call it for the level they draw. False: nothing was to make. */
 bool app_bchunk_upload(app_btile *t, int k, unsigned want);
+/* Makes the meshes of t's chunks ks[0 .. n - 1] not made yet (a large read
+ * without the cache makes them when first drawn: geo meshes_later). */
+void app_bchunks_make(app_btile *t, const int *ks, int n);
 /* Chunk k's blocks at level l (0: the finest grid) from the rows (before:
  * the split view's rows0), made now unless made from the rows as they are;
  * {0} when it has none (the far boxes are drawn). */

@@ -330,6 +330,7 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     double hlo = HUGE_VAL, hhi = -HUGE_VAL, lo = HUGE_VAL, hi = -HUGE_VAL;
     long total = 0, features = 0;
     size_t cpu_mesh = 0;
+    int to_make = 0;
     json_object *from = json_object_new_object();
     for (int ti = 0; ti < p->nx * p->ny; ti++) {
         const app_btile *t = p->tiles[ti];
@@ -353,6 +354,7 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
         for (int k = 0; k < b->chunk_count; k++)
             total += (long)(b->chunks[k].roofs.index_count + b->chunks[k].walls.index_count) / 3;
         cpu_mesh += geo_buildings_mesh_bytes(b);
+        to_make += geo_buildings_chunks_left(b);
     }
     /* Mesh bytes still held on the CPU (0 once every tile is uploaded:
      * raises and colours are the tables'). */
@@ -377,6 +379,11 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     json_object_object_add(e, "blocks_made", json_object_new_int64(blocks_made));
     json_object_object_add(e, "block_groups_made", json_object_new_int64(groups_made));
     json_object_object_add(e, "uploads_background", json_object_new_int64(p->up_background));
+    /* A large read without the cache makes its chunks' meshes when first
+     * drawn (geo meshes_later): chunks still to make (triangles_total
+     * counts those made), and those made in the background. */
+    json_object_object_add(e, "chunks_to_make", json_object_new_int(to_make));
+    json_object_object_add(e, "chunks_made_background", json_object_new_int64(p->made_background));
     if (defaulted) json_object_object_add(from, "default", json_object_new_int(defaulted));
     json_object_object_add(e, "defaulted", json_object_new_int(defaulted));
     if (features) json_object_object_add(e, "height_m", app__range(hlo, hhi));

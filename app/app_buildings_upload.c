@@ -8,6 +8,9 @@
  * chunk's CPU copies are freed once all of its meshes are up. */
 #include "app_buildings_int.h"
 
+#include "tw_log.h"
+#include "tw_time.h"
+
 #include <math.h>
 #include <stdlib.h>
 #ifdef __GLIBC__
@@ -33,6 +36,8 @@ bool app_bchunk_upload(app_btile *t, int k, unsigned want)
 {
     unsigned need = want & ~(unsigned)t->up[k] & APP_UP_ALL;
     if (!need) return false;
+    /* Not made yet (app_bchunks_make makes a frame's ahead, on every core). */
+    if (!geo_buildings_chunk_made(&t->b, k)) geo_buildings_chunks_make(&t->b, &k, 1);
     geo_buildings_chunk *c = &t->b.chunks[k];
     /* Raises and colours are the table's: a mesh goes up once. */
     if (need & APP_UP_FULL) {
@@ -99,8 +104,60 @@ int app_buildings_chunks_up(const app_buildings *p, int *chunks)
     return n;
 }
 
+/* Chunks whose meshes a frame needs now (drawn in full or as far boxes)
+ * made before it draws, together, on every core. */
+void app_bchunks_make(app_btile *t, const int *ks, int n)
+{
+    if (n > 0 && geo_buildings_chunks_make(&t->b, ks, n) != TW_OK && !t->make_failed) {
+        t->make_failed = true;
+        TW_WARN("buildings", "out of memory making chunk meshes: some chunks stay empty");
+    }
+}
+
+/* After the first frame drawn with the view ready, the chunks no frame has
+ * needed yet are made a batch at a time, nearest the eye first, so their
+ * meshes can go up in the background and a later view finds them made:
+ * APP_MAKE_SHARE of the time between frames (at least APP_MAKE_MS, at
+ * most APP_MAKE_MAX_MS) of the main thread a frame, on every core. At
+ * 600,000 buildings on llvmpipe (frames of 200-400 ms) every chunk is
+ * made within about 15 s. */
+#define APP_MAKE_MS     4.0
+#define APP_MAKE_MAX_MS 40.0
+#define APP_MAKE_SHARE  0.1
+#define APP_MAKE_BATCH  16
+
+static void app__make_background(app_buildings *p)
+{
+    double t0 = tw_time_mono_s();
+    double gap_ms = p->make_last > 0 ? (t0 - p->make_last) * 1000 : 0;
+    p->make_last = t0;
+    double budget = fmin(fmax(APP_MAKE_MS, APP_MAKE_SHARE * gap_ms), APP_MAKE_MAX_MS);
+    for (int ti = 0; ti < p->nx * p->ny; ti++) {
+        app_btile *t = p->tiles[ti];
+        if (!t || t->state != APP_BTILE_READY || !geo_buildings_chunks_left(&t->b)) continue;
+        int left = geo_buildings_chunks_left(&t->b);
+        app__run *q = malloc((size_t)left * sizeof *q);
+        if (!q) return;
+        int m = 0;
+        for (int k = 0; k < t->b.chunk_count && m < left; k++)
+            if (!geo_buildings_chunk_made(&t->b, k))
+                q[m++] = (app__run){.d2 = app__d2(p->eye, t->b.chunks[k].box), .ti = ti, .k0 = k};
+        qsort(q, (size_t)m, sizeof *q, app__run_cmp);
+        int ks[APP_MAKE_BATCH];
+        for (int i = 0; i < m && (tw_time_mono_s() - t0) * 1000 < budget;) {
+            int n = 0;
+            while (i < m && n < APP_MAKE_BATCH) ks[n++] = q[i++].k0;
+            app_bchunks_make(t, ks, n);
+            p->made_background += n;
+        }
+        free(q);
+        if ((tw_time_mono_s() - t0) * 1000 >= budget) return;
+    }
+}
+
 void app_buildings_upload_background(app_buildings *p)
 {
+    if (p->drew_ready) app__make_background(p);
     double budget = p->cfg->upload_mb * 1048576.0;
     if (!p->drew_ready || !(budget > 0)) return;
     int n = 0;
@@ -118,7 +175,7 @@ void app_buildings_upload_background(app_buildings *p)
         if (!t || t->state != APP_BTILE_READY || !t->uploaded) continue;
         size_t bytes = 0;
         for (int k = 0; k < t->b.chunk_count && m < n; k++) {
-            if (t->up[k] == APP_UP_ALL) continue;
+            if (t->up[k] == APP_UP_ALL || !geo_buildings_chunk_made(&t->b, k)) continue;
             double d2 = app__d2(p->eye, t->b.chunks[k].box);
             if (bytes && bytes < APP_UPLOAD_RUN_BYTES) {
                 q[m - 1].k1 = k + 1;
@@ -137,7 +194,7 @@ void app_buildings_upload_background(app_buildings *p)
     for (int i = 0; i < m && sent < budget; i++) {
         app_btile *t = p->tiles[q[i].ti];
         for (int k = q[i].k0; k < q[i].k1 && sent < budget; k++) {
-            if (t->up[k] == APP_UP_ALL) continue;
+            if (t->up[k] == APP_UP_ALL || !geo_buildings_chunk_made(&t->b, k)) continue;
             sent += (double)app__pending_bytes(t, k);
             app_bchunk_upload(t, k, APP_UP_ALL);
             p->up_background++;

@@ -525,7 +525,7 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     r = geo__repair(out, &t);
     if (r == TW_OK) r = geo_bsort(out, &t, cm, &o);
     geo_bsorted_free(&o); /* nothing once ordered: the polygons took it */
-    if (r == TW_OK) r = geo_bchunks_build(out, &t, cm);
+    if (r == TW_OK) r = geo_bchunks_build(out, &t, cm, desc->meshes_later && !desc->has_keep);
     geo_btris_free(&t);
     if (r != TW_OK) {
         geo_buildings_free(out);
@@ -538,6 +538,7 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
 void geo_buildings_free(geo_buildings *b)
 {
     geo_bcache_disown(b); /* what points into a mapped cache file is not freed here */
+    geo_blater_free(b);
     for (int i = 0; b->fields && i < b->field_count; i++) free(b->fields[i]);
     geo_polygons_free(&b->polys);
     for (int i = 0; b->chunks && i < b->chunk_count; i++) {

@@ -36,6 +36,11 @@ typedef struct geo_buildings_desc {
      * else the tile's rectangle taken into the source's CRS here. */
     bool has_keep;
     double keep[4];
+    /* A layer read whole, 20,000 features or more (geo_buildings_set_later_from): the chunks (their
+     * features, boxes, origins and far_err) are made at load and their
+     * meshes when first wanted (geo_buildings_chunks_make): a view's first
+     * frame waits only for the chunks it draws in full or as far boxes. */
+    bool meshes_later;
 } geo_buildings_desc;
 
 /* The buildings whose footprint centres fall in one grid cell: features
@@ -163,6 +168,9 @@ struct geo_buildings {
      * arrays are never freed one by one; geo_buildings_free lets the
      * mapping go. NULL: nothing mapped. */
     geo_bmap *cache_map;
+    /* Chunks whose meshes are still to make (desc meshes_later), with the
+     * triangles and far boxes kept for them; NULL: every chunk has its. */
+    struct geo_blater *later;
 };
 
 /* Feature f's class_field text, NULL when null or not kept. */
@@ -268,6 +276,17 @@ void geo_buildings_row_raise(geo_buildings_row *row, double base, double height,
 void geo_buildings_chunk_release(geo_buildings *b, geo_buildings_chunk *c);
 /* Bytes of mesh arrays the chunks still hold. */
 size_t geo_buildings_mesh_bytes(const geo_buildings *b);
+/* With desc meshes_later: whether chunk k's meshes are made; makes those
+ * of chunks ks[0 .. n - 1] not made yet, on every core (from one thread at
+ * a time, the one that draws and releases them); the chunks not made yet.
+ * Once every chunk is made, the triangles kept for them go. An error
+ * (out of memory) leaves the chunks it could not make empty. */
+bool geo_buildings_chunk_made(const geo_buildings *b, int k);
+tw_result geo_buildings_chunks_make(geo_buildings *b, const int *ks, int n);
+int geo_buildings_chunks_left(const geo_buildings *b);
+/* meshes_later from this many features (20,000; tests and comparisons
+ * change it); returns the old value (features < 0: only returns it). */
+int geo_buildings_set_later_from(int features);
 
 /* The building the ray origin + t*dir (scene metres, drawn z) meets first,
  * and its t; -1 when none. */

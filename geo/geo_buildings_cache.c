@@ -290,6 +290,10 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
      * header, payload (summed as it goes), its checksum. A temporary file
      * renamed into place: a process that has the old file mapped keeps
      * reading it (its inode lives on), never a half-written one. */
+    if (b->later) {
+        snprintf(why, n, "its chunks' meshes are not all made");
+        return TW_ERR_ARG;
+    }
     geo__buf count = {0};
     geo__payload(&count, b);
     uint32_t klen = (uint32_t)strlen(key);

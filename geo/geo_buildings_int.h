@@ -84,10 +84,36 @@ bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f);
 bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features);
 void geo_bpipe_free(geo_bpipe *q);
 
-/* Cuts the features (ordered by grid cell of side cm) into chunks and builds
- * every chunk's roofs (from t), walls and far boxes, chunks spread over the
- * cores. */
-tw_result geo_bchunks_build(geo_buildings *b, const geo_btris *t, double cm);
+/* Cuts the features (ordered by grid cell of side cm) into chunks (their
+ * boxes and origins) and builds every chunk's roofs (from t), walls and
+ * far boxes, chunks spread over the cores; with later, none: t is kept
+ * for geo_buildings_chunks_make (geo_blater_start takes it). */
+tw_result geo_bchunks_build(geo_buildings *b, geo_btris *t, double cm, bool later);
+/* Chunk c's box (x, y; z NAN until raised) and origin from its features. */
+void geo_bchunk_frame(const geo_buildings *b, geo_buildings_chunk *c);
+
+/* A large load's mesh arena (b->mesh_arena): meshes are carved from it
+ * by bumping used. */
+typedef struct geo_barena {
+    uint8_t *base;
+    size_t size;
+    atomic_size_t used;
+} geo_barena;
+/* Makes the meshes of chunks list[0 .. count - 1] (every chunk when list
+ * is NULL) from t, in arena when not NULL, on every core when share. */
+tw_result geo_bchunks_run(geo_buildings *b, const geo_btris *t, geo_barena *arena, const int *list,
+                          int count, bool share);
+/* Unmaps the arena past used. */
+void geo_barena_trim(geo_buildings *b, size_t used);
+/* Counts chunk c's arena meshes in their regions (once counting began). */
+void geo_barena_add(geo_buildings *b, const geo_buildings_chunk *c);
+/* The arena from this many features (20,000); returns the old value. */
+int geo_bchunks_set_arena_from(int features);
+typedef struct geo_blater geo_blater;
+/* Meshes made when first wanted (geo_buildings_later.c): takes t (zeroed),
+ * works out every chunk's far_err from its far boxes. */
+tw_result geo_blater_start(geo_buildings *b, geo_btris *t);
+void geo_blater_free(geo_buildings *b);
 /* The grid cell of feature f's bounding-box centre, row-major (nx cells a row). */
 long geo_bcell(const geo_buildings *b, int f, double cm, long nx);
 long geo_bnx(const geo_buildings *b, double cm);

@@ -425,15 +425,15 @@ long geo_bnx(const geo_buildings *b, double cm)
 /* ---- the chunks' meshes in one mapping ---- */
 
 /* Loads this large carve their chunks' meshes out of one mapping, asked for
- * huge pages: fresh mesh memory was a page fault every 4 KB. */
-#define GEO_ARENA_MIN_FEATURES 20000
-#define GEO_ARENA_ALIGN        64
+ * huge pages: fresh mesh memory was a page fault every 4 KB (tests lower
+ * it: geo_bchunks_set_arena_from). */
+static _Atomic int geo__arena_from = 20000;
+#define GEO_ARENA_ALIGN 64
 
-typedef struct geo__arena {
-    uint8_t *base;
-    size_t size;
-    atomic_size_t used;
-} geo__arena;
+int geo_bchunks_set_arena_from(int features)
+{
+    return atomic_exchange(&geo__arena_from, features);
+}
 
 static size_t geo__up(size_t n)
 {
@@ -453,7 +453,7 @@ static size_t geo__mesh_span(size_t nv, size_t ni, bool packed, bool g16)
  * ids and indices as the GPU takes them with g16 (TW_MESH_GPU16: ni
  * bounds strip + list), in the arena while it has room, else its own
  * allocation (geo_bmesh_in_arena tells them apart). */
-static tw_result geo__mesh_alloc(geo__arena *a, tw_mesh *m, uint32_t nv, uint32_t ni, bool packed,
+static tw_result geo__mesh_alloc(geo_barena *a, tw_mesh *m, uint32_t nv, uint32_t ni, bool packed,
                                  bool g16)
 {
     unsigned attrs = TW_MESH_IDS | (packed ? TW_MESH_XY16 : 0) | (g16 ? TW_MESH_GPU16 : 0);
@@ -549,8 +549,27 @@ static void geo__region_span(const geo_buildings *b, const tw_mesh *m, size_t *r
     *r1 = ((*hi - 1) >> GEO_ARENA_REGION_SHIFT) - base;
 }
 
+void geo_barena_add(geo_buildings *b, const geo_buildings_chunk *c)
+{
+    if (!b->mesh_arena_live) return; /* not counting yet: the first release counts it */
+    uintptr_t a = (uintptr_t)b->mesh_arena;
+    const tw_mesh *m[3] = {&c->roofs, &c->walls, &c->far};
+    for (int i = 0; i < 3; i++) {
+        if (!geo__mesh_first(m[i]) || !geo_bmesh_in_arena(b, m[i])) continue;
+        size_t r0, r1;
+        uintptr_t lo, hi;
+        geo__region_span(b, m[i], &r0, &r1, &lo, &hi);
+        for (size_t r = r0; r <= r1; r++) {
+            uintptr_t s = (r + (a >> GEO_ARENA_REGION_SHIFT)) << GEO_ARENA_REGION_SHIFT;
+            uintptr_t e = s + ((uintptr_t)1 << GEO_ARENA_REGION_SHIFT);
+            b->mesh_arena_live_regions += b->mesh_arena_live[r] == 0;
+            b->mesh_arena_live[r] += (uint32_t)((hi < e ? hi : e) - (lo > s ? lo : s));
+        }
+    }
+}
+
 /* Counts every arena mesh's bytes in its regions (at the first release:
- * the counts stay as the load left them from then on). */
+ * from then on a mesh made later is counted as it is made). */
 static bool geo__arena_count(geo_buildings *b)
 {
     uintptr_t a = (uintptr_t)b->mesh_arena;
@@ -559,21 +578,7 @@ static bool geo__arena_count(geo_buildings *b)
         1;
     b->mesh_arena_live = calloc(regions, sizeof *b->mesh_arena_live);
     if (!b->mesh_arena_live) return false;
-    for (int k = 0; k < b->chunk_count; k++) {
-        tw_mesh *m[3] = {&b->chunks[k].roofs, &b->chunks[k].walls, &b->chunks[k].far};
-        for (int i = 0; i < 3; i++) {
-            if (!geo__mesh_first(m[i]) || !geo_bmesh_in_arena(b, m[i])) continue;
-            size_t r0, r1;
-            uintptr_t lo, hi;
-            geo__region_span(b, m[i], &r0, &r1, &lo, &hi);
-            for (size_t r = r0; r <= r1; r++) {
-                uintptr_t s = (r + (a >> GEO_ARENA_REGION_SHIFT)) << GEO_ARENA_REGION_SHIFT;
-                uintptr_t e = s + ((uintptr_t)1 << GEO_ARENA_REGION_SHIFT);
-                b->mesh_arena_live_regions += b->mesh_arena_live[r] == 0;
-                b->mesh_arena_live[r] += (uint32_t)((hi < e ? hi : e) - (lo > s ? lo : s));
-            }
-        }
-    }
+    for (int k = 0; k < b->chunk_count; k++) geo_barena_add(b, &b->chunks[k]);
     return true;
 }
 
@@ -622,8 +627,9 @@ void geo_buildings_chunk_release(geo_buildings *b, geo_buildings_chunk *c)
         }
         m[k]->vertex_count = nv, m[k]->index_count = ni;
     }
-    /* Every mesh released: the arena goes (its address space too). */
-    if (b->mesh_arena && b->mesh_arena_live && b->mesh_arena_live_regions == 0)
+    /* Every mesh released (and none left to make): the arena goes (its
+     * address space too). */
+    if (b->mesh_arena && b->mesh_arena_live && b->mesh_arena_live_regions == 0 && !b->later)
         geo_bmesh_arena_free(b);
 }
 
@@ -650,7 +656,7 @@ void geo_bmesh_arena_free(geo_buildings *b)
 /* The far mesh: each building's smallest box, corner k's bottom (z 0) at
  * vertex 2k and its top (z 1) at 2k + 1, four walls and a roof; no normals (drawn
  * with flat normals). */
-static tw_result geo__far_boxes(const geo_buildings *b, const geo_btris *t, geo__arena *a,
+static tw_result geo__far_boxes(const geo_buildings *b, const geo_btris *t, geo_barena *a,
                                 geo__scratch *s, geo_buildings_chunk *c, bool packed)
 {
     uint32_t n = (uint32_t)(c->f1 - c->f0);
@@ -687,7 +693,7 @@ static tw_result geo__far_boxes(const geo_buildings *b, const geo_btris *t, geo_
  * from c->f0, two triangles per edge of non-zero length, then the
  * feature's roof triangles (from t) on the top vertices of the points they
  * use: a roof adds no vertex. No normals (drawn with flat normals). */
-static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo__arena *ar,
+static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo_barena *ar,
                             geo__scratch *s, geo_buildings_chunk *c, uint32_t points, bool packed)
 {
     const geo_polygons *cp = &b->polys;
@@ -768,23 +774,32 @@ static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo__are
     return TW_OK;
 }
 
-/* One chunk's meshes: roofs from t, walls and boxes from its features. */
-static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t, geo__arena *a,
-                                   geo__scratch *s, geo_buildings_chunk *c)
+void geo_bchunk_frame(const geo_buildings *b, geo_buildings_chunk *c)
 {
     const geo_polygons *p = &b->polys;
-    int n = c->f1 - c->f0, np = 0;
     c->box[0] = c->box[1] = HUGE_VAL, c->box[3] = c->box[4] = -HUGE_VAL;
     c->box[2] = c->box[5] = NAN; /* until geo_buildings_raise */
-    for (int i = 0; i < n; i++) {
-        const geo_polygon *f = &p->features[c->f0 + i];
-        np += p->ring_start[f->ring_first + f->ring_count] - p->ring_start[f->ring_first];
-        c->box[0] = fmin(c->box[0], f->bbox[0]), c->box[1] = fmin(c->box[1], f->bbox[1]);
-        c->box[3] = fmax(c->box[3], f->bbox[2]), c->box[4] = fmax(c->box[4], f->bbox[3]);
+    for (int f = c->f0; f < c->f1; f++) {
+        const double *bb = p->features[f].bbox;
+        c->box[0] = fmin(c->box[0], bb[0]), c->box[1] = fmin(c->box[1], bb[1]);
+        c->box[3] = fmax(c->box[3], bb[2]), c->box[4] = fmax(c->box[4], bb[3]);
     }
     c->origin[0] = floor(0.5 * (c->box[0] + c->box[3]));
     c->origin[1] = floor(0.5 * (c->box[1] + c->box[4]));
     c->origin[2] = 0;
+}
+
+/* One chunk's meshes (its box and origin set): roofs from t, walls and
+ * boxes from its features. */
+static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t, geo_barena *a,
+                                   geo__scratch *s, geo_buildings_chunk *c)
+{
+    const geo_polygons *p = &b->polys;
+    int np = 0;
+    for (int f = c->f0; f < c->f1; f++) {
+        const geo_polygon *g = &p->features[f];
+        np += p->ring_start[g->ring_first + g->ring_count] - p->ring_start[g->ring_first];
+    }
     /* x, y as int16 (TW_MESH_XY16) where the chunk's footprints lie within
      * +-1000 m of its origin (a 500 m cell's and their own sizes): half the
      * bytes of float xyz; else float. */
@@ -799,7 +814,9 @@ static tw_result geo__chunk_meshes(const geo_buildings *b, const geo_btris *t, g
 typedef struct geo__chunk_work {
     geo_buildings *b;
     const geo_btris *t;
-    geo__arena *arena;
+    geo_barena *arena;
+    const int *list; /* the chunks to make; NULL: every chunk */
+    int count;
     atomic_int next;
     atomic_int failed;
 } geo__chunk_work;
@@ -809,8 +826,9 @@ static void *geo__chunk_worker(void *arg)
     geo__chunk_work *w = arg;
     geo__scratch s = {0};
     for (;;) {
-        int k = atomic_fetch_add(&w->next, 1);
-        if (k >= w->b->chunk_count || atomic_load(&w->failed)) break;
+        int i = atomic_fetch_add(&w->next, 1);
+        if (i >= w->count || atomic_load(&w->failed)) break;
+        int k = w->list ? w->list[i] : i;
         if (geo__chunk_meshes(w->b, w->t, w->arena, &s, &w->b->chunks[k]) != TW_OK)
             atomic_store(&w->failed, 1);
     }
@@ -818,7 +836,36 @@ static void *geo__chunk_worker(void *arg)
     return NULL;
 }
 
-tw_result geo_bchunks_build(geo_buildings *b, const geo_btris *t, double cm)
+tw_result geo_bchunks_run(geo_buildings *b, const geo_btris *t, geo_barena *arena, const int *list,
+                          int count, bool share)
+{
+    geo__chunk_work w = {.b = b, .t = t, .arena = arena, .list = list, .count = count};
+    atomic_init(&w.next, 0);
+    atomic_init(&w.failed, 0);
+    int threads = share ? geo_bthreads() : 1;
+    pthread_t th[8];
+    int started = 0;
+    for (int k = 1; k < threads; k++)
+        if (pthread_create(&th[started], NULL, geo__chunk_worker, &w) == 0) started++;
+    geo__chunk_worker(&w);
+    for (int k = 0; k < started; k++) pthread_join(th[k], NULL);
+    return atomic_load(&w.failed) ? TW_ERR_NOMEM : TW_OK;
+}
+
+void geo_barena_trim(geo_buildings *b, size_t used)
+{
+    if (!b->mesh_arena) return;
+    /* The tail no mesh took goes back. */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t keep = (used < b->mesh_arena_size ? used : b->mesh_arena_size) + page - 1;
+    keep -= keep % page;
+    if (keep < b->mesh_arena_size && keep > 0) {
+        munmap((uint8_t *)b->mesh_arena + keep, b->mesh_arena_size - keep);
+        b->mesh_arena_size = keep;
+    }
+}
+
+tw_result geo_bchunks_build(geo_buildings *b, geo_btris *t, double cm, bool later)
 {
     int n = b->polys.count;
     long nx = geo_bnx(b, cm);
@@ -830,13 +877,14 @@ tw_result geo_bchunks_build(geo_buildings *b, const geo_btris *t, double cm)
         while (f1 < n && geo_bcell(b, f1, cm, nx) == cell) f1++;
         geo_buildings_chunk *c = &b->chunks[b->chunk_count++];
         c->f0 = f, c->f1 = f1;
+        geo_bchunk_frame(b, c);
         f = f1;
     }
     /* The arena: room for every mesh at its largest (roofs: a vertex per
      * point; walls: two; boxes: 8 and 30 indices), mapped but not touched. */
-    geo__arena arena = {0};
+    geo_barena arena = {0};
     atomic_init(&arena.used, 0);
-    if (n >= GEO_ARENA_MIN_FEATURES) {
+    if (n >= atomic_load(&geo__arena_from)) {
         size_t bound = (size_t)b->chunk_count * 9 * GEO_ARENA_ALIGN;
         for (int f = 0; f < n; f++) {
             const geo_polygon *pf = &b->polys.features[f];
@@ -853,28 +901,13 @@ tw_result geo_bchunks_build(geo_buildings *b, const geo_btris *t, double cm)
             b->mesh_arena = m, b->mesh_arena_size = bound;
         }
     }
-    geo__chunk_work w = {.b = b, .t = t, .arena = &arena};
-    atomic_init(&w.next, 0);
-    atomic_init(&w.failed, 0);
-    /* Helpers only where there is enough to share. */
-    int threads = n >= 20000 ? geo_bthreads() : 1;
-    pthread_t th[8];
-    int started = 0;
-    for (int k = 1; k < threads; k++)
-        if (pthread_create(&th[started], NULL, geo__chunk_worker, &w) == 0) started++;
-    geo__chunk_worker(&w);
-    for (int k = 0; k < started; k++) pthread_join(th[k], NULL);
-    if (atomic_load(&w.failed)) return TW_ERR_NOMEM;
-    if (arena.base) {
-        /* The tail no mesh took goes back. */
-        size_t page = (size_t)sysconf(_SC_PAGESIZE), used = atomic_load(&arena.used);
-        size_t keep = (used < arena.size ? used : arena.size) + page - 1;
-        keep -= keep % page;
-        if (keep < arena.size && keep > 0) {
-            munmap(arena.base + keep, arena.size - keep);
-            b->mesh_arena_size = keep;
-        }
-    }
     for (int f = 0; f < n; f++) b->roofless += t->n[f] == 0;
+    /* Made when first wanted (geo_buildings_later.c): t is kept for them. */
+    if (later && n >= geo_buildings_set_later_from(-1)) return geo_blater_start(b, t);
+    /* Helpers only where there is enough to share. */
+    tw_result r =
+        geo_bchunks_run(b, t, arena.base ? &arena : NULL, NULL, b->chunk_count, n >= 20000);
+    if (r != TW_OK) return r;
+    geo_barena_trim(b, atomic_load(&arena.used));
     return TW_OK;
 }

@@ -357,6 +357,71 @@ static void test_lazy_upload(void)
     json_object_put(none), json_object_put(slow), json_object_put(eager);
 }
 
+/* A read without the cache makes its chunks' meshes when first drawn
+ * (CITYTWIN_MESHES_LATER_FROM lowers the 20,000 buildings it starts at):
+ * the grazing view (full chunks, far boxes, blocks) and a near view with
+ * sun shadows (the shadow pass's chunks) draw the same picture, levels
+ * and triangles as when every mesh is made at load; the first complete
+ * frame leaves some chunks to make, which the background then makes, and
+ * the meshes made total the same triangles. */
+static void test_meshes_later(void)
+{
+    const char *noon = "--time 2026-12-22T12:00:00+09:00";
+    const double near_eye[3] = {X0 + 1000, Y0 - 200, 150}, near_at[3] = {X0 + 1000, Y0 + 300, 0};
+    json_object *eager = run("", "later_eager");
+    json_object *eager_sun = run_at("", "later_eager_sun", near_eye, near_at, noon);
+    setenv("CITYTWIN_MESHES_LATER_FROM", "1000", 1);
+    json_object *first = run_at("", "later_first", (double[3]){X0 + 1000, Y0 - 3500, 600},
+                                (double[3]){X0 + 1000, Y0 + 5000, 0}, "--wait-s 0");
+    json_object *all = run_at("", "later_all", (double[3]){X0 + 1000, Y0 - 3500, 600},
+                              (double[3]){X0 + 1000, Y0 + 5000, 0}, "--wait-s 4");
+    json_object *sun = run_at("", "later_sun", near_eye, near_at, noon);
+    unsetenv("CITYTWIN_MESHES_LATER_FROM");
+    if (!eager || !eager_sun || !first || !all || !sun) return;
+    json_object *e = tw_run_layer(eager, "buildings"), *f = tw_run_layer(first, "buildings"),
+                *a = tw_run_layer(all, "buildings"), *es = tw_run_layer(eager_sun, "buildings"),
+                *ls = tw_run_layer(sun, "buildings");
+    fprintf(stderr,
+            "  later: %ld chunks, %ld to make after the first frame, %ld after 4 s (%ld made in "
+            "the background); triangles %ld / %ld, total %ld / %ld; sun: %ld / %ld cast\n",
+            num(f, "chunks"), num(f, "chunks_to_make"), num(a, "chunks_to_make"),
+            num(a, "chunks_made_background"), num(f, "triangles"), num(e, "triangles"),
+            num(a, "triangles_total"), num(e, "triangles_total"), num(ls, "shadow_triangles"),
+            num(es, "shadow_triangles"));
+    TW_CHECK_MSG(num(e, "chunks_to_make") == 0 && num(f, "chunks_to_make") > 0 &&
+                     num(f, "chunks_to_make") < num(f, "chunks"),
+                 "to make: eager %ld, after the first frame %ld of %ld", num(e, "chunks_to_make"),
+                 num(f, "chunks_to_make"), num(f, "chunks"));
+    const char *same[] = {"triangles", "drawn", "chunks_drawn", "far_chunks", "block_chunks"};
+    for (int i = 0; i < 5; i++)
+        TW_CHECK_MSG(num(f, same[i]) == num(e, same[i]), "%s: %ld, every mesh at load %ld", same[i],
+                     num(f, same[i]), num(e, same[i]));
+    TW_CHECK_MSG(num(a, "chunks_to_make") == 0 &&
+                     num(a, "chunks_made_background") + num(f, "chunks") -
+                             num(f, "chunks_to_make") >=
+                         num(a, "chunks") &&
+                     num(a, "triangles_total") == num(e, "triangles_total"),
+                 "after 4 s: %ld to make, %ld in the background, %ld of %ld triangles",
+                 num(a, "chunks_to_make"), num(a, "chunks_made_background"),
+                 num(a, "triangles_total"), num(e, "triangles_total"));
+    TW_CHECK_MSG(num(ls, "shadow_triangles") == num(es, "shadow_triangles") &&
+                     num(ls, "shadow_triangles") > 0,
+                 "sun: %ld cast, every mesh at load %ld", num(ls, "shadow_triangles"),
+                 num(es, "shadow_triangles"));
+    const char *pairs[3][2] = {{"later_first", "later_eager"},
+                               {"later_all", "later_eager"},
+                               {"later_sun", "later_eager_sun"}};
+    for (int i = 0; i < 3; i++) {
+        tw_img_diff d = tw_run_compare(pairs[i][0], pairs[i][1]);
+        fprintf(stderr, "  %s against %s: mad %.4f, %.5f of the pixels off\n", pairs[i][0],
+                pairs[i][1], d.mad, d.share_off);
+        TW_CHECK_MSG(d.same_size && d.share_off == 0, "%s: mad %.4f, %.5f off", pairs[i][0], d.mad,
+                     d.share_off);
+    }
+    json_object_put(eager), json_object_put(eager_sun), json_object_put(first);
+    json_object_put(all), json_object_put(sun);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
@@ -367,6 +432,7 @@ int main(void)
     TW_RUN(test_shadow_cache);
     TW_RUN(test_sync_mid_frame);
     TW_RUN(test_lazy_upload);
+    TW_RUN(test_meshes_later);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -7,6 +7,7 @@
  * far boxes, on a generated set of many batches with holes, multipolygons
  * and self-intersecting footprints that get repaired. */
 #include "geo_buildings.h"
+#include "geo_buildings_int.h"
 #include "geo_gdal.h"
 #include "mesh_hash.h"
 #include "tw_log.h"
@@ -158,6 +159,98 @@ static void test_far_boxes(void)
     geo_buildings_free(&b);
 }
 
+static bool load_later(geo_buildings *b)
+{
+    char err[512];
+    geo_buildings_desc d = {.src = {.path = path, .source_crs = "EPSG:5186"}, .meshes_later = true};
+    bool ok = geo_buildings_load(&d, frame, b, err, sizeof err) == TW_OK;
+    TW_CHECK_MSG(ok, "%s: %s", path, err);
+    return ok;
+}
+
+static bool same_chunk_meshes(const geo_buildings_chunk *x, const geo_buildings_chunk *y)
+{
+    return mesh_hash(&x->walls) == mesh_hash(&y->walls) &&
+           mesh_hash(&x->roofs) == mesh_hash(&y->roofs) &&
+           mesh_hash(&x->far) == mesh_hash(&y->far) &&
+           x->walls.index_count == y->walls.index_count &&
+           x->far.index_count == y->far.index_count && x->far_err == y->far_err;
+}
+
+/* Meshes made when first wanted (meshes_later, both loads in a mesh
+ * arena): the chunks, boxes and far_err at load as a load that makes every
+ * mesh; then, made in any order, a few at a time or many on every core,
+ * with some released on the way (their pages going back by 2 MB regions
+ * of the arena, which later meshes share), the same meshes byte for byte. */
+static void test_meshes_later(void)
+{
+    int was_arena = geo_bchunks_set_arena_from(1000);
+    int was_later = geo_buildings_set_later_from(1000);
+    geo_buildings a, l;
+    bool ok_a = load(true, &a), ok_l = ok_a && load_later(&l);
+    geo_buildings_set_later_from(was_later);
+    geo_bchunks_set_arena_from(was_arena);
+    if (!ok_a || !ok_l) {
+        if (ok_a) geo_buildings_free(&a);
+        return;
+    }
+    int n = a.chunk_count;
+    TW_CHECK(a.mesh_arena && l.mesh_arena && !a.later && l.later);
+    TW_CHECK(l.chunk_count == n && geo_buildings_chunks_left(&l) == n && n > 8);
+    TW_CHECK(l.roofless == a.roofless && l.polys.count == a.polys.count);
+    int frame_off = 0, made = 0;
+    for (int k = 0; k < n && k < l.chunk_count; k++) {
+        const geo_buildings_chunk *x = &a.chunks[k], *y = &l.chunks[k];
+        frame_off += x->f0 != y->f0 || x->f1 != y->f1 || x->far_err != y->far_err ||
+                     memcmp(x->origin, y->origin, sizeof x->origin) != 0 ||
+                     x->box[0] != y->box[0] || x->box[4] != y->box[4];
+        made += geo_buildings_chunk_made(&l, k) || y->walls.index_count || y->far.index_count;
+    }
+    TW_CHECK_MSG(frame_off == 0 && made == 0, "%d chunks' frames differ, %d made at load",
+                 frame_off, made);
+    /* No cache of meshes not made. */
+    char why[300];
+    TW_CHECK(geo_buildings_cache_write(tmpdir, "later", &l, why, sizeof why) == TW_ERR_ARG);
+    /* Two chunks (with a repeat and two out of range), the first released,
+     * one more, the second released: the third shares their region. */
+    uint64_t h5;
+    TW_CHECK(geo_buildings_chunks_make(&l, (int[]){n - 1, 3, 3, -1, n}, 5) == TW_OK);
+    TW_CHECK(geo_buildings_chunks_left(&l) == n - 2 && geo_buildings_chunk_made(&l, 3) &&
+             geo_buildings_chunk_made(&l, n - 1) && !geo_buildings_chunk_made(&l, 0));
+    TW_CHECK(same_chunk_meshes(&l.chunks[3], &a.chunks[3]) &&
+             same_chunk_meshes(&l.chunks[n - 1], &a.chunks[n - 1]));
+    geo_buildings_chunk_release(&l, &l.chunks[n - 1]);
+    TW_CHECK(geo_buildings_chunks_make(&l, (int[]){5}, 1) == TW_OK);
+    h5 = mesh_hash(&l.chunks[5].walls);
+    geo_buildings_chunk_release(&l, &l.chunks[3]);
+    TW_CHECK_MSG(h5 == mesh_hash(&a.chunks[5].walls) &&
+                     same_chunk_meshes(&l.chunks[5], &a.chunks[5]),
+                 "a chunk made after a release lost its meshes to the next release");
+    /* The rest on every core, in reverse. */
+    int *ks = malloc((size_t)n * sizeof *ks);
+    if (ks) {
+        for (int k = 0; k < n; k++) ks[k] = n - 1 - k;
+        TW_CHECK(geo_buildings_chunks_make(&l, ks, n) == TW_OK);
+        free(ks);
+    }
+    TW_CHECK(!l.later && geo_buildings_chunks_left(&l) == 0);
+    int off = 0, counts = 0;
+    for (int k = 0; k < n; k++) {
+        if (k == 3 || k == n - 1)
+            counts += l.chunks[k].walls.index_count != a.chunks[k].walls.index_count ||
+                      l.chunks[k].far.index_count != a.chunks[k].far.index_count;
+        else
+            off += !same_chunk_meshes(&l.chunks[k], &a.chunks[k]);
+    }
+    TW_CHECK_MSG(off == 0 && counts == 0, "%d chunks' meshes differ, %d released counts", off,
+                 counts);
+    /* Every mesh released: the arena goes, as a load's does. */
+    for (int k = 0; k < n; k++) geo_buildings_chunk_release(&l, &l.chunks[k]);
+    TW_CHECK(l.mesh_arena == NULL && geo_buildings_mesh_bytes(&l) == 0);
+    geo_buildings_free(&a);
+    geo_buildings_free(&l);
+}
+
 int main(void)
 {
     tw_log_init(TW_LOG_WARN);
@@ -171,6 +264,7 @@ int main(void)
     TW_CHECK(write_set());
     TW_RUN(test_pipe_equals_single_thread);
     TW_RUN(test_far_boxes);
+    TW_RUN(test_meshes_later);
     geo_frame_destroy(frame);
     unlink(path);
     rmdir(tmpdir);

@@ -1,6 +1,7 @@
 /* The loader's parts shared by geo_buildings.c (reading, heights, repair,
- * order) and geo_buildings_mesh.c (triangulation while reading, chunks and
- * their meshes on every core). */
+ * order), geo_buildings_pipe.c (triangulation while reading),
+ * geo_buildings_mesh.c (chunks and their meshes on every core) and
+ * geo_buildings_later.c (meshes made when first wanted). */
 #ifndef GEO_BUILDINGS_INT_H
 #define GEO_BUILDINGS_INT_H
 
@@ -83,6 +84,10 @@ geo_bpipe *geo_bpipe_create(void);
 bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f);
 bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features);
 void geo_bpipe_free(geo_bpipe *q);
+
+/* *p grown (doubling, from 64) to hold need items of size bytes; false
+ * out of memory (*p as it was). */
+bool geo_bgrow(void **p, size_t *cap, size_t need, size_t size);
 
 /* Cuts the features (ordered by grid cell of side cm) into chunks (their
  * boxes and origins) and builds every chunk's roofs (from t), walls and

@@ -118,9 +118,8 @@ void app_bchunks_make(app_btile *t, const int *ks, int n)
  * needed yet are made a batch at a time, nearest the eye first, so their
  * meshes can go up in the background and a later view finds them made:
  * APP_MAKE_SHARE of the time between frames (at least APP_MAKE_MS, at
- * most APP_MAKE_MAX_MS) of the main thread a frame, on every core. At
- * 600,000 buildings on llvmpipe (frames of 200-400 ms) every chunk is
- * made within about 15 s. */
+ * most APP_MAKE_MAX_MS) of the main thread a frame, on every core (at
+ * 600,000 buildings on llvmpipe every chunk is made within 30 s). */
 #define APP_MAKE_MS     4.0
 #define APP_MAKE_MAX_MS 40.0
 #define APP_MAKE_SHARE  0.1

@@ -156,9 +156,11 @@ static void app__make_background(app_buildings *p)
 
 void app_buildings_upload_background(app_buildings *p)
 {
-    if (p->drew_ready) app__make_background(p);
     double budget = p->cfg->upload_mb * 1048576.0;
+    /* upload_mb 0: nothing in the background (meshes made and uploaded
+     * only when drawn). */
     if (!p->drew_ready || !(budget > 0)) return;
+    app__make_background(p);
     int n = 0;
     for (int ti = 0; ti < p->nx * p->ny; ti++) {
         const app_btile *t = p->tiles[ti];

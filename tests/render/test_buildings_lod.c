@@ -362,8 +362,8 @@ static void test_lazy_upload(void)
  * the grazing view (full chunks, far boxes, blocks) and a near view with
  * sun shadows (the shadow pass's chunks) draw the same picture, levels
  * and triangles as when every mesh is made at load; the first complete
- * frame leaves some chunks to make, which the background then makes, and
- * the meshes made total the same triangles. */
+ * frame leaves some chunks to make, which the background then makes
+ * (none with upload_mb 0), and the meshes made total the same triangles. */
 static void test_meshes_later(void)
 {
     const char *noon = "--time 2026-12-22T12:00:00+09:00";
@@ -376,8 +376,19 @@ static void test_meshes_later(void)
     json_object *all = run_at("", "later_all", (double[3]){X0 + 1000, Y0 - 3500, 600},
                               (double[3]){X0 + 1000, Y0 + 5000, 0}, "--wait-s 4");
     json_object *sun = run_at("", "later_sun", near_eye, near_at, noon);
+    json_object *idle =
+        run_at(", \"upload_mb\": 0", "later_idle", (double[3]){X0 + 1000, Y0 - 3500, 600},
+               (double[3]){X0 + 1000, Y0 + 5000, 0}, "--wait-s 2");
     unsetenv("CITYTWIN_MESHES_LATER_FROM");
-    if (!eager || !eager_sun || !first || !all || !sun) return;
+    if (!eager || !eager_sun || !first || !all || !sun || !idle) return;
+    /* upload_mb 0: nothing in the background, meshes made when drawn. */
+    json_object *i0 = tw_run_layer(idle, "buildings");
+    TW_CHECK_MSG(num(i0, "chunks_made_background") == 0 &&
+                     num(i0, "chunks_to_make") ==
+                         num(tw_run_layer(first, "buildings"), "chunks_to_make"),
+                 "upload_mb 0: %ld made in the background, %ld to make",
+                 num(i0, "chunks_made_background"), num(i0, "chunks_to_make"));
+    json_object_put(idle);
     json_object *e = tw_run_layer(eager, "buildings"), *f = tw_run_layer(first, "buildings"),
                 *a = tw_run_layer(all, "buildings"), *es = tw_run_layer(eager_sun, "buildings"),
                 *ls = tw_run_layer(sun, "buildings");

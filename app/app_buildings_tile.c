@@ -707,7 +707,14 @@ void app_btile_update(app_buildings *p, app_btile *t, int ti)
     geo_buildings_raise(&t->b, t->base, t->exag);
     app__rows(p, t, ti, t->b.height, t->rows);
     if (!t->uploaded) {
-        /* The meshes go up lazily (app_bchunk_upload), or all now. */
+        /* The meshes go up lazily (app_bchunk_upload), or all now (those
+         * not made yet made first, together). */
+        if (p->eager && geo_buildings_chunks_left(&t->b)) {
+            int *ks = malloc((size_t)t->b.chunk_count * sizeof *ks + 1);
+            for (int k = 0; ks && k < t->b.chunk_count; k++) ks[k] = k;
+            if (ks) app_bchunks_make(t, ks, t->b.chunk_count);
+            free(ks);
+        }
         for (int k = 0; p->eager && k < t->b.chunk_count; k++) app_bchunk_upload(t, k, APP_UP_ALL);
         if (t->up_n < t->b.chunk_count) app_btile_trim(t); /* else trimmed once all went up */
     }

@@ -139,13 +139,10 @@ static inline int small_inside(const tri_small *r, int k, double ax, double ay, 
 }
 
 /* No other vertex that turns right or goes straight lies in the triangle
- * (prev, b, next), edges included; as ear_blocked in tw_triangulate.c for a
- * ring without repeated points. */
-static bool small_is_ear(const tri_small *r, int b)
+ * (a, b, c) of convex b and its neighbours, edges included; as ear_blocked
+ * in tw_triangulate.c for a ring without repeated points. */
+static bool small_is_ear(const tri_small *r, int a, int b, int c)
 {
-    /* The reflex bit is b's turn, kept up to date. */
-    if (r->reflex >> b & 1) return false;
-    int a = r->prev[b], c = r->next[b];
     uint64_t m = r->reflex & ~((1ull << a) | (1ull << c));
     double ax = r->x[a], ay = r->y[a], bx = r->x[b], by = r->y[b], cx = r->x[c], cy = r->y[c];
     double x0 = ax < bx ? ax : bx, y0 = ay < by ? ay : by;
@@ -330,29 +327,50 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
     if (!out_reserve(out, 3 * (size_t)(n - 2))) return -1;
 
     /* clip_ring's loop: after a cut skip one vertex; a lap without an ear
-     * needs the general clipper's repairs. */
+     * needs the general clipper's repairs. A reflex vertex fails its test
+     * at once and nothing changes until the next cut, so the vertices to
+     * test are the convex ones not yet tried since the last cut (untried),
+     * in ring order from ear: the next set bit upwards for a
+     * counter-clockwise ring, downwards for one linked backwards. No test
+     * per reflex vertex, and no branch on its turn (a coin toss). */
     size_t before = out->index_count;
     uint32_t *o = out->indices + before;
-    int fails = 0, left = n;
+    int left = n;
+    /* The last cut's two neighbours come last in ring order from where the
+     * search goes on, so their new turns (tail) are looked at only when
+     * nothing else is left: the next candidate does not wait for them. */
+    uint64_t convex = all & ~r.reflex, untried = convex, tail = 0;
     while (left > 3) {
-        int a = r.prev[ear], c = r.next[ear];
-        if (small_is_ear(&r, ear)) {
+        uint64_t cand = untried ? untried : tail;
+        if (!cand) return 0; /* out->index_count not moved yet: nothing to undo */
+        int b;
+        if (area > 0) {
+            uint64_t on = cand & (~0ull << ear);
+            b = __builtin_ctzll(on ? on : cand);
+        } else {
+            uint64_t on = cand & (~0ull >> (63 - ear));
+            b = 63 - __builtin_clzll(on ? on : cand);
+        }
+        int a = r.prev[b], c = r.next[b];
+        if (small_is_ear(&r, a, b, c)) {
             *o++ = r.id[a];
-            *o++ = r.id[ear];
+            *o++ = r.id[b];
             *o++ = r.id[c];
             r.next[a] = (uint8_t)c;
             r.prev[c] = (uint8_t)a;
-            r.reflex &= ~(1ull << ear);
-            r.reflex = (r.reflex & ~(1ull << a)) | (uint64_t)small_reflex(&r, a) << a;
-            r.reflex = (r.reflex & ~(1ull << c)) | (uint64_t)small_reflex(&r, c) << c;
+            uint64_t ra = small_reflex(&r, a), rc = small_reflex(&r, c);
+            r.reflex = (r.reflex & ~((1ull << a) | (1ull << c))) | ra << a | rc << c;
+            convex = (convex & ~((1ull << a) | (1ull << b) | (1ull << c)));
+            untried = convex;
+            tail = (ra ^ 1) << a | (rc ^ 1) << c;
+            convex |= tail;
             left--;
             ear = r.next[c];
-            fails = 0;
             continue;
         }
-        ear = c;
-        if (++fails < left) continue;
-        return 0; /* out->index_count not moved yet: nothing to undo */
+        untried &= ~(1ull << b);
+        tail &= ~(1ull << b);
+        ear = b;
     }
     int a = r.prev[ear], c = r.next[ear];
     if (orient_xy(r.x[a], r.y[a], r.x[ear], r.y[ear], r.x[c], r.y[c]) > 0) {

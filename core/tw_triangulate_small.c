@@ -226,12 +226,23 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
     int len = end - start;
     if (len < 3 || len > TRI_SMALL_MAX + 1) return 0;
     /* The points without repeats, each run of equal ones kept as its first
-     * and its last index, and whether the last equals the first. */
+     * and its last index, and whether the last equals the first. In the
+     * same pass, as each point is kept, the turn at the one before and the
+     * area term of the edge to it (the two that wrap round come after):
+     * every vertex's turn, the edges' x directions and the area in one
+     * pass over the points, in registers. The turns give the fan test, the
+     * reflex mask of a counter-clockwise ring (the same products as
+     * small_reflex) and its winding. Vertex k + 1 turns by orient(k, k + 1,
+     * k + 2). */
     tri_small r;
     double *fx = r.x, *fy = r.y;
     uint32_t *first = r.id, last[TRI_SMALL_MAX + 2];
     int m = 0;
     uint64_t top = 0; /* the largest exponent field */
+    double x0 = xy[2 * (size_t)start], y0 = xy[2 * (size_t)start + 1], sum = 0;
+    double px = x0, py = y0, qx = 0, qy = 0; /* the last two points kept: q, p */
+    uint64_t rt = 0, lt = 0; /* bit k: vertex k + 1 turns right (left) or goes straight */
+    bool nan = false;        /* a turn overflowed: not convex */
     for (int j = start; j < end; j++) {
         double x = xy[2 * (size_t)j], y = xy[2 * (size_t)j + 1];
         uint64_t bx, by;
@@ -241,13 +252,29 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
         by &= TRI_EXP_BITS;
         top = bx > top ? bx : top;
         top = by > top ? by : top;
-        if (m > 0 && fx[m - 1] == x && fy[m - 1] == y) {
+        if (m > 0 && px == x && py == y) {
             last[m - 1] = (uint32_t)j;
             continue;
         }
         fx[m] = x;
         fy[m] = y;
         first[m] = last[m] = (uint32_t)j;
+        if (m >= 2) {
+            double o = orient_xy(qx, qy, px, py, x, y);
+            rt |= (uint64_t)(o <= 0) << (m - 2);
+            lt |= (uint64_t)(o >= 0) << (m - 2);
+            nan |= o != o;
+        }
+        /* tw_triangulate_signed_area bit for bit (while no product can
+         * overflow): a repeat there only adds a*b - a*b, exactly 0, the
+         * rest are these terms in this order, and the two extra here are
+         * exactly 0 too (the first, and past the last point fx[n] is
+         * fx[0]). */
+        if (m >= 1) sum += (px - x0) * (y - y0) - (x - x0) * (py - y0);
+        qx = px;
+        qy = py;
+        px = x;
+        py = y;
         m++;
     }
     if (top == TRI_EXP_BITS) return -2; /* NaN or Inf */
@@ -259,25 +286,17 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
     fy[n] = fy[0];
     fx[n + 1] = fx[1];
     fy[n + 1] = fy[1];
-
-    /* One pass for every vertex's turn, the edges' x directions and the
-     * area: the fan test, the reflex mask of a counter-clockwise ring (the
-     * same products as small_reflex) and its winding. Vertex k + 1 turns by
-     * orient(k, k + 1, k + 2). */
-    double x0 = fx[0], y0 = fy[0], sum = 0;
-    uint64_t rt = 0, lt = 0; /* bit k: vertex k + 1 turns right (left) or goes straight */
-    bool nan = false;        /* a turn overflowed: not convex */
-    for (int k = 0; k < n; k++) {
+    /* The turns and the area term the pass could not see: with a closing
+     * point the turn at it (vertex 0); without, the turns at the last
+     * point and at the first, and the area term of the closing edge. */
+    for (int k = n - 2 + closed; k < n; k++) {
         double o = orient_xy(fx[k], fy[k], fx[k + 1], fy[k + 1], fx[k + 2], fy[k + 2]);
         rt |= (uint64_t)(o <= 0) << k;
         lt |= (uint64_t)(o >= 0) << k;
         nan |= o != o;
-        /* tw_triangulate_signed_area bit for bit (while no product can
-         * overflow): a repeat there only adds a*b - a*b, exactly 0, the
-         * rest are these terms in this order, and the two extra here are
-         * exactly 0 too (k = 0, and past the last point fx[n] is fx[0]). */
-        sum += (fx[k] - x0) * (fy[k + 1] - y0) - (fx[k + 1] - x0) * (fy[k] - y0);
     }
+    if (!closed) sum += (fx[n - 1] - x0) * (fy[n] - y0) - (fx[n] - x0) * (fy[n - 1] - y0);
+
     /* Every vertex turning one way, none straight: a fan if it winds once. */
     if ((!rt || !lt) && !nan) {
         int done = small_convex(fx, first, n, rt ? -1 : 1, out);

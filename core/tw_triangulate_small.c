@@ -322,7 +322,7 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
     if (area > 0) {
         r.reflex = ((rt << 1) | (rt >> (n - 1))) & all; /* bit v for vertex v */
     } else {
-        memcpy(r.id, last, (size_t)n * sizeof *last);
+        if (m != len) memcpy(r.id, last, (size_t)n * sizeof *last); /* else first == last */
         if (closed) r.id[0] = last[m - 1];
         rt = 0;
         for (int k = 1; k <= n; k++) {
@@ -335,9 +335,11 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
         ear = closed ? 0 : n - 1;
     }
     if (small_repeats(&r, n)) return 0;
-    memcpy(fwd, seq + 1, (size_t)n - 1);
+    /* Whole arrays, a size the compiler copies inline (the links past
+     * vertex n - 1 are never read). */
+    memcpy(fwd, seq + 1, TRI_SMALL_MAX);
     fwd[n - 1] = 0;
-    memcpy(back + 1, seq, (size_t)n - 1);
+    memcpy(back + 1, seq, TRI_SMALL_MAX - 1);
     back[0] = (uint8_t)(n - 1);
     r.x[TRI_SMALL_MAX] = r.y[TRI_SMALL_MAX] = NAN; /* small_is_ear's "no vertex" */
     r.slabs = __builtin_popcountll(r.reflex) > TRI_SLAB_MIN;

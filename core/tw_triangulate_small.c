@@ -342,7 +342,11 @@ int tw_tri_small(const double *xy, int start, int end, tw_tri_out *out)
     memcpy(back + 1, seq, TRI_SMALL_MAX - 1);
     back[0] = (uint8_t)(n - 1);
     r.x[TRI_SMALL_MAX] = r.y[TRI_SMALL_MAX] = NAN; /* small_is_ear's "no vertex" */
-    r.slabs = __builtin_popcountll(r.reflex) > TRI_SLAB_MIN;
+    /* More than TRI_SLAB_MIN reflex vertices: as many lowest bits cleared
+     * and some left (no popcount instruction in the baseline x86-64). */
+    uint64_t few = r.reflex;
+    for (int k = 0; k < TRI_SLAB_MIN; k++) few &= few - 1;
+    r.slabs = few != 0;
     r.minx = r.miny = r.sx = r.sy = 0;
     if (r.slabs) r.slabs = small_slabs(&r, n);
     if (!out_reserve(out, 3 * (size_t)(n - 2))) return -1;

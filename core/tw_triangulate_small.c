@@ -14,7 +14,7 @@
 
 /* Rings with more reflex vertices than this also sort them into slabs. */
 #define TRI_SLAB_MIN 6
-#define TRI_SLABS    16
+#define TRI_SLABS    32 /* 16 was 2 % slower on the real mix, 24 as 32 */
 
 typedef struct tri_small {
     /* Room for a closing point and the two that wrap round after it. */

@@ -23,17 +23,18 @@ typedef struct tri_small {
     uint8_t prev[TRI_SMALL_MAX], next[TRI_SMALL_MAX];
     uint64_t reflex; /* bit k: vertex k turns right or goes straight */
     /* The ring's box cut into TRI_SLABS columns and as many rows: bit k of
-     * xge[i] is set when vertex k's column is i or more, of xle[i] when it
-     * is i or less (likewise for rows), so the vertices whose column and
-     * row fall in an ear's range are one AND of four masks. Columns are a
-     * monotone function of x, so no vertex in the ear's box is left out. */
+     * xlt[i] is set when vertex k's column is less than i (likewise for
+     * rows), so the vertices whose column and row fall in an ear's range
+     * [c0, c1] x [r0, r1] are xlt[c1 + 1] & ~xlt[c0] & the same for rows.
+     * Columns are a monotone function of x, so no vertex in the ear's box
+     * is left out. */
     bool slabs;
     double minx, miny, sx, sy; /* column = (x - minx) * sx */
     /* Each vertex's column and row: those of an ear's box are their least
      * and greatest over its corners (the slab function is monotone), so
      * the test converts no coordinate. */
     uint8_t col[TRI_SMALL_MAX], row[TRI_SMALL_MAX];
-    uint64_t xge[TRI_SLABS], xle[TRI_SLABS], yge[TRI_SLABS], yle[TRI_SLABS];
+    uint64_t xlt[TRI_SLABS + 1], ylt[TRI_SLABS + 1];
 } tri_small;
 
 /* v lies in [lo, lo + TRI_SLABS / scale] (small_slabs), so f is in
@@ -71,16 +72,13 @@ static bool small_slabs(tri_small *r, int n)
         colx[cx] |= 1ull << k;
         coly[cy] |= 1ull << k;
     }
-    uint64_t ax = 0, ay = 0, bx = 0, by = 0;
+    uint64_t ax = 0, ay = 0;
+    r->xlt[0] = r->ylt[0] = 0;
     for (int i = 0; i < TRI_SLABS; i++) {
         ax |= colx[i];
         ay |= coly[i];
-        r->xle[i] = ax;
-        r->yle[i] = ay;
-        bx |= colx[TRI_SLABS - 1 - i];
-        by |= coly[TRI_SLABS - 1 - i];
-        r->xge[TRI_SLABS - 1 - i] = bx;
-        r->yge[TRI_SLABS - 1 - i] = by;
+        r->xlt[i + 1] = ax;
+        r->ylt[i + 1] = ay;
     }
     return true;
 }
@@ -160,7 +158,7 @@ static bool small_is_ear(const tri_small *r, int a, int b, int c)
         c1 = cc > c1 ? cc : c1;
         r0 = rc < r0 ? rc : r0;
         r1 = rc > r1 ? rc : r1;
-        m &= r->xge[c0] & r->xle[c1] & r->yge[r0] & r->yle[r1];
+        m &= r->xlt[c1 + 1] & ~r->xlt[c0] & r->ylt[r1 + 1] & ~r->ylt[r0];
     }
     /* The first two candidates without a branch (none, one or two is
      * anyone's guess; a missing one is the NaN vertex TRI_SMALL_MAX, in no

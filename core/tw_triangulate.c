@@ -81,7 +81,7 @@ static int node_split(tri_state *s, int a, int b)
     return b2;
 }
 
-static bool emit(tri_state *s, int a, int b, int c)
+static inline __attribute__((always_inline)) bool emit(tri_state *s, int a, int b, int c)
 {
     tw_tri_out *o = s->out;
     if (o->index_count + 3 > o->capacity) {
@@ -133,7 +133,8 @@ static bool segments_cross(const tri_node *p1, const tri_node *p2, const tri_nod
 
 /* 15 bits of each scaled coordinate, interleaved. Monotone in x and in y, so
  * a box's keys lie between the keys of its corners. */
-static uint32_t zkey(const tri_state *s, double x, double y)
+static inline __attribute__((always_inline)) uint32_t zkey(const tri_state *s, double x,
+                                                            double y)
 {
     double fx = (x - s->minx) * s->inv, fy = (y - s->miny) * s->inv;
     uint32_t v[2];

@@ -278,12 +278,18 @@ static bool is_ear(tri_state *s, int b, bool hashed)
     e.y1 = e.c->y > e.y1 ? e.c->y : e.y1;
     if (hashed) {
         uint32_t z0 = zkey(s, e.x0, e.y0), z1 = zkey(s, e.x1, e.y1);
+        /* The box first, inline: most nodes in the key range are outside
+         * it, and ear_blocked is a call. */
         for (int p = B->prevz; p >= 0 && n[p].z >= z0; p = n[p].prevz) {
+            const tri_node *P = &n[p];
             s->work++;
+            if (P->x < e.x0 || P->x > e.x1 || P->y < e.y0 || P->y > e.y1) continue;
             if (ear_blocked(s, &e, p)) return false;
         }
         for (int p = B->nextz; p >= 0 && n[p].z <= z1; p = n[p].nextz) {
+            const tri_node *P = &n[p];
             s->work++;
+            if (P->x < e.x0 || P->x > e.x1 || P->y < e.y0 || P->y > e.y1) continue;
             if (ear_blocked(s, &e, p)) return false;
         }
     } else {

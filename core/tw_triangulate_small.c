@@ -2,7 +2,9 @@
  * footprints): a fan when it is convex, else the ear clipper of
  * tw_triangulate.c on flat arrays, with the ring's reflex and flat vertices
  * in a bit mask so that an ear test looks only at them (only they can block
- * an ear). It cuts the same ears in the same order as the general clipper;
+ * an ear), and the convex ones in another, so that the next ear to test is
+ * found by a bit search, not by stepping over reflex vertices one by one.
+ * It cuts the same ears in the same order as the general clipper;
  * a ring it cannot finish that way (two vertices at one point, or a lap
  * with no ear) is handed back untouched. */
 #include "tw_triangulate_int.h"

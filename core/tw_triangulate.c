@@ -81,7 +81,7 @@ static int node_split(tri_state *s, int a, int b)
     return b2;
 }
 
-static bool emit(tri_state *s, int a, int b, int c)
+static inline __attribute__((always_inline)) bool emit(tri_state *s, int a, int b, int c)
 {
     tw_tri_out *o = s->out;
     if (o->index_count + 3 > o->capacity) {
@@ -133,7 +133,8 @@ static bool segments_cross(const tri_node *p1, const tri_node *p2, const tri_nod
 
 /* 15 bits of each scaled coordinate, interleaved. Monotone in x and in y, so
  * a box's keys lie between the keys of its corners. */
-static uint32_t zkey(const tri_state *s, double x, double y)
+static inline __attribute__((always_inline)) uint32_t zkey(const tri_state *s, double x,
+                                                            double y)
 {
     double fx = (x - s->minx) * s->inv, fy = (y - s->miny) * s->inv;
     uint32_t v[2];
@@ -149,11 +150,37 @@ static uint32_t zkey(const tri_state *s, double x, double y)
     return v[0] | (v[1] << 1);
 }
 
-static int zkey_cmp(const void *a, const void *b)
+/* Sorts keys[0, m) ascending; tmp holds m more. Bottom-up merge sort on
+ * plain integers, branchless merge steps: qsort's callback per comparison
+ * cost more than the ears on a ring of a hundred points. */
+static void sort_keys(uint64_t *keys, uint64_t *tmp, int m)
 {
-    const tri_zkey *p = a, *q = b;
-    if (p->z != q->z) return p->z < q->z ? -1 : 1;
-    return (p->node > q->node) - (p->node < q->node);
+    for (int i = 1; i < m; i++) { /* runs of 4, by insertion */
+        uint64_t v = keys[i];
+        int j = i;
+        for (; j > (i & ~3) && keys[j - 1] > v; j--) keys[j] = keys[j - 1];
+        keys[j] = v;
+    }
+    uint64_t *src = keys, *dst = tmp;
+    for (int w = 4; w < m; w *= 2) {
+        for (int lo = 0; lo < m; lo += 2 * w) {
+            int mid = lo + w < m ? lo + w : m, hi = lo + 2 * w < m ? lo + 2 * w : m;
+            int a = lo, b = mid, o = lo;
+            while (a < mid && b < hi) {
+                uint64_t x = src[a], y = src[b];
+                bool right = y < x;
+                dst[o++] = right ? y : x;
+                a += !right;
+                b += right;
+            }
+            while (a < mid) dst[o++] = src[a++];
+            while (b < hi) dst[o++] = src[b++];
+        }
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != keys) memcpy(keys, src, (size_t)m * sizeof *keys);
 }
 
 /* Links the ring's n nodes in z order (or unlinks them when hash is false) so
@@ -169,7 +196,7 @@ static bool z_index(tri_state *s, int start, int n, bool hash)
         return true;
     }
     if (n > s->keys_cap) {
-        tri_zkey *k = realloc(s->keys, (size_t)n * sizeof *k);
+        uint64_t *k = realloc(s->keys, 2 * (size_t)n * sizeof *k);
         if (!k) {
             s->err = TW_ERR_NOMEM;
             return false;
@@ -181,14 +208,15 @@ static bool z_index(tri_state *s, int start, int n, bool hash)
     do {
         tri_node *v = &s->nodes[p];
         v->z = zkey(s, v->x, v->y);
-        s->keys[m++] = (tri_zkey){v->z, p};
+        /* By key, then by node (p >= 0): the order qsort gave before. */
+        s->keys[m++] = (uint64_t)v->z << 32 | (uint32_t)p;
         p = v->next;
     } while (p != start && m < n);
-    qsort(s->keys, (size_t)m, sizeof *s->keys, zkey_cmp);
+    sort_keys(s->keys, s->keys + m, m);
     for (int k = 0; k < m; k++) {
-        tri_node *v = &s->nodes[s->keys[k].node];
-        v->prevz = k > 0 ? s->keys[k - 1].node : -1;
-        v->nextz = k + 1 < m ? s->keys[k + 1].node : -1;
+        tri_node *v = &s->nodes[(uint32_t)s->keys[k]];
+        v->prevz = k > 0 ? (int)(uint32_t)s->keys[k - 1] : -1;
+        v->nextz = k + 1 < m ? (int)(uint32_t)s->keys[k + 1] : -1;
     }
     s->work += m;
     return true;
@@ -250,12 +278,18 @@ static bool is_ear(tri_state *s, int b, bool hashed)
     e.y1 = e.c->y > e.y1 ? e.c->y : e.y1;
     if (hashed) {
         uint32_t z0 = zkey(s, e.x0, e.y0), z1 = zkey(s, e.x1, e.y1);
+        /* The box first, inline: most nodes in the key range are outside
+         * it, and ear_blocked is a call. */
         for (int p = B->prevz; p >= 0 && n[p].z >= z0; p = n[p].prevz) {
+            const tri_node *P = &n[p];
             s->work++;
+            if (P->x < e.x0 || P->x > e.x1 || P->y < e.y0 || P->y > e.y1) continue;
             if (ear_blocked(s, &e, p)) return false;
         }
         for (int p = B->nextz; p >= 0 && n[p].z <= z1; p = n[p].nextz) {
+            const tri_node *P = &n[p];
             s->work++;
+            if (P->x < e.x0 || P->x > e.x1 || P->y < e.y0 || P->y > e.y1) continue;
             if (ear_blocked(s, &e, p)) return false;
         }
     } else {
@@ -562,11 +596,12 @@ static void triangulate(tri_state *s, const double *xy, const int *ring_starts, 
 
     /* The z-order frame covers every node; bridges and splits only copy. */
     double minx = HUGE_VAL, miny = HUGE_VAL, maxx = -HUGE_VAL, maxy = -HUGE_VAL;
-    for (int k = 0; k < s->count; k++) {
-        minx = fmin(minx, s->nodes[k].x);
-        miny = fmin(miny, s->nodes[k].y);
-        maxx = fmax(maxx, s->nodes[k].x);
-        maxy = fmax(maxy, s->nodes[k].y);
+    for (int k = 0; k < s->count; k++) { /* finite (check_finite): no fmin/fmax calls */
+        const tri_node *v = &s->nodes[k];
+        minx = v->x < minx ? v->x : minx;
+        miny = v->y < miny ? v->y : miny;
+        maxx = v->x > maxx ? v->x : maxx;
+        maxy = v->y > maxy ? v->y : maxy;
     }
     double size = fmax(maxx - minx, maxy - miny);
     s->minx = minx;

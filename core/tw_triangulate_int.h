@@ -38,11 +38,6 @@ typedef struct tri_node {
     int prevz, nextz; /* the ring's nodes in z order; -1 at the ends */
 } tri_node;
 
-typedef struct tri_zkey {
-    uint32_t z;
-    int node;
-} tri_zkey;
-
 typedef struct tri_hole {
     double x; /* rightmost x of the hole */
     int node; /* the node there */
@@ -53,7 +48,7 @@ typedef struct tri_state {
     int count, cap;
     int *stack; /* rings waiting to be clipped, one node of each; local_stack at first */
     int stack_count, stack_cap;
-    tri_zkey *keys;
+    uint64_t *keys; /* z-order key << 32 | node, twice keys_cap (the sort's scratch) */
     int keys_cap;
     double minx, miny, inv; /* z-order frame; inv 0 means no hash */
     long long work, budget;

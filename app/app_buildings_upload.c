@@ -37,7 +37,7 @@ bool app_bchunk_upload(app_btile *t, int k, unsigned want)
     unsigned need = want & ~(unsigned)t->up[k] & APP_UP_ALL;
     if (!need) return false;
     /* Not made yet (app_bchunks_make makes a frame's ahead, on every core). */
-    if (!geo_buildings_chunk_made(&t->b, k)) geo_buildings_chunks_make(&t->b, &k, 1);
+    if (!geo_buildings_chunk_made(&t->b, k)) app_bchunks_make(t, &k, 1);
     geo_buildings_chunk *c = &t->b.chunks[k];
     /* Raises and colours are the table's: a mesh goes up once. */
     if (need & APP_UP_FULL) {

@@ -36,10 +36,11 @@ typedef struct geo_buildings_desc {
      * else the tile's rectangle taken into the source's CRS here. */
     bool has_keep;
     double keep[4];
-    /* A layer read whole, 20,000 features or more (geo_buildings_set_later_from): the chunks (their
-     * features, boxes, origins and far_err) are made at load and their
-     * meshes when first wanted (geo_buildings_chunks_make): a view's first
-     * frame waits only for the chunks it draws in full or as far boxes. */
+    /* A layer read whole, 20,000 features or more (that number:
+     * geo_buildings_set_later_from): the chunks (their features, boxes,
+     * origins and far_err) are made at load and their meshes when first
+     * wanted (geo_buildings_chunks_make): a view's first frame waits only
+     * for the chunks it draws in full or as far boxes. */
     bool meshes_later;
 } geo_buildings_desc;
 

@@ -119,10 +119,19 @@ static tw_result rules_set(fs_server *s, const char *prefix, fs_fault mode)
 
 /* ---- helpers ---- */
 
+/* FNV-1a over 8-byte words, then the tail a byte at a time: an ETag for a
+ * 22 MB body in a few milliseconds instead of tens. */
 static uint64_t fnv1a(const char *p, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t k = 0; k < n; k++) {
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        uint64_t w;
+        memcpy(&w, p + k, 8);
+        h ^= w;
+        h *= 0x100000001b3ull;
+    }
+    for (; k < n; k++) {
         h ^= (unsigned char)p[k];
         h *= 0x100000001b3ull;
     }
@@ -192,6 +201,22 @@ static enum MHD_Result send_buffer(struct MHD_Connection *c, int status, const c
     for (int k = 0; extra && k < extra->nheaders; k++)
         MHD_add_response_header(r, extra->hname[k], extra->hvalue[k]);
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* Queues doc's body itself (no copy: the bulk document is 22 MB); MHD
+ * frees it once sent. */
+static enum MHD_Result send_doc(struct MHD_Connection *c, fs_doc *doc, const meta *m)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(doc->len, doc->body, MHD_RESPMEM_MUST_FREE);
+    if (!r) return MHD_NO;
+    doc->body = NULL; /* the response's now */
+    add_headers(r, doc->content_type, m);
+    for (int k = 0; k < doc->nheaders; k++)
+        MHD_add_response_header(r, doc->hname[k], doc->hvalue[k]);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)doc->status, r);
     MHD_destroy_response(r);
     return ok;
 }
@@ -509,7 +534,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (doc.status == 200 && inm && (strstr(inm, m.etag) || strcmp(inm, "*") == 0))
             ok = send_buffer(c, 304, NULL, "", 0, &m, NULL);
         else
-            ok = send_buffer(c, doc.status, doc.content_type, doc.body, doc.len, &m, &doc);
+            ok = send_doc(c, &doc, &m);
     }
     fs_doc_free(&doc);
     return ok;

@@ -12,25 +12,23 @@
  * The snapshot a new one replaces is freed here too (app_live_bg_free),
  * not on the shared pool at the render threads' priority.
  *
- * The thread is niced (live_thread_background) and paced: its work takes
- * at most APP_LIVE_PREP_SHARE of one core over time (app_live_bg_pace, at
- * points in the per-entity loops), so a snapshot's 100-250 ms of CPU are
- * spread over the frames instead of taken from one or two of them, and it
- * still gets done. At SCHED_IDLE, as before, it ran only on a core nothing
- * else wanted: on the loaded 2-core machine, with llvmpipe's rasterizer
- * threads and other processes always runnable, 2 of 23 fetched snapshots
- * were shown (bench_live_frames). CITYTWIN_LIVE_PREP_SHARE=F sets the
- * share (0: unpaced); CITYTWIN_LIVE_SCHED=idle or prep puts the thread at
- * SCHED_IDLE again (comparisons). */
+ * The thread is niced and paced (live_thread_background): it and the live
+ * thread's parse take at most LIVE_BACKGROUND_SHARE of one core between
+ * them over time (tw_pace_point, at points in the per-entity loops), so a
+ * snapshot's CPU is spread over the frames instead of taken from one or
+ * two of them, and it still gets done. At SCHED_IDLE, as before, it ran
+ * only on a core nothing else wanted: on the loaded 2-core machine, with
+ * llvmpipe's rasterizer threads and other processes always runnable, 2 of
+ * 23 fetched snapshots were shown (bench_live_frames).
+ * CITYTWIN_LIVE_SCHED=idle or prep puts the thread at SCHED_IDLE again
+ * (comparisons). */
 #include "app_live_int.h"
 
 #include "live_fetch.h"
+#include "tw_pace.h"
 
-#include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct app__relay {
     void *job;
@@ -44,62 +42,16 @@ typedef struct app__relay {
 /* Process-wide, like the live thread; app_live_bg_stop ends it. */
 static struct {
     tw_pool *pool;
-    atomic_bool stopping; /* the job in hand finishes unpaced */
 } app__bg;
 
-/* The pacing of the pool's one thread (set on its first job): a bucket of
- * CPU milliseconds that fills at share ms per wall ms up to a burst. */
-static _Thread_local struct {
-    bool lowered;
-    double share; /* of one core; 0: unpaced */
-    double tokens_ms, last_wall, last_cpu;
-} app__pace;
+/* The pool's one thread lowers and paces itself on its first job. */
+static _Thread_local bool app__lowered;
 
-static double app__thread_cpu_s(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double app__wall_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* The pool's one thread lowers itself on its first job. */
 static void app__lower(void)
 {
-    if (app__pace.lowered) return;
+    if (app__lowered) return;
     live_thread_background("citytwin-prep", false);
-    app__pace.lowered = true;
-    const char *env = getenv("CITYTWIN_LIVE_PREP_SHARE");
-    double f = env && env[0] ? atof(env) : APP_LIVE_PREP_SHARE;
-    app__pace.share = isfinite(f) && f > 0 && f < 1 ? f : 0;
-    app__pace.tokens_ms = APP_LIVE_PREP_BURST_MS;
-    app__pace.last_wall = app__wall_s(), app__pace.last_cpu = app__thread_cpu_s();
-}
-
-void app_live_bg_pace(void)
-{
-    if (!app__pace.lowered || app__pace.share <= 0) return; /* not the paced thread */
-    if (atomic_load(&app__bg.stopping)) return;
-    double wall = app__wall_s(), cpu = app__thread_cpu_s();
-    double t = app__pace.tokens_ms + (wall - app__pace.last_wall) * 1000 * app__pace.share -
-               (cpu - app__pace.last_cpu) * 1000;
-    if (t > APP_LIVE_PREP_BURST_MS) t = APP_LIVE_PREP_BURST_MS;
-    if (t < 0) { /* over its share: wait until the bucket is back at 0 */
-        double s = -t / app__pace.share / 1000;
-        if (s > 0.5) s = 0.5;
-        struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (time_t)s) * 1e9)};
-        nanosleep(&ts, NULL);
-        double w2 = app__wall_s();
-        t += (w2 - wall) * 1000 * app__pace.share;
-        wall = w2;
-    }
-    app__pace.tokens_ms = t, app__pace.last_wall = wall, app__pace.last_cpu = cpu;
+    app__lowered = true;
 }
 
 static void app__relay_run(void *job, int worker)
@@ -218,8 +170,8 @@ void app_live_bg_drain(void)
 
 void app_live_bg_stop(void)
 {
-    atomic_store(&app__bg.stopping, true);
-    tw_pool_destroy(app__bg.pool); /* waits for the job in hand */
+    tw_pace_suspend(true);         /* the job in hand finishes unpaced */
+    tw_pool_destroy(app__bg.pool); /* waits for it */
     app__bg.pool = NULL;
-    atomic_store(&app__bg.stopping, false);
+    tw_pace_suspend(false);
 }

@@ -263,14 +263,6 @@ void app_live_list_submit(app_live *lv, const app_live_view *v);
 bool app_live_bg_submit(app_layer *l, void *job, tw_job_run_fn run, tw_job_done_fn done);
 /* Main thread, each frame: frees the relays of finished jobs. */
 void app_live_bg_drain(void);
-/* On the background thread, between pieces of a job's work: waits while
- * the thread is over its share of one core (a no-op on any other thread).
- * 0.3: a 100,000-entity snapshot's ~200 ms of CPU (on the loaded 2-core
- * machine) take about 0.7 s, inside a 1 s poll; a burst of 20 ms runs
- * at once. */
-#define APP_LIVE_PREP_SHARE    0.3
-#define APP_LIVE_PREP_BURST_MS 20.0
-void app_live_bg_pace(void);
 /* Main thread: takes *d (zeroed) and frees it on that thread, so that the
  * 100,000 blocks of an old snapshot are not freed at the render threads'
  * priority; false when it could not be queued (*d untouched). */

@@ -14,6 +14,7 @@
 #include "app_markers.h"
 #include "geo_crs.h"
 #include "tw_log.h"
+#include "tw_pace.h"
 #include "tw_time.h"
 
 #include <math.h>
@@ -134,7 +135,7 @@ void app_live_list_build(app_live_list *out, const app_live_data *d, const app_l
     bool gz_ok = d->gz && d->ground_gen == v->ground_gen;
     int m = 0;
     for (int i = 0; i < n; i++) {
-        if ((i & 4095) == 4095) app_live_bg_pace();
+        if ((i & 4095) == 4095) tw_pace_point();
         float *h = &head[4 * m];
         double z = gz_ok ? d->gz[i] : NAN;
         if (!app_markers_head_at(g, v->exag, &ui, d->xy[2 * i], d->xy[2 * i + 1], z, eye, &h[0],
@@ -151,9 +152,9 @@ void app_live_list_build(app_live_list *out, const app_live_data *d, const app_l
     int over_n = 0;
     rn_marker *paint = malloc(((size_t)m + 1) * sizeof *paint);
     int paint_n = 0;
-    app_live_bg_pace();
+    tw_pace_point();
     for (int k = 0; k < m; k++) {
-        if ((k & 8191) == 8191) app_live_bg_pace();
+        if ((k & 8191) == 8191) tw_pace_point();
         int j = order[k], i = ent[j];
         const float *h = &head[4 * j];
         bool pulse = d->alert && d->alert[i];
@@ -171,7 +172,7 @@ void app_live_list_build(app_live_list *out, const app_live_data *d, const app_l
         else if (paint)
             paint[paint_n++] = items[k];
     }
-    app_live_bg_pace();
+    tw_pace_point();
     /* Only the pixels the markers cover are painted (and uploaded). */
     const rn_marker *pl = paint ? paint : items;
     int pn = paint ? paint_n : m, box[4];
@@ -389,7 +390,7 @@ static void app__prepare(app__prep *p)
         p->reuse = NULL;
     }
     app_live_reuse_positions(&p->reuse, &key, (size_t)n, rx, ry, x, y, d->gz, app__xy, app__z, &u);
-    app_live_bg_pace();
+    tw_pace_point();
     free(rx), free(ry);
     /* Positions that did not transform (out of the CRS's range, or no
      * usable CRS) are not drawn: dropped and counted. */
@@ -413,14 +414,14 @@ static void app__prepare(app__prep *p)
     d->vmin = INFINITY, d->vmax = -INFINITY;
     const app_live_cfg *cfg = &p->cfg;
     bool sensors = !cfg->parking && !cfg->traffic;
-    app_live_bg_pace();
+    tw_pace_point();
     for (int i = 0; i < n; i++) {
         d->labels[i] = (geo_label){.x = d->xy[2 * i], .y = d->xy[2 * i + 1]};
         double v = app_live_number(cfg->parking, s, &s->entities[i]);
         if (isfinite(v)) d->vmin = fmin(d->vmin, v), d->vmax = fmax(d->vmax, v);
     }
     for (int i = 0; i < n; i++) {
-        if ((i & 4095) == 4095) app_live_bg_pace();
+        if ((i & 4095) == 4095) tw_pace_point();
         const tw_obs_entity *e = &s->entities[i];
         double v = app_live_number(cfg->parking, s, e);
         int b = sensors ? app_live_band_of(cfg, v) : -1;
@@ -437,16 +438,16 @@ static void app__prepare(app__prep *p)
     }
     /* What the main thread would otherwise look for among every entity:
      * the cells for labels near the eye and the extent, the hovered id. */
-    app_live_bg_pace();
+    tw_pace_point();
     app_live_grid_build(&d->grid, d->xy, n);
-    app_live_bg_pace();
+    tw_pace_point();
     d->hover_at = -1;
     for (int i = 0; d->hover_id[0] && i < n; i++)
         if (s->entities[i].id && strcmp(s->entities[i].id, d->hover_id) == 0) {
             d->hover_at = i;
             break;
         }
-    app_live_bg_pace();
+    tw_pace_point();
     if (p->want_list && !cfg->traffic) app_live_list_build(&d->list, d, cfg, p->ground, &p->view);
     /* Traffic: the road segments' meshes here too (the main thread only
      * uploads them); the same transform as the positions'. */

@@ -38,8 +38,9 @@
  * server were another machine: it then takes only cores the app leaves
  * free). The app's live threads take CITYTWIN_LIVE_NICE (0: as the render
  * threads), CITYTWIN_LIVE_SCHED (idle, prep, normal: see
- * live_thread_background) and CITYTWIN_LIVE_PREP_SHARE (the preparation
- * thread's pace, app_live_bg.c) from the environment. The first line
+ * live_thread_background) and CITYTWIN_LIVE_SHARE / CITYTWIN_LIVE_BURST_MS
+ * (the pace of the parse and the preparation, live_fetch.h) from the
+ * environment. The first line
  * printed says which were used. The live report's snapshot counts give a
  * line: fetched, shown, dropped for a newer one, the worker's time per
  * snapshot and the frames from a snapshot's arrival to its drawing.
@@ -393,12 +394,12 @@ int main(int argc, char **argv)
     int server_nice = sn && sn[0] ? atoi(sn) : 0;
     server_priority(sim.pid, server_nice, idle);
     const char *ln = getenv("CITYTWIN_LIVE_NICE"), *ls = getenv("CITYTWIN_LIVE_SCHED");
-    const char *ps = getenv("CITYTWIN_LIVE_PREP_SHARE");
+    const char *ps = getenv("CITYTWIN_LIVE_SHARE"), *pb = getenv("CITYTWIN_LIVE_BURST_MS");
     printf("simulator: %s, nice %d; app live threads: CITYTWIN_LIVE_SCHED=%s, nice +%s; the "
-           "preparation paced to %s of a core\n",
+           "parse and preparation paced to %s of a core, bursts of %s ms (live_fetch.h)\n",
            idle ? "SCHED_IDLE" : "SCHED_OTHER", server_nice,
            ls && ls[0] ? ls : "(default: neither at SCHED_IDLE)", ln && ln[0] ? ln : "5",
-           ps && ps[0] ? ps : "0.3");
+           ps && ps[0] ? ps : "the default share", pb && pb[0] ? pb : "the default");
     char url[128];
     snprintf(url, sizeof url, "%s/geojson/bulk.geojson", sim.base);
     printf("%d sensors updating every 1 s, polled every 1 s; %s over the Seoul terrain, %g s\n",

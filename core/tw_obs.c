@@ -2,6 +2,7 @@
  * and a block arena for strings, so a snapshot of 100k entities costs a few
  * dozen allocations and one free. */
 #include "tw_obs.h"
+#include "tw_pace.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -145,6 +146,9 @@ const char *tw_obs_str(tw_obs_snapshot *s, const char *str, long n)
 tw_obs_entity *tw_obs_begin(tw_obs_snapshot *s)
 {
     if (s->current >= 0) tw_obs_commit(s);
+    /* Every parser starts each entity here: a paced thread (the live
+     * thread's parse) waits here while over its share. */
+    if ((s->entity_count & 1023) == 1023) tw_pace_point();
     if (s->entity_count >= s->limits.max_entities) {
         s->dropped_entities++;
         return NULL;

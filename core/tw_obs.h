@@ -114,7 +114,8 @@ int tw_obs_find(const tw_obs_snapshot *s, const char *id);
 const char *tw_obs_str(tw_obs_snapshot *s, const char *str, long n);
 /* Starts a new entity and makes it current; NULL when at max_entities
  * (counted in dropped_entities) or out of memory. The pointer is valid until
- * the next begin or reopen. */
+ * the next begin or reopen. Every 1,024 entities, a paced thread waits
+ * here while over its share (tw_pace_point). */
 tw_obs_entity *tw_obs_begin(tw_obs_snapshot *s);
 /* Keeps the current entity (newest_at follows its observed_at). */
 void tw_obs_commit(tw_obs_snapshot *s);

@@ -10,6 +10,7 @@
 #include "live_record.h"
 #include "live_sta_follow.h"
 #include "tw_log.h"
+#include "tw_pace.h"
 #include "tw_time.h"
 
 #include <curl/curl.h>
@@ -627,6 +628,10 @@ void live_thread_background(const char *name, bool network)
 #else
     (void)name, (void)network;
 #endif
+    const char *share = getenv("CITYTWIN_LIVE_SHARE"), *burst = getenv("CITYTWIN_LIVE_BURST_MS");
+    tw_pace_setup(share && share[0] ? atof(share) : LIVE_BACKGROUND_SHARE,
+                  burst && burst[0] ? atof(burst) : LIVE_BACKGROUND_BURST_MS);
+    tw_pace_join();
 }
 
 static void *live__main(void *arg)
@@ -765,8 +770,11 @@ void live_fetch_remove(live_feed h)
     }
     pthread_mutex_unlock(&live__g.lock);
     if (!stop) return;
-    /* The thread leaves its loop at once: it never waits on the network. */
+    /* The thread leaves its loop at once: it never waits on the network,
+     * and a parse in hand finishes unpaced. */
+    tw_pace_suspend(true);
     pthread_join(live__g.thread, NULL);
+    tw_pace_suspend(false);
     pthread_mutex_lock(&live__g.lock);
     for (int i = 0; i < LIVE__MAX_FEEDS; i++) {
         live__feed_free(live__g.feeds[i]);

@@ -74,6 +74,18 @@ void live_fetch_result_free(live_fetch_result *r);
  * fetched snapshots on the loaded 2-core machine (bench_live_frames). */
 #define LIVE_BACKGROUND_IDLE_PREP 0
 void live_thread_background(const char *name, bool network);
+/* Both threads also draw on one CPU budget (tw_pace.h): the live thread
+ * waits every 1,024 entities it parses, the preparation thread at points
+ * in its per-entity loops, while the two together have used more than
+ * LIVE_BACKGROUND_SHARE of one core; a burst of LIVE_BACKGROUND_BURST_MS
+ * runs at once, so small feeds are never slowed. A 100,000-entity
+ * snapshot's parse and preparation (~120 ms of CPU) are then spread over
+ * most of a 1 s poll instead of taken from a few frames.
+ * CITYTWIN_LIVE_SHARE=F sets the share (0: not paced),
+ * CITYTWIN_LIVE_BURST_MS=M the burst. The live thread's transfers wait
+ * while it parses, as they always did. */
+#define LIVE_BACKGROUND_SHARE    0.3
+#define LIVE_BACKGROUND_BURST_MS 20.0
 
 /* Zero fields mean the defaults given. */
 typedef struct live_feed_desc {

@@ -182,14 +182,22 @@ static int app__labels(app_hud *hud, const app_hud_frame *f, float s)
 
 /* Attribution lines, bottom right; above the cursor line when the screen is
  * too narrow for both side by side. */
+/* "kind: attribution", then the data's age where the layer has no legend
+ * of its own to show it (live layers). */
+static void app__attribution_line(const app_layer_info *l, char *line, size_t n)
+{
+    snprintf(line, n, "%s: %s%s%s%s", l->kind, l->attribution,
+             l->attribution_given ? "" : " (no attribution given)", l->data_age[0] ? " · " : "",
+             l->data_age);
+}
+
 static float app__attribution(const app_hud_frame *f, float s, float cursor_w)
 {
     float px = 11 * s, y = f->height - 8 * s, widest = 0;
     for (int i = 0; i < f->layer_count; i++) {
         char line[400];
         const app_layer_info *l = f->layers[i];
-        snprintf(line, sizeof line, "%s: %s%s", l->kind, l->attribution,
-                 l->attribution_given ? "" : " (no attribution given)");
+        app__attribution_line(l, line, sizeof line);
         float w, h;
         rn_ui_text_size(px, line, &w, &h);
         widest = fmaxf(widest, w);
@@ -199,8 +207,7 @@ static float app__attribution(const app_hud_frame *f, float s, float cursor_w)
         const app_layer_info *l = f->layers[i];
         if (l->status != APP_LAYER_OK) continue;
         char line[400];
-        snprintf(line, sizeof line, "%s: %s%s", l->kind, l->attribution,
-                 l->attribution_given ? "" : " (no attribution given)");
+        app__attribution_line(l, line, sizeof line);
         float w, h;
         rn_ui_text_size(px, line, &w, &h);
         float x = f->width - w - 10 * s;

@@ -57,6 +57,7 @@ typedef struct app_layer_info {
     char attribution[256];
     bool attribution_given;
     double data_time;  /* wall-clock time of the newest data, 0: none (live layers) */
+    char data_age[96]; /* "12:00:00 KST · 8 s old" after the attribution line; "": none */
     char warning[256]; /* an ok layer with a problem worth showing (partly failed) */
 } app_layer_info;
 

@@ -185,12 +185,43 @@ static void app__on_result(void *job, tw_result status)
     app_live_cost_end(&lv->cost, APP_LIVE_COST_INSTALL);
 }
 
-static void app__hhmmss(double epoch, char *out, size_t n)
+void app_live_clock_text(const app_live *lv, double epoch, bool date, char *out, size_t n)
 {
-    time_t t = (time_t)epoch;
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(out, n, "%H:%M:%S", &tm);
+    const app_world *w = lv->world;
+    char t[64];
+    tw_time_format(epoch, w ? w->utc_offset_h : 9, w && w->tz_label ? w->tz_label : "KST", t,
+                   sizeof t);
+    snprintf(out, n, "%s", date || strlen(t) < 11 ? t : t + 11); /* past "YYYY-MM-DD " */
+}
+
+void app_live_age_text(const app_live *lv, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (!lv->has_data) return;
+    char when[64];
+    if (lv->info.status == APP_LAYER_STALE) {
+        app_live_clock_text(lv, lv->last_ok_wall, false, when, sizeof when);
+        snprintf(out, n, "stale since %s", when);
+        return;
+    }
+    double t = lv->info.data_time;
+    if (!(t > 0)) return;
+    double age = app_world_clock(lv->world) - t;
+    app_live_clock_text(lv, t, !(age < 86400), when, sizeof when);
+    if (!(age >= 0)) { /* the data's clock ahead of ours: its time alone */
+        snprintf(out, n, "%s", when);
+        return;
+    }
+    char a[32];
+    if (age < 120)
+        snprintf(a, sizeof a, "%.0f s", age);
+    else if (age < 7200)
+        snprintf(a, sizeof a, "%.0f min", age / 60);
+    else if (age < 172800)
+        snprintf(a, sizeof a, "%.0f h", age / 3600);
+    else
+        snprintf(a, sizeof a, "%.0f days", age / 86400);
+    snprintf(out, n, "%s · %s old", when, a);
 }
 
 static void app__update_status(app_live *lv);
@@ -208,16 +239,26 @@ static void app__update(void *self, const app_update_ctx *u)
     app_live_cost_frame(&lv->cost);
 }
 
+bool app_live_has_legend(const app_live *lv)
+{
+    return lv->cfg->band_count > 0 || lv->cfg->traffic;
+}
+
 static void app__update_status(app_live *lv)
 {
     if (!lv->has_data) return;
+    /* The data age after the attribution line, where no legend shows it. */
+    if (app_live_has_legend(lv))
+        lv->info.data_age[0] = '\0';
+    else
+        app_live_age_text(lv, lv->info.data_age, sizeof lv->info.data_age);
     bool stale = tw_time_mono_s() - lv->last_ok_mono > lv->cfg->stale_after_s;
     app_layer_status want = stale ? APP_LAYER_STALE : APP_LAYER_OK;
     if (want == lv->info.status) return;
-    char at[16];
-    app__hhmmss(lv->last_ok_wall, at, sizeof at);
+    char at[64];
+    app_live_clock_text(lv, lv->last_ok_wall, false, at, sizeof at);
     if (stale) {
-        snprintf(lv->info.warning, sizeof lv->info.warning, "stale since %s%s%.200s", at,
+        snprintf(lv->info.warning, sizeof lv->info.warning, "stale since %.40s%s%.180s", at,
                  lv->error[0] ? ": " : "", lv->error);
         TW_WARN(lv->cfg->kind, "%s: stale since %s (%s)", lv->info.name, at,
                 lv->error[0] ? lv->error : "no answer");
@@ -638,6 +679,9 @@ static void app__report_entry(const void *self, int info, json_object *entry)
     double now = tw_time_wall_s();
     if (lv->snap && isfinite(lv->snap->newest_at))
         json_object_object_add(entry, "age_s", json_object_new_double(now - lv->snap->newest_at));
+    char age[128]; /* the legend's data age, as drawn */
+    app_live_age_text(lv, age, sizeof age);
+    if (age[0]) json_object_object_add(entry, "legend_age", json_object_new_string(age));
     if (lv->last_ok_wall > 0) {
         char at[32];
         time_t t = (time_t)lv->last_ok_wall;

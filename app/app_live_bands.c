@@ -132,22 +132,39 @@ static struct {
     float y;
 } app__stack = {.frame = -1};
 
+/* The band legend's width: two columns of bands, or the title and the
+ * data age on one row, whichever is wider. */
+static float app__bands_width(const app_live *lv, const app_ui_ctx *ui, char *age, size_t n)
+{
+    float s = ui->scale, tw = 0, aw = 0, h = 0;
+    app_live_age_text(lv, age, n);
+    rn_ui_text_size(11 * s, lv->info.name, &tw, &h);
+    rn_ui_text_size(10 * s, age, &aw, &h);
+    return fmaxf(2 * 140 * s + 12 * s, tw + aw + 32 * s);
+}
+
 void app_live_bands_draw(const app_live *lv, const app_ui_ctx *ui, float opacity)
 {
     const app_live_cfg *cfg = lv->cfg;
     if (cfg->band_count <= 0 || !lv->snap) return;
-    float s = ui->scale, row = 16 * s, cell = 140 * s;
+    char age[128];
+    float s = ui->scale, row = 16 * s, cell = 140 * s,
+          w = app__bands_width(lv, ui, age, sizeof age);
     if (app__stack.frame != lv->frame_no) app__stack.frame = lv->frame_no, app__stack.y = 10 * s;
     int rows = (cfg->band_count + 1) / 2;
-    float w = 2 * cell + 12 * s, h = 24 * s + row * (float)rows;
+    float h = 24 * s + row * (float)rows;
     float x = ((float)ui->width - w) * 0.5f, y = app__stack.y;
     app__stack.y += h + 6 * s;
     bool stale = lv->info.status == APP_LAYER_STALE;
     rn_ui_rect(x, y, w, h, (rn_rgba){20, 24, 30, (uint8_t)(200 * opacity)});
     rn_rgba text = {235, 235, 235, (uint8_t)(255 * opacity)};
+    rn_rgba dim = stale ? (rn_rgba){240, 170, 80, (uint8_t)(255 * opacity)}
+                        : (rn_rgba){170, 178, 190, (uint8_t)(255 * opacity)};
     char line[200];
-    snprintf(line, sizeof line, "%s%s", lv->info.name, stale ? " (stale)" : "");
-    rn_ui_text(x + 8 * s, y + 15 * s, 11 * s, text, line);
+    rn_ui_text(x + 8 * s, y + 15 * s, 11 * s, text, lv->info.name);
+    float aw = 0, ah = 0;
+    rn_ui_text_size(10 * s, age, &aw, &ah);
+    rn_ui_text(x + w - 8 * s - aw, y + 15 * s, 10 * s, dim, age);
     for (int i = 0; i < cfg->band_count; i++) {
         const app_live_band *b = &cfg->bands[i];
         rn_rgba col = stale ? (rn_rgba){150, 150, 150, 255} : b->color;
@@ -168,7 +185,8 @@ void app_live_bands_draw(const app_live *lv, const app_ui_ctx *ui, float opacity
 /* The legend's box for reserved space: the first of the stack. */
 void app_live_bands_box(const app_live *lv, const app_ui_ctx *ui, float out[4])
 {
-    float s = ui->scale, w = 2 * 140 * s + 12 * s;
+    char age[128];
+    float s = ui->scale, w = app__bands_width(lv, ui, age, sizeof age);
     int rows = (lv->cfg->band_count + 1) / 2;
     out[0] = ((float)ui->width - w) * 0.5f, out[1] = 10 * s;
     out[2] = out[0] + w, out[3] = out[1] + 24 * s + 16 * s * (float)rows;

@@ -282,6 +282,16 @@ bool app_live_parse_bands(app_cfg *c, json_object *o, app_live_cfg *p);
 const char *app_live_band_name(const app_live *lv, int entity);
 void app_live_bands_draw(const app_live *lv, const app_ui_ctx *ui, float opacity);
 void app_live_bands_box(const app_live *lv, const app_ui_ctx *ui, float out[4]);
+/* An instant in the scene's time zone: "14:26:19 KST", or with its date
+ * ("2026-12-03 14:26:19 KST"). */
+void app_live_clock_text(const app_live *lv, double epoch, bool date, char *out, size_t n);
+/* The layer's data age for its legend: "14:26:19 KST · 8 s old" (the
+ * newest time in the data, against the world's clock; its date once a day
+ * old), "stale since 14:25:00 KST", or "" before any data. */
+void app_live_age_text(const app_live *lv, char *out, size_t n);
+/* Whether the layer draws a legend of its own (bands, traffic), which
+ * shows its data age; else the age follows its attribution line. */
+bool app_live_has_legend(const app_live *lv);
 
 /* The scene entry of a live kind (app_live_cfg.c). */
 void *app_live_parse(app_cfg *c, json_object *o, const char *kind);

@@ -123,7 +123,7 @@ void app_live_traffic_legend_box(const app_live *lv, const app_ui_ctx *ui, float
 {
     (void)lv;
     float s = ui->scale;
-    out[0] = 10 * s, out[2] = out[0] + 250 * s;
+    out[0] = 10 * s, out[2] = out[0] + 290 * s;
     out[3] = (float)ui->height - 150 * s, out[1] = out[3] - 46 * s;
 }
 
@@ -134,10 +134,17 @@ static void app__legend(const app_live *lv, const app_ui_ctx *ui, float opacity)
     rn_ui_rect(r[0], r[1], r[2] - r[0], r[3] - r[1],
                (rn_rgba){20, 24, 30, (uint8_t)(200 * opacity)});
     rn_rgba text = {235, 235, 235, (uint8_t)(255 * opacity)};
-    char title[160];
-    snprintf(title, sizeof title, "소통 traffic%s",
-             lv->info.status == APP_LAYER_STALE ? " (stale)" : "");
-    rn_ui_text(r[0] + 8 * s, r[1] + 16 * s, 12 * s, text, title);
+    rn_ui_text(r[0] + 8 * s, r[1] + 16 * s, 12 * s, text, "소통 traffic");
+    /* The data age at the title's right (amber once stale). */
+    char age[128];
+    app_live_age_text(lv, age, sizeof age);
+    float aw = 0, ah = 0;
+    rn_ui_text_size(10 * s, age, &aw, &ah);
+    bool stale = lv->info.status == APP_LAYER_STALE;
+    rn_ui_text(r[2] - 8 * s - aw, r[1] + 16 * s, 10 * s,
+               stale ? (rn_rgba){240, 170, 80, (uint8_t)(255 * opacity)}
+                     : (rn_rgba){170, 178, 190, (uint8_t)(255 * opacity)},
+               age);
     char bands[3][48];
     if (lv->lines.by_congested) {
         snprintf(bands[0], sizeof bands[0], "원활 free");

@@ -134,6 +134,15 @@ static void test_ok_counts_and_key(void)
                      tw_run_num(l, "fetches"));
         TW_CHECK_MSG(strlen(tw_live_str(l, "last_success")) == 20, "%s: last_success \"%s\"",
                      want[i].name, tw_live_str(l, "last_success"));
+        /* The legend's data age: the data's own time in KST, how old. */
+        const char *age = tw_live_str(l, "legend_age");
+        int hh = -1, mm = -1, ss = -1, n = -1, at = 0;
+        char unit[16] = "";
+        (void)sscanf(age, "%*4d-%*2d-%*2d %n", &at); /* a date first when a day old */
+        TW_CHECK_MSG(sscanf(age + at, "%2d:%2d:%2d KST · %d %15s old", &hh, &mm, &ss, &n, unit) ==
+                             5 &&
+                         hh >= 0 && hh < 24 && n >= 0,
+                     "%s: legend_age \"%s\"", want[i].name, age);
     }
     TW_CHECK_MSG(tw_run_num(tw_live_layer(rep, "K"), "features") > 0,
                  "the Seoul layer (key from the env) is empty");
@@ -289,6 +298,14 @@ static void test_fault_makes_stale(void)
         TW_CHECK_MSG(tw_run_num(l, "features") > 0, "the last snapshot is kept");
         TW_CHECK_MSG(strstr(tw_live_str(l, "warning"), "stale since") != NULL, "warning \"%s\"",
                      tw_live_str(l, "warning"));
+        /* The legend says since when, in KST (UTC+9), the last success's time. */
+        int y, mo, d, h = -1, mi = -1, se = -1;
+        char want[32] = "?";
+        if (sscanf(tw_live_str(l, "last_success"), "%d-%d-%dT%d:%d:%dZ", &y, &mo, &d, &h, &mi,
+                   &se) == 6)
+            snprintf(want, sizeof want, "stale since %02d:%02d:%02d KST", (h + 9) % 24, mi, se);
+        TW_CHECK_MSG(strcmp(tw_live_str(l, "legend_age"), want) == 0,
+                     "legend_age \"%s\", want \"%s\"", tw_live_str(l, "legend_age"), want);
     }
     check_frames(rep, 40);
     json_object_put(rep);

@@ -16,6 +16,7 @@ static struct {
 static _Thread_local struct {
     bool joined;
     double last_cpu; /* this thread's CPU when it last drew on the budget */
+    long waits;
 } tw__mine;
 
 static double tw__pace_clock(clockid_t id)
@@ -69,7 +70,13 @@ void tw_pace_point(void)
         struct timespec ts = {.tv_sec = (time_t)wait_s,
                               .tv_nsec = (long)((wait_s - (time_t)wait_s) * 1e9)};
         nanosleep(&ts, NULL);
+        tw__mine.waits++;
     }
+}
+
+long tw_pace_waits(void)
+{
+    return tw__mine.waits;
 }
 
 void tw_pace_suspend(bool on)

@@ -29,5 +29,7 @@ bool tw_pace_joined(void);
 void tw_pace_point(void);
 /* While set, paced threads are not slowed. */
 void tw_pace_suspend(bool on);
+/* How many times this thread has slept in tw_pace_point. */
+long tw_pace_waits(void);
 
 #endif

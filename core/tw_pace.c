@@ -42,11 +42,6 @@ void tw_pace_join(void)
     tw__mine.last_cpu = tw__pace_clock(CLOCK_THREAD_CPUTIME_ID);
 }
 
-bool tw_pace_joined(void)
-{
-    return tw__mine.joined;
-}
-
 void tw_pace_point(void)
 {
     if (!tw__mine.joined) return;

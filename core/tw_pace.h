@@ -23,8 +23,6 @@
 void tw_pace_setup(double share, double burst_ms);
 /* This thread draws on the shared budget from now on. */
 void tw_pace_join(void);
-/* Whether this thread joined. */
-bool tw_pace_joined(void);
 /* On a joined thread: sleeps while the budget is spent (at most 0.5 s). */
 void tw_pace_point(void);
 /* While set, paced threads are not slowed. */

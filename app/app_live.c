@@ -224,6 +224,14 @@ void app_live_age_text(const app_live *lv, char *out, size_t n)
     snprintf(out, n, "%s · %s old", when, a);
 }
 
+void app_live_age_shown(const app_live *lv, char *out, size_t n)
+{
+    if (lv->world && lv->world->deterministic) /* which recorded answer a picture shows varies */
+        out[0] = '\0';
+    else
+        app_live_age_text(lv, out, n);
+}
+
 static void app__update_status(app_live *lv);
 
 /* The frame's sample closes here: it covers the last frame's draw, the
@@ -251,7 +259,7 @@ static void app__update_status(app_live *lv)
     if (app_live_has_legend(lv))
         lv->info.data_age[0] = '\0';
     else
-        app_live_age_text(lv, lv->info.data_age, sizeof lv->info.data_age);
+        app_live_age_shown(lv, lv->info.data_age, sizeof lv->info.data_age);
     bool stale = tw_time_mono_s() - lv->last_ok_mono > lv->cfg->stale_after_s;
     app_layer_status want = stale ? APP_LAYER_STALE : APP_LAYER_OK;
     if (want == lv->info.status) return;

@@ -137,7 +137,7 @@ static struct {
 static float app__bands_width(const app_live *lv, const app_ui_ctx *ui, char *age, size_t n)
 {
     float s = ui->scale, tw = 0, aw = 0, h = 0;
-    app_live_age_text(lv, age, n);
+    app_live_age_shown(lv, age, n);
     rn_ui_text_size(11 * s, lv->info.name, &tw, &h);
     rn_ui_text_size(10 * s, age, &aw, &h);
     return fmaxf(2 * 140 * s + 12 * s, tw + aw + 32 * s);

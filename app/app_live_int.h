@@ -289,6 +289,10 @@ void app_live_clock_text(const app_live *lv, double epoch, bool date, char *out,
  * newest time in the data, against the world's clock; its date once a day
  * old), "stale since 14:25:00 KST", or "" before any data. */
 void app_live_age_text(const app_live *lv, char *out, size_t n);
+/* As drawn: the same, but "" under --deterministic (a replay's picture
+ * may show the first recorded answer or the next, by the machine's pace;
+ * the report's legend_age still has it). */
+void app_live_age_shown(const app_live *lv, char *out, size_t n);
 /* Whether the layer draws a legend of its own (bands, traffic), which
  * shows its data age; else the age follows its attribution line. */
 bool app_live_has_legend(const app_live *lv);

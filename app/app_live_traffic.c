@@ -137,7 +137,7 @@ static void app__legend(const app_live *lv, const app_ui_ctx *ui, float opacity)
     rn_ui_text(r[0] + 8 * s, r[1] + 16 * s, 12 * s, text, "소통 traffic");
     /* The data age at the title's right (amber once stale). */
     char age[128];
-    app_live_age_text(lv, age, sizeof age);
+    app_live_age_shown(lv, age, sizeof age);
     float aw = 0, ah = 0;
     rn_ui_text_size(10 * s, age, &aw, &ah);
     bool stale = lv->info.status == APP_LAYER_STALE;

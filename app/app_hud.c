@@ -180,8 +180,6 @@ static int app__labels(app_hud *hud, const app_hud_frame *f, float s)
     return placed;
 }
 
-/* Attribution lines, bottom right; above the cursor line when the screen is
- * too narrow for both side by side. */
 /* "kind: attribution", then the data's age where the layer has no legend
  * of its own to show it (live layers). */
 static void app__attribution_line(const app_layer_info *l, char *line, size_t n)
@@ -191,6 +189,8 @@ static void app__attribution_line(const app_layer_info *l, char *line, size_t n)
              l->data_age);
 }
 
+/* Attribution lines, bottom right; above the cursor line when the screen is
+ * too narrow for both side by side. */
 static float app__attribution(const app_hud_frame *f, float s, float cursor_w)
 {
     float px = 11 * s, y = f->height - 8 * s, widest = 0;

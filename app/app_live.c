@@ -232,6 +232,14 @@ void app_live_age_shown(const app_live *lv, char *out, size_t n)
         app_live_age_text(lv, out, n);
 }
 
+rn_rgba app_live_age_rgba(const app_live *lv, float opacity)
+{
+    rn_rgba c = lv->info.status == APP_LAYER_STALE ? (rn_rgba){240, 170, 80, 255}
+                                                   : (rn_rgba){170, 178, 190, 255};
+    c.a = (uint8_t)(255 * opacity);
+    return c;
+}
+
 static void app__update_status(app_live *lv);
 
 /* The frame's sample closes here: it covers the last frame's draw, the

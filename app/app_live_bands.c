@@ -158,13 +158,11 @@ void app_live_bands_draw(const app_live *lv, const app_ui_ctx *ui, float opacity
     bool stale = lv->info.status == APP_LAYER_STALE;
     rn_ui_rect(x, y, w, h, (rn_rgba){20, 24, 30, (uint8_t)(200 * opacity)});
     rn_rgba text = {235, 235, 235, (uint8_t)(255 * opacity)};
-    rn_rgba dim = stale ? (rn_rgba){240, 170, 80, (uint8_t)(255 * opacity)}
-                        : (rn_rgba){170, 178, 190, (uint8_t)(255 * opacity)};
     char line[200];
     rn_ui_text(x + 8 * s, y + 15 * s, 11 * s, text, lv->info.name);
     float aw = 0, ah = 0;
     rn_ui_text_size(10 * s, age, &aw, &ah);
-    rn_ui_text(x + w - 8 * s - aw, y + 15 * s, 10 * s, dim, age);
+    rn_ui_text(x + w - 8 * s - aw, y + 15 * s, 10 * s, app_live_age_rgba(lv, opacity), age);
     for (int i = 0; i < cfg->band_count; i++) {
         const app_live_band *b = &cfg->bands[i];
         rn_rgba col = stale ? (rn_rgba){150, 150, 150, 255} : b->color;

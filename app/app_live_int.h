@@ -293,6 +293,8 @@ void app_live_age_text(const app_live *lv, char *out, size_t n);
  * may show the first recorded answer or the next, by the machine's pace;
  * the report's legend_age still has it). */
 void app_live_age_shown(const app_live *lv, char *out, size_t n);
+/* The age text's colour in a legend: grey, amber once stale. */
+rn_rgba app_live_age_rgba(const app_live *lv, float opacity);
 /* Whether the layer draws a legend of its own (bands, traffic), which
  * shows its data age; else the age follows its attribution line. */
 bool app_live_has_legend(const app_live *lv);

@@ -140,11 +140,7 @@ static void app__legend(const app_live *lv, const app_ui_ctx *ui, float opacity)
     app_live_age_shown(lv, age, sizeof age);
     float aw = 0, ah = 0;
     rn_ui_text_size(10 * s, age, &aw, &ah);
-    bool stale = lv->info.status == APP_LAYER_STALE;
-    rn_ui_text(r[2] - 8 * s - aw, r[1] + 16 * s, 10 * s,
-               stale ? (rn_rgba){240, 170, 80, (uint8_t)(255 * opacity)}
-                     : (rn_rgba){170, 178, 190, (uint8_t)(255 * opacity)},
-               age);
+    rn_ui_text(r[2] - 8 * s - aw, r[1] + 16 * s, 10 * s, app_live_age_rgba(lv, opacity), age);
     char bands[3][48];
     if (lv->lines.by_congested) {
         snprintf(bands[0], sizeof bands[0], "원활 free");

@@ -2,6 +2,7 @@
  * and a block arena for strings, so a snapshot of 100k entities costs a few
  * dozen allocations and one free. */
 #include "tw_obs.h"
+
 #include "tw_pace.h"
 
 #include <math.h>

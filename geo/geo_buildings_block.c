@@ -158,61 +158,69 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
     return geo__blocks(b, ch, rows, NULL, 1, NULL, n_side, ch->origin, out);
 }
 
-/* Feature f's outer rings' points seen along direction (c, s): their
- * extent across u = (c, s) and v = (-s, c), about (x0, y0). */
-static double geo__extent(const geo_polygons *p, const geo_polygon *g, double x0, double y0,
-                          double c, double s, double e[4])
-{
-    e[0] = e[1] = DBL_MAX, e[2] = e[3] = -DBL_MAX;
-    for (int r = g->ring_first; r < g->ring_first + g->ring_count; r++) {
-        if (!p->ring_outer[r]) continue;
-        for (int i = p->ring_start[r]; i < p->ring_start[r + 1]; i++) {
-            double x = p->xy[2 * i] - x0, y = p->xy[2 * i + 1] - y0;
-            double u = c * x + s * y, v = c * y - s * x;
-            e[0] = u < e[0] ? u : e[0], e[2] = u > e[2] ? u : e[2];
-            e[1] = v < e[1] ? v : e[1], e[3] = v > e[3] ? v : e[3];
-        }
-    }
-    return e[0] > e[2] ? 0 : (e[2] - e[0]) * (e[3] - e[1]);
-}
+/* Directions tried at most: the axes, and every edge of up to 63 (an
+ * outline of more takes every edges / 32-th). */
+#define GEO_OBOX_MAX (2 * GEO_BUILDINGS_OBOX_DIRS + 1)
 
 double geo_buildings_obox(const geo_polygons *p, int f, double q[4][2])
 {
     const geo_polygon *g = &p->features[f];
     const double *bb = g->bbox;
     double x0 = 0.5 * (bb[0] + bb[2]), y0 = 0.5 * (bb[1] + bb[3]);
-    /* The axis box first: a rotation must be smaller by more than rounding. */
-    double bc = 1, bs = 0, e[4], be[4];
-    double best = geo__extent(p, g, x0, y0, 1, 0, be);
-    if (!(best > 0)) {
-        const double a[4][2] = {{bb[0], bb[1]}, {bb[2], bb[1]}, {bb[2], bb[3]}, {bb[0], bb[3]}};
-        memcpy(q, a, sizeof a);
-        return 0;
-    }
     int edges = 0;
     for (int r = g->ring_first; r < g->ring_first + g->ring_count; r++)
         if (p->ring_outer[r]) edges += p->ring_start[r + 1] - p->ring_start[r];
+    /* The directions: the axes first (a rotation must be smaller by more
+     * than rounding), then the edges picked. */
+    double dc[GEO_OBOX_MAX], ds[GEO_OBOX_MAX];
+    int nd = 1;
+    dc[0] = 1, ds[0] = 0;
     int step = edges > GEO_BUILDINGS_OBOX_DIRS ? edges / GEO_BUILDINGS_OBOX_DIRS : 1;
     int k = 0;
     for (int r = g->ring_first; r < g->ring_first + g->ring_count; r++) {
         if (!p->ring_outer[r]) continue;
         int a = p->ring_start[r], n = p->ring_start[r + 1] - a;
-        for (int i = 0; i < n; i++, k++) {
+        for (int i = 0; i < n && nd < GEO_OBOX_MAX; i++, k++) {
             if (k % step) continue;
             int j = (i + 1) % n;
             double dx = p->xy[2 * (a + j)] - p->xy[2 * (a + i)];
             double dy = p->xy[2 * (a + j) + 1] - p->xy[2 * (a + i) + 1];
             double len = sqrt(dx * dx + dy * dy);
             if (!(len > 1e-6)) continue;
-            double area = geo__extent(p, g, x0, y0, dx / len, dy / len, e);
-            if (area < best * (1 - 1e-6)) {
-                best = area, bc = dx / len, bs = dy / len;
-                memcpy(be, e, sizeof e);
+            dc[nd] = dx / len, ds[nd] = dy / len, nd++;
+        }
+    }
+    /* Every direction's extent across u = (c, s) and v = (-s, c) about
+     * (x0, y0), all directions at each point: independent lanes, not one
+     * chain of comparisons a direction. */
+    double u0[GEO_OBOX_MAX], v0[GEO_OBOX_MAX], u1[GEO_OBOX_MAX], v1[GEO_OBOX_MAX];
+    for (int d = 0; d < nd; d++) u0[d] = v0[d] = DBL_MAX, u1[d] = v1[d] = -DBL_MAX;
+    for (int r = g->ring_first; r < g->ring_first + g->ring_count; r++) {
+        if (!p->ring_outer[r]) continue;
+        for (int i = p->ring_start[r]; i < p->ring_start[r + 1]; i++) {
+            double x = p->xy[2 * i] - x0, y = p->xy[2 * i + 1] - y0;
+            for (int d = 0; d < nd; d++) {
+                double u = dc[d] * x + ds[d] * y, v = dc[d] * y - ds[d] * x;
+                u0[d] = u < u0[d] ? u : u0[d], u1[d] = u > u1[d] ? u : u1[d];
+                v0[d] = v < v0[d] ? v : v0[d], v1[d] = v > v1[d] ? v : v1[d];
             }
         }
     }
+    double best = u0[0] > u1[0] ? 0 : (u1[0] - u0[0]) * (v1[0] - v0[0]);
+    if (!(best > 0)) {
+        const double a[4][2] = {{bb[0], bb[1]}, {bb[2], bb[1]}, {bb[2], bb[3]}, {bb[0], bb[3]}};
+        memcpy(q, a, sizeof a);
+        return 0;
+    }
+    int bd = 0;
+    for (int d = 1; d < nd; d++) {
+        double area = u0[d] > u1[d] ? 0 : (u1[d] - u0[d]) * (v1[d] - v0[d]);
+        if (area < best * (1 - 1e-6)) best = area, bd = d;
+    }
     /* Corners counter-clockwise: (u0, v0), (u1, v0), (u1, v1), (u0, v1). */
-    const double uv[4][2] = {{be[0], be[1]}, {be[2], be[1]}, {be[2], be[3]}, {be[0], be[3]}};
+    const double uv[4][2] = {
+        {u0[bd], v0[bd]}, {u1[bd], v0[bd]}, {u1[bd], v1[bd]}, {u0[bd], v1[bd]}};
+    double bc = dc[bd], bs = ds[bd];
     for (int i = 0; i < 4; i++) {
         q[i][0] = x0 + bc * uv[i][0] - bs * uv[i][1];
         q[i][1] = y0 + bs * uv[i][0] + bc * uv[i][1];

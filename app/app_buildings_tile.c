@@ -205,9 +205,11 @@ static void app__read(app__job *j)
     char dir[4096], key[8192], why[600];
     bool cache = j->cache && !j->has_keep && geo_buildings_cache_dir(dir, sizeof dir) &&
                  geo_buildings_cache_key(&d, j->frame, key, sizeof key);
-    /* Without the cache (which holds every chunk's meshes) a large read's
-     * meshes are made when first drawn (geo_buildings_desc.meshes_later). */
-    d.meshes_later = !cache && !j->has_keep;
+    /* A large read's meshes are made when first drawn
+     * (geo_buildings_desc.meshes_later), and every read's that goes to the
+     * cache, which holds what they are made from, not the meshes. */
+    d.meshes_later = !j->has_keep;
+    d.for_cache = cache;
     tw_result c =
         cache ? geo_buildings_cache_read(dir, key, &j->result, why, sizeof why) : TW_ERR_IO;
     if (c == TW_OK) {

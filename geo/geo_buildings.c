@@ -525,7 +525,12 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     r = geo__repair(out, &t);
     if (r == TW_OK) r = geo_bsort(out, &t, cm, &o);
     geo_bsorted_free(&o); /* nothing once ordered: the polygons took it */
-    if (r == TW_OK) r = geo_bchunks_build(out, &t, cm, desc->meshes_later && !desc->has_keep);
+    /* Meshes made when first wanted: a large read whole, or one for the
+     * cache (which holds the triangles, not the meshes). */
+    bool later = !desc->has_keep &&
+                 (desc->for_cache ||
+                  (desc->meshes_later && out->polys.count >= geo_buildings_set_later_from(-1)));
+    if (r == TW_OK) r = geo_bchunks_build(out, &t, cm, later);
     geo_btris_free(&t);
     if (r != TW_OK) {
         geo_buildings_free(out);

@@ -42,6 +42,11 @@ typedef struct geo_buildings_desc {
      * wanted (geo_buildings_chunks_make): a view's first frame waits only
      * for the chunks it draws in full or as far boxes. */
     bool meshes_later;
+    /* A whole read to be written to the on-disk cache: the chunks' meshes
+     * are made when first wanted whatever the size (the cache holds what
+     * they are made from besides the footprints: each footprint's roof
+     * triangles, kept in b->later until every chunk is made). */
+    bool for_cache;
 } geo_buildings_desc;
 
 /* The buildings whose footprint centres fall in one grid cell: features
@@ -220,8 +225,11 @@ void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[
  * file per source and settings under $XDG_CACHE_HOME/citytwin (else
  * ~/.cache/citytwin), named by a hash of its key and holding the key, so a
  * changed file (size, mtime) or setting misses, and a checksum, so a cut
- * or corrupt file is detected, never trusted. */
-#define GEO_BUILDINGS_CACHE_VERSION 11u /* the file format (geo_buildings_cache.c) */
+ * or corrupt file is detected, never trusted. It holds the footprints,
+ * heights, chunks and each footprint's roof triangles, not the meshes: a
+ * read's chunks are made when first wanted (b->later), as a large load's
+ * are, their far boxes from the footprints. */
+#define GEO_BUILDINGS_CACHE_VERSION 12u /* the file format (geo_buildings_cache.c) */
 bool geo_buildings_cache_dir(char *out, size_t n);
 /* The key of a whole read of a local file (path, size, mtime, the keys that
  * shape the buildings, the scene CRS) or of a file over HTTP (/vsicurl/:
@@ -239,7 +247,9 @@ tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildin
 tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char *key,
                                     const char *name, geo_buildings *out, char *why, size_t n);
 /* Written to a temporary file and renamed into place (a process that has
- * the old file mapped keeps reading the old file). */
+ * the old file mapped keeps reading the old file). b must have its
+ * triangles kept (loaded for_cache, or read from a cache): TW_ERR_ARG
+ * once every chunk is made. */
 tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
                                     char *why, size_t n);
 /* The checksum a cache file ends with, of its payload's n bytes. */

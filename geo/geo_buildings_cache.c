@@ -4,12 +4,14 @@
  * to a multiple of 8 bytes, u64 payload length, the payload, u64 checksum
  * of the payload (geo_buildings_cache_sum). The payload is every array of
  * a geo_buildings after its load (footprints, field names, the class
- * field's texts, heights, chunks with their meshes), little-endian as this
- * machine writes it. Each array is a u64 offset (from the payload's start)
- * then zeros up to it and the array: offsets are multiples of 8 and the
- * payload starts at a multiple of 8 in the file, so a read maps the file
- * and points the arrays into the mapping, each aligned for its type. The
- * reader checks every length against what is left and every offset. */
+ * field's texts, heights, chunks), then what its chunks' meshes are made
+ * from besides the footprints (each footprint's roof triangles: geo_btris),
+ * not the meshes, little-endian as this machine writes it. Each array is a u64
+ * offset (from the payload's start) then zeros up to it and the array:
+ * offsets are multiples of 8 and the payload starts at a multiple of 8 in
+ * the file, so a read maps the file and points the arrays into the
+ * mapping, each aligned for its type. The reader checks every length
+ * against what is left and every offset, and every triangle's points. */
 #define _LARGEFILE64_SOURCE 1 /* VSIStatBufL */
 #include "geo_buildings.h"
 
@@ -39,7 +41,10 @@
  * list count in the header, uint16 ids and indices); 11: each array at an
  * offset aligned to 8 (read in place from a mapping), the features as one
  * array after their texts, each chunk's far_err stored, a checksum over
- * 64-bit words in four lanes */
+ * 64-bit words in four lanes; 12: no meshes (each footprint's roof
+ * triangles instead, uint16 where they fit: the meshes made when first
+ * drawn, as a large load's are, far boxes from the footprints): about
+ * half the bytes, written after a load that makes no mesh */
 #define GEO_CACHE_VERSION GEO_BUILDINGS_CACHE_VERSION
 #define GEO_CACHE_NULL    0xffffffffu
 #define GEO_CACHE_ALIGN   8u /* of every array's offset, and of the payload in the file */
@@ -169,24 +174,54 @@ static void geo__arr_put(geo__buf *b, const void *v, size_t n)
     geo__put(b, v, n);
 }
 
-static void geo__mesh(geo__buf *b, const tw_mesh *m)
+/* Every feature's roof triangles (b->later's, in feature order): their
+ * counts, where each feature's start, the indices (relative to the
+ * feature's first point; uint16 where every feature has 65,536 points or
+ * fewer, else uint32). Not the far boxes: a chunk made from a read makes
+ * them from its footprints (geo_buildings_obox, a third of a microsecond a
+ * footprint), and they were as many bytes as the triangles. Written in
+ * runs so nothing the size of an array is held twice. */
+static void geo__tris(geo__buf *o, const geo_buildings *b)
 {
-    geo__put(b, m, offsetof(tw_mesh, positions)); /* origin, prim, attrs, counts */
-    size_t nv = m->vertex_count;
-    if (m->attrs & TW_MESH_XY16)
-        geo__arr_put(b, m->xy16, nv * 2 * sizeof(int16_t));
-    else
-        geo__arr_put(b, m->positions, nv * 3 * sizeof(float));
-    if (m->attrs & TW_MESH_NORMALS) geo__arr_put(b, m->normals, nv * 3 * 4);
-    if (m->attrs & TW_MESH_UVS) geo__arr_put(b, m->uvs, nv * 2 * 4);
-    if (m->attrs & TW_MESH_COLORS) geo__arr_put(b, m->colors, nv * 4);
-    if (m->attrs & TW_MESH_GPU16) {
-        if (m->attrs & TW_MESH_IDS) geo__arr_put(b, m->id16, nv * 2);
-        geo__arr_put(b, m->ix16, ((size_t)m->strip_count + m->list_count) * 2);
-        return;
+    const geo_btris *t = geo_blater_tris(b);
+    const geo_polygons *p = &b->polys;
+    enum { RUN = 1024 };
+    uint32_t run32[RUN];
+    uint16_t run16[RUN];
+    uint64_t run64[RUN], total = 0;
+    int most = 0;
+    for (int f = 0; f < p->count; f++) {
+        const geo_polygon *g = &p->features[f];
+        int np = p->ring_start[g->ring_first + g->ring_count] - p->ring_start[g->ring_first];
+        most = np > most ? np : most;
     }
-    if (m->attrs & TW_MESH_IDS) geo__arr_put(b, m->ids, nv * 4);
-    geo__arr_put(b, m->indices, (size_t)m->index_count * sizeof(uint32_t));
+    uint32_t width = most <= 65536 ? 2 : 4;
+    geo__arr_put(o, NULL, 0); /* n: the runs follow the offset */
+    for (int f = 0; f < p->count; f += RUN) {
+        int k = p->count - f < RUN ? p->count - f : RUN;
+        for (int i = 0; i < k; i++) run32[i] = t->n[f + i];
+        geo__put(o, run32, (size_t)k * sizeof *run32);
+    }
+    geo__arr_put(o, NULL, 0); /* first */
+    for (int f = 0; f < p->count; f += RUN) {
+        int k = p->count - f < RUN ? p->count - f : RUN;
+        for (int i = 0; i < k; i++) run64[i] = total, total += t->n[f + i];
+        geo__put(o, run64, (size_t)k * sizeof *run64);
+    }
+    geo__put(o, &total, sizeof total);
+    geo__u32(o, width);
+    geo__arr_put(o, NULL, 0); /* the indices, in runs */
+    size_t k = 0;
+    for (int f = 0; f < p->count; f++)
+        for (uint32_t i = 0; i < t->n[f]; i++) {
+            uint32_t v = geo_btris_ix(t, f, i);
+            if (width == 2)
+                run16[k++] = (uint16_t)v;
+            else
+                run32[k++] = v;
+            if (k == RUN) geo__put(o, width == 2 ? (void *)run16 : (void *)run32, k * width), k = 0;
+        }
+    geo__put(o, width == 2 ? (void *)run16 : (void *)run32, k * width);
 }
 
 /* The features: those with texts (a load of buildings has none), then all
@@ -257,10 +292,8 @@ static void geo__payload(geo__buf *o, const geo_buildings *b)
         geo__put(o, c->origin, sizeof c->origin);
         geo__put(o, c->box, sizeof c->box);
         geo__put(o, &c->far_err, sizeof c->far_err);
-        geo__mesh(o, &c->walls); /* roofs included: c->roofs is empty */
-        geo__mesh(o, &c->far);
-        geo__arr_put(o, c->wall_v0, ((size_t)(c->f1 - c->f0) + 1) * sizeof *c->wall_v0);
     }
+    geo__tris(o, b);
 }
 
 static tw_result geo__mkdirs(const char *dir)
@@ -290,8 +323,8 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
      * header, payload (summed as it goes), its checksum. A temporary file
      * renamed into place: a process that has the old file mapped keeps
      * reading it (its inode lives on), never a half-written one. */
-    if (b->later) {
-        snprintf(why, n, "its chunks' meshes are not all made");
+    if (!geo_blater_tris(b)) {
+        snprintf(why, n, "its triangles are not kept (every chunk's meshes made)");
         return TW_ERR_ARG;
     }
     geo__buf count = {0};
@@ -338,10 +371,6 @@ typedef struct geo__rd {
     bool borrow;
     bool bad;
 } geo__rd;
-
-/* A mesh's indices within its vertices (GPU16: and its strip and list
- * the triangles index_count stands for). */
-static bool geo__rindices(const tw_mesh *m);
 
 static size_t geo__left(const geo__rd *r)
 {
@@ -415,81 +444,21 @@ static const char *geo__intern(const char *s)
     return out;
 }
 
-/* A TW_MESH_GPU16 mesh's indices below its vertex count and its strip and
- * list the triangles index_count stands for (the strip's joins aside). */
-static bool geo__rgpu16(const tw_mesh *m)
-{
-    const uint16_t *s = m->ix16;
-    uint32_t n = m->strip_count + m->list_count, tris = m->list_count / 3;
-    for (uint32_t i = 0; i < n; i++)
-        if (s[i] >= m->vertex_count) return false;
-    for (uint32_t i = 0; i + 2 < m->strip_count; i++)
-        tris += s[i] != s[i + 1] && s[i + 1] != s[i + 2] && s[i] != s[i + 2];
-    return m->list_count % 3 == 0 && m->index_count % 3 == 0 && tris == m->index_count / 3;
-}
-
-static bool geo__rmesh(geo__rd *r, tw_mesh *m)
-{
-    tw_mesh h;
-    memset(m, 0, sizeof *m);
-    if (!geo__get(r, &h, offsetof(tw_mesh, positions))) return false;
-    bool g16 = h.attrs & TW_MESH_GPU16;
-    /* GPU16: the strip and list as read (index_count is checked against them). */
-    uint64_t ni = g16 ? (uint64_t)h.strip_count + h.list_count : h.index_count;
-    if (ni > UINT32_MAX ||
-        (g16 && (h.vertex_count >= 65535 || h.prim != TW_PRIM_TRIANGLES || ni > h.index_count))) {
-        r->bad = true;
-        return false;
-    }
-    memcpy(m->origin, h.origin, sizeof h.origin);
-    m->prim = h.prim;
-    m->attrs = h.attrs;
-    m->vertex_count = h.vertex_count, m->index_count = h.index_count;
-    long nv = (long)h.vertex_count;
-    if (h.attrs & TW_MESH_XY16)
-        m->xy16 = geo__arr(r, nv * 2, sizeof(int16_t), sizeof(int16_t));
-    else
-        m->positions = geo__arr(r, nv * 3, sizeof(float), sizeof(float));
-    if (h.attrs & TW_MESH_NORMALS) m->normals = geo__arr(r, nv * 3, sizeof(float), sizeof(float));
-    if (h.attrs & TW_MESH_UVS) m->uvs = geo__arr(r, nv * 2, sizeof(float), sizeof(float));
-    if (h.attrs & TW_MESH_COLORS) m->colors = geo__arr(r, nv * 4, 1, 1);
-    if (g16) {
-        m->strip_count = h.strip_count, m->list_count = h.list_count;
-        if (h.attrs & TW_MESH_IDS) m->id16 = geo__arr(r, nv, sizeof(uint16_t), sizeof(uint16_t));
-        m->ix16 = geo__arr(r, (long)ni, sizeof(uint16_t), sizeof(uint16_t));
-        return !r->bad;
-    }
-    if (h.attrs & TW_MESH_IDS) m->ids = geo__arr(r, nv, sizeof(uint32_t), sizeof(uint32_t));
-    m->indices = geo__arr(r, (long)ni, sizeof(uint32_t), sizeof(uint32_t));
-    return !r->bad;
-}
-
-static bool geo__rindices(const tw_mesh *m)
-{
-    if (m->attrs & TW_MESH_GPU16) return geo__rgpu16(m);
-    for (uint32_t i = 0; i < m->index_count; i++)
-        if (m->indices[i] >= m->vertex_count) return false;
-    return true;
-}
-
 /* What the parse leaves to geo__rcheck, chunk by chunk (the bulk of a
- * read's checking, on two threads): each mesh's indices within its
- * vertices, each vertex's building within the chunk, each building's
- * first wall vertex within the walls. */
-static bool geo__rcheck(const geo_buildings_chunk *c)
+ * read's checking, on two threads): each of its features' roof triangles
+ * on the feature's own points. */
+static bool geo__rcheck(const geo_buildings *b, const geo_buildings_chunk *c)
 {
-    const tw_mesh *ms[2] = {&c->walls, &c->far};
-    for (int i = 0; i < 2; i++) {
-        if (!geo__rindices(ms[i])) return false;
-        /* Every vertex names a building of the chunk: its row of the table. */
-        if (!ms[i]->ids && !ms[i]->id16) return false;
-        for (uint32_t v = 0; v < ms[i]->vertex_count; v++) {
-            uint32_t id = ms[i]->id16 ? ms[i]->id16[v] : ms[i]->ids[v];
-            if ((id >> 1) >= (uint32_t)(c->f1 - c->f0)) return false;
-        }
+    const geo_btris *t = geo_blater_tris(b);
+    const geo_polygons *p = &b->polys;
+    if (!t) return false;
+    for (int f = c->f0; f < c->f1; f++) {
+        const geo_polygon *g = &p->features[f];
+        uint32_t np =
+            (uint32_t)(p->ring_start[g->ring_first + g->ring_count] - p->ring_start[g->ring_first]);
+        for (uint32_t k = 0; k < t->n[f]; k++)
+            if (geo_btris_ix(t, f, k) >= np) return false;
     }
-    for (int i = 0; i <= c->f1 - c->f0; i++)
-        if (c->wall_v0[i] > c->walls.vertex_count) return false;
     return true;
 }
 
@@ -544,6 +513,43 @@ static bool geo__rfeatures(geo__rd *r, geo_polygons *p, int count, int rings)
     for (uint32_t i = 0; i < named; i++) free(t[i].s[0]), free(t[i].s[1]), free(t[i].s[2]);
     free(t);
     return !r->bad;
+}
+
+/* The roof triangles (geo__tris) into b->later, every chunk to make:
+ * counts that add up to where each feature's start and to the total
+ * here; each triangle's points are checked with the chunks (geo__rcheck). */
+static bool geo__rtris(geo__rd *r, geo_buildings *b)
+{
+    int n = b->polys.count;
+    geo_btris t = {.features = (size_t)n};
+    uint64_t total = 0;
+    uint32_t width = 0;
+    t.n = geo__arr(r, n, sizeof *t.n, _Alignof(uint32_t));
+    t.first = geo__arr(r, n, sizeof *t.first, _Alignof(size_t));
+    geo__get(r, &total, sizeof total);
+    geo__get(r, &width, sizeof width);
+    if (!r->bad && ((width != 2 && width != 4) || total > geo__left(r) / width)) r->bad = true;
+    uint64_t at = 0;
+    for (int f = 0; !r->bad && f < n; f++) {
+        if (t.first[f] != at || t.n[f] % 3 != 0) r->bad = true;
+        at += t.n[f];
+    }
+    if (!r->bad && at != total) r->bad = true;
+    if (!r->bad && width == 2)
+        t.idx16 = geo__arr(r, (long)total, sizeof *t.idx16, _Alignof(uint16_t));
+    else if (!r->bad)
+        t.idx = geo__arr(r, (long)total, sizeof *t.idx, _Alignof(uint32_t));
+    t.count = t.cap = (size_t)total;
+    int roofless = 0;
+    for (int f = 0; !r->bad && f < n; f++) roofless += t.n[f] == 0;
+    if (!r->bad && roofless != b->roofless) r->bad = true;
+    if (!r->bad && geo_blater_adopt(b, &t) == TW_OK) return true;
+    /* Not taken: what is not the mapping's is freed. */
+    const void *mine[4] = {t.n, t.first, t.idx, t.idx16};
+    for (int i = 0; i < 4; i++)
+        if (geo_buildings_in_map(b, mine[i])) mine[i] = NULL;
+    free((void *)mine[0]), free((void *)mine[1]), free((void *)mine[2]), free((void *)mine[3]);
+    return r->bad = true, false;
 }
 
 static bool geo__rpayload(geo__rd *r, geo_buildings *b)
@@ -636,12 +642,8 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
          * read (a turned box per building). */
         geo__get(r, &c->far_err, sizeof c->far_err);
         if (!(c->far_err >= 0 && c->far_err < 1e30f)) return r->bad = true, false;
-        if (!geo__rmesh(r, &c->walls) || !geo__rmesh(r, &c->far)) return false;
-        if (c->far.vertex_count != (uint32_t)(c->f1 - c->f0) * GEO_BUILDINGS_FAR_V)
-            return r->bad = true, false;
-        c->wall_v0 = geo__arr(r, (long)(c->f1 - c->f0) + 1, sizeof *c->wall_v0, _Alignof(uint32_t));
     }
-    return !r->bad && geo__left(r) == 0;
+    return !r->bad && geo__rtris(r, b) && geo__left(r) == 0;
 }
 
 /* The checksum of a payload and the chunks' checks (geo__rcheck), on a
@@ -674,7 +676,7 @@ static void geo__par_check(geo__par *q)
     for (;;) {
         int k = atomic_fetch_add(&q->next, 1);
         if (k >= q->b->chunk_count || atomic_load(&q->bad)) break;
-        if (!geo__rcheck(&q->b->chunks[k])) atomic_store(&q->bad, true);
+        if (!geo__rcheck(q->b, &q->b->chunks[k])) atomic_store(&q->bad, true);
     }
 }
 

@@ -224,6 +224,7 @@ void geo_bcache_disown(geo_buildings *b)
     GEO__DROP(b->floors);
     GEO__DROP(b->class_text);
     GEO__DROP(b->class_at);
+    geo_blater_disown(b); /* the roof triangles and far boxes kept */
     for (int k = 0; b->chunks && k < b->chunk_count; k++) {
         geo_buildings_chunk *c = &b->chunks[k];
         tw_mesh *m[3] = {&c->roofs, &c->walls, &c->far};

@@ -41,6 +41,9 @@ typedef struct geo_btris {
     double **box_seg;
     int box_segs;
     int *orig;
+    /* A cache read's indices as uint16 (every feature of fewer than 65,537
+     * points): feature f's at idx16[first[f]]; idx unused. */
+    uint16_t *idx16;
 } geo_btris;
 
 /* Features a batch of the pipe holds (and a segment of geo_btris.box_seg). */
@@ -51,12 +54,19 @@ typedef struct geo_btris {
 #define GEO_BTRIS_SEG_SHIFT 36
 #define GEO_BTRIS_AT_MASK   (((size_t)1 << GEO_BTRIS_SEG_SHIFT) - 1)
 
-/* Feature f's n[f] triangle indices (relative to its first point). */
+/* Feature f's n[f] triangle indices (relative to its first point); not
+ * with idx16 (geo_btris_ix reads either). */
 static inline const uint32_t *geo_btris_at(const geo_btris *t, int f)
 {
     size_t v = t->first[f];
     if (!(v & GEO_BTRIS_IN_SEG)) return t->idx + v;
     return t->seg[(v >> GEO_BTRIS_SEG_SHIFT) & 0xffffff] + (v & GEO_BTRIS_AT_MASK);
+}
+
+/* Feature f's k-th triangle index. */
+static inline uint32_t geo_btris_ix(const geo_btris *t, int f, uint32_t k)
+{
+    return t->idx16 ? t->idx16[t->first[f] + k] : geo_btris_at(t, f)[k];
 }
 
 /* Triangulates feature f of p (each outer ring with its holes) and puts
@@ -92,7 +102,8 @@ bool geo_bgrow(void **p, size_t *cap, size_t need, size_t size);
 /* Cuts the features (ordered by grid cell of side cm) into chunks (their
  * boxes and origins) and builds every chunk's roofs (from t), walls and
  * far boxes, chunks spread over the cores; with later, none: t is kept
- * for geo_buildings_chunks_make (geo_blater_start takes it). */
+ * for geo_buildings_chunks_make (geo_blater_start takes it; the caller
+ * decides by size or for the cache). */
 tw_result geo_bchunks_build(geo_buildings *b, geo_btris *t, double cm, bool later);
 /* Chunk c's box (x, y; z NAN until raised) and origin from its features. */
 void geo_bchunk_frame(const geo_buildings *b, geo_buildings_chunk *c);
@@ -118,7 +129,16 @@ typedef struct geo_blater geo_blater;
 /* Meshes made when first wanted (geo_buildings_later.c): takes t (zeroed),
  * works out every chunk's far_err from its far boxes. */
 tw_result geo_blater_start(geo_buildings *b, geo_btris *t);
+/* The same for a cache read, whose chunks have their far_err: takes t. */
+tw_result geo_blater_adopt(geo_buildings *b, geo_btris *t);
+/* The roof triangles (and, from a load, far boxes) kept for the chunks
+ * not made yet; NULL once every chunk is made (or none was made later). */
+geo_btris *geo_blater_tris(const geo_buildings *b);
+/* Frees what is kept, the arrays in b's mapped cache file aside. */
 void geo_blater_free(geo_buildings *b);
+/* Clears the kept arrays' pointers into b's mapped cache file (before it
+ * goes: geo_bcache_disown). */
+void geo_blater_disown(geo_buildings *b);
 /* The grid cell of feature f's bounding-box centre, row-major (nx cells a row). */
 long geo_bcell(const geo_buildings *b, int f, double cm, long nx);
 long geo_bnx(const geo_buildings *b, double cm);

@@ -31,7 +31,9 @@ struct geo_blater {
     int left;      /* chunks not made yet */
 };
 
-tw_result geo_blater_start(geo_buildings *b, geo_btris *t)
+/* b->later from t (taken); far_err worked out from the boxes unless the
+ * chunks have theirs (a cache read). */
+static tw_result geo__later(geo_buildings *b, geo_btris *t, bool far_err)
 {
     geo_blater *l = calloc(1, sizeof *l);
     uint8_t *made = calloc((size_t)b->chunk_count + 1, 1);
@@ -41,7 +43,7 @@ tw_result geo_blater_start(geo_buildings *b, geo_btris *t)
     }
     /* What the far boxes lose, as geo__far_boxes works it out (the level
      * of detail needs it before the boxes are made). */
-    for (int k = 0; k < b->chunk_count; k++) {
+    for (int k = 0; far_err && k < b->chunk_count; k++) {
         geo_buildings_chunk *c = &b->chunks[k];
         double lost = 0, q[4][2];
         for (int f = c->f0; f < c->f1; f++) {
@@ -60,10 +62,36 @@ tw_result geo_blater_start(geo_buildings *b, geo_btris *t)
     return TW_OK;
 }
 
+tw_result geo_blater_start(geo_buildings *b, geo_btris *t)
+{
+    return geo__later(b, t, true);
+}
+
+tw_result geo_blater_adopt(geo_buildings *b, geo_btris *t)
+{
+    return geo__later(b, t, false);
+}
+
+geo_btris *geo_blater_tris(const geo_buildings *b)
+{
+    return b->later ? &b->later->t : NULL;
+}
+
+void geo_blater_disown(geo_buildings *b)
+{
+    geo_btris *t = geo_blater_tris(b);
+    if (!t) return;
+    if (geo_buildings_in_map(b, t->idx)) t->idx = NULL;
+    if (geo_buildings_in_map(b, t->first)) t->first = NULL;
+    if (geo_buildings_in_map(b, t->n)) t->n = NULL;
+    if (geo_buildings_in_map(b, t->idx16)) t->idx16 = NULL;
+}
+
 void geo_blater_free(geo_buildings *b)
 {
     geo_blater *l = b->later;
     if (!l) return;
+    geo_blater_disown(b); /* a cache read's arrays are the mapping's */
     geo_btris_free(&l->t);
     free(l->made);
     free(l);

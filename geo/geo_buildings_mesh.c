@@ -367,8 +367,10 @@ static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo_bare
         }
         /* The roof on the top vertices. */
         uint32_t np = (uint32_t)(cp->ring_start[pf->ring_first + pf->ring_count] - fa);
-        const uint32_t *ix = geo_btris_at(t, f);
-        for (uint32_t k = 0; np && k < t->n[f]; k++) lx[ni++] = at[ix[k] < np ? ix[k] : 0] + 1;
+        for (uint32_t k = 0; np && k < t->n[f]; k++) {
+            uint32_t i = geo_btris_ix(t, f, k);
+            lx[ni++] = at[i < np ? i : 0] + 1;
+        }
     }
     c->wall_v0[f1 - f0] = nv;
     m->vertex_count = nv;
@@ -507,7 +509,7 @@ tw_result geo_bchunks_build(geo_buildings *b, geo_btris *t, double cm, bool late
     }
     for (int f = 0; f < n; f++) b->roofless += t->n[f] == 0;
     /* Made when first wanted (geo_buildings_later.c): t is kept for them. */
-    if (later && n >= geo_buildings_set_later_from(-1)) return geo_blater_start(b, t);
+    if (later) return geo_blater_start(b, t);
     /* Helpers only where there is enough to share. */
     tw_result r =
         geo_bchunks_run(b, t, arena.base ? &arena : NULL, NULL, b->chunk_count, n >= 20000);

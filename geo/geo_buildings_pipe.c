@@ -109,6 +109,7 @@ void geo_btris_free(geo_btris *t)
     for (int k = 0; t->box_seg && k < t->box_segs; k++) free(t->box_seg[k]);
     free(t->box_seg);
     free(t->orig);
+    free(t->idx16);
     memset(t, 0, sizeof *t);
 }
 

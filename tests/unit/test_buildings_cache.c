@@ -7,6 +7,7 @@
 #include "tw_file.h"
 #include "tw_test.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,9 @@
 #include <unistd.h>
 
 static geo_frame *frame;
-static geo_buildings loaded;
+/* loaded: for the cache (its triangles kept, no mesh made); eager: the same
+ * source with every mesh made at load, what a read's made meshes must be. */
+static geo_buildings loaded, eager;
 static char dir[256], key[8192], path[4400];
 
 static bool same_mesh(const tw_mesh *a, const tw_mesh *b)
@@ -45,7 +48,8 @@ static bool same_mesh(const tw_mesh *a, const tw_mesh *b)
 }
 
 /* What same_mesh and the round trip leave out: floors, rings' kinds,
- * class offsets, chunk boxes, far errors, wall_v0. */
+ * class offsets, chunk boxes, far errors, and the roof triangles kept for
+ * the meshes (both sets must have them). */
 static bool same_rest(const geo_buildings *x, const geo_buildings *y)
 {
     int n = x->polys.count, rings = x->polys.ring_count;
@@ -60,8 +64,33 @@ static bool same_rest(const geo_buildings *x, const geo_buildings *y)
     for (int k = 0; same && k < x->chunk_count; k++) {
         const geo_buildings_chunk *a = &x->chunks[k], *b = &y->chunks[k];
         same = memcmp(a->box, b->box, sizeof a->box) == 0 && a->far_err == b->far_err &&
-               memcmp(a->origin, b->origin, sizeof a->origin) == 0 &&
-               memcmp(a->wall_v0, b->wall_v0, ((size_t)(a->f1 - a->f0) + 1) * 4) == 0;
+               memcmp(a->origin, b->origin, sizeof a->origin) == 0;
+    }
+    const geo_btris *tx = geo_blater_tris(x), *ty = geo_blater_tris(y);
+    same = same && tx && ty;
+    for (int f = 0; same && f < n; f++) {
+        same = tx->n[f] == ty->n[f];
+        for (uint32_t k = 0; same && k < tx->n[f]; k++)
+            same = geo_btris_ix(tx, f, k) == geo_btris_ix(ty, f, k);
+    }
+    return same;
+}
+
+/* Every chunk of b made, each the same as eager's (walls, roofs in them,
+ * far boxes, first wall vertices). */
+static bool same_as_eager(geo_buildings *b)
+{
+    int *ks = malloc((size_t)b->chunk_count * sizeof *ks + 1);
+    for (int k = 0; ks && k < b->chunk_count; k++) ks[k] = k;
+    bool same = ks && geo_buildings_chunks_make(b, ks, b->chunk_count) == TW_OK &&
+                b->chunk_count == eager.chunk_count && !b->later;
+    free(ks);
+    for (int k = 0; same && k < b->chunk_count; k++) {
+        const geo_buildings_chunk *x = &eager.chunks[k], *y = &b->chunks[k];
+        same = y->roofs.vertex_count == 0 && y->roofs.index_count == 0 &&
+               same_mesh(&x->walls, &y->walls) && same_mesh(&x->far, &y->far) && x->f0 == y->f0 &&
+               x->f1 == y->f1 &&
+               memcmp(x->wall_v0, y->wall_v0, ((size_t)(x->f1 - x->f0) + 1) * 4) == 0;
     }
     return same;
 }
@@ -96,38 +125,31 @@ static void test_round_trip(void)
     TW_CHECK(vals);
     TW_CHECK(loaded.field_count == c.field_count && loaded.defaulted == c.defaulted &&
              loaded.hmax == c.hmax && loaded.chunk_count == c.chunk_count);
-    bool meshes = loaded.chunk_count == c.chunk_count;
-    for (int k = 0; meshes && k < c.chunk_count; k++)
-        meshes = c.chunks[k].roofs.vertex_count == 0 && c.chunks[k].roofs.index_count == 0 &&
-                 same_mesh(&loaded.chunks[k].walls, &c.chunks[k].walls) &&
-                 same_mesh(&loaded.chunks[k].far, &c.chunks[k].far) &&
-                 loaded.chunks[k].f0 == c.chunks[k].f0 && loaded.chunks[k].f1 == c.chunks[k].f1;
-    TW_CHECK(meshes);
     TW_CHECK(geo_skips_total(&loaded.polys.skipped) == geo_skips_total(&c.polys.skipped));
+    TW_CHECK(loaded.roofless == c.roofless && loaded.repaired == c.repaired);
     TW_CHECK(same_rest(&loaded, &c));
+    /* No mesh in the file: every chunk still to make. */
+    TW_CHECK(geo_buildings_chunks_left(&c) == c.chunk_count && geo_buildings_mesh_bytes(&c) == 0);
     /* Read in place: the large arrays point into the mapped file, each
      * aligned for its type; height is a copy (edits rewrite it). */
+    const geo_btris *t = geo_blater_tris(&c);
     TW_CHECK(c.cache_map != NULL && geo_buildings_in_map(&c, c.polys.xy) &&
              geo_buildings_in_map(&c, c.polys.features) &&
              geo_buildings_in_map(&c, c.polys.ring_start) && geo_buildings_in_map(&c, c.floors) &&
              !geo_buildings_in_map(&c, c.height));
-    int mapped = 0, aligned = 0;
-    for (int k = 0; k < c.chunk_count; k++) {
-        const tw_mesh *m = &c.chunks[k].walls;
-        const void *first = m->xy16 ? (const void *)m->xy16 : (const void *)m->positions;
-        mapped += geo_buildings_in_map(&c, first) && geo_buildings_in_map(&c, m->ix16) &&
-                  geo_buildings_in_map(&c, c.chunks[k].wall_v0);
-        aligned += (uintptr_t)first % 4 == 0 && (uintptr_t)m->ix16 % 2 == 0 &&
-                   (uintptr_t)c.chunks[k].wall_v0 % 4 == 0;
-    }
-    TW_CHECK_MSG(mapped == c.chunk_count && aligned == c.chunk_count,
-                 "%d mapped, %d aligned of %d chunks", mapped, aligned, c.chunk_count);
+    /* Cheongna's footprints are small: the triangles' indices as uint16. */
+    TW_CHECK(t && !t->idx && geo_buildings_in_map(&c, t->idx16) &&
+             geo_buildings_in_map(&c, t->first) && geo_buildings_in_map(&c, t->n));
+    TW_CHECK(t && (uintptr_t)t->idx16 % 2 == 0 && (uintptr_t)t->first % 8 == 0 &&
+             (uintptr_t)t->n % 4 == 0);
     TW_CHECK((uintptr_t)c.polys.xy % 8 == 0 && (uintptr_t)c.polys.features % 8 == 0);
+    /* Its chunks made are the load's, byte for byte. */
+    TW_CHECK(same_as_eager(&c));
     /* What the app does once a chunk is uploaded: released (its pages go
      * back; nothing in the mapping is freed: ASan would say), counts kept. */
     for (int k = 0; k < c.chunk_count; k++) geo_buildings_chunk_release(&c, &c.chunks[k]);
     TW_CHECK(geo_buildings_mesh_bytes(&c) == 0 &&
-             c.chunks[0].walls.vertex_count == loaded.chunks[0].walls.vertex_count);
+             c.chunks[0].walls.vertex_count == eager.chunks[0].walls.vertex_count);
     /* The footprints still read after the meshes went. */
     TW_CHECK(memcmp(a->xy, b->xy, (size_t)points * 16) == 0);
     geo_buildings_free(&c);
@@ -203,11 +225,11 @@ static void test_bad_array_offsets(void)
     geo_buildings_free(&c);
 }
 
-/* The last array (the last chunk's wall_v0, which ends the payload)
- * moved 4 bytes (on, zeros before it, or back over 4 of its padding's
- * zeros), the payload's length and checksum made again: a file whose every
- * other check passes, so only the offset's alignment can reject it (which
- * a uint32_t array read in place needs). */
+/* The last array (the roof triangles' uint16 indices, which end the
+ * payload) moved 4 bytes (on, zeros before it, or back over 4 of its
+ * padding's zeros), the payload's length and checksum made again: a file
+ * whose every other check passes, so only the offset's alignment (every
+ * array at a multiple of 8) can reject it. */
 static void test_misaligned_last_array(void)
 {
     char why[600];
@@ -216,8 +238,8 @@ static void test_misaligned_last_array(void)
     size_t len, at = payload_at(&data, &len);
     TW_CHECK(at > 0);
     if (!at) return free(data);
-    const geo_buildings_chunk *last = &loaded.chunks[loaded.chunk_count - 1];
-    uint64_t plen = len - at - 8, bytes = ((uint64_t)(last->f1 - last->f0) + 1) * 4;
+    uint64_t plen = len - at - 8, bytes = 0;
+    for (int f = 0; f < loaded.polys.count; f++) bytes += geo_blater_tris(&loaded)->n[f] * 2;
     uint64_t v = plen - bytes, field = 0, pad = 0, off = 0;
     /* Its offset field: 8 bytes ending 0 to 7 bytes before the array. */
     for (uint64_t p = 0; p < 8 && !field; p++) {
@@ -376,12 +398,13 @@ static void test_key_follows_the_source_and_settings(void)
 }
 
 /* The fuzzer's seed in the current format (a file with key "fuzz" after
- * one odd byte) parses: three buildings whose meshes carry a building id
- * per vertex (id * 2 + 1 on top, no colours), each a building of its chunk. */
+ * one odd byte) parses: three buildings with their roof triangles and far
+ * boxes, whose chunks once made carry a building id per vertex (id * 2 + 1
+ * on top, no colours), each a building of its chunk. */
 static void test_fuzz_seed_is_current(void)
 {
     char seed[1024], why[600];
-    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v11_file", seed,
+    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v12_file", seed,
                     sizeof seed);
     char *data = NULL;
     size_t len = 0;
@@ -391,12 +414,17 @@ static void test_fuzz_seed_is_current(void)
     TW_CHECK_MSG(geo_buildings_cache_parse((const uint8_t *)data + 1, len - 1, "fuzz", "seed", &b,
                                            why, sizeof why) == TW_OK,
                  "%s", why);
-    TW_CHECK(b.polys.count == 3 && b.chunk_count >= 1);
+    TW_CHECK(b.polys.count == 3 && b.chunk_count >= 1 && geo_blater_tris(&b) &&
+             geo_blater_tris(&b)->count > 0);
+    int *ks = malloc((size_t)b.chunk_count * sizeof *ks + 1);
+    for (int k = 0; ks && k < b.chunk_count; k++) ks[k] = k;
+    TW_CHECK(ks && geo_buildings_chunks_make(&b, ks, b.chunk_count) == TW_OK);
+    free(ks);
     int bad = 0;
     for (int k = 0; k < b.chunk_count; k++) {
         const geo_buildings_chunk *c = &b.chunks[k];
         const tw_mesh *m[2] = {&c->walls, &c->far}; /* roofs are the walls' */
-        bad += c->roofs.vertex_count != 0;
+        bad += c->roofs.vertex_count != 0 || c->walls.index_count == 0;
         for (int i = 0; i < 2; i++) {
             bad += !(m[i]->attrs & TW_MESH_IDS) || (m[i]->attrs & TW_MESH_COLORS) != 0;
             /* As the GPU takes them (since format 10): uint16 ids, a strip and a list. */
@@ -411,24 +439,32 @@ static void test_fuzz_seed_is_current(void)
 }
 
 /* A cache whose every array lies where it should, under a checksum that
- * matches, but with a chunk's mesh index past its vertices or a vertex
- * naming a building outside its chunk (a file made so), is rejected:
- * checked on one thread or two (the chunks' checks beside the parse), in
- * the first chunk or the last. The same file unchanged is trusted. */
-static void test_bad_mesh_in_place(void)
+ * matches, but with a roof triangle on a point past its footprint's (just
+ * past, or far past) (a file made so), is rejected: checked on one thread
+ * or two (the chunks' checks beside the parse), in the first chunk or the
+ * last. The same file unchanged is trusted. */
+static void test_bad_triangle_in_place(void)
 {
     char why[600];
     int rejected = 0, tries = 0;
+    geo_btris *t = geo_blater_tris(&loaded);
+    TW_CHECK(t != NULL);
+    if (!t) return;
     for (int two = 0; two < 2; two++) {
         size_t was = geo_bcache_set_two_threads_from(two ? 0 : SIZE_MAX);
         for (int which = 0; which < 4; which++) {
-            geo_buildings_chunk *c = &loaded.chunks[which & 1 ? loaded.chunk_count - 1 : 0];
-            tw_mesh *m = which & 2 ? &c->far : &c->walls;
-            uint16_t *at = which & 2 ? &m->id16[m->vertex_count - 1] : &m->ix16[0];
-            uint16_t keep = *at;
-            *at = which & 2 ? (uint16_t)(2 * (c->f1 - c->f0) + 1) : (uint16_t)m->vertex_count;
+            const geo_buildings_chunk *c = &loaded.chunks[which & 1 ? loaded.chunk_count - 1 : 0];
+            int f = which & 1 ? c->f1 - 1 : c->f0;
+            while (f > c->f0 && f < c->f1 - 1 && t->n[f] == 0) f += which & 1 ? -1 : 1;
+            const geo_polygon *g = &loaded.polys.features[f];
+            uint32_t np = (uint32_t)(loaded.polys.ring_start[g->ring_first + g->ring_count] -
+                                     loaded.polys.ring_start[g->ring_first]);
+            TW_CHECK(t->n[f] > 0);
+            if (t->n[f] == 0) continue;
+            uint32_t *ix = (uint32_t *)geo_btris_at(t, f), keep = ix[t->n[f] - 1];
+            ix[t->n[f] - 1] = which & 2 ? 65535 : np;
             TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
-            *at = keep;
+            ix[t->n[f] - 1] = keep;
             geo_buildings b;
             tw_result r = geo_buildings_cache_read(dir, key, &b, why, sizeof why);
             tries++;
@@ -441,13 +477,11 @@ static void test_bad_mesh_in_place(void)
         TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
         geo_buildings b;
         TW_CHECK_MSG(geo_buildings_cache_read(dir, key, &b, why, sizeof why) == TW_OK, "%s", why);
-        TW_CHECK(b.chunk_count == loaded.chunk_count &&
-                 same_mesh(&b.chunks[b.chunk_count - 1].walls,
-                           &loaded.chunks[loaded.chunk_count - 1].walls));
+        TW_CHECK(same_rest(&loaded, &b));
         geo_buildings_free(&b);
         geo_bcache_set_two_threads_from(was);
     }
-    TW_CHECK_MSG(rejected == tries, "%d of %d rejected", rejected, tries);
+    TW_CHECK_MSG(rejected == tries && tries == 8, "%d of %d rejected", rejected, tries);
 }
 
 int main(void)
@@ -460,10 +494,16 @@ int main(void)
                     sizeof src);
     geo_buildings_desc d = {
         .src = {.path = src}, .height_field = "height_m", .class_field = "name"};
+    if (geo_buildings_load(&d, frame, &eager, err, sizeof err) != TW_OK) {
+        fprintf(stderr, "%s: %s\n", src, err);
+        return 1;
+    }
+    d.for_cache = true;
     if (geo_buildings_load(&d, frame, &loaded, err, sizeof err) != TW_OK) {
         fprintf(stderr, "%s: %s\n", src, err);
         return 1;
     }
+    d.for_cache = false; /* not part of the key */
     snprintf(dir, sizeof dir, "/tmp/citytwin-cache-XXXXXX");
     if (!mkdtemp(dir)) return 1;
     TW_CHECK(geo_buildings_cache_key(&d, frame, key, sizeof key));
@@ -477,9 +517,10 @@ int main(void)
     TW_RUN(test_rewritten_while_mapped);
     TW_RUN(test_bad_array_offsets);
     TW_RUN(test_misaligned_last_array);
-    TW_RUN(test_bad_mesh_in_place);
+    TW_RUN(test_bad_triangle_in_place);
     TW_RUN(test_sum);
     geo_buildings_free(&loaded);
+    geo_buildings_free(&eager);
     geo_frame_destroy(frame);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -249,7 +249,10 @@ tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char
 /* Written to a temporary file and renamed into place (a process that has
  * the old file mapped keeps reading the old file). b must have its
  * triangles kept (loaded for_cache, or read from a cache): TW_ERR_ARG
- * once every chunk is made. */
+ * once every chunk is made. Then the same source's files in dir that can
+ * no longer hit (another format version, or the source as it was: size,
+ * mtime, ETag) are removed, and temporary files of writers that are gone;
+ * other settings of the same source and other sources stay. */
 tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
                                     char *why, size_t n);
 /* The checksum a cache file ends with, of its payload's n bytes. */

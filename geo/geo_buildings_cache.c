@@ -21,7 +21,9 @@
 
 #include <cpl_string.h>
 #include <cpl_vsi.h>
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -316,6 +318,92 @@ static size_t geo__head_pad(uint32_t klen)
     return (GEO_CACHE_ALIGN - at % GEO_CACHE_ALIGN) % GEO_CACHE_ALIGN;
 }
 
+/* A key's parts (geo_buildings_cache_key: "v12|PATH|size=N|mtime=N|etag=E|
+ * layer=..."): the version field [0, *path), the source's path or URL
+ * [*path, *ver), which may hold any character, and the source's version
+ * [*ver, *rest) (size, mtime, ETag); false when the key is not of that
+ * form (an older format's: kept). */
+static bool geo__key_parts(const char *key, size_t n, size_t *path, size_t *ver, size_t *rest)
+{
+    const char *bar = memchr(key, '|', n);
+    if (!bar) return false;
+    *path = (size_t)(bar - key) + 1;
+    for (size_t i = *path; i + 6 <= n; i++) {
+        if (memcmp(key + i, "|size=", 6) != 0) continue;
+        size_t k = i + 6;
+        while (k < n && key[k] >= '0' && key[k] <= '9') k++;
+        if (k + 7 > n || memcmp(key + k, "|mtime=", 7) != 0) continue;
+        k += 7;
+        if (k < n && key[k] == '-') k++;
+        while (k < n && key[k] >= '0' && key[k] <= '9') k++;
+        if (k + 6 > n || memcmp(key + k, "|etag=", 6) != 0) continue;
+        for (size_t j = k + 6; j + 7 <= n; j++)
+            if (memcmp(key + j, "|layer=", 7) == 0) {
+                *ver = i, *rest = j;
+                return true;
+            }
+    }
+    return false;
+}
+
+/* Whether the cache file at path (its header, up to 64 KB of key) holds a
+ * key for key's source (the same path or URL) that is stale beside key:
+ * another format version, or the source as it was (size, mtime, ETag).
+ * Another setting on the same source is not stale (another scene may use
+ * it). */
+static bool geo__stale_sibling(const char *path, const char *key)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    char magic[8];
+    uint32_t version = 0, klen = 0;
+    bool head = fread(magic, 1, 8, f) == 8 && fread(&version, 4, 1, f) == 1 &&
+                fread(&klen, 4, 1, f) == 1 && memcmp(magic, GEO_CACHE_MAGIC, 8) == 0 && klen > 0 &&
+                klen <= 65536;
+    char *other = head ? malloc(klen) : NULL;
+    bool got = other && fread(other, 1, klen, f) == klen;
+    fclose(f);
+    size_t mlen = strlen(key), p0, v0, r0, p1, v1, r1;
+    bool stale = got && geo__key_parts(key, mlen, &p0, &v0, &r0) &&
+                 geo__key_parts(other, klen, &p1, &v1, &r1) && v0 - p0 == v1 - p1 &&
+                 memcmp(key + p0, other + p1, v0 - p0) == 0 &&
+                 (version != GEO_CACHE_VERSION || r0 - v0 != r1 - v1 ||
+                  memcmp(key + v0, other + v1, r0 - v0) != 0);
+    free(other);
+    return stale;
+}
+
+/* After a write: the source's caches that can no longer hit go (the file
+ * changed, or an older citytwin wrote them): each was hundreds of MB at
+ * city scale and stayed forever. A temporary file whose writer is gone
+ * (a crash mid-write) goes too. Files of other sources and settings stay. */
+static void geo__prune(const char *dir, const char *key, const char *written)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    const char *base = strrchr(written, '/');
+    base = base ? base + 1 : written;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        size_t n = strlen(name);
+        if (strncmp(name, "buildings-", 10) != 0 || strcmp(name, base) == 0) continue;
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        const char *tmp = n > 4 ? name + n - 4 : name;
+        if (strcmp(tmp, ".tmp") == 0) {
+            /* name.bin.PID.tmp: the writer's process id. */
+            const char *dot = tmp - 1;
+            while (dot > name && *dot != '.') dot--;
+            long pid = strtol(dot + 1, NULL, 10);
+            if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) unlink(path);
+        } else if (n > 4 && strcmp(name + n - 4, ".bin") == 0 && geo__stale_sibling(path, key)) {
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
 tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
                                     char *why, size_t n)
 {
@@ -358,6 +446,7 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
         unlink(tmp);
         return TW_ERR_IO;
     }
+    geo__prune(dir, key, path);
     return TW_OK;
 }
 

@@ -484,6 +484,84 @@ static void test_bad_triangle_in_place(void)
     TW_CHECK_MSG(rejected == tries && tries == 8, "%d of %d rejected", rejected, tries);
 }
 
+/* A file in the cache folder with a header for key k (format version v):
+ * all that the pruning reads. */
+static void fake_cache(const char *name, uint32_t v, const char *k)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "wb");
+    if (!f) return;
+    uint32_t n = (uint32_t)strlen(k);
+    fwrite("CTBLDG\0\1", 1, 8, f), fwrite(&v, 4, 1, f), fwrite(&n, 4, 1, f), fwrite(k, 1, n, f);
+    fclose(f);
+}
+
+static bool present(const char *name)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return access(p, F_OK) == 0;
+}
+
+/* Each key with field "name=" (the first after the source's version) set
+ * to value, into out. */
+static void key_with(const char *k, const char *field, const char *value, char *out, size_t n)
+{
+    const char *at = strstr(k, field);
+    const char *end = at ? strchr(at + 1, '|') : NULL;
+    if (!at) {
+        snprintf(out, n, "%s", k);
+        return;
+    }
+    snprintf(out, n, "%.*s%s%s%s", (int)(at - k), k, field, value, end ? end : "");
+}
+
+/* A write removes the caches of the same source that can no longer hit
+ * (an older format's, the source as it was: another size, time or ETag)
+ * and temporary files whose writer is gone; it keeps the same source under
+ * other settings, other sources, files that are not caches and a
+ * temporary file whose writer runs. */
+static void test_prune_stale(void)
+{
+    char why[600], k[8400], v11[8400];
+    /* The version field is "v12|": an older format's key is "v11|". */
+    snprintf(v11, sizeof v11, "v11%s", strchr(key, '|'));
+    fake_cache("buildings-00000000000000a1.bin", 11, v11);
+    key_with(key, "|size=", "1", k, sizeof k);
+    fake_cache("buildings-00000000000000a2.bin", GEO_BUILDINGS_CACHE_VERSION, k);
+    key_with(key, "|etag=", "\"old\"", k, sizeof k);
+    fake_cache("buildings-00000000000000a3.bin", GEO_BUILDINGS_CACHE_VERSION, k);
+    key_with(key, "|height=", "other", k, sizeof k); /* other settings */
+    fake_cache("buildings-00000000000000b1.bin", GEO_BUILDINGS_CACHE_VERSION, k);
+    /* Another source whose path shares a prefix with this one's. */
+    char other[8400];
+    const char *bar = strchr(key, '|'), *size = strstr(key, "|size=");
+    snprintf(other, sizeof other, "%.*s.other%s", (int)(size - key), key, size);
+    fake_cache("buildings-00000000000000b2.bin", 11, other);
+    fake_cache("notes-00000000000000b3.bin", 11, v11);
+    /* A writer that died (no process has pid 2^22 + 1 here: above pid_max's
+     * default) and one that runs (this test). */
+    char tmp[64];
+    fake_cache("buildings-00000000000000a4.bin.4194305.tmp", 12, key);
+    snprintf(tmp, sizeof tmp, "buildings-00000000000000b4.bin.%ld.tmp", (long)getpid());
+    fake_cache(tmp, 12, key);
+    TW_CHECK(bar && size && present("buildings-00000000000000a1.bin"));
+    TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+    TW_CHECK_MSG(!present("buildings-00000000000000a1.bin"), "an older format's cache kept");
+    TW_CHECK_MSG(!present("buildings-00000000000000a2.bin"), "a cache of another size kept");
+    TW_CHECK_MSG(!present("buildings-00000000000000a3.bin"), "a cache of another ETag kept");
+    TW_CHECK_MSG(!present("buildings-00000000000000a4.bin.4194305.tmp"), "a dead write kept");
+    TW_CHECK_MSG(present("buildings-00000000000000b1.bin"), "other settings' cache removed");
+    TW_CHECK_MSG(present("buildings-00000000000000b2.bin"), "another source's cache removed");
+    TW_CHECK_MSG(present("notes-00000000000000b3.bin"), "a file not ours removed");
+    TW_CHECK_MSG(present(tmp), "a running write's file removed");
+    /* And the one written still reads. */
+    geo_buildings c;
+    TW_CHECK_MSG(geo_buildings_cache_read(dir, key, &c, why, sizeof why) == TW_OK, "%s", why);
+    geo_buildings_free(&c);
+}
+
 int main(void)
 {
     char err[512], src[1024];
@@ -519,6 +597,7 @@ int main(void)
     TW_RUN(test_misaligned_last_array);
     TW_RUN(test_bad_triangle_in_place);
     TW_RUN(test_sum);
+    TW_RUN(test_prune_stale);
     geo_buildings_free(&loaded);
     geo_buildings_free(&eager);
     geo_frame_destroy(frame);

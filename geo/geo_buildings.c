@@ -150,6 +150,31 @@ static bool geo__setup(geo__ctx *c, OGRFeatureDefnH def)
     return true;
 }
 
+/* Before the first feature: the height sources and the class field from
+ * the layer's fields, and every other field ignored (OGR then neither
+ * fetches nor converts them: a building register has dozens, which a
+ * pick reads by FID), unless a "where" filter may need them. */
+static bool geo__layer(void *user, OGRLayerH layer)
+{
+    geo__ctx *c = user;
+    OGRFeatureDefnH def = OGR_L_GetLayerDefn(layer);
+    if (!c->ready && !geo__setup(c, def)) return false;
+    const char *where = c->desc->src.where;
+    if (where && where[0]) return true;
+    int n = OGR_FD_GetFieldCount(def), k = 0;
+    const char **skip = calloc((size_t)n + 2, sizeof *skip);
+    if (!skip) return true; /* every field read, as before */
+    for (int i = 0; i < n; i++) {
+        bool used = i == c->class_i;
+        for (int s = 0; s < c->b->source_count && !used; s++) used = c->idx[s] == i;
+        if (!used) skip[k++] = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(def, i));
+    }
+    skip[k++] = "OGR_STYLE";
+    OGR_L_SetIgnoredFields(layer, skip);
+    free(skip);
+    return true;
+}
+
 static bool geo__grow(geo__ctx *c, int need)
 {
     geo_buildings *b = c->b;
@@ -465,6 +490,7 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
         .recode = !(desc->src.encoding && desc->src.encoding[0])};
     geo_vector_desc vd = desc->src;
     vd.feature_fn = geo__feature;
+    vd.layer_fn = geo__layer;
     vd.feature_user = &c;
     vd.no_labels = true;
     vd.want_polygons = true;

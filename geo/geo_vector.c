@@ -250,6 +250,7 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
     else if (s->borrowed)
         OGR_L_SetSpatialFilter(s->layer, NULL); /* the last read's */
     if (s->borrowed && !(desc->where && desc->where[0])) OGR_L_SetAttributeFilter(s->layer, NULL);
+    if (s->borrowed) OGR_L_SetIgnoredFields(s->layer, NULL); /* the last read's */
     if (desc->where && desc->where[0]) {
         geo_gdal_clear_error();
         if (OGR_L_SetAttributeFilter(s->layer, desc->where) != OGRERR_NONE) {

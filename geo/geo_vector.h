@@ -45,6 +45,12 @@ typedef struct geo_vector_desc {
      * names); false (out of memory) stops the load. NULL: none. */
     bool (*feature_fn)(void *user, OGRFeatureH f, int index);
     void *feature_user;
+    /* geo_vector_load_polygons: called once with the layer before its first
+     * feature is read (with feature_user), e.g. to have OGR skip the fields
+     * the caller will not read (OGR_L_SetIgnoredFields; a source opened
+     * again, or borrowed, starts with none ignored); false stops the load
+     * as feature_fn's does. NULL: none. */
+    bool (*layer_fn)(void *user, OGRLayerH layer);
     /* This source already open (a pool's, reused across reads, one thread
      * at a time): its layer's filters are set anew and it is not closed.
      * NULL: opened here. */

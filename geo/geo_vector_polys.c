@@ -221,6 +221,7 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
         }
     }
     bool recode = !(desc->encoding && desc->encoding[0]), recoded = false;
+    if (desc->layer_fn) ok = desc->layer_fn(desc->feature_user, s.layer);
     OGR_L_ResetReading(s.layer);
     OGRFeatureH f;
     long read = 0;
@@ -259,6 +260,7 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
     }
     geo_prefault_join(&b.pf_f);
     geo_prefault_join(&b.pf_xy);
+    if (desc->layer_fn) OGR_L_SetIgnoredFields(s.layer, NULL); /* a borrowed layer, as it was */
     geo_vector_close(&s);
     geo_vector_note_recoded(desc, recoded);
     if (!ok) {

@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <gdal.h>
+#include <gdal_utils.h>
 #include <ogr_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -521,6 +522,63 @@ static void test_heights(void)
     TW_CHECK(!geo_buildings_parse_number("m 45", &v) && !geo_buildings_parse_number("", &v));
 }
 
+/* The fields a load does not read (every one but the height sources and
+ * the class field) are skipped while it reads (OGR_L_SetIgnoredFields) and
+ * read again after it on the same open source (a pool's, which a pick then
+ * reads by FID); a "where" on such a field still filters. */
+static void test_skipped_fields(void)
+{
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/fields.geojson", tmpdir);
+    static const char *const props[] = {
+        "{\"name\":\"a\",\"height\":12,\"owner\":\"kim\",\"year\":1990}",
+        "{\"name\":\"b\",\"height\":30,\"owner\":\"lee\",\"year\":2005}",
+        "{\"name\":\"c\",\"levels\":4,\"owner\":\"kim\",\"year\":2011}"};
+    TW_CHECK(write_squares(path, props, 3));
+    /* As a GeoPackage, whose reads leave ignored columns out of their SQL
+     * (GetFeature too): the GeoJSON driver keeps every field in memory. */
+    GDALDatasetH js = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    char *argv[] = {"-f", "GPKG", "-nln", "fields", NULL};
+    GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
+    snprintf(path, sizeof path, "%s/fields.gpkg", tmpdir);
+    GDALDatasetH out = js && o ? GDALVectorTranslate(path, NULL, 1, &js, o, NULL) : NULL;
+    GDALVectorTranslateOptionsFree(o);
+    if (out) GDALClose(out);
+    if (js) GDALClose(js);
+    GDALDatasetH ds = out ? GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL) : NULL;
+    TW_CHECK(ds != NULL);
+    if (!ds) return;
+    geo_buildings_desc d = {.src = {.path = path, .dataset = ds}, .class_field = "name"};
+    geo_buildings b;
+    TW_CHECK_MSG(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK, "%s", err);
+    TW_CHECK(b.polys.count == 3 && b.field_count == 5);
+    TW_CHECK_NEAR(height_of(&b, "a"), 12, 1e-9);
+    TW_CHECK_NEAR(height_of(&b, "b"), 30, 1e-9);
+    TW_CHECK_NEAR(height_of(&b, "c"), 4 * 3.3, 1e-9);
+    /* The same open layer reads every field again. */
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    OGRFeatureH f = OGR_L_GetFeature(l, b.polys.features[0].fid);
+    int owner = OGR_F_GetFieldIndex(f, "owner"), year = OGR_F_GetFieldIndex(f, "year");
+    TW_CHECK(f && owner >= 0 && year >= 0 && OGR_F_IsFieldSetAndNotNull(f, owner) &&
+             OGR_F_IsFieldSetAndNotNull(f, year));
+    OGR_F_Destroy(f);
+    /* And as the pick does, through the load's source. */
+    geo_battrs at;
+    TW_CHECK(geo_buildings_read_attrs(&d.src, frame, b.polys.features[1].fid, &at, err,
+                                      sizeof err) == TW_OK);
+    int set = 0;
+    for (int i = 0; i < at.count; i++) set += at.values[i] != NULL;
+    TW_CHECK_MSG(at.count == 5 && set == 4, "%d attributes, %d set", at.count, set);
+    geo_battrs_free(&at);
+    geo_buildings_free(&b);
+    /* A filter on fields the load does not read: still applied. */
+    d.src.where = "owner = 'kim' AND year > 2000";
+    TW_CHECK_MSG(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK, "%s", err);
+    TW_CHECK(b.polys.count == 1 && height_of(&b, "c") > 0);
+    geo_buildings_free(&b);
+    GDALClose(ds);
+}
+
 /* Empty, null, point and self-intersecting geometry: counted, no crash. */
 static void test_invalid_and_empty(void)
 {
@@ -785,6 +843,7 @@ int main(void)
     TW_RUN(test_heights);
     TW_RUN(test_cp949_attributes);
     TW_RUN(test_hstore);
+    TW_RUN(test_skipped_fields);
     TW_RUN(test_invalid_and_empty);
     TW_RUN(test_base_on_slope);
     TW_RUN(test_repair);

@@ -146,7 +146,10 @@ static void test_cost(void)
         TW_CHECK(json_object_get_int(json_object_array_get_idx(ins, 2)) == 0);
         TW_CHECK(json_object_get_double(json_object_array_get_idx(up, 2)) >= 4);
         TW_CHECK(json_object_get_double(json_object_array_get_idx(up, 0)) == 0);
-        TW_CHECK(json_object_get_double(member(mt, "cpu_max_ms")) == c2);
+        /* The largest frame's: frame 2's spin is the longer, but a VM's
+         * thread clock also counts time the host took the core (CI's
+         * ASan run once measured frame 0 above frame 2). */
+        TW_CHECK(json_object_get_double(member(mt, "cpu_max_ms")) == fmax(c0, fmax(c1, c2)));
     } else {
         TW_CHECK_MSG(false, "cpu_ms has %zu frames, expected 3",
                      cpu ? json_object_array_length(cpu) : 0);

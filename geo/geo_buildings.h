@@ -170,12 +170,13 @@ struct geo_buildings {
     int mesh_arena_live_regions; /* regions still holding a mesh */
     /* A cache read maps the file (read-only) and its large arrays point
      * into it: footprints, their points and rings, floors, class offsets,
-     * chunk meshes, wall_v0 (height is a copy: edits rewrite it). Such
+     * the roof triangles kept in later (height is a copy: edits rewrite it). Such
      * arrays are never freed one by one; geo_buildings_free lets the
      * mapping go. NULL: nothing mapped. */
     geo_bmap *cache_map;
-    /* Chunks whose meshes are still to make (desc meshes_later), with the
-     * triangles and far boxes kept for them; NULL: every chunk has its. */
+    /* Chunks whose meshes are still to make (desc meshes_later or
+     * for_cache, or a cache read), with the triangles (and, from a load,
+     * far boxes) kept for them; NULL: every chunk has its. */
     struct geo_blater *later;
 };
 
@@ -284,9 +285,9 @@ void geo_buildings_raise(geo_buildings *b, const double *base, double exaggerati
  * exaggeration (rgba and flags left as they are). */
 void geo_buildings_row_raise(geo_buildings_row *row, double base, double height,
                              double exaggeration);
-/* Frees chunk c's mesh arrays (in the mesh arena or a mapped cache file:
- * gives their pages back), keeping vertex_count and index_count: once
- * the meshes are on the GPU the CPU copies are not needed. */
+/* Frees chunk c's mesh arrays (in the mesh arena: gives their pages
+ * back), keeping vertex_count and index_count: once the meshes are on
+ * the GPU the CPU copies are not needed. */
 void geo_buildings_chunk_release(geo_buildings *b, geo_buildings_chunk *c);
 /* Bytes of mesh arrays the chunks still hold. */
 size_t geo_buildings_mesh_bytes(const geo_buildings *b);

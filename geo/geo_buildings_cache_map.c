@@ -108,11 +108,6 @@ uint64_t geo_buildings_cache_sum(const void *data, size_t n)
 
 /* ---- the mapping ---- */
 
-/* Pages of released meshes are given back in runs of neighbours up to
- * this size: one madvise for many meshes (they are released in about
- * file order), not one each. */
-#define GEO_BMAP_DROP_RUN ((uintptr_t)16 << 20)
-
 tw_result geo_bmap_open(const char *path, geo_bmap **out, char *why, size_t n)
 {
     *out = NULL;
@@ -159,54 +154,6 @@ void geo_buildings_map_drop(void *keep)
     free(m);
 }
 
-static void geo__drop_flush(geo_bmap *m)
-{
-    if (m->drop_hi > m->drop_lo && !m->view) /* a view's bytes are the caller's */
-        madvise((void *)m->drop_lo, m->drop_hi - m->drop_lo, MADV_DONTNEED);
-    m->drop_lo = m->drop_hi = 0;
-}
-
-/* Mesh m's arrays (in the mapping) leave it: their pages go back (whole
- * pages, rounded out: the mapping is read-only and private, so a page has
- * never been written and whatever else lies in it is read again from the
- * page cache if it is touched). */
-void geo_bcache_mesh_release(geo_buildings *b, tw_mesh *m)
-{
-    geo_bmap *map = b->cache_map;
-    size_t nv = m->vertex_count, ni = (size_t)m->strip_count + m->list_count;
-    const struct {
-        const void *p;
-        size_t n;
-    } arr[] = {{m->positions, nv * 12},
-               {m->xy16, nv * 4},
-               {m->normals, nv * 12},
-               {m->uvs, nv * 8},
-               {m->colors, nv * 4},
-               {m->ids, nv * 4},
-               {m->indices, (size_t)m->index_count * 4},
-               {m->ix16, ni * 2},
-               {m->id16, nv * 2}};
-    uintptr_t lo = UINTPTR_MAX, hi = 0, page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    for (size_t i = 0; i < sizeof arr / sizeof *arr; i++)
-        if (arr[i].p && geo_buildings_in_map(b, arr[i].p)) {
-            uintptr_t a = (uintptr_t)arr[i].p;
-            lo = a < lo ? a : lo;
-            hi = a + arr[i].n > hi ? a + arr[i].n : hi;
-        }
-    if (!map || hi <= lo) return;
-    uintptr_t end = (uintptr_t)map->addr + map->size;
-    lo &= ~(page - 1), hi = hi < end ? (hi + page - 1) & ~(page - 1) : end;
-    /* Not next to the run so far: the run goes back first. */
-    if (map->drop_hi > map->drop_lo && (lo > map->drop_hi || hi < map->drop_lo))
-        geo__drop_flush(map);
-    if (map->drop_hi <= map->drop_lo)
-        map->drop_lo = lo, map->drop_hi = hi;
-    else
-        map->drop_lo = lo < map->drop_lo ? lo : map->drop_lo,
-        map->drop_hi = hi > map->drop_hi ? hi : map->drop_hi;
-    if (map->drop_hi - map->drop_lo >= GEO_BMAP_DROP_RUN) geo__drop_flush(map);
-}
-
 /* Every pointer into the mapping cleared (none is freed on its own), the
  * mapping let go (unmapped unless another owner keeps it). */
 void geo_bcache_disown(geo_buildings *b)
@@ -224,26 +171,8 @@ void geo_bcache_disown(geo_buildings *b)
     GEO__DROP(b->floors);
     GEO__DROP(b->class_text);
     GEO__DROP(b->class_at);
-    geo_blater_disown(b); /* the roof triangles and far boxes kept */
-    for (int k = 0; b->chunks && k < b->chunk_count; k++) {
-        geo_buildings_chunk *c = &b->chunks[k];
-        tw_mesh *m[3] = {&c->roofs, &c->walls, &c->far};
-        for (int i = 0; i < 3; i++) {
-            GEO__DROP(m[i]->positions);
-            GEO__DROP(m[i]->xy16);
-            GEO__DROP(m[i]->normals);
-            GEO__DROP(m[i]->uvs);
-            GEO__DROP(m[i]->colors);
-            GEO__DROP(m[i]->ids);
-            GEO__DROP(m[i]->indices);
-            GEO__DROP(m[i]->ix16);
-            GEO__DROP(m[i]->id16);
-        }
-        GEO__DROP(c->roof_v0);
-        GEO__DROP(c->wall_v0);
-    }
+    geo_blater_disown(b); /* the roof triangles kept */
 #undef GEO__DROP
-    geo__drop_flush(b->cache_map); /* the obstacles may keep the mapping a while */
     geo_buildings_map_drop(b->cache_map);
     b->cache_map = NULL;
 }

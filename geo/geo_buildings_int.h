@@ -164,9 +164,7 @@ struct geo_bmap {
     uint8_t *addr;
     size_t size;
     atomic_int refs;
-    /* Pages of released meshes not yet given back (a run of neighbours). */
-    uintptr_t drop_lo, drop_hi;
-    bool view; /* a caller's bytes (geo_bcache_parse_view): never unmapped nor dropped */
+    bool view; /* a caller's bytes (geo_bcache_parse_view): never unmapped */
 };
 /* geo_buildings_cache_parse with the arrays pointing into data, as a
  * mapped read does, so the fuzzer reaches that path; data must outlive
@@ -176,14 +174,13 @@ tw_result geo_bcache_parse_view(const uint8_t *data, size_t size, const char *ke
 /* path mapped into *out (NULL for an empty file); TW_ERR_IO when there is
  * no such file (why empty) or it cannot be mapped (why says). */
 tw_result geo_bmap_open(const char *path, geo_bmap **out, char *why, size_t n);
-/* A mapped cache's side of them (geo_buildings_cache_map.c): mesh m's pages
- * given back as it is released; every pointer into the mapping cleared
- * and the mapping let go, before geo_buildings_free frees the rest. */
-void geo_bcache_mesh_release(geo_buildings *b, tw_mesh *m);
 /* Payloads of at least this many bytes are summed and checked on two
  * threads (geo_buildings_cache.c; tests lower it to reach that path with
  * a small cache). Returns the old value. */
 size_t geo_bcache_set_two_threads_from(size_t bytes);
+/* A mapped cache's side of geo_buildings_free (geo_buildings_cache_map.c):
+ * every pointer into the mapping cleared and the mapping let go, before
+ * the rest is freed. */
 void geo_bcache_disown(geo_buildings *b);
 
 /* Threads that help a load (the caller included): the cores, at most 8. */

@@ -214,12 +214,8 @@ void geo_buildings_chunk_release(geo_buildings *b, geo_buildings_chunk *c)
     for (int k = 0; k < 3; k++) {
         uint32_t nv = m[k]->vertex_count, ni = m[k]->index_count;
         if (!geo__mesh_first(m[k])) continue;
-        bool mapped = geo_buildings_in_map(b, geo__mesh_first(m[k]));
-        if (mapped || geo_bmesh_in_arena(b, m[k])) {
-            if (mapped)
-                geo_bcache_mesh_release(b, m[k]);
-            else
-                geo__arena_release(b, m[k]);
+        if (geo_bmesh_in_arena(b, m[k])) {
+            geo__arena_release(b, m[k]);
             tw_prim prim = m[k]->prim;
             double origin[3];
             memcpy(origin, m[k]->origin, sizeof origin);

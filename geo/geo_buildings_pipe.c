@@ -368,14 +368,12 @@ bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features)
     int f = 0;
     for (geo__batch *b = q->all; b; b = b->next) {
         if (b->f0 != f || f + b->nf > features || t->segs > 0xffffff) return false;
-        /* The batch's list is the segment's (no copy): its spare room goes. */
+        /* The batch's list is the segment's (no copy), spare room and all:
+         * room never written holds no memory, and a shrinking realloc per
+         * batch (an mremap) would wait on any page faulting in ahead
+         * (geo_prefault.h). */
         size_t k = (size_t)t->segs++;
-        uint32_t *ix = b->tri.indices;
-        if (ix && b->tri.index_count < b->tri.capacity) {
-            uint32_t *fit = realloc(ix, (b->tri.index_count ? b->tri.index_count : 1) * sizeof *ix);
-            if (fit) ix = fit;
-        }
-        t->seg[k] = ix;
+        t->seg[k] = b->tri.indices;
         b->tri.indices = NULL, b->tri.index_count = b->tri.capacity = 0;
         if (t->box_seg && b->f0 % GEO_BTRIS_SEG == 0)
             t->box_seg[b->f0 / GEO_BTRIS_SEG] = b->box, b->box = NULL;

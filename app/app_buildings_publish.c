@@ -40,9 +40,9 @@ struct app_bpub {
     int tile_count;
     bool may_hand; /* one tile, whose points no set holds yet */
     /* Made by the job: */
-    bool ok, in_order, hand; /* hand: xy is the tile's points, handed over */
-    int n;
-    int *ring_first, *ring_start;
+    bool ok, single, hand; /* single: laid out as the one tile; hand: its points handed over */
+    int n, rings;
+    int *ring_first, *ring_end, *ring_start; /* ring_end: handed over only */
     double *xy;
     float *base, *top;
     long *id;
@@ -51,9 +51,11 @@ struct app_bpub {
 
 static void app__pub_free_out(app_bpub *j)
 {
-    free(j->ring_first), free(j->ring_start), free(j->base), free(j->top), free(j->id);
+    free(j->ring_first), free(j->ring_end), free(j->ring_start);
+    free(j->base), free(j->top), free(j->id);
     if (!j->hand) free(j->xy);
-    j->ring_first = j->ring_start = NULL, j->base = j->top = NULL, j->id = NULL, j->xy = NULL;
+    j->ring_first = j->ring_end = j->ring_start = NULL, j->base = j->top = NULL, j->id = NULL;
+    j->xy = NULL;
 }
 
 static void app__pub_free(app_bpub *j)
@@ -65,16 +67,53 @@ static void app__pub_free(app_bpub *j)
     free(j);
 }
 
-/* The one tile's footprints are the obstacles' as they are (features'
- * rings in order from ring 0): its points can be handed over. */
-static bool app__in_order(const app__ptile *t)
+/* One tile's footprints as the obstacles, laid out as the tile has them
+ * (its features' rings wherever they were read): the points handed over
+ * or copied whole, so the tile can read them from the set either way. */
+static bool app__pub_as_tile(app_bpub *j, const app__ptile *t)
 {
-    int r = 0;
-    for (int f = 0; f < t->count; f++) {
-        if (t->features[f].ring_first != r) return false;
-        r += t->features[f].ring_count;
+    int n = t->count;
+    size_t points = (size_t)t->ring_start[t->ring_count];
+    j->rings = t->ring_count;
+    j->ring_first = malloc((size_t)n * sizeof *j->ring_first + 1);
+    j->ring_end = malloc((size_t)n * sizeof *j->ring_end + 1);
+    j->ring_start = malloc(((size_t)t->ring_count + 1) * sizeof *j->ring_start);
+    j->xy = j->hand ? (double *)t->xy : malloc(points * 2 * sizeof *j->xy + 1);
+    if (!j->ring_first || !j->ring_end || !j->ring_start || !j->xy) return false;
+    for (int f = 0; f < n; f++) {
+        j->ring_first[f] = t->features[f].ring_first;
+        j->ring_end[f] = t->features[f].ring_first + t->features[f].ring_count;
     }
-    return t->ring_count == r && (!r || t->ring_start[0] == 0);
+    memcpy(j->ring_start, t->ring_start, ((size_t)t->ring_count + 1) * sizeof *j->ring_start);
+    if (!j->hand) memcpy(j->xy, t->xy, points * 2 * sizeof *j->xy);
+    return true;
+}
+
+/* Several tiles' footprints packed one after another, rings in order. */
+static bool app__pub_packed(app_bpub *j, int rings, int points)
+{
+    j->rings = rings;
+    j->ring_first = malloc(((size_t)j->n + 1) * sizeof *j->ring_first);
+    j->ring_start = malloc(((size_t)rings + 1) * sizeof *j->ring_start);
+    j->xy = malloc((size_t)points * 2 * sizeof *j->xy + 1);
+    if (!j->ring_first || !j->ring_start || !j->xy) return false;
+    int r = 0, k = 0, o = 0;
+    j->ring_start[0] = 0;
+    for (int ti = 0; ti < j->tile_count; ti++) {
+        const app__ptile *t = &j->tiles[ti];
+        for (int f = 0; f < t->count; f++, o++) {
+            const geo_polygon *ft = &t->features[f];
+            j->ring_first[o] = r;
+            for (int q = ft->ring_first; q < ft->ring_first + ft->ring_count; q++) {
+                int m = t->ring_start[q + 1] - t->ring_start[q];
+                memcpy(j->xy + 2 * k, t->xy + 2 * t->ring_start[q], (size_t)m * 2 * sizeof *j->xy);
+                k += m;
+                j->ring_start[++r] = k;
+            }
+        }
+    }
+    j->ring_first[j->n] = r;
+    return true;
 }
 
 static void app__pub_work(app_bpub *j)
@@ -100,39 +139,25 @@ static void app__pub_work(app_bpub *j)
     j->n = n;
     /* A layer read whole: the obstacles take its points, which the tile
      * then reads from them (a later publish copies them once more). */
-    j->in_order = j->tile_count == 1 && j->tiles[0].xy && app__in_order(&j->tiles[0]);
-    j->hand = j->may_hand && j->in_order;
-    j->ring_first = malloc(((size_t)n + 1) * sizeof *j->ring_first);
-    j->ring_start = malloc(((size_t)rings + 1) * sizeof *j->ring_start);
-    j->xy = j->hand ? (double *)j->tiles[0].xy : malloc((size_t)points * 2 * sizeof *j->xy + 1);
+    j->single = j->tile_count == 1 && j->tiles[0].xy;
+    j->hand = j->may_hand && j->single;
     j->base = malloc((size_t)n * sizeof *j->base + 1);
     j->top = malloc((size_t)n * sizeof *j->top + 1);
     j->id = malloc((size_t)n * sizeof *j->id + 1);
-    if (!j->ring_first || !j->ring_start || !j->xy || !j->base || !j->top || !j->id) {
+    bool ok = j->single ? app__pub_as_tile(j, &j->tiles[0]) : app__pub_packed(j, rings, points);
+    if (!ok || !j->base || !j->top || !j->id) {
         app__pub_free_out(j);
         return;
     }
-    int r = 0, k = 0, o = 0;
-    j->ring_start[0] = 0;
+    int o = 0;
     for (int ti = 0; ti < j->tile_count; ti++) {
         const app__ptile *t = &j->tiles[ti];
         for (int f = 0; f < t->count; f++, o++) {
-            const geo_polygon *ft = &t->features[f];
-            j->ring_first[o] = r;
-            for (int q = ft->ring_first; q < ft->ring_first + ft->ring_count; q++) {
-                int m = t->ring_start[q + 1] - t->ring_start[q];
-                if (!j->hand)
-                    memcpy(j->xy + 2 * k, t->xy + 2 * t->ring_start[q],
-                           (size_t)m * 2 * sizeof *j->xy);
-                k += m;
-                j->ring_start[++r] = k;
-            }
             j->base[o] = (float)t->base[f];
             j->top[o] = (float)(t->base[f] + t->height[f]);
-            j->id[o] = ft->fid;
+            j->id[o] = t->features[f].fid;
         }
     }
-    j->ring_first[n] = r;
     j->ok = true;
 }
 
@@ -211,7 +236,7 @@ void app_buildings_publish_end(app_buildings *p)
         pthread_mutex_lock(&j->mu);
         while (j->state != APP__PUB_DONE) pthread_cond_wait(&j->cv, &j->mu);
         pthread_mutex_unlock(&j->mu);
-        for (int ti = 0; ti < p->nx * p->ny && j->in_order; ti++)
+        for (int ti = 0; ti < p->nx * p->ny && j->single; ti++)
             if (p->tiles[ti] && p->tiles[ti]->state == APP_BTILE_READY) sole = p->tiles[ti];
         if (j->ok) {
             /* Adopted, not copied: 600,000 footprints are about 140 MB. */
@@ -219,6 +244,8 @@ void app_buildings_publish_end(app_buildings *p)
                 j->hand ? geo_buildings_map_keep(&sole->b, j->xy) : NULL; /* a cache file's */
             tw_obstacles_adopt(&(tw_obstacles_desc){.count = j->n,
                                                     .ring_first = j->ring_first,
+                                                    .ring_end = j->ring_end,
+                                                    .rings = j->rings,
                                                     .ring_start = j->ring_start,
                                                     .xy = j->xy,
                                                     .base = j->base,
@@ -230,8 +257,8 @@ void app_buildings_publish_end(app_buildings *p)
                                &set);
             /* The set's now (on an error still the job's, freed with it). */
             if (set)
-                j->ring_first = j->ring_start = NULL, j->base = j->top = NULL, j->id = NULL,
-                j->xy = NULL;
+                j->ring_first = j->ring_end = j->ring_start = NULL, j->base = j->top = NULL,
+                j->id = NULL, j->xy = NULL;
         }
         if (!set && j->hand) j->xy = NULL; /* still the tile's */
         app__pub_free_out(j);

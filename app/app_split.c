@@ -66,6 +66,8 @@ tw_obstacles *app_split_undone(tw_obstacles *o, const app_split_undo *u, int n)
     tw_obstacles *out = NULL;
     tw_obstacles_create(&(tw_obstacles_desc){.count = o->count,
                                              .ring_first = o->ring_first,
+                                             .ring_end = o->ring_end,
+                                             .rings = o->ring_count,
                                              .ring_start = o->ring_start,
                                              .xy = o->xy,
                                              .base = o->base,

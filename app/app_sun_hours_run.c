@@ -70,17 +70,18 @@ static tw_result app__merge(app_sun_job *j)
         pts += j->sets[s]->ring_start[j->sets[s]->ring_count];
     }
     int *rf = malloc((size_t)(count + 1) * sizeof *rf),
+        *re = malloc((size_t)count * sizeof *re + 1),
         *rs = malloc((size_t)(rings + 1) * sizeof *rs);
     double *xy = malloc((size_t)pts * 2 * sizeof *xy);
     float *base = malloc((size_t)count * sizeof *base), *top = malloc((size_t)count * sizeof *top);
     long *id = malloc((size_t)count * sizeof *id);
     tw_result rc = TW_ERR_NOMEM;
-    if (rf && rs && xy && base && top && id) {
+    if (rf && re && rs && xy && base && top && id) {
         int c = 0, r = 0, p = 0;
         for (int s = 0; s < j->set_count; s++) {
             const tw_obstacles *o = j->sets[s];
             for (int k = 0; k < o->count; k++, c++) {
-                rf[c] = r + o->ring_first[k];
+                rf[c] = r + o->ring_first[k], re[c] = r + o->ring_end[k];
                 base[c] = o->base[k], top[c] = o->top[k], id[c] = o->id[k];
                 if (j->undo_count)
                     top[c] = app_split_top(j->undo, j->undo_count, id[c], base[c], top[c]);
@@ -93,6 +94,8 @@ static tw_result app__merge(app_sun_job *j)
         rf[count] = r, rs[rings] = p;
         tw_obstacles_desc d = {.count = count,
                                .ring_first = rf,
+                               .ring_end = re,
+                               .rings = rings,
                                .ring_start = rs,
                                .xy = xy,
                                .base = base,
@@ -100,7 +103,7 @@ static tw_result app__merge(app_sun_job *j)
                                .id = id};
         rc = tw_obstacles_create(&d, &j->merged);
     }
-    free(rf), free(rs), free(xy), free(base), free(top), free(id);
+    free(rf), free(re), free(rs), free(xy), free(base), free(top), free(id);
     return rc;
 }
 

@@ -139,7 +139,7 @@ static int self_shaded(const tw_obstacles *o, const tw_facade_point *p, const tw
         for (double t = 0.5; p->z + t * te < o->top[k] && t < 300; t += 0.5) {
             double x = p->x + ux * t, y = p->y + uy * t;
             bool in = false;
-            for (int r = o->ring_first[k]; r < o->ring_first[k + 1]; r++)
+            for (int r = o->ring_first[k]; r < o->ring_end[k]; r++)
                 for (int i = o->ring_start[r], j = o->ring_start[r + 1] - 1;
                      i < o->ring_start[r + 1]; j = i++) {
                     double xi = o->xy[2 * i], yi = o->xy[2 * i + 1];

@@ -52,14 +52,14 @@ static bool bg_mesh(const tw_obstacles *o, const double box[4], tw_mesh *m)
     tw_tri_out tri = {0};
     bool ok = pos && idx;
     for (int k = 0; ok && k < o->count; k++) {
-        int p0 = o->ring_start[o->ring_first[k]], p1 = o->ring_start[o->ring_first[k + 1]];
+        int p0 = o->ring_start[o->ring_first[k]], p1 = o->ring_start[o->ring_end[k]];
         double b[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
         for (int i = p0; i < p1; i++) {
             b[0] = fmin(b[0], o->xy[2 * i]), b[1] = fmin(b[1], o->xy[2 * i + 1]);
             b[2] = fmax(b[2], o->xy[2 * i]), b[3] = fmax(b[3], o->xy[2 * i + 1]);
         }
         if (b[2] < box[0] || b[0] > box[2] || b[3] < box[1] || b[1] > box[3]) continue;
-        int rings = o->ring_first[k + 1] - o->ring_first[k], pts = p1 - p0;
+        int rings = o->ring_end[k] - o->ring_first[k], pts = p1 - p0;
         int *rs = malloc((size_t)(rings + 1) * sizeof *rs);
         tri.index_count = 0;
         if (!rs) break;
@@ -87,7 +87,7 @@ static bool bg_mesh(const tw_obstacles *o, const double box[4], tw_mesh *m)
         }
         for (size_t t = 0; tr == TW_OK && t < tri.index_count; t++)
             idx[ni++] = (uint32_t)(roof + tri.indices[t]);
-        for (int r = o->ring_first[k]; r < o->ring_first[k + 1]; r++) /* walls */
+        for (int r = o->ring_first[k]; r < o->ring_end[k]; r++) /* walls */
             for (int i = o->ring_start[r], j = o->ring_start[r + 1] - 1; i < o->ring_start[r + 1];
                  j = i++) {
                 const double *a = o->xy + 2 * j, *c = o->xy + 2 * i;

@@ -10,11 +10,13 @@ typedef struct tw__obstacles {
     tw_obstacles pub; /* first: the public view */
     atomic_int refs;
     void *xy_keep; /* tw_obstacles_desc.xy_keep: xy is not ours to free */
+    bool own_end;  /* ring_end is an array of its own, not ring_first + 1 */
     void (*xy_release)(void *keep);
 } tw__obstacles;
 
 static void tw__free(tw__obstacles *o)
 {
+    if (o->own_end) free(o->pub.ring_end);
     free(o->pub.ring_first);
     free(o->pub.ring_start);
     if (o->xy_keep)
@@ -29,6 +31,12 @@ static void tw__free(tw__obstacles *o)
 
 static void tw__finish(tw__obstacles *o, const double *bbox);
 
+/* The rings d's ring_start numbers (ring_first[count] without ring_end). */
+static int tw__rings(const tw_obstacles_desc *d)
+{
+    return d->ring_end ? d->rings : d->count > 0 ? d->ring_first[d->count] : 0;
+}
+
 tw_result tw_obstacles_create(const tw_obstacles_desc *d, tw_obstacles **out)
 {
     *out = NULL;
@@ -39,7 +47,7 @@ tw_result tw_obstacles_create(const tw_obstacles_desc *d, tw_obstacles **out)
     if (!o) return TW_ERR_NOMEM;
     tw_obstacles *p = &o->pub;
     int n = d->count;
-    int rings = n > 0 ? d->ring_first[n] : 0;
+    int rings = tw__rings(d);
     int points = rings > 0 ? d->ring_start[rings] : 0;
     if (rings < 0 || points < 0) {
         free(o);
@@ -48,17 +56,24 @@ tw_result tw_obstacles_create(const tw_obstacles_desc *d, tw_obstacles **out)
     p->count = n;
     p->ring_count = rings;
     p->ring_first = malloc(((size_t)n + 1) * sizeof *p->ring_first);
+    o->own_end = d->ring_end != NULL;
+    if (o->own_end)
+        p->ring_end = malloc((size_t)n * sizeof *p->ring_end + 1);
+    else if (p->ring_first)
+        p->ring_end = p->ring_first + 1;
     p->ring_start = malloc(((size_t)rings + 1) * sizeof *p->ring_start);
     p->xy = malloc((size_t)points * 2 * sizeof *p->xy + 1);
     p->base = malloc((size_t)n * sizeof *p->base + 1);
     p->top = malloc((size_t)n * sizeof *p->top + 1);
     p->id = malloc((size_t)n * sizeof *p->id + 1);
-    if (!p->ring_first || !p->ring_start || !p->xy || !p->base || !p->top || !p->id) {
+    if (!p->ring_first || !p->ring_end || !p->ring_start || !p->xy || !p->base || !p->top ||
+        !p->id) {
         tw__free(o);
         return TW_ERR_NOMEM;
     }
     if (n > 0) {
-        memcpy(p->ring_first, d->ring_first, ((size_t)n + 1) * sizeof *p->ring_first);
+        memcpy(p->ring_first, d->ring_first, ((size_t)n + !d->ring_end) * sizeof *p->ring_first);
+        if (d->ring_end) memcpy(p->ring_end, d->ring_end, (size_t)n * sizeof *p->ring_end);
         memcpy(p->ring_start, d->ring_start, ((size_t)rings + 1) * sizeof *p->ring_start);
         memcpy(p->xy, d->xy, (size_t)points * 2 * sizeof *p->xy);
         memcpy(p->base, d->base, (size_t)n * sizeof *p->base);
@@ -81,7 +96,7 @@ tw_result tw_obstacles_adopt(const tw_obstacles_desc *d, tw_obstacles **out)
     if (!d || d->count < 0 || !d->ring_first || !d->ring_start || !d->xy || !d->base || !d->top ||
         !d->id || (d->xy_keep && !d->xy_release))
         goto fail;
-    int n = d->count, rings = d->ring_first[n];
+    int n = d->count, rings = tw__rings(d);
     if (rings < 0 || d->ring_start[rings] < 0) goto fail;
     o = calloc(1, sizeof *o);
     r = TW_ERR_NOMEM;
@@ -92,6 +107,8 @@ tw_result tw_obstacles_adopt(const tw_obstacles_desc *d, tw_obstacles **out)
     p->ring_count = rings;
     /* The caller's arrays, as they are: the set frees them. */
     p->ring_first = (int *)d->ring_first, p->ring_start = (int *)d->ring_start;
+    o->own_end = d->ring_end != NULL;
+    p->ring_end = o->own_end ? (int *)d->ring_end : p->ring_first + 1;
     p->xy = (double *)d->xy;
     p->base = (float *)d->base, p->top = (float *)d->top;
     p->id = (long *)d->id;
@@ -143,7 +160,7 @@ static void tw__prism_bbox(const tw_obstacles *o, int i, double b[4])
 {
     b[0] = b[1] = INFINITY;
     b[2] = b[3] = -INFINITY;
-    for (int r = o->ring_first[i]; r < o->ring_first[i + 1]; r++)
+    for (int r = o->ring_first[i]; r < o->ring_end[i]; r++)
         for (int k = o->ring_start[r]; k < o->ring_start[r + 1]; k++) {
             double x = o->xy[2 * k], y = o->xy[2 * k + 1];
             b[0] = fmin(b[0], x), b[1] = fmin(b[1], y);
@@ -162,7 +179,7 @@ static int tw__cmp_double(const void *a, const void *b)
 static int tw__crossings(const tw_obstacles *o, int i, double yc, double *xs, int max)
 {
     int n = 0;
-    for (int r = o->ring_first[i]; r < o->ring_first[i + 1]; r++) {
+    for (int r = o->ring_first[i]; r < o->ring_end[i]; r++) {
         int s = o->ring_start[r], e = o->ring_start[r + 1];
         for (int k = s; k < e && n < max; k++) {
             int k2 = k + 1 < e ? k + 1 : s;
@@ -178,8 +195,10 @@ static int tw__crossings(const tw_obstacles *o, int i, double yc, double *xs, in
 
 static int tw__edges(const tw_obstacles *o, int i)
 {
-    int r0 = o->ring_first[i], r1 = o->ring_first[i + 1];
-    return o->ring_start[r1] - o->ring_start[r0];
+    int edges = 0;
+    for (int r = o->ring_first[i]; r < o->ring_end[i]; r++)
+        edges += o->ring_start[r + 1] - o->ring_start[r];
+    return edges;
 }
 
 long tw_obstacles_rasterize(const tw_obstacles *o, const tw_grid *g, float *out)
@@ -233,7 +252,7 @@ int tw_obstacles_find(const tw_obstacles *o, double x, double y)
     int best = -1;
     for (int i = 0; i < o->count; i++) {
         bool in = false;
-        for (int r = o->ring_first[i]; r < o->ring_first[i + 1]; r++) {
+        for (int r = o->ring_first[i]; r < o->ring_end[i]; r++) {
             int s = o->ring_start[r], e = o->ring_start[r + 1];
             for (int k = s, p = e - 1; k < e; p = k++) {
                 double xk = o->xy[2 * k], yk = o->xy[2 * k + 1];

@@ -12,11 +12,18 @@
 #include <stdbool.h>
 
 /* Prism i: rings ring_first[i] .. ring_first[i + 1] - 1 (an outer ring, its
- * holes, further outer rings), ring r is points ring_start[r] ..
- * ring_start[r + 1] - 1 of xy (x y pairs, scene metres). */
+ * holes, further outer rings), or .. ring_end[i] - 1 where ring_end is
+ * given; ring r is points ring_start[r] .. ring_start[r + 1] - 1 of xy (x y
+ * pairs, scene metres). */
 typedef struct tw_obstacles_desc {
     int count;
-    const int *ring_first; /* count + 1 */
+    const int *ring_first; /* count + 1; count where ring_end is given */
+    /* count, or NULL: prism i's rings end where prism i + 1's begin. Given,
+     * the prisms' rings may lie in any order, with rings of no prism
+     * between (a layer's footprints where they were read, in its own
+     * order), and rings says how many ring_start numbers. */
+    const int *ring_end;
+    int rings;
     const int *ring_start; /* rings + 1 */
     const double *xy;
     const float *base, *top; /* count each: absolute metres */
@@ -35,7 +42,9 @@ typedef struct tw_obstacles_desc {
 
 typedef struct tw_obstacles {
     int count, ring_count;
-    int *ring_first, *ring_start;
+    /* Prism i's rings: ring_first[i] .. ring_end[i] - 1 (ring_end is
+     * ring_first + 1 where the desc gave none). */
+    int *ring_first, *ring_end, *ring_start;
     double *xy;
     float *base, *top;
     long *id;

@@ -52,7 +52,7 @@ void tw_sunhours_judge(tw_sunhours_result *r)
 bool tw_sh__inside(const tw_obstacles *o, int k, double x, double y)
 {
     bool in = false;
-    for (int r = o->ring_first[k]; r < o->ring_first[k + 1]; r++) {
+    for (int r = o->ring_first[k]; r < o->ring_end[k]; r++) {
         int s = o->ring_start[r], e = o->ring_start[r + 1];
         for (int i = s, j = e - 1; i < e; j = i++) {
             double xi = o->xy[2 * i], yi = o->xy[2 * i + 1];
@@ -66,7 +66,7 @@ bool tw_sh__inside(const tw_obstacles *o, int k, double x, double y)
 static void tw__prism_bbox(const tw_obstacles *o, int k, double b[4])
 {
     b[0] = b[1] = INFINITY, b[2] = b[3] = -INFINITY;
-    for (int i = o->ring_start[o->ring_first[k]]; i < o->ring_start[o->ring_first[k + 1]]; i++) {
+    for (int i = o->ring_start[o->ring_first[k]]; i < o->ring_start[o->ring_end[k]]; i++) {
         b[0] = fmin(b[0], o->xy[2 * i]), b[1] = fmin(b[1], o->xy[2 * i + 1]);
         b[2] = fmax(b[2], o->xy[2 * i]), b[3] = fmax(b[3], o->xy[2 * i + 1]);
     }
@@ -98,7 +98,7 @@ tw_result tw_sunhours_facades(const tw_obstacles *o, const double area[4], doubl
         if (bb[2] < area[0] || bb[0] > area[2] || bb[3] < area[1] || bb[1] > area[3]) continue;
         int floors = (int)floor((o->top[k] - o->base[k]) / floor_h + 0.25);
         if (floors < 1) continue;
-        for (int r = o->ring_first[k]; r < o->ring_first[k + 1]; r++) {
+        for (int r = o->ring_first[k]; r < o->ring_end[k]; r++) {
             int s = o->ring_start[r], e = o->ring_start[r + 1];
             for (int i = s; i < e; i++) {
                 int j = i + 1 < e ? i + 1 : s;

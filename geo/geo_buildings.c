@@ -520,11 +520,6 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     }
     if (r == TW_OK && !c.missing[0] && desc->has_keep) geo__keep(&c, desc->keep);
     free(c.src_of);
-    /* A layer read whole: room for the ordered points taken now. */
-    geo_bsorted o = {0};
-    if (r == TW_OK && !c.missing[0] && c.pipe && out->polys.count > 0 &&
-        geo_bsorted_alloc(&out->polys, &o, true) != TW_OK)
-        memset(&o, 0, sizeof o); /* taken when ordering instead */
     geo_btris t = {0};
     bool tris_ok =
         r != TW_OK || c.missing[0] ||
@@ -537,20 +532,17 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     if (r != TW_OK || c.missing[0]) {
         if (c.missing[0]) snprintf(err, n, "%s", c.missing), r = TW_ERR_ARG;
         /* geo_vector_load_polygons freed its polygons; the rest is ours. */
-        geo_bsorted_free(&o);
         geo_btris_free(&t);
         geo_buildings_free(out);
         return r;
     }
     if (out->polys.count == 0) { /* a tile whose features all lie in others */
-        geo_bsorted_free(&o);
         geo_btris_free(&t);
         return TW_OK;
     }
     double cm = desc->chunk_m > 0 ? desc->chunk_m : GEO_BUILDINGS_CHUNK_M;
     r = geo__repair(out, &t);
-    if (r == TW_OK) r = geo_bsort(out, &t, cm, &o);
-    geo_bsorted_free(&o); /* nothing once ordered: the polygons took it */
+    if (r == TW_OK) r = geo_bsort(out, &t, cm);
     /* Meshes made when first wanted: a large read whole, or one for the
      * cache (which holds the triangles, not the meshes). */
     bool later = !desc->has_keep &&

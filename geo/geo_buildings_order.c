@@ -1,10 +1,11 @@
 /* The buildings' features ordered by grid cell: keys sorted, the features
- * moved in place, their rings and points copied once in the new order on
- * every core into arrays sized (and faulted in) ahead. */
+ * moved in place. Their rings and points stay where they were read: each
+ * feature names its own (ring_first), and the obstacles take them in that
+ * layout (tw_obstacles_desc.ring_end), so the 125 MB of points at 600,000
+ * buildings are not copied into fresh memory once more. */
 #include "geo_buildings_order.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,152 +51,17 @@ static void geo__keys_sort(const geo_buildings *b, geo__key *k, double cm, long 
     free(tmp);
 }
 
-/* Features f0 .. f1 - 1's rings and points copied in the features' order
- * into xy, rs and ro from ring r and point k on (each feature's rings
- * from ring_first, as they were). */
-typedef struct geo__copy {
-    geo_polygons *p;
-    double *xy;
-    int *rs;
-    bool *ro;
-    int f0, f1, r, k;
-} geo__copy;
-
-static void *geo__copy_rings(void *arg)
-{
-    geo__copy *c = arg;
-    geo_polygons *p = c->p;
-    int r = c->r, k = c->k;
-    for (int f = c->f0; f < c->f1; f++) {
-        geo_polygon *g = &p->features[f];
-        int q0 = g->ring_first, q1 = q0 + g->ring_count;
-        int a = p->ring_start[q0], m = p->ring_start[q1] - a;
-        memcpy(c->xy + 2 * (size_t)k, p->xy + 2 * (size_t)a, (size_t)m * 2 * sizeof *c->xy);
-        for (int q = q0; q < q1; q++, r++) {
-            c->rs[r] = k + p->ring_start[q] - a;
-            c->ro[r] = p->ring_outer[q];
-        }
-        g->ring_first = r - g->ring_count;
-        k += m;
-    }
-    return NULL;
-}
-
-static void geo__sorted_count(const geo_polygons *p, geo_bsorted *o)
-{
-    o->rings = o->points = 0;
-    for (int f = 0; f < p->count; f++) {
-        const geo_polygon *g = &p->features[f];
-        o->rings += g->ring_count;
-        o->points += p->ring_start[g->ring_first + g->ring_count] - p->ring_start[g->ring_first];
-    }
-}
-
-void geo_bsorted_free(geo_bsorted *o)
-{
-    geo_prefault_join(&o->pf);
-    free(o->xy), free(o->rs), free(o->ro);
-    memset(o, 0, sizeof *o);
-}
-
-/* Room for p's rings and points as they are now (and spare when asked),
- * the points' pages faulted in on another core. */
-tw_result geo_bsorted_alloc(const geo_polygons *p, geo_bsorted *o, bool spare)
-{
-    memset(o, 0, sizeof *o);
-    geo__sorted_count(p, o);
-    size_t np = (size_t)o->points, nr = (size_t)o->rings;
-    o->cap_xy = spare ? np + np / 32 + 4096 : np;
-    o->cap_rings = spare ? nr + nr / 32 + 1024 : nr;
-    o->xy = malloc(o->cap_xy * 2 * sizeof *o->xy + 1);
-    o->rs = malloc((o->cap_rings + 1) * sizeof *o->rs);
-    o->ro = malloc(o->cap_rings + 1);
-    if (!o->xy || !o->rs || !o->ro) {
-        geo_bsorted_free(o);
-        return TW_ERR_NOMEM;
-    }
-    if (p->count >= 20000) geo_prefault_start(&o->pf, o->xy, np * 2 * sizeof *o->xy);
-    return TW_OK;
-}
-
-/* o fitted to p's rings and points now (after repairs): grown when short. */
-static tw_result geo__sorted_fit(const geo_polygons *p, geo_bsorted *o)
-{
-    geo__sorted_count(p, o);
-    if ((size_t)o->points > o->cap_xy) {
-        geo_prefault_join(&o->pf); /* it moves */
-        double *xy = realloc(o->xy, (size_t)o->points * 2 * sizeof *xy + 1);
-        if (!xy) return TW_ERR_NOMEM;
-        o->xy = xy, o->cap_xy = (size_t)o->points;
-    }
-    if ((size_t)o->rings > o->cap_rings) {
-        int *rs = realloc(o->rs, ((size_t)o->rings + 1) * sizeof *rs);
-        if (rs) o->rs = rs;
-        bool *ro = realloc(o->ro, (size_t)o->rings + 1);
-        if (ro) o->ro = ro;
-        if (!rs || !ro) return TW_ERR_NOMEM;
-        o->cap_rings = (size_t)o->rings;
-    }
-    return TW_OK;
-}
-
-/* The rings and points in the features' order (each feature's rings
- * from ring_first, as they were) into o's arrays, which p then takes: a
- * layer read whole hands its points to the obstacles as they are, which
- * take them in that order. The copy is shared out among the cores by
- * points. */
-static void geo__order_rings(geo_polygons *p, geo_bsorted *o)
-{
-    int n = p->count, rings = o->rings, points = o->points;
-    double *xy = o->xy;
-    int *rs = o->rs;
-    bool *ro = o->ro;
-    enum { GEO_COPY_MAX = 8 };
-    geo__copy job[GEO_COPY_MAX];
-    int parts = n >= 20000 ? geo_bthreads() : 1, count = 0;
-    parts = parts > GEO_COPY_MAX ? GEO_COPY_MAX : parts;
-    /* Part j starts at the first feature at or past j / parts of the points. */
-    int r = 0, k = 0;
-    for (int f = 0; f <= n && count < parts; f++) {
-        if (f == n || (long)k * parts >= (long)points * count) {
-            if (count > 0) job[count - 1].f1 = f;
-            if (f == n) break;
-            job[count++] = (geo__copy){p, xy, rs, ro, f, n, r, k};
-        }
-        const geo_polygon *g = &p->features[f];
-        r += g->ring_count;
-        k += p->ring_start[g->ring_first + g->ring_count] - p->ring_start[g->ring_first];
-    }
-    pthread_t th[GEO_COPY_MAX];
-    bool started[GEO_COPY_MAX] = {false};
-    for (int j = 1; j < count; j++)
-        started[j] = pthread_create(&th[j], NULL, geo__copy_rings, &job[j]) == 0;
-    for (int j = 0; j < count; j++)
-        if (j == 0 || !started[j]) geo__copy_rings(&job[j]);
-    for (int j = 1; j < count; j++)
-        if (started[j]) pthread_join(th[j], NULL);
-    geo_prefault_join(&o->pf);
-    rs[rings] = points;
-    free(p->xy), free(p->ring_start), free(p->ring_outer);
-    p->xy = xy, p->ring_start = rs, p->ring_outer = ro;
-    p->ring_count = rings;
-}
-
 /* Orders the features (and their heights, floors, values and triangles)
  * by grid cell, so each chunk is a run of features; ties keep the
  * source's order. Moved in place, one cycle of the permutation at a time:
  * fresh memory costs more than the moves here (each new page is zeroed by
  * the kernel; 60 MB of copies at 600,000 buildings). */
-tw_result geo_bsort(geo_buildings *b, geo_btris *t, double cm, geo_bsorted *o)
+tw_result geo_bsort(geo_buildings *b, geo_btris *t, double cm)
 {
     int n = b->polys.count;
     long nx = geo_bnx(b, cm);
-    tw_result r = o->xy ? geo__sorted_fit(&b->polys, o) : geo_bsorted_alloc(&b->polys, o, false);
-    geo__key *k = r == TW_OK ? malloc((size_t)n * sizeof *k + 1) : NULL;
-    if (!k) {
-        geo_bsorted_free(o);
-        return TW_ERR_NOMEM;
-    }
+    geo__key *k = malloc((size_t)n * sizeof *k + 1);
+    if (!k) return TW_ERR_NOMEM;
     geo__keys_sort(b, k, cm, nx);
     /* Where each feature came from: its far box was made in reading order. */
     if (t->box_seg && (t->orig = malloc((size_t)n * sizeof *t->orig + 1)) != NULL)
@@ -226,7 +92,5 @@ tw_result geo_bsort(geo_buildings *b, geo_btris *t, double cm, geo_bsorted *o)
         }
     }
     free(k);
-    geo__order_rings(&b->polys, o);
-    memset(o, 0, sizeof *o); /* p's now */
     return TW_OK;
 }

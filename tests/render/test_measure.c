@@ -140,6 +140,78 @@ static void test_report(void)
     json_object_put(r);
 }
 
+/* Footprints OGR repairs keep their new rings at the end of the layer's
+ * arrays, their old ones unused between the others' (the points stay
+ * where they were read): the obstacles service still finds each building
+ * with its own height, the repaired bowtie in either lobe, and nothing
+ * outside them. */
+static void test_repaired_obstacles(void)
+{
+    char gj[512], scene[512], rep[512], err[512], args[2000], text[4000];
+    snprintf(gj, sizeof gj, "%s/repaired.geojson", tw_run_tmpdir());
+    snprintf(scene, sizeof scene, "%s/repaired.json", tw_run_tmpdir());
+    snprintf(rep, sizeof rep, "%s/repaired.report.json", tw_run_tmpdir());
+    snprintf(err, sizeof err, "%s/repaired.err", tw_run_tmpdir());
+#define SQ(x, y, h)                                                                                \
+    "{\"type\":\"Feature\",\"properties\":{\"height\":" #h "},\"geometry\":{\"type\":"             \
+    "\"Polygon\",\"coordinates\":[[[" #x ",550000],[" #y ",550000],[" #y ",550030],[" #x           \
+    ",550030],[" #x ",550000]]]}}"
+    FILE *f = fopen(gj, "w");
+    if (!f) return;
+    fputs("{\"type\":\"FeatureCollection\",\"features\":[" SQ(
+              200000, 200030,
+              10) ","
+                  /* A bowtie, 25 m: two triangles once valid. */
+                  "{\"type\":\"Feature\",\"properties\":{\"height\":25},\"geometry\":{\"type\":"
+                  "\"Polygon\",\"coordinates\":[[[200100,550000],[200140,550040],[200140,550000],"
+                  "[200100,550040],[200100,550000]]]}}," SQ(200200, 200230,
+                                                            40) "," SQ(200300, 200330, 55) "]}\n",
+          f);
+    fclose(f);
+#undef SQ
+    snprintf(text, sizeof text,
+             "{ \"name\": \"repaired\", \"crs\": \"EPSG:5186\",\n"
+             "  \"layers\": [ { \"kind\": \"buildings\", \"source\": \"%s\", "
+             "\"source_crs\": \"EPSG:5186\" },\n"
+             "    { \"kind\": \"measure\", \"name\": \"h1\", \"mode\": \"height\",\n"
+             "      \"points\": [[200015, 550015], [200215, 550015]] },\n"
+             "    { \"kind\": \"measure\", \"name\": \"h2\", \"mode\": \"height\",\n"
+             "      \"points\": [[200315, 550015], [200105, 550020]] },\n"
+             "    { \"kind\": \"measure\", \"name\": \"h3\", \"mode\": \"height\",\n"
+             "      \"points\": [[200135, 550020], [200060, 550015]] } ] }\n",
+             gj);
+    f = fopen(scene, "w");
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+    snprintf(args, sizeof args, "--headless --deterministic --size 320x180 --report '%s' '%s'", rep,
+             scene);
+    TW_CHECK(tw_run_citytwin(args, err) == 0);
+    json_object *r = tw_run_load_json(rep);
+    TW_CHECK(r != NULL);
+    if (!r) return;
+    json_object *b = named(r, "repaired.geojson");
+    TW_CHECK_MSG(tw_run_num(b, "repaired") == 1, "repaired %g", tw_run_num(b, "repaired"));
+    static const char *const ms[3] = {"h1", "h2", "h3"};
+    /* Heights at a and b of each: 0 where no building is expected. */
+    static const double want[3][2] = {{10, 40}, {55, 25}, {25, 0}};
+    for (int i = 0; i < 3; i++) {
+        json_object *m = named(r, ms[i]);
+        for (int k = 0; k < 2; k++) {
+            json_object *hit = tw_run_get(m, k ? "building_b" : "building_a");
+            printf("%s %c: %s %.1f\n", ms[i], "ab"[k], hit ? "building" : "none",
+                   hit ? tw_run_num(hit, "height_m") : 0.0);
+            if (want[i][k] > 0) {
+                TW_CHECK_MSG(hit != NULL, "%s: no building at %c", ms[i], "ab"[k]);
+                TW_CHECK_NEAR(tw_run_num(hit, "height_m"), want[i][k], 0.01);
+            } else {
+                TW_CHECK_MSG(hit == NULL, "%s: a building at %c", ms[i], "ab"[k]);
+            }
+        }
+    }
+    json_object_put(r);
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
@@ -150,6 +222,7 @@ int main(void)
              "%s/assets/data/buildings/seoul_yeouido_osm_buildings.geojson", src ? src : ".");
     GDALAllRegister();
     TW_RUN(test_report);
+    TW_RUN(test_repaired_obstacles);
     tw_run_finish(tw_test_failures);
     return TW_TEST_END();
 }

@@ -192,11 +192,78 @@ static void test_adopt_kept_points(void)
     TW_CHECK(kept_releases == 1);
 }
 
+/* Prisms whose rings lie anywhere (ring_end given): the L first, a ring
+ * of no prism, then the square and its hole, as a buildings layer leaves
+ * its footprints where they were read. Copied or adopted, the set is the
+ * packed one's: the same cells raised, the same lookups, the stray ring
+ * nobody's. */
+static void test_rings_anywhere(void)
+{
+    tw_obstacles *c = make();
+    if (!c) return;
+    static const double xy[] = {
+        20, 0,  30, 0,  30, 2,  20, 2,  /* L foot */
+        20, 2,  22, 2,  22, 10, 20, 10, /* L stem */
+        50, 50, 60, 50, 60, 60, 50, 60, /* no prism's */
+        0,  0,  10, 0,  10, 10, 0,  10, /* square */
+        3,  3,  3,  7,  7,  7,  7,  3,  /* hole */
+    };
+    static const int ring_start[] = {0, 4, 8, 12, 16, 20};
+    static const int ring_first[] = {3, 0}, ring_end[] = {5, 2};
+    tw_obstacles_desc d = {.count = 2,
+                           .ring_first = ring_first,
+                           .ring_end = ring_end,
+                           .rings = 5,
+                           .ring_start = ring_start,
+                           .xy = xy,
+                           .base = c->base,
+                           .top = c->top,
+                           .id = c->id};
+    tw_obstacles *o = NULL;
+    TW_CHECK(tw_obstacles_create(&d, &o) == TW_OK && o);
+    /* Adopted: the same description in malloc'ed arrays. */
+    int *rf = malloc(2 * sizeof *rf), *re = malloc(2 * sizeof *re), *rs = malloc(sizeof ring_start);
+    double *ax = malloc(sizeof xy);
+    float *base = malloc(2 * sizeof *base), *top = malloc(2 * sizeof *top);
+    long *id = malloc(2 * sizeof *id);
+    tw_obstacles *a = NULL;
+    if (rf && re && rs && ax && base && top && id) {
+        memcpy(rf, ring_first, sizeof ring_first), memcpy(re, ring_end, sizeof ring_end);
+        memcpy(rs, ring_start, sizeof ring_start), memcpy(ax, xy, sizeof xy);
+        memcpy(base, c->base, 2 * sizeof *base), memcpy(top, c->top, 2 * sizeof *top);
+        memcpy(id, c->id, 2 * sizeof *id);
+        tw_obstacles_desc da = d;
+        da.ring_first = rf, da.ring_end = re, da.ring_start = rs, da.xy = ax;
+        da.base = base, da.top = top, da.id = id;
+        TW_CHECK(tw_obstacles_adopt(&da, &a) == TW_OK && a && a->ring_end == re);
+    }
+    if (!a) free(rf), free(re), free(rs), free(ax), free(base), free(top), free(id);
+    tw_obstacles *sets[2] = {o, a};
+    for (int s = 0; s < 2; s++) {
+        tw_obstacles *x = sets[s];
+        if (!x) continue;
+        TW_CHECK(x->count == 2 && x->ring_count == 5);
+        TW_CHECK(x->ring_first[0] == 3 && x->ring_end[0] == 5 && x->ring_end[1] == 2);
+        tw_grid g = {.x0 = -5, .y0 = -5, .dx = 1, .dy = 1, .nx = 80, .ny = 80};
+        static float zx[80 * 80], zc[80 * 80];
+        for (int i = 0; i < 80 * 80; i++) zx[i] = zc[i] = -INFINITY;
+        long n = tw_obstacles_rasterize(x, &g, zx);
+        TW_CHECK_MSG(n == 84 + 36, "raised %ld", n);
+        TW_CHECK(n == tw_obstacles_rasterize(c, &g, zc) && memcmp(zx, zc, sizeof zx) == 0);
+        TW_CHECK(tw_obstacles_find(x, 1, 1) == 0 && tw_obstacles_find(x, 5, 5) == -1);
+        TW_CHECK(tw_obstacles_find(x, 21, 8) == 1 && tw_obstacles_find(x, 55, 55) == -1);
+    }
+    tw_obstacles_release(a);
+    tw_obstacles_release(o);
+    tw_obstacles_release(c);
+}
+
 int main(void)
 {
     TW_RUN(test_rasterize);
     TW_RUN(test_find_and_refs);
     TW_RUN(test_adopt);
     TW_RUN(test_adopt_kept_points);
+    TW_RUN(test_rings_anywhere);
     return tw_test_failures ? 1 : 0;
 }

@@ -143,13 +143,21 @@ typedef struct geo__buf {
     bool bad;
 } geo__buf;
 
+/* Summed and written a quarter megabyte at a time: the write reads what
+ * the sum just read from the core's cache, not from memory again (the
+ * points are 125 MB at 600,000 buildings). */
 static void geo__put(geo__buf *b, const void *v, size_t n)
 {
     if (b->bad || n == 0) return;
     b->n += n;
     if (!b->f) return;
-    if (b->sum) geo_bsum_put(&b->s, v, n);
-    if (fwrite(v, 1, n, b->f) != n) b->bad = true;
+    enum { PIECE = 256 * 1024 };
+    for (const uint8_t *p = v; n > 0 && !b->bad;) {
+        size_t k = n < PIECE ? n : PIECE;
+        if (b->sum) geo_bsum_put(&b->s, p, k);
+        if (fwrite(p, 1, k, b->f) != k) b->bad = true;
+        p += k, n -= k;
+    }
 }
 
 static void geo__u32(geo__buf *b, uint32_t v)
@@ -213,16 +221,33 @@ static void geo__tris(geo__buf *o, const geo_buildings *b)
     geo__put(o, &total, sizeof total);
     geo__u32(o, width);
     geo__arr_put(o, NULL, 0); /* the indices, in runs */
+    if (!o->f) {              /* counting: only how many */
+        o->n += (size_t)total * width;
+        return;
+    }
     size_t k = 0;
-    for (int f = 0; f < p->count; f++)
-        for (uint32_t i = 0; i < t->n[f]; i++) {
-            uint32_t v = geo_btris_ix(t, f, i);
+    for (int f = 0; f < p->count; f++) {
+        uint32_t m = t->n[f];
+        if (t->idx16 && width == 2) { /* a cache read's, as they are */
+            const uint16_t *q = t->idx16 + t->first[f];
+            for (uint32_t i = 0; i < m;) {
+                uint32_t take = m - i < RUN - k ? m - i : (uint32_t)(RUN - k);
+                memcpy(run16 + k, q + i, take * sizeof *q);
+                i += take, k += take;
+                if (k == RUN) geo__put(o, run16, k * width), k = 0;
+            }
+            continue;
+        }
+        const uint32_t *q = t->idx16 ? NULL : geo_btris_at(t, f);
+        for (uint32_t i = 0; i < m; i++) {
+            uint32_t v = q ? q[i] : t->idx16[t->first[f] + i];
             if (width == 2)
                 run16[k++] = (uint16_t)v;
             else
                 run32[k++] = v;
             if (k == RUN) geo__put(o, width == 2 ? (void *)run16 : (void *)run32, k * width), k = 0;
         }
+    }
     geo__put(o, width == 2 ? (void *)run16 : (void *)run32, k * width);
 }
 

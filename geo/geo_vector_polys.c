@@ -168,8 +168,10 @@ static double geo__ring_area(const double *xy, int n)
 static void geo__poly_measure(geo_polygons *p, geo_polygon *f, OGRGeometryH g, geo_xform *xf,
                               bool labels)
 {
-    f->bbox[0] = f->bbox[1] = HUGE_VAL;
-    f->bbox[2] = f->bbox[3] = -HUGE_VAL;
+    /* Comparisons, not fmin/fmax (library calls for their NaN rules): the
+     * rings hold finite points only (geo__poly_ring), and this runs on the
+     * reader for every point of a large layer. */
+    double x0 = HUGE_VAL, y0 = HUGE_VAL, x1 = -HUGE_VAL, y1 = -HUGE_VAL;
     f->area = 0;
     for (int r = f->ring_first; r < f->ring_first + f->ring_count; r++) {
         const double *xy = &p->xy[p->ring_start[r] * 2];
@@ -177,12 +179,12 @@ static void geo__poly_measure(geo_polygons *p, geo_polygon *f, OGRGeometryH g, g
         double a = fabs(geo__ring_area(xy, n));
         f->area += p->ring_outer[r] ? a : -a;
         for (int i = 0; i < n; i++) {
-            f->bbox[0] = fmin(f->bbox[0], xy[i * 2]);
-            f->bbox[1] = fmin(f->bbox[1], xy[i * 2 + 1]);
-            f->bbox[2] = fmax(f->bbox[2], xy[i * 2]);
-            f->bbox[3] = fmax(f->bbox[3], xy[i * 2 + 1]);
+            double x = xy[i * 2], y = xy[i * 2 + 1];
+            x0 = x < x0 ? x : x0, y0 = y < y0 ? y : y0;
+            x1 = x > x1 ? x : x1, y1 = y > y1 ? y : y1;
         }
     }
+    f->bbox[0] = x0, f->bbox[1] = y0, f->bbox[2] = x1, f->bbox[3] = y1;
     double lx, ly, area;
     f->label_x = 0.5 * (f->bbox[0] + f->bbox[2]);
     f->label_y = 0.5 * (f->bbox[1] + f->bbox[3]);

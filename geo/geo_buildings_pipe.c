@@ -135,6 +135,14 @@ void geo_btris_box_stale(geo_btris *t, int f)
 
 /* A batch of features copied from the reader: their rings, then (filled by
  * whoever triangulates it) their triangles. */
+/* What a batch needs of each feature only until it is triangulated (90 KB
+ * a batch), handed on with its rings: not fresh memory for every batch. */
+typedef struct geo__work {
+    int fr[GEO_BATCH_FEATURES + 1]; /* feature i's rings: fr[i] .. fr[i + 1] - 1 */
+    double area[GEO_BATCH_FEATURES];
+    double bbox[GEO_BATCH_FEATURES][4];
+} geo__work;
+
 typedef struct geo__batch {
     int f0, nf;
     double *xy;
@@ -142,9 +150,7 @@ typedef struct geo__batch {
     int *rs; /* ring starts in xy, one more than rings */
     bool *ro;
     size_t nr, cap_r, cap_o;
-    int fr[GEO_BATCH_FEATURES + 1]; /* feature i's rings: fr[i] .. fr[i + 1] - 1 */
-    double area[GEO_BATCH_FEATURES];
-    double bbox[GEO_BATCH_FEATURES][4];
+    geo__work *w;
     double *box; /* 9 doubles a feature: geo_btris.box_seg's, made with the triangles */
     tw_tri_out tri; /* every feature's triangles, relative to its first point */
     uint32_t tfirst[GEO_BATCH_FEATURES + 1];
@@ -161,6 +167,7 @@ typedef struct geo__rings_buf {
     int *rs;
     bool *ro;
     size_t cap_p, cap_r, cap_o;
+    geo__work *w;
 } geo__rings_buf;
 
 #define GEO_BPIPE_SPARE 4
@@ -198,24 +205,25 @@ static void geo__batch_run(geo_bpipe *q, geo__batch *b)
                          .ring_outer = b->ro, .ring_count = (int)b->nr};
     for (int i = 0; i < b->nf; i++) {
         b->tfirst[i] = (uint32_t)b->tri.index_count;
-        b->bad[i] = !geo__tri_rings(b->xy, b->rs, b->ro, b->fr[i], b->fr[i + 1], b->area[i],
+        const geo__work *w = b->w;
+        b->bad[i] = !geo__tri_rings(b->xy, b->rs, b->ro, w->fr[i], w->fr[i + 1], w->area[i],
                                     &b->tri, &b->nomem);
         if (!b->box) continue;
-        g.ring_first = b->fr[i], g.ring_count = b->fr[i + 1] - b->fr[i], g.area = b->area[i];
-        memcpy(g.bbox, b->bbox[i], sizeof g.bbox);
+        g.ring_first = w->fr[i], g.ring_count = w->fr[i + 1] - w->fr[i], g.area = w->area[i];
+        memcpy(g.bbox, w->bbox[i], sizeof g.bbox);
         double *bx = &b->box[(size_t)i * 9];
         bx[8] = geo_buildings_obox(&view, 0, (double(*)[2])bx);
     }
     b->tfirst[b->nf] = (uint32_t)b->tri.index_count;
     b->done = true;
     /* The rings were only needed for this: the next batch's, or freed. */
-    geo__rings_buf r = {b->xy, b->rs, b->ro, b->cap_p, b->cap_r, b->cap_o};
+    geo__rings_buf r = {b->xy, b->rs, b->ro, b->cap_p, b->cap_r, b->cap_o, b->w};
     pthread_mutex_lock(&q->mu);
     bool kept = q->spare_n < GEO_BPIPE_SPARE;
     if (kept) q->spare[q->spare_n++] = r;
     pthread_mutex_unlock(&q->mu);
-    if (!kept) free(r.xy), free(r.rs), free(r.ro);
-    b->xy = NULL, b->rs = NULL, b->ro = NULL;
+    if (!kept) free(r.xy), free(r.rs), free(r.ro), free(r.w);
+    b->xy = NULL, b->rs = NULL, b->ro = NULL, b->w = NULL;
     b->cap_p = b->cap_r = b->cap_o = 0;
 }
 
@@ -295,8 +303,13 @@ bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f)
             geo__rings_buf r = q->spare[--q->spare_n];
             b->xy = r.xy, b->rs = r.rs, b->ro = r.ro;
             b->cap_p = r.cap_p, b->cap_r = r.cap_r, b->cap_o = r.cap_o;
+            b->w = r.w;
         }
         pthread_mutex_unlock(&q->mu);
+        if (!b->w && (b->w = malloc(sizeof *b->w)) == NULL) {
+            free(b->xy), free(b->rs), free(b->ro), free(b);
+            return false;
+        }
         b->f0 = f;
         if (q->all_tail)
             q->all_tail->next = b;
@@ -315,16 +328,17 @@ bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f)
         !geo_bgrow((void **)&b->ro, &b->cap_o, rings, sizeof *b->ro))
         return false;
     memcpy(&b->xy[b->np * 2], &p->xy[a * 2], (e - a) * 2 * sizeof *b->xy);
-    b->fr[b->nf] = (int)b->nr;
+    geo__work *w = b->w;
+    w->fr[b->nf] = (int)b->nr;
     for (int r = r0; r < r1; r++) {
         b->rs[b->nr] = (int)(b->np + (size_t)(p->ring_start[r] - (int)a));
         b->ro[b->nr++] = p->ring_outer[r];
     }
     b->np += e - a;
     b->rs[b->nr] = (int)b->np;
-    memcpy(b->bbox[b->nf], pf->bbox, sizeof b->bbox[0]);
-    b->area[b->nf++] = pf->area;
-    b->fr[b->nf] = (int)b->nr;
+    memcpy(w->bbox[b->nf], pf->bbox, sizeof w->bbox[0]);
+    w->area[b->nf++] = pf->area;
+    w->fr[b->nf] = (int)b->nr;
     if (b->nf == GEO_BATCH_FEATURES) {
         q->cur = NULL;
         geo__dispatch(q, b);
@@ -395,12 +409,13 @@ void geo_bpipe_free(geo_bpipe *q)
         free(b->xy);
         free(b->rs);
         free(b->ro);
+        free(b->w);
         free(b->box);
         tw_tri_out_free(&b->tri);
         free(b);
     }
     for (int k = 0; k < q->spare_n; k++)
-        free(q->spare[k].xy), free(q->spare[k].rs), free(q->spare[k].ro);
+        free(q->spare[k].xy), free(q->spare[k].rs), free(q->spare[k].ro), free(q->spare[k].w);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     free(q);

@@ -286,6 +286,9 @@ int app_report_write(const app *a, const char *path)
     /* The software renderer's finishes that bound its queued scenes. */
     json_object_object_add(mem, "sync_every_indices", json_object_new_int64(rn_sync_every_get()));
     json_object_object_add(mem, "syncs", json_object_new_int64((int64_t)rn_sync_count()));
+    json_object_object_add(mem, "flush_every_indices",
+                           json_object_new_int64(rn_sync_flush_every_get()));
+    json_object_object_add(mem, "flushes", json_object_new_int64((int64_t)rn_sync_flush_count()));
     json_object_object_add(root, "memory", mem);
     json_object *log = json_object_new_object();
     json_object_object_add(log, "warnings", json_object_new_int((int)tw_log_count(TW_LOG_WARN)));

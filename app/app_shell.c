@@ -43,9 +43,14 @@ int app_shell_start(app *a, char *err, size_t n)
      * memory its queued scenes take (rn_sync.h); CITYTWIN_SW_SYNC_INDICES
      * sets the bound (0: never). */
     const char *sync = getenv("CITYTWIN_SW_SYNC_INDICES");
-    rn_sync_every(sync && *sync ? (uint32_t)strtoul(sync, NULL, 10)
-                  : rn_sync_software(rn_context_renderer(a->ctx)) ? RN_SYNC_SW_INDICES
-                                                                  : 0);
+    bool sw = rn_sync_software(rn_context_renderer(a->ctx));
+    rn_sync_every(sync && *sync ? (uint32_t)strtoul(sync, NULL, 10) : sw ? RN_SYNC_SW_INDICES : 0);
+    /* And flushes every so many, so it rasterizes while the frame is
+     * still being drawn (CITYTWIN_SW_FLUSH_INDICES; 0: never). */
+    const char *flush = getenv("CITYTWIN_SW_FLUSH_INDICES");
+    rn_sync_flush_every(flush && *flush ? (uint32_t)strtoul(flush, NULL, 10)
+                        : sw            ? RN_SYNC_SW_FLUSH_INDICES
+                                        : 0);
     char shader_dir[PATH_MAX + 16];
     snprintf(shader_dir, sizeof shader_dir, "%s/shaders", a->data_dir);
     rn_shader_set_dir(shader_dir);

@@ -18,15 +18,26 @@
  * many triangles (walls go up as strips), some 40 MB of llvmpipe's bins
  * at a street view. */
 #define RN_SYNC_SW_INDICES 250000u
+/* Indices between flushes on a software renderer, by default: a flush
+ * hands the scene binned so far to the rasterizer's threads, which then
+ * fill it while this thread goes on binning the next (llvmpipe
+ * rasterizes nothing before a flush or a finish; a frame of 2,000,000
+ * indices was binned whole with the other core idle). */
+#define RN_SYNC_SW_FLUSH_INDICES 100000u
 
 /* True for a renderer string (GL_RENDERER) of a CPU rasterizer. */
 bool rn_sync_software(const char *renderer);
 /* Indices drawn between finishes; 0: never (the default). */
 void rn_sync_every(uint32_t indices);
 uint32_t rn_sync_every_get(void);
-/* Counts indices a draw just submitted, finishing GL at each bound. */
+/* Indices drawn between flushes; 0: never (the default). */
+void rn_sync_flush_every(uint32_t indices);
+uint32_t rn_sync_flush_every_get(void);
+/* Counts indices a draw just submitted, flushing and finishing GL at
+ * each bound. */
 void rn_sync_drawn(uint32_t indices);
-/* The finishes so far. */
+/* The finishes so far, and the flushes. */
 uint64_t rn_sync_count(void);
+uint64_t rn_sync_flush_count(void);
 
 #endif

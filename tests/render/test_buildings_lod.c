@@ -180,17 +180,36 @@ static void test_block_groups(void)
 }
 
 /* llvmpipe finishing every few hundred indices (rn_sync: the bound on
- * its queued scenes, 250,000 indices by default) draws the same
- * picture as never finishing, and the report counts the finishes. */
+ * its queued scenes, 250,000 indices by default), or flushing (handing
+ * what is binned to its threads: 100,000 by default), draws the same
+ * picture as doing neither, and the report counts both. */
 static void test_sync_mid_frame(void)
 {
     snprintf(src, sizeof src, "%s/district.geojson", tw_run_tmpdir());
     TW_CHECK(write_district(src));
     setenv("CITYTWIN_SW_SYNC_INDICES", "0", 1);
+    setenv("CITYTWIN_SW_FLUSH_INDICES", "0", 1);
     json_object *never = run("", "never");
+    setenv("CITYTWIN_SW_FLUSH_INDICES", "300", 1);
+    json_object *flushed = run("", "flushed");
+    setenv("CITYTWIN_SW_FLUSH_INDICES", "0", 1);
     setenv("CITYTWIN_SW_SYNC_INDICES", "300", 1);
     json_object *often = run("", "often");
     unsetenv("CITYTWIN_SW_SYNC_INDICES");
+    unsetenv("CITYTWIN_SW_FLUSH_INDICES");
+    if (flushed) {
+        json_object *mf = tw_run_get(flushed, "memory");
+        fprintf(stderr, "  flushes every 300 indices: %ld (finishes %ld)\n", num(mf, "flushes"),
+                num(mf, "syncs"));
+        TW_CHECK_MSG(num(mf, "flush_every_indices") == 300 && num(mf, "flushes") >= 20 &&
+                         num(mf, "syncs") == 0,
+                     "flushed: every %ld, %ld flushes, %ld finishes",
+                     num(mf, "flush_every_indices"), num(mf, "flushes"), num(mf, "syncs"));
+        tw_img_diff df = tw_run_compare("never", "flushed");
+        TW_CHECK_MSG(df.same_size && df.share_off == 0, "flushed: pictures differ: %.5f off",
+                     df.share_off);
+        json_object_put(flushed);
+    }
     if (!never || !often) return;
     json_object *m0 = tw_run_get(never, "memory"), *m1 = tw_run_get(often, "memory");
     long frames = num(tw_run_get(often, "frames"), "count");
@@ -198,7 +217,8 @@ static void test_sync_mid_frame(void)
     fprintf(stderr,
             "  finishes: %ld never, %ld every 300 indices over %ld frames of %ld triangles\n",
             num(m0, "syncs"), num(m1, "syncs"), frames, tris);
-    TW_CHECK_MSG(num(m0, "sync_every_indices") == 0 && num(m0, "syncs") == 0,
+    TW_CHECK_MSG(num(m0, "sync_every_indices") == 0 && num(m0, "syncs") == 0 &&
+                     num(m0, "flushes") == 0,
                  "never: every %ld, %ld finishes", num(m0, "sync_every_indices"), num(m0, "syncs"));
     /* A frame of the district draws tens of thousands of indices: many
      * finishes (frames before the load ends draw none). */

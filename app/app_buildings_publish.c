@@ -42,7 +42,7 @@ struct app_bpub {
     /* Made by the job: */
     bool ok, single, hand; /* single: laid out as the one tile; hand: its points handed over */
     int n, rings;
-    int *ring_first, *ring_end, *ring_start; /* ring_end: handed over only */
+    int *ring_first, *ring_end, *ring_start; /* ring_end: one tile's layout (single) only */
     double *xy;
     float *base, *top;
     long *id;

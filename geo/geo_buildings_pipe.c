@@ -133,8 +133,6 @@ void geo_btris_box_stale(geo_btris *t, int f)
     if (q) q[8] = NAN;
 }
 
-/* A batch of features copied from the reader: their rings, then (filled by
- * whoever triangulates it) their triangles. */
 /* What a batch needs of each feature only until it is triangulated (90 KB
  * a batch), handed on with its rings: not fresh memory for every batch. */
 typedef struct geo__work {
@@ -143,6 +141,8 @@ typedef struct geo__work {
     double bbox[GEO_BATCH_FEATURES][4];
 } geo__work;
 
+/* A batch of features copied from the reader: their rings, then (filled by
+ * whoever triangulates it) their triangles. */
 typedef struct geo__batch {
     int f0, nf;
     double *xy;
@@ -203,9 +203,9 @@ static void geo__batch_run(geo_bpipe *q, geo__batch *b)
     geo_polygon g = {0};
     geo_polygons view = {.features = &g, .count = 1, .xy = b->xy, .ring_start = b->rs,
                          .ring_outer = b->ro, .ring_count = (int)b->nr};
+    const geo__work *w = b->w;
     for (int i = 0; i < b->nf; i++) {
         b->tfirst[i] = (uint32_t)b->tri.index_count;
-        const geo__work *w = b->w;
         b->bad[i] = !geo__tri_rings(b->xy, b->rs, b->ro, w->fr[i], w->fr[i + 1], w->area[i],
                                     &b->tri, &b->nomem);
         if (!b->box) continue;

@@ -6,10 +6,12 @@
  * must not be moved or freed until geo_prefault_join. Does nothing where
  * there is one core or no such madvise.
  *
- * Faulted in a few megabytes per call: the kernel holds the process's
+ * Faulted in a huge page (2 MB) per call: the kernel holds the process's
  * address-space lock (for reading) through each call, and any thread's
- * mmap, munmap or heap growth (a large malloc, a realloc that moves) waits
- * for it to end; one call over 124 MB held the reader still for 0.24 s. */
+ * mmap, munmap, mremap or heap growth waits for it to end (one call over
+ * 124 MB once held the reader still for 0.24 s). A thread that makes
+ * many such calls in a row still goes in step with the pieces: keep them
+ * off a thread that runs while its pages are faulted in. */
 #ifndef GEO_PREFAULT_H
 #define GEO_PREFAULT_H
 

@@ -116,9 +116,24 @@ tw_result geo_bmap_open(const char *path, geo_bmap **out, char *why, size_t n)
     struct stat st;
     size_t size = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 0;
     /* Populated at once: every page is read for the checksum anyway, and
-     * one call maps them far faster than a fault each. */
+     * one call maps them far faster than a fault each. Asked for huge
+     * pages first: a file the page cache holds in 2 MB folios (the writer
+     * writes 2 MB at a time) or reads in them (readahead for a huge-page
+     * mapping) is then mapped 2 MB an entry, and a mapping's first touch
+     * of each entry, not the reading, was most of a start from the cache
+     * (237 MB at 600,000 buildings: 65-77 ms in 4 KB pages, 2-3 ms in
+     * 2 MB ones, on the test machines). */
+#ifdef MADV_POPULATE_READ
+    void *m = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    int err = errno;
+    if (m != MAP_FAILED) {
+        madvise(m, size, MADV_HUGEPAGE);
+        madvise(m, size, MADV_POPULATE_READ); /* else each page on its first touch */
+    }
+#else
     void *m = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0) : MAP_FAILED;
     int err = errno;
+#endif
     close(fd);
     if (!size) return TW_OK; /* empty: the parse says it is no cache */
     geo_bmap *map = m != MAP_FAILED ? calloc(1, sizeof *map) : NULL;

@@ -23,6 +23,7 @@
 #include <cpl_vsi.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -46,7 +47,9 @@
  * 64-bit words in four lanes; 12: no meshes (each footprint's roof
  * triangles instead, uint16 where they fit: the meshes made when first
  * drawn, as a large load's are, far boxes from the footprints): about
- * half the bytes, written after a load that makes no mesh */
+ * half the bytes, written after a load that makes no mesh; 13: the
+ * checksum is the join of its two halves' (geo_bsum_cut), which two
+ * threads write and sum at once */
 #define GEO_CACHE_VERSION GEO_BUILDINGS_CACHE_VERSION
 #define GEO_CACHE_NULL    0xffffffffu
 #define GEO_CACHE_ALIGN   8u /* of every array's offset, and of the payload in the file */
@@ -131,35 +134,119 @@ void geo_buildings_cache_path(const char *dir, const char *key, char *out, size_
 }
 /* ---- writing ---- */
 
-#define GEO_CACHE_WRITE_PIECE (2u << 20)
+/* The file is written in two shares at once, each by its own thread
+ * (above geo__par_min's payloads): the payload bytes before a file offset
+ * that is a multiple of the write piece and those after it. Each share
+ * puts the whole payload through geo__payload and keeps its bytes, its
+ * sum (the checksum's two halves: geo_buildings_cache_sum) and its
+ * writes, skipping the rest without making it where that is cheap. Each
+ * writes a piece at a time at offsets that are multiples of the piece
+ * (2 MB): the page cache then holds the file in folios of that size where
+ * the file system makes them, and the next start maps each with one entry
+ * instead of 512 (geo_bmap_open; a new mapping's first touch of a 4 KB
+ * page was most of a start from the cache). */
+static _Atomic size_t geo__write_piece = (size_t)2 << 20;
 
-/* Bytes go straight to a file (summed when asked), or are only counted:
- * a cache of 600,000 buildings is about 400 MB, which a buffer would
- * hold twice over while it grows. n is also the position in the payload,
- * which the arrays' offsets are counted from. */
+size_t geo_bcache_set_write_piece(size_t bytes)
+{
+    return atomic_exchange(&geo__write_piece, bytes ? bytes : 1);
+}
+
+/* Bytes are counted (fd < 0), or those of the share go to the file. n is
+ * also the position in the payload, which the arrays' offsets are counted
+ * from. */
 typedef struct geo__buf {
-    FILE *f;  /* NULL: count only */
-    size_t n; /* bytes put */
-    bool sum; /* s: the checksum of the bytes put */
+    int fd;        /* -1: count only */
+    size_t n;      /* payload bytes put */
+    size_t w0, w1; /* payload bytes [w0, w1) are written by this share */
+    size_t s0, s1; /* and [s0, s1) summed into s */
     geo_bsum s;
+    size_t head;  /* the payload's offset in the file */
+    size_t piece; /* geo__write_piece */
+    uint8_t *stage;
+    size_t stage_at, stage_n; /* file offset of stage[0], bytes in it */
     bool bad;
+    int err; /* the failed write's errno */
 } geo__buf;
 
-/* Summed and written a quarter megabyte at a time: the write reads what
- * the sum just read from the core's cache, not from memory again (the
- * points are 125 MB at 600,000 buildings). */
+static bool geo__flush(geo__buf *b)
+{
+    for (size_t done = 0; done < b->stage_n && !b->bad;) {
+        ssize_t w = pwrite(b->fd, b->stage + done, b->stage_n - done, (off_t)(b->stage_at + done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) b->bad = true, b->err = w < 0 ? errno : ENOSPC;
+        if (w > 0) done += (size_t)w;
+    }
+    b->stage_at += b->stage_n, b->stage_n = 0;
+    return !b->bad;
+}
+
+/* Payload bytes [at, at + n) at p: what lies in the share summed, then
+ * written, a piece (up to the next multiple of the piece in the file) at
+ * a time, so the write reads what the sum just read from the core's
+ * cache; a whole piece straight from p, the rest through the stage. */
+static void geo__share(geo__buf *b, const uint8_t *p, size_t at, size_t n)
+{
+    while (n > 0 && !b->bad) {
+        size_t file = b->head + at;
+        size_t k = b->piece - file % b->piece;
+        k = k < n ? k : n;
+        size_t a = at > b->s0 ? at : b->s0, e = at + k < b->s1 ? at + k : b->s1;
+        if (a < e) geo_bsum_put(&b->s, p + (a - at), e - a);
+        a = at > b->w0 ? at : b->w0, e = at + k < b->w1 ? at + k : b->w1;
+        if (a < e && b->stage_n == 0 && a == at && e - a == b->piece) {
+            b->stage_at = b->head + a, b->stage_n = b->piece; /* the flush's offset */
+            uint8_t *keep = b->stage;
+            b->stage = (uint8_t *)(p + (a - at));
+            geo__flush(b);
+            b->stage = keep;
+        } else if (a < e) {
+            if (b->stage_n == 0) b->stage_at = b->head + a;
+            memcpy(b->stage + b->stage_n, p + (a - at), e - a);
+            b->stage_n += e - a;
+            if ((b->head + e) % b->piece == 0) geo__flush(b);
+        }
+        p += k, at += k, n -= k;
+    }
+}
+
 static void geo__put(geo__buf *b, const void *v, size_t n)
 {
     if (b->bad || n == 0) return;
+    size_t at = b->n;
     b->n += n;
-    if (!b->f) return;
-    enum { PIECE = 256 * 1024 };
-    for (const uint8_t *p = v; n > 0 && !b->bad;) {
-        size_t k = n < PIECE ? n : PIECE;
-        if (b->sum) geo_bsum_put(&b->s, p, k);
-        if (fwrite(p, 1, k, b->f) != k) b->bad = true;
-        p += k, n -= k;
-    }
+    if (b->fd < 0 || (at + n <= b->w0 && at + n <= b->s0) || (at >= b->w1 && at >= b->s1)) return;
+    geo__share(b, v, at, n);
+}
+
+/* One share: the payload through geo__put, its last piece written. */
+typedef struct geo__wshare {
+    geo__buf o;
+    const geo_buildings *b;
+} geo__wshare;
+
+static void geo__payload(geo__buf *o, const geo_buildings *b);
+
+static void *geo__wshare_main(void *arg)
+{
+    geo__wshare *w = arg;
+    geo__payload(&w->o, w->b);
+    if (!w->o.bad) geo__flush(&w->o);
+    return NULL;
+}
+
+/* Payloads at least this large are written, and read, on two threads
+ * (tests lower it to reach that path with a small cache). */
+static _Atomic size_t geo__par_min = (size_t)8 << 20;
+
+/* True when the next n bytes are outside the share (or only counted):
+ * then they are passed over (n advances) and need not be made. */
+static bool geo__pass(geo__buf *b, size_t n)
+{
+    size_t at = b->n;
+    bool out = b->fd < 0 || ((at + n <= b->w0 || at >= b->w1) && (at + n <= b->s0 || at >= b->s1));
+    if (out) b->n += n;
+    return out;
 }
 
 static void geo__u32(geo__buf *b, uint32_t v)
@@ -211,6 +298,7 @@ static void geo__tris(geo__buf *o, const geo_buildings *b)
     geo__arr_put(o, NULL, 0); /* n: the runs follow the offset */
     for (int f = 0; f < p->count; f += RUN) {
         int k = p->count - f < RUN ? p->count - f : RUN;
+        if (geo__pass(o, (size_t)k * sizeof *run32)) continue;
         for (int i = 0; i < k; i++) run32[i] = t->n[f + i];
         geo__put(o, run32, (size_t)k * sizeof *run32);
     }
@@ -223,10 +311,7 @@ static void geo__tris(geo__buf *o, const geo_buildings *b)
     geo__put(o, &total, sizeof total);
     geo__u32(o, width);
     geo__arr_put(o, NULL, 0); /* the indices, in runs */
-    if (!o->f) {              /* counting: only how many */
-        o->n += (size_t)total * width;
-        return;
-    }
+    if (geo__pass(o, (size_t)total * width)) return; /* counted, or another share's */
     size_t k = 0;
     for (int f = 0; f < p->count; f++) {
         uint32_t m = t->n[f];
@@ -272,6 +357,7 @@ static void geo__features(geo__buf *o, const geo_polygons *p)
     geo__arr_put(o, NULL, 0); /* the offset; the runs follow it */
     for (int f = 0; f < p->count; f += 256) {
         int k = p->count - f < 256 ? p->count - f : 256;
+        if (geo__pass(o, (size_t)k * sizeof *run)) continue;
         memcpy(run, p->features + f, (size_t)k * sizeof *run);
         for (int i = 0; i < k; i++) run[i].code = run[i].name = run[i].name_en = NULL;
         geo__put(o, run, (size_t)k * sizeof *run);
@@ -434,50 +520,84 @@ static void geo__prune(const char *dir, const char *key, const char *written)
 tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
                                     char *why, size_t n)
 {
-    /* The payload's length first (counted), then the file in one pass:
-     * header, payload (summed as it goes), its checksum. A temporary file
+    /* The payload's length first (counted), then the file: header,
+     * payload (its two shares summed and written at once), its checksum.
+     * A temporary file
      * renamed into place: a process that has the old file mapped keeps
      * reading it (its inode lives on), never a half-written one. */
     if (!geo_blater_tris(b)) {
         snprintf(why, n, "its triangles are not kept (every chunk's meshes made)");
         return TW_ERR_ARG;
     }
-    geo__buf count = {0};
+    geo__buf count = {.fd = -1};
     geo__payload(&count, b);
     uint32_t klen = (uint32_t)strlen(key);
     uint64_t plen = count.n;
-    static const uint8_t zeros[GEO_CACHE_ALIGN];
     char path[4200], tmp[4300];
     geo_buildings_cache_path(dir, key, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     tw_result r = geo__mkdirs(dir);
-    FILE *f = r == TW_OK ? fopen(tmp, "wb") : NULL;
-    bool ok = f != NULL;
-    /* Written a huge page at a time (GEO_CACHE_WRITE_PIECE): the page
-     * cache then holds the file in folios of that size where the file
-     * system makes them, and the next start maps each with one entry
-     * instead of 512 (geo_bmap_open; a new mapping's first touch of a
-     * page is what the read spent most of its time on). */
-    char *wbuf = f ? malloc(GEO_CACHE_WRITE_PIECE) : NULL; /* glibc's own would be 4 KB */
-    if (wbuf) setvbuf(f, wbuf, _IOFBF, GEO_CACHE_WRITE_PIECE);
-    if (f) {
-        geo__buf head = {.f = f}, body = {.f = f, .sum = true};
-        geo_bsum_init(&body.s);
-        geo__put(&head, GEO_CACHE_MAGIC, 8);
-        geo__u32(&head, GEO_CACHE_VERSION);
-        geo__u32(&head, klen);
-        geo__put(&head, key, klen);
-        geo__put(&head, zeros, geo__head_pad(klen));
-        geo__put(&head, &plen, sizeof plen);
-        geo__payload(&body, b);
-        uint64_t sum = geo_bsum_end(&body.s);
-        geo__put(&head, &sum, sizeof sum);
-        ok = !head.bad && !body.bad && body.n == plen;
-        if (fclose(f) != 0) ok = false;
+    int fd = r == TW_OK ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : -1;
+    int err = errno;
+    bool ok = fd >= 0;
+    if (ok) {
+        /* The header, then the two shares (module comment above), then
+         * the checksum after the payload. */
+        size_t head = 8 + 4 + 4 + klen + geo__head_pad(klen) + sizeof plen;
+        uint8_t *h = calloc(1, head);
+        if (h) {
+            uint32_t version = GEO_CACHE_VERSION;
+            memcpy(h, GEO_CACHE_MAGIC, 8);
+            memcpy(h + 8, &version, 4);
+            memcpy(h + 12, &klen, 4);
+            memcpy(h + 16, key, klen);
+            memcpy(h + head - sizeof plen, &plen, sizeof plen);
+        }
+        geo__buf hb = {.fd = fd, .stage = h, .stage_n = head};
+        ok = h && geo__flush(&hb);
+        free(h);
+        size_t piece = atomic_load(&geo__write_piece);
+        size_t mid = (size_t)(head + plen / 2) / piece * piece;
+        size_t split = mid > head ? mid - head : 0, cut = geo_bsum_cut((size_t)plen);
+        split = split < plen ? split : (size_t)plen;
+        geo__wshare w[2];
+        for (int i = 0; i < 2; i++) {
+            w[i] = (geo__wshare){.o = {.fd = fd,
+                                       .w0 = i ? split : 0,
+                                       .w1 = i ? (size_t)plen : split,
+                                       .s0 = i ? cut : 0,
+                                       .s1 = i ? (size_t)plen : cut,
+                                       .head = head,
+                                       .piece = piece,
+                                       .stage = malloc(piece),
+                                       .bad = !ok},
+                                 .b = b};
+            geo_bsum_init(&w[i].o.s);
+            if (!w[i].o.stage) w[i].o.bad = true, w[i].o.err = ENOMEM;
+        }
+        pthread_t th;
+        bool two = plen >= atomic_load(&geo__par_min) &&
+                   pthread_create(&th, NULL, geo__wshare_main, &w[1]) == 0;
+        geo__wshare_main(&w[0]);
+        if (two)
+            pthread_join(th, NULL);
+        else
+            geo__wshare_main(&w[1]);
+        uint64_t sum = geo_bsum_join(geo_bsum_end(&w[0].o.s), geo_bsum_end(&w[1].o.s));
+        geo__buf tb = {
+            .fd = fd, .stage = (uint8_t *)&sum, .stage_at = head + plen, .stage_n = sizeof sum};
+        for (int i = 0; i < 2; i++) {
+            ok = ok && !w[i].o.bad && w[i].o.n == plen;
+            err = w[i].o.err ? w[i].o.err : err;
+            free(w[i].o.stage);
+        }
+        ok = ok && geo__flush(&tb);
+        err = hb.err ? hb.err : tb.err ? tb.err : err;
+        if (close(fd) != 0) ok = false, err = errno;
     }
-    free(wbuf);
     if (!ok || rename(tmp, path) != 0) {
-        snprintf(why, n, "cannot write %s: %s", f ? tmp : dir, strerror(errno));
+        if (ok) err = errno;
+        snprintf(why, n, "cannot write %s: %s", fd >= 0 ? tmp : dir, strerror(err ? err : EIO));
         unlink(tmp);
         return TW_ERR_IO;
     }
@@ -786,9 +906,6 @@ typedef struct geo__par {
     pthread_cond_t cv;
     int state; /* 0 parsing, 1 parsed: check, 2 parse failed */
 } geo__par;
-
-/* Smaller payloads: one thread. */
-static _Atomic size_t geo__par_min = (size_t)8 << 20;
 
 size_t geo_bcache_set_two_threads_from(size_t bytes)
 {

@@ -156,6 +156,12 @@ typedef struct geo_bsum {
 void geo_bsum_init(geo_bsum *s);
 void geo_bsum_put(geo_bsum *s, const void *v, size_t n);
 uint64_t geo_bsum_end(const geo_bsum *s);
+/* The checksum of n bytes is that of the bytes before geo_bsum_cut(n)
+ * joined with that of the rest (the two halves are summed at once). */
+size_t geo_bsum_cut(size_t n);
+uint64_t geo_bsum_join(uint64_t first, uint64_t second);
+/* One part's sum (init, put, end). */
+uint64_t geo_bsum_part(const void *data, size_t n);
 
 /* A cache file mapped read-only (geo_buildings_cache_map.c), counted so
  * another owner (the obstacles that take the footprints' points) can keep
@@ -178,6 +184,10 @@ tw_result geo_bmap_open(const char *path, geo_bmap **out, char *why, size_t n);
  * threads (geo_buildings_cache.c; tests lower it to reach that path with
  * a small cache). Returns the old value. */
 size_t geo_bcache_set_two_threads_from(size_t bytes);
+/* The cache is written this many bytes at a time, at file offsets that
+ * are multiples of it (2 MB; tests lower it to write a small cache in
+ * many pieces). Returns the old value. */
+size_t geo_bcache_set_write_piece(size_t bytes);
 /* A mapped cache's side of geo_buildings_free (geo_buildings_cache_map.c):
  * every pointer into the mapping cleared and the mapping let go, before
  * the rest is freed. */

@@ -404,7 +404,7 @@ static void test_key_follows_the_source_and_settings(void)
 static void test_fuzz_seed_is_current(void)
 {
     char seed[1024], why[600];
-    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v12_file", seed,
+    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v13_file", seed,
                     sizeof seed);
     char *data = NULL;
     size_t len = 0;
@@ -482,6 +482,64 @@ static void test_bad_triangle_in_place(void)
         geo_bcache_set_two_threads_from(was);
     }
     TW_CHECK_MSG(rejected == tries && tries == 8, "%d of %d rejected", rejected, tries);
+}
+
+/* The file is the same, byte for byte, written by one thread or two (the
+ * two shares at once), whatever the piece each writes at a time: 2 MB
+ * (the whole test file in one share's last piece), 4 KB, 64 bytes or
+ * 1 (pieces that cut the header, every array and the split between the
+ * shares); each is read back whole. The checksum is that of its halves
+ * joined (geo_bsum_cut), which the two shares sum apart. */
+static void test_two_shares_any_piece(void)
+{
+    char why[600];
+    char *ref = NULL, *got = NULL;
+    size_t ref_n = 0, got_n = 0;
+    static const size_t pieces[] = {(size_t)2 << 20, 4096, 64, 1};
+    size_t was = geo_bcache_set_two_threads_from(SIZE_MAX);
+    size_t was_piece = geo_bcache_set_write_piece(pieces[0]);
+    TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
+    TW_CHECK(tw_file_read(path, 1 << 30, &ref, &ref_n) == TW_OK && ref_n > 100000);
+    int same = 0, tries = 0;
+    for (int two = 0; two < 2; two++) {
+        geo_bcache_set_two_threads_from(two ? 0 : SIZE_MAX);
+        for (size_t i = 0; i < sizeof pieces / sizeof *pieces; i++) {
+            geo_bcache_set_write_piece(pieces[i]);
+            tries++;
+            bool wrote = geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK;
+            free(got), got = NULL;
+            bool read = wrote && tw_file_read(path, 1 << 30, &got, &got_n) == TW_OK;
+            geo_buildings b;
+            bool back = read && geo_buildings_cache_read(dir, key, &b, why, sizeof why) == TW_OK;
+            bool ok = read && got_n == ref_n && memcmp(got, ref, ref_n) == 0 && back &&
+                      same_rest(&loaded, &b);
+            if (back) geo_buildings_free(&b);
+            same += ok;
+            if (!ok)
+                fprintf(stderr, "%s threads, piece %zu: wrote %d, %zu bytes of %zu, read %d\n",
+                        two ? "two" : "one", pieces[i], wrote, got_n, ref_n, back);
+        }
+    }
+    geo_bcache_set_write_piece(was_piece);
+    geo_bcache_set_two_threads_from(was);
+    TW_CHECK_MSG(same == tries, "%d of %d the same", same, tries);
+    /* The trailer: the payload's halves summed apart, joined. */
+    if (ref && ref_n > 100000) {
+        uint32_t klen = 0;
+        uint64_t plen = 0, sum = 0;
+        memcpy(&klen, ref + 12, 4);
+        size_t head = (16 + (size_t)klen + 7) / 8 * 8 + 8;
+        memcpy(&plen, ref + head - 8, 8);
+        TW_CHECK(head + plen + 8 == ref_n);
+        memcpy(&sum, ref + head + plen, 8);
+        const uint8_t *pl = (const uint8_t *)ref + head;
+        size_t cut = geo_bsum_cut((size_t)plen);
+        TW_CHECK(cut > 0 && cut < plen && cut % 32 == 0);
+        TW_CHECK(sum == geo_buildings_cache_sum(pl, (size_t)plen) &&
+                 sum == geo_bsum_join(geo_bsum_part(pl, cut), geo_bsum_part(pl + cut, plen - cut)));
+    }
+    free(ref);
+    free(got);
 }
 
 /* A file in the cache folder with a header for key k (format version v):
@@ -596,6 +654,7 @@ int main(void)
     TW_RUN(test_bad_array_offsets);
     TW_RUN(test_misaligned_last_array);
     TW_RUN(test_bad_triangle_in_place);
+    TW_RUN(test_two_shares_any_piece);
     TW_RUN(test_sum);
     TW_RUN(test_prune_stale);
     geo_buildings_free(&loaded);

@@ -595,13 +595,28 @@ bool app_btile_settled(const app_buildings *p, const app_btile *t)
 static void app__rows(app_buildings *p, app_btile *t, int ti, const double *height,
                       geo_buildings_row *rows)
 {
-    double *own = t->b.height;
-    t->b.height = (double *)height; /* a height ramp colours by the heights drawn */
+    /* app__colour_feature's rule worked out once, not for each of
+     * 600,000 rows (the same colours): the selection, a class, the
+     * height ramp (by the heights drawn) or the scene's one colour. */
+    const app_buildings_cfg *c = p->cfg;
+    bool ramp = p->color_i < 0 && c->color_by && strcmp(c->color_by, "height") == 0;
+    int sel = ti == p->sel_tile ? p->selected : -1;
+    uint8_t one[4];
+    for (int k = 0; k < 4; k++) one[k] = (uint8_t)lroundf(c->color[k] * 255);
     for (int f = 0; f < t->b.polys.count; f++) {
-        geo_buildings_row_raise(&rows[f], t->base[f], height[f], t->exag);
-        app__colour_feature(p, t, ti == p->sel_tile && f == p->selected, f, &rows[f]);
+        geo_buildings_row *r = &rows[f];
+        geo_buildings_row_raise(r, t->base[f], height[f], t->exag);
+        if (f == sel)
+            app__colour_feature(p, t, true, f, r);
+        else if (p->color_i >= 0)
+            app__class(geo_buildings_class(&t->b, f), r->rgba);
+        else if (ramp)
+            app_buildings_ramp(height[f], r->rgba);
+        else
+            memcpy(r->rgba, one, 3);
+        r->rgba[3] = one[3];
+        r->flags = 0;
     }
-    t->b.height = own;
 }
 
 /* The split view's before side: a second table at the source's heights

@@ -601,16 +601,11 @@ void geo_buildings_raise(geo_buildings *b, const double *base, double exaggerati
         c->box[2] = HUGE_VAL, c->box[5] = -HUGE_VAL;
         for (int f = c->f0; f < c->f1; f++) {
             double zlo = base[f] * exaggeration, zhi = (base[f] + b->height[f]) * exaggeration;
-            c->box[2] = fmin(c->box[2], zlo), c->box[5] = fmax(c->box[5], zhi);
+            /* As fmin / fmax (a NaN is passed over), without their calls. */
+            c->box[2] = zlo < c->box[2] ? zlo : c->box[2];
+            c->box[5] = zhi > c->box[5] ? zhi : c->box[5];
         }
     }
-}
-
-void geo_buildings_row_raise(geo_buildings_row *row, double base, double height,
-                             double exaggeration)
-{
-    row->base = (float)(base * exaggeration);
-    row->height = (float)(height * exaggeration);
 }
 
 /* True once geo_buildings_raise has given every chunk its heights. */

@@ -283,8 +283,12 @@ void geo_buildings_bases(const geo_buildings *b, const tw_heightfield *hf, doubl
 void geo_buildings_raise(geo_buildings *b, const double *base, double exaggeration);
 /* Feature f's row's base and height: base[f] and height[f] times
  * exaggeration (rgba and flags left as they are). */
-void geo_buildings_row_raise(geo_buildings_row *row, double base, double height,
-                             double exaggeration);
+static inline void geo_buildings_row_raise(geo_buildings_row *row, double base, double height,
+                                           double exaggeration)
+{
+    row->base = (float)(base * exaggeration);
+    row->height = (float)(height * exaggeration);
+}
 /* Frees chunk c's mesh arrays (in the mesh arena: gives their pages
  * back), keeping vertex_count and index_count: once the meshes are on
  * the GPU the CPU copies are not needed. */

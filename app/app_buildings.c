@@ -164,6 +164,13 @@ static void app__make_shadow(app_btile *t, double texel)
     free(ks);
 }
 
+/* Every row's alpha is the scene colour's (app__rows), blocks average
+ * them: 255 makes every item opaque. */
+static bool app__opaque(const app_buildings *p)
+{
+    return lroundf(p->cfg->color[3] * 255) == 255;
+}
+
 /* Chunk k on its own: its item(s) at its level into p->items at *n. */
 static void app__draw_chunk(app_buildings *p, app_btile *t, int ti, int k, app__seen s,
                             const app_draw_ctx *d, int *n)
@@ -209,6 +216,7 @@ static void app__draw_chunk(app_buildings *p, app_btile *t, int ti, int k, app__
                                .flat_normals = true,
                                /* Boxes and blocks: closed, wound outwards. */
                                .cull_back = far,
+                               .opaque = app__opaque(p),
                                /* Blocks carry their colours and heights. */
                                .table = block ? NULL
                                         : b0  ? &t->table0
@@ -333,7 +341,8 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                                .origin = {c0->origin[0], c0->origin[1], c0->origin[2] * t->exag},
                                .opacity = d->opacity,
                                .flat_normals = true,
-                               .cull_back = true};
+                               .cull_back = true,
+                               .opaque = app__opaque(p)};
             for (int j = 0; j < count; j++) {
                 const geo_buildings_chunk *c = &t->b.chunks[members[j]];
                 p->drawn += c->f1 - c->f0;

@@ -4,6 +4,7 @@
 
 #include "rn_mesh.h"
 #include "rn_shadow.h"
+#include "rn_fill.h"
 #include "rn_sync.h"
 #include "tw_log.h"
 #include "tw_time.h"
@@ -289,6 +290,12 @@ int app_report_write(const app *a, const char *path)
     json_object_object_add(mem, "flush_every_indices",
                            json_object_new_int64(rn_sync_flush_every_get()));
     json_object_object_add(mem, "flushes", json_object_new_int64((int64_t)rn_sync_flush_count()));
+    /* Fills drawn without blending (opaque), draws without the shadow taps. */
+    uint64_t unblended = 0, unshadowed = 0;
+    rn_fill_counts(&unblended, &unshadowed);
+    json_object_object_add(mem, "fill_unblended_items", json_object_new_int64((int64_t)unblended));
+    json_object_object_add(mem, "fill_unshadowed_draws",
+                           json_object_new_int64((int64_t)unshadowed));
     json_object_object_add(root, "memory", mem);
     json_object *log = json_object_new_object();
     json_object_object_add(log, "warnings", json_object_new_int((int)tw_log_count(TW_LOG_WARN)));

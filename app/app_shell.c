@@ -51,6 +51,10 @@ int app_shell_start(app *a, char *err, size_t n)
     rn_sync_flush_every(flush && *flush ? (uint32_t)strtoul(flush, NULL, 10)
                         : sw            ? RN_SYNC_SW_FLUSH_INDICES
                                         : 0);
+    /* CITYTWIN_FILL_PLAIN=1: fills drawn as before their two shortcuts
+     * (rn_fill_set_plain; tests compare the pictures). */
+    const char *plain = getenv("CITYTWIN_FILL_PLAIN");
+    rn_fill_set_plain(plain && plain[0] == '1');
     char shader_dir[PATH_MAX + 16];
     snprintf(shader_dir, sizeof shader_dir, "%s/shaders", a->data_dir);
     rn_shader_set_dir(shader_dir);

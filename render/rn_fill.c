@@ -9,74 +9,108 @@
 
 #define RN_FILL_TABLE_UNIT 6
 
-static struct {
+/* Two programs from one source: with the sun's shadow taps, and without
+ * (RN_SHADOWS 0), drawn while there is no shadow map. */
+typedef struct rn__fill_prog {
     GLuint program;
     GLint u_view_proj, u_offset, u_sun, u_opacity, u_flat, u_table_on, u_table_first, u_xy_scale;
-} rn__fill;
+    GLint u_shadow_on;
+} rn__fill_prog;
 
-tw_result rn_fill_setup(char *err, size_t n)
+static rn__fill_prog rn__fill[2]; /* [shadows] */
+
+/* rn_fill_set_plain: the shadow program and blending for every item. */
+static bool rn__fill_plain;
+static uint64_t rn__fill_unblended, rn__fill_unshadowed;
+
+void rn_fill_set_plain(bool plain)
 {
-    tw_result r = rn_shader_load("fill", &rn__fill.program, err, n);
+    rn__fill_plain = plain;
+}
+
+void rn_fill_counts(uint64_t *unblended, uint64_t *unshadowed)
+{
+    *unblended = rn__fill_unblended, *unshadowed = rn__fill_unshadowed;
+}
+
+static tw_result rn__fill_load(rn__fill_prog *f, const char *defs, char *err, size_t n)
+{
+    tw_result r = rn_shader_load_defs("fill", defs, &f->program, err, n);
     if (r != TW_OK) return r;
-    GLuint p = rn__fill.program;
-    rn__fill.u_view_proj = glGetUniformLocation(p, "u_view_proj");
-    rn__fill.u_offset = glGetUniformLocation(p, "u_offset");
-    rn__fill.u_sun = glGetUniformLocation(p, "u_sun");
-    rn__fill.u_opacity = glGetUniformLocation(p, "u_opacity");
-    rn__fill.u_flat = glGetUniformLocation(p, "u_flat");
-    rn__fill.u_table_on = glGetUniformLocation(p, "u_table_on");
-    rn__fill.u_table_first = glGetUniformLocation(p, "u_table_first");
-    rn__fill.u_xy_scale = glGetUniformLocation(p, "u_xy_scale");
+    GLuint p = f->program;
+    f->u_view_proj = glGetUniformLocation(p, "u_view_proj");
+    f->u_offset = glGetUniformLocation(p, "u_offset");
+    f->u_sun = glGetUniformLocation(p, "u_sun");
+    f->u_opacity = glGetUniformLocation(p, "u_opacity");
+    f->u_flat = glGetUniformLocation(p, "u_flat");
+    f->u_table_on = glGetUniformLocation(p, "u_table_on");
+    f->u_table_first = glGetUniformLocation(p, "u_table_first");
+    f->u_xy_scale = glGetUniformLocation(p, "u_xy_scale");
+    f->u_shadow_on = glGetUniformLocation(p, "u_shadow_on");
     glUseProgram(p);
     glUniform1i(glGetUniformLocation(p, "u_table"), RN_FILL_TABLE_UNIT);
     glUseProgram(0);
     return TW_OK;
 }
 
+tw_result rn_fill_setup(char *err, size_t n)
+{
+    tw_result r = rn__fill_load(&rn__fill[1], NULL, err, n);
+    if (r == TW_OK) r = rn__fill_load(&rn__fill[0], "#define RN_SHADOWS 0", err, n);
+    if (r != TW_OK) rn_fill_shutdown();
+    return r;
+}
+
 void rn_fill_shutdown(void)
 {
-    if (rn__fill.program) glDeleteProgram(rn__fill.program);
-    rn__fill.program = 0;
+    for (int k = 0; k < 2; k++) {
+        if (rn__fill[k].program) glDeleteProgram(rn__fill[k].program);
+        rn__fill[k].program = 0;
+    }
 }
 
 void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
 {
-    if (!rn__fill.program || count <= 0) return;
-    glUseProgram(rn__fill.program);
+    const rn__fill_prog *f = &rn__fill[rn_shadow_active() || rn__fill_plain ? 1 : 0];
+    if (!f->program || count <= 0) return;
+    rn__fill_unshadowed += f == &rn__fill[0];
+    glUseProgram(f->program);
     glEnable(GL_DEPTH_TEST);
     glDepthFunc(GL_LEQUAL);
     glDisable(GL_CULL_FACE);
+    bool blending = true;
     glEnable(GL_BLEND);
     glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
-    glUniformMatrix4fv(rn__fill.u_view_proj, 1, GL_FALSE, view->view_proj);
-    glUniform3fv(rn__fill.u_sun, 1, view->sun);
-    rn_shadow_apply(rn__fill.program, view);
+    glUniformMatrix4fv(f->u_view_proj, 1, GL_FALSE, view->view_proj);
+    glUniform3fv(f->u_sun, 1, view->sun);
+    rn_shadow_apply(f->program, view);
     const rn_table *bound = NULL;
     bool culling = false; /* GL_CULL_FACE (back faces, counter-clockwise in front) */
     glCullFace(GL_BACK);
     glFrontFace(GL_CCW);
-    glUniform1i(rn__fill.u_table_on, 0);
+    glUniform1i(f->u_table_on, 0);
     for (int i = 0; i < count; i++) {
         const rn_fill_item *it = &items[i];
         if (!rn_mesh_valid(it->mesh)) continue;
         float off[3] = {(float)(it->origin[0] - view->eye[0]),
                         (float)(it->origin[1] - view->eye[1]),
                         (float)(it->origin[2] - view->eye[2])};
-        glUniform3fv(rn__fill.u_offset, 1, off);
-        glUniform1f(rn__fill.u_opacity, it->opacity > 0 ? it->opacity : 1.0f);
-        glUniform1i(rn__fill.u_flat, it->flat_normals);
+        glUniform3fv(f->u_offset, 1, off);
+        glUniform1f(f->u_opacity, it->opacity > 0 ? it->opacity : 1.0f);
+        glUniform1i(f->u_flat, it->flat_normals);
         const rn_table *tb = rn_table_valid(it->table) ? it->table : NULL;
         if (tb != bound) {
             if (tb) rn_table_bind(tb, RN_FILL_TABLE_UNIT);
-            if (!tb || !bound) glUniform1i(rn__fill.u_table_on, tb != NULL);
+            if (!tb || !bound) glUniform1i(f->u_table_on, tb != NULL);
             bound = tb;
         }
         if (tb) {
-            glUniform1i(rn__fill.u_table_first,
+            glUniform1i(f->u_table_first,
                         (GLint)rn_table_first(tb, RN_FILL_TABLE_UNIT, it->table_first));
-            glUniform1f(rn__fill.u_xy_scale, rn_mesh_xy_scale(it->mesh));
+            glUniform1f(f->u_xy_scale, rn_mesh_xy_scale(it->mesh));
         }
-        bool cull = it->cull_back && !(it->opacity > 0 && it->opacity < 1);
+        bool see_through = it->opacity > 0 && it->opacity < 1;
+        bool cull = it->cull_back && !see_through;
         if (cull != culling) {
             if (cull)
                 glEnable(GL_CULL_FACE);
@@ -84,9 +118,20 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
                 glDisable(GL_CULL_FACE);
             culling = cull;
         }
+        /* Blending an alpha of 1 gives the colour itself: an opaque item
+         * skips the blend's read of what is behind (a software
+         * rasterizer's work for every fragment). */
+        bool blend = !(it->opaque && !see_through) || rn__fill_plain;
+        rn__fill_unblended += !blend;
+        if (blend != blending) {
+            if (blend)
+                glEnable(GL_BLEND);
+            else
+                glDisable(GL_BLEND);
+            blending = blend;
+        }
         if (it->unshaded || (i > 0 && items[i - 1].unshaded))
-            glUniform1i(glGetUniformLocation(rn__fill.program, "u_shadow_on"),
-                        !it->unshaded && rn_shadow_active());
+            glUniform1i(f->u_shadow_on, !it->unshaded && rn_shadow_active());
         rn_mesh_draw(it->mesh);
     }
     glBindVertexArray(0);

@@ -30,9 +30,18 @@ typedef struct rn_fill_item {
      * faces turned away from the eye are skipped (the rasterizer sets up
      * none of them), unless the item is seen through (opacity under 1). */
     bool cull_back;
+    /* Every vertex or row colour has alpha 1: drawn without blending
+     * (the same picture) when its opacity is 1 too. */
+    bool opaque;
 } rn_fill_item;
 
 tw_result rn_fill_setup(char *err, size_t n);
+/* Every draw with the shadow taps' program and blending (as before both
+ * shortcuts: the same picture; tests compare the two). */
+void rn_fill_set_plain(bool plain);
+/* Items drawn without blending, draws with the program without shadow
+ * taps, so far. */
+void rn_fill_counts(uint64_t *unblended, uint64_t *unshadowed);
 void rn_fill_shutdown(void);
 void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count);
 

@@ -24,8 +24,8 @@ const char *rn_shader_dir(void)
     return rn__shader.dir;
 }
 
-static tw_result rn__compile(const char *name, const char *ext, GLenum type, GLuint *out,
-                             bool optional, char *err, size_t n)
+static tw_result rn__compile(const char *name, const char *ext, GLenum type, const char *defs,
+                             GLuint *out, bool optional, char *err, size_t n)
 {
     char path[1200];
     snprintf(path, sizeof path, "%s/%s.%s", rn__shader.dir, name, ext);
@@ -38,9 +38,9 @@ static tw_result rn__compile(const char *name, const char *ext, GLenum type, GLu
         return r;
     }
     /* #line 1 keeps the driver's line numbers equal to the file's. */
-    const char *parts[2] = {"#version 330 core\n#line 1\n", src};
+    const char *parts[4] = {"#version 330 core\n", defs ? defs : "", "\n#line 1\n", src};
     GLuint sh = glCreateShader(type);
-    glShaderSource(sh, 2, parts, NULL);
+    glShaderSource(sh, 4, parts, NULL);
     glCompileShader(sh);
     free(src);
     GLint ok = 0;
@@ -61,11 +61,17 @@ static tw_result rn__compile(const char *name, const char *ext, GLenum type, GLu
 
 tw_result rn_shader_load(const char *name, GLuint *program, char *err, size_t n)
 {
+    return rn_shader_load_defs(name, NULL, program, err, n);
+}
+
+tw_result rn_shader_load_defs(const char *name, const char *defs, GLuint *program, char *err,
+                              size_t n)
+{
     GLuint vs = 0, fs = 0, gs = 0;
     *program = 0;
-    tw_result r = rn__compile(name, "vert", GL_VERTEX_SHADER, &vs, false, err, n);
-    if (r == TW_OK) r = rn__compile(name, "geom", GL_GEOMETRY_SHADER, &gs, true, err, n);
-    if (r == TW_OK) r = rn__compile(name, "frag", GL_FRAGMENT_SHADER, &fs, false, err, n);
+    tw_result r = rn__compile(name, "vert", GL_VERTEX_SHADER, defs, &vs, false, err, n);
+    if (r == TW_OK) r = rn__compile(name, "geom", GL_GEOMETRY_SHADER, defs, &gs, true, err, n);
+    if (r == TW_OK) r = rn__compile(name, "frag", GL_FRAGMENT_SHADER, defs, &fs, false, err, n);
     if (r != TW_OK) {
         if (vs) glDeleteShader(vs);
         if (gs) glDeleteShader(gs);

@@ -13,5 +13,9 @@
 void rn_shader_set_dir(const char *dir);
 const char *rn_shader_dir(void);
 tw_result rn_shader_load(const char *name, GLuint *program, char *err, size_t n);
+/* The same with lines (defs, e.g. "#define RN_SHADOWS 0") before each
+ * file's first line: variants of one source. */
+tw_result rn_shader_load_defs(const char *name, const char *defs, GLuint *program, char *err,
+                              size_t n);
 
 #endif

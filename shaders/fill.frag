@@ -17,8 +17,17 @@ uniform vec3 u_shadow_eye;     // eye - the map's reference point
 uniform float u_shadow_texel_m;
 uniform float u_shadow_bias;
 
+// RN_SHADOWS 0: the program drawn while there is no shadow map (rn_fill.c),
+// without the taps: llvmpipe paid for them with u_shadow_on 0 too.
+#ifndef RN_SHADOWS
+#define RN_SHADOWS 1
+#endif
+
 float sun_lit(vec3 rel, vec3 n)
 {
+#if RN_SHADOWS == 0
+    return 1.0;
+#else
     if (u_shadow_on == 0)
         return 1.0;
     // Normal offset: a texel out of the surface, against acne on slopes.
@@ -32,6 +41,7 @@ float sun_lit(vec3 rel, vec3 n)
     s += texture(u_shadow_map, vec3(c.xy + vec2(-t.x, t.y), c.z - u_shadow_bias));
     s += texture(u_shadow_map, vec3(c.xy + vec2(t.x, t.y), c.z - u_shadow_bias));
     return s * 0.25;
+#endif
 }
 
 void main()

@@ -234,6 +234,50 @@ static void test_sync_mid_frame(void)
     json_object_put(never), json_object_put(often);
 }
 
+/* Fills take two shortcuts: opaque items (the buildings' colours all
+ * have alpha 1) are drawn without blending, and while there is no shadow
+ * map (at night) a program without the shadow taps is. Both draw the
+ * same picture as the plain way (CITYTWIN_FILL_PLAIN=1), at noon with
+ * the shadows and at night, and the report counts them. */
+static void test_fill_shortcuts(void)
+{
+    snprintf(src, sizeof src, "%s/district.geojson", tw_run_tmpdir());
+    TW_CHECK(write_district(src));
+    static const char *const when[2] = {"--time 2026-12-22T12:00:00+09:00",
+                                        "--time 2026-12-22T23:00:00+09:00"};
+    static const char *const tag[2][2] = {{"noon_fast", "noon_plain"},
+                                          {"night_fast", "night_plain"}};
+    const double eye[3] = {X0 + 1000, Y0 - 600, 300}, at[3] = {X0 + 1000, Y0 + 1500, 0};
+    for (int w = 0; w < 2; w++) {
+        json_object *r[2];
+        for (int plain = 0; plain < 2; plain++) {
+            if (plain) setenv("CITYTWIN_FILL_PLAIN", "1", 1);
+            r[plain] = run_at("", tag[w][plain], eye, at, when[w]);
+            unsetenv("CITYTWIN_FILL_PLAIN");
+        }
+        if (!r[0] || !r[1]) continue;
+        json_object *m0 = tw_run_get(r[0], "memory"), *m1 = tw_run_get(r[1], "memory");
+        long shadows = num(tw_run_get(r[0], "shadow_map"), "renders");
+        fprintf(stderr, "  %s: unblended items %ld (plain %ld), unshadowed draws %ld (plain %ld)\n",
+                w ? "night" : "noon", num(m0, "fill_unblended_items"),
+                num(m1, "fill_unblended_items"), num(m0, "fill_unshadowed_draws"),
+                num(m1, "fill_unshadowed_draws"));
+        TW_CHECK_MSG(num(m0, "fill_unblended_items") > 10 && num(m1, "fill_unblended_items") == 0 &&
+                         num(m1, "fill_unshadowed_draws") == 0,
+                     "unblended %ld / %ld", num(m0, "fill_unblended_items"),
+                     num(m1, "fill_unblended_items"));
+        /* At noon the map is drawn and every draw has the taps; at night none is. */
+        TW_CHECK_MSG(w ? shadows == 0 && num(m0, "fill_unshadowed_draws") > 0
+                       : shadows > 0 && num(m0, "fill_unshadowed_draws") == 0,
+                     "%s: %ld shadow maps, %ld draws without the taps", w ? "night" : "noon",
+                     shadows, num(m0, "fill_unshadowed_draws"));
+        tw_img_diff d = tw_run_compare(tag[w][0], tag[w][1]);
+        TW_CHECK_MSG(d.same_size && d.share_off == 0, "%s: pictures differ: mad %.4f, %.5f off",
+                     w ? "night" : "noon", d.mad, d.share_off);
+        json_object_put(r[0]), json_object_put(r[1]);
+    }
+}
+
 /* The sun's shadow map (the solstice at noon): from 150 m up over the
  * district's south end the map is a square of 2.5 km (1.2 m texels)
  * across the light, which the low sun (29 degrees) stretches to about
@@ -462,6 +506,7 @@ int main(void)
     TW_RUN(test_shadow_levels);
     TW_RUN(test_shadow_cache);
     TW_RUN(test_sync_mid_frame);
+    TW_RUN(test_fill_shortcuts);
     TW_RUN(test_lazy_upload);
     TW_RUN(test_meshes_later);
     tw_run_finish(tw_test_failures);

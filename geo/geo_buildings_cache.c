@@ -522,9 +522,9 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
 {
     /* The payload's length first (counted), then the file: header,
      * payload (its two shares summed and written at once), its checksum.
-     * A temporary file
-     * renamed into place: a process that has the old file mapped keeps
-     * reading it (its inode lives on), never a half-written one. */
+     * A temporary file renamed into place: a process that has the old
+     * file mapped keeps reading it (its inode lives on), never a
+     * half-written one. */
     if (!geo_blater_tris(b)) {
         snprintf(why, n, "its triangles are not kept (every chunk's meshes made)");
         return TW_ERR_ARG;
@@ -538,7 +538,7 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     tw_result r = geo__mkdirs(dir);
     int fd = r == TW_OK ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : -1;
-    int err = errno;
+    int err = fd < 0 ? errno : 0;
     bool ok = fd >= 0;
     if (ok) {
         /* The header, then the two shares (module comment above), then

@@ -192,10 +192,19 @@ static bool app__make_frame(app *a, char *err, size_t n)
         snprintf(err, n, "%.700s: scene CRS: %.300s", a->scene_path, ferr);
         return false;
     }
-    if (geo_xform_create_lonlat(a->frame, &a->lonlat, ferr, sizeof ferr) != TW_OK)
-        TW_WARN("crs", "no lon/lat for the HUD: %s", ferr);
     a->world.frame = a->frame;
     return true;
+}
+
+/* The frame's lon/lat for the HUD, the sun and the report: made once the
+ * layers' reads are out (PROJ's first transformation of a scene, about
+ * 20 ms, while the workers read instead of before they start). */
+static void app__make_lonlat(app *a)
+{
+    char ferr[512];
+    if (a->frame && !a->lonlat &&
+        geo_xform_create_lonlat(a->frame, &a->lonlat, ferr, sizeof ferr) != TW_OK)
+        TW_WARN("crs", "no lon/lat for the HUD: %s", ferr);
 }
 
 /* The layers of the scene, in its order, once its frame is known. */
@@ -249,10 +258,12 @@ static void app__center_done(void *job, tw_result pool_status)
         a->frame = NULL;
         char err[1200];
         a->framing = false;
-        if (app__make_frame(a, err, sizeof err))
+        if (app__make_frame(a, err, sizeof err)) {
             app__start_layers(a);
-        else
+            app__make_lonlat(a);
+        } else {
             TW_ERROR("scene", "%s", err);
+        }
     }
     free(j);
 }
@@ -323,6 +334,7 @@ static bool app__world_start(app *a, const char *path, app_scene *parsed, const 
     } else {
         app__start_layers(a);
     }
+    app__make_lonlat(a);
     a->opt.bookmark = NULL;
     a->fly_bookmark[0] = 0;
     if (bookmark && bookmark[0]) {

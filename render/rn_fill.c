@@ -69,6 +69,17 @@ void rn_fill_shutdown(void)
     }
 }
 
+/* A GL capability on or off, when *now is not that already. */
+static void rn__fill_cap(GLenum cap, bool on, bool *now)
+{
+    if (on == *now) return;
+    if (on)
+        glEnable(cap);
+    else
+        glDisable(cap);
+    *now = on;
+}
+
 void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
 {
     const rn__fill_prog *f = &rn__fill[rn_shadow_active() || rn__fill_plain ? 1 : 0];
@@ -110,26 +121,13 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
             glUniform1f(f->u_xy_scale, rn_mesh_xy_scale(it->mesh));
         }
         bool see_through = it->opacity > 0 && it->opacity < 1;
-        bool cull = it->cull_back && !see_through;
-        if (cull != culling) {
-            if (cull)
-                glEnable(GL_CULL_FACE);
-            else
-                glDisable(GL_CULL_FACE);
-            culling = cull;
-        }
+        rn__fill_cap(GL_CULL_FACE, it->cull_back && !see_through, &culling);
         /* Blending an alpha of 1 gives the colour itself: an opaque item
          * skips the blend's read of what is behind (a software
          * rasterizer's work for every fragment). */
         bool blend = !(it->opaque && !see_through) || rn__fill_plain;
         rn__fill_unblended += !blend;
-        if (blend != blending) {
-            if (blend)
-                glEnable(GL_BLEND);
-            else
-                glDisable(GL_BLEND);
-            blending = blend;
-        }
+        rn__fill_cap(GL_BLEND, blend, &blending);
         if (it->unshaded || (i > 0 && items[i - 1].unshaded))
             glUniform1i(f->u_shadow_on, !it->unshaded && rn_shadow_active());
         rn_mesh_draw(it->mesh);

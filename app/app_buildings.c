@@ -52,6 +52,7 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
 static void app__destroy(void *self)
 {
     app_buildings *p = self;
+    app_buildings_publish_settle(p); /* its job reads the tiles */
     app_world_release_panel(p->world, p);
     if (p->published_gen) app_world_set_obstacles(p->world, p, NULL);
     for (int i = 0; p->tiles && i < p->nx * p->ny; i++) app_btile_free(p->tiles[i]);
@@ -83,6 +84,9 @@ static bool app__view_ready(const void *self);
 static void app__update(void *self, const app_update_ctx *u)
 {
     app_buildings *p = self;
+    /* A publish the last frame did not end (the layer hidden, nothing
+     * read the obstacles): before the tiles change. */
+    app_buildings_publish_settle(p);
     if (!p->loaded) return;
     if (p->floor_due) app__plain_floor(p);
     p->last_frame = u->frame_no;
@@ -95,8 +99,10 @@ static void app__update(void *self, const app_update_ctx *u)
         app_btile_settle(p, t);
         settled = settled && app_btile_settled(p, t);
     }
-    /* The obstacles are made on a worker while the rows are (both read
-     * the settled bases and heights), published at the update's end. */
+    /* The obstacles are made on a worker while the rows are and the
+     * frame is drawn (both read the settled bases and heights), published
+     * when first read or by the frame's overlay pass
+     * (app_buildings_publish.c). */
     bool publish = settled && (p->publish || !p->published_gen);
     if (publish) app_buildings_publish_begin(p);
     for (int i = 0; i < p->nx * p->ny; i++) {
@@ -105,7 +111,6 @@ static void app__update(void *self, const app_update_ctx *u)
         app_btile_update(p, t, i);
         chunks += t->b.chunk_count;
     }
-    if (publish) app_buildings_publish_end(p);
     /* A hidden layer draws no frame: its meshes go up in the background
      * all the same, once its view is ready, so its CPU copies go. */
     if (!p->drew_ready && !p->layer->visible && app__view_ready(p)) p->drew_ready = true;
@@ -238,6 +243,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     app_buildings *p = self;
     if (!p->loaded) return;
     if (pass == APP_PASS_OVERLAY) {
+        app_buildings_publish_settle(p); /* the 3D passes are sent */
         app_buildings_legend(p, d->ui);
         app_buildings_panel(p, d->ui);
         return;

@@ -275,11 +275,16 @@ void app_btile_trim(const app_btile *t);
  * first, up to the layer's upload_mb of them. */
 void app_buildings_upload_background(app_buildings *p);
 /* app_buildings_publish.c: the obstacles from every loaded tile, made on
- * a worker between begin and end (one update: the tiles settled before
- * begin, their rows updated in between; end waits for the job). */
+ * a worker between begin (an update, the tiles settled) and end (the
+ * first read of the world's obstacles, or that frame's overlay pass; end
+ * waits for the job). */
 typedef struct app_bpub app_bpub;
 void app_buildings_publish_begin(app_buildings *p);
 void app_buildings_publish_end(app_buildings *p);
+/* Ends a publish still under way (p->pub): before anything changes or
+ * frees what its job reads (a tile's features, rings, points, bases,
+ * heights). */
+void app_buildings_publish_settle(app_buildings *p);
 void app_buildings_publish(app_buildings *p); /* both at once */
 void app_buildings_ramp(double h, uint8_t out[3]);
 extern const double APP_BRAMP_M[4];

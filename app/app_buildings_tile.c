@@ -533,6 +533,7 @@ static void app__bases_done(void *job, tw_result status)
         t->bases_pending = false;
         /* A ground newer than the job's: update sends another. */
         if (j->base && j->ground_gen == p->world->ground_gen) {
+            app_buildings_publish_settle(p); /* its job reads the bases */
             memcpy(t->base, j->base, (size_t)t->b.polys.count * sizeof *t->base);
             t->ground_gen = j->ground_gen;
             p->bases_worker++;

@@ -194,8 +194,39 @@ void app_world_set_obstacles(app_world *w, const void *owner, tw_obstacles *set)
     w->obstacles_gen++;
 }
 
+void app_world_obstacles_pending(app_world *w, const void *owner, void (*settle)(void *owner))
+{
+    int i = 0;
+    while (i < w->obstacles_pending_count && w->obstacles_pending[i].owner != owner) i++;
+    if (!settle) { /* no longer: close the gap */
+        if (i < w->obstacles_pending_count)
+            w->obstacles_pending[i] = w->obstacles_pending[--w->obstacles_pending_count];
+        return;
+    }
+    if (i == w->obstacles_pending_count) {
+        if (i == APP_WORLD_OBSTACLES) {
+            settle((void *)owner); /* no room: finished at once */
+            return;
+        }
+        w->obstacles_pending_count++;
+    }
+    w->obstacles_pending[i].owner = owner;
+    w->obstacles_pending[i].settle = settle;
+}
+
+void app_world_obstacles_settle(const app_world *w)
+{
+    /* Each settle ends its own entry (app_world_obstacles_pending NULL);
+     * at most one call an entry whatever it does. */
+    for (int k = 0; w && k < APP_WORLD_OBSTACLES && w->obstacles_pending_count > 0; k++) {
+        int n = w->obstacles_pending_count;
+        w->obstacles_pending[n - 1].settle((void *)w->obstacles_pending[n - 1].owner);
+    }
+}
+
 int app_world_obstacles_ref(const app_world *w, tw_obstacles **out, int max)
 {
+    app_world_obstacles_settle(w);
     int n = 0;
     for (int i = 0; w && i < w->obstacle_count && n < max; i++)
         out[n++] = tw_obstacles_ref(w->obstacles[i].set);
@@ -204,6 +235,7 @@ int app_world_obstacles_ref(const app_world *w, tw_obstacles **out, int max)
 
 long app_world_obstacles_rasterize(const app_world *w, const tw_grid *g, float *out)
 {
+    app_world_obstacles_settle(w);
     long n = 0;
     for (int i = 0; w && i < w->obstacle_count; i++)
         n += tw_obstacles_rasterize(w->obstacles[i].set, g, out);

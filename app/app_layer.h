@@ -137,6 +137,15 @@ typedef struct app_world {
     } obstacles[APP_WORLD_OBSTACLES];
     int obstacle_count;
     unsigned obstacles_gen;
+    /* Sets being made on a worker (a layer's publish begun, not ended):
+     * every read of the obstacles above finishes them first
+     * (app_world_obstacles_settle), so a reader sees what it would have if
+     * the publish had been done at once. Main thread. */
+    struct {
+        const void *owner;
+        void (*settle)(void *owner);
+    } obstacles_pending[APP_WORLD_OBSTACLES];
+    int obstacles_pending_count;
     /* Edits of existing buildings, from one layer (a scenario); the array
      * is the owner's until it sets others or withdraws them (NULL). The
      * buildings layers apply them (app_world_apply_edits); edits_gen
@@ -178,6 +187,12 @@ void app_world_set_ground(app_world *w, const tw_heightfield *hf, rn_texture tex
 /* A layer publishes its obstacles (takes the caller's reference; NULL
  * withdraws them). A layer that publishes withdraws in its destroy. */
 void app_world_set_obstacles(app_world *w, const void *owner, tw_obstacles *set);
+/* A layer's publish is under way (settle finishes it, publishing its set;
+ * NULL: no longer, said by that finish). */
+void app_world_obstacles_pending(app_world *w, const void *owner, void (*settle)(void *owner));
+/* Finishes every publish under way: what each reader of obstacles,
+ * obstacle_count or obstacles_gen calls first. */
+void app_world_obstacles_settle(const app_world *w);
 /* References to every published set for a worker job (release each); at
  * most max, returns how many. */
 int app_world_obstacles_ref(const app_world *w, tw_obstacles **out, int max);

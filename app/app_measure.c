@@ -76,6 +76,7 @@ static bool app__building(const app_measure *m, double x, double y, double *top,
                           long *id)
 {
     bool found = false;
+    app_world_obstacles_settle(m->world);
     for (int s = 0; s < m->world->obstacle_count; s++) {
         const tw_obstacles *o = m->world->obstacles[s].set;
         int i = o ? tw_obstacles_find(o, x, y) : -1;
@@ -126,6 +127,7 @@ static void app__lines(app_measure *m)
 
 static void app__compute(app_measure *m)
 {
+    app_world_obstacles_settle(m->world);
     m->dirty = false;
     m->ground_gen = m->world->ground_gen, m->obstacles_gen = m->world->obstacles_gen;
     m->dist = (geo_distance){0};
@@ -282,6 +284,7 @@ static void app__update(void *self, const app_update_ctx *u)
 {
     (void)u;
     app_measure *m = self;
+    app_world_obstacles_settle(m->world);
     if (m->dirty || m->ground_gen != m->world->ground_gen ||
         m->obstacles_gen != m->world->obstacles_gen)
         app__compute(m);

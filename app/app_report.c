@@ -183,6 +183,7 @@ int app_report_write(const app *a, const char *path)
     json_object *ob = json_object_new_object();
     long prisms = 0;
     double top = -HUGE_VAL;
+    app_world_obstacles_settle(&a->world);
     for (int i = 0; i < a->world.obstacle_count; i++) {
         prisms += a->world.obstacles[i].set->count;
         top = fmax(top, a->world.obstacles[i].set->top_max);

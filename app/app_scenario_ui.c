@@ -22,6 +22,7 @@
 bool app_sc_under(const app_scenario *s, long *fid, double *height)
 {
     float best = -INFINITY;
+    app_world_obstacles_settle(s->world);
     for (int k = 0; k < s->world->obstacle_count; k++) {
         const tw_obstacles *o = s->world->obstacles[k].set;
         if (s->world->obstacles[k].owner == s || !o) continue;

@@ -20,6 +20,7 @@ int app_split_before(const app_world *w, tw_obstacles **sets, int max, app_split
                      int *undo_count)
 {
     int n = 0;
+    app_world_obstacles_settle(w);
     for (int i = 0; i < w->obstacle_count && n < max; i++)
         if (w->obstacles[i].owner != w->edits_owner)
             sets[n++] = tw_obstacles_ref(w->obstacles[i].set);

@@ -76,6 +76,7 @@ static void app__submit(app_sun_hours *s, const app_update_ctx *u, int side)
 {
     const app_sun_hours_cfg *c = s->cfg;
     app_world *w = s->world;
+    app_world_obstacles_settle(w);
     double area[4];
     if (c->has_area) {
         memcpy(area, c->area, sizeof area);
@@ -188,6 +189,7 @@ static void app__update(void *self, const app_update_ctx *u)
 {
     app_sun_hours *s = self;
     app_world *w = s->world;
+    app_world_obstacles_settle(w);
     if (s->info.status == APP_LAYER_ERROR && !s->side[0].running) return;
     for (int k = 0; k < 2; k++) {
         app_sun_side *sd = &s->side[k];
@@ -513,6 +515,7 @@ static bool app__view_ready(const void *self)
     const app_sun_hours *s = self;
     if (s->info.status == APP_LAYER_ERROR) return true;
     const app_world *w = s->world;
+    app_world_obstacles_settle(w);
     for (int k = 0; k < (app_split_has_before(w) ? 2 : 1); k++) {
         const app_sun_side *sd = &s->side[k];
         if (!sd->done || sd->running || sd->done->ground_gen != w->ground_gen ||

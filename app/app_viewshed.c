@@ -262,6 +262,7 @@ static void app__compute_done(void *job, tw_result pool_status)
  * obstacles or the plan moved since). */
 static bool app__before_stale(const app_viewshed *v)
 {
+    app_world_obstacles_settle(v->world);
     return v->obs_b[0] != v->obs[0] || v->obs_b[1] != v->obs[1] ||
            v->obstacles_gen_b != v->world->obstacles_gen || v->edits_gen_b != v->world->edits_gen;
 }
@@ -271,6 +272,7 @@ static void app__submit_before(app_viewshed *v)
 {
     const app_vs_cfg *c = v->cfg;
     app_world *w = v->world;
+    app_world_obstacles_settle(w);
     app_vs_job *j = calloc(1, sizeof *j);
     if (!j) return;
     j->owner = v;
@@ -294,6 +296,7 @@ static void app__submit_before(app_viewshed *v)
 
 static void app__submit(app_viewshed *v, bool coarse)
 {
+    app_world_obstacles_settle(v->world);
     if (!v->dem || !v->has_obs) return;
     if (v->busy) {
         v->pending = true;
@@ -378,6 +381,7 @@ static void app__update(void *self, const app_update_ctx *u)
 {
     (void)u;
     app_viewshed *v = self;
+    app_world_obstacles_settle(v->world);
     /* Buildings arrived or changed: the view changes with them. */
     if (v->dem && v->has_obs && v->world->obstacles_gen != v->obstacles_gen && !v->busy)
         app__submit(v, false);

@@ -27,6 +27,7 @@
 
 static unsigned app__gen(const app_world *w)
 {
+    app_world_obstacles_settle(w);
     return w->ground_gen * 65599u + w->obstacles_gen;
 }
 

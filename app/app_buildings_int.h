@@ -285,7 +285,6 @@ void app_buildings_publish_end(app_buildings *p);
  * frees what its job reads (a tile's features, rings, points, bases,
  * heights). */
 void app_buildings_publish_settle(app_buildings *p);
-void app_buildings_publish(app_buildings *p); /* both at once */
 void app_buildings_ramp(double h, uint8_t out[3]);
 extern const double APP_BRAMP_M[4];
 long app_buildings_features(const app_buildings *p);

@@ -304,9 +304,3 @@ void app_buildings_publish_settle(app_buildings *p)
 {
     if (p->pub) app_buildings_publish_end(p);
 }
-
-void app_buildings_publish(app_buildings *p)
-{
-    app_buildings_publish_begin(p);
-    app_buildings_publish_end(p);
-}

@@ -9,6 +9,8 @@
 #include "app_internal.h"
 #include "app_live.h"
 #include "app_paths.h"
+#include "rn_fill.h"
+#include "rn_ui.h"
 #include "geo_gdal.h"
 #include "tw_log.h"
 #include "tw_time.h"
@@ -447,6 +449,31 @@ static void app__tick(app *a)
 }
 
 /* One pass of the loop. Returns false when the run is over. */
+/* Headless, while the first load runs: the layers' warm (the GL's work
+ * per combination of state that their first frame needs, done now on the
+ * main thread, idle until the load ends, not in that frame).
+ * CITYTWIN_NO_WARM=1 leaves it to the first frame (benchmarks compare). */
+static void app__warm(app *a, int w, int h)
+{
+    a->warmed = true;
+    const char *no = getenv("CITYTWIN_NO_WARM");
+    if (no && no[0] && strcmp(no, "0") != 0) return;
+    double t0 = tw_time_mono_s();
+    rn_view v = {.width = w, .height = h, .sun = {0, 0, 1}, .exaggeration = 1};
+    memcpy(v.eye, a->cam.target, sizeof v.eye);
+    rn_context_begin_frame(a->ctx);
+    /* The flat ground a scene without terrain stands on (app__scene). */
+    if (!a->world.ground && !a->top_down && rn_mesh_valid(a->ground_plane))
+        rn_fill_warm(&v, &(rn_fill_kind){.mesh = a->ground_plane}, 1);
+    for (int i = 0; i < a->layer_count; i++) {
+        app_layer *l = a->layers[i];
+        if (l->self && l->kind->warm) l->kind->warm(l->self, &v);
+    }
+    rn_ui_warm(w, h);        /* the HUD */
+    rn_context_warm(a->ctx); /* the frame's end */
+    a->warm_ms = (tw_time_mono_s() - t0) * 1000;
+}
+
 static bool app__step(app *a)
 {
     APP_MARK(a, APP_MARK_STEP);
@@ -533,6 +560,7 @@ static bool app__step(app *a)
                     a->t_complete - a->t_start);
         }
     } else {
+        if (!a->warmed) app__warm(a, w, h);
         tw_pool_wait(a->pool, 0.02);
     }
     a->frame_no++;

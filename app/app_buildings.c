@@ -478,6 +478,20 @@ static void *app__parse(app_cfg *c, json_object *o)
     return p;
 }
 
+/* What the first frame draws: blocks (colours, culled) and chunks (table
+ * rows, int16 x, y; near ones unculled, far boxes culled). */
+static void app__warm(void *self, const rn_view *v)
+{
+    app_buildings *p = self;
+    bool opaque = app__opaque(p);
+    const unsigned chunk = TW_MESH_IDS | TW_MESH_XY16 | TW_MESH_GPU16;
+    const rn_fill_kind kinds[] = {
+        {.attrs = TW_MESH_COLORS | TW_MESH_GPU16, .cull_back = true, .opaque = opaque},
+        {.attrs = chunk, .table = true, .opaque = opaque},
+        {.attrs = chunk, .table = true, .cull_back = true, .opaque = opaque}};
+    rn_fill_warm(v, kinds, (int)(sizeof kinds / sizeof kinds[0]));
+}
+
 static const app_source *app__cfg_source(const void *cfg)
 {
     return &((const app_buildings_cfg *)cfg)->src;
@@ -492,6 +506,7 @@ const app_layer_kind app_buildings_kind = {
     .destroy = app__destroy,
     .update = app__update,
     .draw = app__draw,
+    .warm = app__warm,
     .extent = app__extent,
     .view_ready = app__view_ready,
     .pick = app_buildings_pick,

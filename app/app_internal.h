@@ -92,6 +92,7 @@ typedef struct app {
     int layer_count;
     double world_t0;
     bool framing;                    /* a geographic scene waits for the centre of its data */
+    bool warmed;                     /* headless: shader variants drawn while loading */
     char home_path[PATH_MAX + 64];   /* the scene of the command line */
     char map_path[PATH_MAX + 64];    /* the certification map scene */
     char return_path[PATH_MAX + 64]; /* where M goes back to from the map */
@@ -140,6 +141,7 @@ typedef struct app {
     /* timing (README: "Report"); all from t_start, the process start */
     app_phase phase;
     double t_start, t_context, t_loaded, t_complete, t_running, first_frame_ms;
+    double warm_ms; /* headless: app__warm's time, 0 when it did not run */
     long long read_at_start, read_at_complete; /* bytes read(2) so far */
     long frame_no;
     double frame_ms[APP_FRAME_SAMPLES];

@@ -316,6 +316,12 @@ typedef struct app_layer_kind {
     /* Everything below is optional. */
     void (*update)(void *self, const app_update_ctx *u);
     void (*draw)(void *self, app_pass pass, const app_draw_ctx *d);
+    /* Headless, once, while the scene loads (no frame is drawn then): the
+     * layer draws out of sight, into the bound framebuffer, one of each
+     * kind of draw its first frame will make (rn_fill_warm), so that the
+     * GL's work per combination of state (a software GL compiles a shader
+     * variant each) is done on the idle main thread, not in that frame. */
+    void (*warm)(void *self, const rn_view *v);
     /* Labels for the HUD's placement (drawn, exaggerated positions); at
      * most max (the app asks again with more room when it is filled). */
     int (*labels)(void *self, const app_ui_ctx *ui, app_hud_label *out, int max);

@@ -197,6 +197,9 @@ int app_report_write(const app *a, const char *path)
     json_object_object_add(root, "context_ms",
                            json_object_new_double((a->t_context - a->t_start) * ms));
     json_object_object_add(root, "first_frame_ms", json_object_new_double(a->first_frame_ms));
+    /* Headless: the draws out of sight while loading (app__warm), or null. */
+    json_object_object_add(root, "warm_ms",
+                           a->warm_ms > 0 ? json_object_new_double(a->warm_ms) : NULL);
     json_object_object_add(
         root, "loaded_ms",
         json_object_new_double(a->t_loaded > 0 ? (a->t_loaded - a->t_start) * ms : -1));

@@ -390,6 +390,15 @@ void rn_context_scissor(rn_context *ctx, int x, int y, int w, int h)
     glScissor(x, ctx->height - y - h, w, h);
 }
 
+void rn_context_warm(rn_context *ctx)
+{
+    if (ctx->window || !ctx->ms_fbo) return;
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, ctx->ms_fbo);
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, ctx->rs_fbo);
+    glBlitFramebuffer(0, 0, 1, 1, 0, 0, 1, 1, GL_COLOR_BUFFER_BIT, GL_NEAREST);
+    glBindFramebuffer(GL_FRAMEBUFFER, ctx->ms_fbo);
+}
+
 void rn_context_end_frame(rn_context *ctx)
 {
     if (ctx->ms_fbo) {

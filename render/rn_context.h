@@ -91,6 +91,10 @@ void rn_context_begin_frame(rn_context *ctx);
 void rn_context_scissor(rn_context *ctx, int x, int y, int w, int h);
 /* Resolves the frame; in a window, shows it (blit + swap). */
 void rn_context_end_frame(rn_context *ctx);
+/* Headless: rn_context_end_frame's copy out of the multisampled picture,
+ * one pixel of it, so that the GL's first-draw work for it is done ahead
+ * of the first frame (rn_fill_warm); the frame's own copy overwrites it. */
+void rn_context_warm(rn_context *ctx);
 /* Asks the next rn_context_end_frame to keep a copy of the picture: in a
  * window, what was put on the window (its back buffer, just before the
  * swap); headless, the resolved framebuffer. */

@@ -6,6 +6,7 @@
 #include "tw_time.h"
 
 #include <epoxy/gl.h>
+#include <string.h>
 
 #define RN_FILL_TABLE_UNIT 6
 
@@ -136,6 +137,58 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
     if (bound) rn_table_bind(NULL, RN_FILL_TABLE_UNIT);
     if (culling) glDisable(GL_CULL_FACE);
     glDisable(GL_BLEND);
+}
+
+/* One triangle of a mesh with attrs, all at the origin (nothing to see). */
+static rn_mesh rn__fill_speck(unsigned attrs)
+{
+    tw_mesh m = {.prim = TW_PRIM_TRIANGLES};
+    if (tw_mesh_alloc(&m, 3, 3, attrs) != TW_OK) return (rn_mesh){0};
+    for (int i = 0; i < 3; i++) {
+        if (m.positions) m.positions[i * 3] = m.positions[i * 3 + 1] = m.positions[i * 3 + 2] = 0;
+        if (m.xy16) m.xy16[i * 2] = m.xy16[i * 2 + 1] = 0;
+        if (m.colors) m.colors[i * 4] = m.colors[i * 4 + 1] = m.colors[i * 4 + 2] = 255;
+        if (m.colors) m.colors[i * 4 + 3] = 255;
+        if (m.id16) m.id16[i] = (uint16_t)(i > 0);
+        if (m.ids) m.ids[i] = (uint32_t)(i > 0);
+        if (m.ix16) m.ix16[i] = (uint16_t)i;
+        if (m.indices) m.indices[i] = (uint32_t)i;
+    }
+    m.strip_count = 0, m.list_count = 3;
+    rn_mesh r = rn_mesh_make(&m);
+    tw_mesh_free(&m);
+    return r;
+}
+
+void rn_fill_warm(const rn_view *view, const rn_fill_kind *kinds, int count)
+{
+    enum { most = 8 };
+    rn_mesh mesh[most];
+    rn_fill_item items[most];
+    memset(items, 0, sizeof items);
+    rn_table table = rn_table_make(NULL, 2);
+    int n = 0;
+    for (int k = 0; k < count && n < most; k++) {
+        bool own = !rn_mesh_valid(kinds[k].mesh);
+        mesh[n] = own ? rn__fill_speck(kinds[k].attrs) : (rn_mesh){0};
+        items[n] = (rn_fill_item){.mesh = own ? mesh[n] : kinds[k].mesh,
+                                  .table = kinds[k].table ? &table : NULL,
+                                  .origin = {view->eye[0], view->eye[1], view->eye[2]},
+                                  .opacity = 1,
+                                  .flat_normals = true,
+                                  .cull_back = kinds[k].cull_back,
+                                  .opaque = kinds[k].opaque};
+        n++;
+    }
+    /* Behind the far plane: clipped whatever the camera (z / w = 2). */
+    rn_view v = *view;
+    memset(v.view_proj, 0, sizeof v.view_proj);
+    v.view_proj[14] = 2, v.view_proj[15] = 1;
+    uint64_t unblended = rn__fill_unblended, unshadowed = rn__fill_unshadowed;
+    rn_fill_draw(&v, items, n);
+    rn__fill_unblended = unblended, rn__fill_unshadowed = unshadowed;
+    for (int k = 0; k < n; k++) rn_mesh_destroy(mesh[k]);
+    rn_table_destroy(&table);
 }
 
 unsigned rn_fill_target(void)

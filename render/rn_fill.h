@@ -44,6 +44,21 @@ void rn_fill_set_plain(bool plain);
 void rn_fill_counts(uint64_t *unblended, uint64_t *unshadowed);
 void rn_fill_shutdown(void);
 void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count);
+/* A kind of item: a mesh (drawn out of sight), or, without one, its
+ * attributes (TW_MESH_*) for a one-triangle mesh; a table or not; its
+ * rn_fill_item flags. */
+typedef struct rn_fill_kind {
+    rn_mesh mesh;
+    unsigned attrs;
+    bool table, cull_back, opaque;
+} rn_fill_kind;
+/* Draws one item of each kind (at most 8), out of sight, with the program
+ * rn_fill_draw takes now, into the bound framebuffer. A software GL
+ * (llvmpipe) compiles shader variants at the first draw of each
+ * combination of state and vertex layout (tens of milliseconds each): a
+ * caller that knows what it will draw has that done here, while a load
+ * runs, rather than in its first frame. Leaves rn_fill_counts as it was. */
+void rn_fill_warm(const rn_view *view, const rn_fill_kind *kinds, int count);
 
 /* The framebuffer bound for drawing now, and a benchmark's floor: count
  * items drawn alone into fbo (cleared first), GL finished before and

@@ -116,6 +116,14 @@ static void rn__quad(float x0, float y0, float x1, float y1, float u0, float v0,
     rn__vertex(x0, y1, u0, v1, c);
 }
 
+void rn_ui_warm(int width, int height)
+{
+    rn_ui_begin(width, height);
+    float u = rn__ui.white[0], v = rn__ui.white[1];
+    rn__quad(-8, -8, -4, -4, u, v, u, v, (rn_rgba){255, 255, 255, 255});
+    rn_ui_end();
+}
+
 void rn_ui_rect(float x, float y, float w, float h, rn_rgba c)
 {
     float u = rn__ui.white[0], v = rn__ui.white[1];

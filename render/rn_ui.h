@@ -37,5 +37,8 @@ float rn_ui_text_halo(float x, float y, float px, rn_rgba c, rn_rgba halo, const
 void rn_ui_text_size(float px, const char *utf8, float *width, float *height);
 /* Sends the batch to the GPU and draws it over the scene. */
 void rn_ui_end(void);
+/* One quad drawn out of sight as rn_ui_end draws: the GL's first-draw work
+ * for this state (rn_fill_warm) done ahead of the first frame. */
+void rn_ui_warm(int width, int height);
 
 #endif

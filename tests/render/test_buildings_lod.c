@@ -278,6 +278,52 @@ static void test_fill_shortcuts(void)
     }
 }
 
+/* Headless, the draws the first frame will make are drawn out of sight
+ * while the scene loads (app__warm: the software GL compiles its shader
+ * variants then, not in that frame). They leave no trace: the pictures
+ * and the fills' counts are those of a run without them
+ * (CITYTWIN_NO_WARM=1), at noon with the shadow map and at night; the
+ * report gives their time, null when they did not run. */
+static void test_warm(void)
+{
+    snprintf(src, sizeof src, "%s/district.geojson", tw_run_tmpdir());
+    TW_CHECK(write_district(src));
+    static const char *const when[2] = {"--time 2026-12-22T12:00:00+09:00",
+                                        "--time 2026-12-22T23:00:00+09:00"};
+    static const char *const tag[2][2] = {{"noon_warm", "noon_cold"}, {"night_warm", "night_cold"}};
+    const double eye[3] = {X0 + 1000, Y0 - 600, 300}, at[3] = {X0 + 1000, Y0 + 1500, 0};
+    for (int w = 0; w < 2; w++) {
+        json_object *r[2];
+        for (int cold = 0; cold < 2; cold++) {
+            if (cold) setenv("CITYTWIN_NO_WARM", "1", 1);
+            r[cold] = run_at("", tag[w][cold], eye, at, when[w]);
+            unsetenv("CITYTWIN_NO_WARM");
+        }
+        if (!r[0] || !r[1]) continue;
+        json_object *l = tw_run_layer(r[0], "buildings");
+        double warm_ms = json_object_get_double(tw_run_get(r[0], "warm_ms"));
+        fprintf(stderr, "  %s: warm-up %.1f ms; far chunks %ld, blocks %ld\n", w ? "night" : "noon",
+                warm_ms, num(l, "far_chunks"), num(l, "block_chunks"));
+        TW_CHECK_MSG(warm_ms > 0 && tw_run_get(r[1], "warm_ms") == NULL, "warm_ms %.1f / %s",
+                     warm_ms, json_object_to_json_string(tw_run_get(r[1], "warm_ms")));
+        /* The counts are of every frame: as many a frame in both. */
+        long ub[2], us[2], fr[2];
+        for (int k = 0; k < 2; k++) {
+            json_object *m = tw_run_get(r[k], "memory");
+            ub[k] = num(m, "fill_unblended_items"), us[k] = num(m, "fill_unshadowed_draws");
+            fr[k] = num(tw_run_get(r[k], "frames"), "count");
+        }
+        TW_CHECK_MSG(fr[0] > 0 && fr[1] > 0 && ub[0] * fr[1] == ub[1] * fr[0] &&
+                         us[0] * fr[1] == us[1] * fr[0] && ub[0] > 10 * fr[0],
+                     "%s: unblended %ld, unshadowed %ld in %ld frames / %ld, %ld in %ld",
+                     w ? "night" : "noon", ub[0], us[0], fr[0], ub[1], us[1], fr[1]);
+        tw_img_diff d = tw_run_compare(tag[w][0], tag[w][1]);
+        TW_CHECK_MSG(d.same_size && d.share_off == 0, "%s: pictures differ: mad %.4f, %.5f off",
+                     w ? "night" : "noon", d.mad, d.share_off);
+        json_object_put(r[0]), json_object_put(r[1]);
+    }
+}
+
 /* The sun's shadow map (the solstice at noon): from 150 m up over the
  * district's south end the map is a square of 2.5 km (1.2 m texels)
  * across the light, which the low sun (29 degrees) stretches to about
@@ -507,6 +553,7 @@ int main(void)
     TW_RUN(test_shadow_cache);
     TW_RUN(test_sync_mid_frame);
     TW_RUN(test_fill_shortcuts);
+    TW_RUN(test_warm);
     TW_RUN(test_lazy_upload);
     TW_RUN(test_meshes_later);
     tw_run_finish(tw_test_failures);

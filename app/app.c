@@ -9,9 +9,9 @@
 #include "app_internal.h"
 #include "app_live.h"
 #include "app_paths.h"
+#include "geo_gdal.h"
 #include "rn_fill.h"
 #include "rn_ui.h"
-#include "geo_gdal.h"
 #include "tw_log.h"
 #include "tw_time.h"
 
@@ -448,7 +448,6 @@ static void app__tick(app *a)
     }
 }
 
-/* One pass of the loop. Returns false when the run is over. */
 /* Headless, while the first load runs: the layers' warm (the GL's work
  * per combination of state that their first frame needs, done now on the
  * main thread, idle until the load ends, not in that frame).
@@ -474,6 +473,7 @@ static void app__warm(app *a, int w, int h)
     a->warm_ms = (tw_time_mono_s() - t0) * 1000;
 }
 
+/* One pass of the loop. Returns false when the run is over. */
 static bool app__step(app *a)
 {
     APP_MARK(a, APP_MARK_STEP);

@@ -147,8 +147,7 @@ static rn_mesh rn__fill_speck(unsigned attrs)
     for (int i = 0; i < 3; i++) {
         if (m.positions) m.positions[i * 3] = m.positions[i * 3 + 1] = m.positions[i * 3 + 2] = 0;
         if (m.xy16) m.xy16[i * 2] = m.xy16[i * 2 + 1] = 0;
-        if (m.colors) m.colors[i * 4] = m.colors[i * 4 + 1] = m.colors[i * 4 + 2] = 255;
-        if (m.colors) m.colors[i * 4 + 3] = 255;
+        if (m.colors) memset(&m.colors[i * 4], 255, 4);
         if (m.id16) m.id16[i] = (uint16_t)(i > 0);
         if (m.ids) m.ids[i] = (uint32_t)(i > 0);
         if (m.ix16) m.ix16[i] = (uint16_t)i;

@@ -325,9 +325,19 @@ static void geo__tris(geo__buf *o, const geo_buildings *b)
             }
             continue;
         }
-        const uint32_t *q = t->idx16 ? NULL : geo_btris_at(t, f);
+        const uint16_t *q16 = t->idx16 ? NULL : geo_btris_at16(t, f);
+        if (q16 && width == 2) { /* the pipe's uint16 segments, as they are */
+            for (uint32_t i = 0; i < m;) {
+                uint32_t take = m - i < RUN - k ? m - i : (uint32_t)(RUN - k);
+                memcpy(run16 + k, q16 + i, take * sizeof *q16);
+                i += take, k += take;
+                if (k == RUN) geo__put(o, run16, k * width), k = 0;
+            }
+            continue;
+        }
+        const uint32_t *q = t->idx16 || q16 ? NULL : geo_btris_at(t, f);
         for (uint32_t i = 0; i < m; i++) {
-            uint32_t v = q ? q[i] : t->idx16[t->first[f] + i];
+            uint32_t v = q ? q[i] : q16 ? q16[i] : t->idx16[t->first[f] + i];
             if (width == 2)
                 run16[k++] = (uint16_t)v;
             else

@@ -106,6 +106,8 @@ void geo_btris_free(geo_btris *t)
     free(t->bad);
     for (int k = 0; t->seg && k < t->segs; k++) free(t->seg[k]);
     free(t->seg);
+    for (int k = 0; t->seg16 && k < t->segs; k++) free(t->seg16[k]);
+    free(t->seg16);
     for (int k = 0; t->box_seg && k < t->box_segs; k++) free(t->box_seg[k]);
     free(t->box_seg);
     free(t->orig);
@@ -153,6 +155,7 @@ typedef struct geo__batch {
     geo__work *w;
     double *box; /* 9 doubles a feature: geo_btris.box_seg's, made with the triangles */
     tw_tri_out tri; /* every feature's triangles, relative to its first point */
+    uint16_t *tri16; /* the same as uint16 once made, when they fit (tri then handed on) */
     uint32_t tfirst[GEO_BATCH_FEATURES + 1];
     unsigned char bad[GEO_BATCH_FEATURES];
     bool nomem, done;
@@ -168,6 +171,8 @@ typedef struct geo__rings_buf {
     bool *ro;
     size_t cap_p, cap_r, cap_o;
     geo__work *w;
+    uint32_t *tix; /* a triangle list made uint16 (tri16): the next batch's to fill */
+    size_t tcap;
 } geo__rings_buf;
 
 #define GEO_BPIPE_SPARE 4
@@ -215,14 +220,26 @@ static void geo__batch_run(geo_bpipe *q, geo__batch *b)
         bx[8] = geo_buildings_obox(&view, 0, (double(*)[2])bx);
     }
     b->tfirst[b->nf] = (uint32_t)b->tri.index_count;
+    /* Kept as uint16 where every feature's points fit (as the cache keeps
+     * them): 2 bytes of fresh memory an index, not 4; the uint32 list goes
+     * on to the next batch with the rings. */
+    bool fit = !b->nomem;
+    for (int i = 0; fit && i < b->nf; i++) fit = b->rs[w->fr[i + 1]] - b->rs[w->fr[i]] <= 65536;
+    size_t nt = b->tri.index_count;
+    b->tri16 = fit ? malloc((nt ? nt : 1) * sizeof *b->tri16) : NULL;
+    for (size_t k = 0; b->tri16 && k < nt; k++) b->tri16[k] = (uint16_t)b->tri.indices[k];
     b->done = true;
     /* The rings were only needed for this: the next batch's, or freed. */
-    geo__rings_buf r = {b->xy, b->rs, b->ro, b->cap_p, b->cap_r, b->cap_o, b->w};
+    geo__rings_buf r = {b->xy, b->rs, b->ro, b->cap_p, b->cap_r, b->cap_o, b->w, NULL, 0};
+    if (b->tri16) {
+        r.tix = b->tri.indices, r.tcap = b->tri.capacity;
+        b->tri.indices = NULL, b->tri.capacity = 0;
+    }
     pthread_mutex_lock(&q->mu);
     bool kept = q->spare_n < GEO_BPIPE_SPARE;
     if (kept) q->spare[q->spare_n++] = r;
     pthread_mutex_unlock(&q->mu);
-    if (!kept) free(r.xy), free(r.rs), free(r.ro), free(r.w);
+    if (!kept) free(r.xy), free(r.rs), free(r.ro), free(r.w), free(r.tix);
     b->xy = NULL, b->rs = NULL, b->ro = NULL, b->w = NULL;
     b->cap_p = b->cap_r = b->cap_o = 0;
 }
@@ -304,10 +321,11 @@ bool geo_bpipe_add(geo_bpipe *q, const geo_polygons *p, int f)
             b->xy = r.xy, b->rs = r.rs, b->ro = r.ro;
             b->cap_p = r.cap_p, b->cap_r = r.cap_r, b->cap_o = r.cap_o;
             b->w = r.w;
+            b->tri.indices = r.tix, b->tri.capacity = r.tcap;
         }
         pthread_mutex_unlock(&q->mu);
         if (!b->w && (b->w = malloc(sizeof *b->w)) == NULL) {
-            free(b->xy), free(b->rs), free(b->ro), free(b);
+            free(b->xy), free(b->rs), free(b->ro), free(b->tri.indices), free(b);
             return false;
         }
         b->f0 = f;
@@ -376,19 +394,24 @@ bool geo_bpipe_finish(geo_bpipe *q, geo_btris *t, int features)
     geo_btris_free(t);
     if (features > 0 && !geo__btris_room(t, features - 1)) return false;
     t->seg = calloc((size_t)batches + 1, sizeof *t->seg);
-    if (!t->seg) return false;
+    t->seg16 = calloc((size_t)batches + 1, sizeof *t->seg16);
+    if (!t->seg || !t->seg16) return false;
     t->box_segs = (features + GEO_BTRIS_SEG - 1) / GEO_BTRIS_SEG;
     t->box_seg = calloc((size_t)t->box_segs + 1, sizeof *t->box_seg);
     int f = 0;
     for (geo__batch *b = q->all; b; b = b->next) {
         if (b->f0 != f || f + b->nf > features || t->segs > 0xffffff) return false;
-        /* The batch's list is the segment's (no copy), spare room and all:
-         * room never written holds no memory, and a shrinking realloc per
-         * batch (an mremap) would wait on any page faulting in ahead
-         * (geo_prefault.h). */
+        /* The batch's list is the segment's (no copy): its uint16 one, or
+         * its uint32 one spare room and all (room never written holds no
+         * memory, and a shrinking realloc per batch, an mremap, would wait
+         * on any page faulting in ahead: geo_prefault.h). */
         size_t k = (size_t)t->segs++;
-        t->seg[k] = b->tri.indices;
-        b->tri.indices = NULL, b->tri.index_count = b->tri.capacity = 0;
+        if (b->tri16) {
+            t->seg16[k] = b->tri16, b->tri16 = NULL;
+        } else {
+            t->seg[k] = b->tri.indices;
+            b->tri.indices = NULL, b->tri.index_count = b->tri.capacity = 0;
+        }
         if (t->box_seg && b->f0 % GEO_BTRIS_SEG == 0)
             t->box_seg[b->f0 / GEO_BTRIS_SEG] = b->box, b->box = NULL;
         for (int i = 0; i < b->nf; i++, f++) {
@@ -412,10 +435,12 @@ void geo_bpipe_free(geo_bpipe *q)
         free(b->w);
         free(b->box);
         tw_tri_out_free(&b->tri);
+        free(b->tri16);
         free(b);
     }
     for (int k = 0; k < q->spare_n; k++)
-        free(q->spare[k].xy), free(q->spare[k].rs), free(q->spare[k].ro), free(q->spare[k].w);
+        free(q->spare[k].xy), free(q->spare[k].rs), free(q->spare[k].ro), free(q->spare[k].w),
+            free(q->spare[k].tix);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     free(q);

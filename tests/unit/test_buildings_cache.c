@@ -461,10 +461,20 @@ static void test_bad_triangle_in_place(void)
                                      loaded.polys.ring_start[g->ring_first]);
             TW_CHECK(t->n[f] > 0);
             if (t->n[f] == 0) continue;
-            uint32_t *ix = (uint32_t *)geo_btris_at(t, f), keep = ix[t->n[f] - 1];
-            ix[t->n[f] - 1] = which & 2 ? 65535 : np;
+            /* The last index, uint16 or uint32 as the pipe left it. */
+            uint16_t *ix16 = (uint16_t *)geo_btris_at16(t, f);
+            uint32_t *ix = ix16 ? NULL : (uint32_t *)geo_btris_at(t, f);
+            uint32_t last = t->n[f] - 1, keep = ix16 ? ix16[last] : ix[last];
+            uint32_t bad = which & 2 ? 65535 : np;
+            if (ix16)
+                ix16[last] = (uint16_t)bad;
+            else
+                ix[last] = bad;
             TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
-            ix[t->n[f] - 1] = keep;
+            if (ix16)
+                ix16[last] = (uint16_t)keep;
+            else
+                ix[last] = keep;
             geo_buildings b;
             tw_result r = geo_buildings_cache_read(dir, key, &b, why, sizeof why);
             tries++;

@@ -275,6 +275,109 @@ static void test_meshes_later(void)
     geo_buildings_free(&l);
 }
 
+/* The workers keep a batch's roof triangles as uint16 where every
+ * footprint in it has at most 65,536 points: a set with one footprint of
+ * 70,000 (a round tower traced finely) keeps that batch's as uint32 and
+ * the others' as uint16; every chunk's meshes, made later from them, are
+ * those a tile (one thread, uint32) makes, and the cache (uint32 then)
+ * reads back the same triangles. */
+#define BIG_FEATURES 5001
+#define BIG_AT       3000
+#define BIG_POINTS   70000
+static void test_big_footprint(void)
+{
+    char big[160], err[512], why[300];
+    snprintf(big, sizeof big, "%s/big.geojson", tmpdir);
+    FILE *f = fopen(big, "w");
+    TW_CHECK(f != NULL);
+    if (!f) return;
+    fprintf(f, "{\"type\":\"FeatureCollection\",\"features\":[\n");
+    for (int i = 0; i < BIG_FEATURES; i++) {
+        double x = 200000 + (i % 100) * 30.0, y = 550000 + (i / 100) * 30.0;
+        fprintf(f,
+                "%s{\"type\":\"Feature\",\"properties\":{\"height\":%d},\"geometry\":"
+                "{\"type\":\"Polygon\",\"coordinates\":[[",
+                i ? ",\n" : "", 5 + i % 30);
+        if (i == BIG_AT) {
+            for (int k = 0; k <= BIG_POINTS; k++) {
+                double a = 2 * M_PI * (k % BIG_POINTS) / BIG_POINTS;
+                fprintf(f, "%s[%.4f,%.4f]", k ? "," : "", x + 10 + 9 * cos(a), y + 10 + 9 * sin(a));
+            }
+        } else {
+            fprintf(f, "[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f]", x, y, x + 12,
+                    y, x + 12, y + 9, x, y + 9, x, y);
+        }
+        fprintf(f, "]]}}");
+    }
+    fprintf(f, "]}\n");
+    TW_CHECK(fclose(f) == 0);
+    geo_buildings l, s;
+    geo_buildings_desc d = {.src = {.path = big, .source_crs = "EPSG:5186"}, .meshes_later = true};
+    int was_later = geo_buildings_set_later_from(1000);
+    bool ok_l = geo_buildings_load(&d, frame, &l, err, sizeof err) == TW_OK;
+    geo_buildings_set_later_from(was_later);
+    TW_CHECK_MSG(ok_l, "%s: %s", big, err);
+    geo_buildings_desc ds = {.src = {.path = big, .source_crs = "EPSG:5186"},
+                             .has_keep = true,
+                             .keep = {-1e9, -1e9, 1e9, 1e9}};
+    bool ok_s = geo_buildings_load(&ds, frame, &s, err, sizeof err) == TW_OK;
+    TW_CHECK_MSG(ok_s, "%s: %s", big, err);
+    if (!ok_l || !ok_s) {
+        if (ok_l) geo_buildings_free(&l);
+        if (ok_s) geo_buildings_free(&s);
+        unlink(big);
+        return;
+    }
+    const geo_btris *t = geo_blater_tris(&l);
+    TW_CHECK(t != NULL && l.polys.count == BIG_FEATURES && s.polys.count == BIG_FEATURES);
+    int wide = 0, narrow = 0, bigf = -1, bad_ix = 0;
+    for (int g = 0; t && g < l.polys.count; g++) {
+        const geo_polygon *pg = &l.polys.features[g];
+        int np = l.polys.ring_start[pg->ring_first + pg->ring_count] -
+                 l.polys.ring_start[pg->ring_first];
+        if (np > 65536) bigf = g;
+        if (geo_btris_at16(t, g))
+            narrow++;
+        else
+            wide++;
+        for (uint32_t k = 0; k < t->n[g]; k++) bad_ix += geo_btris_ix(t, g, k) >= (uint32_t)np;
+    }
+    /* The second batch (features 2,048 to 4,095 as read) holds the tower. */
+    fprintf(stderr, "  %d footprints' triangles uint16, %d uint32; the tower %d triangles\n",
+            narrow, wide, bigf >= 0 && t ? (int)t->n[bigf] / 3 : -1);
+    TW_CHECK_MSG(bigf >= 0 && t && !geo_btris_at16(t, bigf) && t->n[bigf] / 3 == BIG_POINTS - 2,
+                 "the tower: %d", bigf);
+    TW_CHECK_MSG(wide == 2048 && narrow == BIG_FEATURES - 2048, "uint16 %d, uint32 %d", narrow,
+                 wide);
+    TW_CHECK_MSG(bad_ix == 0, "%d indices past their footprint", bad_ix);
+    /* Through the cache (uint32: a footprint over 65,536 points). */
+    TW_CHECK_MSG(geo_buildings_cache_write(tmpdir, "big", &l, why, sizeof why) == TW_OK, "%s", why);
+    geo_buildings c;
+    TW_CHECK_MSG(geo_buildings_cache_read(tmpdir, "big", &c, why, sizeof why) == TW_OK, "%s", why);
+    const geo_btris *tc = geo_blater_tris(&c);
+    int ix_off = 0;
+    for (int g = 0; t && tc && g < l.polys.count && g < c.polys.count; g++) {
+        ix_off += t->n[g] != tc->n[g];
+        for (uint32_t k = 0; k < t->n[g] && t->n[g] == tc->n[g]; k++)
+            ix_off += geo_btris_ix(t, g, k) != geo_btris_ix(tc, g, k);
+    }
+    TW_CHECK_MSG(tc && ix_off == 0, "%d triangles differ read back", ix_off);
+    geo_buildings_free(&c);
+    /* Every chunk made from them: a tile's meshes, byte for byte. */
+    int n = l.chunk_count, off = 0;
+    int *ks = malloc((size_t)(n > 0 ? n : 1) * sizeof *ks);
+    for (int k = 0; ks && k < n; k++) ks[k] = k;
+    TW_CHECK(ks && n == s.chunk_count && geo_buildings_chunks_make(&l, ks, n) == TW_OK);
+    free(ks);
+    for (int k = 0; k < n && k < s.chunk_count; k++)
+        off += mesh_hash(&l.chunks[k].walls) != mesh_hash(&s.chunks[k].walls) ||
+               mesh_hash(&l.chunks[k].far) != mesh_hash(&s.chunks[k].far);
+    TW_CHECK_MSG(off == 0, "%d chunks' meshes differ from a tile's", off);
+    geo_buildings_free(&l);
+    geo_buildings_free(&s);
+    unlink(big);
+}
+
 int main(void)
 {
     tw_log_init(TW_LOG_WARN);
@@ -289,6 +392,7 @@ int main(void)
     TW_RUN(test_pipe_equals_single_thread);
     TW_RUN(test_far_boxes);
     TW_RUN(test_meshes_later);
+    TW_RUN(test_big_footprint);
     geo_frame_destroy(frame);
     unlink(path);
     rmdir(tmpdir);

@@ -710,8 +710,16 @@ static bool geo__rcheck(const geo_buildings *b, const geo_buildings_chunk *c)
         const geo_polygon *g = &p->features[f];
         uint32_t np =
             (uint32_t)(p->ring_start[g->ring_first + g->ring_count] - p->ring_start[g->ring_first]);
-        for (uint32_t k = 0; k < t->n[f]; k++)
-            if (geo_btris_ix(t, f, k) >= np) return false;
+        /* Every index looked at (no early exit): the loops vectorize. */
+        const uint16_t *q16;
+        const uint32_t *q = geo_btris_get(t, f, &q16);
+        uint32_t n = t->n[f];
+        bool bad = false;
+        if (q16)
+            for (uint32_t k = 0; k < n; k++) bad |= q16[k] >= np;
+        else
+            for (uint32_t k = 0; k < n; k++) bad |= q[k] >= np;
+        if (bad) return false;
     }
     return true;
 }

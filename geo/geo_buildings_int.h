@@ -77,6 +77,15 @@ static inline const uint32_t *geo_btris_at(const geo_btris *t, int f)
     return t->seg[(v >> GEO_BTRIS_SEG_SHIFT) & 0xffffff] + (v & GEO_BTRIS_AT_MASK);
 }
 
+/* Feature f's n[f] triangle indices: uint16 in *ix16 (a cache read's or
+ * a segment's), else the uint32 ones returned (*ix16 NULL). For loops
+ * over a feature's indices (one test a feature, not one an index). */
+static inline const uint32_t *geo_btris_get(const geo_btris *t, int f, const uint16_t **ix16)
+{
+    *ix16 = t->idx16 ? t->idx16 + t->first[f] : geo_btris_at16(t, f);
+    return *ix16 ? NULL : geo_btris_at(t, f);
+}
+
 /* Feature f's k-th triangle index. */
 static inline uint32_t geo_btris_ix(const geo_btris *t, int f, uint32_t k)
 {

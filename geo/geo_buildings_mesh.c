@@ -363,8 +363,10 @@ static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo_bare
         }
         /* The roof on the top vertices. */
         uint32_t np = (uint32_t)(cp->ring_start[pf->ring_first + pf->ring_count] - fa);
+        const uint16_t *q16;
+        const uint32_t *q = geo_btris_get(t, f, &q16);
         for (uint32_t k = 0; np && k < t->n[f]; k++) {
-            uint32_t i = geo_btris_ix(t, f, k);
+            uint32_t i = q16 ? q16[k] : q[k];
             lx[ni++] = at[i < np ? i : 0] + 1;
         }
     }

@@ -315,18 +315,9 @@ static void geo__tris(geo__buf *o, const geo_buildings *b)
     size_t k = 0;
     for (int f = 0; f < p->count; f++) {
         uint32_t m = t->n[f];
-        if (t->idx16 && width == 2) { /* a cache read's, as they are */
-            const uint16_t *q = t->idx16 + t->first[f];
-            for (uint32_t i = 0; i < m;) {
-                uint32_t take = m - i < RUN - k ? m - i : (uint32_t)(RUN - k);
-                memcpy(run16 + k, q + i, take * sizeof *q);
-                i += take, k += take;
-                if (k == RUN) geo__put(o, run16, k * width), k = 0;
-            }
-            continue;
-        }
-        const uint16_t *q16 = t->idx16 ? NULL : geo_btris_at16(t, f);
-        if (q16 && width == 2) { /* the pipe's uint16 segments, as they are */
+        const uint16_t *q16;
+        const uint32_t *q = geo_btris_get(t, f, &q16);
+        if (q16 && width == 2) { /* a cache read's or the pipe's uint16, as they are */
             for (uint32_t i = 0; i < m;) {
                 uint32_t take = m - i < RUN - k ? m - i : (uint32_t)(RUN - k);
                 memcpy(run16 + k, q16 + i, take * sizeof *q16);
@@ -335,9 +326,8 @@ static void geo__tris(geo__buf *o, const geo_buildings *b)
             }
             continue;
         }
-        const uint32_t *q = t->idx16 || q16 ? NULL : geo_btris_at(t, f);
         for (uint32_t i = 0; i < m; i++) {
-            uint32_t v = q ? q[i] : q16 ? q16[i] : t->idx16[t->first[f] + i];
+            uint32_t v = q16 ? q16[i] : q[i];
             if (width == 2)
                 run16[k++] = (uint16_t)v;
             else

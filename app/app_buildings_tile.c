@@ -226,6 +226,10 @@ static void app__read(app__job *j)
             return;
         }
         d.src.dataset = j->ds;
+        /* A large read's points go straight into the cache's file. */
+        char points[4400];
+        if (cache && geo_buildings_cache_points_file(dir, key, points, sizeof points))
+            d.points_file = points;
         j->status = geo_buildings_load(&d, j->frame, &j->result, j->err, sizeof j->err);
         j->cache_state = !cache               ? APP_BCACHE_OFF
                          : c == TW_ERR_FORMAT ? APP_BCACHE_REBUILT

@@ -2,6 +2,7 @@
  * the shared polygon builders. */
 #include "geo_buildings_int.h"
 #include "geo_buildings_order.h"
+#include "geo_farray.h"
 
 #include <math.h>
 #include <cpl_string.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Field names tried in order when the scene names none: heights in metres
  * (OSM, CityGML exports, NYC's heightroof, 건물통합정보 A16), then floors
@@ -359,7 +361,7 @@ static bool geo__add_valid(geo__rings *o, OGRGeometryH g, double *area)
  * missed the polygon's area by more than 1 % (t->bad: self-intersecting
  * rings, bowties) are made valid with OGR (GEOS): their new rings are
  * appended and triangulated again; counted in b->repaired. */
-static tw_result geo__repair(geo_buildings *b, geo_btris *t)
+static tw_result geo__repair(geo_buildings *b, geo_btris *t, geo_farray *xy_file)
 {
     geo_polygons *p = &b->polys;
     tw_tri_out tri = {0};
@@ -399,8 +401,11 @@ static tw_result geo__repair(geo_buildings *b, geo_btris *t)
     if (r == TW_OK && nfixed) {
         /* The old rings of the repaired features stay, unused. */
         size_t np = (size_t)p->ring_start[p->ring_count], nr = (size_t)p->ring_count;
-        double *xy = realloc(p->xy, (np + (size_t)o.points) * 2 * sizeof *xy);
-        if (xy) p->xy = xy;
+        size_t have = geo_farray_holds(xy_file, p->xy) ? geo_farray_cap(xy_file) : np * 16;
+        double *xy = geo_farray_room(xy_file, (void **)&p->xy, &have, np * 16,
+                                     (np + (size_t)o.points) * 16, false)
+                         ? p->xy
+                         : NULL;
         int *st = realloc(p->ring_start, (nr + (size_t)o.rings + 1) * sizeof *st);
         if (st) p->ring_start = st;
         bool *ou = realloc(p->ring_outer, (nr + (size_t)o.rings + 1) * sizeof *ou);
@@ -477,6 +482,36 @@ static bool geo__triangulate_all(const geo_buildings *b, geo_btris *t)
     return ok;
 }
 
+/* The points' file let go: its pages unmapped unless b's points lie in
+ * it, then kept as b's mapping (sealed) with the file's identity. */
+static void geo__points_file_end(geo_buildings *b, geo_farray *a, bool keep)
+{
+    if (!a) return;
+    if (!keep || !geo_farray_holds(a, b->polys.xy) || b->cache_map) {
+        if (geo_farray_holds(a, b->polys.xy)) b->polys.xy = NULL; /* the polygons are let go too */
+        geo_farray_discard(a);
+        return;
+    }
+    b->points_path = strdup(geo_farray_path(a));
+    geo_bmap *m = b->points_path ? calloc(1, sizeof *m) : NULL;
+    if (!m) {
+        free(b->points_path), b->points_path = NULL;
+        /* The points to the heap: the file goes. */
+        size_t np = (size_t)b->polys.ring_start[b->polys.ring_count];
+        double *h = malloc(np * 16 + 1);
+        if (h) memcpy(h, b->polys.xy, np * 16);
+        b->polys.xy = h;
+        geo_farray_discard(a);
+        return;
+    }
+    void *addr;
+    size_t size;
+    geo_farray_seal(a, &addr, &size, &b->points_dev, &b->points_ino);
+    m->addr = addr, m->size = size;
+    atomic_init(&m->refs, 1);
+    b->cache_map = m;
+}
+
 tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *frame,
                              geo_buildings *out, char *err, size_t n)
 {
@@ -494,6 +529,11 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     vd.feature_user = &c;
     vd.no_labels = true;
     vd.want_polygons = true;
+    /* A large read for the cache writes its points into the cache's file. */
+    geo_farray *xy_file = desc->points_file && desc->for_cache && !desc->has_keep
+                              ? geo_farray_create(desc->points_file)
+                              : NULL;
+    vd.xy_file = xy_file;
     /* A tile drops the features it leaves to others: triangulated after. */
     c.pipe = desc->has_keep ? NULL : geo_bpipe_create();
     tw_result r = desc->has_keep || c.pipe ? TW_OK : TW_ERR_NOMEM;
@@ -515,6 +555,7 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
         free(c.src_of);
         geo_bpipe_free(c.pipe);
         geo_buildings_free(out);
+        geo_farray_discard(xy_file);
         err[0] = 0;
         return TW_OK;
     }
@@ -533,15 +574,18 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
         if (c.missing[0]) snprintf(err, n, "%s", c.missing), r = TW_ERR_ARG;
         /* geo_vector_load_polygons freed its polygons; the rest is ours. */
         geo_btris_free(&t);
+        geo__points_file_end(out, xy_file, false);
         geo_buildings_free(out);
         return r;
     }
     if (out->polys.count == 0) { /* a tile whose features all lie in others */
         geo_btris_free(&t);
+        geo__points_file_end(out, xy_file, false);
         return TW_OK;
     }
     double cm = desc->chunk_m > 0 ? desc->chunk_m : GEO_BUILDINGS_CHUNK_M;
-    r = geo__repair(out, &t);
+    r = geo__repair(out, &t, xy_file);
+    geo__points_file_end(out, xy_file, r == TW_OK);
     if (r == TW_OK) r = geo_bsort(out, &t, cm);
     /* Meshes made when first wanted: a large read whole, or one for the
      * cache (which holds the triangles, not the meshes). */
@@ -561,6 +605,8 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
 void geo_buildings_free(geo_buildings *b)
 {
     geo_bcache_disown(b); /* what points into a mapped cache file is not freed here */
+    if (b->points_path) unlink(b->points_path); /* no cache write took it (else renamed) */
+    free(b->points_path);
     geo_blater_free(b);
     for (int i = 0; b->fields && i < b->field_count; i++) free(b->fields[i]);
     geo_polygons_free(&b->polys);

@@ -47,6 +47,11 @@ typedef struct geo_buildings_desc {
      * they are made from besides the footprints: each footprint's roof
      * triangles, kept in b->later until every chunk is made). */
     bool for_cache;
+    /* With for_cache: the cache's temporary file
+     * (geo_buildings_cache_points_file), where a large read's points are
+     * written as they are read (geo_farray.h), so the cache writer does
+     * not copy them; NULL: the heap. */
+    const char *points_file;
 } geo_buildings_desc;
 
 /* The buildings whose footprint centres fall in one grid cell: features
@@ -174,6 +179,12 @@ struct geo_buildings {
      * arrays are never freed one by one; geo_buildings_free lets the
      * mapping go. NULL: nothing mapped. */
     geo_bmap *cache_map;
+    /* A load's points in desc points_file (polys.xy in cache_map, at file
+     * offset GEO_FARRAY_AT): the file's path (NULL: none), device and
+     * inode. geo_buildings_cache_write writes the cache around them;
+     * geo_buildings_free removes the file if no write took it. */
+    char *points_path;
+    uint64_t points_dev, points_ino;
     /* Chunks whose meshes are still to make (desc meshes_later or
      * for_cache, or a cache read), with the triangles (and, from a load,
      * far boxes) kept for them; NULL: every chunk has its. */
@@ -230,7 +241,7 @@ void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[
  * heights, chunks and each footprint's roof triangles, not the meshes: a
  * read's chunks are made when first wanted (b->later), as a large load's
  * are, their far boxes from the footprints. */
-#define GEO_BUILDINGS_CACHE_VERSION 13u /* the file format (geo_buildings_cache.c) */
+#define GEO_BUILDINGS_CACHE_VERSION 14u /* the file format (geo_buildings_cache.c) */
 bool geo_buildings_cache_dir(char *out, size_t n);
 /* The key of a whole read of a local file (path, size, mtime, the keys that
  * shape the buildings, the scene CRS) or of a file over HTTP (/vsicurl/:
@@ -240,6 +251,9 @@ bool geo_buildings_cache_dir(char *out, size_t n);
 bool geo_buildings_cache_key(const geo_buildings_desc *d, const geo_frame *frame, char *key,
                              size_t n);
 void geo_buildings_cache_path(const char *dir, const char *key, char *out, size_t n);
+/* A new temporary file's path for key's cache (dir made if missing): a
+ * load's desc points_file; false when dir cannot be made. */
+bool geo_buildings_cache_points_file(const char *dir, const char *key, char *out, size_t n);
 /* TW_OK: out holds the cached buildings. TW_ERR_IO: no cache (why empty).
  * TW_ERR_FORMAT: a cache that cannot be trusted (why says what is wrong). */
 tw_result geo_buildings_cache_read(const char *dir, const char *key, geo_buildings *out, char *why,

@@ -10,7 +10,11 @@
  * offset (from the payload's start) then zeros up to it and the array:
  * offsets are multiples of 8 and the payload starts at a multiple of 8 in
  * the file, so a read maps the file and points the arrays into the
- * mapping, each aligned for its type. The reader checks every length
+ * mapping, each aligned for its type. The points come first, after their
+ * count and a zero u32, at an offset that may leave up to 2 MB of zeros
+ * before them: a large load writes them into the cache's temporary file
+ * as it reads, at file offset GEO_FARRAY_AT (geo_farray.h), and the
+ * writer writes the rest around them. The reader checks every length
  * against what is left and every offset, and every triangle's points. */
 #define _LARGEFILE64_SOURCE 1 /* VSIStatBufL */
 #include "geo_buildings.h"
@@ -18,6 +22,7 @@
 #include "tw_file.h"
 
 #include "geo_buildings_int.h"
+#include "geo_farray.h"
 
 #include <cpl_string.h>
 #include <cpl_vsi.h>
@@ -49,7 +54,8 @@
  * drawn, as a large load's are, far boxes from the footprints): about
  * half the bytes, written after a load that makes no mesh; 13: the
  * checksum is the join of its two halves' (geo_bsum_cut), which two
- * threads write and sum at once */
+ * threads write and sum at once; 14: the points first, at an offset
+ * with up to 2 MB of zeros before it (where a load wrote them) */
 #define GEO_CACHE_VERSION GEO_BUILDINGS_CACHE_VERSION
 #define GEO_CACHE_NULL    0xffffffffu
 #define GEO_CACHE_ALIGN   8u /* of every array's offset, and of the payload in the file */
@@ -167,6 +173,11 @@ typedef struct geo__buf {
     size_t stage_at, stage_n; /* file offset of stage[0], bytes in it */
     bool bad;
     int err; /* the failed write's errno */
+    /* The points' offset in the payload (0: the next multiple of 8), and
+     * whether they and the zeros before them are in the file already (a
+     * load's points file, geo_farray.h): summed, not written. */
+    size_t xy_at;
+    bool xy_in_file, in_file;
 } geo__buf;
 
 static bool geo__flush(geo__buf *b)
@@ -187,6 +198,7 @@ static bool geo__flush(geo__buf *b)
  * cache; a whole piece straight from p, the rest through the stage. */
 static void geo__share(geo__buf *b, const uint8_t *p, size_t at, size_t n)
 {
+    if (b->in_file && b->stage_n) geo__flush(b); /* what comes before, where it goes */
     while (n > 0 && !b->bad) {
         size_t file = b->head + at;
         size_t k = b->piece - file % b->piece;
@@ -194,6 +206,7 @@ static void geo__share(geo__buf *b, const uint8_t *p, size_t at, size_t n)
         size_t a = at > b->s0 ? at : b->s0, e = at + k < b->s1 ? at + k : b->s1;
         if (a < e) geo_bsum_put(&b->s, p + (a - at), e - a);
         a = at > b->w0 ? at : b->w0, e = at + k < b->w1 ? at + k : b->w1;
+        if (b->in_file) e = a; /* in the file already */
         if (a < e && b->stage_n == 0 && a == at && e - a == b->piece) {
             b->stage_at = b->head + a, b->stage_n = b->piece; /* the flush's offset */
             uint8_t *keep = b->stage;
@@ -261,16 +274,29 @@ static void geo__str(geo__buf *b, const char *s)
     if (s) geo__put(b, s, n);
 }
 
-/* An array: its offset, the zeros up to it, its bytes. */
+/* An array: its offset (at, or the next multiple of 8 when at is 0 or
+ * too near), the zeros up to it, its bytes; the zeros and bytes only
+ * summed when in_file (the file has them). */
+static void geo__arr_put_at(geo__buf *b, const void *v, size_t n, uint64_t at, bool in_file)
+{
+    static const uint8_t zeros[4096];
+    uint64_t next = b->n + sizeof at;
+    next += (GEO_CACHE_ALIGN - next % GEO_CACHE_ALIGN) % GEO_CACHE_ALIGN;
+    at = at >= next ? at : next;
+    geo__put(b, &at, sizeof at);
+    b->in_file = in_file;
+    for (size_t pad = (size_t)(at - b->n); pad > 0;) {
+        size_t k = pad < sizeof zeros ? pad : sizeof zeros;
+        if (!geo__pass(b, k)) geo__put(b, zeros, k);
+        pad -= k;
+    }
+    geo__put(b, v, n);
+    b->in_file = false;
+}
+
 static void geo__arr_put(geo__buf *b, const void *v, size_t n)
 {
-    static const uint8_t zeros[GEO_CACHE_ALIGN];
-    uint64_t at = b->n + sizeof at;
-    size_t pad = (GEO_CACHE_ALIGN - at % GEO_CACHE_ALIGN) % GEO_CACHE_ALIGN;
-    at += pad;
-    geo__put(b, &at, sizeof at);
-    geo__put(b, zeros, pad);
-    geo__put(b, v, n);
+    geo__arr_put_at(b, v, n, 0, false);
 }
 
 /* Every feature's roof triangles (b->later's, in feature order): their
@@ -368,11 +394,13 @@ static void geo__payload(geo__buf *o, const geo_buildings *b)
 {
     const geo_polygons *p = &b->polys;
     int points = p->ring_count ? p->ring_start[p->ring_count] : 0;
+    /* The points first, where a load's points file has them already. */
+    geo__put(o, &points, sizeof points);
+    geo__u32(o, 0); /* the points' offset at a multiple of 8 */
+    geo__arr_put_at(o, p->xy, (size_t)points * 2 * sizeof *p->xy, o->xy_at, o->xy_in_file);
     geo__put(o, &p->count, sizeof p->count);
     geo__put(o, &p->ring_count, sizeof p->ring_count);
-    geo__put(o, &points, sizeof points);
     geo__features(o, p);
-    geo__arr_put(o, p->xy, (size_t)points * 2 * sizeof *p->xy);
     geo__arr_put(o, p->ring_start, ((size_t)p->ring_count + 1) * sizeof *p->ring_start);
     geo__arr_put(o, p->ring_outer, (size_t)p->ring_count * sizeof *p->ring_outer);
     geo__u32(o, (uint32_t)p->skipped.n);
@@ -517,6 +545,40 @@ static void geo__prune(const char *dir, const char *key, const char *written)
     closedir(d);
 }
 
+/* A temporary file's name beside path: path.N.PID.tmp (N counts this
+ * process's files; geo__prune reads the PID). */
+static void geo__tmp_name(const char *path, char *out, size_t n)
+{
+    static atomic_uint seq;
+    snprintf(out, n, "%s.%u.%ld.tmp", path, atomic_fetch_add(&seq, 1), (long)getpid());
+}
+
+bool geo_buildings_cache_points_file(const char *dir, const char *key, char *out, size_t n)
+{
+    char path[4200];
+    geo_buildings_cache_path(dir, key, path, sizeof path);
+    geo__tmp_name(path, out, n);
+    return geo__mkdirs(dir) == TW_OK;
+}
+
+/* b's points file opened for writing the rest of the cache around the
+ * points (*tmp its path), or -1: none, another file now, or the points'
+ * offset out of reach of a header of head bytes. */
+static int geo__open_points_file(const geo_buildings *b, size_t head, char *tmp, size_t n)
+{
+    if (!b->points_path || !geo_buildings_in_map(b, b->polys.xy) || head + 16 > GEO_FARRAY_AT)
+        return -1;
+    int fd = open(b->points_path, O_WRONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && (uint64_t)st.st_dev == b->points_dev &&
+        (uint64_t)st.st_ino == b->points_ino) {
+        snprintf(tmp, n, "%s", b->points_path);
+        return fd;
+    }
+    if (fd >= 0) close(fd);
+    return -1;
+}
+
 tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
                                     char *why, size_t n)
 {
@@ -524,26 +586,32 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
      * payload (its two shares summed and written at once), its checksum.
      * A temporary file renamed into place: a process that has the old
      * file mapped keeps reading it (its inode lives on), never a
-     * half-written one. */
+     * half-written one. A load's points file (desc points_file) is that
+     * temporary file, its points in place already. */
     if (!geo_blater_tris(b)) {
         snprintf(why, n, "its triangles are not kept (every chunk's meshes made)");
         return TW_ERR_ARG;
     }
-    geo__buf count = {.fd = -1};
-    geo__payload(&count, b);
     uint32_t klen = (uint32_t)strlen(key);
-    uint64_t plen = count.n;
-    char path[4200], tmp[4300];
+    size_t head = 8 + 4 + 4 + klen + geo__head_pad(klen) + sizeof(uint64_t);
+    char path[4200], tmp[4400];
     geo_buildings_cache_path(dir, key, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     tw_result r = geo__mkdirs(dir);
-    int fd = r == TW_OK ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : -1;
+    int fd = geo__open_points_file(b, head, tmp, sizeof tmp);
+    bool in_file = fd >= 0;
+    if (!in_file) {
+        geo__tmp_name(path, tmp, sizeof tmp);
+        fd = r == TW_OK ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : -1;
+    }
     int err = fd < 0 ? errno : 0;
+    size_t xy_at = in_file ? GEO_FARRAY_AT - head : 0;
+    geo__buf count = {.fd = -1, .xy_at = xy_at};
+    geo__payload(&count, b);
+    uint64_t plen = count.n;
     bool ok = fd >= 0;
     if (ok) {
         /* The header, then the two shares (module comment above), then
          * the checksum after the payload. */
-        size_t head = 8 + 4 + 4 + klen + geo__head_pad(klen) + sizeof plen;
         uint8_t *h = calloc(1, head);
         if (h) {
             uint32_t version = GEO_CACHE_VERSION;
@@ -556,8 +624,14 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
         geo__buf hb = {.fd = fd, .stage = h, .stage_n = head};
         ok = h && geo__flush(&hb);
         free(h);
+        /* The shares split the bytes to write in two (the points in the
+         * file already are only summed, by whichever share sums them). */
+        const geo_polygons *p = &b->polys;
+        size_t points = p->ring_count ? (size_t)p->ring_start[p->ring_count] : 0;
+        size_t skip = in_file ? xy_at + points * 16 : 0;
+        skip = skip < plen ? skip : (size_t)plen;
         size_t piece = atomic_load(&geo__write_piece);
-        size_t mid = (size_t)(head + plen / 2) / piece * piece;
+        size_t mid = (size_t)(head + skip + (plen - skip) / 2) / piece * piece;
         size_t split = mid > head ? mid - head : 0, cut = geo_bsum_cut((size_t)plen);
         split = split < plen ? split : (size_t)plen;
         geo__wshare w[2];
@@ -570,7 +644,9 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
                                        .head = head,
                                        .piece = piece,
                                        .stage = malloc(piece),
-                                       .bad = !ok},
+                                       .bad = !ok,
+                                       .xy_at = xy_at,
+                                       .xy_in_file = in_file},
                                  .b = b};
             geo_bsum_init(&w[i].o.s);
             if (!w[i].o.stage) w[i].o.bad = true, w[i].o.err = ENOMEM;
@@ -593,6 +669,9 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
         }
         ok = ok && geo__flush(&tb);
         err = hb.err ? hb.err : tb.err ? tb.err : err;
+        /* A points file was allocated ahead of the points (2 MB at a
+         * time): cut to the cache's length. */
+        if (ok && ftruncate(fd, (off_t)(head + plen + sizeof sum)) != 0) ok = false, err = errno;
         if (close(fd) != 0) ok = false, err = errno;
     }
     if (!ok || rename(tmp, path) != 0) {
@@ -637,12 +716,11 @@ static bool geo__get(geo__rd *r, void *v, size_t n)
  * offset itself by less than 8 zeros, its bytes within what is left.
  * Borrowed: a pointer into the view; else a copy (at least 1 byte).
  * Never NULL unless r->bad. */
-static void *geo__arr(geo__rd *r, long count, size_t size, size_t align)
+static void *geo__arr_gap(geo__rd *r, long count, size_t size, size_t align, size_t gap)
 {
     uint64_t at = 0;
     if (!geo__get(r, &at, sizeof at) || count < 0 || at % GEO_CACHE_ALIGN != 0 || at < r->at ||
-        at - r->at >= GEO_CACHE_ALIGN || at > r->size ||
-        (size && (size_t)count > (r->size - at) / size)) {
+        at - r->at > gap || at > r->size || (size && (size_t)count > (r->size - at) / size)) {
         r->bad = true;
         return NULL;
     }
@@ -656,6 +734,11 @@ static void *geo__arr(geo__rd *r, long count, size_t size, size_t align)
     if (!a) return r->bad = true, NULL;
     if (n) memcpy(a, src, n);
     return a;
+}
+
+static void *geo__arr(geo__rd *r, long count, size_t size, size_t align)
+{
+    return geo__arr_gap(r, count, size, align, GEO_CACHE_ALIGN - 1);
 }
 
 /* A string, always a copy (NUL-terminated). */
@@ -808,12 +891,17 @@ static bool geo__rpayload(geo__rd *r, geo_buildings *b)
 {
     geo_polygons *p = &b->polys;
     int points = 0, count = 0, rings = 0;
+    uint32_t zero = 1;
+    geo__get(r, &points, sizeof points);
+    geo__get(r, &zero, sizeof zero);
+    if (r->bad || points < 0 || zero != 0) return r->bad = true, false;
+    /* The points may sit at a load's points file's offset (GEO_FARRAY_AT
+     * in the file), zeros up to them. */
+    p->xy = geo__arr_gap(r, (long)points * 2, sizeof *p->xy, _Alignof(double), GEO_FARRAY_AT);
     geo__get(r, &count, sizeof count);
     geo__get(r, &rings, sizeof rings);
-    geo__get(r, &points, sizeof points);
-    if (r->bad || count < 0 || rings < 0 || points < 0) return r->bad = true, false;
+    if (r->bad || count < 0 || rings < 0) return r->bad = true, false;
     if (!geo__rfeatures(r, p, count, rings)) return false;
-    p->xy = geo__arr(r, (long)points * 2, sizeof *p->xy, _Alignof(double));
     p->ring_start = geo__arr(r, (long)rings + 1, sizeof *p->ring_start, _Alignof(int));
     p->ring_outer = geo__arr(r, rings, sizeof *p->ring_outer, 1);
     if (r->bad) return false;

@@ -39,6 +39,12 @@ typedef struct geo_vector_desc {
      * layer; the first layer when none is. geo_vector_load_polygons and the
      * buildings' readers set it. */
     bool want_polygons;
+    /* geo_vector_load_polygons: where a large layer's points go from its
+     * first guess of their number on, instead of the heap (the buildings
+     * cache's file, geo_farray.h); the result's xy then lies in it unless
+     * the file could not grow (geo_farray_holds says), and is not freed
+     * with the polygons. NULL: the heap. */
+    struct geo_farray *xy_file;
     double bbox[4]; /* xmin ymin xmax ymax */
     /* geo_vector_load_polygons: called for every feature it keeps, with its
      * index in geo_polygons (attributes the caller wants beyond the code and
@@ -121,6 +127,10 @@ typedef struct geo_polygons {
     char crs[128];
 } geo_polygons;
 
+/* Layers of at least this many features (20,000; the layer's count when
+ * it gives one fast) have their arrays sized ahead from a guess, and
+ * their points go to desc xy_file; returns the old value (tests). */
+int geo_vector_set_ahead_from(int features);
 /* Loads the polygons of a source (Polygon and MultiPolygon mixed); other
  * geometry types are skipped and counted. code_field may be NULL. */
 tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code_field,

@@ -2,6 +2,7 @@
  * and names, and point-in-polygon queries (the boundaries' regions). */
 #include "geo_vector.h"
 
+#include "geo_farray.h"
 #include "geo_gdal.h"
 #include "geo_prefault.h"
 #include "tw_log.h"
@@ -10,6 +11,7 @@
 #include <limits.h>
 #include <math.h>
 #include <ogr_api.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +25,17 @@ typedef struct geo__poly_build {
     long expect;    /* features the layer says it has, -1 unknown */
     int next_guess; /* features read at the next guess of the points */
     geo_prefault pf_f, pf_xy;
+    geo_farray *xy_file; /* the points' file (desc xy_file), NULL: the heap */
 } geo__poly_build;
 
-/* Large layers only: below this the arrays are small. */
-#define GEO_POLY_AHEAD_MIN 20000
+/* Large layers only: below this many features the arrays are small
+ * (tests lower it: geo_vector_set_ahead_from). */
+static _Atomic int geo__ahead_min = 20000;
+
+int geo_vector_set_ahead_from(int features)
+{
+    return atomic_exchange(&geo__ahead_min, features > 0 ? features : 1);
+}
 
 static bool geo__grow(void **ptr, size_t *cap, size_t need, size_t size)
 {
@@ -64,13 +73,15 @@ static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf,
     if (n < 3) return true;
     geo_polygons *p = b->p;
     if ((b->nxy + (size_t)n) * 2 > b->cap_xy) geo_prefault_join(&b->pf_xy); /* it moves */
-    size_t cap_start = b->cap_r, cap_outer = b->cap_r;
+    size_t cap_start = b->cap_r, cap_outer = b->cap_r, cap_xy = b->cap_xy * sizeof *p->xy;
     if (!geo__grow((void **)&p->ring_start, &cap_start, (size_t)p->ring_count + 2,
                    sizeof *p->ring_start) ||
         !geo__grow((void **)&p->ring_outer, &cap_outer, (size_t)p->ring_count + 2,
                    sizeof *p->ring_outer) ||
-        !geo__grow((void **)&p->xy, &b->cap_xy, (b->nxy + (size_t)n) * 2, sizeof *p->xy))
+        !geo_farray_room(b->xy_file, (void **)&p->xy, &cap_xy, b->nxy * 2 * sizeof *p->xy,
+                         (b->nxy + (size_t)n) * 2 * sizeof *p->xy, false))
         return false;
+    b->cap_xy = cap_xy / sizeof *p->xy;
     b->cap_r = cap_start < cap_outer ? cap_start : cap_outer;
     double *x = &p->xy[b->nxy * 2];
     size_t first = b->nxy, kept = 0;
@@ -126,11 +137,14 @@ static void geo__poly_guess(geo__poly_build *b)
     upto = upto < b->nxy * 3 ? upto : b->nxy * 3;
     if (upto <= b->nxy) return;
     size_t cap = upto * 2 + upto / 4; /* doubles, an eighth to spare */
-    if (cap > b->cap_xy) {
-        double *q = realloc(b->p->xy, cap * sizeof *q);
-        if (!q) return; /* grown as it comes instead */
-        b->p->xy = q, b->cap_xy = cap;
-    }
+    size_t cap_xy = b->cap_xy * sizeof(double);
+    /* Into the points' file (if any) from now on: the points read so far
+     * are moved there once. */
+    if (cap > b->cap_xy &&
+        !geo_farray_room(b->xy_file, (void **)&b->p->xy, &cap_xy, b->nxy * 2 * sizeof(double),
+                         cap * sizeof(double), true))
+        return; /* grown as it comes instead */
+    b->cap_xy = cap_xy / sizeof(double);
     geo_prefault_start(&b->pf_xy, b->p->xy + b->nxy * 2, (upto - b->nxy) * 2 * sizeof(double));
 }
 
@@ -209,12 +223,13 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
     int fe = desc->label_field_en ? OGR_FD_GetFieldIndex(defn, desc->label_field_en) : -1;
     if (code_field && fc < 0)
         TW_WARN("boundaries", "%s: no field '%s' for codes", desc->path, code_field);
-    geo__poly_build b = {.p = out, .expect = -1};
+    geo__poly_build b = {.p = out, .expect = -1, .xy_file = desc->xy_file};
     bool ok = true;
     if (!desc->has_bbox && !(desc->where && desc->where[0]) &&
         OGR_L_TestCapability(s.layer, OLCFastFeatureCount))
         b.expect = (long)OGR_L_GetFeatureCount(s.layer, FALSE);
-    if (b.expect >= GEO_POLY_AHEAD_MIN && b.expect < INT_MAX) {
+    long ahead_min = atomic_load(&geo__ahead_min);
+    if (b.expect >= ahead_min && b.expect < INT_MAX) {
         b.next_guess = (int)(b.expect / 16);
         out->features = malloc((size_t)b.expect * sizeof *out->features);
         if (out->features) {
@@ -253,8 +268,7 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
                 pf->fid = (long)OGR_F_GetFID(f);
                 geo__poly_measure(out, pf, g, s.xf, !desc->no_labels);
                 if (desc->feature_fn) ok = desc->feature_fn(desc->feature_user, f, out->count - 1);
-                if (b.expect >= GEO_POLY_AHEAD_MIN && out->count >= b.next_guess &&
-                    out->count < b.expect)
+                if (b.expect >= ahead_min && out->count >= b.next_guess && out->count < b.expect)
                     geo__poly_guess(&b);
             }
         }
@@ -265,6 +279,8 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
     if (desc->layer_fn) OGR_L_SetIgnoredFields(s.layer, NULL); /* a borrowed layer, as it was */
     geo_vector_close(&s);
     geo_vector_note_recoded(desc, recoded);
+    if (geo_farray_holds(b.xy_file, out->xy) && (!ok || out->count == 0))
+        out->xy = NULL; /* the file's: its owner lets it go */
     if (!ok) {
         geo_polygons_free(out);
         snprintf(err, n, "out of memory reading its polygons");

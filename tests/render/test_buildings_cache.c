@@ -88,9 +88,9 @@ static bool same_picture(const char *a, const char *b)
     return d.same_size && d.mad == 0;
 }
 
-/* Moves the features' offset in cache file by delta (it follows four
- * int32 at the payload's start, which follows the key padded to 8 and
- * the length) and makes the checksum match again. */
+/* Moves the features' offset in cache file by delta (it follows the
+ * points and three int32; the payload follows the key padded to 8 and the
+ * length) and makes the checksum match again. */
 static bool move_features_offset(const char *file, int64_t delta)
 {
     char *data = NULL;
@@ -100,10 +100,17 @@ static bool move_features_offset(const char *file, int64_t delta)
     memcpy(&klen, data + 12, 4);
     size_t at = 16 + (size_t)klen;
     at += (8 - at % 8) % 8 + 8;
-    uint64_t off, plen = len - at - 8;
-    memcpy(&off, data + at + 16, 8);
+    /* The features' offset: after the points (their count at 0, their
+     * offset at 8), count, rings and the count of named features. */
+    int32_t points;
+    uint64_t xy, off, plen = len - at - 8;
+    memcpy(&points, data + at, 4);
+    memcpy(&xy, data + at + 8, 8);
+    size_t field = at + (size_t)xy + (size_t)points * 16 + 12;
+    if (field + 8 > len) return free(data), false;
+    memcpy(&off, data + field, 8);
     off += (uint64_t)delta;
-    memcpy(data + at + 16, &off, 8);
+    memcpy(data + field, &off, 8);
     uint64_t sum = geo_buildings_cache_sum(data + at, plen);
     memcpy(data + at + plen, &sum, 8);
     FILE *f = fopen(file, "wb");

@@ -183,26 +183,40 @@ static size_t payload_at(char **data, size_t *len)
     return at + 8;
 }
 
+/* Where, in the payload at p, the features' offset lies: after the
+ * points (their count at 0, their offset at 8), count, rings and the count
+ * of named features (three int32). */
+static size_t features_offset_at(const char *p)
+{
+    int32_t points;
+    uint64_t xy;
+    memcpy(&points, p, 4);
+    memcpy(&xy, p + 8, 8);
+    return (size_t)xy + (size_t)points * 16 + 12;
+}
+
 /* Array offsets that are misaligned, leave a gap or point past the end
  * are rejected even under a checksum that matches (a file made so, not
- * cut or corrupted on the way). */
+ * cut or corrupted on the way): the features' offset (no gap allowed) and
+ * the points' (zeros allowed before them, as a load's points file leaves:
+ * not the first point's bytes). */
 static void test_bad_array_offsets(void)
 {
     char why[600];
-    /* The features' offset follows count, rings, points and the count of
-     * named features (four int32). */
     const int64_t deltas[] = {4, 1, 8, 16, 1ll << 40, -8};
+    const int n = (int)(sizeof deltas / sizeof *deltas);
     int rejected = 0;
-    for (size_t i = 0; i < sizeof deltas / sizeof *deltas; i++) {
+    for (int i = 0; i < 2 * n; i++) {
         TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
         char *data;
         size_t len, at = payload_at(&data, &len);
         TW_CHECK(at > 0);
         if (!at) return free(data);
+        size_t field = at + (i < n ? features_offset_at(data + at) : 8);
         uint64_t off, plen = len - at - 8;
-        memcpy(&off, data + at + 16, 8);
-        off += (uint64_t)deltas[i];
-        memcpy(data + at + 16, &off, 8);
+        memcpy(&off, data + field, 8);
+        off += (uint64_t)deltas[i % n];
+        memcpy(data + field, &off, 8);
         uint64_t sum = geo_buildings_cache_sum(data + at, plen);
         memcpy(data + at + plen, &sum, 8);
         FILE *f = fopen(path, "wb");
@@ -213,11 +227,11 @@ static void test_bad_array_offsets(void)
         if (r == TW_ERR_FORMAT && strstr(why, "inconsistent"))
             rejected++;
         else
-            fprintf(stderr, "offset %+lld: %d %s\n", (long long)deltas[i], r, why);
+            fprintf(stderr, "%s offset %+lld: %d %s\n", i < n ? "features'" : "points'",
+                    (long long)deltas[i % n], r, why);
         geo_buildings_free(&c);
     }
-    TW_CHECK_MSG(rejected == (int)(sizeof deltas / sizeof *deltas), "%d of %d rejected", rejected,
-                 (int)(sizeof deltas / sizeof *deltas));
+    TW_CHECK_MSG(rejected == 2 * n, "%d of %d rejected", rejected, 2 * n);
     /* The same file with the offset as written is trusted: the test can fail. */
     TW_CHECK(geo_buildings_cache_write(dir, key, &loaded, why, sizeof why) == TW_OK);
     geo_buildings c;
@@ -404,7 +418,7 @@ static void test_key_follows_the_source_and_settings(void)
 static void test_fuzz_seed_is_current(void)
 {
     char seed[1024], why[600];
-    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v13_file", seed,
+    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v14_file", seed,
                     sizeof seed);
     char *data = NULL;
     size_t len = 0;

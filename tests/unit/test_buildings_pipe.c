@@ -8,6 +8,7 @@
  * and self-intersecting footprints that get repaired. */
 #include "geo_buildings.h"
 #include "geo_buildings_int.h"
+#include "geo_farray.h"
 #include "geo_gdal.h"
 #include "mesh_hash.h"
 #include "tw_log.h"
@@ -16,7 +17,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static geo_frame *frame;
@@ -378,6 +382,180 @@ static void test_big_footprint(void)
     unlink(big);
 }
 
+/* The load for the cache with its points written into the cache's
+ * temporary file (desc points_file, from the first guess of a large
+ * layer's points on: the layer counts as large here from 1,000): the same
+ * buildings as a load on the heap, the repaired bowties' points appended
+ * in the file too; the cache written around them (the points in place at
+ * GEO_FARRAY_AT, the file renamed, none left behind) reads back the same
+ * points as a cache written from the heap; the file goes with the
+ * buildings when no write takes it; a file that cannot be made or grow
+ * (a folder that is not there, a file size limit) leaves the points on
+ * the heap and the load whole. */
+static bool load_for_cache(const char *points, geo_buildings *b)
+{
+    char err[512];
+    geo_buildings_desc d = {
+        .src = {.path = path, .source_crs = "EPSG:5186"}, .for_cache = true, .points_file = points};
+    bool ok = geo_buildings_load(&d, frame, b, err, sizeof err) == TW_OK;
+    TW_CHECK_MSG(ok, "%s: %s", path, err);
+    return ok;
+}
+
+static bool same_points(const geo_buildings *a, const geo_buildings *b)
+{
+    int np = a->polys.ring_start[a->polys.ring_count];
+    return a->polys.count == b->polys.count && a->polys.ring_count == b->polys.ring_count &&
+           np == b->polys.ring_start[b->polys.ring_count] &&
+           memcmp(a->polys.xy, b->polys.xy, (size_t)np * 16) == 0 &&
+           memcmp(a->polys.ring_start, b->polys.ring_start,
+                  ((size_t)a->polys.ring_count + 1) * sizeof *a->polys.ring_start) == 0;
+}
+
+static bool exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+/* Files in dir whose names end in .tmp. */
+static int tmp_files(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -c '\\.tmp$'", dir);
+    FILE *f = popen(cmd, "r");
+    int n = -1;
+    if (f && fscanf(f, "%d", &n) != 1) n = -1;
+    if (f) pclose(f);
+    return n;
+}
+
+static void test_points_file(void)
+{
+    int was = geo_vector_set_ahead_from(1000);
+    char dir[128], dir2[128], key[64] = "points-file-test", pts[4400], why[600];
+    snprintf(dir, sizeof dir, "%s/cache", tmpdir);
+    snprintf(dir2, sizeof dir2, "%s/cache2", tmpdir);
+    geo_buildings heap, filed;
+    bool ok = load_for_cache(NULL, &heap);
+    TW_CHECK(geo_buildings_cache_points_file(dir, key, pts, sizeof pts));
+    ok = ok && load_for_cache(pts, &filed);
+    if (!ok) {
+        geo_vector_set_ahead_from(was);
+        return;
+    }
+    TW_CHECK_MSG(filed.points_path && strcmp(filed.points_path, pts) == 0 &&
+                     geo_buildings_in_map(&filed, filed.polys.xy) && exists(pts),
+                 "the points are not in %s", pts);
+    TW_CHECK(!heap.points_path && !geo_buildings_in_map(&heap, heap.polys.xy));
+    TW_CHECK(filed.repaired == heap.repaired && filed.repaired > 0);
+    TW_CHECK_MSG(same_points(&heap, &filed), "the points in the file differ from the heap's");
+    /* Written around them: the file renamed into place, points at 2 MB. */
+    TW_CHECK_MSG(geo_buildings_cache_write(dir, key, &filed, why, sizeof why) == TW_OK, "%s", why);
+    TW_CHECK_MSG(!exists(pts) && tmp_files(dir) == 0, "the points file is still there");
+    char cpath[4400];
+    geo_buildings_cache_path(dir, key, cpath, sizeof cpath);
+    FILE *f = fopen(cpath, "rb");
+    int np = heap.polys.ring_start[heap.polys.ring_count];
+    double *at = malloc((size_t)np * 16 + 1);
+    TW_CHECK(f && at && fseek(f, (long)GEO_FARRAY_AT, SEEK_SET) == 0 &&
+             fread(at, 16, (size_t)np, f) == (size_t)np &&
+             memcmp(at, heap.polys.xy, (size_t)np * 16) == 0);
+    if (f) fclose(f);
+    free(at);
+    geo_buildings back, back2;
+    TW_CHECK_MSG(geo_buildings_cache_read(dir, key, &back, why, sizeof why) == TW_OK, "%s", why);
+    TW_CHECK(same_points(&heap, &back) && back.chunk_count == heap.chunk_count);
+    geo_buildings_free(&back);
+    /* The heap's cache (points right after their offset) reads the same. */
+    TW_CHECK_MSG(geo_buildings_cache_write(dir2, key, &heap, why, sizeof why) == TW_OK, "%s", why);
+    TW_CHECK_MSG(geo_buildings_cache_read(dir2, key, &back2, why, sizeof why) == TW_OK, "%s", why);
+    TW_CHECK(same_points(&heap, &back2));
+    geo_buildings_free(&back2);
+    /* Written again from the same load (its points file gone): whole. */
+    TW_CHECK_MSG(geo_buildings_cache_write(dir, key, &filed, why, sizeof why) == TW_OK, "%s", why);
+    TW_CHECK_MSG(geo_buildings_cache_read(dir, key, &back, why, sizeof why) == TW_OK, "%s", why);
+    TW_CHECK(same_points(&heap, &back));
+    geo_buildings_free(&back);
+    geo_buildings_free(&filed);
+    /* No write: the file goes with the buildings. */
+    TW_CHECK(geo_buildings_cache_points_file(dir, key, pts, sizeof pts));
+    if (load_for_cache(pts, &filed)) {
+        TW_CHECK(filed.points_path && exists(pts));
+        geo_buildings_free(&filed);
+        TW_CHECK_MSG(!exists(pts) && tmp_files(dir) == 0, "%s left behind", pts);
+    }
+    /* No such folder: the heap, the same points. */
+    char nowhere[300];
+    snprintf(nowhere, sizeof nowhere, "%s/not-there/x.tmp", tmpdir);
+    if (load_for_cache(nowhere, &filed)) {
+        TW_CHECK(!filed.points_path && !geo_buildings_in_map(&filed, filed.polys.xy));
+        TW_CHECK(same_points(&heap, &filed));
+        geo_buildings_free(&filed);
+    }
+    /* Files limited to 3 MB (the points need 4): the file cannot grow. */
+    struct rlimit old, small;
+    void (*was_xfsz)(int) = signal(SIGXFSZ, SIG_IGN);
+    if (getrlimit(RLIMIT_FSIZE, &old) == 0) {
+        small = old;
+        small.rlim_cur = 3 << 20;
+        TW_CHECK(geo_buildings_cache_points_file(dir, key, pts, sizeof pts));
+        TW_CHECK(setrlimit(RLIMIT_FSIZE, &small) == 0);
+        ok = load_for_cache(pts, &filed);
+        setrlimit(RLIMIT_FSIZE, &old);
+        if (ok) {
+            TW_CHECK(!filed.points_path && !geo_buildings_in_map(&filed, filed.polys.xy));
+            TW_CHECK(same_points(&heap, &filed) && !exists(pts));
+            geo_buildings_free(&filed);
+        }
+    }
+    signal(SIGXFSZ, was_xfsz);
+    geo_buildings_free(&heap);
+    geo_vector_set_ahead_from(was);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir, dir2);
+    TW_CHECK(system(cmd) == 0);
+}
+
+/* The array itself: moved from the heap into the file, grown in place
+ * (the same address), and moved back to the heap, contents whole, when
+ * the file can grow no more. */
+static void test_farray(void)
+{
+    char fpath[128];
+    snprintf(fpath, sizeof fpath, "%s/array.tmp", tmpdir);
+    geo_farray *a = geo_farray_create(fpath);
+    TW_CHECK(a != NULL);
+    if (!a) return;
+    size_t n = 1000, cap = n * sizeof(double);
+    double *v = malloc(cap);
+    for (size_t i = 0; v && i < n; i++) v[i] = (double)i * 0.5;
+    TW_CHECK(v && geo_farray_room(a, (void **)&v, &cap, n * 8, 300000 * 8, true));
+    TW_CHECK(geo_farray_holds(a, v) && v == geo_farray_data(a) && cap >= 300000 * 8);
+    for (size_t i = n; i < 300000; i++) v[i] = (double)i * 0.5;
+    n = 300000;
+    double *was = v;
+    TW_CHECK(geo_farray_room(a, (void **)&v, &cap, n * 8, 600000 * 8, false) && v == was);
+    for (size_t i = n; i < 600000; i++) v[i] = (double)i * 0.5;
+    n = 600000;
+    struct rlimit old, small;
+    void (*was_xfsz)(int) = signal(SIGXFSZ, SIG_IGN);
+    TW_CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    small = old;
+    small.rlim_cur = GEO_FARRAY_AT + cap;
+    TW_CHECK(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    bool grown = geo_farray_room(a, (void **)&v, &cap, n * 8, cap + 8, false);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, was_xfsz);
+    TW_CHECK(grown && !geo_farray_holds(a, v) && cap >= n * 8 + 8);
+    int bad = 0;
+    for (size_t i = 0; grown && i < n; i++) bad += v[i] != (double)i * 0.5;
+    TW_CHECK_MSG(bad == 0, "%d values changed on the way to the heap", bad);
+    if (!geo_farray_holds(a, v)) free(v);
+    geo_farray_discard(a);
+    TW_CHECK(!exists(fpath));
+}
+
 int main(void)
 {
     tw_log_init(TW_LOG_WARN);
@@ -393,8 +571,12 @@ int main(void)
     TW_RUN(test_far_boxes);
     TW_RUN(test_meshes_later);
     TW_RUN(test_big_footprint);
+    TW_RUN(test_points_file);
+    TW_RUN(test_farray);
     geo_frame_destroy(frame);
-    unlink(path);
-    rmdir(tmpdir);
+    /* The set and the caches the tests wrote beside it. */
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    TW_CHECK(system(cmd) == 0);
     return TW_TEST_END();
 }

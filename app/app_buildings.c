@@ -104,7 +104,13 @@ static void app__update(void *self, const app_update_ctx *u)
      * when first read or by the frame's overlay pass
      * (app_buildings_publish.c). */
     bool publish = settled && (p->publish || !p->published_gen);
-    if (publish) app_buildings_publish_begin(p);
+    if (publish && !p->drew_ready) {
+        app_buildings_publish_defer(p); /* made when first read, else after the first frame */
+    } else if (publish) {
+        if (!p->pub_first)
+            p->pub_first = p->drew_ready ? "after the first frame" : "before the first frame";
+        app_buildings_publish_begin(p);
+    }
     for (int i = 0; i < p->nx * p->ny; i++) {
         app_btile *t = p->tiles[i];
         if (!t || t->state != APP_BTILE_READY) continue;
@@ -243,7 +249,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     app_buildings *p = self;
     if (!p->loaded) return;
     if (pass == APP_PASS_OVERLAY) {
-        app_buildings_publish_settle(p); /* the 3D passes are sent */
+        if (p->pub) app_buildings_publish_end(p); /* the 3D passes are sent */
         app_buildings_legend(p, d->ui);
         app_buildings_panel(p, d->ui);
         return;

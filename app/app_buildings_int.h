@@ -183,6 +183,8 @@ typedef struct app_buildings {
     char attrs_err[160];
     bool publish;           /* the loaded set changed: obstacles follow once settled */
     struct app_bpub *pub;   /* a publish begun in this update (app_buildings_publish.c) */
+    bool pub_deferred;      /* one left to its first reader (app_buildings_publish_defer) */
+    const char *pub_first;  /* how the first publish began (the report's "obstacles_made") */
     unsigned published_gen; /* ground_gen + 1 of the obstacles published, 0: none */
     /* Streaming: how many tiles, read where. */
     int visible, requested, in_flight, evicted, read_failed;
@@ -280,6 +282,13 @@ void app_buildings_upload_background(app_buildings *p);
  * waits for the job). */
 typedef struct app_bpub app_bpub;
 void app_buildings_publish_begin(app_buildings *p);
+/* Before the layer's first complete frame: the publish is made by the
+ * first reader of the world's obstacles (begun and ended there, in its
+ * update), else begun by the first update after that frame, so the job
+ * does not take the cores the first frame is drawn on (at 600,000
+ * buildings its fresh memory and walk made that frame 95 ms longer). Let
+ * go by app_buildings_publish_settle. */
+void app_buildings_publish_defer(app_buildings *p);
 void app_buildings_publish_end(app_buildings *p);
 /* Ends a publish still under way (p->pub): before anything changes or
  * frees what its job reads (a tile's features, rings, points, bases,

@@ -6,18 +6,20 @@
  * raises and colours the same update's rows and draws the frame:
  * app__update begins the publish once the tiles have settled (their bases
  * and heights final for this update) and tells the world it is under way
- * (app_world_obstacles_pending). It ends (app_buildings_publish_end:
- * waiting for what is left of the job, or running it there when no worker
- * took it yet) at the first of: a read of the world's obstacles by anyone
- * (app_world_obstacles_settle: an analysis, the measure tool, the report),
- * the frame's overlay pass (the 3D passes sent: the first frame of a
- * large set does not wait for a job that took longer than its rows, 38-46
- * against 17-21 ms at 600,000), or anything that would change what the
- * job reads (app_buildings_publish_settle: the next update, a bases job's
- * result, the layer's end). The job reads the tiles' arrays only
- * (features, rings, points, bases, heights), which neither the rows'
- * update nor the drawing changes, so it never reads a tile the main
- * thread has changed or freed. */
+ * (app_world_obstacles_pending). Before the layer's first complete frame
+ * it is only made ready to begin, by the first reader or by the first
+ * update after that frame (app_buildings_publish_defer). It ends
+ * (app_buildings_publish_end: waiting for what is left of the job, or
+ * running it there when no worker took it yet) at the first of: a read
+ * of the world's obstacles by anyone (app_world_obstacles_settle: an
+ * analysis, the measure tool, the report), the frame's overlay pass (the
+ * 3D passes sent: a frame does not wait for a job that took longer than
+ * its rows, 38-46 against 17-21 ms at 600,000), or anything that would
+ * change what the job reads (app_buildings_publish_settle: the next
+ * update, a bases job's result, the layer's end). The job reads the
+ * tiles' arrays only (features, rings, points, bases, heights), which
+ * neither the rows' update nor the drawing changes, so it never reads a
+ * tile the main thread has changed or freed. */
 #include "app_buildings_int.h"
 
 #include "tw_log.h"
@@ -300,7 +302,28 @@ void app_buildings_publish_end(app_buildings *p)
     p->published_gen = p->world->ground_gen + 1;
 }
 
+/* A deferred publish's reader: made now, on its thread (the main one). */
+static void app__pub_asked(void *owner)
+{
+    app_buildings *p = owner;
+    p->pub_deferred = false;
+    if (!p->pub_first) p->pub_first = "when first read";
+    app_world_obstacles_pending(p->world, p, NULL);
+    app_buildings_publish_begin(p);
+    if (p->pub) app_buildings_publish_end(p);
+}
+
+void app_buildings_publish_defer(app_buildings *p)
+{
+    p->pub_deferred = true;
+    app_world_obstacles_pending(p->world, p, app__pub_asked);
+}
+
 void app_buildings_publish_settle(app_buildings *p)
 {
+    if (p->pub_deferred) { /* the tiles may change: the next update asks again */
+        p->pub_deferred = false;
+        app_world_obstacles_pending(p->world, p, NULL);
+    }
     if (p->pub) app_buildings_publish_end(p);
 }

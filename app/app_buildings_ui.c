@@ -457,6 +457,11 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
                                    json_object_new_int(geo_buildings_pool_opened(p->pool)));
     }
     json_object_object_add(e, "tiles", s);
+    /* When the obstacles were first made: by the first reader (an analysis,
+     * the report) before the layer's first complete frame, or by an update
+     * after it (app_buildings_publish_defer). */
+    json_object_object_add(e, "obstacles_made",
+                           json_object_new_string(p->pub_first ? p->pub_first : "not yet"));
     static const char *const cache[] = {"off", "hit", "written", "rebuilt", "failed"};
     if (!p->streamed)
         json_object_object_add(e, "cache", json_object_new_string(cache[p->cache_state]));

@@ -195,6 +195,12 @@ static void test_cheongna(void)
     TW_CHECK(tw_run_num(l, "facade_points") > 50);
     TW_CHECK(tw_run_num(l, "min_h") < 1 && tw_run_num(l, "max_h") > 7.9);
     TW_CHECK(tw_run_num(l, "fail_fraction") > 0);
+    /* The sun hours read the obstacles before the buildings' first frame:
+     * made then, for them. */
+    json_object *b = tw_run_layer(r, "buildings");
+    json_object *made = b ? tw_run_get(b, "obstacles_made") : NULL;
+    TW_CHECK_MSG(made && strcmp(json_object_get_string(made), "when first read") == 0,
+                 "obstacles_made %s", made ? json_object_get_string(made) : "(none)");
     json_object_put(r);
     char png[600];
     snprintf(png, sizeof png, "%s/cheongna.png", tw_run_tmpdir());

@@ -713,9 +713,9 @@ static bool geo__get(geo__rd *r, void *v, size_t n)
 
 /* An array of count items of size each (align: what the type needs, at
  * most GEO_CACHE_ALIGN): its offset must be a multiple of 8, past the
- * offset itself by less than 8 zeros, its bytes within what is left.
- * Borrowed: a pointer into the view; else a copy (at least 1 byte).
- * Never NULL unless r->bad. */
+ * offset itself by at most gap zeros (geo__arr: fewer than 8), its bytes
+ * within what is left. Borrowed: a pointer into the view; else a copy (at
+ * least 1 byte). Never NULL unless r->bad. */
 static void *geo__arr_gap(geo__rd *r, long count, size_t size, size_t align, size_t gap)
 {
     uint64_t at = 0;

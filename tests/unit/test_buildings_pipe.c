@@ -450,8 +450,14 @@ static void test_points_file(void)
     TW_CHECK(!heap.points_path && !geo_buildings_in_map(&heap, heap.polys.xy));
     TW_CHECK(filed.repaired == heap.repaired && filed.repaired > 0);
     TW_CHECK_MSG(same_points(&heap, &filed), "the points in the file differ from the heap's");
-    /* Written around them: the file renamed into place, points at 2 MB. */
+    /* Written around them by two threads, 4 KB at a time (the shares
+     * split what is left to write): the file renamed into place, points
+     * at 2 MB. */
+    size_t was_two = geo_bcache_set_two_threads_from(1),
+           was_piece = geo_bcache_set_write_piece(4096);
     TW_CHECK_MSG(geo_buildings_cache_write(dir, key, &filed, why, sizeof why) == TW_OK, "%s", why);
+    geo_bcache_set_two_threads_from(was_two);
+    geo_bcache_set_write_piece(was_piece);
     TW_CHECK_MSG(!exists(pts) && tmp_files(dir) == 0, "the points file is still there");
     char cpath[4400];
     geo_buildings_cache_path(dir, key, cpath, sizeof cpath);

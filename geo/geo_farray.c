@@ -2,9 +2,7 @@
 #define _GNU_SOURCE /* fallocate */
 #include "geo_farray.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +18,7 @@ struct geo_farray {
     size_t raw_n;
     uint8_t *base; /* file offset 0, aligned to 2 MB in memory */
     size_t end;    /* file bytes [GEO_FARRAY_AT, end) allocated and mapped */
+    bool stuck;    /* a failed mapping left the rest unreserved: no more growth */
     char path[4400];
 };
 
@@ -69,7 +68,7 @@ bool geo_farray_holds(const geo_farray *a, const void *p)
 
 bool geo_farray_grow(geo_farray *a, size_t bytes)
 {
-    if (a->fd < 0 || bytes > GEO_FARRAY_RESERVE) return false;
+    if (a->stuck || bytes > GEO_FARRAY_RESERVE) return false;
     size_t end = (GEO_FARRAY_AT + bytes + GEO_FARRAY_STEP - 1) / GEO_FARRAY_STEP * GEO_FARRAY_STEP;
     if (end <= a->end) return true;
     /* The blocks first: a write to a mapped page the disk has no room for
@@ -82,7 +81,7 @@ bool geo_farray_grow(geo_farray *a, size_t bytes)
          * more grows (the array as it was stays mapped). */
         void *r = mmap(a->base + a->end, end - a->end, PROT_NONE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
-        if (r == MAP_FAILED) a->fd = -1 - a->fd; /* keeps the descriptor to close */
+        a->stuck = r == MAP_FAILED;
         return false;
     }
     /* Faults then fill 2 MB folios where the file system makes them: the
@@ -123,16 +122,14 @@ bool geo_farray_room(geo_farray *a, void **p, size_t *cap, size_t used, size_t n
 
 static void geo__close(geo_farray *a)
 {
-    int fd = a->fd < -1 ? -1 - a->fd : a->fd;
-    if (fd >= 0) close(fd);
+    if (a->fd >= 0) close(a->fd);
     a->fd = -1;
 }
 
 void geo_farray_seal(geo_farray *a, void **addr, size_t *size, uint64_t *dev, uint64_t *ino)
 {
     struct stat st;
-    int fd = a->fd < -1 ? -1 - a->fd : a->fd;
-    bool known = fd >= 0 && fstat(fd, &st) == 0;
+    bool known = a->fd >= 0 && fstat(a->fd, &st) == 0;
     *dev = known ? (uint64_t)st.st_dev : 0;
     *ino = known ? (uint64_t)st.st_ino : 0;
     if (a->end > GEO_FARRAY_AT)

@@ -295,6 +295,7 @@ static bool app__world_start(app *a, const char *path, app_scene *parsed, const 
     }
     a->world = (app_world){.scene_path = a->scene_path,
                            .pool = a->pool,
+                           .t_start = a->t_start,
                            .deterministic = a->opt.deterministic,
                            .seed = a->opt.deterministic ? 1u : (uint32_t)(now * 1000.0),
                            .exaggeration = d.exaggeration,

@@ -7,6 +7,7 @@
  * them, and each frame draws the chunks in view that are more than a few
  * pixels big, two draw calls each (walls, roofs). */
 #include "app_buildings_int.h"
+#include "geo_vector.h"
 #include "rn_shadow.h"
 
 #include "tw_json.h"
@@ -34,6 +35,11 @@ static void *app__create(app_layer *l, const void *cfgp, app_world *w)
      * comparisons: a smaller N, or a huge one for every mesh at load). */
     const char *later = getenv("CITYTWIN_MESHES_LATER_FROM");
     if (later && later[0]) geo_buildings_set_later_from(atoi(later));
+    /* CITYTWIN_POINTS_FILE_FROM=N: a read for the cache of N features or
+     * more (20,000) puts its points in the cache's file, and the cache is
+     * then written after the hand-over (tests: a smaller N). */
+    const char *pts = getenv("CITYTWIN_POINTS_FILE_FROM");
+    if (pts && pts[0]) geo_vector_set_ahead_from(atoi(pts));
     p->pending_first_frame = -1;
     app_layer_info_begin(&p->info, "buildings", cfg->name, cfg->src.path, cfg->src.attribution,
                          now);

@@ -82,7 +82,16 @@ typedef struct app_buildings_cfg {
 enum { APP_UP_FULL = 1, APP_UP_FAR = 2, APP_UP_ALL = 3 }; /* app_btile.up bits */
 
 /* What the on-disk cache did for a whole read. */
-enum { APP_BCACHE_OFF, APP_BCACHE_HIT, APP_BCACHE_WRITTEN, APP_BCACHE_REBUILT, APP_BCACHE_FAILED };
+enum {
+    APP_BCACHE_OFF,
+    APP_BCACHE_HIT,
+    APP_BCACHE_WRITTEN,
+    APP_BCACHE_REBUILT,
+    APP_BCACHE_FAILED,
+    APP_BCACHE_WRITING /* after the hand-over (app_buildings_write.c) */
+};
+
+typedef struct app_bwrite app_bwrite;
 
 enum { APP_BATTRS_NONE, APP_BATTRS_LOADING, APP_BATTRS_READY, APP_BATTRS_FAILED };
 
@@ -153,6 +162,9 @@ typedef struct app_btile {
      * same array, not a copy: 125 MB at 600,000 buildings); NULL while the
      * tile owns its points. */
     tw_obstacles *xy_owner;
+    /* The cache's write of b on a worker, NULL when none is out
+     * (app_buildings_write.c). */
+    app_bwrite *writing;
 } app_btile;
 
 typedef struct app_buildings {
@@ -190,6 +202,7 @@ typedef struct app_buildings {
     int visible, requested, in_flight, evicted, read_failed;
     long last_frame; /* of the last update */
     int cache_state; /* APP_BCACHE_* of the whole read */
+    double cache_done_s; /* when its write after the hand-over ended (monotonic), 0: none */
     long tiles_read, bytes_features;
     /* The open datasets the reads share (one per read running at once,
      * not one per tile); released with the layer. */
@@ -226,6 +239,18 @@ typedef struct app_buildings {
 #define APP_CHUNK_MIN_PX 3.0
 
 typedef enum app_bseen { APP_SEEN, APP_OUTSIDE, APP_SMALL } app_bseen;
+
+/* app_buildings_write.c: a large whole read's cache written on a worker
+ * after the tile took its buildings (state: what the report says once
+ * it is written); false when out of memory (no cache then). The main
+ * thread waits for it before it changes or frees the tile's buildings
+ * (app_bwrite_wait). app_bwrite_result sees a write out done (waiting for
+ * it), gives its result and when it ended; TW_ERR_ARG when none is out. */
+bool app_bwrite_begin(app_buildings *p, app_btile *t, const char *dir, const char *key, int state);
+void app_bwrite_wait(app_btile *t);
+tw_result app_bwrite_result(app_btile *t, double *done_s);
+/* What the report says of a write out once it succeeds (written, rebuilt). */
+int app_bwrite_state(const app_btile *t);
 
 /* app_buildings_upload.c: app_bchunk_upload, app_buildings_upload_background,
  * app_btile_trim (declared here with the tile's functions). */

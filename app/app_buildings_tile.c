@@ -32,6 +32,10 @@ typedef struct app__job {
     bool streamed; /* the probe chose streaming: no features read */
     bool cache;    /* the scene's "cache" */
     int cache_state;
+    /* Its points in the cache's file: the cache is written after the
+     * hand-over (app_bwrite_begin), in dir under key. */
+    bool write_later;
+    char *cache_dir, *cache_key;
     tw_result status;
     char err[512];
     geo_buildings_pool *pool; /* the layer's open datasets */
@@ -76,6 +80,7 @@ static void app__before_clear(app_btile *t)
 /* Back to empty: meshes, buildings and bases dropped (main thread). */
 static void app__btile_clear(app_btile *t)
 {
+    app_bwrite_wait(t); /* the cache's writer is through with b */
     app__before_clear(t);
     app_bgroups_free(t);
     for (int k = 0; k < t->b.chunk_count; k++) {
@@ -131,6 +136,8 @@ static void app__job_free(app__job *j)
     free(j->floors_field);
     free(j->class_field);
     free(j->base);
+    free(j->cache_dir);
+    free(j->cache_key);
     app_ground_release(j->ground);
     geo_buildings_pool_release(j->pool);
     free(j);
@@ -234,7 +241,13 @@ static void app__read(app__job *j)
         j->cache_state = !cache               ? APP_BCACHE_OFF
                          : c == TW_ERR_FORMAT ? APP_BCACHE_REBUILT
                                               : APP_BCACHE_WRITTEN;
-        if (cache && j->status == TW_OK &&
+        /* A large read's cache is written once the tile is handed over,
+         * while its first frame is drawn (app_buildings_write.c). */
+        if (cache && j->status == TW_OK && j->result.points_path) {
+            j->cache_dir = strdup(dir), j->cache_key = strdup(key);
+            j->write_later = j->cache_dir && j->cache_key;
+        }
+        if (cache && j->status == TW_OK && !j->write_later &&
             geo_buildings_cache_write(dir, key, &j->result, why, sizeof why) != TW_OK) {
             TW_WARN("buildings", "%s: no cache (%s); the next start reads it again", j->path, why);
             j->cache_state = APP_BCACHE_FAILED;
@@ -325,6 +338,15 @@ static void app__done(void *job, tw_result status)
         app__fields(p, &t->b);
         p->tiles_read++;
         if (!j->has_keep) p->cache_state = j->cache_state;
+        if (ok && j->write_later) {
+            if (app_bwrite_begin(p, t, j->cache_dir, j->cache_key, j->cache_state)) {
+                if (t->writing) p->cache_state = APP_BCACHE_WRITING;
+            } else {
+                TW_WARN("buildings", "%s: no cache (out of memory); the next start reads it again",
+                        p->info.source);
+                p->cache_state = APP_BCACHE_FAILED;
+            }
+        }
         p->publish = true;
         if (!p->streamed) {
             p->loaded = ok;
@@ -691,7 +713,9 @@ static void app__recolour(app_buildings *p, app_btile *t, int ti)
 void app_btile_settle(app_buildings *p, app_btile *t)
 {
     if (t->state != APP_BTILE_READY) return;
-    /* A scenario's what-if edits: raise again and publish the new heights. */
+    /* A scenario's what-if edits: raise again and publish the new heights
+     * (once the cache's writer has read the source's). */
+    if (t->writing && t->edits_gen != p->world->edits_gen) app_bwrite_wait(t);
     if (app_world_apply_edits(p->world, p->layer->name, &t->b, &t->height0, &t->edits_gen))
         t->exag = 0, p->publish = true;
     bool ground = t->ground_gen != p->world->ground_gen;

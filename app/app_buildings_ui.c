@@ -462,7 +462,21 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
      * after it (app_buildings_publish_defer). */
     json_object_object_add(e, "obstacles_made",
                            json_object_new_string(p->pub_first ? p->pub_first : "not yet"));
-    static const char *const cache[] = {"off", "hit", "written", "rebuilt", "failed"};
-    if (!p->streamed)
-        json_object_object_add(e, "cache", json_object_new_string(cache[p->cache_state]));
+    static const char *const cache[] = {"off", "hit", "written", "rebuilt", "failed", "writing"};
+    if (!p->streamed) {
+        /* A write still out is waited for: the report says how it went. */
+        int state = p->cache_state;
+        double done_s = p->cache_done_s;
+        app_btile *t = p->tiles ? p->tiles[0] : NULL;
+        if (state == APP_BCACHE_WRITING && t && t->writing) {
+            tw_result r = app_bwrite_result(t, &done_s);
+            state = r != TW_OK ? APP_BCACHE_FAILED : app_bwrite_state(t);
+        }
+        json_object_object_add(e, "cache", json_object_new_string(cache[state]));
+        /* When a write after the hand-over ended, from the process start
+         * (as the report's root times). */
+        json_object_object_add(
+            e, "cache_written_ms",
+            done_s > 0 ? json_object_new_double((done_s - p->world->t_start) * 1000) : NULL);
+    }
 }

@@ -115,6 +115,7 @@ typedef struct app_world {
     const char *scene_path;
     const geo_frame *frame; /* workers take their own reference (geo_frame_ref) */
     tw_pool *pool;          /* lives as long as the process */
+    double t_start;         /* the process start (monotonic): the report's times' zero */
     bool deterministic;     /* fixed clock and seed: golden pictures */
     uint32_t seed;          /* per scene, for anything stochastic */
     double exaggeration;    /* vertical scale of everything drawn (X key) */

@@ -270,6 +270,12 @@ tw_result geo_buildings_cache_parse(const uint8_t *data, size_t size, const char
  * other settings of the same source and other sources stay. */
 tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
                                     char *why, size_t n);
+/* The same on the calling thread alone (a large payload is otherwise
+ * written by two): beside other work, such as the first frame drawn while
+ * the cache is written, a second writer only contends for the cores and
+ * for the file's lock. */
+tw_result geo_buildings_cache_write_alone(const char *dir, const char *key, const geo_buildings *b,
+                                          char *why, size_t n);
 /* The checksum a cache file ends with, of its payload's n bytes. */
 uint64_t geo_buildings_cache_sum(const void *data, size_t n);
 /* True when p points into b's mapped cache file. */
@@ -317,6 +323,11 @@ size_t geo_buildings_mesh_bytes(const geo_buildings *b);
 bool geo_buildings_chunk_made(const geo_buildings *b, int k);
 tw_result geo_buildings_chunks_make(geo_buildings *b, const int *ks, int n);
 int geo_buildings_chunks_left(const geo_buildings *b);
+/* A reader of the triangles kept for the chunks on another thread (the
+ * cache's writer): while b is pinned they stay when the last chunk is
+ * made; the last unpin lets them go if every chunk is made by then. From
+ * the thread that makes the chunks. */
+void geo_buildings_later_pin(geo_buildings *b, bool pin);
 /* meshes_later from this many features (20,000; tests and comparisons
  * change it); returns the old value (features < 0: only returns it). */
 int geo_buildings_set_later_from(int features);

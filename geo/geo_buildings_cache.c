@@ -579,8 +579,8 @@ static int geo__open_points_file(const geo_buildings *b, size_t head, char *tmp,
     return -1;
 }
 
-tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
-                                    char *why, size_t n)
+static tw_result geo__write(const char *dir, const char *key, const geo_buildings *b, bool alone,
+                            char *why, size_t n)
 {
     /* The payload's length first (counted), then the file: header,
      * payload (its two shares summed and written at once), its checksum.
@@ -652,7 +652,7 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
             if (!w[i].o.stage) w[i].o.bad = true, w[i].o.err = ENOMEM;
         }
         pthread_t th;
-        bool two = plen >= atomic_load(&geo__par_min) &&
+        bool two = !alone && plen >= atomic_load(&geo__par_min) &&
                    pthread_create(&th, NULL, geo__wshare_main, &w[1]) == 0;
         geo__wshare_main(&w[0]);
         if (two)
@@ -682,6 +682,18 @@ tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_
     }
     geo__prune(dir, key, path);
     return TW_OK;
+}
+
+tw_result geo_buildings_cache_write(const char *dir, const char *key, const geo_buildings *b,
+                                    char *why, size_t n)
+{
+    return geo__write(dir, key, b, false, why, n);
+}
+
+tw_result geo_buildings_cache_write_alone(const char *dir, const char *key, const geo_buildings *b,
+                                          char *why, size_t n)
+{
+    return geo__write(dir, key, b, true, why, n);
 }
 
 /* ---- reading ---- */

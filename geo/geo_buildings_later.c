@@ -29,6 +29,7 @@ struct geo_blater {
     size_t used;   /* the arena's bump pointer between calls */
     uint8_t *made; /* per chunk */
     int left;      /* chunks not made yet */
+    int pins;      /* readers on other threads (geo_buildings_later_pin) */
 };
 
 /* b->later from t (taken); far_err worked out from the boxes unless the
@@ -130,10 +131,18 @@ tw_result geo_buildings_chunks_make(geo_buildings *b, const int *ks, int n)
     free(todo);
     l->left -= m;
     if (l->left == 0) {
-        /* Every chunk made: what was kept for them goes, and the arena's
-         * tail no mesh took. */
+        /* Every chunk made: what was kept for them goes (once no reader
+         * holds it), and the arena's tail no mesh took. */
         geo_barena_trim(b, l->used);
-        geo_blater_free(b);
+        if (!l->pins) geo_blater_free(b);
     }
     return r;
+}
+
+void geo_buildings_later_pin(geo_buildings *b, bool pin)
+{
+    geo_blater *l = b->later;
+    if (!l) return;
+    l->pins += pin ? 1 : -1;
+    if (l->pins <= 0 && l->left == 0) geo_blater_free(b);
 }

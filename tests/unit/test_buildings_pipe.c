@@ -268,8 +268,23 @@ static void test_meshes_later(void)
         geo_buildings_chunk_release(&c, &c.chunks[2]);
         ks = malloc((size_t)n * sizeof *ks);
         for (int k = 0; ks && k < n; k++) ks[k] = k;
-        TW_CHECK(ks && geo_buildings_chunks_make(&c, ks, n) == TW_OK && !c.later);
+        /* Pinned (a writer reads the triangles on another thread): the
+         * last chunk made keeps them, and the cache is still written from
+         * them; the unpin lets them go. */
+        geo_buildings_later_pin(&c, true);
+        TW_CHECK(ks && geo_buildings_chunks_make(&c, ks, n) == TW_OK && c.later &&
+                 geo_buildings_chunks_left(&c) == 0);
+        TW_CHECK_MSG(geo_buildings_cache_write_alone(tmpdir, "pinned", &c, why, sizeof why) ==
+                         TW_OK,
+                     "%s", why);
+        geo_buildings_later_pin(&c, false);
+        TW_CHECK(!c.later);
         free(ks);
+        geo_buildings p;
+        TW_CHECK_MSG(geo_buildings_cache_read(tmpdir, "pinned", &p, why, sizeof why) == TW_OK, "%s",
+                     why);
+        TW_CHECK(p.chunk_count == n && p.polys.count == a.polys.count);
+        geo_buildings_free(&p);
         off = 0;
         for (int k = 0; k < n; k++) off += k != 2 && !same_chunk_meshes(&c.chunks[k], &a.chunks[k]);
         TW_CHECK_MSG(off == 0, "%d chunks made from the cache differ", off);

@@ -365,8 +365,10 @@ static void geo__tris(geo__buf *o, const geo_buildings *b)
 }
 
 /* The features: those with texts (a load of buildings has none), then all
- * of them as one array with their text pointers zero. Written in runs of
- * 4,096 so the pointers are cleared in a copy, not in b. */
+ * of them as one array with their text pointers zero: written in runs of
+ * 256 so the pointers are cleared in a copy, not in b, or as they are when
+ * none has a text (no copy then: whole 2 MB pieces go straight to the
+ * file). */
 static void geo__features(geo__buf *o, const geo_polygons *p)
 {
     uint32_t named = 0;
@@ -381,6 +383,10 @@ static void geo__features(geo__buf *o, const geo_polygons *p)
     }
     geo_polygon run[256];
     geo__arr_put(o, NULL, 0); /* the offset; the runs follow it */
+    if (named == 0) {         /* no pointer to clear (a load of buildings): as they are */
+        geo__put(o, p->features, (size_t)p->count * sizeof *p->features);
+        return;
+    }
     for (int f = 0; f < p->count; f += 256) {
         int k = p->count - f < 256 ? p->count - f : 256;
         if (geo__pass(o, (size_t)k * sizeof *run)) continue;

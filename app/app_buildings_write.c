@@ -38,6 +38,7 @@ struct app_bwrite {
     tw_result status;
     char why[600];
     double done_s;
+    double delay_s;    /* CITYTWIN_CACHE_WRITE_DELAY_S (tests) */
     _Atomic int stage; /* APP__QUEUED, then who writes, then APP__WRITTEN */
 };
 
@@ -64,6 +65,7 @@ static void app__wrun(void *job, int worker)
 {
     (void)worker;
     app_bwrite *w = job;
+    if (w->delay_s > 0) tw_time_sleep_s(w->delay_s);
     int queued = APP__QUEUED;
     if (atomic_compare_exchange_strong(&w->stage, &queued, APP__ON_WORKER)) app__write(w);
 }
@@ -122,6 +124,11 @@ bool app_bwrite_begin(app_buildings *p, app_btile *t, const char *dir, const cha
     memcpy(chunks, t->b.chunks, (size_t)t->b.chunk_count * sizeof *chunks);
     *w = (app_bwrite){.owner = p, .tile = t, .snap = t->b, .dir = d, .key = k, .state = state};
     w->snap.chunks = chunks;
+    /* CITYTWIN_CACHE_WRITE_DELAY_S=S: the worker begins S seconds late
+     * (tests: what the main thread does meanwhile, such as a scenario's
+     * edits, then surely comes first). */
+    const char *delay = getenv("CITYTWIN_CACHE_WRITE_DELAY_S");
+    w->delay_s = delay ? atof(delay) : 0;
     atomic_init(&w->stage, APP__QUEUED);
     geo_buildings_later_pin(&t->b, true);
     t->writing = w;

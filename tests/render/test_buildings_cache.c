@@ -193,7 +193,7 @@ static void test_cache_cycle(void)
  * CITYTWIN_POINTS_FILE_FROM features instead of 20,000 here) is handed to
  * the main thread first and its cache written beside the first frame: the
  * report says when the write ended; the next start hits and draws the
- * same. */
+ * same. A scenario's edit made meanwhile does not reach the cache. */
 static void test_written_after_handover(void)
 {
     if (system("command -v ogr2ogr >/dev/null 2>&1") != 0) {
@@ -222,9 +222,37 @@ static void test_written_after_handover(void)
                      second.top_max == first.top_max,
                  "obstacles: %ld prisms (top %.2f m) written, %ld (%.2f m) hit", first.prisms,
                  first.top_max, second.prisms, second.top_max);
+
+    /* A scenario's edit (one building raised to 600 m) arrives while the
+     * cache's write is out: it waits for the write (here done by the main
+     * thread, the worker not having begun), so the cache holds the
+     * source's heights, and the next start without the scenario hits and
+     * draws the buildings as they are. */
+    char plan[1100];
+    snprintf(plan, sizeof plan, "%s/raise.geojson", tw_run_tmpdir());
+    tw_run_write_text(plan, "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":"
+                            "\"Feature\",\"properties\":{\"op\":\"raise\",\"fid\":1,"
+                            "\"height_m\":600},\"geometry\":null}]}");
+    snprintf(cmd, sizeof cmd, "rm -f '%s'/*.bin", cdir);
+    TW_CHECK(tw_run_shell(cmd) == 0);
+    /* The writer begins late: the edit surely comes while the write is out. */
+    setenv("CITYTWIN_CACHE_WRITE_DELAY_S", "0.5", 1);
+    outcome edit = run("gpkg_edit", ", \"stream\": false }, { \"kind\": \"scenario\", "
+                                    "\"source\": \"raise.geojson\"");
+    unsetenv("CITYTWIN_CACHE_WRITE_DELAY_S");
+    TW_CHECK_STR(edit.cache, "written");
+    TW_CHECK_MSG(edit.written_ms > 0 && edit.top_max == 600, "edit: written at %.1f ms, top %.2f m",
+                 edit.written_ms, edit.top_max);
+    outcome after = run("gpkg_after_edit", ", \"stream\": false");
+    TW_CHECK_STR(after.cache, "hit");
+    TW_CHECK_MSG(after.top_max == first.top_max && after.top_max < 600,
+                 "the cache kept an edited height: top %.2f m, the source's %.2f m", after.top_max,
+                 first.top_max);
+    TW_CHECK_MSG(same_picture("gpkg_first", "gpkg_after_edit"),
+                 "the cache written beside an edit draws differently");
     unsetenv("CITYTWIN_POINTS_FILE_FROM");
     source = src;
-    free(first.err), free(second.err);
+    free(first.err), free(second.err), free(edit.err), free(after.err);
 }
 
 /* The same file served by nginx (/vsicurl/): keyed by the URL, size,

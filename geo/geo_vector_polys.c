@@ -3,6 +3,7 @@
 #include "geo_vector.h"
 
 #include "geo_farray.h"
+#include "geo_gpkg.h"
 #include "geo_gdal.h"
 #include "geo_prefault.h"
 #include "tw_log.h"
@@ -65,30 +66,35 @@ static void geo__xform_xy(geo_xform *xf, size_t n, double *xy)
     }
 }
 
-static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf, bool outer,
-                           bool *added)
+/* Room for a ring of n points after those kept so far: where its first
+ * point goes (NULL: out of memory). */
+static double *geo__poly_ring_room(geo__poly_build *b, size_t n)
 {
-    *added = false;
-    int n = OGR_G_GetPointCount(ring);
-    if (n < 3) return true;
     geo_polygons *p = b->p;
-    if ((b->nxy + (size_t)n) * 2 > b->cap_xy) geo_prefault_join(&b->pf_xy); /* it moves */
+    if ((b->nxy + n) * 2 > b->cap_xy) geo_prefault_join(&b->pf_xy); /* it moves */
     size_t cap_start = b->cap_r, cap_outer = b->cap_r, cap_xy = b->cap_xy * sizeof *p->xy;
     if (!geo__grow((void **)&p->ring_start, &cap_start, (size_t)p->ring_count + 2,
                    sizeof *p->ring_start) ||
         !geo__grow((void **)&p->ring_outer, &cap_outer, (size_t)p->ring_count + 2,
                    sizeof *p->ring_outer) ||
         !geo_farray_room(b->xy_file, (void **)&p->xy, &cap_xy, b->nxy * 2 * sizeof *p->xy,
-                         (b->nxy + (size_t)n) * 2 * sizeof *p->xy, false))
-        return false;
+                         (b->nxy + n) * 2 * sizeof *p->xy, false))
+        return NULL;
     b->cap_xy = cap_xy / sizeof *p->xy;
     b->cap_r = cap_start < cap_outer ? cap_start : cap_outer;
+    return &p->xy[b->nxy * 2];
+}
+
+/* The ring whose n points were put in its room: transformed as one batch,
+ * its unusable points dropped, and kept when it still has an inside. */
+static void geo__poly_ring_keep(geo__poly_build *b, size_t n, geo_xform *xf, bool outer,
+                                bool *added)
+{
+    geo_polygons *p = b->p;
     double *x = &p->xy[b->nxy * 2];
     size_t first = b->nxy, kept = 0;
-    /* All points at once, transformed as one batch, then compacted. */
-    OGR_G_GetPoints(ring, x, 2 * sizeof *x, x + 1, 2 * sizeof *x, NULL, 0);
-    geo__xform_xy(xf, (size_t)n, x);
-    for (int i = 0; i < n; i++) {
+    geo__xform_xy(xf, n, x);
+    for (size_t i = 0; i < n; i++) {
         double px = x[i * 2], py = x[i * 2 + 1];
         if (px == HUGE_VAL || !isfinite(px) || !isfinite(py)) continue;
         x[kept * 2] = px;
@@ -101,13 +107,63 @@ static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf,
     for (size_t i = 1; i < kept; i++)
         distinct -= x[i * 2] == x[(i - 1) * 2] && x[i * 2 + 1] == x[(i - 1) * 2 + 1];
     if (kept > 1 && x[(kept - 1) * 2] == x[0] && x[(kept - 1) * 2 + 1] == x[1]) distinct--;
-    if (distinct < 3) return true;
+    if (distinct < 3) return;
     p->ring_start[p->ring_count] = (int)first;
     p->ring_outer[p->ring_count] = outer;
     p->ring_count++;
     b->nxy += kept;
     p->ring_start[p->ring_count] = (int)b->nxy;
     *added = true;
+}
+
+static bool geo__poly_ring(geo__poly_build *b, OGRGeometryH ring, geo_xform *xf, bool outer,
+                           bool *added)
+{
+    *added = false;
+    int n = OGR_G_GetPointCount(ring);
+    if (n < 3) return true;
+    double *x = geo__poly_ring_room(b, (size_t)n);
+    if (!x) return false;
+    OGR_G_GetPoints(ring, x, 2 * sizeof *x, x + 1, 2 * sizeof *x, NULL, 0);
+    geo__poly_ring_keep(b, (size_t)n, xf, outer, added);
+    return true;
+}
+
+/* A GeoPackage blob's rings (geo_gpkg_rings), as geo__poly_geometry
+ * takes an OGR polygon's: a polygon's holes only after its outer ring. */
+typedef struct geo__wkb_poly {
+    geo__poly_build *b;
+    geo_xform *xf;
+    int rings;
+    bool outer_added, skip, nomem;
+} geo__wkb_poly;
+
+static bool geo__wkb_ring(void *user, const uint8_t *pts, uint32_t n, int dims, bool swap,
+                          uint32_t ring)
+{
+    geo__wkb_poly *w = user;
+    if (ring == 0) w->skip = false, w->outer_added = false;
+    /* A hole without its outer ring would be filled as land. */
+    if (w->skip || (ring > 0 && !w->outer_added)) {
+        w->skip = true;
+        return true;
+    }
+    bool added = false;
+    if (n >= 3) {
+        double *x = geo__poly_ring_room(w->b, n);
+        if (!x) {
+            w->nomem = true;
+            return false;
+        }
+        if (dims == 2 && !swap)
+            memcpy(x, pts, (size_t)n * 16);
+        else
+            for (uint32_t i = 0; i < n; i++)
+                geo_gpkg_point(pts, i, dims, swap, &x[i * 2], &x[i * 2 + 1]);
+        geo__poly_ring_keep(w->b, n, w->xf, ring == 0, &added);
+    }
+    if (ring == 0) w->outer_added = added;
+    w->rings += added;
     return true;
 }
 
@@ -240,22 +296,55 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
     bool recode = !(desc->encoding && desc->encoding[0]), recoded = false;
     if (desc->layer_fn) ok = desc->layer_fn(desc->feature_user, s.layer);
     OGR_L_ResetReading(s.layer);
+    /* A GeoPackage table read whole, without labels: its features through
+     * an SQL layer that gives each geometry's blob, walked as it is
+     * (geo_gpkg.h), instead of an OGR geometry built for each one; a blob
+     * the walk leaves (a curve, a collection, a malformed one) is read by
+     * its FID from the layer, as before. */
+    int blob_i = -1;
+    OGRLayerH blobs = ok && desc->no_labels && !desc->has_bbox && !(desc->where && desc->where[0])
+                          ? geo_gpkg_blob_layer(s.ds, s.layer, &blob_i)
+                          : NULL;
     OGRFeatureH f;
-    long read = 0;
-    while (ok && (f = OGR_L_GetNextFeature(s.layer)) != NULL) {
+    long read = 0, walked = 0;
+    while (ok && (f = OGR_L_GetNextFeature(blobs ? blobs : s.layer)) != NULL) {
         read++;
-        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        OGRFeatureH whole = NULL; /* the layer's own feature, for a blob left to OGR */
+        OGRGeometryH g = NULL;
+        const uint8_t *wkb = NULL;
+        size_t wkb_n = 0;
+        geo_gpkg_kind kind = GEO_GPKG_OTHER;
+        if (blobs) {
+            int nb = 0;
+            const GByte *blob = OGR_F_IsFieldSetAndNotNull(f, blob_i)
+                                    ? OGR_F_GetFieldAsBinary(f, blob_i, &nb)
+                                    : NULL;
+            kind = blob && nb > 0 ? geo_gpkg_check(blob, (size_t)nb, &wkb, &wkb_n) : GEO_GPKG_EMPTY;
+            if (kind == GEO_GPKG_OTHER && (whole = OGR_L_GetFeature(s.layer, OGR_F_GetFID(f))))
+                g = OGR_F_GetGeometryRef(whole);
+        } else {
+            g = OGR_F_GetGeometryRef(f);
+        }
+        bool walk = kind == GEO_GPKG_POLYGONS;
         OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
-        if (!g || OGR_G_IsEmpty(g)) {
+        if (!walk && (!g || OGR_G_IsEmpty(g))) {
             geo_skips_add(&out->skipped, "no geometry");
-        } else if (t != wkbPolygon && t != wkbMultiPolygon && t != wkbGeometryCollection) {
+        } else if (!walk && t != wkbPolygon && t != wkbMultiPolygon && t != wkbGeometryCollection) {
             geo_skips_add(&out->skipped, "not a polygon");
         } else {
             int first = out->ring_count, rings = 0;
             if ((size_t)out->count + 1 > b.cap_f) geo_prefault_join(&b.pf_f); /* it moves */
-            ok = geo__poly_geometry(&b, g, s.xf, &rings) &&
-                 geo__grow((void **)&out->features, &b.cap_f, (size_t)out->count + 1,
-                           sizeof *out->features);
+            if (walk) {
+                geo__wkb_poly w = {.b = &b, .xf = s.xf};
+                /* Checked whole: only running out of memory stops it. */
+                ok = geo_gpkg_rings(wkb, wkb_n, geo__wkb_ring, &w);
+                rings = w.rings;
+                walked++;
+            } else {
+                ok = geo__poly_geometry(&b, g, s.xf, &rings);
+            }
+            ok = ok && geo__grow((void **)&out->features, &b.cap_f, (size_t)out->count + 1,
+                                 sizeof *out->features);
             if (ok && rings == 0) geo_skips_add(&out->skipped, "empty geometry");
             if (ok && rings > 0) {
                 geo_polygon *pf = &out->features[out->count++];
@@ -266,14 +355,18 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
                 pf->name = geo_vector_field_text(f, fn, recode ? &recoded : NULL);
                 pf->name_en = geo_vector_field_text(f, fe, recode ? &recoded : NULL);
                 pf->fid = (long)OGR_F_GetFID(f);
+                /* g (NULL for a walked blob) only for the label point. */
                 geo__poly_measure(out, pf, g, s.xf, !desc->no_labels);
                 if (desc->feature_fn) ok = desc->feature_fn(desc->feature_user, f, out->count - 1);
                 if (b.expect >= ahead_min && out->count >= b.next_guess && out->count < b.expect)
                     geo__poly_guess(&b);
             }
         }
+        if (whole) OGR_F_Destroy(whole);
         OGR_F_Destroy(f);
     }
+    if (blobs) GDALDatasetReleaseResultSet(s.ds, blobs);
+    geo_gpkg_count(walked);
     geo_prefault_join(&b.pf_f);
     geo_prefault_join(&b.pf_xy);
     if (desc->layer_fn) OGR_L_SetIgnoredFields(s.layer, NULL); /* a borrowed layer, as it was */

@@ -164,9 +164,16 @@ tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk 
 
 /* Its lanes (every direction at each point) in the widest vectors the CPU
  * has, chosen when the program starts: 270 -> 186 ns a footprint here
- * (AVX-512), the same boxes to the bit (no FMA, no reordering). */
-__attribute__((target_clones("avx512f", "avx2", "default"))) double
-geo_buildings_obox(const geo_polygons *p, int f, double q[4][2])
+ * (AVX-512), the same boxes to the bit (no FMA, no reordering). GCC on
+ * x86-64 only: clang 14 leaves a clone set unresolved when its function
+ * is not called in the same file. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define GEO_OBOX_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GEO_OBOX_CLONES
+#endif
+
+GEO_OBOX_CLONES double geo_buildings_obox(const geo_polygons *p, int f, double q[4][2])
 {
     const geo_polygon *g = &p->features[f];
     const double *bb = g->bbox;

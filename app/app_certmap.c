@@ -111,7 +111,8 @@ static void app__map_run(void *job, int worker)
         const char **codes = malloc(((size_t)j->muni.count + 1) * sizeof *codes);
         int n = 0;
         for (int i = 0; codes && i < j->muni.count; i++)
-            if (j->muni.features[i].code) codes[n++] = j->muni.features[i].code;
+            if (geo_polygons_text(&j->muni, i)->code)
+                codes[n++] = geo_polygons_text(&j->muni, i)->code;
         if (codes) j->dropped = geo_cert_check_codes(j->db, codes, n, j->muni_src.src.path);
         free(codes);
     }
@@ -178,8 +179,9 @@ static void app__labels_rebuild(app_certmap *m)
             for (int f = 0; f < m->muni.count; f++) {
                 if (m->feat_city[f] != c) continue;
                 const geo_polygon *p = &m->muni.features[f];
-                sx += p->label_x * p->area;
-                sy += p->label_y * p->area;
+                const geo_polygon_text *t = geo_polygons_text(&m->muni, f);
+                sx += t->label_x * p->area;
+                sy += t->label_y * p->area;
                 sw += p->area;
             }
             if (sw <= 0) continue;
@@ -194,11 +196,12 @@ static void app__labels_rebuild(app_certmap *m)
     }
     for (int i = 0; m->prov_ok && i < m->prov.count && m->label_count < m->label_cap; i++) {
         const geo_polygon *p = &m->prov.features[i];
+        const geo_polygon_text *t = geo_polygons_text(&m->prov, i);
         m->label_z[m->label_count] = 0;
-        m->labels[m->label_count++] = (geo_label){.text = p->name,
-                                                  .text_en = p->name_en,
-                                                  .x = p->label_x,
-                                                  .y = p->label_y,
+        m->labels[m->label_count++] = (geo_label){.text = t->name,
+                                                  .text_en = t->name_en,
+                                                  .x = t->label_x,
+                                                  .y = t->label_y,
                                                   .area = p->area};
     }
 }
@@ -221,7 +224,7 @@ static void app__recolor(app_certmap *m)
 {
     if (!m->muni_ok || !m->feat_v0) return;
     for (int f = 0; f < m->muni.count; f++) {
-        const char *code = m->muni.features[f].code;
+        const char *code = geo_polygons_text(&m->muni, f)->code;
         m->feat_city[f] = m->db && code ? geo_cert_city_for_code(m->db, code, m->year) : -1;
         int city = m->feat_city[f];
         uint8_t c[4];
@@ -423,7 +426,7 @@ int app_certmap_pick(const app_certmap *m, double x, double y, const char **admi
     if (!m->muni_ok) return -1;
     int f = geo_polygons_find(&m->muni, x, y);
     if (f < 0) return -1;
-    if (admin_code) *admin_code = m->muni.features[f].code;
+    if (admin_code) *admin_code = geo_polygons_text(&m->muni, f)->code;
     return m->feat_city ? m->feat_city[f] : -1;
 }
 
@@ -441,7 +444,7 @@ bool app_certmap_city_area(const app_certmap *m, int city, double center[2], dou
     const geo_cert_city *c = geo_cert_city_at(m->db, city);
     double b[4] = {HUGE_VAL, HUGE_VAL, -HUGE_VAL, -HUGE_VAL};
     for (int f = 0; f < m->muni.count; f++) {
-        const char *code = m->muni.features[f].code;
+        const char *code = geo_polygons_text(&m->muni, f)->code;
         bool in = false;
         for (int k = 0; code && k < c->admin_code_count && !in; k++)
             in = strcmp(code, c->admin_codes[k]) == 0;

@@ -197,9 +197,11 @@ static void app__summary(const app_mapui_state *m, const app_mapui_screen *ui, f
         snprintf(code, sizeof code, "%02d", order[k]);
         const char *name = code;
         for (int i = 0; m->prov_ok && i < m->prov->count; i++)
-            if (m->prov->features[i].code && strcmp(m->prov->features[i].code, code) == 0)
-                name = ui->labels_en && m->prov->features[i].name_en ? m->prov->features[i].name_en
-                                                                     : m->prov->features[i].name;
+            if (geo_polygons_text(m->prov, i)->code &&
+                strcmp(geo_polygons_text(m->prov, i)->code, code) == 0)
+                name = ui->labels_en && geo_polygons_text(m->prov, i)->name_en
+                           ? geo_polygons_text(m->prov, i)->name_en
+                           : geo_polygons_text(m->prov, i)->name;
         snprintf(item, sizeof item, "%s%s %d", line[0] ? " · " : "", name, c.province[order[k]]);
         float tw, th;
         char next[640];

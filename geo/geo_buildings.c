@@ -454,7 +454,6 @@ static void geo__keep(geo__ctx *c, const double keep[4])
         const double *bb = p->features[f].bbox;
         double cx = 0.5 * (bb[0] + bb[2]), cy = 0.5 * (bb[1] + bb[3]);
         if (!(cx >= keep[0] && cx < keep[2] && cy >= keep[1] && cy < keep[3])) {
-            free(p->features[f].code), free(p->features[f].name), free(p->features[f].name_en);
             b->outside++;
             continue;
         }
@@ -527,7 +526,10 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     vd.feature_fn = geo__feature;
     vd.layer_fn = geo__layer;
     vd.feature_user = &c;
+    /* No texts or label points (geo_polygons texts stays NULL): the
+     * attributes are read on a pick. */
     vd.no_labels = true;
+    vd.label_field = vd.label_field_en = NULL;
     vd.want_polygons = true;
     /* A large read for the cache writes its points into the cache's file. */
     geo_farray *xy_file = desc->points_file && desc->for_cache && !desc->has_keep

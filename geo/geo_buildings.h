@@ -241,7 +241,7 @@ void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[
  * heights, chunks and each footprint's roof triangles, not the meshes: a
  * read's chunks are made when first wanted (b->later), as a large load's
  * are, their far boxes from the footprints. */
-#define GEO_BUILDINGS_CACHE_VERSION 14u /* the file format (geo_buildings_cache.c) */
+#define GEO_BUILDINGS_CACHE_VERSION 15u /* the file format (geo_buildings_cache.c) */
 bool geo_buildings_cache_dir(char *out, size_t n);
 /* The key of a whole read of a local file (path, size, mtime, the keys that
  * shape the buildings, the scene CRS) or of a file over HTTP (/vsicurl/:

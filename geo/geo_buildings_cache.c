@@ -55,7 +55,9 @@
  * half the bytes, written after a load that makes no mesh; 13: the
  * checksum is the join of its two halves' (geo_bsum_cut), which two
  * threads write and sum at once; 14: the points first, at an offset
- * with up to 2 MB of zeros before it (where a load wrote them) */
+ * with up to 2 MB of zeros before it (where a load wrote them); 15: the
+ * features without texts or label points (56 bytes each, not 96; no
+ * count of features with texts before them) */
 #define GEO_CACHE_VERSION GEO_BUILDINGS_CACHE_VERSION
 #define GEO_CACHE_NULL    0xffffffffu
 #define GEO_CACHE_ALIGN   8u /* of every array's offset, and of the payload in the file */
@@ -364,36 +366,11 @@ static void geo__tris(geo__buf *o, const geo_buildings *b)
     geo__put(o, width == 2 ? (void *)run16 : (void *)run32, k * width);
 }
 
-/* The features: those with texts (a load of buildings has none), then all
- * of them as one array with their text pointers zero: written in runs of
- * 256 so the pointers are cleared in a copy, not in b, or as they are when
- * none has a text (no copy then: whole 2 MB pieces go straight to the
- * file). */
+/* The features, as they are: a load of buildings has no texts (geo_polygons
+ * texts), so the whole array goes straight to the file. */
 static void geo__features(geo__buf *o, const geo_polygons *p)
 {
-    uint32_t named = 0;
-    for (int f = 0; f < p->count; f++)
-        named += p->features[f].code || p->features[f].name || p->features[f].name_en;
-    geo__u32(o, named);
-    for (int f = 0; f < p->count; f++) {
-        const geo_polygon *g = &p->features[f];
-        if (!g->code && !g->name && !g->name_en) continue;
-        geo__u32(o, (uint32_t)f);
-        geo__str(o, g->code), geo__str(o, g->name), geo__str(o, g->name_en);
-    }
-    geo_polygon run[256];
-    geo__arr_put(o, NULL, 0); /* the offset; the runs follow it */
-    if (named == 0) {         /* no pointer to clear (a load of buildings): as they are */
-        geo__put(o, p->features, (size_t)p->count * sizeof *p->features);
-        return;
-    }
-    for (int f = 0; f < p->count; f += 256) {
-        int k = p->count - f < 256 ? p->count - f : 256;
-        if (geo__pass(o, (size_t)k * sizeof *run)) continue;
-        memcpy(run, p->features + f, (size_t)k * sizeof *run);
-        for (int i = 0; i < k; i++) run[i].code = run[i].name = run[i].name_en = NULL;
-        geo__put(o, run, (size_t)k * sizeof *run);
-    }
+    geo__arr_put(o, p->features, (size_t)p->count * sizeof *p->features);
 }
 
 static void geo__payload(geo__buf *o, const geo_buildings *b)
@@ -815,56 +792,17 @@ static bool geo__rcheck(const geo_buildings *b, const geo_buildings_chunk *c)
     return true;
 }
 
-/* The features: texts of those that have them, then the array (a copy
- * where texts are to be set in it, else borrowed). */
+/* The features, checked against the rings. */
 static bool geo__rfeatures(geo__rd *r, geo_polygons *p, int count, int rings)
 {
-    uint32_t named = 0;
-    /* Each takes 16 bytes at least (its index, three lengths). */
-    if (!geo__get(r, &named, sizeof named) || named > (uint32_t)count || named > geo__left(r) / 16)
-        return r->bad = true, false;
-    typedef struct {
-        int f;
-        char *s[3];
-    } geo__named;
-    geo__named *t = calloc((size_t)named + 1, sizeof *t);
-    if (!t) return r->bad = true, false;
-    for (uint32_t i = 0; i < named && !r->bad; i++) {
-        uint32_t f = 0;
-        geo__get(r, &f, sizeof f);
-        t[i].f = (int)f;
-        for (int k = 0; k < 3; k++) t[i].s[k] = geo__rstr(r);
-        if (f >= (uint32_t)count || (i && t[i].f <= t[i - 1].f)) r->bad = true;
-    }
-    bool borrow = r->borrow;
-    r->borrow = borrow && named == 0;
     p->features = geo__arr(r, count, sizeof *p->features, _Alignof(geo_polygon));
-    r->borrow = borrow;
-    /* count is set once the features are there, so a failure frees only
-     * the texts that were given to them. */
-    if (p->features && !r->bad) {
-        /* Text pointers as written: zero (a copy's are cleared before it
-         * is trusted with free; a borrowed array is never freed). */
-        bool own =
-            (const uint8_t *)p->features < r->p || (const uint8_t *)p->features >= r->p + r->size;
-        p->count = count;
-        for (int f = 0; f < count; f++) {
-            geo_polygon *g = &p->features[f];
-            if (g->code || g->name || g->name_en) {
-                r->bad = true;
-                if (own) g->code = g->name = g->name_en = NULL;
-            }
-            if (g->ring_first < 0 || g->ring_count < 0 || g->ring_first > rings - g->ring_count)
-                r->bad = true;
-        }
-        for (uint32_t i = 0; i < named && !r->bad; i++) {
-            geo_polygon *g = &p->features[t[i].f];
-            g->code = t[i].s[0], g->name = t[i].s[1], g->name_en = t[i].s[2];
-            t[i].s[0] = t[i].s[1] = t[i].s[2] = NULL;
-        }
+    if (!p->features || r->bad) return r->bad = true, false;
+    p->count = count;
+    for (int f = 0; f < count && !r->bad; f++) {
+        const geo_polygon *g = &p->features[f];
+        if (g->ring_first < 0 || g->ring_count < 0 || g->ring_first > rings - g->ring_count)
+            r->bad = true;
     }
-    for (uint32_t i = 0; i < named; i++) free(t[i].s[0]), free(t[i].s[1]), free(t[i].s[2]);
-    free(t);
     return !r->bad;
 }
 

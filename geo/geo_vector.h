@@ -107,16 +107,25 @@ tw_result geo_vector_extent(const geo_vector_desc *desc, const geo_frame *frame,
 /* Polygons kept whole (not only their outlines), for filled maps and for
  * picking: every feature's rings in scene metres, with a code and names. */
 typedef struct geo_polygon {
-    char *code, *name, *name_en; /* attribute values, may be NULL */
-    int ring_first, ring_count;  /* rings of this feature in geo_polygons */
-    double bbox[4];              /* xmin ymin xmax ymax */
-    double label_x, label_y;     /* a point inside the largest part */
-    double area;                 /* m^2, holes subtracted */
-    long fid;                    /* the source's feature id (OGRNullFID: none) */
+    int ring_first, ring_count; /* rings of this feature in geo_polygons */
+    double bbox[4];             /* xmin ymin xmax ymax */
+    double area;                /* m^2, holes subtracted */
+    long fid;                   /* the source's feature id (OGRNullFID: none) */
 } geo_polygon;
+
+/* A feature's texts and label point, apart from its geometry: a load of
+ * buildings (no labels, no code or name field) has none, and its 600,000
+ * features are 56 bytes each instead of 96. */
+typedef struct geo_polygon_text {
+    char *code, *name, *name_en; /* attribute values, may be NULL */
+    double label_x, label_y;     /* a point inside the largest part */
+} geo_polygon_text;
 
 typedef struct geo_polygons {
     geo_polygon *features;
+    /* One a feature; NULL when the load wanted no labels and no code or
+     * name field (geo_polygons_text gives an empty one then). */
+    geo_polygon_text *texts;
     int count;
     double *xy;       /* x y per point, all rings one after another */
     int *ring_start;  /* ring r is points ring_start[r] .. ring_start[r + 1] - 1 */
@@ -136,6 +145,8 @@ int geo_vector_set_ahead_from(int features);
 tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code_field,
                                    const geo_frame *frame, geo_polygons *out, char *err, size_t n);
 void geo_polygons_free(geo_polygons *p);
+/* Feature f's texts and label point; all NULL and 0 when none were loaded. */
+const geo_polygon_text *geo_polygons_text(const geo_polygons *p, int f);
 /* The feature containing scene point (x, y), or -1 (even-odd over its rings). */
 int geo_polygons_find(const geo_polygons *p, double x, double y);
 bool geo_polygon_contains(const geo_polygons *p, int feature, double x, double y);

@@ -235,8 +235,8 @@ static double geo__ring_area(const double *xy, int n)
 }
 
 /* Label point, bbox and area of a feature from its rings in scene metres. */
-static void geo__poly_measure(geo_polygons *p, geo_polygon *f, OGRGeometryH g, geo_xform *xf,
-                              bool labels)
+static void geo__poly_measure(geo_polygons *p, geo_polygon *f, geo_polygon_text *t, OGRGeometryH g,
+                              geo_xform *xf, bool labels)
 {
     /* Comparisons, not fmin/fmax (library calls for their NaN rules): the
      * rings hold finite points only (geo__poly_ring), and this runs on the
@@ -255,12 +255,13 @@ static void geo__poly_measure(geo_polygons *p, geo_polygon *f, OGRGeometryH g, g
         }
     }
     f->bbox[0] = x0, f->bbox[1] = y0, f->bbox[2] = x1, f->bbox[3] = y1;
+    if (!t) return;
     double lx, ly, area;
-    f->label_x = 0.5 * (f->bbox[0] + f->bbox[2]);
-    f->label_y = 0.5 * (f->bbox[1] + f->bbox[3]);
+    t->label_x = 0.5 * (f->bbox[0] + f->bbox[2]);
+    t->label_y = 0.5 * (f->bbox[1] + f->bbox[3]);
     if (labels && geo_vector_label_point(g, &lx, &ly, &area)) {
         geo_xform_to_scene(xf, 1, &lx, &ly, NULL);
-        if (lx != HUGE_VAL) f->label_x = lx, f->label_y = ly;
+        if (lx != HUGE_VAL) t->label_x = lx, t->label_y = ly;
     }
 }
 
@@ -280,6 +281,9 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
     if (code_field && fc < 0)
         TW_WARN("boundaries", "%s: no field '%s' for codes", desc->path, code_field);
     geo__poly_build b = {.p = out, .expect = -1, .xy_file = desc->xy_file};
+    /* Texts and label points only where asked for. */
+    bool texts = !desc->no_labels || fc >= 0 || fn >= 0 || fe >= 0;
+    size_t cap_t = 0;
     bool ok = true;
     if (!desc->has_bbox && !(desc->where && desc->where[0]) &&
         OGR_L_TestCapability(s.layer, OLCFastFeatureCount))
@@ -343,20 +347,27 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
             } else {
                 ok = geo__poly_geometry(&b, g, s.xf, &rings);
             }
-            ok = ok && geo__grow((void **)&out->features, &b.cap_f, (size_t)out->count + 1,
-                                 sizeof *out->features);
+            ok = ok &&
+                 geo__grow((void **)&out->features, &b.cap_f, (size_t)out->count + 1,
+                           sizeof *out->features) &&
+                 (!texts || geo__grow((void **)&out->texts, &cap_t, (size_t)out->count + 1,
+                                      sizeof *out->texts));
             if (ok && rings == 0) geo_skips_add(&out->skipped, "empty geometry");
             if (ok && rings > 0) {
                 geo_polygon *pf = &out->features[out->count++];
                 memset(pf, 0, sizeof *pf);
                 pf->ring_first = first;
                 pf->ring_count = rings;
-                pf->code = geo_vector_field_text(f, fc, NULL);
-                pf->name = geo_vector_field_text(f, fn, recode ? &recoded : NULL);
-                pf->name_en = geo_vector_field_text(f, fe, recode ? &recoded : NULL);
+                geo_polygon_text *pt = texts ? &out->texts[out->count - 1] : NULL;
+                if (pt) {
+                    memset(pt, 0, sizeof *pt);
+                    pt->code = geo_vector_field_text(f, fc, NULL);
+                    pt->name = geo_vector_field_text(f, fn, recode ? &recoded : NULL);
+                    pt->name_en = geo_vector_field_text(f, fe, recode ? &recoded : NULL);
+                }
                 pf->fid = (long)OGR_F_GetFID(f);
                 /* g (NULL for a walked blob) only for the label point. */
-                geo__poly_measure(out, pf, g, s.xf, !desc->no_labels);
+                geo__poly_measure(out, pf, pt, g, s.xf, !desc->no_labels);
                 if (desc->feature_fn) ok = desc->feature_fn(desc->feature_user, f, out->count - 1);
                 if (b.expect >= ahead_min && out->count >= b.next_guess && out->count < b.expect)
                     geo__poly_guess(&b);
@@ -403,13 +414,20 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
     return TW_OK;
 }
 
+const geo_polygon_text *geo_polygons_text(const geo_polygons *p, int f)
+{
+    static const geo_polygon_text none;
+    return p->texts && f >= 0 && f < p->count ? &p->texts[f] : &none;
+}
+
 void geo_polygons_free(geo_polygons *p)
 {
-    for (int i = 0; i < p->count; i++) {
-        free(p->features[i].code);
-        free(p->features[i].name);
-        free(p->features[i].name_en);
+    for (int i = 0; p->texts && i < p->count; i++) {
+        free(p->texts[i].code);
+        free(p->texts[i].name);
+        free(p->texts[i].name_en);
     }
+    free(p->texts);
     free(p->features);
     free(p->xy);
     free(p->ring_start);

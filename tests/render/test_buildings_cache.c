@@ -104,12 +104,12 @@ static bool move_features_offset(const char *file, int64_t delta)
     size_t at = 16 + (size_t)klen;
     at += (8 - at % 8) % 8 + 8;
     /* The features' offset: after the points (their count at 0, their
-     * offset at 8), count, rings and the count of named features. */
+     * offset at 8), count and rings. */
     int32_t points;
     uint64_t xy, off, plen = len - at - 8;
     memcpy(&points, data + at, 4);
     memcpy(&xy, data + at + 8, 8);
-    size_t field = at + (size_t)xy + (size_t)points * 16 + 12;
+    size_t field = at + (size_t)xy + (size_t)points * 16 + 8;
     if (field + 8 > len) return free(data), false;
     memcpy(&off, data + field, 8);
     off += (uint64_t)delta;

@@ -184,15 +184,15 @@ static size_t payload_at(char **data, size_t *len)
 }
 
 /* Where, in the payload at p, the features' offset lies: after the
- * points (their count at 0, their offset at 8), count, rings and the count
- * of named features (three int32). */
+ * points (their count at 0, their offset at 8), count and rings (two
+ * int32). */
 static size_t features_offset_at(const char *p)
 {
     int32_t points;
     uint64_t xy;
     memcpy(&points, p, 4);
     memcpy(&xy, p + 8, 8);
-    return (size_t)xy + (size_t)points * 16 + 12;
+    return (size_t)xy + (size_t)points * 16 + 8;
 }
 
 /* Array offsets that are misaligned, leave a gap or point past the end
@@ -418,7 +418,7 @@ static void test_key_follows_the_source_and_settings(void)
 static void test_fuzz_seed_is_current(void)
 {
     char seed[1024], why[600];
-    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v14_file", seed,
+    tw_test_shipped("tests/fuzz/corpus/fuzz_buildings_cache/three_buildings_v15_file", seed,
                     sizeof seed);
     char *data = NULL;
     size_t len = 0;

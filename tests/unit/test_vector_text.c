@@ -83,7 +83,9 @@ static void test_cp949_shapefile_without_cpg(void)
     if (r == TW_OK) {
         bool found = false;
         for (int i = 0; i < p.count; i++)
-            if (p.features[i].name && strcmp(p.features[i].name, "강남구") == 0) found = true;
+            if (geo_polygons_text(&p, i)->name &&
+                strcmp(geo_polygons_text(&p, i)->name, "강남구") == 0)
+                found = true;
         TW_CHECK(found);
         geo_polygons_free(&p);
     }

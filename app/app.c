@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define APP_WARM_WAIT_S    5.0 /* the longest the headless warm waits for a read (app__warm_wait) */
 #define APP_DRAIN_BUDGET_S 0.004
 #define APP_FADE_S         0.35
 /* --frame-clock: each frame is this much time, and a hold at most so many
@@ -459,6 +460,7 @@ static void app__warm(app *a, int w, int h)
     const char *no = getenv("CITYTWIN_NO_WARM");
     if (no && no[0] && strcmp(no, "0") != 0) return;
     double t0 = tw_time_mono_s();
+    a->t_warm = t0;
     rn_view v = {.width = w, .height = h, .sun = {0, 0, 1}, .exaggeration = 1};
     memcpy(v.eye, a->cam.target, sizeof v.eye);
     rn_context_begin_frame(a->ctx);
@@ -472,6 +474,18 @@ static void app__warm(app *a, int w, int h)
     rn_ui_warm(w, h);        /* the HUD */
     rn_context_warm(a->ctx); /* the frame's end */
     a->warm_ms = (tw_time_mono_s() - t0) * 1000;
+}
+
+/* A layer's read is under way that the warm would slow (app_layer_kind
+ * warm_wait): it waits, at most APP_WARM_WAIT_S after the GL context. */
+static bool app__warm_wait(const app *a)
+{
+    if (tw_time_mono_s() - a->t_context > APP_WARM_WAIT_S) return false;
+    for (int i = 0; i < a->layer_count; i++) {
+        const app_layer *l = a->layers[i];
+        if (l->self && l->kind->warm_wait && l->kind->warm_wait(l->self)) return true;
+    }
+    return false;
 }
 
 /* One pass of the loop. Returns false when the run is over. */
@@ -551,6 +565,9 @@ static bool app__step(app *a)
     /* Headless runs draw only once there is something to show, so that the
      * workers get the CPU while loading. */
     if (!headless || a->phase == APP_PHASE_RUNNING) {
+        /* A warm that waited for a read the load ended before it could
+         * run: now, ahead of the first frame, which would do its work. */
+        if (headless && !a->warmed && a->warm_waited) app__warm(a, w, h);
         app_draw(a);
         /* The first complete frame is the one drawn once the view is complete. */
         if (completed_now) {
@@ -561,7 +578,12 @@ static bool app__step(app *a)
                     a->t_complete - a->t_start);
         }
     } else {
-        if (!a->warmed) app__warm(a, w, h);
+        if (!a->warmed) {
+            if (app__warm_wait(a))
+                a->warm_waited = true;
+            else
+                app__warm(a, w, h);
+        }
         tw_pool_wait(a->pool, 0.02);
     }
     a->frame_no++;

@@ -504,6 +504,11 @@ static void app__warm(void *self, const rn_view *v)
     rn_fill_warm(v, kinds, (int)(sizeof kinds / sizeof kinds[0]));
 }
 
+static bool app__warm_wait(const void *self)
+{
+    return app_buildings_warm_wait(self);
+}
+
 static const app_source *app__cfg_source(const void *cfg)
 {
     return &((const app_buildings_cfg *)cfg)->src;
@@ -519,6 +524,7 @@ const app_layer_kind app_buildings_kind = {
     .update = app__update,
     .draw = app__draw,
     .warm = app__warm,
+    .warm_wait = app__warm_wait,
     .extent = app__extent,
     .view_ready = app__view_ready,
     .pick = app_buildings_pick,

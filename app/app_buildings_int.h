@@ -200,6 +200,8 @@ typedef struct app_buildings {
     unsigned published_gen; /* ground_gen + 1 of the obstacles published, 0: none */
     /* Streaming: how many tiles, read where. */
     int visible, requested, in_flight, evicted, read_failed;
+    struct app__job *first_read; /* the first read, until it is done */
+    double features_read_s;      /* when a whole read had read its features (monotonic), 0 */
     long last_frame; /* of the last update */
     int cache_state; /* APP_BCACHE_* of the whole read */
     double cache_done_s; /* when its write after the hand-over ended (monotonic), 0: none */
@@ -259,6 +261,9 @@ app_btile *app_btile_new(int ix, int iy);
 void app_btile_free(app_btile *t);
 /* Reads the whole source (rect NULL) or a tile on a worker. */
 bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect);
+/* While the first read reads its features (or has not begun): the
+ * headless warm-up waits, as it would take a core from the read. */
+bool app_buildings_warm_wait(const app_buildings *p);
 /* Bases on the current ground (on a worker) and a scenario's edits: the
  * bases and heights the obstacles read; then raise, colours, upload (the
  * rest of what a ready tile needs before a frame). */

@@ -8,6 +8,7 @@
 #include "tw_time.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,21 @@ typedef struct app__job {
     char err[512];
     geo_buildings_pool *pool; /* the layer's open datasets */
     GDALDatasetH ds;          /* taken from pool for this read */
+    /* A first (whole or probing) read: APP_JOB_* of app_buildings_warm_wait. */
+    _Atomic int read_state;
+    double features_read_s; /* when geo_buildings_load had read every feature, 0: never */
 } app__job;
+
+/* A first read's state for the headless warm-up (app_buildings_warm_wait):
+ * not begun or reading features (the cores are the read's), or past them. */
+enum { APP_JOB_READING, APP_JOB_READ };
+
+static void app__features_read(void *user)
+{
+    app__job *j = user;
+    j->features_read_s = tw_time_mono_s();
+    atomic_store(&j->read_state, APP_JOB_READ);
+}
 
 /* Bases again on a worker after the ground changed: the footprints' rings
  * are copied so the job outlives the tile safely; their points are
@@ -171,6 +186,7 @@ static void app__run(void *job, int worker)
     (void)worker;
     app__job *j = job;
     app__read(j);
+    atomic_store(&j->read_state, APP_JOB_READ);
     /* Kept for the next read unless this one failed (a dropped connection). */
     geo_buildings_pool_give(j->pool, j->ds, j->status == TW_OK);
     j->ds = NULL;
@@ -217,6 +233,8 @@ static void app__read(app__job *j)
      * cache, which holds what they are made from, not the meshes. */
     d.meshes_later = !j->has_keep;
     d.for_cache = cache;
+    /* A read from the cache leaves a core to the warm-up (it shares one). */
+    if (cache) atomic_store(&j->read_state, APP_JOB_READ);
     tw_result c =
         cache ? geo_buildings_cache_read(dir, key, &j->result, why, sizeof why) : TW_ERR_IO;
     if (c == TW_OK) {
@@ -237,6 +255,8 @@ static void app__read(app__job *j)
         char points[4400];
         if (cache && geo_buildings_cache_points_file(dir, key, points, sizeof points))
             d.points_file = points;
+        d.features_read = app__features_read, d.features_read_user = j;
+        atomic_store(&j->read_state, APP_JOB_READING);
         j->status = geo_buildings_load(&d, j->frame, &j->result, j->err, sizeof j->err);
         j->cache_state = !cache               ? APP_BCACHE_OFF
                          : c == TW_ERR_FORMAT ? APP_BCACHE_REBUILT
@@ -301,6 +321,8 @@ static void app__done(void *job, tw_result status)
     app_buildings *p = j->owner;
     app_btile *t = j->tile;
     double now = tw_time_mono_s();
+    if (p->first_read == j) p->first_read = NULL;
+    if (j->features_read_s > 0 && !j->has_keep) p->features_read_s = j->features_read_s;
     if (j->has_keep) p->in_flight--;
     if (!j->has_keep && !j->streamed) geo_buildings_pool_drain(p->pool); /* read whole: done */
     if (j->streamed) {
@@ -367,6 +389,11 @@ static void app__done(void *job, tw_result status)
     app__job_free(j);
 }
 
+bool app_buildings_warm_wait(const app_buildings *p)
+{
+    return p->first_read && atomic_load(&p->first_read->read_state) == APP_JOB_READING;
+}
+
 bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect)
 {
     const app_buildings_cfg *cfg = p->cfg;
@@ -400,9 +427,11 @@ bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect)
     if (!p->pool) p->pool = geo_buildings_pool_new();
     j->pool = geo_buildings_pool_ref(p->pool);
     /* Nearer tiles were queued first; whole reads as before. */
+    atomic_init(&j->read_state, APP_JOB_READING);
     if (app_layer_submit(p->layer, j, app__run, app__done, rect ? 750 : 800)) {
         t->state = APP_BTILE_LOADING;
         if (rect) p->in_flight++;
+        if (!rect) p->first_read = j;
         return true;
     }
     app__job_free(j);

@@ -478,5 +478,11 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
         json_object_object_add(
             e, "cache_written_ms",
             done_s > 0 ? json_object_new_double((done_s - p->world->t_start) * 1000) : NULL);
+        /* When an OGR read (not the cache) had read every feature. */
+        json_object_object_add(
+            e, "features_read_ms",
+            p->features_read_s > 0
+                ? json_object_new_double((p->features_read_s - p->world->t_start) * 1000)
+                : NULL);
     }
 }

@@ -142,6 +142,8 @@ typedef struct app {
     app_phase phase;
     double t_start, t_context, t_loaded, t_complete, t_running, first_frame_ms;
     double warm_ms; /* headless: app__warm's time, 0 when it did not run */
+    double t_warm;  /* when it began (monotonic), 0: it did not */
+    bool warm_waited;                          /* it waited for a read (app__warm_wait) */
     long long read_at_start, read_at_complete; /* bytes read(2) so far */
     long frame_no;
     double frame_ms[APP_FRAME_SAMPLES];

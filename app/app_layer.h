@@ -323,6 +323,10 @@ typedef struct app_layer_kind {
      * GL's work per combination of state (a software GL compiles a shader
      * variant each) is done on the idle main thread, not in that frame. */
     void (*warm)(void *self, const rn_view *v);
+    /* True while the warm should wait: a read that keeps every core busy
+     * (the buildings' features) is under way, and the warm's GL work would
+     * only slow it; the warm then comes in the load's last, one-core part. */
+    bool (*warm_wait)(const void *self);
     /* Labels for the HUD's placement (drawn, exaggerated positions); at
      * most max (the app asks again with more room when it is filled). */
     int (*labels)(void *self, const app_ui_ctx *ui, app_hud_label *out, int max);

@@ -200,6 +200,10 @@ int app_report_write(const app *a, const char *path)
     /* Headless: the draws out of sight while loading (app__warm), or null. */
     json_object_object_add(root, "warm_ms",
                            a->warm_ms > 0 ? json_object_new_double(a->warm_ms) : NULL);
+    /* When it began, from the process start. */
+    json_object_object_add(root, "warm_at_ms",
+                           a->t_warm > 0 ? json_object_new_double((a->t_warm - a->t_start) * ms)
+                                         : NULL);
     json_object_object_add(
         root, "loaded_ms",
         json_object_new_double(a->t_loaded > 0 ? (a->t_loaded - a->t_start) * ms : -1));

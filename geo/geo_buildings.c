@@ -551,6 +551,7 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
         }
     }
     if (r == TW_OK) r = geo_vector_load_polygons(&vd, NULL, frame, &out->polys, err, n);
+    if (desc->features_read) desc->features_read(desc->features_read_user);
     if (desc->has_keep && r == TW_ERR_FORMAT &&
         strncmp(err, "holds no polygons", strlen("holds no polygons")) == 0) {
         /* A tile with nothing in it. */

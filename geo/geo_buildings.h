@@ -52,6 +52,13 @@ typedef struct geo_buildings_desc {
      * written as they are read (geo_farray.h), so the cache writer does
      * not copy them; NULL: the heap. */
     const char *points_file;
+    /* Called (with features_read_user) on the loading thread once every
+     * feature is read, before the rest of the load (repairs, order,
+     * chunks), which runs on that thread alone: the app's headless GL
+     * warm-up waits for it rather than take a core from the read. NULL:
+     * none. */
+    void (*features_read)(void *user);
+    void *features_read_user;
 } geo_buildings_desc;
 
 /* The buildings whose footprint centres fall in one grid cell: features

@@ -205,12 +205,19 @@ static void app__read(app__job *j)
                             .floor_height_m = j->floor_m,
                             .default_height_m = j->default_m};
     if (j->probe && j->stream != 0 && (j->stream == 1 || !app__never_indexed(j->path))) {
-        /* A probe that fails reads whole below, which says what is wrong. */
+        /* A probe that fails reads whole below, which says what is wrong,
+         * unless what is wrong is the scene's (a field it names). */
         char err[512];
         d.src.dataset = app__dataset(j, &d.src, err, sizeof err);
-        if (d.src.dataset &&
-            geo_buildings_probe_source(&d.src, j->frame, &j->pr, err, sizeof err) == TW_OK &&
-            (j->pr.indexed || j->stream == 1)) {
+        tw_result pr = d.src.dataset
+                           ? geo_buildings_probe_source(&d, j->frame, &j->pr, err, sizeof err)
+                           : TW_ERR_IO;
+        if (pr == TW_ERR_ARG) {
+            snprintf(j->err, sizeof j->err, "%s", err);
+            j->status = pr;
+            return;
+        }
+        if (pr == TW_OK && (j->pr.indexed || j->stream == 1)) {
             j->streamed = true;
             j->status = TW_OK;
             return;

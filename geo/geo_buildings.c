@@ -531,6 +531,10 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     vd.no_labels = true;
     vd.label_field = vd.label_field_en = NULL;
     vd.want_polygons = true;
+    /* A tile counts the features it skips as it keeps the others: those
+     * whose middle lies in its rectangle. */
+    vd.has_keep = desc->has_keep;
+    if (desc->has_keep) memcpy(vd.keep, desc->keep, sizeof vd.keep);
     /* A large read for the cache writes its points into the cache's file. */
     geo_farray *xy_file = desc->points_file && desc->for_cache && !desc->has_keep
                               ? geo_farray_create(desc->points_file)
@@ -554,10 +558,12 @@ tw_result geo_buildings_load(const geo_buildings_desc *desc, const geo_frame *fr
     if (desc->features_read) desc->features_read(desc->features_read_user);
     if (desc->has_keep && r == TW_ERR_FORMAT &&
         strncmp(err, "holds no polygons", strlen("holds no polygons")) == 0) {
-        /* A tile with nothing in it. */
+        /* A tile with no polygon in it (what it skipped still counted). */
+        geo_skips skipped = out->polys.skipped;
         free(c.src_of);
         geo_bpipe_free(c.pipe);
         geo_buildings_free(out);
+        out->polys.skipped = skipped;
         geo_farray_discard(xy_file);
         err[0] = 0;
         return TW_OK;

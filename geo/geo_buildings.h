@@ -233,8 +233,9 @@ typedef struct geo_buildings_probe {
     const char *extent_from;
 } geo_buildings_probe;
 
-/* Opens the source on this thread and tells; an error names the source. */
-tw_result geo_buildings_probe_source(const geo_vector_desc *src, const geo_frame *frame,
+/* Opens the source (desc's src) on this thread and tells; an error names
+ * the source, or the height or floors field desc names that it lacks. */
+tw_result geo_buildings_probe_source(const geo_buildings_desc *desc, const geo_frame *frame,
                                      geo_buildings_probe *out, char *err, size_t n);
 /* The rectangle rect (scene metres) as a bounding rectangle in the CRS of
  * the source s was opened on, edges sampled so a curved image is covered. */

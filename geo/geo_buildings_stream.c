@@ -112,17 +112,35 @@ static bool geo__extent(GDALDatasetH ds, OGRLayerH layer, OGREnvelope *env, cons
     return OGR_L_GetExtent(layer, env, TRUE) == OGRERR_NONE;
 }
 
-tw_result geo_buildings_probe_source(const geo_vector_desc *src, const geo_frame *frame,
+tw_result geo_buildings_probe_source(const geo_buildings_desc *desc, const geo_frame *frame,
                                      geo_buildings_probe *out, char *err, size_t n)
 {
     memset(out, 0, sizeof *out);
-    geo_vector_desc d = *src;
+    geo_vector_desc d = desc->src;
     d.has_bbox = false;
     d.want_polygons = true;
     geo_vector_source s;
     char crs[64];
     tw_result r = geo_vector_open(&d, frame, &s, crs, sizeof crs, err, n);
     if (r != TW_OK) return r;
+    /* A field the scene names must be there: said once for the layer
+     * here, not by every tile read. */
+    OGRFeatureDefnH def = OGR_L_GetLayerDefn(s.layer);
+    const char *named[2] = {desc->height_field, desc->floors_field};
+    const char *keys[2] = {"height_field", "floors_field"};
+    for (int k = 0; k < 2; k++) {
+        if (!named[k] || !named[k][0] || OGR_FD_GetFieldIndex(def, named[k]) >= 0) continue;
+        snprintf(err, n, "has no field '%s' (the scene's \"%s\")", named[k], keys[k]);
+        geo_vector_close(&s);
+        return TW_ERR_ARG;
+    }
+    /* An empty layer is not streamed: read whole, it says so. */
+    if (OGR_L_TestCapability(s.layer, OLCFastFeatureCount) &&
+        OGR_L_GetFeatureCount(s.layer, FALSE) == 0) {
+        snprintf(err, n, "holds no polygons: the layer has no features");
+        geo_vector_close(&s);
+        return TW_ERR_FORMAT;
+    }
     out->indexed = OGR_L_TestCapability(s.layer, OLCFastSpatialFilter) != 0;
     out->same_crs = geo_xform_is_identity(s.xf);
     snprintf(out->driver, sizeof out->driver, "%s",

@@ -193,6 +193,10 @@ static void geo__check_area(const geo_vector_desc *desc, const geo_frame *frame,
     if (!OGR_L_TestCapability(layer, OLCFastGetExtent) ||
         OGR_L_GetExtent(layer, &env, 0) != OGRERR_NONE)
         return;
+    /* An empty layer's header may give 0, 0, 0, 0: nothing lies anywhere. */
+    if (OGR_L_TestCapability(layer, OLCFastFeatureCount) &&
+        OGR_L_GetFeatureCount(layer, FALSE) == 0)
+        return;
     double ext[4] = {env.MinX, env.MinY, env.MaxX, env.MaxY};
     geo_frame_warn_outside_area(frame, srs, ext, desc->path);
 }
@@ -233,7 +237,9 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
         for (int i = 0; desc->want_polygons && i < GDALDatasetGetLayerCount(s->ds); i++) {
             OGRLayerH l = GDALDatasetGetLayer(s->ds, i);
             OGRwkbGeometryType t = l ? wkbFlatten(OGR_L_GetGeomType(l)) : wkbUnknown;
-            if (t == wkbPolygon || t == wkbMultiPolygon) {
+            /* Polygons, with arcs or not (CurvePolygon, MultiSurface). */
+            if (t != wkbUnknown && (OGR_GT_IsSubClassOf(t, wkbCurvePolygon) ||
+                                    OGR_GT_IsSubClassOf(t, wkbMultiSurface))) {
                 s->layer = l;
                 break;
             }

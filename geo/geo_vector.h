@@ -46,6 +46,12 @@ typedef struct geo_vector_desc {
      * with the polygons. NULL: the heap. */
     struct geo_farray *xy_file;
     double bbox[4]; /* xmin ymin xmax ymax */
+    /* geo_vector_load_polygons, a tile's read: a skipped feature (not a
+     * polygon, empty) is counted only when its box's middle, in scene
+     * metres, lies in keep (xmin <= x < xmax, ymin <= y < ymax), the
+     * tile's own share, as the features kept are chosen. */
+    bool has_keep;
+    double keep[4];
     /* geo_vector_load_polygons: called for every feature it keeps, with its
      * index in geo_polygons (attributes the caller wants beyond the code and
      * names); false (out of memory) stops the load. NULL: none. */

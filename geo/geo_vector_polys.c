@@ -207,7 +207,7 @@ static void geo__poly_guess(geo__poly_build *b)
 static bool geo__poly_geometry(geo__poly_build *b, OGRGeometryH g, geo_xform *xf, int *rings)
 {
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-    if (t == wkbPolygon) {
+    if (t == wkbPolygon || t == wkbTriangle) {
         bool outer_added = false;
         for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
             bool added;
@@ -224,6 +224,47 @@ static bool geo__poly_geometry(geo__poly_build *b, OGRGeometryH g, geo_xform *xf
             if (!geo__poly_geometry(b, OGR_G_GetGeometryRef(g, i), xf, rings)) return false;
     }
     return true;
+}
+
+/* What a feature's geometry is to a reader of footprints: polygons (a
+ * Polygon, Triangle, MultiPolygon or a collection, which may hold
+ * some), a 3D surface (PolyhedralSurface, TIN: faces, walls among them,
+ * not a footprint) or something else. Curves are linearized before
+ * (geo__linear). */
+static const char *geo__not_polygons(OGRwkbGeometryType t)
+{
+    if (t == wkbPolygon || t == wkbTriangle || t == wkbMultiPolygon || t == wkbGeometryCollection)
+        return NULL;
+    if (t == wkbPolyhedralSurface || t == wkbTIN) return "a 3D surface, not a footprint";
+    return "not a polygon";
+}
+
+/* A geometry of a curve type (CurvePolygon, MultiSurface, a
+ * CompoundCurve or CircularString ring, any of them in a collection;
+ * with arcs or only straight segments) as OGR's linear types, arcs as
+ * straight segments: a new geometry the caller destroys, NULL when it is
+ * linear already (or on no memory: then it is counted as what it is). */
+static OGRGeometryH geo__linear(OGRGeometryH g)
+{
+    if (!g || !OGR_G_HasCurveGeometry(g, FALSE)) return NULL;
+    return OGR_G_GetLinearGeometry(g, 0, NULL);
+}
+
+/* A feature skipped for reason, counted unless the read is a tile's
+ * (desc has_keep) and the geometry's middle lies in another tile: a
+ * feature read by every tile its box overlaps is counted once. */
+static void geo__skip(geo_polygons *out, const geo_vector_desc *desc, geo_xform *xf, OGRGeometryH g,
+                      const char *reason)
+{
+    if (desc->has_keep && g && !OGR_G_IsEmpty(g)) {
+        OGREnvelope e;
+        OGR_G_GetEnvelope(g, &e);
+        double x = 0.5 * (e.MinX + e.MaxX), y = 0.5 * (e.MinY + e.MaxY);
+        geo_xform_to_scene(xf, 1, &x, &y, NULL);
+        const double *k = desc->keep;
+        if (!(x >= k[0] && x < k[2] && y >= k[1] && y < k[3])) return;
+    }
+    geo_skips_add(&out->skipped, reason);
 }
 
 static double geo__ring_area(const double *xy, int n)
@@ -330,11 +371,14 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
             g = OGR_F_GetGeometryRef(f);
         }
         bool walk = kind == GEO_GPKG_POLYGONS;
-        OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
+        OGRGeometryH lin = walk ? NULL : geo__linear(g);
+        if (lin) g = lin;
+        const char *not_polygons =
+            walk || !g ? NULL : geo__not_polygons(wkbFlatten(OGR_G_GetGeometryType(g)));
         if (!walk && (!g || OGR_G_IsEmpty(g))) {
-            geo_skips_add(&out->skipped, "no geometry");
-        } else if (!walk && t != wkbPolygon && t != wkbMultiPolygon && t != wkbGeometryCollection) {
-            geo_skips_add(&out->skipped, "not a polygon");
+            geo__skip(out, desc, s.xf, NULL, "no geometry");
+        } else if (not_polygons) {
+            geo__skip(out, desc, s.xf, g, not_polygons);
         } else {
             int first = out->ring_count, rings = 0;
             if ((size_t)out->count + 1 > b.cap_f) geo_prefault_join(&b.pf_f); /* it moves */
@@ -352,7 +396,7 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
                            sizeof *out->features) &&
                  (!texts || geo__grow((void **)&out->texts, &cap_t, (size_t)out->count + 1,
                                       sizeof *out->texts));
-            if (ok && rings == 0) geo_skips_add(&out->skipped, "empty geometry");
+            if (ok && rings == 0) geo__skip(out, desc, s.xf, g, "empty geometry");
             if (ok && rings > 0) {
                 geo_polygon *pf = &out->features[out->count++];
                 memset(pf, 0, sizeof *pf);
@@ -373,6 +417,7 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
                     geo__poly_guess(&b);
             }
         }
+        if (lin) OGR_G_DestroyGeometry(lin);
         if (whole) OGR_F_Destroy(whole);
         OGR_F_Destroy(f);
     }
@@ -391,7 +436,10 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
         return TW_ERR_NOMEM;
     }
     if (out->count == 0) {
+        /* The skips stay: a tile of only skipped features still says so. */
+        geo_skips skipped = out->skipped;
         geo_polygons_free(out);
+        out->skipped = skipped;
         /* Say why when a filter left nothing: a CSV's empty text is not
          * NULL, so a "where" written for another format can match none. */
         if (read == 0 && desc->where && desc->where[0])

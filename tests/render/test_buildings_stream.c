@@ -11,6 +11,7 @@
 #include <gdal.h>
 #include <gdal_utils.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 static char cheongna[1024], gpkg[1024], fgb[1024];
@@ -50,17 +51,25 @@ static json_object *run(const char *source, const char *extra_keys, const char *
     return tw_run_load_json(rep);
 }
 
-static bool translate(const char *driver, const char *out)
+/* The Cheongna buildings in driver's format at out (geometry type nlt,
+ * or NULL: as they are). */
+static bool translate_as(const char *driver, const char *out, const char *nlt)
 {
     GDALDatasetH src = GDALOpenEx(cheongna, GDAL_OF_VECTOR, NULL, NULL, NULL);
     if (!src) return false;
-    char *argv[] = {"-f", (char *)driver, "-t_srs", "EPSG:5186", "-nln", "buildings", NULL};
+    char *argv[] = {"-f",        (char *)driver,      "-t_srs",    "EPSG:5186", "-nln",
+                    "buildings", nlt ? "-nlt" : NULL, (char *)nlt, NULL};
     GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
     GDALDatasetH d = GDALVectorTranslate(out, NULL, 1, &src, o, NULL);
     GDALVectorTranslateOptionsFree(o);
     if (d) GDALClose(d);
     GDALClose(src);
     return d != NULL;
+}
+
+static bool translate(const char *driver, const char *out)
+{
+    return translate_as(driver, out, NULL);
 }
 
 /* The same file read whole ("stream": false) and by an overview that sees
@@ -235,6 +244,43 @@ static void test_tiles_out_of_view_are_evicted(void)
 }
 
 /* A GeoJSON has no index: read whole, as before. */
+/* A height or floors field the scene names that the source lacks: the
+ * streamed layer fails, with one line naming the file and the field, as
+ * a layer read whole does (not a warning and an empty layer). */
+static void test_missing_field_fails_the_layer(void)
+{
+    char err[600];
+    json_object *r = run(gpkg, ", \"floors_field\": \"no_such_floors\"", OVERVIEW, "bad_field");
+    json_object *l = tw_run_layer(r, "buildings");
+    const char *status =
+        tw_run_get(l, "status") ? json_object_get_string(tw_run_get(l, "status")) : "";
+    const char *why = tw_run_get(l, "error") ? json_object_get_string(tw_run_get(l, "error")) : "";
+    TW_CHECK_STR(status, "error");
+    TW_CHECK_MSG(strstr(why, "no field 'no_such_floors'") != NULL, "error: %s", why);
+    snprintf(err, sizeof err, "%s/bad_field.err", tw_run_tmpdir());
+    char *text = tw_run_read_text(err);
+    int lines = 0;
+    for (const char *p = text; p && (p = strstr(p, "no_such_floors")) != NULL; p++) lines++;
+    TW_CHECK_MSG(text && lines == 1 && strstr(text, "cheongna.gpkg"), "stderr: %s",
+                 text ? text : "(none)");
+    free(text);
+    json_object_put(r);
+}
+
+/* Footprints stored as curve polygons (a GeoPackage of CURVEPOLYGON,
+ * here without arcs) are polygons all the same: every one streamed. */
+static void test_curve_polygons_stream(void)
+{
+    char curved[1024];
+    snprintf(curved, sizeof curved, "%s/curved.gpkg", tw_run_tmpdir());
+    TW_CHECK(translate_as("GPKG", curved, "CURVEPOLYGON"));
+    json_object *r = run(curved, "", OVERVIEW, "curved");
+    json_object *l = tw_run_layer(r, "buildings");
+    TW_CHECK_MSG(num(l, "features") == total, "curve polygons: %ld of %ld", num(l, "features"),
+                 total);
+    json_object_put(r);
+}
+
 static void test_geojson_is_read_whole(void)
 {
     json_object *r = run(cheongna, "", STREET, "geojson");
@@ -263,6 +309,8 @@ int main(void)
     TW_RUN(test_gpkg_street_reads_only_what_it_sees);
     TW_RUN(test_fgb_over_http_streams);
     TW_RUN(test_geojson_is_read_whole);
+    TW_RUN(test_missing_field_fails_the_layer);
+    TW_RUN(test_curve_polygons_stream);
     TW_RUN(test_far_chunks_as_boxes);
     TW_RUN(test_tiles_out_of_view_are_evicted);
     tw_run_finish(tw_test_failures);

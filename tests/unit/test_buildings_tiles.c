@@ -70,14 +70,14 @@ static void test_probe(void)
     snprintf(fgb, sizeof fgb, "%s/c.fgb", dir);
     TW_CHECK(translate("GPKG", gpkg) && translate("FlatGeobuf", fgb));
     geo_buildings_probe p;
-    TW_CHECK(geo_buildings_probe_source(&(geo_vector_desc){.path = gpkg}, frame, &p, err,
-                                        sizeof err) == TW_OK &&
+    TW_CHECK(geo_buildings_probe_source(&(geo_buildings_desc){.src = {.path = gpkg}}, frame, &p,
+                                        err, sizeof err) == TW_OK &&
              p.indexed && p.same_crs && strcmp(p.driver, "GPKG") == 0);
-    TW_CHECK(geo_buildings_probe_source(&(geo_vector_desc){.path = fgb}, frame, &p, err,
+    TW_CHECK(geo_buildings_probe_source(&(geo_buildings_desc){.src = {.path = fgb}}, frame, &p, err,
                                         sizeof err) == TW_OK &&
              p.indexed && strcmp(p.driver, "FlatGeobuf") == 0);
-    TW_CHECK(geo_buildings_probe_source(&(geo_vector_desc){.path = cheongna}, frame, &p, err,
-                                        sizeof err) == TW_OK &&
+    TW_CHECK(geo_buildings_probe_source(&(geo_buildings_desc){.src = {.path = cheongna}}, frame, &p,
+                                        err, sizeof err) == TW_OK &&
              !p.indexed && !p.same_crs);
     /* Its extent, taken into the scene, covers every footprint. */
     geo_buildings b;
@@ -87,8 +87,114 @@ static void test_probe(void)
     TW_CHECK(p.extent[0] <= e[0] + 1e-6 && p.extent[1] <= e[1] + 1e-6 &&
              p.extent[2] >= e[2] - 1e-6 && p.extent[3] >= e[3] - 1e-6);
     geo_buildings_free(&b);
-    TW_CHECK(geo_buildings_probe_source(&(geo_vector_desc){.path = "/nonexistent.gpkg"}, frame, &p,
+    TW_CHECK(geo_buildings_probe_source(&(geo_buildings_desc){.src = {.path = "/nonexistent.gpkg"}},
+                                        frame, &p, err, sizeof err) != TW_OK);
+    /* A field the scene names that the source lacks: the probe says so
+     * (the layer fails once, not each of its tiles). */
+    geo_buildings_desc miss = {.src = {.path = gpkg}, .floors_field = "no_such_floors"};
+    TW_CHECK(geo_buildings_probe_source(&miss, frame, &p, err, sizeof err) == TW_ERR_ARG);
+    TW_CHECK_MSG(strstr(err, "no field 'no_such_floors'") && strstr(err, "floors_field"), "%s",
+                 err);
+    /* An empty layer is not streamed (read whole, it says it is empty). */
+    char empty[400];
+    snprintf(empty, sizeof empty, "%s/empty.gpkg", dir);
+    GDALDriverH drv = GDALGetDriverByName("GPKG");
+    GDALDatasetH ds = drv ? GDALCreate(drv, empty, 0, 0, 0, GDT_Unknown, NULL) : NULL;
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 5186);
+    TW_CHECK(ds && GDALDatasetCreateLayer(ds, "none", srs, wkbPolygon, NULL));
+    OSRRelease(srs);
+    if (ds) GDALClose(ds);
+    TW_CHECK(geo_buildings_probe_source(&(geo_buildings_desc){.src = {.path = empty}}, frame, &p,
                                         err, sizeof err) != TW_OK);
+    TW_CHECK_MSG(strstr(err, "no features") != NULL, "%s", err);
+}
+
+/* Skipped features are counted once whatever the tiles: a line crossing
+ * every tile, points, a 3D surface are counted by the tile their middle
+ * lies in; a tile holding only skipped features still counts them; a
+ * curve polygon (a circle, a MultiSurface with a CompoundCurve ring) is
+ * linearized and kept. */
+static void test_tiles_count_skips_once(void)
+{
+    char path[400], err[512];
+    snprintf(path, sizeof path, "%s/skips.gpkg", dir);
+    GDALDriverH drv = GDALGetDriverByName("GPKG");
+    GDALDatasetH ds = drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 5186);
+    OGRLayerH l = ds ? GDALDatasetCreateLayer(ds, "skips", srs, wkbUnknown, NULL) : NULL;
+    OSRRelease(srs);
+    TW_CHECK(l != NULL);
+    /* The tiles split at (200100, 550100); the south-east quarter holds
+     * only skipped features. */
+    static const char *const wkt[] = {
+        "POLYGON ((200000 550000,200020 550000,200020 550020,200000 550020,200000 550000))",
+        "POLYGON ((200000 550150,200020 550150,200020 550170,200000 550170,200000 550150))",
+        "POLYGON ((200150 550150,200170 550150,200170 550170,200150 550170,200150 550150))",
+        "CURVEPOLYGON (CIRCULARSTRING (200030 550030,200050 550050,200030 550030))",
+        "MULTISURFACE (CURVEPOLYGON (COMPOUNDCURVE (CIRCULARSTRING (200070 550120,"
+        "200080 550130,200090 550120),(200090 550120,200070 550120))))",
+        "TRIANGLE ((200040 550150,200060 550150,200050 550170,200040 550150))",
+        "LINESTRING (200010 550010,200190 550190)",
+        "LINESTRING (200150 550010,200190 550050)",
+        "POINT (200160 550060)",
+        "MULTIPOINT ((200050 550050),(200150 550150))",
+        "POLYHEDRALSURFACE Z (((200120 550020 0,200140 550020 0,200140 550040 0,"
+        "200120 550020 0)))"};
+    int n = (int)(sizeof wkt / sizeof *wkt);
+    for (int i = 0; l && i < n; i++) {
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l));
+        OGRGeometryH g = NULL;
+        char *w = (char *)wkt[i];
+        TW_CHECK_MSG(OGR_G_CreateFromWkt(&w, NULL, &g) == OGRERR_NONE, "%s", wkt[i]);
+        OGR_F_SetGeometryDirectly(f, g);
+        TW_CHECK(OGR_L_CreateFeature(l, f) == OGRERR_NONE);
+        OGR_F_Destroy(f);
+    }
+    if (ds) GDALClose(ds);
+    static const char *const reasons[] = {"not a polygon", "a 3D surface, not a footprint"};
+    geo_buildings whole;
+    geo_buildings_desc d = {.src = {.path = path}};
+    TW_CHECK_MSG(geo_buildings_load(&d, frame, &whole, err, sizeof err) == TW_OK, "%s", err);
+    /* The three squares, the circle, the MultiSurface, the triangle. */
+    TW_CHECK_MSG(whole.polys.count == 6, "%d kept", whole.polys.count);
+    int want[2] = {4, 1}, got[2] = {0, 0};
+    for (int k = 0; k < 2; k++)
+        for (int r = 0; r < whole.polys.skipped.n; r++)
+            if (strcmp(whole.polys.skipped.reason[r], reasons[k]) == 0)
+                TW_CHECK_MSG(whole.polys.skipped.count[r] == want[k], "%s: %d", reasons[k],
+                             whole.polys.skipped.count[r]);
+    /* The circle of radius about 14 m: its area, within its segments'. */
+    for (int f = 0; f < whole.polys.count; f++)
+        if (whole.polys.features[f].fid == 4)
+            TW_CHECK_MSG(fabs(whole.polys.features[f].area - M_PI * 200) < 0.01 * M_PI * 200,
+                         "circle area %.2f", whole.polys.features[f].area);
+    int kept = 0;
+    for (int q = 0; q < 4; q++) {
+        geo_buildings t;
+        d.has_keep = true;
+        d.keep[0] = q & 1 ? 200100 : 199000, d.keep[2] = q & 1 ? 201000 : 200100;
+        d.keep[1] = q & 2 ? 550100 : 549000, d.keep[3] = q & 2 ? 551000 : 550100;
+        /* Each tile reads what its rectangle overlaps (the spatial filter). */
+        d.src.has_bbox = true;
+        memcpy(d.src.bbox, d.keep, sizeof d.keep);
+        TW_CHECK_MSG(geo_buildings_load(&d, frame, &t, err, sizeof err) == TW_OK, "%s", err);
+        kept += t.polys.count;
+        for (int k = 0; k < 2; k++)
+            for (int r = 0; r < t.polys.skipped.n; r++)
+                if (strcmp(t.polys.skipped.reason[r], reasons[k]) == 0)
+                    got[k] += t.polys.skipped.count[r];
+        if (q == 1) /* south-east: the short line, the point, the surface; no polygon */
+            TW_CHECK_MSG(t.polys.count == 0 && geo_skips_total(&t.polys.skipped) == 3,
+                         "south-east: %d kept, %d skipped", t.polys.count,
+                         geo_skips_total(&t.polys.skipped));
+        geo_buildings_free(&t);
+    }
+    TW_CHECK_MSG(kept == whole.polys.count, "tiles kept %d", kept);
+    TW_CHECK_MSG(got[0] == want[0] && got[1] == want[1], "tiles skipped %d + %d, not %d + %d",
+                 got[0], got[1], want[0], want[1]);
+    geo_buildings_free(&whole);
 }
 
 /* The pool of open datasets: a read gives its dataset back and the next
@@ -195,6 +301,7 @@ int main(void)
     if (!mkdtemp(dir)) return 1;
     TW_RUN(test_tiles_hold_each_building_once);
     TW_RUN(test_probe);
+    TW_RUN(test_tiles_count_skips_once);
     TW_RUN(test_pool_reuses_datasets);
     TW_RUN(test_pick_by_chunk_boxes);
     geo_frame_destroy(frame);

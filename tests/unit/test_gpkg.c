@@ -267,7 +267,11 @@ static bool write_mixed(const char *path)
         "POLYGON ((200900 550000,200910 550010,200910 550000,200900 550010,200900 550000))",
         "MULTIPOLYGON (((201000 550000,201010 550000,201010 550010,201000 550000)),"
         "((201020 550000,201030 550000,201030 550010,201020 550000),"
-        "(201022 550001,201024 550001,201024 550002,201022 550001)))"};
+        "(201022 550001,201024 550001,201024 550002,201022 550001)))",
+        "MULTISURFACE (CURVEPOLYGON (COMPOUNDCURVE (CIRCULARSTRING (201100 550000,"
+        "201110 550010,201120 550000),(201120 550000,201100 550000))))",
+        "POLYHEDRALSURFACE Z (((201200 550000 0,201210 550000 0,201210 550010 0,"
+        "201200 550000 0)))"};
     int n = (int)(sizeof wkt / sizeof *wkt);
     for (int i = 0; ok && i < n; i++) {
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l));
@@ -352,8 +356,9 @@ static int check_same(const char *path, long expect_walked)
         TW_CHECK_MSG(memcmp(p->xy, q->xy, np * 2 * sizeof *p->xy) == 0, "%s: the points differ",
                      path);
     }
-    static const char *const reasons[] = {"no geometry", "empty geometry", "not a polygon"};
-    for (int k = 0; k < 3; k++)
+    static const char *const reasons[] = {"no geometry", "empty geometry", "not a polygon",
+                                          "a 3D surface, not a footprint"};
+    for (int k = 0; k < 4; k++)
         TW_CHECK_MSG(skipped(p, reasons[k]) == skipped(q, reasons[k]), "%s: %s %d / %d", path,
                      reasons[k], skipped(p, reasons[k]), skipped(q, reasons[k]));
     TW_CHECK(a.defaulted == b.defaulted && a.hmin == b.hmin && a.hmax == b.hmax);
@@ -370,13 +375,15 @@ static void test_mixed(void)
     TW_CHECK(write_mixed(path));
     /* Walked: the two polygons, the multipolygon, Z, M, the repeated
      * point (a ring without an inside), the bow tie, the last
-     * multipolygon; read by OGR: the curve, the collection, the point;
-     * empty: the empty polygon and the feature without a geometry. */
+     * multipolygon; read by OGR: the curve, the collection, the point,
+     * the MultiSurface, the polyhedral surface; empty: the empty polygon
+     * and the feature without a geometry. */
     int n = check_same(path, 8);
-    /* Kept: 2 + 1 + Z + M + the collection's polygon + the bow tie + the
-     * last; the curve and the point are no polygons, the repeated point an
-     * empty geometry. */
-    TW_CHECK_MSG(n == 8, "%d buildings", n);
+    /* Kept: 2 + 1 + Z + M + the curve (a circle of segments) + the
+     * collection's polygon + the bow tie + the last multipolygon + the
+     * MultiSurface; the point and the 3D surface are no footprints, the
+     * repeated point an empty geometry. */
+    TW_CHECK_MSG(n == 10, "%d buildings", n);
 }
 
 static void test_real(void)

@@ -180,6 +180,9 @@ typedef struct app_buildings {
     char driver[32];
     const char *extent_from; /* geo_buildings_probe's (a literal) */
     bool same_crs;     /* streamed: tiles are the source's filter rectangles as they are */
+    bool indexed;      /* streamed: the source has a spatial index ("stream": true streams any) */
+    long source_features; /* streamed: geo_buildings_probe's count, -1 unknown */
+    int skips_said;       /* skipped features said on stderr (once a layer) */
     int color_i;       /* field of color_by (not "height"), -1 none */
     bool fields_known; /* color_i was looked up */
     int bases_worker, bases_main; /* base computations done where */

@@ -40,12 +40,18 @@ void app_bstream_begin(app_buildings *p, const geo_buildings_probe *pr)
     p->grid[2] = e[0] + nx * t, p->grid[3] = e[1] + ny * t;
     p->streamed = true;
     p->same_crs = pr->same_crs;
+    p->indexed = pr->indexed;
+    p->source_features = pr->features;
     p->loaded = true;
     snprintf(p->driver, sizeof p->driver, "%s", pr->driver);
     p->extent_from = pr->extent_from;
     app_layer_info_ok(&p->info, tw_time_mono_s(), 0);
-    TW_INFO("buildings", "%s: %s with a spatial index: streamed by view in %d x %d tiles of %.0f m",
-            p->info.source, pr->driver, nx, ny, t);
+    TW_INFO("buildings", "%s: %s %s: streamed by view in %d x %d tiles of %.0f m", p->info.source,
+            pr->driver,
+            pr->indexed
+                ? "with a spatial index"
+                : "without a spatial index (\"stream\": true; each tile reads the file through)",
+            nx, ny, t);
 }
 
 static void app__tile_rect(const app_buildings *p, int ix, int iy, double r[4])

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -304,18 +305,46 @@ static void app__fields(app_buildings *p, const geo_buildings *b)
                 cb);
 }
 
-/* The loaded set's skips, as the layer's. */
+/* Skipped features said once on stderr, with the reasons (a truncated
+ * shapefile's records without a shape, points among the footprints):
+ * the report's "skipped" keeps counting them. */
+static void app__skips_say(app_buildings *p, long features)
+{
+    int n = geo_skips_total(&p->info.skipped);
+    if (n <= 0 || p->skips_said) return;
+    p->skips_said = n;
+    char why[300];
+    geo_skips_describe(&p->info.skipped, why, sizeof why);
+    if (p->streamed)
+        TW_WARN("buildings", "%s: features skipped in the tiles read so far: %s", p->info.source,
+                why);
+    else
+        TW_WARN("buildings", "%s: %d of %ld features skipped: %s", p->info.source, n, features + n,
+                why);
+}
+
+/* The loaded set's skips, as the layer's. Streamed, once every tile is
+ * held: the source's features that no tile read (no spatial filter
+ * returns a feature without a geometry) as "no geometry", from the
+ * source's own count. */
 static void app__skips(app_buildings *p)
 {
     geo_skips s = {0};
+    long held = 0, features = 0;
     for (int i = 0; i < p->nx * p->ny; i++) {
         const app_btile *t = p->tiles[i];
         if (!t || t->state != APP_BTILE_READY) continue;
+        held++;
+        features += t->b.polys.count;
         for (int r = 0; r < t->b.polys.skipped.n; r++)
-            for (int c = 0; c < t->b.polys.skipped.count[r]; c++)
-                geo_skips_add(&s, t->b.polys.skipped.reason[r]);
+            geo_skips_add_n(&s, t->b.polys.skipped.reason[r], t->b.polys.skipped.count[r]);
     }
+    long unread = p->source_features - features - geo_skips_total(&s);
+    if (p->streamed && p->source_features >= 0 && held == (long)p->nx * p->ny && unread > 0 &&
+        unread < INT_MAX)
+        geo_skips_add_n(&s, "no geometry", (int)unread);
     p->info.skipped = s;
+    app__skips_say(p, features);
 }
 
 static void app__done(void *job, tw_result status)
@@ -384,6 +413,7 @@ static void app__done(void *job, tw_result status)
                 app_layer_info_ok(&p->info, now, n);
             else
                 app_layer_info_fail(&p->info, now, "out of memory");
+            if (ok) app__skips_say(p, n);
             if (t->b.defaulted)
                 TW_INFO("buildings", "%s: %d of %d buildings have no usable height: %.1f m",
                         p->info.source, t->b.defaulted, n, p->cfg->default_height_m);

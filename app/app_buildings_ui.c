@@ -450,6 +450,11 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
         json_object_object_add(s, "evicted", json_object_new_int(p->evicted));
         json_object_object_add(s, "failed", json_object_new_int(p->read_failed));
         json_object_object_add(s, "features_loaded", json_object_new_int64(features));
+        /* The source's own count (null: the driver has none, or "where"). */
+        json_object_object_add(s, "source_features",
+                               p->source_features >= 0 ? json_object_new_int64(p->source_features)
+                                                       : NULL);
+        json_object_object_add(s, "indexed", json_object_new_boolean(p->indexed));
         /* Datasets (connections) the reads opened: at most one per read
          * running at once, reused across tiles. */
         if (p->pool)

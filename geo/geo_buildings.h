@@ -231,6 +231,13 @@ typedef struct geo_buildings_probe {
      * header or index), "index" (a PostGIS table's GiST index: every row
      * inside) or "scan" (a PostGIS table without one, every row read). */
     const char *extent_from;
+    /* Its features as OGR counts them without reading them (a shapefile's
+     * .shx, a GeoPackage's contents, a FlatGeobuf's header): the features
+     * without a geometry among them, which no tile's spatial filter
+     * returns, are told by it once every tile is read; -1 unless the
+     * driver keeps one (shapefile, GeoPackage, FlatGeobuf: not PostGIS,
+     * whose count is a scan) and no "where" filters the source. */
+    long features;
 } geo_buildings_probe;
 
 /* Opens the source (desc's src) on this thread and tells; an error names

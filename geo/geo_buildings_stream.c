@@ -134,9 +134,17 @@ tw_result geo_buildings_probe_source(const geo_buildings_desc *desc, const geo_f
         geo_vector_close(&s);
         return TW_ERR_ARG;
     }
-    /* An empty layer is not streamed: read whole, it says so. */
-    if (OGR_L_TestCapability(s.layer, OLCFastFeatureCount) &&
-        OGR_L_GetFeatureCount(s.layer, FALSE) == 0) {
+    /* An empty layer is not streamed: read whole, it says so. The count
+     * only from drivers that keep it (a PostGIS "fast" count is a scan of
+     * the table: seconds at national scale). */
+    const char *drv = GDALGetDriverShortName(GDALGetDatasetDriver(s.ds));
+    bool kept = drv && (strcmp(drv, "ESRI Shapefile") == 0 || strcmp(drv, "GPKG") == 0 ||
+                        strcmp(drv, "FlatGeobuf") == 0);
+    bool where = d.where && d.where[0];
+    out->features = kept && !where && OGR_L_TestCapability(s.layer, OLCFastFeatureCount)
+                        ? (long)OGR_L_GetFeatureCount(s.layer, FALSE)
+                        : -1;
+    if (out->features == 0) {
         snprintf(err, n, "holds no polygons: the layer has no features");
         geo_vector_close(&s);
         return TW_ERR_FORMAT;

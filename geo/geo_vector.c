@@ -20,19 +20,36 @@
 /* Caps on what one source may add, so a hostile file cannot exhaust memory. */
 #define GEO_VECTOR_MAX_VERTICES (64u * 1024u * 1024u)
 
-void geo_skips_add(geo_skips *s, const char *reason)
+void geo_skips_add_n(geo_skips *s, const char *reason, int n)
 {
+    if (n <= 0) return;
     for (int i = 0; i < s->n; i++)
         if (strcmp(s->reason[i], reason) == 0) {
-            s->count[i]++;
+            s->count[i] += n;
             return;
         }
     if (s->n < GEO_SKIP_REASONS) {
         s->reason[s->n] = reason;
-        s->count[s->n] = 1;
+        s->count[s->n] = n;
         s->n++;
     } else {
-        s->count[GEO_SKIP_REASONS - 1]++; /* the last slot collects the rest */
+        s->count[GEO_SKIP_REASONS - 1] += n; /* the last slot collects the rest */
+    }
+}
+
+void geo_skips_add(geo_skips *s, const char *reason)
+{
+    geo_skips_add_n(s, reason, 1);
+}
+
+void geo_skips_describe(const geo_skips *s, char *out, size_t n)
+{
+    size_t at = 0;
+    if (n) out[0] = 0;
+    for (int i = 0; i < s->n && at < n; i++) {
+        int w = snprintf(out + at, n - at, "%s%d %s", i ? ", " : "", s->count[i], s->reason[i]);
+        if (w < 0) break;
+        at += (size_t)w;
     }
 }
 

@@ -19,7 +19,11 @@ typedef struct geo_skips {
 } geo_skips;
 
 void geo_skips_add(geo_skips *s, const char *reason);
+/* n features skipped for reason at once (n <= 0: none). */
+void geo_skips_add_n(geo_skips *s, const char *reason, int n);
 int geo_skips_total(const geo_skips *s);
+/* "797 no geometry, 2 not a polygon" into out (n bytes; cut short to fit). */
+void geo_skips_describe(const geo_skips *s, char *out, size_t n);
 
 typedef struct geo_vector_desc {
     const char *path;

@@ -8,7 +8,10 @@
 #include "tw_test.h"
 
 #include <gdal.h>
+#include <gdal_utils.h>
 #include <math.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
@@ -515,6 +518,200 @@ static void test_bad_inputs(void)
     }
 }
 
+/* ---- broken shapefiles, made as GDAL's autotest makes them: bytes of a
+ * good one changed ---- */
+
+static uint8_t *slurp(const char *path, long *n)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *d = NULL;
+    *n = 0;
+    if (f && fseek(f, 0, SEEK_END) == 0 && (*n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (d = malloc((size_t)*n)) && fread(d, 1, (size_t)*n, f) != (size_t)*n)
+        free(d), d = NULL;
+    if (f) fclose(f);
+    return d;
+}
+
+static bool spill(const char *path, const uint8_t *d, long n)
+{
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fwrite(d, 1, (size_t)n, f) == (size_t)n;
+    return f && fclose(f) == 0 && ok;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8),
+    p[3] = (uint8_t)v;
+}
+
+/* ok.{shp,shx,dbf,prj} copied as name.*, then the .shp or .shx given. */
+static bool shp_variant(const char *dir, const char *name, const char *ext, const uint8_t *d,
+                        long n)
+{
+    static const char *const exts[] = {"shp", "shx", "dbf", "prj"};
+    bool ok = true;
+    for (int i = 0; i < 4 && ok; i++) {
+        char from[700], to[700];
+        snprintf(from, sizeof from, "%s/ok.%s", dir, exts[i]);
+        snprintf(to, sizeof to, "%s/%s.%s", dir, name, exts[i]);
+        long m = 0;
+        uint8_t *c = slurp(from, &m);
+        ok = c && spill(to, strcmp(exts[i], ext) == 0 ? d : c, strcmp(exts[i], ext) == 0 ? n : m);
+        free(c);
+    }
+    return ok;
+}
+
+/* Shapefiles broken as the issue lists them: a .shp cut short, a .shx
+ * whose offsets point past the end, into the header or give a record no
+ * room, a record whose polygon has no parts, a multipolygon whose parts
+ * overlap. Read whole and streamed ("stream": true) each gives exit 0,
+ * the layer ok with every record accounted for (buildings + "no
+ * geometry" = the records), the same counts both ways, one warning line
+ * naming the file, and the scene's other layer untouched. */
+static void test_broken_shapefiles(void)
+{
+    char dir[600], ok_shp[700];
+    snprintf(dir, sizeof dir, "%s/shp", tw_run_tmpdir());
+    mkdir(dir, 0755);
+    snprintf(ok_shp, sizeof ok_shp, "%s/ok.shp", dir);
+    GDALDatasetH in = GDALOpenEx(cheongna, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    char *argv[] = {"-f", "ESRI Shapefile", "-t_srs", "EPSG:5186", "-select", "height_m", NULL};
+    GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
+    GDALDatasetH out = in && o ? GDALVectorTranslate(ok_shp, NULL, 1, &in, o, NULL) : NULL;
+    GDALVectorTranslateOptionsFree(o);
+    long records = out ? (long)OGR_L_GetFeatureCount(GDALDatasetGetLayer(out, 0), TRUE) : 0;
+    if (out) GDALClose(out);
+    if (in) GDALClose(in);
+    TW_CHECK(records > 2000);
+    char path[700];
+    long nshp = 0, nshx = 0;
+    snprintf(path, sizeof path, "%s/ok.shp", dir);
+    uint8_t *shp = slurp(path, &nshp);
+    snprintf(path, sizeof path, "%s/ok.shx", dir);
+    uint8_t *shx = slurp(path, &nshx);
+    TW_CHECK(shp && shx && nshx == 100 + records * 8);
+    if (!shp || !shx || nshx != 100 + records * 8) {
+        free(shp), free(shx);
+        return;
+    }
+    /* Cut at 60 %: every record not wholly before the cut has no shape. */
+    long cut = nshp * 6 / 10, lost_cut = 0;
+    for (long i = 0; i < records; i++)
+        lost_cut += 2L * be32(shx + 100 + i * 8) + 8 + 2L * be32(shx + 104 + i * 8) > cut;
+    TW_CHECK(shp_variant(dir, "cut", "shp", shp, cut));
+    /* Bad offsets: four past the end, two into the header, one record
+     * given 2 bytes (16-bit words: 1). */
+    uint8_t *bad = malloc((size_t)nshx);
+    if (bad) {
+        memcpy(bad, shx, (size_t)nshx);
+        const long far[] = {3, 10, 500, 1000}, head[] = {20, 21};
+        for (int k = 0; k < 4; k++) put_be32(bad + 100 + far[k] * 8, 0x7ffffff0u);
+        for (int k = 0; k < 2; k++) put_be32(bad + 100 + head[k] * 8, 30);
+        put_be32(bad + 100 + 30 * 8 + 4, 1);
+        TW_CHECK(shp_variant(dir, "badshx", "shx", bad, nshx));
+        free(bad);
+    }
+    /* Record 5's polygon with no parts and no points. */
+    uint8_t *none = malloc((size_t)nshp);
+    if (none) {
+        memcpy(none, shp, (size_t)nshp);
+        long at = 2L * be32(shx + 100 + 5 * 8) + 8 + 4 + 32;
+        memset(none + at, 0, 8); /* nParts, nPoints (little-endian) */
+        TW_CHECK(shp_variant(dir, "noparts", "shp", none, nshp));
+        free(none);
+    }
+    free(shp);
+    free(shx);
+    /* Two overlapping squares as one multipolygon, and a square. */
+    char ov_json[700], ov_shp[700];
+    snprintf(ov_json, sizeof ov_json, "%s/overlap.geojson", dir);
+    snprintf(ov_shp, sizeof ov_shp, "%s/overlap.shp", dir);
+    FILE *f = fopen(ov_json, "w");
+    if (f) {
+        fputs("{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\","
+              "\"properties\":{\"height_m\":20},\"geometry\":{\"type\":\"MultiPolygon\","
+              "\"coordinates\":[[[[126.6,37.53],[126.6005,37.53],[126.6005,37.5305],"
+              "[126.6,37.5305],[126.6,37.53]]],[[[126.6002,37.5302],[126.6008,37.5302],"
+              "[126.6008,37.5308],[126.6002,37.5308],[126.6002,37.5302]]]]}},"
+              "{\"type\":\"Feature\",\"properties\":{\"height_m\":30},\"geometry\":"
+              "{\"type\":\"Polygon\",\"coordinates\":[[[126.601,37.53],[126.6015,37.53],"
+              "[126.6015,37.5305],[126.601,37.5305],[126.601,37.53]]]}}]}\n",
+              f);
+        fclose(f);
+    }
+    in = GDALOpenEx(ov_json, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    char *argv2[] = {"-f", "ESRI Shapefile", "-t_srs", "EPSG:5186", NULL};
+    o = GDALVectorTranslateOptionsNew(argv2, NULL);
+    out = in && o ? GDALVectorTranslate(ov_shp, NULL, 1, &in, o, NULL) : NULL;
+    GDALVectorTranslateOptionsFree(o);
+    TW_CHECK(out != NULL);
+    if (out) GDALClose(out);
+    if (in) GDALClose(in);
+    struct {
+        const char *name;
+        long records, no_geometry;
+    } cases[] = {{"cut", records, lost_cut},
+                 {"badshx", records, 7},
+                 {"noparts", records, 1},
+                 {"overlap", 2, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        long features[2] = {-1, -1};
+        for (int streamed = 0; streamed < 2; streamed++) {
+            char scene[2400], tag[64];
+            snprintf(tag, sizeof tag, "shp_%s_%d", cases[i].name, streamed);
+            snprintf(scene, sizeof scene,
+                     "{ \"crs\": \"EPSG:5186\", \"layers\": [\n"
+                     "  { \"kind\": \"buildings\", \"name\": \"broken\", \"source\": "
+                     "\"%s/%s.shp\", \"height_field\": \"height_m\", \"stream\": %s },\n"
+                     "  { \"kind\": \"buildings\", \"name\": \"good\", \"source\": \"%s\" } ] }\n",
+                     dir, cases[i].name, streamed ? "true" : "false", cheongna);
+            int rc;
+            json_object *r = tw_run_scene(scene, tag, "", &rc);
+            TW_CHECK_MSG(rc == 0 && r, "%s: exit %d", tag, rc);
+            json_object *layers = tw_run_get(r, "layers");
+            json_object *b = layers ? json_object_array_get_idx(layers, 0) : NULL;
+            json_object *g = layers ? json_object_array_get_idx(layers, 1) : NULL;
+            json_object *sk = tw_run_get(b, "skipped");
+            long feats = json_object_get_int64(tw_run_get(b, "features"));
+            long nogeo = tw_run_get(sk, "no geometry")
+                             ? json_object_get_int64(tw_run_get(sk, "no geometry"))
+                             : 0;
+            features[streamed] = feats;
+            TW_CHECK_MSG(strcmp(str(b, "status"), "ok") == 0 && nogeo == cases[i].no_geometry &&
+                             feats + nogeo == cases[i].records,
+                         "%s: %s, %ld buildings, %ld without a geometry (expected %ld of %ld)", tag,
+                         str(b, "status"), feats, nogeo, cases[i].no_geometry, cases[i].records);
+            TW_CHECK_MSG(strcmp(str(g, "status"), "ok") == 0, "%s: the good layer %s", tag,
+                         str(g, "status"));
+            char err[700];
+            snprintf(err, sizeof err, "%s/%s.err", tw_run_tmpdir(), tag);
+            char *text = tw_run_read_text(err);
+            int lines = 0;
+            char needle[64];
+            snprintf(needle, sizeof needle, "%s.shp: ", cases[i].name);
+            for (const char *s = text; s && (s = strstr(s, "warning")) != NULL; s++) {
+                const char *eol = strchr(s, '\n');
+                const char *hit = strstr(s, needle);
+                lines += hit && (!eol || hit < eol);
+            }
+            TW_CHECK_MSG(lines == (cases[i].no_geometry > 0), "%s: %d warnings naming it:\n%s", tag,
+                         lines, text ? text : "");
+            free(text);
+            json_object_put(r);
+        }
+        TW_CHECK_MSG(features[0] == features[1], "%s: %ld read whole, %ld streamed", cases[i].name,
+                     features[0], features[1]);
+    }
+}
+
 int main(void)
 {
     if (!tw_run_bin()) TW_SKIP("CITYTWIN_BIN is not set (run through ctest)");
@@ -534,6 +731,7 @@ int main(void)
     TW_RUN(test_pick_a_building);
     TW_RUN(test_click_reads_attributes);
     TW_RUN(test_bad_inputs);
+    TW_RUN(test_broken_shapefiles);
     TW_RUN(test_legend_reserved);
     TW_RUN(test_click_in_a_window);
     tw_run_finish(tw_test_failures);

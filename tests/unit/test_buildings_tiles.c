@@ -83,6 +83,17 @@ static void test_probe(void)
     geo_buildings b;
     geo_buildings_desc d = {.src = {.path = cheongna}};
     TW_CHECK(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK);
+    /* A GeoPackage's own count: every feature, whatever is skipped; none
+     * from a GeoJSON (a driver that keeps no count) or under a "where". */
+    TW_CHECK(p.features == -1);
+    geo_buildings_probe pf;
+    TW_CHECK(geo_buildings_probe_source(&(geo_buildings_desc){.src = {.path = gpkg}}, frame, &pf,
+                                        err, sizeof err) == TW_OK);
+    TW_CHECK_MSG(pf.features == b.polys.count + geo_skips_total(&b.polys.skipped), "%ld features",
+                 pf.features);
+    geo_buildings_desc filtered = {.src = {.path = gpkg, .where = "height_m > 10"}};
+    TW_CHECK(geo_buildings_probe_source(&filtered, frame, &pf, err, sizeof err) == TW_OK &&
+             pf.features == -1);
     const double *e = b.polys.extent;
     TW_CHECK(p.extent[0] <= e[0] + 1e-6 && p.extent[1] <= e[1] + 1e-6 &&
              p.extent[2] >= e[2] - 1e-6 && p.extent[3] >= e[3] - 1e-6);

@@ -40,6 +40,11 @@ typedef struct app_buildings_cfg {
 #define APP_BTILE_FEATURES  300000
 #define APP_BTILE_RANGE_M   60000.0
 #define APP_BTILE_IN_FLIGHT 4 /* tile reads out at once */
+/* A tile whose read failed (a server that stopped answering) is read again
+ * this long after, doubling with each failure in a row up to the most:
+ * a wall display rides out a network outage. */
+#define APP_BTILE_RETRY_S     5.0
+#define APP_BTILE_RETRY_MAX_S 300.0
 /* The levels a chunk is drawn at (app_buildings_lod.c) are chosen by
  * screen-space error: the size of the detail a level drops, seen from the
  * chunk's nearest point, in pixels. The far boxes (a building's box for its
@@ -123,7 +128,9 @@ typedef struct app_btile {
     geo_buildings_row *rows;
     rn_table table;
     long seen;       /* frame number it was last wanted */
-    bool failed;     /* its read failed (not retried) */
+    bool failed;     /* its last read failed: read again from retry_at (mono seconds) */
+    int failures;    /* reads failed in a row */
+    double retry_at;
     double *height0; /* the source's heights under a scenario's edits */
     /* The split view's before side: the same meshes drawn with a table at
      * the source's heights, made only while edits change some of this
@@ -183,6 +190,7 @@ typedef struct app_buildings {
     bool indexed;      /* streamed: the source has a spatial index ("stream": true streams any) */
     long source_features; /* streamed: geo_buildings_probe's count, -1 unknown */
     int skips_said;       /* skipped features said on stderr (once a layer) */
+    int retried;          /* streamed: tile reads sent again after a failure */
     int color_i;       /* field of color_by (not "height"), -1 none */
     bool fields_known; /* color_i was looked up */
     int bases_worker, bases_main; /* base computations done where */

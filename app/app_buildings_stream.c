@@ -107,6 +107,7 @@ void app_bstream_update(app_buildings *p, const app_update_ctx *u)
     glm_frustum_planes(vp, planes);
     double ex = p->world->exaggeration > 0 ? p->world->exaggeration : 1;
     double tx = (p->grid[2] - p->grid[0]) / p->nx, ty = (p->grid[3] - p->grid[1]) / p->ny;
+    double now = tw_time_mono_s(); /* a failed tile's retry_at is on this clock */
     int x0 = (int)floor((v.eye[0] - range - p->grid[0]) / tx);
     int x1 = (int)floor((v.eye[0] + range - p->grid[0]) / tx);
     int y0 = (int)floor((v.eye[1] - range - p->grid[1]) / ty);
@@ -151,7 +152,8 @@ void app_bstream_update(app_buildings *p, const app_update_ctx *u)
             p->visible++;
             if (!t && !(t = p->tiles[i] = app_btile_new(ix, iy))) continue;
             t->seen = u->frame_no;
-            if (t->state == APP_BTILE_EMPTY && !t->failed && nc < APP_BTILE_CANDS)
+            if (t->state == APP_BTILE_EMPTY && (!t->failed || now >= t->retry_at) &&
+                nc < APP_BTILE_CANDS)
                 cand[nc++] = (app__cand){i, d2};
         }
     /* The nearest missing tiles first, a few reads out at a time. */
@@ -163,6 +165,7 @@ void app_bstream_update(app_buildings *p, const app_update_ctx *u)
         cand[best] = cand[--nc];
         double r[4];
         app__tile_rect(p, p->tiles[i]->ix, p->tiles[i]->iy, r);
+        p->retried += p->tiles[i]->failed;
         if (!app_btile_submit(p, p->tiles[i], r)) break;
         p->requested++;
     }

@@ -364,15 +364,21 @@ static void app__done(void *job, tw_result status)
     if (j->streamed) {
         app_bstream_begin(p, &j->pr);
     } else if (j->status != TW_OK && j->has_keep) {
-        /* One tile failed (a dropped connection): said once, the rest streams. */
+        /* One tile failed (a dropped connection): said once, the rest
+         * streams, and it is read again later (APP_BTILE_RETRY_S). */
         t->state = APP_BTILE_EMPTY;
         t->failed = true;
+        t->failures++;
+        double wait = APP_BTILE_RETRY_S * pow(2, t->failures > 16 ? 16 : t->failures - 1);
+        t->retry_at = now + (wait < APP_BTILE_RETRY_MAX_S ? wait : APP_BTILE_RETRY_MAX_S);
         if (p->read_failed++ == 0)
-            TW_WARN("buildings", "%s: a tile could not be read: %s", p->info.source, j->err);
+            TW_WARN("buildings", "%s: a tile could not be read (read again in %.0f s): %s",
+                    p->info.source, wait, j->err);
     } else if (j->status != TW_OK) {
         t->state = APP_BTILE_EMPTY;
         app_layer_info_fail(&p->info, now, "%s", j->err);
     } else {
+        t->failed = false, t->failures = 0;
         t->b = j->result;
         memset(&j->result, 0, sizeof j->result);
         int n = t->b.polys.count;

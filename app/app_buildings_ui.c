@@ -449,6 +449,7 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
         json_object_object_add(s, "read", json_object_new_int64(p->tiles_read));
         json_object_object_add(s, "evicted", json_object_new_int(p->evicted));
         json_object_object_add(s, "failed", json_object_new_int(p->read_failed));
+        json_object_object_add(s, "retried", json_object_new_int(p->retried));
         json_object_object_add(s, "features_loaded", json_object_new_int64(features));
         /* The source's own count (null: the driver has none, or "where"). */
         json_object_object_add(s, "source_features",

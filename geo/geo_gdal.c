@@ -22,8 +22,31 @@ static struct {
     double http_timeout_s;
 } geo__gdal;
 
+/* This thread's first remote read that got no answer or a failure since
+ * geo_gdal_net_reset ("" none). */
+static _Thread_local char geo__net_fail[320];
+
 static void CPL_STDCALL geo__cpl_handler(CPLErr cls, CPLErrorNum num, const char *msg)
 {
+    /* /vsicurl/ says a range it fetched failed only in its debug line
+     * (CPL_DEBUG=VSICURL, geo_gdal_init), and some drivers (FlatGeobuf in
+     * GDAL 3.6) then end the layer as if at its end, with no error. */
+    static const char dl[] = "VSICURL: DownloadRegion(";
+    if (cls == CE_Debug && msg && strncmp(msg, dl, sizeof dl - 1) == 0 && !geo__net_fail[0]) {
+        const char *rc = strstr(msg, "response_code=");
+        int code = rc ? atoi(rc + strlen("response_code=")) : 200;
+        /* "DownloadRegion(URL): response_code=0, msg=Operation timed out
+         * after 2001 milliseconds ...": said as "no answer from URL:
+         * Operation timed out ..." (or "HTTP 503 from URL"). */
+        const char *url = msg + sizeof dl - 1, *end = rc ? strstr(url, "): ") : NULL;
+        const char *why = strstr(msg, "msg=");
+        int ul = end ? (int)(end - url) : 0;
+        if (code != 200 && code != 206 && code > 0)
+            snprintf(geo__net_fail, sizeof geo__net_fail, "HTTP %d from %.*s", code, ul, url);
+        else if (code != 200 && code != 206)
+            snprintf(geo__net_fail, sizeof geo__net_fail, "no answer from %.*s%s%s", ul, url,
+                     why && why[4] ? ": " : "", why && why[4] ? why + 4 : "");
+    }
     /* The code that called GDAL reports one clear line with its own context;
      * GDAL's own words go to the log at debug level (shown with --verbose). */
     tw_log_level lvl = cls == CE_Fatal ? TW_LOG_ERROR : TW_LOG_DEBUG;
@@ -50,6 +73,10 @@ tw_result geo_gdal_init(const geo_gdal_desc *desc)
     CPLSetConfigOption("CPL_VSIL_CURL_CHUNK_SIZE", "65536");
     /* Never write .aux.xml next to a user's data. */
     CPLSetConfigOption("GDAL_PAM_ENABLED", "NO");
+    /* /vsicurl/'s debug lines, to the log at debug level: the only word of
+     * a range that failed mid-read (geo_gdal_net_failure). A user's own
+     * CPL_DEBUG stays. */
+    if (!CPLGetConfigOption("CPL_DEBUG", NULL)) CPLSetConfigOption("CPL_DEBUG", "VSICURL");
     if (geo__gdal.ready) return TW_OK;
     CPLSetErrorHandler(geo__cpl_handler);
     GDALAllRegister();
@@ -73,6 +100,16 @@ const char *geo_gdal_last_error(void)
 void geo_gdal_clear_error(void)
 {
     CPLErrorReset();
+}
+
+void geo_gdal_net_reset(void)
+{
+    geo__net_fail[0] = 0;
+}
+
+const char *geo_gdal_net_failure(void)
+{
+    return geo__net_fail;
 }
 
 static bool geo__contains_ci(const char *hay, const char *needle)

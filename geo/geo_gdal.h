@@ -23,6 +23,12 @@ void geo_gdal_shutdown(void);
 /* This thread's last GDAL error text, folded to one line ("" if none). */
 const char *geo_gdal_last_error(void);
 void geo_gdal_clear_error(void);
+/* A remote range this thread fetched since geo_gdal_net_reset that got no
+ * answer (a timeout, a dropped connection) or an HTTP failure: /vsicurl/'s
+ * words ("" none). A read that ends after one was cut, whatever the
+ * driver says. */
+const char *geo_gdal_net_failure(void);
+void geo_gdal_net_reset(void);
 /* Classifies this thread's last GDAL error: timeout, network or format. */
 tw_result geo_gdal_last_error_kind(void);
 /* The whole-request timeout GDAL was given, seconds. */

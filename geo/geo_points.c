@@ -148,7 +148,10 @@ tw_result geo_points_load(const geo_points_desc *desc, const geo_frame *frame, g
     double xs[64], ys[64];
     OGR_L_ResetReading(s.layer);
     OGRFeatureH f;
-    while (!oom && (f = OGR_L_GetNextFeature(s.layer)) != NULL) {
+    char cut[300] = ""; /* why the reading stopped before the layer's end */
+    long read = 0;
+    while (!oom && (f = geo_vector_next(s.layer, cut, sizeof cut)) != NULL) {
+        read++;
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         bool kind_ok = false;
         int np = g && !OGR_G_IsEmpty(g) ? geo__points_of(g, s.xf, xs, ys, 64, &kind_ok) : 0;
@@ -185,6 +188,11 @@ tw_result geo_points_load(const geo_points_desc *desc, const geo_frame *frame, g
         geo_points_free(out);
         snprintf(err, n, "out of memory reading the points");
         return TW_ERR_NOMEM;
+    }
+    if (cut[0]) {
+        geo_points_free(out);
+        snprintf(err, n, "reading stopped after %ld features: %s", read, cut);
+        return TW_ERR_IO;
     }
     if (out->count == 0) {
         int skipped = geo_skips_total(&out->skipped);

@@ -53,6 +53,22 @@ void geo_skips_describe(const geo_skips *s, char *out, size_t n)
     }
 }
 
+OGRFeatureH geo_vector_next(OGRLayerH layer, char *why, size_t n)
+{
+    CPLErrorReset();
+    OGRFeatureH f = OGR_L_GetNextFeature(layer);
+    if (!f && CPLGetLastErrorType() >= CE_Failure && why && n && !why[0])
+        snprintf(why, n, "%s", geo_gdal_last_error());
+    /* A remote read that failed on the way: what follows cannot be trusted. */
+    const char *net = geo_gdal_net_failure();
+    if (net[0] && why && n && !why[0]) snprintf(why, n, "%s", net);
+    if (net[0] && f) {
+        OGR_F_Destroy(f);
+        f = NULL;
+    }
+    return f;
+}
+
 int geo_skips_total(const geo_skips *s)
 {
     int t = 0;
@@ -322,6 +338,7 @@ static tw_result geo__source_open(const geo_vector_desc *desc, const geo_frame *
 tw_result geo_vector_open(const geo_vector_desc *desc, const geo_frame *frame, geo_vector_source *s,
                           char *crs, size_t crs_n, char *err, size_t n)
 {
+    geo_gdal_net_reset(); /* a read starts: an earlier one's failure is not its */
     return geo__source_open(desc, frame, true, s, crs, crs_n, err, n);
 }
 

@@ -22,6 +22,11 @@ void geo_skips_add(geo_skips *s, const char *reason);
 /* n features skipped for reason at once (n <= 0: none). */
 void geo_skips_add_n(geo_skips *s, const char *reason, int n);
 int geo_skips_total(const geo_skips *s);
+/* The layer's next feature, NULL at its end; an error GDAL raises on the
+ * call that ends the reading (a connection that times out, a file cut
+ * short mid-feature) is no end: its message goes to why (n bytes, left
+ * as it is unless it is empty), which the caller then reports. */
+OGRFeatureH geo_vector_next(OGRLayerH layer, char *why, size_t n);
 /* "797 no geometry, 2 not a polygon" into out (n bytes; cut short to fit). */
 void geo_skips_describe(const geo_skips *s, char *out, size_t n);
 

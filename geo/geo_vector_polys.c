@@ -352,7 +352,8 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
                           : NULL;
     OGRFeatureH f;
     long read = 0, walked = 0;
-    while (ok && (f = OGR_L_GetNextFeature(blobs ? blobs : s.layer)) != NULL) {
+    char cut[300] = ""; /* why the reading stopped before the layer's end */
+    while (ok && (f = geo_vector_next(blobs ? blobs : s.layer, cut, sizeof cut)) != NULL) {
         read++;
         OGRFeatureH whole = NULL; /* the layer's own feature, for a blob left to OGR */
         OGRGeometryH g = NULL;
@@ -422,18 +423,30 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
         OGR_F_Destroy(f);
     }
     if (blobs) GDALDatasetReleaseResultSet(s.ds, blobs);
+    /* A FlatGeobuf's header lists its features: one read whole that ends
+     * before them was cut (its driver may say nothing when a server stops
+     * answering mid-file). */
+    const char *drv = GDALGetDriverShortName(GDALGetDatasetDriver(s.ds));
+    if (ok && !cut[0] && b.expect > read && drv && strcmp(drv, "FlatGeobuf") == 0)
+        snprintf(cut, sizeof cut, "its header lists %ld", b.expect);
     geo_gpkg_count(walked);
     geo_prefault_join(&b.pf_f);
     geo_prefault_join(&b.pf_xy);
     if (desc->layer_fn) OGR_L_SetIgnoredFields(s.layer, NULL); /* a borrowed layer, as it was */
     geo_vector_close(&s);
     geo_vector_note_recoded(desc, recoded);
-    if (geo_farray_holds(b.xy_file, out->xy) && (!ok || out->count == 0))
+    if (geo_farray_holds(b.xy_file, out->xy) && (!ok || cut[0] || out->count == 0))
         out->xy = NULL; /* the file's: its owner lets it go */
     if (!ok) {
         geo_polygons_free(out);
         snprintf(err, n, "out of memory reading its polygons");
         return TW_ERR_NOMEM;
+    }
+    if (cut[0]) {
+        /* Not a smaller layer: nothing of it is kept (nor cached). */
+        geo_polygons_free(out);
+        snprintf(err, n, "reading stopped after %ld features: %s", read, cut);
+        return TW_ERR_IO;
     }
     if (out->count == 0) {
         /* The skips stay: a tile of only skipped features still says so. */

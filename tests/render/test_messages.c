@@ -7,6 +7,7 @@
 #include "tw_test.h"
 
 #include <gdal.h>
+#include <gdal_utils.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 
 static char source_dir[1024];
 static char boundaries[1200];
+static char cheongna[1200];
 static int http_port;
 static pid_t http_pid;
 
@@ -162,6 +164,120 @@ static void test_slow_server_times_out(void)
     time_t t0 = time(NULL);
     expect_layer_error("slow", "terrain", "terrain", url, "timed out after 2 s");
     TW_CHECK_MSG(time(NULL) - t0 < 40, "took %ld s", (long)(time(NULL) - t0));
+}
+
+/* Buildings from a FlatGeobuf on a server that stops answering past its
+ * first 64 KiB (its header and index come, its features do not): read
+ * whole, the layer fails with one line saying the reading stopped, and
+ * nothing is cached as if the file were smaller; streamed, the tile
+ * fails with one warning, the layer holds nothing and counts no skip
+ * (its features were not read, not missing). Exit 0 both ways. */
+static void test_slow_server_buildings(void)
+{
+    char fgb[600], url[256];
+    in_tmp("c.fgb", fgb, sizeof fgb);
+    GDALDatasetH in = GDALOpenEx(cheongna, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    char *argv[] = {"-f", "FlatGeobuf", "-t_srs", "EPSG:5186", NULL};
+    GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
+    GDALDatasetH out = in && o ? GDALVectorTranslate(fgb, NULL, 1, &in, o, NULL) : NULL;
+    GDALVectorTranslateOptionsFree(o);
+    TW_CHECK(out != NULL);
+    if (out) GDALClose(out);
+    if (in) GDALClose(in);
+    snprintf(url, sizeof url, "/vsicurl/http://127.0.0.1:%d/slow/c.fgb", http_port);
+    /* A cache folder of its own, to see that nothing is written there. */
+    char xdg[600], keep[1200] = "";
+    in_tmp("slow-cache", xdg, sizeof xdg);
+    const char *was = getenv("XDG_CACHE_HOME");
+    if (was) snprintf(keep, sizeof keep, "%s", was);
+    setenv("XDG_CACHE_HOME", xdg, 1);
+    for (int streamed = 0; streamed < 2; streamed++) {
+        char scene[600], text[2048], tag[32], cache[700];
+        snprintf(tag, sizeof tag, "slow_fgb_%d", streamed);
+        snprintf(scene, sizeof scene, "%s/%s.json", tw_run_tmpdir(), tag);
+        /* One tile covers the whole set when streamed. */
+        snprintf(text, sizeof text,
+                 "{ \"name\": \"%s\", \"crs\": \"EPSG:5186\", \"http_timeout_s\": 2,\n"
+                 "  \"layers\": [ { \"kind\": \"buildings\", \"source\": \"%s\", "
+                 "\"stream\": %s, \"tile_m\": 20000 } ] }\n",
+                 tag, url, streamed ? "true" : "false");
+        put_text(scene, text);
+        time_t t0 = time(NULL);
+        result r = run_scene(tag, scene);
+        TW_CHECK_MSG(r.rc == 0, "%s: exit %d", tag, r.rc);
+        TW_CHECK_MSG(time(NULL) - t0 < 40, "%s took %ld s", tag, (long)(time(NULL) - t0));
+        json_object *l = r.report ? tw_run_layer(r.report, "buildings") : NULL;
+        json_object *sk = tw_run_get(l, "skipped"), *t = tw_run_get(l, "tiles");
+        long feats =
+            tw_run_get(l, "features") ? json_object_get_int64(tw_run_get(l, "features")) : -1;
+        if (!streamed) {
+            TW_CHECK_MSG(error_lines_with(r.err, "reading stopped") == 1, "%s: stderr was:\n%s",
+                         tag, r.err ? r.err : "");
+            TW_CHECK_MSG(strstr(report_error(r.report, "buildings"), "reading stopped"),
+                         "%s: report error '%s'", tag, report_error(r.report, "buildings"));
+            /* No cache file of a set cut short. */
+            snprintf(cache, sizeof cache, "%s/citytwin", xdg);
+            char cmd[800];
+            snprintf(cmd, sizeof cmd, "ls '%s' 2>/dev/null | grep -q '^buildings-.*\\.bin$'",
+                     cache);
+            TW_CHECK_MSG(tw_run_shell(cmd) != 0, "%s: a cache was written", tag);
+        } else {
+            long failed =
+                tw_run_get(t, "failed") ? json_object_get_int64(tw_run_get(t, "failed")) : -1;
+            TW_CHECK_MSG(failed >= 1 && feats == 0 && json_object_object_length(sk) == 0,
+                         "%s: %ld tiles failed, %ld buildings, skipped %s", tag, failed, feats,
+                         json_object_to_json_string(sk));
+            TW_CHECK_MSG(
+                r.err &&
+                    strstr(r.err, "a tile could not be read (read again in 5 s): reading stopped"),
+                "%s: stderr was:\n%s", tag, r.err ? r.err : "");
+        }
+        result_free(&r);
+    }
+    if (keep[0])
+        setenv("XDG_CACHE_HOME", keep, 1);
+    else
+        unsetenv("XDG_CACHE_HOME");
+}
+
+/* The same file from a server that hangs once (the first read past its
+ * first 64 KiB), streamed: the tile fails, is read again
+ * APP_BTILE_RETRY_S (5 s) later and then holds every building; one
+ * warning says it will be. */
+static void test_flaky_server_tile_read_again(void)
+{
+    char fgb[600], flaky[600], scene[600], text[1400], rep[600], err[600], args[2000];
+    in_tmp("c.fgb", fgb, sizeof fgb);
+    in_tmp("c_flaky.fgb", flaky, sizeof flaky);
+    /* A name of its own: the server stalls once per name. */
+    snprintf(args, sizeof args, "cp '%s' '%s'", fgb, flaky);
+    TW_CHECK(tw_run_shell(args) == 0);
+    in_tmp("flaky.json", scene, sizeof scene);
+    snprintf(text, sizeof text,
+             "{ \"name\": \"flaky\", \"crs\": \"EPSG:5186\", \"http_timeout_s\": 2,\n"
+             "  \"layers\": [ { \"kind\": \"buildings\", \"source\": "
+             "\"/vsicurl/http://127.0.0.1:%d/flaky/c_flaky.fgb\", \"stream\": true, "
+             "\"tile_m\": 20000 } ] }\n",
+             http_port);
+    put_text(scene, text);
+    in_tmp("flaky.report.json", rep, sizeof rep);
+    in_tmp("flaky.err", err, sizeof err);
+    snprintf(args, sizeof args, "--headless --size 160x120 --wait-s 9 --report '%s' '%s'", rep,
+             scene);
+    int rc = tw_run_citytwin(args, err);
+    TW_CHECK_MSG(rc == 0, "flaky: exit %d", rc);
+    json_object *r = tw_run_load_json(rep);
+    json_object *l = r ? tw_run_layer(r, "buildings") : NULL, *t = tw_run_get(l, "tiles");
+    long feats = tw_run_get(l, "features") ? json_object_get_int64(tw_run_get(l, "features")) : -1;
+    long failed = tw_run_get(t, "failed") ? json_object_get_int64(tw_run_get(t, "failed")) : -1;
+    long retried = tw_run_get(t, "retried") ? json_object_get_int64(tw_run_get(t, "retried")) : -1;
+    TW_CHECK_MSG(feats > 2000 && failed == 1 && retried == 1,
+                 "flaky: %ld buildings, %ld reads failed, %ld read again", feats, failed, retried);
+    char *e = tw_run_read_text(err);
+    TW_CHECK_MSG(e && strstr(e, "a tile could not be read (read again in 5 s)"), "stderr:\n%s",
+                 e ? e : "");
+    free(e);
+    json_object_put(r);
 }
 
 static void test_http_404(void)
@@ -370,6 +486,8 @@ int main(void)
     snprintf(source_dir, sizeof source_dir, "%s", src ? src : ".");
     snprintf(boundaries, sizeof boundaries, "%s/assets/data/admin/seoul_gu_2018.geojson",
              source_dir);
+    snprintf(cheongna, sizeof cheongna,
+             "%s/assets/data/buildings/incheon_cheongna_buildings_2p5km.geojson", source_dir);
     TW_RUN(test_random_bytes);
     TW_RUN(test_json_null);
     TW_RUN(test_utf8_bom_accepted);
@@ -380,6 +498,8 @@ int main(void)
         fprintf(stderr, "skipping the HTTP cases: cannot start python3 on 127.0.0.1\n");
     } else {
         TW_RUN(test_slow_server_times_out);
+        TW_RUN(test_slow_server_buildings);
+        TW_RUN(test_flaky_server_tile_read_again);
         TW_RUN(test_http_404);
         TW_RUN(test_html_page);
         kill(http_pid, SIGTERM);

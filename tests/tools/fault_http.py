@@ -7,6 +7,9 @@ Serves the files of ROOT with Range support, and writes the port it listens
 on to PORTFILE. Paths choose a fault:
   /slow/NAME   NAME, but a request for bytes past the first 64 KiB stalls
                for 30 s before answering (a server that hangs mid-file)
+  /flaky/NAME  as /slow/ for the first such request for NAME only, then
+               served (a server that hung once: a client that reads again
+               later gets the file)
   /missing/... 404 Not Found, with an HTML body
   /html/...    200 with an HTML page (a login or error page)
 Anything else is served plainly. The server exits after LIFETIME_S seconds
@@ -22,6 +25,8 @@ import time
 ROOT = sys.argv[1]
 PORTFILE = sys.argv[2]
 LIFETIME = float(sys.argv[3]) if len(sys.argv) > 3 else 120.0
+STALLED = set()  # /flaky/ names that have stalled once
+STALLED_LOCK = threading.Lock()
 HTML = (b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
         b"<body><p>Please sign in.</p></body></html>\n")
 
@@ -52,7 +57,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, HTML, "text/html; charset=utf-8", head=head)
             return
         slow = path.startswith("/slow/")
-        name = path[len("/slow/"):] if slow else path.lstrip("/")
+        flaky = path.startswith("/flaky/")
+        name = path.split("/", 2)[2] if slow or flaky else path.lstrip("/")
         full = os.path.join(ROOT, os.path.basename(name))
         if not os.path.isfile(full):
             self._send(404, b"not found", "text/plain", head=head)
@@ -67,6 +73,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         a = int(m.group(1))
         b = int(m.group(2)) if m.group(2) else len(data) - 1
         b = min(b, len(data) - 1)
+        if flaky and a >= 65536:
+            with STALLED_LOCK:
+                slow = name not in STALLED
+                STALLED.add(name)
         if slow and a >= 65536:
             time.sleep(30)
         self._send(206, data[a:b + 1], extra={

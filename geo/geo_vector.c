@@ -449,9 +449,9 @@ tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame 
     bool full = false;
     OGR_L_ResetReading(s.layer);
     OGRFeatureH f;
-    char gdal_err[384] = "";
+    char gdal_err[384] = "", cut[320] = "";
     geo_gdal_clear_error();
-    while (!full && (f = OGR_L_GetNextFeature(s.layer)) != NULL) {
+    while (!full && (f = geo_vector_next(s.layer, cut, sizeof cut)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         if (!g || OGR_G_IsEmpty(g)) {
             /* A driver that cannot decode a shape (a corrupt .shp) says so and
@@ -506,6 +506,8 @@ tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame 
         OGR_F_Destroy(f);
     }
     geo_vector_note_recoded(desc, recoded);
+    /* A read cut short (geo_vector_next) is said as shapes not read. */
+    if (!gdal_err[0] && cut[0]) snprintf(gdal_err, sizeof gdal_err, "%s", cut);
     if (!gdal_err[0] && CPLGetLastErrorType() >= CE_Failure)
         snprintf(gdal_err, sizeof gdal_err, "%s", geo_gdal_last_error());
     geo__source_close(&s);

@@ -150,7 +150,7 @@ tw_result geo_points_load(const geo_points_desc *desc, const geo_frame *frame, g
     OGRFeatureH f;
     char cut[300] = ""; /* why the reading stopped before the layer's end */
     long read = 0;
-    while (!oom && (f = geo_vector_next(s.layer, cut, sizeof cut)) != NULL) {
+    while (!oom && (f = geo_vector_next(s.layer, vd.has_bbox, cut, sizeof cut)) != NULL) {
         read++;
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         bool kind_ok = false;

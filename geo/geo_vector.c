@@ -53,11 +53,11 @@ void geo_skips_describe(const geo_skips *s, char *out, size_t n)
     }
 }
 
-OGRFeatureH geo_vector_next(OGRLayerH layer, char *why, size_t n)
+OGRFeatureH geo_vector_next(OGRLayerH layer, bool filtered, char *why, size_t n)
 {
     CPLErrorReset();
     OGRFeatureH f = OGR_L_GetNextFeature(layer);
-    if (!f && CPLGetLastErrorType() >= CE_Failure && why && n && !why[0])
+    if (!f && !filtered && CPLGetLastErrorType() >= CE_Failure && why && n && !why[0])
         snprintf(why, n, "%s", geo_gdal_last_error());
     /* A remote read that failed on the way: what follows cannot be trusted. */
     const char *net = geo_gdal_net_failure();
@@ -451,7 +451,7 @@ tw_result geo_vector_load_outlines(const geo_vector_desc *desc, const geo_frame 
     OGRFeatureH f;
     char gdal_err[384] = "", cut[320] = "";
     geo_gdal_clear_error();
-    while (!full && (f = geo_vector_next(s.layer, cut, sizeof cut)) != NULL) {
+    while (!full && (f = geo_vector_next(s.layer, desc->has_bbox, cut, sizeof cut)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         if (!g || OGR_G_IsEmpty(g)) {
             /* A driver that cannot decode a shape (a corrupt .shp) says so and

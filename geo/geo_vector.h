@@ -22,11 +22,15 @@ void geo_skips_add(geo_skips *s, const char *reason);
 /* n features skipped for reason at once (n <= 0: none). */
 void geo_skips_add_n(geo_skips *s, const char *reason, int n);
 int geo_skips_total(const geo_skips *s);
-/* The layer's next feature, NULL at its end; an error GDAL raises on the
- * call that ends the reading (a connection that times out, a file cut
- * short mid-feature) is no end: its message goes to why (n bytes, left
- * as it is unless it is empty), which the caller then reports. */
-OGRFeatureH geo_vector_next(OGRLayerH layer, char *why, size_t n);
+/* The layer's next feature, NULL at its end; a /vsicurl/ range that got
+ * no answer or an HTTP failure (geo_gdal_net_failure), or, unless the
+ * layer has a spatial filter, an error GDAL raises on the call that ends
+ * the reading (a connection that drops, a file cut short mid-feature), is
+ * no end: its message goes to why (n bytes, left as it is unless it is
+ * empty), which the caller then reports. With a spatial filter a driver
+ * that filters itself (a shapefile without .qix) passes over records it
+ * cannot decode on that call, raising their errors: not a cut. */
+OGRFeatureH geo_vector_next(OGRLayerH layer, bool filtered, char *why, size_t n);
 /* "797 no geometry, 2 not a polygon" into out (n bytes; cut short to fit). */
 void geo_skips_describe(const geo_skips *s, char *out, size_t n);
 

@@ -353,7 +353,8 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
     OGRFeatureH f;
     long read = 0, walked = 0;
     char cut[300] = ""; /* why the reading stopped before the layer's end */
-    while (ok && (f = geo_vector_next(blobs ? blobs : s.layer, cut, sizeof cut)) != NULL) {
+    while (ok && (f = geo_vector_next(blobs ? blobs : s.layer, desc->has_bbox, cut, sizeof cut)) !=
+                     NULL) {
         read++;
         OGRFeatureH whole = NULL; /* the layer's own feature, for a blob left to OGR */
         OGRGeometryH g = NULL;

@@ -224,7 +224,7 @@ static void test_slow_server_buildings(void)
         } else {
             long failed =
                 tw_run_get(t, "failed") ? json_object_get_int64(tw_run_get(t, "failed")) : -1;
-            TW_CHECK_MSG(failed >= 1 && feats == 0 && json_object_object_length(sk) == 0,
+            TW_CHECK_MSG(failed >= 1 && feats == 0 && sk && json_object_object_length(sk) == 0,
                          "%s: %ld tiles failed, %ld buildings, skipped %s", tag, failed, feats,
                          json_object_to_json_string(sk));
             TW_CHECK_MSG(

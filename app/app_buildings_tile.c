@@ -324,9 +324,12 @@ static void app__skips_say(app_buildings *p, long features)
 }
 
 /* The loaded set's skips, as the layer's. Streamed, once every tile is
- * held: the source's features that no tile read (no spatial filter
- * returns a feature without a geometry) as "no geometry", from the
- * source's own count. */
+ * held: the source's features that no tile read, from the source's own
+ * count: no spatial filter returns a feature without a geometry, nor one
+ * the driver cannot decode (a shapefile's record past a cut, a
+ * FlatGeobuf's feature past its end). */
+#define APP_BSKIP_UNREAD "not read: no geometry, or unreadable"
+
 static void app__skips(app_buildings *p)
 {
     geo_skips s = {0};
@@ -342,7 +345,7 @@ static void app__skips(app_buildings *p)
     long unread = p->source_features - features - geo_skips_total(&s);
     if (p->streamed && p->source_features >= 0 && held == (long)p->nx * p->ny && unread > 0 &&
         unread < INT_MAX)
-        geo_skips_add_n(&s, "no geometry", (int)unread);
+        geo_skips_add_n(&s, APP_BSKIP_UNREAD, (int)unread);
     p->info.skipped = s;
     app__skips_say(p, features);
 }

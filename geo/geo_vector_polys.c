@@ -424,12 +424,6 @@ tw_result geo_vector_load_polygons(const geo_vector_desc *desc, const char *code
         OGR_F_Destroy(f);
     }
     if (blobs) GDALDatasetReleaseResultSet(s.ds, blobs);
-    /* A FlatGeobuf's header lists its features: one read whole that ends
-     * before them was cut (its driver may say nothing when a server stops
-     * answering mid-file). */
-    const char *drv = GDALGetDriverShortName(GDALGetDatasetDriver(s.ds));
-    if (ok && !cut[0] && b.expect > read && drv && strcmp(drv, "FlatGeobuf") == 0)
-        snprintf(cut, sizeof cut, "its header lists %ld", b.expect);
     geo_gpkg_count(walked);
     geo_prefault_join(&b.pf_f);
     geo_prefault_join(&b.pf_xy);

@@ -243,7 +243,6 @@ static void test_tiles_out_of_view_are_evicted(void)
     json_object_put(rr);
 }
 
-/* A GeoJSON has no index: read whole, as before. */
 /* A height or floors field the scene names that the source lacks: the
  * streamed layer fails, with one line naming the file and the field, as
  * a layer read whole does (not a warning and an empty layer). */
@@ -281,6 +280,7 @@ static void test_curve_polygons_stream(void)
     json_object_put(r);
 }
 
+/* A GeoJSON has no index: read whole, as before. */
 static void test_geojson_is_read_whole(void)
 {
     json_object *r = run(cheongna, "", STREET, "geojson");

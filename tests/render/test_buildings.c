@@ -521,6 +521,22 @@ static void test_bad_inputs(void)
 /* ---- broken shapefiles, made as GDAL's autotest makes them: bytes of a
  * good one changed ---- */
 
+/* src in EPSG:5186 at dst through ogr2ogr's library call, as driver, with
+ * more options (NULL-terminated, or NULL): its features, -1 if it failed. */
+static long translate_to(const char *src, const char *dst, const char *driver, char **more)
+{
+    char *argv[16] = {"-f", (char *)driver, "-t_srs", "EPSG:5186"};
+    for (int i = 0; more && more[i] && i < 10; i++) argv[4 + i] = more[i];
+    GDALDatasetH in = GDALOpenEx(src, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
+    GDALDatasetH out = in && o ? GDALVectorTranslate(dst, NULL, 1, &in, o, NULL) : NULL;
+    GDALVectorTranslateOptionsFree(o);
+    long n = out ? (long)OGR_L_GetFeatureCount(GDALDatasetGetLayer(out, 0), TRUE) : -1;
+    if (out) GDALClose(out);
+    if (in) GDALClose(in);
+    return n;
+}
+
 static uint8_t *slurp(const char *path, long *n)
 {
     FILE *f = fopen(path, "rb");
@@ -582,14 +598,8 @@ static void test_broken_shapefiles(void)
     snprintf(dir, sizeof dir, "%s/shp", tw_run_tmpdir());
     mkdir(dir, 0755);
     snprintf(ok_shp, sizeof ok_shp, "%s/ok.shp", dir);
-    GDALDatasetH in = GDALOpenEx(cheongna, GDAL_OF_VECTOR, NULL, NULL, NULL);
-    char *argv[] = {"-f", "ESRI Shapefile", "-t_srs", "EPSG:5186", "-select", "height_m", NULL};
-    GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
-    GDALDatasetH out = in && o ? GDALVectorTranslate(ok_shp, NULL, 1, &in, o, NULL) : NULL;
-    GDALVectorTranslateOptionsFree(o);
-    long records = out ? (long)OGR_L_GetFeatureCount(GDALDatasetGetLayer(out, 0), TRUE) : 0;
-    if (out) GDALClose(out);
-    if (in) GDALClose(in);
+    long records =
+        translate_to(cheongna, ok_shp, "ESRI Shapefile", (char *[]){"-select", "height_m", NULL});
     TW_CHECK(records > 2000);
     char path[700];
     long nshp = 0, nshx = 0;
@@ -647,14 +657,7 @@ static void test_broken_shapefiles(void)
               f);
         fclose(f);
     }
-    in = GDALOpenEx(ov_json, GDAL_OF_VECTOR, NULL, NULL, NULL);
-    char *argv2[] = {"-f", "ESRI Shapefile", "-t_srs", "EPSG:5186", NULL};
-    o = GDALVectorTranslateOptionsNew(argv2, NULL);
-    out = in && o ? GDALVectorTranslate(ov_shp, NULL, 1, &in, o, NULL) : NULL;
-    GDALVectorTranslateOptionsFree(o);
-    TW_CHECK(out != NULL);
-    if (out) GDALClose(out);
-    if (in) GDALClose(in);
+    TW_CHECK(translate_to(ov_json, ov_shp, "ESRI Shapefile", NULL) == 2);
     struct {
         const char *name;
         long records, no_geometry;
@@ -722,15 +725,7 @@ static void test_cut_flatgeobuf(void)
     char fgb[700], cut[700];
     snprintf(fgb, sizeof fgb, "%s/whole.fgb", tw_run_tmpdir());
     snprintf(cut, sizeof cut, "%s/cut.fgb", tw_run_tmpdir());
-    GDALDatasetH in = GDALOpenEx(cheongna, GDAL_OF_VECTOR, NULL, NULL, NULL);
-    char *argv[] = {"-f", "FlatGeobuf", "-t_srs", "EPSG:5186", NULL};
-    GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
-    GDALDatasetH out = in && o ? GDALVectorTranslate(fgb, NULL, 1, &in, o, NULL) : NULL;
-    GDALVectorTranslateOptionsFree(o);
-    long records = out ? (long)OGR_L_GetFeatureCount(GDALDatasetGetLayer(out, 0), TRUE) : 0;
-    if (out) GDALClose(out);
-    if (in) GDALClose(in);
-    long n = 0;
+    long records = translate_to(cheongna, fgb, "FlatGeobuf", NULL), n = 0;
     uint8_t *d = slurp(fgb, &n);
     TW_CHECK(d && records > 2000 && spill(cut, d, n * 6 / 10));
     free(d);

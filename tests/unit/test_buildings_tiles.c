@@ -5,6 +5,7 @@
  * chunks by their boxes finds what testing every building finds. */
 #include "geo_buildings.h"
 #include "geo_buildings_pool.h"
+#include "tw_log.h"
 #include "tw_test.h"
 
 #include <gdal_utils.h>
@@ -63,6 +64,15 @@ static bool translate(const char *driver, const char *out)
     return d != NULL;
 }
 
+static int area_warnings;
+
+static void count_area_warnings(tw_log_level level, const char *tag, const char *msg, void *user)
+{
+    (void)user;
+    if (level == TW_LOG_WARN && strcmp(tag, "crs") == 0 && strstr(msg, "area of use"))
+        area_warnings++;
+}
+
 static void test_probe(void)
 {
     char gpkg[400], fgb[400], err[512];
@@ -119,6 +129,24 @@ static void test_probe(void)
     TW_CHECK(geo_buildings_probe_source(&(geo_buildings_desc){.src = {.path = empty}}, frame, &p,
                                         err, sizeof err) != TW_OK);
     TW_CHECK_MSG(strstr(err, "no features") != NULL, "%s", err);
+    /* An empty shapefile's header gives 0, 0, 0, 0 as its extent: in
+     * EPSG:4326 that lies far outside the scene CRS's area, but nothing
+     * lies there, so no warning says it does. */
+    char shp[400];
+    snprintf(shp, sizeof shp, "%s/empty4326.shp", dir);
+    drv = GDALGetDriverByName("ESRI Shapefile");
+    ds = drv ? GDALCreate(drv, shp, 0, 0, 0, GDT_Unknown, NULL) : NULL;
+    srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 4326);
+    TW_CHECK(ds && GDALDatasetCreateLayer(ds, "empty4326", srs, wkbPolygon, NULL));
+    OSRRelease(srs);
+    if (ds) GDALClose(ds);
+    area_warnings = 0;
+    tw_log_set_sink(count_area_warnings, NULL);
+    TW_CHECK(geo_buildings_probe_source(&(geo_buildings_desc){.src = {.path = shp}}, frame, &p, err,
+                                        sizeof err) != TW_OK);
+    tw_log_set_sink(NULL, NULL);
+    TW_CHECK_MSG(area_warnings == 0, "%d warnings of data outside the CRS's area", area_warnings);
 }
 
 /* Skipped features are counted once whatever the tiles: a line crossing

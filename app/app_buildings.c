@@ -188,6 +188,17 @@ static bool app__opaque(const app_buildings *p)
     return lroundf(p->cfg->color[3] * 255) == 255;
 }
 
+/* The colour pass ray-casts chunk c's blocks (rn_fill_item.cast_boxes):
+ * the eye at least APP_CAST_BELOW_M above every top (seen from below a
+ * top, its walls are not the outline), the layer opaque (the walls
+ * facing away are not drawn). */
+static bool app__cast(const app_buildings *p, const geo_buildings_chunk *c, const app_draw_ctx *d)
+{
+    bool see_through = d->opacity > 0 && d->opacity < 1;
+    return p->cfg->cast_blocks && app__opaque(p) && !see_through &&
+           d->view->eye[2] > c->box[5] + APP_CAST_BELOW_M;
+}
+
 /* Chunk k on its own: its item(s) at its level into p->items at *n. */
 static void app__draw_chunk(app_buildings *p, app_btile *t, int ti, int k, app__seen s,
                             const app_draw_ctx *d, int *n)
@@ -207,9 +218,11 @@ static void app__draw_chunk(app_buildings *p, app_btile *t, int ti, int k, app__
     /* Smaller still: the chunk's blocks, unless it holds the
      * selection (its highlight shows on its far box). */
     bool sel = ti == p->sel_tile && p->selected >= c->f0 && p->selected < c->f1;
-    int bl = APP_BLOCK_LEVELS * k + (lod >= APP_LOD_BLOCK ? lod - APP_LOD_BLOCK : 0);
+    bool cast = app__cast(p, c, d);
+    int bl = APP_BLOCK_SLOTS * k + (lod >= APP_LOD_BLOCK ? lod - APP_LOD_BLOCK : 0) +
+             (cast ? APP_BLOCK_LEVELS : 0);
     rn_mesh bm = far && lod >= APP_LOD_BLOCK && !sel
-                     ? app_bchunk_block(t, k, (int)lod - APP_LOD_BLOCK, b0)
+                     ? app_bchunk_block(t, k, (int)lod - APP_LOD_BLOCK, cast, b0)
                      : (rn_mesh){0};
     bool block = rn_mesh_valid(bm);
     /* No table (over the GL's texture buffer size: rn_table_make
@@ -238,12 +251,14 @@ static void app__draw_chunk(app_buildings *p, app_btile *t, int ti, int k, app__
                                .table = block ? NULL
                                         : b0  ? &t->table0
                                               : &t->table,
-                               .table_first = (uint32_t)c->f0};
+                               .table_first = (uint32_t)c->f0,
+                               .cast_boxes = block && cast};
     *n += far ? 1 : 2;
     p->drawn += c->f1 - c->f0;
     p->chunks_drawn++;
     p->far_chunks += far && !block;
     p->block_chunks += block;
+    p->cast_chunks += block && cast;
     p->draw_calls += far ? 1 : rn_mesh_valid(it[0].mesh) + rn_mesh_valid(it[1].mesh);
     p->triangles += block ? (long)(b0 ? t->block0_tris : t->block_tris)[bl]
                     : far ? (long)c->far.index_count / 3
@@ -279,9 +294,9 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                 double org[3] = {c->origin[0], c->origin[1], c->origin[2] * t->exag};
                 uint32_t f0 = (uint32_t)c->f0;
                 app_blod lod = app_bchunk_shadow_lod(c, texel);
-                int bl = APP_BLOCK_LEVELS * k + (lod >= APP_LOD_BLOCK ? lod - APP_LOD_BLOCK : 0);
+                int bl = APP_BLOCK_SLOTS * k + (lod >= APP_LOD_BLOCK ? lod - APP_LOD_BLOCK : 0);
                 rn_mesh bm = lod >= APP_LOD_BLOCK
-                                 ? app_bchunk_block(t, k, (int)lod - APP_LOD_BLOCK, b0)
+                                 ? app_bchunk_block(t, k, (int)lod - APP_LOD_BLOCK, false, b0)
                                  : (rn_mesh){0};
                 if (rn_mesh_valid(bm)) {
                     rn_shadow_cast(bm, org, 1, 1);
@@ -314,7 +329,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
     memcpy(vp, v->view_proj, sizeof vp);
     glm_frustum_planes(vp, planes);
     p->drawn = p->chunks_drawn = p->draw_calls = p->culled = p->small = p->far_chunks = 0;
-    p->block_chunks = p->block_groups = p->grouped_chunks = 0;
+    p->block_chunks = p->cast_chunks = p->block_groups = p->grouped_chunks = 0;
     p->triangles = 0;
     int n = 0;
     double focal = app_bview_focal(v);
@@ -336,7 +351,7 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
             int count = t->group_start[g + 1] - t->group_start[g];
             if (n + 2 * count > p->items_cap) break;
             /* Whole: every member seen, drawn as blocks, at one level. */
-            bool whole = !b0 && count > 1;
+            bool whole = !b0 && count > 1, cast = true;
             int level = -1;
             for (int j = 0; j < count; j++) {
                 int k = members[j];
@@ -346,9 +361,10 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                 int l = (int)s[j].lod - APP_LOD_BLOCK;
                 whole = whole && s[j].seen == APP_SEEN && s[j].lod >= APP_LOD_BLOCK &&
                         c->f1 > c->f0 && !sel && (level < 0 || l == level);
+                cast = cast && app__cast(p, c, d);
                 level = l;
             }
-            rn_mesh gm = whole ? app_bgroup_block(t, g, level) : (rn_mesh){0};
+            rn_mesh gm = whole ? app_bgroup_block(t, g, level, cast) : (rn_mesh){0};
             if (!rn_mesh_valid(gm)) {
                 for (int j = 0; j < count; j++) app__draw_chunk(p, t, ti, members[j], s[j], d, &n);
                 continue;
@@ -360,17 +376,20 @@ static void app__draw(void *self, app_pass pass, const app_draw_ctx *d)
                                .opacity = d->opacity,
                                .flat_normals = true,
                                .cull_back = true,
-                               .opaque = app__opaque(p)};
+                               .opaque = app__opaque(p),
+                               .cast_boxes = cast};
             for (int j = 0; j < count; j++) {
                 const geo_buildings_chunk *c = &t->b.chunks[members[j]];
                 p->drawn += c->f1 - c->f0;
             }
             p->chunks_drawn += count;
             p->block_chunks += count;
+            p->cast_chunks += cast ? count : 0;
             p->block_groups++;
             p->grouped_chunks += count;
             p->draw_calls++;
-            p->triangles += t->gblock_tris[APP_BLOCK_LEVELS * g + level];
+            p->triangles +=
+                t->gblock_tris[APP_BLOCK_SLOTS * g + level + (cast ? APP_BLOCK_LEVELS : 0)];
         }
     }
     /* One pass over every chunk drawn, nearest first: the shader and state
@@ -442,14 +461,16 @@ static void app__cfg_free(void *cfg)
  *   "read_px" (streamed tiles smaller on screen are not read; 0: the
  *   screen's larger side / 24), "upload_mb" (16: after the first complete
  *   frame, chunk meshes not yet drawn go to the GPU this many MB a frame,
- *   nearest first; 0: only when a frame draws them, CPU copies kept) } */
+ *   nearest first; 0: only when a frame draws them, CPU copies kept),
+ *   "cast_blocks" (true: blocks seen from above every top are drawn as
+ *   their tops, the boxes ray-cast from them by the GPU: rn_fill.h;
+ *   false: as boxes) } */
 static void *app__parse(app_cfg *c, json_object *o)
 {
     static const char *const extra[] = {
-        "height_field",   "floors_field", "floor_height_m", "default_height_m",
-        "color_by",       "color",        "stream",         "tile_m",
-        "cache_features", "range_m",      "cache",          "far_px",
-        "read_px",        "block_px",     "upload_mb",      NULL};
+        "height_field", "floors_field", "floor_height_m", "default_height_m", "color_by", "color",
+        "stream",       "tile_m",       "cache_features", "range_m",          "cache",    "far_px",
+        "read_px",      "block_px",     "upload_mb",      "cast_blocks",      NULL};
     app_buildings_cfg *p = calloc(1, sizeof *p);
     if (!p) return app_cfg_fail(c, "buildings", "is too large"), NULL;
     p->color[0] = 0.86f, p->color[1] = 0.87f, p->color[2] = 0.89f, p->color[3] = 1;
@@ -464,6 +485,7 @@ static void *app__parse(app_cfg *c, json_object *o)
     p->far_px = APP_FAR_PX;
     p->block_px = APP_BLOCK_PX;
     p->upload_mb = APP_UPLOAD_MB;
+    p->cast_blocks = true;
     bool ok = app_cfg_source(c, o, &p->src, extra) && app_cfg_string(c, o, "name", &p->name) &&
               app_cfg_string(c, o, "height_field", &p->height_field) &&
               app_cfg_string(c, o, "floors_field", &p->floors_field) &&
@@ -478,7 +500,8 @@ static void *app__parse(app_cfg *c, json_object *o)
               app_cfg_number(c, o, "far_px", &p->far_px, 0, 10000) &&
               app_cfg_number(c, o, "block_px", &p->block_px, 0, 10000) &&
               app_cfg_number(c, o, "read_px", &p->read_px, 0, 10000) &&
-              app_cfg_number(c, o, "upload_mb", &p->upload_mb, 0, 100000);
+              app_cfg_number(c, o, "upload_mb", &p->upload_mb, 0, 100000) &&
+              app_cfg_bool(c, o, "cast_blocks", &p->cast_blocks);
     if (tw_json_has(o, "stream")) p->stream = stream ? 1 : 0;
     p->cache_features = (int)cache;
     if (ok && !tw_json_has(o, "color_by") && !tw_json_has(o, "color"))
@@ -490,8 +513,9 @@ static void *app__parse(app_cfg *c, json_object *o)
     return p;
 }
 
-/* What the first frame draws: blocks (colours, culled) and chunks (table
- * rows, int16 x, y; near ones unculled, far boxes culled). */
+/* What the first frame draws: blocks (colours, culled; as boxes, and ray-
+ * cast from their tops) and chunks (table rows, int16 x, y; near ones
+ * unculled, far boxes culled). */
 static void app__warm(void *self, const rn_view *v)
 {
     app_buildings *p = self;
@@ -499,6 +523,10 @@ static void app__warm(void *self, const rn_view *v)
     const unsigned chunk = TW_MESH_IDS | TW_MESH_XY16 | TW_MESH_GPU16;
     const rn_fill_kind kinds[] = {
         {.attrs = TW_MESH_COLORS | TW_MESH_GPU16, .cull_back = true, .opaque = opaque},
+        {.attrs = TW_MESH_COLORS | TW_MESH_NORMALS | TW_MESH_GPU16,
+         .cull_back = true,
+         .opaque = opaque,
+         .cast_boxes = p->cfg->cast_blocks},
         {.attrs = chunk, .table = true, .opaque = opaque},
         {.attrs = chunk, .table = true, .cull_back = true, .opaque = opaque}};
     rn_fill_warm(v, kinds, (int)(sizeof kinds / sizeof kinds[0]));

@@ -68,7 +68,7 @@ bool app_bgroups_make(app_btile *t)
     t->group_start[g] = n;
     t->group_count = g;
     free(key);
-    size_t nl = (size_t)g * APP_BLOCK_LEVELS + 1;
+    size_t nl = (size_t)g * APP_BLOCK_SLOTS + 1;
     t->gblock = calloc(nl, sizeof *t->gblock);
     t->gblock_tris = calloc(nl, sizeof *t->gblock_tris);
     t->gblock_ok = calloc(nl, sizeof *t->gblock_ok);
@@ -81,7 +81,7 @@ bool app_bgroups_make(app_btile *t)
 
 void app_bgroups_free(app_btile *t)
 {
-    for (int i = 0; t->gblock && i < t->group_count * APP_BLOCK_LEVELS; i++)
+    for (int i = 0; t->gblock && i < t->group_count * APP_BLOCK_SLOTS; i++)
         rn_mesh_destroy(t->gblock[i]);
     free(t->group_start), free(t->group_chunk), free(t->chunk_group);
     free(t->gblock), free(t->gblock_tris), free(t->gblock_ok);
@@ -94,16 +94,16 @@ void app_bgroups_stale(app_btile *t, int k)
 {
     if (!t->gblock_ok) return;
     if (k < 0)
-        memset(t->gblock_ok, 0, (size_t)t->group_count * APP_BLOCK_LEVELS);
+        memset(t->gblock_ok, 0, (size_t)t->group_count * APP_BLOCK_SLOTS);
     else if (k < t->b.chunk_count)
-        memset(t->gblock_ok + (size_t)APP_BLOCK_LEVELS * t->chunk_group[k], 0, APP_BLOCK_LEVELS);
+        memset(t->gblock_ok + (size_t)APP_BLOCK_SLOTS * t->chunk_group[k], 0, APP_BLOCK_SLOTS);
 }
 
-rn_mesh app_bgroup_block(app_btile *t, int g, int l)
+rn_mesh app_bgroup_block(app_btile *t, int g, int l, bool cast)
 {
     if (!t->gblock || g < 0 || g >= t->group_count || l < 0 || l >= APP_BLOCK_LEVELS || !t->rows)
         return (rn_mesh){0};
-    int i = APP_BLOCK_LEVELS * g + l;
+    int i = APP_BLOCK_SLOTS * g + l + (cast ? APP_BLOCK_LEVELS : 0);
     if (t->gblock_ok[i]) return t->gblock[i];
     rn_mesh_destroy(t->gblock[i]);
     t->gblock[i] = (rn_mesh){0};
@@ -111,6 +111,7 @@ rn_mesh app_bgroup_block(app_btile *t, int g, int l)
     int count = t->group_start[g + 1] - t->group_start[g];
     tw_mesh m;
     if (geo_buildings_blocks(&t->b, members, count, t->rows, GEO_BUILDINGS_BLOCK_N >> l,
+                             cast ? GEO_BLOCKS_CAST : GEO_BLOCKS_BOXES,
                              t->b.chunks[members[0]].origin, &m) == TW_OK &&
         m.index_count)
         t->gblock[i] = rn_mesh_make(&m);

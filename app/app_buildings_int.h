@@ -34,6 +34,7 @@ typedef struct app_buildings_cfg {
     double block_px;    /* chunks whose block cells are under this on screen: blocks; 0 never */
     double read_px;     /* streamed tiles smaller on screen are not read; 0: auto */
     double upload_mb;   /* chunk meshes sent up a frame in the background; 0 never */
+    bool cast_blocks;   /* blocks ray-cast from their tops where the eye is above them */
 } app_buildings_cfg;
 
 #define APP_BTILE_M         1000.0
@@ -69,6 +70,15 @@ typedef struct app_buildings_cfg {
  * under 12 px, where the old rule switched at 12 and 8). */
 #define APP_BLOCK_PX     3.0
 #define APP_BLOCK_LEVELS 2 /* grids of GEO_BUILDINGS_BLOCK_N >> level a side */
+/* A chunk's (or group's) block meshes, per level: its boxes
+ * (GEO_BLOCKS_BOXES: shadows, and an eye below some top), and its tops
+ * ray-cast as the boxes (GEO_BLOCKS_CAST: the colour pass with the eye
+ * APP_CAST_BELOW_M above every top; the scene's "cast_blocks"); slot
+ * level + APP_BLOCK_LEVELS when cast. An overview of 600,000 buildings:
+ * 138,502 triangles instead of 692,510, drawn in about half the time,
+ * the same picture (tests/render/test_buildings_render.c). */
+#define APP_BLOCK_SLOTS  (2 * APP_BLOCK_LEVELS)
+#define APP_CAST_BELOW_M 1.0
 /* A streamed tile is read only when its side, faced from its nearest
  * point, is at least the screen's larger side / this on screen: near the
  * horizon of a street view tiles are a few pixels each, and reading them
@@ -137,7 +147,7 @@ typedef struct app_btile {
      * tile's (else rows0 NULL, table0 {0}). */
     geo_buildings_row *rows0;
     rn_table table0;
-    /* Per chunk and level (APP_BLOCK_LEVELS * k + level), the blocks
+    /* Per chunk and slot (APP_BLOCK_SLOTS * k + slot), the blocks
      * (geo_buildings_block) made from rows / rows0, and their triangles.
      * A level is made when a pass first draws it (app_bchunk_block), not
      * at each update: an overview draws nearly every chunk at the 4 x 4
@@ -225,6 +235,7 @@ typedef struct app_buildings {
     int culled, small; /* buildings in chunks outside the view, or too small in it */
     int far_chunks;    /* chunks drawn as boxes */
     int block_chunks;  /* chunks drawn as blocks */
+    int cast_chunks;   /* of them, ray-cast from their tops */
     int block_groups, grouped_chunks; /* groups drawn as one mesh, the chunks in them */
     long triangles;
     /* Lazy uploads (APP_UPLOAD_MB): the eye of the last frame (nearest
@@ -292,10 +303,11 @@ bool app_bchunk_upload(app_btile *t, int k, unsigned want);
 /* Makes the meshes of t's chunks ks[0 .. n - 1] not made yet (a large read
  * without the cache makes them when first drawn: geo meshes_later). */
 void app_bchunks_make(app_btile *t, const int *ks, int n);
-/* Chunk k's blocks at level l (0: the finest grid) from the rows (before:
- * the split view's rows0), made now unless made from the rows as they are;
- * {0} when it has none (the far boxes are drawn). */
-rn_mesh app_bchunk_block(app_btile *t, int k, int l, bool before);
+/* Chunk k's blocks at level l (0: the finest grid), as boxes or tops to
+ * ray-cast (cast), from the rows (before: the split view's rows0), made
+ * now unless made from the rows as they are; {0} when it has none (the
+ * far boxes are drawn). */
+rn_mesh app_bchunk_block(app_btile *t, int k, int l, bool cast, bool before);
 /* app_buildings_groups.c: block groups (module comment there). A group
  * is the chunks whose middle falls in one square of APP_BGROUP_CELLS x
  * APP_BGROUP_CELLS chunk cells, at most APP_BGROUP_MAX of them (8 x 8
@@ -307,9 +319,9 @@ bool app_bgroups_make(app_btile *t);
 void app_bgroups_free(app_btile *t);
 /* Chunk k's group's blocks are made again when next drawn; all when k < 0. */
 void app_bgroups_stale(app_btile *t, int k);
-/* Group g's blocks at level l, made now unless made from the rows as they
- * are; {0} when it has none. */
-rn_mesh app_bgroup_block(app_btile *t, int g, int l);
+/* Group g's blocks at level l (as boxes or tops to ray-cast), made now
+ * unless made from the rows as they are; {0} when it has none. */
+rn_mesh app_bgroup_block(app_btile *t, int g, int l, bool cast);
 /* Chunks whose meshes are all up (their CPU copies freed), of chunks. */
 int app_buildings_chunks_up(const app_buildings *p, int *chunks);
 /* The pages of a large read's freed blocks back to the kernel. */

@@ -86,8 +86,8 @@ app_btile *app_btile_new(int ix, int iy)
 static void app__before_clear(app_btile *t)
 {
     for (int k = 0; t->block0 && k < t->b.chunk_count; k++)
-        for (int l = 0; l < APP_BLOCK_LEVELS; l++)
-            rn_mesh_destroy(t->block0[APP_BLOCK_LEVELS * k + l]);
+        for (int l = 0; l < APP_BLOCK_SLOTS; l++)
+            rn_mesh_destroy(t->block0[APP_BLOCK_SLOTS * k + l]);
     rn_table_destroy(&t->table0);
     free(t->rows0), free(t->block0), free(t->block0_tris), free(t->block0_ok);
     t->rows0 = NULL, t->block0 = NULL, t->block0_tris = NULL, t->block0_ok = NULL;
@@ -103,8 +103,8 @@ static void app__btile_clear(app_btile *t)
         if (t->roofs) rn_mesh_destroy(t->roofs[k]);
         if (t->walls) rn_mesh_destroy(t->walls[k]);
         if (t->far) rn_mesh_destroy(t->far[k]);
-        for (int l = 0; t->block && l < APP_BLOCK_LEVELS; l++)
-            rn_mesh_destroy(t->block[APP_BLOCK_LEVELS * k + l]);
+        for (int l = 0; t->block && l < APP_BLOCK_SLOTS; l++)
+            rn_mesh_destroy(t->block[APP_BLOCK_SLOTS * k + l]);
     }
     free(t->roofs), free(t->walls), free(t->far), free(t->up), free(t->base), free(t->height0);
     free(t->block), free(t->block_tris), free(t->block_ok), free(t->rows);
@@ -392,7 +392,7 @@ static void app__done(void *job, tw_result status)
         t->walls = calloc((size_t)t->b.chunk_count + 1, sizeof *t->walls);
         t->far = calloc((size_t)t->b.chunk_count + 1, sizeof *t->far);
         t->up = calloc((size_t)t->b.chunk_count + 1, sizeof *t->up);
-        size_t nb = (size_t)t->b.chunk_count * APP_BLOCK_LEVELS + 1;
+        size_t nb = (size_t)t->b.chunk_count * APP_BLOCK_SLOTS + 1;
         t->block = calloc(nb, sizeof *t->block);
         t->block_tris = calloc(nb, sizeof *t->block_tris);
         t->block_ok = calloc(nb, sizeof *t->block_ok);
@@ -541,7 +541,7 @@ static void app__colour_feature(app_buildings *p, app_btile *t, bool selected, i
     row->flags = 0;
 }
 
-rn_mesh app_bchunk_block(app_btile *t, int k, int l, bool before)
+rn_mesh app_bchunk_block(app_btile *t, int k, int l, bool cast, bool before)
 {
     rn_mesh *out = before ? t->block0 : t->block;
     uint32_t *tris = before ? t->block0_tris : t->block_tris;
@@ -549,7 +549,7 @@ rn_mesh app_bchunk_block(app_btile *t, int k, int l, bool before)
     const geo_buildings_row *rows = before ? t->rows0 : t->rows;
     if (k < 0 || k >= t->b.chunk_count || l < 0 || l >= APP_BLOCK_LEVELS || !out || !ok || !rows)
         return (rn_mesh){0};
-    int i = APP_BLOCK_LEVELS * k + l;
+    int i = APP_BLOCK_SLOTS * k + l + (cast ? APP_BLOCK_LEVELS : 0);
     if (ok[i]) return out[i];
     /* From the rows as they are now: their buildings' boxes and colours
      * (what out held destroyed; {0} where it has none or memory ran out). */
@@ -557,7 +557,8 @@ rn_mesh app_bchunk_block(app_btile *t, int k, int l, bool before)
     tw_mesh m;
     rn_mesh_destroy(out[i]);
     out[i] = (rn_mesh){0};
-    if (geo_buildings_block(&t->b, c, rows + c->f0, GEO_BUILDINGS_BLOCK_N >> l, &m) == TW_OK &&
+    if (geo_buildings_block(&t->b, c, rows + c->f0, GEO_BUILDINGS_BLOCK_N >> l,
+                            cast ? GEO_BLOCKS_CAST : GEO_BLOCKS_BOXES, &m) == TW_OK &&
         m.index_count)
         out[i] = rn_mesh_make(&m);
     tris[i] = rn_mesh_valid(out[i]) ? m.index_count / 3 : 0;
@@ -575,9 +576,9 @@ static void app__blocks_stale(app_btile *t, int k, bool before)
     if (!before) app_bgroups_stale(t, k);
     if (!ok) return;
     if (k < 0)
-        memset(ok, 0, (size_t)t->b.chunk_count * APP_BLOCK_LEVELS);
+        memset(ok, 0, (size_t)t->b.chunk_count * APP_BLOCK_SLOTS);
     else
-        memset(ok + (size_t)APP_BLOCK_LEVELS * k, 0, APP_BLOCK_LEVELS);
+        memset(ok + (size_t)APP_BLOCK_SLOTS * k, 0, APP_BLOCK_SLOTS);
 }
 
 void app_btile_recolour(app_btile *t, int f)
@@ -734,9 +735,9 @@ static void app__before(app_buildings *p, app_btile *t, int ti)
     }
     size_t n = (size_t)t->b.chunk_count + 1;
     if (!t->rows0) t->rows0 = calloc((size_t)t->b.polys.count + 1, sizeof *t->rows0);
-    if (!t->block0) t->block0 = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0);
-    if (!t->block0_tris) t->block0_tris = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0_tris);
-    if (!t->block0_ok) t->block0_ok = calloc(n * APP_BLOCK_LEVELS, sizeof *t->block0_ok);
+    if (!t->block0) t->block0 = calloc(n * APP_BLOCK_SLOTS, sizeof *t->block0);
+    if (!t->block0_tris) t->block0_tris = calloc(n * APP_BLOCK_SLOTS, sizeof *t->block0_tris);
+    if (!t->block0_ok) t->block0_ok = calloc(n * APP_BLOCK_SLOTS, sizeof *t->block0_ok);
     if (!t->rows0 || !t->block0 || !t->block0_tris || !t->block0_ok) {
         app__before_clear(t);
         return;

@@ -420,6 +420,7 @@ void app_buildings_report_entry(const void *self, int info, json_object *e)
     json_object_object_add(e, "too_small", json_object_new_int(p->small));
     json_object_object_add(e, "far_chunks", json_object_new_int(p->far_chunks));
     json_object_object_add(e, "block_chunks", json_object_new_int(p->block_chunks));
+    json_object_object_add(e, "cast_chunks", json_object_new_int(p->cast_chunks));
     json_object_object_add(e, "block_groups", json_object_new_int(p->block_groups));
     json_object_object_add(e, "grouped_chunks", json_object_new_int(p->grouped_chunks));
     json_object_object_add(e, "triangles", json_object_new_int64(p->triangles));

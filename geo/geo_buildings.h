@@ -114,21 +114,28 @@ typedef struct geo_buildings_row {
  * far as blocks are drawn a cell is a pixel or so, and a mean height would
  * sink the towers that make the city's silhouette), in the mean of its
  * buildings' colours weighted by their box areas (what the eye blends at
- * that size). At most n_side^2 boxes of 10 triangles on 8 corners with a
- * colour per vertex, z as drawn, in c->origin (x, y; z 0). Empty for an
- * empty chunk. */
+ * that size). At most n_side^2 blocks with a colour per vertex, z as
+ * drawn, in c->origin (x, y; z 0), in the form asked:
+ * - GEO_BLOCKS_BOXES: each a box, 10 triangles on 8 corners;
+ * - GEO_BLOCKS_CAST: each only its top, 2 triangles on 4 corners (counter-
+ *   clockwise seen from above), each corner's normal the vector from it to
+ *   the box's diagonally opposite bottom corner: what rn_fill ray-casts as
+ *   the whole box (rn_fill_item.cast_boxes), a fifth of the triangles.
+ * Empty for an empty chunk. */
 #define GEO_BUILDINGS_BLOCK_N 8
+typedef enum geo_blocks_form { GEO_BLOCKS_BOXES, GEO_BLOCKS_CAST } geo_blocks_form;
 tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk *c,
-                              const geo_buildings_row *rows, int n_side, tw_mesh *out);
+                              const geo_buildings_row *rows, int n_side, geo_blocks_form form,
+                              tw_mesh *out);
 /* The blocks of count of b's chunks (indices into b->chunks) in one mesh
  * at origin (x, y; z 0), rows the whole set's (feature f's row rows[f]):
- * each chunk's boxes as geo_buildings_block makes them, binned in its own
+ * each chunk's blocks as geo_buildings_block makes them, binned in its own
  * grid, shifted from its origin to this one (a far overview draws many
  * chunks' blocks in one call). TW_ERR_TOOBIG over 65,535 vertices (8 a
- * box: at most 128 chunks of 8 x 8 blocks). */
+ * box, 4 a cast block). */
 tw_result geo_buildings_blocks(const geo_buildings *b, const int *chunks, int count,
-                               const geo_buildings_row *rows, int n_side, const double origin[2],
-                               tw_mesh *out);
+                               const geo_buildings_row *rows, int n_side, geo_blocks_form form,
+                               const double origin[2], tw_mesh *out);
 
 /* Feature f's far box (geo_buildings_block.c): the smallest rectangle
  * over its outer rings among those along each of their edges (at most

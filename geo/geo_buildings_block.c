@@ -5,6 +5,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,11 +81,13 @@ static int geo__bin(const geo_buildings *b, const geo_buildings_chunk *ch,
  * listed (the tile's rows), into one mesh at origin. */
 static tw_result geo__blocks(const geo_buildings *b, const geo_buildings_chunk *one,
                              const geo_buildings_row *one_rows, const int *chunks, int count,
-                             const geo_buildings_row *rows, int n_side, const double origin[2],
-                             tw_mesh *out)
+                             const geo_buildings_row *rows, int n_side, geo_blocks_form form,
+                             const double origin[2], tw_mesh *out)
 {
     memset(out, 0, sizeof *out);
-    if (n_side < 1 || n_side > GEO_BUILDINGS_BLOCK_N || count < 0) return TW_ERR_ARG;
+    if (n_side < 1 || n_side > GEO_BUILDINGS_BLOCK_N || count < 0 ||
+        (form != GEO_BLOCKS_BOXES && form != GEO_BLOCKS_CAST))
+        return TW_ERR_ARG;
     const int N = n_side;
     geo__cell *cells = count ? calloc((size_t)count * (size_t)(N * N), sizeof *cells) : NULL;
     if (count && !cells) return TW_ERR_NOMEM;
@@ -98,14 +101,17 @@ static tw_result geo__blocks(const geo_buildings *b, const geo_buildings_chunk *
         used += geo__bin(b, ch, cr, N, dx, dy, cells + (size_t)j * (size_t)(N * N));
     }
     /* As the GPU takes them (TW_MESH_GPU16: the walls a strip, uint16). */
-    if (used * 8 > 65535) {
+    bool cast = form == GEO_BLOCKS_CAST;
+    const uint32_t nv = cast ? 4 : 8, ni = cast ? 6 : 30;
+    if (used * (long)nv > 65535) {
         free(cells);
         return TW_ERR_TOOBIG;
     }
-    uint32_t *ix = used ? malloc((size_t)used * 30 * sizeof *ix) : NULL;
-    tw_result r = used && !ix ? TW_ERR_NOMEM
-                              : tw_mesh_alloc(out, (uint32_t)used * 8, (uint32_t)used * 30,
-                                              TW_MESH_COLORS | TW_MESH_GPU16);
+    uint32_t *ix = used ? malloc((size_t)used * ni * sizeof *ix) : NULL;
+    tw_result r =
+        used && !ix ? TW_ERR_NOMEM
+                    : tw_mesh_alloc(out, (uint32_t)used * nv, (uint32_t)used * ni,
+                                    TW_MESH_COLORS | TW_MESH_GPU16 | (cast ? TW_MESH_NORMALS : 0));
     if (r != TW_OK) {
         free(ix);
         free(cells);
@@ -113,10 +119,12 @@ static tw_result geo__blocks(const geo_buildings *b, const geo_buildings_chunk *
     }
     out->origin[0] = origin[0], out->origin[1] = origin[1], out->origin[2] = 0;
     out->prim = TW_PRIM_TRIANGLES;
-    /* Corner k's bottom at vertex 2k, its top at 2k + 1: the four walls
-     * (bottom a, b, top b, a) go up as one strip (tw_mesh_strip16), then the roof. */
+    /* Boxes: corner k's bottom at vertex 2k, its top at 2k + 1: the four
+     * walls (bottom a, b, top b, a) go up as one strip (tw_mesh_strip16),
+     * then the roof. Cast: the top's corners k. */
     static const uint32_t tri[30] = {0, 2, 3, 0, 3, 1, 2, 4, 5, 2, 5, 3, 4, 6, 7,
                                      4, 7, 5, 6, 0, 1, 6, 1, 7, 1, 3, 5, 1, 5, 7};
+    static const uint32_t top[6] = {0, 1, 2, 0, 2, 3};
     uint32_t o = 0;
     for (long k = 0; k < (long)count * N * N && used; k++) {
         const geo__cell *c = &cells[k];
@@ -125,13 +133,20 @@ static tw_result geo__blocks(const geo_buildings *b, const geo_buildings_chunk *
                                {c->box[3], c->box[1]},
                                {c->box[3], c->box[4]},
                                {c->box[0], c->box[4]}};
-        for (uint32_t v = 0; v < 8; v++) {
-            float *p = &out->positions[(o * 8 + v) * 3];
-            p[0] = q[v >> 1][0], p[1] = q[v >> 1][1], p[2] = v & 1 ? c->box[5] : c->box[2];
+        for (uint32_t v = 0; v < nv; v++) {
+            uint32_t corner = cast ? v : v >> 1, i = o * nv + v;
+            float *p = &out->positions[i * 3];
+            p[0] = q[corner][0], p[1] = q[corner][1];
+            p[2] = cast || (v & 1) ? c->box[5] : c->box[2];
+            if (cast) { /* to the opposite corner (k + 2) % 4, at the bottom */
+                float *n = &out->normals[i * 3];
+                n[0] = q[(corner + 2) & 3][0] - p[0], n[1] = q[(corner + 2) & 3][1] - p[1];
+                n[2] = c->box[2] - c->box[5];
+            }
             for (int j = 0; j < 4; j++)
-                out->colors[(o * 8 + v) * 4 + j] = (uint8_t)(c->rgba[j] / c->area + 0.5f);
+                out->colors[i * 4 + j] = (uint8_t)(c->rgba[j] / c->area + 0.5f);
         }
-        for (int t = 0; t < 30; t++) ix[o * 30 + (uint32_t)t] = o * 8 + tri[t];
+        for (uint32_t t = 0; t < ni; t++) ix[o * ni + t] = o * nv + (cast ? top[t] : tri[t]);
         o++;
     }
     free(cells);
@@ -141,21 +156,22 @@ static tw_result geo__blocks(const geo_buildings *b, const geo_buildings_chunk *
 }
 
 tw_result geo_buildings_blocks(const geo_buildings *b, const int *chunks, int count,
-                               const geo_buildings_row *rows, int n_side, const double origin[2],
-                               tw_mesh *out)
+                               const geo_buildings_row *rows, int n_side, geo_blocks_form form,
+                               const double origin[2], tw_mesh *out)
 {
     for (int j = 0; j < count; j++)
         if (chunks[j] < 0 || chunks[j] >= b->chunk_count) {
             memset(out, 0, sizeof *out);
             return TW_ERR_ARG;
         }
-    return geo__blocks(b, NULL, NULL, chunks, count, rows, n_side, origin, out);
+    return geo__blocks(b, NULL, NULL, chunks, count, rows, n_side, form, origin, out);
 }
 
 tw_result geo_buildings_block(const geo_buildings *b, const geo_buildings_chunk *ch,
-                              const geo_buildings_row *rows, int n_side, tw_mesh *out)
+                              const geo_buildings_row *rows, int n_side, geo_blocks_form form,
+                              tw_mesh *out)
 {
-    return geo__blocks(b, ch, rows, NULL, 1, NULL, n_side, ch->origin, out);
+    return geo__blocks(b, ch, rows, NULL, 1, NULL, n_side, form, ch->origin, out);
 }
 
 /* Directions tried at most: the axes, and every edge of up to 63 (an

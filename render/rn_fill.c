@@ -10,15 +10,17 @@
 
 #define RN_FILL_TABLE_UNIT 6
 
-/* Two programs from one source: with the sun's shadow taps, and without
- * (RN_SHADOWS 0), drawn while there is no shadow map. */
+/* Four programs from one source: with the sun's shadow taps, and without
+ * (RN_SHADOWS 0), drawn while there is no shadow map; each for meshes
+ * as they are, and for boxes ray-cast from their tops (RN_CAST 1,
+ * rn_fill_item.cast_boxes). */
 typedef struct rn__fill_prog {
     GLuint program;
     GLint u_view_proj, u_offset, u_sun, u_opacity, u_flat, u_table_on, u_table_first, u_xy_scale;
     GLint u_shadow_on;
 } rn__fill_prog;
 
-static rn__fill_prog rn__fill[2]; /* [shadows] */
+static rn__fill_prog rn__fill[2][2]; /* [shadows][cast] */
 
 /* rn_fill_set_plain: the shadow program and blending for every item. */
 static bool rn__fill_plain;
@@ -56,17 +58,22 @@ static tw_result rn__fill_load(rn__fill_prog *f, const char *defs, char *err, si
 
 tw_result rn_fill_setup(char *err, size_t n)
 {
-    tw_result r = rn__fill_load(&rn__fill[1], NULL, err, n);
-    if (r == TW_OK) r = rn__fill_load(&rn__fill[0], "#define RN_SHADOWS 0", err, n);
+    static const char *const defs[2][2] = {
+        {"#define RN_SHADOWS 0\n", "#define RN_SHADOWS 0\n#define RN_CAST 1\n"},
+        {"", "#define RN_CAST 1\n"}};
+    tw_result r = TW_OK;
+    for (int k = 0; k < 4 && r == TW_OK; k++)
+        r = rn__fill_load(&rn__fill[k >> 1][k & 1], defs[k >> 1][k & 1], err, n);
     if (r != TW_OK) rn_fill_shutdown();
     return r;
 }
 
 void rn_fill_shutdown(void)
 {
-    for (int k = 0; k < 2; k++) {
-        if (rn__fill[k].program) glDeleteProgram(rn__fill[k].program);
-        rn__fill[k].program = 0;
+    for (int k = 0; k < 4; k++) {
+        rn__fill_prog *f = &rn__fill[k >> 1][k & 1];
+        if (f->program) glDeleteProgram(f->program);
+        f->program = 0;
     }
 }
 
@@ -81,29 +88,43 @@ static void rn__fill_cap(GLenum cap, bool on, bool *now)
     *now = on;
 }
 
+/* Program f in use for a draw's items (its frame uniforms set). */
+static void rn__fill_use(const rn__fill_prog *f, const rn_view *view)
+{
+    glUseProgram(f->program);
+    glUniformMatrix4fv(f->u_view_proj, 1, GL_FALSE, view->view_proj);
+    glUniform3fv(f->u_sun, 1, view->sun);
+    rn_shadow_apply(f->program, view);
+    glUniform1i(f->u_table_on, 0);
+}
+
 void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count)
 {
-    const rn__fill_prog *f = &rn__fill[rn_shadow_active() || rn__fill_plain ? 1 : 0];
+    const int shadows = rn_shadow_active() || rn__fill_plain ? 1 : 0;
+    const rn__fill_prog *f = &rn__fill[shadows][0];
     if (!f->program || count <= 0) return;
-    rn__fill_unshadowed += f == &rn__fill[0];
-    glUseProgram(f->program);
+    rn__fill_unshadowed += !shadows;
+    rn__fill_use(f, view);
     glEnable(GL_DEPTH_TEST);
     glDepthFunc(GL_LEQUAL);
     glDisable(GL_CULL_FACE);
     bool blending = true;
     glEnable(GL_BLEND);
     glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
-    glUniformMatrix4fv(f->u_view_proj, 1, GL_FALSE, view->view_proj);
-    glUniform3fv(f->u_sun, 1, view->sun);
-    rn_shadow_apply(f->program, view);
     const rn_table *bound = NULL;
     bool culling = false; /* GL_CULL_FACE (back faces, counter-clockwise in front) */
     glCullFace(GL_BACK);
     glFrontFace(GL_CCW);
-    glUniform1i(f->u_table_on, 0);
     for (int i = 0; i < count; i++) {
         const rn_fill_item *it = &items[i];
         if (!rn_mesh_valid(it->mesh)) continue;
+        /* Items come nearest first: far blocks cast together, one switch. */
+        const rn__fill_prog *want = &rn__fill[shadows][it->cast_boxes && !it->table];
+        if (want != f) {
+            f = want;
+            rn__fill_use(f, view);
+            if (bound) glUniform1i(f->u_table_on, 1);
+        }
         float off[3] = {(float)(it->origin[0] - view->eye[0]),
                         (float)(it->origin[1] - view->eye[1]),
                         (float)(it->origin[2] - view->eye[2])};
@@ -176,7 +197,8 @@ void rn_fill_warm(const rn_view *view, const rn_fill_kind *kinds, int count)
                                   .opacity = 1,
                                   .flat_normals = true,
                                   .cull_back = kinds[k].cull_back,
-                                  .opaque = kinds[k].opaque};
+                                  .opaque = kinds[k].opaque,
+                                  .cast_boxes = kinds[k].cast_boxes};
         n++;
     }
     /* Behind the far plane: clipped whatever the camera (z / w = 2). */

@@ -33,6 +33,18 @@ typedef struct rn_fill_item {
     /* Every vertex or row colour has alpha 1: drawn without blending
      * (the same picture) when its opacity is 1 too. */
     bool opaque;
+    /* The mesh is the tops of axis-aligned boxes, each corner's normal the
+     * vector to the box's opposite bottom corner (geo_buildings_block's
+     * GEO_BLOCKS_CAST): each drawn as its whole box, ray-cast for every
+     * pixel of its outline (the top grown, in the vertex shader, to the
+     * bottom seen from the eye): the walls facing the eye and the top,
+     * shaded as flat_normals shades a box, the walls under a pixel
+     * blended in by their share of it (as multisampling would), the depth
+     * of the face hit written. 2 triangles a box instead of up to 6
+     * facing the eye (llvmpipe: an overview of 600,000 buildings in half
+     * the time). Only for an eye above every top (their walls are not
+     * seen from below), opaque (the walls facing away are not drawn). */
+    bool cast_boxes;
 } rn_fill_item;
 
 tw_result rn_fill_setup(char *err, size_t n);
@@ -50,7 +62,7 @@ void rn_fill_draw(const rn_view *view, const rn_fill_item *items, int count);
 typedef struct rn_fill_kind {
     rn_mesh mesh;
     unsigned attrs;
-    bool table, cull_back, opaque;
+    bool table, cull_back, opaque, cast_boxes;
 } rn_fill_kind;
 /* Draws one item of each kind (at most 8), out of sight, with the program
  * rn_fill_draw takes now, into the bound framebuffer. A software GL

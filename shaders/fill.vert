@@ -3,6 +3,12 @@
 // table (buildings, rn_table): x, y times u_xy_scale (int16 units), the
 // vertex's id is its row * 2 + 1 on top, 0 at the bottom: z = the row's
 // base (+ its height on top), the row's RGBA8 colour.
+// RN_CAST 1 (rn_fill_item.cast_boxes): a vertex is a corner of a box's top,
+// its normal the vector to the box's opposite bottom corner; the top grows
+// to the box's outline seen from the eye, the fragment shader ray-casts it.
+#ifndef RN_CAST
+#define RN_CAST 0
+#endif
 in vec3 a_position;
 in vec3 a_normal;
 in vec4 a_color;
@@ -17,7 +23,15 @@ uniform float u_xy_scale;
 
 out vec4 v_color;
 out vec3 v_normal;
+#if RN_CAST
+// At a covered sample (the outline's edge pixels: the ray through the
+// pixel's centre may miss the box).
+centroid out vec3 v_rel;
+flat out vec3 v_lo; // the box from the eye
+flat out vec3 v_hi;
+#else
 out vec3 v_rel;
+#endif
 
 void main()
 {
@@ -32,6 +46,23 @@ void main()
                        float(c >> 24)) / 255.0;
     }
     v_normal = a_normal;
+#if RN_CAST
+    vec3 r = u_offset + p, o = r + a_normal;
+    v_lo = min(r, o), v_hi = max(r, o);
+    // The bottom seen from the eye, in the top's plane, is the bottom scaled
+    // towards the eye's nadir by -r.z / (h - r.z): on a side whose wall faces
+    // the eye the corner moves out by h / (h - r.z) of its distance from the
+    // eye across that side; the grown top covers the box's outline.
+    float h = -a_normal.z;
+    vec2 out_xy = -sign(a_normal.xy); // outwards from the box at this corner
+    if (r.z < 0.0) {
+        vec2 grow = h / (h - r.z) * abs(r.xy);
+        if (out_xy.x * r.x < 0.0)
+            p.x += out_xy.x * grow.x;
+        if (out_xy.y * r.y < 0.0)
+            p.y += out_xy.y * grow.y;
+    }
+#endif
     v_rel = u_offset + p;
     gl_Position = u_view_proj * vec4(v_rel, 1.0);
 }

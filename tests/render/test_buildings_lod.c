@@ -179,6 +179,93 @@ static void test_block_groups(void)
     json_object_put(on), json_object_put(off);
 }
 
+/* Blocks ray-cast from their tops (the default, "cast_blocks"): drawn
+ * as 2 triangles a block instead of 10, the boxes' own picture. From
+ * high above (walls under a pixel, blended in by their share), from an
+ * oblique 2 km (every chunk forced to blocks: walls several pixels tall,
+ * each a face hit by the rays) and at noon (the shadows on the tops and
+ * walls); an eye under the tops, or buildings seen through, draw the
+ * boxes themselves. */
+static void test_cast_blocks(void)
+{
+    snprintf(src, sizeof src, "%s/district.geojson", tw_run_tmpdir());
+    TW_CHECK(write_district(src));
+    const char *forced = ", \"far_px\": 1000, \"block_px\": 1000";
+    static const struct {
+        const char *tag, *keys, *extra;
+        double eye[3], at[3];
+        double mad, share; /* the most the two pictures may differ */
+    } views[] = {
+        {"high", "", "", {X0 + 1000, Y0 + 2500, 25000}, {X0 + 1000, Y0 + 4000, 0}, 0.5, 0.01},
+        /* Walls under a pixel (about 0.5 px): blended in by their share
+         * (mad 0.05; left out, 0.115). */
+        {"far", NULL, "", {X0 + 1000, Y0 - 6000, 6000}, {X0 + 1000, Y0 + 4000, 0}, 0.08, 0.01},
+        {"oblique", NULL, "", {X0 + 1000, Y0 - 1500, 1500}, {X0 + 1000, Y0 + 3000, 0}, 0.5, 0.01},
+        {"noon",
+         NULL,
+         "--time 2026-12-22T12:00:00+09:00",
+         {X0 + 1000, Y0 - 1500, 1500},
+         {X0 + 1000, Y0 + 3000, 0},
+         0.5,
+         0.01},
+        /* 30 m up (tilted under the camera's most), the tops up to 43 m. */
+        {"under", NULL, "", {X0 + 1000, Y0 - 100, 30}, {X0 + 1000, Y0 + 200, 0}, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+        char keys[2][200], tag[2][40];
+        const char *base = views[i].keys ? views[i].keys : forced;
+        snprintf(keys[0], sizeof keys[0], "%s", base);
+        snprintf(keys[1], sizeof keys[1], "%s, \"cast_blocks\": false", base);
+        json_object *r[2];
+        for (int k = 0; k < 2; k++) {
+            snprintf(tag[k], sizeof tag[k], "cast_%s_%s", views[i].tag, k ? "boxes" : "cast");
+            r[k] = run_at(keys[k], tag[k], views[i].eye, views[i].at, views[i].extra);
+        }
+        if (!r[0] || !r[1]) return;
+        json_object *c = tw_run_layer(r[0], "buildings"), *b = tw_run_layer(r[1], "buildings");
+        long blocks = num(c, "block_chunks"), cast = num(c, "cast_chunks");
+        tw_img_diff d = tw_run_compare(tag[0], tag[1]);
+        fprintf(stderr,
+                "  %s: %ld chunks as blocks, %ld cast: %ld triangles, as boxes %ld; "
+                "pictures: mad %.3f, %.4f off\n",
+                views[i].tag, blocks, cast, num(c, "triangles"), num(b, "triangles"), d.mad,
+                d.share_off);
+        TW_CHECK_MSG(num(c, "drawn") == num(b, "drawn") && blocks == num(b, "block_chunks") &&
+                         num(b, "cast_chunks") == 0,
+                     "%s: drawn %ld / %ld, blocks %ld / %ld, boxes cast %ld", views[i].tag,
+                     num(c, "drawn"), num(b, "drawn"), blocks, num(b, "block_chunks"),
+                     num(b, "cast_chunks"));
+        if (views[i].mad > 0) {
+            /* Every chunk in blocks, each a top of 2 triangles, not a box of 10. */
+            TW_CHECK_MSG(blocks == num(c, "chunks_drawn") && blocks >= 16 && cast == blocks &&
+                             num(c, "triangles") * 5 == num(b, "triangles"),
+                         "%s: %ld blocks of %ld chunks, %ld cast, triangles %ld / %ld",
+                         views[i].tag, blocks, num(c, "chunks_drawn"), cast, num(c, "triangles"),
+                         num(b, "triangles"));
+            TW_CHECK_MSG(d.same_size && d.mad < views[i].mad && d.share_off < views[i].share,
+                         "%s: cast blocks draw another picture: mad %.3f, %.4f off", views[i].tag,
+                         d.mad, d.share_off);
+        } else {
+            /* Under the tops: no block cast, the very same picture. */
+            TW_CHECK_MSG(blocks > 0 && cast == 0 && num(c, "triangles") == num(b, "triangles"),
+                         "%s: %ld blocks, %ld cast", views[i].tag, blocks, cast);
+            TW_CHECK_MSG(d.same_size && d.share_off == 0, "%s: pictures differ: %.5f off",
+                         views[i].tag, d.share_off);
+        }
+        json_object_put(r[0]), json_object_put(r[1]);
+    }
+    /* Seen through (a colour's alpha under 1): the boxes, whose far walls show. */
+    json_object *see =
+        run_at(", \"color\": [0.9, 0.5, 0.3, 0.6]", "cast_see_through",
+               (double[3]){X0 + 1000, Y0 + 2500, 25000}, (double[3]){X0 + 1000, Y0 + 4000, 0}, "");
+    if (!see) return;
+    json_object *l = tw_run_layer(see, "buildings");
+    TW_CHECK_MSG(num(l, "block_chunks") > 0 && num(l, "cast_chunks") == 0,
+                 "see-through: %ld blocks, %ld cast", num(l, "block_chunks"),
+                 num(l, "cast_chunks"));
+    json_object_put(see);
+}
+
 /* llvmpipe finishing every few hundred indices (rn_sync: the bound on
  * its queued scenes, 250,000 indices by default), or flushing (handing
  * what is binned to its threads: 100,000 by default), draws the same
@@ -549,6 +636,7 @@ int main(void)
     if (!tw_run_have_gl()) TW_SKIP("no headless OpenGL (EGL surfaceless) on this machine");
     TW_RUN(test_grazing_levels);
     TW_RUN(test_block_groups);
+    TW_RUN(test_cast_blocks);
     TW_RUN(test_shadow_levels);
     TW_RUN(test_shadow_cache);
     TW_RUN(test_sync_mid_frame);

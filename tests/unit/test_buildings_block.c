@@ -6,7 +6,8 @@
  * extent that of the buildings, the tallest building's block as tall as it,
  * each block's colour within the range of its buildings' (an area-weighted
  * mean of them), a raise after an edit
- * showing in the blocks, and an empty chunk giving an empty mesh. */
+ * showing in the blocks, and an empty chunk giving an empty mesh. The cast
+ * form (tops the renderer ray-casts) gives back the same boxes. */
 #include "geo_buildings.h"
 #include "geo_gdal.h"
 #include "tw_log.h"
@@ -43,13 +44,62 @@ static void building_box(const geo_buildings *b, const geo_buildings_chunk *c,
     q[2] = r->base, q[5] = r->base + r->height;
 }
 
+/* The cast form of the same blocks (GEO_BLOCKS_CAST): box b's top as 4
+ * corners counter-clockwise seen from above (2 triangles, facing up), in
+ * its colour, each corner's normal reaching the box's opposite bottom
+ * corner: the boxes come back exactly from the tops. */
+static void check_cast(const geo_buildings *bs, const geo_buildings_chunk *c,
+                       const geo_buildings_row *rows, int side, const tw_mesh *boxes)
+{
+    tw_mesh m;
+    TW_CHECK(geo_buildings_block(bs, c, rows + c->f0, side, GEO_BLOCKS_CAST, &m) == TW_OK);
+    uint32_t n = boxes->vertex_count / 8;
+    TW_CHECK_MSG(m.vertex_count == n * 4 && m.index_count == n * 6, "%u vertices for %u boxes",
+                 m.vertex_count, n);
+    TW_CHECK((m.attrs & TW_MESH_GPU16) && m.normals && m.colors && m.strip_count == 0 &&
+             m.list_count == n * 6);
+    TW_CHECK(m.origin[0] == boxes->origin[0] && m.origin[1] == boxes->origin[1]);
+    int wrong = 0, facing = 0;
+    for (uint32_t b = 0; b < n && m.vertex_count == n * 4; b++) {
+        float q[6], got[6];
+        box_of(boxes, b * 8, q);
+        for (int k = 0; k < 3; k++) got[k] = HUGE_VALF, got[k + 3] = -HUGE_VALF;
+        for (uint32_t v = b * 4; v < b * 4 + 4; v++) {
+            const float *p = &m.positions[v * 3], *o = &m.normals[v * 3];
+            wrong += p[2] != q[5]; /* on the top */
+            for (int k = 0; k < 3; k++) {
+                float e[2] = {p[k], p[k] + o[k]};
+                for (int j = 0; j < 2; j++)
+                    got[k] = fminf(got[k], e[j]), got[k + 3] = fmaxf(got[k + 3], e[j]);
+            }
+            /* The opposite corner is across both sides and at the bottom. */
+            wrong += o[0] == 0 && q[3] > q[0];
+            wrong += o[1] == 0 && q[4] > q[1];
+            wrong += fabsf(p[2] + o[2] - q[2]) > 1e-4f;
+            wrong += memcmp(&m.colors[v * 4], &boxes->colors[b * 8 * 4], 4) != 0;
+        }
+        for (int k = 0; k < 6; k++) wrong += fabsf(got[k] - q[k]) > 1e-3f;
+    }
+    for (uint32_t t = 0; t + 2 < m.list_count; t += 3) {
+        const uint16_t *ix = &m.ix16[t];
+        const float *a = &m.positions[ix[0] * 3], *b = &m.positions[ix[1] * 3],
+                    *d = &m.positions[ix[2] * 3];
+        float z = (b[0] - a[0]) * (d[1] - a[1]) - (b[1] - a[1]) * (d[0] - a[0]);
+        facing += z > 0;
+        wrong += ix[0] / 4 != ix[1] / 4 || ix[0] / 4 != ix[2] / 4; /* one block's corners */
+    }
+    TW_CHECK_MSG(wrong == 0, "%d cast corners off their boxes", wrong);
+    TW_CHECK_MSG(facing == (int)(n * 2), "%d of %u top triangles face up", facing, n * 2);
+    tw_mesh_free(&m);
+}
+
 /* Checks chunk c's blocks against its buildings' boxes; returns the blocks' triangles. */
 static long check_chunk(const geo_buildings *bs, const geo_buildings_chunk *c,
                         const geo_buildings_row *rows, int side, float *tallest_block,
                         float *tallest)
 {
     tw_mesh m;
-    TW_CHECK(geo_buildings_block(bs, c, rows + c->f0, side, &m) == TW_OK);
+    TW_CHECK(geo_buildings_block(bs, c, rows + c->f0, side, GEO_BLOCKS_BOXES, &m) == TW_OK);
     uint32_t boxes = m.vertex_count / 8, n = (uint32_t)(c->f1 - c->f0);
     TW_CHECK(m.vertex_count == boxes * 8 && m.index_count == boxes * 30);
     TW_CHECK_MSG(boxes >= 1 && boxes <= (uint32_t)(side * side) && boxes <= n,
@@ -118,6 +168,7 @@ static long check_chunk(const geo_buildings *bs, const geo_buildings_chunk *c,
     if (ht > *tallest) *tallest = ht, *tallest_block = hb;
     long tris = m.index_count / 3;
     TW_CHECK(tris <= (long)c->far.index_count / 3);
+    check_cast(bs, c, rows, side, &m);
     tw_mesh_free(&m);
     return tris;
 }
@@ -162,14 +213,15 @@ static void test_blocks(void)
     double org[2] = {b.chunks[pick[0]].origin[0] + 0.5, b.chunks[pick[0]].origin[1] - 0.25};
     for (int side = GEO_BUILDINGS_BLOCK_N; side >= 1; side /= 2) {
         tw_mesh g;
-        TW_CHECK(geo_buildings_blocks(&b, pick, 3, rows, side, org, &g) == TW_OK);
+        TW_CHECK(geo_buildings_blocks(&b, pick, 3, rows, side, GEO_BLOCKS_BOXES, org, &g) == TW_OK);
         TW_CHECK(g.origin[0] == org[0] && g.origin[1] == org[1] && g.origin[2] == 0);
         TW_CHECK(g.attrs & TW_MESH_GPU16);
         uint32_t v0 = 0, off = 0;
         for (int j = 0; j < 3; j++) {
             const geo_buildings_chunk *c = &b.chunks[pick[j]];
             tw_mesh one;
-            TW_CHECK(geo_buildings_block(&b, c, rows + c->f0, side, &one) == TW_OK);
+            TW_CHECK(geo_buildings_block(&b, c, rows + c->f0, side, GEO_BLOCKS_BOXES, &one) ==
+                     TW_OK);
             double dx = c->origin[0] - org[0], dy = c->origin[1] - org[1];
             for (uint32_t v = 0; v < one.vertex_count && v0 + v < g.vertex_count; v++) {
                 const float *a = &one.positions[v * 3], *q = &g.positions[(v0 + v) * 3];
@@ -194,20 +246,24 @@ static void test_blocks(void)
         tw_mesh_free(&g);
     }
     tw_mesh m;
-    TW_CHECK(geo_buildings_blocks(&b, (int[1]){b.chunk_count}, 1, rows, 4, org, &m) == TW_ERR_ARG);
-    TW_CHECK(geo_buildings_blocks(&b, (int[1]){-1}, 1, rows, 4, org, &m) == TW_ERR_ARG);
-    TW_CHECK(geo_buildings_blocks(&b, pick, 3, rows, 0, org, &m) == TW_ERR_ARG);
-    TW_CHECK(geo_buildings_blocks(&b, pick, 0, rows, 4, org, &m) == TW_OK && m.vertex_count == 0);
-    tw_mesh_free(&m);
-    TW_CHECK(geo_buildings_block(&b, &b.chunks[0], rows, 0, &m) == TW_ERR_ARG);
-    TW_CHECK(geo_buildings_block(&b, &b.chunks[0], rows, GEO_BUILDINGS_BLOCK_N + 1, &m) ==
+    TW_CHECK(geo_buildings_blocks(&b, (int[1]){b.chunk_count}, 1, rows, 4, GEO_BLOCKS_BOXES, org,
+                                  &m) == TW_ERR_ARG);
+    TW_CHECK(geo_buildings_blocks(&b, (int[1]){-1}, 1, rows, 4, GEO_BLOCKS_BOXES, org, &m) ==
              TW_ERR_ARG);
+    TW_CHECK(geo_buildings_blocks(&b, pick, 3, rows, 0, GEO_BLOCKS_BOXES, org, &m) == TW_ERR_ARG);
+    TW_CHECK(geo_buildings_blocks(&b, pick, 0, rows, 4, GEO_BLOCKS_BOXES, org, &m) == TW_OK &&
+             m.vertex_count == 0);
+    tw_mesh_free(&m);
+    TW_CHECK(geo_buildings_block(&b, &b.chunks[0], rows, 0, GEO_BLOCKS_BOXES, &m) == TW_ERR_ARG);
+    TW_CHECK(geo_buildings_block(&b, &b.chunks[0], rows, GEO_BUILDINGS_BLOCK_N + 1,
+                                 GEO_BLOCKS_BOXES, &m) == TW_ERR_ARG);
 
     /* An edit raises one building far above the rest: its block follows. */
     int f = b.chunks[0].f0;
     b.height[f] = 400;
     geo_buildings_row_raise(&rows[f], base[f], b.height[f], 1.0);
-    TW_CHECK(geo_buildings_block(&b, &b.chunks[0], rows + b.chunks[0].f0, 4, &m) == TW_OK);
+    TW_CHECK(geo_buildings_block(&b, &b.chunks[0], rows + b.chunks[0].f0, 4, GEO_BLOCKS_BOXES,
+                                 &m) == TW_OK);
     float top = -HUGE_VALF;
     for (uint32_t v = 0; v < m.vertex_count; v++) top = fmaxf(top, m.positions[v * 3 + 2]);
     TW_CHECK_MSG(fabsf(top - (float)(base[f] + 400)) < 0.01f, "raised top %g", top);
@@ -223,7 +279,8 @@ static void test_empty(void)
     geo_buildings_chunk c = {0};
     geo_buildings_row row = {0};
     tw_mesh m;
-    TW_CHECK(geo_buildings_block(&b, &c, &row, GEO_BUILDINGS_BLOCK_N, &m) == TW_OK);
+    TW_CHECK(geo_buildings_block(&b, &c, &row, GEO_BUILDINGS_BLOCK_N, GEO_BLOCKS_BOXES, &m) ==
+             TW_OK);
     TW_CHECK(m.vertex_count == 0 && m.index_count == 0);
     tw_mesh_free(&m);
 }

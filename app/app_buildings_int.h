@@ -199,6 +199,7 @@ typedef struct app_buildings {
     bool same_crs;     /* streamed: tiles are the source's filter rectangles as they are */
     bool indexed;      /* streamed: the source has a spatial index ("stream": true streams any) */
     long source_features; /* streamed: geo_buildings_probe's count, -1 unknown */
+    bool count_sent;      /* streamed: the count of a source that keeps none asked */
     int skips_said;       /* skipped features said on stderr (once a layer) */
     int retried;          /* streamed: tile reads sent again after a failure */
     int color_i;       /* field of color_by (not "height"), -1 none */
@@ -283,6 +284,10 @@ app_btile *app_btile_new(int ix, int iy);
 void app_btile_free(app_btile *t);
 /* Reads the whole source (rect NULL) or a tile on a worker. */
 bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect);
+/* Counts a streamed source's features on a worker (the probe had no count:
+ * a PostGIS table, a "where"): source_features, then the skips (asked by
+ * the stream's update once the tiles in view are read). */
+void app_bcount_submit(app_buildings *p);
 /* While the first read reads its features (or has not begun): the
  * headless warm-up waits, as it would take a core from the read. */
 bool app_buildings_warm_wait(const app_buildings *p);

@@ -435,6 +435,80 @@ static void app__done(void *job, tw_result status)
     app__job_free(j);
 }
 
+/* A streamed source that keeps no count of its features (a PostGIS
+ * table, a "where"): counted on a worker once the layer streams (a scan:
+ * not on the probe's path), so that what no tile's spatial filter
+ * returns (a NULL or empty geometry) is counted as not read once every
+ * tile is held, as a file's is. */
+typedef struct app__count {
+    app_buildings *owner;
+    geo_frame *frame;
+    char *path, *layer, *where, *source_crs, *encoding;
+    geo_buildings_pool *pool; /* the layer's open datasets: one of its connections */
+    long count;
+    tw_result status;
+    char err[400];
+} app__count;
+
+static void app__count_free(app__count *j)
+{
+    geo_buildings_pool_release(j->pool);
+    geo_frame_destroy(j->frame);
+    free(j->path), free(j->layer), free(j->where), free(j->source_crs), free(j->encoding);
+    free(j);
+}
+
+static void app__count_run(void *job, int worker)
+{
+    (void)worker;
+    app__count *j = job;
+    geo_buildings_desc d = {.src = {.path = j->path,
+                                    .layer = j->layer,
+                                    .where = j->where,
+                                    .source_crs = j->source_crs,
+                                    .encoding = j->encoding}};
+    GDALDatasetH ds = geo_buildings_pool_take(j->pool, &d.src, j->frame, j->err, sizeof j->err);
+    d.src.dataset = ds;
+    j->status =
+        ds ? geo_buildings_count_source(&d, j->frame, &j->count, j->err, sizeof j->err) : TW_ERR_IO;
+    geo_buildings_pool_give(j->pool, ds, j->status == TW_OK);
+}
+
+static void app__count_done(void *job, tw_result status)
+{
+    app__count *j = job;
+    if (status == TW_OK) { /* else the layer is gone */
+        app_buildings *p = j->owner;
+        if (j->status == TW_OK) {
+            p->source_features = j->count;
+            app__skips(p);
+        } else {
+            TW_WARN("buildings",
+                    "%s: %s; features without a geometry are not counted in the report",
+                    p->info.source, j->err);
+        }
+    }
+    app__count_free(j);
+}
+
+void app_bcount_submit(app_buildings *p)
+{
+    const app_buildings_cfg *cfg = p->cfg;
+    app__count *j = calloc(1, sizeof *j);
+    if (!j) return;
+    j->owner = p;
+    j->frame = geo_frame_ref(p->world->frame);
+    j->path = app__dup(cfg->src.path);
+    j->layer = app__dup(cfg->src.layer);
+    j->where = app__dup(cfg->src.where);
+    j->source_crs = app__dup(cfg->src.source_crs);
+    j->encoding = app__dup(cfg->src.encoding);
+    if (!p->pool) p->pool = geo_buildings_pool_new();
+    j->pool = geo_buildings_pool_ref(p->pool);
+    /* After the tiles in view (750): they show first. */
+    if (!app_layer_submit(p->layer, j, app__count_run, app__count_done, 100)) app__count_free(j);
+}
+
 bool app_buildings_warm_wait(const app_buildings *p)
 {
     return p->first_read && atomic_load(&p->first_read->read_state) == APP_JOB_READING;

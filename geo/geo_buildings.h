@@ -243,7 +243,8 @@ typedef struct geo_buildings_probe {
      * without a geometry among them, which no tile's spatial filter
      * returns, are told by it once every tile is read; -1 unless the
      * driver keeps one (shapefile, GeoPackage, FlatGeobuf: not PostGIS,
-     * whose count is a scan) and no "where" filters the source. */
+     * whose count is a scan) and no "where" filters the source: then
+     * geo_buildings_count_source counts them, off the probe's path. */
     long features;
 } geo_buildings_probe;
 
@@ -251,6 +252,11 @@ typedef struct geo_buildings_probe {
  * the source, or the height or floors field desc names that it lacks. */
 tw_result geo_buildings_probe_source(const geo_buildings_desc *desc, const geo_frame *frame,
                                      geo_buildings_probe *out, char *err, size_t n);
+/* The features of the source (desc's src, its "where" applied) counted
+ * on this thread, however long it takes (a PostGIS table: SELECT count(*),
+ * a scan); an error names the source. */
+tw_result geo_buildings_count_source(const geo_buildings_desc *desc, const geo_frame *frame,
+                                     long *count, char *err, size_t n);
 /* The rectangle rect (scene metres) as a bounding rectangle in the CRS of
  * the source s was opened on, edges sampled so a curved image is covered. */
 void geo_buildings_rect_to_source(const geo_vector_source *s, const double rect[4], double out[4]);

@@ -168,6 +168,30 @@ tw_result geo_buildings_probe_source(const geo_buildings_desc *desc, const geo_f
     return TW_OK;
 }
 
+tw_result geo_buildings_count_source(const geo_buildings_desc *desc, const geo_frame *frame,
+                                     long *count, char *err, size_t n)
+{
+    *count = -1;
+    geo_vector_desc d = desc->src;
+    d.has_bbox = false;
+    d.want_polygons = true;
+    geo_vector_source s;
+    char crs[64];
+    tw_result r = geo_vector_open(&d, frame, &s, crs, sizeof crs, err, n);
+    if (r != TW_OK) return r;
+    CPLErrorReset();
+    GIntBig c = OGR_L_GetFeatureCount(s.layer, TRUE);
+    if (c < 0 || CPLGetLastErrorType() >= CE_Failure) {
+        snprintf(err, n, "cannot count its features: %s",
+                 CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "the driver says no");
+        r = TW_ERR_IO;
+    } else {
+        *count = (long)c;
+    }
+    geo_vector_close(&s);
+    return r;
+}
+
 /* ---- the pool of open datasets (geo_buildings_pool.h) ---- */
 
 #define GEO_POOL_IDLE 16 /* idle datasets kept, at most */

@@ -285,8 +285,9 @@ void app_btile_free(app_btile *t);
 /* Reads the whole source (rect NULL) or a tile on a worker. */
 bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect);
 /* Counts a streamed source's features on a worker (the probe had no count:
- * a PostGIS table, a "where"): source_features, then the skips (asked by
- * the stream's update once the tiles in view are read). */
+ * a PostGIS table, a "where"): source_features, then the skips (asked
+ * once every tile of the grid is held, the only time it tells what no
+ * tile read). */
 void app_bcount_submit(app_buildings *p);
 /* While the first read reads its features (or has not begun): the
  * headless warm-up waits, as it would take a core from the read. */

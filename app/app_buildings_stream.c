@@ -169,13 +169,6 @@ void app_bstream_update(app_buildings *p, const app_update_ctx *u)
         if (!app_btile_submit(p, p->tiles[i], r)) break;
         p->requested++;
     }
-    /* A source that keeps no count of its features is counted once the
-     * reads in view are done (a scan: it takes a worker and a connection,
-     * not from the first frame). */
-    if (p->source_features < 0 && !p->count_sent && nc == 0 && p->in_flight == 0) {
-        p->count_sent = true;
-        app_bcount_submit(p);
-    }
     /* Over the cap: the tiles seen longest ago go (never one in view). */
     long cap = p->cfg->cache_features; /* 0: only the tiles in view stay */
     long held = app_buildings_features(p);

@@ -343,9 +343,15 @@ static void app__skips(app_buildings *p)
             geo_skips_add_n(&s, t->b.polys.skipped.reason[r], t->b.polys.skipped.count[r]);
     }
     long unread = p->source_features - features - geo_skips_total(&s);
-    if (p->streamed && p->source_features >= 0 && held == (long)p->nx * p->ny && unread > 0 &&
-        unread < INT_MAX)
+    bool all = p->streamed && held == (long)p->nx * p->ny;
+    if (all && p->source_features >= 0 && unread > 0 && unread < INT_MAX)
         geo_skips_add_n(&s, APP_BSKIP_UNREAD, (int)unread);
+    /* Without a count (app_bcount_submit): asked only now, when it tells
+     * something (a national table is never held whole: never scanned). */
+    if (all && p->source_features < 0 && !p->count_sent) {
+        p->count_sent = true;
+        app_bcount_submit(p);
+    }
     p->info.skipped = s;
     app__skips_say(p, features);
 }

@@ -288,11 +288,54 @@ static tw_result geo__far_boxes(const geo_buildings *b, const geo_btris *t, geo_
     return TW_OK;
 }
 
+/* Whether the ring turns straight back at b (a spike's tip: a to b, then
+ * back along the same line towards a): the two walls there would stand
+ * back to back, a fin of no thickness sticking out of the building. */
+static bool geo__spike(const double *a, const double *b, const double *c)
+{
+    double ux = b[0] - a[0], uy = b[1] - a[1], vx = c[0] - b[0], vy = c[1] - b[1];
+    double cross = ux * vy - uy * vx, dot = ux * vx + uy * vy;
+    /* The sine of the turn under 1e-9, squared: no root per point. */
+    return dot < 0 && cross * cross <= 1e-18 * (ux * ux + uy * uy) * (vx * vx + vy * vy);
+}
+
+/* The ring's points keep[0 .. return - 1] (indices into pts, count of
+ * them, no two in a row equal) without its spikes' tips, the ring taken
+ * round (a tip at its start too): what its walls go along. Under 3: no
+ * walls (a ring that only goes out and back). */
+static int geo__ring_walls(const double *pts, int count, int *keep)
+{
+    int k = 0;
+    for (int i = 0; i < count; i++) {
+        keep[k++] = i;
+        while (k >= 3 &&
+               geo__spike(&pts[keep[k - 3] * 2], &pts[keep[k - 2] * 2], &pts[keep[k - 1] * 2])) {
+            keep[k - 2] = keep[k - 1], k--;
+            /* Back where it was: the point once. */
+            const double *p = &pts[keep[k - 2] * 2], *q = &pts[keep[k - 1] * 2];
+            if (p[0] == q[0] && p[1] == q[1]) k--;
+        }
+    }
+    /* Round the start: a tip at its last or first point. */
+    for (bool again = true; again && k >= 3;) {
+        again = false;
+        if (geo__spike(&pts[keep[k - 2] * 2], &pts[keep[k - 1] * 2], &pts[keep[0] * 2])) {
+            k--, again = true;
+        } else if (geo__spike(&pts[keep[k - 1] * 2], &pts[keep[0] * 2], &pts[keep[1] * 2])) {
+            memmove(keep, keep + 1, (size_t)(k - 1) * sizeof *keep), k--, again = true;
+        }
+        const double *p = &pts[keep[k - 1] * 2], *q = &pts[keep[0] * 2];
+        if (k >= 2 && p[0] == q[0] && p[1] == q[1]) k--, again = true;
+    }
+    return k >= 3 ? k : 0;
+}
+
 /* Walls and roofs of chunk c's features in one mesh: each point of a ring
  * once at the bottom (even vertex, z 0) and once on top (odd, z 1), ids
- * from c->f0, two triangles per edge of non-zero length, then the
- * feature's roof triangles (from t) on the top vertices of the points they
- * use: a roof adds no vertex. No normals (drawn with flat normals). */
+ * from c->f0, two triangles per edge of non-zero length (none along a
+ * spike: geo__ring_walls), then the feature's roof triangles (from t) on
+ * the top vertices of the points they use: a roof adds no vertex. No
+ * normals (drawn with flat normals). */
 static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo_barena *ar,
                             geo__scratch *s, geo_buildings_chunk *c, uint32_t points, bool packed)
 {
@@ -309,9 +352,12 @@ static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo_bare
     }
     m->prim = TW_PRIM_TRIANGLES;
     c->wall_v0 = calloc((size_t)(f1 - f0) + 1, sizeof *c->wall_v0);
-    /* The bottom vertex of each of a feature's points (a repeat: its twin's). */
+    /* The bottom vertex of each of a feature's points (a repeat: its twin's);
+     * a ring's points once each, and those its walls go along. */
     uint32_t *at = malloc((maxp + 1) * sizeof *at);
-    tw_result r = c->wall_v0 && at ? TW_OK : TW_ERR_NOMEM;
+    double *pts = malloc((maxp + 1) * 2 * sizeof *pts);
+    int *keep = malloc((maxp + 1) * sizeof *keep);
+    tw_result r = c->wall_v0 && at && pts && keep ? TW_OK : TW_ERR_NOMEM;
     /* As the GPU takes them where every vertex and id fits 16 bits. */
     bool g16 = (size_t)points * 2 < 65535 && f1 - f0 <= 32768;
     uint32_t *lx = NULL;
@@ -319,7 +365,7 @@ static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo_bare
         r = geo__mesh_alloc(ar, m, points * 2, points * 6 + (uint32_t)nroof, packed, g16);
     if (r == TW_OK && !(lx = geo__list(m, s, (size_t)points * 6 + nroof))) r = TW_ERR_NOMEM;
     if (r != TW_OK) {
-        free(at);
+        free(at), free(pts), free(keep);
         return r;
     }
     memcpy(m->origin, c->origin, sizeof m->origin);
@@ -341,6 +387,7 @@ static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo_bare
                 }
                 for (uint32_t k = 0; k < 2; k++)
                     geo__vertex(m, nv + k, pa[0], pa[1], c->origin, (uint32_t)(f - f0), k);
+                pts[(nv - first) / 2 * 2] = pa[0], pts[(nv - first) / 2 * 2 + 1] = pa[1];
                 at[a0 - fa + i] = nv;
                 nv += 2;
                 prev = pa;
@@ -352,10 +399,11 @@ static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo_bare
             }
             for (int i = 0; i < n; i++)
                 if (at[a0 - fa + i] >= nv) at[a0 - fa + i] = first;
-            uint32_t count = (nv - first) / 2;
-            for (uint32_t i = 0; count >= 2 && i < count; i++) {
+            int walls = geo__ring_walls(pts, (int)(nv - first) / 2, keep);
+            for (int i = 0; i < walls; i++) {
                 /* Bottom a, b, top b, a as two triangles. */
-                uint32_t va = first + 2 * i, vb = first + 2 * ((i + 1) % count);
+                uint32_t va = first + 2 * (uint32_t)keep[i];
+                uint32_t vb = first + 2 * (uint32_t)keep[(i + 1) % walls];
                 uint32_t *ix = &lx[ni];
                 ix[0] = va, ix[1] = vb, ix[2] = vb + 1, ix[3] = va, ix[4] = vb + 1, ix[5] = va + 1;
                 ni += 6;
@@ -374,7 +422,7 @@ static tw_result geo__walls(const geo_buildings *b, const geo_btris *t, geo_bare
     m->vertex_count = nv;
     m->index_count = ni;
     geo__pack(m, lx);
-    free(at);
+    free(at), free(pts), free(keep);
     return TW_OK;
 }
 

@@ -624,6 +624,54 @@ static void test_invalid_and_empty(void)
     TW_CHECK_MSG(strstr(err, "no polygons") != NULL, "%s", err);
 }
 
+/* Spikes (the ring going out and straight back, as digitizing slips
+ * leave them): no walls along them, which would stand back to back as a
+ * fin sticking out of the building; a tip at the ring's start too. Each
+ * footprint keeps the 5 walls of its outline (6 indices each), none
+ * reaching a tip; the roofs are untouched (the triangulator drops spikes). */
+static void test_spikes(void)
+{
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/spikes.geojson", tmpdir);
+    TW_CHECK(write_text(
+        path, "{\"type\":\"FeatureCollection\",\"features\":["
+              "{\"type\":\"Feature\",\"properties\":{\"height\":20},\"geometry\":{\"type\":"
+              "\"Polygon\",\"coordinates\":[[[1000,2000],[1040,2000],[1040,2010],[1060,2010],"
+              "[1040,2010],[1040,2030],[1000,2030],[1000,2000]]]}},\n"
+              "{\"type\":\"Feature\",\"properties\":{\"height\":20},\"geometry\":{\"type\":"
+              "\"Polygon\",\"coordinates\":[[[1160,2010],[1140,2010],[1140,2030],[1100,2030],"
+              "[1100,2000],[1140,2000],[1140,2010],[1160,2010]]]}}]}\n"));
+    geo_buildings_desc d = {.src = {.path = path, .source_crs = "EPSG:5186"}};
+    geo_buildings b;
+    TW_CHECK_MSG(geo_buildings_load(&d, frame, &b, err, sizeof err) == TW_OK, "%s", err);
+    if (b.polys.count != 2 || b.chunk_count != 1) {
+        TW_CHECK_MSG(false, "%d buildings in %d chunks", b.polys.count, b.chunk_count);
+        geo_buildings_free(&b);
+        return;
+    }
+    const geo_buildings_chunk *ch = &b.chunks[0];
+    const tw_mesh *m = &ch->walls;
+    listed l = listed_of(m);
+    int walls = 0, tips = 0;
+    for (uint32_t t = 0; t + 2 < m->index_count; t += 3) {
+        int tops = 0, tip = 0;
+        for (int j = 0; j < 3; j++) {
+            double q[2];
+            vxy(m, l.ix[t + (uint32_t)j], q);
+            tops += l.ix[t + (uint32_t)j] & 1;
+            tip += fabs(q[0] + ch->origin[0] - 1060) < 0.01 ||
+                   fabs(q[0] + ch->origin[0] - 1160) < 0.01;
+        }
+        if (tops == 3) continue; /* a roof's */
+        walls++;
+        tips += tip > 0;
+    }
+    listed_free(&l);
+    TW_CHECK_MSG(walls == 2 * 5 * 2 && tips == 0, "%d wall triangles (20 wanted), %d at a tip",
+                 walls, tips);
+    geo_buildings_free(&b);
+}
+
 /* A square building on a plane rising east and north stands on the lowest
  * ground under its corners (the south-west one); the walls run from there
  * to base + height, the roof is at the top, times the exaggeration; a ray
@@ -845,6 +893,7 @@ int main(void)
     TW_RUN(test_hstore);
     TW_RUN(test_skipped_fields);
     TW_RUN(test_invalid_and_empty);
+    TW_RUN(test_spikes);
     TW_RUN(test_base_on_slope);
     TW_RUN(test_repair);
     geo_frame_destroy(frame);

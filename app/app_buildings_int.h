@@ -76,7 +76,7 @@ typedef struct app_buildings_cfg {
  * APP_CAST_BELOW_M above every top; the scene's "cast_blocks"); slot
  * level + APP_BLOCK_LEVELS when cast. An overview of 600,000 buildings:
  * 138,502 triangles instead of 692,510, drawn in about half the time,
- * the same picture (tests/render/test_buildings_render.c). */
+ * the same picture (tests/render/test_buildings_lod.c). */
 #define APP_BLOCK_SLOTS  (2 * APP_BLOCK_LEVELS)
 #define APP_CAST_BELOW_M 1.0
 /* A streamed tile is read only when its side, faced from its nearest

@@ -442,10 +442,10 @@ static void app__done(void *job, tw_result status)
 }
 
 /* A streamed source that keeps no count of its features (a PostGIS
- * table, a "where"): counted on a worker once the layer streams (a scan:
- * not on the probe's path), so that what no tile's spatial filter
- * returns (a NULL or empty geometry) is counted as not read once every
- * tile is held, as a file's is. */
+ * table, a "where"): counted on a worker once every tile is held (a scan:
+ * not on the probe's path, nor asked of a table no view holds whole), so
+ * that what no tile's spatial filter returns (a NULL or empty geometry) is
+ * counted as not read, as a file's is. */
 typedef struct app__count {
     app_buildings *owner;
     geo_frame *frame;
@@ -511,7 +511,7 @@ void app_bcount_submit(app_buildings *p)
     j->encoding = app__dup(cfg->src.encoding);
     if (!p->pool) p->pool = geo_buildings_pool_new();
     j->pool = geo_buildings_pool_ref(p->pool);
-    /* After the tiles in view (750): they show first. */
+    /* After any tile read (750): those show first. */
     if (!app_layer_submit(p->layer, j, app__count_run, app__count_done, 100)) app__count_free(j);
 }
 

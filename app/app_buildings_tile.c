@@ -15,11 +15,17 @@
 #include <string.h>
 #include <strings.h>
 
+/* A job's copy of the layer's source keys (a worker reads them). */
+typedef struct app__src {
+    char *path, *layer, *where, *source_crs, *encoding;
+} app__src;
+
 typedef struct app__job {
     app_buildings *owner;
     app_btile *tile;
     geo_frame *frame;
-    char *path, *layer, *where, *source_crs, *encoding, *height_field, *floors_field, *class_field;
+    app__src src;
+    char *height_field, *floors_field, *class_field;
     double floor_m, default_m;
     int stream;         /* the scene's "stream" */
     bool probe;         /* first read: probe, then stream or read whole */
@@ -74,6 +80,27 @@ typedef struct app__bases_job {
 static char *app__dup(const char *s)
 {
     return s ? strdup(s) : NULL;
+}
+
+static void app__src_copy(app__src *s, const app_source *from)
+{
+    s->path = app__dup(from->path), s->layer = app__dup(from->layer);
+    s->where = app__dup(from->where), s->source_crs = app__dup(from->source_crs);
+    s->encoding = app__dup(from->encoding);
+}
+
+static void app__src_free(app__src *s)
+{
+    free(s->path), free(s->layer), free(s->where), free(s->source_crs), free(s->encoding);
+}
+
+static geo_vector_desc app__src_desc(const app__src *s)
+{
+    return (geo_vector_desc){.path = s->path,
+                             .layer = s->layer,
+                             .where = s->where,
+                             .source_crs = s->source_crs,
+                             .encoding = s->encoding};
 }
 
 app_btile *app_btile_new(int ix, int iy)
@@ -143,11 +170,7 @@ static void app__job_free(app__job *j)
 {
     geo_frame_destroy(j->frame);
     geo_buildings_free(&j->result);
-    free(j->path);
-    free(j->layer);
-    free(j->where);
-    free(j->source_crs);
-    free(j->encoding);
+    app__src_free(&j->src);
     free(j->height_field);
     free(j->floors_field);
     free(j->class_field);
@@ -195,17 +218,13 @@ static void app__run(void *job, int worker)
 
 static void app__read(app__job *j)
 {
-    geo_buildings_desc d = {.src = {.path = j->path,
-                                    .layer = j->layer,
-                                    .where = j->where,
-                                    .source_crs = j->source_crs,
-                                    .encoding = j->encoding},
+    geo_buildings_desc d = {.src = app__src_desc(&j->src),
                             .height_field = j->height_field,
                             .floors_field = j->floors_field,
                             .class_field = j->class_field,
                             .floor_height_m = j->floor_m,
                             .default_height_m = j->default_m};
-    if (j->probe && j->stream != 0 && (j->stream == 1 || !app__never_indexed(j->path))) {
+    if (j->probe && j->stream != 0 && (j->stream == 1 || !app__never_indexed(j->src.path))) {
         /* A probe that fails reads whole below, which says what is wrong,
          * unless what is wrong is the scene's (a field it names). */
         char err[512];
@@ -251,7 +270,7 @@ static void app__read(app__job *j)
     } else {
         if (c == TW_ERR_FORMAT)
             TW_WARN("buildings", "%s: the cache cannot be trusted (%s): read again and rebuilt",
-                    j->path, why);
+                    j->src.path, why);
         /* A tile reuses an open dataset; a whole read opens its own when
          * the probe left none (its errors say what is wrong). */
         if (j->has_keep && !app__dataset(j, &d.src, j->err, sizeof j->err)) {
@@ -277,7 +296,8 @@ static void app__read(app__job *j)
         }
         if (cache && j->status == TW_OK && !j->write_later &&
             geo_buildings_cache_write(dir, key, &j->result, why, sizeof why) != TW_OK) {
-            TW_WARN("buildings", "%s: no cache (%s); the next start reads it again", j->path, why);
+            TW_WARN("buildings", "%s: no cache (%s); the next start reads it again", j->src.path,
+                    why);
             j->cache_state = APP_BCACHE_FAILED;
         }
     }
@@ -449,7 +469,7 @@ static void app__done(void *job, tw_result status)
 typedef struct app__count {
     app_buildings *owner;
     geo_frame *frame;
-    char *path, *layer, *where, *source_crs, *encoding;
+    app__src src;
     geo_buildings_pool *pool; /* the layer's open datasets: one of its connections */
     long count;
     tw_result status;
@@ -460,7 +480,7 @@ static void app__count_free(app__count *j)
 {
     geo_buildings_pool_release(j->pool);
     geo_frame_destroy(j->frame);
-    free(j->path), free(j->layer), free(j->where), free(j->source_crs), free(j->encoding);
+    app__src_free(&j->src);
     free(j);
 }
 
@@ -468,11 +488,7 @@ static void app__count_run(void *job, int worker)
 {
     (void)worker;
     app__count *j = job;
-    geo_buildings_desc d = {.src = {.path = j->path,
-                                    .layer = j->layer,
-                                    .where = j->where,
-                                    .source_crs = j->source_crs,
-                                    .encoding = j->encoding}};
+    geo_buildings_desc d = {.src = app__src_desc(&j->src)};
     GDALDatasetH ds = geo_buildings_pool_take(j->pool, &d.src, j->frame, j->err, sizeof j->err);
     d.src.dataset = ds;
     j->status =
@@ -504,11 +520,7 @@ void app_bcount_submit(app_buildings *p)
     if (!j) return;
     j->owner = p;
     j->frame = geo_frame_ref(p->world->frame);
-    j->path = app__dup(cfg->src.path);
-    j->layer = app__dup(cfg->src.layer);
-    j->where = app__dup(cfg->src.where);
-    j->source_crs = app__dup(cfg->src.source_crs);
-    j->encoding = app__dup(cfg->src.encoding);
+    app__src_copy(&j->src, &cfg->src);
     if (!p->pool) p->pool = geo_buildings_pool_new();
     j->pool = geo_buildings_pool_ref(p->pool);
     /* After any tile read (750): those show first. */
@@ -528,11 +540,7 @@ bool app_btile_submit(app_buildings *p, app_btile *t, const double *rect)
     j->owner = p;
     j->tile = t;
     j->frame = geo_frame_ref(p->world->frame);
-    j->path = app__dup(cfg->src.path);
-    j->layer = app__dup(cfg->src.layer);
-    j->where = app__dup(cfg->src.where);
-    j->source_crs = app__dup(cfg->src.source_crs);
-    j->encoding = app__dup(cfg->src.encoding);
+    app__src_copy(&j->src, &cfg->src);
     j->height_field = app__dup(cfg->height_field);
     j->floors_field = app__dup(cfg->floors_field);
     /* A categorical colour keeps its field's text per building. */

@@ -112,16 +112,23 @@ static bool geo__extent(GDALDatasetH ds, OGRLayerH layer, OGREnvelope *env, cons
     return OGR_L_GetExtent(layer, env, TRUE) == OGRERR_NONE;
 }
 
+/* The source's polygon layer as a whole (no bounding box). */
+static tw_result geo__open_whole(const geo_buildings_desc *desc, const geo_frame *frame,
+                                 geo_vector_source *s, char *err, size_t n)
+{
+    geo_vector_desc d = desc->src;
+    d.has_bbox = false;
+    d.want_polygons = true;
+    char crs[64];
+    return geo_vector_open(&d, frame, s, crs, sizeof crs, err, n);
+}
+
 tw_result geo_buildings_probe_source(const geo_buildings_desc *desc, const geo_frame *frame,
                                      geo_buildings_probe *out, char *err, size_t n)
 {
     memset(out, 0, sizeof *out);
-    geo_vector_desc d = desc->src;
-    d.has_bbox = false;
-    d.want_polygons = true;
     geo_vector_source s;
-    char crs[64];
-    tw_result r = geo_vector_open(&d, frame, &s, crs, sizeof crs, err, n);
+    tw_result r = geo__open_whole(desc, frame, &s, err, n);
     if (r != TW_OK) return r;
     /* A field the scene names must be there: said once for the layer
      * here, not by every tile read. */
@@ -140,7 +147,7 @@ tw_result geo_buildings_probe_source(const geo_buildings_desc *desc, const geo_f
     const char *drv = GDALGetDriverShortName(GDALGetDatasetDriver(s.ds));
     bool kept = drv && (strcmp(drv, "ESRI Shapefile") == 0 || strcmp(drv, "GPKG") == 0 ||
                         strcmp(drv, "FlatGeobuf") == 0);
-    bool where = d.where && d.where[0];
+    bool where = desc->src.where && desc->src.where[0];
     out->features = kept && !where && OGR_L_TestCapability(s.layer, OLCFastFeatureCount)
                         ? (long)OGR_L_GetFeatureCount(s.layer, FALSE)
                         : -1;
@@ -172,12 +179,8 @@ tw_result geo_buildings_count_source(const geo_buildings_desc *desc, const geo_f
                                      long *count, char *err, size_t n)
 {
     *count = -1;
-    geo_vector_desc d = desc->src;
-    d.has_bbox = false;
-    d.want_polygons = true;
     geo_vector_source s;
-    char crs[64];
-    tw_result r = geo_vector_open(&d, frame, &s, crs, sizeof crs, err, n);
+    tw_result r = geo__open_whole(desc, frame, &s, err, n);
     if (r != TW_OK) return r;
     CPLErrorReset();
     GIntBig c = OGR_L_GetFeatureCount(s.layer, TRUE);
